@@ -1,0 +1,46 @@
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: venv kafka-jars postgres run test faults bench lint clean distclean
+
+venv: $(STAMP)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "python3 -m venv failed: install it (apt-get install -y python3-venv)"; exit 1; }
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e '.[dev]'
+	touch $(STAMP)
+
+kafka-jars: venv
+	$(PY) -m infra.kafka_broker fetch
+
+postgres: venv
+	$(PY) -m infra.postgres_server ensure
+
+run: venv kafka-jars
+	$(PY) -m infra.run
+
+test: venv kafka-jars postgres
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+faults: venv kafka-jars postgres
+	$(PY) -m pytest tests/faults -m faults $(PYTEST_ARGS)
+
+bench: venv kafka-jars postgres
+	$(PY) -m bench.run_all
+
+lint: venv
+	$(PY) -m ruff check .
+
+clean:
+	rm -rf .run .pytest_cache .ruff_cache .hypothesis *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) .cache

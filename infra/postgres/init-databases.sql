@@ -1,0 +1,3 @@
+CREATE DATABASE goals;
+CREATE DATABASE checkins;
+CREATE DATABASE notifications;

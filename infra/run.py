@@ -1,0 +1,103 @@
+"""`make run`: migrate the three databases, then run Kafka and every web/worker under honcho."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from honcho.environ import parse_procfile
+from honcho.manager import Manager
+from honcho.printer import Printer
+
+from infra.kafka_broker import REPO_ROOT, ensure_jars, wait_for_kafka
+
+SERVICES = ("goals", "checkins", "notifications")
+DEFAULT_PORTS = {"goals": 8001, "checkins": 8002, "notifications": 8003}
+PROCFILE = REPO_ROOT / "infra" / "Procfile"
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def kafka_is_external(env: dict[str, str]) -> bool:
+    if env.get("GOALKEEPER_EXTERNAL_KAFKA") == "1":
+        return True
+    hosts = (part.strip().rpartition(":")[0] for part in env["KAFKA_BOOTSTRAP_SERVERS"].split(","))
+    return any(host not in LOOPBACK_HOSTS for host in hosts)
+
+
+def build_env() -> dict[str, str]:
+    env = dict(os.environ)
+    run_dir = Path(env.get("GOALKEEPER_RUN_DIR") or REPO_ROOT / ".run").resolve()
+    env["GOALKEEPER_RUN_DIR"] = str(run_dir)
+    env.setdefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    env.setdefault("GOALKEEPER_ADMIN_TOKEN", "dev-admin-token")
+    for service, port in DEFAULT_PORTS.items():
+        env.setdefault(f"{service.upper()}_PORT", str(port))
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def migrate(env: dict[str, str]) -> None:
+    for service in SERVICES:
+        print(f"Migrating the {service} database...", flush=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "shared.migrate", service], env=env, cwd=REPO_ROOT
+        )
+        if result.returncode != 0:
+            raise SystemExit(f"`python -m shared.migrate {service}` failed ({result.returncode})")
+
+
+def processes(external_kafka: bool) -> dict[str, str]:
+    entries = parse_procfile(PROCFILE.read_text()).processes
+    return {name: cmd for name, cmd in entries.items() if not (external_kafka and name == "kafka")}
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def announce_when_ready(env: dict[str, str], timeout: float = 300) -> None:
+    urls = {service: f"http://127.0.0.1:{env[f'{service.upper()}_PORT']}" for service in SERVICES}
+    waiting = [("127.0.0.1", int(env[f"{service.upper()}_PORT"])) for service in SERVICES]
+    deadline = time.monotonic() + timeout
+    while not all(_port_open(host, port) for host, port in waiting):
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.5)
+    try:
+        wait_for_kafka(env["KAFKA_BOOTSTRAP_SERVERS"], max(deadline - time.monotonic(), 1.0))
+    except TimeoutError:
+        return
+    lines = ["", "Goalkeeper is running:"]
+    lines += [f"  {service:<14} {url}" for service, url in urls.items()]
+    lines.append(f"  {'kafka':<14} {env['KAFKA_BOOTSTRAP_SERVERS']}")
+    lines.append(f"  {'admin token':<14} {env['GOALKEEPER_ADMIN_TOKEN']}  (GOALKEEPER_ADMIN_TOKEN)")
+    lines.append("Press Ctrl-C to stop everything.\n")
+    print("\n".join(lines), flush=True)
+
+
+def main() -> int:
+    ensure_jars()
+    env = build_env()
+    Path(env["GOALKEEPER_RUN_DIR"]).mkdir(parents=True, exist_ok=True)
+    migrate(env)
+    external_kafka = kafka_is_external(env)
+    manager = Manager(Printer(sys.stdout))
+    for name, cmd in processes(external_kafka).items():
+        manager.add_process(name, cmd, env=env, cwd=str(REPO_ROOT))
+    threading.Thread(target=announce_when_ready, args=(env,), daemon=True).start()
+    manager.loop()
+    return manager.returncode or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Wires the goals service: its tables, unit of work, consumed topics and event handlers."""
+
+from __future__ import annotations
+
+from services.goals.adapters.orm import metadata, start_mappers
+from services.goals.domain.model import Member
+from services.goals.service_layer.events import HANDLERS
+from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
+from shared.auth import Principal, Unauthorized
+from shared.bootstrap import Container
+from shared.clock import Clock
+from shared.config import Settings
+from shared.events.topics import CHECKINS_EVENTS, GOALS_EVENTS
+
+
+class GoalsContainer(Container):
+    metadata = metadata
+    uow_class = GoalsUnitOfWork
+    consumes = (CHECKINS_EVENTS,)
+    publishes = (GOALS_EVENTS,)
+
+    def __init__(self, settings: Settings, clock: Clock | None = None):
+        start_mappers()
+        super().__init__(settings, clock)
+
+    def handlers(self):
+        return HANDLERS
+
+    def check_principal(self, principal: Principal) -> Principal:
+        """The member must still exist, not have left, and hold the current token version."""
+        with self.session_factory() as session:
+            member = session.get(Member, principal.member_id)
+            if member is None or member.team_id != principal.team_id or member.state == "left":
+                raise Unauthorized("token no longer valid: member not found")
+            if member.token_version != principal.token_version:
+                raise Unauthorized("token revoked; ask a lead for a fresh one")
+            return Principal(principal.team_id, principal.member_id, member.role,
+                             member.token_version)
+
+
+def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> GoalsContainer:
+    return GoalsContainer(settings or Settings.from_env("goals"), clock)

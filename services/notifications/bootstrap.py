@@ -1,0 +1,61 @@
+"""Wires the notifications service."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from services.notifications.adapters.http_sender import WebhookSender
+from services.notifications.adapters.orm import metadata, start_mappers
+from services.notifications.domain.model import MemberView
+from services.notifications.service_layer.delivery import Deliverer
+from services.notifications.service_layer.routing import Router
+from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
+from shared.auth import Principal, Unauthorized
+from shared.bootstrap import Container
+from shared.clock import Clock
+from shared.config import Settings
+from shared.events.topics import CHECKINS_EVENTS, GOALS_EVENTS, NOTIFICATIONS_EVENTS
+
+
+class NotificationsContainer(Container):
+    metadata = metadata
+    uow_class = NotificationsUnitOfWork
+    consumes = (GOALS_EVENTS, CHECKINS_EVENTS)
+    publishes = (NOTIFICATIONS_EVENTS,)
+
+    def __init__(self, settings: Settings, clock: Clock | None = None, sender=None):
+        start_mappers()
+        super().__init__(settings, clock)
+        self.sender = sender or WebhookSender()
+
+    @cached_property
+    def deliverer(self) -> Deliverer:
+        return Deliverer(self.uow, self.sender, self.clock)
+
+    @cached_property
+    def router(self) -> Router:
+        return Router(self.clock, self.settings.public_url, self.deliverer.wake)
+
+    def handlers(self):
+        return self.router.handlers()
+
+    def worker(self):
+        worker = super().worker()
+        worker.loops["delivery"] = self.deliverer.run
+        return worker
+
+    def check_principal(self, principal: Principal) -> Principal:
+        with self.session_factory() as session:
+            member = session.get(MemberView, principal.member_id)
+        if member is None:
+            return principal
+        if member.team_id != principal.team_id or member.state == "left":
+            raise Unauthorized("token no longer valid: member not found")
+        if member.token_version != principal.token_version:
+            raise Unauthorized("token revoked; ask a lead for a fresh one")
+        return Principal(principal.team_id, principal.member_id, member.role, member.token_version)
+
+
+def bootstrap(settings: Settings | None = None, clock: Clock | None = None,
+              sender=None) -> NotificationsContainer:
+    return NotificationsContainer(settings or Settings.from_env("notifications"), clock, sender)

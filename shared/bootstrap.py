@@ -1,0 +1,125 @@
+"""Wiring shared by every service: engine, unit of work, tokens, relay, consumer and worker.
+
+A service subclasses `Container`, names its metadata, unit-of-work class, consumed topics and
+handlers, and gets the same plumbing as the others. Nothing connects at construction time
+(gunicorn forks after the app is built): engines and Kafka clients open lazily.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from functools import cached_property
+
+from sqlalchemy import MetaData
+
+from shared.auth import Principal, TokenSigner
+from shared.clock import Clock, SystemClock
+from shared.config import Settings
+from shared.consumer import ConsumerRunner, Handler
+from shared.db import make_engine, make_session_factory
+from shared.health import BrokerProbe
+from shared.kafka import ensure_topics, make_consumer, make_producer
+from shared.outbox import OutboxRelay, OutboxWriter, make_waker
+from shared.uow import UnitOfWork
+from shared.worker import ScheduledJob, Worker
+
+
+class Container:
+    metadata: MetaData
+    uow_class: type[UnitOfWork] = UnitOfWork
+    consumes: tuple[str, ...] = ()  # logical topics
+    publishes: tuple[str, ...] = ()
+
+    def __init__(self, settings: Settings, clock: Clock | None = None):
+        self.settings = settings
+        self.clock = clock or SystemClock()
+
+    @cached_property
+    def engine(self):
+        return make_engine(self.settings.database_url)
+
+    @cached_property
+    def session_factory(self):
+        return make_session_factory(self.engine)
+
+    @cached_property
+    def waker(self):
+        return make_waker(self.settings)
+
+    @cached_property
+    def outbox_writer(self) -> OutboxWriter:
+        return OutboxWriter(self.metadata.tables["outbox"], self.settings)
+
+    @cached_property
+    def tokens(self) -> TokenSigner:
+        return TokenSigner(
+            self.settings.secret_key, timedelta(days=self.settings.token_ttl_days), self.clock
+        )
+
+    @cached_property
+    def broker_probe(self) -> BrokerProbe:
+        return BrokerProbe(self.settings.kafka_bootstrap_servers)
+
+    def uow(self) -> UnitOfWork:
+        return self.uow_class(self.session_factory, self.outbox_writer, self.waker)
+
+    def check_principal(self, principal: Principal) -> Principal:
+        """Apply revocations and current roles from this service's records; override."""
+        return principal
+
+    def create_schema(self) -> None:
+        """Create every table directly (tests); deployments run Alembic migrations instead."""
+        self.metadata.create_all(self.engine)
+
+    # -- the worker side ------------------------------------------------------------------
+    def handlers(self) -> dict[str, Handler]:
+        return {}
+
+    def jobs(self) -> list[ScheduledJob]:
+        return []
+
+    def relay(self, **options) -> OutboxRelay:
+        return OutboxRelay(
+            self.engine,
+            self.metadata.tables["outbox"],
+            lambda: make_producer(self.settings),
+            self.waker,
+            self.settings,
+            **options,
+        )
+
+    def consumer(self, **options) -> ConsumerRunner:
+        return ConsumerRunner(
+            name=f"{self.settings.service}-consumer",
+            topics=[self.settings.topic(t) for t in self.consumes],
+            handlers=self.handlers(),
+            uow_factory=self.uow,
+            inbox=self.metadata.tables["inbox"],
+            consumer_factory=lambda: make_consumer(self.settings, self.group_id),
+            producer_factory=lambda: make_producer(self.settings),
+            **options,
+        )
+
+    @property
+    def group_id(self) -> str:
+        return f"{self.settings.topic_prefix}goalkeeper-{self.settings.service}"
+
+    def ensure_topics(self) -> None:
+        ensure_topics(self.settings, list(dict.fromkeys(self.consumes + self.publishes)))
+
+    def worker(self) -> Worker:
+        loops: dict[str, Callable] = {"relay": self.relay().run}
+        if self.consumes:
+            loops["consumer"] = self.consumer().run
+        for job in self.jobs():
+            loops[job.name] = job.loop
+        return Worker(self.settings.service, loops)
+
+    def run_worker(self) -> None:
+        """The worker process's main: make sure topics exist, then run until SIGTERM."""
+        from shared.observability import configure_logging
+
+        configure_logging(self.settings.log_level, self.settings.service)
+        self.ensure_topics()
+        self.worker().run_forever()

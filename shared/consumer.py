@@ -1,0 +1,236 @@
+"""The consumer runner: poll, handle each event in its own transaction, commit offsets after.
+
+- Offsets are committed by hand, after the database commit, as the offset of the next message.
+- The inbox table (event ids) is written in the handler's transaction: redelivery is a no-op.
+- "Retry later" errors (database or broker trouble) seek back and back off; nothing is skipped.
+- Invalid messages (undecodable, schema-invalid, or failing `max_attempts` times) go to
+  `<topic>.dlq` with the reason in headers, and the partition moves on.
+- `stop` set (SIGTERM) finishes the current batch, commits and closes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from kafka import ConsumerRebalanceListener, TopicPartition
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
+from sqlalchemy import Table, exists, insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from shared.events.envelope import Event, from_kafka
+from shared.events.registry import InvalidEvent
+from shared.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Event, UnitOfWork], None]
+
+
+class RetryLater(Exception):
+    """Raised by a handler when the event cannot be handled yet but will be later."""
+
+
+TRANSIENT = (RetryLater, OperationalError, IntegrityError, KafkaError)
+
+
+@dataclass
+class ConsumerStats:
+    handled: int = 0
+    skipped: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    retries: int = 0
+    last_error: str | None = None
+    commits: int = 0
+    attempts: dict = field(default_factory=dict)
+
+
+class ConsumerRunner(ConsumerRebalanceListener):
+    def __init__(
+        self,
+        *,
+        name: str,
+        topics: list[str],
+        handlers: dict[str, Handler],
+        uow_factory: Callable[[], UnitOfWork],
+        inbox: Table,
+        consumer_factory: Callable[[], object],
+        producer_factory: Callable[[], object],
+        max_attempts: int = 5,
+        backoff_base: float = 0.2,
+        backoff_max: float = 10.0,
+        poll_timeout_ms: int = 200,
+    ):
+        self.name = name
+        self.topics = topics
+        self.handlers = handlers
+        self.uow_factory = uow_factory
+        self.inbox = inbox
+        self.consumer_factory = consumer_factory
+        self.producer_factory = producer_factory
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.poll_timeout_ms = poll_timeout_ms
+        self.stats = ConsumerStats()
+        self._consumer = None
+        self._producer = None
+        self._pending: dict[TopicPartition, int] = {}
+        self._backoff = backoff_base
+        self._stop = threading.Event()
+
+    # -- the loop -------------------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        self._stop = stop
+        while not stop.is_set():
+            try:
+                self._ensure_consumer()
+                self.run_once()
+            except KafkaError as exc:
+                log.warning("%s: broker trouble, reconnecting: %s", self.name, exc)
+                self._close_consumer()
+                stop.wait(self._next_backoff())
+        self.close()
+
+    def run_once(self) -> int:
+        """Poll one batch, handle it, commit. Returns the number of records seen."""
+        batch = self._consumer.poll(timeout_ms=self.poll_timeout_ms)
+        seen = 0
+        must_wait = False
+        for tp, records in batch.items():
+            for record in records:
+                seen += 1
+                if self._process(record):
+                    self._pending[tp] = record.offset + 1
+                else:
+                    self._consumer.seek(tp, record.offset)
+                    must_wait = True
+                    break
+        self._commit()
+        if must_wait:
+            self._stop.wait(self._next_backoff())
+        elif seen:
+            self._backoff = self.backoff_base
+        return seen
+
+    def close(self) -> None:
+        self._commit()
+        self._close_consumer()
+        if self._producer is not None:
+            self._producer.close(timeout=2)
+            self._producer = None
+
+    # -- one record -----------------------------------------------------------------------
+    def _process(self, record) -> bool:
+        """True when the record is done with (handled, skipped or dead-lettered)."""
+        try:
+            event = from_kafka(record.headers, record.key, record.value)
+        except InvalidEvent as exc:
+            return self._dead_letter(record, exc.reason)
+        handler = self.handlers.get(event.type)
+        if handler is None:
+            self.stats.skipped += 1
+            return True
+        key = (record.topic, record.partition, record.offset)
+        try:
+            self._handle(event, handler)
+        except InvalidEvent as exc:
+            return self._dead_letter(record, exc.reason)
+        except TRANSIENT as exc:
+            self.stats.retries += 1
+            self.stats.last_error = repr(exc)
+            log.warning("%s: %s %s will be retried: %r", self.name, event.type, event.id, exc)
+            return False
+        except Exception as exc:  # a handler bug or unexpected data: retried, then dead-lettered
+            attempts = self.stats.attempts.get(key, 0) + 1
+            self.stats.attempts[key] = attempts
+            self.stats.last_error = repr(exc)
+            log.exception("%s: %s %s failed (attempt %d)", self.name, event.type, event.id, attempts)
+            if attempts >= self.max_attempts:
+                return self._dead_letter(record, f"handler failed {attempts} times: {exc!r}")
+            self.stats.retries += 1
+            return False
+        self.stats.attempts.pop(key, None)
+        return True
+
+    def _handle(self, event: Event, handler: Handler) -> None:
+        with self.uow_factory() as uow:
+            seen = uow.session.execute(
+                select(exists().where(self.inbox.c.event_id == event.id))
+            ).scalar()
+            if seen:
+                self.stats.duplicates += 1
+                return
+            handler(event, uow)
+            uow.session.execute(
+                insert(self.inbox).values(
+                    event_id=event.id, event_type=event.type, processed_at=datetime.now(UTC)
+                )
+            )
+            uow.commit()
+        self.stats.handled += 1
+
+    def _dead_letter(self, record, reason: str) -> bool:
+        headers = list(record.headers or []) + [
+            ("dlq.reason", reason.encode()[:4000]),
+            ("dlq.topic", record.topic.encode()),
+            ("dlq.partition", str(record.partition).encode()),
+            ("dlq.offset", str(record.offset).encode()),
+            ("dlq.consumer", self.name.encode()),
+        ]
+        try:
+            if self._producer is None:
+                self._producer = self.producer_factory()
+            self._producer.send(
+                f"{record.topic}.dlq", key=record.key, value=record.value, headers=headers
+            ).get(timeout=15)
+        except Exception as exc:  # cannot dead-letter now: retry the record later, lose nothing
+            log.warning("%s: dead-lettering failed, will retry: %r", self.name, exc)
+            self._producer = None
+            return False
+        self.stats.dead_lettered += 1
+        log.error("%s: dead-lettered %s[%d]@%d: %s", self.name, record.topic, record.partition,
+                  record.offset, reason)
+        return True
+
+    # -- offsets and rebalances -----------------------------------------------------------
+    def _commit(self) -> None:
+        if not self._pending or self._consumer is None:
+            return
+        offsets = {tp: OffsetAndMetadata(off, "", -1) for tp, off in self._pending.items()}
+        try:
+            self._consumer.commit(offsets=offsets)
+            self.stats.commits += 1
+        except KafkaError as exc:  # rebalanced away: the new owner redoes it, the inbox dedupes
+            log.warning("%s: offset commit failed: %s", self.name, exc)
+        self._pending.clear()
+
+    def on_partitions_revoked(self, revoked) -> None:
+        self._commit()
+
+    def on_partitions_assigned(self, assigned) -> None:
+        self._pending = {tp: off for tp, off in self._pending.items() if tp in assigned}
+
+    def _ensure_consumer(self) -> None:
+        if self._consumer is None:
+            self._consumer = self.consumer_factory()
+            self._consumer.subscribe(topics=self.topics, listener=self)
+
+    def _close_consumer(self) -> None:
+        if self._consumer is not None:
+            try:
+                self._consumer.close(autocommit=False)
+            except Exception:  # closing after a broker loss can raise; the consumer is dropped
+                log.debug("%s: consumer close failed", self.name, exc_info=True)
+            self._consumer = None
+            self._pending.clear()
+
+    def _next_backoff(self) -> float:
+        current = self._backoff
+        self._backoff = min(self._backoff * 2, self.backoff_max)
+        return current

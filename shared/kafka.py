@@ -1,0 +1,104 @@
+"""kafka-python clients configured the same way in every service. Create them after fork."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from shared.config import Settings
+from shared.events.topics import dlq
+
+log = logging.getLogger(__name__)
+
+
+def make_producer(settings: Settings, **overrides) -> KafkaProducer:
+    """Idempotent, acks=all producer: ordered per partition, no duplicates from its own retries."""
+    config = dict(
+        bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
+        client_id=f"goalkeeper-{settings.service}",
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=2,
+        max_block_ms=5_000,
+        request_timeout_ms=5_000,
+        delivery_timeout_ms=15_000,
+        reconnect_backoff_max_ms=2_000,
+    )
+    config.update(overrides)
+    return KafkaProducer(**config)
+
+
+def make_consumer(settings: Settings, group_id: str, **overrides) -> KafkaConsumer:
+    """A consumer with manual commits; the caller subscribes with its rebalance listener."""
+    config = dict(
+        bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
+        client_id=f"goalkeeper-{settings.service}",
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=500,
+        session_timeout_ms=10_000,
+        heartbeat_interval_ms=1_000,
+        max_poll_interval_ms=300_000,
+        reconnect_backoff_max_ms=2_000,
+        metadata_max_age_ms=5_000,
+    )
+    config.update(overrides)
+    return KafkaConsumer(**config)
+
+
+def ensure_topics(settings: Settings, logical_topics: list[str], *, timeout: float = 60.0) -> None:
+    """Create each topic and its dead-letter topic when missing; waits for the broker."""
+    names = []
+    for logical in logical_topics:
+        names += [settings.topic(logical), settings.topic(dlq(logical))]
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            admin = KafkaAdminClient(
+                bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
+                client_id=f"goalkeeper-{settings.service}-admin",
+                request_timeout_ms=10_000,
+            )
+            try:
+                _create_missing(admin, names, settings.kafka_partitions)
+                _wait_until_visible(admin, names, deadline)
+            finally:
+                admin.close()
+            return
+        except KafkaError as exc:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("broker not ready for topic creation: %s", exc)
+            time.sleep(1.0)
+
+
+def _create_missing(admin: KafkaAdminClient, names: list[str], partitions: int) -> None:
+    existing = set(admin.list_topics())
+    missing = [n for n in names if n not in existing]
+    if not missing:
+        return
+    try:
+        admin.create_topics(
+            [NewTopic(name=n, num_partitions=partitions, replication_factor=1) for n in missing]
+        )
+    except TopicAlreadyExistsError:
+        pass
+
+
+def _wait_until_visible(admin: KafkaAdminClient, names: list[str], deadline: float) -> None:
+    """Topic creation is asynchronous: wait until every topic has its partitions' leaders."""
+    while True:
+        described = admin.describe_topics(names)
+        ready = {
+            t["name"] for t in described
+            if not t.get("error_code") and t.get("partitions")
+            and all(p.get("leader_id", -1) >= 0 for p in t["partitions"])
+        }
+        if ready >= set(names) or time.monotonic() > deadline:
+            return
+        time.sleep(0.1)

@@ -1,0 +1,223 @@
+"""Transactional outbox: events are rows written in the same commit as the state they describe.
+
+`OutboxWriter.add` runs inside the unit of work's transaction. `OutboxRelay` publishes unsent
+rows in id order with an idempotent `acks=all` producer, keyed by team, and marks them sent.
+A broker outage only delays publication: rows stay unsent and the relay backs off and retries.
+Delivery is at least once (a crash between publish and mark republishes); consumers dedupe
+through their inbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, Table, delete, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from shared.config import Settings
+from shared.events.envelope import Event, to_message
+from shared.events.registry import lookup
+from shared.waker import Waker
+
+log = logging.getLogger(__name__)
+
+
+def wake_channel(settings: Settings) -> str:
+    return f"gk_outbox_{settings.service}"
+
+
+def make_waker(settings: Settings, database_url: str | None = None) -> Waker:
+    """The waker of one database's outbox: writers and relay of the same database share it."""
+    digest = hashlib.sha1((database_url or settings.database_url).encode()).hexdigest()[:16]
+    return Waker(Path(tempfile.gettempdir()) / f"gk-outbox-{digest}.sock")
+
+
+class OutboxWriter:
+    def __init__(self, table: Table, settings: Settings):
+        self.table = table
+        self.settings = settings
+
+    def add(self, session: Session, events: list[Event]) -> None:
+        if not events:
+            return
+        now = datetime.now(UTC)
+        rows = [self._row(event, now) for event in events]
+        session.execute(insert(self.table), rows)
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": wake_channel(self.settings)})
+
+    def _row(self, event: Event, now: datetime) -> dict:
+        message = to_message(event)
+        return {
+            "event_id": event.id,
+            "topic": self.settings.topic(lookup(event.type).topic),
+            "key": event.team_id,
+            "event_type": event.type,
+            "headers": json.dumps({k: v.decode() for k, v in message.headers.items()}),
+            "payload": message.value.decode(),
+            "created_at": now,
+        }
+
+
+class OutboxRelay:
+    """Publishes the outbox. One active relay per database (a PostgreSQL advisory lock elects it)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        table: Table,
+        producer_factory: Callable[[], object],
+        waker: Waker,
+        settings: Settings,
+        *,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+        max_backoff: float = 10.0,
+    ):
+        self.engine = engine
+        self.table = table
+        self.producer_factory = producer_factory
+        self.waker = waker
+        self.settings = settings
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.max_backoff = max_backoff
+        self._producer = None
+        self._leader = None
+        self.published = 0
+
+    def run(self, stop: threading.Event) -> None:
+        self.waker.listen()
+        backoff = 0.2
+        try:
+            while not stop.is_set():
+                try:
+                    sent = self.publish_pending()
+                    backoff = 0.2
+                except Exception as exc:  # broker or database trouble: keep the rows, retry later
+                    log.warning("outbox relay: publish failed, retrying in %.1fs: %s", backoff, exc)
+                    self._reset_producer()
+                    self._reset_leader()
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, self.max_backoff)
+                    continue
+                if sent < self.batch_size:
+                    self._wait(stop)
+        finally:
+            self.close()
+
+    def publish_pending(self) -> int:
+        """Publish one batch of unsent rows in id order; returns how many were published."""
+        if not self._is_leader():
+            return 0
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(self.table)
+                .where(self.table.c.sent_at.is_(None))
+                .order_by(self.table.c.id)
+                .limit(self.batch_size)
+            ).all()
+        if not rows:
+            return 0
+        producer = self._get_producer()
+        futures = [
+            producer.send(
+                row.topic,
+                key=row.key.encode(),
+                value=row.payload.encode(),
+                headers=[(k, v.encode()) for k, v in json.loads(row.headers).items()],
+            )
+            for row in rows
+        ]
+        producer.flush(timeout=30)
+        delivered = []
+        for row, future in zip(rows, futures, strict=True):
+            if not future.succeeded():
+                break  # keep order: everything from the first failure is retried
+            delivered.append(row.id)
+        self._mark_sent(delivered)
+        if len(delivered) < len(rows):
+            failure = futures[len(delivered)].exception
+            raise RuntimeError(f"{len(rows) - len(delivered)} events not acknowledged: {failure}")
+        return len(delivered)
+
+    def purge_sent(self, older_than: timedelta) -> int:
+        cutoff = datetime.now(UTC) - older_than
+        with self.engine.begin() as conn:
+            result = conn.execute(delete(self.table).where(self.table.c.sent_at < cutoff))
+        return result.rowcount or 0
+
+    def close(self) -> None:
+        self._reset_producer()
+        self._reset_leader()
+        self.waker.close()
+
+    def _reset_leader(self) -> None:
+        if self._leader is not None:
+            self.waker.unwatch(self._leader.connection.dbapi_connection)
+            try:
+                self._leader.close()
+            except Exception:  # a connection to a restarted server is already gone
+                log.debug("outbox relay: leader connection close failed", exc_info=True)
+            self._leader = None
+
+    def _mark_sent(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(self.table).where(self.table.c.id.in_(ids)).values(sent_at=datetime.now(UTC))
+            )
+        self.published += len(ids)
+
+    def _wait(self, stop: threading.Event) -> None:
+        deadline = time.monotonic() + self.poll_interval
+        while not stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self.waker.wait(min(remaining, 0.5)):
+                self._drain_notifications()
+                return
+
+    def _is_leader(self) -> bool:
+        if self.engine.dialect.name != "postgresql":
+            return True
+        if self._leader is None:
+            self._leader = self.engine.connect()
+            key = int(hashlib.sha1(wake_channel(self.settings).encode()).hexdigest()[:15], 16)
+            got = self._leader.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+            self._leader.execute(text(f"LISTEN {wake_channel(self.settings)}"))
+            self._leader.commit()
+            if not got:
+                self._leader.close()
+                self._leader = None
+                return False
+            self.waker.watch(self._leader.connection.dbapi_connection)
+        return True
+
+    def _drain_notifications(self) -> None:
+        if self._leader is None:
+            return
+        dbapi = self._leader.connection.dbapi_connection
+        for _ in dbapi.notifies(timeout=0, stop_after=1000):
+            pass
+
+    def _get_producer(self):
+        if self._producer is None:
+            self._producer = self.producer_factory()
+        return self._producer
+
+    def _reset_producer(self) -> None:
+        if self._producer is not None:
+            try:
+                self._producer.close(timeout=1)
+            except Exception:  # closing a producer whose broker is gone may raise; it is discarded
+                log.debug("outbox relay: producer close failed", exc_info=True)
+            self._producer = None

@@ -1,0 +1,86 @@
+"""One error shape for every service: RFC 9457 `application/problem+json`."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, json, request
+from werkzeug.exceptions import HTTPException
+
+from shared.auth import Unauthorized
+from shared.domain import DomainError
+
+log = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str | None = None, *, errors: dict | None = None,
+            headers: dict | None = None) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status, "instance": request.path}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def flatten_errors(messages: object, prefix: str = "") -> dict[str, list[str]]:
+    """{"metric": {"target": ["Missing"]}} -> {"metric.target": ["Missing"]}."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(flatten_errors(value, name))
+        return flat
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return {prefix or "_schema": messages}
+    if isinstance(messages, list):
+        flat = {}
+        for index, value in enumerate(messages):
+            flat.update(flatten_errors(value, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    return {prefix or "_schema": [str(messages)]}
+
+
+def http_exception_problem(error: HTTPException) -> Response:
+    data = getattr(error, "data", None) or {}
+    messages = data.get("errors") or data.get("messages")
+    errors = None
+    if messages:
+        # webargs nests by location ({"json": {...}, "query": {...}}); the field names matter
+        if isinstance(messages, dict) and set(messages) <= {"json", "query", "form", "headers", "view_args", "files"}:
+            merged: dict = {}
+            for location_errors in messages.values():
+                merged.update(location_errors if isinstance(location_errors, dict) else {"_schema": location_errors})
+            messages = merged
+        errors = flatten_errors(messages)
+    detail = data.get("message") or error.description
+    if error.code == 422 and errors:
+        detail = "Invalid fields: " + ", ".join(sorted(errors))
+    return problem(error.code or 500, error.name, detail, errors=errors, headers=data.get("headers"))
+
+
+def register_problem_handlers(app: Flask, on_server_error=None) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError):
+        return problem(error.status, error.title, error.detail, errors=error.errors)
+
+    @app.errorhandler(Unauthorized)
+    def _unauthorized(error: Unauthorized):
+        return problem(401, "Unauthorized", error.detail, headers={"WWW-Authenticate": "Bearer"})
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(_error):
+        return problem(400, "Bad Request", "JSON body is nested too deeply")
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return http_exception_problem(error)
+        if on_server_error is not None:
+            on_server_error()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return problem(500, "Internal Server Error", "An unexpected error occurred; it was logged.")

@@ -1,0 +1,88 @@
+"""The unit of work: one transaction, and the events it produced written to the outbox in it."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.domain import Aggregate, DomainEvent
+from shared.events.envelope import Event
+from shared.outbox import OutboxWriter
+from shared.waker import Waker
+
+
+class UnitOfWork:
+    """`with uow: ...; uow.commit()`. Leaving the block without commit rolls back.
+
+    Events come from two places: aggregates in the session (`Aggregate.record`) and
+    `uow.emit(...)`. Both are validated against the event catalogue and written as outbox rows
+    in the same transaction as the state change.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session], outbox: OutboxWriter, waker: Waker):
+        self.session_factory = session_factory
+        self.outbox = outbox
+        self.waker = waker
+        self.session: Session | None = None
+        self.published: list[Event] = []
+
+    def __enter__(self):
+        self.session = self.session_factory()
+        self._emitted: list[DomainEvent] = []
+        self._after_commit: list = []
+        self.published = []
+        self.on_enter()
+        return self
+
+    def on_enter(self) -> None:
+        """Hook for subclasses to build their repositories on `self.session`."""
+
+    def __exit__(self, *exc_info) -> None:
+        try:
+            self.session.expunge_all()  # objects handed out stay readable after the block
+            self.session.rollback()
+        finally:
+            self.session.close()
+
+    def emit(self, event_type: str, team_id: str, data: dict, subject: str | None = None) -> None:
+        self._emitted.append(DomainEvent(event_type, str(team_id), data, subject))
+
+    def after_commit(self, callback) -> None:
+        """Run `callback()` once this unit of work has committed (e.g. wake a delivery loop)."""
+        self._after_commit.append(callback)
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def commit(self) -> None:
+        self.session.flush()
+        events = [self._to_event(e) for e in self._collect()]
+        self.outbox.add(self.session, events)
+        self.session.commit()
+        self.published = events
+        if events:
+            self.waker.notify()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self._emitted = []
+
+    def _collect(self) -> list[DomainEvent]:
+        collected: list[DomainEvent] = []
+        for obj in [*self.session.new, *self.session.identity_map.values()]:
+            if isinstance(obj, Aggregate):
+                collected.extend(obj.pop_events())
+        collected.extend(self._emitted)
+        self._emitted = []
+        return sorted(collected, key=lambda e: e.seq)
+
+    def _to_event(self, event: DomainEvent) -> Event:
+        return Event.new(
+            event.type,
+            event.team_id,
+            event.data,
+            subject=event.subject,
+            source=f"/goalkeeper/{self.outbox.settings.service}",
+        )

@@ -1,0 +1,98 @@
+"""The Flask app every service builds: flask-smorest API, problem+json errors, health, metrics."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_smorest import Api, Blueprint
+
+from shared.auth import ADMIN, Principal, Unauthorized, is_admin_token
+from shared.domain import Forbidden, NotFound
+from shared.health import health_blueprint
+from shared.observability import configure_logging, instrument
+from shared.problems import http_exception_problem, register_problem_handlers
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+class ProblemApi(Api):
+    """flask-smorest Api whose HTTP errors (including 422 validation) are problem+json."""
+
+    def handle_http_exception(self, error):
+        return http_exception_problem(error)
+
+
+def create_service_app(container, blueprints: list[Blueprint], *, title: str) -> Flask:
+    settings = container.settings
+    configure_logging(settings.log_level, settings.service)
+    app = Flask(settings.service)
+    app.config.update(
+        API_TITLE=title,
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        TESTING=settings.testing,
+    )
+    app.extensions["goalkeeper"] = container
+    api = ProblemApi(
+        app,
+        spec_kwargs={
+            "components": {
+                "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            },
+            "security": [{"bearer": []}],
+        },
+    )
+    register_problem_handlers(app)
+    instrument(app, settings.service)
+    app.register_blueprint(health_blueprint(lambda: container.engine, lambda: container.broker_probe))
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    return app
+
+
+def container():
+    return current_app.extensions["goalkeeper"]
+
+
+def authenticate() -> Principal:
+    """The caller, from `Authorization: Bearer <token>`; 401 when missing or invalid."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("missing bearer token")
+    token = token.strip()
+    c = container()
+    if is_admin_token(token, c.settings.admin_token):
+        return ADMIN
+    return c.check_principal(c.tokens.verify(token))
+
+
+def require_member() -> Principal:
+    principal = authenticate()
+    if principal.is_admin:
+        raise Forbidden("the admin token only creates teams; use a member token")
+    return principal
+
+
+def require_team(team_id: str) -> Principal:
+    """A member of `team_id`; another team's token gets 404, as if the team did not exist."""
+    principal = require_member()
+    if principal.team_id != str(team_id):
+        raise NotFound(f"team {team_id} not found")
+    return principal
+
+
+def require_lead(team_id: str) -> Principal:
+    principal = require_team(team_id)
+    if not principal.is_lead:
+        raise Forbidden("only a team lead may do this")
+    return principal
+
+
+def require_admin() -> Principal:
+    principal = authenticate()
+    if not principal.is_admin:
+        raise Forbidden("this needs the admin token")
+    return principal

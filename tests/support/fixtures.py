@@ -1,0 +1,58 @@
+"""Fixtures that assemble services on the real broker and real databases (both engines)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.slack_server import SlackLikeServer
+from tests.support.stack import ServiceHarness, service_env
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """A factory of fresh, empty databases on one engine (parametrised over both)."""
+    created: list[str] = []
+    server = request.getfixturevalue("postgres_server") if request.param == "postgresql" else None
+
+    def make(name: str) -> str:
+        if server is None:
+            return f"sqlite:///{tmp_path / (name + '.db')}"
+        db_name = f"t_{name}_{uuid.uuid4().hex[:12]}"
+        created.append(db_name)
+        return server.create_database(db_name)
+
+    yield make
+    for db_name in created:
+        server.drop_database(db_name)
+
+
+@pytest.fixture
+def make_service(new_database, kafka_broker, topic_prefix) -> Iterator[Callable[..., ServiceHarness]]:
+    """Build a service harness: own database, shared broker, this test's topic prefix."""
+    harnesses: list[ServiceHarness] = []
+
+    def make(service: str, *, clock=None, start_worker: bool = True, **env) -> ServiceHarness:
+        harness = ServiceHarness(
+            service,
+            service_env(service, new_database(service), kafka_broker.bootstrap, topic_prefix, **env),
+            clock=clock,
+        )
+        harnesses.append(harness)
+        if start_worker:
+            harness.start_worker()
+        return harness
+
+    yield make
+    for harness in reversed(harnesses):
+        harness.close()
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackLikeServer]:
+    server = SlackLikeServer().start()
+    yield server
+    server.stop()

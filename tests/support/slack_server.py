@@ -1,0 +1,123 @@
+"""A local HTTP server that behaves like Slack's incoming webhooks, scripted per test.
+
+Each POST takes the next scripted reply (default `200 ok`): a status, a body, headers such as
+`Retry-After`, and an optional delay before answering. Every request is recorded with the
+moment it arrived, so tests can assert retries, waits, pacing and duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int = 200
+    body: str = "ok"
+    headers: dict = field(default_factory=dict)
+    delay: float = 0.0
+
+
+OK = Reply()
+
+
+def too_many_requests(retry_after: int = 2) -> Reply:
+    return Reply(429, "rate_limited", {"Retry-After": str(retry_after)})
+
+
+def server_error() -> Reply:
+    return Reply(500, "internal_error")
+
+
+def archived() -> Reply:
+    return Reply(410, "channel_is_archived")
+
+
+def not_found() -> Reply:
+    return Reply(404, "channel_not_found")
+
+
+@dataclass
+class Received:
+    path: str
+    body: bytes
+    headers: dict
+    at: float
+    status: int
+
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
+class SlackLikeServer:
+    def __init__(self):
+        self.script: deque[Reply] = deque()
+        self.received: list[Received] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def webhook(self, name: str = "T000/B000/XXXX") -> str:
+        return f"{self.url}/services/{name}"
+
+    def reply_with(self, *replies: Reply) -> None:
+        with self._lock:
+            self.script.extend(replies)
+
+    def delivered(self) -> list[Received]:
+        """Requests answered 200."""
+        with self._lock:
+            return [r for r in self.received if r.status == 200]
+
+    def start(self) -> SlackLikeServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _next(self) -> Reply:
+        with self._lock:
+            return self.script.popleft() if self.script else OK
+
+    def _handler(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server naming)
+                arrived = time.monotonic()
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                reply = server._next()
+                if reply.delay:
+                    time.sleep(reply.delay)
+                with server._lock:
+                    server.received.append(
+                        Received(self.path, body, dict(self.headers), arrived, reply.status)
+                    )
+                payload = reply.body.encode()
+                try:
+                    self.send_response(reply.status)
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        return Handler

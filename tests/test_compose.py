@@ -1,0 +1,102 @@
+"""docker-compose.yml stays consistent with the code: settings, ports, images, modules."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from shared.config import env_var_names
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
+APP_SERVICES = {name: svc for name, svc in SERVICES.items() if "build" in svc}
+MODULE = re.compile(r"\b((?:services|shared|infra)(?:\.\w+)+)")
+
+
+def _command(service: dict[str, Any]) -> str:
+    command = service.get("command", "")
+    return " ".join(command) if isinstance(command, list) else str(command)
+
+
+def _host_port(mapping: str | dict[str, Any]) -> str:
+    if isinstance(mapping, dict):
+        return f"{mapping.get('host_ip', '')}:{mapping['published']}"
+    parts = str(mapping).split(":")
+    return ":".join(parts[:-1]) if len(parts) > 1 else parts[0]
+
+
+def test_every_goalkeeper_service_is_defined() -> None:
+    services = ("goals", "checkins", "notifications")
+    expected = {f"{service}-{kind}" for service in services for kind in ("web", "worker")}
+    assert set(APP_SERVICES) == expected
+    assert {"kafka", "postgres"} <= set(SERVICES)
+
+
+@pytest.mark.parametrize("name", sorted(APP_SERVICES))
+def test_app_environment_uses_known_settings(name: str) -> None:
+    environment = APP_SERVICES[name].get("environment", {})
+    if isinstance(environment, dict):
+        keys = set(environment)
+    else:
+        keys = {entry.split("=")[0] for entry in environment}
+    assert keys, f"{name} has no environment"
+    assert keys <= env_var_names(), f"unknown settings in {name}: {keys - env_var_names()}"
+
+
+def test_published_host_ports_do_not_clash() -> None:
+    published = [_host_port(p) for svc in SERVICES.values() for p in svc.get("ports", [])]
+    host_ports = [p.rpartition(":")[2] for p in published]
+    assert len(host_ports) == len(set(host_ports)), published
+
+
+@pytest.mark.parametrize("name", sorted(APP_SERVICES))
+def test_build_context_and_dockerfile_exist(name: str) -> None:
+    build = APP_SERVICES[name]["build"]
+    context = REPO_ROOT / (build if isinstance(build, str) else build.get("context", "."))
+    dockerfile = "Dockerfile" if isinstance(build, str) else build.get("dockerfile", "Dockerfile")
+    assert context.is_dir()
+    assert (context / dockerfile).is_file()
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_images_are_pinned(name: str) -> None:
+    image = SERVICES[name].get("image")
+    if image is None:
+        assert "build" in SERVICES[name], f"{name} has neither image nor build"
+        return
+    repository, _, tag = str(image).rpartition(":")
+    assert repository and tag and "/" not in tag, f"{name}: image {image!r} has no tag"
+    assert tag != "latest", f"{name}: image {image!r} is not pinned"
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_depends_on_names_defined_services(name: str) -> None:
+    depends_on = SERVICES[name].get("depends_on", [])
+    assert set(depends_on) <= set(SERVICES)
+
+
+@pytest.mark.parametrize("name", sorted(APP_SERVICES))
+def test_commands_reference_existing_modules(name: str) -> None:
+    command = _command(APP_SERVICES[name])
+    kind = name.rpartition("-")[2]
+    service = name.rpartition("-")[0]
+    entrypoint = f"services.{service}.entrypoints.{'app' if kind == 'web' else 'worker'}"
+    assert entrypoint in command
+    for config in re.findall(r"--config\s+(\S+)", command):
+        assert (REPO_ROOT / config).is_file(), f"{name}: missing gunicorn config {config}"
+    for module in MODULE.findall(command):
+        path = REPO_ROOT / Path(*module.split("."))
+        assert path.with_suffix(".py").is_file() or (path / "__init__.py").is_file(), (
+            f"{name}: command references {module}, which does not exist"
+        )
+
+
+def test_postgres_init_script_creates_each_database() -> None:
+    script = (REPO_ROOT / "infra" / "postgres" / "init-databases.sql").read_text().lower()
+    for database in ("goals", "checkins", "notifications"):
+        assert f"create database {database};" in script
