@@ -6,8 +6,7 @@ from shared.events.catalog.fields import EventData, Id, Timestamp
 from shared.events.registry import event
 
 
-@event("checkin.logged", publisher="checkins")
-class CheckinLogged(EventData):
+class CheckinData(EventData):
     checkin_id = Id(required=True)
     goal_id = Id(required=True)
     team_id = Id(required=True)
@@ -19,5 +18,108 @@ class CheckinLogged(EventData):
     completed_milestones = fields.List(Id(), load_default=list)
     blockers = fields.String(load_default="")
     at = Timestamp(required=True)
-    source = fields.String(load_default="api")
-    request_id = Id(allow_none=True, load_default=None)
+    source = fields.String(load_default="api")  # api | slack
+    request_id = Id(allow_none=True, load_default=None)  # the Slack request it answers
+
+
+@event("checkin.logged", publisher="checkins")
+class CheckinLogged(CheckinData):
+    pass
+
+
+@event("checkin.edited", publisher="checkins")
+class CheckinEdited(CheckinData):
+    pass
+
+
+@event("checkin.rejected", publisher="checkins")
+class CheckinRejected(EventData):
+    """A `checkin.requested` command that could not become a check-in, and why (for Slack)."""
+
+    request_id = Id(required=True)
+    team_id = Id(required=True)
+    member_id = Id(required=True)
+    reason = fields.String(required=True)
+    at = Timestamp(required=True)
+
+
+@event("checkin.reminder", publisher="checkins")
+class CheckinReminder(EventData):
+    goal_id = Id(required=True)
+    team_id = Id(required=True)
+    owner_id = Id(required=True)
+    due_at = Timestamp(required=True)
+    at = Timestamp(required=True)
+
+
+@event("checkin.missed", publisher="checkins")
+class CheckinMissed(EventData):
+    """One step of the escalation ladder: level 1 owner, 2 partner(s), 3 leads."""
+
+    goal_id = Id(required=True)
+    team_id = Id(required=True)
+    owner_id = Id(required=True)
+    due_at = Timestamp(required=True)
+    level = fields.Integer(required=True, validate=validate.Range(1, 3))
+    recipients = fields.List(Id(), required=True)
+    at = Timestamp(required=True)
+
+
+@event("streak.reached", publisher="checkins")
+class StreakReached(EventData):
+    goal_id = Id(required=True)
+    team_id = Id(required=True)
+    owner_id = Id(required=True)
+    length = fields.Integer(required=True)
+    at = Timestamp(required=True)
+
+
+@event("kudos.given", publisher="checkins")
+class KudosGiven(EventData):
+    checkin_id = Id(required=True)
+    goal_id = Id(required=True)
+    team_id = Id(required=True)
+    from_id = Id(required=True)
+    to_id = Id(required=True)
+    emoji = fields.String(required=True)
+    at = Timestamp(required=True)
+
+
+@event("comment.added", publisher="checkins")
+class CommentAdded(EventData):
+    comment_id = Id(required=True)
+    checkin_id = Id(required=True)
+    goal_id = Id(required=True)
+    team_id = Id(required=True)
+    author_id = Id(required=True)
+    to_id = Id(required=True)
+    text = fields.String(required=True)
+    at = Timestamp(required=True)
+
+
+@event("partners.paired", publisher="checkins")
+class PartnersPaired(EventData):
+    partnership_id = Id(required=True)
+    team_id = Id(required=True)
+    member_ids = fields.List(Id(), required=True, validate=validate.Length(2, 3))
+    round_id = Id(allow_none=True, load_default=None)
+    at = Timestamp(required=True)
+
+
+@event("partnership.ended", publisher="checkins")
+class PartnershipEnded(EventData):
+    partnership_id = Id(required=True)
+    team_id = Id(required=True)
+    member_ids = fields.List(Id(), required=True)
+    ended_by = Id(allow_none=True, load_default=None)
+    at = Timestamp(required=True)
+
+
+@event("pairing_round.completed", publisher="checkins")
+class PairingRoundCompleted(EventData):
+    round_id = Id(required=True)
+    team_id = Id(required=True)
+    groups = fields.List(fields.List(Id()), required=True)
+    repeats = fields.List(fields.List(Id()), load_default=list)
+    note = fields.String(load_default="")
+    at = Timestamp(required=True)
