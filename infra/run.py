@@ -15,9 +15,8 @@ from honcho.manager import Manager
 from honcho.printer import Printer
 
 from infra.kafka_broker import REPO_ROOT, ensure_jars, wait_for_kafka
+from shared.config import DEFAULT_PORTS, SERVICES
 
-SERVICES = ("goals", "checkins", "notifications")
-DEFAULT_PORTS = {"goals": 8001, "checkins": 8002, "notifications": 8003}
 PROCFILE = REPO_ROOT / "infra" / "Procfile"
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 

@@ -20,7 +20,7 @@ from kafka import ConsumerRebalanceListener, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 from sqlalchemy import Table, exists, insert, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 
 from shared.events.envelope import Event, from_kafka
 from shared.events.registry import InvalidEvent
@@ -35,7 +35,7 @@ class RetryLater(Exception):
     """Raised by a handler when the event cannot be handled yet but will be later."""
 
 
-TRANSIENT = (RetryLater, OperationalError, IntegrityError, KafkaError)
+TRANSIENT = (RetryLater, OperationalError, KafkaError)
 
 
 @dataclass

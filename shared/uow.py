@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.domain import Aggregate, DomainEvent
@@ -27,6 +28,11 @@ class UnitOfWork:
 
     def __enter__(self):
         self.session = self.session_factory()
+        # The identity map holds clean objects weakly: keep every aggregate this unit of work
+        # touches, or one whose handler returned could be collected with its recorded events.
+        self._seen: list[Aggregate] = []
+        event.listen(self.session, "loaded_as_persistent", self._track)
+        event.listen(self.session, "transient_to_pending", self._track)
         self._emitted: list[DomainEvent] = []
         self._after_commit: list = []
         self.published = []
@@ -71,12 +77,15 @@ class UnitOfWork:
 
     def _collect(self) -> list[DomainEvent]:
         collected: list[DomainEvent] = []
-        for obj in [*self.session.new, *self.session.identity_map.values()]:
-            if isinstance(obj, Aggregate):
-                collected.extend(obj.pop_events())
+        for obj in self._seen:
+            collected.extend(obj.pop_events())
         collected.extend(self._emitted)
         self._emitted = []
         return sorted(collected, key=lambda e: e.seq)
+
+    def _track(self, _session: Session, instance: object) -> None:
+        if isinstance(instance, Aggregate):
+            self._seen.append(instance)
 
     def _to_event(self, event: DomainEvent) -> Event:
         return Event.new(

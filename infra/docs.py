@@ -1,0 +1,96 @@
+"""Generated README sections: `python -m infra.docs` rewrites them in place, `--check` verifies.
+
+The README keeps hand-written prose; the tables that must match the code (configuration,
+HTTP endpoints, event catalogue) sit between `<!-- generated:NAME -->` markers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+
+from shared.config import GLOBAL_ENV_VARS, PER_SERVICE_ENV_VARS, REPO_ROOT, SERVICES, Settings
+from shared.events.registry import all_types
+
+README = REPO_ROOT / "README.md"
+
+
+def configuration() -> str:
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    defaults = Settings.from_env("goals", {})
+    known = {
+        "KAFKA_BOOTSTRAP_SERVERS": defaults.kafka_bootstrap_servers,
+        "KAFKA_TOPIC_PREFIX": "(empty)",
+        "KAFKA_PARTITIONS": str(defaults.kafka_partitions),
+        "GOALKEEPER_SECRET_KEY": "a development key (set it in production)",
+        "GOALKEEPER_ADMIN_TOKEN": defaults.admin_token,
+        "GOALKEEPER_TOKEN_TTL_DAYS": str(defaults.token_ttl_days),
+        "GOALKEEPER_WEBHOOK_ALLOWLIST": "(empty: only hooks.slack.com)",
+        "GOALKEEPER_LOG_LEVEL": defaults.log_level,
+        "GOALKEEPER_RUN_DIR": ".run/",
+        "SLACK_SIGNING_SECRET": "a development secret",
+        "GOALKEEPER_PUBLIC_URL": defaults.public_url,
+        "WEB_CONCURRENCY": "2",
+    }
+    for name, meaning in GLOBAL_ENV_VARS.items():
+        rows.append(f"| `{name}` | {known.get(name, '')} | {meaning} |")
+    for service in SERVICES:
+        settings = Settings.from_env(service, {})
+        rows.append(f"| `{service.upper()}_DATABASE_URL` | `sqlite:///.run/{service}.db` | "
+                    f"{PER_SERVICE_ENV_VARS['DATABASE_URL']} |")
+        port_meaning = PER_SERVICE_ENV_VARS["PORT"]
+        rows.append(f"| `{service.upper()}_PORT` | {settings.port} | {port_meaning} |")
+    return "\n".join(rows)
+
+
+def endpoints() -> str:
+    rows = ["| service | method | path | what it does |", "|---|---|---|---|"]
+    for service in SERVICES:
+        app_module = importlib.import_module(f"services.{service}.entrypoints.app")
+        container = importlib.import_module(f"services.{service}.bootstrap").bootstrap(
+            Settings.from_env(service, {f"{service.upper()}_DATABASE_URL": "sqlite://"}))
+        spec = app_module.create_app(container).test_client().get("/openapi.json").get_json()
+        for path, operations in sorted(spec["paths"].items()):
+            for method, operation in operations.items():
+                if method == "parameters":
+                    continue
+                summary = operation.get("summary", "").rstrip(".")
+                rows.append(f"| {service} | {method.upper()} | `{path}` | {summary} |")
+    return "\n".join(rows)
+
+
+def events() -> str:
+    rows = ["| type | topic | published by | data (required in bold) |", "|---|---|---|---|"]
+    for name, event_type in sorted(all_types().items(), key=lambda kv: (kv[1].topic, kv[0])):
+        fields = [f"**{n}**" if f.required else n for n, f in event_type.schema().fields.items()]
+        publisher = event_type.publisher.split(".")[0]
+        rows.append(f"| `{name}` | `{event_type.topic}` | {publisher} | {', '.join(fields)} |")
+    return "\n".join(rows)
+
+
+SECTIONS = {"configuration": configuration, "endpoints": endpoints, "events": events}
+
+
+def render(text: str) -> str:
+    for name, build in SECTIONS.items():
+        start, end = f"<!-- generated:{name} -->", f"<!-- /generated:{name} -->"
+        pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+        text = pattern.sub(lambda _m, b=build, s=start, e=end: f"{s}\n{b()}\n{e}", text)
+    return text
+
+
+def main(argv: list[str]) -> int:
+    current = README.read_text()
+    fresh = render(current)
+    if "--check" in argv:
+        if fresh != current:
+            print("README.md is stale: run `python -m infra.docs`", file=sys.stderr)
+            return 1
+        return 0
+    README.write_text(fresh)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
