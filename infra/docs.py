@@ -37,8 +37,10 @@ def configuration() -> str:
         rows.append(f"| `{name}` | {known.get(name, '')} | {meaning} |")
     for service in SERVICES:
         settings = Settings.from_env(service, {})
-        rows.append(f"| `{service.upper()}_DATABASE_URL` | `sqlite:///.run/{service}.db` | "
-                    f"{PER_SERVICE_ENV_VARS['DATABASE_URL']} |")
+        rows.append(
+            f"| `{service.upper()}_DATABASE_URL` | `sqlite:///.run/{service}.db` | "
+            f"{PER_SERVICE_ENV_VARS['DATABASE_URL']} |"
+        )
         port_meaning = PER_SERVICE_ENV_VARS["PORT"]
         rows.append(f"| `{service.upper()}_PORT` | {settings.port} | {port_meaning} |")
     return "\n".join(rows)
@@ -49,7 +51,8 @@ def endpoints() -> str:
     for service in SERVICES:
         app_module = importlib.import_module(f"services.{service}.entrypoints.app")
         container = importlib.import_module(f"services.{service}.bootstrap").bootstrap(
-            Settings.from_env(service, {f"{service.upper()}_DATABASE_URL": "sqlite://"}))
+            Settings.from_env(service, {f"{service.upper()}_DATABASE_URL": "sqlite://"})
+        )
         spec = app_module.create_app(container).test_client().get("/openapi.json").get_json()
         for path, operations in sorted(spec["paths"].items()):
             for method, operation in operations.items():

@@ -43,7 +43,9 @@ ADMIN = Principal(team_id="", member_id="", role="admin", is_admin=True)
 
 
 class TokenSigner:
-    def __init__(self, secret: str, ttl: timedelta = timedelta(days=90), clock: Clock | None = None):
+    def __init__(
+        self, secret: str, ttl: timedelta = timedelta(days=90), clock: Clock | None = None
+    ):
         if not secret:
             raise ValueError("a token secret is required")
         self._key = secret.encode()

@@ -150,7 +150,9 @@ class ConsumerRunner(ConsumerRebalanceListener):
             attempts = self.stats.attempts.get(key, 0) + 1
             self.stats.attempts[key] = attempts
             self.stats.last_error = repr(exc)
-            log.exception("%s: %s %s failed (attempt %d)", self.name, event.type, event.id, attempts)
+            log.exception(
+                "%s: %s %s failed (attempt %d)", self.name, event.type, event.id, attempts
+            )
             if attempts >= self.max_attempts:
                 return self._dead_letter(record, f"handler failed {attempts} times: {exc!r}")
             self.stats.retries += 1
@@ -194,8 +196,14 @@ class ConsumerRunner(ConsumerRebalanceListener):
             self._producer = None
             return False
         self.stats.dead_lettered += 1
-        log.error("%s: dead-lettered %s[%d]@%d: %s", self.name, record.topic, record.partition,
-                  record.offset, reason)
+        log.error(
+            "%s: dead-lettered %s[%d]@%d: %s",
+            self.name,
+            record.topic,
+            record.partition,
+            record.offset,
+            reason,
+        )
         return True
 
     # -- offsets and rebalances -----------------------------------------------------------

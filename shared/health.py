@@ -1,4 +1,4 @@
-"""Liveness and readiness: `/healthz` says the process answers, `/readyz` checks its dependencies."""
+"""Liveness and readiness: `/healthz` answers when the process does, `/readyz` checks deps."""
 
 from __future__ import annotations
 
@@ -61,6 +61,8 @@ def health_blueprint(engine_of, probe_of) -> Blueprint:
         broker_error = probe_of().check()
         checks["broker"] = "ok" if broker_error is None else f"error: {broker_error}"
         ready = all(v == "ok" for v in checks.values())
-        return jsonify(status="ready" if ready else "not ready", checks=checks), 200 if ready else 503
+        return jsonify(
+            status="ready" if ready else "not ready", checks=checks
+        ), 200 if ready else 503
 
     return bp

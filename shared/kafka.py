@@ -95,8 +95,10 @@ def _wait_until_visible(admin: KafkaAdminClient, names: list[str], deadline: flo
     while True:
         described = admin.describe_topics(names)
         ready = {
-            t["name"] for t in described
-            if not t.get("error_code") and t.get("partitions")
+            t["name"]
+            for t in described
+            if not t.get("error_code")
+            and t.get("partitions")
             and all(p.get("leader_id", -1) >= 0 for p in t["partitions"])
         }
         if ready >= set(names) or time.monotonic() > deadline:

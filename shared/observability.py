@@ -14,7 +14,9 @@ REQUESTS = Counter(
     "goalkeeper_http_requests_total", "HTTP requests", ["service", "method", "endpoint", "status"]
 )
 LATENCY = Histogram(
-    "goalkeeper_http_request_seconds", "HTTP request latency", ["service", "endpoint"],
+    "goalkeeper_http_request_seconds",
+    "HTTP request latency",
+    ["service", "endpoint"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 

@@ -52,7 +52,9 @@ class OutboxWriter:
         rows = [self._row(event, now) for event in events]
         session.execute(insert(self.table), rows)
         if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": wake_channel(self.settings)})
+            session.execute(
+                text("SELECT pg_notify(:channel, '')"), {"channel": wake_channel(self.settings)}
+            )
 
     def _row(self, event: Event, now: datetime) -> dict:
         message = to_message(event)
@@ -68,7 +70,7 @@ class OutboxWriter:
 
 
 class OutboxRelay:
-    """Publishes the outbox. One active relay per database (a PostgreSQL advisory lock elects it)."""
+    """Publishes the outbox; one active relay per database (elected by an advisory lock)."""
 
     def __init__(
         self,

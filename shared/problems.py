@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, json, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from shared.auth import Unauthorized
@@ -12,10 +13,17 @@ from shared.domain import DomainError
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
+LOCATIONS = {"json", "query", "form", "headers", "view_args", "files", "cookies"}
 
 
-def problem(status: int, title: str, detail: str | None = None, *, errors: dict | None = None,
-            headers: dict | None = None) -> Response:
+def problem(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    *,
+    errors: dict | None = None,
+    headers: dict | None = None,
+) -> Response:
     body = {"type": "about:blank", "title": title, "status": status, "instance": request.path}
     if detail:
         body["detail"] = detail
@@ -51,16 +59,17 @@ def http_exception_problem(error: HTTPException) -> Response:
     errors = None
     if messages:
         # webargs nests by location ({"json": {...}, "query": {...}}); the field names matter
-        if isinstance(messages, dict) and set(messages) <= {"json", "query", "form", "headers", "view_args", "files"}:
+        if isinstance(messages, dict) and set(messages) <= LOCATIONS:
             merged: dict = {}
-            for location_errors in messages.values():
-                merged.update(location_errors if isinstance(location_errors, dict) else {"_schema": location_errors})
+            for found in messages.values():
+                merged.update(found if isinstance(found, dict) else {"_schema": found})
             messages = merged
         errors = flatten_errors(messages)
     detail = data.get("message") or error.description
     if error.code == 422 and errors:
         detail = "Invalid fields: " + ", ".join(sorted(errors))
-    return problem(error.code or 500, error.name, detail, errors=errors, headers=data.get("headers"))
+    headers = data.get("headers")
+    return problem(error.code or 500, error.name, detail, errors=errors, headers=headers)
 
 
 def register_problem_handlers(app: Flask, on_server_error=None) -> None:
@@ -71,6 +80,16 @@ def register_problem_handlers(app: Flask, on_server_error=None) -> None:
     @app.errorhandler(Unauthorized)
     def _unauthorized(error: Unauthorized):
         return problem(401, "Unauthorized", error.detail, headers={"WWW-Authenticate": "Bearer"})
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(_error: OperationalError):
+        log.warning("database unavailable on %s %s", request.method, request.path)
+        return problem(
+            503,
+            "Service Unavailable",
+            "The database is unavailable; retry shortly with the same request.",
+            headers={"Retry-After": "1"},
+        )
 
     @app.errorhandler(RecursionError)
     def _too_deep(_error):

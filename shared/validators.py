@@ -11,4 +11,6 @@ def timezone_name(value: str) -> None:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationError(f"Unknown time zone {value!r}; use an IANA name such as Europe/Berlin.") from exc
+        raise ValidationError(
+            f"Unknown time zone {value!r}; use an IANA name such as Europe/Berlin."
+        ) from exc

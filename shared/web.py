@@ -46,7 +46,9 @@ def create_service_app(container, blueprints: list[Blueprint], *, title: str) ->
     )
     register_problem_handlers(app)
     instrument(app, settings.service)
-    app.register_blueprint(health_blueprint(lambda: container.engine, lambda: container.broker_probe))
+    app.register_blueprint(
+        health_blueprint(lambda: container.engine, lambda: container.broker_probe)
+    )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     return app

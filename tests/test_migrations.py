@@ -23,7 +23,8 @@ def test_migrations_at_head_match_the_models(service, db_url):
             diff = compare_metadata(MigrationContext.configure(conn), metadata)
     finally:
         engine.dispose()
-    assert diff == [], f"models and migrations of {service} disagree; run `python -m shared.migrate {service} new MESSAGE`"
+    fix = f"python -m shared.migrate {service} new MESSAGE"
+    assert diff == [], f"models and migrations of {service} disagree; run `{fix}`"
 
 
 @pytest.mark.parametrize("service", SERVICES)

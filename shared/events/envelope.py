@@ -73,9 +73,13 @@ def from_kafka(headers: Iterable[tuple[str, bytes]], key: bytes | None, value: b
     header_map = {name: raw for name, raw in headers or () if raw is not None}
     missing = [a for a in REQUIRED_ATTRIBUTES if f"ce_{a}" not in header_map]
     if missing:
-        raise InvalidEvent(f"not a CloudEvent: missing headers {', '.join('ce_' + m for m in missing)}")
+        raise InvalidEvent(
+            f"not a CloudEvent: missing headers {', '.join('ce_' + m for m in missing)}"
+        )
     try:
-        cloud_event = from_binary(KafkaMessage(header_map, key, value), data_unmarshaller=json.loads)
+        cloud_event = from_binary(
+            KafkaMessage(header_map, key, value), data_unmarshaller=json.loads
+        )
     except Exception as exc:  # the SDK raises several types for undecodable input
         raise InvalidEvent(f"undecodable CloudEvent: {exc}") from exc
     attributes = cloud_event.get_attributes()

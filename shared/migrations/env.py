@@ -21,8 +21,13 @@ def render_item(type_, obj, autogen_context):
 
 
 def run_offline() -> None:
-    context.configure(url=url, target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=url.startswith("sqlite"), render_item=render_item)
+    context.configure(
+        url=url,
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=url.startswith("sqlite"),
+        render_item=render_item,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -31,9 +36,12 @@ def run_online() -> None:
     ensure_sqlite_dir(url)
     engine = create_engine(url)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=connection.dialect.name == "sqlite",
-                          render_item=render_item)
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            render_item=render_item,
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -14,8 +14,12 @@ def produce(bootstrap: str, topic: str, *events: Event) -> None:
     try:
         for event in events:
             message = to_message(event)
-            producer.send(topic, key=message.key.encode(), value=message.value,
-                          headers=list(message.headers.items()))
+            producer.send(
+                topic,
+                key=message.key.encode(),
+                value=message.value,
+                headers=list(message.headers.items()),
+            )
         producer.flush(15)
     finally:
         producer.close()
@@ -31,8 +35,13 @@ def produce_raw(bootstrap: str, topic: str, value: bytes, headers=None, key: byt
 
 def read_all(bootstrap: str, topic: str, expected: int, timeout_ms: int = 15_000) -> list:
     """Read `topic` from the beginning until `expected` records arrived or the timeout passed."""
-    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                             group_id=f"reader-{uuid.uuid4()}", consumer_timeout_ms=timeout_ms)
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        group_id=f"reader-{uuid.uuid4()}",
+        consumer_timeout_ms=timeout_ms,
+    )
     records = []
     try:
         for record in consumer:
@@ -44,10 +53,26 @@ def read_all(bootstrap: str, topic: str, expected: int, timeout_ms: int = 15_000
     return records
 
 
-def checkin_logged(team_id: str, goal_id: str, author_id: str, *, delta: float | None = None,
-                   value: float | None = None) -> Event:
-    return Event.new("checkin.logged", team_id, {
-        "checkin_id": str(uuid.uuid4()), "goal_id": goal_id, "team_id": team_id,
-        "author_id": author_id, "value": value, "delta": delta,
-        "at": "2026-11-21T10:00:00+00:00",
-    }, subject=goal_id, source="/goalkeeper/checkins")
+def checkin_logged(
+    team_id: str,
+    goal_id: str,
+    author_id: str,
+    *,
+    delta: float | None = None,
+    value: float | None = None,
+) -> Event:
+    return Event.new(
+        "checkin.logged",
+        team_id,
+        {
+            "checkin_id": str(uuid.uuid4()),
+            "goal_id": goal_id,
+            "team_id": team_id,
+            "author_id": author_id,
+            "value": value,
+            "delta": delta,
+            "at": "2026-11-21T10:00:00+00:00",
+        },
+        subject=goal_id,
+        source="/goalkeeper/checkins",
+    )

@@ -31,14 +31,18 @@ def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cal
 
 
 @pytest.fixture
-def make_service(new_database, kafka_broker, topic_prefix) -> Iterator[Callable[..., ServiceHarness]]:
+def make_service(
+    new_database, kafka_broker, topic_prefix
+) -> Iterator[Callable[..., ServiceHarness]]:
     """Build a service harness: own database, shared broker, this test's topic prefix."""
     harnesses: list[ServiceHarness] = []
 
     def make(service: str, *, clock=None, start_worker: bool = True, **env) -> ServiceHarness:
         harness = ServiceHarness(
             service,
-            service_env(service, new_database(service), kafka_broker.bootstrap, topic_prefix, **env),
+            service_env(
+                service, new_database(service), kafka_broker.bootstrap, topic_prefix, **env
+            ),
             clock=clock,
         )
         harnesses.append(harness)

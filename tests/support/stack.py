@@ -21,8 +21,9 @@ SECRET = "test-secret"
 ADMIN_TOKEN = "test-admin-token"
 
 
-def service_env(service: str, database_url: str, bootstrap: str, topic_prefix: str,
-                **extra: str) -> dict[str, str]:
+def service_env(
+    service: str, database_url: str, bootstrap: str, topic_prefix: str, **extra: str
+) -> dict[str, str]:
     """The environment a service process reads, as `Settings.from_env` understands it."""
     return {
         f"{service.upper()}_DATABASE_URL": database_url,
@@ -75,7 +76,10 @@ class ServiceHarness:
         env = {**os.environ, **self.env, "PYTHONPATH": str(REPO_ROOT)}
         self._process = subprocess.Popen(
             [sys.executable, "-m", f"services.{self.service}.entrypoints.worker"],
-            env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=env,
+            cwd=REPO_ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         return self._process
 

@@ -9,7 +9,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def eventually(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.05) -> T:
+def eventually(check: Callable[[], T], timeout: float = 45.0, interval: float = 0.05) -> T:
     """Call `check` until it returns a truthy value without raising AssertionError."""
     deadline = time.monotonic() + timeout
     last_error: AssertionError | None = None

@@ -20,6 +20,8 @@ class CheckinData(EventData):
     at = Timestamp(required=True)
     source = fields.String(load_default="api")  # api | slack
     request_id = Id(allow_none=True, load_default=None)  # the Slack request it answers
+    response_url = fields.String(allow_none=True, load_default=None)  # Slack's, to answer on
+    partner_ids = fields.List(Id(), load_default=list)  # the owner's partners, to tell them
 
 
 @event("checkin.logged", publisher="checkins")
@@ -40,6 +42,7 @@ class CheckinRejected(EventData):
     team_id = Id(required=True)
     member_id = Id(required=True)
     reason = fields.String(required=True)
+    response_url = fields.String(allow_none=True, load_default=None)
     at = Timestamp(required=True)
 
 
@@ -122,4 +125,5 @@ class PairingRoundCompleted(EventData):
     groups = fields.List(fields.List(Id()), required=True)
     repeats = fields.List(fields.List(Id()), load_default=list)
     note = fields.String(load_default="")
+    left_out = fields.List(Id(), load_default=list)  # opted out, snoozed or away
     at = Timestamp(required=True)
