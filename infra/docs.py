@@ -10,7 +10,14 @@ import importlib
 import re
 import sys
 
-from shared.config import GLOBAL_ENV_VARS, PER_SERVICE_ENV_VARS, REPO_ROOT, SERVICES, Settings
+from shared.config import (
+    GLOBAL_ENV_VARS,
+    PER_SERVICE_ENV_VARS,
+    REPO_ROOT,
+    SERVICE_ENV_VARS,
+    SERVICES,
+    Settings,
+)
 from shared.events.registry import all_types
 
 README = REPO_ROOT / "README.md"
@@ -43,6 +50,8 @@ def configuration() -> str:
         )
         port_meaning = PER_SERVICE_ENV_VARS["PORT"]
         rows.append(f"| `{service.upper()}_PORT` | {settings.port} | {port_meaning} |")
+        for name, meaning in SERVICE_ENV_VARS.get(service, {}).items():
+            rows.append(f"| `{name}` | see `services/{service}/config.py` | {meaning} |")
     return "\n".join(rows)
 
 

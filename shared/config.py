@@ -35,11 +35,23 @@ PER_SERVICE_ENV_VARS = {
     "DATABASE_URL": "SQLAlchemy URL of the service's own database.",
     "PORT": "HTTP port of the service's web process.",
 }
+# Variables only one service reads (its own tuning knobs).
+SERVICE_ENV_VARS = {
+    "checkins": {
+        "CHECKINS_REMINDER_LEAD_MINUTES": "How long before a due check-in the reminder goes out.",
+        "CHECKINS_GRACE_MINUTES": "How long after the due time a check-in counts as missed.",
+        "CHECKINS_ESCALATION_INTERVAL_MINUTES": "Time between escalation levels of a miss.",
+        "CHECKINS_EDIT_WINDOW_MINUTES": "How long the author may edit a check-in.",
+        "CHECKINS_SCHEDULER_INTERVAL_SECONDS": "How often the scheduler looks for due work.",
+    },
+}
 
 
 def env_var_names() -> set[str]:
     """Every environment variable a Goalkeeper process reads."""
     names = set(GLOBAL_ENV_VARS)
+    for own in SERVICE_ENV_VARS.values():
+        names.update(own)
     for service in SERVICES:
         names.update(f"{service.upper()}_{suffix}" for suffix in PER_SERVICE_ENV_VARS)
     return names

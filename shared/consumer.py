@@ -1,7 +1,9 @@
-"""The consumer runner: poll, handle each event in its own transaction, commit offsets after.
+"""The consumer runner: poll a batch, handle it in one transaction, commit offsets after.
 
+- Each record runs in a savepoint of the batch's transaction, so one failing record does not
+  undo the others; the batch commits once (batching per poll is what makes consumers fast).
 - Offsets are committed by hand, after the database commit, as the offset of the next message.
-- The inbox table (event ids) is written in the handler's transaction: redelivery is a no-op.
+- The inbox table (event ids) is written in the handler's savepoint: redelivery is a no-op.
 - "Retry later" errors (database or broker trouble) seek back and back off; nothing is skipped.
 - Invalid messages (undecodable, schema-invalid, or failing `max_attempts` times) go to
   `<topic>.dlq` with the reason in headers, and the partition moves on.
@@ -19,8 +21,8 @@ from datetime import UTC, datetime
 from kafka import ConsumerRebalanceListener, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
-from sqlalchemy import Table, exists, insert, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Table, insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from shared.events.envelope import Event, from_kafka
 from shared.events.registry import InvalidEvent
@@ -48,6 +50,11 @@ class ConsumerStats:
     last_error: str | None = None
     commits: int = 0
     attempts: dict = field(default_factory=dict)
+
+    def add(self, other: ConsumerStats) -> None:
+        self.handled += other.handled
+        self.skipped += other.skipped
+        self.duplicates += other.duplicates
 
 
 class ConsumerRunner(ConsumerRebalanceListener):
@@ -98,25 +105,21 @@ class ConsumerRunner(ConsumerRebalanceListener):
         self.close()
 
     def run_once(self) -> int:
-        """Poll one batch, handle it, commit. Returns the number of records seen."""
+        """Poll one batch, handle it in one transaction, commit offsets. Returns records seen."""
         batch = self._consumer.poll(timeout_ms=self.poll_timeout_ms)
-        seen = 0
-        must_wait = False
-        for tp, records in batch.items():
-            for record in records:
-                seen += 1
-                if self._process(record):
-                    self._pending[tp] = record.offset + 1
-                else:
-                    self._consumer.seek(tp, record.offset)
-                    must_wait = True
-                    break
+        records = [record for partition in batch.values() for record in partition]
+        if not records:
+            return 0
+        done, retry_from = self._process_batch(records)
+        self._pending.update(done)
         self._commit()
-        if must_wait:
+        for tp, offset in retry_from.items():
+            self._consumer.seek(tp, offset)
+        if retry_from:
             self._stop.wait(self._next_backoff())
-        elif seen:
+        else:
             self._backoff = self.backoff_base
-        return seen
+        return len(records)
 
     def close(self) -> None:
         self._commit()
@@ -125,8 +128,47 @@ class ConsumerRunner(ConsumerRebalanceListener):
             self._producer.close(timeout=2)
             self._producer = None
 
-    # -- one record -----------------------------------------------------------------------
-    def _process(self, record) -> bool:
+    # -- one batch, one transaction, a savepoint per record --------------------------------
+    def _process_batch(self, records: list) -> tuple[dict, dict]:
+        """Returns (next offset per finished partition, offset to retry from per partition)."""
+        done: dict[TopicPartition, int] = {}
+        retry_from: dict[TopicPartition, int] = {}
+        counted = ConsumerStats()
+        try:
+            with self.uow_factory() as uow:
+                seen = self._processed_ids(uow, records)
+                for record in records:
+                    tp = TopicPartition(record.topic, record.partition)
+                    if tp in retry_from:
+                        continue  # keep the partition's order: nothing after a retry
+                    if self._process(uow, record, seen, counted):
+                        done[tp] = record.offset + 1
+                    else:
+                        retry_from[tp] = record.offset
+                uow.commit()
+        except (*TRANSIENT, IntegrityError) as exc:  # the batch's commit failed: redo it all
+            self.stats.retries += 1
+            self.stats.last_error = repr(exc)
+            log.warning("%s: batch commit failed, will be retried: %r", self.name, exc)
+            first: dict[TopicPartition, int] = {}
+            for record in records:
+                first.setdefault(TopicPartition(record.topic, record.partition), record.offset)
+            return {}, first
+        self.stats.add(counted)
+        return done, retry_from
+
+    def _processed_ids(self, uow: UnitOfWork, records: list) -> set[str]:
+        ids = [
+            value.decode() for r in records for name, value in r.headers or () if name == "ce_id"
+        ]
+        if not ids:
+            return set()
+        rows = uow.session.execute(
+            select(self.inbox.c.event_id).where(self.inbox.c.event_id.in_(ids))
+        )
+        return {row[0] for row in rows}
+
+    def _process(self, uow: UnitOfWork, record, seen: set[str], counted: ConsumerStats) -> bool:
         """True when the record is done with (handled, skipped or dead-lettered)."""
         try:
             event = from_kafka(record.headers, record.key, record.value)
@@ -134,11 +176,20 @@ class ConsumerRunner(ConsumerRebalanceListener):
             return self._dead_letter(record, exc.reason)
         handler = self.handlers.get(event.type)
         if handler is None:
-            self.stats.skipped += 1
+            counted.skipped += 1
+            return True
+        if event.id in seen:
+            counted.duplicates += 1
             return True
         key = (record.topic, record.partition, record.offset)
         try:
-            self._handle(event, handler)
+            with uow.savepoint():
+                handler(event, uow)
+                uow.session.execute(
+                    insert(self.inbox).values(
+                        event_id=event.id, event_type=event.type, processed_at=datetime.now(UTC)
+                    )
+                )
         except InvalidEvent as exc:
             return self._dead_letter(record, exc.reason)
         except TRANSIENT as exc:
@@ -150,32 +201,15 @@ class ConsumerRunner(ConsumerRebalanceListener):
             attempts = self.stats.attempts.get(key, 0) + 1
             self.stats.attempts[key] = attempts
             self.stats.last_error = repr(exc)
-            log.exception(
-                "%s: %s %s failed (attempt %d)", self.name, event.type, event.id, attempts
-            )
+            log.exception("%s: %s %s failed (%d)", self.name, event.type, event.id, attempts)
             if attempts >= self.max_attempts:
                 return self._dead_letter(record, f"handler failed {attempts} times: {exc!r}")
             self.stats.retries += 1
             return False
         self.stats.attempts.pop(key, None)
+        seen.add(event.id)
+        counted.handled += 1
         return True
-
-    def _handle(self, event: Event, handler: Handler) -> None:
-        with self.uow_factory() as uow:
-            seen = uow.session.execute(
-                select(exists().where(self.inbox.c.event_id == event.id))
-            ).scalar()
-            if seen:
-                self.stats.duplicates += 1
-                return
-            handler(event, uow)
-            uow.session.execute(
-                insert(self.inbox).values(
-                    event_id=event.id, event_type=event.type, processed_at=datetime.now(UTC)
-                )
-            )
-            uow.commit()
-        self.stats.handled += 1
 
     def _dead_letter(self, record, reason: str) -> bool:
         headers = list(record.headers or []) + [

@@ -8,6 +8,11 @@ from dataclasses import dataclass, field
 _sequence = itertools.count()
 
 
+def next_seq() -> int:
+    """A number greater than every event recorded so far (marks a savepoint)."""
+    return next(_sequence)
+
+
 @dataclass(frozen=True)
 class DomainEvent:
     """Something that happened; the unit of work turns it into an outbox row on commit."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.domain import Aggregate, DomainEvent
+from shared.domain import Aggregate, DomainEvent, next_seq
 from shared.events.envelope import Event
 from shared.outbox import OutboxWriter
 from shared.waker import Waker
@@ -51,6 +54,27 @@ class UnitOfWork:
 
     def emit(self, event_type: str, team_id: str, data: dict, subject: str | None = None) -> None:
         self._emitted.append(DomainEvent(event_type, str(team_id), data, subject))
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: on error its writes and the events recorded in it are undone."""
+        mark = next_seq()
+        nested = self.session.begin_nested()
+        try:
+            yield
+            self.session.flush()
+            nested.commit()
+        except BaseException:
+            nested.rollback()
+            self._discard_events_since(mark)
+            raise
+
+    def _discard_events_since(self, mark: int) -> None:
+        for obj in self._seen:
+            pending = obj.__dict__.get("_pending_events")
+            if pending:
+                obj.__dict__["_pending_events"] = [e for e in pending if e.seq < mark]
+        self._emitted = [e for e in self._emitted if e.seq < mark]
 
     def after_commit(self, callback) -> None:
         """Run `callback()` once this unit of work has committed (e.g. wake a delivery loop)."""

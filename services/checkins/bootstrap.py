@@ -1,16 +1,28 @@
-"""Wires the checkins service."""
+"""Wires the checkins service: read model, Slack commands, scheduler jobs, idempotency."""
 
 from __future__ import annotations
 
-from services.checkins.adapters.orm import metadata, start_mappers
+from datetime import timedelta
+from functools import cached_property
+
+from services.checkins.adapters.orm import idempotency_keys, metadata, start_mappers
+from services.checkins.config import policy_from, scheduler_interval
 from services.checkins.domain.model import MemberView
-from services.checkins.service_layer.events import HANDLERS
+from services.checkins.domain.schedule import Policy
+from services.checkins.service_layer.commands import SlackCommands
+from services.checkins.service_layer.readmodel import ReadModel
+from services.checkins.service_layer.rounds import RoundScheduler
+from services.checkins.service_layer.scheduling import Scheduler
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
 from shared.auth import Principal, Unauthorized
 from shared.bootstrap import Container
 from shared.clock import Clock
 from shared.config import Settings
 from shared.events.topics import CHECKINS_COMMANDS, CHECKINS_EVENTS, GOALS_EVENTS
+from shared.idempotency import IdempotencyLedger
+from shared.worker import ScheduledJob
+
+IDEMPOTENCY_KEYS_KEPT = timedelta(days=1)
 
 
 class CheckinsContainer(Container):
@@ -23,8 +35,39 @@ class CheckinsContainer(Container):
         start_mappers()
         super().__init__(settings, clock)
 
+    @cached_property
+    def policy(self) -> Policy:
+        return policy_from(self.settings)
+
+    @cached_property
+    def idempotency(self) -> IdempotencyLedger:
+        return IdempotencyLedger(idempotency_keys)
+
+    def scheduler(self) -> Scheduler:
+        return Scheduler(self.uow, self.clock, self.policy)
+
+    def round_scheduler(self) -> RoundScheduler:
+        return RoundScheduler(self.uow, self.clock)
+
     def handlers(self):
-        return HANDLERS
+        handlers = ReadModel(self.clock, lambda: self.policy).handlers()
+        commands = SlackCommands(self.clock, lambda: self.policy)
+        handlers["checkin.requested"] = commands.on_checkin_requested
+        return handlers
+
+    def jobs(self) -> list[ScheduledJob]:
+        interval = scheduler_interval(self.settings)
+        return [
+            ScheduledJob("checkin-scheduler", interval, self.scheduler().tick),
+            ScheduledJob("pairing-scheduler", interval * 6, self.round_scheduler().tick),
+            ScheduledJob("idempotency-purge", 3600, self.purge_idempotency_keys),
+        ]
+
+    def purge_idempotency_keys(self) -> int:
+        with self.uow() as uow:
+            purged = self.idempotency.purge(uow.session, self.clock.now() - IDEMPOTENCY_KEYS_KEPT)
+            uow.commit()
+        return purged
 
     def check_principal(self, principal: Principal) -> Principal:
         """Revocations and role changes apply once their `member.*` event has arrived."""

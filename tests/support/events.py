@@ -33,8 +33,13 @@ def produce_raw(bootstrap: str, topic: str, value: bytes, headers=None, key: byt
         producer.close()
 
 
-def read_all(bootstrap: str, topic: str, expected: int, timeout_ms: int = 15_000) -> list:
+def read_all(bootstrap: str, topic: str, expected: int, timeout_ms: int = 30_000) -> list:
     """Read `topic` from the beginning until `expected` records arrived or the timeout passed."""
+    return read_until(bootstrap, topic, lambda records: len(records) >= expected, timeout_ms)
+
+
+def read_until(bootstrap: str, topic: str, done, timeout_ms: int = 30_000) -> list:
+    """Read `topic` from the beginning until `done(records)` or no record came for a while."""
     consumer = KafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
@@ -42,11 +47,11 @@ def read_all(bootstrap: str, topic: str, expected: int, timeout_ms: int = 15_000
         group_id=f"reader-{uuid.uuid4()}",
         consumer_timeout_ms=timeout_ms,
     )
-    records = []
+    records: list = []
     try:
         for record in consumer:
             records.append(record)
-            if len(records) >= expected:
+            if done(records):
                 break
     finally:
         consumer.close()

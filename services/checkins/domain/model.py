@@ -1,18 +1,31 @@
-"""Check-ins and the read model of goals and members the checkins service keeps from events."""
+"""The read model of teams, members and goals the checkins service keeps from `goals.events`."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from shared.domain import Aggregate, Unprocessable
+from services.checkins.domain.cadence import Cadence, Timetable, resolve
+
+DEFAULT_HOURS = ("09:00", "17:00")
+
+
+class TeamView:
+    def __init__(self, team_id: str, name: str, timezone: str, *,
+                 default_cadence: dict | None = None):
+        self.team_id = team_id
+        self.name = name
+        self.timezone = timezone
+        self.default_cadence = default_cadence
 
 
 class MemberView:
     """What checkins knows of a member, from `member.*` events."""
 
     def __init__(self, member_id: str, team_id: str, name: str, role: str, timezone: str, *,
-                 state: str = "active", token_version: int = 1, slack_user_id: str | None = None):
+                 state: str = "active", token_version: int = 1, slack_user_id: str | None = None,
+                 working_hours: dict | None = None, default_cadence: dict | None = None,
+                 snoozed_until: str | None = None):
         self.member_id = member_id
         self.team_id = team_id
         self.name = name
@@ -21,56 +34,89 @@ class MemberView:
         self.state = state
         self.token_version = token_version
         self.slack_user_id = slack_user_id
+        self.working_hours = working_hours
+        self.default_cadence = default_cadence
+        self.snoozed_until = snoozed_until
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == "lead"
+
+    def available_at(self, now: datetime) -> bool:
+        """Active members hear from us; snoozed ones not until their snooze date has passed."""
+        if self.state == "left":
+            return False
+        if self.state == "snoozed":
+            return self.snoozed_until is not None and self.local_date(now) > date.fromisoformat(
+                self.snoozed_until)
+        return True
+
+    def local_date(self, now: datetime) -> date:
+        return now.astimezone(ZoneInfo(self.timezone)).date()
+
+    def hours(self) -> tuple[str, str]:
+        hours = self.working_hours or {}
+        return hours.get("start") or DEFAULT_HOURS[0], hours.get("end") or DEFAULT_HOURS[1]
 
 
 class GoalView:
     """What checkins knows of a goal, from `goal.*` events."""
 
     def __init__(self, goal_id: str, team_id: str, owner_id: str, title: str, *,
-                 status: str = "active", visibility: str = "team", metric_unit: str | None = None):
+                 status: str = "active", visibility: str = "team", kind: str = "personal",
+                 metric_unit: str | None = None, cadence: dict | None = None,
+                 milestones: list | None = None, start_date: str | None = None):
         self.goal_id = goal_id
         self.team_id = team_id
         self.owner_id = owner_id
         self.title = title
         self.status = status
         self.visibility = visibility
+        self.kind = kind
         self.metric_unit = metric_unit
+        self.cadence = cadence
+        self.milestones = milestones or []
+        self.start_date = start_date
 
     @property
     def has_metric(self) -> bool:
         return self.metric_unit is not None
 
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
 
-class Checkin(Aggregate):
-    def __init__(self, goal: GoalView, author_id: str, *, at: datetime, value: float | None = None,
-                 delta: float | None = None, note: str = "", confidence: int | None = None,
-                 blockers: str = "", source: str = "api", request_id: str | None = None,
-                 id: str | None = None):
-        if goal.has_metric and value is None and delta is None:
-            raise Unprocessable("a check-in on a metric goal needs a value or a delta",
-                                errors={"value": ["Give value or delta for a metric goal."]})
-        if value is not None and delta is not None:
-            raise Unprocessable("give either value or delta, not both",
-                                errors={"delta": ["Cannot be combined with value."]})
-        self.id = id or str(uuid.uuid4())
-        self.goal_id = goal.goal_id
-        self.team_id = goal.team_id
-        self.author_id = author_id
-        self.value = value
-        self.delta = delta
-        self.note = note
-        self.confidence = confidence
-        self.blockers = blockers
-        self.source = source
-        self.request_id = request_id
-        self.created_at = at
-        self.record("checkin.logged", self.team_id, self.event_data(), subject=self.goal_id)
+    @property
+    def is_private(self) -> bool:
+        return self.visibility != "team"
 
-    def event_data(self) -> dict:
-        return {
-            "checkin_id": self.id, "goal_id": self.goal_id, "team_id": self.team_id,
-            "author_id": self.author_id, "value": self.value, "delta": self.delta,
-            "note": self.note, "confidence": self.confidence, "blockers": self.blockers,
-            "completed_milestones": [], "at": self.created_at.isoformat(),
-            "source": self.source, "request_id": self.request_id,
-        }
+    def milestone_ids(self) -> set[str]:
+        return {m["milestone_id"] for m in self.milestones}
+
+    def timetable(self, owner: MemberView | None, team: TeamView | None) -> Timetable:
+        """Goal cadence, else the owner's default, else the team's, in the owner's time zone."""
+        cadence = resolve(Cadence.from_dict(self.cadence),
+                          Cadence.from_dict(owner.default_cadence if owner else None),
+                          Cadence.from_dict(team.default_cadence if team else None))
+        zone = owner.timezone if owner else (team.timezone if team else "UTC")
+        anchor = date.fromisoformat(self.start_date) if self.start_date else date(2000, 1, 3)
+        return Timetable(cadence, zone, anchor)
+
+
+def may_see(goal: GoalView, viewer_id: str, viewer_is_lead: bool, owner_partners: set[str]) -> bool:
+    """A team goal is seen by the team; a private one by its owner, their partners and leads."""
+    if not goal.is_private:
+        return True
+    return viewer_is_lead or viewer_id == goal.owner_id or viewer_id in owner_partners
+
+
+def utc_minutes(member: MemberView, on: date) -> tuple[int, int]:
+    """The member's working hours on `on`, as UTC minutes of the day (end < start wraps)."""
+    zone = ZoneInfo(member.timezone)
+    bounds = []
+    for text in member.hours():
+        hour, minute = (int(p) for p in text.split(":"))
+        local = datetime(on.year, on.month, on.day, hour, minute, tzinfo=zone)
+        moment = local.astimezone(ZoneInfo("UTC"))
+        bounds.append(moment.hour * 60 + moment.minute)
+    return bounds[0], bounds[1]

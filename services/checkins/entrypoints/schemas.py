@@ -1,16 +1,24 @@
-"""Request and response schemas of the checkins API."""
+"""Request and response schemas of check-ins, streaks, kudos and comments."""
 
 from marshmallow import Schema, fields, validate
 
 from shared.pagination import PageArgs, page_schema
 
+TEXT = validate.Length(max=4000)
+
 
 class CheckinIn(Schema):
     value = fields.Float(load_default=None, allow_none=True, allow_nan=False)
     delta = fields.Float(load_default=None, allow_none=True, allow_nan=False)
-    note = fields.String(load_default="", validate=validate.Length(max=4000))
+    note = fields.String(load_default="", validate=TEXT)
     confidence = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 5))
-    blockers = fields.String(load_default="", validate=validate.Length(max=4000))
+    blockers = fields.String(load_default="", validate=TEXT)
+    completed_milestones = fields.List(fields.String(validate=validate.Length(1, 64)),
+                                       load_default=list, validate=validate.Length(max=100))
+
+
+class CheckinPatch(CheckinIn):
+    """The fields of a check-in to correct; load with `partial=True`."""
 
 
 class CheckinOut(Schema):
@@ -23,9 +31,45 @@ class CheckinOut(Schema):
     note = fields.String()
     confidence = fields.Integer(allow_none=True)
     blockers = fields.String()
+    completed_milestones = fields.List(fields.String())
     source = fields.String()
+    created_at = fields.DateTime()
+    edited_at = fields.DateTime(allow_none=True)
+    kudos = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class StreakOut(Schema):
+    goal_id = fields.String()
+    current = fields.Integer()
+    longest = fields.Integer()
+    next_due_at = fields.DateTime(allow_none=True)
+    last_checkin_at = fields.DateTime(allow_none=True)
+
+
+class KudosIn(Schema):
+    emoji = fields.String(required=True, validate=validate.Length(1, 64))
+
+
+class KudosOut(Schema):
+    id = fields.String()
+    checkin_id = fields.String()
+    from_id = fields.String()
+    emoji = fields.String()
+    created_at = fields.DateTime()
+
+
+class CommentIn(Schema):
+    text = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
+class CommentOut(Schema):
+    id = fields.String()
+    checkin_id = fields.String()
+    author_id = fields.String()
+    text = fields.String()
     created_at = fields.DateTime()
 
 
 CheckinPage = page_schema(CheckinOut, "CheckinPage")
+CommentPage = page_schema(CommentOut, "CommentPage")
 CheckinListArgs = PageArgs

@@ -1,0 +1,104 @@
+"""For each service: a container with its state prepared and N events it consumes on the broker."""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+
+from kafka import KafkaProducer
+
+from shared.config import Settings
+from shared.events.envelope import Event, to_message
+from shared.events.topics import CHECKINS_EVENTS, GOALS_EVENTS
+
+AT = "2026-11-21T10:00:00+00:00"
+
+
+def _container(service: str, settings: Settings):
+    container = importlib.import_module(f"services.{service}.bootstrap").bootstrap(settings)
+    container.create_schema()
+    container.ensure_topics()
+    return container
+
+
+def _client(service: str, container):
+    app = importlib.import_module(f"services.{service}.entrypoints.app").create_app(container)
+    return app.test_client()
+
+
+def _produce(settings: Settings, logical_topic: str, events: list[Event]) -> None:
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all",
+                             linger_ms=5)
+    for event in events:
+        m = to_message(event)
+        producer.send(settings.topic(logical_topic), key=m.key.encode(), value=m.value,
+                      headers=list(m.headers.items()))
+    producer.flush(120)
+    producer.close()
+
+
+def _event(type_: str, team_id: str, data: dict, source: str) -> Event:
+    return Event.new(type_, team_id, data, subject=None, source=f"/goalkeeper/{source}")
+
+
+def _member(team_id: str, member_id: str, role: str = "lead") -> dict:
+    return {"team_id": team_id, "member_id": member_id, "name": "Bench", "role": role,
+            "email": f"{member_id}@example.com", "timezone": "UTC"}
+
+
+def _goal(team_id: str, owner_id: str, goal_id: str) -> dict:
+    return {"goal_id": goal_id, "team_id": team_id, "owner_id": owner_id, "title": "Bench goal",
+            "status": "active", "start_date": "2026-01-01", "due_date": "2030-01-01",
+            "metric": {"unit": "steps", "start": 0, "target": 1e9, "current": 0}}
+
+
+def _checkin(team_id: str, goal_id: str, author_id: str) -> dict:
+    return {"checkin_id": str(uuid.uuid4()), "goal_id": goal_id, "team_id": team_id,
+            "author_id": author_id, "delta": 1.0, "at": AT}
+
+
+def goals(settings: Settings, n: int):
+    container = _container("goals", settings)
+    client = _client("goals", container)
+    auth = {"Authorization": f"Bearer {settings.admin_token}"}
+    team = client.post("/v1/teams", headers=auth, json={
+        "name": "Bench", "timezone": "UTC",
+        "lead": {"name": "Bench", "email": "bench@example.com", "timezone": "UTC"}}).get_json()
+    lead = {"Authorization": f"Bearer {team['lead']['token']}"}
+    goal = client.post("/v1/goals", headers=lead, json={
+        "title": "Bench 1000000000 steps", "why": "benchmark", "due_date": "2030-01-01",
+        "metric": {"unit": "steps", "start": 0, "target": 1e9}}).get_json()
+    team_id, lead_id = team["team"]["id"], team["lead"]["id"]
+    _produce(settings, CHECKINS_EVENTS, [
+        _event("checkin.logged", team_id, _checkin(team_id, goal["id"], lead_id), "checkins")
+        for _ in range(n)])
+    return container
+
+
+def checkins(settings: Settings, n: int):
+    container = _container("checkins", settings)
+    team_id, member_id = str(uuid.uuid4()), str(uuid.uuid4())
+    events = [_event("member.added", team_id, _member(team_id, member_id), "goals")]
+    events += [_event("goal.created", team_id, _goal(team_id, member_id, str(uuid.uuid4())),
+                      "goals") for _ in range(n - 1)]
+    _produce(settings, GOALS_EVENTS, events)
+    return container
+
+
+def notifications(settings: Settings, n: int):
+    container = _container("notifications", settings)
+    team_id, member_id, goal_id = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    token = container.tokens.issue(team_id, member_id, "lead")
+    client = _client("notifications", container)
+    client.post(f"/v1/teams/{team_id}/channels", headers={"Authorization": f"Bearer {token}"},
+                json={"type": "slack", "webhook_url": "http://127.0.0.1:9/services/bench"})
+    events = [_event("member.added", team_id, _member(team_id, member_id), "goals"),
+              _event("goal.created", team_id, _goal(team_id, member_id, goal_id), "goals")]
+    _produce(settings, GOALS_EVENTS, events)
+    _produce(settings, CHECKINS_EVENTS, [
+        _event("checkin.logged", team_id, _checkin(team_id, goal_id, member_id), "checkins")
+        for _ in range(n - 2)])
+    return container
+
+
+WORKLOADS = {"goals": goals, "checkins": checkins, "notifications": notifications}

@@ -1,0 +1,96 @@
+"""A check-in: progress on one goal at one moment, editable by its author for a while."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from services.checkins.domain.model import GoalView
+from shared.domain import Aggregate, Conflict, Forbidden, Unprocessable
+
+
+@dataclass(frozen=True)
+class Progress:
+    value: float | None = None
+    delta: float | None = None
+    note: str = ""
+    confidence: int | None = None
+    blockers: str = ""
+    completed_milestones: list[str] = field(default_factory=list)
+
+    def check_against(self, goal: GoalView) -> None:
+        if self.value is not None and self.delta is not None:
+            raise Unprocessable("give either value or delta, not both",
+                                errors={"delta": ["Cannot be combined with value."]})
+        if goal.has_metric and self.value is None and self.delta is None:
+            raise Unprocessable("a check-in on a metric goal needs a value or a delta",
+                                errors={"value": ["Give value or delta for a metric goal."]})
+        unknown = sorted(set(self.completed_milestones) - goal.milestone_ids())
+        if unknown:
+            raise Unprocessable("unknown milestones", errors={"completed_milestones": [
+                f"Not milestones of this goal: {', '.join(unknown)}."]})
+
+
+def ensure_open_for_checkins(goal: GoalView) -> None:
+    if not goal.is_active:
+        raise Conflict(f"goal {goal.goal_id} is {goal.status}; only active goals take check-ins")
+
+
+class Checkin(Aggregate):
+    def __init__(self, goal: GoalView, author_id: str, progress: Progress, *, at: datetime,
+                 source: str = "api", request_id: str | None = None,
+                 partner_ids: list[str] | None = None, response_url: str | None = None,
+                 id: str | None = None):
+        ensure_open_for_checkins(goal)
+        progress.check_against(goal)
+        self.id = id or str(uuid.uuid4())
+        self.goal_id = goal.goal_id
+        self.team_id = goal.team_id
+        self.author_id = author_id
+        self.source = source
+        self.request_id = request_id
+        self.created_at = at
+        self.edited_at: datetime | None = None
+        self._apply(progress)
+        self._announce("checkin.logged", partner_ids or [], at, response_url=response_url)
+
+    def edit(self, goal: GoalView, editor_id: str, progress: Progress, *, at: datetime,
+             window: timedelta, partner_ids: list[str]) -> None:
+        if editor_id != self.author_id:
+            raise Forbidden("only the author may edit a check-in")
+        if at > self.created_at + window:
+            raise Conflict(f"check-ins can be edited for {_hours(window)} after logging; "
+                           f"this one closed at {(self.created_at + window).isoformat()}")
+        progress.check_against(goal)
+        self._apply(progress)
+        self.edited_at = at
+        self._announce("checkin.edited", partner_ids, at)
+
+    @property
+    def progress(self) -> Progress:
+        return Progress(self.value, self.delta, self.note, self.confidence, self.blockers,
+                        list(self.completed_milestones or []))
+
+    def _apply(self, progress: Progress) -> None:
+        self.value = progress.value
+        self.delta = progress.delta
+        self.note = progress.note
+        self.confidence = progress.confidence
+        self.blockers = progress.blockers
+        self.completed_milestones = list(progress.completed_milestones)
+
+    def _announce(self, event_type: str, partner_ids: list[str], at: datetime,
+                  **extra) -> None:
+        self.record(event_type, self.team_id, {
+            "checkin_id": self.id, "goal_id": self.goal_id, "team_id": self.team_id,
+            "author_id": self.author_id, "value": self.value, "delta": self.delta,
+            "note": self.note, "confidence": self.confidence, "blockers": self.blockers,
+            "completed_milestones": list(self.completed_milestones),
+            "at": at.isoformat(), "source": self.source, "request_id": self.request_id,
+            "partner_ids": sorted(partner_ids), **extra,
+        }, subject=self.goal_id)
+
+
+def _hours(window: timedelta) -> str:
+    return f"{window.total_seconds() / 3600:g}h"

@@ -1,0 +1,129 @@
+"""Accountability partnerships (invited, then accepted; ended by either) and pairing rounds."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from services.checkins.domain.pairing import Round
+from shared.domain import Aggregate, Conflict, Forbidden
+
+
+class Partnership(Aggregate):
+    def __init__(self, team_id: str, member_ids: list[str], *, at: datetime,
+                 invited_by: str | None = None, round_id: str | None = None):
+        self.id = str(uuid.uuid4())
+        self.team_id = team_id
+        self.member_ids = sorted(member_ids)
+        self.invited_by = invited_by
+        self.round_id = round_id
+        self.status = "invited"
+        self.created_at = at
+        self.started_at: datetime | None = None
+        self.ended_at: datetime | None = None
+        self.ended_by: str | None = None
+
+    @classmethod
+    def invitation(cls, team_id: str, inviter: str, invitee: str, *, at: datetime) -> Partnership:
+        if inviter == invitee:
+            raise Conflict("you cannot be your own accountability partner")
+        return cls(team_id, [inviter, invitee], at=at, invited_by=inviter)
+
+    @classmethod
+    def from_round(cls, team_id: str, group: tuple[str, ...], round_id: str,
+                   at: datetime) -> Partnership:
+        partnership = cls(team_id, list(group), at=at, round_id=round_id)
+        partnership._start(at)
+        return partnership
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+    def includes(self, member_id: str) -> bool:
+        return member_id in self.member_ids
+
+    def partners_of(self, member_id: str) -> list[str]:
+        return [m for m in self.member_ids if m != member_id] if self.includes(member_id) else []
+
+    def accept(self, by: str, at: datetime) -> None:
+        if self.status != "invited":
+            raise Conflict(f"this partnership is {self.status}; only an invitation can be accepted")
+        if by == self.invited_by or not self.includes(by):
+            raise Forbidden("only the invited member may accept")
+        self._start(at)
+
+    def end(self, by: str | None, at: datetime) -> None:
+        if by is not None and not self.includes(by):
+            raise Forbidden("only a partner may end this partnership")
+        if self.status not in ("invited", "active"):
+            raise Conflict(f"this partnership is already {self.status}")
+        was_active = self.is_active
+        self.status, self.ended_at, self.ended_by = ("ended" if was_active else "declined"), at, by
+        if was_active:
+            self.record("partnership.ended", self.team_id, {
+                "partnership_id": self.id, "team_id": self.team_id,
+                "member_ids": self.member_ids, "ended_by": by, "at": at.isoformat()})
+
+    def _start(self, at: datetime) -> None:
+        self.status, self.started_at = "active", at
+        self.record("partners.paired", self.team_id, {
+            "partnership_id": self.id, "team_id": self.team_id, "member_ids": self.member_ids,
+            "round_id": self.round_id, "at": at.isoformat()})
+
+
+class PairingRound(Aggregate):
+    def __init__(self, team_id: str, number: int, *, seed: int, cooldown: int, result: Round,
+                 left_out: list[str], note: str, at: datetime, run_by: str | None = None):
+        self.id = str(uuid.uuid4())
+        self.team_id = team_id
+        self.number = number
+        self.seed = seed
+        self.cooldown = cooldown
+        self.groups = [list(g) for g in result.groups]
+        self.repeats = [list(p) for p in result.repeats]
+        self.left_out = sorted(left_out)
+        self.note = note
+        self.run_by = run_by
+        self.created_at = at
+
+    def completed(self) -> None:
+        self.record("pairing_round.completed", self.team_id, {
+            "round_id": self.id, "team_id": self.team_id, "groups": self.groups,
+            "repeats": self.repeats, "note": self.note, "left_out": self.left_out,
+            "at": self.created_at.isoformat()})
+
+
+def round_note(result: Round, eligible: int, cooldown: int) -> str:
+    if eligible < 2:
+        return "fewer than two eligible members; nobody was paired"
+    if not result.repeats:
+        return ""
+    count = f"{len(result.repeats)} pair(s) repeat"
+    if result.optimal:
+        return f"no grouping avoids partners from the last {cooldown} round(s); {count}"
+    return f"the search stopped before finding a grouping without repeats; {count}"
+
+
+class PairingPreference:
+    def __init__(self, team_id: str, member_id: str, opted_out: bool, at: datetime):
+        self.team_id = team_id
+        self.member_id = member_id
+        self.opted_out = opted_out
+        self.updated_at = at
+
+
+@dataclass
+class PairingSchedule:
+    team_id: str
+    every_days: int
+    cooldown: int
+    next_run_at: datetime
+
+    def due(self, now: datetime) -> bool:
+        return self.next_run_at <= now
+
+    def ran(self, now: datetime) -> None:
+        while self.next_run_at <= now:
+            self.next_run_at += timedelta(days=self.every_days)

@@ -1,0 +1,167 @@
+"""A goal's check-in schedule: the next due moment, reminders, misses, escalation and streaks.
+
+One row per goal holds the open occurrence (`due_at`), whether its reminder went out and
+whether a check-in counted for it, the escalation ladder of the current quiet spell, the
+streak, and `next_action_at`: the only moment the scheduler needs to look at the row again.
+
+- Reminder: once per occurrence, `reminder_lead` before it is due, unless already checked in.
+- Miss: `grace` after the due moment with no check-in. The streak breaks and, unless a ladder
+  is already running, the ladder starts: level 1 (owner) at once, level 2 (partners) and
+  level 3 (leads) each `escalation_interval` later. A check-in ends the spell.
+- A snoozed (or departed) owner gets nothing: no reminder, no miss, no escalation, and the
+  occurrence passes without breaking the streak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from shared.domain import Aggregate
+
+STREAK_MILESTONES = (3, 7, 14, 30, 60, 100, 180, 365)
+LAST_LEVEL = 3
+
+
+@dataclass(frozen=True)
+class Policy:
+    reminder_lead: timedelta = timedelta(hours=2)
+    grace: timedelta = timedelta(hours=12)
+    escalation_interval: timedelta = timedelta(hours=24)
+    edit_window: timedelta = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who hears about this goal right now; the service layer looks it up for due rows only."""
+
+    owner_id: str
+    owner_available: bool
+    partner_ids: list[str] = field(default_factory=list)
+    lead_ids: list[str] = field(default_factory=list)
+
+    def recipients(self, level: int) -> list[str]:
+        if level == 1:
+            return [self.owner_id]
+        return sorted(set(self.partner_ids if level == 2 else self.lead_ids) - {self.owner_id})
+
+
+NextDue = Callable[[datetime], datetime]
+
+
+class GoalSchedule(Aggregate):
+    def __init__(self, goal_id: str, team_id: str, owner_id: str, due_at: datetime,
+                 policy: Policy):
+        self.goal_id = goal_id
+        self.team_id = team_id
+        self.owner_id = owner_id
+        self.active = True
+        self.due_at = due_at
+        self.reminded = False
+        self.checked_in = False
+        self.spell_due_at: datetime | None = None
+        self.escalation_level = 0
+        self.current_streak = 0
+        self.longest_streak = 0
+        self.last_checkin_at: datetime | None = None
+        self.next_action_at: datetime | None = None
+        self._plan(policy)
+
+    # -- commands ---------------------------------------------------------------------------
+    def advance(self, now: datetime, policy: Policy, audience: Audience, next_due: NextDue, *,
+                remind: bool = True) -> None:
+        """Do everything that has fallen due by `now`, each step exactly once."""
+        while self.active and self.due_at + policy.grace <= now:
+            self._close_occurrence(policy, audience, next_due)
+        if remind and self.active and self._reminder_due(now, policy):
+            self.reminded = True
+            if audience.owner_available:
+                self._emit("checkin.reminder", {"owner_id": self.owner_id,
+                                                "due_at": self.due_at.isoformat()}, now)
+        self._escalate(now, policy, audience)
+        self._plan(policy)
+
+    def record_checkin(self, at: datetime, policy: Policy) -> None:
+        """A check-in at `at` (after `advance(at)`): counts for the open occurrence once."""
+        self.last_checkin_at = at
+        self.spell_due_at, self.escalation_level = None, 0
+        if not self.checked_in:
+            self.checked_in = True
+            self.current_streak += 1
+            self.longest_streak = max(self.longest_streak, self.current_streak)
+            if self.current_streak in STREAK_MILESTONES:
+                self._emit("streak.reached", {"owner_id": self.owner_id,
+                                              "length": self.current_streak}, at)
+        self._plan(policy)
+
+    def retime(self, now: datetime, policy: Policy, next_due: NextDue) -> None:
+        """The cadence or time zone changed: an occurrence not yet due moves to the new times."""
+        if self.due_at > now and not self.checked_in:
+            moved = next_due(now)
+            if moved != self.due_at:
+                self.due_at, self.reminded = moved, False
+        self._plan(policy)
+
+    def pause(self) -> None:
+        self.active, self.next_action_at = False, None
+        self.spell_due_at, self.escalation_level = None, 0
+
+    def resume(self, now: datetime, policy: Policy, next_due: NextDue) -> None:
+        if not self.active:
+            self.active = True
+            self.due_at, self.reminded, self.checked_in = next_due(now), False, False
+        self._plan(policy)
+
+    # -- queries ----------------------------------------------------------------------------
+    def streak_as_of(self, now: datetime, policy: Policy, owner_available: bool) -> int:
+        """The current streak, already 0 when the open occurrence was missed but not yet ticked."""
+        missed = self.active and not self.checked_in and self.due_at + policy.grace <= now
+        return 0 if missed and owner_available else self.current_streak
+
+    # -- steps ------------------------------------------------------------------------------
+    def _close_occurrence(self, policy: Policy, audience: Audience, next_due: NextDue) -> None:
+        closing = self.due_at
+        if not self.checked_in and audience.owner_available:
+            self.current_streak = 0
+            if self.spell_due_at is None:
+                self.spell_due_at, self.escalation_level = closing, 0
+        self.due_at, self.reminded, self.checked_in = next_due(closing), False, False
+
+    def _reminder_due(self, now: datetime, policy: Policy) -> bool:
+        pending = not self.reminded and not self.checked_in
+        return pending and self.due_at - policy.reminder_lead <= now
+
+    def _escalate(self, now: datetime, policy: Policy, audience: Audience) -> None:
+        if self.spell_due_at is None:
+            return
+        if not audience.owner_available:
+            self.spell_due_at, self.escalation_level = None, 0
+            return
+        while self.escalation_level < LAST_LEVEL and self._level_time(
+                self.escalation_level + 1, policy) <= now:
+            self.escalation_level += 1
+            recipients = audience.recipients(self.escalation_level)
+            if recipients:
+                self._emit("checkin.missed", {
+                    "owner_id": self.owner_id, "due_at": self.spell_due_at.isoformat(),
+                    "level": self.escalation_level, "recipients": recipients}, now)
+
+    def _level_time(self, level: int, policy: Policy) -> datetime:
+        return self.spell_due_at + policy.grace + (level - 1) * policy.escalation_interval
+
+    def _plan(self, policy: Policy) -> None:
+        if not self.active:
+            self.next_action_at = None
+            return
+        moments = [self.due_at + policy.grace]
+        if not self.reminded and not self.checked_in:
+            moments.append(self.due_at - policy.reminder_lead)
+        if self.spell_due_at is not None and self.escalation_level < LAST_LEVEL:
+            moments.append(self._level_time(self.escalation_level + 1, policy))
+        self.next_action_at = min(moments)
+
+    def _emit(self, event_type: str, data: dict, at: datetime) -> None:
+        self.record(event_type, self.team_id, {
+            "goal_id": self.goal_id, "team_id": self.team_id, **data, "at": at.isoformat()},
+            subject=self.goal_id)

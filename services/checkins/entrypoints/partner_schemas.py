@@ -1,0 +1,68 @@
+"""Request and response schemas of partnerships, opt-outs and pairing rounds."""
+
+from marshmallow import Schema, fields, validate
+
+from shared.pagination import page_schema
+
+
+class InviteIn(Schema):
+    member_id = fields.String(required=True, validate=validate.Length(1, 36))
+
+
+class PartnershipOut(Schema):
+    id = fields.String()
+    team_id = fields.String()
+    member_ids = fields.List(fields.String())
+    status = fields.String()
+    invited_by = fields.String(allow_none=True)
+    round_id = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    ended_at = fields.DateTime(allow_none=True)
+    ended_by = fields.String(allow_none=True)
+
+
+class OptOutIn(Schema):
+    opted_out = fields.Boolean(required=True)
+
+
+class OptOutOut(Schema):
+    member_id = fields.String()
+    opted_out = fields.Boolean()
+
+
+class RoundIn(Schema):
+    seed = fields.Integer(load_default=None, allow_none=True,
+                          validate=validate.Range(0, 2**31 - 1))
+    cooldown = fields.Integer(load_default=3, validate=validate.Range(0, 52))
+
+
+class RoundOut(Schema):
+    id = fields.String()
+    team_id = fields.String()
+    number = fields.Integer()
+    seed = fields.Integer()
+    cooldown = fields.Integer()
+    groups = fields.List(fields.List(fields.String()))
+    repeats = fields.List(fields.List(fields.String()))
+    left_out = fields.List(fields.String())
+    note = fields.String()
+    run_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class ScheduleIn(Schema):
+    every_days = fields.Integer(required=True, validate=validate.Range(1, 90))
+    cooldown = fields.Integer(load_default=3, validate=validate.Range(0, 52))
+    first_run_at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class ScheduleOut(Schema):
+    team_id = fields.String()
+    every_days = fields.Integer()
+    cooldown = fields.Integer()
+    next_run_at = fields.DateTime()
+
+
+PartnershipPage = page_schema(PartnershipOut, "PartnershipPage")
+RoundPage = page_schema(RoundOut, "RoundPage")

@@ -1,0 +1,78 @@
+"""Cadences: due moments stay at local wall-clock time across DST, months and time zones."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from services.checkins.domain.cadence import BUILT_IN, Cadence, Timetable, resolve
+
+
+def dues(timetable: Timetable, after: datetime, count: int) -> list[datetime]:
+    moments, moment = [], after
+    for _ in range(count):
+        moment = timetable.next_due(moment)
+        moments.append(moment)
+    return moments
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("zone", "after", "expected"), [
+    # Berlin: CET (+1) until Sunday 29 March 2026, then CEST (+2); back on 25 October
+    ("Europe/Berlin", utc(2026, 3, 20), [utc(2026, 3, 23, 8), utc(2026, 3, 30, 7)]),
+    ("Europe/Berlin", utc(2026, 10, 15), [utc(2026, 10, 19, 7), utc(2026, 10, 26, 8)]),
+    # New York: EST (-5) until Sunday 8 March 2026, then EDT (-4); back on 1 November
+    ("America/New_York", utc(2026, 3, 1), [utc(2026, 3, 2, 14), utc(2026, 3, 9, 13)]),
+    ("America/New_York", utc(2026, 10, 25), [utc(2026, 10, 26, 13), utc(2026, 11, 2, 14)]),
+])
+def test_weekly_cadence_keeps_local_time_across_a_dst_change(zone, after, expected):
+    monday_nine = Timetable(resolve(Cadence("weekly", weekday=0, time="09:00")), zone,
+                            date(2026, 1, 5))
+    assert dues(monday_nine, after, 2) == expected
+
+
+def test_monthly_on_the_31st_falls_on_the_last_day_of_shorter_months():
+    monthly = Timetable(resolve(Cadence("monthly", day_of_month=31, time="18:00")), "UTC",
+                        date(2026, 1, 1))
+    assert [d.date() for d in dues(monthly, utc(2026, 1, 1), 6)] == [
+        date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30),
+        date(2026, 5, 31), date(2026, 6, 30)]
+    assert dues(monthly, utc(2028, 2, 1), 1)[0] == utc(2028, 2, 29, 18)  # leap year
+
+
+def test_monthly_on_the_30th_keeps_the_30th_and_uses_february_end():
+    monthly = Timetable(resolve(Cadence("monthly", day_of_month=30)), "UTC", date(2026, 1, 1))
+    assert [d.day for d in dues(monthly, utc(2026, 1, 1), 3)] == [30, 28, 30]
+
+
+def test_the_same_cadence_is_due_at_different_utc_moments_in_different_zones():
+    cadence = resolve(Cadence("daily", time="09:00"))
+    after = utc(2026, 6, 1, 12)
+    tokyo = Timetable(cadence, "Asia/Tokyo", date(2026, 1, 1)).next_due(after)
+    berlin = Timetable(cadence, "Europe/Berlin", date(2026, 1, 1)).next_due(after)
+    assert (tokyo, berlin) == (utc(2026, 6, 2, 0), utc(2026, 6, 2, 7))
+
+
+def test_biweekly_counts_fortnights_from_the_goal_start():
+    biweekly = Timetable(resolve(Cadence("biweekly", weekday=2, time="10:00")), "UTC",
+                         date(2026, 1, 7))
+    assert dues(biweekly, utc(2026, 3, 1), 3) == [
+        utc(2026, 3, 4, 10), utc(2026, 3, 18, 10), utc(2026, 4, 1, 10)]  # Jan 7 + 14k days
+
+
+def test_due_is_strictly_after_the_given_moment():
+    daily = Timetable(resolve(Cadence("daily", time="09:00")), "UTC", date(2026, 1, 1))
+    assert daily.next_due(utc(2026, 5, 5, 9)) == utc(2026, 5, 6, 9)
+
+
+def test_most_specific_cadence_wins_and_unset_fields_fall_through():
+    team = Cadence("weekly", weekday=4, time="16:00")
+    member = Cadence("weekly", weekday=2)
+    goal = Cadence("monthly", day_of_month=15)
+    assert resolve(goal, member, team) == Cadence("monthly", 2, 15, "16:00")
+    assert resolve(None, member, team) == Cadence("weekly", 2, 1, "16:00")
+    assert resolve(None, None, None) == BUILT_IN == Cadence("weekly", 0, 1, "09:00")

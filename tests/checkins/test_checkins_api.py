@@ -1,0 +1,336 @@
+"""The check-ins API on both engines: logging, idempotency, edits, history, streaks, kudos."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+
+from shared.clock import ControlledClock
+from tests.checkins.world import START, World
+
+
+@pytest.fixture
+def clock() -> ControlledClock:
+    return ControlledClock(START)
+
+
+@pytest.fixture
+def checkins(make_service, clock):
+    return make_service("checkins", clock=clock, start_worker=False)
+
+
+@pytest.fixture
+def world(checkins) -> World:
+    return World(checkins)
+
+
+def post(service, path: str, headers: dict, body: dict, key: str | None = None, client=None):
+    if key is not None:
+        headers = {**headers, "Idempotency-Key": key}
+    return (client or service.client).post(path, headers=headers, json=body)
+
+
+def test_a_checkin_is_logged_and_announced_with_milestones_and_partners(checkins, world):
+    owner, partner = world.member("Ola"), world.member("Pia")
+    goal = world.goal(owner, milestones=[
+        {"milestone_id": "m1", "title": "Design", "due_date": None, "done": False}])
+    invite = post(checkins, f"/v1/teams/{world.team_id}/partnerships", world.as_(owner),
+                  {"member_id": partner})
+    checkins.client.post(f"/v1/teams/{world.team_id}/partnerships/{invite.json['id']}/accept",
+                         headers=world.as_(partner))
+
+    body = world.checkin(goal, owner, value=4, note="halfway", confidence=4,
+                         blockers="waiting on design", completed_milestones=["m1"])
+
+    assert (body["value"], body["completed_milestones"], body["source"]) == (4, ["m1"], "api")
+    [logged] = world.published("checkin.logged")
+    assert (logged["checkin_id"], logged["partner_ids"], logged["blockers"]) == (
+        body["id"], [partner], "waiting on design")
+
+
+@pytest.mark.parametrize(("body", "fields"), [
+    ({"note": "no number"}, {"value"}),
+    ({"value": 1, "delta": 2}, {"delta"}),
+    ({"value": 1, "confidence": 6}, {"confidence"}),
+    ({"value": 1, "completed_milestones": ["nope"]}, {"completed_milestones"}),
+    ({"value": "many"}, {"value"}),
+])
+def test_invalid_checkins_get_422_naming_the_field(checkins, world, body, fields):
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    response = post(checkins, f"/v1/goals/{goal}/checkins", world.as_(owner), body)
+    assert response.status_code == 422
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert set(response.json["errors"]) == fields
+    assert world.published("checkin.logged") == []
+
+
+@pytest.mark.parametrize("status", ["draft", "achieved", "dropped"])
+def test_only_active_goals_take_checkins(checkins, world, status):
+    owner = world.member("Ola")
+    goal = world.goal(owner, status=status)
+    response = post(checkins, f"/v1/goals/{goal}/checkins", world.as_(owner), {"value": 1})
+    assert response.status_code == 409
+    assert f"is {status}" in response.json["detail"]
+
+
+def test_only_the_owner_checks_in_on_a_personal_goal_anyone_on_a_team_goal(checkins, world):
+    owner, mate = world.member("Ola"), world.member("Max")
+    personal = world.goal(owner, "Personal")
+    shared = world.goal(owner, "Shared", kind="team")
+    assert post(checkins, f"/v1/goals/{personal}/checkins", world.as_(mate),
+                {"value": 1}).status_code == 403
+    assert post(checkins, f"/v1/goals/{shared}/checkins", world.as_(mate),
+                {"value": 1}).status_code == 201
+
+
+def test_a_retried_post_with_the_same_key_returns_the_first_response(checkins, world):
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    path = f"/v1/goals/{goal}/checkins"
+    first = post(checkins, path, world.as_(owner), {"value": 2, "note": "x"}, key="k-1")
+    again = post(checkins, path, world.as_(owner), {"note": "x", "value": 2}, key="k-1")
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json == first.json
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert len(world.published("checkin.logged")) == 1
+    other_key = post(checkins, path, world.as_(owner), {"value": 2, "note": "x"}, key="k-2")
+    assert other_key.json["id"] != first.json["id"]
+
+
+def test_the_same_key_with_a_different_body_is_refused(checkins, world):
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    path = f"/v1/goals/{goal}/checkins"
+    post(checkins, path, world.as_(owner), {"value": 2}, key="k-1")
+    response = post(checkins, path, world.as_(owner), {"value": 3}, key="k-1")
+    assert response.status_code == 422
+    assert "different request body" in response.json["detail"]
+    assert len(world.published("checkin.logged")) == 1
+
+
+def test_keys_are_scoped_to_the_member(checkins, world):
+    owner, mate = world.member("Ola"), world.member("Max")
+    goal = world.goal(owner, kind="team")
+    path = f"/v1/goals/{goal}/checkins"
+    a = post(checkins, path, world.as_(owner), {"value": 1}, key="same")
+    b = post(checkins, path, world.as_(mate), {"value": 1}, key="same")
+    assert a.json["id"] != b.json["id"] and len(world.published("checkin.logged")) == 2
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256])
+def test_a_malformed_idempotency_key_is_a_400(checkins, world, key):
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    response = post(checkins, f"/v1/goals/{goal}/checkins", world.as_(owner), {"value": 1},
+                    key=key)
+    assert response.status_code == 400 and "Idempotency-Key" in response.json["detail"]
+
+
+def test_an_idempotent_post_retried_concurrently_from_two_threads_logs_once(checkins, world):
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    headers = world.as_(owner)
+
+    def send(barrier, answers: list, slot: int, client, attempt: int) -> None:
+        barrier.wait()
+        answers[slot] = post(checkins, f"/v1/goals/{goal}/checkins", headers,
+                             {"value": attempt}, key=f"race-{attempt}", client=client)
+
+    for attempt in range(4):
+        barrier, answers = threading.Barrier(2), [None, None]
+        threads = [threading.Thread(target=send, args=(
+            barrier, answers, i, checkins.app.test_client(), attempt)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert [a.status_code for a in answers] == [201, 201]
+        assert answers[0].json["id"] == answers[1].json["id"]
+        assert sorted(a.headers.get("Idempotent-Replayed", "") for a in answers) == ["", "true"]
+    listed = checkins.client.get(f"/v1/goals/{goal}/checkins", headers=headers).json["items"]
+    assert len(listed) == 4
+    assert len(world.published("checkin.logged")) == 4
+
+
+def test_the_author_edits_within_the_window_and_not_after(checkins, world, clock):
+    owner, mate = world.member("Ola"), world.member("Max")
+    goal = world.goal(owner)
+    checkin = world.checkin(goal, owner, value=4, note="typo")
+    clock.advance(hours=23)
+
+    edited = checkins.client.patch(f"/v1/checkins/{checkin['id']}", headers=world.as_(owner),
+                                   json={"note": "fixed"})
+    assert edited.status_code == 200, edited.json
+    assert (edited.json["note"], edited.json["value"]) == ("fixed", 4)
+    assert [e["note"] for e in world.published("checkin.edited")] == ["fixed"]
+
+    by_mate = checkins.client.patch(f"/v1/checkins/{checkin['id']}", headers=world.as_(mate),
+                                    json={"note": "mine"})
+    assert by_mate.status_code == 403
+    clock.advance(hours=2)
+    late = checkins.client.patch(f"/v1/checkins/{checkin['id']}", headers=world.as_(owner),
+                                 json={"note": "too late"})
+    assert late.status_code == 409 and "edited for 24h" in late.json["detail"]
+    invalid = checkins.client.patch(f"/v1/checkins/{checkin['id']}", headers=world.as_(owner),
+                                    json={"value": None})
+    assert invalid.status_code in (409, 422)
+
+
+def test_history_is_paginated_newest_first(checkins, world, clock):
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    ids = []
+    for value in range(5):
+        ids.append(world.checkin(goal, owner, value=value)["id"])
+        clock.advance(minutes=1)
+    pages, cursor = [], None
+    while True:
+        query = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = checkins.client.get(f"/v1/goals/{goal}/checkins", headers=world.as_(owner),
+                                   query_string=query).json
+        pages.append([item["id"] for item in page["items"]])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == [ids[4:2:-1], ids[2:0:-1], ids[:1]]
+    bad = checkins.client.get(f"/v1/goals/{goal}/checkins", headers=world.as_(owner),
+                              query_string={"cursor": "garbage!"})
+    assert bad.status_code == 400
+
+
+def test_streaks_count_consecutive_periods_and_announce_milestones(checkins, world, clock):
+    owner = world.member("Ola")
+    goal = world.goal(owner, cadence={"frequency": "daily", "time": "09:00"})
+    scheduler = checkins.container.scheduler()
+    clock.set(datetime(2026, 3, 4, 21, tzinfo=UTC))  # each day's period ends at 20:00Z (grace)
+    for _ in range(3):
+        world.checkin(goal, owner, value=1)
+        world.checkin(goal, owner, value=2)  # a second check-in in a period counts once
+        clock.advance(days=1)
+        scheduler.tick()
+    streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
+    assert (streak["current"], streak["longest"]) == (3, 3)
+    assert [e["length"] for e in world.published("streak.reached")] == [3]
+
+    clock.advance(days=2)
+    scheduler.tick()
+    streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
+    assert (streak["current"], streak["longest"]) == (0, 3)
+
+
+def test_teammates_give_kudos_once_per_emoji_and_comment(checkins, world):
+    owner, mate = world.member("Ola"), world.member("Max")
+    goal = world.goal(owner)
+    checkin = world.checkin(goal, owner, value=1)
+    path = f"/v1/checkins/{checkin['id']}"
+
+    first = post(checkins, f"{path}/kudos", world.as_(mate), {"emoji": "🎉"})
+    again = post(checkins, f"{path}/kudos", world.as_(mate), {"emoji": "🎉"})
+    other = post(checkins, f"{path}/kudos", world.as_(mate), {"emoji": ":rocket:"})
+    own = post(checkins, f"{path}/kudos", world.as_(owner), {"emoji": "🎉"})
+    word = post(checkins, f"{path}/kudos", world.as_(mate), {"emoji": "great"})
+    assert [r.status_code for r in (first, again, other, own, word)] == [201, 200, 201, 403, 422]
+    kudos = world.published("kudos.given")
+    assert [(k["from_id"], k["to_id"], k["emoji"]) for k in kudos] == [
+        (mate, owner, "🎉"), (mate, owner, ":rocket:")]
+    shown = checkins.client.get(path, headers=world.as_(owner)).json
+    assert shown["kudos"] == {"🎉": 1, ":rocket:": 1}
+
+    comment = post(checkins, f"{path}/comments", world.as_(mate), {"text": "Nice work!"})
+    blank = post(checkins, f"{path}/comments", world.as_(mate), {"text": "   "})
+    assert (comment.status_code, blank.status_code) == (201, 422)
+    [added] = world.published("comment.added")
+    assert (added["author_id"], added["to_id"], added["text"]) == (mate, owner, "Nice work!")
+    listed = checkins.client.get(f"{path}/comments", headers=world.as_(owner)).json
+    assert [c["text"] for c in listed["items"]] == ["Nice work!"]
+
+
+def test_private_goal_checkins_are_seen_by_owner_partners_and_leads_only(checkins, world):
+    owner, partner = world.member("Ola"), world.member("Pia")
+    lead, other = world.member("Lena", role="lead"), world.member("Otto")
+    goal = world.goal(owner, visibility="private")
+    checkin = world.checkin(goal, owner, value=1)
+    invite = post(checkins, f"/v1/teams/{world.team_id}/partnerships", world.as_(owner),
+                  {"member_id": partner}).json
+    accept = f"/v1/teams/{world.team_id}/partnerships/{invite['id']}"
+    checkins.client.post(f"{accept}/accept", headers=world.as_(partner))
+
+    def status(member: str) -> list[int]:
+        headers = world.as_(member)
+        return [
+            checkins.client.get(f"/v1/goals/{goal}/checkins", headers=headers).status_code,
+            checkins.client.get(f"/v1/checkins/{checkin['id']}", headers=headers).status_code,
+            checkins.client.get(f"/v1/goals/{goal}/streak", headers=headers).status_code,
+            post(checkins, f"/v1/checkins/{checkin['id']}/comments", headers,
+                 {"text": "hi"}).status_code,
+        ]
+
+    assert status(owner) == [200, 200, 200, 201]
+    assert status(partner) == [200, 200, 200, 201]
+    assert status(lead) == [200, 200, 200, 201]
+    assert status(other) == [404, 404, 404, 404]
+    checkins.client.post(f"{accept}/end", headers=world.as_(owner))
+    assert status(partner) == [404, 404, 404, 404]
+
+
+def test_another_teams_token_gets_404_everywhere(checkins, world):
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    checkin = world.checkin(goal, owner, value=1)
+    invite = post(checkins, f"/v1/teams/{world.team_id}/partnerships", world.as_(owner),
+                  {"member_id": world.member("Pia")}).json
+    lead = world.member("Lena", role="lead")
+    run = post(checkins, f"/v1/teams/{world.team_id}/pairing-rounds", world.as_(lead),
+               {"seed": 1}).json
+
+    stranger_team = World(checkins, team_tz="UTC")
+    stranger = stranger_team.member("Sam", role="lead")
+    headers = stranger_team.as_(stranger)
+    team = f"/v1/teams/{world.team_id}"
+    c = checkins.client
+    answers = [
+        c.post(f"/v1/goals/{goal}/checkins", headers=headers, json={"value": 1}),
+        c.get(f"/v1/goals/{goal}/checkins", headers=headers),
+        c.get(f"/v1/goals/{goal}/streak", headers=headers),
+        c.get(f"/v1/checkins/{checkin['id']}", headers=headers),
+        c.patch(f"/v1/checkins/{checkin['id']}", headers=headers, json={"note": "x"}),
+        c.post(f"/v1/checkins/{checkin['id']}/kudos", headers=headers, json={"emoji": "🎉"}),
+        c.post(f"/v1/checkins/{checkin['id']}/comments", headers=headers, json={"text": "x"}),
+        c.get(f"/v1/checkins/{checkin['id']}/comments", headers=headers),
+        c.post(f"{team}/partnerships", headers=headers, json={"member_id": owner}),
+        c.get(f"{team}/partnerships", headers=headers),
+        c.post(f"{team}/partnerships/{invite['id']}/accept", headers=headers),
+        c.post(f"{team}/partnerships/{invite['id']}/end", headers=headers),
+        c.put(f"{team}/members/{owner}/pairing", headers=headers, json={"opted_out": True}),
+        c.get(f"{team}/members/{owner}/pairing", headers=headers),
+        c.post(f"{team}/pairing-rounds", headers=headers, json={}),
+        c.get(f"{team}/pairing-rounds", headers=headers),
+        c.get(f"{team}/pairing-rounds/{run['id']}", headers=headers),
+        c.put(f"{team}/pairing-schedule", headers=headers, json={"every_days": 7}),
+        c.get(f"{team}/pairing-schedule", headers=headers),
+        c.delete(f"{team}/pairing-schedule", headers=headers),
+    ]
+    assert [a.status_code for a in answers] == [404] * len(answers)
+    # the goal, check-in and invitation are untouched
+    assert len(world.published("checkin.logged")) == 1
+    listed = c.get(f"{team}/partnerships", headers=world.as_(owner)).json["items"]
+    assert {p["id"]: p["status"] for p in listed}[invite["id"]] == "invited"
+
+
+def test_missing_or_bad_tokens_get_401(checkins, world):
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    assert checkins.client.get(f"/v1/goals/{goal}/checkins").status_code == 401
+    bad = {"Authorization": "Bearer gk1.bogus.sig"}
+    assert checkins.client.get(f"/v1/goals/{goal}/checkins", headers=bad).status_code == 401
+
+
+def test_timestamps_are_utc(checkins, world):
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    body = world.checkin(goal, owner, value=1)
+    assert datetime.fromisoformat(body["created_at"]) == START.astimezone(UTC)

@@ -1,0 +1,168 @@
+"""Accountability partners and pairing rounds through the API, on both engines."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from itertools import combinations
+
+import pytest
+
+from shared.clock import ControlledClock
+from tests.checkins.world import START, World
+
+
+@pytest.fixture
+def clock() -> ControlledClock:
+    return ControlledClock(START)
+
+
+@pytest.fixture
+def checkins(make_service, clock):
+    return make_service("checkins", clock=clock, start_worker=False)
+
+
+@pytest.fixture
+def world(checkins) -> World:
+    return World(checkins)
+
+
+def call(checkins, method: str, path: str, headers: dict, body: dict | None = None):
+    return checkins.client.open(path, method=method, headers=headers, json=body)
+
+
+def test_invite_accept_and_end_a_partnership(checkins, world):
+    ola, pia = world.member("Ola"), world.member("Pia")
+    base = f"/v1/teams/{world.team_id}/partnerships"
+    invite = call(checkins, "POST", base, world.as_(ola), {"member_id": pia})
+    assert (invite.status_code, invite.json["status"]) == (201, "invited")
+    assert world.published("partners.paired") == []
+
+    own = call(checkins, "POST", f"{base}/{invite.json['id']}/accept", world.as_(ola))
+    accepted = call(checkins, "POST", f"{base}/{invite.json['id']}/accept", world.as_(pia))
+    again = call(checkins, "POST", f"{base}/{invite.json['id']}/accept", world.as_(pia))
+    assert (own.status_code, accepted.status_code, again.status_code) == (403, 200, 409)
+    [paired] = world.published("partners.paired")
+    assert paired["member_ids"] == sorted([ola, pia]) and paired["round_id"] is None
+
+    ended = call(checkins, "POST", f"{base}/{invite.json['id']}/end", world.as_(pia))
+    twice = call(checkins, "POST", f"{base}/{invite.json['id']}/end", world.as_(ola))
+    assert (ended.json["status"], ended.json["ended_by"], twice.status_code) == ("ended", pia, 409)
+    [event] = world.published("partnership.ended")
+    assert (event["ended_by"], event["member_ids"]) == (pia, sorted([ola, pia]))
+
+
+def test_invitation_mistakes_are_refused_precisely(checkins, world):
+    ola, pia, max_ = world.member("Ola"), world.member("Pia"), world.member("Max")
+    base = f"/v1/teams/{world.team_id}/partnerships"
+    assert call(checkins, "POST", base, world.as_(ola), {"member_id": ola}).status_code == 409
+    unknown = call(checkins, "POST", base, world.as_(ola), {"member_id": "nobody"})
+    assert unknown.status_code == 422 and set(unknown.json["errors"]) == {"member_id"}
+    assert call(checkins, "POST", base, world.as_(ola), {}).status_code == 422
+    first = call(checkins, "POST", base, world.as_(ola), {"member_id": pia})
+    assert call(checkins, "POST", base, world.as_(pia), {"member_id": ola}).status_code == 409
+    outsider = call(checkins, "POST", f"{base}/{first.json['id']}/end", world.as_(max_))
+    assert outsider.status_code == 403
+    declined = call(checkins, "POST", f"{base}/{first.json['id']}/end", world.as_(pia))
+    assert declined.json["status"] == "declined"
+    assert world.published("partnership.ended") == []
+    assert call(checkins, "POST", f"{base}/nope/accept", world.as_(pia)).status_code == 404
+
+
+def run_round(checkins, world, lead, **body):
+    response = call(checkins, "POST", f"/v1/teams/{world.team_id}/pairing-rounds",
+                    world.as_(lead), body)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def test_a_round_pairs_the_eligible_and_leaves_out_opted_out_and_snoozed(checkins, world):
+    lead = world.member("Lena", role="lead")
+    active = [lead] + [world.member(f"M{i}") for i in range(4)]
+    opted, snoozed = world.member("Opal"), world.member("Sid", state="snoozed")
+    world.member("Gone", state="left")
+    mine = call(checkins, "PUT", f"/v1/teams/{world.team_id}/members/{opted}/pairing",
+                world.as_(opted), {"opted_out": True})
+    assert mine.status_code == 200 and mine.json["opted_out"] is True
+
+    result = run_round(checkins, world, lead, seed=42)
+
+    assert sorted(m for g in result["groups"] for m in g) == sorted(active)
+    assert sorted(len(g) for g in result["groups"]) == [2, 3]
+    assert sorted(result["left_out"]) == sorted([opted, snoozed])
+    paired = world.published("partners.paired")
+    assert sorted(sorted(e["member_ids"]) for e in paired) == sorted(result["groups"])
+    assert {e["round_id"] for e in paired} == {result["id"]}
+    [completed] = world.published("pairing_round.completed")
+    assert (completed["groups"], completed["left_out"]) == (result["groups"], result["left_out"])
+
+
+def test_only_leads_run_rounds_and_set_the_schedule(checkins, world):
+    member = world.member("Max")
+    base = f"/v1/teams/{world.team_id}"
+    assert call(checkins, "POST", f"{base}/pairing-rounds", world.as_(member), {}).status_code \
+        == 403
+    assert call(checkins, "PUT", f"{base}/pairing-schedule", world.as_(member),
+                {"every_days": 7}).status_code == 403
+    assert call(checkins, "POST", f"{base}/pairing-rounds", world.as_(world.member(
+        "Lena", role="lead")), {"cooldown": -1}).status_code == 422
+
+
+def test_opting_out_someone_else_needs_a_lead(checkins, world):
+    ola, max_, lead = world.member("Ola"), world.member("Max"), world.member("L", role="lead")
+    path = f"/v1/teams/{world.team_id}/members/{ola}/pairing"
+    assert call(checkins, "PUT", path, world.as_(max_), {"opted_out": True}).status_code == 403
+    assert call(checkins, "PUT", path, world.as_(lead), {"opted_out": True}).status_code == 200
+    assert call(checkins, "GET", path, world.as_(ola)).json["opted_out"] is True
+
+
+def test_the_same_seed_gives_the_same_round(checkins, world):
+    lead = world.member("Lena", role="lead")
+    for i in range(6):
+        world.member(f"M{i}")
+    rounds = [run_round(checkins, world, lead, seed=7, cooldown=0)["groups"] for _ in range(3)]
+    assert rounds[0] == rounds[1] == rounds[2]
+
+
+def test_rounds_avoid_recent_partners_and_say_so_when_they_cannot(checkins, world):
+    lead = world.member("Lena", role="lead")
+    team = [lead] + [world.member(f"M{i}") for i in range(3)]  # 4 people: 3 distinct rounds
+    seen: set[frozenset] = set()
+    for number in range(1, 4):
+        result = run_round(checkins, world, lead, seed=number, cooldown=3)
+        pairs = {frozenset(g) for g in result["groups"]}
+        assert result["number"] == number and result["repeats"] == [] and not pairs & seen
+        seen |= pairs
+    assert seen == {frozenset(p) for p in combinations(team, 2)}
+
+    fourth = run_round(checkins, world, lead, seed=4, cooldown=3)
+
+    assert len(fourth["repeats"]) == 2
+    assert "no grouping avoids partners from the last 3 round(s)" in fourth["note"]
+    history = call(checkins, "GET", f"/v1/teams/{world.team_id}/pairing-rounds?limit=3",
+                   world.as_(lead)).json
+    assert [r["number"] for r in history["items"]] == [4, 3, 2]
+    rest = call(checkins, "GET", f"/v1/teams/{world.team_id}/pairing-rounds?limit=3&cursor="
+                f"{history['next_cursor']}", world.as_(lead)).json
+    assert [r["number"] for r in rest["items"]] == [1] and rest["next_cursor"] is None
+    # each new round ends the previous round's partnerships
+    assert len(world.published("partnership.ended")) == 3 * 2
+
+
+def test_a_scheduled_round_runs_once_when_due(checkins, world, clock):
+    lead = world.member("Lena", role="lead")
+    world.member("Max")
+    first = START + timedelta(hours=1)
+    schedule = call(checkins, "PUT", f"/v1/teams/{world.team_id}/pairing-schedule",
+                    world.as_(lead), {"every_days": 7, "first_run_at": first.isoformat()})
+    assert schedule.status_code == 200, schedule.json
+    jobs = checkins.container.round_scheduler()
+
+    assert jobs.tick() == 0
+    clock.advance(hours=1)
+    assert jobs.tick() == 1
+    assert jobs.tick() == 0
+    [completed] = world.published("pairing_round.completed")
+    assert len(completed["groups"]) == 1
+    later = call(checkins, "GET", f"/v1/teams/{world.team_id}/pairing-schedule",
+                 world.as_(lead)).json
+    assert later["next_run_at"].startswith((first + timedelta(days=7)).date().isoformat())

@@ -1,0 +1,257 @@
+"""The scheduler with a controlled clock: reminders, misses and the escalation ladder.
+
+Each test ticks the real scheduler job against the service's real database (both engines) and
+reads what it published from the outbox.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shared.clock import ControlledClock
+from tests.checkins.world import START, World
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> ControlledClock:
+    return ControlledClock(START)
+
+
+@pytest.fixture
+def checkins(make_service, clock):
+    return make_service("checkins", clock=clock, start_worker=False)
+
+
+def run_until(service, clock: ControlledClock, world: World, until: datetime,
+              step: timedelta = timedelta(hours=1)) -> list[tuple[datetime, str, int | None]]:
+    """Tick (twice per step) until `until`: (moment, type, level) of each new event."""
+    return [(at, e["type"], e.get("level")) for at, e in ticks(service, clock, world, until, step)]
+
+
+def ticks(service, clock: ControlledClock, world: World, until: datetime,
+          step: timedelta = timedelta(hours=1)) -> list[tuple[datetime, dict]]:
+    """Tick (twice per step) until `until`; each newly published event with when it appeared."""
+    scheduler = service.container.scheduler()
+    seen = len(world.published())
+    timeline = []
+    while clock.now() < until:
+        clock.advance(seconds=step.total_seconds())
+        scheduler.tick()
+        scheduler.tick()
+        fresh = world.published()[seen:]
+        seen += len(fresh)
+        timeline += [(clock.now(), e) for e in fresh]
+    return timeline
+
+
+def next_due(service, world: World, goal_id: str, member_id: str) -> datetime:
+    response = service.client.get(f"/v1/goals/{goal_id}/streak", headers=world.as_(member_id))
+    assert response.status_code == 200, response.json
+    return datetime.fromisoformat(response.json["next_due_at"])
+
+
+def paired(service, world: World, a: str, b: str) -> None:
+    invited = service.client.post(f"/v1/teams/{world.team_id}/partnerships",
+                                  headers=world.as_(a), json={"member_id": b})
+    assert invited.status_code == 201, invited.json
+    accepted = service.client.post(
+        f"/v1/teams/{world.team_id}/partnerships/{invited.json['id']}/accept",
+        headers=world.as_(b))
+    assert accepted.status_code == 200, accepted.json
+
+
+def test_reminder_then_miss_then_each_escalation_level_once_at_its_moment(checkins, clock):
+    world = World(checkins)
+    owner = world.member("Ola")
+    partner = world.member("Pia")
+    lead = world.member("Lena", role="lead")
+    paired(checkins, world, owner, partner)
+    goal = world.goal(owner)  # weekly, Monday 09:00 Berlin = 08:00 UTC (CET)
+    assert next_due(checkins, world, goal, owner) == utc(2026, 3, 9, 8)
+
+    timeline = run_until(checkins, clock, world, utc(2026, 3, 13))
+
+    assert timeline == [
+        (utc(2026, 3, 9, 6), "checkin.reminder", None),  # 2h before due
+        (utc(2026, 3, 9, 20), "checkin.missed", 1),  # 12h grace
+        (utc(2026, 3, 10, 20), "checkin.missed", 2),  # +24h
+        (utc(2026, 3, 11, 20), "checkin.missed", 3),  # +24h
+    ]
+    missed = world.published("checkin.missed")
+    assert [(e["level"], e["recipients"]) for e in missed] == [
+        (1, [owner]), (2, [partner]), (3, [lead])]
+    assert {e["due_at"] for e in missed} == {"2026-03-09T08:00:00+00:00"}
+    reminder = world.published("checkin.reminder")[0]
+    assert (reminder["owner_id"], reminder["goal_id"]) == (owner, goal)
+
+
+def test_a_checkin_before_the_grace_period_ends_prevents_the_miss(checkins, clock):
+    world = World(checkins)
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    run_until(checkins, clock, world, utc(2026, 3, 9, 10))
+    world.checkin(goal, owner, value=3)
+
+    timeline = run_until(checkins, clock, world, utc(2026, 3, 13))
+
+    assert [t for t in timeline if t[1] == "checkin.missed"] == []
+
+
+def test_a_checkin_during_the_ladder_stops_further_levels(checkins, clock):
+    world = World(checkins)
+    owner = world.member("Ola")
+    world.member("Lena", role="lead")
+    goal = world.goal(owner)
+    run_until(checkins, clock, world, utc(2026, 3, 9, 21))
+    assert [e["level"] for e in world.published("checkin.missed")] == [1]
+    world.checkin(goal, owner, value=1)
+
+    run_until(checkins, clock, world, utc(2026, 3, 13))
+
+    assert [e["level"] for e in world.published("checkin.missed")] == [1]
+
+
+def test_a_snoozed_member_gets_no_reminder_no_escalation_and_keeps_the_streak(checkins, clock):
+    world = World(checkins)
+    owner = world.member("Ola")
+    world.member("Lena", role="lead")
+    goal = world.goal(owner)
+    run_until(checkins, clock, world, utc(2026, 3, 9, 7))
+    world.checkin(goal, owner, value=1)  # counts for the 9 March period
+    world.update_member(owner, state="snoozed", snoozed_until="2026-03-20")
+    before = len(world.published())
+
+    timeline = run_until(checkins, clock, world, utc(2026, 3, 21))
+
+    assert timeline == []
+    assert len(world.published()) == before
+    world.update_member(owner, state="active", snoozed_until=None)
+    world.checkin(goal, owner, value=2)  # counts for the 23 March period
+    streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
+    assert (streak["current"], streak["longest"]) == (2, 2)
+
+
+def test_a_missed_period_breaks_the_streak(checkins, clock):
+    world = World(checkins)
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    world.checkin(goal, owner, value=1)  # counts for the 9 March period
+    run_until(checkins, clock, world, utc(2026, 3, 17))  # 16th missed
+    world.checkin(goal, owner, value=2)
+
+    streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
+
+    assert (streak["current"], streak["longest"]) == (1, 1)
+
+
+def test_a_time_zone_change_moves_future_due_times(checkins, clock):
+    world = World(checkins)
+    owner = world.member("Ola", tz="Europe/Berlin")
+    goal = world.goal(owner)
+    assert next_due(checkins, world, goal, owner) == utc(2026, 3, 9, 8)
+
+    world.update_member(owner, timezone="America/New_York")  # EDT since 8 March: 09:00 = 13:00Z
+
+    assert next_due(checkins, world, goal, owner) == utc(2026, 3, 9, 13)
+    timeline = run_until(checkins, clock, world, utc(2026, 3, 9, 12))
+    assert timeline == [(utc(2026, 3, 9, 11), "checkin.reminder", None)]
+
+
+def test_reminders_follow_local_time_across_the_dst_change(checkins, clock):
+    clock.set(utc(2026, 3, 20))
+    world = World(checkins)
+    berlin = world.member("Ola", tz="Europe/Berlin")
+    new_york = world.member("Ned", tz="America/New_York")
+    monday_nine = {"frequency": "weekly", "weekday": 0, "time": "09:00"}
+    world.goal(berlin, "Berlin goal", cadence=monday_nine)
+    world.goal(new_york, "New York goal", cadence=monday_nine)
+
+    timeline = ticks(checkins, clock, world, utc(2026, 4, 1))
+
+    reminders = [(at, e["owner_id"]) for at, e in timeline if e["type"] == "checkin.reminder"]
+    assert reminders == [
+        (utc(2026, 3, 23, 6), berlin),  # CET: 07:00 local = 06:00Z
+        (utc(2026, 3, 23, 11), new_york),  # EDT: 07:00 local = 11:00Z
+        (utc(2026, 3, 30, 5), berlin),  # CEST since 29 March: 07:00 local = 05:00Z
+        (utc(2026, 3, 30, 11), new_york),
+    ]
+
+
+def test_monthly_cadence_on_the_31st_is_due_on_the_last_day_of_february(checkins, clock):
+    world = World(checkins)
+    owner = world.member("Ola", tz="UTC")
+    clock.set(utc(2026, 2, 1))
+    goal = world.goal(owner, cadence={"frequency": "monthly", "day_of_month": 31,
+                                      "time": "17:00"})
+    assert next_due(checkins, world, goal, owner) == utc(2026, 2, 28, 17)
+    world.checkin(goal, owner, value=1)
+    clock.set(utc(2026, 3, 1, 6))
+    checkins.container.scheduler().tick()
+    assert next_due(checkins, world, goal, owner) == utc(2026, 3, 31, 17)
+
+
+def test_a_goal_that_is_no_longer_active_stops_its_schedule(checkins, clock):
+    world = World(checkins)
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    world.update_goal(goal, event="goal.achieved", status="achieved")
+
+    timeline = run_until(checkins, clock, world, utc(2026, 3, 13))
+
+    assert timeline == []
+    streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
+    assert streak["next_due_at"] is None
+
+
+def test_a_tick_visits_only_due_schedules(checkins, clock):
+    world = World(checkins)
+    owner = world.member("Ola")
+    for number in range(5):
+        world.goal(owner, f"Goal {number}")
+    scheduler = checkins.container.scheduler()
+    assert scheduler.tick() == 0  # nothing due on Wednesday
+    clock.set(utc(2026, 3, 9, 6))
+    assert scheduler.tick() == 5  # five reminders
+    assert scheduler.tick() == 0
+
+
+def test_two_schedulers_ticking_at_once_send_each_reminder_once(checkins, clock):
+    world = World(checkins)
+    owner = world.member("Ola")
+    for number in range(6):
+        world.goal(owner, f"Goal {number}")
+    clock.set(utc(2026, 3, 9, 6))
+    schedulers = [checkins.container.scheduler() for _ in range(2)]
+    barrier = threading.Barrier(2)
+
+    def tick(scheduler) -> None:
+        barrier.wait()
+        scheduler.tick()
+
+    threads = [threading.Thread(target=tick, args=(s,)) for s in schedulers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    reminders = world.published("checkin.reminder")
+    assert sorted(e["goal_id"] for e in reminders) == sorted(world.goals)
+
+
+def test_checking_in_early_skips_that_periods_reminder(checkins, clock):
+    world = World(checkins)
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    clock.set(utc(2026, 3, 9, 6, 5))  # the reminder is due, but no tick has sent it yet
+    world.checkin(goal, owner, value=1)
+
+    timeline = run_until(checkins, clock, world, utc(2026, 3, 10))
+
+    assert timeline == []

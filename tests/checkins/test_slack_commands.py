@@ -1,0 +1,169 @@
+"""`checkin.requested` commands over the real broker become checkin.logged or checkin.rejected.
+
+The read model is fed the way production feeds it: `goals.events` on the broker. Commands are
+produced onto `<prefix>checkins.commands` as CloudEvents; answers are read back from
+`<prefix>checkins.events`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from kafka import KafkaConsumer, KafkaProducer
+
+from shared.clock import ControlledClock
+from shared.events.envelope import Event, from_kafka, to_message
+from shared.events.topics import CHECKINS_COMMANDS, CHECKINS_EVENTS, GOALS_EVENTS
+from tests.support.stack import auth
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.slow
+
+
+class Broker:
+    def __init__(self, harness):
+        self.settings = harness.settings
+        servers = self.settings.kafka_bootstrap_servers.split(",")
+        self.producer = KafkaProducer(bootstrap_servers=servers, acks="all")
+        self.consumer = KafkaConsumer(
+            self.settings.topic(CHECKINS_EVENTS), bootstrap_servers=servers,
+            group_id=f"test-{uuid.uuid4().hex[:8]}", auto_offset_reset="earliest",
+            enable_auto_commit=False, consumer_timeout_ms=200)
+        self.received: list[Event] = []
+
+    def send(self, topic: str, event: Event) -> None:
+        message = to_message(event)
+        self.producer.send(self.settings.topic(topic), key=event.team_id.encode(),
+                           value=message.value, headers=list(message.headers.items())
+                           ).get(timeout=30)
+
+    def answers(self, *types: str) -> list[dict]:
+        for record in self.consumer:
+            self.received.append(from_kafka(record.headers, record.key, record.value))
+        return [e.data for e in self.received if e.type in types]
+
+    def close(self) -> None:
+        self.producer.close()
+        self.consumer.close()
+
+
+@pytest.fixture
+def broker(checkins):
+    broker = Broker(checkins)
+    yield broker
+    broker.close()
+
+
+@pytest.fixture
+def checkins(make_service):
+    return make_service("checkins")
+
+
+def goals_event(event_type: str, data: dict) -> Event:
+    return Event.new(event_type, data["team_id"], data, subject=None, source="/goalkeeper/goals")
+
+
+def request(team_id: str, member_id: str, goal_ref: str, request_id: str | None = None,
+            value: float = 3) -> Event:
+    return Event.new("checkin.requested", team_id, {
+        "request_id": request_id or uuid.uuid4().hex, "team_id": team_id,
+        "member_id": member_id, "goal_ref": goal_ref, "value": value, "note": "from slack",
+        "response_url": "https://hooks.slack.com/commands/T1/1/abc",
+        "at": "2026-03-04T12:00:00+00:00"}, subject=None, source="/goalkeeper/notifications")
+
+
+def seed_team(broker: Broker) -> dict:
+    team, owner = str(uuid.uuid4()), str(uuid.uuid4())
+    goals = {title: str(uuid.uuid4()) for title in (
+        "Ship the onboarding flow", "Read 12 books", "Reduce build time", "Run a marathon")}
+    broker.send(GOALS_EVENTS, goals_event("team.created", {
+        "team_id": team, "name": "Platform", "timezone": "Europe/Berlin"}))
+    broker.send(GOALS_EVENTS, goals_event("member.added", {
+        "team_id": team, "member_id": owner, "name": "Ola", "email": "ola@example.com",
+        "role": "member", "timezone": "Europe/Berlin"}))
+    for title, goal_id in goals.items():
+        broker.send(GOALS_EVENTS, goals_event("goal.created", {
+            "goal_id": goal_id, "team_id": team, "owner_id": owner, "title": title,
+            "status": "achieved" if title.startswith("Run") else "active",
+            "start_date": "2026-01-05",
+            "metric": {"unit": "x", "start": 0, "target": 10, "current": 0}}))
+    return {"team": team, "owner": owner, "goals": goals}
+
+
+def test_slack_requests_are_logged_once_or_rejected_with_a_reason(checkins, broker):
+    seed = seed_team(broker)
+    team, owner, goals = seed["team"], seed["owner"], seed["goals"]
+    token = checkins.container.tokens.issue(team, owner, "member")
+    onboarding = goals["Ship the onboarding flow"]
+
+    def replicated():
+        last = goals["Run a marathon"]
+        return checkins.client.get(f"/v1/goals/{last}/checkins", headers=auth(token)
+                                   ).status_code == 200
+
+    eventually(replicated, timeout=60)
+
+    logged_request = request(team, owner, "ship THE", value=4)
+    broker.send(CHECKINS_COMMANDS, logged_request)
+    rejected = {
+        "unknown": request(team, owner, "xyz"),
+        "ambiguous": request(team, owner, "re"),
+        "inactive": request(team, owner, "run"),
+        "stranger": request(team, str(uuid.uuid4()), "ship"),
+    }
+    for command in rejected.values():
+        broker.send(CHECKINS_COMMANDS, command)
+    broker.send(CHECKINS_COMMANDS, logged_request)  # redelivered as is
+    resent = request(team, owner, "ship", request_id=logged_request.data["request_id"])
+    broker.send(CHECKINS_COMMANDS, resent)  # the same request under a new event id
+    by_id = request(team, owner, goals["Reduce build time"])
+    broker.send(CHECKINS_COMMANDS, by_id)
+
+    answers = eventually(lambda: len(broker.answers("checkin.rejected")) == 4
+                         and len(broker.answers("checkin.logged")) == 2
+                         and broker.answers("checkin.logged", "checkin.rejected"), timeout=60)
+
+    logged = {a["request_id"]: a for a in broker.answers("checkin.logged")}
+    assert set(logged) == {logged_request.data["request_id"], by_id.data["request_id"]}
+    first = logged[logged_request.data["request_id"]]
+    assert (first["goal_id"], first["value"], first["source"], first["author_id"]) == (
+        onboarding, 4, "slack", owner)
+    assert first["response_url"] == logged_request.data["response_url"]
+    assert logged[by_id.data["request_id"]]["goal_id"] == goals["Reduce build time"]
+
+    reasons = {a["request_id"]: a["reason"] for a in answers if "reason" in a}
+    assert "unknown goal" in reasons[rejected["unknown"].data["request_id"]]
+    ambiguous = reasons[rejected["ambiguous"].data["request_id"]]
+    assert "Read 12 books" in ambiguous and "Reduce build time" in ambiguous
+    assert "is achieved" in reasons[rejected["inactive"].data["request_id"]]
+    assert "unknown member" in reasons[rejected["stranger"].data["request_id"]]
+
+    history = checkins.client.get(f"/v1/goals/{onboarding}/checkins", headers=auth(token)).json
+    assert [(c["value"], c["source"]) for c in history["items"]] == [(4, "slack")]
+
+
+def test_the_worker_scheduler_publishes_reminders_on_the_broker(make_service, monkeypatch):
+    monkeypatch.setenv("CHECKINS_SCHEDULER_INTERVAL_SECONDS", "0.2")
+    clock = ControlledClock(datetime(2026, 3, 4, 12, tzinfo=UTC))
+    service = make_service("checkins", clock=clock)
+    broker = Broker(service)
+    try:
+        team, owner, goal = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+        broker.send(GOALS_EVENTS, goals_event("member.added", {
+            "team_id": team, "member_id": owner, "name": "Ola", "email": "ola@example.com",
+            "role": "member", "timezone": "Europe/Berlin"}))
+        broker.send(GOALS_EVENTS, goals_event("goal.created", {
+            "goal_id": goal, "team_id": team, "owner_id": owner, "title": "Write the RFC",
+            "status": "active", "start_date": "2026-01-05"}))
+        token = service.container.tokens.issue(team, owner, "member")
+        eventually(lambda: service.client.get(f"/v1/goals/{goal}/streak",
+                                              headers=auth(token)).status_code == 200, timeout=60)
+        clock.set(datetime(2026, 3, 9, 6, tzinfo=UTC))  # 2h before Monday 09:00 Berlin
+
+        [reminder] = eventually(lambda: broker.answers("checkin.reminder"), timeout=30)
+
+        assert (reminder["goal_id"], reminder["due_at"]) == (goal, "2026-03-09T08:00:00+00:00")
+    finally:
+        broker.close()
