@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 
 from shared.clock import Clock
@@ -73,15 +74,29 @@ class ServiceHarness:
 
     # -- worker as a process --------------------------------------------------------------
     def spawn_worker(self) -> subprocess.Popen:
-        env = {**os.environ, **self.env, "PYTHONPATH": str(REPO_ROOT)}
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", f"services.{self.service}.entrypoints.worker"],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        self._process = self._spawn()
         return self._process
+
+    def spawn_second_worker(self) -> subprocess.Popen:
+        """Another worker process of the same service (it joins the consumer group)."""
+        return self._spawn()
+
+    @property
+    def worker_log(self) -> str:
+        """Where this harness's worker processes write their logs (read it when a test fails)."""
+        name = f"gk-{self.env['KAFKA_TOPIC_PREFIX']}{self.service}.log"
+        return os.path.join(tempfile.gettempdir(), name)
+
+    def _spawn(self) -> subprocess.Popen:
+        env = {**os.environ, **self.env, "PYTHONPATH": str(REPO_ROOT)}
+        with open(self.worker_log, "ab") as log:  # the child keeps its own descriptor
+            return subprocess.Popen(
+                [sys.executable, "-m", f"services.{self.service}.entrypoints.worker"],
+                env=env,
+                cwd=REPO_ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def kill_worker(self) -> None:
         if self._process is not None:

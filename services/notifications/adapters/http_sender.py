@@ -1,30 +1,41 @@
-"""Posting JSON to webhooks: bounded time and response size, and no redirects followed.
+"""Posting to webhooks: bounded time and response size, and no redirects followed.
 
 requests is used rather than slack-sdk's WebhookClient because the sender must refuse
 redirects (server-side request forgery) and cap the response it reads, which WebhookClient's
 urllib opener does not let us control; the retry policy lives in the domain model instead.
+Before connecting, a host that is not explicitly allow-listed must resolve to public
+addresses only, so a DNS answer pointing inside the network is refused.
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import time
+from urllib.parse import urlsplit
 
 import requests
 
 from services.notifications.domain.model import SendResult
+from services.notifications.domain.webhook_url import ip_literal, is_internal
 
 MAX_RESPONSE_BYTES = 64 * 1024
 
 
 class WebhookSender:
-    def __init__(self, connect_timeout: float = 3.0, read_timeout: float = 5.0):
+    def __init__(self, connect_timeout: float = 3.0, read_timeout: float = 5.0,
+                 allowlist: tuple[str, ...] = ()):
         self.timeout = (connect_timeout, read_timeout)
+        self.allowlist = allowlist
         self.session = requests.Session()
 
-    def post(self, url: str, payload: dict, headers: dict | None = None) -> SendResult:
-        body = json.dumps(payload, separators=(",", ":")).encode()
+    def post(self, url: str, payload: dict | bytes, headers: dict | None = None) -> SendResult:
+        body = payload if isinstance(payload, bytes) else json.dumps(
+            payload, separators=(",", ":")).encode()
         started = time.perf_counter()
+        refusal = self._refusal(url)
+        if refusal:
+            return SendResult(status=None, error=refusal)
         try:
             with self.session.post(
                 url, data=body, timeout=self.timeout, allow_redirects=False, stream=True,
@@ -41,6 +52,20 @@ class WebhookSender:
         except requests.RequestException as exc:
             return SendResult(status=None, error=f"{exc.__class__.__name__}: {exc}"[:500],
                               duration_ms=_ms(started))
+
+    def _refusal(self, url: str) -> str | None:
+        host = (urlsplit(url).hostname or "").lower()
+        if host in self.allowlist:
+            return None
+        try:
+            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        except OSError as exc:
+            return f"cannot resolve {host!r}: {exc}"
+        for info in infos:
+            address = ip_literal(info[4][0].split("%")[0])
+            if address is None or is_internal(address):
+                return f"{host!r} resolves to internal address {info[4][0]}; refused"
+        return None
 
 
 def _retry_after(raw: str | None) -> float | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -16,12 +17,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import registry
 
-from services.notifications.domain.model import (
-    Channel,
-    DeliveryAttempt,
+from services.notifications.domain.digest import DigestSettings
+from services.notifications.domain.model import Channel, DeliveryAttempt, Notification
+from services.notifications.domain.preferences import Preferences
+from services.notifications.domain.views import (
+    Activity,
     GoalView,
     MemberView,
-    Notification,
+    Partnership,
+    SlackRequest,
+    TeamView,
 )
 from shared.db import UtcDateTime
 from shared.plumbing import add_plumbing
@@ -38,6 +43,8 @@ channels = Table(
     Column("name", String(100), nullable=False),
     Column("url", Text, nullable=False),
     Column("event_types", Text, nullable=False, default=""),
+    Column("health", String(100), nullable=False, default=""),
+    Column("secret", String(100)),
     Column("state", String(10), nullable=False),
     Column("disabled_reason", String(200)),
     Column("created_at", UtcDateTime, nullable=False),
@@ -48,20 +55,27 @@ notifications = Table(
     "notifications", metadata,
     Column("id", String(36), primary_key=True),
     Column("team_id", String(36), nullable=False, index=True),
+    Column("target", String(120), nullable=False),
     Column("channel_id", String(36), ForeignKey("channels.id")),
     Column("recipient_id", String(36)),
-    Column("event_id", String(36), nullable=False),
+    Column("url", Text),
+    Column("event_id", String(120), nullable=False),
     Column("event_type", String(100), nullable=False),
     Column("body", Text, nullable=False),
+    Column("summary", Text, nullable=False, default=""),
     Column("status", String(10), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UtcDateTime, nullable=False),
     Column("last_error", Text),
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime),
-    UniqueConstraint("event_id", "channel_id", "recipient_id", name="uq_notification_per_target"),
+    Column("read_at", UtcDateTime),
+    Column("merged_into", String(36)),
+    UniqueConstraint("event_id", "target", name="uq_notification_per_target"),
 )
 Index("ix_notifications_due", notifications.c.status, notifications.c.next_attempt_at)
+Index("ix_notifications_feed", notifications.c.recipient_id, notifications.c.status,
+      notifications.c.sent_at)
 
 delivery_attempts = Table(
     "delivery_attempts", metadata,
@@ -74,6 +88,13 @@ delivery_attempts = Table(
     Column("outcome", String(10), nullable=False),
     Column("error", Text),
     Column("duration_ms", Float, nullable=False, default=0),
+)
+
+team_views = Table(
+    "team_views", metadata,
+    Column("team_id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("timezone", String(64), nullable=False),
 )
 
 member_views = Table(
@@ -92,19 +113,80 @@ goal_views = Table(
     "goal_views", metadata,
     Column("goal_id", String(36), primary_key=True),
     Column("team_id", String(36), nullable=False, index=True),
-    Column("owner_id", String(36), nullable=False),
+    Column("owner_id", String(36), nullable=False, index=True),
     Column("title", String(200), nullable=False),
     Column("visibility", String(10), nullable=False),
+    Column("status", String(20), nullable=False, default="active"),
     Column("progress", Float, nullable=False, default=0.0),
+    Column("health", String(20)),
+    Column("expected", Float),
+    Column("unit", String(50)),
+    Column("metric_start", Float),
+    Column("metric_target", Float),
+    Column("metric_current", Float),
 )
+
+partnerships = Table(
+    "partnerships", metadata,
+    Column("partnership_id", String(36), primary_key=True),
+    Column("team_id", String(36), nullable=False, index=True),
+    Column("member_ids", Text, nullable=False),
+)
+
+activity = Table(
+    "activity", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("team_id", String(36), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("member_id", String(36), nullable=False),
+    Column("goal_id", String(36)),
+    Column("amount", Float, nullable=False, default=1.0),
+    Column("at", UtcDateTime, nullable=False),
+)
+Index("ix_activity_team_at", activity.c.team_id, activity.c.at)
+
+preferences = Table(
+    "preferences", metadata,
+    Column("member_id", String(36), primary_key=True),
+    Column("team_id", String(36), nullable=False),
+    Column("muted", Text, nullable=False, default=""),
+    Column("delivery", String(10), nullable=False),
+    Column("digest", String(10), nullable=False),
+    Column("quiet_start", String(5)),
+    Column("quiet_end", String(5)),
+)
+
+digest_settings = Table(
+    "digest_settings", metadata,
+    Column("team_id", String(36), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("weekday", Integer, nullable=False),
+    Column("hour", Integer, nullable=False),
+    Column("last_slot", UtcDateTime),
+)
+
+slack_requests = Table(
+    "slack_requests", metadata,
+    Column("request_id", String(36), primary_key=True),
+    Column("team_id", String(36), nullable=False),
+    Column("member_id", String(36), nullable=False),
+    Column("goal_id", String(36), nullable=False),
+    Column("response_url", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("answered_at", UtcDateTime),
+)
+
+_MAPPED = [
+    (Channel, channels), (Notification, notifications), (DeliveryAttempt, delivery_attempts),
+    (TeamView, team_views), (MemberView, member_views), (GoalView, goal_views),
+    (Partnership, partnerships), (Activity, activity), (Preferences, preferences),
+    (DigestSettings, digest_settings), (SlackRequest, slack_requests),
+]
 
 
 def start_mappers() -> None:
     if getattr(start_mappers, "done", False):
         return
-    mapper_registry.map_imperatively(Channel, channels)
-    mapper_registry.map_imperatively(Notification, notifications)
-    mapper_registry.map_imperatively(DeliveryAttempt, delivery_attempts)
-    mapper_registry.map_imperatively(MemberView, member_views)
-    mapper_registry.map_imperatively(GoalView, goal_views)
+    for cls, table in _MAPPED:
+        mapper_registry.map_imperatively(cls, table)
     start_mappers.done = True

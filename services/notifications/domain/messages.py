@@ -1,15 +1,35 @@
-"""Slack Block Kit messages for events, kept inside Slack's limits."""
+"""Slack Block Kit messages kept inside Slack's limits: long content is cut, never rejected.
+
+Limits: 3,000 characters per section text, 150 per header, 50 blocks per message. Text over a
+limit ends in `… <link|more>`; blocks over the limit end in one "…and N more" section.
+"""
 
 from __future__ import annotations
 
 SECTION_LIMIT = 3000
+HEADER_LIMIT = 150
 BLOCK_LIMIT = 50
 BAR_WIDTH = 10
 
+HEALTH = {
+    "on_track": ("🟢", "On track"),
+    "at_risk": ("🟡", "At risk"),
+    "off_track": ("🔴", "Off track"),
+    "overdue": ("⏰", "Overdue"),
+    "not_started": ("⚪", "Not started"),
+    "done": ("✅", "Done"),
+}
+
 
 def progress_bar(fraction: float) -> str:
-    filled = round(max(0.0, min(1.0, fraction)) * BAR_WIDTH)
+    fraction = max(0.0, min(1.0, fraction))
+    filled = round(fraction * BAR_WIDTH)
     return "█" * filled + "░" * (BAR_WIDTH - filled) + f" {round(fraction * 100)}%"
+
+
+def health_label(health: str | None) -> str:
+    emoji, label = HEALTH.get(health or "", ("❔", "Unknown"))
+    return f"{emoji} {label}"
 
 
 def truncate(text: str, limit: int, link: str | None = None) -> str:
@@ -20,36 +40,18 @@ def truncate(text: str, limit: int, link: str | None = None) -> str:
 
 
 def section(text: str, link: str | None = None) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT, link)}}
+    text = truncate(text, SECTION_LIMIT, link)
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
 def message(title: str, lines: list[str], *, link: str | None = None) -> dict:
     """A Slack message: a header, then one section per line, at most 50 blocks."""
-    blocks = [{"type": "header", "text": {"type": "plain_text", "text": truncate(title, 150)}}]
-    blocks += [section(line, link) for line in lines if line]
-    if len(blocks) > BLOCK_LIMIT:
-        blocks = blocks[: BLOCK_LIMIT - 1] + [section(f"…and more: <{link}|open Goalkeeper>"
-                                                      if link else "…and more")]
-    return {"text": truncate(title, SECTION_LIMIT), "blocks": blocks}
-
-
-def render(event_type: str, data: dict, context: dict, link: str | None = None) -> dict:
-    """The message for an event; `context` adds names and titles from the read model."""
-    owner = context.get("owner_name") or "someone"
-    title = context.get("goal_title") or data.get("title") or "a goal"
-    if event_type == "goal.created":
-        metric = data.get("metric") or {}
-        target = f"{metric.get('target'):g} {metric.get('unit')}" if metric else "milestones"
-        return message(f"New goal: {title}", [
-            f"*Owner:* {owner}", f"*Target:* {target} by {data.get('due_date') or 'no date'}",
-        ], link=link)
-    if event_type == "checkin.logged":
-        value = data.get("value") if data.get("value") is not None else data.get("delta")
-        lines = [f"*{owner}* checked in on *{title}*: {value:g}" if value is not None
-                 else f"*{owner}* checked in on *{title}*"]
-        if context.get("progress") is not None:
-            lines.append(progress_bar(context["progress"]))
-        if data.get("note"):
-            lines.append(f"> {data['note']}")
-        return message(f"Check-in: {title}", lines, link=link)
-    return message(event_type, [f"{title}"], link=link)
+    header = {"type": "header",
+              "text": {"type": "plain_text", "text": truncate(title, HEADER_LIMIT), "emoji": True}}
+    sections = [section(line, link) for line in lines if line]
+    room = BLOCK_LIMIT - 1
+    if len(sections) > room:
+        hidden = len(sections) - (room - 1)
+        more = f"…and {hidden} more" + (f": <{link}|open Goalkeeper>" if link else "")
+        sections = sections[: room - 1] + [section(more)]
+    return {"text": truncate(title, SECTION_LIMIT), "blocks": [header, *sections]}

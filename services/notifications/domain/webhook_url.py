@@ -1,7 +1,15 @@
-"""Which webhook URLs a team may register: Slack's own host over https, or allow-listed hosts."""
+"""Which webhook URLs a team may register (server-side request forgery guard).
+
+Accepted: `https://hooks.slack.com/...`, or a host listed in GOALKEEPER_WEBHOOK_ALLOWLIST.
+IP literals in private, loopback, link-local, reserved or multicast ranges are refused unless
+that exact address is allow-listed, including the sneaky spellings (`2130706433`, `0x7f.1`,
+`::ffff:127.0.0.1`). Plain http is only for an allow-listed loopback host (local runs, tests).
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from urllib.parse import urlsplit
 
 from shared.domain import Unprocessable
@@ -10,14 +18,33 @@ SLACK_HOST = "hooks.slack.com"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-def validate_webhook_url(url: str, allowlist: tuple[str, ...], *, field: str = "webhook_url") -> str:
+def ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address `host` spells, in any notation a resolver accepts, or None for a name."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        try:
+            address = ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped or address
+
+
+def is_internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return (address.is_private or address.is_loopback or address.is_link_local
+            or address.is_reserved or address.is_multicast or address.is_unspecified)
+
+
+def validate_webhook_url(url: str, allowlist: tuple[str, ...], *,
+                         field: str = "webhook_url") -> str:
     """Return `url` when acceptable, else raise a 422 that says why."""
 
     def refuse(reason: str) -> Unprocessable:
         return Unprocessable(f"{field}: {reason}", errors={field: [reason]})
 
     try:
-        parts = urlsplit(url)
+        parts = urlsplit(url.strip())
         host = (parts.hostname or "").lower()
         parts.port  # noqa: B018  (raises on a malformed port)
     except ValueError as exc:
@@ -26,10 +53,13 @@ def validate_webhook_url(url: str, allowlist: tuple[str, ...], *, field: str = "
         raise refuse("Must be an absolute https URL.")
     if parts.username or parts.password:
         raise refuse("Must not contain credentials.")
-    allowed = host == SLACK_HOST or host in allowlist
-    if not allowed:
+    address = ip_literal(host)
+    if address is not None and is_internal(address) and host not in allowlist:
+        raise refuse(f"Address {host!r} is internal (private, loopback or link-local); "
+                     "only allow-listed addresses may be used.")
+    if host != SLACK_HOST and host not in allowlist:
         raise refuse(f"Host {host!r} is not allowed; use https://{SLACK_HOST}/... "
                      "or a host listed in GOALKEEPER_WEBHOOK_ALLOWLIST.")
     if parts.scheme == "http" and not (host in LOOPBACK_HOSTS and host in allowlist):
         raise refuse("Must use https (plain http only for an allow-listed loopback host).")
-    return url
+    return url.strip()

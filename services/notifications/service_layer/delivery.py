@@ -1,9 +1,12 @@
 """Sending notifications: claim what is due, post it, record the attempt and its outcome.
 
-A notification is claimed by pushing its `next_attempt_at` out by a lease, so two workers
-never send the same one, and a worker that dies mid-send leaves it due again after the lease.
-Sends are paced per channel (`PACE`), 429 waits for `Retry-After`, other failures back off
-exponentially with jitter, and permanent Slack errors disable the channel.
+A notification is claimed by pushing its `next_attempt_at` out by a lease (under a row lock on
+PostgreSQL, the write lock on SQLite), so two workers never send the same one, and a worker
+that dies mid-send leaves it due again after the lease. Sends are paced per channel
+(`policy.pace`); a due Slack check-in takes every other pending check-in of its channel along
+in one message (coalescing); 429 waits for `Retry-After`; other failures back off
+exponentially with jitter; permanent Slack errors disable the channel and tell the leads.
+In-app notifications held by quiet hours are released here when their time comes.
 """
 
 from __future__ import annotations
@@ -12,25 +15,29 @@ import json
 import random
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import update
-
-from services.notifications.adapters.orm import notifications as notifications_table
-from services.notifications.domain.model import DeliveryAttempt, Notification, SendResult
+from services.notifications.domain.messages import message
+from services.notifications.domain.model import Channel, DeliveryAttempt, Notification, SendResult
+from services.notifications.domain.render import Rendered, render
+from services.notifications.domain.signing import signed_headers
+from services.notifications.service_layer.notify import DeliveryPolicy, Notifier, Occurrence
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 
-PACE = timedelta(seconds=1)
 LEASE = timedelta(seconds=60)
 
 
 class Deliverer:
     def __init__(self, uow_factory: Callable[[], NotificationsUnitOfWork], sender, clock: Clock,
+                 notifier: Notifier, policy: DeliveryPolicy, *, public_url: str = "",
                  rng: random.Random | None = None, batch: int = 50):
         self.uow_factory = uow_factory
         self.sender = sender
         self.clock = clock
+        self.notifier = notifier
+        self.policy = policy
+        self.public_url = public_url
         self.rng = rng or random.Random()
         self.batch = batch
         self.wakeup = threading.Event()
@@ -41,68 +48,97 @@ class Deliverer:
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
             if self.deliver_due() == 0:
-                self.wakeup.wait(0.25)
+                self.wakeup.wait(0.1)
                 self.wakeup.clear()
 
     def deliver_due(self) -> int:
-        """Attempt every due notification once; returns how many attempts were made."""
+        """Release held feed items, then attempt every due notification once."""
         attempts = 0
         for notification_id in self._claim_due():
             attempts += self._attempt(notification_id)
         return attempts
 
+    # -- claiming -------------------------------------------------------------------------
     def _claim_due(self) -> list[str]:
         now = self.clock.now()
-        claimed = []
+        claimed: list[str] = []
         with self.uow_factory() as uow:
-            due = uow.notifications.due(now, self.batch)
+            uow.notifications.release_held(now)
             paced: set[str] = set()
-            for n in due:
-                channel = uow.channels.get(n.team_id, n.channel_id)
-                if channel is not None and channel.last_sent_at is not None:
-                    ready_at = channel.last_sent_at + PACE
-                    if ready_at > now or n.channel_id in paced:
-                        n.next_attempt_at = max(ready_at, now + PACE)
-                        continue
-                paced.add(n.channel_id)
-                result = uow.session.execute(
-                    update(notifications_table)
-                    .where(notifications_table.c.id == n.id,
-                           notifications_table.c.next_attempt_at == n.next_attempt_at)
-                    .values(next_attempt_at=now + LEASE)
-                )
-                if result.rowcount == 1:
+            for n in uow.notifications.due(now, self.batch):
+                if n.status == "pending" and self._claim(uow, n, now, paced):
                     claimed.append(n.id)
-                    if channel is not None:
-                        channel.last_sent_at = now
             uow.commit()
         return claimed
 
+    def _claim(self, uow: NotificationsUnitOfWork, n: Notification, now: datetime,
+               paced: set[str]) -> bool:
+        channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
+        if n.channel_id and (channel is None or channel.state != "active"):
+            n.fail("channel disabled or deleted")
+            return False
+        if channel is not None:
+            ready_at = channel.last_sent_at + self.policy.pace if channel.last_sent_at else now
+            if channel.id in paced:
+                ready_at = now + self.policy.pace
+            if ready_at > now:
+                n.next_attempt_at = ready_at
+                return False
+            paced.add(channel.id)
+            channel.last_sent_at = now
+            self._coalesce(uow, n, channel, now)
+        n.next_attempt_at = now + LEASE
+        return True
+
+    def _coalesce(self, uow: NotificationsUnitOfWork, n: Notification, channel: Channel,
+                  now: datetime) -> None:
+        if channel.type != "slack" or n.event_type not in self.policy.coalesced_types:
+            return
+        others = uow.notifications.mergeable(n, now) if n.attempts == 0 else []
+        if not others:
+            return
+        for other in others:
+            other.status, other.merged_into = "coalesced", n.id
+        lines = [n.summary] + [o.summary for o in others]
+        title = f"{len(lines)} new check-ins"
+        n.body = json.dumps(message(title, lines, link=self.public_url or None))
+        n.summary = title
+
+    # -- sending and recording ------------------------------------------------------------
     def _attempt(self, notification_id: str) -> int:
         with self.uow_factory() as uow:
-            n = uow.session.get(Notification, notification_id)
-            channel = uow.channels.get(n.team_id, n.channel_id)
-        if channel is None or channel.state != "active":
-            return self._record(notification_id, SendResult(None, error="channel disabled"))
-        result = self.sender.post(channel.url, json.loads(n.body))
+            n = uow.notifications.get(notification_id)
+            channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
+        body = n.body.encode()
+        if channel is None:
+            result = self.sender.post(n.url, body)
+        elif channel.type == "webhook":
+            headers = signed_headers(channel.secret, int(self.clock.now().timestamp()), body)
+            result = self.sender.post(channel.url, body, headers)
+        else:
+            result = self.sender.post(channel.url, body)
         return self._record(notification_id, result)
 
     def _record(self, notification_id: str, result: SendResult) -> int:
         now = self.clock.now()
         with self.uow_factory() as uow:
-            n = uow.session.get(Notification, notification_id)
-            channel = uow.channels.get(n.team_id, n.channel_id)
-            if channel is None or (channel.state != "active" and result.status is None):
-                n.status, n.last_error = "failed", "channel disabled"
-                outcome = "failed"
-            else:
-                was_active = channel.state == "active"
-                outcome = n.outcome(result, now, channel, self.rng)
-                if was_active and channel.state == "disabled":
-                    uow.emit("channel.disabled", n.team_id, {
-                        "channel_id": channel.id, "team_id": n.team_id,
-                        "reason": channel.disabled_reason or "", "at": now.isoformat(),
-                    }, subject=channel.id)
+            n = uow.notifications.get(notification_id)
+            channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
+            was_active = channel is not None and channel.state == "active"
+            outcome = n.outcome(result, now, channel, self.rng)
+            if was_active and channel.state == "disabled":
+                self._channel_disabled(uow, channel, n, now)
             uow.notifications.add_attempt(DeliveryAttempt(n.id, n.channel_id, now, result, outcome))
             uow.commit()
         return 1
+
+    def _channel_disabled(self, uow: NotificationsUnitOfWork, channel: Channel,
+                          n: Notification, now: datetime) -> None:
+        data = {"channel_id": channel.id, "team_id": n.team_id,
+                "reason": channel.disabled_reason or "", "at": now.isoformat()}
+        uow.emit("channel.disabled", n.team_id, data, subject=channel.id)
+        rendered: Rendered = render("channel.disabled", data, {"channel_name": channel.name})
+        what = Occurrence(f"channel.disabled:{channel.id}:{n.id}", "channel.disabled",
+                          n.team_id, now.isoformat(), data, self.public_url or None)
+        leads = [m.member_id for m in uow.directory.leads(n.team_id)]
+        self.notifier.to_members(uow, what, rendered, leads)

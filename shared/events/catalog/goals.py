@@ -102,7 +102,13 @@ class GoalData(EventData):
     progress = fields.Float(load_default=0.0)
     health = fields.String(allow_none=True, load_default=None)
     cadence = fields.Nested(Cadence, allow_none=True, load_default=None)
-    milestones = fields.List(fields.Nested(MilestoneData), load_default=list)
+    milestones = fields.List(fields.Nested(MilestoneData), load_default=list)  # active pathway
+    description = fields.String(load_default="")
+    why = fields.String(load_default="")
+    horizon = fields.String(allow_none=True, load_default=None,
+                            validate=validate.OneOf(["short_term", "long_term"]))
+    parent_weight = fields.Float(load_default=1.0)  # weight in the parent's roll-up
+    version = fields.Integer(load_default=1)  # the goal's ETag; grows with every change
 
 
 @event("goal.created", publisher="goals")
@@ -154,6 +160,9 @@ class GoalProgressed(EventData):
     progress = fields.Float(required=True)
     checkin_id = Id(allow_none=True, load_default=None)
     at = Timestamp(required=True)
+    previous_progress = fields.Float(allow_none=True, load_default=None)
+    source = fields.String(load_default="checkin",
+                           validate=validate.OneOf(["checkin", "milestone", "rollup"]))
 
 
 @event("goal.milestone_completed", publisher="goals")

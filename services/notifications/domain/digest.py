@@ -1,0 +1,74 @@
+"""Digests: the weekly team digest for Slack and a member's personal digest for the feed."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.notifications.domain.messages import HEALTH, health_label, progress_bar
+from services.notifications.domain.model import ALERT_HEALTH
+from services.notifications.domain.render import Rendered
+from services.notifications.domain.views import Activity, GoalView
+
+DIGEST_EVENT = "digest.team"
+PERSONAL_DIGEST_EVENT = "digest.personal"
+
+
+class DigestSettings:
+    """When a team's weekly digest goes out: `weekday` (0 = Monday) at `hour`, team time."""
+
+    def __init__(self, team_id: str, *, enabled: bool = True, weekday: int = 0, hour: int = 9):
+        self.team_id = team_id
+        self.enabled = enabled
+        self.weekday = weekday
+        self.hour = hour
+        self.last_slot: datetime | None = None
+
+    def update(self, *, enabled: bool, weekday: int, hour: int) -> None:
+        self.enabled, self.weekday, self.hour = enabled, weekday, hour
+
+    def is_due(self, slot: datetime, now: datetime, grace_hours: float = 6) -> bool:
+        """Not sent for `slot` yet, and `slot` is recent (a digest days late is skipped)."""
+        fresh = (now - slot).total_seconds() <= grace_hours * 3600
+        return self.enabled and fresh and (self.last_slot is None or self.last_slot < slot)
+
+
+@dataclass(frozen=True)
+class WeekFacts:
+    goals: list[GoalView]
+    activity: list[Activity]
+    names: dict[str, str]
+
+
+def team_digest(team_name: str, facts: WeekFacts) -> Rendered:
+    goals = [g for g in facts.goals if g.is_open and not g.is_private]
+    by_health = Counter(g.health or "not_started" for g in goals)
+    health_line = ", ".join(f"{HEALTH[h][0]} {by_health[h]} {HEALTH[h][1].lower()}"
+                            for h in HEALTH if by_health[h]) or "no open goals"
+    visible = {g.goal_id for g in goals}
+    checked = {a.goal_id for a in facts.activity if a.kind == "checkin" and a.goal_id in visible}
+    rate = f"{len(checked)}/{len(goals)} goals checked in" if goals else "no open goals"
+    kudos = sum(1 for a in facts.activity if a.kind == "kudos")
+    lines = [f"*Goals by health:* {health_line}", f"*Check-in rate:* {rate}",
+             f"*Kudos given:* {kudos}"]
+    lines += [f"🔥 *{facts.names.get(a.member_id, 'someone')}* reached a {a.amount:g} check-in "
+              "streak" for a in facts.activity if a.kind == "streak" and a.goal_id in visible]
+    lines += _at_risk_lines(goals, facts.names)
+    return Rendered(f"Weekly digest: {team_name}", lines,
+                    f"Weekly digest: {health_line}; {rate}; {kudos} kudos")
+
+
+def _at_risk_lines(goals: list[GoalView], names: dict[str, str]) -> list[str]:
+    at_risk = [g for g in goals if g.health in ALERT_HEALTH]
+    if not at_risk:
+        return ["*At risk:* nothing, nice work"]
+    return ["*At risk:*"] + [
+        f"{health_label(g.health)} *{g.title}* ({names.get(g.owner_id, 'someone')}) "
+        f"{progress_bar(g.progress)}" for g in at_risk
+    ]
+
+
+def personal_digest(frequency: str, summaries: list[str]) -> Rendered:
+    title = f"Your {frequency} digest: {len(summaries)} update{'s' if len(summaries) != 1 else ''}"
+    return Rendered(title, summaries, title)

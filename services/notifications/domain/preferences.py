@@ -1,0 +1,64 @@
+"""A member's notification preferences: muted event types, digest mode and quiet hours."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.notifications.domain.schedule import quiet_until
+
+DELIVERY_MODES = ("immediate", "digest")
+DIGEST_FREQUENCIES = ("daily", "weekly")
+PERSONAL_DIGEST_HOUR = 8  # local time; weekly digests come on Mondays
+
+
+class Preferences:
+    def __init__(self, member_id: str, team_id: str, *, muted: list[str] | None = None,
+                 delivery: str = "immediate", digest: str = "daily",
+                 quiet_start: str | None = None, quiet_end: str | None = None):
+        self.member_id = member_id
+        self.team_id = team_id
+        self.muted = ",".join(muted or [])
+        self.delivery = delivery
+        self.digest = digest
+        self.quiet_start = quiet_start
+        self.quiet_end = quiet_end
+
+    @classmethod
+    def default(cls, member_id: str, team_id: str) -> Preferences:
+        return cls(member_id, team_id)
+
+    @property
+    def muted_list(self) -> list[str]:
+        return [t for t in self.muted.split(",") if t]
+
+    @property
+    def quiet_hours(self) -> dict | None:
+        if self.quiet_start is None or self.quiet_end is None:
+            return None
+        return {"start": self.quiet_start, "end": self.quiet_end}
+
+    def update(self, *, muted: list[str], delivery: str, digest: str,
+               quiet_hours: dict | None) -> None:
+        self.muted = ",".join(dict.fromkeys(muted))
+        self.delivery = delivery
+        self.digest = digest
+        self.quiet_start = quiet_hours["start"] if quiet_hours else None
+        self.quiet_end = quiet_hours["end"] if quiet_hours else None
+
+    def mutes(self, event_type: str) -> bool:
+        return event_type in self.muted_list
+
+    def placement(self, now: datetime, timezone: str, *,
+                  allow_digest: bool = True) -> tuple[str, datetime]:
+        """Where a new in-app notification goes now: (status, visible from)."""
+        if self.delivery == "digest" and allow_digest:
+            return "digest", now
+        if self.quiet_hours is not None:
+            until = quiet_until(now, timezone, self.quiet_start, self.quiet_end)
+            if until is not None:
+                return "held", until
+        return "sent", now
+
+    @property
+    def digest_weekday(self) -> int | None:
+        return 0 if self.digest == "weekly" else None

@@ -1,0 +1,145 @@
+"""What each event says: a title, body lines and a one-line summary, for Slack and the feed.
+
+`context` comes from the read model: goal_title, owner_name, actor_name, recipient_name,
+progress (computed from the check-in value and the goal's metric) and health.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.notifications.domain.messages import health_label, progress_bar
+
+
+@dataclass(frozen=True)
+class Rendered:
+    title: str
+    lines: list[str]
+    summary: str
+
+
+def render(event_type: str, data: dict, context: dict) -> Rendered:
+    builder = _BUILDERS.get(event_type, _generic)
+    return builder(data, context, context.get("goal_title") or data.get("title") or "a goal",
+                   context.get("owner_name") or "someone")
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def _goal_lines(context: dict, owner: str) -> list[str]:
+    lines = []
+    if context.get("progress") is not None:
+        lines.append(f"*Progress:* {progress_bar(context['progress'])}")
+    if context.get("health"):
+        lines.append(f"*Health:* {health_label(context['health'])}")
+    lines.append(f"*Owner:* {owner}")
+    return lines
+
+
+def _goal_created(data, context, title, owner) -> Rendered:
+    metric = data.get("metric") or {}
+    target = f"{metric['target']:g} {metric['unit']}" if metric else "milestones"
+    return Rendered(f"New goal: {title}", [
+        f"*Owner:* {owner}", f"*Target:* {target} by {data.get('due_date') or 'no date'}",
+    ], f"*{owner}* set a new goal: *{title}*")
+
+
+def _checkin(data, context, title, owner) -> Rendered:
+    value = data.get("value") if data.get("value") is not None else data.get("delta")
+    unit = context.get("unit") or ""
+    amount = f": {_number(value)} {unit}".rstrip() if value is not None else ""
+    author = context.get("actor_name") or owner
+    lines = [f"*{author}* checked in on *{title}*{amount}", *_goal_lines(context, owner)]
+    if data.get("note"):
+        lines.append(f"> {data['note']}")
+    progress = context.get("progress")
+    percent = f" ({round(progress * 100)}%)" if progress is not None else ""
+    summary = f"*{author}* checked in on *{title}*{amount}{percent}"
+    return Rendered(f"Check-in: {title}", lines, summary)
+
+
+def _achieved(data, context, title, owner) -> Rendered:
+    return Rendered(f"🎉 Goal achieved: {title}", _goal_lines({**context, "progress": 1.0}, owner),
+                    f"*{owner}* achieved *{title}*")
+
+
+def _milestone(data, context, title, owner) -> Rendered:
+    lines = [f"Milestone *{data['title']}* is done.",
+             *_goal_lines({**context, "progress": data.get("progress")}, owner)]
+    return Rendered(f"🏁 Milestone done: {title}", lines,
+                    f"*{owner}* completed milestone *{data['title']}* of *{title}*")
+
+
+def _health(data, context, title, owner) -> Rendered:
+    label = health_label(data["health"])
+    expected = round(data["expected"] * 100)
+    lines = [f"*{title}* moved from {health_label(data.get('previous'))} to {label}.",
+             f"*Progress:* {progress_bar(data['progress'])} (expected {expected}%)"]
+    if data.get("days_of_safety") is not None:
+        lines.append(f"*Days of safety:* {data['days_of_safety']:g}")
+    lines.append(f"*Owner:* {owner}")
+    return Rendered(f"{label}: {title}", lines, f"*{title}* is now {label}")
+
+
+def _missed(data, context, title, owner) -> Rendered:
+    return Rendered(f"Missed check-in: {title}", [
+        f"*{owner}*'s check-in on *{title}* was due {data['due_at']}.",
+        f"Escalation level {data['level']} of 3.",
+    ], f"Missed check-in on *{title}* ({owner})")
+
+
+def _reminder(data, context, title, owner) -> Rendered:
+    line = f"Your check-in on *{title}* is due {data['due_at']}."
+    return Rendered(f"Check-in due: {title}", [line], f"Check-in due on *{title}*")
+
+
+def _streak(data, context, title, owner) -> Rendered:
+    text = f"🔥 *{owner}* checked in {data['length']} times in a row on *{title}*"
+    return Rendered(f"🔥 Streak: {title}", [text], text)
+
+
+def _kudos(data, context, title, owner) -> Rendered:
+    actor = context.get("actor_name") or "A teammate"
+    text = f"{data['emoji']} *{actor}* gave you kudos on *{title}*"
+    return Rendered(f"Kudos on {title}", [text], text)
+
+
+def _comment(data, context, title, owner) -> Rendered:
+    actor = context.get("actor_name") or "A teammate"
+    return Rendered(f"💬 Comment on {title}", [f"*{actor}* commented on *{title}*:",
+                                               f"> {data['text']}"],
+                    f"*{actor}* commented on *{title}*")
+
+
+def _paired(data, context, title, owner) -> Rendered:
+    names = ", ".join(context.get("names") or [])
+    text = f"🤝 You are now accountability partners: {names}"
+    return Rendered("New accountability partners", [text], text)
+
+
+def _channel_disabled(data, context, title, owner) -> Rendered:
+    text = (f"Channel *{context.get('channel_name')}* was disabled: {data['reason']}. "
+            "Fix it in Slack, then re-enable it (PATCH state=active).")
+    return Rendered("A notification channel was disabled", [text], text)
+
+
+def _generic(data, context, title, owner) -> Rendered:
+    return Rendered(title, [title], title)
+
+
+_BUILDERS = {
+    "goal.created": _goal_created,
+    "checkin.logged": _checkin,
+    "goal.achieved": _achieved,
+    "goal.milestone_completed": _milestone,
+    "goal.health_changed": _health,
+    "checkin.missed": _missed,
+    "checkin.reminder": _reminder,
+    "streak.reached": _streak,
+    "kudos.given": _kudos,
+    "comment.added": _comment,
+    "partners.paired": _paired,
+    "channel.disabled": _channel_disabled,
+}

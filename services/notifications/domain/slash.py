@@ -1,0 +1,100 @@
+"""The `/goals` slash command's words: parsing, finding the goal meant, and the replies."""
+
+from __future__ import annotations
+
+import math
+import shlex
+from collections import Counter
+from dataclasses import dataclass
+
+from services.notifications.domain.messages import HEALTH, health_label, progress_bar
+from services.notifications.domain.views import GoalView
+
+HELP = "\n".join([
+    "*Goalkeeper* — what `/goals` can do:",
+    "• `/goals checkin <goal> <value> [note]` — log progress; <goal> is the short id shown by "
+    "`/goals goals`, or a word from its title (quote titles with spaces)",
+    "• `/goals goals` — your open goals with their short ids",
+    "• `/goals status` — how your goals are doing",
+    "• `/goals help` — this message",
+])
+CHECKIN_USAGE = ("Usage: `/goals checkin <goal> <value> [note]`, "
+                 "e.g. `/goals checkin 1a2b3c4d 12 ran 5k`.")
+
+
+class SlashError(Exception):
+    """Something to tell the user, ephemerally; never an error page."""
+
+
+@dataclass(frozen=True)
+class CheckinRequest:
+    goal: str
+    value: float
+    note: str
+
+
+def words(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:  # an unbalanced quote: fall back to plain words
+        return text.split()
+
+
+def parse_checkin(args: list[str]) -> CheckinRequest:
+    if len(args) < 2:
+        raise SlashError(CHECKIN_USAGE)
+    try:
+        value = float(args[1].replace(",", "."))
+    except ValueError as exc:
+        raise SlashError(f"`{args[1]}` is not a number. {CHECKIN_USAGE}") from exc
+    if not math.isfinite(value):
+        raise SlashError(f"`{args[1]}` is not a usable number. {CHECKIN_USAGE}")
+    return CheckinRequest(args[0], value, " ".join(args[2:])[:2000])
+
+
+def find_goal(goals: list[GoalView], ref: str) -> GoalView:
+    """The one open goal `ref` names: its id, a unique id prefix, or a unique title match."""
+    open_goals = [g for g in goals if g.is_open]
+    needle = ref.strip().lower()
+    for matches in (
+        [g for g in open_goals if g.goal_id == needle],
+        [g for g in open_goals if len(needle) >= 4 and g.goal_id.startswith(needle)],
+        [g for g in open_goals if g.title.lower() == needle],
+        [g for g in open_goals if needle and needle in g.title.lower()],
+    ):
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            options = ", ".join(f"`{g.short_ref}` {g.title}" for g in matches[:10])
+            raise SlashError(f"`{ref}` matches several goals: {options}. Use the short id.")
+    raise SlashError(f"I can't find an open goal of yours matching `{ref}`. "
+                     "Try `/goals goals` to see them with their short ids.")
+
+
+def goal_line(goal: GoalView) -> str:
+    return (f"`{goal.short_ref}` *{goal.title}* — {progress_bar(goal.progress)} "
+            f"{health_label(goal.health or 'not_started')}")
+
+
+def goals_text(goals: list[GoalView]) -> str:
+    open_goals = [g for g in goals if g.is_open]
+    if not open_goals:
+        return ("You have no open goals. Create one in Goalkeeper, "
+                "then check in with `/goals checkin`.")
+    return "*Your open goals:*\n" + "\n".join(goal_line(g) for g in open_goals[:40])
+
+
+def status_text(goals: list[GoalView]) -> str:
+    open_goals = [g for g in goals if g.is_open]
+    if not open_goals:
+        return "You have no open goals right now."
+    counts = Counter(g.health or "not_started" for g in open_goals)
+    summary = ", ".join(f"{HEALTH[h][0]} {counts[h]} {HEALTH[h][1].lower()}" for h in HEALTH
+                        if counts[h])
+    worrying = [goal_line(g) for g in open_goals if g.health in ("at_risk", "off_track", "overdue")]
+    tail = "\n*Needs attention:*\n" + "\n".join(worrying) if worrying else "\nAll on course. 👏"
+    return f"*{len(open_goals)} open goals:* {summary}{tail}"
+
+
+def ephemeral(text: str) -> dict:
+    return {"response_type": "ephemeral", "text": text}

@@ -1,0 +1,117 @@
+"""Turning one rendered event into notification rows: team channels, member feeds, a URL.
+
+Each row has a `target` (`channel:<id>`, `member:<id>`, `url:<request id>`), unique per event,
+so an event delivered twice can never notify the same target twice. Member notifications
+follow the member's preferences (muted, digest, quiet hours); Slack check-ins wait for a
+pause in the burst (see `DeliveryPolicy`) so that a burst leaves as one message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from services.notifications.domain.messages import message
+from services.notifications.domain.model import Channel, Notification
+from services.notifications.domain.render import Rendered
+from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
+from shared.clock import Clock
+
+
+@dataclass
+class DeliveryPolicy:
+    """Coalescing: a Slack check-in waits until the channel has been quiet for `coalesce_quiet`,
+    but never longer than `coalesce_max` after the first one waiting; then all go as one."""
+
+    coalesce_quiet: timedelta = timedelta(seconds=5)
+    coalesce_max: timedelta = timedelta(seconds=60)
+    coalesced_types: tuple[str, ...] = ("checkin.logged",)
+    pace: timedelta = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """The event being routed: its id, type, team, time, data and link."""
+
+    event_id: str
+    type: str
+    team_id: str
+    time: str
+    data: dict = field(default_factory=dict)
+    link: str | None = None
+
+
+class Notifier:
+    def __init__(self, clock: Clock, policy: DeliveryPolicy, wake: Callable[[], None]):
+        self.clock = clock
+        self.policy = policy
+        self.wake = wake
+
+    def to_channels(self, uow: NotificationsUnitOfWork, what: Occurrence, rendered: Rendered, *,
+                    health: str | None = None) -> int:
+        created = 0
+        for channel in uow.channels.active_for(what.team_id):
+            if channel.wants(what.type, health):
+                created += self._add(uow, what, f"channel:{channel.id}", rendered,
+                                     self._channel_body(channel, what, rendered),
+                                     channel_id=channel.id, due_at=self._due(uow, channel, what))
+        return created
+
+    def to_members(self, uow: NotificationsUnitOfWork, what: Occurrence, rendered: Rendered,
+                   member_ids: list[str], *, as_digest: bool = False) -> int:
+        """Feed items for members, by their preferences; `as_digest` is the digest itself."""
+        created = 0
+        now = self.clock.now()
+        for member_id in dict.fromkeys(member_ids):
+            member = uow.directory.member(member_id)
+            if member is None or member.team_id != what.team_id or member.state == "left":
+                continue
+            prefs = uow.settings.preferences(member_id, what.team_id)
+            if prefs.mutes(what.type):
+                continue
+            status, visible_at = prefs.placement(now, member.timezone, allow_digest=not as_digest)
+            created += self._add(uow, what, f"member:{member_id}", rendered,
+                                 feed_body(rendered, what.link), recipient_id=member_id,
+                                 status=status, due_at=visible_at)
+        return created
+
+    def to_url(self, uow: NotificationsUnitOfWork, what: Occurrence, key: str, url: str,
+               payload: dict, summary: str) -> int:
+        rendered = Rendered(summary, [summary], summary)
+        return self._add(uow, what, f"url:{key}", rendered, json.dumps(payload), url=url)
+
+    def _add(self, uow: NotificationsUnitOfWork, what: Occurrence, target: str,
+             rendered: Rendered, body: str, **fields) -> int:
+        if uow.notifications.exists(what.event_id, target):
+            return 0
+        uow.notifications.add(Notification(
+            what.team_id, target, what.event_id, what.type, body, summary=rendered.summary,
+            created_at=self.clock.now(), **fields,
+        ))
+        if fields.get("status", "pending") == "pending":
+            uow.after_commit(self.wake)
+        return 1
+
+    def _due(self, uow: NotificationsUnitOfWork, channel: Channel, what: Occurrence):
+        """Now, or for a burst-prone Slack message, after the burst (debounced, capped)."""
+        now = self.clock.now()
+        if channel.type != "slack" or what.type not in self.policy.coalesced_types:
+            return now
+        quiet_until = now + self.policy.coalesce_quiet
+        for waiting in uow.notifications.waiting(channel.id, what.type):
+            waiting.next_attempt_at = min(quiet_until,
+                                          waiting.created_at + self.policy.coalesce_max)
+        return quiet_until
+
+    def _channel_body(self, channel: Channel, what: Occurrence, rendered: Rendered) -> str:
+        if channel.type == "webhook":
+            return json.dumps({"event_id": what.event_id, "type": what.type,
+                               "team_id": what.team_id, "occurred_at": what.time,
+                               "summary": rendered.summary, "data": what.data})
+        return json.dumps(message(rendered.title, rendered.lines, link=what.link))
+
+
+def feed_body(rendered: Rendered, link: str | None) -> str:
+    return json.dumps({"title": rendered.title, "text": "\n".join(rendered.lines), "link": link})

@@ -1,0 +1,130 @@
+"""Helpers for the notifications tests: events as other services publish them, and runners."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from kafka import KafkaProducer
+
+from shared.events.envelope import Event, to_message
+from shared.events.registry import lookup
+
+AT = "2030-01-07T10:00:00+00:00"
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def event(event_type: str, team_id: str, id: str | None = None, **data) -> Event:
+    publisher = lookup(event_type).publisher
+    built = Event.new(event_type, team_id, {"team_id": team_id, **data}, subject=None,
+                      source=f"/goalkeeper/{publisher}")
+    return dataclasses.replace(built, id=id) if id else built
+
+
+def member(team_id: str, member_id: str, name: str, *, role: str = "member",
+           timezone: str = "UTC", slack_user_id: str | None = None) -> Event:
+    return event("member.added", team_id, member_id=member_id, name=name,
+                 email=f"{name.lower()}@example.com", role=role, timezone=timezone,
+                 slack_user_id=slack_user_id)
+
+
+def goal(team_id: str, goal_id: str, owner_id: str, title: str, *, visibility: str = "team",
+         event_type: str = "goal.created", health: str | None = "on_track",
+         metric: dict | None = None) -> Event:
+    return event(event_type, team_id, goal_id=goal_id, owner_id=owner_id, title=title,
+                 status="achieved" if event_type == "goal.achieved" else "active",
+                 visibility=visibility, start_date="2030-01-01", due_date="2030-12-31",
+                 health=health,
+                 metric=metric or {"unit": "km", "start": 0, "target": 100, "current": 0})
+
+
+def checkin(team_id: str, goal_id: str, author_id: str, value: float, note: str = "",
+            at: str = AT, **extra) -> Event:
+    return event("checkin.logged", team_id, checkin_id=new_id(), goal_id=goal_id,
+                 author_id=author_id, value=value, note=note, at=at, **extra)
+
+
+def handle(container, *events: Event) -> None:
+    """Run events through the service's handlers, one unit of work each (no broker)."""
+    handlers = container.handlers()
+    for item in events:
+        with container.uow() as uow:
+            handlers[item.type](item, uow)
+            uow.commit()
+
+
+def produce(harness, *events: Event) -> None:
+    """Publish events on the real broker, on the topic their publisher uses."""
+    producer = KafkaProducer(bootstrap_servers=harness.settings.kafka_bootstrap_servers,
+                             acks="all")
+    try:
+        for item in events:
+            message = to_message(item)
+            topic = harness.settings.topic(lookup(item.type).topic)
+            producer.send(topic, key=message.key.encode(), value=message.value,
+                          headers=list(message.headers.items()))
+        producer.flush(15)
+    finally:
+        producer.close()
+
+
+@contextmanager
+def delivering(container) -> Iterator[None]:
+    """Run the delivery loop in a thread for the duration of the block."""
+    stop = threading.Event()
+    thread = threading.Thread(target=container.deliverer.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        container.deliverer.wake()
+        thread.join(10)
+
+
+class Team:
+    """A team seeded into the notifications read model: a lead, two members, one goal."""
+
+    def __init__(self, harness, *, timezone: str = "UTC"):
+        self.harness = harness
+        c = harness.container
+        self.id, self.lead, self.ana, self.ben = new_id(), new_id(), new_id(), new_id()
+        self.goal = new_id()
+        handle(c, event("team.created", self.id, name="Platform", timezone=timezone),
+               member(self.id, self.lead, "Lena", role="lead", timezone=timezone),
+               member(self.id, self.ana, "Ana", timezone=timezone, slack_user_id="UANA"),
+               member(self.id, self.ben, "Ben", timezone=timezone),
+               goal(self.id, self.goal, self.ana, "Run 100 km"),
+               event("partners.paired", self.id, partnership_id=new_id(),
+                     member_ids=[self.ana, self.ben], at=AT))
+
+    def token(self, member_id: str | None = None, role: str = "member") -> str:
+        member_id = member_id or self.lead
+        role = "lead" if member_id == self.lead else role
+        return self.harness.container.tokens.issue(self.id, member_id, role)
+
+    def auth(self, member_id: str | None = None) -> dict:
+        return {"Authorization": f"Bearer {self.token(member_id)}"}
+
+    def channel(self, url: str, **body) -> dict:
+        response = self.harness.client.post(f"/v1/teams/{self.id}/channels", headers=self.auth(),
+                                            json={"type": "slack", "webhook_url": url, **body})
+        assert response.status_code == 201, response.json
+        return response.json
+
+    def feed(self, member_id: str) -> list[dict]:
+        response = self.harness.client.get("/v1/me/feed", headers=self.auth(member_id))
+        assert response.status_code == 200, response.json
+        return response.json["items"]
+
+    def log(self, **query) -> list[dict]:
+        response = self.harness.client.get(f"/v1/teams/{self.id}/deliveries",
+                                           headers=self.auth(), query_string=query)
+        assert response.status_code == 200, response.json
+        return response.json["items"]

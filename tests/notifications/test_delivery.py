@@ -1,0 +1,147 @@
+"""Delivery to a Slack-like server: retries, waits, pacing, permanent errors, no duplicates."""
+
+from __future__ import annotations
+
+import json
+
+from services.notifications.adapters.http_sender import WebhookSender
+from services.notifications.domain.signing import verify
+from tests.notifications.support import Team, delivering, goal, handle, new_id
+from tests.support.slack_server import Reply, archived, server_error, too_many_requests
+from tests.support.waiting import eventually
+
+
+def achieved(team: Team, title: str = "Run 100 km", goal_id: str | None = None):
+    return goal(team.id, goal_id or team.goal, team.ana, title, event_type="goal.achieved")
+
+
+def gaps(received) -> list[float]:
+    return [b.at - a.at for a, b in zip(received, received[1:], strict=False)]
+
+
+def test_ok_is_delivered_once_and_logged(make_service, slack):
+    n = make_service("notifications", start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook())
+    with delivering(n.container):
+        handle(n.container, achieved(team))
+        eventually(lambda: len(slack.delivered()) == 1)
+    assert slack.received[0].json()["text"] == "🎉 Goal achieved: Run 100 km"
+    [entry] = team.log()
+    assert entry["notification"]["status"] == "sent"
+    assert [a["status_code"] for a in entry["attempts"]] == [200]
+
+
+def test_429_waits_for_retry_after_then_sends_once(make_service, slack):
+    slack.reply_with(too_many_requests(2))
+    n = make_service("notifications", start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook())
+    with delivering(n.container):
+        handle(n.container, achieved(team))
+        eventually(lambda: len(slack.delivered()) == 1, timeout=10)
+    assert len(slack.received) == 2
+    assert 2.0 <= gaps(slack.received)[0] < 3.5
+    [entry] = team.log()
+    assert [(a["status_code"], a["outcome"]) for a in entry["attempts"]] == [
+        (429, "retry"), (200, "sent")]
+
+
+def test_500_twice_backs_off_exponentially_with_jitter_then_sends(make_service, slack):
+    slack.reply_with(server_error(), server_error())
+    n = make_service("notifications", start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook())
+    with delivering(n.container):
+        handle(n.container, achieved(team))
+        eventually(lambda: len(slack.delivered()) == 1, timeout=10)
+    first, second = gaps(slack.received)
+    assert 0.5 <= first < 1.5  # 1 s step, jitter between half and all of it
+    assert 1.0 <= second < 2.5  # 2 s step
+    assert [r.status for r in slack.received] == [500, 500, 200]
+    [entry] = team.log()
+    assert [a["outcome"] for a in entry["attempts"]] == ["retry", "retry", "sent"]
+    assert len({r.body for r in slack.received}) == 1
+
+
+def test_410_disables_the_channel_and_tells_the_leads_in_app(make_service, slack):
+    slack.reply_with(archived())
+    n = make_service("notifications", start_worker=False)
+    team = Team(n)
+    channel = team.channel(slack.webhook())
+    with delivering(n.container):
+        handle(n.container, achieved(team))
+        eventually(lambda: team.log()[0]["notification"]["status"] == "failed")
+        other = new_id()
+        handle(n.container, goal(team.id, other, team.ana, "Read 10 books"),
+               achieved(team, "Read 10 books", other))
+    assert len(slack.received) == 1  # nothing more goes to a disabled channel
+    shown = n.client.get(f"/v1/teams/{team.id}/channels/{channel['id']}", headers=team.auth())
+    assert shown.json["state"] == "disabled"
+    assert shown.json["disabled_reason"] == "410 channel_is_archived"
+    lead_feed = [i for i in team.feed(team.lead) if i["event_type"] == "channel.disabled"]
+    assert len(lead_feed) == 1 and "channel_is_archived" in lead_feed[0]["text"]
+    assert not [i for i in team.feed(team.ana) if i["event_type"] == "channel.disabled"]
+    with n.container.uow() as uow:
+        types = [row.event_type for row in uow.session.execute(
+            n.container.metadata.tables["outbox"].select())]
+    assert "channel.disabled" in types
+
+    enabled = n.client.patch(f"/v1/teams/{team.id}/channels/{channel['id']}",
+                             headers=team.auth(), json={"state": "active"})
+    assert enabled.json["state"] == "active" and enabled.json["disabled_reason"] is None
+    with delivering(n.container):
+        third = new_id()
+        handle(n.container, goal(team.id, third, team.ana, "Ship it"),
+               achieved(team, "Ship it", third))
+        eventually(lambda: len(slack.delivered()) == 1)
+
+
+def test_a_slow_answer_times_out_and_is_retried(make_service, slack):
+    slack.reply_with(Reply(delay=1.5))
+    n = make_service("notifications", start_worker=False)
+    n.container.sender = WebhookSender(read_timeout=0.4, allowlist=("127.0.0.1",))
+    team = Team(n)
+    team.channel(slack.webhook())
+    with delivering(n.container):
+        handle(n.container, achieved(team))
+        eventually(lambda: team.log()[0]["notification"]["status"] == "sent", timeout=10)
+    first, second = team.log()[0]["attempts"]
+    assert first["status_code"] is None and "Timeout" in first["error"]
+    assert first["duration_ms"] < 1400
+    assert second["outcome"] == "sent"
+
+
+def test_messages_to_one_webhook_are_paced_about_one_per_second(make_service, slack):
+    n = make_service("notifications", start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook("T/B/paced"))
+    team.channel(slack.webhook("T/B/other"), event_types=["goal.created"])
+    goals = [(new_id(), f"Goal {i}") for i in range(3)]
+    handle(n.container, *[goal(team.id, gid, team.ana, title) for gid, title in goals])
+    with delivering(n.container):
+        eventually(lambda: len(slack.delivered()) == 6, timeout=10)
+    paced = [r for r in slack.received if r.path.endswith("paced")]
+    other = [r for r in slack.received if r.path.endswith("other")]
+    assert all(gap >= 0.9 for gap in gaps(paced)), gaps(paced)
+    assert all(gap >= 0.9 for gap in gaps(other)), gaps(other)
+    assert abs(paced[0].at - other[0].at) < 0.9  # different webhooks are not paced together
+    assert len({r.body for r in paced}) == 3
+
+
+def test_webhook_channels_get_signed_json_with_a_secret_shown_once(make_service, slack):
+    n = make_service("notifications", start_worker=False)
+    team = Team(n)
+    created = team.channel(slack.webhook("hook"), type="webhook")
+    secret = created["secret"]
+    assert secret and len(secret) >= 32
+    listed = n.client.get(f"/v1/teams/{team.id}/channels", headers=team.auth()).json["items"]
+    assert "secret" not in listed[0]
+    with delivering(n.container):
+        handle(n.container, achieved(team))
+        eventually(lambda: len(slack.delivered()) == 1)
+    request = slack.received[0]
+    assert verify(secret, request.headers, request.body, now=float(
+        request.headers["X-Goalkeeper-Timestamp"]))
+    body = json.loads(request.body)
+    assert body["type"] == "goal.achieved" and body["data"]["goal_id"] == team.goal

@@ -1,0 +1,74 @@
+"""Digests: the weekly team digest at the team's chosen time, and members' personal digests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from shared.clock import ControlledClock
+from tests.notifications.support import AT, Team, checkin, event, goal, handle, new_id
+
+MONDAY_0830_BERLIN = datetime(2030, 1, 7, 7, 30, tzinfo=UTC)
+
+
+def job(container, name: str):
+    return next(j for j in container.jobs() if j.name == name).run
+
+
+def test_weekly_team_digest_goes_out_once_at_the_chosen_day_and_hour(make_service, slack):
+    clock = ControlledClock(MONDAY_0830_BERLIN)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin")
+    team.channel(slack.webhook(), event_types=["digest.team"])
+    risky, hidden = new_id(), new_id()
+    handle(n.container,
+           goal(team.id, risky, team.ben, "Write the handbook", health="off_track"),
+           goal(team.id, hidden, team.ben, "Secret plan", visibility="private",
+                health="off_track"),
+           checkin(team.id, team.goal, team.ana, 30, at="2030-01-03T10:00:00+00:00"),
+           event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
+                 from_id=team.ben, to_id=team.ana, emoji="🎉", at="2030-01-04T10:00:00+00:00"),
+           event("streak.reached", team.id, goal_id=team.goal, owner_id=team.ana, length=5,
+                 at="2030-01-05T10:00:00+00:00"))
+    settings = n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
+                            json={"weekday": 0, "hour": 9})
+    assert settings.status_code == 200, settings.json
+    assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(team.ana),
+                        json={"weekday": 0, "hour": 9}).status_code == 403
+    run_digests, deliver = job(n.container, "team-digests"), n.container.deliverer.deliver_due
+    run_digests()
+    deliver()
+    assert slack.received == []  # 08:30 in Berlin: not yet
+    clock.set(datetime(2030, 1, 7, 8, 5, tzinfo=UTC))  # 09:05 in Berlin
+    run_digests()
+    run_digests()
+    deliver()
+    [digest] = slack.received
+    text = str(digest.json()["blocks"])
+    assert digest.json()["text"] == "Weekly digest: Platform"
+    assert "🔴 1 off track" in text and "🟢 1 on track" in text
+    assert "1/2 goals checked in" in text
+    assert "*Kudos given:* 1" in text
+    assert "*Ana* reached a 5 check-in streak" in text
+    assert "*Write the handbook* (Ben)" in text
+    assert "Secret plan" not in text
+
+
+def test_a_member_on_daily_digest_gets_one_feed_item_at_eight(make_service):
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    response = n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
+                            json={"delivery": "digest", "digest": "daily"})
+    assert response.json["delivery"] == "digest"
+    handle(n.container, checkin(team.id, team.goal, team.ana, 10, at=AT),
+           checkin(team.id, team.goal, team.ana, 20, at=AT))
+    run = job(n.container, "personal-digests")
+    run()
+    assert [i for i in team.feed(team.ben) if i["event_type"] == "checkin.logged"] == []
+    assert [i for i in team.feed(team.ben) if i["event_type"] == "digest.personal"] == []
+    clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
+    run()
+    run()
+    [digest] = [i for i in team.feed(team.ben) if i["event_type"] == "digest.personal"]
+    assert digest["title"] == "Your daily digest: 2 updates"
+    assert "10 km" in digest["text"] and "20 km" in digest["text"]

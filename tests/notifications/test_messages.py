@@ -1,0 +1,76 @@
+"""Block Kit messages: content, and Slack's limits kept by cutting, never by refusing."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.notifications.domain.messages import (
+    BLOCK_LIMIT,
+    SECTION_LIMIT,
+    message,
+    progress_bar,
+)
+from services.notifications.domain.render import render
+from services.notifications.domain.views import GoalView
+
+LINK = "https://goalkeeper.example/goals/g1"
+
+
+def texts(msg: dict) -> list[str]:
+    return [block["text"]["text"] for block in msg["blocks"]]
+
+
+def test_progress_bar_is_ten_cells_and_clamps():
+    assert progress_bar(0.4) == "████░░░░░░ 40%"
+    assert progress_bar(1.7) == "██████████ 100%"
+    assert progress_bar(-1) == "░░░░░░░░░░ 0%"
+
+
+def test_a_checkin_message_has_title_bar_health_owner_and_note():
+    rendered = render("checkin.logged", {"value": 40, "note": "felt strong"}, {
+        "goal_title": "Run 100 km", "owner_name": "Ana", "progress": 0.4, "health": "at_risk",
+        "unit": "km"})
+    msg = message(rendered.title, rendered.lines, link=LINK)
+    assert msg["blocks"][0] == {"type": "header", "text": {
+        "type": "plain_text", "text": "Check-in: Run 100 km", "emoji": True}}
+    body = "\n".join(texts(msg)[1:])
+    assert "*Ana* checked in on *Run 100 km*: 40 km" in body
+    assert "████░░░░░░ 40%" in body
+    assert "🟡 At risk" in body
+    assert "*Owner:* Ana" in body
+    assert "> felt strong" in body
+    assert rendered.summary == "*Ana* checked in on *Run 100 km*: 40 km (40%)"
+
+
+def test_a_long_note_is_cut_to_the_section_limit_with_a_link():
+    rendered = render("checkin.logged", {"value": 1, "note": "x" * 10_000},
+                      {"goal_title": "G", "owner_name": "Ana"})
+    msg = message(rendered.title, rendered.lines, link=LINK)
+    note = texts(msg)[-1]
+    assert len(note) == SECTION_LIMIT
+    assert note.endswith(f"… <{LINK}|more>")
+
+
+def test_a_long_title_fits_the_header_limit():
+    msg = message("T" * 500, ["line"], link=LINK)
+    assert len(msg["blocks"][0]["text"]["text"]) == 150
+    assert len(msg["text"]) <= SECTION_LIMIT
+
+
+def test_too_many_lines_end_in_one_more_block_with_a_link():
+    msg = message("Digest", [f"line {i}" for i in range(200)], link=LINK)
+    assert len(msg["blocks"]) == BLOCK_LIMIT
+    assert texts(msg)[-1] == f"…and {200 - (BLOCK_LIMIT - 2)} more: <{LINK}|open Goalkeeper>"
+    assert texts(msg)[-2] == f"line {BLOCK_LIMIT - 3}"
+
+
+@pytest.mark.parametrize(("metric", "value", "delta", "expected"), [
+    ({"unit": "km", "start": 0, "target": 100, "current": 10}, 40, None, 0.4),
+    ({"unit": "km", "start": 0, "target": 100, "current": 10}, None, 15, 0.25),
+    ({"unit": "kg", "start": 90, "target": 80, "current": 90}, 85, None, 0.5),
+    ({"unit": "km", "start": 0, "target": 100, "current": 0}, 250, None, 1.0),
+])
+def test_checkin_progress_comes_from_the_value_and_the_metric(metric, value, delta, expected):
+    goal = GoalView("g", "t", "o", "G", progress=0.0, metric=metric)
+    assert goal.checked_in(value, delta) == pytest.approx(expected)
+    assert goal.progress == pytest.approx(expected)

@@ -1,0 +1,107 @@
+"""Member preferences: muting, quiet hours in the member's time zone, and coalesced bursts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from shared.clock import ControlledClock
+from tests.notifications.support import Team, checkin, handle
+
+# 23:30 in Berlin (UTC+1 in January)
+LATE = datetime(2030, 1, 7, 22, 30, tzinfo=UTC)
+
+
+def put_preferences(team: Team, member_id: str, **prefs):
+    response = team.harness.client.put("/v1/me/preferences", headers=team.auth(member_id),
+                                       json=prefs)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def checkins_in(team: Team, member_id: str) -> list[dict]:
+    return [i for i in team.feed(member_id) if i["event_type"] == "checkin.logged"]
+
+
+def test_a_muted_event_type_never_reaches_the_member(make_service):
+    n = make_service("notifications", start_worker=False)
+    team = Team(n)
+    put_preferences(team, team.ben, muted=["checkin.logged"])
+    handle(n.container, checkin(team.id, team.goal, team.ana, 10))
+    assert checkins_in(team, team.ben) == []
+    put_preferences(team, team.ben, muted=[])
+    handle(n.container, checkin(team.id, team.goal, team.ana, 20))
+    assert len(checkins_in(team, team.ben)) == 1
+
+
+def test_quiet_hours_hold_a_notification_until_they_end_in_the_members_zone(make_service):
+    clock = ControlledClock(LATE)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin")
+    saved = put_preferences(team, team.ben, quiet_hours={"start": "22:00", "end": "07:00"})
+    assert saved["quiet_hours"] == {"start": "22:00", "end": "07:00"}
+    handle(n.container, checkin(team.id, team.goal, team.ana, 10))
+    n.container.deliverer.deliver_due()
+    assert checkins_in(team, team.ben) == []
+    clock.set(datetime(2030, 1, 8, 5, 59, tzinfo=UTC))  # 06:59 in Berlin
+    n.container.deliverer.deliver_due()
+    assert checkins_in(team, team.ben) == []
+    clock.set(datetime(2030, 1, 8, 6, 0, tzinfo=UTC))  # 07:00 in Berlin
+    n.container.deliverer.deliver_due()
+    [item] = checkins_in(team, team.ben)
+    assert item["created_at"].startswith("2030-01-08T06:00:00")
+    unread = n.client.get("/v1/me/feed/unread-count", headers=team.auth(team.ben)).json
+    assert unread["unread"] >= 1
+
+
+def test_ten_checkins_in_a_minute_become_one_slack_message(make_service, slack):
+    clock = ControlledClock(LATE)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook())
+    deliver = n.container.deliverer.deliver_due
+    for value in range(1, 11):
+        handle(n.container, checkin(team.id, team.goal, team.ana, value * 5))
+        assert deliver() == 0
+        clock.advance(seconds=4)
+    assert deliver() == 0  # 4 s after the last one: the burst may go on
+    clock.advance(seconds=1)  # 5 s of quiet
+    assert deliver() == 1
+    [sent] = slack.received
+    body = sent.json()
+    assert body["text"] == "10 new check-ins"
+    assert len(body["blocks"]) == 11
+    assert "50 km (50%)" in body["blocks"][-1]["text"]["text"]
+    statuses = sorted(e["notification"]["status"] for e in team.log())
+    assert statuses == ["coalesced"] * 9 + ["sent"]
+
+    handle(n.container, checkin(team.id, team.goal, team.ana, 60))
+    clock.advance(seconds=5)
+    assert deliver() == 1
+    assert slack.received[-1].json()["text"] == "Check-in: Run 100 km"
+
+
+def test_an_endless_burst_still_goes_out_a_minute_after_it_began(make_service, slack):
+    clock = ControlledClock(LATE)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook())
+    sent = 0
+    for value in range(30):  # one check-in every 3 s for 90 s
+        handle(n.container, checkin(team.id, team.goal, team.ana, value))
+        sent += n.container.deliverer.deliver_due()
+        if clock.now() < LATE + timedelta(seconds=60):
+            assert sent == 0
+        clock.advance(seconds=3)
+    assert sent == 1
+    assert slack.received[0].json()["text"] == "21 new check-ins"
+
+
+def test_preferences_are_validated(make_service):
+    n = make_service("notifications", start_worker=False)
+    team = Team(n)
+    response = n.client.put("/v1/me/preferences", headers=team.auth(team.ben), json={
+        "muted": ["no.such.event"], "delivery": "sometimes",
+        "quiet_hours": {"start": "25:00", "end": "07:00"}})
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"muted.0", "delivery", "quiet_hours.start"}
+    assert n.client.get("/v1/me/preferences").status_code == 401

@@ -1,0 +1,120 @@
+"""Who hears what: partners, leads, channels, private goals, health alerts, duplicates."""
+
+from __future__ import annotations
+
+from services.notifications.domain.model import Notification
+from tests.notifications.support import (
+    AT,
+    Team,
+    checkin,
+    delivering,
+    event,
+    goal,
+    handle,
+    new_id,
+    produce,
+)
+from tests.support.waiting import eventually
+
+
+def of_type(items: list[dict], event_type: str) -> list[dict]:
+    return [i for i in items if i["event_type"] == event_type]
+
+
+def health_changed(team: Team, health: str, previous: str = "on_track"):
+    return event("goal.health_changed", team.id, goal_id=team.goal, owner_id=team.ana,
+                 title="Run 100 km", previous=previous, health=health, progress=0.1,
+                 expected=0.5, days_of_safety=None, at=AT)
+
+
+def test_a_checkin_reaches_the_owners_partner_and_the_channel_with_fresh_progress(
+        make_service, slack):
+    n = make_service("notifications", start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook())
+    with delivering(n.container):
+        handle(n.container, checkin(team.id, team.goal, team.ana, 40, "felt strong"))
+        eventually(lambda: len(slack.delivered()) == 1)
+    [item] = of_type(team.feed(team.ben), "checkin.logged")
+    assert "*Ana* checked in on *Run 100 km*: 40 km" in item["text"]
+    assert not of_type(team.feed(team.lead), "checkin.logged")
+    text = str(slack.received[0].json()["blocks"])
+    assert "████░░░░░░ 40%" in text and "felt strong" in text  # not the stale 0 %
+
+
+def test_private_goals_never_reach_team_channels(make_service, slack):
+    n = make_service("notifications", start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook())
+    secret = new_id()
+    handle(n.container, goal(team.id, secret, team.ana, "Private plan", visibility="private"),
+           checkin(team.id, secret, team.ana, 5),
+           goal(team.id, secret, team.ana, "Private plan", visibility="private",
+                event_type="goal.achieved"))
+    with delivering(n.container):
+        handle(n.container, goal(team.id, team.goal, team.ana, "Run 100 km",
+                                 event_type="goal.achieved"))
+        eventually(lambda: len(slack.delivered()) == 1)
+    assert [r.json()["text"] for r in slack.received] == ["🎉 Goal achieved: Run 100 km"]
+    assert of_type(team.feed(team.ben), "checkin.logged")  # the partner still hears
+
+
+def test_off_track_tells_owner_and_leads_and_alert_channels_by_their_health_filter(
+        make_service, slack):
+    n = make_service("notifications", start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook("all"))
+    team.channel(slack.webhook("red"), event_types=["goal.health_changed"], health=["off_track"])
+    with delivering(n.container):
+        handle(n.container, health_changed(team, "at_risk"))
+        eventually(lambda: len(slack.delivered()) == 1)
+        handle(n.container, health_changed(team, "off_track", "at_risk"))
+        eventually(lambda: len(slack.delivered()) == 3)
+    paths = sorted(r.path.rsplit("/", 1)[1] for r in slack.received)
+    assert paths == ["all", "all", "red"]
+    assert len(of_type(team.feed(team.ana), "goal.health_changed")) == 1
+    assert len(of_type(team.feed(team.lead), "goal.health_changed")) == 1
+    assert not of_type(team.feed(team.ben), "goal.health_changed")
+
+
+def test_missed_checkins_kudos_and_comments_reach_their_recipients(make_service):
+    n = make_service("notifications", start_worker=False)
+    team = Team(n)
+    handle(n.container,
+           event("checkin.missed", team.id, goal_id=team.goal, owner_id=team.ana, due_at=AT,
+                 level=3, recipients=[team.lead], at=AT),
+           event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
+                 from_id=team.ben, to_id=team.ana, emoji="🎉", at=AT),
+           event("comment.added", team.id, comment_id=new_id(), checkin_id=new_id(),
+                 goal_id=team.goal, author_id=team.lead, to_id=team.ana, text="Keep going",
+                 at=AT))
+    assert len(of_type(team.feed(team.lead), "checkin.missed")) == 1
+    assert not of_type(team.feed(team.ana), "checkin.missed")
+    assert "*Ben* gave you kudos" in of_type(team.feed(team.ana), "kudos.given")[0]["text"]
+    assert "Keep going" in of_type(team.feed(team.ana), "comment.added")[0]["text"]
+
+
+def test_the_same_event_handled_twice_notifies_each_target_once(make_service, slack):
+    n = make_service("notifications", start_worker=False)
+    team = Team(n)
+    channel = team.channel(slack.webhook())
+    twice = checkin(team.id, team.goal, team.ana, 10)
+    handle(n.container, twice, twice)
+    with n.container.uow() as uow:
+        targets = [x.target for x in uow.session.query(Notification)
+                   .filter(Notification.event_id == twice.id)]
+    assert sorted(targets) == sorted([f"member:{team.ben}", f"channel:{channel['id']}"])
+
+
+def test_an_event_delivered_twice_by_the_broker_yields_one_message(make_service, slack):
+    n = make_service("notifications")
+    team = Team(n)
+    team.channel(slack.webhook())
+    twice = goal(team.id, team.goal, team.ana, "Run 100 km", event_type="goal.achieved")
+    marker_id = new_id()
+    produce(n, twice, twice, goal(team.id, marker_id, team.ana, "Marker"),
+            goal(team.id, marker_id, team.ana, "Marker", event_type="goal.achieved"))
+    eventually(lambda: len(slack.delivered()) >= 3, timeout=30)
+    texts = [r.json()["text"] for r in slack.delivered()]
+    assert texts.count("🎉 Goal achieved: Run 100 km") == 1
+    assert texts[-1] == "🎉 Goal achieved: Marker"

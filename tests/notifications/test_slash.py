@@ -1,0 +1,136 @@
+"""`POST /slack/commands`: Slack signature checks, subcommands, and answers via response_url."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.notifications.support import Team, delivering, event, handle, new_id
+from tests.support.waiting import eventually
+
+SECRET = "slack-signing-secret"
+
+
+def sign(body: bytes, timestamp: int, secret: str = SECRET) -> dict:
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256)
+    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": "v0=" +
+            digest.hexdigest(), "Content-Type": "application/x-www-form-urlencoded"}
+
+
+def form(text: str, user_id: str = "UANA", response_url: str = "") -> bytes:
+    return urlencode({"command": "/goals", "text": text, "user_id": user_id, "team_id": "T1",
+                      "response_url": response_url}).encode()
+
+
+def slash(harness, body: bytes, headers: dict | None = None):
+    headers = sign(body, int(time.time())) if headers is None else headers
+    return harness.client.post("/slack/commands", data=body, headers=headers)
+
+
+@pytest.fixture
+def notifications(make_service):
+    return make_service("notifications", start_worker=False, SLACK_SIGNING_SECRET=SECRET)
+
+
+def test_a_correctly_signed_request_is_answered_ephemerally(notifications):
+    response = slash(notifications, form("help"))
+    assert response.status_code == 200
+    assert response.json["response_type"] == "ephemeral"
+    assert "/goals checkin <goal> <value> [note]" in response.json["text"]
+
+
+@pytest.mark.parametrize(("case", "why"), [
+    ("stale", "stale"), ("tampered", "invalid Slack signature"), ("missing", "missing"),
+    ("wrong secret", "invalid Slack signature"),
+])
+def test_bad_signatures_get_401_saying_why(notifications, case, why):
+    body, now = form("goals"), int(time.time())
+    headers = {
+        "stale": sign(body, now - 301),
+        "tampered": sign(form("status"), now),
+        "missing": {"X-Slack-Request-Timestamp": str(now)},
+        "wrong secret": sign(body, now, "guess"),
+    }[case]
+    response = slash(notifications, body, headers)
+    assert response.status_code == 401
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert why in response.json["detail"]
+
+
+def test_unknown_users_subcommands_and_goals_get_helpful_messages(notifications):
+    Team(notifications)
+    stranger = slash(notifications, form("goals", user_id="UNOBODY"))
+    assert stranger.status_code == 200 and "don't know your Slack account" in stranger.json["text"]
+    odd = slash(notifications, form("dance"))
+    assert odd.status_code == 200 and "I don't know `dance`" in odd.json["text"]
+    missing = slash(notifications, form("checkin swim 3", response_url="https://hooks.slack.com/x"))
+    assert "can't find an open goal" in missing.json["text"]
+    not_a_number = slash(notifications, form("checkin run lots"))
+    assert "`lots` is not a number" in not_a_number.json["text"]
+    assert "Usage" in slash(notifications, form("checkin")).json["text"]
+
+
+def test_goals_and_status_list_the_members_goals(notifications):
+    team = Team(notifications)
+    listed = slash(notifications, form("goals")).json["text"]
+    assert f"`{team.goal[:8]}` *Run 100 km*" in listed
+    assert "1 open goals" in slash(notifications, form("status")).json["text"]
+
+
+def test_a_checkin_becomes_a_command_and_its_result_goes_to_the_response_url(
+        notifications, slack):
+    team = Team(notifications)
+    c = notifications.container
+    response_url = f"{slack.url}/commands/T1/123"
+    ack = slash(notifications, form("checkin run 40 'long run'", response_url=response_url))
+    assert ack.status_code == 200
+    assert ack.json == {"response_type": "ephemeral",
+                        "text": "⏳ Logging 40 km on *Run 100 km*; I'll confirm here in a moment."}
+    with c.uow() as uow:
+        [row] = list(uow.session.execute(c.metadata.tables["outbox"].select()
+                                         .where(c.metadata.tables["outbox"].c.event_type ==
+                                                "checkin.requested")))
+    command = json.loads(row.payload)
+    assert row.topic == c.settings.topic("checkins.commands")
+    assert (command["goal_ref"], command["value"], command["note"]) == (team.goal, 40, "long run")
+    assert command["member_id"] == team.ana and command["response_url"] == response_url
+
+    logged = event("checkin.logged", team.id, checkin_id=new_id(), goal_id=team.goal,
+                   author_id=team.ana, value=40, note="long run", source="slack",
+                   request_id=command["request_id"], at=command["at"])
+    with delivering(c):
+        handle(c, logged, logged)
+        eventually(lambda: len([r for r in slack.delivered() if "/commands/" in r.path]) == 1)
+    [answer] = [r.json() for r in slack.received if "/commands/" in r.path]
+    assert answer["response_type"] == "ephemeral" and answer["replace_original"] is False
+    assert answer["text"].startswith("✅ Logged 40 km on *Run 100 km*.")
+    assert "████░░░░░░ 40%" in answer["text"]
+
+
+def test_a_rejected_checkin_is_explained_at_the_response_url(notifications, slack):
+    team = Team(notifications)
+    c = notifications.container
+    slash(notifications, form(f"checkin {team.goal[:8]} 5", response_url=f"{slack.url}/commands/9"))
+    with c.uow() as uow:
+        row = uow.session.execute(c.metadata.tables["slack_requests"].select()).one()
+    with delivering(c):
+        handle(c, event("checkin.rejected", team.id, request_id=row.request_id,
+                        member_id=team.ana, reason="the goal is closed",
+                        at="2030-01-01T00:00:00+00:00"))
+        eventually(lambda: len(slack.delivered()) == 1)
+    assert slack.received[0].json()["text"] == (
+        "❌ Your check-in was not logged: the goal is closed")
+
+
+def test_a_response_url_outside_the_allowlist_is_refused(notifications):
+    Team(notifications)
+    c = notifications.container
+    answer = slash(notifications, form("checkin run 3", response_url="https://evil.example/x"))
+    assert answer.status_code == 200 and "nothing was logged" in answer.json["text"]
+    with c.uow() as uow:
+        assert uow.session.execute(c.metadata.tables["outbox"].select()).all() == []

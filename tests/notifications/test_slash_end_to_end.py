@@ -1,0 +1,75 @@
+"""A `/goals checkin` from Slack through notifications, Kafka, checkins and goals, and back.
+
+Needs all three services on the real broker: notifications publishes `checkin.requested` on
+`checkins.commands`, checkins logs it and publishes `checkin.logged` (with the request id),
+goals moves the metric, and notifications posts the result to Slack's response_url.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.notifications.test_slash import SECRET, form, sign
+from tests.support.stack import ADMIN_TOKEN, auth
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.slow
+
+
+def test_slash_command_checkin_travels_the_whole_way_and_answers_at_the_response_url(
+        make_service, slack):
+    goals = make_service("goals")
+    checkins = make_service("checkins")
+    notifications = make_service("notifications", SLACK_SIGNING_SECRET=SECRET)
+    team = goals.client.post("/v1/teams", headers=auth(ADMIN_TOKEN), json={
+        "name": "Platform", "timezone": "Europe/Berlin",
+        "lead": {"name": "Lena", "email": "lena@example.com", "timezone": "Europe/Berlin",
+                 "slack_user_id": "ULENA"}})
+    assert team.status_code == 201, team.json
+    lead = team.json["lead"]["token"]
+    goal = goals.client.post("/v1/goals", headers=auth(lead), json={
+        "title": "Ship the onboarding flow", "description": "New users finish setup alone",
+        "due_date": "2030-06-30", "metric": {"unit": "steps", "start": 0, "target": 10}})
+    assert goal.status_code == 201, goal.json
+    goal_id = goal.json["id"]
+
+    def slash(text: str, response_url: str = ""):
+        body = form(text, user_id="ULENA", response_url=response_url)
+        return notifications.client.post("/slack/commands", data=body,
+                                         headers=sign(body, int(time.time())))
+
+    eventually(lambda: goal_id[:8] in slash("goals").json["text"], timeout=60)
+    response_url = f"{slack.url}/commands/T1/e2e"
+    started = time.monotonic()
+    ack = slash(f"checkin {goal_id[:8]} 4 halfway there", response_url)
+    assert time.monotonic() - started < 3
+    assert ack.status_code == 200 and ack.json["text"].startswith("⏳ Logging 4 steps")
+
+    def answered():
+        return [r for r in slack.delivered() if r.path == "/commands/T1/e2e"]
+
+    try:
+        [answer] = eventually(answered, timeout=60)
+    except AssertionError as exc:
+        raise AssertionError(f"no answer at the response_url; {trail(checkins, notifications)}"
+                             ) from exc
+    assert answer.json()["response_type"] == "ephemeral"
+    assert answer.json()["text"].startswith("✅ Logged 4 steps on *Ship the onboarding flow*.")
+    eventually(lambda: goals.client.get(f"/v1/goals/{goal_id}", headers=auth(lead))
+               .json["metric"]["current"] == 4, timeout=60)
+    time.sleep(1)
+    assert len(answered()) == 1
+
+
+def trail(*harnesses) -> str:
+    """Which events each service published and consumed, to say where the chain broke."""
+    parts = []
+    for harness in harnesses:
+        tables = harness.container.metadata.tables
+        with harness.container.engine.connect() as conn:
+            sent = [r.event_type for r in conn.execute(tables["outbox"].select())]
+            seen = [r.event_type for r in conn.execute(tables["inbox"].select())]
+        parts.append(f"{harness.service} published {sent}, consumed {seen}")
+    return "; ".join(parts)
