@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -71,7 +72,8 @@ class ConsumerRunner(ConsumerRebalanceListener):
         max_attempts: int = 5,
         backoff_base: float = 0.2,
         backoff_max: float = 10.0,
-        poll_timeout_ms: int = 200,
+        poll_timeout_ms: int = 500,
+        unassigned_grace: float = 15.0,
     ):
         self.name = name
         self.topics = topics
@@ -84,6 +86,8 @@ class ConsumerRunner(ConsumerRebalanceListener):
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.poll_timeout_ms = poll_timeout_ms
+        self.unassigned_grace = unassigned_grace
+        self._unassigned_since: float | None = None
         self.stats = ConsumerStats()
         self._consumer = None
         self._producer = None
@@ -107,6 +111,7 @@ class ConsumerRunner(ConsumerRebalanceListener):
     def run_once(self) -> int:
         """Poll one batch, handle it in one transaction, commit offsets. Returns records seen."""
         batch = self._consumer.poll(timeout_ms=self.poll_timeout_ms)
+        self._watch_assignment()
         records = [record for partition in batch.values() for record in partition]
         if not records:
             return 0
@@ -262,6 +267,28 @@ class ConsumerRunner(ConsumerRebalanceListener):
         if self._consumer is None:
             self._consumer = self.consumer_factory()
             self._consumer.subscribe(topics=self.topics, listener=self)
+            self._unassigned_since = time.monotonic()
+
+    def _watch_assignment(self) -> None:
+        """Recreate a consumer that stays without partitions.
+
+        kafka-python can lose a rebalance's assignment when a poll times out while the
+        SyncGroup answer is in flight, leaving a live member that never fetches. A worker that
+        owns nothing for `unassigned_grace` seconds rejoins with a new consumer; the grace
+        doubles each time, so a worker that is idle by design (more workers than partitions)
+        only rejoins rarely.
+        """
+        if self._consumer.assignment():
+            self._unassigned_since = None
+            return
+        now = time.monotonic()
+        if self._unassigned_since is None:
+            self._unassigned_since = now
+        elif now - self._unassigned_since > self.unassigned_grace:
+            log.warning("%s: no partitions for %.0fs, rejoining", self.name, self.unassigned_grace)
+            self.unassigned_grace = min(self.unassigned_grace * 2, 600.0)
+            self._close_consumer()
+            self._ensure_consumer()
 
     def _close_consumer(self) -> None:
         if self._consumer is not None:
