@@ -1,16 +1,22 @@
-"""Wires the goals service: its tables, unit of work, consumed topics and event handlers."""
+"""Wires the goals service: its tables, unit of work, consumed topics, handlers and jobs."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from services.goals.adapters.orm import metadata, start_mappers
 from services.goals.domain.model import Member
-from services.goals.service_layer.events import HANDLERS
+from services.goals.service_layer.events import make_handlers
+from services.goals.service_layer.health_job import reevaluate_due
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.auth import Principal, Unauthorized
 from shared.bootstrap import Container
 from shared.clock import Clock
 from shared.config import Settings
 from shared.events.topics import CHECKINS_EVENTS, GOALS_EVENTS
+from shared.worker import ScheduledJob
+
+DEFAULT_HEALTH_INTERVAL = 60.0  # seconds between health re-evaluation ticks
 
 
 class GoalsContainer(Container):
@@ -19,12 +25,19 @@ class GoalsContainer(Container):
     consumes = (CHECKINS_EVENTS,)
     publishes = (GOALS_EVENTS,)
 
-    def __init__(self, settings: Settings, clock: Clock | None = None):
+    def __init__(self, settings: Settings, clock: Clock | None = None,
+                 health_interval: float | None = None):
         start_mappers()
         super().__init__(settings, clock)
+        self.health_interval = health_interval or float(
+            settings.extra.get("health_interval", DEFAULT_HEALTH_INTERVAL))
 
     def handlers(self):
-        return HANDLERS
+        return make_handlers(self.clock)
+
+    def jobs(self) -> list[ScheduledJob]:
+        tick = partial(reevaluate_due, self.uow, self.clock)
+        return [ScheduledJob("health", self.health_interval, tick)]
 
     def check_principal(self, principal: Principal) -> Principal:
         """The member must still exist, not have left, and hold the current token version."""

@@ -3,7 +3,8 @@
 import importlib
 
 from alembic import context
-from sqlalchemy import create_engine
+from alembic.autogenerate.render import _repr_type as render_type
+from sqlalchemy import TypeDecorator, create_engine
 
 from shared.db import UtcDateTime, ensure_sqlite_dir
 
@@ -14,9 +15,11 @@ url = config.get_main_option("sqlalchemy.url")
 
 
 def render_item(type_, obj, autogen_context):
-    """Render UtcDateTime as the plain column type it stores, so revisions stand alone."""
+    """Render project types as the plain column types they store, so revisions stand alone."""
     if type_ == "type" and isinstance(obj, UtcDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return render_type(obj.impl_instance, autogen_context)
     return False
 
 

@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import text
 
 from tests.support.stack import ADMIN_TOKEN, ServiceHarness, auth, service_env
+from tests.support.waiting import eventually
 
 SERVICES = ("goals", "checkins", "notifications")
 
@@ -64,7 +65,14 @@ class FaultStack:
             json={"type": "slack", "webhook_url": self.slack_url},
         )
         assert channel.status_code == 201, channel.get_json()
-        return {"team_id": team["team"]["id"], "token": token, "goal_id": goal["id"]}
+        ctx = {"team_id": team["team"]["id"], "token": token, "goal_id": goal["id"]}
+        eventually(lambda: self._knows_goal("checkins", ctx), timeout=90)
+        eventually(lambda: self._knows_goal("notifications", ctx), timeout=90)
+        return ctx
+
+    def _knows_goal(self, service: str, ctx: dict) -> bool:
+        sql = "SELECT count(*) FROM goal_views WHERE goal_id = :id"
+        return bool(self._scalar(service, sql, id=ctx["goal_id"]))
 
     # -- effects ----------------------------------------------------------------------------
     def goal_progress(self, ctx: dict) -> float:
@@ -91,6 +99,20 @@ class FaultStack:
         return self._scalar(
             "notifications",
             "SELECT count(*) FROM notifications WHERE event_type = 'checkin.logged'",
+        )
+
+    def undelivered(self) -> int:
+        """Channel notifications not yet in a final state (sent, or merged into a sent one)."""
+        return self._scalar(
+            "notifications",
+            "SELECT count(*) FROM notifications WHERE channel_id IS NOT NULL"
+            " AND status NOT IN ('sent', 'coalesced', 'failed')",
+        )
+
+    def sent_messages(self) -> int:
+        return self._scalar(
+            "notifications",
+            "SELECT count(*) FROM notifications WHERE channel_id IS NOT NULL AND status = 'sent'",
         )
 
     def _scalar(self, service: str, sql: str, **params):

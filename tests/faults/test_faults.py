@@ -46,7 +46,8 @@ def restart_postgres(stack, slack):
 
 
 def flap_slack(stack, slack):
-    flaps = [server_error(), too_many_requests(1), Reply(200, "ok", delay=6.5)]
+    # a timed-out request that Slack never processed: the sender gives up after 5 s
+    flaps = [server_error(), too_many_requests(1), Reply(503, "upstream_timeout", delay=6.5)]
     slack.reply_with(*flaps * max(1, int(SECONDS / 3)))
     time.sleep(SECONDS / 2)
 
@@ -96,8 +97,11 @@ def test_fault_loses_and_duplicates_nothing(fault, fault_broker, fault_postgres,
         time.sleep(2)  # anything late and extra would show up now
         observed, routed = stack.goal_progress(ctx), stack.checkins_routed()
         rows = stack.notification_rows()
-        lost = max(0, sent - int(observed)) + max(0, sent - routed)
-        duplicated = max(0, int(observed) - sent) + max(0, rows - routed)
+        messages, posted = stack.sent_messages(), len(slack.delivered())
+        lost = max(0, sent - int(observed)) + max(0, sent - routed) + max(0, messages - posted)
+        duplicated = (
+            max(0, int(observed) - sent) + max(0, rows - routed) + max(0, posted - messages)
+        )
         record(Outcome(fault.__name__, sent, int(observed), routed, lost, duplicated, recovery))
         assert (lost, duplicated) == (0, 0)
         assert sent > 0
@@ -105,11 +109,12 @@ def test_fault_loses_and_duplicates_nothing(fault, fault_broker, fault_postgres,
         stack.close()
 
 
-def settle(stack, ctx, sent: int, timeout: float = 180) -> float:
+def settle(stack, ctx, sent: int, timeout: float = 240) -> float:
     """Wait until every accepted check-in has had its effects; returns when that happened."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if stack.goal_progress(ctx) >= sent and stack.checkins_routed() >= sent:
+        done = stack.goal_progress(ctx) >= sent and stack.checkins_routed() >= sent
+        if done and stack.undelivered() == 0:
             return time.monotonic()
         time.sleep(0.2)
     return time.monotonic()

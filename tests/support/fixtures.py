@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
 
 from tests.support.slack_server import SlackLikeServer
 from tests.support.stack import ServiceHarness, service_env
@@ -53,6 +55,21 @@ def make_service(
     yield make
     for harness in reversed(harnesses):
         harness.close()
+    if harnesses:
+        delete_topics(kafka_broker.bootstrap, topic_prefix)
+
+
+def delete_topics(bootstrap: str, prefix: str) -> None:
+    """Drop a test's topics so a long run does not pile thousands of them on the broker."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="goalkeeper-tests")
+    try:
+        mine = [t for t in admin.list_topics() if t.startswith(prefix)]
+        if mine:
+            admin.delete_topics(mine)
+    except KafkaError:
+        pass  # cleanup is best effort; a leftover topic harms nothing
+    finally:
+        admin.close()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     Date,
@@ -15,10 +16,11 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.orm import composite, registry
+from sqlalchemy.orm import registry
 
-from services.goals.domain.model import Goal, Member, Metric, Team
-from shared.db import UtcDateTime
+from services.goals.adapters.types import PathwaysJson
+from services.goals.domain.model import Goal, HistoryEntry, Member, ProgressPoint, Team
+from shared.db import BigId, UtcDateTime
 from shared.plumbing import add_plumbing
 
 metadata = MetaData()
@@ -31,6 +33,7 @@ teams = Table(
     Column("name", String(200), nullable=False),
     Column("timezone", String(64), nullable=False),
     Column("require_smart", Boolean, nullable=False, default=False),
+    Column("default_cadence", JSON),
     Column("created_at", UtcDateTime),
 )
 
@@ -45,6 +48,9 @@ members = Table(
     Column("slack_user_id", String(64)),
     Column("state", String(10), nullable=False, default="active"),
     Column("token_version", Integer, nullable=False, default=1),
+    Column("working_hours", JSON),
+    Column("default_cadence", JSON),
+    Column("snoozed_until", Date),
 )
 Index("uq_members_team_email", members.c.team_id, members.c.email, unique=True)
 
@@ -59,17 +65,76 @@ goals = Table(
     Column("kind", String(10), nullable=False, default="personal"),
     Column("visibility", String(10), nullable=False, default="team"),
     Column("status", String(10), nullable=False),
+    Column("timezone", String(64), nullable=False),
     Column("start_date", Date, nullable=False),
-    Column("due_date", Date),
+    Column("due_date", Date, nullable=False),
+    Column("horizon", String(10), nullable=False),
     Column("parent_id", String(36), ForeignKey("goals.id")),
+    Column("parent_weight", Float, nullable=False, default=1.0),
     Column("metric_unit", String(50)),
     Column("metric_start", Float),
     Column("metric_target", Float),
     Column("metric_current", Float),
     Column("metric_direction", String(10)),
+    Column("cadence", JSON),
+    Column("pathways", PathwaysJson, nullable=False),
+    Column("progress", Float, nullable=False, default=0.0),
+    Column("rollup_progress", Float),
+    Column("health", String(12)),
+    Column("expected", Float),
+    Column("days_of_safety", Float),
+    Column("next_health_check_at", UtcDateTime),
+    Column("outcome", String(10)),
+    Column("retrospective", Text, nullable=False, default=""),
+    Column("replaced_by", String(36)),
     Column("version", Integer, nullable=False, default=1),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
-Index("ix_goals_team_id", goals.c.team_id, goals.c.id)
+Index("ix_goals_team_due", goals.c.team_id, goals.c.due_date, goals.c.id)
+Index("ix_goals_team_created", goals.c.team_id, goals.c.created_at, goals.c.id)
+Index("ix_goals_parent", goals.c.parent_id)
+Index("ix_goals_owner", goals.c.owner_id)
+Index("ix_goals_next_health_check", goals.c.next_health_check_at)
+
+goal_history = Table(
+    "goal_history", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("goal_id", String(36), ForeignKey("goals.id"), nullable=False),
+    Column("team_id", String(36), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor_id", String(36)),
+    Column("action", String(40), nullable=False),
+    Column("changes", JSON, nullable=False),
+)
+Index("ix_goal_history_goal", goal_history.c.goal_id, goal_history.c.id)
+
+progress_points = Table(
+    "progress_points", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("goal_id", String(36), ForeignKey("goals.id"), nullable=False),
+    Column("team_id", String(36), nullable=False),
+    Column("owner_id", String(36), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("progress", Float, nullable=False),
+)
+Index("ix_progress_points_owner", progress_points.c.owner_id, progress_points.c.at)
+Index("ix_progress_points_team", progress_points.c.team_id, progress_points.c.at)
+
+partnerships = Table(
+    "partnerships", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("team_id", String(36), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+)
+
+partnership_members = Table(
+    "partnership_members", metadata,
+    Column("partnership_id", String(36), ForeignKey("partnerships.id"), primary_key=True),
+    Column("member_id", String(36), primary_key=True),
+)
+Index("ix_partnership_members_member", partnership_members.c.member_id)
 
 
 def start_mappers() -> None:
@@ -77,13 +142,7 @@ def start_mappers() -> None:
         return
     mapper_registry.map_imperatively(Team, teams)
     mapper_registry.map_imperatively(Member, members)
-    mapper_registry.map_imperatively(
-        Goal, goals,
-        properties={
-            "metric": composite(
-                Metric, goals.c.metric_unit, goals.c.metric_start, goals.c.metric_target,
-                goals.c.metric_current, goals.c.metric_direction,
-            ),
-        },
-    )
+    mapper_registry.map_imperatively(Goal, goals)
+    mapper_registry.map_imperatively(HistoryEntry, goal_history)
+    mapper_registry.map_imperatively(ProgressPoint, progress_points)
     start_mappers.done = True

@@ -1,9 +1,13 @@
 """WSGI entry point: `gunicorn 'services.goals.entrypoints.app:create_app()'`."""
 
 from services.goals.bootstrap import bootstrap
-from services.goals.entrypoints.api import goals, teams
+from services.goals.entrypoints import goal_views, plan_views, team_views, template_views
+from services.goals.entrypoints.blueprints import goals, teams, templates
 from shared.web import create_service_app
+
+VIEWS = (team_views, goal_views, plan_views, template_views)  # imported to register routes
 
 
 def create_app(container=None):
-    return create_service_app(container or bootstrap(), [teams, goals], title="Goalkeeper goals")
+    return create_service_app(container or bootstrap(), [teams, goals, templates],
+                              title="Goalkeeper goals")

@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: 97ef7ad029dc
+Revision ID: 43c20f5edc16
 Revises:
-Create Date: 2026-11-22 00:16:02.418645
+Create Date: 2026-11-22 00:25:17.427386
 
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "97ef7ad029dc"
+revision: str = "43c20f5edc16"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -57,11 +57,20 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "partnerships",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("team_id", sa.String(length=36), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
         "teams",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("require_smart", sa.Boolean(), nullable=False),
+        sa.Column("default_cadence", sa.JSON(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -76,6 +85,9 @@ def upgrade() -> None:
         sa.Column("slack_user_id", sa.String(length=64), nullable=True),
         sa.Column("state", sa.String(length=10), nullable=False),
         sa.Column("token_version", sa.Integer(), nullable=False),
+        sa.Column("working_hours", sa.JSON(), nullable=True),
+        sa.Column("default_cadence", sa.JSON(), nullable=True),
+        sa.Column("snoozed_until", sa.Date(), nullable=True),
         sa.ForeignKeyConstraint(
             ["team_id"],
             ["teams.id"],
@@ -85,6 +97,19 @@ def upgrade() -> None:
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_members_team_id"), ["team_id"], unique=False)
         batch_op.create_index("uq_members_team_email", ["team_id", "email"], unique=True)
+
+    op.create_table(
+        "partnership_members",
+        sa.Column("partnership_id", sa.String(length=36), nullable=False),
+        sa.Column("member_id", sa.String(length=36), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["partnership_id"],
+            ["partnerships.id"],
+        ),
+        sa.PrimaryKeyConstraint("partnership_id", "member_id"),
+    )
+    with op.batch_alter_table("partnership_members", schema=None) as batch_op:
+        batch_op.create_index("ix_partnership_members_member", ["member_id"], unique=False)
 
     op.create_table(
         "goals",
@@ -97,15 +122,31 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("visibility", sa.String(length=10), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("start_date", sa.Date(), nullable=False),
-        sa.Column("due_date", sa.Date(), nullable=True),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("horizon", sa.String(length=10), nullable=False),
         sa.Column("parent_id", sa.String(length=36), nullable=True),
+        sa.Column("parent_weight", sa.Float(), nullable=False),
         sa.Column("metric_unit", sa.String(length=50), nullable=True),
         sa.Column("metric_start", sa.Float(), nullable=True),
         sa.Column("metric_target", sa.Float(), nullable=True),
         sa.Column("metric_current", sa.Float(), nullable=True),
         sa.Column("metric_direction", sa.String(length=10), nullable=True),
+        sa.Column("cadence", sa.JSON(), nullable=True),
+        sa.Column("pathways", sa.JSON(), nullable=False),
+        sa.Column("progress", sa.Float(), nullable=False),
+        sa.Column("rollup_progress", sa.Float(), nullable=True),
+        sa.Column("health", sa.String(length=12), nullable=True),
+        sa.Column("expected", sa.Float(), nullable=True),
+        sa.Column("days_of_safety", sa.Float(), nullable=True),
+        sa.Column("next_health_check_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("outcome", sa.String(length=10), nullable=True),
+        sa.Column("retrospective", sa.Text(), nullable=False),
+        sa.Column("replaced_by", sa.String(length=36), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["owner_id"],
             ["members.id"],
@@ -121,7 +162,59 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("goals", schema=None) as batch_op:
-        batch_op.create_index("ix_goals_team_id", ["team_id", "id"], unique=False)
+        batch_op.create_index("ix_goals_next_health_check", ["next_health_check_at"], unique=False)
+        batch_op.create_index("ix_goals_owner", ["owner_id"], unique=False)
+        batch_op.create_index("ix_goals_parent", ["parent_id"], unique=False)
+        batch_op.create_index(
+            "ix_goals_team_created", ["team_id", "created_at", "id"], unique=False
+        )
+        batch_op.create_index("ix_goals_team_due", ["team_id", "due_date", "id"], unique=False)
+
+    op.create_table(
+        "goal_history",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("goal_id", sa.String(length=36), nullable=False),
+        sa.Column("team_id", sa.String(length=36), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor_id", sa.String(length=36), nullable=True),
+        sa.Column("action", sa.String(length=40), nullable=False),
+        sa.Column("changes", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["goal_id"],
+            ["goals.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("goal_history", schema=None) as batch_op:
+        batch_op.create_index("ix_goal_history_goal", ["goal_id", "id"], unique=False)
+
+    op.create_table(
+        "progress_points",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("goal_id", sa.String(length=36), nullable=False),
+        sa.Column("team_id", sa.String(length=36), nullable=False),
+        sa.Column("owner_id", sa.String(length=36), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("progress", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["goal_id"],
+            ["goals.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("progress_points", schema=None) as batch_op:
+        batch_op.create_index("ix_progress_points_owner", ["owner_id", "at"], unique=False)
+        batch_op.create_index("ix_progress_points_team", ["team_id", "at"], unique=False)
 
     # ### end Alembic commands ###
 
@@ -129,16 +222,34 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Downgrade schema."""
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("progress_points", schema=None) as batch_op:
+        batch_op.drop_index("ix_progress_points_team")
+        batch_op.drop_index("ix_progress_points_owner")
+
+    op.drop_table("progress_points")
+    with op.batch_alter_table("goal_history", schema=None) as batch_op:
+        batch_op.drop_index("ix_goal_history_goal")
+
+    op.drop_table("goal_history")
     with op.batch_alter_table("goals", schema=None) as batch_op:
-        batch_op.drop_index("ix_goals_team_id")
+        batch_op.drop_index("ix_goals_team_due")
+        batch_op.drop_index("ix_goals_team_created")
+        batch_op.drop_index("ix_goals_parent")
+        batch_op.drop_index("ix_goals_owner")
+        batch_op.drop_index("ix_goals_next_health_check")
 
     op.drop_table("goals")
+    with op.batch_alter_table("partnership_members", schema=None) as batch_op:
+        batch_op.drop_index("ix_partnership_members_member")
+
+    op.drop_table("partnership_members")
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_index("uq_members_team_email")
         batch_op.drop_index(batch_op.f("ix_members_team_id"))
 
     op.drop_table("members")
     op.drop_table("teams")
+    op.drop_table("partnerships")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(
             "ix_outbox_unsent",

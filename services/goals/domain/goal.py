@@ -1,0 +1,199 @@
+"""The goal aggregate: what is aimed at, how it is measured, and how it stands.
+
+`progress` is stored and always settled: the weighted roll-up of the children when the goal has
+any (`rollup_progress`, set by the service layer), else the metric's progress, else done/total
+milestones of the active pathway, else 0. Every change bumps `version` (the ETag), and leaves a
+history entry with its actor.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from dateutil.relativedelta import relativedelta
+
+from services.goals.domain.goal_lifecycle import Lifecycle
+from services.goals.domain.goal_plans import Plans
+from services.goals.domain.history import HistoryEntry, ProgressPoint, jsonable
+from services.goals.domain.metric import Metric
+from services.goals.domain.pace import Window, assess_pace
+from services.goals.domain.plans import Pathway, find_pathway
+from shared.domain import Aggregate, Unprocessable
+
+LONG_TERM_SPAN = relativedelta(years=3)
+EDITABLE = ("title", "description", "why", "visibility", "start_date", "due_date", "metric",
+            "cadence", "parent_id", "parent_weight")
+
+
+def horizon_of(start: date, due: date | None) -> str | None:
+    if due is None:
+        return None
+    return "long_term" if due >= start + LONG_TERM_SPAN else "short_term"
+
+
+class Goal(Lifecycle, Plans, Aggregate):
+    def __init__(self, team_id: str, owner_id: str, title: str, *, start_date: date,
+                 due_date: date, description: str = "", why: str = "", timezone: str = "UTC",
+                 metric: Metric | None = None, status: str = "active", kind: str = "personal",
+                 visibility: str = "team", parent_id: str | None = None,
+                 parent_weight: float = 1.0, cadence: dict | None = None,
+                 pathways: tuple[Pathway, ...] | None = None, id: str | None = None,
+                 created_at: datetime | None = None):
+        self.id = id or str(uuid.uuid4())
+        self.team_id, self.owner_id, self.title = team_id, owner_id, title
+        self.description, self.why, self.timezone = description, why, timezone
+        self.start_date, self.due_date = start_date, due_date
+        self.metric = metric
+        self.status, self.kind, self.visibility = status, kind, visibility
+        self.parent_id, self.parent_weight, self.cadence = parent_id, parent_weight, cadence
+        self.pathways = pathways or (Pathway(str(uuid.uuid4()), "Plan A", active=True),)
+        self.outcome, self.retrospective, self.replaced_by = None, "", None
+        self.health = self.expected = self.days_of_safety = self.next_health_check_at = None
+        self.rollup_progress = None
+        self.horizon = horizon_of(start_date, due_date)
+        self.version = 1
+        self.created_at = self.updated_at = created_at
+        self.settle_progress()
+
+    # -- the metric, mapped onto plain columns --------------------------------------------
+    @property
+    def metric(self) -> Metric | None:
+        if self.metric_unit is None:
+            return None
+        return Metric(self.metric_unit, self.metric_start, self.metric_target,
+                      self.metric_current, self.metric_direction)
+
+    @metric.setter
+    def metric(self, metric: Metric | None) -> None:
+        values = (metric.unit, metric.start, metric.target, metric.current,
+                  metric.direction) if metric else (None,) * 5
+        (self.metric_unit, self.metric_start, self.metric_target, self.metric_current,
+         self.metric_direction) = values
+
+    # -- measures -------------------------------------------------------------------------
+    @property
+    def active_pathway(self) -> Pathway:
+        return find_pathway(self.pathways, None)
+
+    @property
+    def own_progress(self) -> float:
+        if self.metric is not None:
+            return self.metric.progress
+        return self.active_pathway.progress or 0.0
+
+    @property
+    def measure_reached(self) -> bool:
+        if self.metric is not None:
+            return self.metric.reached
+        return self.active_pathway.progress == 1.0
+
+    def settle_progress(self) -> None:
+        own = self.own_progress
+        self.progress = own if self.rollup_progress is None else self.rollup_progress
+
+    def set_rollup(self, rollup: float | None, *, actor: str | None, at: datetime) -> None:
+        """The weighted progress of the children (None when there are none)."""
+        previous = self.progress
+        self.rollup_progress = rollup
+        self.settle_progress()
+        if self.progress != previous:
+            self.note("progress_rolled_up", actor, at, {"progress": [previous, self.progress]})
+            self._progressed(previous, None, at=at, source="rollup")
+
+    def created_by(self, actor: str | None, at: datetime) -> None:
+        """Record the creation: change log, first progress point and `goal.created`."""
+        self.created_at = self.updated_at = at
+        self.__dict__.setdefault("_pending_history", []).append(
+            HistoryEntry(self.id, self.team_id, at, actor, "created", {}))
+        self._point(at)
+        self.publish("goal.created")
+
+    # -- editing --------------------------------------------------------------------------
+    def edit(self, changes: dict, *, actor: str | None, at: datetime) -> dict:
+        """Apply field changes; returns {field: [old, new]} of what actually changed."""
+        diff = {}
+        for name, value in changes.items():
+            if name not in EDITABLE:
+                raise ValueError(f"{name} is not editable")
+            old = getattr(self, name)
+            if old != value:
+                diff[name] = [jsonable(old), jsonable(value)]
+                setattr(self, name, value)
+        if not diff:
+            return diff
+        if self.due_date <= self.start_date:
+            raise Unprocessable("due_date must be after start_date",
+                                errors={"due_date": ["Must be after the start date."]})
+        self.horizon = horizon_of(self.start_date, self.due_date)
+        self.settle_progress()
+        self.note("updated", actor, at, diff)
+        self.publish("goal.updated")
+        return diff
+
+    # -- health ---------------------------------------------------------------------------
+    def refresh_health(self, now: datetime) -> bool:
+        """Recompute health from pace; record goal.health_changed when it changed."""
+        previous = self.health
+        if self.status in ("active", "achieved"):
+            window = Window.of(self.start_date, self.due_date, self.timezone)
+            pace = assess_pace(window, self.progress, now, achieved=self.status == "achieved")
+            self.health, self.expected = pace.health, pace.expected
+            self.days_of_safety, self.next_health_check_at = pace.days_of_safety, pace.next_check_at
+        else:
+            self.health = self.expected = self.days_of_safety = None
+            self.next_health_check_at = None
+        changed = previous is not None and self.health is not None and previous != self.health
+        if changed:
+            self.record("goal.health_changed", self.team_id, {
+                "goal_id": self.id, "team_id": self.team_id, "owner_id": self.owner_id,
+                "title": self.title, "previous": previous, "health": self.health,
+                "progress": self.progress, "expected": self.expected or 0.0,
+                "days_of_safety": self.days_of_safety, "at": now.isoformat(),
+            }, subject=self.id)
+        return changed
+
+    # -- records --------------------------------------------------------------------------
+    def note(self, action: str, actor: str | None, at: datetime, changes: dict | None = None):
+        self.version += 1
+        self.updated_at = at
+        self.__dict__.setdefault("_pending_history", []).append(
+            HistoryEntry(self.id, self.team_id, at, actor, action, changes or {}))
+
+    def pop_history(self) -> list[HistoryEntry]:
+        return self.__dict__.pop("_pending_history", [])
+
+    def pop_points(self) -> list[ProgressPoint]:
+        return self.__dict__.pop("_pending_points", [])
+
+    def _point(self, at: datetime) -> None:
+        self.__dict__.setdefault("_pending_points", []).append(
+            ProgressPoint(self.id, self.team_id, self.owner_id, at, self.progress))
+
+    def publish(self, event_type: str, **extra) -> None:
+        self.record(event_type, self.team_id, {**self.as_event_data(), **extra}, subject=self.id)
+
+    def as_event_data(self) -> dict:
+        return {
+            "goal_id": self.id, "team_id": self.team_id, "owner_id": self.owner_id,
+            "title": self.title, "description": self.description, "why": self.why,
+            "status": self.status, "visibility": self.visibility, "kind": self.kind,
+            "start_date": self.start_date.isoformat(), "due_date": self.due_date.isoformat(),
+            "metric": self.metric.as_dict() if self.metric else None,
+            "parent_id": self.parent_id, "parent_weight": self.parent_weight,
+            "progress": self.progress, "health": self.health, "horizon": self.horizon,
+            "cadence": self.cadence, "version": self.version,
+            "milestones": [m.as_event_data() for m in self.active_pathway.milestones],
+        }
+
+    def _progressed(self, previous: float, previous_value: float | None, *, at: datetime,
+                    source: str, checkin_id: str | None = None) -> None:
+        metric = self.metric
+        self._point(at)
+        self.record("goal.progressed", self.team_id, {
+            "goal_id": self.id, "team_id": self.team_id, "owner_id": self.owner_id,
+            "previous": previous_value if metric else previous,
+            "current": metric.current if metric else self.progress,
+            "previous_progress": previous, "progress": self.progress, "source": source,
+            "checkin_id": checkin_id, "at": at.isoformat(),
+        }, subject=self.id)

@@ -1,0 +1,78 @@
+"""Lifecycle of a goal: draft -> active -> achieved, or closed as partial, missed or dropped.
+
+A closed goal can be reopened. A dropped goal may name the goal that replaced it: dropping a goal
+for a better one is a normal path. Reaching the measure while active achieves the goal, once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.domain import Conflict, Unprocessable
+
+CLOSED = ("partial", "missed", "dropped")
+OUTCOMES = CLOSED
+
+
+class Lifecycle:
+    def activate(self, *, actor: str | None, at: datetime) -> None:
+        if self.status != "draft":
+            raise Conflict(f"only a draft goal can be activated; this one is {self.status}")
+        self._move_to("active", actor, at)
+        self.publish("goal.activated")
+
+    def achieve(self, *, actor: str | None, at: datetime) -> None:
+        if self.status != "active":
+            raise Conflict(f"only an active goal can be achieved; this one is {self.status}")
+        self._move_to("achieved", actor, at)
+        self.publish("goal.achieved")
+
+    def maybe_achieve(self, *, actor: str | None, at: datetime) -> bool:
+        if self.status == "active" and self.measure_reached:
+            self.achieve(actor=actor, at=at)
+            return True
+        return False
+
+    def close(self, outcome: str, *, retrospective: str, replaced_by: str | None,
+              actor: str | None, at: datetime) -> None:
+        if self.status not in ("draft", "active"):
+            raise Conflict(f"only a draft or active goal can be closed; this one is {self.status}")
+        if replaced_by is not None and outcome != "dropped":
+            raise Unprocessable("only a dropped goal can be replaced by another",
+                                errors={"replaced_by": ["Only allowed when outcome is dropped."]})
+        if replaced_by == self.id:
+            raise Unprocessable("a goal cannot replace itself",
+                                errors={"replaced_by": ["Must be another goal."]})
+        self.outcome, self.retrospective, self.replaced_by = outcome, retrospective, replaced_by
+        self._move_to(outcome, actor, at, {"retrospective": retrospective,
+                                           "replaced_by": replaced_by})
+        self.publish("goal.closed", outcome=outcome, retrospective=retrospective,
+                     replaced_by=replaced_by)
+
+    def reopen(self, *, actor: str | None, at: datetime) -> None:
+        if self.status not in CLOSED:
+            raise Conflict(f"only a closed goal can be reopened; this one is {self.status}")
+        self.outcome, self.replaced_by = None, None
+        self._move_to("active", actor, at)
+        self.publish("goal.reopened")
+
+    def record_value(self, value: float, *, actor: str | None, at: datetime,
+                     checkin_id: str | None = None) -> bool:
+        """A check-in moved the metric to `value`; True when anything changed."""
+        metric = self.metric
+        if metric is None or self.status in CLOSED or metric.current == value:
+            return False
+        previous = self.progress
+        self.metric = metric.moved_to(value)
+        self.settle_progress()
+        self.note("progressed", actor, at, {"metric.current": [metric.current, value]})
+        self._progressed(previous, metric.current, at=at, source="checkin",
+                         checkin_id=checkin_id)
+        return True
+
+    def _move_to(self, status: str, actor: str | None, at: datetime,
+                 extra: dict | None = None) -> None:
+        changes = {"status": [self.status, status]}
+        changes.update({k: [None, v] for k, v in (extra or {}).items() if v})
+        self.status = status
+        self.note(status if status != "active" else "activated", actor, at, changes)

@@ -1,0 +1,101 @@
+"""Milestones and pathways of a goal: add, reorder, complete, reopen; add and switch plans."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import date, datetime
+
+from services.goals.domain.plans import (
+    Milestone,
+    Pathway,
+    find_pathway,
+    pathway_holding,
+    replace_pathway,
+)
+from shared.domain import Conflict
+
+MAX_MILESTONES = 100
+MAX_PATHWAYS = 10
+
+
+class Plans:
+    def add_milestone(self, title: str, due_date: date | None, *, pathway_id: str | None,
+                      actor: str | None, at: datetime) -> Milestone:
+        pathway = find_pathway(self.pathways, pathway_id)
+        if len(pathway.milestones) >= MAX_MILESTONES:
+            raise Conflict(f"a pathway holds at most {MAX_MILESTONES} milestones")
+        milestone = Milestone(str(uuid.uuid4()), title, due_date)
+        self._replan(pathway.with_milestone(milestone), "milestone_added", actor, at,
+                     {"milestone": [None, title]})
+        return milestone
+
+    def reorder_milestones(self, ids: list[str], *, pathway_id: str | None,
+                           actor: str | None, at: datetime) -> None:
+        pathway = find_pathway(self.pathways, pathway_id)
+        before = [m.id for m in pathway.milestones]
+        self._replan(pathway.reordered(ids), "milestones_reordered", actor, at,
+                     {"order": [before, list(ids)]})
+
+    def complete_milestone(self, milestone_id: str, *, actor: str | None, at: datetime) -> bool:
+        """Mark done; False when it already was (a repeated completion changes nothing)."""
+        pathway = pathway_holding(self.pathways, milestone_id)
+        milestone = pathway.milestone(milestone_id)
+        if milestone.done:
+            return False
+        previous = self.progress
+        done = replace(milestone, done=True, done_at=at.isoformat())
+        self._replan(pathway.with_milestone(done), "milestone_completed", actor, at,
+                     {"milestone": [milestone.title, "done"]}, publish=False)
+        self.record("goal.milestone_completed", self.team_id, {
+            "goal_id": self.id, "team_id": self.team_id, "owner_id": self.owner_id,
+            "milestone_id": milestone.id, "title": milestone.title, "progress": self.progress,
+            "at": at.isoformat()}, subject=self.id)
+        if self.progress != previous:
+            self._progressed(previous, None, at=at, source="milestone")
+        return True
+
+    def reopen_milestone(self, milestone_id: str, *, actor: str | None, at: datetime) -> None:
+        pathway = pathway_holding(self.pathways, milestone_id)
+        milestone = pathway.milestone(milestone_id)
+        if not milestone.done:
+            raise Conflict("the milestone is not done")
+        undone = replace(milestone, done=False, done_at=None)
+        self._replan(pathway.with_milestone(undone), "milestone_reopened", actor, at,
+                     {"milestone": [milestone.title, "open"]})
+
+    def add_pathway(self, name: str, description: str, *, actor: str | None,
+                    at: datetime) -> Pathway:
+        if len(self.pathways) >= MAX_PATHWAYS:
+            raise Conflict(f"a goal keeps at most {MAX_PATHWAYS} pathways")
+        if any(p.name == name for p in self.pathways):
+            raise Conflict(f"a pathway named {name!r} already exists")
+        pathway = Pathway(str(uuid.uuid4()), name, description)
+        self.pathways = (*self.pathways, pathway)
+        self.note("pathway_added", actor, at, {"pathway": [None, name]})
+        self.publish("goal.updated")
+        return pathway
+
+    def switch_pathway(self, pathway_id: str, reason: str, *, actor: str | None,
+                       at: datetime) -> None:
+        target = find_pathway(self.pathways, pathway_id)
+        current = self.active_pathway
+        if target.id == current.id:
+            raise Conflict("this pathway is already the active one")
+        self.pathways = tuple(
+            replace(p, active=p.id == target.id,
+                    switch_reason=reason if p.id == target.id else p.switch_reason)
+            for p in self.pathways)
+        self.settle_progress()
+        self.note("pathway_switched", actor, at,
+                  {"pathway": [current.name, target.name], "reason": [None, reason]})
+        self.publish("goal.pathway_switched", pathway_id=target.id, pathway_name=target.name,
+                     reason=reason)
+
+    def _replan(self, pathway: Pathway, action: str, actor: str | None, at: datetime,
+                changes: dict, *, publish: bool = True) -> None:
+        self.pathways = replace_pathway(self.pathways, pathway)
+        self.settle_progress()
+        self.note(action, actor, at, changes)
+        if publish:
+            self.publish("goal.updated")

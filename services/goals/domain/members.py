@@ -1,0 +1,115 @@
+"""Teams and their members. Every change records the entity's full state as an event."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from shared.domain import Aggregate, Conflict
+
+ROLES = ("member", "lead")
+MEMBER_STATES = ("active", "snoozed", "left")
+PROFILE_FIELDS = ("name", "timezone", "working_hours", "slack_user_id", "default_cadence")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Team(Aggregate):
+    def __init__(self, name: str, timezone: str, *, id: str | None = None,
+                 require_smart: bool = False, default_cadence: dict | None = None,
+                 created_at: datetime | None = None):
+        self.id = id or new_id()
+        self.name = name
+        self.timezone = timezone
+        self.require_smart = require_smart
+        self.default_cadence = default_cadence
+        self.created_at = created_at
+
+    def as_event_data(self) -> dict:
+        return {"team_id": self.id, "name": self.name, "timezone": self.timezone,
+                "require_smart": self.require_smart, "default_cadence": self.default_cadence}
+
+    def created(self) -> None:
+        self.record("team.created", self.id, self.as_event_data(), subject=self.id)
+
+    def update(self, changes: dict) -> None:
+        changes = {k: v for k, v in changes.items() if getattr(self, k) != v}
+        if not changes:
+            return
+        for name, value in changes.items():
+            setattr(self, name, value)
+        self.record("team.updated", self.id, self.as_event_data(), subject=self.id)
+
+
+class Member(Aggregate):
+    def __init__(self, team_id: str, name: str, email: str, role: str, timezone: str, *,
+                 id: str | None = None, slack_user_id: str | None = None,
+                 state: str = "active", token_version: int = 1,
+                 working_hours: dict | None = None, default_cadence: dict | None = None,
+                 snoozed_until: date | None = None):
+        self.id = id or new_id()
+        self.team_id = team_id
+        self.name = name
+        self.email = email
+        self.role = role
+        self.timezone = timezone
+        self.slack_user_id = slack_user_id
+        self.state = state
+        self.token_version = token_version
+        self.working_hours = working_hours
+        self.default_cadence = default_cadence
+        self.snoozed_until = snoozed_until
+
+    @property
+    def is_active_lead(self) -> bool:
+        return self.role == "lead" and self.state != "left"
+
+    def as_event_data(self) -> dict:
+        return {
+            "team_id": self.team_id, "member_id": self.id, "name": self.name,
+            "email": self.email, "role": self.role, "timezone": self.timezone,
+            "slack_user_id": self.slack_user_id, "state": self.state,
+            "token_version": self.token_version, "working_hours": self.working_hours,
+            "default_cadence": self.default_cadence,
+            "snoozed_until": self.snoozed_until.isoformat() if self.snoozed_until else None,
+        }
+
+    def added(self) -> None:
+        self.record("member.added", self.team_id, self.as_event_data(), subject=self.id)
+
+    def update_profile(self, changes: dict) -> None:
+        for name, value in changes.items():
+            if name not in PROFILE_FIELDS:
+                raise ValueError(f"{name} is not a profile field")
+            setattr(self, name, value)
+        self._updated()
+
+    def snooze(self, until: date | None) -> None:
+        """Snooze (vacation) until a date, or wake up with None."""
+        if self.state == "left":
+            raise Conflict("a member who left cannot be snoozed")
+        self.state, self.snoozed_until = ("snoozed", until) if until else ("active", None)
+        self._updated()
+
+    def change_role(self, role: str) -> None:
+        self.role = role
+        self._updated()
+
+    def set_state(self, state: str) -> None:
+        if state == "left":
+            self.token_version += 1  # a departed member's tokens stop working everywhere
+        if state != "snoozed":
+            self.snoozed_until = None
+        self.state = state
+        self._updated()
+
+    def rotate_token(self) -> int:
+        """Bump the token version: every token issued before is revoked."""
+        self.token_version += 1
+        self._updated()
+        return self.token_version
+
+    def _updated(self) -> None:
+        self.record("member.updated", self.team_id, self.as_event_data(), subject=self.id)

@@ -1,0 +1,9 @@
+"""The blueprints of the goals API; views register on them in their own modules."""
+
+from flask_smorest import Blueprint
+
+teams = Blueprint("teams", __name__, url_prefix="/v1/teams", description="Teams and members")
+goals = Blueprint("goals", __name__, url_prefix="/v1/goals",
+                  description="Goals, their plans, lifecycle, history and SMART assessment")
+templates = Blueprint("templates", __name__, url_prefix="/v1/goal-templates",
+                      description="Goal templates that become SMART drafts")

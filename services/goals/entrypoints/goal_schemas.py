@@ -1,0 +1,166 @@
+"""Request and response schemas for goals, their plans, history and assessment."""
+
+from marshmallow import Schema, fields, validate
+
+from services.goals.entrypoints.fields import Day, Id, Number, Text
+from services.goals.entrypoints.team_schemas import CadenceSchema
+from shared.pagination import PageArgs, page_schema
+
+HEALTH = ("on_track", "at_risk", "off_track", "overdue", "not_started", "done")
+STATUSES = ("draft", "active", "achieved", "partial", "missed", "dropped")
+
+
+
+class MetricIn(Schema):
+    unit = Text(50, min_length=1, required=True)
+    start = Number(required=True)
+    target = Number(required=True)
+    current = Number()
+    direction = fields.String(load_default="increase",
+                              validate=validate.OneOf(["increase", "decrease"]))
+
+
+class MilestoneIn(Schema):
+    title = Text(200, min_length=1, required=True)
+    due_date = Day(load_default=None, allow_none=True)
+
+
+class GoalFields(Schema):
+    title = Text(200, min_length=1, required=True)
+    description = Text(5000, load_default="")
+    why = Text(2000, load_default="")
+    start_date = Day(load_default=None)
+    metric = fields.Nested(MetricIn, load_default=None, allow_none=True)
+    kind = fields.String(load_default="personal", validate=validate.OneOf(["personal", "team"]))
+    visibility = fields.String(load_default="team", validate=validate.OneOf(["team", "private"]))
+    parent_id = Id(load_default=None, allow_none=True)
+    parent_weight = fields.Float(load_default=1.0, allow_nan=False,
+                                 validate=validate.Range(0.01, 1000))
+    cadence = fields.Nested(CadenceSchema, load_default=None, allow_none=True)
+    milestones = fields.List(fields.Nested(MilestoneIn), load_default=list,
+                             validate=validate.Length(max=100))
+    owner_id = Id(load_default=None, allow_none=True,
+                  metadata={"description": "A lead may create a goal for a member."})
+
+
+class GoalIn(GoalFields):
+    due_date = Day(required=True)
+    status = fields.String(load_default="active", validate=validate.OneOf(["draft", "active"]))
+
+
+class AssessIn(GoalFields):
+    due_date = Day(load_default=None, allow_none=True)
+
+
+class GoalPatch(Schema):
+    title = Text(200, min_length=1)
+    description = Text(5000)
+    why = Text(2000)
+    visibility = fields.String(validate=validate.OneOf(["team", "private"]))
+    start_date = Day()
+    due_date = Day()
+    metric = fields.Nested(MetricIn, allow_none=True)
+    cadence = fields.Nested(CadenceSchema, allow_none=True)
+    parent_id = Id(allow_none=True)
+    parent_weight = fields.Float(allow_nan=False, validate=validate.Range(0.01, 1000))
+
+
+class VerdictOut(Schema):
+    ok = fields.Boolean()
+    hint = fields.String()
+
+
+class SmartOut(Schema):
+    specific = fields.Nested(VerdictOut)
+    measurable = fields.Nested(VerdictOut)
+    achievable = fields.Nested(VerdictOut)
+    relevant = fields.Nested(VerdictOut)
+    time_bound = fields.Nested(VerdictOut)
+
+
+class AssessOut(Schema):
+    smart = fields.Nested(SmartOut)
+    horizon = fields.String(allow_none=True)
+
+
+class MetricOut(Schema):
+    unit = fields.String()
+    start = fields.Float()
+    target = fields.Float()
+    current = fields.Float()
+    direction = fields.String()
+
+
+class MilestoneOut(Schema):
+    id = fields.String()
+    title = fields.String()
+    due_date = fields.Date(allow_none=True)
+    done = fields.Boolean()
+    done_at = fields.String(allow_none=True)
+
+
+class PathwayOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    description = fields.String()
+    active = fields.Boolean()
+    switch_reason = fields.String()
+    milestones = fields.List(fields.Nested(MilestoneOut))
+
+
+class GoalOut(Schema):
+    id = fields.String()
+    team_id = fields.String()
+    owner_id = fields.String()
+    title = fields.String()
+    description = fields.String()
+    why = fields.String()
+    kind = fields.String()
+    visibility = fields.String()
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    start_date = fields.Date()
+    due_date = fields.Date()
+    horizon = fields.String(metadata={"enum": ["short_term", "long_term"]})
+    metric = fields.Nested(MetricOut, allow_none=True)
+    progress = fields.Float()
+    health = fields.String(allow_none=True, metadata={"enum": list(HEALTH)})
+    expected = fields.Float(allow_none=True)
+    days_of_safety = fields.Float(allow_none=True)
+    next_health_check_at = fields.DateTime(allow_none=True)
+    cadence = fields.Nested(CadenceSchema, allow_none=True)
+    parent_id = fields.String(allow_none=True)
+    parent_weight = fields.Float()
+    milestones = fields.List(fields.Nested(MilestoneOut))
+    pathways = fields.List(fields.Nested(PathwayOut))
+    outcome = fields.String(allow_none=True)
+    retrospective = fields.String()
+    replaced_by = fields.String(allow_none=True)
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    smart = fields.Nested(SmartOut)
+
+
+GoalPage = page_schema(GoalOut, "GoalPage")
+
+
+class GoalListArgs(PageArgs):
+    owner_id = Id()
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    health = fields.String(validate=validate.OneOf(HEALTH))
+    horizon = fields.String(validate=validate.OneOf(["short_term", "long_term"]))
+    parent_id = Id()
+    due_before = Day()
+    sort = fields.String(load_default="due_date", validate=validate.OneOf(
+        ["due_date", "-due_date", "created_at", "-created_at"]))
+
+
+class HistoryOut(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    actor_id = fields.String(allow_none=True)
+    action = fields.String()
+    changes = fields.Dict()
+
+
+HistoryPage = page_schema(HistoryOut, "HistoryPage")

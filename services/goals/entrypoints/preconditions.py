@@ -1,0 +1,30 @@
+"""If-Match handling: the goal's version is its strong ETag, `"<version>"`."""
+
+from __future__ import annotations
+
+import re
+
+from flask import request
+
+from shared.domain import PreconditionFailed, PreconditionRequired
+
+IF_MATCH_DOC = {
+    "parameters": [{"in": "header", "name": "If-Match", "required": True,
+                    "schema": {"type": "string"},
+                    "description": "The ETag of the goal as last read, e.g. \"3\"."}],
+    "responses": {"412": {"description": "The goal changed since it was read."},
+                  "428": {"description": "If-Match is missing."}},
+}
+
+
+def expected_version() -> int | None:
+    """The version If-Match names; None for `*`. 428 when absent, 412 when unparseable."""
+    header = request.headers.get("If-Match")
+    if header is None or not header.strip():
+        raise PreconditionRequired("send If-Match with the ETag from your last GET of the goal")
+    if header.strip() == "*":
+        return None
+    match = re.fullmatch(r'\s*(?:W/)?"?(\d{1,9})"?\s*', header)
+    if match is None:
+        raise PreconditionFailed("If-Match does not match the goal's ETag")
+    return int(match.group(1))

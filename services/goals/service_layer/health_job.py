@@ -1,0 +1,43 @@
+"""The scheduled re-evaluation of health: time passes, and pace changes without any event.
+
+Each goal stores `next_health_check_at`, the earliest moment its health can change by time
+alone (see domain/pace.py). A tick reads only goals whose moment has come, through the index on
+that column, in batches; every other goal is untouched however many there are.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
+from shared.clock import Clock
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+@dataclass
+class TickReport:
+    evaluated: int = 0
+    changed: int = 0
+
+
+def reevaluate_due(uow_factory: Callable[[], GoalsUnitOfWork], clock: Clock, *,
+                   batch: int = BATCH, max_batches: int = 100) -> TickReport:
+    """One tick: re-evaluate every goal whose next health check is due; one commit per batch."""
+    report = TickReport()
+    for _ in range(max_batches):
+        now = clock.now()
+        with uow_factory() as uow:
+            due = uow.goals.due_for_health_check(now, batch)
+            for goal in due:
+                report.changed += goal.refresh_health(now)
+            uow.commit()
+        report.evaluated += len(due)
+        if len(due) < batch:
+            break
+    if report.changed:
+        log.info("health job: %d goals re-evaluated, %d changed", report.evaluated, report.changed)
+    return report

@@ -1,0 +1,117 @@
+"""Shortcuts for the goals tests: a team with members, goals, published events, outbox reads."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+
+from sqlalchemy import select
+
+from shared.events.envelope import Event, to_message
+from shared.kafka import make_producer
+from tests.support.stack import ADMIN_TOKEN, ServiceHarness, auth
+from tests.support.waiting import eventually
+
+START = datetime(2031, 3, 2, 9, 0, tzinfo=UTC)  # a Sunday, far from any DST change in UTC
+
+
+@dataclass
+class Team:
+    id: str
+    lead: str
+    lead_id: str
+
+
+def create_team(goals: ServiceHarness, *, name: str = "Platform", timezone: str = "UTC",
+                require_smart: bool = False) -> Team:
+    response = goals.client.post("/v1/teams", headers=auth(ADMIN_TOKEN), json={
+        "name": name, "timezone": timezone, "require_smart": require_smart,
+        "lead": {"name": "Lena", "email": f"lena@{name.lower()}.example", "timezone": timezone}})
+    assert response.status_code == 201, response.json
+    return Team(response.json["team"]["id"], response.json["lead"]["token"],
+                response.json["lead"]["id"])
+
+
+def add_member(goals: ServiceHarness, team: Team, name: str = "Max", **extra) -> tuple[str, str]:
+    """Returns (member id, token)."""
+    response = goals.client.post(f"/v1/teams/{team.id}/members", headers=auth(team.lead), json={
+        "name": name, "email": f"{name.lower()}@example.com", "timezone": "UTC", **extra})
+    assert response.status_code == 201, response.json
+    return response.json["id"], response.json["token"]
+
+
+def create_goal(goals: ServiceHarness, token: str, **fields) -> dict:
+    body = {"title": "Close 20 support tickets", "why": "Customers wait too long",
+            "start_date": "2031-03-02", "due_date": "2031-03-11",
+            "metric": {"unit": "tickets", "start": 0, "target": 20}, **fields}
+    response = goals.client.post("/v1/goals", headers=auth(token), json=body)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def get(goals: ServiceHarness, path: str, token: str):
+    return goals.client.get(path, headers=auth(token))
+
+
+def post(goals: ServiceHarness, path: str, token: str, body: dict | None = None):
+    return goals.client.post(path, headers=auth(token), json=body or {})
+
+
+def publish(harness: ServiceHarness, event_type: str, team_id: str, data: dict, *,
+            event_id: str | None = None, topic: str = "checkins.events") -> str:
+    """Produce one catalogued event to the real broker, as another service would."""
+    event = Event.new(event_type, team_id, data, subject=None, source="/goalkeeper/tests")
+    if event_id is not None:
+        event = Event(event.type, event.team_id, event.data, event.subject, event_id,
+                      event.source, event.time, event.schema_version)
+    message = to_message(event)
+    producer = make_producer(harness.settings)
+    try:
+        producer.send(harness.settings.topic(topic), key=team_id.encode(), value=message.value,
+                      headers=list(message.headers.items())).get(timeout=30)
+    finally:
+        producer.close(timeout=5)
+    return event.id
+
+
+def checkin(goal: dict, *, value: float | None = None, delta: float | None = None,
+            milestones: list[str] | None = None, at: datetime = START) -> dict:
+    return {"checkin_id": str(uuid.uuid4()), "goal_id": goal["id"], "team_id": goal["team_id"],
+            "author_id": goal["owner_id"], "value": value, "delta": delta,
+            "completed_milestones": milestones or [], "at": at.isoformat()}
+
+
+def outbox(harness: ServiceHarness, event_type: str | None = None) -> list[dict]:
+    """Events the service has committed to publish, oldest first (payload data)."""
+    table = harness.container.metadata.tables["outbox"]
+    query = select(table.c.event_type, table.c.payload).order_by(table.c.id)
+    if event_type is not None:
+        query = query.where(table.c.event_type == event_type)
+    with harness.container.engine.connect() as conn:
+        return [json.loads(row.payload) for row in conn.execute(query)]
+
+
+def start_worker_with_partitions(harness: ServiceHarness, attempts: int = 4) -> None:
+    """Start the worker and wait until its consumer holds partitions; restart it if not.
+
+    Works around a shared-infra bug seen on the shared broker (reported): a consumer that first
+    joins before the broker has metadata for a brand-new topic gets no partitions, rejoins, and
+    can then stay in kafka-python's `rebalancing` state with an empty assignment for good.
+    """
+    harness.container.ensure_topics()
+    for _ in range(attempts):
+        harness.start_worker()
+        consumer = harness._worker.loops["consumer"].__self__
+        try:
+            eventually(partial(_has_partitions, consumer), timeout=20)
+            return
+        except AssertionError:
+            harness.stop_worker()
+    raise AssertionError("the goals consumer never got partitions from the broker")
+
+
+def _has_partitions(runner) -> bool:
+    return runner._consumer is not None and bool(runner._consumer.assignment())

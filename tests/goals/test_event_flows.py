@@ -1,0 +1,121 @@
+"""Events from the checkins service through the real broker, on both engines."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from shared.clock import ControlledClock
+from tests.goals.helpers import (
+    START,
+    add_member,
+    checkin,
+    create_goal,
+    create_team,
+    get,
+    outbox,
+    publish,
+    start_worker_with_partitions,
+)
+from tests.support.waiting import eventually as _eventually
+
+pytestmark = pytest.mark.kafka
+
+
+def eventually(check):
+    """The first event of a test waits for the consumer group to form on a shared broker."""
+    return _eventually(check, timeout=60)
+
+
+@pytest.fixture
+def goals(make_service):
+    harness = make_service("goals", clock=ControlledClock(START), start_worker=False)
+    start_worker_with_partitions(harness)
+    return harness
+
+
+def goal_now(goals, goal, token) -> dict:
+    return get(goals, f"/v1/goals/{goal['id']}", token).json
+
+
+def test_a_checkin_moves_the_metric_and_recomputes_health(goals):
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead)
+    publish(goals, "checkin.logged", team.id, checkin(goal, value=8))
+    moved = eventually(lambda: goal_now(goals, goal, team.lead)["metric"]["current"] == 8)
+    assert moved
+    progressed = outbox(goals, "goal.progressed")[-1]
+    assert (progressed["previous"], progressed["current"], progressed["progress"]) == (0, 8, 0.4)
+    publish(goals, "checkin.logged", team.id, checkin(goal, delta=2))
+    eventually(lambda: goal_now(goals, goal, team.lead)["metric"]["current"] == 10)
+
+
+def test_reaching_the_target_emits_achieved_once_under_duplicate_delivery(goals):
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead)
+    event = checkin(goal, value=20)
+    event_id = str(uuid.uuid4())
+    publish(goals, "checkin.logged", team.id, event, event_id=event_id)
+    publish(goals, "checkin.logged", team.id, event, event_id=event_id)  # redelivered
+    publish(goals, "checkin.logged", team.id, checkin(goal, value=20))   # logged twice
+    publish(goals, "checkin.logged", team.id, checkin(goal, value=24))   # beyond the target
+    eventually(lambda: goal_now(goals, goal, team.lead)["metric"]["current"] == 24)
+    assert goal_now(goals, goal, team.lead)["status"] == "achieved"
+    assert [e["goal_id"] for e in outbox(goals, "goal.achieved")] == [goal["id"]]
+    assert goal_now(goals, goal, team.lead)["health"] == "done"
+
+
+def test_a_decreasing_metric_is_achieved_at_or_below_its_target(goals):
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, title="Cut build time to 10 minutes",
+                       metric={"unit": "minutes", "start": 30, "target": 10,
+                               "direction": "decrease"})
+    publish(goals, "checkin.logged", team.id, checkin(goal, value=20))
+    eventually(lambda: goal_now(goals, goal, team.lead)["progress"] == 0.5)
+    assert goal_now(goals, goal, team.lead)["status"] == "active"
+    publish(goals, "checkin.logged", team.id, checkin(goal, value=9.5))
+    eventually(lambda: goal_now(goals, goal, team.lead)["status"] == "achieved")
+
+
+def test_a_checkin_completes_named_milestones_and_rolls_up_to_the_parent(goals):
+    team = create_team(goals)
+    parent = create_goal(goals, team.lead, kind="team", metric=None)
+    child = create_goal(goals, team.lead, parent_id=parent["id"], metric=None,
+                        milestones=[{"title": "Draft"}, {"title": "Ship"}])
+    first = child["milestones"][0]["id"]
+    publish(goals, "checkin.logged", team.id, checkin(child, milestones=[first]))
+    eventually(lambda: goal_now(goals, parent, team.lead)["progress"] == 0.5)
+    completed = outbox(goals, "goal.milestone_completed")
+    assert [(e["milestone_id"], e["progress"]) for e in completed] == [(first, 0.5)]
+
+
+def test_a_partner_sees_a_private_goal_until_the_partnership_ends(goals):
+    team = create_team(goals)
+    olga_id, olga = add_member(goals, team, "Olga")
+    max_id, max_token = add_member(goals, team, "Max")
+    _, mia = add_member(goals, team, "Mia")
+    secret = create_goal(goals, olga, title="Find a new job by June", visibility="private")
+    path = f"/v1/goals/{secret['id']}"
+    assert get(goals, path, max_token).status_code == 404
+    partnership = str(uuid.uuid4())
+    publish(goals, "partners.paired", team.id, {
+        "partnership_id": partnership, "team_id": team.id, "member_ids": [olga_id, max_id],
+        "at": START.isoformat()})
+    eventually(lambda: get(goals, path, max_token).status_code == 200)
+    listed = get(goals, "/v1/goals", max_token).json["items"]
+    assert [g["id"] for g in listed] == [secret["id"]]
+    assert get(goals, path, mia).status_code == 404
+    publish(goals, "partnership.ended", team.id, {
+        "partnership_id": partnership, "team_id": team.id, "member_ids": [olga_id, max_id],
+        "at": START.isoformat()})
+    eventually(lambda: get(goals, path, max_token).status_code == 404)
+
+
+def test_another_teams_checkin_does_not_touch_the_goal(goals):
+    team, other = create_team(goals), create_team(goals, name="Other")
+    goal = create_goal(goals, team.lead)
+    publish(goals, "checkin.logged", other.id, checkin(goal, value=20))
+    publish(goals, "checkin.logged", team.id, checkin(goal, value=3))
+    eventually(lambda: goal_now(goals, goal, team.lead)["metric"]["current"] == 3)
+    assert outbox(goals, "goal.achieved") == []

@@ -1,0 +1,223 @@
+"""Goals over HTTP on both engines: create, read, edit with If-Match, history, SMART, alignment."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.clock import ControlledClock
+from tests.goals.helpers import START, add_member, create_goal, create_team, get, outbox, post
+from tests.support.stack import auth
+
+
+@pytest.fixture
+def clock():
+    return ControlledClock(START)
+
+
+@pytest.fixture
+def goals(make_service, clock):
+    return make_service("goals", clock=clock, start_worker=False)
+
+
+def test_a_created_goal_carries_smart_health_horizon_and_an_etag(goals):
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead)
+    assert set(goal["smart"]) == {"specific", "measurable", "achievable", "relevant", "time_bound"}
+    assert all(v["ok"] for v in goal["smart"].values())
+    assert (goal["health"], goal["horizon"], goal["progress"]) == ("on_track", "short_term", 0)
+    response = get(goals, f"/v1/goals/{goal['id']}", team.lead)
+    assert response.headers["ETag"] == f'"{goal["version"]}"'
+    created = outbox(goals, "goal.created")[-1]
+    assert created["health"] == "on_track" and created["milestones"] == []
+
+
+def test_patch_without_if_match_is_428_and_with_a_stale_etag_is_412(goals):
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead)
+    path = f"/v1/goals/{goal['id']}"
+    assert goals.client.patch(path, headers=auth(team.lead),
+                              json={"title": "Close 30 support tickets"}).status_code == 428
+    etag = get(goals, path, team.lead).headers["ETag"]
+    first = goals.client.patch(path, headers={**auth(team.lead), "If-Match": etag},
+                               json={"title": "Close 30 support tickets"})
+    assert first.status_code == 200 and first.headers["ETag"] != etag
+    second = goals.client.patch(path, headers={**auth(team.lead), "If-Match": etag},
+                                json={"title": "Close 40 support tickets"})
+    assert second.status_code == 412
+    assert get(goals, path, team.lead).json["title"] == "Close 30 support tickets"
+
+
+def test_history_lists_every_change_with_actor_and_time(goals, clock):
+    team = create_team(goals)
+    member_id, token = add_member(goals, team)
+    goal = create_goal(goals, token)
+    clock.advance(hours=1)
+    etag = get(goals, f"/v1/goals/{goal['id']}", token).headers["ETag"]
+    goals.client.patch(f"/v1/goals/{goal['id']}", headers={**auth(team.lead), "If-Match": etag},
+                       json={"due_date": "2031-03-20"})
+    post(goals, f"/v1/goals/{goal['id']}/milestones", token, {"title": "Triage the backlog"})
+    items = get(goals, f"/v1/goals/{goal['id']}/history", token).json["items"]
+    assert [(i["action"], i["actor_id"]) for i in items] == [
+        ("created", member_id), ("updated", team.lead_id), ("milestone_added", member_id)]
+    assert items[1]["changes"] == {"due_date": ["2031-03-11", "2031-03-20"]}
+    assert items[1]["at"].startswith("2031-03-02T10:00")
+
+
+def test_only_a_lead_creates_a_team_goal(goals):
+    team = create_team(goals)
+    _, token = add_member(goals, team)
+    response = post(goals, "/v1/goals", token, {"title": "Grow revenue by 10 percent",
+                                                "due_date": "2031-12-31", "kind": "team"})
+    assert response.status_code == 403
+    assert create_goal(goals, team.lead, kind="team")["kind"] == "team"
+
+
+def test_a_parent_must_be_a_team_goal_of_the_same_team_and_never_a_descendant(goals):
+    team, other = create_team(goals), create_team(goals, name="Other")
+    personal = create_goal(goals, team.lead)
+    foreign = create_goal(goals, other.lead, kind="team")
+    for parent in (personal["id"], foreign["id"]):
+        response = post(goals, "/v1/goals", team.lead, {
+            "title": "Close 5 support tickets", "due_date": "2031-12-31", "parent_id": parent})
+        assert response.status_code == 422 and "parent_id" in response.json["errors"]
+    top = create_goal(goals, team.lead, kind="team")
+    child = create_goal(goals, team.lead, kind="team", parent_id=top["id"])
+    etag = get(goals, f"/v1/goals/{top['id']}", team.lead).headers["ETag"]
+    cycle = goals.client.patch(f"/v1/goals/{top['id']}", json={"parent_id": child["id"]},
+                               headers={**auth(team.lead), "If-Match": etag})
+    assert cycle.status_code == 422 and "parent_id" in cycle.json["errors"]
+
+
+def test_a_parent_rolls_up_its_childrens_progress_with_weights(goals):
+    team = create_team(goals)
+    parent = create_goal(goals, team.lead, kind="team", metric=None,
+                         milestones=[{"title": "Own step"}])
+    assert parent["progress"] == 0
+    light = create_goal(goals, team.lead, parent_id=parent["id"], metric=None,
+                        milestones=[{"title": "One"}])
+    create_goal(goals, team.lead, parent_id=parent["id"], parent_weight=3, metric=None,
+                milestones=[{"title": "A"}, {"title": "B"}])
+    milestone = light["milestones"][0]["id"]
+    post(goals, f"/v1/goals/{light['id']}/milestones/{milestone}/complete", team.lead)
+    assert get(goals, f"/v1/goals/{parent['id']}", team.lead).json["progress"] == 0.25
+
+
+def test_require_smart_refuses_a_vague_goal_with_the_hints_as_field_errors(goals):
+    team = create_team(goals, require_smart=True)
+    response = post(goals, "/v1/goals", team.lead, {"title": "Improve sales",
+                                                    "due_date": "2031-12-31"})
+    assert response.status_code == 422
+    errors = response.json["errors"]
+    assert {"title", "metric", "why"} <= set(errors)
+    assert errors["metric"][0].startswith("measurable: Add a metric")
+    assert create_goal(goals, team.lead)["status"] == "active"
+
+
+def test_assess_judges_a_draft_without_saving_it(goals):
+    team = create_team(goals)
+    response = post(goals, "/v1/goals/assess", team.lead, {"title": "do more"})
+    assert response.status_code == 200
+    assert not any(v["ok"] for k, v in response.json["smart"].items() if k != "achievable")
+    assert get(goals, "/v1/goals", team.lead).json["items"] == []
+
+
+def test_achievable_compares_with_the_pace_the_owner_has_shown(goals, clock):
+    team = create_team(goals)
+    past = create_goal(goals, team.lead, metric=None, due_date="2031-06-01",
+                       milestones=[{"title": t} for t in ("a", "b", "c", "d")])
+    clock.advance(days=7)
+    post(goals, f"/v1/goals/{past['id']}/milestones/{past['milestones'][0]['id']}/complete",
+         team.lead)  # 25% in a week
+    response = post(goals, "/v1/goals/assess", team.lead, {
+        "title": "Close 20 support tickets", "why": "x", "start_date": "2031-03-09",
+        "due_date": "2031-03-15", "metric": {"unit": "tickets", "start": 0, "target": 20}})
+    verdict = response.json["smart"]["achievable"]
+    assert not verdict["ok"] and "4.0x the 25% a week you have shown" in verdict["hint"]
+
+
+def test_lifecycle_over_http_with_a_replacement_and_a_reopen(goals):
+    team = create_team(goals)
+    old = create_goal(goals, team.lead, status="draft")
+    assert old["health"] is None
+    assert post(goals, f"/v1/goals/{old['id']}/activate", team.lead).json["health"] == "on_track"
+    better = create_goal(goals, team.lead)
+    closed = post(goals, f"/v1/goals/{old['id']}/close", team.lead, {
+        "outcome": "dropped", "retrospective": "A better goal", "replaced_by": better["id"]})
+    assert (closed.json["status"], closed.json["replaced_by"]) == ("dropped", better["id"])
+    assert outbox(goals, "goal.closed")[-1]["replaced_by"] == better["id"]
+    assert post(goals, f"/v1/goals/{old['id']}/close", team.lead,
+                {"outcome": "missed"}).status_code == 409
+    reopened = post(goals, f"/v1/goals/{old['id']}/reopen", team.lead)
+    assert reopened.json["status"] == "active" and outbox(goals, "goal.reopened")
+
+
+def test_closing_with_an_unknown_replacement_is_422(goals):
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead)
+    response = post(goals, f"/v1/goals/{goal['id']}/close", team.lead, {
+        "outcome": "dropped", "replaced_by": "00000000-0000-4000-8000-000000000000"})
+    assert response.status_code == 422 and "replaced_by" in response.json["errors"]
+
+
+def test_milestones_are_added_reordered_completed_and_reopened(goals):
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, metric=None)
+    ids = [post(goals, f"/v1/goals/{goal['id']}/milestones", team.lead,
+                {"title": t, "due_date": "2031-03-05"}).json["id"] for t in ("one", "two")]
+    order = goals.client.put(f"/v1/goals/{goal['id']}/milestones/order", headers=auth(team.lead),
+                             json={"milestone_ids": ids[::-1]})
+    assert [m["title"] for m in order.json["milestones"]] == ["two", "one"]
+    done = post(goals, f"/v1/goals/{goal['id']}/milestones/{ids[0]}/complete", team.lead).json
+    assert done["progress"] == 0.5
+    assert outbox(goals, "goal.milestone_completed")[-1]["milestone_id"] == ids[0]
+    reopened = post(goals, f"/v1/goals/{goal['id']}/milestones/{ids[0]}/reopen", team.lead)
+    assert reopened.json["progress"] == 0
+
+
+def test_completing_every_milestone_achieves_a_goal_without_metric(goals):
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, metric=None, milestones=[{"title": "Only step"}])
+    done = post(goals, f"/v1/goals/{goal['id']}/milestones/{goal['milestones'][0]['id']}/complete",
+                team.lead).json
+    assert (done["status"], done["health"]) == ("achieved", "done")
+    assert len(outbox(goals, "goal.achieved")) == 1
+
+
+def test_a_new_pathway_becomes_active_with_a_reason(goals):
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, metric=None, milestones=[{"title": "Apply online"}])
+    plan = post(goals, f"/v1/goals/{goal['id']}/pathways", team.lead, {"name": "Referrals"}).json
+    switched = post(goals, f"/v1/goals/{goal['id']}/pathways/{plan['id']}/activate", team.lead,
+                    {"reason": "No answers from online applications"}).json
+    assert switched["milestones"] == []
+    assert [p["active"] for p in switched["pathways"]] == [False, True]
+    event = outbox(goals, "goal.pathway_switched")[-1]
+    assert (event["pathway_name"], event["reason"]) == ("Referrals",
+                                                        "No answers from online applications")
+
+
+def test_a_teammate_may_read_but_not_change_someone_elses_goal(goals):
+    team = create_team(goals)
+    _, owner = add_member(goals, team, "Olga")
+    _, other = add_member(goals, team, "Max")
+    goal = create_goal(goals, owner)
+    assert get(goals, f"/v1/goals/{goal['id']}", other).status_code == 200
+    assert post(goals, f"/v1/goals/{goal['id']}/milestones", other,
+                {"title": "Sneak in"}).status_code == 403
+
+
+def test_a_goal_with_neither_metric_nor_milestones_is_kept_but_not_measurable(goals):
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, metric=None)
+    assert (goal["progress"], goal["metric"], goal["milestones"]) == (0, None, [])
+    assert not goal["smart"]["measurable"]["ok"]
+    achieved = post(goals, f"/v1/goals/{goal['id']}/achieve", team.lead).json
+    assert (achieved["status"], achieved["health"]) == ("achieved", "done")
+
+
+def test_a_due_date_on_or_before_the_start_is_422(goals):
+    team = create_team(goals)
+    response = post(goals, "/v1/goals", team.lead, {
+        "title": "Close 20 support tickets", "start_date": "2031-03-05",
+        "due_date": "2031-03-05"})
+    assert response.status_code == 422 and "due_date" in response.json["errors"]

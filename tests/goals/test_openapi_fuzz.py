@@ -1,0 +1,75 @@
+"""The OpenAPI spec describes every route, and fuzzing it (schemathesis) never yields a 5xx.
+
+Runs in-process against the Flask app on both engines, as a lead, with path parameters both
+random and pointing at real team, member, goal, milestone and pathway ids.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+
+from shared.clock import ControlledClock
+from tests.goals.helpers import START, add_member, create_goal, create_team
+from tests.support.stack import auth
+
+EXAMPLES = 6
+
+
+@pytest.fixture
+def goals(make_service):
+    return make_service("goals", clock=ControlledClock(START), start_worker=False)
+
+
+def test_every_route_is_in_the_spec(goals):
+    spec = goals.client.get("/openapi.json").json
+    documented = {(path, method.upper()) for path, item in spec["paths"].items()
+                  for method in item if method != "parameters"}
+    routed = set()
+    for rule in goals.app.url_map.iter_rules():
+        if rule.rule.startswith("/v1/"):
+            path = rule.rule.replace("<", "{").replace(">", "}")
+            path = path.replace("{any(complete, reopen):action}", "{action}")
+            path = path.replace("{any(activate, achieve, reopen):action}", "{action}")
+            routed |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routed == documented
+    assert {"GoalOut", "SmartOut", "MemberOut", "TeamOut", "GoalPage"} <= set(
+        spec["components"]["schemas"])
+
+
+def test_fuzzing_the_spec_finds_no_server_error(goals):
+    team = create_team(goals)
+    member_id, _ = add_member(goals, team)
+    goal = create_goal(goals, team.lead, kind="team", metric=None,
+                       milestones=[{"title": "First step"}])
+    real = {"team_id": team.id, "member_id": member_id, "goal_id": goal["id"],
+            "milestone_id": goal["milestones"][0]["id"], "pathway_id": goal["pathways"][0]["id"],
+            "key": "apply-to-roles"}
+    schema = schemathesis.openapi.from_wsgi("/openapi.json", goals.app)
+    failures: list[str] = []
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == 24
+    for operation in operations:
+        names = {p.name for p in operation.path_parameters}
+        fixed = {name: real[name] for name in names if name in real and name != "action"}
+        for mode in GenerationMode:
+            for path_parameters in ({}, fixed):
+                _fuzz(operation, mode, path_parameters, team.lead, failures)
+    assert failures == []
+
+
+def _fuzz(operation, mode, path_parameters, token, failures) -> None:
+    strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(case=strategy)
+    def run(case):
+        response = case.call(headers={**auth(token), "If-Match": "*"})
+        if response.status_code >= 500:
+            failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}: "
+                            f"{case.body!r} {case.query!r}")
+
+    run()

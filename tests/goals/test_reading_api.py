@@ -1,0 +1,155 @@
+"""Reading goals on both engines: visibility, filters, sort, pagination, and other teams."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.clock import ControlledClock
+from tests.goals.helpers import START, add_member, create_goal, create_team, get, post
+from tests.support.stack import auth
+
+OTHER_TEAM_ID = "00000000-0000-4000-8000-000000000000"
+
+
+@pytest.fixture
+def goals(make_service):
+    return make_service("goals", clock=ControlledClock(START), start_worker=False)
+
+
+def titles(response) -> list[str]:
+    assert response.status_code == 200, response.json
+    return [g["title"] for g in response.json["items"]]
+
+
+def test_a_private_goal_is_invisible_to_a_teammate_who_is_not_a_partner(goals):
+    team = create_team(goals)
+    _, owner = add_member(goals, team, "Olga")
+    _, teammate = add_member(goals, team, "Max")
+    secret = create_goal(goals, owner, title="Find a new job by June", visibility="private")
+    create_goal(goals, owner, title="Close 20 support tickets")
+    for path in (f"/v1/goals/{secret['id']}", f"/v1/goals/{secret['id']}/history"):
+        assert get(goals, path, teammate).status_code == 404
+    assert post(goals, f"/v1/goals/{secret['id']}/achieve", teammate).status_code == 404
+    assert titles(get(goals, "/v1/goals", teammate)) == ["Close 20 support tickets"]
+    assert "Find a new job by June" in titles(get(goals, "/v1/goals", team.lead))
+    assert get(goals, f"/v1/goals/{secret['id']}", team.lead).status_code == 200
+    assert get(goals, f"/v1/goals/{secret['id']}", owner).status_code == 200
+
+
+def test_filters_narrow_the_list(goals):
+    team = create_team(goals)
+    max_id, token = add_member(goals, team, "Max")
+    parent = create_goal(goals, team.lead, title="Halve support wait times", kind="team")
+    create_goal(goals, token, title="Close 20 support tickets", parent_id=parent["id"])
+    create_goal(goals, token, title="Write 3 runbooks for on-call", status="draft",
+                due_date="2031-05-01")
+    create_goal(goals, team.lead, title="Grow the team to 12 people", start_date="2031-03-02",
+                due_date="2035-01-01")
+    create_goal(goals, team.lead, title="Hire 2 people by April", start_date="2031-03-01",
+                due_date="2031-03-02", metric={"unit": "hires", "start": 0, "target": 2})
+
+    def listed(query: str) -> set[str]:
+        return set(titles(get(goals, f"/v1/goals?{query}", team.lead)))
+
+    assert listed(f"owner_id={max_id}") == {"Close 20 support tickets",
+                                            "Write 3 runbooks for on-call"}
+    assert listed("status=draft") == {"Write 3 runbooks for on-call"}
+    assert listed("horizon=long_term") == {"Grow the team to 12 people"}
+    assert listed(f"parent_id={parent['id']}") == {"Close 20 support tickets"}
+    assert listed("due_before=2031-03-11") == {"Hire 2 people by April"}
+    assert listed("health=off_track") == {"Hire 2 people by April"}
+
+
+def test_pages_follow_the_sort_without_gaps_or_repeats(goals):
+    team = create_team(goals)
+    for day in (20, 12, 15, 12, 30, 18, 25):
+        create_goal(goals, team.lead, title=f"Close {day} support tickets",
+                    due_date=f"2031-03-{day}")
+    for sort in ("due_date", "-due_date", "created_at", "-created_at"):
+        seen, cursor = [], None
+        while True:
+            query = f"/v1/goals?sort={sort}&limit=3" + (f"&cursor={cursor}" if cursor else "")
+            page = get(goals, query, team.lead).json
+            seen += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        keys = [(g[sort.lstrip("-")], g["id"]) for g in seen]
+        assert keys == sorted(keys, reverse=sort.startswith("-")) and len(keys) == 7
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "WyJkdWVfZGF0ZSIsIjIwMzEiLCJ4Il0"])
+def test_a_bad_cursor_is_400(goals, cursor):
+    team = create_team(goals)
+    response = get(goals, f"/v1/goals?cursor={cursor}", team.lead)
+    assert response.status_code == 400
+
+
+def test_every_endpoint_answers_404_to_another_teams_token(goals):
+    team = create_team(goals)
+    other = create_team(goals, name="Other")
+    member_id, _ = add_member(goals, team)
+    goal = create_goal(goals, team.lead, metric=None, milestones=[{"title": "Step"}])
+    milestone, pathway = goal["milestones"][0]["id"], goal["pathways"][0]["id"]
+    g, m = f"/v1/goals/{goal['id']}", f"/v1/teams/{team.id}"
+    calls = [
+        ("GET", m, None), ("PATCH", m, {"name": "X"}), ("GET", f"{m}/members", None),
+        ("POST", f"{m}/members", {"name": "Z", "email": "z@x.com", "timezone": "UTC"}),
+        ("GET", f"{m}/members/{member_id}", None),
+        ("PATCH", f"{m}/members/{member_id}", {"name": "Y"}),
+        ("POST", f"{m}/members/{member_id}/token", None),
+        ("DELETE", f"{m}/members/{member_id}/token", None),
+        ("GET", g, None), ("PATCH", g, {"title": "Hijacked goal title"}),
+        ("GET", f"{g}/history", None), ("POST", f"{g}/milestones", {"title": "x"}),
+        ("PUT", f"{g}/milestones/order", {"milestone_ids": [milestone]}),
+        ("POST", f"{g}/milestones/{milestone}/complete", None),
+        ("POST", f"{g}/milestones/{milestone}/reopen", None),
+        ("POST", f"{g}/pathways", {"name": "B"}),
+        ("POST", f"{g}/pathways/{pathway}/activate", {"reason": "r"}),
+        ("POST", f"{g}/activate", None), ("POST", f"{g}/achieve", None),
+        ("POST", f"{g}/reopen", None), ("POST", f"{g}/close", {"outcome": "missed"}),
+    ]
+    answers = [goals.client.open(path, method=method, json=body,
+                                 headers={**auth(other.lead), "If-Match": '"1"'})
+               for method, path, body in calls]
+    assert [(c[0], c[1], a.status_code) for c, a in zip(calls, answers, strict=True)] == \
+           [(c[0], c[1], 404) for c in calls]
+    assert titles(get(goals, "/v1/goals", other.lead)) == []
+    assert post(goals, "/v1/goals", other.lead, {
+        "title": "Close 5 support tickets", "due_date": "2031-12-31",
+        "parent_id": goal["id"]}).status_code == 422
+
+
+def test_templates_are_listed_and_instantiate_as_smart_drafts(goals):
+    team = create_team(goals)
+    catalogue = get(goals, "/v1/goal-templates", team.lead).json["items"]
+    assert len(catalogue) == 5
+    params = {"apply-to-roles": {"n": 3, "until": "2031-05-31"},
+              "informational-interviews": {"n": 4},
+              "finish-course": {"course": "Rust", "by": "2031-06-30"},
+              "earn-certification": {"certification": "CKA", "by": "2031-09-30"},
+              "publish-work": {"n": 5, "by": "2031-12-31", "kind": "blog posts"}}
+    for template in catalogue:
+        response = post(goals, f"/v1/goal-templates/{template['key']}/instantiate", team.lead,
+                        {"parameters": params[template["key"]], "why": "Grow my career"})
+        assert response.status_code == 201, response.json
+        draft = response.json
+        assert draft["status"] == "draft", draft
+        assert all(v["ok"] for v in draft["smart"].values()), (template["key"], draft["smart"])
+    drafts = titles(get(goals, "/v1/goals?status=draft", team.lead))
+    assert "Apply to 3 roles each week until 2031-05-31" in drafts and len(drafts) == 5
+
+
+@pytest.mark.parametrize(("key", "parameters", "status", "field"), [
+    ("apply-to-roles", {"n": "three", "until": "2031-05-31"}, 422, "parameters.n"),
+    ("apply-to-roles", {"n": 3}, 422, "parameters.until"),
+    ("apply-to-roles", {"n": 3, "until": "2020-01-01"}, 422, "parameters.until"),
+    ("no-such-template", {}, 404, None),
+])
+def test_bad_template_parameters_are_precise(goals, key, parameters, status, field):
+    team = create_team(goals)
+    response = post(goals, f"/v1/goal-templates/{key}/instantiate", team.lead,
+                    {"parameters": parameters})
+    assert response.status_code == status
+    if field:
+        assert field in response.json["errors"]

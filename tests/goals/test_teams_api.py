@@ -1,0 +1,129 @@
+"""Teams and members over HTTP, on both engines: roles, profiles, tokens, and their events."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.goals.helpers import add_member, create_team, outbox
+from tests.support.stack import auth
+
+
+@pytest.fixture
+def goals(make_service):
+    return make_service("goals", start_worker=False)
+
+
+def test_a_member_reads_the_team_and_its_members_a_page_at_a_time(goals):
+    team = create_team(goals)
+    member_id, token = add_member(goals, team, "Max")
+    add_member(goals, team, "Mia")
+    assert goals.client.get(f"/v1/teams/{team.id}", headers=auth(token)).json["name"] == "Platform"
+    first = goals.client.get(f"/v1/teams/{team.id}/members?limit=2", headers=auth(token)).json
+    rest = goals.client.get(f"/v1/teams/{team.id}/members?limit=2&cursor={first['next_cursor']}",
+                            headers=auth(token)).json
+    names = sorted(m["name"] for m in first["items"] + rest["items"])
+    assert names == ["Lena", "Max", "Mia"] and rest["next_cursor"] is None
+
+
+def test_a_lead_changes_team_settings_and_a_team_updated_event_carries_them(goals):
+    team = create_team(goals)
+    cadence = {"frequency": "weekly", "weekday": 4, "time": "16:00"}
+    response = goals.client.patch(f"/v1/teams/{team.id}", headers=auth(team.lead),
+                                  json={"require_smart": True, "default_cadence": cadence})
+    assert response.status_code == 200 and response.json["require_smart"] is True
+    event = outbox(goals, "team.updated")[-1]
+    assert event["require_smart"] is True and event["default_cadence"]["weekday"] == 4
+
+
+def test_a_member_cannot_change_team_settings(goals):
+    team = create_team(goals)
+    _, token = add_member(goals, team)
+    response = goals.client.patch(f"/v1/teams/{team.id}", headers=auth(token),
+                                  json={"require_smart": True})
+    assert response.status_code == 403
+
+
+def test_a_member_updates_their_own_profile_and_the_event_has_the_full_state(goals):
+    team = create_team(goals)
+    member_id, token = add_member(goals, team)
+    response = goals.client.patch(f"/v1/teams/{team.id}/members/{member_id}", headers=auth(token),
+                                  json={"timezone": "Asia/Tokyo", "slack_user_id": "U123",
+                                        "working_hours": {"start": "08:00", "end": "16:30"},
+                                        "snoozed_until": "2031-04-01"})
+    assert response.status_code == 200, response.json
+    assert response.json["state"] == "snoozed"
+    event = outbox(goals, "member.updated")[-1]
+    assert event["timezone"] == "Asia/Tokyo" and event["working_hours"]["end"] == "16:30"
+    assert event["email"] == "max@example.com" and event["snoozed_until"] == "2031-04-01"
+
+
+def test_a_member_cannot_change_someone_elses_profile_or_their_own_role(goals):
+    team = create_team(goals)
+    member_id, token = add_member(goals, team)
+    other_id, _ = add_member(goals, team, "Mia")
+    base = f"/v1/teams/{team.id}/members"
+    assert goals.client.patch(f"{base}/{other_id}", headers=auth(token),
+                              json={"name": "X"}).status_code == 403
+    assert goals.client.patch(f"{base}/{member_id}", headers=auth(token),
+                              json={"role": "lead"}).status_code == 403
+
+
+def test_a_lead_promotes_a_member_and_the_new_role_applies_to_existing_tokens(goals):
+    team = create_team(goals)
+    member_id, token = add_member(goals, team)
+    response = goals.client.patch(f"/v1/teams/{team.id}/members/{member_id}",
+                                  headers=auth(team.lead), json={"role": "lead"})
+    assert response.json["role"] == "lead"
+    assert goals.client.patch(f"/v1/teams/{team.id}", headers=auth(token),
+                              json={"name": "Core"}).status_code == 200
+
+
+def test_the_last_lead_cannot_step_down(goals):
+    team = create_team(goals)
+    response = goals.client.patch(f"/v1/teams/{team.id}/members/{team.lead_id}",
+                                  headers=auth(team.lead), json={"role": "member"})
+    assert response.status_code == 409
+
+
+def test_a_fresh_token_revokes_the_old_one_and_the_event_carries_the_version(goals):
+    team = create_team(goals)
+    member_id, old = add_member(goals, team)
+    response = goals.client.post(f"/v1/teams/{team.id}/members/{member_id}/token",
+                                 headers=auth(team.lead))
+    assert response.status_code == 201 and response.json["token_version"] == 2
+    assert goals.client.get(f"/v1/teams/{team.id}", headers=auth(old)).status_code == 401
+    fresh = response.json["token"]
+    assert goals.client.get(f"/v1/teams/{team.id}", headers=auth(fresh)).status_code == 200
+    assert outbox(goals, "member.updated")[-1]["token_version"] == 2
+
+
+def test_revoking_leaves_the_member_without_a_working_token(goals):
+    team = create_team(goals)
+    member_id, token = add_member(goals, team)
+    response = goals.client.delete(f"/v1/teams/{team.id}/members/{member_id}/token",
+                                   headers=auth(team.lead))
+    assert response.status_code == 204
+    assert goals.client.get(f"/v1/teams/{team.id}", headers=auth(token)).status_code == 401
+
+
+def test_a_member_who_left_can_no_longer_sign_in(goals):
+    team = create_team(goals)
+    member_id, token = add_member(goals, team)
+    response = goals.client.patch(f"/v1/teams/{team.id}/members/{member_id}",
+                                  headers=auth(team.lead), json={"state": "left"})
+    assert response.json["state"] == "left"
+    assert goals.client.get(f"/v1/teams/{team.id}", headers=auth(token)).status_code == 401
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"working_hours": {"start": "25:00", "end": "17:00"}}, "working_hours.start"),
+    ({"timezone": "Mars/Olympus"}, "timezone"),
+    ({"default_cadence": {"frequency": "hourly"}}, "default_cadence.frequency"),
+    ({"name": "bad\x00name"}, "name"),
+])
+def test_malformed_profiles_get_422_naming_the_field(goals, body, field):
+    team = create_team(goals)
+    member_id, token = add_member(goals, team)
+    response = goals.client.patch(f"/v1/teams/{team.id}/members/{member_id}",
+                                  headers=auth(token), json=body)
+    assert response.status_code == 422 and field in response.json["errors"]
