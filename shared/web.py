@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_smorest import Api, Blueprint
 
 from shared.auth import ADMIN, Principal, Unauthorized, is_admin_token
@@ -45,6 +45,7 @@ def create_service_app(container, blueprints: list[Blueprint], *, title: str) ->
         },
     )
     register_problem_handlers(app)
+    app.before_request(authenticate_api_requests)
     instrument(app, settings.service)
     app.register_blueprint(
         health_blueprint(lambda: container.engine, lambda: container.broker_probe)
@@ -60,6 +61,22 @@ def container():
 
 def authenticate() -> Principal:
     """The caller, from `Authorization: Bearer <token>`; 401 when missing or invalid."""
+    if "principal" not in g:
+        g.principal = _principal_from_header()
+    return g.principal
+
+
+def authenticate_api_requests() -> None:
+    """Every `/v1/` request is authenticated before its body is even read: a caller without a
+    valid token learns nothing, not even which fields a body would need."""
+    if request.path.startswith("/v1/"):
+        principal = authenticate()
+        team_id = (request.view_args or {}).get("team_id")
+        if team_id is not None and not principal.is_admin and principal.team_id != team_id:
+            raise NotFound(f"team {team_id} not found")
+
+
+def _principal_from_header() -> Principal:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
