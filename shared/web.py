@@ -10,6 +10,7 @@ from shared.domain import Forbidden, NotFound
 from shared.health import health_blueprint
 from shared.observability import configure_logging, instrument
 from shared.problems import http_exception_problem, register_problem_handlers
+from shared.text_guard import refuse_unstorable_text
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -46,6 +47,7 @@ def create_service_app(container, blueprints: list[Blueprint], *, title: str) ->
     )
     register_problem_handlers(app)
     app.before_request(authenticate_api_requests)
+    app.before_request(refuse_unstorable_text)
     instrument(app, settings.service)
     app.register_blueprint(
         health_blueprint(lambda: container.engine, lambda: container.broker_probe)

@@ -25,12 +25,19 @@ CALLERS = ("no token", "tampered", "expired", "other member", "other lead", "mem
 
 
 def team(goals, name: str) -> dict:
-    created = goals.client.post("/v1/teams", headers=auth(ADMIN_TOKEN), json={
-        "name": name, "timezone": "UTC",
-        "lead": {"name": f"{name} lead", "email": f"lead@{name}.example", "timezone": "UTC"}})
+    created = goals.client.post(
+        "/v1/teams",
+        headers=auth(ADMIN_TOKEN),
+        json={
+            "name": name,
+            "timezone": "UTC",
+            "lead": {"name": f"{name} lead", "email": f"lead@{name}.example", "timezone": "UTC"},
+        },
+    )
     lead = created.get_json()["lead"]
     member = goals.client.post(
-        f"/v1/teams/{lead['team_id']}/members", headers=auth(lead["token"]),
+        f"/v1/teams/{lead['team_id']}/members",
+        headers=auth(lead["token"]),
         json={"name": f"{name} member", "email": f"member@{name}.example", "timezone": "UTC"},
     ).get_json()
     return {"team_id": lead["team_id"], "lead": lead, "member": member}
@@ -50,19 +57,47 @@ def test_every_endpoint_isolates_teams_and_refuses_bad_tokens(make_service, slac
     services = {name: make_service(name) for name in ("goals", "checkins", "notifications")}
     a, b = team(services["goals"], "alpha"), team(services["goals"], "beta")
     lead_a = a["lead"]["token"]
-    goal = services["goals"].client.post("/v1/goals", headers=auth(lead_a), json={
-        "title": "Publish 4 case studies", "why": "pipeline", "due_date": "2031-01-01",
-        "metric": {"unit": "studies", "start": 0, "target": 4}}).get_json()
+    goal = (
+        services["goals"]
+        .client.post(
+            "/v1/goals",
+            headers=auth(lead_a),
+            json={
+                "title": "Publish 4 case studies",
+                "why": "pipeline",
+                "due_date": "2031-01-01",
+                "metric": {"unit": "studies", "start": 0, "target": 4},
+            },
+        )
+        .get_json()
+    )
     checkin = eventually(lambda: _checkin(services["checkins"], goal["id"], lead_a), timeout=90)
-    channel = services["notifications"].client.post(
-        f"/v1/teams/{a['team_id']}/channels", headers=auth(lead_a),
-        json={"type": "slack", "webhook_url": slack.webhook()}).get_json()
-    real = {"team_id": a["team_id"], "member_id": a["member"]["id"], "goal_id": goal["id"],
-            "checkin_id": checkin["id"], "channel_id": channel["id"],
-            "milestone_id": str(uuid.uuid4()), "pathway_id": goal["pathways"][0]["id"]}
-    tokens = {"no token": None, "tampered": tampered(lead_a), "expired": expired_token(a["lead"]),
-              "other member": b["member"]["token"], "other lead": b["lead"]["token"],
-              "member": a["member"]["token"]}
+    channel = (
+        services["notifications"]
+        .client.post(
+            f"/v1/teams/{a['team_id']}/channels",
+            headers=auth(lead_a),
+            json={"type": "slack", "webhook_url": slack.webhook()},
+        )
+        .get_json()
+    )
+    real = {
+        "team_id": a["team_id"],
+        "member_id": a["member"]["id"],
+        "goal_id": goal["id"],
+        "checkin_id": checkin["id"],
+        "channel_id": channel["id"],
+        "milestone_id": str(uuid.uuid4()),
+        "pathway_id": goal["pathways"][0]["id"],
+    }
+    tokens = {
+        "no token": None,
+        "tampered": tampered(lead_a),
+        "expired": expired_token(a["lead"]),
+        "other member": b["member"]["token"],
+        "other lead": b["lead"]["token"],
+        "member": a["member"]["token"],
+    }
 
     rows, wrong = [], []
     for name, harness in services.items():
@@ -77,20 +112,32 @@ def test_every_endpoint_isolates_teams_and_refuses_bad_tokens(make_service, slac
                 expected = _expected(caller, operation)
                 cells.append(f"{status}" + ("" if expected(status) else " ✗"))
                 if not expected(status):
-                    wrong.append(f"{name} {operation.method.upper()} {operation.path} "
-                                 f"as {caller}: {status}")
-            rows.append(f"| {name} | {operation.method.upper()} `{operation.path}` | "
-                        + " | ".join(cells) + " |")
+                    wrong.append(
+                        f"{name} {operation.method.upper()} {operation.path} as {caller}: {status}"
+                    )
+            rows.append(
+                f"| {name} | {operation.method.upper()} `{operation.path}` | "
+                + " | ".join(cells)
+                + " |"
+            )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text("| service | endpoint | " + " | ".join(CALLERS) + " |\n|"
-                       + "---|" * (len(CALLERS) + 2) + "\n" + "\n".join(rows) + "\n")
+    RESULTS.write_text(
+        "| service | endpoint | "
+        + " | ".join(CALLERS)
+        + " |\n|"
+        + "---|" * (len(CALLERS) + 2)
+        + "\n"
+        + "\n".join(rows)
+        + "\n"
+    )
     assert wrong == []
     assert len(rows) > 40
 
 
 def _checkin(checkins, goal_id: str, token: str) -> dict:
-    response = checkins.client.post(f"/v1/goals/{goal_id}/checkins", headers=auth(token),
-                                    json={"value": 1, "note": "first"})
+    response = checkins.client.post(
+        f"/v1/goals/{goal_id}/checkins", headers=auth(token), json={"value": 1, "note": "first"}
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
@@ -100,8 +147,7 @@ def _valid_case(operation, real: dict, member: str):
     other columns test authorisation, not validation."""
     names = {p.name for p in operation.path_parameters}
     fixed = {n: real.get(n, str(uuid.uuid4())) for n in names if n != "action"}
-    strategy = operation.as_strategy(generation_mode=GenerationMode.POSITIVE,
-                                     path_parameters=fixed)
+    strategy = operation.as_strategy(generation_mode=GenerationMode.POSITIVE, path_parameters=fixed)
     found = []
 
     def accepted(case) -> bool:

@@ -1,0 +1,145 @@
+"""Abuse inputs get a 4xx problem and leave no side effect."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from urllib.parse import urlencode
+
+import pytest
+from sqlalchemy import text
+
+from tests.support.stack import ADMIN_TOKEN, auth
+
+NESTED = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.fixture
+def goals(make_service):
+    return make_service("goals", start_worker=False)
+
+
+@pytest.fixture
+def lead(goals):
+    created = goals.client.post(
+        "/v1/teams",
+        headers=auth(ADMIN_TOKEN),
+        json={
+            "name": "Abuse",
+            "timezone": "UTC",
+            "lead": {"name": "Al", "email": "al@example.com", "timezone": "UTC"},
+        },
+    ).get_json()
+    return created["lead"]
+
+
+def goal_count(harness) -> int:
+    with harness.container.engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM goals")).scalar()
+
+
+def post_raw(harness, token: str, body: bytes):
+    return harness.client.post(
+        "/v1/goals", data=body, content_type="application/json", headers=auth(token)
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (json.dumps({"title": "x" * 300_000, "due_date": "2030-01-01"}).encode(), 413),
+        (NESTED.encode(), 400),
+        (b'{"title": "unterminated', 400),
+        (b"\xff\xfe not utf-8", 400),
+    ],
+)
+def test_oversized_nested_or_broken_bodies_are_refused_without_effect(goals, lead, body, status):
+    response = post_raw(goals, lead["token"], body)
+    assert response.status_code == status
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert goal_count(goals) == 0
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Ship \u0000 the thing",  # NUL: PostgreSQL cannot store it
+        "\ud800 lone surrogate",
+        "x" * 201,
+        "",
+    ],
+)
+def test_unicode_edge_cases_that_cannot_be_stored_get_422(goals, lead, title):
+    body = json.dumps({"title": title, "why": "w", "due_date": "2030-01-01"}).encode()
+    response = post_raw(goals, lead["token"], body)
+    assert response.status_code == 422, response.get_json()
+    assert "title" in response.get_json()["errors"]
+    assert goal_count(goals) == 0
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Publish 3 posts 🚀🚀🚀",
+        "Écrire 3 articles",
+        "\u202eRTL override 3 posts",
+        "三篇文章 3",
+    ],
+)
+def test_unicode_that_can_be_stored_round_trips(goals, lead, title):
+    body = json.dumps({"title": title, "why": "w", "due_date": "2030-01-01"}).encode()
+    response = post_raw(goals, lead["token"], body)
+    assert response.status_code == 201, response.get_json()
+    fetched = goals.client.get(
+        f"/v1/goals/{response.get_json()['id']}", headers=auth(lead["token"])
+    )
+    assert fetched.get_json()["title"] == title
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.2/services/x",
+        "https://169.254.169.254/latest/meta-data",
+        "https://10.0.0.1/hook",
+        "https://192.168.1.1/hook",
+        "https://[::1]/hook",
+        "https://2130706433/hook",
+        "http://hooks.slack.com/services/T/B/X",
+        "https://hooks.slack.com.evil.example/services/T/B/X",
+        "https://user:pw@hooks.slack.com/x",
+        "ftp://hooks.slack.com/x",
+        "javascript:alert(1)",
+    ],
+)
+def test_webhook_urls_off_the_allow_list_are_refused(make_service, url):
+    notifications = make_service(
+        "notifications", start_worker=False, GOALKEEPER_WEBHOOK_ALLOWLIST=""
+    )
+    token = notifications.container.tokens.issue("team-1", "lead-1", "lead")
+    response = notifications.client.post(
+        "/v1/teams/team-1/channels", headers=auth(token), json={"type": "slack", "webhook_url": url}
+    )
+    assert response.status_code == 422, response.get_json()
+    assert "webhook_url" in response.get_json()["errors"]
+    listed = notifications.client.get("/v1/teams/team-1/channels", headers=auth(token))
+    assert listed.get_json()["items"] == []
+
+
+def test_a_slack_request_replayed_after_the_window_is_refused(make_service):
+    notifications = make_service("notifications", start_worker=False)
+    body = urlencode(
+        {"command": "/goals", "text": "help", "user_id": "U1", "team_id": "T1", "response_url": ""}
+    )
+    stale = str(int(time.time()) - 301)
+    secret = notifications.settings.slack_signing_secret.encode()
+    digest = hmac.new(secret, f"v0:{stale}:{body}".encode(), hashlib.sha256).hexdigest()
+    response = notifications.client.post(
+        "/slack/commands",
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+        headers={"X-Slack-Request-Timestamp": stale, "X-Slack-Signature": f"v0={digest}"},
+    )
+    assert response.status_code == 401
