@@ -30,7 +30,7 @@ test: venv kafka-jars postgres
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 faults: venv kafka-jars postgres
-	$(PY) -m pytest tests/faults -m faults $(PYTEST_ARGS)
+	GOALKEEPER_FAULT_SECONDS=30 $(PY) -m pytest tests/faults -m faults -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: venv kafka-jars postgres
 	$(PY) -m bench.run_all

@@ -25,7 +25,7 @@ class DeliveryPolicy:
     """Coalescing: a Slack check-in waits until the channel has been quiet for `coalesce_quiet`,
     but never longer than `coalesce_max` after the first one waiting; then all go as one."""
 
-    coalesce_quiet: timedelta = timedelta(seconds=5)
+    coalesce_quiet: timedelta = timedelta(seconds=3)
     coalesce_max: timedelta = timedelta(seconds=60)
     coalesced_types: tuple[str, ...] = ("checkin.logged",)
     pace: timedelta = timedelta(seconds=1)
