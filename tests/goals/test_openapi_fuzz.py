@@ -7,13 +7,10 @@ random and pointing at real team, member, goal, milestone and pathway ids.
 from __future__ import annotations
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
-from schemathesis import GenerationMode
 
 from shared.clock import ControlledClock
 from tests.goals.helpers import START, add_member, create_goal, create_team
-from tests.support.stack import auth
+from tests.support.fuzz import fuzz_for_server_errors, operation_count
 
 EXAMPLES = 6
 
@@ -47,29 +44,5 @@ def test_fuzzing_the_spec_finds_no_server_error(goals):
     real = {"team_id": team.id, "member_id": member_id, "goal_id": goal["id"],
             "milestone_id": goal["milestones"][0]["id"], "pathway_id": goal["pathways"][0]["id"],
             "key": "apply-to-roles"}
-    schema = schemathesis.openapi.from_wsgi("/openapi.json", goals.app)
-    failures: list[str] = []
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 24
-    for operation in operations:
-        names = {p.name for p in operation.path_parameters}
-        fixed = {name: real[name] for name in names if name in real and name != "action"}
-        for mode in GenerationMode:
-            for path_parameters in ({}, fixed):
-                _fuzz(operation, mode, path_parameters, team.lead, failures)
-    assert failures == []
-
-
-def _fuzz(operation, mode, path_parameters, token, failures) -> None:
-    strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
-
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
-    @given(case=strategy)
-    def run(case):
-        response = case.call(headers={**auth(token), "If-Match": "*"})
-        if response.status_code >= 500:
-            failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}: "
-                            f"{case.body!r} {case.query!r}")
-
-    run()
+    assert operation_count(goals.app) == 24
+    assert fuzz_for_server_errors(goals.app, team.lead, real, EXAMPLES) == []
