@@ -23,7 +23,7 @@ from kafka import ConsumerRebalanceListener, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 from sqlalchemy import Table, insert, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
 
 from shared.events.envelope import Event, from_kafka
 from shared.events.registry import InvalidEvent
@@ -38,7 +38,7 @@ class RetryLater(Exception):
     """Raised by a handler when the event cannot be handled yet but will be later."""
 
 
-TRANSIENT = (RetryLater, OperationalError, KafkaError)
+TRANSIENT = (RetryLater, OperationalError, InterfaceError, DisconnectionError, KafkaError)
 
 
 @dataclass
@@ -104,6 +104,10 @@ class ConsumerRunner(ConsumerRebalanceListener):
                 self.run_once()
             except KafkaError as exc:
                 log.warning("%s: broker trouble, reconnecting: %s", self.name, exc)
+                self._close_consumer()
+                stop.wait(self._next_backoff())
+            except Exception:  # the poll advanced past records not committed: start over
+                log.exception("%s: unexpected failure, resubscribing", self.name)
                 self._close_consumer()
                 stop.wait(self._next_backoff())
         self.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, json, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from shared.auth import Unauthorized
@@ -82,7 +82,9 @@ def register_problem_handlers(app: Flask, on_server_error=None) -> None:
         return problem(401, "Unauthorized", error.detail, headers={"WWW-Authenticate": "Bearer"})
 
     @app.errorhandler(OperationalError)
-    def _database_unavailable(_error: OperationalError):
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(DisconnectionError)
+    def _database_unavailable(_error: Exception):
         log.warning("database unavailable on %s %s", request.method, request.path)
         return problem(
             503,
