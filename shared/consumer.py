@@ -23,7 +23,13 @@ from kafka import ConsumerRebalanceListener, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 from sqlalchemy import Table, insert, select
-from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    PendingRollbackError,
+)
 
 from shared.events.envelope import Event, from_kafka
 from shared.events.registry import InvalidEvent
@@ -155,7 +161,7 @@ class ConsumerRunner(ConsumerRebalanceListener):
                     else:
                         retry_from[tp] = record.offset
                 uow.commit()
-        except (*TRANSIENT, IntegrityError) as exc:  # the batch's commit failed: redo it all
+        except (*TRANSIENT, IntegrityError, PendingRollbackError) as exc:  # redo the batch
             self.stats.retries += 1
             self.stats.last_error = repr(exc)
             log.warning("%s: batch commit failed, will be retried: %r", self.name, exc)
