@@ -159,18 +159,18 @@ def test_a_worker_killed_mid_stream_loses_nothing_after_restart(
 ):
     goals = make_service("goals", start_worker=False)
     goals.container.ensure_topics()
-    ctx = team_with_goal(goals)
+    ctx = team_with_goal(goals, target=100_000)
     events = [
-        checkin_logged(ctx["team_id"], ctx["goal_id"], ctx["lead_id"], delta=1) for _ in range(300)
+        checkin_logged(ctx["team_id"], ctx["goal_id"], ctx["lead_id"], delta=1) for _ in range(5000)
     ]
     produce(kafka_broker.bootstrap, f"{topic_prefix}checkins.events", *events)
 
     goals.spawn_worker()
     eventually(lambda: current(goals, ctx) > 0, timeout=60)
     goals.kill_worker()  # SIGKILL, mid-stream
-    assert current(goals, ctx) < 300, "the worker finished before it could be killed mid-stream"
+    assert current(goals, ctx) < 5000, "the worker finished before it could be killed mid-stream"
     goals.spawn_worker()
-    eventually(lambda: current(goals, ctx) == 300, timeout=90)
+    eventually(lambda: current(goals, ctx) == 5000, timeout=120)
     eventually(lambda: unsent(goals) == 0, timeout=30)
 
     def progressed_ids(records) -> set:
@@ -183,7 +183,7 @@ def test_a_worker_killed_mid_stream_loses_nothing_after_restart(
     published = read_until(
         kafka_broker.bootstrap,
         f"{topic_prefix}goals.events",
-        lambda records: len(progressed_ids(records)) >= 300,
+        lambda records: len(progressed_ids(records)) >= 5000,
     )
-    assert len(progressed_ids(published)) == 300  # at least once: the relay may republish
+    assert len(progressed_ids(published)) == 5000  # at least once: the relay may republish
     assert goals.terminate_worker() == 0

@@ -11,25 +11,41 @@ pytestmark = pytest.mark.slow
 
 
 def create_team(goals) -> tuple[str, str]:
-    response = goals.client.post("/v1/teams", headers=auth(ADMIN_TOKEN), json={
-        "name": "Platform", "timezone": "Europe/Berlin",
-        "lead": {"name": "Lena", "email": "lena@example.com", "timezone": "Europe/Berlin"},
-    })
+    response = goals.client.post(
+        "/v1/teams",
+        headers=auth(ADMIN_TOKEN),
+        json={
+            "name": "Platform",
+            "timezone": "Europe/Berlin",
+            "lead": {"name": "Lena", "email": "lena@example.com", "timezone": "Europe/Berlin"},
+        },
+    )
     assert response.status_code == 201, response.json
     return response.json["team"]["id"], response.json["lead"]["token"]
 
 
 def test_goal_and_checkin_reach_slack_and_move_the_metric(make_service, slack):
-    goals, checkins, notifications = (make_service(s) for s in ("goals", "checkins", "notifications"))
+    goals, checkins, notifications = (
+        make_service(s) for s in ("goals", "checkins", "notifications")
+    )
     team_id, lead = create_team(goals)
-    channel = notifications.client.post(f"/v1/teams/{team_id}/channels", headers=auth(lead),
-                                        json={"type": "slack", "webhook_url": slack.webhook()})
+    channel = notifications.client.post(
+        f"/v1/teams/{team_id}/channels",
+        headers=auth(lead),
+        json={"type": "slack", "webhook_url": slack.webhook()},
+    )
     assert channel.status_code == 201, channel.json
 
-    goal = goals.client.post("/v1/goals", headers=auth(lead), json={
-        "title": "Ship the onboarding flow", "description": "New users finish setup alone",
-        "due_date": "2030-06-30", "metric": {"unit": "steps", "start": 0, "target": 10},
-    })
+    goal = goals.client.post(
+        "/v1/goals",
+        headers=auth(lead),
+        json={
+            "title": "Ship the onboarding flow",
+            "description": "New users finish setup alone",
+            "due_date": "2030-06-30",
+            "metric": {"unit": "steps", "start": 0, "target": 10},
+        },
+    )
     assert goal.status_code == 201, goal.json
     assert goal.json["metric"]["current"] == 0
     goal_id = goal.json["id"]
@@ -38,7 +54,10 @@ def test_goal_and_checkin_reach_slack_and_move_the_metric(make_service, slack):
     assert checkin.json["value"] == 4
 
     def metric_moved():
-        return goals.client.get(f"/v1/goals/{goal_id}", headers=auth(lead)).json["metric"]["current"] == 4
+        return (
+            goals.client.get(f"/v1/goals/{goal_id}", headers=auth(lead)).json["metric"]["current"]
+            == 4
+        )
 
     eventually(metric_moved)
     messages = eventually(lambda: len(slack.delivered()) >= 2 and slack.delivered())
@@ -47,13 +66,18 @@ def test_goal_and_checkin_reach_slack_and_move_the_metric(make_service, slack):
 
     log = notifications.client.get(f"/v1/teams/{team_id}/deliveries", headers=auth(lead)).json
     assert sorted(item["notification"]["event_type"] for item in log["items"]) == [
-        "checkin.logged", "goal.created"]
+        "checkin.logged",
+        "goal.created",
+    ]
     assert all(item["attempts"][0]["status_code"] == 200 for item in log["items"])
 
 
 def _post_checkin(checkins, goal_id: str, token: str, value: float):
-    response = checkins.client.post(f"/v1/goals/{goal_id}/checkins", headers=auth(token),
-                                    json={"value": value, "note": "halfway", "confidence": 4})
+    response = checkins.client.post(
+        f"/v1/goals/{goal_id}/checkins",
+        headers=auth(token),
+        json={"value": value, "note": "halfway", "confidence": 4},
+    )
     assert response.status_code == 201, response.json
     return response
 
@@ -62,22 +86,39 @@ def test_checkins_answers_404_for_a_goal_it_never_heard_of(make_service):
     goals = make_service("goals")
     checkins = make_service("checkins")
     _, lead = create_team(goals)
-    response = checkins.client.post("/v1/goals/00000000-0000-0000-0000-000000000000/checkins",
-                                    headers=auth(lead), json={"value": 1})
+    response = checkins.client.post(
+        "/v1/goals/00000000-0000-0000-0000-000000000000/checkins",
+        headers=auth(lead),
+        json={"value": 1},
+    )
     assert response.status_code == 404
     assert response.headers["Content-Type"] == "application/problem+json"
 
 
 def test_another_teams_token_gets_404_on_every_slice_endpoint(make_service, slack):
-    goals, checkins, notifications = (make_service(s) for s in ("goals", "checkins", "notifications"))
+    goals, checkins, notifications = (
+        make_service(s) for s in ("goals", "checkins", "notifications")
+    )
     team_a, lead_a = create_team(goals)
-    response = goals.client.post("/v1/teams", headers=auth(ADMIN_TOKEN), json={
-        "name": "Other", "timezone": "UTC",
-        "lead": {"name": "Olga", "email": "olga@example.com", "timezone": "UTC"}})
+    response = goals.client.post(
+        "/v1/teams",
+        headers=auth(ADMIN_TOKEN),
+        json={
+            "name": "Other",
+            "timezone": "UTC",
+            "lead": {"name": "Olga", "email": "olga@example.com", "timezone": "UTC"},
+        },
+    )
     lead_b = response.json["lead"]["token"]
-    goal_id = goals.client.post("/v1/goals", headers=auth(lead_a), json={
-        "title": "Close 20 support tickets", "due_date": "2030-01-01",
-        "metric": {"unit": "tickets", "start": 0, "target": 20}}).json["id"]
+    goal_id = goals.client.post(
+        "/v1/goals",
+        headers=auth(lead_a),
+        json={
+            "title": "Close 20 support tickets",
+            "due_date": "2030-01-01",
+            "metric": {"unit": "tickets", "start": 0, "target": 20},
+        },
+    ).json["id"]
     eventually(lambda: _post_checkin(checkins, goal_id, lead_a, 1))
 
     member = {"name": "Max", "email": "max@example.com", "timezone": "UTC"}
@@ -85,23 +126,38 @@ def test_another_teams_token_gets_404_on_every_slice_endpoint(make_service, slac
     answers = [
         goals.client.get(f"/v1/goals/{goal_id}", headers=auth(lead_b)),
         goals.client.post(f"/v1/teams/{team_a}/members", headers=auth(lead_b), json=member),
-        checkins.client.post(f"/v1/goals/{goal_id}/checkins", headers=auth(lead_b),
-                             json={"value": 2}),
+        checkins.client.post(
+            f"/v1/goals/{goal_id}/checkins", headers=auth(lead_b), json={"value": 2}
+        ),
         checkins.client.get(f"/v1/goals/{goal_id}/checkins", headers=auth(lead_b)),
-        notifications.client.post(f"/v1/teams/{team_a}/channels", headers=auth(lead_b),
-                                  json=channel),
+        notifications.client.post(
+            f"/v1/teams/{team_a}/channels", headers=auth(lead_b), json=channel
+        ),
         notifications.client.get(f"/v1/teams/{team_a}/deliveries", headers=auth(lead_b)),
     ]
     assert [a.status_code for a in answers] == [404] * len(answers)
 
 
-@pytest.mark.parametrize(("path", "body", "fields"), [
-    ("/v1/goals", {"title": "", "metric": {"unit": "x"}},
-     {"title", "due_date", "metric.start", "metric.target"}),
-    ("/v1/goals", {"title": "Read 12 books", "due_date": "soon"}, {"due_date"}),
-    ("/v1/goals", {"title": "Read 12 books", "due_date": "2030-01-01", "metric": {
-        "unit": "books", "start": 0, "target": 12, "direction": "sideways"}}, {"metric.direction"}),
-])
+@pytest.mark.parametrize(
+    ("path", "body", "fields"),
+    [
+        (
+            "/v1/goals",
+            {"title": "", "metric": {"unit": "x"}},
+            {"title", "due_date", "metric.start", "metric.target"},
+        ),
+        ("/v1/goals", {"title": "Read 12 books", "due_date": "soon"}, {"due_date"}),
+        (
+            "/v1/goals",
+            {
+                "title": "Read 12 books",
+                "due_date": "2030-01-01",
+                "metric": {"unit": "books", "start": 0, "target": 12, "direction": "sideways"},
+            },
+            {"metric.direction"},
+        ),
+    ],
+)
 def test_malformed_bodies_get_422_naming_the_fields(make_service, path, body, fields):
     goals = make_service("goals", start_worker=False)
     _, lead = create_team(goals)
