@@ -17,12 +17,21 @@ WEEK = timedelta(weeks=1)
 
 
 def weekly_rate(points: list[ProgressPoint]) -> float | None:
+    return median_rate(goal_rates(points))
+
+
+def goal_rates(points: list[ProgressPoint]) -> dict[str, float]:
+    """Each goal's shown rate (share of the goal per week), for goals with enough history."""
     by_goal: dict[str, list[ProgressPoint]] = defaultdict(list)
     for point in points:
         by_goal[point.goal_id].append(point)
-    rates = [rate for goal_points in by_goal.values()
-             if (rate := _goal_rate(goal_points)) is not None]
-    return median(rates) if rates else None
+    return {goal_id: rate for goal_id, goal_points in by_goal.items()
+            if (rate := _goal_rate(goal_points)) is not None}
+
+
+def median_rate(rates: dict[str, float], exclude_goal: str | None = None) -> float | None:
+    kept = [rate for goal_id, rate in rates.items() if goal_id != exclude_goal]
+    return median(kept) if kept else None
 
 
 def _goal_rate(points: list[ProgressPoint]) -> float | None:

@@ -6,7 +6,7 @@ from datetime import date
 
 from services.goals.domain.model import Goal, Metric
 from services.goals.domain.smart import Draft, TrackRecord, Verdict, assess, is_smart
-from services.goals.domain.track_record import weekly_rate
+from services.goals.domain.track_record import goal_rates, median_rate, weekly_rate
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.domain import Unprocessable
 
@@ -26,14 +26,38 @@ def track_record(uow: GoalsUnitOfWork, team_id: str, owner_id: str,
     return TrackRecord(team, "team")
 
 
+class PaceBook:
+    """Shown paces for one request: each owner's (and the team's) points are read once, however
+    many goals are assessed, and each goal's own history is left out of its own assessment."""
+
+    def __init__(self, uow: GoalsUnitOfWork, team_id: str):
+        self._uow = uow
+        self._team_id = team_id
+        self._rates: dict[str | None, dict[str, float]] = {}
+
+    def record(self, owner_id: str, exclude_goal: str | None) -> TrackRecord:
+        own = median_rate(self._rates_of(owner_id), exclude_goal)
+        if own is not None:
+            return TrackRecord(own, "owner")
+        return TrackRecord(median_rate(self._rates_of(None), exclude_goal), "team")
+
+    def _rates_of(self, owner_id: str | None) -> dict[str, float]:
+        if owner_id not in self._rates:
+            points = self._uow.progress_points.recent(
+                team_id=self._team_id, owner_id=owner_id, exclude_goal=None)
+            self._rates[owner_id] = goal_rates(points)
+        return self._rates[owner_id]
+
+
 def draft_of(goal: Goal) -> Draft:
     return Draft(goal.title, goal.start_date, goal.due_date, goal.description, goal.why,
                  goal.parent_id, goal.metric, len(goal.active_pathway.milestones), goal.progress)
 
 
-def assess_goal(goal: Goal, uow: GoalsUnitOfWork, today: date) -> dict[str, Verdict]:
-    record = track_record(uow, goal.team_id, goal.owner_id, exclude_goal=goal.id)
-    return assess(draft_of(goal), record, today)
+def assess_goal(goal: Goal, uow: GoalsUnitOfWork, today: date,
+                paces: PaceBook | None = None) -> dict[str, Verdict]:
+    paces = paces or PaceBook(uow, goal.team_id)
+    return assess(draft_of(goal), paces.record(goal.owner_id, goal.id), today)
 
 
 def assess_fields(fields: dict, team_id: str, owner_id: str, uow: GoalsUnitOfWork,

@@ -88,9 +88,10 @@ def create_goal(cmd: CreateGoal, principal: Principal, uow: GoalsUnitOfWork,
     return GoalRead(goal, smart)
 
 
-def read(goal: Goal, uow: GoalsUnitOfWork, today: date) -> GoalRead:
+def read(goal: Goal, uow: GoalsUnitOfWork, today: date,
+         paces: assessment.PaceBook | None = None) -> GoalRead:
     """The goal with its SMART assessment, for a response."""
-    return GoalRead(goal, assessment.assess_goal(goal, uow, today))
+    return GoalRead(goal, assessment.assess_goal(goal, uow, today, paces))
 
 
 def get_goal(goal_id: str, principal: Principal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
@@ -105,7 +106,8 @@ def find_goals(principal: Principal, uow: GoalsUnitOfWork, clock: Clock, *,
     with uow:
         goals, next_cursor = list_goals(uow.session, principal.team_id,
                                         viewer_of(principal, uow), filters, sort, cursor, limit)
-        return [read(g, uow, today) for g in goals], next_cursor
+        paces = assessment.PaceBook(uow, principal.team_id)
+        return [read(g, uow, today, paces) for g in goals], next_cursor
 
 
 def edit_goal(goal_id: str, changes: dict, expected_version: int | None, principal: Principal,
