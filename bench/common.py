@@ -5,8 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import shutil
+import signal
 import statistics
+import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +32,7 @@ class Servers:
 def servers() -> Iterator[Servers]:
     """A throwaway Kafka broker and PostgreSQL server on loopback, stopped afterwards."""
     ensure_postgres_installed()
+    _exit_on_sigterm()
     with tempfile.TemporaryDirectory(prefix="gk-bench-") as scratch:
         kafka = KafkaBroker(Path(scratch) / "kafka", free_port(), heap="1g")
         pg_dir = Path(tempfile.mkdtemp(prefix="gk-bench-pg-", dir="/tmp"))
@@ -39,6 +44,13 @@ def servers() -> Iterator[Servers]:
         finally:
             postgres.stop()
             kafka.stop()
+            shutil.rmtree(pg_dir, ignore_errors=True)
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so the broker and PostgreSQL are stopped, not orphaned."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
 class Timer:
@@ -48,6 +60,17 @@ class Timer:
 
     def __exit__(self, *exc) -> None:
         self.seconds = time.perf_counter() - self.started
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+
+def quiet_logs() -> None:
+    """Only errors from kafka-python (its event-loop timing warnings are noise under load)."""
+    import logging
+
+    for name in ("kafka", "kafka.net", "kafka.coordinator", "kafka.consumer", "kafka.producer"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -71,7 +94,8 @@ def write_table(name: str, title: str, header: list[str], rows: list[list], note
     lines = [f"### {title}", "", "| " + " | ".join(header) + " |",
              "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    lines += ["", f"Measured {time.strftime('%Y-%m-%d')} on {machine()}." + (f" {notes}" if notes else "")]
+    lines += ["", f"Measured {time.strftime('%Y-%m-%d')} on {machine()}."
+              + (f" {notes}" if notes else "")]
     text = "\n".join(lines) + "\n"
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.md").write_text(text)

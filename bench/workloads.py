@@ -101,4 +101,26 @@ def notifications(settings: Settings, n: int):
     return container
 
 
-WORKLOADS = {"goals": goals, "checkins": checkins, "notifications": notifications}
+def notifications_feed(settings: Settings, n: int):
+    """kudos.given to one member: each event is one in-app feed entry (no channel, no Slack)."""
+    container = _container("notifications", settings)
+    team_id, owner, giver, goal_id = (str(uuid.uuid4()) for _ in range(4))
+    _produce(settings, GOALS_EVENTS, [
+        _event("member.added", team_id, _member(team_id, owner, "member"), "goals"),
+        _event("member.added", team_id, _member(team_id, giver, "member"), "goals"),
+        _event("goal.created", team_id, _goal(team_id, owner, goal_id), "goals")])
+    _produce(settings, CHECKINS_EVENTS, [_event("kudos.given", team_id, {
+        "checkin_id": str(uuid.uuid4()), "goal_id": goal_id, "team_id": team_id,
+        "from_id": giver, "to_id": owner, "emoji": "tada", "at": AT}, "checkins")
+        for _ in range(n - 3)])
+    return container
+
+
+WORKLOADS = {"goals": goals, "checkins": checkins, "notifications": notifications,
+             "notifications-feed": notifications_feed}
+DESCRIPTIONS = {
+    "goals": "goals consumer: checkin.logged on one goal",
+    "checkins": "checkins consumer: goal.created (read model)",
+    "notifications": "notifications consumer: checkin.logged → one Slack channel (backlog)",
+    "notifications-feed": "notifications consumer: kudos.given → a member's feed",
+}

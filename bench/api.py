@@ -1,0 +1,230 @@
+"""API benchmark: four service endpoints vs a trivial Flask endpoint, same gunicorn config.
+
+`python -m bench.api [--seconds 8] [--repeats 3] [--goals 10000]` starts a throwaway Kafka broker
+and PostgreSQL, prepares one database per service, and serves each app with
+`gunicorn -c infra/gunicorn.conf.py` (2 workers x 4 threads, JSON access log) on 127.0.0.1:
+- trivial: bench/trivial_app.py `GET /ping` (the baseline) and `POST /echo`;
+- checkins `POST /v1/goals/{id}/checkins` on 100 goals of its read model (fed through its own
+  consumer from goal events, as in production);
+- goals `GET /v1/goals?limit=50` on a team holding 10k goals, and `GET /v1/goals/{id}`;
+- notifications `GET /v1/me/feed?limit=50` for a member with 1,000 feed items (kudos.given events
+  through its consumer).
+Saturation: wrk, 1 thread, 16 connections, `--seconds` per run, `--repeats` rounds that visit
+every endpoint in turn (medians; ratios taken within a round). Then each endpoint again at half
+its own saturated rate with an open-loop paced client: p99 from the scheduled start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import insert, select
+
+from bench.common import median, quiet_logs, servers, write_table
+from bench.events import SECRET, consumer_rate, new_prefix, settings_for
+from bench.web import Load, gunicorn, paced, wrk_run
+from bench.workloads import _container, _event, _goal, _member, _produce
+from shared.events.topics import CHECKINS_EVENTS, GOALS_EVENTS
+
+AT = "2026-11-21T10:00:00+00:00"
+
+
+@dataclass
+class Target:
+    name: str
+    kind: str  # "read" | "write" | "baseline"
+    spec: str
+    env: dict
+    lua: dict
+    ready: str = "/healthz"
+    results: list[Load] = field(default_factory=list)
+    half: list[Load] = field(default_factory=list)
+
+
+def env_of(settings) -> dict[str, str]:
+    service = settings.service
+    return {f"{service.upper()}_DATABASE_URL": settings.database_url,
+            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+            "KAFKA_TOPIC_PREFIX": settings.topic_prefix, "GOALKEEPER_SECRET_KEY": SECRET,
+            "GOALKEEPER_ADMIN_TOKEN": settings.admin_token, "GOALKEEPER_LOG_LEVEL": "WARNING",
+            "GOALKEEPER_WEBHOOK_ALLOWLIST": "127.0.0.1"}
+
+
+# -- data -------------------------------------------------------------------------------------
+def seed_goals(s, count: int) -> tuple[dict, str, list[str]]:
+    """A team with `count` goals: one made through the API, the rest cloned from its row."""
+    from services.goals.adapters.orm import goals as goals_table
+
+    settings = settings_for("goals", s, new_prefix())
+    container = _container("goals", settings)
+    from services.goals.entrypoints.app import create_app
+
+    client = create_app(container).test_client()
+    admin = {"Authorization": f"Bearer {settings.admin_token}"}
+    team = client.post("/v1/teams", headers=admin, json={
+        "name": "Bench", "timezone": "UTC",
+        "lead": {"name": "Bench", "email": "bench@example.com", "timezone": "UTC"}}).get_json()
+    token = team["lead"]["token"]
+    made = client.post("/v1/goals", headers={"Authorization": f"Bearer {token}"}, json={
+        "title": "Ship 40 bench releases", "why": "benchmark", "due_date": "2030-01-01",
+        "metric": {"unit": "releases", "start": 0, "target": 40}})
+    assert made.status_code == 201, made.get_json()
+    template_id = made.get_json()["id"]
+    with container.engine.begin() as conn:
+        template = dict(conn.execute(select(goals_table).where(
+            goals_table.c.id == template_id)).mappings().one())
+        ids = [template_id]
+        base = template["created_at"]
+        for start in range(1, count, 5000):
+            rows = []
+            for i in range(start, min(start + 5000, count)):
+                gid = str(uuid.uuid4())
+                ids.append(gid)
+                rows.append({**template, "id": gid, "title": f"Ship {i} bench releases",
+                             "created_at": base - timedelta(seconds=i),
+                             "due_date": template["due_date"] + timedelta(days=i % 700)})
+            conn.execute(insert(goals_table), rows)
+    container.engine.dispose()
+    return env_of(settings), token, ids[:200]
+
+
+def seed_checkins(s, goals: int = 100) -> tuple[dict, str, list[str]]:
+    settings = settings_for("checkins", s, new_prefix())
+    container = _container("checkins", settings)
+    team_id, member_id = str(uuid.uuid4()), str(uuid.uuid4())
+    goal_ids = [str(uuid.uuid4()) for _ in range(goals)]
+    _produce(settings, GOALS_EVENTS, [_event("member.added", team_id, _member(team_id, member_id),
+                                             "goals")] +
+             [_event("goal.created", team_id, _goal(team_id, member_id, g), "goals")
+              for g in goal_ids])
+    consumer_rate(container)
+    token = container.tokens.issue(team_id, member_id, "lead")
+    container.engine.dispose()
+    return env_of(settings), token, goal_ids
+
+
+def seed_feed(s, items: int = 1000) -> tuple[dict, str]:
+    settings = settings_for("notifications", s, new_prefix())
+    container = _container("notifications", settings)
+    team_id, owner, giver, goal_id = (str(uuid.uuid4()) for _ in range(4))
+    events = [_event("member.added", team_id, _member(team_id, owner, "member"), "goals"),
+              _event("member.added", team_id, _member(team_id, giver, "member"), "goals"),
+              _event("goal.created", team_id, _goal(team_id, owner, goal_id), "goals")]
+    _produce(settings, GOALS_EVENTS, events)
+    _produce(settings, CHECKINS_EVENTS, [_event("kudos.given", team_id, {
+        "checkin_id": str(uuid.uuid4()), "goal_id": goal_id, "team_id": team_id,
+        "from_id": giver, "to_id": owner, "emoji": "🎉", "at": AT}, "checkins")
+        for _ in range(items)])
+    consumer_rate(container)
+    token = container.tokens.issue(team_id, owner, "member")
+    container.engine.dispose()
+    return env_of(settings), token
+
+
+# -- load -------------------------------------------------------------------------------------
+def request_maker(lua: dict):
+    ids = [i for i in lua.get("GK_IDS", "").split(",") if i]
+    headers = {"Authorization": f"Bearer {lua['GK_TOKEN']}"} if lua.get("GK_TOKEN") else {}
+    body = lua.get("GK_BODY") or None
+    if body:
+        headers["Content-Type"] = "application/json"
+
+    def make(i: int):
+        path = lua["GK_PATH"].replace("{id}", ids[i % len(ids)]) if ids else lua["GK_PATH"]
+        return lua.get("GK_METHOD", "GET"), path, body, headers
+    return make
+
+
+def main(seconds: int, repeats: int, goal_count: int, paced_seconds: int) -> None:
+    quiet_logs()
+    with servers() as s:
+        goals_env, goals_token, goal_ids = seed_goals(s, goal_count)
+        checkins_env, checkins_token, checkin_goals = seed_checkins(s)
+        feed_env, feed_token = seed_feed(s)
+        print("seeded", flush=True)
+        trivial = [
+            Target("trivial `GET /ping`", "baseline", "bench.trivial_app:create_app()", {},
+                   {"GK_PATH": "/ping"}, ready="/ping"),
+            Target("trivial `POST /echo`", "baseline-write", "bench.trivial_app:create_app()", {},
+                   {"GK_PATH": "/echo", "GK_METHOD": "POST", "GK_BODY": '{"delta": 1}'},
+                   ready="/ping"),
+        ]
+        targets = trivial + [
+            Target("checkins `POST /v1/goals/{id}/checkins`", "write",
+                   "services.checkins.entrypoints.app:create_app()", checkins_env,
+                   {"GK_PATH": "/v1/goals/{id}/checkins", "GK_METHOD": "POST",
+                    "GK_BODY": json.dumps({"delta": 1, "note": "bench"}),
+                    "GK_TOKEN": checkins_token, "GK_IDS": ",".join(checkin_goals)}),
+            Target(f"goals `GET /v1/goals?limit=50` ({goal_count:,} goals in the team)", "read",
+                   "services.goals.entrypoints.app:create_app()", goals_env,
+                   {"GK_PATH": "/v1/goals?limit=50", "GK_TOKEN": goals_token}),
+            Target("goals `GET /v1/goals/{id}`", "read",
+                   "services.goals.entrypoints.app:create_app()", goals_env,
+                   {"GK_PATH": "/v1/goals/{id}", "GK_TOKEN": goals_token,
+                    "GK_IDS": ",".join(goal_ids)}),
+            Target("notifications `GET /v1/me/feed?limit=50` (1,000 items)", "read",
+                   "services.notifications.entrypoints.app:create_app()", feed_env,
+                   {"GK_PATH": "/v1/me/feed?limit=50", "GK_TOKEN": feed_token}),
+        ]
+        for r in range(repeats):
+            for t in targets:
+                with gunicorn(t.spec, t.env, t.ready) as url:
+                    wrk_run(url, "request.lua", t.lua, seconds=2)  # warm-up
+                    t.results.append(wrk_run(url, "request.lua", t.lua, seconds=seconds))
+                last = t.results[-1]
+                print(f"round {r + 1}: {t.name}: {last.rps:,.0f} req/s p50 {last.p50_ms:.1f} "
+                      f"p99 {last.p99_ms:.1f} ms errors {last.errors}", flush=True)
+        for r in range(repeats):
+            for t in targets:
+                rate = median([x.rps for x in t.results]) / 2
+                with gunicorn(t.spec, t.env, t.ready) as url:
+                    port = int(url.rsplit(":", 1)[1])
+                    paced(port, request_maker(t.lua), rate, 1)  # warm-up
+                    t.half.append(paced(port, request_maker(t.lua), rate, paced_seconds))
+                last = t.half[-1]
+                print(f"half {r + 1}: {t.name}: {last.rps:,.0f} req/s p50 {last.p50_ms:.1f} "
+                      f"p99 {last.p99_ms:.1f} ms errors {last.errors}", flush=True)
+    rows = []
+    base = targets[0]
+    for t in targets:
+        ratios = [x.rps / b.rps for x, b in zip(t.results, base.results, strict=True)]
+        ratio = median(ratios)
+        p99_half = median([x.p99_ms for x in t.half])
+        goal = {"write": 0.40, "read": 0.50}.get(t.kind)
+        verdict = ""
+        if goal is not None:
+            verdict = (f"rate ≥ {goal:.0%}: {'✅' if ratio >= goal else '❌'}; "
+                       f"p99 < 50 ms: {'✅' if p99_half < 50 else '❌'}")
+        errors = sum(x.errors for x in t.results + t.half)
+        rows.append([t.name, f"{median([x.rps for x in t.results]):,.0f}", f"{ratio:.0%}",
+                     f"{median([x.p50_ms for x in t.results]):.1f}",
+                     f"{median([x.p99_ms for x in t.results]):.1f}",
+                     f"{median([x.rps for x in t.half]):,.0f}",
+                     f"{median([x.p50_ms for x in t.half]):.1f}", f"{p99_half:.1f}",
+                     errors, verdict])
+    write_table(
+        "api", "API: requests/s and latency vs a trivial Flask endpoint, same gunicorn config",
+        ["endpoint", "req/s saturated", "vs trivial GET", "p50 ms", "p99 ms",
+         "req/s at half", "p50 ms at half", "p99 ms at half", "non-2xx", "target"], rows,
+        notes=f"gunicorn -c infra/gunicorn.conf.py (2 workers × 4 gthreads, access log on); "
+              f"saturation: wrk -t1 -c16, {seconds} s, median of {repeats} rounds, ratio taken "
+              f"within each round; half: open-loop paced Python client (16 threads) at half "
+              f"the endpoint's own saturated rate for {paced_seconds} s, latency from the "
+              f"scheduled start; load generator on the same 2 cores. Workers (relay/consumer) "
+              f"not running: check-ins accumulate in the outbox. `python -m bench.api`.")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--goals", type=int, default=10_000)
+    parser.add_argument("--paced-seconds", type=int, default=8)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    main(args.seconds, args.repeats, args.goals, args.paced_seconds)

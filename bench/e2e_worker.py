@@ -1,0 +1,27 @@
+"""A service worker for the end-to-end benchmark: `python -m bench.e2e_worker <service>`.
+
+The production worker (`container.run_worker()`, settings from the environment), except that
+for notifications `GK_BENCH_NO_COALESCE=1` turns off check-in coalescing (DeliveryPolicy has no
+environment variable), so each check-in leaves as its own Slack message and its latency is the
+pipeline's, not the 5-second debounce window's. Slack pacing (1 message/s per channel) stays.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+from shared.config import Settings
+
+
+def main(service: str) -> None:
+    container = importlib.import_module(f"services.{service}.bootstrap").bootstrap(
+        Settings.from_env(service))
+    if service == "notifications" and os.environ.get("GK_BENCH_NO_COALESCE") == "1":
+        container.policy.coalesced_types = ()
+    container.run_worker()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

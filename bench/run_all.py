@@ -1,0 +1,50 @@
+"""Run every benchmark, one after the other, and gather their tables.
+
+`python -m bench.run_all [name ...]` (or `make bench`) runs `python -m bench.<name>` for events,
+api, e2e and scale (each starts and stops its own throwaway broker and PostgreSQL, so they never
+load the machine at the same time), then writes bench/results/README-tables.md with every table
+in bench/results/ — fresh ones, and the previous table of any benchmark that failed, marked so.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+from bench.common import RESULTS
+
+BENCHMARKS = ("events", "api", "e2e", "scale")
+TIME_LIMIT_S = {"events": 1800, "api": 1800, "e2e": 1200, "scale": 1200}
+
+
+def main(names: list[str]) -> int:
+    failed = []
+    for name in names:
+        began = time.monotonic()
+        print(f"== bench.{name}", flush=True)
+        try:
+            code = subprocess.run([sys.executable, "-m", f"bench.{name}"],
+                                  timeout=TIME_LIMIT_S[name]).returncode
+        except subprocess.TimeoutExpired:
+            code = "timeout"
+        print(f"== bench.{name}: exit {code} after {time.monotonic() - began:.0f} s", flush=True)
+        if code != 0:
+            failed.append(name)
+    parts = ["## Benchmark results", "",
+             "Reproduce with `make bench` (all) or `.venv/bin/python -m bench.<name>` "
+             "(one). Every figure is a ratio measured side by side in the same run.", ""]
+    for name in BENCHMARKS:
+        table = RESULTS / f"{name}.md"
+        if not table.exists():
+            continue
+        if name in failed:
+            parts.append(f"_bench.{name} failed in the last run; its previous table follows._\n")
+        parts.append(table.read_text())
+    (RESULTS / "README-tables.md").write_text("\n".join(parts))
+    print(f"wrote {RESULTS / 'README-tables.md'}; failed: {failed or 'none'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:] or list(BENCHMARKS)))
