@@ -12,7 +12,7 @@ relays, consumers, jobs) and the checkins web app under the production gunicorn 
 - times a raw produce → consume round trip (same client settings as the services) at the same
   rate on the same broker.
 Check-in coalescing is switched off in the bench worker (see bench/e2e_worker.py); with it on,
-each message would wait for the 5 s quiet window by design.
+each message would wait for the 3 s quiet window by design.
 """
 
 from __future__ import annotations
@@ -295,7 +295,7 @@ def main(rate: float, seconds: float, team_count: int, repeats: int) -> None:
                       f"round, round-robin over {team_count} teams (one Slack channel each, "
                       f"under the 1 message/s channel pace); median of {repeats} rounds' "
                       f"percentiles; {missing} of {posted} check-ins not received within "
-                      "30 s. Check-in coalescing off in the bench worker (production: a 5 s "
+                      "30 s. Check-in coalescing off in the bench worker (production: a 3 s "
                       "quiet window, max 60 s, by design). `python -m bench.e2e`.")
 
 

@@ -69,3 +69,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def _sqlite_begin_immediate(connection) -> None:
     # Take the write lock up front: two processes never deadlock upgrading read locks.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def map_once(registry, mappings) -> None:
+    """Map plain domain classes onto their tables, once per process (a service may be built
+    several times, e.g. in tests)."""
+    if registry.mappers:
+        return
+    for cls, table in mappings:
+        registry.map_imperatively(cls, table)

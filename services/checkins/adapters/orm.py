@@ -27,7 +27,7 @@ from services.checkins.domain.partners import (
 )
 from services.checkins.domain.schedule import GoalSchedule
 from services.checkins.domain.social import Comment, Kudos
-from shared.db import UtcDateTime
+from shared.db import UtcDateTime, map_once
 from shared.idempotency import idempotency_table
 from shared.plumbing import add_plumbing
 
@@ -189,8 +189,4 @@ MAPPINGS = (
 
 
 def start_mappers() -> None:
-    if getattr(start_mappers, "done", False):
-        return
-    for cls, table in MAPPINGS:
-        mapper_registry.map_imperatively(cls, table)
-    start_mappers.done = True
+    map_once(mapper_registry, MAPPINGS)

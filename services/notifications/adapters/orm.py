@@ -28,7 +28,7 @@ from services.notifications.domain.views import (
     SlackRequest,
     TeamView,
 )
-from shared.db import UtcDateTime
+from shared.db import UtcDateTime, map_once
 from shared.plumbing import add_plumbing
 
 metadata = MetaData()
@@ -185,8 +185,4 @@ _MAPPED = [
 
 
 def start_mappers() -> None:
-    if getattr(start_mappers, "done", False):
-        return
-    for cls, table in _MAPPED:
-        mapper_registry.map_imperatively(cls, table)
-    start_mappers.done = True
+    map_once(mapper_registry, _MAPPED)
