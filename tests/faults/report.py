@@ -17,7 +17,7 @@ class Outcome:
     routed: int
     lost: int
     duplicated: int
-    recovery_s: float
+    recovery_s: float | None
 
 
 def record(outcome: Outcome) -> None:
@@ -33,8 +33,9 @@ def table() -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for o in RESULTS:
+        recovery = "still delivering" if o.recovery_s is None else f"{o.recovery_s:.1f} s"
         lines.append(
             f"| {o.scenario} | {o.sent} | {o.observed} | {o.routed} | {o.lost} | "
-            f"{o.duplicated} | {o.recovery_s:.1f} s |"
+            f"{o.duplicated} | {recovery} |"
         )
     return "\n".join(lines)
