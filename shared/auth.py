@@ -98,3 +98,21 @@ def _b64(raw: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def confirm_principal(principal: Principal, member, *, trust_unknown: bool) -> Principal:
+    """Apply a service's record of the member to a verified token: a member who left or whose
+    token version moved on is refused, and the current role wins over the token's.
+
+    `trust_unknown` is for read models: a member whose `member.*` event has not arrived yet is
+    let through on the strength of the signature alone.
+    """
+    if member is None:
+        if trust_unknown:
+            return principal
+        raise Unauthorized("token no longer valid: member not found")
+    if member.team_id != principal.team_id or member.state == "left":
+        raise Unauthorized("token no longer valid: member not found")
+    if member.token_version != principal.token_version:
+        raise Unauthorized("token revoked; ask a lead for a fresh one")
+    return Principal(principal.team_id, principal.member_id, member.role, member.token_version)

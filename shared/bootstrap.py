@@ -13,7 +13,7 @@ from functools import cached_property
 
 from sqlalchemy import MetaData
 
-from shared.auth import Principal, TokenSigner
+from shared.auth import Principal, TokenSigner, confirm_principal
 from shared.clock import Clock, SystemClock
 from shared.config import Settings
 from shared.consumer import ConsumerRunner, Handler
@@ -30,6 +30,10 @@ class Container:
     uow_class: type[UnitOfWork] = UnitOfWork
     consumes: tuple[str, ...] = ()  # logical topics
     publishes: tuple[str, ...] = ()
+    # The mapped class whose rows say who a member is now (team_id, role, state, token_version),
+    # and whether it is a read model that may lag behind the tokens the goals service issues.
+    member_record: type | None = None
+    member_record_is_replica: bool = True
 
     def __init__(self, settings: Settings, clock: Clock | None = None):
         self.settings = settings
@@ -65,8 +69,12 @@ class Container:
         return self.uow_class(self.session_factory, self.outbox_writer, self.waker)
 
     def check_principal(self, principal: Principal) -> Principal:
-        """Apply revocations and current roles from this service's records; override."""
-        return principal
+        """Apply revocations and current roles from this service's record of the member."""
+        if self.member_record is None:
+            return principal
+        with self.session_factory() as session:
+            member = session.get(self.member_record, principal.member_id)
+        return confirm_principal(principal, member, trust_unknown=self.member_record_is_replica)
 
     def create_schema(self) -> None:
         """Create every table directly (tests); deployments run Alembic migrations instead."""

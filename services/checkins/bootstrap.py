@@ -14,7 +14,6 @@ from services.checkins.service_layer.readmodel import ReadModel
 from services.checkins.service_layer.rounds import RoundScheduler
 from services.checkins.service_layer.scheduling import Scheduler
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
-from shared.auth import Principal, Unauthorized
 from shared.bootstrap import Container
 from shared.clock import Clock
 from shared.config import Settings
@@ -30,6 +29,7 @@ class CheckinsContainer(Container):
     uow_class = CheckinsUnitOfWork
     consumes = (GOALS_EVENTS, CHECKINS_COMMANDS)
     publishes = (CHECKINS_EVENTS,)
+    member_record = MemberView
 
     def __init__(self, settings: Settings, clock: Clock | None = None):
         start_mappers()
@@ -68,18 +68,6 @@ class CheckinsContainer(Container):
             purged = self.idempotency.purge(uow.session, self.clock.now() - IDEMPOTENCY_KEYS_KEPT)
             uow.commit()
         return purged
-
-    def check_principal(self, principal: Principal) -> Principal:
-        """Revocations and role changes apply once their `member.*` event has arrived."""
-        with self.session_factory() as session:
-            member = session.get(MemberView, principal.member_id)
-        if member is None:
-            return principal  # not replicated yet: the signature is the proof
-        if member.team_id != principal.team_id or member.state == "left":
-            raise Unauthorized("token no longer valid: member not found")
-        if member.token_version != principal.token_version:
-            raise Unauthorized("token revoked; ask a lead for a fresh one")
-        return Principal(principal.team_id, principal.member_id, member.role, member.token_version)
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> CheckinsContainer:

@@ -9,7 +9,6 @@ from services.goals.domain.model import Member
 from services.goals.service_layer.events import make_handlers
 from services.goals.service_layer.health_job import reevaluate_due
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
-from shared.auth import Principal, Unauthorized
 from shared.bootstrap import Container
 from shared.clock import Clock
 from shared.config import Settings
@@ -24,6 +23,8 @@ class GoalsContainer(Container):
     uow_class = GoalsUnitOfWork
     consumes = (CHECKINS_EVENTS,)
     publishes = (GOALS_EVENTS,)
+    member_record = Member
+    member_record_is_replica = False
 
     def __init__(self, settings: Settings, clock: Clock | None = None,
                  health_interval: float | None = None):
@@ -38,17 +39,6 @@ class GoalsContainer(Container):
     def jobs(self) -> list[ScheduledJob]:
         tick = partial(reevaluate_due, self.uow, self.clock)
         return [ScheduledJob("health", self.health_interval, tick)]
-
-    def check_principal(self, principal: Principal) -> Principal:
-        """The member must still exist, not have left, and hold the current token version."""
-        with self.session_factory() as session:
-            member = session.get(Member, principal.member_id)
-            if member is None or member.team_id != principal.team_id or member.state == "left":
-                raise Unauthorized("token no longer valid: member not found")
-            if member.token_version != principal.token_version:
-                raise Unauthorized("token revoked; ask a lead for a fresh one")
-            return Principal(principal.team_id, principal.member_id, member.role,
-                             member.token_version)
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> GoalsContainer:

@@ -13,7 +13,6 @@ from services.notifications.service_layer.notify import DeliveryPolicy, Notifier
 from services.notifications.service_layer.routing import Router
 from services.notifications.service_layer.slash import SlashAnswers
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
-from shared.auth import Principal, Unauthorized
 from shared.bootstrap import Container
 from shared.clock import Clock
 from shared.config import Settings
@@ -33,6 +32,7 @@ class NotificationsContainer(Container):
     uow_class = NotificationsUnitOfWork
     consumes = (GOALS_EVENTS, CHECKINS_EVENTS)
     publishes = (NOTIFICATIONS_EVENTS, CHECKINS_COMMANDS)
+    member_record = MemberView
 
     def __init__(self, settings: Settings, clock: Clock | None = None, sender=None):
         start_mappers()
@@ -71,17 +71,6 @@ class NotificationsContainer(Container):
         worker = super().worker()
         worker.loops["delivery"] = self.deliverer.run
         return worker
-
-    def check_principal(self, principal: Principal) -> Principal:
-        with self.session_factory() as session:
-            member = session.get(MemberView, principal.member_id)
-        if member is None:
-            return principal
-        if member.team_id != principal.team_id or member.state == "left":
-            raise Unauthorized("token no longer valid: member not found")
-        if member.token_version != principal.token_version:
-            raise Unauthorized("token revoked; ask a lead for a fresh one")
-        return Principal(principal.team_id, principal.member_id, member.role, member.token_version)
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None,
