@@ -7,7 +7,7 @@ Timestamp = fields.String  # ISO 8601 with offset; kept as text so payloads roun
 
 
 class EventData(Schema):
-    """Base for event data: unknown keys are kept so newer producers do not break older consumers."""
+    """Base for event data: unknown keys are kept, so newer producers do not break old consumers."""
 
     class Meta:
         unknown = "include"

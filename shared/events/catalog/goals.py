@@ -20,8 +20,12 @@ class Cadence(EventData):
 
     frequency = fields.String(required=True, validate=validate.OneOf(FREQUENCIES))
     weekday = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(0, 6))
-    day_of_month = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, 31))
-    time = fields.String(load_default="09:00", validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$"))
+    day_of_month = fields.Integer(
+        allow_none=True, load_default=None, validate=validate.Range(1, 31)
+    )
+    time = fields.String(
+        load_default="09:00", validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$")
+    )
 
 
 class WorkingHours(EventData):
@@ -105,8 +109,9 @@ class GoalData(EventData):
     milestones = fields.List(fields.Nested(MilestoneData), load_default=list)  # active pathway
     description = fields.String(load_default="")
     why = fields.String(load_default="")
-    horizon = fields.String(allow_none=True, load_default=None,
-                            validate=validate.OneOf(["short_term", "long_term"]))
+    horizon = fields.String(
+        allow_none=True, load_default=None, validate=validate.OneOf(["short_term", "long_term"])
+    )
     parent_weight = fields.Float(load_default=1.0)  # weight in the parent's roll-up
     version = fields.Integer(load_default=1)  # the goal's ETag; grows with every change
 
@@ -133,7 +138,9 @@ class GoalAchieved(GoalData):
 
 @event("goal.closed", publisher="goals")
 class GoalClosed(GoalData):
-    outcome = fields.String(required=True, validate=validate.OneOf(["partial", "missed", "dropped"]))
+    outcome = fields.String(
+        required=True, validate=validate.OneOf(["partial", "missed", "dropped"])
+    )
     retrospective = fields.String(load_default="")
     replaced_by = Id(allow_none=True, load_default=None)
 
@@ -161,8 +168,9 @@ class GoalProgressed(EventData):
     checkin_id = Id(allow_none=True, load_default=None)
     at = Timestamp(required=True)
     previous_progress = fields.Float(allow_none=True, load_default=None)
-    source = fields.String(load_default="checkin",
-                           validate=validate.OneOf(["checkin", "milestone", "rollup"]))
+    source = fields.String(
+        load_default="checkin", validate=validate.OneOf(["checkin", "milestone", "rollup"])
+    )
 
 
 @event("goal.milestone_completed", publisher="goals")
