@@ -14,13 +14,26 @@ from shared.config import (
     GLOBAL_ENV_VARS,
     PER_SERVICE_ENV_VARS,
     REPO_ROOT,
-    SERVICE_ENV_VARS,
     SERVICES,
     Settings,
 )
 from shared.events.registry import all_types
 
 README = REPO_ROOT / "README.md"
+
+
+def service_env_vars(service: str) -> dict[str, str]:
+    """The variables only `service` reads, as its `config.py` declares them."""
+    return dict(getattr(importlib.import_module(f"services.{service}.config"), "ENV_VARS", {}))
+
+
+def env_var_names() -> set[str]:
+    """Every environment variable a Goalkeeper process reads."""
+    names = set(GLOBAL_ENV_VARS)
+    for service in SERVICES:
+        names.update(service_env_vars(service))
+        names.update(f"{service.upper()}_{suffix}" for suffix in PER_SERVICE_ENV_VARS)
+    return names
 
 
 def configuration() -> str:
@@ -36,8 +49,6 @@ def configuration() -> str:
         "GOALKEEPER_WEBHOOK_ALLOWLIST": "(empty: only hooks.slack.com)",
         "GOALKEEPER_LOG_LEVEL": defaults.log_level,
         "GOALKEEPER_RUN_DIR": ".run/",
-        "SLACK_SIGNING_SECRET": "a development secret",
-        "GOALKEEPER_PUBLIC_URL": defaults.public_url,
         "WEB_CONCURRENCY": "2",
     }
     for name, meaning in GLOBAL_ENV_VARS.items():
@@ -50,7 +61,7 @@ def configuration() -> str:
         )
         port_meaning = PER_SERVICE_ENV_VARS["PORT"]
         rows.append(f"| `{service.upper()}_PORT` | {settings.port} | {port_meaning} |")
-        for name, meaning in SERVICE_ENV_VARS.get(service, {}).items():
+        for name, meaning in service_env_vars(service).items():
             rows.append(f"| `{name}` | see `services/{service}/config.py` | {meaning} |")
     return "\n".join(rows)
 

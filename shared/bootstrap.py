@@ -20,6 +20,7 @@ from shared.consumer import ConsumerRunner, Handler
 from shared.db import make_engine, make_session_factory
 from shared.health import BrokerProbe
 from shared.kafka import ensure_topics, make_consumer, make_producer
+from shared.messagebus import MessageBus
 from shared.outbox import OutboxRelay, OutboxWriter, make_waker
 from shared.uow import UnitOfWork
 from shared.worker import ScheduledJob, Worker
@@ -67,6 +68,19 @@ class Container:
 
     def uow(self) -> UnitOfWork:
         return self.uow_class(self.session_factory, self.outbox_writer, self.waker)
+
+    # -- the request side: one bus, handlers wired once ------------------------------------
+    def command_handlers(self) -> dict[type, Callable]:
+        """Command type -> use case. Each service lists its own."""
+        return {}
+
+    def dependencies(self) -> dict[str, Callable]:
+        """What a handler may ask for by parameter name; each provider is called per command."""
+        return {"uow": self.uow, "clock": lambda: self.clock, "settings": lambda: self.settings}
+
+    @cached_property
+    def bus(self) -> MessageBus:
+        return MessageBus(self.command_handlers(), self.dependencies())
 
     def check_principal(self, principal: Principal) -> Principal:
         """Apply revocations and current roles from this service's record of the member."""

@@ -7,7 +7,7 @@ docker-compose consistency test can check names against one source of truth.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -27,37 +27,17 @@ GLOBAL_ENV_VARS = {
     "GOALKEEPER_WEBHOOK_ALLOWLIST": "Extra webhook hosts allowed besides hooks.slack.com.",
     "GOALKEEPER_LOG_LEVEL": "Log level (DEBUG, INFO, WARNING).",
     "GOALKEEPER_RUN_DIR": "Where local SQLite files and wake-up sockets live.",
-    "SLACK_SIGNING_SECRET": "Slack app signing secret for the /goals slash command.",
-    "GOALKEEPER_PUBLIC_URL": "Base URL used in links inside Slack messages.",
     "WEB_CONCURRENCY": "gunicorn worker processes per web service.",
 }
 PER_SERVICE_ENV_VARS = {
     "DATABASE_URL": "SQLAlchemy URL of the service's own database.",
     "PORT": "HTTP port of the service's web process.",
 }
-# Variables only one service reads (its own tuning knobs).
-SERVICE_ENV_VARS = {
-    "checkins": {
-        "CHECKINS_REMINDER_LEAD_MINUTES": "How long before a due check-in the reminder goes out.",
-        "CHECKINS_GRACE_MINUTES": "How long after the due time a check-in counts as missed.",
-        "CHECKINS_ESCALATION_INTERVAL_MINUTES": "Time between escalation levels of a miss.",
-        "CHECKINS_EDIT_WINDOW_MINUTES": "How long the author may edit a check-in.",
-        "CHECKINS_SCHEDULER_INTERVAL_SECONDS": "How often the scheduler looks for due work.",
-    },
-}
+# Variables only one service reads are declared beside its settings, in
+# `services/<name>/config.py` as `ENV_VARS`.
 
 
-def env_var_names() -> set[str]:
-    """Every environment variable a Goalkeeper process reads."""
-    names = set(GLOBAL_ENV_VARS)
-    for own in SERVICE_ENV_VARS.values():
-        names.update(own)
-    for service in SERVICES:
-        names.update(f"{service.upper()}_{suffix}" for suffix in PER_SERVICE_ENV_VARS)
-    return names
-
-
-def _int(env: dict[str, str], name: str, default: int) -> int:
+def read_int(env: dict[str, str], name: str, default: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -65,6 +45,16 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def read_float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
 
 
 def _csv(raw: str) -> tuple[str, ...]:
@@ -85,13 +75,14 @@ class Settings:
     webhook_allowlist: tuple[str, ...] = ()
     log_level: str = "INFO"
     run_dir: Path = RUN_DIR
-    slack_signing_secret: str = "dev-slack-signing-secret"
-    public_url: str = "http://127.0.0.1:8003"
     testing: bool = False
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, service: str, env: dict[str, str] | None = None) -> Settings:
+        """The settings of `service` from `env` (default: the process environment).
+
+        A service's subclass adds its own fields and reads them in `own_values`.
+        """
         if service not in SERVICES:
             raise ValueError(f"unknown service {service!r}; expected one of {SERVICES}")
         env = dict(os.environ if env is None else env)
@@ -101,19 +92,23 @@ class Settings:
         return cls(
             service=service,
             database_url=env.get(f"{prefix}_DATABASE_URL") or default_db,
-            port=_int(env, f"{prefix}_PORT", DEFAULT_PORTS[service]),
+            port=read_int(env, f"{prefix}_PORT", DEFAULT_PORTS[service]),
             kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or "127.0.0.1:9092",
             topic_prefix=env.get("KAFKA_TOPIC_PREFIX", ""),
-            kafka_partitions=_int(env, "KAFKA_PARTITIONS", 3),
+            kafka_partitions=read_int(env, "KAFKA_PARTITIONS", 3),
             secret_key=env.get("GOALKEEPER_SECRET_KEY") or cls.secret_key,
             admin_token=env.get("GOALKEEPER_ADMIN_TOKEN") or cls.admin_token,
-            token_ttl_days=_int(env, "GOALKEEPER_TOKEN_TTL_DAYS", 90),
+            token_ttl_days=read_int(env, "GOALKEEPER_TOKEN_TTL_DAYS", 90),
             webhook_allowlist=_csv(env.get("GOALKEEPER_WEBHOOK_ALLOWLIST", "")),
             log_level=(env.get("GOALKEEPER_LOG_LEVEL") or "INFO").upper(),
             run_dir=run_dir,
-            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or cls.slack_signing_secret,
-            public_url=env.get("GOALKEEPER_PUBLIC_URL") or cls.public_url,
+            **cls.own_values(env),
         )
+
+    @classmethod
+    def own_values(cls, env: dict[str, str]) -> dict:
+        """A subclass's own fields, read from `env`; the base has none."""
+        return {}
 
     def with_overrides(self, **changes) -> Settings:
         return replace(self, **changes)

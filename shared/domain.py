@@ -37,10 +37,8 @@ class Aggregate:
 
 
 class DomainError(Exception):
-    """Base of errors the API turns into 4xx problems. `status` is the HTTP status."""
-
-    status = 400
-    title = "Bad Request"
+    """Base of the errors a use case raises on input it refuses; the web layer maps each kind
+    to an HTTP status (`shared.problems.STATUS_OF`)."""
 
     def __init__(self, detail: str, *, errors: dict | None = None):
         super().__init__(detail)
@@ -48,33 +46,29 @@ class DomainError(Exception):
         self.errors = errors
 
 
+class BadRequest(DomainError):
+    """The request is malformed (a cursor or key that this service never issued)."""
+
+
 class NotFound(DomainError):
-    status = 404
-    title = "Not Found"
+    """The thing does not exist, or the caller may not know it exists."""
 
 
 class Conflict(DomainError):
-    status = 409
-    title = "Conflict"
+    """The request does not fit the thing's current state."""
 
 
 class Forbidden(DomainError):
-    status = 403
-    title = "Forbidden"
+    """The caller is known but may not do this."""
 
 
 class Unprocessable(DomainError):
     """Semantically invalid input; `errors` maps field names to messages."""
 
-    status = 422
-    title = "Unprocessable Entity"
-
 
 class PreconditionFailed(DomainError):
-    status = 412
-    title = "Precondition Failed"
+    """The caller's version of the thing is stale (If-Match)."""
 
 
 class PreconditionRequired(DomainError):
-    status = 428
-    title = "Precondition Required"
+    """A change needs the version the caller last read (If-Match)."""

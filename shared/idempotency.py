@@ -44,7 +44,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.db import BigId, UtcDateTime
-from shared.domain import Conflict, DomainError, Unprocessable
+from shared.domain import BadRequest, Conflict, Unprocessable
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -69,9 +69,8 @@ def idempotency_table(metadata: MetaData) -> Table:
     return table
 
 
-class InvalidIdempotencyKey(DomainError):
-    status = 400
-    title = "Bad Request"
+class InvalidIdempotencyKey(BadRequest):
+    pass
 
 
 @dataclass(frozen=True)

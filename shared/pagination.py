@@ -7,15 +7,14 @@ import json
 
 from marshmallow import Schema, fields, validate
 
-from shared.domain import DomainError
+from shared.domain import BadRequest
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 
-class InvalidCursor(DomainError):
-    status = 400
-    title = "Bad Request"
+class InvalidCursor(BadRequest):
+    pass
 
 
 class PageArgs(Schema):

@@ -9,10 +9,31 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from shared.auth import Unauthorized
-from shared.domain import DomainError
+from shared.domain import (
+    BadRequest,
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    Unprocessable,
+)
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
+# The one place a kind of domain error becomes an HTTP status.
+STATUS_OF: dict[type[DomainError], int] = {
+    BadRequest: 400,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    PreconditionFailed: 412,
+    Unprocessable: 422,
+    PreconditionRequired: 428,
+}
+TITLES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
+          412: "Precondition Failed", 422: "Unprocessable Entity", 428: "Precondition Required"}
 LOCATIONS = {"json", "query", "form", "headers", "view_args", "files", "cookies"}
 
 
@@ -72,10 +93,19 @@ def http_exception_problem(error: HTTPException) -> Response:
     return problem(error.code or 500, error.name, detail, errors=errors, headers=headers)
 
 
+def status_of(error: DomainError) -> int:
+    """The HTTP status of a domain error: its nearest kind in `STATUS_OF`, else 400."""
+    for kind in type(error).__mro__:
+        if kind in STATUS_OF:
+            return STATUS_OF[kind]
+    return 400
+
+
 def register_problem_handlers(app: Flask, on_server_error=None) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
-        return problem(error.status, error.title, error.detail, errors=error.errors)
+        status = status_of(error)
+        return problem(status, TITLES[status], error.detail, errors=error.errors)
 
     @app.errorhandler(Unauthorized)
     def _unauthorized(error: Unauthorized):

@@ -61,6 +61,11 @@ def container():
     return current_app.extensions["goalkeeper"]
 
 
+def bus():
+    """The app's message bus: views hand it a command and dump what it returns."""
+    return container().bus
+
+
 def authenticate() -> Principal:
     """The caller, from `Authorization: Bearer <token>`; 401 when missing or invalid."""
     if "principal" not in g:

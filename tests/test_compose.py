@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from shared.config import env_var_names
+from infra.docs import env_var_names
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())

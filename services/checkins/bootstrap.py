@@ -6,7 +6,7 @@ from datetime import timedelta
 from functools import cached_property
 
 from services.checkins.adapters.orm import idempotency_keys, metadata, start_mappers
-from services.checkins.config import policy_from, scheduler_interval
+from services.checkins.config import CheckinsSettings, load
 from services.checkins.domain.model import MemberView
 from services.checkins.domain.schedule import Policy
 from services.checkins.service_layer.commands import SlackCommands
@@ -16,7 +16,6 @@ from services.checkins.service_layer.scheduling import Scheduler
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
 from shared.bootstrap import Container
 from shared.clock import Clock
-from shared.config import Settings
 from shared.events.topics import CHECKINS_COMMANDS, CHECKINS_EVENTS, GOALS_EVENTS
 from shared.idempotency import IdempotencyLedger
 from shared.worker import ScheduledJob
@@ -31,13 +30,13 @@ class CheckinsContainer(Container):
     publishes = (CHECKINS_EVENTS,)
     member_record = MemberView
 
-    def __init__(self, settings: Settings, clock: Clock | None = None):
+    def __init__(self, settings: CheckinsSettings, clock: Clock | None = None):
         start_mappers()
         super().__init__(settings, clock)
 
-    @cached_property
+    @property
     def policy(self) -> Policy:
-        return policy_from(self.settings)
+        return self.settings.policy
 
     @cached_property
     def idempotency(self) -> IdempotencyLedger:
@@ -56,7 +55,7 @@ class CheckinsContainer(Container):
         return handlers
 
     def jobs(self) -> list[ScheduledJob]:
-        interval = scheduler_interval(self.settings)
+        interval = self.settings.scheduler_interval
         return [
             ScheduledJob("checkin-scheduler", interval, self.scheduler().tick),
             ScheduledJob("pairing-scheduler", interval * 6, self.round_scheduler().tick),
@@ -70,5 +69,6 @@ class CheckinsContainer(Container):
         return purged
 
 
-def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> CheckinsContainer:
-    return CheckinsContainer(settings or Settings.from_env("checkins"), clock)
+def bootstrap(settings: CheckinsSettings | None = None,
+              clock: Clock | None = None) -> CheckinsContainer:
+    return CheckinsContainer(settings or load(), clock)

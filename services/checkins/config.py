@@ -1,46 +1,52 @@
 """Settings only the checkins service reads: reminder lead, grace, escalation, edit window.
 
-Each is read from `Settings.extra` (tests) or the environment, in minutes, and falls back to the
-product defaults: reminders 2h before due, missed after 12h, 24h between escalation levels,
-check-ins editable for 24h.
+Durations are given in minutes and fall back to the product defaults: reminders 2h before due,
+missed after 12h, 24h between escalation levels, check-ins editable for 24h.
 """
 
 from __future__ import annotations
 
-import os
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from services.checkins.domain.schedule import Policy
-from shared.config import SERVICE_ENV_VARS, Settings
+from shared.config import Settings, read_float
 
-ENV_VARS = SERVICE_ENV_VARS["checkins"]
-
-
-def _minutes(settings: Settings, name: str, default: timedelta) -> timedelta:
-    raw = str(settings.extra.get(name) or os.environ.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        minutes = float(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a number of minutes, got {raw!r}") from exc
-    if minutes < 0:
-        raise ValueError(f"{name} must not be negative")
-    return timedelta(minutes=minutes)
+ENV_VARS = {
+    "CHECKINS_REMINDER_LEAD_MINUTES": "How long before a due check-in the reminder goes out.",
+    "CHECKINS_GRACE_MINUTES": "How long after the due time a check-in counts as missed.",
+    "CHECKINS_ESCALATION_INTERVAL_MINUTES": "Time between escalation levels of a miss.",
+    "CHECKINS_EDIT_WINDOW_MINUTES": "How long the author may edit a check-in.",
+    "CHECKINS_SCHEDULER_INTERVAL_SECONDS": "How often the scheduler looks for due work.",
+}
 
 
-def policy_from(settings: Settings) -> Policy:
-    default = Policy()
-    return Policy(
-        reminder_lead=_minutes(settings, "CHECKINS_REMINDER_LEAD_MINUTES", default.reminder_lead),
-        grace=_minutes(settings, "CHECKINS_GRACE_MINUTES", default.grace),
-        escalation_interval=_minutes(settings, "CHECKINS_ESCALATION_INTERVAL_MINUTES",
-                                     default.escalation_interval),
-        edit_window=_minutes(settings, "CHECKINS_EDIT_WINDOW_MINUTES", default.edit_window),
-    )
+@dataclass(frozen=True)
+class CheckinsSettings(Settings):
+    policy: Policy = field(default_factory=Policy)
+    scheduler_interval: float = 5.0  # seconds between scheduler ticks
+
+    @classmethod
+    def own_values(cls, env: dict[str, str]) -> dict:
+        default = Policy()
+
+        def minutes(name: str, fallback: timedelta) -> timedelta:
+            value = read_float(env, name, fallback.total_seconds() / 60)
+            if value < 0:
+                raise ValueError(f"{name} must not be negative")
+            return timedelta(minutes=value)
+
+        return {
+            "policy": Policy(
+                reminder_lead=minutes("CHECKINS_REMINDER_LEAD_MINUTES", default.reminder_lead),
+                grace=minutes("CHECKINS_GRACE_MINUTES", default.grace),
+                escalation_interval=minutes("CHECKINS_ESCALATION_INTERVAL_MINUTES",
+                                            default.escalation_interval),
+                edit_window=minutes("CHECKINS_EDIT_WINDOW_MINUTES", default.edit_window),
+            ),
+            "scheduler_interval": read_float(env, "CHECKINS_SCHEDULER_INTERVAL_SECONDS", 5.0),
+        }
 
 
-def scheduler_interval(settings: Settings) -> float:
-    raw = settings.extra.get("CHECKINS_SCHEDULER_INTERVAL_SECONDS") or os.environ.get(
-        "CHECKINS_SCHEDULER_INTERVAL_SECONDS")
-    return float(raw) if raw else 5.0
+def load(env: dict[str, str] | None = None) -> CheckinsSettings:
+    return CheckinsSettings.from_env("checkins", env)

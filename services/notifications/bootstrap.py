@@ -6,6 +6,7 @@ from functools import cached_property
 
 from services.notifications.adapters.http_sender import WebhookSender
 from services.notifications.adapters.orm import metadata, start_mappers
+from services.notifications.config import NotificationsSettings, load
 from services.notifications.domain.views import MemberView
 from services.notifications.service_layer.delivery import Deliverer
 from services.notifications.service_layer.digests import Digests
@@ -15,7 +16,6 @@ from services.notifications.service_layer.slash import SlashAnswers
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.bootstrap import Container
 from shared.clock import Clock
-from shared.config import Settings
 from shared.events.topics import (
     CHECKINS_COMMANDS,
     CHECKINS_EVENTS,
@@ -34,7 +34,7 @@ class NotificationsContainer(Container):
     publishes = (NOTIFICATIONS_EVENTS, CHECKINS_COMMANDS)
     member_record = MemberView
 
-    def __init__(self, settings: Settings, clock: Clock | None = None, sender=None):
+    def __init__(self, settings: NotificationsSettings, clock: Clock | None = None, sender=None):
         start_mappers()
         super().__init__(settings, clock)
         self.sender = sender or WebhookSender(allowlist=settings.webhook_allowlist)
@@ -73,6 +73,6 @@ class NotificationsContainer(Container):
         return worker
 
 
-def bootstrap(settings: Settings | None = None, clock: Clock | None = None,
+def bootstrap(settings: NotificationsSettings | None = None, clock: Clock | None = None,
               sender=None) -> NotificationsContainer:
-    return NotificationsContainer(settings or Settings.from_env("notifications"), clock, sender)
+    return NotificationsContainer(settings or load(), clock, sender)

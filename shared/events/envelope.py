@@ -16,14 +16,18 @@ from datetime import UTC, datetime
 from cloudevents.v1.http import CloudEvent
 from cloudevents.v1.kafka import KafkaMessage, from_binary, to_binary
 
-from shared.events.registry import InvalidEvent, lookup, validate
+from shared.events.registry import InvalidEvent, load, lookup, validate
 
 REQUIRED_ATTRIBUTES = ("id", "source", "type", "specversion", "teamid")
 
 
 @dataclass(frozen=True)
 class Event:
-    """One event as the domain sees it; `data` is validated against its type's schema."""
+    """One event as the domain sees it; `data` is validated against its type's schema.
+
+    Produced events carry `data` as JSON-ready values; consumed ones carry it as the schema loads
+    it, so timestamps arrive as aware datetimes and no handler parses text.
+    """
 
     type: str
     team_id: str
@@ -89,7 +93,7 @@ def from_kafka(headers: Iterable[tuple[str, bytes]], key: bytes | None, value: b
     known = lookup(event_type)
     data = cloud_event.get_data()
     if known is not None:
-        data = validate(event_type, data)
+        data = load(event_type, data)
     return Event(
         type=event_type,
         team_id=attributes["teamid"],
@@ -100,14 +104,6 @@ def from_kafka(headers: Iterable[tuple[str, bytes]], key: bytes | None, value: b
         time=attributes.get("time") or "",
         schema_version=_schema_version(attributes.get("schemaversion")),
     )
-
-
-def is_known(event: Event) -> bool:
-    return lookup(event.type) is not None
-
-
-def kafka_headers(message: KafkaMessage) -> list[tuple[str, bytes]]:
-    return list(message.headers.items())
 
 
 def _schema_version(raw: str | None) -> int:

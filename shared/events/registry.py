@@ -54,18 +54,25 @@ def all_types() -> dict[str, EventType]:
     return dict(_REGISTRY)
 
 
-def validate(name: str, data: object) -> dict:
-    """Return `data` validated and normalised by the schema of `name`, or raise InvalidEvent."""
+def load(name: str, data: object) -> dict:
+    """Return `data` loaded by the schema of `name` (timestamps as aware datetimes).
+
+    Raises InvalidEvent when the type is unknown or the data does not fit its schema.
+    """
     event_type = lookup(name)
     if event_type is None:
         raise InvalidEvent(f"unknown event type {name!r}")
     if not isinstance(data, dict):
         raise InvalidEvent(f"{name}: data must be a JSON object")
     try:
-        loaded = event_type.schema().load(data)
+        return event_type.schema().load(data)
     except ValidationError as exc:
         raise InvalidEvent(f"{name}: invalid data {exc.messages}") from exc
-    return event_type.schema().dump(loaded)
+
+
+def validate(name: str, data: object) -> dict:
+    """Return `data` checked by the schema of `name` and dumped to JSON-ready values."""
+    return lookup(name).schema().dump(load(name, data))
 
 
 def _load_catalog() -> None:

@@ -49,7 +49,8 @@ class ServiceHarness:
     _process: subprocess.Popen | None = field(init=False, default=None)
 
     def __post_init__(self):
-        settings = Settings.from_env(self.service, self.env).with_overrides(testing=True)
+        config = importlib.import_module(f"services.{self.service}.config")
+        settings = config.load(self.env).with_overrides(testing=True)
         module = importlib.import_module(f"services.{self.service}.bootstrap")
         self.container = module.bootstrap(settings, self.clock)
         self.container.create_schema()

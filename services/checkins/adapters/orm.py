@@ -29,11 +29,11 @@ from services.checkins.domain.schedule import GoalSchedule
 from services.checkins.domain.social import Comment, Kudos
 from shared.db import UtcDateTime, map_once
 from shared.idempotency import idempotency_table
-from shared.plumbing import add_plumbing
+from shared.messaging_tables import add_messaging_tables
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
-add_plumbing(metadata)
+add_messaging_tables(metadata)
 idempotency_keys = idempotency_table(metadata)
 
 team_views = Table(

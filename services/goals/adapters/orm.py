@@ -21,11 +21,11 @@ from sqlalchemy.orm import registry
 from services.goals.adapters.types import PathwaysJson
 from services.goals.domain.model import Goal, HistoryEntry, Member, ProgressPoint, Team
 from shared.db import BigId, UtcDateTime
-from shared.plumbing import add_plumbing
+from shared.messaging_tables import add_messaging_tables
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
-add_plumbing(metadata)
+add_messaging_tables(metadata)
 
 teams = Table(
     "teams", metadata,

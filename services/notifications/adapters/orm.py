@@ -29,11 +29,11 @@ from services.notifications.domain.views import (
     TeamView,
 )
 from shared.db import UtcDateTime, map_once
-from shared.plumbing import add_plumbing
+from shared.messaging_tables import add_messaging_tables
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
-add_plumbing(metadata)
+add_messaging_tables(metadata)
 
 channels = Table(
     "channels", metadata,

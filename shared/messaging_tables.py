@@ -40,5 +40,5 @@ def inbox_table(metadata: MetaData) -> Table:
     )
 
 
-def add_plumbing(metadata: MetaData) -> tuple[Table, Table]:
+def add_messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
     return outbox_table(metadata), inbox_table(metadata)
