@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, json, request
+from marshmallow import Schema, fields
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -35,6 +36,21 @@ STATUS_OF: dict[type[DomainError], int] = {
 TITLES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
           412: "Precondition Failed", 422: "Unprocessable Entity", 428: "Precondition Required"}
 LOCATIONS = {"json", "query", "form", "headers", "view_args", "files", "cookies"}
+
+
+class ProblemSchema(Schema):
+    """The body of every error response (RFC 9457), as documented in each service's spec."""
+
+    type = fields.String(required=True, metadata={"example": "about:blank"})
+    title = fields.String(required=True, metadata={"example": "Unprocessable Entity"})
+    status = fields.Integer(required=True, metadata={"example": 422})
+    detail = fields.String(metadata={"example": "Invalid fields: due_date"})
+    instance = fields.String(required=True, metadata={"example": "/v1/goals"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Field name (dotted for nested fields) -> messages"},
+    )
 
 
 def problem(

@@ -2,24 +2,46 @@
 
 from __future__ import annotations
 
+import http
+
 from flask import Flask, current_app, g, request
 from flask_smorest import Api, Blueprint
+from flask_smorest.utils import prepare_response
 
 from shared.auth import ADMIN, Principal, Unauthorized, is_admin_token
 from shared.domain import Forbidden, NotFound
 from shared.health import health_blueprint
 from shared.observability import configure_logging, instrument
-from shared.problems import http_exception_problem, register_problem_handlers
+from shared.problems import (
+    PROBLEM_JSON,
+    ProblemSchema,
+    http_exception_problem,
+    register_problem_handlers,
+)
 from shared.text_guard import refuse_unstorable_text
 
 MAX_BODY_BYTES = 256 * 1024
 
 
 class ProblemApi(Api):
-    """flask-smorest Api whose HTTP errors (including 422 validation) are problem+json."""
+    """flask-smorest Api whose HTTP errors (including 422 validation) are problem+json, and
+    whose spec says so: every error response documents `ProblemSchema` as problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error):
         return http_exception_problem(error)
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 def create_service_app(container, blueprints: list[Blueprint], *, title: str) -> Flask:
