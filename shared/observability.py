@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 
 import structlog
 from flask import Flask, Response, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 REQUESTS = Counter(
     "goalkeeper_http_requests_total", "HTTP requests", ["service", "method", "endpoint", "status"]
@@ -69,4 +77,16 @@ def instrument(app: Flask, service: str) -> None:
 
     @app.get("/metrics")
     def metrics():
-        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(metrics_registry()), mimetype=CONTENT_TYPE_LATEST)
+
+
+def metrics_registry():
+    """The registry to expose: under gunicorn (PROMETHEUS_MULTIPROC_DIR set by its config) the
+    samples of every worker process summed; otherwise this process's own."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return registry
+    from prometheus_client import REGISTRY
+
+    return REGISTRY
