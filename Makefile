@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: venv kafka-jars postgres run test faults bench lint clean distclean
+.PHONY: venv lock kafka-jars postgres run test faults bench lint clean distclean
 
 venv: $(STAMP)
 
@@ -13,9 +13,15 @@ $(PY):
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
 	  echo "python3 -m venv failed: install it (apt-get install -y python3-venv)"; exit 1; }
 
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install -e '.[dev]'
+# Dependencies come from requirements.lock (exact versions with hashes); `make lock` updates it.
+$(STAMP): pyproject.toml requirements.lock | $(PY)
+	$(PY) -m pip install --require-hashes -r requirements.lock
+	$(PY) -m pip install --no-deps -e .
 	touch $(STAMP)
+
+lock: venv
+	$(PY) -m piptools compile --quiet --generate-hashes --extra dev --strip-extras \
+	  --allow-unsafe --no-emit-find-links --output-file requirements.lock pyproject.toml
 
 kafka-jars: venv
 	$(PY) -m infra.kafka_broker fetch
