@@ -17,7 +17,7 @@ from shared.auth import Principal, TokenSigner, confirm_principal
 from shared.clock import Clock, SystemClock
 from shared.config import Settings
 from shared.consumer import ConsumerRunner, Handler
-from shared.db import make_engine, make_session_factory
+from shared.db import make_engine, make_session_factory, read_only
 from shared.health import BrokerProbe
 from shared.kafka import ensure_topics, make_consumer, make_producer
 from shared.messagebus import MessageBus
@@ -49,6 +49,10 @@ class Container:
         return make_session_factory(self.engine)
 
     @cached_property
+    def read_session_factory(self):
+        return make_session_factory(read_only(self.engine))
+
+    @cached_property
     def waker(self):
         return make_waker(self.settings)
 
@@ -69,6 +73,11 @@ class Container:
     def uow(self) -> UnitOfWork:
         return self.uow_class(self.session_factory, self.outbox_writer, self.waker)
 
+    def reader(self) -> UnitOfWork:
+        """A unit of work for queries: on SQLite it never waits for the write lock."""
+        return self.uow_class(self.read_session_factory, self.outbox_writer, self.waker,
+                              read_only=True)
+
     # -- the request side: one bus, handlers wired once ------------------------------------
     def command_handlers(self) -> dict[type, Callable]:
         """Command type -> use case. Each service lists its own."""
@@ -76,7 +85,8 @@ class Container:
 
     def dependencies(self) -> dict[str, Callable]:
         """What a handler may ask for by parameter name; each provider is called per command."""
-        return {"uow": self.uow, "clock": lambda: self.clock, "settings": lambda: self.settings}
+        return {"uow": self.uow, "reader": self.reader, "clock": lambda: self.clock,
+                "settings": lambda: self.settings}
 
     @cached_property
     def bus(self) -> MessageBus:

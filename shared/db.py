@@ -67,8 +67,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _sqlite_begin_immediate(connection) -> None:
-    # Take the write lock up front: two processes never deadlock upgrading read locks.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A writer takes the write lock up front: two processes never deadlock upgrading read
+    # locks. A reader (an engine made by `read_only`) begins deferred and never queues behind
+    # writers: in WAL mode it reads the last committed snapshot.
+    if connection.get_execution_options().get("read_only"):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine and pool, for transactions that only read."""
+    return engine.execution_options(read_only=True)
 
 
 def map_once(registry, mappings) -> None:

@@ -22,10 +22,12 @@ class UnitOfWork:
     in the same transaction as the state change.
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], outbox: OutboxWriter, waker: Waker):
+    def __init__(self, session_factory: sessionmaker[Session], outbox: OutboxWriter, waker: Waker,
+                 *, read_only: bool = False):
         self.session_factory = session_factory
         self.outbox = outbox
         self.waker = waker
+        self.read_only = read_only
         self.session: Session | None = None
         self.published: list[Event] = []
 
@@ -84,6 +86,8 @@ class UnitOfWork:
         self.session.flush()
 
     def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         self.session.flush()
         events = [self._to_event(e) for e in self._collect()]
         self.outbox.add(self.session, events)
