@@ -8,6 +8,7 @@ import platform
 import shutil
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -20,6 +21,9 @@ from infra.kafka_broker import KafkaBroker, free_port
 from infra.postgres_server import PostgresServer, ensure_postgres_installed
 
 RESULTS = Path(__file__).parent / "results"
+REPO = Path(__file__).resolve().parent.parent
+BUSY_LOAD = 1.5  # a run that starts above this load average says so at the top of its table
+LOAD_AT_START = os.getloadavg()  # a benchmark imports this module first thing
 
 
 @dataclass
@@ -90,12 +94,34 @@ def machine() -> str:
            f"Python {platform.python_version()}"
 
 
+def commit() -> str:
+    """The commit measured, with `+changes` when the work tree differs from it."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout
+
+    head = git("rev-parse", "--short", "HEAD").strip() or "unknown"
+    dirty = git("status", "--porcelain", "--untracked-files=no").strip()
+    return f"{head}+changes" if dirty else head
+
+
+LoadAverage = tuple[float, float, float]
+
+
+def conditions(load_before: LoadAverage, load_after: LoadAverage) -> str:
+    """One line naming the machine, the commit and the load average around the run."""
+    return (f"Measured {time.strftime('%Y-%m-%d')} at commit `{commit()}` on {machine()}; "
+            f"load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after.")
+
+
 def write_table(name: str, title: str, header: list[str], rows: list[list], notes: str = "") -> str:
-    lines = [f"### {title}", "", "| " + " | ".join(header) + " |",
-             "|" + "---|" * len(header)]
+    lines = [f"### {title}", ""]
+    if LOAD_AT_START[0] > BUSY_LOAD:
+        lines += [f"> **Busy machine:** this run started at a load average of "
+                  f"{LOAD_AT_START[0]:.2f} (above {BUSY_LOAD}); compare its ratios, not its "
+                  f"absolute rates.", ""]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    lines += ["", f"Measured {time.strftime('%Y-%m-%d')} on {machine()}."
-              + (f" {notes}" if notes else "")]
+    lines += ["", conditions(LOAD_AT_START, os.getloadavg()) + (f" {notes}" if notes else "")]
     text = "\n".join(lines) + "\n"
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.md").write_text(text)

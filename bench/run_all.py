@@ -1,9 +1,10 @@
 """Run every benchmark, one after the other, and gather their tables.
 
-`python -m bench.run_all [name ...]` (or `make bench`) runs `python -m bench.<name>` for events,
-api, e2e and scale (each starts and stops its own throwaway broker and PostgreSQL, so they never
-load the machine at the same time), then writes bench/results/README-tables.md with every table
-in bench/results/ — fresh ones, and the previous table of any benchmark that failed, marked so.
+`python -m bench.run_all [name ...]` (or `make bench`) runs `python -m bench.<name>` for
+events, api, e2e, scale and health_reeval (each starts and stops its own throwaway broker and
+PostgreSQL, so they never load the machine at the same time), then writes
+bench/results/README-tables.md with every table in bench/results/ — fresh ones, and the
+previous table of any benchmark that failed, marked so.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import time
 
 from bench.common import RESULTS
 
-BENCHMARKS = ("events", "api", "e2e", "scale")
-TIME_LIMIT_S = {"events": 1800, "api": 1800, "e2e": 1200, "scale": 1200}
+BENCHMARKS = ("events", "api", "e2e", "scale", "health_reeval")
+TIME_LIMIT_S = {"events": 1800, "api": 1800, "e2e": 1200, "scale": 1200, "health_reeval": 1800}
 
 
 def main(names: list[str]) -> int:
