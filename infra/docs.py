@@ -92,7 +92,29 @@ def events() -> str:
     return "\n".join(rows)
 
 
-SECTIONS = {"configuration": configuration, "endpoints": endpoints, "events": events}
+BENCH_RESULTS = REPO_ROOT / "bench" / "results"
+
+
+def result_file(name: str):
+    """A section copied verbatim from a result file that a benchmark or `make faults` wrote."""
+
+    def build() -> str:
+        path = BENCH_RESULTS / name
+        if not path.exists():
+            return f"_No result yet: `{name}` is written by the command named above._"
+        return path.read_text().strip()
+
+    return build
+
+
+SECTIONS = {
+    "configuration": configuration,
+    "endpoints": endpoints,
+    "events": events,
+    "benchmarks": result_file("README-tables.md"),
+    "faults": result_file("faults.md"),
+    "capacity": result_file("capacity.md"),
+}
 
 
 def render(text: str) -> str:
