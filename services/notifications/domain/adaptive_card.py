@@ -1,0 +1,138 @@
+"""Microsoft Teams messages: an Adaptive Card made from the same `Rendered` content as Slack's.
+
+One source of content, two renderers: `messages.message` makes Block Kit, `teams_message`
+makes the Workflows webhook body `{"type": "message", "attachments": [{"contentType":
+"application/vnd.microsoft.card.adaptive", "content": <AdaptiveCard>}]}`. The lines' Slack
+mrkdwn is carried over: `*bold*` becomes `**bold**`, `<url|text>` a Markdown link, a
+`*Label:* value` line a fact (progress, health, owner), a `> note` line a quoted block.
+
+Limits: Slack's (3,000 characters per text, 150 per title, 50 rows), and Teams' message size:
+the body never exceeds `MAX_BYTES`. Over it, notes are shortened first, then rows are dropped
+from the end behind one "…and N more" row, so an oversized card is never sent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from services.notifications.domain.messages import (
+    BLOCK_LIMIT,
+    HEADER_LIMIT,
+    SECTION_LIMIT,
+    truncate,
+)
+from services.notifications.domain.render import Rendered
+
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.4"
+MAX_BYTES = 28 * 1024 - 1024  # Teams refuses messages over ~28 KB; keep 1 KB for its envelope
+NOTE_STEPS = (1000, 200, 50)
+
+_FACT = re.compile(r"^\*([^*\n]{1,60}):\* (.+)$", re.S)
+_BOLD = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")
+_LINK = re.compile(r"<([^|<>\s]+)\|([^<>]+)>")
+
+
+def teams_message(rendered: Rendered, link: str | None = None) -> dict:
+    """The Workflows webhook body for `rendered`, within Slack's limits and Teams' size."""
+    lines, hidden = _capped([line for line in rendered.lines if line], link)
+    for note_limit in (None, *NOTE_STEPS):
+        body = _message(rendered.title, _shaped(lines, hidden, note_limit, link), link)
+        if fits(body):
+            return body
+    while lines:
+        lines, hidden = lines[:-1], hidden + 1
+        body = _message(rendered.title, _shaped(lines, hidden, NOTE_STEPS[-1], link), link)
+        if fits(body):
+            return body
+    return _message(rendered.title, [], link)
+
+
+def teams_body(rendered: Rendered, link: str | None = None) -> str:
+    """The exact JSON text that is stored and posted."""
+    return encode(teams_message(rendered, link))
+
+
+def encode(message: dict) -> str:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+def fits(message: dict) -> bool:
+    return len(encode(message).encode()) <= MAX_BYTES
+
+
+def card_of(message: dict) -> dict:
+    return message["attachments"][0]["content"]
+
+
+# -- building ---------------------------------------------------------------------------------
+def _message(title: str, lines: list[str], link: str | None) -> dict:
+    card: dict = {
+        "type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION,
+        "body": [_title(title), *_elements(lines)],
+        "fallbackText": truncate(title, SECTION_LIMIT),
+    }
+    if link:
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "Open in Goalkeeper",
+                            "url": link}]
+    return {"type": "message",
+            "attachments": [{"contentType": CONTENT_TYPE, "contentUrl": None, "content": card}]}
+
+
+def _title(title: str) -> dict:
+    return {"type": "TextBlock", "text": truncate(title, HEADER_LIMIT), "size": "Large",
+            "weight": "Bolder", "wrap": True}
+
+
+def _elements(lines: list[str]) -> list[dict]:
+    """Consecutive `*Label:* value` lines make one fact set; notes a quoted container."""
+    elements: list[dict] = []
+    for line in lines:
+        fact = _FACT.match(line)
+        if fact:
+            item = {"title": fact.group(1), "value": markdown(fact.group(2))}
+            if elements and elements[-1]["type"] == "FactSet":
+                elements[-1]["facts"].append(item)
+            else:
+                elements.append({"type": "FactSet", "facts": [item]})
+        elif line.startswith("> "):
+            elements.append({"type": "Container", "style": "emphasis", "items": [
+                {"type": "TextBlock", "text": markdown(line[2:]), "wrap": True,
+                 "isSubtle": True}]})
+        else:
+            elements.append({"type": "TextBlock", "text": markdown(line), "wrap": True})
+    return elements
+
+
+def markdown(text: str) -> str:
+    """Slack mrkdwn to the Markdown subset Adaptive Card text blocks render."""
+    return _BOLD.sub(r"**\1**", _LINK.sub(r"[\2](\1)", text))
+
+
+# -- limits -----------------------------------------------------------------------------------
+def _capped(lines: list[str], link: str | None) -> tuple[list[str], int]:
+    """Slack's limits: each line within a section's length, at most 49 rows under the title
+    (the last of them "…and N more" when rows are hidden). Returns the rows kept and N."""
+    lines = [truncate(line, SECTION_LIMIT, link) for line in lines]
+    room = BLOCK_LIMIT - 1
+    if len(lines) <= room:
+        return lines, 0
+    return lines[: room - 1], len(lines) - (room - 1)
+
+
+def _shaped(lines: list[str], hidden: int, note_limit: int | None,
+            link: str | None) -> list[str]:
+    shaped = [_shorten_note(line, note_limit) for line in lines]
+    return [*shaped, _more(hidden, link)] if hidden else shaped
+
+
+def _shorten_note(line: str, limit: int | None) -> str:
+    if limit is None or not line.startswith("> "):
+        return line
+    return "> " + truncate(line[2:], limit)
+
+
+def _more(hidden: int, link: str | None) -> str:
+    return f"…and {hidden} more" + (f": <{link}|open Goalkeeper>" if link else "")
