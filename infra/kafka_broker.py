@@ -169,6 +169,7 @@ class KafkaBroker:
         self.console = console
         self.libs_dir = libs_dir
         self.startup_seconds: float | None = None
+        self.cluster_id = random_cluster_id()
         self._process: subprocess.Popen[bytes] | None = None
         self._log_handle: int | None = None
 
@@ -260,7 +261,7 @@ class KafkaBroker:
                 "kafka.tools.StorageTool",
                 "format",
                 "-t",
-                random_cluster_id(),
+                self.cluster_id,
                 "-c",
                 str(self.properties_file),
             ),
@@ -273,13 +274,19 @@ class KafkaBroker:
     def start(self, timeout: float = 90) -> None:
         if self.is_running():
             return
+        began = time.monotonic()
+        self.launch()
+        self.wait_ready(began + timeout, timeout)
+        self.startup_seconds = time.monotonic() - began
+
+    def launch(self) -> None:
+        """Start the JVM without waiting (a cluster launches every node, then waits)."""
         ensure_jars(self.libs_dir)
         busy = [port for port in (self.port, self.controller_port) if not port_is_free(port)]
         if busy:
             raise RuntimeError(f"cannot start Kafka: 127.0.0.1 port(s) {busy} already in use")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._write_properties()
-        began = time.monotonic()
         self.format_storage()
         if self.console:
             output: int | None = None
@@ -293,7 +300,9 @@ class KafkaBroker:
             stdin=subprocess.DEVNULL,
             start_new_session=not self.console,
         )
-        deadline = began + timeout
+
+    def wait_ready(self, deadline: float, timeout: float) -> None:
+        """Until a client can fetch metadata from this node, or the JVM exits, or `deadline`."""
         while True:
             if not self.is_running():
                 code = self._process.returncode
@@ -305,7 +314,6 @@ class KafkaBroker:
                 self.kill()
                 raise TimeoutError(f"Kafka broker not ready within {timeout}s{self._tail()}")
             time.sleep(0.25)
-        self.startup_seconds = time.monotonic() - began
 
     def _tail(self, lines: int = 40) -> str:
         if self.console or not self.log_file.exists():
