@@ -20,7 +20,11 @@ DEFAULT_PORTS = {"goals": 8001, "checkins": 8002, "notifications": 8003}
 GLOBAL_ENV_VARS = {
     "KAFKA_BOOTSTRAP_SERVERS": "Kafka bootstrap servers, comma-separated.",
     "KAFKA_TOPIC_PREFIX": "Prefix for every topic name (isolates test runs and environments).",
-    "KAFKA_PARTITIONS": "Partitions for topics the workers create.",
+    "KAFKA_PARTITIONS": "Partitions for topics the workers create (the most worker replicas "
+    "that can share a topic).",
+    "KAFKA_REPLICATION_FACTOR": "Replicas of each topic the workers create (3 on `make cluster`).",
+    "KAFKA_MIN_INSYNC_REPLICAS": "Replicas that must have a write before acks=all succeeds "
+    "(2 on `make cluster`).",
     "GOALKEEPER_SECRET_KEY": "Key that signs member tokens. Same value in every service.",
     "GOALKEEPER_ADMIN_TOKEN": "Token that may create teams (POST /v1/teams).",
     "GOALKEEPER_TOKEN_TTL_DAYS": "Lifetime of member tokens in days.",
@@ -69,6 +73,8 @@ class Settings:
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     topic_prefix: str = ""
     kafka_partitions: int = 3
+    kafka_replication_factor: int = 1
+    kafka_min_insync_replicas: int = 1
     secret_key: str = "dev-insecure-secret-change-me"
     admin_token: str = "dev-admin-token"
     token_ttl_days: int = 90
@@ -96,6 +102,8 @@ class Settings:
             kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or "127.0.0.1:9092",
             topic_prefix=env.get("KAFKA_TOPIC_PREFIX", ""),
             kafka_partitions=read_int(env, "KAFKA_PARTITIONS", 3),
+            kafka_replication_factor=read_int(env, "KAFKA_REPLICATION_FACTOR", 1),
+            kafka_min_insync_replicas=read_int(env, "KAFKA_MIN_INSYNC_REPLICAS", 1),
             secret_key=env.get("GOALKEEPER_SECRET_KEY") or cls.secret_key,
             admin_token=env.get("GOALKEEPER_ADMIN_TOKEN") or cls.admin_token,
             token_ttl_days=read_int(env, "GOALKEEPER_TOKEN_TTL_DAYS", 90),

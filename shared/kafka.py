@@ -65,7 +65,7 @@ def ensure_topics(settings: Settings, logical_topics: list[str], *, timeout: flo
                 request_timeout_ms=10_000,
             )
             try:
-                _create_missing(admin, names, settings.kafka_partitions)
+                _create_missing(admin, names, settings)
                 _wait_until_visible(admin, names, deadline)
             finally:
                 admin.close()
@@ -77,15 +77,19 @@ def ensure_topics(settings: Settings, logical_topics: list[str], *, timeout: flo
             time.sleep(1.0)
 
 
-def _create_missing(admin: KafkaAdminClient, names: list[str], partitions: int) -> None:
+def _create_missing(admin: KafkaAdminClient, names: list[str], settings: Settings) -> None:
     existing = set(admin.list_topics())
     missing = [n for n in names if n not in existing]
     if not missing:
         return
+    replicated = {"min.insync.replicas": str(settings.kafka_min_insync_replicas)}
     try:
-        admin.create_topics(
-            [NewTopic(name=n, num_partitions=partitions, replication_factor=1) for n in missing]
-        )
+        admin.create_topics([
+            NewTopic(name=n, num_partitions=settings.kafka_partitions,
+                     replication_factor=settings.kafka_replication_factor,
+                     topic_configs=replicated)
+            for n in missing
+        ])
     except TopicAlreadyExistsError:
         pass
 
