@@ -1,17 +1,60 @@
-"""Wires the goals service: its tables, unit of work, consumed topics, handlers and jobs."""
+"""Wires the goals service: its tables, unit of work, use cases, consumed events and jobs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from services.goals.adapters.orm import metadata, start_mappers
 from services.goals.config import GoalsSettings, load
-from services.goals.domain.model import Member
-from services.goals.service_layer.events import make_handlers
-from services.goals.service_layer.health_job import reevaluate_due
+from services.goals.domain.members import Member
+from services.goals.service_layer import (
+    goal_handlers,
+    lifecycle_handlers,
+    plan_handlers,
+    team_handlers,
+    template_handlers,
+)
+from services.goals.service_layer.commands import (
+    AchieveGoal,
+    ActivateGoal,
+    AddMember,
+    AddMilestone,
+    AddPathway,
+    AssessDraft,
+    CloseGoal,
+    CompleteMilestone,
+    CreateGoal,
+    CreateTeam,
+    EditGoal,
+    FindGoals,
+    GetGoal,
+    GetMember,
+    GetTeam,
+    GetTemplate,
+    GoalHistory,
+    InstantiateTemplate,
+    ListMembers,
+    ListTemplates,
+    ReopenGoal,
+    ReopenMilestone,
+    ReorderMilestones,
+    RevokeTokens,
+    RotateToken,
+    SwitchPathway,
+    UpdateMember,
+    UpdateTeam,
+)
+from services.goals.service_layer.jobs import reevaluate_due
+from services.goals.service_layer.on_events import (
+    on_checkin_logged,
+    on_partners_paired,
+    on_partnership_ended,
+)
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.bootstrap import Container
 from shared.clock import Clock
+from shared.consumer import Handler
 from shared.events.topics import CHECKINS_EVENTS, GOALS_EVENTS
 from shared.worker import ScheduledJob
 
@@ -23,13 +66,53 @@ class GoalsContainer(Container):
     publishes = (GOALS_EVENTS,)
     member_record = Member
     member_record_is_replica = False
+    settings: GoalsSettings
 
     def __init__(self, settings: GoalsSettings, clock: Clock | None = None):
         start_mappers()
         super().__init__(settings, clock)
 
-    def handlers(self):
-        return make_handlers(self.clock)
+    def command_handlers(self) -> dict[type, Callable]:
+        return {
+            CreateTeam: team_handlers.create_team,
+            GetTeam: team_handlers.get_team,
+            UpdateTeam: team_handlers.update_team,
+            AddMember: team_handlers.add_member,
+            ListMembers: team_handlers.list_members,
+            GetMember: team_handlers.get_member,
+            UpdateMember: team_handlers.update_member,
+            RotateToken: team_handlers.rotate_token,
+            RevokeTokens: team_handlers.revoke_tokens,
+            CreateGoal: goal_handlers.create_goal,
+            AssessDraft: goal_handlers.assess_draft,
+            GetGoal: goal_handlers.get_goal,
+            FindGoals: goal_handlers.find_goals,
+            EditGoal: goal_handlers.edit_goal,
+            GoalHistory: goal_handlers.goal_history,
+            AddMilestone: plan_handlers.add_milestone,
+            ReorderMilestones: plan_handlers.reorder_milestones,
+            CompleteMilestone: plan_handlers.complete_milestone,
+            ReopenMilestone: plan_handlers.reopen_milestone,
+            AddPathway: plan_handlers.add_pathway,
+            SwitchPathway: plan_handlers.switch_pathway,
+            ActivateGoal: lifecycle_handlers.activate_goal,
+            AchieveGoal: lifecycle_handlers.achieve_goal,
+            ReopenGoal: lifecycle_handlers.reopen_goal,
+            CloseGoal: lifecycle_handlers.close_goal,
+            ListTemplates: template_handlers.list_templates,
+            GetTemplate: template_handlers.get_template,
+            InstantiateTemplate: template_handlers.instantiate_template,
+        }
+
+    def dependencies(self) -> dict[str, Callable]:
+        return {**super().dependencies(), "tokens": lambda: self.tokens}
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "checkin.logged": partial(on_checkin_logged, clock=self.clock),
+            "partners.paired": on_partners_paired,
+            "partnership.ended": on_partnership_ended,
+        }
 
     def jobs(self) -> list[ScheduledJob]:
         tick = partial(reevaluate_due, self.uow, self.clock)

@@ -1,46 +1,19 @@
-"""Shortcuts for the goals tests: a team with members, goals, published events, outbox reads."""
+"""Shortcuts for the goals tests: goals, published events, outbox reads. Teams and members come
+from tests/support/seed.py."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
 
 from sqlalchemy import select
 
 from shared.events.envelope import Event, to_message
 from shared.kafka import make_producer
-from tests.support.stack import ADMIN_TOKEN, ServiceHarness, auth
-from tests.support.waiting import eventually
+from tests.support.stack import ServiceHarness, auth
 
 START = datetime(2031, 3, 2, 9, 0, tzinfo=UTC)  # a Sunday, far from any DST change in UTC
-
-
-@dataclass
-class Team:
-    id: str
-    lead: str
-    lead_id: str
-
-
-def create_team(goals: ServiceHarness, *, name: str = "Platform", timezone: str = "UTC",
-                require_smart: bool = False) -> Team:
-    response = goals.client.post("/v1/teams", headers=auth(ADMIN_TOKEN), json={
-        "name": name, "timezone": timezone, "require_smart": require_smart,
-        "lead": {"name": "Lena", "email": f"lena@{name.lower()}.example", "timezone": timezone}})
-    assert response.status_code == 201, response.json
-    return Team(response.json["team"]["id"], response.json["lead"]["token"],
-                response.json["lead"]["id"])
-
-
-def add_member(goals: ServiceHarness, team: Team, name: str = "Max", **extra) -> tuple[str, str]:
-    """Returns (member id, token)."""
-    response = goals.client.post(f"/v1/teams/{team.id}/members", headers=auth(team.lead), json={
-        "name": name, "email": f"{name.lower()}@example.com", "timezone": "UTC", **extra})
-    assert response.status_code == 201, response.json
-    return response.json["id"], response.json["token"]
 
 
 def create_goal(goals: ServiceHarness, token: str, **fields) -> dict:
@@ -92,26 +65,3 @@ def outbox(harness: ServiceHarness, event_type: str | None = None) -> list[dict]
         query = query.where(table.c.event_type == event_type)
     with harness.container.engine.connect() as conn:
         return [json.loads(row.payload) for row in conn.execute(query)]
-
-
-def start_worker_with_partitions(harness: ServiceHarness, attempts: int = 4) -> None:
-    """Start the worker and wait until its consumer holds partitions; restart it if not.
-
-    Works around a shared-infra bug seen on the shared broker (reported): a consumer that first
-    joins before the broker has metadata for a brand-new topic gets no partitions, rejoins, and
-    can then stay in kafka-python's `rebalancing` state with an empty assignment for good.
-    """
-    harness.container.ensure_topics()
-    for _ in range(attempts):
-        harness.start_worker()
-        consumer = harness._worker.loops["consumer"].__self__
-        try:
-            eventually(partial(_has_partitions, consumer), timeout=20)
-            return
-        except AssertionError:
-            harness.stop_worker()
-    raise AssertionError("the goals consumer never got partitions from the broker")
-
-
-def _has_partitions(runner) -> bool:
-    return runner._consumer is not None and bool(runner._consumer.assignment())

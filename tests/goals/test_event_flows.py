@@ -6,18 +6,8 @@ import uuid
 
 import pytest
 
-from shared.clock import ControlledClock
-from tests.goals.helpers import (
-    START,
-    add_member,
-    checkin,
-    create_goal,
-    create_team,
-    get,
-    outbox,
-    publish,
-    start_worker_with_partitions,
-)
+from tests.goals.helpers import START, checkin, create_goal, get, outbox, publish
+from tests.support.seed import add_member, create_team
 from tests.support.waiting import eventually as _eventually
 
 pytestmark = pytest.mark.kafka
@@ -29,10 +19,9 @@ def eventually(check):
 
 
 @pytest.fixture
-def goals(make_service):
-    harness = make_service("goals", clock=ControlledClock(START), start_worker=False)
-    start_worker_with_partitions(harness)
-    return harness
+def goals(make_service, clock):
+    """With its worker: the consumer applies the events these tests publish."""
+    return make_service("goals", clock=clock)
 
 
 def goal_now(goals, goal, token) -> dict:

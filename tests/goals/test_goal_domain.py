@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from services.goals.domain.alignment import rollup_of
 from services.goals.domain.goal import Goal, horizon_of
 from services.goals.domain.metric import Metric
-from services.goals.service_layer.progress import rollup_of
 from shared.domain import Conflict, Unprocessable
 
 NOW = datetime(2031, 3, 5, tzinfo=UTC)

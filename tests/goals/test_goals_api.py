@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
-from shared.clock import ControlledClock
-from tests.goals.helpers import START, add_member, create_goal, create_team, get, outbox, post
+from tests.goals.helpers import create_goal, get, outbox, post
+from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
-
-
-@pytest.fixture
-def clock():
-    return ControlledClock(START)
-
-
-@pytest.fixture
-def goals(make_service, clock):
-    return make_service("goals", clock=clock, start_worker=False)
 
 
 def test_a_created_goal_carries_smart_health_horizon_and_an_etag(goals):

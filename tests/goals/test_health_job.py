@@ -4,22 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import inspect
 
 from services.goals.bootstrap import GoalsContainer
-from shared.clock import ControlledClock
-from tests.goals.helpers import START, create_goal, create_team, get, outbox
-
-
-@pytest.fixture
-def clock():
-    return ControlledClock(START)
-
-
-@pytest.fixture
-def goals(make_service, clock):
-    return make_service("goals", clock=clock, start_worker=False)
+from tests.goals.helpers import create_goal, get, outbox
+from tests.support.seed import create_team
 
 
 def tick(goals):
@@ -88,7 +77,7 @@ def test_the_due_column_is_indexed(goals):
 
 
 def test_the_job_interval_is_configurable(goals):
-    container = GoalsContainer(goals.settings, health_interval=7.5)
+    container = GoalsContainer(goals.settings.with_overrides(health_interval=7.5))
     assert container.jobs()[0].interval == 7.5
-    from_settings = GoalsContainer(goals.settings.with_overrides(extra={"health_interval": 3}))
+    from_settings = GoalsContainer(goals.settings.with_overrides(health_interval=3))
     assert from_settings.jobs()[0].interval == 3

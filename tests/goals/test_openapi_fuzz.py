@@ -6,18 +6,11 @@ random and pointing at real team, member, goal, milestone and pathway ids.
 
 from __future__ import annotations
 
-import pytest
-
-from shared.clock import ControlledClock
-from tests.goals.helpers import START, add_member, create_goal, create_team
+from tests.goals.helpers import create_goal
 from tests.support.fuzz import fuzz_for_server_errors, operation_count
+from tests.support.seed import add_member, create_team
 
 EXAMPLES = 6
-
-
-@pytest.fixture
-def goals(make_service):
-    return make_service("goals", clock=ControlledClock(START), start_worker=False)
 
 
 def test_every_route_is_in_the_spec(goals):

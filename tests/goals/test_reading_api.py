@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from shared.clock import ControlledClock
-from tests.goals.helpers import START, add_member, create_goal, create_team, get, post
+from tests.goals.helpers import create_goal, get, post
+from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
 
 OTHER_TEAM_ID = "00000000-0000-4000-8000-000000000000"
-
-
-@pytest.fixture
-def goals(make_service):
-    return make_service("goals", clock=ControlledClock(START), start_worker=False)
 
 
 def titles(response) -> list[str]:

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.goals.helpers import add_member, create_team, outbox
+from tests.goals.helpers import outbox
+from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
-
-
-@pytest.fixture
-def goals(make_service):
-    return make_service("goals", start_worker=False)
 
 
 def test_a_member_reads_the_team_and_its_members_a_page_at_a_time(goals):
@@ -45,7 +41,7 @@ def test_a_member_cannot_change_team_settings(goals):
 
 def test_a_member_updates_their_own_profile_and_the_event_has_the_full_state(goals):
     team = create_team(goals)
-    member_id, token = add_member(goals, team)
+    member_id, token = add_member(goals, team, email="max@example.com")
     response = goals.client.patch(f"/v1/teams/{team.id}/members/{member_id}", headers=auth(token),
                                   json={"timezone": "Asia/Tokyo", "slack_user_id": "U123",
                                         "working_hours": {"start": "08:00", "end": "16:30"},

@@ -1,6 +1,11 @@
-"""Tables of the goals database and their imperative mapping onto the plain domain classes."""
+"""Tables of the goals database and their imperative mapping onto the plain domain classes.
+
+A goal's pathways and milestones are frozen values kept as one JSON document (`PathwaysJson`).
+"""
 
 from __future__ import annotations
+
+from datetime import date
 
 from sqlalchemy import (
     JSON,
@@ -15,13 +20,58 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
 )
 from sqlalchemy.orm import registry
 
-from services.goals.adapters.types import PathwaysJson
-from services.goals.domain.model import Goal, HistoryEntry, Member, ProgressPoint, Team
-from shared.db import BigId, UtcDateTime
+from services.goals.domain.goal import Goal
+from services.goals.domain.history import HistoryEntry, ProgressPoint
+from services.goals.domain.members import Member, Team
+from services.goals.domain.pathways import Milestone, Pathway
+from shared.db import BigId, UtcDateTime, map_once
 from shared.messaging_tables import add_messaging_tables
+
+
+class PathwaysJson(TypeDecorator):
+    """tuple[Pathway, ...] <-> a JSON list; frozen values, so a change is a new tuple."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return [_pathway_doc(p) for p in value]
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return ()
+        return tuple(_pathway(doc) for doc in value)
+
+    def compare_values(self, x, y) -> bool:
+        return x == y
+
+
+def _pathway_doc(p: Pathway) -> dict:
+    return {"id": p.id, "name": p.name, "description": p.description, "active": p.active,
+            "switch_reason": p.switch_reason,
+            "milestones": [_milestone_doc(m) for m in p.milestones]}
+
+
+def _milestone_doc(m: Milestone) -> dict:
+    return {"id": m.id, "title": m.title, "done": m.done, "done_at": m.done_at,
+            "due_date": m.due_date.isoformat() if m.due_date else None}
+
+
+def _pathway(doc: dict) -> Pathway:
+    return Pathway(doc["id"], doc["name"], doc.get("description", ""), doc["active"],
+                   tuple(_milestone(m) for m in doc["milestones"]), doc.get("switch_reason", ""))
+
+
+def _milestone(doc: dict) -> Milestone:
+    due = date.fromisoformat(doc["due_date"]) if doc.get("due_date") else None
+    return Milestone(doc["id"], doc["title"], due, doc["done"], doc.get("done_at"))
+
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
@@ -137,12 +187,9 @@ partnership_members = Table(
 Index("ix_partnership_members_member", partnership_members.c.member_id)
 
 
+MAPPINGS = ((Team, teams), (Member, members), (Goal, goals), (HistoryEntry, goal_history),
+            (ProgressPoint, progress_points))
+
+
 def start_mappers() -> None:
-    if getattr(start_mappers, "done", False):
-        return
-    mapper_registry.map_imperatively(Team, teams)
-    mapper_registry.map_imperatively(Member, members)
-    mapper_registry.map_imperatively(Goal, goals)
-    mapper_registry.map_imperatively(HistoryEntry, goal_history)
-    mapper_registry.map_imperatively(ProgressPoint, progress_points)
-    start_mappers.done = True
+    map_once(mapper_registry, MAPPINGS)

@@ -1,7 +1,7 @@
 """The goal aggregate: what is aimed at, how it is measured, and how it stands.
 
 `progress` is stored and always settled: the weighted roll-up of the children when the goal has
-any (`rollup_progress`, set by the service layer), else the metric's progress, else done/total
+any (`rollup_progress`, see alignment.py), else the metric's progress, else done/total
 milestones of the active pathway, else 0. Every change bumps `version` (the ETag), and leaves a
 history entry with its actor.
 """
@@ -13,12 +13,12 @@ from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 
-from services.goals.domain.goal_lifecycle import Lifecycle
-from services.goals.domain.goal_plans import Plans
 from services.goals.domain.history import HistoryEntry, ProgressPoint, jsonable
+from services.goals.domain.lifecycle import Lifecycle
 from services.goals.domain.metric import Metric
 from services.goals.domain.pace import Window, assess_pace
-from services.goals.domain.plans import Pathway, find_pathway
+from services.goals.domain.pathways import Pathway, find_pathway
+from services.goals.domain.planning import Planning
 from shared.domain import Aggregate, Unprocessable
 
 LONG_TERM_SPAN = relativedelta(years=3)
@@ -32,7 +32,7 @@ def horizon_of(start: date, due: date | None) -> str | None:
     return "long_term" if due >= start + LONG_TERM_SPAN else "short_term"
 
 
-class Goal(Lifecycle, Plans, Aggregate):
+class Goal(Lifecycle, Planning, Aggregate):
     def __init__(self, team_id: str, owner_id: str, title: str, *, start_date: date,
                  due_date: date, description: str = "", why: str = "", timezone: str = "UTC",
                  metric: Metric | None = None, status: str = "active", kind: str = "personal",

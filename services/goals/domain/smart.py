@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from services.goals.domain.goal import Goal
 from services.goals.domain.metric import Metric
+from shared.domain import Unprocessable
 
 CRITERIA = ("specific", "measurable", "achievable", "relevant", "time_bound")
 MAX_PACE_FACTOR = 2.0
@@ -22,6 +24,8 @@ FILLER = {"get", "be", "do", "make", "things", "stuff", "somehow", "good", "best
           "harder", "on", "at", "my", "the", "a", "an", "to", "of", "in", "and", "i", "we",
           "our", "some", "much", "lot", "lots", "really", "very", "it", "overall", "general",
           "generally", "everything", "all", "just", "way", "ways", "bit"}
+CRITERION_FIELDS = {"specific": "title", "measurable": "metric", "achievable": "due_date",
+                    "relevant": "why", "time_bound": "due_date"}
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,26 @@ def assess(draft: Draft, record: TrackRecord, today: date) -> dict[str, Verdict]
     }
 
 
+def draft_of(goal: Goal) -> Draft:
+    return Draft(goal.title, goal.start_date, goal.due_date, goal.description, goal.why,
+                 goal.parent_id, goal.metric, len(goal.active_pathway.milestones), goal.progress)
+
+
 def is_smart(verdicts: dict[str, Verdict]) -> bool:
     return all(v.ok for v in verdicts.values())
+
+
+def require_smart(verdicts: dict[str, Verdict]) -> None:
+    """Refuse (422) naming, per field, the hints of every criterion the goal fails."""
+    if is_smart(verdicts):
+        return
+    errors: dict[str, list[str]] = {}
+    for criterion, verdict in verdicts.items():
+        if not verdict.ok:
+            errors.setdefault(CRITERION_FIELDS[criterion], []).append(
+                f"{criterion}: {verdict.hint}")
+    raise Unprocessable("this team requires SMART goals: " + ", ".join(
+        c for c, v in verdicts.items() if not v.ok), errors=errors)
 
 
 def specific(draft: Draft) -> Verdict:

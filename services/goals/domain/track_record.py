@@ -1,23 +1,31 @@
 """The pace someone has shown: share of a goal gained per week, from recorded progress points.
 
 For each goal with points spanning at least `MIN_SPAN`, the rate is (last - first progress) /
-weeks between them; the track record is the median of those rates over goals.
+weeks between them; the track record is the median of those rates over goals: the owner's,
+else the team's when the owner has none yet. A goal's own history never counts for itself.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import timedelta
 from statistics import median
 
 from services.goals.domain.history import ProgressPoint
+from services.goals.domain.smart import TrackRecord
 
 MIN_SPAN = timedelta(days=1)
 WEEK = timedelta(weeks=1)
 
 
-def weekly_rate(points: list[ProgressPoint]) -> float | None:
-    return median_rate(goal_rates(points))
+def shown_pace(rates_of: Callable[[str | None], dict[str, float]], owner_id: str,
+               exclude_goal: str | None = None) -> TrackRecord:
+    """`rates_of(owner_id)` gives each goal's rate of that owner (None: of the whole team)."""
+    own = median_rate(rates_of(owner_id), exclude_goal)
+    if own is not None:
+        return TrackRecord(own, "owner")
+    return TrackRecord(median_rate(rates_of(None), exclude_goal), "team")
 
 
 def goal_rates(points: list[ProgressPoint]) -> dict[str, float]:

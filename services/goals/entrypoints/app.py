@@ -1,11 +1,18 @@
 """WSGI entry point: `gunicorn 'services.goals.entrypoints.app:create_app()'`."""
 
 from services.goals.bootstrap import bootstrap
-from services.goals.entrypoints import goal_views, plan_views, team_views, template_views
+from services.goals.entrypoints import (
+    goal_views,
+    lifecycle_views,
+    plan_views,
+    team_views,
+    template_views,
+)
 from services.goals.entrypoints.blueprints import goals, teams, templates
 from shared.web import create_service_app
 
-VIEWS = (team_views, goal_views, plan_views, template_views)  # imported to register routes
+# imported to register their routes on the blueprints
+VIEWS = (team_views, goal_views, plan_views, lifecycle_views, template_views)
 
 
 def create_app(container=None):

@@ -1,14 +1,18 @@
-"""Request and response schemas for goals, their plans, history and assessment."""
+"""Request and response schemas for goals, their plans, history and assessment, and the
+presenter that turns a read goal into what `GoalOut` dumps."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
 
 from marshmallow import Schema, fields, validate
 
-from services.goals.entrypoints.fields import Day, Id, Number, Text
-from services.goals.entrypoints.team_schemas import CadenceSchema
+from services.goals.entrypoints.team_schemas import CadenceSchema, Day, Id, Number, Text
+from services.goals.service_layer.goal_handlers import GoalRead
 from shared.pagination import PageArgs, page_schema
 
 HEALTH = ("on_track", "at_risk", "off_track", "overdue", "not_started", "done")
 STATUSES = ("draft", "active", "achieved", "partial", "missed", "dropped")
-
 
 
 class MetricIn(Schema):
@@ -164,3 +168,18 @@ class HistoryOut(Schema):
 
 
 HistoryPage = page_schema(HistoryOut, "HistoryPage")
+
+
+def present_goal(read: GoalRead) -> dict:
+    goal = read.goal
+    return {
+        **{name: getattr(goal, name) for name in (
+            "id", "team_id", "owner_id", "title", "description", "why", "kind", "visibility",
+            "status", "start_date", "due_date", "horizon", "progress", "health", "expected",
+            "days_of_safety", "next_health_check_at", "cadence", "parent_id", "parent_weight",
+            "outcome", "retrospective", "replaced_by", "version", "created_at", "updated_at")},
+        "metric": goal.metric.as_dict() if goal.metric else None,
+        "milestones": [asdict(m) for m in goal.active_pathway.milestones],
+        "pathways": [asdict(p) for p in goal.pathways],
+        "smart": {name: asdict(verdict) for name, verdict in read.smart.items()},
+    }

@@ -1,12 +1,56 @@
-"""Request and response schemas for teams and members."""
+"""Request and response schemas for teams and members, and the field types every goals schema
+builds on: bounded, printable text; sane dates, numbers, ids, time zones and cadences.
 
-from marshmallow import Schema, fields, validate
+Bounds keep bad input a precise 422 instead of a database error (NUL bytes, overflows).
+"""
 
-from services.goals.entrypoints.fields import HHMM_RE, Day, Text
+from __future__ import annotations
+
+import re
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from services.goals.service_layer.team_handlers import IssuedToken
 from shared.pagination import PageArgs, page_schema
-from shared.validators import timezone_name
 
 FREQUENCIES = ("daily", "weekly", "biweekly", "monthly")
+EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)
+MAX_ABS = 1e12
+UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+HHMM_RE = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+def printable(value: str) -> None:
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", value):
+        raise ValidationError("Must not contain control characters.")
+
+
+def Text(max_length: int, *, min_length: int = 0, **kwargs) -> fields.String:  # noqa: N802
+    return fields.String(validate=[validate.Length(min_length, max_length), printable], **kwargs)
+
+
+def Id(**kwargs) -> fields.String:  # noqa: N802
+    return fields.String(validate=validate.Regexp(UUID_RE, error="Must be a goal or member id."),
+                         **kwargs)
+
+
+def Day(**kwargs) -> fields.Date:  # noqa: N802
+    return fields.Date(validate=validate.Range(EARLIEST, LATEST), **kwargs)
+
+
+def Number(**kwargs) -> fields.Float:  # noqa: N802
+    return fields.Float(allow_nan=False, validate=validate.Range(-MAX_ABS, MAX_ABS), **kwargs)
+
+
+def timezone_name(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(
+            f"Unknown time zone {value!r}; use an IANA name such as Europe/Berlin."
+        ) from exc
 
 
 class CadenceSchema(Schema):
@@ -104,3 +148,7 @@ class MemberListArgs(PageArgs):
 
 
 MemberPage = page_schema(MemberOut, "MemberPage")
+
+
+def with_token(issued: IssuedToken) -> dict:
+    return {**MemberOut().dump(issued.member), "token": issued.token}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.goals.adapters.goal_queries import Viewer
-from services.goals.domain.model import Goal
+from services.goals.adapters.queries import Viewer
+from services.goals.domain.goal import Goal
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.auth import Principal
 from shared.domain import Forbidden, NotFound, PreconditionFailed

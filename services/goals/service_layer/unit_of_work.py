@@ -3,9 +3,15 @@
 On commit, the change-log entries the goals noted are written in the same transaction.
 """
 
-from services.goals.adapters.partnerships import Partnerships
-from services.goals.adapters.repository import Goals, History, Members, ProgressPoints, Teams
-from services.goals.domain.model import Goal
+from services.goals.adapters.repositories import (
+    Goals,
+    History,
+    Members,
+    Partnerships,
+    ProgressPoints,
+    Teams,
+)
+from services.goals.domain.goal import Goal
 from shared.uow import UnitOfWork
 
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from services.goals.domain.model import Goal
+from services.goals.domain.goal import Goal
 from shared.pagination import InvalidCursor, decode_cursor, encode_cursor
 
 SORTS = ("due_date", "-due_date", "created_at", "-created_at")

@@ -11,7 +11,6 @@ from datetime import datetime
 from shared.domain import Conflict, Unprocessable
 
 CLOSED = ("partial", "missed", "dropped")
-OUTCOMES = CLOSED
 
 
 class Lifecycle:

@@ -1,4 +1,5 @@
-"""If-Match handling: the goal's version is its strong ETag, `"<version>"`."""
+"""Request-level helpers the views share: a goal's version is its strong ETag, `"<version>"`,
+sent on every goal response and expected back in If-Match before an edit."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 
 from flask import request
 
+from services.goals.domain.goal import Goal
 from shared.domain import PreconditionFailed, PreconditionRequired
 
 IF_MATCH_DOC = {
@@ -28,3 +30,8 @@ def expected_version() -> int | None:
     if match is None:
         raise PreconditionFailed("If-Match does not match the goal's ETag")
     return int(match.group(1))
+
+
+def etag(goal: Goal) -> dict[str, str]:
+    """The ETag header of a response carrying `goal`."""
+    return {"ETag": f'"{goal.version}"'}

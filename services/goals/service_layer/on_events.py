@@ -3,18 +3,16 @@
 - `checkin.logged` moves the metric (value, or delta from the current one), completes the
   milestones it names, then settles the goal: achievement (once), health and roll-up.
 - `partners.paired` / `partnership.ended` keep the partnerships that widen private visibility.
+
+Consumed data is already loaded by the event catalogue: `at` is an aware datetime.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from functools import partial
-
-from services.goals.service_layer.progress import settle
+from services.goals.domain.alignment import settle
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.clock import Clock
 from shared.events.envelope import Event
-from shared.events.registry import InvalidEvent
 
 
 def on_checkin_logged(event: Event, uow: GoalsUnitOfWork, clock: Clock) -> None:
@@ -22,9 +20,7 @@ def on_checkin_logged(event: Event, uow: GoalsUnitOfWork, clock: Clock) -> None:
     goal = uow.goals.get(event.team_id, data["goal_id"], for_update=True)
     if goal is None:
         return
-    at = _moment(data["at"])
-    actor = data["author_id"]
-    value = data["value"]
+    at, actor, value = data["at"], data["author_id"], data["value"]
     if value is None and data.get("delta") is not None and goal.metric is not None:
         value = goal.metric.current + data["delta"]
     if value is not None:
@@ -32,32 +28,13 @@ def on_checkin_logged(event: Event, uow: GoalsUnitOfWork, clock: Clock) -> None:
     for milestone_id in data.get("completed_milestones") or ():
         if any(milestone_id == m.id for p in goal.pathways for m in p.milestones):
             goal.complete_milestone(milestone_id, actor=actor, at=at)
-    settle(goal, uow, now=clock.now(), actor=actor)
+    settle(goal, uow.goals, now=clock.now(), actor=actor)
 
 
 def on_partners_paired(event: Event, uow: GoalsUnitOfWork) -> None:
     data = event.data
-    uow.partnerships.start(data["partnership_id"], event.team_id, data["member_ids"],
-                           _moment(data["at"]))
+    uow.partnerships.start(data["partnership_id"], event.team_id, data["member_ids"], data["at"])
 
 
 def on_partnership_ended(event: Event, uow: GoalsUnitOfWork) -> None:
-    uow.partnerships.end(event.data["partnership_id"], _moment(event.data["at"]))
-
-
-def _moment(raw: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError as exc:
-        raise InvalidEvent(f"`at` is not an ISO 8601 timestamp: {raw!r}") from exc
-    if moment.tzinfo is None:
-        raise InvalidEvent(f"`at` has no UTC offset: {raw!r}")
-    return moment
-
-
-def make_handlers(clock: Clock) -> dict:
-    return {
-        "checkin.logged": partial(on_checkin_logged, clock=clock),
-        "partners.paired": on_partners_paired,
-        "partnership.ended": on_partnership_ended,
-    }
+    uow.partnerships.end(event.data["partnership_id"], event.data["at"])

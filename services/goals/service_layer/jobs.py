@@ -1,4 +1,6 @@
-"""The scheduled re-evaluation of health: time passes, and pace changes without any event.
+"""Jobs the worker runs on a tick.
+
+Health re-evaluation: time passes, and pace changes without any event.
 
 Each goal stores `next_health_check_at`, the earliest moment its health can change by time
 alone (see domain/pace.py). A tick reads only goals whose moment has come, through the index on

@@ -1,4 +1,5 @@
-"""Milestones and pathways of a goal: add, reorder, complete, reopen; add and switch plans."""
+"""How a goal changes its plans: milestones added, reordered, completed and reopened; pathways
+added and switched to. Mixed into the goal aggregate."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import uuid
 from dataclasses import replace
 from datetime import date, datetime
 
-from services.goals.domain.plans import (
+from services.goals.domain.pathways import (
     Milestone,
     Pathway,
     find_pathway,
@@ -19,7 +20,7 @@ MAX_MILESTONES = 100
 MAX_PATHWAYS = 10
 
 
-class Plans:
+class Planning:
     def add_milestone(self, title: str, due_date: date | None, *, pathway_id: str | None,
                       actor: str | None, at: datetime) -> Milestone:
         pathway = find_pathway(self.pathways, pathway_id)

@@ -1,13 +1,39 @@
-"""Validate a template's parameters with a schema built from its declared parameters."""
+"""Schemas for goal templates, and the check of a template's parameters against a schema built
+from the parameters it declares."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
 from services.goals.domain.templates import Template
-from services.goals.entrypoints.fields import Day, Text
+from services.goals.entrypoints.team_schemas import Day, Id, Text
 from shared.domain import Unprocessable
 from shared.problems import flatten_errors
+
+
+class ParameterOut(Schema):
+    name = fields.String()
+    type = fields.String()
+    description = fields.String()
+    default = fields.Raw(allow_none=True)
+
+
+class TemplateOut(Schema):
+    key = fields.String()
+    title = fields.String()
+    description = fields.String()
+    parameters = fields.List(fields.Nested(ParameterOut))
+
+
+class TemplateList(Schema):
+    items = fields.List(fields.Nested(TemplateOut))
+
+
+class InstantiateIn(Schema):
+    parameters = fields.Dict(keys=fields.String(), load_default=dict)
+    why = Text(2000, load_default="")
+    parent_id = Id(load_default=None, allow_none=True)
+    visibility = fields.String(load_default="team", validate=validate.OneOf(["team", "private"]))
 
 
 def _field(kind: str, default: object) -> fields.Field:

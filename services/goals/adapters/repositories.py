@@ -1,14 +1,19 @@
-"""Repositories: how the service layer finds and adds aggregates, always scoped to a team."""
+"""Repositories: how the service layer finds and adds aggregates, always scoped to a team, and
+the partnerships read model kept from the checkins service's pairing events."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from services.goals.domain.model import Goal, HistoryEntry, Member, ProgressPoint, Team
+from services.goals.adapters.orm import partnership_members, partnerships
+from services.goals.domain.goal import Goal
+from services.goals.domain.history import HistoryEntry, ProgressPoint
+from services.goals.domain.members import Member, Team
+from services.goals.domain.track_record import goal_rates
 
 
 def is_id(value: object) -> bool:
@@ -101,15 +106,58 @@ class History:
 class ProgressPoints:
     def __init__(self, session: Session):
         self.session = session
+        self._rates: dict[tuple[str, str | None], dict[str, float]] = {}
 
     def add(self, point: ProgressPoint) -> None:
+        self._rates.clear()
         self.session.add(point)
 
-    def recent(self, *, team_id: str, owner_id: str | None, exclude_goal: str | None,
+    def rates(self, team_id: str, owner_id: str | None) -> dict[str, float]:
+        """Each goal's shown weekly rate from the owner's (None: the team's) recent points; read
+        once per unit of work however many goals are assessed."""
+        key = (team_id, owner_id)
+        if key not in self._rates:
+            self._rates[key] = goal_rates(self.recent(team_id=team_id, owner_id=owner_id))
+        return self._rates[key]
+
+    def recent(self, *, team_id: str, owner_id: str | None,
                limit: int = 2000) -> list[ProgressPoint]:
         query = select(ProgressPoint).where(ProgressPoint.team_id == team_id)
         if owner_id is not None:
             query = query.where(ProgressPoint.owner_id == owner_id)
-        if exclude_goal is not None:
-            query = query.where(ProgressPoint.goal_id != exclude_goal)
         return list(self.session.scalars(query.order_by(ProgressPoint.at.desc()).limit(limit)))
+
+
+class Partnerships:
+    """Who is paired with whom right now: partners see each other's private goals."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def start(self, partnership_id: str, team_id: str, member_ids: list[str],
+              at: datetime) -> None:
+        if self._exists(partnership_id):
+            return
+        self.session.execute(insert(partnerships).values(id=partnership_id, team_id=team_id,
+                                                         started_at=at))
+        self.session.execute(insert(partnership_members), [
+            {"partnership_id": partnership_id, "member_id": m} for m in dict.fromkeys(member_ids)])
+
+    def end(self, partnership_id: str, at: datetime) -> None:
+        self.session.execute(update(partnerships).where(
+            partnerships.c.id == partnership_id, partnerships.c.ended_at.is_(None),
+        ).values(ended_at=at))
+
+    def partners_of(self, team_id: str, member_id: str) -> set[str]:
+        pm, p = partnership_members, partnerships
+        mine = select(pm.c.partnership_id).where(pm.c.member_id == member_id)
+        rows = self.session.execute(
+            select(pm.c.member_id).join(p, p.c.id == pm.c.partnership_id)
+            .where(p.c.team_id == team_id, p.c.ended_at.is_(None),
+                   pm.c.partnership_id.in_(mine), pm.c.member_id != member_id))
+        return {row.member_id for row in rows}
+
+    def _exists(self, partnership_id: str) -> bool:
+        return self.session.execute(
+            select(partnerships.c.id).where(partnerships.c.id == partnership_id)
+        ).first() is not None

@@ -1,0 +1,60 @@
+"""Weighted alignment: a team goal's progress is the roll-up of the goals aligned under it.
+
+After any change a goal is settled: achieved once its measure is reached, its health refreshed,
+and every parent up the chain rolled up again. The goals are found through any `GoalLookup`
+(the repository), so these rules stay free of the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from services.goals.domain.goal import Goal
+
+MAX_DEPTH = 20
+
+
+class GoalLookup(Protocol):
+    def get(self, team_id: str, goal_id: str, *, for_update: bool = False) -> Goal | None: ...
+
+    def children(self, parent_id: str) -> list[Goal]: ...
+
+
+def rollup_of(children: list[Goal]) -> float | None:
+    """Weighted mean progress of the children that still count (a dropped goal does not)."""
+    counted = [c for c in children if c.status != "dropped"]
+    total = sum(c.parent_weight for c in counted)
+    if not counted or total <= 0:
+        return None
+    return sum(c.parent_weight * (1.0 if c.status == "achieved" else c.progress)
+               for c in counted) / total
+
+
+def settle(goal: Goal, goals: GoalLookup, *, now: datetime, actor: str | None) -> None:
+    goal.maybe_achieve(actor=actor, at=now)
+    goal.refresh_health(now)
+    roll_up_from(goal.parent_id, goal.team_id, goals, now=now, actor=actor, seen={goal.id})
+
+
+def roll_up_from(parent_id: str | None, team_id: str, goals: GoalLookup, *, now: datetime,
+                 actor: str | None, seen: set[str] | None = None) -> None:
+    seen = set(seen or ())
+    while parent_id and parent_id not in seen and len(seen) < MAX_DEPTH:
+        parent = goals.get(team_id, parent_id, for_update=True)
+        if parent is None:
+            return
+        parent.set_rollup(rollup_of(goals.children(parent.id)), actor=actor, at=now)
+        parent.refresh_health(now)
+        seen.add(parent.id)
+        parent_id = parent.parent_id
+
+
+def ancestors(goal_id: str | None, team_id: str, goals: GoalLookup) -> list[str]:
+    """The goal's id and its parents' up the chain (bounded, and safe against a cycle)."""
+    chain: list[str] = []
+    while goal_id and goal_id not in chain and len(chain) < MAX_DEPTH:
+        chain.append(goal_id)
+        parent = goals.get(team_id, goal_id)
+        goal_id = parent.parent_id if parent else None
+    return chain

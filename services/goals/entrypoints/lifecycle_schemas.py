@@ -1,0 +1,12 @@
+"""Request schemas for moving a goal through its lifecycle."""
+
+from marshmallow import Schema, fields, validate
+
+from services.goals.entrypoints.team_schemas import Id, Text
+
+
+class CloseIn(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(["partial", "missed",
+                                                                    "dropped"]))
+    retrospective = Text(2000, load_default="")
+    replaced_by = Id(load_default=None, allow_none=True)

@@ -1,0 +1,203 @@
+"""Use cases for goals: create, read, list, edit, assess a draft, history.
+
+Every goal handed back carries its SMART assessment (`GoalRead`), judged against the pace its
+owner has shown on other goals (else the team's).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from services.goals.adapters.queries import GoalFilter, list_goals
+from services.goals.adapters.repositories import is_id
+from services.goals.domain.alignment import ancestors, roll_up_from, settle
+from services.goals.domain.goal import Goal, horizon_of
+from services.goals.domain.history import HistoryEntry
+from services.goals.domain.members import Member
+from services.goals.domain.metric import Metric
+from services.goals.domain.pathways import Milestone, Pathway
+from services.goals.domain.smart import Draft, Verdict, assess, draft_of, require_smart
+from services.goals.domain.track_record import shown_pace
+from services.goals.service_layer.access import can_see, editable_goal, viewer_of, visible_goal
+from services.goals.service_layer.commands import (
+    AssessDraft,
+    CreateGoal,
+    EditGoal,
+    FindGoals,
+    GetGoal,
+    GoalHistory,
+)
+from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
+from shared.auth import Principal
+from shared.clock import Clock
+from shared.domain import Forbidden, Unprocessable
+from shared.pagination import InvalidCursor, decode_cursor, encode_cursor
+
+
+@dataclass(frozen=True)
+class GoalRead:
+    goal: Goal
+    smart: dict[str, Verdict]
+
+
+@dataclass(frozen=True)
+class DraftAssessment:
+    smart: dict[str, Verdict]
+    horizon: str | None
+
+
+@dataclass(frozen=True)
+class GoalsFound:
+    items: list[GoalRead]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class HistoryFound:
+    items: list[HistoryEntry]
+    next_cursor: str | None
+
+
+def create_goal(cmd: CreateGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
+    actor, now = cmd.actor, clock.now()
+    with uow:
+        owner = _owner(cmd.owner_id or actor.member_id, actor, uow)
+        if cmd.kind == "team" and not actor.is_lead:
+            raise Forbidden("only a lead may create a team goal")
+        if cmd.parent_id is not None:
+            _check_parent(cmd.parent_id, None, actor, uow)
+        start = cmd.start_date or now.astimezone(ZoneInfo(owner.timezone)).date()
+        goal = _new_goal(cmd, owner, start, now)
+        read = assessed(goal, uow, now.date())
+        if uow.teams.get(actor.team_id).require_smart:
+            require_smart(read.smart)
+        goal.refresh_health(now)
+        uow.goals.add(goal)
+        goal.created_by(actor.member_id, now)
+        roll_up_from(goal.parent_id, goal.team_id, uow.goals, now=now, actor=actor.member_id)
+        uow.commit()
+    return read
+
+
+def get_goal(cmd: GetGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
+    with uow:
+        return assessed(visible_goal(cmd.goal_id, cmd.actor, uow), uow, clock.now().date())
+
+
+def find_goals(cmd: FindGoals, uow: GoalsUnitOfWork, clock: Clock) -> GoalsFound:
+    today = clock.now().date()
+    filters = GoalFilter(cmd.owner_id, cmd.status, cmd.health, cmd.horizon, cmd.parent_id,
+                         cmd.due_before)
+    with uow:
+        goals, next_cursor = list_goals(uow.session, cmd.actor.team_id, viewer_of(cmd.actor, uow),
+                                        filters, cmd.sort, cmd.cursor, cmd.limit)
+        return GoalsFound([assessed(g, uow, today) for g in goals], next_cursor)
+
+
+def edit_goal(cmd: EditGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
+    actor, now = cmd.actor, clock.now()
+    with uow:
+        goal = editable_goal(cmd.goal_id, actor, uow, cmd.expected_version)
+        changes = dict(cmd.changes)
+        if "metric" in changes:
+            changes["metric"] = metric_from(changes["metric"], goal.metric)
+        if changes.get("parent_id") is not None:
+            _check_parent(changes["parent_id"], goal.id, actor, uow)
+        old_parent = goal.parent_id
+        goal.edit(changes, actor=actor.member_id, at=now)
+        read = assessed(goal, uow, now.date())
+        if uow.teams.get(actor.team_id).require_smart:
+            require_smart(read.smart)
+        settle(goal, uow.goals, now=now, actor=actor.member_id)
+        if old_parent != goal.parent_id:
+            roll_up_from(old_parent, goal.team_id, uow.goals, now=now, actor=actor.member_id)
+        uow.commit()
+    return read
+
+
+def assess_draft(cmd: AssessDraft, uow: GoalsUnitOfWork, clock: Clock) -> DraftAssessment:
+    """The SMART verdicts of a draft, and its horizon; nothing is saved."""
+    today = clock.now().date()
+    start = cmd.start_date or today
+    metric = metric_from(cmd.metric)
+    draft = Draft(cmd.title, start, cmd.due_date, cmd.description, cmd.why, cmd.parent_id,
+                  metric, len(cmd.milestones), metric.progress if metric else 0.0)
+    with uow:
+        record = shown_pace(_rates_in(uow, cmd.actor.team_id), cmd.owner_id or cmd.actor.member_id)
+    return DraftAssessment(assess(draft, record, today), horizon_of(start, cmd.due_date))
+
+
+def goal_history(cmd: GoalHistory, uow: GoalsUnitOfWork) -> HistoryFound:
+    after = decode_cursor(cmd.cursor, 1)
+    if after is not None and not isinstance(after[0], int):
+        raise InvalidCursor("cursor is not valid; pass next_cursor from a previous page")
+    with uow:
+        goal = visible_goal(cmd.goal_id, cmd.actor, uow)
+        rows = uow.history.of_goal(goal.id, after[0] if after else None, cmd.limit + 1)
+    limit = cmd.limit
+    return HistoryFound(rows[:limit],
+                       encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None)
+
+
+def assessed(goal: Goal, uow: GoalsUnitOfWork, today: date) -> GoalRead:
+    """The goal with its SMART assessment, for a response (inside `uow`)."""
+    record = shown_pace(_rates_in(uow, goal.team_id), goal.owner_id, exclude_goal=goal.id)
+    return GoalRead(goal, assess(draft_of(goal), record, today))
+
+
+def metric_from(data: dict | None, current: Metric | None = None) -> Metric | None:
+    if data is None:
+        return None
+    default_current = current.current if current else data["start"]
+    return Metric(data["unit"], data["start"], data["target"],
+                  data.get("current", default_current), data.get("direction", "increase"))
+
+
+def _rates_in(uow: GoalsUnitOfWork, team_id: str):
+    return lambda owner_id: uow.progress_points.rates(team_id, owner_id)
+
+
+def _check_parent(parent_id: str, goal_id: str | None, actor: Principal,
+                  uow: GoalsUnitOfWork) -> None:
+    parent = uow.goals.get(actor.team_id, parent_id)
+    if parent is None or not can_see(parent, viewer_of(actor, uow)):
+        raise Unprocessable("parent goal not found",
+                            errors={"parent_id": ["No goal with this id in your team."]})
+    if parent.kind != "team":
+        raise Unprocessable("a parent must be a team goal",
+                            errors={"parent_id": ["Must be a team goal."]})
+    if goal_id is not None and goal_id in ancestors(parent_id, actor.team_id, uow.goals):
+        raise Unprocessable("a goal cannot be aligned under itself or its own children",
+                            errors={"parent_id": ["Would make a cycle."]})
+
+
+def _owner(owner_id: str, actor: Principal, uow: GoalsUnitOfWork) -> Member:
+    if owner_id != actor.member_id and not actor.is_lead:
+        raise Forbidden("only a lead may create a goal for someone else")
+    owner = uow.members.get(actor.team_id, owner_id) if is_id(owner_id) else None
+    if owner is None or owner.state == "left":
+        raise Unprocessable("owner not found",
+                            errors={"owner_id": ["No current member with this id."]})
+    return owner
+
+
+def _new_goal(cmd: CreateGoal, owner: Member, start: date, now: datetime) -> Goal:
+    if cmd.due_date <= start:
+        raise Unprocessable("due_date must be after start_date",
+                            errors={"due_date": ["Must be after the start date."]})
+    milestones = tuple(Milestone(_uuid(), m["title"], m.get("due_date")) for m in cmd.milestones)
+    return Goal(
+        cmd.actor.team_id, owner.id, cmd.title, description=cmd.description, why=cmd.why,
+        start_date=start, due_date=cmd.due_date, timezone=owner.timezone,
+        metric=metric_from(cmd.metric), status=cmd.status, kind=cmd.kind,
+        visibility=cmd.visibility, parent_id=cmd.parent_id, parent_weight=cmd.parent_weight,
+        cadence=cmd.cadence, created_at=now,
+        pathways=(Pathway(_uuid(), "Plan A", active=True, milestones=milestones),),
+    )
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())

@@ -1,0 +1,52 @@
+"""Use cases moving a goal through its lifecycle (its owner or a lead)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from services.goals.domain.alignment import settle
+from services.goals.domain.goal import Goal
+from services.goals.service_layer.access import editable_goal
+from services.goals.service_layer.commands import AchieveGoal, ActivateGoal, CloseGoal, ReopenGoal
+from services.goals.service_layer.goal_handlers import GoalRead, assessed
+from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
+from shared.auth import Principal
+from shared.clock import Clock
+from shared.domain import Unprocessable
+
+
+def activate_goal(cmd: ActivateGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
+    return _move(cmd.goal_id, cmd.actor, uow, clock, Goal.activate)
+
+
+def achieve_goal(cmd: AchieveGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
+    return _move(cmd.goal_id, cmd.actor, uow, clock, Goal.achieve)
+
+
+def reopen_goal(cmd: ReopenGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
+    return _move(cmd.goal_id, cmd.actor, uow, clock, Goal.reopen)
+
+
+def close_goal(cmd: CloseGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
+    """Close as partial, missed or dropped; a dropped goal may name its replacement."""
+
+    def close(goal: Goal, *, actor: str, at: datetime) -> None:
+        if cmd.replaced_by is not None and uow.goals.get(goal.team_id, cmd.replaced_by) is None:
+            raise Unprocessable("replacement goal not found",
+                                errors={"replaced_by": ["No goal with this id in your team."]})
+        goal.close(cmd.outcome, retrospective=cmd.retrospective, replaced_by=cmd.replaced_by,
+                   actor=actor, at=at)
+
+    return _move(cmd.goal_id, cmd.actor, uow, clock, close)
+
+
+def _move(goal_id: str, actor: Principal, uow: GoalsUnitOfWork, clock: Clock,
+          change: Callable[..., None]) -> GoalRead:
+    now = clock.now()
+    with uow:
+        goal = editable_goal(goal_id, actor, uow)
+        change(goal, actor=actor.member_id, at=now)
+        settle(goal, uow.goals, now=now, actor=actor.member_id)
+        uow.commit()
+        return assessed(goal, uow, now.date())

@@ -1,0 +1,77 @@
+"""Use cases for the milestones and pathways of a goal (its owner or a lead)."""
+
+from __future__ import annotations
+
+from services.goals.domain.alignment import settle
+from services.goals.domain.pathways import Milestone, Pathway, find_pathway
+from services.goals.service_layer.access import editable_goal
+from services.goals.service_layer.commands import (
+    AddMilestone,
+    AddPathway,
+    CompleteMilestone,
+    ReopenMilestone,
+    ReorderMilestones,
+    SwitchPathway,
+)
+from services.goals.service_layer.goal_handlers import GoalRead, assessed
+from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
+from shared.clock import Clock
+
+
+def add_milestone(cmd: AddMilestone, uow: GoalsUnitOfWork, clock: Clock) -> Milestone:
+    actor, now = cmd.actor.member_id, clock.now()
+    with uow:
+        goal = editable_goal(cmd.goal_id, cmd.actor, uow)
+        milestone = goal.add_milestone(cmd.title, cmd.due_date, pathway_id=cmd.pathway_id,
+                                       actor=actor, at=now)
+        settle(goal, uow.goals, now=now, actor=actor)
+        uow.commit()
+    return milestone
+
+
+def reorder_milestones(cmd: ReorderMilestones, uow: GoalsUnitOfWork, clock: Clock) -> Pathway:
+    with uow:
+        goal = editable_goal(cmd.goal_id, cmd.actor, uow)
+        goal.reorder_milestones(cmd.milestone_ids, pathway_id=cmd.pathway_id,
+                                actor=cmd.actor.member_id, at=clock.now())
+        uow.commit()
+    return find_pathway(goal.pathways, cmd.pathway_id)
+
+
+def complete_milestone(cmd: CompleteMilestone, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
+    now = clock.now()
+    with uow:
+        goal = editable_goal(cmd.goal_id, cmd.actor, uow)
+        goal.complete_milestone(cmd.milestone_id, actor=cmd.actor.member_id, at=now)
+        settle(goal, uow.goals, now=now, actor=cmd.actor.member_id)
+        uow.commit()
+        return assessed(goal, uow, now.date())
+
+
+def reopen_milestone(cmd: ReopenMilestone, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
+    now = clock.now()
+    with uow:
+        goal = editable_goal(cmd.goal_id, cmd.actor, uow)
+        goal.reopen_milestone(cmd.milestone_id, actor=cmd.actor.member_id, at=now)
+        settle(goal, uow.goals, now=now, actor=cmd.actor.member_id)
+        uow.commit()
+        return assessed(goal, uow, now.date())
+
+
+def add_pathway(cmd: AddPathway, uow: GoalsUnitOfWork, clock: Clock) -> Pathway:
+    with uow:
+        goal = editable_goal(cmd.goal_id, cmd.actor, uow)
+        pathway = goal.add_pathway(cmd.name, cmd.description, actor=cmd.actor.member_id,
+                                   at=clock.now())
+        uow.commit()
+    return pathway
+
+
+def switch_pathway(cmd: SwitchPathway, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
+    now = clock.now()
+    with uow:
+        goal = editable_goal(cmd.goal_id, cmd.actor, uow)
+        goal.switch_pathway(cmd.pathway_id, cmd.reason, actor=cmd.actor.member_id, at=now)
+        settle(goal, uow.goals, now=now, actor=cmd.actor.member_id)
+        uow.commit()
+        return assessed(goal, uow, now.date())

@@ -1,0 +1,180 @@
+"""Use cases for teams and members. Leads manage the team; members manage their own profile.
+
+The views have already checked that the actor belongs to the team (and is its lead where the
+route needs one); these handlers apply the rules that depend on the member being changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from services.goals.adapters.repositories import is_id
+from services.goals.domain.members import PROFILE_FIELDS, Member, Team
+from services.goals.service_layer.commands import (
+    AddMember,
+    CreateTeam,
+    GetMember,
+    GetTeam,
+    ListMembers,
+    NewMember,
+    RevokeTokens,
+    RotateToken,
+    UpdateMember,
+    UpdateTeam,
+)
+from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
+from shared.auth import TokenSigner
+from shared.clock import Clock
+from shared.domain import Conflict, Forbidden, NotFound
+from shared.pagination import InvalidCursor, decode_cursor, encode_cursor
+
+LEAD_ONLY = ("role", "state")
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    member: Member
+    token: str
+
+
+@dataclass(frozen=True)
+class TeamCreated:
+    team: Team
+    lead: IssuedToken
+
+
+@dataclass(frozen=True)
+class MembersFound:
+    items: list[Member]
+    next_cursor: str | None
+
+
+def create_team(cmd: CreateTeam, uow: GoalsUnitOfWork, tokens: TokenSigner,
+                clock: Clock) -> TeamCreated:
+    with uow:
+        team = Team(cmd.name, cmd.timezone, require_smart=cmd.require_smart,
+                    default_cadence=cmd.default_cadence, created_at=clock.now())
+        uow.teams.add(team)
+        team.created()
+        uow.flush()  # the team row must exist before its lead's
+        lead = _new_member(team.id, replace(cmd.lead, role="lead"))
+        uow.members.add(lead)
+        uow.commit()
+    return TeamCreated(team, _issue(lead, tokens))
+
+
+def get_team(cmd: GetTeam, uow: GoalsUnitOfWork) -> Team:
+    with uow:
+        return _team(cmd.team_id, uow)
+
+
+def update_team(cmd: UpdateTeam, uow: GoalsUnitOfWork) -> Team:
+    with uow:
+        team = _team(cmd.team_id, uow)
+        team.update(dict(cmd.changes))
+        uow.commit()
+    return team
+
+
+def add_member(cmd: AddMember, uow: GoalsUnitOfWork, tokens: TokenSigner) -> IssuedToken:
+    with uow:
+        _team(cmd.team_id, uow)
+        if uow.members.by_email(cmd.team_id, cmd.member.email.lower()) is not None:
+            raise Conflict(f"{cmd.member.email} is already a member of this team",
+                           errors={"email": ["Already a member of this team."]})
+        member = _new_member(cmd.team_id, cmd.member)
+        uow.members.add(member)
+        uow.commit()
+    return _issue(member, tokens)
+
+
+def list_members(cmd: ListMembers, uow: GoalsUnitOfWork) -> MembersFound:
+    after = decode_cursor(cmd.cursor, 1)
+    if after is not None and not is_id(after[0]):
+        raise InvalidCursor("cursor is not valid; pass next_cursor from a previous page")
+    with uow:
+        rows = uow.members.of_team(cmd.team_id, after[0] if after else None, cmd.limit + 1)
+    limit = cmd.limit
+    return MembersFound(rows[:limit],
+                        encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None)
+
+
+def get_member(cmd: GetMember, uow: GoalsUnitOfWork) -> Member:
+    with uow:
+        return _member(cmd.team_id, cmd.member_id, uow)
+
+
+def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork) -> Member:
+    """Self: profile and snooze. Lead: also role and state, for anyone in the team."""
+    changes = cmd.changes
+    is_self = cmd.actor.member_id == cmd.member_id
+    if not cmd.actor.is_lead and (not is_self or any(k in changes for k in LEAD_ONLY)):
+        raise Forbidden("members change only their own profile; roles and states need a lead")
+    with uow:
+        member = _member(cmd.team_id, cmd.member_id, uow, for_update=True)
+        profile = {k: v for k, v in changes.items() if k in PROFILE_FIELDS}
+        if profile:
+            member.update_profile(profile)
+        if "snoozed_until" in changes:
+            member.snooze(changes["snoozed_until"])
+        if "role" in changes and changes["role"] != member.role:
+            _keep_a_lead(member, uow, changes["role"] == "lead")
+            member.change_role(changes["role"])
+        if "state" in changes and changes["state"] != member.state:
+            _keep_a_lead(member, uow, changes["state"] != "left")
+            member.set_state(changes["state"])
+        uow.commit()
+    return member
+
+
+def rotate_token(cmd: RotateToken, uow: GoalsUnitOfWork, tokens: TokenSigner) -> IssuedToken:
+    """Revoke every token of the member, and issue a fresh one."""
+    return _issue(_revoke(cmd.team_id, cmd.member_id, uow), tokens)
+
+
+def revoke_tokens(cmd: RevokeTokens, uow: GoalsUnitOfWork) -> Member:
+    """Revoke every token of the member."""
+    return _revoke(cmd.team_id, cmd.member_id, uow)
+
+
+def _revoke(team_id: str, member_id: str, uow: GoalsUnitOfWork) -> Member:
+    with uow:
+        member = _member(team_id, member_id, uow, for_update=True)
+        if member.state == "left":
+            raise Conflict("the member has left the team")
+        member.rotate_token()
+        uow.commit()
+    return member
+
+
+def _issue(member: Member, tokens: TokenSigner) -> IssuedToken:
+    return IssuedToken(member, tokens.issue(member.team_id, member.id, member.role,
+                                            member.token_version))
+
+
+def _keep_a_lead(member: Member, uow: GoalsUnitOfWork, stays_lead: bool) -> None:
+    if member.is_active_lead and not stays_lead and uow.members.count_leads(member.team_id) <= 1:
+        raise Conflict("a team keeps at least one lead; promote someone else first")
+
+
+def _team(team_id: str, uow: GoalsUnitOfWork) -> Team:
+    team = uow.teams.get(team_id)
+    if team is None:
+        raise NotFound(f"team {team_id} not found")
+    return team
+
+
+def _member(team_id: str, member_id: str, uow: GoalsUnitOfWork, *,
+            for_update: bool = False) -> Member:
+    member = uow.members.get(team_id, member_id, for_update=for_update)
+    if member is None:
+        raise NotFound(f"member {member_id} not found")
+    return member
+
+
+def _new_member(team_id: str, new: NewMember) -> Member:
+    member = Member(team_id, new.name, new.email.lower(), new.role, new.timezone,
+                    slack_user_id=new.slack_user_id, working_hours=new.working_hours,
+                    default_cadence=new.default_cadence)
+    member.added()
+    return member
