@@ -29,10 +29,13 @@ kafka-jars: venv
 postgres: venv
 	$(PY) -m infra.postgres_server ensure
 
+browser: venv
+	$(PY) -m infra.browser ensure
+
 run: venv kafka-jars
 	$(PY) -m infra.run
 
-test: venv kafka-jars postgres
+test: venv kafka-jars postgres browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 faults: venv kafka-jars postgres

@@ -1,0 +1,199 @@
+"""The one client of the three public `/v1` APIs, acting as the signed-in member.
+
+Pooled connections with timeouts, one method per endpoint. It turns the APIs' answers into what a
+page needs: problem+json 4xx into `FormErrors` (field -> messages), 401 into `SignedOut`, 404 (and
+403 on a read) into `NotFound`, and a service that cannot answer into `Unavailable(service)` for
+reads (the page shows a banner where that service's part would be), `ServiceUnavailable`
+for writes.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from services.web.config import WebSettings
+
+
+class SignedOut(Exception):
+    """The API refused the member's token (expired, rotated or revoked)."""
+
+
+class NotFound(Exception):
+    """No such thing, or not one the member may see: both look the same."""
+
+
+class Forbidden(Exception):
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+class ServiceUnavailable(Exception):
+    def __init__(self, service: str):
+        super().__init__(f"the {service} service is unavailable")
+        self.service = service
+
+
+@dataclass
+class FormErrors(Exception):
+    detail: str
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """What a read returns when its service is down; falsy, so templates can test it."""
+
+    service: str
+
+    def __bool__(self) -> bool:
+        return False
+
+
+def or_unavailable(method):
+    @functools.wraps(method)
+    def read(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except ServiceUnavailable as down:
+            return Unavailable(down.service)
+
+    return read
+
+
+class ApiClient:
+    """Shared by every request: one pooled `requests.Session` for the three services."""
+
+    def __init__(self, settings: WebSettings):
+        self.urls = settings.api_urls
+        self.timeout = (settings.connect_timeout, settings.read_timeout)
+        self.http = requests.Session()
+        self.http.mount("http://", HTTPAdapter(pool_connections=3, pool_maxsize=32))
+        self.http.mount("https://", HTTPAdapter(pool_connections=3, pool_maxsize=32))
+
+    def as_member(self, token: str) -> MemberApi:
+        return MemberApi(self, token)
+
+    def request(self, service: str, method: str, path: str, token: str, **kwargs) -> Any:
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json",
+                   **kwargs.pop("headers", {})}
+        try:
+            response = self.http.request(method, self.urls[service] + path, headers=headers,
+                                         timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise ServiceUnavailable(service) from exc
+        return _answer(service, method, response)
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def _answer(service: str, method: str, response: requests.Response) -> Any:
+    status = response.status_code
+    if status < 300:
+        return response.json() if response.content else None
+    body = _problem(response)
+    detail = body.get("detail") or body.get("title") or f"HTTP {status}"
+    if status == 401:
+        raise SignedOut(detail)
+    if status == 404 or (status == 403 and method == "GET"):
+        raise NotFound(detail)
+    if status == 403:
+        raise Forbidden(detail)
+    if status >= 500:
+        raise ServiceUnavailable(service)
+    raise FormErrors(detail, body.get("errors") or {})
+
+
+def _problem(response: requests.Response) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+class MemberApi:
+    """The endpoints the pages use, called with one member's token."""
+
+    def __init__(self, client: ApiClient, token: str):
+        self.client = client
+        self.token = token
+
+    def _call(self, service: str, method: str, path: str, **kwargs) -> Any:
+        return self.client.request(service, method, path, self.token, **kwargs)
+
+    # -- goals: teams and members ---------------------------------------------------------
+    def member(self, team_id: str, member_id: str) -> dict:
+        return self._call("goals", "GET", f"/v1/teams/{team_id}/members/{member_id}")
+
+    def team(self, team_id: str) -> dict:
+        return self._call("goals", "GET", f"/v1/teams/{team_id}")
+
+    @or_unavailable
+    def members(self, team_id: str) -> list[dict]:
+        return self._call("goals", "GET", f"/v1/teams/{team_id}/members",
+                          params={"limit": 200})["items"]
+
+    def add_member(self, team_id: str, fields: dict) -> dict:
+        return self._call("goals", "POST", f"/v1/teams/{team_id}/members", json=fields)
+
+    def update_member(self, team_id: str, member_id: str, fields: dict) -> dict:
+        return self._call("goals", "PATCH", f"/v1/teams/{team_id}/members/{member_id}",
+                          json=fields)
+
+    # -- goals: goals ---------------------------------------------------------------------
+    @or_unavailable
+    def goals(self, **filters) -> list[dict]:
+        return self._call("goals", "GET", "/v1/goals", params={"limit": 200, **filters})["items"]
+
+    def goal(self, goal_id: str) -> dict:
+        return self._call("goals", "GET", f"/v1/goals/{goal_id}")
+
+    @or_unavailable
+    def history(self, goal_id: str) -> list[dict]:
+        return self._call("goals", "GET", f"/v1/goals/{goal_id}/history",
+                          params={"limit": 200})["items"]
+
+    def create_goal(self, fields: dict) -> dict:
+        return self._call("goals", "POST", "/v1/goals", json=fields)
+
+    @or_unavailable
+    def assess(self, draft: dict) -> dict:
+        return self._call("goals", "POST", "/v1/goals/assess", json=draft)
+
+    @or_unavailable
+    def templates(self) -> list[dict]:
+        return self._call("goals", "GET", "/v1/goal-templates")["items"]
+
+    def instantiate(self, key: str, parameters: dict) -> dict:
+        return self._call("goals", "POST", f"/v1/goal-templates/{key}/instantiate",
+                          json={"parameters": parameters})
+
+    # -- checkins -------------------------------------------------------------------------
+    @or_unavailable
+    def checkins(self, goal_id: str) -> list[dict]:
+        return self._call("checkins", "GET", f"/v1/goals/{goal_id}/checkins",
+                          params={"limit": 200})["items"]
+
+    def log_checkin(self, goal_id: str, fields: dict, key: str | None = None) -> dict:
+        return self._call("checkins", "POST", f"/v1/goals/{goal_id}/checkins", json=fields,
+                          headers={"Idempotency-Key": key or str(uuid.uuid4())})
+
+    @or_unavailable
+    def partnerships(self, team_id: str) -> list[dict]:
+        return self._call("checkins", "GET", f"/v1/teams/{team_id}/partnerships")["items"]
+
+    # -- notifications --------------------------------------------------------------------
+    @or_unavailable
+    def unread_count(self) -> int:
+        return self._call("notifications", "GET", "/v1/me/feed/unread-count")["unread"]

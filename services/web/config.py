@@ -1,0 +1,60 @@
+"""The web app's settings: where the three public APIs live, the session secret, the port.
+
+The web app has no database and no Kafka, so its settings are not a `shared.config.Settings`
+(whose every field is about those); they are read from the environment once, the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+
+from shared.config import read_float, read_int
+
+ENV_VARS = {
+    "WEB_PORT": "HTTP port of the web app (default 8000).",
+    "WEB_GOALS_URL": "Base URL of the goals service's public API.",
+    "WEB_CHECKINS_URL": "Base URL of the checkins service's public API.",
+    "WEB_NOTIFICATIONS_URL": "Base URL of the notifications service's public API.",
+    "WEB_SESSION_SECRET": "Key that signs the web session cookie (default GOALKEEPER_SECRET_KEY).",
+    "WEB_API_TIMEOUT_SECONDS": "Read timeout of each call to an API.",
+    "WEB_BOARD_POLL_SECONDS": "How often an open board asks for fresh goals.",
+}
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    goals_url: str = "http://127.0.0.1:8001"
+    checkins_url: str = "http://127.0.0.1:8002"
+    notifications_url: str = "http://127.0.0.1:8003"
+    session_secret: str = "dev-insecure-secret-change-me"
+    port: int = 8000
+    connect_timeout: float = 2.0
+    read_timeout: float = 5.0
+    poll_seconds: int = 4
+    log_level: str = "INFO"
+    testing: bool = False
+
+    def with_overrides(self, **changes) -> WebSettings:
+        return replace(self, **changes)
+
+    @property
+    def api_urls(self) -> dict[str, str]:
+        return {"goals": self.goals_url, "checkins": self.checkins_url,
+                "notifications": self.notifications_url}
+
+
+def load(env: dict[str, str] | None = None) -> WebSettings:
+    env = dict(os.environ if env is None else env)
+    d = WebSettings
+    return WebSettings(
+        goals_url=(env.get("WEB_GOALS_URL") or d.goals_url).rstrip("/"),
+        checkins_url=(env.get("WEB_CHECKINS_URL") or d.checkins_url).rstrip("/"),
+        notifications_url=(env.get("WEB_NOTIFICATIONS_URL") or d.notifications_url).rstrip("/"),
+        session_secret=(env.get("WEB_SESSION_SECRET") or env.get("GOALKEEPER_SECRET_KEY")
+                        or d.session_secret),
+        port=read_int(env, "WEB_PORT", d.port),
+        read_timeout=read_float(env, "WEB_API_TIMEOUT_SECONDS", d.read_timeout),
+        poll_seconds=read_int(env, "WEB_BOARD_POLL_SECONDS", d.poll_seconds),
+        log_level=(env.get("GOALKEEPER_LOG_LEVEL") or d.log_level).upper(),
+    )

@@ -1,0 +1,63 @@
+"""The team board: goals grouped by the health the goals service gave them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# (key, heading, icon) in board order; the icon and the word travel with the colour.
+GROUPS = (
+    ("on_track", "On track", "✓"),
+    ("at_risk", "At risk", "!"),
+    ("off_track", "Off track", "✗"),
+    ("overdue", "Overdue", "⏰"),
+    ("not_started", "Not started", "…"),
+    ("achieved", "Achieved", "★"),
+    ("closed", "Closed", "■"),
+)
+HEADINGS = {key: heading for key, heading, _ in GROUPS}
+ICONS = {key: icon for key, _, icon in GROUPS}
+CLOSED = ("partial", "missed", "dropped")
+FILTERS = ("team", "mine", "partners", "closed")
+
+
+def group_of(goal: dict) -> str:
+    """The board column of a goal, from its status and the health the API computed."""
+    if goal["status"] == "achieved":
+        return "achieved"
+    if goal["status"] in CLOSED:
+        return "closed"
+    health = goal.get("health")
+    return health if health in HEADINGS else "not_started"
+
+
+@dataclass
+class Group:
+    key: str
+    heading: str
+    icon: str
+    goals: list[dict] = field(default_factory=list)
+
+
+def board(goals: list[dict], *, show: str, me: str, partner_ids: set[str]) -> list[Group]:
+    """The non-empty groups of the goals that filter `show` keeps, in board order."""
+    keep = {
+        "team": lambda g: g["status"] not in CLOSED,
+        "mine": lambda g: g["owner_id"] == me and g["status"] not in CLOSED,
+        "partners": lambda g: g["owner_id"] in partner_ids and g["status"] not in CLOSED,
+        "closed": lambda g: g["status"] in CLOSED,
+    }[show]
+    groups = {key: Group(key, heading, icon) for key, heading, icon in GROUPS}
+    for goal in goals:
+        if keep(goal):
+            groups[group_of(goal)].goals.append(goal)
+    return [g for g in groups.values() if g.goals]
+
+
+def partner_ids_of(partnerships: list[dict], me: str) -> set[str]:
+    """Everyone who shares an active partnership with `me`."""
+    ids: set[str] = set()
+    for partnership in partnerships:
+        members = set(partnership.get("member_ids") or [])
+        if me in members and partnership.get("status") == "active":
+            ids |= members - {me}
+    return ids

@@ -1,0 +1,89 @@
+"""The pace road of a goal as SVG geometry: the expected line from start to due date, the
+check-ins as points, today's actual and expected marks. Every number comes from the APIs; this
+module only places them on the page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+WIDTH, HEIGHT, PAD = 640, 260, 40
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+    label: str
+
+
+@dataclass
+class Chart:
+    width: int = WIDTH
+    height: int = HEIGHT
+    road: tuple[Point, Point] | None = None
+    points: list[Point] = field(default_factory=list)
+    today: Point | None = None
+    expected_today: Point | None = None
+    unit: str = "%"
+    y_labels: tuple[str, str] = ("0%", "100%")
+    x_labels: tuple[str, str] = ("", "")
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+
+
+def _day(value) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).date() \
+        if "T" in str(value) else date.fromisoformat(str(value))
+
+
+def _fmt(number: float) -> str:
+    return f"{number:g}"
+
+
+def pace_chart(goal: dict, checkins: list[dict], today: date) -> Chart:
+    start, due = _day(goal["start_date"]), _day(goal["due_date"])
+    span = max((due - start).days, 1)
+    metric = goal.get("metric")
+    low, high = (metric["start"], metric["target"]) if metric else (0.0, 1.0)
+    if low == high:
+        high = low + 1
+
+    def x(day: date) -> float:
+        clamped = min(max((day - start).days, 0), span)
+        return PAD + (WIDTH - 2 * PAD) * clamped / span
+
+    def y(value: float) -> float:
+        share = (value - low) / (high - low)
+        return HEIGHT - PAD - (HEIGHT - 2 * PAD) * min(max(share, -0.05), 1.05)
+
+    chart = Chart(x_labels=(start.isoformat(), due.isoformat()))
+    chart.road = (Point(x(start), y(low), "start"), Point(x(due), y(high), "target"))
+    if metric:
+        chart.unit = metric["unit"]
+        chart.y_labels = (f"{_fmt(low)} {metric['unit']}", f"{_fmt(high)} {metric['unit']}")
+        running = low
+        for checkin in sorted(checkins, key=lambda c: c["created_at"]):
+            if checkin.get("value") is not None:
+                running = checkin["value"]
+            elif checkin.get("delta") is not None:
+                running += checkin["delta"]
+            else:
+                continue
+            when = _day(checkin["created_at"])
+            chart.points.append(Point(x(when), y(running),
+                                      f"{when.isoformat()}: {_fmt(running)} {metric['unit']}"))
+        current = metric.get("current", low)
+        chart.today = Point(x(today), y(current), f"today: {_fmt(current)} {metric['unit']}")
+    else:
+        progress = goal.get("progress") or 0.0
+        chart.today = Point(x(today), y(progress), f"today: {round(progress * 100)}%")
+    expected = goal.get("expected")
+    if expected is not None:
+        chart.expected_today = Point(x(today), y(low + (high - low) * expected),
+                                     f"expected today: {round(expected * 100)}%")
+    return chart

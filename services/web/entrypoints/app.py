@@ -1,0 +1,129 @@
+"""`create_app(container)`: the web app (gunicorn's entrypoint is `create_app()`)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Flask, make_response, redirect, render_template, request, url_for
+from flask.sessions import SecureCookieSessionInterface
+
+from services.web import config
+from services.web.adapters.api_client import (
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    SignedOut,
+)
+from services.web.bootstrap import WebContainer, bootstrap
+from services.web.domain.board import HEADINGS, ICONS
+from services.web.entrypoints import http
+from services.web.entrypoints.blueprints import auth, board, goals, team
+
+log = logging.getLogger(__name__)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                               "style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def create_app(web: WebContainer | None = None) -> Flask:
+    web = web or bootstrap(config.load())
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=web.settings.session_secret,
+        SESSION_COOKIE_NAME="goalkeeper_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(days=14),
+        TESTING=web.settings.testing,
+    )
+    app.extensions["web"] = web
+    app.session_interface = _SessionInterface()
+    from services.web.entrypoints import (  # noqa: F401  (the views register their routes)
+        auth_views,
+        board_views,
+        goal_views,
+        team_views,
+    )
+
+    for blueprint in (auth, board, goals, team):
+        app.register_blueprint(blueprint)
+    _register_template_helpers(app)
+    _register_errors(app)
+    app.before_request(http.check_csrf)
+    app.after_request(_security_headers)
+    return app
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """The signed cookie session, marked Secure whenever the request came over https."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return request.is_secure
+
+
+def _security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _local(value, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    """A timestamp from an API, shown in the signed-in member's time zone."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        if "T" not in value:
+            return date.fromisoformat(value).strftime("%a %d %b %Y")
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    member = http.current_member()
+    zone = ZoneInfo(member.timezone if member else "UTC")
+    return value.astimezone(zone).strftime(fmt)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["local"] = _local
+    app.jinja_env.globals.update(csrf_token=http.csrf_token, member=http.current_member,
+                                 HEADINGS=HEADINGS, ICONS=ICONS)
+
+
+def _page(template: str, status: int, **context):
+    response = make_response(render_template(template, **context), status)
+    if http.is_htmx():  # let htmx swap an error into the page instead of dropping it
+        response.headers["HX-Retarget"] = "main"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(SignedOut)
+    def _signed_out(error: SignedOut):
+        http.sign_out()
+        target = url_for("auth.sign_in_form", ended=1)
+        if http.is_htmx():
+            response = make_response("", 200)
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target)
+
+    @app.errorhandler(NotFound)
+    @app.errorhandler(404)
+    def _not_found(_error):
+        return _page("errors/404.html", 404)
+
+    @app.errorhandler(Forbidden)
+    @app.errorhandler(403)
+    def _forbidden(error):
+        return _page("errors/403.html", 403, detail=getattr(error, "detail", ""))
+
+    @app.errorhandler(400)
+    def _bad_request(error):
+        return _page("errors/400.html", 400, detail=error.description)
+
+    @app.errorhandler(ServiceUnavailable)
+    def _unavailable(error: ServiceUnavailable):
+        return _page("errors/503.html", 503, service=error.service)

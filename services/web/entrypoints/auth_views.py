@@ -1,0 +1,49 @@
+"""Signing in with an API token, and signing out."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+
+from services.web.adapters.api_client import NotFound, ServiceUnavailable, SignedOut
+from services.web.entrypoints import http
+from services.web.entrypoints.blueprints import auth
+
+
+@auth.get("/signin")
+def sign_in_form():
+    ended = request.args.get("ended") == "1"
+    return render_template("auth/signin.html", ended=ended, next=_next_url(), errors={})
+
+
+@auth.post("/signin")
+def sign_in():
+    token = request.form.get("token", "").strip()
+    claims = http.claims_of(token)
+    try:
+        if not claims:
+            raise SignedOut("not a Goalkeeper token")
+        member = http.container().api.as_member(token).member(claims["team_id"],
+                                                              claims["member_id"])
+    except (SignedOut, NotFound):
+        errors = {"token": ["That token was not accepted. Ask a lead for a fresh one."]}
+        return render_template("auth/signin.html", ended=False, next=_next_url(),
+                               errors=errors), 422
+    except ServiceUnavailable:
+        errors = {"token": ["Sign-in is unavailable right now: the goals service does not "
+                            "answer. Try again in a minute."]}
+        return render_template("auth/signin.html", ended=False, next=_next_url(),
+                               errors=errors), 503
+    http.sign_in(token, member)
+    return redirect(_next_url() or url_for("board.show"))
+
+
+@auth.post("/signout")
+def sign_out():
+    http.sign_out()
+    return redirect(url_for("auth.sign_in_form"))
+
+
+def _next_url() -> str:
+    target = request.values.get("next", "")
+    # only paths on this site, never another host
+    return target if target.startswith("/") and not target.startswith("//") else ""

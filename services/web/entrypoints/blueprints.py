@@ -1,0 +1,8 @@
+"""One blueprint per page family; each family's templates live in `templates/<family>/`."""
+
+from flask import Blueprint
+
+auth = Blueprint("auth", __name__)
+board = Blueprint("board", __name__)
+goals = Blueprint("goals", __name__, url_prefix="/goals")
+team = Blueprint("team", __name__, url_prefix="/team")

@@ -1,0 +1,41 @@
+"""The team board: the team's goals grouped by health, refreshed by htmx polling."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+
+from services.web.adapters.api_client import Unavailable
+from services.web.domain.board import FILTERS, board, partner_ids_of
+from services.web.entrypoints import http
+from services.web.entrypoints.blueprints import board as page
+
+
+@page.get("/")
+def home():
+    return redirect(url_for("board.show") if http.current_member() else
+                    url_for("auth.sign_in_form"))
+
+
+@page.get("/board")
+@http.member_required
+def show():
+    me = http.current_member()
+    show = request.args.get("show", "team")
+    show = show if show in FILTERS else "team"
+    api = http.api()
+    goals = api.goals()
+    members = api.members(me.team_id)
+    partnerships = api.partnerships(me.team_id) if show == "partners" else []
+    context = {
+        "show": show,
+        "goals_down": isinstance(goals, Unavailable),
+        "groups": [] if isinstance(goals, Unavailable) else board(
+            goals, show=show, me=me.id,
+            partner_ids=partner_ids_of(partnerships or [], me.id)),
+        "names": {m["id"]: m["name"] for m in members or []},
+        "partners_down": isinstance(partnerships, Unavailable),
+        "poll_seconds": http.container().settings.poll_seconds,
+    }
+    if http.is_htmx():
+        return render_template("board/_groups.html", **context)
+    return render_template("board/index.html", filters=FILTERS, **context)

@@ -1,0 +1,121 @@
+"""A goal's page: the pace road, milestones, history, check-ins and the check-in form."""
+
+from __future__ import annotations
+
+from flask import make_response, redirect, render_template, request, url_for
+
+from services.web.adapters.api_client import FormErrors, ServiceUnavailable, Unavailable
+from services.web.domain.pace_chart import pace_chart
+from services.web.entrypoints import http
+from services.web.entrypoints.blueprints import goals
+from services.web.service_layer import goal_form_handlers as forms
+
+CHECKIN_FIELDS = ("value", "delta", "note", "confidence", "blockers")
+
+
+def _progress_context(goal_id: str) -> dict:
+    api = http.api()
+    goal = api.goal(goal_id)
+    checkins = api.checkins(goal_id)
+    down = isinstance(checkins, Unavailable)
+    today = http.container().clock.now().date()
+    return {"goal": goal, "checkins": [] if down else checkins, "checkins_down": down,
+            "chart": pace_chart(goal, [] if down else checkins, today)}
+
+
+@goals.get("/<goal_id>")
+@http.member_required
+def show(goal_id: str):
+    context = _progress_context(goal_id)
+    return render_template("goals/show.html", form={}, errors={}, saved=False, **context)
+
+
+@goals.get("/<goal_id>/progress")
+@http.member_required
+def progress(goal_id: str):
+    return render_template("goals/_progress.html", **_progress_context(goal_id))
+
+
+@goals.get("/<goal_id>/history")
+@http.member_required
+def history(goal_id: str):
+    items = http.api().history(goal_id)
+    template = "goals/_history.html" if http.is_htmx() else "goals/history.html"
+    return render_template(template, goal_id=goal_id, items=items,
+                           history_down=isinstance(items, Unavailable))
+
+
+@goals.post("/<goal_id>/checkins")
+@http.member_required
+def check_in(goal_id: str):
+    form = {name: request.form.get(name, "").strip() for name in CHECKIN_FIELDS}
+    fields = {name: value for name, value in form.items() if value != ""}
+    try:
+        http.api().log_checkin(goal_id, fields, key=request.form.get("idempotency_key"))
+    except FormErrors as refused:
+        return _checkin_form(goal_id, form, refused.errors or {"_": [refused.detail]}, 422)
+    except ServiceUnavailable:
+        errors = {"_": ["Check-ins are unavailable right now; your check-in was not saved. "
+                        "Try again in a minute."]}
+        return _checkin_form(goal_id, form, errors, 503)
+    if not http.is_htmx():
+        return redirect(url_for("goals.show", goal_id=goal_id, saved=1) + "#checkin")
+    response = _checkin_form(goal_id, {}, {}, 200, saved=True)
+    response.headers["HX-Trigger"] = "checkin-logged"
+    return response
+
+
+def _checkin_form(goal_id: str, form: dict, errors: dict, status: int, saved: bool = False):
+    html = render_template("goals/_checkin_form.html", goal={"id": goal_id}, form=form,
+                           errors=errors, saved=saved)
+    if http.is_htmx() or status == 200:
+        return make_response(html, status)
+    return make_response(render_template("goals/show.html", form=form, errors=errors,
+                                         saved=False, **_progress_context(goal_id)), status)
+
+
+# -- a new goal -------------------------------------------------------------------------------
+@goals.get("/new")
+@http.member_required
+def new():
+    return render_template("goals/new.html", form={"visibility": "team"}, errors={},
+                           assessment=None, templates=http.api().templates())
+
+
+@goals.post("/assess")
+@http.member_required
+def assess():
+    draft = forms.draft_from_form(request.form.to_dict())
+    return render_template("goals/_smart.html", assessment=http.api().assess(draft))
+
+
+@goals.post("/new")
+@http.member_required
+def create():
+    form = request.form.to_dict()
+    api = http.api()
+    try:
+        goal = api.create_goal(forms.draft_from_form(form))
+    except FormErrors as refused:
+        errors = forms.form_errors(refused.errors) or {"_": [refused.detail]}
+        if "_" in errors and refused.detail not in errors["_"]:
+            errors["_"].insert(0, refused.detail)
+        return render_template("goals/new.html", form=form, errors=errors,
+                               assessment=api.assess(forms.draft_from_form(form)),
+                               templates=api.templates()), 422
+    return redirect(url_for("goals.show", goal_id=goal["id"]))
+
+
+@goals.post("/templates/<key>")
+@http.member_required
+def from_template(key: str):
+    parameters = {k: v for k, v in request.form.items() if k != "csrf_token" and v != ""}
+    try:
+        goal = http.api().instantiate(key, parameters)
+    except FormErrors as refused:
+        api = http.api()
+        errors = {"_": [f"{refused.detail}: " + "; ".join(
+            f"{k}: {' '.join(v)}" for k, v in refused.errors.items())]}
+        return render_template("goals/new.html", form={"visibility": "team"}, errors=errors,
+                               assessment=None, templates=api.templates()), 422
+    return redirect(url_for("goals.show", goal_id=goal["id"]))

@@ -1,0 +1,57 @@
+"""Team settings for leads: members (add, role, snooze, remove) and channels."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+
+from services.web.adapters.api_client import FormErrors
+from services.web.entrypoints import http
+from services.web.entrypoints.blueprints import team
+
+MEMBER_FIELDS = ("name", "email", "timezone", "role")
+CHANGES = {
+    "make_lead": {"role": "lead"},
+    "make_member": {"role": "member"},
+    "wake": {"snoozed_until": None, "state": "active"},
+    "remove": {"state": "left"},
+}
+
+
+def _members_page(form: dict, errors: dict, status: int = 200, added: dict | None = None):
+    me = http.current_member()
+    return render_template("team/members.html", members=http.api().members(me.team_id),
+                           form=form, errors=errors, added=added), status
+
+
+@team.get("/members")
+@http.lead_required
+def members():
+    return _members_page({"timezone": http.current_member().timezone, "role": "member"}, {})
+
+
+@team.post("/members")
+@http.lead_required
+def add_member():
+    form = {name: request.form.get(name, "").strip() for name in MEMBER_FIELDS}
+    try:
+        added = http.api().add_member(http.current_member().team_id,
+                                      {k: v for k, v in form.items() if v})
+    except FormErrors as refused:
+        return _members_page(form, refused.errors or {"_": [refused.detail]}, 422)
+    return _members_page({"timezone": form["timezone"], "role": "member"}, {}, 201, added)
+
+
+@team.post("/members/<member_id>")
+@http.lead_required
+def change_member(member_id: str):
+    action = request.form.get("action", "")
+    change = dict(CHANGES.get(action, {}))
+    if action == "snooze":
+        change = {"snoozed_until": request.form.get("snoozed_until") or None}
+    if not change:
+        return _members_page({}, {"_": ["Unknown action."]}, 400)
+    try:
+        http.api().update_member(http.current_member().team_id, member_id, change)
+    except FormErrors as refused:
+        return _members_page({}, {"_": [refused.detail]}, 422)
+    return redirect(url_for("team.members"))

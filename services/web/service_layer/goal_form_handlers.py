@@ -1,0 +1,33 @@
+"""Between the new-goal form's flat fields and the goals API's nested JSON, both ways."""
+
+from __future__ import annotations
+
+FIELDS = ("title", "description", "why", "start_date", "due_date", "visibility",
+          "metric_unit", "metric_start", "metric_target")
+METRIC = {"metric_unit": "unit", "metric_start": "start", "metric_target": "target"}
+
+
+def draft_from_form(form: dict[str, str]) -> dict:
+    """The goal the form describes, as `POST /v1/goals` and `/v1/goals/assess` take it."""
+    draft: dict = {name: form[name] for name in ("title", "description", "why")
+                   if form.get(name)}
+    for name in ("start_date", "due_date"):
+        if form.get(name):
+            draft[name] = form[name]
+    if form.get("visibility") in ("team", "private"):
+        draft["visibility"] = form["visibility"]
+    if any(form.get(name) for name in METRIC):
+        draft["metric"] = {key: form.get(name, "") for name, key in METRIC.items()}
+        draft["metric"]["current"] = form.get("metric_start") or "0"
+    return draft
+
+
+def form_errors(api_errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The API's field names (`metric.target`) as the form's (`metric_target`)."""
+    errors: dict[str, list[str]] = {}
+    for name, messages in api_errors.items():
+        field = name.replace(".", "_")
+        if field not in FIELDS:
+            field = "_"
+        errors.setdefault(field, []).extend(messages)
+    return errors

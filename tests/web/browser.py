@@ -1,0 +1,143 @@
+"""Helpers of the web app's browser tests: the real services on HTTP ports, a headless
+Debian chromium driven by Selenium, axe-core checks and screenshots."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from infra.browser import ensure_browser_installed
+from shared.config import REPO_ROOT
+from tests.support.seed import Team, add_member, create_team
+from tests.support.stack import ServiceHarness
+
+AXE = REPO_ROOT / "services/web/entrypoints/static/vendor/axe.min.js"
+SCREENSHOTS = REPO_ROOT / "docs/screenshots"
+PHONE, DESKTOP = (390, 844), (1280, 900)
+
+
+class HttpServer:
+    """A WSGI app on 127.0.0.1 and an ephemeral port, served by threads (no gunicorn)."""
+
+    def __init__(self, app):
+        self.server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@dataclass
+class Stack:
+    goals: ServiceHarness
+    checkins: ServiceHarness
+    notifications: ServiceHarness
+    web_url: str
+    servers: list[HttpServer] = field(default_factory=list)
+
+    def new_team(self, name: str | None = None, **options) -> Team:
+        return create_team(self.goals, name=name or f"Team{uuid.uuid4().hex[:6]}", **options)
+
+    def add_member(self, team: Team, name: str, **extra) -> tuple[str, str]:
+        return add_member(self.goals, team, name, **extra)
+
+    def create_goal(self, token: str, **fields) -> dict:
+        body = {"title": "Ship the billing export to 3 customers", "due_date": "2099-12-31",
+                **fields}
+        response = self.goals.call("POST", "/v1/goals", token, json=body)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    def checkins_know(self, goal_id: str, token: str) -> bool:
+        """The checkins service has the goal in its read model (it came as an event)."""
+        return self.checkins.call("GET", f"/v1/goals/{goal_id}/streak", token).status_code == 200
+
+
+def chromium() -> webdriver.Chrome:
+    browser = ensure_browser_installed()
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(browser.binary)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                 f"--window-size={DESKTOP[0]},{DESKTOP[1]}", "--disable-gpu"):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(str(browser.driver)), options=options)
+
+
+class Page:
+    """What a test does in the browser, in the words of a person using the app."""
+
+    def __init__(self, driver: webdriver.Chrome, base_url: str):
+        self.driver = driver
+        self.base = base_url
+
+    def open(self, path: str) -> Page:
+        self.driver.get(self.base + path)
+        return self
+
+    def sign_in(self, token: str) -> Page:
+        self.driver.delete_all_cookies()
+        self.open("/signin")
+        self.driver.find_element(By.ID, "f-token").send_keys(token)
+        self.driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        self.wait_for(lambda d: "/signin" not in d.current_url)
+        return self
+
+    def fill(self, field_id: str, text: str) -> None:
+        element = self.driver.find_element(By.ID, field_id)
+        element.clear()
+        element.send_keys(text)
+
+    def text(self, css: str = "body") -> str:
+        return self.driver.find_element(By.CSS_SELECTOR, css).text
+
+    def all(self, css: str) -> list:
+        return self.driver.find_elements(By.CSS_SELECTOR, css)
+
+    def wait_for(self, condition, timeout: float = 30):
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.2).until(condition)
+
+    def wait_for_text(self, text: str, css: str = "body", timeout: float = 30) -> None:
+        self.wait_for(lambda d: text in d.find_element(By.CSS_SELECTOR, css).text, timeout)
+
+    def status_of(self, path: str) -> int:
+        """The HTTP status of a GET made by the page itself (same cookies)."""
+        return self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(arguments[0], {credentials: 'same-origin'}).then(r => done(r.status));",
+            self.base + path)
+
+    def serious_accessibility_violations(self) -> list[str]:
+        """axe-core's serious and critical violations on the page as it is now."""
+        self.driver.execute_script(AXE.read_text())
+        result = self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "axe.run(document).then(r => done(r.violations)).catch(e => done([{id: 'axe-error',"
+            " impact: 'critical', help: String(e), nodes: []}]));")
+        return [f"{v['id']} ({v['impact']}): {v['help']} at "
+                f"{[n.get('target') for n in v['nodes']][:3]}"
+                for v in result if v["impact"] in ("serious", "critical")]
+
+    def screenshot(self, name: str) -> list[Path]:
+        """Save the page at phone and desktop widths under docs/screenshots/."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        saved = []
+        for label, (width, height) in (("phone", PHONE), ("desktop", DESKTOP)):
+            self.driver.set_window_size(width, height)
+            full = self.driver.execute_script("return document.body.scrollHeight")
+            self.driver.set_window_size(width, min(max(full + 120, height), 4000))
+            path = SCREENSHOTS / f"{name}-{label}.png"
+            self.driver.save_screenshot(str(path))
+            saved.append(path)
+        self.driver.set_window_size(*DESKTOP)
+        return saved

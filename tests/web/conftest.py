@@ -1,0 +1,65 @@
+"""The web app's browser tests run against the real goals, checkins and notifications
+services (each on its own PostgreSQL database, all on the real broker), over HTTP."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from services.web.bootstrap import bootstrap
+from services.web.config import WebSettings
+from services.web.entrypoints.app import create_app
+from tests.support.fixtures import delete_topics
+from tests.support.stack import ServiceHarness, service_env
+from tests.web.browser import HttpServer, Page, Stack, chromium
+
+SERVICES = ("goals", "checkins", "notifications")
+
+
+@pytest.fixture(scope="module")
+def stack(postgres_server, kafka_broker) -> Iterator[Stack]:
+    """The three services with their workers, and the web app in front of them (per module:
+    each test makes its own team, and teams never see each other)."""
+    prefix = f"t{uuid.uuid4().hex[:8]}."
+    databases = {s: f"t_web_{s}_{uuid.uuid4().hex[:10]}" for s in SERVICES}
+    harnesses: dict[str, ServiceHarness] = {}
+    servers: list[HttpServer] = []
+    try:
+        for service in SERVICES:
+            url = postgres_server.create_database(databases[service])
+            harness = ServiceHarness(service, service_env(
+                service, url, kafka_broker.bootstrap, prefix))
+            harnesses[service] = harness
+            harness.start_worker()
+            servers.append(HttpServer(harness.app))
+        urls = {s: server.url for s, server in zip(SERVICES, servers, strict=True)}
+        settings = WebSettings(goals_url=urls["goals"], checkins_url=urls["checkins"],
+                               notifications_url=urls["notifications"],
+                               session_secret="web-test-secret", poll_seconds=2, testing=True)
+        web = HttpServer(create_app(bootstrap(settings)))
+        servers.append(web)
+        yield Stack(harnesses["goals"], harnesses["checkins"], harnesses["notifications"],
+                    web.url, servers)
+    finally:
+        for server in servers:
+            server.stop()
+        for harness in reversed(list(harnesses.values())):
+            harness.close()
+        for name in databases.values():
+            postgres_server.drop_database(name)
+        delete_topics(kafka_broker.bootstrap, prefix)
+
+
+@pytest.fixture(scope="session")
+def driver():
+    browser = chromium()
+    yield browser
+    browser.quit()
+
+
+@pytest.fixture
+def page(driver, stack) -> Page:
+    driver.delete_all_cookies()
+    return Page(driver, stack.web_url)
