@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: venv lock kafka-jars postgres run test faults bench lint clean distclean
+.PHONY: venv lock kafka-jars postgres run cluster test faults bench lint clean distclean
 
 venv: $(STAMP)
 
@@ -34,6 +34,9 @@ browser: venv
 
 run: venv kafka-jars
 	$(PY) -m infra.run
+
+cluster: venv kafka-jars postgres
+	$(PY) -m infra.cluster
 
 test: venv kafka-jars postgres browser
 	$(PY) -m pytest $(PYTEST_ARGS)
