@@ -1,26 +1,33 @@
-"""Wires the checkins service: read model, Slack commands, scheduler jobs, idempotency."""
+"""Wires the checkins service: its tables, the bus and its handlers, event handlers and jobs."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from functools import cached_property
+from collections.abc import Callable
+from functools import partial
 
-from services.checkins.adapters.orm import idempotency_keys, metadata, start_mappers
+from services.checkins.adapters.orm import metadata, start_mappers
 from services.checkins.config import CheckinsSettings, load
-from services.checkins.domain.model import MemberView
+from services.checkins.domain.replicas import MemberView
 from services.checkins.domain.schedule import Policy
-from services.checkins.service_layer.commands import SlackCommands
-from services.checkins.service_layer.readmodel import ReadModel
-from services.checkins.service_layer.rounds import RoundScheduler
-from services.checkins.service_layer.scheduling import Scheduler
+from services.checkins.entrypoints.checkin_schemas import render_checkin
+from services.checkins.service_layer import (
+    checkin_handlers,
+    commands,
+    jobs,
+    on_events,
+    partner_handlers,
+    round_handlers,
+    schedule_handlers,
+    social_handlers,
+)
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
 from shared.bootstrap import Container
 from shared.clock import Clock
+from shared.consumer import Handler
 from shared.events.topics import CHECKINS_COMMANDS, CHECKINS_EVENTS, GOALS_EVENTS
-from shared.idempotency import IdempotencyLedger
 from shared.worker import ScheduledJob
 
-IDEMPOTENCY_KEYS_KEPT = timedelta(days=1)
+IDEMPOTENCY_PURGE_SECONDS = 3600.0
 
 
 class CheckinsContainer(Container):
@@ -29,6 +36,7 @@ class CheckinsContainer(Container):
     consumes = (GOALS_EVENTS, CHECKINS_COMMANDS)
     publishes = (CHECKINS_EVENTS,)
     member_record = MemberView
+    settings: CheckinsSettings
 
     def __init__(self, settings: CheckinsSettings, clock: Clock | None = None):
         start_mappers()
@@ -38,35 +46,55 @@ class CheckinsContainer(Container):
     def policy(self) -> Policy:
         return self.settings.policy
 
-    @cached_property
-    def idempotency(self) -> IdempotencyLedger:
-        return IdempotencyLedger(idempotency_keys)
+    def command_handlers(self) -> dict[type, Callable]:
+        return {
+            commands.LogCheckin: checkin_handlers.log_checkin,
+            commands.EditCheckin: checkin_handlers.edit_checkin,
+            commands.GetCheckin: checkin_handlers.get_checkin,
+            commands.ListCheckins: checkin_handlers.list_checkins,
+            commands.GetStreak: schedule_handlers.get_streak,
+            commands.GiveKudos: social_handlers.give_kudos,
+            commands.AddComment: social_handlers.add_comment,
+            commands.ListComments: social_handlers.list_comments,
+            commands.InvitePartner: partner_handlers.invite,
+            commands.AcceptPartnership: partner_handlers.accept,
+            commands.EndPartnership: partner_handlers.end,
+            commands.ListPartnerships: partner_handlers.list_partnerships,
+            commands.SetPairingOptOut: partner_handlers.set_opt_out,
+            commands.GetPairingOptOut: partner_handlers.get_opt_out,
+            commands.RunRound: round_handlers.run_round,
+            commands.ListRounds: round_handlers.list_rounds,
+            commands.GetRound: round_handlers.get_round,
+            commands.SetPairingSchedule: round_handlers.set_schedule,
+            commands.GetPairingSchedule: round_handlers.get_schedule,
+            commands.DeletePairingSchedule: round_handlers.delete_schedule,
+        }
 
-    def scheduler(self) -> Scheduler:
-        return Scheduler(self.uow, self.clock, self.policy)
+    def dependencies(self) -> dict[str, Callable]:
+        return {**super().dependencies(), "policy": lambda: self.policy,
+                "render_checkin": lambda: render_checkin}
 
-    def round_scheduler(self) -> RoundScheduler:
-        return RoundScheduler(self.uow, self.clock)
-
-    def handlers(self):
-        handlers = ReadModel(self.clock, lambda: self.policy).handlers()
-        commands = SlackCommands(self.clock, lambda: self.policy)
-        handlers["checkin.requested"] = commands.on_checkin_requested
-        return handlers
+    def handlers(self) -> dict[str, Handler]:
+        return {event_type: partial(handler, clock=self.clock, policy=self.policy)
+                for event_type, handler in on_events.HANDLERS.items()}
 
     def jobs(self) -> list[ScheduledJob]:
         interval = self.settings.scheduler_interval
         return [
-            ScheduledJob("checkin-scheduler", interval, self.scheduler().tick),
-            ScheduledJob("pairing-scheduler", interval * 6, self.round_scheduler().tick),
-            ScheduledJob("idempotency-purge", 3600, self.purge_idempotency_keys),
+            ScheduledJob("checkin-scheduler", interval, self.advance_due_schedules),
+            ScheduledJob("pairing-scheduler", interval * 6, self.run_due_rounds),
+            ScheduledJob("idempotency-purge", IDEMPOTENCY_PURGE_SECONDS,
+                         self.purge_idempotency_keys),
         ]
 
+    def advance_due_schedules(self) -> int:
+        return jobs.advance_due_schedules(self.uow, self.clock, self.policy)
+
+    def run_due_rounds(self) -> int:
+        return jobs.run_due_rounds(self.uow, self.clock)
+
     def purge_idempotency_keys(self) -> int:
-        with self.uow() as uow:
-            purged = self.idempotency.purge(uow.session, self.clock.now() - IDEMPOTENCY_KEYS_KEPT)
-            uow.commit()
-        return purged
+        return jobs.purge_idempotency_keys(self.uow, self.clock)
 
 
 def bootstrap(settings: CheckinsSettings | None = None,

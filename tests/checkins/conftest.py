@@ -1,8 +1,8 @@
-"""Test helpers for the checkins service: a team's read model fed from contract-valid events.
+"""Fixtures of the checkins tests: a service on a controlled clock and a team fed from events.
 
-`World` builds `goals.events` payloads (validated against the event catalogue), applies them
-through the service's own consumer handlers in a unit of work, exactly as the consumer would,
-and reads back what the service published from its outbox.
+`World` builds `goals.events` payloads, applies them through the service's own consumer
+handlers in a unit of work, exactly as the consumer would, and reads back what the service
+published from its outbox.
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ import json
 import uuid
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
+from shared.clock import ControlledClock
 from shared.events.envelope import Event
 from tests.support.stack import ServiceHarness, auth
 
@@ -93,3 +95,19 @@ class World:
             rows = conn.execute(select(outbox.c.event_type, outbox.c.payload)
                                 .order_by(outbox.c.id)).all()
         return [{"type": t, **json.loads(p)} for t, p in rows if not types or t in types]
+
+
+@pytest.fixture
+def clock() -> ControlledClock:
+    return ControlledClock(START)
+
+
+@pytest.fixture
+def checkins(make_service, clock) -> ServiceHarness:
+    """The checkins service on `clock`, without a worker: tests tick its jobs themselves."""
+    return make_service("checkins", clock=clock, start_worker=False)
+
+
+@pytest.fixture
+def world(checkins) -> World:
+    return World(checkins)

@@ -7,23 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.clock import ControlledClock
-from tests.checkins.world import START, World
-
-
-@pytest.fixture
-def clock() -> ControlledClock:
-    return ControlledClock(START)
-
-
-@pytest.fixture
-def checkins(make_service, clock):
-    return make_service("checkins", clock=clock, start_worker=False)
-
-
-@pytest.fixture
-def world(checkins) -> World:
-    return World(checkins)
+from tests.checkins.conftest import START, World
 
 
 def post(service, path: str, headers: dict, body: dict, key: str | None = None, client=None):
@@ -205,19 +189,19 @@ def test_history_is_paginated_newest_first(checkins, world, clock):
 def test_streaks_count_consecutive_periods_and_announce_milestones(checkins, world, clock):
     owner = world.member("Ola")
     goal = world.goal(owner, cadence={"frequency": "daily", "time": "09:00"})
-    scheduler = checkins.container.scheduler()
+    scheduler = checkins.container.advance_due_schedules
     clock.set(datetime(2026, 3, 4, 21, tzinfo=UTC))  # each day's period ends at 20:00Z (grace)
     for _ in range(3):
         world.checkin(goal, owner, value=1)
         world.checkin(goal, owner, value=2)  # a second check-in in a period counts once
         clock.advance(days=1)
-        scheduler.tick()
+        scheduler()
     streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
     assert (streak["current"], streak["longest"]) == (3, 3)
     assert [e["length"] for e in world.published("streak.reached")] == [3]
 
     clock.advance(days=2)
-    scheduler.tick()
+    scheduler()
     streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
     assert (streak["current"], streak["longest"]) == (0, 3)
 

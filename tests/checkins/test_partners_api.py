@@ -5,25 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from itertools import combinations
 
-import pytest
-
-from shared.clock import ControlledClock
-from tests.checkins.world import START, World
-
-
-@pytest.fixture
-def clock() -> ControlledClock:
-    return ControlledClock(START)
-
-
-@pytest.fixture
-def checkins(make_service, clock):
-    return make_service("checkins", clock=clock, start_worker=False)
-
-
-@pytest.fixture
-def world(checkins) -> World:
-    return World(checkins)
+from tests.checkins.conftest import START
 
 
 def call(checkins, method: str, path: str, headers: dict, body: dict | None = None):
@@ -155,12 +137,12 @@ def test_a_scheduled_round_runs_once_when_due(checkins, world, clock):
     schedule = call(checkins, "PUT", f"/v1/teams/{world.team_id}/pairing-schedule",
                     world.as_(lead), {"every_days": 7, "first_run_at": first.isoformat()})
     assert schedule.status_code == 200, schedule.json
-    jobs = checkins.container.round_scheduler()
+    run_due_rounds = checkins.container.run_due_rounds
 
-    assert jobs.tick() == 0
+    assert run_due_rounds() == 0
     clock.advance(hours=1)
-    assert jobs.tick() == 1
-    assert jobs.tick() == 0
+    assert run_due_rounds() == 1
+    assert run_due_rounds() == 0
     [completed] = world.published("pairing_round.completed")
     assert len(completed["groups"]) == 1
     later = call(checkins, "GET", f"/v1/teams/{world.team_id}/pairing-schedule",

@@ -9,24 +9,12 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from shared.clock import ControlledClock
-from tests.checkins.world import START, World
+from tests.checkins.conftest import World
 
 
 def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> ControlledClock:
-    return ControlledClock(START)
-
-
-@pytest.fixture
-def checkins(make_service, clock):
-    return make_service("checkins", clock=clock, start_worker=False)
 
 
 def run_until(service, clock: ControlledClock, world: World, until: datetime,
@@ -38,13 +26,13 @@ def run_until(service, clock: ControlledClock, world: World, until: datetime,
 def ticks(service, clock: ControlledClock, world: World, until: datetime,
           step: timedelta = timedelta(hours=1)) -> list[tuple[datetime, dict]]:
     """Tick (twice per step) until `until`; each newly published event with when it appeared."""
-    scheduler = service.container.scheduler()
+    scheduler = service.container.advance_due_schedules
     seen = len(world.published())
     timeline = []
     while clock.now() < until:
         clock.advance(seconds=step.total_seconds())
-        scheduler.tick()
-        scheduler.tick()
+        scheduler()
+        scheduler()
         fresh = world.published()[seen:]
         seen += len(fresh)
         timeline += [(clock.now(), e) for e in fresh]
@@ -193,7 +181,7 @@ def test_monthly_cadence_on_the_31st_is_due_on_the_last_day_of_february(checkins
     assert next_due(checkins, world, goal, owner) == utc(2026, 2, 28, 17)
     world.checkin(goal, owner, value=1)
     clock.set(utc(2026, 3, 1, 6))
-    checkins.container.scheduler().tick()
+    checkins.container.advance_due_schedules()
     assert next_due(checkins, world, goal, owner) == utc(2026, 3, 31, 17)
 
 
@@ -215,11 +203,11 @@ def test_a_tick_visits_only_due_schedules(checkins, clock):
     owner = world.member("Ola")
     for number in range(5):
         world.goal(owner, f"Goal {number}")
-    scheduler = checkins.container.scheduler()
-    assert scheduler.tick() == 0  # nothing due on Wednesday
+    scheduler = checkins.container.advance_due_schedules
+    assert scheduler() == 0  # nothing due on Wednesday
     clock.set(utc(2026, 3, 9, 6))
-    assert scheduler.tick() == 5  # five reminders
-    assert scheduler.tick() == 0
+    assert scheduler() == 5  # five reminders
+    assert scheduler() == 0
 
 
 def test_two_schedulers_ticking_at_once_send_each_reminder_once(checkins, clock):
@@ -228,12 +216,12 @@ def test_two_schedulers_ticking_at_once_send_each_reminder_once(checkins, clock)
     for number in range(6):
         world.goal(owner, f"Goal {number}")
     clock.set(utc(2026, 3, 9, 6))
-    schedulers = [checkins.container.scheduler() for _ in range(2)]
+    schedulers = [checkins.container.advance_due_schedules for _ in range(2)]
     barrier = threading.Barrier(2)
 
     def tick(scheduler) -> None:
         barrier.wait()
-        scheduler.tick()
+        scheduler()
 
     threads = [threading.Thread(target=tick, args=(s,)) for s in schedulers]
     for thread in threads:

@@ -50,15 +50,16 @@ class Broker:
 
 
 @pytest.fixture
-def broker(checkins):
-    broker = Broker(checkins)
-    yield broker
-    broker.close()
+def live_checkins(make_service):
+    """The checkins service with its worker (relay, consumer, jobs) running."""
+    return make_service("checkins")
 
 
 @pytest.fixture
-def checkins(make_service):
-    return make_service("checkins")
+def broker(live_checkins):
+    broker = Broker(live_checkins)
+    yield broker
+    broker.close()
 
 
 def goals_event(event_type: str, data: dict) -> Event:
@@ -92,7 +93,8 @@ def seed_team(broker: Broker) -> dict:
     return {"team": team, "owner": owner, "goals": goals}
 
 
-def test_slack_requests_are_logged_once_or_rejected_with_a_reason(checkins, broker):
+def test_slack_requests_are_logged_once_or_rejected_with_a_reason(live_checkins, broker):
+    checkins = live_checkins
     seed = seed_team(broker)
     team, owner, goals = seed["team"], seed["owner"], seed["goals"]
     token = checkins.container.tokens.issue(team, owner, "member")
@@ -144,10 +146,9 @@ def test_slack_requests_are_logged_once_or_rejected_with_a_reason(checkins, brok
     assert [(c["value"], c["source"]) for c in history["items"]] == [(4, "slack")]
 
 
-def test_the_worker_scheduler_publishes_reminders_on_the_broker(make_service, monkeypatch):
-    monkeypatch.setenv("CHECKINS_SCHEDULER_INTERVAL_SECONDS", "0.2")
+def test_the_worker_scheduler_publishes_reminders_on_the_broker(make_service):
     clock = ControlledClock(datetime(2026, 3, 4, 12, tzinfo=UTC))
-    service = make_service("checkins", clock=clock)
+    service = make_service("checkins", clock=clock, CHECKINS_SCHEDULER_INTERVAL_SECONDS="0.2")
     broker = Broker(service)
     try:
         team, owner, goal = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
@@ -164,6 +165,7 @@ def test_the_worker_scheduler_publishes_reminders_on_the_broker(make_service, mo
 
         [reminder] = eventually(lambda: broker.answers("checkin.reminder"), timeout=30)
 
-        assert (reminder["goal_id"], reminder["due_at"]) == (goal, "2026-03-09T08:00:00+00:00")
+        due = datetime(2026, 3, 9, 8, tzinfo=UTC)
+        assert (reminder["goal_id"], reminder["due_at"]) == (goal, due)
     finally:
         broker.close()

@@ -18,23 +18,22 @@ from sqlalchemy import (
 from sqlalchemy.orm import registry
 
 from services.checkins.domain.checkin import Checkin
-from services.checkins.domain.model import GoalView, MemberView, TeamView
+from services.checkins.domain.idempotency import MAX_KEY_LENGTH
 from services.checkins.domain.partners import (
     PairingPreference,
     PairingRound,
     PairingSchedule,
     Partnership,
 )
+from services.checkins.domain.replicas import GoalView, MemberView, TeamView
 from services.checkins.domain.schedule import GoalSchedule
 from services.checkins.domain.social import Comment, Kudos
-from shared.db import UtcDateTime, map_once
-from shared.idempotency import idempotency_table
+from shared.db import BigId, UtcDateTime, map_once
 from shared.messaging_tables import add_messaging_tables
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
 add_messaging_tables(metadata)
-idempotency_keys = idempotency_table(metadata)
 
 team_views = Table(
     "team_views", metadata,
@@ -179,6 +178,21 @@ pairing_schedules = Table(
     Column("cooldown", Integer, nullable=False),
     Column("next_run_at", UtcDateTime, nullable=False, index=True),
 )
+
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("member_id", String(64), nullable=False),
+    Column("method", String(10), nullable=False),
+    Column("path", String(500), nullable=False),
+    Column("key", String(MAX_KEY_LENGTH), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", Integer, nullable=True),  # null only inside the claiming transaction
+    Column("body", Text, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("member_id", "method", "path", "key", name="uq_idempotency_scope"),
+)
+Index("ix_idempotency_created", idempotency_keys.c.created_at)
 
 MAPPINGS = (
     (TeamView, team_views), (MemberView, member_views), (GoalView, goal_views),

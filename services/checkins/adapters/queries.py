@@ -1,121 +1,75 @@
-"""Repositories of kudos, comments, partnerships and pairing rounds."""
+"""Read-side queries: the paginated lists of check-ins, comments, partnerships and rounds.
+
+Each returns one page and the cursor of the next (keyset pagination, `limit + 1` rows read).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from services.checkins.domain.partners import (
-    PairingPreference,
-    PairingRound,
-    PairingSchedule,
-    Partnership,
-)
-from services.checkins.domain.social import Comment, Kudos
+from services.checkins.domain.checkin import Checkin
+from services.checkins.domain.partners import PairingRound, Partnership
+from services.checkins.domain.social import Comment
+from shared.pagination import InvalidCursor, decode_cursor, page_of
+
+Page = tuple[list, str | None]
+BAD_CURSOR = "cursor is not valid; pass next_cursor from a previous page"
 
 
-class Social:
+class Listings:
     def __init__(self, session: Session):
         self.session = session
 
-    def add(self, item: Kudos | Comment) -> None:
-        self.session.add(item)
+    def checkins_of_goal(self, goal_id: str, limit: int, cursor: str | None) -> Page:
+        """Newest first."""
+        query = select(Checkin).where(Checkin.goal_id == goal_id)
+        after = _moment_and_id(cursor)
+        if after is not None:
+            query = query.where(tuple_(Checkin.created_at, Checkin.id) < tuple_(*after))
+        rows = self.session.scalars(
+            query.order_by(Checkin.created_at.desc(), Checkin.id.desc()).limit(limit + 1))
+        return page_of(list(rows), limit, lambda c: (c.created_at.isoformat(), c.id))
 
-    def kudos_from(self, checkin_id: str, from_id: str, emoji: str) -> Kudos | None:
-        return self.session.scalars(select(Kudos).where(
-            Kudos.checkin_id == checkin_id, Kudos.from_id == from_id, Kudos.emoji == emoji)).first()
-
-    def kudos_counts(self, checkin_ids: list[str]) -> dict[str, dict[str, int]]:
-        rows = self.session.execute(
-            select(Kudos.checkin_id, Kudos.emoji, func.count()).where(
-                Kudos.checkin_id.in_(checkin_ids)).group_by(Kudos.checkin_id, Kudos.emoji))
-        counts: dict[str, dict[str, int]] = {}
-        for checkin_id, emoji, count in rows:
-            counts.setdefault(checkin_id, {})[emoji] = count
-        return counts
-
-    def comments(self, checkin_id: str, limit: int, after: list | None) -> list[Comment]:
+    def comments_of_checkin(self, checkin_id: str, limit: int, cursor: str | None) -> Page:
+        """Oldest first."""
         query = select(Comment).where(Comment.checkin_id == checkin_id)
+        after = _moment_and_id(cursor)
         if after is not None:
             query = query.where(tuple_(Comment.created_at, Comment.id) > tuple_(*after))
-        return list(self.session.scalars(
-            query.order_by(Comment.created_at, Comment.id).limit(limit + 1)))
+        rows = self.session.scalars(
+            query.order_by(Comment.created_at, Comment.id).limit(limit + 1))
+        return page_of(list(rows), limit, lambda c: (c.created_at.isoformat(), c.id))
 
-
-class Partnerships:
-    def __init__(self, session: Session):
-        self.session = session
-
-    def add(self, partnership: Partnership) -> None:
-        self.session.add(partnership)
-
-    def get(self, team_id: str, partnership_id: str) -> Partnership | None:
-        found = self.session.get(Partnership, partnership_id)
-        return found if found is not None and found.team_id == team_id else None
-
-    def open_in_team(self, team_id: str) -> list[Partnership]:
-        """Invited and active partnerships (a team has at most a few dozen)."""
-        return list(self.session.scalars(select(Partnership).where(
-            Partnership.team_id == team_id, Partnership.status.in_(("invited", "active")))
-            .order_by(Partnership.created_at, Partnership.id)))
-
-    def partners_of(self, team_id: str, member_id: str) -> set[str]:
-        return {other for p in self.open_in_team(team_id) if p.is_active
-                for other in p.partners_of(member_id)}
-
-    def listing(self, team_id: str, limit: int, after: list | None) -> list[Partnership]:
+    def partnerships_of_team(self, team_id: str, limit: int, cursor: str | None) -> Page:
+        """Newest first."""
         query = select(Partnership).where(Partnership.team_id == team_id)
+        after = _moment_and_id(cursor)
         if after is not None:
             query = query.where(tuple_(Partnership.created_at, Partnership.id) < tuple_(*after))
-        return list(self.session.scalars(query.order_by(
-            Partnership.created_at.desc(), Partnership.id.desc()).limit(limit + 1)))
+        rows = self.session.scalars(query.order_by(
+            Partnership.created_at.desc(), Partnership.id.desc()).limit(limit + 1))
+        return page_of(list(rows), limit, lambda p: (p.created_at.isoformat(), p.id))
 
-
-class Rounds:
-    def __init__(self, session: Session):
-        self.session = session
-
-    def add(self, pairing_round: PairingRound) -> None:
-        self.session.add(pairing_round)
-
-    def get(self, team_id: str, round_id: str) -> PairingRound | None:
-        found = self.session.get(PairingRound, round_id)
-        return found if found is not None and found.team_id == team_id else None
-
-    def latest(self, team_id: str, count: int) -> list[PairingRound]:
-        return list(self.session.scalars(select(PairingRound).where(
-            PairingRound.team_id == team_id).order_by(PairingRound.number.desc()).limit(count)))
-
-    def listing(self, team_id: str, limit: int, before: int | None) -> list[PairingRound]:
+    def rounds_of_team(self, team_id: str, limit: int, cursor: str | None) -> Page:
+        """Newest (highest number) first."""
         query = select(PairingRound).where(PairingRound.team_id == team_id)
+        before = decode_cursor(cursor, 1)
         if before is not None:
-            query = query.where(PairingRound.number < before)
-        return list(self.session.scalars(
-            query.order_by(PairingRound.number.desc()).limit(limit + 1)))
+            if not isinstance(before[0], int):
+                raise InvalidCursor(BAD_CURSOR)
+            query = query.where(PairingRound.number < before[0])
+        rows = self.session.scalars(query.order_by(PairingRound.number.desc()).limit(limit + 1))
+        return page_of(list(rows), limit, lambda r: (r.number,))
 
-    def preference(self, team_id: str, member_id: str) -> PairingPreference | None:
-        return self.session.get(PairingPreference, (team_id, member_id))
 
-    def opted_out(self, team_id: str) -> set[str]:
-        return set(self.session.scalars(select(PairingPreference.member_id).where(
-            PairingPreference.team_id == team_id, PairingPreference.opted_out.is_(True))))
-
-    def save_preference(self, preference: PairingPreference) -> PairingPreference:
-        return self.session.merge(preference)
-
-    def schedule(self, team_id: str) -> PairingSchedule | None:
-        return self.session.get(PairingSchedule, team_id)
-
-    def save_schedule(self, schedule: PairingSchedule) -> PairingSchedule:
-        return self.session.merge(schedule)
-
-    def due_schedules(self, now: datetime, limit: int) -> list[str]:
-        return list(self.session.scalars(select(PairingSchedule.team_id).where(
-            PairingSchedule.next_run_at <= now).order_by(PairingSchedule.next_run_at).limit(limit)))
-
-    def locked_schedule(self, team_id: str) -> PairingSchedule | None:
-        return self.session.scalars(select(PairingSchedule).where(
-            PairingSchedule.team_id == team_id).with_for_update(skip_locked=True)
-            .execution_options(populate_existing=True)).first()
+def _moment_and_id(cursor: str | None) -> list | None:
+    after = decode_cursor(cursor, 2)
+    if after is None:
+        return None
+    try:
+        return [datetime.fromisoformat(after[0]), str(after[1])]
+    except (TypeError, ValueError) as exc:
+        raise InvalidCursor(BAD_CURSOR) from exc

@@ -1,15 +1,26 @@
-"""Repositories of the read model, check-ins and schedules, each query scoped to a team."""
+"""Repositories of the checkins database, scoped to a team, and the idempotency ledger."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.checkins.adapters.orm import idempotency_keys
 from services.checkins.domain.checkin import Checkin
-from services.checkins.domain.model import GoalView, MemberView, TeamView
+from services.checkins.domain.idempotency import IdempotentRequest, SavedResponse
+from services.checkins.domain.partners import (
+    PairingPreference,
+    PairingRound,
+    PairingSchedule,
+    Partnership,
+)
+from services.checkins.domain.replicas import GoalView, MemberView, TeamView
 from services.checkins.domain.schedule import GoalSchedule
+from services.checkins.domain.social import Comment, Kudos
 
 
 class Teams:
@@ -76,13 +87,6 @@ class Checkins:
     def by_request(self, request_id: str) -> Checkin | None:
         return self.session.scalars(select(Checkin).where(Checkin.request_id == request_id)).first()
 
-    def for_goal(self, goal_id: str, limit: int, after: list | None) -> list[Checkin]:
-        query = select(Checkin).where(Checkin.goal_id == goal_id)
-        if after is not None:
-            query = query.where(tuple_(Checkin.created_at, Checkin.id) < tuple_(*after))
-        query = query.order_by(Checkin.created_at.desc(), Checkin.id.desc()).limit(limit + 1)
-        return list(self.session.scalars(query))
-
 
 class Schedules:
     def __init__(self, session: Session):
@@ -106,3 +110,138 @@ class Schedules:
         return list(self.session.scalars(
             select(GoalSchedule.goal_id).where(GoalSchedule.next_action_at <= now)
             .order_by(GoalSchedule.next_action_at).limit(limit)))
+
+
+class Social:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, item: Kudos | Comment) -> None:
+        self.session.add(item)
+
+    def kudos_from(self, checkin_id: str, from_id: str, emoji: str) -> Kudos | None:
+        return self.session.scalars(select(Kudos).where(
+            Kudos.checkin_id == checkin_id, Kudos.from_id == from_id, Kudos.emoji == emoji)).first()
+
+    def kudos_counts(self, checkin_ids: list[str]) -> dict[str, dict[str, int]]:
+        rows = self.session.execute(
+            select(Kudos.checkin_id, Kudos.emoji, func.count()).where(
+                Kudos.checkin_id.in_(checkin_ids)).group_by(Kudos.checkin_id, Kudos.emoji))
+        counts: dict[str, dict[str, int]] = {}
+        for checkin_id, emoji, count in rows:
+            counts.setdefault(checkin_id, {})[emoji] = count
+        return counts
+
+
+class Partnerships:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, partnership: Partnership) -> None:
+        self.session.add(partnership)
+
+    def get(self, team_id: str, partnership_id: str) -> Partnership | None:
+        found = self.session.get(Partnership, partnership_id)
+        return found if found is not None and found.team_id == team_id else None
+
+    def open_in_team(self, team_id: str) -> list[Partnership]:
+        """Invited and active partnerships (a team has at most a few dozen)."""
+        return list(self.session.scalars(select(Partnership).where(
+            Partnership.team_id == team_id, Partnership.status.in_(("invited", "active")))
+            .order_by(Partnership.created_at, Partnership.id)))
+
+    def partners_of(self, team_id: str, member_id: str) -> set[str]:
+        return {other for p in self.open_in_team(team_id) if p.is_active
+                for other in p.partners_of(member_id)}
+
+
+class Rounds:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, pairing_round: PairingRound) -> None:
+        self.session.add(pairing_round)
+
+    def get(self, team_id: str, round_id: str) -> PairingRound | None:
+        found = self.session.get(PairingRound, round_id)
+        return found if found is not None and found.team_id == team_id else None
+
+    def latest(self, team_id: str, count: int) -> list[PairingRound]:
+        return list(self.session.scalars(select(PairingRound).where(
+            PairingRound.team_id == team_id).order_by(PairingRound.number.desc()).limit(count)))
+
+    def preference(self, team_id: str, member_id: str) -> PairingPreference | None:
+        return self.session.get(PairingPreference, (team_id, member_id))
+
+    def opted_out(self, team_id: str) -> set[str]:
+        return set(self.session.scalars(select(PairingPreference.member_id).where(
+            PairingPreference.team_id == team_id, PairingPreference.opted_out.is_(True))))
+
+    def save_preference(self, preference: PairingPreference) -> PairingPreference:
+        return self.session.merge(preference)
+
+    def schedule(self, team_id: str) -> PairingSchedule | None:
+        return self.session.get(PairingSchedule, team_id)
+
+    def save_schedule(self, schedule: PairingSchedule) -> PairingSchedule:
+        return self.session.merge(schedule)
+
+    def delete_schedule(self, schedule: PairingSchedule) -> None:
+        self.session.delete(schedule)
+
+    def due_schedules(self, now: datetime, limit: int) -> list[str]:
+        return list(self.session.scalars(select(PairingSchedule.team_id).where(
+            PairingSchedule.next_run_at <= now).order_by(PairingSchedule.next_run_at).limit(limit)))
+
+    def locked_schedule(self, team_id: str) -> PairingSchedule | None:
+        return self.session.scalars(select(PairingSchedule).where(
+            PairingSchedule.team_id == team_id).with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)).first()
+
+
+class IdempotencyKeys:
+    """The ledger of idempotency keys and the responses saved under them.
+
+    Concurrent duplicates: the unique constraint admits one claim. On PostgreSQL the second
+    insert waits for the first transaction and then fails; on SQLite the write lock (BEGIN
+    IMMEDIATE) serialises the two transactions. Either way the loser rolls back to a savepoint
+    and reads the winner's committed row. A claim commits or rolls back with its effect.
+    """
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def saved(self, request: IdempotentRequest) -> SavedResponse | None:
+        """The response saved under the request's key; None when none was saved (yet)."""
+        c = idempotency_keys.c
+        row = self.session.execute(
+            select(c.fingerprint, c.status, c.body).where(*self._scope(request))).first()
+        if row is None or row.status is None:
+            return None
+        return SavedResponse(row.fingerprint, row.status, row.body)
+
+    def claim(self, request: IdempotentRequest, now: datetime) -> bool:
+        """True when this transaction now holds the key; False when another one took it first."""
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(idempotency_keys).values(
+                    member_id=request.member_id, method=request.method, path=request.path,
+                    key=request.key, fingerprint=request.fingerprint, created_at=now))
+        except IntegrityError:
+            return False
+        return True
+
+    def save(self, request: IdempotentRequest, status: int, body: object) -> None:
+        self.session.execute(update(idempotency_keys).where(*self._scope(request)).values(
+            status=status, body=json.dumps(body, separators=(",", ":"))))
+
+    def purge(self, older_than: datetime) -> int:
+        result = self.session.execute(
+            delete(idempotency_keys).where(idempotency_keys.c.created_at < older_than))
+        return result.rowcount or 0
+
+    @staticmethod
+    def _scope(request: IdempotentRequest) -> list:
+        c = idempotency_keys.c
+        return [c.member_id == request.member_id, c.method == request.method,
+                c.path == request.path, c.key == request.key]

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from services.checkins.domain.model import GoalView
+from services.checkins.domain.replicas import GoalView
 from shared.domain import Aggregate, Conflict, Forbidden, Unprocessable
 
 

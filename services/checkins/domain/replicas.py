@@ -1,8 +1,8 @@
-"""The read model of teams, members and goals the checkins service keeps from `goals.events`."""
+"""Replicas of the goals service's teams, members and goals, kept from `goals.events`."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from services.checkins.domain.cadence import Cadence, Timetable, resolve
@@ -58,6 +58,17 @@ class MemberView:
         hours = self.working_hours or {}
         return hours.get("start") or DEFAULT_HOURS[0], hours.get("end") or DEFAULT_HOURS[1]
 
+    def utc_minutes(self, on: date) -> tuple[int, int]:
+        """Working hours on `on`, as UTC minutes of the day (end < start wraps)."""
+        zone = ZoneInfo(self.timezone)
+        bounds = []
+        for text in self.hours():
+            hour, minute = (int(p) for p in text.split(":"))
+            local = datetime(on.year, on.month, on.day, hour, minute, tzinfo=zone)
+            moment = local.astimezone(UTC)
+            bounds.append(moment.hour * 60 + moment.minute)
+        return bounds[0], bounds[1]
+
 
 class GoalView:
     """What checkins knows of a goal, from `goal.*` events."""
@@ -101,22 +112,3 @@ class GoalView:
         zone = owner.timezone if owner else (team.timezone if team else "UTC")
         anchor = date.fromisoformat(self.start_date) if self.start_date else date(2000, 1, 3)
         return Timetable(cadence, zone, anchor)
-
-
-def may_see(goal: GoalView, viewer_id: str, viewer_is_lead: bool, owner_partners: set[str]) -> bool:
-    """A team goal is seen by the team; a private one by its owner, their partners and leads."""
-    if not goal.is_private:
-        return True
-    return viewer_is_lead or viewer_id == goal.owner_id or viewer_id in owner_partners
-
-
-def utc_minutes(member: MemberView, on: date) -> tuple[int, int]:
-    """The member's working hours on `on`, as UTC minutes of the day (end < start wraps)."""
-    zone = ZoneInfo(member.timezone)
-    bounds = []
-    for text in member.hours():
-        hour, minute = (int(p) for p in text.split(":"))
-        local = datetime(on.year, on.month, on.day, hour, minute, tzinfo=zone)
-        moment = local.astimezone(ZoneInfo("UTC"))
-        bounds.append(moment.hour * 60 + moment.minute)
-    return bounds[0], bounds[1]

@@ -1,9 +1,11 @@
 """WSGI entry point: `gunicorn 'services.checkins.entrypoints.app:create_app()'`."""
 
 from services.checkins.bootstrap import bootstrap
-from services.checkins.entrypoints.api import checkin_items, goal_checkins
-from services.checkins.entrypoints.partners_api import teams
+from services.checkins.entrypoints import checkin_views, partner_views
+from services.checkins.entrypoints.blueprints import checkin_items, goal_checkins, teams
 from shared.web import create_service_app
+
+VIEWS = (checkin_views, partner_views)  # imported to register their routes on the blueprints
 
 
 def create_app(container=None):

@@ -1,5 +1,7 @@
 """Request and response schemas of check-ins, streaks, kudos and comments."""
 
+from __future__ import annotations
+
 from marshmallow import Schema, fields, validate
 
 from shared.pagination import PageArgs, page_schema
@@ -68,6 +70,11 @@ class CommentOut(Schema):
     author_id = fields.String()
     text = fields.String()
     created_at = fields.DateTime()
+
+
+def render_checkin(checkin: object) -> dict:
+    """The body a logged check-in answers with (and a retry under its Idempotency-Key gets)."""
+    return CheckinOut().dump(checkin)
 
 
 CheckinPage = page_schema(CheckinOut, "CheckinPage")

@@ -3,113 +3,119 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from services.checkins.entrypoints import partner_schemas as schemas
-from services.checkins.service_layer import partners, rounds
+from services.checkins.entrypoints.blueprints import teams
+from services.checkins.entrypoints.partner_schemas import (
+    InviteIn,
+    OptOutIn,
+    OptOutOut,
+    PartnershipOut,
+    PartnershipPage,
+    RoundIn,
+    RoundOut,
+    RoundPage,
+    ScheduleIn,
+    ScheduleOut,
+)
+from services.checkins.service_layer.commands import (
+    AcceptPartnership,
+    DeletePairingSchedule,
+    EndPartnership,
+    GetPairingOptOut,
+    GetPairingSchedule,
+    GetRound,
+    InvitePartner,
+    ListPartnerships,
+    ListRounds,
+    RunRound,
+    SetPairingOptOut,
+    SetPairingSchedule,
+)
 from shared.pagination import PageArgs
-from shared.web import container, require_lead, require_team
-
-teams = Blueprint("partners", __name__, url_prefix="/v1/teams",
-                  description="Accountability partners and pairing rounds")
+from shared.web import bus, require_lead, require_team
 
 
 @teams.route("/<team_id>/partnerships")
 class Partnerships(MethodView):
-    @teams.arguments(schemas.InviteIn)
-    @teams.response(201, schemas.PartnershipOut)
+    @teams.arguments(InviteIn)
+    @teams.response(201, PartnershipOut)
     def post(self, body, team_id):
         """Invite a teammate to be your accountability partner."""
-        principal = require_team(team_id)
-        c = container()
-        return partners.invite(team_id, body["member_id"], principal, c.uow(), c.clock)
+        return bus().handle(InvitePartner(require_team(team_id), team_id, body["member_id"]))
 
     @teams.arguments(PageArgs, location="query")
-    @teams.response(200, schemas.PartnershipPage)
+    @teams.response(200, PartnershipPage)
     def get(self, args, team_id):
         """The team's partnerships, newest first."""
-        require_team(team_id)
-        items, cursor = partners.list_partnerships(team_id, container().uow(), **args)
+        items, cursor = bus().handle(ListPartnerships(require_team(team_id), team_id, **args))
         return {"items": items, "next_cursor": cursor}
 
 
 @teams.route("/<team_id>/partnerships/<partnership_id>/accept")
-class AcceptPartnership(MethodView):
-    @teams.response(200, schemas.PartnershipOut)
+class AcceptPartnershipView(MethodView):
+    @teams.response(200, PartnershipOut)
     def post(self, team_id, partnership_id):
         """The invited member accepts; the partnership starts."""
-        c = container()
-        return partners.accept(team_id, partnership_id, require_team(team_id), c.uow(), c.clock)
+        return bus().handle(AcceptPartnership(require_team(team_id), team_id, partnership_id))
 
 
 @teams.route("/<team_id>/partnerships/<partnership_id>/end")
-class EndPartnership(MethodView):
-    @teams.response(200, schemas.PartnershipOut)
+class EndPartnershipView(MethodView):
+    @teams.response(200, PartnershipOut)
     def post(self, team_id, partnership_id):
         """Either partner ends the partnership (or declines or withdraws an invitation)."""
-        c = container()
-        return partners.end(team_id, partnership_id, require_team(team_id), c.uow(), c.clock)
+        return bus().handle(EndPartnership(require_team(team_id), team_id, partnership_id))
 
 
 @teams.route("/<team_id>/members/<member_id>/pairing")
 class PairingPreference(MethodView):
-    @teams.arguments(schemas.OptOutIn)
-    @teams.response(200, schemas.OptOutOut)
+    @teams.arguments(OptOutIn)
+    @teams.response(200, OptOutOut)
     def put(self, body, team_id, member_id):
         """Opt out of (or back into) pairing rounds; the member themself or a lead."""
-        c = container()
-        return partners.set_opt_out(team_id, member_id, body["opted_out"],
-                                    require_team(team_id), c.uow(), c.clock)
+        return bus().handle(SetPairingOptOut(require_team(team_id), team_id, member_id,
+                                             body["opted_out"]))
 
-    @teams.response(200, schemas.OptOutOut)
+    @teams.response(200, OptOutOut)
     def get(self, team_id, member_id):
-        return partners.get_opt_out(team_id, member_id, require_team(team_id), container().uow())
+        return bus().handle(GetPairingOptOut(require_team(team_id), team_id, member_id))
 
 
 @teams.route("/<team_id>/pairing-rounds")
 class PairingRounds(MethodView):
-    @teams.arguments(schemas.RoundIn)
-    @teams.response(201, schemas.RoundOut)
+    @teams.arguments(RoundIn)
+    @teams.response(201, RoundOut)
     def post(self, body, team_id):
         """Run a pairing round now (lead). The same seed and history give the same round."""
-        principal = require_lead(team_id)
-        c = container()
-        return rounds.run_round(rounds.RunRound(team_id, **body), principal, c.uow(), c.clock)
+        return bus().handle(RunRound(require_lead(team_id), team_id, **body))
 
     @teams.arguments(PageArgs, location="query")
-    @teams.response(200, schemas.RoundPage)
+    @teams.response(200, RoundPage)
     def get(self, args, team_id):
         """The team's rounds, newest first."""
-        require_team(team_id)
-        items, cursor = rounds.list_rounds(team_id, container().uow(), **args)
+        items, cursor = bus().handle(ListRounds(require_team(team_id), team_id, **args))
         return {"items": items, "next_cursor": cursor}
 
 
 @teams.route("/<team_id>/pairing-rounds/<round_id>")
 class PairingRound(MethodView):
-    @teams.response(200, schemas.RoundOut)
+    @teams.response(200, RoundOut)
     def get(self, team_id, round_id):
-        require_team(team_id)
-        return rounds.get_round(team_id, round_id, container().uow())
+        return bus().handle(GetRound(require_team(team_id), team_id, round_id))
 
 
 @teams.route("/<team_id>/pairing-schedule")
 class PairingSchedule(MethodView):
-    @teams.arguments(schemas.ScheduleIn)
-    @teams.response(200, schemas.ScheduleOut)
+    @teams.arguments(ScheduleIn)
+    @teams.response(200, ScheduleOut)
     def put(self, body, team_id):
         """Run rounds every N days (lead)."""
-        require_lead(team_id)
-        c = container()
-        return rounds.set_schedule(team_id, body["every_days"], body["cooldown"],
-                                   body["first_run_at"], c.uow(), c.clock)
+        return bus().handle(SetPairingSchedule(require_lead(team_id), team_id, **body))
 
-    @teams.response(200, schemas.ScheduleOut)
+    @teams.response(200, ScheduleOut)
     def get(self, team_id):
-        require_team(team_id)
-        return rounds.get_schedule(team_id, container().uow())
+        return bus().handle(GetPairingSchedule(require_team(team_id), team_id))
 
     @teams.response(204)
     def delete(self, team_id):
-        require_lead(team_id)
-        rounds.delete_schedule(team_id, container().uow())
+        bus().handle(DeletePairingSchedule(require_lead(team_id), team_id))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from services.checkins.domain.checkin import Checkin
-from services.checkins.domain.model import GoalView, may_see
+from services.checkins.domain.replicas import GoalView
+from services.checkins.domain.visibility import may_see
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
 from shared.auth import Principal
 from shared.domain import Forbidden, NotFound
@@ -35,3 +36,12 @@ def readable_checkin(uow: CheckinsUnitOfWork, principal: Principal,
     if checkin is None or goal is None or not can_read(uow, principal, goal):
         raise NotFound(f"check-in {checkin_id} not found")
     return checkin, goal
+
+
+def ensure_self_or_lead(uow: CheckinsUnitOfWork, team_id: str, member_id: str,
+                        principal: Principal) -> None:
+    """A member's own settings change by that member or a team lead."""
+    if uow.members.in_team(team_id, member_id) is None:
+        raise NotFound(f"member {member_id} not found")
+    if member_id != principal.member_id and not principal.is_lead:
+        raise Forbidden("only the member or a team lead may change this")

@@ -1,33 +1,58 @@
-"""Use cases of check-ins: log (idempotently), edit, read, list, and the goal's streak."""
+"""Use cases of check-ins: log (idempotently), edit, read and list."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from services.checkins.domain.checkin import Checkin, Progress
-from services.checkins.domain.model import GoalView
+from services.checkins.domain.idempotency import IdempotentRequest, SavedResponse
+from services.checkins.domain.replicas import GoalView
 from services.checkins.domain.schedule import Policy
 from services.checkins.service_layer.access import (
     ensure_may_log,
     readable_checkin,
     readable_goal,
 )
-from services.checkins.service_layer.scheduling import count_checkin
+from services.checkins.service_layer.commands import (
+    EditCheckin,
+    GetCheckin,
+    ListCheckins,
+    LogCheckin,
+)
+from services.checkins.service_layer.schedule_handlers import count_checkin
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
-from shared.auth import Principal
 from shared.clock import Clock
-from shared.idempotency import Idempotency, SavedResponse
-from shared.pagination import decode_cursor, page_of
+from shared.domain import Conflict
+
+CREATED = 201
 
 
 @dataclass(frozen=True)
-class Streak:
-    goal_id: str
-    current: int
-    longest: int
-    next_due_at: datetime | None
-    last_checkin_at: datetime | None
+class LoggedCheckin:
+    """A new check-in, or (a retry under the same Idempotency-Key) what the first answered."""
+
+    checkin: Checkin | None = None
+    replayed: SavedResponse | None = None
+
+
+def log_checkin(cmd: LogCheckin, uow: CheckinsUnitOfWork, clock: Clock, policy: Policy,
+                render_checkin: Callable[[Checkin], object]) -> LoggedCheckin:
+    """Log progress; with an idempotency key, the response is saved in the same transaction."""
+    with uow:
+        now = clock.now()
+        if cmd.idempotency is not None:
+            earlier = _claim(uow, cmd.idempotency, now)
+            if earlier is not None:
+                return LoggedCheckin(replayed=earlier)
+        goal = readable_goal(uow, cmd.actor, cmd.goal_id)
+        ensure_may_log(goal, cmd.actor.member_id)
+        checkin = record_checkin(uow, goal, cmd.actor.member_id, cmd.progress, now, policy)
+        if cmd.idempotency is not None:
+            uow.idempotency_keys.save(cmd.idempotency, CREATED, render_checkin(checkin))
+        uow.commit()
+    return LoggedCheckin(checkin=checkin)
 
 
 def record_checkin(uow: CheckinsUnitOfWork, goal: GoalView, author_id: str, progress: Progress,
@@ -40,72 +65,50 @@ def record_checkin(uow: CheckinsUnitOfWork, goal: GoalView, author_id: str, prog
     return checkin
 
 
-def log_checkin(goal_id: str, progress: Progress, principal: Principal, uow: CheckinsUnitOfWork,
-                clock: Clock, policy: Policy,
-                idempotency: Idempotency | None = None) -> Checkin | SavedResponse:
-    with uow:
-        now = clock.now()
-        replay = idempotency.replay(uow.session, now) if idempotency else None
-        if replay is not None:
-            return replay
-        goal = readable_goal(uow, principal, goal_id)
-        ensure_may_log(goal, principal.member_id)
-        checkin = record_checkin(uow, goal, principal.member_id, progress, now, policy)
-        if idempotency:
-            idempotency.remember(uow.session, checkin)
-        uow.commit()
-    return checkin
-
-
-def edit_checkin(checkin_id: str, changes: dict, principal: Principal, uow: CheckinsUnitOfWork,
-                 clock: Clock, policy: Policy) -> Checkin:
+def edit_checkin(cmd: EditCheckin, uow: CheckinsUnitOfWork, clock: Clock,
+                 policy: Policy) -> Checkin:
     """Replace the fields given in `changes`; the others keep their values."""
     with uow:
-        checkin, goal = readable_checkin(uow, principal, checkin_id)
+        checkin, goal = readable_checkin(uow, cmd.actor, cmd.checkin_id)
         partners = uow.partnerships.partners_of(goal.team_id, goal.owner_id)
-        progress = replace(checkin.progress, **changes)
-        checkin.edit(goal, principal.member_id, progress, at=clock.now(),
+        progress = replace(checkin.progress, **cmd.changes)
+        checkin.edit(goal, cmd.actor.member_id, progress, at=clock.now(),
                      window=policy.edit_window, partner_ids=sorted(partners))
         uow.commit()
-        _attach_kudos(uow, [checkin])
+        attach_kudos(uow, [checkin])
     return checkin
 
 
-def get_checkin(checkin_id: str, principal: Principal, uow: CheckinsUnitOfWork) -> Checkin:
+def get_checkin(cmd: GetCheckin, uow: CheckinsUnitOfWork) -> Checkin:
     with uow:
-        checkin, _ = readable_checkin(uow, principal, checkin_id)
-        _attach_kudos(uow, [checkin])
+        checkin, _ = readable_checkin(uow, cmd.actor, cmd.checkin_id)
+        attach_kudos(uow, [checkin])
     return checkin
 
 
-def list_checkins(goal_id: str, principal: Principal, uow: CheckinsUnitOfWork, *, limit: int,
-                  cursor: str | None) -> tuple[list[Checkin], str | None]:
-    after = decode_cursor(cursor, 2)
-    if after is not None:
-        after = [datetime.fromisoformat(after[0]), after[1]]
+def list_checkins(cmd: ListCheckins,
+                  uow: CheckinsUnitOfWork) -> tuple[list[Checkin], str | None]:
     with uow:
-        readable_goal(uow, principal, goal_id)
-        rows = uow.checkins.for_goal(goal_id, limit, after)
-        _attach_kudos(uow, rows[:limit])
-    return page_of(rows, limit, lambda c: (c.created_at.isoformat(), c.id))
+        readable_goal(uow, cmd.actor, cmd.goal_id)
+        items, cursor = uow.listings.checkins_of_goal(cmd.goal_id, cmd.limit, cmd.cursor)
+        attach_kudos(uow, items)
+    return items, cursor
 
 
-def goal_streak(goal_id: str, principal: Principal, uow: CheckinsUnitOfWork, clock: Clock,
-                policy: Policy) -> Streak:
-    with uow:
-        goal = readable_goal(uow, principal, goal_id)
-        schedule = uow.schedules.get(goal.goal_id)
-        if schedule is None:
-            return Streak(goal_id, 0, 0, None, None)
-        owner = uow.members.get(goal.owner_id)
-        now = clock.now()
-        available = owner is None or owner.available_at(now)
-        return Streak(goal_id, schedule.streak_as_of(now, policy, available),
-                      schedule.longest_streak, schedule.due_at if schedule.active else None,
-                      schedule.last_checkin_at)
-
-
-def _attach_kudos(uow: CheckinsUnitOfWork, checkins: list[Checkin]) -> None:
+def attach_kudos(uow: CheckinsUnitOfWork, checkins: list[Checkin]) -> None:
     counts = uow.social.kudos_counts([c.id for c in checkins])
     for checkin in checkins:
         checkin.kudos = counts.get(checkin.id, {})
+
+
+def _claim(uow: CheckinsUnitOfWork, request: IdempotentRequest,
+           now: datetime) -> SavedResponse | None:
+    """None when this request now holds its key; what the first answered when it was done."""
+    saved = uow.idempotency_keys.saved(request)
+    if saved is None:
+        if uow.idempotency_keys.claim(request, now):
+            return None
+        saved = uow.idempotency_keys.saved(request)  # a concurrent request won the key
+        if saved is None:  # unreachable while claims and their effects commit together
+            raise Conflict("a request with this Idempotency-Key is in progress; retry it")
+    return saved.replay_for(request)

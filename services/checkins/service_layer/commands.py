@@ -1,75 +1,166 @@
-"""`checkin.requested` commands from Slack: each becomes checkin.logged or checkin.rejected.
+"""The commands and queries of the checkins service: the one input contract of every use case.
 
-The same request delivered twice (a redelivery or a resent command with a new event id) logs
-once: the check-in's `request_id` is unique and looked up first.
+Each is a frozen dataclass naming the acting member (`actor`); `bootstrap.command_handlers()`
+maps each to its handler in a `<feature>_handlers.py` module.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from services.checkins.domain.checkin import Progress
-from services.checkins.domain.model import GoalView, MemberView
-from services.checkins.domain.schedule import Policy
-from services.checkins.service_layer.access import ensure_may_log
-from services.checkins.service_layer.checkins import record_checkin
-from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
-from shared.clock import Clock
-from shared.domain import DomainError
-from shared.events.envelope import Event
+from services.checkins.domain.idempotency import IdempotentRequest
+from shared.auth import Principal
+from shared.pagination import DEFAULT_LIMIT
+
+DEFAULT_COOLDOWN = 3  # pairing rounds avoid partners of this many previous rounds
 
 
-class Rejected(DomainError):
-    pass
+# -- check-ins --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LogCheckin:
+    actor: Principal
+    goal_id: str
+    progress: Progress
+    idempotency: IdempotentRequest | None = None
 
 
-class SlackCommands:
-    def __init__(self, clock: Clock, policy: Callable[[], Policy]):
-        self.clock = clock
-        self.policy = policy
-
-    def on_checkin_requested(self, event: Event, uow: CheckinsUnitOfWork) -> None:
-        d = event.data
-        if uow.checkins.by_request(d["request_id"]) is not None:
-            return
-        now = self.clock.now()
-        try:
-            member = uow.members.in_team(d["team_id"], d["member_id"])
-            if member is None or member.state == "left":
-                raise Rejected("unknown member: this Slack user is not a member of the team")
-            goal = find_goal(uow, member, d["goal_ref"])
-            ensure_may_log(goal, member.member_id)
-            record_checkin(uow, goal, member.member_id, Progress(value=d["value"],
-                           note=d.get("note") or ""), now, self.policy(), source="slack",
-                           request_id=d["request_id"], response_url=d.get("response_url"))
-        except DomainError as exc:
-            uow.emit("checkin.rejected", d["team_id"], {
-                "request_id": d["request_id"], "team_id": d["team_id"],
-                "member_id": d["member_id"], "reason": exc.detail,
-                "response_url": d.get("response_url"), "at": now.isoformat()})
+@dataclass(frozen=True)
+class EditCheckin:
+    actor: Principal
+    checkin_id: str
+    changes: dict = field(default_factory=dict)  # Progress fields to replace
 
 
-def find_goal(uow: CheckinsUnitOfWork, member: MemberView, ref: str) -> GoalView:
-    """A goal id, or a case-insensitive title prefix among the member's own active goals."""
-    ref = ref.strip()
-    if not ref:
-        raise Rejected("say which goal: /goals checkin <goal> <value> [note]")
-    by_id = uow.goals.get(member.team_id, ref)
-    if by_id is not None:
-        return by_id
-    owned = uow.goals.owned_by(member.member_id)
-    matches = [g for g in owned if g.title.lower().startswith(ref.lower())]
-    active = [g for g in matches if g.is_active]
-    exact = [g for g in active if g.title.lower() == ref.lower()]
-    if len(exact) == 1 or len(active) == 1:
-        return (exact or active)[0]
-    if len(active) > 1:
-        titles = "; ".join(f"“{g.title}”" for g in active)
-        raise Rejected(f"“{ref}” matches {len(active)} of your active goals: {titles}. "
-                       "Type more of the title.")
-    if matches:
-        goal = matches[0]
-        raise Rejected(f"goal “{goal.title}” is {goal.status}; only active goals take check-ins")
-    own_active = ", ".join(f"“{g.title}”" for g in owned if g.is_active) or "none"
-    raise Rejected(f"unknown goal: none of your active goals starts with “{ref}” "
-                   f"(your active goals: {own_active})")
+@dataclass(frozen=True)
+class GetCheckin:
+    actor: Principal
+    checkin_id: str
+
+
+@dataclass(frozen=True)
+class ListCheckins:
+    actor: Principal
+    goal_id: str
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class GetStreak:
+    actor: Principal
+    goal_id: str
+
+
+# -- kudos and comments -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class GiveKudos:
+    actor: Principal
+    checkin_id: str
+    emoji: str
+
+
+@dataclass(frozen=True)
+class AddComment:
+    actor: Principal
+    checkin_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ListComments:
+    actor: Principal
+    checkin_id: str
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+
+
+# -- partnerships and the pairing opt-out -----------------------------------------------------
+@dataclass(frozen=True)
+class InvitePartner:
+    actor: Principal
+    team_id: str
+    member_id: str
+
+
+@dataclass(frozen=True)
+class AcceptPartnership:
+    actor: Principal
+    team_id: str
+    partnership_id: str
+
+
+@dataclass(frozen=True)
+class EndPartnership:
+    actor: Principal
+    team_id: str
+    partnership_id: str
+
+
+@dataclass(frozen=True)
+class ListPartnerships:
+    actor: Principal
+    team_id: str
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class SetPairingOptOut:
+    actor: Principal
+    team_id: str
+    member_id: str
+    opted_out: bool
+
+
+@dataclass(frozen=True)
+class GetPairingOptOut:
+    actor: Principal
+    team_id: str
+    member_id: str
+
+
+# -- pairing rounds and their schedule --------------------------------------------------------
+@dataclass(frozen=True)
+class RunRound:
+    actor: Principal
+    team_id: str
+    seed: int | None = None
+    cooldown: int = DEFAULT_COOLDOWN
+
+
+@dataclass(frozen=True)
+class ListRounds:
+    actor: Principal
+    team_id: str
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class GetRound:
+    actor: Principal
+    team_id: str
+    round_id: str
+
+
+@dataclass(frozen=True)
+class SetPairingSchedule:
+    actor: Principal
+    team_id: str
+    every_days: int
+    cooldown: int = DEFAULT_COOLDOWN
+    first_run_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class GetPairingSchedule:
+    actor: Principal
+    team_id: str
+
+
+@dataclass(frozen=True)
+class DeletePairingSchedule:
+    actor: Principal
+    team_id: str

@@ -1,68 +1,125 @@
-"""The read model kept from `goals.events`: teams, members and goals, and their schedules.
+"""Handlers of the events the worker consumes.
 
-Team, member and goal events carry the entity's whole state, so each handler is an upsert,
-followed by re-timing the schedules the change can move (a new cadence or time zone).
+- `goals.events`: the replicas of teams, members and goals. Each event carries the entity's
+  whole state, so each handler is an upsert, followed by re-timing the schedules the change can
+  move (a new cadence or time zone).
+- `checkin.requested` (from Slack, on `checkins.commands`): becomes checkin.logged or
+  checkin.rejected. The same request delivered twice (a redelivery, or a resent command with a
+  new event id) logs once: the check-in's `request_id` is unique and looked up first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from services.checkins.domain.model import GoalView, MemberView, TeamView
+from services.checkins.domain.checkin import Progress
+from services.checkins.domain.errors import Rejected
+from services.checkins.domain.replicas import GoalView, MemberView, TeamView
 from services.checkins.domain.schedule import Policy
-from services.checkins.service_layer.scheduling import sync_goal
+from services.checkins.service_layer.access import ensure_may_log
+from services.checkins.service_layer.checkin_handlers import record_checkin
+from services.checkins.service_layer.schedule_handlers import sync_goal
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
 from shared.clock import Clock
-from shared.consumer import Handler
+from shared.domain import DomainError
 from shared.events.envelope import Event
 
-GOAL_EVENTS = ("goal.created", "goal.updated", "goal.activated", "goal.achieved", "goal.closed",
-               "goal.reopened", "goal.pathway_switched")
+
+def on_team(event: Event, uow: CheckinsUnitOfWork, clock: Clock, policy: Policy) -> None:
+    d = event.data
+    uow.teams.upsert(TeamView(d["team_id"], d["name"], d["timezone"],
+                              default_cadence=d.get("default_cadence")))
+    uow.flush()
+    for member in uow.members.of_team(d["team_id"]):
+        _resync_owner(uow, member.member_id, clock, policy)
 
 
-class ReadModel:
-    def __init__(self, clock: Clock, policy: Callable[[], Policy]):
-        self.clock = clock
-        self.policy = policy
+def on_member(event: Event, uow: CheckinsUnitOfWork, clock: Clock, policy: Policy) -> None:
+    d = event.data
+    uow.members.upsert(MemberView(
+        d["member_id"], d["team_id"], d["name"], d["role"], d["timezone"], state=d["state"],
+        token_version=d["token_version"], slack_user_id=d.get("slack_user_id"),
+        working_hours=d.get("working_hours"), default_cadence=d.get("default_cadence"),
+        snoozed_until=d.get("snoozed_until"),
+    ))
+    uow.flush()
+    _resync_owner(uow, d["member_id"], clock, policy)
 
-    def handlers(self) -> dict[str, Handler]:
-        handlers: dict[str, Handler] = {name: self.on_goal for name in GOAL_EVENTS}
-        handlers.update({"team.created": self.on_team, "team.updated": self.on_team,
-                         "member.added": self.on_member, "member.updated": self.on_member})
-        return handlers
 
-    def on_team(self, event: Event, uow: CheckinsUnitOfWork) -> None:
-        d = event.data
-        uow.teams.upsert(TeamView(d["team_id"], d["name"], d["timezone"],
-                                  default_cadence=d.get("default_cadence")))
-        uow.flush()
-        for member in uow.members.of_team(d["team_id"]):
-            self._resync_owner(uow, member.member_id)
+def on_goal(event: Event, uow: CheckinsUnitOfWork, clock: Clock, policy: Policy) -> None:
+    d = event.data
+    metric = d.get("metric") or {}
+    goal = uow.goals.upsert(GoalView(
+        d["goal_id"], d["team_id"], d["owner_id"], d["title"], status=d["status"],
+        visibility=d["visibility"], kind=d.get("kind") or "personal",
+        metric_unit=metric.get("unit"), cadence=d.get("cadence"),
+        milestones=d.get("milestones") or [], start_date=d.get("start_date"),
+    ))
+    uow.flush()
+    sync_goal(uow, goal, clock.now(), policy)
 
-    def on_member(self, event: Event, uow: CheckinsUnitOfWork) -> None:
-        d = event.data
-        uow.members.upsert(MemberView(
-            d["member_id"], d["team_id"], d["name"], d["role"], d["timezone"], state=d["state"],
-            token_version=d["token_version"], slack_user_id=d.get("slack_user_id"),
-            working_hours=d.get("working_hours"), default_cadence=d.get("default_cadence"),
-            snoozed_until=d.get("snoozed_until"),
-        ))
-        uow.flush()
-        self._resync_owner(uow, d["member_id"])
 
-    def on_goal(self, event: Event, uow: CheckinsUnitOfWork) -> None:
-        d = event.data
-        metric = d.get("metric") or {}
-        goal = uow.goals.upsert(GoalView(
-            d["goal_id"], d["team_id"], d["owner_id"], d["title"], status=d["status"],
-            visibility=d["visibility"], kind=d.get("kind") or "personal",
-            metric_unit=metric.get("unit"), cadence=d.get("cadence"),
-            milestones=d.get("milestones") or [], start_date=d.get("start_date"),
-        ))
-        uow.flush()
-        sync_goal(uow, goal, self.clock.now(), self.policy())
+def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
+                         policy: Policy) -> None:
+    d = event.data
+    if uow.checkins.by_request(d["request_id"]) is not None:
+        return
+    now = clock.now()
+    try:
+        member = uow.members.in_team(d["team_id"], d["member_id"])
+        if member is None or member.state == "left":
+            raise Rejected("unknown member: this Slack user is not a member of the team")
+        goal = _find_goal(uow, member, d["goal_ref"])
+        ensure_may_log(goal, member.member_id)
+        record_checkin(uow, goal, member.member_id, Progress(value=d["value"],
+                       note=d.get("note") or ""), now, policy, source="slack",
+                       request_id=d["request_id"], response_url=d.get("response_url"))
+    except DomainError as exc:
+        uow.emit("checkin.rejected", d["team_id"], {
+            "request_id": d["request_id"], "team_id": d["team_id"],
+            "member_id": d["member_id"], "reason": exc.detail,
+            "response_url": d.get("response_url"), "at": now.isoformat()})
 
-    def _resync_owner(self, uow: CheckinsUnitOfWork, member_id: str) -> None:
-        now, policy = self.clock.now(), self.policy()
-        for goal in uow.goals.owned_by(member_id):
-            sync_goal(uow, goal, now, policy)
+
+Handler = Callable[[Event, CheckinsUnitOfWork, Clock, Policy], None]
+HANDLERS: dict[str, Handler] = {
+    "team.created": on_team,
+    "team.updated": on_team,
+    "member.added": on_member,
+    "member.updated": on_member,
+    **dict.fromkeys(("goal.created", "goal.updated", "goal.activated", "goal.achieved",
+                     "goal.closed", "goal.reopened", "goal.pathway_switched"), on_goal),
+    "checkin.requested": on_checkin_requested,
+}
+
+
+def _resync_owner(uow: CheckinsUnitOfWork, member_id: str, clock: Clock, policy: Policy) -> None:
+    now = clock.now()
+    for goal in uow.goals.owned_by(member_id):
+        sync_goal(uow, goal, now, policy)
+
+
+def _find_goal(uow: CheckinsUnitOfWork, member: MemberView, ref: str) -> GoalView:
+    """A goal id, or a case-insensitive title prefix among the member's own active goals."""
+    ref = ref.strip()
+    if not ref:
+        raise Rejected("say which goal: /goals checkin <goal> <value> [note]")
+    by_id = uow.goals.get(member.team_id, ref)
+    if by_id is not None:
+        return by_id
+    owned = uow.goals.owned_by(member.member_id)
+    matches = [g for g in owned if g.title.lower().startswith(ref.lower())]
+    active = [g for g in matches if g.is_active]
+    exact = [g for g in active if g.title.lower() == ref.lower()]
+    if len(exact) == 1 or len(active) == 1:
+        return (exact or active)[0]
+    if len(active) > 1:
+        titles = "; ".join(f"“{g.title}”" for g in active)
+        raise Rejected(f"“{ref}” matches {len(active)} of your active goals: {titles}. "
+                       "Type more of the title.")
+    if matches:
+        goal = matches[0]
+        raise Rejected(f"goal “{goal.title}” is {goal.status}; only active goals take check-ins")
+    own_active = ", ".join(f"“{g.title}”" for g in owned if g.is_active) or "none"
+    raise Rejected(f"unknown goal: none of your active goals starts with “{ref}” "
+                   f"(your active goals: {own_active})")

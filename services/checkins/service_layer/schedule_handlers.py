@@ -1,17 +1,40 @@
-"""Keeping each goal's schedule in step with the read model, and the scheduler's tick."""
+"""A goal's check-in schedule: its streak, kept in step with check-ins and the replicas."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
-from services.checkins.domain.model import GoalView
+from services.checkins.domain.replicas import GoalView
 from services.checkins.domain.schedule import Audience, GoalSchedule, Policy
+from services.checkins.service_layer.access import readable_goal
+from services.checkins.service_layer.commands import GetStreak
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
 from shared.clock import Clock
 
-log = logging.getLogger(__name__)
+
+@dataclass(frozen=True)
+class Streak:
+    goal_id: str
+    current: int
+    longest: int
+    next_due_at: datetime | None
+    last_checkin_at: datetime | None
+
+
+def get_streak(cmd: GetStreak, uow: CheckinsUnitOfWork, clock: Clock, policy: Policy) -> Streak:
+    with uow:
+        goal = readable_goal(uow, cmd.actor, cmd.goal_id)
+        schedule = uow.schedules.get(goal.goal_id)
+        if schedule is None:
+            return Streak(cmd.goal_id, 0, 0, None, None)
+        owner = uow.members.get(goal.owner_id)
+        now = clock.now()
+        available = owner is None or owner.available_at(now)
+        return Streak(cmd.goal_id, schedule.streak_as_of(now, policy, available),
+                      schedule.longest_streak, schedule.due_at if schedule.active else None,
+                      schedule.last_checkin_at)
 
 
 def next_due_of(uow: CheckinsUnitOfWork, goal: GoalView) -> Callable[[datetime], datetime]:
@@ -58,42 +81,3 @@ def count_checkin(uow: CheckinsUnitOfWork, goal: GoalView, at: datetime, policy:
     schedule.advance(at, policy, audience_of(uow, schedule, at), next_due_of(uow, goal),
                      remind=False)  # no reminder for what is being checked in right now
     schedule.record_checkin(at, policy)
-
-
-def advance_goal(uow: CheckinsUnitOfWork, goal_id: str, now: datetime, policy: Policy) -> bool:
-    """Do what fell due on one goal; False when another worker holds it or nothing is due."""
-    schedule = uow.schedules.locked(goal_id, skip_locked=True)
-    if schedule is None or schedule.next_action_at is None or schedule.next_action_at > now:
-        return False
-    goal = uow.goals.get(schedule.team_id, goal_id)
-    if goal is None:
-        schedule.pause()
-        return True
-    schedule.advance(now, policy, audience_of(uow, schedule, now), next_due_of(uow, goal))
-    return True
-
-
-class Scheduler:
-    """The worker job: each tick reads the injected clock and visits only due schedules."""
-
-    def __init__(self, uow_factory: Callable[[], CheckinsUnitOfWork], clock: Clock,
-                 policy: Policy, batch_size: int = 500):
-        self.uow_factory = uow_factory
-        self.clock = clock
-        self.policy = policy
-        self.batch_size = batch_size
-
-    def tick(self) -> int:
-        now = self.clock.now()
-        with self.uow_factory() as uow:
-            due = uow.schedules.due_ids(now, self.batch_size)
-        done = 0
-        for goal_id in due:
-            try:
-                with self.uow_factory() as uow:
-                    if advance_goal(uow, goal_id, now, self.policy):
-                        uow.commit()
-                        done += 1
-            except Exception:  # one broken goal must not stop the others
-                log.exception("scheduler: goal %s failed; retried next tick", goal_id)
-        return done

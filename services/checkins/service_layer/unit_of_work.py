@@ -1,7 +1,17 @@
 """The checkins unit of work: one transaction and the repositories bound to it."""
 
-from services.checkins.adapters.partner_repository import Partnerships, Rounds, Social
-from services.checkins.adapters.repository import Checkins, Goals, Members, Schedules, Teams
+from services.checkins.adapters.queries import Listings
+from services.checkins.adapters.repositories import (
+    Checkins,
+    Goals,
+    IdempotencyKeys,
+    Members,
+    Partnerships,
+    Rounds,
+    Schedules,
+    Social,
+    Teams,
+)
 from shared.uow import UnitOfWork
 
 
@@ -14,6 +24,8 @@ class CheckinsUnitOfWork(UnitOfWork):
     social: Social
     partnerships: Partnerships
     rounds: Rounds
+    idempotency_keys: IdempotencyKeys
+    listings: Listings
 
     def on_enter(self) -> None:
         self.teams = Teams(self.session)
@@ -24,3 +36,5 @@ class CheckinsUnitOfWork(UnitOfWork):
         self.social = Social(self.session)
         self.partnerships = Partnerships(self.session)
         self.rounds = Rounds(self.session)
+        self.idempotency_keys = IdempotencyKeys(self.session)
+        self.listings = Listings(self.session)

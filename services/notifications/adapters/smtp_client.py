@@ -1,0 +1,71 @@
+"""The one SMTP sender in Goalkeeper: personal digests, escalations and sign-in links all leave
+through `SmtpClient.send` (the web app's sign-in links too, by way of the
+`member.sign_in_requested` event that notifications handles).
+
+One connection per message, with a timeout; STARTTLS and login when configured. The result
+is a `SendResult` whose status is the SMTP reply code: 250 sent; 5xx on RCPT or DATA means the
+address refused or bounced the mail (never retried); 4xx and connection errors are retried.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from services.notifications.domain.notification import SendResult
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int = 587
+    user: str | None = None
+    password: str | None = None
+    starttls: bool = True
+    timeout: float = 10.0
+
+
+class SmtpClient:
+    def __init__(self, server: SmtpServer):
+        self.server = server
+
+    def send(self, message: EmailMessage) -> SendResult:
+        started = time.perf_counter()
+        try:
+            with smtplib.SMTP(self.server.host, self.server.port,
+                              timeout=self.server.timeout) as smtp:
+                self._open(smtp)
+                refused = smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, reply = next(iter(exc.recipients.values()))
+            return _result(code, reply, started)
+        except smtplib.SMTPResponseException as exc:  # sender refused, DATA refused, auth
+            return _result(exc.smtp_code, exc.smtp_error, started)
+        except (smtplib.SMTPException, OSError) as exc:
+            return SendResult(status=None, error=f"{exc.__class__.__name__}: {exc}"[:500],
+                              duration_ms=_ms(started))
+        if refused:  # some recipients refused, others took it: report the first refusal
+            code, reply = next(iter(refused.values()))
+            return _result(code, reply, started)
+        return SendResult(status=250, body="sent", duration_ms=_ms(started))
+
+    def _open(self, smtp: smtplib.SMTP) -> None:
+        smtp.ehlo()
+        if self.server.starttls:
+            smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo()
+        if self.server.user:
+            smtp.login(self.server.user, self.server.password or "")
+
+
+def _result(code: int, reply: bytes | str, started: float) -> SendResult:
+    text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+    return SendResult(status=code, body=text[:500], error=f"{code} {text}"[:500],
+                      duration_ms=_ms(started))
+
+
+def _ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)

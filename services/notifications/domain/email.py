@@ -1,0 +1,129 @@
+"""Email: the message a member receives, its one-click unsubscribe, and suppressed addresses.
+
+Mail is multipart (plain text and HTML) from the same `Rendered` content as Slack and Teams.
+Mail a member may opt out of (digests, escalations) carries `List-Unsubscribe` and
+`List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058) with a signed URL; a POST to it
+unsubscribes without signing in. Sign-in links are transactional: no unsubscribe header, and
+they still go to an unsubscribed address, but never to one that refused or bounced mail.
+
+An SMTP reply of 5xx on RCPT or DATA suppresses the address for good (until a lead or the
+member fixes it); 4xx is retried with backoff like any other delivery.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import html
+import re
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+from services.notifications.domain.notification import SendResult
+from services.notifications.domain.render import Rendered
+
+MAIL_POLICY = policy.SMTP.clone(max_line_length=998)  # List-Unsubscribe stays on one line
+UNSUBSCRIBED = "unsubscribed"
+REFUSED = "refused"
+_PURPOSE = b"goalkeeper-unsubscribe:"
+_BOLD = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")
+_LINK = re.compile(r"<([^|<>\s]+)\|([^<>]+)>")
+_ESCAPED_LINK = re.compile(r"&lt;(https?://[^|\s]+?)\|(.+?)&gt;")
+
+
+class Suppression:
+    """An address mail no longer goes to: refused/bounced by its server, or unsubscribed."""
+
+    def __init__(self, address: str, reason: str, at: datetime, *, member_id: str | None = None,
+                 detail: str = ""):
+        self.address = normalise(address)
+        self.reason = reason
+        self.member_id = member_id
+        self.detail = detail[:500]
+        self.at = at
+
+    def blocks(self, transactional: bool) -> bool:
+        return self.reason == REFUSED or not transactional
+
+
+def normalise(address: str) -> str:
+    return address.strip().lower()
+
+
+def refused(result: SendResult) -> bool:
+    """The receiving server refused this address for good (5xx on RCPT or DATA)."""
+    return result.status is not None and 500 <= result.status < 600
+
+
+# -- one-click unsubscribe ----------------------------------------------------------------------
+def unsubscribe_token(secret: str, member_id: str) -> str:
+    payload = base64.urlsafe_b64encode(member_id.encode()).decode().rstrip("=")
+    return f"{payload}.{_mac(secret, payload)}"
+
+
+def member_of_token(secret: str, token: str) -> str | None:
+    """The member a token unsubscribes, or None when it was not signed by us."""
+    payload, _, mac = token.partition(".")
+    if not payload or not hmac.compare_digest(_mac(secret, payload), mac):
+        return None
+    try:
+        return base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+    except ValueError:
+        return None
+
+
+def _mac(secret: str, payload: str) -> str:
+    return hmac.new(secret.encode(), _PURPOSE + payload.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+# -- the message --------------------------------------------------------------------------------
+def compose(rendered: Rendered, *, to: str, sender: str, link: str | None = None,
+            unsubscribe_url: str | None = None, sender_name: str = "Goalkeeper") -> EmailMessage:
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["Subject"] = _plain(rendered.title)
+    message["From"] = formataddr((sender_name, sender))
+    message["To"] = to
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    if unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(text_body(rendered, link, unsubscribe_url))
+    message.add_alternative(html_body(rendered, link, unsubscribe_url), subtype="html")
+    return message
+
+
+def text_body(rendered: Rendered, link: str | None, unsubscribe_url: str | None) -> str:
+    lines = [_plain(rendered.title), "", *(_plain(line) for line in rendered.lines)]
+    if link:
+        lines += ["", f"Open Goalkeeper: {link}"]
+    if unsubscribe_url:
+        lines += ["", f"Unsubscribe: {unsubscribe_url}"]
+    return "\n".join(lines) + "\n"
+
+
+def html_body(rendered: Rendered, link: str | None, unsubscribe_url: str | None) -> str:
+    parts = [f"<h1>{_html(rendered.title)}</h1>"]
+    for line in rendered.lines:
+        if line.startswith("> "):
+            parts.append(f"<blockquote>{_html(line[2:])}</blockquote>")
+        else:
+            parts.append(f"<p>{_html(line)}</p>")
+    if link:
+        parts.append(f'<p><a href="{html.escape(link)}">Open Goalkeeper</a></p>')
+    if unsubscribe_url:
+        parts.append(f'<p><small><a href="{html.escape(unsubscribe_url)}">Unsubscribe</a> '
+                     "from these emails.</small></p>")
+    return ('<!doctype html><html><body style="font-family:sans-serif">'
+            + "".join(parts) + "</body></html>\n")
+
+
+def _plain(text: str) -> str:
+    return _BOLD.sub(r"\1", _LINK.sub(r"\2 (\1)", text))
+
+
+def _html(text: str) -> str:
+    escaped = _ESCAPED_LINK.sub(r'<a href="\1">\2</a>', html.escape(text))
+    return _BOLD.sub(r"<strong>\1</strong>", escaped)

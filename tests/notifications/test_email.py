@@ -1,0 +1,107 @@
+"""Email leaves through the one SMTP sender: multipart text and HTML with a one-click
+unsubscribe header, against a local SMTP server the tests start (one that refuses, too)."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.notifications.adapters.smtp_client import SmtpClient, SmtpServer
+from services.notifications.domain.email import (
+    compose,
+    member_of_token,
+    refused,
+    unsubscribe_token,
+)
+from services.notifications.domain.render import render
+from tests.support.smtp_server import LocalSmtpServer, free_port
+
+SENDER = "goalkeeper@example.com"
+LINK = "https://goalkeeper.example/goals/g1"
+UNSUBSCRIBE = "https://goalkeeper.example/v1/email/unsubscribe?token=abc.def"
+
+
+@pytest.fixture
+def smtp():
+    server = LocalSmtpServer(user="mailer", password="s3cret").start()
+    yield server
+    server.stop()
+
+
+def client_for(server: LocalSmtpServer, password: str = "s3cret") -> SmtpClient:
+    return SmtpClient(SmtpServer(server.host, server.port, user="mailer", password=password,
+                                 starttls=False, timeout=5))
+
+
+def escalation(to: str = "ada@example.com"):
+    rendered = render("checkin.missed", {"due_at": "2030-01-07T09:00:00+01:00", "level": 2},
+                      {"goal_title": "Run <100> km", "owner_name": "Ada"})
+    return compose(rendered, to=to, sender=SENDER, link=LINK, unsubscribe_url=UNSUBSCRIBE)
+
+
+def test_mail_is_multipart_text_and_html_with_one_click_unsubscribe(smtp):
+    result = client_for(smtp).send(escalation())
+
+    assert result.ok and result.status == 250
+    [mail] = smtp.to("ada@example.com")
+    assert mail["Subject"] == "Missed check-in: Run <100> km"
+    assert mail["List-Unsubscribe"] == f"<{UNSUBSCRIBE}>"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert mail.get_content_type() == "multipart/alternative"
+    text = mail.get_body(("plain",)).get_content()
+    page = mail.get_body(("html",)).get_content()
+    assert "Ada's check-in on Run <100> km was due 2030-01-07T09:00:00+01:00." in text
+    assert "Escalation level 2 of 3." in text and f"Unsubscribe: {UNSUBSCRIBE}" in text
+    assert "<strong>Run &lt;100&gt; km</strong>" in page
+    assert f'href="{UNSUBSCRIBE}"' in page and f'href="{LINK}"' in page
+    assert smtp.envelopes == [(SENDER, ["ada@example.com"])]
+
+
+def test_a_refused_recipient_is_a_permanent_refusal(smtp):
+    smtp.refuse("gone@example.com", 550)
+
+    result = client_for(smtp).send(escalation("gone@example.com"))
+
+    assert result.status == 550 and refused(result)
+    assert "no such user" in result.body
+    assert smtp.to("gone@example.com") == []
+
+
+def test_a_message_refused_at_data_is_a_permanent_refusal(smtp):
+    smtp.refuse_data(554)
+
+    result = client_for(smtp).send(escalation())
+
+    assert result.status == 554 and refused(result)
+    assert smtp.messages == []
+
+
+def test_a_deferred_recipient_is_not_a_refusal_and_goes_through_on_retry(smtp):
+    smtp.defer("busy@example.com", times=1)
+    client = client_for(smtp)
+
+    first = client.send(escalation("busy@example.com"))
+    second = client.send(escalation("busy@example.com"))
+
+    assert first.status == 451 and not first.ok and not refused(first)
+    assert second.ok
+    assert len(smtp.to("busy@example.com")) == 1
+
+
+def test_wrong_credentials_and_no_server_are_retried_not_refusals(smtp):
+    bad_login = client_for(smtp, password="wrong").send(escalation())
+    nobody = SmtpClient(SmtpServer("127.0.0.1", free_port(), starttls=False,
+                                   timeout=2)).send(escalation())
+
+    assert not bad_login.ok and bad_login.status == 535
+    assert nobody.status is None and "Connection" in nobody.error
+    assert not refused(nobody)
+    assert smtp.messages == []
+
+
+def test_unsubscribe_tokens_are_signed():
+    token = unsubscribe_token("secret", "member-1")
+
+    assert member_of_token("secret", token) == "member-1"
+    assert member_of_token("other-secret", token) is None
+    assert member_of_token("secret", token[:-1] + ("0" if token[-1] != "0" else "1")) is None
+    assert member_of_token("secret", "garbage") is None
