@@ -1,0 +1,157 @@
+"""What the Slack app shows, as Block Kit: reminder DMs, the check-in modal and the App Home.
+
+Figures (progress, health, current value) are the goals service's, copied from its events;
+nothing here computes them. Builders return plain dicts ready for the Web API.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.notifications.domain.messages import (
+    BLOCK_LIMIT,
+    health_label,
+    progress_bar,
+    section,
+    truncate,
+)
+
+CHECKIN_ACTION = "checkin_open"
+CHECKIN_MODAL = "checkin_modal"
+LINK_ACTION = "link_account"
+VALUE, CONFIDENCE, NOTE = "value", "confidence", "note"
+NOTE_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class GoalLine:
+    goal_id: str
+    title: str
+    progress: float
+    health: str | None
+    current: float | None
+    target: float | None
+    unit: str | None
+    streak: int = 0
+    due_at: datetime | None = None
+    missed: bool = False
+
+
+def plain(text: str, limit: int = 75) -> dict:
+    return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
+
+
+def amount(value: float | None, unit: str | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:g} {unit}".strip() if unit else f"{value:g}"
+
+
+def standing(goal: GoalLine) -> str:
+    target = f" of {amount(goal.target, goal.unit)}" if goal.target is not None else ""
+    return (f"Now at *{amount(goal.current, goal.unit)}*{target} · {progress_bar(goal.progress)}"
+            f" · {health_label(goal.health or 'not_started')}")
+
+
+def checkin_button(goal_id: str, dm_id: str | None = None) -> dict:
+    value = json.dumps({"goal_id": goal_id, "dm_id": dm_id})
+    return {"type": "button", "style": "primary", "action_id": CHECKIN_ACTION,
+            "text": plain("Check in"), "value": value}
+
+
+def reminder_dm(dm_id: str, goal: GoalLine, *, missed: bool, when: str) -> dict:
+    title = f"{'⏰ Missed' if missed else '🔔 Due'}: check in on {goal.title}"
+    intro = (f"Your check-in on *{goal.title}* was due {when}." if missed
+             else f"Time to check in on *{goal.title}* (due {when}).")
+    blocks = [section(intro), section(standing(goal)),
+              {"type": "actions", "block_id": "checkin", "elements": [
+                  checkin_button(goal.goal_id, dm_id)]}]
+    return {"text": truncate(title, 3000), "blocks": blocks}
+
+
+def escalation_dm(goal: GoalLine, owner_name: str, level: int, when: str, link: str) -> dict:
+    who = "your partner" if level == 2 else "a member of your team"
+    text = (f"⏰ {owner_name}, {who}, missed the check-in on *{goal.title}* due {when}. "
+            f"A friendly nudge helps.")
+    return {"text": truncate(text, 3000),
+            "blocks": [section(text), section(standing(goal)), section(f"<{link}|Open the goal>")]}
+
+
+def done_dm(goal: GoalLine, by_name: str | None, at: str) -> dict:
+    who = f"{by_name} checked in" if by_name else "Checked in"
+    text = f"✅ {who} on *{goal.title}* at {at}. Thank you!"
+    return {"text": truncate(text, 3000), "blocks": [section(text), section(standing(goal))]}
+
+
+def checkin_modal(goal: GoalLine, dm_id: str | None) -> dict:
+    return {
+        "type": "modal", "callback_id": CHECKIN_MODAL,
+        "title": plain("Check in", 24), "submit": plain("Log check-in", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": json.dumps({"goal_id": goal.goal_id, "dm_id": dm_id}),
+        "blocks": [
+            section(f"*{goal.title}*\n{standing(goal)}"),
+            {"type": "input", "block_id": VALUE, "label": plain(f"New value ({goal.unit})"
+                                                                  if goal.unit else "New value"),
+             "element": {"type": "plain_text_input", "action_id": VALUE,
+                         "placeholder": plain(f"e.g. {amount(goal.current, None)}")},
+             "hint": plain("The metric's value now, not the change.", 150)},
+            {"type": "input", "block_id": CONFIDENCE, "optional": True,
+             "label": plain("Confidence"),
+             "element": {"type": "static_select", "action_id": CONFIDENCE,
+                         "placeholder": plain("How sure are you of reaching it?"),
+                         "options": [{"text": plain(f"{n} – {word}"), "value": str(n)}
+                                     for n, word in enumerate(
+                                         ("very low", "low", "medium", "high", "very high"), 1)]}},
+            {"type": "input", "block_id": NOTE, "optional": True, "label": plain("Note"),
+             "element": {"type": "plain_text_input", "action_id": NOTE, "multiline": True,
+                         "max_length": NOTE_LIMIT}},
+        ],
+    }
+
+
+def home_view(name: str, goals: list[GoalLine], link: str) -> dict:
+    open_due = [g for g in goals if g.due_at is not None]
+    best = max((g.streak for g in goals), default=0)
+    blocks: list[dict] = [
+        {"type": "header", "text": plain(f"{name}'s goals", 150)},
+        section(f"🔥 Streak: *{best}* check-in{'s' if best != 1 else ''} in a row"
+                if best else "🔥 No streak yet: check in on time to start one."),
+        {"type": "divider"},
+        {"type": "header", "text": plain("Check-ins due", 150)},
+    ]
+    if not open_due:
+        blocks.append(section("Nothing due. 👏"))
+    for goal in open_due[:10]:
+        state = "⏰ missed" if goal.missed else "due"
+        blocks.append({**section(f"*{goal.title}* — {state} "
+                                 f"{goal.due_at:%a %d %b %H:%M} UTC"),
+                       "accessory": checkin_button(goal.goal_id)})
+    blocks += [{"type": "divider"}, {"type": "header", "text": plain("Your goals", 150)}]
+    if not goals:
+        blocks.append(section(f"No open goals yet. <{link}|Create one in Goalkeeper>."))
+    room = BLOCK_LIMIT - len(blocks) - 1
+    for goal in goals[:room]:
+        streak = f" · 🔥 {goal.streak}" if goal.streak else ""
+        blocks.append({**section(f"*{goal.title}*\n{standing(goal)}{streak}"),
+                       "accessory": checkin_button(goal.goal_id)})
+    if len(goals) > room:
+        blocks.append(section(f"…and {len(goals) - room} more: <{link}|open Goalkeeper>"))
+    return {"type": "home", "blocks": blocks}
+
+
+def link_home(link_url: str) -> dict:
+    text = ("👋 I don't know who you are in Goalkeeper yet. Link your account to get check-in "
+            "reminders here and see your goals.")
+    return {"type": "home", "blocks": [
+        section(text),
+        {"type": "actions", "elements": [{"type": "button", "action_id": LINK_ACTION,
+                                          "text": plain("Link my Goalkeeper account"),
+                                          "url": link_url, "style": "primary"}]}]}
+
+
+def notice_modal(text: str) -> dict:
+    return {"type": "modal", "title": plain("Check in", 24), "close": plain("Close", 24),
+            "blocks": [section(text)]}
