@@ -4,31 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.stack import ADMIN_TOKEN, auth
+from tests.support.seed import create_team
+from tests.support.stack import auth
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
-
-
-def create_team(goals) -> tuple[str, str]:
-    response = goals.client.post(
-        "/v1/teams",
-        headers=auth(ADMIN_TOKEN),
-        json={
-            "name": "Platform",
-            "timezone": "Europe/Berlin",
-            "lead": {"name": "Lena", "email": "lena@example.com", "timezone": "Europe/Berlin"},
-        },
-    )
-    assert response.status_code == 201, response.json
-    return response.json["team"]["id"], response.json["lead"]["token"]
 
 
 def test_goal_and_checkin_reach_slack_and_move_the_metric(make_service, slack):
     goals, checkins, notifications = (
         make_service(s) for s in ("goals", "checkins", "notifications")
     )
-    team_id, lead = create_team(goals)
+    team = create_team(goals, timezone="Europe/Berlin")
+    team_id, lead = team.id, team.lead
     channel = notifications.client.post(
         f"/v1/teams/{team_id}/channels",
         headers=auth(lead),
@@ -85,7 +73,7 @@ def _post_checkin(checkins, goal_id: str, token: str, value: float):
 def test_checkins_answers_404_for_a_goal_it_never_heard_of(make_service):
     goals = make_service("goals")
     checkins = make_service("checkins")
-    _, lead = create_team(goals)
+    lead = create_team(goals).lead
     response = checkins.client.post(
         "/v1/goals/00000000-0000-0000-0000-000000000000/checkins",
         headers=auth(lead),
@@ -99,17 +87,9 @@ def test_another_teams_token_gets_404_on_every_slice_endpoint(make_service, slac
     goals, checkins, notifications = (
         make_service(s) for s in ("goals", "checkins", "notifications")
     )
-    team_a, lead_a = create_team(goals)
-    response = goals.client.post(
-        "/v1/teams",
-        headers=auth(ADMIN_TOKEN),
-        json={
-            "name": "Other",
-            "timezone": "UTC",
-            "lead": {"name": "Olga", "email": "olga@example.com", "timezone": "UTC"},
-        },
-    )
-    lead_b = response.json["lead"]["token"]
+    team = create_team(goals)
+    team_a, lead_a = team.id, team.lead
+    lead_b = create_team(goals, name="Other", lead_name="Olga").lead
     goal_id = goals.client.post(
         "/v1/goals",
         headers=auth(lead_a),
@@ -160,7 +140,7 @@ def test_another_teams_token_gets_404_on_every_slice_endpoint(make_service, slac
 )
 def test_malformed_bodies_get_422_naming_the_fields(make_service, path, body, fields):
     goals = make_service("goals", start_worker=False)
-    _, lead = create_team(goals)
+    lead = create_team(goals).lead
     response = goals.client.post(path, headers=auth(lead), json=body)
     assert response.status_code == 422
     assert response.headers["Content-Type"] == "application/problem+json"
