@@ -70,15 +70,16 @@ def endpoints() -> str:
     rows = ["| service | method | path | what it does |", "|---|---|---|---|"]
     for service in SERVICES:
         app_module = importlib.import_module(f"services.{service}.entrypoints.app")
-        container = importlib.import_module(f"services.{service}.bootstrap").bootstrap(
-            Settings.from_env(service, {f"{service.upper()}_DATABASE_URL": "sqlite://"})
+        settings = importlib.import_module(f"services.{service}.config").load(
+            {f"{service.upper()}_DATABASE_URL": "sqlite://"}
         )
+        container = importlib.import_module(f"services.{service}.bootstrap").bootstrap(settings)
         spec = app_module.create_app(container).test_client().get("/openapi.json").get_json()
         for path, operations in sorted(spec["paths"].items()):
             for method, operation in operations.items():
                 if method == "parameters":
                     continue
-                summary = operation.get("summary", "").rstrip(".")
+                summary = " ".join(operation.get("summary", "").split()).rstrip(".")
                 rows.append(f"| {service} | {method.upper()} | `{path}` | {summary} |")
     return "\n".join(rows)
 
