@@ -12,12 +12,10 @@ import importlib
 import os
 import sys
 
-from shared.config import Settings
-
 
 def main(service: str) -> None:
-    container = importlib.import_module(f"services.{service}.bootstrap").bootstrap(
-        Settings.from_env(service))
+    settings = importlib.import_module(f"services.{service}.config").load()
+    container = importlib.import_module(f"services.{service}.bootstrap").bootstrap(settings)
     if service == "notifications" and os.environ.get("GK_BENCH_NO_COALESCE") == "1":
         container.policy.coalesced_types = ()
     container.run_worker()

@@ -14,6 +14,7 @@ events; the run stops when the consumer's position reaches the end of its topics
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import time
 import uuid
@@ -32,7 +33,7 @@ DEADLINE_S = 300  # one measured loop never runs longer than this
 
 def settings_for(service: str, servers_, prefix: str) -> Settings:
     url = servers_.postgres.create_database(f"bench_{service}_{uuid.uuid4().hex[:8]}")
-    return Settings.from_env(service, {
+    return importlib.import_module(f"services.{service}.config").load({
         f"{service.upper()}_DATABASE_URL": url,
         "KAFKA_BOOTSTRAP_SERVERS": servers_.kafka.bootstrap,
         "KAFKA_TOPIC_PREFIX": prefix,

@@ -29,10 +29,10 @@ from infra.kafka_broker import free_port  # noqa: E402
 from infra.postgres_server import PostgresServer, ensure_postgres_installed  # noqa: E402
 from services.goals.adapters.orm import goals, members, teams  # noqa: E402
 from services.goals.bootstrap import GoalsContainer  # noqa: E402
-from services.goals.domain.model import Goal  # noqa: E402
-from services.goals.service_layer.health_job import reevaluate_due  # noqa: E402
+from services.goals.config import GoalsSettings  # noqa: E402
+from services.goals.domain.goal import Goal  # noqa: E402
+from services.goals.service_layer.jobs import reevaluate_due  # noqa: E402
 from shared.clock import ControlledClock  # noqa: E402
-from shared.config import Settings  # noqa: E402
 
 NOW = datetime(2031, 3, 6, 12, tzinfo=UTC)
 CHUNK = 5_000
@@ -83,7 +83,7 @@ def timed(action) -> tuple[float, object]:
 
 def run(url: str, count: int, due: int) -> list[list]:
     clock = ControlledClock(NOW)
-    container = GoalsContainer(Settings(service="goals", database_url=url, port=0), clock)
+    container = GoalsContainer(GoalsSettings(service="goals", database_url=url, port=0), clock)
     load(container, count, due)
     naive_s, naive_rows = timed(lambda: naive_tick(container, clock))
     tick_s, report = timed(lambda: reevaluate_due(container.uow, clock))

@@ -169,7 +169,7 @@ def get_ok(client, path: str, auth: dict):
 
 
 def measure(s, teams: int, calls: int) -> dict:
-    from services.goals.service_layer.health_job import reevaluate_due
+    from services.goals.service_layer.jobs import reevaluate_due
 
     result: dict = {}
     with Timer() as load_goals_t:
