@@ -1,0 +1,165 @@
+"""A member's private calendar feed (iCalendar, RFC 5545), built with `icalendar`.
+
+The feed holds, in the member's time zone:
+
+- check-in due times of each active goal they own, as ONE recurring event per goal: DTSTART is
+  the first due moment (with its TZID), the RRULE is the cadence's own rule, so 09:00 stays
+  09:00 across DST exactly as the scheduler (`cadence.Timetable`) computes it;
+- pairing sessions with their accountability partners: weekly, 30 minutes, at the start of
+  the partners' shared working hours (on the weekday the partnership started);
+- goal due dates, as all-day events.
+
+Its URL carries a long random token (`CalendarFeed`); only the token's SHA-256 is stored. A
+renewed token replaces the old one, a revoked feed has none: either way the old URL is gone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+from services.checkins.domain.cadence import Timetable
+from services.checkins.domain.replicas import MemberView
+
+PRODID = "-//Goalkeeper//Check-ins calendar//EN"
+CHECKIN_LENGTH = timedelta(minutes=15)
+PAIRING_LENGTH = timedelta(minutes=30)
+REFRESH = timedelta(hours=1)
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+class CalendarFeed:
+    """A member's feed token; `token` is only known right after `issue`."""
+
+    def __init__(self, member_id: str, team_id: str, *, at: datetime):
+        self.member_id = member_id
+        self.team_id = team_id
+        self.token_hash: str | None = None
+        self.created_at = at
+        self.revoked_at: datetime | None = None
+        self.token: str | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.token_hash is not None
+
+    def issue(self, at: datetime) -> str:
+        """A new token (created or renewed): the previous URL stops working."""
+        token = secrets.token_urlsafe(32)
+        self.token, self.token_hash = token, token_hash(token)
+        self.created_at, self.revoked_at = at, None
+        return token
+
+    def revoke(self, at: datetime) -> None:
+        self.token = self.token_hash = None
+        self.revoked_at = at
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# -- what goes in -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CheckinSeries:
+    goal_id: str
+    title: str
+    timetable: Timetable
+    since: datetime  # the first due moment is the first one after this
+
+
+@dataclass(frozen=True)
+class PairingSession:
+    partnership_id: str
+    partner_names: list[str]
+    first: datetime  # aware, in the member's zone
+
+
+@dataclass(frozen=True)
+class GoalDue:
+    goal_id: str
+    title: str
+    due: date
+
+
+def rrule_of(timetable: Timetable) -> dict:
+    """The cadence as an RRULE, the same rule `Timetable.next_due` iterates."""
+    cadence = timetable.cadence
+    if cadence.frequency == "daily":
+        return {"FREQ": "DAILY"}
+    if cadence.frequency in ("weekly", "biweekly"):
+        rule = {"FREQ": "WEEKLY", "BYDAY": WEEKDAYS[cadence.weekday or 0]}
+        return {**rule, "INTERVAL": 2} if cadence.frequency == "biweekly" else rule
+    day = cadence.day_of_month or 1
+    if day <= 28:
+        return {"FREQ": "MONTHLY", "BYMONTHDAY": day}
+    return {"FREQ": "MONTHLY", "BYMONTHDAY": list(range(28, day + 1)), "BYSETPOS": -1}
+
+
+def pairing_start(started_at: datetime, member: MemberView,
+                  partners: list[MemberView]) -> datetime:
+    """The first session: the start of the partners' shared working hours on the day the
+    partnership started (the member's own start of day when their hours do not overlap)."""
+    on = started_at.astimezone(UTC).date()
+    spans = [m.utc_minutes(on) for m in (member, *partners)]
+    start, end = max(s for s, _ in spans), min(e for _, e in spans)
+    minutes = start if start < end else member.utc_minutes(on)[0]
+    moment = datetime.combine(on, time(0), UTC) + timedelta(minutes=minutes)
+    return moment.astimezone(ZoneInfo(member.timezone))
+
+
+# -- the feed ---------------------------------------------------------------------------------
+def build_feed(member: MemberView, *, series: list[CheckinSeries],
+               sessions: list[PairingSession], dues: list[GoalDue], now: datetime,
+               link: str) -> bytes:
+    zone = ZoneInfo(member.timezone)
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", f"Goalkeeper: {member.name}")
+    calendar.add("x-wr-timezone", member.timezone)
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", REFRESH)
+    for item in series:
+        first = item.timetable.next_due(item.since).astimezone(zone)
+        calendar.add_component(_event(
+            f"checkin-{item.goal_id}@goalkeeper", now, f"Check in: {item.title}", first,
+            CHECKIN_LENGTH, rrule_of(item.timetable), f"{link}/goals/{item.goal_id}"))
+    for session in sessions:
+        names = ", ".join(session.partner_names) or "your partner"
+        calendar.add_component(_event(
+            f"pairing-{session.partnership_id}@goalkeeper", now, f"Pairing with {names}",
+            session.first.astimezone(zone), PAIRING_LENGTH,
+            {"FREQ": "WEEKLY", "BYDAY": WEEKDAYS[session.first.astimezone(zone).weekday()]},
+            link))
+    for due in dues:
+        event = _event(f"due-{due.goal_id}@goalkeeper", now, f"Due: {due.title}", due.due,
+                       None, None, f"{link}/goals/{due.goal_id}")
+        event.add("dtend", due.due + timedelta(days=1))
+        event.add("transp", "TRANSPARENT")
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def _event(uid: str, now: datetime, summary: str, start: datetime | date,
+           length: timedelta | None, rule: dict | None, url: str) -> Event:
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", now.astimezone(UTC))
+    event.add("summary", summary)
+    event.add("dtstart", start)
+    if length is not None:
+        event.add("duration", length)
+    if rule is not None:
+        event.add("rrule", rule)
+    event.add("url", url)
+    event.add("description", url)
+    return event
