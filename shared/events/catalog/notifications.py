@@ -1,6 +1,6 @@
 """Events published by the notifications service, and the commands it sends to checkins."""
 
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from shared.events.catalog.fields import EventData, Id, Timestamp
 from shared.events.registry import event
@@ -16,6 +16,7 @@ class CheckinRequested(EventData):
     goal_ref = fields.String(required=True)
     value = fields.Float(required=True)
     note = fields.String(load_default="")
+    confidence = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, 5))
     response_url = fields.String(allow_none=True, load_default=None)
     at = Timestamp(required=True)
 
