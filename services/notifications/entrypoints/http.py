@@ -1,0 +1,43 @@
+"""Request-level helpers the notifications views share: Slack's request signature.
+
+Slack signs `v0:{X-Slack-Request-Timestamp}:{raw body}` with HMAC-SHA256. Every request from
+Slack (slash commands, interactions, events) goes through `verify_slack_request` before its
+body is read: slack_sdk's SignatureVerifier checks it against SLACK_SIGNING_SECRET, within
+300 seconds of the service's clock, in constant time. Any failure is a 401 problem saying which.
+"""
+
+from __future__ import annotations
+
+from flask import request
+from slack_sdk.signature import SignatureVerifier
+
+from shared.auth import Unauthorized
+from shared.web import container
+
+WINDOW_SECONDS = 300
+
+
+class _SecondsClock:
+    def __init__(self, clock):
+        self.clock = clock
+
+    def now(self) -> float:
+        return self.clock.now().timestamp()
+
+
+def verify_slack_request() -> bytes:
+    """The raw body of a request Slack signed; 401 for anything else."""
+    raw = request.get_data(cache=True)
+    c = container()
+    timestamp = request.headers.get("X-Slack-Request-Timestamp")
+    signature = request.headers.get("X-Slack-Signature")
+    if not timestamp or not signature:
+        raise Unauthorized("missing X-Slack-Request-Timestamp or X-Slack-Signature header")
+    if not timestamp.isdigit():
+        raise Unauthorized("X-Slack-Request-Timestamp must be Unix seconds")
+    if abs(c.clock.now().timestamp() - int(timestamp)) > WINDOW_SECONDS:
+        raise Unauthorized("stale request: X-Slack-Request-Timestamp is more than 300 s away")
+    verifier = SignatureVerifier(c.settings.slack_signing_secret, _SecondsClock(c.clock))
+    if not verifier.is_valid(raw, timestamp, signature):
+        raise Unauthorized("invalid Slack signature")
+    return raw

@@ -1,0 +1,111 @@
+"""Checking in from Slack: reminder DMs, the check-in modal, and the DM updated once it is done.
+
+- `checkin.reminder` / `checkin.missed` queue a DM per recipient who is known in Slack: the
+  owner's has a "Check in" button; an escalation (level 2 partners, 3 leads) tells the others.
+- The button opens the modal (`views.open` with the interaction's trigger_id, which Slack keeps
+  valid for 3 s: the call runs in the background right after the interaction is acknowledged).
+- The submitted modal is checked (errors go back inline) and travels as `checkin.requested` on
+  `checkins.commands`, exactly as the slash command's check-in does; its request id comes from
+  the modal's view id, so a double submit logs once.
+- `checkin.logged` on the goal closes its open DMs: each sent one is updated to say it is done.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+
+from services.notifications.adapters.slack_client import SlackClient
+from services.notifications.domain.checkin_form import InvalidForm, read_form
+from services.notifications.domain.slack_blocks import VALUE, checkin_modal, notice_modal
+from services.notifications.domain.slack_dm import MISSED, REMINDER, SlackDm, SlackTask
+from services.notifications.domain.slash import SlackRequest
+from services.notifications.service_layer.commands import OpenCheckinModal, SubmitCheckinModal
+from services.notifications.service_layer.slack_home_handlers import goal_line, queue_home
+from services.notifications.service_layer.slash_handlers import request_checkin
+from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
+from shared.clock import Clock
+from shared.events.envelope import Event
+
+log = logging.getLogger(__name__)
+MODAL_REQUESTS = uuid.UUID("0d7c8a52-5a0b-4c43-9f57-6a4c1f0e2b11")
+Background = Callable[[Callable[[], object]], None]
+
+
+def open_checkin_modal(cmd: OpenCheckinModal, uow: NotificationsUnitOfWork,
+                       slack: SlackClient, background: Background) -> None:
+    with uow:
+        member = uow.slack.member_for(cmd.slack_user_id)
+        goal = uow.replicas.goal(cmd.goal_id)
+        if member is None or goal is None or goal.owner_id != member.member_id:
+            view = notice_modal("I can't find that goal among yours; nothing to check in.")
+        elif not goal.is_open:
+            view = notice_modal(f"*{goal.title}* is closed; it takes no more check-ins.")
+        else:
+            view = checkin_modal(goal_line(uow, goal), cmd.dm_id)
+        active = any(w.is_active for w in uow.slack.workspaces_in(cmd.slack_team_id))
+    token = slack.bot_token(cmd.slack_team_id, cmd.enterprise_id) if active else None
+    if token is not None:
+        background(partial(slack.open_view, token, cmd.trigger_id, view))
+
+
+def submit_checkin_modal(cmd: SubmitCheckinModal, uow: NotificationsUnitOfWork,
+                         clock: Clock) -> dict | None:
+    """`None` closes the modal; a dict is Slack's `response_action` (inline errors)."""
+    try:
+        form = read_form(cmd.values)
+    except InvalidForm as exc:
+        return {"response_action": "errors", "errors": exc.errors}
+    meta = json.loads(cmd.private_metadata or "{}")
+    with uow:
+        member = uow.slack.member_for(cmd.slack_user_id)
+        goal = uow.replicas.goal(meta.get("goal_id"))
+        if member is None or goal is None or goal.owner_id != member.member_id \
+                or not goal.is_open:
+            return {"response_action": "errors",
+                    "errors": {VALUE: "This goal is not one of your open goals; nothing logged."}}
+        request_id = str(uuid.uuid5(MODAL_REQUESTS, cmd.view_id))
+        if uow.slack_requests.get(request_id) is not None:
+            return None
+        now = clock.now()
+        uow.slack_requests.add(SlackRequest(request_id, member.team_id, member.member_id,
+                                            goal.goal_id, "", now))
+        request_checkin(uow, request_id, member, goal, form.value, form.note, now,
+                        confidence=form.confidence)
+        uow.commit()
+    return None
+
+
+def queue_due_dms(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None:
+    """DM the recipients of a reminder (the owner) or of a missed check-in (its level's)."""
+    d = event.data
+    workspace = uow.slack.workspace(event.team_id)
+    if workspace is None or not workspace.is_active:
+        return
+    missed = event.type == "checkin.missed"
+    recipients = d["recipients"] if missed else [d["owner_id"]]
+    for member_id in dict.fromkeys(recipients):
+        slack_user = uow.slack.slack_user_of(member_id)
+        if slack_user is None:
+            continue
+        dm = SlackDm(event.team_id, member_id, slack_user, d["goal_id"], d["owner_id"],
+                     MISSED if missed else REMINDER, d["due_at"], event.id, now,
+                     level=d.get("level"))
+        uow.slack.add(dm)
+        uow.slack.add(SlackTask(workspace.slack_team_id, "dm", dm.id, now))
+    queue_home(uow, event.team_id, d["owner_id"], now)
+
+
+def close_dms(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None:
+    """A check-in on the goal answers its open DMs: the sent ones are updated to say so."""
+    d = event.data
+    workspace = uow.slack.workspace(event.team_id)
+    if workspace is None:
+        return
+    for dm in uow.slack.open_dms(d["goal_id"]):
+        if dm.checked_in(now, d["author_id"]) and dm.ts is not None and workspace.is_active:
+            uow.slack.add(SlackTask(workspace.slack_team_id, "update_dm", dm.id, now))

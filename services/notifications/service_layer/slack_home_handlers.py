@@ -1,0 +1,61 @@
+"""The App Home: a member's goals with health, the check-ins due, and their streak.
+
+`app_home_opened` and every change that shows there (a goal progressed, health changed, a
+check-in logged or due, a streak) queue a `home` task; the worker builds the view from the read
+models when it runs the task, so a burst of changes publishes the latest state once.
+A Slack user the app does not know gets a Home with a button to link their account.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.notifications.domain.slack_blocks import GoalLine, home_view, link_home
+from services.notifications.domain.slack_dm import SlackTask
+from services.notifications.domain.slack_workspace import LinkTicket
+from services.notifications.service_layer.commands import SlackHomeOpened
+from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
+from shared.clock import Clock
+
+HOME = "home"
+
+
+def home_opened(cmd: SlackHomeOpened, uow: NotificationsUnitOfWork, clock: Clock) -> None:
+    with uow:
+        member = uow.slack.member_for(cmd.slack_user_id)
+        now = clock.now()
+        if member is not None:
+            queue_home(uow, member.team_id, member.member_id, now)
+        elif any(w.is_active for w in uow.slack.workspaces_in(cmd.slack_team_id)):
+            ticket = LinkTicket(cmd.slack_team_id, cmd.slack_user_id, now)
+            uow.slack.add(ticket)
+            uow.slack.add(SlackTask(cmd.slack_team_id, "link", ticket.ticket, now))
+        uow.commit()
+
+
+def queue_home(uow: NotificationsUnitOfWork, team_id: str, member_id: str,
+               now: datetime) -> None:
+    """Publish the member's App Home soon (once, however many changes come meanwhile)."""
+    workspace = uow.slack.workspace(team_id)
+    if workspace is None or not workspace.is_active or uow.slack.pending_task(HOME, member_id):
+        return
+    uow.slack.add(SlackTask(workspace.slack_team_id, HOME, member_id, now))
+
+
+def home_of(uow: NotificationsUnitOfWork, member_id: str, link: str) -> dict:
+    member = uow.replicas.member(member_id)
+    goals = [goal_line(uow, g) for g in uow.replicas.goals_of(member_id) if g.is_open]
+    goals.sort(key=lambda g: (g.due_at is None, g.title.lower()))
+    return home_view(member.name if member else "Your", goals, link)
+
+
+def link_view(link_url: str) -> dict:
+    return link_home(link_url)
+
+
+def goal_line(uow: NotificationsUnitOfWork, goal) -> GoalLine:
+    due = uow.replicas.due(goal.goal_id)
+    streak = uow.replicas.streak(goal.goal_id)
+    return GoalLine(goal.goal_id, goal.title, goal.progress, goal.health, goal.metric_current,
+                    goal.metric_target, goal.unit, streak.length if streak else 0,
+                    due.due_at if due else None, bool(due and due.missed))

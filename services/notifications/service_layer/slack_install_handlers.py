@@ -1,0 +1,190 @@
+"""Installing the Slack app for a team (OAuth v2), linking Slack users to members, and
+disabling a workspace whose tokens Slack revoked.
+
+1. A lead asks for an install link (`IssueSlackInstallLink`): a one-time ticket for their team.
+2. The browser opens it (`StartSlackInstall`): the ticket gets an OAuth state from slack-sdk's
+   state store and the browser goes on to Slack's authorize page.
+3. Slack redirects back (`FinishSlackInstall`): the state is consumed, the code exchanged with
+   `oauth.v2.access`, the installation stored in slack-sdk's installation store, and the team
+   linked to the workspace. The installing lead's Slack user is linked to them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.notifications.adapters.slack_client import SlackClient, SlackUndeliverable
+from services.notifications.config import NotificationsSettings
+from services.notifications.domain.slack_workspace import (
+    InstallTicket,
+    SlackIdentity,
+    SlackWorkspace,
+)
+from services.notifications.service_layer.access import ensure_lead
+from services.notifications.service_layer.commands import (
+    FinishSlackInstall,
+    GetSlackWorkspace,
+    IssueSlackInstallLink,
+    LinkMySlackAccount,
+    LinkSlackUser,
+    SlackAppRevoked,
+    StartSlackInstall,
+)
+from services.notifications.service_layer.slack_home_handlers import queue_home
+from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
+from shared.clock import Clock
+from shared.domain import BadRequest, Forbidden, NotFound, Unprocessable
+
+
+@dataclass(frozen=True)
+class InstallLink:
+    url: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Installed:
+    team_id: str
+    slack_team_id: str
+    slack_team_name: str | None
+
+
+@dataclass(frozen=True)
+class SlackLink:
+    member_id: str
+    slack_user_id: str
+
+
+def issue_install_link(cmd: IssueSlackInstallLink, uow: NotificationsUnitOfWork, clock: Clock,
+                       settings: NotificationsSettings) -> InstallLink:
+    ensure_lead(cmd.actor, cmd.team_id)
+    with uow:
+        ticket = InstallTicket(cmd.team_id, cmd.actor.member_id, clock.now())
+        uow.slack.add(ticket)
+        uow.commit()
+    url = f"{settings.slack_app_url.rstrip('/')}/slack/install?ticket={ticket.ticket}"
+    return InstallLink(url, ticket.expires_at)
+
+
+def start_install(cmd: StartSlackInstall, uow: NotificationsUnitOfWork, clock: Clock,
+                  slack: SlackClient) -> str:
+    """The Slack authorize URL the installer's browser goes to next."""
+    with uow:
+        ticket = uow.slack.install_ticket(cmd.ticket)
+        if ticket is None or not ticket.usable(clock.now()):
+            raise Forbidden("this install link is unknown, used or expired; ask for a new one")
+        ticket.oauth_state = slack.issue_state()
+        uow.commit()
+        return slack.authorize_url(ticket.oauth_state)
+
+
+def finish_install(cmd: FinishSlackInstall, uow: NotificationsUnitOfWork, clock: Clock,
+                   slack: SlackClient) -> Installed:
+    if cmd.error:
+        raise BadRequest(f"Slack did not install the app: {cmd.error}")
+    if not cmd.state or not slack.consume_state(cmd.state):
+        raise Forbidden("unknown or expired OAuth state; start the install again")
+    with uow:
+        ticket = uow.slack.ticket_for_state(cmd.state)
+        now = clock.now()
+        if ticket is None or not ticket.usable(now):
+            raise Forbidden("unknown or expired OAuth state; start the install again")
+        try:
+            installation = slack.install(cmd.code)
+        except SlackUndeliverable as exc:
+            raise BadRequest(f"Slack refused the code: {exc}") from exc
+        ticket.used_at = now
+        _link_workspace(uow, ticket, installation.team_id or "", installation.enterprise_id, now)
+        if installation.user_id:
+            _link(uow, ticket.member_id, ticket.team_id, installation.user_id, ticket.member_id,
+                  now)
+        uow.commit()
+        return Installed(ticket.team_id, installation.team_id or "", installation.team_name)
+
+
+def link_slack_user(cmd: LinkSlackUser, uow: NotificationsUnitOfWork,
+                    clock: Clock) -> SlackLink:
+    ensure_lead(cmd.actor, cmd.team_id)
+    with uow:
+        member = uow.replicas.member(cmd.member_id)
+        if member is None or member.team_id != cmd.team_id:
+            raise NotFound(f"member {cmd.member_id} not found")
+        taken = uow.slack.member_for(cmd.slack_user_id)
+        if taken is not None and taken.member_id != member.member_id:
+            raise Unprocessable(f"Slack user {cmd.slack_user_id} is already linked to "
+                                "another member", errors={"slack_user_id": ["already linked"]})
+        _link(uow, member.member_id, member.team_id, cmd.slack_user_id, cmd.actor.member_id,
+              clock.now())
+        uow.commit()
+        return SlackLink(member.member_id, cmd.slack_user_id)
+
+
+def link_my_slack_account(cmd: LinkMySlackAccount, uow: NotificationsUnitOfWork,
+                          clock: Clock) -> SlackLink:
+    """A member opens the link the app offered them in Slack while signed in to Goalkeeper."""
+    with uow:
+        now = clock.now()
+        ticket = uow.slack.link_ticket(cmd.ticket)
+        if ticket is None or not ticket.usable(now):
+            raise Forbidden("this link is unknown, used or expired; open the app in Slack again")
+        workspace = uow.slack.workspace(cmd.actor.team_id)
+        if workspace is None or workspace.slack_team_id != ticket.slack_team_id:
+            raise Forbidden("your team has not installed Goalkeeper in that Slack workspace")
+        ticket.used_at = now
+        _link(uow, cmd.actor.member_id, cmd.actor.team_id, ticket.slack_user_id,
+              cmd.actor.member_id, now)
+        uow.commit()
+        return SlackLink(cmd.actor.member_id, ticket.slack_user_id)
+
+
+def disable_workspace(cmd: SlackAppRevoked, uow: NotificationsUnitOfWork, clock: Clock,
+                      slack: SlackClient) -> int:
+    """Stop every call to the workspace: its links disabled, its tokens deleted."""
+    with uow:
+        disabled = 0
+        for workspace in uow.slack.workspaces_in(cmd.slack_team_id):
+            workspace.disable(cmd.reason, clock.now())
+            disabled += 1
+        uow.slack.drop_pending_tasks(cmd.slack_team_id, clock.now())
+        uow.commit()
+    slack.forget(cmd.slack_team_id, cmd.enterprise_id)
+    return disabled
+
+
+def _link_workspace(uow: NotificationsUnitOfWork, ticket: InstallTicket, slack_team_id: str,
+                    enterprise_id: str | None, now: datetime) -> None:
+    workspace = uow.slack.workspace(ticket.team_id)
+    if workspace is None:
+        uow.slack.add(SlackWorkspace(ticket.team_id, slack_team_id, enterprise_id,
+                                     ticket.member_id, now))
+    else:
+        workspace.reinstalled(slack_team_id, enterprise_id, ticket.member_id, now)
+
+
+def _link(uow: NotificationsUnitOfWork, member_id: str, team_id: str, slack_user_id: str,
+          by: str, now: datetime) -> None:
+    identity = uow.slack.identity(member_id)
+    if identity is None:
+        uow.slack.add(SlackIdentity(member_id, team_id, slack_user_id, by, now))
+    else:
+        identity.slack_user_id, identity.linked_by, identity.linked_at = slack_user_id, by, now
+    queue_home(uow, team_id, member_id, now)
+
+
+@dataclass(frozen=True)
+class WorkspaceStatus:
+    installed: bool
+    state: str | None = None
+    slack_team_id: str | None = None
+    disabled_reason: str | None = None
+
+
+def get_slack_workspace(cmd: GetSlackWorkspace, uow: NotificationsUnitOfWork) -> WorkspaceStatus:
+    ensure_lead(cmd.actor, cmd.team_id)
+    with uow:
+        workspace = uow.slack.workspace(cmd.team_id)
+        if workspace is None:
+            return WorkspaceStatus(False)
+        return WorkspaceStatus(workspace.is_active, workspace.state, workspace.slack_team_id,
+                               workspace.disabled_reason)

@@ -1,0 +1,147 @@
+"""The worker's side of the Slack app: run due `SlackTask`s through the Web API.
+
+Each task runs in its own unit of work. The `WebClient` already waited out 429s (Retry-After)
+and retried dropped connections; what still fails is sorted here:
+- `SlackRevoked`: the workspace is disabled and its tokens deleted; its tasks are dropped.
+- `SlackUndeliverable`: this task is dropped with the reason.
+- `SlackUnavailable`: the task is retried later, backing off.
+A disabled or uninstalled workspace gets no call at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from services.notifications.adapters.slack_client import (
+    SlackClient,
+    SlackRevoked,
+    SlackUnavailable,
+    SlackUndeliverable,
+)
+from services.notifications.domain.slack_blocks import done_dm, escalation_dm, reminder_dm
+from services.notifications.domain.slack_dm import SlackDm, SlackTask
+from services.notifications.service_layer.slack_home_handlers import goal_line, home_of, link_view
+from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
+from shared.clock import Clock
+
+log = logging.getLogger(__name__)
+BATCH = 20
+
+
+class SlackTasks:
+    def __init__(self, uow_factory: Callable[[], NotificationsUnitOfWork], slack: SlackClient,
+                 clock: Clock, public_url: str, slack_app_url: str):
+        self.uow_factory = uow_factory
+        self.slack = slack
+        self.clock = clock
+        self.public_url = public_url.rstrip("/")
+        self.slack_app_url = slack_app_url.rstrip("/")
+
+    def run_due(self) -> int:
+        """Run every task due now; returns how many ran."""
+        with self.uow_factory() as uow:
+            ids = uow.slack.due_tasks(self.clock.now(), BATCH)
+        for task_id in ids:
+            self.run_one(task_id)
+        return len(ids)
+
+    def run_one(self, task_id: str) -> None:
+        with self.uow_factory() as uow:
+            task = uow.slack.task(task_id)
+            if task is None or task.status != "pending":
+                return
+            now = self.clock.now()
+            revoked = None
+            try:
+                self._perform(uow, task, now)
+                if task.status == "pending":
+                    task.succeeded(now)
+            except SlackRevoked as exc:
+                revoked = str(exc)
+                task.dropped(f"workspace disabled: {exc}", now)
+            except SlackUndeliverable as exc:
+                task.dropped(str(exc), now)
+            except SlackUnavailable as exc:
+                task.failed(str(exc), now)
+            if revoked:
+                for workspace in uow.slack.workspaces_in(task.slack_team_id):
+                    workspace.disable(revoked, now)
+                uow.slack.drop_pending_tasks(task.slack_team_id, now)
+            uow.commit()
+        if revoked:
+            enterprise = next((w.enterprise_id for w in self._workspaces(task.slack_team_id)),
+                              None)
+            self.slack.forget(task.slack_team_id, enterprise)
+
+    def _workspaces(self, slack_team_id: str):
+        with self.uow_factory() as uow:
+            return uow.slack.workspaces_in(slack_team_id)
+
+    def _perform(self, uow: NotificationsUnitOfWork, task: SlackTask, now: datetime) -> None:
+        workspaces = [w for w in uow.slack.workspaces_in(task.slack_team_id) if w.is_active]
+        token = (self.slack.bot_token(task.slack_team_id, workspaces[0].enterprise_id)
+                 if workspaces else None)
+        if token is None:
+            task.dropped("the app is not installed in this workspace", now)
+            return
+        if task.kind == "dm":
+            self._send_dm(uow, task, token, now)
+        elif task.kind == "update_dm":
+            self._update_dm(uow, task, token, now)
+        elif task.kind == "home":
+            self._publish_home(uow, task, token, now)
+        elif task.kind == "link":
+            self._offer_link(uow, task, token, now)
+        else:
+            task.dropped(f"unknown task kind {task.kind}", now)
+
+    def _send_dm(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
+                 now: datetime) -> None:
+        dm = uow.slack.dm(task.subject)
+        goal = uow.replicas.goal(dm.goal_id) if dm else None
+        if dm is None or goal is None or dm.is_done or dm.ts is not None:
+            task.dropped("nothing left to send", now)
+            return
+        channel = dm.channel or self.slack.open_dm(token, dm.slack_user_id)
+        dm.channel = channel
+        dm.sent(channel, self.slack.post(token, channel, self._dm_message(uow, dm, goal)))
+
+    def _update_dm(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
+                   now: datetime) -> None:
+        dm = uow.slack.dm(task.subject)
+        goal = uow.replicas.goal(dm.goal_id) if dm else None
+        if dm is None or goal is None or dm.ts is None:
+            task.dropped("no sent message to update", now)
+            return
+        author = uow.replicas.member(dm.done_by)
+        at = f"{dm.done_at:%H:%M} UTC" if dm.done_at else "now"
+        message = done_dm(goal_line(uow, goal), author.name if author else None, at)
+        self.slack.update(token, dm.channel, dm.ts, message)
+
+    def _publish_home(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
+                      now: datetime) -> None:
+        slack_user = uow.slack.slack_user_of(task.subject)
+        if slack_user is None:
+            task.dropped("member not linked to a Slack user", now)
+            return
+        self.slack.publish_home(token, slack_user, home_of(uow, task.subject, self.public_url))
+
+    def _offer_link(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
+                    now: datetime) -> None:
+        ticket = uow.slack.link_ticket(task.subject)
+        if ticket is None or not ticket.usable(now):
+            task.dropped("link ticket used or expired", now)
+            return
+        url = f"{self.public_url}/slack/link?ticket={ticket.ticket}"
+        self.slack.publish_home(token, ticket.slack_user_id, link_view(url))
+
+    def _dm_message(self, uow: NotificationsUnitOfWork, dm: SlackDm, goal) -> dict:
+        when = f"{dm.due_at:%a %d %b, %H:%M} UTC"
+        line = goal_line(uow, goal)
+        if dm.asks_owner:
+            return reminder_dm(dm.id, line, missed=dm.kind == "missed", when=when)
+        owner = uow.replicas.member(dm.owner_id)
+        return escalation_dm(line, owner.name if owner else "A teammate", dm.level or 2, when,
+                             f"{self.public_url}/goals/{goal.goal_id}")

@@ -1,0 +1,127 @@
+"""The Slack app end to end over the real broker: goals, checkins and notifications with their
+workers, and a local stand-in for Slack's Web API.
+
+due -> DM -> "Check in" button -> modal -> submit -> check-in logged -> goal progressed -> DM
+updated, with the App Home published along the way.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+
+from tests.notifications.support import event, produce
+from tests.notifications.test_slash import SECRET, sign
+from tests.support.seed import create_team
+from tests.support.slack_api_server import SlackApiServer
+from tests.support.stack import auth
+from tests.support.waiting import eventually
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def slack_api():
+    server = SlackApiServer().start()
+    yield server
+    server.stop()
+
+
+def slack_env(slack_api: SlackApiServer) -> dict[str, str]:
+    return {"SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack_api.url,
+            "SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "client-secret",
+            "SLACK_APP_URL": "http://notifications.test", "NOTIFICATIONS_SLACK_TICK_SECONDS": "0.2"}
+
+
+def install(notifications, team) -> None:
+    """A lead's install link, Slack's authorize page (skipped), and the OAuth redirect."""
+    link = notifications.client.post(f"/v1/teams/{team.id}/slack/install-link",
+                                     headers=auth(team.lead))
+    assert link.status_code == 201, link.json
+    started = notifications.client.get(urlsplit(link.json["url"]).path + "?" +
+                                       urlsplit(link.json["url"]).query)
+    assert started.status_code == 302
+    state = parse_qs(urlsplit(started.headers["Location"]).query)["state"][0]
+    done = notifications.client.get(f"/slack/oauth_redirect?code=good-code&state={state}")
+    assert done.status_code == 200, done.data
+
+
+def interaction(notifications, payload: dict, timestamp: int | None = None, secret=SECRET):
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    headers = sign(body, timestamp or int(time.time()), secret)
+    return notifications.client.post("/slack/interactions", data=body, headers=headers)
+
+
+def button_payload(slack_api, user: str, button: dict) -> dict:
+    return {"type": "block_actions", "user": {"id": user, "team_id": slack_api.team_id},
+            "team": {"id": slack_api.team_id}, "trigger_id": "1337.42.trigger",
+            "actions": [{"action_id": button["action_id"], "value": button["value"],
+                         "type": "button"}]}
+
+
+def submission(slack_api, user: str, view: dict, value: str, confidence: str = "4",
+               note: str = "halfway") -> dict:
+    values = {"value": {"value": {"type": "plain_text_input", "value": value}},
+              "confidence": {"confidence": {"type": "static_select",
+                                            "selected_option": {"value": confidence}}},
+              "note": {"note": {"type": "plain_text_input", "value": note}}}
+    return {"type": "view_submission", "user": {"id": user, "team_id": slack_api.team_id},
+            "team": {"id": slack_api.team_id},
+            "view": {"id": "V0MODAL1", "callback_id": view["callback_id"],
+                     "private_metadata": view["private_metadata"], "state": {"values": values}}}
+
+
+def known_goal(notifications, goal_id: str) -> bool:
+    with notifications.container.uow() as uow:
+        return uow.replicas.goal(goal_id) is not None
+
+
+def test_due_dm_button_modal_submit_logs_the_checkin_and_updates_the_dm(make_service, slack_api):
+    goals = make_service("goals")
+    checkins = make_service("checkins")
+    notifications = make_service("notifications", **slack_env(slack_api))
+    team = create_team(goals)
+    goal = goals.client.post("/v1/goals", headers=auth(team.lead), json={
+        "title": "Ship the onboarding flow", "description": "New users finish setup alone",
+        "due_date": "2030-06-30", "metric": {"unit": "steps", "start": 0, "target": 10}})
+    assert goal.status_code == 201, goal.json
+    goal_id = goal.json["id"]
+    eventually(lambda: known_goal(notifications, goal_id), timeout=60)
+    install(notifications, team)  # the stand-in says Lena (ULENA) approved it: she is linked
+
+    produce(checkins, event("checkin.reminder", team.id, goal_id=goal_id, owner_id=team.lead_id,
+                            due_at="2030-01-07T09:00:00+00:00", at="2030-01-07T08:00:00+00:00"))
+    [posted] = eventually(lambda: slack_api.calls_of("chat.postMessage"), timeout=60)
+    [opened] = slack_api.calls_of("conversations.open")
+    assert opened.args["users"] == "ULENA" and posted.args["channel"] == "DLENA"
+    assert "Ship the onboarding flow" in posted.args["text"]
+    [actions] = [b for b in posted.args["blocks"] if b["type"] == "actions"]
+    [button] = actions["elements"]
+    assert button["text"]["text"] == "Check in"
+
+    started = time.monotonic()
+    ack = interaction(notifications, button_payload(slack_api, "ULENA", button))
+    assert ack.status_code == 200 and time.monotonic() - started < 3
+    [modal] = eventually(lambda: slack_api.calls_of("views.open"), timeout=30)
+    assert modal.args["trigger_id"] == "1337.42.trigger"
+    view = modal.args["view"]
+    assert "Now at *0 steps* of 10 steps" in json.dumps(view)
+
+    answer = interaction(notifications, submission(slack_api, "ULENA", view, "4"))
+    assert answer.status_code == 200 and not answer.data  # empty 200 closes the modal
+    eventually(lambda: goals.client.get(f"/v1/goals/{goal_id}", headers=auth(team.lead))
+               .json["metric"]["current"] == 4, timeout=60)
+    [updated] = eventually(lambda: slack_api.calls_of("chat.update"), timeout=60)
+    assert (updated.args["channel"], updated.args["ts"]) == (posted.args["channel"],
+                                                             posted.args["ts"])
+    assert updated.args["text"].startswith("✅ Lena checked in on *Ship the onboarding flow*")
+    eventually(lambda: any("40%" in json.dumps(c.args["view"])
+                           for c in slack_api.calls_of("views.publish")), timeout=60)
+
+    again = interaction(notifications, submission(slack_api, "ULENA", view, "4"))
+    assert again.status_code == 200
+    time.sleep(2)
+    assert len(slack_api.calls_of("chat.update")) == 1

@@ -1,0 +1,148 @@
+"""Slack's rules for the app, against the local Web API stand-in (no worker threads: the tests
+run the event handlers and the Slack task queue themselves, so each outcome is deterministic).
+
+Forged or stale requests get 401 and change nothing; url_verification is answered; invalid
+modal input comes back as inline errors and publishes nothing; a 429 is retried after its
+Retry-After; revoked tokens disable the installation and stop every call.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests.notifications.support import Team, event, handle
+from tests.notifications.test_slack_app_end_to_end import (
+    button_payload,
+    install,
+    interaction,
+    slack_env,
+    submission,
+)
+from tests.notifications.test_slash import sign
+from tests.support.slack_api_server import SlackApiServer, rate_limited
+
+
+class Lead:
+    def __init__(self, team: Team):
+        self.id, self.lead = team.id, team.token()
+
+
+@pytest.fixture
+def slack_api():
+    server = SlackApiServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def notifications(make_service, slack_api):
+    return make_service("notifications", start_worker=False, **slack_env(slack_api))
+
+
+@pytest.fixture
+def team(notifications, slack_api):
+    team = Team(notifications)
+    install(notifications, Lead(team))
+    return team
+
+
+def run_tasks(notifications) -> None:
+    notifications.container.slack_tasks.run_due()
+
+
+def remind(notifications, team: Team) -> None:
+    handle(notifications.container, event(
+        "checkin.reminder", team.id, goal_id=team.goal, owner_id=team.ana,
+        due_at="2030-01-07T09:00:00+00:00", at="2030-01-07T08:00:00+00:00"))
+    run_tasks(notifications)
+
+
+def outbox_types(notifications) -> list[str]:
+    table = notifications.container.metadata.tables["outbox"]
+    with notifications.container.engine.connect() as conn:
+        return [row.event_type for row in conn.execute(table.select())]
+
+
+def events_post(notifications, body: dict, timestamp: int | None = None):
+    raw = json.dumps(body).encode()
+    headers = {**sign(raw, timestamp or int(time.time())), "Content-Type": "application/json"}
+    return notifications.client.post("/slack/events", data=raw, headers=headers)
+
+
+def test_the_events_endpoint_answers_url_verification(notifications):
+    answer = events_post(notifications, {"type": "url_verification", "challenge": "3eZbrw1a"})
+    assert answer.status_code == 200 and answer.json == {"challenge": "3eZbrw1a"}
+
+
+@pytest.mark.parametrize("how", ["forged", "stale"])
+def test_a_forged_or_stale_interaction_gets_401_and_changes_nothing(notifications, team,
+                                                                     slack_api, how):
+    remind(notifications, team)
+    [posted] = slack_api.calls_of("chat.postMessage")
+    [button] = [b for b in posted.args["blocks"] if b["type"] == "actions"][0]["elements"]
+    payload = button_payload(slack_api, "UANA", button)
+    forged = {"forged": dict(secret="guessed"), "stale": dict(timestamp=int(time.time()) - 301)}
+    assert interaction(notifications, payload, **forged[how]).status_code == 401
+    view = {"callback_id": "checkin_modal",
+            "private_metadata": json.dumps({"goal_id": team.goal, "dm_id": None})}
+    sent = interaction(notifications, submission(slack_api, "UANA", view, "5"), **forged[how])
+    assert sent.status_code == 401
+    time.sleep(1)
+    assert slack_api.calls_of("views.open") == []
+    assert "checkin.requested" not in outbox_types(notifications)
+
+
+def test_invalid_modal_input_shows_inline_errors_and_publishes_nothing(notifications, team,
+                                                                      slack_api):
+    view = {"callback_id": "checkin_modal",
+            "private_metadata": json.dumps({"goal_id": team.goal, "dm_id": None})}
+    answer = interaction(notifications, submission(slack_api, "UANA", view, "lots",
+                                                   confidence="9"))
+    assert answer.status_code == 200
+    assert answer.json["response_action"] == "errors"
+    assert set(answer.json["errors"]) == {"value", "confidence"}
+    assert "checkin.requested" not in outbox_types(notifications)
+
+
+def test_a_valid_submission_publishes_one_checkin_requested_command(notifications, team,
+                                                                   slack_api):
+    view = {"callback_id": "checkin_modal",
+            "private_metadata": json.dumps({"goal_id": team.goal, "dm_id": None})}
+    for _ in range(2):  # a double submit of the same modal logs once
+        assert interaction(notifications, submission(slack_api, "UANA", view, "12")
+                           ).status_code == 200
+    assert outbox_types(notifications).count("checkin.requested") == 1
+
+
+def test_a_429_is_retried_after_retry_after_and_the_dm_arrives(notifications, team, slack_api):
+    slack_api.script("chat.postMessage", rate_limited(retry_after=1))
+    remind(notifications, team)
+    first, second = slack_api.calls_of("chat.postMessage", answered=False)
+    assert (first.status, second.status) == (429, 200)
+    assert second.at - first.at >= 1.0
+
+
+def test_token_revoked_disables_the_installation_and_stops_every_call(notifications, team,
+                                                                      slack_api):
+    answer = events_post(notifications, {
+        "type": "event_callback", "team_id": slack_api.team_id, "event_id": "Ev1",
+        "event": {"type": "tokens_revoked", "tokens": {"bot": ["U0GKBOT"]}}})
+    assert answer.status_code == 200
+    status = notifications.client.get(f"/v1/teams/{team.id}/slack", headers=team.auth())
+    assert status.json["installed"] is False and status.json["state"] == "disabled"
+    assert notifications.container.slack.bot_token(slack_api.team_id, None) is None
+    before = len(slack_api.calls)
+    remind(notifications, team)
+    assert len(slack_api.calls) == before
+
+
+def test_app_home_opened_publishes_the_members_goals(notifications, team, slack_api):
+    events_post(notifications, {"type": "event_callback", "team_id": slack_api.team_id,
+                                "event": {"type": "app_home_opened", "user": "UANA",
+                                          "tab": "home"}})
+    run_tasks(notifications)
+    [home] = slack_api.calls_of("views.publish")
+    assert home.args["user_id"] == "UANA" and "Run 100 km" in json.dumps(home.args["view"])
