@@ -110,6 +110,12 @@ class Page:
     def wait_for_text(self, text: str, css: str = "body", timeout: float = 30) -> None:
         self.wait_for(lambda d: text in d.find_element(By.CSS_SELECTOR, css).text, timeout)
 
+    def progress_on_board(self, goal_id: str) -> str | None:
+        """The value of a goal card's progress bar (read in one go: polling swaps the cards)."""
+        return self.driver.execute_script(
+            "const bar = document.querySelector(`#goal-${arguments[0]} progress`);"
+            "return bar && bar.getAttribute('value');", goal_id)
+
     def status_of(self, path: str) -> int:
         """The HTTP status of a GET made by the page itself (same cookies)."""
         return self.driver.execute_async_script(

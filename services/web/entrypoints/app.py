@@ -85,8 +85,14 @@ def _local(value, fmt: str = "%a %d %b %Y, %H:%M") -> str:
     return value.astimezone(zone).strftime(fmt)
 
 
+def _number(value) -> str:
+    """12.0 -> "12", 12.345 -> "12.35"."""
+    return "" if value is None else f"{round(float(value), 2):g}"
+
+
 def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local"] = _local
+    app.jinja_env.filters["num"] = _number
     app.jinja_env.globals.update(csrf_token=http.csrf_token, member=http.current_member,
                                  HEADINGS=HEADINGS, ICONS=ICONS)
 

@@ -1,0 +1,86 @@
+"""The goal page: the pace road, the check-in form with the API's messages, and the board
+catching up with a check-in without a reload."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from selenium.webdriver.common.by import By
+
+from tests.support.waiting import eventually
+
+
+def days(n: int) -> str:
+    return (date.today() + timedelta(days=n)).isoformat()
+
+
+def metric_goal(stack, token: str, title: str = "Close 100 support tickets") -> dict:
+    goal = stack.create_goal(token, title=title, start_date=days(-10), due_date=days(20),
+                             metric={"unit": "tickets", "start": 0, "target": 100, "current": 0},
+                             milestones=[{"title": "Triage the backlog"}])
+    eventually(lambda: stack.checkins_know(goal["id"], token))
+    return goal
+
+
+def test_the_goal_page_draws_the_expected_pace_and_lists_milestones(stack, page):
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+
+    page.sign_in(team.lead).open(f"/goals/{goal['id']}")
+
+    assert "Close 100 support tickets" in page.text("h1")
+    assert len(page.all("svg line.road")) == 1
+    assert "Triage the backlog" in page.text("body")
+    assert "Expected by today: 33%" in page.text("#progress")
+    assert page.serious_accessibility_violations() == []
+
+
+def test_the_apis_422_message_appears_next_to_the_field_it_names(stack, page):
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    page.sign_in(team.lead).open(f"/goals/{goal['id']}")
+
+    page.fill("f-value", "forty")
+    page.fill("f-delta", "")
+    page.driver.find_element(By.CSS_SELECTOR, "#checkin-form button[type=submit]").click()
+
+    page.wait_for(lambda d: d.find_elements(By.ID, "e-value"))
+    assert "Not a valid number" in page.text("#e-value")
+    assert page.driver.find_element(By.ID, "f-value").get_attribute("aria-invalid") == "true"
+
+
+def test_a_check_in_shows_on_the_goal_page_chart_and_on_the_board(stack, page):
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    page.sign_in(team.lead).open(f"/goals/{goal['id']}")
+    assert page.all("svg circle.point") == []
+    page.screenshot("checkin-form")
+
+    page.fill("f-value", "40")
+    page.fill("f-note", "Halfway through the backlog")
+    page.driver.find_element(By.CSS_SELECTOR, "#f-confidence option[value='4']").click()
+    page.driver.find_element(By.CSS_SELECTOR, "#checkin-form button[type=submit]").click()
+
+    page.wait_for_text("Check-in saved", "#checkin-form")
+    page.wait_for_text("Halfway through the backlog", "#progress")
+    assert len(page.all("svg circle.point")) == 1
+    page.wait_for_text("Now 40 of 100 tickets", "#progress", timeout=60)
+    page.screenshot("goal-page")
+
+    page.open("/board")
+    assert page.progress_on_board(goal["id"]) == "40"
+
+
+def test_the_board_shows_a_teammates_check_in_without_a_reload(stack, page):
+    team = stack.new_team()
+    _, max_token = stack.add_member(team, "Max")
+    goal = metric_goal(stack, max_token, title="Write 10 runbooks")
+    page.sign_in(team.lead).open("/board")
+    page.driver.execute_script("window.stillTheSamePage = true;")
+
+    logged = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", max_token,
+                                 json={"value": 70, "note": "seven done"})
+    assert logged.status_code == 201, logged.get_json()
+
+    page.wait_for(lambda d: page.progress_on_board(goal["id"]) == "70", timeout=60)
+    assert page.driver.execute_script("return window.stillTheSamePage") is True
