@@ -4,7 +4,9 @@
   undo the others; the batch commits once (batching per poll is what makes consumers fast).
 - Offsets are committed by hand, after the database commit, as the offset of the next message.
 - The inbox table (event ids) is written in the handler's savepoint: redelivery is a no-op.
-- "Retry later" errors (database or broker trouble) seek back and back off; nothing is skipped.
+- "Retry later" errors (database or broker trouble, `RetryLater`) pause only the record's
+  partition: it is sought back to the record and resumed when its backoff is over, while the
+  other partitions keep flowing. Nothing is skipped.
 - Invalid messages (undecodable, schema-invalid, or failing `max_attempts` times) go to
   `<topic>.dlq` with the reason in headers, and the partition moves on.
 - `stop` set (SIGTERM) finishes the current batch, commits and closes.
@@ -22,6 +24,9 @@ from datetime import UTC, datetime
 from kafka import ConsumerRebalanceListener, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
+from shared.events.envelope import Event, from_kafka
+from shared.events.registry import InvalidEvent
+from shared.uow import UnitOfWork
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import (
     DisconnectionError,
@@ -30,10 +35,6 @@ from sqlalchemy.exc import (
     OperationalError,
     PendingRollbackError,
 )
-
-from shared.events.envelope import Event, from_kafka
-from shared.events.registry import InvalidEvent
-from shared.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,8 @@ class ConsumerRunner(ConsumerRebalanceListener):
         self._consumer = None
         self._producer = None
         self._pending: dict[TopicPartition, int] = {}
+        self._paused: dict[TopicPartition, float] = {}  # partition -> when to resume it
+        self._partition_backoff: dict[TopicPartition, float] = {}
         self._backoff = backoff_base
         self._stop = threading.Event()
 
@@ -120,20 +123,19 @@ class ConsumerRunner(ConsumerRebalanceListener):
 
     def run_once(self) -> int:
         """Poll one batch, handle it in one transaction, commit offsets. Returns records seen."""
-        batch = self._consumer.poll(timeout_ms=self.poll_timeout_ms)
+        self._resume_due()
+        batch = self._consumer.poll(timeout_ms=self._poll_timeout_ms())
         self._watch_assignment()
         records = [record for partition in batch.values() for record in partition]
-        if not records:
-            return 0
-        done, retry_from = self._process_batch(records)
-        self._pending.update(done)
-        self._commit()
-        for tp, offset in retry_from.items():
-            self._consumer.seek(tp, offset)
-        if retry_from:
-            self._stop.wait(self._next_backoff())
-        else:
+        if records:
+            done, retry_from = self._process_batch(records)
+            self._pending.update(done)
+            for tp in done.keys() - retry_from.keys():
+                self._partition_backoff.pop(tp, None)
+            for tp, offset in retry_from.items():
+                self._retry_later(tp, offset)
             self._backoff = self.backoff_base
+        self._commit()
         return len(records)
 
     def close(self) -> None:
@@ -255,13 +257,36 @@ class ConsumerRunner(ConsumerRebalanceListener):
         )
         return True
 
+    # -- retries pause one partition --------------------------------------------------------
+    def _retry_later(self, tp: TopicPartition, offset: int) -> None:
+        delay = self._partition_backoff.get(tp, self.backoff_base)
+        self._partition_backoff[tp] = min(delay * 2, self.backoff_max)
+        self._consumer.seek(tp, offset)
+        self._consumer.pause(tp)
+        self._paused[tp] = time.monotonic() + delay
+
+    def _resume_due(self) -> None:
+        now = time.monotonic()
+        due = [tp for tp, at in self._paused.items() if at <= now]
+        for tp in due:
+            del self._paused[tp]
+        owned = self._consumer.assignment()
+        if due and owned:
+            self._consumer.resume(*(tp for tp in due if tp in owned))
+
+    def _poll_timeout_ms(self) -> int:
+        if not self._paused:
+            return self.poll_timeout_ms
+        until = min(self._paused.values()) - time.monotonic()
+        return max(0, min(self.poll_timeout_ms, int(until * 1000) + 1))
+
     # -- offsets and rebalances -----------------------------------------------------------
     def _commit(self) -> None:
         if not self._pending or self._consumer is None:
             return
         offsets = {tp: OffsetAndMetadata(off, "", -1) for tp, off in self._pending.items()}
         try:
-            self._consumer.commit(offsets=offsets)
+            self._consumer.commit(offsets=offsets, timeout_ms=10_000)
             self.stats.commits += 1
         except KafkaError as exc:  # rebalanced away: the new owner redoes it, the inbox dedupes
             log.warning("%s: offset commit failed: %s", self.name, exc)
@@ -271,7 +296,14 @@ class ConsumerRunner(ConsumerRebalanceListener):
         self._commit()
 
     def on_partitions_assigned(self, assigned) -> None:
-        self._pending = {tp: off for tp, off in self._pending.items() if tp in assigned}
+        owned = set(assigned)
+        self._pending = {tp: off for tp, off in self._pending.items() if tp in owned}
+        self._paused = {tp: at for tp, at in self._paused.items() if tp in owned}
+        self._partition_backoff = {
+            tp: b for tp, b in self._partition_backoff.items() if tp in owned
+        }
+        if self._paused:  # a rebalance resumes everything: still waiting partitions stay paused
+            self._consumer.pause(*self._paused)
 
     def _ensure_consumer(self) -> None:
         if self._consumer is None:
@@ -308,6 +340,7 @@ class ConsumerRunner(ConsumerRebalanceListener):
                 log.debug("%s: consumer close failed", self.name, exc_info=True)
             self._consumer = None
             self._pending.clear()
+            self._paused.clear()
 
     def _next_backoff(self) -> float:
         current = self._backoff
