@@ -2,7 +2,9 @@
 
 - Each record runs in a savepoint of the batch's transaction, so one failing record does not
   undo the others; the batch commits once (batching per poll is what makes consumers fast).
-- Offsets are committed by hand, after the database commit, as the offset of the next message.
+- Offsets are committed by hand, after the database commit, as the offset of the next message:
+  at most every `commit_interval` seconds, and always on partition revocation and on close.
+  A crash redelivers at most that much; the inbox makes redelivery a no-op.
 - The inbox table (event ids) is written in the handler's savepoint: redelivery is a no-op.
 - "Retry later" errors (database or broker trouble, `RetryLater`) pause only the record's
   partition: it is sought back to the record and resumed when its backoff is over, while the
@@ -56,6 +58,7 @@ class ConsumerStats:
     dead_lettered: int = 0
     retries: int = 0
     last_error: str | None = None
+    batches: int = 0
     commits: int = 0
     attempts: dict = field(default_factory=dict)
 
@@ -81,6 +84,7 @@ class ConsumerRunner(ConsumerRebalanceListener):
         backoff_max: float = 10.0,
         poll_timeout_ms: int = 500,
         unassigned_grace: float = 15.0,
+        commit_interval: float = 1.0,
     ):
         self.name = name
         self.topics = topics
@@ -94,11 +98,13 @@ class ConsumerRunner(ConsumerRebalanceListener):
         self.backoff_max = backoff_max
         self.poll_timeout_ms = poll_timeout_ms
         self.unassigned_grace = unassigned_grace
+        self.commit_interval = commit_interval
         self._unassigned_since: float | None = None
         self.stats = ConsumerStats()
         self._consumer = None
         self._producer = None
         self._pending: dict[TopicPartition, int] = {}
+        self._last_commit = time.monotonic()
         self._paused: dict[TopicPartition, float] = {}  # partition -> when to resume it
         self._partition_backoff: dict[TopicPartition, float] = {}
         self._backoff = backoff_base
@@ -122,12 +128,15 @@ class ConsumerRunner(ConsumerRebalanceListener):
         self.close()
 
     def run_once(self) -> int:
-        """Poll one batch, handle it in one transaction, commit offsets. Returns records seen."""
+        """Poll one batch, handle it in one transaction, commit offsets when due.
+
+        Returns the records seen."""
         self._resume_due()
         batch = self._consumer.poll(timeout_ms=self._poll_timeout_ms())
         self._watch_assignment()
         records = [record for partition in batch.values() for record in partition]
         if records:
+            self.stats.batches += 1
             done, retry_from = self._process_batch(records)
             self._pending.update(done)
             for tp in done.keys() - retry_from.keys():
@@ -135,11 +144,11 @@ class ConsumerRunner(ConsumerRebalanceListener):
             for tp, offset in retry_from.items():
                 self._retry_later(tp, offset)
             self._backoff = self.backoff_base
-        self._commit()
+        if time.monotonic() - self._last_commit >= self.commit_interval:
+            self._commit()
         return len(records)
 
     def close(self) -> None:
-        self._commit()
         self._close_consumer()
         if self._producer is not None:
             self._producer.close(timeout=2)
@@ -282,6 +291,7 @@ class ConsumerRunner(ConsumerRebalanceListener):
 
     # -- offsets and rebalances -----------------------------------------------------------
     def _commit(self) -> None:
+        self._last_commit = time.monotonic()
         if not self._pending or self._consumer is None:
             return
         offsets = {tp: OffsetAndMetadata(off, "", -1) for tp, off in self._pending.items()}
@@ -333,7 +343,13 @@ class ConsumerRunner(ConsumerRebalanceListener):
             self._ensure_consumer()
 
     def _close_consumer(self) -> None:
+        """Commit what is done (best effort), then close; paused partitions are forgotten, the
+        next consumer starts from the committed offsets."""
         if self._consumer is not None:
+            try:
+                self._commit()
+            except Exception:  # a consumer in trouble may not commit; the inbox covers a redo
+                log.debug("%s: commit before close failed", self.name, exc_info=True)
             try:
                 self._consumer.close(autocommit=False)
             except Exception:  # closing after a broker loss can raise; the consumer is dropped

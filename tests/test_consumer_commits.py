@@ -1,0 +1,36 @@
+"""Offsets are committed about once a second, and always on close: the offset of the next record."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.waiting import eventually
+from tests.test_consumer_rig import PARTITIONS, rig_on
+
+pytestmark = pytest.mark.slow
+
+EVENTS = 300
+
+
+@pytest.fixture
+def rig(db_url, kafka_broker, topic_prefix):
+    with rig_on(db_url, kafka_broker.bootstrap, topic_prefix) as rig:
+        yield rig
+
+
+def test_many_small_batches_share_few_commits_and_close_commits_the_next_offsets(rig):
+    events = [rig.event() for _ in range(EVENTS)]
+    for i, event in enumerate(events):
+        rig.produce(event, partition=i % PARTITIONS)
+    runner = rig.runner(rig.record, consumer_overrides={"max_poll_records": 5}, commit_interval=1.0)
+
+    with rig.running(runner):
+        eventually(lambda: len(rig.handled_ids()) == EVENTS, timeout=120)
+    # Stopped as by SIGTERM: the last batches' offsets were committed on close.
+
+    assert sorted(rig.handled_ids()) == sorted(e.id for e in events)
+    assert runner.stats.batches >= EVENTS // 5
+    assert runner.stats.commits * 4 <= runner.stats.batches
+    last_handled_plus_one = {p: EVENTS // PARTITIONS for p in range(PARTITIONS)}
+    assert rig.end_offsets() == last_handled_plus_one
+    assert rig.committed_offsets() == last_handled_plus_one
