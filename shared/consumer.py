@@ -19,8 +19,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from kafka import ConsumerRebalanceListener, TopicPartition
@@ -60,12 +61,37 @@ class ConsumerStats:
     last_error: str | None = None
     batches: int = 0
     commits: int = 0
-    attempts: dict = field(default_factory=dict)
 
     def add(self, other: ConsumerStats) -> None:
         self.handled += other.handled
         self.skipped += other.skipped
         self.duplicates += other.duplicates
+
+
+class RetryAttempts:
+    """Failures per record, for at most `limit` records: the least recently failed is forgotten
+    first, and a record is forgotten as soon as it is handled or dead-lettered."""
+
+    def __init__(self, limit: int = 10_000):
+        self.limit = limit
+        self._counts: OrderedDict[Hashable, int] = OrderedDict()
+
+    def failed(self, key: Hashable) -> int:
+        """Count one more failure of `key`; returns its failures so far."""
+        count = self._counts.pop(key, 0) + 1
+        self._counts[key] = count
+        while len(self._counts) > self.limit:
+            self._counts.popitem(last=False)
+        return count
+
+    def forget(self, key: Hashable) -> None:
+        self._counts.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._counts
 
 
 class ConsumerRunner(ConsumerRebalanceListener):
@@ -85,6 +111,7 @@ class ConsumerRunner(ConsumerRebalanceListener):
         poll_timeout_ms: int = 500,
         unassigned_grace: float = 15.0,
         commit_interval: float = 1.0,
+        attempts_limit: int = 10_000,
     ):
         self.name = name
         self.topics = topics
@@ -99,6 +126,7 @@ class ConsumerRunner(ConsumerRebalanceListener):
         self.poll_timeout_ms = poll_timeout_ms
         self.unassigned_grace = unassigned_grace
         self.commit_interval = commit_interval
+        self.attempts = RetryAttempts(attempts_limit)
         self._unassigned_since: float | None = None
         self.stats = ConsumerStats()
         self._consumer = None
@@ -204,10 +232,11 @@ class ConsumerRunner(ConsumerRebalanceListener):
         if handler is None:
             counted.skipped += 1
             return True
+        key = (record.topic, record.partition, record.offset)
         if event.id in seen:
             counted.duplicates += 1
+            self.attempts.forget(key)
             return True
-        key = (record.topic, record.partition, record.offset)
         try:
             with uow.savepoint():
                 handler(event, uow)
@@ -217,6 +246,7 @@ class ConsumerRunner(ConsumerRebalanceListener):
                     )
                 )
         except InvalidEvent as exc:
+            self.attempts.forget(key)
             return self._dead_letter(record, exc.reason)
         except TRANSIENT as exc:
             self.stats.retries += 1
@@ -224,15 +254,15 @@ class ConsumerRunner(ConsumerRebalanceListener):
             log.warning("%s: %s %s will be retried: %r", self.name, event.type, event.id, exc)
             return False
         except Exception as exc:  # a handler bug or unexpected data: retried, then dead-lettered
-            attempts = self.stats.attempts.get(key, 0) + 1
-            self.stats.attempts[key] = attempts
+            attempts = self.attempts.failed(key)
             self.stats.last_error = repr(exc)
             log.exception("%s: %s %s failed (%d)", self.name, event.type, event.id, attempts)
             if attempts >= self.max_attempts:
+                self.attempts.forget(key)
                 return self._dead_letter(record, f"handler failed {attempts} times: {exc!r}")
             self.stats.retries += 1
             return False
-        self.stats.attempts.pop(key, None)
+        self.attempts.forget(key)
         seen.add(event.id)
         counted.handled += 1
         return True
