@@ -21,9 +21,12 @@ from shared.db import make_engine, make_session_factory, read_only
 from shared.health import BrokerProbe
 from shared.kafka import ensure_topics, make_consumer, make_producer
 from shared.messagebus import MessageBus
+from shared.messaging_tables import purge_expired
 from shared.outbox import OutboxRelay, OutboxWriter, make_waker
 from shared.uow import UnitOfWork
 from shared.worker import ScheduledJob, Worker
+
+RETENTION_INTERVAL = 3600.0  # seconds between purges of the outbox and inbox tables
 
 
 class Container:
@@ -111,6 +114,19 @@ class Container:
     def jobs(self) -> list[ScheduledJob]:
         return []
 
+    def retention_job(self) -> ScheduledJob:
+        """Every worker keeps its outbox and inbox bounded (retentions from the settings)."""
+        return ScheduledJob("messaging-retention", RETENTION_INTERVAL, self.purge_messaging_tables)
+
+    def purge_messaging_tables(self) -> tuple[int, int]:
+        return purge_expired(
+            self.engine,
+            self.metadata.tables["outbox"],
+            self.metadata.tables["inbox"],
+            outbox_retention=timedelta(days=self.settings.outbox_retention_days),
+            inbox_retention=timedelta(days=self.settings.inbox_retention_days),
+        )
+
     def relay(self, **options) -> OutboxRelay:
         return OutboxRelay(
             self.engine,
@@ -144,7 +160,7 @@ class Container:
         loops: dict[str, Callable] = {"relay": self.relay().run}
         if self.consumes:
             loops["consumer"] = self.consumer().run
-        for job in self.jobs():
+        for job in [*self.jobs(), self.retention_job()]:
             loops[job.name] = job.loop
         return Worker(self.settings.service, loops)
 

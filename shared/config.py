@@ -2,6 +2,13 @@
 
 Every setting has an environment variable; `ENV_VARS` lists them all so that docs and the
 docker-compose consistency test can check names against one source of truth.
+
+Retention of the messaging tables (a worker job purges them hourly):
+- a sent outbox row is kept `GOALKEEPER_OUTBOX_RETENTION_DAYS` (default 7) for inspection;
+  an unsent row is never purged, however old.
+- an inbox id is kept `GOALKEEPER_INBOX_RETENTION_DAYS` (default 14). The inbox is what makes a
+  redelivered event a no-op, and an event can be redelivered as long as it is on its topic, so
+  this must stay LONGER than the topics' retention (Kafka's default is 7 days).
 """
 
 from __future__ import annotations
@@ -32,6 +39,10 @@ GLOBAL_ENV_VARS = {
     "GOALKEEPER_LOG_LEVEL": "Log level (DEBUG, INFO, WARNING).",
     "GOALKEEPER_RUN_DIR": "Where local SQLite files and wake-up sockets live.",
     "WEB_CONCURRENCY": "gunicorn worker processes per web service.",
+    "GOALKEEPER_OUTBOX_RETENTION_DAYS": "Days a published outbox row is kept (unsent ones stay).",
+    "GOALKEEPER_INBOX_RETENTION_DAYS": (
+        "Days a consumed event id is kept for deduplication; keep it above the topics' retention."
+    ),
 }
 PER_SERVICE_ENV_VARS = {
     "DATABASE_URL": "SQLAlchemy URL of the service's own database.",
@@ -81,6 +92,8 @@ class Settings:
     webhook_allowlist: tuple[str, ...] = ()
     log_level: str = "INFO"
     run_dir: Path = RUN_DIR
+    outbox_retention_days: float = 7.0
+    inbox_retention_days: float = 14.0
     testing: bool = False
 
     @classmethod
@@ -110,6 +123,12 @@ class Settings:
             webhook_allowlist=_csv(env.get("GOALKEEPER_WEBHOOK_ALLOWLIST", "")),
             log_level=(env.get("GOALKEEPER_LOG_LEVEL") or "INFO").upper(),
             run_dir=run_dir,
+            outbox_retention_days=read_float(
+                env, "GOALKEEPER_OUTBOX_RETENTION_DAYS", cls.outbox_retention_days
+            ),
+            inbox_retention_days=read_float(
+                env, "GOALKEEPER_INBOX_RETENTION_DAYS", cls.inbox_retention_days
+            ),
             **cls.own_values(env),
         )
 

@@ -4,7 +4,7 @@
 rows in id order with an idempotent `acks=all` producer, keyed by team, and marks them sent.
 A broker outage only delays publication: rows stay unsent and the relay backs off and retries.
 Delivery is at least once (a crash between publish and mark republishes); consumers dedupe
-through their inbox.
+through their inbox. Sent rows are purged after a retention (`shared.messaging_tables`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, Table, delete, insert, select, text, update
+from sqlalchemy import Engine, Table, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from shared.config import Settings
@@ -150,12 +150,6 @@ class OutboxRelay:
             failure = futures[len(delivered)].exception
             raise RuntimeError(f"{len(rows) - len(delivered)} events not acknowledged: {failure}")
         return len(delivered)
-
-    def purge_sent(self, older_than: timedelta) -> int:
-        cutoff = datetime.now(UTC) - older_than
-        with self.engine.begin() as conn:
-            result = conn.execute(delete(self.table).where(self.table.c.sent_at < cutoff))
-        return result.rowcount or 0
 
     def close(self) -> None:
         self._reset_producer()
