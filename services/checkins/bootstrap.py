@@ -11,6 +11,7 @@ from services.checkins.domain.replicas import MemberView
 from services.checkins.domain.schedule import Policy
 from services.checkins.entrypoints.checkin_schemas import render_checkin
 from services.checkins.service_layer import (
+    calendar_handlers,
     checkin_handlers,
     commands,
     jobs,
@@ -68,6 +69,10 @@ class CheckinsContainer(Container):
             commands.SetPairingSchedule: round_handlers.set_schedule,
             commands.GetPairingSchedule: round_handlers.get_schedule,
             commands.DeletePairingSchedule: round_handlers.delete_schedule,
+            commands.IssueCalendarFeed: calendar_handlers.issue_feed,
+            commands.GetCalendarFeed: calendar_handlers.get_feed,
+            commands.RevokeCalendarFeed: calendar_handlers.revoke_feed,
+            commands.RenderCalendarFeed: calendar_handlers.render_feed,
         }
 
     def dependencies(self) -> dict[str, Callable]:

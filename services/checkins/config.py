@@ -18,6 +18,7 @@ ENV_VARS = {
     "CHECKINS_ESCALATION_INTERVAL_MINUTES": "Time between escalation levels of a miss.",
     "CHECKINS_EDIT_WINDOW_MINUTES": "How long the author may edit a check-in.",
     "CHECKINS_SCHEDULER_INTERVAL_SECONDS": "How often the scheduler looks for due work.",
+    "GOALKEEPER_PUBLIC_URL": "Base URL of the web app, linked from calendar feed events.",
 }
 
 
@@ -25,6 +26,7 @@ ENV_VARS = {
 class CheckinsSettings(Settings):
     policy: Policy = field(default_factory=Policy)
     scheduler_interval: float = 5.0  # seconds between scheduler ticks
+    public_url: str = "http://127.0.0.1:8003"
 
     @classmethod
     def own_values(cls, env: dict[str, str]) -> dict:
@@ -45,6 +47,7 @@ class CheckinsSettings(Settings):
                 edit_window=minutes("CHECKINS_EDIT_WINDOW_MINUTES", default.edit_window),
             ),
             "scheduler_interval": read_float(env, "CHECKINS_SCHEDULER_INTERVAL_SECONDS", 5.0),
+            "public_url": env.get("GOALKEEPER_PUBLIC_URL") or cls.public_url,
         }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import registry
 
+from services.checkins.domain.calendar import CalendarFeed
 from services.checkins.domain.checkin import Checkin
 from services.checkins.domain.idempotency import MAX_KEY_LENGTH
 from services.checkins.domain.partners import (
@@ -71,6 +72,16 @@ goal_views = Table(
     Column("cadence", JSON),
     Column("milestones", JSON, nullable=False),
     Column("start_date", String(10)),
+    Column("due_date", String(10)),
+)
+
+calendar_feeds = Table(
+    "calendar_feeds", metadata,
+    Column("member_id", String(36), primary_key=True),
+    Column("team_id", String(36), nullable=False, index=True),
+    Column("token_hash", String(64), unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
 )
 
 checkins = Table(
@@ -199,6 +210,7 @@ MAPPINGS = (
     (Checkin, checkins), (GoalSchedule, goal_schedules), (Kudos, kudos), (Comment, comments),
     (Partnership, partnerships), (PairingRound, pairing_rounds),
     (PairingPreference, pairing_preferences), (PairingSchedule, pairing_schedules),
+    (CalendarFeed, calendar_feeds),
 )
 
 

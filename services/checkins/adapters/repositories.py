@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.checkins.adapters.orm import idempotency_keys
+from services.checkins.domain.calendar import CalendarFeed
 from services.checkins.domain.checkin import Checkin
 from services.checkins.domain.idempotency import IdempotentRequest, SavedResponse
 from services.checkins.domain.partners import (
@@ -71,6 +72,21 @@ class Goals:
 
     def upsert(self, view: GoalView) -> GoalView:
         return self.session.merge(view)
+
+
+class CalendarFeeds:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, member_id: str) -> CalendarFeed | None:
+        return self.session.get(CalendarFeed, member_id)
+
+    def by_token_hash(self, token_hash: str) -> CalendarFeed | None:
+        return self.session.scalar(
+            select(CalendarFeed).where(CalendarFeed.token_hash == token_hash))
+
+    def add(self, feed: CalendarFeed) -> None:
+        self.session.add(feed)
 
 
 class Checkins:

@@ -34,7 +34,7 @@ WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 class CalendarFeed:
-    """A member's feed token; `token` is only known right after `issue`."""
+    """A member's feed token; the token itself is only known to the caller of `issue`."""
 
     def __init__(self, member_id: str, team_id: str, *, at: datetime):
         self.member_id = member_id
@@ -42,7 +42,6 @@ class CalendarFeed:
         self.token_hash: str | None = None
         self.created_at = at
         self.revoked_at: datetime | None = None
-        self.token: str | None = None
 
     @property
     def is_active(self) -> bool:
@@ -51,12 +50,12 @@ class CalendarFeed:
     def issue(self, at: datetime) -> str:
         """A new token (created or renewed): the previous URL stops working."""
         token = secrets.token_urlsafe(32)
-        self.token, self.token_hash = token, token_hash(token)
+        self.token_hash = token_hash(token)
         self.created_at, self.revoked_at = at, None
         return token
 
     def revoke(self, at: datetime) -> None:
-        self.token = self.token_hash = None
+        self.token_hash = None
         self.revoked_at = at
 
 

@@ -76,7 +76,8 @@ class GoalView:
     def __init__(self, goal_id: str, team_id: str, owner_id: str, title: str, *,
                  status: str = "active", visibility: str = "team", kind: str = "personal",
                  metric_unit: str | None = None, cadence: dict | None = None,
-                 milestones: list | None = None, start_date: str | None = None):
+                 milestones: list | None = None, start_date: str | None = None,
+                 due_date: str | None = None):
         self.goal_id = goal_id
         self.team_id = team_id
         self.owner_id = owner_id
@@ -88,6 +89,7 @@ class GoalView:
         self.cadence = cadence
         self.milestones = milestones or []
         self.start_date = start_date
+        self.due_date = due_date
 
     @property
     def has_metric(self) -> bool:

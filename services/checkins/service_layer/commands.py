@@ -164,3 +164,35 @@ class GetPairingSchedule:
 class DeletePairingSchedule:
     actor: Principal
     team_id: str
+
+
+# -- calendar feed ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class IssueCalendarFeed:
+    """Create or renew a member's private feed URL (the old URL stops working)."""
+
+    actor: Principal
+    team_id: str
+    member_id: str
+
+
+@dataclass(frozen=True)
+class GetCalendarFeed:
+    actor: Principal
+    team_id: str
+    member_id: str
+
+
+@dataclass(frozen=True)
+class RevokeCalendarFeed:
+    actor: Principal
+    team_id: str
+    member_id: str
+
+
+@dataclass(frozen=True)
+class RenderCalendarFeed:
+    """The feed behind a URL; the token is the only credential. `link` is Goalkeeper's URL."""
+
+    token: str
+    link: str

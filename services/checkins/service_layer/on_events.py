@@ -54,6 +54,7 @@ def on_goal(event: Event, uow: CheckinsUnitOfWork, clock: Clock, policy: Policy)
         visibility=d["visibility"], kind=d.get("kind") or "personal",
         metric_unit=metric.get("unit"), cadence=d.get("cadence"),
         milestones=d.get("milestones") or [], start_date=d.get("start_date"),
+        due_date=d.get("due_date"),
     ))
     uow.flush()
     sync_goal(uow, goal, clock.now(), policy)

@@ -2,6 +2,7 @@
 
 from services.checkins.adapters.queries import Listings
 from services.checkins.adapters.repositories import (
+    CalendarFeeds,
     Checkins,
     Goals,
     IdempotencyKeys,
@@ -26,6 +27,7 @@ class CheckinsUnitOfWork(UnitOfWork):
     rounds: Rounds
     idempotency_keys: IdempotencyKeys
     listings: Listings
+    calendar_feeds: CalendarFeeds
 
     def on_enter(self) -> None:
         self.teams = Teams(self.session)
@@ -38,3 +40,4 @@ class CheckinsUnitOfWork(UnitOfWork):
         self.rounds = Rounds(self.session)
         self.idempotency_keys = IdempotencyKeys(self.session)
         self.listings = Listings(self.session)
+        self.calendar_feeds = CalendarFeeds(self.session)

@@ -1,0 +1,86 @@
+"""A member's private calendar feed through the API: issue, subscribe, renew, revoke (404)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from urllib.parse import urlsplit
+
+import recurring_ical_events
+from icalendar import Calendar
+
+from services.checkins.domain.replicas import GoalView
+
+
+def call(checkins, method: str, path: str, headers: dict | None = None):
+    return checkins.client.open(path, method=method, headers=headers or {})
+
+
+def feed_path(url: str) -> str:
+    return urlsplit(url).path
+
+
+def test_a_member_subscribes_to_their_feed_and_sees_check_ins_partners_and_due_dates(
+        checkins, world):
+    ada = world.member("Ada", tz="Europe/Berlin",
+                       working_hours={"start": "09:00", "end": "17:00"})
+    bob = world.member("Bob", tz="Europe/Berlin")
+    goal = world.goal(ada, "Run 100 km", due_date="2026-06-30",
+                      cadence={"frequency": "weekly", "weekday": 0, "time": "09:00"})
+    world.goal(bob, "Bob's own goal")
+    base = f"/v1/teams/{world.team_id}/partnerships"
+    partnership = checkins.client.post(base, headers=world.as_(ada), json={"member_id": bob})
+    checkins.client.post(f"{base}/{partnership.json['id']}/accept", headers=world.as_(bob))
+
+    issued = call(checkins, "POST", f"/v1/teams/{world.team_id}/members/{ada}/calendar-feed",
+                  world.as_(ada))
+    assert issued.status_code == 201 and issued.json["active"] is True
+    feed = call(checkins, "GET", feed_path(issued.json["url"]))  # no Authorization header
+
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    calendar = Calendar.from_ical(feed.data)
+    summaries = sorted(str(e["SUMMARY"]) for e in calendar.walk("VEVENT"))
+    assert summaries == ["Check in: Run 100 km", "Due: Run 100 km", "Pairing with Bob"]
+    since, until = datetime(2026, 3, 20, tzinfo=UTC), datetime(2026, 4, 10, tzinfo=UTC)
+    checkins_due = [e["DTSTART"].dt.astimezone(UTC)
+                    for e in recurring_ical_events.of(calendar).between(since, until)
+                    if str(e["SUMMARY"]).startswith("Check in")]
+    with checkins.container.uow() as uow:
+        view: GoalView = uow.goals.get(world.team_id, goal)
+        timetable = view.timetable(uow.members.get(ada), uow.teams.get(world.team_id))
+    expected, moment = [], since
+    while (moment := timetable.next_due(moment)) < until:
+        expected.append(moment)
+    assert sorted(checkins_due) == expected  # 23 Mar 08:00 UTC (CET), 30 Mar 07:00 (CEST), ...
+    [due] = [e for e in calendar.walk("VEVENT") if str(e["SUMMARY"]).startswith("Due")]
+    assert due["DTSTART"].dt == date(2026, 6, 30)
+
+
+def test_renewing_or_revoking_the_feed_makes_the_old_url_answer_404(checkins, world):
+    ada, lead = world.member("Ada"), world.member("Lena", role="lead")
+    path = f"/v1/teams/{world.team_id}/members/{ada}/calendar-feed"
+    first = call(checkins, "POST", path, world.as_(ada)).json["url"]
+    second = call(checkins, "POST", path, world.as_(ada)).json["url"]
+
+    assert first != second
+    assert call(checkins, "GET", feed_path(first)).status_code == 404
+    assert call(checkins, "GET", feed_path(second)).status_code == 200
+    status = call(checkins, "GET", path, world.as_(ada)).json
+    assert status["active"] is True and status["url"] is None  # shown only when issued
+
+    revoked = call(checkins, "DELETE", path, world.as_(lead))  # a lead revokes a leaked URL
+    assert revoked.status_code == 200 and revoked.json["active"] is False
+    assert call(checkins, "GET", feed_path(second)).status_code == 404
+    assert call(checkins, "GET", "/calendar/not-a-token.ics").status_code == 404
+
+
+def test_only_the_member_gets_a_feed_url_and_strangers_cannot_revoke_it(checkins, world):
+    ada, bob = world.member("Ada"), world.member("Bob")
+    lead = world.member("Lena", role="lead")
+    path = f"/v1/teams/{world.team_id}/members/{ada}/calendar-feed"
+
+    assert call(checkins, "POST", path, world.as_(bob)).status_code == 403
+    assert call(checkins, "POST", path, world.as_(lead)).status_code == 403
+    assert call(checkins, "POST", path).status_code == 401
+    call(checkins, "POST", path, world.as_(ada))
+    assert call(checkins, "DELETE", path, world.as_(bob)).status_code == 403
+    assert call(checkins, "GET", path, world.as_(ada)).json["active"] is True
