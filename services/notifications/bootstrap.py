@@ -1,18 +1,29 @@
-"""Wires the notifications service."""
+"""Wires the notifications service: tables, unit of work, the bus and its handlers, the event
+handlers with what they need, the delivery loop and the digest jobs."""
 
 from __future__ import annotations
 
-from functools import cached_property
+import inspect
+from collections.abc import Callable
+from datetime import timedelta
+from functools import cached_property, partial
 
-from services.notifications.adapters.http_sender import WebhookSender
 from services.notifications.adapters.orm import metadata, start_mappers
+from services.notifications.adapters.webhook_client import WebhookClient
 from services.notifications.config import NotificationsSettings, load
-from services.notifications.domain.views import MemberView
-from services.notifications.service_layer.delivery import Deliverer
-from services.notifications.service_layer.digests import Digests
-from services.notifications.service_layer.notify import DeliveryPolicy, Notifier
-from services.notifications.service_layer.routing import Router
-from services.notifications.service_layer.slash import SlashAnswers
+from services.notifications.domain.fanout import DeliveryPolicy, Notifier
+from services.notifications.domain.notification import RetryPolicy
+from services.notifications.domain.replicas import MemberReplica
+from services.notifications.service_layer import (
+    channel_handlers,
+    commands,
+    digest_handlers,
+    feed_handlers,
+    on_events,
+    preference_handlers,
+    slash_handlers,
+)
+from services.notifications.service_layer.jobs import Deliverer, Digests
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.bootstrap import Container
 from shared.clock import Clock
@@ -24,7 +35,48 @@ from shared.events.topics import (
 )
 from shared.worker import ScheduledJob
 
-DIGEST_INTERVAL_SECONDS = 60.0
+EVENT_HANDLERS = {
+    "team.created": on_events.on_team_created,
+    "team.updated": on_events.on_team_updated,
+    "member.added": on_events.on_member_added,
+    "member.updated": on_events.on_member_updated,
+    "goal.created": on_events.on_goal_created,
+    "goal.updated": on_events.on_goal_updated,
+    "goal.activated": on_events.on_goal_activated,
+    "goal.achieved": on_events.on_goal_achieved,
+    "goal.reopened": on_events.on_goal_reopened,
+    "goal.closed": on_events.on_goal_closed,
+    "goal.pathway_switched": on_events.on_goal_pathway_switched,
+    "goal.progressed": on_events.on_goal_progressed,
+    "goal.milestone_completed": on_events.on_goal_milestone_completed,
+    "goal.health_changed": on_events.on_goal_health_changed,
+    "checkin.logged": on_events.on_checkin_logged,
+    "checkin.rejected": on_events.on_checkin_rejected,
+    "checkin.missed": on_events.on_checkin_missed,
+    "checkin.reminder": on_events.on_checkin_reminder,
+    "streak.reached": on_events.on_streak_reached,
+    "kudos.given": on_events.on_kudos_given,
+    "comment.added": on_events.on_comment_added,
+    "partners.paired": on_events.on_partners_paired,
+    "partnership.ended": on_events.on_partnership_ended,
+}
+
+COMMAND_HANDLERS = {
+    commands.AddChannel: channel_handlers.add_channel,
+    commands.ListChannels: channel_handlers.list_channels,
+    commands.GetChannel: channel_handlers.get_channel,
+    commands.ChangeChannel: channel_handlers.change_channel,
+    commands.DeleteChannel: channel_handlers.delete_channel,
+    commands.ListDeliveries: channel_handlers.list_deliveries,
+    commands.GetTeamDigest: digest_handlers.get_team_digest,
+    commands.SetTeamDigest: digest_handlers.set_team_digest,
+    commands.ListFeed: feed_handlers.list_feed,
+    commands.CountUnread: feed_handlers.count_unread,
+    commands.MarkRead: feed_handlers.mark_read,
+    commands.GetPreferences: preference_handlers.get_preferences,
+    commands.SetPreferences: preference_handlers.set_preferences,
+    commands.RunSlashCommand: slash_handlers.run_slash_command,
+}
 
 
 class NotificationsContainer(Container):
@@ -32,13 +84,15 @@ class NotificationsContainer(Container):
     uow_class = NotificationsUnitOfWork
     consumes = (GOALS_EVENTS, CHECKINS_EVENTS)
     publishes = (NOTIFICATIONS_EVENTS, CHECKINS_COMMANDS)
-    member_record = MemberView
+    member_record = MemberReplica
 
-    def __init__(self, settings: NotificationsSettings, clock: Clock | None = None, sender=None):
+    def __init__(self, settings: NotificationsSettings, clock: Clock | None = None,
+                 client: WebhookClient | None = None):
         start_mappers()
         super().__init__(settings, clock)
-        self.sender = sender or WebhookSender(allowlist=settings.webhook_allowlist)
-        self.policy = DeliveryPolicy()
+        self.client = client or WebhookClient(allowlist=settings.webhook_allowlist)
+        self.policy = delivery_policy(settings)
+        self.waits = on_events.GoalWaits()
 
     @cached_property
     def notifier(self) -> Notifier:
@@ -46,25 +100,34 @@ class NotificationsContainer(Container):
 
     @cached_property
     def deliverer(self) -> Deliverer:
-        return Deliverer(self.uow, self.sender, self.clock, self.notifier, self.policy,
+        return Deliverer(self.uow, self.client, self.clock, self.notifier, self.policy,
                          public_url=self.settings.public_url)
 
     @cached_property
-    def router(self) -> Router:
-        return Router(self.notifier, self.settings.public_url, SlashAnswers(self.notifier))
-
-    @cached_property
     def digests(self) -> Digests:
-        return Digests(self.uow, self.clock, self.notifier, self.settings.public_url)
+        return Digests(self.uow, self.clock, self.notifier, self.settings.public_url,
+                       personal_hour=self.settings.personal_digest_hour,
+                       grace_hours=self.settings.digest_grace_hours)
 
+    # -- the request side -----------------------------------------------------------------
+    def command_handlers(self) -> dict[type, Callable]:
+        return dict(COMMAND_HANDLERS)
+
+    def dependencies(self) -> dict[str, Callable]:
+        return {**super().dependencies(), "notifier": lambda: self.notifier}
+
+    # -- the worker side ------------------------------------------------------------------
     def handlers(self):
-        return self.router.handlers()
+        """Each event handler with what it names besides `(event, uow)`, bound once."""
+        given = {"notifier": self.notifier, "public_url": self.settings.public_url,
+                 "waits": self.waits}
+        return {event_type: _bind(handler, given) for event_type, handler in EVENT_HANDLERS.items()}
 
     def jobs(self) -> list[ScheduledJob]:
+        every = self.settings.digest_interval_seconds
         return [
-            ScheduledJob("team-digests", DIGEST_INTERVAL_SECONDS, self.digests.send_team_digests),
-            ScheduledJob("personal-digests", DIGEST_INTERVAL_SECONDS,
-                         self.digests.send_personal_digests),
+            ScheduledJob("team-digests", every, self.digests.send_team_digests),
+            ScheduledJob("personal-digests", every, self.digests.send_personal_digests),
         ]
 
     def worker(self):
@@ -73,6 +136,22 @@ class NotificationsContainer(Container):
         return worker
 
 
+def delivery_policy(settings: NotificationsSettings) -> DeliveryPolicy:
+    return DeliveryPolicy(
+        coalesce_quiet=timedelta(seconds=settings.coalesce_quiet_seconds),
+        coalesce_max=timedelta(seconds=settings.coalesce_max_seconds),
+        pace=timedelta(seconds=settings.pace_seconds),
+        lease=timedelta(seconds=settings.lease_seconds),
+        retry=RetryPolicy(settings.max_attempts, settings.backoff_base_seconds,
+                          settings.backoff_cap_seconds),
+    )
+
+
+def _bind(handler: Callable, given: dict) -> Callable:
+    names = list(inspect.signature(handler).parameters)[2:]
+    return partial(handler, **{name: given[name] for name in names})
+
+
 def bootstrap(settings: NotificationsSettings | None = None, clock: Clock | None = None,
-              sender=None) -> NotificationsContainer:
-    return NotificationsContainer(settings or load(), clock, sender)
+              client: WebhookClient | None = None) -> NotificationsContainer:
+    return NotificationsContainer(settings or load(), clock, client)

@@ -1,14 +1,26 @@
-"""Settings only the notifications service reads: the Slack app and links back to Goalkeeper."""
+"""Settings only the notifications service reads: the Slack app, links back to Goalkeeper, and
+the pacing of delivery, retries, coalescing and digests (defaults are the tuned values)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.config import Settings
+from shared.config import Settings, read_float, read_int
 
 ENV_VARS = {
     "SLACK_SIGNING_SECRET": "Slack app signing secret: verifies every request from Slack.",
     "GOALKEEPER_PUBLIC_URL": "Base URL used in links inside Slack messages.",
+    "NOTIFICATIONS_PACE_SECONDS": "Least time between two messages to one channel (1).",
+    "NOTIFICATIONS_MAX_ATTEMPTS": "Attempts before a delivery is given up as failed (12).",
+    "NOTIFICATIONS_BACKOFF_BASE_SECONDS": "First retry wait; doubles per attempt, jittered (1).",
+    "NOTIFICATIONS_BACKOFF_CAP_SECONDS": "Longest wait between two retries (300).",
+    "NOTIFICATIONS_LEASE_SECONDS": "How long a claimed delivery stays with its worker (60).",
+    "NOTIFICATIONS_COALESCE_QUIET_SECONDS":
+        "Quiet time a channel's check-ins wait for before leaving as one message (3).",
+    "NOTIFICATIONS_COALESCE_MAX_SECONDS": "Longest a check-in waits for a burst to end (60).",
+    "NOTIFICATIONS_DIGEST_INTERVAL_SECONDS": "How often the digest jobs look for due digests (60).",
+    "NOTIFICATIONS_DIGEST_GRACE_HOURS": "A team digest later than this is skipped (6).",
+    "NOTIFICATIONS_PERSONAL_DIGEST_HOUR": "Local hour of members' personal digests (8).",
 }
 
 
@@ -16,12 +28,39 @@ ENV_VARS = {
 class NotificationsSettings(Settings):
     slack_signing_secret: str = "dev-slack-signing-secret"
     public_url: str = "http://127.0.0.1:8003"
+    pace_seconds: float = 1.0
+    max_attempts: int = 12
+    backoff_base_seconds: float = 1.0
+    backoff_cap_seconds: float = 300.0
+    lease_seconds: float = 60.0
+    coalesce_quiet_seconds: float = 3.0
+    coalesce_max_seconds: float = 60.0
+    digest_interval_seconds: float = 60.0
+    digest_grace_hours: float = 6.0
+    personal_digest_hour: int = 8
 
     @classmethod
     def own_values(cls, env: dict[str, str]) -> dict:
+        def seconds(name: str, default: float) -> float:
+            return read_float(env, f"NOTIFICATIONS_{name}", default)
+
         return {
             "slack_signing_secret": env.get("SLACK_SIGNING_SECRET") or cls.slack_signing_secret,
             "public_url": env.get("GOALKEEPER_PUBLIC_URL") or cls.public_url,
+            "pace_seconds": seconds("PACE_SECONDS", cls.pace_seconds),
+            "max_attempts": read_int(env, "NOTIFICATIONS_MAX_ATTEMPTS", cls.max_attempts),
+            "backoff_base_seconds": seconds("BACKOFF_BASE_SECONDS", cls.backoff_base_seconds),
+            "backoff_cap_seconds": seconds("BACKOFF_CAP_SECONDS", cls.backoff_cap_seconds),
+            "lease_seconds": seconds("LEASE_SECONDS", cls.lease_seconds),
+            "coalesce_quiet_seconds": seconds("COALESCE_QUIET_SECONDS",
+                                              cls.coalesce_quiet_seconds),
+            "coalesce_max_seconds": seconds("COALESCE_MAX_SECONDS", cls.coalesce_max_seconds),
+            "digest_interval_seconds": seconds("DIGEST_INTERVAL_SECONDS",
+                                               cls.digest_interval_seconds),
+            "digest_grace_hours": read_float(env, "NOTIFICATIONS_DIGEST_GRACE_HOURS",
+                                             cls.digest_grace_hours),
+            "personal_digest_hour": read_int(env, "NOTIFICATIONS_PERSONAL_DIGEST_HOUR",
+                                             cls.personal_digest_hour),
         }
 
 

@@ -1,19 +1,36 @@
-"""Helpers for the notifications tests: events as other services publish them, and runners."""
+"""Helpers for the notifications tests: events as other services publish them, and runners.
+
+The fixtures built from them are in `conftest.py`."""
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
 import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import urlencode
 
 from kafka import KafkaProducer
 
 from shared.events.envelope import Event, to_message
-from shared.events.registry import lookup
+from shared.events.registry import load, lookup
 
 AT = "2030-01-07T10:00:00+00:00"
+SLACK_SECRET = "slack-signing-secret"
+
+
+def sign(body: bytes, timestamp: int, secret: str = SLACK_SECRET) -> dict:
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256)
+    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": "v0=" +
+            digest.hexdigest(), "Content-Type": "application/x-www-form-urlencoded"}
+
+
+def form(text: str, user_id: str = "UANA", response_url: str = "") -> bytes:
+    return urlencode({"command": "/goals", "text": text, "user_id": user_id, "team_id": "T1",
+                      "response_url": response_url}).encode()
 
 
 def new_id() -> str:
@@ -50,12 +67,20 @@ def checkin(team_id: str, goal_id: str, author_id: str, value: float, note: str 
                  author_id=author_id, value=value, note=note, at=at, **extra)
 
 
-def handle(container, *events: Event) -> None:
-    """Run events through the service's handlers, one unit of work each (no broker)."""
+def consumed(item: Event) -> Event:
+    """`item` as the consumer hands it to a handler: data loaded, timestamps as datetimes."""
+    return dataclasses.replace(item, data=load(item.type, item.data))
+
+
+def handle(service, *events: Event) -> None:
+    """Run events through the service's handlers, one unit of work each (no broker).
+
+    `service` is a harness or its container."""
+    container = getattr(service, "container", service)
     handlers = container.handlers()
     for item in events:
         with container.uow() as uow:
-            handlers[item.type](item, uow)
+            handlers[item.type](consumed(item), uow)
             uow.commit()
 
 
@@ -75,8 +100,9 @@ def produce(harness, *events: Event) -> None:
 
 
 @contextmanager
-def delivering(container) -> Iterator[None]:
-    """Run the delivery loop in a thread for the duration of the block."""
+def delivering(service) -> Iterator[None]:
+    """Run the delivery loop in a thread for the duration of the block (harness or container)."""
+    container = getattr(service, "container", service)
     stop = threading.Event()
     thread = threading.Thread(target=container.deliverer.run, args=(stop,), daemon=True)
     thread.start()

@@ -8,11 +8,10 @@ from tests.support.slack_server import archived
 BAD_URLS = ["https://169.254.169.254/x", "http://2130706433/x", "https://evil.example.com/x"]
 
 
-def test_feed_pages_with_a_cursor_and_tracks_unread(make_service):
-    n = make_service("notifications", start_worker=False)
-    team = Team(n)
-    handle(n.container, *[checkin(team.id, team.goal, team.ana, v) for v in (1, 2, 3, 4)])
-    client, ben = n.client, team.auth(team.ben)
+def test_feed_pages_with_a_cursor_and_tracks_unread(notifications, team):
+    handle(notifications,
+           *[checkin(team.id, team.goal, team.ana, v) for v in (1, 2, 3, 4)])
+    client, ben = notifications.client, team.auth(team.ben)
     total = client.get("/v1/me/feed/unread-count", headers=ben).json["unread"]
     assert total == 5  # four check-ins and the pairing
     first = client.get("/v1/me/feed?limit=2", headers=ben).json
@@ -33,63 +32,62 @@ def test_feed_pages_with_a_cursor_and_tracks_unread(make_service):
     assert team.feed(team.ana)[0]["read"] is False
 
 
-def test_feed_rejects_bad_input_precisely(make_service):
-    n = make_service("notifications", start_worker=False)
-    team = Team(n)
+def test_feed_rejects_bad_input_precisely(notifications, team):
+    client = notifications.client
     ben = team.auth(team.ben)
-    assert n.client.post("/v1/me/feed/read", headers=ben, json={}).status_code == 422
-    both = n.client.post("/v1/me/feed/read", headers=ben, json={"ids": ["x"], "all": True})
+    assert client.post("/v1/me/feed/read", headers=ben, json={}).status_code == 422
+    both = client.post("/v1/me/feed/read", headers=ben, json={"ids": ["x"], "all": True})
     assert both.status_code == 422
-    bad_cursor = n.client.get("/v1/me/feed?cursor=nonsense", headers=ben)
+    bad_cursor = client.get("/v1/me/feed?cursor=nonsense", headers=ben)
     assert bad_cursor.status_code == 400
     assert bad_cursor.headers["Content-Type"] == "application/problem+json"
 
 
-def test_channels_are_lead_only_team_scoped_and_can_be_changed_or_removed(make_service, slack):
-    n = make_service("notifications", start_worker=False)
-    team, other = Team(n), Team(n)
+def test_channels_are_lead_only_team_scoped_and_can_be_changed_or_removed(
+        notifications, team, slack):
+    client = notifications.client
+    other = Team(notifications)
     created = team.channel(slack.webhook(), name="alerts", event_types=["goal.health_changed"],
                            health=["off_track"])
     path = f"/v1/teams/{team.id}/channels/{created['id']}"
     assert created["secret"] is None and created["health"] == ["off_track"]
-    assert n.client.get(path, headers=other.auth()).status_code == 404
-    assert n.client.get(f"/v1/teams/{team.id}/channels", headers=other.auth()).status_code == 404
-    assert n.client.get(f"/v1/teams/{team.id}/deliveries",
-                        headers=other.auth()).status_code == 404
-    assert n.client.get(path, headers=team.auth(team.ana)).status_code == 403
-    changed = n.client.patch(path, headers=team.auth(), json={"name": "red", "event_types": []})
+    assert client.get(path, headers=other.auth()).status_code == 404
+    assert client.get(f"/v1/teams/{team.id}/channels", headers=other.auth()).status_code == 404
+    assert client.get(f"/v1/teams/{team.id}/deliveries",
+                      headers=other.auth()).status_code == 404
+    assert client.get(path, headers=team.auth(team.ana)).status_code == 403
+    changed = client.patch(path, headers=team.auth(), json={"name": "red", "event_types": []})
     assert changed.status_code == 200
     assert (changed.json["name"], changed.json["event_types"]) == ("red", [])
-    assert n.client.patch(path, headers=team.auth(), json={"health": ["purple"]}).status_code == 422
-    assert n.client.delete(path, headers=team.auth()).status_code == 204
-    assert n.client.get(path, headers=team.auth()).status_code == 404
-    assert n.client.get(f"/v1/teams/{team.id}/channels", headers=team.auth()).json["items"] == []
+    assert client.patch(path, headers=team.auth(), json={"health": ["purple"]}).status_code == 422
+    assert client.delete(path, headers=team.auth()).status_code == 204
+    assert client.get(path, headers=team.auth()).status_code == 404
+    assert client.get(f"/v1/teams/{team.id}/channels", headers=team.auth()).json["items"] == []
 
 
-def test_internal_or_foreign_webhook_urls_are_refused(make_service):
-    n = make_service("notifications", start_worker=False)
-    team = Team(n)
+def test_internal_or_foreign_webhook_urls_are_refused(notifications, team):
+    client = notifications.client
     for url in BAD_URLS:
-        response = n.client.post(f"/v1/teams/{team.id}/channels", headers=team.auth(),
-                                 json={"type": "webhook", "webhook_url": url})
+        response = client.post(f"/v1/teams/{team.id}/channels", headers=team.auth(),
+                               json={"type": "webhook", "webhook_url": url})
         assert response.status_code == 422, url
         assert "webhook_url" in response.json["errors"]
 
 
-def test_delivery_log_filters_by_status_and_pages(make_service, slack):
-    n = make_service("notifications", start_worker=False)
-    team = Team(n)
+def test_delivery_log_filters_by_status_and_pages(notifications, team, slack):
+    client = notifications.client
     team.channel(slack.webhook())
     goals = [new_id() for _ in range(3)]
-    handle(n.container, *[goal(team.id, g, team.ana, f"Goal {i}") for i, g in enumerate(goals)])
+    handle(notifications,
+           *[goal(team.id, g, team.ana, f"Goal {i}") for i, g in enumerate(goals)])
     slack.reply_with(archived())
-    n.container.deliverer.deliver_due()
+    notifications.container.deliverer.deliver_due()
     failed = team.log(status="failed")
     assert [e["notification"]["status"] for e in failed] == ["failed"]
     assert failed[0]["attempts"][0]["status_code"] == 410
-    first = n.client.get(f"/v1/teams/{team.id}/deliveries?limit=2", headers=team.auth()).json
-    rest = n.client.get(f"/v1/teams/{team.id}/deliveries?limit=2&cursor={first['next_cursor']}",
-                        headers=team.auth()).json
+    first = client.get(f"/v1/teams/{team.id}/deliveries?limit=2", headers=team.auth()).json
+    rest = client.get(f"/v1/teams/{team.id}/deliveries?limit=2&cursor={first['next_cursor']}",
+                      headers=team.auth()).json
     assert len(first["items"]) == 2 and len(rest["items"]) == 1 and rest["next_cursor"] is None
-    bad = n.client.get(f"/v1/teams/{team.id}/deliveries?status=lost", headers=team.auth())
+    bad = client.get(f"/v1/teams/{team.id}/deliveries?status=lost", headers=team.auth())
     assert bad.status_code == 422 and "status" in bad.json["errors"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from services.notifications.adapters.http_sender import WebhookSender
+from services.notifications.adapters.webhook_client import WebhookClient
 from services.notifications.domain.signing import verify
 from tests.notifications.support import Team, delivering, goal, handle, new_id
 from tests.support.slack_server import Reply, archived, server_error, too_many_requests
@@ -19,12 +19,10 @@ def gaps(received) -> list[float]:
     return [b.at - a.at for a, b in zip(received, received[1:], strict=False)]
 
 
-def test_ok_is_delivered_once_and_logged(make_service, slack):
-    n = make_service("notifications", start_worker=False)
-    team = Team(n)
+def test_ok_is_delivered_once_and_logged(notifications, team, slack):
     team.channel(slack.webhook())
-    with delivering(n.container):
-        handle(n.container, achieved(team))
+    with delivering(notifications):
+        handle(notifications, achieved(team))
         eventually(lambda: len(slack.delivered()) == 1)
     assert slack.received[0].json()["text"] == "🎉 Goal achieved: Run 100 km"
     [entry] = team.log()
@@ -37,8 +35,8 @@ def test_429_waits_for_retry_after_then_sends_once(make_service, slack):
     n = make_service("notifications", start_worker=False)
     team = Team(n)
     team.channel(slack.webhook())
-    with delivering(n.container):
-        handle(n.container, achieved(team))
+    with delivering(n):
+        handle(n, achieved(team))
         eventually(lambda: len(slack.delivered()) == 1, timeout=10)
     assert len(slack.received) == 2
     assert 2.0 <= gaps(slack.received)[0] < 3.5
@@ -52,8 +50,8 @@ def test_500_twice_backs_off_exponentially_with_jitter_then_sends(make_service, 
     n = make_service("notifications", start_worker=False)
     team = Team(n)
     team.channel(slack.webhook())
-    with delivering(n.container):
-        handle(n.container, achieved(team))
+    with delivering(n):
+        handle(n, achieved(team))
         eventually(lambda: len(slack.delivered()) == 1, timeout=10)
     first, second = gaps(slack.received)
     assert 0.5 <= first < 1.5  # 1 s step, jitter between half and all of it
@@ -69,11 +67,11 @@ def test_410_disables_the_channel_and_tells_the_leads_in_app(make_service, slack
     n = make_service("notifications", start_worker=False)
     team = Team(n)
     channel = team.channel(slack.webhook())
-    with delivering(n.container):
-        handle(n.container, achieved(team))
+    with delivering(n):
+        handle(n, achieved(team))
         eventually(lambda: team.log()[0]["notification"]["status"] == "failed")
         other = new_id()
-        handle(n.container, goal(team.id, other, team.ana, "Read 10 books"),
+        handle(n, goal(team.id, other, team.ana, "Read 10 books"),
                achieved(team, "Read 10 books", other))
     assert len(slack.received) == 1  # nothing more goes to a disabled channel
     shown = n.client.get(f"/v1/teams/{team.id}/channels/{channel['id']}", headers=team.auth())
@@ -90,9 +88,9 @@ def test_410_disables_the_channel_and_tells_the_leads_in_app(make_service, slack
     enabled = n.client.patch(f"/v1/teams/{team.id}/channels/{channel['id']}",
                              headers=team.auth(), json={"state": "active"})
     assert enabled.json["state"] == "active" and enabled.json["disabled_reason"] is None
-    with delivering(n.container):
+    with delivering(n):
         third = new_id()
-        handle(n.container, goal(team.id, third, team.ana, "Ship it"),
+        handle(n, goal(team.id, third, team.ana, "Ship it"),
                achieved(team, "Ship it", third))
         eventually(lambda: len(slack.delivered()) == 1)
 
@@ -100,11 +98,11 @@ def test_410_disables_the_channel_and_tells_the_leads_in_app(make_service, slack
 def test_a_slow_answer_times_out_and_is_retried(make_service, slack):
     slack.reply_with(Reply(delay=1.5))
     n = make_service("notifications", start_worker=False)
-    n.container.sender = WebhookSender(read_timeout=0.4, allowlist=("127.0.0.1",))
+    n.container.client = WebhookClient(read_timeout=0.4, allowlist=("127.0.0.1",))
     team = Team(n)
     team.channel(slack.webhook())
-    with delivering(n.container):
-        handle(n.container, achieved(team))
+    with delivering(n):
+        handle(n, achieved(team))
         eventually(lambda: team.log()[0]["notification"]["status"] == "sent", timeout=10)
     first, second = team.log()[0]["attempts"]
     assert first["status_code"] is None and "Timeout" in first["error"]
@@ -112,14 +110,12 @@ def test_a_slow_answer_times_out_and_is_retried(make_service, slack):
     assert second["outcome"] == "sent"
 
 
-def test_messages_to_one_webhook_are_paced_about_one_per_second(make_service, slack):
-    n = make_service("notifications", start_worker=False)
-    team = Team(n)
+def test_messages_to_one_webhook_are_paced_about_one_per_second(notifications, team, slack):
     team.channel(slack.webhook("T/B/paced"))
     team.channel(slack.webhook("T/B/other"), event_types=["goal.created"])
     goals = [(new_id(), f"Goal {i}") for i in range(3)]
-    handle(n.container, *[goal(team.id, gid, team.ana, title) for gid, title in goals])
-    with delivering(n.container):
+    handle(notifications, *[goal(team.id, gid, team.ana, title) for gid, title in goals])
+    with delivering(notifications):
         eventually(lambda: len(slack.delivered()) == 6, timeout=10)
     paced = [r for r in slack.received if r.path.endswith("paced")]
     other = [r for r in slack.received if r.path.endswith("other")]
@@ -129,16 +125,15 @@ def test_messages_to_one_webhook_are_paced_about_one_per_second(make_service, sl
     assert len({r.body for r in paced}) == 3
 
 
-def test_webhook_channels_get_signed_json_with_a_secret_shown_once(make_service, slack):
-    n = make_service("notifications", start_worker=False)
-    team = Team(n)
+def test_webhook_channels_get_signed_json_with_a_secret_shown_once(notifications, team, slack):
     created = team.channel(slack.webhook("hook"), type="webhook")
     secret = created["secret"]
     assert secret and len(secret) >= 32
-    listed = n.client.get(f"/v1/teams/{team.id}/channels", headers=team.auth()).json["items"]
+    listed = notifications.client.get(f"/v1/teams/{team.id}/channels",
+                                      headers=team.auth()).json["items"]
     assert "secret" not in listed[0]
-    with delivering(n.container):
-        handle(n.container, achieved(team))
+    with delivering(notifications):
+        handle(notifications, achieved(team))
         eventually(lambda: len(slack.delivered()) == 1)
     request = slack.received[0]
     assert verify(secret, request.headers, request.body, now=float(

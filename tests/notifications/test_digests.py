@@ -20,7 +20,7 @@ def test_weekly_team_digest_goes_out_once_at_the_chosen_day_and_hour(make_servic
     team = Team(n, timezone="Europe/Berlin")
     team.channel(slack.webhook(), event_types=["digest.team"])
     risky, hidden = new_id(), new_id()
-    handle(n.container,
+    handle(n,
            goal(team.id, risky, team.ben, "Write the handbook", health="off_track"),
            goal(team.id, hidden, team.ben, "Secret plan", visibility="private",
                 health="off_track"),
@@ -60,7 +60,7 @@ def test_a_member_on_daily_digest_gets_one_feed_item_at_eight(make_service):
     response = n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
                             json={"delivery": "digest", "digest": "daily"})
     assert response.json["delivery"] == "digest"
-    handle(n.container, checkin(team.id, team.goal, team.ana, 10, at=AT),
+    handle(n, checkin(team.id, team.goal, team.ana, 10, at=AT),
            checkin(team.id, team.goal, team.ana, 20, at=AT))
     run = job(n.container, "personal-digests")
     run()

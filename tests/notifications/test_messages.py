@@ -11,7 +11,7 @@ from services.notifications.domain.messages import (
     progress_bar,
 )
 from services.notifications.domain.render import render
-from services.notifications.domain.views import GoalView
+from services.notifications.domain.replicas import GoalReplica
 
 LINK = "https://goalkeeper.example/goals/g1"
 
@@ -71,6 +71,6 @@ def test_too_many_lines_end_in_one_more_block_with_a_link():
     ({"unit": "km", "start": 0, "target": 100, "current": 0}, 250, None, 1.0),
 ])
 def test_checkin_progress_comes_from_the_value_and_the_metric(metric, value, delta, expected):
-    goal = GoalView("g", "t", "o", "G", progress=0.0, metric=metric)
+    goal = GoalReplica("g", "t", "o", "G", progress=0.0, metric=metric)
     assert goal.checked_in(value, delta) == pytest.approx(expected)
     assert goal.progress == pytest.approx(expected)

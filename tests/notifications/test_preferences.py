@@ -22,14 +22,12 @@ def checkins_in(team: Team, member_id: str) -> list[dict]:
     return [i for i in team.feed(member_id) if i["event_type"] == "checkin.logged"]
 
 
-def test_a_muted_event_type_never_reaches_the_member(make_service):
-    n = make_service("notifications", start_worker=False)
-    team = Team(n)
+def test_a_muted_event_type_never_reaches_the_member(notifications, team):
     put_preferences(team, team.ben, muted=["checkin.logged"])
-    handle(n.container, checkin(team.id, team.goal, team.ana, 10))
+    handle(notifications, checkin(team.id, team.goal, team.ana, 10))
     assert checkins_in(team, team.ben) == []
     put_preferences(team, team.ben, muted=[])
-    handle(n.container, checkin(team.id, team.goal, team.ana, 20))
+    handle(notifications, checkin(team.id, team.goal, team.ana, 20))
     assert len(checkins_in(team, team.ben)) == 1
 
 
@@ -39,7 +37,7 @@ def test_quiet_hours_hold_a_notification_until_they_end_in_the_members_zone(make
     team = Team(n, timezone="Europe/Berlin")
     saved = put_preferences(team, team.ben, quiet_hours={"start": "22:00", "end": "07:00"})
     assert saved["quiet_hours"] == {"start": "22:00", "end": "07:00"}
-    handle(n.container, checkin(team.id, team.goal, team.ana, 10))
+    handle(n, checkin(team.id, team.goal, team.ana, 10))
     n.container.deliverer.deliver_due()
     assert checkins_in(team, team.ben) == []
     clock.set(datetime(2030, 1, 8, 5, 59, tzinfo=UTC))  # 06:59 in Berlin
@@ -60,7 +58,7 @@ def test_ten_checkins_in_a_minute_become_one_slack_message(make_service, slack):
     team.channel(slack.webhook())
     deliver = n.container.deliverer.deliver_due
     for value in range(1, 11):
-        handle(n.container, checkin(team.id, team.goal, team.ana, value * 5))
+        handle(n, checkin(team.id, team.goal, team.ana, value * 5))
         assert deliver() == 0
         clock.advance(seconds=2)
     assert deliver() == 0  # 2 s after the last one: the burst may go on
@@ -74,7 +72,7 @@ def test_ten_checkins_in_a_minute_become_one_slack_message(make_service, slack):
     statuses = sorted(e["notification"]["status"] for e in team.log())
     assert statuses == ["coalesced"] * 9 + ["sent"]
 
-    handle(n.container, checkin(team.id, team.goal, team.ana, 60))
+    handle(n, checkin(team.id, team.goal, team.ana, 60))
     clock.advance(seconds=3)
     assert deliver() == 1
     assert slack.received[-1].json()["text"] == "Check-in: Run 100 km"
@@ -87,7 +85,7 @@ def test_an_endless_burst_still_goes_out_a_minute_after_it_began(make_service, s
     team.channel(slack.webhook())
     sent = 0
     for value in range(45):  # one check-in every 2 s for 90 s
-        handle(n.container, checkin(team.id, team.goal, team.ana, value))
+        handle(n, checkin(team.id, team.goal, team.ana, value))
         sent += n.container.deliverer.deliver_due()
         if clock.now() < LATE + timedelta(seconds=60):
             assert sent == 0
@@ -96,12 +94,10 @@ def test_an_endless_burst_still_goes_out_a_minute_after_it_began(make_service, s
     assert slack.received[0].json()["text"] == "31 new check-ins"
 
 
-def test_preferences_are_validated(make_service):
-    n = make_service("notifications", start_worker=False)
-    team = Team(n)
-    response = n.client.put("/v1/me/preferences", headers=team.auth(team.ben), json={
+def test_preferences_are_validated(notifications, team):
+    response = notifications.client.put("/v1/me/preferences", headers=team.auth(team.ben), json={
         "muted": ["no.such.event"], "delivery": "sometimes",
         "quiet_hours": {"start": "25:00", "end": "07:00"}})
     assert response.status_code == 422
     assert set(response.json["errors"]) == {"muted.0", "delivery", "quiet_hours.start"}
-    assert n.client.get("/v1/me/preferences").status_code == 401
+    assert notifications.client.get("/v1/me/preferences").status_code == 401

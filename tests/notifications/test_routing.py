@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.notifications.domain.model import Notification
+from services.notifications.domain.notification import Notification
 from tests.notifications.support import (
     AT,
     Team,
@@ -28,12 +28,10 @@ def health_changed(team: Team, health: str, previous: str = "on_track"):
 
 
 def test_a_checkin_reaches_the_owners_partner_and_the_channel_with_fresh_progress(
-        make_service, slack):
-    n = make_service("notifications", start_worker=False)
-    team = Team(n)
+        notifications, team, slack):
     team.channel(slack.webhook())
-    with delivering(n.container):
-        handle(n.container, checkin(team.id, team.goal, team.ana, 40, "felt strong"))
+    with delivering(notifications):
+        handle(notifications, checkin(team.id, team.goal, team.ana, 40, "felt strong"))
         eventually(lambda: len(slack.delivered()) == 1)
     [item] = of_type(team.feed(team.ben), "checkin.logged")
     assert "*Ana* checked in on *Run 100 km*: 40 km" in item["text"]
@@ -42,33 +40,30 @@ def test_a_checkin_reaches_the_owners_partner_and_the_channel_with_fresh_progres
     assert "████░░░░░░ 40%" in text and "felt strong" in text  # not the stale 0 %
 
 
-def test_private_goals_never_reach_team_channels(make_service, slack):
-    n = make_service("notifications", start_worker=False)
-    team = Team(n)
+def test_private_goals_never_reach_team_channels(notifications, team, slack):
     team.channel(slack.webhook())
     secret = new_id()
-    handle(n.container, goal(team.id, secret, team.ana, "Private plan", visibility="private"),
+    handle(notifications,
+           goal(team.id, secret, team.ana, "Private plan", visibility="private"),
            checkin(team.id, secret, team.ana, 5),
            goal(team.id, secret, team.ana, "Private plan", visibility="private",
                 event_type="goal.achieved"))
-    with delivering(n.container):
-        handle(n.container, goal(team.id, team.goal, team.ana, "Run 100 km",
-                                 event_type="goal.achieved"))
+    with delivering(notifications):
+        handle(notifications, goal(team.id, team.goal, team.ana, "Run 100 km",
+                                   event_type="goal.achieved"))
         eventually(lambda: len(slack.delivered()) == 1)
     assert [r.json()["text"] for r in slack.received] == ["🎉 Goal achieved: Run 100 km"]
     assert of_type(team.feed(team.ben), "checkin.logged")  # the partner still hears
 
 
 def test_off_track_tells_owner_and_leads_and_alert_channels_by_their_health_filter(
-        make_service, slack):
-    n = make_service("notifications", start_worker=False)
-    team = Team(n)
+        notifications, team, slack):
     team.channel(slack.webhook("all"))
     team.channel(slack.webhook("red"), event_types=["goal.health_changed"], health=["off_track"])
-    with delivering(n.container):
-        handle(n.container, health_changed(team, "at_risk"))
+    with delivering(notifications):
+        handle(notifications, health_changed(team, "at_risk"))
         eventually(lambda: len(slack.delivered()) == 1)
-        handle(n.container, health_changed(team, "off_track", "at_risk"))
+        handle(notifications, health_changed(team, "off_track", "at_risk"))
         eventually(lambda: len(slack.delivered()) == 3)
     paths = sorted(r.path.rsplit("/", 1)[1] for r in slack.received)
     assert paths == ["all", "all", "red"]
@@ -77,10 +72,8 @@ def test_off_track_tells_owner_and_leads_and_alert_channels_by_their_health_filt
     assert not of_type(team.feed(team.ben), "goal.health_changed")
 
 
-def test_missed_checkins_kudos_and_comments_reach_their_recipients(make_service):
-    n = make_service("notifications", start_worker=False)
-    team = Team(n)
-    handle(n.container,
+def test_missed_checkins_kudos_and_comments_reach_their_recipients(notifications, team):
+    handle(notifications,
            event("checkin.missed", team.id, goal_id=team.goal, owner_id=team.ana, due_at=AT,
                  level=3, recipients=[team.lead], at=AT),
            event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
@@ -94,13 +87,11 @@ def test_missed_checkins_kudos_and_comments_reach_their_recipients(make_service)
     assert "Keep going" in of_type(team.feed(team.ana), "comment.added")[0]["text"]
 
 
-def test_the_same_event_handled_twice_notifies_each_target_once(make_service, slack):
-    n = make_service("notifications", start_worker=False)
-    team = Team(n)
+def test_the_same_event_handled_twice_notifies_each_target_once(notifications, team, slack):
     channel = team.channel(slack.webhook())
     twice = checkin(team.id, team.goal, team.ana, 10)
-    handle(n.container, twice, twice)
-    with n.container.uow() as uow:
+    handle(notifications, twice, twice)
+    with notifications.container.uow() as uow:
         targets = [x.target for x in uow.session.query(Notification)
                    .filter(Notification.event_id == twice.id)]
     assert sorted(targets) == sorted([f"member:{team.ben}", f"channel:{channel['id']}"])

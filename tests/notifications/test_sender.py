@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from services.notifications.adapters.http_sender import MAX_RESPONSE_BYTES, WebhookSender
+from services.notifications.adapters.webhook_client import MAX_RESPONSE_BYTES, WebhookClient
 from tests.support.slack_server import Reply
 
 ALLOW = ("127.0.0.1",)
@@ -12,7 +12,7 @@ ALLOW = ("127.0.0.1",)
 
 def test_redirects_are_not_followed(slack):
     slack.reply_with(Reply(302, "", {"Location": slack.webhook("elsewhere")}))
-    result = WebhookSender(allowlist=ALLOW).post(slack.webhook(), {"text": "hi"})
+    result = WebhookClient(allowlist=ALLOW).post(slack.webhook(), {"text": "hi"})
     assert result.status == 302
     assert "not followed" in result.error
     assert len(slack.received) == 1
@@ -20,7 +20,7 @@ def test_redirects_are_not_followed(slack):
 
 def test_response_bodies_are_read_only_up_to_the_cap(slack):
     slack.reply_with(Reply(500, "x" * (5 * MAX_RESPONSE_BYTES)))
-    result = WebhookSender(allowlist=ALLOW).post(slack.webhook(), {"text": "hi"})
+    result = WebhookClient(allowlist=ALLOW).post(slack.webhook(), {"text": "hi"})
     assert result.status == 500
     assert len(result.body) == MAX_RESPONSE_BYTES
 
@@ -28,14 +28,14 @@ def test_response_bodies_are_read_only_up_to_the_cap(slack):
 def test_a_slow_server_times_out(slack):
     slack.reply_with(Reply(delay=2.0))
     started = time.monotonic()
-    result = WebhookSender(read_timeout=0.3, allowlist=ALLOW).post(slack.webhook(), {"t": 1})
+    result = WebhookClient(read_timeout=0.3, allowlist=ALLOW).post(slack.webhook(), {"t": 1})
     assert result.status is None
     assert "Timeout" in result.error
     assert time.monotonic() - started < 1.5
 
 
 def test_hosts_resolving_to_internal_addresses_are_refused_unless_allow_listed(slack):
-    result = WebhookSender(allowlist=()).post(f"http://localhost:{slack.url.rsplit(':', 1)[1]}/x",
+    result = WebhookClient(allowlist=()).post(f"http://localhost:{slack.url.rsplit(':', 1)[1]}/x",
                                               {"t": 1})
     assert result.status is None
     assert "internal address" in result.error

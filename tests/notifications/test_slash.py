@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
-from urllib.parse import urlencode
 
 import pytest
 
-from tests.notifications.support import Team, delivering, event, handle, new_id
+from tests.notifications.support import Team, delivering, event, form, handle, new_id, sign
 from tests.support.waiting import eventually
-
-SECRET = "slack-signing-secret"
-
-
-def sign(body: bytes, timestamp: int, secret: str = SECRET) -> dict:
-    digest = hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256)
-    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": "v0=" +
-            digest.hexdigest(), "Content-Type": "application/x-www-form-urlencoded"}
-
-
-def form(text: str, user_id: str = "UANA", response_url: str = "") -> bytes:
-    return urlencode({"command": "/goals", "text": text, "user_id": user_id, "team_id": "T1",
-                      "response_url": response_url}).encode()
 
 
 def slash(harness, body: bytes, headers: dict | None = None):
     headers = sign(body, int(time.time())) if headers is None else headers
     return harness.client.post("/slack/commands", data=body, headers=headers)
-
-
-@pytest.fixture
-def notifications(make_service):
-    return make_service("notifications", start_worker=False, SLACK_SIGNING_SECRET=SECRET)
 
 
 def test_a_correctly_signed_request_is_answered_ephemerally(notifications):

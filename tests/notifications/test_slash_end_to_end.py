@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.notifications.test_slash import SECRET, form, sign
+from tests.notifications.support import SLACK_SECRET, form, sign
 from tests.support.stack import ADMIN_TOKEN, auth
 from tests.support.waiting import eventually
 
@@ -22,7 +22,7 @@ def test_slash_command_checkin_travels_the_whole_way_and_answers_at_the_response
         make_service, slack):
     goals = make_service("goals")
     checkins = make_service("checkins")
-    notifications = make_service("notifications", SLACK_SIGNING_SECRET=SECRET)
+    notifications = make_service("notifications", SLACK_SIGNING_SECRET=SLACK_SECRET)
     team = goals.client.post("/v1/teams", headers=auth(ADMIN_TOKEN), json={
         "name": "Platform", "timezone": "Europe/Berlin",
         "lead": {"name": "Lena", "email": "lena@example.com", "timezone": "Europe/Berlin",

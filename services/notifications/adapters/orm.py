@@ -17,17 +17,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import registry
 
+from services.notifications.domain.channel import Channel
 from services.notifications.domain.digest import DigestSettings
-from services.notifications.domain.model import Channel, DeliveryAttempt, Notification
+from services.notifications.domain.notification import DeliveryAttempt, Notification
 from services.notifications.domain.preferences import Preferences
-from services.notifications.domain.views import (
+from services.notifications.domain.replicas import (
     Activity,
-    GoalView,
-    MemberView,
+    GoalReplica,
+    MemberReplica,
     Partnership,
-    SlackRequest,
-    TeamView,
+    TeamReplica,
 )
+from services.notifications.domain.slash import SlackRequest
 from shared.db import UtcDateTime, map_once
 from shared.messaging_tables import add_messaging_tables
 
@@ -178,7 +179,7 @@ slack_requests = Table(
 
 _MAPPED = [
     (Channel, channels), (Notification, notifications), (DeliveryAttempt, delivery_attempts),
-    (TeamView, team_views), (MemberView, member_views), (GoalView, goal_views),
+    (TeamReplica, team_views), (MemberReplica, member_views), (GoalReplica, goal_views),
     (Partnership, partnerships), (Activity, activity), (Preferences, preferences),
     (DigestSettings, digest_settings), (SlackRequest, slack_requests),
 ]

@@ -1,16 +1,26 @@
-"""Repositories of channels, notifications (the delivery log and the in-app feed)."""
+"""Repositories: channels, notifications and their attempts, the read models of other services,
+members' preferences and teams' digest settings, and pending Slack requests."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.notifications.adapters.orm import notifications as table
-from services.notifications.domain.model import Channel, DeliveryAttempt, Notification
-
-Key = tuple[datetime, str]
+from services.notifications.domain.channel import Channel
+from services.notifications.domain.digest import DigestSettings
+from services.notifications.domain.notification import DeliveryAttempt, Notification
+from services.notifications.domain.preferences import Preferences
+from services.notifications.domain.replicas import (
+    Activity,
+    GoalReplica,
+    MemberReplica,
+    Partnership,
+    TeamReplica,
+)
+from services.notifications.domain.slash import SlackRequest
 
 
 class Channels:
@@ -37,12 +47,6 @@ class Channels:
             select(Channel).where(Channel.team_id == team_id, Channel.state != "deleted")
             .order_by(Channel.created_at)
         ))
-
-
-def _before(created, key: Key | None):
-    if key is None:
-        return True
-    return or_(created < key[0], and_(created == key[0], Notification.id < key[1]))
 
 
 class Notifications:
@@ -110,35 +114,6 @@ class Notifications:
             select(Notification.recipient_id).where(Notification.status == "digest").distinct()
         ))
 
-    def log(self, team_id: str, limit: int, after: Key | None, status: str | None,
-            channel_id: str | None) -> list[Notification]:
-        query = select(Notification).where(Notification.team_id == team_id,
-                                           Notification.recipient_id.is_(None),
-                                           _before(Notification.created_at, after))
-        if status:
-            query = query.where(Notification.status == status)
-        if channel_id:
-            query = query.where(Notification.channel_id == channel_id)
-        order = (Notification.created_at.desc(), Notification.id.desc())
-        return list(self.session.scalars(query.order_by(*order).limit(limit + 1)))
-
-    def feed(self, member_id: str, limit: int, after: Key | None,
-             unread_only: bool) -> list[Notification]:
-        query = select(Notification).where(Notification.recipient_id == member_id,
-                                           Notification.status == "sent",
-                                           _before(Notification.sent_at, after))
-        if unread_only:
-            query = query.where(Notification.read_at.is_(None))
-        order = (Notification.sent_at.desc(), Notification.id.desc())
-        return list(self.session.scalars(query.order_by(*order).limit(limit + 1)))
-
-    def unread_count(self, member_id: str) -> int:
-        return self.session.scalar(
-            select(func.count()).select_from(table).where(
-                table.c.recipient_id == member_id, table.c.status == "sent",
-                table.c.read_at.is_(None))
-        ) or 0
-
     def mark_read(self, member_id: str, ids: list[str] | None, now: datetime) -> int:
         query = update(table).where(table.c.recipient_id == member_id, table.c.status == "sent",
                                     table.c.read_at.is_(None))
@@ -149,10 +124,106 @@ class Notifications:
     def add_attempt(self, attempt: DeliveryAttempt) -> None:
         self.session.add(attempt)
 
-    def attempts_of(self, notification_ids: list[str]) -> list[DeliveryAttempt]:
-        if not notification_ids:
-            return []
+
+class Replicas:
+    """The read models kept from goals and checkins events, and the team's activity."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def team(self, team_id: str) -> TeamReplica | None:
+        return self.session.get(TeamReplica, team_id)
+
+    def member(self, member_id: str | None) -> MemberReplica | None:
+        return self.session.get(MemberReplica, member_id) if member_id else None
+
+    def goal(self, goal_id: str | None) -> GoalReplica | None:
+        return self.session.get(GoalReplica, goal_id) if goal_id else None
+
+    def upsert(self, replica: object) -> None:
+        self.session.merge(replica)
+
+    def leads(self, team_id: str) -> list[MemberReplica]:
         return list(self.session.scalars(
-            select(DeliveryAttempt).where(DeliveryAttempt.notification_id.in_(notification_ids))
-            .order_by(DeliveryAttempt.at, DeliveryAttempt.id)
+            select(MemberReplica).where(MemberReplica.team_id == team_id,
+                                        MemberReplica.role == "lead",
+                                        MemberReplica.state == "active")
         ))
+
+    def members(self, team_id: str) -> list[MemberReplica]:
+        return list(self.session.scalars(
+            select(MemberReplica).where(MemberReplica.team_id == team_id)))
+
+    def by_slack_user(self, slack_user_id: str) -> MemberReplica | None:
+        return self.session.scalars(
+            select(MemberReplica).where(MemberReplica.slack_user_id == slack_user_id,
+                                        MemberReplica.state != "left").limit(1)
+        ).first()
+
+    def goals_of(self, member_id: str) -> list[GoalReplica]:
+        return list(self.session.scalars(
+            select(GoalReplica).where(GoalReplica.owner_id == member_id)
+            .order_by(GoalReplica.title)
+        ))
+
+    def team_goals(self, team_id: str) -> list[GoalReplica]:
+        return list(self.session.scalars(
+            select(GoalReplica).where(GoalReplica.team_id == team_id).order_by(GoalReplica.title)
+        ))
+
+    def partners_of(self, team_id: str, member_id: str) -> list[str]:
+        rows = self.session.scalars(select(Partnership).where(Partnership.team_id == team_id))
+        return list(dict.fromkeys(p for row in rows for p in row.partners_of(member_id)))
+
+    def end_partnership(self, partnership_id: str) -> None:
+        partnership = self.session.get(Partnership, partnership_id)
+        if partnership is not None:
+            self.session.delete(partnership)
+
+    def record(self, activity: Activity) -> None:
+        self.session.add(activity)
+
+    def activity(self, team_id: str, since: datetime, until: datetime) -> list[Activity]:
+        return list(self.session.scalars(
+            select(Activity).where(Activity.team_id == team_id, Activity.at >= since,
+                                   Activity.at < until).order_by(Activity.at)
+        ))
+
+
+class PreferenceRepository:
+    """Members' notification preferences and teams' digest settings."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def of(self, member_id: str, team_id: str) -> Preferences:
+        """The member's stored preferences, or unsaved defaults."""
+        found = self.session.get(Preferences, member_id)
+        return found if found is not None else Preferences.default(member_id, team_id)
+
+    def save(self, prefs: Preferences) -> None:
+        self.session.merge(prefs)
+
+    def digest(self, team_id: str) -> DigestSettings | None:
+        return self.session.get(DigestSettings, team_id)
+
+    def add_digest(self, settings: DigestSettings) -> None:
+        self.session.add(settings)
+
+    def digests(self) -> list[DigestSettings]:
+        return list(self.session.scalars(
+            select(DigestSettings).where(DigestSettings.enabled.is_(True))
+        ))
+
+
+class SlackRequests:
+    """Check-ins asked for with the slash command, waiting for their answer."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, request: SlackRequest) -> None:
+        self.session.add(request)
+
+    def get(self, request_id: str | None) -> SlackRequest | None:
+        return self.session.get(SlackRequest, request_id) if request_id else None

@@ -1,4 +1,5 @@
-"""Posting to webhooks: bounded time and response size, and no redirects followed.
+"""The client of webhooks (Slack, signed-webhook receivers): bounded time and response size,
+and no redirects followed.
 
 requests is used rather than slack-sdk's WebhookClient because the sender must refuse
 redirects (server-side request forgery) and cap the response it reads, which WebhookClient's
@@ -16,13 +17,13 @@ from urllib.parse import urlsplit
 
 import requests
 
-from services.notifications.domain.model import SendResult
+from services.notifications.domain.notification import SendResult
 from services.notifications.domain.webhook_url import ip_literal, is_internal
 
 MAX_RESPONSE_BYTES = 64 * 1024
 
 
-class WebhookSender:
+class WebhookClient:
     def __init__(self, connect_timeout: float = 3.0, read_timeout: float = 5.0,
                  allowlist: tuple[str, ...] = ()):
         self.timeout = (connect_timeout, read_timeout)

@@ -6,10 +6,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.notifications.domain.channel import ALERT_HEALTH
 from services.notifications.domain.messages import HEALTH, health_label, progress_bar
-from services.notifications.domain.model import ALERT_HEALTH
 from services.notifications.domain.render import Rendered
-from services.notifications.domain.views import Activity, GoalView
+from services.notifications.domain.replicas import Activity, GoalReplica
 
 DIGEST_EVENT = "digest.team"
 PERSONAL_DIGEST_EVENT = "digest.personal"
@@ -36,7 +36,7 @@ class DigestSettings:
 
 @dataclass(frozen=True)
 class WeekFacts:
-    goals: list[GoalView]
+    goals: list[GoalReplica]
     activity: list[Activity]
     names: dict[str, str]
 
@@ -59,7 +59,7 @@ def team_digest(team_name: str, facts: WeekFacts) -> Rendered:
                     f"Weekly digest: {health_line}; {rate}; {kudos} kudos")
 
 
-def _at_risk_lines(goals: list[GoalView], names: dict[str, str]) -> list[str]:
+def _at_risk_lines(goals: list[GoalReplica], names: dict[str, str]) -> list[str]:
     at_risk = [g for g in goals if g.health in ALERT_HEALTH]
     if not at_risk:
         return ["*At risk:* nothing, nice work"]

@@ -4,6 +4,9 @@ Each row has a `target` (`channel:<id>`, `member:<id>`, `url:<request id>`), uni
 so an event delivered twice can never notify the same target twice. Member notifications
 follow the member's preferences (muted, digest, quiet hours); Slack check-ins wait for a
 pause in the burst (see `DeliveryPolicy`) so that a burst leaves as one message.
+
+The notifier works on the repositories of the unit of work it is handed (`channels`,
+`notifications`, `replicas`, `preferences`) and asks it to wake the deliverer after commit.
 """
 
 from __future__ import annotations
@@ -11,24 +14,33 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
+from services.notifications.domain.channel import Channel
 from services.notifications.domain.messages import message
-from services.notifications.domain.model import Channel, Notification
+from services.notifications.domain.notification import Notification, RetryPolicy
 from services.notifications.domain.render import Rendered
-from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 
 
 @dataclass
 class DeliveryPolicy:
-    """Coalescing: a Slack check-in waits until the channel has been quiet for `coalesce_quiet`,
-    but never longer than `coalesce_max` after the first one waiting; then all go as one."""
+    """Pacing, leases, retries and coalescing of deliveries.
+
+    Coalescing: a Slack check-in waits until the channel has been quiet for `coalesce_quiet`,
+    but never longer than `coalesce_max` after the first one waiting; then all go as one.
+    """
 
     coalesce_quiet: timedelta = timedelta(seconds=3)
     coalesce_max: timedelta = timedelta(seconds=60)
     coalesced_types: tuple[str, ...] = ("checkin.logged",)
     pace: timedelta = timedelta(seconds=1)
+    lease: timedelta = timedelta(seconds=60)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def coalesces(self, channel: Channel, event_type: str) -> bool:
+        return channel.type == "slack" and event_type in self.coalesced_types
 
 
 @dataclass(frozen=True)
@@ -49,26 +61,26 @@ class Notifier:
         self.policy = policy
         self.wake = wake
 
-    def to_channels(self, uow: NotificationsUnitOfWork, what: Occurrence, rendered: Rendered, *,
+    def to_channels(self, uow, what: Occurrence, rendered: Rendered, *,
                     health: str | None = None) -> int:
         created = 0
         for channel in uow.channels.active_for(what.team_id):
             if channel.wants(what.type, health):
                 created += self._add(uow, what, f"channel:{channel.id}", rendered,
-                                     self._channel_body(channel, what, rendered),
+                                     channel_body(channel, what, rendered),
                                      channel_id=channel.id, due_at=self._due(uow, channel, what))
         return created
 
-    def to_members(self, uow: NotificationsUnitOfWork, what: Occurrence, rendered: Rendered,
-                   member_ids: list[str], *, as_digest: bool = False) -> int:
+    def to_members(self, uow, what: Occurrence, rendered: Rendered, member_ids: list[str], *,
+                   as_digest: bool = False) -> int:
         """Feed items for members, by their preferences; `as_digest` is the digest itself."""
         created = 0
         now = self.clock.now()
         for member_id in dict.fromkeys(member_ids):
-            member = uow.directory.member(member_id)
+            member = uow.replicas.member(member_id)
             if member is None or member.team_id != what.team_id or member.state == "left":
                 continue
-            prefs = uow.settings.preferences(member_id, what.team_id)
+            prefs = uow.preferences.of(member_id, what.team_id)
             if prefs.mutes(what.type):
                 continue
             status, visible_at = prefs.placement(now, member.timezone, allow_digest=not as_digest)
@@ -77,13 +89,13 @@ class Notifier:
                                  status=status, due_at=visible_at)
         return created
 
-    def to_url(self, uow: NotificationsUnitOfWork, what: Occurrence, key: str, url: str,
-               payload: dict, summary: str) -> int:
+    def to_url(self, uow, what: Occurrence, key: str, url: str, payload: dict,
+               summary: str) -> int:
         rendered = Rendered(summary, [summary], summary)
         return self._add(uow, what, f"url:{key}", rendered, json.dumps(payload), url=url)
 
-    def _add(self, uow: NotificationsUnitOfWork, what: Occurrence, target: str,
-             rendered: Rendered, body: str, **fields) -> int:
+    def _add(self, uow, what: Occurrence, target: str, rendered: Rendered, body: str,
+             **fields) -> int:
         if uow.notifications.exists(what.event_id, target):
             return 0
         uow.notifications.add(Notification(
@@ -94,10 +106,10 @@ class Notifier:
             uow.after_commit(self.wake)
         return 1
 
-    def _due(self, uow: NotificationsUnitOfWork, channel: Channel, what: Occurrence):
+    def _due(self, uow, channel: Channel, what: Occurrence) -> datetime:
         """Now, or for a burst-prone Slack message, after the burst (debounced, capped)."""
         now = self.clock.now()
-        if channel.type != "slack" or what.type not in self.policy.coalesced_types:
+        if not self.policy.coalesces(channel, what.type):
             return now
         quiet_until = now + self.policy.coalesce_quiet
         for waiting in uow.notifications.waiting(channel.id, what.type):
@@ -105,13 +117,25 @@ class Notifier:
                                           waiting.created_at + self.policy.coalesce_max)
         return quiet_until
 
-    def _channel_body(self, channel: Channel, what: Occurrence, rendered: Rendered) -> str:
-        if channel.type == "webhook":
-            return json.dumps({"event_id": what.event_id, "type": what.type,
-                               "team_id": what.team_id, "occurred_at": what.time,
-                               "summary": rendered.summary, "data": what.data})
-        return json.dumps(message(rendered.title, rendered.lines, link=what.link))
+
+def channel_body(channel: Channel, what: Occurrence, rendered: Rendered) -> str:
+    if channel.type == "webhook":
+        return json.dumps({"event_id": what.event_id, "type": what.type,
+                           "team_id": what.team_id, "occurred_at": what.time,
+                           "summary": rendered.summary, "data": jsonable(what.data)})
+    return json.dumps(message(rendered.title, rendered.lines, link=what.link))
 
 
 def feed_body(rendered: Rendered, link: str | None) -> str:
     return json.dumps({"title": rendered.title, "text": "\n".join(rendered.lines), "link": link})
+
+
+def jsonable(value: Any) -> Any:
+    """Event data as JSON can hold it: consumed timestamps (datetimes) back to ISO 8601."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    return value

@@ -1,13 +1,13 @@
-"""Channels, notifications and delivery attempts as plain classes, with the delivery rules."""
+"""Notifications and their delivery attempts, with the retry rules of one attempt's result."""
 
 from __future__ import annotations
 
 import random
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from services.notifications.domain.channel import Channel
 from shared.domain import Aggregate
 
 PERMANENT_FAILURES = {
@@ -16,79 +16,22 @@ PERMANENT_FAILURES = {
     404: "channel_not_found",
     410: "channel_is_archived",
 }
-CHANNEL_TYPES = ("slack", "webhook")
-ALERT_HEALTH = ("at_risk", "off_track", "overdue")
-MAX_ATTEMPTS = 12
-BACKOFF_BASE = 1.0
-BACKOFF_CAP = 300.0
 
 
-def new_id() -> str:
-    return str(uuid.uuid4())
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a failed delivery is tried again."""
 
+    max_attempts: int = 12
+    backoff_base: float = 1.0
+    backoff_cap: float = 300.0
 
-def _csv(values: list[str] | tuple[str, ...] | None) -> str:
-    return ",".join(values or [])
-
-
-def _split(raw: str | None) -> list[str]:
-    return [part for part in (raw or "").split(",") if part]
-
-
-class Channel(Aggregate):
-    """A team's Slack incoming webhook or signed outgoing webhook, with what it wants to hear."""
-
-    def __init__(self, team_id: str, type: str, url: str, *, name: str = "",
-                 event_types: list[str] | None = None, health: list[str] | None = None,
-                 created_at: datetime, id: str | None = None):
-        self.id = id or new_id()
-        self.team_id = team_id
-        self.type = type
-        self.url = url
-        self.name = name or type
-        self.event_types = _csv(event_types)
-        self.health = _csv(health)
-        self.secret = secrets.token_urlsafe(32) if type == "webhook" else None
-        self.state = "active"
-        self.disabled_reason: str | None = None
-        self.created_at = created_at
-        self.last_sent_at: datetime | None = None
-
-    @property
-    def event_type_list(self) -> list[str]:
-        return _split(self.event_types)
-
-    @property
-    def health_list(self) -> list[str]:
-        return _split(self.health)
-
-    def wants(self, event_type: str, health: str | None = None) -> bool:
-        """Active, the type passes the filter, and a health alert is one this channel wants."""
-        if self.state != "active":
-            return False
-        if self.event_types and event_type not in self.event_type_list:
-            return False
-        return health is None or health in (self.health_list or ALERT_HEALTH)
-
-    def change(self, *, name: str | None = None, event_types: list[str] | None = None,
-               health: list[str] | None = None, state: str | None = None) -> None:
-        if name is not None:
-            self.name = name or self.type
-        if event_types is not None:
-            self.event_types = _csv(event_types)
-        if health is not None:
-            self.health = _csv(health)
-        if state == "active":
-            self.state, self.disabled_reason = "active", None
-        elif state == "disabled":
-            self.disable("disabled by a lead")
-
-    def disable(self, reason: str) -> None:
-        self.state = "disabled"
-        self.disabled_reason = reason
-
-    def delete(self) -> None:
-        self.state = "deleted"
+    def wait(self, result: SendResult, attempts: int, rng: random.Random) -> float:
+        """`Retry-After` on 429, else exponential backoff with jitter (half to full step)."""
+        if result.status == 429 and result.retry_after is not None:
+            return result.retry_after
+        step = min(self.backoff_cap, self.backoff_base * 2 ** (attempts - 1))
+        return step * rng.uniform(0.5, 1)
 
 
 @dataclass(frozen=True)
@@ -116,7 +59,7 @@ class Notification(Aggregate):
                  created_at: datetime, summary: str = "", channel_id: str | None = None,
                  recipient_id: str | None = None, url: str | None = None,
                  status: str = "pending", due_at: datetime | None = None, id: str | None = None):
-        self.id = id or new_id()
+        self.id = id or str(uuid.uuid4())
         self.team_id = team_id
         self.target = target
         self.channel_id = channel_id
@@ -135,9 +78,10 @@ class Notification(Aggregate):
         self.read_at: datetime | None = None
         self.merged_into: str | None = None
 
-    def outcome(self, result: SendResult, now: datetime, channel: Channel | None,
-                rng: random.Random) -> str:
-        """Apply one attempt's result; returns sent, retry or failed."""
+    def record_attempt(self, result: SendResult, now: datetime, channel: Channel | None,
+                       retry: RetryPolicy, rng: random.Random) -> str:
+        """Apply one attempt's result (a permanent Slack error disables `channel`);
+        returns sent, retry or failed."""
         self.attempts += 1
         if result.ok:
             self.status, self.sent_at, self.last_error = "sent", now, None
@@ -149,27 +93,23 @@ class Notification(Aggregate):
                 channel.disable(f"{result.status} {result.body or reason}"[:200])
             return "failed"
         self.last_error = result.error or f"{result.status} {result.body}"[:500]
-        if self.attempts >= MAX_ATTEMPTS:
+        if self.attempts >= retry.max_attempts:
             self.status = "failed"
             return "failed"
-        self.next_attempt_at = now + timedelta(seconds=retry_wait(result, self.attempts, rng))
+        self.next_attempt_at = now + timedelta(seconds=retry.wait(result, self.attempts, rng))
         return "retry"
 
     def fail(self, reason: str) -> None:
         self.status, self.last_error = "failed", reason
 
-
-def retry_wait(result: SendResult, attempts: int, rng: random.Random) -> float:
-    """`Retry-After` on 429, else exponential backoff with jitter (half to full of the step)."""
-    if result.status == 429 and result.retry_after is not None:
-        return result.retry_after
-    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempts - 1)) * rng.uniform(0.5, 1)
+    def merge_into(self, primary: Notification) -> None:
+        self.status, self.merged_into = "coalesced", primary.id
 
 
 class DeliveryAttempt:
     def __init__(self, notification_id: str, channel_id: str | None, at: datetime,
                  result: SendResult, outcome: str, id: str | None = None):
-        self.id = id or new_id()
+        self.id = id or str(uuid.uuid4())
         self.notification_id = notification_id
         self.channel_id = channel_id
         self.at = at

@@ -8,7 +8,6 @@ from services.notifications.domain.schedule import quiet_until
 
 DELIVERY_MODES = ("immediate", "digest")
 DIGEST_FREQUENCIES = ("daily", "weekly")
-PERSONAL_DIGEST_HOUR = 8  # local time; weekly digests come on Mondays
 
 
 class Preferences:
@@ -61,4 +60,5 @@ class Preferences:
 
     @property
     def digest_weekday(self) -> int | None:
+        """Weekly digests come on Mondays; daily ones every day."""
         return 0 if self.digest == "weekly" else None

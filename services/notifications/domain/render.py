@@ -7,6 +7,7 @@ progress (computed from the check-in value and the goal's metric) and health.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from services.notifications.domain.messages import health_label, progress_bar
 
@@ -22,6 +23,10 @@ def render(event_type: str, data: dict, context: dict) -> Rendered:
     builder = _BUILDERS.get(event_type, _generic)
     return builder(data, context, context.get("goal_title") or data.get("title") or "a goal",
                    context.get("owner_name") or "someone")
+
+
+def _when(moment: datetime | str) -> str:
+    return moment.isoformat() if isinstance(moment, datetime) else str(moment)
 
 
 def _number(value: float | None) -> str:
@@ -85,13 +90,13 @@ def _health(data, context, title, owner) -> Rendered:
 
 def _missed(data, context, title, owner) -> Rendered:
     return Rendered(f"Missed check-in: {title}", [
-        f"*{owner}*'s check-in on *{title}* was due {data['due_at']}.",
+        f"*{owner}*'s check-in on *{title}* was due {_when(data['due_at'])}.",
         f"Escalation level {data['level']} of 3.",
     ], f"Missed check-in on *{title}* ({owner})")
 
 
 def _reminder(data, context, title, owner) -> Rendered:
-    line = f"Your check-in on *{title}* is due {data['due_at']}."
+    line = f"Your check-in on *{title}* is due {_when(data['due_at'])}."
     return Rendered(f"Check-in due: {title}", [line], f"Check-in due on *{title}*")
 
 

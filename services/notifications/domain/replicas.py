@@ -1,22 +1,21 @@
-"""The read model kept from other services' events: teams, members, goals, partners, activity."""
+"""Read models copied from other services' events: teams, members, goals, partners, activity."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
-
-from services.notifications.domain.model import new_id
 
 CLOSED_GOAL_STATES = ("achieved", "closed", "draft")
 
 
-class TeamView:
+class TeamReplica:
     def __init__(self, team_id: str, name: str, timezone: str):
         self.team_id = team_id
         self.name = name
         self.timezone = timezone
 
 
-class MemberView:
+class MemberReplica:
     def __init__(self, member_id: str, team_id: str, name: str, role: str, timezone: str, *,
                  state: str = "active", token_version: int = 1, slack_user_id: str | None = None):
         self.member_id = member_id
@@ -29,7 +28,7 @@ class MemberView:
         self.slack_user_id = slack_user_id
 
 
-class GoalView:
+class GoalReplica:
     def __init__(self, goal_id: str, team_id: str, owner_id: str, title: str, *,
                  visibility: str = "team", status: str = "active", progress: float = 0.0,
                  health: str | None = None, metric: dict | None = None):
@@ -45,7 +44,7 @@ class GoalView:
         self.set_metric(metric)
 
     @classmethod
-    def from_state(cls, data: dict) -> GoalView:
+    def from_state(cls, data: dict) -> GoalReplica:
         goal = cls(data["goal_id"], data["team_id"], data["owner_id"], data["title"])
         goal.refresh(data)
         return goal
@@ -117,24 +116,10 @@ class Activity:
 
     def __init__(self, team_id: str, kind: str, member_id: str, at: datetime, *,
                  goal_id: str | None = None, amount: float = 1.0, id: str | None = None):
-        self.id = id or new_id()
+        self.id = id or str(uuid.uuid4())
         self.team_id = team_id
         self.kind = kind
         self.member_id = member_id
         self.goal_id = goal_id
         self.amount = amount
         self.at = at
-
-
-class SlackRequest:
-    """A check-in asked for with the slash command, answered later through `response_url`."""
-
-    def __init__(self, request_id: str, team_id: str, member_id: str, goal_id: str,
-                 response_url: str, created_at: datetime):
-        self.request_id = request_id
-        self.team_id = team_id
-        self.member_id = member_id
-        self.goal_id = goal_id
-        self.response_url = response_url
-        self.created_at = created_at
-        self.answered_at: datetime | None = None

@@ -6,9 +6,10 @@ import math
 import shlex
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
 from services.notifications.domain.messages import HEALTH, health_label, progress_bar
-from services.notifications.domain.views import GoalView
+from services.notifications.domain.replicas import GoalReplica
 
 HELP = "\n".join([
     "*Goalkeeper* — what `/goals` can do:",
@@ -20,6 +21,20 @@ HELP = "\n".join([
 ])
 CHECKIN_USAGE = ("Usage: `/goals checkin <goal> <value> [note]`, "
                  "e.g. `/goals checkin 1a2b3c4d 12 ran 5k`.")
+
+
+class SlackRequest:
+    """A check-in asked for with the slash command, answered later through `response_url`."""
+
+    def __init__(self, request_id: str, team_id: str, member_id: str, goal_id: str,
+                 response_url: str, created_at: datetime):
+        self.request_id = request_id
+        self.team_id = team_id
+        self.member_id = member_id
+        self.goal_id = goal_id
+        self.response_url = response_url
+        self.created_at = created_at
+        self.answered_at: datetime | None = None
 
 
 class SlashError(Exception):
@@ -52,7 +67,7 @@ def parse_checkin(args: list[str]) -> CheckinRequest:
     return CheckinRequest(args[0], value, " ".join(args[2:])[:2000])
 
 
-def find_goal(goals: list[GoalView], ref: str) -> GoalView:
+def find_goal(goals: list[GoalReplica], ref: str) -> GoalReplica:
     """The one open goal `ref` names: its id, a unique id prefix, or a unique title match."""
     open_goals = [g for g in goals if g.is_open]
     needle = ref.strip().lower()
@@ -71,12 +86,12 @@ def find_goal(goals: list[GoalView], ref: str) -> GoalView:
                      "Try `/goals goals` to see them with their short ids.")
 
 
-def goal_line(goal: GoalView) -> str:
+def goal_line(goal: GoalReplica) -> str:
     return (f"`{goal.short_ref}` *{goal.title}* — {progress_bar(goal.progress)} "
             f"{health_label(goal.health or 'not_started')}")
 
 
-def goals_text(goals: list[GoalView]) -> str:
+def goals_text(goals: list[GoalReplica]) -> str:
     open_goals = [g for g in goals if g.is_open]
     if not open_goals:
         return ("You have no open goals. Create one in Goalkeeper, "
@@ -84,7 +99,7 @@ def goals_text(goals: list[GoalView]) -> str:
     return "*Your open goals:*\n" + "\n".join(goal_line(g) for g in open_goals[:40])
 
 
-def status_text(goals: list[GoalView]) -> str:
+def status_text(goals: list[GoalReplica]) -> str:
     open_goals = [g for g in goals if g.is_open]
     if not open_goals:
         return "You have no open goals right now."

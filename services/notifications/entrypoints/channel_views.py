@@ -3,88 +3,89 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from services.notifications.entrypoints import schemas
-from services.notifications.service_layer import handlers
-from shared.web import container, require_lead
+from services.notifications.entrypoints.blueprints import channels
+from services.notifications.entrypoints.channel_schemas import (
+    ChannelCreated,
+    ChannelIn,
+    ChannelList,
+    ChannelOut,
+    ChannelPatch,
+    DeliveryArgs,
+    DeliveryLog,
+    DigestSettingsIn,
+    DigestSettingsOut,
+)
+from services.notifications.service_layer.commands import (
+    AddChannel,
+    ChangeChannel,
+    DeleteChannel,
+    GetChannel,
+    GetTeamDigest,
+    ListChannels,
+    ListDeliveries,
+    SetTeamDigest,
+)
+from shared.web import bus, require_member
 
-channels = Blueprint("channels", __name__, url_prefix="/v1/teams",
-                     description="Channels, delivery log and team digest (leads)")
 
-
-def _tuple(body: dict, name: str) -> None:
-    if name in body:
-        body[name] = tuple(body[name])
+def _filters(body: dict) -> dict:
+    """The list filters of a channel body as the tuples a command holds."""
+    return {k: tuple(v) if k in ("event_types", "health") else v for k, v in body.items()}
 
 
 @channels.route("/<team_id>/channels")
 class ChannelCollection(MethodView):
-    @channels.arguments(schemas.ChannelIn)
-    @channels.response(201, schemas.ChannelCreated)
+    @channels.arguments(ChannelIn)
+    @channels.response(201, ChannelCreated)
     def post(self, body, team_id):
         """Add a Slack incoming webhook or a signed outgoing webhook (secret shown once)."""
-        require_lead(team_id)
-        c = container()
-        _tuple(body, "event_types")
-        _tuple(body, "health")
-        return handlers.add_channel(handlers.AddChannel(team_id=team_id, **body), c.uow(),
-                                    c.clock, c.settings.webhook_allowlist)
+        return bus().handle(AddChannel(actor=require_member(), team_id=team_id, **_filters(body)))
 
-    @channels.response(200, schemas.ChannelList)
+    @channels.response(200, ChannelList)
     def get(self, team_id):
         """The team's channels, with disabled ones and why."""
-        require_lead(team_id)
-        return {"items": handlers.list_channels(team_id, container().uow())}
+        return {"items": bus().handle(ListChannels(actor=require_member(), team_id=team_id))}
 
 
 @channels.route("/<team_id>/channels/<channel_id>")
 class ChannelItem(MethodView):
-    @channels.response(200, schemas.ChannelOut)
+    @channels.response(200, ChannelOut)
     def get(self, team_id, channel_id):
         """One channel."""
-        require_lead(team_id)
-        return handlers.get_channel(team_id, channel_id, container().uow())
+        return bus().handle(GetChannel(require_member(), team_id, channel_id))
 
-    @channels.arguments(schemas.ChannelPatch)
-    @channels.response(200, schemas.ChannelOut)
+    @channels.arguments(ChannelPatch)
+    @channels.response(200, ChannelOut)
     def patch(self, body, team_id, channel_id):
         """Rename, refilter, disable, or re-enable (`state: active`) a channel."""
-        require_lead(team_id)
-        _tuple(body, "event_types")
-        _tuple(body, "health")
-        cmd = handlers.ChangeChannel(team_id=team_id, channel_id=channel_id, **body)
-        return handlers.change_channel(cmd, container().uow())
+        return bus().handle(ChangeChannel(actor=require_member(), team_id=team_id,
+                                          channel_id=channel_id, **_filters(body)))
 
     @channels.response(204)
     def delete(self, team_id, channel_id):
         """Remove a channel; its delivery log stays."""
-        require_lead(team_id)
-        handlers.delete_channel(team_id, channel_id, container().uow())
+        bus().handle(DeleteChannel(require_member(), team_id, channel_id))
 
 
 @channels.route("/<team_id>/deliveries")
 class DeliveryLogView(MethodView):
-    @channels.arguments(schemas.DeliveryArgs, location="query")
-    @channels.response(200, schemas.DeliveryLog)
+    @channels.arguments(DeliveryArgs, location="query")
+    @channels.response(200, DeliveryLog)
     def get(self, args, team_id):
         """What was sent, what failed and why, newest first; filter by status or channel."""
-        require_lead(team_id)
-        items, cursor = handlers.delivery_log(team_id, container().uow(), **args)
-        return {"items": items, "next_cursor": cursor}
+        return bus().handle(ListDeliveries(actor=require_member(), team_id=team_id, **args))
 
 
 @channels.route("/<team_id>/digest")
 class TeamDigestView(MethodView):
-    @channels.response(200, schemas.DigestSettingsOut)
+    @channels.response(200, DigestSettingsOut)
     def get(self, team_id):
         """When the weekly team digest goes to Slack."""
-        require_lead(team_id)
-        return handlers.digest_settings(team_id, container().uow())
+        return bus().handle(GetTeamDigest(require_member(), team_id))
 
-    @channels.arguments(schemas.DigestSettingsIn)
-    @channels.response(200, schemas.DigestSettingsOut)
+    @channels.arguments(DigestSettingsIn)
+    @channels.response(200, DigestSettingsOut)
     def put(self, body, team_id):
         """Choose the digest's weekday and hour (team time zone), or turn it off."""
-        require_lead(team_id)
-        return handlers.set_digest_settings(team_id, container().uow(), **body)
+        return bus().handle(SetTeamDigest(actor=require_member(), team_id=team_id, **body))

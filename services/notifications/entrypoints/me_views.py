@@ -3,55 +3,67 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from services.notifications.entrypoints import schemas
-from services.notifications.service_layer import feed
-from shared.web import container, require_member
-
-me = Blueprint("me", __name__, url_prefix="/v1/me", description="My feed and preferences")
+from services.notifications.entrypoints.blueprints import me
+from services.notifications.entrypoints.me_schemas import (
+    FeedArgs,
+    FeedPage,
+    Marked,
+    MarkReadIn,
+    PreferencesIn,
+    PreferencesOut,
+    UnreadCount,
+)
+from services.notifications.service_layer.commands import (
+    CountUnread,
+    GetPreferences,
+    ListFeed,
+    MarkRead,
+    SetPreferences,
+)
+from shared.web import bus, require_member
 
 
 @me.route("/feed")
 class Feed(MethodView):
-    @me.arguments(schemas.FeedArgs, location="query")
-    @me.response(200, schemas.FeedPage)
+    @me.arguments(FeedArgs, location="query")
+    @me.response(200, FeedPage)
     def get(self, args):
         """My notifications, newest first (`unread=true` for unread only)."""
-        items, cursor = feed.feed(require_member(), container().uow(), limit=args["limit"],
-                                  cursor=args["cursor"], unread_only=args["unread"])
-        return {"items": items, "next_cursor": cursor}
+        return bus().handle(ListFeed(require_member(), args["limit"], args["cursor"],
+                                     unread_only=args["unread"]))
 
 
 @me.route("/feed/unread-count")
-class UnreadCount(MethodView):
-    @me.response(200, schemas.UnreadCount)
+class UnreadCountView(MethodView):
+    @me.response(200, UnreadCount)
     def get(self):
         """How many of my notifications are unread."""
-        return {"unread": feed.unread_count(require_member(), container().uow())}
+        return {"unread": bus().handle(CountUnread(require_member()))}
 
 
 @me.route("/feed/read")
-class MarkRead(MethodView):
-    @me.arguments(schemas.MarkRead)
-    @me.response(200, schemas.Marked)
+class MarkReadView(MethodView):
+    @me.arguments(MarkReadIn)
+    @me.response(200, Marked)
     def post(self, body):
         """Mark some (`ids`) or all (`all: true`) of my notifications read."""
-        principal = require_member()
-        c = container()
-        ids = None if body.get("all") else body["ids"]
-        return {"marked": feed.mark_read(principal, c.uow(), c.clock, ids)}
+        ids = None if body.get("all") else tuple(body["ids"])
+        return {"marked": bus().handle(MarkRead(require_member(), ids))}
 
 
 @me.route("/preferences")
-class Preferences(MethodView):
-    @me.response(200, schemas.PreferencesOut)
+class PreferencesView(MethodView):
+    @me.response(200, PreferencesOut)
     def get(self):
         """My muted event types, delivery mode, digest frequency and quiet hours."""
-        return feed.preferences(require_member(), container().uow())
+        return bus().handle(GetPreferences(require_member()))
 
-    @me.arguments(schemas.PreferencesIn)
-    @me.response(200, schemas.PreferencesOut)
+    @me.arguments(PreferencesIn)
+    @me.response(200, PreferencesOut)
     def put(self, body):
         """Replace my preferences. Quiet hours are local time in my time zone."""
-        return feed.set_preferences(require_member(), container().uow(), **body)
+        quiet = body["quiet_hours"] or {}
+        return bus().handle(SetPreferences(
+            require_member(), muted=tuple(body["muted"]), delivery=body["delivery"],
+            digest=body["digest"], quiet_start=quiet.get("start"), quiet_end=quiet.get("end")))

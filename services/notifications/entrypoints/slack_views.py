@@ -11,14 +11,13 @@ from urllib.parse import parse_qs
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from slack_sdk.signature import SignatureVerifier
 
-from services.notifications.service_layer.slash import SlashCommand, handle_command
+from services.notifications.entrypoints.blueprints import slack
+from services.notifications.service_layer.commands import RunSlashCommand
 from shared.auth import Unauthorized
-from shared.web import container
+from shared.web import bus, container
 
-slack = Blueprint("slack", __name__, url_prefix="/slack", description="Slack slash command")
 WINDOW_SECONDS = 300
 
 
@@ -53,7 +52,6 @@ class SlashCommands(MethodView):
         raw = request.get_data(cache=True)
         verify_slack_request(raw)
         form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
-        c = container()
-        cmd = SlashCommand(user_id=form.get("user_id", ""), text=form.get("text", ""),
-                           response_url=form.get("response_url", ""))
-        return handle_command(cmd, c.uow(), c.clock, c.settings.webhook_allowlist)
+        return bus().handle(RunSlashCommand(slack_user_id=form.get("user_id", ""),
+                                            text=form.get("text", ""),
+                                            response_url=form.get("response_url", "")))

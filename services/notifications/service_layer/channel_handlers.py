@@ -1,13 +1,23 @@
-"""Use cases of the channels, delivery-log and team-digest API (leads)."""
+"""Use cases of a team's channels and its delivery log (leads)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.notifications.domain.digest import DigestSettings
-from services.notifications.domain.model import Channel
+from services.notifications.config import NotificationsSettings
+from services.notifications.domain.channel import Channel
+from services.notifications.domain.notification import DeliveryAttempt, Notification
 from services.notifications.domain.webhook_url import validate_webhook_url
+from services.notifications.service_layer.access import ensure_lead
+from services.notifications.service_layer.commands import (
+    AddChannel,
+    ChangeChannel,
+    DeleteChannel,
+    GetChannel,
+    ListChannels,
+    ListDeliveries,
+)
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 from shared.domain import NotFound
@@ -15,28 +25,21 @@ from shared.pagination import decode_cursor, page_of
 
 
 @dataclass(frozen=True)
-class AddChannel:
-    team_id: str
-    type: str
-    webhook_url: str
-    name: str = ""
-    event_types: tuple[str, ...] = ()
-    health: tuple[str, ...] = ()
+class Delivery:
+    notification: Notification
+    attempts: list[DeliveryAttempt]
 
 
 @dataclass(frozen=True)
-class ChangeChannel:
-    team_id: str
-    channel_id: str
-    name: str | None = None
-    event_types: tuple[str, ...] | None = None
-    health: tuple[str, ...] | None = None
-    state: str | None = None
+class DeliveryPage:
+    items: list[Delivery]
+    next_cursor: str | None
 
 
 def add_channel(cmd: AddChannel, uow: NotificationsUnitOfWork, clock: Clock,
-                allowlist: tuple[str, ...]) -> Channel:
-    url = validate_webhook_url(cmd.webhook_url, allowlist)
+                settings: NotificationsSettings) -> Channel:
+    ensure_lead(cmd.actor, cmd.team_id)
+    url = validate_webhook_url(cmd.webhook_url, settings.webhook_allowlist)
     with uow:
         channel = Channel(cmd.team_id, cmd.type, url, name=cmd.name,
                           event_types=list(cmd.event_types), health=list(cmd.health),
@@ -46,17 +49,20 @@ def add_channel(cmd: AddChannel, uow: NotificationsUnitOfWork, clock: Clock,
     return channel
 
 
-def list_channels(team_id: str, uow: NotificationsUnitOfWork) -> list[Channel]:
+def list_channels(cmd: ListChannels, uow: NotificationsUnitOfWork) -> list[Channel]:
+    ensure_lead(cmd.actor, cmd.team_id)
     with uow:
-        return uow.channels.for_team(team_id)
+        return uow.channels.for_team(cmd.team_id)
 
 
-def get_channel(team_id: str, channel_id: str, uow: NotificationsUnitOfWork) -> Channel:
+def get_channel(cmd: GetChannel, uow: NotificationsUnitOfWork) -> Channel:
+    ensure_lead(cmd.actor, cmd.team_id)
     with uow:
-        return _channel(uow, team_id, channel_id)
+        return _channel(uow, cmd.team_id, cmd.channel_id)
 
 
 def change_channel(cmd: ChangeChannel, uow: NotificationsUnitOfWork) -> Channel:
+    ensure_lead(cmd.actor, cmd.team_id)
     with uow:
         channel = _channel(uow, cmd.team_id, cmd.channel_id)
         channel.change(name=cmd.name, state=cmd.state,
@@ -66,9 +72,10 @@ def change_channel(cmd: ChangeChannel, uow: NotificationsUnitOfWork) -> Channel:
     return channel
 
 
-def delete_channel(team_id: str, channel_id: str, uow: NotificationsUnitOfWork) -> None:
+def delete_channel(cmd: DeleteChannel, uow: NotificationsUnitOfWork) -> None:
+    ensure_lead(cmd.actor, cmd.team_id)
     with uow:
-        _channel(uow, team_id, channel_id).delete()
+        _channel(uow, cmd.team_id, cmd.channel_id).delete()
         uow.commit()
 
 
@@ -79,33 +86,16 @@ def _channel(uow: NotificationsUnitOfWork, team_id: str, channel_id: str) -> Cha
     return channel
 
 
-def delivery_log(team_id: str, uow: NotificationsUnitOfWork, *, limit: int,
-                 cursor: str | None = None, status: str | None = None,
-                 channel_id: str | None = None) -> tuple[list[dict], str | None]:
-    after = decode_cursor(cursor, 2)
+def list_deliveries(cmd: ListDeliveries, uow: NotificationsUnitOfWork) -> DeliveryPage:
+    """What was sent to channels and URLs, newest first, each with its attempts."""
+    ensure_lead(cmd.actor, cmd.team_id)
+    after = decode_cursor(cmd.cursor, 2)
     key = (datetime.fromisoformat(after[0]), after[1]) if after else None
     with uow:
-        rows = uow.notifications.log(team_id, limit, key, status, channel_id)
-        notes, next_cursor = page_of(rows, limit, lambda n: (n.created_at.isoformat(), n.id))
-        attempts = uow.notifications.attempts_of([n.id for n in notes])
-    by_note: dict[str, list] = {}
+        rows = uow.queries.log(cmd.team_id, cmd.limit, key, cmd.status, cmd.channel_id)
+        notes, next_cursor = page_of(rows, cmd.limit, lambda n: (n.created_at.isoformat(), n.id))
+        attempts = uow.queries.attempts_of([n.id for n in notes])
+    by_note: dict[str, list[DeliveryAttempt]] = {}
     for attempt in attempts:
         by_note.setdefault(attempt.notification_id, []).append(attempt)
-    return [{"notification": n, "attempts": by_note.get(n.id, [])} for n in notes], next_cursor
-
-
-def digest_settings(team_id: str, uow: NotificationsUnitOfWork) -> DigestSettings:
-    with uow:
-        return uow.settings.digest(team_id) or DigestSettings(team_id, enabled=False)
-
-
-def set_digest_settings(team_id: str, uow: NotificationsUnitOfWork, *, enabled: bool,
-                        weekday: int, hour: int) -> DigestSettings:
-    with uow:
-        settings = uow.settings.digest(team_id)
-        if settings is None:
-            settings = DigestSettings(team_id)
-            uow.settings.add(settings)
-        settings.update(enabled=enabled, weekday=weekday, hour=hour)
-        uow.commit()
-    return settings
+    return DeliveryPage([Delivery(n, by_note.get(n.id, [])) for n in notes], next_cursor)

@@ -1,4 +1,6 @@
-"""Sending notifications: claim what is due, post it, record the attempt and its outcome.
+"""Jobs the worker runs: delivering notifications, and the team and personal digests.
+
+Delivering: claim what is due, post it, record the attempt and its outcome.
 
 A notification is claimed by pushing its `next_attempt_at` out by a lease (under a row lock on
 PostgreSQL, the write lock on SQLite), so two workers never send the same one, and a worker
@@ -7,6 +9,9 @@ that dies mid-send leaves it due again after the lease. Sends are paced per chan
 in one message (coalescing); 429 waits for `Retry-After`; other failures back off
 exponentially with jitter; permanent Slack errors disable the channel and tell the leads.
 In-app notifications held by quiet hours are released here when their time comes.
+
+Digests read the container's clock. A digest is keyed by its slot (the scheduled local
+moment, in UTC), so a job run twice, or by two workers, sends it once.
 """
 
 from __future__ import annotations
@@ -17,23 +22,34 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from services.notifications.adapters.webhook_client import WebhookClient
+from services.notifications.domain.channel import Channel
+from services.notifications.domain.digest import (
+    DIGEST_EVENT,
+    PERSONAL_DIGEST_EVENT,
+    DigestSettings,
+    WeekFacts,
+    personal_digest,
+    team_digest,
+)
+from services.notifications.domain.fanout import DeliveryPolicy, Notifier, Occurrence
 from services.notifications.domain.messages import message
-from services.notifications.domain.model import Channel, DeliveryAttempt, Notification, SendResult
+from services.notifications.domain.notification import DeliveryAttempt, Notification, SendResult
 from services.notifications.domain.render import Rendered, render
+from services.notifications.domain.schedule import latest_slot
 from services.notifications.domain.signing import signed_headers
-from services.notifications.service_layer.notify import DeliveryPolicy, Notifier, Occurrence
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 
-LEASE = timedelta(seconds=60)
+WEEK = timedelta(days=7)
 
 
 class Deliverer:
-    def __init__(self, uow_factory: Callable[[], NotificationsUnitOfWork], sender, clock: Clock,
-                 notifier: Notifier, policy: DeliveryPolicy, *, public_url: str = "",
-                 rng: random.Random | None = None, batch: int = 50):
+    def __init__(self, uow_factory: Callable[[], NotificationsUnitOfWork], client: WebhookClient,
+                 clock: Clock, notifier: Notifier, policy: DeliveryPolicy, *,
+                 public_url: str = "", rng: random.Random | None = None, batch: int = 50):
         self.uow_factory = uow_factory
-        self.sender = sender
+        self.client = client
         self.clock = clock
         self.notifier = notifier
         self.policy = policy
@@ -74,7 +90,7 @@ class Deliverer:
     def _claim(self, uow: NotificationsUnitOfWork, n: Notification, now: datetime,
                paced: set[str]) -> bool:
         channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
-        if n.channel_id and (channel is None or channel.state != "active"):
+        if n.channel_id and (channel is None or not channel.is_active):
             n.fail("channel disabled or deleted")
             return False
         if channel is not None:
@@ -87,18 +103,18 @@ class Deliverer:
             paced.add(channel.id)
             channel.last_sent_at = now
             self._coalesce(uow, n, channel, now)
-        n.next_attempt_at = now + LEASE
+        n.next_attempt_at = now + self.policy.lease
         return True
 
     def _coalesce(self, uow: NotificationsUnitOfWork, n: Notification, channel: Channel,
                   now: datetime) -> None:
-        if channel.type != "slack" or n.event_type not in self.policy.coalesced_types:
+        if not self.policy.coalesces(channel, n.event_type):
             return
         others = uow.notifications.mergeable(n, now) if n.attempts == 0 else []
         if not others:
             return
         for other in others:
-            other.status, other.merged_into = "coalesced", n.id
+            other.merge_into(n)
         lines = [n.summary] + [o.summary for o in others]
         title = f"{len(lines)} new check-ins"
         n.body = json.dumps(message(title, lines, link=self.public_url or None))
@@ -111,12 +127,12 @@ class Deliverer:
             channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
         body = n.body.encode()
         if channel is None:
-            result = self.sender.post(n.url, body)
+            result = self.client.post(n.url, body)
         elif channel.type == "webhook":
             headers = signed_headers(channel.secret, int(self.clock.now().timestamp()), body)
-            result = self.sender.post(channel.url, body, headers)
+            result = self.client.post(channel.url, body, headers)
         else:
-            result = self.sender.post(channel.url, body)
+            result = self.client.post(channel.url, body)
         return self._record(notification_id, result)
 
     def _record(self, notification_id: str, result: SendResult) -> int:
@@ -124,9 +140,11 @@ class Deliverer:
         with self.uow_factory() as uow:
             n = uow.notifications.get(notification_id)
             channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
-            was_active = channel is not None and channel.state == "active"
-            outcome = n.outcome(result, now, channel, self.rng)
-            if was_active and channel.state == "disabled":
+            was_active = channel is not None and channel.is_active
+            if channel is not None:  # pace from the answer too: a slow send delays the next
+                channel.last_sent_at = now
+            outcome = n.record_attempt(result, now, channel, self.policy.retry, self.rng)
+            if was_active and not channel.is_active:
                 self._channel_disabled(uow, channel, n, now)
             uow.notifications.add_attempt(DeliveryAttempt(n.id, n.channel_id, now, result, outcome))
             uow.commit()
@@ -140,5 +158,70 @@ class Deliverer:
         rendered: Rendered = render("channel.disabled", data, {"channel_name": channel.name})
         what = Occurrence(f"channel.disabled:{channel.id}:{n.id}", "channel.disabled",
                           n.team_id, now.isoformat(), data, self.public_url or None)
-        leads = [m.member_id for m in uow.directory.leads(n.team_id)]
+        leads = [m.member_id for m in uow.replicas.leads(n.team_id)]
         self.notifier.to_members(uow, what, rendered, leads)
+
+
+class Digests:
+    """The weekly team digest to Slack, and members' personal feed digests."""
+
+    def __init__(self, uow_factory: Callable[[], NotificationsUnitOfWork], clock: Clock,
+                 notifier: Notifier, public_url: str = "", *, personal_hour: int = 8,
+                 grace_hours: float = 6):
+        self.uow_factory = uow_factory
+        self.clock = clock
+        self.notifier = notifier
+        self.public_url = public_url or None
+        self.personal_hour = personal_hour
+        self.grace_hours = grace_hours
+
+    def send_team_digests(self) -> int:
+        with self.uow_factory() as uow:
+            teams = [s.team_id for s in uow.preferences.digests()]
+        return sum(self._team_digest(team_id) for team_id in teams)
+
+    def _team_digest(self, team_id: str) -> int:
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            settings: DigestSettings = uow.preferences.digest(team_id)
+            team = uow.replicas.team(team_id)
+            timezone = team.timezone if team else "UTC"
+            slot = latest_slot(now, timezone, settings.hour, settings.weekday)
+            if not settings.is_due(slot, now, self.grace_hours):
+                return 0
+            members = uow.replicas.members(team_id)
+            facts = WeekFacts(uow.replicas.team_goals(team_id),
+                              uow.replicas.activity(team_id, slot - WEEK, slot),
+                              {m.member_id: m.name for m in members})
+            rendered = team_digest(team.name if team else "your team", facts)
+            what = Occurrence(f"{DIGEST_EVENT}:{team_id}:{slot.date().isoformat()}", DIGEST_EVENT,
+                              team_id, now.isoformat(), {"slot": slot.isoformat()}, self.public_url)
+            sent = self.notifier.to_channels(uow, what, rendered)
+            settings.last_slot = slot
+            uow.commit()
+        return sent
+
+    def send_personal_digests(self) -> int:
+        with self.uow_factory() as uow:
+            members = uow.notifications.members_awaiting_digest()
+        return sum(self._personal_digest(member_id) for member_id in members)
+
+    def _personal_digest(self, member_id: str) -> int:
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            member = uow.replicas.member(member_id)
+            if member is None:
+                return 0
+            prefs = uow.preferences.of(member_id, member.team_id)
+            slot = latest_slot(now, member.timezone, self.personal_hour, prefs.digest_weekday)
+            waiting = uow.notifications.awaiting_digest(member_id, before=slot)
+            if not waiting:
+                return 0
+            for item in waiting:
+                item.status = "digested"
+            rendered = personal_digest(prefs.digest, [n.summary for n in waiting])
+            what = Occurrence(f"{PERSONAL_DIGEST_EVENT}:{slot.isoformat()}", PERSONAL_DIGEST_EVENT,
+                              member.team_id, now.isoformat(), {}, self.public_url)
+            sent = self.notifier.to_members(uow, what, rendered, [member_id], as_digest=True)
+            uow.commit()
+        return sent

@@ -1,4 +1,5 @@
-"""Who hears what. Defaults:
+"""Handlers of the goals and checkins events the worker consumes: keep the replicas, then say
+who hears what. Defaults:
 
 - a check-in: the owner's partners (feed) and the team channels;
 - a missed check-in: the recipients of its escalation level (owner, partners, leads);
@@ -7,150 +8,249 @@
   want that health;
 - kudos and comments: their recipient; a new pairing: the partners.
 
-Private goals never reach team channels.
+Private goals never reach team channels. Besides `(event, uow)` a handler names what else it
+needs (`notifier`, `public_url`, `waits`); bootstrap binds those once.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
+from services.notifications.domain.fanout import Notifier, Occurrence
+from services.notifications.domain.messages import progress_bar
 from services.notifications.domain.render import render
-from services.notifications.domain.views import GoalView
-from services.notifications.service_layer import readmodel
-from services.notifications.service_layer.notify import Notifier, Occurrence
-from services.notifications.service_layer.slash import SlashAnswers
+from services.notifications.domain.replicas import (
+    Activity,
+    GoalReplica,
+    MemberReplica,
+    Partnership,
+    TeamReplica,
+)
+from services.notifications.domain.slash import ephemeral
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.consumer import RetryLater
 from shared.events.envelope import Event
 
-GOAL_STATE_EVENTS = ("goal.updated", "goal.activated", "goal.reopened", "goal.closed",
-                     "goal.pathway_switched")
-WAITS_FOR_UNKNOWN_GOAL = 8
 
+class GoalWaits:
+    """How often an event about a goal not known yet is retried before it goes on without it
+    (the goal's own event, on another topic, may still be on its way)."""
 
-class Router:
-    def __init__(self, notifier: Notifier, public_url: str, answers: SlashAnswers):
-        self.notifier = notifier
-        self.public_url = public_url.rstrip("/")
-        self.answers = answers
+    def __init__(self, limit: int = 8):
+        self.limit = limit
         self._waits: Counter[str] = Counter()
 
-    def handlers(self) -> dict:
-        table = {
-            "team.created": readmodel.on_team, "team.updated": readmodel.on_team,
-            "member.added": readmodel.on_member, "member.updated": readmodel.on_member,
-            "goal.progressed": readmodel.on_goal_progressed,
-            "partnership.ended": readmodel.on_partnership_ended,
-            "goal.created": self.on_goal_announced, "goal.achieved": self.on_goal_announced,
-            "goal.milestone_completed": self.on_milestone,
-            "goal.health_changed": self.on_health_changed,
-            "checkin.logged": self.on_checkin, "checkin.rejected": self.answers.on_rejected,
-            "checkin.missed": self.on_missed, "checkin.reminder": self.on_reminder,
-            "streak.reached": self.on_streak, "kudos.given": self.on_kudos,
-            "comment.added": self.on_comment, "partners.paired": self.on_paired,
-        }
-        table.update({name: readmodel.on_goal for name in GOAL_STATE_EVENTS})
-        return table
-
-    # -- goals ----------------------------------------------------------------------------
-    def on_goal_announced(self, event: Event, uow: NotificationsUnitOfWork) -> None:
-        goal = readmodel.on_goal(event, uow)
-        self._to_channels(event, uow, goal)
-
-    def on_milestone(self, event: Event, uow: NotificationsUnitOfWork) -> None:
-        goal = self._known_goal(event, uow)
-        self._to_channels(event, uow, goal)
-
-    def on_health_changed(self, event: Event, uow: NotificationsUnitOfWork) -> None:
-        goal = readmodel.on_health_changed(event, uow) or self._known_goal(event, uow)
-        health = event.data["health"]
-        self._to_channels(event, uow, goal, health=health)
-        if health == "off_track":
-            leads = [m.member_id for m in uow.directory.leads(event.team_id)]
-            self._to_members(event, uow, goal, [event.data["owner_id"], *leads])
-
-    # -- check-ins ------------------------------------------------------------------------
-    def on_checkin(self, event: Event, uow: NotificationsUnitOfWork) -> None:
-        goal = self._known_goal(event, uow)
-        d = event.data
-        progress = goal.checked_in(d.get("value"), d.get("delta")) if goal else None
-        readmodel.record_activity(event, uow, "checkin", d["author_id"])
-        context = {"progress": progress}
-        self._to_channels(event, uow, goal, **context)
-        if goal is not None:
-            partners = uow.directory.partners_of(event.team_id, goal.owner_id)
-            partners += d.get("partner_ids") or []
-            self._to_members(event, uow, goal, [p for p in partners if p != d["author_id"]],
-                             **context)
-        self.answers.on_logged(event, uow, goal, progress)
-
-    def on_missed(self, event: Event, uow: NotificationsUnitOfWork) -> None:
-        self._to_members(event, uow, uow.directory.goal(event.data["goal_id"]),
-                         event.data["recipients"])
-
-    def on_reminder(self, event: Event, uow: NotificationsUnitOfWork) -> None:
-        self._to_members(event, uow, uow.directory.goal(event.data["goal_id"]),
-                         [event.data["owner_id"]])
-
-    def on_streak(self, event: Event, uow: NotificationsUnitOfWork) -> None:
-        readmodel.record_activity(event, uow, "streak", event.data["owner_id"],
-                                  event.data["length"])
-        self._to_members(event, uow, uow.directory.goal(event.data["goal_id"]),
-                         [event.data["owner_id"]])
-
-    def on_kudos(self, event: Event, uow: NotificationsUnitOfWork) -> None:
-        readmodel.record_activity(event, uow, "kudos", event.data["from_id"])
-        self._to_members(event, uow, uow.directory.goal(event.data["goal_id"]),
-                         [event.data["to_id"]], actor=event.data["from_id"])
-
-    def on_comment(self, event: Event, uow: NotificationsUnitOfWork) -> None:
-        self._to_members(event, uow, uow.directory.goal(event.data["goal_id"]),
-                         [event.data["to_id"]], actor=event.data["author_id"])
-
-    def on_paired(self, event: Event, uow: NotificationsUnitOfWork) -> None:
-        readmodel.on_paired(event, uow)
-        ids = event.data["member_ids"]
-        names = [m.name for m in map(uow.directory.member, ids) if m is not None]
-        self._to_members(event, uow, None, ids, names=names)
-
-    # -- fan-out --------------------------------------------------------------------------
-    def _known_goal(self, event: Event, uow: NotificationsUnitOfWork) -> GoalView | None:
-        """The goal, or RetryLater for a while: its goals event may still be on its way."""
-        goal = uow.directory.goal(event.data.get("goal_id"))
-        if goal is None and self._waits[event.id] < WAITS_FOR_UNKNOWN_GOAL:
+    def known_goal(self, event: Event, uow: NotificationsUnitOfWork) -> GoalReplica | None:
+        goal = uow.replicas.goal(event.data.get("goal_id"))
+        if goal is None and self._waits[event.id] < self.limit:
             self._waits[event.id] += 1
             raise RetryLater(f"goal {event.data.get('goal_id')} not known yet")
         self._waits.pop(event.id, None)
         return goal
 
-    def _to_channels(self, event: Event, uow: NotificationsUnitOfWork, goal: GoalView | None,
-                     health: str | None = None, **context) -> None:
-        if goal is None or goal.is_private:
-            return  # private (or unknown) goals never reach shared channels
-        rendered = render(event.type, event.data, self._context(event, uow, goal, **context))
-        self.notifier.to_channels(uow, self._occurrence(event), rendered, health=health)
 
-    def _to_members(self, event: Event, uow: NotificationsUnitOfWork, goal: GoalView | None,
-                    member_ids: list[str], **context) -> None:
-        rendered = render(event.type, event.data, self._context(event, uow, goal, **context))
-        self.notifier.to_members(uow, self._occurrence(event), rendered, member_ids)
+# -- replicas of the goals service's teams, members and goals ---------------------------------
+def on_team_created(event: Event, uow: NotificationsUnitOfWork) -> None:
+    d = event.data
+    uow.replicas.upsert(TeamReplica(d["team_id"], d["name"], d["timezone"]))
 
-    def _context(self, event: Event, uow: NotificationsUnitOfWork, goal: GoalView | None, *,
-                 actor: str | None = None, **extra) -> dict:
-        owner_id = event.data.get("owner_id") or (goal.owner_id if goal else None)
-        owner = uow.directory.member(owner_id)
-        acting = uow.directory.member(actor or event.data.get("author_id"))
-        return {
-            "goal_title": goal.title if goal else event.data.get("title"),
-            "owner_name": owner.name if owner else None,
-            "actor_name": acting.name if acting else None,
-            "progress": goal.progress if goal else None,
-            "health": goal.health if goal else None,
-            "unit": goal.unit if goal else None,
-            **{k: v for k, v in extra.items() if v is not None},
-        }
 
-    def _occurrence(self, event: Event) -> Occurrence:
-        goal_id = event.data.get("goal_id")
-        link = f"{self.public_url}/goals/{goal_id}" if goal_id else self.public_url
-        return Occurrence(event.id, event.type, event.team_id, event.time, event.data, link)
+on_team_updated = on_team_created
+
+
+def on_member_added(event: Event, uow: NotificationsUnitOfWork) -> None:
+    d = event.data
+    uow.replicas.upsert(MemberReplica(
+        d["member_id"], d["team_id"], d["name"], d["role"], d["timezone"], state=d["state"],
+        token_version=d["token_version"], slack_user_id=d.get("slack_user_id"),
+    ))
+
+
+on_member_updated = on_member_added
+
+
+def on_goal_updated(event: Event, uow: NotificationsUnitOfWork) -> GoalReplica:
+    """Any goal event carrying the goal's whole state: upsert the replica."""
+    goal = uow.replicas.goal(event.data["goal_id"])
+    if goal is None:
+        uow.replicas.upsert(GoalReplica.from_state(event.data))
+        uow.flush()
+        return uow.replicas.goal(event.data["goal_id"])
+    goal.refresh(event.data)
+    return goal
+
+
+on_goal_activated = on_goal_reopened = on_goal_closed = on_goal_updated
+on_goal_pathway_switched = on_goal_updated
+
+
+def on_goal_created(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
+                    public_url: str) -> None:
+    goal = on_goal_updated(event, uow)
+    _to_channels(event, uow, goal, notifier, public_url)
+
+
+on_goal_achieved = on_goal_created
+
+
+def on_goal_progressed(event: Event, uow: NotificationsUnitOfWork) -> None:
+    goal = uow.replicas.goal(event.data["goal_id"])
+    if goal is not None:
+        goal.progress, goal.metric_current = event.data["progress"], event.data["current"]
+
+
+def on_goal_milestone_completed(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
+                                public_url: str, waits: GoalWaits) -> None:
+    goal = waits.known_goal(event, uow)
+    _to_channels(event, uow, goal, notifier, public_url)
+
+
+def on_goal_health_changed(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
+                           public_url: str, waits: GoalWaits) -> None:
+    d = event.data
+    goal = uow.replicas.goal(d["goal_id"])
+    if goal is not None:
+        goal.health, goal.expected, goal.progress = d["health"], d["expected"], d["progress"]
+    else:
+        goal = waits.known_goal(event, uow)
+    _to_channels(event, uow, goal, notifier, public_url, health=d["health"])
+    if d["health"] == "off_track":
+        leads = [m.member_id for m in uow.replicas.leads(event.team_id)]
+        _to_members(event, uow, goal, [d["owner_id"], *leads], notifier, public_url)
+
+
+# -- check-ins and what follows them ---------------------------------------------------------
+def on_checkin_logged(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
+                      public_url: str, waits: GoalWaits) -> None:
+    goal = waits.known_goal(event, uow)
+    d = event.data
+    progress = goal.checked_in(d.get("value"), d.get("delta")) if goal else None
+    _record_activity(event, uow, "checkin", d["author_id"])
+    _to_channels(event, uow, goal, notifier, public_url, progress=progress)
+    if goal is not None:
+        partners = uow.replicas.partners_of(event.team_id, goal.owner_id)
+        partners += d.get("partner_ids") or []
+        _to_members(event, uow, goal, [p for p in partners if p != d["author_id"]], notifier,
+                    public_url, progress=progress)
+    _answer_slack(event, uow, notifier, _logged_text(event, goal, progress))
+
+
+def on_checkin_rejected(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier) -> None:
+    text = f"❌ Your check-in was not logged: {event.data['reason']}"
+    _answer_slack(event, uow, notifier, text)
+
+
+def on_checkin_missed(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
+                      public_url: str) -> None:
+    goal = uow.replicas.goal(event.data["goal_id"])
+    _to_members(event, uow, goal, event.data["recipients"], notifier, public_url)
+
+
+def on_checkin_reminder(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
+                        public_url: str) -> None:
+    goal = uow.replicas.goal(event.data["goal_id"])
+    _to_members(event, uow, goal, [event.data["owner_id"]], notifier, public_url)
+
+
+def on_streak_reached(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
+                      public_url: str) -> None:
+    d = event.data
+    _record_activity(event, uow, "streak", d["owner_id"], d["length"])
+    _to_members(event, uow, uow.replicas.goal(d["goal_id"]), [d["owner_id"]], notifier,
+                public_url)
+
+
+def on_kudos_given(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
+                   public_url: str) -> None:
+    d = event.data
+    _record_activity(event, uow, "kudos", d["from_id"])
+    _to_members(event, uow, uow.replicas.goal(d["goal_id"]), [d["to_id"]], notifier,
+                public_url, actor=d["from_id"])
+
+
+def on_comment_added(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
+                     public_url: str) -> None:
+    d = event.data
+    _to_members(event, uow, uow.replicas.goal(d["goal_id"]), [d["to_id"]], notifier,
+                public_url, actor=d["author_id"])
+
+
+def on_partners_paired(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
+                       public_url: str) -> None:
+    d = event.data
+    uow.replicas.upsert(Partnership(d["partnership_id"], d["team_id"], d["member_ids"]))
+    names = [m.name for m in map(uow.replicas.member, d["member_ids"]) if m is not None]
+    _to_members(event, uow, None, d["member_ids"], notifier, public_url, names=names)
+
+
+def on_partnership_ended(event: Event, uow: NotificationsUnitOfWork) -> None:
+    uow.replicas.end_partnership(event.data["partnership_id"])
+
+
+# -- fan-out ---------------------------------------------------------------------------------
+def _record_activity(event: Event, uow: NotificationsUnitOfWork, kind: str, member_id: str,
+                     amount: float = 1.0) -> None:
+    at = event.data.get("at") or datetime.fromisoformat(event.time)
+    uow.replicas.record(Activity(event.team_id, kind, member_id, at,
+                                 goal_id=event.data.get("goal_id"), amount=amount))
+
+
+def _to_channels(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica | None,
+                 notifier: Notifier, public_url: str, health: str | None = None,
+                 **context) -> None:
+    if goal is None or goal.is_private:
+        return  # private (or unknown) goals never reach shared channels
+    rendered = render(event.type, event.data, _context(event, uow, goal, **context))
+    notifier.to_channels(uow, _occurrence(event, public_url), rendered, health=health)
+
+
+def _to_members(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica | None,
+                member_ids: list[str], notifier: Notifier, public_url: str,
+                **context) -> None:
+    rendered = render(event.type, event.data, _context(event, uow, goal, **context))
+    notifier.to_members(uow, _occurrence(event, public_url), rendered, member_ids)
+
+
+def _context(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica | None, *,
+             actor: str | None = None, **extra) -> dict:
+    owner = uow.replicas.member(event.data.get("owner_id") or (goal.owner_id if goal else None))
+    acting = uow.replicas.member(actor or event.data.get("author_id"))
+    return {
+        "goal_title": goal.title if goal else event.data.get("title"),
+        "owner_name": owner.name if owner else None,
+        "actor_name": acting.name if acting else None,
+        "progress": goal.progress if goal else None,
+        "health": goal.health if goal else None,
+        "unit": goal.unit if goal else None,
+        **{k: v for k, v in extra.items() if v is not None},
+    }
+
+
+def _occurrence(event: Event, public_url: str) -> Occurrence:
+    goal_id = event.data.get("goal_id")
+    base = public_url.rstrip("/")
+    link = f"{base}/goals/{goal_id}" if goal_id else base
+    return Occurrence(event.id, event.type, event.team_id, event.time, event.data, link)
+
+
+# -- answers to the slash command --------------------------------------------------------------
+def _logged_text(event: Event, goal: GoalReplica | None, progress: float | None) -> str:
+    title = goal.title if goal else "your goal"
+    unit = f" {goal.unit}" if goal and goal.unit else ""
+    value = event.data.get("value")
+    amount = f"{value:g}{unit}" if value is not None else "your check-in"
+    bar = f"\nProgress: {progress_bar(progress)}" if progress is not None else ""
+    return f"✅ Logged {amount} on *{title}*.{bar}"
+
+
+def _answer_slack(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
+                  text: str) -> None:
+    """Post `text` to the response_url of the slash command that asked for this check-in."""
+    request = uow.slack_requests.get(event.data.get("request_id"))
+    if request is None or request.answered_at is not None:
+        return
+    request.answered_at = notifier.clock.now()
+    payload = {**ephemeral(text), "replace_original": False}
+    what = Occurrence(event.id, event.type, event.team_id, event.time, event.data)
+    notifier.to_url(uow, what, request.request_id, request.response_url, payload, text)

@@ -1,18 +1,28 @@
-"""The notifications unit of work."""
+"""The notifications unit of work: its repositories, queries and outbox in one transaction."""
 
-from services.notifications.adapters.directory import Directory, Settings
-from services.notifications.adapters.repository import Channels, Notifications
+from services.notifications.adapters.queries import NotificationQueries
+from services.notifications.adapters.repositories import (
+    Channels,
+    Notifications,
+    PreferenceRepository,
+    Replicas,
+    SlackRequests,
+)
 from shared.uow import UnitOfWork
 
 
 class NotificationsUnitOfWork(UnitOfWork):
     channels: Channels
     notifications: Notifications
-    directory: Directory
-    settings: Settings
+    replicas: Replicas
+    preferences: PreferenceRepository
+    slack_requests: SlackRequests
+    queries: NotificationQueries
 
     def on_enter(self) -> None:
         self.channels = Channels(self.session)
         self.notifications = Notifications(self.session)
-        self.directory = Directory(self.session)
-        self.settings = Settings(self.session)
+        self.replicas = Replicas(self.session)
+        self.preferences = PreferenceRepository(self.session)
+        self.slack_requests = SlackRequests(self.session)
+        self.queries = NotificationQueries(self.session)

@@ -1,0 +1,80 @@
+"""A team's channel: a Slack incoming webhook or a signed outgoing webhook, with its filters."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+
+from shared.domain import Aggregate
+
+CHANNEL_TYPES = ("slack", "webhook")
+ALERT_HEALTH = ("at_risk", "off_track", "overdue")
+
+
+def _csv(values: list[str] | tuple[str, ...] | None) -> str:
+    return ",".join(values or [])
+
+
+def _split(raw: str | None) -> list[str]:
+    return [part for part in (raw or "").split(",") if part]
+
+
+class Channel(Aggregate):
+    """A team's Slack incoming webhook or signed outgoing webhook, with what it wants to hear."""
+
+    def __init__(self, team_id: str, type: str, url: str, *, name: str = "",
+                 event_types: list[str] | None = None, health: list[str] | None = None,
+                 created_at: datetime, id: str | None = None):
+        self.id = id or str(uuid.uuid4())
+        self.team_id = team_id
+        self.type = type
+        self.url = url
+        self.name = name or type
+        self.event_types = _csv(event_types)
+        self.health = _csv(health)
+        self.secret = secrets.token_urlsafe(32) if type == "webhook" else None
+        self.state = "active"
+        self.disabled_reason: str | None = None
+        self.created_at = created_at
+        self.last_sent_at: datetime | None = None
+
+    @property
+    def event_type_list(self) -> list[str]:
+        return _split(self.event_types)
+
+    @property
+    def health_list(self) -> list[str]:
+        return _split(self.health)
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == "active"
+
+    def wants(self, event_type: str, health: str | None = None) -> bool:
+        """Active, the type passes the filter, and a health alert is one this channel wants."""
+        if not self.is_active:
+            return False
+        if self.event_types and event_type not in self.event_type_list:
+            return False
+        return health is None or health in (self.health_list or ALERT_HEALTH)
+
+    def change(self, *, name: str | None = None, event_types: list[str] | None = None,
+               health: list[str] | None = None, state: str | None = None) -> None:
+        if name is not None:
+            self.name = name or self.type
+        if event_types is not None:
+            self.event_types = _csv(event_types)
+        if health is not None:
+            self.health = _csv(health)
+        if state == "active":
+            self.state, self.disabled_reason = "active", None
+        elif state == "disabled":
+            self.disable("disabled by a lead")
+
+    def disable(self, reason: str) -> None:
+        self.state = "disabled"
+        self.disabled_reason = reason
+
+    def delete(self) -> None:
+        self.state = "deleted"

@@ -1,0 +1,8 @@
+"""The blueprints of the notifications service; views register on them in their own modules."""
+
+from flask_smorest import Blueprint
+
+channels = Blueprint("channels", __name__, url_prefix="/v1/teams",
+                     description="Channels, delivery log and team digest (leads)")
+me = Blueprint("me", __name__, url_prefix="/v1/me", description="My feed and preferences")
+slack = Blueprint("slack", __name__, url_prefix="/slack", description="Slack slash command")

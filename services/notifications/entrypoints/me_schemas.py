@@ -1,0 +1,65 @@
+"""Schemas of the caller's own feed and preferences (`/v1/me/...`)."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from services.notifications.domain.preferences import DELIVERY_MODES, DIGEST_FREQUENCIES
+from services.notifications.entrypoints.channel_schemas import known_event_type
+from shared.pagination import PageArgs, page_schema
+
+HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use HH:MM, 24-hour local time.")
+
+
+class FeedItem(Schema):
+    id = fields.String()
+    event_type = fields.String()
+    title = fields.String()
+    text = fields.String()
+    link = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    read = fields.Boolean()
+    read_at = fields.DateTime(allow_none=True)
+
+
+FeedPage = page_schema(FeedItem, "FeedPage")
+
+
+class FeedArgs(PageArgs):
+    unread = fields.Boolean(load_default=False)
+
+
+class UnreadCount(Schema):
+    unread = fields.Integer()
+
+
+class MarkReadIn(Schema):
+    ids = fields.List(fields.String(validate=validate.Length(1, 36)),
+                      validate=validate.Length(1, 500))
+    all = fields.Boolean()
+
+    @validates_schema
+    def one_of(self, data, **_kwargs):
+        if ("ids" in data) == bool(data.get("all")):
+            raise ValidationError("Give either `ids` or `all: true`.", "_schema")
+
+
+class Marked(Schema):
+    marked = fields.Integer()
+
+
+class QuietHours(Schema):
+    start = fields.String(required=True, validate=HHMM)
+    end = fields.String(required=True, validate=HHMM)
+
+
+class PreferencesIn(Schema):
+    muted = fields.List(fields.String(validate=known_event_type), load_default=list)
+    delivery = fields.String(load_default="immediate", validate=validate.OneOf(DELIVERY_MODES))
+    digest = fields.String(load_default="daily", validate=validate.OneOf(DIGEST_FREQUENCIES))
+    quiet_hours = fields.Nested(QuietHours, allow_none=True, load_default=None)
+
+
+class PreferencesOut(Schema):
+    muted = fields.List(fields.String(), attribute="muted_list")
+    delivery = fields.String()
+    digest = fields.String()
+    quiet_hours = fields.Dict(allow_none=True)

@@ -1,0 +1,126 @@
+"""The commands and queries of the notifications API: the one input of every use case.
+
+`actor` is the member calling (from the bearer token); a slash command's actor is the Slack
+user whose request Slack signed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.auth import Principal
+
+
+# -- channels, delivery log and team digest (leads) -----------------------------------------
+@dataclass(frozen=True)
+class AddChannel:
+    actor: Principal
+    team_id: str
+    type: str
+    webhook_url: str
+    name: str = ""
+    event_types: tuple[str, ...] = ()
+    health: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListChannels:
+    actor: Principal
+    team_id: str
+
+
+@dataclass(frozen=True)
+class GetChannel:
+    actor: Principal
+    team_id: str
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class ChangeChannel:
+    actor: Principal
+    team_id: str
+    channel_id: str
+    name: str | None = None
+    event_types: tuple[str, ...] | None = None
+    health: tuple[str, ...] | None = None
+    state: str | None = None
+
+
+@dataclass(frozen=True)
+class DeleteChannel:
+    actor: Principal
+    team_id: str
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class ListDeliveries:
+    actor: Principal
+    team_id: str
+    limit: int
+    cursor: str | None = None
+    status: str | None = None
+    channel_id: str | None = None
+
+
+@dataclass(frozen=True)
+class GetTeamDigest:
+    actor: Principal
+    team_id: str
+
+
+@dataclass(frozen=True)
+class SetTeamDigest:
+    actor: Principal
+    team_id: str
+    weekday: int
+    hour: int
+    enabled: bool = True
+
+
+# -- the caller's own feed and preferences ---------------------------------------------------
+@dataclass(frozen=True)
+class ListFeed:
+    actor: Principal
+    limit: int
+    cursor: str | None = None
+    unread_only: bool = False
+
+
+@dataclass(frozen=True)
+class CountUnread:
+    actor: Principal
+
+
+@dataclass(frozen=True)
+class MarkRead:
+    """Mark `ids` read, or every unread item when `ids` is None."""
+
+    actor: Principal
+    ids: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class GetPreferences:
+    actor: Principal
+
+
+@dataclass(frozen=True)
+class SetPreferences:
+    actor: Principal
+    muted: tuple[str, ...] = ()
+    delivery: str = "immediate"
+    digest: str = "daily"
+    quiet_start: str | None = None
+    quiet_end: str | None = None
+
+
+# -- Slack ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RunSlashCommand:
+    """`/goals <text>` from the Slack user `slack_user_id`; answers later go to `response_url`."""
+
+    slack_user_id: str
+    text: str
+    response_url: str = ""

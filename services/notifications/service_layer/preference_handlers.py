@@ -1,0 +1,24 @@
+"""Use cases of a member's own notification preferences (`/v1/me/preferences`)."""
+
+from __future__ import annotations
+
+from services.notifications.domain.preferences import Preferences
+from services.notifications.service_layer.commands import GetPreferences, SetPreferences
+from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
+
+
+def get_preferences(cmd: GetPreferences, uow: NotificationsUnitOfWork) -> Preferences:
+    with uow:
+        return uow.preferences.of(cmd.actor.member_id, cmd.actor.team_id)
+
+
+def set_preferences(cmd: SetPreferences, uow: NotificationsUnitOfWork) -> Preferences:
+    quiet = ({"start": cmd.quiet_start, "end": cmd.quiet_end}
+             if cmd.quiet_start is not None and cmd.quiet_end is not None else None)
+    with uow:
+        prefs = uow.preferences.of(cmd.actor.member_id, cmd.actor.team_id)
+        prefs.update(muted=list(cmd.muted), delivery=cmd.delivery, digest=cmd.digest,
+                     quiet_hours=quiet)
+        uow.preferences.save(prefs)
+        uow.commit()
+    return prefs
