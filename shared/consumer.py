@@ -10,7 +10,9 @@
   partition: it is sought back to the record and resumed when its backoff is over, while the
   other partitions keep flowing. Nothing is skipped.
 - Invalid messages (undecodable, schema-invalid, or failing `max_attempts` times) go to
-  `<topic>.dlq` with the reason in headers, and the partition moves on.
+  `<topic>.dlq` with the reason in headers, and the partition moves on. The dead letter is
+  recorded in the inbox in the batch's transaction and produced only after that commit, so a
+  batch that fails to commit never dead-letters twice (see `DEAD_LETTER`).
 - `stop` set (SIGTERM) finishes the current batch, commits and closes.
 """
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -27,9 +30,6 @@ from datetime import UTC, datetime
 from kafka import ConsumerRebalanceListener, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
-from shared.events.envelope import Event, from_kafka
-from shared.events.registry import InvalidEvent
-from shared.uow import UnitOfWork
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import (
     DisconnectionError,
@@ -39,9 +39,20 @@ from sqlalchemy.exc import (
     PendingRollbackError,
 )
 
+from shared.events.envelope import Event, from_kafka
+from shared.events.registry import InvalidEvent
+from shared.uow import UnitOfWork
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Event, UnitOfWork], None]
+
+# Inbox rows of dead-lettered records have this prefix before their event type. A record found
+# so on redelivery (a crash between the database commit and the DLQ produce) is produced to the
+# DLQ again: dead letters are at least once across crashes, never twice from a failed commit.
+# Every dead letter carries `dlq.id` (its inbox id), the key for a reader that must dedupe.
+DEAD_LETTER = "dlq:"
+_POSITION_IDS = uuid.UUID("5d1e0c4a-8f0b-4d55-9a8e-6b7f2f4e1c01")
 
 
 class RetryLater(Exception):
@@ -92,6 +103,18 @@ class RetryAttempts:
 
     def __contains__(self, key: Hashable) -> bool:
         return key in self._counts
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    record: object
+    reason: str
+    dlq_id: str
+
+
+def position_id(record) -> str:
+    """A stable inbox id for a record that has no usable event id (an invalid message)."""
+    return str(uuid.uuid5(_POSITION_IDS, f"{record.topic}/{record.partition}/{record.offset}"))
 
 
 class ConsumerRunner(ConsumerRebalanceListener):
@@ -187,6 +210,7 @@ class ConsumerRunner(ConsumerRebalanceListener):
         """Returns (next offset per finished partition, offset to retry from per partition)."""
         done: dict[TopicPartition, int] = {}
         retry_from: dict[TopicPartition, int] = {}
+        dead: list[DeadLetter] = []
         counted = ConsumerStats()
         try:
             with self.uow_factory() as uow:
@@ -195,7 +219,7 @@ class ConsumerRunner(ConsumerRebalanceListener):
                     tp = TopicPartition(record.topic, record.partition)
                     if tp in retry_from:
                         continue  # keep the partition's order: nothing after a retry
-                    if self._process(uow, record, seen, counted):
+                    if self._process(uow, record, seen, counted, dead):
                         done[tp] = record.offset + 1
                     else:
                         retry_from[tp] = record.offset
@@ -209,31 +233,50 @@ class ConsumerRunner(ConsumerRebalanceListener):
                 first.setdefault(TopicPartition(record.topic, record.partition), record.offset)
             return {}, first
         self.stats.add(counted)
+        for tp, offset in self._send_dead_letters(dead).items():
+            done[tp] = min(done.get(tp, offset), offset)
+            retry_from[tp] = offset
         return done, retry_from
 
-    def _processed_ids(self, uow: UnitOfWork, records: list) -> set[str]:
+    def _processed_ids(self, uow: UnitOfWork, records: list) -> dict[str, str]:
+        """Inbox rows (id -> type) of the batch's events and of its possible dead letters."""
         ids = [
-            value.decode() for r in records for name, value in r.headers or () if name == "ce_id"
-        ]
-        if not ids:
-            return set()
+            value.decode(errors="replace")
+            for r in records
+            for name, value in r.headers or ()
+            if name == "ce_id" and value is not None
+        ] + [position_id(r) for r in records]
         rows = uow.session.execute(
-            select(self.inbox.c.event_id).where(self.inbox.c.event_id.in_(ids))
+            select(self.inbox.c.event_id, self.inbox.c.event_type).where(
+                self.inbox.c.event_id.in_(ids)
+            )
         )
-        return {row[0] for row in rows}
+        return {row.event_id: row.event_type for row in rows}
 
-    def _process(self, uow: UnitOfWork, record, seen: set[str], counted: ConsumerStats) -> bool:
+    def _process(
+        self,
+        uow: UnitOfWork,
+        record,
+        seen: dict[str, str],
+        counted: ConsumerStats,
+        dead: list[DeadLetter],
+    ) -> bool:
         """True when the record is done with (handled, skipped or dead-lettered)."""
         try:
             event = from_kafka(record.headers, record.key, record.value)
         except InvalidEvent as exc:
-            return self._dead_letter(record, exc.reason)
+            return self._dead_letter(
+                uow, record, position_id(record), "invalid", exc.reason, seen, dead
+            )
         handler = self.handlers.get(event.type)
         if handler is None:
             counted.skipped += 1
             return True
         key = (record.topic, record.partition, record.offset)
         if event.id in seen:
+            if seen[event.id].startswith(DEAD_LETTER):
+                reason = "redelivered after being dead-lettered (first reason in the earlier copy)"
+                return self._dead_letter(uow, record, event.id, event.type, reason, seen, dead)
             counted.duplicates += 1
             self.attempts.forget(key)
             return True
@@ -247,7 +290,7 @@ class ConsumerRunner(ConsumerRebalanceListener):
                 )
         except InvalidEvent as exc:
             self.attempts.forget(key)
-            return self._dead_letter(record, exc.reason)
+            return self._dead_letter(uow, record, event.id, event.type, exc.reason, seen, dead)
         except TRANSIENT as exc:
             self.stats.retries += 1
             self.stats.last_error = repr(exc)
@@ -259,17 +302,56 @@ class ConsumerRunner(ConsumerRebalanceListener):
             log.exception("%s: %s %s failed (%d)", self.name, event.type, event.id, attempts)
             if attempts >= self.max_attempts:
                 self.attempts.forget(key)
-                return self._dead_letter(record, f"handler failed {attempts} times: {exc!r}")
+                reason = f"handler failed {attempts} times: {exc!r}"
+                return self._dead_letter(uow, record, event.id, event.type, reason, seen, dead)
             self.stats.retries += 1
             return False
         self.attempts.forget(key)
-        seen.add(event.id)
+        seen[event.id] = event.type
         counted.handled += 1
         return True
 
-    def _dead_letter(self, record, reason: str) -> bool:
+    # -- dead letters: recorded in the batch's transaction, produced after its commit ------
+    def _dead_letter(
+        self,
+        uow: UnitOfWork,
+        record,
+        dlq_id: str,
+        event_type: str,
+        reason: str,
+        seen: dict[str, str],
+        dead: list[DeadLetter],
+    ) -> bool:
+        if dlq_id not in seen:
+            marker = f"{DEAD_LETTER}{event_type}"[:100]
+            with uow.savepoint():
+                uow.session.execute(
+                    insert(self.inbox).values(
+                        event_id=dlq_id, event_type=marker, processed_at=datetime.now(UTC)
+                    )
+                )
+            seen[dlq_id] = marker
+        dead.append(DeadLetter(record, reason, dlq_id))
+        return True
+
+    def _send_dead_letters(self, dead: list[DeadLetter]) -> dict[TopicPartition, int]:
+        """Produce the committed batch's dead letters; returns, per partition, the offset of the
+        first one that could not be produced (that partition is retried from it)."""
+        unsent: dict[TopicPartition, int] = {}
+        for letter in dead:
+            record = letter.record
+            tp = TopicPartition(record.topic, record.partition)
+            if tp in unsent:
+                continue
+            if not self._produce_dead_letter(letter):
+                unsent[tp] = record.offset
+        return unsent
+
+    def _produce_dead_letter(self, letter: DeadLetter) -> bool:
+        record = letter.record
         headers = list(record.headers or []) + [
-            ("dlq.reason", reason.encode()[:4000]),
+            ("dlq.id", letter.dlq_id.encode()),
+            ("dlq.reason", letter.reason.encode()[:4000]),
             ("dlq.topic", record.topic.encode()),
             ("dlq.partition", str(record.partition).encode()),
             ("dlq.offset", str(record.offset).encode()),
@@ -292,7 +374,7 @@ class ConsumerRunner(ConsumerRebalanceListener):
             record.topic,
             record.partition,
             record.offset,
-            reason,
+            letter.reason,
         )
         return True
 
