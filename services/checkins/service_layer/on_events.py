@@ -72,8 +72,9 @@ def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
             raise Rejected("unknown member: this Slack user is not a member of the team")
         goal = _find_goal(uow, member, d["goal_ref"])
         ensure_may_log(goal, member.member_id)
-        record_checkin(uow, goal, member.member_id, Progress(value=d["value"],
-                       note=d.get("note") or ""), now, policy, source="slack",
+        progress = Progress(value=d["value"], note=d.get("note") or "",
+                            confidence=d.get("confidence"))
+        record_checkin(uow, goal, member.member_id, progress, now, policy, source="slack",
                        request_id=d["request_id"], response_url=d.get("response_url"))
     except DomainError as exc:
         uow.emit("checkin.rejected", d["team_id"], {
