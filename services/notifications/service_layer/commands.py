@@ -124,3 +124,84 @@ class RunSlashCommand:
     slack_user_id: str
     text: str
     response_url: str = ""
+
+
+# -- the Slack app ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class IssueSlackInstallLink:
+    actor: Principal
+    team_id: str
+
+
+@dataclass(frozen=True)
+class GetSlackWorkspace:
+    actor: Principal
+    team_id: str
+
+
+@dataclass(frozen=True)
+class StartSlackInstall:
+    """A browser following an install link's one-time `ticket`."""
+
+    ticket: str
+
+
+@dataclass(frozen=True)
+class FinishSlackInstall:
+    """Slack's OAuth redirect: the `code` to exchange and the `state` issued at the start."""
+
+    code: str
+    state: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkSlackUser:
+    actor: Principal
+    team_id: str
+    member_id: str
+    slack_user_id: str
+
+
+@dataclass(frozen=True)
+class LinkMySlackAccount:
+    actor: Principal
+    ticket: str
+
+
+@dataclass(frozen=True)
+class SlackAppRevoked:
+    """`tokens_revoked` (bot tokens) or `app_uninstalled` from a workspace."""
+
+    slack_team_id: str
+    enterprise_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class SlackHomeOpened:
+    slack_team_id: str
+    slack_user_id: str
+
+
+@dataclass(frozen=True)
+class OpenCheckinModal:
+    """The "Check in" button: open the modal with the interaction's `trigger_id`."""
+
+    slack_team_id: str
+    enterprise_id: str | None
+    slack_user_id: str
+    trigger_id: str
+    goal_id: str
+    dm_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SubmitCheckinModal:
+    """The check-in modal submitted; `values` is Slack's `view.state.values`."""
+
+    slack_team_id: str
+    slack_user_id: str
+    view_id: str
+    private_metadata: str
+    values: dict
