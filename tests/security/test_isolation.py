@@ -1,179 +1,162 @@
-"""The isolation matrix: every /v1 endpoint of every service (from its OpenAPI spec) against
-every kind of caller. No token, a tampered token and an expired one get 401; another team's
-member or lead gets 404 on anything addressed by id; a member of the team never gets a 401
-or a 5xx. The matrix is written to bench/results/isolation.md."""
+"""The isolation matrix: one row per /v1 operation of every service's OpenAPI spec.
+
+Each row first proves the operation works: the owning team's member (or lead) gets a 2xx with
+real ids (its positive control, from `isolation_world.CONTROLS`). Then another team's member
+and lead send the same request: anything addressed by one of the team's ids answers 404; an
+operation addressed by nothing of the team (a list of "my" things, a create) answers the other
+team with its own data, in which no id of the first team may appear. No token, a tampered
+token and an expired one get 401. Every route under /v1 that Flask serves must be in a spec.
+
+The matrix is written to `.run/results/isolation.md` (`GOALKEEPER_RESULTS_DIR` moves it, e.g.
+`GOALKEEPER_RESULTS_DIR=bench/results` to regenerate the published one).
+"""
 
 from __future__ import annotations
 
-import uuid
+import os
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, find, settings
-from schemathesis import GenerationMode
 
 from shared.auth import TokenSigner
 from shared.clock import ControlledClock
-from tests.support.stack import ADMIN_TOKEN, SECRET, auth
-from tests.support.waiting import eventually
+from tests.security.isolation_world import CONTROLS, UUID, Request, TeamWorld, build_team
+from tests.support.stack import SECRET
 
 pytestmark = pytest.mark.slow
-RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results" / "isolation.md"
-CALLERS = ("no token", "tampered", "expired", "other member", "other lead", "member")
+REPO = Path(__file__).resolve().parents[2]
+SERVICES = ("goals", "checkins", "notifications")
+METHODS = ("get", "post", "put", "patch", "delete")
+UNOWNED_PARAMETERS = {"action", "key"}  # path parameters that name no team's thing
+COLUMNS = ("owner", "no token", "tampered", "expired", "other member", "other lead")
 
 
-def team(goals, name: str) -> dict:
-    created = goals.client.post(
-        "/v1/teams",
-        headers=auth(ADMIN_TOKEN),
-        json={
-            "name": name,
-            "timezone": "UTC",
-            "lead": {"name": f"{name} lead", "email": f"lead@{name}.example", "timezone": "UTC"},
-        },
-    )
-    lead = created.get_json()["lead"]
-    member = goals.client.post(
-        f"/v1/teams/{lead['team_id']}/members",
-        headers=auth(lead["token"]),
-        json={"name": f"{name} member", "email": f"member@{name}.example", "timezone": "UTC"},
-    ).get_json()
-    return {"team_id": lead["team_id"], "lead": lead, "member": member}
+def results_dir() -> Path:
+    return Path(os.environ.get("GOALKEEPER_RESULTS_DIR") or REPO / ".run" / "results")
 
 
-def expired_token(lead: dict) -> str:
+def spec_operations(harness) -> list[tuple[str, str, list[str]]]:
+    """(METHOD, path template, path parameter names) of every operation in the spec."""
+    spec = harness.client.get("/openapi.json").get_json()
+    return [(method.upper(), path, re.findall(r"{(\w+)}", path))
+            for path, item in spec["paths"].items() for method in item if method in METHODS]
+
+
+def served_routes(harness) -> set[tuple[str, str]]:
+    """(METHOD, path template) of every Flask route under /v1, in OpenAPI's spelling."""
+    routes = set()
+    for rule in harness.app.url_map.iter_rules():
+        if not rule.rule.startswith("/v1/"):
+            continue
+        template = re.sub(r"<(?:[^>]*:)?(\w+)>", r"{\1}", rule.rule)
+        routes |= {(m, template) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    return routes
+
+
+def expired_token(world: TeamWorld) -> str:
     past = ControlledClock(datetime.now(UTC) - timedelta(days=30))
-    return TokenSigner(SECRET, timedelta(days=1), past).issue(lead["team_id"], lead["id"], "lead")
+    signer = TokenSigner(SECRET, timedelta(days=1), past)
+    return signer.issue(world.team.id, world.team.lead_id, "lead")
 
 
 def tampered(token: str) -> str:
     return token[:-2] + ("AA" if not token.endswith("AA") else "BB")
 
 
-@pytest.mark.parametrize("new_database", ["postgresql"], indirect=True)
-def test_every_endpoint_isolates_teams_and_refuses_bad_tokens(make_service, slack):
-    services = {name: make_service(name) for name in ("goals", "checkins", "notifications")}
-    a, b = team(services["goals"], "alpha"), team(services["goals"], "beta")
-    lead_a = a["lead"]["token"]
-    goal = (
-        services["goals"]
-        .client.post(
-            "/v1/goals",
-            headers=auth(lead_a),
-            json={
-                "title": "Publish 4 case studies",
-                "why": "pipeline",
-                "due_date": "2031-01-01",
-                "metric": {"unit": "studies", "start": 0, "target": 4},
-            },
-        )
-        .get_json()
-    )
-    checkin = eventually(lambda: _checkin(services["checkins"], goal["id"], lead_a), timeout=90)
-    channel = (
-        services["notifications"]
-        .client.post(
-            f"/v1/teams/{a['team_id']}/channels",
-            headers=auth(lead_a),
-            json={"type": "slack", "webhook_url": slack.webhook()},
-        )
-        .get_json()
-    )
-    real = {
-        "team_id": a["team_id"],
-        "member_id": a["member"]["id"],
-        "goal_id": goal["id"],
-        "checkin_id": checkin["id"],
-        "channel_id": channel["id"],
-        "milestone_id": str(uuid.uuid4()),
-        "pathway_id": goal["pathways"][0]["id"],
-    }
-    tokens = {
-        "no token": None,
-        "tampered": tampered(lead_a),
-        "expired": expired_token(a["lead"]),
-        "other member": b["member"]["token"],
-        "other lead": b["lead"]["token"],
-        "member": a["member"]["token"],
-    }
+@pytest.fixture
+def worlds(make_service, slack):
+    services = {name: make_service(name) for name in SERVICES}
+    alpha = build_team(services, "alpha", slack.webhook("alpha"))
+    beta = build_team(services, "beta", slack.webhook("beta"))
+    return services, alpha, beta
 
+
+@pytest.mark.parametrize("new_database", ["postgresql"], indirect=True)
+def test_every_route_under_v1_is_in_its_services_spec(make_service):
+    unlisted = []
+    for name in SERVICES:
+        harness = make_service(name, start_worker=False)
+        listed = {(method, path) for method, path, _ in spec_operations(harness)}
+        unlisted += [f"{name} {m} {p}" for m, p in sorted(served_routes(harness) - listed)]
+    assert unlisted == []
+
+
+@pytest.mark.parametrize("new_database", ["postgresql"], indirect=True)
+def test_every_operation_works_for_its_team_and_answers_404_to_another(worlds):
+    services, alpha, beta = worlds
     rows, wrong = [], []
     for name, harness in services.items():
-        schema = schemathesis.openapi.from_wsgi("/openapi.json", harness.app)
-        for operation in (r.ok() for r in schema.get_all_operations()):
-            if not operation.path.startswith("/v1/"):
+        for method, template, parameters in spec_operations(harness):
+            if not template.startswith("/v1/"):
                 continue
-            case = _valid_case(operation, real, tokens["member"])
-            cells = []
-            for caller in CALLERS:
-                status = _call(case, tokens[caller])
-                expected = _expected(caller, operation)
-                cells.append(f"{status}" + ("" if expected(status) else " ✗"))
-                if not expected(status):
-                    wrong.append(
-                        f"{name} {operation.method.upper()} {operation.path} as {caller}: {status}"
-                    )
-            rows.append(
-                f"| {name} | {operation.method.upper()} `{operation.path}` | "
-                + " | ".join(cells)
-                + " |"
-            )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        "| service | endpoint | "
-        + " | ".join(CALLERS)
-        + " |\n|"
-        + "---|" * (len(CALLERS) + 2)
-        + "\n"
-        + "\n".join(rows)
-        + "\n"
-    )
+            build = CONTROLS.get((method, template))
+            if build is None:
+                wrong.append(f"{name} {method} {template}: no positive control")
+                continue
+            cells, problems = run_row(name, method, template, parameters, build, alpha, beta)
+            wrong += [f"{name} {method} {template}: {p}" for p in problems]
+            rows.append(f"| {name} | {method} `{template}` | " + " | ".join(cells) + " |")
+    write_matrix(rows)
     assert wrong == []
-    assert len(rows) > 40
+    assert len(rows) >= 55
 
 
-def _checkin(checkins, goal_id: str, token: str) -> dict:
-    response = checkins.client.post(
-        f"/v1/goals/{goal_id}/checkins", headers=auth(token), json={"value": 1, "note": "first"}
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
+def run_row(service: str, method: str, template: str, parameters: list[str], build, alpha,
+            beta) -> tuple[list[str], list[str]]:
+    request: Request = build(alpha)
+    addressed = bool(set(parameters) - UNOWNED_PARAMETERS)
+    problems: list[str] = []
+    cells: dict[str, str] = {}
+
+    def call(world: TeamWorld, token: str | None):
+        return world.call(service, method, request.path, token, request.body, request.query)
+
+    def owner() -> None:
+        response = call(alpha, alpha.token(request.caller))
+        cells["owner"] = str(response.status_code)
+        if response.status_code not in request.expect:
+            problems.append(f"owner got {response.status_code}: {response.get_data()[:300]!r}")
+            cells["owner"] += " ✗"
+            return
+        alpha.remember(response)
+
+    sent = set(UUID.findall(f"{request.path} {request.body} {request.query}"))
+
+    def others() -> None:
+        for caller, token in (("other member", beta.member), ("other lead", beta.team.lead)):
+            response = call(beta, token)
+            status = response.status_code
+            ok = status == 404 if addressed else status < 500 and status != 401
+            shown = set(UUID.findall(response.get_data(as_text=True))) - sent  # not echoes
+            leaked = shown & (alpha.ids - beta.ids)
+            if leaked:
+                ok = False
+                problems.append(f"{caller} saw ids of the other team: {sorted(leaked)[:3]}")
+            if 200 <= status < 300:
+                beta.remember(response)
+            cells[caller] = f"{status}" + ("" if ok else " ✗")
+            if not ok and not leaked:
+                problems.append(f"{caller} got {status}")
+
+    if request.destructive:
+        others()
+        owner()
+    else:
+        owner()
+        others()
+    for caller, token in (("no token", None), ("tampered", tampered(alpha.team.lead)),
+                          ("expired", expired_token(alpha))):
+        status = call(alpha, token).status_code
+        cells[caller] = f"{status}" + ("" if status == 401 else " ✗")
+        if status != 401:
+            problems.append(f"{caller} got {status}")
+    return [cells.get(c, "") for c in COLUMNS], problems
 
 
-def _valid_case(operation, real: dict, member: str):
-    """A request the endpoint finds well-formed (not 422 for a member of the team), so the
-    other columns test authorisation, not validation."""
-    names = {p.name for p in operation.path_parameters}
-    fixed = {n: real.get(n, str(uuid.uuid4())) for n in names if n != "action"}
-    strategy = operation.as_strategy(generation_mode=GenerationMode.POSITIVE, path_parameters=fixed)
-    found = []
-
-    def accepted(case) -> bool:
-        found.append(case)
-        return operation.method.upper() in ("GET", "DELETE") or _call(case, member) != 422
-
-    config = settings(database=None, max_examples=8, suppress_health_check=list(HealthCheck))
-    try:
-        return find(strategy, accepted, settings=config)
-    except Exception:  # no accepted body in 8 tries: test with the last one generated
-        return found[-1]
-
-
-def _call(case, token: str | None) -> int:
-    headers = {"If-Match": "*"}
-    if token:
-        headers.update(auth(token))
-    return case.call(headers=headers).status_code
-
-
-def _expected(caller: str, operation):
-    addressed = bool(operation.path_parameters)
-    if caller in ("no token", "tampered", "expired"):
-        return lambda status: status == 401
-    if caller in ("other member", "other lead"):
-        if addressed:
-            return lambda status: status == 404
-        return lambda status: status < 500 and status != 401
-    return lambda status: status < 500 and status != 401
+def write_matrix(rows: list[str]) -> None:
+    saved = results_dir() / "isolation.md"
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    header = "| service | endpoint | " + " | ".join(COLUMNS) + " |\n"
+    saved.write_text(header + "|---" * (len(COLUMNS) + 2) + "|\n" + "\n".join(rows) + "\n")
