@@ -109,9 +109,8 @@ def create():
 @goals.post("/templates/<key>")
 @http.member_required
 def from_template(key: str):
-    parameters = {k: v for k, v in request.form.items() if k != "csrf_token" and v != ""}
     try:
-        goal = http.api().instantiate(key, parameters)
+        goal = http.api().instantiate(key, forms.template_parameters(request.form.to_dict()))
     except FormErrors as refused:
         api = http.api()
         errors = {"_": [f"{refused.detail}: " + "; ".join(

@@ -31,3 +31,9 @@ def form_errors(api_errors: dict[str, list[str]]) -> dict[str, list[str]]:
             field = "_"
         errors.setdefault(field, []).extend(messages)
     return errors
+
+
+def template_parameters(form: dict[str, str]) -> dict:
+    """A template form's filled-in parameters; whole numbers as numbers (the API types them)."""
+    return {name: int(value) if value.isdigit() else value for name, value in form.items()
+            if name != "csrf_token" and value != ""}
