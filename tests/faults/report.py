@@ -1,41 +1,68 @@
-"""Outcomes of fault scenarios and the table `make faults` prints (and saves under bench/)."""
+"""Outcomes of fault scenarios and the table `make faults` prints.
+
+Where the table is saved: `GOALKEEPER_RESULTS_DIR` when set; else `bench/results/faults.md`
+(the published figures, copied into the README) when the run chose its load duration
+(`make faults` sets GOALKEEPER_FAULT_SECONDS); else `.run/results/faults.md`, untracked, so
+that `make test`'s short run never rewrites a tracked file.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.faults.ledger import PLACES, Accounts
+
 RESULTS: list[Outcome] = []
-SAVED = Path(__file__).resolve().parents[2] / "bench" / "results" / "faults.md"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def results_dir() -> Path:
+    if os.environ.get("GOALKEEPER_RESULTS_DIR"):
+        return Path(os.environ["GOALKEEPER_RESULTS_DIR"])
+    if os.environ.get("GOALKEEPER_FAULT_SECONDS"):
+        return REPO / "bench" / "results"
+    return REPO / ".run" / "results"
 
 
 @dataclass
 class Outcome:
     scenario: str
     sent: int
-    observed: int
-    routed: int
-    lost: int
-    duplicated: int
-    recovery_s: float | None
+    seen: dict[str, int]  # place -> ids seen there (copies included)
+    lost: int  # distinct ids missing from at least one place
+    duplicated: int  # distinct ids seen more than once in at least one place
+    slack_duplicates: int  # message bodies Slack posted more than once
+    dead_letters: str  # "found/expected"
+    recovery_s: float | None  # None: the settle wait timed out
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, scenario: str, accounts: Accounts, slack_duplicates: int, dead_letters: str,
+           recovery_s: float | None) -> Outcome:
+        return cls(scenario, len(accounts.sent),
+                   {p: sum(t.seen.values()) for p, t in accounts.tallies.items()},
+                   len(accounts.lost_ids()), len(accounts.duplicated_ids()), slack_duplicates,
+                   dead_letters, recovery_s)
 
 
 def record(outcome: Outcome) -> None:
     RESULTS.append(outcome)
-    SAVED.parent.mkdir(parents=True, exist_ok=True)
-    SAVED.write_text(table() + "\n")
+    saved = results_dir() / "faults.md"
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    saved.write_text(table() + "\n")
 
 
 def table() -> str:
     lines = [
-        "| scenario | check-ins sent | goal effects | notifications routed | lost | duplicated"
-        " | time to recover |",
-        "|---|---|---|---|---|---|---|",
+        "| scenario | check-ins sent | " + " | ".join(PLACES) + " | ids lost | ids duplicated"
+        " | Slack duplicates | dead letters | time to settle |",
+        "|---" * (len(PLACES) + 7) + "|",
     ]
     for o in RESULTS:
-        recovery = "still delivering" if o.recovery_s is None else f"{o.recovery_s:.1f} s"
-        lines.append(
-            f"| {o.scenario} | {o.sent} | {o.observed} | {o.routed} | {o.lost} | "
-            f"{o.duplicated} | {recovery} |"
-        )
+        settle = "timed out" if o.recovery_s is None else f"{o.recovery_s:.1f} s"
+        seen = " | ".join(str(o.seen.get(p, 0)) for p in PLACES)
+        lines.append(f"| {o.scenario} | {o.sent} | {seen} | {o.lost} | {o.duplicated} | "
+                     f"{o.slack_duplicates} | {o.dead_letters} | {settle} |")
     return "\n".join(lines)

@@ -1,13 +1,19 @@
 """A local HTTP server that behaves like Slack's incoming webhooks, scripted per test.
 
 Each POST takes the next scripted reply (default `200 ok`): a status, a body, headers such as
-`Retry-After`, and an optional delay before answering. Every request is recorded with the
-moment it arrived, so tests can assert retries, waits, pacing and duplicates.
+`Retry-After`, an optional delay before answering, and `drop` (the message is processed,
+posted as Slack would, then the connection is closed before any answer: the sender cannot know
+it arrived). Every request is recorded with the moment it arrived, so tests can assert
+retries, waits, pacing and duplicates.
+
+Like Slack's incoming webhooks, the server has no idempotency key: a message posted twice is
+shown twice. `duplicates()` counts what a channel's readers would see twice.
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -21,9 +27,15 @@ class Reply:
     body: str = "ok"
     headers: dict = field(default_factory=dict)
     delay: float = 0.0
+    drop: bool = False
 
 
 OK = Reply()
+
+
+def processed_then_dropped() -> Reply:
+    """Slack posts the message, then the connection breaks before the `200 ok` is sent."""
+    return Reply(200, "ok", drop=True)
 
 
 def too_many_requests(retry_after: int = 2) -> Reply:
@@ -49,6 +61,7 @@ class Received:
     headers: dict
     at: float
     status: int
+    dropped: bool = False
 
     def json(self) -> dict:
         return json.loads(self.body)
@@ -75,9 +88,21 @@ class SlackLikeServer:
             self.script.extend(replies)
 
     def delivered(self) -> list[Received]:
-        """Requests answered 200."""
+        """Requests processed with 200 (posted to the channel), answered or not."""
         with self._lock:
             return [r for r in self.received if r.status == 200]
+
+    def dropped(self) -> list[Received]:
+        """Requests processed whose answer never reached the sender."""
+        with self._lock:
+            return [r for r in self.received if r.dropped]
+
+    def duplicates(self) -> int:
+        """Copies beyond the first of every message body posted (what readers see twice)."""
+        seen: dict[bytes, int] = {}
+        for request in self.delivered():
+            seen[request.body] = seen.get(request.body, 0) + 1
+        return sum(n - 1 for n in seen.values())
 
     def start(self) -> SlackLikeServer:
         self._thread.start()
@@ -102,9 +127,12 @@ class SlackLikeServer:
                 if reply.delay:
                     time.sleep(reply.delay)
                 with server._lock:
-                    server.received.append(
-                        Received(self.path, body, dict(self.headers), arrived, reply.status)
-                    )
+                    server.received.append(Received(
+                        self.path, body, dict(self.headers), arrived, reply.status, reply.drop))
+                if reply.drop:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 payload = reply.body.encode()
                 try:
                     self.send_response(reply.status)
