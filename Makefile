@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: venv lock kafka-jars postgres run cluster test faults bench lint clean distclean
+.PHONY: venv lock kafka-jars postgres run cluster test faults fuzz bench lint clean distclean
 
 venv: $(STAMP)
 
@@ -38,11 +38,18 @@ run: venv kafka-jars
 cluster: venv kafka-jars postgres
 	$(PY) -m infra.cluster
 
+demo: venv
+	$(PY) -m infra.demo
+
 test: venv kafka-jars postgres browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 faults: venv kafka-jars postgres
 	GOALKEEPER_FAULT_SECONDS=30 $(PY) -m pytest tests/faults -m faults -p no:cacheprovider $(PYTEST_ARGS)
+
+# Schemathesis over every service's spec with conformance checks, 200 examples per operation.
+fuzz: venv kafka-jars postgres
+	GOALKEEPER_FUZZ_EXAMPLES=200 $(PY) -m pytest tests/security/test_fuzz.py -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: venv kafka-jars postgres
 	$(PY) -m bench.run_all

@@ -33,6 +33,7 @@ def env_var_names() -> set[str]:
     for service in SERVICES:
         names.update(service_env_vars(service))
         names.update(f"{service.upper()}_{suffix}" for suffix in PER_SERVICE_ENV_VARS)
+    names.update(service_env_vars("web"))  # the web app: no database, no Kafka
     return names
 
 

@@ -1,4 +1,9 @@
-"""`make run`: migrate the three databases, then run Kafka and every web/worker under honcho."""
+"""`make run`: migrate the three databases, then run Kafka, the web app and every service's
+web and worker processes under honcho.
+
+The console stays calm: the broker's log and the HTTP access logs go to files under the run
+directory; the console shows one line per process start and stop, warnings and errors, and the
+"Goalkeeper is running" banner last, once everything answers."""
 
 from __future__ import annotations
 
@@ -18,6 +23,11 @@ from infra.kafka_broker import REPO_ROOT, ensure_jars, wait_for_kafka
 from shared.config import DEFAULT_PORTS, SERVICES
 
 PROCFILE = REPO_ROOT / "infra" / "Procfile"
+WEB_PORT = 8000
+WEB_PROCESS = (
+    "exec gunicorn --config infra/gunicorn.conf.py --bind 127.0.0.1:${WEB_PORT:-8000} "
+    "'services.web.entrypoints.app:create_app()'"
+)
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
@@ -34,8 +44,11 @@ def build_env() -> dict[str, str]:
     env["GOALKEEPER_RUN_DIR"] = str(run_dir)
     env.setdefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
     env.setdefault("GOALKEEPER_ADMIN_TOKEN", "dev-admin-token")
+    env.setdefault("GOALKEEPER_LOG_LEVEL", "WARNING")
     for service, port in DEFAULT_PORTS.items():
         env.setdefault(f"{service.upper()}_PORT", str(port))
+        env.setdefault(f"WEB_{service.upper()}_URL", f"http://127.0.0.1:{env[f'{service.upper()}_PORT']}")
+    env.setdefault("WEB_PORT", str(WEB_PORT))
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["PYTHONUNBUFFERED"] = "1"
     return env
@@ -51,9 +64,20 @@ def migrate(env: dict[str, str]) -> None:
             raise SystemExit(f"`python -m shared.migrate {service}` failed ({result.returncode})")
 
 
-def processes(external_kafka: bool) -> dict[str, str]:
-    entries = parse_procfile(PROCFILE.read_text()).processes
-    return {name: cmd for name, cmd in entries.items() if not (external_kafka and name == "kafka")}
+def processes(external_kafka: bool, run_dir: str) -> dict[str, str]:
+    """The web app first, then the Procfile's processes, their chatty logs sent to files."""
+    entries = {"web": WEB_PROCESS, **parse_procfile(PROCFILE.read_text()).processes}
+    calm = {}
+    for name, cmd in entries.items():
+        if name == "kafka":
+            if external_kafka:
+                continue
+            cmd = f'{cmd} >> "{run_dir}/kafka.log" 2>&1'
+        elif "gunicorn" in cmd:
+            cmd = cmd.replace("exec gunicorn ",
+                              f'exec gunicorn --access-logfile "{run_dir}/{name}-access.log" ')
+        calm[name] = cmd
+    return calm
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -65,8 +89,10 @@ def _port_open(host: str, port: int) -> bool:
 
 
 def announce_when_ready(env: dict[str, str], timeout: float = 300) -> None:
-    urls = {service: f"http://127.0.0.1:{env[f'{service.upper()}_PORT']}" for service in SERVICES}
-    waiting = [("127.0.0.1", int(env[f"{service.upper()}_PORT"])) for service in SERVICES]
+    ports = {"web": int(env["WEB_PORT"])}
+    ports.update({service: int(env[f"{service.upper()}_PORT"]) for service in SERVICES})
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    waiting = [("127.0.0.1", port) for port in ports.values()]
     deadline = time.monotonic() + timeout
     while not all(_port_open(host, port) for host, port in waiting):
         if time.monotonic() > deadline:
@@ -77,9 +103,11 @@ def announce_when_ready(env: dict[str, str], timeout: float = 300) -> None:
     except TimeoutError:
         return
     lines = ["", "Goalkeeper is running:"]
-    lines += [f"  {service:<14} {url}" for service, url in urls.items()]
+    lines += [f"  {name:<14} {url}" for name, url in urls.items()]
     lines.append(f"  {'kafka':<14} {env['KAFKA_BOOTSTRAP_SERVERS']}")
     lines.append(f"  {'admin token':<14} {env['GOALKEEPER_ADMIN_TOKEN']}  (GOALKEEPER_ADMIN_TOKEN)")
+    lines.append(f"  {'logs':<14} {env['GOALKEEPER_RUN_DIR']}/kafka.log, *-access.log")
+    lines.append("Sign in to the web app with a member's token; `make demo` seeds a team.")
     lines.append("Press Ctrl-C to stop everything.\n")
     print("\n".join(lines), flush=True)
 
@@ -91,7 +119,7 @@ def main() -> int:
     migrate(env)
     external_kafka = kafka_is_external(env)
     manager = Manager(Printer(sys.stdout))
-    for name, cmd in processes(external_kafka).items():
+    for name, cmd in processes(external_kafka, env["GOALKEEPER_RUN_DIR"]).items():
         manager.add_process(name, cmd, env=env, cwd=str(REPO_ROOT))
     threading.Thread(target=announce_when_ready, args=(env,), daemon=True).start()
     manager.loop()

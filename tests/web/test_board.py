@@ -6,7 +6,8 @@ from datetime import date, timedelta
 
 from selenium.webdriver.common.by import By
 
-from tests.support.stack import auth
+from infra.demo import Api, seed
+from tests.support.stack import ADMIN_TOKEN, auth
 
 
 def metric(current: float, target: float = 100) -> dict:
@@ -136,5 +137,18 @@ def test_the_board_and_sign_in_pages_have_no_serious_accessibility_violations(st
     page.open("/signin")
     assert page.serious_accessibility_violations() == []
     page.sign_in(team.lead)
+    assert page.serious_accessibility_violations() == []
+
+
+def test_the_demo_team_fills_the_board_with_every_kind_of_goal(stack, page):
+    urls = {"goals": stack.servers[0].url, "checkins": stack.servers[1].url}
+    tokens = seed(Api(urls, ADMIN_TOKEN))
+
+    page.sign_in(tokens["Ana"])
+    page.wait_for(lambda d: len(page.all("#board .group")) >= 3, timeout=60)
+    page.wait_for_text("Achieved", "#board", timeout=60)
+
+    board = page.text("#board")
+    assert "Close 120 support tickets this quarter" in board and "Ben" in board
     assert page.serious_accessibility_violations() == []
     page.screenshot("board")
