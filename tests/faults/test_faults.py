@@ -17,6 +17,7 @@ import os
 import time
 
 import pytest
+from sqlalchemy.exc import SQLAlchemyError
 
 from tests.faults.crashes import sigkill_postgres
 from tests.faults.dead_letters import Poison, dead_letter_report, poison_for
@@ -175,7 +176,7 @@ def settle(ledger: Ledger, stack, fault: Fault, sent: list[str]) -> float | None
             accounts = ledger.accounts(sent)
             done = accounts.complete() and not accounts.tallies["routed"].notes
             done = done and not dead_letter_report(stack, fault.poison).missing
-        except AssertionError:
+        except (AssertionError, SQLAlchemyError):
             done = False  # a service still recovering (e.g. the feed answered 503)
         if done:
             return time.monotonic()
