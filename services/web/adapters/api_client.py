@@ -193,7 +193,42 @@ class MemberApi:
     def partnerships(self, team_id: str) -> list[dict]:
         return self._call("checkins", "GET", f"/v1/teams/{team_id}/partnerships")["items"]
 
+    @or_unavailable
+    def pairing_rounds(self, team_id: str) -> list[dict]:
+        return self._call("checkins", "GET", f"/v1/teams/{team_id}/pairing-rounds",
+                          params={"limit": 20})["items"]
+
+    def run_round(self, team_id: str) -> dict:
+        return self._call("checkins", "POST", f"/v1/teams/{team_id}/pairing-rounds", json={})
+
     # -- notifications --------------------------------------------------------------------
     @or_unavailable
     def unread_count(self) -> int:
         return self._call("notifications", "GET", "/v1/me/feed/unread-count")["unread"]
+
+    @or_unavailable
+    def feed(self) -> list[dict]:
+        return self._call("notifications", "GET", "/v1/me/feed", params={"limit": 50})["items"]
+
+    def mark_all_read(self) -> int:
+        return self._call("notifications", "POST", "/v1/me/feed/read", json={"all": True})[
+            "marked"]
+
+    @or_unavailable
+    def preferences(self) -> dict:
+        return self._call("notifications", "GET", "/v1/me/preferences")
+
+    def set_preferences(self, fields: dict) -> dict:
+        return self._call("notifications", "PUT", "/v1/me/preferences", json=fields)
+
+    @or_unavailable
+    def channels(self, team_id: str) -> list[dict]:
+        return self._call("notifications", "GET", f"/v1/teams/{team_id}/channels")["items"]
+
+    def add_channel(self, team_id: str, fields: dict) -> dict:
+        return self._call("notifications", "POST", f"/v1/teams/{team_id}/channels", json=fields)
+
+    @or_unavailable
+    def deliveries(self, team_id: str) -> list[dict]:
+        return self._call("notifications", "GET", f"/v1/teams/{team_id}/deliveries",
+                          params={"limit": 50})["items"]

@@ -19,7 +19,8 @@ from services.web.adapters.api_client import (
 from services.web.bootstrap import WebContainer, bootstrap
 from services.web.domain.board import HEADINGS, ICONS
 from services.web.entrypoints import http
-from services.web.entrypoints.blueprints import auth, board, goals, team
+from services.web.entrypoints.blueprints import auth, board, goals, me, partners, team
+from services.web.service_layer.preference_form_handlers import MUTABLE
 
 log = logging.getLogger(__name__)
 SECURITY_HEADERS = {
@@ -46,11 +47,13 @@ def create_app(web: WebContainer | None = None) -> Flask:
     from services.web.entrypoints import (  # noqa: F401  (the views register their routes)
         auth_views,
         board_views,
+        feed_views,
         goal_views,
+        partner_views,
         team_views,
     )
 
-    for blueprint in (auth, board, goals, team):
+    for blueprint in (auth, board, goals, partners, me, team):
         app.register_blueprint(blueprint)
     _register_template_helpers(app)
     _register_errors(app)
@@ -94,7 +97,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local"] = _local
     app.jinja_env.filters["num"] = _number
     app.jinja_env.globals.update(csrf_token=http.csrf_token, member=http.current_member,
-                                 HEADINGS=HEADINGS, ICONS=ICONS)
+                                 HEADINGS=HEADINGS, ICONS=ICONS, MUTABLE=MUTABLE)
 
 
 def _page(template: str, status: int, **context):

@@ -55,3 +55,39 @@ def change_member(member_id: str):
     except FormErrors as refused:
         return _members_page({}, {"_": [refused.detail]}, 422)
     return redirect(url_for("team.members"))
+
+
+# -- channels ---------------------------------------------------------------------------------
+CHANNEL_FIELDS = ("type", "name", "webhook_url")
+
+
+def _channels_page(form: dict, errors: dict, status: int = 200, added: dict | None = None):
+    me = http.current_member()
+    return render_template("team/channels.html", channels=http.api().channels(me.team_id),
+                           form=form, errors=errors, added=added), status
+
+
+@team.get("/channels")
+@http.lead_required
+def channels():
+    return _channels_page({"type": "slack"}, {})
+
+
+@team.post("/channels")
+@http.lead_required
+def add_channel():
+    form = {name: request.form.get(name, "").strip() for name in CHANNEL_FIELDS}
+    try:
+        added = http.api().add_channel(http.current_member().team_id,
+                                       {k: v for k, v in form.items() if v})
+    except FormErrors as refused:
+        return _channels_page(form, refused.errors or {"_": [refused.detail]}, 422)
+    return _channels_page({"type": "slack"}, {}, 201, added)
+
+
+@team.get("/deliveries")
+@http.lead_required
+def deliveries():
+    items = http.api().deliveries(http.current_member().team_id)
+    template = "team/_deliveries.html" if http.is_htmx() else "team/deliveries.html"
+    return render_template(template, items=items)

@@ -1,0 +1,48 @@
+"""My feed (unread first) and my notification preferences."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+
+from services.web.adapters.api_client import FormErrors, Unavailable
+from services.web.entrypoints import http
+from services.web.entrypoints.blueprints import me
+from services.web.service_layer import preference_form_handlers as prefs
+
+
+@me.get("/feed")
+@http.member_required
+def feed():
+    items = http.api().feed()
+    return render_template("feed/feed.html", items=items or [],
+                           feed_down=isinstance(items, Unavailable),
+                           unread=sum(1 for item in items or [] if not item["read"]))
+
+
+@me.post("/feed/read")
+@http.member_required
+def mark_read():
+    http.api().mark_all_read()
+    return redirect(url_for("me.feed"))
+
+
+@me.get("/preferences")
+@http.member_required
+def preferences():
+    current = http.api().preferences()
+    return render_template("feed/preferences.html", form=prefs.form_from(current),
+                           errors={}, down=isinstance(current, Unavailable), saved=False)
+
+
+@me.post("/preferences")
+@http.member_required
+def save_preferences():
+    form = request.form.to_dict()
+    form["muted"] = request.form.getlist("muted")
+    try:
+        saved = http.api().set_preferences(prefs.preferences_from(form))
+    except FormErrors as refused:
+        return render_template("feed/preferences.html", form=form, down=False, saved=False,
+                               errors=prefs.form_errors(refused)), 422
+    return render_template("feed/preferences.html", form=prefs.form_from(saved), errors={},
+                           down=False, saved=True)

@@ -1,0 +1,50 @@
+"""Partners: my accountability partners and the goals they let me see; pairing rounds."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, url_for
+
+from services.web.adapters.api_client import FormErrors, Unavailable
+from services.web.domain.board import partner_ids_of
+from services.web.entrypoints import http
+from services.web.entrypoints.blueprints import partners
+
+
+@partners.get("")
+@http.member_required
+def show():
+    me = http.current_member()
+    api = http.api()
+    partnerships = api.partnerships(me.team_id)
+    goals = api.goals()
+    members = api.members(me.team_id)
+    mine = set() if isinstance(partnerships, Unavailable) else partner_ids_of(partnerships, me.id)
+    names = {m["id"]: m["name"] for m in members or []}
+    return render_template(
+        "partners/show.html", partners_down=isinstance(partnerships, Unavailable),
+        goals_down=isinstance(goals, Unavailable), names=names,
+        partners=[{"id": pid, "name": names.get(pid, "a teammate"),
+                   "goals": [g for g in goals or [] if g["owner_id"] == pid]}
+                  for pid in sorted(mine, key=lambda pid: names.get(pid, ""))])
+
+
+@partners.get("/rounds")
+@http.member_required
+def rounds():
+    me = http.current_member()
+    items = http.api().pairing_rounds(me.team_id)
+    names = {m["id"]: m["name"] for m in http.api().members(me.team_id) or []}
+    template = "partners/_rounds.html" if http.is_htmx() else "partners/rounds.html"
+    return render_template(template, rounds=items, names=names,
+                           rounds_down=isinstance(items, Unavailable))
+
+
+@partners.post("/rounds")
+@http.lead_required
+def run_round():
+    try:
+        http.api().run_round(http.current_member().team_id)
+    except FormErrors as refused:
+        return render_template("partners/rounds.html", rounds=[], names={}, rounds_down=False,
+                               error=refused.detail), 422
+    return redirect(url_for("partners.rounds"))

@@ -1,0 +1,121 @@
+"""Running the team from the browser: members, channels and their delivery log, partners,
+the feed and preferences."""
+
+from __future__ import annotations
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from tests.support.stack import auth
+from tests.support.waiting import eventually
+
+
+def click(page, text: str) -> None:
+    page.driver.find_element(By.XPATH, f"//button[normalize-space()='{text}']").click()
+
+
+def test_a_lead_adds_a_member_who_signs_in_with_the_token_shown(stack, page):
+    team = stack.new_team(lead_name="Lena")
+    page.sign_in(team.lead).open("/team/members")
+    assert page.serious_accessibility_violations() == []
+
+    page.fill("f-name", "Noor")
+    page.fill("f-email", "noor@example.com")
+    click(page, "Add member")
+
+    token = page.driver.find_element(By.ID, "new-token").get_attribute("value")
+    assert "Noor" in page.text("table")
+    page.sign_in(token)
+    assert "Sign out Noor" in page.text("header")
+
+
+def test_a_lead_snoozes_and_removes_a_member(stack, page):
+    team = stack.new_team()
+    member_id, _ = stack.add_member(team, "Max")
+    page.sign_in(team.lead).open("/team/members")
+
+    page.driver.execute_script(
+        "document.getElementById(arguments[0]).value = '2099-01-31';", f"snooze-{member_id}")
+    page.driver.find_element(
+        By.CSS_SELECTOR, f"#member-{member_id} form:nth-of-type(2) button").click()
+    page.wait_for_text("snoozed until", f"#member-{member_id}")
+
+    click(page, "Remove Max")
+    page.wait_for(lambda d: not d.find_elements(By.ID, f"member-{member_id}"))
+
+
+def test_a_lead_adds_a_slack_channel_and_sees_its_deliveries(stack, page, slack):
+    team = stack.new_team()
+    page.sign_in(team.lead).open("/team/channels")
+    Select(page.driver.find_element(By.ID, "f-type")).select_by_value("slack")
+    page.fill("f-name", "#team-goals")
+    page.fill("f-webhook_url", slack.webhook())
+    click(page, "Add channel")
+    page.wait_for_text("added", "main")
+    assert "#team-goals" in page.text("table")
+
+    stack.create_goal(team.lead, title="Announce the goal in Slack")
+
+    eventually(lambda: slack.delivered(), timeout=60)
+    assert "Announce the goal in Slack" in slack.delivered()[0].body.decode()
+    page.open("/team/deliveries")
+    assert "sent" in page.text("main").lower() or "delivered" in page.text("main").lower()
+    assert page.serious_accessibility_violations() == []
+
+
+def test_a_bad_webhook_url_is_refused_next_to_its_field(stack, page):
+    team = stack.new_team()
+    page.sign_in(team.lead).open("/team/channels")
+    page.fill("f-webhook_url", "https://evil.example/hook")
+    click(page, "Add channel")
+
+    assert page.text("#e-webhook_url")
+
+
+def test_a_partner_sees_a_private_goal_and_a_non_partner_does_not(stack, page):
+    team = stack.new_team()
+    ben_id, ben = stack.add_member(team, "Ben")
+    chen_id, chen = stack.add_member(team, "Chen")
+    _, dara = stack.add_member(team, "Dara")
+    secret = stack.create_goal(ben, title="Ben's private stretch goal", visibility="private")
+    eventually(lambda: stack.checkins_know(secret["id"], ben))
+    invite = stack.checkins.call("POST", f"/v1/teams/{team.id}/partnerships", ben,
+                                 json={"member_id": chen_id})
+    assert invite.status_code == 201, invite.get_json()
+    accepted = stack.checkins.client.post(
+        f"/v1/teams/{team.id}/partnerships/{invite.get_json()['id']}/accept", headers=auth(chen))
+    assert accepted.status_code == 200, accepted.get_json()
+
+    page.sign_in(chen).open("/partners")
+    page.wait_for(lambda d: "Ben's private stretch goal" in page.text("main") or
+                  d.refresh(), timeout=60)
+    assert "Ben" in page.text("main")
+    assert page.serious_accessibility_violations() == []
+
+    page.sign_in(dara).open(f"/goals/{secret['id']}")
+    assert "Not found" in page.text("main")
+    page.open("/board")
+    assert "Ben's private stretch goal" not in page.text("#board")
+
+
+def test_preferences_are_saved_and_the_feed_shows_its_unread_count(stack, page):
+    team = stack.new_team()
+    page.sign_in(team.lead).open("/me/preferences")
+
+    page.driver.find_element(By.CSS_SELECTOR, "input[name=delivery][value=digest]").click()
+    page.driver.find_element(By.CSS_SELECTOR, "input[name=muted][value='kudos.given']").click()
+    page.driver.execute_script(
+        "document.getElementById('f-quiet_start').value = '22:00';"
+        "document.getElementById('f-quiet_end').value = '07:00';")
+    click(page, "Save preferences")
+
+    page.wait_for_text("Preferences saved", "main")
+    page.open("/me/preferences")
+    assert page.driver.find_element(
+        By.CSS_SELECTOR, "input[name=delivery][value=digest]").is_selected()
+    assert page.driver.find_element(
+        By.CSS_SELECTOR, "input[name=muted][value='kudos.given']").is_selected()
+    assert page.driver.find_element(By.ID, "f-quiet_start").get_attribute("value") == "22:00"
+    page.open("/me/feed")
+    assert "unread" in page.text("h1")
+    assert page.serious_accessibility_violations() == []
