@@ -1,4 +1,5 @@
-"""A team's channel: a Slack incoming webhook or a signed outgoing webhook, with its filters."""
+"""A team's channel: a Slack incoming webhook, a Microsoft Teams Workflows webhook, or a signed
+outgoing webhook, with its filters."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import datetime
 
 from shared.domain import Aggregate
 
-CHANNEL_TYPES = ("slack", "webhook")
+CHANNEL_TYPES = ("slack", "teams", "webhook")
+CHAT_TYPES = ("slack", "teams")  # people read these: rendered messages, paced and coalesced
 ALERT_HEALTH = ("at_risk", "off_track", "overdue")
 
 
@@ -21,7 +23,7 @@ def _split(raw: str | None) -> list[str]:
 
 
 class Channel(Aggregate):
-    """A team's Slack incoming webhook or signed outgoing webhook, with what it wants to hear."""
+    """A team's Slack or Teams webhook or signed outgoing webhook, with what it wants to hear."""
 
     def __init__(self, team_id: str, type: str, url: str, *, name: str = "",
                  event_types: list[str] | None = None, health: list[str] | None = None,

@@ -2,8 +2,8 @@
 
 Each row has a `target` (`channel:<id>`, `member:<id>`, `url:<request id>`), unique per event,
 so an event delivered twice can never notify the same target twice. Member notifications
-follow the member's preferences (muted, digest, quiet hours); Slack check-ins wait for a
-pause in the burst (see `DeliveryPolicy`) so that a burst leaves as one message.
+follow the member's preferences (muted, digest, quiet hours); Slack and Teams check-ins wait
+for a pause in the burst (see `DeliveryPolicy`) so that a burst leaves as one message.
 
 The notifier works on the repositories of the unit of work it is handed (`channels`,
 `notifications`, `replicas`, `preferences`) and asks it to wake the deliverer after commit.
@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from services.notifications.domain.channel import Channel
+from services.notifications.domain.adaptive_card import teams_body
+from services.notifications.domain.channel import CHAT_TYPES, Channel
 from services.notifications.domain.messages import message
 from services.notifications.domain.notification import Notification, RetryPolicy
 from services.notifications.domain.render import Rendered
@@ -28,8 +29,9 @@ from shared.clock import Clock
 class DeliveryPolicy:
     """Pacing, leases, retries and coalescing of deliveries.
 
-    Coalescing: a Slack check-in waits until the channel has been quiet for `coalesce_quiet`,
-    but never longer than `coalesce_max` after the first one waiting; then all go as one.
+    Coalescing: a Slack or Teams check-in waits until the channel has been quiet for
+    `coalesce_quiet`, but never longer than `coalesce_max` after the first one waiting; then
+    all go as one.
     """
 
     coalesce_quiet: timedelta = timedelta(seconds=3)
@@ -40,7 +42,7 @@ class DeliveryPolicy:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     def coalesces(self, channel: Channel, event_type: str) -> bool:
-        return channel.type == "slack" and event_type in self.coalesced_types
+        return channel.type in CHAT_TYPES and event_type in self.coalesced_types
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ class Notifier:
         return 1
 
     def _due(self, uow, channel: Channel, what: Occurrence) -> datetime:
-        """Now, or for a burst-prone Slack message, after the burst (debounced, capped)."""
+        """Now, or for a burst-prone chat message, after the burst (debounced, capped)."""
         now = self.clock.now()
         if not self.policy.coalesces(channel, what.type):
             return now
@@ -123,7 +125,14 @@ def channel_body(channel: Channel, what: Occurrence, rendered: Rendered) -> str:
         return json.dumps({"event_id": what.event_id, "type": what.type,
                            "team_id": what.team_id, "occurred_at": what.time,
                            "summary": rendered.summary, "data": jsonable(what.data)})
-    return json.dumps(message(rendered.title, rendered.lines, link=what.link))
+    return chat_body(channel.type, rendered, what.link)
+
+
+def chat_body(channel_type: str, rendered: Rendered, link: str | None) -> str:
+    """What people read, from one content: an Adaptive Card for Teams, Block Kit for Slack."""
+    if channel_type == "teams":
+        return teams_body(rendered, link)
+    return json.dumps(message(rendered.title, rendered.lines, link=link))
 
 
 def feed_body(rendered: Rendered, link: str | None) -> str:

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from services.notifications.domain import teams
 from services.notifications.domain.channel import Channel
 from shared.domain import Aggregate
 
@@ -45,6 +46,22 @@ class SendResult:
     @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
+
+
+def permanent_failure(result: SendResult, channel: Channel | None) -> tuple[str, bool] | None:
+    """An answer no retry can fix: (why, whether it disables the channel), else None.
+
+    Slack: the errors of `PERMANENT_FAILURES`. Teams: any 4xx but 408/425/429 (the workflow is
+    gone, off or revoked), and 413, which fails that message only (see `domain.teams`)."""
+    if channel is not None and channel.type == "teams":
+        if teams.disables_channel(result.status) or teams.fails_message(result.status):
+            return (teams.refusal_reason(result.status, result.body),
+                    teams.disables_channel(result.status))
+        return None
+    reason = PERMANENT_FAILURES.get(result.status)
+    if reason is None:
+        return None
+    return f"{result.status} {result.body or reason}", True
 
 
 class Notification(Aggregate):
@@ -86,11 +103,12 @@ class Notification(Aggregate):
         if result.ok:
             self.status, self.sent_at, self.last_error = "sent", now, None
             return "sent"
-        reason = PERMANENT_FAILURES.get(result.status)
-        if reason is not None:
-            self.status, self.last_error = "failed", f"{result.status} {result.body or reason}"
-            if channel is not None:
-                channel.disable(f"{result.status} {result.body or reason}"[:200])
+        refusal = permanent_failure(result, channel)
+        if refusal is not None:
+            reason, disables = refusal
+            self.status, self.last_error = "failed", reason
+            if disables and channel is not None:
+                channel.disable(reason[:200])
             return "failed"
         self.last_error = result.error or f"{result.status} {result.body}"[:500]
         if self.attempts >= retry.max_attempts:

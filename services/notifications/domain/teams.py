@@ -15,6 +15,8 @@ disabled or its signature revoked: the channel is disabled and the leads are tol
 
 from __future__ import annotations
 
+import json
+
 TEAMS_HOST_SUFFIXES = (".logic.azure.com", ".powerplatform.com")
 DOCUMENTED_HOSTS = ("*.logic.azure.com", "*.powerplatform.com",
                     "*.environment.api.powerplatform.com")
@@ -36,3 +38,12 @@ def disables_channel(status: int | None) -> bool:
 def fails_message(status: int | None) -> bool:
     """Not retried, but the channel stays: the message itself was refused."""
     return status == TOO_LARGE
+
+
+def refusal_reason(status: int | None, body: str) -> str:
+    """`404 WorkflowNotFound`: the status and the workflow's error code, when it gave one."""
+    try:
+        code = json.loads(body)["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        code = body.strip()[:100] or "refused by the workflow"
+    return f"{status} {code}"

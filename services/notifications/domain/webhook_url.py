@@ -1,6 +1,8 @@
 """Which webhook URLs a team may register (server-side request forgery guard).
 
-Accepted: `https://hooks.slack.com/...`, or a host listed in GOALKEEPER_WEBHOOK_ALLOWLIST.
+Accepted: `https://hooks.slack.com/...` (Slack and signed webhooks), a Teams Workflows host
+(`*.logic.azure.com`, `*.powerplatform.com`; see `domain.teams`) for a `teams` channel, or a
+host listed in GOALKEEPER_WEBHOOK_ALLOWLIST.
 IP literals in private, loopback, link-local, reserved or multicast ranges are refused unless
 that exact address is allow-listed, including the sneaky spellings (`2130706433`, `0x7f.1`,
 `::ffff:127.0.0.1`). Plain http is only for an allow-listed loopback host (local runs, tests).
@@ -12,6 +14,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+from services.notifications.domain.teams import DOCUMENTED_HOSTS, is_teams_host
 from shared.domain import Unprocessable
 
 SLACK_HOST = "hooks.slack.com"
@@ -37,8 +40,9 @@ def is_internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 
 
 def validate_webhook_url(url: str, allowlist: tuple[str, ...], *,
-                         field: str = "webhook_url") -> str:
-    """Return `url` when acceptable, else raise a 422 that says why."""
+                         field: str = "webhook_url", kind: str = "slack") -> str:
+    """Return `url` when acceptable for a channel of type `kind`, else raise a 422 that says
+    why."""
 
     def refuse(reason: str) -> Unprocessable:
         return Unprocessable(f"{field}: {reason}", errors={field: [reason]})
@@ -57,9 +61,20 @@ def validate_webhook_url(url: str, allowlist: tuple[str, ...], *,
     if address is not None and is_internal(address) and host not in allowlist:
         raise refuse(f"Address {host!r} is internal (private, loopback or link-local); "
                      "only allow-listed addresses may be used.")
-    if host != SLACK_HOST and host not in allowlist:
-        raise refuse(f"Host {host!r} is not allowed; use https://{SLACK_HOST}/... "
+    if host not in allowlist and not known_host(kind, host):
+        raise refuse(f"Host {host!r} is not allowed; use {_expected(kind)} "
                      "or a host listed in GOALKEEPER_WEBHOOK_ALLOWLIST.")
     if parts.scheme == "http" and not (host in LOOPBACK_HOSTS and host in allowlist):
         raise refuse("Must use https (plain http only for an allow-listed loopback host).")
     return url.strip()
+
+
+def known_host(kind: str, host: str) -> bool:
+    """A host the channel type's service uses for its webhooks."""
+    return is_teams_host(host) if kind == "teams" else host == SLACK_HOST
+
+
+def _expected(kind: str) -> str:
+    if kind == "teams":
+        return "a Teams workflow URL (https://" + ", https://".join(DOCUMENTED_HOSTS[:2]) + ")"
+    return f"https://{SLACK_HOST}/..."

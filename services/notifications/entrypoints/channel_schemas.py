@@ -21,8 +21,12 @@ Healths = fields.List(fields.String(validate=validate.OneOf(HEALTH)))
 
 
 class ChannelIn(Schema):
-    type = fields.String(required=True, validate=validate.OneOf(CHANNEL_TYPES))
-    webhook_url = fields.String(required=True, validate=validate.Length(1, 2000))
+    type = fields.String(required=True, validate=validate.OneOf(CHANNEL_TYPES), metadata={
+        "description": "`slack` (incoming webhook), `teams` (Workflows webhook: Adaptive "
+                       "Cards) or `webhook` (signed JSON)."})
+    webhook_url = fields.String(required=True, validate=validate.Length(1, 2000), metadata={
+        "description": "https URL on the type's hosts (`hooks.slack.com`; for teams "
+                       "`*.logic.azure.com`, `*.powerplatform.com`) or an allow-listed host."})
     name = fields.String(load_default="", validate=validate.Length(max=100))
     event_types = EventTypes
     health = Healths

@@ -39,7 +39,9 @@ class ChannelCollection(MethodView):
     @channels.arguments(ChannelIn)
     @channels.response(201, ChannelCreated)
     def post(self, body, team_id):
-        """Add a Slack incoming webhook or a signed outgoing webhook (secret shown once)."""
+        """Add a Slack incoming webhook, a Teams Workflows webhook, or a signed outgoing webhook
+        (its secret shown once). Accepted hosts: `hooks.slack.com` (slack, webhook),
+        `*.logic.azure.com` and `*.powerplatform.com` (teams), or GOALKEEPER_WEBHOOK_ALLOWLIST."""
         return bus().handle(AddChannel(actor=require_member(), team_id=team_id, **_filters(body)))
 
     @channels.response(200, ChannelList)

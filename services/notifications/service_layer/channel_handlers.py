@@ -39,7 +39,7 @@ class DeliveryPage:
 def add_channel(cmd: AddChannel, uow: NotificationsUnitOfWork, clock: Clock,
                 settings: NotificationsSettings) -> Channel:
     ensure_lead(cmd.actor, cmd.team_id)
-    url = validate_webhook_url(cmd.webhook_url, settings.webhook_allowlist)
+    url = validate_webhook_url(cmd.webhook_url, settings.webhook_allowlist, kind=cmd.type)
     with uow:
         channel = Channel(cmd.team_id, cmd.type, url, name=cmd.name,
                           event_types=list(cmd.event_types), health=list(cmd.health),

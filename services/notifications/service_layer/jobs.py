@@ -5,9 +5,10 @@ Delivering: claim what is due, post it, record the attempt and its outcome.
 A notification is claimed by pushing its `next_attempt_at` out by a lease (under a row lock on
 PostgreSQL, the write lock on SQLite), so two workers never send the same one, and a worker
 that dies mid-send leaves it due again after the lease. Sends are paced per channel
-(`policy.pace`); a due Slack check-in takes every other pending check-in of its channel along
-in one message (coalescing); 429 waits for `Retry-After`; other failures back off
-exponentially with jitter; permanent Slack errors disable the channel and tell the leads.
+(`policy.pace`); a due Slack or Teams check-in takes every other pending check-in of its channel
+along in one message (coalescing); 429 waits for `Retry-After`; other failures back off
+exponentially with jitter; permanent Slack and Teams errors disable the channel and tell the
+leads.
 In-app notifications held by quiet hours are released here when their time comes.
 
 Digests read the container's clock. A digest is keyed by its slot (the scheduled local
@@ -16,7 +17,6 @@ moment, in UTC), so a job run twice, or by two workers, sends it once.
 
 from __future__ import annotations
 
-import json
 import random
 import threading
 from collections.abc import Callable
@@ -32,8 +32,7 @@ from services.notifications.domain.digest import (
     personal_digest,
     team_digest,
 )
-from services.notifications.domain.fanout import DeliveryPolicy, Notifier, Occurrence
-from services.notifications.domain.messages import message
+from services.notifications.domain.fanout import DeliveryPolicy, Notifier, Occurrence, chat_body
 from services.notifications.domain.notification import DeliveryAttempt, Notification, SendResult
 from services.notifications.domain.render import Rendered, render
 from services.notifications.domain.schedule import latest_slot
@@ -117,7 +116,7 @@ class Deliverer:
             other.merge_into(n)
         lines = [n.summary] + [o.summary for o in others]
         title = f"{len(lines)} new check-ins"
-        n.body = json.dumps(message(title, lines, link=self.public_url or None))
+        n.body = chat_body(channel.type, Rendered(title, lines, title), self.public_url or None)
         n.summary = title
 
     # -- sending and recording ------------------------------------------------------------
