@@ -42,6 +42,7 @@ class Target:
     env: dict
     lua: dict
     ready: str = "/healthz"
+    slug: str = ""  # file-name form of the endpoint (flame graphs)
     results: list[Load] = field(default_factory=list)
     half: list[Load] = field(default_factory=list)
 
@@ -140,37 +141,43 @@ def request_maker(lua: dict):
     return make
 
 
+def prepare(s, goal_count: int) -> list[Target]:
+    """Seed one database per service and name every endpoint measured (trivial ones first)."""
+    goals_env, goals_token, goal_ids = seed_goals(s, goal_count)
+    checkins_env, checkins_token, checkin_goals = seed_checkins(s)
+    feed_env, feed_token = seed_feed(s)
+    print("seeded", flush=True)
+    trivial = [
+        Target("trivial `GET /ping`", "baseline", "bench.trivial_app:create_app()", {},
+               {"GK_PATH": "/ping"}, ready="/ping", slug="trivial-get"),
+        Target("trivial `POST /echo`", "baseline-write", "bench.trivial_app:create_app()", {},
+               {"GK_PATH": "/echo", "GK_METHOD": "POST", "GK_BODY": '{"delta": 1}'},
+               ready="/ping", slug="trivial-post"),
+    ]
+    return trivial + [
+        Target("checkins `POST /v1/goals/{id}/checkins`", "write",
+               "services.checkins.entrypoints.app:create_app()", checkins_env,
+               {"GK_PATH": "/v1/goals/{id}/checkins", "GK_METHOD": "POST",
+                "GK_BODY": json.dumps({"delta": 1, "note": "bench"}),
+                "GK_TOKEN": checkins_token, "GK_IDS": ",".join(checkin_goals)},
+               slug="checkin-post"),
+        Target(f"goals `GET /v1/goals?limit=50` ({goal_count:,} goals in the team)", "read",
+               "services.goals.entrypoints.app:create_app()", goals_env,
+               {"GK_PATH": "/v1/goals?limit=50", "GK_TOKEN": goals_token}, slug="goals-list"),
+        Target("goals `GET /v1/goals/{id}`", "read",
+               "services.goals.entrypoints.app:create_app()", goals_env,
+               {"GK_PATH": "/v1/goals/{id}", "GK_TOKEN": goals_token,
+                "GK_IDS": ",".join(goal_ids)}, slug="goal-get"),
+        Target("notifications `GET /v1/me/feed?limit=50` (1,000 items)", "read",
+               "services.notifications.entrypoints.app:create_app()", feed_env,
+               {"GK_PATH": "/v1/me/feed?limit=50", "GK_TOKEN": feed_token}, slug="feed-get"),
+    ]
+
+
 def main(seconds: int, repeats: int, goal_count: int, paced_seconds: int) -> None:
     quiet_logs()
     with servers() as s:
-        goals_env, goals_token, goal_ids = seed_goals(s, goal_count)
-        checkins_env, checkins_token, checkin_goals = seed_checkins(s)
-        feed_env, feed_token = seed_feed(s)
-        print("seeded", flush=True)
-        trivial = [
-            Target("trivial `GET /ping`", "baseline", "bench.trivial_app:create_app()", {},
-                   {"GK_PATH": "/ping"}, ready="/ping"),
-            Target("trivial `POST /echo`", "baseline-write", "bench.trivial_app:create_app()", {},
-                   {"GK_PATH": "/echo", "GK_METHOD": "POST", "GK_BODY": '{"delta": 1}'},
-                   ready="/ping"),
-        ]
-        targets = trivial + [
-            Target("checkins `POST /v1/goals/{id}/checkins`", "write",
-                   "services.checkins.entrypoints.app:create_app()", checkins_env,
-                   {"GK_PATH": "/v1/goals/{id}/checkins", "GK_METHOD": "POST",
-                    "GK_BODY": json.dumps({"delta": 1, "note": "bench"}),
-                    "GK_TOKEN": checkins_token, "GK_IDS": ",".join(checkin_goals)}),
-            Target(f"goals `GET /v1/goals?limit=50` ({goal_count:,} goals in the team)", "read",
-                   "services.goals.entrypoints.app:create_app()", goals_env,
-                   {"GK_PATH": "/v1/goals?limit=50", "GK_TOKEN": goals_token}),
-            Target("goals `GET /v1/goals/{id}`", "read",
-                   "services.goals.entrypoints.app:create_app()", goals_env,
-                   {"GK_PATH": "/v1/goals/{id}", "GK_TOKEN": goals_token,
-                    "GK_IDS": ",".join(goal_ids)}),
-            Target("notifications `GET /v1/me/feed?limit=50` (1,000 items)", "read",
-                   "services.notifications.entrypoints.app:create_app()", feed_env,
-                   {"GK_PATH": "/v1/me/feed?limit=50", "GK_TOKEN": feed_token}),
-        ]
+        targets = prepare(s, goal_count)
         for r in range(repeats):
             for t in targets:
                 with gunicorn(t.spec, t.env, t.ready) as url:

@@ -15,6 +15,7 @@ import itertools
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -42,13 +43,19 @@ class Load:
 
 
 @contextlib.contextmanager
-def gunicorn(spec: str, env: dict[str, str], ready_path: str = "/healthz") -> Iterator[str]:
-    """Run `spec` under the production gunicorn config; yields the base URL."""
+def gunicorn(spec: str, env: dict[str, str], ready_path: str = "/healthz",
+             launcher: list[str] | None = None) -> Iterator[str]:
+    """Run `spec` under the production gunicorn config; yields the base URL.
+
+    `launcher` runs gunicorn as its child (e.g. `py-spy record ... --`): at the end gunicorn
+    is stopped first, so the launcher finishes its own work (writes its flame graph) and exits.
+    """
     port = free_port()
     gunicorn_bin = Path(sys.executable).with_name("gunicorn")
     log = tempfile.NamedTemporaryFile(prefix="gk-bench-gunicorn-", suffix=".log", delete=False)
     process = subprocess.Popen(
-        [str(gunicorn_bin), "-c", str(GUNICORN_CONF), "-b", f"127.0.0.1:{port}", spec],
+        [*(launcher or []), str(gunicorn_bin), "-c", str(GUNICORN_CONF),
+         "-b", f"127.0.0.1:{port}", spec],
         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO), **env},
         stdout=subprocess.DEVNULL, stderr=log)
     try:
@@ -67,14 +74,26 @@ def gunicorn(spec: str, env: dict[str, str], ready_path: str = "/healthz") -> It
             time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
+        for child in _children(process.pid) if launcher else ():
+            os.kill(child, signal.SIGTERM)
+        if not launcher:
+            process.terminate()
         try:
-            process.wait(30)
+            process.wait(60 if launcher else 30)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
         log.close()
         os.unlink(log.name)
+
+
+def _children(pid: int) -> list[int]:
+    """The direct children of `pid` (Linux /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
 
 
 def get(port: int, path: str, headers: dict | None = None) -> tuple[int, bytes]:
