@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
+from functools import cached_property, partial
+
+from sqlalchemy import Engine
 
 from services.goals.adapters.orm import metadata, start_mappers
+from services.goals.adapters.repositories import member_standing
 from services.goals.config import GoalsSettings, load
 from services.goals.domain.members import Member
 from services.goals.service_layer import (
@@ -52,9 +55,11 @@ from services.goals.service_layer.on_events import (
     on_partnership_ended,
 )
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
+from shared.auth import Principal, confirm_principal
 from shared.bootstrap import Container
 from shared.clock import Clock
 from shared.consumer import Handler
+from shared.db import is_postgres, make_session_factory, read_only
 from shared.events.topics import CHECKINS_EVENTS, GOALS_EVENTS
 from shared.worker import ScheduledJob
 
@@ -71,6 +76,24 @@ class GoalsContainer(Container):
     def __init__(self, settings: GoalsSettings, clock: Clock | None = None):
         start_mappers()
         super().__init__(settings, clock)
+
+    @cached_property
+    def read_engine(self) -> Engine:
+        """Reads: never the SQLite write lock; on PostgreSQL no BEGIN/ROLLBACK round trips
+        either (autocommit; under READ COMMITTED each statement had its own snapshot anyway)."""
+        engine = read_only(self.engine)
+        return engine.execution_options(isolation_level="AUTOCOMMIT") if is_postgres(
+            self.engine) else engine
+
+    @cached_property
+    def read_session_factory(self):
+        return make_session_factory(self.read_engine)
+
+    def check_principal(self, principal: Principal) -> Principal:
+        """One read of the member's standing per request, outside any write transaction."""
+        with self.read_engine.connect() as connection:
+            member = member_standing(connection, principal.member_id)
+        return confirm_principal(principal, member, trust_unknown=False)
 
     def command_handlers(self) -> dict[type, Callable]:
         return {

@@ -171,6 +171,16 @@ progress_points = Table(
 Index("ix_progress_points_owner", progress_points.c.owner_id, progress_points.c.at)
 Index("ix_progress_points_team", progress_points.c.team_id, progress_points.c.at)
 
+# Each member's and each team's (owner_id "") shown rate per recent goal, {goal_id: share per
+# week}: refreshed when progress points are written, so reading a goal never scans the points.
+track_records = Table(
+    "track_records", metadata,
+    Column("team_id", String(36), primary_key=True),
+    Column("owner_id", String(36), primary_key=True),
+    Column("rates", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
 partnerships = Table(
     "partnerships", metadata,
     Column("id", String(36), primary_key=True),

@@ -1,13 +1,17 @@
-"""The goal list: filters, visibility, sort and keyset pagination in one query."""
+"""Read-side goal queries, each one statement: a goal or a filtered, sorted, keyset-paginated
+page, with the owner's and the team's stored track records (see TrackRecords) joined in, and
+visibility (partners included) decided in SQL."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
+from services.goals.adapters.orm import track_records
+from services.goals.adapters.repositories import TEAM, is_id, partners_query
 from services.goals.domain.goal import Goal
 from shared.pagination import InvalidCursor, decode_cursor, encode_cursor
 
@@ -31,19 +35,50 @@ class GoalFilter:
     due_before: date | None = None
 
 
-def visible_to(viewer: Viewer):
+@dataclass(frozen=True)
+class Records:
+    """Stored shown rates {goal_id: share per week}: the owner's and the team's; None where
+    nothing is stored yet (then the caller computes them from the points)."""
+
+    owner: dict[str, float] | None = None
+    team: dict[str, float] | None = None
+
+
+_owner_record = track_records.alias("owner_record")
+_team_record = track_records.alias("team_record")
+
+
+def _with_records(query: Select) -> Select:
+    return (query.add_columns(_owner_record.c.rates, _team_record.c.rates)
+            .outerjoin(_owner_record, and_(_owner_record.c.team_id == Goal.team_id,
+                                           _owner_record.c.owner_id == Goal.owner_id))
+            .outerjoin(_team_record, and_(_team_record.c.team_id == Goal.team_id,
+                                          _team_record.c.owner_id == TEAM)))
+
+
+def goal_with_records(session: Session, team_id: str, goal_id: str) -> tuple[Goal, Records] | None:
+    """A goal of the team with its owner's and team's track records, in one statement."""
+    if not is_id(goal_id):
+        return None
+    query = _with_records(select(Goal).where(Goal.id == goal_id, Goal.team_id == team_id))
+    row = session.execute(query).first()
+    return None if row is None else (row[0], Records(row[1], row[2]))
+
+
+def visible_to(viewer: Viewer, team_id: str):
     if viewer.is_lead:
         return None
     return or_(Goal.visibility == "team", Goal.owner_id == viewer.member_id,
-               Goal.owner_id.in_(viewer.partners))
+               Goal.owner_id.in_(partners_query(team_id, viewer.member_id)))
 
 
 def list_goals(session: Session, team_id: str, viewer: Viewer, filters: GoalFilter, sort: str,
-               cursor: str | None, limit: int) -> tuple[list[Goal], str | None]:
+               cursor: str | None, limit: int) -> tuple[list[tuple[Goal, Records]], str | None]:
+    """A page of goals the viewer may see, each with its track records, in one statement."""
     column_name = sort.lstrip("-")
     column, descending = getattr(Goal, column_name), sort.startswith("-")
     query = select(Goal).where(Goal.team_id == team_id, *_conditions(filters))
-    visibility = visible_to(viewer)
+    visibility = visible_to(viewer, team_id)
     if visibility is not None:
         query = query.where(visibility)
     after = _after(cursor, sort)
@@ -53,10 +88,11 @@ def list_goals(session: Session, team_id: str, viewer: Viewer, filters: GoalFilt
                  (column > value, Goal.id > goal_id)
         query = query.where(or_(beyond[0], and_(column == value, beyond[1])))
     order = (column.desc(), Goal.id.desc()) if descending else (column, Goal.id)
-    rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
+    found = session.execute(_with_records(query.order_by(*order).limit(limit + 1)))
+    rows = [(goal, Records(owner, team)) for goal, owner, team in found]
     if len(rows) <= limit:
         return rows, None
-    last = rows[limit - 1]
+    last = rows[limit - 1][0]
     return rows[:limit], encode_cursor([sort, getattr(last, column_name).isoformat(), last.id])
 
 

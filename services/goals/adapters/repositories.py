@@ -6,10 +6,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from services.goals.adapters.orm import partnership_members, partnerships
+from services.goals.adapters.orm import members as members_table
+from services.goals.adapters.orm import partnership_members, partnerships, track_records
 from services.goals.domain.goal import Goal
 from services.goals.domain.history import HistoryEntry, ProgressPoint
 from services.goals.domain.members import Member, Team
@@ -22,6 +24,15 @@ def is_id(value: object) -> bool:
         return str(uuid.UUID(str(value))) == str(value).lower()
     except ValueError:
         return False
+
+
+def member_standing(connection: Connection, member_id: str) -> Row | None:
+    """Who a member is now (team_id, role, state, token_version), in one statement."""
+    if not is_id(member_id):
+        return None
+    m = members_table
+    return connection.execute(select(m.c.team_id, m.c.role, m.c.state, m.c.token_version)
+                              .where(m.c.id == member_id)).first()
 
 
 class Teams:
@@ -128,6 +139,45 @@ class ProgressPoints:
         return list(self.session.scalars(query.order_by(ProgressPoint.at.desc()).limit(limit)))
 
 
+TEAM = ""  # the owner_id of a team's own track record
+
+
+class TrackRecords:
+    """Each member's and team's shown rate per recent goal, kept on write: a commit that adds
+    progress points refreshes the records of their owners and teams, so reads never scan the
+    points. A record is locked before it is recomputed, so concurrent writers take turns."""
+
+    def __init__(self, session: Session, points: ProgressPoints):
+        self.session = session
+        self.points = points
+
+    def refresh(self, owners: set[tuple[str, str]], at: datetime) -> None:
+        """Recompute the records of these (team_id, owner_id) pairs and of their teams."""
+        for team_id, owner_id in sorted({*owners, *((team, TEAM) for team, _ in owners)}):
+            self._lock(team_id, owner_id, at)
+            rates = goal_rates(self.points.recent(team_id=team_id, owner_id=owner_id or None))
+            self.session.execute(update(track_records).where(
+                track_records.c.team_id == team_id, track_records.c.owner_id == owner_id,
+            ).values(rates=rates, updated_at=at))
+
+    def _lock(self, team_id: str, owner_id: str, at: datetime) -> None:
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        row = {"team_id": team_id, "owner_id": owner_id, "rates": {}, "updated_at": at}
+        statement = dialect.insert(track_records).values(row)
+        self.session.execute(statement.on_conflict_do_update(
+            index_elements=[track_records.c.team_id, track_records.c.owner_id],
+            set_={"updated_at": statement.excluded.updated_at}))
+
+
+def partners_query(team_id: str, member_id: str):
+    """The ids of `member_id`'s current partners (a subquery a goal query can use)."""
+    pm, p = partnership_members, partnerships
+    mine = select(pm.c.partnership_id).where(pm.c.member_id == member_id)
+    return (select(pm.c.member_id).join(p, p.c.id == pm.c.partnership_id)
+            .where(p.c.team_id == team_id, p.c.ended_at.is_(None),
+                   pm.c.partnership_id.in_(mine), pm.c.member_id != member_id))
+
+
 class Partnerships:
     """Who is paired with whom right now: partners see each other's private goals."""
 
@@ -149,13 +199,7 @@ class Partnerships:
         ).values(ended_at=at))
 
     def partners_of(self, team_id: str, member_id: str) -> set[str]:
-        pm, p = partnership_members, partnerships
-        mine = select(pm.c.partnership_id).where(pm.c.member_id == member_id)
-        rows = self.session.execute(
-            select(pm.c.member_id).join(p, p.c.id == pm.c.partnership_id)
-            .where(p.c.team_id == team_id, p.c.ended_at.is_(None),
-                   pm.c.partnership_id.in_(mine), pm.c.member_id != member_id))
-        return {row.member_id for row in rows}
+        return set(self.session.scalars(partners_query(team_id, member_id)))
 
     def _exists(self, partnership_id: str) -> bool:
         return self.session.execute(

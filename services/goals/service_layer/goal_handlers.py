@@ -1,7 +1,8 @@
 """Use cases for goals: create, read, list, edit, assess a draft, history.
 
 Every goal handed back carries its SMART assessment (`GoalRead`), judged against the pace its
-owner has shown on other goals (else the team's).
+owner has shown on other goals (else the team's). Reads take the stored track records (kept on
+write, see TrackRecords) and judge today's verdicts from them: a goal or a page is one query.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from services.goals.adapters.queries import GoalFilter, list_goals
+from services.goals.adapters.queries import GoalFilter, Records, Viewer, list_goals
 from services.goals.adapters.repositories import is_id
 from services.goals.domain.alignment import ancestors, roll_up_from, settle
 from services.goals.domain.goal import Goal, horizon_of
@@ -21,7 +22,13 @@ from services.goals.domain.metric import Metric
 from services.goals.domain.pathways import Milestone, Pathway
 from services.goals.domain.smart import Draft, Verdict, assess, draft_of, require_smart
 from services.goals.domain.track_record import shown_pace
-from services.goals.service_layer.access import can_see, editable_goal, viewer_of, visible_goal
+from services.goals.service_layer.access import (
+    can_see,
+    editable_goal,
+    readable_goal,
+    viewer_of,
+    visible_goal,
+)
 from services.goals.service_layer.commands import (
     AssessDraft,
     CreateGoal,
@@ -82,19 +89,22 @@ def create_goal(cmd: CreateGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead
     return read
 
 
-def get_goal(cmd: GetGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
-    with uow:
-        return assessed(visible_goal(cmd.goal_id, cmd.actor, uow), uow, clock.now().date())
+def get_goal(cmd: GetGoal, reader: GoalsUnitOfWork, clock: Clock) -> GoalRead:
+    with reader:
+        goal, records = readable_goal(cmd.goal_id, cmd.actor, reader)
+        return assessed(goal, reader, clock.now().date(), records)
 
 
-def find_goals(cmd: FindGoals, uow: GoalsUnitOfWork, clock: Clock) -> GoalsFound:
+def find_goals(cmd: FindGoals, reader: GoalsUnitOfWork, clock: Clock) -> GoalsFound:
     today = clock.now().date()
     filters = GoalFilter(cmd.owner_id, cmd.status, cmd.health, cmd.horizon, cmd.parent_id,
                          cmd.due_before)
-    with uow:
-        goals, next_cursor = list_goals(uow.session, cmd.actor.team_id, viewer_of(cmd.actor, uow),
-                                        filters, cmd.sort, cmd.cursor, cmd.limit)
-        return GoalsFound([assessed(g, uow, today) for g in goals], next_cursor)
+    viewer = Viewer(cmd.actor.member_id, cmd.actor.is_lead)
+    with reader:
+        rows, next_cursor = list_goals(reader.session, cmd.actor.team_id, viewer, filters,
+                                       cmd.sort, cmd.cursor, cmd.limit)
+        return GoalsFound([assessed(g, reader, today, records) for g, records in rows],
+                          next_cursor)
 
 
 def edit_goal(cmd: EditGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
@@ -118,33 +128,37 @@ def edit_goal(cmd: EditGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
     return read
 
 
-def assess_draft(cmd: AssessDraft, uow: GoalsUnitOfWork, clock: Clock) -> DraftAssessment:
+def assess_draft(cmd: AssessDraft, reader: GoalsUnitOfWork, clock: Clock) -> DraftAssessment:
     """The SMART verdicts of a draft, and its horizon; nothing is saved."""
     today = clock.now().date()
     start = cmd.start_date or today
     metric = metric_from(cmd.metric)
     draft = Draft(cmd.title, start, cmd.due_date, cmd.description, cmd.why, cmd.parent_id,
                   metric, len(cmd.milestones), metric.progress if metric else 0.0)
-    with uow:
-        record = shown_pace(_rates_in(uow, cmd.actor.team_id), cmd.owner_id or cmd.actor.member_id)
+    with reader:
+        record = shown_pace(_rates_in(reader, cmd.actor.team_id),
+                            cmd.owner_id or cmd.actor.member_id)
     return DraftAssessment(assess(draft, record, today), horizon_of(start, cmd.due_date))
 
 
-def goal_history(cmd: GoalHistory, uow: GoalsUnitOfWork) -> HistoryFound:
+def goal_history(cmd: GoalHistory, reader: GoalsUnitOfWork) -> HistoryFound:
     after = decode_cursor(cmd.cursor, 1)
     if after is not None and not isinstance(after[0], int):
         raise InvalidCursor("cursor is not valid; pass next_cursor from a previous page")
-    with uow:
-        goal = visible_goal(cmd.goal_id, cmd.actor, uow)
-        rows = uow.history.of_goal(goal.id, after[0] if after else None, cmd.limit + 1)
+    with reader:
+        goal = visible_goal(cmd.goal_id, cmd.actor, reader)
+        rows = reader.history.of_goal(goal.id, after[0] if after else None, cmd.limit + 1)
     limit = cmd.limit
     return HistoryFound(rows[:limit],
                        encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None)
 
 
-def assessed(goal: Goal, uow: GoalsUnitOfWork, today: date) -> GoalRead:
-    """The goal with its SMART assessment, for a response (inside `uow`)."""
-    record = shown_pace(_rates_in(uow, goal.team_id), goal.owner_id, exclude_goal=goal.id)
+def assessed(goal: Goal, uow: GoalsUnitOfWork, today: date,
+             records: Records | None = None) -> GoalRead:
+    """The goal with its SMART assessment, for a response (inside `uow`): from its stored
+    track `records` when given, else from the progress points."""
+    rates_of = _rates_in(uow, goal.team_id, records)
+    record = shown_pace(rates_of, goal.owner_id, exclude_goal=goal.id)
     return GoalRead(goal, assess(draft_of(goal), record, today))
 
 
@@ -156,8 +170,13 @@ def metric_from(data: dict | None, current: Metric | None = None) -> Metric | No
                   data.get("current", default_current), data.get("direction", "increase"))
 
 
-def _rates_in(uow: GoalsUnitOfWork, team_id: str):
-    return lambda owner_id: uow.progress_points.rates(team_id, owner_id)
+def _rates_in(uow: GoalsUnitOfWork, team_id: str, records: Records | None = None):
+    """`rates_of(owner_id)` for `shown_pace`: the stored record of the goal's owner (or of the
+    team, for None) when there is one, else computed from the points."""
+    def rates_of(owner_id: str | None) -> dict[str, float]:
+        stored = None if records is None else records.team if owner_id is None else records.owner
+        return stored if stored is not None else uow.progress_points.rates(team_id, owner_id)
+    return rates_of
 
 
 def _check_parent(parent_id: str, goal_id: str | None, actor: Principal,

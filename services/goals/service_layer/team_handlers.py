@@ -63,9 +63,9 @@ def create_team(cmd: CreateTeam, uow: GoalsUnitOfWork, tokens: TokenSigner,
     return TeamCreated(team, _issue(lead, tokens))
 
 
-def get_team(cmd: GetTeam, uow: GoalsUnitOfWork) -> Team:
-    with uow:
-        return _team(cmd.team_id, uow)
+def get_team(cmd: GetTeam, reader: GoalsUnitOfWork) -> Team:
+    with reader:
+        return _team(cmd.team_id, reader)
 
 
 def update_team(cmd: UpdateTeam, uow: GoalsUnitOfWork) -> Team:
@@ -88,20 +88,20 @@ def add_member(cmd: AddMember, uow: GoalsUnitOfWork, tokens: TokenSigner) -> Iss
     return _issue(member, tokens)
 
 
-def list_members(cmd: ListMembers, uow: GoalsUnitOfWork) -> MembersFound:
+def list_members(cmd: ListMembers, reader: GoalsUnitOfWork) -> MembersFound:
     after = decode_cursor(cmd.cursor, 1)
     if after is not None and not is_id(after[0]):
         raise InvalidCursor("cursor is not valid; pass next_cursor from a previous page")
-    with uow:
-        rows = uow.members.of_team(cmd.team_id, after[0] if after else None, cmd.limit + 1)
+    with reader:
+        rows = reader.members.of_team(cmd.team_id, after[0] if after else None, cmd.limit + 1)
     limit = cmd.limit
     return MembersFound(rows[:limit],
                         encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None)
 
 
-def get_member(cmd: GetMember, uow: GoalsUnitOfWork) -> Member:
-    with uow:
-        return _member(cmd.team_id, cmd.member_id, uow)
+def get_member(cmd: GetMember, reader: GoalsUnitOfWork) -> Member:
+    with reader:
+        return _member(cmd.team_id, cmd.member_id, reader)
 
 
 def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork) -> Member:

@@ -1,6 +1,7 @@
 """The goals unit of work: the shared transaction plus this service's repositories.
 
-On commit, the change-log entries the goals noted are written in the same transaction.
+On commit, the change-log entries and progress points the goals noted are written in the same
+transaction, and the track records of the owners and teams whose goals moved are refreshed.
 """
 
 from services.goals.adapters.repositories import (
@@ -10,6 +11,7 @@ from services.goals.adapters.repositories import (
     Partnerships,
     ProgressPoints,
     Teams,
+    TrackRecords,
 )
 from services.goals.domain.goal import Goal
 from shared.uow import UnitOfWork
@@ -22,6 +24,7 @@ class GoalsUnitOfWork(UnitOfWork):
     history: History
     progress_points: ProgressPoints
     partnerships: Partnerships
+    track_records: TrackRecords
 
     def on_enter(self) -> None:
         self.teams = Teams(self.session)
@@ -30,12 +33,19 @@ class GoalsUnitOfWork(UnitOfWork):
         self.history = History(self.session)
         self.progress_points = ProgressPoints(self.session)
         self.partnerships = Partnerships(self.session)
+        self.track_records = TrackRecords(self.session, self.progress_points)
 
     def commit(self) -> None:
+        points = []
         for obj in [*self.session.new, *self.session.identity_map.values()]:
             if isinstance(obj, Goal):
                 for entry in obj.pop_history():
                     self.history.add(entry)
-                for point in obj.pop_points():
-                    self.progress_points.add(point)
+                points += obj.pop_points()
+        for point in points:
+            self.progress_points.add(point)
+        if points:
+            self.session.flush()
+            self.track_records.refresh({(p.team_id, p.owner_id) for p in points},
+                                       max(p.at for p in points))
         super().commit()
