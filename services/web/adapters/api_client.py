@@ -10,6 +10,8 @@ for writes.
 from __future__ import annotations
 
 import functools
+import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,6 +81,7 @@ class ApiClient:
         self.http = requests.Session()
         self.http.mount("http://", HTTPAdapter(pool_connections=3, pool_maxsize=32))
         self.http.mount("https://", HTTPAdapter(pool_connections=3, pool_maxsize=32))
+        self.directory = Directory()
 
     def as_member(self, token: str) -> MemberApi:
         return MemberApi(self, token)
@@ -122,6 +125,31 @@ def _problem(response: requests.Response) -> dict:
     return body if isinstance(body, dict) else {}
 
 
+class Directory:
+    """Each team's member names for a short while, so a page that shows owners does not call
+    the goals API twice. A name it does not know yet (a new member) refreshes it."""
+
+    TTL = 30.0
+
+    def __init__(self) -> None:
+        self._names: dict[str, tuple[float, dict[str, str]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, team_id: str, needed: set[str]) -> dict[str, str] | None:
+        with self._lock:
+            expires, names = self._names.get(team_id, (0.0, {}))
+        fresh = expires > time.monotonic() and needed <= names.keys()
+        return names if fresh else None
+
+    def put(self, team_id: str, names: dict[str, str]) -> None:
+        with self._lock:
+            self._names[team_id] = (time.monotonic() + self.TTL, names)
+
+    def forget(self, team_id: str) -> None:
+        with self._lock:
+            self._names.pop(team_id, None)
+
+
 class MemberApi:
     """The endpoints the pages use, called with one member's token."""
 
@@ -143,6 +171,18 @@ class MemberApi:
     def members(self, team_id: str) -> list[dict]:
         return self._call("goals", "GET", f"/v1/teams/{team_id}/members",
                           params={"limit": 200})["items"]
+
+    def names(self, team_id: str, needed: set[str]) -> dict[str, str]:
+        """Member id -> name for the team; from the directory while it knows every `needed`."""
+        known = self.client.directory.get(team_id, needed)
+        if known is not None:
+            return known
+        members = self.members(team_id)
+        if isinstance(members, Unavailable):
+            return {}
+        names = {m["id"]: m["name"] for m in members}
+        self.client.directory.put(team_id, names)
+        return names
 
     def add_member(self, team_id: str, fields: dict) -> dict:
         return self._call("goals", "POST", f"/v1/teams/{team_id}/members", json=fields)

@@ -24,7 +24,6 @@ def show():
     show = show if show in FILTERS else "team"
     api = http.api()
     goals = api.goals()
-    members = api.members(me.team_id)
     partnerships = api.partnerships(me.team_id) if show == "partners" else []
     context = {
         "show": show,
@@ -32,7 +31,7 @@ def show():
         "groups": [] if isinstance(goals, Unavailable) else board(
             goals, show=show, me=me.id,
             partner_ids=partner_ids_of(partnerships or [], me.id)),
-        "names": {m["id"]: m["name"] for m in members or []},
+        "names": api.names(me.team_id, {g["owner_id"] for g in goals or []}),
         "partners_down": isinstance(partnerships, Unavailable),
         "poll_seconds": http.container().settings.poll_seconds,
     }

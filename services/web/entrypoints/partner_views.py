@@ -17,9 +17,8 @@ def show():
     api = http.api()
     partnerships = api.partnerships(me.team_id)
     goals = api.goals()
-    members = api.members(me.team_id)
     mine = set() if isinstance(partnerships, Unavailable) else partner_ids_of(partnerships, me.id)
-    names = {m["id"]: m["name"] for m in members or []}
+    names = api.names(me.team_id, mine)
     return render_template(
         "partners/show.html", partners_down=isinstance(partnerships, Unavailable),
         goals_down=isinstance(goals, Unavailable), names=names,
@@ -33,7 +32,7 @@ def show():
 def rounds():
     me = http.current_member()
     items = http.api().pairing_rounds(me.team_id)
-    names = {m["id"]: m["name"] for m in http.api().members(me.team_id) or []}
+    names = http.api().names(me.team_id, {i for r in items or [] for g in r["groups"] for i in g})
     template = "partners/_rounds.html" if http.is_htmx() else "partners/rounds.html"
     return render_template(template, rounds=items, names=names,
                            rounds_down=isinstance(items, Unavailable))

@@ -38,6 +38,7 @@ def add_member():
                                       {k: v for k, v in form.items() if v})
     except FormErrors as refused:
         return _members_page(form, refused.errors or {"_": [refused.detail]}, 422)
+    http.container().api.directory.forget(http.current_member().team_id)
     return _members_page({"timezone": form["timezone"], "role": "member"}, {}, 201, added)
 
 
@@ -52,6 +53,7 @@ def change_member(member_id: str):
         return _members_page({}, {"_": ["Unknown action."]}, 400)
     try:
         http.api().update_member(http.current_member().team_id, member_id, change)
+        http.container().api.directory.forget(http.current_member().team_id)
     except FormErrors as refused:
         return _members_page({}, {"_": [refused.detail]}, 422)
     return redirect(url_for("team.members"))

@@ -1,0 +1,71 @@
+"""A service that is down costs only its part of the page; pages call each API once."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from services.web.bootstrap import bootstrap
+from services.web.config import WebSettings
+from services.web.entrypoints.app import create_app
+from tests.support.waiting import eventually
+from tests.web.browser import HttpServer, Page
+
+CLOSED_PORT = "http://127.0.0.1:9"  # discard: nothing listens there
+
+
+@pytest.fixture
+def web_without_checkins(stack, driver):
+    settings = WebSettings(goals_url=stack.servers[0].url, checkins_url=CLOSED_PORT,
+                           notifications_url=CLOSED_PORT, session_secret="degraded-secret")
+    server = HttpServer(create_app(bootstrap(settings)))
+    driver.delete_all_cookies()
+    yield Page(driver, server.url)
+    server.stop()
+
+
+def test_a_goal_page_without_the_checkins_service_shows_a_banner_and_the_goal(
+        stack, web_without_checkins):
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Keep going when checkins is down")
+    page = web_without_checkins.sign_in(team.lead)
+
+    page.open(f"/goals/{goal['id']}")
+
+    assert "Keep going when checkins is down" in page.text("h1")
+    assert "the checkins service is unavailable" in page.text("#progress")
+    page.fill("f-note", "Tried anyway")
+    page.driver.find_element("css selector", "#checkin-form button[type=submit]").click()
+    page.wait_for_text("your check-in was not saved", "#checkin-form")
+
+
+def test_the_board_calls_the_goals_api_once_per_render(stack, page):
+    team = stack.new_team()
+    _, max_token = stack.add_member(team, "Max")
+    stack.create_goal(max_token, title="Counted goal")
+    calls: Counter = Counter()
+    client = page_client(stack)
+    original = client.request
+
+    def counting(service, method, path, token, **kwargs):
+        calls[service] += 1
+        return original(service, method, path, token, **kwargs)
+
+    client.request = counting
+    try:
+        page.sign_in(team.lead)  # the first render also learns the team's names
+        eventually(lambda: "Counted goal" in page.text("#board"))
+        page.open("/me/feed")  # away from the polling board
+        calls.clear()
+        page.open("/board?show=team")
+        assert calls == Counter({"goals": 1})
+        assert "Max" in page.text("#board")
+    finally:
+        client.request = original
+
+
+def page_client(stack):
+    """The API client of the stack's web app (the last server the stack started)."""
+    app = stack.servers[-1].server.app
+    return app.extensions["web"].api
