@@ -9,20 +9,28 @@ measures, on the same broker and in the same run, R times each (the table report
   production runner: one transaction per poll, a savepoint and an inbox row per record.
 Each consumer repeat gets its own database and its own topic prefix, so no run sees another's
 events; the run stops when the consumer's position reaches the end of its topics.
+
+`python -m bench.events --flames before|after [--kafka HOST:PORT --pg-port P]` instead prepares
+each consumer's workload once and runs its consumer in a child process launched by
+`py-spy record` (no ptrace attach needed): bench/results/flames/<consumer>-<tag>.svg.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
+import os
+import subprocess
+import sys
 import time
 import uuid
 
 from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import event, update
 
-from bench.common import Timer, median, quiet_logs, servers, write_table
+from bench.common import REPO, Servers, Timer, median, quiet_logs, servers, write_table
 from shared.config import Settings
 from shared.events.envelope import Event, to_message
 from shared.kafka import make_producer
@@ -31,17 +39,22 @@ SECRET, ADMIN = "bench-secret", "bench-admin"
 DEADLINE_S = 300  # one measured loop never runs longer than this
 
 
-def settings_for(service: str, servers_, prefix: str) -> Settings:
-    url = servers_.postgres.create_database(f"bench_{service}_{uuid.uuid4().hex[:8]}")
-    return importlib.import_module(f"services.{service}.config").load({
+def settings_env(service: str, url: str, bootstrap: str, prefix: str) -> dict[str, str]:
+    return {
         f"{service.upper()}_DATABASE_URL": url,
-        "KAFKA_BOOTSTRAP_SERVERS": servers_.kafka.bootstrap,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "KAFKA_TOPIC_PREFIX": prefix,
         "GOALKEEPER_SECRET_KEY": SECRET,
         "GOALKEEPER_ADMIN_TOKEN": ADMIN,
         "GOALKEEPER_WEBHOOK_ALLOWLIST": "127.0.0.1",
         "GOALKEEPER_LOG_LEVEL": "WARNING",
-    })
+    }
+
+
+def settings_for(service: str, servers_, prefix: str) -> Settings:
+    url = servers_.postgres.create_database(f"bench_{service}_{uuid.uuid4().hex[:8]}")
+    env = settings_env(service, url, servers_.kafka.bootstrap, prefix)
+    return importlib.import_module(f"services.{service}.config").load(env)
 
 
 def new_prefix() -> str:
@@ -226,12 +239,65 @@ def _ratios(rates: dict, key: str, base: str) -> list[float]:
     return [a / b for a, b in zip(rates[key], rates[base], strict=True)]
 
 
+# -- flame graphs: one consumer per child process, launched by py-spy -----------------------
+def flames(tag: str, n: int, seconds: float, external) -> None:
+    """A flame graph of each workload's consumer over its prepared backlog."""
+    from bench.profile import FLAMES, py_spy
+    from bench.workloads import WORKLOADS
+
+    quiet_logs()
+    FLAMES.mkdir(parents=True, exist_ok=True)
+    with contextlib.nullcontext(external) if external else servers() as s:
+        for name, workload in WORKLOADS.items():
+            service = name.split("-")[0]
+            container = workload(settings_for(service, s, new_prefix()), n)
+            container.engine.dispose()
+            settings = container.settings
+            env = settings_env(service, settings.database_url, s.kafka.bootstrap,
+                               settings.topic_prefix)
+            out = FLAMES / f"{name}-{tag}.svg"
+            subprocess.run([py_spy(), "record", "--rate", "200", "--format", "flamegraph",
+                            "--output", str(out), "--", sys.executable, "-m", "bench.events",
+                            "--consume-only", service, "--consumer-seconds", str(seconds)],
+                           env={**os.environ, **env}, cwd=REPO, check=True)
+            print(f"{name}: {out}", flush=True)
+            if external:
+                s.postgres.drop_database(settings.database_url.rsplit("/", 1)[1])
+
+
+def consume_only(service: str, seconds: float) -> None:
+    """The child of `flames`: the service's consumer over its topics, settings from the env."""
+    settings = importlib.import_module(f"services.{service}.config").load()
+    container = importlib.import_module(f"services.{service}.bootstrap").bootstrap(settings)
+    rate, total, stats, per = consumer_rate(container, seconds)
+    print(f"{service}: {total:,} records at {rate:,.0f}/s, {per:.1f} SQL statements/event, "
+          f"{stats.handled:,} handled", flush=True)
+
+
+def external_servers(kafka: str, pg_port: int) -> Servers:
+    from infra.kafka_broker import ExternalKafka
+    from infra.postgres_server import PostgresEndpoint
+
+    return Servers(ExternalKafka(bootstrap=kafka), PostgresEndpoint(pg_port))
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", nargs="?", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--consumer-seconds", type=float, default=30,
                         help="each consumer run stops at the end of its N events or after this")
+    parser.add_argument("--flames", metavar="TAG", help="flame graphs <consumer>-TAG.svg instead")
+    parser.add_argument("--kafka", help="bootstrap of a running broker (with --flames)")
+    parser.add_argument("--pg-port", type=int, help="port of a running PostgreSQL (with --flames)")
+    parser.add_argument("--consume-only", metavar="SERVICE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    main(args.n, args.repeats, args.consumer_seconds)
+    if args.consume_only:
+        consume_only(args.consume_only, args.consumer_seconds)
+    elif args.flames:
+        shared = external_servers(args.kafka, args.pg_port) if args.kafka and args.pg_port \
+            else None
+        flames(args.flames, args.n, args.consumer_seconds, shared)
+    else:
+        main(args.n, args.repeats, args.consumer_seconds)
