@@ -13,6 +13,7 @@ from services.goals.config import GoalsSettings, load
 from services.goals.domain.members import Member
 from services.goals.service_layer import (
     goal_handlers,
+    invite_handlers,
     lifecycle_handlers,
     plan_handlers,
     team_handlers,
@@ -37,8 +38,10 @@ from services.goals.service_layer.commands import (
     GetTemplate,
     GoalHistory,
     InstantiateTemplate,
+    InviteMember,
     ListMembers,
     ListTemplates,
+    RedeemInvite,
     ReopenGoal,
     ReopenMilestone,
     ReorderMilestones,
@@ -106,6 +109,8 @@ class GoalsContainer(Container):
             UpdateMember: team_handlers.update_member,
             RotateToken: team_handlers.rotate_token,
             RevokeTokens: team_handlers.revoke_tokens,
+            InviteMember: invite_handlers.invite_member,
+            RedeemInvite: invite_handlers.redeem_invite,
             CreateGoal: goal_handlers.create_goal,
             AssessDraft: goal_handlers.assess_draft,
             GetGoal: goal_handlers.get_goal,

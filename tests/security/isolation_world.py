@@ -205,6 +205,8 @@ CONTROLS: dict[tuple[str, str], Builder] = {
         "lead", f"{_teams(w)}/members/{w.fresh_member()}/token", destructive=True),
     ("DELETE", "/v1/teams/{team_id}/members/{member_id}/token"): lambda w: Request(
         "lead", f"{_teams(w)}/members/{w.fresh_member()}/token", destructive=True),
+    ("POST", "/v1/teams/{team_id}/members/{member_id}/invites"): lambda w: Request(
+        "lead", f"{_teams(w)}/members/{w.mate_id}/invites"),
     # goals: goals, plans, templates
     ("GET", "/v1/goals"): lambda w: Request("member", "/v1/goals"),
     ("POST", "/v1/goals"): lambda w: Request("member", "/v1/goals", {

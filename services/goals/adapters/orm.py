@@ -26,6 +26,7 @@ from sqlalchemy.orm import registry
 
 from services.goals.domain.goal import Goal
 from services.goals.domain.history import HistoryEntry, ProgressPoint
+from services.goals.domain.invites import Invite
 from services.goals.domain.members import Member, Team
 from services.goals.domain.pathways import Milestone, Pathway
 from shared.db import BigId, UtcDateTime, map_once
@@ -197,8 +198,21 @@ partnership_members = Table(
 Index("ix_partnership_members_member", partnership_members.c.member_id)
 
 
+invites = Table(
+    "invites", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("team_id", String(36), ForeignKey("teams.id"), nullable=False),
+    Column("member_id", String(36), ForeignKey("members.id"), nullable=False),
+    Column("created_by", String(36), nullable=False),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+)
+
+
 MAPPINGS = ((Team, teams), (Member, members), (Goal, goals), (HistoryEntry, goal_history),
-            (ProgressPoint, progress_points))
+            (ProgressPoint, progress_points), (Invite, invites))
 
 
 def start_mappers() -> None:

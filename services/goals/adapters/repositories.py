@@ -14,6 +14,7 @@ from services.goals.adapters.orm import members as members_table
 from services.goals.adapters.orm import partnership_members, partnerships, track_records
 from services.goals.domain.goal import Goal
 from services.goals.domain.history import HistoryEntry, ProgressPoint
+from services.goals.domain.invites import Invite
 from services.goals.domain.members import Member, Team
 from services.goals.domain.track_record import goal_rates
 
@@ -73,6 +74,18 @@ class Members:
     def count_leads(self, team_id: str) -> int:
         return self.session.scalar(select(func.count()).select_from(Member).where(
             Member.team_id == team_id, Member.role == "lead", Member.state != "left"))
+
+
+class Invites:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, invite: Invite) -> None:
+        self.session.add(invite)
+
+    def by_code_hash(self, code_hash: str) -> Invite | None:
+        query = select(Invite).filter_by(code_hash=code_hash).with_for_update()
+        return self.session.scalars(query).first()
 
 
 class Goals:

@@ -7,3 +7,5 @@ goals = Blueprint("goals", __name__, url_prefix="/v1/goals",
                   description="Goals, their plans, lifecycle, history and SMART assessment")
 templates = Blueprint("templates", __name__, url_prefix="/v1/goal-templates",
                       description="Goal templates that become SMART drafts")
+invites = Blueprint("invites", __name__, url_prefix="/invites",
+                    description="Redeem a one-time invite link (the code is the credential)")

@@ -99,6 +99,22 @@ class RevokeTokens:
     member_id: str
 
 
+@dataclass(frozen=True)
+class InviteMember:
+    """A lead asks for a one-time invite link for a member of the team."""
+
+    actor: Principal
+    team_id: str
+    member_id: str
+
+
+@dataclass(frozen=True)
+class RedeemInvite:
+    """Whoever holds the code signs in as the invited member, once."""
+
+    code: str
+
+
 # -- goals ------------------------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ transaction, and the track records of the owners and teams whose goals moved are
 from services.goals.adapters.repositories import (
     Goals,
     History,
+    Invites,
     Members,
     Partnerships,
     ProgressPoints,
@@ -20,6 +21,7 @@ from shared.uow import UnitOfWork
 class GoalsUnitOfWork(UnitOfWork):
     teams: Teams
     members: Members
+    invites: Invites
     goals: Goals
     history: History
     progress_points: ProgressPoints
@@ -29,6 +31,7 @@ class GoalsUnitOfWork(UnitOfWork):
     def on_enter(self) -> None:
         self.teams = Teams(self.session)
         self.members = Members(self.session)
+        self.invites = Invites(self.session)
         self.goals = Goals(self.session)
         self.history = History(self.session)
         self.progress_points = ProgressPoints(self.session)
