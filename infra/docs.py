@@ -47,10 +47,14 @@ def configuration() -> str:
         "GOALKEEPER_SECRET_KEY": "a development key (set it in production)",
         "GOALKEEPER_ADMIN_TOKEN": defaults.admin_token,
         "GOALKEEPER_TOKEN_TTL_DAYS": str(defaults.token_ttl_days),
+        "KAFKA_REPLICATION_FACTOR": str(defaults.kafka_replication_factor),
+        "KAFKA_MIN_INSYNC_REPLICAS": str(defaults.kafka_min_insync_replicas),
         "GOALKEEPER_WEBHOOK_ALLOWLIST": "(empty: only hooks.slack.com)",
         "GOALKEEPER_LOG_LEVEL": defaults.log_level,
         "GOALKEEPER_RUN_DIR": ".run/",
         "WEB_CONCURRENCY": "2",
+        "GOALKEEPER_OUTBOX_RETENTION_DAYS": f"{defaults.outbox_retention_days:g}",
+        "GOALKEEPER_INBOX_RETENTION_DAYS": f"{defaults.inbox_retention_days:g}",
     }
     for name, meaning in GLOBAL_ENV_VARS.items():
         rows.append(f"| `{name}` | {known.get(name, '')} | {meaning} |")
@@ -119,12 +123,22 @@ SECTIONS = {
 }
 
 
+INCLUDE = re.compile(r"<!-- include:(?P<path>[\w./-]+) -->.*?<!-- /include:(?P=path) -->", re.S)
+
+
+def include(match: re.Match) -> str:
+    """A page of docs/ copied into the README, so each setup guide has one source."""
+    path = match["path"]
+    body = (REPO_ROOT / path).read_text().strip()
+    return f"<!-- include:{path} -->\n{body}\n<!-- /include:{path} -->"
+
+
 def render(text: str) -> str:
     for name, build in SECTIONS.items():
         start, end = f"<!-- generated:{name} -->", f"<!-- /generated:{name} -->"
         pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
         text = pattern.sub(lambda _m, b=build, s=start, e=end: f"{s}\n{b()}\n{e}", text)
-    return text
+    return INCLUDE.sub(include, text)
 
 
 def main(argv: list[str]) -> int:
