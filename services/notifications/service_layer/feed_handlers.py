@@ -40,18 +40,18 @@ class FeedPage:
     next_cursor: str | None
 
 
-def list_feed(cmd: ListFeed, uow: NotificationsUnitOfWork) -> FeedPage:
+def list_feed(cmd: ListFeed, reader: NotificationsUnitOfWork) -> FeedPage:
     after = decode_cursor(cmd.cursor, 2)
     key = (datetime.fromisoformat(after[0]), after[1]) if after else None
-    with uow:
-        rows = uow.queries.feed(cmd.actor.member_id, cmd.limit, key, cmd.unread_only)
+    with reader:
+        rows = reader.queries.feed(cmd.actor.member_id, cmd.limit, key, cmd.unread_only)
     page, next_cursor = page_of(rows, cmd.limit, lambda n: (n.sent_at.isoformat(), n.id))
     return FeedPage([FeedItem.of(n) for n in page], next_cursor)
 
 
-def count_unread(cmd: CountUnread, uow: NotificationsUnitOfWork) -> int:
-    with uow:
-        return uow.queries.unread_count(cmd.actor.member_id)
+def count_unread(cmd: CountUnread, reader: NotificationsUnitOfWork) -> int:
+    with reader:
+        return reader.queries.unread_count(cmd.actor.member_id)
 
 
 def mark_read(cmd: MarkRead, uow: NotificationsUnitOfWork, clock: Clock) -> int:
