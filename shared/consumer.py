@@ -1,11 +1,16 @@
 """The consumer runner: poll a batch, handle it in one transaction, commit offsets after.
 
-- Each record runs in a savepoint of the batch's transaction, so one failing record does not
-  undo the others; the batch commits once (batching per poll is what makes consumers fast).
+- Bulk first: every record of the poll runs in the batch's one transaction with no savepoint,
+  and the inbox ids of the batch are inserted in one statement (the handlers' outbox rows are
+  written together by the unit of work's commit). Batching per poll is what makes consumers fast.
+- On any failure (a handler raising, a statement or the commit refused) the bulk pass is rolled
+  back whole and the batch is redone record by record, each in a savepoint of one transaction,
+  so one failing record does not undo the others: one effect per event either way. The record
+  that failed in bulk is not run twice in one poll (its failure counts as that attempt).
 - Offsets are committed by hand, after the database commit, as the offset of the next message:
   at most every `commit_interval` seconds, and always on partition revocation and on close.
   A crash redelivers at most that much; the inbox makes redelivery a no-op.
-- The inbox table (event ids) is written in the handler's savepoint: redelivery is a no-op.
+- The inbox table (event ids) is written in the batch's transaction: redelivery is a no-op.
 - "Retry later" errors (database or broker trouble, `RetryLater`) pause only the record's
   partition: it is sought back to the record and resumed when its backoff is over, while the
   other partitions keep flowing. Nothing is skipped.
@@ -24,7 +29,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from kafka import ConsumerRebalanceListener, TopicPartition
@@ -71,6 +76,7 @@ class ConsumerStats:
     retries: int = 0
     last_error: str | None = None
     batches: int = 0
+    fallbacks: int = 0  # batches redone record by record after their bulk pass failed
     commits: int = 0
 
     def add(self, other: ConsumerStats) -> None:
@@ -112,9 +118,43 @@ class DeadLetter:
     dlq_id: str
 
 
+@dataclass
+class Batch:
+    """What one pass over a poll's records leaves for its commit and for after it."""
+
+    counted: ConsumerStats = field(default_factory=ConsumerStats)
+    inbox_rows: list[dict] = field(default_factory=list)
+    dead: list[DeadLetter] = field(default_factory=list)
+    finished: list[Hashable] = field(default_factory=list)  # records whose failures to forget
+    failures: int = 0
+
+    def handled(self, record, event: Event, seen: dict[str, str]) -> None:
+        self.inbox_rows.append(inbox_row(event.id, event.type))
+        seen[event.id] = event.type
+        self.counted.handled += 1
+        self.finished.append(record_key(record))
+
+
+class BulkFailed(Exception):
+    """The bulk pass failed at record `index` (None: at the commit) with `error`."""
+
+    def __init__(self, index: int | None, error: BaseException):
+        super().__init__(index, error)
+        self.index = index
+        self.error = error
+
+
 def position_id(record) -> str:
     """A stable inbox id for a record that has no usable event id (an invalid message)."""
     return str(uuid.uuid5(_POSITION_IDS, f"{record.topic}/{record.partition}/{record.offset}"))
+
+
+def record_key(record) -> Hashable:
+    return (record.topic, record.partition, record.offset)
+
+
+def inbox_row(event_id: str, event_type: str) -> dict:
+    return {"event_id": event_id, "event_type": event_type, "processed_at": datetime.now(UTC)}
 
 
 class ConsumerRunner(ConsumerRebalanceListener):
@@ -205,25 +245,20 @@ class ConsumerRunner(ConsumerRebalanceListener):
             self._producer.close(timeout=2)
             self._producer = None
 
-    # -- one batch, one transaction, a savepoint per record --------------------------------
+    # -- one batch: in bulk, or record by record when that fails ----------------------------
     def _process_batch(self, records: list) -> tuple[dict, dict]:
         """Returns (next offset per finished partition, offset to retry from per partition)."""
-        done: dict[TopicPartition, int] = {}
-        retry_from: dict[TopicPartition, int] = {}
-        dead: list[DeadLetter] = []
-        counted = ConsumerStats()
         try:
-            with self.uow_factory() as uow:
-                seen = self._processed_ids(uow, records)
-                for record in records:
-                    tp = TopicPartition(record.topic, record.partition)
-                    if tp in retry_from:
-                        continue  # keep the partition's order: nothing after a retry
-                    if self._process(uow, record, seen, counted, dead):
-                        done[tp] = record.offset + 1
-                    else:
-                        retry_from[tp] = record.offset
-                uow.commit()
+            return self._in_bulk(records)
+        except BulkFailed as exc:
+            failure = exc
+        self.stats.retries += 1
+        self.stats.fallbacks += 1
+        self.stats.last_error = repr(failure.error)
+        log.info("%s: batch of %d redone record by record: %r", self.name, len(records),
+                 failure.error)
+        try:
+            return self._one_by_one(records, failure)
         except (*TRANSIENT, IntegrityError, PendingRollbackError) as exc:  # redo the batch
             self.stats.retries += 1
             self.stats.last_error = repr(exc)
@@ -232,8 +267,56 @@ class ConsumerRunner(ConsumerRebalanceListener):
             for record in records:
                 first.setdefault(TopicPartition(record.topic, record.partition), record.offset)
             return {}, first
-        self.stats.add(counted)
-        for tp, offset in self._send_dead_letters(dead).items():
+
+    def _in_bulk(self, records: list) -> tuple[dict, dict]:
+        """The happy path: every handler in the batch's one transaction, no savepoints, the
+        inbox ids in one statement. Any failure rolls it all back (`BulkFailed`)."""
+        batch = Batch()
+        index: int | None = None
+        try:
+            with self.uow_factory() as uow:
+                seen = self._processed_ids(uow, records)
+                for index, record in enumerate(records):  # noqa: B007 (read by the except)
+                    event = self._to_handle(record, seen, batch)
+                    if event is not None:
+                        self.handlers[event.type](event, uow)
+                        batch.handled(record, event, seen)
+                index = None
+                self._write_inbox(uow, batch)
+                uow.commit()
+        except Exception as exc:  # a handler or the commit failed: nothing of the batch stays
+            raise BulkFailed(index, exc) from exc
+        done = {TopicPartition(r.topic, r.partition): r.offset + 1 for r in records}
+        return self._finish(batch, done, {})
+
+    def _one_by_one(self, records: list, failure: BulkFailed) -> tuple[dict, dict]:
+        """The fallback: each handler in a savepoint of the batch's transaction, so one failing
+        record does not undo the others. The record that failed in bulk is not run again while
+        everything before it went as in bulk: its failure is taken as this attempt's."""
+        done: dict[TopicPartition, int] = {}
+        retry_from: dict[TopicPartition, int] = {}
+        batch = Batch()
+        with self.uow_factory() as uow:
+            seen = self._processed_ids(uow, records)
+            for index, record in enumerate(records):
+                tp = TopicPartition(record.topic, record.partition)
+                if tp in retry_from:
+                    continue  # keep the partition's order: nothing after a retry
+                known = failure.error if index == failure.index and not batch.failures else None
+                if self._process(uow, record, seen, batch, known):
+                    done[tp] = record.offset + 1
+                else:
+                    retry_from[tp] = record.offset
+            self._write_inbox(uow, batch)
+            uow.commit()
+        return self._finish(batch, done, retry_from)
+
+    def _finish(self, batch: Batch, done: dict, retry_from: dict) -> tuple[dict, dict]:
+        """After the commit: count, forget the finished records' failures, dead-letter."""
+        self.stats.add(batch.counted)
+        for key in batch.finished:
+            self.attempts.forget(key)
+        for tp, offset in self._send_dead_letters(batch.dead).items():
             done[tp] = min(done.get(tp, offset), offset)
             retry_from[tp] = offset
         return done, retry_from
@@ -253,85 +336,82 @@ class ConsumerRunner(ConsumerRebalanceListener):
         )
         return {row.event_id: row.event_type for row in rows}
 
-    def _process(
-        self,
-        uow: UnitOfWork,
-        record,
-        seen: dict[str, str],
-        counted: ConsumerStats,
-        dead: list[DeadLetter],
-    ) -> bool:
-        """True when the record is done with (handled, skipped or dead-lettered)."""
+    def _write_inbox(self, uow: UnitOfWork, batch: Batch) -> None:
+        """The batch's handled ids and dead-letter markers, in one statement."""
+        if batch.inbox_rows:
+            uow.session.execute(insert(self.inbox), batch.inbox_rows)
+
+    def _to_handle(self, record, seen: dict[str, str], batch: Batch) -> Event | None:
+        """The record's event when its handler is to run; None when the record is done with
+        already (undecodable, of a type nobody handles, or a duplicate)."""
         try:
             event = from_kafka(record.headers, record.key, record.value)
         except InvalidEvent as exc:
-            return self._dead_letter(
-                uow, record, position_id(record), "invalid", exc.reason, seen, dead
-            )
-        handler = self.handlers.get(event.type)
-        if handler is None:
-            counted.skipped += 1
-            return True
-        key = (record.topic, record.partition, record.offset)
+            self._dead_letter(record, position_id(record), "invalid", exc.reason, seen, batch)
+            return None
+        if event.type not in self.handlers:
+            batch.counted.skipped += 1
+            return None
         if event.id in seen:
             if seen[event.id].startswith(DEAD_LETTER):
                 reason = "redelivered after being dead-lettered (first reason in the earlier copy)"
-                return self._dead_letter(uow, record, event.id, event.type, reason, seen, dead)
-            counted.duplicates += 1
-            self.attempts.forget(key)
+                self._dead_letter(record, event.id, event.type, reason, seen, batch)
+            else:
+                batch.counted.duplicates += 1
+                batch.finished.append(record_key(record))
+            return None
+        return event
+
+    def _process(
+        self, uow: UnitOfWork, record, seen: dict[str, str], batch: Batch,
+        known: BaseException | None = None,
+    ) -> bool:
+        """True when the record is done with (handled, skipped or dead-lettered); `known` is
+        this record's failure in the bulk attempt, taken instead of running it again."""
+        event = self._to_handle(record, seen, batch)
+        if event is None:
             return True
+        key = record_key(record)
         try:
             with uow.savepoint():
-                handler(event, uow)
-                uow.session.execute(
-                    insert(self.inbox).values(
-                        event_id=event.id, event_type=event.type, processed_at=datetime.now(UTC)
-                    )
-                )
+                if known is not None:
+                    raise known
+                self.handlers[event.type](event, uow)
         except InvalidEvent as exc:
-            self.attempts.forget(key)
-            return self._dead_letter(uow, record, event.id, event.type, exc.reason, seen, dead)
+            batch.failures += 1
+            batch.finished.append(key)
+            return self._dead_letter(record, event.id, event.type, exc.reason, seen, batch)
         except TRANSIENT as exc:
+            batch.failures += 1
             self.stats.retries += 1
             self.stats.last_error = repr(exc)
             log.warning("%s: %s %s will be retried: %r", self.name, event.type, event.id, exc)
             return False
         except Exception as exc:  # a handler bug or unexpected data: retried, then dead-lettered
+            batch.failures += 1
             attempts = self.attempts.failed(key)
             self.stats.last_error = repr(exc)
-            log.exception("%s: %s %s failed (%d)", self.name, event.type, event.id, attempts)
+            log.exception("%s: %s %s failed (%d)", self.name, event.type, event.id, attempts,
+                          exc_info=exc)
             if attempts >= self.max_attempts:
-                self.attempts.forget(key)
+                batch.finished.append(key)
                 reason = f"handler failed {attempts} times: {exc!r}"
-                return self._dead_letter(uow, record, event.id, event.type, reason, seen, dead)
+                return self._dead_letter(record, event.id, event.type, reason, seen, batch)
             self.stats.retries += 1
             return False
-        self.attempts.forget(key)
-        seen[event.id] = event.type
-        counted.handled += 1
+        batch.handled(record, event, seen)
         return True
 
     # -- dead letters: recorded in the batch's transaction, produced after its commit ------
     def _dead_letter(
-        self,
-        uow: UnitOfWork,
-        record,
-        dlq_id: str,
-        event_type: str,
-        reason: str,
-        seen: dict[str, str],
-        dead: list[DeadLetter],
+        self, record, dlq_id: str, event_type: str, reason: str, seen: dict[str, str],
+        batch: Batch,
     ) -> bool:
         if dlq_id not in seen:
             marker = f"{DEAD_LETTER}{event_type}"[:100]
-            with uow.savepoint():
-                uow.session.execute(
-                    insert(self.inbox).values(
-                        event_id=dlq_id, event_type=marker, processed_at=datetime.now(UTC)
-                    )
-                )
+            batch.inbox_rows.append(inbox_row(dlq_id, marker))
             seen[dlq_id] = marker
-        dead.append(DeadLetter(record, reason, dlq_id))
+        batch.dead.append(DeadLetter(record, reason, dlq_id))
         return True
 
     def _send_dead_letters(self, dead: list[DeadLetter]) -> dict[TopicPartition, int]:

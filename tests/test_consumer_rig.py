@@ -43,6 +43,13 @@ effects = Table(
     Column("event_id", String(36), nullable=False, unique=True),
     Column("team_id", String(64), nullable=False),
 )
+# No unique constraint: a second effect of one event would show here as a second row.
+tally = Table(
+    "tally",
+    metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False),
+)
 parents = Table("parents", metadata, Column("id", Integer, primary_key=True))
 # Checked at COMMIT on both engines: a handler can make its batch's commit fail for real.
 children = Table(
@@ -110,6 +117,19 @@ class Rig:
     def record(event: Event, uow: UnitOfWork) -> None:
         """The default handler: one row per handled event (a second one would violate unique)."""
         uow.session.execute(insert(effects).values(event_id=event.id, team_id=event.team_id))
+
+    @staticmethod
+    def count(event: Event, uow: UnitOfWork) -> None:
+        """A handler whose effect is not guarded by any constraint: one row per run."""
+        uow.session.execute(insert(tally).values(event_id=event.id))
+
+    def tallied(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            ids = conn.execute(select(tally.c.event_id)).scalars()
+            counts: dict[str, int] = {}
+            for event_id in ids:
+                counts[event_id] = counts.get(event_id, 0) + 1
+            return counts
 
     @contextmanager
     def running(self, runner: ConsumerRunner) -> Iterator[threading.Event]:
