@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+import requests
 from honcho.environ import parse_procfile
 from honcho.manager import Manager
 from honcho.printer import Printer
@@ -88,6 +89,31 @@ def _port_open(host: str, port: int) -> bool:
         return False
 
 
+def first_lead_link(env: dict[str, str]) -> str | None:
+    """On a first start (a fresh run directory: no databases, so no team), make a team and a
+    one-time invite link for its first lead, once."""
+    marker = Path(env["GOALKEEPER_RUN_DIR"]) / "first-lead-invited"
+    if marker.exists():
+        return None
+    goals = f"http://127.0.0.1:{env['GOALS_PORT']}"
+    try:
+        created = requests.post(f"{goals}/v1/teams", timeout=10, headers={
+            "Authorization": f"Bearer {env['GOALKEEPER_ADMIN_TOKEN']}"}, json={
+            "name": "My team", "timezone": "UTC",
+            "lead": {"name": "First lead", "email": "lead@example.com", "timezone": "UTC"}})
+        created.raise_for_status()
+        lead = created.json()["lead"]
+        invite = requests.post(
+            f"{goals}/v1/teams/{lead['team_id']}/members/{lead['id']}/invites", timeout=10,
+            headers={"Authorization": f"Bearer {lead['token']}"})
+        invite.raise_for_status()
+    except (requests.RequestException, KeyError, ValueError) as exc:
+        print(f"Could not make the first lead's sign-in link: {exc}", flush=True)
+        return None
+    marker.write_text("The first lead's invite link was printed on the first start.\n")
+    return f"http://127.0.0.1:{env['WEB_PORT']}/invite/{invite.json()['code']}"
+
+
 def announce_when_ready(env: dict[str, str], timeout: float = 300) -> None:
     ports = {"web": int(env["WEB_PORT"])}
     ports.update({service: int(env[f"{service.upper()}_PORT"]) for service in SERVICES})
@@ -107,6 +133,9 @@ def announce_when_ready(env: dict[str, str], timeout: float = 300) -> None:
     lines.append(f"  {'kafka':<14} {env['KAFKA_BOOTSTRAP_SERVERS']}")
     lines.append(f"  {'admin token':<14} {env['GOALKEEPER_ADMIN_TOKEN']}  (GOALKEEPER_ADMIN_TOKEN)")
     lines.append(f"  {'logs':<14} {env['GOALKEEPER_RUN_DIR']}/kafka.log, *-access.log")
+    link = first_lead_link(env)
+    if link:
+        lines.append(f"  {'first lead':<14} {link}  (one-time sign-in link, valid 7 days)")
     lines.append("Sign in to the web app with a member's token; `make demo` seeds a team.")
     lines.append("Press Ctrl-C to stop everything.\n")
     print("\n".join(lines), flush=True)

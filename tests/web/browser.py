@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from selenium import webdriver
@@ -22,6 +24,24 @@ from tests.support.stack import ServiceHarness
 AXE = REPO_ROOT / "services/web/entrypoints/static/vendor/axe.min.js"
 SCREENSHOTS = REPO_ROOT / "docs/screenshots"
 PHONE, DESKTOP = (390, 844), (1280, 900)
+
+
+class ShiftableClock:
+    """The system clock, moved forward for a while when a test needs a later day."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    @contextmanager
+    def shifted(self, **delta):
+        self.offset = timedelta(**delta)
+        try:
+            yield
+        finally:
+            self.offset = timedelta(0)
 
 
 class HttpServer:
@@ -45,6 +65,7 @@ class Stack:
     notifications: ServiceHarness
     web_url: str
     servers: list[HttpServer] = field(default_factory=list)
+    goals_clock: ShiftableClock = field(default_factory=ShiftableClock)
 
     def new_team(self, name: str | None = None, **options) -> Team:
         return create_team(self.goals, name=name or f"Team{uuid.uuid4().hex[:6]}", **options)

@@ -13,7 +13,7 @@ from services.web.config import WebSettings
 from services.web.entrypoints.app import create_app
 from tests.support.fixtures import delete_topics
 from tests.support.stack import ServiceHarness, service_env
-from tests.web.browser import HttpServer, Page, Stack, chromium
+from tests.web.browser import HttpServer, Page, ShiftableClock, Stack, chromium
 
 SERVICES = ("goals", "checkins", "notifications")
 
@@ -26,11 +26,13 @@ def stack(postgres_server, kafka_broker) -> Iterator[Stack]:
     databases = {s: f"t_web_{s}_{uuid.uuid4().hex[:10]}" for s in SERVICES}
     harnesses: dict[str, ServiceHarness] = {}
     servers: list[HttpServer] = []
+    goals_clock = ShiftableClock()
     try:
         for service in SERVICES:
             url = postgres_server.create_database(databases[service])
             harness = ServiceHarness(service, service_env(
-                service, url, kafka_broker.bootstrap, prefix))
+                service, url, kafka_broker.bootstrap, prefix),
+                clock=goals_clock if service == "goals" else None)
             harnesses[service] = harness
             harness.start_worker()
             servers.append(HttpServer(harness.app))
@@ -41,7 +43,7 @@ def stack(postgres_server, kafka_broker) -> Iterator[Stack]:
         web = HttpServer(create_app(bootstrap(settings)))
         servers.append(web)
         yield Stack(harnesses["goals"], harnesses["checkins"], harnesses["notifications"],
-                    web.url, servers)
+                    web.url, servers, goals_clock)
     finally:
         for server in servers:
             server.stop()

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from selenium.webdriver.common.by import By
 
 from infra.demo import Api, seed
+from infra.run import first_lead_link
 from tests.support.stack import ADMIN_TOKEN, auth
 
 
@@ -152,3 +153,18 @@ def test_the_demo_team_fills_the_board_with_every_kind_of_goal(stack, page):
     assert "Close 120 support tickets this quarter" in board and "Ben" in board
     assert page.serious_accessibility_violations() == []
     page.screenshot("board")
+
+
+def test_make_runs_first_start_link_signs_in_a_first_lead_once(stack, page, tmp_path):
+    goals_port = stack.servers[0].url.rpartition(":")[2]
+    web_port = stack.web_url.rpartition(":")[2]
+    env = {"GOALKEEPER_RUN_DIR": str(tmp_path), "GOALS_PORT": goals_port,
+           "WEB_PORT": web_port, "GOALKEEPER_ADMIN_TOKEN": ADMIN_TOKEN}
+
+    link = first_lead_link(env)
+    page.driver.get(link)
+    page.driver.find_element(By.XPATH, "//button[normalize-space()='Accept and sign in']").click()
+
+    page.wait_for(lambda d: d.current_url.endswith("/board"))
+    assert "Sign out First lead" in page.text("header")
+    assert first_lead_link(env) is None  # only on the first start

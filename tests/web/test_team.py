@@ -14,18 +14,61 @@ def click(page, text: str) -> None:
     page.driver.find_element(By.XPATH, f"//button[normalize-space()='{text}']").click()
 
 
-def test_a_lead_adds_a_member_who_signs_in_with_the_token_shown(stack, page):
+def add_noor(stack, page) -> str:
+    """A lead adds Noor on the members page; the invite link it shows."""
     team = stack.new_team(lead_name="Lena")
     page.sign_in(team.lead).open("/team/members")
-    assert page.serious_accessibility_violations() == []
-
     page.fill("f-name", "Noor")
     page.fill("f-email", "noor@example.com")
     click(page, "Add member")
-
-    token = page.driver.find_element(By.ID, "new-token").get_attribute("value")
     assert "Noor" in page.text("table")
+    return page.driver.find_element(By.ID, "invite-link").get_attribute("value")
+
+
+def accept(page, link: str) -> None:
+    page.driver.delete_all_cookies()
+    page.driver.get(link)
+    click(page, "Accept and sign in")
+
+
+def test_a_lead_adds_a_member_whose_invite_link_signs_them_in_to_the_board(stack, page):
+    link = add_noor(stack, page)
+    assert page.serious_accessibility_violations() == []
+
+    accept(page, link)
+
+    page.wait_for(lambda d: d.current_url.endswith("/board"))
+    assert "Sign out Noor" in page.text("header")
+
+
+def test_a_used_invite_link_says_so_and_how_to_get_a_new_one(stack, page):
+    link = add_noor(stack, page)
+    accept(page, link)
+    page.wait_for(lambda d: d.current_url.endswith("/board"))
+
+    accept(page, link)
+
+    assert "already used" in page.text("main") and "Ask a lead" in page.text("main")
+    assert page.serious_accessibility_violations() == []
+    page.open("/board")
+    assert "/signin" in page.driver.current_url
+
+
+def test_an_expired_invite_link_says_so(stack, page):
+    link = add_noor(stack, page)
+
+    with stack.goals_clock.shifted(days=8):
+        accept(page, link)
+        assert "expired" in page.text("main") and "Ask a lead" in page.text("main")
+
+
+def test_the_api_token_shown_after_adding_a_member_also_signs_in(stack, page):
+    add_noor(stack, page)
+    page.driver.find_element(By.CSS_SELECTOR, "details summary").click()
+    token = page.driver.find_element(By.ID, "new-token").get_attribute("value")
+
     page.sign_in(token)
+
     assert "Sign out Noor" in page.text("header")
 
 
@@ -37,7 +80,8 @@ def test_a_lead_snoozes_and_removes_a_member(stack, page):
     page.driver.execute_script(
         "document.getElementById(arguments[0]).value = '2099-01-31';", f"snooze-{member_id}")
     page.driver.find_element(
-        By.CSS_SELECTOR, f"#member-{member_id} form:nth-of-type(2) button").click()
+        By.XPATH, f"//tr[@id='member-{member_id}']//form[.//input[@value='snooze']]//button"
+    ).click()
     page.wait_for_text("snoozed until", f"#member-{member_id}")
 
     click(page, "Remove Max")

@@ -86,15 +86,21 @@ class ApiClient:
     def as_member(self, token: str) -> MemberApi:
         return MemberApi(self, token)
 
-    def request(self, service: str, method: str, path: str, token: str, **kwargs) -> Any:
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json",
-                   **kwargs.pop("headers", {})}
+    def request(self, service: str, method: str, path: str, token: str | None,
+                **kwargs) -> Any:
+        headers = {"Accept": "application/json", **kwargs.pop("headers", {})}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         try:
             response = self.http.request(method, self.urls[service] + path, headers=headers,
                                          timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
             raise ServiceUnavailable(service) from exc
         return _answer(service, method, response)
+
+    def redeem_invite(self, code: str) -> dict:
+        """The invited member and a fresh token; the code is the only credential."""
+        return self.request("goals", "POST", "/invites/redeem", None, json={"code": code})
 
     def close(self) -> None:
         self.http.close()
@@ -186,6 +192,9 @@ class MemberApi:
 
     def add_member(self, team_id: str, fields: dict) -> dict:
         return self._call("goals", "POST", f"/v1/teams/{team_id}/members", json=fields)
+
+    def invite(self, team_id: str, member_id: str) -> dict:
+        return self._call("goals", "POST", f"/v1/teams/{team_id}/members/{member_id}/invites")
 
     def update_member(self, team_id: str, member_id: str, fields: dict) -> dict:
         return self._call("goals", "PATCH", f"/v1/teams/{team_id}/members/{member_id}",

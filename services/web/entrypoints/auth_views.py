@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 
-from services.web.adapters.api_client import NotFound, ServiceUnavailable, SignedOut
+from services.web.adapters.api_client import (
+    FormErrors,
+    NotFound,
+    ServiceUnavailable,
+    SignedOut,
+)
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import auth
 
@@ -35,6 +40,24 @@ def sign_in():
                                errors=errors), 503
     http.sign_in(token, member)
     return redirect(_next_url() or url_for("board.show"))
+
+
+@auth.get("/invite/<code>")
+def invite(code: str):
+    """A button, not an automatic sign-in: link previews must not use up the one-time link."""
+    return render_template("auth/invite.html", code=code)
+
+
+@auth.post("/invite/<code>")
+def accept_invite(code: str):
+    try:
+        signed_in = http.container().api.redeem_invite(code)
+    except FormErrors as refused:
+        return render_template("auth/invite_refused.html", detail=refused.detail), 410
+    except NotFound as missing:
+        return render_template("auth/invite_refused.html", detail=str(missing)), 404
+    http.sign_in(signed_in.pop("token"), signed_in)
+    return redirect(url_for("board.show"))
 
 
 @auth.post("/signout")

@@ -17,10 +17,17 @@ CHANGES = {
 }
 
 
-def _members_page(form: dict, errors: dict, status: int = 200, added: dict | None = None):
+def _members_page(form: dict, errors: dict, status: int = 200, added: dict | None = None,
+                  invite: dict | None = None):
     me = http.current_member()
     return render_template("team/members.html", members=http.api().members(me.team_id),
-                           form=form, errors=errors, added=added), status
+                           form=form, errors=errors, added=added, invite=invite), status
+
+
+def _invite_link(member: dict) -> dict:
+    issued = http.api().invite(http.current_member().team_id, member["id"])
+    return {"name": member["name"], "expires_at": issued["expires_at"],
+            "link": url_for("auth.invite", code=issued["code"], _external=True)}
 
 
 @team.get("/members")
@@ -39,7 +46,17 @@ def add_member():
     except FormErrors as refused:
         return _members_page(form, refused.errors or {"_": [refused.detail]}, 422)
     http.container().api.directory.forget(http.current_member().team_id)
-    return _members_page({"timezone": form["timezone"], "role": "member"}, {}, 201, added)
+    return _members_page({"timezone": form["timezone"], "role": "member"}, {}, 201, added,
+                         _invite_link(added))
+
+
+@team.post("/members/<member_id>/invite")
+@http.lead_required
+def invite_member(member_id: str):
+    me = http.current_member()
+    member = http.api().member(me.team_id, member_id)
+    return _members_page({"timezone": me.timezone, "role": "member"}, {}, 201, None,
+                         _invite_link(member))
 
 
 @team.post("/members/<member_id>")
