@@ -267,6 +267,8 @@ CONTROLS: dict[tuple[str, str], Builder] = {
         "member", f"{_teams(w)}/members/{w.member_id}/calendar-feed", destructive=True),
     ("DELETE", "/v1/teams/{team_id}/members/{member_id}/calendar-feed"): _calendar_then(
         "member", destructive=True),
+    ("GET", "/v1/teams/{team_id}/checkins-due"): lambda w: Request(
+        "member", f"{_teams(w)}/checkins-due"),
     ("GET", "/v1/teams/{team_id}/pairing-rounds"): lambda w: Request(
         "member", f"{_teams(w)}/pairing-rounds"),
     ("POST", "/v1/teams/{team_id}/pairing-rounds"): lambda w: Request(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from services.checkins.domain.checkin import Checkin
 from services.checkins.domain.partners import PairingRound, Partnership
+from services.checkins.domain.schedule import GoalSchedule
 from services.checkins.domain.social import Comment
 from shared.pagination import InvalidCursor, decode_cursor, page_of
 
@@ -22,6 +23,15 @@ BAD_CURSOR = "cursor is not valid; pass next_cursor from a previous page"
 class Listings:
     def __init__(self, session: Session):
         self.session = session
+
+    def active_schedules(self, team_id: str, owner_id: str | None = None) -> list[GoalSchedule]:
+        """The team's active check-in schedules (one owner's if given), soonest due first."""
+        query = select(GoalSchedule).where(GoalSchedule.team_id == team_id,
+                                           GoalSchedule.active.is_(True))
+        if owner_id is not None:
+            query = query.where(GoalSchedule.owner_id == owner_id)
+        return list(self.session.scalars(query.order_by(GoalSchedule.due_at,
+                                                        GoalSchedule.goal_id)))
 
     def checkins_of_goal(self, goal_id: str, limit: int, cursor: str | None) -> Page:
         """Newest first."""

@@ -53,6 +53,15 @@ class GetStreak:
     goal_id: str
 
 
+@dataclass(frozen=True)
+class ListDue:
+    """When each goal of the team the caller may see is next due, and its streak."""
+
+    actor: Principal
+    team_id: str
+    owner_id: str | None = None
+
+
 # -- kudos and comments -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class GiveKudos:

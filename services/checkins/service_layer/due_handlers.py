@@ -1,0 +1,40 @@
+"""When check-ins are next due, for a whole team in one call (the web app's board and My week)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.checkins.domain.schedule import Policy
+from services.checkins.service_layer.access import can_read
+from services.checkins.service_layer.commands import ListDue
+from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
+from shared.clock import Clock
+
+
+@dataclass(frozen=True)
+class Due:
+    goal_id: str
+    owner_id: str
+    next_due_at: datetime
+    overdue: bool
+    current_streak: int
+    longest_streak: int
+    last_checkin_at: datetime | None
+
+
+def list_due(cmd: ListDue, uow: CheckinsUnitOfWork, clock: Clock, policy: Policy) -> list[Due]:
+    now = clock.now()
+    due = []
+    with uow:
+        for schedule in uow.listings.active_schedules(cmd.team_id, cmd.owner_id):
+            goal = uow.goals.get(cmd.team_id, schedule.goal_id)
+            if goal is None or not can_read(uow, cmd.actor, goal):
+                continue
+            owner = uow.members.get(schedule.owner_id)
+            available = owner is None or owner.available_at(now)
+            due.append(Due(schedule.goal_id, schedule.owner_id, schedule.due_at,
+                           schedule.due_at <= now,
+                           schedule.streak_as_of(now, policy, available),
+                           schedule.longest_streak, schedule.last_checkin_at))
+    return due

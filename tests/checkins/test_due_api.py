@@ -1,0 +1,76 @@
+"""The team's check-ins due in one call, on both engines: soonest first, overdue flagged,
+streaks, one owner's only, and private goals only for the people who may see them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.checkins.conftest import World
+
+DAILY = {"frequency": "daily", "time": "09:00"}
+
+
+def due(checkins, world, member_id: str, **query) -> list[dict]:
+    response = checkins.client.get(f"/v1/teams/{world.team_id}/checkins-due",
+                                   headers=world.as_(member_id), query_string=query)
+    assert response.status_code == 200, response.json
+    return response.json["items"]
+
+
+def test_the_team_sees_when_each_goal_is_next_due_and_which_are_overdue(checkins, world, clock):
+    ola, pia = world.member("Ola"), world.member("Pia")
+    daily = world.goal(ola, "Daily standup notes", cadence=DAILY)
+    weekly = world.goal(pia, "Weekly demo", cadence={"frequency": "weekly", "weekday": 4,
+                                                    "time": "16:00"})
+
+    items = due(checkins, world, ola)
+
+    assert [i["goal_id"] for i in items] == [daily, weekly]  # soonest first
+    assert not any(i["overdue"] for i in items)
+    clock.set(datetime(2026, 3, 5, 10, tzinfo=UTC))  # past Thursday's 09:00 for the daily goal
+    overdue = {i["goal_id"]: i["overdue"] for i in due(checkins, world, pia)}
+    assert overdue == {daily: True, weekly: False}
+
+
+def test_a_streak_shows_beside_the_due_time(checkins, world, clock):
+    ola = world.member("Ola")
+    goal = world.goal(ola, cadence=DAILY)
+    clock.set(datetime(2026, 3, 4, 21, tzinfo=UTC))
+    for _ in range(2):
+        world.checkin(goal, ola, value=1)
+        clock.advance(days=1)
+        checkins.container.advance_due_schedules()
+
+    [item] = due(checkins, world, ola)
+
+    assert (item["current_streak"], item["longest_streak"]) == (2, 2)
+    assert item["last_checkin_at"] is not None
+
+
+def test_one_owners_goals_only(checkins, world):
+    ola, pia = world.member("Ola"), world.member("Pia")
+    world.goal(ola, cadence=DAILY)
+    mine = world.goal(pia, cadence=DAILY)
+
+    assert [i["goal_id"] for i in due(checkins, world, ola, owner_id=pia)] == [mine]
+
+
+def test_a_private_goal_is_listed_for_its_owner_and_a_lead_but_not_a_teammate(checkins, world):
+    ola, pia = world.member("Ola"), world.member("Pia")
+    lead = world.member("Lena", role="lead")
+    secret = world.goal(ola, cadence=DAILY, visibility="private")
+
+    assert [i["goal_id"] for i in due(checkins, world, ola)] == [secret]
+    assert [i["goal_id"] for i in due(checkins, world, lead)] == [secret]
+    assert due(checkins, world, pia) == []
+
+
+def test_another_teams_due_list_is_not_found(checkins, world):
+    world.goal(world.member("Ola"), cadence=DAILY)
+    other = World(checkins)
+    outsider = other.member("Otto", role="lead")
+
+    response = checkins.client.get(f"/v1/teams/{world.team_id}/checkins-due",
+                                   headers=other.as_(outsider))
+
+    assert response.status_code == 404
