@@ -23,7 +23,7 @@ from services.notifications.service_layer import (
     preference_handlers,
     slash_handlers,
 )
-from services.notifications.service_layer.jobs import Deliverer, Digests
+from services.notifications.service_layer.jobs import AwaitedCheckinsJob, Deliverer, Digests
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.bootstrap import Container
 from shared.clock import Clock
@@ -34,6 +34,8 @@ from shared.events.topics import (
     NOTIFICATIONS_EVENTS,
 )
 from shared.worker import ScheduledJob
+
+AWAITED_CHECKINS_TICK_SECONDS = 1.0
 
 EVENT_HANDLERS = {
     "team.created": on_events.on_team_created,
@@ -109,6 +111,12 @@ class NotificationsContainer(Container):
                        personal_hour=self.settings.personal_digest_hour,
                        grace_hours=self.settings.digest_grace_hours)
 
+    @cached_property
+    def awaited_checkins(self) -> AwaitedCheckinsJob:
+        wait = timedelta(seconds=self.settings.progress_wait_seconds)
+        return AwaitedCheckinsJob(self.uow, self.clock, self.notifier, self.settings.public_url,
+                                  wait)
+
     # -- the request side -----------------------------------------------------------------
     def command_handlers(self) -> dict[type, Callable]:
         return dict(COMMAND_HANDLERS)
@@ -128,6 +136,8 @@ class NotificationsContainer(Container):
         return [
             ScheduledJob("team-digests", every, self.digests.send_team_digests),
             ScheduledJob("personal-digests", every, self.digests.send_personal_digests),
+            ScheduledJob("awaited-checkins", AWAITED_CHECKINS_TICK_SECONDS,
+                         self.awaited_checkins.announce_overdue),
         ]
 
     def worker(self):

@@ -18,6 +18,8 @@ ENV_VARS = {
     "NOTIFICATIONS_COALESCE_QUIET_SECONDS":
         "Quiet time a channel's check-ins wait for before leaving as one message (3).",
     "NOTIFICATIONS_COALESCE_MAX_SECONDS": "Longest a check-in waits for a burst to end (60).",
+    "NOTIFICATIONS_PROGRESS_WAIT_SECONDS":
+        "Longest a check-in's Slack messages wait for the goals service's progress figure (10).",
     "NOTIFICATIONS_DIGEST_INTERVAL_SECONDS": "How often the digest jobs look for due digests (60).",
     "NOTIFICATIONS_DIGEST_GRACE_HOURS": "A team digest later than this is skipped (6).",
     "NOTIFICATIONS_PERSONAL_DIGEST_HOUR": "Local hour of members' personal digests (8).",
@@ -35,6 +37,7 @@ class NotificationsSettings(Settings):
     lease_seconds: float = 60.0
     coalesce_quiet_seconds: float = 3.0
     coalesce_max_seconds: float = 60.0
+    progress_wait_seconds: float = 10.0
     digest_interval_seconds: float = 60.0
     digest_grace_hours: float = 6.0
     personal_digest_hour: int = 8
@@ -55,6 +58,7 @@ class NotificationsSettings(Settings):
             "coalesce_quiet_seconds": seconds("COALESCE_QUIET_SECONDS",
                                               cls.coalesce_quiet_seconds),
             "coalesce_max_seconds": seconds("COALESCE_MAX_SECONDS", cls.coalesce_max_seconds),
+            "progress_wait_seconds": seconds("PROGRESS_WAIT_SECONDS", cls.progress_wait_seconds),
             "digest_interval_seconds": seconds("DIGEST_INTERVAL_SECONDS",
                                                cls.digest_interval_seconds),
             "digest_grace_hours": read_float(env, "NOTIFICATIONS_DIGEST_GRACE_HOURS",

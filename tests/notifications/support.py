@@ -67,6 +67,14 @@ def checkin(team_id: str, goal_id: str, author_id: str, value: float, note: str 
                  author_id=author_id, value=value, note=note, at=at, **extra)
 
 
+def progressed(logged: Event, progress: float) -> Event:
+    """The goals service's answer to a logged check-in: its figure for the goal after it."""
+    d = logged.data
+    return event("goal.progressed", logged.team_id, goal_id=d["goal_id"],
+                 owner_id=d["author_id"], current=d["value"], progress=progress,
+                 checkin_id=d["checkin_id"], at=d["at"])
+
+
 def consumed(item: Event) -> Event:
     """`item` as the consumer hands it to a handler: data loaded, timestamps as datetimes."""
     return dataclasses.replace(item, data=load(item.type, item.data))

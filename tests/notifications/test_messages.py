@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from services.notifications.domain.messages import (
     BLOCK_LIMIT,
     SECTION_LIMIT,
@@ -11,7 +9,6 @@ from services.notifications.domain.messages import (
     progress_bar,
 )
 from services.notifications.domain.render import render
-from services.notifications.domain.replicas import GoalReplica
 
 LINK = "https://goalkeeper.example/goals/g1"
 
@@ -64,13 +61,8 @@ def test_too_many_lines_end_in_one_more_block_with_a_link():
     assert texts(msg)[-2] == f"line {BLOCK_LIMIT - 3}"
 
 
-@pytest.mark.parametrize(("metric", "value", "delta", "expected"), [
-    ({"unit": "km", "start": 0, "target": 100, "current": 10}, 40, None, 0.4),
-    ({"unit": "km", "start": 0, "target": 100, "current": 10}, None, 15, 0.25),
-    ({"unit": "kg", "start": 90, "target": 80, "current": 90}, 85, None, 0.5),
-    ({"unit": "km", "start": 0, "target": 100, "current": 0}, 250, None, 1.0),
-])
-def test_checkin_progress_comes_from_the_value_and_the_metric(metric, value, delta, expected):
-    goal = GoalReplica("g", "t", "o", "G", progress=0.0, metric=metric)
-    assert goal.checked_in(value, delta) == pytest.approx(expected)
-    assert goal.progress == pytest.approx(expected)
+def test_a_checkin_without_the_goals_figure_shows_no_progress_rather_than_a_guess():
+    rendered = render("checkin.logged", {"value": 40}, {
+        "goal_title": "Run 100 km", "owner_name": "Ana", "unit": "km"})
+    assert not any("Progress" in line for line in rendered.lines)
+    assert rendered.summary == "*Ana* checked in on *Run 100 km*: 40 km"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from shared.clock import ControlledClock
-from tests.notifications.support import Team, checkin, handle
+from tests.notifications.support import Team, checkin, handle, progressed
 
 # 23:30 in Berlin (UTC+1 in January)
 LATE = datetime(2030, 1, 7, 22, 30, tzinfo=UTC)
@@ -58,7 +58,8 @@ def test_ten_checkins_in_a_minute_become_one_slack_message(make_service, slack):
     team.channel(slack.webhook())
     deliver = n.container.deliverer.deliver_due
     for value in range(1, 11):
-        handle(n, checkin(team.id, team.goal, team.ana, value * 5))
+        logged = checkin(team.id, team.goal, team.ana, value * 5)
+        handle(n, logged, progressed(logged, value * 0.05))
         assert deliver() == 0
         clock.advance(seconds=2)
     assert deliver() == 0  # 2 s after the last one: the burst may go on
@@ -72,7 +73,8 @@ def test_ten_checkins_in_a_minute_become_one_slack_message(make_service, slack):
     statuses = sorted(e["notification"]["status"] for e in team.log())
     assert statuses == ["coalesced"] * 9 + ["sent"]
 
-    handle(n, checkin(team.id, team.goal, team.ana, 60))
+    logged = checkin(team.id, team.goal, team.ana, 60)
+    handle(n, logged, progressed(logged, 0.6))
     clock.advance(seconds=3)
     assert deliver() == 1
     assert slack.received[-1].json()["text"] == "Check-in: Run 100 km"
@@ -85,7 +87,8 @@ def test_an_endless_burst_still_goes_out_a_minute_after_it_began(make_service, s
     team.channel(slack.webhook())
     sent = 0
     for value in range(45):  # one check-in every 2 s for 90 s
-        handle(n, checkin(team.id, team.goal, team.ana, value))
+        logged = checkin(team.id, team.goal, team.ana, value)
+        handle(n, logged, progressed(logged, value / 100))
         sent += n.container.deliverer.deliver_due()
         if clock.now() < LATE + timedelta(seconds=60):
             assert sent == 0

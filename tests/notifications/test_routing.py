@@ -13,6 +13,7 @@ from tests.notifications.support import (
     handle,
     new_id,
     produce,
+    progressed,
 )
 from tests.support.waiting import eventually
 
@@ -30,14 +31,15 @@ def health_changed(team: Team, health: str, previous: str = "on_track"):
 def test_a_checkin_reaches_the_owners_partner_and_the_channel_with_fresh_progress(
         notifications, team, slack):
     team.channel(slack.webhook())
+    logged = checkin(team.id, team.goal, team.ana, 40, "felt strong")
     with delivering(notifications):
-        handle(notifications, checkin(team.id, team.goal, team.ana, 40, "felt strong"))
+        handle(notifications, logged, progressed(logged, 0.4))
         eventually(lambda: len(slack.delivered()) == 1)
     [item] = of_type(team.feed(team.ben), "checkin.logged")
     assert "*Ana* checked in on *Run 100 km*: 40 km" in item["text"]
     assert not of_type(team.feed(team.lead), "checkin.logged")
     text = str(slack.received[0].json()["blocks"])
-    assert "████░░░░░░ 40%" in text and "felt strong" in text  # not the stale 0 %
+    assert "████░░░░░░ 40%" in text and "felt strong" in text  # the goals figure, not 0 %
 
 
 def test_private_goals_never_reach_team_channels(notifications, team, slack):
@@ -90,7 +92,7 @@ def test_missed_checkins_kudos_and_comments_reach_their_recipients(notifications
 def test_the_same_event_handled_twice_notifies_each_target_once(notifications, team, slack):
     channel = team.channel(slack.webhook())
     twice = checkin(team.id, team.goal, team.ana, 10)
-    handle(notifications, twice, twice)
+    handle(notifications, twice, twice, progressed(twice, 0.1))
     with notifications.container.uow() as uow:
         targets = [x.target for x in uow.session.query(Notification)
                    .filter(Notification.event_id == twice.id)]

@@ -7,7 +7,16 @@ import time
 
 import pytest
 
-from tests.notifications.support import Team, delivering, event, form, handle, new_id, sign
+from tests.notifications.support import (
+    Team,
+    delivering,
+    event,
+    form,
+    handle,
+    new_id,
+    progressed,
+    sign,
+)
 from tests.support.waiting import eventually
 
 
@@ -83,7 +92,7 @@ def test_a_checkin_becomes_a_command_and_its_result_goes_to_the_response_url(
                    author_id=team.ana, value=40, note="long run", source="slack",
                    request_id=command["request_id"], at=command["at"])
     with delivering(c):
-        handle(c, logged, logged)
+        handle(c, logged, logged, progressed(logged, 0.4))
         eventually(lambda: len([r for r in slack.delivered() if "/commands/" in r.path]) == 1)
     [answer] = [r.json() for r in slack.received if "/commands/" in r.path]
     assert answer["response_type"] == "ephemeral" and answer["replace_original"] is False

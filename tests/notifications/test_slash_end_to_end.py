@@ -12,7 +12,8 @@ import time
 import pytest
 
 from tests.notifications.support import SLACK_SECRET, form, sign
-from tests.support.stack import ADMIN_TOKEN, auth
+from tests.support.seed import add_member, create_team
+from tests.support.stack import auth
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
@@ -23,20 +24,16 @@ def test_slash_command_checkin_travels_the_whole_way_and_answers_at_the_response
     goals = make_service("goals")
     checkins = make_service("checkins")
     notifications = make_service("notifications", SLACK_SIGNING_SECRET=SLACK_SECRET)
-    team = goals.client.post("/v1/teams", headers=auth(ADMIN_TOKEN), json={
-        "name": "Platform", "timezone": "Europe/Berlin",
-        "lead": {"name": "Lena", "email": "lena@example.com", "timezone": "Europe/Berlin",
-                 "slack_user_id": "ULENA"}})
-    assert team.status_code == 201, team.json
-    lead = team.json["lead"]["token"]
-    goal = goals.client.post("/v1/goals", headers=auth(lead), json={
+    team = create_team(goals, timezone="Europe/Berlin")
+    _, ana = add_member(goals, team, "Ana", timezone="Europe/Berlin", slack_user_id="UANA")
+    goal = goals.client.post("/v1/goals", headers=auth(ana), json={
         "title": "Ship the onboarding flow", "description": "New users finish setup alone",
         "due_date": "2030-06-30", "metric": {"unit": "steps", "start": 0, "target": 10}})
     assert goal.status_code == 201, goal.json
     goal_id = goal.json["id"]
 
     def slash(text: str, response_url: str = ""):
-        body = form(text, user_id="ULENA", response_url=response_url)
+        body = form(text, user_id="UANA", response_url=response_url)
         return notifications.client.post("/slack/commands", data=body,
                                          headers=sign(body, int(time.time())))
 
@@ -57,7 +54,7 @@ def test_slash_command_checkin_travels_the_whole_way_and_answers_at_the_response
                              ) from exc
     assert answer.json()["response_type"] == "ephemeral"
     assert answer.json()["text"].startswith("✅ Logged 4 steps on *Ship the onboarding flow*.")
-    eventually(lambda: goals.client.get(f"/v1/goals/{goal_id}", headers=auth(lead))
+    eventually(lambda: goals.client.get(f"/v1/goals/{goal_id}", headers=auth(ana))
                .json["metric"]["current"] == 4, timeout=60)
     time.sleep(1)
     assert len(answered()) == 1

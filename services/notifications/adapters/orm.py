@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import registry
 
+from services.notifications.domain.announcement import AwaitedCheckin
 from services.notifications.domain.channel import Channel
 from services.notifications.domain.digest import DigestSettings
 from services.notifications.domain.notification import DeliveryAttempt, Notification
@@ -122,9 +123,18 @@ goal_views = Table(
     Column("health", String(20)),
     Column("expected", Float),
     Column("unit", String(50)),
-    Column("metric_start", Float),
-    Column("metric_target", Float),
-    Column("metric_current", Float),
+    Column("progressed_by", String(36)),
+)
+
+awaited_checkins = Table(
+    "awaited_checkins", metadata,
+    Column("checkin_id", String(36), primary_key=True),
+    Column("goal_id", String(36), nullable=False, index=True),
+    Column("team_id", String(36), nullable=False),
+    Column("event_id", String(120), nullable=False),
+    Column("event_time", String(40), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
 )
 
 partnerships = Table(
@@ -182,6 +192,7 @@ _MAPPED = [
     (TeamReplica, team_views), (MemberReplica, member_views), (GoalReplica, goal_views),
     (Partnership, partnerships), (Activity, activity), (Preferences, preferences),
     (DigestSettings, digest_settings), (SlackRequest, slack_requests),
+    (AwaitedCheckin, awaited_checkins),
 ]
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.notifications.adapters.orm import notifications as table
+from services.notifications.domain.announcement import AwaitedCheckin
 from services.notifications.domain.channel import Channel
 from services.notifications.domain.digest import DigestSettings
 from services.notifications.domain.notification import DeliveryAttempt, Notification
@@ -227,3 +228,26 @@ class SlackRequests:
 
     def get(self, request_id: str | None) -> SlackRequest | None:
         return self.session.get(SlackRequest, request_id) if request_id else None
+
+
+class AwaitedCheckins:
+    """Check-ins whose channel announcement waits for the goals service's progress figure."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, awaited: AwaitedCheckin) -> None:
+        self.session.merge(awaited)
+
+    def get(self, checkin_id: str | None) -> AwaitedCheckin | None:
+        return self.session.get(AwaitedCheckin, checkin_id) if checkin_id else None
+
+    def created_before(self, moment: datetime, limit: int = 100) -> list[AwaitedCheckin]:
+        query = (select(AwaitedCheckin).where(AwaitedCheckin.created_at <= moment)
+                 .order_by(AwaitedCheckin.created_at).limit(limit))
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return list(self.session.scalars(query))
+
+    def remove(self, awaited: AwaitedCheckin) -> None:
+        self.session.delete(awaited)

@@ -1,7 +1,8 @@
 """What each event says: a title, body lines and a one-line summary, for Slack and the feed.
 
-`context` comes from the read model: goal_title, owner_name, actor_name, recipient_name,
-progress (computed from the check-in value and the goal's metric) and health.
+`context` comes from the replicas: goal_title, owner_name, actor_name, recipient_name, unit,
+health, and for a check-in the goals service's progress figure for it. Every progress shown is
+the goals service's (from the context or the goal event's own data), never computed here.
 """
 
 from __future__ import annotations
@@ -66,8 +67,8 @@ def _checkin(data, context, title, owner) -> Rendered:
 
 
 def _achieved(data, context, title, owner) -> Rendered:
-    return Rendered(f"🎉 Goal achieved: {title}", _goal_lines({**context, "progress": 1.0}, owner),
-                    f"*{owner}* achieved *{title}*")
+    lines = _goal_lines({**context, "progress": data.get("progress")}, owner)
+    return Rendered(f"🎉 Goal achieved: {title}", lines, f"*{owner}* achieved *{title}*")
 
 
 def _milestone(data, context, title, owner) -> Rendered:

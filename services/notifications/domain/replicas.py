@@ -29,9 +29,13 @@ class MemberReplica:
 
 
 class GoalReplica:
+    """A goal as the goals service last published it. Its `progress` is always the goals
+    service's figure (never computed here); `progressed_by` names the check-in that figure
+    answered, when a `goal.progressed` said so."""
+
     def __init__(self, goal_id: str, team_id: str, owner_id: str, title: str, *,
                  visibility: str = "team", status: str = "active", progress: float = 0.0,
-                 health: str | None = None, metric: dict | None = None):
+                 health: str | None = None, unit: str | None = None):
         self.goal_id = goal_id
         self.team_id = team_id
         self.owner_id = owner_id
@@ -40,8 +44,9 @@ class GoalReplica:
         self.status = status
         self.progress = progress
         self.health = health
+        self.unit = unit
         self.expected: float | None = None
-        self.set_metric(metric)
+        self.progressed_by: str | None = None
 
     @classmethod
     def from_state(cls, data: dict) -> GoalReplica:
@@ -55,14 +60,17 @@ class GoalReplica:
         self.visibility, self.status = data.get("visibility", "team"), data["status"]
         self.progress = data.get("progress") or 0.0
         self.health = data.get("health") or self.health
-        self.set_metric(data.get("metric"))
+        self.unit = (data.get("metric") or {}).get("unit")
 
-    def set_metric(self, metric: dict | None) -> None:
-        metric = metric or {}
-        self.unit = metric.get("unit")
-        self.metric_start = metric.get("start")
-        self.metric_target = metric.get("target")
-        self.metric_current = metric.get("current")
+    def progressed(self, progress: float, checkin_id: str | None) -> None:
+        """Apply a `goal.progressed`: the goals service's new figure, and what moved it."""
+        self.progress = progress
+        if checkin_id is not None:
+            self.progressed_by = checkin_id
+
+    def progress_after(self, checkin_id: str) -> float | None:
+        """The goals service's figure for the goal after `checkin_id`, if it has given one."""
+        return self.progress if self.progressed_by == checkin_id else None
 
     @property
     def is_private(self) -> bool:
@@ -75,29 +83,6 @@ class GoalReplica:
     @property
     def short_ref(self) -> str:
         return self.goal_id[:8]
-
-    def progress_at(self, value: float | None, delta: float | None) -> float:
-        """The progress a check-in of `value` (or `delta`) means for this goal's metric."""
-        if self.metric_start is None or self.metric_target is None:
-            return self.progress
-        if value is None and delta is not None:
-            value = (self.metric_current if self.metric_current is not None
-                     else self.metric_start) + delta
-        if value is None:
-            return self.progress
-        span = self.metric_target - self.metric_start
-        if span == 0:
-            return 1.0 if value == self.metric_target else 0.0
-        return max(0.0, min(1.0, (value - self.metric_start) / span))
-
-    def checked_in(self, value: float | None, delta: float | None) -> float:
-        """Apply a check-in to the local metric; returns the new progress."""
-        progress = self.progress_at(value, delta)
-        if self.metric_start is not None:
-            base = self.metric_current if self.metric_current is not None else self.metric_start
-            self.metric_current = value if value is not None else base + (delta or 0)
-            self.progress = progress
-        return progress
 
 
 class Partnership:

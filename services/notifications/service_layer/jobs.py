@@ -11,6 +11,9 @@ exponentially with jitter; permanent Slack and Teams errors disable the channel 
 leads.
 In-app notifications held by quiet hours are released here when their time comes.
 
+Awaited check-ins: a check-in's announcement that waited `progress_wait` for the goals
+service's figure goes out with the goal's latest figure (see `domain.announcement`).
+
 Digests read the container's clock. A digest is keyed by its slot (the scheduled local
 moment, in UTC), so a job run twice, or by two workers, sends it once.
 """
@@ -37,6 +40,7 @@ from services.notifications.domain.notification import DeliveryAttempt, Notifica
 from services.notifications.domain.render import Rendered, render
 from services.notifications.domain.schedule import latest_slot
 from services.notifications.domain.signing import signed_headers
+from services.notifications.service_layer.on_events import announce_checkin
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 
@@ -224,3 +228,23 @@ class Digests:
             sent = self.notifier.to_members(uow, what, rendered, [member_id], as_digest=True)
             uow.commit()
         return sent
+
+
+class AwaitedCheckinsJob:
+    """Announces check-ins whose goals figure did not come within `wait`."""
+
+    def __init__(self, uow_factory: Callable[[], NotificationsUnitOfWork], clock: Clock,
+                 notifier: Notifier, public_url: str, wait: timedelta):
+        self.uow_factory = uow_factory
+        self.clock = clock
+        self.notifier = notifier
+        self.public_url = public_url
+        self.wait = wait
+
+    def announce_overdue(self) -> int:
+        with self.uow_factory() as uow:
+            overdue = uow.awaited_checkins.created_before(self.clock.now() - self.wait)
+            for awaited in overdue:
+                announce_checkin(awaited, uow, self.notifier, self.public_url)
+            uow.commit()
+        return len(overdue)

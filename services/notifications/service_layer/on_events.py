@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from services.notifications.domain.fanout import Notifier, Occurrence
+from services.notifications.domain.announcement import AwaitedCheckin
+from services.notifications.domain.fanout import Notifier, Occurrence, jsonable
 from services.notifications.domain.messages import progress_bar
 from services.notifications.domain.render import render
 from services.notifications.domain.replicas import (
@@ -94,10 +95,17 @@ def on_goal_created(event: Event, uow: NotificationsUnitOfWork, notifier: Notifi
 on_goal_achieved = on_goal_created
 
 
-def on_goal_progressed(event: Event, uow: NotificationsUnitOfWork) -> None:
-    goal = uow.replicas.goal(event.data["goal_id"])
-    if goal is not None:
-        goal.progress, goal.metric_current = event.data["progress"], event.data["current"]
+def on_goal_progressed(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
+                       public_url: str) -> None:
+    """The goals service's new figure; a check-in waiting for it is announced now."""
+    d = event.data
+    goal = uow.replicas.goal(d["goal_id"])
+    if goal is None:
+        return
+    goal.progressed(d["progress"], d.get("checkin_id"))
+    awaited = uow.awaited_checkins.get(d.get("checkin_id"))
+    if awaited is not None:
+        announce_checkin(awaited, uow, notifier, public_url)
 
 
 def on_goal_milestone_completed(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
@@ -123,16 +131,38 @@ def on_goal_health_changed(event: Event, uow: NotificationsUnitOfWork, notifier:
 # -- check-ins and what follows them ---------------------------------------------------------
 def on_checkin_logged(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
                       public_url: str, waits: GoalWaits) -> None:
+    """Partners hear at once; the channels and the Slack answer show the goals service's
+    figure for this check-in, so they wait for it (see `domain.announcement`)."""
     goal = waits.known_goal(event, uow)
     d = event.data
-    progress = goal.checked_in(d.get("value"), d.get("delta")) if goal else None
     _record_activity(event, uow, "checkin", d["author_id"])
-    _to_channels(event, uow, goal, notifier, public_url, progress=progress)
+    figure = goal.progress_after(d["checkin_id"]) if goal else None
     if goal is not None:
         partners = uow.replicas.partners_of(event.team_id, goal.owner_id)
         partners += d.get("partner_ids") or []
         _to_members(event, uow, goal, [p for p in partners if p != d["author_id"]], notifier,
-                    public_url, progress=progress)
+                    public_url, progress=figure)
+    if goal is None or figure is not None:
+        _announce(event, uow, goal, figure, notifier, public_url)
+    else:
+        uow.awaited_checkins.add(AwaitedCheckin(
+            d["checkin_id"], goal.goal_id, event.team_id, event.id, event.time, jsonable(d),
+            notifier.clock.now()))
+
+
+def announce_checkin(awaited: AwaitedCheckin, uow: NotificationsUnitOfWork, notifier: Notifier,
+                     public_url: str) -> None:
+    """Announce a check-in that waited, with the goal's latest figure from the goals service."""
+    event = Event(type="checkin.logged", team_id=awaited.team_id, data=awaited.event_data,
+                  id=awaited.event_id, time=awaited.event_time)
+    goal = uow.replicas.goal(awaited.goal_id)
+    _announce(event, uow, goal, goal.progress if goal else None, notifier, public_url)
+    uow.awaited_checkins.remove(awaited)
+
+
+def _announce(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica | None,
+              progress: float | None, notifier: Notifier, public_url: str) -> None:
+    _to_channels(event, uow, goal, notifier, public_url, progress=progress)
     _answer_slack(event, uow, notifier, _logged_text(event, goal, progress))
 
 
@@ -220,7 +250,6 @@ def _context(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica | Non
         "goal_title": goal.title if goal else event.data.get("title"),
         "owner_name": owner.name if owner else None,
         "actor_name": acting.name if acting else None,
-        "progress": goal.progress if goal else None,
         "health": goal.health if goal else None,
         "unit": goal.unit if goal else None,
         **{k: v for k, v in extra.items() if v is not None},

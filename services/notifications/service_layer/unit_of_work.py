@@ -2,6 +2,7 @@
 
 from services.notifications.adapters.queries import NotificationQueries
 from services.notifications.adapters.repositories import (
+    AwaitedCheckins,
     Channels,
     Notifications,
     PreferenceRepository,
@@ -18,6 +19,7 @@ class NotificationsUnitOfWork(UnitOfWork):
     preferences: PreferenceRepository
     slack_requests: SlackRequests
     queries: NotificationQueries
+    awaited_checkins: AwaitedCheckins
 
     def on_enter(self) -> None:
         self.channels = Channels(self.session)
@@ -26,3 +28,4 @@ class NotificationsUnitOfWork(UnitOfWork):
         self.preferences = PreferenceRepository(self.session)
         self.slack_requests = SlackRequests(self.session)
         self.queries = NotificationQueries(self.session)
+        self.awaited_checkins = AwaitedCheckins(self.session)

@@ -239,6 +239,12 @@ class MemberApi:
                           headers={"Idempotency-Key": key or str(uuid.uuid4())})
 
     @or_unavailable
+    def due(self, team_id: str, owner_id: str | None = None) -> list[dict]:
+        params = {"owner_id": owner_id} if owner_id else {}
+        return self._call("checkins", "GET", f"/v1/teams/{team_id}/checkins-due",
+                          params=params)["items"]
+
+    @or_unavailable
     def partnerships(self, team_id: str) -> list[dict]:
         return self._call("checkins", "GET", f"/v1/teams/{team_id}/partnerships")["items"]
 

@@ -25,6 +25,7 @@ def show():
     api = http.api()
     goals = api.goals()
     partnerships = api.partnerships(me.team_id) if show == "partners" else []
+    due = api.due(me.team_id) if show != "closed" else []
     context = {
         "show": show,
         "goals_down": isinstance(goals, Unavailable),
@@ -33,6 +34,7 @@ def show():
             partner_ids=partner_ids_of(partnerships or [], me.id)),
         "names": api.names(me.team_id, {g["owner_id"] for g in goals or []}),
         "partners_down": isinstance(partnerships, Unavailable),
+        "due": {d["goal_id"]: d for d in due or []},
         "poll_seconds": http.container().settings.poll_seconds,
     }
     if http.is_htmx():

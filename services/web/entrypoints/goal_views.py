@@ -58,6 +58,8 @@ def check_in(goal_id: str):
         errors = {"_": ["Check-ins are unavailable right now; your check-in was not saved. "
                         "Try again in a minute."]}
         return _checkin_form(goal_id, form, errors, 503)
+    if not http.is_htmx() and request.form.get("form") == "quick":
+        return redirect(url_for("week.show", saved=goal_id))
     if not http.is_htmx():
         return redirect(url_for("goals.show", goal_id=goal_id, saved=1) + "#checkin")
     response = _checkin_form(goal_id, {}, {}, 200, saved=True)
@@ -66,8 +68,10 @@ def check_in(goal_id: str):
 
 
 def _checkin_form(goal_id: str, form: dict, errors: dict, status: int, saved: bool = False):
-    html = render_template("goals/_checkin_form.html", goal={"id": goal_id}, form=form,
-                           errors=errors, saved=saved)
+    partial = ("week/_quick_checkin.html" if request.form.get("form") == "quick"
+               else "goals/_checkin_form.html")
+    html = render_template(partial, goal={"id": goal_id}, form=form, errors=errors,
+                           saved=saved)
     if http.is_htmx() or status == 200:
         return make_response(html, status)
     return make_response(render_template("goals/show.html", form=form, errors=errors,

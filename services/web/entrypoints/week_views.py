@@ -1,0 +1,25 @@
+"""My week: my check-ins due and overdue, each with a one-click form, and my streaks."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from services.web.adapters.api_client import Unavailable
+from services.web.entrypoints import http
+from services.web.entrypoints.blueprints import week
+
+
+@week.get("")
+@http.member_required
+def show():
+    me = http.current_member()
+    api = http.api()
+    goals = api.goals(owner_id=me.id, status="active")
+    due = api.due(me.team_id, owner_id=me.id)
+    titles = {g["id"]: g for g in goals or []}
+    items = [{**d, "goal": titles[d["goal_id"]]} for d in due or [] if d["goal_id"] in titles]
+    return render_template(
+        "week/show.html", items=items, goals_down=isinstance(goals, Unavailable),
+        due_down=isinstance(due, Unavailable),
+        best_streak=max((d["current_streak"] for d in due or []), default=0),
+        unscheduled=[g for g in goals or [] if g["id"] not in {d["goal_id"] for d in due or []}])

@@ -1,0 +1,47 @@
+"""My week: what is due, a one-click check-in for each, and the streak; the board says when
+each goal is next due."""
+
+from __future__ import annotations
+
+from selenium.webdriver.common.by import By
+
+from tests.support.waiting import eventually
+
+DAILY = {"frequency": "daily", "time": "09:00"}
+
+
+def scheduled_goal(stack, token: str, title: str) -> dict:
+    goal = stack.create_goal(token, title=title, cadence=DAILY,
+                             metric={"unit": "pages", "start": 0, "target": 30, "current": 0})
+    eventually(lambda: stack.checkins_know(goal["id"], token))
+    return goal
+
+
+def test_my_week_lists_what_is_due_and_checks_in_with_one_click(stack, page):
+    team = stack.new_team()
+    _, max_token = stack.add_member(team, "Max")
+    goal = scheduled_goal(stack, max_token, "Write 30 pages of the handbook")
+    scheduled_goal(stack, team.lead, "The lead's own goal")
+    page.sign_in(max_token).open("/week")
+
+    card = page.text(f"#due-{goal['id']}")
+    assert "Write 30 pages of the handbook" in card and "Due" in card
+    assert "The lead's own goal" not in page.text("main")
+    assert page.serious_accessibility_violations() == []
+
+    page.fill(f"q-value-{goal['id']}", "6")
+    page.driver.find_element(By.CSS_SELECTOR, f"#due-{goal['id']} button[type=submit]").click()
+
+    page.wait_for_text("Checked in", f"#due-{goal['id']}")
+    logged = stack.checkins.call("GET", f"/v1/goals/{goal['id']}/checkins", max_token)
+    assert [c["value"] for c in logged.get_json()["items"]] == [6]
+
+
+def test_the_board_shows_when_each_goal_is_next_due(stack, page):
+    team = stack.new_team()
+    goal = scheduled_goal(stack, team.lead, "Scheduled goal")
+    page.sign_in(team.lead).open("/board")
+
+    card = page.text(f"#goal-{goal['id']}")
+
+    assert "Next check-in" in card
