@@ -61,7 +61,7 @@ def record_checkin(uow: CheckinsUnitOfWork, goal: GoalView, author_id: str, prog
     partners = uow.partnerships.partners_of(goal.team_id, goal.owner_id)
     checkin = Checkin(goal, author_id, progress, at=at, partner_ids=sorted(partners), **origin)
     uow.checkins.add(checkin)
-    count_checkin(uow, goal, at, policy)
+    count_checkin(uow, goal, at, policy, partners)
     return checkin
 
 

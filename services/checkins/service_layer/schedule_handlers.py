@@ -42,12 +42,16 @@ def next_due_of(uow: CheckinsUnitOfWork, goal: GoalView) -> Callable[[datetime],
     return goal.timetable(owner, uow.teams.get(goal.team_id)).next_due
 
 
-def audience_of(uow: CheckinsUnitOfWork, schedule: GoalSchedule, now: datetime) -> Audience:
+def audience_of(uow: CheckinsUnitOfWork, schedule: GoalSchedule, now: datetime,
+                partners: set[str] | None = None) -> Audience:
+    """Who hears about the schedule; `partners` of the owner when the caller has them already."""
     owner = uow.members.get(schedule.owner_id)
+    if partners is None:
+        partners = uow.partnerships.partners_of(schedule.team_id, schedule.owner_id)
     return Audience(
         owner_id=schedule.owner_id,
         owner_available=owner is None or owner.available_at(now),
-        partner_ids=sorted(uow.partnerships.partners_of(schedule.team_id, schedule.owner_id)),
+        partner_ids=sorted(partners),
         lead_ids=uow.members.leads(schedule.team_id),
     )
 
@@ -73,11 +77,12 @@ def sync_goal(uow: CheckinsUnitOfWork, goal: GoalView, now: datetime,
     return schedule
 
 
-def count_checkin(uow: CheckinsUnitOfWork, goal: GoalView, at: datetime, policy: Policy) -> None:
+def count_checkin(uow: CheckinsUnitOfWork, goal: GoalView, at: datetime, policy: Policy,
+                  partners: set[str] | None = None) -> None:
     """Bring the schedule up to `at`, then let the check-in count for the open period."""
     schedule = sync_goal(uow, goal, at, policy)
     if schedule is None:
         return
-    schedule.advance(at, policy, audience_of(uow, schedule, at), next_due_of(uow, goal),
+    schedule.advance(at, policy, audience_of(uow, schedule, at, partners), next_due_of(uow, goal),
                      remind=False)  # no reminder for what is being checked in right now
     schedule.record_checkin(at, policy)
