@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -126,7 +127,8 @@ class Page:
         return self.driver.find_elements(By.CSS_SELECTOR, css)
 
     def wait_for(self, condition, timeout: float = 30):
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.2).until(condition)
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.2, ignored_exceptions=(
+            StaleElementReferenceException, NoSuchElementException)).until(condition)
 
     def wait_for_text(self, text: str, css: str = "body", timeout: float = 30) -> None:
         self.wait_for(lambda d: text in d.find_element(By.CSS_SELECTOR, css).text, timeout)

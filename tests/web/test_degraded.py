@@ -34,7 +34,7 @@ def test_a_goal_page_without_the_checkins_service_shows_a_banner_and_the_goal(
     page.open(f"/goals/{goal['id']}")
 
     assert "Keep going when checkins is down" in page.text("h1")
-    assert "the checkins service is unavailable" in page.text("#progress")
+    assert "the checkins service is unavailable" in page.text("#checkins")
     page.fill("f-note", "Tried anyway")
     page.driver.find_element("css selector", "#checkin-form button[type=submit]").click()
     page.wait_for_text("your check-in was not saved", "#checkin-form")

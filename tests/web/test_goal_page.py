@@ -62,7 +62,7 @@ def test_a_check_in_shows_on_the_goal_page_chart_and_on_the_board(stack, page):
     page.driver.find_element(By.CSS_SELECTOR, "#checkin-form button[type=submit]").click()
 
     page.wait_for_text("Check-in saved", "#checkin-form")
-    page.wait_for_text("Halfway through the backlog", "#progress")
+    page.wait_for_text("Halfway through the backlog", "#checkins")
     assert len(page.all("svg circle.point")) == 1
     page.wait_for_text("Now 40 of 100 tickets", "#progress", timeout=60)
     page.screenshot("goal-page")
@@ -84,3 +84,24 @@ def test_the_board_shows_a_teammates_check_in_without_a_reload(stack, page):
 
     page.wait_for(lambda d: page.progress_on_board(goal["id"]) == "70", timeout=60)
     assert page.driver.execute_script("return window.stillTheSamePage") is True
+
+
+def test_a_teammate_gives_kudos_and_comments_on_a_check_in(stack, page):
+    team = stack.new_team()
+    _, max_token = stack.add_member(team, "Max")
+    goal = metric_goal(stack, max_token, title="Answer 100 forum questions")
+    logged = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", max_token,
+                                 json={"value": 12, "note": "a good week"})
+    assert logged.status_code == 201
+    checkin = logged.get_json()["id"]
+    page.sign_in(team.lead).open(f"/goals/{goal['id']}")
+
+    page.driver.find_element(By.CSS_SELECTOR, f"#c-{checkin} .kudos button").click()
+    page.wait_for_text("(1)", f"#c-{checkin} .kudos")
+    page.driver.find_element(By.CSS_SELECTOR, f"#c-{checkin} details summary").click()
+    page.wait_for(lambda d: d.find_elements(By.ID, f"comment-{checkin}"))
+    page.fill(f"comment-{checkin}", "Great pace, keep going")
+    page.driver.find_element(By.CSS_SELECTOR, f"#c-{checkin} .comments-box button").click()
+
+    page.wait_for_text("Great pace, keep going", f"#c-{checkin} .comments")
+    assert page.serious_accessibility_violations() == []

@@ -238,6 +238,22 @@ class MemberApi:
         return self._call("checkins", "POST", f"/v1/goals/{goal_id}/checkins", json=fields,
                           headers={"Idempotency-Key": key or str(uuid.uuid4())})
 
+    def give_kudos(self, checkin_id: str, emoji: str = ":clap:") -> dict:
+        return self._call("checkins", "POST", f"/v1/checkins/{checkin_id}/kudos",
+                          json={"emoji": emoji})
+
+    def checkin(self, checkin_id: str) -> dict:
+        return self._call("checkins", "GET", f"/v1/checkins/{checkin_id}")
+
+    @or_unavailable
+    def comments(self, checkin_id: str) -> list[dict]:
+        return self._call("checkins", "GET", f"/v1/checkins/{checkin_id}/comments",
+                          params={"limit": 100})["items"]
+
+    def add_comment(self, checkin_id: str, text: str) -> dict:
+        return self._call("checkins", "POST", f"/v1/checkins/{checkin_id}/comments",
+                          json={"text": text})
+
     @or_unavailable
     def due(self, team_id: str, owner_id: str | None = None) -> list[dict]:
         params = {"owner_id": owner_id} if owner_id else {}

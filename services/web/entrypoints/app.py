@@ -12,6 +12,7 @@ from flask.sessions import SecureCookieSessionInterface
 from services.web import config
 from services.web.adapters.api_client import (
     Forbidden,
+    FormErrors,
     NotFound,
     ServiceUnavailable,
     SignedOut,
@@ -133,6 +134,10 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(400)
     def _bad_request(error):
         return _page("errors/400.html", 400, detail=error.description)
+
+    @app.errorhandler(FormErrors)
+    def _refused(error: FormErrors):  # a refusal no form of the page was there to show
+        return _page("errors/400.html", 422, detail=error.detail)
 
     @app.errorhandler(ServiceUnavailable)
     def _unavailable(error: ServiceUnavailable):

@@ -36,6 +36,15 @@ def progress(goal_id: str):
     return render_template("goals/_progress.html", **_progress_context(goal_id))
 
 
+@goals.get("/<goal_id>/checkins")
+@http.member_required
+def checkin_list(goal_id: str):
+    checkins = http.api().checkins(goal_id)
+    down = isinstance(checkins, Unavailable)
+    return render_template("goals/_checkins.html", goal={"id": goal_id},
+                           checkins=[] if down else checkins, checkins_down=down)
+
+
 @goals.get("/<goal_id>/history")
 @http.member_required
 def history(goal_id: str):
@@ -122,3 +131,40 @@ def from_template(key: str):
         return render_template("goals/new.html", form={"visibility": "team"}, errors=errors,
                                assessment=None, templates=api.templates()), 422
     return redirect(url_for("goals.show", goal_id=goal["id"]))
+
+
+# -- kudos and comments on a check-in ---------------------------------------------------------
+@goals.post("/<goal_id>/checkins/<checkin_id>/kudos")
+@http.member_required
+def kudos(goal_id: str, checkin_id: str):
+    api = http.api()
+    api.give_kudos(checkin_id)
+    if not http.is_htmx():
+        return redirect(url_for("goals.show", goal_id=goal_id) + f"#c-{checkin_id}")
+    return render_template("goals/_kudos.html", goal={"id": goal_id},
+                           c=api.checkin(checkin_id))
+
+
+@goals.get("/<goal_id>/checkins/<checkin_id>/comments")
+@http.member_required
+def comments(goal_id: str, checkin_id: str):
+    items = http.api().comments(checkin_id)
+    template = "goals/_comments.html" if http.is_htmx() else "goals/comments.html"
+    return render_template(template, goal={"id": goal_id}, checkin_id=checkin_id,
+                           comments=items, errors={})
+
+
+@goals.post("/<goal_id>/checkins/<checkin_id>/comments")
+@http.member_required
+def comment(goal_id: str, checkin_id: str):
+    api = http.api()
+    errors = {}
+    try:
+        api.add_comment(checkin_id, request.form.get("text", "").strip())
+    except FormErrors as refused:
+        errors = {"text": refused.errors.get("text") or [refused.detail]}
+    if not http.is_htmx():
+        return redirect(url_for("goals.show", goal_id=goal_id) + f"#c-{checkin_id}")
+    return render_template("goals/_comments.html", goal={"id": goal_id},
+                           checkin_id=checkin_id, comments=api.comments(checkin_id),
+                           errors=errors), 422 if errors else 200

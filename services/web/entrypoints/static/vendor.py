@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent / "vendor"
-# (npm package, version, file inside the tarball, committed name, sha256 of that file)
+# (npm package, version, file inside the tarball, committed name); SHA256SUMS records each
 PINNED = (
     ("htmx.org", "2.0.11", "package/dist/htmx.min.js", "htmx.min.js"),
     ("@picocss/pico", "2.1.1", "package/css/pico.min.css", "pico.min.css"),
