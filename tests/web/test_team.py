@@ -163,3 +163,26 @@ def test_preferences_are_saved_and_the_feed_shows_its_unread_count(stack, page):
     page.open("/me/feed")
     assert "unread" in page.text("h1")
     assert page.serious_accessibility_violations() == []
+
+
+def test_a_lead_sets_smart_requirement_cadence_and_the_weekly_digest(stack, page):
+    team = stack.new_team()
+    eventually(lambda: stack.notifications.call(
+        "GET", f"/v1/teams/{team.id}/digest", team.lead).status_code == 200)
+    page.sign_in(team.lead).open("/team/settings")
+    assert page.serious_accessibility_violations() == []
+
+    page.driver.find_element(By.NAME, "require_smart").click()
+    Select(page.driver.find_element(By.ID, "f-frequency")).select_by_value("weekly")
+    Select(page.driver.find_element(By.ID, "f-weekday")).select_by_value("4")
+    Select(page.driver.find_element(By.ID, "f-digest_weekday")).select_by_value("3")
+    page.fill("f-digest_hour", "10")
+    click(page, "Save settings")
+
+    page.wait_for_text("Settings saved", "main")
+    saved = stack.goals.call("GET", f"/v1/teams/{team.id}", team.lead).get_json()
+    assert saved["require_smart"] is True
+    assert (saved["default_cadence"]["frequency"], saved["default_cadence"]["weekday"]) == (
+        "weekly", 4)
+    digest = stack.notifications.call("GET", f"/v1/teams/{team.id}/digest", team.lead)
+    assert (digest.get_json()["weekday"], digest.get_json()["hour"]) == (3, 10)

@@ -173,6 +173,9 @@ class MemberApi:
     def team(self, team_id: str) -> dict:
         return self._call("goals", "GET", f"/v1/teams/{team_id}")
 
+    def update_team(self, team_id: str, fields: dict) -> dict:
+        return self._call("goals", "PATCH", f"/v1/teams/{team_id}", json=fields)
+
     @or_unavailable
     def members(self, team_id: str) -> list[dict]:
         return self._call("goals", "GET", f"/v1/teams/{team_id}/members",
@@ -303,3 +306,10 @@ class MemberApi:
     def deliveries(self, team_id: str) -> list[dict]:
         return self._call("notifications", "GET", f"/v1/teams/{team_id}/deliveries",
                           params={"limit": 50})["items"]
+
+    @or_unavailable
+    def digest_settings(self, team_id: str) -> dict:
+        return self._call("notifications", "GET", f"/v1/teams/{team_id}/digest")
+
+    def set_digest_settings(self, team_id: str, fields: dict) -> dict:
+        return self._call("notifications", "PUT", f"/v1/teams/{team_id}/digest", json=fields)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 
-from services.web.adapters.api_client import FormErrors
+from services.web.adapters.api_client import FormErrors, Unavailable
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import team
+from services.web.service_layer import team_form_handlers as team_forms
 
 MEMBER_FIELDS = ("name", "email", "timezone", "role")
 CHANGES = {
@@ -110,3 +111,36 @@ def deliveries():
     items = http.api().deliveries(http.current_member().team_id)
     template = "team/_deliveries.html" if http.is_htmx() else "team/deliveries.html"
     return render_template(template, items=items)
+
+
+# -- team settings: SMART requirement, default cadence, weekly digest -------------------------
+@team.get("/settings")
+@http.lead_required
+def settings():
+    me = http.current_member()
+    api = http.api()
+    digest = api.digest_settings(me.team_id)
+    return render_template("team/settings.html", errors={}, saved=False,
+                           digest_down=isinstance(digest, Unavailable),
+                           form=team_forms.form_from(api.team(me.team_id), digest))
+
+
+@team.post("/settings")
+@http.lead_required
+def save_settings():
+    me = http.current_member()
+    api = http.api()
+    form = request.form.to_dict()
+    try:
+        api.update_team(me.team_id, team_forms.team_changes(form))
+        if "digest_weekday" in form:  # the digest part was on the page
+            api.set_digest_settings(me.team_id, team_forms.digest_changes(form))
+    except FormErrors as refused:
+        return render_template("team/settings.html", form=form, saved=False,
+                               digest_down=False,
+                               errors=team_forms.form_errors(refused.errors)
+                               or {"_": [refused.detail]}), 422
+    digest = api.digest_settings(me.team_id)
+    return render_template("team/settings.html", errors={}, saved=True,
+                           digest_down=isinstance(digest, Unavailable),
+                           form=team_forms.form_from(api.team(me.team_id), digest))

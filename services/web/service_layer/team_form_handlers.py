@@ -1,0 +1,42 @@
+"""Between the team settings form and the goals (team, cadence) and notifications (digest) APIs."""
+
+from __future__ import annotations
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+FREQUENCIES = ("daily", "weekly", "biweekly", "monthly")
+
+
+def form_from(team: dict, digest) -> dict:
+    cadence = team.get("default_cadence") or {}
+    form = {"require_smart": team.get("require_smart", False),
+            "frequency": cadence.get("frequency", ""), "weekday": cadence.get("weekday"),
+            "time": cadence.get("time", "09:00")}
+    if digest:
+        form.update(digest_enabled=digest["enabled"], digest_weekday=digest["weekday"],
+                    digest_hour=digest["hour"])
+    return form
+
+
+def team_changes(form: dict) -> dict:
+    cadence = None
+    if form.get("frequency"):
+        weekly = form["frequency"] in ("weekly", "biweekly")
+        cadence = {"frequency": form["frequency"], "time": form.get("time") or "09:00",
+                   "weekday": int(form.get("weekday") or 0) if weekly else None}
+    return {"require_smart": form.get("require_smart") == "on", "default_cadence": cadence}
+
+
+def digest_changes(form: dict) -> dict:
+    return {"enabled": form.get("digest_enabled") == "on",
+            "weekday": int(form.get("digest_weekday") or 0),
+            "hour": int(form.get("digest_hour") or 9)}
+
+
+def form_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    names = {"default_cadence.time": "time", "default_cadence.weekday": "weekday",
+             "default_cadence.frequency": "frequency", "weekday": "digest_weekday",
+             "hour": "digest_hour"}
+    out: dict[str, list[str]] = {}
+    for name, messages in errors.items():
+        out.setdefault(names.get(name, "_"), []).extend(messages)
+    return out
