@@ -51,6 +51,7 @@ class DeadLetterReport:
     found: int = 0
     missing: list[str] = field(default_factory=list)
     wrong: list[str] = field(default_factory=list)  # unexpected, doubled, or without a reason
+    absent: list[str] = field(default_factory=list)  # topics with no dead-letter topic at all
 
     @property
     def summary(self) -> str:
@@ -68,6 +69,8 @@ def dead_letter_report(stack, poison: list[Poison]) -> DeadLetterReport:
             letters = tail.read_to_end()
         finally:
             tail.close()
+        if tail.absent:
+            report.absent.append(topic)
         mine = [p for p in poison if p.topic == topic]
         consumers = stack.consumers_of(topic)
         report.expected += len(mine) * len(consumers)
@@ -90,7 +93,8 @@ def dead_letter_report(stack, poison: list[Poison]) -> DeadLetterReport:
                 consumer = f"{service}-consumer"
                 n = copies[(p.marker, consumer)]
                 if n == 0:
-                    report.missing.append(f"{topic}: {p.marker} not dead-lettered by {consumer}")
+                    report.missing.append(f"{topic}: {p.marker} not dead-lettered by {consumer}"
+                                          f" ({len(letters)} letters read)")
                 elif n > 1:
                     report.wrong.append(f"{topic}: {p.marker} dead-lettered {n} times by "
                                         f"{consumer}")

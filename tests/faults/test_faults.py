@@ -147,7 +147,8 @@ def test_every_checkin_is_seen_exactly_once_everywhere(scenario, fault_broker, f
                              letters.summary, recovery)
         record(outcome)
 
-        assert settled is not None, "settle wait timed out:\n" + accounts.explain()
+        assert settled is not None, (
+            f"settle wait timed out:\n{accounts.explain()}\n{letters.wrong}")
         slack_dups = accounts.duplicated().get("slack", [])
         assert accounts.lost() == {}, accounts.explain()
         assert {p: ids for p, ids in accounts.duplicated().items() if p != "slack"} == {}, (

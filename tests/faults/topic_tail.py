@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 
@@ -85,7 +85,7 @@ class TopicTail:
         if self._consumer is not None:
             self._consumer.close()
             self._consumer = None
-            self.records.clear()  # a new consumer starts again from the beginning
+            self.records = []  # a new consumer starts again from the beginning
 
     def _assigned(self) -> KafkaConsumer | None:
         if self._consumer is not None:
@@ -96,9 +96,9 @@ class TopicTail:
             auto_offset_reset="earliest",
             group_id=None,
         )
-        self.absent = self.topic not in consumer.topics()
-        partitions = None if self.absent else consumer.partitions_for_topic(self.topic)
+        partitions = consumer.partitions_for_topic(self.topic)
         if not partitions:
+            self.absent = not self._exists()
             consumer.close()
             return None
         tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
@@ -106,6 +106,14 @@ class TopicTail:
         consumer.seek_to_beginning(*tps)
         self._consumer = consumer
         return consumer
+
+
+    def _exists(self) -> bool:
+        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id="fault-reader")
+        try:
+            return self.topic in admin.list_topics()
+        finally:
+            admin.close()
 
 
 def _published(record) -> Published:
