@@ -13,7 +13,9 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+from services.notifications.domain.slack_workspace import LinkTicket, SlackWorkspace
 from tests.support.seed import Team, add_member, create_team
 from tests.support.stack import ADMIN_TOKEN, auth
 from tests.support.waiting import eventually
@@ -102,6 +104,22 @@ class TeamWorld:
         self.made("checkins", "PUT", f"/v1/teams/{self.team.id}/pairing-schedule", "lead",
                   {"every_days": 7})
 
+    def slack_ticket(self) -> str:
+        """A link ticket the Slack app offered in the team's workspace. The workspace stands for
+        a finished OAuth install (seeded through the service's own repository)."""
+        harness = self.services["notifications"]
+        now = datetime.now(UTC)
+        with harness.container.uow() as uow:
+            workspace = uow.slack.workspace(self.team.id)
+            if workspace is None:
+                workspace = SlackWorkspace(self.team.id, f"T{uuid.uuid4().hex[:8].upper()}",
+                                           None, self.team.lead_id, now)
+                uow.slack.add(workspace)
+            ticket = LinkTicket(workspace.slack_team_id, _slack_user(), now)
+            uow.slack.add(ticket)
+            uow.commit()
+            return ticket.ticket
+
     def feed_item(self) -> str:
         items = self.made("notifications", "GET", "/v1/me/feed", "lead")["items"]
         assert items, "the lead's feed is still empty"
@@ -138,6 +156,10 @@ def build_team(services: dict, name: str, slack_url: str) -> TeamWorld:
 
 
 Builder = Callable[[TeamWorld], Request]
+
+
+def _slack_user() -> str:
+    return f"U{uuid.uuid4().hex[:10].upper()}"
 
 
 def _teams(w: TeamWorld) -> str:
@@ -294,6 +316,13 @@ CONTROLS: dict[tuple[str, str], Builder] = {
     ("GET", "/v1/teams/{team_id}/digest"): lambda w: Request("lead", f"{_teams(w)}/digest"),
     ("PUT", "/v1/teams/{team_id}/digest"): lambda w: Request(
         "lead", f"{_teams(w)}/digest", {"weekday": 0, "hour": 9}),
+    ("GET", "/v1/teams/{team_id}/slack"): lambda w: Request("lead", f"{_teams(w)}/slack"),
+    ("POST", "/v1/teams/{team_id}/slack/install-link"): lambda w: Request(
+        "lead", f"{_teams(w)}/slack/install-link"),
+    ("PUT", "/v1/teams/{team_id}/slack/members/{member_id}"): lambda w: Request(
+        "lead", f"{_teams(w)}/slack/members/{w.member_id}", {"slack_user_id": _slack_user()}),
+    ("POST", "/v1/me/slack"): lambda w: Request(
+        "member", "/v1/me/slack", {"ticket": w.slack_ticket()}, destructive=True),
     ("GET", "/v1/me/feed"): lambda w: Request("lead", "/v1/me/feed"),
     ("GET", "/v1/me/feed/unread-count"): lambda w: Request("lead", "/v1/me/feed/unread-count"),
     ("POST", "/v1/me/feed/read"): lambda w: Request(
