@@ -8,8 +8,15 @@ failover tests.
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import time
+import uuid
 from pathlib import Path
+
+from kafka import KafkaAdminClient, KafkaConsumer
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError
 
 from infra.kafka_broker import LIBS_DIR, KafkaBroker, free_port, random_cluster_id
 
@@ -43,8 +50,23 @@ class ClusterNode(KafkaBroker):
             "share.coordinator.state.topic.replication.factor": replicated,
             "share.coordinator.state.topic.min.isr": in_sync,
             "unclean.leader.election.enable": "false",
+            # A loaded 2-core machine starts three JVMs slowly: wait for the quorum, and do
+            # not fence a live broker that missed a few heartbeats (a dead one is fenced
+            # after 6 s, which bounds a leader failover).
+            "initial.broker.registration.timeout.ms": "600000",
+            "broker.heartbeat.interval.ms": "1000",
+            "broker.session.timeout.ms": "6000",
+            "controller.quorum.fetch.timeout.ms": "6000",
+            "controller.quorum.election.timeout.ms": "3000",
         })
         return properties
+
+    def pause(self) -> None:
+        """SIGSTOP: the JVM freezes with its sockets open, like a host that stops answering."""
+        self._signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self._signal(signal.SIGCONT)
 
 
 class KafkaCluster:
@@ -84,9 +106,84 @@ class KafkaCluster:
             node.wait_ready(began + timeout, timeout)
         self.startup_seconds = time.monotonic() - began
 
-    def stop(self) -> None:
-        for node in reversed(self.nodes):
-            node.stop()
+    def stop(self, timeout: float = 20) -> None:
+        """SIGTERM every node at once (stopped one by one, the last would wait for a quorum
+        that is gone), then SIGKILL what is left after `timeout` seconds."""
+        running = [node for node in self.nodes if node.is_running()]
+        for node in running:
+            node.resume()
+            node._signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for node in running:
+            try:
+                node._process.wait(max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                node.kill()
+            node._cleanup()
+
+    # -- what the failover tests need ---------------------------------------------------------
+    def admin(self) -> KafkaAdminClient:
+        return KafkaAdminClient(bootstrap_servers=self.bootstrap.split(","),
+                                client_id="goalkeeper-cluster", request_timeout_ms=10_000)
+
+    def partitions(self, topic: str) -> dict[int, dict]:
+        """Partition -> {"leader": node id, "isr": [node ids]} as the cluster sees it now."""
+        admin = self.admin()
+        try:
+            [described] = admin.describe_topics([topic])
+        finally:
+            admin.close()
+        return {p["partition_index"]: {"leader": p["leader_id"], "isr": sorted(p["isr_nodes"])}
+                for p in described["partitions"]}
+
+    def leader_of(self, topic: str, partition: int) -> int:
+        return self.partitions(topic)[partition]["leader"]
+
+    def wait_in_sync(self, topics: list[str], timeout: float = 120) -> float:
+        """Until every partition of `topics` has a leader and all nodes in its ISR; returns the
+        seconds it took."""
+        began = time.monotonic()
+        while True:
+            try:
+                if all(p["leader"] >= 0 and len(p["isr"]) == NODES
+                       for topic in topics for p in self.partitions(topic).values()):
+                    return time.monotonic() - began
+            except (KafkaError, ValueError):
+                pass
+            if time.monotonic() - began > timeout:
+                raise TimeoutError(f"{topics} not fully in sync within {timeout}s")
+            time.sleep(0.5)
+
+    def warm_up(self, timeout: float = 120) -> float:
+        """Join a throwaway consumer group until it gets an assignment: that creates the
+        replicated `__consumer_offsets` and elects group coordinators, so the services'
+        workers do not start into a storm of NotCoordinator errors. Returns the seconds."""
+        began = time.monotonic()
+        topic = f"goalkeeper-warm-up-{uuid.uuid4().hex[:8]}"
+        admin = self.admin()
+        try:
+            admin.create_topics([NewTopic(topic, 1, REPLICATION_FACTOR)])
+        finally:
+            admin.close()
+        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap.split(","),
+                                 group_id=topic, enable_auto_commit=False)
+        try:
+            consumer.subscribe([topic])
+            while not consumer.assignment():
+                consumer.poll(timeout_ms=500)
+                if time.monotonic() - began > timeout:
+                    raise TimeoutError(f"no group coordinator within {timeout}s")
+        finally:
+            consumer.close()
+        admin = self.admin()
+        try:
+            admin.delete_topics([topic])
+            admin.delete_groups([topic])
+        except KafkaError:
+            pass  # a leftover warm-up topic is harmless
+        finally:
+            admin.close()
+        return time.monotonic() - began
 
     def __enter__(self) -> KafkaCluster:
         self.start()

@@ -20,11 +20,12 @@ from shared.consumer import ConsumerRunner, Handler
 from shared.db import make_engine, make_session_factory, read_only
 from shared.health import BrokerProbe
 from shared.kafka import ensure_topics, make_consumer, make_producer
+from shared.lag import LagProbe, MetricsEndpoint
 from shared.messagebus import MessageBus
 from shared.messaging_tables import purge_expired
 from shared.outbox import OutboxRelay, OutboxWriter, make_waker
 from shared.uow import UnitOfWork
-from shared.worker import ScheduledJob, Worker
+from shared.worker import ScheduledJob, Worker, ticks_for
 
 RETENTION_INTERVAL = 3600.0  # seconds between purges of the outbox and inbox tables
 
@@ -156,13 +157,23 @@ class Container:
     def ensure_topics(self) -> None:
         ensure_topics(self.settings, list(dict.fromkeys(self.consumes + self.publishes)))
 
+    @cached_property
+    def lag_probe(self) -> LagProbe:
+        """Consumer lag of this service's group and its outbox backlog (/status, /metrics)."""
+        return LagProbe(self.settings.service, self.settings.kafka_bootstrap_servers,
+                        self.group_id, [self.settings.topic(t) for t in self.consumes],
+                        self.engine, self.metadata.tables["outbox"])
+
     def worker(self) -> Worker:
+        """Relay, consumer and jobs; each job once per tick across replicas (`ticks_for`)."""
         loops: dict[str, Callable] = {"relay": self.relay().run}
         if self.consumes:
             loops["consumer"] = self.consumer().run
-        for job in [*self.jobs(), self.retention_job()]:
-            loops[job.name] = job.loop
-        return Worker(self.settings.service, loops)
+        port = self.settings.worker_metrics_port
+        metrics = [MetricsEndpoint(self.lag_probe, port, self.settings.worker_metrics_host)]
+        return Worker(self.settings.service, loops, jobs=[*self.jobs(), self.retention_job()],
+                      ticks=ticks_for(self.engine, self.settings.service),
+                      services=metrics if port else [])
 
     def run_worker(self) -> None:
         """The worker process's main: make sure topics exist, then run until SIGTERM."""

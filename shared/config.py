@@ -27,8 +27,8 @@ DEFAULT_PORTS = {"goals": 8001, "checkins": 8002, "notifications": 8003}
 GLOBAL_ENV_VARS = {
     "KAFKA_BOOTSTRAP_SERVERS": "Kafka bootstrap servers, comma-separated.",
     "KAFKA_TOPIC_PREFIX": "Prefix for every topic name (isolates test runs and environments).",
-    "KAFKA_PARTITIONS": "Partitions for topics the workers create (the most worker replicas "
-    "that can share a topic).",
+    "KAFKA_PARTITIONS": "Partitions for topics the workers create: the most worker replicas "
+    "that can share a topic (12 covers 100k teams; bench/results/capacity.md).",
     "KAFKA_REPLICATION_FACTOR": "Replicas of each topic the workers create (3 on `make cluster`).",
     "KAFKA_MIN_INSYNC_REPLICAS": "Replicas that must have a write before acks=all succeeds "
     "(2 on `make cluster`).",
@@ -39,6 +39,8 @@ GLOBAL_ENV_VARS = {
     "GOALKEEPER_LOG_LEVEL": "Log level (DEBUG, INFO, WARNING).",
     "GOALKEEPER_RUN_DIR": "Where local SQLite files and wake-up sockets live.",
     "WEB_CONCURRENCY": "gunicorn worker processes per web service.",
+    "GOALKEEPER_WORKER_METRICS_HOST": "Address the workers' metrics port binds (0.0.0.0 in "
+    "containers).",
     "GOALKEEPER_OUTBOX_RETENTION_DAYS": "Days a published outbox row is kept (unsent ones stay).",
     "GOALKEEPER_INBOX_RETENTION_DAYS": (
         "Days a consumed event id is kept for deduplication; keep it above the topics' retention."
@@ -47,6 +49,8 @@ GLOBAL_ENV_VARS = {
 PER_SERVICE_ENV_VARS = {
     "DATABASE_URL": "SQLAlchemy URL of the service's own database.",
     "PORT": "HTTP port of the service's web process.",
+    "WORKER_METRICS_PORT": "HTTP port of the worker's /metrics and /status (consumer lag, "
+    "outbox backlog); 0 (default) turns it off.",
 }
 # Variables only one service reads are declared beside its settings, in
 # `services/<name>/config.py` as `ENV_VARS`.
@@ -83,7 +87,7 @@ class Settings:
     port: int
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     topic_prefix: str = ""
-    kafka_partitions: int = 3
+    kafka_partitions: int = 12
     kafka_replication_factor: int = 1
     kafka_min_insync_replicas: int = 1
     secret_key: str = "dev-insecure-secret-change-me"
@@ -94,6 +98,8 @@ class Settings:
     run_dir: Path = RUN_DIR
     outbox_retention_days: float = 7.0
     inbox_retention_days: float = 14.0
+    worker_metrics_port: int = 0
+    worker_metrics_host: str = "127.0.0.1"
     testing: bool = False
 
     @classmethod
@@ -114,7 +120,7 @@ class Settings:
             port=read_int(env, f"{prefix}_PORT", DEFAULT_PORTS[service]),
             kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or "127.0.0.1:9092",
             topic_prefix=env.get("KAFKA_TOPIC_PREFIX", ""),
-            kafka_partitions=read_int(env, "KAFKA_PARTITIONS", 3),
+            kafka_partitions=read_int(env, "KAFKA_PARTITIONS", cls.kafka_partitions),
             kafka_replication_factor=read_int(env, "KAFKA_REPLICATION_FACTOR", 1),
             kafka_min_insync_replicas=read_int(env, "KAFKA_MIN_INSYNC_REPLICAS", 1),
             secret_key=env.get("GOALKEEPER_SECRET_KEY") or cls.secret_key,
@@ -129,6 +135,8 @@ class Settings:
             inbox_retention_days=read_float(
                 env, "GOALKEEPER_INBOX_RETENTION_DAYS", cls.inbox_retention_days
             ),
+            worker_metrics_port=read_int(env, f"{prefix}_WORKER_METRICS_PORT", 0),
+            worker_metrics_host=env.get("GOALKEEPER_WORKER_METRICS_HOST") or "127.0.0.1",
             **cls.own_values(env),
         )
 

@@ -1,4 +1,6 @@
-"""Liveness and readiness: `/healthz` answers when the process does, `/readyz` checks deps."""
+"""Liveness, readiness and lag: `/healthz` answers when the process does, `/readyz` checks the
+database and the broker, `/status` reports how far behind the service is (its consumer group's
+lag per partition and its unsent outbox rows, `shared.lag`), without failing readiness on it."""
 
 from __future__ import annotations
 
@@ -64,5 +66,12 @@ def health_blueprint(engine_of, probe_of) -> Blueprint:
         return jsonify(
             status="ready" if ready else "not ready", checks=checks
         ), 200 if ready else 503
+
+    @bp.get("/status")
+    def status():
+        probe = getattr(current_app.extensions.get("goalkeeper"), "lag_probe", None)
+        if probe is None:
+            return jsonify(service=current_app.name, lag="not measured")
+        return jsonify(probe.report().as_dict())
 
     return bp

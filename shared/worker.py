@@ -2,37 +2,184 @@
 
 SIGTERM or SIGINT sets `stop`: the consumer finishes its batch and commits, the relay finishes
 its round, jobs finish their tick, and the process exits.
+
+Replicas: several worker processes of one service may run at once. The consumer group splits
+the partitions between them, the outbox relay is elected by an advisory lock
+(`shared.outbox`), and each scheduled job runs once per tick across all of them (`JobLeases`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger(__name__)
 
 
+class LocalTicks:
+    """Ticks for a single worker process: every tick is this process's own.
+
+    SQLite is a local, single-process database by design (`make run`): one worker per service,
+    so there is nobody to share a tick with."""
+
+    def now(self) -> float:
+        return time.time()
+
+    def claim(self, job: str, interval: float) -> int | None:
+        return int(self.now() // interval)
+
+    def close(self) -> None:
+        pass
+
+
+class JobLeases:
+    """Once per tick across replicas, on PostgreSQL.
+
+    Ticks are numbered on the database server's clock (`floor(epoch / interval)`), one clock
+    for every replica. A replica runs a job only while it holds that job's session advisory
+    lock, all held on one dedicated connection: a replica that dies (SIGKILL included) drops the
+    connection and with it its leases, and another takes the job over.
+
+    A new holder skips the tick in which it took the lease, because the previous holder may
+    have run that tick just before it died; it runs the next one. So a tick runs at most once
+    (a tick in which the holder died before running is skipped, never repeated), and the jobs
+    catch up on the next tick as they always do.
+    """
+
+    def __init__(self, engine: Engine, scope: str):
+        self.engine = engine
+        self.scope = scope
+        self._connection: Connection | None = None
+        self._last_tick: dict[str, int] = {}  # held job -> the last tick it ran (or skipped)
+        self._offset = 0.0  # the database clock minus ours, as last seen
+        self._mutex = threading.Lock()
+
+    def now(self) -> float:
+        """Epoch seconds on the database's clock (as of the last claim)."""
+        return time.time() + self._offset
+
+    def lock_key(self, job: str) -> int:
+        digest = hashlib.sha1(f"goalkeeper-job:{self.scope}:{job}".encode()).hexdigest()
+        return int(digest[:15], 16)
+
+    def claim(self, job: str, interval: float) -> int | None:
+        """The tick to run now, or None: not the lease holder, or this tick already ran."""
+        with self._mutex:
+            try:
+                held, db_now = self._ask(job)
+            except SQLAlchemyError as exc:  # the connection is gone and every lease with it
+                log.warning("job leases of %s lost: %s", self.scope, exc)
+                self._drop()
+                return None
+            tick = int(db_now // interval)
+            if job not in self._last_tick:
+                if held:
+                    self._last_tick[job] = tick  # taken over now: the next tick is ours
+                    log.info("%s: job %s leased from tick %d", self.scope, job, tick)
+                return None
+            if tick <= self._last_tick[job]:
+                return None
+            self._last_tick[job] = tick
+            return tick
+
+    def holds(self, job: str) -> bool:
+        return job in self._last_tick
+
+    def close(self) -> None:
+        with self._mutex:
+            self._drop()
+
+    def _ask(self, job: str) -> tuple[bool, float]:
+        if self._connection is None:
+            self._connection = self.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"
+            )
+        clock = "extract(epoch from clock_timestamp())"
+        if job in self._last_tick:
+            db_now = self._connection.execute(text(f"SELECT {clock}")).scalar_one()
+            held = True
+        else:
+            held, db_now = self._connection.execute(
+                text(f"SELECT pg_try_advisory_lock(:key), {clock}"), {"key": self.lock_key(job)}
+            ).one()
+        self._offset = float(db_now) - time.time()
+        return bool(held), float(db_now)
+
+    def _drop(self) -> None:
+        self._last_tick.clear()
+        if self._connection is not None:
+            try:
+                self._connection.close()  # the server releases the session's advisory locks
+            except SQLAlchemyError:
+                log.debug("job leases: close failed", exc_info=True)
+            self._connection = None
+
+
+def ticks_for(engine: Engine, scope: str) -> LocalTicks | JobLeases:
+    """Job leases on PostgreSQL (replicas share ticks), local ticks on SQLite."""
+    if engine.dialect.name == "postgresql":
+        return JobLeases(engine, scope)
+    return LocalTicks()
+
+
 @dataclass
 class ScheduledJob:
+    """A job run every `interval` seconds, on tick boundaries (multiples of `interval` since the
+    epoch), once per tick across every replica that shares `ticks`."""
+
     name: str
     interval: float
     run: Callable[[], object]
+    last_tick: int | None = None  # the tick being run, or last run, by this replica
+    ticks: LocalTicks | JobLeases | None = None  # shared with the other replicas (the worker's)
 
     def loop(self, stop: threading.Event) -> None:
-        while not stop.wait(self.interval):
+        ticks = self.ticks or LocalTicks()
+        ticks.claim(self.name, self.interval)  # take the lease early: the first tick is ours
+        while not stop.wait(self._until_next_tick(ticks.now())):
+            tick = ticks.claim(self.name, self.interval)
+            if tick is None:
+                continue
+            self.last_tick = tick
             try:
                 self.run()
             except Exception:  # a failing tick is logged and retried at the next one
                 log.exception("job %s failed", self.name)
 
+    def _until_next_tick(self, now: float) -> float:
+        following = (math.floor(now / self.interval) + 1) * self.interval
+        return max(following - now, 0.0) + 0.001  # land just inside the next tick
+
 
 class Worker:
-    def __init__(self, name: str, loops: dict[str, Callable[[threading.Event], None]]):
+    def __init__(
+        self,
+        name: str,
+        loops: dict[str, Callable[[threading.Event], None]],
+        *,
+        jobs: list[ScheduledJob] = (),
+        ticks: LocalTicks | JobLeases | None = None,
+        services: list[Callable[[threading.Event], None]] = (),
+    ):
+        """`loops` run until stopped (relay, consumer); `jobs` run on ticks shared through
+        `ticks`; `services` are extra loops such as the metrics endpoint."""
         self.name = name
-        self.loops = loops
+        self.ticks = ticks or LocalTicks()
+        self.loops = dict(loops)
+        for job in jobs:
+            job.ticks = self.ticks
+            self.loops[job.name] = job.loop
+        for index, service in enumerate(services):
+            self.loops[getattr(service, "loop_name", f"service-{index}")] = service
         self.stop = threading.Event()
         self.threads: list[threading.Thread] = []
 
@@ -58,6 +205,7 @@ class Worker:
         self.stop.set()
         for thread in self.threads:
             thread.join(timeout)
+        self.ticks.close()  # hand the job leases over at once
         log.info("worker %s stopped", self.name)
 
     def _on_signal(self, signum, _frame) -> None:

@@ -15,6 +15,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
 APP_SERVICES = {name: svc for name, svc in SERVICES.items() if "build" in svc}
+BROKERS = ("kafka-1", "kafka-2", "kafka-3")
+WORKERS = sorted(name for name in APP_SERVICES if name.endswith("-worker"))
 MODULE = re.compile(r"\b((?:services|shared|infra)(?:\.\w+)+)")
 
 
@@ -34,7 +36,7 @@ def test_every_goalkeeper_service_is_defined() -> None:
     services = ("goals", "checkins", "notifications")
     expected = {f"{service}-{kind}" for service in services for kind in ("web", "worker")}
     assert set(APP_SERVICES) == expected | {"web"}
-    assert {"kafka", "postgres"} <= set(SERVICES)
+    assert {*BROKERS, "postgres"} <= set(SERVICES)
 
 
 @pytest.mark.parametrize("name", sorted(APP_SERVICES))
@@ -100,3 +102,50 @@ def test_postgres_init_script_creates_each_database() -> None:
     script = (REPO_ROOT / "infra" / "postgres" / "init-databases.sql").read_text().lower()
     for database in ("goals", "checkins", "notifications"):
         assert f"create database {database};" in script
+
+
+def _environment(service: dict[str, Any]) -> dict[str, str]:
+    environment = service.get("environment", {})
+    if isinstance(environment, dict):
+        return {key: str(value) for key, value in environment.items()}
+    return dict(entry.split("=", 1) for entry in environment)
+
+
+def test_three_brokers_form_one_kraft_quorum_of_three() -> None:
+    envs = [_environment(SERVICES[name]) for name in BROKERS]
+    voters = "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093"
+    assert sorted(env["KAFKA_NODE_ID"] for env in envs) == ["1", "2", "3"]
+    for name, env in zip(BROKERS, envs, strict=True):
+        assert env["KAFKA_PROCESS_ROLES"] == "broker,controller", name
+        assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == voters, name
+        assert env["KAFKA_ADVERTISED_LISTENERS"] == f"PLAINTEXT://{name}:9092"
+        assert env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == "3", name
+        assert env["KAFKA_MIN_INSYNC_REPLICAS"] == "2", name
+    assert len({env["CLUSTER_ID"] for env in envs}) == 1, "one cluster id for the three"
+
+
+@pytest.mark.parametrize("name", sorted(APP_SERVICES))
+def test_services_use_every_broker_with_replicated_topics(name: str) -> None:
+    env = _environment(APP_SERVICES[name])
+    if name == "web":  # the web app talks to the services' APIs, never to Kafka
+        assert "KAFKA_BOOTSTRAP_SERVERS" not in env
+        return
+    assert env["KAFKA_BOOTSTRAP_SERVERS"].split(",") == [f"{b}:9092" for b in BROKERS]
+    assert (env["KAFKA_REPLICATION_FACTOR"], env["KAFKA_MIN_INSYNC_REPLICAS"]) == ("3", "2")
+    assert set(BROKERS) <= set(APP_SERVICES[name]["depends_on"])
+
+
+@pytest.mark.parametrize("name", WORKERS)
+def test_workers_run_two_replicas_checked_on_their_metrics_port(name: str) -> None:
+    worker = APP_SERVICES[name]
+    service = name.removesuffix("-worker")
+    port = _environment(worker)[f"{service.upper()}_WORKER_METRICS_PORT"]
+    assert worker["deploy"]["replicas"] == 2
+    assert not worker.get("ports"), "replicas cannot share a published host port"
+    assert f"127.0.0.1:{port}/status" in " ".join(worker["healthcheck"]["test"])
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_every_service_has_a_health_check(name: str) -> None:
+    check = SERVICES[name].get("healthcheck", {})
+    assert check.get("test"), f"{name} has no health check"
