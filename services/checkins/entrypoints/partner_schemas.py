@@ -32,9 +32,9 @@ class OptOutOut(Schema):
 
 
 class RoundIn(Schema):
-    seed = fields.Integer(load_default=None, allow_none=True,
+    seed = fields.Integer(load_default=None, allow_none=True, strict=True,
                           validate=validate.Range(0, 2**31 - 1))
-    cooldown = fields.Integer(load_default=3, validate=validate.Range(0, 52))
+    cooldown = fields.Integer(load_default=3, strict=True, validate=validate.Range(0, 52))
 
 
 class RoundOut(Schema):
@@ -52,8 +52,8 @@ class RoundOut(Schema):
 
 
 class ScheduleIn(Schema):
-    every_days = fields.Integer(required=True, validate=validate.Range(1, 90))
-    cooldown = fields.Integer(load_default=3, validate=validate.Range(0, 52))
+    every_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 90))
+    cooldown = fields.Integer(load_default=3, strict=True, validate=validate.Range(0, 52))
     first_run_at = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
