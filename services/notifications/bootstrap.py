@@ -1,14 +1,18 @@
 """Wires the notifications service: tables, unit of work, the bus and its handlers, the event
-handlers with what they need, the delivery loop and the digest jobs."""
+handlers with what they need, the delivery loop and the digest jobs, and the Slack app (its
+Web API client, the background runner of `views.open`, and the worker's Slack task queue)."""
 
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from functools import cached_property, partial
 
 from services.notifications.adapters.orm import metadata, start_mappers
+from services.notifications.adapters.slack_client import SlackClient
 from services.notifications.adapters.webhook_client import WebhookClient
 from services.notifications.config import NotificationsSettings, load
 from services.notifications.domain.fanout import DeliveryPolicy, Notifier
@@ -21,9 +25,13 @@ from services.notifications.service_layer import (
     feed_handlers,
     on_events,
     preference_handlers,
+    slack_checkin_handlers,
+    slack_home_handlers,
+    slack_install_handlers,
     slash_handlers,
 )
 from services.notifications.service_layer.jobs import AwaitedCheckinsJob, Deliverer, Digests
+from services.notifications.service_layer.slack_task_handlers import SlackTasks
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.bootstrap import Container
 from shared.clock import Clock
@@ -35,6 +43,8 @@ from shared.events.topics import (
 )
 from shared.worker import ScheduledJob
 
+log = logging.getLogger(__name__)
+
 AWAITED_CHECKINS_TICK_SECONDS = 1.0
 
 EVENT_HANDLERS = {
@@ -43,7 +53,7 @@ EVENT_HANDLERS = {
     "member.added": on_events.on_member_added,
     "member.updated": on_events.on_member_updated,
     "goal.created": on_events.on_goal_created,
-    "goal.updated": on_events.on_goal_updated,
+    "goal.updated": on_events.on_goal_changed,
     "goal.activated": on_events.on_goal_activated,
     "goal.achieved": on_events.on_goal_achieved,
     "goal.reopened": on_events.on_goal_reopened,
@@ -78,6 +88,16 @@ COMMAND_HANDLERS = {
     commands.GetPreferences: preference_handlers.get_preferences,
     commands.SetPreferences: preference_handlers.set_preferences,
     commands.RunSlashCommand: slash_handlers.run_slash_command,
+    commands.IssueSlackInstallLink: slack_install_handlers.issue_install_link,
+    commands.StartSlackInstall: slack_install_handlers.start_install,
+    commands.FinishSlackInstall: slack_install_handlers.finish_install,
+    commands.GetSlackWorkspace: slack_install_handlers.get_slack_workspace,
+    commands.LinkSlackUser: slack_install_handlers.link_slack_user,
+    commands.LinkMySlackAccount: slack_install_handlers.link_my_slack_account,
+    commands.SlackAppRevoked: slack_install_handlers.disable_workspace,
+    commands.SlackHomeOpened: slack_home_handlers.home_opened,
+    commands.OpenCheckinModal: slack_checkin_handlers.open_checkin_modal,
+    commands.SubmitCheckinModal: slack_checkin_handlers.submit_checkin_modal,
 }
 
 
@@ -117,18 +137,42 @@ class NotificationsContainer(Container):
         return AwaitedCheckinsJob(self.uow, self.clock, self.notifier, self.settings.public_url,
                                   wait)
 
+    @cached_property
+    def slack(self) -> SlackClient:
+        s = self.settings
+        return SlackClient(self.engine, api_url=s.slack_api_url, client_id=s.slack_client_id,
+                           client_secret=s.slack_client_secret, scopes=s.slack_scopes,
+                           authorize_url=s.slack_authorize_url,
+                           redirect_uri=f"{s.slack_app_url.rstrip('/')}/slack/oauth_redirect")
+
+    @cached_property
+    def slack_tasks(self) -> SlackTasks:
+        return SlackTasks(self.uow, self.slack, self.clock, self.settings.public_url,
+                          figure_wait=timedelta(seconds=self.settings.progress_wait_seconds))
+
+    @cached_property
+    def background(self) -> Callable[[Callable[[], object]], None]:
+        """Run a call after the request is answered (Slack's `views.open` within 3 s)."""
+        executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-background")
+
+        def submit(call: Callable[[], object]) -> None:
+            executor.submit(call).add_done_callback(_log_failure)
+
+        return submit
+
     # -- the request side -----------------------------------------------------------------
     def command_handlers(self) -> dict[type, Callable]:
         return dict(COMMAND_HANDLERS)
 
     def dependencies(self) -> dict[str, Callable]:
-        return {**super().dependencies(), "notifier": lambda: self.notifier}
+        return {**super().dependencies(), "notifier": lambda: self.notifier,
+                "slack": lambda: self.slack, "background": lambda: self.background}
 
     # -- the worker side ------------------------------------------------------------------
     def handlers(self):
         """Each event handler with what it names besides `(event, uow)`, bound once."""
         given = {"notifier": self.notifier, "public_url": self.settings.public_url,
-                 "waits": self.waits}
+                 "waits": self.waits, "clock": self.clock}
         return {event_type: _bind(handler, given) for event_type, handler in EVENT_HANDLERS.items()}
 
     def jobs(self) -> list[ScheduledJob]:
@@ -136,6 +180,7 @@ class NotificationsContainer(Container):
         return [
             ScheduledJob("team-digests", every, self.digests.send_team_digests),
             ScheduledJob("personal-digests", every, self.digests.send_personal_digests),
+            ScheduledJob("slack", self.settings.slack_tick_seconds, self.slack_tasks.run_due),
             ScheduledJob("awaited-checkins", AWAITED_CHECKINS_TICK_SECONDS,
                          self.awaited_checkins.announce_overdue),
         ]
@@ -155,6 +200,11 @@ def delivery_policy(settings: NotificationsSettings) -> DeliveryPolicy:
         retry=RetryPolicy(settings.max_attempts, settings.backoff_base_seconds,
                           settings.backoff_cap_seconds),
     )
+
+
+def _log_failure(future: Future) -> None:
+    if future.exception() is not None:
+        log.error("background Slack call failed", exc_info=future.exception())
 
 
 def _bind(handler: Callable, given: dict) -> Callable:

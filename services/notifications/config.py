@@ -10,6 +10,14 @@ from shared.config import Settings, read_float, read_int
 ENV_VARS = {
     "SLACK_SIGNING_SECRET": "Slack app signing secret: verifies every request from Slack.",
     "GOALKEEPER_PUBLIC_URL": "Base URL used in links inside Slack messages.",
+    "SLACK_CLIENT_ID": "Slack app's client id (OAuth v2 install).",
+    "SLACK_CLIENT_SECRET": "Slack app's client secret (OAuth v2 install).",
+    "SLACK_APP_URL": "Public base URL of this service, as Slack reaches it (install link, "
+                     "OAuth redirect).",
+    "SLACK_API_URL": "Base URL of Slack's Web API (https://slack.com/api/).",
+    "SLACK_AUTHORIZE_URL": "Slack's OAuth v2 authorize page (https://slack.com/oauth/v2/authorize).",
+    "SLACK_SCOPES": "Bot scopes the app asks for (chat:write,im:write,commands).",
+    "NOTIFICATIONS_SLACK_TICK_SECONDS": "How often the worker runs due Slack Web API calls (0.5).",
     "NOTIFICATIONS_PACE_SECONDS": "Least time between two messages to one channel (1).",
     "NOTIFICATIONS_MAX_ATTEMPTS": "Attempts before a delivery is given up as failed (12).",
     "NOTIFICATIONS_BACKOFF_BASE_SECONDS": "First retry wait; doubles per attempt, jittered (1).",
@@ -30,6 +38,13 @@ ENV_VARS = {
 class NotificationsSettings(Settings):
     slack_signing_secret: str = "dev-slack-signing-secret"
     public_url: str = "http://127.0.0.1:8003"
+    slack_client_id: str = ""
+    slack_client_secret: str = ""
+    slack_app_url: str = "http://127.0.0.1:8003"
+    slack_api_url: str = "https://slack.com/api/"
+    slack_authorize_url: str = "https://slack.com/oauth/v2/authorize"
+    slack_scopes: tuple[str, ...] = ("chat:write", "im:write", "commands")
+    slack_tick_seconds: float = 0.5
     pace_seconds: float = 1.0
     max_attempts: int = 12
     backoff_base_seconds: float = 1.0
@@ -50,6 +65,14 @@ class NotificationsSettings(Settings):
         return {
             "slack_signing_secret": env.get("SLACK_SIGNING_SECRET") or cls.slack_signing_secret,
             "public_url": env.get("GOALKEEPER_PUBLIC_URL") or cls.public_url,
+            "slack_client_id": env.get("SLACK_CLIENT_ID") or cls.slack_client_id,
+            "slack_client_secret": env.get("SLACK_CLIENT_SECRET") or cls.slack_client_secret,
+            "slack_app_url": env.get("SLACK_APP_URL") or cls.slack_app_url,
+            "slack_api_url": env.get("SLACK_API_URL") or cls.slack_api_url,
+            "slack_authorize_url": env.get("SLACK_AUTHORIZE_URL") or cls.slack_authorize_url,
+            "slack_scopes": tuple(s.strip() for s in env["SLACK_SCOPES"].split(",") if s.strip())
+            if env.get("SLACK_SCOPES") else cls.slack_scopes,
+            "slack_tick_seconds": seconds("SLACK_TICK_SECONDS", cls.slack_tick_seconds),
             "pace_seconds": seconds("PACE_SECONDS", cls.pace_seconds),
             "max_attempts": read_int(env, "NOTIFICATIONS_MAX_ATTEMPTS", cls.max_attempts),
             "backoff_base_seconds": seconds("BACKOFF_BASE_SECONDS", cls.backoff_base_seconds),

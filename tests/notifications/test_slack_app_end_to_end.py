@@ -13,8 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from tests.notifications.support import event, produce
-from tests.notifications.test_slash import SECRET, sign
+from tests.notifications.support import SLACK_SECRET, event, produce, sign
 from tests.support.seed import create_team
 from tests.support.slack_api_server import SlackApiServer
 from tests.support.stack import auth
@@ -31,7 +30,7 @@ def slack_api():
 
 
 def slack_env(slack_api: SlackApiServer) -> dict[str, str]:
-    return {"SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack_api.url,
+    return {"SLACK_SIGNING_SECRET": SLACK_SECRET, "SLACK_API_URL": slack_api.url,
             "SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "client-secret",
             "SLACK_APP_URL": "http://notifications.test", "NOTIFICATIONS_SLACK_TICK_SECONDS": "0.2"}
 
@@ -49,7 +48,8 @@ def install(notifications, team) -> None:
     assert done.status_code == 200, done.data
 
 
-def interaction(notifications, payload: dict, timestamp: int | None = None, secret=SECRET):
+def interaction(notifications, payload: dict, timestamp: int | None = None,
+                secret=SLACK_SECRET):
     body = urlencode({"payload": json.dumps(payload)}).encode()
     headers = sign(body, timestamp or int(time.time()), secret)
     return notifications.client.post("/slack/interactions", data=body, headers=headers)
@@ -116,8 +116,12 @@ def test_due_dm_button_modal_submit_logs_the_checkin_and_updates_the_dm(make_ser
                .json["metric"]["current"] == 4, timeout=60)
     [updated] = eventually(lambda: slack_api.calls_of("chat.update"), timeout=60)
     assert (updated.args["channel"], updated.args["ts"]) == (posted.args["channel"],
-                                                             posted.args["ts"])
+                                                             posted.reply["ts"])
     assert updated.args["text"].startswith("✅ Lena checked in on *Ship the onboarding flow*")
+    assert "Now at *4 steps* of 10 steps" in json.dumps(updated.args["blocks"])
+    [logged] = checkins.client.get(f"/v1/goals/{goal_id}/checkins",
+                                   headers=auth(team.lead)).json["items"]
+    assert (logged["value"], logged["confidence"], logged["note"]) == (4, 4, "halfway")
     eventually(lambda: any("40%" in json.dumps(c.args["view"])
                            for c in slack_api.calls_of("views.publish")), timeout=60)
 

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.notifications.support import Team, event, handle
+from tests.notifications.support import Team, event, handle, sign
 from tests.notifications.test_slack_app_end_to_end import (
     button_payload,
     install,
@@ -21,8 +21,7 @@ from tests.notifications.test_slack_app_end_to_end import (
     slack_env,
     submission,
 )
-from tests.notifications.test_slash import sign
-from tests.support.slack_api_server import SlackApiServer, rate_limited
+from tests.support.slack_api_server import SlackApiServer, rate_limited, slack_error
 
 
 class Lead:
@@ -125,11 +124,13 @@ def test_a_429_is_retried_after_retry_after_and_the_dm_arrives(notifications, te
     assert second.at - first.at >= 1.0
 
 
+@pytest.mark.parametrize("revoked", [
+    {"type": "tokens_revoked", "tokens": {"bot": ["U0GKBOT"]}}, {"type": "app_uninstalled"}])
 def test_token_revoked_disables_the_installation_and_stops_every_call(notifications, team,
-                                                                      slack_api):
+                                                                      slack_api, revoked):
     answer = events_post(notifications, {
         "type": "event_callback", "team_id": slack_api.team_id, "event_id": "Ev1",
-        "event": {"type": "tokens_revoked", "tokens": {"bot": ["U0GKBOT"]}}})
+        "event": revoked})
     assert answer.status_code == 200
     status = notifications.client.get(f"/v1/teams/{team.id}/slack", headers=team.auth())
     assert status.json["installed"] is False and status.json["state"] == "disabled"
@@ -139,10 +140,29 @@ def test_token_revoked_disables_the_installation_and_stops_every_call(notificati
     assert len(slack_api.calls) == before
 
 
+def test_a_call_answered_token_revoked_disables_the_installation(notifications, team,
+                                                                 slack_api):
+    slack_api.script("chat.postMessage", slack_error("token_revoked"))
+    remind(notifications, team)
+    status = notifications.client.get(f"/v1/teams/{team.id}/slack", headers=team.auth())
+    assert status.json["state"] == "disabled" and status.json["disabled_reason"] == "token_revoked"
+    assert notifications.container.slack.bot_token(slack_api.team_id, None) is None
+    before = len(slack_api.calls)
+    remind(notifications, team)
+    assert len(slack_api.calls) == before
+
+
+def homes_of(slack_api, user: str) -> list:
+    return [c for c in slack_api.calls_of("views.publish") if c.args["user_id"] == user]
+
+
 def test_app_home_opened_publishes_the_members_goals(notifications, team, slack_api):
-    events_post(notifications, {"type": "event_callback", "team_id": slack_api.team_id,
-                                "event": {"type": "app_home_opened", "user": "UANA",
-                                          "tab": "home"}})
+    run_tasks(notifications)  # the installing lead's own Home
+    assert homes_of(slack_api, "UANA") == []
+    answer = events_post(notifications, {"type": "event_callback", "team_id": slack_api.team_id,
+                                         "event": {"type": "app_home_opened", "user": "UANA",
+                                                   "tab": "home"}})
+    assert answer.status_code == 200
     run_tasks(notifications)
-    [home] = slack_api.calls_of("views.publish")
+    [home] = homes_of(slack_api, "UANA")
     assert home.args["user_id"] == "UANA" and "Run 100 km" in json.dumps(home.args["view"])

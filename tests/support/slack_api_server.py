@@ -47,6 +47,7 @@ class Call:
     token: str | None
     at: float
     status: int
+    reply: dict = field(default_factory=dict)  # what the stand-in answered
 
 
 class SlackApiServer:
@@ -150,7 +151,8 @@ class SlackApiServer:
                     args["client_id"] = client_id
                 reply = server._reply(method, args)
                 with server._lock:
-                    server.calls.append(Call(method, args, token, arrived, reply.status))
+                    server.calls.append(Call(method, args, token, arrived, reply.status,
+                                             reply.body))
                 payload = json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():

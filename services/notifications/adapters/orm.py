@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     Boolean,
     Column,
@@ -17,6 +19,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import registry
 
+from services.notifications.adapters.slack_client import (
+    BOTS_TABLE,
+    INSTALLATIONS_TABLE,
+    OAUTH_STATES_TABLE,
+)
 from services.notifications.domain.announcement import AwaitedCheckin
 from services.notifications.domain.channel import Channel
 from services.notifications.domain.digest import DigestSettings
@@ -24,10 +31,19 @@ from services.notifications.domain.notification import DeliveryAttempt, Notifica
 from services.notifications.domain.preferences import Preferences
 from services.notifications.domain.replicas import (
     Activity,
+    CheckinDue,
     GoalReplica,
     MemberReplica,
     Partnership,
+    StreakReplica,
     TeamReplica,
+)
+from services.notifications.domain.slack_dm import SlackDm, SlackTask
+from services.notifications.domain.slack_workspace import (
+    InstallTicket,
+    LinkTicket,
+    SlackIdentity,
+    SlackWorkspace,
 )
 from services.notifications.domain.slash import SlackRequest
 from shared.db import UtcDateTime, map_once
@@ -124,6 +140,8 @@ goal_views = Table(
     Column("expected", Float),
     Column("unit", String(50)),
     Column("progressed_by", String(36)),
+    Column("current", Float),
+    Column("target", Float),
 )
 
 awaited_checkins = Table(
@@ -187,12 +205,118 @@ slack_requests = Table(
     Column("answered_at", UtcDateTime),
 )
 
+# -- the Slack app: slack-sdk's own OAuth tables, and the team <-> workspace links ----------
+SQLAlchemyInstallationStore.build_installations_table(metadata, INSTALLATIONS_TABLE)
+SQLAlchemyInstallationStore.build_bots_table(metadata, BOTS_TABLE)
+SQLAlchemyOAuthStateStore.build_oauth_states_table(metadata, OAUTH_STATES_TABLE)
+
+slack_workspaces = Table(
+    "slack_workspaces", metadata,
+    Column("team_id", String(36), primary_key=True),
+    Column("slack_team_id", String(32), nullable=False, index=True),
+    Column("enterprise_id", String(32)),
+    Column("installed_by", String(36), nullable=False),
+    Column("installed_at", UtcDateTime, nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("disabled_reason", String(200)),
+    Column("disabled_at", UtcDateTime),
+)
+
+slack_install_tickets = Table(
+    "slack_install_tickets", metadata,
+    Column("ticket", String(64), primary_key=True),
+    Column("team_id", String(36), nullable=False),
+    Column("member_id", String(36), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("oauth_state", String(200), unique=True),
+    Column("used_at", UtcDateTime),
+)
+
+slack_identities = Table(
+    "slack_identities", metadata,
+    Column("member_id", String(36), primary_key=True),
+    Column("team_id", String(36), nullable=False),
+    Column("slack_user_id", String(32), nullable=False, index=True),
+    Column("linked_by", String(36), nullable=False),
+    Column("linked_at", UtcDateTime, nullable=False),
+)
+
+slack_link_tickets = Table(
+    "slack_link_tickets", metadata,
+    Column("ticket", String(64), primary_key=True),
+    Column("slack_team_id", String(32), nullable=False),
+    Column("slack_user_id", String(32), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+)
+
+slack_dms = Table(
+    "slack_dms", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("team_id", String(36), nullable=False),
+    Column("member_id", String(36), nullable=False),
+    Column("slack_user_id", String(32), nullable=False),
+    Column("goal_id", String(36), nullable=False, index=True),
+    Column("owner_id", String(36), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("level", Integer),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("event_id", String(120), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("channel", String(32)),
+    Column("ts", String(32)),
+    Column("request_id", String(36)),
+    Column("done_at", UtcDateTime),
+    Column("done_by", String(36)),
+    Column("checkin_id", String(36)),
+    UniqueConstraint("event_id", "member_id", name="uq_slack_dm_per_event"),
+)
+
+slack_tasks = Table(
+    "slack_tasks", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("slack_team_id", String(32), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("subject", String(64), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("last_error", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("done_at", UtcDateTime),
+)
+Index("ix_slack_tasks_due", slack_tasks.c.status, slack_tasks.c.next_attempt_at)
+
+checkin_dues = Table(
+    "checkin_dues", metadata,
+    Column("goal_id", String(36), primary_key=True),
+    Column("team_id", String(36), nullable=False),
+    Column("owner_id", String(36), nullable=False, index=True),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("missed", Boolean, nullable=False),
+)
+
+streaks = Table(
+    "streaks", metadata,
+    Column("goal_id", String(36), primary_key=True),
+    Column("team_id", String(36), nullable=False),
+    Column("owner_id", String(36), nullable=False, index=True),
+    Column("length", Integer, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+
 _MAPPED = [
     (Channel, channels), (Notification, notifications), (DeliveryAttempt, delivery_attempts),
     (TeamReplica, team_views), (MemberReplica, member_views), (GoalReplica, goal_views),
     (Partnership, partnerships), (Activity, activity), (Preferences, preferences),
     (DigestSettings, digest_settings), (SlackRequest, slack_requests),
     (AwaitedCheckin, awaited_checkins),
+    (SlackWorkspace, slack_workspaces), (InstallTicket, slack_install_tickets),
+    (SlackIdentity, slack_identities), (LinkTicket, slack_link_tickets),
+    (SlackDm, slack_dms), (SlackTask, slack_tasks), (CheckinDue, checkin_dues),
+    (StreakReplica, streaks),
 ]
 
 

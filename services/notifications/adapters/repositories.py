@@ -16,10 +16,19 @@ from services.notifications.domain.notification import DeliveryAttempt, Notifica
 from services.notifications.domain.preferences import Preferences
 from services.notifications.domain.replicas import (
     Activity,
+    CheckinDue,
     GoalReplica,
     MemberReplica,
     Partnership,
+    StreakReplica,
     TeamReplica,
+)
+from services.notifications.domain.slack_dm import SlackDm, SlackTask
+from services.notifications.domain.slack_workspace import (
+    InstallTicket,
+    LinkTicket,
+    SlackIdentity,
+    SlackWorkspace,
 )
 from services.notifications.domain.slash import SlackRequest
 
@@ -190,6 +199,18 @@ class Replicas:
                                    Activity.at < until).order_by(Activity.at)
         ))
 
+    def due(self, goal_id: str) -> CheckinDue | None:
+        return self.session.get(CheckinDue, goal_id)
+
+    def checked_in(self, goal_id: str) -> None:
+        """The goal's open check-in is answered: it is due no more."""
+        due = self.session.get(CheckinDue, goal_id)
+        if due is not None:
+            self.session.delete(due)
+
+    def streak(self, goal_id: str) -> StreakReplica | None:
+        return self.session.get(StreakReplica, goal_id)
+
 
 class PreferenceRepository:
     """Members' notification preferences and teams' digest settings."""
@@ -251,3 +272,81 @@ class AwaitedCheckins:
 
     def remove(self, awaited: AwaitedCheckin) -> None:
         self.session.delete(awaited)
+
+
+class SlackRepository:
+    """The Slack app's own records: workspace links, install and link tickets, Slack users of
+    members, DMs sent, and the queue of Web API tasks."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, record: object) -> None:
+        self.session.add(record)
+
+    def workspace(self, team_id: str) -> SlackWorkspace | None:
+        return self.session.get(SlackWorkspace, team_id)
+
+    def workspaces_in(self, slack_team_id: str) -> list[SlackWorkspace]:
+        return list(self.session.scalars(
+            select(SlackWorkspace).where(SlackWorkspace.slack_team_id == slack_team_id)))
+
+    def install_ticket(self, ticket: str) -> InstallTicket | None:
+        return self.session.get(InstallTicket, ticket) if ticket else None
+
+    def ticket_for_state(self, state: str) -> InstallTicket | None:
+        return self.session.scalars(
+            select(InstallTicket).where(InstallTicket.oauth_state == state)).first()
+
+    def link_ticket(self, ticket: str) -> LinkTicket | None:
+        return self.session.get(LinkTicket, ticket) if ticket else None
+
+    def identity(self, member_id: str) -> SlackIdentity | None:
+        return self.session.get(SlackIdentity, member_id)
+
+    def member_for(self, slack_user_id: str) -> MemberReplica | None:
+        """The member a Slack user is: linked here, or named in their Goalkeeper profile."""
+        if not slack_user_id:
+            return None
+        linked = self.session.scalars(select(MemberReplica).join(
+            SlackIdentity, SlackIdentity.member_id == MemberReplica.member_id).where(
+            SlackIdentity.slack_user_id == slack_user_id, MemberReplica.state != "left")).first()
+        return linked or Replicas(self.session).by_slack_user(slack_user_id)
+
+    def slack_user_of(self, member_id: str) -> str | None:
+        identity = self.identity(member_id)
+        if identity is not None:
+            return identity.slack_user_id
+        member = self.session.get(MemberReplica, member_id)
+        return member.slack_user_id if member is not None and member.state != "left" else None
+
+    def dm(self, dm_id: str) -> SlackDm | None:
+        return self.session.get(SlackDm, dm_id)
+
+    def open_dms(self, goal_id: str) -> list[SlackDm]:
+        return list(self.session.scalars(
+            select(SlackDm).where(SlackDm.goal_id == goal_id, SlackDm.done_at.is_(None))))
+
+    def task(self, task_id: str) -> SlackTask | None:
+        """The task, locked for this worker (None when another worker holds it)."""
+        query = select(SlackTask).where(SlackTask.id == task_id)
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return self.session.scalars(query).first()
+
+    def due_tasks(self, now: datetime, limit: int) -> list[str]:
+        return list(self.session.scalars(
+            select(SlackTask.id).where(SlackTask.status == "pending",
+                                       SlackTask.next_attempt_at <= now)
+            .order_by(SlackTask.next_attempt_at, SlackTask.created_at).limit(limit)))
+
+    def pending_task(self, kind: str, subject: str) -> bool:
+        """A task of `kind` for `subject` not tried yet (a newer change rides along with it)."""
+        query = select(SlackTask.id).where(SlackTask.status == "pending", SlackTask.kind == kind,
+                                           SlackTask.subject == subject, SlackTask.attempts == 0)
+        return self.session.execute(query.limit(1)).first() is not None
+
+    def drop_pending_tasks(self, slack_team_id: str, now: datetime) -> None:
+        for task in self.session.scalars(select(SlackTask).where(
+                SlackTask.slack_team_id == slack_team_id, SlackTask.status == "pending")):
+            task.dropped("workspace disabled", now)

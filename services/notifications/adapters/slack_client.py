@@ -5,7 +5,9 @@
   `ConnectionErrorRetryHandler` retries a dropped connection.
 - Installations (bot tokens) live in slack-sdk's `SQLAlchemyInstallationStore` and OAuth states
   in its `SQLAlchemyOAuthStateStore`, both on notifications' own database (their tables are in
-  notifications' metadata and migrations).
+  notifications' metadata and migrations). The stores use their own connections: tokens are
+  read through the read-only engine, which never waits for a unit of work in progress; the
+  writes (install, state, forget) happen outside any unit of work.
 - Slack's errors are sorted into three kinds the service layer acts on: `SlackRevoked` (stop
   calling this workspace), `SlackUndeliverable` (this one message can never go) and
   `SlackUnavailable` (try again later).
@@ -24,6 +26,8 @@ from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
+
+from shared.db import read_only
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +72,10 @@ class SlackClient:
         self.api_url = api_url
         self.client_id, self.client_secret = client_id, client_secret
         self.redirect_uri = redirect_uri
-        self.installations = SQLAlchemyInstallationStore(
-            client_id, engine, bots_table_name=BOTS_TABLE,
+        self.installations, self._tokens = (SQLAlchemyInstallationStore(
+            client_id, bind, bots_table_name=BOTS_TABLE,
             installations_table_name=INSTALLATIONS_TABLE, logger=log)
+            for bind in (engine, read_only(engine)))
         self.states = SQLAlchemyOAuthStateStore(STATE_TTL_SECONDS, engine, logger=log,
                                                 table_name=OAUTH_STATES_TABLE)
         self._authorize = AuthorizeUrlGenerator(client_id=client_id, scopes=list(scopes),
@@ -107,7 +112,7 @@ class SlackClient:
         return installation
 
     def bot_token(self, slack_team_id: str, enterprise_id: str | None) -> str | None:
-        bot = self.installations.find_bot(enterprise_id=enterprise_id, team_id=slack_team_id)
+        bot = self._tokens.find_bot(enterprise_id=enterprise_id, team_id=slack_team_id)
         return bot.bot_token if bot is not None else None
 
     def forget(self, slack_team_id: str, enterprise_id: str | None) -> None:

@@ -45,6 +45,8 @@ class GoalReplica:
         self.progress = progress
         self.health = health
         self.unit = unit
+        self.current: float | None = None  # the metric's value and target, as goals
+        self.target: float | None = None   # last published them (for Slack's views)
         self.expected: float | None = None
         self.progressed_by: str | None = None
 
@@ -61,6 +63,8 @@ class GoalReplica:
         self.progress = data.get("progress") or 0.0
         self.health = data.get("health") or self.health
         self.unit = (data.get("metric") or {}).get("unit")
+        metric = data.get("metric") or {}
+        self.current, self.target = metric.get("current"), metric.get("target")
 
     def progressed(self, progress: float, checkin_id: str | None) -> None:
         """Apply a `goal.progressed`: the goals service's new figure, and what moved it."""
@@ -107,4 +111,27 @@ class Activity:
         self.member_id = member_id
         self.goal_id = goal_id
         self.amount = amount
+        self.at = at
+
+
+class CheckinDue:
+    """A goal's open check-in, from `checkin.reminder` / `checkin.missed`; gone once logged."""
+
+    def __init__(self, goal_id: str, team_id: str, owner_id: str, due_at: datetime,
+                 missed: bool = False):
+        self.goal_id = goal_id
+        self.team_id = team_id
+        self.owner_id = owner_id
+        self.due_at = due_at
+        self.missed = missed
+
+
+class StreakReplica:
+    """A goal's streak as checkins last announced it (`streak.reached`); a miss resets it."""
+
+    def __init__(self, goal_id: str, team_id: str, owner_id: str, length: int, at: datetime):
+        self.goal_id = goal_id
+        self.team_id = team_id
+        self.owner_id = owner_id
+        self.length = length
         self.at = at

@@ -36,6 +36,7 @@ class SlackDm:
         self.request_id: str | None = None
         self.done_at: datetime | None = None
         self.done_by: str | None = None
+        self.checkin_id: str | None = None  # the check-in that answered it
 
     @property
     def asks_owner(self) -> bool:
@@ -51,11 +52,12 @@ class SlackDm:
         if self.state == "pending":
             self.state = "sent"
 
-    def checked_in(self, at: datetime, by: str) -> bool:
+    def checked_in(self, at: datetime, by: str, checkin_id: str | None = None) -> bool:
         """Mark the DM answered by `by`'s check-in; True when it was open until now."""
         if self.is_done:
             return False
         self.done_at, self.done_by, self.state = at, by, "done"
+        self.checkin_id = checkin_id
         return True
 
 
@@ -83,6 +85,10 @@ class SlackTask:
     def dropped(self, reason: str, now: datetime) -> None:
         """Nothing to do any more (app uninstalled, member unknown in Slack...)."""
         self.status, self.done_at, self.last_error = "dropped", now, reason
+
+    def postpone(self, until: datetime) -> None:
+        """Not yet: what the call should show is still on its way (not a failed attempt)."""
+        self.next_attempt_at = until
 
     def failed(self, error: str, now: datetime, wait: timedelta | None = None) -> None:
         self.attempts += 1

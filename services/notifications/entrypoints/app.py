@@ -1,11 +1,18 @@
 """WSGI entry point: `gunicorn 'services.notifications.entrypoints.app:create_app()'`."""
 
 from services.notifications.bootstrap import bootstrap
-from services.notifications.entrypoints import channel_views, me_views, slack_views
+from services.notifications.entrypoints import (
+    channel_views,
+    me_views,
+    slack_app_views,
+    slack_link_views,
+    slack_views,
+)
 from services.notifications.entrypoints.blueprints import channels, me, slack
 from shared.web import create_service_app
 
-VIEWS = (channel_views, me_views, slack_views)  # imported to register routes
+# imported to register routes
+VIEWS = (channel_views, me_views, slack_views, slack_app_views, slack_link_views)
 
 
 def create_app(container=None):

@@ -9,7 +9,11 @@ who hears what. Defaults:
 - kudos and comments: their recipient; a new pairing: the partners.
 
 Private goals never reach team channels. Besides `(event, uow)` a handler names what else it
-needs (`notifier`, `public_url`, `waits`); bootstrap binds those once.
+needs (`notifier`, `public_url`, `waits`, `clock`); bootstrap binds those once.
+
+The Slack app hears the same events: a check-in due or missed DMs its recipients, a check-in
+logged updates those DMs, and any change to a member's goals refreshes their App Home
+(`slack_checkin_handlers`, `slack_home_handlers`).
 """
 
 from __future__ import annotations
@@ -29,7 +33,10 @@ from services.notifications.domain.replicas import (
     TeamReplica,
 )
 from services.notifications.domain.slash import ephemeral
+from services.notifications.service_layer import slack_checkin_handlers as slack_dms
+from services.notifications.service_layer.slack_home_handlers import on_streak, queue_home
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
+from shared.clock import Clock
 from shared.consumer import RetryLater
 from shared.events.envelope import Event
 
@@ -82,27 +89,36 @@ def on_goal_updated(event: Event, uow: NotificationsUnitOfWork) -> GoalReplica:
     return goal
 
 
-on_goal_activated = on_goal_reopened = on_goal_closed = on_goal_updated
-on_goal_pathway_switched = on_goal_updated
+def on_goal_changed(event: Event, uow: NotificationsUnitOfWork, clock: Clock) -> None:
+    """A goal edited, activated, reopened, closed or switched: its replica, the owner's Home."""
+    goal = on_goal_updated(event, uow)
+    queue_home(uow, event.team_id, goal.owner_id, clock.now())
+
+
+on_goal_activated = on_goal_reopened = on_goal_closed = on_goal_changed
+on_goal_pathway_switched = on_goal_changed
 
 
 def on_goal_created(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
-                    public_url: str) -> None:
+                    public_url: str, clock: Clock) -> None:
     goal = on_goal_updated(event, uow)
     _to_channels(event, uow, goal, notifier, public_url)
+    queue_home(uow, event.team_id, goal.owner_id, clock.now())
 
 
 on_goal_achieved = on_goal_created
 
 
 def on_goal_progressed(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
-                       public_url: str) -> None:
+                       public_url: str, clock: Clock) -> None:
     """The goals service's new figure; a check-in waiting for it is announced now."""
     d = event.data
     goal = uow.replicas.goal(d["goal_id"])
     if goal is None:
         return
     goal.progressed(d["progress"], d.get("checkin_id"))
+    goal.current = d["current"]
+    queue_home(uow, event.team_id, goal.owner_id, clock.now())
     awaited = uow.awaited_checkins.get(d.get("checkin_id"))
     if awaited is not None:
         announce_checkin(awaited, uow, notifier, public_url)
@@ -115,13 +131,14 @@ def on_goal_milestone_completed(event: Event, uow: NotificationsUnitOfWork, noti
 
 
 def on_goal_health_changed(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
-                           public_url: str, waits: GoalWaits) -> None:
+                           public_url: str, waits: GoalWaits, clock: Clock) -> None:
     d = event.data
     goal = uow.replicas.goal(d["goal_id"])
     if goal is not None:
         goal.health, goal.expected, goal.progress = d["health"], d["expected"], d["progress"]
     else:
         goal = waits.known_goal(event, uow)
+    queue_home(uow, event.team_id, d["owner_id"], clock.now())
     _to_channels(event, uow, goal, notifier, public_url, health=d["health"])
     if d["health"] == "off_track":
         leads = [m.member_id for m in uow.replicas.leads(event.team_id)]
@@ -130,12 +147,13 @@ def on_goal_health_changed(event: Event, uow: NotificationsUnitOfWork, notifier:
 
 # -- check-ins and what follows them ---------------------------------------------------------
 def on_checkin_logged(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
-                      public_url: str, waits: GoalWaits) -> None:
+                      public_url: str, waits: GoalWaits, clock: Clock) -> None:
     """Partners hear at once; the channels and the Slack answer show the goals service's
     figure for this check-in, so they wait for it (see `domain.announcement`)."""
     goal = waits.known_goal(event, uow)
     d = event.data
     _record_activity(event, uow, "checkin", d["author_id"])
+    slack_dms.on_logged(event, uow, clock.now())
     figure = goal.progress_after(d["checkin_id"]) if goal else None
     if goal is not None:
         partners = uow.replicas.partners_of(event.team_id, goal.owner_id)
@@ -172,20 +190,23 @@ def on_checkin_rejected(event: Event, uow: NotificationsUnitOfWork, notifier: No
 
 
 def on_checkin_missed(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
-                      public_url: str) -> None:
+                      public_url: str, clock: Clock) -> None:
     goal = uow.replicas.goal(event.data["goal_id"])
     _to_members(event, uow, goal, event.data["recipients"], notifier, public_url)
+    slack_dms.on_due(event, uow, clock.now())
 
 
 def on_checkin_reminder(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
-                        public_url: str) -> None:
+                        public_url: str, clock: Clock) -> None:
     goal = uow.replicas.goal(event.data["goal_id"])
     _to_members(event, uow, goal, [event.data["owner_id"]], notifier, public_url)
+    slack_dms.on_due(event, uow, clock.now())
 
 
 def on_streak_reached(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
-                      public_url: str) -> None:
+                      public_url: str, clock: Clock) -> None:
     d = event.data
+    on_streak(event, uow, clock.now())
     _record_activity(event, uow, "streak", d["owner_id"], d["length"])
     _to_members(event, uow, uow.replicas.goal(d["goal_id"]), [d["owner_id"]], notifier,
                 public_url)
@@ -277,8 +298,8 @@ def _answer_slack(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier
                   text: str) -> None:
     """Post `text` to the response_url of the slash command that asked for this check-in."""
     request = uow.slack_requests.get(event.data.get("request_id"))
-    if request is None or request.answered_at is not None:
-        return
+    if request is None or request.answered_at is not None or not request.response_url:
+        return  # not asked for, answered already, or from the modal (its DM says it)
     request.answered_at = notifier.clock.now()
     payload = {**ephemeral(text), "replace_original": False}
     what = Occurrence(event.id, event.type, event.team_id, event.time, event.data)

@@ -21,6 +21,7 @@ from functools import partial
 
 from services.notifications.adapters.slack_client import SlackClient
 from services.notifications.domain.checkin_form import InvalidForm, read_form
+from services.notifications.domain.replicas import CheckinDue
 from services.notifications.domain.slack_blocks import VALUE, checkin_modal, notice_modal
 from services.notifications.domain.slack_dm import MISSED, REMINDER, SlackDm, SlackTask
 from services.notifications.domain.slash import SlackRequest
@@ -80,6 +81,28 @@ def submit_checkin_modal(cmd: SubmitCheckinModal, uow: NotificationsUnitOfWork,
     return None
 
 
+def on_due(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None:
+    """`checkin.reminder` / `checkin.missed`: the goal's check-in is open (the App Home lists
+    it; a first-level miss ends the streak), and its recipients known in Slack get a DM."""
+    d = event.data
+    missed = event.type == "checkin.missed"
+    uow.replicas.upsert(CheckinDue(d["goal_id"], event.team_id, d["owner_id"], d["due_at"],
+                                   missed))
+    streak = uow.replicas.streak(d["goal_id"]) if missed and d.get("level") == 1 else None
+    if streak is not None:
+        streak.length = 0
+    queue_due_dms(event, uow, now)
+
+
+def on_logged(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None:
+    """`checkin.logged`: the goal is due no more, its DMs say it is done, the Home refreshes."""
+    d = event.data
+    uow.replicas.checked_in(d["goal_id"])
+    close_dms(event, uow, now)
+    goal = uow.replicas.goal(d["goal_id"])
+    queue_home(uow, event.team_id, goal.owner_id if goal else d["author_id"], now)
+
+
 def queue_due_dms(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None:
     """DM the recipients of a reminder (the owner) or of a missed check-in (its level's)."""
     d = event.data
@@ -107,5 +130,6 @@ def close_dms(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None
     if workspace is None:
         return
     for dm in uow.slack.open_dms(d["goal_id"]):
-        if dm.checked_in(now, d["author_id"]) and dm.ts is not None and workspace.is_active:
+        if dm.checked_in(now, d["author_id"], d["checkin_id"]) and dm.ts is not None \
+                and workspace.is_active:
             uow.slack.add(SlackTask(workspace.slack_team_id, "update_dm", dm.id, now))

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services.notifications.domain.replicas import StreakReplica
 from services.notifications.domain.slack_blocks import GoalLine, home_view, link_home
 from services.notifications.domain.slack_dm import SlackTask
 from services.notifications.domain.slack_workspace import LinkTicket
 from services.notifications.service_layer.commands import SlackHomeOpened
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
+from shared.events.envelope import Event
 
 HOME = "home"
 
@@ -56,6 +58,14 @@ def link_view(link_url: str) -> dict:
 def goal_line(uow: NotificationsUnitOfWork, goal) -> GoalLine:
     due = uow.replicas.due(goal.goal_id)
     streak = uow.replicas.streak(goal.goal_id)
-    return GoalLine(goal.goal_id, goal.title, goal.progress, goal.health, goal.metric_current,
-                    goal.metric_target, goal.unit, streak.length if streak else 0,
+    return GoalLine(goal.goal_id, goal.title, goal.progress, goal.health, goal.current,
+                    goal.target, goal.unit, streak.length if streak else 0,
                     due.due_at if due else None, bool(due and due.missed))
+
+
+def on_streak(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None:
+    """`streak.reached`: keep the goal's streak for the App Home, and refresh it."""
+    d = event.data
+    uow.replicas.upsert(StreakReplica(d["goal_id"], event.team_id, d["owner_id"], d["length"],
+                                      d["at"]))
+    queue_home(uow, event.team_id, d["owner_id"], now)

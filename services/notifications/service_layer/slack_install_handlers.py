@@ -74,9 +74,11 @@ def start_install(cmd: StartSlackInstall, uow: NotificationsUnitOfWork, clock: C
         ticket = uow.slack.install_ticket(cmd.ticket)
         if ticket is None or not ticket.usable(clock.now()):
             raise Forbidden("this install link is unknown, used or expired; ask for a new one")
-        ticket.oauth_state = slack.issue_state()
+    state = slack.issue_state()  # slack-sdk's state store writes on its own connection
+    with uow:
+        uow.slack.install_ticket(cmd.ticket).oauth_state = state
         uow.commit()
-        return slack.authorize_url(ticket.oauth_state)
+    return slack.authorize_url(state)
 
 
 def finish_install(cmd: FinishSlackInstall, uow: NotificationsUnitOfWork, clock: Clock,
@@ -87,13 +89,15 @@ def finish_install(cmd: FinishSlackInstall, uow: NotificationsUnitOfWork, clock:
         raise Forbidden("unknown or expired OAuth state; start the install again")
     with uow:
         ticket = uow.slack.ticket_for_state(cmd.state)
-        now = clock.now()
-        if ticket is None or not ticket.usable(now):
+        if ticket is None or not ticket.usable(clock.now()):
             raise Forbidden("unknown or expired OAuth state; start the install again")
-        try:
-            installation = slack.install(cmd.code)
-        except SlackUndeliverable as exc:
-            raise BadRequest(f"Slack refused the code: {exc}") from exc
+    try:  # oauth.v2.access, then slack-sdk's installation store (its own connection)
+        installation = slack.install(cmd.code)
+    except SlackUndeliverable as exc:
+        raise BadRequest(f"Slack refused the code: {exc}") from exc
+    with uow:
+        ticket = uow.slack.ticket_for_state(cmd.state)
+        now = clock.now()
         ticket.used_at = now
         _link_workspace(uow, ticket, installation.team_id or "", installation.enterprise_id, now)
         if installation.user_id:

@@ -5,14 +5,16 @@ and retried dropped connections; what still fails is sorted here:
 - `SlackRevoked`: the workspace is disabled and its tokens deleted; its tasks are dropped.
 - `SlackUndeliverable`: this task is dropped with the reason.
 - `SlackUnavailable`: the task is retried later, backing off.
-A disabled or uninstalled workspace gets no call at all.
+A disabled or uninstalled workspace gets no call at all. A DM's update waits (up to
+`figure_wait`) for the goals service's progress figure after the check-in that answered it, so
+the message shows the goal as the check-in left it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.notifications.adapters.slack_client import (
     SlackClient,
@@ -28,16 +30,17 @@ from shared.clock import Clock
 
 log = logging.getLogger(__name__)
 BATCH = 20
+RECHECK = timedelta(seconds=0.5)
 
 
 class SlackTasks:
     def __init__(self, uow_factory: Callable[[], NotificationsUnitOfWork], slack: SlackClient,
-                 clock: Clock, public_url: str, slack_app_url: str):
+                 clock: Clock, public_url: str, *, figure_wait: timedelta = timedelta(0)):
         self.uow_factory = uow_factory
         self.slack = slack
         self.clock = clock
         self.public_url = public_url.rstrip("/")
-        self.slack_app_url = slack_app_url.rstrip("/")
+        self.figure_wait = figure_wait
 
     def run_due(self) -> int:
         """Run every task due now; returns how many ran."""
@@ -55,8 +58,7 @@ class SlackTasks:
             now = self.clock.now()
             revoked = None
             try:
-                self._perform(uow, task, now)
-                if task.status == "pending":
+                if self._perform(uow, task, now) and task.status == "pending":
                     task.succeeded(now)
             except SlackRevoked as exc:
                 revoked = str(exc)
@@ -79,23 +81,24 @@ class SlackTasks:
         with self.uow_factory() as uow:
             return uow.slack.workspaces_in(slack_team_id)
 
-    def _perform(self, uow: NotificationsUnitOfWork, task: SlackTask, now: datetime) -> None:
+    def _perform(self, uow: NotificationsUnitOfWork, task: SlackTask, now: datetime) -> bool:
+        """Run the task's call; False when it was postponed instead."""
         workspaces = [w for w in uow.slack.workspaces_in(task.slack_team_id) if w.is_active]
         token = (self.slack.bot_token(task.slack_team_id, workspaces[0].enterprise_id)
                  if workspaces else None)
         if token is None:
             task.dropped("the app is not installed in this workspace", now)
-            return
-        if task.kind == "dm":
+        elif task.kind == "dm":
             self._send_dm(uow, task, token, now)
         elif task.kind == "update_dm":
-            self._update_dm(uow, task, token, now)
+            return self._update_dm(uow, task, token, now)
         elif task.kind == "home":
             self._publish_home(uow, task, token, now)
         elif task.kind == "link":
             self._offer_link(uow, task, token, now)
         else:
             task.dropped(f"unknown task kind {task.kind}", now)
+        return True
 
     def _send_dm(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
                  now: datetime) -> None:
@@ -109,16 +112,21 @@ class SlackTasks:
         dm.sent(channel, self.slack.post(token, channel, self._dm_message(uow, dm, goal)))
 
     def _update_dm(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
-                   now: datetime) -> None:
+                   now: datetime) -> bool:
         dm = uow.slack.dm(task.subject)
         goal = uow.replicas.goal(dm.goal_id) if dm else None
         if dm is None or goal is None or dm.ts is None:
             task.dropped("no sent message to update", now)
-            return
+            return True
+        if dm.checkin_id and goal.progress_after(dm.checkin_id) is None \
+                and now - task.created_at < self.figure_wait:
+            task.postpone(now + RECHECK)
+            return False
         author = uow.replicas.member(dm.done_by)
         at = f"{dm.done_at:%H:%M} UTC" if dm.done_at else "now"
         message = done_dm(goal_line(uow, goal), author.name if author else None, at)
         self.slack.update(token, dm.channel, dm.ts, message)
+        return True
 
     def _publish_home(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
                       now: datetime) -> None:

@@ -9,6 +9,7 @@ its request id is kept with the Slack `response_url`, and when `checkin.logged` 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from services.notifications.config import NotificationsSettings
 from services.notifications.domain.replicas import GoalReplica, MemberReplica
@@ -41,7 +42,7 @@ def run_slash_command(cmd: RunSlashCommand, uow: NotificationsUnitOfWork, clock:
     if verb == "help":
         return ephemeral(HELP)
     with uow:
-        member = uow.replicas.by_slack_user(cmd.slack_user_id) if cmd.slack_user_id else None
+        member = uow.slack.member_for(cmd.slack_user_id)
         if member is None:
             return ephemeral(UNKNOWN_USER)
         goals = uow.replicas.goals_of(member.member_id)
@@ -71,12 +72,22 @@ def _checkin(args: list[str], cmd: RunSlashCommand, member: MemberReplica,
     request_id, now = str(uuid.uuid4()), clock.now()
     uow.slack_requests.add(SlackRequest(request_id, member.team_id, member.member_id,
                                         goal.goal_id, response_url, now))
-    uow.emit("checkin.requested", member.team_id, {
-        "request_id": request_id, "team_id": member.team_id, "member_id": member.member_id,
-        "goal_ref": goal.goal_id, "value": request.value, "note": request.note,
-        "response_url": response_url, "at": now.isoformat(),
-    }, subject=goal.goal_id)
+    request_checkin(uow, request_id, member, goal, request.value, request.note, now,
+                    response_url=response_url)
     uow.commit()
     unit = f" {goal.unit}" if goal.unit else ""
     return ephemeral(f"⏳ Logging {request.value:g}{unit} on *{goal.title}*; "
                      "I'll confirm here in a moment.")
+
+
+def request_checkin(uow: NotificationsUnitOfWork, request_id: str, member: MemberReplica,
+                    goal: GoalReplica, value: float, note: str, now: datetime, *,
+                    confidence: int | None = None, response_url: str | None = None) -> None:
+    """Send the check-in to checkins as `checkin.requested` on `checkins.commands` (the slash
+    command's and the Slack modal's one way in); the answer comes back as `checkin.logged` or
+    `checkin.rejected` carrying `request_id`."""
+    uow.emit("checkin.requested", member.team_id, {
+        "request_id": request_id, "team_id": member.team_id, "member_id": member.member_id,
+        "goal_ref": goal.goal_id, "value": value, "note": note, "confidence": confidence,
+        "response_url": response_url, "at": now.isoformat(),
+    }, subject=goal.goal_id)

@@ -7,6 +7,7 @@ from services.notifications.adapters.repositories import (
     Notifications,
     PreferenceRepository,
     Replicas,
+    SlackRepository,
     SlackRequests,
 )
 from shared.uow import UnitOfWork
@@ -18,6 +19,7 @@ class NotificationsUnitOfWork(UnitOfWork):
     replicas: Replicas
     preferences: PreferenceRepository
     slack_requests: SlackRequests
+    slack: SlackRepository
     queries: NotificationQueries
     awaited_checkins: AwaitedCheckins
 
@@ -27,5 +29,6 @@ class NotificationsUnitOfWork(UnitOfWork):
         self.replicas = Replicas(self.session)
         self.preferences = PreferenceRepository(self.session)
         self.slack_requests = SlackRequests(self.session)
+        self.slack = SlackRepository(self.session)
         self.queries = NotificationQueries(self.session)
         self.awaited_checkins = AwaitedCheckins(self.session)
