@@ -16,7 +16,9 @@ import pytest
 from tests.security.isolation_world import build_team
 from tests.support.fuzz import examples_per_operation, fuzz_conformance, operation_count
 
-pytestmark = pytest.mark.slow
+# pytest-timeout's default (300 s) is for ordinary tests; this one's length is set by the
+# example count (about 10 s per example and operation set on a loaded two-core machine).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(max(300, 60 * examples_per_operation()))]
 REPO = Path(__file__).resolve().parents[2]
 MINIMUM_OPERATIONS = {"goals": 24, "checkins": 20, "notifications": 13}
 
