@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared.domain import Aggregate, DomainEvent, next_seq
 from shared.events.envelope import Event
 from shared.outbox import OutboxWriter
+from shared.upserts import Upserts
 from shared.waker import Waker
+
+
+def locked_rows(session: Session) -> set:
+    """Keys of the rows this transaction holds a lock on (`SELECT ... FOR UPDATE`), so that a
+    batch of events on one row locks it once. A savepoint rolled back may release locks taken
+    in it, so the set is emptied then (the next read locks again)."""
+    return session.info.setdefault("locked_rows", set())
 
 
 class UnitOfWork:
@@ -33,9 +41,12 @@ class UnitOfWork:
 
     def __enter__(self):
         self.session = self.session_factory()
-        # The identity map holds clean objects weakly: keep every aggregate this unit of work
-        # touches, or one whose handler returned could be collected with its recorded events.
+        # The identity map holds clean objects weakly: keep every object this unit of work
+        # touches, or an aggregate whose handler returned could be collected with its recorded
+        # events, and a batch of events would load the same member or team once per event.
         self._seen: list[Aggregate] = []
+        self._held: list[object] = []
+        self.upserts = Upserts(self.session)
         event.listen(self.session, "loaded_as_persistent", self._track)
         event.listen(self.session, "transient_to_pending", self._track)
         self._emitted: list[DomainEvent] = []
@@ -61,12 +72,16 @@ class UnitOfWork:
     def savepoint(self) -> Iterator[None]:
         """A nested transaction: on error its writes and the events recorded in it are undone."""
         mark = next_seq()
+        self.upserts.write()
         nested = self.session.begin_nested()
         try:
             yield
+            self.upserts.write()
             self.session.flush()
             nested.commit()
         except BaseException:
+            self.upserts.discard()
+            locked_rows(self.session).clear()
             nested.rollback()
             self._discard_events_since(mark)
             raise
@@ -83,11 +98,13 @@ class UnitOfWork:
         self._after_commit.append(callback)
 
     def flush(self) -> None:
+        self.upserts.write()
         self.session.flush()
 
     def commit(self) -> None:
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
+        self.upserts.write()
         self.session.flush()
         events = [self._to_event(e) for e in self._collect()]
         self.outbox.add(self.session, events)
@@ -100,6 +117,8 @@ class UnitOfWork:
             callback()
 
     def rollback(self) -> None:
+        self.upserts.discard()
+        locked_rows(self.session).clear()
         self.session.rollback()
         self._emitted = []
 
@@ -112,6 +131,7 @@ class UnitOfWork:
         return sorted(collected, key=lambda e: e.seq)
 
     def _track(self, _session: Session, instance: object) -> None:
+        self._held.append(instance)
         if isinstance(instance, Aggregate):
             self._seen.append(instance)
 

@@ -22,6 +22,7 @@ from services.checkins.domain.partners import (
 from services.checkins.domain.replicas import GoalView, MemberView, TeamView
 from services.checkins.domain.schedule import GoalSchedule
 from services.checkins.domain.social import Comment, Kudos
+from shared.upserts import upsert
 
 
 class Teams:
@@ -32,7 +33,7 @@ class Teams:
         return self.session.get(TeamView, team_id)
 
     def upsert(self, view: TeamView) -> TeamView:
-        return self.session.merge(view)
+        return upsert(self.session, view)
 
 
 class Members:
@@ -55,7 +56,7 @@ class Members:
         return [m.member_id for m in self.of_team(team_id) if m.is_lead and m.state != "left"]
 
     def upsert(self, view: MemberView) -> MemberView:
-        return self.session.merge(view)
+        return upsert(self.session, view)
 
 
 class Goals:
@@ -71,7 +72,7 @@ class Goals:
             select(GoalView).where(GoalView.owner_id == member_id).order_by(GoalView.title)))
 
     def upsert(self, view: GoalView) -> GoalView:
-        return self.session.merge(view)
+        return upsert(self.session, view)
 
 
 class CalendarFeeds:

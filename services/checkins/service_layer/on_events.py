@@ -1,8 +1,9 @@
 """Handlers of the events the worker consumes.
 
 - `goals.events`: the replicas of teams, members and goals. Each event carries the entity's
-  whole state, so each handler is an upsert, followed by re-timing the schedules the change can
-  move (a new cadence or time zone).
+  whole state, so each handler is an upsert (written with the batch's others, one statement per
+  table; see `shared.upserts`), followed by re-timing the schedules the change can move (a new
+  cadence or time zone).
 - `checkin.requested` (from Slack, on `checkins.commands`): becomes checkin.logged or
   checkin.rejected. The same request delivered twice (a redelivery, or a resent command with a
   new event id) logs once: the check-in's `request_id` is unique and looked up first.
@@ -29,7 +30,6 @@ def on_team(event: Event, uow: CheckinsUnitOfWork, clock: Clock, policy: Policy)
     d = event.data
     uow.teams.upsert(TeamView(d["team_id"], d["name"], d["timezone"],
                               default_cadence=d.get("default_cadence")))
-    uow.flush()
     for member in uow.members.of_team(d["team_id"]):
         _resync_owner(uow, member.member_id, clock, policy)
 
@@ -42,7 +42,6 @@ def on_member(event: Event, uow: CheckinsUnitOfWork, clock: Clock, policy: Polic
         working_hours=d.get("working_hours"), default_cadence=d.get("default_cadence"),
         snoozed_until=d.get("snoozed_until"),
     ))
-    uow.flush()
     _resync_owner(uow, d["member_id"], clock, policy)
 
 
@@ -56,7 +55,6 @@ def on_goal(event: Event, uow: CheckinsUnitOfWork, clock: Clock, policy: Policy)
         milestones=d.get("milestones") or [], start_date=d.get("start_date"),
         due_date=d.get("due_date"),
     ))
-    uow.flush()
     sync_goal(uow, goal, clock.now(), policy)
 
 

@@ -17,6 +17,7 @@ from services.goals.domain.history import HistoryEntry, ProgressPoint
 from services.goals.domain.invites import Invite
 from services.goals.domain.members import Member, Team
 from services.goals.domain.track_record import goal_rates
+from shared.uow import locked_rows
 
 
 def is_id(value: object) -> bool:
@@ -96,9 +97,16 @@ class Goals:
         self.session.add(goal)
 
     def get(self, team_id: str, goal_id: str, *, for_update: bool = False) -> Goal | None:
+        """`for_update` locks the row, once per transaction (a batch of check-ins on one goal)."""
         if not is_id(goal_id):
             return None
-        goal = self.session.get(Goal, goal_id, with_for_update=for_update)
+        locked = locked_rows(self.session)
+        if for_update and ("goal", goal_id) in locked:
+            goal = self.session.get(Goal, goal_id)
+        else:
+            goal = self.session.get(Goal, goal_id, with_for_update=for_update)
+            if for_update and goal is not None:
+                locked.add(("goal", goal_id))
         return goal if goal is not None and goal.team_id == team_id else None
 
     def children(self, parent_id: str) -> list[Goal]:
