@@ -31,6 +31,7 @@ from services.notifications.domain.slack_workspace import (
     SlackWorkspace,
 )
 from services.notifications.domain.slash import SlackRequest
+from shared.upserts import upsert
 
 
 class Channels:
@@ -151,7 +152,8 @@ class Replicas:
         return self.session.get(GoalReplica, goal_id) if goal_id else None
 
     def upsert(self, replica: object) -> None:
-        self.session.merge(replica)
+        """Queued with the batch's other upserts of its table (see `shared.upserts`)."""
+        upsert(self.session, replica)
 
     def leads(self, team_id: str) -> list[MemberReplica]:
         return list(self.session.scalars(
