@@ -97,13 +97,17 @@ class Notifications:
             ).order_by(Notification.created_at, Notification.id)
         ))
 
-    def waiting(self, channel_id: str, event_type: str) -> list[Notification]:
-        """Pending, never attempted notifications of one kind for one channel."""
-        return list(self.session.scalars(
+    def burst_head(self, channel_id: str, event_type: str,
+                   due_by: datetime) -> Notification | None:
+        """The pending, never attempted notification of one kind for one channel due first, if
+        by `due_by`: read in the due index's order, never the whole backlog."""
+        return self.session.scalars(
             select(Notification).where(
-                Notification.status == "pending", Notification.channel_id == channel_id,
-                Notification.event_type == event_type, Notification.attempts == 0)
-        ))
+                Notification.status == "pending", Notification.next_attempt_at <= due_by,
+                Notification.channel_id == channel_id, Notification.event_type == event_type,
+                Notification.attempts == 0)
+            .order_by(Notification.next_attempt_at, Notification.created_at).limit(1)
+        ).first()
 
     def release_held(self, now: datetime) -> int:
         result = self.session.execute(

@@ -109,15 +109,23 @@ class Notifier:
         return 1
 
     def _due(self, uow, channel: Channel, what: Occurrence) -> datetime:
-        """Now, or for a burst-prone chat message, after the burst (debounced, capped)."""
+        """Now, or for a burst-prone chat message, after the burst (debounced, capped).
+
+        A burst has one deadline per channel: the `next_attempt_at` of its head, the waiting row
+        due within `coalesce_quiet` (a row claimed by the deliverer is leased further out, so
+        it is never the head). Each new message pushes the head to `coalesce_quiet` from now,
+        never past `coalesce_max` after the head was made; the newcomer is due at its own cap,
+        after the head, which takes it along. Nothing else is re-timed: routing costs the same
+        whatever the channel's backlog."""
         now = self.clock.now()
         if not self.policy.coalesces(channel, what.type):
             return now
         quiet_until = now + self.policy.coalesce_quiet
-        for waiting in uow.notifications.waiting(channel.id, what.type):
-            waiting.next_attempt_at = min(quiet_until,
-                                          waiting.created_at + self.policy.coalesce_max)
-        return quiet_until
+        head = uow.notifications.burst_head(channel.id, what.type, due_by=quiet_until)
+        if head is None:
+            return quiet_until
+        head.next_attempt_at = min(quiet_until, head.created_at + self.policy.coalesce_max)
+        return now + self.policy.coalesce_max
 
 
 def channel_body(channel: Channel, what: Occurrence, rendered: Rendered) -> str:
