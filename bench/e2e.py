@@ -13,6 +13,20 @@ relays, consumers, jobs) and the checkins web app under the production gunicorn 
   rate on the same broker.
 Check-in coalescing is switched off in the bench worker (see bench/e2e_worker.py); with it on,
 each message would wait for the 3 s quiet window by design.
+
+Every wait between the POST and the Slack message, and what bounds it:
+1. checkins commit -> its relay: woken at commit (pg_notify); `shared.outbox.IDLE_POLL_S` (1 s)
+   only when a wake-up is lost.
+2. relay -> broker: flush() ends each batch, so the producer's 2 ms linger never applies.
+3. broker -> goals and notifications consumers: a fetch answers as soon as a record is there;
+   `shared.consumer.POLL_TIMEOUT_MS` only paces an idle loop.
+4. goals commits goal.progressed -> its relay -> notifications (1-3 again): the channel message
+   shows the goals service's figure, so it waits for that event, in parallel with the check-in
+   itself (`NOTIFICATIONS_PROGRESS_WAIT_SECONDS`, 10 s, only when goals is slow or down).
+5. notifications commit -> deliverer: woken at commit; `jobs.IDLE_WAIT_S` (0.1 s) bounds only
+   rows due by the clock.
+6. `DeliveryPolicy`: the coalescing quiet window (3 s, off here) and the 1 s pace per channel
+   (the round robin over teams keeps each channel under it).
 """
 
 from __future__ import annotations

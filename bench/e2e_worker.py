@@ -1,9 +1,9 @@
 """A service worker for the end-to-end benchmark: `python -m bench.e2e_worker <service>`.
 
 The production worker (`container.run_worker()`, settings from the environment), except that
-for notifications `GK_BENCH_NO_COALESCE=1` turns off check-in coalescing (DeliveryPolicy has no
-environment variable), so each check-in leaves as its own Slack message and its latency is the
-pipeline's, not the 5-second debounce window's. Slack pacing (1 message/s per channel) stays.
+for notifications `GK_BENCH_NO_COALESCE=1` turns off check-in coalescing, so each check-in
+leaves as its own Slack message and its latency is the pipeline's, not the 3-second quiet
+window's (`DeliveryPolicy.coalesce_quiet`). Slack pacing (1 message/s per channel) stays.
 """
 
 from __future__ import annotations

@@ -59,6 +59,11 @@ Handler = Callable[[Event, UnitOfWork], None]
 DEAD_LETTER = "dlq:"
 _POSITION_IDS = uuid.UUID("5d1e0c4a-8f0b-4d55-9a8e-6b7f2f4e1c01")
 
+# How long one poll blocks when nothing has arrived. Not a latency: a fetch answers as soon as
+# one record is there (fetch.min.bytes = 1), so this only paces an idle loop's checks of `stop`,
+# due offset commits and partitions whose retry pause is over (the poll is cut short for those).
+POLL_TIMEOUT_MS = 500
+
 
 class RetryLater(Exception):
     """Raised by a handler when the event cannot be handled yet but will be later."""
@@ -171,7 +176,7 @@ class ConsumerRunner(ConsumerRebalanceListener):
         max_attempts: int = 5,
         backoff_base: float = 0.2,
         backoff_max: float = 10.0,
-        poll_timeout_ms: int = 500,
+        poll_timeout_ms: int = POLL_TIMEOUT_MS,
         unassigned_grace: float = 15.0,
         commit_interval: float = 1.0,
         attempts_limit: int = 10_000,

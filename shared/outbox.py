@@ -29,6 +29,15 @@ from shared.waker import Waker
 
 log = logging.getLogger(__name__)
 
+# Waits of the relay, none of which a committed event sits through in the normal case:
+# - a writer wakes the relay at its commit (a datagram on this host, pg_notify across hosts),
+#   so `IDLE_POLL_S` is only the safety net for a lost wake-up (a writer on another host with
+#   SQLite, a notification dropped while the relay reconnected);
+# - `WAIT_SLICE_S` is how often a waiting relay looks at `stop` (SIGTERM answers within it);
+# - the producer's linger (2 ms, `shared.kafka`) never applies: each batch ends with flush().
+IDLE_POLL_S = 1.0
+WAIT_SLICE_S = 0.5
+
 
 def wake_channel(settings: Settings) -> str:
     return f"gk_outbox_{settings.service}"
@@ -81,7 +90,7 @@ class OutboxRelay:
         settings: Settings,
         *,
         batch_size: int = 500,
-        poll_interval: float = 1.0,
+        poll_interval: float = IDLE_POLL_S,
         max_backoff: float = 10.0,
     ):
         self.engine = engine
@@ -178,7 +187,7 @@ class OutboxRelay:
         deadline = time.monotonic() + self.poll_interval
         while not stop.is_set():
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or self.waker.wait(min(remaining, 0.5)):
+            if remaining <= 0 or self.waker.wait(min(remaining, WAIT_SLICE_S)):
                 self._drain_notifications()
                 return
 
