@@ -27,11 +27,17 @@ from shared.clock import Clock
 
 @dataclass
 class DeliveryPolicy:
-    """Pacing, leases, retries and coalescing of deliveries.
+    """Pacing, leases, retries and coalescing of deliveries (each tunable, see `config`).
 
-    Coalescing: a Slack or Teams check-in waits until the channel has been quiet for
-    `coalesce_quiet`, but never longer than `coalesce_max` after the first one waiting; then
-    all go as one.
+    The waits a message may sit through, and why each is there:
+    - `coalesce_quiet` (3 s): a Slack or Teams check-in waits until its channel has been quiet
+      that long, so a stand-up's burst of check-ins reads as one message, not a wall; by
+      design the only wait longer than a round trip on the way from a check-in to Slack.
+    - `coalesce_max` (60 s): an endless burst still goes out a minute after it began.
+    - `pace` (1 s): Slack allows about one incoming-webhook message per second per channel.
+    - `lease` (60 s): a claimed delivery is another worker's only after its worker died; longer
+      than any webhook call may take.
+    Other event types, member feeds and URLs are due at once.
     """
 
     coalesce_quiet: timedelta = timedelta(seconds=3)
