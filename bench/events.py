@@ -240,8 +240,8 @@ def _ratios(rates: dict, key: str, base: str) -> list[float]:
 
 
 # -- flame graphs: one consumer per child process, launched by py-spy -----------------------
-def flames(tag: str, n: int, seconds: float, external) -> None:
-    """A flame graph of each workload's consumer over its prepared backlog."""
+def flames(tag: str, n: int, seconds: float, external, only: set[str]) -> None:
+    """A flame graph of each workload's consumer (or those in `only`) over its backlog."""
     from bench.profile import FLAMES, py_spy
     from bench.workloads import WORKLOADS
 
@@ -249,6 +249,8 @@ def flames(tag: str, n: int, seconds: float, external) -> None:
     FLAMES.mkdir(parents=True, exist_ok=True)
     with contextlib.nullcontext(external) if external else servers() as s:
         for name, workload in WORKLOADS.items():
+            if only and name not in only:
+                continue
             service = name.split("-")[0]
             container = workload(settings_for(service, s, new_prefix()), n)
             container.engine.dispose()
@@ -290,6 +292,7 @@ if __name__ == "__main__":
     parser.add_argument("--flames", metavar="TAG", help="flame graphs <consumer>-TAG.svg instead")
     parser.add_argument("--kafka", help="bootstrap of a running broker (with --flames)")
     parser.add_argument("--pg-port", type=int, help="port of a running PostgreSQL (with --flames)")
+    parser.add_argument("--only", default="", help="with --flames: comma-separated consumers")
     parser.add_argument("--consume-only", metavar="SERVICE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -298,6 +301,7 @@ if __name__ == "__main__":
     elif args.flames:
         shared = external_servers(args.kafka, args.pg_port) if args.kafka and args.pg_port \
             else None
-        flames(args.flames, args.n, args.consumer_seconds, shared)
+        flames(args.flames, args.n, args.consumer_seconds, shared,
+               {x for x in args.only.split(",") if x})
     else:
         main(args.n, args.repeats, args.consumer_seconds)

@@ -41,6 +41,10 @@ def _event(type_: str, team_id: str, data: dict, source: str) -> Event:
     return Event.new(type_, team_id, data, subject=None, source=f"/goalkeeper/{source}")
 
 
+def _team(team_id: str) -> dict:
+    return {"team_id": team_id, "name": "Bench", "timezone": "UTC"}
+
+
 def _member(team_id: str, member_id: str, role: str = "lead") -> dict:
     return {"team_id": team_id, "member_id": member_id, "name": "Bench", "role": role,
             "email": f"{member_id}@example.com", "timezone": "UTC"}
@@ -78,26 +82,42 @@ def goals(settings: Settings, n: int):
 def checkins(settings: Settings, n: int):
     container = _container("checkins", settings)
     team_id, member_id = str(uuid.uuid4()), str(uuid.uuid4())
-    events = [_event("member.added", team_id, _member(team_id, member_id), "goals")]
+    events = [_event("team.created", team_id, _team(team_id), "goals"),
+              _event("member.added", team_id, _member(team_id, member_id), "goals")]
     events += [_event("goal.created", team_id, _goal(team_id, member_id, str(uuid.uuid4())),
-                      "goals") for _ in range(n - 1)]
+                      "goals") for _ in range(n - 2)]
     _produce(settings, GOALS_EVENTS, events)
     return container
 
 
 def notifications(settings: Settings, n: int):
+    """A check-in's channel message waits for the goals service's figure (`goal.progressed`):
+    n - 2 check-ins wait (rows prepared in the database, as `checkin.logged` leaves them), and
+    each `goal.progressed` announces one to the team's Slack channel, whose backlog grows (no
+    deliverer runs) while its check-ins coalesce."""
+    from services.notifications.domain.announcement import AwaitedCheckin
+
     container = _container("notifications", settings)
     team_id, member_id, goal_id = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
     token = container.tokens.issue(team_id, member_id, "lead")
     client = _client("notifications", container)
     client.post(f"/v1/teams/{team_id}/channels", headers={"Authorization": f"Bearer {token}"},
                 json={"type": "slack", "webhook_url": "http://127.0.0.1:9/services/bench"})
+    checkins = [_checkin(team_id, goal_id, member_id) for _ in range(n - 2)]
+    with container.uow() as uow:
+        for c in checkins:
+            event = _event("checkin.logged", team_id, c, "checkins")
+            uow.awaited_checkins.add(AwaitedCheckin(
+                c["checkin_id"], goal_id, team_id, event.id, event.time, c,
+                container.clock.now()))
+        uow.commit()
     events = [_event("member.added", team_id, _member(team_id, member_id), "goals"),
               _event("goal.created", team_id, _goal(team_id, member_id, goal_id), "goals")]
+    events += [_event("goal.progressed", team_id, {
+        "goal_id": goal_id, "team_id": team_id, "owner_id": member_id, "previous": float(i),
+        "current": float(i + 1), "progress": (i + 1) / 1e9, "checkin_id": c["checkin_id"],
+        "at": AT}, "goals") for i, c in enumerate(checkins)]
     _produce(settings, GOALS_EVENTS, events)
-    _produce(settings, CHECKINS_EVENTS, [
-        _event("checkin.logged", team_id, _checkin(team_id, goal_id, member_id), "checkins")
-        for _ in range(n - 2)])
     return container
 
 
@@ -121,6 +141,7 @@ WORKLOADS = {"goals": goals, "checkins": checkins, "notifications": notification
 DESCRIPTIONS = {
     "goals": "goals consumer: checkin.logged on one goal",
     "checkins": "checkins consumer: goal.created (read model)",
-    "notifications": "notifications consumer: checkin.logged → one Slack channel (backlog)",
+    "notifications": "notifications consumer: goal.progressed announces a check-in → one Slack "
+                     "channel (backlog)",
     "notifications-feed": "notifications consumer: kudos.given → a member's feed",
 }
