@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: venv lock kafka-jars postgres run cluster test faults fuzz bench lint clean distclean
+.PHONY: venv lock kafka-jars postgres run cluster test faults fuzz bench capacity lint clean distclean
 
 venv: $(STAMP)
 
@@ -53,6 +53,13 @@ fuzz: venv kafka-jars postgres
 
 bench: venv kafka-jars postgres
 	$(PY) -m bench.run_all
+
+# Capacity model (bench/results/capacity.md: a team-year measured on PostgreSQL and Kafka, rates
+# from bench/results/events.md and api.md), then a compressed week of the 10k-team load on a
+# 3-node cluster (bench/results/cluster_week.md, about 15 minutes).
+capacity: venv kafka-jars postgres
+	$(PY) -m bench.capacity
+	$(PY) -m bench.capacity week
 
 lint: venv
 	$(PY) -m ruff check .

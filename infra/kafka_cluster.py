@@ -123,8 +123,10 @@ class KafkaCluster:
 
     # -- what the failover tests need ---------------------------------------------------------
     def admin(self) -> KafkaAdminClient:
-        return KafkaAdminClient(bootstrap_servers=self.bootstrap.split(","),
-                                client_id="goalkeeper-cluster", request_timeout_ms=10_000)
+        """An admin client bootstrapped from the nodes that run (a killed one refuses)."""
+        running = [n.bootstrap for n in self.nodes if n.is_running()] or self.bootstrap.split(",")
+        return KafkaAdminClient(bootstrap_servers=running, client_id="goalkeeper-cluster",
+                                request_timeout_ms=10_000)
 
     def partitions(self, topic: str) -> dict[int, dict]:
         """Partition -> {"leader": node id, "isr": [node ids]} as the cluster sees it now."""
@@ -137,7 +139,11 @@ class KafkaCluster:
                 for p in described["partitions"]}
 
     def leader_of(self, topic: str, partition: int) -> int:
-        return self.partitions(topic)[partition]["leader"]
+        """The partition's leader node, or -1 while there is none (or nobody answers)."""
+        try:
+            return self.partitions(topic)[partition]["leader"]
+        except KafkaError:
+            return -1
 
     def wait_in_sync(self, topics: list[str], timeout: float = 120) -> float:
         """Until every partition of `topics` has a leader and all nodes in its ISR; returns the
