@@ -1,4 +1,4 @@
-"""Refuse JSON text no database can store, for every service, before any view runs.
+"""Refuse text no database can store, in a JSON body, a query or a path, before any view runs.
 
 Lone UTF-16 surrogates ("\\ud800") are valid JSON escapes but not Unicode text, and NUL is
 refused by PostgreSQL: either would otherwise surface as a 500 from the database layer.
@@ -12,11 +12,16 @@ from shared.domain import Unprocessable
 
 
 def refuse_unstorable_text() -> None:
-    if not request.is_json or request.content_length == 0:
-        return
-    body = request.get_json(silent=True)  # malformed JSON is the view's 400 to give
+    """Raise Unprocessable naming every body field, query parameter or path segment whose
+    text no database can store."""
     problems: dict[str, list[str]] = {}
-    _walk(body, "", problems)
+    for name, value in (request.view_args or {}).items():
+        _walk(value, name, problems)
+    for name, value in request.args.items(multi=True):
+        _walk(value, name, problems)
+    if request.is_json and request.content_length != 0:
+        body = request.get_json(silent=True)  # malformed JSON is the view's 400 to give
+        _walk(body, "", problems)
     if problems:
         raise Unprocessable("Invalid fields: " + ", ".join(sorted(problems)), errors=problems)
 

@@ -7,6 +7,7 @@ import http
 from flask import Flask, current_app, g, request
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
+from marshmallow import RAISE
 
 from shared.auth import ADMIN, Principal, Unauthorized, is_admin_token
 from shared.domain import Forbidden, NotFound
@@ -21,6 +22,12 @@ from shared.problems import (
 from shared.text_guard import refuse_unstorable_text
 
 MAX_BODY_BYTES = 256 * 1024
+
+# A query parameter the spec does not list is refused (422 naming it), like an unknown JSON
+# field: a typo such as `?ownerid=` must not silently return the unfiltered list.
+Blueprint.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION = {
+    **Blueprint.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION, "query": RAISE, "querystring": RAISE,
+}
 
 
 class ProblemApi(Api):
