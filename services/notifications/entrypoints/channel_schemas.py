@@ -17,7 +17,13 @@ def known_event_type(value: str) -> None:
 
 
 EventTypes = fields.List(fields.String(validate=known_event_type))
-Healths = fields.List(fields.String(validate=validate.OneOf(HEALTH)))
+def no_repeats(values: list) -> None:
+    if len(set(values)) != len(values):
+        raise ValidationError("List each value once.")
+
+
+Healths = fields.List(fields.String(validate=validate.OneOf(HEALTH)), validate=no_repeats,
+                      metadata={"uniqueItems": True, "maxItems": len(HEALTH)})
 
 
 class ChannelIn(Schema):
