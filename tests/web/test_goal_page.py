@@ -105,3 +105,15 @@ def test_a_teammate_gives_kudos_and_comments_on_a_check_in(stack, page):
 
     page.wait_for_text("Great pace, keep going", f"#c-{checkin} .comments")
     assert page.serious_accessibility_violations() == []
+
+
+def test_a_goal_page_opens_before_the_checkins_service_has_heard_of_the_goal(stack, page):
+    team = stack.new_team()
+    stack.checkins.stop_worker()  # the goal.created event waits in the topic
+    try:
+        goal = stack.create_goal(team.lead, title="Brand new goal")
+        page.sign_in(team.lead).open(f"/goals/{goal['id']}")
+        assert "Brand new goal" in page.text("h1")
+        assert "No check-ins yet" in page.text("#checkins")
+    finally:
+        stack.checkins.start_worker()

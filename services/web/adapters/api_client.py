@@ -234,8 +234,13 @@ class MemberApi:
     # -- checkins -------------------------------------------------------------------------
     @or_unavailable
     def checkins(self, goal_id: str) -> list[dict]:
-        return self._call("checkins", "GET", f"/v1/goals/{goal_id}/checkins",
-                          params={"limit": 200})["items"]
+        """A goal's check-ins, newest first. Whether the goal exists is the goals API's word:
+        a goal created a moment ago that the checkins service has not heard of yet has none."""
+        try:
+            return self._call("checkins", "GET", f"/v1/goals/{goal_id}/checkins",
+                              params={"limit": 200})["items"]
+        except NotFound:
+            return []
 
     def log_checkin(self, goal_id: str, fields: dict, key: str | None = None) -> dict:
         return self._call("checkins", "POST", f"/v1/goals/{goal_id}/checkins", json=fields,

@@ -99,7 +99,12 @@ def new():
 @http.member_required
 def assess():
     draft = forms.draft_from_form(request.form.to_dict())
-    return render_template("goals/_smart.html", assessment=http.api().assess(draft))
+    try:
+        assessment = http.api().assess(draft)
+    except FormErrors as refused:  # a half-typed draft: say what the check still needs
+        return render_template("goals/_smart.html", assessment=None,
+                               incomplete=forms.form_errors(refused.errors))
+    return render_template("goals/_smart.html", assessment=assessment)
 
 
 @goals.post("/new")
