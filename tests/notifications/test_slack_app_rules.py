@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -166,3 +167,32 @@ def test_app_home_opened_publishes_the_members_goals(notifications, team, slack_
     run_tasks(notifications)
     [home] = homes_of(slack_api, "UANA")
     assert home.args["user_id"] == "UANA" and "Run 100 km" in json.dumps(home.args["view"])
+
+
+def test_a_lead_links_a_slack_user_and_a_member_links_themself_from_the_home_tab(
+        notifications, team, slack_api):
+    linked = notifications.client.put(f"/v1/teams/{team.id}/slack/members/{team.ben}",
+                                      headers=team.auth(), json={"slack_user_id": "UBEN"})
+    assert linked.status_code == 200, linked.json
+    home_opened = {"type": "event_callback", "team_id": slack_api.team_id,
+                   "event": {"type": "app_home_opened", "user": "UNEW", "tab": "home"}}
+    assert events_post(notifications, home_opened).status_code == 200
+    run_tasks(notifications)
+    [offer] = homes_of(slack_api, "UNEW")
+    [url] = [e["url"] for b in offer.args["view"]["blocks"] if b["type"] == "actions"
+             for e in b["elements"]]
+    ticket = parse_qs(urlsplit(url).query)["ticket"][0]
+    mine = notifications.client.post("/v1/me/slack", headers=team.auth(team.lead),
+                                     json={"ticket": ticket})
+    assert mine.json == {"member_id": team.lead, "slack_user_id": "UNEW"}
+    assert notifications.client.post("/v1/me/slack", headers=team.auth(team.lead),
+                                     json={"ticket": ticket}).status_code == 403  # used
+    handle(notifications.container, event(
+        "checkin.missed", team.id, goal_id=team.goal, owner_id=team.ana, level=2,
+        recipients=[team.ben], due_at="2030-01-07T09:00:00+00:00", at="2030-01-07T10:00:00+00:00"))
+    run_tasks(notifications)
+    [opened] = slack_api.calls_of("conversations.open")
+    assert opened.args["users"] == "UBEN"
+    [escalation] = slack_api.calls_of("chat.postMessage")
+    assert "Ana, your partner, missed the check-in on *Run 100 km*" in escalation.args["text"]
+    assert not [b for b in escalation.args["blocks"] if b["type"] == "actions"]
