@@ -13,6 +13,7 @@ from functools import cached_property, partial
 
 from services.notifications.adapters.orm import metadata, start_mappers
 from services.notifications.adapters.slack_client import SlackClient
+from services.notifications.adapters.smtp_client import Mailer, SmtpClient, SmtpServer
 from services.notifications.adapters.webhook_client import WebhookClient
 from services.notifications.config import NotificationsSettings, load
 from services.notifications.domain.fanout import DeliveryPolicy, Notifier
@@ -22,6 +23,7 @@ from services.notifications.service_layer import (
     channel_handlers,
     commands,
     digest_handlers,
+    email_handlers,
     feed_handlers,
     on_events,
     preference_handlers,
@@ -52,6 +54,7 @@ EVENT_HANDLERS = {
     "team.updated": on_events.on_team_updated,
     "member.added": on_events.on_member_added,
     "member.updated": on_events.on_member_updated,
+    "member.sign_in_requested": on_events.on_member_sign_in_requested,
     "goal.created": on_events.on_goal_created,
     "goal.updated": on_events.on_goal_changed,
     "goal.activated": on_events.on_goal_activated,
@@ -88,6 +91,7 @@ COMMAND_HANDLERS = {
     commands.GetPreferences: preference_handlers.get_preferences,
     commands.SetPreferences: preference_handlers.set_preferences,
     commands.RunSlashCommand: slash_handlers.run_slash_command,
+    commands.Unsubscribe: email_handlers.unsubscribe,
     commands.IssueSlackInstallLink: slack_install_handlers.issue_install_link,
     commands.StartSlackInstall: slack_install_handlers.start_install,
     commands.FinishSlackInstall: slack_install_handlers.finish_install,
@@ -118,12 +122,13 @@ class NotificationsContainer(Container):
 
     @cached_property
     def notifier(self) -> Notifier:
-        return Notifier(self.clock, self.policy, lambda: self.deliverer.wake())
+        return Notifier(self.clock, self.policy, lambda: self.deliverer.wake(),
+                        email=self.settings.email_enabled)
 
     @cached_property
     def deliverer(self) -> Deliverer:
         return Deliverer(self.uow, self.client, self.clock, self.notifier, self.policy,
-                         public_url=self.settings.public_url)
+                         public_url=self.settings.public_url, mailer=mailer(self.settings))
 
     @cached_property
     def digests(self) -> Digests:
@@ -210,6 +215,16 @@ def _log_failure(future: Future) -> None:
 def _bind(handler: Callable, given: dict) -> Callable:
     names = list(inspect.signature(handler).parameters)[2:]
     return partial(handler, **{name: given[name] for name in names})
+
+
+def mailer(settings: NotificationsSettings) -> Mailer | None:
+    """The one SMTP sender, when SMTP_HOST is set."""
+    if not settings.email_enabled:
+        return None
+    server = SmtpServer(settings.smtp_host, settings.smtp_port, settings.smtp_user or None,
+                        settings.smtp_password or None, settings.smtp_starttls)
+    return Mailer(SmtpClient(server), settings.smtp_from, settings.notifications_public_url,
+                  settings.secret_key)
 
 
 def bootstrap(settings: NotificationsSettings | None = None, clock: Clock | None = None,

@@ -1,5 +1,6 @@
-"""Settings only the notifications service reads: the Slack app, links back to Goalkeeper, and
-the pacing of delivery, retries, coalescing and digests (defaults are the tuned values)."""
+"""Settings only the notifications service reads: the Slack app, SMTP, links back to
+Goalkeeper, and the pacing of delivery, retries, coalescing and digests (defaults are the
+tuned values)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,15 @@ ENV_VARS = {
     "SLACK_AUTHORIZE_URL": "Slack's OAuth v2 authorize page (https://slack.com/oauth/v2/authorize).",
     "SLACK_SCOPES": "Bot scopes the app asks for (chat:write,im:write,commands).",
     "NOTIFICATIONS_SLACK_TICK_SECONDS": "How often the worker runs due Slack Web API calls (0.5).",
+    "SMTP_HOST": "Mail server or relay for email (digests, escalations, sign-in links); "
+                 "email is off when unset.",
+    "SMTP_PORT": "Its submission port (587).",
+    "SMTP_USER": "SMTP login, when the server needs one.",
+    "SMTP_PASSWORD": "SMTP password of SMTP_USER.",
+    "SMTP_FROM": "Sender address of every mail (goalkeeper@localhost).",
+    "SMTP_STARTTLS": "Upgrade the SMTP connection with STARTTLS (true).",
+    "NOTIFICATIONS_PUBLIC_URL": "Public base URL of this service, for the one-click unsubscribe "
+                                "links in mail (GOALKEEPER_PUBLIC_URL when unset).",
     "NOTIFICATIONS_PACE_SECONDS": "Least time between two messages to one channel (1).",
     "NOTIFICATIONS_MAX_ATTEMPTS": "Attempts before a delivery is given up as failed (12).",
     "NOTIFICATIONS_BACKOFF_BASE_SECONDS": "First retry wait; doubles per attempt, jittered (1).",
@@ -45,6 +55,13 @@ class NotificationsSettings(Settings):
     slack_authorize_url: str = "https://slack.com/oauth/v2/authorize"
     slack_scopes: tuple[str, ...] = ("chat:write", "im:write", "commands")
     slack_tick_seconds: float = 0.5
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "goalkeeper@localhost"
+    smtp_starttls: bool = True
+    notifications_public_url: str = ""
     pace_seconds: float = 1.0
     max_attempts: int = 12
     backoff_base_seconds: float = 1.0
@@ -56,6 +73,10 @@ class NotificationsSettings(Settings):
     digest_interval_seconds: float = 60.0
     digest_grace_hours: float = 6.0
     personal_digest_hour: int = 8
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host)
 
     @classmethod
     def own_values(cls, env: dict[str, str]) -> dict:
@@ -73,6 +94,15 @@ class NotificationsSettings(Settings):
             "slack_scopes": tuple(s.strip() for s in env["SLACK_SCOPES"].split(",") if s.strip())
             if env.get("SLACK_SCOPES") else cls.slack_scopes,
             "slack_tick_seconds": seconds("SLACK_TICK_SECONDS", cls.slack_tick_seconds),
+            "smtp_host": env.get("SMTP_HOST", cls.smtp_host).strip(),
+            "smtp_port": read_int(env, "SMTP_PORT", cls.smtp_port),
+            "smtp_user": env.get("SMTP_USER", cls.smtp_user),
+            "smtp_password": env.get("SMTP_PASSWORD", cls.smtp_password),
+            "smtp_from": env.get("SMTP_FROM") or cls.smtp_from,
+            "smtp_starttls": env.get("SMTP_STARTTLS", "true").strip().lower()
+            not in ("0", "false", "no", "off"),
+            "notifications_public_url": env.get("NOTIFICATIONS_PUBLIC_URL")
+            or env.get("GOALKEEPER_PUBLIC_URL") or cls.public_url,
             "pace_seconds": seconds("PACE_SECONDS", cls.pace_seconds),
             "max_attempts": read_int(env, "NOTIFICATIONS_MAX_ATTEMPTS", cls.max_attempts),
             "backoff_base_seconds": seconds("BACKOFF_BASE_SECONDS", cls.backoff_base_seconds),

@@ -27,6 +27,7 @@ from services.notifications.adapters.slack_client import (
 from services.notifications.domain.announcement import AwaitedCheckin
 from services.notifications.domain.channel import Channel
 from services.notifications.domain.digest import DigestSettings
+from services.notifications.domain.email import Suppression
 from services.notifications.domain.notification import DeliveryAttempt, Notification
 from services.notifications.domain.preferences import Preferences
 from services.notifications.domain.replicas import (
@@ -125,6 +126,7 @@ member_views = Table(
     Column("state", String(10), nullable=False),
     Column("token_version", Integer, nullable=False),
     Column("slack_user_id", String(64), index=True),
+    Column("email", String(320)),
 )
 
 goal_views = Table(
@@ -307,8 +309,18 @@ streaks = Table(
 )
 
 
+email_suppressions = Table(
+    "email_suppressions", metadata,
+    Column("address", String(320), primary_key=True),
+    Column("reason", String(20), nullable=False),
+    Column("member_id", String(36), index=True),
+    Column("detail", Text, nullable=False, default=""),
+    Column("at", UtcDateTime, nullable=False),
+)
+
 _MAPPED = [
     (Channel, channels), (Notification, notifications), (DeliveryAttempt, delivery_attempts),
+    (Suppression, email_suppressions),
     (TeamReplica, team_views), (MemberReplica, member_views), (GoalReplica, goal_views),
     (Partnership, partnerships), (Activity, activity), (Preferences, preferences),
     (DigestSettings, digest_settings), (SlackRequest, slack_requests),

@@ -12,6 +12,7 @@ from services.notifications.adapters.orm import notifications as table
 from services.notifications.domain.announcement import AwaitedCheckin
 from services.notifications.domain.channel import Channel
 from services.notifications.domain.digest import DigestSettings
+from services.notifications.domain.email import REFUSED, Suppression, normalise
 from services.notifications.domain.notification import DeliveryAttempt, Notification
 from services.notifications.domain.preferences import Preferences
 from services.notifications.domain.replicas import (
@@ -356,3 +357,27 @@ class SlackRepository:
         for task in self.session.scalars(select(SlackTask).where(
                 SlackTask.slack_team_id == slack_team_id, SlackTask.status == "pending")):
             task.dropped("workspace disabled", now)
+
+
+class Suppressions:
+    """Addresses mail no longer goes to: refused or bounced by their server, or unsubscribed."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, address: str) -> Suppression | None:
+        return self.session.get(Suppression, normalise(address))
+
+    def blocks(self, address: str, *, transactional: bool) -> Suppression | None:
+        found = self.get(address)
+        return found if found is not None and found.blocks(transactional) else None
+
+    def add(self, suppression: Suppression) -> None:
+        """Record it; a refusal is never weakened into an unsubscription."""
+        found = self.get(suppression.address)
+        if found is None:
+            self.session.add(suppression)
+        elif suppression.reason == REFUSED or found.reason != REFUSED:
+            found.reason, found.detail, found.at = (suppression.reason, suppression.detail,
+                                                    suppression.at)
+            found.member_id = suppression.member_id or found.member_id

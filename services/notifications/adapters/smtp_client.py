@@ -4,7 +4,8 @@ through `SmtpClient.send` (the web app's sign-in links too, by way of the
 
 One connection per message, with a timeout; STARTTLS and login when configured. The result
 is a `SendResult` whose status is the SMTP reply code: 250 sent; 5xx on RCPT or DATA means the
-address refused or bounced the mail (never retried); 4xx and connection errors are retried.
+address refused or bounced the mail (`refused`, never retried); 4xx, a refused login or sender,
+and connection errors are retried.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+from services.notifications.domain.email import Mail, compose, unsubscribe_url
 from services.notifications.domain.notification import SendResult
 
 
@@ -42,7 +44,10 @@ class SmtpClient:
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
             return _result(code, reply, started)
-        except smtplib.SMTPResponseException as exc:  # sender refused, DATA refused, auth
+        except (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused) as exc:
+            # our login or sender is wrong, not the address: retried, never recorded as refused
+            return _result(exc.smtp_code, exc.smtp_error, started, address_refused=False)
+        except smtplib.SMTPResponseException as exc:  # DATA refused (a bounce), or 4xx
             return _result(exc.smtp_code, exc.smtp_error, started)
         except (smtplib.SMTPException, OSError) as exc:
             return SendResult(status=None, error=f"{exc.__class__.__name__}: {exc}"[:500],
@@ -61,10 +66,27 @@ class SmtpClient:
             smtp.login(self.server.user, self.server.password or "")
 
 
-def _result(code: int, reply: bytes | str, started: float) -> SendResult:
+class Mailer:
+    """Composes a queued `Mail` (with its signed one-click unsubscribe link) and sends it."""
+
+    def __init__(self, client: SmtpClient, sender: str, unsubscribe_base: str, secret: str):
+        self.client = client
+        self.sender = sender
+        self.unsubscribe_base = unsubscribe_base
+        self.secret = secret
+
+    def send(self, mail: Mail) -> SendResult:
+        member_id = mail.unsubscribes
+        stop = unsubscribe_url(self.unsubscribe_base, self.secret, member_id) if member_id else None
+        return self.client.send(compose(mail.rendered, to=mail.to, sender=self.sender,
+                                        link=mail.link, unsubscribe_url=stop))
+
+
+def _result(code: int, reply: bytes | str, started: float, *,
+            address_refused: bool = True) -> SendResult:
     text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
     return SendResult(status=code, body=text[:500], error=f"{code} {text}"[:500],
-                      duration_ms=_ms(started))
+                      duration_ms=_ms(started), refused=address_refused and 500 <= code < 600)
 
 
 def _ms(started: float) -> int:

@@ -16,16 +16,21 @@ import base64
 import hashlib
 import hmac
 import html
+import json
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
+from services.notifications.domain.digest import PERSONAL_DIGEST_EVENT
 from services.notifications.domain.notification import SendResult
 from services.notifications.domain.render import Rendered
 
 MAIL_POLICY = policy.SMTP.clone(max_line_length=998)  # List-Unsubscribe stays on one line
+EMAILED_TYPES = ("checkin.missed", PERSONAL_DIGEST_EVENT)  # what members also get by mail
+UNSUBSCRIBE_PATH = "/email/unsubscribe/"  # outside /v1: no bearer token, the link is the proof
 UNSUBSCRIBED = "unsubscribed"
 REFUSED = "refused"
 _PURPOSE = b"goalkeeper-unsubscribe:"
@@ -49,19 +54,62 @@ class Suppression:
         return self.reason == REFUSED or not transactional
 
 
+@dataclass(frozen=True)
+class Mail:
+    """One mail waiting in the delivery queue: to whom (the member, when known), what, and
+    whether it is transactional (sign-in links: no unsubscribe link, sent after unsubscribing)."""
+
+    to: str
+    rendered: Rendered
+    link: str | None = None
+    member_id: str | None = None
+    transactional: bool = False
+
+    @property
+    def unsubscribes(self) -> str | None:
+        """The member its one-click unsubscribe link stops mailing, if it has one."""
+        return None if self.transactional else self.member_id
+
+    def dumps(self) -> str:
+        r = self.rendered
+        return json.dumps({"to": self.to, "title": r.title, "lines": r.lines,
+                           "summary": r.summary, "link": self.link, "member_id": self.member_id,
+                           "transactional": self.transactional})
+
+    @classmethod
+    def loads(cls, body: str) -> Mail:
+        d = json.loads(body)
+        return cls(d["to"], Rendered(d["title"], d["lines"], d["summary"]), d.get("link"),
+                   d.get("member_id"), d.get("transactional", False))
+
+
+def sign_in_mail(link: str, expires_at: datetime) -> Rendered:
+    when = expires_at.strftime("%Y-%m-%d %H:%M %Z").strip()
+    return Rendered("Your Goalkeeper sign-in link",
+                    [f"<{link}|Sign in to Goalkeeper>",
+                     f"The link works once and expires at {when}.",
+                     "If you did not ask to sign in, ignore this mail."],
+                    "Sign-in link")
+
+
 def normalise(address: str) -> str:
     return address.strip().lower()
 
 
 def refused(result: SendResult) -> bool:
-    """The receiving server refused this address for good (5xx on RCPT or DATA)."""
-    return result.status is not None and 500 <= result.status < 600
+    """The receiving server refused this address for good (5xx on RCPT or DATA); a 5xx to our
+    login or sender address is our fault, not the address's, and is retried."""
+    return result.refused
 
 
 # -- one-click unsubscribe ----------------------------------------------------------------------
 def unsubscribe_token(secret: str, member_id: str) -> str:
     payload = base64.urlsafe_b64encode(member_id.encode()).decode().rstrip("=")
     return f"{payload}.{_mac(secret, payload)}"
+
+
+def unsubscribe_url(base_url: str, secret: str, member_id: str) -> str:
+    return f"{base_url.rstrip('/')}{UNSUBSCRIBE_PATH}{unsubscribe_token(secret, member_id)}"
 
 
 def member_of_token(secret: str, token: str) -> str | None:

@@ -1,12 +1,15 @@
-"""Turning one rendered event into notification rows: team channels, member feeds, a URL.
+"""Turning one rendered event into notification rows: team channels, member feeds, mail, a URL.
 
-Each row has a `target` (`channel:<id>`, `member:<id>`, `url:<request id>`), unique per event,
-so an event delivered twice can never notify the same target twice. Member notifications
-follow the member's preferences (muted, digest, quiet hours); Slack and Teams check-ins wait
-for a pause in the burst (see `DeliveryPolicy`) so that a burst leaves as one message.
+Each row has a `target` (`channel:<id>`, `member:<id>`, `email:<member id>`, `url:<request id>`),
+unique per event, so an event delivered twice can never notify the same target twice. Member
+notifications follow the member's preferences (muted, digest, quiet hours); so does their mail
+(escalations and personal digests), which never goes to a suppressed address. Slack and Teams
+check-ins wait for a pause in the burst (see `DeliveryPolicy`) so that a burst leaves as one
+message.
 
 The notifier works on the repositories of the unit of work it is handed (`channels`,
-`notifications`, `replicas`, `preferences`) and asks it to wake the deliverer after commit.
+`notifications`, `replicas`, `preferences`, `suppressions`) and asks it to wake the deliverer
+after commit.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 
 from services.notifications.domain.adaptive_card import teams_body
 from services.notifications.domain.channel import CHAT_TYPES, Channel
+from services.notifications.domain.email import EMAILED_TYPES, Mail
 from services.notifications.domain.messages import message
 from services.notifications.domain.notification import Notification, RetryPolicy
 from services.notifications.domain.render import Rendered
@@ -64,10 +68,14 @@ class Occurrence:
 
 
 class Notifier:
-    def __init__(self, clock: Clock, policy: DeliveryPolicy, wake: Callable[[], None]):
+    """`email`: SMTP is set, so escalations and personal digests also go by mail."""
+
+    def __init__(self, clock: Clock, policy: DeliveryPolicy, wake: Callable[[], None], *,
+                 email: bool = False):
         self.clock = clock
         self.policy = policy
         self.wake = wake
+        self.email = email
 
     def to_channels(self, uow, what: Occurrence, rendered: Rendered, *,
                     health: str | None = None) -> int:
@@ -95,7 +103,18 @@ class Notifier:
             created += self._add(uow, what, f"member:{member_id}", rendered,
                                  feed_body(rendered, what.link), recipient_id=member_id,
                                  status=status, due_at=visible_at)
+            if what.type in EMAILED_TYPES and member.email and status != "digest":
+                self.to_email(uow, what, rendered, member.email, member_id, due_at=visible_at)
         return created
+
+    def to_email(self, uow, what: Occurrence, rendered: Rendered, address: str, member_id: str,
+                 *, transactional: bool = False, due_at: datetime | None = None) -> int:
+        """A mail to the member `member_id` at `address`, which they can unsubscribe from
+        unless it is `transactional`. Never to a suppressed address; only when SMTP is set."""
+        if not self.email or uow.suppressions.blocks(address, transactional=transactional):
+            return 0
+        mail = Mail(address, rendered, what.link, member_id, transactional)
+        return self._add(uow, what, f"email:{member_id}", rendered, mail.dumps(), due_at=due_at)
 
     def to_url(self, uow, what: Occurrence, key: str, url: str, payload: dict,
                summary: str) -> int:

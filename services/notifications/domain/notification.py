@@ -42,17 +42,22 @@ class SendResult:
     retry_after: float | None = None
     error: str | None = None
     duration_ms: int = 0
+    refused: bool = False  # mail: the receiver refused the address for good (5xx RCPT/DATA)
 
     @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
 
 
-def permanent_failure(result: SendResult, channel: Channel | None) -> tuple[str, bool] | None:
+def permanent_failure(result: SendResult, channel: Channel | None,
+                      email: bool = False) -> tuple[str, bool] | None:
     """An answer no retry can fix: (why, whether it disables the channel), else None.
 
     Slack: the errors of `PERMANENT_FAILURES`. Teams: any 4xx but 408/425/429 (the workflow is
-    gone, off or revoked), and 413, which fails that message only (see `domain.teams`)."""
+    gone, off or revoked), and 413, which fails that message only (see `domain.teams`).
+    Email: an SMTP 5xx on RCPT or DATA, the address refused or bounced it."""
+    if email:
+        return (f"{result.status} {result.body}"[:500], False) if result.refused else None
     if channel is not None and channel.type == "teams":
         if teams.disables_channel(result.status) or teams.fails_message(result.status):
             return (teams.refusal_reason(result.status, result.body),
@@ -65,7 +70,7 @@ def permanent_failure(result: SendResult, channel: Channel | None) -> tuple[str,
 
 
 class Notification(Aggregate):
-    """One message for one target (a channel, a member's feed, or a Slack response_url).
+    """One message for one target (a channel, a member's feed, a mail, or a Slack response_url).
 
     Statuses: pending (the deliverer sends it), held (quiet hours, shown at `next_attempt_at`),
     digest (waits for the member's digest), sent, failed, coalesced (merged into `merged_into`),
@@ -103,7 +108,7 @@ class Notification(Aggregate):
         if result.ok:
             self.status, self.sent_at, self.last_error = "sent", now, None
             return "sent"
-        refusal = permanent_failure(result, channel)
+        refusal = permanent_failure(result, channel, email=self.is_email)
         if refusal is not None:
             reason, disables = refusal
             self.status, self.last_error = "failed", reason
@@ -116,6 +121,10 @@ class Notification(Aggregate):
             return "failed"
         self.next_attempt_at = now + timedelta(seconds=retry.wait(result, self.attempts, rng))
         return "retry"
+
+    @property
+    def is_email(self) -> bool:
+        return self.target.startswith("email:")
 
     def fail(self, reason: str) -> None:
         self.status, self.last_error = "failed", reason

@@ -17,7 +17,8 @@ class TeamReplica:
 
 class MemberReplica:
     def __init__(self, member_id: str, team_id: str, name: str, role: str, timezone: str, *,
-                 state: str = "active", token_version: int = 1, slack_user_id: str | None = None):
+                 state: str = "active", token_version: int = 1, slack_user_id: str | None = None,
+                 email: str | None = None):
         self.member_id = member_id
         self.team_id = team_id
         self.name = name
@@ -26,6 +27,7 @@ class MemberReplica:
         self.state = state
         self.token_version = token_version
         self.slack_user_id = slack_user_id
+        self.email = email
 
 
 class GoalReplica:

@@ -205,3 +205,11 @@ class SubmitCheckinModal:
     view_id: str
     private_metadata: str
     values: dict
+
+
+# -- email ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Unsubscribe:
+    """A one-click unsubscribe (RFC 8058): the signed token from the mail is the only proof."""
+
+    token: str

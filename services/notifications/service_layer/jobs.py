@@ -10,6 +10,8 @@ along in one message (coalescing); 429 waits for `Retry-After`; other failures b
 exponentially with jitter; permanent Slack and Teams errors disable the channel and tell the
 leads.
 In-app notifications held by quiet hours are released here when their time comes.
+Mail leaves through the one SMTP sender (`Mailer`): 4xx is retried with the same backoff, a 5xx
+refusal or bounce fails it and records the address, which gets no more mail.
 
 Awaited check-ins: a check-in's announcement that waited `progress_wait` for the goals
 service's figure goes out with the goal's latest figure (see `domain.announcement`).
@@ -25,6 +27,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from services.notifications.adapters.smtp_client import Mailer
 from services.notifications.adapters.webhook_client import WebhookClient
 from services.notifications.domain.channel import Channel
 from services.notifications.domain.digest import (
@@ -35,6 +38,7 @@ from services.notifications.domain.digest import (
     personal_digest,
     team_digest,
 )
+from services.notifications.domain.email import REFUSED, Mail, Suppression, refused
 from services.notifications.domain.fanout import DeliveryPolicy, Notifier, Occurrence, chat_body
 from services.notifications.domain.notification import DeliveryAttempt, Notification, SendResult
 from services.notifications.domain.render import Rendered, render
@@ -54,9 +58,11 @@ IDLE_WAIT_S = 0.1
 class Deliverer:
     def __init__(self, uow_factory: Callable[[], NotificationsUnitOfWork], client: WebhookClient,
                  clock: Clock, notifier: Notifier, policy: DeliveryPolicy, *,
-                 public_url: str = "", rng: random.Random | None = None, batch: int = 50):
+                 public_url: str = "", rng: random.Random | None = None, batch: int = 50,
+                 mailer: Mailer | None = None):
         self.uow_factory = uow_factory
         self.client = client
+        self.mailer = mailer
         self.clock = clock
         self.notifier = notifier
         self.policy = policy
@@ -100,6 +106,8 @@ class Deliverer:
         if n.channel_id and (channel is None or not channel.is_active):
             n.fail("channel disabled or deleted")
             return False
+        if n.is_email and self._unsendable(uow, n):
+            return False
         if channel is not None:
             ready_at = channel.last_sent_at + self.policy.pace if channel.last_sent_at else now
             if channel.id in paced:
@@ -133,7 +141,9 @@ class Deliverer:
             n = uow.notifications.get(notification_id)
             channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
         body = n.body.encode()
-        if channel is None:
+        if n.is_email:
+            result = self.mailer.send(Mail.loads(n.body))
+        elif channel is None:
             result = self.client.post(n.url, body)
         elif channel.type == "webhook":
             headers = signed_headers(channel.secret, int(self.clock.now().timestamp()), body)
@@ -153,9 +163,22 @@ class Deliverer:
             outcome = n.record_attempt(result, now, channel, self.policy.retry, self.rng)
             if was_active and not channel.is_active:
                 self._channel_disabled(uow, channel, n, now)
+            if n.is_email and outcome == "failed" and refused(result):
+                mail = Mail.loads(n.body)
+                uow.suppressions.add(Suppression(mail.to, REFUSED, now, member_id=mail.member_id,
+                                                 detail=n.last_error or ""))
             uow.notifications.add_attempt(DeliveryAttempt(n.id, n.channel_id, now, result, outcome))
             uow.commit()
         return 1
+
+    def _unsendable(self, uow: NotificationsUnitOfWork, n: Notification) -> bool:
+        """A mail that must not leave: SMTP unset, or its address suppressed meanwhile."""
+        mail = Mail.loads(n.body)
+        suppressed = uow.suppressions.blocks(mail.to, transactional=mail.transactional)
+        if self.mailer is None or suppressed is not None:
+            n.fail(f"address {suppressed.reason}" if suppressed else "SMTP is not set")
+            return True
+        return False
 
     def _channel_disabled(self, uow: NotificationsUnitOfWork, channel: Channel,
                           n: Notification, now: datetime) -> None:

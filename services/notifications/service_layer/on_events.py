@@ -2,7 +2,9 @@
 who hears what. Defaults:
 
 - a check-in: the owner's partners (feed) and the team channels;
-- a missed check-in: the recipients of its escalation level (owner, partners, leads);
+- a missed check-in: the recipients of its escalation level (owner, partners, leads), in
+  their feed and, with SMTP set, by mail;
+- a sign-in link asked for: a mail to that address;
 - a goal achieved, a milestone done, a new goal: the team channels;
 - health changed to off track: the owner and the leads (feed); any alert to the channels that
   want that health;
@@ -22,6 +24,7 @@ from collections import Counter
 from datetime import datetime
 
 from services.notifications.domain.announcement import AwaitedCheckin
+from services.notifications.domain.email import sign_in_mail
 from services.notifications.domain.fanout import Notifier, Occurrence, jsonable
 from services.notifications.domain.messages import progress_bar
 from services.notifications.domain.render import render
@@ -72,10 +75,20 @@ def on_member_added(event: Event, uow: NotificationsUnitOfWork) -> None:
     uow.replicas.upsert(MemberReplica(
         d["member_id"], d["team_id"], d["name"], d["role"], d["timezone"], state=d["state"],
         token_version=d["token_version"], slack_user_id=d.get("slack_user_id"),
+        email=d.get("email"),
     ))
 
 
 on_member_updated = on_member_added
+
+
+def on_member_sign_in_requested(event: Event, uow: NotificationsUnitOfWork,
+                                notifier: Notifier) -> None:
+    """Mail the sign-in link (transactional: sent even after an unsubscribe)."""
+    d = event.data
+    what = Occurrence(event.id, event.type, event.team_id, event.time)
+    notifier.to_email(uow, what, sign_in_mail(d["link"], d["expires_at"]), d["email"],
+                      d["member_id"], transactional=True)
 
 
 def on_goal_updated(event: Event, uow: NotificationsUnitOfWork) -> GoalReplica:

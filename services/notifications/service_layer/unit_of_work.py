@@ -9,6 +9,7 @@ from services.notifications.adapters.repositories import (
     Replicas,
     SlackRepository,
     SlackRequests,
+    Suppressions,
 )
 from shared.uow import UnitOfWork
 
@@ -22,6 +23,7 @@ class NotificationsUnitOfWork(UnitOfWork):
     slack: SlackRepository
     queries: NotificationQueries
     awaited_checkins: AwaitedCheckins
+    suppressions: Suppressions
 
     def on_enter(self) -> None:
         self.channels = Channels(self.session)
@@ -32,3 +34,4 @@ class NotificationsUnitOfWork(UnitOfWork):
         self.slack = SlackRepository(self.session)
         self.queries = NotificationQueries(self.session)
         self.awaited_checkins = AwaitedCheckins(self.session)
+        self.suppressions = Suppressions(self.session)

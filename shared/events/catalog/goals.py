@@ -76,6 +76,17 @@ class MemberUpdated(MemberData):
     """Profile, role, state (snoozed/left) or token version (revocation) changed."""
 
 
+@event("member.sign_in_requested", publisher="goals")
+class MemberSignInRequested(EventData):
+    """A member asked for an email sign-in link; notifications mails `link` to `email`."""
+
+    team_id = Id(required=True)
+    member_id = Id(required=True)
+    email = fields.String(required=True)
+    link = fields.String(required=True)
+    expires_at = Timestamp(required=True)
+
+
 class MetricData(EventData):
     unit = fields.String(required=True)
     start = fields.Float(required=True)

@@ -1,0 +1,207 @@
+"""Email as a channel, against local aiosmtpd servers the tests start: escalations and personal
+digests by mail (multipart, one-click unsubscribe), sign-in links from the real broker, refused
+addresses recorded and spared, temporary refusals retried with backoff."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import pytest
+
+from services.notifications.config import ENV_VARS, load
+from shared.clock import ControlledClock
+from tests.notifications.support import AT, Team, checkin, delivering, event, handle, produce
+from tests.support.smtp_server import LocalSmtpServer
+from tests.support.waiting import eventually
+
+PUBLIC = "https://notifications.example.com"
+
+
+@pytest.fixture
+def smtp() -> Iterator[LocalSmtpServer]:
+    server = LocalSmtpServer().start()
+    yield server
+    server.stop()
+
+
+def mail_env(smtp: LocalSmtpServer) -> dict:
+    return {"SMTP_HOST": smtp.host, "SMTP_PORT": str(smtp.port), "SMTP_STARTTLS": "false",
+            "SMTP_FROM": "goalkeeper@example.com", "NOTIFICATIONS_PUBLIC_URL": PUBLIC}
+
+
+@pytest.fixture
+def mailing(make_service, smtp):
+    """Notifications with SMTP set (no worker: tests drive handlers and delivery)."""
+    return make_service("notifications", start_worker=False, **mail_env(smtp))
+
+
+@pytest.fixture
+def crew(mailing) -> Team:
+    """The seeded team of `conftest.team`, in the replicas of the mailing service."""
+    return Team(mailing)
+
+
+def missed(team: Team, recipients: list[str], level: int = 1):
+    return event("checkin.missed", team.id, goal_id=team.goal, owner_id=team.ana,
+                 due_at=AT, level=level, recipients=recipients, at=AT)
+
+
+def parts(message) -> dict[str, str]:
+    return {part.get_content_type(): part.get_content() for part in message.iter_parts()}
+
+
+def email_log(team: Team) -> list[dict]:
+    return [e for e in team.log() if e["notification"]["channel_id"] is None]
+
+
+# -- settings --------------------------------------------------------------------------------
+def test_smtp_settings_are_read_from_the_environment_and_listed():
+    settings = load({"SMTP_HOST": "mail.example.com", "SMTP_PORT": "2525", "SMTP_USER": "gk",
+                     "SMTP_PASSWORD": "pw", "SMTP_FROM": "gk@example.com",
+                     "SMTP_STARTTLS": "false"})
+    assert (settings.smtp_host, settings.smtp_port, settings.smtp_user, settings.smtp_password,
+            settings.smtp_from, settings.smtp_starttls) == (
+        "mail.example.com", 2525, "gk", "pw", "gk@example.com", False)
+    assert settings.email_enabled and not load({}).email_enabled
+    assert load({}).smtp_starttls is True
+    assert {"SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM",
+            "SMTP_STARTTLS"} <= set(ENV_VARS)
+
+
+# -- escalations -----------------------------------------------------------------------------
+def test_a_missed_checkin_mails_each_recipient_multipart_with_a_one_click_unsubscribe(
+        mailing, crew, smtp):
+    team = crew
+    with delivering(mailing):
+        handle(mailing, missed(team, [team.ana, team.lead], level=3))
+        eventually(lambda: len(smtp.messages) == 2)
+    [to_ana] = smtp.to("ana@example.com")
+    assert smtp.to("lena@example.com")
+    assert to_ana["From"] == "Goalkeeper <goalkeeper@example.com>"
+    assert "Run 100 km" in to_ana["Subject"]
+    assert to_ana.get_content_type() == "multipart/alternative"
+    body = parts(to_ana)
+    assert "Run 100 km" in body["text/plain"] and "Run 100 km" in body["text/html"]
+    assert body["text/html"].lstrip().startswith("<!doctype html>")
+    assert to_ana["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = to_ana["List-Unsubscribe"].strip("<>")
+    assert link.startswith(f"{PUBLIC}/email/unsubscribe/")
+    assert link in body["text/plain"]
+    assert [a["status_code"] for e in email_log(team) for a in e["attempts"]] == [250, 250]
+
+
+def test_one_click_unsubscribe_stops_escalation_mail_but_not_sign_in_links(mailing, crew,
+                                                                           smtp):
+    team = crew
+    with delivering(mailing):
+        handle(mailing, missed(team, [team.ana]))
+        [first] = eventually(lambda: smtp.to("ana@example.com"))
+        path = urlsplit(first["List-Unsubscribe"].strip("<>")).path
+
+        forged = mailing.client.post(path[:-4] + "AAAA", data="List-Unsubscribe=One-Click")
+        assert forged.status_code == 404
+        page = mailing.client.get(path)
+        assert page.status_code == 200 and 'method="post"' in page.get_data(as_text=True)
+        clicked = mailing.client.post(path, data="List-Unsubscribe=One-Click",
+                                      content_type="application/x-www-form-urlencoded")
+        assert clicked.status_code == 200 and clicked.json == {"unsubscribed": True}
+        assert mailing.client.post(path).status_code == 200  # twice is once
+
+        handle(mailing, missed(team, [team.ana, team.lead], level=3))
+        eventually(lambda: smtp.to("lena@example.com"))
+        handle(mailing, sign_in(team, team.ana, "ana@example.com"))
+        eventually(lambda: len(smtp.to("ana@example.com")) == 2)
+    assert [m["Subject"] for m in smtp.to("ana@example.com")][1] == "Your Goalkeeper sign-in link"
+    assert len([i for i in team.feed(team.ana) if i["event_type"] == "checkin.missed"]) == 2
+
+
+def test_a_member_on_digests_gets_escalations_in_the_digest_mail(make_service, smtp):
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False, **mail_env(smtp))
+    team = Team(n)
+    n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
+                 json={"delivery": "digest", "digest": "daily"})
+    handle(n, missed(team, [team.ben], level=2), checkin(team.id, team.goal, team.ana, 20))
+    with delivering(n):
+        clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
+        next(j for j in n.container.jobs() if j.name == "personal-digests").run()
+        [digest] = eventually(lambda: smtp.to("ben@example.com"))
+    assert digest["Subject"] == "Your daily digest: 2 updates"
+    assert "20 km" in parts(digest)["text/plain"]
+    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert len(smtp.to("ben@example.com")) == 1  # the escalation itself waited for the digest
+
+
+# -- refusals --------------------------------------------------------------------------------
+@pytest.mark.parametrize("refusal", ["rcpt", "data"])
+def test_a_refused_address_is_recorded_and_gets_no_more_mail(mailing, crew, smtp, refusal):
+    team = crew
+    if refusal == "rcpt":
+        smtp.refuse("ben@example.com", 550)
+    else:
+        smtp.refuse_data(554)
+    with delivering(mailing):
+        handle(mailing, missed(team, [team.ben], level=2))
+        [failed] = eventually(lambda: [e for e in email_log(team)
+                                       if e["notification"]["status"] == "failed"])
+        assert failed["notification"]["last_error"].startswith("55")
+        assert [a["outcome"] for a in failed["attempts"]] == ["failed"]
+        with mailing.container.uow() as uow:
+            recorded = uow.suppressions.get("Ben@Example.com")
+            assert (recorded.reason, recorded.member_id) == ("refused", team.ben)
+        handle(mailing, missed(team, [team.ben, team.ana], level=2),
+               sign_in(team, team.ben, "ben@example.com"))
+        eventually(lambda: smtp.to("ana@example.com"))
+    assert smtp.rcpt_attempts["ben@example.com"] == 1
+    assert smtp.to("ben@example.com") == []
+    assert len([i for i in team.feed(team.ben) if i["event_type"] == "checkin.missed"]) == 2
+
+
+def test_a_temporary_refusal_is_retried_with_backoff_then_delivered(mailing, crew, smtp):
+    team = crew
+    smtp.defer("ana@example.com", times=2)
+    with delivering(mailing):
+        handle(mailing, missed(team, [team.ana]))
+        eventually(lambda: smtp.to("ana@example.com"), timeout=30)
+    [entry] = email_log(team)
+    attempts = entry["attempts"]
+    assert [(a["status_code"], a["outcome"]) for a in attempts] == [
+        (451, "retry"), (451, "retry"), (250, "sent")]
+    at = [datetime.fromisoformat(a["at"]) for a in attempts]
+    assert (at[1] - at[0]).total_seconds() >= 0.5  # 1 s step, jittered to at least half
+    assert (at[2] - at[1]).total_seconds() >= 1.0  # 2 s step
+    assert smtp.rcpt_attempts["ana@example.com"] == 3
+
+
+def test_without_smtp_settings_nothing_is_mailed(notifications, team, smtp):
+    with delivering(notifications):
+        handle(notifications, missed(team, [team.ana]))
+        eventually(lambda: [i for i in team.feed(team.ana) if i["event_type"] == "checkin.missed"])
+    assert email_log(team) == [] and smtp.messages == []
+
+
+# -- sign-in links over the real broker -------------------------------------------------------
+def sign_in(team: Team, member_id: str, address: str, link: str = "https://goalkeeper.example"
+            "/sign-in/abc123"):
+    return event("member.sign_in_requested", team.id, member_id=member_id, email=address,
+                 link=link, expires_at="2030-01-07T10:15:00+00:00")
+
+
+def test_a_sign_in_link_published_by_goals_is_mailed_through_the_one_sender(make_service,
+                                                                           smtp):
+    n = make_service("notifications", **mail_env(smtp))
+    team = Team(n)
+    link = "https://goalkeeper.example/sign-in/0123456789abcdef?next=%2Fgoals"
+
+    produce(n, sign_in(team, team.ana, "ana@example.com", link))
+
+    [mail] = eventually(lambda: smtp.to("ana@example.com"), timeout=60)
+    assert mail["Subject"] == "Your Goalkeeper sign-in link"
+    body = parts(mail)
+    assert link in body["text/plain"]
+    assert f'href="{link.replace("&", "&amp;")}"' in body["text/html"]
+    assert "2030-01-07 10:15" in body["text/plain"]
+    assert mail["List-Unsubscribe"] is None  # transactional
+    assert smtp.envelopes[0] == ("goalkeeper@example.com", ["ana@example.com"])
