@@ -145,10 +145,11 @@ def main(tag: str, seconds: int, calls: int, goal_count: int, only: set[str],
                 ["endpoint", "SQL statements", "transactions", "ms in-process",
                  "ms in SQL", "ms Python outside SQL", "profile"], rows,
                 notes=f"Median of {calls} in-process requests each (Flask test client on "
-                      f"PostgreSQL, no HTTP); each transaction also costs a pool pre-ping, "
-                      f"BEGIN and COMMIT/ROLLBACK. Flame graphs: py-spy record --subprocesses "
-                      f"--rate 200 around gunicorn (infra/gunicorn.conf.py) saturated by wrk "
-                      f"-t1 -c16 for {seconds} s. `python -m bench.profile --tag {tag}`.")
+                      f"PostgreSQL, no HTTP); each transaction also costs a pool pre-ping, and "
+                      f"BEGIN and COMMIT/ROLLBACK unless autocommit. Flame graphs: py-spy "
+                      f"record --subprocesses --rate 200 around gunicorn "
+                      f"(infra/gunicorn.conf.py) saturated by wrk -t1 -c16 for {seconds} s. "
+                      f"`python -m bench.profile --tag {tag}`.")
 
 
 def drop_databases(s: Servers, targets: list[Target]) -> None:
