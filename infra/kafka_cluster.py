@@ -96,7 +96,7 @@ class KafkaCluster:
     def node(self, node_id: int) -> ClusterNode:
         return self.nodes[node_id - 1]
 
-    def start(self, timeout: float = 180) -> None:
+    def start(self, timeout: float = 600) -> None:
         """Launch every node, then wait until each answers (the quorum needs two of three)."""
         began = time.monotonic()
         for node in self.nodes:

@@ -70,7 +70,7 @@ def stop_and_restart_a_broker(stack: ClusterFaultStack, slack) -> Fault:
     node = stack.cluster.node(busiest_leader(stack))
     node.stop()
     time.sleep(SECONDS / 3)
-    node.start(timeout=180)
+    node.start(timeout=600)
     return Fault()
 
 
@@ -96,7 +96,7 @@ def heal(cluster) -> None:
     for node in cluster.nodes:
         node.resume()
         if not node.is_running():
-            node.start(timeout=180)
+            node.start(timeout=600)
 
 
 def run_failover(scenario, cluster, postgres, slack, seconds: float = SECONDS) -> Failover:
