@@ -19,6 +19,21 @@ BENCHMARKS = ("events", "api", "e2e", "scale", "health_reeval")
 TIME_LIMIT_S = {"events": 1800, "api": 1800, "e2e": 1200, "scale": 1200, "health_reeval": 1800}
 
 
+def collect(failed: list[str] = ()) -> None:
+    """Gather every benchmark's latest table into bench/results/README-tables.md."""
+    parts = ["Reproduce with `make bench` (all) or `.venv/bin/python -m bench.<name>` "
+             "(one). Every figure is a ratio measured side by side in the same run.", ""]
+    for name in BENCHMARKS:
+        table = RESULTS / f"{name}.md"
+        if not table.exists():
+            continue
+        if name in failed:
+            parts.append(f"_bench.{name} failed in the last run; its previous table follows._\n")
+        parts.append(table.read_text())
+    (RESULTS / "README-tables.md").write_text("\n".join(parts))
+    print(f"wrote {RESULTS / 'README-tables.md'}; failed: {list(failed) or 'none'}")
+
+
 def main(names: list[str]) -> int:
     failed = []
     for name in names:
@@ -32,20 +47,12 @@ def main(names: list[str]) -> int:
         print(f"== bench.{name}: exit {code} after {time.monotonic() - began:.0f} s", flush=True)
         if code != 0:
             failed.append(name)
-    parts = ["## Benchmark results", "",
-             "Reproduce with `make bench` (all) or `.venv/bin/python -m bench.<name>` "
-             "(one). Every figure is a ratio measured side by side in the same run.", ""]
-    for name in BENCHMARKS:
-        table = RESULTS / f"{name}.md"
-        if not table.exists():
-            continue
-        if name in failed:
-            parts.append(f"_bench.{name} failed in the last run; its previous table follows._\n")
-        parts.append(table.read_text())
-    (RESULTS / "README-tables.md").write_text("\n".join(parts))
-    print(f"wrote {RESULTS / 'README-tables.md'}; failed: {failed or 'none'}")
+    collect(failed)
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--collect"]:
+        collect()
+        sys.exit(0)
     sys.exit(main(sys.argv[1:] or list(BENCHMARKS)))
