@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: venv lock kafka-jars postgres run cluster test faults fuzz bench capacity lint clean distclean
+.PHONY: venv lock kafka-jars postgres run cluster test screenshots faults fuzz bench capacity lint clean distclean
 
 venv: $(STAMP)
 
@@ -43,6 +43,13 @@ demo: venv
 
 test: venv kafka-jars postgres browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The browser tests that take the README's screenshots, saving them to docs/screenshots/
+# (`make test` saves them under .run/screenshots/ and leaves tracked files alone).
+SCREENSHOT_TESTS := fills_the_board_with_every_kind_of_goal or check_in_shows_on_the_goal_page_chart
+screenshots: venv kafka-jars postgres browser
+	GOALKEEPER_SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest tests/web -p no:cacheprovider \
+	  -k "$(SCREENSHOT_TESTS)" $(PYTEST_ARGS)
 
 faults: venv kafka-jars postgres
 	GOALKEEPER_FAULT_SECONDS=30 $(PY) -m pytest tests/faults -m faults -p no:cacheprovider $(PYTEST_ARGS)

@@ -1,12 +1,18 @@
-"""Wire the web app once: its settings and the one API client every request shares."""
+"""Wire the web app once: its settings, its sessions store and the one API client every
+request shares."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from services.web.adapters.api_client import ApiClient
+from services.web.adapters.repositories import WebSessions
 from services.web.config import WebSettings
 from shared.clock import Clock, SystemClock
+from shared.db import make_engine
+
+SESSION_LIFETIME = timedelta(days=14)
 
 
 @dataclass
@@ -14,10 +20,15 @@ class WebContainer:
     settings: WebSettings
     clock: Clock
     api: ApiClient
+    sessions: WebSessions
 
     def close(self) -> None:
         self.api.close()
+        self.sessions.engine.dispose()
 
 
 def bootstrap(settings: WebSettings, clock: Clock | None = None) -> WebContainer:
-    return WebContainer(settings=settings, clock=clock or SystemClock(), api=ApiClient(settings))
+    sessions = WebSessions(make_engine(settings.database_url), SESSION_LIFETIME)
+    sessions.create_tables()
+    return WebContainer(settings=settings, clock=clock or SystemClock(), api=ApiClient(settings),
+                        sessions=sessions)

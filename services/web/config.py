@@ -1,7 +1,9 @@
-"""The web app's settings: where the three public APIs live, the session secret, the port.
+"""The web app's settings: where the three public APIs live, its sessions database, the session
+secret, the port.
 
-The web app has no database and no Kafka, so its settings are not a `shared.config.Settings`
-(whose every field is about those); they are read from the environment once, the same way.
+The web app has no Kafka and only a sessions table, so its settings are not a
+`shared.config.Settings` (whose fields are about a service's database, broker and events); they
+are read from the environment once, the same way.
 """
 
 from __future__ import annotations
@@ -9,13 +11,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 
-from shared.config import read_float, read_int
+from shared.config import REPO_ROOT, read_float, read_int
 
 ENV_VARS = {
     "WEB_PORT": "HTTP port of the web app (default 8000).",
     "WEB_GOALS_URL": "Base URL of the goals service's public API.",
     "WEB_CHECKINS_URL": "Base URL of the checkins service's public API.",
     "WEB_NOTIFICATIONS_URL": "Base URL of the notifications service's public API.",
+    "WEB_DATABASE_URL": "The web app's sessions database (default SQLite at .run/web.db).",
     "WEB_SESSION_SECRET": "Key that signs the web session cookie (default GOALKEEPER_SECRET_KEY).",
     "WEB_API_TIMEOUT_SECONDS": "Read timeout of each call to an API.",
     "WEB_BOARD_POLL_SECONDS": "How often an open board asks for fresh goals.",
@@ -28,6 +31,7 @@ class WebSettings:
     checkins_url: str = "http://127.0.0.1:8002"
     notifications_url: str = "http://127.0.0.1:8003"
     session_secret: str = "dev-insecure-secret-change-me"
+    database_url: str = f"sqlite:///{REPO_ROOT / '.run/web.db'}"
     port: int = 8000
     connect_timeout: float = 2.0
     read_timeout: float = 5.0
@@ -53,6 +57,7 @@ def load(env: dict[str, str] | None = None) -> WebSettings:
         notifications_url=(env.get("WEB_NOTIFICATIONS_URL") or d.notifications_url).rstrip("/"),
         session_secret=(env.get("WEB_SESSION_SECRET") or env.get("GOALKEEPER_SECRET_KEY")
                         or d.session_secret),
+        database_url=env.get("WEB_DATABASE_URL") or d.database_url,
         port=read_int(env, "WEB_PORT", d.port),
         read_timeout=read_float(env, "WEB_API_TIMEOUT_SECONDS", d.read_timeout),
         poll_seconds=read_int(env, "WEB_BOARD_POLL_SECONDS", d.poll_seconds),

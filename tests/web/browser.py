@@ -3,6 +3,7 @@ Debian chromium driven by Selenium, axe-core checks and screenshots."""
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from contextlib import contextmanager
@@ -23,8 +24,16 @@ from tests.support.seed import Team, add_member, create_team
 from tests.support.stack import ServiceHarness
 
 AXE = REPO_ROOT / "services/web/entrypoints/static/vendor/axe.min.js"
-SCREENSHOTS = REPO_ROOT / "docs/screenshots"
+SCREENSHOTS_ENV = "GOALKEEPER_SCREENSHOTS_DIR"
 PHONE, DESKTOP = (390, 844), (1280, 900)
+
+
+def screenshots_dir(env: dict[str, str] | None = None) -> Path:
+    """Where the tests save screenshots: `.run/screenshots/` (untracked), or the directory
+    GOALKEEPER_SCREENSHOTS_DIR names (`make screenshots` sets it to docs/screenshots/)."""
+    chosen = (os.environ if env is None else env).get(SCREENSHOTS_ENV)
+    path = Path(chosen) if chosen else REPO_ROOT / ".run/screenshots"
+    return path if path.is_absolute() else REPO_ROOT / path
 
 
 class ShiftableClock:
@@ -158,14 +167,15 @@ class Page:
                 for v in result if v["impact"] in ("serious", "critical")]
 
     def screenshot(self, name: str) -> list[Path]:
-        """Save the page at phone and desktop widths under docs/screenshots/."""
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        """Save the page at phone and desktop widths (see `screenshots_dir`)."""
+        folder = screenshots_dir()
+        folder.mkdir(parents=True, exist_ok=True)
         saved = []
         for label, (width, height) in (("phone", PHONE), ("desktop", DESKTOP)):
             self.driver.set_window_size(width, height)
             full = self.driver.execute_script("return document.body.scrollHeight")
             self.driver.set_window_size(width, min(max(full + 120, height), 4000))
-            path = SCREENSHOTS / f"{name}-{label}.png"
+            path = folder / f"{name}-{label}.png"
             self.driver.save_screenshot(str(path))
             saved.append(path)
         self.driver.set_window_size(*DESKTOP)

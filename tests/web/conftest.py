@@ -19,7 +19,7 @@ SERVICES = ("goals", "checkins", "notifications")
 
 
 @pytest.fixture(scope="module")
-def stack(postgres_server, kafka_broker) -> Iterator[Stack]:
+def stack(postgres_server, kafka_broker, tmp_path_factory) -> Iterator[Stack]:
     """The three services with their workers, and the web app in front of them (per module:
     each test makes its own team, and teams never see each other)."""
     prefix = f"t{uuid.uuid4().hex[:8]}."
@@ -39,7 +39,8 @@ def stack(postgres_server, kafka_broker) -> Iterator[Stack]:
         urls = {s: server.url for s, server in zip(SERVICES, servers, strict=True)}
         settings = WebSettings(goals_url=urls["goals"], checkins_url=urls["checkins"],
                                notifications_url=urls["notifications"],
-                               session_secret="web-test-secret", poll_seconds=2, testing=True)
+                               session_secret="web-test-secret", poll_seconds=2, testing=True,
+                               database_url=f"sqlite:///{tmp_path_factory.mktemp('web')}/web.db")
         web = HttpServer(create_app(bootstrap(settings)))
         servers.append(web)
         yield Stack(harnesses["goals"], harnesses["checkins"], harnesses["notifications"],

@@ -109,6 +109,22 @@ def test_signing_out_ends_the_session(stack, page):
     assert "/signin" in page.driver.current_url
 
 
+def test_a_cookie_copied_before_signing_out_is_useless_afterwards(stack, page):
+    team = stack.new_team()
+    page.sign_in(team.lead)
+    copied = page.driver.get_cookie("goalkeeper_session")
+    assert team.lead not in copied["value"]  # the token never leaves the server
+
+    page.driver.find_element(By.XPATH, "//button[starts-with(text(), 'Sign out')]").click()
+    page.wait_for(lambda d: "/signin" in d.current_url)
+    page.driver.delete_all_cookies()
+    page.driver.add_cookie({"name": copied["name"], "value": copied["value"], "path": "/"})
+    page.open("/board")
+
+    assert "/signin" in page.driver.current_url
+    assert "Sign in" in page.text("h1")
+
+
 def test_revoking_the_token_in_the_api_ends_the_web_session(stack, page):
     team = stack.new_team()
     max_id, max_token = stack.add_member(team, "Max")
@@ -151,6 +167,9 @@ def test_the_demo_team_fills_the_board_with_every_kind_of_goal(stack, page):
 
     board = page.text("#board")
     assert "Close 120 support tickets this quarter" in board and "Ben" in board
+    headings = [h.text for h in page.all("#board .group h2")]
+    for health in ("On track", "At risk", "Off track", "Overdue", "Achieved"):
+        assert any(health in heading for heading in headings), (health, headings)
     assert page.serious_accessibility_violations() == []
     page.screenshot("board")
 

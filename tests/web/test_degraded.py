@@ -16,9 +16,10 @@ CLOSED_PORT = "http://127.0.0.1:9"  # discard: nothing listens there
 
 
 @pytest.fixture
-def web_without_checkins(stack, driver):
+def web_without_checkins(stack, driver, tmp_path):
     settings = WebSettings(goals_url=stack.servers[0].url, checkins_url=CLOSED_PORT,
-                           notifications_url=CLOSED_PORT, session_secret="degraded-secret")
+                           notifications_url=CLOSED_PORT, session_secret="degraded-secret",
+                           database_url=f"sqlite:///{tmp_path}/web.db")
     server = HttpServer(create_app(bootstrap(settings)))
     driver.delete_all_cookies()
     yield Page(driver, server.url)

@@ -9,7 +9,7 @@ GROUPS = (
     ("on_track", "On track", "✓"),
     ("at_risk", "At risk", "!"),
     ("off_track", "Off track", "✗"),
-    ("overdue", "Overdue", "◔"),
+    ("overdue", "Overdue", "⚠"),
     ("not_started", "Not started", "…"),
     ("achieved", "Achieved", "★"),
     ("closed", "Closed", "■"),

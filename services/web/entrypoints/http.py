@@ -1,8 +1,9 @@
 """What every view shares: the signed-in member, their API client, CSRF, htmx detection.
 
-The session is Flask's signed cookie (HttpOnly, SameSite=Lax, Secure over https). It holds the
-member's bearer token, so the token stays between the browser's cookie jar and this server and
-never reaches JavaScript.
+The cookie is Flask's signed session (HttpOnly, SameSite=Lax, Secure over https) holding a random
+session id and the CSRF token; the member's bearer token stays server side, in the sessions table
+(`adapters.repositories.WebSessions`), and never reaches the browser. Signing out, or an API's
+401, deletes the row, so a copied cookie stops working at once.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import secrets
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import abort, current_app, redirect, request, session, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 
-from services.web.adapters.api_client import MemberApi
+from services.web.adapters.api_client import MemberApi, SignedOut
+from services.web.adapters.repositories import WebSession
 from services.web.bootstrap import WebContainer
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -70,26 +72,46 @@ def claims_of(token: str) -> dict:
 
 
 def sign_in(token: str, member: dict) -> None:
+    end_session()
     session.clear()
     session.permanent = True
-    session["token"] = token
-    session["member"] = {"id": member["id"], "team_id": member["team_id"],
-                         "name": member["name"], "role": member["role"],
-                         "timezone": member.get("timezone") or "UTC"}
+    profile = {"id": member["id"], "team_id": member["team_id"], "name": member["name"],
+               "role": member["role"], "timezone": member.get("timezone") or "UTC"}
+    web = container()
+    session["sid"] = web.sessions.open(token, profile, web.clock.now())
+    g.web_session = WebSession(token, profile)
     csrf_token()
 
 
-def sign_out() -> None:
+def end_session() -> None:
+    """Sign out: the server forgets the session, whoever still holds its cookie."""
+    if session.get("sid"):
+        container().sessions.end(session["sid"])
     session.clear()
+    g.web_session = None
+
+
+def sign_out() -> None:
+    end_session()
+
+
+def _web_session() -> WebSession | None:
+    if "web_session" not in g:
+        sid = session.get("sid")
+        g.web_session = container().sessions.get(sid, container().clock.now()) if sid else None
+    return g.web_session
 
 
 def current_member() -> Member | None:
-    data = session.get("member")
-    return Member(**data) if data and session.get("token") else None
+    found = _web_session()
+    return Member(**found.member) if found else None
 
 
 def api() -> MemberApi:
-    return container().api.as_member(session["token"])
+    found = _web_session()
+    if found is None:
+        raise SignedOut("no session")
+    return container().api.as_member(found.token)
 
 
 def member_required(view):

@@ -1,0 +1,57 @@
+"""Server-side sessions: a random id in the cookie, the member's token in this table.
+
+Only a hash of the id is stored, so the table alone cannot be replayed as cookies. Ending a
+session deletes its row, so a copied cookie stops working at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, delete, insert, select
+
+from services.web.adapters.orm import metadata, web_sessions
+
+
+@dataclass(frozen=True)
+class WebSession:
+    token: str
+    member: dict
+
+
+def _hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+class WebSessions:
+    def __init__(self, engine: Engine, lifetime: timedelta):
+        self.engine = engine
+        self.lifetime = lifetime
+
+    def create_tables(self) -> None:
+        metadata.create_all(self.engine)
+
+    def open(self, token: str, member: dict, now: datetime) -> str:
+        """A new session for the member; returns its id (shown once, to the cookie)."""
+        session_id = secrets.token_urlsafe(32)
+        with self.engine.begin() as conn:
+            conn.execute(delete(web_sessions).where(web_sessions.c.expires_at <= now))
+            conn.execute(insert(web_sessions).values(
+                id_hash=_hash(session_id), token=token, member=json.dumps(member),
+                created_at=now, expires_at=now + self.lifetime))
+        return session_id
+
+    def get(self, session_id: str, now: datetime) -> WebSession | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(web_sessions).where(
+                web_sessions.c.id_hash == _hash(session_id),
+                web_sessions.c.expires_at > now)).first()
+        return WebSession(row.token, json.loads(row.member)) if row else None
+
+    def end(self, session_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(web_sessions).where(web_sessions.c.id_hash == _hash(session_id)))
