@@ -91,3 +91,35 @@ def test_delivery_log_filters_by_status_and_pages(notifications, team, slack):
     assert len(first["items"]) == 2 and len(rest["items"]) == 1 and rest["next_cursor"] is None
     bad = client.get(f"/v1/teams/{team.id}/deliveries?status=lost", headers=team.auth())
     assert bad.status_code == 422 and "status" in bad.json["errors"]
+
+
+def test_a_lead_sends_a_channel_a_test_message_that_shows_in_the_delivery_log(
+        notifications, team, slack):
+    client = notifications.client
+    other = Team(notifications)
+    channel = team.channel(slack.webhook(), name="alerts", event_types=["goal.health_changed"])
+    path = f"/v1/teams/{team.id}/channels/{channel['id']}/test"
+    assert client.post(path, headers=team.auth(team.ana)).status_code == 403
+    assert client.post(path, headers=other.auth()).status_code == 404
+
+    queued = client.post(path, headers=team.auth())
+    assert queued.status_code == 202, queued.json
+    notifications.container.deliverer.deliver_due()
+
+    assert len(slack.delivered()) == 1  # despite the channel's event filter
+    assert "Goalkeeper test message" in slack.delivered()[0].body.decode()
+    entry = team.log()[0]
+    assert entry["notification"]["id"] == queued.json["notification_id"]
+    assert entry["notification"]["status"] == "sent"
+    assert entry["attempts"][0]["status_code"] == 200
+
+
+def test_a_disabled_channel_is_not_tested(notifications, team, slack):
+    channel = team.channel(slack.webhook())
+    path = f"/v1/teams/{team.id}/channels/{channel['id']}"
+    notifications.client.patch(path, headers=team.auth(), json={"state": "disabled"})
+
+    refused = notifications.client.post(f"{path}/test", headers=team.auth())
+
+    assert refused.status_code == 409
+    assert slack.delivered() == []

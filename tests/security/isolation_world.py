@@ -311,6 +311,8 @@ CONTROLS: dict[tuple[str, str], Builder] = {
         "lead", f"{_teams(w)}/channels/{w.channel['id']}", {"name": "wins"}),
     ("DELETE", "/v1/teams/{team_id}/channels/{channel_id}"): lambda w: Request(
         "lead", f"{_teams(w)}/channels/{w.fresh_channel()}", destructive=True),
+    ("POST", "/v1/teams/{team_id}/channels/{channel_id}/test"): lambda w: Request(
+        "lead", f"{_teams(w)}/channels/{w.channel['id']}/test"),
     ("GET", "/v1/teams/{team_id}/deliveries"): lambda w: Request(
         "lead", f"{_teams(w)}/deliveries"),
     ("GET", "/v1/teams/{team_id}/digest"): lambda w: Request("lead", f"{_teams(w)}/digest"),

@@ -90,7 +90,7 @@ def test_a_lead_snoozes_and_removes_a_member(stack, page):
     page.wait_for(lambda d: not d.find_elements(By.ID, f"member-{member_id}"))
 
 
-def test_a_lead_adds_a_slack_channel_and_sees_its_deliveries(stack, page, slack):
+def test_a_lead_adds_a_slack_channel_tests_it_and_sees_its_deliveries(stack, page, slack):
     team = stack.new_team()
     page.sign_in(team.lead).open("/team/channels")
     Select(page.driver.find_element(By.ID, "f-type")).select_by_value("slack")
@@ -100,10 +100,15 @@ def test_a_lead_adds_a_slack_channel_and_sees_its_deliveries(stack, page, slack)
     page.wait_for_text("added", "main")
     assert "#team-goals" in page.text("table")
 
+    click(page, "Send test message")
+    page.wait_for_text("Test message sent", "main")
+    eventually(lambda: slack.delivered(), timeout=60)
+    assert "Goalkeeper test message" in slack.delivered()[0].body.decode()
+
     stack.create_goal(team.lead, title="Announce the goal in Slack")
 
-    eventually(lambda: slack.delivered(), timeout=60)
-    assert "Announce the goal in Slack" in slack.delivered()[0].body.decode()
+    eventually(lambda: len(slack.delivered()) >= 2, timeout=60)
+    assert "Announce the goal in Slack" in slack.delivered()[1].body.decode()
     page.open("/team/deliveries")  # the log records the answer just after Slack gave it
     page.wait_for(lambda d: "sent:" in page.text("main") or d.refresh(), timeout=60)
     assert "Announce the goal in Slack" in page.text("main")

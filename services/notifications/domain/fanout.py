@@ -87,6 +87,16 @@ class Notifier:
                                      channel_id=channel.id, due_at=self._due(uow, channel, what))
         return created
 
+    def to_channel(self, uow, channel: Channel, what: Occurrence,
+                   rendered: Rendered) -> Notification:
+        """One message to one channel whatever its filters, due now (a lead's test message)."""
+        note = Notification(what.team_id, f"channel:{channel.id}", what.event_id, what.type,
+                            channel_body(channel, what, rendered), summary=rendered.summary,
+                            created_at=self.clock.now(), channel_id=channel.id)
+        uow.notifications.add(note)
+        uow.after_commit(self.wake)
+        return note
+
     def to_members(self, uow, what: Occurrence, rendered: Rendered, member_ids: list[str], *,
                    as_digest: bool = False) -> int:
         """Feed items for members, by their preferences; `as_digest` is the digest itself."""

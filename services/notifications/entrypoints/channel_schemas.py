@@ -114,3 +114,8 @@ class DigestSettingsOut(Schema):
     enabled = fields.Boolean()
     weekday = fields.Integer()
     hour = fields.Integer()
+
+
+class TestMessageOut(Schema):
+    notification_id = fields.String(metadata={"description": "Its entry in the delivery log."})
+    status = fields.String()

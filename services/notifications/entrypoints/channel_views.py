@@ -15,6 +15,7 @@ from services.notifications.entrypoints.channel_schemas import (
     DeliveryLog,
     DigestSettingsIn,
     DigestSettingsOut,
+    TestMessageOut,
 )
 from services.notifications.service_layer.commands import (
     AddChannel,
@@ -24,6 +25,7 @@ from services.notifications.service_layer.commands import (
     GetTeamDigest,
     ListChannels,
     ListDeliveries,
+    SendTestMessage,
     SetTeamDigest,
 )
 from shared.web import bus, require_member
@@ -68,6 +70,15 @@ class ChannelItem(MethodView):
     def delete(self, team_id, channel_id):
         """Remove a channel; its delivery log stays."""
         bus().handle(DeleteChannel(require_member(), team_id, channel_id))
+
+
+@channels.route("/<team_id>/channels/<channel_id>/test")
+class ChannelTest(MethodView):
+    @channels.response(202, TestMessageOut)
+    def post(self, team_id, channel_id):
+        """Send the channel a test message (lead): queued and sent like any other message, so
+        its attempts show in the delivery log. 409 when the channel is disabled."""
+        return bus().handle(SendTestMessage(require_member(), team_id, channel_id))
 
 
 @channels.route("/<team_id>/deliveries")

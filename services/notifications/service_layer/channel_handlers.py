@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 from services.notifications.config import NotificationsSettings
 from services.notifications.domain.channel import Channel
+from services.notifications.domain.fanout import Notifier, Occurrence
 from services.notifications.domain.notification import DeliveryAttempt, Notification
+from services.notifications.domain.render import Rendered
 from services.notifications.domain.webhook_url import validate_webhook_url
 from services.notifications.service_layer.access import ensure_lead
 from services.notifications.service_layer.commands import (
@@ -17,10 +20,11 @@ from services.notifications.service_layer.commands import (
     GetChannel,
     ListChannels,
     ListDeliveries,
+    SendTestMessage,
 )
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
-from shared.domain import NotFound
+from shared.domain import Conflict, NotFound
 from shared.pagination import decode_cursor, page_of
 
 
@@ -77,6 +81,29 @@ def delete_channel(cmd: DeleteChannel, uow: NotificationsUnitOfWork) -> None:
     with uow:
         _channel(uow, cmd.team_id, cmd.channel_id).delete()
         uow.commit()
+
+
+@dataclass(frozen=True)
+class TestMessage:
+    notification_id: str
+    status: str
+
+
+def send_test_message(cmd: SendTestMessage, uow: NotificationsUnitOfWork, clock: Clock,
+                      notifier: Notifier, settings: NotificationsSettings) -> TestMessage:
+    """Queue a test message for the channel; it shows in the delivery log like any other."""
+    ensure_lead(cmd.actor, cmd.team_id)
+    with uow:
+        channel = _channel(uow, cmd.team_id, cmd.channel_id)
+        if channel.state != "active":
+            raise Conflict(f"the channel is {channel.state}; enable it before testing it")
+        what = Occurrence(str(uuid.uuid4()), "channel.test", cmd.team_id,
+                          clock.now().isoformat(), {}, settings.public_url)
+        summary = f"Test message from Goalkeeper to {channel.name or channel.type}"
+        note = notifier.to_channel(uow, channel, what, Rendered(
+            "Goalkeeper test message", [f"{summary}: this channel is connected."], summary))
+        uow.commit()
+    return TestMessage(note.id, note.status)
 
 
 def _channel(uow: NotificationsUnitOfWork, team_id: str, channel_id: str) -> Channel:

@@ -55,6 +55,15 @@ class DeleteChannel:
 
 
 @dataclass(frozen=True)
+class SendTestMessage:
+    """A lead checks a channel: one test message through the normal delivery machinery."""
+
+    actor: Principal
+    team_id: str
+    channel_id: str
+
+
+@dataclass(frozen=True)
 class ListDeliveries:
     actor: Principal
     team_id: str

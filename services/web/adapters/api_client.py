@@ -307,6 +307,10 @@ class MemberApi:
     def add_channel(self, team_id: str, fields: dict) -> dict:
         return self._call("notifications", "POST", f"/v1/teams/{team_id}/channels", json=fields)
 
+    def test_channel(self, team_id: str, channel_id: str) -> dict:
+        return self._call("notifications", "POST",
+                          f"/v1/teams/{team_id}/channels/{channel_id}/test")
+
     @or_unavailable
     def deliveries(self, team_id: str) -> list[dict]:
         return self._call("notifications", "GET", f"/v1/teams/{team_id}/deliveries",

@@ -81,10 +81,11 @@ def change_member(member_id: str):
 CHANNEL_FIELDS = ("type", "name", "webhook_url")
 
 
-def _channels_page(form: dict, errors: dict, status: int = 200, added: dict | None = None):
+def _channels_page(form: dict, errors: dict, status: int = 200, added: dict | None = None,
+                   tested: dict | None = None):
     me = http.current_member()
     return render_template("team/channels.html", channels=http.api().channels(me.team_id),
-                           form=form, errors=errors, added=added), status
+                           form=form, errors=errors, added=added, tested=tested), status
 
 
 @team.get("/channels")
@@ -103,6 +104,16 @@ def add_channel():
     except FormErrors as refused:
         return _channels_page(form, refused.errors or {"_": [refused.detail]}, 422)
     return _channels_page({"type": "slack"}, {}, 201, added)
+
+
+@team.post("/channels/<channel_id>/test")
+@http.lead_required
+def test_channel(channel_id: str):
+    try:
+        http.api().test_channel(http.current_member().team_id, channel_id)
+    except FormErrors as refused:
+        return _channels_page({"type": "slack"}, {"_": [refused.detail]}, 409)
+    return _channels_page({"type": "slack"}, {}, 202, tested={"id": channel_id})
 
 
 @team.get("/deliveries")
