@@ -8,17 +8,20 @@ from shared.config import Settings, read_float
 
 ENV_VARS = {
     "GOALS_HEALTH_INTERVAL_SECONDS": "How often the worker re-evaluates goals whose health is due.",
+    "GOALKEEPER_PUBLIC_URL": "Base URL of the web app, for the sign-in links in mail.",
 }
 
 
 @dataclass(frozen=True)
 class GoalsSettings(Settings):
     health_interval: float = 60.0  # seconds between health re-evaluation ticks
+    public_url: str = "http://127.0.0.1:8000"  # the web app, where sign-in links lead
 
     @classmethod
     def own_values(cls, env: dict[str, str]) -> dict:
         return {"health_interval": read_float(env, "GOALS_HEALTH_INTERVAL_SECONDS",
-                                              cls.health_interval)}
+                                              cls.health_interval),
+                "public_url": (env.get("GOALKEEPER_PUBLIC_URL") or cls.public_url).rstrip("/")}
 
 
 def load(env: dict[str, str] | None = None) -> GoalsSettings:

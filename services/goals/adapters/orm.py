@@ -208,6 +208,7 @@ invites = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Column("used_at", UtcDateTime),
+    Column("purpose", String(16), nullable=False, server_default="invite"),
 )
 
 

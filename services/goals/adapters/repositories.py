@@ -66,6 +66,11 @@ class Members:
             select(Member).where(Member.team_id == team_id, Member.email == email)
         ).first()
 
+    def signing_in_as(self, email: str) -> list[Member]:
+        """The members (of any team) who may sign in with this address: all but those who left."""
+        return list(self.session.scalars(select(Member).where(
+            func.lower(Member.email) == email.strip().lower(), Member.state != "left")))
+
     def of_team(self, team_id: str, after: str | None, limit: int) -> list[Member]:
         query = select(Member).where(Member.team_id == team_id)
         if after is not None:
@@ -84,8 +89,8 @@ class Invites:
     def add(self, invite: Invite) -> None:
         self.session.add(invite)
 
-    def by_code_hash(self, code_hash: str) -> Invite | None:
-        query = select(Invite).filter_by(code_hash=code_hash).with_for_update()
+    def by_code_hash(self, code_hash: str, purpose: str = "invite") -> Invite | None:
+        query = select(Invite).filter_by(code_hash=code_hash, purpose=purpose).with_for_update()
         return self.session.scalars(query).first()
 
 

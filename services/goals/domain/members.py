@@ -79,6 +79,12 @@ class Member(Aggregate):
     def added(self) -> None:
         self.record("member.added", self.team_id, self.as_event_data(), subject=self.id)
 
+    def request_sign_in(self, link: str, expires_at: datetime) -> None:
+        """The member asked for an email sign-in link: notifications mails it."""
+        self.record("member.sign_in_requested", self.team_id, {
+            "team_id": self.team_id, "member_id": self.id, "email": self.email, "link": link,
+            "expires_at": expires_at}, subject=self.id)
+
     def update_profile(self, changes: dict) -> None:
         for name, value in changes.items():
             if name not in PROFILE_FIELDS:

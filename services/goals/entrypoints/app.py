@@ -9,7 +9,7 @@ from services.goals.entrypoints import (
     team_views,
     template_views,
 )
-from services.goals.entrypoints.blueprints import goals, invites, teams, templates
+from services.goals.entrypoints.blueprints import goals, invites, sign_in, teams, templates
 from shared.web import create_service_app
 
 # imported to register their routes on the blueprints
@@ -17,5 +17,5 @@ VIEWS = (team_views, goal_views, plan_views, lifecycle_views, template_views, in
 
 
 def create_app(container=None):
-    return create_service_app(container or bootstrap(), [teams, goals, templates, invites],
+    return create_service_app(container or bootstrap(), [teams, goals, templates, invites, sign_in],
                               title="Goalkeeper goals")

@@ -9,3 +9,5 @@ templates = Blueprint("templates", __name__, url_prefix="/v1/goal-templates",
                       description="Goal templates that become SMART drafts")
 invites = Blueprint("invites", __name__, url_prefix="/invites",
                     description="Redeem a one-time invite link (the code is the credential)")
+sign_in = Blueprint("sign_in", __name__, url_prefix="",
+                    description="Email sign-in links: ask for one, redeem it once")

@@ -17,3 +17,7 @@ class RedeemIn(Schema):
 
 class SignedIn(MemberOut):
     token = fields.String()
+
+
+class SignInLinkIn(Schema):
+    email = fields.Email(required=True, validate=validate.Length(1, 320))

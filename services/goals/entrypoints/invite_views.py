@@ -1,13 +1,19 @@
-"""HTTP views of invite links: a lead issues one; the holder redeems it once for a token."""
+"""HTTP views of one-time links: a lead's invite, and the email sign-in link a member asks for;
+the holder of either redeems it once for a token."""
 
 from __future__ import annotations
 
 from flask.views import MethodView
 
-from services.goals.entrypoints.blueprints import invites, teams
-from services.goals.entrypoints.invite_schemas import InviteOut, RedeemIn, SignedIn
+from services.goals.entrypoints.blueprints import invites, sign_in, teams
+from services.goals.entrypoints.invite_schemas import InviteOut, RedeemIn, SignedIn, SignInLinkIn
 from services.goals.entrypoints.team_schemas import with_token
-from services.goals.service_layer.commands import InviteMember, RedeemInvite
+from services.goals.service_layer.commands import (
+    InviteMember,
+    RedeemInvite,
+    RedeemSignInLink,
+    RequestSignInLink,
+)
 from shared.web import bus, require_lead
 
 
@@ -26,3 +32,24 @@ class Redeem(MethodView):
     def post(self, body):
         """Exchange an invite code for the member's token: once, within 7 days (409 after)."""
         return with_token(bus().handle(RedeemInvite(body["code"])))
+
+
+@sign_in.route("/sign-in-links")
+class SignInLinks(MethodView):
+    @sign_in.arguments(SignInLinkIn)
+    @sign_in.response(202)
+    def post(self, body):
+        """Mail a sign-in link (valid 15 minutes) to a member with this address, when SMTP is
+        set up in notifications. Always 202, so the answer does not tell who is a member."""
+        bus().handle(RequestSignInLink(body["email"]))
+        return ""
+
+
+@sign_in.route("/sign-in/redeem")
+class RedeemSignIn(MethodView):
+    @sign_in.arguments(RedeemIn)
+    @sign_in.response(200, SignedIn)
+    def post(self, body):
+        """Exchange a mailed sign-in code for the member's token: once, within 15 minutes
+        (409 after); 404 for a code never issued."""
+        return with_token(bus().handle(RedeemSignInLink(body["code"])))

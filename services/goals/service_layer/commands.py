@@ -115,6 +115,20 @@ class RedeemInvite:
     code: str
 
 
+@dataclass(frozen=True)
+class RequestSignInLink:
+    """Someone asks for an email sign-in link; only a member's address gets one."""
+
+    email: str
+
+
+@dataclass(frozen=True)
+class RedeemSignInLink:
+    """Whoever holds the mailed code signs in as that member, once, within 15 minutes."""
+
+    code: str
+
+
 # -- goals ------------------------------------------------------------------------------------
 
 

@@ -1,12 +1,19 @@
-"""Invite links: a lead issues one for a member; redeeming it once gives the member a token."""
+"""One-time links: a lead's invite for a member, or the sign-in link a member asks for by mail;
+redeeming one once gives the member a token."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.goals.domain.invites import Invite, code_hash
-from services.goals.service_layer.commands import InviteMember, RedeemInvite
+from services.goals.config import GoalsSettings
+from services.goals.domain.invites import INVITE, SIGN_IN, Invite, code_hash
+from services.goals.service_layer.commands import (
+    InviteMember,
+    RedeemInvite,
+    RedeemSignInLink,
+    RequestSignInLink,
+)
 from services.goals.service_layer.team_handlers import IssuedToken, _issue, _member
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.auth import TokenSigner
@@ -34,10 +41,35 @@ def invite_member(cmd: InviteMember, uow: GoalsUnitOfWork, clock: Clock) -> Issu
 
 def redeem_invite(cmd: RedeemInvite, uow: GoalsUnitOfWork, tokens: TokenSigner,
                   clock: Clock) -> IssuedToken:
+    return _redeem(cmd.code, INVITE, uow, tokens, clock)
+
+
+def request_sign_in_link(cmd: RequestSignInLink, uow: GoalsUnitOfWork, clock: Clock,
+                         settings: GoalsSettings) -> None:
+    """A link for each member with that address, mailed by notifications; nothing (and no
+    difference the caller can see) for an address that is no member's."""
     with uow:
-        invite = uow.invites.by_code_hash(code_hash(cmd.code))
+        for member in uow.members.signing_in_as(cmd.email):
+            link, code = Invite.issue(member.team_id, member.id, member.id, clock.now(),
+                                      purpose=SIGN_IN)
+            uow.invites.add(link)
+            member.request_sign_in(f"{settings.public_url}/sign-in/{code}", link.expires_at)
+        uow.commit()
+
+
+def redeem_sign_in_link(cmd: RedeemSignInLink, uow: GoalsUnitOfWork, tokens: TokenSigner,
+                        clock: Clock) -> IssuedToken:
+    return _redeem(cmd.code, SIGN_IN, uow, tokens, clock)
+
+
+def _redeem(code: str, purpose: str, uow: GoalsUnitOfWork, tokens: TokenSigner,
+            clock: Clock) -> IssuedToken:
+    with uow:
+        invite = uow.invites.by_code_hash(code_hash(code), purpose)
         if invite is None:
-            raise NotFound("no such invite link; check it, or ask a lead for a new one")
+            what = "invite link; check it, or ask a lead" if purpose == INVITE \
+                else "sign-in link; check it, or ask"
+            raise NotFound(f"no such {what} for a new one")
         invite.redeem(clock.now())
         member = _member(invite.team_id, invite.member_id, uow)
         if member.state == "left":
