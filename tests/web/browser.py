@@ -21,6 +21,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from infra.browser import ensure_browser_installed
 from shared.config import REPO_ROOT
 from tests.support.seed import Team, add_member, create_team
+from tests.support.smtp_server import LocalSmtpServer
 from tests.support.stack import ServiceHarness
 
 AXE = REPO_ROOT / "services/web/entrypoints/static/vendor/axe.min.js"
@@ -57,8 +58,8 @@ class ShiftableClock:
 class HttpServer:
     """A WSGI app on 127.0.0.1 and an ephemeral port, served by threads (no gunicorn)."""
 
-    def __init__(self, app):
-        self.server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    def __init__(self, app, port: int = 0):
+        self.server: BaseWSGIServer = make_server("127.0.0.1", port, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -76,6 +77,7 @@ class Stack:
     web_url: str
     servers: list[HttpServer] = field(default_factory=list)
     goals_clock: ShiftableClock = field(default_factory=ShiftableClock)
+    smtp: LocalSmtpServer | None = None
 
     def new_team(self, name: str | None = None, **options) -> Team:
         return create_team(self.goals, name=name or f"Team{uuid.uuid4().hex[:6]}", **options)

@@ -12,6 +12,7 @@ from services.web.bootstrap import bootstrap
 from services.web.config import WebSettings
 from services.web.entrypoints.app import create_app
 from tests.support.fixtures import delete_topics
+from tests.support.smtp_server import LocalSmtpServer, free_port
 from tests.support.stack import ServiceHarness, service_env
 from tests.web.browser import HttpServer, Page, ShiftableClock, Stack, chromium
 
@@ -21,17 +22,23 @@ SERVICES = ("goals", "checkins", "notifications")
 @pytest.fixture(scope="module")
 def stack(postgres_server, kafka_broker, tmp_path_factory) -> Iterator[Stack]:
     """The three services with their workers, and the web app in front of them (per module:
-    each test makes its own team, and teams never see each other)."""
+    each test makes its own team, and teams never see each other). Notifications mails through
+    a local SMTP server; goals' sign-in links lead to the web app's port."""
     prefix = f"t{uuid.uuid4().hex[:8]}."
     databases = {s: f"t_web_{s}_{uuid.uuid4().hex[:10]}" for s in SERVICES}
     harnesses: dict[str, ServiceHarness] = {}
     servers: list[HttpServer] = []
     goals_clock = ShiftableClock()
+    smtp = LocalSmtpServer().start()
+    web_port = free_port()
+    extra = {"goals": {"GOALKEEPER_PUBLIC_URL": f"http://127.0.0.1:{web_port}"},
+             "notifications": {"SMTP_HOST": smtp.host, "SMTP_PORT": str(smtp.port),
+                               "SMTP_STARTTLS": "false", "SMTP_FROM": "goalkeeper@example.com"}}
     try:
         for service in SERVICES:
             url = postgres_server.create_database(databases[service])
             harness = ServiceHarness(service, service_env(
-                service, url, kafka_broker.bootstrap, prefix),
+                service, url, kafka_broker.bootstrap, prefix, **extra.get(service, {})),
                 clock=goals_clock if service == "goals" else None)
             harnesses[service] = harness
             harness.start_worker()
@@ -41,11 +48,12 @@ def stack(postgres_server, kafka_broker, tmp_path_factory) -> Iterator[Stack]:
                                notifications_url=urls["notifications"],
                                session_secret="web-test-secret", poll_seconds=2, testing=True,
                                database_url=f"sqlite:///{tmp_path_factory.mktemp('web')}/web.db")
-        web = HttpServer(create_app(bootstrap(settings)))
+        web = HttpServer(create_app(bootstrap(settings)), web_port)
         servers.append(web)
         yield Stack(harnesses["goals"], harnesses["checkins"], harnesses["notifications"],
-                    web.url, servers, goals_clock)
+                    web.url, servers, goals_clock, smtp)
     finally:
+        smtp.stop()
         for server in servers:
             server.stop()
         for harness in reversed(list(harnesses.values())):

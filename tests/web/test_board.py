@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from selenium.webdriver.common.by import By
@@ -9,6 +10,7 @@ from selenium.webdriver.common.by import By
 from infra.demo import Api, seed
 from infra.run import first_lead_link
 from tests.support.stack import ADMIN_TOKEN, auth
+from tests.support.waiting import eventually
 
 
 def metric(current: float, target: float = 100) -> dict:
@@ -187,3 +189,40 @@ def test_make_runs_first_start_link_signs_in_a_first_lead_once(stack, page, tmp_
     page.wait_for(lambda d: d.current_url.endswith("/board"))
     assert "Sign out First lead" in page.text("header")
     assert first_lead_link(env) is None  # only on the first start
+
+
+def mailed_sign_in_link(stack, address: str) -> str:
+    [mail] = eventually(lambda: stack.smtp.to(address), timeout=60)
+    text = mail.get_body(("plain",)).get_content()
+    return re.search(rf"{re.escape(stack.web_url)}/sign-in/[\w-]+", text).group(0)
+
+
+def test_an_emailed_sign_in_link_signs_a_member_in_once(stack, page):
+    team = stack.new_team()
+    stack.add_member(team, "Mia", email="mia@web.example")
+    page.open("/signin")
+    page.fill("f-email", "mia@web.example")
+    page.driver.find_element(
+        By.XPATH, "//button[normalize-space()='Email me a sign-in link']").click()
+    page.wait_for_text("a sign-in link is on its way", "main")
+    assert page.serious_accessibility_violations() == []
+
+    link = mailed_sign_in_link(stack, "mia@web.example")  # over the broker, through SMTP
+    page.driver.get(link)
+    page.driver.find_element(By.XPATH, "//main//button[normalize-space()='Sign in']").click()
+
+    page.wait_for(lambda d: d.current_url.endswith("/board"))
+    assert "Sign out Mia" in page.text("header")
+    page.driver.delete_all_cookies()
+    page.driver.get(link)
+    page.driver.find_element(By.XPATH, "//main//button[normalize-space()='Sign in']").click()
+    page.wait_for_text("already used", "main")
+
+
+def test_an_unknown_address_is_told_the_same_and_gets_no_mail(stack, page):
+    page.open("/signin")
+    page.fill("f-email", "stranger@web.example")
+    page.driver.find_element(
+        By.XPATH, "//button[normalize-space()='Email me a sign-in link']").click()
+
+    page.wait_for_text("If stranger@web.example belongs to a member", "main")

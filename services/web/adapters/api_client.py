@@ -102,6 +102,14 @@ class ApiClient:
         """The invited member and a fresh token; the code is the only credential."""
         return self.request("goals", "POST", "/invites/redeem", None, json={"code": code})
 
+    def request_sign_in_link(self, email: str) -> None:
+        """Ask goals to mail a sign-in link; the same answer whether or not `email` is known."""
+        self.request("goals", "POST", "/sign-in-links", None, json={"email": email})
+
+    def redeem_sign_in_link(self, code: str) -> dict:
+        """The member a mailed sign-in code names, and a fresh token; once, within 15 min."""
+        return self.request("goals", "POST", "/sign-in/redeem", None, json={"code": code})
+
     def close(self) -> None:
         self.http.close()
 

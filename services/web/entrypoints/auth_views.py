@@ -1,4 +1,4 @@
-"""Signing in with an API token, and signing out."""
+"""Signing in: with an API token, an invite link or an emailed sign-in link; signing out."""
 
 from __future__ import annotations
 
@@ -56,6 +56,37 @@ def accept_invite(code: str):
         return render_template("auth/invite_refused.html", detail=refused.detail), 410
     except NotFound as missing:
         return render_template("auth/invite_refused.html", detail=str(missing)), 404
+    http.sign_in(signed_in.pop("token"), signed_in)
+    return redirect(url_for("board.show"))
+
+
+@auth.post("/signin/email")
+def email_link():
+    email = request.form.get("email", "").strip()
+    try:
+        http.container().api.request_sign_in_link(email)
+    except FormErrors as refused:
+        errors = {"email": refused.errors.get("email") or [refused.detail]}
+        return render_template("auth/signin.html", ended=False, next=_next_url(), errors=errors,
+                               email=email), 422
+    return render_template("auth/signin.html", ended=False, next=_next_url(), errors={},
+                           email=email, mailed=True), 202
+
+
+@auth.get("/sign-in/<code>")
+def email_sign_in(code: str):
+    """A button, not an automatic sign-in: mail scanners must not use up the one-time link."""
+    return render_template("auth/sign_in_link.html", code=code)
+
+
+@auth.post("/sign-in/<code>")
+def accept_email_sign_in(code: str):
+    try:
+        signed_in = http.container().api.redeem_sign_in_link(code)
+    except FormErrors as refused:
+        return render_template("auth/sign_in_link_refused.html", detail=refused.detail), 410
+    except NotFound as missing:
+        return render_template("auth/sign_in_link_refused.html", detail=str(missing)), 404
     http.sign_in(signed_in.pop("token"), signed_in)
     return redirect(url_for("board.show"))
 
