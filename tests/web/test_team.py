@@ -3,9 +3,13 @@ the feed and preferences."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from services.notifications.domain.slack_workspace import LinkTicket, SlackWorkspace
 from tests.support.stack import auth
 from tests.support.waiting import eventually
 
@@ -194,3 +198,38 @@ def test_a_lead_sets_smart_requirement_cadence_and_the_weekly_digest(stack, page
         "weekly", 4)
     digest = stack.notifications.call("GET", f"/v1/teams/{team.id}/digest", team.lead)
     assert (digest.get_json()["weekday"], digest.get_json()["hour"]) == (3, 10)
+
+
+def slack_link_ticket(stack, team) -> tuple[str, str]:
+    """The ticket the Slack app's Home tab offers an unknown Slack user, in the team's workspace
+    (which stands for a finished OAuth install, seeded through the service's repository)."""
+    slack_user = f"U{uuid.uuid4().hex[:10].upper()}"
+    now = datetime.now(UTC)
+    with stack.notifications.container.uow() as uow:
+        workspace = SlackWorkspace(team.id, f"T{uuid.uuid4().hex[:8].upper()}", None,
+                                   team.lead_id, now)
+        uow.slack.add(workspace)
+        ticket = LinkTicket(workspace.slack_team_id, slack_user, now)
+        uow.slack.add(ticket)
+        uow.commit()
+        return ticket.ticket, slack_user
+
+
+def test_the_slack_home_link_signs_in_first_then_links_the_member(stack, page):
+    team = stack.new_team()
+    ticket, slack_user = slack_link_ticket(stack, team)
+    page.driver.delete_all_cookies()
+
+    page.open(f"/slack/link?ticket={ticket}")
+    assert "/signin" in page.driver.current_url
+    page.fill("f-token", team.lead)
+    page.driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    page.wait_for(lambda d: "/slack/link" in d.current_url)
+    assert page.serious_accessibility_violations() == []
+    click(page, "Link my Slack account")
+
+    page.wait_for_text("is linked", "main")
+    assert slack_user in page.text("main")
+    page.open(f"/slack/link?ticket={ticket}")
+    click(page, "Link my Slack account")
+    page.wait_for_text("unknown, used or expired", "main")

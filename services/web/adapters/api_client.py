@@ -301,6 +301,9 @@ class MemberApi:
         return self._call("notifications", "POST", "/v1/me/feed/read", json={"all": True})[
             "marked"]
 
+    def link_my_slack(self, ticket: str) -> dict:
+        return self._call("notifications", "POST", "/v1/me/slack", json={"ticket": ticket})
+
     @or_unavailable
     def preferences(self) -> dict:
         return self._call("notifications", "GET", "/v1/me/preferences")

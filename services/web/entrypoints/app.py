@@ -20,7 +20,16 @@ from services.web.adapters.api_client import (
 from services.web.bootstrap import WebContainer, bootstrap
 from services.web.domain.board import HEADINGS, ICONS
 from services.web.entrypoints import http
-from services.web.entrypoints.blueprints import auth, board, goals, me, partners, team, week
+from services.web.entrypoints.blueprints import (
+    auth,
+    board,
+    goals,
+    me,
+    partners,
+    slack,
+    team,
+    week,
+)
 from services.web.service_layer.preference_form_handlers import MUTABLE
 
 log = logging.getLogger(__name__)
@@ -51,11 +60,12 @@ def create_app(web: WebContainer | None = None) -> Flask:
         feed_views,
         goal_views,
         partner_views,
+        slack_views,
         team_views,
         week_views,
     )
 
-    for blueprint in (auth, board, goals, partners, me, team, week):
+    for blueprint in (auth, board, goals, partners, me, slack, team, week):
         app.register_blueprint(blueprint)
     _register_template_helpers(app)
     _register_errors(app)
