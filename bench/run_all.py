@@ -15,8 +15,9 @@ import time
 
 from bench.common import RESULTS
 
-BENCHMARKS = ("events", "api", "e2e", "scale", "health_reeval")
-TIME_LIMIT_S = {"events": 1800, "api": 1800, "e2e": 1200, "scale": 1200, "health_reeval": 1800}
+BENCHMARKS = ("events", "api", "e2e", "scale", "health_reeval", "web_pages")
+TIME_LIMIT_S = {"events": 1800, "api": 1800, "e2e": 1200, "scale": 1200, "health_reeval": 1800,
+                "web_pages": 900}
 
 
 def collect(failed: list[str] = ()) -> None:
