@@ -53,6 +53,7 @@ def configuration() -> str:
         "GOALKEEPER_LOG_LEVEL": defaults.log_level,
         "GOALKEEPER_RUN_DIR": ".run/",
         "WEB_CONCURRENCY": "2",
+        "GOALKEEPER_WORKER_METRICS_HOST": defaults.worker_metrics_host,
         "GOALKEEPER_OUTBOX_RETENTION_DAYS": f"{defaults.outbox_retention_days:g}",
         "GOALKEEPER_INBOX_RETENTION_DAYS": f"{defaults.inbox_retention_days:g}",
     }
@@ -66,6 +67,8 @@ def configuration() -> str:
         )
         port_meaning = PER_SERVICE_ENV_VARS["PORT"]
         rows.append(f"| `{service.upper()}_PORT` | {settings.port} | {port_meaning} |")
+        rows.append(f"| `{service.upper()}_WORKER_METRICS_PORT` | 0 | "
+                    f"{PER_SERVICE_ENV_VARS['WORKER_METRICS_PORT']} |")
         for name, meaning in service_env_vars(service).items():
             rows.append(f"| `{name}` | see `services/{service}/config.py` | {meaning} |")
     return "\n".join(rows)
