@@ -71,6 +71,8 @@ def configuration() -> str:
                     f"{PER_SERVICE_ENV_VARS['WORKER_METRICS_PORT']} |")
         for name, meaning in service_env_vars(service).items():
             rows.append(f"| `{name}` | see `services/{service}/config.py` | {meaning} |")
+    for name, meaning in service_env_vars("web").items():
+        rows.append(f"| `{name}` | see `services/web/config.py` | {meaning} |")
     return "\n".join(rows)
 
 
