@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from marshmallow import Schema, ValidationError
 
@@ -23,6 +24,11 @@ class EventType:
     schema: type[Schema]
     version: int
     publisher: str
+
+    @cached_property
+    def loader(self) -> Schema:
+        """One schema instance per type (building one per event cost more than the load)."""
+        return self.schema()
 
     @property
     def topic(self) -> str:
@@ -65,14 +71,14 @@ def load(name: str, data: object) -> dict:
     if not isinstance(data, dict):
         raise InvalidEvent(f"{name}: data must be a JSON object")
     try:
-        return event_type.schema().load(data)
+        return event_type.loader.load(data)
     except ValidationError as exc:
         raise InvalidEvent(f"{name}: invalid data {exc.messages}") from exc
 
 
 def validate(name: str, data: object) -> dict:
     """Return `data` checked by the schema of `name` and dumped to JSON-ready values."""
-    return lookup(name).schema().dump(load(name, data))
+    return lookup(name).loader.dump(load(name, data))
 
 
 def _load_catalog() -> None:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from services.checkins.domain.checkin import Progress
 from services.checkins.domain.errors import Rejected
@@ -22,8 +23,14 @@ from services.checkins.service_layer.checkin_handlers import record_checkin
 from services.checkins.service_layer.schedule_handlers import sync_goal
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
 from shared.clock import Clock
+from shared.consumer import RetryLater
 from shared.domain import DomainError
 from shared.events.envelope import Event
+
+# How long a Slack command waits for its member to reach this read model before it is
+# refused as unknown (the member's events travel on goals.events, the command on
+# checkins.commands: no order between them).
+CATCH_UP = timedelta(seconds=15)
 
 
 def on_team(event: Event, uow: CheckinsUnitOfWork, clock: Clock, policy: Policy) -> None:
@@ -66,6 +73,10 @@ def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
     now = clock.now()
     try:
         member = uow.members.in_team(d["team_id"], d["member_id"])
+        if member is None and _in_transit_for(event) < CATCH_UP:
+            # notifications knew this member when it sent the command: this read model has
+            # not caught up with member.added yet (another partition); wait, do not refuse
+            raise RetryLater(f"member {d['member_id']} not known yet")
         if member is None or member.state == "left":
             raise Rejected("unknown member: this Slack user is not a member of the team")
         goal = _find_goal(uow, member, d["goal_ref"])
@@ -79,6 +90,15 @@ def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
             "request_id": d["request_id"], "team_id": d["team_id"],
             "member_id": d["member_id"], "reason": exc.detail,
             "response_url": d.get("response_url"), "at": now.isoformat()})
+
+
+def _in_transit_for(event: Event) -> timedelta:
+    """Wall-clock time since the event was produced (transport delay is real time, whatever
+    clock the service's rules run on)."""
+    try:
+        return datetime.now(UTC) - datetime.fromisoformat(event.time)
+    except (TypeError, ValueError):
+        return CATCH_UP
 
 
 Handler = Callable[[Event, CheckinsUnitOfWork, Clock, Policy], None]
