@@ -124,6 +124,8 @@ SECTIONS = {
     "events": events,
     "benchmarks": result_file("README-tables.md"),
     "faults": result_file("faults.md"),
+    "failover": result_file("failover.md"),
+    "cluster-week": result_file("cluster_week.md"),
     "capacity": result_file("capacity.md"),
 }
 
