@@ -14,10 +14,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra.apt import apt_install
+
 PACKAGES = ("chromium", "chromium-driver")
-APT_COMMAND = (
-    "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y " + " ".join(PACKAGES)
-)
 BROWSER_NAMES = ("chromium", "chromium-browser")
 DRIVER_PATHS = ("/usr/bin/chromedriver",)
 
@@ -48,14 +47,7 @@ def ensure_browser_installed() -> Browser:
     browser = find_browser()
     if browser is not None:
         return browser
-    if os.geteuid() != 0:
-        raise SystemExit(
-            f"Chromium or chromedriver not found. Install them as root:\n  {APT_COMMAND}"
-        )
-    print("Chromium or chromedriver not found; installing the Debian packages...", flush=True)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", *PACKAGES], check=True, env=env)
+    apt_install(list(PACKAGES), "Chromium or chromedriver")
     browser = find_browser()
     if browser is None:
         raise SystemExit("apt-get installed chromium but chromium/chromedriver were not found")

@@ -17,7 +17,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-APT_COMMAND = "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql"
+from infra.apt import apt_install
+
 SERVER_SETTINGS = {
     "listen_addresses": "'127.0.0.1'",
     "fsync": "off",
@@ -54,14 +55,7 @@ def ensure_postgres_installed() -> Path:
     bindir = find_postgres_bindir()
     if bindir is not None:
         return bindir
-    if os.geteuid() != 0:
-        raise SystemExit(
-            f"PostgreSQL server binaries not found. Install them as root:\n  {APT_COMMAND}"
-        )
-    print("PostgreSQL server binaries not found; installing the Debian package...", flush=True)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "postgresql"], check=True, env=env)
+    apt_install(["postgresql"], "PostgreSQL server binaries")
     bindir = find_postgres_bindir()
     if bindir is None:
         raise SystemExit("apt-get installed postgresql but no postgres/initdb binaries were found")
