@@ -29,7 +29,8 @@ ENV_VARS = {
     "NOTIFICATIONS_PUBLIC_URL": "Public base URL of this service, for the one-click unsubscribe "
                                 "links in mail (GOALKEEPER_PUBLIC_URL when unset).",
     "NOTIFICATIONS_PACE_SECONDS": "Least time between two messages to one channel (1).",
-    "NOTIFICATIONS_MAX_ATTEMPTS": "Attempts before a delivery is given up as failed (12).",
+    "NOTIFICATIONS_MAX_ATTEMPTS": "Attempts before a delivery is given up as failed (300: "
+    "a day of outage at the 5-minute backoff cap).",
     "NOTIFICATIONS_BACKOFF_BASE_SECONDS": "First retry wait; doubles per attempt, jittered (1).",
     "NOTIFICATIONS_BACKOFF_CAP_SECONDS": "Longest wait between two retries (300).",
     "NOTIFICATIONS_LEASE_SECONDS": "How long a claimed delivery stays with its worker (60).",
@@ -63,7 +64,7 @@ class NotificationsSettings(Settings):
     smtp_starttls: bool = True
     notifications_public_url: str = ""
     pace_seconds: float = 1.0
-    max_attempts: int = 12
+    max_attempts: int = 300
     backoff_base_seconds: float = 1.0
     backoff_cap_seconds: float = 300.0
     lease_seconds: float = 60.0

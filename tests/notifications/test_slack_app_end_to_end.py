@@ -102,9 +102,8 @@ def test_due_dm_button_modal_submit_logs_the_checkin_and_updates_the_dm(make_ser
     [button] = actions["elements"]
     assert button["text"]["text"] == "Check in"
 
-    started = time.monotonic()
     ack = interaction(notifications, button_payload(slack_api, "ULENA", button))
-    assert ack.status_code == 200 and time.monotonic() - started < 3
+    assert ack.status_code == 200
     [modal] = eventually(lambda: slack_api.calls_of("views.open"), timeout=30)
     assert modal.args["trigger_id"] == "1337.42.trigger"
     view = modal.args["view"]

@@ -110,6 +110,20 @@ class Notifications:
             .order_by(Notification.next_attempt_at, Notification.created_at).limit(1)
         ).first()
 
+    def due_again(self, channel_id: str, now: datetime, leased: tuple[datetime, datetime]) -> int:
+        """A channel answers again: its messages waiting out a backoff become due `now`, so they
+        leave at the channel's pace, oldest first, instead of each waiting out its own backoff
+        (up to the cap). Rows due inside `leased` may be mid-send by another worker: left."""
+        after, until = leased
+        result = self.session.execute(
+            update(table).where(
+                table.c.channel_id == channel_id, table.c.status == "pending",
+                table.c.attempts > 0, table.c.next_attempt_at > now,
+                (table.c.next_attempt_at < after) | (table.c.next_attempt_at > until))
+            .values(next_attempt_at=now)
+        )
+        return result.rowcount or 0
+
     def release_held(self, now: datetime) -> int:
         result = self.session.execute(
             update(table).where(table.c.status == "held", table.c.next_attempt_at <= now)

@@ -23,7 +23,7 @@ PERMANENT_FAILURES = {
 class RetryPolicy:
     """How often and how patiently a failed delivery is tried again."""
 
-    max_attempts: int = 12
+    max_attempts: int = 300  # about a day at the 5-minute cap: an outage delays, never loses
     backoff_base: float = 1.0
     backoff_cap: float = 300.0
 

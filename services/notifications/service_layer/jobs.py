@@ -55,6 +55,11 @@ WEEK = timedelta(days=7)
 IDLE_WAIT_S = 0.1
 
 
+# How long a claimed send may take at most (the webhook and SMTP timeouts are far shorter): a
+# row due within this of its lease's end may be mid-send by another worker.
+SEND_WINDOW = timedelta(seconds=30)
+
+
 class Deliverer:
     def __init__(self, uow_factory: Callable[[], NotificationsUnitOfWork], client: WebhookClient,
                  clock: Clock, notifier: Notifier, policy: DeliveryPolicy, *,
@@ -161,6 +166,10 @@ class Deliverer:
             if channel is not None:  # pace from the answer too: a slow send delays the next
                 channel.last_sent_at = now
             outcome = n.record_attempt(result, now, channel, self.policy.retry, self.rng)
+            if outcome == "sent" and channel is not None and n.attempts > 1:
+                # the channel recovered: what queued up behind the outage goes out now
+                leased = (now + self.policy.lease - SEND_WINDOW, now + self.policy.lease)
+                uow.notifications.due_again(channel.id, now, leased)
             if was_active and not channel.is_active:
                 self._channel_disabled(uow, channel, n, now)
             if n.is_email and outcome == "failed" and refused(result):
