@@ -24,7 +24,7 @@ from honcho.printer import Printer
 
 from infra.kafka_broker import REPO_ROOT, ensure_jars
 from infra.kafka_cluster import MIN_INSYNC_REPLICAS, REPLICATION_FACTOR, KafkaCluster
-from infra.postgres_server import PostgresServer, ensure_postgres_installed
+from infra.postgres_server import DURABLE_COMMITS, PostgresServer, ensure_postgres_installed
 from infra.run import announce_when_ready, build_env, migrate, processes
 from shared.config import SERVICES
 
@@ -97,7 +97,8 @@ def main() -> int:
     run_dir = Path(base["GOALKEEPER_RUN_DIR"]) / "cluster"
     kafka = KafkaCluster(run_dir / "kafka", BROKER_PORTS, CONTROLLER_PORTS)
     postgres = PostgresServer(run_dir / "postgres",
-                              int(os.environ.get("GOALKEEPER_CLUSTER_PG_PORT", "55432")))
+                              int(os.environ.get("GOALKEEPER_CLUSTER_PG_PORT", "55432")),
+                              DURABLE_COMMITS)
     print(f"Starting three Kafka brokers (logs in {run_dir / 'kafka'}) and PostgreSQL...",
           flush=True)
     began = time.monotonic()

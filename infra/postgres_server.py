@@ -26,6 +26,11 @@ SERVER_SETTINGS = {
     "full_page_writes": "off",
     "max_connections": "300",
 }
+# A server that is killed on purpose (fault injection) must keep every commit it acknowledged,
+# as production does: with synchronous_commit off, a SIGKILL loses the last ~0.6 s of commits
+# while consumers have already moved their offsets past them. (fsync stays off: the machine
+# itself does not crash, and the WAL written at commit survives the process.)
+DURABLE_COMMITS = {"synchronous_commit": "on"}
 
 
 def _version_key(bindir: str) -> tuple[int, ...]:
@@ -103,9 +108,10 @@ class PostgresEndpoint:
 class PostgresServer(PostgresEndpoint):
     """A private cluster in `data_dir`, run by pg_ctl as the `postgres` OS user when we are root."""
 
-    def __init__(self, data_dir: Path, port: int) -> None:
+    def __init__(self, data_dir: Path, port: int, settings: dict[str, str] | None = None) -> None:
         super().__init__(port)
         self.data_dir = Path(data_dir).resolve()
+        self.settings = {**SERVER_SETTINGS, **(settings or {})}
         self.bindir = ensure_postgres_installed()
         self._owner = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
 
@@ -158,7 +164,7 @@ class PostgresServer(PostgresEndpoint):
 
     def _write_settings(self) -> None:
         settings = {
-            **SERVER_SETTINGS,
+            **self.settings,
             "port": str(self.port),
             "unix_socket_directories": f"'{self.socket_dir}'",
         }

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from infra.kafka_broker import KafkaBroker, free_port
-from infra.postgres_server import PostgresServer, ensure_postgres_installed
+from infra.postgres_server import DURABLE_COMMITS, PostgresServer, ensure_postgres_installed
 from tests.faults.report import RESULTS, table
 
 
@@ -25,7 +25,7 @@ def fault_broker(tmp_path_factory):
 def fault_postgres():
     ensure_postgres_installed()
     data_dir = Path(tempfile.mkdtemp(prefix="gk-fault-pg-", dir="/tmp"))
-    server = PostgresServer(data_dir, free_port())
+    server = PostgresServer(data_dir, free_port(), DURABLE_COMMITS)  # it is SIGKILLed
     server.start()
     yield server
     server.stop()
