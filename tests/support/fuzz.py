@@ -93,6 +93,8 @@ def _fuzz(operation, mode, path_parameters, token, found, examples) -> None:
               suppress_health_check=list(HealthCheck))
     @given(case=strategy)
     def run(case):
+        if any(value == [] for value in (case.query or {}).values()):
+            return  # a query parameter with no values is not sent: on the wire it is not there
         headers = {**auth(token), "If-Match": "*"}
         try:
             response = case.call(headers=headers)

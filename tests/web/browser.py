@@ -132,7 +132,8 @@ class Page:
         element.send_keys(text)
 
     def text(self, css: str = "body") -> str:
-        return self.driver.find_element(By.CSS_SELECTOR, css).text
+        """The element's text, read again if htmx or a navigation replaced it meanwhile."""
+        return self.wait_for(lambda d: d.find_element(By.CSS_SELECTOR, css).text or " ").strip()
 
     def all(self, css: str) -> list:
         return self.driver.find_elements(By.CSS_SELECTOR, css)

@@ -29,6 +29,7 @@ class MemberInvites(MethodView):
 class Redeem(MethodView):
     @invites.arguments(RedeemIn)
     @invites.response(200, SignedIn)
+    @invites.doc(security=[])
     def post(self, body):
         """Exchange an invite code for the member's token: once, within 7 days (409 after)."""
         return with_token(bus().handle(RedeemInvite(body["code"])))
@@ -38,6 +39,7 @@ class Redeem(MethodView):
 class SignInLinks(MethodView):
     @sign_in.arguments(SignInLinkIn)
     @sign_in.response(202)
+    @sign_in.doc(security=[])
     def post(self, body):
         """Mail a sign-in link (valid 15 minutes) to a member with this address, when SMTP is
         set up in notifications. Always 202, so the answer does not tell who is a member."""
@@ -49,6 +51,7 @@ class SignInLinks(MethodView):
 class RedeemSignIn(MethodView):
     @sign_in.arguments(RedeemIn)
     @sign_in.response(200, SignedIn)
+    @sign_in.doc(security=[])
     def post(self, body):
         """Exchange a mailed sign-in code for the member's token: once, within 15 minutes
         (409 after); 404 for a code never issued."""

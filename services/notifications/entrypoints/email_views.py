@@ -28,13 +28,17 @@ PAGE = ('<!doctype html><html><head><meta charset="utf-8"><title>Unsubscribe</ti
 @email.route("/unsubscribe/<token>")
 class UnsubscribeView(MethodView):
     @email.response(200, Unsubscribed)
+    @email.alt_response(404, description="The link was not signed by Goalkeeper.")
+    @email.doc(security=[])
     def post(self, token):
         """One-click unsubscribe (no sign-in: the signed token is the proof); 404 if unsigned."""
         bus().handle(Unsubscribe(token))
         return {"unsubscribed": True}
 
-    @email.doc(responses={200: {"description": "A page with the unsubscribe button.",
-                                "content": {"text/html": {"schema": {"type": "string"}}}}})
+    @email.doc(security=[], responses={200: {
+        "description": "A page with the unsubscribe button (shown for any link; the POST "
+                       "checks its signature).",
+        "content": {"text/html": {"schema": {"type": "string"}}}}})
     def get(self, token):
         """The page a person reaches from the mail's link: a button that POSTs here."""
         return PAGE.format(action=escape(request.path)), 200, {
