@@ -32,7 +32,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from kafka import ConsumerRebalanceListener, TopicPartition
+from kafka import AsyncConsumerRebalanceListener, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 from sqlalchemy import Table, insert, select
@@ -162,7 +162,7 @@ def inbox_row(event_id: str, event_type: str) -> dict:
     return {"event_id": event_id, "event_type": event_type, "processed_at": datetime.now(UTC)}
 
 
-class ConsumerRunner(ConsumerRebalanceListener):
+class ConsumerRunner(AsyncConsumerRebalanceListener):
     def __init__(
         self,
         *,
@@ -488,21 +488,38 @@ class ConsumerRunner(ConsumerRebalanceListener):
 
     # -- offsets and rebalances -----------------------------------------------------------
     def _commit(self) -> None:
-        self._last_commit = time.monotonic()
-        if not self._pending or self._consumer is None:
+        offsets = self._take_pending()
+        if not offsets:
             return
-        offsets = {tp: OffsetAndMetadata(off, "", -1) for tp, off in self._pending.items()}
         try:
             self._consumer.commit(offsets=offsets, timeout_ms=10_000)
             self.stats.commits += 1
         except KafkaError as exc:  # rebalanced away: the new owner redoes it, the inbox dedupes
             log.warning("%s: offset commit failed: %s", self.name, exc)
+
+    def _take_pending(self) -> dict[TopicPartition, OffsetAndMetadata]:
+        """The offsets to commit now (the next record of each partition), forgotten here."""
+        self._last_commit = time.monotonic()
+        if self._consumer is None:
+            return {}
+        offsets = {tp: OffsetAndMetadata(off, "", -1) for tp, off in self._pending.items()}
         self._pending.clear()
+        return offsets
 
-    def on_partitions_revoked(self, revoked) -> None:
-        self._commit()
+    # The listener runs on the client's IO loop, in a rebalance as at close. A blocking commit
+    # there is refused by kafka-python (the loop would wait on itself), and the refusal used to
+    # fail the poll, restart the consumer and skip the commit: so it is awaited instead.
+    async def on_partitions_revoked(self, revoked) -> None:
+        offsets = self._take_pending()
+        if not offsets:
+            return
+        try:
+            await self._consumer.commit_async(offsets=offsets)
+            self.stats.commits += 1
+        except KafkaError as exc:  # the group moved on: the new owner redoes it, the inbox dedupes
+            log.warning("%s: offset commit on revocation failed: %s", self.name, exc)
 
-    def on_partitions_assigned(self, assigned) -> None:
+    async def on_partitions_assigned(self, assigned) -> None:
         owned = set(assigned)
         self._pending = {tp: off for tp, off in self._pending.items() if tp in owned}
         self._paused = {tp: at for tp, at in self._paused.items() if tp in owned}

@@ -51,6 +51,8 @@ def is_postgres(engine: Engine) -> bool:
 
 
 def ensure_sqlite_dir(url: str) -> None:
+    if not url.startswith("sqlite"):
+        return
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -93,3 +93,13 @@ def test_db_url_is_an_empty_database(db_url: str) -> None:
         assert sa.inspect(engine).get_table_names() == ["probe"]
     finally:
         engine.dispose()
+
+
+def test_only_a_sqlite_url_gets_a_directory_made_for_it(tmp_path, monkeypatch):
+    from shared.db import ensure_sqlite_dir
+
+    monkeypatch.chdir(tmp_path)
+    ensure_sqlite_dir("postgresql+psycopg://postgres@127.0.0.1:15432/goals")
+    assert list(tmp_path.iterdir()) == []  # was a directory named "postgresql+psycopg:"
+    ensure_sqlite_dir("sqlite:///data/goals.db")
+    assert (tmp_path / "data").is_dir()
