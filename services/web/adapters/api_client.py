@@ -13,6 +13,8 @@ import functools
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +84,19 @@ class ApiClient:
         self.http.mount("http://", HTTPAdapter(pool_connections=3, pool_maxsize=32))
         self.http.mount("https://", HTTPAdapter(pool_connections=3, pool_maxsize=32))
         self.directory = Directory()
+        self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="api-call")
+
+    def together(self, *calls: Callable[[], Any]) -> list[Any]:
+        """Make independent calls at once, so a page waits for the slowest and not the sum.
+        The first runs on the caller's thread; an exception is raised as if called in turn."""
+        if len(calls) < 2:
+            return [call() for call in calls]
+        futures = [self._pool.submit(call) for call in calls[1:]]
+        try:
+            first = calls[0]()
+        finally:
+            wait(futures)  # none outlives the request that made it
+        return [first, *(f.result() for f in futures)]
 
     def as_member(self, token: str) -> MemberApi:
         return MemberApi(self, token)
@@ -111,6 +126,7 @@ class ApiClient:
         return self.request("goals", "POST", "/sign-in/redeem", None, json={"code": code})
 
     def close(self) -> None:
+        self._pool.shutdown(wait=True)
         self.http.close()
 
 
@@ -173,6 +189,9 @@ class MemberApi:
 
     def _call(self, service: str, method: str, path: str, **kwargs) -> Any:
         return self.client.request(service, method, path, self.token, **kwargs)
+
+    def together(self, *calls: Callable[[], Any]) -> list[Any]:
+        return self.client.together(*calls)
 
     # -- goals: teams and members ---------------------------------------------------------
     def member(self, team_id: str, member_id: str) -> dict:

@@ -23,9 +23,10 @@ def show():
     show = request.args.get("show", "team")
     show = show if show in FILTERS else "team"
     api = http.api()
-    goals = api.goals()
-    partnerships = api.partnerships(me.team_id) if show == "partners" else []
-    due = api.due(me.team_id) if show != "closed" else []
+    goals, partnerships, due = api.together(
+        api.goals,
+        lambda: api.partnerships(me.team_id) if show == "partners" else [],
+        lambda: api.due(me.team_id) if show != "closed" else [])
     context = {
         "show": show,
         "goals_down": isinstance(goals, Unavailable),

@@ -15,8 +15,7 @@ CHECKIN_FIELDS = ("value", "delta", "note", "confidence", "blockers")
 
 def _progress_context(goal_id: str) -> dict:
     api = http.api()
-    goal = api.goal(goal_id)
-    checkins = api.checkins(goal_id)
+    goal, checkins = api.together(lambda: api.goal(goal_id), lambda: api.checkins(goal_id))
     down = isinstance(checkins, Unavailable)
     today = http.container().clock.now().date()
     return {"goal": goal, "checkins": [] if down else checkins, "checkins_down": down,

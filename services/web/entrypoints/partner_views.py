@@ -15,8 +15,7 @@ from services.web.entrypoints.blueprints import partners
 def show():
     me = http.current_member()
     api = http.api()
-    partnerships = api.partnerships(me.team_id)
-    goals = api.goals()
+    partnerships, goals = api.together(lambda: api.partnerships(me.team_id), api.goals)
     mine = set() if isinstance(partnerships, Unavailable) else partner_ids_of(partnerships, me.id)
     names = api.names(me.team_id, mine)
     return render_template(

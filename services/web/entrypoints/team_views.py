@@ -130,10 +130,11 @@ def deliveries():
 def settings():
     me = http.current_member()
     api = http.api()
-    digest = api.digest_settings(me.team_id)
+    team_record, digest = api.together(lambda: api.team(me.team_id),
+                                 lambda: api.digest_settings(me.team_id))
     return render_template("team/settings.html", errors={}, saved=False,
                            digest_down=isinstance(digest, Unavailable),
-                           form=team_forms.form_from(api.team(me.team_id), digest))
+                           form=team_forms.form_from(team_record, digest))
 
 
 @team.post("/settings")
@@ -151,7 +152,8 @@ def save_settings():
                                digest_down=False,
                                errors=team_forms.form_errors(refused.errors)
                                or {"_": [refused.detail]}), 422
-    digest = api.digest_settings(me.team_id)
+    team_record, digest = api.together(lambda: api.team(me.team_id),
+                                 lambda: api.digest_settings(me.team_id))
     return render_template("team/settings.html", errors={}, saved=True,
                            digest_down=isinstance(digest, Unavailable),
-                           form=team_forms.form_from(api.team(me.team_id), digest))
+                           form=team_forms.form_from(team_record, digest))

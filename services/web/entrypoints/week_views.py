@@ -14,8 +14,8 @@ from services.web.entrypoints.blueprints import week
 def show():
     me = http.current_member()
     api = http.api()
-    goals = api.goals(owner_id=me.id, status="active")
-    due = api.due(me.team_id, owner_id=me.id)
+    goals, due = api.together(lambda: api.goals(owner_id=me.id, status="active"),
+                              lambda: api.due(me.team_id, owner_id=me.id))
     titles = {g["id"]: g for g in goals or []}
     items = [{**d, "goal": titles[d["goal_id"]]} for d in due or [] if d["goal_id"] in titles]
     return render_template(
