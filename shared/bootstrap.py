@@ -147,8 +147,13 @@ class Container:
             inbox=self.metadata.tables["inbox"],
             consumer_factory=lambda: make_consumer(self.settings, self.group_id),
             producer_factory=lambda: make_producer(self.settings),
+            prefetch=self.prefetch,
             **options,
         )
+
+    def prefetch(self, events: list, uow: UnitOfWork) -> None:
+        """Before a batch's handlers run: load or lock what they will read, one statement per
+        table instead of one per event. Optional; each service lists its own."""
 
     @property
     def group_id(self) -> str:

@@ -154,6 +154,13 @@ def position_id(record) -> str:
     return str(uuid.uuid5(_POSITION_IDS, f"{record.topic}/{record.partition}/{record.offset}"))
 
 
+def _decode(record) -> Event | InvalidEvent:
+    try:
+        return from_kafka(record.headers, record.key, record.value)
+    except InvalidEvent as exc:
+        return exc
+
+
 def record_key(record) -> Hashable:
     return (record.topic, record.partition, record.offset)
 
@@ -180,8 +187,10 @@ class ConsumerRunner(AsyncConsumerRebalanceListener):
         unassigned_grace: float = 15.0,
         commit_interval: float = 1.0,
         attempts_limit: int = 10_000,
+        prefetch: Callable[[list[Event], UnitOfWork], None] | None = None,
     ):
         self.name = name
+        self.prefetch = prefetch
         self.topics = topics
         self.handlers = handlers
         self.uow_factory = uow_factory
@@ -281,8 +290,11 @@ class ConsumerRunner(AsyncConsumerRebalanceListener):
         try:
             with self.uow_factory() as uow:
                 seen = self._processed_ids(uow, records)
+                decoded = [_decode(record) for record in records]
+                if self.prefetch is not None:  # e.g. lock the batch's rows in one statement
+                    self.prefetch([e for e in decoded if isinstance(e, Event)], uow)
                 for index, record in enumerate(records):  # noqa: B007 (read by the except)
-                    event = self._to_handle(record, seen, batch)
+                    event = self._to_handle(record, seen, batch, decoded[index])
                     if event is not None:
                         self.handlers[event.type](event, uow)
                         batch.handled(record, event, seen)
@@ -346,13 +358,13 @@ class ConsumerRunner(AsyncConsumerRebalanceListener):
         if batch.inbox_rows:
             uow.session.execute(insert(self.inbox), batch.inbox_rows)
 
-    def _to_handle(self, record, seen: dict[str, str], batch: Batch) -> Event | None:
+    def _to_handle(self, record, seen: dict[str, str], batch: Batch,
+                   decoded: Event | InvalidEvent | None = None) -> Event | None:
         """The record's event when its handler is to run; None when the record is done with
         already (undecodable, of a type nobody handles, or a duplicate)."""
-        try:
-            event = from_kafka(record.headers, record.key, record.value)
-        except InvalidEvent as exc:
-            self._dead_letter(record, position_id(record), "invalid", exc.reason, seen, batch)
+        event = decoded or _decode(record)
+        if isinstance(event, InvalidEvent):
+            self._dead_letter(record, position_id(record), "invalid", event.reason, seen, batch)
             return None
         if event.type not in self.handlers:
             batch.counted.skipped += 1

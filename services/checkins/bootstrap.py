@@ -85,6 +85,9 @@ class CheckinsContainer(Container):
         return {event_type: partial(handler, clock=self.clock, policy=self.policy)
                 for event_type, handler in on_events.HANDLERS.items()}
 
+    def prefetch(self, events: list, uow) -> None:
+        on_events.prefetch(events, uow)
+
     def jobs(self) -> list[ScheduledJob]:
         interval = self.settings.scheduler_interval
         return [

@@ -32,6 +32,9 @@ from shared.events.envelope import Event
 # checkins.commands: no order between them).
 CATCH_UP = timedelta(seconds=15)
 
+GOAL_EVENTS = ("goal.created", "goal.updated", "goal.activated", "goal.achieved", "goal.closed",
+               "goal.reopened", "goal.pathway_switched")
+
 
 def on_team(event: Event, uow: CheckinsUnitOfWork, clock: Clock, policy: Policy) -> None:
     d = event.data
@@ -101,14 +104,21 @@ def _in_transit_for(event: Event) -> timedelta:
         return CATCH_UP
 
 
+def prefetch(events: list[Event], uow: CheckinsUnitOfWork) -> None:
+    """A batch of goal events locks the schedules of its goals in one statement; each
+    handler's `schedules.locked(goal_id)` then finds its row (or its absence) without one."""
+    goal_ids = [e.data["goal_id"] for e in events if e.type in GOAL_EVENTS]
+    if goal_ids:
+        uow.schedules.lock_many(goal_ids)
+
+
 Handler = Callable[[Event, CheckinsUnitOfWork, Clock, Policy], None]
 HANDLERS: dict[str, Handler] = {
     "team.created": on_team,
     "team.updated": on_team,
     "member.added": on_member,
     "member.updated": on_member,
-    **dict.fromkeys(("goal.created", "goal.updated", "goal.activated", "goal.achieved",
-                     "goal.closed", "goal.reopened", "goal.pathway_switched"), on_goal),
+    **dict.fromkeys(GOAL_EVENTS, on_goal),
     "checkin.requested": on_checkin_requested,
 }
 
