@@ -22,6 +22,19 @@ def locked_rows(session: Session) -> set:
     return session.info.setdefault("locked_rows", set())
 
 
+def memo(session: Session) -> dict:
+    """What this transaction has read and knows to be unchanged since (found rows, and rows
+    known to be absent), so a batch of events reads each once. Repositories that keep entries
+    here update them on their own writes; a rolled-back savepoint empties it, as it does
+    `locked_rows`."""
+    return session.info.setdefault("memo", {})
+
+
+def _forget_reads(session: Session) -> None:
+    locked_rows(session).clear()
+    memo(session).clear()
+
+
 class UnitOfWork:
     """`with uow: ...; uow.commit()`. Leaving the block without commit rolls back.
 
@@ -81,7 +94,7 @@ class UnitOfWork:
             nested.commit()
         except BaseException:
             self.upserts.discard()
-            locked_rows(self.session).clear()
+            _forget_reads(self.session)
             nested.rollback()
             self._discard_events_since(mark)
             raise
@@ -118,7 +131,7 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self.upserts.discard()
-        locked_rows(self.session).clear()
+        _forget_reads(self.session)
         self.session.rollback()
         self._emitted = []
 

@@ -181,6 +181,9 @@ class NotificationsContainer(Container):
                  "waits": self.waits, "clock": self.clock}
         return {event_type: _bind(handler, given) for event_type, handler in EVENT_HANDLERS.items()}
 
+    def prefetch(self, events: list, uow) -> None:
+        on_events.prefetch(events, uow)
+
     def jobs(self) -> list[ScheduledJob]:
         every = self.settings.digest_interval_seconds
         return [

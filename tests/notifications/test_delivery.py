@@ -55,7 +55,7 @@ def test_500_twice_backs_off_exponentially_with_jitter_then_sends(make_service, 
     team.channel(slack.webhook())
     with delivering(n):
         handle(n, achieved(team))
-        eventually(lambda: len(slack.delivered()) == 1, timeout=10)
+        eventually(lambda: len(slack.delivered()) == 1, timeout=30)
     first, second = gaps(slack.received)
     assert first >= 0.5  # 1 s step, jitter between half and all of it
     assert second >= 1.0 and second >= first  # 2 s step: the wait grows

@@ -3,9 +3,10 @@ statements are counted per request (transaction control aside), on both engines.
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
-from tests.notifications.support import checkin, handle
+from services.notifications.domain.notification import Notification
+from tests.notifications.support import checkin, consumed, handle, progressed
 
 CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
@@ -26,3 +27,39 @@ def test_a_page_of_the_feed_takes_two_statements(notifications, team):
         event.remove(engine, "before_cursor_execute", count)
     assert len(response.json["items"]) == 4  # three check-ins and the pairing
     assert len(seen) <= 2, seen
+
+
+def test_a_batch_of_announcements_reads_each_table_once_and_keeps_one_burst(notifications,
+                                                                          team, slack):
+    """As the consumer runs a batch: goal.progressed events announcing ten waiting check-ins
+    to one Slack channel cost a fixed number of statements, not some per event, and the burst
+    still has one head that takes the others along."""
+    team.channel(slack.webhook())
+    logged = [checkin(team.id, team.goal, team.ana, v) for v in range(1, 11)]
+    handle(notifications, *logged)  # each waits for the goals service's figure
+    container = notifications.container
+    batch = [consumed(progressed(e, e.data["value"] / 100)) for e in logged]
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        if not statement.lstrip().upper().startswith(CONTROL):
+            seen.append(" ".join(statement.split())[:60])
+
+    event.listen(container.engine, "before_cursor_execute", count)
+    try:
+        with container.uow() as uow:
+            container.prefetch(batch, uow)
+            handlers = container.handlers()
+            for item in batch:
+                handlers[item.type](item, uow)
+            uow.commit()
+    finally:
+        event.remove(container.engine, "before_cursor_execute", count)
+    assert len(seen) <= 12, "\n".join(seen)  # was 9 per event, 90 here
+    with container.uow() as uow:
+        rows = list(uow.session.scalars(select(Notification).where(
+            Notification.event_type == "checkin.logged", Notification.channel_id.is_not(None))))
+    assert len(rows) == 10
+    quiet = container.notifier.policy.coalesce_quiet
+    heads = [r for r in rows if r.next_attempt_at <= max(r2.created_at for r2 in rows) + quiet]
+    assert len(heads) == 1, rows

@@ -32,7 +32,10 @@ from services.notifications.domain.slack_workspace import (
     SlackWorkspace,
 )
 from services.notifications.domain.slash import SlackRequest
+from shared.uow import memo
 from shared.upserts import upsert
+
+_NOT_READ = object()
 
 
 class Channels:
@@ -41,6 +44,7 @@ class Channels:
 
     def add(self, channel: Channel) -> None:
         self.session.add(channel)
+        memo(self.session).pop(("channels", channel.team_id), None)
 
     def get(self, team_id: str, channel_id: str | None) -> Channel | None:
         channel = self.session.get(Channel, channel_id) if channel_id else None
@@ -49,10 +53,15 @@ class Channels:
         return channel
 
     def active_for(self, team_id: str) -> list[Channel]:
-        return list(self.session.scalars(
-            select(Channel).where(Channel.team_id == team_id, Channel.state == "active")
-            .order_by(Channel.created_at)
-        ))
+        """Read once per transaction (a batch of events to one team reads it once)."""
+        known = memo(self.session)
+        key = ("channels", team_id)
+        if key not in known:
+            known[key] = list(self.session.scalars(
+                select(Channel).where(Channel.team_id == team_id, Channel.state == "active")
+                .order_by(Channel.created_at)
+            ))
+        return [c for c in known[key] if c.state == "active"]
 
     def for_team(self, team_id: str) -> list[Channel]:
         return list(self.session.scalars(
@@ -67,14 +76,38 @@ class Notifications:
 
     def add(self, notification: Notification) -> None:
         self.session.add(notification)
+        known = memo(self.session)
+        targets = known.get(("targets", notification.event_id))
+        if targets is not None:
+            targets.add(notification.target)
+        head = ("burst", notification.channel_id, notification.event_type)
+        if head in known and (known[head] is None or _sooner(notification, known[head])):
+            known[head] = notification
 
     def get(self, notification_id: str) -> Notification | None:
         return self.session.get(Notification, notification_id)
 
     def exists(self, event_id: str, target: str) -> bool:
+        targets = memo(self.session).get(("targets", event_id))
+        if targets is not None:
+            return target in targets
         query = select(Notification.id).where(Notification.event_id == event_id,
                                               Notification.target == target)
         return self.session.execute(query.limit(1)).first() is not None
+
+    def read_targets(self, event_ids: list[str]) -> None:
+        """The targets already notified of each of `event_ids`, in one statement, so that
+        `exists` answers a batch's events from memory."""
+        known = memo(self.session)
+        wanted = [e for e in dict.fromkeys(event_ids) if ("targets", e) not in known]
+        if not wanted:
+            return
+        for event_id in wanted:
+            known[("targets", event_id)] = set()
+        rows = self.session.execute(select(Notification.event_id, Notification.target)
+                                    .where(Notification.event_id.in_(wanted)))
+        for event_id, target in rows:
+            known[("targets", event_id)].add(target)
 
     def due(self, now: datetime, limit: int) -> list[Notification]:
         query = (
@@ -101,14 +134,21 @@ class Notifications:
     def burst_head(self, channel_id: str, event_type: str,
                    due_by: datetime) -> Notification | None:
         """The pending, never attempted notification of one kind for one channel due first, if
-        by `due_by`: read in the due index's order, never the whole backlog."""
-        return self.session.scalars(
-            select(Notification).where(
-                Notification.status == "pending", Notification.next_attempt_at <= due_by,
-                Notification.channel_id == channel_id, Notification.event_type == event_type,
-                Notification.attempts == 0)
-            .order_by(Notification.next_attempt_at, Notification.created_at).limit(1)
-        ).first()
+        by `due_by`: read in the due index's order, never the whole backlog. Read once per
+        transaction while it stays the head: the rows added since are kept track of (`add`)."""
+        known = memo(self.session)
+        key = ("burst", channel_id, event_type)
+        head = known.get(key, _NOT_READ)
+        if head is _NOT_READ or head is None or not (head.status == "pending"
+                                                     and head.attempts == 0):
+            head = known[key] = self.session.scalars(
+                select(Notification).where(
+                    Notification.status == "pending", Notification.next_attempt_at <= due_by,
+                    Notification.channel_id == channel_id,
+                    Notification.event_type == event_type, Notification.attempts == 0)
+                .order_by(Notification.next_attempt_at, Notification.created_at).limit(1)
+            ).first()
+        return head if head is not None and head.next_attempt_at <= due_by else None
 
     def due_again(self, channel_id: str, now: datetime, leased: tuple[datetime, datetime]) -> int:
         """A channel answers again: its messages waiting out a backoff become due `now`, so they
@@ -241,11 +281,15 @@ class PreferenceRepository:
 
     def of(self, member_id: str, team_id: str) -> Preferences:
         """The member's stored preferences, or unsaved defaults."""
-        found = self.session.get(Preferences, member_id)
+        known = memo(self.session)
+        key = ("preferences", member_id)
+        if key not in known:
+            known[key] = self.session.get(Preferences, member_id)
+        found = known[key]
         return found if found is not None else Preferences.default(member_id, team_id)
 
     def save(self, prefs: Preferences) -> None:
-        self.session.merge(prefs)
+        memo(self.session)[("preferences", prefs.member_id)] = self.session.merge(prefs)
 
     def digest(self, team_id: str) -> DigestSettings | None:
         return self.session.get(DigestSettings, team_id)
@@ -279,10 +323,28 @@ class AwaitedCheckins:
         self.session = session
 
     def add(self, awaited: AwaitedCheckin) -> None:
-        self.session.merge(awaited)
+        memo(self.session)[("awaited", awaited.checkin_id)] = self.session.merge(awaited)
 
     def get(self, checkin_id: str | None) -> AwaitedCheckin | None:
-        return self.session.get(AwaitedCheckin, checkin_id) if checkin_id else None
+        if not checkin_id:
+            return None
+        known = memo(self.session)
+        key = ("awaited", checkin_id)
+        if key not in known:
+            known[key] = self.session.get(AwaitedCheckin, checkin_id)
+        return known[key]
+
+    def read(self, checkin_ids: list[str]) -> list[AwaitedCheckin]:
+        """The check-ins of `checkin_ids` that wait, in one statement; `get` then answers
+        from memory, for those found and those not."""
+        known = memo(self.session)
+        wanted = [c for c in dict.fromkeys(checkin_ids) if ("awaited", c) not in known]
+        if wanted:
+            found = {a.checkin_id: a for a in self.session.scalars(
+                select(AwaitedCheckin).where(AwaitedCheckin.checkin_id.in_(wanted)))}
+            for checkin_id in wanted:
+                known[("awaited", checkin_id)] = found.get(checkin_id)
+        return [a for c in checkin_ids if (a := known[("awaited", c)]) is not None]
 
     def created_before(self, moment: datetime, limit: int = 100) -> list[AwaitedCheckin]:
         query = (select(AwaitedCheckin).where(AwaitedCheckin.created_at <= moment)
@@ -293,6 +355,7 @@ class AwaitedCheckins:
 
     def remove(self, awaited: AwaitedCheckin) -> None:
         self.session.delete(awaited)
+        memo(self.session)[("awaited", awaited.checkin_id)] = None
 
 
 class SlackRepository:
@@ -304,9 +367,15 @@ class SlackRepository:
 
     def add(self, record: object) -> None:
         self.session.add(record)
+        if isinstance(record, SlackWorkspace):
+            memo(self.session).pop(("workspace", record.team_id), None)
 
     def workspace(self, team_id: str) -> SlackWorkspace | None:
-        return self.session.get(SlackWorkspace, team_id)
+        known = memo(self.session)
+        key = ("workspace", team_id)
+        if key not in known:
+            known[key] = self.session.get(SlackWorkspace, team_id)
+        return known[key]
 
     def workspaces_in(self, slack_team_id: str) -> list[SlackWorkspace]:
         return list(self.session.scalars(
@@ -395,3 +464,7 @@ class Suppressions:
             found.reason, found.detail, found.at = (suppression.reason, suppression.detail,
                                                     suppression.at)
             found.member_id = suppression.member_id or found.member_id
+
+
+def _sooner(a: Notification, b: Notification) -> bool:
+    return (a.next_attempt_at, a.created_at) < (b.next_attempt_at, b.created_at)

@@ -290,6 +290,15 @@ def _context(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica | Non
     }
 
 
+def prefetch(events: list[Event], uow: NotificationsUnitOfWork) -> None:
+    """Before a batch's handlers: the check-ins its goal.progressed events announce, and the
+    targets already notified of its events (and of those check-ins), one statement each."""
+    checkin_ids = [e.data["checkin_id"] for e in events
+                   if e.type == "goal.progressed" and e.data.get("checkin_id")]
+    awaited = uow.awaited_checkins.read(checkin_ids) if checkin_ids else []
+    uow.notifications.read_targets([e.id for e in events] + [a.event_id for a in awaited])
+
+
 def _occurrence(event: Event, public_url: str) -> Occurrence:
     goal_id = event.data.get("goal_id")
     base = public_url.rstrip("/")
