@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, TypeDecorator, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    TypeDecorator,
+    create_engine,
+    event,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 # An autoincrementing 64-bit key on PostgreSQL that is still SQLite's ROWID alias.
@@ -44,6 +53,16 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def end_session(connection: Connection) -> None:
+    """Close `connection` for good instead of handing it back to the pool, so the server ends
+    its session and with it the session's advisory locks and LISTENs (a pooled connection
+    would keep holding both for whoever checks it out next)."""
+    try:
+        connection.invalidate()
+    finally:
+        connection.close()
 
 
 def is_postgres(engine: Engine) -> bool:

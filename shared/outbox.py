@@ -23,6 +23,7 @@ from sqlalchemy import Engine, Table, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from shared.config import Settings
+from shared.db import end_session
 from shared.events.envelope import Event, to_message
 from shared.events.registry import lookup
 from shared.waker import Waker
@@ -169,7 +170,7 @@ class OutboxRelay:
         if self._leader is not None:
             self.waker.unwatch(self._leader.connection.dbapi_connection)
             try:
-                self._leader.close()
+                end_session(self._leader)  # lets go of the lock: another relay may lead now
             except Exception:  # a connection to a restarted server is already gone
                 log.debug("outbox relay: leader connection close failed", exc_info=True)
             self._leader = None
@@ -201,7 +202,7 @@ class OutboxRelay:
             self._leader.execute(text(f"LISTEN {wake_channel(self.settings)}"))
             self._leader.commit()
             if not got:
-                self._leader.close()
+                end_session(self._leader)  # not with a LISTEN left on a pooled connection
                 self._leader = None
                 return False
             self.waker.watch(self._leader.connection.dbapi_connection)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from shared.db import end_session
+
 log = logging.getLogger(__name__)
 
 
@@ -118,7 +120,7 @@ class JobLeases:
         self._last_tick.clear()
         if self._connection is not None:
             try:
-                self._connection.close()  # the server releases the session's advisory locks
+                end_session(self._connection)  # the server releases the session's locks
             except SQLAlchemyError:
                 log.debug("job leases: close failed", exc_info=True)
             self._connection = None
