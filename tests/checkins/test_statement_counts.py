@@ -5,29 +5,16 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import event
-
 from shared.events.envelope import Event
-
-CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+from tests.support.batches import handle_batch, statements
 
 
 def test_logging_a_checkin_takes_a_bounded_number_of_statements(checkins, world):
     owner = world.member("Ola")
     goal = world.goal(owner)
     world.checkin(goal, owner, value=1)
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:
-        if not statement.lstrip().upper().startswith(CONTROL):
-            seen.append(statement)
-
-    engine = checkins.container.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements(checkins.container.engine) as seen:
         body = world.checkin(goal, owner, delta=1, note="bench")
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert body["delta"] == 1
     # principal, goal, partners, check-in, schedule, owner, team, leads, outbox, wake-up
     assert len(seen) <= 10, seen
@@ -46,22 +33,9 @@ def test_a_batch_of_goal_events_reads_the_schedules_once(checkins, world):
                 "title": f"New {i}"}
         events.append(Event.new("goal.created", world.team_id, data, subject=data["goal_id"],
                                 source="/goalkeeper/goals"))
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:
-        if "goal_schedules" in statement and statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(container.engine, "before_cursor_execute", count)
-    try:
-        with container.uow() as uow:
-            container.prefetch(events, uow)
-            handlers = container.handlers()
-            for e in events:
-                handlers[e.type](e, uow)
-            uow.commit()
-    finally:
-        event.remove(container.engine, "before_cursor_execute", count)
+    with statements(container.engine) as seen:
+        handle_batch(container, events)
+    seen = [s for s in seen if s.startswith("SELECT") and "goal_schedules" in s]
     assert len(seen) == 1, seen
     with container.reader() as uow:
         assert all(uow.schedules.get(e.data["goal_id"]) is not None for e in events)

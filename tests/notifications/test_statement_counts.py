@@ -3,28 +3,17 @@ statements are counted per request (transaction control aside), on both engines.
 
 from __future__ import annotations
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from services.notifications.domain.notification import Notification
 from tests.notifications.support import checkin, consumed, handle, progressed
-
-CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+from tests.support.batches import handle_batch, statements
 
 
 def test_a_page_of_the_feed_takes_two_statements(notifications, team):
     handle(notifications, *[checkin(team.id, team.goal, team.ana, v) for v in (1, 2, 3)])
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:
-        if not statement.lstrip().upper().startswith(CONTROL):
-            seen.append(statement)
-
-    engine = notifications.container.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements(notifications.container.engine) as seen:
         response = notifications.client.get("/v1/me/feed?limit=50", headers=team.auth(team.ben))
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert len(response.json["items"]) == 4  # three check-ins and the pairing
     assert len(seen) <= 2, seen
 
@@ -39,22 +28,8 @@ def test_a_batch_of_announcements_reads_each_table_once_and_keeps_one_burst(noti
     handle(notifications, *logged)  # each waits for the goals service's figure
     container = notifications.container
     batch = [consumed(progressed(e, e.data["value"] / 100)) for e in logged]
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:
-        if not statement.lstrip().upper().startswith(CONTROL):
-            seen.append(" ".join(statement.split())[:60])
-
-    event.listen(container.engine, "before_cursor_execute", count)
-    try:
-        with container.uow() as uow:
-            container.prefetch(batch, uow)
-            handlers = container.handlers()
-            for item in batch:
-                handlers[item.type](item, uow)
-            uow.commit()
-    finally:
-        event.remove(container.engine, "before_cursor_execute", count)
+    with statements(container.engine) as seen:
+        handle_batch(container, batch)
     assert len(seen) <= 12, "\n".join(seen)  # was 9 per event, 90 here
     with container.uow() as uow:
         rows = list(uow.session.scalars(select(Notification).where(
