@@ -153,8 +153,9 @@ def wait_until_flowing(port: int, slack: SlackLikeServer, teams: list[dict],
 
 
 def steady_checkins(port: int, slack: SlackLikeServer, teams: list[dict], rate: float,
-                    seconds: float) -> tuple[list[float], int, int]:
-    """(latencies in ms, posted, missing) for an open-loop stream of check-ins."""
+                    seconds: float) -> tuple[list[float], int, int, dict[str, tuple]]:
+    """(latencies in ms, posted, missing, {note: (posted, received) wall-clock}) for an
+    open-loop stream of check-ins."""
     run = uuid.uuid4().hex[:6]
     sent: dict[str, float] = {}
     errors = [0]
@@ -186,7 +187,52 @@ def steady_checkins(port: int, slack: SlackLikeServer, teams: list[dict], rate: 
         time.sleep(0.5)
     arrived = _arrivals(slack, run)
     latencies = [(arrived[n] - t) * 1000 for n, t in sent.items() if n in arrived]
-    return latencies, total, total - len(latencies)
+    to_wall = time.time() - time.monotonic()
+    walls = {n: (t + to_wall, arrived[n] + to_wall) for n, t in sent.items() if n in arrived}
+    return latencies, total, total - len(latencies), walls
+
+
+STAGES = ("POST → check-in committed", "→ checkins relay: published and acked",
+          "→ goals consumer: goal.progressed committed", "→ goals relay: published and acked",
+          "→ notifications consumer: channel message committed", "→ Slack-like server received")
+
+
+def stage_times(settings: dict[str, Settings], walls: dict[str, tuple]) -> dict[str, list[float]]:
+    """Where each check-in's time went, from the rows it left (outbox rows' created_at and
+    sent_at, the notification's created_at; wall clock, one host): ms per stage."""
+    from sqlalchemy import create_engine, text
+
+    def rows(service: str, query: str) -> list:
+        engine = create_engine(settings[service].database_url)
+        try:
+            with engine.connect() as conn:
+                return conn.execute(text(query)).all()
+        finally:
+            engine.dispose()
+
+    logged = {}  # note -> (checkin id, event id, created, sent)
+    for event_id, payload, created, sent in rows(
+            "checkins", "SELECT event_id, payload, created_at, sent_at FROM outbox "
+                        "WHERE event_type = 'checkin.logged'"):
+        data = json.loads(payload)
+        if data.get("note") in walls:
+            logged[data["note"]] = (data["checkin_id"], event_id, created, sent)
+    progressed = {json.loads(payload).get("checkin_id"): (created, sent) for payload, created, sent
+                  in rows("goals", "SELECT payload, created_at, sent_at FROM outbox "
+                                   "WHERE event_type = 'goal.progressed'")}
+    routed = dict(rows("notifications", "SELECT event_id, min(created_at) FROM notifications "
+                                        "WHERE channel_id IS NOT NULL GROUP BY event_id"))
+    stages: dict[str, list[float]] = {name: [] for name in STAGES}
+    for note, (checkin_id, event_id, created, sent) in logged.items():
+        if checkin_id not in progressed or event_id not in routed or sent is None:
+            continue
+        marks = [walls[note][0], created.timestamp(), sent.timestamp(),
+                 progressed[checkin_id][0].timestamp(),
+                 (progressed[checkin_id][1] or progressed[checkin_id][0]).timestamp(),
+                 routed[event_id].timestamp(), walls[note][1]]
+        for name, began, ended in zip(STAGES, marks, marks[1:], strict=False):
+            stages[name].append((ended - began) * 1000)
+    return stages
 
 
 def _arrivals(slack: SlackLikeServer, run: str) -> dict[str, float]:
@@ -259,6 +305,7 @@ def main(rate: float, seconds: float, team_count: int, repeats: int) -> None:
     slack = SlackLikeServer().start()
     e2e: list[list[float]] = []
     raw: list[list[float]] = []
+    stages: dict[str, list[float]] = {name: [] for name in STAGES}
     posted = missing = 0
     try:
         with servers() as s:
@@ -279,7 +326,10 @@ def main(rate: float, seconds: float, team_count: int, repeats: int) -> None:
                 print("pipeline flowing", flush=True)
                 for r in range(repeats):
                     raw.append(raw_round_trip(settings["goals"], rate, min(seconds, 15)))
-                    latencies, n, lost = steady_checkins(port, slack, teams, rate, seconds)
+                    latencies, n, lost, walls = steady_checkins(port, slack, teams, rate,
+                                                                seconds)
+                    for name, times in stage_times(settings, walls).items():
+                        stages[name].extend(times)
                     e2e.append(latencies)
                     posted, missing = posted + n, missing + lost
                     print(f"round {r + 1}: e2e p50 {percentile(latencies, 50):.0f} ms "
@@ -302,6 +352,8 @@ def main(rate: float, seconds: float, team_count: int, repeats: int) -> None:
          f"p99 ≤ 250 ms: {'✅' if float(e[2]) <= 250 else '❌'}"],
         ["ratio e2e / raw", *[f"{float(a) / float(b):.1f}×" for a, b in zip(e, k, strict=True)],
          "", ""],
+        *[[f"stage: {name}", *[f"{percentile(times, q):.1f}" for q in (50, 95, 99)],
+           len(times), ""] for name, times in stages.items() if times],
     ]
     write_table("e2e", "End to end: check-in POST to Slack message, vs a raw Kafka round trip",
                 ["path", "p50 ms", "p95 ms", "p99 ms", "samples", "target"], rows,
@@ -310,7 +362,11 @@ def main(rate: float, seconds: float, team_count: int, repeats: int) -> None:
                       f"under the 1 message/s channel pace); median of {repeats} rounds' "
                       f"percentiles; {missing} of {posted} check-ins not received within "
                       "30 s. Check-in coalescing off in the bench worker (production: a 3 s "
-                      "quiet window, max 60 s, by design). `python -m bench.e2e`.")
+                      "quiet window, max 60 s, by design). Stages: from the rows each check-in "
+                      "left (outbox created_at and sent_at, the channel notification's "
+                      "created_at), wall clock on one host, percentiles over all rounds; a "
+                      "relay marks a row sent after the broker acknowledged it, so the next "
+                      "stage may begin before it (a negative figure). `python -m bench.e2e`.")
 
 
 if __name__ == "__main__":
