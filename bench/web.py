@@ -45,7 +45,16 @@ class Load:
 @contextlib.contextmanager
 def gunicorn(spec: str, env: dict[str, str], ready_path: str = "/healthz",
              launcher: list[str] | None = None) -> Iterator[str]:
-    """Run `spec` under the production gunicorn config; yields the base URL.
+    """Run `spec` under the production gunicorn config; yields the base URL."""
+    with gunicorn_pid(spec, env, ready_path, launcher) as (url, _pid):
+        yield url
+
+
+@contextlib.contextmanager
+def gunicorn_pid(spec: str, env: dict[str, str], ready_path: str = "/healthz",
+                 launcher: list[str] | None = None) -> Iterator[tuple[str, int]]:
+    """Run `spec` under the production gunicorn config; yields the base URL and the pid of the
+    process started (gunicorn's master, or the launcher's).
 
     `launcher` runs gunicorn as its child (e.g. `py-spy record ... --`): at the end gunicorn
     is stopped first, so the launcher finishes its own work (writes its flame graph) and exits.
@@ -72,9 +81,9 @@ def gunicorn(spec: str, env: dict[str, str], ready_path: str = "/healthz",
             if time.monotonic() > deadline:
                 raise TimeoutError(f"gunicorn {spec} not ready")
             time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
-        for child in _children(process.pid) if launcher else ():
+        for child in children(process.pid) if launcher else ():
             os.kill(child, signal.SIGTERM)
         if not launcher:
             process.terminate()
@@ -87,7 +96,7 @@ def gunicorn(spec: str, env: dict[str, str], ready_path: str = "/healthz",
         os.unlink(log.name)
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
     """The direct children of `pid` (Linux /proc)."""
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*"):

@@ -1,0 +1,129 @@
+"""Memory benchmark: resident memory of each web worker and each service worker after a load.
+
+`python -m bench.memory [--seconds 10] [--events 20000]` starts a throwaway Kafka broker and
+PostgreSQL, then:
+- serves each endpoint of `bench.api` (same seeded data) under the production gunicorn config,
+  saturates it with wrk for `--seconds`, and reads the resident set size (VmRSS) of every
+  gunicorn worker process; the table shows the largest;
+- runs each service's production worker (`python -m bench.e2e_worker <service>`: relay,
+  consumer, jobs) as its own process over the backlog of `bench.workloads` (`--events` events),
+  and reads its VmRSS once it has handled them all.
+Memory is not timing: a busy machine changes these figures little. Target: 150 MiB each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select
+
+from bench.api import prepare
+from bench.common import REPO, quiet_logs, servers, write_table
+from bench.events import new_prefix, settings_env, settings_for
+from bench.web import children, gunicorn_pid, wrk_run
+from bench.workloads import WORKLOADS
+
+TARGET_MIB = 150
+
+
+def rss_mib(pid: int) -> float:
+    """The resident set size of process `pid` in MiB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise ValueError(f"no VmRSS for {pid}")
+
+
+def verdict(mib: float) -> str:
+    return f"≤ {TARGET_MIB} MiB: {'✅' if mib <= TARGET_MIB else '❌'}"
+
+
+def web_workers(s, seconds: int) -> list[list]:
+    rows = []
+    for t in prepare(s, goal_count=10_000):
+        with gunicorn_pid(t.spec, t.env, t.ready) as (url, master):
+            load = wrk_run(url, "request.lua", t.lua, seconds=seconds)
+            sizes = [rss_mib(pid) for pid in children(master)]
+        print(f"{t.name}: {load.rps:,.0f} req/s, workers {[f'{m:.0f}' for m in sizes]} MiB",
+              flush=True)
+        rows.append([f"web worker: {t.name}", len(sizes), f"{load.rps * seconds:,.0f} requests",
+                     f"{max(sizes):.0f}", verdict(max(sizes)) if t.kind != "baseline" and
+                     t.kind != "baseline-write" else ""])
+    return rows
+
+
+def service_workers(s, events: int) -> list[list]:
+    rows = []
+    for name, workload in WORKLOADS.items():
+        service = name.split("-")[0]
+        container = workload(settings_for(service, s, new_prefix()), events)
+        settings = container.settings
+        container.engine.dispose()
+        env = settings_env(service, settings.database_url, s.kafka.bootstrap,
+                           settings.topic_prefix)
+        # The workload's check-ins were made to wait before the worker started: its job would
+        # take them as overdue (goals silent) and race the consumer for them; leave them to it.
+        env["NOTIFICATIONS_PROGRESS_WAIT_SECONDS"] = "3600"
+        worker = subprocess.Popen([sys.executable, "-m", "bench.e2e_worker", service], cwd=REPO,
+                                  env={**os.environ, "PYTHONPATH": str(REPO), **env},
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            handled = wait_for_inbox(settings.database_url, events - 3, timeout=300)
+            mib = rss_mib(worker.pid)
+        finally:
+            worker.terminate()
+            worker.wait(30)
+        print(f"{name} worker: {handled:,} events handled, {mib:.0f} MiB", flush=True)
+        rows.append([f"service worker: {service} ({name})", 1, f"{handled:,} events", f"{mib:.0f}",
+                     verdict(mib)])
+    return rows
+
+
+def wait_for_inbox(url: str, at_least: int, timeout: float) -> int:
+    """The inbox's row count once it reaches `at_least` (every event handled)."""
+    from sqlalchemy import MetaData
+
+    from shared.messaging_tables import inbox_table
+
+    inbox = inbox_table(MetaData())
+    engine = create_engine(url)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            with engine.connect() as conn:
+                count = conn.execute(select(func.count()).select_from(inbox)).scalar_one()
+            if count >= at_least:
+                return count
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"only {count:,} of {at_least:,} events handled")
+            time.sleep(1)
+    finally:
+        engine.dispose()
+
+
+def main(seconds: int, events: int) -> None:
+    quiet_logs()
+    with servers() as s:
+        rows = web_workers(s, seconds) + service_workers(s, events)
+    write_table("memory", "Memory: resident set size per process after its load",
+                ["process", "processes", "load", "MiB (largest)", "target"], rows,
+                notes=f"Web workers: gunicorn -c infra/gunicorn.conf.py (2 workers × 4 gthreads) "
+                      f"after wrk -t1 -c16 for {seconds} s on the endpoint; the largest worker's "
+                      f"VmRSS. Service workers: the production worker process (outbox relay, "
+                      f"consumer, jobs) after handling its backlog of {events:,} events "
+                      f"(bench.workloads); its VmRSS. `python -m bench.memory`.")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--events", type=int, default=20_000)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    main(args.seconds, args.events)
