@@ -21,13 +21,14 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import MetaData, create_engine, func, select
 
 from bench.api import prepare
 from bench.common import REPO, quiet_logs, servers, write_table
 from bench.events import new_prefix, settings_env, settings_for
 from bench.web import children, gunicorn_pid, wrk_run
 from bench.workloads import WORKLOADS
+from shared.messaging_tables import inbox_table
 
 TARGET_MIB = 150
 
@@ -87,9 +88,7 @@ def service_workers(s, events: int) -> list[list]:
 
 def wait_for_inbox(url: str, at_least: int, timeout: float) -> int:
     """The inbox's row count once it reaches `at_least` (every event handled)."""
-    from sqlalchemy import MetaData
 
-    from shared.messaging_tables import inbox_table
 
     inbox = inbox_table(MetaData())
     engine = create_engine(url)

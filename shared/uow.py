@@ -30,6 +30,14 @@ def memo(session: Session) -> dict:
     return session.info.setdefault("memo", {})
 
 
+def remembered(session: Session, key: tuple, load):
+    """`memo(session)[key]`, calling `load()` the first time (its None is remembered too)."""
+    known = memo(session)
+    if key not in known:
+        known[key] = load()
+    return known[key]
+
+
 def _forget_reads(session: Session) -> None:
     locked_rows(session).clear()
     memo(session).clear()

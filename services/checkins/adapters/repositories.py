@@ -22,7 +22,7 @@ from services.checkins.domain.partners import (
 from services.checkins.domain.replicas import GoalView, MemberView, TeamView
 from services.checkins.domain.schedule import GoalSchedule
 from services.checkins.domain.social import Comment, Kudos
-from shared.uow import locked_rows
+from shared.uow import memo
 from shared.upserts import upsert
 
 
@@ -116,19 +116,21 @@ class Schedules:
     def locked(self, goal_id: str, *, skip_locked: bool = False) -> GoalSchedule | None:
         """The row, locked for this transaction (PostgreSQL; SQLite's write lock already is).
         Once per transaction: a row locked (or found absent) before is taken from memory."""
-        if ("schedule", goal_id) in locked_rows(self.session):
-            return self._known().get(goal_id)
+        known = memo(self.session)
+        if ("schedule", goal_id) in known:
+            return known[("schedule", goal_id)]
         schedule = self.session.scalars(
             select(GoalSchedule).where(GoalSchedule.goal_id == goal_id)
             .with_for_update(skip_locked=skip_locked)
             .execution_options(populate_existing=True)).first()
         if schedule is not None or not skip_locked:  # skipped: maybe locked by another
-            self._remember(goal_id, schedule)
+            known[("schedule", goal_id)] = schedule
         return schedule
 
     def lock_many(self, goal_ids: list[str]) -> None:
         """Lock the rows of `goal_ids` in one statement (in id order, as every batch does)."""
-        wanted = sorted({g for g in goal_ids if ("schedule", g) not in locked_rows(self.session)})
+        known = memo(self.session)
+        wanted = sorted({g for g in goal_ids if ("schedule", g) not in known})
         if not wanted:
             return
         found = {s.goal_id: s for s in self.session.scalars(
@@ -136,19 +138,11 @@ class Schedules:
             .order_by(GoalSchedule.goal_id).with_for_update()
             .execution_options(populate_existing=True))}
         for goal_id in wanted:
-            self._remember(goal_id, found.get(goal_id))
+            known[("schedule", goal_id)] = found.get(goal_id)
 
     def add(self, schedule: GoalSchedule) -> None:
         self.session.add(schedule)
-        self._remember(schedule.goal_id, schedule)
-
-    def _known(self) -> dict[str, GoalSchedule | None]:
-        return self.session.info.setdefault("locked_schedules", {})
-
-    def _remember(self, goal_id: str, schedule: GoalSchedule | None) -> None:
-        """A savepoint rolled back empties `locked_rows`, and with it what is known here."""
-        locked_rows(self.session).add(("schedule", goal_id))
-        self._known()[goal_id] = schedule
+        memo(self.session)[("schedule", schedule.goal_id)] = schedule
 
     def due_ids(self, now: datetime, limit: int) -> list[str]:
         """Goals with something to do by `now`: an index range scan, never the whole table."""

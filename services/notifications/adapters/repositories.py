@@ -32,7 +32,7 @@ from services.notifications.domain.slack_workspace import (
     SlackWorkspace,
 )
 from services.notifications.domain.slash import SlackRequest
-from shared.uow import memo
+from shared.uow import memo, remembered
 from shared.upserts import upsert
 
 _NOT_READ = object()
@@ -54,14 +54,11 @@ class Channels:
 
     def active_for(self, team_id: str) -> list[Channel]:
         """Read once per transaction (a batch of events to one team reads it once)."""
-        known = memo(self.session)
-        key = ("channels", team_id)
-        if key not in known:
-            known[key] = list(self.session.scalars(
+        channels = remembered(self.session, ("channels", team_id), lambda: list(
+            self.session.scalars(
                 select(Channel).where(Channel.team_id == team_id, Channel.state == "active")
-                .order_by(Channel.created_at)
-            ))
-        return [c for c in known[key] if c.state == "active"]
+                .order_by(Channel.created_at))))
+        return [c for c in channels if c.state == "active"]
 
     def for_team(self, team_id: str) -> list[Channel]:
         return list(self.session.scalars(
@@ -281,11 +278,8 @@ class PreferenceRepository:
 
     def of(self, member_id: str, team_id: str) -> Preferences:
         """The member's stored preferences, or unsaved defaults."""
-        known = memo(self.session)
-        key = ("preferences", member_id)
-        if key not in known:
-            known[key] = self.session.get(Preferences, member_id)
-        found = known[key]
+        found = remembered(self.session, ("preferences", member_id),
+                           lambda: self.session.get(Preferences, member_id))
         return found if found is not None else Preferences.default(member_id, team_id)
 
     def save(self, prefs: Preferences) -> None:
@@ -328,11 +322,8 @@ class AwaitedCheckins:
     def get(self, checkin_id: str | None) -> AwaitedCheckin | None:
         if not checkin_id:
             return None
-        known = memo(self.session)
-        key = ("awaited", checkin_id)
-        if key not in known:
-            known[key] = self.session.get(AwaitedCheckin, checkin_id)
-        return known[key]
+        return remembered(self.session, ("awaited", checkin_id),
+                          lambda: self.session.get(AwaitedCheckin, checkin_id))
 
     def read(self, checkin_ids: list[str]) -> list[AwaitedCheckin]:
         """The check-ins of `checkin_ids` that wait, in one statement; `get` then answers
@@ -371,11 +362,8 @@ class SlackRepository:
             memo(self.session).pop(("workspace", record.team_id), None)
 
     def workspace(self, team_id: str) -> SlackWorkspace | None:
-        known = memo(self.session)
-        key = ("workspace", team_id)
-        if key not in known:
-            known[key] = self.session.get(SlackWorkspace, team_id)
-        return known[key]
+        return remembered(self.session, ("workspace", team_id),
+                          lambda: self.session.get(SlackWorkspace, team_id))
 
     def workspaces_in(self, slack_team_id: str) -> list[SlackWorkspace]:
         return list(self.session.scalars(
