@@ -5,8 +5,8 @@ seeds the same data as `bench.api` (its own throwaway broker and PostgreSQL; `--
 `--pg-port` reuse running ones instead), then for each service endpoint of `bench.api`:
 - statements: the request is made in-process (Flask test client, no HTTP) `--calls` times. A
   `before_cursor_execute`/`after_cursor_execute` listener on the service's engine counts SQL
-  statements and the time inside them, and pool checkouts count transactions (each also costs a
-  pre-ping, BEGIN and COMMIT/ROLLBACK round trip that the statement count does not show). What
+  statements and the time inside them, and pool checkouts count transactions (each may also cost
+  BEGIN and COMMIT/ROLLBACK round trips that the statement count does not show). What
   remains of the request's time is Python outside SQL. Written to
   bench/results/flames/statements-<tag>.md.
 - flame graph: gunicorn (infra/gunicorn.conf.py, as in `bench.api`) is launched by
@@ -32,6 +32,7 @@ from sqlalchemy import event
 from bench.api import Target, prepare, request_maker
 from bench.common import RESULTS, Servers, median, quiet_logs, servers, write_table
 from bench.web import gunicorn, wrk_run
+from shared.db import PING_AFTER_IDLE_S
 
 FLAMES = RESULTS / "flames"
 
@@ -145,8 +146,9 @@ def main(tag: str, seconds: int, calls: int, goal_count: int, only: set[str],
                 ["endpoint", "SQL statements", "transactions", "ms in-process",
                  "ms in SQL", "ms Python outside SQL", "profile"], rows,
                 notes=f"Median of {calls} in-process requests each (Flask test client on "
-                      f"PostgreSQL, no HTTP); each transaction also costs a pool pre-ping, and "
-                      f"BEGIN and COMMIT/ROLLBACK unless autocommit. Flame graphs: py-spy "
+                      f"PostgreSQL, no HTTP); each transaction also costs BEGIN and "
+                      f"COMMIT/ROLLBACK unless autocommit (a pool pre-ping only after "
+                      f"{PING_AFTER_IDLE_S:g} s idle). Flame graphs: py-spy "
                       f"record --subprocesses --rate 200 around gunicorn "
                       f"(infra/gunicorn.conf.py) saturated by wrk -t1 -c16 for {seconds} s. "
                       f"`python -m bench.profile --tag {tag}`.")

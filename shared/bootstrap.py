@@ -17,14 +17,14 @@ from shared.auth import Principal, TokenSigner, confirm_principal
 from shared.clock import Clock, SystemClock
 from shared.config import Settings
 from shared.consumer import ConsumerRunner, Handler
-from shared.db import make_engine, make_session_factory, read_only
+from shared.db import is_postgres, make_engine, make_session_factory, read_only
 from shared.health import BrokerProbe
 from shared.kafka import ensure_topics, make_consumer, make_producer
 from shared.lag import LagProbe, MetricsEndpoint
 from shared.messagebus import MessageBus
 from shared.messaging_tables import purge_expired
 from shared.outbox import OutboxRelay, OutboxWriter, make_waker
-from shared.uow import UnitOfWork
+from shared.uow import UnitOfWork, request_session
 from shared.worker import ScheduledJob, Worker, ticks_for
 
 RETENTION_INTERVAL = 3600.0  # seconds between purges of the outbox and inbox tables
@@ -53,8 +53,16 @@ class Container:
         return make_session_factory(self.engine)
 
     @cached_property
+    def read_engine(self):
+        """Reads: never the SQLite write lock; on PostgreSQL no BEGIN/ROLLBACK round trips
+        either (autocommit; under READ COMMITTED each statement had its own snapshot anyway)."""
+        engine = read_only(self.engine)
+        return engine.execution_options(isolation_level="AUTOCOMMIT") if is_postgres(
+            self.engine) else engine
+
+    @cached_property
     def read_session_factory(self):
-        return make_session_factory(read_only(self.engine))
+        return make_session_factory(self.read_engine)
 
     @cached_property
     def waker(self):
@@ -97,10 +105,12 @@ class Container:
         return MessageBus(self.command_handlers(), self.dependencies())
 
     def check_principal(self, principal: Principal) -> Principal:
-        """Apply revocations and current roles from this service's record of the member."""
+        """Apply revocations and current roles from this service's record of the member, read
+        in the request's shared session (`shared.web`), so the handler's transaction is the
+        same and finds the caller's row in its identity map."""
         if self.member_record is None:
             return principal
-        with self.session_factory() as session:
+        with request_session(self.read_session_factory) as session:
             member = session.get(self.member_record, principal.member_id)
         return confirm_principal(principal, member, trust_unknown=self.member_record_is_replica)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 # An autoincrementing 64-bit key on PostgreSQL that is still SQLite's ROWID alias.
@@ -41,14 +44,44 @@ class UtcDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+# A pooled PostgreSQL connection idle for longer than this is pinged before it is handed out (a
+# server restart, an idle timeout or a dropped route shows there, and the pool replaces it
+# unseen). One in steady use is not: a ping on every checkout was a round trip per
+# transaction. A connection that died while in use fails its statement once; SQLAlchemy then
+# invalidates the whole pool and the request is answered 503 (retryable, `shared.problems`).
+PING_AFTER_IDLE_S = 10.0
+
+
+def make_engine(url: str, *, pool_size: int = 5,
+                ping_after_idle: float = PING_AFTER_IDLE_S) -> Engine:
     if url.startswith("sqlite"):
         ensure_sqlite_dir(url)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=10)
+    ping_when_idle(engine, ping_after_idle)
+    return engine
+
+
+def ping_when_idle(engine: Engine, after: float) -> None:
+    """Pessimistic disconnect handling, only for connections idle longer than `after` s."""
+
+    def checked_in(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checkout(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since <= after:
+            return  # new, or in steady use
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the pool discards this one and checks out another
+            raise DisconnectionError(f"pooled connection failed its ping: {exc}") from exc
+
+    event.listen(engine.pool, "checkin", checked_in)
+    event.listen(engine.pool, "checkout", checkout)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -58,8 +91,13 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def end_session(connection: Connection) -> None:
     """Close `connection` for good instead of handing it back to the pool, so the server ends
     its session and with it the session's advisory locks and LISTENs (a pooled connection
-    would keep holding both for whoever checks it out next)."""
+    would keep holding both for whoever checks it out next). The locks are released first, in
+    a round trip: the server ends a closed session a moment later, and another replica asking
+    for a lock in that moment would be refused."""
     try:
+        if connection.dialect.name == "postgresql":
+            with contextlib.suppress(SQLAlchemyError):  # a connection already gone holds none
+                connection.exec_driver_sql("SELECT pg_advisory_unlock_all()")
         connection.invalidate()
     finally:
         connection.close()

@@ -95,6 +95,10 @@ class OutboxRelay:
         max_backoff: float = 10.0,
     ):
         self.engine = engine
+        # Its reads and its UPDATE are single statements: on PostgreSQL they run in autocommit,
+        # one round trip each instead of BEGIN, the statement and COMMIT/ROLLBACK.
+        self.statements = engine.execution_options(isolation_level="AUTOCOMMIT") if (
+            engine.dialect.name == "postgresql") else engine
         self.table = table
         self.producer_factory = producer_factory
         self.waker = waker
@@ -130,7 +134,7 @@ class OutboxRelay:
         """Publish one batch of unsent rows in id order; returns how many were published."""
         if not self._is_leader():
             return 0
-        with self.engine.connect() as conn:
+        with self.statements.connect() as conn:
             rows = conn.execute(
                 select(self.table)
                 .where(self.table.c.sent_at.is_(None))
@@ -178,7 +182,7 @@ class OutboxRelay:
     def _mark_sent(self, ids: list[int]) -> None:
         if not ids:
             return
-        with self.engine.begin() as conn:
+        with self.statements.begin() as conn:
             conn.execute(
                 update(self.table).where(self.table.c.id.in_(ids)).values(sent_at=datetime.now(UTC))
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
@@ -43,6 +44,70 @@ def _forget_reads(session: Session) -> None:
     memo(session).clear()
 
 
+class SharedSession:
+    """One session for everything a request does through one session factory: the check of
+    the caller's standing and the handler's unit of work then use one pooled connection and,
+    for a write, one transaction (was: two checkouts, the standing read in a transaction of
+    its own). Opened on first use; `end_request` closes it."""
+
+    def __init__(self, factory: sessionmaker[Session]):
+        self.factory = factory
+        self.session: Session | None = None
+        self.kept: list[object] = []  # the identity map holds clean objects weakly
+
+    def session_for(self, factory: sessionmaker[Session]) -> Session | None:
+        if factory is not self.factory:
+            return None
+        if self.session is None:
+            self.session = factory()
+        return self.session
+
+    def close(self) -> None:
+        self.kept.clear()
+        if self.session is not None:
+            self.session.close()
+
+
+_request_session: ContextVar[SharedSession | None] = ContextVar("goalkeeper_request_session",
+                                                                default=None)
+
+
+def begin_request(factory: sessionmaker[Session]) -> None:
+    """From here until `end_request`, units of work and `request_session` built on `factory`
+    share one session (other factories still open their own)."""
+    end_request()
+    _request_session.set(SharedSession(factory))
+
+
+def end_request() -> None:
+    shared = _request_session.get()
+    _request_session.set(None)
+    if shared is not None:
+        shared.close()
+
+
+def open_session(factory: sessionmaker[Session]) -> Session:
+    """The request's shared session when it is made by `factory`, else a new one."""
+    shared = _request_session.get()
+    session = shared.session_for(factory) if shared is not None else None
+    return session if session is not None else factory()
+
+
+@contextmanager
+def request_session(default: sessionmaker[Session]) -> Iterator[Session]:
+    """The request's shared session whatever its factory, else a session of `default` that is
+    closed after the block. Objects loaded in a shared session stay in its identity map for
+    the request (a handler's `session.get` of the same row needs no statement)."""
+    shared = _request_session.get()
+    if shared is None:
+        with default() as session:
+            yield session
+        return
+    session = shared.session_for(shared.factory)
+    yield session
+    shared.kept = list(session.identity_map.values())
+
+
 class UnitOfWork:
     """`with uow: ...; uow.commit()`. Leaving the block without commit rolls back.
 
@@ -61,7 +126,8 @@ class UnitOfWork:
         self.published: list[Event] = []
 
     def __enter__(self):
-        self.session = self.session_factory()
+        self.session = open_session(self.session_factory)
+        _forget_reads(self.session)  # a shared session may have served an earlier unit of work
         # The identity map holds clean objects weakly: keep every object this unit of work
         # touches, or an aggregate whose handler returned could be collected with its recorded
         # events, and a batch of events would load the same member or team once per event.
@@ -81,10 +147,14 @@ class UnitOfWork:
 
     def __exit__(self, *exc_info) -> None:
         try:
+            event.remove(self.session, "loaded_as_persistent", self._track)
+            event.remove(self.session, "transient_to_pending", self._track)
+            self.upserts.close()
             self.session.expunge_all()  # objects handed out stay readable after the block
             self.session.rollback()
+            _forget_reads(self.session)
         finally:
-            self.session.close()
+            self.session.close()  # a shared session begins anew if the request uses it again
 
     def emit(self, event_type: str, team_id: str, data: dict, subject: str | None = None) -> None:
         self._emitted.append(DomainEvent(event_type, str(team_id), data, subject))

@@ -60,6 +60,14 @@ class Upserts:
     def discard(self) -> None:
         self._rows.clear()
 
+    def close(self) -> None:
+        """Stop watching the session (it may serve another unit of work after this one)."""
+        self.discard()
+        event.remove(self.session, "do_orm_execute", self._before_execute)
+        event.remove(self.session, "before_flush", self._before_flush)
+        if self.session.info.get("upserts") is self:
+            del self.session.info["upserts"]
+
     def _before_flush(self, session: Session, *_args) -> None:
         """Queued rows go first when a new ORM row refers to one of their tables."""
         if self._rows and any(fk.column.table in self._rows for obj in session.new

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import http
 
+import flask_smorest
 from flask import Flask, current_app, g, request
-from flask_smorest import Api, Blueprint
-from flask_smorest.utils import prepare_response
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response, resolve_schema_instance
 from marshmallow import RAISE
 
 from shared.auth import ADMIN, Principal, Unauthorized, is_admin_token
+from shared.db import is_postgres
 from shared.domain import Forbidden, NotFound
+from shared.dumping import compile_dump
 from shared.health import health_blueprint
 from shared.observability import configure_logging, instrument
 from shared.problems import (
@@ -20,8 +23,21 @@ from shared.problems import (
     register_problem_handlers,
 )
 from shared.text_guard import refuse_unstorable_text
+from shared.uow import begin_request, end_request
 
 MAX_BODY_BYTES = 256 * 1024
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint whose response schemas dump through a compiled plan
+    (`shared.dumping`): same output, a fraction of marshmallow's time per object."""
+
+    def response(self, status_code, schema=None, **options):
+        if schema is not None:
+            schema = resolve_schema_instance(schema)
+            schema.dump = compile_dump(schema)
+        return super().response(status_code, schema, **options)
+
 
 # A query parameter the spec does not list is refused (422 naming it), like an unknown JSON
 # field: a typo such as `?ownerid=` must not silently return the unfiltered list.
@@ -75,6 +91,8 @@ def create_service_app(container, blueprints: list[Blueprint], *, title: str) ->
         },
     )
     register_problem_handlers(app)
+    app.before_request(share_one_session)
+    app.teardown_request(lambda _exc: end_request())
     app.before_request(authenticate_api_requests)
     app.before_request(refuse_unstorable_text)
     instrument(app, settings.service)
@@ -93,6 +111,22 @@ def container():
 def bus():
     """The app's message bus: views hand it a command and dump what it returns."""
     return container().bus
+
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def share_one_session() -> None:
+    """The caller's standing and the handler's unit of work share one session (one pooled
+    connection): the reader's for a read; on PostgreSQL the writer's for a write, so the
+    standing is read in the handler's transaction. Not on SQLite for a write, whose
+    transaction holds the database's only write lock from its first statement: a handler may
+    do slow work (call Slack) before its unit of work begins."""
+    c = container()
+    if request.method in READ_METHODS:
+        begin_request(c.read_session_factory)
+    elif is_postgres(c.engine):
+        begin_request(c.session_factory)
 
 
 def authenticate() -> Principal:

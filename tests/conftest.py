@@ -129,13 +129,18 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
-    server: PostgresEndpoint = request.getfixturevalue("postgres_server")
+    yield request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def pg_url(postgres_server: PostgresEndpoint) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database per test."""
     name = f"t_{uuid.uuid4().hex}"
-    url = server.create_database(name)
+    url = postgres_server.create_database(name)
     try:
         yield url
     finally:
-        server.drop_database(name)
+        postgres_server.drop_database(name)
 
 
 @pytest.fixture

@@ -94,3 +94,17 @@ def test_shared_imports_no_service():
         if any(m.startswith("services") for m in imports_of(p))
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_query_handlers_take_the_reader(service):
+    """A handler that only answers a query (`get_*`, `list_*`, `find_*`, `render_*`) takes
+    `reader`: it shares the request's read session and never takes SQLite's write lock."""
+    offenders = []
+    for path in (SERVICES_DIR / service / "service_layer").glob("*_handlers.py"):
+        for node in ast.parse(path.read_text()).body:
+            if (isinstance(node, ast.FunctionDef)
+                    and node.name.startswith(("get_", "list_", "find_", "render_"))
+                    and any(a.arg == "uow" for a in node.args.args)):
+                offenders.append(f"{path.name}:{node.name}")
+    assert offenders == []

@@ -7,7 +7,6 @@ worker restarted in-process once waited over a minute to publish)."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import MetaData
 
 from shared.config import Settings
@@ -15,15 +14,6 @@ from shared.db import make_engine
 from shared.messaging_tables import outbox_table
 from shared.outbox import OutboxRelay, make_waker
 from shared.worker import JobLeases
-
-
-@pytest.fixture
-def pg_url(postgres_server):
-    name = "t_leader"
-    postgres_server.drop_database(name)
-    url = postgres_server.create_database(name)
-    yield url
-    postgres_server.drop_database(name)
 
 
 def relay(url: str) -> OutboxRelay:

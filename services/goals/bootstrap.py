@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cached_property, partial
-
-from sqlalchemy import Engine
+from functools import partial
 
 from services.goals.adapters.orm import metadata, start_mappers
 from services.goals.adapters.repositories import member_standing
@@ -64,8 +62,8 @@ from shared.auth import Principal, confirm_principal
 from shared.bootstrap import Container
 from shared.clock import Clock
 from shared.consumer import Handler
-from shared.db import is_postgres, make_session_factory, read_only
 from shared.events.topics import CHECKINS_EVENTS, GOALS_EVENTS
+from shared.uow import request_session
 from shared.worker import ScheduledJob
 
 
@@ -82,22 +80,10 @@ class GoalsContainer(Container):
         start_mappers()
         super().__init__(settings, clock)
 
-    @cached_property
-    def read_engine(self) -> Engine:
-        """Reads: never the SQLite write lock; on PostgreSQL no BEGIN/ROLLBACK round trips
-        either (autocommit; under READ COMMITTED each statement had its own snapshot anyway)."""
-        engine = read_only(self.engine)
-        return engine.execution_options(isolation_level="AUTOCOMMIT") if is_postgres(
-            self.engine) else engine
-
-    @cached_property
-    def read_session_factory(self):
-        return make_session_factory(self.read_engine)
-
     def check_principal(self, principal: Principal) -> Principal:
-        """One read of the member's standing per request, outside any write transaction."""
-        with self.read_engine.connect() as connection:
-            member = member_standing(connection, principal.member_id)
+        """One read of the member's standing per request, in the request's shared session."""
+        with request_session(self.read_session_factory) as session:
+            member = member_standing(session, principal.member_id)
         return confirm_principal(principal, member, trust_unknown=False)
 
     def command_handlers(self) -> dict[type, Callable]:

@@ -3,32 +3,15 @@ statements are counted per request (transaction control aside), on both engines.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 from sqlalchemy import event
 
 from tests.goals.helpers import create_goal, get, post
+from tests.support.batches import statements as engine_statements
 from tests.support.seed import add_member, create_team
 
-CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
-
-@contextlib.contextmanager
-def statements(harness) -> Iterator[list[str]]:
-    """The SQL statements the service runs inside the block."""
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:
-        if not statement.lstrip().upper().startswith(CONTROL):
-            seen.append(statement)
-
-    engine = harness.container.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+def statements(harness):
+    return engine_statements(harness.container.engine)
 
 
 def a_team_with_goals(goals):
@@ -46,6 +29,24 @@ def test_reading_a_goal_takes_two_statements(goals):
             response = get(goals, f"/v1/goals/{made[0]['id']}", token)
         assert response.status_code == 200 and response.json["smart"]["achievable"]
         assert len(seen) <= 2, seen
+
+
+def test_a_read_checks_out_one_connection(goals):
+    """The caller's standing and the goal are read through one pooled connection."""
+    team, _, made = a_team_with_goals(goals)
+    engine, checkouts = goals.container.engine, []
+
+    def checked_out(*_args) -> None:
+        checkouts.append(1)
+
+    event.listen(engine.pool, "checkout", checked_out)
+    try:
+        assert get(goals, f"/v1/goals/{made[0]['id']}", team.lead).status_code == 200
+        assert get(goals, "/v1/goals?limit=50", team.lead).status_code == 200
+    finally:
+        event.remove(engine.pool, "checkout", checked_out)
+    assert len(checkouts) == 2
+    assert engine.pool.checkedout() == 0
 
 
 def test_a_page_of_goals_takes_two_statements_whoever_reads_it(goals):

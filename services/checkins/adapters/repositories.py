@@ -22,7 +22,7 @@ from services.checkins.domain.partners import (
 from services.checkins.domain.replicas import GoalView, MemberView, TeamView
 from services.checkins.domain.schedule import GoalSchedule
 from services.checkins.domain.social import Comment, Kudos
-from shared.uow import memo
+from shared.uow import memo, remembered
 from shared.upserts import upsert
 
 
@@ -31,9 +31,12 @@ class Teams:
         self.session = session
 
     def get(self, team_id: str) -> TeamView | None:
-        return self.session.get(TeamView, team_id)
+        """A team whose `team.*` event has not arrived yet is read once per transaction."""
+        return remembered(self.session, ("team", team_id),
+                          lambda: self.session.get(TeamView, team_id))
 
     def upsert(self, view: TeamView) -> TeamView:
+        memo(self.session).pop(("team", view.team_id), None)
         return upsert(self.session, view)
 
 

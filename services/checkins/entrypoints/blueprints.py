@@ -1,6 +1,6 @@
 """The blueprints of the checkins API; views register on them in their own modules."""
 
-from flask_smorest import Blueprint
+from shared.web import Blueprint
 
 goal_checkins = Blueprint("goal_checkins", __name__, url_prefix="/v1/goals",
                           description="Check-ins and streaks of a goal")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Response, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.checkins.entrypoints.blueprints import teams
 from services.checkins.entrypoints.calendar_schemas import CalendarFeedOut
@@ -16,7 +15,7 @@ from services.checkins.service_layer.commands import (
     RenderCalendarFeed,
     RevokeCalendarFeed,
 )
-from shared.web import bus, container, require_team
+from shared.web import Blueprint, bus, container, require_team
 
 calendar = Blueprint("calendar", __name__, url_prefix="/calendar",
                      description="Private iCalendar feeds (the URL's token is the credential)")

@@ -54,10 +54,10 @@ def issue_feed(cmd: IssueCalendarFeed, uow: CheckinsUnitOfWork, clock: Clock) ->
         return _state(feed, token)
 
 
-def get_feed(cmd: GetCalendarFeed, uow: CheckinsUnitOfWork, clock: Clock) -> FeedState:
-    with uow:
-        ensure_self_or_lead(uow, cmd.team_id, cmd.member_id, cmd.actor)
-        feed = uow.calendar_feeds.get(cmd.member_id)
+def get_feed(cmd: GetCalendarFeed, reader: CheckinsUnitOfWork, clock: Clock) -> FeedState:
+    with reader:
+        ensure_self_or_lead(reader, cmd.team_id, cmd.member_id, cmd.actor)
+        feed = reader.calendar_feeds.get(cmd.member_id)
         if feed is None:
             return FeedState(cmd.member_id, False, None, None, None)
         return _state(feed, None)
@@ -75,18 +75,18 @@ def revoke_feed(cmd: RevokeCalendarFeed, uow: CheckinsUnitOfWork, clock: Clock) 
         return _state(feed, None)
 
 
-def render_feed(cmd: RenderCalendarFeed, uow: CheckinsUnitOfWork, clock: Clock) -> bytes:
+def render_feed(cmd: RenderCalendarFeed, reader: CheckinsUnitOfWork, clock: Clock) -> bytes:
     """The iCalendar text behind a feed URL; an unknown, renewed or revoked token is 404."""
-    with uow:
-        feed = uow.calendar_feeds.by_token_hash(token_hash(cmd.token))
-        member = uow.members.get(feed.member_id) if feed is not None else None
+    with reader:
+        feed = reader.calendar_feeds.by_token_hash(token_hash(cmd.token))
+        member = reader.members.get(feed.member_id) if feed is not None else None
         if feed is None or member is None or member.state == "left":
             raise NotFound("no such calendar feed")
-        goals = [g for g in uow.goals.owned_by(member.member_id) if g.is_active]
-        team = uow.teams.get(member.team_id)
+        goals = [g for g in reader.goals.owned_by(member.member_id) if g.is_active]
+        team = reader.teams.get(member.team_id)
         series = [CheckinSeries(g.goal_id, g.title, g.timetable(member, team), _since(g, member))
                   for g in goals]
-        sessions = _sessions(uow, member)
+        sessions = _sessions(reader, member)
         dues = [GoalDue(g.goal_id, g.title, date.fromisoformat(g.due_date))
                 for g in goals if g.due_date]
         return build_feed(member, series=series, sessions=sessions, dues=dues,

@@ -79,19 +79,19 @@ def edit_checkin(cmd: EditCheckin, uow: CheckinsUnitOfWork, clock: Clock,
     return checkin
 
 
-def get_checkin(cmd: GetCheckin, uow: CheckinsUnitOfWork) -> Checkin:
-    with uow:
-        checkin, _ = readable_checkin(uow, cmd.actor, cmd.checkin_id)
-        attach_kudos(uow, [checkin])
+def get_checkin(cmd: GetCheckin, reader: CheckinsUnitOfWork) -> Checkin:
+    with reader:
+        checkin, _ = readable_checkin(reader, cmd.actor, cmd.checkin_id)
+        attach_kudos(reader, [checkin])
     return checkin
 
 
 def list_checkins(cmd: ListCheckins,
-                  uow: CheckinsUnitOfWork) -> tuple[list[Checkin], str | None]:
-    with uow:
-        readable_goal(uow, cmd.actor, cmd.goal_id)
-        items, cursor = uow.listings.checkins_of_goal(cmd.goal_id, cmd.limit, cmd.cursor)
-        attach_kudos(uow, items)
+                  reader: CheckinsUnitOfWork) -> tuple[list[Checkin], str | None]:
+    with reader:
+        readable_goal(reader, cmd.actor, cmd.goal_id)
+        items, cursor = reader.listings.checkins_of_goal(cmd.goal_id, cmd.limit, cmd.cursor)
+        attach_kudos(reader, items)
     return items, cursor
 
 

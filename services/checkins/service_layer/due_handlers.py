@@ -23,15 +23,15 @@ class Due:
     last_checkin_at: datetime | None
 
 
-def list_due(cmd: ListDue, uow: CheckinsUnitOfWork, clock: Clock, policy: Policy) -> list[Due]:
+def list_due(cmd: ListDue, reader: CheckinsUnitOfWork, clock: Clock, policy: Policy) -> list[Due]:
     now = clock.now()
     due = []
-    with uow:
-        for schedule in uow.listings.active_schedules(cmd.team_id, cmd.owner_id):
-            goal = uow.goals.get(cmd.team_id, schedule.goal_id)
-            if goal is None or not can_read(uow, cmd.actor, goal):
+    with reader:
+        for schedule in reader.listings.active_schedules(cmd.team_id, cmd.owner_id):
+            goal = reader.goals.get(cmd.team_id, schedule.goal_id)
+            if goal is None or not can_read(reader, cmd.actor, goal):
                 continue
-            owner = uow.members.get(schedule.owner_id)
+            owner = reader.members.get(schedule.owner_id)
             available = owner is None or owner.available_at(now)
             due.append(Due(schedule.goal_id, schedule.owner_id, schedule.due_at,
                            schedule.due_at <= now,

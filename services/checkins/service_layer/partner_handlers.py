@@ -58,9 +58,9 @@ def end(cmd: EndPartnership, uow: CheckinsUnitOfWork, clock: Clock) -> Partnersh
 
 
 def list_partnerships(cmd: ListPartnerships,
-                      uow: CheckinsUnitOfWork) -> tuple[list[Partnership], str | None]:
-    with uow:
-        return uow.listings.partnerships_of_team(cmd.team_id, cmd.limit, cmd.cursor)
+                      reader: CheckinsUnitOfWork) -> tuple[list[Partnership], str | None]:
+    with reader:
+        return reader.listings.partnerships_of_team(cmd.team_id, cmd.limit, cmd.cursor)
 
 
 def set_opt_out(cmd: SetPairingOptOut, uow: CheckinsUnitOfWork, clock: Clock) -> OptOut:
@@ -72,10 +72,10 @@ def set_opt_out(cmd: SetPairingOptOut, uow: CheckinsUnitOfWork, clock: Clock) ->
     return OptOut(preference.member_id, preference.opted_out)
 
 
-def get_opt_out(cmd: GetPairingOptOut, uow: CheckinsUnitOfWork) -> OptOut:
-    with uow:
-        ensure_self_or_lead(uow, cmd.team_id, cmd.member_id, cmd.actor)
-        preference = uow.rounds.preference(cmd.team_id, cmd.member_id)
+def get_opt_out(cmd: GetPairingOptOut, reader: CheckinsUnitOfWork) -> OptOut:
+    with reader:
+        ensure_self_or_lead(reader, cmd.team_id, cmd.member_id, cmd.actor)
+        preference = reader.rounds.preference(cmd.team_id, cmd.member_id)
     return OptOut(cmd.member_id, bool(preference and preference.opted_out))
 
 

@@ -67,14 +67,14 @@ def form_round(uow: CheckinsUnitOfWork, team_id: str, now: datetime, *, seed: in
 
 
 def list_rounds(cmd: ListRounds,
-                uow: CheckinsUnitOfWork) -> tuple[list[PairingRound], str | None]:
-    with uow:
-        return uow.listings.rounds_of_team(cmd.team_id, cmd.limit, cmd.cursor)
+                reader: CheckinsUnitOfWork) -> tuple[list[PairingRound], str | None]:
+    with reader:
+        return reader.listings.rounds_of_team(cmd.team_id, cmd.limit, cmd.cursor)
 
 
-def get_round(cmd: GetRound, uow: CheckinsUnitOfWork) -> PairingRound:
-    with uow:
-        found = uow.rounds.get(cmd.team_id, cmd.round_id)
+def get_round(cmd: GetRound, reader: CheckinsUnitOfWork) -> PairingRound:
+    with reader:
+        found = reader.rounds.get(cmd.team_id, cmd.round_id)
     if found is None:
         raise NotFound(f"pairing round {cmd.round_id} not found")
     return found
@@ -90,9 +90,9 @@ def set_schedule(cmd: SetPairingSchedule, uow: CheckinsUnitOfWork,
     return schedule
 
 
-def get_schedule(cmd: GetPairingSchedule, uow: CheckinsUnitOfWork) -> PairingSchedule:
-    with uow:
-        schedule = uow.rounds.schedule(cmd.team_id)
+def get_schedule(cmd: GetPairingSchedule, reader: CheckinsUnitOfWork) -> PairingSchedule:
+    with reader:
+        schedule = reader.rounds.schedule(cmd.team_id)
     if schedule is None:
         raise NotFound("this team has no pairing schedule")
     return schedule

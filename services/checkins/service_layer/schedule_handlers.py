@@ -23,13 +23,13 @@ class Streak:
     last_checkin_at: datetime | None
 
 
-def get_streak(cmd: GetStreak, uow: CheckinsUnitOfWork, clock: Clock, policy: Policy) -> Streak:
-    with uow:
-        goal = readable_goal(uow, cmd.actor, cmd.goal_id)
-        schedule = uow.schedules.get(goal.goal_id)
+def get_streak(cmd: GetStreak, reader: CheckinsUnitOfWork, clock: Clock, policy: Policy) -> Streak:
+    with reader:
+        goal = readable_goal(reader, cmd.actor, cmd.goal_id)
+        schedule = reader.schedules.get(goal.goal_id)
         if schedule is None:
             return Streak(cmd.goal_id, 0, 0, None, None)
-        owner = uow.members.get(goal.owner_id)
+        owner = reader.members.get(goal.owner_id)
         now = clock.now()
         available = owner is None or owner.available_at(now)
         return Streak(cmd.goal_id, schedule.streak_as_of(now, policy, available),

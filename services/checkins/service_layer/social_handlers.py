@@ -46,7 +46,7 @@ def add_comment(cmd: AddComment, uow: CheckinsUnitOfWork, clock: Clock) -> Comme
 
 
 def list_comments(cmd: ListComments,
-                  uow: CheckinsUnitOfWork) -> tuple[list[Comment], str | None]:
-    with uow:
-        checkin, _ = readable_checkin(uow, cmd.actor, cmd.checkin_id)
-        return uow.listings.comments_of_checkin(checkin.id, cmd.limit, cmd.cursor)
+                  reader: CheckinsUnitOfWork) -> tuple[list[Comment], str | None]:
+    with reader:
+        checkin, _ = readable_checkin(reader, cmd.actor, cmd.checkin_id)
+        return reader.listings.comments_of_checkin(checkin.id, cmd.limit, cmd.cursor)

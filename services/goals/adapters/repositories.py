@@ -28,7 +28,7 @@ def is_id(value: object) -> bool:
         return False
 
 
-def member_standing(connection: Connection, member_id: str) -> Row | None:
+def member_standing(connection: Connection | Session, member_id: str) -> Row | None:
     """Who a member is now (team_id, role, state, token_version), in one statement."""
     if not is_id(member_id):
         return None

@@ -1,6 +1,6 @@
 """The blueprints of the goals API; views register on them in their own modules."""
 
-from flask_smorest import Blueprint
+from shared.web import Blueprint
 
 teams = Blueprint("teams", __name__, url_prefix="/v1/teams", description="Teams and members")
 goals = Blueprint("goals", __name__, url_prefix="/v1/goals",

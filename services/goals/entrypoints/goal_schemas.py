@@ -3,8 +3,6 @@ presenter that turns a read goal into what `GoalOut` dumps."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from marshmallow import Schema, fields, validate
 
 from services.goals.entrypoints.team_schemas import CadenceSchema, Day, Id, Number, Text
@@ -179,7 +177,8 @@ def present_goal(read: GoalRead) -> dict:
             "days_of_safety", "next_health_check_at", "cadence", "parent_id", "parent_weight",
             "outcome", "retrospective", "replaced_by", "version", "created_at", "updated_at")},
         "metric": goal.metric.as_dict() if goal.metric else None,
-        "milestones": [asdict(m) for m in goal.active_pathway.milestones],
-        "pathways": [asdict(p) for p in goal.pathways],
-        "smart": {name: asdict(verdict) for name, verdict in read.smart.items()},
+        # The schemas read the milestones', pathways' and verdicts' attributes themselves.
+        "milestones": goal.active_pathway.milestones,
+        "pathways": goal.pathways,
+        "smart": read.smart,
     }

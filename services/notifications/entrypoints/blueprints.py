@@ -1,6 +1,6 @@
 """The blueprints of the notifications service; views register on them in their own modules."""
 
-from flask_smorest import Blueprint
+from shared.web import Blueprint
 
 channels = Blueprint("channels", __name__, url_prefix="/v1/teams",
                      description="Channels, delivery log and team digest (leads)")

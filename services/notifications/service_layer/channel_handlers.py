@@ -53,16 +53,16 @@ def add_channel(cmd: AddChannel, uow: NotificationsUnitOfWork, clock: Clock,
     return channel
 
 
-def list_channels(cmd: ListChannels, uow: NotificationsUnitOfWork) -> list[Channel]:
+def list_channels(cmd: ListChannels, reader: NotificationsUnitOfWork) -> list[Channel]:
     ensure_lead(cmd.actor, cmd.team_id)
-    with uow:
-        return uow.channels.for_team(cmd.team_id)
+    with reader:
+        return reader.channels.for_team(cmd.team_id)
 
 
-def get_channel(cmd: GetChannel, uow: NotificationsUnitOfWork) -> Channel:
+def get_channel(cmd: GetChannel, reader: NotificationsUnitOfWork) -> Channel:
     ensure_lead(cmd.actor, cmd.team_id)
-    with uow:
-        return _channel(uow, cmd.team_id, cmd.channel_id)
+    with reader:
+        return _channel(reader, cmd.team_id, cmd.channel_id)
 
 
 def change_channel(cmd: ChangeChannel, uow: NotificationsUnitOfWork) -> Channel:
@@ -113,15 +113,15 @@ def _channel(uow: NotificationsUnitOfWork, team_id: str, channel_id: str) -> Cha
     return channel
 
 
-def list_deliveries(cmd: ListDeliveries, uow: NotificationsUnitOfWork) -> DeliveryPage:
+def list_deliveries(cmd: ListDeliveries, reader: NotificationsUnitOfWork) -> DeliveryPage:
     """What was sent to channels and URLs, newest first, each with its attempts."""
     ensure_lead(cmd.actor, cmd.team_id)
     after = decode_cursor(cmd.cursor, 2)
     key = (datetime.fromisoformat(after[0]), after[1]) if after else None
-    with uow:
-        rows = uow.queries.log(cmd.team_id, cmd.limit, key, cmd.status, cmd.channel_id)
+    with reader:
+        rows = reader.queries.log(cmd.team_id, cmd.limit, key, cmd.status, cmd.channel_id)
         notes, next_cursor = page_of(rows, cmd.limit, lambda n: (n.created_at.isoformat(), n.id))
-        attempts = uow.queries.attempts_of([n.id for n in notes])
+        attempts = reader.queries.attempts_of([n.id for n in notes])
     by_note: dict[str, list[DeliveryAttempt]] = {}
     for attempt in attempts:
         by_note.setdefault(attempt.notification_id, []).append(attempt)

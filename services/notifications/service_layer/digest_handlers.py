@@ -8,10 +8,10 @@ from services.notifications.service_layer.commands import GetTeamDigest, SetTeam
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 
 
-def get_team_digest(cmd: GetTeamDigest, uow: NotificationsUnitOfWork) -> DigestSettings:
+def get_team_digest(cmd: GetTeamDigest, reader: NotificationsUnitOfWork) -> DigestSettings:
     ensure_lead(cmd.actor, cmd.team_id)
-    with uow:
-        return uow.preferences.digest(cmd.team_id) or DigestSettings(cmd.team_id, enabled=False)
+    with reader:
+        return reader.preferences.digest(cmd.team_id) or DigestSettings(cmd.team_id, enabled=False)
 
 
 def set_team_digest(cmd: SetTeamDigest, uow: NotificationsUnitOfWork) -> DigestSettings:

@@ -7,9 +7,9 @@ from services.notifications.service_layer.commands import GetPreferences, SetPre
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 
 
-def get_preferences(cmd: GetPreferences, uow: NotificationsUnitOfWork) -> Preferences:
-    with uow:
-        return uow.preferences.of(cmd.actor.member_id, cmd.actor.team_id)
+def get_preferences(cmd: GetPreferences, reader: NotificationsUnitOfWork) -> Preferences:
+    with reader:
+        return reader.preferences.of(cmd.actor.member_id, cmd.actor.team_id)
 
 
 def set_preferences(cmd: SetPreferences, uow: NotificationsUnitOfWork) -> Preferences:

@@ -184,10 +184,10 @@ class WorkspaceStatus:
     disabled_reason: str | None = None
 
 
-def get_slack_workspace(cmd: GetSlackWorkspace, uow: NotificationsUnitOfWork) -> WorkspaceStatus:
+def get_slack_workspace(cmd: GetSlackWorkspace, reader: NotificationsUnitOfWork) -> WorkspaceStatus:
     ensure_lead(cmd.actor, cmd.team_id)
-    with uow:
-        workspace = uow.slack.workspace(cmd.team_id)
+    with reader:
+        workspace = reader.slack.workspace(cmd.team_id)
         if workspace is None:
             return WorkspaceStatus(False)
         return WorkspaceStatus(workspace.is_active, workspace.state, workspace.slack_team_id,
