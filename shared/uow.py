@@ -54,9 +54,10 @@ class SharedSession:
         self.factory = factory
         self.session: Session | None = None
         self.kept: list[object] = []  # the identity map holds clean objects weakly
+        self.busy = False  # a unit of work holds it: one nested in it gets a session of its own
 
     def session_for(self, factory: sessionmaker[Session]) -> Session | None:
-        if factory is not self.factory:
+        if factory is not self.factory or self.busy:
             return None
         if self.session is None:
             self.session = factory()
@@ -86,11 +87,15 @@ def end_request() -> None:
         shared.close()
 
 
-def open_session(factory: sessionmaker[Session]) -> Session:
-    """The request's shared session when it is made by `factory`, else a new one."""
+def open_session(factory: sessionmaker[Session]) -> tuple[Session, SharedSession | None]:
+    """The request's shared session when it is made by `factory` and no unit of work holds
+    it (it is then held until `shared.busy` is cleared), else a new one and None."""
     shared = _request_session.get()
     session = shared.session_for(factory) if shared is not None else None
-    return session if session is not None else factory()
+    if session is None:
+        return factory(), None
+    shared.busy = True
+    return session, shared
 
 
 @contextmanager
@@ -104,6 +109,10 @@ def request_session(default: sessionmaker[Session]) -> Iterator[Session]:
             yield session
         return
     session = shared.session_for(shared.factory)
+    if session is None:  # a unit of work holds it
+        with default() as session:
+            yield session
+        return
     yield session
     shared.kept = list(session.identity_map.values())
 
@@ -126,7 +135,7 @@ class UnitOfWork:
         self.published: list[Event] = []
 
     def __enter__(self):
-        self.session = open_session(self.session_factory)
+        self.session, self._shared = open_session(self.session_factory)
         _forget_reads(self.session)  # a shared session may have served an earlier unit of work
         # The identity map holds clean objects weakly: keep every object this unit of work
         # touches, or an aggregate whose handler returned could be collected with its recorded
@@ -155,6 +164,8 @@ class UnitOfWork:
             _forget_reads(self.session)
         finally:
             self.session.close()  # a shared session begins anew if the request uses it again
+            if self._shared is not None:
+                self._shared.busy = False
 
     def emit(self, event_type: str, team_id: str, data: dict, subject: str | None = None) -> None:
         self._emitted.append(DomainEvent(event_type, str(team_id), data, subject))
