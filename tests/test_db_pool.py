@@ -20,13 +20,23 @@ def backend_pid(engine) -> int:
 
 
 def terminate(url: str, pid: int) -> None:
+    """Kill the backend and wait until the server no longer lists it (a fixed pause could end
+    before a loaded server has processed the signal)."""
     killer = make_engine(url)
+    alive = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p")
     try:
         with killer.connect() as conn:
             assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+        deadline = time.monotonic() + 30
+        while True:
+            with killer.connect() as conn:
+                if not conn.execute(alive, {"p": pid}).scalar():
+                    break
+            assert time.monotonic() < deadline, f"backend {pid} still listed after 30 s"
+            time.sleep(0.05)
     finally:
         killer.dispose()
-    time.sleep(0.2)  # the backend is gone once the server has processed the signal
+    time.sleep(0.1)  # longer than the first test's idle threshold
 
 
 def test_a_connection_that_died_while_idle_is_replaced_unseen(pg_url):
