@@ -28,7 +28,7 @@ from tests.support.teams_server import (
     too_many_requests,
     workflow_not_found,
 )
-from tests.support.waiting import eventually
+from tests.support.waiting import delivery_log, eventually
 
 
 @pytest.fixture
@@ -135,8 +135,7 @@ def test_a_checkin_arrives_in_teams_as_a_valid_adaptive_card(make_service, teams
     assert "Owner: Lena" in texts
     assert "halfway" in texts
     assert received.status == 202
-    [entry] = notifications.client.get(f"/v1/teams/{team.id}/deliveries",
-                                       headers=auth(team.lead)).json["items"]
+    [entry] = delivery_log(notifications, team.id, team.lead, count=1)
     assert entry["notification"]["status"] == "sent"
     assert [a["status_code"] for a in entry["attempts"]] == [202]
 

@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from tests.support.stack import auth
+
 T = TypeVar("T")
 
 
@@ -25,3 +27,18 @@ def eventually(check: Callable[[], T], timeout: float = 45.0, interval: float = 
                 raise last_error
             raise AssertionError(f"condition not met within {timeout}s: {check}")
         time.sleep(interval)
+
+
+def delivery_log(notifications, team_id: str, token: str, count: int) -> list[dict]:
+    """The team's delivery log once it lists `count` notifications, each with an attempt.
+
+    A local Slack or Teams server holds a message as soon as it answers; the worker records
+    that answer in the log just after, so a test reads the log only when it shows it."""
+
+    def settled():
+        items = notifications.client.get(
+            f"/v1/teams/{team_id}/deliveries", headers=auth(token)
+        ).json["items"]
+        return len(items) == count and all(item["attempts"] for item in items) and items
+
+    return eventually(settled)
