@@ -100,7 +100,9 @@ def seed_checkins(s, goals: int = 100) -> tuple[dict, str, list[str]]:
     container = _container("checkins", settings)
     team_id, member_id = str(uuid.uuid4()), str(uuid.uuid4())
     goal_ids = [str(uuid.uuid4()) for _ in range(goals)]
-    _produce(settings, GOALS_EVENTS, [_event("member.added", team_id, _member(team_id, member_id),
+    team = {"team_id": team_id, "name": "Bench", "timezone": "UTC"}
+    _produce(settings, GOALS_EVENTS, [_event("team.created", team_id, team, "goals"),
+                                      _event("member.added", team_id, _member(team_id, member_id),
                                              "goals")] +
              [_event("goal.created", team_id, _goal(team_id, member_id, g), "goals")
               for g in goal_ids])

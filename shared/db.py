@@ -20,6 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared.json_codec import loads as json_loads
+
 # An autoincrementing 64-bit key on PostgreSQL that is still SQLite's ROWID alias.
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
@@ -56,11 +58,12 @@ def make_engine(url: str, *, pool_size: int = 5,
                 ping_after_idle: float = PING_AFTER_IDLE_S) -> Engine:
     if url.startswith("sqlite"):
         ensure_sqlite_dir(url)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                               json_deserializer=json_loads)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    engine = create_engine(url, pool_size=pool_size, max_overflow=10)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=10, json_deserializer=json_loads)
     ping_when_idle(engine, ping_after_idle)
     return engine
 

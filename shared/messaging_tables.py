@@ -3,18 +3,57 @@
 Both stay bounded: `purge_expired` (run hourly by every worker) deletes sent outbox rows older
 than the outbox retention and inbox ids older than the inbox retention (see `shared.config` for
 why the inbox must outlive the topics' retention). Unsent outbox rows are never purged.
+
+On PostgreSQL an `outbox_wake` trigger notifies the service's relay (`LISTEN
+gk_outbox_<service>`) once per inserting statement, delivered at commit: a writer spends no
+statement of its own on the wake-up. `create_all` adds it after the table (tests), each
+service's Alembic revision "outbox wake trigger" adds it to an existing database; both from
+`wake_trigger_ddl`.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Column, Engine, Index, MetaData, String, Table, Text, delete, select
+from sqlalchemy import (
+    DDL,
+    Column,
+    Engine,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    event,
+    select,
+)
 
 from shared.db import BigId, UtcDateTime
 
 
-def outbox_table(metadata: MetaData) -> Table:
+def wake_channel(service: str) -> str:
+    """The channel a service's relay listens on (one database per service)."""
+    return f"gk_outbox_{service}"
+
+
+def wake_trigger_ddl(service: str) -> list[str]:
+    """PostgreSQL statements that make every insert into the outbox wake the relay at commit."""
+    return [
+        "CREATE OR REPLACE FUNCTION gk_outbox_wake() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN PERFORM pg_notify(TG_ARGV[0], ''); RETURN NULL; END $$",
+        "CREATE TRIGGER outbox_wake AFTER INSERT ON outbox FOR EACH STATEMENT "
+        f"EXECUTE FUNCTION gk_outbox_wake('{wake_channel(service)}')",
+    ]
+
+
+DROP_WAKE_TRIGGER = [
+    "DROP TRIGGER IF EXISTS outbox_wake ON outbox",
+    "DROP FUNCTION IF EXISTS gk_outbox_wake()",
+]
+
+
+def outbox_table(metadata: MetaData, service: str) -> Table:
     table = Table(
         "outbox",
         metadata,
@@ -40,6 +79,8 @@ def outbox_table(metadata: MetaData) -> Table:
         postgresql_where=table.c.sent_at.is_not(None),
         sqlite_where=table.c.sent_at.is_not(None),
     )
+    for statement in wake_trigger_ddl(service):
+        event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
     return table
 
 
@@ -55,8 +96,8 @@ def inbox_table(metadata: MetaData) -> Table:
     return table
 
 
-def add_messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
-    return outbox_table(metadata), inbox_table(metadata)
+def add_messaging_tables(metadata: MetaData, service: str) -> tuple[Table, Table]:
+    return outbox_table(metadata, service), inbox_table(metadata)
 
 
 def purge_expired(

@@ -26,12 +26,14 @@ from shared.config import Settings
 from shared.db import end_session
 from shared.events.envelope import Event, to_message
 from shared.events.registry import lookup
+from shared.messaging_tables import wake_channel as service_wake_channel
 from shared.waker import Waker
 
 log = logging.getLogger(__name__)
 
 # Waits of the relay, none of which a committed event sits through in the normal case:
-# - a writer wakes the relay at its commit (a datagram on this host, pg_notify across hosts),
+# - a writer wakes the relay at its commit (a datagram on this host; across hosts the outbox's
+#   trigger's NOTIFY, `shared.messaging_tables`),
 #   so `IDLE_POLL_S` is only the safety net for a lost wake-up (a writer on another host with
 #   SQLite, a notification dropped while the relay reconnected);
 # - `WAIT_SLICE_S` is how often a waiting relay looks at `stop` (SIGTERM answers within it);
@@ -41,7 +43,7 @@ WAIT_SLICE_S = 0.5
 
 
 def wake_channel(settings: Settings) -> str:
-    return f"gk_outbox_{settings.service}"
+    return service_wake_channel(settings.service)
 
 
 def make_waker(settings: Settings, database_url: str | None = None) -> Waker:
@@ -60,11 +62,7 @@ class OutboxWriter:
             return
         now = datetime.now(UTC)
         rows = [self._row(event, now) for event in events]
-        session.execute(insert(self.table), rows)
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(
-                text("SELECT pg_notify(:channel, '')"), {"channel": wake_channel(self.settings)}
-            )
+        session.execute(insert(self.table), rows)  # on PostgreSQL its trigger wakes the relay
 
     def _row(self, event: Event, now: datetime) -> dict:
         message = to_message(event)

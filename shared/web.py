@@ -6,6 +6,7 @@ import http
 
 import flask_smorest
 from flask import Flask, current_app, g, request
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response, resolve_schema_instance
 from marshmallow import RAISE
@@ -15,6 +16,7 @@ from shared.db import is_postgres
 from shared.domain import Forbidden, NotFound
 from shared.dumping import compile_dump
 from shared.health import health_blueprint
+from shared.json_codec import dumps as fast_dumps
 from shared.observability import configure_logging, instrument
 from shared.problems import (
     PROBLEM_JSON,
@@ -67,10 +69,23 @@ class ProblemApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
+class FastJSONProvider(DefaultJSONProvider):
+    """Flask's JSON provider with responses encoded by orjson (`shared.json_codec`): the same
+    sorted keys and the same `default` for dates and dataclasses, several times faster."""
+
+    def response(self, *args, **kwargs):
+        obj = self._prepare_response_obj(args, kwargs)
+        if self._app.debug:  # indented, as Flask does in debug mode
+            return super().response(obj)
+        return self._app.response_class(fast_dumps(obj, self.default) + b"\n",
+                                        mimetype=self.mimetype)
+
+
 def create_service_app(container, blueprints: list[Blueprint], *, title: str) -> Flask:
     settings = container.settings
     configure_logging(settings.log_level, settings.service)
     app = Flask(settings.service)
+    app.json = FastJSONProvider(app)
     app.config.update(
         API_TITLE=title,
         API_VERSION="v1",

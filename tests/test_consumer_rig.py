@@ -35,7 +35,7 @@ from tests.support.events import checkin_logged, read_until
 from tests.support.fixtures import delete_topics
 
 metadata = MetaData()
-outbox, inbox = add_messaging_tables(metadata)
+outbox, inbox = add_messaging_tables(metadata, "checkins")
 effects = Table(
     "effects",
     metadata,

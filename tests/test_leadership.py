@@ -18,7 +18,7 @@ from shared.worker import JobLeases
 
 def relay(url: str) -> OutboxRelay:
     settings = Settings(service="goals", database_url=url, port=0)
-    return OutboxRelay(make_engine(url), outbox_table(MetaData()), lambda: None,
+    return OutboxRelay(make_engine(url), outbox_table(MetaData(), "goals"), lambda: None,
                        make_waker(settings), settings)
 
 

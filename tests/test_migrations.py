@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import importlib
+import uuid
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from shared.config import SERVICES
+from shared.messaging_tables import wake_channel
 from shared.migrate import upgrade
 
 
@@ -31,3 +33,31 @@ def test_migrations_at_head_match_the_models(service, db_url):
 def test_migrating_twice_is_harmless(service, db_url):
     upgrade(service, db_url)
     upgrade(service, db_url)
+
+
+def _outbox_triggers(url: str) -> list[str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text(
+                "SELECT pg_get_triggerdef(oid) FROM pg_trigger "
+                "WHERE tgrelid = 'outbox'::regclass AND NOT tgisinternal")).scalars())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_migrated_postgresql_outbox_wakes_its_relay_as_a_created_one_does(service, pg_url,
+                                                                           postgres_server):
+    upgrade(service, pg_url)
+    migrated = _outbox_triggers(pg_url)
+    assert len(migrated) == 1 and f"gk_outbox_wake('{wake_channel(service)}')" in migrated[0]
+    created = f"t_{uuid.uuid4().hex}"
+    created_url = postgres_server.create_database(created)
+    try:
+        engine = create_engine(created_url)
+        importlib.import_module(f"services.{service}.adapters.orm").metadata.create_all(engine)
+        engine.dispose()
+        assert _outbox_triggers(created_url) == migrated
+    finally:
+        postgres_server.drop_database(created)

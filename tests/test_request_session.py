@@ -18,7 +18,7 @@ def test_a_nested_unit_of_work_gets_its_own_session(tmp_path):
     engine = make_engine(url)
     factory = make_session_factory(engine)
     metadata = MetaData()
-    outbox = OutboxWriter(outbox_table(metadata), settings)
+    outbox = OutboxWriter(outbox_table(metadata, settings.service), settings)
     metadata.create_all(engine)
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE notes (body TEXT)"))

@@ -20,7 +20,7 @@ DAY = timedelta(days=1)
 
 class TinyContainer(Container):
     metadata = MetaData()
-    outbox, inbox = add_messaging_tables(metadata)
+    outbox, inbox = add_messaging_tables(metadata, "goals")
 
 
 def outbox_rows(n: int, created: datetime, sent: datetime | None) -> list[dict]:

@@ -17,6 +17,7 @@ from cloudevents.v1.http import CloudEvent
 from cloudevents.v1.kafka import KafkaMessage, from_binary, to_binary
 
 from shared.events.registry import InvalidEvent, load, lookup, validate
+from shared.json_codec import loads as json_loads
 
 REQUIRED_ATTRIBUTES = ("id", "source", "type", "specversion", "teamid")
 
@@ -82,7 +83,7 @@ def from_kafka(headers: Iterable[tuple[str, bytes]], key: bytes | None, value: b
         )
     try:
         cloud_event = from_binary(
-            KafkaMessage(header_map, key, value), data_unmarshaller=json.loads
+            KafkaMessage(header_map, key, value), data_unmarshaller=json_loads
         )
     except Exception as exc:  # the SDK raises several types for undecodable input
         raise InvalidEvent(f"undecodable CloudEvent: {exc}") from exc

@@ -34,7 +34,7 @@ from shared.messaging_tables import add_messaging_tables
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
-add_messaging_tables(metadata)
+add_messaging_tables(metadata, "checkins")
 
 team_views = Table(
     "team_views", metadata,

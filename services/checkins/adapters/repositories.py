@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from services.checkins.adapters.orm import idempotency_keys
 from services.checkins.domain.calendar import CalendarFeed
@@ -68,7 +69,15 @@ class Goals:
         self.session = session
 
     def get(self, team_id: str, goal_id: str) -> GoalView | None:
-        goal = self.session.get(GoalView, goal_id)
+        """The goal, read with its team in one statement: a check-in's schedule then finds
+        the team (time zone, default cadence) in the identity map."""
+        goal = self.session.identity_map.get(identity_key(GoalView, goal_id))
+        if goal is None:
+            row = self.session.execute(
+                select(GoalView, TeamView)
+                .outerjoin(TeamView, TeamView.team_id == GoalView.team_id)
+                .where(GoalView.goal_id == goal_id)).first()
+            goal = row[0] if row is not None else None
         return goal if goal is not None and goal.team_id == team_id else None
 
     def owned_by(self, member_id: str) -> list[GoalView]:

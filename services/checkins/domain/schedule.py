@@ -34,17 +34,20 @@ class Policy:
 
 @dataclass(frozen=True)
 class Audience:
-    """Who hears about this goal right now; the service layer looks it up for due rows only."""
+    """Who hears about this goal right now; the service layer looks it up for due rows only.
+    The team's leads are asked for (`find_leads`) only when an escalation reaches them: a
+    check-in or a reminder never reads the team's members."""
 
     owner_id: str
     owner_available: bool
     partner_ids: list[str] = field(default_factory=list)
-    lead_ids: list[str] = field(default_factory=list)
+    find_leads: Callable[[], list[str]] = list
 
     def recipients(self, level: int) -> list[str]:
         if level == 1:
             return [self.owner_id]
-        return sorted(set(self.partner_ids if level == 2 else self.lead_ids) - {self.owner_id})
+        return sorted(set(self.partner_ids if level == 2 else self.find_leads())
+                      - {self.owner_id})
 
 
 NextDue = Callable[[datetime], datetime]

@@ -52,7 +52,7 @@ def audience_of(uow: CheckinsUnitOfWork, schedule: GoalSchedule, now: datetime,
         owner_id=schedule.owner_id,
         owner_available=owner is None or owner.available_at(now),
         partner_ids=sorted(partners),
-        lead_ids=uow.members.leads(schedule.team_id),
+        find_leads=lambda: uow.members.leads(schedule.team_id),
     )
 
 

@@ -76,7 +76,7 @@ def _milestone(doc: dict) -> Milestone:
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
-add_messaging_tables(metadata)
+add_messaging_tables(metadata, "goals")
 
 teams = Table(
     "teams", metadata,

@@ -24,25 +24,30 @@ class NotificationQueries:
         self.session = session
 
     def log(self, team_id: str, limit: int, after: Key | None, status: str | None,
-            channel_id: str | None) -> list[Notification]:
-        """A team's channel and URL notifications (not feed items), one more than `limit`."""
-        query = select(Notification).where(Notification.team_id == team_id,
-                                           Notification.recipient_id.is_(None),
-                                           _before(Notification.created_at, after))
+            channel_id: str | None) -> list[tuple[Notification, list[DeliveryAttempt]]]:
+        """A team's channel and URL notifications (not feed items), one more than `limit`,
+        each with its attempts. One statement, so one snapshot: a send recorded meanwhile
+        shows in both the notification's status and its attempts, or in neither."""
+        page = select(Notification.id).where(Notification.team_id == team_id,
+                                             Notification.recipient_id.is_(None),
+                                             _before(Notification.created_at, after))
         if status:
-            query = query.where(Notification.status == status)
+            page = page.where(Notification.status == status)
         if channel_id:
-            query = query.where(Notification.channel_id == channel_id)
+            page = page.where(Notification.channel_id == channel_id)
         order = (Notification.created_at.desc(), Notification.id.desc())
-        return list(self.session.scalars(query.order_by(*order).limit(limit + 1)))
-
-    def attempts_of(self, notification_ids: list[str]) -> list[DeliveryAttempt]:
-        if not notification_ids:
-            return []
-        return list(self.session.scalars(
-            select(DeliveryAttempt).where(DeliveryAttempt.notification_id.in_(notification_ids))
-            .order_by(DeliveryAttempt.at, DeliveryAttempt.id)
-        ))
+        page = page.order_by(*order).limit(limit + 1).subquery()
+        rows = self.session.execute(
+            select(Notification, DeliveryAttempt)
+            .join(page, page.c.id == Notification.id)
+            .outerjoin(DeliveryAttempt, DeliveryAttempt.notification_id == Notification.id)
+            .order_by(*order, DeliveryAttempt.at, DeliveryAttempt.id))
+        logged: dict[str, tuple[Notification, list[DeliveryAttempt]]] = {}
+        for notification, attempt in rows:
+            _, attempts = logged.setdefault(notification.id, (notification, []))
+            if attempt is not None:
+                attempts.append(attempt)
+        return list(logged.values())
 
     def feed(self, member_id: str, limit: int, after: Key | None,
              unread_only: bool) -> list[Notification]:

@@ -120,9 +120,6 @@ def list_deliveries(cmd: ListDeliveries, reader: NotificationsUnitOfWork) -> Del
     key = (datetime.fromisoformat(after[0]), after[1]) if after else None
     with reader:
         rows = reader.queries.log(cmd.team_id, cmd.limit, key, cmd.status, cmd.channel_id)
-        notes, next_cursor = page_of(rows, cmd.limit, lambda n: (n.created_at.isoformat(), n.id))
-        attempts = reader.queries.attempts_of([n.id for n in notes])
-    by_note: dict[str, list[DeliveryAttempt]] = {}
-    for attempt in attempts:
-        by_note.setdefault(attempt.notification_id, []).append(attempt)
-    return DeliveryPage([Delivery(n, by_note.get(n.id, [])) for n in notes], next_cursor)
+    logged, next_cursor = page_of(rows, cmd.limit,
+                                  lambda row: (row[0].created_at.isoformat(), row[0].id))
+    return DeliveryPage([Delivery(n, attempts) for n, attempts in logged], next_cursor)

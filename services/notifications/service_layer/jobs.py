@@ -25,6 +25,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.notifications.adapters.smtp_client import Mailer
@@ -60,6 +61,25 @@ IDLE_WAIT_S = 0.1
 SEND_WINDOW = timedelta(seconds=30)
 
 
+@dataclass(frozen=True)
+class Send:
+    """What one claimed notification sends, and where: its channel's URL (and signing secret,
+    for a webhook), else its own URL."""
+
+    notification_id: str
+    body: str
+    is_email: bool
+    channel_type: str | None
+    url: str | None
+    secret: str | None = None
+
+    @classmethod
+    def of(cls, n: Notification, channel: Channel | None) -> Send:
+        if channel is None:
+            return cls(n.id, n.body, n.is_email, None, n.url)
+        return cls(n.id, n.body, n.is_email, channel.type, channel.url, channel.secret)
+
+
 class Deliverer:
     def __init__(self, uow_factory: Callable[[], NotificationsUnitOfWork], client: WebhookClient,
                  clock: Clock, notifier: Notifier, policy: DeliveryPolicy, *,
@@ -88,20 +108,23 @@ class Deliverer:
     def deliver_due(self) -> int:
         """Release held feed items, then attempt every due notification once."""
         attempts = 0
-        for notification_id in self._claim_due():
-            attempts += self._attempt(notification_id)
+        for send in self._claim_due():
+            attempts += self._attempt(send)
         return attempts
 
     # -- claiming -------------------------------------------------------------------------
-    def _claim_due(self) -> list[str]:
+    def _claim_due(self) -> list[Send]:
+        """Lease what is due; what each claimed notification sends is taken in the same
+        transaction, so a send reads nothing more before it posts."""
         now = self.clock.now()
-        claimed: list[str] = []
+        claimed: list[Send] = []
         with self.uow_factory() as uow:
             uow.notifications.release_held(now)
             paced: set[str] = set()
             for n in uow.notifications.due(now, self.batch):
                 if n.status == "pending" and self._claim(uow, n, now, paced):
-                    claimed.append(n.id)
+                    channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
+                    claimed.append(Send.of(n, channel))
             uow.commit()
         return claimed
 
@@ -141,21 +164,18 @@ class Deliverer:
         n.summary = title
 
     # -- sending and recording ------------------------------------------------------------
-    def _attempt(self, notification_id: str) -> int:
-        with self.uow_factory() as uow:
-            n = uow.notifications.get(notification_id)
-            channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
-        body = n.body.encode()
-        if n.is_email:
-            result = self.mailer.send(Mail.loads(n.body))
-        elif channel is None:
-            result = self.client.post(n.url, body)
-        elif channel.type == "webhook":
-            headers = signed_headers(channel.secret, int(self.clock.now().timestamp()), body)
-            result = self.client.post(channel.url, body, headers)
+    def _attempt(self, send: Send) -> int:
+        body = send.body.encode()
+        if send.is_email:
+            result = self.mailer.send(Mail.loads(send.body))
+        elif send.channel_type is None:
+            result = self.client.post(send.url, body)
+        elif send.channel_type == "webhook":
+            headers = signed_headers(send.secret, int(self.clock.now().timestamp()), body)
+            result = self.client.post(send.url, body, headers)
         else:
-            result = self.client.post(channel.url, body)
-        return self._record(notification_id, result)
+            result = self.client.post(send.url, body)
+        return self._record(send.notification_id, result)
 
     def _record(self, notification_id: str, result: SendResult) -> int:
         now = self.clock.now()

@@ -1,0 +1,31 @@
+"""outbox wake trigger: on PostgreSQL an insert into the outbox notifies the relay at commit
+
+Revision ID: d9a4c1f6e913
+Revises: 5e1a9c3b7d20
+Create Date: 2026-12-02 16:00:00.000000
+
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+from shared.messaging_tables import DROP_WAKE_TRIGGER, wake_trigger_ddl
+
+# revision identifiers, used by Alembic.
+revision: str = "d9a4c1f6e913"
+down_revision: str | Sequence[str] | None = "5e1a9c3b7d20"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for statement in wake_trigger_ddl("notifications"):
+            op.execute(statement)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for statement in DROP_WAKE_TRIGGER:
+            op.execute(statement)

@@ -1,0 +1,45 @@
+"""On PostgreSQL the outbox wakes its relay by itself: the `outbox_wake` trigger notifies the
+relay's channel once per inserting statement, delivered at commit. A relay on another host (its
+datagram socket out of the writer's reach) is woken by that alone, without the writer spending
+a statement of its own on it."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData, event
+from sqlalchemy.orm import Session
+
+from shared.config import Settings
+from shared.db import make_engine
+from shared.events.envelope import Event
+from shared.messaging_tables import outbox_table
+from shared.outbox import OutboxRelay, OutboxWriter
+from shared.waker import Waker
+
+
+def test_an_outbox_insert_wakes_a_relay_on_another_host_at_commit(pg_url, tmp_path):
+    settings = Settings(service="checkins", database_url=pg_url, port=0)
+    metadata = MetaData()
+    table = outbox_table(metadata, settings.service)
+    engine = make_engine(pg_url)
+    metadata.create_all(engine)
+    relay = OutboxRelay(make_engine(pg_url), table, lambda: None,
+                        Waker(tmp_path / "elsewhere.sock"), settings)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_a: statements.append(statement))
+    try:
+        assert relay._is_leader()  # LISTENs on the service's channel
+        assert not relay.waker.wait(0.2)
+        with Session(engine) as session:
+            events = [Event("checkin.logged", "team-1", {"n": i}) for i in range(3)]
+            OutboxWriter(table, settings).add(session, events)
+            assert not relay.waker.wait(0.5)  # not before the commit
+            session.commit()
+        assert relay.waker.wait(10.0)
+        relay._drain_notifications()
+        assert not relay.waker.wait(0.2)  # one notification for the statement's three rows
+        assert [s.split()[0] for s in statements] == ["INSERT"]  # no wake-up statement
+    finally:
+        relay._reset_leader()
+        relay.engine.dispose()
+        engine.dispose()
