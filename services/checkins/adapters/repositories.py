@@ -71,8 +71,9 @@ class Goals:
     def get(self, team_id: str, goal_id: str) -> GoalView | None:
         """The goal, read with its team in one statement: a check-in's schedule then finds
         the team (time zone, default cadence) in the identity map."""
-        goal = self.session.identity_map.get(identity_key(GoalView, goal_id))
-        if goal is None:
+        if identity_key(GoalView, goal_id) in self.session.identity_map:
+            goal = self.session.get(GoalView, goal_id)  # refreshed if expired, None if gone
+        else:
             row = self.session.execute(
                 select(GoalView, TeamView)
                 .outerjoin(TeamView, TeamView.team_id == GoalView.team_id)
