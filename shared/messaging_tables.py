@@ -53,6 +53,14 @@ DROP_WAKE_TRIGGER = [
 ]
 
 
+def migrate_wake_trigger(op, service: str, *, add: bool = True) -> None:
+    """An Alembic revision's body: add (or drop) the trigger on PostgreSQL; SQLite has none."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for statement in wake_trigger_ddl(service) if add else DROP_WAKE_TRIGGER:
+        op.execute(statement)
+
+
 def outbox_table(metadata: MetaData, service: str) -> Table:
     table = Table(
         "outbox",

@@ -26,7 +26,7 @@ from shared.config import Settings
 from shared.db import end_session
 from shared.events.envelope import Event, to_message
 from shared.events.registry import lookup
-from shared.messaging_tables import wake_channel as service_wake_channel
+from shared.messaging_tables import wake_channel
 from shared.waker import Waker
 
 log = logging.getLogger(__name__)
@@ -40,10 +40,6 @@ log = logging.getLogger(__name__)
 # - the producer's linger (2 ms, `shared.kafka`) never applies: each batch ends with flush().
 IDLE_POLL_S = 1.0
 WAIT_SLICE_S = 0.5
-
-
-def wake_channel(settings: Settings) -> str:
-    return service_wake_channel(settings.service)
 
 
 def make_waker(settings: Settings, database_url: str | None = None) -> Waker:
@@ -199,9 +195,10 @@ class OutboxRelay:
             return True
         if self._leader is None:
             self._leader = self.engine.connect()
-            key = int(hashlib.sha1(wake_channel(self.settings).encode()).hexdigest()[:15], 16)
+            channel = wake_channel(self.settings.service)
+            key = int(hashlib.sha1(channel.encode()).hexdigest()[:15], 16)
             got = self._leader.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
-            self._leader.execute(text(f"LISTEN {wake_channel(self.settings)}"))
+            self._leader.execute(text(f"LISTEN {channel}"))
             self._leader.commit()
             if not got:
                 end_session(self._leader)  # not with a LISTEN left on a pooled connection

@@ -13,7 +13,7 @@ import tempfile
 from sqlalchemy import Engine, text
 
 from shared.config import REPO_ROOT
-from shared.outbox import wake_channel
+from shared.messaging_tables import wake_channel
 
 
 def named_url(url: str, name: str) -> str:
@@ -73,4 +73,4 @@ def advisory_holders(engine: Engine, key: int) -> list[str]:
 
 def relay_key(settings) -> int:
     """The advisory lock key the outbox relay of `settings.service` takes (`shared.outbox`)."""
-    return int(hashlib.sha1(wake_channel(settings).encode()).hexdigest()[:15], 16)
+    return int(hashlib.sha1(wake_channel(settings.service).encode()).hexdigest()[:15], 16)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from shared.messaging_tables import DROP_WAKE_TRIGGER, wake_trigger_ddl
+from shared.messaging_tables import migrate_wake_trigger
 
 # revision identifiers, used by Alembic.
 revision: str = "c2f7a9e3d812"
@@ -20,12 +20,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for statement in wake_trigger_ddl("checkins"):
-            op.execute(statement)
+    migrate_wake_trigger(op, "checkins")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for statement in DROP_WAKE_TRIGGER:
-            op.execute(statement)
+    migrate_wake_trigger(op, "checkins", add=False)
