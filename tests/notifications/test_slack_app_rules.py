@@ -9,12 +9,13 @@ Retry-After; revoked tokens disable the installation and stop every call.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.notifications.support import Team, event, handle, sign
+from tests.notifications.support import Team, checkin, event, handle, progressed, sign
 from tests.notifications.test_slack_app_end_to_end import (
     button_payload,
     install,
@@ -167,6 +168,33 @@ def test_app_home_opened_publishes_the_members_goals(notifications, team, slack_
     run_tasks(notifications)
     [home] = homes_of(slack_api, "UANA")
     assert home.args["user_id"] == "UANA" and "Run 100 km" in json.dumps(home.args["view"])
+
+
+def test_a_change_while_the_home_is_being_published_publishes_it_again(notifications, team,
+                                                                        slack_api):
+    """The worker has read Ana's Home and waits on Slack when her goal progresses: that change
+    must not ride along with the task already running, or her Home keeps the old figure."""
+    run_tasks(notifications)  # the installing lead's own Home
+    logged = checkin(team.id, team.goal, team.ana, 40)
+    handle(notifications, logged)  # queues Ana's Home, still at 0%
+    release = slack_api.hold("views.publish")
+    worker = threading.Thread(target=run_tasks, args=(notifications,))
+    worker.start()
+    try:
+        assert slack_api.wait_held("views.publish")  # the view is built; the task still runs
+        change = threading.Thread(target=handle,
+                                  args=(notifications, progressed(logged, 0.4)))
+        change.start()
+        change.join(1.5)  # PostgreSQL: done at once; SQLite: waits for the worker's commit
+    finally:
+        release.set()
+        worker.join(30)
+    change.join(30)
+    assert not worker.is_alive() and not change.is_alive()
+    run_tasks(notifications)
+    homes = homes_of(slack_api, "UANA")
+    assert "40%" not in json.dumps(homes[0].args["view"])
+    assert "40%" in json.dumps(homes[-1].args["view"]), len(homes)
 
 
 def test_a_lead_links_a_slack_user_and_a_member_links_themself_from_the_home_tab(

@@ -5,7 +5,8 @@ It answers the methods the Goalkeeper Slack app calls with the JSON shapes Slack
 `views.publish`; any other method gets `{"ok": false, "error": "unknown_method"}`. Arguments are
 read the way Slack reads them (query string, form body or JSON body). Every call is recorded
 with its token and arguments, and a test can script a method's next replies: a 429 with
-`Retry-After`, or a Slack error such as `token_revoked`.
+`Retry-After`, or a Slack error such as `token_revoked`, or hold a method's calls unanswered
+(a slow Slack) until it lets them go.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class SlackApiServer:
         self._script: dict[str, deque[Scripted]] = defaultdict(deque)
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
+        self._held: dict[str, tuple[threading.Event, threading.Event]] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -80,6 +82,24 @@ class SlackApiServer:
         """The next calls of `method` get these replies, in order, before the normal answer."""
         with self._lock:
             self._script[method].extend(replies)
+
+    def hold(self, method: str) -> threading.Event:
+        """Calls of `method` wait unanswered until the returned event is set (at most 30 s)."""
+        arrived, release = threading.Event(), threading.Event()
+        with self._lock:
+            self._held[method] = (arrived, release)
+        return release
+
+    def wait_held(self, method: str, timeout: float = 30) -> bool:
+        """True once a call of the held `method` arrived and is waiting."""
+        return self._held[method][0].wait(timeout)
+
+    def _wait_if_held(self, method: str) -> None:
+        with self._lock:
+            held = self._held.get(method)
+        if held:
+            held[0].set()
+            held[1].wait(30)
 
     def calls_of(self, method: str, *, answered: bool = True) -> list[Call]:
         """Calls of `method` (by default only those answered 200)."""
@@ -149,6 +169,7 @@ class SlackApiServer:
                 elif header.startswith("Basic "):
                     client_id, _, _ = base64.b64decode(header[6:]).decode().partition(":")
                     args["client_id"] = client_id
+                server._wait_if_held(method)
                 reply = server._reply(method, args)
                 with server._lock:
                     server.calls.append(Call(method, args, token, arrived, reply.status,

@@ -419,9 +419,16 @@ class SlackRepository:
             .order_by(SlackTask.next_attempt_at, SlackTask.created_at).limit(limit)))
 
     def pending_task(self, kind: str, subject: str) -> bool:
-        """A task of `kind` for `subject` not tried yet (a newer change rides along with it)."""
+        """A task of `kind` for `subject` not tried yet (a newer change rides along with it).
+
+        A task a worker is running right now does not count: it may have read its view before
+        this change, so the change needs a task of its own. On PostgreSQL that worker holds the
+        task's row lock (`task`), which SKIP LOCKED passes over; on SQLite writers take turns,
+        so a running task is never seen pending."""
         query = select(SlackTask.id).where(SlackTask.status == "pending", SlackTask.kind == kind,
                                            SlackTask.subject == subject, SlackTask.attempts == 0)
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
         return self.session.execute(query.limit(1)).first() is not None
 
     def drop_pending_tasks(self, slack_team_id: str, now: datetime) -> None:
