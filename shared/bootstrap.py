@@ -12,6 +12,7 @@ from datetime import timedelta
 from functools import cached_property
 
 from sqlalchemy import MetaData
+from sqlalchemy.orm import Session
 
 from shared.auth import Principal, TokenSigner, confirm_principal
 from shared.clock import Clock, SystemClock
@@ -111,8 +112,12 @@ class Container:
         if self.member_record is None:
             return principal
         with request_session(self.read_session_factory) as session:
-            member = session.get(self.member_record, principal.member_id)
+            member = self.member_standing(session, principal.member_id)
         return confirm_principal(principal, member, trust_unknown=self.member_record_is_replica)
+
+    def member_standing(self, session: Session, member_id: str):
+        """This service's record of the member: its team_id, role, state and token_version."""
+        return session.get(self.member_record, member_id)
 
     def create_schema(self) -> None:
         """Create every table directly (tests); deployments run Alembic migrations instead."""

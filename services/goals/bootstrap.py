@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from sqlalchemy.orm import Session
+
 from services.goals.adapters.orm import metadata, start_mappers
 from services.goals.adapters.repositories import member_standing
 from services.goals.config import GoalsSettings, load
@@ -58,12 +60,10 @@ from services.goals.service_layer.on_events import (
     on_partnership_ended,
 )
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
-from shared.auth import Principal, confirm_principal
 from shared.bootstrap import Container
 from shared.clock import Clock
 from shared.consumer import Handler
 from shared.events.topics import CHECKINS_EVENTS, GOALS_EVENTS
-from shared.uow import request_session
 from shared.worker import ScheduledJob
 
 
@@ -80,11 +80,9 @@ class GoalsContainer(Container):
         start_mappers()
         super().__init__(settings, clock)
 
-    def check_principal(self, principal: Principal) -> Principal:
-        """One read of the member's standing per request, in the request's shared session."""
-        with request_session(self.read_session_factory) as session:
-            member = member_standing(session, principal.member_id)
-        return confirm_principal(principal, member, trust_unknown=False)
+    def member_standing(self, session: Session, member_id: str):
+        """The four columns the principal check reads, not the whole member."""
+        return member_standing(session, member_id)
 
     def command_handlers(self) -> dict[type, Callable]:
         return {
