@@ -38,6 +38,7 @@ class CheckinsContainer(Container):
     consumes = (GOALS_EVENTS, CHECKINS_COMMANDS)
     publishes = (CHECKINS_EVENTS,)
     member_record = MemberView
+    handlers_use_the_caller = True  # a check-in's schedule reads its owner, mostly the caller
     settings: CheckinsSettings
 
     def __init__(self, settings: CheckinsSettings, clock: Clock | None = None):

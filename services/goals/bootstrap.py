@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from sqlalchemy.orm import Session
-
 from services.goals.adapters.orm import metadata, start_mappers
-from services.goals.adapters.repositories import member_standing
 from services.goals.config import GoalsSettings, load
 from services.goals.domain.members import Member
 from services.goals.service_layer import (
@@ -79,10 +76,6 @@ class GoalsContainer(Container):
     def __init__(self, settings: GoalsSettings, clock: Clock | None = None):
         start_mappers()
         super().__init__(settings, clock)
-
-    def member_standing(self, session: Session, member_id: str):
-        """The four columns the principal check reads, not the whole member."""
-        return member_standing(session, member_id)
 
     def command_handlers(self) -> dict[type, Callable]:
         return {

@@ -6,11 +6,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from services.goals.adapters.orm import members as members_table
 from services.goals.adapters.orm import partnership_members, partnerships, track_records
 from services.goals.domain.goal import Goal
 from services.goals.domain.history import HistoryEntry, ProgressPoint
@@ -26,15 +25,6 @@ def is_id(value: object) -> bool:
         return str(uuid.UUID(str(value))) == str(value).lower()
     except ValueError:
         return False
-
-
-def member_standing(connection: Connection | Session, member_id: str) -> Row | None:
-    """Who a member is now (team_id, role, state, token_version), in one statement."""
-    if not is_id(member_id):
-        return None
-    m = members_table
-    return connection.execute(select(m.c.team_id, m.c.role, m.c.state, m.c.token_version)
-                              .where(m.c.id == member_id)).first()
 
 
 class Teams:
