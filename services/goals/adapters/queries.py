@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from services.goals.adapters.orm import track_records
@@ -60,9 +61,16 @@ def goal_with_records(session: Session, team_id: str, goal_id: str) -> tuple[Goa
     """A goal of the team with its owner's and team's track records, in one statement."""
     if not is_id(goal_id):
         return None
-    query = _with_records(select(Goal).where(Goal.id == goal_id, Goal.team_id == team_id))
-    row = session.execute(query).first()
+    row = session.execute(_goal_query(), {"goal_id": goal_id, "team_id": team_id}).first()
     return None if row is None else (row[0], Records(row[1], row[2]))
+
+
+@cache
+def _goal_query() -> Select:
+    """Built once (the mappers are set up once per process): building and keying the statement
+    again for every request cost more than running it."""
+    return _with_records(select(Goal).where(Goal.id == bindparam("goal_id"),
+                                            Goal.team_id == bindparam("team_id")))
 
 
 def visible_to(viewer: Viewer, team_id: str):

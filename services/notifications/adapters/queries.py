@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.notifications.adapters.orm import notifications as table
@@ -52,13 +53,10 @@ class NotificationQueries:
     def feed(self, member_id: str, limit: int, after: Key | None,
              unread_only: bool) -> list[Notification]:
         """A member's visible feed items, one more than `limit`."""
-        query = select(Notification).where(Notification.recipient_id == member_id,
-                                           Notification.status == "sent",
-                                           _before(Notification.sent_at, after))
-        if unread_only:
-            query = query.where(Notification.read_at.is_(None))
-        order = (Notification.sent_at.desc(), Notification.id.desc())
-        return list(self.session.scalars(query.order_by(*order).limit(limit + 1)))
+        values = {"member_id": member_id, "limit": limit + 1}
+        if after is not None:
+            values.update(after_at=after[0], after_id=after[1])
+        return list(self.session.scalars(_feed_query(after is not None, unread_only), values))
 
     def unread_count(self, member_id: str) -> int:
         return self.session.scalar(
@@ -66,3 +64,17 @@ class NotificationQueries:
                 table.c.recipient_id == member_id, table.c.status == "sent",
                 table.c.read_at.is_(None))
         ) or 0
+
+
+@cache
+def _feed_query(paged: bool, unread_only: bool) -> Select:
+    """Built once per shape (the mappers are set up once per process): building and keying
+    the statement again for every request cost more than running it."""
+    key = (bindparam("after_at"), bindparam("after_id")) if paged else None
+    query = select(Notification).where(Notification.recipient_id == bindparam("member_id"),
+                                       Notification.status == "sent",
+                                       _before(Notification.sent_at, key))
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    order = (Notification.sent_at.desc(), Notification.id.desc())
+    return query.order_by(*order).limit(bindparam("limit"))
