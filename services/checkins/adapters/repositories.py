@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -74,10 +75,7 @@ class Goals:
         if identity_key(GoalView, goal_id) in self.session.identity_map:
             goal = self.session.get(GoalView, goal_id)  # refreshed if expired, None if gone
         else:
-            row = self.session.execute(
-                select(GoalView, TeamView)
-                .outerjoin(TeamView, TeamView.team_id == GoalView.team_id)
-                .where(GoalView.goal_id == goal_id)).first()
+            row = self.session.execute(_goal_with_team(), {"goal_id": goal_id}).first()
             goal = row[0] if row is not None else None
         return goal if goal is not None and goal.team_id == team_id else None
 
@@ -132,10 +130,8 @@ class Schedules:
         known = memo(self.session)
         if ("schedule", goal_id) in known:
             return known[("schedule", goal_id)]
-        schedule = self.session.scalars(
-            select(GoalSchedule).where(GoalSchedule.goal_id == goal_id)
-            .with_for_update(skip_locked=skip_locked)
-            .execution_options(populate_existing=True)).first()
+        schedule = self.session.scalars(_locked_schedule(skip_locked),
+                                        {"goal_id": goal_id}).first()
         if schedule is not None or not skip_locked:  # skipped: maybe locked by another
             known[("schedule", goal_id)] = schedule
         return schedule
@@ -198,9 +194,7 @@ class Partnerships:
 
     def open_in_team(self, team_id: str) -> list[Partnership]:
         """Invited and active partnerships (a team has at most a few dozen)."""
-        return list(self.session.scalars(select(Partnership).where(
-            Partnership.team_id == team_id, Partnership.status.in_(("invited", "active")))
-            .order_by(Partnership.created_at, Partnership.id)))
+        return list(self.session.scalars(_open_partnerships(), {"team_id": team_id}))
 
     def partners_of(self, team_id: str, member_id: str) -> set[str]:
         return {other for p in self.open_in_team(team_id) if p.is_active
@@ -297,3 +291,26 @@ class IdempotencyKeys:
         c = idempotency_keys.c
         return [c.member_id == request.member_id, c.method == request.method,
                 c.path == request.path, c.key == request.key]
+
+
+# Statements of a check-in's request, built once per process (the mappers are set up once):
+# building and keying them again for every request cost more than running them.
+@cache
+def _goal_with_team() -> Select:
+    return (select(GoalView, TeamView)
+            .outerjoin(TeamView, TeamView.team_id == GoalView.team_id)
+            .where(GoalView.goal_id == bindparam("goal_id")))
+
+
+@cache
+def _locked_schedule(skip_locked: bool) -> Select:
+    return (select(GoalSchedule).where(GoalSchedule.goal_id == bindparam("goal_id"))
+            .with_for_update(skip_locked=skip_locked)
+            .execution_options(populate_existing=True))
+
+
+@cache
+def _open_partnerships() -> Select:
+    return (select(Partnership).where(Partnership.team_id == bindparam("team_id"),
+                                      Partnership.status.in_(("invited", "active")))
+            .order_by(Partnership.created_at, Partnership.id))
