@@ -73,45 +73,47 @@ def _goal_query() -> Select:
                                             Goal.team_id == bindparam("team_id")))
 
 
-def visible_to(viewer: Viewer, team_id: str):
-    if viewer.is_lead:
-        return None
-    return or_(Goal.visibility == "team", Goal.owner_id == viewer.member_id,
-               Goal.owner_id.in_(partners_query(team_id, viewer.member_id)))
+FILTERS = ("owner_id", "status", "health", "horizon", "parent_id", "due_before")
 
 
 def list_goals(session: Session, team_id: str, viewer: Viewer, filters: GoalFilter, sort: str,
                cursor: str | None, limit: int) -> tuple[list[tuple[Goal, Records]], str | None]:
     """A page of goals the viewer may see, each with its track records, in one statement."""
-    column_name = sort.lstrip("-")
-    column, descending = getattr(Goal, column_name), sort.startswith("-")
-    query = select(Goal).where(Goal.team_id == team_id, *_conditions(filters))
-    visibility = visible_to(viewer, team_id)
-    if visibility is not None:
-        query = query.where(visibility)
     after = _after(cursor, sort)
+    given = tuple(name for name in FILTERS if getattr(filters, name) is not None)
+    values = {"team_id": team_id, "member_id": viewer.member_id, "limit": limit + 1,
+              **{name: getattr(filters, name) for name in given}}
     if after is not None:
-        value, goal_id = after
-        beyond = (column < value, Goal.id < goal_id) if descending else \
-                 (column > value, Goal.id > goal_id)
-        query = query.where(or_(beyond[0], and_(column == value, beyond[1])))
-    order = (column.desc(), Goal.id.desc()) if descending else (column, Goal.id)
-    found = session.execute(_with_records(query.order_by(*order).limit(limit + 1)))
+        values.update(after_value=after[0], after_id=after[1])
+    found = session.execute(_page_query(given, sort, after is not None, viewer.is_lead), values)
     rows = [(goal, Records(owner, team)) for goal, owner, team in found]
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1][0]
+    column_name = sort.lstrip("-")
     return rows[:limit], encode_cursor([sort, getattr(last, column_name).isoformat(), last.id])
 
 
-def _conditions(f: GoalFilter) -> list:
-    conditions = []
-    for name in ("owner_id", "status", "health", "horizon", "parent_id"):
-        if getattr(f, name) is not None:
-            conditions.append(getattr(Goal, name) == getattr(f, name))
-    if f.due_before is not None:
-        conditions.append(Goal.due_date < f.due_before)
-    return conditions
+@cache
+def _page_query(given: tuple[str, ...], sort: str, paged: bool, lead: bool) -> Select:
+    """The page's statement for one shape of request (the filters given, the sort, a cursor,
+    a lead or not), built once per process with its values bound at execution."""
+    column, descending = getattr(Goal, sort.lstrip("-")), sort.startswith("-")
+    conditions = [Goal.due_date < bindparam("due_before") if name == "due_before"
+                  else getattr(Goal, name) == bindparam(name) for name in given]
+    query = select(Goal).where(Goal.team_id == bindparam("team_id"), *conditions)
+    if not lead:  # a member sees the team's goals, their own, and their partners'
+        member = bindparam("member_id")
+        query = query.where(or_(Goal.visibility == "team", Goal.owner_id == member,
+                                Goal.owner_id.in_(partners_query(bindparam("team_id"),
+                                                                 member))))
+    if paged:
+        value, goal_id = bindparam("after_value"), bindparam("after_id")
+        beyond = (column < value, Goal.id < goal_id) if descending else \
+                 (column > value, Goal.id > goal_id)
+        query = query.where(or_(beyond[0], and_(column == value, beyond[1])))
+    order = (column.desc(), Goal.id.desc()) if descending else (column, Goal.id)
+    return _with_records(query.order_by(*order).limit(bindparam("limit")))
 
 
 def _after(cursor: str | None, sort: str) -> tuple | None:
