@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -21,6 +24,8 @@ from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.json_codec import loads as json_loads
+
+T = TypeVar("T")
 
 # An autoincrementing 64-bit key on PostgreSQL that is still SQLite's ROWID alias.
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -150,3 +155,11 @@ def map_once(registry, mappings) -> None:
         return
     for cls, table in mappings:
         registry.map_imperatively(cls, table)
+
+
+def prebuilt(build: Callable[..., T]) -> Callable[..., T]:
+    """A statement builder run once per process and per argument (a shape of request): the
+    statement is then executed with its values bound. Building and cache-keying a statement
+    again for every request cost more than running it. Mappers are set up once per process
+    (`map_once`), so a statement built over mapped classes stays valid."""
+    return cache(build)

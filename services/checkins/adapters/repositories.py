@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from functools import cache
 
 from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +23,7 @@ from services.checkins.domain.partners import (
 from services.checkins.domain.replicas import GoalView, MemberView, TeamView
 from services.checkins.domain.schedule import GoalSchedule
 from services.checkins.domain.social import Comment, Kudos
+from shared.db import prebuilt
 from shared.uow import memo, remembered
 from shared.upserts import upsert
 
@@ -293,23 +293,22 @@ class IdempotencyKeys:
                 c.path == request.path, c.key == request.key]
 
 
-# Statements of a check-in's request, built once per process (the mappers are set up once):
-# building and keying them again for every request cost more than running them.
-@cache
+# The statements of a check-in's request.
+@prebuilt
 def _goal_with_team() -> Select:
     return (select(GoalView, TeamView)
             .outerjoin(TeamView, TeamView.team_id == GoalView.team_id)
             .where(GoalView.goal_id == bindparam("goal_id")))
 
 
-@cache
+@prebuilt
 def _locked_schedule(skip_locked: bool) -> Select:
     return (select(GoalSchedule).where(GoalSchedule.goal_id == bindparam("goal_id"))
             .with_for_update(skip_locked=skip_locked)
             .execution_options(populate_existing=True))
 
 
-@cache
+@prebuilt
 def _open_partnerships() -> Select:
     return (select(Partnership).where(Partnership.team_id == bindparam("team_id"),
                                       Partnership.status.in_(("invited", "active")))

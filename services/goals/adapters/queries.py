@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
 
 from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from services.goals.adapters.orm import track_records
 from services.goals.adapters.repositories import TEAM, is_id, partners_query
 from services.goals.domain.goal import Goal
+from shared.db import prebuilt
 from shared.pagination import InvalidCursor, decode_cursor, encode_cursor
 
 SORTS = ("due_date", "-due_date", "created_at", "-created_at")
@@ -65,10 +65,8 @@ def goal_with_records(session: Session, team_id: str, goal_id: str) -> tuple[Goa
     return None if row is None else (row[0], Records(row[1], row[2]))
 
 
-@cache
+@prebuilt
 def _goal_query() -> Select:
-    """Built once (the mappers are set up once per process): building and keying the statement
-    again for every request cost more than running it."""
     return _with_records(select(Goal).where(Goal.id == bindparam("goal_id"),
                                             Goal.team_id == bindparam("team_id")))
 
@@ -94,10 +92,10 @@ def list_goals(session: Session, team_id: str, viewer: Viewer, filters: GoalFilt
     return rows[:limit], encode_cursor([sort, getattr(last, column_name).isoformat(), last.id])
 
 
-@cache
+@prebuilt
 def _page_query(given: tuple[str, ...], sort: str, paged: bool, lead: bool) -> Select:
-    """The page's statement for one shape of request (the filters given, the sort, a cursor,
-    a lead or not), built once per process with its values bound at execution."""
+    """The page's statement for one shape of request: the filters given, the sort, a cursor,
+    a lead or not."""
     column, descending = getattr(Goal, sort.lstrip("-")), sort.startswith("-")
     conditions = [Goal.due_date < bindparam("due_before") if name == "due_before"
                   else getattr(Goal, name) == bindparam(name) for name in given]

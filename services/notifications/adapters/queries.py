@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.notifications.adapters.orm import notifications as table
 from services.notifications.domain.notification import DeliveryAttempt, Notification
+from shared.db import prebuilt
 
 Key = tuple[datetime, str]
 
@@ -66,10 +66,9 @@ class NotificationQueries:
         ) or 0
 
 
-@cache
+@prebuilt
 def _feed_query(paged: bool, unread_only: bool) -> Select:
-    """Built once per shape (the mappers are set up once per process): building and keying
-    the statement again for every request cost more than running it."""
+    """The feed page's statement, for a first or a later page, all items or unread ones."""
     key = (bindparam("after_at"), bindparam("after_id")) if paged else None
     query = select(Notification).where(Notification.recipient_id == bindparam("member_id"),
                                        Notification.status == "sent",
