@@ -117,6 +117,17 @@ def request_session(default: sessionmaker[Session]) -> Iterator[Session]:
     shared.kept = list(session.identity_map.values())
 
 
+@event.listens_for(Session, "loaded_as_persistent")
+@event.listens_for(Session, "transient_to_pending")
+def _track_in_unit_of_work(session: Session, instance: object) -> None:
+    """Registered once for every session (listening on each unit of work's session, then
+    removing the listeners, cost more than a read's statement): the session's current unit of
+    work, if any, keeps `instance`."""
+    unit_of_work = session.info.get("unit_of_work")
+    if unit_of_work is not None:
+        unit_of_work._track(instance)
+
+
 class UnitOfWork:
     """`with uow: ...; uow.commit()`. Leaving the block without commit rolls back.
 
@@ -143,8 +154,7 @@ class UnitOfWork:
         self._seen: list[Aggregate] = []
         self._held: list[object] = []
         self.upserts = Upserts(self.session)
-        event.listen(self.session, "loaded_as_persistent", self._track)
-        event.listen(self.session, "transient_to_pending", self._track)
+        self.session.info["unit_of_work"] = self
         self._emitted: list[DomainEvent] = []
         self._after_commit: list = []
         self.published = []
@@ -156,8 +166,7 @@ class UnitOfWork:
 
     def __exit__(self, *exc_info) -> None:
         try:
-            event.remove(self.session, "loaded_as_persistent", self._track)
-            event.remove(self.session, "transient_to_pending", self._track)
+            self.session.info.pop("unit_of_work", None)
             self.upserts.close()
             self.session.expunge_all()  # objects handed out stay readable after the block
             self.session.rollback()
@@ -232,7 +241,7 @@ class UnitOfWork:
         self._emitted = []
         return sorted(collected, key=lambda e: e.seq)
 
-    def _track(self, _session: Session, instance: object) -> None:
+    def _track(self, instance: object) -> None:
         self._held.append(instance)
         if isinstance(instance, Aggregate):
             self._seen.append(instance)

@@ -28,8 +28,6 @@ class Upserts:
         self._rows: dict[Table, dict[tuple, dict[str, Any]]] = {}
         self._writing = False
         session.info["upserts"] = self
-        event.listen(session, "do_orm_execute", self._before_execute)
-        event.listen(session, "before_flush", self._before_flush)
 
     def add(self, obj: object) -> object:
         """Queue `obj`'s row; returns the object to read it from (itself, or the session's)."""
@@ -63,12 +61,10 @@ class Upserts:
     def close(self) -> None:
         """Stop watching the session (it may serve another unit of work after this one)."""
         self.discard()
-        event.remove(self.session, "do_orm_execute", self._before_execute)
-        event.remove(self.session, "before_flush", self._before_flush)
         if self.session.info.get("upserts") is self:
             del self.session.info["upserts"]
 
-    def _before_flush(self, session: Session, *_args) -> None:
+    def _before_flush(self, session: Session) -> None:
         """Queued rows go first when a new ORM row refers to one of their tables."""
         if self._rows and any(fk.column.table in self._rows for obj in session.new
                               for fk in inspect(obj).mapper.local_table.foreign_keys):
@@ -81,6 +77,21 @@ class Upserts:
                                   include_crud=True))
         if not touched or touched & self._rows.keys():
             self.write()  # unknown (text) or queued tables: the statement sees the rows
+
+
+# Registered once for every session and dispatched to the session's queue, if it has one.
+@event.listens_for(Session, "do_orm_execute")
+def _write_before_executing(state: ORMExecuteState) -> None:
+    upserts = state.session.info.get("upserts")
+    if upserts is not None:
+        upserts._before_execute(state)
+
+
+@event.listens_for(Session, "before_flush")
+def _write_before_flushing(session: Session, _flush_context, _instances) -> None:
+    upserts = session.info.get("upserts")
+    if upserts is not None:
+        upserts._before_flush(session)
 
 
 def upsert(session: Session, obj: object) -> object:
