@@ -143,3 +143,25 @@ def test_a_slack_request_replayed_after_the_window_is_refused(make_service):
         headers={"X-Slack-Request-Timestamp": stale, "X-Slack-Signature": f"v0={digest}"},
     )
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("query", "named", "says"),
+    [
+        ("?status=active&status=achieved", "status", "Given more than once"),
+        ("?limit=5&limit=50", "limit", "Given more than once"),
+        ("?ownerid=x", "ownerid", "Unknown field"),
+    ],
+)
+def test_a_query_parameter_repeated_or_unknown_is_refused_by_name(goals, lead, query, named,
+                                                                   says):
+    response = goals.client.get(f"/v1/goals{query}", headers=auth(lead["token"]))
+    assert response.status_code == 422, response.get_json()
+    assert response.headers["Content-Type"] == "application/problem+json"
+    messages = response.get_json()["errors"][named]
+    assert any(says in m for m in messages), messages
+
+
+def test_a_query_parameter_given_once_is_read(goals, lead):
+    response = goals.client.get("/v1/goals?status=active&limit=5", headers=auth(lead["token"]))
+    assert response.status_code == 200, response.get_json()
