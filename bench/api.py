@@ -9,9 +9,14 @@ and PostgreSQL, prepares one database per service, and serves each app with
 - goals `GET /v1/goals?limit=50` on a team holding 10k goals, and `GET /v1/goals/{id}`;
 - notifications `GET /v1/me/feed?limit=50` for a member with 1,000 feed items (kudos.given events
   through its consumer).
-Saturation: wrk, 1 thread, 16 connections, `--seconds` per run, `--repeats` rounds that visit
-every endpoint in turn (medians; ratios taken within a round). Then each endpoint again at half
-its own saturated rate with an open-loop paced client: p99 from the scheduled start.
+Saturation: wrk, 1 thread, 16 connections, `--repeats` rounds that visit every endpoint in
+turn. Each endpoint is measured beside its trivial twin (the POST for a write, the GET for a
+read): both served at once, loaded in alternating slices (`SLICES` of `--seconds / SLICES`
+each), and its ratio is its requests over its twin's in those slices. On a shared host the
+machine's speed drifts within a minute: measured one after the other, a round's trivial GET ran
+at 3,745 and then 1,112 req/s, so a ratio against a twin measured a minute apart said more about
+the host than about the endpoint. Medians over the rounds. Then each endpoint again at half its
+own saturated rate with an open-loop paced client: p99 from the scheduled start.
 """
 
 from __future__ import annotations
@@ -179,18 +184,61 @@ def prepare(s, goal_count: int) -> list[Target]:
     ]
 
 
+SLICES = 2  # alternating slices per endpoint and per twin in a round
+
+
+@dataclass
+class Paired:
+    """One round of an endpoint beside its trivial twin."""
+
+    own: Load
+    twin: Load
+
+    @property
+    def ratio(self) -> float:
+        return self.own.rps / self.twin.rps
+
+
+def combined(loads: list[Load]) -> Load:
+    """Slices of one endpoint as one run: its rate over the slices, the median of their p50s
+    and the worst of their p99s."""
+    return Load(sum(x.requests for x in loads) / sum(x.requests / x.rps for x in loads),
+                median([x.p50_ms for x in loads]), max(x.p99_ms for x in loads),
+                sum(x.errors for x in loads), sum(x.requests for x in loads))
+
+
+def paired(t: Target, twin: Target, seconds: int) -> Paired:
+    """Saturate `t` and its trivial twin in alternating slices, both servers up throughout."""
+    with gunicorn(twin.spec, twin.env, twin.ready) as twin_url, \
+            gunicorn(t.spec, t.env, t.ready) as url:
+        for u, x in ((twin_url, twin), (url, t)):
+            wrk_run(u, "request.lua", x.lua, seconds=2)  # warm-up
+        own, base = [], []
+        for _ in range(SLICES):
+            base.append(wrk_run(twin_url, "request.lua", twin.lua, seconds=seconds // SLICES))
+            own.append(wrk_run(url, "request.lua", t.lua, seconds=seconds // SLICES))
+    return Paired(combined(own), combined(base))
+
+
 def main(seconds: int, repeats: int, goal_count: int, paced_seconds: int) -> None:
     quiet_logs()
     with servers() as s:
         targets = prepare(s, goal_count)
+        trivial_get, trivial_post = targets[0], targets[1]
+        rounds: dict[str, list[Paired]] = {t.name: [] for t in targets}
         for r in range(repeats):
-            for t in targets:
-                with gunicorn(t.spec, t.env, t.ready) as url:
-                    wrk_run(url, "request.lua", t.lua, seconds=2)  # warm-up
-                    t.results.append(wrk_run(url, "request.lua", t.lua, seconds=seconds))
-                last = t.results[-1]
-                print(f"round {r + 1}: {t.name}: {last.rps:,.0f} req/s p50 {last.p50_ms:.1f} "
-                      f"p99 {last.p99_ms:.1f} ms errors {last.errors}", flush=True)
+            for t in targets[2:]:
+                # A write is compared with the trivial POST, a read with the trivial GET (the
+                # issue's targets).
+                twin = trivial_post if t.kind == "write" else trivial_get
+                pair = paired(t, twin, seconds)
+                rounds[t.name].append(pair)
+                t.results.append(pair.own)
+                twin.results.append(pair.twin)
+                print(f"round {r + 1}: {t.name}: {pair.own.rps:,.0f} req/s p50 "
+                      f"{pair.own.p50_ms:.1f} p99 {pair.own.p99_ms:.1f} ms errors "
+                      f"{pair.own.errors}; trivial twin {pair.twin.rps:,.0f} req/s: "
+                      f"{pair.ratio:.0%}", flush=True)
         for r in range(repeats):
             for t in targets:
                 rate = median([x.rps for x in t.results]) / 2
@@ -202,13 +250,8 @@ def main(seconds: int, repeats: int, goal_count: int, paced_seconds: int) -> Non
                 print(f"half {r + 1}: {t.name}: {last.rps:,.0f} req/s p50 {last.p50_ms:.1f} "
                       f"p99 {last.p99_ms:.1f} ms errors {last.errors}", flush=True)
     rows = []
-    trivial_get, trivial_post = targets[0], targets[1]
     for t in targets:
-        # A write is compared with the trivial POST, a read with the trivial GET (the issue's
-        # targets), each within the same round.
-        base = trivial_post if t.kind in ("write", "baseline-write") else trivial_get
-        ratios = [x.rps / b.rps for x, b in zip(t.results, base.results, strict=True)]
-        ratio = median(ratios)
+        ratio = median([p.ratio for p in rounds[t.name]]) if rounds[t.name] else 1.0
         p99_half = median([x.p99_ms for x in t.half])
         verdict = ""
         if t.target is not None:
@@ -226,8 +269,11 @@ def main(seconds: int, repeats: int, goal_count: int, paced_seconds: int) -> Non
         ["endpoint", "req/s saturated", "vs trivial twin", "p50 ms", "p99 ms",
          "req/s at half", "p50 ms at half", "p99 ms at half", "non-2xx", "target"], rows,
         notes=f"gunicorn -c infra/gunicorn.conf.py (2 workers × 4 gthreads, access log on); "
-              f"saturation: wrk -t1 -c16, {seconds} s, median of {repeats} rounds, ratio taken "
-              f"within each round against the trivial twin (POST for a write, GET for a read); "
+              f"saturation: wrk -t1 -c16, median of {repeats} rounds; in each round an "
+              f"endpoint and its trivial twin (POST for a write, GET for a read) are served "
+              f"at once and loaded in {SLICES} alternating slices of {seconds // SLICES} s "
+              f"each, its ratio being its requests over the twin's (a trivial row: median "
+              f"over all its pairings; p99: the worst slice's); "
               f"half: open-loop paced Python client (16 threads) at half "
               f"the endpoint's own saturated rate for {paced_seconds} s, latency from the "
               f"scheduled start; load generator on the same 2 cores. Workers (relay/consumer) "
