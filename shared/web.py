@@ -42,7 +42,7 @@ class ArgumentsParser(FlaskParser):
                                    "query": RAISE, "querystring": RAISE}
 
     def pre_load(self, location_data, *, schema, req, location):
-        if isinstance(location_data, MultiDictProxy) and hasattr(location_data.data, "getlist"):
+        if location in ("query", "querystring") and isinstance(location_data, MultiDictProxy):
             given = location_data.data
             repeated = sorted(name for name in given if name not in location_data.multiple_keys
                               and len(given.getlist(name)) > 1)
