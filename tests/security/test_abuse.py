@@ -163,5 +163,11 @@ def test_a_query_parameter_repeated_or_unknown_is_refused_by_name(goals, lead, q
 
 
 def test_a_query_parameter_given_once_is_read(goals, lead):
+    body = json.dumps({"title": "Close 20 support tickets", "why": "w", "due_date": "2030-01-01"})
+    created = post_raw(goals, lead["token"], body.encode()).get_json()
     response = goals.client.get("/v1/goals?status=active&limit=5", headers=auth(lead["token"]))
     assert response.status_code == 200, response.get_json()
+    assert [g["id"] for g in response.get_json()["items"]] == [created["id"]]
+    other = goals.client.get("/v1/goals?status=achieved&limit=5", headers=auth(lead["token"]))
+    assert other.status_code == 200, other.get_json()
+    assert other.get_json()["items"] == []
