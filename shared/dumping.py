@@ -1,19 +1,21 @@
-"""Response schemas dumped by a plan made once per schema instead of marshmallow's generic walk.
+"""Response schemas dumped by code generated once per schema instead of marshmallow's generic walk.
 
 `Schema.dump` looks every field up, calls its accessor, its `serialize` and `_serialize` per
 value: a 50-goal page spent most of its time there. `compile_dump(schema)` reads the schema's
-fields once and returns a function with the same result: each field's value taken the way
-marshmallow takes it (a mapping key, else the attribute; `attribute=` and `data_key` honoured;
-absent values left out unless the field has a dump default), and converted the way its field
-type does, with a shortcut when the value already has the output type. Nested schemas and
-lists are compiled in turn. A field type it does not know, and a schema with dump hooks or its
-own `get_attribute`, are dumped by marshmallow itself, so the result never differs; the
-schemas stay the single description of each response (and of the OpenAPI document).
+fields once and generates a function with the same result: straight-line code, one block per
+field, reading each value the way marshmallow reads it (a mapping key, else the attribute;
+`attribute=` and `data_key` honoured; absent values left out unless the field has a dump
+default) and converting it the way its field type does, inline when the value already has the
+output type. Nested schemas and lists are compiled in turn. A field type it does not know is
+converted by its own `_serialize`; a schema with dump hooks or its own `get_attribute` is
+dumped by marshmallow itself, so the result never differs. The schemas stay the single
+description of each response (and of the OpenAPI document).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import count
 from typing import Any
 
 from marshmallow import Schema, fields, missing
@@ -42,46 +44,70 @@ def _dump_one(schema: Schema) -> Callable[[Any], dict] | None:
     if (schema._hooks[PRE_DUMP] or schema._hooks[POST_DUMP] or schema.dict_class is not dict
             or type(schema).get_attribute is not Schema.get_attribute):
         return None
-    plan = []
+    code = _Code()
+    # How a value is read: from a dict (key, else attribute), from another mapping-like object
+    # (marshmallow's get_value), or from a plain object (attribute only).
+    reads = {"plain": "v = get({s}, missing)\n        if v is missing:\n"
+                      "            v = getattr(obj, {s}, missing)",
+             "keyed": "v = get_value(obj, {s}, missing)",
+             "attribute": "v = getattr(obj, {s}, missing)"}
+    blocks = {way: [] for way in reads}
     for name, field in schema.dump_fields.items():
-        key = field.data_key if field.data_key is not None else name
+        key = code.const(field.data_key if field.data_key is not None else name)
         if not field._CHECK_ATTRIBUTE:  # Method, Function, Constant: marshmallow's own way
-            plan.append((key, None, _whole_field(field, name, schema), missing))
+            whole = code.const(_whole_field(field, name, schema))
+            for lines in blocks.values():
+                lines.append(f"v = {whole}(obj)\n        if v is not missing:\n"
+                             f"            out[{key}] = v")
             continue
         source = field.attribute if field.attribute is not None else name
-        plan.append((key, source, _converter(field), field.dump_default))
+        put = f"out[{key}] = {_expression(field, 'v', code)}"
+        absent = _when_absent(field, put, code)
+        for way, lines in blocks.items():
+            read = (f"v = get_value(obj, {code.const(source)}, missing)" if "." in source
+                    else reads[way].format(s=code.const(source)))
+            lines.append(f"{read}\n        if v is missing:\n            {absent}\n"
+                         f"        else:\n            {put}")
+    body = "\n        ".join
+    source_text = (
+        "def dump_one(obj):\n"
+        "    out = {}\n"
+        "    kind = type(obj)\n"
+        "    if kind is dict:\n"
+        "        get = obj.get\n"
+        f"        {body(blocks['plain']) or 'pass'}\n"
+        "    elif hasattr(kind, '__getitem__'):\n"  # else marshmallow reads attributes only
+        f"        {body(blocks['keyed']) or 'pass'}\n"
+        "    else:\n"
+        f"        {body(blocks['attribute']) or 'pass'}\n"
+        "    return out\n")
+    namespace = {"missing": missing, "get_value": get_value, **code.values}
+    exec(compile(source_text, f"<dump {type(schema).__name__}>", "exec"), namespace)
+    return namespace["dump_one"]
 
-    def dump_one(obj: Any) -> dict:
-        out = {}
-        kind = type(obj)
-        plain = kind is dict
-        keyed = plain or hasattr(kind, "__getitem__")  # else marshmallow reads attributes only
-        for key, source, convert, default in plan:
-            if source is None:
-                value = convert(obj)
-                if value is not missing:
-                    out[key] = value
-                continue
-            if "." in source:
-                value = get_value(obj, source, missing)
-            elif plain:
-                value = obj.get(source, missing)
-                if value is missing:
-                    value = getattr(obj, source, missing)
-            elif not keyed:
-                value = getattr(obj, source, missing)
-            else:
-                value = get_value(obj, source, missing)
-            if value is missing:
-                if default is missing:
-                    continue
-                value = default() if callable(default) else default
-                if value is missing:
-                    continue
-            out[key] = convert(value)
-        return out
 
-    return dump_one
+class _Code:
+    """The values generated code refers to, each under a name of its own."""
+
+    def __init__(self):
+        self.values: dict[str, Any] = {}
+        self._names = count()
+
+    def const(self, value: Any) -> str:
+        name = f"c{next(self._names)}"
+        self.values[name] = value
+        return name
+
+    def variable(self) -> str:
+        return f"i{next(self._names)}"
+
+
+def _when_absent(field: fields.Field, put: str, code: _Code) -> str:
+    default = field.dump_default
+    if default is missing:
+        return "pass"
+    value = f"{code.const(default)}()" if callable(default) else code.const(default)
+    return f"v = {value}\n            if v is not missing:\n                {put}"
 
 
 def _whole_field(field: fields.Field, name: str, schema: Schema) -> Convert:
@@ -93,31 +119,39 @@ def _same(cls: type, base: type) -> bool:
     return cls._serialize is base._serialize
 
 
-def _converter(field: fields.Field) -> Convert:
+def _expression(field: fields.Field, v: str, code: _Code) -> str:
+    """Python source converting the value named `v` as `field` dumps it."""
     cls = type(field)
+    own = f"{code.const(field._serialize)}({v}, None, None)"
     if _same(cls, fields.Nested):
         nested = field.schema
         many = nested.many or field.many
         one = _dump_one(nested)
         if one is None:
-            return lambda v: None if v is None else nested.dump(v, many=many)
+            return f"None if {v} is None else {code.const(nested.dump)}({v}, many={many})"
+        one_name = code.const(one)
         if many:
-            return lambda v: None if v is None else [one(item) for item in v]
-        return lambda v: None if v is None else one(v)
+            item = code.variable()
+            return f"None if {v} is None else [{one_name}({item}) for {item} in {v}]"
+        return f"None if {v} is None else {one_name}({v})"
     if _same(cls, fields.List):
-        inner = _converter(field.inner)
-        return lambda v: None if v is None else [inner(item) for item in v]
+        item = code.variable()
+        return (f"None if {v} is None else "
+                f"[{_expression(field.inner, item, code)} for {item} in {v}]")
     if _same(cls, fields.String):
-        return lambda v: v if type(v) is str or v is None else field._serialize(v, None, None)
+        return f"{v} if type({v}) is str or {v} is None else {own}"
     if (issubclass(cls, (fields.Integer, fields.Float)) and _same(cls, fields.Number)
             and cls._format_num is fields.Number._format_num and not field.as_string):
-        kind = field.num_type
-        return lambda v: v if type(v) is kind or v is None else field._serialize(v, None, None)
+        kind = code.const(field.num_type)
+        return f"{v} if type({v}) is {kind} or {v} is None else {own}"
     if _same(cls, fields.Boolean):
-        return lambda v: v if type(v) is bool or v is None else field._serialize(v, None, None)
+        return f"{v} if type({v}) is bool or {v} is None else {own}"
+    if _same(cls, fields.DateTime):  # and Date, Time: one _serialize, a function per format
+        to_text = field.SERIALIZATION_FUNCS.get(field.format or field.DEFAULT_FORMAT)
+        if to_text is not None:
+            return f"None if {v} is None else {code.const(to_text)}({v})"
     if _same(cls, fields.Dict) and field.key_field is None and field.value_field is None:
-        mapping = field.mapping_type
-        return lambda v: None if v is None else mapping(v)
+        return f"None if {v} is None else {code.const(field.mapping_type)}({v})"
     if _same(cls, fields.Raw) or _same(cls, fields.Field):
-        return lambda v: v
-    return lambda v: field._serialize(v, None, None)  # dates, emails, custom types: as they do
+        return v
+    return own  # emails, decimals, custom types: as they do

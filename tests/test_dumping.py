@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import pytest
@@ -28,6 +28,9 @@ class Item(Schema):
     ratio = fields.Float(allow_none=True)
     at = fields.DateTime(allow_none=True)
     day = fields.Date(allow_none=True)
+    clock = fields.Time(allow_none=True)
+    rfc = fields.DateTime(format="rfc", allow_none=True)
+    written = fields.Date(format="%d/%m/%Y", allow_none=True)
     tags = fields.List(fields.String(), attribute="tag_list")
     name = fields.String(data_key="display_name")
     verdicts = fields.Dict()
@@ -40,6 +43,8 @@ class Item(Schema):
     label = fields.Method("make_label")
     version = fields.Integer(dump_default=1)
     email = fields.Email()
+    stamp = fields.String(dump_default=lambda: "made")
+    owner_name = fields.String(attribute="owner.name")
 
     def make_label(self, obj):
         return f"#{obj['id'] if isinstance(obj, dict) else obj.id}"
@@ -68,21 +73,25 @@ class Thing:
     raw: object = None
     price: object = Decimal("1.005")
     email: str = "a@example.com"
+    owner: object = None
 
 
 CASES = [
     {"id": "a"},  # everything else absent: left out, except dump defaults and methods
     {"id": 7, "count": 2.9, "ratio": 1, "at": datetime(2026, 12, 2, 10, 0, tzinfo=UTC),
-     "day": date(2026, 12, 2), "tag_list": ["x", 2], "name": b"bytes", "verdicts": {"a": 1},
+     "day": date(2026, 12, 2), "clock": time(9, 30), "rfc": datetime(2026, 12, 2, tzinfo=UTC),
+     "written": date(2026, 12, 3), "tag_list": ["x", 2], "name": b"bytes", "verdicts": {"a": 1},
      "smart": {"ok": 1, "hint": None}, "history": [Hint(0, "h"), {"ok": "yes", "hint": 3}],
      "many": [Hint(True, "z")], "shout": "quiet", "raw": {"deep": [1]}, "price": Decimal("2.5"),
-     "version": 4, "email": "b@example.com"},
+     "version": 4, "email": "b@example.com", "stamp": "given", "owner": {"name": "Ada"}},
     {"id": None, "count": None, "ratio": None, "at": None, "day": None, "tag_list": None,
      "name": None, "verdicts": None, "smart": None, "history": None, "many": None,
      "shout": None, "raw": None, "version": None},
     {"id": "b", "count": True, "ratio": 2.5, "smart": Hint(False, "")},
-    Thing("t", smart=Hint(1, "x"), history=[Hint(0, 0)], verdicts={"k": [1]}),
-    Thing(5, count=4.0, ratio=3, tag_list=("a",), at=datetime(2026, 1, 1, tzinfo=UTC)),
+    Thing("t", smart=Hint(1, "x"), history=[Hint(0, 0)], verdicts={"k": [1]},
+          owner=Hint(True, "x")),
+    Thing(5, count=4.0, ratio=3, tag_list=("a",), at=datetime(2026, 1, 1, tzinfo=UTC),
+          owner={"name": "Bo"}),
 ]
 
 

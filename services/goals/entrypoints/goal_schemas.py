@@ -170,13 +170,14 @@ HistoryPage = page_schema(HistoryOut, "HistoryPage")
 
 def present_goal(read: GoalRead) -> dict:
     goal = read.goal
+    metric = goal.metric  # built from its columns on each read
     return {
         **{name: getattr(goal, name) for name in (
             "id", "team_id", "owner_id", "title", "description", "why", "kind", "visibility",
             "status", "start_date", "due_date", "horizon", "progress", "health", "expected",
             "days_of_safety", "next_health_check_at", "cadence", "parent_id", "parent_weight",
             "outcome", "retrospective", "replaced_by", "version", "created_at", "updated_at")},
-        "metric": goal.metric.as_dict() if goal.metric else None,
+        "metric": metric.as_dict() if metric else None,
         # The schemas read the milestones', pathways' and verdicts' attributes themselves.
         "milestones": goal.active_pathway.milestones,
         "pathways": goal.pathways,
