@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import Row, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.notifications.adapters.orm import notifications as table
@@ -17,7 +17,7 @@ Key = tuple[datetime, str]
 def _before(created, key: Key | None):
     if key is None:
         return True
-    return or_(created < key[0], and_(created == key[0], Notification.id < key[1]))
+    return or_(created < key[0], and_(created == key[0], table.c.id < key[1]))
 
 
 class NotificationQueries:
@@ -51,12 +51,14 @@ class NotificationQueries:
         return list(logged.values())
 
     def feed(self, member_id: str, limit: int, after: Key | None,
-             unread_only: bool) -> list[Notification]:
-        """A member's visible feed items, one more than `limit`."""
+             unread_only: bool) -> list[Row]:
+        """A member's visible feed items, one more than `limit`: rows of the columns a feed
+        item shows (id, event_type, body, sent_at, read_at), not notifications, since a read
+        needs no unit of work to keep them."""
         values = {"member_id": member_id, "limit": limit + 1}
         if after is not None:
             values.update(after_at=after[0], after_id=after[1])
-        return list(self.session.scalars(_feed_query(after is not None, unread_only), values))
+        return self.session.execute(_feed_query(after is not None, unread_only), values).all()
 
     def unread_count(self, member_id: str) -> int:
         return self.session.scalar(
@@ -70,10 +72,10 @@ class NotificationQueries:
 def _feed_query(paged: bool, unread_only: bool) -> Select:
     """The feed page's statement, for a first or a later page, all items or unread ones."""
     key = (bindparam("after_at"), bindparam("after_id")) if paged else None
-    query = select(Notification).where(Notification.recipient_id == bindparam("member_id"),
-                                       Notification.status == "sent",
-                                       _before(Notification.sent_at, key))
+    shown = (table.c.id, table.c.event_type, table.c.body, table.c.sent_at, table.c.read_at)
+    query = select(*shown).where(table.c.recipient_id == bindparam("member_id"),
+                                 table.c.status == "sent", _before(table.c.sent_at, key))
     if unread_only:
-        query = query.where(Notification.read_at.is_(None))
-    order = (Notification.sent_at.desc(), Notification.id.desc())
+        query = query.where(table.c.read_at.is_(None))
+    order = (table.c.sent_at.desc(), table.c.id.desc())
     return query.order_by(*order).limit(bindparam("limit"))

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from services.notifications.domain.notification import Notification
 from services.notifications.service_layer.commands import CountUnread, ListFeed, MarkRead
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
+from shared.json_codec import loads
 from shared.pagination import decode_cursor, page_of
+
+
+class FeedRow(Protocol):
+    """What the feed query reads of a notification (see NotificationQueries.feed)."""
+
+    id: str
+    event_type: str
+    body: str
+    sent_at: datetime
+    read_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -28,8 +38,8 @@ class FeedItem:
         return self.read_at is not None
 
     @classmethod
-    def of(cls, n: Notification) -> FeedItem:
-        body = json.loads(n.body)
+    def of(cls, n: FeedRow) -> FeedItem:
+        body = loads(n.body)
         return cls(n.id, n.event_type, body.get("title", ""), body.get("text", ""),
                    body.get("link"), n.sent_at, n.read_at)
 
