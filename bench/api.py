@@ -49,7 +49,8 @@ class Target:
     ready: str = "/healthz"
     slug: str = ""  # file-name form of the endpoint (flame graphs)
     target: float | None = None  # least rate as a share of its trivial twin's (issue targets)
-    results: list[Load] = field(default_factory=list)
+    results: list[Load] = field(default_factory=list)  # saturated, one per round
+    ratios: list[float] = field(default_factory=list)  # its rate over its twin's, per round
     half: list[Load] = field(default_factory=list)
 
 
@@ -187,58 +188,50 @@ def prepare(s, goal_count: int) -> list[Target]:
 SLICES = 2  # alternating slices per endpoint and per twin in a round
 
 
-@dataclass
-class Paired:
-    """One round of an endpoint beside its trivial twin."""
-
-    own: Load
-    twin: Load
-
-    @property
-    def ratio(self) -> float:
-        return self.own.rps / self.twin.rps
+def combined(loads: list[Load], seconds_each: int) -> Load:
+    """Slices of one endpoint as one run: its requests over the slices' time, the median of
+    their p50s and the worst of their p99s."""
+    requests = sum(x.requests for x in loads)
+    return Load(requests / (seconds_each * len(loads)), median([x.p50_ms for x in loads]),
+                max(x.p99_ms for x in loads), sum(x.errors for x in loads), requests)
 
 
-def combined(loads: list[Load]) -> Load:
-    """Slices of one endpoint as one run: its rate over the slices, the median of their p50s
-    and the worst of their p99s."""
-    return Load(sum(x.requests for x in loads) / sum(x.requests / x.rps for x in loads),
-                median([x.p50_ms for x in loads]), max(x.p99_ms for x in loads),
-                sum(x.errors for x in loads), sum(x.requests for x in loads))
-
-
-def paired(t: Target, twin: Target, seconds: int) -> Paired:
-    """Saturate `t` and its trivial twin in alternating slices, both servers up throughout."""
+def paired(t: Target, twin: Target, seconds: int) -> tuple[Load, Load]:
+    """Saturate `t` and its trivial twin in alternating slices, both servers up throughout:
+    (`t`'s load, the twin's)."""
+    each = seconds // SLICES
     with gunicorn(twin.spec, twin.env, twin.ready) as twin_url, \
             gunicorn(t.spec, t.env, t.ready) as url:
         for u, x in ((twin_url, twin), (url, t)):
             wrk_run(u, "request.lua", x.lua, seconds=2)  # warm-up
         own, base = [], []
         for _ in range(SLICES):
-            base.append(wrk_run(twin_url, "request.lua", twin.lua, seconds=seconds // SLICES))
-            own.append(wrk_run(url, "request.lua", t.lua, seconds=seconds // SLICES))
-    return Paired(combined(own), combined(base))
+            base.append(wrk_run(twin_url, "request.lua", twin.lua, seconds=each))
+            own.append(wrk_run(url, "request.lua", t.lua, seconds=each))
+    own_load, twin_load = combined(own, each), combined(base, each)
+    if not twin_load.requests:
+        raise RuntimeError(f"{twin.name} served no request beside {t.name}")
+    return own_load, twin_load
 
 
 def main(seconds: int, repeats: int, goal_count: int, paced_seconds: int) -> None:
     quiet_logs()
     with servers() as s:
         targets = prepare(s, goal_count)
-        trivial_get, trivial_post = targets[0], targets[1]
-        rounds: dict[str, list[Paired]] = {t.name: [] for t in targets}
+        # A write is compared with the trivial POST, a read with the trivial GET (the issue's
+        # targets).
+        twins = {"read": next(t for t in targets if t.kind == "baseline"),
+                 "write": next(t for t in targets if t.kind == "baseline-write")}
         for r in range(repeats):
-            for t in targets[2:]:
-                # A write is compared with the trivial POST, a read with the trivial GET (the
-                # issue's targets).
-                twin = trivial_post if t.kind == "write" else trivial_get
-                pair = paired(t, twin, seconds)
-                rounds[t.name].append(pair)
-                t.results.append(pair.own)
-                twin.results.append(pair.twin)
-                print(f"round {r + 1}: {t.name}: {pair.own.rps:,.0f} req/s p50 "
-                      f"{pair.own.p50_ms:.1f} p99 {pair.own.p99_ms:.1f} ms errors "
-                      f"{pair.own.errors}; trivial twin {pair.twin.rps:,.0f} req/s: "
-                      f"{pair.ratio:.0%}", flush=True)
+            for t in (t for t in targets if t.kind in twins):
+                twin = twins[t.kind]
+                own, base = paired(t, twin, seconds)
+                t.results.append(own)
+                t.ratios.append(own.rps / base.rps)
+                twin.results.append(base)
+                print(f"round {r + 1}: {t.name}: {own.rps:,.0f} req/s p50 {own.p50_ms:.1f} "
+                      f"p99 {own.p99_ms:.1f} ms errors {own.errors}; trivial twin "
+                      f"{base.rps:,.0f} req/s: {t.ratios[-1]:.0%}", flush=True)
         for r in range(repeats):
             for t in targets:
                 rate = median([x.rps for x in t.results]) / 2
@@ -251,7 +244,7 @@ def main(seconds: int, repeats: int, goal_count: int, paced_seconds: int) -> Non
                       f"p99 {last.p99_ms:.1f} ms errors {last.errors}", flush=True)
     rows = []
     for t in targets:
-        ratio = median([p.ratio for p in rounds[t.name]]) if rounds[t.name] else 1.0
+        ratio = median(t.ratios) if t.ratios else 1.0
         p99_half = median([x.p99_ms for x in t.half])
         verdict = ""
         if t.target is not None:
