@@ -94,3 +94,16 @@ def test_a_decreasing_metric_needs_its_remaining_distance():
     cut = Metric("minutes", 60, 20, 60, "decrease")
     verdict = verdicts(metric=cut, record=TrackRecord(0.2, "owner"))["achievable"]
     assert verdict.ok and "4.0 minutes a week" in verdict.hint
+
+
+def test_a_kept_assessment_is_the_callers_own_and_follows_every_input():
+    first = verdicts()
+    first["specific"] = "changed by a caller"
+    again = verdicts()
+    assert again == assess(draft(), NO_RECORD, TODAY) and again["specific"].ok
+    # The same draft a day later, further along, or against another record is assessed anew.
+    late = assess(draft(), NO_RECORD, TODAY + timedelta(days=69))
+    assert late["achievable"].hint != again["achievable"].hint
+    along = verdicts(progress=0.5)["achievable"].hint
+    assert along != again["achievable"].hint
+    assert not verdicts(TrackRecord(0.01))["achievable"].ok

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from services.goals.domain.goal import Goal
 from services.goals.domain.metric import Metric
@@ -18,6 +19,7 @@ from shared.domain import Unprocessable
 CRITERIA = ("specific", "measurable", "achievable", "relevant", "time_bound")
 MAX_PACE_FACTOR = 2.0
 MIN_WORDS = 3
+ASSESSMENTS_KEPT = 2048  # about 3.5 MB of drafts and verdicts (tracemalloc)
 COMPARATIVES = {"improve", "improving", "better", "more", "increase", "grow", "boost",
                 "enhance", "reduce", "less", "fewer", "optimise", "optimize"}
 FILLER = {"get", "be", "do", "make", "things", "stuff", "somehow", "good", "best", "well",
@@ -56,13 +58,21 @@ class TrackRecord:
 
 
 def assess(draft: Draft, record: TrackRecord, today: date) -> dict[str, Verdict]:
-    return {
-        "specific": specific(draft),
-        "measurable": measurable(draft),
-        "achievable": achievable(draft, record, today),
-        "relevant": relevant(draft),
-        "time_bound": time_bound(draft),
-    }
+    """The verdict per criterion. Assessments are kept per process for equal inputs (a page
+    of goals is mostly read again unchanged): every input is the key, so a kept one is never
+    stale, and each caller gets a dict of its own."""
+    return dict(_assessed(draft, record, today))
+
+
+@lru_cache(maxsize=ASSESSMENTS_KEPT)
+def _assessed(draft: Draft, record: TrackRecord, today: date) -> tuple[tuple[str, Verdict], ...]:
+    return (
+        ("specific", specific(draft)),
+        ("measurable", measurable(draft)),
+        ("achievable", achievable(draft, record, today)),
+        ("relevant", relevant(draft)),
+        ("time_bound", time_bound(draft)),
+    )
 
 
 def draft_of(goal: Goal) -> Draft:
