@@ -95,12 +95,14 @@ def machine() -> str:
 
 
 def commit() -> str:
-    """The commit measured, with `+changes` when the work tree differs from it."""
+    """The commit measured, with `+changes` when the work tree differs from it (the result
+    tables that benchmarks write themselves aside)."""
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout
 
     head = git("rev-parse", "--short", "HEAD").strip() or "unknown"
-    dirty = git("status", "--porcelain", "--untracked-files=no").strip()
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                ":(exclude)bench/results").strip()
     return f"{head}+changes" if dirty else head
 
 
