@@ -373,8 +373,9 @@ def write(year: TeamYear, consumers: dict[str, Rate], endpoints: dict[str, Rate]
               f"busiest hour {PEAK_HOUR_FACTOR:g}× an average working hour of a "
               f"{WORK_HOURS_PER_WEEK} h week, {READS_PER_CHECKIN} reads per check-in, headroom "
               f"{HEADROOM:g}×, outbox/inbox kept {OUTBOX_RETENTION_DAYS}/{INBOX_RETENTION_DAYS} "
-              "days. The consumer rates are low (see events.md); a faster consumer lowers the "
-              "replica counts, not the shape."]
+              "days. Per core: a table's rate over this machine's 2 cores, which it shared "
+              "with the load generator, PostgreSQL and Kafka; a faster consumer or endpoint "
+              "lowers the replica and worker counts, not the shape."]
     text_ = "\n".join(lines) + "\n"
     (RESULTS / "capacity.md").write_text(text_)
     return text_
