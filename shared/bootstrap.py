@@ -195,6 +195,16 @@ class Container:
                         self.group_id, [self.settings.topic(t) for t in self.consumes],
                         self.engine, self.metadata.tables["outbox"])
 
+    def close(self) -> None:
+        """Release what the container opened: the lag probe's Kafka clients (made on the first
+        /status or /metrics; they refresh metadata in the background until closed) and the
+        engine's pooled connections."""
+        probe = self.__dict__.get("lag_probe")
+        if probe is not None:
+            probe.close()
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
     def worker(self) -> Worker:
         """Relay, consumer and jobs; each job once per tick across replicas (`ticks_for`)."""
         loops: dict[str, Callable] = {"relay": self.relay().run}

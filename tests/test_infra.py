@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from pathlib import Path
 
@@ -103,3 +104,24 @@ def test_only_a_sqlite_url_gets_a_directory_made_for_it(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []  # was a directory named "postgresql+psycopg:"
     ensure_sqlite_dir("sqlite:///data/goals.db")
     assert (tmp_path / "data").is_dir()
+
+
+@pytest.mark.kafka
+def test_closing_a_service_container_stops_its_lag_probes_kafka_clients(kafka_broker, topic_prefix,
+                                                                         tmp_path):
+    """The lag probe's clients (made on the first /status or /metrics) refresh metadata in a
+    background thread until closed: left open, they log connection errors for as long as the
+    process outlives its broker (as every pytest run did after its broker stopped)."""
+    from tests.support.stack import ServiceHarness, service_env
+    from tests.support.waiting import eventually
+
+    harness = ServiceHarness("goals", service_env(
+        "goals", f"sqlite:///{tmp_path / 'goals.db'}", kafka_broker.bootstrap, topic_prefix))
+    harness.container.ensure_topics()
+    before = set(threading.enumerate())
+    report = harness.container.lag_probe.report()
+    assert not report.errors and report.partitions
+    clients = [t for t in threading.enumerate() if t not in before and t.name.endswith("-lag")]
+    assert clients, "the probe made no Kafka client"
+    harness.close()
+    eventually(lambda: not [t for t in clients if t.is_alive()], timeout=15, interval=0.1)

@@ -114,7 +114,7 @@ class ServiceHarness:
         self.stop_worker()
         if self._process is not None:
             self.kill_worker()
-        self.container.engine.dispose()
+        self.container.close()
 
     # -- HTTP shortcuts -------------------------------------------------------------------
     def call(self, method: str, path: str, token: str | None = None, **kwargs):
