@@ -6,16 +6,22 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Insert, Select, Update, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from services.goals.adapters.orm import partnership_members, partnerships, track_records
+from services.goals.adapters.orm import (
+    partnership_members,
+    partnerships,
+    progress_points,
+    track_records,
+)
 from services.goals.domain.goal import Goal
 from services.goals.domain.history import HistoryEntry, ProgressPoint
 from services.goals.domain.invites import Invite
 from services.goals.domain.members import Member, Team
 from services.goals.domain.track_record import goal_rates
+from shared.db import prebuilt
 from shared.uow import locked_rows
 
 
@@ -130,6 +136,10 @@ class History:
         return list(self.session.scalars(query.order_by(HistoryEntry.id).limit(limit)))
 
 
+# How many of an owner's (or a team's) latest progress points its track record is made of.
+RECENT_POINTS = 2000
+
+
 class ProgressPoints:
     def __init__(self, session: Session):
         self.session = session
@@ -144,15 +154,34 @@ class ProgressPoints:
         once per unit of work however many goals are assessed."""
         key = (team_id, owner_id)
         if key not in self._rates:
-            self._rates[key] = goal_rates(self.recent(team_id=team_id, owner_id=owner_id))
+            self._rates[key] = goal_rates(self.ends(team_id=team_id, owner_id=owner_id))
         return self._rates[key]
 
-    def recent(self, *, team_id: str, owner_id: str | None,
-               limit: int = 2000) -> list[ProgressPoint]:
-        query = select(ProgressPoint).where(ProgressPoint.team_id == team_id)
-        if owner_id is not None:
-            query = query.where(ProgressPoint.owner_id == owner_id)
-        return list(self.session.scalars(query.order_by(ProgressPoint.at.desc()).limit(limit)))
+    def ends(self, *, team_id: str, owner_id: str | None, limit: int = RECENT_POINTS) -> list:
+        """The first and the last point of each goal among the owner's (None: the team's)
+        `limit` most recent points: all a goal's rate reads (`goal_rates`). The database picks
+        them, so a long history costs an index range, not a row object per point."""
+        return list(self.session.execute(_ends_query(owner_id is not None), {
+            "team_id": team_id, "owner_id": owner_id, "limit": limit}))
+
+
+@prebuilt
+def _ends_query(by_owner: bool) -> Select:
+    pp = progress_points
+    recent = select(pp.c.goal_id, pp.c.at, pp.c.id, pp.c.progress).where(
+        pp.c.team_id == bindparam("team_id"))
+    if by_owner:
+        recent = recent.where(pp.c.owner_id == bindparam("owner_id"))
+    recent = recent.order_by(pp.c.at.desc(), pp.c.id.desc()).limit(bindparam("limit")).subquery()
+    ranked = select(
+        recent,
+        func.row_number().over(partition_by=recent.c.goal_id,
+                               order_by=(recent.c.at, recent.c.id)).label("up"),
+        func.row_number().over(partition_by=recent.c.goal_id,
+                               order_by=(recent.c.at.desc(), recent.c.id.desc())).label("down"),
+    ).subquery()
+    return (select(ranked.c.goal_id, ranked.c.at, ranked.c.id, ranked.c.progress)
+            .where(or_(ranked.c.up == 1, ranked.c.down == 1)))
 
 
 TEAM = ""  # the owner_id of a team's own track record
@@ -161,7 +190,8 @@ TEAM = ""  # the owner_id of a team's own track record
 class TrackRecords:
     """Each member's and team's shown rate per recent goal, kept on write: a commit that adds
     progress points refreshes the records of their owners and teams, so reads never scan the
-    points. A record is locked before it is recomputed, so concurrent writers take turns."""
+    points. The records are locked (in key order, one statement) before they are recomputed,
+    so concurrent writers take turns; they are written back in one batch."""
 
     def __init__(self, session: Session, points: ProgressPoints):
         self.session = session
@@ -169,20 +199,37 @@ class TrackRecords:
 
     def refresh(self, owners: set[tuple[str, str]], at: datetime) -> None:
         """Recompute the records of these (team_id, owner_id) pairs and of their teams."""
-        for team_id, owner_id in sorted({*owners, *((team, TEAM) for team, _ in owners)}):
-            self._lock(team_id, owner_id, at)
-            rates = goal_rates(self.points.recent(team_id=team_id, owner_id=owner_id or None))
-            self.session.execute(update(track_records).where(
-                track_records.c.team_id == team_id, track_records.c.owner_id == owner_id,
-            ).values(rates=rates, updated_at=at))
+        keys = sorted({*owners, *((team, TEAM) for team, _ in owners)})
+        dialect = self.session.get_bind().dialect.name
+        self.session.execute(_lock_statement(dialect, len(keys)), {
+            name: value for i, (team_id, owner_id) in enumerate(keys)
+            for name, value in ((f"team_id_{i}", team_id), (f"owner_id_{i}", owner_id))
+        } | {"at": at})
+        self.session.execute(_write_statement(), [
+            {"key_team": team_id, "key_owner": owner_id, "at": at,
+             "new_rates": goal_rates(self.points.ends(team_id=team_id,
+                                                      owner_id=owner_id or None))}
+            for team_id, owner_id in keys])
 
-    def _lock(self, team_id: str, owner_id: str, at: datetime) -> None:
-        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
-        row = {"team_id": team_id, "owner_id": owner_id, "rates": {}, "updated_at": at}
-        statement = dialect.insert(track_records).values(row)
-        self.session.execute(statement.on_conflict_do_update(
-            index_elements=[track_records.c.team_id, track_records.c.owner_id],
-            set_={"updated_at": statement.excluded.updated_at}))
+
+@prebuilt
+def _lock_statement(dialect: str, count: int) -> Insert:
+    """Creates the missing records and locks all `count` of them, in the order given."""
+    insert_ = (postgresql if dialect == "postgresql" else sqlite).insert
+    statement = insert_(track_records).values([
+        {"team_id": bindparam(f"team_id_{i}"), "owner_id": bindparam(f"owner_id_{i}"),
+         "rates": {}, "updated_at": bindparam("at")} for i in range(count)])
+    return statement.on_conflict_do_update(
+        index_elements=[track_records.c.team_id, track_records.c.owner_id],
+        set_={"updated_at": statement.excluded.updated_at})
+
+
+@prebuilt
+def _write_statement() -> Update:
+    return update(track_records).where(
+        track_records.c.team_id == bindparam("key_team"),
+        track_records.c.owner_id == bindparam("key_owner"),
+    ).values(rates=bindparam("new_rates"), updated_at=bindparam("at"))
 
 
 def partners_query(team_id: str, member_id: str):

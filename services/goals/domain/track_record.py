@@ -8,7 +8,7 @@ else the team's when the owner has none yet. A goal's own history never counts f
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from statistics import median
 
@@ -28,8 +28,10 @@ def shown_pace(rates_of: Callable[[str | None], dict[str, float]], owner_id: str
     return TrackRecord(median_rate(rates_of(None), exclude_goal), "team")
 
 
-def goal_rates(points: list[ProgressPoint]) -> dict[str, float]:
-    """Each goal's shown rate (share of the goal per week), for goals with enough history."""
+def goal_rates(points: Iterable[ProgressPoint]) -> dict[str, float]:
+    """Each goal's shown rate (share of the goal per week), for goals with enough history.
+    Only each goal's first and last point count (by time, then id), so the points may be just
+    those (`ProgressPoints.ends`); anything with the four fields will do."""
     by_goal: dict[str, list[ProgressPoint]] = defaultdict(list)
     for point in points:
         by_goal[point.goal_id].append(point)

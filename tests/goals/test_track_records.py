@@ -1,0 +1,79 @@
+"""Track records kept on write: the database picks each goal's first and last recent point, and
+what it picks gives the same rates as every recent point read and ordered in Python; a commit
+refreshes the owner's and the team's records in a fixed number of statements, however long
+their history. On both engines."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from services.goals.adapters.orm import progress_points, track_records
+from services.goals.adapters.repositories import TEAM
+from services.goals.domain.history import ProgressPoint
+from services.goals.domain.track_record import goal_rates
+from tests.goals.helpers import create_goal
+from tests.support.batches import statements
+from tests.support.seed import add_member, create_team
+
+START = datetime(2031, 3, 2, 9, tzinfo=UTC)
+
+
+def history(goals, team, owners: dict[str, str], count: int, seed: int) -> None:
+    """`count` points over the owners' goals, some at the same moment (ties are broken by id)."""
+    rng = random.Random(seed)
+    goal_owner = {}
+    for token, owner_id in owners.items():
+        for n in range(3):
+            goal_owner[create_goal(goals, token, title=f"Close {n + 5} tickets")["id"]] = owner_id
+    with goals.container.uow() as uow:
+        for i in range(count):
+            goal_id = rng.choice(sorted(goal_owner))
+            at = START + timedelta(hours=rng.choice([0, 6, 30, 55, 100, 101, 170]) + i // 40)
+            uow.progress_points.add(ProgressPoint(goal_id, team.id, goal_owner[goal_id], at,
+                                                  round(rng.random(), 3)))
+        uow.commit()
+
+
+def every_point_in_python(goals, team_id: str, owner_id: str | None, limit: int) -> dict:
+    pp = progress_points
+    query = select(pp.c.goal_id, pp.c.at, pp.c.id, pp.c.progress).where(pp.c.team_id == team_id)
+    if owner_id is not None:
+        query = query.where(pp.c.owner_id == owner_id)
+    with goals.container.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    recent = sorted(rows, key=lambda r: (r.at, r.id), reverse=True)[:limit]
+    return goal_rates(recent)
+
+
+def test_the_picked_ends_give_the_rates_of_every_recent_point(goals):
+    team = create_team(goals)
+    member_id, token = add_member(goals, team, "Max")
+    history(goals, team, {team.lead: team.lead_id, token: member_id}, count=300, seed=7)
+    for owner_id in (team.lead_id, member_id, None):
+        for limit in (1, 25, 120, 2000):  # the window cuts through goals' histories, or not
+            with goals.container.uow() as uow:
+                picked = goal_rates(uow.progress_points.ends(team_id=team.id, owner_id=owner_id,
+                                                             limit=limit))
+            expected = every_point_in_python(goals, team.id, owner_id, limit)
+            assert picked == expected, (owner_id, limit)
+            if limit == 2000:
+                assert len(expected) == 3 * (2 if owner_id is None else 1)
+
+
+def test_a_commit_refreshes_both_records_in_four_statements_however_long_the_history(goals):
+    team = create_team(goals)
+    history(goals, team, {team.lead: team.lead_id}, count=400, seed=11)
+    goal_id = create_goal(goals, team.lead)["id"]
+    at = START + timedelta(days=20)
+    with statements(goals.container.engine) as seen, goals.container.uow() as uow:
+        uow.track_records.refresh({(team.id, team.lead_id)}, at)
+        uow.commit()
+    assert len([s for s in seen if "track_records" in s or "progress_points" in s]) == 4, seen
+    with goals.container.engine.connect() as conn:
+        stored = {row.owner_id: row.rates for row in conn.execute(select(track_records))}
+    assert stored[team.lead_id] == every_point_in_python(goals, team.id, team.lead_id, 2000)
+    assert stored[TEAM] == every_point_in_python(goals, team.id, None, 2000)
+    assert goal_id not in stored[TEAM]  # a goal without points has no rate
