@@ -26,6 +26,20 @@ BUSY_LOAD = 1.5  # a run that starts above this load average says so at the top 
 LOAD_AT_START = os.getloadavg()  # a benchmark imports this module first thing
 
 
+def cpu_times() -> tuple[int, int]:
+    """(stolen, total) CPU ticks since boot, from /proc/stat ((0, 0) where it is missing):
+    on a virtual machine, the time the hypervisor gave this machine's CPUs to others."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(f) for f in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
+
+
+CPU_AT_START = cpu_times()
+
+
 @dataclass
 class Servers:
     kafka: KafkaBroker
@@ -109,10 +123,17 @@ def commit() -> str:
 LoadAverage = tuple[float, float, float]
 
 
-def conditions(load_before: LoadAverage, load_after: LoadAverage) -> str:
-    """One line naming the machine, the commit and the load average around the run."""
-    return (f"Measured {time.strftime('%Y-%m-%d')} at commit `{commit()}` on {machine()}; "
-            f"load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after.")
+def conditions(load_before: LoadAverage, load_after: LoadAverage,
+               cpu_before: tuple[int, int] | None = None) -> str:
+    """One line naming the machine, the commit, the load average around the run and, on a
+    virtual machine, the share of CPU time stolen by its host during the run (a load average
+    does not show it; a run with much stolen time is slower throughout)."""
+    line = (f"Measured {time.strftime('%Y-%m-%d')} at commit `{commit()}` on {machine()}; "
+            f"load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after")
+    stolen, total = (a - b for a, b in zip(cpu_times(), cpu_before or CPU_AT_START, strict=True))
+    if total > 0:
+        line += f"; CPU time stolen by the host during the run {100 * stolen / total:.0f}%"
+    return line + "."
 
 
 def write_table(name: str, title: str, header: list[str], rows: list[list], notes: str = "") -> str:

@@ -39,6 +39,7 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -192,14 +193,28 @@ def steady_checkins(port: int, slack: SlackLikeServer, teams: list[dict], rate: 
     return latencies, total, total - len(latencies), walls
 
 
-STAGES = ("POST → check-in committed", "→ checkins relay: published and acked",
-          "→ goals consumer: goal.progressed committed", "→ goals relay: published and acked",
-          "→ notifications consumer: channel message committed", "→ Slack-like server received")
+STAGES = ("POST → check-in written", "→ checkins relay: sent", "→ goals consumer: fetched",
+          "→ goals: goal.progressed written", "→ goals relay: sent",
+          "→ notifications consumer: fetched", "→ notifications: channel message written",
+          "→ Slack-like server received")
 
 
-def stage_times(settings: dict[str, Settings], walls: dict[str, tuple]) -> dict[str, list[float]]:
-    """Where each check-in's time went, from the rows it left (outbox rows' created_at and
-    sent_at, the notification's created_at; wall clock, one host): ms per stage."""
+def read_marks(path: str) -> dict[str, tuple[float, float]]:
+    """{event id: (sent by its relay, fetched by the consumer)} from a worker's marks file
+    (bench/e2e_worker.py): the record's CreateTime and when the poll returned, wall clock."""
+    marks: dict[str, tuple[float, float]] = {}
+    with contextlib.suppress(FileNotFoundError), open(path) as lines:
+        for line in lines:
+            event_id, created_ms, fetched = line.split()
+            marks.setdefault(event_id, (int(created_ms) / 1000, float(fetched)))
+    return marks
+
+
+def stage_times(settings: dict[str, Settings], walls: dict[str, tuple],
+                marks: str) -> dict[str, list[float]]:
+    """Where each check-in's time went, from the rows it left (outbox rows' created_at, the
+    notification's created_at) and the workers' marks (each record's CreateTime, when a poll
+    returned it): ms per stage, wall clock on one host."""
     from sqlalchemy import create_engine, text
 
     def rows(service: str, query: str) -> list:
@@ -210,27 +225,32 @@ def stage_times(settings: dict[str, Settings], walls: dict[str, tuple]) -> dict[
         finally:
             engine.dispose()
 
-    logged = {}  # note -> (checkin id, event id, created, sent)
-    for event_id, payload, created, sent in rows(
-            "checkins", "SELECT event_id, payload, created_at, sent_at FROM outbox "
+    logged = {}  # note -> (checkin id, event id, written)
+    for event_id, payload, created in rows(
+            "checkins", "SELECT event_id, payload, created_at FROM outbox "
                         "WHERE event_type = 'checkin.logged'"):
         data = json.loads(payload)
         if data.get("note") in walls:
-            logged[data["note"]] = (data["checkin_id"], event_id, created, sent)
-    progressed = {json.loads(payload).get("checkin_id"): (created, sent) for payload, created, sent
-                  in rows("goals", "SELECT payload, created_at, sent_at FROM outbox "
+            logged[data["note"]] = (data["checkin_id"], event_id, created)
+    progressed = {json.loads(payload).get("checkin_id"): (event_id, created)
+                  for event_id, payload, created
+                  in rows("goals", "SELECT event_id, payload, created_at FROM outbox "
                                    "WHERE event_type = 'goal.progressed'")}
     routed = dict(rows("notifications", "SELECT event_id, min(created_at) FROM notifications "
                                         "WHERE channel_id IS NOT NULL GROUP BY event_id"))
+    at_goals, at_notifications = read_marks(f"{marks}.goals"), read_marks(
+        f"{marks}.notifications")
     stages: dict[str, list[float]] = {name: [] for name in STAGES}
-    for note, (checkin_id, event_id, created, sent) in logged.items():
-        if checkin_id not in progressed or event_id not in routed or sent is None:
+    for note, (checkin_id, event_id, written) in logged.items():
+        if checkin_id not in progressed or event_id not in routed:
             continue
-        marks = [walls[note][0], created.timestamp(), sent.timestamp(),
-                 progressed[checkin_id][0].timestamp(),
-                 (progressed[checkin_id][1] or progressed[checkin_id][0]).timestamp(),
-                 routed[event_id].timestamp(), walls[note][1]]
-        for name, began, ended in zip(STAGES, marks, marks[1:], strict=False):
+        progressed_id, progressed_at = progressed[checkin_id]
+        if event_id not in at_goals or progressed_id not in at_notifications:
+            continue
+        marks_ = [walls[note][0], written.timestamp(), *at_goals[event_id],
+                  progressed_at.timestamp(), *at_notifications[progressed_id],
+                  routed[event_id].timestamp(), walls[note][1]]
+        for name, began, ended in zip(STAGES, marks_, marks_[1:], strict=False):
             stages[name].append((ended - began) * 1000)
     return stages
 
@@ -317,7 +337,8 @@ def main(rate: float, seconds: float, team_count: int, repeats: int) -> None:
                 c.create_schema()
                 c.ensure_topics()
                 c.engine.dispose()
-            env = env_for(settings)
+            marks = os.path.join(tempfile.gettempdir(), f"gk-e2e-marks-{prefix.rstrip('.')}")
+            env = {**env_for(settings), "GK_BENCH_MARKS": marks}
             with workers(env), gunicorn("services.checkins.entrypoints.app:create_app()",
                                         env) as url:
                 teams = setup(settings, slack, team_count)
@@ -328,7 +349,7 @@ def main(rate: float, seconds: float, team_count: int, repeats: int) -> None:
                     raw.append(raw_round_trip(settings["goals"], rate, min(seconds, 15)))
                     latencies, n, lost, walls = steady_checkins(port, slack, teams, rate,
                                                                 seconds)
-                    for name, times in stage_times(settings, walls).items():
+                    for name, times in stage_times(settings, walls, marks).items():
                         stages[name].extend(times)
                     e2e.append(latencies)
                     posted, missing = posted + n, missing + lost
@@ -363,10 +384,11 @@ def main(rate: float, seconds: float, team_count: int, repeats: int) -> None:
                       f"percentiles; {missing} of {posted} check-ins not received within "
                       "30 s. Check-in coalescing off in the bench worker (production: a 3 s "
                       "quiet window, max 60 s, by design). Stages: from the rows each check-in "
-                      "left (outbox created_at and sent_at, the channel notification's "
-                      "created_at), wall clock on one host, percentiles over all rounds; a "
-                      "relay marks a row sent after the broker acknowledged it, so the next "
-                      "stage may begin before it (a negative figure). `python -m bench.e2e`.")
+                      "left (the outbox rows' and the channel notification's created_at, "
+                      "written in their transaction before it commits) and the workers' marks "
+                      "(each record's CreateTime, when its relay handed it to the producer, in "
+                      "whole ms; when a consumer's poll returned it), wall clock on one host, "
+                      "percentiles over all rounds. `python -m bench.e2e`.")
 
 
 if __name__ == "__main__":
