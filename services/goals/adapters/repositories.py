@@ -190,8 +190,8 @@ TEAM = ""  # the owner_id of a team's own track record
 class TrackRecords:
     """Each member's and team's shown rate per recent goal, kept on write: a commit that adds
     progress points refreshes the records of their owners and teams, so reads never scan the
-    points. The records are locked (in key order, one statement) before they are recomputed,
-    so concurrent writers take turns; they are written back in one batch."""
+    points. The records are locked (in key order, one batch) before they are recomputed, so
+    concurrent writers take turns; they are written back in one batch."""
 
     def __init__(self, session: Session, points: ProgressPoints):
         self.session = session
@@ -201,10 +201,8 @@ class TrackRecords:
         """Recompute the records of these (team_id, owner_id) pairs and of their teams."""
         keys = sorted({*owners, *((team, TEAM) for team, _ in owners)})
         dialect = self.session.get_bind().dialect.name
-        self.session.execute(_lock_statement(dialect, len(keys)), {
-            name: value for i, (team_id, owner_id) in enumerate(keys)
-            for name, value in ((f"team_id_{i}", team_id), (f"owner_id_{i}", owner_id))
-        } | {"at": at})
+        self.session.execute(_lock_statement(dialect), [
+            {"key_team": team_id, "key_owner": owner_id, "at": at} for team_id, owner_id in keys])
         self.session.execute(_write_statement(), [
             {"key_team": team_id, "key_owner": owner_id, "at": at,
              "new_rates": goal_rates(self.points.ends(team_id=team_id,
@@ -213,12 +211,12 @@ class TrackRecords:
 
 
 @prebuilt
-def _lock_statement(dialect: str, count: int) -> Insert:
-    """Creates the missing records and locks all `count` of them, in the order given."""
-    insert_ = (postgresql if dialect == "postgresql" else sqlite).insert
-    statement = insert_(track_records).values([
-        {"team_id": bindparam(f"team_id_{i}"), "owner_id": bindparam(f"owner_id_{i}"),
-         "rates": {}, "updated_at": bindparam("at")} for i in range(count)])
+def _lock_statement(dialect: str) -> Insert:
+    """Creates a missing record and locks it; run for many records in one batch, in the order
+    given."""
+    statement = (postgresql if dialect == "postgresql" else sqlite).insert(track_records).values(
+        team_id=bindparam("key_team"), owner_id=bindparam("key_owner"), rates={},
+        updated_at=bindparam("at"))
     return statement.on_conflict_do_update(
         index_elements=[track_records.c.team_id, track_records.c.owner_id],
         set_={"updated_at": statement.excluded.updated_at})
