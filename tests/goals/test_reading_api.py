@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
-from tests.goals.helpers import create_goal, get, post
+import pytest
+from sqlalchemy import select
+
+from services.goals.adapters.orm import track_records
+from services.goals.domain.history import ProgressPoint
+from tests.goals.helpers import START, create_goal, get, post
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
 
@@ -29,6 +34,47 @@ def test_a_private_goal_is_invisible_to_a_teammate_who_is_not_a_partner(goals):
     assert "Find a new job by June" in titles(get(goals, "/v1/goals", team.lead))
     assert get(goals, f"/v1/goals/{secret['id']}", team.lead).status_code == 200
     assert get(goals, f"/v1/goals/{secret['id']}", owner).status_code == 200
+
+
+def test_every_kind_of_goal_reads_the_same_on_a_page_as_alone(goals):
+    """A page is read as rows and a single goal as a goal: every field of each listed goal,
+    SMART verdicts with the owner's stored track record included, is what its own GET gives."""
+    team = create_team(goals)
+    member_id, token = add_member(goals, team, "Max")
+    parent = create_goal(goals, team.lead, title="Halve support wait times", kind="team",
+                         metric=None, milestones=[{"title": "Hire"}])
+    create_goal(goals, token, title="Close 20 support tickets", parent_id=parent["id"])
+    plan = create_goal(goals, token, title="Land a referral", metric=None,
+                       milestones=[{"title": "Ask 3 friends"}, {"title": "Follow up"}])
+    post(goals, f"/v1/goals/{plan['id']}/milestones/{plan['milestones'][0]['id']}/complete",
+         token)
+    other = post(goals, f"/v1/goals/{plan['id']}/pathways", token, {"name": "Job boards"}).json
+    post(goals, f"/v1/goals/{plan['id']}/pathways/{other['id']}/activate", token,
+         {"reason": "Nobody answered"})
+    create_goal(goals, token, title="Find a new job by June", visibility="private")
+    create_goal(goals, token, title="Something", why="", status="draft", metric=None)
+    earlier = create_goal(goals, token, title="Write 3 runbooks")
+    with goals.container.uow() as uow:  # Max's earlier goal: half of it in a week
+        for days, progress in ((0, 0.0), (7, 0.5)):
+            uow.progress_points.add(ProgressPoint(earlier["id"], team.id, member_id,
+                                                  START + timedelta(days=days), progress))
+        uow.session.flush()
+        uow.track_records.refresh({(team.id, member_id)}, START)
+        uow.commit()
+    with goals.container.engine.connect() as conn:
+        assert conn.scalar(select(track_records.c.rates).where(
+            track_records.c.team_id == team.id, track_records.c.owner_id == member_id))
+
+    listed = get(goals, "/v1/goals?limit=50", team.lead)
+    assert listed.status_code == 200, listed.json
+    items = listed.json["items"]
+    assert len(items) == 6, [i["title"] for i in items]
+    assert {i["metric"] is None for i in items} == {True, False}
+    assert any(i["parent_id"] for i in items) and any(len(i["pathways"]) > 1 for i in items)
+    for item in items:
+        alone = get(goals, f"/v1/goals/{item['id']}", team.lead)
+        assert alone.status_code == 200, alone.json
+        assert item == alone.json
 
 
 def test_filters_narrow_the_list(goals):

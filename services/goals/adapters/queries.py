@@ -1,6 +1,7 @@
 """Read-side goal queries, each one statement: a goal or a filtered, sorted, keyset-paginated
 page, with the owner's and the team's stored track records (see TrackRecords) joined in, and
-visibility (partners included) decided in SQL."""
+visibility (partners included) decided in SQL. A page is read as rows (`GoalRow`), not as
+goals: a read keeps nothing for a unit of work to track."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from datetime import date, datetime
 from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from services.goals.adapters.orm import track_records
+from services.goals.adapters.orm import goals, track_records
 from services.goals.adapters.repositories import TEAM, is_id, partners_query
-from services.goals.domain.goal import Goal
+from services.goals.domain.goal import Goal, metric_of
+from services.goals.domain.metric import Metric
+from services.goals.domain.pathways import Pathway, find_pathway
 from shared.db import prebuilt
 from shared.pagination import InvalidCursor, decode_cursor, encode_cursor
 
@@ -45,15 +48,32 @@ class Records:
     team: dict[str, float] | None = None
 
 
+class GoalRow:
+    """A goal of a page as its row: the goals table's columns as plain attributes, and the two
+    figures a response derives from them, `metric` and `active_pathway`, as on Goal."""
+
+    def __init__(self, columns: dict):
+        self.__dict__.update(columns)
+
+    @property
+    def metric(self) -> Metric | None:
+        return metric_of(self)
+
+    @property
+    def active_pathway(self) -> Pathway:
+        return find_pathway(self.pathways, None)
+
+
 _owner_record = track_records.alias("owner_record")
 _team_record = track_records.alias("team_record")
 
 
 def _with_records(query: Select) -> Select:
-    return (query.add_columns(_owner_record.c.rates, _team_record.c.rates)
-            .outerjoin(_owner_record, and_(_owner_record.c.team_id == Goal.team_id,
-                                           _owner_record.c.owner_id == Goal.owner_id))
-            .outerjoin(_team_record, and_(_team_record.c.team_id == Goal.team_id,
+    return (query.add_columns(_owner_record.c.rates.label("owner_rates"),
+                              _team_record.c.rates.label("team_rates"))
+            .outerjoin(_owner_record, and_(_owner_record.c.team_id == goals.c.team_id,
+                                           _owner_record.c.owner_id == goals.c.owner_id))
+            .outerjoin(_team_record, and_(_team_record.c.team_id == goals.c.team_id,
                                           _team_record.c.owner_id == TEAM)))
 
 
@@ -75,7 +95,7 @@ FILTERS = ("owner_id", "status", "health", "horizon", "parent_id", "due_before")
 
 
 def list_goals(session: Session, team_id: str, viewer: Viewer, filters: GoalFilter, sort: str,
-               cursor: str | None, limit: int) -> tuple[list[tuple[Goal, Records]], str | None]:
+               cursor: str | None, limit: int) -> tuple[list[tuple[GoalRow, Records]], str | None]:
     """A page of goals the viewer may see, each with its track records, in one statement."""
     after = _after(cursor, sort)
     given = tuple(name for name in FILTERS if getattr(filters, name) is not None)
@@ -84,7 +104,9 @@ def list_goals(session: Session, team_id: str, viewer: Viewer, filters: GoalFilt
     if after is not None:
         values.update(after_value=after[0], after_id=after[1])
     found = session.execute(_page_query(given, sort, after is not None, viewer.is_lead), values)
-    rows = [(goal, Records(owner, team)) for goal, owner, team in found]
+    names = tuple(found.keys())
+    rows = [(GoalRow(dict(zip(names, row, strict=True))), Records(row.owner_rates, row.team_rates))
+            for row in found]
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1][0]
@@ -96,21 +118,21 @@ def list_goals(session: Session, team_id: str, viewer: Viewer, filters: GoalFilt
 def _page_query(given: tuple[str, ...], sort: str, paged: bool, lead: bool) -> Select:
     """The page's statement for one shape of request: the filters given, the sort, a cursor,
     a lead or not."""
-    column, descending = getattr(Goal, sort.lstrip("-")), sort.startswith("-")
-    conditions = [Goal.due_date < bindparam("due_before") if name == "due_before"
-                  else getattr(Goal, name) == bindparam(name) for name in given]
-    query = select(Goal).where(Goal.team_id == bindparam("team_id"), *conditions)
+    c = goals.c
+    column, descending = c[sort.lstrip("-")], sort.startswith("-")
+    conditions = [c.due_date < bindparam("due_before") if name == "due_before"
+                  else c[name] == bindparam(name) for name in given]
+    query = select(goals).where(c.team_id == bindparam("team_id"), *conditions)
     if not lead:  # a member sees the team's goals, their own, and their partners'
         member = bindparam("member_id")
-        query = query.where(or_(Goal.visibility == "team", Goal.owner_id == member,
-                                Goal.owner_id.in_(partners_query(bindparam("team_id"),
-                                                                 member))))
+        query = query.where(or_(c.visibility == "team", c.owner_id == member,
+                                c.owner_id.in_(partners_query(bindparam("team_id"), member))))
     if paged:
         value, goal_id = bindparam("after_value"), bindparam("after_id")
-        beyond = (column < value, Goal.id < goal_id) if descending else \
-                 (column > value, Goal.id > goal_id)
+        beyond = (column < value, c.id < goal_id) if descending else \
+                 (column > value, c.id > goal_id)
         query = query.where(or_(beyond[0], and_(column == value, beyond[1])))
-    order = (column.desc(), Goal.id.desc()) if descending else (column, Goal.id)
+    order = (column.desc(), c.id.desc()) if descending else (column, c.id)
     return _with_records(query.order_by(*order).limit(bindparam("limit")))
 
 

@@ -32,6 +32,15 @@ def horizon_of(start: date, due: date | None) -> str | None:
     return "long_term" if due >= start + LONG_TERM_SPAN else "short_term"
 
 
+def metric_of(columns) -> Metric | None:
+    """The metric kept in a goal's five metric_* columns (of a Goal or of a row read for a
+    page, see adapters/queries.GoalRow), None when it has none."""
+    if columns.metric_unit is None:
+        return None
+    return Metric(columns.metric_unit, columns.metric_start, columns.metric_target,
+                  columns.metric_current, columns.metric_direction)
+
+
 class Goal(Lifecycle, Planning, Aggregate):
     def __init__(self, team_id: str, owner_id: str, title: str, *, start_date: date,
                  due_date: date, description: str = "", why: str = "", timezone: str = "UTC",
@@ -59,10 +68,7 @@ class Goal(Lifecycle, Planning, Aggregate):
     # -- the metric, mapped onto plain columns --------------------------------------------
     @property
     def metric(self) -> Metric | None:
-        if self.metric_unit is None:
-            return None
-        return Metric(self.metric_unit, self.metric_start, self.metric_target,
-                      self.metric_current, self.metric_direction)
+        return metric_of(self)
 
     @metric.setter
     def metric(self, metric: Metric | None) -> None:

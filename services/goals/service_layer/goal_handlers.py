@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from services.goals.adapters.queries import GoalFilter, Records, Viewer, list_goals
+from services.goals.adapters.queries import GoalFilter, GoalRow, Records, Viewer, list_goals
 from services.goals.adapters.repositories import is_id
 from services.goals.domain.alignment import ancestors, roll_up_from, settle
 from services.goals.domain.goal import Goal, horizon_of
@@ -46,7 +46,7 @@ from shared.pagination import InvalidCursor, decode_cursor, encode_cursor
 
 @dataclass(frozen=True)
 class GoalRead:
-    goal: Goal
+    goal: Goal | GoalRow  # a page's goals are rows (see list_goals)
     smart: dict[str, Verdict]
 
 
@@ -153,7 +153,7 @@ def goal_history(cmd: GoalHistory, reader: GoalsUnitOfWork) -> HistoryFound:
                        encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None)
 
 
-def assessed(goal: Goal, uow: GoalsUnitOfWork, today: date,
+def assessed(goal: Goal | GoalRow, uow: GoalsUnitOfWork, today: date,
              records: Records | None = None) -> GoalRead:
     """The goal with its SMART assessment, for a response (inside `uow`): from its stored
     track `records` when given, else from the progress points."""
