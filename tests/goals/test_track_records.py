@@ -8,10 +8,11 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from services.goals.adapters.orm import progress_points, track_records
-from services.goals.adapters.repositories import TEAM
+from services.goals.adapters.repositories import TEAM, recent_points
 from services.goals.domain.history import ProgressPoint
 from services.goals.domain.track_record import goal_rates
 from tests.goals.helpers import create_goal
@@ -77,3 +78,27 @@ def test_a_commit_refreshes_both_records_in_four_statements_however_long_the_his
     assert stored[team.lead_id] == every_point_in_python(goals, team.id, team.lead_id, 2000)
     assert stored[TEAM] == every_point_in_python(goals, team.id, None, 2000)
     assert goal_id not in stored[TEAM]  # a goal without points has no rate
+
+
+
+def test_the_newest_points_come_off_an_index_in_order_even_when_they_share_a_moment(goals):
+    """Many points at one `at` (a batch logged at once) must not make PostgreSQL sort the
+    owner's whole history to find the newest 2,000: the indexes end with (at, id). (On SQLite
+    every index already ends with the rowid, which id is.)"""
+    if goals.container.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's indexes end with the rowid, which is id")
+    team = create_team(goals)
+    goal_id = create_goal(goals, team.lead)["id"]
+    with goals.container.uow() as uow:
+        for i in range(300):
+            uow.progress_points.add(ProgressPoint(goal_id, team.id, team.lead_id, START, i / 300))
+        uow.commit()
+    with goals.container.engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # the plan of a long history
+        for by_owner in (True, False):
+            query = recent_points(by_owner).params(team_id=team.id, owner_id=team.lead_id,
+                                                   limit=2000)
+            sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+            plan = "\n".join(conn.exec_driver_sql("EXPLAIN " + sql).scalars())
+            assert "Index Scan Backward using ix_progress_points_" in plan, plan
+            assert "Sort" not in plan, plan

@@ -169,8 +169,12 @@ progress_points = Table(
     Column("at", UtcDateTime, nullable=False),
     Column("progress", Float, nullable=False),
 )
-Index("ix_progress_points_owner", progress_points.c.owner_id, progress_points.c.at)
-Index("ix_progress_points_team", progress_points.c.team_id, progress_points.c.at)
+# Ending with id, so a track record's newest points (`at` then id, descending) are read off
+# the index in order even when many share one `at`, instead of sorting the whole history.
+Index("ix_progress_points_owner", progress_points.c.owner_id, progress_points.c.at,
+      progress_points.c.id)
+Index("ix_progress_points_team", progress_points.c.team_id, progress_points.c.at,
+      progress_points.c.id)
 
 # Each member's and each team's (owner_id "") shown rate per recent goal, {goal_id: share per
 # week}: refreshed when progress points are written, so reading a goal never scans the points.

@@ -6,7 +6,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Insert, Select, Update, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    Insert,
+    Integer,
+    Select,
+    Update,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -165,14 +176,20 @@ class ProgressPoints:
             "team_id": team_id, "owner_id": owner_id, "limit": limit}))
 
 
-@prebuilt
-def _ends_query(by_owner: bool) -> Select:
+def recent_points(by_owner: bool) -> Select:
+    """The owner's (or the team's) `limit` newest points: read off an index that ends with
+    (at, id), in order, without sorting the history."""
     pp = progress_points
     recent = select(pp.c.goal_id, pp.c.at, pp.c.id, pp.c.progress).where(
         pp.c.team_id == bindparam("team_id"))
     if by_owner:
         recent = recent.where(pp.c.owner_id == bindparam("owner_id"))
-    recent = recent.order_by(pp.c.at.desc(), pp.c.id.desc()).limit(bindparam("limit")).subquery()
+    return recent.order_by(pp.c.at.desc(), pp.c.id.desc()).limit(bindparam("limit", type_=Integer))
+
+
+@prebuilt
+def _ends_query(by_owner: bool) -> Select:
+    recent = recent_points(by_owner).subquery()
     ranked = select(
         recent,
         func.row_number().over(partition_by=recent.c.goal_id,
