@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from services.goals.adapters.orm import track_records
 from services.goals.domain.history import ProgressPoint
@@ -75,6 +75,35 @@ def test_every_kind_of_goal_reads_the_same_on_a_page_as_alone(goals):
         alone = get(goals, f"/v1/goals/{item['id']}", team.lead)
         assert alone.status_code == 200, alone.json
         assert item == alone.json
+
+
+def test_a_page_judges_every_goal_by_its_owners_stored_record_or_the_teams(goals):
+    """A page's statement gives each stored record once (the team's on one row, an owner's on
+    one of their rows): every goal must still be judged by its owner's record, or the team's
+    when the owner has none. The stored records here match no progress points, so a goal
+    judged from the points (no record) would read differently."""
+    team = create_team(goals)
+    member_id, token = add_member(goals, team, "Max")
+    mine = [create_goal(goals, team.lead, title=f"Close {n} tickets")["id"] for n in (10, 20, 30)]
+    maxs = [create_goal(goals, token, title=f"Write {n} runbooks")["id"] for n in (2, 3)]
+    with goals.container.engine.begin() as conn:
+        conn.execute(delete(track_records).where(track_records.c.team_id == team.id))
+        conn.execute(track_records.insert(), [
+            {"team_id": team.id, "owner_id": team.lead_id, "rates": {"elsewhere": 0.25},
+             "updated_at": START},
+            {"team_id": team.id, "owner_id": "", "rates": {"a": 0.1, "b": 0.7},
+             "updated_at": START}])
+    for sort in ("due_date", "-created_at"):
+        listed = get(goals, f"/v1/goals?limit=50&sort={sort}", team.lead)
+        hints = {i["id"]: i["smart"]["achievable"]["hint"] for i in listed.json["items"]}
+        assert set(hints) == {*mine, *maxs}
+        for goal_id in mine:
+            assert "the 25% a week you have shown" in hints[goal_id], hints[goal_id]
+        for goal_id in maxs:  # Max has no record: the team's median (10% and 70%)
+            assert "the 40% a week your team has shown" in hints[goal_id], hints[goal_id]
+        for goal_id, hint in hints.items():
+            assert get(goals, f"/v1/goals/{goal_id}", team.lead).json["smart"]["achievable"][
+                "hint"] == hint
 
 
 def test_filters_narrow_the_list(goals):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, bindparam, or_, select
+from sqlalchemy import Select, Text, and_, bindparam, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.goals.adapters.orm import goals, track_records
@@ -16,7 +16,9 @@ from services.goals.adapters.repositories import TEAM, is_id, partners_query
 from services.goals.domain.goal import Goal, metric_of
 from services.goals.domain.metric import Metric
 from services.goals.domain.pathways import Pathway, find_pathway
+from services.goals.domain.track_record import Rates
 from shared.db import prebuilt
+from shared.json_codec import loads
 from shared.pagination import InvalidCursor, decode_cursor, encode_cursor
 
 SORTS = ("due_date", "-due_date", "created_at", "-created_at")
@@ -44,8 +46,13 @@ class Records:
     """Stored shown rates {goal_id: share per week}: the owner's and the team's; None where
     nothing is stored yet (then the caller computes them from the points)."""
 
-    owner: dict[str, float] | None = None
-    team: dict[str, float] | None = None
+    owner: Rates | None = None
+    team: Rates | None = None
+
+
+def decoded_rates(text: str | None) -> Rates | None:
+    """A stored record read as its JSON text (`_records_columns`)."""
+    return None if text is None else Rates(loads(text))
 
 
 class GoalRow:
@@ -68,12 +75,21 @@ _owner_record = track_records.alias("owner_record")
 _team_record = track_records.alias("team_record")
 
 
-def _with_records(query: Select) -> Select:
-    return (query.add_columns(_owner_record.c.rates.label("owner_rates"),
-                              _team_record.c.rates.label("team_rates"))
-            .outerjoin(_owner_record, and_(_owner_record.c.team_id == goals.c.team_id,
-                                           _owner_record.c.owner_id == goals.c.owner_id))
-            .outerjoin(_team_record, and_(_team_record.c.team_id == goals.c.team_id,
+def _with_records(query: Select, goal=goals.c, *, once: bool = False) -> Select:
+    """`query` with the owner's and the team's stored records joined in, as their JSON text
+    (decoded with `decoded_rates`). `once`: for a page, the team's record is given on one row
+    and each owner's on one of their rows (NULL on the others), since a record can be far
+    larger than a goal and every row would repeat it."""
+    owner_rates = cast(_owner_record.c.rates, Text)
+    team_rates = cast(_team_record.c.rates, Text)
+    if once:
+        owner_rates = case((func.row_number().over(partition_by=goal.owner_id) == 1,
+                            owner_rates))
+        team_rates = case((func.row_number().over() == 1, team_rates))
+    return (query.add_columns(owner_rates.label("owner_rates"), team_rates.label("team_rates"))
+            .outerjoin(_owner_record, and_(_owner_record.c.team_id == goal.team_id,
+                                           _owner_record.c.owner_id == goal.owner_id))
+            .outerjoin(_team_record, and_(_team_record.c.team_id == goal.team_id,
                                           _team_record.c.owner_id == TEAM)))
 
 
@@ -82,7 +98,9 @@ def goal_with_records(session: Session, team_id: str, goal_id: str) -> tuple[Goa
     if not is_id(goal_id):
         return None
     row = session.execute(_goal_query(), {"goal_id": goal_id, "team_id": team_id}).first()
-    return None if row is None else (row[0], Records(row[1], row[2]))
+    if row is None:
+        return None
+    return row[0], Records(decoded_rates(row.owner_rates), decoded_rates(row.team_rates))
 
 
 @prebuilt
@@ -104,8 +122,11 @@ def list_goals(session: Session, team_id: str, viewer: Viewer, filters: GoalFilt
     if after is not None:
         values.update(after_value=after[0], after_id=after[1])
     found = session.execute(_page_query(given, sort, after is not None, viewer.is_lead), values)
-    names = tuple(found.keys())
-    rows = [(GoalRow(dict(zip(names, row, strict=True))), Records(row.owner_rates, row.team_rates))
+    names, found = tuple(found.keys()), found.all()
+    team = decoded_rates(next((r.team_rates for r in found if r.team_rates is not None), None))
+    owners = {r.owner_id: decoded_rates(r.owner_rates) for r in found
+              if r.owner_rates is not None}
+    rows = [(GoalRow(dict(zip(names, row, strict=True))), Records(owners.get(row.owner_id), team))
             for row in found]
     if len(rows) <= limit:
         return rows, None
@@ -132,8 +153,13 @@ def _page_query(given: tuple[str, ...], sort: str, paged: bool, lead: bool) -> S
         beyond = (column < value, c.id < goal_id) if descending else \
                  (column > value, c.id > goal_id)
         query = query.where(or_(beyond[0], and_(column == value, beyond[1])))
-    order = (column.desc(), c.id.desc()) if descending else (column, c.id)
-    return _with_records(query.order_by(*order).limit(bindparam("limit")))
+    page = query.order_by(*_order(c, sort)).limit(bindparam("limit")).subquery("page")
+    return _with_records(select(page), page.c, once=True).order_by(*_order(page.c, sort))
+
+
+def _order(columns, sort: str) -> tuple:
+    column = columns[sort.lstrip("-")]
+    return (column.desc(), columns.id.desc()) if sort.startswith("-") else (column, columns.id)
 
 
 def _after(cursor: str | None, sort: str) -> tuple | None:

@@ -31,7 +31,7 @@ from services.goals.domain.goal import Goal
 from services.goals.domain.history import HistoryEntry, ProgressPoint
 from services.goals.domain.invites import Invite
 from services.goals.domain.members import Member, Team
-from services.goals.domain.track_record import goal_rates
+from services.goals.domain.track_record import Rates, goal_rates
 from shared.db import prebuilt
 from shared.uow import locked_rows
 
@@ -154,13 +154,13 @@ RECENT_POINTS = 2000
 class ProgressPoints:
     def __init__(self, session: Session):
         self.session = session
-        self._rates: dict[tuple[str, str | None], dict[str, float]] = {}
+        self._rates: dict[tuple[str, str | None], Rates] = {}
 
     def add(self, point: ProgressPoint) -> None:
         self._rates.clear()
         self.session.add(point)
 
-    def rates(self, team_id: str, owner_id: str | None) -> dict[str, float]:
+    def rates(self, team_id: str, owner_id: str | None) -> Rates:
         """Each goal's shown weekly rate from the owner's (None: the team's) recent points; read
         once per unit of work however many goals are assessed."""
         key = (team_id, owner_id)
