@@ -9,6 +9,9 @@ The same-shaped team, goal and page are then timed at both sizes, in-process (Fl
 no HTTP, so only the service's own work is measured), median of `--calls` calls each:
 - goals `GET /v1/goals?limit=10` (a team's whole page: its 10 goals);
 - checkins `GET /v1/goals/{id}/checkins?limit=10`;
+- the same goals page once the team and its lead have stored track records of T/10 rated goals
+  each (100 and 1,000 by default: a record grows with the team's recent goals, and a page reads
+  its team's and owners' records);
 - the goals health re-evaluation tick (`reevaluate_due`) with 100 goals due, then with none.
 If the cost follows the page or the change, the large/small ratio stays near 1.0×; a cost that
 follows the table grows towards 10×.
@@ -22,7 +25,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from bench.common import Timer, median, quiet_logs, servers, write_table
 from bench.events import consumer_rate, new_prefix, settings_for
@@ -97,7 +100,20 @@ def load_goals(s, teams: int):
             for t, m, g in goal_ids for k in range(CHECKINS_PER_GOAL)), len(goal_ids))
         conn.execute(update(goals).where(goals.c.team_id == team_id)
                      .values(next_health_check_at=far))
-    return container, client, auth
+    return container, client, auth, (team_id, lead_id)
+
+
+def store_records(container, auth_team: tuple[str, str], rated_goals: int) -> None:
+    """The team's and its lead's stored track records, each of `rated_goals` goals' rates."""
+    from services.goals.adapters.orm import track_records
+
+    team_id, lead_id = auth_team
+    rates = {str(uuid.uuid4()): round(0.01 * (k % 97 + 1), 4) for k in range(rated_goals)}
+    with container.engine.begin() as conn:
+        conn.execute(delete(track_records).where(track_records.c.team_id == team_id))
+        conn.execute(insert(track_records), [
+            {"team_id": team_id, "owner_id": owner_id, "rates": rates,
+             "updated_at": datetime.now(UTC)} for owner_id in ("", lead_id)])
 
 
 def due_some(container, count: int) -> None:
@@ -173,7 +189,7 @@ def measure(s, teams: int, calls: int) -> dict:
 
     result: dict = {}
     with Timer() as load_goals_t:
-        goals_c, goals_client, goals_auth = load_goals(s, teams)
+        goals_c, goals_client, goals_auth, goals_team = load_goals(s, teams)
     with Timer() as load_checkins_t:
         checkins_c, checkins_client, checkins_auth, goal_id = load_checkins(s, teams)
     result["load"] = load_goals_t.seconds + load_checkins_t.seconds
@@ -182,6 +198,9 @@ def measure(s, teams: int, calls: int) -> dict:
             conn.exec_driver_sql("ANALYZE")
     result["goals list"] = timed_calls(get_ok(goals_client, "/v1/goals?limit=10", goals_auth),
                                        calls)
+    store_records(goals_c, goals_team, teams // 10)
+    result["goals list, records"] = timed_calls(
+        get_ok(goals_client, "/v1/goals?limit=10", goals_auth), calls)
     result["checkins list"] = timed_calls(get_ok(
         checkins_client, f"/v1/goals/{goal_id}/checkins?limit=10", checkins_auth), calls)
     ticks, idle = [], []
@@ -214,13 +233,17 @@ def main(small: int, large: int, calls: int) -> None:
                 f"{t * GOALS_PER_TEAM * CHECKINS_PER_GOAL:,} check-ins")
 
     rows = []
-    for key, what in (("goals list", "goals `GET /v1/goals?limit=10` (a team's 10 goals)"),
-                      ("checkins list", "checkins `GET /v1/goals/{id}/checkins?limit=10`"),
-                      ("tick", f"health tick, {DUE} goals due"),
-                      ("idle tick", "health tick, none due")):
+    for key, what, size in (
+            ("goals list", "goals `GET /v1/goals?limit=10` (a team's 10 goals)", "the table"),
+            ("goals list, records",
+             f"the same goals page, the team's and its lead's stored track records of "
+             f"{small // 10:,} / {large // 10:,} rated goals", "the records"),
+            ("checkins list", "checkins `GET /v1/goals/{id}/checkins?limit=10`", "the table"),
+            ("tick", f"health tick, {DUE} goals due", "the table"),
+            ("idle tick", "health tick, none due", "the table")):
         ratio = b[key] / a[key]
         rows.append([what, f"{a[key]:.2f}", f"{b[key]:.2f}", f"{ratio:.2f}×",
-                     "✅ flat" if ratio < 2 else "❌ grows with the table"])
+                     "✅ flat" if ratio < 2 else f"❌ grows with {size}"])
     write_table("scale", "Scale: the same page and the same change at two table sizes",
                 ["call (ms, median)", label(small), label(large), "large / small", "verdict"],
                 rows, notes=f"Median of {calls} in-process calls each (Flask test client, no "
