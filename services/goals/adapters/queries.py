@@ -51,7 +51,7 @@ class Records:
 
 
 def decoded_rates(text: str | None) -> Rates | None:
-    """A stored record read as its JSON text (`_records_columns`)."""
+    """A stored record, read as its JSON text (`_with_records`)."""
     return None if text is None else Rates(loads(text))
 
 
@@ -75,7 +75,7 @@ _owner_record = track_records.alias("owner_record")
 _team_record = track_records.alias("team_record")
 
 
-def _with_records(query: Select, goal=goals.c, *, once: bool = False) -> Select:
+def _with_records(query: Select, goal_columns=goals.c, *, once: bool = False) -> Select:
     """`query` with the owner's and the team's stored records joined in, as their JSON text
     (decoded with `decoded_rates`). `once`: for a page, the team's record is given on one row
     and each owner's on one of their rows (NULL on the others), since a record can be far
@@ -83,13 +83,13 @@ def _with_records(query: Select, goal=goals.c, *, once: bool = False) -> Select:
     owner_rates = cast(_owner_record.c.rates, Text)
     team_rates = cast(_team_record.c.rates, Text)
     if once:
-        owner_rates = case((func.row_number().over(partition_by=goal.owner_id) == 1,
+        owner_rates = case((func.row_number().over(partition_by=goal_columns.owner_id) == 1,
                             owner_rates))
         team_rates = case((func.row_number().over() == 1, team_rates))
     return (query.add_columns(owner_rates.label("owner_rates"), team_rates.label("team_rates"))
-            .outerjoin(_owner_record, and_(_owner_record.c.team_id == goal.team_id,
-                                           _owner_record.c.owner_id == goal.owner_id))
-            .outerjoin(_team_record, and_(_team_record.c.team_id == goal.team_id,
+            .outerjoin(_owner_record, and_(_owner_record.c.team_id == goal_columns.team_id,
+                                           _owner_record.c.owner_id == goal_columns.owner_id))
+            .outerjoin(_team_record, and_(_team_record.c.team_id == goal_columns.team_id,
                                           _team_record.c.owner_id == TEAM)))
 
 
@@ -123,6 +123,7 @@ def list_goals(session: Session, team_id: str, viewer: Viewer, filters: GoalFilt
         values.update(after_value=after[0], after_id=after[1])
     found = session.execute(_page_query(given, sort, after is not None, viewer.is_lead), values)
     names, found = tuple(found.keys()), found.all()
+    # The records may come on any fetched row, the one beyond the page included.
     team = decoded_rates(next((r.team_rates for r in found if r.team_rates is not None), None))
     owners = {r.owner_id: decoded_rates(r.owner_rates) for r in found
               if r.owner_rates is not None}
