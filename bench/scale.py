@@ -103,17 +103,19 @@ def load_goals(s, teams: int):
     return container, client, auth, (team_id, lead_id)
 
 
-def store_records(container, auth_team: tuple[str, str], rated_goals: int) -> None:
-    """The team's and its lead's stored track records, each of `rated_goals` goals' rates."""
+def store_records(container, team: tuple[str, str], rated_goals: int) -> None:
+    """`team` (team_id, lead_id): its and its lead's stored track records, `rated_goals` rates
+    each."""
     from services.goals.adapters.orm import track_records
 
-    team_id, lead_id = auth_team
+    team_id, lead_id = team
     rates = {str(uuid.uuid4()): round(0.01 * (k % 97 + 1), 4) for k in range(rated_goals)}
+    now = datetime.now(UTC)
     with container.engine.begin() as conn:
         conn.execute(delete(track_records).where(track_records.c.team_id == team_id))
         conn.execute(insert(track_records), [
             {"team_id": team_id, "owner_id": owner_id, "rates": rates,
-             "updated_at": datetime.now(UTC)} for owner_id in ("", lead_id)])
+             "updated_at": now} for owner_id in ("", lead_id)])
 
 
 def due_some(container, count: int) -> None:
