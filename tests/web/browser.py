@@ -12,7 +12,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -35,6 +39,19 @@ def screenshots_dir(env: dict[str, str] | None = None) -> Path:
     chosen = (os.environ if env is None else env).get(SCREENSHOTS_ENV)
     path = Path(chosen) if chosen else REPO_ROOT / ".run/screenshots"
     return path if path.is_absolute() else REPO_ROOT / path
+
+
+def _unless_replaced(condition, driver):
+    """The condition, or False when the element it read was in a document that a navigation
+    replaced meanwhile. Chromium reports that race as an unknown error ("Node with given id
+    does not belong to the document") rather than as a stale element, so it is told apart by
+    its message; every other WebDriver error still fails the wait."""
+    try:
+        return condition(driver)
+    except WebDriverException as error:
+        if "does not belong to the document" in (error.msg or ""):
+            return False
+        raise
 
 
 class ShiftableClock:
@@ -140,7 +157,8 @@ class Page:
 
     def wait_for(self, condition, timeout: float = 30):
         return WebDriverWait(self.driver, timeout, poll_frequency=0.2, ignored_exceptions=(
-            StaleElementReferenceException, NoSuchElementException)).until(condition)
+            StaleElementReferenceException, NoSuchElementException)).until(
+                lambda d: _unless_replaced(condition, d))
 
     def wait_for_text(self, text: str, css: str = "body", timeout: float = 30) -> None:
         self.wait_for(lambda d: text in d.find_element(By.CSS_SELECTOR, css).text, timeout)
