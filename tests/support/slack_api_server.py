@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.support.http_reply import send_reply
+
 BOT_TOKEN = "xoxb-test-bot-token"
 APP_ID = "A0GOALKEEP"
 BOT_USER_ID = "U0GKBOT"
@@ -174,14 +176,8 @@ class SlackApiServer:
                 with server._lock:
                     server.calls.append(Call(method, args, token, arrived, reply.status,
                                              reply.body))
-                payload = json.dumps(reply.body).encode()
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                send_reply(self, reply.status, reply.headers, json.dumps(reply.body).encode(),
+                           "application/json; charset=utf-8")
 
             def log_message(self, *args):
                 pass

@@ -20,6 +20,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.support.http_reply import send_reply
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -133,17 +135,7 @@ class SlackLikeServer:
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
-                payload = reply.body.encode()
-                try:
-                    self.send_response(reply.status)
-                    for name, value in reply.headers.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Type", "text/plain")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                send_reply(self, reply.status, reply.headers, reply.body.encode(), "text/plain")
 
             def log_message(self, *args):
                 pass

@@ -16,6 +16,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.support.http_reply import send_reply
+
 ADAPTIVE = "application/vnd.microsoft.card.adaptive"
 TEAMS_MAX_BYTES = 28 * 1024
 
@@ -111,17 +113,8 @@ class TeamsWorkflowServer:
                 with server._lock:
                     server.received.append(
                         Received(self.path, body, dict(self.headers), arrived, reply.status))
-                payload = reply.body.encode()
-                try:
-                    self.send_response(reply.status)
-                    for name, value in reply.headers.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                send_reply(self, reply.status, reply.headers, reply.body.encode(),
+                           "application/json")
 
             def log_message(self, *args):
                 pass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import redirect, render_template, request, url_for
 
 from services.web.adapters.api_client import (
@@ -50,14 +52,8 @@ def invite(code: str):
 
 @auth.post("/invite/<code>")
 def accept_invite(code: str):
-    try:
-        signed_in = http.container().api.redeem_invite(code)
-    except FormErrors as refused:
-        return render_template("auth/invite_refused.html", detail=refused.detail), 410
-    except NotFound as missing:
-        return render_template("auth/invite_refused.html", detail=str(missing)), 404
-    http.sign_in(signed_in.pop("token"), signed_in)
-    return redirect(url_for("board.show"))
+    return _redeem_and_sign_in(http.container().api.redeem_invite, code,
+                               "auth/invite_refused.html")
 
 
 @auth.post("/signin/email")
@@ -81,20 +77,27 @@ def email_sign_in(code: str):
 
 @auth.post("/sign-in/<code>")
 def accept_email_sign_in(code: str):
-    try:
-        signed_in = http.container().api.redeem_sign_in_link(code)
-    except FormErrors as refused:
-        return render_template("auth/sign_in_link_refused.html", detail=refused.detail), 410
-    except NotFound as missing:
-        return render_template("auth/sign_in_link_refused.html", detail=str(missing)), 404
-    http.sign_in(signed_in.pop("token"), signed_in)
-    return redirect(url_for("board.show"))
+    return _redeem_and_sign_in(http.container().api.redeem_sign_in_link, code,
+                               "auth/sign_in_link_refused.html")
 
 
 @auth.post("/signout")
 def sign_out():
     http.sign_out()
     return redirect(url_for("auth.sign_in_form"))
+
+
+def _redeem_and_sign_in(redeem: Callable[[str], dict], code: str, refused_template: str):
+    """Sign in with a one-time link's `code`, or say why it was refused: used up or expired
+    (410), or never issued (404)."""
+    try:
+        signed_in = redeem(code)
+    except FormErrors as refused:
+        return render_template(refused_template, detail=refused.detail), 410
+    except NotFound as missing:
+        return render_template(refused_template, detail=str(missing)), 404
+    http.sign_in(signed_in.pop("token"), signed_in)
+    return redirect(url_for("board.show"))
 
 
 def _next_url() -> str:
