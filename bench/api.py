@@ -30,9 +30,9 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select
 
-from bench.common import median, quiet_logs, servers, write_table
+from bench.common import analyze, median, quiet_logs, servers, write_table
 from bench.events import SECRET, consumer_rate, new_prefix, settings_for
-from bench.web import Load, gunicorn, paced, wrk_run
+from bench.web import GUNICORN_SHAPE, Load, gunicorn, paced, wrk_run
 from bench.workloads import _container, _event, _goal, _member, _produce
 from shared.events.topics import CHECKINS_EVENTS, GOALS_EVENTS
 
@@ -97,6 +97,7 @@ def seed_goals(s, count: int) -> tuple[dict, str, list[str]]:
                              "created_at": base - timedelta(seconds=i),
                              "due_date": template["due_date"] + timedelta(days=i % 700)})
             conn.execute(insert(goals_table), rows)
+    analyze(container.engine)
     container.engine.dispose()
     return env_of(settings), token, ids[:200]
 
@@ -114,6 +115,7 @@ def seed_checkins(s, goals: int = 100) -> tuple[dict, str, list[str]]:
               for g in goal_ids])
     consumer_rate(container)
     token = container.tokens.issue(team_id, member_id, "lead")
+    analyze(container.engine)
     container.engine.dispose()
     return env_of(settings), token, goal_ids
 
@@ -132,6 +134,7 @@ def seed_feed(s, items: int = 1000) -> tuple[dict, str]:
         for _ in range(items)])
     consumer_rate(container)
     token = container.tokens.issue(team_id, owner, "member")
+    analyze(container.engine)
     container.engine.dispose()
     return env_of(settings), token
 
@@ -261,7 +264,7 @@ def main(seconds: int, repeats: int, goal_count: int, paced_seconds: int) -> Non
         "api", "API: requests/s and latency vs a trivial Flask endpoint, same gunicorn config",
         ["endpoint", "req/s saturated", "vs trivial twin", "p50 ms", "p99 ms",
          "req/s at half", "p50 ms at half", "p99 ms at half", "non-2xx", "target"], rows,
-        notes=f"gunicorn -c infra/gunicorn.conf.py (2 workers × 4 gthreads, access log on); "
+        notes=f"{GUNICORN_SHAPE}, access log on); "
               f"saturation: wrk -t1 -c16, median of {repeats} rounds; in each round an "
               f"endpoint and its trivial twin (POST for a write, GET for a read) are served "
               f"at once and loaded in {SLICES} alternating slices of {seconds // SLICES} s "

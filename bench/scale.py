@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
 
-from bench.common import Timer, median, quiet_logs, servers, write_table
+from bench.common import Timer, analyze, median, quiet_logs, servers, write_table
 from bench.events import consumer_rate, new_prefix, settings_for
 from bench.workloads import _container, _event, _goal, _member, _produce
 from shared.events.topics import GOALS_EVENTS
@@ -196,8 +196,7 @@ def measure(s, teams: int, calls: int) -> dict:
         checkins_c, checkins_client, checkins_auth, goal_id = load_checkins(s, teams)
     result["load"] = load_goals_t.seconds + load_checkins_t.seconds
     for c in (goals_c, checkins_c):
-        with c.engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
+        analyze(c.engine)
     result["goals list"] = timed_calls(get_ok(goals_client, "/v1/goals?limit=10", goals_auth),
                                        calls)
     store_records(goals_c, goals_team, teams // 10)

@@ -27,10 +27,14 @@ from pathlib import Path
 
 from bench.common import percentile
 from infra.kafka_broker import free_port
+from shared.config import WEB_THREADS, WEB_WORKERS_DEFAULT
 
 REPO = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).parent / "lua"
 GUNICORN_CONF = REPO / "infra" / "gunicorn.conf.py"
+# How a table names the config it measured under.
+GUNICORN_SHAPE = (f"gunicorn -c infra/gunicorn.conf.py ({WEB_WORKERS_DEFAULT} workers × "
+                  f"{WEB_THREADS} gthreads")
 
 
 @dataclass

@@ -15,6 +15,7 @@ from shared.config import (
     PER_SERVICE_ENV_VARS,
     REPO_ROOT,
     SERVICES,
+    WEB_WORKERS_DEFAULT,
     Settings,
 )
 from shared.events.registry import all_types
@@ -52,7 +53,7 @@ def configuration() -> str:
         "GOALKEEPER_WEBHOOK_ALLOWLIST": "(empty: only hooks.slack.com)",
         "GOALKEEPER_LOG_LEVEL": defaults.log_level,
         "GOALKEEPER_RUN_DIR": ".run/",
-        "WEB_CONCURRENCY": "2",
+        "WEB_CONCURRENCY": str(WEB_WORKERS_DEFAULT),
         "GOALKEEPER_WORKER_METRICS_HOST": defaults.worker_metrics_host,
         "GOALKEEPER_OUTBOX_RETENTION_DAYS": f"{defaults.outbox_retention_days:g}",
         "GOALKEEPER_INBOX_RETENTION_DAYS": f"{defaults.inbox_retention_days:g}",

@@ -4,6 +4,8 @@ import os
 import shutil
 import tempfile
 
+from shared.config import WEB_THREADS, WEB_WORKERS_DEFAULT
+
 # Prometheus multiprocess mode: every worker writes its samples to files in one directory and
 # /metrics sums them, so a scrape sees the whole service, not the one worker that answered.
 # The directory is made fresh for each gunicorn master (set PROMETHEUS_MULTIPROC_DIR to choose
@@ -12,9 +14,9 @@ _metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(
     prefix="goalkeeper-metrics-")
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
 
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+workers = int(os.environ.get("WEB_CONCURRENCY", str(WEB_WORKERS_DEFAULT)))
 worker_class = "gthread"
-threads = 4
+threads = WEB_THREADS
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

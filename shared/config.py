@@ -23,6 +23,11 @@ RUN_DIR = REPO_ROOT / ".run"
 SERVICES = ("goals", "checkins", "notifications")
 DEFAULT_PORTS = {"goals": 8001, "checkins": 8002, "notifications": 8003}
 
+# gunicorn's shape for every web process (infra/gunicorn.conf.py): WEB_CONCURRENCY worker
+# processes (default below), each serving this many requests at once on threads.
+WEB_WORKERS_DEFAULT = 2
+WEB_THREADS = 4
+
 # Variables shared by every service, then the per-service ones (prefixed by the service name).
 GLOBAL_ENV_VARS = {
     "KAFKA_BOOTSTRAP_SERVERS": "Kafka bootstrap servers, comma-separated.",
