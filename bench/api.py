@@ -32,7 +32,7 @@ from sqlalchemy import insert, select
 
 from bench.common import analyze, median, quiet_logs, servers, write_table
 from bench.events import SECRET, consumer_rate, new_prefix, settings_for
-from bench.web import GUNICORN_SHAPE, Load, gunicorn, paced, wrk_run
+from bench.web import Load, gunicorn, gunicorn_shape, paced, wrk_run
 from bench.workloads import _container, _event, _goal, _member, _produce
 from shared.events.topics import CHECKINS_EVENTS, GOALS_EVENTS
 
@@ -264,7 +264,7 @@ def main(seconds: int, repeats: int, goal_count: int, paced_seconds: int) -> Non
         "api", "API: requests/s and latency vs a trivial Flask endpoint, same gunicorn config",
         ["endpoint", "req/s saturated", "vs trivial twin", "p50 ms", "p99 ms",
          "req/s at half", "p50 ms at half", "p99 ms at half", "non-2xx", "target"], rows,
-        notes=f"{GUNICORN_SHAPE}, access log on); "
+        notes=f"{gunicorn_shape()} with its access log; "
               f"saturation: wrk -t1 -c16, median of {repeats} rounds; in each round an "
               f"endpoint and its trivial twin (POST for a write, GET for a read) are served "
               f"at once and loaded in {SLICES} alternating slices of {seconds // SLICES} s "

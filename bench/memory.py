@@ -26,7 +26,7 @@ from sqlalchemy import MetaData, create_engine, func, select
 from bench.api import prepare
 from bench.common import REPO, quiet_logs, servers, write_table
 from bench.events import new_prefix, settings_env, settings_for
-from bench.web import GUNICORN_SHAPE, children, gunicorn_pid, wrk_run
+from bench.web import children, gunicorn_pid, gunicorn_shape, wrk_run
 from bench.workloads import WORKLOADS
 from shared.messaging_tables import inbox_table
 
@@ -112,7 +112,7 @@ def main(seconds: int, events: int) -> None:
         rows = web_workers(s, seconds) + service_workers(s, events)
     write_table("memory", "Memory: resident set size per process after its load",
                 ["process", "processes", "load", "MiB (largest)", "target"], rows,
-                notes=f"Web workers: {GUNICORN_SHAPE}) "
+                notes=f"Web workers: {gunicorn_shape()} "
                       f"after wrk -t1 -c16 for {seconds} s on the endpoint; the largest worker's "
                       f"VmRSS. Service workers: the production worker process (outbox relay, "
                       f"consumer, jobs) after handling its backlog of {events:,} events "

@@ -27,14 +27,18 @@ from pathlib import Path
 
 from bench.common import percentile
 from infra.kafka_broker import free_port
-from shared.config import WEB_THREADS, WEB_WORKERS_DEFAULT
+from shared.config import WEB_THREADS, web_workers
 
 REPO = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).parent / "lua"
 GUNICORN_CONF = REPO / "infra" / "gunicorn.conf.py"
-# How a table names the config it measured under.
-GUNICORN_SHAPE = (f"gunicorn -c infra/gunicorn.conf.py ({WEB_WORKERS_DEFAULT} workers × "
-                  f"{WEB_THREADS} gthreads")
+
+
+def gunicorn_shape() -> str:
+    """How a table names the config its gunicorn ran under (this process's environment is
+    the one gunicorn inherits)."""
+    return (f"gunicorn -c infra/gunicorn.conf.py ({web_workers()} workers × {WEB_THREADS} "
+            f"gthreads)")
 
 
 @dataclass

@@ -4,7 +4,7 @@ import os
 import shutil
 import tempfile
 
-from shared.config import WEB_THREADS, WEB_WORKERS_DEFAULT
+from shared.config import WEB_THREADS, web_workers
 
 # Prometheus multiprocess mode: every worker writes its samples to files in one directory and
 # /metrics sums them, so a scrape sees the whole service, not the one worker that answered.
@@ -14,7 +14,7 @@ _metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(
     prefix="goalkeeper-metrics-")
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
 
-workers = int(os.environ.get("WEB_CONCURRENCY", str(WEB_WORKERS_DEFAULT)))
+workers = web_workers()
 worker_class = "gthread"
 threads = WEB_THREADS
 timeout = 30

@@ -71,6 +71,11 @@ def read_int(env: dict[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def web_workers(env: dict[str, str] = os.environ) -> int:
+    """gunicorn worker processes per web service: WEB_CONCURRENCY, else the default."""
+    return read_int(env, "WEB_CONCURRENCY", WEB_WORKERS_DEFAULT)
+
+
 def read_float(env: dict[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
     if not raw:
