@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from infra.kafka_broker import free_port
 from services.notifications.adapters.smtp_client import SmtpClient, SmtpServer
 from services.notifications.domain.email import (
     compose,
@@ -13,7 +14,7 @@ from services.notifications.domain.email import (
     unsubscribe_token,
 )
 from services.notifications.domain.render import render
-from tests.support.smtp_server import LocalSmtpServer, free_port
+from tests.support.smtp_server import LocalSmtpServer
 
 SENDER = "goalkeeper@example.com"
 LINK = "https://goalkeeper.example/goals/g1"

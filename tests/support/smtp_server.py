@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import warnings
 from collections import Counter
@@ -20,11 +19,7 @@ from email.parser import BytesParser
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from infra.kafka_broker import free_port
 
 
 class LocalSmtpServer:

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from infra.kafka_broker import free_port
 from services.web.bootstrap import bootstrap
 from services.web.config import WebSettings
 from services.web.entrypoints.app import create_app
 from tests.support.fixtures import delete_topics
-from tests.support.smtp_server import LocalSmtpServer, free_port
+from tests.support.smtp_server import LocalSmtpServer
 from tests.support.stack import ServiceHarness, service_env
 from tests.web.browser import HttpServer, Page, ShiftableClock, Stack, chromium
 
