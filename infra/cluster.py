@@ -25,7 +25,7 @@ from honcho.printer import Printer
 from infra.kafka_broker import REPO_ROOT, ensure_jars
 from infra.kafka_cluster import MIN_INSYNC_REPLICAS, REPLICATION_FACTOR, KafkaCluster
 from infra.postgres_server import DURABLE_COMMITS, PostgresServer, ensure_postgres_installed
-from infra.run import announce_when_ready, build_env, migrate, processes
+from infra.run import announce_when_ready, build_env, hang_up_as_terminate, migrate, processes
 from shared.config import SERVICES
 
 BROKER_PORTS = [9092, 9094, 9096]
@@ -113,6 +113,7 @@ def main() -> int:
             create_topics(env)
             print(f"Brokers, topics and databases ready in {time.monotonic() - began:.0f} s; "
                   "starting the processes...", flush=True)
+            hang_up_as_terminate()
             manager = Manager(Printer(sys.stdout))
             for name, command in cluster_processes(str(run_dir)).items():
                 manager.add_process(name, command, env=env, cwd=str(REPO_ROOT))

@@ -141,6 +141,26 @@ def wait_for_kafka(bootstrap: str, timeout: float = 120.0) -> None:
         time.sleep(0.5)
 
 
+def wait_for_group_coordinator(bootstrap: str, timeout: float = 120.0) -> None:
+    """Until the broker can coordinate consumer groups. On a fresh broker the first request
+    for a group's coordinator creates `__consumer_offsets`; workers that join their groups
+    before it is loaded each log a burst of NotCoordinator warnings on the console."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="goalkeeper-readiness")
+            try:
+                admin.describe_groups(["goalkeeper-readiness"])
+                return
+            finally:
+                admin.close()
+        except KafkaError as exc:
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"Kafka at {bootstrap} coordinated no group within {timeout}s") from exc
+            time.sleep(0.5)
+
+
 @dataclass(frozen=True)
 class ExternalKafka:
     """A broker someone else runs (GOALKEEPER_TEST_KAFKA_BOOTSTRAP); it cannot be killed."""
@@ -412,7 +432,8 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd.add_argument("--log-level", default="INFO")
     serve_cmd.add_argument("--heap", default="512m")
     commands.add_parser("fetch", help="download the broker jars unless cached")
-    wait_cmd = commands.add_parser("wait", help="wait until KAFKA_BOOTSTRAP_SERVERS answers")
+    wait_cmd = commands.add_parser(
+        "wait", help="wait until KAFKA_BOOTSTRAP_SERVERS answers and coordinates groups")
     wait_cmd.add_argument("--bootstrap", default=bootstrap)
     wait_cmd.add_argument("--timeout", type=float, default=180.0)
     args = parser.parse_args(argv)
@@ -422,7 +443,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Kafka {kafka_version(libs)} jars in {libs}")
         return 0
     if args.command == "wait":
+        began = time.monotonic()
         wait_for_kafka(args.bootstrap, args.timeout)
+        wait_for_group_coordinator(args.bootstrap, args.timeout - (time.monotonic() - began))
         return 0
     ensure_jars()
     controller_port = args.controller_port or args.port + 1

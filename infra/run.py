@@ -8,6 +8,7 @@ directory; the console shows one line per process start and stop, warnings and e
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -141,12 +142,22 @@ def announce_when_ready(env: dict[str, str], timeout: float = 300) -> None:
     print("\n".join(lines), flush=True)
 
 
+def hang_up_as_terminate() -> None:
+    """A closed terminal (SIGHUP) stops everything as Ctrl-C does. honcho handles SIGINT and
+    SIGTERM only: on SIGHUP it would die alone, and the processes it started, each in a session
+    of its own, would go on holding their ports. Each process turns its own SIGHUP into SIGTERM:
+    the manager then stops every process; its per-process watchers (forked from it) ignore
+    SIGTERM, as they ignore SIGINT, and wait for their process to end."""
+    signal.signal(signal.SIGHUP, lambda _signum, _frame: os.kill(os.getpid(), signal.SIGTERM))
+
+
 def main() -> int:
     ensure_jars()
     env = build_env()
     Path(env["GOALKEEPER_RUN_DIR"]).mkdir(parents=True, exist_ok=True)
     migrate(env)
     external_kafka = kafka_is_external(env)
+    hang_up_as_terminate()
     manager = Manager(Printer(sys.stdout))
     for name, cmd in processes(external_kafka, env["GOALKEEPER_RUN_DIR"]).items():
         manager.add_process(name, cmd, env=env, cwd=str(REPO_ROOT))

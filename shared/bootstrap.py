@@ -185,8 +185,9 @@ class Container:
     def group_id(self) -> str:
         return f"{self.settings.topic_prefix}goalkeeper-{self.settings.service}"
 
-    def ensure_topics(self) -> None:
-        ensure_topics(self.settings, list(dict.fromkeys(self.consumes + self.publishes)))
+    def ensure_topics(self, *, served: bool = False) -> None:
+        ensure_topics(self.settings, list(dict.fromkeys(self.consumes + self.publishes)),
+                      served=served)
 
     @cached_property
     def lag_probe(self) -> LagProbe:
@@ -221,5 +222,5 @@ class Container:
         from shared.observability import configure_logging
 
         configure_logging(self.settings.log_level, self.settings.service)
-        self.ensure_topics()
+        self.ensure_topics(served=True)
         self.worker().run_forever()

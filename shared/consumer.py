@@ -545,6 +545,11 @@ class ConsumerRunner(AsyncConsumerRebalanceListener):
         if self._consumer is None:
             self._consumer = self.consumer_factory()
             self._consumer.subscribe(topics=self.topics, listener=self)
+            # Know every topic's partitions before the first poll joins the group: a leader
+            # whose metadata lacks a topic just created assigns none of it, logs "No
+            # partition metadata", and the group rebalances again once the metadata comes.
+            for topic in self.topics:
+                self._consumer.partitions_for_topic(topic)
             self._unassigned_since = time.monotonic()
 
     def _watch_assignment(self) -> None:

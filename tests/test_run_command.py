@@ -35,6 +35,7 @@ class RunCommand:
 
     def __init__(self, env: dict[str, str]):
         self.lines: list[str] = []
+        self.seen: set[tuple[int, int]] = set()  # (pid, start time) of every process under it
         self.process = subprocess.Popen(
             [sys.executable, "-m", "infra.run"], cwd=REPO_ROOT, env=env, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
@@ -59,20 +60,57 @@ class RunCommand:
             time.sleep(0.5)
         raise AssertionError(f"no line matching {pattern!r}; console:\n{self.console()[-6000:]}")
 
-    def group_alive(self) -> bool:
-        try:
-            os.killpg(self.process.pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
+    def processes(self) -> set[int]:
+        """The run command and every process under it, whatever session each one is in (each
+        also kept, by its start time, in `seen`)."""
+        table = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and (stat := process_stat(int(entry.name))):
+                table[int(entry.name)] = stat
+        found, frontier = {self.process.pid}, {self.process.pid}
+        while frontier:
+            frontier = {pid for pid, (_, parent, _) in table.items() if parent in frontier}
+            frontier -= found
+            found |= frontier
+        self.seen.update((pid, table[pid][2]) for pid in found if pid in table)
+        return found
 
-    def interrupt(self) -> None:
-        os.killpg(self.process.pid, signal.SIGINT)
+    def signal_group(self, signum: int) -> None:
+        """`signum` to the run command's process group, as a terminal sends Ctrl-C (SIGINT)
+        or, when it is closed, SIGHUP."""
+        os.killpg(self.process.pid, signum)
+
+    def stopped_completely(self, started: set[int]) -> None:
+        """The run command has exited and so has every process it had started."""
+        self.process.wait(timeout=90)
+        eventually(lambda: not [pid for pid in started if running(pid)], timeout=30)
 
     def kill(self) -> None:
-        if self.group_alive():
-            os.killpg(self.process.pid, signal.SIGKILL)
+        """Whatever is left of what it started, the processes in other sessions too, even
+        those it no longer parents (it may have died first)."""
+        self.processes()
+        for pid, started_at in self.seen:
+            stat = process_stat(pid)
+            if stat is not None and stat[0] != "Z" and stat[2] == started_at:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         self.process.wait(timeout=30)
+
+
+def process_stat(pid: int) -> tuple[str, int, int] | None:
+    """(state, parent pid, start time) from /proc, or None once the process is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return fields[0], int(fields[1]), int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def running(pid: int) -> bool:
+    stat = process_stat(pid)
+    return stat is not None and stat[0] != "Z"
 
 
 def run_env(run_dir: Path, ports: dict[str, int]) -> dict[str, str]:
@@ -112,8 +150,23 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def free_ports() -> dict[str, int]:
+    """A free port for the broker, the web app and each service; the broker's controller
+    listens on the next port up (`infra.kafka_broker serve`), so that one is free too."""
+    ports: dict[str, int] = {}
+    while "kafka" not in ports:
+        port = free_port()
+        if port_is_free(port + 1):
+            ports["kafka"] = port
+    while len(ports) < 2 + len(SERVICES):
+        port = free_port()
+        if port not in ports.values() and port != ports["kafka"] + 1:
+            ports[("web", *SERVICES)[len(ports) - 1]] = port
+    return ports
+
+
 def test_the_run_command_starts_everything_and_ctrl_c_stops_it(tmp_path, slack):
-    ports = {name: free_port() for name in ("kafka", "web", *SERVICES)}
+    ports = free_ports()
     url = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     run = RunCommand(run_env(tmp_path / "run", ports))
     try:
@@ -175,9 +228,24 @@ def test_the_run_command_starts_everything_and_ctrl_c_stops_it(tmp_path, slack):
             [200], [200]]
         assert checkin.json()["goal_id"] == goal_id
 
-        run.interrupt()  # Ctrl-C in the terminal
-        run.process.wait(timeout=90)
-        eventually(lambda: not run.group_alive(), timeout=30)
+        started = run.processes()
+        run.signal_group(signal.SIGINT)  # Ctrl-C in the terminal
+        run.stopped_completely(started)
+        still_bound = [name for name, port in ports.items() if not port_is_free(port)]
+        assert still_bound == [], run.console()[-4000:]
+    finally:
+        run.kill()
+
+
+def test_closing_the_terminal_stops_everything_the_run_command_started(tmp_path):
+    ports = free_ports()
+    run = RunCommand(run_env(tmp_path / "run", ports))
+    try:
+        run.wait_for_line(r"Goalkeeper is running", timeout=300)
+        started = run.processes()
+        assert len(started) > 1 + 2 * len(SERVICES)  # the broker, web and worker processes
+        run.signal_group(signal.SIGHUP)
+        run.stopped_completely(started)
         still_bound = [name for name, port in ports.items() if not port_is_free(port)]
         assert still_bound == [], run.console()[-4000:]
     finally:
