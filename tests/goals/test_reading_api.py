@@ -77,6 +77,19 @@ def test_every_kind_of_goal_reads_the_same_on_a_page_as_alone(goals):
         assert item == alone.json
 
 
+def every_page(goals, query: str, token: str, *, most: int) -> list[dict]:
+    """The items of every page of `query`, following next_cursor; fails if there are more
+    than `most` pages (a cursor that never ends)."""
+    items, cursor = [], None
+    for _ in range(most):
+        page = get(goals, query + (f"&cursor={cursor}" if cursor else ""), token).json
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+    raise AssertionError(f"{query}: still a next_cursor after {most} pages")
+
+
 def test_a_page_judges_every_goal_by_its_owners_stored_record_or_the_teams(goals):
     """A page's statement gives each stored record once (the team's on one row, an owner's on
     one of their rows): every goal must still be judged by its owner's record, or the team's
@@ -104,14 +117,10 @@ def test_a_page_judges_every_goal_by_its_owners_stored_record_or_the_teams(goals
         for goal_id, hint in hints.items():
             assert get(goals, f"/v1/goals/{goal_id}", team.lead).json["smart"]["achievable"][
                 "hint"] == hint
-        paged, cursor = [], None  # pages of 2: each page carries the records its goals need
-        while True:
-            query = f"/v1/goals?limit=2&sort={sort}" + (f"&cursor={cursor}" if cursor else "")
-            page = get(goals, query, team.lead).json
-            paged += [(i["id"], i["smart"]["achievable"]["hint"]) for i in page["items"]]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                break
+        # pages of 2: each page carries the records its goals need
+        paged = [(i["id"], i["smart"]["achievable"]["hint"])
+                 for i in every_page(goals, f"/v1/goals?limit=2&sort={sort}", team.lead,
+                                     most=len(hints))]
         assert sorted(paged) == sorted(hints.items())  # each goal on exactly one page
 
 
@@ -145,14 +154,7 @@ def test_pages_follow_the_sort_without_gaps_or_repeats(goals):
         create_goal(goals, team.lead, title=f"Close {day} support tickets",
                     due_date=f"2031-03-{day}")
     for sort in ("due_date", "-due_date", "created_at", "-created_at"):
-        seen, cursor = [], None
-        while True:
-            query = f"/v1/goals?sort={sort}&limit=3" + (f"&cursor={cursor}" if cursor else "")
-            page = get(goals, query, team.lead).json
-            seen += page["items"]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                break
+        seen = every_page(goals, f"/v1/goals?sort={sort}&limit=3", team.lead, most=7)
         keys = [(g[sort.lstrip("-")], g["id"]) for g in seen]
         assert keys == sorted(keys, reverse=sort.startswith("-")) and len(keys) == 7
 
