@@ -1,8 +1,9 @@
 """Run every benchmark, one after the other, and gather their tables.
 
 `python -m bench.run_all [name ...]` (or `make bench`) runs `python -m bench.<name>` for
-events, api, e2e, memory, scale, health_reeval and web_pages (each starts and stops its own
-throwaway broker and PostgreSQL, so they never load the machine at the same time), then writes
+events, api, e2e, memory, scale, health_reeval, web_pages and idle (each starts and stops its
+own throwaway broker and PostgreSQL, or the run command, so they never load the machine at the
+same time), then writes
 bench/results/README-tables.md with every table in bench/results/ — fresh ones, and the
 previous table of any benchmark that failed, marked so.
 """
@@ -15,10 +16,10 @@ import time
 
 from bench.common import RESULTS
 
-BENCHMARKS = ("events", "api", "e2e", "memory", "scale", "health_reeval", "web_pages")
+BENCHMARKS = ("events", "api", "e2e", "memory", "scale", "health_reeval", "web_pages", "idle")
 ARGS = {"health_reeval": ["--postgres"]}  # the README's table has both engines
 TIME_LIMIT_S = {"events": 1800, "api": 1800, "e2e": 1200, "scale": 1200, "health_reeval": 1800,
-                "web_pages": 900, "memory": 1200}
+                "web_pages": 900, "memory": 1200, "idle": 600}
 
 
 def collect(failed: list[str] = ()) -> None:
