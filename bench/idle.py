@@ -26,7 +26,7 @@ from pathlib import Path
 from bench.common import REPO, write_table
 from bench.memory import rss_mib
 from bench.web import children
-from infra.kafka_broker import free_port, port_is_free
+from infra.kafka_broker import free_broker_port, free_port
 from shared.config import SERVICES
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -50,9 +50,7 @@ def cpu_ticks(pid: int) -> int:
 
 
 def run_env(run_dir: str) -> dict[str, str]:
-    kafka = free_port()
-    while not port_is_free(kafka + 1):  # the broker's controller listens one port up
-        kafka = free_port()
+    kafka = free_broker_port()
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
     env.update({"GOALKEEPER_RUN_DIR": run_dir, "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{kafka}",
                 "WEB_PORT": str(free_port()),

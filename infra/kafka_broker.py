@@ -85,6 +85,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def free_broker_port() -> int:
+    """A free port for `serve`, whose controller listens on the next port up: free too."""
+    while not port_is_free((port := free_port()) + 1):
+        pass
+    return port
+
+
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

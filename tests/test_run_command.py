@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from infra.kafka_broker import REPO_ROOT, free_port, port_is_free
+from infra.kafka_broker import REPO_ROOT, free_broker_port, free_port, port_is_free
 from shared.config import SERVICES
 from tests.support.waiting import eventually
 
@@ -151,13 +151,8 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def free_ports() -> dict[str, int]:
-    """A free port for the broker, the web app and each service; the broker's controller
-    listens on the next port up (`infra.kafka_broker serve`), so that one is free too."""
-    ports: dict[str, int] = {}
-    while "kafka" not in ports:
-        port = free_port()
-        if port_is_free(port + 1):
-            ports["kafka"] = port
+    """A free port for the broker (and its controller, one up), the web app and each service."""
+    ports = {"kafka": free_broker_port()}
     while len(ports) < 2 + len(SERVICES):
         port = free_port()
         if port not in ports.values() and port != ports["kafka"] + 1:
