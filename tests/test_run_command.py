@@ -4,7 +4,8 @@ web and worker processes and the web app, on free loopback ports in a fresh run 
 
 One flow crosses every process: the first lead's printed link signs in to the web app; a team
 made through the goals API gets a goal and a check-in whose events travel the run's broker to
-checkins and notifications, and reach a local Slack server; then Ctrl-C stops all of it."""
+checkins and notifications, and reach a local Slack server; then Ctrl-C stops all of it. Started
+again in the same run directory, it has kept everything and handles nothing twice."""
 
 from __future__ import annotations
 
@@ -160,7 +161,7 @@ def free_ports() -> dict[str, int]:
     return ports
 
 
-def test_the_run_command_starts_everything_and_ctrl_c_stops_it(tmp_path, slack):
+def test_the_run_command_starts_everything_keeps_it_and_ctrl_c_stops_it(tmp_path, slack):
     ports = free_ports()
     url = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     run = RunCommand(run_env(tmp_path / "run", ports))
@@ -209,18 +210,9 @@ def test_the_run_command_starts_everything_and_ctrl_c_stops_it(tmp_path, slack):
                            [m.json()["text"] for m in slack.delivered()], timeout=60)
         assert texts == ["New goal: Ship the run command", "Check-in: Ship the run command"]
 
-        def settled() -> list[dict] | bool:
-            items = requests.get(f"{url['notifications']}/v1/teams/{team_id}/deliveries",
-                                 headers=bearer(lead), timeout=10).json()["items"]
-            return all(item["attempts"] for item in items) and items
-
-        deliveries = eventually(settled, timeout=60)
-        by_event = {item["notification"]["event_id"]: item for item in deliveries}
-        assert len(by_event) == len(deliveries) == 2  # one delivery per event, by id
-        assert sorted(i["notification"]["event_type"] for i in by_event.values()) == [
+        deliveries = settled_deliveries(url, team_id, lead, count=2)
+        assert sorted(i["notification"]["event_type"] for i in deliveries) == [
             "checkin.logged", "goal.created"]
-        assert [[a["status_code"] for a in i["attempts"]] for i in by_event.values()] == [
-            [200], [200]]
         assert checkin.json()["goal_id"] == goal_id
 
         started = run.processes()
@@ -230,6 +222,52 @@ def test_the_run_command_starts_everything_and_ctrl_c_stops_it(tmp_path, slack):
         assert still_bound == [], run.console()[-4000:]
     finally:
         run.kill()
+
+    # The next day: the same run directory keeps the databases, the broker's log and the
+    # consumers' offsets. Nothing is handled twice, and the first lead's link is not printed
+    # again.
+    restarted = RunCommand(run_env(tmp_path / "run", ports))
+    try:
+        restarted.wait_for_line(r"Press Ctrl-C to stop everything", timeout=300)
+        assert "first lead" not in restarted.console()
+        kept = requests.get(f"{url['goals']}/v1/goals/{goal_id}", headers=bearer(lead),
+                            timeout=10)
+        assert kept.status_code == 200 and kept.json()["metric"]["current"] == 4, kept.text
+        again = requests.post(f"{url['checkins']}/v1/goals/{goal_id}/checkins",
+                              headers=bearer(lead), timeout=10,
+                              json={"value": 7, "note": "after the restart", "confidence": 4})
+        assert again.status_code == 201, again.text  # checkins kept its copy of the goal
+        eventually(lambda: requests.get(f"{url['goals']}/v1/goals/{goal_id}", headers=bearer(
+            lead), timeout=10).json()["metric"]["current"] == 7, timeout=60)
+        deliveries = settled_deliveries(url, team_id, lead, count=3)
+        assert sorted(i["notification"]["event_type"] for i in deliveries) == [
+            "checkin.logged", "checkin.logged", "goal.created"]
+        assert [m.json()["text"] for m in slack.delivered()] == [
+            "New goal: Ship the run command", "Check-in: Ship the run command",
+            "Check-in: Ship the run command"]
+        started = restarted.processes()
+        restarted.signal_group(signal.SIGINT)
+        restarted.stopped_completely(started)
+    finally:
+        restarted.kill()
+
+
+def settled_deliveries(url: dict[str, str], team_id: str, token: str, *,
+                       count: int) -> list[dict]:
+    """The team's delivery log once it lists `count` notifications that each have an attempt
+    (a local Slack server holds a message as soon as it answers; the worker records the answer
+    just after): one per event id, each sent once with a 200."""
+
+    def settled() -> list[dict] | bool:
+        items = requests.get(f"{url['notifications']}/v1/teams/{team_id}/deliveries",
+                             headers=bearer(token), timeout=10).json()["items"]
+        return len(items) >= count and all(item["attempts"] for item in items) and items
+
+    deliveries = eventually(settled, timeout=60)
+    by_event = {item["notification"]["event_id"]: item for item in deliveries}
+    assert len(by_event) == len(deliveries) == count  # one delivery per event, by id
+    assert [[a["status_code"] for a in i["attempts"]] for i in deliveries] == [[200]] * count
+    return deliveries
 
 
 def test_closing_the_terminal_stops_everything_the_run_command_started(tmp_path):
