@@ -14,79 +14,41 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import signal
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from bench.common import REPO, write_table
+from bench.common import write_table
 from bench.memory import rss_mib
-from bench.web import children
-from infra.kafka_broker import free_broker_port, free_port
-from shared.config import SERVICES
+from infra.run_command import READY, RunCommand, free_ports, run_env, subtree
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def subtree(pid: int) -> list[int]:
-    found, frontier = [pid], [pid]
-    while frontier:
-        frontier = [child for parent in frontier for child in children(parent)]
-        found += frontier
-    return found
-
-
-def cpu_ticks(pid: int) -> int:
-    """utime + stime of `pid` (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12])
-
-
-def run_env(run_dir: str) -> dict[str, str]:
-    kafka = free_broker_port()
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
-    env.update({"GOALKEEPER_RUN_DIR": run_dir, "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{kafka}",
-                "WEB_PORT": str(free_port()),
-                **{f"{s.upper()}_PORT": str(free_port()) for s in SERVICES}})
-    return env
-
-
 def measure(settle: float, seconds: float) -> list[list]:
+    """Per Procfile process: its processes, CPU as a % of one core and RSS in MiB. A process
+    counts if it ran through the whole window (the same pid and start time at both ends)."""
     with tempfile.TemporaryDirectory(prefix="goalkeeper-idle-") as run_dir:
-        process = subprocess.Popen([sys.executable, "-m", "infra.run"], cwd=REPO,
-                                   env=run_env(run_dir), text=True, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-        lines: list[str] = []
-        threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
+        run = RunCommand(run_env(Path(run_dir), free_ports()))
         try:
-            deadline = time.monotonic() + 300
-            while not any("Goalkeeper is running" in line for line in lines):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("the run command did not start:\n" + "".join(lines))
-                time.sleep(0.5)
+            run.wait_for_line(READY, timeout=300)
             time.sleep(settle)
-            # honcho's "<name> started (pid=N)" lines name each Procfile process
-            named = {m.group(1): int(m.group(2)) for line in lines
-                     if (m := re.search(r"\| (\S+) started \(pid=(\d+)\)", line))}
-            trees = {name: subtree(pid) for name, pid in named.items()}
-            before = {name: sum(cpu_ticks(p) for p in pids) for name, pids in trees.items()}
+            roots = run.named()
+            before = {name: subtree(pid) for name, pid in roots.items()}
             time.sleep(seconds)
             rows = []
-            for name, pids in sorted(trees.items()):
-                used = (sum(cpu_ticks(p) for p in pids) - before[name]) / TICKS
-                alive = [p for p in pids if Path(f"/proc/{p}").exists()]
-                rows.append([name, len(alive), used / seconds * 100,
-                             sum(rss_mib(p) for p in alive)])
+            for name, pid in sorted(roots.items()):
+                kept = {p: stat for p, stat in subtree(pid).items()
+                        if p in before[name] and before[name][p].started_at == stat.started_at}
+                used = sum(stat.cpu_ticks - before[name][p].cpu_ticks
+                           for p, stat in kept.items()) / TICKS
+                rows.append([name, len(kept), used / seconds * 100,
+                             sum(rss_mib(p) for p in kept)])
+            run.signal_group(signal.SIGINT)  # Ctrl-C
+            run.wait_until_stopped(run.processes())
         finally:
-            os.killpg(process.pid, signal.SIGINT)
-            process.wait(timeout=90)
+            run.kill()
     total = ["**all**", sum(r[1] for r in rows), sum(r[2] for r in rows), sum(r[3] for r in rows)]
     return [[r[0], r[1], f"{r[2]:.1f}", f"{r[3]:.0f}"] for r in [*rows, total]]
 

@@ -3,9 +3,8 @@
 `python -m bench.run_all [name ...]` (or `make bench`) runs `python -m bench.<name>` for
 events, api, e2e, memory, scale, health_reeval, web_pages and idle (each starts and stops its
 own throwaway broker and PostgreSQL, or the run command, so they never load the machine at the
-same time), then writes
-bench/results/README-tables.md with every table in bench/results/ — fresh ones, and the
-previous table of any benchmark that failed, marked so.
+same time), then writes bench/results/README-tables.md with every table in bench/results/ —
+fresh ones, and the previous table of any benchmark that failed, marked so.
 """
 
 from __future__ import annotations

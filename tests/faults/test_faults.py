@@ -33,7 +33,7 @@ from tests.support.slack_server import (
     server_error,
     too_many_requests,
 )
-from tests.support.waiting import eventually
+from tests.support.waiting import quiet
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.timeout(1200)]
 
@@ -187,13 +187,5 @@ def settle(ledger: Ledger, stack, fault: Fault, sent: list[str]) -> float | None
 
 def quiet_then_count(ledger: Ledger, sent: list[str]) -> Accounts:
     """Count once nothing new was seen anywhere for QUIET_S (at least that long)."""
-    last: list = [None, time.monotonic()]
-
-    def quiet() -> bool:
-        signature = ledger.accounts(sent).signature()
-        if signature != last[0]:
-            last[:] = [signature, time.monotonic()]
-        return time.monotonic() - last[1] >= QUIET_S
-
-    eventually(quiet, timeout=SETTLE_S, interval=0.5)
+    quiet(lambda: ledger.accounts(sent).signature(), QUIET_S, timeout=SETTLE_S)
     return ledger.accounts(sent, to_end=True)

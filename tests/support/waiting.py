@@ -29,16 +29,35 @@ def eventually(check: Callable[[], T], timeout: float = 45.0, interval: float = 
         time.sleep(interval)
 
 
-def delivery_log(notifications, team_id: str, token: str, count: int) -> list[dict]:
-    """The team's delivery log once it lists `count` notifications, each with an attempt.
+def quiet(read: Callable[[], T], seconds: float, timeout: float = 60.0) -> T:
+    """What `read()` returns once it has returned the same for `seconds` (a late duplicate or a
+    redelivery would still change it), within `timeout`."""
+    last: list = [object(), time.monotonic()]
+
+    def unchanged() -> bool:
+        value = read()
+        if value != last[0]:
+            last[:] = [value, time.monotonic()]
+        return time.monotonic() - last[1] >= seconds
+
+    eventually(unchanged, timeout=timeout, interval=0.5)
+    return last[0]
+
+
+def settled_log(items: Callable[[], list[dict]], count: int) -> list[dict]:
+    """A delivery log (`items()`) once it lists `count` notifications, each with an attempt.
 
     A local Slack or Teams server holds a message as soon as it answers; the worker records
     that answer in the log just after, so a test reads the log only when it shows it."""
 
     def settled():
-        items = notifications.client.get(
-            f"/v1/teams/{team_id}/deliveries", headers=auth(token)
-        ).json["items"]
-        return len(items) == count and all(item["attempts"] for item in items) and items
+        listed = items()
+        return len(listed) == count and all(item["attempts"] for item in listed) and listed
 
     return eventually(settled)
+
+
+def delivery_log(notifications, team_id: str, token: str, count: int) -> list[dict]:
+    """The team's delivery log, read through a service harness, once `settled_log`."""
+    return settled_log(lambda: notifications.client.get(
+        f"/v1/teams/{team_id}/deliveries", headers=auth(token)).json["items"], count)
