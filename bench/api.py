@@ -143,6 +143,8 @@ def seed_feed(s, items: int = 1000) -> tuple[dict, str]:
 def request_maker(lua: dict):
     ids = [i for i in lua.get("GK_IDS", "").split(",") if i]
     headers = {"Authorization": f"Bearer {lua['GK_TOKEN']}"} if lua.get("GK_TOKEN") else {}
+    if lua.get("GK_NO_CACHE"):
+        headers["Cache-Control"] = "no-cache"
     body = lua.get("GK_BODY") or None
     if body:
         headers["Content-Type"] = "application/json"
@@ -151,6 +153,11 @@ def request_maker(lua: dict):
         path = lua["GK_PATH"].replace("{id}", ids[i % len(ids)]) if ids else lua["GK_PATH"]
         return lua.get("GK_METHOD", "GET"), path, body, headers
     return make
+
+
+# A row with this in its name is the same read sent with `Cache-Control: no-cache`: answered
+# from the database, not from what the web process keeps (shared.read_cache).
+FROM_DATABASE = "`Cache-Control: no-cache`"
 
 
 def prepare(s, goal_count: int) -> list[Target]:
@@ -177,10 +184,18 @@ def prepare(s, goal_count: int) -> list[Target]:
                "services.goals.entrypoints.app:create_app()", goals_env,
                {"GK_PATH": "/v1/goals?limit=50", "GK_TOKEN": goals_token}, slug="goals-list",
                target=0.25),
+        Target(f"goals `GET /v1/goals?limit=50` ({goal_count:,} goals), {FROM_DATABASE}",
+               "read", "services.goals.entrypoints.app:create_app()", goals_env,
+               {"GK_PATH": "/v1/goals?limit=50", "GK_TOKEN": goals_token, "GK_NO_CACHE": "1"},
+               slug="goals-list-database"),
         Target("goals `GET /v1/goals/{id}`", "read",
                "services.goals.entrypoints.app:create_app()", goals_env,
                {"GK_PATH": "/v1/goals/{id}", "GK_TOKEN": goals_token,
                 "GK_IDS": ",".join(goal_ids)}, slug="goal-get", target=0.50),
+        Target(f"goals `GET /v1/goals/{{id}}`, {FROM_DATABASE}", "read",
+               "services.goals.entrypoints.app:create_app()", goals_env,
+               {"GK_PATH": "/v1/goals/{id}", "GK_TOKEN": goals_token, "GK_NO_CACHE": "1",
+                "GK_IDS": ",".join(goal_ids)}, slug="goal-get-database"),
         Target("notifications `GET /v1/me/feed?limit=50` (1,000 items)", "read",
                "services.notifications.entrypoints.app:create_app()", feed_env,
                {"GK_PATH": "/v1/me/feed?limit=50", "GK_TOKEN": feed_token}, slug="feed-get",

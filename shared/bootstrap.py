@@ -24,10 +24,12 @@ from shared.lag import LagProbe, MetricsEndpoint
 from shared.messagebus import MessageBus
 from shared.messaging_tables import purge_expired
 from shared.outbox import OutboxRelay, OutboxWriter, make_waker
+from shared.read_cache import ReadCache, make_read_cache
 from shared.uow import UnitOfWork, request_session
 from shared.worker import ScheduledJob, Worker, ticks_for
 
 RETENTION_INTERVAL = 3600.0  # seconds between purges of the outbox and inbox tables
+_UNKNOWN = object()  # no standing kept
 
 
 class Container:
@@ -42,6 +44,9 @@ class Container:
     # Whether the handlers go on to use the caller's record: then the check loads it whole into
     # the request's session, where they find it; else it reads only the four columns it needs.
     handlers_use_the_caller = False
+    # Whether the web process keeps answered reads and callers' standings (shared.read_cache);
+    # the service's metadata then carries the change triggers (`watch_changes`).
+    caches_reads = False
 
     def __init__(self, settings: Settings, clock: Clock | None = None):
         self.settings = settings
@@ -66,6 +71,10 @@ class Container:
     @cached_property
     def read_session_factory(self):
         return make_session_factory(self.read_engine)
+
+    @cached_property
+    def read_cache(self) -> ReadCache | None:
+        return make_read_cache(self.engine, self.settings.service) if self.caches_reads else None
 
     @cached_property
     def waker(self):
@@ -107,20 +116,33 @@ class Container:
     def bus(self) -> MessageBus:
         return MessageBus(self.command_handlers(), self.dependencies())
 
-    def check_principal(self, principal: Principal) -> Principal:
+    def check_principal(self, principal: Principal, *, may_reuse: bool = False) -> Principal:
         """Apply revocations and current roles from this service's record of the member, read
         in the request's shared session (`shared.web`), so the handler's transaction is the
         same (and, with `handlers_use_the_caller`, finds the caller's row in its identity map).
+        With `may_reuse` (a read), the standing kept by the read cache serves when it has one.
         """
         if self.member_record is None:
             return principal
+        cache = None if self.handlers_use_the_caller or not may_reuse else self.read_cache
+        if cache is None:
+            return confirm_principal(principal, self._member(principal),
+                                     trust_unknown=self.member_record_is_replica)
+        key, team_id = ("standing", principal.member_id), principal.team_id
+        member = cache.get(key, team_id, default=_UNKNOWN)
+        if member is _UNKNOWN:
+            token = cache.token(team_id)
+            member = self._member(principal)
+            cache.put(key, team_id, member, token)
+        return confirm_principal(principal, member, trust_unknown=self.member_record_is_replica)
+
+    def _member(self, principal: Principal):
         with request_session(self.read_session_factory) as session:
             if self.handlers_use_the_caller:
-                member = session.get(self.member_record, principal.member_id)
-            else:  # a fraction of the time of loading the whole member
-                member = session.execute(self._standing_query,
-                                         {"member_id": principal.member_id}).first()
-        return confirm_principal(principal, member, trust_unknown=self.member_record_is_replica)
+                return session.get(self.member_record, principal.member_id)
+            # a fraction of the time of loading the whole member
+            return session.execute(self._standing_query,
+                                   {"member_id": principal.member_id}).first()
 
     @cached_property
     def _standing_query(self) -> Select:
@@ -203,6 +225,9 @@ class Container:
         probe = self.__dict__.get("lag_probe")
         if probe is not None:
             probe.close()
+        cache = self.__dict__.get("read_cache")
+        if cache is not None:
+            cache.close()
         if "engine" in self.__dict__:
             self.engine.dispose()
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import http
+from functools import wraps
 
 import flask_smorest
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response, resolve_schema_instance
@@ -188,7 +189,45 @@ def _principal_from_header() -> Principal:
     c = container()
     if is_admin_token(token, c.settings.admin_token):
         return ADMIN
-    return c.check_principal(c.tokens.verify(token))
+    return c.check_principal(c.tokens.verify(token), may_reuse=may_reuse())
+
+
+def may_reuse() -> bool:
+    """Whether the request may be answered from what the process keeps: a read, unless it
+    says `Cache-Control: no-cache`."""
+    return request.method in READ_METHODS and "no-cache" not in request.cache_control
+
+
+def kept_read(view):
+    """A GET view whose 200 answers the process keeps (`shared.read_cache`) per caller and day,
+    and answers again without running, until a change to its team reaches the process. A
+    request with `Cache-Control: no-cache` is answered from the database (and kept)."""
+
+    @wraps(view)
+    def answer(*args, **kwargs):
+        c, principal = container(), authenticate()
+        cache = c.read_cache
+        if cache is None or principal.is_admin:
+            return view(*args, **kwargs)
+        key = (request.full_path, principal.member_id, principal.role, principal.token_version,
+               c.clock.now().date())
+        if may_reuse():
+            kept = cache.get(key, principal.team_id)
+            if kept is not None:
+                body, headers = kept
+                return Response(body, 200, headers, mimetype="application/json")
+        token = cache.token(principal.team_id)
+        response = view(*args, **kwargs)
+        if response.status_code == 200:
+            headers = {name: response.headers[name] for name in KEPT_HEADERS
+                       if name in response.headers}
+            cache.put(key, principal.team_id, (response.get_data(), headers), token)
+        return response
+
+    return answer
+
+
+KEPT_HEADERS = ("ETag",)
 
 
 def require_member() -> Principal:

@@ -1,6 +1,7 @@
 -- One request shape for the benchmarks, configured through the environment:
 --   GK_METHOD (GET|POST), GK_TOKEN (bearer), GK_BODY (JSON for POST),
---   GK_PATH (may contain {id}), GK_IDS (comma-separated ids substituted for {id}, at random).
+--   GK_PATH (may contain {id}), GK_IDS (comma-separated ids substituted for {id}, at random),
+--   GK_NO_CACHE (non-empty: send Cache-Control: no-cache, a read from the database).
 local method = os.getenv("GK_METHOD") or "GET"
 local token = os.getenv("GK_TOKEN")
 local body = os.getenv("GK_BODY")
@@ -13,6 +14,9 @@ end
 wrk.method = method
 if token and #token > 0 then
   wrk.headers["Authorization"] = "Bearer " .. token
+end
+if (os.getenv("GK_NO_CACHE") or "") ~= "" then
+  wrk.headers["Cache-Control"] = "no-cache"
 end
 if body and #body > 0 then
   wrk.headers["Content-Type"] = "application/json"

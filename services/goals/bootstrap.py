@@ -71,6 +71,7 @@ class GoalsContainer(Container):
     publishes = (GOALS_EVENTS,)
     member_record = Member
     member_record_is_replica = False
+    caches_reads = True
     settings: GoalsSettings
 
     def __init__(self, settings: GoalsSettings, clock: Clock | None = None):

@@ -31,6 +31,7 @@ from services.goals.domain.members import Member, Team
 from services.goals.domain.pathways import Milestone, Pathway
 from shared.db import BigId, UtcDateTime, map_once
 from shared.messaging_tables import add_messaging_tables
+from shared.read_cache import watch_changes
 
 
 class PathwaysJson(TypeDecorator):
@@ -214,6 +215,13 @@ invites = Table(
     Column("used_at", UtcDateTime),
     Column("purpose", String(16), nullable=False, server_default="invite"),
 )
+
+
+# The tables a goal read is made of (the goal, its owner's standing, track records and partners):
+# a change to any of them drops what the web processes keep of that team (shared.read_cache).
+READ_BY_TEAM = (members, goals, progress_points, track_records, partnerships)
+READ_WHOLE = (teams, partnership_members)  # no team_id column: a change drops every team's
+watch_changes("goals", READ_BY_TEAM, READ_WHOLE)
 
 
 MAPPINGS = ((Team, teams), (Member, members), (Goal, goals), (HistoryEntry, goal_history),

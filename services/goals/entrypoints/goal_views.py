@@ -26,7 +26,7 @@ from services.goals.service_layer.commands import (
     GoalHistory,
 )
 from shared.pagination import PageArgs
-from shared.web import bus, require_member
+from shared.web import bus, kept_read, require_member
 
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}}}
 
@@ -40,6 +40,7 @@ class GoalCollection(MethodView):
         read = bus().handle(CreateGoal(require_member(), **body))
         return present_goal(read), 201, etag(read.goal)
 
+    @kept_read
     @goals.arguments(GoalListArgs, location="query")
     @goals.response(200, GoalPage)
     def get(self, args):
@@ -59,6 +60,7 @@ class GoalAssessment(MethodView):
 
 @goals.route("/<goal_id>")
 class GoalItem(MethodView):
+    @kept_read
     @goals.response(200, GoalOut, headers=ETAG_HEADER)
     def get(self, goal_id):
         """A goal the caller may see, with its ETag."""

@@ -1,0 +1,264 @@
+"""Reads the goals web process keeps (shared.read_cache): a read asked again is answered with no
+statement, and never once what it was made of has changed, whoever changed it: this process,
+another process (a second gunicorn worker, the goals worker), or a session gone wrong."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from shared.read_cache import ALL, ReadCache
+from tests.goals.helpers import create_goal, get
+from tests.support.batches import statements as engine_statements
+from tests.support.seed import add_member, create_team
+from tests.support.stack import auth
+from tests.support.waiting import eventually
+
+OTHER_PROCESS = """
+import json, sys
+from sqlalchemy import create_engine, text
+engine = create_engine(sys.argv[1])
+with engine.begin() as connection:
+    connection.execute(text(sys.argv[2]), json.loads(sys.argv[3]))
+engine.dispose()
+"""
+
+
+def in_another_process(goals, statement: str, **params) -> None:
+    """Run `statement` on the service's database from a separate Python process, as another
+    web process or the worker would: nothing in this process hears of it but the watch."""
+    url = goals.container.engine.url.render_as_string(hide_password=False)
+    subprocess.run([sys.executable, "-c", OTHER_PROCESS, url, statement, json.dumps(params)],
+                   check=True, timeout=60)
+
+
+def statements(goals):
+    return engine_statements(goals.container.engine)
+
+
+def on_postgres(goals) -> bool:
+    return goals.container.engine.dialect.name == "postgresql"
+
+
+def read_twice(goals, path, token):
+    first = get(goals, path, token)
+    with statements(goals) as seen:
+        again = get(goals, path, token)
+    return first, again, seen
+
+
+def test_a_goal_read_again_is_answered_without_a_statement(goals):
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead)
+    for path in (f"/v1/goals/{goal['id']}", "/v1/goals?limit=50"):
+        first, again, seen = read_twice(goals, path, team.lead)
+        assert first.status_code == again.status_code == 200
+        assert seen == []
+        assert again.json == first.json
+        assert again.headers.get("ETag") == first.headers.get("ETag")
+
+
+def test_no_cache_reads_the_database(goals):
+    team = create_team(goals)
+    path = f"/v1/goals/{create_goal(goals, team.lead)['id']}"
+    get(goals, path, team.lead)
+    with statements(goals) as seen:
+        response = goals.client.get(path, headers={**auth(team.lead),
+                                                   "Cache-Control": "no-cache"})
+    assert response.status_code == 200 and len(seen) == 2
+
+
+def test_a_process_reads_its_own_write_at_once(goals):
+    team = create_team(goals)
+    path = f"/v1/goals/{create_goal(goals, team.lead)['id']}"
+    etag = get(goals, path, team.lead).headers["ETag"]
+    edited = goals.client.patch(path, json={"title": "Close 30 support tickets"},
+                                headers={**auth(team.lead), "If-Match": etag})
+    assert edited.status_code == 200
+    read = get(goals, path, team.lead)
+    assert read.json["title"] == "Close 30 support tickets"
+    assert read.headers["ETag"] == edited.headers["ETag"] != etag
+
+
+def test_a_change_made_by_another_process_is_read_at_once(goals):
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead)
+    path = f"/v1/goals/{goal['id']}"
+    _, again, seen = read_twice(goals, path, team.lead)
+    assert seen == [] and again.json["title"] == goal["title"]
+    in_another_process(goals, "UPDATE goals SET title = 'Renamed elsewhere', "
+                              "version = version + 1 WHERE id = :id", id=goal["id"])
+    read = get(goals, path, team.lead)
+    assert read.json["title"] == "Renamed elsewhere"
+    assert read.headers["ETag"] == '"2"'
+    page = get(goals, "/v1/goals?limit=50", team.lead).json["items"]
+    assert [g["title"] for g in page] == ["Renamed elsewhere"]
+
+
+def test_a_token_revoked_by_another_process_is_refused_on_its_next_read(goals):
+    team = create_team(goals)
+    member_id, token = add_member(goals, team)
+    path = f"/v1/goals/{create_goal(goals, token)['id']}"
+    _, again, seen = read_twice(goals, path, token)
+    assert again.status_code == 200 and seen == []
+    in_another_process(goals, "UPDATE members SET token_version = token_version + 1 "
+                              "WHERE id = :id", id=member_id)
+    refused = get(goals, path, token)
+    assert refused.status_code == 401
+    assert "revoked" in refused.json["detail"]
+
+
+def test_a_token_revoked_through_the_api_is_refused_on_its_next_read(goals):
+    team = create_team(goals)
+    member_id, token = add_member(goals, team)
+    path = f"/v1/goals/{create_goal(goals, token)['id']}"
+    _, again, _ = read_twice(goals, path, token)
+    assert again.status_code == 200
+    revoked = goals.client.delete(f"/v1/teams/{team.id}/members/{member_id}/token",
+                                  headers=auth(team.lead))
+    assert revoked.status_code in (200, 204), revoked.json
+    assert get(goals, path, token).status_code == 401
+
+
+def test_a_private_goal_hidden_once_the_reader_is_no_longer_a_lead(goals):
+    team = create_team(goals)
+    member_id, token = add_member(goals, team, role="lead")
+    path = f"/v1/goals/{create_goal(goals, team.lead, visibility='private')['id']}"
+    _, again, _ = read_twice(goals, path, token)
+    assert again.status_code == 200
+    in_another_process(goals, "UPDATE members SET role = 'member' WHERE id = :id", id=member_id)
+    assert get(goals, path, token).status_code == 404
+
+
+def test_a_change_to_another_team_keeps_this_teams_reads_on_postgres(goals):
+    """On PostgreSQL a change drops only its team's reads; on SQLite (one data_version for the
+    whole file) every read."""
+    ours, theirs = create_team(goals), create_team(goals, name="Design")
+    path = f"/v1/goals/{create_goal(goals, ours.lead)['id']}"
+    other = create_goal(goals, theirs.lead)
+    read_twice(goals, path, ours.lead)
+    in_another_process(goals, "UPDATE goals SET title = 'Theirs', version = version + 1 "
+                              "WHERE id = :id", id=other["id"])
+    with statements(goals) as seen:
+        assert get(goals, path, ours.lead).status_code == 200
+    assert len(seen) == (0 if on_postgres(goals) else 2)
+
+
+def test_a_new_day_reads_the_database_again(goals, clock):
+    """Health and the SMART verdicts are judged on the day: a read kept yesterday is not
+    today's answer (the caller's standing, which no day changes, stays kept)."""
+    team = create_team(goals)
+    path = f"/v1/goals/{create_goal(goals, team.lead)['id']}"
+    read_twice(goals, path, team.lead)
+    clock.advance(days=1)
+    with statements(goals) as seen:
+        assert get(goals, path, team.lead).status_code == 200
+    assert len(seen) == 1 and "FROM goals" in seen[0]
+
+
+def test_a_lost_listen_connection_reads_the_database_until_it_listens_again(goals):
+    if not on_postgres(goals):
+        pytest.skip("SQLite's watch is an in-process pragma, with no connection to lose")
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead)
+    path = f"/v1/goals/{goal['id']}"
+    read_twice(goals, path, team.lead)
+    ended = []
+    with goals.container.engine.connect() as connection:
+        ended = connection.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND query LIKE 'LISTEN%'")).scalars().all()
+    assert ended == [True]
+    in_another_process(goals, "UPDATE goals SET title = 'Renamed while deaf', "
+                              "version = version + 1 WHERE id = :id", id=goal["id"])
+    assert get(goals, path, team.lead).json["title"] == "Renamed while deaf"
+
+    def kept_again() -> bool:
+        get(goals, path, team.lead)
+        with statements(goals) as seen:
+            answer = get(goals, path, team.lead)
+        return seen == [] and answer.json["title"] == "Renamed while deaf"
+
+    eventually(kept_again, timeout=30)
+
+
+class Watch:
+    """The project's own watch, faked: the changes it reports next, or None (deaf)."""
+
+    def __init__(self):
+        self.pending: list[str] | None = []
+
+    def changes(self):
+        pending, self.pending = self.pending, ([] if self.pending is not None else None)
+        return pending
+
+    def fileno(self):
+        return None
+
+    def close(self):
+        pass
+
+
+def test_a_read_a_change_overtook_is_not_kept():
+    watch = Watch()
+    cache = ReadCache(watch)
+    token = cache.token("team-a")
+    watch.pending = ["team-a"]  # committed while the read was under way
+    cache.put("goal", "team-a", "stale", token)
+    assert cache.get("goal", "team-a") is None
+    token = cache.token("team-a")
+    watch.pending = ["team-b"]
+    cache.put("goal", "team-a", "fresh", token)
+    assert cache.get("goal", "team-a") == "fresh"
+
+
+def test_a_change_to_a_team_drops_its_reads_and_everything_drops_all():
+    watch = Watch()
+    cache = ReadCache(watch)
+    for key, team in (("a1", "a"), ("a2", "a"), ("b1", "b")):
+        cache.put(key, team, key, cache.token(team))
+    watch.pending = ["a"]
+    assert [cache.get(k, t) for k, t in (("a1", "a"), ("a2", "a"), ("b1", "b"))] == \
+        [None, None, "b1"]
+    watch.pending = [ALL]
+    assert cache.get("b1", "b") is None
+
+
+def test_nothing_is_kept_or_answered_while_the_watch_is_deaf():
+    watch = Watch()
+    cache = ReadCache(watch)
+    cache.put("goal", "a", "kept", cache.token("a"))
+    watch.pending = None
+    assert cache.get("goal", "a") is None
+    assert cache.token("a") is None
+    watch.pending = []
+    cache.put("goal", "a", "kept", None)
+    assert cache.get("goal", "a") is None
+
+
+def test_the_cache_keeps_at_most_its_capacity_dropping_the_least_recently_read():
+    cache = ReadCache(Watch(), capacity=2)
+    cache.put("one", "a", 1, cache.token("a"))
+    cache.put("two", "a", 2, cache.token("a"))
+    assert cache.get("one", "a") == 1
+    cache.put("three", "a", 3, cache.token("a"))
+    assert len(cache) == 2
+    assert [cache.get(k, "a") for k in ("one", "two", "three")] == [1, None, 3]
+
+
+def test_a_commit_made_in_this_process_drops_everything_before_any_notification(tmp_path):
+    """A process reads its own writes even when the database's notification of them has not
+    reached its watch yet (the fake watch never reports one)."""
+    cache = ReadCache(Watch())
+    cache.put("goal", "a", "kept", cache.token("a"))
+    engine = create_engine(f"sqlite:///{tmp_path / 'any.db'}")
+    with engine.connect() as connection:
+        assert cache.get("goal", "a") == "kept"
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+        connection.commit()
+    engine.dispose()
+    assert cache.get("goal", "a") is None
