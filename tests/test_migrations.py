@@ -61,3 +61,37 @@ def test_a_migrated_postgresql_outbox_wakes_its_relay_as_a_created_one_does(serv
         assert _outbox_triggers(created_url) == migrated
     finally:
         postgres_server.drop_database(created)
+
+
+def _triggers(url: str) -> list[str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text(
+                "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal "
+                "ORDER BY 1")).scalars())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_migrated_postgresql_database_notifies_read_caches_as_a_created_one_does(
+        service, pg_url, postgres_server):
+    """Every table a kept read is made of has its change triggers (shared.read_cache), whether
+    the database was migrated or created from the models."""
+    orm = importlib.import_module(f"services.{service}.adapters.orm")
+    upgrade(service, pg_url)
+    migrated = _triggers(pg_url)
+    watched = [t.name for t in getattr(orm, "READ_BY_TEAM", ()) + getattr(orm, "READ_WHOLE", ())]
+    for table in watched:
+        assert sum(f" ON public.{table} " in t for t in migrated) == 2, (table, migrated)
+    assert sum("gk_changed(" in t for t in migrated) == 2 * len(watched)
+    created = f"t_{uuid.uuid4().hex}"
+    created_url = postgres_server.create_database(created)
+    try:
+        engine = create_engine(created_url)
+        orm.metadata.create_all(engine)
+        engine.dispose()
+        assert _triggers(created_url) == migrated
+    finally:
+        postgres_server.drop_database(created)

@@ -112,6 +112,7 @@ class NotificationsContainer(Container):
     consumes = (GOALS_EVENTS, CHECKINS_EVENTS)
     publishes = (NOTIFICATIONS_EVENTS, CHECKINS_COMMANDS)
     member_record = MemberReplica
+    caches_reads = True
 
     def __init__(self, settings: NotificationsSettings, clock: Clock | None = None,
                  client: WebhookClient | None = None):

@@ -4,36 +4,20 @@ another process (a second gunicorn worker, the goals worker), or a session gone 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 from sqlalchemy import create_engine, text
 
 from shared.read_cache import ALL, ReadCache
 from tests.goals.helpers import create_goal, get
+from tests.support.another_process import in_another_process as run_elsewhere
 from tests.support.batches import statements as engine_statements
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
 from tests.support.waiting import eventually
 
-OTHER_PROCESS = """
-import json, sys
-from sqlalchemy import create_engine, text
-engine = create_engine(sys.argv[1])
-with engine.begin() as connection:
-    connection.execute(text(sys.argv[2]), json.loads(sys.argv[3]))
-engine.dispose()
-"""
-
 
 def in_another_process(goals, statement: str, **params) -> None:
-    """Run `statement` on the service's database from a separate Python process, as another
-    web process or the worker would: nothing in this process hears of it but the watch."""
-    url = goals.container.engine.url.render_as_string(hide_password=False)
-    subprocess.run([sys.executable, "-c", OTHER_PROCESS, url, statement, json.dumps(params)],
-                   check=True, timeout=60)
+    run_elsewhere(goals.container.engine, statement, **params)
 
 
 def statements(goals):

@@ -49,6 +49,7 @@ from services.notifications.domain.slack_workspace import (
 from services.notifications.domain.slash import SlackRequest
 from shared.db import UtcDateTime, map_once
 from shared.messaging_tables import add_messaging_tables
+from shared.read_cache import watch_changes
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
@@ -317,6 +318,12 @@ email_suppressions = Table(
     Column("detail", Text, nullable=False, default=""),
     Column("at", UtcDateTime, nullable=False),
 )
+
+# The tables the feed is read from (its items and the caller's standing): a change to either
+# drops what the web processes keep of that team (shared.read_cache).
+READ_BY_TEAM = (notifications, member_views)
+READ_WHOLE = ()
+watch_changes("notifications", READ_BY_TEAM, READ_WHOLE)
 
 _MAPPED = [
     (Channel, channels), (Notification, notifications), (DeliveryAttempt, delivery_attempts),

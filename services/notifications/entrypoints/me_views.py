@@ -21,11 +21,12 @@ from services.notifications.service_layer.commands import (
     MarkRead,
     SetPreferences,
 )
-from shared.web import bus, require_member
+from shared.web import bus, kept_read, require_member
 
 
 @me.route("/feed")
 class Feed(MethodView):
+    @kept_read
     @me.arguments(FeedArgs, location="query")
     @me.response(200, FeedPage)
     def get(self, args):
@@ -36,6 +37,7 @@ class Feed(MethodView):
 
 @me.route("/feed/unread-count")
 class UnreadCountView(MethodView):
+    @kept_read
     @me.response(200, UnreadCount)
     def get(self):
         """How many of my notifications are unread."""
