@@ -44,7 +44,8 @@ from sqlalchemy import DDL, Engine, Table, event
 log = logging.getLogger(__name__)
 
 ALL = "*"  # a notification that drops every team's entries
-CAPACITY = 4096  # entries per process (a goal's response is about 1.5 kB)
+CAPACITY_BYTES = 32 * 1024 * 1024  # per process: about 500 pages of 50 goals, or 20,000 goals
+ENTRY_OVERHEAD = 200  # bytes counted for an entry beside its size (key, token, bookkeeping)
 RETRY_AFTER_S = 1.0  # between attempts to listen again after the connection was lost
 DRAIN_EVERY_S = 1.0  # the longest an idle process leaves its notifications unread
 
@@ -72,12 +73,14 @@ Token = tuple[int, int]
 
 
 class ReadCache:
-    """A bounded LRU of answers by key, each valid while its team's generation stands."""
+    """An LRU of answers by key, each valid while its team's generation stands, holding at
+    most `capacity` bytes (each entry counted as the size it was put with, plus overhead)."""
 
-    def __init__(self, watch: Watch, capacity: int = CAPACITY):
+    def __init__(self, watch: Watch, capacity: int = CAPACITY_BYTES):
         self.watch = watch
         self.capacity = capacity
-        self._entries: OrderedDict[Hashable, tuple[Token, object]] = OrderedDict()
+        self.size = 0
+        self._entries: OrderedDict[Hashable, tuple[Token, object, int]] = OrderedDict()
         self._teams: dict[str, int] = {}
         self._everything = 0
         self._commits_seen = _commits
@@ -98,19 +101,29 @@ class ReadCache:
             if entry is None:
                 return default
             if entry[0] != self._current(team_id):
-                del self._entries[key]
+                self._remove(key)
                 return default
             self._entries.move_to_end(key)
             return entry[1]
 
-    def put(self, key: Hashable, team_id: str, value: object, token: Token | None) -> None:
+    def put(self, key: Hashable, team_id: str, value: object, token: Token | None, *,
+            size: int = 0) -> None:
+        size += ENTRY_OVERHEAD
         with self._lock:
             if token is None or not self._catch_up() or token != self._current(team_id):
                 return
-            self._entries[key] = (token, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.capacity:
-                self._entries.popitem(last=False)
+            if size > self.capacity:
+                return
+            self._remove(key)
+            self._entries[key] = (token, value, size)
+            self.size += size
+            while self.size > self.capacity:
+                self._remove(next(iter(self._entries)))
+
+    def _remove(self, key: Hashable) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self.size -= entry[2]
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -150,6 +163,7 @@ class ReadCache:
     def _drop_everything(self) -> None:
         self._everything += 1
         self._entries.clear()
+        self.size = 0
 
     def _start_drainer(self) -> None:
         """One daemon thread per process (gunicorn forks after the app is built)."""

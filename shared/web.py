@@ -221,7 +221,8 @@ def kept_read(view):
         if response.status_code == 200:
             headers = {name: response.headers[name] for name in KEPT_HEADERS
                        if name in response.headers}
-            cache.put(key, principal.team_id, (response.get_data(), headers), token)
+            body = response.get_data()
+            cache.put(key, principal.team_id, (body, headers), token, size=len(body))
         return response
 
     return answer

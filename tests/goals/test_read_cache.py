@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
-from shared.read_cache import ALL, ReadCache
+from shared.read_cache import ALL, ENTRY_OVERHEAD, ReadCache
 from tests.goals.helpers import create_goal, get
 from tests.support.another_process import in_another_process as run_elsewhere
 from tests.support.batches import statements as engine_statements
@@ -225,13 +225,17 @@ def test_nothing_is_kept_or_answered_while_the_watch_is_deaf():
 
 
 def test_the_cache_keeps_at_most_its_capacity_dropping_the_least_recently_read():
-    cache = ReadCache(Watch(), capacity=2)
-    cache.put("one", "a", 1, cache.token("a"))
-    cache.put("two", "a", 2, cache.token("a"))
+    cache = ReadCache(Watch(), capacity=2 * (ENTRY_OVERHEAD + 100))
+    cache.put("one", "a", 1, cache.token("a"), size=100)
+    cache.put("two", "a", 2, cache.token("a"), size=100)
     assert cache.get("one", "a") == 1
-    cache.put("three", "a", 3, cache.token("a"))
-    assert len(cache) == 2
+    cache.put("three", "a", 3, cache.token("a"), size=100)
+    assert len(cache) == 2 and cache.size == 2 * (ENTRY_OVERHEAD + 100)
     assert [cache.get(k, "a") for k in ("one", "two", "three")] == [1, None, 3]
+    cache.put("big", "a", 4, cache.token("a"), size=1000)  # larger than the whole cache
+    assert cache.get("big", "a") is None and len(cache) == 2
+    cache.put("three", "a", 3, cache.token("a"), size=300)  # replaced: counted once
+    assert len(cache) == 1 and cache.size == ENTRY_OVERHEAD + 300
 
 
 def test_a_commit_made_in_this_process_drops_everything_before_any_notification(tmp_path):
