@@ -48,6 +48,11 @@ CAPACITY_BYTES = 32 * 1024 * 1024  # per process: about 500 pages of 50 goals, o
 ENTRY_OVERHEAD = 200  # bytes counted for an entry beside its size (key, token, bookkeeping)
 RETRY_AFTER_S = 1.0  # between attempts to listen again after the connection was lost
 DRAIN_EVERY_S = 1.0  # the longest an idle process leaves its notifications unread
+# The LISTEN connection gives up connecting after 2 s (a request may be the one reconnecting),
+# and TCP keepalives find a server gone silent (no reset) within about 25 s, so that a watch
+# that can no longer hear is known as one.
+LISTEN_CONNECTION = {"connect_timeout": 2, "keepalives": 1, "keepalives_idle": 10,
+                     "keepalives_interval": 5, "keepalives_count": 3}
 
 _commits = 0  # commits made by this process on any engine
 
@@ -226,7 +231,7 @@ class PostgresWatch:
         try:
             url = self.engine.url.set(drivername="postgresql")  # libpq's form, outside the pool
             connection = psycopg.connect(url.render_as_string(hide_password=False),
-                                         autocommit=True)
+                                         autocommit=True, **LISTEN_CONNECTION)
             if not connection.execute("SELECT 1 FROM pg_trigger WHERE tgname = 'gk_changed' "
                                       "LIMIT 1").fetchone():
                 log.warning("read cache: the database has no change triggers (migrations not "

@@ -250,3 +250,16 @@ def test_a_commit_made_in_this_process_drops_everything_before_any_notification(
         connection.commit()
     engine.dispose()
     assert cache.get("goal", "a") is None
+
+
+def test_the_listen_connection_finds_a_silent_server_and_gives_up_connecting(goals):
+    """A server gone without a reset would leave the watch deaf and believing it hears: TCP
+    keepalives end such a connection, and connecting gives up instead of holding a request."""
+    if not on_postgres(goals):
+        pytest.skip("SQLite's watch has no connection")
+    team = create_team(goals)
+    get(goals, f"/v1/goals/{create_goal(goals, team.lead)['id']}", team.lead)
+    connection = goals.container.read_cache.watch._connection
+    parameters = connection.info.get_parameters()
+    assert parameters["connect_timeout"] == "2"
+    assert parameters["keepalives_idle"] == "10" and parameters["keepalives_count"] == "3"
