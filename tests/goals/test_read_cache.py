@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
-from shared.read_cache import ALL, ENTRY_OVERHEAD, ReadCache
+from shared.change_watch import ALL
+from shared.read_cache import ENTRY_OVERHEAD, ReadCache
 from tests.goals.helpers import create_goal, get
 from tests.support.another_process import in_another_process as run_elsewhere
 from tests.support.batches import statements as engine_statements

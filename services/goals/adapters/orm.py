@@ -29,9 +29,9 @@ from services.goals.domain.history import HistoryEntry, ProgressPoint
 from services.goals.domain.invites import Invite
 from services.goals.domain.members import Member, Team
 from services.goals.domain.pathways import Milestone, Pathway
+from shared.change_watch import watch_changes
 from shared.db import BigId, UtcDateTime, map_once
 from shared.messaging_tables import add_messaging_tables
-from shared.read_cache import watch_changes
 
 
 class PathwaysJson(TypeDecorator):

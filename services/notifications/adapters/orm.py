@@ -47,9 +47,9 @@ from services.notifications.domain.slack_workspace import (
     SlackWorkspace,
 )
 from services.notifications.domain.slash import SlackRequest
+from shared.change_watch import watch_changes
 from shared.db import UtcDateTime, map_once
 from shared.messaging_tables import add_messaging_tables
-from shared.read_cache import watch_changes
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)

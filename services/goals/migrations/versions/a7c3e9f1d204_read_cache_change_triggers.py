@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from shared.read_cache import migrate_change_triggers
+from shared.change_watch import migrate_change_triggers
 
 # revision identifiers, used by Alembic.
 revision: str = "a7c3e9f1d204"
