@@ -132,8 +132,11 @@ class ReadCache:
         return True
 
     def _drop_everything(self) -> None:
+        """A new `_everything` makes every earlier token stale, so the teams' generations can
+        start again (the map of teams heard of does not grow for the life of the process)."""
         self._everything += 1
         self._entries.clear()
+        self._teams.clear()
         self.size = 0
 
     def _start_drainer(self) -> None:

@@ -213,6 +213,18 @@ def test_a_change_to_a_team_drops_its_reads_and_everything_drops_all():
     assert cache.get("b1", "b") is None
 
 
+def test_a_token_from_before_everything_dropped_stays_stale_as_teams_start_again():
+    watch = Watch()
+    cache = ReadCache(watch)
+    watch.pending = ["a"]
+    old = cache.token("a")  # team a at its first generation
+    watch.pending = [ALL]  # everything dropped: the teams' generations start again
+    assert cache.token("a") != old
+    watch.pending = ["a"]
+    cache.put("goal", "a", "stale", old)
+    assert cache.get("goal", "a") is None
+
+
 def test_nothing_is_kept_or_answered_while_the_watch_is_deaf():
     watch = Watch()
     cache = ReadCache(watch)
