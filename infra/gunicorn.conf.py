@@ -49,3 +49,11 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):
+    """Once the worker has loaded the app: what it made is out of the collector's reach (both
+    workers would otherwise stop for a full collection at about the same request count)."""
+    from shared.runtime import freeze_boot_objects
+
+    freeze_boot_objects()

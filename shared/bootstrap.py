@@ -243,9 +243,13 @@ class Container:
                       services=metrics if port else [])
 
     def run_worker(self) -> None:
-        """The worker process's main: make sure topics exist, then run until SIGTERM."""
+        """The worker process's main: make sure topics exist, then run until SIGTERM (what
+        the process made until then out of the garbage collector's reach, as a web worker's)."""
         from shared.observability import configure_logging
+        from shared.runtime import freeze_boot_objects
 
         configure_logging(self.settings.log_level, self.settings.service)
         self.ensure_topics(served=True)
-        self.worker().run_forever()
+        worker = self.worker()
+        freeze_boot_objects()
+        worker.run_forever()
