@@ -5,6 +5,9 @@ PostgreSQL, then:
 - serves each endpoint of `bench.api` (same seeded data) under the production gunicorn config,
   saturates it with wrk for `--seconds`, and reads the resident set size (VmRSS) of every
   gunicorn worker process; the table shows the largest;
+- fills the goals web workers' kept reads past their bound (`shared.read_cache`): every page of
+  the 10,000 goals in each sort order, then every goal, twice, each request on a connection of
+  its own so both workers answer; the row says how much was read, against the bound;
 - runs each service's production worker (`python -m bench.e2e_worker <service>`: relay,
   consumer, jobs) as its own process over the backlog of `bench.workloads` (`--events` events),
   and reads its VmRSS once it has handled them all.
@@ -14,6 +17,7 @@ Memory is not timing: a busy machine changes these figures little. Target: 150 M
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import subprocess
@@ -26,11 +30,14 @@ from sqlalchemy import MetaData, create_engine, func, select
 from bench.api import prepare
 from bench.common import REPO, quiet_logs, servers, write_table
 from bench.events import new_prefix, settings_env, settings_for
-from bench.web import children, gunicorn_pid, gunicorn_shape, wrk_run
+from bench.web import children, get, gunicorn_pid, gunicorn_shape, wrk_run
 from bench.workloads import WORKLOADS
 from shared.messaging_tables import inbox_table
+from shared.read_cache import CAPACITY_BYTES, ENTRY_OVERHEAD
 
 TARGET_MIB = 150
+MIB = 1024 * 1024
+SORTS = ("due_date", "-due_date", "created_at", "-created_at")
 
 
 def rss_mib(pid: int) -> float:
@@ -45,9 +52,9 @@ def verdict(mib: float) -> str:
     return f"≤ {TARGET_MIB} MiB: {'✅' if mib <= TARGET_MIB else '❌'}"
 
 
-def web_workers(s, seconds: int) -> list[list]:
+def web_workers(targets, seconds: int) -> list[list]:
     rows = []
-    for t in prepare(s, goal_count=10_000):
+    for t in targets:
         with gunicorn_pid(t.spec, t.env, t.ready) as (url, master):
             load = wrk_run(url, "request.lua", t.lua, seconds=seconds)
             sizes = [rss_mib(pid) for pid in children(master)]
@@ -57,6 +64,47 @@ def web_workers(s, seconds: int) -> list[list]:
                      f"{max(sizes):.0f}", verdict(max(sizes)) if t.kind != "baseline" and
                      t.kind != "baseline-write" else ""])
     return rows
+
+
+def filled_read_cache(targets, passes: int = 2) -> list:
+    """The goals web workers once their kept reads are full: every page of every sort order,
+    then every goal (the small entries, whose bookkeeping weighs most), `passes` times."""
+    t = next(t for t in targets if t.slug == "goals-list")
+    headers = {"Authorization": f"Bearer {t.lua['GK_TOKEN']}"}
+    read: dict[str, int] = {}  # path -> body size, as the cache counts an entry
+    requests = 0
+    with gunicorn_pid(t.spec, t.env, t.ready) as (url, master):
+        port = int(url.rsplit(":", 1)[1])
+
+        def ask(path: str) -> bytes:
+            nonlocal requests
+            status, body = get(port, path, headers)  # a connection each: both workers answer
+            if status != 200:
+                raise RuntimeError(f"{path}: {status} {body[:200]!r}")
+            requests += 1
+            read[path] = len(body) + ENTRY_OVERHEAD
+            return body
+
+        for _ in range(passes):
+            goal_ids = []
+            for sort in SORTS:
+                cursor = ""
+                while True:
+                    page = json.loads(ask(f"/v1/goals?limit=50&sort={sort}{cursor}"))
+                    goal_ids += [g["id"] for g in page["items"]] if sort == SORTS[0] else []
+                    if not page.get("next_cursor"):
+                        break
+                    cursor = f"&cursor={page['next_cursor']}"
+            for goal_id in goal_ids:
+                ask(f"/v1/goals/{goal_id}")
+        sizes = [rss_mib(pid) for pid in children(master)]
+    asked = sum(read.values()) / MIB
+    print(f"kept reads filled: {requests:,} requests, {len(read):,} distinct reads of "
+          f"{asked:.0f} MiB, workers {[f'{m:.0f}' for m in sizes]} MiB", flush=True)
+    return [f"web worker: goals, its kept reads full ({len(read):,} distinct pages and goals "
+            f"of {asked:.0f} MiB, against a bound of {CAPACITY_BYTES / MIB:.0f} MiB per "
+            f"worker)", len(sizes), f"{requests:,} requests", f"{max(sizes):.0f}",
+            verdict(max(sizes))]
 
 
 def service_workers(s, events: int) -> list[list]:
@@ -109,12 +157,17 @@ def wait_for_inbox(url: str, at_least: int, timeout: float) -> int:
 def main(seconds: int, events: int) -> None:
     quiet_logs()
     with servers() as s:
-        rows = web_workers(s, seconds) + service_workers(s, events)
+        targets = prepare(s, goal_count=10_000)
+        rows = web_workers(targets, seconds) + [filled_read_cache(targets)] + \
+            service_workers(s, events)
     write_table("memory", "Memory: resident set size per process after its load",
                 ["process", "processes", "load", "MiB (largest)", "target"], rows,
                 notes=f"Web workers: {gunicorn_shape()} "
                       f"after wrk -t1 -c16 for {seconds} s on the endpoint; the largest worker's "
-                      f"VmRSS. Service workers: the production worker process (outbox relay, "
+                      f"VmRSS. Kept reads full: every page of the 10,000 goals in each of "
+                      f"{len(SORTS)} sort orders, then every goal, twice, a connection per "
+                      f"request so both workers answer. Service workers: the production worker "
+                      f"process (outbox relay, "
                       f"consumer, jobs) after handling its backlog of {events:,} events "
                       f"(bench.workloads); its VmRSS. `python -m bench.memory`.")
 
