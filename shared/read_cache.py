@@ -27,8 +27,10 @@ from sqlalchemy import Engine, event
 
 from shared.change_watch import ALL, PostgresWatch, SqliteWatch, Watch, change_channel
 
-CAPACITY_BYTES = 32 * 1024 * 1024  # per process: about 500 pages of 50 goals, or 20,000 goals
-ENTRY_OVERHEAD = 200  # bytes counted for an entry beside its size (key, token, bookkeeping)
+CAPACITY_BYTES = 32 * 1024 * 1024  # per process: about 500 pages of 50 goals, or 11,000 goals
+# Counted for an entry beside its body: what else it keeps alive (its key, the ETag, its token,
+# the table's slot), about 1 KB each in tests/goals/test_read_cache.py's count, with a margin.
+ENTRY_OVERHEAD = 1280
 DRAIN_EVERY_S = 1.0  # the longest an idle process leaves its notifications unread
 
 _commits = 0  # commits made by this process on any engine

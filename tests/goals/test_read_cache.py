@@ -4,6 +4,10 @@ another process (a second gunicorn worker, the goals worker), or a session gone 
 
 from __future__ import annotations
 
+import sys
+import tracemalloc
+from collections import OrderedDict
+
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -245,7 +249,7 @@ def test_the_cache_keeps_at_most_its_capacity_dropping_the_least_recently_read()
     cache.put("three", "a", 3, cache.token("a"), size=100)
     assert len(cache) == 2 and cache.size == 2 * (ENTRY_OVERHEAD + 100)
     assert [cache.get(k, "a") for k in ("one", "two", "three")] == [1, None, 3]
-    cache.put("big", "a", 4, cache.token("a"), size=1000)  # larger than the whole cache
+    cache.put("big", "a", 4, cache.token("a"), size=cache.capacity)  # larger than it all
     assert cache.get("big", "a") is None and len(cache) == 2
     cache.put("three", "a", 3, cache.token("a"), size=300)  # replaced: counted once
     assert len(cache) == 1 and cache.size == ENTRY_OVERHEAD + 300
@@ -276,3 +280,46 @@ def test_the_listen_connection_finds_a_silent_server_and_gives_up_connecting(goa
     parameters = connection.info.get_parameters()
     assert parameters["connect_timeout"] == "2"
     assert parameters["keepalives_idle"] == "10" and parameters["keepalives_count"] == "3"
+
+
+def _held_bytes(obj, seen: set[int]) -> int:
+    """What `obj` keeps alive, counted once per object: containers through their items, a
+    SQLAlchemy row through its values (its result metadata is shared, so not counted)."""
+    if id(obj) in seen:
+        return 0
+    seen.add(id(obj))
+    size = sys.getsizeof(obj)
+    if isinstance(obj, dict):
+        return size + sum(_held_bytes(k, seen) + _held_bytes(v, seen) for k, v in obj.items())
+    if isinstance(obj, tuple | list):
+        return size + sum(_held_bytes(item, seen) for item in obj)
+    if hasattr(obj, "_mapping"):  # a Row: the standing
+        return size + _held_bytes(tuple(obj), seen)
+    return size
+
+
+def _slot_bytes() -> float:
+    """What one more key costs an OrderedDict (its table and its linked list), on average."""
+    keys = [str(n) for n in range(20_000)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = OrderedDict((k, None) for k in keys)
+        return (tracemalloc.get_traced_memory()[0] - before) / len(kept)
+    finally:
+        tracemalloc.stop()
+
+
+def test_each_kept_read_is_counted_at_no_less_than_what_it_holds(goals):
+    """The byte bound holds for real entries: the body is counted by its length, everything
+    else an entry keeps alive (its key, ETag, token, the table's slot) by ENTRY_OVERHEAD."""
+    team = create_team(goals)
+    paths = [f"/v1/goals/{create_goal(goals, team.lead)['id']}" for _ in range(12)]
+    for path in [*paths, "/v1/goals?limit=50", "/v1/goals?limit=5&sort=-created_at"]:
+        assert get(goals, path, team.lead).status_code == 200
+    slot = _slot_bytes()
+    kept = list(goals.container.read_cache._entries.items())
+    assert len(kept) >= len(paths) + 3  # the goals, the two pages and the caller's standing
+    for key, entry in kept:
+        held = _held_bytes(key, set()) + _held_bytes(entry, set()) + slot
+        assert held <= entry[2], (key, round(held), entry[2])
