@@ -27,7 +27,10 @@ from sqlalchemy import Engine, event
 
 from shared.change_watch import ALL, PostgresWatch, SqliteWatch, Watch, change_channel
 
-CAPACITY_BYTES = 32 * 1024 * 1024  # per process: about 500 pages of 50 goals, or 11,000 goals
+# Per process: about 370 pages of 50 goals, or 8,500 goals. A worker's resident size grows by
+# more than what its entries count (the allocator's own overhead and fragmentation: about 1.4
+# times, bench.memory's row with the kept reads full), and the 150 MiB target holds at this.
+CAPACITY_BYTES = 24 * 1024 * 1024
 # Counted for an entry beside its body: what else it keeps alive (its key, the ETag, its token,
 # the table's slot), about 1 KB each in tests/goals/test_read_cache.py's count, with a margin.
 ENTRY_OVERHEAD = 1280
