@@ -28,8 +28,9 @@ from sqlalchemy import Engine, event
 from shared.change_watch import ALL, PostgresWatch, SqliteWatch, Watch, change_channel
 
 # Per process: about 370 pages of 50 goals, or 8,500 goals. A worker's resident size grows by
-# more than what its entries count (the allocator's own overhead and fragmentation: about 1.4
-# times, bench.memory's row with the kept reads full), and the 150 MiB target holds at this.
+# more than what its entries count (the allocator's own overhead and fragmentation: 1.1 to 1.7
+# times over runs of bench.memory's full kept reads at 16, 24 and 32 MiB), and the 150 MiB
+# target holds at this bound (the memory table's row with the kept reads full).
 CAPACITY_BYTES = 24 * 1024 * 1024
 # Counted for an entry beside its body: what else it keeps alive (its key, the ETag, its token,
 # the table's slot), about 1 KB each in tests/goals/test_read_cache.py's count, with a margin.
