@@ -6,8 +6,9 @@ PostgreSQL, then:
   saturates it with wrk for `--seconds`, and reads the resident set size (VmRSS) of every
   gunicorn worker process; the table shows the largest;
 - fills the goals web workers' kept reads past their bound (`shared.read_cache`): every page of
-  the 10,000 goals in each sort order, then every goal, twice, each request on a connection of
-  its own so both workers answer; the row says how much was read, against the bound;
+  the seeded goals in each sort order, then every goal, `PASSES` times, each request on a
+  connection of its own so both workers answer; the row says how much was read, against the
+  bound;
 - runs each service's production worker (`python -m bench.e2e_worker <service>`: relay,
   consumer, jobs) as its own process over the backlog of `bench.workloads` (`--events` events),
   and reads its VmRSS once it has handled them all.
@@ -38,6 +39,8 @@ from shared.read_cache import CAPACITY_BYTES, ENTRY_OVERHEAD
 TARGET_MIB = 150
 MIB = 1024 * 1024
 SORTS = ("due_date", "-due_date", "created_at", "-created_at")
+GOALS = 10_000  # in the seeded team (bench.api.prepare)
+PASSES = 2  # over every page and goal when filling the kept reads
 
 
 def rss_mib(pid: int) -> float:
@@ -66,9 +69,9 @@ def web_workers(targets, seconds: int) -> list[list]:
     return rows
 
 
-def filled_read_cache(targets, passes: int = 2) -> list:
+def filled_read_cache(targets) -> list:
     """The goals web workers once their kept reads are full: every page of every sort order,
-    then every goal (the small entries, whose bookkeeping weighs most), `passes` times."""
+    then every goal (the small entries, whose bookkeeping weighs most), PASSES times."""
     t = next(t for t in targets if t.slug == "goals-list")
     headers = {"Authorization": f"Bearer {t.lua['GK_TOKEN']}"}
     read: dict[str, int] = {}  # path -> body size, as the cache counts an entry
@@ -85,13 +88,13 @@ def filled_read_cache(targets, passes: int = 2) -> list:
             read[path] = len(body) + ENTRY_OVERHEAD
             return body
 
-        for _ in range(passes):
-            goal_ids = []
+        goal_ids: set[str] = set()
+        for _ in range(PASSES):
             for sort in SORTS:
                 cursor = ""
                 while True:
                     page = json.loads(ask(f"/v1/goals?limit=50&sort={sort}{cursor}"))
-                    goal_ids += [g["id"] for g in page["items"]] if sort == SORTS[0] else []
+                    goal_ids.update(g["id"] for g in page["items"])
                     if not page.get("next_cursor"):
                         break
                     cursor = f"&cursor={page['next_cursor']}"
@@ -157,18 +160,18 @@ def wait_for_inbox(url: str, at_least: int, timeout: float) -> int:
 def main(seconds: int, events: int) -> None:
     quiet_logs()
     with servers() as s:
-        targets = prepare(s, goal_count=10_000)
+        targets = prepare(s, goal_count=GOALS)
         rows = web_workers(targets, seconds) + [filled_read_cache(targets)] + \
             service_workers(s, events)
     write_table("memory", "Memory: resident set size per process after its load",
                 ["process", "processes", "load", "MiB (largest)", "target"], rows,
                 notes=f"Web workers: {gunicorn_shape()} "
                       f"after wrk -t1 -c16 for {seconds} s on the endpoint; the largest worker's "
-                      f"VmRSS. Kept reads full: every page of the 10,000 goals in each of "
-                      f"{len(SORTS)} sort orders, then every goal, twice, a connection per "
-                      f"request so both workers answer. Service workers: the production worker "
-                      f"process (outbox relay, "
-                      f"consumer, jobs) after handling its backlog of {events:,} events "
+                      f"VmRSS. Kept reads full: every page of the {GOALS:,} goals in each of "
+                      f"{len(SORTS)} sort orders, then every goal, {PASSES} times, a "
+                      f"connection per request so both workers answer. Service workers: the "
+                      f"production worker process (outbox relay, consumer, jobs) after "
+                      f"handling its backlog of {events:,} events "
                       f"(bench.workloads); its VmRSS. `python -m bench.memory`.")
 
 

@@ -1,4 +1,5 @@
-"""A Flask app that tells how many objects its gunicorn worker froze (tests/test_runtime.py)."""
+"""The benchmarks' trivial app plus a route that tells how many objects its gunicorn worker froze
+(tests/test_runtime.py)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,11 @@ import os
 
 from flask import Flask, jsonify
 
+from bench import trivial_app
+
 
 def create_app() -> Flask:
-    app = Flask("gc-report")
-
-    @app.get("/ping")
-    def ping():
-        return jsonify(ok=True)
+    app = trivial_app.create_app()
 
     @app.get("/frozen")
     def frozen():
