@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from shared.db import make_engine
 from shared.events.envelope import Event
 from shared.worker import JobLeases
+from tests.cluster.job_replica import TABLE as RUNS_TABLE
 from tests.cluster.replicas import Replica, advisory_holders, relay_key
 from tests.cluster.results import record
 from tests.support.events import produce, read_until
@@ -147,9 +148,14 @@ def test_a_scheduled_job_runs_once_per_tick_across_replicas_even_when_one_dies(p
                         args=(url, f"job{i}", str(interval))) for i in (1, 2, 3)]
     engine = make_engine(url)
     try:
+        # made once here: replicas creating it at once race in PostgreSQL's catalog (a unique
+        # violation on pg_type), and a replica that died at start could not take over
+        with engine.begin() as conn:
+            conn.execute(text(RUNS_TABLE))
         for replica in replicas:
             replica.start()
         eventually(lambda: len(runs(engine)) >= 8, timeout=120, interval=0.2)
+        assert all(replica.alive() for replica in replicas), [r.log for r in replicas]
         holder = runs(engine)[-1][0]
         victim = replicas[int(holder.removeprefix("job")) - 1]
         victim.kill()
