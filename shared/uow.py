@@ -181,8 +181,10 @@ class UnitOfWork:
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        """A nested transaction: on error its writes and the events recorded in it are undone."""
+        """A nested transaction: on error its writes, the events recorded in it and the
+        callbacks it asked to run after the commit are undone."""
         mark = next_seq()
+        callbacks = len(self._after_commit)
         self.upserts.write()
         nested = self.session.begin_nested()
         try:
@@ -195,6 +197,7 @@ class UnitOfWork:
             _forget_reads(self.session)
             nested.rollback()
             self._discard_events_since(mark)
+            del self._after_commit[callbacks:]
             raise
 
     def _discard_events_since(self, mark: int) -> None:
@@ -232,6 +235,7 @@ class UnitOfWork:
         _forget_reads(self.session)
         self.session.rollback()
         self._emitted = []
+        self._after_commit = []
 
     def _collect(self) -> list[DomainEvent]:
         collected: list[DomainEvent] = []

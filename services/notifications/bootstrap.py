@@ -125,6 +125,7 @@ class NotificationsContainer(Container):
     @cached_property
     def notifier(self) -> Notifier:
         return Notifier(self.clock, self.policy, lambda: self.deliverer.wake(),
+                        take=lambda uow, note, channel: self.deliverer.take(uow, note, channel),
                         email=self.settings.email_enabled)
 
     @cached_property

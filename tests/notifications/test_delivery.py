@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
+import threading
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from services.notifications.adapters.webhook_client import WebhookClient
+from services.notifications.domain.channel import Channel
+from services.notifications.domain.notification import Notification
 from services.notifications.domain.signing import verify
 from shared.clock import ControlledClock
-from tests.notifications.support import Team, delivering, goal, handle, new_id
+from tests.notifications.support import (
+    Team,
+    checkin,
+    consumed,
+    delivering,
+    goal,
+    handle,
+    new_id,
+    progressed,
+)
 from tests.support.batches import statements
 from tests.support.slack_server import Reply, archived, server_error, too_many_requests
 from tests.support.waiting import eventually
@@ -190,3 +205,119 @@ def test_the_delivery_log_reads_notifications_and_attempts_in_one_statement(noti
     assert len(reads) == 1 and "FROM notifications" in reads[0], seen
     assert sorted((e["notification"]["status"], [a["status_code"] for a in e["attempts"]])
                   for e in entries) == [("pending", []), ("sent", [200])]
+
+
+# -- messages made where the delivery loop runs: claimed in their own transaction -------------
+NOON = datetime(2030, 1, 7, 12, 0, tzinfo=UTC)
+
+
+def stored(service, team: Team) -> tuple[list[Notification], Channel]:
+    """The team's channel notifications as committed, oldest first, and its one channel."""
+    with service.container.uow() as uow:
+        notes = list(uow.session.scalars(
+            select(Notification).where(Notification.team_id == team.id,
+                                       Notification.channel_id.is_not(None))
+            .order_by(Notification.created_at)))
+        [channel] = uow.channels.active_for(team.id)
+    return notes, channel
+
+
+def test_a_message_made_while_the_loop_runs_here_is_leased_at_its_commit_and_sent_once(
+        make_service, slack):
+    n = make_service("notifications", clock=ControlledClock(NOON), start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook())
+    deliverer = n.container.deliverer
+    deliverer.accepting = True  # as `run` sets it; the loop itself is driven by hand here
+    handle(n, achieved(team))
+    [note], channel = stored(n, team)
+    # leased and paced in the transaction that made it, as a claim would have done
+    assert note.next_attempt_at == NOON + n.container.policy.lease
+    assert channel.last_sent_at == NOON
+    assert deliverer._claim_due() == []  # nothing left to claim: it was handed over
+    assert deliverer.deliver_due() == 1
+    assert deliverer.deliver_due() == 0
+    assert [r.json()["text"] for r in slack.delivered()] == ["🎉 Goal achieved: Run 100 km"]
+    [entry] = team.log()
+    assert entry["notification"]["status"] == "sent"
+    assert [a["status_code"] for a in entry["attempts"]] == [200]
+
+
+def test_a_message_made_where_the_loop_does_not_run_waits_for_a_claim(make_service, slack):
+    """A web process makes messages too; there, nothing would ever take a handed-over one."""
+    n = make_service("notifications", clock=ControlledClock(NOON), start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook())
+    handle(n, achieved(team))
+    [note], channel = stored(n, team)
+    assert note.next_attempt_at == NOON and channel.last_sent_at is None
+    assert n.container.deliverer.deliver_due() == 1
+    assert len(slack.delivered()) == 1
+
+
+def test_only_the_message_the_channel_pace_lets_go_now_is_handed_over(make_service, slack):
+    clock = ControlledClock(NOON)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook())
+    deliverer = n.container.deliverer
+    deliverer.accepting = True
+    handle(n, achieved(team), achieved(team, "Swim 10 km", new_id()))
+    first, second = stored(n, team)[0]
+    assert first.next_attempt_at == NOON + n.container.policy.lease
+    assert second.next_attempt_at == NOON  # a second message this second waits for a claim
+    assert deliverer.deliver_due() == 1  # the handed one; the claim paces the other
+    clock.advance(seconds=1)
+    assert deliverer.deliver_due() == 1
+    assert [r.json()["text"] for r in slack.delivered()] == [
+        "🎉 Goal achieved: Run 100 km", "🎉 Goal achieved: Swim 10 km"]
+
+
+def test_a_coalesced_checkin_is_not_handed_over_before_its_quiet_window(make_service, slack):
+    clock = ControlledClock(NOON)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook())
+    n.container.deliverer.accepting = True
+    logged = checkin(team.id, team.goal, team.ana, 5)
+    handle(n, logged, progressed(logged, 0.05))
+    [note], _ = stored(n, team)
+    assert note.next_attempt_at == NOON + n.container.policy.coalesce_quiet
+    assert n.container.deliverer.deliver_due() == 0
+
+
+def test_what_was_handed_over_before_a_stop_leaves_before_the_loop_ends(make_service, slack):
+    n = make_service("notifications", clock=ControlledClock(NOON), start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook())
+    deliverer = n.container.deliverer
+    deliverer.accepting = True
+    handle(n, achieved(team))
+    stop = threading.Event()
+    stop.set()  # SIGTERM came before the loop took its next turn
+    deliverer.run(stop)
+    assert len(slack.delivered()) == 1
+    assert deliverer.accepting is False  # what is made from now on waits for a claim
+
+
+def test_a_message_whose_transaction_rolls_back_is_never_handed_over(make_service, slack):
+    n = make_service("notifications", clock=ControlledClock(NOON), start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook())
+    deliverer = n.container.deliverer
+    deliverer.accepting = True
+    handlers = n.container.handlers()
+    with n.container.uow() as uow:
+        handlers["goal.achieved"](consumed(achieved(team, "Row 5 km", new_id())), uow)
+        uow.rollback()
+        uow.commit()  # nothing of the rolled-back work, its hand-over included
+    with n.container.uow() as uow:  # a consumer's batch redone record by record
+        with contextlib.suppress(RuntimeError), uow.savepoint():
+            handlers["goal.achieved"](consumed(achieved(team)), uow)
+            raise RuntimeError("the record failed after routing")
+        handlers["goal.achieved"](consumed(achieved(team, "Swim 10 km", new_id())), uow)
+        uow.commit()
+    assert deliverer.deliver_due() == 1
+    assert [r.json()["text"] for r in slack.delivered()] == ["🎉 Goal achieved: Swim 10 km"]
+    [note], _ = stored(n, team)
+    assert note.status == "sent"

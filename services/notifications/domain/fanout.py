@@ -71,20 +71,27 @@ class Notifier:
     """`email`: SMTP is set, so escalations and personal digests also go by mail."""
 
     def __init__(self, clock: Clock, policy: DeliveryPolicy, wake: Callable[[], None], *,
+                 take: Callable[[Any, Notification, Channel], None] | None = None,
                  email: bool = False):
         self.clock = clock
         self.policy = policy
         self.wake = wake
+        self.take = take  # may claim a new channel message for the deliverer in its transaction
         self.email = email
 
     def to_channels(self, uow, what: Occurrence, rendered: Rendered, *,
                     health: str | None = None) -> int:
         created = 0
         for channel in uow.channels.active_for(what.team_id):
-            if channel.wants(what.type, health):
-                created += self._add(uow, what, f"channel:{channel.id}", rendered,
-                                     channel_body(channel, what, rendered),
-                                     channel_id=channel.id, due_at=self._due(uow, channel, what))
+            if not channel.wants(what.type, health):
+                continue
+            note = self._make(uow, what, f"channel:{channel.id}", rendered,
+                              channel_body(channel, what, rendered), channel_id=channel.id,
+                              due_at=self._due(uow, channel, what))
+            if note is not None:
+                created += 1
+                if self.take is not None:
+                    self.take(uow, note, channel)
         return created
 
     def to_channel(self, uow, channel: Channel, what: Occurrence,
@@ -133,15 +140,19 @@ class Notifier:
 
     def _add(self, uow, what: Occurrence, target: str, rendered: Rendered, body: str,
              **fields) -> int:
+        return int(self._make(uow, what, target, rendered, body, **fields) is not None)
+
+    def _make(self, uow, what: Occurrence, target: str, rendered: Rendered, body: str,
+              **fields) -> Notification | None:
+        """The notification of `what` to `target`, or None when it was made already."""
         if uow.notifications.exists(what.event_id, target):
-            return 0
-        uow.notifications.add(Notification(
-            what.team_id, target, what.event_id, what.type, body, summary=rendered.summary,
-            created_at=self.clock.now(), **fields,
-        ))
-        if fields.get("status", "pending") == "pending":
+            return None
+        note = Notification(what.team_id, target, what.event_id, what.type, body,
+                            summary=rendered.summary, created_at=self.clock.now(), **fields)
+        uow.notifications.add(note)
+        if note.status == "pending":
             uow.after_commit(self.wake)
-        return 1
+        return note
 
     def _due(self, uow, channel: Channel, what: Occurrence) -> datetime:
         """Now, or for a burst-prone chat message, after the burst (debounced, capped).

@@ -4,7 +4,9 @@ Delivering: claim what is due, post it, record the attempt and its outcome.
 
 A notification is claimed by pushing its `next_attempt_at` out by a lease (under a row lock on
 PostgreSQL, the write lock on SQLite), so two workers never send the same one, and a worker
-that dies mid-send leaves it due again after the lease. Sends are paced per channel
+that dies mid-send leaves it due again after the lease. A channel message made by the worker
+that runs this loop is claimed in the transaction that makes it and handed over at its commit
+(`Deliverer.take`): one transaction fewer before it leaves. Sends are paced per channel
 (`policy.pace`); a due Slack or Teams check-in takes every other pending check-in of its channel
 along in one message (coalescing); 429 waits for `Retry-After`; other failures back off
 exponentially with jitter; permanent Slack and Teams errors disable the channel and tell the
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -95,22 +98,63 @@ class Deliverer:
         self.rng = rng or random.Random()
         self.batch = batch
         self.wakeup = threading.Event()
+        self.accepting = False  # the loop runs in this process: `take` may hand it sends
+        self._handed: deque[Send] = deque()
 
     def wake(self) -> None:
         self.wakeup.set()
 
     def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            if self.deliver_due() == 0:
-                self.wakeup.wait(IDLE_WAIT_S)
-                self.wakeup.clear()
+        self.accepting = True
+        try:
+            while not stop.is_set():
+                if self.deliver_due() == 0:
+                    self.wakeup.wait(IDLE_WAIT_S)
+                    self.wakeup.clear()
+        finally:
+            self.accepting = False
+            self._attempt_handed()  # what was handed over before the stop leaves now
 
     def deliver_due(self) -> int:
-        """Release held feed items, then attempt every due notification once."""
-        attempts = 0
+        """Attempt what was handed over, release held feed items, then attempt every due
+        notification once."""
+        attempts = self._attempt_handed()
         for send in self._claim_due():
             attempts += self._attempt(send)
         return attempts
+
+    def take(self, uow: NotificationsUnitOfWork, n: Notification, channel: Channel) -> None:
+        """Claim a new channel message in the transaction that makes it, and have it handed to
+        this loop at that commit, so that it leaves without a claiming transaction of its own.
+
+        Only while the loop runs in this process (a web process's messages wait for a worker's
+        claim), and only a message the claim would send now: its channel active, not one that
+        is coalesced, the channel's pace met. It is leased as a claim leases it; if this process
+        dies before sending, the lease runs out and any worker claims it."""
+        if not (self.accepting and channel.is_active) or self.policy.coalesces(channel,
+                                                                               n.event_type):
+            return
+        now = self.clock.now()
+        if self._ready_at(channel, now) > now:
+            return
+        channel.last_sent_at = now
+        n.next_attempt_at = now + self.policy.lease
+        send = Send.of(n, channel)
+        uow.after_commit(lambda: self._hand(send))
+
+    def _hand(self, send: Send) -> None:
+        self._handed.append(send)
+        self.wakeup.set()
+
+    def _attempt_handed(self) -> int:
+        attempts = 0
+        while self._handed:
+            attempts += self._attempt(self._handed.popleft())
+        return attempts
+
+    def _ready_at(self, channel: Channel, now: datetime) -> datetime:
+        """When the channel's pace lets its next message leave."""
+        return channel.last_sent_at + self.policy.pace if channel.last_sent_at else now
 
     # -- claiming -------------------------------------------------------------------------
     def _claim_due(self) -> list[Send]:
@@ -137,7 +181,7 @@ class Deliverer:
         if n.is_email and self._unsendable(uow, n):
             return False
         if channel is not None:
-            ready_at = channel.last_sent_at + self.policy.pace if channel.last_sent_at else now
+            ready_at = self._ready_at(channel, now)
             if channel.id in paced:
                 ready_at = now + self.policy.pace
             if ready_at > now:
