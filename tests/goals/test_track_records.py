@@ -9,7 +9,8 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine.default import CACHE_HIT
 
 from services.goals.adapters.orm import progress_points, track_records
 from services.goals.adapters.repositories import TEAM, recent_points
@@ -79,6 +80,34 @@ def test_a_commit_refreshes_both_records_in_four_statements_however_long_the_his
     assert stored[TEAM] == every_point_in_python(goals, team.id, None, 2000)
     assert goal_id not in stored[TEAM]  # a goal without points has no rate
 
+
+
+def test_a_refresh_compiles_none_of_its_statements_again(goals):
+    """Every check-in refreshes two records: each statement must come from SQLAlchemy's compiled
+    cache. Built with the dialects' upsert (`insert(...).on_conflict_do_update`, no cache key),
+    the lock was compiled again on every check-in."""
+    team = create_team(goals)
+    history(goals, team, {team.lead: team.lead_id}, count=20, seed=5)
+
+    def refresh() -> None:
+        with goals.container.uow() as uow:
+            uow.track_records.refresh({(team.id, team.lead_id)}, START + timedelta(days=20))
+            uow.commit()
+
+    refresh()  # compiles and caches
+    seen: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "track_records" in statement or "progress_points" in statement:
+            seen.append((" ".join(statement.split())[:60], context.cache_hit))
+
+    event.listen(goals.container.engine, "before_cursor_execute", record)
+    try:
+        refresh()
+    finally:
+        event.remove(goals.container.engine, "before_cursor_execute", record)
+    assert len(seen) == 4, seen
+    assert [hit for _, hit in seen] == [CACHE_HIT] * 4, seen
 
 
 def test_the_newest_points_come_off_an_index_in_order_even_when_they_share_a_moment(goals):

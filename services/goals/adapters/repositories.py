@@ -7,18 +7,18 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
-    Insert,
     Integer,
     Select,
+    TextClause,
     Update,
     bindparam,
     func,
     insert,
     or_,
     select,
+    text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.goals.adapters.orm import (
@@ -217,8 +217,7 @@ class TrackRecords:
     def refresh(self, owners: set[tuple[str, str]], at: datetime) -> None:
         """Recompute the records of these (team_id, owner_id) pairs and of their teams."""
         keys = sorted({*owners, *((team, TEAM) for team, _ in owners)})
-        dialect = self.session.get_bind().dialect.name
-        self.session.execute(_lock_statement(dialect), [
+        self.session.execute(_lock_statement(), [
             {"key_team": team_id, "key_owner": owner_id, "at": at} for team_id, owner_id in keys])
         self.session.execute(_write_statement(), [
             {"key_team": team_id, "key_owner": owner_id, "at": at,
@@ -228,15 +227,16 @@ class TrackRecords:
 
 
 @prebuilt
-def _lock_statement(dialect: str) -> Insert:
+def _lock_statement() -> TextClause:
     """Creates a missing record and locks it; run for many records in one batch, in the order
-    given."""
-    statement = (postgresql if dialect == "postgresql" else sqlite).insert(track_records).values(
-        team_id=bindparam("key_team"), owner_id=bindparam("key_owner"), rates={},
-        updated_at=bindparam("at"))
-    return statement.on_conflict_do_update(
-        index_elements=[track_records.c.team_id, track_records.c.owner_id],
-        set_={"updated_at": statement.excluded.updated_at})
+    given. Written as text, which is compiled once and cached: SQLAlchemy's dialect upserts
+    (`insert(...).on_conflict_do_update`) have no cache key and compile again on every run.
+    PostgreSQL and SQLite read this ON CONFLICT clause alike."""
+    return text(
+        "INSERT INTO track_records (team_id, owner_id, rates, updated_at) "
+        "VALUES (:key_team, :key_owner, '{}', :at) "
+        "ON CONFLICT (team_id, owner_id) DO UPDATE SET updated_at = excluded.updated_at"
+    ).bindparams(bindparam("at", type_=track_records.c.updated_at.type))
 
 
 @prebuilt
