@@ -222,13 +222,21 @@ def stored(service, team: Team) -> tuple[list[Notification], Channel]:
     return notes, channel
 
 
-def test_a_message_made_while_the_loop_runs_here_is_leased_at_its_commit_and_sent_once(
-        make_service, slack):
-    n = make_service("notifications", clock=ControlledClock(NOON), start_worker=False)
+def with_deliverer(make_service, slack, clock: ControlledClock | None = None, *,
+                   loop_runs_here: bool = True):
+    """A notifications service, a team with a Slack channel, and the service's deliverer. With
+    `loop_runs_here` it takes new messages as its running loop would (`run` sets `accepting`);
+    the loop itself is driven by hand here."""
+    n = make_service("notifications", clock=clock or ControlledClock(NOON), start_worker=False)
     team = Team(n)
     team.channel(slack.webhook())
-    deliverer = n.container.deliverer
-    deliverer.accepting = True  # as `run` sets it; the loop itself is driven by hand here
+    n.container.deliverer.accepting = loop_runs_here
+    return n, team, n.container.deliverer
+
+
+def test_a_message_made_while_the_loop_runs_here_is_leased_at_its_commit_and_sent_once(
+        make_service, slack):
+    n, team, deliverer = with_deliverer(make_service, slack)
     handle(n, achieved(team))
     [note], channel = stored(n, team)
     # leased and paced in the transaction that made it, as a claim would have done
@@ -245,23 +253,17 @@ def test_a_message_made_while_the_loop_runs_here_is_leased_at_its_commit_and_sen
 
 def test_a_message_made_where_the_loop_does_not_run_waits_for_a_claim(make_service, slack):
     """A web process makes messages too; there, nothing would ever take a handed-over one."""
-    n = make_service("notifications", clock=ControlledClock(NOON), start_worker=False)
-    team = Team(n)
-    team.channel(slack.webhook())
+    n, team, deliverer = with_deliverer(make_service, slack, loop_runs_here=False)
     handle(n, achieved(team))
     [note], channel = stored(n, team)
     assert note.next_attempt_at == NOON and channel.last_sent_at is None
-    assert n.container.deliverer.deliver_due() == 1
+    assert deliverer.deliver_due() == 1
     assert len(slack.delivered()) == 1
 
 
 def test_only_the_message_the_channel_pace_lets_go_now_is_handed_over(make_service, slack):
     clock = ControlledClock(NOON)
-    n = make_service("notifications", clock=clock, start_worker=False)
-    team = Team(n)
-    team.channel(slack.webhook())
-    deliverer = n.container.deliverer
-    deliverer.accepting = True
+    n, team, deliverer = with_deliverer(make_service, slack, clock)
     handle(n, achieved(team), achieved(team, "Swim 10 km", new_id()))
     first, second = stored(n, team)[0]
     assert first.next_attempt_at == NOON + n.container.policy.lease
@@ -274,24 +276,16 @@ def test_only_the_message_the_channel_pace_lets_go_now_is_handed_over(make_servi
 
 
 def test_a_coalesced_checkin_is_not_handed_over_before_its_quiet_window(make_service, slack):
-    clock = ControlledClock(NOON)
-    n = make_service("notifications", clock=clock, start_worker=False)
-    team = Team(n)
-    team.channel(slack.webhook())
-    n.container.deliverer.accepting = True
+    n, team, deliverer = with_deliverer(make_service, slack)
     logged = checkin(team.id, team.goal, team.ana, 5)
     handle(n, logged, progressed(logged, 0.05))
     [note], _ = stored(n, team)
     assert note.next_attempt_at == NOON + n.container.policy.coalesce_quiet
-    assert n.container.deliverer.deliver_due() == 0
+    assert deliverer.deliver_due() == 0
 
 
 def test_what_was_handed_over_before_a_stop_leaves_before_the_loop_ends(make_service, slack):
-    n = make_service("notifications", clock=ControlledClock(NOON), start_worker=False)
-    team = Team(n)
-    team.channel(slack.webhook())
-    deliverer = n.container.deliverer
-    deliverer.accepting = True
+    n, team, deliverer = with_deliverer(make_service, slack)
     handle(n, achieved(team))
     stop = threading.Event()
     stop.set()  # SIGTERM came before the loop took its next turn
@@ -301,11 +295,7 @@ def test_what_was_handed_over_before_a_stop_leaves_before_the_loop_ends(make_ser
 
 
 def test_a_message_whose_transaction_rolls_back_is_never_handed_over(make_service, slack):
-    n = make_service("notifications", clock=ControlledClock(NOON), start_worker=False)
-    team = Team(n)
-    team.channel(slack.webhook())
-    deliverer = n.container.deliverer
-    deliverer.accepting = True
+    n, team, deliverer = with_deliverer(make_service, slack)
     handlers = n.container.handlers()
     with n.container.uow() as uow:
         handlers["goal.achieved"](consumed(achieved(team, "Row 5 km", new_id())), uow)
