@@ -9,7 +9,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.engine.default import CACHE_HIT
 
 from services.goals.adapters.orm import progress_points, track_records
@@ -17,7 +17,7 @@ from services.goals.adapters.repositories import TEAM, recent_points
 from services.goals.domain.history import ProgressPoint
 from services.goals.domain.track_record import goal_rates
 from tests.goals.helpers import create_goal
-from tests.support.batches import statements
+from tests.support.batches import cache_hits, statements
 from tests.support.seed import add_member, create_team
 
 START = datetime(2031, 3, 2, 9, tzinfo=UTC)
@@ -95,17 +95,10 @@ def test_a_refresh_compiles_none_of_its_statements_again(goals):
             uow.commit()
 
     refresh()  # compiles and caches
-    seen: list[tuple[str, object]] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        if "track_records" in statement or "progress_points" in statement:
-            seen.append((" ".join(statement.split())[:60], context.cache_hit))
-
-    event.listen(goals.container.engine, "before_cursor_execute", record)
-    try:
+    with cache_hits(goals.container.engine) as executed:
         refresh()
-    finally:
-        event.remove(goals.container.engine, "before_cursor_execute", record)
+    seen = [(line, hit) for line, hit in executed
+            if "track_records" in line or "progress_points" in line]
     assert len(seen) == 4, seen
     assert [hit for _, hit in seen] == [CACHE_HIT] * 4, seen
 

@@ -3,7 +3,7 @@ broker), and the SQL statements a block of code costs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, event
@@ -14,11 +14,25 @@ CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 @contextmanager
 def statements(engine: Engine) -> Iterator[list[str]]:
     """The statements `engine` runs in the block (transaction control aside), one line each."""
-    seen: list[str] = []
+    with _executed(engine, lambda line, context: line) as seen:
+        yield seen
+
+
+@contextmanager
+def cache_hits(engine: Engine) -> Iterator[list[tuple[str, object]]]:
+    """The statements of `statements`, each with where SQLAlchemy took its compiled form from
+    (`CacheStats.CACHE_HIT`: from its cache)."""
+    with _executed(engine, lambda line, context: (line, context.cache_hit)) as seen:
+        yield seen
+
+
+@contextmanager
+def _executed(engine: Engine, keep: Callable[[str, object], object]) -> Iterator[list]:
+    seen: list = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
         if not statement.lstrip().upper().startswith(CONTROL):
-            seen.append(" ".join(statement.split()))
+            seen.append(keep(" ".join(statement.split()), context))
 
     event.listen(engine, "before_cursor_execute", record)
     try:

@@ -128,14 +128,14 @@ class Deliverer:
         this loop at that commit, so that it leaves without a claiming transaction of its own.
 
         Only while the loop runs in this process (a web process's messages wait for a worker's
-        claim), and only a message the claim would send now: its channel active, not one that
-        is coalesced, the channel's pace met. It is leased as a claim leases it; if this process
-        dies before sending, the lease runs out and any worker claims it."""
-        if not (self.accepting and channel.is_active) or self.policy.coalesces(channel,
-                                                                               n.event_type):
+        claim), and only a message the claim would send now: its channel active, the message
+        due (a coalesced one waits out its quiet window), the channel's pace met. It is leased
+        as a claim leases it; if this process dies before sending, the lease runs out and any
+        worker claims it."""
+        if not (self.accepting and channel.is_active):
             return
         now = self.clock.now()
-        if self._ready_at(channel, now) > now:
+        if n.next_attempt_at > now or self._ready_at(channel, now) > now:
             return
         channel.last_sent_at = now
         n.next_attempt_at = now + self.policy.lease
