@@ -27,6 +27,14 @@ def test_logging_a_checkin_takes_a_bounded_number_of_statements(checkins, world)
     assert not [s for s in seen if "FROM member_views WHERE member_views.team_id" in s], seen
     assert not [s for s in seen if s.startswith("SELECT team_views")], seen
     assert sum("AS member_views_member_id" in s for s in seen) == (1 if one_session else 2)
+    # the partners are their member lists, not whole partnerships
+    assert [s for s in seen if "FROM partnerships" in s] == [
+        s for s in seen if s.startswith("SELECT partnerships.member_ids FROM partnerships")], seen
+    # one flush at commit writes the check-in and its schedule: the schedule's lock is read
+    # before the check-in is written, not after a flush of its own
+    [lock] = [i for i, s in enumerate(seen) if s.startswith("SELECT goal_schedules.")]
+    [written] = [i for i, s in enumerate(seen) if s.startswith("INSERT INTO checkins ")]
+    assert lock < written, seen
 
 
 def test_a_request_checks_out_one_connection_and_gives_it_back(checkins, world):

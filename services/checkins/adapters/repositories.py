@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from services.checkins.adapters.orm import idempotency_keys
+from services.checkins.adapters.orm import idempotency_keys, partnerships
 from services.checkins.domain.calendar import CalendarFeed
 from services.checkins.domain.checkin import Checkin
 from services.checkins.domain.idempotency import IdempotentRequest, SavedResponse
@@ -197,8 +197,11 @@ class Partnerships:
         return list(self.session.scalars(_open_partnerships(), {"team_id": team_id}))
 
     def partners_of(self, team_id: str, member_id: str) -> set[str]:
-        return {other for p in self.open_in_team(team_id) if p.is_active
-                for other in p.partners_of(member_id)}
+        """The member's partners in the team's active partnerships: their member lists only,
+        read without loading a partnership (a check-in reads this on every request)."""
+        return {other for member_ids in self.session.scalars(_active_member_lists(),
+                                                             {"team_id": team_id})
+                if member_id in member_ids for other in member_ids if other != member_id}
 
 
 class Rounds:
@@ -306,6 +309,12 @@ def _locked_schedule(skip_locked: bool) -> Select:
     return (select(GoalSchedule).where(GoalSchedule.goal_id == bindparam("goal_id"))
             .with_for_update(skip_locked=skip_locked)
             .execution_options(populate_existing=True))
+
+
+@prebuilt
+def _active_member_lists() -> Select:
+    return select(partnerships.c.member_ids).where(partnerships.c.team_id == bindparam("team_id"),
+                                                   partnerships.c.status == "active")
 
 
 @prebuilt

@@ -60,8 +60,10 @@ def record_checkin(uow: CheckinsUnitOfWork, goal: GoalView, author_id: str, prog
     """Log a check-in, tell the owner's partners, and count it for the goal's streak."""
     partners = uow.partnerships.partners_of(goal.team_id, goal.owner_id)
     checkin = Checkin(goal, author_id, progress, at=at, partner_ids=sorted(partners), **origin)
-    uow.checkins.add(checkin)
     count_checkin(uow, goal, at, policy, partners)
+    # Added after the schedule is locked, so the lock's query does not flush the check-in on
+    # its own: one flush at commit writes both (its events keep their order, by sequence).
+    uow.checkins.add(checkin)
     return checkin
 
 
