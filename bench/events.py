@@ -134,6 +134,11 @@ def wait_for_metadata(consumer, topics: list[str], timeout: float = 60) -> None:
             time.sleep(0.1)
 
 
+def statements_per_thousand(per_record: float) -> str:
+    """A batch's statements are shared by its records: per record, one decimal shows 0.0."""
+    return f"{per_record * 1000:,.0f} SQL statements per 1,000 events"
+
+
 def consumer_rate(container, max_seconds: float | None = None) -> tuple[float, int, object, float]:
     """(records/s, records, stats, SQL statements per record) for the service's production
     consumer runner, from the beginning of its topics to their end (or `max_seconds`)."""
@@ -204,7 +209,7 @@ def main(n: int, repeats: int, consumer_seconds: float) -> None:
                 rates.setdefault(service, []).append(rate)
                 checks[service] = (f"{total:,} records in {total / rate:.0f} s: "
                                    f"{stats.handled:,} handled, {stats.dead_lettered} DLQ, "
-                                   f"{per:.1f} SQL statements/event")
+                                   f"{statements_per_thousand(per)}")
                 c.engine.dispose()
                 print(f"repeat {r + 1}: consume {rates['consume'][-1]:,.0f}/s, {service} "
                       f"{rate:,.0f}/s ({checks[service]})", flush=True)
@@ -272,7 +277,7 @@ def consume_only(service: str, seconds: float) -> None:
     settings = importlib.import_module(f"services.{service}.config").load()
     container = importlib.import_module(f"services.{service}.bootstrap").bootstrap(settings)
     rate, total, stats, per = consumer_rate(container, seconds)
-    print(f"{service}: {total:,} records at {rate:,.0f}/s, {per:.1f} SQL statements/event, "
+    print(f"{service}: {total:,} records at {rate:,.0f}/s, {statements_per_thousand(per)}, "
           f"{stats.handled:,} handled", flush=True)
 
 
