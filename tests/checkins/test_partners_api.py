@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from itertools import combinations
 
+from services.checkins.domain.partners import Partnership
 from tests.checkins.conftest import START
 
 
@@ -148,3 +149,18 @@ def test_a_scheduled_round_runs_once_when_due(checkins, world, clock):
     later = call(checkins, "GET", f"/v1/teams/{world.team_id}/pairing-schedule",
                  world.as_(lead)).json
     assert later["next_run_at"].startswith((first + timedelta(days=7)).date().isoformat())
+
+
+def test_partners_read_in_a_unit_of_work_include_its_own_unflushed_changes(checkins, world):
+    """A check-in's partners are read as member lists; that read still sees a partnership
+    formed or ended earlier in the same transaction, before anything was flushed."""
+    ola, pia, kai = world.member("Ola"), world.member("Pia"), world.member("Kai")
+    with checkins.container.uow() as uow:
+        formed = Partnership.from_round(world.team_id, (ola, pia), None, START)
+        uow.partnerships.add(formed)
+        assert uow.partnerships.partners_of(world.team_id, ola) == {pia}
+        uow.commit()
+    with checkins.container.uow() as uow:
+        uow.partnerships.get(world.team_id, formed.id).end(pia, START)
+        uow.partnerships.add(Partnership.from_round(world.team_id, (ola, kai), None, START))
+        assert uow.partnerships.partners_of(world.team_id, ola) == {kai}

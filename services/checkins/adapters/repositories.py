@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from services.checkins.adapters.orm import idempotency_keys, partnerships
+from services.checkins.adapters.orm import idempotency_keys
 from services.checkins.domain.calendar import CalendarFeed
 from services.checkins.domain.checkin import Checkin
 from services.checkins.domain.idempotency import IdempotentRequest, SavedResponse
@@ -313,8 +313,10 @@ def _locked_schedule(skip_locked: bool) -> Select:
 
 @prebuilt
 def _active_member_lists() -> Select:
-    return select(partnerships.c.member_ids).where(partnerships.c.team_id == bindparam("team_id"),
-                                                   partnerships.c.status == "active")
+    """Of mapped attributes, so that, like a repository's other reads, it first flushes what
+    the unit of work changed (a partnership ended or formed earlier in the transaction)."""
+    return select(Partnership.member_ids).where(Partnership.team_id == bindparam("team_id"),
+                                                Partnership.status == "active")
 
 
 @prebuilt
