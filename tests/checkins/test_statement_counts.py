@@ -20,9 +20,9 @@ def test_logging_a_checkin_takes_a_bounded_number_of_statements(checkins, world)
     assert body["delta"] == 1
     one_session = checkins.container.engine.dialect.name == "postgresql"
     # principal (on PostgreSQL also the owner the schedule needs: one session), goal with its
-    # team, partners, check-in, schedule read and update, outbox (its trigger wakes the relay;
-    # SQLite: a second session reads the owner); the team's leads are read only by an
-    # escalation that reaches them
+    # team, partners, schedule read, then at commit check-in, schedule update and outbox (its
+    # trigger wakes the relay; SQLite: a second session reads the owner); the team's leads are
+    # read only by an escalation that reaches them
     assert len(seen) <= (7 if one_session else 8), seen
     assert not [s for s in seen if "FROM member_views WHERE member_views.team_id" in s], seen
     assert not [s for s in seen if s.startswith("SELECT team_views")], seen
