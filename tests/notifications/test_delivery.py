@@ -284,6 +284,25 @@ def test_a_coalesced_checkin_is_not_handed_over_before_its_quiet_window(make_ser
     assert deliverer.deliver_due() == 0
 
 
+def test_the_loop_takes_hand_overs_only_while_it_runs(make_service, slack):
+    """The other tests set `accepting` by hand; here the running loop sets it, and a message
+    made meanwhile goes out once."""
+    n, team, deliverer = with_deliverer(make_service, slack, loop_runs_here=False)
+    stop = threading.Event()
+    loop = threading.Thread(target=deliverer.run, args=(stop,), daemon=True)
+    loop.start()
+    try:
+        eventually(lambda: deliverer.accepting, timeout=10)
+        handle(n, achieved(team))
+        eventually(lambda: len(slack.delivered()) == 1, timeout=10)
+    finally:
+        stop.set()
+        deliverer.wake()
+        loop.join(timeout=10)
+    assert not loop.is_alive() and deliverer.accepting is False
+    assert len(slack.delivered()) == 1
+
+
 def test_what_was_handed_over_before_a_stop_leaves_before_the_loop_ends(make_service, slack):
     n, team, deliverer = with_deliverer(make_service, slack)
     handle(n, achieved(team))
