@@ -154,7 +154,7 @@ def test_a_scheduled_round_runs_once_when_due(checkins, world, clock):
 def test_partners_read_in_a_unit_of_work_include_its_own_unflushed_changes(checkins, world):
     """A check-in's partners are read as member lists; that read still sees a partnership
     formed or ended earlier in the same transaction, before anything was flushed."""
-    ola, pia, kai = world.member("Ola"), world.member("Pia"), world.member("Kai")
+    ola, pia, kai, uma = (world.member(name) for name in ("Ola", "Pia", "Kai", "Uma"))
     with checkins.container.uow() as uow:
         formed = Partnership.from_round(world.team_id, (ola, pia), None, START)
         uow.partnerships.add(formed)
@@ -163,4 +163,6 @@ def test_partners_read_in_a_unit_of_work_include_its_own_unflushed_changes(check
     with checkins.container.uow() as uow:
         uow.partnerships.get(world.team_id, formed.id).end(pia, START)
         uow.partnerships.add(Partnership.from_round(world.team_id, (ola, kai), None, START))
+        uow.partnerships.add(Partnership.from_round(world.team_id, (pia, uma), None, START))
         assert uow.partnerships.partners_of(world.team_id, ola) == {kai}
+        assert uow.partnerships.partners_of(world.team_id, uma) == {pia}  # only their own

@@ -301,6 +301,7 @@ def test_the_loop_takes_hand_overs_only_while_it_runs(make_service, slack):
         loop.join(timeout=10)
     assert not loop.is_alive() and deliverer.accepting is False
     assert len(slack.delivered()) == 1
+    assert [r.json()["text"] for r in slack.delivered()] == ["🎉 Goal achieved: Run 100 km"]
 
 
 def test_what_was_handed_over_before_a_stop_leaves_before_the_loop_ends(make_service, slack):

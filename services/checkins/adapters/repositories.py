@@ -19,6 +19,7 @@ from services.checkins.domain.partners import (
     PairingRound,
     PairingSchedule,
     Partnership,
+    partners_in,
 )
 from services.checkins.domain.replicas import GoalView, MemberView, TeamView
 from services.checkins.domain.schedule import GoalSchedule
@@ -199,9 +200,8 @@ class Partnerships:
     def partners_of(self, team_id: str, member_id: str) -> set[str]:
         """The member's partners in the team's active partnerships: their member lists only,
         read without loading a partnership (a check-in reads this on every request)."""
-        return {other for member_ids in self.session.scalars(_active_member_lists(),
-                                                             {"team_id": team_id})
-                if member_id in member_ids for other in member_ids if other != member_id}
+        lists = self.session.scalars(_active_member_lists(), {"team_id": team_id})
+        return {other for member_ids in lists for other in partners_in(member_ids, member_id)}
 
 
 class Rounds:

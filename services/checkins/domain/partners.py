@@ -10,6 +10,11 @@ from services.checkins.domain.pairing import Round
 from shared.domain import Aggregate, Conflict, Forbidden
 
 
+def partners_in(member_ids: list[str], member_id: str) -> list[str]:
+    """The others of a partnership's members, when `member_id` is one of them."""
+    return [m for m in member_ids if m != member_id] if member_id in member_ids else []
+
+
 class Partnership(Aggregate):
     def __init__(self, team_id: str, member_ids: list[str], *, at: datetime,
                  invited_by: str | None = None, round_id: str | None = None):
@@ -45,7 +50,7 @@ class Partnership(Aggregate):
         return member_id in self.member_ids
 
     def partners_of(self, member_id: str) -> list[str]:
-        return [m for m in self.member_ids if m != member_id] if self.includes(member_id) else []
+        return partners_in(self.member_ids, member_id)
 
     def accept(self, by: str, at: datetime) -> None:
         if self.status != "invited":
