@@ -15,8 +15,11 @@ read): both served at once, loaded in alternating slices (`SLICES` of `--seconds
 each), and its ratio is its requests over its twin's in those slices. On a shared host the
 machine's speed drifts within a minute: measured one after the other, a round's trivial GET ran
 at 3,745 and then 1,112 req/s, so a ratio against a twin measured a minute apart said more about
-the host than about the endpoint. Medians over the rounds. Then each endpoint again at half its
-own saturated rate with an open-loop paced client: p99 from the scheduled start.
+the host than about the endpoint. Medians over the rounds. Beside each rate, the CPU that a
+request cost the endpoint's gunicorn and PostgreSQL in those slices (from /proc): on two cores
+shared by everything, a rate is bounded by what a request costs, so this says why a ratio is
+what it is. Then each endpoint again at half its own saturated rate with an open-loop paced
+client: p99 from the scheduled start.
 """
 
 from __future__ import annotations
@@ -30,9 +33,9 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select
 
-from bench.common import analyze, median, quiet_logs, servers, write_table
+from bench.common import analyze, cpu_seconds, median, quiet_logs, servers, write_table
 from bench.events import SECRET, consumer_rate, new_prefix, settings_for
-from bench.web import Load, gunicorn, gunicorn_shape, paced, wrk_run
+from bench.web import Load, gunicorn, gunicorn_pid, gunicorn_shape, paced, wrk_run
 from bench.workloads import _container, _event, _goal, _member, _produce
 from shared.events.topics import CHECKINS_EVENTS, GOALS_EVENTS
 
@@ -211,24 +214,44 @@ SLICES = 2  # alternating slices per endpoint and per twin in a round
 
 def combined(loads: list[Load], seconds_each: int) -> Load:
     """Slices of one endpoint as one run: its requests over the slices' time, the median of
-    their p50s and the worst of their p99s."""
+    their p50s, the worst of their p99s and the CPU of all of them."""
     requests = sum(x.requests for x in loads)
     return Load(requests / (seconds_each * len(loads)), median([x.p50_ms for x in loads]),
-                max(x.p99_ms for x in loads), sum(x.errors for x in loads), requests)
+                max(x.p99_ms for x in loads), sum(x.errors for x in loads), requests,
+                sum(x.server_cpu_s for x in loads), sum(x.database_cpu_s for x in loads))
 
 
-def paired(t: Target, twin: Target, seconds: int) -> tuple[Load, Load]:
+def cpu_per_request(t: Target) -> str:
+    """CPU ms per request of `t`'s gunicorn, and of PostgreSQL (none for a trivial app): the
+    median over its saturated runs."""
+    server = median([1000 * x.server_cpu_s / max(x.requests, 1) for x in t.results])
+    if t.kind.startswith("baseline"):
+        return f"{server:.2f}"
+    database = median([1000 * x.database_cpu_s / max(x.requests, 1) for x in t.results])
+    return f"{server:.2f} + {database:.2f}"
+
+
+def saturated(url: str, server_pid: int, t: Target, seconds: int, database_pid: int) -> Load:
+    """`t` saturated by wrk for `seconds`, with the CPU that its gunicorn and PostgreSQL spent
+    meanwhile."""
+    server, database = cpu_seconds(server_pid), cpu_seconds(database_pid)
+    load = wrk_run(url, "request.lua", t.lua, seconds=seconds)
+    return replace(load, server_cpu_s=cpu_seconds(server_pid) - server,
+                   database_cpu_s=cpu_seconds(database_pid) - database)
+
+
+def paired(t: Target, twin: Target, seconds: int, database_pid: int) -> tuple[Load, Load]:
     """Saturate `t` and its trivial twin in alternating slices, both servers up throughout:
     (`t`'s load, the twin's)."""
     each = seconds // SLICES
-    with gunicorn(twin.spec, twin.env, twin.ready) as twin_url, \
-            gunicorn(t.spec, t.env, t.ready) as url:
+    with gunicorn_pid(twin.spec, twin.env, twin.ready) as (twin_url, twin_pid), \
+            gunicorn_pid(t.spec, t.env, t.ready) as (url, pid):
         for u, x in ((twin_url, twin), (url, t)):
             wrk_run(u, "request.lua", x.lua, seconds=2)  # warm-up
         own, base = [], []
         for _ in range(SLICES):
-            base.append(wrk_run(twin_url, "request.lua", twin.lua, seconds=each))
-            own.append(wrk_run(url, "request.lua", t.lua, seconds=each))
+            base.append(saturated(twin_url, twin_pid, twin, each, database_pid))
+            own.append(saturated(url, pid, t, each, database_pid))
     own_load, twin_load = combined(own, each), combined(base, each)
     if not twin_load.requests:
         raise RuntimeError(f"{twin.name} served no request beside {t.name}")
@@ -246,12 +269,13 @@ def main(seconds: int, repeats: int, goal_count: int, paced_seconds: int) -> Non
         for r in range(repeats):
             for t in (t for t in targets if t.kind in twins):
                 twin = twins[t.kind]
-                own, base = paired(t, twin, seconds)
+                own, base = paired(t, twin, seconds, s.postgres.postmaster_pid())
                 t.results.append(own)
                 t.ratios.append(own.rps / base.rps)
                 twin.results.append(base)
                 print(f"round {r + 1}: {t.name}: {own.rps:,.0f} req/s p50 {own.p50_ms:.1f} "
-                      f"p99 {own.p99_ms:.1f} ms errors {own.errors}; trivial twin "
+                      f"p99 {own.p99_ms:.1f} ms errors {own.errors} CPU "
+                      f"{own.server_cpu_s:.1f} + {own.database_cpu_s:.1f} s; trivial twin "
                       f"{base.rps:,.0f} req/s: {t.ratios[-1]:.0%}", flush=True)
         for r in range(repeats):
             for t in targets:
@@ -274,20 +298,24 @@ def main(seconds: int, repeats: int, goal_count: int, paced_seconds: int) -> Non
         errors = sum(x.errors for x in t.results + t.half)
         rows.append([t.name, f"{median([x.rps for x in t.results]):,.0f}", f"{ratio:.0%}",
                      f"{median([x.p50_ms for x in t.results]):.1f}",
-                     f"{median([x.p99_ms for x in t.results]):.1f}",
+                     f"{median([x.p99_ms for x in t.results]):.1f}", cpu_per_request(t),
                      f"{median([x.rps for x in t.half]):,.0f}",
                      f"{median([x.p50_ms for x in t.half]):.1f}", f"{p99_half:.1f}",
                      errors, verdict])
     write_table(
         "api", "API: requests/s and latency vs a trivial Flask endpoint, same gunicorn config",
         ["endpoint", "req/s saturated", "vs trivial twin", "p50 ms", "p99 ms",
-         "req/s at half", "p50 ms at half", "p99 ms at half", "non-2xx", "target"], rows,
+         "CPU ms per request: gunicorn + PostgreSQL", "req/s at half", "p50 ms at half",
+         "p99 ms at half", "non-2xx", "target"], rows,
         notes=f"{gunicorn_shape()} with its access log; "
               f"saturation: wrk -t1 -c16, median of {repeats} rounds; in each round an "
               f"endpoint and its trivial twin (POST for a write, GET for a read) are served "
               f"at once and loaded in {SLICES} alternating slices of {seconds // SLICES} s "
               f"each, its ratio being its requests over the twin's (a trivial row: median "
-              f"over all its pairings; p99: the worst slice's); "
+              f"over all its pairings; p99: the worst slice's); CPU per request: the user "
+              f"and system time that the endpoint's gunicorn (master and workers) and the "
+              f"PostgreSQL server (all its processes) spent during its slices, over the "
+              f"requests served in them (median of rounds; a trivial app uses no database); "
               f"half: open-loop paced Python client (16 threads) at half "
               f"the endpoint's own saturated rate for {paced_seconds} s, latency from the "
               f"scheduled start; load generator on the same 2 cores. Workers (relay/consumer) "

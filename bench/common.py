@@ -19,6 +19,7 @@ from pathlib import Path
 
 from infra.kafka_broker import KafkaBroker, free_port
 from infra.postgres_server import PostgresServer, ensure_postgres_installed
+from infra.run_command import subtree
 
 RESULTS = Path(__file__).parent / "results"
 REPO = Path(__file__).resolve().parent.parent
@@ -38,6 +39,12 @@ def cpu_times() -> tuple[int, int]:
 
 
 CPU_AT_START = cpu_times()
+
+
+def cpu_seconds(root: int) -> float:
+    """CPU time (user and system) spent so far by `root` and every process under it that is
+    still running."""
+    return sum(stat.cpu_ticks for stat in subtree(root).values()) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass

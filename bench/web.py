@@ -48,6 +48,8 @@ class Load:
     p99_ms: float
     errors: int
     requests: int
+    server_cpu_s: float = 0.0  # CPU the app's gunicorn (master and workers) spent on the load
+    database_cpu_s: float = 0.0  # and PostgreSQL (every process of the server)
 
 
 @contextlib.contextmanager

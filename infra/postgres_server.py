@@ -214,6 +214,10 @@ class PostgresServer(PostgresEndpoint):
             "start",
         )
 
+    def postmaster_pid(self) -> int:
+        """The server's first process; every backend and background worker is its child."""
+        return int((self.pgdata / "postmaster.pid").read_text().split()[0])
+
     def stop(self, mode: str = "fast") -> None:
         if self.is_running():
             self._run("pg_ctl", "-D", str(self.pgdata), "-m", mode, "-w", "stop")
