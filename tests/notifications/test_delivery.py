@@ -314,6 +314,24 @@ def test_what_was_handed_over_before_a_stop_leaves_before_the_loop_ends(make_ser
     assert deliverer.accepting is False  # what is made from now on waits for a claim
 
 
+def test_a_message_committed_after_the_loop_stopped_leaves_at_its_commit(make_service, slack):
+    """A consumer's transaction took the message while the loop ran, and commits after the
+    loop's last attempt at a stop: it leaves at that commit, not when its lease runs out."""
+    n, team, deliverer = with_deliverer(make_service, slack)
+    handlers = n.container.handlers()
+    stop = threading.Event()
+    stop.set()
+    with n.container.uow() as uow:
+        handlers["goal.achieved"](consumed(achieved(team)), uow)  # taken: the loop runs
+        deliverer.run(stop)  # SIGTERM: the loop ends before this transaction commits
+        assert slack.delivered() == [] and deliverer.accepting is False
+        uow.commit()
+    assert [r.json()["text"] for r in slack.delivered()] == ["🎉 Goal achieved: Run 100 km"]
+    [note], _ = stored(n, team)
+    assert note.status == "sent"
+    assert deliverer.deliver_due() == 0
+
+
 def test_a_message_whose_transaction_rolls_back_is_never_handed_over(make_service, slack):
     n, team, deliverer = with_deliverer(make_service, slack)
     handlers = n.container.handlers()

@@ -143,8 +143,14 @@ class Deliverer:
         uow.after_commit(lambda: self._hand(send))
 
     def _hand(self, send: Send) -> None:
+        """At the commit of the transaction that took `send`. A transaction that took it while
+        the loop ran may commit after the loop's last attempt at a stop: it is then attempted
+        here, now, not when its lease runs out. Appended before `accepting` is read, so the
+        loop's last attempt or this one finds it, whichever comes second."""
         self._handed.append(send)
         self.wakeup.set()
+        if not self.accepting:
+            self._attempt_handed()
 
     def _attempt_handed(self) -> int:
         attempts = 0
