@@ -42,9 +42,11 @@ CPU_AT_START = cpu_times()
 
 
 def cpu_seconds(root: int) -> float:
-    """CPU time (user and system) spent so far by `root` and every process under it that is
-    still running."""
-    return sum(stat.cpu_ticks for stat in subtree(root).values()) / os.sysconf("SC_CLK_TCK")
+    """CPU time (user and system) spent so far by `root` and every process under it, those
+    that ended included once their parent waited for them (a gunicorn worker replaced after
+    its `max_requests`, a PostgreSQL backend whose connection closed)."""
+    ticks = sum(stat.cpu_ticks + stat.reaped_cpu_ticks for stat in subtree(root).values())
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass

@@ -30,6 +30,7 @@ class ProcStat(NamedTuple):
     parent: int
     started_at: int  # clock ticks after boot: with the pid, names one process for good
     cpu_ticks: int  # utime + stime
+    reaped_cpu_ticks: int  # cutime + cstime: of its children that ended and were waited for
 
 
 def process_stat(pid: int) -> ProcStat | None:
@@ -37,7 +38,7 @@ def process_stat(pid: int) -> ProcStat | None:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         return ProcStat(fields[0], int(fields[1]), int(fields[19]),
-                        int(fields[11]) + int(fields[12]))
+                        int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14]))
     except (OSError, IndexError, ValueError):
         return None
 

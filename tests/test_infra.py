@@ -125,3 +125,18 @@ def test_closing_a_service_container_stops_its_lag_probes_kafka_clients(kafka_br
     assert clients, "the probe made no Kafka client"
     harness.close()
     eventually(lambda: not [t for t in clients if t.is_alive()], timeout=15, interval=0.1)
+
+
+def test_a_process_trees_cpu_includes_its_children_that_ended():
+    """bench.api divides a server's CPU by its requests: a gunicorn worker replaced after its
+    `max_requests` ends, and the CPU it spent must still count (else a row reads negative)."""
+    import os
+    import subprocess
+    import sys
+
+    from bench.common import cpu_seconds
+
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass"
+    before = cpu_seconds(os.getpid())
+    subprocess.run([sys.executable, "-c", burn], check=True)
+    assert cpu_seconds(os.getpid()) - before >= 0.25
