@@ -153,10 +153,15 @@ class Deliverer:
             self._attempt_handed()
 
     def _attempt_handed(self) -> int:
+        """Attempt what was handed over. The loop and a thread committing after the loop
+        stopped may both run this: each send is popped by one of them."""
         attempts = 0
-        while self._handed:
-            attempts += self._attempt(self._handed.popleft())
-        return attempts
+        while True:
+            try:
+                send = self._handed.popleft()
+            except IndexError:
+                return attempts
+            attempts += self._attempt(send)
 
     def _ready_at(self, channel: Channel, now: datetime) -> datetime:
         """When the channel's pace lets its next message leave."""
