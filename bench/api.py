@@ -4,6 +4,8 @@
 and PostgreSQL, prepares one database per service, and serves each app with
 `gunicorn -c infra/gunicorn.conf.py` (2 workers x 4 threads, JSON access log) on 127.0.0.1:
 - trivial: bench/trivial_app.py `GET /ping` (the baseline) and `POST /echo`;
+- the floor of a write: the same app's `POST /insert`, its body inserted as one row and
+  committed in PostgreSQL, nothing else (no target: it shows what a write's commit alone costs);
 - checkins `POST /v1/goals/{id}/checkins` on 100 goals of its read model (fed through its own
   consumer from goal events, as in production);
 - goals `GET /v1/goals?limit=50` on a team holding 10k goals, and `GET /v1/goals/{id}`;
@@ -33,10 +35,12 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select
 
+from bench import trivial_app
 from bench.common import analyze, cpu_seconds, median, quiet_logs, servers, write_table
 from bench.events import SECRET, consumer_rate, new_prefix, settings_for
 from bench.web import Load, gunicorn, gunicorn_pid, gunicorn_shape, paced, wrk_run
 from bench.workloads import _container, _event, _goal, _member, _produce
+from shared.db import make_engine
 from shared.events.topics import CHECKINS_EVENTS, GOALS_EVENTS
 
 AT = "2026-11-21T10:00:00+00:00"
@@ -142,6 +146,15 @@ def seed_feed(s, items: int = 1000) -> tuple[dict, str]:
     return env_of(settings), token
 
 
+def seed_floor(s) -> dict[str, str]:
+    """An empty database with the trivial app's one table, for its `POST /insert`."""
+    url = s.postgres.create_database(f"bench_floor_{uuid.uuid4().hex[:8]}")
+    engine = make_engine(url)
+    trivial_app.metadata.create_all(engine)
+    engine.dispose()
+    return {"BENCH_DATABASE_URL": url}
+
+
 # -- load -------------------------------------------------------------------------------------
 def request_maker(lua: dict):
     ids = [i for i in lua.get("GK_IDS", "").split(",") if i]
@@ -168,6 +181,7 @@ def prepare(s, goal_count: int) -> list[Target]:
     goals_env, goals_token, goal_ids = seed_goals(s, goal_count)
     checkins_env, checkins_token, checkin_goals = seed_checkins(s)
     feed_env, feed_token = seed_feed(s)
+    floor_env = seed_floor(s)
     print("seeded", flush=True)
     trivial = [
         Target("trivial `GET /ping`", "baseline", "bench.trivial_app:create_app()", {},
@@ -183,6 +197,11 @@ def prepare(s, goal_count: int) -> list[Target]:
                 "GK_BODY": json.dumps({"delta": 1, "note": "bench"}),
                 "GK_TOKEN": checkins_token, "GK_IDS": ",".join(checkin_goals)},
                slug="checkin-post", target=0.40),
+        Target("floor of a write: one row inserted and committed `POST /insert`", "write",
+               "bench.trivial_app:create_app()", floor_env,
+               {"GK_PATH": "/insert", "GK_METHOD": "POST",
+                "GK_BODY": json.dumps({"delta": 1, "note": "bench"})},
+               ready="/ping", slug="one-insert"),
         Target(f"goals `GET /v1/goals?limit=50` ({goal_count:,} goals in the team)", "read",
                "services.goals.entrypoints.app:create_app()", goals_env,
                {"GK_PATH": "/v1/goals?limit=50", "GK_TOKEN": goals_token}, slug="goals-list",
@@ -315,7 +334,7 @@ def main(seconds: int, repeats: int, goal_count: int, paced_seconds: int) -> Non
               f"over all its pairings; p99: the worst slice's); CPU per request: the user "
               f"and system time that the endpoint's gunicorn (master and workers) and the "
               f"PostgreSQL server (all its processes) spent during its slices, over the "
-              f"requests served in them (median of rounds; a trivial app uses no database); "
+              f"requests served in them (median of rounds; `/ping` and `/echo` use no database); "
               f"half: open-loop paced Python client (16 threads) at half "
               f"the endpoint's own saturated rate for {paced_seconds} s, latency from the "
               f"scheduled start; load generator on the same 2 cores. Workers (relay/consumer) "
