@@ -49,7 +49,7 @@ AT = "2026-11-21T10:00:00+00:00"
 @dataclass
 class Target:
     name: str
-    kind: str  # "read" | "write" | "baseline"
+    kind: str  # "read" | "write" | "floor" | "baseline" | "baseline-write"
     spec: str
     env: dict
     lua: dict
@@ -197,7 +197,7 @@ def prepare(s, goal_count: int) -> list[Target]:
                 "GK_BODY": json.dumps({"delta": 1, "note": "bench"}),
                 "GK_TOKEN": checkins_token, "GK_IDS": ",".join(checkin_goals)},
                slug="checkin-post", target=0.40),
-        Target("floor of a write: one row inserted and committed `POST /insert`", "write",
+        Target("floor of a write: one row inserted and committed `POST /insert`", "floor",
                "bench.trivial_app:create_app()", floor_env,
                {"GK_PATH": "/insert", "GK_METHOD": "POST",
                 "GK_BODY": json.dumps({"delta": 1, "note": "bench"})},
@@ -285,6 +285,7 @@ def main(seconds: int, repeats: int, goal_count: int, paced_seconds: int) -> Non
         # targets).
         twins = {"read": next(t for t in targets if t.kind == "baseline"),
                  "write": next(t for t in targets if t.kind == "baseline-write")}
+        twins["floor"] = twins["write"]
         for r in range(repeats):
             for t in (t for t in targets if t.kind in twins):
                 twin = twins[t.kind]

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from bench.common import percentile
 from infra.kafka_broker import free_port
+from infra.run_command import subtree
 from shared.config import WEB_THREADS, web_workers
 
 REPO = Path(__file__).resolve().parent.parent
@@ -108,11 +109,7 @@ def gunicorn_pid(spec: str, env: dict[str, str], ready_path: str = "/healthz",
 
 def children(pid: int) -> list[int]:
     """The direct children of `pid` (Linux /proc)."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        with contextlib.suppress(OSError):
-            found += [int(c) for c in (task / "children").read_text().split()]
-    return found
+    return [child for child, stat in subtree(pid).items() if stat.parent == pid]
 
 
 def get(port: int, path: str, headers: dict | None = None) -> tuple[int, bytes]:

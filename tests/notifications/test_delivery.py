@@ -14,6 +14,7 @@ from services.notifications.adapters.webhook_client import WebhookClient
 from services.notifications.domain.channel import Channel
 from services.notifications.domain.notification import Notification
 from services.notifications.domain.signing import verify
+from services.notifications.service_layer.jobs import Deliverer
 from shared.clock import ControlledClock
 from tests.notifications.support import (
     Team,
@@ -234,6 +235,12 @@ def with_deliverer(make_service, slack, clock: ControlledClock | None = None, *,
     return n, team, n.container.deliverer
 
 
+def another_worker(n) -> Deliverer:
+    """A deliverer of the same service whose loop runs in another process: it only claims."""
+    c = n.container
+    return Deliverer(c.uow, c.client, c.clock, c.notifier, c.policy)
+
+
 def test_a_message_made_while_the_loop_runs_here_is_leased_at_its_commit_and_sent_once(
         make_service, slack):
     n, team, deliverer = with_deliverer(make_service, slack)
@@ -242,7 +249,11 @@ def test_a_message_made_while_the_loop_runs_here_is_leased_at_its_commit_and_sen
     # leased and paced in the transaction that made it, as a claim would have done
     assert note.next_attempt_at == NOON + n.container.policy.lease
     assert channel.last_sent_at == NOON
-    assert deliverer._claim_due() == []  # nothing left to claim: it was handed over
+    # once the channel's pace (1 s) allows, another worker's claim still finds nothing to
+    # send: it is leased (60 s) to this loop, which was handed it
+    n.container.clock.advance(seconds=2)
+    assert another_worker(n).deliver_due() == 0
+    assert slack.delivered() == []
     assert deliverer.deliver_due() == 1
     assert deliverer.deliver_due() == 0
     assert [r.json()["text"] for r in slack.delivered()] == ["🎉 Goal achieved: Run 100 km"]
