@@ -37,6 +37,22 @@ def test_logging_a_checkin_takes_a_bounded_number_of_statements(checkins, world)
     assert lock < written, seen
 
 
+def test_a_checkin_on_a_private_goal_reads_the_owners_partners_once(checkins, world):
+    """The read check of a private goal needs the owner's partners, and so does the check-in
+    that tells them: logging and editing read them once, as on a goal the team sees."""
+    owner = world.member("Ola")
+    goal = world.goal(owner, visibility="private")
+    world.checkin(goal, owner, value=1)
+    with statements(checkins.container.engine) as logged:
+        body = world.checkin(goal, owner, delta=1)
+    with statements(checkins.container.engine) as edited:
+        edited_response = checkins.client.patch(f"/v1/checkins/{body['id']}",
+                                                headers=world.as_(owner), json={"note": "edited"})
+    assert edited_response.status_code == 200, edited_response.json
+    for seen in (logged, edited):
+        assert sum("FROM partnerships" in s for s in seen) == 1, seen
+
+
 def test_a_request_checks_out_one_connection_and_gives_it_back(checkins, world):
     """The caller's standing is read in the session the handler then uses: one pooled
     connection per request (on PostgreSQL a write's too, in one transaction; on SQLite a write

@@ -12,16 +12,24 @@ from shared.domain import Forbidden, NotFound
 
 def readable_goal(uow: CheckinsUnitOfWork, principal: Principal, goal_id: str) -> GoalView:
     """The goal, or 404 when it is another team's or private to people the caller is not."""
-    goal = uow.goals.get(principal.team_id, goal_id)
-    if goal is None or not can_read(uow, principal, goal):
-        raise NotFound(f"goal {goal_id} not found")
-    return goal
+    return _readable_goal(uow, principal, goal_id, with_partners=False)[0]
+
+
+def loggable_goal(uow: CheckinsUnitOfWork, principal: Principal,
+                  goal_id: str) -> tuple[GoalView, set[str]]:
+    """The goal the caller logs progress on, with its owner's partners: read once, for the
+    read check of a private goal and for the check-in that tells them."""
+    goal, partners = _readable_goal(uow, principal, goal_id, with_partners=True)
+    ensure_may_log(goal, principal.member_id)
+    return goal, partners
 
 
 def can_read(uow: CheckinsUnitOfWork, principal: Principal, goal: GoalView) -> bool:
-    partners = (uow.partnerships.partners_of(goal.team_id, goal.owner_id)
-                if goal.is_private else set())
-    return may_see(goal, principal.member_id, principal.is_lead, partners)
+    return _partners_if_seen(uow, principal, goal, with_partners=False) is not None
+
+
+def owner_partners(uow: CheckinsUnitOfWork, goal: GoalView) -> set[str]:
+    return uow.partnerships.partners_of(goal.team_id, goal.owner_id)
 
 
 def ensure_may_log(goal: GoalView, member_id: str) -> None:
@@ -31,11 +39,41 @@ def ensure_may_log(goal: GoalView, member_id: str) -> None:
 
 def readable_checkin(uow: CheckinsUnitOfWork, principal: Principal,
                      checkin_id: str) -> tuple[Checkin, GoalView]:
+    return _readable_checkin(uow, principal, checkin_id, with_partners=False)[:2]
+
+
+def editable_checkin(uow: CheckinsUnitOfWork, principal: Principal,
+                     checkin_id: str) -> tuple[Checkin, GoalView, set[str]]:
+    """The check-in, its goal and the goal owner's partners, read once for the read check and
+    for the edited check-in that tells them."""
+    return _readable_checkin(uow, principal, checkin_id, with_partners=True)
+
+
+def _readable_goal(uow: CheckinsUnitOfWork, principal: Principal, goal_id: str, *,
+                   with_partners: bool) -> tuple[GoalView, set[str]]:
+    goal = uow.goals.get(principal.team_id, goal_id)
+    partners = goal and _partners_if_seen(uow, principal, goal, with_partners)
+    if partners is None:
+        raise NotFound(f"goal {goal_id} not found")
+    return goal, partners
+
+
+def _readable_checkin(uow: CheckinsUnitOfWork, principal: Principal, checkin_id: str, *,
+                      with_partners: bool) -> tuple[Checkin, GoalView, set[str]]:
     checkin = uow.checkins.get(principal.team_id, checkin_id)
     goal = checkin and uow.goals.get(principal.team_id, checkin.goal_id)
-    if checkin is None or goal is None or not can_read(uow, principal, goal):
+    partners = goal and _partners_if_seen(uow, principal, goal, with_partners)
+    if partners is None:
         raise NotFound(f"check-in {checkin_id} not found")
-    return checkin, goal
+    return checkin, goal, partners
+
+
+def _partners_if_seen(uow: CheckinsUnitOfWork, principal: Principal, goal: GoalView,
+                      with_partners: bool) -> set[str] | None:
+    """The goal owner's partners (read when the goal is private or `with_partners`, else
+    empty), or None when the caller may not see the goal."""
+    partners = owner_partners(uow, goal) if with_partners or goal.is_private else set()
+    return partners if may_see(goal, principal.member_id, principal.is_lead, partners) else None
 
 
 def ensure_self_or_lead(uow: CheckinsUnitOfWork, team_id: str, member_id: str,

@@ -11,7 +11,8 @@ from services.checkins.domain.idempotency import IdempotentRequest, SavedRespons
 from services.checkins.domain.replicas import GoalView
 from services.checkins.domain.schedule import Policy
 from services.checkins.service_layer.access import (
-    ensure_may_log,
+    editable_checkin,
+    loggable_goal,
     readable_checkin,
     readable_goal,
 )
@@ -46,9 +47,9 @@ def log_checkin(cmd: LogCheckin, uow: CheckinsUnitOfWork, clock: Clock, policy: 
             earlier = _claim(uow, cmd.idempotency, now)
             if earlier is not None:
                 return LoggedCheckin(replayed=earlier)
-        goal = readable_goal(uow, cmd.actor, cmd.goal_id)
-        ensure_may_log(goal, cmd.actor.member_id)
-        checkin = record_checkin(uow, goal, cmd.actor.member_id, cmd.progress, now, policy)
+        goal, partners = loggable_goal(uow, cmd.actor, cmd.goal_id)
+        checkin = record_checkin(uow, goal, cmd.actor.member_id, cmd.progress, now, policy,
+                                 partners)
         if cmd.idempotency is not None:
             uow.idempotency_keys.save(cmd.idempotency, CREATED, render_checkin(checkin))
         uow.commit()
@@ -56,9 +57,8 @@ def log_checkin(cmd: LogCheckin, uow: CheckinsUnitOfWork, clock: Clock, policy: 
 
 
 def record_checkin(uow: CheckinsUnitOfWork, goal: GoalView, author_id: str, progress: Progress,
-                   at: datetime, policy: Policy, **origin) -> Checkin:
-    """Log a check-in, tell the owner's partners, and count it for the goal's streak."""
-    partners = uow.partnerships.partners_of(goal.team_id, goal.owner_id)
+                   at: datetime, policy: Policy, partners: set[str], **origin) -> Checkin:
+    """Log a check-in, tell the owner's `partners`, and count it for the goal's streak."""
     checkin = Checkin(goal, author_id, progress, at=at, partner_ids=sorted(partners), **origin)
     count_checkin(uow, goal, at, policy, partners)
     # Added after the schedule is locked, so the lock's query does not flush the check-in on
@@ -71,8 +71,7 @@ def edit_checkin(cmd: EditCheckin, uow: CheckinsUnitOfWork, clock: Clock,
                  policy: Policy) -> Checkin:
     """Replace the fields given in `changes`; the others keep their values."""
     with uow:
-        checkin, goal = readable_checkin(uow, cmd.actor, cmd.checkin_id)
-        partners = uow.partnerships.partners_of(goal.team_id, goal.owner_id)
+        checkin, goal, partners = editable_checkin(uow, cmd.actor, cmd.checkin_id)
         progress = replace(checkin.progress, **cmd.changes)
         checkin.edit(goal, cmd.actor.member_id, progress, at=clock.now(),
                      window=policy.edit_window, partner_ids=sorted(partners))

@@ -18,7 +18,7 @@ from services.checkins.domain.checkin import Progress
 from services.checkins.domain.errors import Rejected
 from services.checkins.domain.replicas import GoalView, MemberView, TeamView
 from services.checkins.domain.schedule import Policy
-from services.checkins.service_layer.access import ensure_may_log
+from services.checkins.service_layer.access import ensure_may_log, owner_partners
 from services.checkins.service_layer.checkin_handlers import record_checkin
 from services.checkins.service_layer.schedule_handlers import sync_goal
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
@@ -86,7 +86,8 @@ def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
         ensure_may_log(goal, member.member_id)
         progress = Progress(value=d["value"], note=d.get("note") or "",
                             confidence=d.get("confidence"))
-        record_checkin(uow, goal, member.member_id, progress, now, policy, source="slack",
+        record_checkin(uow, goal, member.member_id, progress, now, policy,
+                       owner_partners(uow, goal), source="slack",
                        request_id=d["request_id"], response_url=d.get("response_url"))
     except DomainError as exc:
         uow.emit("checkin.rejected", d["team_id"], {
