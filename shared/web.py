@@ -209,8 +209,8 @@ def kept_read(view):
         cache = c.read_cache
         if cache is None or principal.is_admin:
             return view(*args, **kwargs)
-        key = (request.full_path, principal.member_id, principal.role, principal.token_version,
-               c.clock.now().date())
+        key = (request.path, _query_by_name(), principal.member_id, principal.role,
+               principal.token_version, c.clock.now().date())
         if may_reuse():
             kept = cache.get(key, principal.team_id)
             if kept is not None:
@@ -229,6 +229,12 @@ def kept_read(view):
 
 
 KEPT_HEADERS = ("ETag",)
+
+
+def _query_by_name() -> tuple:
+    """The query's parameters in name order (each name's values in their order): the same
+    read asked with its parameters in another order is the same entry."""
+    return tuple((name, tuple(values)) for name, values in sorted(request.args.lists()))
 
 
 def require_member() -> Principal:

@@ -51,6 +51,20 @@ def test_a_goal_read_again_is_answered_without_a_statement(goals):
         assert again.headers.get("ETag") == first.headers.get("ETag")
 
 
+def test_a_read_asked_with_its_parameters_in_another_order_is_the_same_read(goals):
+    team = create_team(goals)
+    create_goal(goals, team.lead)
+    first = get(goals, "/v1/goals?limit=50&status=active", team.lead)
+    with statements(goals) as seen:
+        again = get(goals, "/v1/goals?status=active&limit=50", team.lead)
+    assert first.status_code == again.status_code == 200
+    assert seen == []
+    assert again.json == first.json
+    with statements(goals) as seen:
+        other = get(goals, "/v1/goals?status=active&limit=49", team.lead)
+    assert other.status_code == 200 and seen != []
+
+
 def test_no_cache_reads_the_database(goals):
     team = create_team(goals)
     path = f"/v1/goals/{create_goal(goals, team.lead)['id']}"
