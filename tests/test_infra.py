@@ -140,3 +140,31 @@ def test_a_process_trees_cpu_includes_its_children_that_ended():
     before = cpu_seconds(os.getpid())
     subprocess.run([sys.executable, "-c", burn], check=True)
     assert cpu_seconds(os.getpid()) - before >= 0.25
+
+
+def test_make_bench_waits_for_the_load_before_to_fall_and_no_longer_than_its_limit():
+    """bench.run_all starts each benchmark once the load the one before left has fallen, so a
+    table does not start busy because of its own suite; a machine kept busy by others does
+    not hold it past its limit."""
+    from bench.common import BUSY_LOAD
+    from bench.run_all import QUIET_POLL_S, wait_for_quiet
+
+    now = [0.0]
+    waits = []
+
+    def sleep(seconds):
+        waits.append(seconds)
+        now[0] += seconds
+
+    falling = iter([4.3, 3.0, 2.0, BUSY_LOAD - 0.1, 0.5])
+    assert wait_for_quiet(60, load=lambda: next(falling), sleep=sleep,
+                          clock=lambda: now[0]) == BUSY_LOAD - 0.1
+    assert waits == [QUIET_POLL_S] * 3
+
+    waits.clear()
+    assert wait_for_quiet(60, load=lambda: 3.0, sleep=sleep, clock=lambda: now[0]) == 3.0
+    assert sum(waits) == 60
+
+    waits.clear()
+    assert wait_for_quiet(60, load=lambda: 0.2, sleep=sleep, clock=lambda: now[0]) == 0.2
+    assert waits == []
