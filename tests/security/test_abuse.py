@@ -9,8 +9,10 @@ import time
 from urllib.parse import urlencode
 
 import pytest
+from marshmallow import fields
 from sqlalchemy import text
 
+from shared.schema_fields import JsonBoolean, JsonFloat
 from tests.support.stack import ADMIN_TOKEN, auth
 
 NESTED = "[" * 100_000 + "]" * 100_000
@@ -171,3 +173,75 @@ def test_a_query_parameter_given_once_is_read(goals, lead):
     other = goals.client.get("/v1/goals?status=achieved&limit=5", headers=auth(lead["token"]))
     assert other.status_code == 200, other.get_json()
     assert other.get_json()["items"] == []
+
+
+@pytest.mark.parametrize("given", [0, 1, 0.0, "true", "no", None, [True]])
+def test_a_boolean_in_a_body_is_true_or_false_only(goals, lead, given):
+    """`"require_smart": 0` or `"yes"` is refused by name, not read as a guess: the spec says
+    boolean (every request schema's body booleans are `shared.schema_fields.JsonBoolean`)."""
+    path = f"/v1/teams/{lead['team_id']}"
+    response = goals.client.patch(path, headers=auth(lead["token"]),
+                                  json={"require_smart": given})
+    assert response.status_code == 422, response.get_json()
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert "require_smart" in response.get_json()["errors"], response.get_json()
+    team = goals.client.get(path, headers=auth(lead["token"])).get_json()
+    assert team["require_smart"] is False
+
+
+def test_a_boolean_in_a_body_given_as_json_true_is_read(goals, lead):
+    path = f"/v1/teams/{lead['team_id']}"
+    response = goals.client.patch(path, headers=auth(lead["token"]), json={"require_smart": True})
+    assert response.status_code == 200, response.get_json()
+    assert goals.client.get(path, headers=auth(lead["token"])).get_json()["require_smart"] is True
+
+
+@pytest.mark.parametrize(("extra", "named"), [
+    ({"cadence": {"frequency": "weekly", "weekday": 2.5}}, "cadence.weekday"),
+    ({"cadence": {"frequency": "weekly", "weekday": "2"}}, "cadence.weekday"),
+    ({"metric": {"unit": "tickets", "start": "0", "target": 20}}, "metric.start"),
+    ({"parent_weight": "1"}, "parent_weight"),
+])
+def test_a_number_in_a_body_is_a_json_number_and_an_integer_a_whole_one(goals, lead, extra,
+                                                                          named):
+    """`"weekday": 2.5` is not read as 2, nor `"start": "0"` as 0: 422 naming the field, and
+    no goal is made."""
+    body = {"title": "Close 20 support tickets", "why": "w", "due_date": "2030-01-01", **extra}
+    response = post_raw(goals, lead["token"], json.dumps(body).encode())
+    assert response.status_code == 422, response.get_json()
+    assert list(response.get_json()["errors"]) == [named], response.get_json()
+    assert goal_count(goals) == 0
+
+
+def test_every_boolean_and_number_a_request_body_takes_is_read_strictly(make_service):
+    """Every body field of the three services' operations (nested ones too) that is a boolean
+    is a JsonBoolean, every number a JsonFloat and every integer strict: marshmallow's lenient
+    Integer reads `"hour": 9.5` as 9 and `"weekday": "3"` as 3."""
+    lenient = []
+    for service in ("goals", "checkins", "notifications"):
+        app = make_service(service, start_worker=False).app
+        for label, schema in _body_schemas(app):
+            lenient += [f"{label}: {path}" for path, field in _fields_of(schema)
+                        if isinstance(field, fields.Boolean) and not isinstance(field, JsonBoolean)
+                        or isinstance(field, fields.Integer) and not field.strict
+                        or isinstance(field, fields.Float) and not isinstance(field, JsonFloat)]
+    assert sorted(set(lenient)) == [], "\n".join(sorted(set(lenient)))
+
+
+def _body_schemas(app):
+    for endpoint, view in app.view_functions.items():
+        for method in ("post", "put", "patch", "delete"):
+            doc = getattr(getattr(getattr(view, "view_class", None), method, None), "_apidoc", {})
+            for parameter in doc.get("arguments", {}).get("parameters", []):
+                if parameter["in"] == "json":
+                    yield f"{method.upper()} {endpoint}", parameter["schema"]
+
+
+def _fields_of(schema, prefix=""):
+    schema = schema() if isinstance(schema, type) else schema
+    for name, field in schema.fields.items():
+        while isinstance(field, fields.List):
+            field = field.inner
+        yield prefix + name, field
+        if isinstance(field, fields.Nested):
+            yield from _fields_of(field.schema, f"{prefix}{name}.")

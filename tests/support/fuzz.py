@@ -93,8 +93,8 @@ def _fuzz(operation, mode, path_parameters, token, found, examples) -> None:
               suppress_health_check=list(HealthCheck))
     @given(case=strategy)
     def run(case):
-        if any(value == [] for value in (case.query or {}).values()):
-            return  # a query parameter with no values is not sent: on the wire it is not there
+        if not all(_sent_as_generated(value) for value in (case.query or {}).values()):
+            return
         headers = {**auth(token), "If-Match": "*"}
         try:
             response = case.call(headers=headers)
@@ -111,6 +111,18 @@ def _fuzz(operation, mode, path_parameters, token, found, examples) -> None:
         run()
     except Unsatisfiable:
         pass  # e.g. no negative variant exists for an operation without inputs
+
+
+def _sent_as_generated(value) -> bool:
+    """Whether a query value reaches the service as generated. A parameter with no values is
+    not sent: on the wire it is not there. The test client sends a mapping (or a list holding
+    one or another list) as its Python repr: for a string parameter, a valid string, whatever
+    the generator meant it to break."""
+    if isinstance(value, dict):
+        return False
+    if isinstance(value, list):
+        return value != [] and not any(isinstance(item, (dict, list)) for item in value)
+    return True
 
 
 def _keep(found: dict, label: str, failure: Exception, case) -> None:

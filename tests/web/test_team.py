@@ -200,6 +200,23 @@ def test_a_lead_sets_smart_requirement_cadence_and_the_weekly_digest(stack, page
     assert (digest.get_json()["weekday"], digest.get_json()["hour"]) == (3, 10)
 
 
+def test_a_digest_hour_that_is_not_a_whole_number_is_refused_next_to_its_field(stack, page):
+    """A form posted with text where a number belongs (the number input is a text box to a
+    script or an old browser) gets the API's 422 beside the field, not a server error."""
+    team = stack.new_team()
+    eventually(lambda: stack.notifications.call(
+        "GET", f"/v1/teams/{team.id}/digest", team.lead).status_code == 200)
+    page.sign_in(team.lead).open("/team/settings")
+    page.driver.execute_script("document.getElementById('f-digest_hour').type = 'text';")
+    page.fill("f-digest_hour", "nine")
+    click(page, "Save settings")
+
+    page.wait_for(lambda d: d.find_elements(By.ID, "e-digest_hour"))
+    assert "Not a valid integer" in page.text("#e-digest_hour")
+    digest = stack.notifications.call("GET", f"/v1/teams/{team.id}/digest", team.lead)
+    assert digest.get_json()["hour"] == 9
+
+
 def slack_link_ticket(stack, team) -> tuple[str, str]:
     """The ticket the Slack app's Home tab offers an unknown Slack user, in the team's workspace
     (which stands for a finished OAuth install, seeded through the service's repository)."""

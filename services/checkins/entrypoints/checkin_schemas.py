@@ -5,15 +5,17 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from shared.pagination import PageArgs, page_schema
+from shared.schema_fields import JsonFloat
 
 TEXT = validate.Length(max=4000)
 
 
 class CheckinIn(Schema):
-    value = fields.Float(load_default=None, allow_none=True, allow_nan=False)
-    delta = fields.Float(load_default=None, allow_none=True, allow_nan=False)
+    value = JsonFloat(load_default=None, allow_none=True, allow_nan=False)
+    delta = JsonFloat(load_default=None, allow_none=True, allow_nan=False)
     note = fields.String(load_default="", validate=TEXT)
-    confidence = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 5))
+    confidence = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                validate=validate.Range(1, 5))
     blockers = fields.String(load_default="", validate=TEXT)
     completed_milestones = fields.List(fields.String(validate=validate.Length(1, 64)),
                                        load_default=list, validate=validate.Length(max=100))

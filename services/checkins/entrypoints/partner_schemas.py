@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from shared.pagination import page_schema
+from shared.schema_fields import JsonBoolean
 
 
 class InviteIn(Schema):
@@ -23,7 +24,7 @@ class PartnershipOut(Schema):
 
 
 class OptOutIn(Schema):
-    opted_out = fields.Boolean(required=True)
+    opted_out = JsonBoolean(required=True)
 
 
 class OptOutOut(Schema):

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 from services.goals.entrypoints.team_schemas import CadenceSchema, Day, Id, Number, Text
 from services.goals.service_layer.goal_handlers import GoalRead
 from shared.pagination import PageArgs, page_schema
+from shared.schema_fields import JsonFloat
 
 HEALTH = ("on_track", "at_risk", "off_track", "overdue", "not_started", "done")
 STATUSES = ("draft", "active", "achieved", "partial", "missed", "dropped")
@@ -36,8 +37,8 @@ class GoalFields(Schema):
     kind = fields.String(load_default="personal", validate=validate.OneOf(["personal", "team"]))
     visibility = fields.String(load_default="team", validate=validate.OneOf(["team", "private"]))
     parent_id = Id(load_default=None, allow_none=True)
-    parent_weight = fields.Float(load_default=1.0, allow_nan=False,
-                                 validate=validate.Range(0.01, 1000))
+    parent_weight = JsonFloat(load_default=1.0, allow_nan=False,
+                              validate=validate.Range(0.01, 1000))
     cadence = fields.Nested(CadenceSchema, load_default=None, allow_none=True)
     milestones = fields.List(fields.Nested(MilestoneIn), load_default=list,
                              validate=validate.Length(max=100))
@@ -64,7 +65,7 @@ class GoalPatch(Schema):
     metric = fields.Nested(MetricIn, allow_none=True)
     cadence = fields.Nested(CadenceSchema, allow_none=True)
     parent_id = Id(allow_none=True)
-    parent_weight = fields.Float(allow_nan=False, validate=validate.Range(0.01, 1000))
+    parent_weight = JsonFloat(allow_nan=False, validate=validate.Range(0.01, 1000))
 
 
 class VerdictOut(Schema):

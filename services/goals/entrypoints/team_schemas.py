@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from services.goals.service_layer.team_handlers import IssuedToken
 from shared.pagination import PageArgs, page_schema
+from shared.schema_fields import JsonBoolean, JsonFloat
 
 FREQUENCIES = ("daily", "weekly", "biweekly", "monthly")
 EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)
@@ -40,8 +41,8 @@ def Day(**kwargs) -> fields.Date:  # noqa: N802
     return fields.Date(validate=validate.Range(EARLIEST, LATEST), **kwargs)
 
 
-def Number(**kwargs) -> fields.Float:  # noqa: N802
-    return fields.Float(allow_nan=False, validate=validate.Range(-MAX_ABS, MAX_ABS), **kwargs)
+def Number(**kwargs) -> JsonFloat:  # noqa: N802
+    return JsonFloat(allow_nan=False, validate=validate.Range(-MAX_ABS, MAX_ABS), **kwargs)
 
 
 def timezone_name(value: str) -> None:
@@ -55,8 +56,9 @@ def timezone_name(value: str) -> None:
 
 class CadenceSchema(Schema):
     frequency = fields.String(required=True, validate=validate.OneOf(FREQUENCIES))
-    weekday = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(0, 6))
-    day_of_month = fields.Integer(allow_none=True, load_default=None,
+    weekday = fields.Integer(allow_none=True, load_default=None, strict=True,
+                             validate=validate.Range(0, 6))
+    day_of_month = fields.Integer(allow_none=True, load_default=None, strict=True,
                                   validate=validate.Range(1, 31))
     time = fields.String(load_default="09:00", validate=validate.Regexp(HHMM_RE))
 
@@ -88,7 +90,7 @@ class LeadIn(MemberIn):
 class TeamIn(Schema):
     name = Text(200, min_length=1, required=True)
     timezone = Timezone(required=True)
-    require_smart = fields.Boolean(load_default=False)
+    require_smart = JsonBoolean(load_default=False)
     default_cadence = fields.Nested(CadenceSchema, load_default=None, allow_none=True)
     lead = fields.Nested(LeadIn, required=True)
 
@@ -96,7 +98,7 @@ class TeamIn(Schema):
 class TeamPatch(Schema):
     name = Text(200, min_length=1)
     timezone = Timezone()
-    require_smart = fields.Boolean()
+    require_smart = JsonBoolean()
     default_cadence = fields.Nested(CadenceSchema, allow_none=True)
 
 

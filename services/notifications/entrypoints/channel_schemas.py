@@ -7,6 +7,7 @@ from services.notifications.domain.digest import DIGEST_EVENT, PERSONAL_DIGEST_E
 from shared.events.catalog.goals import HEALTH
 from shared.events.registry import all_types
 from shared.pagination import PageArgs, page_schema
+from shared.schema_fields import JsonBoolean
 
 NOTIFICATION_STATUSES = ("pending", "sent", "failed", "coalesced", "held", "digest", "digested")
 
@@ -103,10 +104,10 @@ class DeliveryArgs(PageArgs):
 
 
 class DigestSettingsIn(Schema):
-    enabled = fields.Boolean(load_default=True)
-    weekday = fields.Integer(required=True, validate=validate.Range(0, 6),
+    enabled = JsonBoolean(load_default=True)
+    weekday = fields.Integer(required=True, strict=True, validate=validate.Range(0, 6),
                              metadata={"description": "0 = Monday … 6 = Sunday"})
-    hour = fields.Integer(required=True, validate=validate.Range(0, 23),
+    hour = fields.Integer(required=True, strict=True, validate=validate.Range(0, 23),
                           metadata={"description": "Hour in the team's time zone"})
 
 

@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.notifications.domain.preferences import DELIVERY_MODES, DIGEST_FREQUENCIES
 from services.notifications.entrypoints.channel_schemas import known_event_type
 from shared.pagination import PageArgs, page_schema
+from shared.schema_fields import JsonBoolean
 
 HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use HH:MM, 24-hour local time.")
 
@@ -34,7 +35,7 @@ class UnreadCount(Schema):
 class MarkReadIn(Schema):
     ids = fields.List(fields.String(validate=validate.Length(1, 36)),
                       validate=validate.Length(1, 500))
-    all = fields.Boolean()
+    all = JsonBoolean()
 
     @validates_schema
     def one_of(self, data, **_kwargs):

@@ -57,9 +57,9 @@ def history(goal_id: str):
 @http.member_required
 def check_in(goal_id: str):
     form = {name: request.form.get(name, "").strip() for name in CHECKIN_FIELDS}
-    fields = {name: value for name, value in form.items() if value != ""}
     try:
-        http.api().log_checkin(goal_id, fields, key=request.form.get("idempotency_key"))
+        http.api().log_checkin(goal_id, forms.checkin_from_form(form),
+                               key=request.form.get("idempotency_key"))
     except FormErrors as refused:
         return _checkin_form(goal_id, form, refused.errors or {"_": [refused.detail]}, 422)
     except ServiceUnavailable:

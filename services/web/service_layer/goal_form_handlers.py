@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 FIELDS = ("title", "description", "why", "start_date", "due_date", "visibility",
           "metric_unit", "metric_start", "metric_target")
 METRIC = {"metric_unit": "unit", "metric_start": "start", "metric_target": "target"}
@@ -19,7 +21,26 @@ def draft_from_form(form: dict[str, str]) -> dict:
     if any(form.get(name) for name in METRIC):
         draft["metric"] = {key: form.get(name, "") for name, key in METRIC.items()}
         draft["metric"]["current"] = form.get("metric_start") or "0"
+        for key in ("start", "target", "current"):
+            draft["metric"][key] = as_number(draft["metric"][key], float)
     return draft
+
+
+def checkin_from_form(form: dict[str, str]) -> dict:
+    """The check-in form's filled-in fields, as `POST /v1/goals/{id}/checkins` takes them."""
+    kinds = {"value": float, "delta": float, "confidence": int}
+    return {name: as_number(value, kinds[name]) if name in kinds else value
+            for name, value in form.items() if value != ""}
+
+
+def as_number(text: str, kind: type[int] | type[float]) -> int | float | str:
+    """A form's number as the JSON number the API takes (the API reads a body's numbers
+    strictly); text that is not one is passed on as it is, for the API to refuse by name."""
+    try:
+        number = kind(text)
+    except ValueError:
+        return text
+    return number if math.isfinite(number) else text
 
 
 def form_errors(api_errors: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from services.web.service_layer.goal_form_handlers import as_number
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 FREQUENCIES = ("daily", "weekly", "biweekly", "monthly")
 
@@ -22,14 +24,14 @@ def team_changes(form: dict) -> dict:
     if form.get("frequency"):
         weekly = form["frequency"] in ("weekly", "biweekly")
         cadence = {"frequency": form["frequency"], "time": form.get("time") or "09:00",
-                   "weekday": int(form.get("weekday") or 0) if weekly else None}
+                   "weekday": as_number(form.get("weekday") or "0", int) if weekly else None}
     return {"require_smart": form.get("require_smart") == "on", "default_cadence": cadence}
 
 
 def digest_changes(form: dict) -> dict:
     return {"enabled": form.get("digest_enabled") == "on",
-            "weekday": int(form.get("digest_weekday") or 0),
-            "hour": int(form.get("digest_hour") or 9)}
+            "weekday": as_number(form.get("digest_weekday") or "0", int),
+            "hour": as_number(form.get("digest_hour") or "9", int)}
 
 
 def form_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:

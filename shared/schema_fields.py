@@ -1,0 +1,34 @@
+"""Fields of the services' request schemas that hold a JSON body to its spec.
+
+marshmallow reads what it can: 0, "yes" or "off" as a boolean, "2.5" as a number, and (for an
+integer not marked strict) 9.5 as 9. A client's mistake is then read as a guess, and the spec's
+types (boolean, number, integer) do not say what the service takes. A body's booleans are
+JsonBoolean, its numbers JsonFloat, its integers `fields.Integer(strict=True)`; a test walks
+every operation's body schema for the lenient ones. Query parameters are text by nature and
+keep marshmallow's own fields.
+"""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+
+class JsonBoolean(fields.Boolean):
+    """`true` or `false` only."""
+
+    default_error_messages = {"invalid": "Not a boolean: give true or false."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class JsonFloat(fields.Float):
+    """A JSON number only: not a string of digits (nor a boolean, as any marshmallow number).
+    Refused with marshmallow's own "Not a valid number.", which the web app's forms show."""
+
+    def _validated(self, value):
+        if isinstance(value, str):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
