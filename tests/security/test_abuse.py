@@ -217,15 +217,19 @@ def test_every_boolean_and_number_a_request_body_takes_is_read_strictly(make_ser
     """Every body field of the three services' operations (nested ones too) that is a boolean
     is a JsonBoolean, every number a JsonFloat and every integer strict: marshmallow's lenient
     Integer reads `"hour": 9.5` as 9 and `"weekday": "3"` as 3."""
-    lenient = []
+    lenient, walked = [], set()
     for service in ("goals", "checkins", "notifications"):
         app = make_service(service, start_worker=False).app
         for label, schema in _body_schemas(app):
+            walked |= {path for path, _ in _fields_of(schema)}
             lenient += [f"{label}: {path}" for path, field in _fields_of(schema)
                         if isinstance(field, fields.Boolean) and not isinstance(field, JsonBoolean)
                         or isinstance(field, fields.Integer) and not field.strict
                         or isinstance(field, fields.Float) and not isinstance(field, JsonFloat)]
     assert sorted(set(lenient)) == [], "\n".join(sorted(set(lenient)))
+    # the walk reaches the bodies it checks, nested fields included (an empty walk finds none)
+    assert {"opted_out", "require_smart", "hour", "confidence", "value",
+            "cadence.weekday", "metric.start", "lead.default_cadence.weekday"} <= walked, walked
 
 
 def _body_schemas(app):
