@@ -7,6 +7,7 @@ directory; the console shows one line per process start and stop, warnings and e
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -18,8 +19,9 @@ from pathlib import Path
 
 import requests
 from honcho.environ import parse_procfile
-from honcho.manager import Manager
+from honcho.manager import KILL_WAIT, Manager
 from honcho.printer import Printer
+from honcho.process import Process
 
 from infra.kafka_broker import REPO_ROOT, ensure_jars, wait_for_kafka
 from shared.config import DEFAULT_PORTS, SERVICES
@@ -151,6 +153,59 @@ def hang_up_as_terminate() -> None:
     signal.signal(signal.SIGHUP, lambda _signum, _frame: os.kill(os.getpid(), signal.SIGTERM))
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when the thread that made it ends
+ORPHANED = signal.SIGUSR1  # what a process's watcher gets when the run command dies
+
+
+def signal_when_parent_dies(signum: int) -> None:
+    """Linux's parent-death signal for the calling process (prctl(2) PR_SET_PDEATHSIG)."""
+    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signum), 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+
+
+class TiedProcess(Process):
+    """A Procfile process whose watcher stops it when the run command dies without stopping it
+    (SIGKILL, the OOM killer). honcho starts each process in a session of its own, from a
+    watcher forked from the run command; killed, the run command used to leave them all running
+    and holding their ports. The watcher now gets ORPHANED when the run command dies, and stops
+    its process as Ctrl-C does: SIGTERM to its process group, SIGKILL after honcho's KILL_WAIT."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.manager_pid = os.getpid()
+        self.orphaned = threading.Event()
+
+    def run(self, events=None, ignore_signals=False):
+        signal.signal(ORPHANED, lambda _signum, _frame: self.orphaned.set())
+        signal_when_parent_dies(ORPHANED)
+        if os.getppid() != self.manager_pid:  # it died before the line above
+            self.orphaned.set()
+        threading.Thread(target=self._stop_when_orphaned, daemon=True).start()
+        super().run(events, ignore_signals)
+
+    def _stop_when_orphaned(self) -> None:
+        self.orphaned.wait()
+        self.quiet = True  # no one is left to print its lines
+        while (child := self._child) is None:  # set by Process.run once it has started it
+            time.sleep(0.05)
+        for signum in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(child.pid, signum)
+            except (ProcessLookupError, PermissionError):
+                return
+            try:
+                child.wait(timeout=KILL_WAIT)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+
+class RunManager(Manager):
+    def __init__(self, printer: Printer):
+        super().__init__(printer)
+        self._process_ctor = TiedProcess  # honcho's own seam for the process class
+
+
 def main() -> int:
     ensure_jars()
     env = build_env()
@@ -158,7 +213,7 @@ def main() -> int:
     migrate(env)
     external_kafka = kafka_is_external(env)
     hang_up_as_terminate()
-    manager = Manager(Printer(sys.stdout))
+    manager = RunManager(Printer(sys.stdout))
     for name, cmd in processes(external_kafka, env["GOALKEEPER_RUN_DIR"]).items():
         manager.add_process(name, cmd, env=env, cwd=str(REPO_ROOT))
     threading.Thread(target=announce_when_ready, args=(env,), daemon=True).start()

@@ -9,6 +9,7 @@ again in the same run directory, it has kept everything and handles nothing twic
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 from pathlib import Path
@@ -160,14 +161,25 @@ def settled_deliveries(url: dict[str, str], team_id: str, token: str, *,
     return deliveries
 
 
-def test_closing_the_terminal_stops_everything_the_run_command_started(tmp_path):
+def _close_the_terminal(run: RunCommand) -> None:
+    run.signal_group(signal.SIGHUP)
+
+
+def _kill_the_run_command_alone(run: RunCommand) -> None:
+    """As `kill -9` or the OOM killer does: no signal reaches what it started."""
+    os.kill(run.process.pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("stop", [_close_the_terminal, _kill_the_run_command_alone],
+                         ids=["terminal-closed", "run-command-killed"])
+def test_everything_the_run_command_started_stops_with_it(tmp_path, stop):
     ports = free_ports()
     run = RunCommand(env_for(tmp_path / "run", ports))
     try:
         run.wait_for_line(BANNER, timeout=300)
         started = run.processes()
         assert len(started) > 1 + 2 * len(SERVICES)  # the broker, web and worker processes
-        run.signal_group(signal.SIGHUP)
+        stop(run)
         assert run.wait_until_stopped(started) == [], run.console()[-4000:]
         still_bound = [name for name, port in ports.items() if not port_is_free(port)]
         assert still_bound == [], run.console()[-4000:]
