@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+from services.web.domain.form_values import as_number
 
 FIELDS = ("title", "description", "why", "start_date", "due_date", "visibility",
           "metric_unit", "metric_start", "metric_target")
@@ -31,16 +31,6 @@ def checkin_from_form(form: dict[str, str]) -> dict:
     kinds = {"value": float, "delta": float, "confidence": int}
     return {name: as_number(value, kinds[name]) if name in kinds else value
             for name, value in form.items() if value != ""}
-
-
-def as_number(text: str, kind: type[int] | type[float]) -> int | float | str:
-    """A form's number as the JSON number the API takes (the API reads a body's numbers
-    strictly); text that is not one is passed on as it is, for the API to refuse by name."""
-    try:
-        number = kind(text)
-    except ValueError:
-        return text
-    return number if math.isfinite(number) else text
 
 
 def form_errors(api_errors: dict[str, list[str]]) -> dict[str, list[str]]:

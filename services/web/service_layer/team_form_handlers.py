@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.web.service_layer.goal_form_handlers import as_number
+from services.web.domain.form_values import as_number
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 FREQUENCIES = ("daily", "weekly", "biweekly", "monthly")
