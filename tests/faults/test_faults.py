@@ -77,10 +77,14 @@ def sigkill_postgres_and_backends(stack, slack) -> Fault:
 
 
 def flap_slack(stack, slack) -> Fault:
-    # a timed-out request that Slack never processed: the sender gives up after 5 s
+    """Slack down for half the load's duration from the first message that meets it: 500,
+    429 and a request that times out (the sender gives up after 5 s), in turn. The outage is
+    a span of time, not a count of answers: a delivery backing off exponentially would take
+    hours to use up a long list of failures. The fault ends when the outage does."""
     flaps = [server_error(), too_many_requests(1), Reply(503, "upstream_timeout", delay=6.5)]
-    slack.reply_with(*flaps * max(1, int(SECONDS / 3)))
-    time.sleep(SECONDS / 2)
+    outage = slack.fail_for(SECONDS / 2, *flaps)
+    outage.wait_over(timeout=SETTLE_S)
+    assert outage.failed >= 2, f"no retry met the outage ({outage.failed} POST failed)"
     return Fault()
 
 

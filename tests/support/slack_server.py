@@ -6,6 +6,10 @@ posted as Slack would, then the connection is closed before any answer: the send
 it arrived). Every request is recorded with the moment it arrived, so tests can assert
 retries, waits, pacing and duplicates.
 
+An outage (`fail_for`) answers every POST with its failures in turn for a span of time that
+begins with the first POST it meets, then the script resumes: a delivery that backs off meets
+it for as long as it lasts, however many attempts that takes.
+
 Like Slack's incoming webhooks, the server has no idempotency key: a message posted twice is
 shown twice. `duplicates()` counts what a channel's readers would see twice.
 """
@@ -57,6 +61,35 @@ def not_found() -> Reply:
 
 
 @dataclass
+class Outage:
+    """Failures in turn for `seconds` from the first POST that meets it (`began`)."""
+
+    seconds: float
+    replies: tuple[Reply, ...]
+    began: float | None = None
+    failed: int = 0  # POSTs answered with one of `replies`
+
+    def reply(self, now: float) -> Reply | None:
+        """The failure for a POST arriving `now`, or None once the outage is over."""
+        if self.began is None:
+            self.began = now
+        if now - self.began >= self.seconds:
+            return None
+        reply = self.replies[self.failed % len(self.replies)]
+        self.failed += 1
+        return reply
+
+    def wait_over(self, timeout: float) -> None:
+        """Until the outage has begun and lasted its span; TimeoutError if no POST came."""
+        deadline = time.monotonic() + timeout
+        while self.began is None:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no POST met the outage within {timeout:.0f} s")
+            time.sleep(0.1)
+        time.sleep(max(0.0, self.began + self.seconds - time.monotonic()))
+
+
+@dataclass
 class Received:
     path: str
     body: bytes
@@ -72,6 +105,7 @@ class Received:
 class SlackLikeServer:
     def __init__(self):
         self.script: deque[Reply] = deque()
+        self.outage: Outage | None = None
         self.received: list[Received] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -88,6 +122,11 @@ class SlackLikeServer:
     def reply_with(self, *replies: Reply) -> None:
         with self._lock:
             self.script.extend(replies)
+
+    def fail_for(self, seconds: float, *replies: Reply) -> Outage:
+        with self._lock:
+            self.outage = Outage(seconds, replies)
+            return self.outage
 
     def delivered(self) -> list[Received]:
         """Requests processed with 200 (posted to the channel), answered or not."""
@@ -116,6 +155,8 @@ class SlackLikeServer:
 
     def _next(self) -> Reply:
         with self._lock:
+            if self.outage is not None and (failure := self.outage.reply(time.monotonic())):
+                return failure
             return self.script.popleft() if self.script else OK
 
     def _handler(self):
