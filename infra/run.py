@@ -157,10 +157,14 @@ PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when the thread that
 ORPHANED = signal.SIGUSR1  # what a process's watcher gets when the run command dies
 
 
-def signal_when_parent_dies(signum: int) -> None:
-    """Linux's parent-death signal for the calling process (prctl(2) PR_SET_PDEATHSIG)."""
+def signal_when_parent_dies(signum: int) -> bool:
+    """Linux's parent-death signal for the calling process (prctl(2) PR_SET_PDEATHSIG); False
+    where there is none (macOS), where a killed run command still leaves its processes."""
+    if not sys.platform.startswith("linux"):
+        return False
     if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signum), 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    return True
 
 
 class TiedProcess(Process):
@@ -177,10 +181,10 @@ class TiedProcess(Process):
 
     def run(self, events=None, ignore_signals=False):
         signal.signal(ORPHANED, lambda _signum, _frame: self.orphaned.set())
-        signal_when_parent_dies(ORPHANED)
-        if os.getppid() != self.manager_pid:  # it died before the line above
-            self.orphaned.set()
-        threading.Thread(target=self._stop_when_orphaned, daemon=True).start()
+        if signal_when_parent_dies(ORPHANED):
+            if os.getppid() != self.manager_pid:  # it died before the line above
+                self.orphaned.set()
+            threading.Thread(target=self._stop_when_orphaned, daemon=True).start()
         super().run(events, ignore_signals)
 
     def _stop_when_orphaned(self) -> None:
