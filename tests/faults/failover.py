@@ -10,7 +10,6 @@ everywhere) and the worst end-to-end latency (a check-in's acceptance to its `go
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 from dataclasses import dataclass
@@ -19,13 +18,11 @@ from tests.cluster.results import record as record_figures
 from tests.faults.cluster_stack import ClusterFaultStack, TimedCheckinLoad, end_to_end_latencies
 from tests.faults.dead_letters import dead_letter_report
 from tests.faults.ledger import Ledger
-from tests.faults.report import Outcome, record
+from tests.faults.report import RATE, SECONDS, Outcome, record
 from tests.faults.stack import SERVICES
 from tests.faults.test_faults import Fault, quiet_then_count, settle
 from tests.support.waiting import eventually
 
-SECONDS = float(os.environ.get("GOALKEEPER_FAULT_SECONDS", "8"))
-RATE = float(os.environ.get("GOALKEEPER_FAULT_RATE", "10"))
 PAUSE_S = 20.0  # the SIGSTOP stall
 
 

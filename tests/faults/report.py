@@ -3,7 +3,9 @@
 Where the table is saved: `GOALKEEPER_RESULTS_DIR` when set; else `bench/results/faults.md`
 (the published figures, copied into the README) when the run chose its load duration
 (`make faults` sets GOALKEEPER_FAULT_SECONDS); else `.run/results/faults.md`, untracked, so
-that `make test`'s short run never rewrites a tracked file.
+that `make test`'s short run never rewrites a tracked file. The cluster tests' figures
+(`tests.cluster.results`) are saved beside it the same way. Each table ends with the run's
+conditions: its load, the machine, the commit and the load average around the run.
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.common import BUSY_LOAD, conditions
 from tests.faults.ledger import PLACES, Accounts
 
+SECONDS = float(os.environ.get("GOALKEEPER_FAULT_SECONDS", "8"))  # of load per scenario
+RATE = float(os.environ.get("GOALKEEPER_FAULT_RATE", "10"))  # check-ins per second
 RESULTS: list[Outcome] = []
 REPO = Path(__file__).resolve().parents[2]
+LOAD_AT_START = os.getloadavg()  # when the test session imported this module
 
 
 def results_dir() -> Path:
@@ -49,9 +55,23 @@ class Outcome:
 
 def record(outcome: Outcome) -> None:
     RESULTS.append(outcome)
-    saved = results_dir() / "faults.md"
+    save("faults.md", table(), "Time to settle: from the end of the fault until every id was "
+         "seen in every place.")
+
+
+def save(name: str, table: str, explained: str) -> Path:
+    """`table`, then the run's load and conditions, as `name` in `results_dir()`."""
+    lines = []
+    if LOAD_AT_START[0] > BUSY_LOAD:
+        lines += [f"> **Busy machine:** this run started at a load average of "
+                  f"{LOAD_AT_START[0]:.2f} (above {BUSY_LOAD}); its times stretch with it.", ""]
+    lines += [table, "", f"{SECONDS:g} s of check-ins at {RATE:g}/s per scenario "
+              f"(GOALKEEPER_FAULT_SECONDS, GOALKEEPER_FAULT_RATE). {explained} "
+              + conditions(LOAD_AT_START, os.getloadavg())]
+    saved = results_dir() / name
     saved.parent.mkdir(parents=True, exist_ok=True)
-    saved.write_text(table() + "\n")
+    saved.write_text("\n".join(lines) + "\n")
+    return saved
 
 
 def table() -> str:

@@ -23,7 +23,7 @@ from tests.faults.crashes import sigkill_postgres
 from tests.faults.dead_letters import Poison, dead_letter_report, poison_for
 from tests.faults.ledger import Accounts, Ledger
 from tests.faults.load import CheckinLoad
-from tests.faults.report import Outcome, record
+from tests.faults.report import RATE, SECONDS, Outcome, record
 from tests.faults.stack import FaultStack
 from tests.support.events import produce_raw
 from tests.support.slack_server import (
@@ -37,8 +37,6 @@ from tests.support.waiting import quiet
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.timeout(1200)]
 
-SECONDS = float(os.environ.get("GOALKEEPER_FAULT_SECONDS", "8"))
-RATE = float(os.environ.get("GOALKEEPER_FAULT_RATE", "10"))
 SETTLE_S = float(os.environ.get("GOALKEEPER_FAULT_SETTLE_SECONDS", "300"))
 QUIET_S = 6.0  # longer than the coalescing pause (3 s) plus a paced send and a retry
 TOPICS = ("goals.events", "checkins.events", "checkins.commands", "notifications.events")
