@@ -153,12 +153,17 @@ def conditions(load_before: LoadAverage, load_after: LoadAverage,
     return line + "."
 
 
+def busy_warning(advice: str) -> list[str]:
+    """The lines a result table opens with when its run started above the busy mark."""
+    if LOAD_AT_START[0] <= BUSY_LOAD:
+        return []
+    return [f"> **Busy machine:** this run started at a load average of {LOAD_AT_START[0]:.2f} "
+            f"(above {BUSY_LOAD}); {advice}", ""]
+
+
 def write_table(name: str, title: str, header: list[str], rows: list[list], notes: str = "") -> str:
     lines = [f"### {title}", ""]
-    if LOAD_AT_START[0] > BUSY_LOAD:
-        lines += [f"> **Busy machine:** this run started at a load average of "
-                  f"{LOAD_AT_START[0]:.2f} (above {BUSY_LOAD}); compare its ratios, not its "
-                  f"absolute rates.", ""]
+    lines += busy_warning("compare its ratios, not its absolute rates.")
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     lines += ["", conditions(LOAD_AT_START, os.getloadavg()) + (f" {notes}" if notes else "")]

@@ -14,14 +14,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.common import BUSY_LOAD, conditions
+from bench.common import LOAD_AT_START, busy_warning, conditions
 from tests.faults.ledger import PLACES, Accounts
 
 SECONDS = float(os.environ.get("GOALKEEPER_FAULT_SECONDS", "8"))  # of load per scenario
 RATE = float(os.environ.get("GOALKEEPER_FAULT_RATE", "10"))  # check-ins per second
 RESULTS: list[Outcome] = []
 REPO = Path(__file__).resolve().parents[2]
-LOAD_AT_START = os.getloadavg()  # when the test session imported this module
 
 
 def results_dir() -> Path:
@@ -61,10 +60,7 @@ def record(outcome: Outcome) -> None:
 
 def save(name: str, table: str, explained: str) -> Path:
     """`table`, then the run's load and conditions, as `name` in `results_dir()`."""
-    lines = []
-    if LOAD_AT_START[0] > BUSY_LOAD:
-        lines += [f"> **Busy machine:** this run started at a load average of "
-                  f"{LOAD_AT_START[0]:.2f} (above {BUSY_LOAD}); its times stretch with it.", ""]
+    lines = busy_warning("its times stretch with it.")
     lines += [table, "", f"{SECONDS:g} s of check-ins at {RATE:g}/s per scenario "
               f"(GOALKEEPER_FAULT_SECONDS, GOALKEEPER_FAULT_RATE). {explained} "
               + conditions(LOAD_AT_START, os.getloadavg())]

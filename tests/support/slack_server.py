@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tests.support.http_reply import send_reply
+from tests.support.waiting import eventually
 
 
 @dataclass(frozen=True)
@@ -80,13 +81,9 @@ class Outage:
         return reply
 
     def wait_over(self, timeout: float) -> None:
-        """Until the outage has begun and lasted its span; TimeoutError if no POST came."""
-        deadline = time.monotonic() + timeout
-        while self.began is None:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no POST met the outage within {timeout:.0f} s")
-            time.sleep(0.1)
-        time.sleep(max(0.0, self.began + self.seconds - time.monotonic()))
+        """Until the outage has begun and lasted its span; `eventually`'s error if no POST came."""
+        began = eventually(lambda: self.began, timeout=timeout, interval=0.1)
+        time.sleep(max(0.0, began + self.seconds - time.monotonic()))
 
 
 @dataclass
