@@ -100,6 +100,29 @@ def test_a_checkin_becomes_a_command_and_its_result_goes_to_the_response_url(
     assert "████░░░░░░ 40%" in answer["text"]
 
 
+@pytest.mark.parametrize(("typed", "note"), [
+    ("checkin run 5 I'm tired, didn't sleep", "I'm tired, didn't sleep"),
+    ('checkin "Run 100" 5 #1 priority: "pace" first', '#1 priority: "pace" first'),
+    ("checkin run 5 it's   spaced\nand two lines", "it's   spaced\nand two lines"),
+    ("checkin run 5 'quoted whole'", "quoted whole"),
+    ("checkin run 5 half a \"quote", 'half a "quote'),
+])
+def test_a_checkin_note_keeps_what_the_member_typed(notifications, typed, note):
+    """Only the goal and the value are words (quotes group a title's words); the note is the
+    rest as typed, its apostrophes, quotes, `#`s, spaces and line breaks kept."""
+    team = Team(notifications)
+    c = notifications.container
+    ack = slash(notifications, form(typed, response_url="https://hooks.slack.com/x"))
+    assert ack.status_code == 200, ack.json
+    outbox = c.metadata.tables["outbox"]
+    with c.uow() as uow:
+        rows = uow.session.execute(outbox.select()
+                                   .where(outbox.c.event_type == "checkin.requested")).all()
+    [row] = rows
+    command = json.loads(row.payload)
+    assert (command["goal_ref"], command["value"], command["note"]) == (team.goal, 5, note)
+
+
 def test_a_rejected_checkin_is_explained_at_the_response_url(notifications, slack):
     team = Team(notifications)
     c = notifications.container

@@ -48,14 +48,24 @@ class CheckinRequest:
     note: str
 
 
-def words(text: str) -> list[str]:
+def words(text: str, leading: int) -> tuple[list[str], str]:
+    """The first `leading` words of `text` (quotes group words, as in a shell) and the rest as
+    typed: a note keeps its apostrophes, quotes and `#`s."""
+    lexer = shlex.shlex(text, posix=True)
+    lexer.whitespace_split, lexer.commenters = True, ""
+    found: list[str] = []
     try:
-        return shlex.split(text)
-    except ValueError:  # an unbalanced quote: fall back to plain words
-        return text.split()
+        while len(found) < leading and (word := lexer.get_token()) is not None:
+            found.append(word)
+    except ValueError:  # an unbalanced quote among them: plain words
+        parts = text.split(maxsplit=leading)
+        return parts[:leading], " ".join(parts[leading:])
+    return found, lexer.instream.read().strip()
 
 
-def parse_checkin(args: list[str]) -> CheckinRequest:
+def parse_checkin(args: list[str], note: str) -> CheckinRequest:
+    """`args` are the goal and the value; `note` is the rest of the command as typed, without
+    quotes around the whole of it."""
     if len(args) < 2:
         raise SlashError(CHECKIN_USAGE)
     try:
@@ -64,7 +74,9 @@ def parse_checkin(args: list[str]) -> CheckinRequest:
         raise SlashError(f"`{args[1]}` is not a number. {CHECKIN_USAGE}") from exc
     if not math.isfinite(value):
         raise SlashError(f"`{args[1]}` is not a usable number. {CHECKIN_USAGE}")
-    return CheckinRequest(args[0], value, " ".join(args[2:])[:2000])
+    if len(note) >= 2 and note[0] == note[-1] and note[0] in "'\"":  # a note quoted whole
+        note = note[1:-1]
+    return CheckinRequest(args[0], value, note[:2000])
 
 
 def find_goal(goals: list[GoalReplica], ref: str) -> GoalReplica:

@@ -15,6 +15,7 @@ from services.notifications.config import NotificationsSettings
 from services.notifications.domain.replicas import GoalReplica, MemberReplica
 from services.notifications.domain.slash import (
     HELP,
+    CheckinRequest,
     SlackRequest,
     SlashError,
     ephemeral,
@@ -37,7 +38,7 @@ UNKNOWN_USER = ("I don't know your Slack account yet. Ask a team lead to add you
 def run_slash_command(cmd: RunSlashCommand, uow: NotificationsUnitOfWork, clock: Clock,
                       settings: NotificationsSettings) -> dict:
     """The immediate ephemeral answer to a slash command."""
-    args = words(cmd.text)
+    args, rest = words(cmd.text, 3)  # the verb, and a check-in's goal and value
     verb = args[0].lower() if args else "help"
     if verb == "help":
         return ephemeral(HELP)
@@ -52,17 +53,16 @@ def run_slash_command(cmd: RunSlashCommand, uow: NotificationsUnitOfWork, clock:
             if verb == "status":
                 return ephemeral(status_text(goals))
             if verb == "checkin":
-                return _checkin(args[1:], cmd, member, goals, uow, clock,
-                                settings.webhook_allowlist)
+                return _checkin(parse_checkin(args[1:], rest), cmd, member, goals, uow,
+                                clock, settings.webhook_allowlist)
         except SlashError as exc:
             return ephemeral(str(exc))
     return ephemeral(f"I don't know `{verb}`.\n{HELP}")
 
 
-def _checkin(args: list[str], cmd: RunSlashCommand, member: MemberReplica,
+def _checkin(request: CheckinRequest, cmd: RunSlashCommand, member: MemberReplica,
              goals: list[GoalReplica], uow: NotificationsUnitOfWork, clock: Clock,
              allowlist: tuple[str, ...]) -> dict:
-    request = parse_checkin(args)
     goal = find_goal(goals, request.goal)
     try:
         response_url = validate_webhook_url(cmd.response_url, allowlist, field="response_url")
