@@ -2,6 +2,10 @@
 
 Limits: 3,000 characters per section text, 150 per header, 50 blocks per message. Text over a
 limit ends in `… <link|more>`; blocks over the limit end in one "…and N more" section.
+
+Text that users wrote (titles, names, notes, comments, units) reaches mrkdwn through `escape`:
+Slack reads `<!channel>`, `<@U…>` and `<url|text>` as mentions and links, so a goal titled
+`<!channel>` would otherwise notify the whole channel.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
 BLOCK_LIMIT = 50
 BAR_WIDTH = 10
+QUOTE = "> "
 
 HEALTH = {
     "on_track": ("🟢", "On track"),
@@ -32,6 +37,18 @@ def health_label(health: str | None) -> str:
     return f"{emoji} {label}"
 
 
+def escape(text: str) -> str:
+    """`text` as mrkdwn that shows it as written: `&`, `<` and `>` as Slack's entities."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_line(line: str) -> str:
+    """A line built from user text, escaped; a leading `> ` stays a block quote."""
+    if line.startswith(QUOTE):
+        return QUOTE + escape(line[len(QUOTE):])
+    return escape(line)
+
+
 def truncate(text: str, limit: int, link: str | None = None) -> str:
     if len(text) <= limit:
         return text
@@ -45,13 +62,14 @@ def section(text: str, link: str | None = None) -> dict:
 
 
 def message(title: str, lines: list[str], *, link: str | None = None) -> dict:
-    """A Slack message: a header, then one section per line, at most 50 blocks."""
+    """A Slack message: a header, then one section per line, at most 50 blocks. `title` and
+    `lines` are mrkdwn made from user text (`render`); they are escaped here."""
     header = {"type": "header",
               "text": {"type": "plain_text", "text": truncate(title, HEADER_LIMIT), "emoji": True}}
-    sections = [section(line, link) for line in lines if line]
+    sections = [section(escape_line(line), link) for line in lines if line]
     room = BLOCK_LIMIT - 1
     if len(sections) > room:
         hidden = len(sections) - (room - 1)
         more = f"…and {hidden} more" + (f": <{link}|open Goalkeeper>" if link else "")
         sections = sections[: room - 1] + [section(more)]
-    return {"text": truncate(title, SECTION_LIMIT), "blocks": [header, *sections]}
+    return {"text": truncate(escape(title), SECTION_LIMIT), "blocks": [header, *sections]}

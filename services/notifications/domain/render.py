@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.notifications.domain.messages import health_label, progress_bar
+from services.notifications.domain.messages import QUOTE, health_label, progress_bar
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def _checkin(data, context, title, owner) -> Rendered:
     author = context.get("actor_name") or owner
     lines = [f"*{author}* checked in on *{title}*{amount}", *_goal_lines(context, owner)]
     if data.get("note"):
-        lines.append(f"> {data['note']}")
+        lines.append(f"{QUOTE}{data['note']}")
     progress = context.get("progress")
     percent = f" ({round(progress * 100)}%)" if progress is not None else ""
     summary = f"*{author}* checked in on *{title}*{amount}{percent}"
@@ -115,7 +115,7 @@ def _kudos(data, context, title, owner) -> Rendered:
 def _comment(data, context, title, owner) -> Rendered:
     actor = context.get("actor_name") or "A teammate"
     return Rendered(f"💬 Comment on {title}", [f"*{actor}* commented on *{title}*:",
-                                               f"> {data['text']}"],
+                                               f"{QUOTE}{data['text']}"],
                     f"*{actor}* commented on *{title}*")
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from services.notifications.domain.messages import (
     BLOCK_LIMIT,
+    escape,
     health_label,
     progress_bar,
     section,
@@ -50,8 +51,9 @@ def amount(value: float | None, unit: str | None) -> str:
 
 
 def standing(goal: GoalLine) -> str:
-    target = f" of {amount(goal.target, goal.unit)}" if goal.target is not None else ""
-    return (f"Now at *{amount(goal.current, goal.unit)}*{target} · {progress_bar(goal.progress)}"
+    target = f" of {escape(amount(goal.target, goal.unit))}" if goal.target is not None else ""
+    return (f"Now at *{escape(amount(goal.current, goal.unit))}*{target} · "
+            f"{progress_bar(goal.progress)}"
             f" · {health_label(goal.health or 'not_started')}")
 
 
@@ -62,9 +64,9 @@ def checkin_button(goal_id: str, dm_id: str | None = None) -> dict:
 
 
 def reminder_dm(dm_id: str, goal: GoalLine, *, missed: bool, when: str) -> dict:
-    title = f"{'⏰ Missed' if missed else '🔔 Due'}: check in on {goal.title}"
-    intro = (f"Your check-in on *{goal.title}* was due {when}." if missed
-             else f"Time to check in on *{goal.title}* (due {when}).")
+    title = f"{'⏰ Missed' if missed else '🔔 Due'}: check in on {escape(goal.title)}"
+    intro = (f"Your check-in on *{escape(goal.title)}* was due {when}." if missed
+             else f"Time to check in on *{escape(goal.title)}* (due {when}).")
     blocks = [section(intro), section(standing(goal)),
               {"type": "actions", "block_id": "checkin", "elements": [
                   checkin_button(goal.goal_id, dm_id)]}]
@@ -73,15 +75,16 @@ def reminder_dm(dm_id: str, goal: GoalLine, *, missed: bool, when: str) -> dict:
 
 def escalation_dm(goal: GoalLine, owner_name: str, level: int, when: str, link: str) -> dict:
     who = "your partner" if level == 2 else "a member of your team"
-    text = (f"⏰ {owner_name}, {who}, missed the check-in on *{goal.title}* due {when}. "
+    text = (f"⏰ {escape(owner_name)}, {who}, missed the check-in on *{escape(goal.title)}* "
+            f"due {when}. "
             f"A friendly nudge helps.")
     return {"text": truncate(text, 3000),
             "blocks": [section(text), section(standing(goal)), section(f"<{link}|Open the goal>")]}
 
 
 def done_dm(goal: GoalLine, by_name: str | None, at: str) -> dict:
-    who = f"{by_name} checked in" if by_name else "Checked in"
-    text = f"✅ {who} on *{goal.title}* at {at}. Thank you!"
+    who = f"{escape(by_name)} checked in" if by_name else "Checked in"
+    text = f"✅ {who} on *{escape(goal.title)}* at {at}. Thank you!"
     return {"text": truncate(text, 3000), "blocks": [section(text), section(standing(goal))]}
 
 
@@ -92,7 +95,7 @@ def checkin_modal(goal: GoalLine, dm_id: str | None) -> dict:
         "close": plain("Cancel", 24),
         "private_metadata": json.dumps({"goal_id": goal.goal_id, "dm_id": dm_id}),
         "blocks": [
-            section(f"*{goal.title}*\n{standing(goal)}"),
+            section(f"*{escape(goal.title)}*\n{standing(goal)}"),
             {"type": "input", "block_id": VALUE, "label": plain(f"New value ({goal.unit})"
                                                                   if goal.unit else "New value"),
              "element": {"type": "plain_text_input", "action_id": VALUE,
@@ -126,7 +129,7 @@ def home_view(name: str, goals: list[GoalLine], link: str) -> dict:
         blocks.append(section("Nothing due. 👏"))
     for goal in open_due[:10]:
         state = "⏰ missed" if goal.missed else "due"
-        blocks.append({**section(f"*{goal.title}* — {state} "
+        blocks.append({**section(f"*{escape(goal.title)}* — {state} "
                                  f"{goal.due_at:%a %d %b %H:%M} UTC"),
                        "accessory": checkin_button(goal.goal_id)})
     blocks += [{"type": "divider"}, {"type": "header", "text": plain("Your goals", 150)}]
@@ -135,7 +138,7 @@ def home_view(name: str, goals: list[GoalLine], link: str) -> dict:
     room = BLOCK_LIMIT - len(blocks) - 1
     for goal in goals[:room]:
         streak = f" · 🔥 {goal.streak}" if goal.streak else ""
-        blocks.append({**section(f"*{goal.title}*\n{standing(goal)}{streak}"),
+        blocks.append({**section(f"*{escape(goal.title)}*\n{standing(goal)}{streak}"),
                        "accessory": checkin_button(goal.goal_id)})
     if len(goals) > room:
         blocks.append(section(f"…and {len(goals) - room} more: <{link}|open Goalkeeper>"))

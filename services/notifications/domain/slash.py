@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.notifications.domain.messages import HEALTH, health_label, progress_bar
+from services.notifications.domain.messages import HEALTH, escape, health_label, progress_bar
 from services.notifications.domain.replicas import GoalReplica
 
 HELP = "\n".join([
@@ -71,9 +71,9 @@ def parse_checkin(args: list[str], note: str) -> CheckinRequest:
     try:
         value = float(args[1].replace(",", "."))
     except ValueError as exc:
-        raise SlashError(f"`{args[1]}` is not a number. {CHECKIN_USAGE}") from exc
+        raise SlashError(f"`{escape(args[1])}` is not a number. {CHECKIN_USAGE}") from exc
     if not math.isfinite(value):
-        raise SlashError(f"`{args[1]}` is not a usable number. {CHECKIN_USAGE}")
+        raise SlashError(f"`{escape(args[1])}` is not a usable number. {CHECKIN_USAGE}")
     if len(note) >= 2 and note[0] == note[-1] and note[0] in "'\"":  # a note quoted whole
         note = note[1:-1]
     return CheckinRequest(args[0], value, note[:2000])
@@ -92,14 +92,15 @@ def find_goal(goals: list[GoalReplica], ref: str) -> GoalReplica:
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
-            options = ", ".join(f"`{g.short_ref}` {g.title}" for g in matches[:10])
-            raise SlashError(f"`{ref}` matches several goals: {options}. Use the short id.")
-    raise SlashError(f"I can't find an open goal of yours matching `{ref}`. "
+            options = ", ".join(f"`{g.short_ref}` {escape(g.title)}" for g in matches[:10])
+            raise SlashError(f"`{escape(ref)}` matches several goals: {options}. "
+                             "Use the short id.")
+    raise SlashError(f"I can't find an open goal of yours matching `{escape(ref)}`. "
                      "Try `/goals goals` to see them with their short ids.")
 
 
 def goal_line(goal: GoalReplica) -> str:
-    return (f"`{goal.short_ref}` *{goal.title}* — {progress_bar(goal.progress)} "
+    return (f"`{goal.short_ref}` *{escape(goal.title)}* — {progress_bar(goal.progress)} "
             f"{health_label(goal.health or 'not_started')}")
 
 

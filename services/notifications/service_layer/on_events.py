@@ -26,7 +26,7 @@ from datetime import datetime
 from services.notifications.domain.announcement import AwaitedCheckin
 from services.notifications.domain.email import sign_in_mail
 from services.notifications.domain.fanout import Notifier, Occurrence, jsonable
-from services.notifications.domain.messages import progress_bar
+from services.notifications.domain.messages import escape, progress_bar
 from services.notifications.domain.render import render
 from services.notifications.domain.replicas import (
     Activity,
@@ -198,7 +198,7 @@ def _announce(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica | No
 
 
 def on_checkin_rejected(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier) -> None:
-    text = f"❌ Your check-in was not logged: {event.data['reason']}"
+    text = f"❌ Your check-in was not logged: {escape(event.data['reason'])}"
     _answer_slack(event, uow, notifier, text)
 
 
@@ -308,8 +308,8 @@ def _occurrence(event: Event, public_url: str) -> Occurrence:
 
 # -- answers to the slash command --------------------------------------------------------------
 def _logged_text(event: Event, goal: GoalReplica | None, progress: float | None) -> str:
-    title = goal.title if goal else "your goal"
-    unit = f" {goal.unit}" if goal and goal.unit else ""
+    title = escape(goal.title) if goal else "your goal"
+    unit = f" {escape(goal.unit)}" if goal and goal.unit else ""
     value = event.data.get("value")
     amount = f"{value:g}{unit}" if value is not None else "your check-in"
     bar = f"\nProgress: {progress_bar(progress)}" if progress is not None else ""

@@ -21,6 +21,7 @@ from functools import partial
 
 from services.notifications.adapters.slack_client import SlackClient
 from services.notifications.domain.checkin_form import InvalidForm, read_form
+from services.notifications.domain.messages import escape
 from services.notifications.domain.replicas import CheckinDue
 from services.notifications.domain.slack_blocks import VALUE, checkin_modal, notice_modal
 from services.notifications.domain.slack_dm import MISSED, REMINDER, SlackDm, SlackTask
@@ -45,7 +46,7 @@ def open_checkin_modal(cmd: OpenCheckinModal, uow: NotificationsUnitOfWork,
         if member is None or goal is None or goal.owner_id != member.member_id:
             view = notice_modal("I can't find that goal among yours; nothing to check in.")
         elif not goal.is_open:
-            view = notice_modal(f"*{goal.title}* is closed; it takes no more check-ins.")
+            view = notice_modal(f"*{escape(goal.title)}* is closed; it takes no more check-ins.")
         else:
             view = checkin_modal(goal_line(uow, goal), cmd.dm_id)
         active = any(w.is_active for w in uow.slack.workspaces_in(cmd.slack_team_id))

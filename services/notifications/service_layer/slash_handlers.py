@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime
 
 from services.notifications.config import NotificationsSettings
+from services.notifications.domain.messages import escape
 from services.notifications.domain.replicas import GoalReplica, MemberReplica
 from services.notifications.domain.slash import (
     HELP,
@@ -57,7 +58,7 @@ def run_slash_command(cmd: RunSlashCommand, uow: NotificationsUnitOfWork, clock:
                                 clock, settings.webhook_allowlist)
         except SlashError as exc:
             return ephemeral(str(exc))
-    return ephemeral(f"I don't know `{verb}`.\n{HELP}")
+    return ephemeral(f"I don't know `{escape(verb)}`.\n{HELP}")
 
 
 def _checkin(request: CheckinRequest, cmd: RunSlashCommand, member: MemberReplica,
@@ -75,8 +76,8 @@ def _checkin(request: CheckinRequest, cmd: RunSlashCommand, member: MemberReplic
     request_checkin(uow, request_id, member, goal, request.value, request.note, now,
                     response_url=response_url)
     uow.commit()
-    unit = f" {goal.unit}" if goal.unit else ""
-    return ephemeral(f"⏳ Logging {request.value:g}{unit} on *{goal.title}*; "
+    unit = f" {escape(goal.unit)}" if goal.unit else ""
+    return ephemeral(f"⏳ Logging {request.value:g}{unit} on *{escape(goal.title)}*; "
                      "I'll confirm here in a moment.")
 
 

@@ -1,0 +1,100 @@
+"""User text reaches Slack as text, never as markup: a goal title, a name, a unit, a note or a
+comment cannot mention @channel or a user, or plant a disguised link. Slack's mrkdwn reads
+`<!channel>`, `<@U…>` and `<url|text>`, so `&`, `<` and `>` are sent as its entities."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.notifications.domain.messages import escape, message
+from services.notifications.domain.render import render
+from services.notifications.domain.slack_blocks import (
+    GoalLine,
+    checkin_modal,
+    done_dm,
+    escalation_dm,
+    home_view,
+    reminder_dm,
+)
+from tests.notifications.support import checkin, delivering, goal, handle, new_id, progressed
+from tests.support.waiting import eventually
+
+HOSTILE = "<!channel> <@U123> <https://evil.example/login|Goalkeeper login> & more"
+SHOWN = ("&lt;!channel&gt; &lt;@U123&gt; &lt;https://evil.example/login|Goalkeeper login&gt; "
+         "&amp; more")
+LINK = "https://goalkeeper.example/goals/g1"
+
+
+def mrkdwn(payload: dict) -> list[str]:
+    """Every mrkdwn text of a message or view: its fallback text and its sections."""
+    texts = [payload["text"]] if "text" in payload else []
+    return texts + [b["text"]["text"] for b in payload["blocks"]
+                    if b["type"] == "section"]
+
+
+def unescaped(texts: list[str]) -> list[str]:
+    return [t for t in texts if "<!channel>" in t or "<@U123>" in t or "<https://evil" in t]
+
+
+def test_escape_turns_slacks_three_control_characters_into_entities():
+    assert escape(HOSTILE) == SHOWN
+    assert escape("a &lt; b") == "a &amp;lt; b"  # an entity typed is shown as typed
+
+
+def test_a_checkin_message_shows_a_hostile_title_note_and_name_as_text():
+    rendered = render("checkin.logged", {"value": 5, "note": HOSTILE},
+                      {"goal_title": HOSTILE, "owner_name": HOSTILE, "unit": "<ms>"})
+    msg = message(rendered.title, rendered.lines, link=LINK)
+    assert unescaped(mrkdwn(msg)) == []
+    assert f"> {SHOWN}" in mrkdwn(msg)  # the note is still a block quote
+    assert f"*{SHOWN}* checked in on *{SHOWN}*: 5 &lt;ms&gt;" in mrkdwn(msg)
+    assert msg["blocks"][0]["text"]["type"] == "plain_text"  # a header shows text as it is
+    # the other channels get the text as written: the feed, email and Teams escape for their own
+    assert rendered.lines[-1] == f"> {HOSTILE}"
+
+
+@pytest.mark.parametrize("event_type, data", [
+    ("comment.added", {"text": HOSTILE}),
+    ("goal.milestone_completed", {"title": HOSTILE, "progress": 0.5}),
+    ("kudos.given", {"emoji": "👏"}),
+    ("checkin.missed", {"due_at": "2026-03-04T09:00:00+00:00", "level": 1}),
+])
+def test_every_event_message_escapes_the_text_it_quotes(event_type, data):
+    rendered = render(event_type, data, {"goal_title": HOSTILE, "owner_name": HOSTILE,
+                                         "actor_name": HOSTILE})
+    texts = mrkdwn(message(rendered.title, rendered.lines, link=LINK))
+    assert unescaped(texts) == [] and any(SHOWN in t for t in texts)
+
+
+def test_the_slack_apps_dms_modal_and_home_escape_titles_names_and_units():
+    line = GoalLine(new_id(), HOSTILE, 0.5, "at_risk", 5, 10, "<km>", streak=2,
+                    due_at=datetime(2026, 3, 4, 9, tzinfo=UTC))
+    views = [reminder_dm("D1", line, missed=True, when="today"),
+             escalation_dm(line, HOSTILE, 2, "today", LINK),
+             done_dm(line, HOSTILE, "09:00"),
+             checkin_modal(line, None),
+             home_view("Ana", [line], LINK)]
+    for view in views:
+        texts = mrkdwn(view)
+        assert unescaped(texts) == [], texts
+        assert any(SHOWN in t for t in texts) and any("&lt;km&gt;" in t for t in texts), texts
+    # the app's own links are still links
+    assert f"<{LINK}|Open the goal>" in mrkdwn(views[1])
+
+
+def test_a_goal_title_and_a_note_reach_the_channel_as_text(notifications, team, slack):
+    """Through the real delivery to a Slack-like webhook: neither the check-in message nor the
+    new goal's message can ping the channel or carry a disguised link."""
+    team.channel(slack.webhook())
+    hostile_goal = new_id()
+    logged = checkin(team.id, hostile_goal, team.ana, 1, HOSTILE)
+    with delivering(notifications):
+        handle(notifications, goal(team.id, hostile_goal, team.ana, HOSTILE), logged,
+               progressed(logged, 0.1))
+        eventually(lambda: len(slack.delivered()) == 2)
+    for delivered in slack.delivered():
+        texts = mrkdwn(delivered.json())
+        assert unescaped(texts) == [], texts
+        assert any(SHOWN in t for t in texts), texts
