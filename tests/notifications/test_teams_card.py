@@ -115,10 +115,20 @@ def test_fifty_rows_at_most_like_a_slack_message():
     assert shown[-1] == "…and 32 more"
 
 
-def test_slack_links_become_markdown_links():
+def test_the_cards_own_links_become_markdown_links():
     rendered = Rendered("Title", [f"See <{LINK}|the goal> and *this*"], "s")
 
-    assert texts(card_of(teams_message(rendered)))[1] == f"See [the goal]({LINK}) and **this**"
+    assert texts(card_of(teams_message(rendered, LINK)))[1] == (
+        f"See [the goal]({LINK}) and **this**")
+
+
+def test_a_link_a_member_typed_stays_text():
+    """A note's `<url|text>` would otherwise show as a link with any words on it."""
+    typed = "<https://evil.example/login|the new Goalkeeper login>"
+    rendered = render("checkin.logged", {"value": 40, "note": typed}, CONTEXT)
+
+    shown = texts(assert_valid_teams_message(teams_message(rendered, LINK)))
+    assert typed in shown and not [t for t in shown if "](https://evil" in t]
 
 
 def test_the_schema_check_catches_a_broken_card():

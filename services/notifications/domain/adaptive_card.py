@@ -3,8 +3,9 @@
 One source of content, two renderers: `messages.message` makes Block Kit, `teams_message`
 makes the Workflows webhook body `{"type": "message", "attachments": [{"contentType":
 "application/vnd.microsoft.card.adaptive", "content": <AdaptiveCard>}]}`. The lines' Slack
-mrkdwn is carried over: `*bold*` becomes `**bold**`, `<url|text>` a Markdown link, a
-`*Label:* value` line a fact (progress, health, owner), a `> note` line a quoted block.
+mrkdwn is carried over: `*bold*` becomes `**bold**`, the card's own `<link|text>` a Markdown
+link (a `<url|text>` a member typed stays text), a `*Label:* value` line a fact (progress,
+health, owner), a `> note` line a quoted block.
 
 Limits: Slack's (3,000 characters per text, 150 per title, 50 rows), and Teams' message size:
 the body never exceeds `MAX_BYTES`. Over it, notes are shortened first, then rows are dropped
@@ -71,7 +72,7 @@ def card_of(message: dict) -> dict:
 def _message(title: str, lines: list[str], link: str | None) -> dict:
     card: dict = {
         "type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION,
-        "body": [_title(title), *_elements(lines)],
+        "body": [_title(title), *_elements(lines, link)],
         "fallbackText": truncate(title, SECTION_LIMIT),
     }
     if link:
@@ -86,29 +87,31 @@ def _title(title: str) -> dict:
             "weight": "Bolder", "wrap": True}
 
 
-def _elements(lines: list[str]) -> list[dict]:
+def _elements(lines: list[str], link: str | None) -> list[dict]:
     """Consecutive `*Label:* value` lines make one fact set; notes a quoted container."""
     elements: list[dict] = []
     for line in lines:
         fact = _FACT.match(line)
         if fact:
-            item = {"title": fact.group(1), "value": markdown(fact.group(2))}
+            item = {"title": fact.group(1), "value": markdown(fact.group(2), link)}
             if elements and elements[-1]["type"] == "FactSet":
                 elements[-1]["facts"].append(item)
             else:
                 elements.append({"type": "FactSet", "facts": [item]})
         elif line.startswith("> "):
             elements.append({"type": "Container", "style": "emphasis", "items": [
-                {"type": "TextBlock", "text": markdown(line[2:]), "wrap": True,
+                {"type": "TextBlock", "text": markdown(line[2:], link), "wrap": True,
                  "isSubtle": True}]})
         else:
-            elements.append({"type": "TextBlock", "text": markdown(line), "wrap": True})
+            elements.append({"type": "TextBlock", "text": markdown(line, link), "wrap": True})
     return elements
 
 
-def markdown(text: str) -> str:
-    """Slack mrkdwn to the Markdown subset Adaptive Card text blocks render."""
-    return _BOLD.sub(r"**\1**", _LINK.sub(r"[\2](\1)", text))
+def markdown(text: str, link: str | None) -> str:
+    """Slack mrkdwn to the Markdown subset Adaptive Card text blocks render. Only `link`, the
+    card's own, becomes a Markdown link: a `<url|text>` in a member's note stays as typed."""
+    linked = _LINK.sub(lambda m: f"[{m[2]}]({m[1]})" if m[1] == link else m[0], text)
+    return _BOLD.sub(r"**\1**", linked)
 
 
 # -- limits -----------------------------------------------------------------------------------
