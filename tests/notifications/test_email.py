@@ -3,6 +3,8 @@ unsubscribe header, against a local SMTP server the tests start (one that refuse
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from infra.kafka_broker import free_port
@@ -11,6 +13,7 @@ from services.notifications.domain.email import (
     compose,
     member_of_token,
     refused,
+    sign_in_mail,
     unsubscribe_token,
 )
 from services.notifications.domain.render import render
@@ -55,6 +58,32 @@ def test_mail_is_multipart_text_and_html_with_one_click_unsubscribe(smtp):
     assert "<strong>Run &lt;100&gt; km</strong>" in page
     assert f'href="{UNSUBSCRIBE}"' in page and f'href="{LINK}"' in page
     assert smtp.envelopes == [(SENDER, ["ada@example.com"])]
+
+
+def bodies(mail) -> tuple[str, str]:
+    return mail.get_body(("plain",)).get_content(), mail.get_body(("html",)).get_content()
+
+
+def test_a_link_typed_into_a_title_stays_text_and_only_the_mails_own_link_is_a_link():
+    typed = "<https://evil.example/reset|Reset your password>"
+    rendered = render("checkin.missed", {"due_at": "2030-01-07T09:00:00+01:00", "level": 2},
+                      {"goal_title": typed, "owner_name": "Ada"})
+    text, page = bodies(compose(rendered, to="ada@example.com", sender=SENDER, link=LINK,
+                                unsubscribe_url=UNSUBSCRIBE))
+    assert "evil.example" not in page.replace("&lt;https://evil.example/reset|", "")
+    assert "&lt;https://evil.example/reset|Reset your password&gt;" in page
+    assert f"on {typed} was due" in text  # as typed, not "Reset your password (https:...)"
+    assert page.count("<a href=") == 2  # Open Goalkeeper, Unsubscribe
+
+
+def test_a_sign_in_mail_links_its_one_link_once():
+    link = "https://goalkeeper.example/sign-in/abc?next=%2Fgoals&x=1"
+    mail = compose(sign_in_mail(link, datetime(2030, 1, 7, 10, 15, tzinfo=UTC)),
+                   to="ada@example.com", sender=SENDER, link=link)
+    text, page = bodies(mail)
+    assert page.count("<a href=") == 1
+    assert f'<a href="{link.replace("&", "&amp;")}">Sign in to Goalkeeper</a>' in page
+    assert text.count(link) == 1 and f"Sign in to Goalkeeper ({link})" in text
 
 
 def test_a_refused_recipient_is_a_permanent_refusal(smtp):

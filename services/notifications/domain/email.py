@@ -133,7 +133,7 @@ def _mac(secret: str, payload: str) -> str:
 def compose(rendered: Rendered, *, to: str, sender: str, link: str | None = None,
             unsubscribe_url: str | None = None, sender_name: str = "Goalkeeper") -> EmailMessage:
     message = EmailMessage(policy=MAIL_POLICY)
-    message["Subject"] = _plain(rendered.title)
+    message["Subject"] = _plain(rendered.title, link)
     message["From"] = formataddr((sender_name, sender))
     message["To"] = to
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
@@ -146,8 +146,8 @@ def compose(rendered: Rendered, *, to: str, sender: str, link: str | None = None
 
 
 def text_body(rendered: Rendered, link: str | None, unsubscribe_url: str | None) -> str:
-    lines = [_plain(rendered.title), "", *(_plain(line) for line in rendered.lines)]
-    if link:
+    lines = [_plain(rendered.title, link), "", *(_plain(line, link) for line in rendered.lines)]
+    if link and not _shows(rendered, link):
         lines += ["", f"Open Goalkeeper: {link}"]
     if unsubscribe_url:
         lines += ["", f"Unsubscribe: {unsubscribe_url}"]
@@ -155,13 +155,13 @@ def text_body(rendered: Rendered, link: str | None, unsubscribe_url: str | None)
 
 
 def html_body(rendered: Rendered, link: str | None, unsubscribe_url: str | None) -> str:
-    parts = [f"<h1>{_html(rendered.title)}</h1>"]
+    parts = [f"<h1>{_html(rendered.title, link)}</h1>"]
     for line in rendered.lines:
         if line.startswith("> "):
-            parts.append(f"<blockquote>{_html(line[2:])}</blockquote>")
+            parts.append(f"<blockquote>{_html(line[2:], link)}</blockquote>")
         else:
-            parts.append(f"<p>{_html(line)}</p>")
-    if link:
+            parts.append(f"<p>{_html(line, link)}</p>")
+    if link and not _shows(rendered, link):
         parts.append(f'<p><a href="{html.escape(link)}">Open Goalkeeper</a></p>')
     if unsubscribe_url:
         parts.append(f'<p><small><a href="{html.escape(unsubscribe_url)}">Unsubscribe</a> '
@@ -170,10 +170,21 @@ def html_body(rendered: Rendered, link: str | None, unsubscribe_url: str | None)
             + "".join(parts) + "</body></html>\n")
 
 
-def _plain(text: str) -> str:
-    return _BOLD.sub(r"\1", _LINK.sub(r"\2 (\1)", text))
+def _shows(rendered: Rendered, link: str) -> bool:
+    """Whether a line already links to `link` (a sign-in mail's one link)."""
+    return any(f"<{link}|" in line for line in rendered.lines)
 
 
-def _html(text: str) -> str:
-    escaped = _ESCAPED_LINK.sub(r'<a href="\1">\2</a>', html.escape(text))
-    return _BOLD.sub(r"<strong>\1</strong>", escaped)
+# Only the mail's own `link` becomes a link: a `<url|text>` in a goal's title or a member's
+# name stays as typed, so nobody can put a disguised link in a teammate's mail.
+def _plain(text: str, link: str | None) -> str:
+    shown = _LINK.sub(lambda m: f"{m[2]} ({m[1]})" if m[1] == link else m[0], text)
+    return _BOLD.sub(r"\1", shown)
+
+
+def _html(text: str, link: str | None) -> str:
+    escaped = html.escape(text)
+    own = html.escape(link) if link else None
+    linked = _ESCAPED_LINK.sub(
+        lambda m: f'<a href="{m[1]}">{m[2]}</a>' if m[1] == own else m[0], escaped)
+    return _BOLD.sub(r"<strong>\1</strong>", linked)

@@ -84,9 +84,10 @@ on_member_updated = on_member_added
 
 def on_member_sign_in_requested(event: Event, uow: NotificationsUnitOfWork,
                                 notifier: Notifier) -> None:
-    """Mail the sign-in link (transactional: sent even after an unsubscribe)."""
+    """Mail the sign-in link (transactional: sent even after an unsubscribe); it is the mail's
+    link, the only one its body shows."""
     d = event.data
-    what = Occurrence(event.id, event.type, event.team_id, event.time)
+    what = Occurrence(event.id, event.type, event.team_id, event.time, link=d["link"])
     notifier.to_email(uow, what, sign_in_mail(d["link"], d["expires_at"]), d["email"],
                       d["member_id"], transactional=True)
 
