@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 
 from marshmallow import Schema, fields, validate
 
@@ -11,6 +12,8 @@ from shared.domain import BadRequest
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+BAD_CURSOR = "cursor is not valid; pass next_cursor from a previous page"
+LARGEST = 2**63 - 1  # the widest integer column either engine compares with
 
 
 class InvalidCursor(BadRequest):
@@ -27,15 +30,38 @@ def encode_cursor(values: list) -> str:
 
 
 def decode_cursor(cursor: str | None, arity: int) -> list | None:
+    """The `arity` values of a cursor: strings without NUL and integers a database can compare,
+    whatever a client made of it (400 otherwise)."""
     if cursor is None:
         return None
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, TypeError) as exc:
-        raise InvalidCursor("cursor is not valid; pass next_cursor from a previous page") from exc
-    if not isinstance(values, list) or len(values) != arity:
-        raise InvalidCursor("cursor is not valid; pass next_cursor from a previous page")
+        raise InvalidCursor(BAD_CURSOR) from exc
+    if not isinstance(values, list) or len(values) != arity or not all(map(_usable, values)):
+        raise InvalidCursor(BAD_CURSOR)
     return values
+
+
+def _usable(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" not in value
+    return type(value) is int and -LARGEST <= value <= LARGEST
+
+
+def decode_moment_cursor(cursor: str | None) -> tuple[datetime, str] | None:
+    """A `(moment, id)` cursor: a time in ISO 8601 and an id (400 otherwise)."""
+    after = decode_cursor(cursor, 2)
+    if after is None:
+        return None
+    moment, row_id = after
+    try:
+        when = datetime.fromisoformat(moment)
+    except (TypeError, ValueError) as exc:
+        raise InvalidCursor(BAD_CURSOR) from exc
+    if not isinstance(row_id, str):
+        raise InvalidCursor(BAD_CURSOR)
+    return when, row_id
 
 
 def page_of(rows: list, limit: int, key) -> tuple[list, str | None]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from itertools import combinations
 
+import pytest
+
 from services.checkins.domain.partners import Partnership
+from shared.pagination import encode_cursor
 from tests.checkins.conftest import START
 
 
@@ -166,3 +169,25 @@ def test_partners_read_in_a_unit_of_work_include_its_own_unflushed_changes(check
         uow.partnerships.add(Partnership.from_round(world.team_id, (pia, uma), None, START))
         assert uow.partnerships.partners_of(world.team_id, ola) == {kai}
         assert uow.partnerships.partners_of(world.team_id, uma) == {pia}  # only their own
+
+
+@pytest.mark.parametrize("first_run_at", [
+    "9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+05:00", "2028-01-01T00:00:00+00:00"])
+def test_a_first_round_more_than_a_year_away_is_refused_by_name(checkins, world, first_run_at):
+    """Far enough away, the time would not even fit the database once in UTC (a 500 before)."""
+    lead = world.member("Lena", role="lead")
+    response = call(checkins, "PUT", f"/v1/teams/{world.team_id}/pairing-schedule",
+                    world.as_(lead), {"every_days": 7, "first_run_at": first_run_at})
+    assert response.status_code == 422, response.json
+    assert response.json["errors"] == {"first_run_at": ["Must be within a year of now."]}
+    assert call(checkins, "GET", f"/v1/teams/{world.team_id}/pairing-schedule",
+                world.as_(lead)).status_code == 404
+
+
+@pytest.mark.parametrize("cursor", [[10**30], [2**63], [True], [1.5], ["3"], [None]])
+def test_a_rounds_cursor_a_database_cannot_compare_is_a_400(checkins, world, cursor):
+    lead = world.member("Lena", role="lead")
+    response = call(checkins, "GET", f"/v1/teams/{world.team_id}/pairing-rounds?cursor="
+                    f"{encode_cursor(cursor)}", world.as_(lead))
+    assert response.status_code == 400, response.json
+    assert "cursor is not valid" in response.json["detail"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from shared.pagination import encode_cursor
 from tests.notifications.support import Team, checkin, goal, handle, new_id
 from tests.support.slack_server import archived
 
@@ -41,6 +44,18 @@ def test_feed_rejects_bad_input_precisely(notifications, team):
     bad_cursor = client.get("/v1/me/feed?cursor=nonsense", headers=ben)
     assert bad_cursor.status_code == 400
     assert bad_cursor.headers["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("cursor", [["yesterday", "x"], [1, 2], ["2026-03-04T12:00:00+00:00", 7],
+                                    ["2026-03-04T12:00:00+00:00", "x\x00"], [10**30, "x"]])
+def test_a_cursor_that_decodes_to_the_wrong_values_is_a_400(notifications, team, cursor):
+    """Well-formed base64 JSON holding what no page made (a 500 before, in the time's parse)."""
+    for path, headers in (("/v1/me/feed", team.auth(team.ben)),
+                          (f"/v1/teams/{team.id}/deliveries", team.auth())):
+        response = notifications.client.get(f"{path}?cursor={encode_cursor(cursor)}",
+                                            headers=headers)
+        assert response.status_code == 400, (path, response.json)
+        assert "cursor is not valid" in response.json["detail"]
 
 
 def test_channels_are_lead_only_team_scoped_and_can_be_changed_or_removed(

@@ -5,8 +5,6 @@ Each returns one page and the cursor of the next (keyset pagination, `limit + 1`
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
@@ -14,10 +12,15 @@ from services.checkins.domain.checkin import Checkin
 from services.checkins.domain.partners import PairingRound, Partnership
 from services.checkins.domain.schedule import GoalSchedule
 from services.checkins.domain.social import Comment
-from shared.pagination import InvalidCursor, decode_cursor, page_of
+from shared.pagination import (
+    BAD_CURSOR,
+    InvalidCursor,
+    decode_cursor,
+    decode_moment_cursor,
+    page_of,
+)
 
 Page = tuple[list, str | None]
-BAD_CURSOR = "cursor is not valid; pass next_cursor from a previous page"
 
 
 class Listings:
@@ -36,7 +39,7 @@ class Listings:
     def checkins_of_goal(self, goal_id: str, limit: int, cursor: str | None) -> Page:
         """Newest first."""
         query = select(Checkin).where(Checkin.goal_id == goal_id)
-        after = _moment_and_id(cursor)
+        after = decode_moment_cursor(cursor)
         if after is not None:
             query = query.where(tuple_(Checkin.created_at, Checkin.id) < tuple_(*after))
         rows = self.session.scalars(
@@ -46,7 +49,7 @@ class Listings:
     def comments_of_checkin(self, checkin_id: str, limit: int, cursor: str | None) -> Page:
         """Oldest first."""
         query = select(Comment).where(Comment.checkin_id == checkin_id)
-        after = _moment_and_id(cursor)
+        after = decode_moment_cursor(cursor)
         if after is not None:
             query = query.where(tuple_(Comment.created_at, Comment.id) > tuple_(*after))
         rows = self.session.scalars(
@@ -56,7 +59,7 @@ class Listings:
     def partnerships_of_team(self, team_id: str, limit: int, cursor: str | None) -> Page:
         """Newest first."""
         query = select(Partnership).where(Partnership.team_id == team_id)
-        after = _moment_and_id(cursor)
+        after = decode_moment_cursor(cursor)
         if after is not None:
             query = query.where(tuple_(Partnership.created_at, Partnership.id) < tuple_(*after))
         rows = self.session.scalars(query.order_by(
@@ -73,13 +76,3 @@ class Listings:
             query = query.where(PairingRound.number < before[0])
         rows = self.session.scalars(query.order_by(PairingRound.number.desc()).limit(limit + 1))
         return page_of(list(rows), limit, lambda r: (r.number,))
-
-
-def _moment_and_id(cursor: str | None) -> list | None:
-    after = decode_cursor(cursor, 2)
-    if after is None:
-        return None
-    try:
-        return [datetime.fromisoformat(after[0]), str(after[1])]
-    except (TypeError, ValueError) as exc:
-        raise InvalidCursor(BAD_CURSOR) from exc

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 
 from services.notifications.config import NotificationsSettings
 from services.notifications.domain.channel import Channel
@@ -25,7 +24,7 @@ from services.notifications.service_layer.commands import (
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 from shared.domain import Conflict, NotFound
-from shared.pagination import decode_cursor, page_of
+from shared.pagination import decode_moment_cursor, page_of
 
 
 @dataclass(frozen=True)
@@ -116,8 +115,7 @@ def _channel(uow: NotificationsUnitOfWork, team_id: str, channel_id: str) -> Cha
 def list_deliveries(cmd: ListDeliveries, reader: NotificationsUnitOfWork) -> DeliveryPage:
     """What was sent to channels and URLs, newest first, each with its attempts."""
     ensure_lead(cmd.actor, cmd.team_id)
-    after = decode_cursor(cmd.cursor, 2)
-    key = (datetime.fromisoformat(after[0]), after[1]) if after else None
+    key = decode_moment_cursor(cmd.cursor)
     with reader:
         rows = reader.queries.log(cmd.team_id, cmd.limit, key, cmd.status, cmd.channel_id)
     logged, next_cursor = page_of(rows, cmd.limit,

@@ -10,7 +10,7 @@ from services.notifications.service_layer.commands import CountUnread, ListFeed,
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 from shared.json_codec import loads
-from shared.pagination import decode_cursor, page_of
+from shared.pagination import decode_moment_cursor, page_of
 
 
 class FeedRow(Protocol):
@@ -51,8 +51,7 @@ class FeedPage:
 
 
 def list_feed(cmd: ListFeed, reader: NotificationsUnitOfWork) -> FeedPage:
-    after = decode_cursor(cmd.cursor, 2)
-    key = (datetime.fromisoformat(after[0]), after[1]) if after else None
+    key = decode_moment_cursor(cmd.cursor)
     with reader:
         rows = reader.queries.feed(cmd.actor.member_id, cmd.limit, key, cmd.unread_only)
     page, next_cursor = page_of(rows, cmd.limit, lambda n: (n.sent_at.isoformat(), n.id))
