@@ -164,6 +164,25 @@ def test_the_author_edits_within_the_window_and_not_after(checkins, world, clock
     assert invalid.status_code in (409, 422)
 
 
+def test_a_correction_turns_a_delta_into_a_value_and_back(checkins, world):
+    """Giving `value` alone replaces the delta the check-in had (a 422 "not both" before, on a
+    `delta` the member never sent); both at once is still refused."""
+    owner = world.member("Ola")
+    checkin = world.checkin(world.goal(owner), owner, delta=2)
+    path, headers = f"/v1/checkins/{checkin['id']}", world.as_(owner)
+
+    to_value = checkins.client.patch(path, headers=headers, json={"value": 5})
+    assert to_value.status_code == 200, to_value.json
+    assert (to_value.json["value"], to_value.json["delta"]) == (5, None)
+    back = checkins.client.patch(path, headers=headers, json={"delta": 3})
+    assert back.status_code == 200, back.json
+    assert (back.json["value"], back.json["delta"]) == (None, 3)
+    both = checkins.client.patch(path, headers=headers, json={"value": 5, "delta": 1})
+    assert both.status_code == 422 and "not both" in both.json["detail"]
+    assert [(e["value"], e["delta"]) for e in world.published("checkin.edited")] == [
+        (5, None), (None, 3)]
+
+
 def test_history_is_paginated_newest_first(checkins, world, clock):
     owner = world.member("Ola")
     goal = world.goal(owner)
