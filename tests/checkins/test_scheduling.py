@@ -243,3 +243,17 @@ def test_checking_in_early_skips_that_periods_reminder(checkins, clock):
     timeline = run_until(checkins, clock, world, utc(2026, 3, 10))
 
     assert timeline == []
+
+
+def test_nothing_is_due_reminded_or_missed_before_the_goal_starts(checkins, clock):
+    """A goal activated on 4 March that starts on Monday 6 April: its first check-in is due that
+    day (09:00 Berlin), not on the Mondays before it with reminders, misses and escalations."""
+    world = World(checkins)
+    owner = world.member("Ola")
+    world.member("Lena", role="lead")
+    goal = world.goal(owner, start_date="2026-04-06", due_date="2026-06-30")
+
+    streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
+    assert streak["next_due_at"] == "2026-04-06T07:00:00+00:00", streak
+    assert run_until(checkins, clock, world, datetime(2026, 4, 6, 6, tzinfo=UTC)) == [
+        (datetime(2026, 4, 6, 5, tzinfo=UTC), "checkin.reminder", None)]  # 2 h before, once

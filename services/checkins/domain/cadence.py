@@ -55,16 +55,19 @@ def resolve(*most_specific_first: Cadence | None) -> Cadence:
 
 @dataclass(frozen=True)
 class Timetable:
-    """A cadence placed in a time zone, anchored at a date (biweekly counts fortnights from it)."""
+    """A cadence placed in a time zone, anchored at the goal's start date: nothing is due before
+    that day begins, and biweekly counts fortnights from it."""
 
     cadence: Cadence
     timezone: str
     anchor: date
 
     def next_due(self, after: datetime) -> datetime:
-        """The first due moment strictly after `after`, as an aware UTC datetime."""
+        """The first due moment strictly after `after` and on or after the anchor's day, as an
+        aware UTC datetime."""
         zone = ZoneInfo(self.timezone)
-        local_after = after.astimezone(zone)
+        starts = datetime.combine(self.anchor, time(0), zone) - timedelta(microseconds=1)
+        local_after = max(after.astimezone(zone), starts)
         start = datetime.combine(self._dtstart_date(local_after.date()), time(0), zone)
         rule = rrule(self._freq(), dtstart=start, **self._by_parts())
         return rule.after(local_after, inc=False).astimezone(UTC)
