@@ -257,3 +257,24 @@ def test_nothing_is_due_reminded_or_missed_before_the_goal_starts(checkins, cloc
     assert streak["next_due_at"] == "2026-04-06T07:00:00+00:00", streak
     assert run_until(checkins, clock, world, datetime(2026, 4, 6, 6, tzinfo=UTC)) == [
         (datetime(2026, 4, 6, 5, tzinfo=UTC), "checkin.reminder", None)]  # 2 h before, once
+
+
+def test_a_member_who_leaves_is_nobodys_partner_and_gets_no_escalation(checkins, clock):
+    """Pia leaves the team: her partnership with Ola ends (partnership.ended, which goals uses
+    for private goals too), so Ola's missed check-in goes from Ola straight to the lead."""
+    world = World(checkins)
+    owner, partner = world.member("Ola"), world.member("Pia")
+    lead = world.member("Lena", role="lead")
+    paired(checkins, world, owner, partner)
+    world.goal(owner)
+    world.update_member(partner, state="left")
+    world.update_member(partner, state="left")  # delivered twice: ended once
+
+    [ended] = world.published("partnership.ended")
+    assert sorted(ended["member_ids"]) == sorted([owner, partner]) and ended["ended_by"] is None
+    listed = checkins.client.get(f"/v1/teams/{world.team_id}/partnerships",
+                                 headers=world.as_(lead)).json["items"]
+    assert [p["status"] for p in listed] == ["ended"]
+    run_until(checkins, clock, world, datetime(2026, 3, 13, tzinfo=UTC))
+    missed = world.published("checkin.missed")
+    assert missed and all(partner not in e["recipients"] for e in missed), missed

@@ -52,7 +52,18 @@ def on_member(event: Event, uow: CheckinsUnitOfWork, clock: Clock, policy: Polic
         working_hours=d.get("working_hours"), default_cadence=d.get("default_cadence"),
         snoozed_until=d.get("snoozed_until"),
     ))
+    if d["state"] == "left":
+        _end_partnerships(uow, d["team_id"], d["member_id"], clock.now())
     _resync_owner(uow, d["member_id"], clock, policy)
+
+
+def _end_partnerships(uow: CheckinsUnitOfWork, team_id: str, member_id: str,
+                      now: datetime) -> None:
+    """A member who left is nobody's partner: their open partnerships end (an invitation is
+    declined), so escalations, calendars and partner lists stop naming them."""
+    for partnership in uow.partnerships.open_in_team(team_id):
+        if partnership.includes(member_id):
+            partnership.end(None, now)
 
 
 def on_goal(event: Event, uow: CheckinsUnitOfWork, clock: Clock, policy: Policy) -> None:
