@@ -191,3 +191,25 @@ def test_a_rounds_cursor_a_database_cannot_compare_is_a_400(checkins, world, cur
                     f"{encode_cursor(cursor)}", world.as_(lead))
     assert response.status_code == 400, response.json
     assert "cursor is not valid" in response.json["detail"]
+
+
+def test_a_round_does_not_pair_partners_by_choice_again(checkins, world):
+    """Ola and Pia chose each other: whatever the seed, a round pairs them with others, and
+    their own partnership stays the one they have (never two active ones for one pair)."""
+    lead = world.member("Lena", role="lead")
+    ola, pia = world.member("Ola"), world.member("Pia")
+    world.member("Max")
+    invited = call(checkins, "POST", f"/v1/teams/{world.team_id}/partnerships", world.as_(ola),
+                   {"member_id": pia})
+    call(checkins, "POST", f"/v1/teams/{world.team_id}/partnerships/{invited.json['id']}/accept",
+         world.as_(pia))
+    for seed in range(8):
+        ran = call(checkins, "POST", f"/v1/teams/{world.team_id}/pairing-rounds",
+                   world.as_(lead), {"seed": seed, "cooldown": 0})
+        assert ran.status_code == 201, ran.json
+        listed = call(checkins, "GET", f"/v1/teams/{world.team_id}/partnerships?limit=200",
+                      world.as_(lead)).json["items"]
+        pairs = [frozenset(p) for item in listed if item["status"] == "active"
+                 for p in combinations(item["member_ids"], 2)]
+        assert len(pairs) == len(set(pairs)), (seed, listed)
+        assert frozenset((ola, pia)) in pairs  # their own partnership is still there

@@ -50,10 +50,14 @@ def form_round(uow: CheckinsUnitOfWork, team_id: str, now: datetime, *, seed: in
     eligible = [m for m in members if m.available_at(now) and m.member_id not in opted_out]
     history = uow.rounds.latest(team_id, max(cooldown, 1))
     recent = [p for r in history[:cooldown] for g in r.groups for p in combinations(g, 2)]
+    open_now = uow.partnerships.open_in_team(team_id)
+    # partners by their own choice stay partners: the round avoids pairing them again too
+    chosen = {frozenset(p.member_ids) for p in open_now if p.round_id is None and p.is_active}
+    recent += [pair_ for group in chosen for pair_ in combinations(sorted(group), 2)]
     seed = seed if seed is not None else secrets.randbelow(2**31)
     result = pair([Candidate(m.member_id, m.utc_minutes(now.date())) for m in eligible],
                   recent, seed)
-    for partnership in uow.partnerships.open_in_team(team_id):
+    for partnership in open_now:
         if partnership.round_id is not None and partnership.is_active:
             partnership.end(None, now)
     number = history[0].number + 1 if history else 1
@@ -63,7 +67,8 @@ def form_round(uow: CheckinsUnitOfWork, team_id: str, now: datetime, *, seed: in
         note=round_note(result, len(eligible), cooldown), at=now, run_by=run_by)
     uow.rounds.add(pairing_round)
     for group in result.groups:
-        uow.partnerships.add(Partnership.from_round(team_id, group, pairing_round.id, now))
+        if frozenset(group) not in chosen:  # the same partners twice would be one partnership
+            uow.partnerships.add(Partnership.from_round(team_id, group, pairing_round.id, now))
     pairing_round.completed()
     return pairing_round
 
