@@ -95,6 +95,31 @@ def test_goal_due_dates_are_all_day_events():
     assert "RRULE" not in event
 
 
+def worker(zone: str, start: str, end: str) -> MemberView:
+    return MemberView(f"m-{zone}", "t1", zone, "member", zone,
+                      working_hours={"start": start, "end": end})
+
+
+@pytest.mark.parametrize(("member", "partner", "expected"), [
+    # New York 09:00-17:00 is 14:00-22:00 UTC; Los Angeles 09:00-17:00 is 17:00-01:00 UTC,
+    # across midnight: they share 17:00-22:00 UTC, 12:00 in New York (09:00 before)
+    (worker("America/New_York", "09:00", "17:00"),
+     worker("America/Los_Angeles", "09:00", "17:00"), (12, 0)),
+    # Sydney 09:00-17:00 is 22:00-06:00 UTC, Tokyo 08:00-17:00 is 23:00-08:00 UTC: the span
+    # they share crosses midnight and starts at 23:00 UTC, 10:00 in Sydney (not at 00:00)
+    (worker("Australia/Sydney", "09:00", "17:00"), worker("Asia/Tokyo", "08:00", "17:00"),
+     (10, 0)),
+])
+def test_a_session_starts_inside_everyones_hours_when_they_wrap_midnight(member, partner,
+                                                                         expected):
+    first = pairing_start(datetime(2026, 3, 4, 12, tzinfo=UTC), member, [partner])
+    for someone in (member, partner):
+        local = first.astimezone(ZoneInfo(someone.timezone)).strftime("%H:%M")
+        start, end = someone.hours()
+        assert start <= local < end, (someone.timezone, local)
+    assert (first.hour, first.minute) == expected
+
+
 def test_pairing_sessions_recur_weekly_at_the_start_of_shared_working_hours():
     started = datetime(2030, 3, 26, 15, tzinfo=UTC)  # a Tuesday, after Berlin's spring change
     first = pairing_start(started, ADA, [BOB])

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from services.checkins.domain.cadence import Timetable
+from services.checkins.domain.pairing import shared_start
 from services.checkins.domain.replicas import MemberView
 
 PRODID = "-//Goalkeeper//Check-ins calendar//EN"
@@ -105,9 +106,9 @@ def pairing_start(started_at: datetime, member: MemberView,
     """The first session: the start of the partners' shared working hours on the day the
     partnership started (the member's own start of day when their hours do not overlap)."""
     on = started_at.astimezone(UTC).date()
-    spans = [m.utc_minutes(on) for m in (member, *partners)]
-    start, end = max(s for s, _ in spans), min(e for _, e in spans)
-    minutes = start if start < end else member.utc_minutes(on)[0]
+    minutes = shared_start([m.utc_minutes(on) for m in (member, *partners)])
+    if minutes is None:
+        minutes = member.utc_minutes(on)[0]
     moment = datetime.combine(on, time(0), UTC) + timedelta(minutes=minutes)
     return moment.astimezone(ZoneInfo(member.timezone))
 

@@ -40,6 +40,22 @@ def overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
     return sum(max(0, min(e1, e2) - max(s1, s2)) for s1, e1 in _spans(a) for s2, e2 in _spans(b))
 
 
+def shared_start(windows: list[tuple[int, int]]) -> int | None:
+    """The minute of the UTC day at which every window's hours are on together (windows may
+    wrap midnight); None when they never are."""
+    common = [(0, MINUTES_PER_DAY)]
+    for window in windows:
+        common = [(max(s1, s2), min(e1, e2)) for s1, e1 in common for s2, e2 in _spans(window)
+                  if max(s1, s2) < min(e1, e2)]
+    if not common:
+        return None
+    # a shared span across midnight is one span: it starts before midnight, not at 00:00
+    before_midnight = [s for s, e in common if e == MINUTES_PER_DAY and s > 0]
+    if before_midnight and any(s == 0 for s, _ in common):
+        return min(before_midnight)
+    return min(s for s, _ in common)
+
+
 def _spans(hours: tuple[int, int]) -> list[tuple[int, int]]:
     start, end = hours
     if start == end:
