@@ -99,10 +99,12 @@ class GoalSchedule(Aggregate):
         self._plan(policy)
 
     def retime(self, now: datetime, policy: Policy, next_due: NextDue) -> None:
-        """The cadence or time zone changed: an occurrence not yet due moves to the new times."""
-        if self.due_at > now and not self.checked_in:
+        """The cadence or time zone changed: an occurrence not yet due moves to the new times.
+        One already checked in moves only earlier (a monthly check-in made early still counts
+        for the first daily one after a switch, and daily check-ins start at once)."""
+        if self.due_at > now:
             moved = next_due(now)
-            if moved != self.due_at:
+            if moved < self.due_at or (moved > self.due_at and not self.checked_in):
                 self.due_at, self.reminded = moved, False
         self._plan(policy)
 
