@@ -53,6 +53,31 @@ def test_weekly_team_digest_goes_out_once_at_the_chosen_day_and_hour(make_servic
     assert "Secret plan" not in text
 
 
+def test_a_weekly_digest_covers_the_week_since_the_last_one_across_a_change_of_clock(
+        make_service, slack):
+    """Berlin moves to summer time on Sunday 31 March 2030; the digest is on Mondays at 09:00.
+    Kudos at 08:30 on the 25th are in that day's digest and not again in the next one (which a
+    week of 7 × 24 h, from 08:00 on the 25th, counted a second time)."""
+    clock = ControlledClock(datetime(2030, 3, 25, 7, 0, tzinfo=UTC))  # Mon 08:00 CET
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin")
+    team.channel(slack.webhook(), event_types=["digest.team"])
+    assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
+                        json={"weekday": 0, "hour": 9}).status_code == 200
+    handle(n, event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
+                    from_id=team.ben, to_id=team.ana, emoji="🎉",
+                    at="2030-03-25T07:30:00+00:00"))  # 08:30 CET, before that day's digest
+    run, deliver = job(n.container, "team-digests"), n.container.deliverer.deliver_due
+    for moment in (datetime(2030, 3, 25, 8, 5, tzinfo=UTC),  # 09:05 CET
+                   datetime(2030, 4, 1, 7, 5, tzinfo=UTC)):  # 09:05 CEST, a week later
+        clock.set(moment)
+        assert run() == 1
+        deliver()
+    first, second = (str(r.json()["blocks"]) for r in slack.received)
+    assert "*Kudos given:* 1" in first
+    assert "*Kudos given:* 0" in second
+
+
 def test_a_member_on_daily_digest_gets_one_feed_item_at_eight(make_service):
     clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
     n = make_service("notifications", clock=clock, start_worker=False)

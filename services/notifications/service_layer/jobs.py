@@ -52,7 +52,6 @@ from services.notifications.service_layer.on_events import announce_checkin
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 
-WEEK = timedelta(days=7)
 # A new notification wakes the deliverer at its commit. This idle wait only bounds how late a row
 # that becomes due by the clock (its channel's pace, the end of a coalescing window, a retry's
 # backoff, quiet hours) is claimed: 100 ms, for one due query per 100 ms when idle.
@@ -304,8 +303,12 @@ class Digests:
             if not settings.is_due(slot, now, self.grace_hours):
                 return 0
             members = uow.replicas.members(team_id)
+            # since the previous slot in the team's time, not 7 × 24 h: across a change of
+            # clock an hour of activity would be in two digests, or in none
+            since = latest_slot(slot - timedelta(microseconds=1), timezone, settings.hour,
+                                settings.weekday)
             facts = WeekFacts(uow.replicas.team_goals(team_id),
-                              uow.replicas.activity(team_id, slot - WEEK, slot),
+                              uow.replicas.activity(team_id, since, slot),
                               {m.member_id: m.name for m in members})
             rendered = team_digest(team.name if team else "your team", facts)
             what = Occurrence(f"{DIGEST_EVENT}:{team_id}:{slot.date().isoformat()}", DIGEST_EVENT,
