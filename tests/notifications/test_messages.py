@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from services.notifications.domain.messages import (
     BLOCK_LIMIT,
     SECTION_LIMIT,
     message,
     progress_bar,
+    slack_date,
 )
 from services.notifications.domain.render import render
 
@@ -66,3 +70,12 @@ def test_a_checkin_without_the_goals_figure_shows_no_progress_rather_than_a_gues
         "goal_title": "Run 100 km", "owner_name": "Ana", "unit": "km"})
     assert not any("Progress" in line for line in rendered.lines)
     assert rendered.summary == "*Ana* checked in on *Run 100 km*: 40 km"
+
+
+def test_a_slack_date_shows_in_each_readers_zone_and_falls_back_to_utc():
+    moment = datetime(2030, 1, 7, 10, tzinfo=ZoneInfo("Europe/Berlin"))  # 09:00 UTC
+    assert slack_date(moment) == (
+        f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}"
+        "|Mon 07 Jan, 09:00 UTC>")
+    assert slack_date(moment.replace(tzinfo=None).replace(hour=9), "{time}").startswith(
+        f"<!date^{int(moment.timestamp())}^{{time}}|")  # a naive time is UTC

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -98,6 +99,10 @@ def test_due_dm_button_modal_submit_logs_the_checkin_and_updates_the_dm(make_ser
     [opened] = slack_api.calls_of("conversations.open")
     assert opened.args["users"] == "ULENA" and posted.args["channel"] == "DLENA"
     assert "Ship the onboarding flow" in posted.args["text"]
+    # the due time in each reader's own zone (Slack's date token), UTC where it cannot
+    due = int(datetime(2030, 1, 7, 9, tzinfo=UTC).timestamp())
+    assert (f"<!date^{due}^{{date_short_pretty}} at {{time}}|Mon 07 Jan, 09:00 UTC>"
+            in json.dumps(posted.args["blocks"], ensure_ascii=False))
     [actions] = [b for b in posted.args["blocks"] if b["type"] == "actions"]
     [button] = actions["elements"]
     assert button["text"]["text"] == "Check in"

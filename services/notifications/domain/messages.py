@@ -10,6 +10,8 @@ Slack reads `<!channel>`, `<@U…>` and `<url|text>` as mentions and links, so a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
 BLOCK_LIMIT = 50
@@ -47,6 +49,14 @@ def escape_line(line: str) -> str:
     if line.startswith(QUOTE):
         return QUOTE + escape(line[len(QUOTE):])
     return escape(line)
+
+
+def slack_date(moment: datetime, tokens: str = "{date_short_pretty} at {time}") -> str:
+    """`moment` as Slack shows a date: in each reader's own time zone (a DM's owner, partner and
+    lead each see their local time), falling back to UTC where a client cannot."""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    fallback = f"{moment.astimezone(UTC):%a %d %b, %H:%M} UTC"
+    return f"<!date^{int(moment.timestamp())}^{tokens}|{fallback}>"
 
 
 def truncate(text: str, limit: int, link: str | None = None) -> str:

@@ -16,6 +16,7 @@ from services.notifications.domain.messages import (
     health_label,
     progress_bar,
     section,
+    slack_date,
     truncate,
 )
 
@@ -129,8 +130,7 @@ def home_view(name: str, goals: list[GoalLine], link: str) -> dict:
         blocks.append(section("Nothing due. 👏"))
     for goal in open_due[:10]:
         state = "⏰ missed" if goal.missed else "due"
-        blocks.append({**section(f"*{escape(goal.title)}* — {state} "
-                                 f"{goal.due_at:%a %d %b %H:%M} UTC"),
+        blocks.append({**section(f"*{escape(goal.title)}* — {state} {slack_date(goal.due_at)}"),
                        "accessory": checkin_button(goal.goal_id)})
     blocks += [{"type": "divider"}, {"type": "header", "text": plain("Your goals", 150)}]
     if not goals:

@@ -22,6 +22,7 @@ from services.notifications.adapters.slack_client import (
     SlackUnavailable,
     SlackUndeliverable,
 )
+from services.notifications.domain.messages import slack_date
 from services.notifications.domain.slack_blocks import done_dm, escalation_dm, reminder_dm
 from services.notifications.domain.slack_dm import SlackDm, SlackTask
 from services.notifications.service_layer.slack_home_handlers import goal_line, home_of, link_view
@@ -123,7 +124,7 @@ class SlackTasks:
             task.postpone(now + RECHECK)
             return False
         author = uow.replicas.member(dm.done_by)
-        at = f"{dm.done_at:%H:%M} UTC" if dm.done_at else "now"
+        at = slack_date(dm.done_at, "{time}") if dm.done_at else "now"
         message = done_dm(goal_line(uow, goal), author.name if author else None, at)
         self.slack.update(token, dm.channel, dm.ts, message)
         return True
@@ -146,7 +147,7 @@ class SlackTasks:
         self.slack.publish_home(token, ticket.slack_user_id, link_view(url))
 
     def _dm_message(self, uow: NotificationsUnitOfWork, dm: SlackDm, goal) -> dict:
-        when = f"{dm.due_at:%a %d %b, %H:%M} UTC"
+        when = slack_date(dm.due_at)
         line = goal_line(uow, goal)
         if dm.asks_owner:
             return reminder_dm(dm.id, line, missed=dm.kind == "missed", when=when)
