@@ -52,6 +52,7 @@ from services.goals.service_layer.commands import (
 )
 from services.goals.service_layer.jobs import reevaluate_due
 from services.goals.service_layer.on_events import (
+    on_checkin_edited,
     on_checkin_logged,
     on_partners_paired,
     on_partnership_ended,
@@ -120,6 +121,7 @@ class GoalsContainer(Container):
     def handlers(self) -> dict[str, Handler]:
         return {
             "checkin.logged": partial(on_checkin_logged, clock=self.clock),
+            "checkin.edited": partial(on_checkin_edited, clock=self.clock),
             "partners.paired": on_partners_paired,
             "partnership.ended": on_partnership_ended,
         }

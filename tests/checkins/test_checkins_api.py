@@ -179,8 +179,8 @@ def test_a_correction_turns_a_delta_into_a_value_and_back(checkins, world):
     assert (back.json["value"], back.json["delta"]) == (None, 3)
     both = checkins.client.patch(path, headers=headers, json={"value": 5, "delta": 1})
     assert both.status_code == 422 and "not both" in both.json["detail"]
-    assert [(e["value"], e["delta"]) for e in world.published("checkin.edited")] == [
-        (5, None), (None, 3)]
+    assert [(e["value"], e["delta"], e["previous_value"], e["previous_delta"])
+            for e in world.published("checkin.edited")] == [(5, None, None, 2), (None, 3, 5, None)]
 
 
 def test_history_is_paginated_newest_first(checkins, world, clock):

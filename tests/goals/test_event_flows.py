@@ -40,6 +40,33 @@ def test_a_checkin_moves_the_metric_and_recomputes_health(goals):
     eventually(lambda: goal_now(goals, goal, team.lead)["metric"]["current"] == 10)
 
 
+def test_a_corrected_checkin_corrects_the_goals_figure(goals):
+    """4 logged for 14, corrected: the goal shows 14. A corrected delta applies its difference
+    even after later check-ins; a corrected value that a later check-in has replaced does not
+    move the figure back."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead)
+    typo = checkin(goal, value=4)
+    publish(goals, "checkin.logged", team.id, typo)
+    eventually(lambda: goal_now(goals, goal, team.lead)["metric"]["current"] == 4)
+    publish(goals, "checkin.edited", team.id, {**typo, "value": 14, "previous_value": 4})
+    eventually(lambda: goal_now(goals, goal, team.lead)["metric"]["current"] == 14)
+
+    step = checkin(goal, delta=1)
+    publish(goals, "checkin.logged", team.id, step)
+    publish(goals, "checkin.logged", team.id, checkin(goal, delta=2))
+    eventually(lambda: goal_now(goals, goal, team.lead)["metric"]["current"] == 17)
+    publish(goals, "checkin.edited", team.id, {**step, "delta": 3, "previous_delta": 1})
+    eventually(lambda: goal_now(goals, goal, team.lead)["metric"]["current"] == 19)
+
+    publish(goals, "checkin.edited", team.id, {**typo, "value": 15, "previous_value": 14})
+    publish(goals, "checkin.logged", team.id, checkin(goal, delta=0.5))  # a marker after it
+    eventually(lambda: goal_now(goals, goal, team.lead)["metric"]["current"] == 19.5)
+    history = outbox(goals, "goal.progressed")
+    assert [(p["previous"], p["current"]) for p in history] == [
+        (0, 4), (4, 14), (14, 15), (15, 17), (17, 19), (19, 19.5)]
+
+
 def test_reaching_the_target_emits_achieved_once_under_duplicate_delivery(goals):
     team = create_team(goals)
     goal = create_goal(goals, team.lead)

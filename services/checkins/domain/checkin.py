@@ -63,9 +63,10 @@ class Checkin(Aggregate):
             raise Conflict(f"check-ins can be edited for {_hours(window)} after logging; "
                            f"this one closed at {(self.created_at + window).isoformat()}")
         progress.check_against(goal)
+        previous = {"previous_value": self.value, "previous_delta": self.delta}
         self._apply(progress)
         self.edited_at = at
-        self._announce("checkin.edited", partner_ids, at)
+        self._announce("checkin.edited", partner_ids, at, **previous)
 
     @property
     def progress(self) -> Progress:

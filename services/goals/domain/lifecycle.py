@@ -69,6 +69,25 @@ class Lifecycle:
                          checkin_id=checkin_id)
         return True
 
+    def correct_checkin(self, previous: tuple[float | None, float | None],
+                        corrected: tuple[float | None, float | None], *, actor: str | None,
+                        at: datetime, checkin_id: str) -> bool:
+        """A check-in's (value, delta) was corrected. A delta's difference applies whatever was
+        logged since; a corrected value applies while the figure is still the one the check-in
+        set. Otherwise (a later check-in moved it since, or the correction turns one kind into
+        the other) the figure is left as it is. True when it moved."""
+        metric = self.metric
+        (old_value, old_delta), (new_value, new_delta) = previous, corrected
+        if metric is None:
+            return False
+        if old_delta is not None and new_delta is not None:
+            value = metric.current + new_delta - old_delta
+        elif old_value is not None and new_value is not None and metric.current == old_value:
+            value = new_value
+        else:
+            return False
+        return self.record_value(value, actor=actor, at=at, checkin_id=checkin_id)
+
     def _move_to(self, status: str, actor: str | None, at: datetime,
                  extra: dict | None = None) -> None:
         changes = {"status": [self.status, status]}

@@ -2,6 +2,8 @@
 
 - `checkin.logged` moves the metric (value, or delta from the current one), completes the
   milestones it names, then settles the goal: achievement (once), health and roll-up.
+- `checkin.edited` corrects the figure the check-in moved, where that is known (see
+  `Lifecycle.correct_checkin`), completes newly named milestones, then settles the same way.
 - `partners.paired` / `partnership.ended` keep the partnerships that widen private visibility.
 
 Consumed data is already loaded by the event catalogue: `at` is an aware datetime.
@@ -25,10 +27,27 @@ def on_checkin_logged(event: Event, uow: GoalsUnitOfWork, clock: Clock) -> None:
         value = goal.metric.current + data["delta"]
     if value is not None:
         goal.record_value(value, actor=actor, at=at, checkin_id=data["checkin_id"])
+    _complete_named(goal, data, actor, at)
+    settle(goal, uow.goals, now=clock.now(), actor=actor)
+
+
+def on_checkin_edited(event: Event, uow: GoalsUnitOfWork, clock: Clock) -> None:
+    data = event.data
+    goal = uow.goals.get(event.team_id, data["goal_id"], for_update=True)
+    if goal is None:
+        return
+    actor, at = data["author_id"], data["at"]
+    goal.correct_checkin((data["previous_value"], data["previous_delta"]),
+                         (data["value"], data["delta"]), actor=actor, at=at,
+                         checkin_id=data["checkin_id"])
+    _complete_named(goal, data, actor, at)
+    settle(goal, uow.goals, now=clock.now(), actor=actor)
+
+
+def _complete_named(goal, data: dict, actor: str, at) -> None:
     for milestone_id in data.get("completed_milestones") or ():
         if any(milestone_id == m.id for p in goal.pathways for m in p.milestones):
             goal.complete_milestone(milestone_id, actor=actor, at=at)
-    settle(goal, uow.goals, now=clock.now(), actor=actor)
 
 
 def on_partners_paired(event: Event, uow: GoalsUnitOfWork) -> None:

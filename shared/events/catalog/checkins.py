@@ -31,7 +31,10 @@ class CheckinLogged(CheckinData):
 
 @event("checkin.edited", publisher="checkins")
 class CheckinEdited(CheckinData):
-    pass
+    """The check-in as corrected, and the amount it had before (for the goal's figure)."""
+
+    previous_value = fields.Float(allow_none=True, load_default=None)
+    previous_delta = fields.Float(allow_none=True, load_default=None)
 
 
 @event("checkin.rejected", publisher="checkins")
