@@ -117,9 +117,12 @@ def create():
         errors = forms.form_errors(refused.errors) or {"_": [refused.detail]}
         if "_" in errors and refused.detail not in errors["_"]:
             errors["_"].insert(0, refused.detail)
+        try:
+            assessment = api.assess(forms.draft_from_form(form))
+        except FormErrors:  # too incomplete to assess: the form and its errors still show
+            assessment = None
         return render_template("goals/new.html", form=form, errors=errors,
-                               assessment=api.assess(forms.draft_from_form(form)),
-                               templates=api.templates()), 422
+                               assessment=assessment, templates=api.templates()), 422
     return redirect(url_for("goals.show", goal_id=goal["id"]))
 
 

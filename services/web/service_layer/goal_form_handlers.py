@@ -45,6 +45,7 @@ def form_errors(api_errors: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 def template_parameters(form: dict[str, str]) -> dict:
-    """A template form's filled-in parameters; whole numbers as numbers (the API types them)."""
-    return {name: int(value) if value.isdigit() else value for name, value in form.items()
+    """A template form's filled-in parameters; whole numbers as numbers (the API types them).
+    `isdecimal`, not `isdigit`: a superscript "²" is a digit that `int` refuses."""
+    return {name: int(value) if value.isdecimal() else value for name, value in form.items()
             if name != "csrf_token" and value != ""}

@@ -1,0 +1,42 @@
+"""A refused new goal or template answers with the form again (422), never a 500 or a bare
+error page: over HTTP against the real stack, as a browser posts it."""
+
+from __future__ import annotations
+
+import re
+
+import requests
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def signed_in(stack, token: str) -> tuple[requests.Session, str]:
+    session = requests.Session()
+    csrf = CSRF.search(session.get(stack.web_url + "/signin").text).group(1)
+    signed = session.post(stack.web_url + "/signin", data={"token": token, "csrf_token": csrf})
+    assert signed.status_code == 200, signed.status_code
+    return session, CSRF.search(session.get(stack.web_url + "/goals/new").text).group(1)
+
+
+def test_a_template_number_typed_as_a_superscript_is_refused_by_the_form(stack):
+    """"²" is a digit to Python's isdigit but no int: a 500 before."""
+    session, csrf = signed_in(stack, stack.new_team().lead)
+    page = session.get(stack.web_url + "/goals/new").text
+    key = re.search(r'action="/goals/templates/([^"]+)"', page).group(1)
+    answer = session.post(stack.web_url + f"/goals/templates/{key}",
+                          data={"csrf_token": csrf, "n": "²"})
+    assert answer.status_code == 422, answer.status_code
+    assert 'id="new-goal"' in answer.text
+
+
+def test_a_refused_new_goal_shows_the_form_with_what_was_typed(stack):
+    """A draft too incomplete even to assess (no title) kept the form: it was a bare error page
+    that lost every typed value."""
+    session, csrf = signed_in(stack, stack.new_team().lead)
+    answer = session.post(stack.web_url + "/goals/new", data={
+        "csrf_token": csrf, "title": "", "why": "Customers keep asking for it",
+        "metric_unit": "customers", "metric_start": "0", "metric_target": "3",
+        "due_date": "2099-06-30", "visibility": "team"})
+    assert answer.status_code == 422
+    assert 'id="new-goal"' in answer.text
+    assert "Customers keep asking for it" in answer.text
