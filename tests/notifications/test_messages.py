@@ -9,8 +9,10 @@ from services.notifications.domain.messages import (
     BLOCK_LIMIT,
     SECTION_LIMIT,
     message,
+    own_links,
     progress_bar,
     slack_date,
+    truncate,
 )
 from services.notifications.domain.render import render
 
@@ -50,6 +52,29 @@ def test_a_long_note_is_cut_to_the_section_limit_with_a_link():
     note = texts(msg)[-1]
     assert len(note) == SECTION_LIMIT
     assert note.endswith(f"… <{LINK}|more>")
+
+
+def test_a_note_cut_at_the_limit_never_splits_an_entity_or_a_token():
+    """A note of `&`s is escaped to `&amp;`s; a cut inside one would show "&am…" in Slack."""
+    for pad in range(6):
+        rendered = render("checkin.logged", {"value": 1, "note": "x" * pad + "&" * 3000},
+                          {"goal_title": "G", "owner_name": "Ana"})
+        note = texts(message(rendered.title, rendered.lines, link=LINK))[-1]
+        body = note.removesuffix(f"… <{LINK}|more>")
+        assert body != note and len(note) <= SECTION_LIMIT
+        assert body.removeprefix("> " + "x" * pad).replace("&amp;", "") == ""
+    token = "<!date^1700000000^{time}|12:00 UTC>"
+    for cut in range(len(token) + 2):
+        assert truncate("y" * 10 + token + "z" * 100, 10 + cut + 2).startswith(
+            ("y" * 10 + "…", "y" * 10 + token))
+
+
+def test_only_the_messages_own_link_is_rendered_as_a_link():
+    text = "*Ana* on <https://evil.example|your bank> see <https://gk.example/g|the goal>"
+    shown = own_links(text, "https://gk.example/g", lambda url, label: f"[{label}]({url})",
+                      str.upper)
+    assert shown == "*ANA* ON <HTTPS://EVIL.EXAMPLE|YOUR BANK> SEE [the goal](https://gk.example/g)"
+    assert own_links(text, None, lambda url, label: "!") == text
 
 
 def test_a_long_title_fits_the_header_limit():

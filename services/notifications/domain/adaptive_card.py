@@ -19,8 +19,10 @@ import re
 
 from services.notifications.domain.messages import (
     BLOCK_LIMIT,
+    BOLD,
     HEADER_LIMIT,
     SECTION_LIMIT,
+    own_links,
     truncate,
 )
 from services.notifications.domain.render import Rendered
@@ -32,8 +34,6 @@ MAX_BYTES = 28 * 1024 - 1024  # Teams refuses messages over ~28 KB; keep 1 KB fo
 NOTE_STEPS = (1000, 200, 50)
 
 _FACT = re.compile(r"^\*([^*\n]{1,60}):\* (.+)$", re.S)
-_BOLD = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")
-_LINK = re.compile(r"<([^|<>\s]+)\|([^<>]+)>")
 
 
 def teams_message(rendered: Rendered, link: str | None = None) -> dict:
@@ -110,8 +110,7 @@ def _elements(lines: list[str], link: str | None) -> list[dict]:
 def markdown(text: str, link: str | None) -> str:
     """Slack mrkdwn to the Markdown subset Adaptive Card text blocks render. Only `link`, the
     card's own, becomes a Markdown link: a `<url|text>` in a member's note stays as typed."""
-    linked = _LINK.sub(lambda m: f"[{m[2]}]({m[1]})" if m[1] == link else m[0], text)
-    return _BOLD.sub(r"**\1**", linked)
+    return BOLD.sub(r"**\1**", own_links(text, link, lambda url, label: f"[{label}]({url})"))
 
 
 # -- limits -----------------------------------------------------------------------------------

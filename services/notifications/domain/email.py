@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import html
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -25,6 +24,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
 from services.notifications.domain.digest import PERSONAL_DIGEST_EVENT
+from services.notifications.domain.messages import BOLD, own_links
 from services.notifications.domain.notification import SendResult
 from services.notifications.domain.render import Rendered
 
@@ -34,9 +34,6 @@ UNSUBSCRIBE_PATH = "/email/unsubscribe/"  # outside /v1: no bearer token, the li
 UNSUBSCRIBED = "unsubscribed"
 REFUSED = "refused"
 _PURPOSE = b"goalkeeper-unsubscribe:"
-_BOLD = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")
-_LINK = re.compile(r"<([^|<>\s]+)\|([^<>]+)>")
-_ESCAPED_LINK = re.compile(r"&lt;(https?://[^|\s]+?)\|(.+?)&gt;")
 
 
 class Suppression:
@@ -175,16 +172,15 @@ def _shows(rendered: Rendered, link: str) -> bool:
     return any(f"<{link}|" in line for line in rendered.lines)
 
 
-# Only the mail's own `link` becomes a link: a `<url|text>` in a goal's title or a member's
-# name stays as typed, so nobody can put a disguised link in a teammate's mail.
 def _plain(text: str, link: str | None) -> str:
-    shown = _LINK.sub(lambda m: f"{m[2]} ({m[1]})" if m[1] == link else m[0], text)
-    return _BOLD.sub(r"\1", shown)
+    return BOLD.sub(r"\1", own_links(text, link, lambda url, label: f"{label} ({url})"))
 
 
 def _html(text: str, link: str | None) -> str:
-    escaped = html.escape(text)
-    own = html.escape(link) if link else None
-    linked = _ESCAPED_LINK.sub(
-        lambda m: f'<a href="{m[1]}">{m[2]}</a>' if m[1] == own else m[0], escaped)
-    return _BOLD.sub(r"<strong>\1</strong>", linked)
+    linked = own_links(text, link, _anchor, html.escape)
+    return BOLD.sub(r"<strong>\1</strong>", linked)
+
+
+def _anchor(url: str, label: str) -> str:
+    return f'<a href="{html.escape(url)}">{html.escape(label)}</a>'
+

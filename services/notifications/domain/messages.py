@@ -10,6 +10,8 @@ Slack reads `<!channel>`, `<@U…>` and `<url|text>` as mentions and links, so a
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 SECTION_LIMIT = 3000
@@ -17,6 +19,9 @@ HEADER_LIMIT = 150
 BLOCK_LIMIT = 50
 BAR_WIDTH = 10
 QUOTE = "> "
+BOLD = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")  # mrkdwn's *bold*
+_LINK = re.compile(r"<([^|<>\s]+)\|([^<>]+)>")  # mrkdwn's <url|text>
+_ENTITY = len("&amp;")  # the longest entity `escape` writes
 
 HEALTH = {
     "on_track": ("🟢", "On track"),
@@ -59,11 +64,34 @@ def slack_date(moment: datetime, tokens: str = "{date_short_pretty} at {time}") 
     return f"<!date^{int(moment.timestamp())}^{tokens}|{fallback}>"
 
 
+def own_links(text: str, link: str | None, render: Callable[[str, str], str],
+              plain: Callable[[str], str] = lambda part: part) -> str:
+    """`text` for another format (Teams' Markdown, an email), where only the message's own
+    `link`, written `<link|label>`, becomes `render(url, label)`: a `<url|text>` a member typed
+    stays as typed, so nobody can put a disguised link in a teammate's message. Everything
+    else goes through `plain` (an escape for HTML)."""
+    parts, at = [], 0
+    for match in _LINK.finditer(text):
+        if link is not None and match[1] == link:
+            parts += [plain(text[at:match.start()]), render(match[1], match[2])]
+            at = match.end()
+    return "".join(parts) + plain(text[at:])
+
+
 def truncate(text: str, limit: int, link: str | None = None) -> str:
+    """`text` within `limit` characters, ending in `… <link|more>` when cut. The cut never
+    splits an entity (`&amp;`) or a `<…>` token (a link, a date), which Slack would show
+    broken."""
     if len(text) <= limit:
         return text
     more = f"… <{link}|more>" if link else "…"
-    return text[: limit - len(more)] + more
+    head = text[: limit - len(more)]
+    amp = head.rfind("&", len(head) - _ENTITY + 1)
+    if amp != -1 and ";" not in head[amp:]:
+        head = head[:amp]
+    if head.rfind("<") > head.rfind(">"):
+        head = head[: head.rfind("<")]
+    return head + more
 
 
 def section(text: str, link: str | None = None) -> dict:
