@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from services.checkins.domain.replicas import GoalView
@@ -18,6 +18,15 @@ class Progress:
     confidence: int | None = None
     blockers: str = ""
     completed_milestones: list[str] = field(default_factory=list)
+
+    def corrected(self, changes: dict) -> Progress:
+        """This progress with `changes`; the fields not given keep their values. A correction
+        giving `value` alone turns a delta check-in into a value one, and `delta` alone the
+        other way: the amount the check-in had is replaced, not kept beside it."""
+        for given, other in (("value", "delta"), ("delta", "value")):
+            if changes.get(given) is not None and other not in changes:
+                changes = {**changes, other: None}
+        return replace(self, **changes)
 
     def check_against(self, goal: GoalView) -> None:
         if self.value is not None and self.delta is not None:

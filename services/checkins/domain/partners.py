@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.checkins.domain.pairing import Round
-from shared.domain import Aggregate, Conflict, Forbidden
+from shared.domain import Aggregate, Conflict, Forbidden, Unprocessable
+
+FIRST_RUN_WITHIN = timedelta(days=366)  # a schedule's first round: at most a year away
 
 
 def partners_in(member_ids: list[str], member_id: str) -> list[str]:
@@ -125,6 +127,16 @@ class PairingSchedule:
     every_days: int
     cooldown: int
     next_run_at: datetime
+
+    @classmethod
+    def starting(cls, team_id: str, every_days: int, cooldown: int,
+                 first_run_at: datetime | None, now: datetime) -> PairingSchedule:
+        """A schedule whose first round runs at `first_run_at` (within a year of now), or one
+        period from now."""
+        if first_run_at is not None and abs(first_run_at - now) > FIRST_RUN_WITHIN:
+            raise Unprocessable("the first round must run within a year of now", errors={
+                "first_run_at": ["Must be within a year of now."]})
+        return cls(team_id, every_days, cooldown, first_run_at or now + timedelta(days=every_days))
 
     def due(self, now: datetime) -> bool:
         return self.next_run_at <= now

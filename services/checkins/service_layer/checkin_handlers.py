@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from services.checkins.domain.checkin import Checkin, Progress
@@ -72,21 +72,12 @@ def edit_checkin(cmd: EditCheckin, uow: CheckinsUnitOfWork, clock: Clock,
     """Replace the fields given in `changes`; the others keep their values."""
     with uow:
         checkin, goal, partners = editable_checkin(uow, cmd.actor, cmd.checkin_id)
-        progress = replace(checkin.progress, **switched(cmd.changes))
+        progress = checkin.progress.corrected(cmd.changes)
         checkin.edit(goal, cmd.actor.member_id, progress, at=clock.now(),
                      window=policy.edit_window, partner_ids=sorted(partners))
         uow.commit()
         attach_kudos(uow, [checkin])
     return checkin
-
-
-def switched(changes: dict) -> dict:
-    """A correction giving `value` alone turns a delta check-in into a value one, and `delta`
-    alone the other way: the amount the check-in had is replaced, not kept beside it."""
-    for given, other in (("value", "delta"), ("delta", "value")):
-        if changes.get(given) is not None and other not in changes:
-            return {**changes, other: None}
-    return changes
 
 
 def get_checkin(cmd: GetCheckin, reader: CheckinsUnitOfWork) -> Checkin:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import combinations
 
 from sqlalchemy.exc import IntegrityError
@@ -25,9 +25,7 @@ from services.checkins.service_layer.commands import (
 )
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
 from shared.clock import Clock
-from shared.domain import Conflict, NotFound, Unprocessable
-
-FIRST_RUN_WITHIN = timedelta(days=366)  # a schedule's first round: at most a year away
+from shared.domain import Conflict, NotFound
 
 
 def run_round(cmd: RunRound, uow: CheckinsUnitOfWork, clock: Clock) -> PairingRound:
@@ -89,14 +87,10 @@ def get_round(cmd: GetRound, reader: CheckinsUnitOfWork) -> PairingRound:
 
 def set_schedule(cmd: SetPairingSchedule, uow: CheckinsUnitOfWork,
                  clock: Clock) -> PairingSchedule:
-    now = clock.now()
-    if cmd.first_run_at is not None and abs(cmd.first_run_at - now) > FIRST_RUN_WITHIN:
-        raise Unprocessable("the first round must run within a year of now", errors={
-            "first_run_at": ["Must be within a year of now."]})
+    schedule = PairingSchedule.starting(cmd.team_id, cmd.every_days, cmd.cooldown,
+                                        cmd.first_run_at, clock.now())
     with uow:
-        start = cmd.first_run_at or now + timedelta(days=cmd.every_days)
-        schedule = uow.rounds.save_schedule(
-            PairingSchedule(cmd.team_id, cmd.every_days, cmd.cooldown, start))
+        schedule = uow.rounds.save_schedule(schedule)
         uow.commit()
     return schedule
 

@@ -177,6 +177,4 @@ def _after(cursor: str | None, sort: str) -> tuple | None:
         raise InvalidCursor("cursor is not valid; pass next_cursor from a previous page") from exc
     if isinstance(value, datetime) and value.tzinfo is None:
         raise InvalidCursor("cursor is not valid; pass next_cursor from a previous page")
-    if "\x00" in goal_id:
-        raise InvalidCursor("cursor is not valid; pass next_cursor from a previous page")
     return value, goal_id
