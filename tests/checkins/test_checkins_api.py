@@ -225,6 +225,22 @@ def test_streaks_count_consecutive_periods_and_announce_milestones(checkins, wor
     assert (streak["current"], streak["longest"]) == (0, 3)
 
 
+EMOJI = ["©️", "®️", "1️⃣", "#️⃣", "👍🏽", "👩‍💻", "🇩🇪", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "❤️", "☕"]
+NOT_EMOJI = ["好", "ありがとう", "Ω", "١", "👍x", "1"]
+
+
+def test_kudos_take_any_emoji_as_written_and_no_word_of_any_script(checkins, world):
+    """Keycaps, ©️ and ®️ are emoji (they begin below U+2000); a CJK word is a word."""
+    owner, mate = world.member("Ola"), world.member("Max")
+    checkin = world.checkin(world.goal(owner), owner, value=1)
+    path = f"/v1/checkins/{checkin['id']}/kudos"
+    given = {e: post(checkins, path, world.as_(mate), {"emoji": e}).status_code
+             for e in EMOJI + NOT_EMOJI}
+    assert given == {**{e: 201 for e in EMOJI}, **{e: 422 for e in NOT_EMOJI}}
+    shown = checkins.client.get(f"/v1/checkins/{checkin['id']}", headers=world.as_(owner)).json
+    assert shown["kudos"] == {e: 1 for e in EMOJI}
+
+
 def test_teammates_give_kudos_once_per_emoji_and_comment(checkins, world):
     owner, mate = world.member("Ola"), world.member("Max")
     goal = world.goal(owner)

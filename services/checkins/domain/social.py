@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from datetime import datetime
 
@@ -10,13 +11,28 @@ from services.checkins.domain.checkin import Checkin
 from shared.domain import Aggregate, Forbidden, Unprocessable
 
 SHORTCODE = re.compile(r"^:[a-z0-9_+\-]{1,40}:$")
+KEYCAP = re.compile(r"^[0-9#*]\ufe0f?\u20e3$")  # 1️⃣, #️⃣
+# What joins and dresses an emoji's symbols: the zero-width joiner (👩‍💻), the variation
+# selectors (©️), the keycap; the tags of a subdivision flag (🏴󠁧󠁢󠁳󠁣󠁴󠁿) are checked by range.
+_JOINERS = {"\u200d", "\ufe0e", "\ufe0f", "\u20e3"}
+_TAGS = range(0xE0020, 0xE0080)
+
+
+def _pictograph(text: str) -> bool:
+    """One emoji as written: symbols (Unicode's `So`, with skin tones, `Sk`) and what joins
+    them, or a keycap; never letters or digits of any script."""
+    if KEYCAP.match(text):
+        return True
+    kinds = [unicodedata.category(ch) for ch in text]
+    return 0 < len(text) <= 16 and "So" in kinds and all(
+        kind in ("So", "Sk") or ch in _JOINERS or ord(ch) in _TAGS
+        for ch, kind in zip(text, kinds, strict=True))
 
 
 def check_emoji(emoji: str) -> str:
-    """A Slack-style `:shortcode:` or a single emoji (a few code points, no letters/digits)."""
+    """A Slack-style `:shortcode:` or a single emoji."""
     emoji = emoji.strip()
-    pictograph = 0 < len(emoji) <= 8 and all(ord(ch) > 0x2000 for ch in emoji)
-    if not (SHORTCODE.match(emoji) or pictograph):
+    if not (SHORTCODE.match(emoji) or _pictograph(emoji)):
         raise Unprocessable("not an emoji", errors={"emoji": [
             "Use an emoji such as 🎉 or a shortcode such as :tada:."]})
     return emoji
