@@ -76,3 +76,13 @@ def test_most_specific_cadence_wins_and_unset_fields_fall_through():
     assert resolve(goal, member, team) == Cadence("monthly", 2, 15, "16:00")
     assert resolve(None, member, team) == Cadence("weekly", 2, 1, "16:00")
     assert resolve(None, None, None) == BUILT_IN == Cadence("weekly", 0, 1, "09:00")
+
+
+def test_in_the_hour_repeated_when_clocks_go_back_the_next_due_is_never_in_the_past():
+    """Berlin, 25 October 2026: 02:00-03:00 comes twice. At 02:30 the second time (00:30 UTC
+    plus an hour), a daily 02:45 was already due at its first occurrence: next is the 26th."""
+    daily = Timetable(resolve(Cadence("daily", time="02:45")), "Europe/Berlin", date(2026, 1, 1))
+    after = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)  # 02:30 CET, the repeated hour
+    assert daily.next_due(after) == datetime(2026, 10, 26, 1, 45, tzinfo=UTC)
+    first = datetime(2026, 10, 24, 23, 30, tzinfo=UTC)  # 01:30 CEST, before the change
+    assert daily.next_due(first) == datetime(2026, 10, 25, 0, 45, tzinfo=UTC)

@@ -70,7 +70,12 @@ class Timetable:
         local_after = max(after.astimezone(zone), starts)
         start = datetime.combine(self._dtstart_date(local_after.date()), time(0), zone)
         rule = rrule(self._freq(), dtstart=start, **self._by_parts())
-        return rule.after(local_after, inc=False).astimezone(UTC)
+        due = rule.after(local_after, inc=False)
+        # The rule compares wall-clock times: in the hour repeated when clocks go back, the
+        # day's time can be its first occurrence, already past. Then it is the next one.
+        while due.astimezone(UTC) <= after:
+            due = rule.after(due, inc=False)
+        return due.astimezone(UTC)
 
     def _freq(self) -> int:
         return {"daily": DAILY, "weekly": WEEKLY, "biweekly": WEEKLY, "monthly": MONTHLY}[
