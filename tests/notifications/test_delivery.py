@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from services.notifications.adapters.webhook_client import WebhookClient
 from services.notifications.domain.channel import Channel
-from services.notifications.domain.notification import Notification
+from services.notifications.domain.notification import Notification, RetryPolicy, SendResult
 from services.notifications.domain.signing import verify
 from services.notifications.service_layer.jobs import Deliverer
 from shared.clock import ControlledClock
@@ -360,3 +360,50 @@ def test_a_message_whose_transaction_rolls_back_is_never_handed_over(make_servic
     assert [r.json()["text"] for r in slack.delivered()] == ["🎉 Goal achieved: Swim 10 km"]
     [note], _ = stored(n, team)
     assert note.status == "sent"
+
+
+def test_a_checkin_another_worker_is_still_posting_is_not_merged_into_a_later_burst(
+        make_service, slack):
+    """Two workers: A claims check-in X and posts it to a slow Slack; meanwhile B claims the
+    next check-in Y, whose burst began after X's. X is A's until A records its answer, so B
+    posts Y alone: each check-in reaches the channel once (counted by its own line)."""
+    clock = ControlledClock(NOON)
+    n, team, deliverer = with_deliverer(make_service, slack, clock, loop_runs_here=False)
+    quiet = n.container.policy.coalesce_quiet
+    x = checkin(team.id, team.goal, team.ana, 5)
+    handle(n, x, progressed(x, 0.05))
+    clock.advance(seconds=quiet.total_seconds())
+    slack.reply_with(Reply(delay=2.0))  # X's post: Slack answers two seconds later
+    worker_a = threading.Thread(target=deliverer.deliver_due, daemon=True)
+    worker_a.start()
+    eventually(lambda: stored(n, team)[0][0].next_attempt_at > clock.now(), timeout=10)
+
+    y = checkin(team.id, team.goal, team.ben, 7)
+    handle(n, y, progressed(y, 0.07))
+    clock.advance(seconds=(quiet + n.container.policy.pace).total_seconds())
+    assert another_worker(n).deliver_due() == 1
+    worker_a.join(timeout=10)
+
+    posted = [r.json()["text"] + json.dumps(r.json().get("blocks")) for r in slack.delivered()]
+    shown = {value: sum(f": {value} km" in text for text in posted) for value in (5, 7)}
+    assert shown == {5: 1, 7: 1}, posted
+    notes = {note.id: note.status for note in stored(n, team)[0]}
+    assert list(notes.values()) == ["sent", "sent"]
+
+
+def test_a_claim_that_ran_out_and_was_merged_stays_merged_when_its_late_answer_comes():
+    """A worker stalled past its lease: its row was merged into a burst meanwhile. Its late
+    answer is logged as an attempt but does not turn the row back into `sent`."""
+    late = Notification("t", "slack:c", "e1", "checkin.logged", "{}", channel_id="c",
+                        created_at=NOON)
+    head = Notification("t", "slack:c", "e2", "checkin.logged", "{}", channel_id="c",
+                        created_at=NOON)
+    late.claim(NOON, timedelta(seconds=60))
+    assert late.claimed(NOON + timedelta(seconds=59))
+    assert not late.claimed(NOON + timedelta(seconds=60))
+    late.merge_into(head)
+    outcome = late.record_attempt(SendResult(200, "ok"), NOON + timedelta(seconds=90), None,
+                                  RetryPolicy(), random.Random(1))
+    assert (outcome, late.status, late.merged_into, late.attempts) == (
+        "coalesced", "coalesced", head.id, 1)
+    assert late.claimed_until is None

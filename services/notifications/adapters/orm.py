@@ -86,6 +86,7 @@ notifications = Table(
     Column("status", String(10), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("claimed_until", UtcDateTime),
     Column("last_error", Text),
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from services.notifications.adapters.orm import notifications as table
@@ -118,15 +118,19 @@ class Notifications:
         return list(self.session.scalars(query))
 
     def mergeable(self, primary: Notification, now: datetime) -> list[Notification]:
-        """Other pending notifications of the same kind for the same channel, oldest first."""
-        return list(self.session.scalars(
-            select(Notification).where(
-                Notification.status == "pending", Notification.id != primary.id,
-                Notification.channel_id == primary.channel_id,
-                Notification.event_type == primary.event_type, Notification.attempts == 0,
-                Notification.created_at <= now,
-            ).order_by(Notification.created_at, Notification.id)
-        ))
+        """Other pending notifications of the same kind for the same channel, never attempted,
+        oldest first; not one another worker has claimed and may be posting (claimed, or
+        being claimed: on PostgreSQL a row a claim has locked is skipped)."""
+        query = select(Notification).where(
+            Notification.status == "pending", Notification.id != primary.id,
+            Notification.channel_id == primary.channel_id,
+            Notification.event_type == primary.event_type, Notification.attempts == 0,
+            Notification.created_at <= now,
+            or_(Notification.claimed_until.is_(None), Notification.claimed_until <= now),
+        ).order_by(Notification.created_at, Notification.id)
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return list(self.session.scalars(query))
 
     def burst_head(self, channel_id: str, event_type: str,
                    due_by: datetime) -> Notification | None:
@@ -147,16 +151,15 @@ class Notifications:
             ).first()
         return head if head is not None and head.next_attempt_at <= due_by else None
 
-    def due_again(self, channel_id: str, now: datetime, leased: tuple[datetime, datetime]) -> int:
+    def due_again(self, channel_id: str, now: datetime) -> int:
         """A channel answers again: its messages waiting out a backoff become due `now`, so they
         leave at the channel's pace, oldest first, instead of each waiting out its own backoff
-        (up to the cap). Rows due inside `leased` may be mid-send by another worker: left."""
-        after, until = leased
+        (up to the cap). Rows another worker has claimed may be mid-send: left."""
         result = self.session.execute(
             update(table).where(
                 table.c.channel_id == channel_id, table.c.status == "pending",
                 table.c.attempts > 0, table.c.next_attempt_at > now,
-                (table.c.next_attempt_at < after) | (table.c.next_attempt_at > until))
+                or_(table.c.claimed_until.is_(None), table.c.claimed_until <= now))
             .values(next_attempt_at=now)
         )
         return result.rowcount or 0

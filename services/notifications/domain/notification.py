@@ -94,6 +94,7 @@ class Notification(Aggregate):
         self.status = status
         self.attempts = 0
         self.next_attempt_at = due_at or created_at
+        self.claimed_until: datetime | None = None  # a worker's, sending it, until then
         self.last_error: str | None = None
         self.created_at = created_at
         self.sent_at: datetime | None = created_at if status == "sent" else None
@@ -103,8 +104,12 @@ class Notification(Aggregate):
     def record_attempt(self, result: SendResult, now: datetime, channel: Channel | None,
                        retry: RetryPolicy, rng: random.Random) -> str:
         """Apply one attempt's result (a permanent Slack error disables `channel`);
-        returns sent, retry or failed."""
+        returns sent, retry or failed. A row merged into a burst after its claim ran out keeps
+        `coalesced`: the burst's message carries it."""
         self.attempts += 1
+        self.claimed_until = None
+        if self.status == "coalesced":
+            return self.status
         if result.ok:
             self.status, self.sent_at, self.last_error = "sent", now, None
             return "sent"
@@ -128,6 +133,14 @@ class Notification(Aggregate):
 
     def fail(self, reason: str) -> None:
         self.status, self.last_error = "failed", reason
+
+    def claim(self, now: datetime, lease: timedelta) -> None:
+        """This worker's to send for `lease`: no other claims it or merges it meanwhile. A
+        worker that dies mid-send lets the lease run out, and the row is due again."""
+        self.next_attempt_at = self.claimed_until = now + lease
+
+    def claimed(self, now: datetime) -> bool:
+        return self.claimed_until is not None and self.claimed_until > now
 
     def merge_into(self, primary: Notification) -> None:
         self.status, self.merged_into = "coalesced", primary.id

@@ -58,11 +58,6 @@ from shared.clock import Clock
 IDLE_WAIT_S = 0.1
 
 
-# How long a claimed send may take at most (the webhook and SMTP timeouts are far shorter): a
-# row due within this of its lease's end may be mid-send by another worker.
-SEND_WINDOW = timedelta(seconds=30)
-
-
 @dataclass(frozen=True)
 class Send:
     """What one claimed notification sends, and where: its channel's URL (and signing secret,
@@ -137,7 +132,7 @@ class Deliverer:
         if n.next_attempt_at > now or self._ready_at(channel, now) > now:
             return
         channel.last_sent_at = now
-        n.next_attempt_at = now + self.policy.lease
+        n.claim(now, self.policy.lease)
         send = Send.of(n, channel)
         uow.after_commit(lambda: self._hand(send))
 
@@ -200,7 +195,7 @@ class Deliverer:
             paced.add(channel.id)
             channel.last_sent_at = now
             self._coalesce(uow, n, channel, now)
-        n.next_attempt_at = now + self.policy.lease
+        n.claim(now, self.policy.lease)
         return True
 
     def _coalesce(self, uow: NotificationsUnitOfWork, n: Notification, channel: Channel,
@@ -242,8 +237,7 @@ class Deliverer:
             outcome = n.record_attempt(result, now, channel, self.policy.retry, self.rng)
             if outcome == "sent" and channel is not None and n.attempts > 1:
                 # the channel recovered: what queued up behind the outage goes out now
-                leased = (now + self.policy.lease - SEND_WINDOW, now + self.policy.lease)
-                uow.notifications.due_again(channel.id, now, leased)
+                uow.notifications.due_again(channel.id, now)
             if was_active and not channel.is_active:
                 self._channel_disabled(uow, channel, n, now)
             if n.is_email and outcome == "failed" and refused(result):
