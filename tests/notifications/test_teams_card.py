@@ -131,6 +131,18 @@ def test_a_link_a_member_typed_stays_text():
     assert typed in shown and not [t for t in shown if "](https://evil" in t]
 
 
+def test_markdown_a_member_typed_shows_as_typed_in_title_and_note():
+    """Teams' own link syntax in a title or a note is not a link on Goalkeeper's card."""
+    typed = "[the new Goalkeeper login](https://evil.example/login) for snake_case"
+    rendered = render("checkin.logged", {"value": 40, "note": typed},
+                      {**CONTEXT, "goal_title": "Read [docs](https://evil.example)"})
+
+    shown = texts(assert_valid_teams_message(teams_message(rendered, LINK)))
+    assert shown[0] == r"Check-in: Read \[docs\](https://evil.example)"
+    assert r"\[the new Goalkeeper login\](https://evil.example/login) for snake\_case" in shown
+    assert not [t for t in shown if "](https://evil" in t.replace("\\]", "")]
+
+
 def test_the_schema_check_catches_a_broken_card():
     broken = {"type": "AdaptiveCard", "version": "1.4",
               "body": [{"type": "TextBlock", "text": "x", "size": "Enormous"}]}

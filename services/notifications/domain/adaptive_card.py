@@ -33,6 +33,7 @@ VERSION = "1.4"
 MAX_BYTES = 28 * 1024 - 1024  # Teams refuses messages over ~28 KB; keep 1 KB for its envelope
 NOTE_STEPS = (1000, 200, 50)
 
+_MARKUP = re.compile(r"([\\\[\]_])")  # what makes a link or italics in Teams' Markdown
 _FACT = re.compile(r"^\*([^*\n]{1,60}):\* (.+)$", re.S)
 
 
@@ -83,7 +84,7 @@ def _message(title: str, lines: list[str], link: str | None) -> dict:
 
 
 def _title(title: str) -> dict:
-    return {"type": "TextBlock", "text": truncate(title, HEADER_LIMIT), "size": "Large",
+    return {"type": "TextBlock", "text": literal(truncate(title, HEADER_LIMIT)), "size": "Large",
             "weight": "Bolder", "wrap": True}
 
 
@@ -109,8 +110,16 @@ def _elements(lines: list[str], link: str | None) -> list[dict]:
 
 def markdown(text: str, link: str | None) -> str:
     """Slack mrkdwn to the Markdown subset Adaptive Card text blocks render. Only `link`, the
-    card's own, becomes a Markdown link: a `<url|text>` in a member's note stays as typed."""
-    return BOLD.sub(r"**\1**", own_links(text, link, lambda url, label: f"[{label}]({url})"))
+    card's own, becomes a Markdown link: a `<url|text>` or a `[text](url)` in a member's note
+    stays as typed."""
+    linked = own_links(text, link, lambda url, label: f"[{label}]({url})", literal)
+    return BOLD.sub(r"**\1**", linked)
+
+
+def literal(text: str) -> str:
+    """`text` shown as typed in Teams' Markdown: a member's `[text](url)` is not a link (a
+    disguised one, on a card sent by Goalkeeper) and `snake_case` is not italic."""
+    return _MARKUP.sub(r"\\\1", text)
 
 
 # -- limits -----------------------------------------------------------------------------------
