@@ -277,7 +277,9 @@ def test_a_member_who_leaves_is_nobodys_partner_and_gets_no_escalation(checkins,
     assert [p["status"] for p in listed] == ["ended"]
     run_until(checkins, clock, world, datetime(2026, 3, 13, tzinfo=UTC))
     missed = world.published("checkin.missed")
-    assert missed and all(partner not in e["recipients"] for e in missed), missed
+    assert missed, "Ola missed no check-in by 13 March"
+    assert [partner in e["recipients"] for e in missed] == [False] * len(missed), missed
+    assert any(lead in e["recipients"] for e in missed), missed  # escalated past Pia
 
 
 def test_switching_to_a_shorter_cadence_after_an_early_checkin_is_due_at_once(checkins, world,
