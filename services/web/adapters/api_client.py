@@ -53,6 +53,16 @@ class FormErrors(Exception):
         return self.detail
 
 
+PAGE = 200  # the largest page the APIs give
+GOALS_CAP = 1000  # a list longer than this is cut, and says so
+
+
+class Listing(list):
+    """The items of a paged list, read up to a cap; `cut` is true when the cap left some."""
+
+    cut: bool = False
+
+
 @dataclass(frozen=True)
 class Unavailable:
     """What a read returns when its service is down; falsy, so templates can test it."""
@@ -232,8 +242,18 @@ class MemberApi:
 
     # -- goals: goals ---------------------------------------------------------------------
     @or_unavailable
-    def goals(self, **filters) -> list[dict]:
-        return self._call("goals", "GET", "/v1/goals", params={"limit": 200, **filters})["items"]
+    def goals(self, **filters) -> Listing:
+        """The goals the filters keep, every page up to `GOALS_CAP` (`cut` says some are left)."""
+        found, cursor = Listing(), None
+        while len(found) < GOALS_CAP:
+            params = {"limit": PAGE, **filters, **({"cursor": cursor} if cursor else {})}
+            page = self._call("goals", "GET", "/v1/goals", params=params)
+            found.extend(page["items"])
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return found
+        found.cut = True
+        return found
 
     def goal(self, goal_id: str) -> dict:
         return self._call("goals", "GET", f"/v1/goals/{goal_id}")

@@ -18,6 +18,8 @@ HEADINGS = {key: heading for key, heading, _ in GROUPS}
 ICONS = {key: icon for key, _, icon in GROUPS}
 CLOSED = ("partial", "missed", "dropped")
 FILTERS = ("team", "mine", "partners", "closed")
+OPEN = ("draft", "active", "achieved")
+STATUSES = {"team": OPEN, "mine": OPEN, "partners": OPEN, "closed": CLOSED}  # asked of the API
 
 
 def group_of(goal: dict) -> str:
@@ -47,7 +49,7 @@ def board(goals: list[dict], *, show: str, me: str, partner_ids: set[str]) -> li
         "closed": lambda g: g["status"] in CLOSED,
     }[show]
     groups = {key: Group(key, heading, icon) for key, heading, icon in GROUPS}
-    for goal in goals:
+    for goal in sorted(goals, key=lambda g: g["due_date"]):
         if keep(goal):
             groups[group_of(goal)].goals.append(goal)
     return [g for g in groups.values() if g.goals]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 
-from services.web.adapters.api_client import Unavailable
-from services.web.domain.board import FILTERS, board, partner_ids_of
+from services.web.adapters.api_client import Listing, MemberApi, Unavailable
+from services.web.domain.board import FILTERS, STATUSES, board, partner_ids_of
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import board as page
 
@@ -23,13 +23,15 @@ def show():
     show = request.args.get("show", "team")
     show = show if show in FILTERS else "team"
     api = http.api()
+    owner = {"owner_id": me.id} if show == "mine" else {}
     goals, partnerships, due = api.together(
-        api.goals,
+        lambda: goals_of(api, STATUSES[show], **owner),
         lambda: api.partnerships(me.team_id) if show == "partners" else [],
         lambda: api.due(me.team_id) if show != "closed" else [])
     context = {
         "show": show,
         "goals_down": isinstance(goals, Unavailable),
+        "cut": getattr(goals, "cut", False),
         "groups": [] if isinstance(goals, Unavailable) else board(
             goals, show=show, me=me.id,
             partner_ids=partner_ids_of(partnerships or [], me.id)),
@@ -41,3 +43,14 @@ def show():
     if http.is_htmx():
         return render_template("board/_groups.html", **context)
     return render_template("board/index.html", filters=FILTERS, **context)
+
+
+def goals_of(api: MemberApi, statuses: tuple[str, ...], **filters) -> Listing | Unavailable:
+    """The goals in any of `statuses` (the API filters one status at a time), cut if any was."""
+    lists = api.together(*(lambda s=s: api.goals(status=s, **filters) for s in statuses))
+    down = next((found for found in lists if isinstance(found, Unavailable)), None)
+    if down:
+        return down
+    merged = Listing(goal for found in lists for goal in found)
+    merged.cut = any(found.cut for found in lists)
+    return merged

@@ -15,15 +15,17 @@ from services.web.entrypoints.blueprints import partners
 def show():
     me = http.current_member()
     api = http.api()
-    partnerships, goals = api.together(lambda: api.partnerships(me.team_id), api.goals)
+    partnerships = api.partnerships(me.team_id)
     mine = set() if isinstance(partnerships, Unavailable) else partner_ids_of(partnerships, me.id)
     names = api.names(me.team_id, mine)
+    ordered = sorted(mine, key=lambda pid: names.get(pid, ""))
+    goals = dict(zip(ordered, api.together(
+        *(lambda pid=pid: api.goals(owner_id=pid) for pid in ordered)), strict=True))
     return render_template(
         "partners/show.html", partners_down=isinstance(partnerships, Unavailable),
-        goals_down=isinstance(goals, Unavailable), names=names,
-        partners=[{"id": pid, "name": names.get(pid, "a teammate"),
-                   "goals": [g for g in goals or [] if g["owner_id"] == pid]}
-                  for pid in sorted(mine, key=lambda pid: names.get(pid, ""))])
+        goals_down=any(isinstance(found, Unavailable) for found in goals.values()), names=names,
+        partners=[{"id": pid, "name": names.get(pid, "a teammate"), "goals": goals[pid] or [],
+                   "cut": getattr(goals[pid], "cut", False)} for pid in ordered])
 
 
 @partners.get("/rounds")
