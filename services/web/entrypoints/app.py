@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -109,6 +110,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local"] = _local
     app.jinja_env.filters["num"] = _number
     app.jinja_env.globals.update(csrf_token=http.csrf_token, member=http.current_member,
+                                 new_key=lambda: str(uuid.uuid4()),
                                  HEADINGS=HEADINGS, ICONS=ICONS, MUTABLE=MUTABLE)
 
 

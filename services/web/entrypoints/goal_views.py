@@ -57,15 +57,16 @@ def history(goal_id: str):
 @http.member_required
 def check_in(goal_id: str):
     form = {name: request.form.get(name, "").strip() for name in CHECKIN_FIELDS}
+    key = request.form.get("idempotency_key") or None
     try:
-        http.api().log_checkin(goal_id, forms.checkin_from_form(form),
-                               key=request.form.get("idempotency_key"))
+        http.api().log_checkin(goal_id, forms.checkin_from_form(form), key=key)
     except FormErrors as refused:
-        return _checkin_form(goal_id, form, refused.errors or {"_": [refused.detail]}, 422)
-    except ServiceUnavailable:
-        errors = {"_": ["Check-ins are unavailable right now; your check-in was not saved. "
-                        "Try again in a minute."]}
-        return _checkin_form(goal_id, form, errors, 503)
+        return _checkin_form(goal_id, {**form, "idempotency_key": key},
+                             forms.checkin_errors(refused.detail, refused.errors), 422)
+    except ServiceUnavailable:  # the same key again logs it once, whether or not it was saved
+        errors = {"_": ["Check-ins did not answer in time; your check-in may not have been "
+                        "saved. Send the form again in a minute: it will not be logged twice."]}
+        return _checkin_form(goal_id, {**form, "idempotency_key": key}, errors, 503)
     if not http.is_htmx() and request.form.get("form") == "quick":
         return redirect(url_for("week.show", saved=goal_id))
     if not http.is_htmx():

@@ -6,6 +6,7 @@ from services.web.domain.form_values import as_number
 
 FIELDS = ("title", "description", "why", "start_date", "due_date", "visibility",
           "metric_unit", "metric_start", "metric_target")
+IDEMPOTENCY_KEY = "Idempotency-Key"
 METRIC = {"metric_unit": "unit", "metric_start": "start", "metric_target": "target"}
 
 
@@ -31,6 +32,15 @@ def checkin_from_form(form: dict[str, str]) -> dict:
     kinds = {"value": float, "delta": float, "confidence": int}
     return {name: as_number(value, kinds[name]) if name in kinds else value
             for name, value in form.items() if value != ""}
+
+
+def checkin_errors(detail: str, api_errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """A refused check-in's errors as the form shows them. Its key used with other values means
+    the form was sent before (a save that timed out) and the first one was logged."""
+    if IDEMPOTENCY_KEY in api_errors:
+        return {"_": ["This form was already sent with other values, and that check-in was "
+                      "saved. Reload the page to see it before checking in again."]}
+    return api_errors or {"_": [detail]}
 
 
 def form_errors(api_errors: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -1,0 +1,50 @@
+"""The check-in form, posted over HTTP as a browser without JavaScript (or htmx) sends it, against
+the real stack."""
+
+from __future__ import annotations
+
+import re
+
+from tests.web.over_http import metric_goal, signed_in
+
+KEY = re.compile(r'<input type="hidden" name="idempotency_key" value="([^"]+)"')
+
+
+def checkin_form(page: str) -> str:
+    return re.search(r'<form id="checkin-form".*?</form>', page, re.S).group(0)
+
+
+def test_a_double_submitted_check_in_is_logged_once(stack):
+    """The view read an `idempotency_key` field the check-in form never rendered, so a double
+    click (or a retry after a timed-out save) logged twice."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    session, _ = signed_in(stack, team.lead)
+    page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+    form = checkin_form(page)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    fields.update(value="40", note="Halfway")
+
+    for _ in range(2):  # the same form, submitted twice
+        session.post(stack.web_url + f"/goals/{goal['id']}/checkins", data=fields)
+
+    logged = stack.checkins.call("GET", f"/v1/goals/{goal['id']}/checkins",
+                                 team.lead).get_json()["items"]
+    assert len(logged) == 1, [c["note"] for c in logged]
+
+
+def test_a_refused_check_in_keeps_its_key_and_a_saved_one_gets_a_new_key(stack):
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    session, csrf = signed_in(stack, team.lead)
+    url = stack.web_url + f"/goals/{goal['id']}/checkins"
+    key = KEY.search(checkin_form(session.get(stack.web_url + f"/goals/{goal['id']}").text))[1]
+
+    refused = session.post(url, headers={"HX-Request": "true"},
+                           data={"csrf_token": csrf, "idempotency_key": key, "value": "lots"})
+    saved = session.post(url, headers={"HX-Request": "true"},
+                         data={"csrf_token": csrf, "idempotency_key": key, "value": "12"})
+
+    assert refused.status_code == 422 and KEY.search(refused.text)[1] == key
+    assert saved.status_code == 200 and "Check-in saved" in saved.text
+    assert KEY.search(saved.text)[1] != key  # the next check-in is a new one
