@@ -48,3 +48,39 @@ def test_a_refused_check_in_keeps_its_key_and_a_saved_one_gets_a_new_key(stack):
     assert refused.status_code == 422 and KEY.search(refused.text)[1] == key
     assert saved.status_code == 200 and "Check-in saved" in saved.text
     assert KEY.search(saved.text)[1] != key  # the next check-in is a new one
+
+
+def test_a_teammate_is_offered_the_check_in_form_only_where_they_may_check_in(stack):
+    """Every active goal's page offered the form, though only the owner checks in on a
+    personal goal (anyone on a team goal)."""
+    team = stack.new_team(lead_name="Lena")
+    personal = metric_goal(stack, team.lead)
+    shared = stack.create_goal(team.lead, title="Ship it together", kind="team")
+    _, max_token = stack.add_member(team, "Max")
+    session, _ = signed_in(stack, max_token)
+
+    on_personal = session.get(stack.web_url + f"/goals/{personal['id']}").text
+    on_shared = session.get(stack.web_url + f"/goals/{shared['id']}").text
+
+    assert 'id="checkin-form"' not in on_personal
+    assert "Only Lena checks in on this goal." in on_personal
+    assert 'id="checkin-form"' in on_shared
+
+
+def test_a_teammate_refused_a_check_in_keeps_the_form_and_what_they_typed(stack):
+    """A teammate's check-in on a personal goal got the 403 page, swapped over the whole <main>
+    by htmx (HX-Retarget), and the note they typed was gone."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    _, max_token = stack.add_member(team, "Max")
+    session, csrf = signed_in(stack, max_token)
+
+    answer = session.post(stack.web_url + f"/goals/{goal['id']}/checkins",
+                          headers={"HX-Request": "true"},
+                          data={"csrf_token": csrf, "value": "12", "note": "Helped Lena today"})
+
+    assert 'id="checkin-form"' in answer.text and "Helped Lena today" in answer.text, \
+        (answer.status_code, answer.headers.get("HX-Retarget"),
+         re.search(r"<h1>([^<]*)</h1>", answer.text).group(1))
+    assert answer.status_code == 403 and "HX-Retarget" not in answer.headers
+    assert "only the owner checks in on a personal goal" in answer.text

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from flask import make_response, redirect, render_template, request, url_for
 
-from services.web.adapters.api_client import FormErrors, ServiceUnavailable, Unavailable
+from services.web.adapters.api_client import (
+    Forbidden,
+    FormErrors,
+    ServiceUnavailable,
+    Unavailable,
+)
+from services.web.domain.checkin_access import may_check_in
 from services.web.domain.pace_chart import pace_chart
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import goals
@@ -22,10 +28,19 @@ def _progress_context(goal_id: str) -> dict:
             "chart": pace_chart(goal, [] if down else checkins, today)}
 
 
+def _page_context(goal_id: str) -> dict:
+    """The goal page's: its progress, and whether the member may check in (else who does)."""
+    context = _progress_context(goal_id)
+    goal, me = context["goal"], http.current_member()
+    may = may_check_in(goal, me.id)
+    owner = "" if may else http.api().names(me.team_id, {goal["owner_id"]}).get(goal["owner_id"])
+    return {**context, "may_check_in": may, "owner_name": owner or "its owner"}
+
+
 @goals.get("/<goal_id>")
 @http.member_required
 def show(goal_id: str):
-    context = _progress_context(goal_id)
+    context = _page_context(goal_id)
     return render_template("goals/show.html", form={}, errors={}, saved=False, **context)
 
 
@@ -63,6 +78,9 @@ def check_in(goal_id: str):
     except FormErrors as refused:
         return _checkin_form(goal_id, {**form, "idempotency_key": key},
                              forms.checkin_errors(refused.detail, refused.errors), 422)
+    except Forbidden as refused:
+        return _checkin_form(goal_id, {**form, "idempotency_key": key},
+                             {"_": [f"Not saved: {refused.detail}."]}, 403)
     except ServiceUnavailable:  # the same key again logs it once, whether or not it was saved
         errors = {"_": ["Check-ins did not answer in time; your check-in may not have been "
                         "saved. Send the form again in a minute: it will not be logged twice."]}
@@ -84,7 +102,7 @@ def _checkin_form(goal_id: str, form: dict, errors: dict, status: int, saved: bo
     if http.is_htmx() or status == 200:
         return make_response(html, status)
     return make_response(render_template("goals/show.html", form=form, errors=errors,
-                                         saved=False, **_progress_context(goal_id)), status)
+                                         saved=False, **_page_context(goal_id)), status)
 
 
 # -- a new goal -------------------------------------------------------------------------------
