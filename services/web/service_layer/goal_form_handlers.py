@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.web.domain.form_values import as_number
 
 FIELDS = ("title", "description", "why", "start_date", "due_date", "visibility",
-          "metric_unit", "metric_start", "metric_target")
+          "metric_unit", "metric_start", "metric_target", "metric_direction")
 IDEMPOTENCY_KEY = "Idempotency-Key"
 METRIC = {"metric_unit": "unit", "metric_start": "start", "metric_target": "target"}
 
@@ -24,6 +24,8 @@ def draft_from_form(form: dict[str, str]) -> dict:
         draft["metric"]["current"] = form.get("metric_start") or "0"
         for key in ("start", "target", "current"):
             draft["metric"][key] = as_number(draft["metric"][key], float)
+        if form.get("metric_direction"):
+            draft["metric"]["direction"] = form["metric_direction"]
     return draft
 
 

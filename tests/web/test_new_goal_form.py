@@ -1,0 +1,41 @@
+"""The New goal form posted over HTTP as a browser without JavaScript sends it, against the real
+stack: goals the API takes can be created from it."""
+
+from __future__ import annotations
+
+import re
+
+from tests.web.over_http import CSRF, days, signed_in
+
+
+def post_new_goal(stack, token: str, **fields):
+    session, _ = signed_in(stack, token)
+    csrf = CSRF.search(session.get(stack.web_url + "/goals/new").text).group(1)
+    return session, session.post(stack.web_url + "/goals/new", allow_redirects=False, data={
+        "csrf_token": csrf, "title": "Cut the open bugs to 10",
+        "why": "Support drowns in bug reports", "metric_unit": "bugs",
+        "metric_start": "50", "metric_target": "10", "due_date": days(60),
+        "visibility": "team", **fields})
+
+
+def test_a_goal_to_reduce_something_can_be_created_from_the_form(stack):
+    """The goals API takes metrics that decrease (`direction`); the form had no such field, so
+    'Cut open bugs from 50 to 10' was refused with 'Must be above start when increasing.' and
+    nothing the member could change on the page made it acceptable."""
+    team = stack.new_team()
+
+    session, answer = post_new_goal(stack, team.lead, metric_direction="decrease")
+
+    assert answer.status_code == 302, re.findall(r'class="error"[^>]*>([^<]*)<', answer.text)
+    page = session.get(stack.web_url + answer.headers["Location"]).text
+    assert "Now 50 bugs, down to 10." in page
+
+
+def test_a_refused_direction_is_shown_beside_its_choice(stack):
+    team = stack.new_team()
+
+    _, answer = post_new_goal(stack, team.lead, metric_direction="sideways")
+
+    assert answer.status_code == 422
+    assert re.search(r'<small id="e-metric_direction" class="error" role="alert">[^<]+</small>',
+                     answer.text), re.findall(r'class="error"[^>]*>([^<]*)<', answer.text)
