@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from services.web.domain.numbers import number
+
 WIDTH, HEIGHT, PAD = 640, 260, 40
 
 
@@ -41,10 +43,6 @@ def _day(value) -> date:
         if "T" in str(value) else date.fromisoformat(str(value))
 
 
-def _fmt(number: float) -> str:
-    return f"{number:g}"
-
-
 def pace_chart(goal: dict, checkins: list[dict], today: date) -> Chart:
     start, due = _day(goal["start_date"]), _day(goal["due_date"])
     span = max((due - start).days, 1)
@@ -65,7 +63,7 @@ def pace_chart(goal: dict, checkins: list[dict], today: date) -> Chart:
     chart.road = (Point(x(start), y(low), "start"), Point(x(due), y(high), "target"))
     if metric:
         chart.unit = metric["unit"]
-        chart.y_labels = (f"{_fmt(low)} {metric['unit']}", f"{_fmt(high)} {metric['unit']}")
+        chart.y_labels = (f"{number(low)} {metric['unit']}", f"{number(high)} {metric['unit']}")
         running = low
         for checkin in sorted(checkins, key=lambda c: c["created_at"]):
             if checkin.get("value") is not None:
@@ -76,9 +74,9 @@ def pace_chart(goal: dict, checkins: list[dict], today: date) -> Chart:
                 continue
             when = _day(checkin["created_at"])
             chart.points.append(Point(x(when), y(running),
-                                      f"{when.isoformat()}: {_fmt(running)} {metric['unit']}"))
+                                      f"{when.isoformat()}: {number(running)} {metric['unit']}"))
         current = metric.get("current", low)
-        chart.today = Point(x(today), y(current), f"today: {_fmt(current)} {metric['unit']}")
+        chart.today = Point(x(today), y(current), f"today: {number(current)} {metric['unit']}")
     else:
         progress = goal.get("progress") or 0.0
         chart.today = Point(x(today), y(progress), f"today: {round(progress * 100)}%")

@@ -20,6 +20,7 @@ from services.web.adapters.api_client import (
 )
 from services.web.bootstrap import WebContainer, bootstrap
 from services.web.domain.board import HEADINGS, ICONS
+from services.web.domain.numbers import number
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import (
     auth,
@@ -101,9 +102,9 @@ def _local(value, fmt: str = "%a %d %b %Y, %H:%M") -> str:
     return value.astimezone(zone).strftime(fmt)
 
 
-def _number(value) -> str:
-    """12.0 -> "12", 12.345 -> "12.35"."""
-    return "" if value is None else f"{round(float(value), 2):g}"
+def _number(value, signed: bool = False) -> str:
+    """12.0 -> "12", 12.345 -> "12.35", 1e6 -> "1,000,000"; `signed` for a change: "+2"."""
+    return "" if value is None else number(value, signed=signed)
 
 
 def _register_template_helpers(app: Flask) -> None:
