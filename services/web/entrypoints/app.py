@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Flask, make_response, redirect, render_template, request, url_for
+from flask import Flask, make_response, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 
 from services.web import config
@@ -127,12 +127,7 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(SignedOut)
     def _signed_out(error: SignedOut):
         http.sign_out()
-        target = url_for("auth.sign_in_form", ended=1)
-        if http.is_htmx():
-            response = make_response("", 200)
-            response.headers["HX-Redirect"] = target
-            return response
-        return redirect(target)
+        return http.to_sign_in(ended=True)
 
     @app.errorhandler(NotFound)
     @app.errorhandler(404)

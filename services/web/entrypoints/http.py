@@ -14,8 +14,19 @@ import json
 import secrets
 from dataclasses import dataclass
 from functools import wraps
+from urllib.parse import urlsplit
 
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 
 from services.web.adapters.api_client import MemberApi, SignedOut
 from services.web.adapters.repositories import WebSession
@@ -118,10 +129,28 @@ def member_required(view):
     @wraps(view)
     def guarded(*args, **kwargs):
         if current_member() is None:
-            return redirect(url_for("auth.sign_in_form", next=request.full_path))
+            return to_sign_in()
         return view(*args, **kwargs)
 
     return guarded
+
+
+def to_sign_in(ended: bool = False) -> Response:
+    """Off to the sign-in page, then back to the page: a redirect (back here after a GET), or for
+    htmx, whose XHR would follow a redirect and swap the sign-in page into the part it
+    refreshes, an HX-Redirect (back to the page the request came from)."""
+    if is_htmx():
+        page = urlsplit(request.headers.get("HX-Current-URL", ""))
+        back = page.path + (f"?{page.query}" if page.query else "")
+    else:
+        back = request.full_path if request.method == "GET" else ""
+    target = url_for("auth.sign_in_form", **({"ended": 1} if ended or is_htmx() else {}),
+                     **({"next": back} if back else {}))
+    if not is_htmx():
+        return redirect(target)
+    response = make_response("", 200)
+    response.headers["HX-Redirect"] = target
+    return response
 
 
 def lead_required(view):

@@ -1,0 +1,36 @@
+"""What the web app answers htmx's requests (HX-Request: true) rather than a browser's, over HTTP
+against the real stack."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+from tests.web.over_http import signed_in
+
+
+def test_an_htmx_poll_after_signing_out_elsewhere_is_sent_to_sign_in_not_given_the_page(stack):
+    """Signed out in another tab, the open board's poll got a 302 that htmx follows, and the
+    whole sign-in page was swapped into #board."""
+    team = stack.new_team()
+    session, csrf = signed_in(stack, team.lead)
+    session.post(stack.web_url + "/signout", data={"csrf_token": csrf})  # "another tab"
+
+    poll = session.get(stack.web_url + "/board?show=team", allow_redirects=False,
+                       headers={"HX-Request": "true",
+                                "HX-Current-URL": stack.web_url + "/board?show=team"})
+
+    assert poll.headers.get("HX-Redirect", "").startswith("/signin"), \
+        (poll.status_code, poll.headers.get("Location"))
+    assert poll.status_code == 200 and poll.text == ""
+    query = parse_qs(urlsplit(poll.headers["HX-Redirect"]).query)
+    assert query == {"ended": ["1"], "next": ["/board?show=team"]}  # back to the board after
+
+
+def test_a_page_opened_without_a_session_is_redirected_to_sign_in_and_back(stack):
+    answer = requests.get(stack.web_url + "/board?show=mine", allow_redirects=False)
+
+    assert answer.status_code == 302
+    assert parse_qs(urlsplit(answer.headers["Location"]).query) == {"next": ["/board?show=mine"]}
+
