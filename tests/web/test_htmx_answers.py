@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from tests.web.over_http import signed_in
+from tests.web.over_http import metric_goal, signed_in
 
 
 def test_an_htmx_poll_after_signing_out_elsewhere_is_sent_to_sign_in_not_given_the_page(stack):
@@ -34,3 +34,26 @@ def test_a_page_opened_without_a_session_is_redirected_to_sign_in_and_back(stack
     assert answer.status_code == 302
     assert parse_qs(urlsplit(answer.headers["Location"]).query) == {"next": ["/board?show=mine"]}
 
+
+
+def test_a_url_answering_a_fragment_to_htmx_and_a_page_otherwise_varies_on_hx_request(stack):
+    """/board?show=... (the poll), /goals/<id>/history, .../comments, /team/deliveries and
+    /partners/rounds answer a fragment or a full page at the same URL depending on HX-Request;
+    without `Vary: HX-Request` a cache (the browser's, on Back) may serve the fragment as the
+    page (htmx's documentation asks for this header)."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead,
+                                  json={"value": 4}).get_json()
+    session, _ = signed_in(stack, team.lead)
+
+    for path in ("/board?show=mine", f"/goals/{goal['id']}/history",
+                 f"/goals/{goal['id']}/checkins/{checkin['id']}/comments", "/team/deliveries",
+                 "/partners/rounds"):
+        fragment = session.get(stack.web_url + path, headers={"HX-Request": "true"})
+        full = session.get(stack.web_url + path)
+
+        assert "<html" not in fragment.text and "<html" in full.text, path
+        for answer in (fragment, full):
+            assert "hx-request" in answer.headers.get("Vary", "").lower(), \
+                (path, answer.headers.get("Vary"))

@@ -86,6 +86,8 @@ class _SessionInterface(SecureCookieSessionInterface):
 def _security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.endpoint != "static":  # a page's URL may answer htmx a fragment of it
+        response.vary.add("HX-Request")
     return response
 
 
