@@ -266,6 +266,9 @@ class MemberApi:
     def create_goal(self, fields: dict) -> dict:
         return self._call("goals", "POST", "/v1/goals", json=fields)
 
+    def activate_goal(self, goal_id: str) -> dict:
+        return self._call("goals", "POST", f"/v1/goals/{goal_id}/activate")
+
     @or_unavailable
     def assess(self, draft: dict) -> dict:
         return self._call("goals", "POST", "/v1/goals/assess", json=draft)

@@ -10,7 +10,7 @@ from services.web.adapters.api_client import (
     ServiceUnavailable,
     Unavailable,
 )
-from services.web.domain.checkin_access import may_check_in
+from services.web.domain.goal_access import may_change, may_check_in
 from services.web.domain.pace_chart import pace_chart
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import goals
@@ -34,7 +34,8 @@ def _page_context(goal_id: str) -> dict:
     goal, me = context["goal"], http.current_member()
     may = may_check_in(goal, me.id)
     owner = "" if may else http.api().names(me.team_id, {goal["owner_id"]}).get(goal["owner_id"])
-    return {**context, "may_check_in": may, "owner_name": owner or "its owner"}
+    return {**context, "may_check_in": may, "owner_name": owner or "its owner",
+            "may_change": may_change(goal, me.id, me.is_lead)}
 
 
 @goals.get("/<goal_id>")
@@ -103,6 +104,18 @@ def _checkin_form(goal_id: str, form: dict, errors: dict, status: int, saved: bo
         return make_response(html, status)
     return make_response(render_template("goals/show.html", form=form, errors=errors,
                                          saved=False, **_page_context(goal_id)), status)
+
+
+@goals.post("/<goal_id>/activate")
+@http.member_required
+def activate(goal_id: str):
+    try:
+        http.api().activate_goal(goal_id)
+    except (FormErrors, Forbidden) as refused:
+        status = 403 if isinstance(refused, Forbidden) else 422
+        return render_template("goals/show.html", form={}, errors={}, saved=False,
+                               activate_error=refused.detail, **_page_context(goal_id)), status
+    return redirect(url_for("goals.show", goal_id=goal_id) + "#checkin")
 
 
 # -- a new goal -------------------------------------------------------------------------------
