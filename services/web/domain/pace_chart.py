@@ -5,7 +5,7 @@ module only places them on the page."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from services.web.domain.numbers import number
 
@@ -36,14 +36,17 @@ class Chart:
         return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
 
 
-def _day(value) -> date:
+def _day(value, zone: tzinfo = UTC) -> date:
+    """A date as it is; a timestamp's date in `zone` (the member's day)."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).date() \
-        if "T" in str(value) else date.fromisoformat(str(value))
+    if "T" not in str(value):
+        return date.fromisoformat(str(value))
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(zone).date()
 
 
-def pace_chart(goal: dict, checkins: list[dict], today: date) -> Chart:
+def pace_chart(goal: dict, checkins: list[dict], today: date, zone: tzinfo = UTC) -> Chart:
+    """The chart of `goal`; check-ins fall on their day in `zone`, the member's, as `today`."""
     start, due = _day(goal["start_date"]), _day(goal["due_date"])
     span = max((due - start).days, 1)
     metric = goal.get("metric")
@@ -72,7 +75,7 @@ def pace_chart(goal: dict, checkins: list[dict], today: date) -> Chart:
                 running += checkin["delta"]
             else:
                 continue
-            when = _day(checkin["created_at"])
+            when = _day(checkin["created_at"], zone)
             chart.points.append(Point(x(when), y(running),
                                       f"{when.isoformat()}: {number(running)} {metric['unit']}"))
         current = metric.get("current", low)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Flask, make_response, render_template, request
 from flask.sessions import SecureCookieSessionInterface
@@ -99,9 +98,7 @@ def _local(value, fmt: str = "%a %d %b %Y, %H:%M") -> str:
         if "T" not in value:
             return date.fromisoformat(value).strftime("%a %d %b %Y")
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    member = http.current_member()
-    zone = ZoneInfo(member.timezone if member else "UTC")
-    return value.astimezone(zone).strftime(fmt)
+    return value.astimezone(http.member_zone()).strftime(fmt)
 
 
 def _number(value, signed: bool = False) -> str:

@@ -23,9 +23,10 @@ def _progress_context(goal_id: str) -> dict:
     api = http.api()
     goal, checkins = api.together(lambda: api.goal(goal_id), lambda: api.checkins(goal_id))
     down = isinstance(checkins, Unavailable)
-    today = http.container().clock.now().date()
+    zone = http.member_zone()
+    today = http.container().clock.now().astimezone(zone).date()
     return {"goal": goal, "checkins": [] if down else checkins, "checkins_down": down,
-            "chart": pace_chart(goal, [] if down else checkins, today)}
+            "chart": pace_chart(goal, [] if down else checkins, today, zone)}
 
 
 def _page_context(goal_id: str) -> dict:

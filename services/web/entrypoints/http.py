@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from flask import (
     Response,
@@ -116,6 +117,12 @@ def _web_session() -> WebSession | None:
 def current_member() -> Member | None:
     found = _web_session()
     return Member(**found.member) if found else None
+
+
+def member_zone() -> ZoneInfo:
+    """The signed-in member's time zone (UTC when no one is signed in)."""
+    member = current_member()
+    return ZoneInfo(member.timezone if member else "UTC")
 
 
 def api() -> MemberApi:

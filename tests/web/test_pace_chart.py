@@ -1,0 +1,43 @@
+"""The pace road dates check-ins on the member's day, as the check-in list below it does."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from services.web.domain.pace_chart import pace_chart
+from tests.web.over_http import metric_goal, signed_in
+
+GOAL = {"start_date": "2026-12-01", "due_date": "2026-12-31", "expected": None,
+        "metric": {"unit": "EUR", "start": 0, "target": 100, "current": 4}}
+
+
+def test_a_check_in_late_in_the_utc_day_is_on_the_next_day_in_auckland():
+    checkin = {"created_at": "2026-12-05T20:00:00Z", "value": 4}
+
+    chart = pace_chart(GOAL, [checkin], date(2026, 12, 6), ZoneInfo("Pacific/Auckland"))
+
+    assert [p.label for p in chart.points] == ["2026-12-06: 4 EUR"]
+    assert chart.points[0].x == chart.today.x  # the same day as "today" there
+
+
+def test_the_chart_dates_a_check_in_on_the_members_day(stack):
+    """The check-in list showed a check-in's time in the member's zone; the pace road's point
+    (position and label) used its UTC date, a day off for a member far from UTC."""
+    now = datetime.now(UTC)
+    zone = "Pacific/Kiritimati" if now.hour >= 10 else "Pacific/Pago_Pago"  # +14 / -11
+    team = stack.new_team(timezone=zone)
+    goal = metric_goal(stack, team.lead)
+    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead,
+                                  json={"value": 4}).get_json()
+    at = datetime.fromisoformat(checkin["created_at"].replace("Z", "+00:00"))
+    local_day, utc_day = at.astimezone(ZoneInfo(zone)).date(), at.astimezone(UTC).date()
+    assert local_day != utc_day  # the case this test is about
+    session, _ = signed_in(stack, team.lead)
+
+    page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+
+    assert at.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y") in page  # the list: local
+    assert f"<title>{local_day.isoformat()}: 4 EUR</title>" in page, \
+        re.findall(r"<title>\d{4}-\d\d-\d\d: [^<]*</title>", page)
