@@ -198,13 +198,14 @@ def comments(goal_id: str, checkin_id: str):
 @http.member_required
 def comment(goal_id: str, checkin_id: str):
     api = http.api()
-    errors = {}
+    text, errors = request.form.get("text", "").strip(), {}
     try:
-        api.add_comment(checkin_id, request.form.get("text", "").strip())
+        api.add_comment(checkin_id, text)
     except FormErrors as refused:
         errors = {"text": refused.errors.get("text") or [refused.detail]}
-    if not http.is_htmx():
+    if not http.is_htmx() and not errors:
         return redirect(url_for("goals.show", goal_id=goal_id) + f"#c-{checkin_id}")
-    return render_template("goals/_comments.html", goal={"id": goal_id},
-                           checkin_id=checkin_id, comments=api.comments(checkin_id),
-                           errors=errors), 422 if errors else 200
+    template = "goals/_comments.html" if http.is_htmx() else "goals/comments.html"
+    return render_template(template, goal={"id": goal_id}, checkin_id=checkin_id,
+                           comments=api.comments(checkin_id), errors=errors,
+                           text=text if errors else ""), 422 if errors else 200
