@@ -84,3 +84,18 @@ def test_a_teammate_refused_a_check_in_keeps_the_form_and_what_they_typed(stack)
          re.search(r"<h1>([^<]*)</h1>", answer.text).group(1))
     assert answer.status_code == 403 and "HX-Retarget" not in answer.headers
     assert "only the owner checks in on a personal goal" in answer.text
+
+
+def test_a_teammate_refused_a_check_in_without_javascript_keeps_what_they_typed(stack):
+    """Without htmx the refusal is the goal page, with the form, the reason and the note."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    _, max_token = stack.add_member(team, "Max")
+    session, csrf = signed_in(stack, max_token)
+
+    answer = session.post(stack.web_url + f"/goals/{goal['id']}/checkins",
+                          data={"csrf_token": csrf, "value": "12", "note": "Helped Lena today"})
+
+    assert answer.status_code == 403 and "<h1>Grow the revenue</h1>" in answer.text
+    assert 'id="checkin-form"' in answer.text and "Helped Lena today" in answer.text
+    assert "only the owner checks in on a personal goal" in answer.text
