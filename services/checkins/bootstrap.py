@@ -23,13 +23,12 @@ from services.checkins.service_layer import (
     social_handlers,
 )
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
+from shared import idempotency
 from shared.bootstrap import Container
 from shared.clock import Clock
 from shared.consumer import Handler
 from shared.events.topics import CHECKINS_COMMANDS, CHECKINS_EVENTS, GOALS_EVENTS
 from shared.worker import ScheduledJob
-
-IDEMPOTENCY_PURGE_SECONDS = 3600.0
 
 
 class CheckinsContainer(Container):
@@ -94,7 +93,7 @@ class CheckinsContainer(Container):
         return [
             ScheduledJob("checkin-scheduler", interval, self.advance_due_schedules),
             ScheduledJob("pairing-scheduler", interval * 6, self.run_due_rounds),
-            ScheduledJob("idempotency-purge", IDEMPOTENCY_PURGE_SECONDS,
+            ScheduledJob("idempotency-purge", idempotency.PURGE_SECONDS,
                          self.purge_idempotency_keys),
         ]
 
@@ -105,7 +104,7 @@ class CheckinsContainer(Container):
         return jobs.run_due_rounds(self.uow, self.clock)
 
     def purge_idempotency_keys(self) -> int:
-        return jobs.purge_idempotency_keys(self.uow, self.clock)
+        return idempotency.purge_keys(self.uow, self.clock)
 
 
 def bootstrap(settings: CheckinsSettings | None = None,

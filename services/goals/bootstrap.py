@@ -8,6 +8,7 @@ from functools import partial
 from services.goals.adapters.orm import metadata, start_mappers
 from services.goals.config import GoalsSettings, load
 from services.goals.domain.members import Member
+from services.goals.entrypoints.goal_schemas import render_goal
 from services.goals.service_layer import (
     goal_handlers,
     invite_handlers,
@@ -58,6 +59,7 @@ from services.goals.service_layer.on_events import (
     on_partnership_ended,
 )
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
+from shared import idempotency
 from shared.bootstrap import Container
 from shared.clock import Clock
 from shared.consumer import Handler
@@ -116,7 +118,8 @@ class GoalsContainer(Container):
         }
 
     def dependencies(self) -> dict[str, Callable]:
-        return {**super().dependencies(), "tokens": lambda: self.tokens}
+        return {**super().dependencies(), "tokens": lambda: self.tokens,
+                "render_goal": lambda: render_goal}
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -128,7 +131,9 @@ class GoalsContainer(Container):
 
     def jobs(self) -> list[ScheduledJob]:
         tick = partial(reevaluate_due, self.uow, self.clock)
-        return [ScheduledJob("health", self.settings.health_interval, tick)]
+        return [ScheduledJob("health", self.settings.health_interval, tick),
+                ScheduledJob("idempotency-purge", idempotency.PURGE_SECONDS,
+                             partial(idempotency.purge_keys, self.uow, self.clock))]
 
 
 def bootstrap(settings: GoalsSettings | None = None, clock: Clock | None = None) -> GoalsContainer:

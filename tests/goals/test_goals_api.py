@@ -209,3 +209,50 @@ def test_a_due_date_on_or_before_the_start_is_422(goals):
         "title": "Close 20 support tickets", "start_date": "2031-03-05",
         "due_date": "2031-03-05"})
     assert response.status_code == 422 and "due_date" in response.json["errors"]
+
+
+def test_a_goal_created_twice_under_one_idempotency_key_is_created_once(goals):
+    """A double submit, or a retry after a timeout whose answer was lost, gets the first
+    answer back: one goal, one goal.created. The same key with another body is refused."""
+    team = create_team(goals)
+    body = {"title": "Close 20 support tickets", "why": "Customers wait too long",
+            "start_date": "2031-03-02", "due_date": "2031-03-11",
+            "metric": {"unit": "tickets", "start": 0, "target": 20}}
+    headers = {**auth(team.lead), "Idempotency-Key": "new-goal-1"}
+    first = goals.client.post("/v1/goals", headers=headers, json=body)
+    again = goals.client.post("/v1/goals", headers=headers, json=dict(reversed(body.items())))
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    listed = get(goals, "/v1/goals", team.lead).json["items"]
+    assert [g["id"] for g in listed] == [first.json["id"]]
+    assert [e["goal_id"] for e in outbox(goals, "goal.created")] == [first.json["id"]]
+
+    other = goals.client.post("/v1/goals", headers=headers,
+                              json={**body, "title": "Close 30 support tickets"})
+    assert other.status_code == 422 and other.json["errors"] == {
+        "Idempotency-Key": ["Reused with another body."]}
+    _, mate = add_member(goals, team, "Max")  # keys are each member's own
+    theirs = goals.client.post("/v1/goals", headers={**auth(mate), "Idempotency-Key": "new-goal-1"},
+                               json=body)
+    assert theirs.status_code == 201 and theirs.json["id"] != first.json["id"]
+    blank = goals.client.post("/v1/goals", headers={**auth(team.lead), "Idempotency-Key": " "},
+                              json=body)
+    assert blank.status_code == 400 and "Idempotency-Key" in blank.json["detail"]
+
+
+def test_an_idempotency_key_is_forgotten_a_day_after_by_the_workers_purge(goals, clock):
+    team = create_team(goals)
+    headers = {**auth(team.lead), "Idempotency-Key": "weekly-goal"}
+    body = {"title": "Close 20 support tickets", "why": "Customers wait too long",
+            "start_date": "2031-03-02", "due_date": "2031-03-11",
+            "metric": {"unit": "tickets", "start": 0, "target": 20}}
+    first = goals.client.post("/v1/goals", headers=headers, json=body)
+    (purge,) = [job for job in goals.container.jobs() if job.name == "idempotency-purge"]
+    clock.advance(hours=23)
+    assert purge.run() == 0
+    assert goals.client.post("/v1/goals", headers=headers, json=body).json["id"] == first.json["id"]
+    clock.advance(hours=2)
+    assert purge.run() == 1
+    again = goals.client.post("/v1/goals", headers=headers, json=body)
+    assert again.status_code == 201 and again.json["id"] != first.json["id"]

@@ -12,7 +12,7 @@ from tests.support.seed import create_team
 
 
 def tick(goals):
-    (job,) = goals.container.jobs()
+    (job,) = [job for job in goals.container.jobs() if job.name == "health"]
     return job.run()
 
 

@@ -39,3 +39,25 @@ def test_a_refused_direction_is_shown_beside_its_choice(stack):
     assert answer.status_code == 422
     assert re.search(r'<small id="e-metric_direction" class="error" role="alert">[^<]+</small>',
                      answer.text), re.findall(r'class="error"[^>]*>([^<]*)<', answer.text)
+
+
+def test_a_double_submitted_new_goal_form_creates_one_goal(stack):
+    """The form carries its own Idempotency-Key: a double click, or sending it again after
+    'may not have been created', gives one goal and takes the member to it both times."""
+    team = stack.new_team()
+    session, _ = signed_in(stack, team.lead)
+    page = session.get(stack.web_url + "/goals/new").text
+    form = re.search(r'<form id="new-goal".*?</form>', page, re.S).group(0)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    assert fields.get("idempotency_key")
+    fields.update(title="Close 20 support tickets", why="Customers wait too long",
+                  metric_unit="tickets", metric_start="0", metric_target="20",
+                  due_date=days(60), visibility="team")
+
+    answers = [session.post(stack.web_url + "/goals/new", data=fields, allow_redirects=False)
+               for _ in range(2)]
+
+    assert [a.status_code for a in answers] == [302, 302]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    goals = stack.goals.call("GET", "/v1/goals", team.lead).get_json()["items"]
+    assert [g["title"] for g in goals] == ["Close 20 support tickets"]

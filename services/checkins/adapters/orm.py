@@ -19,7 +19,6 @@ from sqlalchemy.orm import registry
 
 from services.checkins.domain.calendar import CalendarFeed
 from services.checkins.domain.checkin import Checkin
-from services.checkins.domain.idempotency import MAX_KEY_LENGTH
 from services.checkins.domain.partners import (
     PairingPreference,
     PairingRound,
@@ -29,7 +28,8 @@ from services.checkins.domain.partners import (
 from services.checkins.domain.replicas import GoalView, MemberView, TeamView
 from services.checkins.domain.schedule import GoalSchedule
 from services.checkins.domain.social import Comment, Kudos
-from shared.db import BigId, UtcDateTime, map_once
+from shared.db import UtcDateTime, map_once
+from shared.idempotency import add_idempotency_table
 from shared.messaging_tables import add_messaging_tables
 
 metadata = MetaData()
@@ -190,20 +190,7 @@ pairing_schedules = Table(
     Column("next_run_at", UtcDateTime, nullable=False, index=True),
 )
 
-idempotency_keys = Table(
-    "idempotency_keys", metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("member_id", String(64), nullable=False),
-    Column("method", String(10), nullable=False),
-    Column("path", String(500), nullable=False),
-    Column("key", String(MAX_KEY_LENGTH), nullable=False),
-    Column("fingerprint", String(64), nullable=False),
-    Column("status", Integer, nullable=True),  # null only inside the claiming transaction
-    Column("body", Text, nullable=True),
-    Column("created_at", UtcDateTime, nullable=False),
-    UniqueConstraint("member_id", "method", "path", "key", name="uq_idempotency_scope"),
-)
-Index("ix_idempotency_created", idempotency_keys.c.created_at)
+idempotency_keys = add_idempotency_table(metadata)
 
 MAPPINGS = (
     (TeamView, team_views), (MemberView, member_views), (GoalView, goal_views),

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from services.checkins.adapters.orm import idempotency_keys
 from services.checkins.domain.calendar import CalendarFeed
 from services.checkins.domain.checkin import Checkin
-from services.checkins.domain.idempotency import IdempotentRequest, SavedResponse
 from services.checkins.domain.partners import (
     PairingPreference,
     PairingRound,
@@ -246,54 +242,6 @@ class Rounds:
         return self.session.scalars(select(PairingSchedule).where(
             PairingSchedule.team_id == team_id).with_for_update(skip_locked=True)
             .execution_options(populate_existing=True)).first()
-
-
-class IdempotencyKeys:
-    """The ledger of idempotency keys and the responses saved under them.
-
-    Concurrent duplicates: the unique constraint admits one claim. On PostgreSQL the second
-    insert waits for the first transaction and then fails; on SQLite the write lock (BEGIN
-    IMMEDIATE) serialises the two transactions. Either way the loser rolls back to a savepoint
-    and reads the winner's committed row. A claim commits or rolls back with its effect.
-    """
-
-    def __init__(self, session: Session):
-        self.session = session
-
-    def saved(self, request: IdempotentRequest) -> SavedResponse | None:
-        """The response saved under the request's key; None when none was saved (yet)."""
-        c = idempotency_keys.c
-        row = self.session.execute(
-            select(c.fingerprint, c.status, c.body).where(*self._scope(request))).first()
-        if row is None or row.status is None:
-            return None
-        return SavedResponse(row.fingerprint, row.status, row.body)
-
-    def claim(self, request: IdempotentRequest, now: datetime) -> bool:
-        """True when this transaction now holds the key; False when another one took it first."""
-        try:
-            with self.session.begin_nested():
-                self.session.execute(insert(idempotency_keys).values(
-                    member_id=request.member_id, method=request.method, path=request.path,
-                    key=request.key, fingerprint=request.fingerprint, created_at=now))
-        except IntegrityError:
-            return False
-        return True
-
-    def save(self, request: IdempotentRequest, status: int, body: object) -> None:
-        self.session.execute(update(idempotency_keys).where(*self._scope(request)).values(
-            status=status, body=json.dumps(body, separators=(",", ":"))))
-
-    def purge(self, older_than: datetime) -> int:
-        result = self.session.execute(
-            delete(idempotency_keys).where(idempotency_keys.c.created_at < older_than))
-        return result.rowcount or 0
-
-    @staticmethod
-    def _scope(request: IdempotentRequest) -> list:
-        c = idempotency_keys.c
-        return [c.member_id == request.member_id, c.method == request.method,
-                c.path == request.path, c.key == request.key]
 
 
 # The statements of a check-in's request.

@@ -19,7 +19,6 @@ from services.checkins.entrypoints.checkin_schemas import (
     KudosOut,
     StreakOut,
 )
-from services.checkins.entrypoints.http import IDEMPOTENCY_KEY_DOC, idempotent_request, replayed
 from services.checkins.service_layer.commands import (
     AddComment,
     EditCheckin,
@@ -30,6 +29,7 @@ from services.checkins.service_layer.commands import (
     ListComments,
     LogCheckin,
 )
+from shared.idempotency import IDEMPOTENCY_KEY_DOC, idempotent_request, replayed
 from shared.web import bus, require_member
 
 

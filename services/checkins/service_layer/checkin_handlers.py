@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.checkins.domain.checkin import Checkin, Progress
-from services.checkins.domain.idempotency import IdempotentRequest, SavedResponse
 from services.checkins.domain.replicas import GoalView
 from services.checkins.domain.schedule import Policy
 from services.checkins.service_layer.access import (
@@ -25,7 +24,7 @@ from services.checkins.service_layer.commands import (
 from services.checkins.service_layer.schedule_handlers import count_checkin
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
 from shared.clock import Clock
-from shared.domain import Conflict
+from shared.idempotency import SavedResponse
 
 CREATED = 201
 
@@ -44,7 +43,7 @@ def log_checkin(cmd: LogCheckin, uow: CheckinsUnitOfWork, clock: Clock, policy: 
     with uow:
         now = clock.now()
         if cmd.idempotency is not None:
-            earlier = _claim(uow, cmd.idempotency, now)
+            earlier = uow.idempotency_keys.claimed(cmd.idempotency, now)
             if earlier is not None:
                 return LoggedCheckin(replayed=earlier)
         goal, partners = loggable_goal(uow, cmd.actor, cmd.goal_id)
@@ -100,16 +99,3 @@ def attach_kudos(uow: CheckinsUnitOfWork, checkins: list[Checkin]) -> None:
     counts = uow.social.kudos_counts([c.id for c in checkins])
     for checkin in checkins:
         checkin.kudos = counts.get(checkin.id, {})
-
-
-def _claim(uow: CheckinsUnitOfWork, request: IdempotentRequest,
-           now: datetime) -> SavedResponse | None:
-    """None when this request now holds its key; what the first answered when it was done."""
-    saved = uow.idempotency_keys.saved(request)
-    if saved is None:
-        if uow.idempotency_keys.claim(request, now):
-            return None
-        saved = uow.idempotency_keys.saved(request)  # a concurrent request won the key
-        if saved is None:  # unreachable while claims and their effects commit together
-            raise Conflict("a request with this Idempotency-Key is in progress; retry it")
-    return saved.replay_for(request)

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.checkins.domain.checkin import Progress
-from services.checkins.domain.idempotency import IdempotentRequest
 from shared.auth import Principal
+from shared.idempotency import IdempotentRequest
 from shared.pagination import DEFAULT_LIMIT
 
 DEFAULT_COOLDOWN = 3  # pairing rounds avoid partners of this many previous rounds

@@ -10,7 +10,6 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from services.checkins.domain.idempotency import KEPT
 from services.checkins.domain.schedule import Policy
 from services.checkins.service_layer.round_handlers import form_round
 from services.checkins.service_layer.schedule_handlers import audience_of, next_due_of
@@ -52,13 +51,6 @@ def run_due_rounds(uow_factory: UnitOfWorkFactory, clock: Clock, batch: int = 10
         except Exception:  # one team's failure must not stop the others
             log.exception("pairing scheduler: team %s failed; retried next tick", team_id)
     return ran
-
-
-def purge_idempotency_keys(uow_factory: UnitOfWorkFactory, clock: Clock) -> int:
-    with uow_factory() as uow:
-        purged = uow.idempotency_keys.purge(clock.now() - KEPT)
-        uow.commit()
-    return purged
 
 
 def _advance_goal(uow: CheckinsUnitOfWork, goal_id: str, now: datetime, policy: Policy) -> bool:

@@ -1,11 +1,11 @@
 """The checkins unit of work: one transaction and the repositories bound to it."""
 
+from services.checkins.adapters.orm import idempotency_keys
 from services.checkins.adapters.queries import Listings
 from services.checkins.adapters.repositories import (
     CalendarFeeds,
     Checkins,
     Goals,
-    IdempotencyKeys,
     Members,
     Partnerships,
     Rounds,
@@ -13,6 +13,7 @@ from services.checkins.adapters.repositories import (
     Social,
     Teams,
 )
+from shared.idempotency import IdempotencyKeys
 from shared.uow import UnitOfWork
 
 
@@ -38,6 +39,6 @@ class CheckinsUnitOfWork(UnitOfWork):
         self.social = Social(self.session)
         self.partnerships = Partnerships(self.session)
         self.rounds = Rounds(self.session)
-        self.idempotency_keys = IdempotencyKeys(self.session)
+        self.idempotency_keys = IdempotencyKeys(self.session, idempotency_keys)
         self.listings = Listings(self.session)
         self.calendar_feeds = CalendarFeeds(self.session)

@@ -31,6 +31,7 @@ from services.goals.domain.members import Member, Team
 from services.goals.domain.pathways import Milestone, Pathway
 from shared.change_watch import watch_changes
 from shared.db import BigId, UtcDateTime, map_once
+from shared.idempotency import add_idempotency_table
 from shared.messaging_tables import add_messaging_tables
 
 
@@ -78,6 +79,7 @@ def _milestone(doc: dict) -> Milestone:
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
 add_messaging_tables(metadata, "goals")
+idempotency_keys = add_idempotency_table(metadata)
 
 teams = Table(
     "teams", metadata,

@@ -169,6 +169,11 @@ class HistoryOut(Schema):
 HistoryPage = page_schema(HistoryOut, "HistoryPage")
 
 
+def render_goal(read: GoalRead) -> dict:
+    """The body a created goal answers with (and a retry under its Idempotency-Key gets)."""
+    return GoalOut().dump(present_goal(read))
+
+
 def present_goal(read: GoalRead) -> dict:
     goal = read.goal
     metric = goal.metric  # built from its columns on each read

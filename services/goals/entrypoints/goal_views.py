@@ -25,6 +25,7 @@ from services.goals.service_layer.commands import (
     GetGoal,
     GoalHistory,
 )
+from shared.idempotency import IDEMPOTENCY_KEY_DOC, idempotent_request, replayed
 from shared.pagination import PageArgs
 from shared.web import bus, kept_read, require_member
 
@@ -35,10 +36,16 @@ ETAG_HEADER = {"ETag": {"schema": {"type": "string"}}}
 class GoalCollection(MethodView):
     @goals.arguments(GoalIn)
     @goals.response(201, GoalOut)
+    @goals.doc(**IDEMPOTENCY_KEY_DOC)
     def post(self, body):
-        """Create a goal, owned by the caller unless a lead names another owner."""
-        read = bus().handle(CreateGoal(require_member(), **body))
-        return present_goal(read), 201, etag(read.goal)
+        """Create a goal, owned by the caller unless a lead names another owner. A retry with
+        the same Idempotency-Key creates nothing new and gets the first answer."""
+        actor = require_member()
+        created = bus().handle(CreateGoal(actor, **body,
+                                          idempotency=idempotent_request(actor.member_id)))
+        if created.replayed:
+            return replayed(created.replayed)
+        return present_goal(created.read), 201, etag(created.read.goal)
 
     @kept_read
     @goals.arguments(GoalListArgs, location="query")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from shared.auth import Principal
+from shared.idempotency import IdempotentRequest
 
 # -- teams and members ------------------------------------------------------------------------
 
@@ -149,6 +150,7 @@ class CreateGoal:
     cadence: dict | None = None
     milestones: list = field(default_factory=list)
     owner_id: str | None = None
+    idempotency: IdempotentRequest | None = None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ write, see TrackRecords) and judge today's verdicts from them: a goal or a page 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -41,6 +42,7 @@ from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.auth import Principal
 from shared.clock import Clock
 from shared.domain import Forbidden, Unprocessable
+from shared.idempotency import SavedResponse
 from shared.pagination import InvalidCursor, decode_cursor, encode_cursor
 
 
@@ -68,24 +70,51 @@ class HistoryFound:
     next_cursor: str | None
 
 
-def create_goal(cmd: CreateGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
-    actor, now = cmd.actor, clock.now()
+CREATED = 201
+
+
+@dataclass(frozen=True)
+class CreatedGoal:
+    """A new goal, or (a retry under the same Idempotency-Key) what the first request got."""
+
+    read: GoalRead | None = None
+    replayed: SavedResponse | None = None
+
+
+def create_goal(cmd: CreateGoal, uow: GoalsUnitOfWork, clock: Clock,
+                render_goal: Callable[[GoalRead], object]) -> CreatedGoal:
+    """Create a goal; with an idempotency key, its response is saved in the same transaction,
+    so a retry gets it back instead of creating a second goal."""
     with uow:
-        owner = _owner(cmd.owner_id or actor.member_id, actor, uow)
-        if cmd.kind == "team" and not actor.is_lead:
-            raise Forbidden("only a lead may create a team goal")
-        if cmd.parent_id is not None:
-            _check_parent(cmd.parent_id, None, actor, uow)
-        start = cmd.start_date or now.astimezone(ZoneInfo(owner.timezone)).date()
-        goal = _new_goal(cmd, owner, start, now)
-        read = assessed(goal, uow, now.date())
-        if uow.teams.get(actor.team_id).require_smart:
-            require_smart(read.smart)
-        goal.refresh_health(now)
-        uow.goals.add(goal)
-        goal.created_by(actor.member_id, now)
-        roll_up_from(goal.parent_id, goal.team_id, uow.goals, now=now, actor=actor.member_id)
+        now = clock.now()
+        if cmd.idempotency is not None:
+            earlier = uow.idempotency_keys.claimed(cmd.idempotency, now)
+            if earlier is not None:
+                return CreatedGoal(replayed=earlier)
+        read = created_goal(cmd, uow, now)
+        if cmd.idempotency is not None:
+            uow.idempotency_keys.save(cmd.idempotency, CREATED, render_goal(read))
         uow.commit()
+    return CreatedGoal(read=read)
+
+
+def created_goal(cmd: CreateGoal, uow: GoalsUnitOfWork, now: datetime) -> GoalRead:
+    """The goal `cmd` makes, added to `uow` (which the caller commits)."""
+    actor = cmd.actor
+    owner = _owner(cmd.owner_id or actor.member_id, actor, uow)
+    if cmd.kind == "team" and not actor.is_lead:
+        raise Forbidden("only a lead may create a team goal")
+    if cmd.parent_id is not None:
+        _check_parent(cmd.parent_id, None, actor, uow)
+    start = cmd.start_date or now.astimezone(ZoneInfo(owner.timezone)).date()
+    goal = _new_goal(cmd, owner, start, now)
+    read = assessed(goal, uow, now.date())
+    if uow.teams.get(actor.team_id).require_smart:
+        require_smart(read.smart)
+    goal.refresh_health(now)
+    uow.goals.add(goal)
+    goal.created_by(actor.member_id, now)
+    roll_up_from(goal.parent_id, goal.team_id, uow.goals, now=now, actor=actor.member_id)
     return read
 
 

@@ -11,7 +11,7 @@ from services.goals.service_layer.commands import (
     InstantiateTemplate,
     ListTemplates,
 )
-from services.goals.service_layer.goal_handlers import GoalRead, create_goal
+from services.goals.service_layer.goal_handlers import GoalRead, created_goal
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.clock import Clock
 from shared.domain import NotFound, Unprocessable
@@ -42,4 +42,7 @@ def instantiate_template(cmd: InstantiateTemplate, uow: GoalsUnitOfWork,
     fields = chosen.build(dict(cmd.parameters), today)
     draft = CreateGoal(cmd.actor, status="draft", start_date=today, why=cmd.why,
                        parent_id=cmd.parent_id, visibility=cmd.visibility, **fields)
-    return create_goal(draft, uow, clock)
+    with uow:
+        read = created_goal(draft, uow, clock.now())
+        uow.commit()
+    return read

@@ -4,6 +4,7 @@ On commit, the change-log entries and progress points the goals noted are writte
 transaction, and the track records of the owners and teams whose goals moved are refreshed.
 """
 
+from services.goals.adapters.orm import idempotency_keys
 from services.goals.adapters.repositories import (
     Goals,
     History,
@@ -15,6 +16,7 @@ from services.goals.adapters.repositories import (
     TrackRecords,
 )
 from services.goals.domain.goal import Goal
+from shared.idempotency import IdempotencyKeys
 from shared.uow import UnitOfWork
 
 
@@ -27,6 +29,7 @@ class GoalsUnitOfWork(UnitOfWork):
     progress_points: ProgressPoints
     partnerships: Partnerships
     track_records: TrackRecords
+    idempotency_keys: IdempotencyKeys
 
     def on_enter(self) -> None:
         self.teams = Teams(self.session)
@@ -37,6 +40,7 @@ class GoalsUnitOfWork(UnitOfWork):
         self.progress_points = ProgressPoints(self.session)
         self.partnerships = Partnerships(self.session)
         self.track_records = TrackRecords(self.session, self.progress_points)
+        self.idempotency_keys = IdempotencyKeys(self.session, idempotency_keys)
 
     def commit(self) -> None:
         points = []

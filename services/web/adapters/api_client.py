@@ -263,8 +263,9 @@ class MemberApi:
         return self._call("goals", "GET", f"/v1/goals/{goal_id}/history",
                           params={"limit": 200})["items"]
 
-    def create_goal(self, fields: dict) -> dict:
-        return self._call("goals", "POST", "/v1/goals", json=fields)
+    def create_goal(self, fields: dict, key: str | None = None) -> dict:
+        return self._call("goals", "POST", "/v1/goals", json=fields,
+                          headers={"Idempotency-Key": key or str(uuid.uuid4())})
 
     def activate_goal(self, goal_id: str) -> dict:
         return self._call("goals", "POST", f"/v1/goals/{goal_id}/activate")

@@ -145,7 +145,12 @@ def create():
     form = request.form.to_dict()
     api = http.api()
     try:
-        goal = api.create_goal(forms.draft_from_form(form))
+        goal = api.create_goal(forms.draft_from_form(form), key=form.get("idempotency_key"))
+    except ServiceUnavailable:  # the same key again creates it once, whether or not it was
+        errors = {"_": ["Goals did not answer in time; your goal may not have been created. "
+                        "Send the form again in a minute: it will not be created twice."]}
+        return render_template("goals/new.html", form=form, errors=errors, assessment=None,
+                               templates=api.templates()), 503
     except FormErrors as refused:
         errors = forms.form_errors(refused.errors) or {"_": [refused.detail]}
         if "_" in errors and refused.detail not in errors["_"]:

@@ -46,7 +46,12 @@ def checkin_errors(detail: str, api_errors: dict[str, list[str]]) -> dict[str, l
 
 
 def form_errors(api_errors: dict[str, list[str]]) -> dict[str, list[str]]:
-    """The API's field names (`metric.target`) as the form's (`metric_target`)."""
+    """The API's field names (`metric.target`) as the form's (`metric_target`). The form's key
+    used with other values means it was sent before (a save that timed out) and the goal was
+    created then."""
+    if IDEMPOTENCY_KEY in api_errors:
+        return {"_": ["This form was already sent with other values, and that goal was "
+                      "created. See it on the board before creating it again."]}
     errors: dict[str, list[str]] = {}
     for name, messages in api_errors.items():
         field = name.replace(".", "_")

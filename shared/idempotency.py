@@ -1,0 +1,198 @@
+"""Idempotency keys: a retried request gets the first response back, never a second effect.
+
+A key is scoped to (member, method, path). The first request claims it in the same transaction
+as its effect and saves the response it answered with; a retry with the same key and the same
+request body (its fingerprint) gets that response again, the same key with another body is
+refused. Keys are kept for `KEPT`, then purged. Each service that takes keys keeps its own
+ledger table (`add_idempotency_table`) in its own database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Response, request
+from sqlalchemy import (
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shared.db import BigId, UtcDateTime
+from shared.domain import BadRequest, Conflict, Unprocessable
+
+KEY = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+KEPT = timedelta(days=1)
+PURGE_SECONDS = 3600.0  # how often a service's worker purges the keys older than KEPT
+
+IDEMPOTENCY_KEY_DOC = {"parameters": [{"in": "header", "name": KEY, "required": False,
+                                       "schema": {"type": "string",
+                                                  "maxLength": MAX_KEY_LENGTH}}]}
+
+
+class InvalidIdempotencyKey(BadRequest):
+    """The Idempotency-Key is empty, too long or not printable."""
+
+
+class IdempotencyKeyReused(Unprocessable):
+    """The Idempotency-Key was already used with another request body."""
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    member_id: str
+    method: str
+    path: str
+    key: str
+    fingerprint: str  # of method, path and body: the same request in any JSON key order
+
+
+@dataclass(frozen=True)
+class SavedResponse:
+    """What the first request with a key answered: its status and JSON body."""
+
+    fingerprint: str
+    status: int
+    body: str
+
+    def replay_for(self, request: IdempotentRequest) -> SavedResponse:
+        if self.fingerprint != request.fingerprint:
+            raise IdempotencyKeyReused(
+                f"this {KEY} was already used with a different request body; "
+                "use a new key for a new request",
+                errors={KEY: ["Reused with another body."]},
+            )
+        return self
+
+
+# -- the ledger -----------------------------------------------------------------------------
+def add_idempotency_table(metadata: MetaData) -> Table:
+    table = Table(
+        "idempotency_keys", metadata,
+        Column("id", BigId, primary_key=True, autoincrement=True),
+        Column("member_id", String(64), nullable=False),
+        Column("method", String(10), nullable=False),
+        Column("path", String(500), nullable=False),
+        Column("key", String(MAX_KEY_LENGTH), nullable=False),
+        Column("fingerprint", String(64), nullable=False),
+        Column("status", Integer, nullable=True),  # null only inside the claiming transaction
+        Column("body", Text, nullable=True),
+        Column("created_at", UtcDateTime, nullable=False),
+        UniqueConstraint("member_id", "method", "path", "key", name="uq_idempotency_scope"),
+    )
+    Index("ix_idempotency_created", table.c.created_at)
+    return table
+
+
+class IdempotencyKeys:
+    """The ledger of idempotency keys and the responses saved under them.
+
+    Concurrent duplicates: the unique constraint admits one claim. On PostgreSQL the second
+    insert waits for the first transaction and then fails; on SQLite the write lock (BEGIN
+    IMMEDIATE) serialises the two transactions. Either way the loser rolls back to a savepoint
+    and reads the winner's committed row. A claim commits or rolls back with its effect.
+    """
+
+    def __init__(self, session: Session, table: Table):
+        self.session = session
+        self.table = table
+
+    def claimed(self, request: IdempotentRequest, now: datetime) -> SavedResponse | None:
+        """None when this request now holds its key (go on, then `save`); what the first
+        request answered when it was done (replay it)."""
+        saved = self.saved(request)
+        if saved is None:
+            if self.claim(request, now):
+                return None
+            saved = self.saved(request)  # a concurrent request won the key
+            if saved is None:  # unreachable while claims and their effects commit together
+                raise Conflict(f"a request with this {KEY} is in progress; retry it")
+        return saved.replay_for(request)
+
+    def saved(self, request: IdempotentRequest) -> SavedResponse | None:
+        """The response saved under the request's key; None when none was saved (yet)."""
+        c = self.table.c
+        row = self.session.execute(
+            select(c.fingerprint, c.status, c.body).where(*self._scope(request))).first()
+        if row is None or row.status is None:
+            return None
+        return SavedResponse(row.fingerprint, row.status, row.body)
+
+    def claim(self, request: IdempotentRequest, now: datetime) -> bool:
+        """True when this transaction now holds the key; False when another one took it first."""
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(self.table).values(
+                    member_id=request.member_id, method=request.method, path=request.path,
+                    key=request.key, fingerprint=request.fingerprint, created_at=now))
+        except IntegrityError:
+            return False
+        return True
+
+    def save(self, request: IdempotentRequest, status: int, body: object) -> None:
+        self.session.execute(update(self.table).where(*self._scope(request)).values(
+            status=status, body=json.dumps(body, separators=(",", ":"))))
+
+    def purge(self, older_than: datetime) -> int:
+        result = self.session.execute(
+            delete(self.table).where(self.table.c.created_at < older_than))
+        return result.rowcount or 0
+
+    def _scope(self, request: IdempotentRequest) -> list:
+        c = self.table.c
+        return [c.member_id == request.member_id, c.method == request.method,
+                c.path == request.path, c.key == request.key]
+
+
+def purge_keys(uow_factory, clock) -> int:
+    """A service worker's job: forget the keys older than `KEPT`."""
+    with uow_factory() as uow:
+        purged = uow.idempotency_keys.purge(clock.now() - KEPT)
+        uow.commit()
+    return purged
+
+
+# -- the request ----------------------------------------------------------------------------
+def idempotent_request(member_id: str) -> IdempotentRequest | None:
+    """The current request's key, scoped to the member; None when it carries no key."""
+    key = request.headers.get(KEY)
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise InvalidIdempotencyKey(f"{KEY} must be 1 to {MAX_KEY_LENGTH} printable characters")
+    return IdempotentRequest(member_id, request.method, request.path, key,
+                             fingerprint(request.method, request.path, request.get_data()))
+
+
+def fingerprint(method: str, path: str, raw_body: bytes) -> str:
+    """The same JSON body in any key order or spacing has the same fingerprint."""
+    try:
+        canonical = json.dumps(
+            json.loads(raw_body or b"null"), sort_keys=True, separators=(",", ":")
+        ).encode()
+    except ValueError:
+        canonical = raw_body
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
+
+
+def replayed(saved: SavedResponse) -> Response:
+    """The response the first request with this key got, marked as a replay."""
+    response = Response(saved.body, status=saved.status, mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
