@@ -5,17 +5,7 @@ from __future__ import annotations
 
 import re
 
-import requests
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def signed_in(stack, token: str) -> tuple[requests.Session, str]:
-    session = requests.Session()
-    csrf = CSRF.search(session.get(stack.web_url + "/signin").text).group(1)
-    signed = session.post(stack.web_url + "/signin", data={"token": token, "csrf_token": csrf})
-    assert signed.status_code == 200, signed.status_code
-    return session, CSRF.search(session.get(stack.web_url + "/goals/new").text).group(1)
+from tests.web.over_http import signed_in
 
 
 def test_a_template_number_typed_as_a_superscript_is_refused_by_the_form(stack):
