@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.goals.helpers import create_goal, get, outbox, post
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
@@ -99,6 +101,19 @@ def test_require_smart_refuses_a_vague_goal_with_the_hints_as_field_errors(goals
     assert {"title", "metric", "why"} <= set(errors)
     assert errors["metric"][0].startswith("measurable: Add a metric")
     assert create_goal(goals, team.lead)["status"] == "active"
+
+
+@pytest.mark.parametrize("title", [
+    "Закрыть 20 заявок клиентов",          # Russian: close 20 customer tickets
+    "Κλείσιμο 20 αιτημάτων υποστήριξης",   # Greek
+    "サポート チケット 20件 を 完了する",      # Japanese, spaced words
+])
+def test_require_smart_accepts_a_concrete_title_in_another_script(goals, title):
+    team = create_team(goals, require_smart=True)
+    response = post(goals, "/v1/goals", team.lead, {
+        "title": title, "why": "Customers wait too long", "start_date": "2031-03-02",
+        "due_date": "2031-03-11", "metric": {"unit": "tickets", "start": 0, "target": 20}})
+    assert response.status_code == 201, response.json.get("errors")
 
 
 def test_assess_judges_a_draft_without_saving_it(goals):

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from services.goals.domain.metric import Metric
-from services.goals.domain.smart import Draft, TrackRecord, assess, is_smart
+from services.goals.domain.smart import Draft, TrackRecord, assess, is_smart, words_of
 
 TODAY = date(2031, 3, 1)
 TICKETS = Metric("tickets", 0, 20, 0)
@@ -48,6 +48,26 @@ def test_improve_something_with_a_metric_is_specific():
 
 def test_a_two_word_title_is_too_short():
     assert not verdicts(title="Ship it")["specific"].ok
+
+
+@pytest.mark.parametrize("title", [
+    "Закрыть 20 заявок клиентов",            # Russian: close 20 customer tickets
+    "Κλείσιμο 20 αιτημάτων υποστήριξης",     # Greek
+    "关闭20个支持工单",                         # Chinese, written without spaces
+    "ปิดตั๋วสนับสนุน 20 ใบ",                     # Thai, words not separated by spaces
+])
+def test_a_concrete_title_in_any_script_is_specific(title):
+    assert verdicts(title=title)["specific"].ok
+
+
+def test_accented_words_are_whole_words():
+    assert words_of("Réduire le DÉLAI d'attente") == ["réduire", "le", "délai", "d'attente"]
+
+
+@pytest.mark.parametrize("title", ["提高", "Ship it", "Закрыть всё"])
+def test_a_title_too_short_in_any_script_is_not_specific(title):
+    verdict = verdicts(title=title)["specific"]
+    assert not verdict.ok and "Too short" in verdict.hint
 
 
 def test_measurable_needs_a_metric_with_a_target_or_a_milestone():

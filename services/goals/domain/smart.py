@@ -8,6 +8,7 @@ when the need is more than `MAX_PACE_FACTOR` times what was shown.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -26,6 +27,9 @@ FILLER = {"get", "be", "do", "make", "things", "stuff", "somehow", "good", "best
           "harder", "on", "at", "my", "the", "a", "an", "to", "of", "in", "and", "i", "we",
           "our", "some", "much", "lot", "lots", "really", "very", "it", "overall", "general",
           "generally", "everything", "all", "just", "way", "ways", "bit"}
+SPACELESS_SCRIPTS = ("CJK ", "IDEOGRAPHIC ", "HIRAGANA ", "KATAKANA", "HALFWIDTH KATAKANA",
+                     "THAI ", "LAO ", "KHMER ", "MYANMAR ")  # written without spaces between words
+CHARACTERS_A_WORD = 2  # in those scripts, about two characters make a word
 CRITERION_FIELDS = {"specific": "title", "measurable": "metric", "achievable": "due_date",
                     "relevant": "why", "time_bound": "due_date"}
 
@@ -97,8 +101,33 @@ def require_smart(verdicts: dict[str, Verdict]) -> None:
         c for c, v in verdicts.items() if not v.ok), errors=errors)
 
 
+def words_of(title: str) -> list[str]:
+    """The casefolded words of a title in any script: runs of letters, digits (with their
+    combining marks) and apostrophes. Scripts written without spaces (Chinese, Japanese, Thai,
+    Lao, Khmer, Burmese) count a word per `CHARACTERS_A_WORD` characters of a run."""
+    runs: list[tuple[bool, list[str]]] = []  # (spaceless, characters with their marks)
+    separated = True
+    for char in unicodedata.normalize("NFKC", title).casefold():
+        category = unicodedata.category(char)[0]
+        if category == "M" and not separated:
+            runs[-1][1][-1] += char
+        elif category in "LN" or char in "'’":
+            spaceless = unicodedata.name(char, "").startswith(SPACELESS_SCRIPTS)
+            if separated or runs[-1][0] != spaceless:
+                runs.append((spaceless, []))
+            runs[-1][1].append(char)
+            separated = False
+        else:
+            separated = True
+    words = []
+    for spaceless, chars in runs:
+        step = CHARACTERS_A_WORD if spaceless else len(chars)
+        words += ["".join(chars[i:i + step]) for i in range(0, len(chars), step)]
+    return words
+
+
 def specific(draft: Draft) -> Verdict:
-    words = re.findall(r"[a-z0-9']+", draft.title.lower())
+    words = words_of(draft.title)
     if len(words) < MIN_WORDS:
         return Verdict(False, f"Too short: use at least {MIN_WORDS} words saying what will be "
                               "true when you are done, e.g. 'Close 20 support tickets'.")
