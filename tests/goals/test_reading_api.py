@@ -221,6 +221,20 @@ def test_templates_are_listed_and_instantiate_as_smart_drafts(goals):
     assert "Apply to 3 roles each week until 2031-05-31" in drafts and len(drafts) == 5
 
 
+def test_a_publish_work_kind_longer_than_a_unit_is_refused_naming_it_never_a_500(goals):
+    """`kind` becomes the metric's unit (50 characters at most, as the API and the database
+    keep it): a 55-character kind is refused on `parameters.kind`, on both engines."""
+    team = create_team(goals)
+    kind = "conference talks about distributed systems reliability"  # 55 characters
+    response = post(goals, "/v1/goal-templates/publish-work/instantiate", team.lead,
+                    {"parameters": {"n": 3, "by": "2031-12-31", "kind": kind}})
+    assert response.status_code in (201, 422), (response.status_code, response.json)
+    if response.status_code == 422:
+        assert "parameters.kind" in response.json["errors"]
+    else:
+        assert len(response.json["metric"]["unit"]) <= 50, response.json["metric"]
+
+
 @pytest.mark.parametrize(("key", "parameters", "status", "field"), [
     ("apply-to-roles", {"n": "three", "until": "2031-05-31"}, 422, "parameters.n"),
     ("apply-to-roles", {"n": 3}, 422, "parameters.until"),

@@ -1,7 +1,9 @@
 """A catalogue of goal templates from the practice, each turning parameters into a SMART draft.
 
 A template's `build(params, today)` returns the fields of a goal: title, description, due date,
-a metric or milestones, and a cadence. Parameters are validated by the entrypoint's schema.
+a metric or milestones, and a cadence. Parameters are validated by the entrypoint's schema,
+strings to the `max_length` their parameter declares (a parameter that becomes the metric's
+unit is no longer than a unit may be).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ class Parameter:
     type: str  # integer | string | date
     description: str
     default: object = None
+    max_length: int = 100  # a string's, in characters
+
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ def _publish(p: dict, today: date) -> dict:
             "due_date": p["by"], "metric": _metric(p["kind"], p["n"]), "cadence": _weekly()}
 
 
+UNIT_LENGTH = 50  # a metric's unit, as the API takes it and the database keeps it
 N = Parameter("n", "integer", "How many")
 TEMPLATES = {t.key: t for t in (
     Template("apply-to-roles", "Apply to N roles each week until DATE",
@@ -92,5 +97,6 @@ TEMPLATES = {t.key: t for t in (
               Parameter("by", "date", "Exam deadline")), _certification),
     Template("publish-work", "Publish N pieces of work", "Show your work in public.",
              (N, Parameter("by", "date", "Due date"),
-              Parameter("kind", "string", "What you publish", "pieces of work")), _publish),
+              Parameter("kind", "string", "What you publish", "pieces of work",
+                        max_length=UNIT_LENGTH)), _publish),
 )}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from services.goals.domain.templates import Template
+from services.goals.domain.templates import Parameter, Template
 from services.goals.entrypoints.team_schemas import Day, Id, Text
 from shared.domain import Unprocessable
 from shared.problems import flatten_errors
@@ -36,17 +36,18 @@ class InstantiateIn(Schema):
     visibility = fields.String(load_default="team", validate=validate.OneOf(["team", "private"]))
 
 
-def _field(kind: str, default: object) -> fields.Field:
+def _field(parameter: Parameter) -> fields.Field:
+    default = parameter.default
     options = {"required": True} if default is None else {"load_default": default}
-    if kind == "integer":
+    if parameter.type == "integer":
         return fields.Integer(strict=True, validate=validate.Range(1, 1000), **options)
-    if kind == "date":
+    if parameter.type == "date":
         return Day(**options)
-    return Text(100, min_length=1, **options)
+    return Text(parameter.max_length, min_length=1, **options)
 
 
 def load_parameters(template: Template, raw: dict) -> dict:
-    schema = Schema.from_dict({p.name: _field(p.type, p.default) for p in template.parameters})
+    schema = Schema.from_dict({p.name: _field(p) for p in template.parameters})
     try:
         return schema().load(raw)
     except ValidationError as exc:
