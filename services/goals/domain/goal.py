@@ -22,6 +22,7 @@ from services.goals.domain.planning import Planning
 from shared.domain import Aggregate, Unprocessable
 
 LONG_TERM_SPAN = relativedelta(years=3)
+ANNOUNCED_FIRST_HEALTH = ("off_track",)  # notifications alert the owner and leads on it
 EDITABLE = ("title", "description", "why", "visibility", "start_date", "due_date", "metric",
             "cadence", "parent_id", "parent_weight")
 
@@ -141,6 +142,12 @@ class Goal(Lifecycle, Planning, Aggregate):
     def refresh_health(self, now: datetime) -> bool:
         """Recompute health from pace; record goal.health_changed when it changed."""
         previous = self.health
+        self.judge_health(now)
+        return self.announce_health(previous, now)
+
+    def judge_health(self, now: datetime) -> None:
+        """Health, expected progress and the next check from pace (None unless active or
+        achieved), without announcing anything."""
         if self.status in ("active", "achieved"):
             window = Window.of(self.start_date, self.due_date, self.timezone)
             pace = assess_pace(window, self.progress, now, achieved=self.status == "achieved")
@@ -149,15 +156,22 @@ class Goal(Lifecycle, Planning, Aggregate):
         else:
             self.health = self.expected = self.days_of_safety = None
             self.next_health_check_at = None
-        changed = previous is not None and self.health is not None and previous != self.health
-        if changed:
-            self.record("goal.health_changed", self.team_id, {
-                "goal_id": self.id, "team_id": self.team_id, "owner_id": self.owner_id,
-                "title": self.title, "previous": previous, "health": self.health,
-                "progress": self.progress, "expected": self.expected or 0.0,
-                "days_of_safety": self.days_of_safety, "at": now.isoformat(),
-            }, subject=self.id)
-        return changed
+
+    def announce_health(self, previous: str | None, now: datetime) -> bool:
+        """Record goal.health_changed when the health changed from `previous`. A first health
+        (a draft activated, a goal reopened) is carried by that event; it is announced as a
+        change too only when it is one that alerts (`ANNOUNCED_FIRST_HEALTH`)."""
+        if self.health is None or previous == self.health:
+            return False
+        if previous is None and self.health not in ANNOUNCED_FIRST_HEALTH:
+            return False
+        self.record("goal.health_changed", self.team_id, {
+            "goal_id": self.id, "team_id": self.team_id, "owner_id": self.owner_id,
+            "title": self.title, "previous": previous, "health": self.health,
+            "progress": self.progress, "expected": self.expected or 0.0,
+            "days_of_safety": self.days_of_safety, "at": now.isoformat(),
+        }, subject=self.id)
+        return True
 
     # -- records --------------------------------------------------------------------------
     def note(self, action: str, actor: str | None, at: datetime, changes: dict | None = None):

@@ -2,6 +2,7 @@
 
 A closed goal can be reopened. A dropped goal may name the goal that replaced it: dropping a goal
 for a better one is a normal path. Reaching the measure while active achieves the goal, once.
+Each move's event carries the health the goal has in its new status.
 """
 
 from __future__ import annotations
@@ -17,14 +18,12 @@ class Lifecycle:
     def activate(self, *, actor: str | None, at: datetime) -> None:
         if self.status != "draft":
             raise Conflict(f"only a draft goal can be activated; this one is {self.status}")
-        self._move_to("active", actor, at)
-        self.publish("goal.activated")
+        self._move_to("active", actor, at, "goal.activated")
 
     def achieve(self, *, actor: str | None, at: datetime) -> None:
         if self.status != "active":
             raise Conflict(f"only an active goal can be achieved; this one is {self.status}")
-        self._move_to("achieved", actor, at)
-        self.publish("goal.achieved")
+        self._move_to("achieved", actor, at, "goal.achieved")
 
     def maybe_achieve(self, *, actor: str | None, at: datetime) -> bool:
         if self.status == "active" and self.measure_reached:
@@ -43,17 +42,15 @@ class Lifecycle:
             raise Unprocessable("a goal cannot replace itself",
                                 errors={"replaced_by": ["Must be another goal."]})
         self.outcome, self.retrospective, self.replaced_by = outcome, retrospective, replaced_by
-        self._move_to(outcome, actor, at, {"retrospective": retrospective,
-                                           "replaced_by": replaced_by})
-        self.publish("goal.closed", outcome=outcome, retrospective=retrospective,
-                     replaced_by=replaced_by)
+        self._move_to(outcome, actor, at, "goal.closed", {"retrospective": retrospective,
+                                                          "replaced_by": replaced_by},
+                      outcome=outcome, retrospective=retrospective, replaced_by=replaced_by)
 
     def reopen(self, *, actor: str | None, at: datetime) -> None:
         if self.status not in CLOSED:
             raise Conflict(f"only a closed goal can be reopened; this one is {self.status}")
         self.outcome, self.replaced_by = None, None
-        self._move_to("active", actor, at)
-        self.publish("goal.reopened")
+        self._move_to("active", actor, at, "goal.reopened")
 
     def record_value(self, value: float, *, actor: str | None, at: datetime,
                      checkin_id: str | None = None) -> bool:
@@ -88,9 +85,15 @@ class Lifecycle:
             return False
         return self.record_value(value, actor=actor, at=at, checkin_id=checkin_id)
 
-    def _move_to(self, status: str, actor: str | None, at: datetime,
-                 extra: dict | None = None) -> None:
+    def _move_to(self, status: str, actor: str | None, at: datetime, event_type: str,
+                 extra: dict | None = None, **event_extra) -> None:
+        """Move to `status` and publish `event_type` with the health the goal has in it;
+        a change of health follows that event, as `goal.health_changed`."""
         changes = {"status": [self.status, status]}
         changes.update({k: [None, v] for k, v in (extra or {}).items() if v})
         self.status = status
         self.note(status if status != "active" else "activated", actor, at, changes)
+        previous = self.health
+        self.judge_health(at)
+        self.publish(event_type, **event_extra)
+        self.announce_health(previous, at)

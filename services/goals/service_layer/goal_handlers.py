@@ -111,7 +111,7 @@ def created_goal(cmd: CreateGoal, uow: GoalsUnitOfWork, now: datetime) -> GoalRe
     read = assessed(goal, uow, now.date())
     if uow.teams.get(actor.team_id).require_smart:
         require_smart(read.smart)
-    goal.refresh_health(now)
+    goal.judge_health(now)
     uow.goals.add(goal)
     goal.created_by(actor.member_id, now)
     roll_up_from(goal.parent_id, goal.team_id, uow.goals, now=now, actor=actor.member_id)
