@@ -139,6 +139,15 @@ def test_a_parent_with_children_takes_their_progress():
     assert "goal.progressed" in events(parent)
 
 
+def test_a_parent_whose_counted_children_are_all_done_is_achieved():
+    parent = goal(kind="team", metric=None)
+    parent.set_rollup(0.5, actor=None, at=NOW)
+    assert not parent.maybe_achieve(actor=None, at=NOW)
+    parent.set_rollup(1.0, actor=None, at=NOW)
+    assert parent.maybe_achieve(actor=None, at=NOW)
+    assert parent.status == "achieved" and events(parent).count("goal.achieved") == 1
+
+
 def test_health_change_is_recorded_only_when_it_changes():
     g = goal()
     g.refresh_health(datetime(2031, 3, 1, 12, tzinfo=UTC))

@@ -92,6 +92,29 @@ def test_a_parent_rolls_up_its_childrens_progress_with_weights(goals):
     assert get(goals, f"/v1/goals/{parent['id']}", team.lead).json["progress"] == 0.25
 
 
+def test_a_team_goal_whose_aligned_goals_are_all_achieved_is_achieved_not_overdue(goals, clock):
+    """Every goal aligned under the team goal is achieved: the team goal reads 100%. Once its
+    due day is over it must not be reported `overdue` (the health of a goal that was not done)."""
+    team = create_team(goals)
+    parent = create_goal(goals, team.lead, title="Halve support wait times", kind="team",
+                         metric=None, due_date="2031-03-11")
+    child = create_goal(goals, team.lead, parent_id=parent["id"], metric=None,
+                        milestones=[{"title": "Only step"}], due_date="2031-03-11")
+    done = post(goals, f"/v1/goals/{child['id']}/milestones/{child['milestones'][0]['id']}"
+                "/complete", team.lead).json
+    assert done["status"] == "achieved"
+    now = get(goals, f"/v1/goals/{parent['id']}", team.lead).json
+    assert now["progress"] == 1.0
+    assert now["status"] == "achieved", now["status"]
+    assert [e["goal_id"] for e in outbox(goals, "goal.achieved")] == [child["id"], parent["id"]]
+    clock.advance(days=10)  # 2031-03-12: the parent's due day is over
+    (job,) = goals.container.jobs()
+    job.run()  # the scheduled health job
+    after = get(goals, f"/v1/goals/{parent['id']}", team.lead).json
+    assert after["progress"] == 1.0
+    assert (after["status"], after["health"]) != ("active", "overdue"), after
+
+
 def test_require_smart_refuses_a_vague_goal_with_the_hints_as_field_errors(goals):
     team = create_team(goals, require_smart=True)
     response = post(goals, "/v1/goals", team.lead, {"title": "Improve sales",

@@ -1,8 +1,9 @@
 """Weighted alignment: a team goal's progress is the roll-up of the goals aligned under it.
 
 After any change a goal is settled: achieved once its measure is reached, its health refreshed,
-and every parent up the chain rolled up again. The goals are found through any `GoalLookup`
-(the repository), so these rules stay free of the database.
+and every parent up the chain rolled up again (and achieved once its roll-up is complete). The
+goals are found through any `GoalLookup` (the repository), so these rules stay free of the
+database.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def roll_up_from(parent_id: str | None, team_id: str, goals: GoalLookup, *, now:
         if parent is None:
             return
         parent.set_rollup(rollup_of(goals.children(parent.id)), actor=actor, at=now)
+        parent.maybe_achieve(actor=actor, at=now)
         parent.refresh_health(now)
         seen.add(parent.id)
         parent_id = parent.parent_id

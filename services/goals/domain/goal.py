@@ -91,6 +91,9 @@ class Goal(Lifecycle, Planning, Aggregate):
 
     @property
     def measure_reached(self) -> bool:
+        """Its own measure is reached, or every goal counted in its roll-up is done."""
+        if self.rollup_progress is not None and self.rollup_progress >= 1.0:
+            return True
         if self.metric is not None:
             return self.metric.reached
         return self.active_pathway.progress == 1.0
