@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http
+from datetime import datetime
 from functools import wraps
 
 import flask_smorest
@@ -199,9 +200,10 @@ def may_reuse() -> bool:
 
 
 def kept_read(view):
-    """A GET view whose 200 answers the process keeps (`shared.read_cache`) per caller and day,
-    and answers again without running, until a change to its team reaches the process. A
-    request with `Cache-Control: no-cache` is answered from the database (and kept)."""
+    """A GET view whose 200 answers the process keeps (`shared.read_cache`) per caller and
+    quarter hour (see `_quarter_hour`), and answers again without running, until a change to
+    its team reaches the process. A request with `Cache-Control: no-cache` is answered from
+    the database (and kept)."""
 
     @wraps(view)
     def answer(*args, **kwargs):
@@ -210,7 +212,7 @@ def kept_read(view):
         if cache is None or principal.is_admin:
             return view(*args, **kwargs)
         key = (request.path, _query_by_name(), principal.member_id, principal.role,
-               principal.token_version, c.clock.now().date())
+               principal.token_version, _quarter_hour(c.clock.now()))
         if may_reuse():
             kept = cache.get(key, principal.team_id)
             if kept is not None:
@@ -229,6 +231,13 @@ def kept_read(view):
 
 
 KEPT_HEADERS = ("ETag",)
+
+
+def _quarter_hour(now: datetime) -> datetime:
+    """The quarter hour `now` is in. What a read judges "today" (a goal's SMART verdicts) is
+    judged in the goal's or member's time zone, and every zone's midnight falls on a quarter
+    hour of UTC: no answer is kept past the local midnight of any of them."""
+    return now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
 
 
 def _query_by_name() -> tuple:

@@ -27,6 +27,11 @@ MICROSECOND = timedelta(microseconds=1)
 DAY_US = 86_400_000_000
 
 
+def local_date(at: datetime, timezone: str) -> date:
+    """The day `at` falls on in `timezone`."""
+    return at.astimezone(ZoneInfo(timezone)).date()
+
+
 @dataclass(frozen=True)
 class Window:
     opens: datetime

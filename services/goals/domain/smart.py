@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 from services.goals.domain.goal import Goal
 from services.goals.domain.metric import Metric
+from services.goals.domain.pace import local_date
 from shared.domain import Unprocessable
 
 CRITERIA = ("specific", "measurable", "achievable", "relevant", "time_bound")
@@ -77,6 +78,12 @@ def _assessed(draft: Draft, record: TrackRecord, today: date) -> tuple[tuple[str
         ("relevant", relevant(draft)),
         ("time_bound", time_bound(draft)),
     )
+
+
+def assess_goal(goal: Goal, record: TrackRecord, now: datetime) -> dict[str, Verdict]:
+    """The verdicts of a goal (or a page's row of one) at `now`, judged on the day it is in the
+    goal's time zone, where its window opens and closes (see pace.Window)."""
+    return assess(draft_of(goal), record, local_date(now, goal.timezone))
 
 
 def draft_of(goal: Goal) -> Draft:

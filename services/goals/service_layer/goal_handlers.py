@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from services.goals.adapters.queries import GoalFilter, GoalRow, Records, Viewer, list_goals
 from services.goals.adapters.repositories import is_id
@@ -20,8 +19,9 @@ from services.goals.domain.goal import Goal, horizon_of
 from services.goals.domain.history import HistoryEntry
 from services.goals.domain.members import Member
 from services.goals.domain.metric import Metric
+from services.goals.domain.pace import local_date
 from services.goals.domain.pathways import Milestone, Pathway
-from services.goals.domain.smart import Draft, Verdict, assess, draft_of, require_smart
+from services.goals.domain.smart import Draft, Verdict, assess, assess_goal, require_smart
 from services.goals.domain.track_record import shown_pace
 from services.goals.service_layer.access import (
     can_see,
@@ -106,9 +106,9 @@ def created_goal(cmd: CreateGoal, uow: GoalsUnitOfWork, now: datetime) -> GoalRe
         raise Forbidden("only a lead may create a team goal")
     if cmd.parent_id is not None:
         _check_parent(cmd.parent_id, None, actor, uow)
-    start = cmd.start_date or now.astimezone(ZoneInfo(owner.timezone)).date()
+    start = cmd.start_date or local_date(now, owner.timezone)
     goal = _new_goal(cmd, owner, start, now)
-    read = assessed(goal, uow, now.date())
+    read = assessed(goal, uow, now)
     if uow.teams.get(actor.team_id).require_smart:
         require_smart(read.smart)
     goal.judge_health(now)
@@ -121,18 +121,18 @@ def created_goal(cmd: CreateGoal, uow: GoalsUnitOfWork, now: datetime) -> GoalRe
 def get_goal(cmd: GetGoal, reader: GoalsUnitOfWork, clock: Clock) -> GoalRead:
     with reader:
         goal, records = readable_goal(cmd.goal_id, cmd.actor, reader)
-        return assessed(goal, reader, clock.now().date(), records)
+        return assessed(goal, reader, clock.now(), records)
 
 
 def find_goals(cmd: FindGoals, reader: GoalsUnitOfWork, clock: Clock) -> GoalsFound:
-    today = clock.now().date()
+    now = clock.now()
     filters = GoalFilter(cmd.owner_id, cmd.status, cmd.health, cmd.horizon, cmd.parent_id,
                          cmd.due_before)
     viewer = Viewer(cmd.actor.member_id, cmd.actor.is_lead)
     with reader:
         rows, next_cursor = list_goals(reader.session, cmd.actor.team_id, viewer, filters,
                                        cmd.sort, cmd.cursor, cmd.limit)
-        return GoalsFound([assessed(g, reader, today, records) for g, records in rows],
+        return GoalsFound([assessed(g, reader, now, records) for g, records in rows],
                           next_cursor)
 
 
@@ -147,7 +147,7 @@ def edit_goal(cmd: EditGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
             _check_parent(changes["parent_id"], goal.id, actor, uow)
         old_parent = goal.parent_id
         goal.edit(changes, actor=actor.member_id, at=now)
-        read = assessed(goal, uow, now.date())
+        read = assessed(goal, uow, now)
         if uow.teams.get(actor.team_id).require_smart:
             require_smart(read.smart)
         settle(goal, uow.goals, now=now, actor=actor.member_id)
@@ -158,15 +158,17 @@ def edit_goal(cmd: EditGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
 
 
 def assess_draft(cmd: AssessDraft, reader: GoalsUnitOfWork, clock: Clock) -> DraftAssessment:
-    """The SMART verdicts of a draft, and its horizon; nothing is saved."""
-    today = clock.now().date()
+    """The SMART verdicts of a draft, and its horizon, judged on the owner's day; nothing is
+    saved."""
+    owner_id = cmd.owner_id or cmd.actor.member_id
+    with reader:
+        owner = reader.members.get(cmd.actor.team_id, owner_id) if is_id(owner_id) else None
+        record = shown_pace(_rates_in(reader, cmd.actor.team_id), owner_id)
+    today = local_date(clock.now(), owner.timezone if owner else "UTC")
     start = cmd.start_date or today
     metric = metric_from(cmd.metric)
     draft = Draft(cmd.title, start, cmd.due_date, cmd.description, cmd.why, cmd.parent_id,
                   metric, len(cmd.milestones), metric.progress if metric else 0.0)
-    with reader:
-        record = shown_pace(_rates_in(reader, cmd.actor.team_id),
-                            cmd.owner_id or cmd.actor.member_id)
     return DraftAssessment(assess(draft, record, today), horizon_of(start, cmd.due_date))
 
 
@@ -182,13 +184,13 @@ def goal_history(cmd: GoalHistory, reader: GoalsUnitOfWork) -> HistoryFound:
                        encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None)
 
 
-def assessed(goal: Goal | GoalRow, uow: GoalsUnitOfWork, today: date,
+def assessed(goal: Goal | GoalRow, uow: GoalsUnitOfWork, now: datetime,
              records: Records | None = None) -> GoalRead:
-    """The goal with its SMART assessment, for a response (inside `uow`): from its stored
-    track `records` when given, else from the progress points."""
+    """The goal with its SMART assessment at `now`, for a response (inside `uow`): from its
+    stored track `records` when given, else from the progress points."""
     rates_of = _rates_in(uow, goal.team_id, records)
     record = shown_pace(rates_of, goal.owner_id, exclude_goal=goal.id)
-    return GoalRead(goal, assess(draft_of(goal), record, today))
+    return GoalRead(goal, assess_goal(goal, record, now))
 
 
 def metric_from(data: dict | None, current: Metric | None = None) -> Metric | None:

@@ -49,4 +49,4 @@ def _move(goal_id: str, actor: Principal, uow: GoalsUnitOfWork, clock: Clock,
         change(goal, actor=actor.member_id, at=now)
         settle(goal, uow.goals, now=now, actor=actor.member_id)
         uow.commit()
-        return assessed(goal, uow, now.date())
+        return assessed(goal, uow, now)

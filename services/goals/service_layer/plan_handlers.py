@@ -45,7 +45,7 @@ def complete_milestone(cmd: CompleteMilestone, uow: GoalsUnitOfWork, clock: Cloc
         goal.complete_milestone(cmd.milestone_id, actor=cmd.actor.member_id, at=now)
         settle(goal, uow.goals, now=now, actor=cmd.actor.member_id)
         uow.commit()
-        return assessed(goal, uow, now.date())
+        return assessed(goal, uow, now)
 
 
 def reopen_milestone(cmd: ReopenMilestone, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
@@ -55,7 +55,7 @@ def reopen_milestone(cmd: ReopenMilestone, uow: GoalsUnitOfWork, clock: Clock) -
         goal.reopen_milestone(cmd.milestone_id, actor=cmd.actor.member_id, at=now)
         settle(goal, uow.goals, now=now, actor=cmd.actor.member_id)
         uow.commit()
-        return assessed(goal, uow, now.date())
+        return assessed(goal, uow, now)
 
 
 def add_pathway(cmd: AddPathway, uow: GoalsUnitOfWork, clock: Clock) -> Pathway:
@@ -74,4 +74,4 @@ def switch_pathway(cmd: SwitchPathway, uow: GoalsUnitOfWork, clock: Clock) -> Go
         goal.switch_pathway(cmd.pathway_id, cmd.reason, actor=cmd.actor.member_id, at=now)
         settle(goal, uow.goals, now=now, actor=cmd.actor.member_id)
         uow.commit()
-        return assessed(goal, uow, now.date())
+        return assessed(goal, uow, now)
