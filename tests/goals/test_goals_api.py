@@ -209,6 +209,30 @@ def test_completing_every_milestone_achieves_a_goal_without_metric(goals):
     assert len(outbox(goals, "goal.achieved")) == 1
 
 
+def test_a_goal_created_with_its_target_already_reached_is_achieved(goals):
+    """Logging a goal already met (current at the target): it reads 100%, so it is achieved,
+    as it is when a check-in or an edit reaches the target."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, metric={"unit": "tickets", "start": 0, "target": 20,
+                                                 "current": 20})
+    assert goal["progress"] == 1.0
+    assert (goal["status"], goal["health"]) == ("achieved", "done"), (goal["status"],
+                                                                      goal["health"])
+    assert len(outbox(goals, "goal.achieved")) == 1
+
+
+def test_a_goal_created_already_met_does_not_turn_overdue(goals, clock):
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, metric={"unit": "tickets", "start": 0, "target": 20,
+                                                 "current": 20}, due_date="2031-03-11")
+    clock.advance(days=10)
+    (job,) = goals.container.jobs()
+    job.run()
+    after = get(goals, f"/v1/goals/{goal['id']}", team.lead).json
+    assert after["progress"] == 1.0
+    assert after["health"] != "overdue", (after["status"], after["health"])
+
+
 def test_a_new_pathway_becomes_active_with_a_reason(goals):
     team = create_team(goals)
     goal = create_goal(goals, team.lead, metric=None, milestones=[{"title": "Apply online"}])
