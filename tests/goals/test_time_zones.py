@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.goals.helpers import create_goal, get, post
-from tests.support.seed import create_team
+from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
 
 LA = "America/Los_Angeles"
@@ -69,3 +69,38 @@ def test_assess_judges_a_draft_on_its_owners_day(goals, clock):
         "start_date": "2031-03-02", "due_date": "2031-03-11",
         "metric": {"unit": "tickets", "start": 0, "target": 20}})
     assert response.json["smart"]["achievable"]["ok"], response.json["smart"]["achievable"]
+
+
+def test_the_due_day_ends_in_the_owners_current_time_zone(goals, clock):
+    """Olga sets a goal in Berlin, then moves to New York and says so in her profile. At 21:00
+    in New York on the due day she still has three hours; the goal is called overdue because it
+    kept Berlin's midnight (her check-ins, meanwhile, follow New York time)."""
+    team = create_team(goals)
+    olga_id, olga = add_member(goals, team, "Olga", timezone="Europe/Berlin")
+    goal = create_goal(goals, olga, start_date="2031-03-02", due_date="2031-03-11")
+    moved = goals.client.patch(f"/v1/teams/{team.id}/members/{olga_id}", headers=auth(olga),
+                               json={"timezone": "America/New_York"})
+    assert moved.status_code == 200, moved.json
+    clock.set(datetime(2031, 3, 12, 1, 0, tzinfo=UTC))  # 2031-03-11 21:00 in New York
+    (job,) = goals.container.jobs()
+    job.run()
+    read = get(goals, f"/v1/goals/{goal['id']}", olga).json
+    assert read["health"] != "overdue", read["health"]
+
+
+def test_a_new_time_zone_moves_only_the_members_open_goals_and_shows_in_their_history(goals):
+    team = create_team(goals)
+    olga_id, olga = add_member(goals, team, "Olga", timezone="Europe/Berlin")
+    open_goal = create_goal(goals, olga)
+    done = create_goal(goals, olga, metric={"unit": "tickets", "start": 0, "target": 20,
+                                            "current": 20})
+    theirs = create_goal(goals, team.lead)
+    moved = goals.client.patch(f"/v1/teams/{team.id}/members/{olga_id}", headers=auth(olga),
+                               json={"timezone": "America/New_York"})
+    assert moved.status_code == 200, moved.json
+    history = get(goals, f"/v1/goals/{open_goal['id']}/history", olga).json["items"]
+    assert history[-1]["action"] == "timezone_changed", history[-1]
+    assert history[-1]["changes"] == {"timezone": ["Europe/Berlin", "America/New_York"]}
+    for untouched in (done, theirs):
+        items = get(goals, f"/v1/goals/{untouched['id']}/history", team.lead).json["items"]
+        assert "timezone_changed" not in [e["action"] for e in items]

@@ -121,6 +121,13 @@ class Goals:
                 locked.add(("goal", goal_id))
         return goal if goal is not None and goal.team_id == team_id else None
 
+    def open_of_owner(self, team_id: str, owner_id: str) -> list[Goal]:
+        """The owner's draft and active goals, locked."""
+        query = (select(Goal).where(Goal.team_id == team_id, Goal.owner_id == owner_id,
+                                    Goal.status.in_(("draft", "active")))
+                 .order_by(Goal.id).with_for_update())
+        return list(self.session.scalars(query))
+
     def children(self, parent_id: str) -> list[Goal]:
         return list(self.session.scalars(select(Goal).where(Goal.parent_id == parent_id)))
 

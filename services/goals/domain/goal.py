@@ -141,6 +141,15 @@ class Goal(Lifecycle, Planning, Aggregate):
         self.publish("goal.updated")
         return diff
 
+    def follow_owner_to(self, timezone: str, *, actor: str | None, at: datetime) -> None:
+        """Its owner now lives in `timezone`: its days (when it opens, when its due day ends)
+        are theirs there, and its health is judged again."""
+        if timezone == self.timezone:
+            return
+        self.note("timezone_changed", actor, at, {"timezone": [self.timezone, timezone]})
+        self.timezone = timezone
+        self.refresh_health(at)
+
     # -- health ---------------------------------------------------------------------------
     def refresh_health(self, now: datetime) -> bool:
         """Recompute health from pace; record goal.health_changed when it changed."""

@@ -104,8 +104,9 @@ def get_member(cmd: GetMember, reader: GoalsUnitOfWork) -> Member:
         return _member(cmd.team_id, cmd.member_id, reader)
 
 
-def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork) -> Member:
-    """Self: profile and snooze. Lead: also role and state, for anyone in the team."""
+def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Member:
+    """Self: profile and snooze. Lead: also role and state, for anyone in the team. A new time
+    zone moves the member's open goals to it, their health judged again, in the same commit."""
     changes = cmd.changes
     is_self = cmd.actor.member_id == cmd.member_id
     if not cmd.actor.is_lead and (not is_self or any(k in changes for k in LEAD_ONLY)):
@@ -115,6 +116,9 @@ def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork) -> Member:
         profile = {k: v for k, v in changes.items() if k in PROFILE_FIELDS}
         if profile:
             member.update_profile(profile)
+        if "timezone" in profile:
+            for goal in uow.goals.open_of_owner(member.team_id, member.id):
+                goal.follow_owner_to(member.timezone, actor=cmd.actor.member_id, at=clock.now())
         if "snoozed_until" in changes:
             member.snooze(changes["snoozed_until"])
         if "role" in changes and changes["role"] != member.role:
