@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from tests.goals.helpers import create_goal, get, outbox, post
@@ -145,6 +147,38 @@ def test_assess_judges_a_draft_without_saving_it(goals):
     assert response.status_code == 200
     assert not any(v["ok"] for k, v in response.json["smart"].items() if k != "achievable")
     assert get(goals, "/v1/goals", team.lead).json["items"] == []
+
+
+def test_a_member_cannot_read_a_teammates_pace_through_assess(goals, clock):
+    """Olga's only goal is private. Max (not a lead, not her partner) asks /assess with
+    owner_id=Olga and is told the pace *she* has shown on it, as he may not create a goal
+    for her (403)."""
+    team = create_team(goals)
+    olga_id, olga = add_member(goals, team, "Olga")
+    _, max_token = add_member(goals, team, "Max")
+    secret = create_goal(goals, olga, title="Find a new job by June", visibility="private",
+                         metric=None, due_date="2031-06-01",
+                         milestones=[{"title": t} for t in ("a", "b", "c", "d")])
+    clock.advance(days=7)
+    post(goals, f"/v1/goals/{secret['id']}/milestones/{secret['milestones'][0]['id']}/complete",
+         olga)  # 25% in a week, on a private goal
+    draft = {"title": "Close 20 support tickets", "why": "x", "start_date": "2031-03-09",
+             "due_date": "2031-03-15", "metric": {"unit": "tickets", "start": 0, "target": 20}}
+    create = post(goals, "/v1/goals", max_token, {**draft, "owner_id": olga_id})
+    assert create.status_code == 403
+    response = post(goals, "/v1/goals/assess", max_token, {**draft, "owner_id": olga_id})
+    assert response.status_code == 403, response.json["smart"]["achievable"]["hint"]
+
+
+def test_assess_for_an_unknown_owner_is_422_and_a_lead_may_name_a_member(goals):
+    team = create_team(goals)
+    olga_id, _ = add_member(goals, team, "Olga")
+    draft = {"title": "Close 20 support tickets", "why": "x", "due_date": "2031-03-15",
+             "metric": {"unit": "tickets", "start": 0, "target": 20}}
+    unknown = post(goals, "/v1/goals/assess", team.lead, {**draft, "owner_id": str(uuid.uuid4())})
+    assert unknown.status_code == 422 and "owner_id" in unknown.json["errors"]
+    assert post(goals, "/v1/goals/assess", team.lead,
+                {**draft, "owner_id": olga_id}).status_code == 200
 
 
 def test_achievable_compares_with_the_pace_the_owner_has_shown(goals, clock):

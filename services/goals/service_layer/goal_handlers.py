@@ -158,13 +158,12 @@ def edit_goal(cmd: EditGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
 
 
 def assess_draft(cmd: AssessDraft, reader: GoalsUnitOfWork, clock: Clock) -> DraftAssessment:
-    """The SMART verdicts of a draft, and its horizon, judged on the owner's day; nothing is
-    saved."""
-    owner_id = cmd.owner_id or cmd.actor.member_id
+    """The SMART verdicts of a draft, and its horizon, judged on the owner's day against the
+    owner's pace; nothing is saved. The owner is named as for a new goal (see `_owner`)."""
     with reader:
-        owner = reader.members.get(cmd.actor.team_id, owner_id) if is_id(owner_id) else None
-        record = shown_pace(_rates_in(reader, cmd.actor.team_id), owner_id)
-    today = local_date(clock.now(), owner.timezone if owner else "UTC")
+        owner = _owner(cmd.owner_id or cmd.actor.member_id, cmd.actor, reader)
+        record = shown_pace(_rates_in(reader, cmd.actor.team_id), owner.id)
+    today = local_date(clock.now(), owner.timezone)
     start = cmd.start_date or today
     metric = metric_from(cmd.metric)
     draft = Draft(cmd.title, start, cmd.due_date, cmd.description, cmd.why, cmd.parent_id,
@@ -226,7 +225,7 @@ def _check_parent(parent_id: str, goal_id: str | None, actor: Principal,
 
 def _owner(owner_id: str, actor: Principal, uow: GoalsUnitOfWork) -> Member:
     if owner_id != actor.member_id and not actor.is_lead:
-        raise Forbidden("only a lead may create a goal for someone else")
+        raise Forbidden("only a lead may name someone else as a goal's owner")
     owner = uow.members.get(actor.team_id, owner_id) if is_id(owner_id) else None
     if owner is None or owner.state == "left":
         raise Unprocessable("owner not found",
