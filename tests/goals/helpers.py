@@ -25,6 +25,12 @@ def create_goal(goals: ServiceHarness, token: str, **fields) -> dict:
     return response.json
 
 
+def run_job(goals: ServiceHarness, name: str = "health"):
+    """Run the worker's scheduled job `name` once (the health job by default)."""
+    (job,) = [job for job in goals.container.jobs() if job.name == name]
+    return job.run()
+
+
 def get(goals: ServiceHarness, path: str, token: str):
     return goals.client.get(path, headers=auth(token))
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 import pytest
 
-from tests.goals.helpers import create_goal, get, outbox, post
+from tests.goals.helpers import create_goal, get, outbox, post, run_job
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
 
@@ -110,8 +111,7 @@ def test_a_team_goal_whose_aligned_goals_are_all_achieved_is_achieved_not_overdu
     assert now["status"] == "achieved", now["status"]
     assert [e["goal_id"] for e in outbox(goals, "goal.achieved")] == [child["id"], parent["id"]]
     clock.advance(days=10)  # 2031-03-12: the parent's due day is over
-    (job,) = goals.container.jobs()
-    job.run()  # the scheduled health job
+    run_job(goals)  # the scheduled health job
     after = get(goals, f"/v1/goals/{parent['id']}", team.lead).json
     assert after["progress"] == 1.0
     assert (after["status"], after["health"]) != ("active", "overdue"), after
@@ -260,8 +260,7 @@ def test_a_goal_created_already_met_does_not_turn_overdue(goals, clock):
     goal = create_goal(goals, team.lead, metric={"unit": "tickets", "start": 0, "target": 20,
                                                  "current": 20}, due_date="2031-03-11")
     clock.advance(days=10)
-    (job,) = goals.container.jobs()
-    job.run()
+    run_job(goals)
     after = get(goals, f"/v1/goals/{goal['id']}", team.lead).json
     assert after["progress"] == 1.0
     assert after["health"] != "overdue", (after["status"], after["health"])
@@ -344,11 +343,11 @@ def test_an_idempotency_key_is_forgotten_a_day_after_by_the_workers_purge(goals,
             "start_date": "2031-03-02", "due_date": "2031-03-11",
             "metric": {"unit": "tickets", "start": 0, "target": 20}}
     first = goals.client.post("/v1/goals", headers=headers, json=body)
-    (purge,) = [job for job in goals.container.jobs() if job.name == "idempotency-purge"]
+    purge = partial(run_job, goals, "idempotency-purge")
     clock.advance(hours=23)
-    assert purge.run() == 0
+    assert purge() == 0
     assert goals.client.post("/v1/goals", headers=headers, json=body).json["id"] == first.json["id"]
     clock.advance(hours=2)
-    assert purge.run() == 1
+    assert purge() == 1
     again = goals.client.post("/v1/goals", headers=headers, json=body)
     assert again.status_code == 201 and again.json["id"] != first.json["id"]

@@ -7,13 +7,12 @@ from datetime import UTC, datetime
 from sqlalchemy import inspect
 
 from services.goals.bootstrap import GoalsContainer
-from tests.goals.helpers import create_goal, get, outbox
+from tests.goals.helpers import create_goal, get, outbox, run_job
 from tests.support.seed import create_team
 
 
 def tick(goals):
-    (job,) = [job for job in goals.container.jobs() if job.name == "health"]
-    return job.run()
+    return run_job(goals)
 
 
 def test_the_job_emits_health_changed_only_when_health_changes(goals, clock):

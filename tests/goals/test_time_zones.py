@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.goals.helpers import create_goal, get, post
+from tests.goals.helpers import create_goal, get, post, run_job
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
 
@@ -82,8 +82,7 @@ def test_the_due_day_ends_in_the_owners_current_time_zone(goals, clock):
                                json={"timezone": "America/New_York"})
     assert moved.status_code == 200, moved.json
     clock.set(datetime(2031, 3, 12, 1, 0, tzinfo=UTC))  # 2031-03-11 21:00 in New York
-    (job,) = goals.container.jobs()
-    job.run()
+    run_job(goals)
     read = get(goals, f"/v1/goals/{goal['id']}", olga).json
     assert read["health"] != "overdue", read["health"]
 
