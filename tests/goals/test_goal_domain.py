@@ -117,6 +117,15 @@ def test_reaching_the_target_achieves_once():
     assert events(g).count("goal.achieved") == 1
 
 
+def test_a_goal_created_at_its_target_is_achieved_but_a_flat_metric_has_nothing_to_reach():
+    met = goal(metric=Metric("tickets", 0, 20, 20))
+    met.created_by("owner", NOW)
+    assert met.status == "achieved" and events(met) == ["goal.created", "goal.achieved"]
+    flat = goal(metric=Metric("points", 5, 5, 5))
+    flat.created_by("owner", NOW)
+    assert flat.status == "active" and events(flat) == ["goal.created"]
+
+
 def test_rollup_weights_children_and_ignores_dropped_ones():
     a, b, c = goal(), goal(parent_weight=3.0), goal()
     a.record_value(20, actor=None, at=NOW)   # progress 1.0, weight 1

@@ -112,12 +112,17 @@ class Goal(Lifecycle, Planning, Aggregate):
             self._progressed(previous, None, at=at, source="rollup")
 
     def created_by(self, actor: str | None, at: datetime) -> None:
-        """Record the creation: change log, first progress point and `goal.created`."""
+        """Record the creation: change log, first progress point and `goal.created`; a goal
+        logged with its target already reached is then achieved, once. A metric whose target
+        equals its start has nothing to reach yet: it is achieved when a check-in reaches it."""
         self.created_at = self.updated_at = at
         self.__dict__.setdefault("_pending_history", []).append(
             HistoryEntry(self.id, self.team_id, at, actor, "created", {}))
         self._point(at)
         self.publish("goal.created")
+        metric = self.metric
+        if metric is None or metric.target != metric.start:
+            self.maybe_achieve(actor=actor, at=at)
 
     # -- editing --------------------------------------------------------------------------
     def edit(self, changes: dict, *, actor: str | None, at: datetime) -> dict:

@@ -114,7 +114,7 @@ def created_goal(cmd: CreateGoal, uow: GoalsUnitOfWork, now: datetime) -> GoalRe
     goal.judge_health(now)
     uow.goals.add(goal)
     goal.created_by(actor.member_id, now)
-    settle(goal, uow.goals, now=now, actor=actor.member_id)
+    roll_up_from(goal.parent_id, goal.team_id, uow.goals, now=now, actor=actor.member_id)
     return read
 
 
