@@ -30,3 +30,19 @@ def test_a_refused_new_goal_shows_the_form_with_what_was_typed(stack):
     assert answer.status_code == 422
     assert 'id="new-goal"' in answer.text
     assert "Customers keep asking for it" in answer.text
+
+
+def test_a_refused_template_keeps_what_was_typed_in_its_form(stack):
+    """The API refused the number (1 to 1000): the page said why, but the template's form came
+    back with its defaults, closed, and the number typed was gone."""
+    session, csrf = signed_in(stack, stack.new_team().lead)
+    page = session.get(stack.web_url + "/goals/new").text
+    key = re.search(r'action="/goals/templates/([^"]+)"', page).group(1)
+    answer = session.post(stack.web_url + f"/goals/templates/{key}",
+                          data={"csrf_token": csrf, "n": "5000"})
+    assert answer.status_code == 422, answer.status_code
+    form = re.search(r'<details open>\s*<summary>.*?action="/goals/templates/' + re.escape(key)
+                     + r'".*?</form>', answer.text, re.S)
+    assert form is not None, "the refused template's form is shown open"
+    assert re.search(r'name="n" type="number"\s+value="5000"', form.group(0)), form.group(0)
+    assert answer.text.count("<details open>") == 1

@@ -167,14 +167,16 @@ def create():
 @goals.post("/templates/<key>")
 @http.member_required
 def from_template(key: str):
+    typed = request.form.to_dict()
     try:
-        goal = http.api().instantiate(key, forms.template_parameters(request.form.to_dict()))
+        goal = http.api().instantiate(key, forms.template_parameters(typed))
     except FormErrors as refused:
         api = http.api()
         errors = {"_": [f"{refused.detail}: " + "; ".join(
             f"{k}: {' '.join(v)}" for k, v in refused.errors.items())]}
         return render_template("goals/new.html", form={"visibility": "team"}, errors=errors,
-                               assessment=None, templates=api.templates()), 422
+                               assessment=None, templates=api.templates(),
+                               template_typed={"key": key, "values": typed}), 422
     return redirect(url_for("goals.show", goal_id=goal["id"]))
 
 
