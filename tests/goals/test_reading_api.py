@@ -221,6 +221,22 @@ def test_templates_are_listed_and_instantiate_as_smart_drafts(goals):
     assert "Apply to 3 roles each week until 2031-05-31" in drafts and len(drafts) == 5
 
 
+def test_a_template_filled_twice_under_one_idempotency_key_makes_one_draft(goals):
+    team = create_team(goals)
+    path = "/v1/goal-templates/apply-to-roles/instantiate"
+    body = {"parameters": {"n": 3, "until": "2031-05-31"}, "why": "Grow my career"}
+    headers = {**auth(team.lead), "Idempotency-Key": "template-1"}
+    first = goals.client.post(path, headers=headers, json=body)
+    again = goals.client.post(path, headers=headers, json=body)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    assert [g["id"] for g in get(goals, "/v1/goals?status=draft", team.lead).json["items"]] == [
+        first.json["id"]]
+    other = goals.client.post(path, headers=headers,
+                              json={**body, "parameters": {"n": 4, "until": "2031-05-31"}})
+    assert other.status_code == 422 and "Idempotency-Key" in other.json["errors"]
+
+
 def test_a_publish_work_kind_longer_than_a_unit_is_refused_naming_it_never_a_500(goals):
     """`kind` becomes the metric's unit (50 characters at most, as the API and the database
     keep it): a 55-character kind is refused on `parameters.kind`, on both engines."""

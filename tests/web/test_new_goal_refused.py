@@ -4,6 +4,7 @@ error page: over HTTP against the real stack, as a browser posts it."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 from tests.web.over_http import signed_in
 
@@ -46,3 +47,22 @@ def test_a_refused_template_keeps_what_was_typed_in_its_form(stack):
     assert form is not None, "the refused template's form is shown open"
     assert re.search(r'name="n" type="number"\s+value="5000"', form.group(0)), form.group(0)
     assert answer.text.count("<details open>") == 1
+
+
+def test_a_template_form_sent_twice_makes_one_draft(stack):
+    team = stack.new_team()
+    session, _ = signed_in(stack, team.lead)
+    page = session.get(stack.web_url + "/goals/new").text
+    form = re.search(r'<form method="post" action="/goals/templates/apply-to-roles">.*?</form>',
+                     page, re.S).group(0)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    assert fields.get("idempotency_key")
+    fields.update(n="3", until=(date.today() + timedelta(days=90)).isoformat())
+
+    answers = [session.post(stack.web_url + "/goals/templates/apply-to-roles", data=fields,
+                            allow_redirects=False) for _ in range(2)]
+
+    assert [a.status_code for a in answers] == [302, 302]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    drafts = stack.goals.call("GET", "/v1/goals?status=draft", team.lead).get_json()["items"]
+    assert len(drafts) == 1, [d["title"] for d in drafts]

@@ -13,6 +13,7 @@ from services.goals.entrypoints.template_schemas import (
     load_parameters,
 )
 from services.goals.service_layer.commands import GetTemplate, InstantiateTemplate, ListTemplates
+from shared.idempotency import IDEMPOTENCY_KEY_DOC, idempotent_request, replayed
 from shared.web import bus, require_member
 
 
@@ -28,10 +29,16 @@ class TemplateCollection(MethodView):
 class TemplateInstance(MethodView):
     @templates.arguments(InstantiateIn)
     @templates.response(201, GoalOut)
+    @templates.doc(**IDEMPOTENCY_KEY_DOC)
     def post(self, body, key):
-        """Fill a template with parameters: saved as a SMART draft goal owned by the caller."""
+        """Fill a template with parameters: saved as a SMART draft goal owned by the caller. A
+        retry with the same Idempotency-Key creates nothing new and gets the first answer."""
         principal = require_member()
         template = bus().handle(GetTemplate(principal, key))
         parameters = load_parameters(template, body.pop("parameters"))
-        read = bus().handle(InstantiateTemplate(principal, key, parameters, **body))
-        return present_goal(read), 201, etag(read.goal)
+        created = bus().handle(InstantiateTemplate(
+            principal, key, parameters, **body,
+            idempotency=idempotent_request(principal.member_id)))
+        if created.replayed:
+            return replayed(created.replayed)
+        return present_goal(created.read), 201, etag(created.read.goal)

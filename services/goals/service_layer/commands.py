@@ -315,3 +315,4 @@ class InstantiateTemplate:
     why: str = ""
     parent_id: str | None = None
     visibility: str = "team"
+    idempotency: IdempotentRequest | None = None

@@ -42,7 +42,7 @@ from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.auth import Principal
 from shared.clock import Clock
 from shared.domain import Forbidden, Unprocessable
-from shared.idempotency import SavedResponse
+from shared.idempotency import IdempotentRequest, SavedResponse
 from shared.pagination import InvalidCursor, decode_cursor, encode_cursor
 
 
@@ -83,17 +83,24 @@ class CreatedGoal:
 
 def create_goal(cmd: CreateGoal, uow: GoalsUnitOfWork, clock: Clock,
                 render_goal: Callable[[GoalRead], object]) -> CreatedGoal:
-    """Create a goal; with an idempotency key, its response is saved in the same transaction,
-    so a retry gets it back instead of creating a second goal."""
+    """Create a goal, once per idempotency key."""
+    return create_once(cmd, uow, clock, render_goal, cmd.idempotency)
+
+
+def create_once(cmd: CreateGoal, uow: GoalsUnitOfWork, clock: Clock,
+                render_goal: Callable[[GoalRead], object],
+                idempotency: IdempotentRequest | None) -> CreatedGoal:
+    """The goal `cmd` makes, committed; with an idempotency key its response is saved in the
+    same transaction, so a retry gets it back instead of creating a second goal."""
     with uow:
         now = clock.now()
-        if cmd.idempotency is not None:
-            earlier = uow.idempotency_keys.claimed(cmd.idempotency, now)
+        if idempotency is not None:
+            earlier = uow.idempotency_keys.claimed(idempotency, now)
             if earlier is not None:
                 return CreatedGoal(replayed=earlier)
         read = created_goal(cmd, uow, now)
-        if cmd.idempotency is not None:
-            uow.idempotency_keys.save(cmd.idempotency, CREATED, render_goal(read))
+        if idempotency is not None:
+            uow.idempotency_keys.save(idempotency, CREATED, render_goal(read))
         uow.commit()
     return CreatedGoal(read=read)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
+from collections.abc import Callable
 
+from services.goals.domain.pace import local_date
 from services.goals.domain.templates import TEMPLATES, Template
 from services.goals.service_layer.commands import (
     CreateGoal,
@@ -11,7 +12,7 @@ from services.goals.service_layer.commands import (
     InstantiateTemplate,
     ListTemplates,
 )
-from services.goals.service_layer.goal_handlers import GoalRead, created_goal
+from services.goals.service_layer.goal_handlers import CreatedGoal, GoalRead, create_once
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.clock import Clock
 from shared.domain import NotFound, Unprocessable
@@ -27,14 +28,15 @@ def get_template(cmd: GetTemplate) -> Template:
     return TEMPLATES[cmd.key]
 
 
-def instantiate_template(cmd: InstantiateTemplate, uow: GoalsUnitOfWork,
-                         clock: Clock) -> GoalRead:
-    """Save the template, filled with `parameters`, as a draft goal owned by the caller."""
+def instantiate_template(cmd: InstantiateTemplate, uow: GoalsUnitOfWork, clock: Clock,
+                         render_goal: Callable[[GoalRead], object]) -> CreatedGoal:
+    """Save the template, filled with `parameters`, as a draft goal owned by the caller, once
+    per idempotency key."""
     chosen = get_template(GetTemplate(cmd.actor, cmd.key))
     with uow:
         member = uow.members.get(cmd.actor.team_id, cmd.actor.member_id)
         timezone = member.timezone if member else "UTC"
-    today = clock.now().astimezone(ZoneInfo(timezone)).date()
+    today = local_date(clock.now(), timezone)
     for parameter in chosen.parameters:
         if parameter.type == "date" and cmd.parameters[parameter.name] <= today:
             raise Unprocessable("the date must be in the future",
@@ -42,7 +44,4 @@ def instantiate_template(cmd: InstantiateTemplate, uow: GoalsUnitOfWork,
     fields = chosen.build(dict(cmd.parameters), today)
     draft = CreateGoal(cmd.actor, status="draft", start_date=today, why=cmd.why,
                        parent_id=cmd.parent_id, visibility=cmd.visibility, **fields)
-    with uow:
-        read = created_goal(draft, uow, clock.now())
-        uow.commit()
-    return read
+    return create_once(draft, uow, clock, render_goal, cmd.idempotency)

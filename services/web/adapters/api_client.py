@@ -278,9 +278,10 @@ class MemberApi:
     def templates(self) -> list[dict]:
         return self._call("goals", "GET", "/v1/goal-templates")["items"]
 
-    def instantiate(self, key: str, parameters: dict) -> dict:
+    def instantiate(self, key: str, parameters: dict, idempotency_key: str | None = None) -> dict:
         return self._call("goals", "POST", f"/v1/goal-templates/{key}/instantiate",
-                          json={"parameters": parameters})
+                          json={"parameters": parameters},
+                          headers={"Idempotency-Key": idempotency_key or str(uuid.uuid4())})
 
     # -- checkins -------------------------------------------------------------------------
     @or_unavailable

@@ -169,7 +169,14 @@ def create():
 def from_template(key: str):
     typed = request.form.to_dict()
     try:
-        goal = http.api().instantiate(key, forms.template_parameters(typed))
+        goal = http.api().instantiate(key, forms.template_parameters(typed),
+                                      idempotency_key=typed.get("idempotency_key"))
+    except ServiceUnavailable:  # the same key again creates it once, whether or not it was
+        errors = {"_": ["Goals did not answer in time; your draft may not have been created. "
+                        "Send the form again in a minute: it will not be created twice."]}
+        return render_template("goals/new.html", form={"visibility": "team"}, errors=errors,
+                               assessment=None, templates=http.api().templates(),
+                               template_typed={"key": key, "values": typed}), 503
     except FormErrors as refused:
         api = http.api()
         errors = {"_": [f"{refused.detail}: " + "; ".join(

@@ -65,4 +65,4 @@ def template_parameters(form: dict[str, str]) -> dict:
     """A template form's filled-in parameters; whole numbers as numbers (the API types them).
     `isdecimal`, not `isdigit`: a superscript "²" is a digit that `int` refuses."""
     return {name: int(value) if value.isdecimal() else value for name, value in form.items()
-            if name != "csrf_token" and value != ""}
+            if name not in ("csrf_token", "idempotency_key") and value != ""}
