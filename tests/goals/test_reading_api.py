@@ -264,3 +264,29 @@ def test_bad_template_parameters_are_precise(goals, key, parameters, status, fie
     assert response.status_code == status
     if field:
         assert field in response.json["errors"]
+
+
+def test_goals_are_filtered_by_any_of_several_statuses_and_paged_alike(goals):
+    """`status` repeated keeps the goals in any of them (the board's open goals in one call);
+    an unknown status names its place."""
+    team = create_team(goals)
+    active = [create_goal(goals, team.lead, title=f"Close {n} support tickets")["id"]
+              for n in (10, 20, 30)]
+    draft = create_goal(goals, team.lead, status="draft")["id"]
+    closed = create_goal(goals, team.lead, title="Close 40 support tickets")["id"]
+    assert post(goals, f"/v1/goals/{closed}/close", team.lead,
+                {"outcome": "dropped", "retrospective": "Moved to another team"}).status_code == 200
+    seen, cursor = [], None
+    while True:
+        query = "/v1/goals?status=draft&status=active&limit=2" + (f"&cursor={cursor}" if cursor
+                                                                    else "")
+        page = get(goals, query, team.lead).json
+        seen += [g["id"] for g in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert sorted(seen) == sorted(active + [draft])
+    one = get(goals, "/v1/goals?status=dropped", team.lead).json["items"]
+    assert [g["id"] for g in one] == [closed]
+    bad = get(goals, "/v1/goals?status=active&status=paused", team.lead)
+    assert bad.status_code == 422 and "status.1" in bad.json["errors"], bad.json

@@ -34,7 +34,7 @@ class Viewer:
 @dataclass(frozen=True)
 class GoalFilter:
     owner_id: str | None = None
-    status: str | None = None
+    status: tuple[str, ...] | None = None  # any of them
     health: str | None = None
     horizon: str | None = None
     parent_id: str | None = None
@@ -143,6 +143,7 @@ def _page_query(given: tuple[str, ...], sort: str, paged: bool, lead: bool) -> S
     c = goals.c
     column, descending = c[sort.lstrip("-")], sort.startswith("-")
     conditions = [c.due_date < bindparam("due_before") if name == "due_before"
+                  else c.status.in_(bindparam("status", expanding=True)) if name == "status"
                   else c[name] == bindparam(name) for name in given]
     query = select(goals).where(c.team_id == bindparam("team_id"), *conditions)
     if not lead:  # a member sees the team's goals, their own, and their partners'

@@ -149,7 +149,10 @@ GoalPage = page_schema(GoalOut, "GoalPage")
 
 class GoalListArgs(PageArgs):
     owner_id = Id()
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    status = fields.List(fields.String(validate=validate.OneOf(STATUSES)),
+                         validate=validate.Length(1, len(STATUSES)), metadata={
+                             "description": "Any of these statuses: repeat the parameter "
+                                            "(status=draft&status=active)."})
     health = fields.String(validate=validate.OneOf(HEALTH))
     horizon = fields.String(validate=validate.OneOf(["short_term", "long_term"]))
     parent_id = Id()

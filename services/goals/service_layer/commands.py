@@ -183,7 +183,7 @@ class GetGoal:
 class FindGoals:
     actor: Principal
     owner_id: str | None = None
-    status: str | None = None
+    status: list[str] | None = None  # any of them
     health: str | None = None
     horizon: str | None = None
     parent_id: str | None = None

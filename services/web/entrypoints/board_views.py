@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 
-from services.web.adapters.api_client import Listing, MemberApi, Unavailable
+from services.web.adapters.api_client import Unavailable
 from services.web.domain.board import FILTERS, STATUSES, board, partner_ids_of
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import board as page
@@ -25,7 +25,7 @@ def show():
     api = http.api()
     owner = {"owner_id": me.id} if show == "mine" else {}
     goals, partnerships, due = api.together(
-        lambda: goals_of(api, STATUSES[show], **owner),
+        lambda: api.goals(status=list(STATUSES[show]), **owner),
         lambda: api.partnerships(me.team_id) if show == "partners" else [],
         lambda: api.due(me.team_id) if show != "closed" else [])
     context = {
@@ -44,13 +44,3 @@ def show():
         return render_template("board/_groups.html", **context)
     return render_template("board/index.html", filters=FILTERS, **context)
 
-
-def goals_of(api: MemberApi, statuses: tuple[str, ...], **filters) -> Listing | Unavailable:
-    """The goals in any of `statuses` (the API filters one status at a time), cut if any was."""
-    lists = api.together(*(lambda s=s: api.goals(status=s, **filters) for s in statuses))
-    down = next((found for found in lists if isinstance(found, Unavailable)), None)
-    if down:
-        return down
-    merged = Listing(goal for found in lists for goal in found)
-    merged.cut = any(found.cut for found in lists)
-    return merged
