@@ -13,6 +13,21 @@ from tests.support.waiting import eventually
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+
+
+def hidden_fields(form: str) -> dict[str, str]:
+    """The hidden fields of a form's HTML (its CSRF token, its idempotency key)."""
+    return dict(HIDDEN.findall(form))
+
+
+def template_form(stack, token: str):
+    """A signed-in session, its CSRF token, and the key of the New goal page's first template."""
+    session, csrf = signed_in(stack, token)
+    page = session.get(stack.web_url + "/goals/new").text
+    return session, csrf, re.search(r'action="/goals/templates/([^"]+)"', page).group(1)
+
+
 def days(n: int) -> str:
     return (date.today() + timedelta(days=n)).isoformat()
 

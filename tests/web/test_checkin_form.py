@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.web.over_http import metric_goal, signed_in
+from tests.web.over_http import hidden_fields, metric_goal, signed_in
 
 KEY = re.compile(r'<input type="hidden" name="idempotency_key" value="([^"]+)"')
 
@@ -22,7 +22,7 @@ def test_a_double_submitted_check_in_is_logged_once(stack):
     session, _ = signed_in(stack, team.lead)
     page = session.get(stack.web_url + f"/goals/{goal['id']}").text
     form = checkin_form(page)
-    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    fields = hidden_fields(form)
     fields.update(value="40", note="Halfway")
 
     for _ in range(2):  # the same form, submitted twice

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.web.over_http import CSRF, days, signed_in
+from tests.web.over_http import CSRF, days, hidden_fields, signed_in
 
 
 def post_new_goal(stack, token: str, **fields):
@@ -48,7 +48,7 @@ def test_a_double_submitted_new_goal_form_creates_one_goal(stack):
     session, _ = signed_in(stack, team.lead)
     page = session.get(stack.web_url + "/goals/new").text
     form = re.search(r'<form id="new-goal".*?</form>', page, re.S).group(0)
-    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    fields = hidden_fields(form)
     assert fields.get("idempotency_key")
     fields.update(title="Close 20 support tickets", why="Customers wait too long",
                   metric_unit="tickets", metric_start="0", metric_target="20",

@@ -6,14 +6,12 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from tests.web.over_http import signed_in
+from tests.web.over_http import hidden_fields, signed_in, template_form
 
 
 def test_a_template_number_typed_as_a_superscript_is_refused_by_the_form(stack):
     """"²" is a digit to Python's isdigit but no int: a 500 before."""
-    session, csrf = signed_in(stack, stack.new_team().lead)
-    page = session.get(stack.web_url + "/goals/new").text
-    key = re.search(r'action="/goals/templates/([^"]+)"', page).group(1)
+    session, csrf, key = template_form(stack, stack.new_team().lead)
     answer = session.post(stack.web_url + f"/goals/templates/{key}",
                           data={"csrf_token": csrf, "n": "²"})
     assert answer.status_code == 422, answer.status_code
@@ -36,9 +34,7 @@ def test_a_refused_new_goal_shows_the_form_with_what_was_typed(stack):
 def test_a_refused_template_keeps_what_was_typed_in_its_form(stack):
     """The API refused the number (1 to 1000): the page said why, but the template's form came
     back with its defaults, closed, and the number typed was gone."""
-    session, csrf = signed_in(stack, stack.new_team().lead)
-    page = session.get(stack.web_url + "/goals/new").text
-    key = re.search(r'action="/goals/templates/([^"]+)"', page).group(1)
+    session, csrf, key = template_form(stack, stack.new_team().lead)
     answer = session.post(stack.web_url + f"/goals/templates/{key}",
                           data={"csrf_token": csrf, "n": "5000"})
     assert answer.status_code == 422, answer.status_code
@@ -55,7 +51,7 @@ def test_a_template_form_sent_twice_makes_one_draft(stack):
     page = session.get(stack.web_url + "/goals/new").text
     form = re.search(r'<form method="post" action="/goals/templates/apply-to-roles">.*?</form>',
                      page, re.S).group(0)
-    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    fields = hidden_fields(form)
     assert fields.get("idempotency_key")
     fields.update(n="3", until=(date.today() + timedelta(days=90)).isoformat())
 

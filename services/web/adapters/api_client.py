@@ -53,6 +53,12 @@ class FormErrors(Exception):
         return self.detail
 
 
+def once(key: str | None) -> dict:
+    """The headers that make a POST happen once: the form's key (the same on a resend), or a
+    new one when the form carried none."""
+    return {"Idempotency-Key": key or str(uuid.uuid4())}
+
+
 PAGE = 200  # the largest page the APIs give
 GOALS_CAP = 1000  # a list longer than this is cut, and says so
 
@@ -265,7 +271,7 @@ class MemberApi:
 
     def create_goal(self, fields: dict, key: str | None = None) -> dict:
         return self._call("goals", "POST", "/v1/goals", json=fields,
-                          headers={"Idempotency-Key": key or str(uuid.uuid4())})
+                          headers=once(key))
 
     def activate_goal(self, goal_id: str) -> dict:
         return self._call("goals", "POST", f"/v1/goals/{goal_id}/activate")
@@ -281,7 +287,7 @@ class MemberApi:
     def instantiate(self, key: str, parameters: dict, idempotency_key: str | None = None) -> dict:
         return self._call("goals", "POST", f"/v1/goal-templates/{key}/instantiate",
                           json={"parameters": parameters},
-                          headers={"Idempotency-Key": idempotency_key or str(uuid.uuid4())})
+                          headers=once(idempotency_key))
 
     # -- checkins -------------------------------------------------------------------------
     @or_unavailable
@@ -296,7 +302,7 @@ class MemberApi:
 
     def log_checkin(self, goal_id: str, fields: dict, key: str | None = None) -> dict:
         return self._call("checkins", "POST", f"/v1/goals/{goal_id}/checkins", json=fields,
-                          headers={"Idempotency-Key": key or str(uuid.uuid4())})
+                          headers=once(key))
 
     def give_kudos(self, checkin_id: str, emoji: str = ":clap:") -> dict:
         return self._call("checkins", "POST", f"/v1/checkins/{checkin_id}/kudos",

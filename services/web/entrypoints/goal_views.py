@@ -172,19 +172,20 @@ def from_template(key: str):
         goal = http.api().instantiate(key, forms.template_parameters(typed),
                                       idempotency_key=typed.get("idempotency_key"))
     except ServiceUnavailable:  # the same key again creates it once, whether or not it was
-        errors = {"_": ["Goals did not answer in time; your draft may not have been created. "
-                        "Send the form again in a minute: it will not be created twice."]}
-        return render_template("goals/new.html", form={"visibility": "team"}, errors=errors,
-                               assessment=None, templates=http.api().templates(),
-                               template_typed={"key": key, "values": typed}), 503
+        return _template_refused(key, typed, "Goals did not answer in time; your draft may not "
+                                 "have been created. Send the form again in a minute: it will "
+                                 "not be created twice.", 503)
     except FormErrors as refused:
-        api = http.api()
-        errors = {"_": [f"{refused.detail}: " + "; ".join(
-            f"{k}: {' '.join(v)}" for k, v in refused.errors.items())]}
-        return render_template("goals/new.html", form={"visibility": "team"}, errors=errors,
-                               assessment=None, templates=api.templates(),
-                               template_typed={"key": key, "values": typed}), 422
+        return _template_refused(key, typed, f"{refused.detail}: " + "; ".join(
+            f"{k}: {' '.join(v)}" for k, v in refused.errors.items()), 422)
     return redirect(url_for("goals.show", goal_id=goal["id"]))
+
+
+def _template_refused(key: str, typed: dict, why: str, status: int):
+    """The New goal page again, the template's form open with what was typed (and its key)."""
+    return render_template("goals/new.html", form={"visibility": "team"}, errors={"_": [why]},
+                           assessment=None, templates=http.api().templates(),
+                           template_typed={"key": key, "values": typed}), status
 
 
 # -- kudos and comments on a check-in ---------------------------------------------------------
