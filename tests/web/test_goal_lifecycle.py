@@ -1,11 +1,20 @@
-"""Moving a goal on from its page (a draft activated), over HTTP as a browser without JavaScript
-posts, against the real stack."""
+"""Moving a goal on from its page (a draft activated, an active goal achieved or closed, a closed
+one reopened) and its milestones, over HTTP as a browser without JavaScript posts, against the
+real stack."""
 
 from __future__ import annotations
 
+import html
 import re
+from types import SimpleNamespace
 
-from tests.web.over_http import metric_goal, signed_in
+from selenium.webdriver.common.by import By
+
+from services.web.bootstrap import bootstrap
+from services.web.config import WebSettings
+from services.web.entrypoints.app import create_app
+from tests.web.browser import HttpServer
+from tests.web.over_http import days, metric_goal, signed_in
 
 
 def test_a_draft_started_from_a_template_can_be_activated_on_its_page(stack):
@@ -37,3 +46,210 @@ def test_a_refused_activation_says_why_on_the_goal_page(stack):
 
     assert answer.status_code == 422, answer.status_code
     assert "Not activated:" in answer.text and "Grow the revenue" in answer.text
+
+
+# -- achieve, close, reopen ---------------------------------------------------------------------
+def api_goal(stack, token: str, goal_id: str) -> dict:
+    """The goal as the goals API has it now."""
+    return stack.goals.call("GET", f"/v1/goals/{goal_id}", token).get_json()
+
+
+def action(page: str, ending: str) -> str | None:
+    """The action of the page's form (or link) whose URL ends with `ending`."""
+    found = re.search(rf'(?:action|href)="([^"]*{re.escape(ending)})"', page)
+    return found.group(1) if found else None
+
+
+def test_an_active_goal_is_marked_achieved_from_its_page(stack):
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Ship the export")
+    session, csrf = signed_in(stack, team.lead)
+    page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+
+    achieved = session.post(stack.web_url + action(page, "/achieve"), data={"csrf_token": csrf})
+
+    assert achieved.status_code == 200, achieved.status_code
+    assert "Status: achieved" in achieved.text
+    assert 'id="achieve-form"' not in achieved.text and 'id="close-link"' not in achieved.text
+    assert 'id="reopen-form"' not in achieved.text  # the goals service reopens closed goals only
+    assert api_goal(stack, team.lead, goal["id"])["status"] == "achieved"
+
+
+def test_achieving_a_draft_says_why_not_with_the_api_reason(stack):
+    team = stack.new_team()
+    draft = stack.create_goal(team.lead, title="Still a draft", status="draft")
+    session, csrf = signed_in(stack, team.lead)
+
+    refused = session.post(stack.web_url + f"/goals/{draft['id']}/achieve",
+                           data={"csrf_token": csrf})
+
+    assert refused.status_code == 422, refused.status_code
+    assert ("Not marked achieved: only an active goal can be achieved; this one is draft"
+            in refused.text)
+    assert api_goal(stack, team.lead, draft["id"])["status"] == "draft"
+
+
+def test_an_owner_closes_a_goal_with_a_retrospective_and_reopens_it(stack):
+    team = stack.new_team()
+    _, owner = stack.add_member(team, "Olga")
+    goal = stack.create_goal(owner, title="Old plan")
+    better = stack.create_goal(owner, title="Better plan")
+    session, csrf = signed_in(stack, owner)
+    page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+    form = session.get(stack.web_url + action(page, "/close")).text
+    assert f'value="{better["id"]}"' in form and f'value="{goal["id"]}"' not in form
+
+    closed = session.post(stack.web_url + action(form, "/close"), data={
+        "csrf_token": csrf, "outcome": "dropped", "retrospective": "A better plan came along",
+        "replaced_by": better["id"]})
+
+    assert closed.status_code == 200, closed.status_code
+    assert "Status: dropped" in closed.text and "A better plan came along" in closed.text
+    assert f'href="/goals/{better["id"]}"' in closed.text
+    in_api = api_goal(stack, owner, goal["id"])
+    assert (in_api["status"], in_api["retrospective"], in_api["replaced_by"]) == (
+        "dropped", "A better plan came along", better["id"])
+
+    reopened = session.post(stack.web_url + action(closed.text, "/reopen"),
+                            data={"csrf_token": csrf})
+
+    assert reopened.status_code == 200, reopened.status_code
+    assert "Status: active" in reopened.text and 'id="reopen-form"' not in reopened.text
+    in_api = api_goal(stack, owner, goal["id"])
+    assert (in_api["status"], in_api["replaced_by"]) == ("active", None)
+
+
+def test_a_teammate_who_is_neither_owner_nor_lead_is_offered_no_moves_and_is_refused(stack):
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="The lead's goal")
+    milestone = stack.goals.call("POST", f"/v1/goals/{goal['id']}/milestones", team.lead,
+                                 json={"title": "First step"}).get_json()
+    _, teammate = stack.add_member(team, "Max")
+    session, csrf = signed_in(stack, teammate)
+
+    page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+
+    assert "First step" in page
+    for offered in ("/achieve", "/close", "/milestones", f"/{milestone['id']}/complete"):
+        assert action(page, offered) is None, offered
+    achieve = session.post(stack.web_url + f"/goals/{goal['id']}/achieve",
+                           data={"csrf_token": csrf})
+    close = session.post(stack.web_url + f"/goals/{goal['id']}/close",
+                         data={"csrf_token": csrf, "outcome": "missed", "retrospective": "x"})
+    complete = session.post(
+        stack.web_url + f"/goals/{goal['id']}/milestones/{milestone['id']}/complete",
+        data={"csrf_token": csrf})
+
+    why = "only the goal's owner or a lead may change it"
+    for refused in (achieve, close, complete):
+        assert refused.status_code == 403, refused.status_code
+        assert why in html.unescape(refused.text)
+    assert "Not marked achieved:" in achieve.text and "Not marked done:" in complete.text
+    in_api = api_goal(stack, teammate, goal["id"])
+    assert in_api["status"] == "active" and [m["done"] for m in in_api["milestones"]] == [False]
+
+
+def test_a_refused_close_keeps_the_typed_retrospective_and_says_why(stack):
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Wordy goal")
+    session, csrf = signed_in(stack, team.lead)
+    typed = "Lessons learned " + "again " * 400  # over the API's 2,000 characters
+
+    refused = session.post(stack.web_url + f"/goals/{goal['id']}/close", data={
+        "csrf_token": csrf, "outcome": "missed", "retrospective": typed, "replaced_by": ""})
+
+    assert refused.status_code == 422, refused.status_code
+    assert "Length must be between 0 and 2000." in refused.text
+    assert f">{typed}</textarea>" in refused.text
+    assert re.search(r'value="missed" checked', refused.text)
+    assert api_goal(stack, team.lead, goal["id"])["status"] == "active"
+
+
+def test_a_close_sent_while_goals_is_down_answers_503_and_keeps_the_retrospective(
+        stack, tmp_path):
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Closed in an outage")
+    goals = HttpServer(stack.goals.app)
+    settings = WebSettings(goals_url=goals.url, checkins_url=stack.servers[1].url,
+                           notifications_url=stack.servers[2].url,
+                           session_secret="outage-secret",
+                           database_url=f"sqlite:///{tmp_path}/web.db")
+    app = create_app(bootstrap(settings))
+    web = HttpServer(app)
+    try:
+        session, csrf = signed_in(SimpleNamespace(web_url=web.url), team.lead)
+        goals.stop()
+        app.extensions["web"].api.http.close()  # no kept-alive connection to the stopped one
+
+        answer = session.post(web.url + f"/goals/{goal['id']}/close", data={
+            "csrf_token": csrf, "outcome": "missed", "retrospective": "Typed in an outage"})
+    finally:
+        web.stop()
+
+    assert answer.status_code == 503, answer.status_code
+    assert "Goals did not answer in time; the goal may not have been closed" in answer.text
+    assert ">Typed in an outage</textarea>" in answer.text
+    assert api_goal(stack, team.lead, goal["id"])["status"] == "active"
+
+
+def test_with_htmx_the_close_form_opens_in_place_on_the_goal_page(stack, page):
+    """The goal page keeps to one goals call: the close form (with the team's goals to pick a
+    replacement from) is its own page, which htmx brings into the goal page."""
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Closed in place")
+    page.sign_in(team.lead).open(f"/goals/{goal['id']}")
+
+    page.driver.find_element(By.ID, "close-link").click()
+    page.wait_for(lambda d: d.find_elements(By.ID, "close-form"))
+
+    assert page.driver.current_url.endswith(f"/goals/{goal['id']}")
+    assert page.serious_accessibility_violations() == []
+    page.driver.find_element(By.CSS_SELECTOR, "#close-form input[value=missed]").click()
+    page.fill("f-retrospective", "Started too late")
+    page.driver.find_element(By.CSS_SELECTOR, "#close-form button[type=submit]").click()
+    page.wait_for_text("Status: missed", "h1 + p")
+    assert "Started too late" in page.text("article.goal header")
+    assert api_goal(stack, team.lead, goal["id"])["status"] == "missed"
+
+
+# -- milestones -------------------------------------------------------------------------------
+def test_milestones_are_added_completed_and_reopened_on_the_goal_page(stack):
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Planned goal")
+    session, csrf = signed_in(stack, team.lead)
+    page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+
+    added = session.post(stack.web_url + action(page, "/milestones"), data={
+        "csrf_token": csrf, "title": "Write the spec", "due_date": days(5)})
+
+    assert added.status_code == 200 and "Write the spec" in added.text
+    [milestone] = api_goal(stack, team.lead, goal["id"])["milestones"]
+    assert (milestone["title"], milestone["done"]) == ("Write the spec", False)
+
+    completed = session.post(stack.web_url + action(added.text, f"/{milestone['id']}/complete"),
+                             data={"csrf_token": csrf})
+
+    done = re.compile(r"Write the spec[^<]* — done")
+    assert completed.status_code == 200 and done.search(completed.text)
+    assert [m["done"] for m in api_goal(stack, team.lead, goal["id"])["milestones"]] == [True]
+
+    reopened = session.post(stack.web_url + action(completed.text, f"/{milestone['id']}/reopen"),
+                            data={"csrf_token": csrf})
+
+    assert reopened.status_code == 200 and not done.search(reopened.text)
+    assert action(reopened.text, f"/{milestone['id']}/complete")
+    assert [m["done"] for m in api_goal(stack, team.lead, goal["id"])["milestones"]] == [False]
+
+
+def test_a_refused_milestone_keeps_what_was_typed_and_says_why(stack):
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Goal without a plan")
+    session, csrf = signed_in(stack, team.lead)
+
+    refused = session.post(stack.web_url + f"/goals/{goal['id']}/milestones", data={
+        "csrf_token": csrf, "title": "", "due_date": days(7)})
+
+    assert refused.status_code == 422, refused.status_code
+    assert "Length must be between 1 and 200." in refused.text
+    assert f'value="{days(7)}"' in refused.text
+    assert api_goal(stack, team.lead, goal["id"])["milestones"] == []

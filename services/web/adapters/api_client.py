@@ -273,8 +273,20 @@ class MemberApi:
         return self._call("goals", "POST", "/v1/goals", json=fields,
                           headers=once(key))
 
-    def activate_goal(self, goal_id: str) -> dict:
-        return self._call("goals", "POST", f"/v1/goals/{goal_id}/activate")
+    def move_goal(self, goal_id: str, move: str) -> dict:
+        """`activate` a draft, `achieve` an active goal, `reopen` a closed one."""
+        return self._call("goals", "POST", f"/v1/goals/{goal_id}/{move}")
+
+    def close_goal(self, goal_id: str, fields: dict) -> dict:
+        return self._call("goals", "POST", f"/v1/goals/{goal_id}/close", json=fields)
+
+    def add_milestone(self, goal_id: str, fields: dict) -> dict:
+        return self._call("goals", "POST", f"/v1/goals/{goal_id}/milestones", json=fields)
+
+    def move_milestone(self, goal_id: str, milestone_id: str, move: str) -> dict:
+        """`complete` a milestone, or `reopen` a completed one."""
+        return self._call("goals", "POST",
+                          f"/v1/goals/{goal_id}/milestones/{milestone_id}/{move}")
 
     @or_unavailable
     def assess(self, draft: dict) -> dict:

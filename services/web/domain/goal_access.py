@@ -12,3 +12,17 @@ def may_check_in(goal: dict, member_id: str) -> bool:
 def may_change(goal: dict, member_id: str, is_lead: bool) -> bool:
     """Its owner or a lead changes a goal, and moves it on (the goals service's rule)."""
     return goal.get("owner_id") == member_id or is_lead
+
+
+CLOSED = ("partial", "missed", "dropped")
+MOVES = {"draft": ("activate", "close"), "active": ("achieve", "close"),
+         **{status: ("reopen",) for status in CLOSED}}
+
+
+def moves(goal: dict, member_id: str, is_lead: bool) -> tuple[str, ...]:
+    """The lifecycle moves the goals service takes from this member on this goal: a draft is
+    activated or closed, an active goal achieved or closed, a closed one reopened (an achieved
+    goal stays achieved); none for someone who may not change it."""
+    if not may_change(goal, member_id, is_lead):
+        return ()
+    return MOVES.get(goal.get("status", ""), ())

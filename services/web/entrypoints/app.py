@@ -60,6 +60,7 @@ def create_app(web: WebContainer | None = None) -> Flask:
         board_views,
         feed_views,
         goal_views,
+        lifecycle_views,
         partner_views,
         slack_views,
         team_views,

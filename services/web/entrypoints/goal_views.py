@@ -1,4 +1,5 @@
-"""A goal's page: the pace road, milestones, history, check-ins and the check-in form."""
+"""A goal's page: the pace road, milestones, history, check-ins and the check-in form (moving
+the goal on and its milestones: `lifecycle_views`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from services.web.adapters.api_client import (
     ServiceUnavailable,
     Unavailable,
 )
-from services.web.domain.goal_access import may_change, may_check_in
+from services.web.domain.goal_access import may_change, may_check_in, moves
 from services.web.domain.pace_chart import pace_chart
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import goals
@@ -29,20 +30,21 @@ def _progress_context(goal_id: str) -> dict:
             "chart": pace_chart(goal, [] if down else checkins, today, zone)}
 
 
-def _page_context(goal_id: str) -> dict:
+def page_context(goal_id: str) -> dict:
     """The goal page's: its progress, and whether the member may check in (else who does)."""
     context = _progress_context(goal_id)
     goal, me = context["goal"], http.current_member()
     may = may_check_in(goal, me.id)
     owner = "" if may else http.api().names(me.team_id, {goal["owner_id"]}).get(goal["owner_id"])
     return {**context, "may_check_in": may, "owner_name": owner or "its owner",
-            "may_change": may_change(goal, me.id, me.is_lead)}
+            "may_change": may_change(goal, me.id, me.is_lead),
+            "moves": moves(goal, me.id, me.is_lead)}
 
 
 @goals.get("/<goal_id>")
 @http.member_required
 def show(goal_id: str):
-    context = _page_context(goal_id)
+    context = page_context(goal_id)
     return render_template("goals/show.html", form={}, errors={}, saved=False, **context)
 
 
@@ -104,19 +106,7 @@ def _checkin_form(goal_id: str, form: dict, errors: dict, status: int, saved: bo
     if http.is_htmx() or status == 200:
         return make_response(html, status)
     return make_response(render_template("goals/show.html", form=form, errors=errors,
-                                         saved=False, **_page_context(goal_id)), status)
-
-
-@goals.post("/<goal_id>/activate")
-@http.member_required
-def activate(goal_id: str):
-    try:
-        http.api().activate_goal(goal_id)
-    except (FormErrors, Forbidden) as refused:
-        status = 403 if isinstance(refused, Forbidden) else 422
-        return render_template("goals/show.html", form={}, errors={}, saved=False,
-                               activate_error=refused.detail, **_page_context(goal_id)), status
-    return redirect(url_for("goals.show", goal_id=goal_id) + "#checkin")
+                                         saved=False, **page_context(goal_id)), status)
 
 
 # -- a new goal -------------------------------------------------------------------------------

@@ -1,0 +1,105 @@
+"""Moving a goal on from its page (activate, achieve, close, reopen) and its milestones. Each
+form posts and comes back to the goal page; a refusal shows the goals API's reason there, with
+what was typed."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+
+from services.web.adapters.api_client import (
+    Forbidden,
+    FormErrors,
+    ServiceUnavailable,
+    Unavailable,
+)
+from services.web.entrypoints import http
+from services.web.entrypoints.blueprints import goals
+from services.web.entrypoints.goal_views import page_context
+from services.web.service_layer import lifecycle_form_handlers as forms
+
+NOT_DONE = {"activate": "Not activated", "achieve": "Not marked achieved",
+            "reopen": "Not reopened", "complete": "Not marked done"}
+
+
+def _refused(refused: FormErrors | Forbidden) -> int:
+    return 403 if isinstance(refused, Forbidden) else 422
+
+
+def _goal_page(goal_id: str, status: int, **shown):
+    """The goal page again, with a refusal and what was typed (`shown`)."""
+    return render_template("goals/show.html", form={}, errors={}, saved=False,
+                           **shown, **page_context(goal_id)), status
+
+
+@goals.post("/<goal_id>/<any(activate, achieve, reopen):move>")
+@http.member_required
+def move_goal(goal_id: str, move: str):
+    try:
+        http.api().move_goal(goal_id, move)
+    except (FormErrors, Forbidden) as refused:
+        return _goal_page(goal_id, _refused(refused),
+                          move_error=f"{NOT_DONE[move]}: {refused.detail}")
+    return redirect(url_for("goals.show", goal_id=goal_id) + "#moves")
+
+
+@goals.get("/<goal_id>/close")
+@http.member_required
+def close_form(goal_id: str):
+    return _close_page(goal_id, {"outcome": "partial"}, {}, 200)
+
+
+@goals.post("/<goal_id>/close")
+@http.member_required
+def close(goal_id: str):
+    typed = forms.typed(request.form, forms.CLOSE_FIELDS)
+    try:
+        http.api().close_goal(goal_id, forms.closing_from_form(typed))
+    except (FormErrors, Forbidden) as refused:
+        errors = forms.refusal_errors(refused.detail, getattr(refused, "errors", {}),
+                                      forms.CLOSE_FIELDS)
+        return _close_page(goal_id, typed, errors, _refused(refused))
+    except ServiceUnavailable:
+        return _close_page(goal_id, typed, {"_": [
+            "Goals did not answer in time; the goal may not have been closed. Send the form "
+            "again in a minute (if it was closed, the goal page will say so)."]}, 503)
+    return redirect(url_for("goals.show", goal_id=goal_id) + "#moves")
+
+
+def _close_page(goal_id: str, typed: dict, errors: dict, status: int):
+    """The close form: its goal, and the team's current goals that may replace it. With the
+    goals service down it still shows what was typed, and says so."""
+    api = http.api()
+    try:
+        goal = api.goal(goal_id)
+        candidates = api.goals(status=["draft", "active"])
+    except ServiceUnavailable:
+        goal, candidates = {"id": goal_id}, Unavailable("goals")
+    return render_template("goals/close.html", goal=goal, form=typed, errors=errors,
+                           outcomes=forms.OUTCOMES,
+                           candidates=[g for g in candidates or [] if g["id"] != goal_id],
+                           candidates_down=isinstance(candidates, Unavailable)), status
+
+
+@goals.post("/<goal_id>/milestones")
+@http.member_required
+def add_milestone(goal_id: str):
+    typed = forms.typed(request.form, forms.MILESTONE_FIELDS)
+    try:
+        http.api().add_milestone(goal_id, forms.milestone_from_form(typed))
+    except (FormErrors, Forbidden) as refused:
+        errors = forms.refusal_errors(refused.detail, getattr(refused, "errors", {}),
+                                      forms.MILESTONE_FIELDS)
+        return _goal_page(goal_id, _refused(refused), milestone_form=typed,
+                          milestone_errors=errors)
+    return redirect(url_for("goals.show", goal_id=goal_id) + "#milestones-h")
+
+
+@goals.post("/<goal_id>/milestones/<milestone_id>/<any(complete, reopen):move>")
+@http.member_required
+def move_milestone(goal_id: str, milestone_id: str, move: str):
+    try:
+        http.api().move_milestone(goal_id, milestone_id, move)
+    except (FormErrors, Forbidden) as refused:
+        return _goal_page(goal_id, _refused(refused),
+                          milestone_error=f"{NOT_DONE[move]}: {refused.detail}")
+    return redirect(url_for("goals.show", goal_id=goal_id) + f"#m-{milestone_id}")

@@ -1,0 +1,38 @@
+"""Between the close and milestone forms' fields and the goals API's bodies, both ways."""
+
+from __future__ import annotations
+
+CLOSE_FIELDS = ("outcome", "retrospective", "replaced_by")
+MILESTONE_FIELDS = ("title", "due_date")
+OUTCOMES = (("partial", "Partly reached"), ("missed", "Missed"), ("dropped", "Dropped"))
+
+
+def typed(form: dict[str, str], names: tuple[str, ...]) -> dict[str, str]:
+    """What the member typed in the form's fields, as typed (kept when the API refuses it)."""
+    return {name: form.get(name, "") for name in names}
+
+
+def closing_from_form(form: dict[str, str]) -> dict:
+    """The close form as `POST /v1/goals/{id}/close` takes it: an empty "replaced by" is none,
+    and a line break is one character, as the textarea's `maxlength` counts it (a browser
+    sends CRLF)."""
+    retrospective = form["retrospective"].replace("\r\n", "\n").strip()
+    return {"outcome": form["outcome"], "retrospective": retrospective,
+            "replaced_by": form["replaced_by"] or None}
+
+
+def milestone_from_form(form: dict[str, str]) -> dict:
+    """The new-milestone form as `POST /v1/goals/{id}/milestones` takes it: no date is none."""
+    return {"title": form["title"].strip(), "due_date": form["due_date"] or None}
+
+
+def refusal_errors(detail: str, api_errors: dict[str, list[str]],
+                   fields: tuple[str, ...]) -> dict[str, list[str]]:
+    """A refusal as the form shows it: the API's messages beside the fields they name, the
+    rest (and the API's reason when it names no field) above the form."""
+    errors: dict[str, list[str]] = {}
+    for name, messages in api_errors.items():
+        errors.setdefault(name if name in fields else "_", []).extend(messages)
+    if not errors or "_" in errors:
+        errors.setdefault("_", []).insert(0, detail)
+    return errors
