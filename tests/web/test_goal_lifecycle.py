@@ -212,6 +212,32 @@ def test_with_htmx_the_close_form_opens_in_place_on_the_goal_page(stack, page):
     assert api_goal(stack, team.lead, goal["id"])["status"] == "missed"
 
 
+def test_the_goal_page_and_its_close_form_each_call_the_goals_api_once(stack):
+    """The README's promise (one call per service per page) holds with the moves offered."""
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Counted close")
+    stack.create_goal(team.lead, title="Its replacement")
+    session, _ = signed_in(stack, team.lead)
+    client = stack.servers[-1].server.app.extensions["web"].api
+    original, calls = client.request, {}
+
+    def counting(service, method, path, token, **kwargs):
+        calls.setdefault(service, []).append(path)
+        return original(service, method, path, token, **kwargs)
+
+    client.request = counting
+    try:
+        page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+        on_page, calls = calls, {}
+        form = session.get(stack.web_url + action(page, "/close")).text
+    finally:
+        client.request = original
+
+    assert on_page["goals"] == [f"/v1/goals/{goal['id']}"]
+    assert calls == {"goals": ["/v1/goals"]}
+    assert "Counted close" in form and "Its replacement" in form
+
+
 # -- milestones -------------------------------------------------------------------------------
 def test_milestones_are_added_completed_and_reopened_on_the_goal_page(stack):
     team = stack.new_team()

@@ -66,14 +66,14 @@ def close(goal_id: str):
 
 
 def _close_page(goal_id: str, typed: dict, errors: dict, status: int):
-    """The close form: its goal, and the team's current goals that may replace it. With the
-    goals service down it still shows what was typed, and says so."""
+    """The close form: its goal, and the team's current goals that may replace it, in one goals
+    call (a closable goal is one of them). With the goals service down it still shows what was
+    typed, and says so."""
     api = http.api()
-    try:
-        goal = api.goal(goal_id)
-        candidates = api.goals(status=["draft", "active"])
-    except ServiceUnavailable:
-        goal, candidates = {"id": goal_id}, Unavailable("goals")
+    candidates = api.goals(status=["draft", "active"])
+    goal = next((g for g in candidates or [] if g["id"] == goal_id), None)
+    if goal is None:  # not closable now, or no such goal (404), or goals is down
+        goal = {"id": goal_id} if isinstance(candidates, Unavailable) else api.goal(goal_id)
     return render_template("goals/close.html", goal=goal, form=typed, errors=errors,
                            outcomes=forms.OUTCOMES,
                            candidates=[g for g in candidates or [] if g["id"] != goal_id],
