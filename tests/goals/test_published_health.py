@@ -54,3 +54,17 @@ def test_a_draft_activated_off_track_announces_the_change(goals, clock):
     changes = [e["health"] for e in outbox(goals, "goal.health_changed")]
     assert published_health(goals, draft["id"]) == "off_track" or "off_track" in changes, (
         outbox(goals, "goal.activated")[-1]["health"], changes)
+
+
+def test_a_goal_created_off_track_announces_it(goals):
+    """A goal logged on 2 March for 20 February to 5 March with nothing done is off track from
+    its first moment. Notifications alert the owner and leads on `goal.health_changed` to
+    off_track, so its creation must announce it as an activation does; a goal created on
+    track announces nothing."""
+    team = create_team(goals)
+    late = create_goal(goals, team.lead, start_date="2031-02-20", due_date="2031-03-05")
+    fresh = create_goal(goals, team.lead)
+    assert late["health"] == "off_track" and fresh["health"] == "on_track"
+    announced = [(e["goal_id"], e["previous"], e["health"])
+                 for e in outbox(goals, "goal.health_changed")]
+    assert announced == [(late["id"], None, "off_track")]

@@ -111,3 +111,16 @@ def test_an_event_delivered_twice_by_the_broker_yields_one_message(make_service,
     texts = [r.json()["text"] for r in slack.delivered()]
     assert texts.count("🎉 Goal achieved: Run 100 km") == 1
     assert texts[-1] == "🎉 Goal achieved: Marker"
+
+
+def test_a_closed_goal_keeps_no_health_from_when_it_was_open(notifications, team):
+    """`goal.closed` says health None: a closed goal has no pace. The replica kept the health it
+    had while open (off track here), so anything showing it would still call it off track."""
+    handle(notifications, health_changed(team, "off_track"))
+    handle(notifications, event("goal.closed", team.id, goal_id=team.goal, owner_id=team.ana,
+                                title="Run 100 km", status="closed", visibility="team",
+                                start_date="2030-01-01", due_date="2030-12-31", health=None,
+                                outcome="missed"))
+    with notifications.container.uow() as uow:
+        replica = uow.replicas.goal(team.goal)
+        assert (replica.status, replica.health) == ("closed", None)

@@ -112,14 +112,16 @@ class Goal(Lifecycle, Planning, Aggregate):
             self._progressed(previous, None, at=at, source="rollup")
 
     def created_by(self, actor: str | None, at: datetime) -> None:
-        """Record the creation: change log, first progress point and `goal.created`; a goal
-        logged with its target already reached is then achieved, once. A metric whose target
-        equals its start has nothing to reach yet: it is achieved when a check-in reaches it."""
+        """Record the creation: change log, first progress point and `goal.created`, and a
+        first health that alerts, as an activation does; a goal logged with its target already
+        reached is then achieved, once. A metric whose target equals its start has nothing to
+        reach yet: it is achieved when a check-in reaches it."""
         self.created_at = self.updated_at = at
         self.__dict__.setdefault("_pending_history", []).append(
             HistoryEntry(self.id, self.team_id, at, actor, "created", {}))
         self._point(at)
         self.publish("goal.created")
+        self.announce_health(None, at)
         metric = self.metric
         if metric is None or metric.target != metric.start:
             self.maybe_achieve(actor=actor, at=at)
@@ -176,8 +178,8 @@ class Goal(Lifecycle, Planning, Aggregate):
 
     def announce_health(self, previous: str | None, now: datetime) -> bool:
         """Record goal.health_changed when the health changed from `previous`. A first health
-        (a draft activated, a goal reopened) is carried by that event; it is announced as a
-        change too only when it is one that alerts (`ANNOUNCED_FIRST_HEALTH`)."""
+        (a goal created or reopened, a draft activated) is carried by that event; it is
+        announced as a change too only when it is one that alerts (`ANNOUNCED_FIRST_HEALTH`)."""
         if self.health is None or previous == self.health:
             return False
         if previous is None and self.health not in ANNOUNCED_FIRST_HEALTH:

@@ -63,7 +63,8 @@ class GoalReplica:
         self.owner_id, self.title = data["owner_id"], data["title"]
         self.visibility, self.status = data.get("visibility", "team"), data["status"]
         self.progress = data.get("progress") or 0.0
-        self.health = data.get("health") or self.health
+        if "health" in data:  # None once the goal is closed: it has no pace then
+            self.health = data["health"]
         self.unit = (data.get("metric") or {}).get("unit")
         metric = data.get("metric") or {}
         self.current, self.target = metric.get("current"), metric.get("target")
