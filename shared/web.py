@@ -38,7 +38,7 @@ class ArgumentsParser(FlaskParser):
     """webargs' Flask parser, stricter about the query string: a parameter the spec does not
     list is refused (422 naming it), like an unknown JSON field, so a typo such as `?ownerid=`
     does not silently return the unfiltered list; and a parameter that takes one value but is
-    given several (`?owner_id=a&owner_id=b`) is refused too, instead of meaning the first."""
+    given several (`?health=a&health=b`) is refused too, instead of meaning the first."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
                                    "query": RAISE, "querystring": RAISE}

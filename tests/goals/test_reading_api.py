@@ -290,3 +290,35 @@ def test_goals_are_filtered_by_any_of_several_statuses_and_paged_alike(goals):
     assert [g["id"] for g in one] == [closed]
     bad = get(goals, "/v1/goals?status=active&status=paused", team.lead)
     assert bad.status_code == 422 and "status.1" in bad.json["errors"], bad.json
+
+
+def test_goals_are_filtered_by_any_of_several_owners_and_paged_alike(goals):
+    """`owner_id` repeated keeps the goals of any of them (a member's partners' goals in one
+    call), each seen as alone: a private goal stays hidden from a teammate who is not a partner;
+    a malformed id names its place."""
+    team = create_team(goals)
+    olga_id, olga = add_member(goals, team, "Olga")
+    max_id, max_token = add_member(goals, team, "Max")
+    _, noor = add_member(goals, team, "Noor")
+    kept = [create_goal(goals, token, title=f"Close {n} support tickets")["id"]
+            for n, token in ((10, olga), (20, olga), (30, max_token))]
+    secret = create_goal(goals, max_token, title="Find a new job by June",
+                         visibility="private")["id"]
+    create_goal(goals, noor, title="Write 3 runbooks")
+
+    def listed(query: str, token: str) -> list[str]:
+        seen, cursor = [], None
+        while True:
+            page = get(goals, query + (f"&cursor={cursor}" if cursor else ""), token).json
+            seen += [g["id"] for g in page["items"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                return seen
+
+    both = f"/v1/goals?owner_id={olga_id}&owner_id={max_id}&limit=2"
+    assert sorted(listed(both, team.lead)) == sorted(kept + [secret])
+    assert sorted(listed(both, noor)) == sorted(kept)
+    assert sorted(listed(f"/v1/goals?owner_id={max_id}&limit=2", team.lead)) == \
+        sorted([kept[2], secret])
+    bad = get(goals, f"/v1/goals?owner_id={olga_id}&owner_id=olga", team.lead)
+    assert bad.status_code == 422 and "owner_id.1" in bad.json["errors"], bad.json

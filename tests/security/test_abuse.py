@@ -150,7 +150,7 @@ def test_a_slack_request_replayed_after_the_window_is_refused(make_service):
 @pytest.mark.parametrize(
     ("query", "named", "says"),
     [
-        ("?owner_id=a&owner_id=b", "owner_id", "Given more than once"),
+        ("?health=at_risk&health=off_track", "health", "Given more than once"),
         ("?limit=5&limit=50", "limit", "Given more than once"),
         ("?ownerid=x", "ownerid", "Unknown field"),
     ],

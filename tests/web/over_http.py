@@ -4,10 +4,13 @@ htmx does, with its headers), against the real stack."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import requests
 
+from tests.support.stack import auth
 from tests.support.waiting import eventually
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -49,3 +52,44 @@ def metric_goal(stack, token: str, **metric) -> dict:
                                      **metric})
     eventually(lambda: stack.checkins_know(goal["id"], token))
     return goal
+
+
+def page_client(stack):
+    """The API client of the stack's web app (the last server the stack started)."""
+    app = stack.servers[-1].server.app
+    return app.extensions["web"].api
+
+
+@contextmanager
+def api_calls(stack) -> Iterator[list[tuple[str, str, str, dict]]]:
+    """Every call the stack's web app makes to an API meanwhile, as (service, method, path,
+    query parameters), each still made."""
+    calls: list[tuple[str, str, str, dict]] = []
+    client = page_client(stack)
+    original = client.request
+
+    def recorded(service, method, path, token, **kwargs):
+        calls.append((service, method, path, dict(kwargs.get("params") or {})))
+        return original(service, method, path, token, **kwargs)
+
+    client.request = recorded
+    try:
+        yield calls
+    finally:
+        client.request = original
+
+
+def pair(stack, team, token: str, *partner_tokens_and_ids: tuple[str, str]) -> None:
+    """The member of `token` paired with each (token, member id) given, invited and accepted."""
+    def invite(partner_id: str):  # once the checkins service has heard of both members
+        invited = stack.checkins.call("POST", f"/v1/teams/{team.id}/partnerships", token,
+                                      json={"member_id": partner_id})
+        assert invited.status_code == 201, invited.get_json()
+        return invited
+
+    for partner_token, partner_id in partner_tokens_and_ids:
+        invited = eventually(lambda partner_id=partner_id: invite(partner_id), interval=0.2)
+        accepted = stack.checkins.client.post(
+            f"/v1/teams/{team.id}/partnerships/{invited.get_json()['id']}/accept",
+            headers=auth(partner_token))
+        assert accepted.status_code == 200, accepted.get_json()

@@ -3,7 +3,12 @@ history, over HTTP against the real stack."""
 
 from __future__ import annotations
 
-from tests.web.over_http import days, signed_in
+import re
+
+from tests.support.waiting import eventually
+from tests.web.over_http import api_calls, days, pair, signed_in
+
+GOAL_CARD = re.compile(r'<article class="goal-card" id="goal-([^"]+)"')
 
 
 def test_a_new_goal_shows_on_the_board_of_a_team_with_200_older_goals(stack):
@@ -19,3 +24,33 @@ def test_a_new_goal_shows_on_the_board_of_a_team_with_200_older_goals(stack):
 
     assert "Brand new quarterly goal" in board
     assert "Old goal 199" in board and "too many to show" not in board
+
+
+def test_the_partners_page_asks_once_for_every_partners_goals_and_lists_each_partners_own(stack):
+    """The page asked the goals API once per partner (owner_id=one of them, each paged)."""
+    team = stack.new_team()
+    ben_id, ben = stack.add_member(team, "Ben")
+    ava_id, ava = stack.add_member(team, "Ava")
+    _, chen = stack.add_member(team, "Chen")
+    _, dara = stack.add_member(team, "Dara")
+    goals = {ben_id: [stack.create_goal(ben, title="Ben ships the export")["id"],
+                      stack.create_goal(ben, title="Ben's private stretch goal",
+                                        visibility="private")["id"]],
+             ava_id: [stack.create_goal(ava, title="Ava runs the onboarding")["id"]]}
+    not_a_partners = stack.create_goal(dara, title="Dara writes runbooks")["id"]
+    pair(stack, team, chen, (ben, ben_id), (ava, ava_id))
+    session, _ = signed_in(stack, chen)
+    private = goals[ben_id][1]  # shown once the goals service has heard of the partnership
+    eventually(lambda: private in session.get(stack.web_url + "/partners").text, interval=0.2)
+
+    with api_calls(stack) as calls:
+        page = session.get(stack.web_url + "/partners").text
+
+    asked = [params for service, _, path, params in calls
+             if (service, path) == ("goals", "/v1/goals")]
+    assert len(asked) == 1, asked
+    assert sorted(asked[0]["owner_id"]) == sorted([ben_id, ava_id])
+    for partner_id, ids in goals.items():
+        section = page.split(f'aria-labelledby="p-{partner_id}"')[1].split("</section>")[0]
+        assert sorted(GOAL_CARD.findall(section)) == sorted(ids), partner_id
+    assert not_a_partners not in page

@@ -11,6 +11,7 @@ from services.web.config import WebSettings
 from services.web.entrypoints.app import create_app
 from tests.support.waiting import eventually
 from tests.web.browser import HttpServer, Page
+from tests.web.over_http import page_client
 
 CLOSED_PORT = "http://127.0.0.1:9"  # discard: nothing listens there
 
@@ -69,9 +70,3 @@ def test_the_board_calls_each_api_once_per_render(stack, page):
         assert "Max" in page.text("#board")
     finally:
         client.request = original
-
-
-def page_client(stack):
-    """The API client of the stack's web app (the last server the stack started)."""
-    app = stack.servers[-1].server.app
-    return app.extensions["web"].api

@@ -33,7 +33,7 @@ class Viewer:
 
 @dataclass(frozen=True)
 class GoalFilter:
-    owner_id: str | None = None
+    owner_id: tuple[str, ...] | None = None  # any of them
     status: tuple[str, ...] | None = None  # any of them
     health: str | None = None
     horizon: str | None = None
@@ -110,6 +110,7 @@ def _goal_query() -> Select:
 
 
 FILTERS = ("owner_id", "status", "health", "horizon", "parent_id", "due_before")
+ANY_OF = ("owner_id", "status")  # given as several values, any of which keeps a goal
 
 
 def list_goals(session: Session, team_id: str, viewer: Viewer, filters: GoalFilter, sort: str,
@@ -143,7 +144,7 @@ def _page_query(given: tuple[str, ...], sort: str, paged: bool, lead: bool) -> S
     c = goals.c
     column, descending = c[sort.lstrip("-")], sort.startswith("-")
     conditions = [c.due_date < bindparam("due_before") if name == "due_before"
-                  else c.status.in_(bindparam("status", expanding=True)) if name == "status"
+                  else c[name].in_(bindparam(name, expanding=True)) if name in ANY_OF
                   else c[name] == bindparam(name) for name in given]
     query = select(goals).where(c.team_id == bindparam("team_id"), *conditions)
     if not lead:  # a member sees the team's goals, their own, and their partners'

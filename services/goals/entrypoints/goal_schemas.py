@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from services.goals.entrypoints.team_schemas import CadenceSchema, Day, Id, Number, Text
 from services.goals.service_layer.goal_handlers import GoalRead
-from shared.pagination import PageArgs, page_schema
+from shared.pagination import MAX_LIMIT, PageArgs, page_schema
 from shared.schema_fields import JsonFloat
 
 HEALTH = ("on_track", "at_risk", "off_track", "overdue", "not_started", "done")
@@ -148,7 +148,8 @@ GoalPage = page_schema(GoalOut, "GoalPage")
 
 
 class GoalListArgs(PageArgs):
-    owner_id = Id()
+    owner_id = fields.List(Id(), validate=validate.Length(1, MAX_LIMIT), metadata={
+        "description": "Any of these owners: repeat the parameter (owner_id=a&owner_id=b)."})
     status = fields.List(fields.String(validate=validate.OneOf(STATUSES)),
                          validate=validate.Length(1, len(STATUSES)), metadata={
                              "description": "Any of these statuses: repeat the parameter "

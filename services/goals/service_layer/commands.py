@@ -182,7 +182,7 @@ class GetGoal:
 @dataclass(frozen=True)
 class FindGoals:
     actor: Principal
-    owner_id: str | None = None
+    owner_id: list[str] | None = None  # any of them
     status: list[str] | None = None  # any of them
     health: str | None = None
     horizon: str | None = None

@@ -63,3 +63,12 @@ def partner_ids_of(partnerships: list[dict], me: str) -> set[str]:
         if me in members and partnership.get("status") == "active":
             ids |= members - {me}
     return ids
+
+
+def goals_of_each(goals: list[dict], owners: set[str]) -> dict[str, list[dict]]:
+    """Each of `owners` with their goals among `goals`, in the order given."""
+    each: dict[str, list[dict]] = {owner: [] for owner in owners}
+    for goal in goals:
+        if goal["owner_id"] in each:
+            each[goal["owner_id"]].append(goal)
+    return each

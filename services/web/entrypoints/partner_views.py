@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import redirect, render_template, url_for
 
-from services.web.adapters.api_client import FormErrors, Unavailable
-from services.web.domain.board import partner_ids_of
+from services.web.adapters.api_client import FormErrors, Listing, Unavailable
+from services.web.domain.board import goals_of_each, partner_ids_of
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import partners
 
@@ -17,15 +17,14 @@ def show():
     api = http.api()
     partnerships = api.partnerships(me.team_id)
     mine = set() if isinstance(partnerships, Unavailable) else partner_ids_of(partnerships, me.id)
-    names = api.names(me.team_id, mine)
-    ordered = sorted(mine, key=lambda pid: names.get(pid, ""))
-    goals = dict(zip(ordered, api.together(
-        *(lambda pid=pid: api.goals(owner_id=pid) for pid in ordered)), strict=True))
+    names, goals = api.together(lambda: api.names(me.team_id, mine),
+                                lambda: api.goals(owner_id=sorted(mine)) if mine else Listing())
+    each = goals_of_each(goals or [], mine)
     return render_template(
         "partners/show.html", partners_down=isinstance(partnerships, Unavailable),
-        goals_down=any(isinstance(found, Unavailable) for found in goals.values()), names=names,
-        partners=[{"id": pid, "name": names.get(pid, "a teammate"), "goals": goals[pid] or [],
-                   "cut": getattr(goals[pid], "cut", False)} for pid in ordered])
+        goals_down=isinstance(goals, Unavailable), cut=getattr(goals, "cut", False), names=names,
+        partners=[{"id": pid, "name": names.get(pid, "a teammate"), "goals": each[pid]}
+                  for pid in sorted(mine, key=lambda pid: names.get(pid, ""))])
 
 
 @partners.get("/rounds")
