@@ -22,6 +22,8 @@ ENV_VARS = {
     "WEB_SESSION_SECRET": "Key that signs the web session cookie (default GOALKEEPER_SECRET_KEY).",
     "WEB_API_TIMEOUT_SECONDS": "Read timeout of each call to an API.",
     "WEB_BOARD_POLL_SECONDS": "How often an open board asks for fresh goals.",
+    "WEB_GOALS_CAP": "The most goals a page lists (default 1000, at least 1); a longer list "
+                     "is cut and the page says so.",
 }
 
 
@@ -36,6 +38,7 @@ class WebSettings:
     connect_timeout: float = 2.0
     read_timeout: float = 5.0
     poll_seconds: int = 4
+    goals_cap: int = 1000
     log_level: str = "INFO"
     testing: bool = False
 
@@ -61,5 +64,13 @@ def load(env: dict[str, str] | None = None) -> WebSettings:
         port=read_int(env, "WEB_PORT", d.port),
         read_timeout=read_float(env, "WEB_API_TIMEOUT_SECONDS", d.read_timeout),
         poll_seconds=read_int(env, "WEB_BOARD_POLL_SECONDS", d.poll_seconds),
+        goals_cap=at_least_one(env, "WEB_GOALS_CAP", d.goals_cap),
         log_level=(env.get("GOALKEEPER_LOG_LEVEL") or d.log_level).upper(),
     )
+
+
+def at_least_one(env: dict[str, str], name: str, default: int) -> int:
+    value = read_int(env, name, default)
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return value

@@ -4,7 +4,7 @@ services (each on its own PostgreSQL database, all on the real broker), over HTT
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -12,6 +12,7 @@ from infra.kafka_broker import free_port
 from services.web.bootstrap import bootstrap
 from services.web.config import WebSettings
 from services.web.entrypoints.app import create_app
+from shared.clock import Clock
 from tests.support.fixtures import delete_topics
 from tests.support.smtp_server import LocalSmtpServer
 from tests.support.stack import ServiceHarness, service_env
@@ -62,6 +63,27 @@ def stack(postgres_server, kafka_broker, tmp_path_factory) -> Iterator[Stack]:
         for name in databases.values():
             postgres_server.drop_database(name)
         delete_topics(kafka_broker.bootstrap, prefix)
+
+
+@pytest.fixture
+def make_web(stack, tmp_path) -> Iterator[Callable[..., HttpServer]]:
+    """Another web app in front of the stack's services, on its own sessions database, with
+    `changes` to its settings and, if given, its own clock."""
+    servers: list[HttpServer] = []
+
+    def make(clock: Clock | None = None, **changes) -> HttpServer:
+        goals, checkins, notifications = (server.url for server in stack.servers[:3])
+        settings = WebSettings(goals_url=goals, checkins_url=checkins,
+                               notifications_url=notifications, session_secret="another-secret",
+                               database_url=f"sqlite:///{tmp_path}/web-{len(servers)}.db",
+                               testing=True, **changes)
+        servers.append(HttpServer(create_app(bootstrap(settings, clock))))
+        return servers[-1]
+
+    yield make
+    for server in servers:
+        server.stop()
+        server.server.app.extensions["web"].close()
 
 
 @pytest.fixture(scope="session")

@@ -35,13 +35,15 @@ def days(n: int) -> str:
     return (date.today() + timedelta(days=n)).isoformat()
 
 
-def signed_in(stack, token: str) -> tuple[requests.Session, str]:
-    """A session signed in with `token`, and its CSRF token."""
+def signed_in(stack, token: str, web_url: str | None = None) -> tuple[requests.Session, str]:
+    """A session signed in with `token` (to the stack's web app, or the one at `web_url`), and
+    its CSRF token."""
+    web_url = web_url or stack.web_url
     session = requests.Session()
-    csrf = CSRF.search(session.get(stack.web_url + "/signin").text).group(1)
-    signed = session.post(stack.web_url + "/signin", data={"token": token, "csrf_token": csrf})
+    csrf = CSRF.search(session.get(web_url + "/signin").text).group(1)
+    signed = session.post(web_url + "/signin", data={"token": token, "csrf_token": csrf})
     assert signed.status_code == 200, signed.status_code
-    return session, CSRF.search(session.get(stack.web_url + "/board").text).group(1)
+    return session, CSRF.search(session.get(web_url + "/board").text).group(1)
 
 
 def metric_goal(stack, token: str, **metric) -> dict:

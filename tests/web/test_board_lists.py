@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.support.waiting import eventually
 from tests.web.over_http import api_calls, days, pair, signed_in
 
@@ -54,3 +56,21 @@ def test_the_partners_page_asks_once_for_every_partners_goals_and_lists_each_par
         section = page.split(f'aria-labelledby="p-{partner_id}"')[1].split("</section>")[0]
         assert sorted(GOAL_CARD.findall(section)) == sorted(ids), partner_id
     assert not_a_partners not in page
+
+
+@pytest.mark.parametrize(("cap", "shown", "cut"), [(3, 3, True), (5, 5, False), (6, 5, False)])
+def test_a_board_longer_than_the_goals_cap_shows_the_first_ones_and_says_it_is_cut(
+        stack, make_web, cap, shown, cut):
+    """The cap (WEB_GOALS_CAP) and its notice, with a small cap: the first goals by due date,
+    and the notice only when some were left out."""
+    team = stack.new_team()
+    by_due = [stack.create_goal(team.lead, title=f"Goal due in {n} days", due_date=days(n))["id"]
+              for n in (50, 10, 40, 20, 30)]
+    by_due = [by_due[i] for i in (1, 3, 4, 2, 0)]
+    web = make_web(goals_cap=cap)
+    session, _ = signed_in(stack, team.lead, web.url)
+
+    board = session.get(web.url + "/board?show=mine").text
+
+    assert sorted(GOAL_CARD.findall(board)) == sorted(by_due[:shown])
+    assert ("too many to show" in board) is cut

@@ -60,7 +60,6 @@ def once(key: str | None) -> dict:
 
 
 PAGE = 200  # the largest page the APIs give
-GOALS_CAP = 1000  # a list longer than this is cut, and says so
 
 
 class Listing(list):
@@ -96,6 +95,7 @@ class ApiClient:
     def __init__(self, settings: WebSettings):
         self.urls = settings.api_urls
         self.timeout = (settings.connect_timeout, settings.read_timeout)
+        self.goals_cap = settings.goals_cap
         self.http = requests.Session()
         self.http.mount("http://", HTTPAdapter(pool_connections=3, pool_maxsize=32))
         self.http.mount("https://", HTTPAdapter(pool_connections=3, pool_maxsize=32))
@@ -249,17 +249,20 @@ class MemberApi:
     # -- goals: goals ---------------------------------------------------------------------
     @or_unavailable
     def goals(self, **filters) -> Listing:
-        """The goals the filters keep, every page up to `GOALS_CAP` (`cut` says some are left)."""
-        found, cursor = Listing(), None
-        while len(found) < GOALS_CAP:
-            params = {"limit": PAGE, **filters, **({"cursor": cursor} if cursor else {})}
+        """The goals the filters keep, every page up to the cap (WEB_GOALS_CAP); `cut` says
+        some are left."""
+        cap, found, cursor = self.client.goals_cap, Listing(), None
+        while True:
+            params = {"limit": min(PAGE, cap - len(found)), **filters,
+                      **({"cursor": cursor} if cursor else {})}
             page = self._call("goals", "GET", "/v1/goals", params=params)
             found.extend(page["items"])
             cursor = page.get("next_cursor")
             if not cursor:
                 return found
-        found.cut = True
-        return found
+            if len(found) >= cap:
+                found.cut = True
+                return found
 
     def goal(self, goal_id: str) -> dict:
         return self._call("goals", "GET", f"/v1/goals/{goal_id}")
