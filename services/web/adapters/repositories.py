@@ -1,7 +1,9 @@
 """Server-side sessions: a random id in the cookie, the member's token in this table.
 
 Only a hash of the id is stored, so the table alone cannot be replayed as cookies. Ending a
-session deletes its row, so a copied cookie stops working at once.
+session deletes its row, so a copied cookie stops working at once. A session slides: used when
+less than half its lifetime is left, it gets a full lifetime again (one write per half
+lifetime at most, not one per request); left idle, it ends at its expiry.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, insert, select, update
 
 from services.web.adapters.orm import metadata, web_sessions
 
@@ -46,11 +48,21 @@ class WebSessions:
         return session_id
 
     def get(self, session_id: str, now: datetime) -> WebSession | None:
+        """The live session `session_id` names, extended to `now` + lifetime if it is due."""
+        id_hash = _hash(session_id)
         with self.engine.connect() as conn:
             row = conn.execute(select(web_sessions).where(
-                web_sessions.c.id_hash == _hash(session_id),
-                web_sessions.c.expires_at > now)).first()
-        return WebSession(row.token, json.loads(row.member)) if row else None
+                web_sessions.c.id_hash == id_hash, web_sessions.c.expires_at > now)).first()
+            if row is None:
+                return None
+            if row.expires_at - now < self.lifetime / 2:
+                # only if no one extended or ended it meanwhile: one write for many requests
+                conn.execute(update(web_sessions).where(
+                    web_sessions.c.id_hash == id_hash,
+                    web_sessions.c.expires_at == row.expires_at,
+                ).values(expires_at=now + self.lifetime))
+                conn.commit()
+        return WebSession(row.token, json.loads(row.member))
 
     def end(self, session_id: str) -> None:
         with self.engine.begin() as conn:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import Flask, make_response, render_template, request
 from flask.sessions import SecureCookieSessionInterface
@@ -50,7 +50,7 @@ def create_app(web: WebContainer | None = None) -> Flask:
         SESSION_COOKIE_NAME="goalkeeper_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(days=14),
+        PERMANENT_SESSION_LIFETIME=web.sessions.lifetime,  # the cookie slides on each answer
         TESTING=web.settings.testing,
     )
     app.extensions["web"] = web

@@ -2,8 +2,9 @@
 
 The cookie is Flask's signed session (HttpOnly, SameSite=Lax, Secure over https) holding a random
 session id and the CSRF token; the member's bearer token stays server side, in the sessions table
-(`adapters.repositories.WebSessions`), and never reaches the browser. Signing out, or an API's
-401, deletes the row, so a copied cookie stops working at once.
+(`adapters.repositories.WebSessions`), and never reaches the browser. A session in use slides
+(see `WebSessions`); signing out, or an API's 401, deletes the row, so a copied cookie stops
+working at once.
 """
 
 from __future__ import annotations

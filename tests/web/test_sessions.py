@@ -1,0 +1,79 @@
+"""A web session slides while it is used, ends at its expiry when left idle, and ends at once on
+signing out: over HTTP against the real stack, on the web app's own clock."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import requests
+from sqlalchemy import select
+
+from services.web.adapters.orm import web_sessions
+from services.web.bootstrap import SESSION_LIFETIME
+from shared.clock import ControlledClock
+from tests.web.over_http import signed_in
+
+DAY = timedelta(days=1)
+
+
+def board_status(web, session: requests.Session) -> int:
+    """200 for a live session, 302 (to sign in) for one that ended."""
+    answer = session.get(web.url + "/board", allow_redirects=False)
+    assert answer.status_code == 200 or answer.headers["Location"].startswith("/signin"), answer
+    return answer.status_code
+
+
+def stored_expiry(web, session: requests.Session) -> datetime | None:
+    """The expiry of the session's row, found by the id its cookie holds."""
+    app = web.server.app
+    cookie = app.session_interface.get_signing_serializer(app).loads(
+        session.cookies["goalkeeper_session"])
+    id_hash = hashlib.sha256(cookie["sid"].encode()).hexdigest()
+    with app.extensions["web"].sessions.engine.connect() as conn:
+        return conn.execute(select(web_sessions.c.expires_at).where(
+            web_sessions.c.id_hash == id_hash)).scalar()
+
+
+def test_a_session_used_daily_lives_past_its_lifetime_extended_once_per_half_of_it(stack,
+                                                                                   make_web):
+    """It ended 14 days after signing in, however often it was used."""
+    start = datetime.now(UTC)
+    clock = ControlledClock(start)
+    web = make_web(clock=clock)
+    session, _ = signed_in(stack, stack.new_team().lead, web.url)
+
+    expiries = []
+    for day in range(1, 21):
+        clock.set(start + day * DAY)
+        assert board_status(web, session) == 200, f"ended on day {day}"
+        assert board_status(web, session) == 200  # used twice a day
+        expiries.append(stored_expiry(web, session))
+
+    # extended on the first use with less than 7 days left (day 8, then day 16), not on each
+    assert expiries == [start + SESSION_LIFETIME] * 7 + \
+        [start + 8 * DAY + SESSION_LIFETIME] * 8 + [start + 16 * DAY + SESSION_LIFETIME] * 5
+
+
+def test_a_session_left_idle_ends_at_its_expiry_and_signing_out_ends_it_at_once(stack,
+                                                                                  make_web):
+    start = datetime.now(UTC)
+    clock = ControlledClock(start)
+    web = make_web(clock=clock)
+    team = stack.new_team()
+    idle, _ = signed_in(stack, team.lead, web.url)
+    used, _ = signed_in(stack, team.lead, web.url)
+
+    clock.set(start + 8 * DAY)
+    assert board_status(web, used) == 200  # extended to day 22
+    clock.set(start + SESSION_LIFETIME)
+    assert board_status(web, idle) == 302
+    assert board_status(web, used) == 200
+    clock.set(start + 8 * DAY + SESSION_LIFETIME)
+    assert board_status(web, used) == 302
+
+    again, csrf = signed_in(stack, team.lead, web.url)
+    copied = requests.Session()
+    copied.cookies.update(again.cookies)
+    again.post(web.url + "/signout", data={"csrf_token": csrf})
+    assert board_status(web, copied) == 302
