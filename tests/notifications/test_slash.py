@@ -50,6 +50,24 @@ def test_bad_signatures_get_401_saying_why(notifications, case, why):
     assert why in response.json["detail"]
 
 
+@pytest.mark.parametrize(("timestamp", "signature", "why"), [
+    ("\u00b2", None, "Unix seconds"),  # a digit to str.isdigit, not to int()
+    ("\u00b9\u00b2\u00b3", None, "Unix seconds"),
+    ("1" + "0" * 400, None, "Unix seconds"),  # too big for a float
+    ("9" * 5000, None, "Unix seconds"),  # over int()'s digit limit
+    (None, "v0=\u00e9t\u00e9", "invalid Slack signature"),  # compare_digest refuses it
+])
+def test_odd_signature_headers_get_401_saying_why_never_500(notifications, timestamp,
+                                                           signature, why):
+    body, now = form("goals"), int(time.time())
+    headers = sign(body, now)
+    headers["X-Slack-Request-Timestamp"] = timestamp or headers["X-Slack-Request-Timestamp"]
+    headers["X-Slack-Signature"] = signature or headers["X-Slack-Signature"]
+    response = slash(notifications, body, headers)
+    assert response.status_code == 401, response.data[:300]
+    assert why in response.json["detail"]
+
+
 def test_unknown_users_subcommands_and_goals_get_helpful_messages(notifications):
     Team(notifications)
     stranger = slash(notifications, form("goals", user_id="UNOBODY"))

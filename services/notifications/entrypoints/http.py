@@ -3,10 +3,14 @@
 Slack signs `v0:{X-Slack-Request-Timestamp}:{raw body}` with HMAC-SHA256. Every request from
 Slack (slash commands, interactions, events) goes through `verify_slack_request` before its
 body is read: slack_sdk's SignatureVerifier checks it against SLACK_SIGNING_SECRET, within
-300 seconds of the service's clock, in constant time. Any failure is a 401 problem saying which.
+300 seconds of the service's clock, in constant time. Any failure is a 401 problem saying which,
+whatever the headers hold: a timestamp in other digits than ASCII's or too long for a float, or
+a signature not in ASCII (which the verifier's compare_digest would raise on), is refused too.
 """
 
 from __future__ import annotations
+
+import re
 
 from flask import request
 from slack_sdk.signature import SignatureVerifier
@@ -15,6 +19,7 @@ from shared.auth import Unauthorized
 from shared.web import container
 
 WINDOW_SECONDS = 300
+TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: int() and float() take them all
 
 
 class _SecondsClock:
@@ -33,8 +38,10 @@ def verify_slack_request() -> bytes:
     signature = request.headers.get("X-Slack-Signature")
     if not timestamp or not signature:
         raise Unauthorized("missing X-Slack-Request-Timestamp or X-Slack-Signature header")
-    if not timestamp.isdigit():
+    if not TIMESTAMP.fullmatch(timestamp):
         raise Unauthorized("X-Slack-Request-Timestamp must be Unix seconds")
+    if not signature.isascii():
+        raise Unauthorized("invalid Slack signature: X-Slack-Signature is v0= and hex digits")
     if abs(c.clock.now().timestamp() - int(timestamp)) > WINDOW_SECONDS:
         raise Unauthorized("stale request: X-Slack-Request-Timestamp is more than 300 s away")
     verifier = SignatureVerifier(c.settings.slack_signing_secret, _SecondsClock(c.clock))
