@@ -108,6 +108,22 @@ def test_invalid_modal_input_shows_inline_errors_and_publishes_nothing(notificat
     assert "checkin.requested" not in outbox_types(notifications)
 
 
+@pytest.mark.parametrize(("typed", "error"), [
+    ("1,500", "“1,500” could be 1500 or 1.5: write 1500 without the comma, or 1.5 with a point."),
+    ("lots", "“lots” is not a number."),
+])
+def test_a_value_the_modal_cannot_read_surely_comes_back_under_its_field(notifications, team,
+                                                                        slack_api, typed, error):
+    """`1,500` was logged as 1.5: the comma was taken for a decimal one whatever followed."""
+    view = {"callback_id": "checkin_modal",
+            "private_metadata": json.dumps({"goal_id": team.goal, "dm_id": None})}
+    answer = interaction(notifications, submission(slack_api, "UANA", view, typed))
+    assert answer.status_code == 200
+    assert answer.json["response_action"] == "errors"
+    assert answer.json["errors"]["value"].startswith(error)
+    assert "checkin.requested" not in outbox_types(notifications)
+
+
 def test_a_valid_submission_publishes_one_checkin_requested_command(notifications, team,
                                                                    slack_api):
     view = {"callback_id": "checkin_modal",

@@ -141,6 +141,36 @@ def test_a_checkin_note_keeps_what_the_member_typed(notifications, typed, note):
     assert (command["goal_ref"], command["value"], command["note"]) == (team.goal, 5, note)
 
 
+def requested(notifications) -> list[dict]:
+    outbox = notifications.container.metadata.tables["outbox"]
+    with notifications.container.uow() as uow:
+        rows = uow.session.execute(outbox.select()
+                                   .where(outbox.c.event_type == "checkin.requested")).all()
+    return [json.loads(row.payload) for row in rows]
+
+
+@pytest.mark.parametrize(("typed", "value"), [
+    ("checkin run 1,000,000", 1_000_000), ("checkin run 1,234.5", 1234.5),
+    ("checkin run 4,5", 4.5), ("checkin run 0,500", 0.5),
+])
+def test_grouped_thousands_and_decimal_commas_are_read_as_meant(notifications, typed, value):
+    team = Team(notifications)
+    ack = slash(notifications, form(typed, response_url="https://hooks.slack.com/x"))
+    assert ack.status_code == 200 and ack.json["text"].startswith("⏳ Logging"), ack.json
+    [command] = requested(notifications)
+    assert (command["goal_ref"], command["value"]) == (team.goal, value)
+
+
+def test_a_value_that_could_be_thousands_or_decimals_is_refused_saying_both(notifications):
+    """`1,500` is 1500 to some and 1.5 to others: asked, never logged as a guess."""
+    Team(notifications)
+    ack = slash(notifications, form("checkin run 1,500", response_url="https://hooks.slack.com/x"))
+    assert ack.json["response_type"] == "ephemeral"
+    assert ack.json["text"].startswith("`1,500` could be 1500 or 1.5: write 1500 without the "
+                                       "comma, or 1.5 with a point.")
+    assert requested(notifications) == []
+
+
 def test_a_rejected_checkin_is_explained_at_the_response_url(notifications, slack):
     team = Team(notifications)
     c = notifications.container

@@ -1,12 +1,14 @@
 """The check-in modal's submitted values, read from Slack's `view.state.values`, and checked.
 
 Errors are keyed by the input's `block_id`, as Slack's `response_action: errors` wants them, so
-each shows under its own field in the modal.
+each shows under its own field in the modal. A number is read by `read_number`, as the slash
+command reads its value too.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from services.notifications.domain.slack_blocks import CONFIDENCE, NOTE, NOTE_LIMIT, VALUE
@@ -17,6 +19,41 @@ class CheckinForm:
     value: float
     confidence: int | None
     note: str
+
+
+AMBIGUOUS = re.compile(r"[+-]?[1-9][0-9]{0,2},[0-9]{3}")  # 1,500: 1500 or 1.5?
+GROUPED = re.compile(r"[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]+)?")  # 1,500,000 or 1,234.5
+DECIMAL_COMMA = re.compile(r"[+-]?[0-9]*,[0-9]+")  # 4,5
+
+
+class NotANumber(ValueError):
+    """`reason` follows the text as typed: "“1,500” could be 1500 or 1.5: …"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def read_number(raw: str) -> float:
+    """A number as members type it: `12`, `4.5`, `4,5` (a decimal comma), `1,234.5` or
+    `1,500,000` (commas grouping thousands). `1,500` alone is refused, saying why: it is 1500
+    to some and 1.5 to others, and logging the wrong one silently is worse than asking."""
+    text = raw.strip()
+    if AMBIGUOUS.fullmatch(text):
+        whole, decimal = text.replace(",", ""), f"{float(text.replace(',', '.')):g}"
+        raise NotANumber(f"could be {whole} or {decimal}: write {whole} without the comma, "
+                         f"or {decimal} with a point")
+    if GROUPED.fullmatch(text):
+        text = text.replace(",", "")
+    elif DECIMAL_COMMA.fullmatch(text):
+        text = text.replace(",", ".")
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise NotANumber("is not a number") from exc
+    if not math.isfinite(value):
+        raise NotANumber("is not a usable number")
+    return value
 
 
 class InvalidForm(Exception):
@@ -34,14 +71,13 @@ def read_form(values: dict) -> CheckinForm:
     errors: dict[str, str] = {}
     raw = (_input(values, VALUE).get("value") or "").strip()
     value = math.nan
-    try:
-        value = float(raw.replace(",", ".")) if raw else math.nan
-    except ValueError:
-        pass
     if not raw:
         errors[VALUE] = "Enter the metric's value now, e.g. 12 or 4.5."
-    elif not math.isfinite(value):
-        errors[VALUE] = f"“{raw[:40]}” is not a number. Enter e.g. 12 or 4.5."
+    else:
+        try:
+            value = read_number(raw)
+        except NotANumber as exc:
+            errors[VALUE] = f"“{raw[:40]}” {exc.reason}. Enter e.g. 12 or 4.5."
     selected = _input(values, CONFIDENCE).get("selected_option") or {}
     confidence = None
     if selected:

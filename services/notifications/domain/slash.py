@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import shlex
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.notifications.domain.checkin_form import NotANumber, read_number
 from services.notifications.domain.messages import HEALTH, escape, health_label, progress_bar
 from services.notifications.domain.replicas import GoalReplica
 
@@ -69,11 +69,9 @@ def parse_checkin(args: list[str], note: str) -> CheckinRequest:
     if len(args) < 2:
         raise SlashError(CHECKIN_USAGE)
     try:
-        value = float(args[1].replace(",", "."))
-    except ValueError as exc:
-        raise SlashError(f"`{escape(args[1])}` is not a number. {CHECKIN_USAGE}") from exc
-    if not math.isfinite(value):
-        raise SlashError(f"`{escape(args[1])}` is not a usable number. {CHECKIN_USAGE}")
+        value = read_number(args[1])
+    except NotANumber as exc:
+        raise SlashError(f"`{escape(args[1])}` {exc.reason}. {CHECKIN_USAGE}") from exc
     if len(note) >= 2 and note[0] == note[-1] and note[0] in "'\"":  # a note quoted whole
         note = note[1:-1]
     return CheckinRequest(args[0], value, note[:2000])
