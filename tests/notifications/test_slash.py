@@ -149,6 +149,21 @@ def requested(notifications) -> list[dict]:
     return [json.loads(row.payload) for row in rows]
 
 
+@pytest.mark.parametrize(("typed", "note"), [
+    ("checkin “Run 100” 5 it’s “fine”", "it’s “fine”"),  # a phone's curly quotes
+    ("checkin ‘run 100 km’ 5", ""),
+    ("checkin\u00a0run\u00a05\u00a0ok", "ok"),  # no-break spaces
+    ("checkin run 5 “quoted whole”", "quoted whole"),
+])
+def test_curly_quotes_and_no_break_spaces_are_read_as_quotes_and_spaces(notifications, typed,
+                                                                       note):
+    team = Team(notifications)
+    ack = slash(notifications, form(typed, response_url="https://hooks.slack.com/x"))
+    assert ack.status_code == 200 and ack.json["text"].startswith("⏳ Logging"), ack.json
+    [command] = requested(notifications)
+    assert (command["goal_ref"], command["value"], command["note"]) == (team.goal, 5, note)
+
+
 @pytest.mark.parametrize(("typed", "value"), [
     ("checkin run 1,000,000", 1_000_000), ("checkin run 1,234.5", 1234.5),
     ("checkin run 4,5", 4.5), ("checkin run 0,500", 0.5),

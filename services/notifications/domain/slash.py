@@ -48,10 +48,18 @@ class CheckinRequest:
     note: str
 
 
+# Phones and some keyboards type curly quotes and no-break spaces: for the words they are plain
+# quotes and spaces (one character for one, so the rest of the text keeps its offsets).
+TYPOGRAPHIC = str.maketrans({**dict.fromkeys("“”„‟″", '"'), **dict.fromkeys("‘’‚‛′", "'"),
+                             **dict.fromkeys("\u00a0\u1680\u2000\u2001\u2002\u2003\u2004"
+                                             "\u2005\u2006\u2007\u2008\u2009\u200a\u202f"
+                                             "\u205f\u3000", " ")})
+
+
 def words(text: str, leading: int) -> tuple[list[str], str]:
-    """The first `leading` words of `text` (quotes group words, as in a shell) and the rest as
-    typed: a note keeps its apostrophes, quotes and `#`s."""
-    lexer = shlex.shlex(text, posix=True)
+    """The first `leading` words of `text` (quotes group words, as in a shell, curly ones too)
+    and the rest as typed: a note keeps its apostrophes, quotes and `#`s."""
+    lexer = shlex.shlex(text.translate(TYPOGRAPHIC), posix=True)
     lexer.whitespace_split, lexer.commenters = True, ""
     found: list[str] = []
     try:
@@ -60,7 +68,7 @@ def words(text: str, leading: int) -> tuple[list[str], str]:
     except ValueError:  # an unbalanced quote among them: plain words
         parts = text.split(maxsplit=leading)
         return parts[:leading], " ".join(parts[leading:])
-    return found, lexer.instream.read().strip()
+    return found, text[lexer.instream.tell():].strip()
 
 
 def parse_checkin(args: list[str], note: str) -> CheckinRequest:
@@ -72,7 +80,8 @@ def parse_checkin(args: list[str], note: str) -> CheckinRequest:
         value = read_number(args[1])
     except NotANumber as exc:
         raise SlashError(f"`{escape(args[1])}` {exc.reason}. {CHECKIN_USAGE}") from exc
-    if len(note) >= 2 and note[0] == note[-1] and note[0] in "'\"":  # a note quoted whole
+    ends = note[:1].translate(TYPOGRAPHIC) + note[-1:].translate(TYPOGRAPHIC)
+    if len(note) >= 2 and ends in ("''", '""'):  # a note quoted whole
         note = note[1:-1]
     return CheckinRequest(args[0], value, note[:2000])
 
@@ -80,12 +89,12 @@ def parse_checkin(args: list[str], note: str) -> CheckinRequest:
 def find_goal(goals: list[GoalReplica], ref: str) -> GoalReplica:
     """The one open goal `ref` names: its id, a unique id prefix, or a unique title match."""
     open_goals = [g for g in goals if g.is_open]
-    needle = ref.strip().lower()
+    needle = folded(ref)
     for matches in (
         [g for g in open_goals if g.goal_id == needle],
         [g for g in open_goals if len(needle) >= 4 and g.goal_id.startswith(needle)],
-        [g for g in open_goals if g.title.lower() == needle],
-        [g for g in open_goals if needle and needle in g.title.lower()],
+        [g for g in open_goals if folded(g.title) == needle],
+        [g for g in open_goals if needle and needle in folded(g.title)],
     ):
         if len(matches) == 1:
             return matches[0]
@@ -95,6 +104,11 @@ def find_goal(goals: list[GoalReplica], ref: str) -> GoalReplica:
                              "Use the short id.")
     raise SlashError(f"I can't find an open goal of yours matching `{escape(ref)}`. "
                      "Try `/goals goals` to see them with their short ids.")
+
+
+def folded(text: str) -> str:
+    """`text` as titles are compared: case, curly quotes and spacing set aside."""
+    return " ".join(text.translate(TYPOGRAPHIC).lower().split())
 
 
 def goal_line(goal: GoalReplica) -> str:
