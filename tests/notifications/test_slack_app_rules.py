@@ -15,7 +15,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.notifications.support import Team, checkin, event, handle, progressed, sign
+from tests.notifications.support import (
+    Team,
+    checkin,
+    event,
+    goal,
+    handle,
+    new_id,
+    progressed,
+    sign,
+)
 from tests.notifications.test_slack_app_end_to_end import (
     button_payload,
     install,
@@ -184,6 +193,37 @@ def test_app_home_opened_publishes_the_members_goals(notifications, team, slack_
     run_tasks(notifications)
     [home] = homes_of(slack_api, "UANA")
     assert home.args["user_id"] == "UANA" and "Run 100 km" in json.dumps(home.args["view"])
+
+
+def test_a_home_with_many_goals_keeps_to_100_blocks_and_accounts_for_every_check_in_due(
+        notifications, team, slack_api):
+    """Ana has 120 more goals, 30 of them missed: the Check-ins due part listed 10 and said
+    nothing of the other 20 (and the Home kept to a message's 50 blocks, not a view's 100)."""
+    goal_ids = [new_id() for _ in range(120)]
+    handle(notifications, *[goal(team.id, g, team.ana, f"Goal {i:03}")
+                            for i, g in enumerate(goal_ids)])
+    due = goal_ids[:30]
+    handle(notifications, *[event(
+        "checkin.missed", team.id, goal_id=g, owner_id=team.ana, level=2, recipients=[],
+        due_at="2030-01-07T09:00:00+00:00", at="2030-01-07T10:00:00+00:00") for g in due])
+    run_tasks(notifications)
+    blocks = homes_of(slack_api, "UANA")[-1].args["view"]["blocks"]
+    assert len(blocks) == 100
+    headers = [i for i, b in enumerate(blocks) if b["type"] == "header"]
+    due_part, goals_part = blocks[headers[1] + 1:headers[2] - 1], blocks[headers[2] + 1:]
+
+    def listed(part: list[dict]) -> list[str]:
+        return [json.loads(b["accessory"]["value"])["goal_id"] for b in part if "accessory" in b]
+
+    def more(part: list[dict]) -> int:
+        last = part[-1]["text"]["text"]
+        return int(last.split()[1]) if last.startswith("…and ") else 0
+
+    assert set(listed(due_part)) <= set(due)
+    assert len(listed(due_part)) + more(due_part) == len(due)
+    assert set(listed(goals_part)) <= {*goal_ids, team.goal}
+    assert len(listed(goals_part)) + more(goals_part) == len(goal_ids) + 1
+    assert listed(goals_part)[:len(due)] == due  # each due goal has its button among them
 
 
 def test_a_change_while_the_home_is_being_published_publishes_it_again(notifications, team,

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.notifications.domain.messages import (
-    BLOCK_LIMIT,
     escape,
     health_label,
     progress_bar,
@@ -25,6 +24,8 @@ CHECKIN_MODAL = "checkin_modal"
 LINK_ACTION = "link_account"
 VALUE, CONFIDENCE, NOTE = "value", "confidence", "note"
 NOTE_LIMIT = 2000
+VIEW_BLOCK_LIMIT = 100  # a Home tab's blocks (a message has 50: messages.BLOCK_LIMIT)
+DUE_SHOWN = 20  # check-ins due listed at the top; any more are counted there
 
 
 @dataclass(frozen=True)
@@ -128,14 +129,17 @@ def home_view(name: str, goals: list[GoalLine], link: str) -> dict:
     ]
     if not open_due:
         blocks.append(section("Nothing due. 👏"))
-    for goal in open_due[:10]:
+    for goal in open_due[:DUE_SHOWN]:
         state = "⏰ missed" if goal.missed else "due"
         blocks.append({**section(f"*{escape(goal.title)}* — {state} {slack_date(goal.due_at)}"),
                        "accessory": checkin_button(goal.goal_id)})
+    if len(open_due) > DUE_SHOWN:
+        blocks.append(section(f"…and {len(open_due) - DUE_SHOWN} more due: "
+                              f"<{link}|open Goalkeeper>"))
     blocks += [{"type": "divider"}, {"type": "header", "text": plain("Your goals", 150)}]
     if not goals:
         blocks.append(section(f"No open goals yet. <{link}|Create one in Goalkeeper>."))
-    room = BLOCK_LIMIT - len(blocks) - 1
+    room = VIEW_BLOCK_LIMIT - len(blocks) - 1
     for goal in goals[:room]:
         streak = f" · 🔥 {goal.streak}" if goal.streak else ""
         blocks.append({**section(f"*{escape(goal.title)}*\n{standing(goal)}{streak}"),
