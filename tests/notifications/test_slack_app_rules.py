@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
@@ -33,6 +33,7 @@ from tests.notifications.test_slack_app_end_to_end import (
     submission,
 )
 from tests.support.slack_api_server import SlackApiServer, rate_limited, slack_error
+from tests.support.waiting import eventually
 
 
 class Lead:
@@ -280,3 +281,67 @@ def test_a_lead_links_a_slack_user_and_a_member_links_themself_from_the_home_tab
     [escalation] = slack_api.calls_of("chat.postMessage")
     assert "Ana, your partner, missed the check-in on *Run 100 km*" in escalation.args["text"]
     assert not [b for b in escalation.args["blocks"] if b["type"] == "actions"]
+
+
+def slash_from(notifications, slack_team: str, text: str):
+    body = urlencode({"command": "/goals", "text": text, "user_id": "UANA",
+                      "team_id": slack_team, "response_url": "https://hooks.slack.com/x"}).encode()
+    return notifications.client.post("/slack/commands", data=body,
+                                     headers=sign(body, int(time.time())))
+
+
+def requested_by(notifications) -> list[tuple[str, str, str]]:
+    table = notifications.container.metadata.tables["outbox"]
+    with notifications.container.engine.connect() as conn:
+        rows = conn.execute(table.select().where(table.c.event_type == "checkin.requested"))
+        return [(p["team_id"], p["member_id"], p["goal_ref"])
+                for p in (json.loads(r.payload) for r in rows)]
+
+
+def test_a_person_in_two_teams_sharing_the_workspace_uses_both_from_slack(notifications, team,
+                                                                          slack_api):
+    """Ana is a member of two teams installed in one workspace, her Slack user id in both
+    profiles: the app took one of her two members at random, so /goals showed one team's goals,
+    the Check in button of the other team's DM opened "I can't find that goal among yours", and
+    her Home showed one team's goals."""
+    other = Team(notifications)
+    books = new_id()
+    handle(notifications, goal(other.id, books, other.ana, "Read 12 books"))
+    install(notifications, Lead(other))
+    listed = slash_from(notifications, slack_api.team_id, "goals").json["text"]
+    assert f"`{team.goal[:8]}`" in listed and f"`{books[:8]}`" in listed and \
+        f"`{other.goal[:8]}`" in listed
+
+    assert slash_from(notifications, slack_api.team_id, "checkin books 3").json["text"] \
+        .startswith("⏳ Logging 3 km on *Read 12 books*")
+    assert requested_by(notifications) == [(other.id, other.ana, books)]
+
+    handle(notifications, event("checkin.reminder", other.id, goal_id=books, owner_id=other.ana,
+                                due_at="2030-01-07T09:00:00+00:00",
+                                at="2030-01-07T08:00:00+00:00"))
+    run_tasks(notifications)
+    [posted] = [c for c in slack_api.calls_of("chat.postMessage") if c.args["channel"] == "DANA"]
+    [button] = [b for b in posted.args["blocks"] if b["type"] == "actions"][0]["elements"]
+    assert interaction(notifications, button_payload(slack_api, "UANA", button)).status_code == 200
+    [modal] = eventually(lambda: slack_api.calls_of("views.open"), timeout=10)
+    assert modal.args["view"].get("callback_id") == "checkin_modal", modal.args["view"]
+    answer = interaction(notifications, submission(slack_api, "UANA", modal.args["view"], "5"))
+    assert answer.status_code == 200 and not answer.data, answer.data
+    assert requested_by(notifications) == [(other.id, other.ana, books)] * 2
+
+    events_post(notifications, {"type": "event_callback", "team_id": slack_api.team_id,
+                                "event": {"type": "app_home_opened", "user": "UANA",
+                                          "tab": "home"}})
+    run_tasks(notifications)
+    home = json.dumps(homes_of(slack_api, "UANA")[-1].args["view"])
+    assert team.goal in home and books in home and other.goal in home
+
+
+def test_a_slash_command_from_a_workspace_the_team_did_not_install_acts_for_nobody(
+        notifications, team, slack_api):
+    answer = slash_from(notifications, "T0ELSEWHERE", "checkin run 3")
+    assert answer.status_code == 200 and answer.json["response_type"] == "ephemeral"
+    assert "installed Goalkeeper in another Slack workspace" in answer.json["text"]
+    assert requested_by(notifications) == []
+    assert slash_from(notifications, slack_api.team_id, "checkin run 3").json["text"] \
+        .startswith("⏳ Logging 3 km on *Run 100 km*")

@@ -225,12 +225,6 @@ class Replicas:
         return list(self.session.scalars(
             select(MemberReplica).where(MemberReplica.team_id == team_id)))
 
-    def by_slack_user(self, slack_user_id: str) -> MemberReplica | None:
-        return self.session.scalars(
-            select(MemberReplica).where(MemberReplica.slack_user_id == slack_user_id,
-                                        MemberReplica.state != "left").limit(1)
-        ).first()
-
     def goals_of(self, member_id: str) -> list[GoalReplica]:
         return list(self.session.scalars(
             select(GoalReplica).where(GoalReplica.owner_id == member_id)
@@ -385,14 +379,26 @@ class SlackRepository:
     def identity(self, member_id: str) -> SlackIdentity | None:
         return self.session.get(SlackIdentity, member_id)
 
-    def member_for(self, slack_user_id: str) -> MemberReplica | None:
-        """The member a Slack user is: linked here, or named in their Goalkeeper profile."""
+    def members_for(self, slack_user_id: str,
+                    slack_team_id: str | None = None) -> list[MemberReplica]:
+        """The members a Slack user is, one per Goalkeeper team (a person in two teams is two
+        members): in each team, the member linked here to that user, else the one whose
+        profile names it (a member linked to another Slack user is not them). With
+        `slack_team_id`, only teams installed in that workspace, or in none."""
         if not slack_user_id:
-            return None
+            return []
         linked = self.session.scalars(select(MemberReplica).join(
             SlackIdentity, SlackIdentity.member_id == MemberReplica.member_id).where(
-            SlackIdentity.slack_user_id == slack_user_id, MemberReplica.state != "left")).first()
-        return linked or Replicas(self.session).by_slack_user(slack_user_id)
+            SlackIdentity.slack_user_id == slack_user_id, MemberReplica.state != "left"))
+        named = self.session.scalars(select(MemberReplica).outerjoin(
+            SlackIdentity, SlackIdentity.member_id == MemberReplica.member_id).where(
+            MemberReplica.slack_user_id == slack_user_id, MemberReplica.state != "left",
+            SlackIdentity.member_id.is_(None)).order_by(MemberReplica.member_id))
+        by_team: dict[str, MemberReplica] = {}
+        for member in [*linked, *named]:
+            by_team.setdefault(member.team_id, member)
+        return [m for m in by_team.values() if slack_team_id is None
+                or (w := self.workspace(m.team_id)) is None or w.slack_team_id == slack_team_id]
 
     def slack_user_of(self, member_id: str) -> str | None:
         identity = self.identity(member_id)

@@ -25,4 +25,5 @@ class SlashCommands(MethodView):
         form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
         return bus().handle(RunSlashCommand(slack_user_id=form.get("user_id", ""),
                                             text=form.get("text", ""),
-                                            response_url=form.get("response_url", "")))
+                                            response_url=form.get("response_url", ""),
+                                            slack_team_id=form.get("team_id", "")))

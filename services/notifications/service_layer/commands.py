@@ -128,11 +128,13 @@ class SetPreferences:
 # -- Slack ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RunSlashCommand:
-    """`/goals <text>` from the Slack user `slack_user_id`; answers later go to `response_url`."""
+    """`/goals <text>` from the Slack user `slack_user_id` of the workspace `slack_team_id`;
+    answers later go to `response_url`."""
 
     slack_user_id: str
     text: str
     response_url: str = ""
+    slack_team_id: str = ""
 
 
 # -- the Slack app ---------------------------------------------------------------------------

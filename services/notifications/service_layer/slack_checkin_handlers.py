@@ -22,7 +22,7 @@ from functools import partial
 from services.notifications.adapters.slack_client import SlackClient
 from services.notifications.domain.checkin_form import InvalidForm, read_form
 from services.notifications.domain.messages import escape
-from services.notifications.domain.replicas import CheckinDue
+from services.notifications.domain.replicas import CheckinDue, GoalReplica, MemberReplica
 from services.notifications.domain.slack_blocks import VALUE, checkin_modal, notice_modal
 from services.notifications.domain.slack_dm import MISSED, REMINDER, SlackDm, SlackTask
 from services.notifications.domain.slash import SlackRequest
@@ -41,9 +41,9 @@ Background = Callable[[Callable[[], object]], None]
 def open_checkin_modal(cmd: OpenCheckinModal, uow: NotificationsUnitOfWork,
                        slack: SlackClient, background: Background) -> None:
     with uow:
-        member = uow.slack.member_for(cmd.slack_user_id)
         goal = uow.replicas.goal(cmd.goal_id)
-        if member is None or goal is None or goal.owner_id != member.member_id:
+        member = owner_among(uow, cmd.slack_team_id, cmd.slack_user_id, goal)
+        if member is None or goal is None:
             view = notice_modal("I can't find that goal among yours; nothing to check in.")
         elif not goal.is_open:
             view = notice_modal(f"*{escape(goal.title)}* is closed; it takes no more check-ins.")
@@ -64,10 +64,9 @@ def submit_checkin_modal(cmd: SubmitCheckinModal, uow: NotificationsUnitOfWork,
         return {"response_action": "errors", "errors": exc.errors}
     meta = json.loads(cmd.private_metadata or "{}")
     with uow:
-        member = uow.slack.member_for(cmd.slack_user_id)
         goal = uow.replicas.goal(meta.get("goal_id"))
-        if member is None or goal is None or goal.owner_id != member.member_id \
-                or not goal.is_open:
+        member = owner_among(uow, cmd.slack_team_id, cmd.slack_user_id, goal)
+        if member is None or goal is None or not goal.is_open:
             return {"response_action": "errors",
                     "errors": {VALUE: "This goal is not one of your open goals; nothing logged."}}
         request_id = str(uuid.uuid5(MODAL_REQUESTS, cmd.view_id))
@@ -80,6 +79,14 @@ def submit_checkin_modal(cmd: SubmitCheckinModal, uow: NotificationsUnitOfWork,
                         confidence=form.confidence)
         uow.commit()
     return None
+
+
+def owner_among(uow: NotificationsUnitOfWork, slack_team_id: str, slack_user_id: str,
+                goal: GoalReplica | None) -> MemberReplica | None:
+    """The member the Slack user is in the goal's team, if they own it (a person in two teams
+    checks in on each team's goals)."""
+    return next((m for m in uow.slack.members_for(slack_user_id, slack_team_id or None)
+                 if goal is not None and m.member_id == goal.owner_id), None)
 
 
 def on_due(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None:

@@ -3,7 +3,8 @@
 `app_home_opened` and every change that shows there (a goal progressed, health changed, a
 check-in logged or due, a streak) queue a `home` task; the worker builds the view from the read
 models when it runs the task, so a burst of changes publishes the latest state once.
-A Slack user the app does not know gets a Home with a button to link their account.
+A Slack user the app does not know as a member of a team installed in that workspace gets a Home
+with a button to link their account.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ HOME = "home"
 
 def home_opened(cmd: SlackHomeOpened, uow: NotificationsUnitOfWork, clock: Clock) -> None:
     with uow:
-        member = uow.slack.member_for(cmd.slack_user_id)
+        members = uow.slack.members_for(cmd.slack_user_id, cmd.slack_team_id)
         now = clock.now()
-        if member is not None:
-            queue_home(uow, member.team_id, member.member_id, now)
+        here = [m for m in members if (w := uow.slack.workspace(m.team_id)) is not None
+                and w.slack_team_id == cmd.slack_team_id]
+        if here:  # one Home for them all (home_of), published through one team's workspace
+            queue_home(uow, here[0].team_id, here[0].member_id, now)
         elif any(w.is_active for w in uow.slack.workspaces_in(cmd.slack_team_id)):
             ticket = LinkTicket(cmd.slack_team_id, cmd.slack_user_id, now)
             uow.slack.add(ticket)
@@ -44,9 +47,15 @@ def queue_home(uow: NotificationsUnitOfWork, team_id: str, member_id: str,
     uow.slack.add(SlackTask(workspace.slack_team_id, HOME, member_id, now))
 
 
-def home_of(uow: NotificationsUnitOfWork, member_id: str, link: str) -> dict:
+def home_of(uow: NotificationsUnitOfWork, member_id: str, slack_user_id: str,
+            slack_team_id: str, link: str) -> dict:
+    """The Home of the Slack user `member_id` is in the workspace `slack_team_id`: the open
+    goals of every member they are there (one Home per Slack user, whichever team changed)."""
     member = uow.replicas.member(member_id)
-    goals = [goal_line(uow, g) for g in uow.replicas.goals_of(member_id) if g.is_open]
+    members = uow.slack.members_for(slack_user_id, slack_team_id)
+    owners = dict.fromkeys([member_id, *(m.member_id for m in members)])
+    goals = [goal_line(uow, g) for owner in owners for g in uow.replicas.goals_of(owner)
+             if g.is_open]
     goals.sort(key=lambda g: (g.due_at is None, g.title.lower()))
     return home_view(member.name if member else "Your", goals, link)
 

@@ -114,10 +114,11 @@ def link_slack_user(cmd: LinkSlackUser, uow: NotificationsUnitOfWork,
         member = uow.replicas.member(cmd.member_id)
         if member is None or member.team_id != cmd.team_id:
             raise NotFound(f"member {cmd.member_id} not found")
-        taken = uow.slack.member_for(cmd.slack_user_id)
-        if taken is not None and taken.member_id != member.member_id:
+        if any(m.team_id == member.team_id and m.member_id != member.member_id
+               for m in uow.slack.members_for(cmd.slack_user_id)):
             raise Unprocessable(f"Slack user {cmd.slack_user_id} is already linked to "
-                                "another member", errors={"slack_user_id": ["already linked"]})
+                                "another member of this team",
+                                errors={"slack_user_id": ["already linked"]})
         _link(uow, member.member_id, member.team_id, cmd.slack_user_id, cmd.actor.member_id,
               clock.now())
         uow.commit()

@@ -135,7 +135,8 @@ class SlackTasks:
         if slack_user is None:
             task.dropped("member not linked to a Slack user", now)
             return
-        self.slack.publish_home(token, slack_user, home_of(uow, task.subject, self.public_url))
+        self.slack.publish_home(token, slack_user, home_of(uow, task.subject, slack_user,
+                                                           task.slack_team_id, self.public_url))
 
     def _offer_link(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
                     now: datetime) -> None:

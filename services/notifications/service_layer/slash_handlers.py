@@ -34,6 +34,8 @@ from shared.domain import Unprocessable
 
 UNKNOWN_USER = ("I don't know your Slack account yet. Ask a team lead to add your Slack user id "
                 "to your Goalkeeper profile, then try again.")
+OTHER_WORKSPACE = ("Your Goalkeeper team has installed Goalkeeper in another Slack workspace, "
+                   "not this one: use `/goals` there.")
 
 
 def run_slash_command(cmd: RunSlashCommand, uow: NotificationsUnitOfWork, clock: Clock,
@@ -44,27 +46,30 @@ def run_slash_command(cmd: RunSlashCommand, uow: NotificationsUnitOfWork, clock:
     if verb == "help":
         return ephemeral(HELP)
     with uow:
-        member = uow.slack.member_for(cmd.slack_user_id)
-        if member is None:
-            return ephemeral(UNKNOWN_USER)
-        goals = uow.replicas.goals_of(member.member_id)
+        members = uow.slack.members_for(cmd.slack_user_id, cmd.slack_team_id or None)
+        if not members:
+            elsewhere = uow.slack.members_for(cmd.slack_user_id)
+            return ephemeral(OTHER_WORKSPACE if elsewhere else UNKNOWN_USER)
+        goals = sorted((g for m in members for g in uow.replicas.goals_of(m.member_id)),
+                       key=lambda g: g.title)
         try:
             if verb == "goals":
                 return ephemeral(goals_text(goals))
             if verb == "status":
                 return ephemeral(status_text(goals))
             if verb == "checkin":
-                return _checkin(parse_checkin(args[1:], rest), cmd, member, goals, uow,
+                return _checkin(parse_checkin(args[1:], rest), cmd, members, goals, uow,
                                 clock, settings.webhook_allowlist)
         except SlashError as exc:
             return ephemeral(str(exc))
     return ephemeral(f"I don't know `{escape(verb)}`.\n{HELP}")
 
 
-def _checkin(request: CheckinRequest, cmd: RunSlashCommand, member: MemberReplica,
+def _checkin(request: CheckinRequest, cmd: RunSlashCommand, members: list[MemberReplica],
              goals: list[GoalReplica], uow: NotificationsUnitOfWork, clock: Clock,
              allowlist: tuple[str, ...]) -> dict:
     goal = find_goal(goals, request.goal)
+    member = next(m for m in members if m.member_id == goal.owner_id)
     try:
         response_url = validate_webhook_url(cmd.response_url, allowlist, field="response_url")
     except Unprocessable as exc:
