@@ -227,6 +227,19 @@ def test_a_home_with_many_goals_keeps_to_100_blocks_and_accounts_for_every_check
     assert listed(goals_part)[:len(due)] == due  # each due goal has its button among them
 
 
+def test_the_home_shows_a_big_metric_in_all_its_digits(notifications, team, slack_api):
+    """A goal at 1,234,567.5 of 2,500,000 steps read 'Now at 1.23457e+06 steps of 2.5e+06'."""
+    walk = new_id()
+    handle(notifications, goal(team.id, walk, team.ana, "Walk 2.5M steps", metric={
+        "unit": "steps", "start": 0, "target": 2_500_000, "current": 1_234_567.5}))
+    events_post(notifications, {"type": "event_callback", "team_id": slack_api.team_id,
+                                "event": {"type": "app_home_opened", "user": "UANA",
+                                          "tab": "home"}})
+    run_tasks(notifications)
+    home = json.dumps(homes_of(slack_api, "UANA")[-1].args["view"], ensure_ascii=False)
+    assert "Now at *1234567.5 steps* of 2500000 steps" in home
+
+
 def test_a_change_while_the_home_is_being_published_publishes_it_again(notifications, team,
                                                                         slack_api):
     """The worker has read Ana's Home and waits on Slack when her goal progresses: that change

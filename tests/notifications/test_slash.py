@@ -176,6 +176,15 @@ def test_grouped_thousands_and_decimal_commas_are_read_as_meant(notifications, t
     assert (command["goal_ref"], command["value"]) == (team.goal, value)
 
 
+def test_a_big_value_is_confirmed_in_all_its_digits(notifications):
+    """1234567 was confirmed as '1.23457e+06' (Python's :g keeps 6 significant digits)."""
+    Team(notifications)
+    ack = slash(notifications, form("checkin run 1234567", response_url="https://hooks.slack.com/x"))
+    assert ack.json["text"].startswith("⏳ Logging 1234567 km on *Run 100 km*"), ack.json
+    [command] = requested(notifications)
+    assert command["value"] == 1234567
+
+
 def test_a_value_that_could_be_thousands_or_decimals_is_refused_saying_both(notifications):
     """`1,500` is 1500 to some and 1.5 to others: asked, never logged as a guess."""
     Team(notifications)

@@ -11,6 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from services.notifications.domain.messages import figure
 from services.notifications.domain.slack_blocks import CONFIDENCE, NOTE, NOTE_LIMIT, VALUE
 
 
@@ -40,7 +41,7 @@ def read_number(raw: str) -> float:
     to some and 1.5 to others, and logging the wrong one silently is worse than asking."""
     text = raw.strip()
     if AMBIGUOUS.fullmatch(text):
-        whole, decimal = text.replace(",", ""), f"{float(text.replace(',', '.')):g}"
+        whole, decimal = text.replace(",", ""), figure(float(text.replace(",", ".")))
         raise NotANumber(f"could be {whole} or {decimal}: write {whole} without the comma, "
                          f"or {decimal} with a point")
     if GROUPED.fullmatch(text):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.notifications.domain.messages import QUOTE, health_label, progress_bar
+from services.notifications.domain.messages import QUOTE, figure, health_label, progress_bar
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ def _when(moment: datetime | str) -> str:
 
 
 def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+    return "" if value is None else figure(value)
 
 
 def _goal_lines(context: dict, owner: str) -> list[str]:
@@ -46,7 +46,7 @@ def _goal_lines(context: dict, owner: str) -> list[str]:
 
 def _goal_created(data, context, title, owner) -> Rendered:
     metric = data.get("metric") or {}
-    target = f"{metric['target']:g} {metric['unit']}" if metric else "milestones"
+    target = f"{figure(metric['target'])} {metric['unit']}" if metric else "milestones"
     return Rendered(f"New goal: {title}", [
         f"*Owner:* {owner}", f"*Target:* {target} by {data.get('due_date') or 'no date'}",
     ], f"*{owner}* set a new goal: *{title}*")

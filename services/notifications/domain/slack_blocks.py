@@ -12,6 +12,7 @@ from datetime import datetime
 
 from services.notifications.domain.messages import (
     escape,
+    figure,
     health_label,
     progress_bar,
     section,
@@ -49,7 +50,7 @@ def plain(text: str, limit: int = 75) -> dict:
 def amount(value: float | None, unit: str | None) -> str:
     if value is None:
         return "—"
-    return f"{value:g} {unit}".strip() if unit else f"{value:g}"
+    return f"{figure(value)} {unit}".strip() if unit else figure(value)
 
 
 def standing(goal: GoalLine) -> str:

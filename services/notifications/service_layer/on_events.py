@@ -26,7 +26,7 @@ from datetime import datetime
 from services.notifications.domain.announcement import AwaitedCheckin
 from services.notifications.domain.email import sign_in_mail
 from services.notifications.domain.fanout import Notifier, Occurrence, jsonable
-from services.notifications.domain.messages import escape, progress_bar
+from services.notifications.domain.messages import escape, figure, progress_bar
 from services.notifications.domain.render import render
 from services.notifications.domain.replicas import (
     Activity,
@@ -312,7 +312,7 @@ def _logged_text(event: Event, goal: GoalReplica | None, progress: float | None)
     title = escape(goal.title) if goal else "your goal"
     unit = f" {escape(goal.unit)}" if goal and goal.unit else ""
     value = event.data.get("value")
-    amount = f"{value:g}{unit}" if value is not None else "your check-in"
+    amount = f"{figure(value)}{unit}" if value is not None else "your check-in"
     bar = f"\nProgress: {progress_bar(progress)}" if progress is not None else ""
     return f"✅ Logged {amount} on *{title}*.{bar}"
 

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 
 from services.notifications.config import NotificationsSettings
-from services.notifications.domain.messages import escape
+from services.notifications.domain.messages import escape, figure
 from services.notifications.domain.replicas import GoalReplica, MemberReplica
 from services.notifications.domain.slash import (
     HELP,
@@ -82,7 +82,7 @@ def _checkin(request: CheckinRequest, cmd: RunSlashCommand, members: list[Member
                     response_url=response_url)
     uow.commit()
     unit = f" {escape(goal.unit)}" if goal.unit else ""
-    return ephemeral(f"⏳ Logging {request.value:g}{unit} on *{escape(goal.title)}*; "
+    return ephemeral(f"⏳ Logging {figure(request.value)}{unit} on *{escape(goal.title)}*; "
                      "I'll confirm here in a moment.")
 
 
