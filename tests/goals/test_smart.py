@@ -77,6 +77,12 @@ def test_measurable_needs_a_metric_with_a_target_or_a_milestone():
     assert not flat.ok and "target equals its start" in flat.hint
 
 
+def test_a_big_target_is_written_in_all_its_digits():
+    """The verdict wrote :g, so a target of 2,500,000 steps read '0 to 2.5e+06'."""
+    measured = verdicts(metric=Metric("steps", 0, 2500000, 0))["measurable"]
+    assert measured.ok and measured.hint == "Measured in steps: 0 to 2,500,000."
+
+
 def test_relevant_needs_a_parent_or_a_why():
     assert not verdicts(why="  ")["relevant"].ok
     assert verdicts(why="", parent_id="p")["relevant"].ok

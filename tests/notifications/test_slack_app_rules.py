@@ -237,7 +237,7 @@ def test_the_home_shows_a_big_metric_in_all_its_digits(notifications, team, slac
                                           "tab": "home"}})
     run_tasks(notifications)
     home = json.dumps(homes_of(slack_api, "UANA")[-1].args["view"], ensure_ascii=False)
-    assert "Now at *1234567.5 steps* of 2500000 steps" in home
+    assert "Now at *1,234,567.5 steps* of 2,500,000 steps" in home
 
 
 def test_a_change_while_the_home_is_being_published_publishes_it_again(notifications, team,

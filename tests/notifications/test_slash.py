@@ -180,7 +180,7 @@ def test_a_big_value_is_confirmed_in_all_its_digits(notifications):
     """1234567 was confirmed as '1.23457e+06' (Python's :g keeps 6 significant digits)."""
     Team(notifications)
     ack = slash(notifications, form("checkin run 1234567", response_url="https://hooks.slack.com/x"))
-    assert ack.json["text"].startswith("⏳ Logging 1234567 km on *Run 100 km*"), ack.json
+    assert ack.json["text"].startswith("⏳ Logging 1,234,567 km on *Run 100 km*"), ack.json
     [command] = requested(notifications)
     assert command["value"] == 1234567
 

@@ -4,20 +4,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from services.web.domain.numbers import number
 from tests.web.over_http import metric_goal, signed_in
-
-
-@pytest.mark.parametrize(("value", "signed", "shown"), [
-    (1000000, False, "1,000,000"), (1250000.5, False, "1,250,000.5"),
-    (123456.78, False, "123,456.78"), (12.345, False, "12.35"), (12.0, False, "12"),
-    (0, False, "0"), (-0.001, False, "0"), (-2.5, False, "-2.5"),
-    (1500000, True, "+1,500,000"), (-0.5, True, "-0.5"), (2, True, "+2"),
-])
-def test_a_number_has_up_to_two_decimals_and_no_exponent(value, signed, shown):
-    assert number(value, signed=signed) == shown
 
 
 def test_a_metric_of_a_million_is_not_shown_in_scientific_notation(stack):

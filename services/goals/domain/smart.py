@@ -17,6 +17,7 @@ from services.goals.domain.goal import Goal
 from services.goals.domain.metric import Metric
 from services.goals.domain.pace import local_date
 from shared.domain import Unprocessable
+from shared.numbers import figure
 
 CRITERIA = ("specific", "measurable", "achievable", "relevant", "time_bound")
 MAX_PACE_FACTOR = 2.0
@@ -151,8 +152,8 @@ def specific(draft: Draft) -> Verdict:
 
 def measurable(draft: Draft) -> Verdict:
     if draft.metric is not None and draft.metric.target != draft.metric.start:
-        return Verdict(True, f"Measured in {draft.metric.unit}: {draft.metric.start:g} to "
-                             f"{draft.metric.target:g}.")
+        return Verdict(True, f"Measured in {draft.metric.unit}: {figure(draft.metric.start)} to "
+                             f"{figure(draft.metric.target)}.")
     if draft.metric is not None:
         return Verdict(False, "The metric's target equals its start: set the value you aim for.")
     if draft.milestones:

@@ -11,8 +11,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from services.notifications.domain.messages import figure
 from services.notifications.domain.slack_blocks import CONFIDENCE, NOTE, NOTE_LIMIT, VALUE
+from shared.numbers import figure
 
 
 @dataclass(frozen=True)

@@ -39,14 +39,6 @@ def progress_bar(fraction: float) -> str:
     return "█" * filled + "░" * (BAR_WIDTH - filled) + f" {round(fraction * 100)}%"
 
 
-def figure(value: float) -> str:
-    """A metric's number as members wrote it: a whole number in all its digits (`1234567`,
-    never `1.23457e+06`), a fraction to 12 significant digits (`0.1 + 0.2` is `0.3`)."""
-    if float(value).is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return f"{value:.12g}"
-
-
 def health_label(health: str | None) -> str:
     emoji, label = HEALTH.get(health or "", ("❔", "Unknown"))
     return f"{emoji} {label}"

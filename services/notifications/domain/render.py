@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.notifications.domain.messages import QUOTE, figure, health_label, progress_bar
+from services.notifications.domain.messages import QUOTE, health_label, progress_bar
+from shared.numbers import figure
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,13 @@ from datetime import datetime
 
 from services.notifications.domain.messages import (
     escape,
-    figure,
     health_label,
     progress_bar,
     section,
     slack_date,
     truncate,
 )
+from shared.numbers import figure
 
 CHECKIN_ACTION = "checkin_open"
 CHECKIN_MODAL = "checkin_modal"

@@ -26,7 +26,7 @@ from datetime import datetime
 from services.notifications.domain.announcement import AwaitedCheckin
 from services.notifications.domain.email import sign_in_mail
 from services.notifications.domain.fanout import Notifier, Occurrence, jsonable
-from services.notifications.domain.messages import escape, figure, progress_bar
+from services.notifications.domain.messages import escape, progress_bar
 from services.notifications.domain.render import render
 from services.notifications.domain.replicas import (
     Activity,
@@ -42,6 +42,7 @@ from services.notifications.service_layer.unit_of_work import NotificationsUnitO
 from shared.clock import Clock
 from shared.consumer import RetryLater
 from shared.events.envelope import Event
+from shared.numbers import figure
 
 
 class GoalWaits:

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 
 from services.notifications.config import NotificationsSettings
-from services.notifications.domain.messages import escape, figure
+from services.notifications.domain.messages import escape
 from services.notifications.domain.replicas import GoalReplica, MemberReplica
 from services.notifications.domain.slash import (
     HELP,
@@ -31,6 +31,7 @@ from services.notifications.service_layer.commands import RunSlashCommand
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 from shared.domain import Unprocessable
+from shared.numbers import figure
 
 UNKNOWN_USER = ("I don't know your Slack account yet. Ask a team lead to add your Slack user id "
                 "to your Goalkeeper profile, then try again.")

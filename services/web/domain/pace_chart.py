@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 
-from services.web.domain.numbers import number
+from shared.numbers import figure
 
 WIDTH, HEIGHT, PAD = 640, 260, 40
 
@@ -66,7 +66,7 @@ def pace_chart(goal: dict, checkins: list[dict], today: date, zone: tzinfo = UTC
     chart.road = (Point(x(start), y(low), "start"), Point(x(due), y(high), "target"))
     if metric:
         chart.unit = metric["unit"]
-        chart.y_labels = (f"{number(low)} {metric['unit']}", f"{number(high)} {metric['unit']}")
+        chart.y_labels = (f"{figure(low)} {metric['unit']}", f"{figure(high)} {metric['unit']}")
         running = low
         for checkin in sorted(checkins, key=lambda c: c["created_at"]):
             if checkin.get("value") is not None:
@@ -77,9 +77,9 @@ def pace_chart(goal: dict, checkins: list[dict], today: date, zone: tzinfo = UTC
                 continue
             when = _day(checkin["created_at"], zone)
             chart.points.append(Point(x(when), y(running),
-                                      f"{when.isoformat()}: {number(running)} {metric['unit']}"))
+                                      f"{when.isoformat()}: {figure(running)} {metric['unit']}"))
         current = metric.get("current", low)
-        chart.today = Point(x(today), y(current), f"today: {number(current)} {metric['unit']}")
+        chart.today = Point(x(today), y(current), f"today: {figure(current)} {metric['unit']}")
     else:
         progress = goal.get("progress") or 0.0
         chart.today = Point(x(today), y(progress), f"today: {round(progress * 100)}%")

@@ -19,7 +19,6 @@ from services.web.adapters.api_client import (
 )
 from services.web.bootstrap import WebContainer, bootstrap
 from services.web.domain.board import HEADINGS, ICONS
-from services.web.domain.numbers import number
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import (
     auth,
@@ -32,6 +31,7 @@ from services.web.entrypoints.blueprints import (
     week,
 )
 from services.web.service_layer.preference_form_handlers import MUTABLE
+from shared.numbers import figure
 
 log = logging.getLogger(__name__)
 SECURITY_HEADERS = {
@@ -103,8 +103,9 @@ def _local(value, fmt: str = "%a %d %b %Y, %H:%M") -> str:
 
 
 def _number(value, signed: bool = False) -> str:
-    """12.0 -> "12", 12.345 -> "12.35", 1e6 -> "1,000,000"; `signed` for a change: "+2"."""
-    return "" if value is None else number(value, signed=signed)
+    """A number as every service writes it (`shared.numbers`): 12.0 -> "12", 1e6 ->
+    "1,000,000"; `signed` for a change: "+2"."""
+    return "" if value is None else figure(value, signed=signed)
 
 
 def _register_template_helpers(app: Flask) -> None:

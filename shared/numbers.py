@@ -1,0 +1,20 @@
+"""How every service writes a number for people: the web app's pages, Slack, Teams and mail.
+
+One rule, so that a check-in of 1234567.5 steps reads the same everywhere: thousands grouped
+(`1,234,567.5`), never in scientific notation (`1.23457e+06`, Python's `:g`), and in all the
+digits members typed, to 12 significant digits (so `0.1 + 0.2`, a sum of deltas, is `0.3`).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+SIGNIFICANT = 12  # a float's typed value survives; its binary noise does not
+
+
+def figure(value: float, *, signed: bool = False) -> str:
+    """`value` for people: `1,000,000`, `12.345`, `0.005`, `0`; `signed` gives a change its
+    sign (`+2`, `-0.5`)."""
+    exact = Decimal(f"{float(value) + 0.0:.{SIGNIFICANT}g}")  # + 0.0: -0.0 reads as 0
+    text = f"{exact:{'+' if signed else ''},f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
