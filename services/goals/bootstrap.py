@@ -9,6 +9,7 @@ from services.goals.adapters.orm import metadata, start_mappers
 from services.goals.config import GoalsSettings, load
 from services.goals.domain.members import Member
 from services.goals.entrypoints.goal_schemas import render_goal
+from services.goals.entrypoints.plan_schemas import render_milestone
 from services.goals.service_layer import (
     goal_handlers,
     invite_handlers,
@@ -119,7 +120,7 @@ class GoalsContainer(Container):
 
     def dependencies(self) -> dict[str, Callable]:
         return {**super().dependencies(), "tokens": lambda: self.tokens,
-                "render_goal": lambda: render_goal}
+                "render_goal": lambda: render_goal, "render_milestone": lambda: render_milestone}
 
     def handlers(self) -> dict[str, Handler]:
         return {

@@ -336,6 +336,31 @@ def test_a_goal_created_twice_under_one_idempotency_key_is_created_once(goals):
     assert blank.status_code == 400 and "Idempotency-Key" in blank.json["detail"]
 
 
+def test_a_milestone_added_twice_under_one_idempotency_key_is_added_once(goals):
+    """A double submit of "Add milestone" gets the first answer back, marked as a replay: one
+    milestone. The same key with another body is refused; no key adds one each time."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead)
+    path = f"/v1/goals/{goal['id']}/milestones"
+    headers = {**auth(team.lead), "Idempotency-Key": "milestone-1"}
+    body = {"title": "Triage the backlog", "due_date": "2031-03-05"}
+    first = goals.client.post(path, headers=headers, json=body)
+    again = goals.client.post(path, headers=headers, json=dict(reversed(body.items())))
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    milestones = get(goals, f"/v1/goals/{goal['id']}", team.lead).json["milestones"]
+    assert [m["id"] for m in milestones] == [first.json["id"]]
+
+    other = goals.client.post(path, headers=headers, json={**body, "title": "Answer the rest"})
+    assert other.status_code == 422 and other.json["errors"] == {
+        "Idempotency-Key": ["Reused with another body."]}
+    unkeyed = [post(goals, path, team.lead, body).json["id"] for _ in range(2)]
+    milestones = get(goals, f"/v1/goals/{goal['id']}", team.lead).json["milestones"]
+    assert [m["id"] for m in milestones] == [first.json["id"], *unkeyed]
+    assert len(set(unkeyed)) == 2
+
+
 def test_an_idempotency_key_is_forgotten_a_day_after_by_the_workers_purge(goals, clock):
     team = create_team(goals)
     headers = {**auth(team.lead), "Idempotency-Key": "weekly-goal"}

@@ -14,7 +14,7 @@ from services.web.bootstrap import bootstrap
 from services.web.config import WebSettings
 from services.web.entrypoints.app import create_app
 from tests.web.browser import HttpServer
-from tests.web.over_http import days, metric_goal, signed_in
+from tests.web.over_http import days, hidden_fields, metric_goal, signed_in
 
 
 def test_a_draft_started_from_a_template_can_be_activated_on_its_page(stack):
@@ -279,3 +279,38 @@ def test_a_refused_milestone_keeps_what_was_typed_and_says_why(stack):
     assert "Length must be between 1 and 200." in refused.text
     assert f'value="{days(7)}"' in refused.text
     assert api_goal(stack, team.lead, goal["id"])["milestones"] == []
+
+
+def milestone_form(page: str) -> dict[str, str]:
+    """The hidden fields of the goal page's "Add milestone" form."""
+    return hidden_fields(re.search(r'<form id="milestone-form".*?</form>', page, re.S).group(0))
+
+
+def test_an_add_milestone_form_posted_twice_adds_one_milestone(stack):
+    """A double click, or a resend after a timeout, carries the form's key: the goals API adds
+    the milestone once. A refused form is shown again with its key, so its resend is one too."""
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Planned once")
+    session, _ = signed_in(stack, team.lead)
+    path = stack.web_url + f"/goals/{goal['id']}/milestones"
+    fields = milestone_form(session.get(stack.web_url + f"/goals/{goal['id']}").text)
+    assert fields.get("idempotency_key")
+
+    answers = [session.post(path, data={**fields, "title": "Write the spec"},
+                            allow_redirects=False) for _ in range(2)]
+
+    assert [a.status_code for a in answers] == [302, 302]
+    milestones = api_goal(stack, team.lead, goal["id"])["milestones"]
+    assert [m["title"] for m in milestones] == ["Write the spec"]
+
+    fresh = milestone_form(session.get(stack.web_url + f"/goals/{goal['id']}").text)
+    assert fresh["idempotency_key"] != fields["idempotency_key"]
+    refused = session.post(path, data={**fresh, "title": ""})
+    assert refused.status_code == 422, refused.status_code
+    assert milestone_form(refused.text)["idempotency_key"] == fresh["idempotency_key"]
+    added = [session.post(path, data={**fresh, "title": "Review the spec"},
+                          allow_redirects=False) for _ in range(2)]
+    assert [a.status_code for a in added] == [302, 302]
+    after = api_goal(stack, team.lead, goal["id"])["milestones"]
+    assert [m["id"] for m in after[:1]] == [milestones[0]["id"]]
+    assert [m["title"] for m in after] == ["Write the spec", "Review the spec"]

@@ -32,3 +32,8 @@ class MilestoneCreated(Schema):
     title = fields.String()
     due_date = fields.Date(allow_none=True)
     done = fields.Boolean()
+
+
+def render_milestone(milestone: object) -> dict:
+    """The body an added milestone answers with (and a retry under its Idempotency-Key gets)."""
+    return MilestoneCreated().dump(milestone)

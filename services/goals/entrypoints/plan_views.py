@@ -22,6 +22,7 @@ from services.goals.service_layer.commands import (
     ReorderMilestones,
     SwitchPathway,
 )
+from shared.idempotency import IDEMPOTENCY_KEY_DOC, idempotent_request, replayed
 from shared.web import bus, require_member
 
 MILESTONE_ACTIONS = {"complete": CompleteMilestone, "reopen": ReopenMilestone}
@@ -31,9 +32,14 @@ MILESTONE_ACTIONS = {"complete": CompleteMilestone, "reopen": ReopenMilestone}
 class Milestones(MethodView):
     @goals.arguments(NewMilestone)
     @goals.response(201, MilestoneCreated)
+    @goals.doc(**IDEMPOTENCY_KEY_DOC)
     def post(self, body, goal_id):
-        """Add a milestone to a pathway (the active one by default)."""
-        return bus().handle(AddMilestone(require_member(), goal_id, **body))
+        """Add a milestone to a pathway (the active one by default). A retry with the same
+        Idempotency-Key adds nothing new and gets the first answer."""
+        actor = require_member()
+        added = bus().handle(AddMilestone(actor, goal_id, **body,
+                                          idempotency=idempotent_request(actor.member_id)))
+        return replayed(added.replayed) if added.replayed else added.milestone
 
 
 @goals.route("/<goal_id>/milestones/order")

@@ -221,6 +221,7 @@ class AddMilestone:
     title: str
     due_date: date | None = None
     pathway_id: str | None = None  # the active pathway when None
+    idempotency: IdempotentRequest | None = None
 
 
 @dataclass(frozen=True)

@@ -283,8 +283,9 @@ class MemberApi:
     def close_goal(self, goal_id: str, fields: dict) -> dict:
         return self._call("goals", "POST", f"/v1/goals/{goal_id}/close", json=fields)
 
-    def add_milestone(self, goal_id: str, fields: dict) -> dict:
-        return self._call("goals", "POST", f"/v1/goals/{goal_id}/milestones", json=fields)
+    def add_milestone(self, goal_id: str, fields: dict, key: str | None = None) -> dict:
+        return self._call("goals", "POST", f"/v1/goals/{goal_id}/milestones", json=fields,
+                          headers=once(key))
 
     def move_milestone(self, goal_id: str, milestone_id: str, move: str) -> dict:
         """`complete` a milestone, or `reopen` a completed one."""

@@ -83,9 +83,10 @@ def _close_page(goal_id: str, typed: dict, errors: dict, status: int):
 @goals.post("/<goal_id>/milestones")
 @http.member_required
 def add_milestone(goal_id: str):
-    typed = forms.typed(request.form, forms.MILESTONE_FIELDS)
+    typed = forms.typed(request.form, (*forms.MILESTONE_FIELDS, "idempotency_key"))
     try:
-        http.api().add_milestone(goal_id, forms.milestone_from_form(typed))
+        http.api().add_milestone(goal_id, forms.milestone_from_form(typed),
+                                 key=typed["idempotency_key"] or None)
     except (FormErrors, Forbidden) as refused:
         errors = forms.refusal_errors(refused.detail, getattr(refused, "errors", {}),
                                       forms.MILESTONE_FIELDS)
