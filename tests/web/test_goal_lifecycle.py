@@ -36,7 +36,9 @@ def test_a_draft_started_from_a_template_can_be_activated_on_its_page(stack):
     assert 'id="activate-form"' not in activated.text
 
 
-def test_a_refused_activation_says_why_on_the_goal_page(stack):
+def test_a_refused_activation_says_why_on_the_goal_page_with_the_apis_409(stack):
+    """Activating a goal that is active already conflicts with its state: the goals API's 409
+    is the page's status too (the web app answered every refusal with 422)."""
     team = stack.new_team()
     goal = metric_goal(stack, team.lead)  # active already
     session, csrf = signed_in(stack, team.lead)
@@ -44,8 +46,9 @@ def test_a_refused_activation_says_why_on_the_goal_page(stack):
     answer = session.post(stack.web_url + f"/goals/{goal['id']}/activate",
                           data={"csrf_token": csrf})
 
-    assert answer.status_code == 422, answer.status_code
-    assert "Not activated:" in answer.text and "Grow the revenue" in answer.text
+    assert answer.status_code == 409, answer.status_code
+    assert ("Not activated: only a draft goal can be activated; this one is active"
+            in answer.text and "Grow the revenue" in answer.text)
 
 
 # -- achieve, close, reopen ---------------------------------------------------------------------
@@ -75,7 +78,7 @@ def test_an_active_goal_is_marked_achieved_from_its_page(stack):
     assert api_goal(stack, team.lead, goal["id"])["status"] == "achieved"
 
 
-def test_achieving_a_draft_says_why_not_with_the_api_reason(stack):
+def test_achieving_a_draft_is_a_409_with_the_api_reason(stack):
     team = stack.new_team()
     draft = stack.create_goal(team.lead, title="Still a draft", status="draft")
     session, csrf = signed_in(stack, team.lead)
@@ -83,7 +86,7 @@ def test_achieving_a_draft_says_why_not_with_the_api_reason(stack):
     refused = session.post(stack.web_url + f"/goals/{draft['id']}/achieve",
                            data={"csrf_token": csrf})
 
-    assert refused.status_code == 422, refused.status_code
+    assert refused.status_code == 409, refused.status_code
     assert ("Not marked achieved: only an active goal can be achieved; this one is draft"
             in refused.text)
     assert api_goal(stack, team.lead, draft["id"])["status"] == "draft"

@@ -1,10 +1,10 @@
 """The one client of the three public `/v1` APIs, acting as the signed-in member.
 
 Pooled connections with timeouts, one method per endpoint. It turns the APIs' answers into what a
-page needs: problem+json 4xx into `FormErrors` (field -> messages), 401 into `SignedOut`, 404 (and
-403 on a read) into `NotFound`, and a service that cannot answer into `Unavailable(service)` for
-reads (the page shows a banner where that service's part would be), `ServiceUnavailable`
-for writes.
+page needs: problem+json 4xx into `FormErrors` (field -> messages, and the status the page answers
+with: `refusal_status`), 401 into `SignedOut`, 404 (and 403 on a read) into `NotFound`, 403 on a
+write into `Forbidden`, and a service that cannot answer into `Unavailable(service)` for reads
+(the page shows a banner where that service's part would be), `ServiceUnavailable` for writes.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ class NotFound(Exception):
 
 
 class Forbidden(Exception):
+    status = 403
+
     def __init__(self, detail: str):
         super().__init__(detail)
         self.detail = detail
@@ -46,8 +48,12 @@ class ServiceUnavailable(Exception):
 
 @dataclass
 class FormErrors(Exception):
+    """A refusal: the API's reason, its messages per field, and the status a page answers
+    with (see `refusal_status`)."""
+
     detail: str
     errors: dict[str, list[str]] = field(default_factory=dict)
+    status: int = 422
 
     def __str__(self) -> str:
         return self.detail
@@ -160,7 +166,14 @@ def _answer(service: str, method: str, response: requests.Response) -> Any:
         raise Forbidden(detail)
     if status >= 500:
         raise ServiceUnavailable(service)
-    raise FormErrors(detail, body.get("errors") or {})
+    raise FormErrors(detail, body.get("errors") or {}, refusal_status(status))
+
+
+def refusal_status(status: int) -> int:
+    """The status a page answers an API's 4xx refusal with: a conflict with the state of what
+    the form acts on (409: a draft cannot be achieved, a disabled channel tested) stays 409;
+    any other refusal of what was sent is 422."""
+    return 409 if status == 409 else 422
 
 
 def _problem(response: requests.Response) -> dict:

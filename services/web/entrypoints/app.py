@@ -146,7 +146,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(FormErrors)
     def _refused(error: FormErrors):  # a refusal no form of the page was there to show
-        return _page("errors/400.html", 422, detail=error.detail)
+        return _page("errors/400.html", error.status, detail=error.detail)
 
     @app.errorhandler(ServiceUnavailable)
     def _unavailable(error: ServiceUnavailable):

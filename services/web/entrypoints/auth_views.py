@@ -64,7 +64,7 @@ def email_link():
     except FormErrors as refused:
         errors = {"email": refused.errors.get("email") or [refused.detail]}
         return render_template("auth/signin.html", ended=False, next=_next_url(), errors=errors,
-                               email=email), 422
+                               email=email), refused.status
     return render_template("auth/signin.html", ended=False, next=_next_url(), errors={},
                            email=email, mailed=True), 202
 

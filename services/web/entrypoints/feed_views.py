@@ -43,6 +43,6 @@ def save_preferences():
         saved = http.api().set_preferences(prefs.preferences_from(form))
     except FormErrors as refused:
         return render_template("feed/preferences.html", form=form, down=False, saved=False,
-                               errors=prefs.form_errors(refused)), 422
+                               errors=prefs.form_errors(refused)), refused.status
     return render_template("feed/preferences.html", form=prefs.form_from(saved), errors={},
                            down=False, saved=True)

@@ -81,7 +81,8 @@ def check_in(goal_id: str):
         http.api().log_checkin(goal_id, forms.checkin_from_form(form), key=key)
     except FormErrors as refused:
         return _checkin_form(goal_id, {**form, "idempotency_key": key},
-                             forms.checkin_errors(refused.detail, refused.errors), 422)
+                             forms.checkin_errors(refused.detail, refused.errors),
+                             refused.status)
     except Forbidden as refused:
         return _checkin_form(goal_id, {**form, "idempotency_key": key},
                              {"_": [f"Not saved: {refused.detail}."]}, 403)
@@ -150,7 +151,7 @@ def create():
         except FormErrors:  # too incomplete to assess: the form and its errors still show
             assessment = None
         return render_template("goals/new.html", form=form, errors=errors,
-                               assessment=assessment, templates=api.templates()), 422
+                               assessment=assessment, templates=api.templates()), refused.status
     return redirect(url_for("goals.show", goal_id=goal["id"]))
 
 
@@ -167,7 +168,7 @@ def from_template(key: str):
                                  "not be created twice.", 503)
     except FormErrors as refused:
         return _template_refused(key, typed, f"{refused.detail}: " + "; ".join(
-            f"{k}: {' '.join(v)}" for k, v in refused.errors.items()), 422)
+            f"{k}: {' '.join(v)}" for k, v in refused.errors.items()), refused.status)
     return redirect(url_for("goals.show", goal_id=goal["id"]))
 
 
@@ -203,14 +204,15 @@ def comments(goal_id: str, checkin_id: str):
 @http.member_required
 def comment(goal_id: str, checkin_id: str):
     api = http.api()
-    text, errors = request.form.get("text", "").strip(), {}
+    text, errors, status = request.form.get("text", "").strip(), {}, 200
     try:
         api.add_comment(checkin_id, text)
     except FormErrors as refused:
         errors = {"text": refused.errors.get("text") or [refused.detail]}
+        status = refused.status
     if not http.is_htmx() and not errors:
         return redirect(url_for("goals.show", goal_id=goal_id) + f"#c-{checkin_id}")
     template = "goals/_comments.html" if http.is_htmx() else "goals/comments.html"
     return render_template(template, goal={"id": goal_id}, checkin_id=checkin_id,
                            comments=api.comments(checkin_id), errors=errors,
-                           text=text if errors else ""), 422 if errors else 200
+                           text=text if errors else ""), status

@@ -21,10 +21,6 @@ NOT_DONE = {"activate": "Not activated", "achieve": "Not marked achieved",
             "reopen": "Not reopened", "complete": "Not marked done"}
 
 
-def _refused(refused: FormErrors | Forbidden) -> int:
-    return 403 if isinstance(refused, Forbidden) else 422
-
-
 def _goal_page(goal_id: str, status: int, **shown):
     """The goal page again, with a refusal and what was typed (`shown`)."""
     return render_template("goals/show.html", form={}, errors={}, saved=False,
@@ -37,7 +33,7 @@ def move_goal(goal_id: str, move: str):
     try:
         http.api().move_goal(goal_id, move)
     except (FormErrors, Forbidden) as refused:
-        return _goal_page(goal_id, _refused(refused),
+        return _goal_page(goal_id, refused.status,
                           move_error=f"{NOT_DONE[move]}: {refused.detail}")
     return redirect(url_for("goals.show", goal_id=goal_id) + "#moves")
 
@@ -57,7 +53,7 @@ def close(goal_id: str):
     except (FormErrors, Forbidden) as refused:
         errors = forms.refusal_errors(refused.detail, getattr(refused, "errors", {}),
                                       forms.CLOSE_FIELDS)
-        return _close_page(goal_id, typed, errors, _refused(refused))
+        return _close_page(goal_id, typed, errors, refused.status)
     except ServiceUnavailable:
         return _close_page(goal_id, typed, {"_": [
             "Goals did not answer in time; the goal may not have been closed. Send the form "
@@ -90,7 +86,7 @@ def add_milestone(goal_id: str):
     except (FormErrors, Forbidden) as refused:
         errors = forms.refusal_errors(refused.detail, getattr(refused, "errors", {}),
                                       forms.MILESTONE_FIELDS)
-        return _goal_page(goal_id, _refused(refused), milestone_form=typed,
+        return _goal_page(goal_id, refused.status, milestone_form=typed,
                           milestone_errors=errors)
     return redirect(url_for("goals.show", goal_id=goal_id) + "#milestones-h")
 
@@ -101,6 +97,6 @@ def move_milestone(goal_id: str, milestone_id: str, move: str):
     try:
         http.api().move_milestone(goal_id, milestone_id, move)
     except (FormErrors, Forbidden) as refused:
-        return _goal_page(goal_id, _refused(refused),
+        return _goal_page(goal_id, refused.status,
                           milestone_error=f"{NOT_DONE[move]}: {refused.detail}")
     return redirect(url_for("goals.show", goal_id=goal_id) + f"#m-{milestone_id}")

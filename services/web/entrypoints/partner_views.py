@@ -45,5 +45,5 @@ def run_round():
         http.api().run_round(http.current_member().team_id)
     except FormErrors as refused:
         return render_template("partners/rounds.html", rounds=[], names={}, rounds_down=False,
-                               error=refused.detail), 422
+                               error=refused.detail), refused.status
     return redirect(url_for("partners.rounds"))

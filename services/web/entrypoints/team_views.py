@@ -45,7 +45,7 @@ def add_member():
         added = http.api().add_member(http.current_member().team_id,
                                       {k: v for k, v in form.items() if v})
     except FormErrors as refused:
-        return _members_page(form, refused.errors or {"_": [refused.detail]}, 422)
+        return _members_page(form, refused.errors or {"_": [refused.detail]}, refused.status)
     http.container().api.directory.forget(http.current_member().team_id)
     return _members_page({"timezone": form["timezone"], "role": "member"}, {}, 201, added,
                          _invite_link(added))
@@ -73,7 +73,7 @@ def change_member(member_id: str):
         http.api().update_member(http.current_member().team_id, member_id, change)
         http.container().api.directory.forget(http.current_member().team_id)
     except FormErrors as refused:
-        return _members_page({}, {"_": [refused.detail]}, 422)
+        return _members_page({}, {"_": [refused.detail]}, refused.status)
     return redirect(url_for("team.members"))
 
 
@@ -102,7 +102,8 @@ def add_channel():
         added = http.api().add_channel(http.current_member().team_id,
                                        {k: v for k, v in form.items() if v})
     except FormErrors as refused:
-        return _channels_page(form, refused.errors or {"_": [refused.detail]}, 422)
+        return _channels_page(form, refused.errors or {"_": [refused.detail]},
+                              refused.status)
     return _channels_page({"type": "slack"}, {}, 201, added)
 
 
@@ -112,7 +113,7 @@ def test_channel(channel_id: str):
     try:
         http.api().test_channel(http.current_member().team_id, channel_id)
     except FormErrors as refused:
-        return _channels_page({"type": "slack"}, {"_": [refused.detail]}, 409)
+        return _channels_page({"type": "slack"}, {"_": [refused.detail]}, refused.status)
     return _channels_page({"type": "slack"}, {}, 202, tested={"id": channel_id})
 
 
@@ -151,7 +152,7 @@ def save_settings():
         return render_template("team/settings.html", form=form, saved=False,
                                digest_down=False,
                                errors=team_forms.form_errors(refused.errors)
-                               or {"_": [refused.detail]}), 422
+                               or {"_": [refused.detail]}), refused.status
     team_record, digest = api.together(lambda: api.team(me.team_id),
                                  lambda: api.digest_settings(me.team_id))
     return render_template("team/settings.html", errors={}, saved=True,
