@@ -152,6 +152,31 @@ def test_a_teammate_who_is_neither_owner_nor_lead_is_offered_no_moves_and_is_ref
     assert in_api["status"] == "active" and [m["done"] for m in in_api["milestones"]] == [False]
 
 
+def test_the_close_form_is_refused_with_the_reason_to_whom_may_not_close_the_goal(stack):
+    """Opened by its address, the close form was shown to anyone, and only its post was
+    refused. A teammate who may not change the goal gets a 403 page saying why; a goal no
+    longer open (achieved) gets the goals service's 409 reason; neither gets the form."""
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="The lead's goal")
+    done = stack.create_goal(team.lead, title="Done already")
+    stack.goals.call("POST", f"/v1/goals/{done['id']}/achieve", team.lead)
+    _, teammate = stack.add_member(team, "Max")
+    mate_session, _ = signed_in(stack, teammate)
+    lead_session, _ = signed_in(stack, team.lead)
+
+    refused = mate_session.get(stack.web_url + f"/goals/{goal['id']}/close")
+    closed = lead_session.get(stack.web_url + f"/goals/{done['id']}/close")
+    allowed = lead_session.get(stack.web_url + f"/goals/{goal['id']}/close")
+
+    assert refused.status_code == 403, refused.status_code
+    assert "only the goal's owner or a lead may change it" in html.unescape(refused.text)
+    assert closed.status_code == 409, closed.status_code
+    assert ("only a draft or active goal can be closed; this one is achieved"
+            in html.unescape(closed.text))
+    assert 'id="close-form"' not in refused.text + closed.text
+    assert allowed.status_code == 200 and 'id="close-form"' in allowed.text
+
+
 def test_a_refused_close_keeps_the_typed_retrospective_and_says_why(stack):
     team = stack.new_team()
     goal = stack.create_goal(team.lead, title="Wordy goal")

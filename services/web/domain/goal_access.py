@@ -26,3 +26,21 @@ def moves(goal: dict, member_id: str, is_lead: bool) -> tuple[str, ...]:
     if not may_change(goal, member_id, is_lead):
         return ()
     return MOVES.get(goal.get("status", ""), ())
+
+
+WHO_MAY_CHANGE = "only the goal's owner or a lead may change it"
+MOVED_FROM = {"activate": ("a draft goal", "activated"),
+              "achieve": ("an active goal", "achieved"),
+              "close": ("a draft or active goal", "closed"),
+              "reopen": ("a closed goal", "reopened")}
+
+
+def why_not(goal: dict, member_id: str, is_lead: bool, move: str) -> str | None:
+    """Why the goals service would refuse this member's `move` on this goal, in its words;
+    None when it takes it (see `moves`)."""
+    if move in moves(goal, member_id, is_lead):
+        return None
+    if not may_change(goal, member_id, is_lead):
+        return WHO_MAY_CHANGE
+    whose, moved = MOVED_FROM[move]
+    return f"only {whose} can be {moved}; this one is {goal.get('status')}"

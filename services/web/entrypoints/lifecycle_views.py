@@ -12,6 +12,7 @@ from services.web.adapters.api_client import (
     ServiceUnavailable,
     Unavailable,
 )
+from services.web.domain.goal_access import may_change, why_not
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import goals
 from services.web.entrypoints.goal_views import page_context
@@ -41,7 +42,22 @@ def move_goal(goal_id: str, move: str):
 @goals.get("/<goal_id>/close")
 @http.member_required
 def close_form(goal_id: str):
-    return _close_page(goal_id, {"outcome": "partial"}, {}, 200)
+    """The close form, to whom may close the goal; to anyone else, why not: 403 when they may
+    not change it, 409 when it is no longer open (the goals service's answers to its post)."""
+    choices = _close_choices(goal_id)
+    _refuse_unless_closable(choices["goal"])
+    return _close_page(choices, {"outcome": "partial"}, {}, 200)
+
+
+def _refuse_unless_closable(goal: dict) -> None:
+    if "status" not in goal:  # goals is down: the form shows, and its post will say
+        return
+    me = http.current_member()
+    why = why_not(goal, me.id, me.is_lead, "close")
+    if why is not None and not may_change(goal, me.id, me.is_lead):
+        raise Forbidden(why)
+    if why is not None:
+        raise FormErrors(why, status=409)
 
 
 @goals.post("/<goal_id>/close")
@@ -53,27 +69,31 @@ def close(goal_id: str):
     except (FormErrors, Forbidden) as refused:
         errors = forms.refusal_errors(refused.detail, getattr(refused, "errors", {}),
                                       forms.CLOSE_FIELDS)
-        return _close_page(goal_id, typed, errors, refused.status)
+        return _close_page(_close_choices(goal_id), typed, errors, refused.status)
     except ServiceUnavailable:
-        return _close_page(goal_id, typed, {"_": [
+        return _close_page(_close_choices(goal_id), typed, {"_": [
             "Goals did not answer in time; the goal may not have been closed. Send the form "
             "again in a minute (if it was closed, the goal page will say so)."]}, 503)
     return redirect(url_for("goals.show", goal_id=goal_id) + "#moves")
 
 
-def _close_page(goal_id: str, typed: dict, errors: dict, status: int):
-    """The close form: its goal, and the team's current goals that may replace it, in one goals
-    call (a closable goal is one of them). With the goals service down it still shows what was
-    typed, and says so."""
+def _close_choices(goal_id: str) -> dict:
+    """The close form's goal, and the team's current goals that may replace it, in one goals
+    call (a closable goal is one of them). With the goals service down, the goal is its id."""
     api = http.api()
     candidates = api.goals(status=["draft", "active"])
     goal = next((g for g in candidates or [] if g["id"] == goal_id), None)
     if goal is None:  # not closable now, or no such goal (404), or goals is down
         goal = {"id": goal_id} if isinstance(candidates, Unavailable) else api.goal(goal_id)
-    return render_template("goals/close.html", goal=goal, form=typed, errors=errors,
-                           outcomes=forms.OUTCOMES,
-                           candidates=[g for g in candidates or [] if g["id"] != goal_id],
-                           candidates_down=isinstance(candidates, Unavailable)), status
+    return {"goal": goal, "candidates": [g for g in candidates or [] if g["id"] != goal_id],
+            "candidates_down": isinstance(candidates, Unavailable)}
+
+
+def _close_page(choices: dict, typed: dict, errors: dict, status: int):
+    """The close form with what was typed; with the goals service down it still shows it,
+    and says so."""
+    return render_template("goals/close.html", form=typed, errors=errors,
+                           outcomes=forms.OUTCOMES, **choices), status
 
 
 @goals.post("/<goal_id>/milestones")
