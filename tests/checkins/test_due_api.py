@@ -74,3 +74,26 @@ def test_another_teams_due_list_is_not_found(checkins, world):
                                    headers=other.as_(outsider))
 
     assert response.status_code == 404
+
+
+def test_a_goal_checked_in_for_its_open_period_is_due_next_period_and_not_overdue(checkins,
+                                                                                 world, clock):
+    """Ola checks in at 10:00 for today's 09:00: My week showed 'Overdue since 09:00' until the
+    grace period ended (21:00), and after an early check-in 'Due 09:00' for a done check-in.
+    Both now show the next period's due time, and the list stays soonest first."""
+    ola = world.member("Ola")
+    goal = world.goal(ola, cadence=DAILY)
+    later = world.goal(ola, "Weekly demo", cadence={"frequency": "weekly", "weekday": 4,
+                                                    "time": "16:00"})
+    clock.set(datetime(2026, 3, 5, 9, tzinfo=UTC))  # 10:00 Berlin, an hour after 09:00
+    world.checkin(goal, ola, value=1)
+
+    items = {i["goal_id"]: i for i in due(checkins, world, ola)}
+    assert (items[goal]["overdue"], items[goal]["next_due_at"]) == (
+        False, "2026-03-06T08:00:00+00:00")
+    clock.set(datetime(2026, 3, 5, 15, tzinfo=UTC))  # checked in early for Friday's 16:00
+    world.checkin(later, ola, value=1)
+    items = due(checkins, world, ola)
+    assert [(i["goal_id"], i["next_due_at"], i["overdue"]) for i in items] == [
+        (goal, "2026-03-06T08:00:00+00:00", False),
+        (later, "2026-03-13T15:00:00+00:00", False)]

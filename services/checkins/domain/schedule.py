@@ -124,6 +124,15 @@ class GoalSchedule(Aggregate):
         missed = self.active and not self.checked_in and self.due_at + policy.grace <= now
         return 0 if missed and owner_available else self.current_streak
 
+    def next_wanted(self, next_due: NextDue) -> datetime:
+        """When the next check-in is wanted: the open occurrence's due moment, or the one after
+        it once a check-in counted for it (early, or late within the grace period)."""
+        return next_due(self.due_at) if self.checked_in else self.due_at
+
+    def overdue(self, now: datetime) -> bool:
+        """Due and not checked in (a check-in after the due moment ends it)."""
+        return self.active and not self.checked_in and self.due_at <= now
+
     # -- steps ------------------------------------------------------------------------------
     def _close_occurrence(self, policy: Policy, audience: Audience, next_due: NextDue) -> None:
         closing = self.due_at

@@ -8,6 +8,7 @@ from datetime import datetime
 from services.checkins.domain.schedule import Policy
 from services.checkins.service_layer.access import can_read
 from services.checkins.service_layer.commands import ListDue
+from services.checkins.service_layer.schedule_handlers import next_due_of
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
 from shared.clock import Clock
 
@@ -33,8 +34,10 @@ def list_due(cmd: ListDue, reader: CheckinsUnitOfWork, clock: Clock, policy: Pol
                 continue
             owner = reader.members.get(schedule.owner_id)
             available = owner is None or owner.available_at(now)
-            due.append(Due(schedule.goal_id, schedule.owner_id, schedule.due_at,
-                           schedule.due_at <= now,
+            # a goal checked in for its open occurrence is next due at the one after it
+            due.append(Due(schedule.goal_id, schedule.owner_id,
+                           schedule.next_wanted(next_due_of(reader, goal)),
+                           schedule.overdue(now),
                            schedule.streak_as_of(now, policy, available),
                            schedule.longest_streak, schedule.last_checkin_at))
-    return due
+    return sorted(due, key=lambda d: (d.next_due_at, d.goal_id))  # soonest first
