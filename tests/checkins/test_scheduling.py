@@ -298,3 +298,32 @@ def test_switching_to_a_shorter_cadence_after_an_early_checkin_is_due_at_once(ch
     assert streak["current"] == 1
     run_until(checkins, clock, world, datetime(2026, 3, 5, 12, tzinfo=UTC))
     assert world.published("checkin.missed") == []  # the early check-in counted for 5 March
+
+
+def test_a_later_checkin_time_after_an_early_checkin_is_not_due_again_that_day(checkins,
+                                                                                world, clock):
+    """Ola checks in on Sunday for Monday's 09:00, then moves her check-ins to Monday 17:00:
+    her check-in counts for Monday 17:00. Monday was due a second time at 17:00 (reminded at
+    21:00, missed, escalated) although she had checked in for it."""
+    owner = world.member("Ola")
+    goal = world.goal(owner)  # weekly, Monday 09:00 Berlin
+    clock.set(utc(2026, 3, 8, 12))  # Sunday
+    world.checkin(goal, owner, value=1)
+    world.update_goal(goal, cadence={"frequency": "weekly", "weekday": 0, "time": "17:00"})
+
+    assert run_until(checkins, clock, world, utc(2026, 3, 10, 12)) == []
+    streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
+    assert (streak["current"], streak["next_due_at"]) == (1, "2026-03-16T16:00:00+00:00")
+
+
+def test_moving_west_after_an_early_checkin_is_not_due_again_that_day(checkins, world, clock):
+    """Ola checks in on Sunday for Monday's 09:00 in Berlin (08:00Z), then moves to New York:
+    Monday 09:00 there (13:00Z) is the same check-in, not a second one to miss."""
+    owner = world.member("Ola", tz="Europe/Berlin")
+    goal = world.goal(owner)
+    clock.set(utc(2026, 3, 8, 12))
+    world.checkin(goal, owner, value=1)
+    world.update_member(owner, timezone="America/New_York")
+
+    assert run_until(checkins, clock, world, utc(2026, 3, 10, 12)) == []
+    assert next_due(checkins, world, goal, owner) == utc(2026, 3, 16, 13)

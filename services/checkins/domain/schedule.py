@@ -99,12 +99,14 @@ class GoalSchedule(Aggregate):
         self._plan(policy)
 
     def retime(self, now: datetime, policy: Policy, next_due: NextDue) -> None:
-        """The cadence or time zone changed: an occurrence not yet due moves to the new times.
-        One already checked in moves only earlier (a monthly check-in made early still counts
-        for the first daily one after a switch, and daily check-ins start at once)."""
+        """The cadence or time zone changed: an occurrence not yet due moves to the new times,
+        and a check-in made for it counts for the moved one, as a check-in counts for the next
+        due occurrence (a monthly check-in made early counts for the first daily one after a
+        switch; one made on Sunday for Monday 09:00 counts for Monday 17:00 or for Monday 09:00
+        in New York, which kept 09:00 Berlin and then was due again the same day)."""
         if self.due_at > now:
             moved = next_due(now)
-            if moved < self.due_at or (moved > self.due_at and not self.checked_in):
+            if moved != self.due_at:
                 self.due_at, self.reminded = moved, False
         self._plan(policy)
 
