@@ -213,3 +213,42 @@ def test_a_round_does_not_pair_partners_by_choice_again(checkins, world):
                  for p in combinations(item["member_ids"], 2)]
         assert len(pairs) == len(set(pairs)), (seed, listed)
         assert frozenset((ola, pia)) in pairs  # their own partnership is still there
+
+
+def active_groups(checkins, world, lead) -> list[list[str]]:
+    listed = call(checkins, "GET", f"/v1/teams/{world.team_id}/partnerships?limit=200",
+                  world.as_(lead)).json["items"]
+    return sorted(item["member_ids"] for item in listed if item["status"] == "active")
+
+
+def test_when_one_of_a_trio_leaves_the_team_the_other_two_stay_partners(checkins, world):
+    """A round of three makes one trio. Max leaves the team mid-round: Lena and Ola lost
+    their partner too (the whole trio ended), so their misses went past any partner to the
+    lead. Now they go on as partners of the same round (partners.paired for the two)."""
+    lead, ola, max_ = world.member("Lena", role="lead"), world.member("Ola"), world.member("Max")
+    result = run_round(checkins, world, lead, seed=1)
+    assert result["groups"] == [sorted([lead, ola, max_])]
+
+    world.update_member(max_, state="left")
+    world.update_member(max_, state="left")  # delivered twice: changes nothing more
+
+    assert active_groups(checkins, world, lead) == [sorted([lead, ola])]
+    [ended] = world.published("partnership.ended")
+    assert sorted(ended["member_ids"]) == sorted([lead, ola, max_])
+    continued = world.published("partners.paired")[-1]
+    assert (continued["member_ids"], continued["round_id"]) == (sorted([lead, ola]),
+                                                                result["id"])
+
+
+def test_when_one_of_a_trio_ends_the_partnership_the_other_two_stay_partners(checkins, world):
+    lead, ola, max_ = world.member("Lena", role="lead"), world.member("Ola"), world.member("Max")
+    run_round(checkins, world, lead, seed=1)
+    [trio] = call(checkins, "GET", f"/v1/teams/{world.team_id}/partnerships",
+                  world.as_(lead)).json["items"]
+
+    ended = call(checkins, "POST", f"/v1/teams/{world.team_id}/partnerships/{trio['id']}/end",
+                 world.as_(max_))
+
+    assert (ended.status_code, ended.json["status"], ended.json["ended_by"]) == (200, "ended",
+                                                                                max_)
+    assert active_groups(checkins, world, lead) == [sorted([lead, ola])]

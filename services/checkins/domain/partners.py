@@ -73,6 +73,21 @@ class Partnership(Aggregate):
                 "partnership_id": self.id, "team_id": self.team_id,
                 "member_ids": self.member_ids, "ended_by": by, "at": at.isoformat()})
 
+    def leave(self, member_id: str, at: datetime, *, by: str | None) -> Partnership | None:
+        """`member_id` steps out (`by` themself, or None when they left the team): the
+        partnership ends, an invitation is declined, and in a group of three the other two go
+        on as partners of the same round, the partnership returned."""
+        if not self.includes(member_id):
+            raise Forbidden("only a partner may end this partnership")
+        was_active = self.is_active
+        self.end(by, at)
+        rest = self.partners_of(member_id)
+        if not was_active or len(rest) < 2:
+            return None
+        continued = Partnership(self.team_id, rest, at=at, round_id=self.round_id)
+        continued._start(at)
+        return continued
+
     def _start(self, at: datetime) -> None:
         self.status, self.started_at = "active", at
         self.record("partners.paired", self.team_id, {

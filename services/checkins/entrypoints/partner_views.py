@@ -63,7 +63,8 @@ class AcceptPartnershipView(MethodView):
 class EndPartnershipView(MethodView):
     @teams.response(200, PartnershipOut)
     def post(self, team_id, partnership_id):
-        """Either partner ends the partnership (or declines or withdraws an invitation)."""
+        """A partner ends the partnership (or declines or withdraws an invitation); the
+        other two of a group of three stay partners."""
         return bus().handle(EndPartnership(require_team(team_id), team_id, partnership_id))
 
 

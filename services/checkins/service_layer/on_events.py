@@ -60,10 +60,13 @@ def on_member(event: Event, uow: CheckinsUnitOfWork, clock: Clock, policy: Polic
 def _end_partnerships(uow: CheckinsUnitOfWork, team_id: str, member_id: str,
                       now: datetime) -> None:
     """A member who left is nobody's partner: their open partnerships end (an invitation is
-    declined), so escalations, calendars and partner lists stop naming them."""
+    declined), so escalations, calendars and partner lists stop naming them; the other two of
+    a group of three stay partners."""
     for partnership in uow.partnerships.open_in_team(team_id):
         if partnership.includes(member_id):
-            partnership.end(None, now)
+            continued = partnership.leave(member_id, now, by=None)
+            if continued is not None:
+                uow.partnerships.add(continued)
 
 
 def on_goal(event: Event, uow: CheckinsUnitOfWork, clock: Clock, policy: Policy) -> None:

@@ -52,7 +52,10 @@ def accept(cmd: AcceptPartnership, uow: CheckinsUnitOfWork, clock: Clock) -> Par
 def end(cmd: EndPartnership, uow: CheckinsUnitOfWork, clock: Clock) -> Partnership:
     with uow:
         partnership = _found(uow, cmd.team_id, cmd.partnership_id)
-        partnership.end(cmd.actor.member_id, clock.now())
+        continued = partnership.leave(cmd.actor.member_id, clock.now(),
+                                      by=cmd.actor.member_id)
+        if continued is not None:  # the other two of a group of three
+            uow.partnerships.add(continued)
         uow.commit()
     return partnership
 
