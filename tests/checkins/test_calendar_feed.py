@@ -153,3 +153,12 @@ def test_a_renewed_or_revoked_feed_forgets_the_old_token():
     assert feed.token_hash == token_hash(second) != token_hash(first)
     feed.revoke(NOW)
     assert not feed.is_active and feed.token_hash is None
+
+
+def test_outlooks_refresh_hint_is_a_duration_it_can_read():
+    """X-PUBLISHED-TTL (Outlook's refresh hint, a DURATION by MS-OXCICAL) was written as
+    Python's '1:00:00', which is no iCalendar duration, so the hint could not be read. It is
+    PT1H."""
+    raw = build_feed(ADA, series=[], sessions=[], dues=[], now=NOW, link=LINK)
+
+    assert b"\r\nX-PUBLISHED-TTL:PT1H\r\n" in raw, raw

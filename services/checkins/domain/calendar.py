@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vDuration
 
 from services.checkins.domain.cadence import Timetable
 from services.checkins.domain.pairing import shared_start
@@ -126,7 +126,7 @@ def build_feed(member: MemberView, *, series: list[CheckinSeries],
     calendar.add("x-wr-calname", f"Goalkeeper: {member.name}")
     calendar.add("x-wr-timezone", member.timezone)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH)
+    calendar.add("x-published-ttl", vDuration(REFRESH))  # an X- property: typed here, PT1H
     for item in series:
         first = item.timetable.next_due(item.since).astimezone(zone)
         calendar.add_component(_event(
