@@ -84,3 +84,21 @@ def test_only_the_member_gets_a_feed_url_and_strangers_cannot_revoke_it(checkins
     call(checkins, "POST", path, world.as_(ada))
     assert call(checkins, "DELETE", path, world.as_(bob)).status_code == 403
     assert call(checkins, "GET", path, world.as_(ada)).json["active"] is True
+
+
+def test_a_feed_with_nothing_to_show_is_still_a_valid_calendar(checkins, world):
+    """Ada's only goal is closed and she has no partner: her feed was a VCALENDAR without a
+    single component, which RFC 5545 does not allow (1*component). It now holds the VTIMEZONE
+    its X-WR-TIMEZONE names, and no event."""
+    ada = world.member("Ada", tz="America/New_York")
+    goal = world.goal(ada, "Run 100 km", due_date="2026-06-30")
+    world.update_goal(goal, event="goal.closed", status="closed", outcome="dropped")
+    issued = call(checkins, "POST", f"/v1/teams/{world.team_id}/members/{ada}/calendar-feed",
+                  world.as_(ada))
+
+    feed = call(checkins, "GET", feed_path(issued.json["url"]))
+
+    assert feed.status_code == 200
+    calendar = Calendar.from_ical(feed.data)
+    assert calendar.walk("VEVENT") == []
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["America/New_York"]

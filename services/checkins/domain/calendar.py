@@ -7,7 +7,8 @@ The feed holds, in the member's time zone:
   09:00 across DST exactly as the scheduler (`cadence.Timetable`) computes it;
 - pairing sessions with their accountability partners: weekly, 30 minutes, at the start of
   the partners' shared working hours (on the weekday the partnership started);
-- goal due dates, as all-day events.
+- goal due dates, as all-day events;
+- the VTIMEZONE of the member's zone, always (a feed with no event is still a calendar).
 
 Its URL carries a long random token (`CalendarFeed`); only the token's SHA-256 is stored. A
 renewed token replaces the old one, a revoked feed has none: either way the old URL is gone.
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vDuration
+from icalendar import Calendar, Event, Timezone, vDuration
 
 from services.checkins.domain.cadence import Timetable
 from services.checkins.domain.pairing import shared_start
@@ -146,6 +147,10 @@ def build_feed(member: MemberView, *, series: list[CheckinSeries],
         event.add("transp", "TRANSPARENT")
         calendar.add_component(event)
     calendar.add_missing_timezones()
+    if member.timezone not in {tz.tz_name for tz in calendar.timezones}:
+        # the zone X-WR-TIMEZONE names; and a feed with no event (closed goals, no partner)
+        # still holds a component, as RFC 5545 requires of every calendar
+        calendar.add_component(Timezone.from_tzid(member.timezone))
     return calendar.to_ical()
 
 
