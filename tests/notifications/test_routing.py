@@ -89,6 +89,20 @@ def test_missed_checkins_kudos_and_comments_reach_their_recipients(notifications
     assert "Keep going" in of_type(team.feed(team.ana), "comment.added")[0]["text"]
 
 
+def test_a_comment_on_ones_own_checkin_is_not_sent_to_oneself(notifications, team):
+    """A comment goes to the check-in's author (`to_id`): Ana answering a comment on her own
+    check-in was told of her own comment. A lead's comment still reaches her."""
+    own, leads = new_id(), new_id()
+    handle(notifications,
+           event("comment.added", team.id, comment_id=own, checkin_id=new_id(),
+                 goal_id=team.goal, author_id=team.ana, to_id=team.ana, text="Thanks!", at=AT),
+           event("comment.added", team.id, comment_id=leads, checkin_id=new_id(),
+                 goal_id=team.goal, author_id=team.lead, to_id=team.ana, text="Well done",
+                 at=AT))
+    told = [item["text"] for item in of_type(team.feed(team.ana), "comment.added")]
+    assert len(told) == 1 and "Well done" in told[0], told
+
+
 def test_the_same_event_handled_twice_notifies_each_target_once(notifications, team, slack):
     channel = team.channel(slack.webhook())
     twice = checkin(team.id, team.goal, team.ana, 10)

@@ -10,6 +10,8 @@ who hears what. Defaults:
   want that health;
 - kudos and comments: their recipient; a new pairing: the partners.
 
+Nobody is told of what they did themselves: a comment on one's own check-in tells no one.
+
 Private goals never reach team channels. Besides `(event, uow)` a handler names what else it
 needs (`notifier`, `public_url`, `waits`, `clock`); bootstrap binds those once.
 
@@ -173,8 +175,8 @@ def on_checkin_logged(event: Event, uow: NotificationsUnitOfWork, notifier: Noti
     if goal is not None:
         partners = uow.replicas.partners_of(event.team_id, goal.owner_id)
         partners += d.get("partner_ids") or []
-        _to_members(event, uow, goal, [p for p in partners if p != d["author_id"]], notifier,
-                    public_url, progress=figure)
+        _to_members(event, uow, goal, partners, notifier, public_url, actor=d["author_id"],
+                    progress=figure)
     if goal is None or figure is not None:
         _announce(event, uow, goal, figure, notifier, public_url)
     else:
@@ -274,8 +276,12 @@ def _to_channels(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica |
 def _to_members(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica | None,
                 member_ids: list[str], notifier: Notifier, public_url: str,
                 **context) -> None:
+    """Tell `member_ids` of `event`, except its `actor`: nobody hears of what they did."""
+    told = [m for m in member_ids if m != context.get("actor")]
+    if not told:
+        return
     rendered = render(event.type, event.data, _context(event, uow, goal, **context))
-    notifier.to_members(uow, _occurrence(event, public_url), rendered, member_ids)
+    notifier.to_members(uow, _occurrence(event, public_url), rendered, told)
 
 
 def _context(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica | None, *,
