@@ -85,7 +85,7 @@ def test_goals_and_status_list_the_members_goals(notifications):
     team = Team(notifications)
     listed = slash(notifications, form("goals")).json["text"]
     assert f"`{team.goal[:8]}` *Run 100 km*" in listed
-    assert "1 open goals" in slash(notifications, form("status")).json["text"]
+    assert "*1 open goal:*" in slash(notifications, form("status")).json["text"]
 
 
 def test_a_checkin_becomes_a_command_and_its_result_goes_to_the_response_url(

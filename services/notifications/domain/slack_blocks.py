@@ -118,11 +118,11 @@ def checkin_modal(goal: GoalLine, dm_id: str | None) -> dict:
     }
 
 
-def home_view(name: str, goals: list[GoalLine], link: str) -> dict:
+def home_view(name: str | None, goals: list[GoalLine], link: str) -> dict:
     open_due = [g for g in goals if g.due_at is not None]
     best = max((g.streak for g in goals), default=0)
     blocks: list[dict] = [
-        {"type": "header", "text": plain(f"{name}'s goals", 150)},
+        {"type": "header", "text": plain(f"{name}'s goals" if name else "Goalkeeper", 150)},
         section(f"🔥 Streak: *{best}* check-in{'s' if best != 1 else ''} in a row"
                 if best else "🔥 No streak yet: check in on time to start one."),
         {"type": "divider"},

@@ -19,6 +19,7 @@ HELP = "\n".join([
     "• `/goals status` — how your goals are doing",
     "• `/goals help` — this message",
 ])
+LISTED_GOALS = 40  # `/goals goals` lists this many, then says how many more
 CHECKIN_USAGE = ("Usage: `/goals checkin <goal> <value> [note]`, "
                  "e.g. `/goals checkin 1a2b3c4d 12 ran 5k`.")
 
@@ -121,7 +122,10 @@ def goals_text(goals: list[GoalReplica]) -> str:
     if not open_goals:
         return ("You have no open goals. Create one in Goalkeeper, "
                 "then check in with `/goals checkin`.")
-    return "*Your open goals:*\n" + "\n".join(goal_line(g) for g in open_goals[:40])
+    lines = [goal_line(g) for g in open_goals[:LISTED_GOALS]]
+    if len(open_goals) > LISTED_GOALS:
+        lines.append(f"…and {len(open_goals) - LISTED_GOALS} more: see them all in Goalkeeper.")
+    return "*Your open goals:*\n" + "\n".join(lines)
 
 
 def status_text(goals: list[GoalReplica]) -> str:
@@ -133,7 +137,8 @@ def status_text(goals: list[GoalReplica]) -> str:
                         if counts[h])
     worrying = [goal_line(g) for g in open_goals if g.health in ("at_risk", "off_track", "overdue")]
     tail = "\n*Needs attention:*\n" + "\n".join(worrying) if worrying else "\nAll on course. 👏"
-    return f"*{len(open_goals)} open goals:* {summary}{tail}"
+    count = len(open_goals)
+    return f"*{count} open goal{'s' if count != 1 else ''}:* {summary}{tail}"
 
 
 def ephemeral(text: str) -> dict:

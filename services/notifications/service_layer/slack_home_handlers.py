@@ -57,7 +57,7 @@ def home_of(uow: NotificationsUnitOfWork, member_id: str, slack_user_id: str,
     goals = [goal_line(uow, g) for owner in owners for g in uow.replicas.goals_of(owner)
              if g.is_open]
     goals.sort(key=lambda g: (g.due_at is None, g.title.lower()))
-    return home_view(member.name if member else "Your", goals, link)
+    return home_view(member.name if member else None, goals, link)
 
 
 def link_view(link_url: str) -> dict:
