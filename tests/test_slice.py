@@ -70,6 +70,62 @@ def _post_checkin(checkins, goal_id: str, token: str, value: float):
     return response
 
 
+def test_an_achieved_goal_reopened_takes_checkins_and_is_scheduled_again(make_service):
+    """Marked achieved by mistake: checkins stops taking check-ins and stops its schedule;
+    reopened in goals, checkins takes them and schedules reminders again, and notifications'
+    replica says active with the health goals gave it."""
+    goals, checkins, notifications = (
+        make_service(s) for s in ("goals", "checkins", "notifications")
+    )
+    team = create_team(goals)
+    lead = team.lead
+    goal_id = goals.client.post(
+        "/v1/goals",
+        headers=auth(lead),
+        json={
+            "title": "Close 20 support tickets",
+            "due_date": "2030-06-30",
+            "metric": {"unit": "tickets", "start": 0, "target": 20},
+        },
+    ).json["id"]
+    eventually(lambda: _post_checkin(checkins, goal_id, lead, 4))
+    streak = f"/v1/goals/{goal_id}/streak"
+    assert _next_due(checkins, streak, lead) is not None
+    achieved = goals.client.post(f"/v1/goals/{goal_id}/achieve", headers=auth(lead))
+    assert achieved.json["status"] == "achieved", achieved.json
+    eventually(lambda: _next_due(checkins, streak, lead) is None)
+    assert _checkin_refusal(checkins, goal_id, lead, 5) == (
+        f"goal {goal_id} is achieved; only active goals take check-ins")
+
+    reopened = goals.client.post(f"/v1/goals/{goal_id}/reopen", headers=auth(lead))
+
+    assert reopened.status_code == 200, reopened.json
+    eventually(lambda: _next_due(checkins, streak, lead) is not None)  # reminded again
+    assert _checkin_refusal(checkins, goal_id, lead, 6) is None
+    eventually(lambda: goals.client.get(f"/v1/goals/{goal_id}", headers=auth(lead))
+               .json["metric"]["current"] == 6)
+
+    def replica() -> tuple:
+        with notifications.container.uow() as uow:
+            goal = uow.replicas.goal(goal_id)
+            return goal and (goal.status, goal.health)
+
+    assert eventually(lambda: replica() == ("active", reopened.json["health"]))
+
+
+def _next_due(checkins, streak: str, token: str) -> str | None:
+    return checkins.client.get(streak, headers=auth(token)).json["next_due_at"]
+
+
+def _checkin_refusal(checkins, goal_id: str, token: str, value: float) -> str | None:
+    """The detail of the 409 checkins answers a check-in with (None when it takes it)."""
+    response = checkins.client.post(
+        f"/v1/goals/{goal_id}/checkins", headers=auth(token), json={"value": value}
+    )
+    assert response.status_code in (201, 409), response.json
+    return response.json["detail"] if response.status_code == 409 else None
+
+
 def test_checkins_answers_404_for_a_goal_it_never_heard_of(make_service):
     goals = make_service("goals")
     checkins = make_service("checkins")

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.goals.helpers import START, checkin, create_goal, get, outbox, publish
+from tests.goals.helpers import START, checkin, create_goal, get, outbox, post, publish
 from tests.support.seed import add_member, create_team
 from tests.support.waiting import eventually as _eventually
 
@@ -80,6 +80,41 @@ def test_reaching_the_target_emits_achieved_once_under_duplicate_delivery(goals)
     assert goal_now(goals, goal, team.lead)["status"] == "achieved"
     assert [e["goal_id"] for e in outbox(goals, "goal.achieved")] == [goal["id"]]
     assert goal_now(goals, goal, team.lead)["health"] == "done"
+
+
+def test_a_goal_reopened_at_its_target_is_achieved_again_only_by_a_new_checkin(goals):
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead)
+    publish(goals, "checkin.logged", team.id, checkin(goal, value=20))
+    eventually(lambda: goal_now(goals, goal, team.lead)["status"] == "achieved")
+
+    reopened = post(goals, f"/v1/goals/{goal['id']}/reopen", team.lead)
+
+    assert reopened.status_code == 200, reopened.json
+    assert (reopened.json["status"], reopened.json["progress"]) == ("active", 1.0)
+    assert goal_now(goals, goal, team.lead)["status"] == "active"
+    publish(goals, "checkin.logged", team.id, checkin(goal, value=20))
+    eventually(lambda: goal_now(goals, goal, team.lead)["status"] == "achieved")
+    assert [e["goal_id"] for e in outbox(goals, "goal.achieved")] == [goal["id"], goal["id"]]
+
+
+def test_a_goal_achieved_by_a_checkin_corrected_downward_is_reopened_and_goes_on(goals):
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead)
+    typo = checkin(goal, value=20)
+    publish(goals, "checkin.logged", team.id, typo)
+    eventually(lambda: goal_now(goals, goal, team.lead)["status"] == "achieved")
+    publish(goals, "checkin.edited", team.id, {**typo, "value": 14, "previous_value": 20})
+    eventually(lambda: goal_now(goals, goal, team.lead)["metric"]["current"] == 14)
+    assert goal_now(goals, goal, team.lead)["status"] == "achieved"
+
+    reopened = post(goals, f"/v1/goals/{goal['id']}/reopen", team.lead)
+
+    assert reopened.status_code == 200, reopened.json
+    assert (reopened.json["status"], reopened.json["progress"]) == ("active", 0.7)
+    publish(goals, "checkin.logged", team.id, checkin(goal, delta=1))
+    eventually(lambda: goal_now(goals, goal, team.lead)["metric"]["current"] == 15)
+    assert goal_now(goals, goal, team.lead)["status"] == "active"
 
 
 def test_a_decreasing_metric_is_achieved_at_or_below_its_target(goals):

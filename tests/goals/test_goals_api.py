@@ -211,6 +211,61 @@ def test_lifecycle_over_http_with_a_replacement_and_a_reopen(goals):
     assert reopened.json["status"] == "active" and outbox(goals, "goal.reopened")
 
 
+def test_an_achieved_goal_is_reopened_by_a_lead_with_its_health_published_not_by_a_teammate(
+        goals):
+    """Marked achieved by mistake: its owner or a lead reopens it; it is active again, judged
+    on its pace, and goal.reopened says so. A teammate who may not change it gets 403."""
+    team = create_team(goals)
+    owner_id, owner = add_member(goals, team, "Olga")
+    _, teammate = add_member(goals, team, "Tom")
+    goal = create_goal(goals, owner)
+    assert post(goals, f"/v1/goals/{goal['id']}/achieve", owner).json["status"] == "achieved"
+
+    refused = post(goals, f"/v1/goals/{goal['id']}/reopen", teammate)
+    assert refused.status_code == 403, refused.json
+    reopened = post(goals, f"/v1/goals/{goal['id']}/reopen", team.lead)
+
+    assert reopened.status_code == 200, reopened.json
+    now = get(goals, f"/v1/goals/{goal['id']}", owner).json
+    assert (reopened.json["status"], now["status"], now["health"]) == (
+        "active", "active", "on_track")
+    event = [e for e in outbox(goals, "goal.reopened") if e["goal_id"] == goal["id"]][-1]
+    assert (event["status"], event["health"]) == ("active", "on_track")
+    items = get(goals, f"/v1/goals/{goal['id']}/history", owner).json["items"]
+    assert [(i["action"], i["actor_id"], i["changes"].get("status")) for i in items[-2:]] == [
+        ("achieved", owner_id, ["active", "achieved"]),
+        ("activated", team.lead_id, ["achieved", "active"])]
+    assert post(goals, f"/v1/goals/{goal['id']}/reopen", owner).status_code == 409
+
+
+def test_a_team_goal_keeps_its_status_when_an_aligned_goal_is_reopened_and_rolls_up_again(goals):
+    """The rule for a closed aligned goal reopened holds for an achieved one: the team goal
+    achieved by its aligned goals stays achieved, its progress rolled up again; its own
+    owner or a lead reopens it, and it stays active while its roll-up is short."""
+    team = create_team(goals)
+    parent = create_goal(goals, team.lead, kind="team", metric=None, title="Halve wait times")
+    done = create_goal(goals, team.lead, parent_id=parent["id"], title="Close 20 tickets")
+    dropped = create_goal(goals, team.lead, parent_id=parent["id"], title="Hire a helper")
+    post(goals, f"/v1/goals/{dropped['id']}/close", team.lead, {"outcome": "dropped"})
+    post(goals, f"/v1/goals/{done['id']}/achieve", team.lead)
+
+    def parent_now() -> dict:
+        return get(goals, f"/v1/goals/{parent['id']}", team.lead).json
+
+    assert (parent_now()["status"], parent_now()["progress"]) == ("achieved", 1.0)
+
+    post(goals, f"/v1/goals/{dropped['id']}/reopen", team.lead)  # a closed one, as before
+    assert (parent_now()["status"], parent_now()["progress"]) == ("achieved", 0.5)
+    reopened = post(goals, f"/v1/goals/{done['id']}/reopen", team.lead)
+
+    assert reopened.status_code == 200 and reopened.json["status"] == "active", reopened.json
+    assert (parent_now()["status"], parent_now()["progress"]) == ("achieved", 0.0)
+    back = post(goals, f"/v1/goals/{parent['id']}/reopen", team.lead).json
+    assert (back["status"], back["progress"], back["health"]) == ("active", 0.0, "on_track")
+    assert [e["goal_id"] for e in outbox(goals, "goal.reopened")] == [
+        dropped["id"], done["id"], parent["id"]]
+
+
 def test_closing_with_an_unknown_replacement_is_422(goals):
     team = create_team(goals)
     goal = create_goal(goals, team.lead)

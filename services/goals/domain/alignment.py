@@ -32,8 +32,13 @@ def rollup_of(children: list[Goal]) -> float | None:
                for c in counted) / total
 
 
-def settle(goal: Goal, goals: GoalLookup, *, now: datetime, actor: str | None) -> None:
-    goal.maybe_achieve(actor=actor, at=now)
+def settle(goal: Goal, goals: GoalLookup, *, now: datetime, actor: str | None,
+           achieve: bool = True) -> None:
+    """Achieve the goal if its measure is reached (unless `achieve` is False: a goal just
+    reopened stays active until a later change, a check-in most often, reaches the measure),
+    refresh its health, and roll its parents up again."""
+    if achieve:
+        goal.maybe_achieve(actor=actor, at=now)
     goal.refresh_health(now)
     roll_up_from(goal.parent_id, goal.team_id, goals, now=now, actor=actor, seen={goal.id})
 

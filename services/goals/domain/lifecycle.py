@@ -1,8 +1,10 @@
 """Lifecycle of a goal: draft -> active -> achieved, or closed as partial, missed or dropped.
 
-A closed goal can be reopened. A dropped goal may name the goal that replaced it: dropping a goal
-for a better one is a normal path. Reaching the measure while active achieves the goal, once.
-Each move's event carries the health the goal has in its new status.
+A closed goal can be reopened, and so can an achieved one (marked achieved by mistake, or achieved
+on reaching its measure that a correction then took back). A dropped goal may name the goal that
+replaced it: dropping a goal for a better one is a normal path. Reaching the measure while active
+achieves the goal, once; the reopening itself does not achieve it again (see `settle`). Each move's
+event carries the health the goal has in its new status.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import datetime
 from shared.domain import Conflict, Unprocessable
 
 CLOSED = ("partial", "missed", "dropped")
+REOPENABLE = (*CLOSED, "achieved")
 
 
 class Lifecycle:
@@ -47,8 +50,9 @@ class Lifecycle:
                       outcome=outcome, retrospective=retrospective, replaced_by=replaced_by)
 
     def reopen(self, *, actor: str | None, at: datetime) -> None:
-        if self.status not in CLOSED:
-            raise Conflict(f"only a closed goal can be reopened; this one is {self.status}")
+        if self.status not in REOPENABLE:
+            raise Conflict("only a closed or achieved goal can be reopened; "
+                           f"this one is {self.status}")
         self.outcome, self.replaced_by = None, None
         self._move_to("active", actor, at, "goal.reopened")
 

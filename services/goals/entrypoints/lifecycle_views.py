@@ -18,7 +18,7 @@ TRANSITIONS = {"activate": ActivateGoal, "achieve": AchieveGoal, "reopen": Reope
 class GoalTransition(MethodView):
     @goals.response(200, GoalOut)
     def post(self, goal_id, action):
-        """Activate a draft, mark an active goal achieved, or reopen a closed one."""
+        """Activate a draft, mark an active goal achieved, or reopen a closed or achieved one."""
         read = bus().handle(TRANSITIONS[action](require_member(), goal_id))
         return present_goal(read), 200, etag(read.goal)
 

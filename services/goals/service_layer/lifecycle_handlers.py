@@ -25,7 +25,10 @@ def achieve_goal(cmd: AchieveGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRe
 
 
 def reopen_goal(cmd: ReopenGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
-    return _move(cmd.goal_id, cmd.actor, uow, clock, Goal.reopen)
+    """Reopen a closed or achieved goal. One reopened with its measure still reached stays
+    active: the next check-in that reaches it achieves it again. A parent it was aligned under
+    keeps its status, as when a closed goal is reopened; only its roll-up moves."""
+    return _move(cmd.goal_id, cmd.actor, uow, clock, Goal.reopen, achieve=False)
 
 
 def close_goal(cmd: CloseGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
@@ -42,11 +45,11 @@ def close_goal(cmd: CloseGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
 
 
 def _move(goal_id: str, actor: Principal, uow: GoalsUnitOfWork, clock: Clock,
-          change: Callable[..., None]) -> GoalRead:
+          change: Callable[..., None], *, achieve: bool = True) -> GoalRead:
     now = clock.now()
     with uow:
         goal = editable_goal(goal_id, actor, uow)
         change(goal, actor=actor.member_id, at=now)
-        settle(goal, uow.goals, now=now, actor=actor.member_id)
+        settle(goal, uow.goals, now=now, actor=actor.member_id, achieve=achieve)
         uow.commit()
         return assessed(goal, uow, now)
