@@ -1,6 +1,6 @@
 """Moving a goal on from its page (a draft activated, an active goal achieved or closed, a closed
-one reopened) and its milestones, over HTTP as a browser without JavaScript posts, against the
-real stack."""
+or achieved one reopened) and its milestones, over HTTP as a browser without JavaScript posts,
+against the real stack."""
 
 from __future__ import annotations
 
@@ -74,8 +74,24 @@ def test_an_active_goal_is_marked_achieved_from_its_page(stack):
     assert achieved.status_code == 200, achieved.status_code
     assert "Status: achieved" in achieved.text
     assert 'id="achieve-form"' not in achieved.text and 'id="close-link"' not in achieved.text
-    assert 'id="reopen-form"' not in achieved.text  # the goals service reopens closed goals only
     assert api_goal(stack, team.lead, goal["id"])["status"] == "achieved"
+
+
+def test_a_goal_marked_achieved_by_mistake_is_reopened_from_its_page(stack):
+    team = stack.new_team()
+    _, owner = stack.add_member(team, "Olga")
+    goal = stack.create_goal(owner, title="Ship the export")
+    stack.goals.call("POST", f"/v1/goals/{goal['id']}/achieve", owner)
+    session, csrf = signed_in(stack, owner)
+    page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+    assert 'id="reopen-form"' in page and "Reopen this goal" in page
+
+    reopened = session.post(stack.web_url + action(page, "/reopen"), data={"csrf_token": csrf})
+
+    assert reopened.status_code == 200, reopened.status_code
+    assert "Status: active" in reopened.text and 'id="reopen-form"' not in reopened.text
+    assert action(reopened.text, "/achieve") and action(reopened.text, "/close")
+    assert api_goal(stack, owner, goal["id"])["status"] == "active"
 
 
 def test_achieving_a_draft_is_a_409_with_the_api_reason(stack):

@@ -290,7 +290,7 @@ class MemberApi:
                           headers=once(key))
 
     def move_goal(self, goal_id: str, move: str) -> dict:
-        """`activate` a draft, `achieve` an active goal, `reopen` a closed one."""
+        """`activate` a draft, `achieve` an active goal, `reopen` a closed or achieved one."""
         return self._call("goals", "POST", f"/v1/goals/{goal_id}/{move}")
 
     def close_goal(self, goal_id: str, fields: dict) -> dict:

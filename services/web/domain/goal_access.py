@@ -16,13 +16,13 @@ def may_change(goal: dict, member_id: str, is_lead: bool) -> bool:
 
 CLOSED = ("partial", "missed", "dropped")
 MOVES = {"draft": ("activate", "close"), "active": ("achieve", "close"),
-         **{status: ("reopen",) for status in CLOSED}}
+         **{status: ("reopen",) for status in (*CLOSED, "achieved")}}
 
 
 def moves(goal: dict, member_id: str, is_lead: bool) -> tuple[str, ...]:
     """The lifecycle moves the goals service takes from this member on this goal: a draft is
-    activated or closed, an active goal achieved or closed, a closed one reopened (an achieved
-    goal stays achieved); none for someone who may not change it."""
+    activated or closed, an active goal achieved or closed, a closed or achieved one reopened;
+    none for someone who may not change it."""
     if not may_change(goal, member_id, is_lead):
         return ()
     return MOVES.get(goal.get("status", ""), ())
@@ -32,7 +32,7 @@ WHO_MAY_CHANGE = "only the goal's owner or a lead may change it"
 MOVED_FROM = {"activate": ("a draft goal", "activated"),
               "achieve": ("an active goal", "achieved"),
               "close": ("a draft or active goal", "closed"),
-              "reopen": ("a closed goal", "reopened")}
+              "reopen": ("a closed or achieved goal", "reopened")}
 
 
 def why_not(goal: dict, member_id: str, is_lead: bool, move: str) -> str | None:
