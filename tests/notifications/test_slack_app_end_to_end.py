@@ -133,3 +133,88 @@ def test_due_dm_button_modal_submit_logs_the_checkin_and_updates_the_dm(make_ser
     assert again.status_code == 200
     time.sleep(2)
     assert len(slack_api.calls_of("chat.update")) == 1
+
+
+def slash_checkin(notifications, slack_api, user: str, text: str, response_url: str):
+    body = urlencode({"command": "/goals", "text": text, "user_id": user,
+                      "team_id": slack_api.team_id, "response_url": response_url}).encode()
+    return notifications.client.post("/slack/commands", data=body,
+                                     headers=sign(body, int(time.time())))
+
+
+def rejection_dms(slack_api) -> dict[str, dict]:
+    """The DMs saying a check-in was not logged (their arguments), by message id (ts)."""
+    return {c.reply["ts"]: c.args for c in slack_api.calls_of("chat.postMessage")
+            if "was not logged" in c.args["text"]}
+
+
+def consumed(harness, event_id: str) -> bool:
+    inbox = harness.container.metadata.tables["inbox"]
+    with harness.container.engine.connect() as conn:
+        return conn.execute(inbox.select().where(inbox.c.event_id == event_id)).first() \
+            is not None
+
+
+def test_a_modal_checkin_on_a_goal_closed_meanwhile_is_refused_by_dm_once(make_service, slack_api,
+                                                                          slack):
+    goals = make_service("goals")
+    checkins = make_service("checkins")
+    notifications = make_service("notifications", **slack_env(slack_api))
+    team = create_team(goals)
+    goal = goals.client.post("/v1/goals", headers=auth(team.lead), json={
+        "title": "Ship the onboarding flow", "description": "New users finish setup alone",
+        "due_date": "2030-06-30", "metric": {"unit": "steps", "start": 0, "target": 10}})
+    assert goal.status_code == 201, goal.json
+    goal_id = goal.json["id"]
+    eventually(lambda: known_goal(notifications, goal_id), timeout=60)
+    install(notifications, team)
+    produce(checkins, event("checkin.reminder", team.id, goal_id=goal_id, owner_id=team.lead_id,
+                            due_at="2030-01-07T09:00:00+00:00", at="2030-01-07T08:00:00+00:00"))
+    [due] = eventually(lambda: slack_api.calls_of("chat.postMessage"), timeout=60)
+    [button] = [b for b in due.args["blocks"] if b["type"] == "actions"][0]["elements"]
+    interaction(notifications, button_payload(slack_api, "ULENA", button))
+    [modal] = eventually(lambda: slack_api.calls_of("views.open"), timeout=30)
+
+    # the goal closes while notifications has not heard of it yet; checkins has
+    notifications.stop_worker()
+    closed = goals.client.post(f"/v1/goals/{goal_id}/close", headers=auth(team.lead),
+                               json={"outcome": "dropped"})
+    assert closed.status_code == 200, closed.json
+    def closed_in_checkins() -> bool:
+        with checkins.container.uow() as uow:
+            return not uow.goals.get(team.id, goal_id).is_active
+    eventually(closed_in_checkins, timeout=60)
+    answer = interaction(notifications, submission(slack_api, "ULENA", modal.args["view"], "4"))
+    assert answer.status_code == 200 and not answer.data  # the modal closes: looks logged
+    response_url = f"{slack.url}/commands/T0ACME/refused"
+    ack = slash_checkin(notifications, slack_api, "ULENA", f"checkin {goal_id[:8]} 5",
+                        response_url)
+    assert ack.json["text"].startswith("⏳ Logging 5 steps"), ack.json
+    notifications.start_worker()
+
+    [dm] = eventually(lambda: list(rejection_dms(slack_api).values()), timeout=60)
+    text = dm["text"]
+    assert dm["channel"] == "DLENA"
+    assert text.startswith("❌ Your check-in on *Ship the onboarding flow* was not logged: ")
+    assert text.endswith(f"goal {goal_id} is dropped; only active goals take check-ins")
+    [refused] = eventually(lambda: [r for r in slack.delivered()
+                                    if r.path == "/commands/T0ACME/refused"], timeout=60)
+    assert refused.json()["text"].startswith("❌ Your check-in was not logged: ")
+
+    # redelivered, or answered again for a resent command: nobody hears twice
+    tables = notifications.container.metadata.tables
+    with notifications.container.engine.connect() as conn:
+        modal_request = conn.execute(tables["slack_requests"].select().where(
+            tables["slack_requests"].c.response_url == "")).one()
+    again = event("checkin.rejected", team.id, request_id=modal_request.request_id,
+                  member_id=team.lead_id, reason="the goal is closed",
+                  at="2030-01-07T09:30:00+00:00")
+    produce(checkins, again, again)
+    eventually(lambda: consumed(notifications, again.id), timeout=60)
+    time.sleep(1)  # the Slack tasks run every 0.2 s
+    assert len(rejection_dms(slack_api)) == 1
+    assert len([r for r in slack.delivered() if r.path == "/commands/T0ACME/refused"]) == 1
+    assert slack_api.calls_of("chat.update") == []  # the due DM still offers its button
+    with notifications.container.uow() as uow:
+        [still_due] = uow.slack.open_dms(goal_id)
+        assert still_due.ts == due.reply["ts"]

@@ -207,6 +207,7 @@ slack_requests = Table(
     Column("response_url", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("answered_at", UtcDateTime),
+    Column("rejection", Text),
 )
 
 # -- the Slack app: slack-sdk's own OAuth tables, and the team <-> workspace links ----------

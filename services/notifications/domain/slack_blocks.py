@@ -91,6 +91,12 @@ def done_dm(goal: GoalLine, by_name: str | None, at: str) -> dict:
     return {"text": truncate(text, 3000), "blocks": [section(text), section(standing(goal))]}
 
 
+def rejected_dm(goal_title: str | None, reason: str) -> dict:
+    on = f" on *{escape(goal_title)}*" if goal_title else ""
+    text = f"❌ Your check-in{on} was not logged: {escape(reason)}"
+    return {"text": truncate(text, 3000), "blocks": [section(text)]}
+
+
 def checkin_modal(goal: GoalLine, dm_id: str | None) -> dict:
     return {
         "type": "modal", "callback_id": CHECKIN_MODAL,

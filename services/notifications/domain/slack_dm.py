@@ -62,9 +62,10 @@ class SlackDm:
 
 
 class SlackTask:
-    """One piece of Web API work: `dm` (open the IM, post), `update_dm` (chat.update) or
-    `home` (views.publish of a member's App Home) or `link` (the Home of a Slack user not yet
-    linked). `subject` is the DM's or member's id, or the link ticket."""
+    """One piece of Web API work: `dm` (open the IM, post), `update_dm` (chat.update),
+    `rejected_dm` (open the IM, post why a check-in from the modal was refused), `home`
+    (views.publish of a member's App Home) or `link` (the Home of a Slack user not yet
+    linked). `subject` is the DM's, Slack request's or member's id, or the link ticket."""
 
     def __init__(self, slack_team_id: str, kind: str, subject: str, now: datetime,
                  id: str | None = None):

@@ -25,7 +25,8 @@ CHECKIN_USAGE = ("Usage: `/goals checkin <goal> <value> [note]`, "
 
 
 class SlackRequest:
-    """A check-in asked for with the slash command, answered later through `response_url`."""
+    """A check-in asked for from Slack: with the slash command, answered later through
+    `response_url`; or with the check-in modal (no `response_url`), whose refusal is DMed."""
 
     def __init__(self, request_id: str, team_id: str, member_id: str, goal_id: str,
                  response_url: str, created_at: datetime):
@@ -36,6 +37,18 @@ class SlackRequest:
         self.response_url = response_url
         self.created_at = created_at
         self.answered_at: datetime | None = None
+        self.rejection: str | None = None  # why checkins refused it
+
+    @property
+    def from_modal(self) -> bool:
+        return not self.response_url
+
+    def rejected(self, reason: str, at: datetime) -> bool:
+        """Record checkins' refusal; True the first time only (a redelivery tells no one)."""
+        if self.answered_at is not None:
+            return False
+        self.answered_at, self.rejection = at, reason
+        return True
 
 
 class SlashError(Exception):

@@ -16,7 +16,8 @@ Private goals never reach team channels. Besides `(event, uow)` a handler names 
 needs (`notifier`, `public_url`, `waits`, `clock`); bootstrap binds those once.
 
 The Slack app hears the same events: a check-in due or missed DMs its recipients, a check-in
-logged updates those DMs, and any change to a member's goals refreshes their App Home
+logged updates those DMs, a check-in from the modal that checkins rejected is DMed to its
+member, and any change to a member's goals refreshes their App Home
 (`slack_checkin_handlers`, `slack_home_handlers`).
 """
 
@@ -201,9 +202,12 @@ def _announce(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica | No
     _answer_slack(event, uow, notifier, _logged_text(event, goal, progress))
 
 
-def on_checkin_rejected(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier) -> None:
+def on_checkin_rejected(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
+                        clock: Clock) -> None:
+    """The slash command hears at its response_url; the modal, which has none, by DM."""
     text = f"❌ Your check-in was not logged: {escape(event.data['reason'])}"
     _answer_slack(event, uow, notifier, text)
+    slack_dms.on_rejected(event, uow, clock.now())
 
 
 def on_checkin_missed(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,

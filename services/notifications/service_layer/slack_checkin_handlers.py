@@ -8,6 +8,8 @@
   `checkins.commands`, exactly as the slash command's check-in does; its request id comes from
   the modal's view id, so a double submit logs once.
 - `checkin.logged` on the goal closes its open DMs: each sent one is updated to say it is done.
+- `checkin.rejected` of a modal's request (it has no response_url to answer on) DMs the member
+  why, once however often it comes; the goal's DMs stay open, their Check in button with them.
 """
 
 from __future__ import annotations
@@ -109,6 +111,17 @@ def on_logged(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None
     close_dms(event, uow, now)
     goal = uow.replicas.goal(d["goal_id"])
     queue_home(uow, event.team_id, goal.owner_id if goal else d["author_id"], now)
+
+
+def on_rejected(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None:
+    """`checkin.rejected`: a check-in from the modal was not logged; its member hears why."""
+    request = uow.slack_requests.get(event.data.get("request_id"))
+    if request is None or not request.from_modal \
+            or not request.rejected(event.data["reason"], now):
+        return
+    workspace = uow.slack.workspace(request.team_id)
+    if workspace is not None and workspace.is_active:
+        uow.slack.add(SlackTask(workspace.slack_team_id, "rejected_dm", request.request_id, now))
 
 
 def queue_due_dms(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None:

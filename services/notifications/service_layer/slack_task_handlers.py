@@ -23,7 +23,12 @@ from services.notifications.adapters.slack_client import (
     SlackUndeliverable,
 )
 from services.notifications.domain.messages import slack_date
-from services.notifications.domain.slack_blocks import done_dm, escalation_dm, reminder_dm
+from services.notifications.domain.slack_blocks import (
+    done_dm,
+    escalation_dm,
+    rejected_dm,
+    reminder_dm,
+)
 from services.notifications.domain.slack_dm import SlackDm, SlackTask
 from services.notifications.service_layer.slack_home_handlers import goal_line, home_of, link_view
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
@@ -93,6 +98,8 @@ class SlackTasks:
             self._send_dm(uow, task, token, now)
         elif task.kind == "update_dm":
             return self._update_dm(uow, task, token, now)
+        elif task.kind == "rejected_dm":
+            self._send_rejection(uow, task, token, now)
         elif task.kind == "home":
             self._publish_home(uow, task, token, now)
         elif task.kind == "link":
@@ -128,6 +135,18 @@ class SlackTasks:
         message = done_dm(goal_line(uow, goal), author.name if author else None, at)
         self.slack.update(token, dm.channel, dm.ts, message)
         return True
+
+    def _send_rejection(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
+                        now: datetime) -> None:
+        request = uow.slack_requests.get(task.subject)
+        slack_user = uow.slack.slack_user_of(request.member_id) if request else None
+        if request is None or request.rejection is None or slack_user is None:
+            task.dropped("no member in Slack to tell", now)
+            return
+        goal = uow.replicas.goal(request.goal_id)
+        channel = self.slack.open_dm(token, slack_user)
+        self.slack.post(token, channel, rejected_dm(goal.title if goal else None,
+                                                    request.rejection))
 
     def _publish_home(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
                       now: datetime) -> None:
