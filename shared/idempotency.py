@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from flask import Response, request
 from sqlalchemy import (
@@ -78,6 +80,33 @@ class SavedResponse:
                 errors={KEY: ["Reused with another body."]},
             )
         return self
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Once(Generic[T]):
+    """What a request made, or (a retry under the same key) what the first request answered."""
+
+    made: T | None = None
+    replayed: SavedResponse | None = None
+
+
+def made_once(keys: IdempotencyKeys, request: IdempotentRequest | None, now: datetime,
+              make: Callable[[], T], render: Callable[[T], object],
+              status: int = 201) -> Once[T]:
+    """`make()` once per key, in the caller's transaction (which commits it): with a key, the
+    key is claimed first, so a retry gets the first answer back instead, and the answer
+    (`render` of what was made) is saved beside the effect. Without one, just `make()`."""
+    if request is not None:
+        earlier = keys.claimed(request, now)
+        if earlier is not None:
+            return Once(replayed=earlier)
+    made = make()
+    if request is not None:
+        keys.save(request, status, render(made))
+    return Once(made=made)
 
 
 # -- the ledger -----------------------------------------------------------------------------

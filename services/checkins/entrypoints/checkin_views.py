@@ -43,7 +43,7 @@ class GoalCheckins(MethodView):
         actor = require_member()
         logged = bus().handle(LogCheckin(actor, goal_id, Progress(**body),
                                          idempotency=idempotent_request(actor.member_id)))
-        return replayed(logged.replayed) if logged.replayed else logged.checkin
+        return replayed(logged.replayed) if logged.replayed else logged.made
 
     @goal_checkins.arguments(CheckinListArgs, location="query")
     @goal_checkins.response(200, CheckinPage)

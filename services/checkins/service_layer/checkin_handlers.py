@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from services.checkins.domain.checkin import Checkin, Progress
@@ -24,35 +23,23 @@ from services.checkins.service_layer.commands import (
 from services.checkins.service_layer.schedule_handlers import count_checkin
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
 from shared.clock import Clock
-from shared.idempotency import SavedResponse
-
-CREATED = 201
-
-
-@dataclass(frozen=True)
-class LoggedCheckin:
-    """A new check-in, or (a retry under the same Idempotency-Key) what the first answered."""
-
-    checkin: Checkin | None = None
-    replayed: SavedResponse | None = None
+from shared.idempotency import Once, made_once
 
 
 def log_checkin(cmd: LogCheckin, uow: CheckinsUnitOfWork, clock: Clock, policy: Policy,
-                render_checkin: Callable[[Checkin], object]) -> LoggedCheckin:
+                render_checkin: Callable[[Checkin], object]) -> Once[Checkin]:
     """Log progress; with an idempotency key, the response is saved in the same transaction."""
     with uow:
         now = clock.now()
-        if cmd.idempotency is not None:
-            earlier = uow.idempotency_keys.claimed(cmd.idempotency, now)
-            if earlier is not None:
-                return LoggedCheckin(replayed=earlier)
-        goal, partners = loggable_goal(uow, cmd.actor, cmd.goal_id)
-        checkin = record_checkin(uow, goal, cmd.actor.member_id, cmd.progress, now, policy,
-                                 partners)
-        if cmd.idempotency is not None:
-            uow.idempotency_keys.save(cmd.idempotency, CREATED, render_checkin(checkin))
+
+        def logged() -> Checkin:
+            goal, partners = loggable_goal(uow, cmd.actor, cmd.goal_id)
+            return record_checkin(uow, goal, cmd.actor.member_id, cmd.progress, now, policy,
+                                  partners)
+
+        result = made_once(uow.idempotency_keys, cmd.idempotency, now, logged, render_checkin)
         uow.commit()
-    return LoggedCheckin(checkin=checkin)
+    return result
 
 
 def record_checkin(uow: CheckinsUnitOfWork, goal: GoalView, author_id: str, progress: Progress,

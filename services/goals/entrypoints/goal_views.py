@@ -45,7 +45,7 @@ class GoalCollection(MethodView):
                                           idempotency=idempotent_request(actor.member_id)))
         if created.replayed:
             return replayed(created.replayed)
-        return present_goal(created.read), 201, etag(created.read.goal)
+        return present_goal(created.made), 201, etag(created.made.goal)
 
     @kept_read
     @goals.arguments(GoalListArgs, location="query")

@@ -39,7 +39,7 @@ class Milestones(MethodView):
         actor = require_member()
         added = bus().handle(AddMilestone(actor, goal_id, **body,
                                           idempotency=idempotent_request(actor.member_id)))
-        return replayed(added.replayed) if added.replayed else added.milestone
+        return replayed(added.replayed) if added.replayed else added.made
 
 
 @goals.route("/<goal_id>/milestones/order")

@@ -41,4 +41,4 @@ class TemplateInstance(MethodView):
             idempotency=idempotent_request(principal.member_id)))
         if created.replayed:
             return replayed(created.replayed)
-        return present_goal(created.read), 201, etag(created.read.goal)
+        return present_goal(created.made), 201, etag(created.made.goal)

@@ -42,7 +42,7 @@ from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.auth import Principal
 from shared.clock import Clock
 from shared.domain import Forbidden, Unprocessable
-from shared.idempotency import IdempotentRequest, SavedResponse
+from shared.idempotency import IdempotentRequest, Once, made_once
 from shared.pagination import InvalidCursor, decode_cursor, encode_cursor
 
 
@@ -70,15 +70,7 @@ class HistoryFound:
     next_cursor: str | None
 
 
-CREATED = 201
-
-
-@dataclass(frozen=True)
-class CreatedGoal:
-    """A new goal, or (a retry under the same Idempotency-Key) what the first request got."""
-
-    read: GoalRead | None = None
-    replayed: SavedResponse | None = None
+CreatedGoal = Once[GoalRead]  # a new goal, or what the first request under its key got
 
 
 def create_goal(cmd: CreateGoal, uow: GoalsUnitOfWork, clock: Clock,
@@ -94,15 +86,10 @@ def create_once(cmd: CreateGoal, uow: GoalsUnitOfWork, clock: Clock,
     same transaction, so a retry gets it back instead of creating a second goal."""
     with uow:
         now = clock.now()
-        if idempotency is not None:
-            earlier = uow.idempotency_keys.claimed(idempotency, now)
-            if earlier is not None:
-                return CreatedGoal(replayed=earlier)
-        read = created_goal(cmd, uow, now)
-        if idempotency is not None:
-            uow.idempotency_keys.save(idempotency, CREATED, render_goal(read))
+        created = made_once(uow.idempotency_keys, idempotency, now,
+                            lambda: created_goal(cmd, uow, now), render_goal)
         uow.commit()
-    return CreatedGoal(read=read)
+    return created
 
 
 def created_goal(cmd: CreateGoal, uow: GoalsUnitOfWork, now: datetime) -> GoalRead:

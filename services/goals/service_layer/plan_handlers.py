@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from services.goals.domain.alignment import settle
 from services.goals.domain.pathways import Milestone, Pathway, find_pathway
@@ -19,37 +18,26 @@ from services.goals.service_layer.commands import (
 from services.goals.service_layer.goal_handlers import GoalRead, assessed
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.clock import Clock
-from shared.idempotency import SavedResponse
-
-CREATED = 201
-
-
-@dataclass(frozen=True)
-class AddedMilestone:
-    """A new milestone, or (a retry under the same Idempotency-Key) what the first answered."""
-
-    milestone: Milestone | None = None
-    replayed: SavedResponse | None = None
+from shared.idempotency import Once, made_once
 
 
 def add_milestone(cmd: AddMilestone, uow: GoalsUnitOfWork, clock: Clock,
-                  render_milestone: Callable[[Milestone], object]) -> AddedMilestone:
+                  render_milestone: Callable[[Milestone], object]) -> Once[Milestone]:
     """Add a milestone; with an idempotency key, the response is saved in the same
     transaction, so a retry gets it back instead of adding a second one."""
     actor, now = cmd.actor.member_id, clock.now()
-    with uow:
-        if cmd.idempotency is not None:
-            earlier = uow.idempotency_keys.claimed(cmd.idempotency, now)
-            if earlier is not None:
-                return AddedMilestone(replayed=earlier)
+
+    def added() -> Milestone:
         goal = editable_goal(cmd.goal_id, cmd.actor, uow)
         milestone = goal.add_milestone(cmd.title, cmd.due_date, pathway_id=cmd.pathway_id,
                                        actor=actor, at=now)
         settle(goal, uow.goals, now=now, actor=actor)
-        if cmd.idempotency is not None:
-            uow.idempotency_keys.save(cmd.idempotency, CREATED, render_milestone(milestone))
+        return milestone
+
+    with uow:
+        result = made_once(uow.idempotency_keys, cmd.idempotency, now, added, render_milestone)
         uow.commit()
-    return AddedMilestone(milestone=milestone)
+    return result
 
 
 def reorder_milestones(cmd: ReorderMilestones, uow: GoalsUnitOfWork, clock: Clock) -> Pathway:
