@@ -9,6 +9,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+from services.checkins.domain.replicas import GoalView
+from services.checkins.service_layer.schedule_handlers import count_checkin
 from shared.clock import ControlledClock
 from tests.checkins.conftest import World
 
@@ -194,6 +196,32 @@ def test_a_goal_that_is_no_longer_active_stops_its_schedule(checkins, clock):
     timeline = run_until(checkins, clock, world, utc(2026, 3, 13))
 
     assert timeline == []
+    streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
+    assert streak["next_due_at"] is None
+
+
+def test_a_checkin_racing_the_goals_achievement_does_not_bring_its_reminders_back(checkins,
+                                                                                 clock):
+    """A check-in POST reads the goal (active), then waits for the schedule's lock while
+    goal.achieved is applied; it then found the schedule paused and resumed it, as its stale
+    goal said, and the achieved goal was reminded and marked missed again. Here the POST's
+    read is taken before the achievement and its count made after, as that race orders them."""
+    world = World(checkins)
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    container = checkins.container
+    with container.uow() as uow:
+        view = uow.goals.get(world.team_id, goal)
+        read_by_the_post = GoalView(view.goal_id, view.team_id, view.owner_id, view.title,
+                                    status=view.status, kind=view.kind,
+                                    start_date=view.start_date)
+    world.update_goal(goal, event="goal.achieved", status="achieved")
+
+    with container.uow() as uow:
+        count_checkin(uow, read_by_the_post, clock.now(), container.policy)
+        uow.commit()
+
+    assert run_until(checkins, clock, world, utc(2026, 3, 13)) == []
     streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
     assert streak["next_due_at"] is None
 

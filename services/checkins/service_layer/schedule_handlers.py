@@ -57,8 +57,10 @@ def audience_of(uow: CheckinsUnitOfWork, schedule: GoalSchedule, now: datetime,
 
 
 def sync_goal(uow: CheckinsUnitOfWork, goal: GoalView, now: datetime,
-              policy: Policy) -> GoalSchedule | None:
-    """Create, move, pause or resume the goal's schedule after its goal, owner or team changed."""
+              policy: Policy, *, resume: bool = True) -> GoalSchedule | None:
+    """Create, move, pause or resume the goal's schedule after its goal, owner or team changed.
+    Without `resume`, a paused schedule stays paused (None): `goal` was read before the
+    schedule's lock, and a pause found behind that lock is newer than what it says."""
     schedule = uow.schedules.locked(goal.goal_id)
     next_due = next_due_of(uow, goal)
     if schedule is None:
@@ -71,6 +73,8 @@ def sync_goal(uow: CheckinsUnitOfWork, goal: GoalView, now: datetime,
     if not goal.is_active:
         schedule.pause()
     elif not schedule.active:
+        if not resume:
+            return None
         schedule.resume(now, policy, next_due)
     else:
         schedule.retime(now, policy, next_due)
@@ -79,8 +83,10 @@ def sync_goal(uow: CheckinsUnitOfWork, goal: GoalView, now: datetime,
 
 def count_checkin(uow: CheckinsUnitOfWork, goal: GoalView, at: datetime, policy: Policy,
                   partners: set[str] | None = None) -> None:
-    """Bring the schedule up to `at`, then let the check-in count for the open period."""
-    schedule = sync_goal(uow, goal, at, policy)
+    """Bring the schedule up to `at`, then let the check-in count for the open period. A
+    check-in never resumes a paused schedule: only the goal's own events do, so a check-in
+    racing the goal's achievement cannot bring back the reminders the achievement stopped."""
+    schedule = sync_goal(uow, goal, at, policy, resume=False)
     if schedule is None:
         return
     schedule.advance(at, policy, audience_of(uow, schedule, at, partners), next_due_of(uow, goal),
