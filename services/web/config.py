@@ -39,6 +39,7 @@ class WebSettings:
     read_timeout: float = 5.0
     poll_seconds: int = 4
     goals_cap: int = 1000
+    feed_page: int = 50  # notifications a page of the feed shows
     log_level: str = "INFO"
     testing: bool = False
 

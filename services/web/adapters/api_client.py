@@ -69,9 +69,11 @@ PAGE = 200  # the largest page the APIs give
 
 
 class Listing(list):
-    """The items of a paged list, read up to a cap; `cut` is true when the cap left some."""
+    """The items of a paged list, read up to a cap; `cut` is true when the cap left some;
+    `next_cursor`, for a list read a page at a time, where the next page starts."""
 
     cut: bool = False
+    next_cursor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -373,8 +375,14 @@ class MemberApi:
         return self._call("notifications", "GET", "/v1/me/feed/unread-count")["unread"]
 
     @or_unavailable
-    def feed(self) -> list[dict]:
-        return self._call("notifications", "GET", "/v1/me/feed", params={"limit": 50})["items"]
+    def feed(self, limit: int, cursor: str | None = None) -> Listing:
+        """A page of my feed, newest first, from `cursor` (the API's: a position in the feed,
+        so notifications arriving meanwhile move nothing); `next_cursor` leads to older ones."""
+        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        page = self._call("notifications", "GET", "/v1/me/feed", params=params)
+        items = Listing(page["items"])
+        items.next_cursor = page.get("next_cursor")
+        return items
 
     def mark_all_read(self) -> int:
         return self._call("notifications", "POST", "/v1/me/feed/read", json={"all": True})[

@@ -13,10 +13,15 @@ from services.web.service_layer import preference_form_handlers as prefs
 @me.get("/feed")
 @http.member_required
 def feed():
-    items = http.api().feed()
-    return render_template("feed/feed.html", items=items or [],
+    """A page of my feed, newest first; "Older notifications" goes on from where it ends."""
+    api = http.api()
+    cursor = request.args.get("cursor") or None
+    items, unread = api.together(
+        lambda: api.feed(http.container().settings.feed_page, cursor), api.unread_count)
+    return render_template("feed/feed.html", items=items or [], cursor=cursor,
+                           next_cursor=getattr(items, "next_cursor", None),
                            feed_down=isinstance(items, Unavailable),
-                           unread=sum(1 for item in items or [] if not item["read"]))
+                           unread=None if isinstance(unread, Unavailable) else unread)
 
 
 @me.post("/feed/read")

@@ -1,0 +1,78 @@
+"""My feed over HTTP against the real stack: paging back through it, its unread count, and
+where each notification leads."""
+
+from __future__ import annotations
+
+import re
+
+from tests.support.waiting import eventually
+from tests.web.over_http import metric_goal, signed_in
+
+ITEM = re.compile(r'<li id="n-([^"]+)"')
+OLDER = re.compile(r'<a href="(/me/feed\?cursor=[^"]+)"[^>]*>Older notifications</a>')
+
+
+def commented(stack, team, count: int) -> tuple[str, dict, list[str]]:
+    """Max's token, his goal, and the ids of the `count` notifications (newest first) of the
+    lead's comments on his check-in, once his feed holds them all."""
+    _, max_token = stack.add_member(team, "Max")
+    muted = stack.notifications.call("PUT", "/v1/me/preferences", max_token,
+                                     json={"muted": ["goal.health_changed"]})
+    assert muted.status_code == 200, muted.get_json()  # his feed: the comments alone
+    goal = metric_goal(stack, max_token)
+    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", max_token,
+                                  json={"value": 4}).get_json()
+    for n in range(count):
+        comment(stack, team, checkin["id"], f"Comment number {n}")
+    return max_token, goal, feed_ids(stack, max_token, count)
+
+
+def comment(stack, team, checkin_id: str, text: str) -> None:
+    added = stack.checkins.call("POST", f"/v1/checkins/{checkin_id}/comments", team.lead,
+                                json={"text": text})
+    assert added.status_code == 201, added.get_json()
+
+
+def feed_ids(stack, token: str, count: int) -> list[str]:
+    def all_there():
+        items = stack.notifications.call("GET", "/v1/me/feed", token).get_json()["items"]
+        return [i["id"] for i in items] if len(items) == count else None
+
+    return eventually(all_there, interval=0.2)
+
+
+def test_older_notifications_are_a_page_away_and_one_arriving_meanwhile_moves_nothing(
+        stack, make_web):
+    """The feed showed the 50 newest notifications and nothing else: an older one could not be
+    reached, and the unread count counted only those shown."""
+    team = stack.new_team()
+    web = make_web(feed_page=2)
+    max_token, goal, (third, second, first) = commented(stack, team, 3)
+    session, _ = signed_in(stack, max_token, web.url)
+
+    newest = session.get(web.url + "/me/feed")
+    assert ITEM.findall(newest.text) == [third, second], newest.text
+    assert "(3 unread)" in newest.text
+    older = OLDER.search(newest.text)
+    assert older, newest.text
+
+    checkin_id = stack.checkins.call("GET", f"/v1/goals/{goal['id']}/checkins",
+                                     max_token).get_json()["items"][0]["id"]
+    comment(stack, team, checkin_id, "A comment that arrives meanwhile")
+    fourth = feed_ids(stack, max_token, 4)[0]
+
+    rest = session.get(web.url + older.group(1).replace("&amp;", "&"))
+    assert rest.status_code == 200
+    assert ITEM.findall(rest.text) == [first], rest.text  # neither lost nor repeated
+    assert fourth not in rest.text and not OLDER.search(rest.text)
+    assert "(4 unread)" in rest.text
+
+
+def test_a_bad_feed_cursor_is_refused_not_a_500(stack):
+    team = stack.new_team()
+    session, _ = signed_in(stack, team.lead)
+
+    answer = session.get(stack.web_url + "/me/feed?cursor=not-a-cursor")
+
+    assert answer.status_code in (400, 422), answer.status_code
+
