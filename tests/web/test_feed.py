@@ -76,3 +76,17 @@ def test_a_bad_feed_cursor_is_refused_not_a_500(stack):
 
     assert answer.status_code in (400, 422), answer.status_code
 
+
+
+def test_a_notification_in_the_feed_leads_to_its_goal(stack):
+    """Each notification carries the link to its goal; the feed showed the title as plain
+    text, so a member read "Comment on ..." and had to look for the goal themselves."""
+    team = stack.new_team()
+    max_token, goal, (item_id,) = commented(stack, team, 1)
+    session, _ = signed_in(stack, max_token)
+
+    feed = session.get(stack.web_url + "/me/feed").text
+
+    item = feed[feed.index(f'<li id="n-{item_id}"'):]
+    item = item[:item.index("</li>")]
+    assert re.search(rf'<a href="[^"]*/goals/{goal["id"]}"', item), item
