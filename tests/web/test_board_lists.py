@@ -74,3 +74,21 @@ def test_a_board_longer_than_the_goals_cap_shows_the_first_ones_and_says_it_is_c
 
     assert sorted(GOAL_CARD.findall(board)) == sorted(by_due[:shown])
     assert ("too many to show" in board) is cut
+
+
+def test_an_empty_board_says_what_its_filter_shows_and_where_to_go_next(stack):
+    """Every empty filter said "No goals here yet. Set the first one": under "My partners'"
+    for a member with no partner (a new goal of their own would not show there either), and
+    under "Closed" for a team whose goals are all open."""
+    team = stack.new_team()
+    stack.create_goal(team.lead, title="An open goal")
+    session, _ = signed_in(stack, team.lead)
+
+    partners = session.get(stack.web_url + "/board?show=partners").text
+    closed = session.get(stack.web_url + "/board?show=closed",
+                         headers={"HX-Request": "true"}).text  # the poll says the same
+
+    assert "no accountability partner yet" in partners and 'href="/partners"' in partners
+    assert "No closed goals" in closed
+    for page in (partners, closed):
+        assert "Set the first one" not in page and "/goals/new\">Set" not in page

@@ -55,6 +55,21 @@ def board(goals: list[dict], *, show: str, me: str, partner_ids: set[str]) -> li
     return [g for g in groups.values() if g.goals]
 
 
+def empty_note(show: str, partner_ids: set[str]) -> tuple[str, str | None]:
+    """What a board with no goal under filter `show` says, and the page ("goals.new",
+    "partners.show") that gets the member further, if any."""
+    if show == "closed":
+        return ("No closed goals. A goal shows here once it is closed as partly met, missed "
+                "or dropped.", None)
+    if show == "partners" and not partner_ids:
+        return "You have no accountability partner yet.", "partners.show"
+    if show == "partners":
+        return "Your partners have no open goal you can see.", None
+    if show == "mine":
+        return "You have no open goal.", "goals.new"
+    return "No goals here yet.", "goals.new"
+
+
 def partner_ids_of(partnerships: list[dict], me: str) -> set[str]:
     """Everyone who shares an active partnership with `me`."""
     ids: set[str] = set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 
 from services.web.adapters.api_client import Unavailable
-from services.web.domain.board import FILTERS, STATUSES, board, partner_ids_of
+from services.web.domain.board import FILTERS, STATUSES, board, empty_note, partner_ids_of
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import board as page
 
@@ -28,13 +28,14 @@ def show():
         lambda: api.goals(status=list(STATUSES[show]), **owner),
         lambda: api.partnerships(me.team_id) if show == "partners" else [],
         lambda: api.due(me.team_id) if show != "closed" else [])
+    partner_ids = partner_ids_of(partnerships or [], me.id)
     context = {
         "show": show,
         "goals_down": isinstance(goals, Unavailable),
         "cut": getattr(goals, "cut", False),
         "groups": [] if isinstance(goals, Unavailable) else board(
-            goals, show=show, me=me.id,
-            partner_ids=partner_ids_of(partnerships or [], me.id)),
+            goals, show=show, me=me.id, partner_ids=partner_ids),
+        "empty": empty_note(show, partner_ids),
         "names": api.names(me.team_id, {g["owner_id"] for g in goals or []}),
         "partners_down": isinstance(partnerships, Unavailable),
         "due": {d["goal_id"]: d for d in due or []},
