@@ -90,3 +90,19 @@ def test_a_notification_in_the_feed_leads_to_its_goal(stack):
     item = feed[feed.index(f'<li id="n-{item_id}"'):]
     item = item[:item.index("</li>")]
     assert re.search(rf'<a href="[^"]*/goals/{goal["id"]}"', item), item
+
+
+def test_a_notification_reads_as_text_not_as_slack_markup(stack):
+    """The feed showed the notifications service's Slack mrkdwn as typed: "*Lena* commented on
+    *Grow the revenue*:" and the comment as "> Comment number 0"."""
+    team = stack.new_team()
+    max_token, _, (item_id,) = commented(stack, team, 1)
+    session, _ = signed_in(stack, max_token)
+
+    feed = session.get(stack.web_url + "/me/feed").text
+
+    item = feed[feed.index(f'<li id="n-{item_id}"'):]
+    item = item[:item.index("</li>")]
+    assert "<strong>Grow the revenue</strong>" in item, item
+    assert "<blockquote>Comment number 0</blockquote>" in item, item
+    assert "*" not in item and "&gt;" not in item

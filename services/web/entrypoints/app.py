@@ -19,6 +19,7 @@ from services.web.adapters.api_client import (
 )
 from services.web.bootstrap import WebContainer, bootstrap
 from services.web.domain.board import HEADINGS, ICONS
+from services.web.domain.feed_text import MOMENT_FORMAT, lines_of
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import (
     auth,
@@ -91,7 +92,7 @@ def _security_headers(response):
     return response
 
 
-def _local(value, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+def _local(value, fmt: str = MOMENT_FORMAT) -> str:
     """A timestamp from an API, shown in the signed-in member's time zone."""
     if not value:
         return ""
@@ -100,6 +101,12 @@ def _local(value, fmt: str = "%a %d %b %Y, %H:%M") -> str:
             return date.fromisoformat(value).strftime("%a %d %b %Y")
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return value.astimezone(http.member_zone()).strftime(fmt)
+
+
+def _feed_lines(text: str):
+    """A feed item's mrkdwn text as lines of plain and bold parts, its moments in the signed-in
+    member's time zone (`domain.feed_text`)."""
+    return lines_of(text, http.member_zone())
 
 
 def _number(value, signed: bool = False) -> str:
@@ -111,6 +118,7 @@ def _number(value, signed: bool = False) -> str:
 def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local"] = _local
     app.jinja_env.filters["num"] = _number
+    app.jinja_env.filters["feed_lines"] = _feed_lines
     app.jinja_env.globals.update(csrf_token=http.csrf_token, member=http.current_member,
                                  new_key=lambda: str(uuid.uuid4()),
                                  HEADINGS=HEADINGS, ICONS=ICONS, MUTABLE=MUTABLE)

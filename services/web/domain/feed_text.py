@@ -1,0 +1,53 @@
+"""A feed item's text as the feed page shows it.
+
+The notifications service writes one text for Slack and the feed: Slack's mrkdwn (`*bold*`, a
+`> ` quote line) with moments in ISO 8601 and UTC ("is due 2026-12-07T09:00:00+00:00"). The page
+shows the bold as bold, a quote as a quote, and each moment in the reader's own time zone, as
+every other time on the site.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+MOMENT_FORMAT = "%a %d %b %Y, %H:%M"  # how the site writes a moment (the `local` filter too)
+BOLD = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")  # mrkdwn's *bold*, as email reads it
+MOMENT = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")
+QUOTE = "> "
+
+
+@dataclass(frozen=True)
+class Line:
+    parts: list[tuple[str, bool]]  # (text, bold)
+    quote: bool = False
+
+
+def lines_of(text: str, zone: ZoneInfo) -> list[Line]:
+    """`text`'s lines, each as plain and bold parts, its moments in `zone`."""
+    lines = []
+    for raw in (text or "").splitlines():
+        quote = raw.startswith(QUOTE)
+        body = raw[len(QUOTE):] if quote else raw
+        parts, at = [], 0
+        for match in BOLD.finditer(body):
+            parts += [(_local(body[at:match.start()], zone), False),
+                      (_local(match[1], zone), True)]
+            at = match.end()
+        parts.append((_local(body[at:], zone), False))
+        lines.append(Line([p for p in parts if p[0]], quote))
+    return [line for line in lines if line.parts]
+
+
+def _local(text: str, zone: ZoneInfo) -> str:
+    return MOMENT.sub(lambda m: _moment(m[0], zone), text)
+
+
+def _moment(iso: str, zone: ZoneInfo) -> str:
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    return moment.astimezone(zone).strftime(MOMENT_FORMAT)
