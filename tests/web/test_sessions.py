@@ -4,15 +4,17 @@ signing out: over HTTP against the real stack, on the web app's own clock."""
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import requests
 from sqlalchemy import select
 
 from services.web.adapters.orm import web_sessions
 from services.web.bootstrap import SESSION_LIFETIME
 from shared.clock import ControlledClock
-from tests.web.over_http import signed_in
+from tests.web.over_http import CSRF, signed_in
 
 DAY = timedelta(days=1)
 
@@ -77,3 +79,24 @@ def test_a_session_left_idle_ends_at_its_expiry_and_signing_out_ends_it_at_once(
     copied.cookies.update(again.cookies)
     again.post(web.url + "/signout", data={"csrf_token": csrf})
     assert board_status(web, copied) == 302
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example/board", "/\\/evil.example", "/%5Cevil.example",
+                                    "/\t/evil.example", "//evil.example"])
+def test_signing_in_never_sends_the_member_to_another_site(stack, target):
+    """`next` was kept when it began with one "/" but not two, so "/<tab>/evil.example" was
+    kept and answered as Location "//evil.example" (a browser drops the tab anyway): a phishing
+    link to the sign-in page took the member, just signed in, to another site. (A backslash
+    was safe only because werkzeug happens to quote it in Location.)"""
+    team = stack.new_team()
+    session = requests.Session()
+    csrf = CSRF.search(session.get(stack.web_url + "/signin").text).group(1)
+
+    signed = session.post(stack.web_url + "/signin", allow_redirects=False,
+                          data={"token": team.lead, "csrf_token": csrf, "next": target})
+
+    assert signed.status_code == 302
+    location = signed.headers["Location"]
+    as_read = re.sub(r"[\t\n\r]", "", location).replace("\\", "/")  # as a browser reads it
+    if not as_read.startswith(stack.web_url + "/"):
+        assert as_read.startswith("/") and not as_read.startswith("//"), location

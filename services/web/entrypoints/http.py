@@ -161,6 +161,15 @@ def to_sign_in(ended: bool = False) -> Response:
     return response
 
 
+def local_path(target: str) -> str:
+    """`target` when it is a path on this site, else "". Read as a browser reads a Location:
+    it drops tabs and line breaks and takes a backslash for a slash, so "/\\evil.example" and
+    "/\\t/evil.example" are the other site "//evil.example"; none of those is kept."""
+    if any(ord(c) < 0x20 or c in "\\\x7f" for c in target):
+        return ""
+    return target if target.startswith("/") and not target.startswith("//") else ""
+
+
 def lead_required(view):
     @wraps(view)
     @member_required
