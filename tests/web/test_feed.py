@@ -106,3 +106,27 @@ def test_a_notification_reads_as_text_not_as_slack_markup(stack):
     assert "<strong>Grow the revenue</strong>" in item, item
     assert "<blockquote>Comment number 0</blockquote>" in item, item
     assert "*" not in item and "&gt;" not in item
+
+
+MARK_READ = re.compile(r'<form method="post" action="/me/feed/read">(.*?)</form>', re.S)
+FIELD = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+
+
+def test_marking_read_leaves_unread_what_arrived_after_the_page_was_shown(stack):
+    """"Mark all read" marked every notification read, one that arrived while the member read
+    the page too: it was never shown as new."""
+    team = stack.new_team()
+    max_token, goal, (seen,) = commented(stack, team, 1)
+    session, _ = signed_in(stack, max_token)
+    form = MARK_READ.search(session.get(stack.web_url + "/me/feed").text).group(1)
+
+    checkin_id = stack.checkins.call("GET", f"/v1/goals/{goal['id']}/checkins",
+                                     max_token).get_json()["items"][0]["id"]
+    comment(stack, team, checkin_id, "A comment that arrives meanwhile")
+    unseen = feed_ids(stack, max_token, 2)[0]
+    marked = session.post(stack.web_url + "/me/feed/read", data=FIELD.findall(form))
+
+    assert marked.status_code == 200
+    items = stack.notifications.call("GET", "/v1/me/feed", max_token).get_json()["items"]
+    assert {i["id"]: i["read"] for i in items} == {seen: True, unseen: False}
+    assert "(1 unread)" in marked.text

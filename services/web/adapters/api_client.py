@@ -384,8 +384,8 @@ class MemberApi:
         items.next_cursor = page.get("next_cursor")
         return items
 
-    def mark_all_read(self) -> int:
-        return self._call("notifications", "POST", "/v1/me/feed/read", json={"all": True})[
+    def mark_read(self, ids: list[str]) -> int:
+        return self._call("notifications", "POST", "/v1/me/feed/read", json={"ids": ids})[
             "marked"]
 
     def link_my_slack(self, ticket: str) -> dict:

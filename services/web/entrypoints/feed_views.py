@@ -27,8 +27,12 @@ def feed():
 @me.post("/feed/read")
 @http.member_required
 def mark_read():
-    http.api().mark_all_read()
-    return redirect(url_for("me.feed"))
+    """Mark read the unread notifications the page showed (`ids`): not one that arrived since,
+    which the member has not seen."""
+    ids = request.form.getlist("ids")
+    if ids:
+        http.api().mark_read(ids)
+    return redirect(url_for("me.feed", cursor=request.form.get("cursor") or None))
 
 
 @me.get("/preferences")
