@@ -57,3 +57,30 @@ def test_a_url_answering_a_fragment_to_htmx_and_a_page_otherwise_varies_on_hx_re
         for answer in (fragment, full):
             assert "hx-request" in answer.headers.get("Vary", "").lower(), \
                 (path, answer.headers.get("Vary"))
+
+
+def test_a_check_in_sent_after_signing_out_in_another_tab_is_sent_to_sign_in(stack):
+    """Signing out in one tab clears the session cookie the whole browser shares, its CSRF
+    token with it; the quick check-in of My week, still open in another tab, was then answered
+    400 "The form was missing its security token", swapped into the page, rather than being sent
+    to sign in (and back to My week)."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    session, csrf = signed_in(stack, team.lead)
+    session.post(stack.web_url + "/signout", data={"csrf_token": csrf})  # "another tab"
+
+    sent = session.post(stack.web_url + f"/goals/{goal['id']}/checkins", allow_redirects=False,
+                        data={"form": "quick", "value": "6", "csrf_token": csrf},
+                        headers={"HX-Request": "true", "X-CSRF-Token": csrf,
+                                 "HX-Current-URL": stack.web_url + "/week"})
+    without_js = session.post(stack.web_url + f"/goals/{goal['id']}/checkins",
+                              allow_redirects=False,
+                              data={"form": "quick", "value": "6", "csrf_token": csrf})
+
+    assert sent.status_code == 200 and sent.text == "", (sent.status_code, sent.text[:300])
+    query = parse_qs(urlsplit(sent.headers["HX-Redirect"]).query)
+    assert query == {"ended": ["1"], "next": ["/week"]}
+    assert without_js.status_code == 302
+    assert urlsplit(without_js.headers["Location"]).path == "/signin"
+    logged = stack.checkins.call("GET", f"/v1/goals/{goal['id']}/checkins", team.lead)
+    assert logged.get_json()["items"] == []

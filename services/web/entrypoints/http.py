@@ -62,15 +62,21 @@ def csrf_token() -> str:
     return session["csrf"]
 
 
-def check_csrf() -> None:
-    """Refuse (400) an unsafe request whose form field or header lacks the session's token."""
+def check_csrf() -> Response | None:
+    """Refuse (400) an unsafe request whose form field or header lacks the session's token.
+    Without a signed-in member (signing out in another tab cleared the cookie, token and
+    all) a member's form is sent to sign in instead, as a page of theirs would be: there is
+    nothing to protect, and a 400 would only say to reload."""
     if request.method not in UNSAFE:
-        return
+        return None
     sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD) or ""
     expected = session.get("csrf") or ""
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        if current_member() is None and request.blueprint != "auth":
+            return to_sign_in(ended=True)
         abort(400, description="The form was missing its security token. Reload the page "
                                "and try again.")
+    return None
 
 
 def claims_of(token: str) -> dict:
