@@ -12,6 +12,7 @@ from selenium.webdriver.support.ui import Select
 from services.notifications.domain.slack_workspace import LinkTicket, SlackWorkspace
 from tests.support.stack import auth
 from tests.support.waiting import eventually
+from tests.web.over_http import signed_in
 
 
 def click(page, text: str) -> None:
@@ -250,3 +251,25 @@ def test_the_slack_home_link_signs_in_first_then_links_the_member(stack, page):
     page.open(f"/slack/link?ticket={ticket}")
     click(page, "Link my Slack account")
     page.wait_for_text("unknown, used or expired", "main")
+
+
+def test_a_refused_change_to_a_member_is_said_on_that_members_row(stack):
+    """A refused snooze (a date the API does not take, as a browser without a date picker
+    sends it) said "Invalid fields: snoozed_until" at the top of the Add a member form, far
+    from the row and without the API's reason."""
+    team = stack.new_team()
+    bea_id, _ = stack.add_member(team, "Bea")
+    session, csrf = signed_in(stack, team.lead)
+
+    refused = session.post(stack.web_url + f"/team/members/{bea_id}",
+                           data={"csrf_token": csrf, "action": "snooze",
+                                 "snoozed_until": "31/12/2030"})
+
+    assert refused.status_code == 422
+    page = refused.text
+    row = page[page.index(f'<tr id="member-{bea_id}"'):]
+    row = row[:row.index("</tr>")]
+    add_form = page[page.index("<h2>Add a member</h2>"):]
+    assert 'role="alert"' in row and "Invalid fields" not in row, row
+    assert 'aria-describedby="e-member-' in row and 'aria-invalid="true"' in row
+    assert 'role="alert"' not in add_form

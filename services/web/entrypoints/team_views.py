@@ -19,10 +19,17 @@ CHANGES = {
 
 
 def _members_page(form: dict, errors: dict, status: int = 200, added: dict | None = None,
-                  invite: dict | None = None):
+                  invite: dict | None = None, row_errors: dict | None = None):
+    """The members page; `row_errors` (member id -> the refused action and why) are said on
+    that member's row."""
     me = http.current_member()
     return render_template("team/members.html", members=http.api().members(me.team_id),
-                           form=form, errors=errors, added=added, invite=invite), status
+                           form=form, errors=errors, added=added, invite=invite,
+                           row_errors=row_errors or {}), status
+
+
+def _new_member_form() -> dict:
+    return {"timezone": http.current_member().timezone, "role": "member"}
 
 
 def _invite_link(member: dict) -> dict:
@@ -68,12 +75,14 @@ def change_member(member_id: str):
     if action == "snooze":
         change = {"snoozed_until": request.form.get("snoozed_until") or None}
     if not change:
-        return _members_page({}, {"_": ["Unknown action."]}, 400)
+        return _members_page(_new_member_form(), {"_": ["Unknown action."]}, 400)
     try:
         http.api().update_member(http.current_member().team_id, member_id, change)
         http.container().api.directory.forget(http.current_member().team_id)
     except FormErrors as refused:
-        return _members_page({}, {"_": [refused.detail]}, refused.status)
+        return _members_page(_new_member_form(), {}, refused.status,
+                             row_errors={member_id: (action,
+                                                     team_forms.change_errors(refused))})
     return redirect(url_for("team.members"))
 
 

@@ -42,3 +42,10 @@ def form_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     for name, messages in errors.items():
         out.setdefault(names.get(name, "_"), []).extend(messages)
     return out
+
+
+def change_errors(refused) -> list[str]:
+    """What a refused change to a member says on that member's row: the API's reasons, field
+    by field, or its summary when it gave none."""
+    return [m for messages in (refused.errors or {}).values() for m in messages] \
+        or [refused.detail]
