@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.support.waiting import eventually
-from tests.web.over_http import metric_goal, signed_in
+from tests.web.over_http import api_calls, metric_goal, signed_in
 
 ITEM = re.compile(r'<li id="n-([^"]+)"')
 OLDER = re.compile(r'<a href="(/me/feed\?cursor=[^"]+)"[^>]*>Older notifications</a>')
@@ -99,8 +99,11 @@ def test_a_notification_reads_as_text_not_as_slack_markup(stack):
     max_token, _, (item_id,) = commented(stack, team, 1)
     session, _ = signed_in(stack, max_token)
 
-    feed = session.get(stack.web_url + "/me/feed").text
+    with api_calls(stack) as calls:
+        feed = session.get(stack.web_url + "/me/feed").text
 
+    assert [c[:3] for c in calls if c[0] == "notifications"] == [
+        ("notifications", "GET", "/v1/me/feed")]  # a feed that fits a page: one call
     item = feed[feed.index(f'<li id="n-{item_id}"'):]
     item = item[:item.index("</li>")]
     assert "<strong>Grow the revenue</strong>" in item, item

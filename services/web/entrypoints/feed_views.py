@@ -16,12 +16,18 @@ def feed():
     """A page of my feed, newest first; "Older notifications" goes on from where it ends."""
     api = http.api()
     cursor = request.args.get("cursor") or None
-    items, unread = api.together(
-        lambda: api.feed(http.container().settings.feed_page, cursor), api.unread_count)
+    items = api.feed(http.container().settings.feed_page, cursor)
+    next_cursor = getattr(items, "next_cursor", None)
+    if isinstance(items, Unavailable):
+        unread = None
+    elif cursor or next_cursor:  # the feed goes on past this page: the API counts them all
+        unread = api.unread_count()
+        unread = None if isinstance(unread, Unavailable) else unread
+    else:  # the page is the whole feed (one call, as every page makes at most one a service)
+        unread = sum(1 for item in items if not item["read"])
     return render_template("feed/feed.html", items=items or [], cursor=cursor,
-                           next_cursor=getattr(items, "next_cursor", None),
-                           feed_down=isinstance(items, Unavailable),
-                           unread=None if isinstance(unread, Unavailable) else unread)
+                           next_cursor=next_cursor, feed_down=isinstance(items, Unavailable),
+                           unread=unread)
 
 
 @me.post("/feed/read")
