@@ -37,6 +37,25 @@ def test_my_week_lists_what_is_due_and_checks_in_with_one_click(stack, page):
     assert [c["value"] for c in logged.get_json()["items"]] == [6]
 
 
+def test_a_quick_check_in_refreshes_its_card(stack, page):
+    """The quick check-in swapped only its form for "Checked in.": the card above it still
+    said the check-in was due (or overdue) and the streak was the old one, as if it had not
+    counted."""
+    team = stack.new_team()
+    _, max_token = stack.add_member(team, "Max")
+    goal = scheduled_goal(stack, max_token, "Read 30 pages")
+    page.sign_in(max_token).open("/week")
+    card = f"#due-{goal['id']}"
+    assert "Streak: 0" in page.text(card)
+
+    page.fill(f"q-value-{goal['id']}", "6")
+    page.driver.find_element(By.CSS_SELECTOR, f"{card} button[type=submit]").click()
+
+    page.wait_for_text("Streak: 1", card)
+    assert "Checked in" in page.text(card)
+    assert page.serious_accessibility_violations() == []
+
+
 def test_the_board_shows_when_each_goal_is_next_due(stack, page):
     team = stack.new_team()
     goal = scheduled_goal(stack, team.lead, "Scheduled goal")
