@@ -53,6 +53,26 @@ def test_a_member_updates_their_own_profile_and_the_event_has_the_full_state(goa
     assert event["email"] == "max@example.com" and event["snoozed_until"] == "2031-04-01"
 
 
+def test_a_snooze_until_a_day_already_past_is_refused_in_the_members_own_day(goals):
+    """A snooze until 2001-01-01 was saved: the member showed as snoozed, until a day long
+    gone. 09:00 UTC on 2 March is still 1 March in Pago Pago (UTC-11): the 28th of February is
+    past there, the 1st is today, and null wakes the member."""
+    team = create_team(goals)
+    member_id, token = add_member(goals, team)
+    path = f"/v1/teams/{team.id}/members/{member_id}"
+    goals.client.patch(path, headers=auth(token), json={"timezone": "Pacific/Pago_Pago"})
+    for past in ("2001-01-01", "2031-02-28"):
+        refused = goals.client.patch(path, headers=auth(token), json={"snoozed_until": past})
+        assert refused.status_code == 422, (past, refused.json)
+        assert refused.json["errors"] == {"snoozed_until": ["Must be today or later."]}
+        assert "is in the past (today is 2031-03-01 in Pacific/Pago_Pago)" in (
+            refused.json["detail"])
+    today = goals.client.patch(path, headers=auth(token), json={"snoozed_until": "2031-03-01"})
+    assert today.status_code == 200 and today.json["state"] == "snoozed", today.json
+    woken = goals.client.patch(path, headers=auth(token), json={"snoozed_until": None})
+    assert woken.status_code == 200 and woken.json["state"] == "active", woken.json
+
+
 def test_a_member_cannot_change_someone_elses_profile_or_their_own_role(goals):
     team = create_team(goals)
     member_id, token = add_member(goals, team)

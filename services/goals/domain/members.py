@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from shared.domain import Aggregate, Conflict
+from shared.domain import Aggregate, Conflict, Unprocessable
 
 ROLES = ("member", "lead")
 MEMBER_STATES = ("active", "snoozed", "left")
@@ -92,10 +92,16 @@ class Member(Aggregate):
             setattr(self, name, value)
         self._updated()
 
-    def snooze(self, until: date | None) -> None:
-        """Snooze (vacation) until a date, or wake up with None."""
+    def snooze(self, until: date | None, today: date) -> None:
+        """Snooze (vacation) until a date, today (the member's) or later, or wake up with
+        None."""
         if self.state == "left":
             raise Conflict("a member who left cannot be snoozed")
+        if until is not None and until < today:
+            raise Unprocessable(
+                f"snoozed_until {until.isoformat()} is in the past (today is "
+                f"{today.isoformat()} in {self.timezone}); give today or a later day, or null "
+                "to wake up", errors={"snoozed_until": ["Must be today or later."]})
         self.state, self.snoozed_until = ("snoozed", until) if until else ("active", None)
         self._updated()
 

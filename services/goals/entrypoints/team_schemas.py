@@ -116,7 +116,8 @@ class MemberPatch(Schema):
     working_hours = fields.Nested(WorkingHoursSchema, allow_none=True)
     slack_user_id = Text(64, min_length=1, allow_none=True)
     default_cadence = fields.Nested(CadenceSchema, allow_none=True)
-    snoozed_until = Day(allow_none=True, metadata={"description": "Snooze until; null wakes."})
+    snoozed_until = Day(allow_none=True, metadata={
+        "description": "Snooze until this day (today or later, in the member's zone); null wakes."})
     role = fields.String(validate=validate.OneOf(["member", "lead"]))
     state = fields.String(validate=validate.OneOf(["active", "snoozed", "left"]))
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 from services.goals.adapters.repositories import is_id
 from services.goals.domain.members import PROFILE_FIELDS, Member, Team
+from services.goals.domain.pace import local_date
 from services.goals.service_layer.commands import (
     AddMember,
     CreateTeam,
@@ -120,7 +121,7 @@ def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Memb
             for goal in uow.goals.open_of_owner(member.team_id, member.id):
                 goal.follow_owner_to(member.timezone, actor=cmd.actor.member_id, at=clock.now())
         if "snoozed_until" in changes:
-            member.snooze(changes["snoozed_until"])
+            member.snooze(changes["snoozed_until"], local_date(clock.now(), member.timezone))
         if "role" in changes and changes["role"] != member.role:
             _keep_a_lead(member, uow, changes["role"] == "lead")
             member.change_role(changes["role"])
