@@ -60,6 +60,15 @@ def test_goal_and_checkin_reach_slack_and_move_the_metric(make_service, slack):
     assert [[a["status_code"] for a in item["attempts"]] for item in items] == [[200], [200]]
 
 
+def _tickets_goal(goals, token: str, due_date: str) -> str:
+    """A new goal of closing 20 tickets by `due_date`; its id."""
+    created = goals.client.post("/v1/goals", headers=auth(token), json={
+        "title": "Close 20 support tickets", "due_date": due_date,
+        "metric": {"unit": "tickets", "start": 0, "target": 20}})
+    assert created.status_code == 201, created.json
+    return created.json["id"]
+
+
 def _post_checkin(checkins, goal_id: str, token: str, value: float):
     response = checkins.client.post(
         f"/v1/goals/{goal_id}/checkins",
@@ -79,15 +88,7 @@ def test_an_achieved_goal_reopened_takes_checkins_and_is_scheduled_again(make_se
     )
     team = create_team(goals)
     lead = team.lead
-    goal_id = goals.client.post(
-        "/v1/goals",
-        headers=auth(lead),
-        json={
-            "title": "Close 20 support tickets",
-            "due_date": "2030-06-30",
-            "metric": {"unit": "tickets", "start": 0, "target": 20},
-        },
-    ).json["id"]
+    goal_id = _tickets_goal(goals, lead, "2030-06-30")
     eventually(lambda: _post_checkin(checkins, goal_id, lead, 4))
     streak = f"/v1/goals/{goal_id}/streak"
     assert _next_due(checkins, streak, lead) is not None
@@ -146,15 +147,7 @@ def test_another_teams_token_gets_404_on_every_slice_endpoint(make_service, slac
     team = create_team(goals)
     team_a, lead_a = team.id, team.lead
     lead_b = create_team(goals, name="Other", lead_name="Olga").lead
-    goal_id = goals.client.post(
-        "/v1/goals",
-        headers=auth(lead_a),
-        json={
-            "title": "Close 20 support tickets",
-            "due_date": "2030-01-01",
-            "metric": {"unit": "tickets", "start": 0, "target": 20},
-        },
-    ).json["id"]
+    goal_id = _tickets_goal(goals, lead_a, "2030-01-01")
     eventually(lambda: _post_checkin(checkins, goal_id, lead_a, 1))
 
     member = {"name": "Max", "email": "max@example.com", "timezone": "UTC"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -80,7 +81,9 @@ def known_goal(notifications, goal_id: str) -> bool:
         return uow.replicas.goal(goal_id) is not None
 
 
-def test_due_dm_button_modal_submit_logs_the_checkin_and_updates_the_dm(make_service, slack_api):
+def due_dm(make_service, slack_api):
+    """The three services, a team whose lead Lena (ULENA) installed the app (so she is
+    linked), her new goal, and the check-in due DM its reminder sent her."""
     goals = make_service("goals")
     checkins = make_service("checkins")
     notifications = make_service("notifications", **slack_env(slack_api))
@@ -91,11 +94,18 @@ def test_due_dm_button_modal_submit_logs_the_checkin_and_updates_the_dm(make_ser
     assert goal.status_code == 201, goal.json
     goal_id = goal.json["id"]
     eventually(lambda: known_goal(notifications, goal_id), timeout=60)
-    install(notifications, team)  # the stand-in says Lena (ULENA) approved it: she is linked
-
+    install(notifications, team)
     produce(checkins, event("checkin.reminder", team.id, goal_id=goal_id, owner_id=team.lead_id,
                             due_at="2030-01-07T09:00:00+00:00", at="2030-01-07T08:00:00+00:00"))
     [posted] = eventually(lambda: slack_api.calls_of("chat.postMessage"), timeout=60)
+    return SimpleNamespace(goals=goals, checkins=checkins, notifications=notifications,
+                           team=team, goal_id=goal_id, posted=posted)
+
+
+def test_due_dm_button_modal_submit_logs_the_checkin_and_updates_the_dm(make_service, slack_api):
+    s = due_dm(make_service, slack_api)
+    goals, checkins, notifications = s.goals, s.checkins, s.notifications
+    team, goal_id, posted = s.team, s.goal_id, s.posted
     [opened] = slack_api.calls_of("conversations.open")
     assert opened.args["users"] == "ULENA" and posted.args["channel"] == "DLENA"
     assert "Ship the onboarding flow" in posted.args["text"]
@@ -157,20 +167,9 @@ def consumed(harness, event_id: str) -> bool:
 
 def test_a_modal_checkin_on_a_goal_closed_meanwhile_is_refused_by_dm_once(make_service, slack_api,
                                                                           slack):
-    goals = make_service("goals")
-    checkins = make_service("checkins")
-    notifications = make_service("notifications", **slack_env(slack_api))
-    team = create_team(goals)
-    goal = goals.client.post("/v1/goals", headers=auth(team.lead), json={
-        "title": "Ship the onboarding flow", "description": "New users finish setup alone",
-        "due_date": "2030-06-30", "metric": {"unit": "steps", "start": 0, "target": 10}})
-    assert goal.status_code == 201, goal.json
-    goal_id = goal.json["id"]
-    eventually(lambda: known_goal(notifications, goal_id), timeout=60)
-    install(notifications, team)
-    produce(checkins, event("checkin.reminder", team.id, goal_id=goal_id, owner_id=team.lead_id,
-                            due_at="2030-01-07T09:00:00+00:00", at="2030-01-07T08:00:00+00:00"))
-    [due] = eventually(lambda: slack_api.calls_of("chat.postMessage"), timeout=60)
+    s = due_dm(make_service, slack_api)
+    goals, checkins, notifications = s.goals, s.checkins, s.notifications
+    team, goal_id, due = s.team, s.goal_id, s.posted
     [button] = [b for b in due.args["blocks"] if b["type"] == "actions"][0]["elements"]
     interaction(notifications, button_payload(slack_api, "ULENA", button))
     [modal] = eventually(lambda: slack_api.calls_of("views.open"), timeout=30)
