@@ -92,6 +92,21 @@ def test_a_missed_checkin_mails_each_recipient_multipart_with_a_one_click_unsubs
     assert [a["status_code"] for e in email_log(team) for a in e["attempts"]] == [250, 250]
 
 
+def test_an_escalation_mail_gives_the_due_moment_in_the_readers_own_zone(mailing, smtp):
+    """The mail said 'was due 2030-01-07T10:00:00+00:00' to a team in Tokyo: a moment in UTC
+    and ISO 8601. It now says the reader's own time, and names the zone."""
+    team = Team(mailing, timezone="Asia/Tokyo")
+    with delivering(mailing):
+        handle(mailing, missed(team, [team.lead]))
+        eventually(lambda: len(smtp.messages) == 1)
+    [mail] = smtp.to("lena@example.com")
+    for body in parts(mail).values():
+        assert "was due Mon 07 Jan 2030, 19:00 JST" in body
+        assert AT not in body
+    feed = [i["text"] for i in team.feed(team.lead) if i["event_type"] == "checkin.missed"]
+    assert len(feed) == 1 and AT in feed[0]  # the feed's text stays ISO: the page writes it
+
+
 def test_one_click_unsubscribe_stops_escalation_mail_but_not_sign_in_links(mailing, crew,
                                                                            smtp):
     team = crew

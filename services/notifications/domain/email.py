@@ -18,15 +18,17 @@ import hmac
 import html
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.notifications.domain.digest import PERSONAL_DIGEST_EVENT
 from services.notifications.domain.messages import BOLD, own_links
 from services.notifications.domain.notification import SendResult
 from services.notifications.domain.render import Rendered
+from shared.moments import MAIL_FORMAT, in_zone
 
 MAIL_POLICY = policy.SMTP.clone(max_line_length=998)  # List-Unsubscribe stays on one line
 EMAILED_TYPES = ("checkin.missed", PERSONAL_DIGEST_EVENT)  # what members also get by mail
@@ -78,6 +80,18 @@ class Mail:
         d = json.loads(body)
         return cls(d["to"], Rendered(d["title"], d["lines"], d["summary"]), d.get("link"),
                    d.get("member_id"), d.get("transactional", False))
+
+
+def in_readers_zone(rendered: Rendered, timezone: str | None) -> Rendered:
+    """`rendered` with each moment in the reader's zone, named ("was due Mon 07 Dec 2026,
+    10:00 CET", not "2026-12-07T09:00:00+00:00"); in UTC when their zone is unknown."""
+    try:
+        zone = ZoneInfo(timezone) if timezone else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    return Rendered(in_zone(rendered.title, zone, MAIL_FORMAT),
+                    [in_zone(line, zone, MAIL_FORMAT) for line in rendered.lines],
+                    in_zone(rendered.summary, zone, MAIL_FORMAT))
 
 
 def sign_in_mail(link: str, expires_at: datetime) -> Rendered:

@@ -22,7 +22,7 @@ from typing import Any
 
 from services.notifications.domain.adaptive_card import teams_body
 from services.notifications.domain.channel import CHAT_TYPES, Channel
-from services.notifications.domain.email import EMAILED_TYPES, Mail
+from services.notifications.domain.email import EMAILED_TYPES, Mail, in_readers_zone
 from services.notifications.domain.messages import message
 from services.notifications.domain.notification import Notification, RetryPolicy
 from services.notifications.domain.render import Rendered
@@ -121,7 +121,8 @@ class Notifier:
                                  feed_body(rendered, what.link), recipient_id=member_id,
                                  status=status, due_at=visible_at)
             if what.type in EMAILED_TYPES and member.email and status != "digest":
-                self.to_email(uow, what, rendered, member.email, member_id, due_at=visible_at)
+                self.to_email(uow, what, in_readers_zone(rendered, member.timezone),
+                              member.email, member_id, due_at=visible_at)
         return created
 
     def to_email(self, uow, what: Occurrence, rendered: Rendered, address: str, member_id: str,

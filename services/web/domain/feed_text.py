@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
-MOMENT_FORMAT = "%a %d %b %Y, %H:%M"  # how the site writes a moment (the `local` filter too)
+from shared.moments import in_zone
+
 BOLD = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")  # mrkdwn's *bold*, as email reads it
-MOMENT = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")
 QUOTE = "> "
 
 
@@ -33,21 +32,9 @@ def lines_of(text: str, zone: ZoneInfo) -> list[Line]:
         body = raw[len(QUOTE):] if quote else raw
         parts, at = [], 0
         for match in BOLD.finditer(body):
-            parts += [(_local(body[at:match.start()], zone), False),
-                      (_local(match[1], zone), True)]
+            parts += [(in_zone(body[at:match.start()], zone), False),
+                      (in_zone(match[1], zone), True)]
             at = match.end()
-        parts.append((_local(body[at:], zone), False))
+        parts.append((in_zone(body[at:], zone), False))
         lines.append(Line([p for p in parts if p[0]], quote))
     return [line for line in lines if line.parts]
-
-
-def _local(text: str, zone: ZoneInfo) -> str:
-    return MOMENT.sub(lambda m: _moment(m[0], zone), text)
-
-
-def _moment(iso: str, zone: ZoneInfo) -> str:
-    try:
-        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return iso
-    return moment.astimezone(zone).strftime(MOMENT_FORMAT)

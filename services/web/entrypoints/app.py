@@ -19,7 +19,7 @@ from services.web.adapters.api_client import (
 )
 from services.web.bootstrap import WebContainer, bootstrap
 from services.web.domain.board import HEADINGS, ICONS
-from services.web.domain.feed_text import MOMENT_FORMAT, lines_of
+from services.web.domain.feed_text import lines_of
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import (
     auth,
@@ -32,6 +32,7 @@ from services.web.entrypoints.blueprints import (
     week,
 )
 from services.web.service_layer.preference_form_handlers import MUTABLE
+from shared.moments import MOMENT_FORMAT
 from shared.numbers import figure
 
 log = logging.getLogger(__name__)
