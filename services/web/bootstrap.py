@@ -4,15 +4,14 @@ request shares."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from services.web.adapters.api_client import ApiClient
 from services.web.adapters.repositories import WebSessions
 from services.web.config import WebSettings
+from services.web.domain.sessions import LIFETIME
 from shared.clock import Clock, SystemClock
 from shared.db import make_engine
 
-SESSION_LIFETIME = timedelta(days=14)
 
 
 @dataclass
@@ -28,7 +27,7 @@ class WebContainer:
 
 
 def bootstrap(settings: WebSettings, clock: Clock | None = None) -> WebContainer:
-    sessions = WebSessions(make_engine(settings.database_url), SESSION_LIFETIME)
+    sessions = WebSessions(make_engine(settings.database_url), LIFETIME)
     sessions.create_tables()
     return WebContainer(settings=settings, clock=clock or SystemClock(), api=ApiClient(settings),
                         sessions=sessions)

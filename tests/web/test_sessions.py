@@ -12,7 +12,8 @@ import requests
 from sqlalchemy import select
 
 from services.web.adapters.orm import web_sessions
-from services.web.bootstrap import SESSION_LIFETIME
+from services.web.domain.sessions import LIFETIME as SESSION_LIFETIME
+from services.web.domain.sessions import MAX_AGE
 from shared.clock import ControlledClock
 from tests.web.over_http import CSRF, signed_in
 
@@ -55,6 +56,25 @@ def test_a_session_used_daily_lives_past_its_lifetime_extended_once_per_half_of_
     # extended on the first use with less than 7 days left (day 8, then day 16), not on each
     assert expiries == [start + SESSION_LIFETIME] * 7 + \
         [start + 8 * DAY + SESSION_LIFETIME] * 8 + [start + 16 * DAY + SESSION_LIFETIME] * 5
+
+
+def test_a_session_in_daily_use_still_ends_at_its_hard_limit(stack, make_web):
+    """A session that slid for ever let a cookie copied off a machine in daily use work for
+    ever. Used every 6 days, it ends 90 days after signing in, and the member signs in again."""
+    start = datetime.now(UTC)
+    clock = ControlledClock(start)
+    web = make_web(clock=clock)
+    lead = stack.new_team().lead
+    session, _ = signed_in(stack, lead, web.url)
+
+    for day in range(6, MAX_AGE.days, 6):
+        clock.set(start + day * DAY)
+        assert board_status(web, session) == 200, f"ended on day {day}"
+    assert stored_expiry(web, session) == start + MAX_AGE  # not 14 days after day 84
+    clock.set(start + MAX_AGE)
+    assert board_status(web, session) == 302
+    fresh, _ = signed_in(stack, lead, web.url)
+    assert board_status(web, fresh) == 200
 
 
 def test_a_session_left_idle_ends_at_its_expiry_and_signing_out_ends_it_at_once(stack,

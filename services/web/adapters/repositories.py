@@ -1,9 +1,8 @@
 """Server-side sessions: a random id in the cookie, the member's token in this table.
 
 Only a hash of the id is stored, so the table alone cannot be replayed as cookies. Ending a
-session deletes its row, so a copied cookie stops working at once. A session slides: used when
-less than half its lifetime is left, it gets a full lifetime again (one write per half
-lifetime at most, not one per request); left idle, it ends at its expiry.
+session deletes its row, so a copied cookie stops working at once. A session slides while it
+is used, within a hard limit (`domain.sessions`); left idle, it ends at its expiry.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, insert, select, update
 
 from services.web.adapters.orm import metadata, web_sessions
+from services.web.domain.sessions import extended_expiry
 
 
 @dataclass(frozen=True)
@@ -48,19 +48,22 @@ class WebSessions:
         return session_id
 
     def get(self, session_id: str, now: datetime) -> WebSession | None:
-        """The live session `session_id` names, extended to `now` + lifetime if it is due."""
+        """The live session `session_id` names, extended if its use now is due to
+        (`domain.sessions`)."""
         id_hash = _hash(session_id)
         with self.engine.connect() as conn:
             row = conn.execute(select(web_sessions).where(
                 web_sessions.c.id_hash == id_hash, web_sessions.c.expires_at > now)).first()
             if row is None:
                 return None
-            if row.expires_at - now < self.lifetime / 2:
+            expires_at = extended_expiry(row.created_at, row.expires_at, now,
+                                         lifetime=self.lifetime)
+            if expires_at is not None:
                 # only if no one extended or ended it meanwhile: one write for many requests
                 conn.execute(update(web_sessions).where(
                     web_sessions.c.id_hash == id_hash,
                     web_sessions.c.expires_at == row.expires_at,
-                ).values(expires_at=now + self.lifetime))
+                ).values(expires_at=expires_at))
                 conn.commit()
         return WebSession(row.token, json.loads(row.member))
 
