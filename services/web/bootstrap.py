@@ -13,7 +13,6 @@ from shared.clock import Clock, SystemClock
 from shared.db import make_engine
 
 
-
 @dataclass
 class WebContainer:
     settings: WebSettings
