@@ -96,7 +96,7 @@ def test_an_achieved_goal_reopened_takes_checkins_and_is_scheduled_again(make_se
     assert achieved.json["status"] == "achieved", achieved.json
     eventually(lambda: _next_due(checkins, streak, lead) is None)
     assert _checkin_refusal(checkins, goal_id, lead, 5) == (
-        f"goal {goal_id} is achieved; only active goals take check-ins")
+        "goal “Close 20 support tickets” is achieved; only active goals take check-ins")
 
     reopened = goals.client.post(f"/v1/goals/{goal_id}/reopen", headers=auth(lead))
 

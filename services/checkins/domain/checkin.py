@@ -41,9 +41,14 @@ class Progress:
                 f"Not milestones of this goal: {', '.join(unknown)}."]})
 
 
+def closed_to_checkins(goal: GoalView) -> str:
+    """Why `goal` takes no check-in, in words its owner reads (the API, a Slack DM)."""
+    return f"goal “{goal.title}” is {goal.status}; only active goals take check-ins"
+
+
 def ensure_open_for_checkins(goal: GoalView) -> None:
     if not goal.is_active:
-        raise Conflict(f"goal {goal.goal_id} is {goal.status}; only active goals take check-ins")
+        raise Conflict(closed_to_checkins(goal))
 
 
 class Checkin(Aggregate):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from services.checkins.domain.checkin import Progress
+from services.checkins.domain.checkin import Progress, closed_to_checkins
 from services.checkins.domain.errors import Rejected
 from services.checkins.domain.replicas import GoalView, MemberView, TeamView
 from services.checkins.domain.schedule import Policy
@@ -163,8 +163,7 @@ def _find_goal(uow: CheckinsUnitOfWork, member: MemberView, ref: str) -> GoalVie
         raise Rejected(f"“{ref}” matches {len(active)} of your active goals: {titles}. "
                        "Type more of the title.")
     if matches:
-        goal = matches[0]
-        raise Rejected(f"goal “{goal.title}” is {goal.status}; only active goals take check-ins")
+        raise Rejected(closed_to_checkins(matches[0]))
     own_active = ", ".join(f"“{g.title}”" for g in owned if g.is_active) or "none"
     raise Rejected(f"unknown goal: none of your active goals starts with “{ref}” "
                    f"(your active goals: {own_active})")
