@@ -87,8 +87,10 @@ def owner_among(uow: NotificationsUnitOfWork, slack_team_id: str, slack_user_id:
                 goal: GoalReplica | None) -> MemberReplica | None:
     """The member the Slack user is in the goal's team, if they own it (a person in two teams
     checks in on each team's goals)."""
+    if goal is None:
+        return None
     return next((m for m in uow.slack.members_for(slack_user_id, slack_team_id or None)
-                 if goal is not None and m.member_id == goal.owner_id), None)
+                 if m.member_id == goal.owner_id), None)
 
 
 def on_due(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None:

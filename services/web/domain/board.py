@@ -81,7 +81,7 @@ def partner_ids_of(partnerships: list[dict], me: str) -> set[str]:
 
 
 def goals_of_each(goals: list[dict], owners: set[str]) -> dict[str, list[dict]]:
-    """Each of `owners` with their goals among `goals`, in the order given."""
+    """Each of `owners` with their goals among `goals`, in the order of `goals`."""
     each: dict[str, list[dict]] = {owner: [] for owner in owners}
     for goal in goals:
         if goal["owner_id"] in each:

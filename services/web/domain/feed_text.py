@@ -1,4 +1,4 @@
-"""A feed item's text as the feed page shows it.
+"""A feed item's text as the feed page shows it, and what its unread count is made of.
 
 The notifications service writes one text for Slack and the feed: Slack's mrkdwn (`*bold*`, a
 `> ` quote line) with moments in ISO 8601 and UTC ("is due 2026-12-07T09:00:00+00:00"). The page
@@ -38,3 +38,9 @@ def lines_of(text: str, zone: ZoneInfo) -> list[Line]:
         parts.append((in_zone(body[at:], zone), False))
         lines.append(Line([p for p in parts if p[0]], quote))
     return [line for line in lines if line.parts]
+
+
+def unread_on_page(items: list[dict], *, paged: bool) -> int | None:
+    """The member's unread count when this page is their whole feed (its unread items); None
+    when the feed goes on past it (`paged`): then only the notifications API can count them."""
+    return None if paged else sum(1 for item in items if not item["read"])

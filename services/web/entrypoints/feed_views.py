@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 
 from services.web.adapters.api_client import FormErrors, Unavailable
+from services.web.domain.feed_text import unread_on_page
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import me
 from services.web.service_layer import preference_form_handlers as prefs
@@ -18,13 +19,12 @@ def feed():
     cursor = request.args.get("cursor") or None
     items = api.feed(http.container().settings.feed_page, cursor)
     next_cursor = getattr(items, "next_cursor", None)
-    if isinstance(items, Unavailable):
-        unread = None
-    elif cursor or next_cursor:  # the feed goes on past this page: the API counts them all
-        unread = api.unread_count()
-        unread = None if isinstance(unread, Unavailable) else unread
-    else:  # the page is the whole feed (one call, as every page makes at most one a service)
-        unread = sum(1 for item in items if not item["read"])
+    unread = None
+    if not isinstance(items, Unavailable):
+        unread = unread_on_page(items, paged=bool(cursor or next_cursor))
+        if unread is None:  # the second call, only for a feed longer than a page
+            counted = api.unread_count()
+            unread = None if isinstance(counted, Unavailable) else counted
     return render_template("feed/feed.html", items=items or [], cursor=cursor,
                            next_cursor=next_cursor, feed_down=isinstance(items, Unavailable),
                            unread=unread)
