@@ -104,3 +104,14 @@ def test_a_slack_date_shows_in_each_readers_zone_and_falls_back_to_utc():
         "|Mon 07 Jan, 09:00 UTC>")
     assert slack_date(moment.replace(tzinfo=None).replace(hour=9), "{time}").startswith(
         f"<!date^{int(moment.timestamp())}^{{time}}|")  # a naive time is UTC
+
+
+def test_a_goal_that_starts_off_track_says_so_instead_of_moving_from_unknown():
+    data = {"health": "off_track", "previous": None, "expected": 0.33, "progress": 0.0,
+            "days_of_safety": None}
+    rendered = render("goal.health_changed", data, {"goal_title": "Cut p95", "owner_name": "Ben"})
+    assert rendered.lines[0] == "*Cut p95* starts 🔴 Off track."
+    assert "Unknown" not in "\n".join(rendered.lines)
+    moved = render("goal.health_changed", {**data, "previous": "on_track"},
+                   {"goal_title": "Cut p95", "owner_name": "Ben"})
+    assert moved.lines[0] == "*Cut p95* moved from 🟢 On track to 🔴 Off track."

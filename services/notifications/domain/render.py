@@ -82,7 +82,9 @@ def _milestone(data, context, title, owner) -> Rendered:
 def _health(data, context, title, owner) -> Rendered:
     label = health_label(data["health"])
     expected = round(data["expected"] * 100)
-    lines = [f"*{title}* moved from {health_label(data.get('previous'))} to {label}.",
+    previous = data.get("previous")
+    moved = f"moved from {health_label(previous)} to" if previous else "starts"
+    lines = [f"*{title}* {moved} {label}.",
              f"*Progress:* {progress_bar(data['progress'])} (expected {expected}%)"]
     if data.get("days_of_safety") is not None:
         lines.append(f"*Days of safety:* {data['days_of_safety']:g}")
