@@ -92,3 +92,36 @@ def test_an_empty_board_says_what_its_filter_shows_and_where_to_go_next(stack):
     assert "No closed goals" in closed
     for page in (partners, closed):
         assert "Set the first one" not in page and "/goals/new\">Set" not in page
+
+
+def test_the_members_page_lists_every_member_of_a_large_team_by_name(stack):
+    """The page asked for one page of 200 members, in id order: in a team of more, the rest
+    were missing (and their names on every card), and the order was random to a reader."""
+    team = stack.new_team()
+    names = [f"Member {n:03d}" for n in range(205)]
+    for name in reversed(names):
+        stack.add_member(team, name, email=f"{name.replace(' ', '-').lower()}@x.example")
+    session, _ = signed_in(stack, team.lead)
+
+    page = session.get(stack.web_url + "/team/members").text
+
+    shown = [name for name in re.findall(r"Member \d{3}", page)]
+    assert list(dict.fromkeys(shown)) == names
+
+
+def test_the_history_page_shows_a_long_lived_goals_latest_changes(stack):
+    """The page asked for one page of 200 entries, oldest first: a goal changed more often than
+    that (every check-in is an entry) lost its latest changes from the page."""
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Edited often")
+    path = f"/v1/goals/{goal['id']}"
+    for n in range(201):
+        etag = stack.goals.call("GET", path, team.lead).headers["ETag"]
+        response = stack.goals.call("PATCH", path, team.lead, headers={"If-Match": etag},
+                                    json={"description": f"Edit {n}"})
+        assert response.status_code == 200, response.get_json()
+    session, _ = signed_in(stack, team.lead)
+
+    page = session.get(stack.web_url + f"/goals/{goal['id']}/history").text
+
+    assert page.count("<li><time") == 202  # created, then 201 edits

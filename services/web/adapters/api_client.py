@@ -236,8 +236,9 @@ class MemberApi:
 
     @or_unavailable
     def members(self, team_id: str) -> list[dict]:
-        return self._call("goals", "GET", f"/v1/teams/{team_id}/members",
-                          params={"limit": 200})["items"]
+        """Every member of the team, by name."""
+        members = self._every("goals", f"/v1/teams/{team_id}/members", {})
+        return sorted(members, key=lambda m: (m["name"].casefold(), m["id"]))
 
     def names(self, team_id: str, needed: set[str]) -> dict[str, str]:
         """Member id -> name for the team; from the directory while it knows every `needed`."""
@@ -266,16 +267,21 @@ class MemberApi:
     def goals(self, **filters) -> Listing:
         """The goals the filters keep, every page up to the cap (WEB_GOALS_CAP); `cut` says
         some are left."""
-        cap, found, cursor = self.client.goals_cap, Listing(), None
+        return self._every("goals", "/v1/goals", filters, self.client.goals_cap)
+
+    def _every(self, service: str, path: str, params: dict, cap: int | None = None) -> Listing:
+        """Every item of a paged list, a page at a time, up to `cap` items if one is given;
+        `cut` says some were left."""
+        found, cursor = Listing(), None
         while True:
-            params = {"limit": min(PAGE, cap - len(found)), **filters,
-                      **({"cursor": cursor} if cursor else {})}
-            page = self._call("goals", "GET", "/v1/goals", params=params)
+            limit = PAGE if cap is None else min(PAGE, cap - len(found))
+            page = self._call(service, "GET", path, params={
+                "limit": limit, **params, **({"cursor": cursor} if cursor else {})})
             found.extend(page["items"])
             cursor = page.get("next_cursor")
             if not cursor:
                 return found
-            if len(found) >= cap:
+            if cap is not None and len(found) >= cap:
                 found.cut = True
                 return found
 
@@ -284,8 +290,8 @@ class MemberApi:
 
     @or_unavailable
     def history(self, goal_id: str) -> list[dict]:
-        return self._call("goals", "GET", f"/v1/goals/{goal_id}/history",
-                          params={"limit": 200})["items"]
+        """Every change to the goal, oldest first."""
+        return self._every("goals", f"/v1/goals/{goal_id}/history", {})
 
     def create_goal(self, fields: dict, key: str | None = None) -> dict:
         return self._call("goals", "POST", "/v1/goals", json=fields,
