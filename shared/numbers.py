@@ -7,6 +7,7 @@ digits members typed, to 12 significant digits (so `0.1 + 0.2`, a sum of deltas,
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 SIGNIFICANT = 12  # a float's typed value survives; its binary noise does not
@@ -18,3 +19,16 @@ def figure(value: float, *, signed: bool = False) -> str:
     exact = Decimal(f"{float(value) + 0.0:.{SIGNIFICANT}g}")  # + 0.0: -0.0 reads as 0
     text = f"{exact:{'+' if signed else ''},f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def days_to_spare(days: float) -> str:
+    """A goal's days of safety in words, in whole days on the cautious side: 3.6 days is
+    "3 days to spare", -0.5 is "1 day short", under one day to spare is "no day to spare"."""
+    if days < 0:
+        return f"{_days(math.ceil(-days))} short"
+    spare = math.floor(days)
+    return "no day to spare" if spare == 0 else f"{_days(spare)} to spare"
+
+
+def _days(count: int) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"

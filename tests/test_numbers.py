@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.numbers import figure
+from shared.numbers import days_to_spare, figure
 
 
 @pytest.mark.parametrize(("value", "signed", "shown"), [
@@ -19,3 +19,14 @@ from shared.numbers import figure
 def test_a_number_is_grouped_in_all_its_typed_digits_and_never_an_exponent(value, signed,
                                                                            shown):
     assert figure(value, signed=signed) == shown
+
+
+@pytest.mark.parametrize(("days", "said"), [
+    (4.0, "4 days to spare"), (3.6, "3 days to spare"), (1.2, "1 day to spare"),
+    (0.4, "no day to spare"), (0.0, "no day to spare"), (-0.53, "1 day short"),
+    (-1.0, "1 day short"), (-27.2, "28 days short"),
+])
+def test_days_of_safety_are_said_in_whole_days_rounded_to_the_cautious_side(days, said):
+    """A goal on track could show "Days of safety: -1" beside "On track": a sign to decode, and
+    -0.53 days read -1 on the web and -0.53 in Slack."""
+    assert days_to_spare(days) == said

@@ -115,3 +115,10 @@ def test_a_goal_that_starts_off_track_says_so_instead_of_moving_from_unknown():
     moved = render("goal.health_changed", {**data, "previous": "on_track"},
                    {"goal_title": "Cut p95", "owner_name": "Ben"})
     assert moved.lines[0] == "*Cut p95* moved from 🟢 On track to 🔴 Off track."
+
+
+def test_a_health_change_says_the_days_of_safety_in_words():
+    data = {"health": "at_risk", "previous": "on_track", "expected": 0.5, "progress": 0.3,
+            "days_of_safety": -2.4}
+    rendered = render("goal.health_changed", data, {"goal_title": "G", "owner_name": "Ben"})
+    assert "*At this pace:* 3 days short" in rendered.lines

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.notifications.domain.messages import QUOTE, health_label, progress_bar
-from shared.numbers import figure
+from shared.numbers import days_to_spare, figure
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def _health(data, context, title, owner) -> Rendered:
     lines = [f"*{title}* {moved} {label}.",
              f"*Progress:* {progress_bar(data['progress'])} (expected {expected}%)"]
     if data.get("days_of_safety") is not None:
-        lines.append(f"*Days of safety:* {data['days_of_safety']:g}")
+        lines.append(f"*At this pace:* {days_to_spare(data['days_of_safety'])}")
     lines.append(f"*Owner:* {owner}")
     return Rendered(f"{label}: {title}", lines, f"*{title}* is now {label}")
 

@@ -33,7 +33,7 @@ from services.web.entrypoints.blueprints import (
 )
 from services.web.service_layer.preference_form_handlers import MUTABLE
 from shared.moments import MOMENT_FORMAT
-from shared.numbers import figure
+from shared.numbers import days_to_spare, figure
 
 log = logging.getLogger(__name__)
 SECURITY_HEADERS = {
@@ -119,6 +119,7 @@ def _number(value, signed: bool = False) -> str:
 def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local"] = _local
     app.jinja_env.filters["num"] = _number
+    app.jinja_env.filters["spare"] = days_to_spare
     app.jinja_env.filters["feed_lines"] = _feed_lines
     app.jinja_env.globals.update(csrf_token=http.csrf_token, member=http.current_member,
                                  new_key=lambda: str(uuid.uuid4()),
