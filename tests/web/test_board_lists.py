@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.support.waiting import eventually
-from tests.web.over_http import api_calls, days, pair, signed_in
+from tests.web.over_http import api_calls, days, metric_goal, pair, signed_in
 
 GOAL_CARD = re.compile(r'<article class="goal-card" id="goal-([^"]+)"')
 
@@ -125,3 +125,28 @@ def test_the_history_page_shows_a_long_lived_goals_latest_changes(stack):
     page = session.get(stack.web_url + f"/goals/{goal['id']}/history").text
 
     assert page.count("<li><time") == 202  # created, then 201 edits
+
+
+def test_a_goal_page_leads_to_its_older_check_ins(stack):
+    """The page read the newest 200 check-ins and nothing told the reader there were more: a goal
+    checked in daily lost its first months from the page, with no way to reach them."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead, target=1000)
+    for n in range(1, 202):
+        response = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead,
+                                       json={"value": n, "note": f"day {n:03d}"})
+        assert response.status_code == 201, response.get_json()
+    session, _ = signed_in(stack, team.lead)
+
+    page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+    assert "day 201" in page and "day 002" in page and "day 001" not in page
+    older = re.search(r'<a href="([^"]+)"[^>]*>Older check-ins</a>', page)
+    assert older, "no link to the older check-ins"
+    link = older[1].replace("&amp;", "&")
+
+    rest = session.get(stack.web_url + link)
+    assert rest.status_code == 200 and "<html" in rest.text  # a page of its own without htmx
+    assert "day 001" in rest.text and "day 002" not in rest.text
+    assert "Older check-ins</a>" not in rest.text
+    swapped = session.get(stack.web_url + link, headers={"HX-Request": "true"}).text
+    assert "day 001" in swapped and "<html" not in swapped

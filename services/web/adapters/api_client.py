@@ -328,14 +328,18 @@ class MemberApi:
 
     # -- checkins -------------------------------------------------------------------------
     @or_unavailable
-    def checkins(self, goal_id: str) -> list[dict]:
-        """A goal's check-ins, newest first. Whether the goal exists is the goals API's word:
-        a goal created a moment ago that the checkins service has not heard of yet has none."""
+    def checkins(self, goal_id: str, cursor: str | None = None) -> Listing:
+        """A page of a goal's check-ins, newest first, from `cursor`; `next_cursor` leads to
+        older ones. Whether the goal exists is the goals API's word: a goal created a moment
+        ago that the checkins service has not heard of yet has none."""
+        params = {"limit": PAGE, **({"cursor": cursor} if cursor else {})}
         try:
-            return self._call("checkins", "GET", f"/v1/goals/{goal_id}/checkins",
-                              params={"limit": 200})["items"]
+            page = self._call("checkins", "GET", f"/v1/goals/{goal_id}/checkins", params=params)
         except NotFound:
-            return []
+            return Listing()
+        items = Listing(page["items"])
+        items.next_cursor = page.get("next_cursor")
+        return items
 
     def log_checkin(self, goal_id: str, fields: dict, key: str | None = None) -> dict:
         return self._call("checkins", "POST", f"/v1/goals/{goal_id}/checkins", json=fields,

@@ -57,9 +57,12 @@ def progress(goal_id: str):
 @goals.get("/<goal_id>/checkins")
 @http.member_required
 def checkin_list(goal_id: str):
-    checkins = http.api().checkins(goal_id)
+    """The newest check-ins, or with `cursor` the older ones: swapped in below the list by
+    htmx, else a page of their own."""
+    checkins = http.api().checkins(goal_id, request.args.get("cursor") or None)
     down = isinstance(checkins, Unavailable)
-    return render_template("goals/_checkins.html", goal={"id": goal_id},
+    template = "goals/_checkins.html" if http.is_htmx() else "goals/checkins.html"
+    return render_template(template, goal={"id": goal_id},
                            checkins=[] if down else checkins, checkins_down=down)
 
 
