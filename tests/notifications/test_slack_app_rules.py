@@ -144,6 +144,62 @@ def test_a_valid_submission_publishes_one_checkin_requested_command(notification
     assert outbox_types(notifications).count("checkin.requested") == 1
 
 
+def test_the_dm_refusing_a_modal_checkin_offers_the_check_in_button_again(notifications, team,
+                                                                          slack_api):
+    """The DM saying a check-in from the modal was not logged gave no way to try again: the
+    member had to find the goal's reminder DM or their Home."""
+    view = {"callback_id": "checkin_modal",
+            "private_metadata": json.dumps({"goal_id": team.goal, "dm_id": None})}
+    assert interaction(notifications, submission(slack_api, "UANA", view, "12")).status_code \
+        == 200
+    [request_id] = requested_ids(notifications)
+    handle(notifications, event("checkin.rejected", team.id, request_id=request_id,
+                                member_id=team.ana, reason="the value is out of range",
+                                at="2030-01-07T09:30:00+00:00"))
+    run_tasks(notifications)
+    [dm] = [c.args for c in slack_api.calls_of("chat.postMessage")
+            if "was not logged" in c.args["text"]]
+    assert dm["text"] == ("❌ Your check-in on *Run 100 km* was not logged: "
+                          "the value is out of range")
+    [actions] = [b for b in dm["blocks"] if b["type"] == "actions"]
+    [button] = actions["elements"]
+    assert button["text"]["text"] == "Check in"
+
+    assert interaction(notifications, button_payload(slack_api, "UANA", button)).status_code == 200
+    [modal] = eventually(lambda: slack_api.calls_of("views.open"), timeout=10)
+    retry = modal.args["view"]
+    assert retry["callback_id"] == "checkin_modal" and "*Run 100 km*" in json.dumps(retry)
+    resubmitted = submission(slack_api, "UANA", retry, "13")
+    resubmitted["view"]["id"] = "V0MODAL2"  # the new modal is a new view
+    answer = interaction(notifications, resubmitted)
+    assert answer.status_code == 200 and not answer.data
+    assert requested_by(notifications) == [(team.id, team.ana, team.goal)] * 2
+
+
+def test_the_dm_refusing_a_checkin_on_a_goal_closed_since_offers_no_button(notifications, team,
+                                                                          slack_api):
+    view = {"callback_id": "checkin_modal",
+            "private_metadata": json.dumps({"goal_id": team.goal, "dm_id": None})}
+    interaction(notifications, submission(slack_api, "UANA", view, "12"))
+    [request_id] = requested_ids(notifications)
+    handle(notifications, goal(team.id, team.goal, team.ana, "Run 100 km",
+                               event_type="goal.achieved"),
+           event("checkin.rejected", team.id, request_id=request_id, member_id=team.ana,
+                 reason="goal “Run 100 km” is achieved; only active goals take check-ins",
+                 at="2030-01-07T09:30:00+00:00"))
+    run_tasks(notifications)
+    [dm] = [c.args for c in slack_api.calls_of("chat.postMessage")
+            if "was not logged" in c.args["text"]]
+    assert [b["type"] for b in dm["blocks"]] == ["section"]
+
+
+def requested_ids(notifications) -> list[str]:
+    table = notifications.container.metadata.tables["outbox"]
+    with notifications.container.engine.connect() as conn:
+        rows = conn.execute(table.select().where(table.c.event_type == "checkin.requested"))
+        return [json.loads(r.payload)["request_id"] for r in rows]
+
+
 def test_a_429_is_retried_after_retry_after_and_the_dm_arrives(notifications, team, slack_api):
     slack_api.script("chat.postMessage", rate_limited(retry_after=1))
     remind(notifications, team)

@@ -66,13 +66,17 @@ def checkin_button(goal_id: str, dm_id: str | None = None) -> dict:
             "text": plain("Check in"), "value": value}
 
 
+def checkin_actions(goal_id: str, dm_id: str | None = None) -> dict:
+    """The actions block a DM offers the goal's Check in button in (it opens the modal)."""
+    return {"type": "actions", "block_id": "checkin",
+            "elements": [checkin_button(goal_id, dm_id)]}
+
+
 def reminder_dm(dm_id: str, goal: GoalLine, *, missed: bool, when: str) -> dict:
     title = f"{'⏰ Missed' if missed else '🔔 Due'}: check in on {escape(goal.title)}"
     intro = (f"Your check-in on *{escape(goal.title)}* was due {when}." if missed
              else f"Time to check in on *{escape(goal.title)}* (due {when}).")
-    blocks = [section(intro), section(standing(goal)),
-              {"type": "actions", "block_id": "checkin", "elements": [
-                  checkin_button(goal.goal_id, dm_id)]}]
+    blocks = [section(intro), section(standing(goal)), checkin_actions(goal.goal_id, dm_id)]
     return {"text": truncate(title, 3000), "blocks": blocks}
 
 
@@ -91,10 +95,13 @@ def done_dm(goal: GoalLine, by_name: str | None, at: str) -> dict:
     return {"text": truncate(text, 3000), "blocks": [section(text), section(standing(goal))]}
 
 
-def rejected_dm(goal_title: str | None, reason: str) -> dict:
+def rejected_dm(goal_title: str | None, reason: str, retry_goal_id: str | None = None) -> dict:
+    """Why a check-in from the modal was not logged; with `retry_goal_id`, the Check in button
+    that opens the modal on that goal again."""
     on = f" on *{escape(goal_title)}*" if goal_title else ""
     text = f"❌ Your check-in{on} was not logged: {escape(reason)}"
-    return {"text": truncate(text, 3000), "blocks": [section(text)]}
+    retry = [checkin_actions(retry_goal_id)] if retry_goal_id else []
+    return {"text": truncate(text, 3000), "blocks": [section(text), *retry]}
 
 
 def checkin_modal(goal: GoalLine, dm_id: str | None) -> dict:

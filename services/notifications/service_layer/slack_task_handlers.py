@@ -144,9 +144,10 @@ class SlackTasks:
             task.dropped("no member in Slack to tell", now)
             return
         goal = uow.replicas.goal(request.goal_id)
+        retry = goal.goal_id if goal is not None and goal.is_open else None
         channel = self.slack.open_dm(token, slack_user)
         self.slack.post(token, channel, rejected_dm(goal.title if goal else None,
-                                                    request.rejection))
+                                                    request.rejection, retry))
 
     def _publish_home(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
                       now: datetime) -> None:
