@@ -120,11 +120,13 @@ def test_invalid_modal_input_shows_inline_errors_and_publishes_nothing(notificat
 
 @pytest.mark.parametrize(("typed", "error"), [
     ("1,500", "“1,500” could be 1500 or 1.5: write 1500 without the comma, or 1.5 with a point."),
+    ("1.500", "“1.500” could be 1500 or 1.5: write 1500 without the point, or 1.5. Enter e.g."),
     ("lots", "“lots” is not a number."),
 ])
 def test_a_value_the_modal_cannot_read_surely_comes_back_under_its_field(notifications, team,
                                                                         slack_api, typed, error):
-    """`1,500` was logged as 1.5: the comma was taken for a decimal one whatever followed."""
+    """`1,500` was logged as 1.5: the comma was taken for a decimal one whatever followed;
+    `1.500` was too (1500 to many)."""
     view = {"callback_id": "checkin_modal",
             "private_metadata": json.dumps({"goal_id": team.goal, "dm_id": None})}
     answer = interaction(notifications, submission(slack_api, "UANA", view, typed))

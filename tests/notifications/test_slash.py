@@ -185,14 +185,37 @@ def test_a_big_value_is_confirmed_in_all_its_digits(notifications):
     assert command["value"] == 1234567
 
 
-def test_a_value_that_could_be_thousands_or_decimals_is_refused_saying_both(notifications):
-    """`1,500` is 1500 to some and 1.5 to others: asked, never logged as a guess."""
+@pytest.mark.parametrize(("typed", "answer"), [
+    ("1,500", "`1,500` could be 1500 or 1.5: write 1500 without the comma, or 1.5 with a point."),
+    ("1.500", "`1.500` could be 1500 or 1.5: write 1500 without the point, or 1.5."),
+    ("12.000", "`12.000` could be 12000 or 12: write 12000 without the point, or 12."),
+    ("-1.234", "`-1.234` could be -1234 or -1.234: write -1234 without the point, or -1.2340."),
+    ("1,234", "`1,234` could be 1234 or 1.234: write 1234 without the comma, or 1.2340 with a "
+              "point."),
+])
+def test_a_value_that_could_be_thousands_or_decimals_is_refused_saying_both(notifications,
+                                                                            typed, answer):
+    """`1,500` and `1.500` are 1500 to some and 1.5 to others: asked, never logged as a guess
+    (`1.500` was logged as 1.5). Each reading is offered as it is read surely."""
     Team(notifications)
-    ack = slash(notifications, form("checkin run 1,500", response_url="https://hooks.slack.com/x"))
+    ack = slash(notifications, form(f"checkin run {typed}",
+                                    response_url="https://hooks.slack.com/x"))
     assert ack.json["response_type"] == "ephemeral"
-    assert ack.json["text"].startswith("`1,500` could be 1500 or 1.5: write 1500 without the "
-                                       "comma, or 1.5 with a point.")
+    assert ack.json["text"].startswith(answer)
     assert requested(notifications) == []
+
+
+@pytest.mark.parametrize(("typed", "value"), [
+    ("1.5", 1.5), ("1.50", 1.5), ("0.500", 0.5), ("1.5000", 1.5), ("1.2340", 1.234),
+    ("1234.500", 1234.5),
+])
+def test_a_decimal_point_read_one_way_only_is_logged(notifications, typed, value):
+    team = Team(notifications)
+    ack = slash(notifications, form(f"checkin run {typed}",
+                                    response_url="https://hooks.slack.com/x"))
+    assert ack.json["text"].startswith("⏳ Logging"), ack.json
+    [command] = requested(notifications)
+    assert (command["goal_ref"], command["value"]) == (team.goal, value)
 
 
 def test_a_rejected_checkin_is_explained_at_the_response_url(notifications, slack):
