@@ -146,6 +146,46 @@ def test_slack_requests_are_logged_once_or_rejected_with_a_reason(live_checkins,
     assert [(c["value"], c["source"]) for c in history["items"]] == [(4, "slack")]
 
 
+def test_a_slack_request_logs_only_where_the_api_would_and_is_refused_with_its_reason(
+        live_checkins, broker):
+    """Ben names by id a team goal of Ola's that is private (her partners and the leads see
+    it; he is neither) and one the team sees. The API answers him 404 for the first and takes
+    the second; a Slack request logged both (it checked only who may log, not who may see)."""
+    checkins = live_checkins
+    seed = seed_team(broker)
+    team, owner = seed["team"], seed["owner"]
+    ben, hidden, shared = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    broker.send(GOALS_EVENTS, goals_event("member.added", {
+        "team_id": team, "member_id": ben, "name": "Ben", "email": "ben@example.com",
+        "role": "member", "timezone": "Europe/Berlin"}))
+    for goal_id, title, visibility in ((hidden, "Cut cloud costs", "private"),
+                                       (shared, "Hire two engineers", "team")):
+        broker.send(GOALS_EVENTS, goals_event("goal.created", {
+            "goal_id": goal_id, "team_id": team, "owner_id": owner, "title": title,
+            "status": "active", "visibility": visibility, "kind": "team",
+            "start_date": "2026-01-05"}))
+    bens = auth(checkins.container.tokens.issue(team, ben, "member"))
+    eventually(lambda: checkins.client.get(f"/v1/goals/{shared}/checkins", headers=bens
+                                           ).status_code == 200, timeout=60)
+    by_api = checkins.client.post(f"/v1/goals/{hidden}/checkins", headers=bens,
+                                  json={"value": 3})
+    assert by_api.status_code == 404
+
+    refused, taken = request(team, ben, hidden), request(team, ben, shared)
+    broker.send(CHECKINS_COMMANDS, refused)
+    broker.send(CHECKINS_COMMANDS, taken)
+    eventually(lambda: len(broker.answers("checkin.logged", "checkin.rejected")) == 2,
+               timeout=60)
+    [rejection] = broker.answers("checkin.rejected")
+    assert rejection["request_id"] == refused.data["request_id"]
+    assert rejection["reason"] == by_api.json["detail"]
+    [logged] = broker.answers("checkin.logged")
+    assert (logged["goal_id"], logged["author_id"]) == (shared, ben)
+    owners = auth(checkins.container.tokens.issue(team, owner, "member"))
+    assert checkins.client.get(f"/v1/goals/{hidden}/checkins", headers=owners
+                               ).json["items"] == []
+
+
 def test_the_worker_scheduler_publishes_reminders_on_the_broker(make_service):
     clock = ControlledClock(datetime(2026, 3, 4, 12, tzinfo=UTC))
     service = make_service("checkins", clock=clock, CHECKINS_SCHEDULER_INTERVAL_SECONDS="0.2")

@@ -5,7 +5,8 @@
   table; see `shared.upserts`), followed by re-timing the schedules the change can move (a new
   cadence or time zone).
 - `checkin.requested` (from Slack, on `checkins.commands`): becomes checkin.logged or
-  checkin.rejected. The same request delivered twice (a redelivery, or a resent command with a
+  checkin.rejected, by the API's rule of who may log on the goal (`loggable_goal`) and with
+  its reason. The same request delivered twice (a redelivery, or a resent command with a
   new event id) logs once: the check-in's `request_id` is unique and looked up first.
 """
 
@@ -18,10 +19,11 @@ from services.checkins.domain.checkin import Progress, closed_to_checkins
 from services.checkins.domain.errors import Rejected
 from services.checkins.domain.replicas import GoalView, MemberView, TeamView
 from services.checkins.domain.schedule import Policy
-from services.checkins.service_layer.access import ensure_may_log, owner_partners
+from services.checkins.service_layer.access import loggable_goal
 from services.checkins.service_layer.checkin_handlers import record_checkin
 from services.checkins.service_layer.schedule_handlers import sync_goal
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
+from shared.auth import Principal
 from shared.clock import Clock
 from shared.consumer import RetryLater
 from shared.domain import DomainError
@@ -96,13 +98,13 @@ def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
             raise RetryLater(f"member {d['member_id']} not known yet")
         if member is None or member.state == "left":
             raise Rejected("unknown member: this Slack user is not a member of the team")
-        goal = _find_goal(uow, member, d["goal_ref"])
-        ensure_may_log(goal, member.member_id)
+        actor = Principal(member.team_id, member.member_id, member.role)
+        goal, partners = loggable_goal(uow, actor, _find_goal(uow, member, d["goal_ref"]).goal_id)
         progress = Progress(value=d["value"], note=d.get("note") or "",
                             confidence=d.get("confidence"))
-        record_checkin(uow, goal, member.member_id, progress, now, policy,
-                       owner_partners(uow, goal), source="slack",
-                       request_id=d["request_id"], response_url=d.get("response_url"))
+        record_checkin(uow, goal, member.member_id, progress, now, policy, partners,
+                       source="slack", request_id=d["request_id"],
+                       response_url=d.get("response_url"))
     except DomainError as exc:
         uow.emit("checkin.rejected", d["team_id"], {
             "request_id": d["request_id"], "team_id": d["team_id"],
