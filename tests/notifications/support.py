@@ -53,10 +53,11 @@ def member(team_id: str, member_id: str, name: str, *, role: str = "member",
 
 def goal(team_id: str, goal_id: str, owner_id: str, title: str, *, visibility: str = "team",
          event_type: str = "goal.created", health: str | None = "on_track",
-         metric: dict | None = None) -> Event:
+         metric: dict | None = None, kind: str = "personal") -> Event:
     return event(event_type, team_id, goal_id=goal_id, owner_id=owner_id, title=title,
                  status="achieved" if event_type == "goal.achieved" else "active",
-                 visibility=visibility, start_date="2030-01-01", due_date="2030-12-31",
+                 visibility=visibility, kind=kind, start_date="2030-01-01",
+                 due_date="2030-12-31",
                  health=health,
                  metric=metric or {"unit": "km", "start": 0, "target": 100, "current": 0})
 

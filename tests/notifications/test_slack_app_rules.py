@@ -21,6 +21,7 @@ from tests.notifications.support import (
     event,
     goal,
     handle,
+    member,
     new_id,
     progressed,
     sign,
@@ -406,6 +407,42 @@ def test_a_person_in_two_teams_sharing_the_workspace_uses_both_from_slack(notifi
     run_tasks(notifications)
     home = json.dumps(homes_of(slack_api, "UANA")[-1].args["view"])
     assert team.goal in home and books in home and other.goal in home
+
+
+def test_slack_reaches_by_id_no_goal_the_checkins_api_would_not_take_from_the_member(
+        notifications, team, slack_api):
+    """Ana names, by id, a private goal of her lead's, a private team goal of her lead's (its
+    owner's partners and the leads see it; she is neither) and a team goal of another team
+    installed in the same workspace. The checkins API answers her 404 for each; Slack answers
+    that it finds no such goal of hers, and asks checkins for nothing."""
+    other = Team(notifications)
+    install(notifications, Lead(other))
+    private, private_team, elsewhere = new_id(), new_id(), new_id()
+    handle(notifications,
+           member(other.id, other.ana, "Ola", slack_user_id="UOLA"),  # not Ana there
+           goal(team.id, private, team.lead, "Hire a designer", visibility="private"),
+           goal(team.id, private_team, team.lead, "Cut cloud costs", visibility="private",
+                kind="team"),
+           goal(other.id, elsewhere, other.ben, "Migrate billing", kind="team"))
+    for goal_id in (private, private_team, elsewhere):
+        for ref in (goal_id, goal_id[:8]):
+            answer = slash_from(notifications, slack_api.team_id, f"checkin {ref} 3").json
+            assert answer["text"].startswith(f"I can't find an open goal of yours matching "
+                                             f"`{ref}`"), answer
+        meta = json.dumps({"goal_id": goal_id, "dm_id": None})
+        refused = interaction(notifications, submission(
+            slack_api, "UANA", {"callback_id": "checkin_modal", "private_metadata": meta}, "3"))
+        assert refused.json == {"response_action": "errors", "errors": {
+            "value": "This goal is not one of your open goals; nothing logged."}}
+        button = {"action_id": "checkin_open", "value": meta}
+        assert interaction(notifications, button_payload(slack_api, "UANA", button)
+                           ).status_code == 200
+    notices = eventually(lambda: len(slack_api.calls_of("views.open")) == 3
+                         and slack_api.calls_of("views.open"), timeout=10)
+    assert {json.dumps(n.args["view"]["blocks"]) for n in notices} == {json.dumps(
+        [{"type": "section", "text": {"type": "mrkdwn", "text": "I can't find that goal among "
+                                      "yours; nothing to check in."}}])}
+    assert requested_by(notifications) == []
 
 
 def test_a_slash_command_from_a_workspace_the_team_did_not_install_acts_for_nobody(
