@@ -427,13 +427,13 @@ def test_slack_reaches_by_id_no_goal_the_checkins_api_would_not_take_from_the_me
     for goal_id in (private, private_team, elsewhere):
         for ref in (goal_id, goal_id[:8]):
             answer = slash_from(notifications, slack_api.team_id, f"checkin {ref} 3").json
-            assert answer["text"].startswith(f"I can't find an open goal of yours matching "
-                                             f"`{ref}`"), answer
+            assert answer["text"].startswith(f"I can't find an open goal you can check in on "
+                                             f"matching `{ref}`"), answer
         meta = json.dumps({"goal_id": goal_id, "dm_id": None})
         refused = interaction(notifications, submission(
             slack_api, "UANA", {"callback_id": "checkin_modal", "private_metadata": meta}, "3"))
         assert refused.json == {"response_action": "errors", "errors": {
-            "value": "This goal is not one of your open goals; nothing logged."}}
+            "value": "This is not an open goal you can check in on; nothing logged."}}
         button = {"action_id": "checkin_open", "value": meta}
         assert interaction(notifications, button_payload(slack_api, "UANA", button)
                            ).status_code == 200
@@ -441,8 +441,54 @@ def test_slack_reaches_by_id_no_goal_the_checkins_api_would_not_take_from_the_me
                          and slack_api.calls_of("views.open"), timeout=10)
     assert {json.dumps(n.args["view"]["blocks"]) for n in notices} == {json.dumps(
         [{"type": "section", "text": {"type": "mrkdwn", "text": "I can't find that goal among "
-                                      "yours; nothing to check in."}}])}
+                                      "those you can check in on; nothing to check in."}}])}
     assert requested_by(notifications) == []
+
+
+def test_a_member_checks_in_from_slack_on_the_team_goals_the_checkins_api_takes_from_them(
+        notifications, team, slack_api):
+    """The checkins API takes Ana's check-in on any team goal of her team she sees; Slack
+    offered her only the goals she owns: `/goals goals` and `/goals checkin`, the modal and her
+    Home left her team's goals out."""
+    cloud, hiring, rust, offsite = new_id(), new_id(), new_id(), new_id()
+    handle(notifications,
+           goal(team.id, cloud, team.lead, "Cut cloud costs", kind="team"),
+           goal(team.id, hiring, team.ben, "Hire two engineers", kind="team",
+                visibility="private"),  # she is Ben's partner: she sees it
+           goal(team.id, rust, team.ben, "Learn Rust"),  # personal: Ben's alone
+           goal(team.id, offsite, team.lead, "Plan the offsite", kind="team",
+                visibility="private"))  # neither Lena's partner nor a lead: she does not see it
+    listed = slash_from(notifications, slack_api.team_id, "goals").json["text"]
+    assert f"`{cloud[:8]}` *Cut cloud costs*" in listed and "· team goal" in listed
+    assert listed.startswith("*Open goals you can check in on:*")
+    assert f"`{team.goal[:8]}`" in listed and f"`{hiring[:8]}`" in listed
+    assert f"`{rust[:8]}`" not in listed and f"`{offsite[:8]}`" not in listed
+    assert "*1 open goal:*" in slash_from(notifications, slack_api.team_id, "status").json["text"]
+
+    ack = slash_from(notifications, slack_api.team_id, "checkin cloud 3").json["text"]
+    assert ack.startswith("⏳ Logging 3 km on *Cut cloud costs*"), ack
+    for refused in (rust, offsite):
+        answer = slash_from(notifications, slack_api.team_id, f"checkin {refused[:8]} 3")
+        assert answer.json["text"].startswith("I can't find an open goal"), answer.json
+
+    button = {"action_id": "checkin_open",
+              "value": json.dumps({"goal_id": hiring, "dm_id": None})}
+    assert interaction(notifications, button_payload(slack_api, "UANA", button)).status_code == 200
+    [modal] = eventually(lambda: slack_api.calls_of("views.open"), timeout=10)
+    assert modal.args["view"].get("callback_id") == "checkin_modal", modal.args["view"]
+    assert "*Hire two engineers*" in json.dumps(modal.args["view"])
+    answer = interaction(notifications, submission(slack_api, "UANA", modal.args["view"], "1"))
+    assert answer.status_code == 200 and not answer.data, answer.data
+    assert sorted(requested_by(notifications)) == sorted([(team.id, team.ana, cloud),
+                                                          (team.id, team.ana, hiring)])
+
+    events_post(notifications, {"type": "event_callback", "team_id": slack_api.team_id,
+                                "event": {"type": "app_home_opened", "user": "UANA",
+                                          "tab": "home"}})
+    run_tasks(notifications)
+    home = json.dumps(homes_of(slack_api, "UANA")[-1].args["view"])
+    assert team.goal in home and cloud in home and hiring in home
+    assert rust not in home and offsite not in home
 
 
 def test_a_slash_command_from_a_workspace_the_team_did_not_install_acts_for_nobody(

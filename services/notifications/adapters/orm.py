@@ -138,6 +138,7 @@ goal_views = Table(
     Column("owner_id", String(36), nullable=False, index=True),
     Column("title", String(200), nullable=False),
     Column("visibility", String(10), nullable=False),
+    Column("kind", String(10), nullable=False, default="personal"),
     Column("status", String(20), nullable=False, default="active"),
     Column("progress", Float, nullable=False, default=0.0),
     Column("health", String(20)),

@@ -225,9 +225,13 @@ class Replicas:
         return list(self.session.scalars(
             select(MemberReplica).where(MemberReplica.team_id == team_id)))
 
-    def goals_of(self, member_id: str) -> list[GoalReplica]:
+    def checkin_candidates(self, member: MemberReplica) -> list[GoalReplica]:
+        """The member's own goals and their team's team goals, by title: the goals they may
+        check in on are among them (`GoalReplica.takes_checkins_from` says which)."""
         return list(self.session.scalars(
-            select(GoalReplica).where(GoalReplica.owner_id == member_id)
+            select(GoalReplica).where(or_(
+                GoalReplica.owner_id == member.member_id,
+                (GoalReplica.team_id == member.team_id) & (GoalReplica.kind == "team")))
             .order_by(GoalReplica.title)
         ))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
 CLOSED_GOAL_STATES = ("achieved", "closed", "draft")
@@ -37,12 +38,13 @@ class GoalReplica:
 
     def __init__(self, goal_id: str, team_id: str, owner_id: str, title: str, *,
                  visibility: str = "team", status: str = "active", progress: float = 0.0,
-                 health: str | None = None, unit: str | None = None):
+                 health: str | None = None, unit: str | None = None, kind: str = "personal"):
         self.goal_id = goal_id
         self.team_id = team_id
         self.owner_id = owner_id
         self.title = title
         self.visibility = visibility
+        self.kind = kind  # "personal" or "team"
         self.status = status
         self.progress = progress
         self.health = health
@@ -62,6 +64,7 @@ class GoalReplica:
         """Apply a `goal.*` event carrying the goal's whole current state."""
         self.owner_id, self.title = data["owner_id"], data["title"]
         self.visibility, self.status = data.get("visibility", "team"), data["status"]
+        self.kind = data.get("kind") or "personal"
         self.progress = data.get("progress") or 0.0
         if "health" in data:  # None once the goal is closed: it has no pace then
             self.health = data["health"]
@@ -82,6 +85,18 @@ class GoalReplica:
     @property
     def is_private(self) -> bool:
         return self.visibility == "private"
+
+    def takes_checkins_from(self, member: MemberReplica,
+                            owner_partners: Collection[str] = ()) -> bool:
+        """The checkins service's rule: a goal's owner checks in on it, and so does any member
+        of its team who sees a team goal (a private one is seen by the owner's partners and the
+        leads). `owner_partners` is needed only for a private goal of someone else."""
+        if member.team_id != self.team_id:
+            return False
+        if member.member_id == self.owner_id:
+            return True
+        sees = not self.is_private or member.role == "lead" or member.member_id in owner_partners
+        return self.kind == "team" and sees
 
     @property
     def is_open(self) -> bool:

@@ -41,6 +41,7 @@ class GoalLine:
     streak: int = 0
     due_at: datetime | None = None
     missed: bool = False
+    mine: bool = True  # the reader owns it (a team goal of a teammate's is not)
 
 
 def plain(text: str, limit: int = 75) -> dict:
@@ -133,7 +134,7 @@ def checkin_modal(goal: GoalLine, dm_id: str | None) -> dict:
 
 def home_view(name: str | None, goals: list[GoalLine], link: str) -> dict:
     open_due = [g for g in goals if g.due_at is not None]
-    best = max((g.streak for g in goals), default=0)
+    best = max((g.streak for g in goals if g.mine), default=0)
     blocks: list[dict] = [
         {"type": "header", "text": plain(f"{name}'s goals" if name else "Goalkeeper", 150)},
         section(f"🔥 Streak: *{best}* check-in{'s' if best != 1 else ''} in a row"
@@ -150,7 +151,8 @@ def home_view(name: str | None, goals: list[GoalLine], link: str) -> dict:
     if len(open_due) > DUE_SHOWN:
         blocks.append(section(f"…and {len(open_due) - DUE_SHOWN} more due: "
                               f"<{link}|open Goalkeeper>"))
-    blocks += [{"type": "divider"}, {"type": "header", "text": plain("Your goals", 150)}]
+    blocks += [{"type": "divider"},
+               {"type": "header", "text": plain("Goals you check in on", 150)}]
     if not goals:
         blocks.append(section(f"No open goals yet. <{link}|Create one in Goalkeeper>."))
     room = VIEW_BLOCK_LIMIT - len(blocks) - 1

@@ -15,7 +15,8 @@ HELP = "\n".join([
     "*Goalkeeper* — what `/goals` can do:",
     "• `/goals checkin <goal> <value> [note]` — log progress; <goal> is the short id shown by "
     "`/goals goals`, or a word from its title (quote titles with spaces)",
-    "• `/goals goals` — your open goals with their short ids",
+    "• `/goals goals` — the open goals you can check in on (yours and your team's team "
+    "goals), with their short ids",
     "• `/goals status` — how your goals are doing",
     "• `/goals help` — this message",
 ])
@@ -101,7 +102,8 @@ def parse_checkin(args: list[str], note: str) -> CheckinRequest:
 
 
 def find_goal(goals: list[GoalReplica], ref: str) -> GoalReplica:
-    """The one open goal `ref` names: its id, a unique id prefix, or a unique title match."""
+    """The one open goal among `goals` (those the member may check in on) that `ref` names:
+    its id, a unique id prefix, or a unique title match."""
     open_goals = [g for g in goals if g.is_open]
     needle = folded(ref)
     for matches in (
@@ -116,8 +118,8 @@ def find_goal(goals: list[GoalReplica], ref: str) -> GoalReplica:
             options = ", ".join(f"`{g.short_ref}` {escape(g.title)}" for g in matches[:10])
             raise SlashError(f"`{escape(ref)}` matches several goals: {options}. "
                              "Use the short id.")
-    raise SlashError(f"I can't find an open goal of yours matching `{escape(ref)}`. "
-                     "Try `/goals goals` to see them with their short ids.")
+    raise SlashError(f"I can't find an open goal you can check in on matching "
+                     f"`{escape(ref)}`. Try `/goals goals` to see them with their short ids.")
 
 
 def folded(text: str) -> str:
@@ -133,12 +135,13 @@ def goal_line(goal: GoalReplica) -> str:
 def goals_text(goals: list[GoalReplica]) -> str:
     open_goals = [g for g in goals if g.is_open]
     if not open_goals:
-        return ("You have no open goals. Create one in Goalkeeper, "
+        return ("You have no open goals to check in on. Create one in Goalkeeper, "
                 "then check in with `/goals checkin`.")
-    lines = [goal_line(g) for g in open_goals[:LISTED_GOALS]]
+    lines = [goal_line(g) + (" · team goal" if g.kind == "team" else "")
+             for g in open_goals[:LISTED_GOALS]]
     if len(open_goals) > LISTED_GOALS:
         lines.append(f"…and {len(open_goals) - LISTED_GOALS} more: see them all in Goalkeeper.")
-    return "*Your open goals:*\n" + "\n".join(lines)
+    return "*Open goals you can check in on:*\n" + "\n".join(lines)
 
 
 def status_text(goals: list[GoalReplica]) -> str:

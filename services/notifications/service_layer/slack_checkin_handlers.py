@@ -4,6 +4,8 @@
   owner's has a "Check in" button; an escalation (level 2 partners, 3 leads) tells the others.
 - The button opens the modal (`views.open` with the interaction's trigger_id, which Slack keeps
   valid for 3 s: the call runs in the background right after the interaction is acknowledged).
+  It takes a check-in on a goal the member may check in on (`access.may_check_in`): their own,
+  or a team goal of their team they see, as the checkins service does.
 - The submitted modal is checked (errors go back inline) and travels as `checkin.requested` on
   `checkins.commands`, exactly as the slash command's check-in does; its request id comes from
   the modal's view id, so a double submit logs once.
@@ -29,6 +31,7 @@ from services.notifications.domain.replicas import CheckinDue, GoalReplica, Memb
 from services.notifications.domain.slack_blocks import VALUE, checkin_modal, notice_modal
 from services.notifications.domain.slack_dm import MISSED, REMINDER, SlackDm, SlackTask
 from services.notifications.domain.slash import SlackRequest
+from services.notifications.service_layer.access import may_check_in
 from services.notifications.service_layer.commands import OpenCheckinModal, SubmitCheckinModal
 from services.notifications.service_layer.slack_home_handlers import goal_line, queue_home
 from services.notifications.service_layer.slash_handlers import request_checkin
@@ -37,6 +40,7 @@ from shared.clock import Clock
 from shared.events.envelope import Event
 
 log = logging.getLogger(__name__)
+UNKNOWN_GOAL = "I can't find that goal among those you can check in on; nothing to check in."
 MODAL_REQUESTS = uuid.UUID("0d7c8a52-5a0b-4c43-9f57-6a4c1f0e2b11")
 Background = Callable[[Callable[[], object]], None]
 
@@ -45,9 +49,9 @@ def open_checkin_modal(cmd: OpenCheckinModal, uow: NotificationsUnitOfWork,
                        slack: SlackClient, background: Background) -> None:
     with uow:
         goal = uow.replicas.goal(cmd.goal_id)
-        member = owner_among(uow, cmd.slack_team_id, cmd.slack_user_id, goal)
+        member = checker_among(uow, cmd.slack_team_id, cmd.slack_user_id, goal)
         if member is None or goal is None:
-            view = notice_modal("I can't find that goal among yours; nothing to check in.")
+            view = notice_modal(UNKNOWN_GOAL)
         elif not goal.is_open:
             view = notice_modal(f"*{escape(goal.title)}* is closed; it takes no more check-ins.")
         else:
@@ -68,10 +72,11 @@ def submit_checkin_modal(cmd: SubmitCheckinModal, uow: NotificationsUnitOfWork,
     meta = json.loads(cmd.private_metadata or "{}")
     with uow:
         goal = uow.replicas.goal(meta.get("goal_id"))
-        member = owner_among(uow, cmd.slack_team_id, cmd.slack_user_id, goal)
+        member = checker_among(uow, cmd.slack_team_id, cmd.slack_user_id, goal)
         if member is None or goal is None or not goal.is_open:
             return {"response_action": "errors",
-                    "errors": {VALUE: "This goal is not one of your open goals; nothing logged."}}
+                    "errors": {VALUE: "This is not an open goal you can check in on; "
+                                      "nothing logged."}}
         request_id = str(uuid.uuid5(MODAL_REQUESTS, cmd.view_id))
         if uow.slack_requests.get(request_id) is not None:
             return None
@@ -84,14 +89,14 @@ def submit_checkin_modal(cmd: SubmitCheckinModal, uow: NotificationsUnitOfWork,
     return None
 
 
-def owner_among(uow: NotificationsUnitOfWork, slack_team_id: str, slack_user_id: str,
-                goal: GoalReplica | None) -> MemberReplica | None:
-    """The member the Slack user is in the goal's team, if they own it (a person in two teams
-    checks in on each team's goals)."""
+def checker_among(uow: NotificationsUnitOfWork, slack_team_id: str, slack_user_id: str,
+                  goal: GoalReplica | None) -> MemberReplica | None:
+    """The member the Slack user is in the goal's team, if they may check in on it (a person
+    in two teams checks in on each team's goals)."""
     if goal is None:
         return None
     return next((m for m in uow.slack.members_for(slack_user_id, slack_team_id or None)
-                 if m.member_id == goal.owner_id), None)
+                 if m.team_id == goal.team_id and may_check_in(uow, m, goal)), None)
 
 
 def on_due(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None:

@@ -1,4 +1,5 @@
-"""The App Home: a member's goals with health, the check-ins due, and their streak.
+"""The App Home: the goals a member checks in on with health, the check-ins due, and their
+streak.
 
 `app_home_opened` and every change that shows there (a goal progressed, health changed, a
 check-in logged or due, a streak) queue a `home` task; the worker builds the view from the read
@@ -15,6 +16,7 @@ from services.notifications.domain.replicas import StreakReplica
 from services.notifications.domain.slack_blocks import GoalLine, home_view, link_home
 from services.notifications.domain.slack_dm import SlackTask
 from services.notifications.domain.slack_workspace import LinkTicket
+from services.notifications.service_layer.access import goals_to_check_in
 from services.notifications.service_layer.commands import SlackHomeOpened
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
@@ -50,12 +52,13 @@ def queue_home(uow: NotificationsUnitOfWork, team_id: str, member_id: str,
 def home_of(uow: NotificationsUnitOfWork, member_id: str, slack_user_id: str,
             slack_team_id: str, link: str) -> dict:
     """The Home of the Slack user `member_id` is in the workspace `slack_team_id`: the open
-    goals of every member they are there (one Home per Slack user, whichever team changed)."""
+    goals every member they are there may check in on (one Home per Slack user, whichever team
+    changed)."""
     member = uow.replicas.member(member_id)
-    members = uow.slack.members_for(slack_user_id, slack_team_id)
-    owners = dict.fromkeys([member_id, *(m.member_id for m in members)])
-    goals = [goal_line(uow, g) for owner in owners for g in uow.replicas.goals_of(owner)
-             if g.is_open]
+    members = {m.member_id: m for m in [member, *uow.slack.members_for(slack_user_id,
+                                                                         slack_team_id)] if m}
+    goals = [goal_line(uow, g, mine=g.owner_id in members) for m in members.values()
+             for g in goals_to_check_in(uow, m) if g.is_open]
     goals.sort(key=lambda g: (g.due_at is None, g.title.lower()))
     return home_view(member.name if member else None, goals, link)
 
@@ -64,12 +67,13 @@ def link_view(link_url: str) -> dict:
     return link_home(link_url)
 
 
-def goal_line(uow: NotificationsUnitOfWork, goal) -> GoalLine:
+def goal_line(uow: NotificationsUnitOfWork, goal, *, mine: bool = True) -> GoalLine:
+    """The goal as Slack's views show it; `mine` when the reader owns it."""
     due = uow.replicas.due(goal.goal_id)
     streak = uow.replicas.streak(goal.goal_id)
     return GoalLine(goal.goal_id, goal.title, goal.progress, goal.health, goal.current,
                     goal.target, goal.unit, streak.length if streak else 0,
-                    due.due_at if due else None, bool(due and due.missed))
+                    due.due_at if due else None, bool(due and due.missed), mine)
 
 
 def on_streak(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None:

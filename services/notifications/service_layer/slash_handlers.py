@@ -27,6 +27,7 @@ from services.notifications.domain.slash import (
     words,
 )
 from services.notifications.domain.webhook_url import validate_webhook_url
+from services.notifications.service_layer.access import goals_to_check_in
 from services.notifications.service_layer.commands import RunSlashCommand
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
@@ -41,7 +42,9 @@ OTHER_WORKSPACE = ("Your Goalkeeper team has installed Goalkeeper in another Sla
 
 def run_slash_command(cmd: RunSlashCommand, uow: NotificationsUnitOfWork, clock: Clock,
                       settings: NotificationsSettings) -> dict:
-    """The immediate ephemeral answer to a slash command."""
+    """The immediate ephemeral answer to a slash command. `goals` and `checkin` reach the goals
+    the member may check in on (their own and their team's team goals they see); `status`
+    tells of their own."""
     args, rest = words(cmd.text, 3)  # the verb, and a check-in's goal and value
     verb = args[0].lower() if args else "help"
     if verb == "help":
@@ -51,13 +54,14 @@ def run_slash_command(cmd: RunSlashCommand, uow: NotificationsUnitOfWork, clock:
         if not members:
             elsewhere = uow.slack.members_for(cmd.slack_user_id)
             return ephemeral(OTHER_WORKSPACE if elsewhere else UNKNOWN_USER)
-        goals = sorted((g for m in members for g in uow.replicas.goals_of(m.member_id)),
+        goals = sorted((g for m in members for g in goals_to_check_in(uow, m)),
                        key=lambda g: g.title)
         try:
             if verb == "goals":
                 return ephemeral(goals_text(goals))
             if verb == "status":
-                return ephemeral(status_text(goals))
+                mine = {m.member_id for m in members}
+                return ephemeral(status_text([g for g in goals if g.owner_id in mine]))
             if verb == "checkin":
                 return _checkin(parse_checkin(args[1:], rest), cmd, members, goals, uow,
                                 clock, settings.webhook_allowlist)
@@ -70,7 +74,7 @@ def _checkin(request: CheckinRequest, cmd: RunSlashCommand, members: list[Member
              goals: list[GoalReplica], uow: NotificationsUnitOfWork, clock: Clock,
              allowlist: tuple[str, ...]) -> dict:
     goal = find_goal(goals, request.goal)
-    member = next(m for m in members if m.member_id == goal.owner_id)
+    member = next(m for m in members if m.team_id == goal.team_id)
     try:
         response_url = validate_webhook_url(cmd.response_url, allowlist, field="response_url")
     except Unprocessable as exc:
