@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import SimpleNamespace
 
+import requests
 from selenium.webdriver.common.by import By
 
 from services.web.bootstrap import bootstrap
@@ -209,10 +212,10 @@ def test_a_refused_close_keeps_the_typed_retrospective_and_says_why(stack):
     assert api_goal(stack, team.lead, goal["id"])["status"] == "active"
 
 
-def test_a_close_sent_while_goals_is_down_answers_503_and_keeps_the_retrospective(
-        stack, tmp_path):
-    team = stack.new_team()
-    goal = stack.create_goal(team.lead, title="Closed in an outage")
+@contextmanager
+def goals_stopped(stack, tmp_path, token: str) -> Iterator[tuple[requests.Session, str, str]]:
+    """A web app in front of a goals server of its own, stopped once the member is signed in:
+    the member's session, its CSRF token and the web app's URL."""
     goals = HttpServer(stack.goals.app)
     settings = WebSettings(goals_url=goals.url, checkins_url=stack.servers[1].url,
                            notifications_url=stack.servers[2].url,
@@ -221,19 +224,70 @@ def test_a_close_sent_while_goals_is_down_answers_503_and_keeps_the_retrospectiv
     app = create_app(bootstrap(settings))
     web = HttpServer(app)
     try:
-        session, csrf = signed_in(SimpleNamespace(web_url=web.url), team.lead)
+        session, csrf = signed_in(SimpleNamespace(web_url=web.url), token)
         goals.stop()
         app.extensions["web"].api.http.close()  # no kept-alive connection to the stopped one
-
-        answer = session.post(web.url + f"/goals/{goal['id']}/close", data={
-            "csrf_token": csrf, "outcome": "missed", "retrospective": "Typed in an outage"})
+        yield session, csrf, web.url
     finally:
         web.stop()
 
+
+GOALS_DOWN = "The goals service is unavailable, so nothing was saved"
+
+
+def test_a_close_sent_while_goals_is_down_answers_503_and_keeps_the_retrospective(
+        stack, tmp_path):
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Closed in an outage")
+    with goals_stopped(stack, tmp_path, team.lead) as (session, csrf, web_url):
+        answer = session.post(web_url + f"/goals/{goal['id']}/close", data={
+            "csrf_token": csrf, "outcome": "missed", "retrospective": "Typed in an outage"})
+
     assert answer.status_code == 503, answer.status_code
-    assert "Goals did not answer in time; the goal may not have been closed" in answer.text
+    assert f"{GOALS_DOWN}: the goal was not closed." in answer.text
     assert ">Typed in an outage</textarea>" in answer.text
     assert api_goal(stack, team.lead, goal["id"])["status"] == "active"
+
+
+def test_a_milestone_added_while_goals_is_down_answers_503_and_keeps_what_was_typed(
+        stack, tmp_path):
+    """It showed the bare "Temporarily unavailable" page: the title typed was lost."""
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Milestones in an outage")
+    with goals_stopped(stack, tmp_path, team.lead) as (session, csrf, web_url):
+        answer = session.post(web_url + f"/goals/{goal['id']}/milestones", data={
+            "csrf_token": csrf, "title": "Typed in an outage", "due_date": days(5),
+            "idempotency_key": "outage-key-1"})
+
+    assert answer.status_code == 503, answer.status_code
+    assert f"{GOALS_DOWN}: the milestone was not added." in answer.text
+    form = re.search(r'<form id="milestone-form".*?</form>', answer.text, re.S).group(0)
+    assert 'value="Typed in an outage"' in form and f'value="{days(5)}"' in form
+    assert hidden_fields(form)["idempotency_key"] == "outage-key-1"  # resent, added once
+    assert api_goal(stack, team.lead, goal["id"])["milestones"] == []
+
+
+def test_a_goal_or_milestone_moved_while_goals_is_down_answers_503_with_its_button_again(
+        stack, tmp_path):
+    """Achieve, activate, reopen and a milestone's complete or reopen showed the bare
+    "Temporarily unavailable" page, with no way to send the move again."""
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Moved in an outage")
+    milestone = stack.goals.call("POST", f"/v1/goals/{goal['id']}/milestones", team.lead,
+                                 json={"title": "Spec"}).get_json()
+    achieve = f"/goals/{goal['id']}/achieve"
+    complete = f"/goals/{goal['id']}/milestones/{milestone['id']}/complete"
+    with goals_stopped(stack, tmp_path, team.lead) as (session, csrf, web_url):
+        achieved = session.post(web_url + achieve, data={"csrf_token": csrf})
+        completed = session.post(web_url + complete, data={"csrf_token": csrf})
+
+    assert (achieved.status_code, completed.status_code) == (503, 503)
+    assert f"{GOALS_DOWN}: the goal was not marked achieved." in achieved.text
+    assert action(achieved.text, "/achieve") == achieve
+    assert f"{GOALS_DOWN}: the milestone was not marked done." in completed.text
+    assert action(completed.text, "/complete") == complete
+    in_api = api_goal(stack, team.lead, goal["id"])
+    assert (in_api["status"], [m["done"] for m in in_api["milestones"]]) == ("active", [False])
 
 
 def test_with_htmx_the_close_form_opens_in_place_on_the_goal_page(stack, page):

@@ -20,6 +20,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NewConnectionError
 
 from services.web.config import WebSettings
 
@@ -41,9 +42,13 @@ class Forbidden(Exception):
 
 
 class ServiceUnavailable(Exception):
-    def __init__(self, service: str):
+    """The service did not answer. `unsent` when no connection to it was made, so a write
+    certainly did nothing; else (a timeout, a 5xx) it may have been done."""
+
+    def __init__(self, service: str, unsent: bool = False):
         super().__init__(f"the {service} service is unavailable")
         self.service = service
+        self.unsent = unsent
 
 
 @dataclass
@@ -134,7 +139,7 @@ class ApiClient:
             response = self.http.request(method, self.urls[service] + path, headers=headers,
                                          timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
-            raise ServiceUnavailable(service) from exc
+            raise ServiceUnavailable(service, unsent=_never_connected(exc)) from exc
         return _answer(service, method, response)
 
     def redeem_invite(self, code: str) -> dict:
@@ -152,6 +157,15 @@ class ApiClient:
     def close(self) -> None:
         self._pool.shutdown(wait=True)
         self.http.close()
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """Whether the request failed before a connection to the service was made (refused, or
+    timed out connecting): then the service never saw it."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(exc, requests.ConnectionError) and isinstance(reason, NewConnectionError)
 
 
 def _answer(service: str, method: str, response: requests.Response) -> Any:

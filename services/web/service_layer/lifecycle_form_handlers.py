@@ -36,3 +36,15 @@ def refusal_errors(detail: str, api_errors: dict[str, list[str]],
     if not errors or "_" in errors:
         errors.setdefault("_", []).insert(0, detail)
     return errors
+
+
+def goals_down_message(unsent: bool, undone: str, resend: str) -> str:
+    """Why a form sent while the goals service was down was not saved (`unsent`: it never
+    reached goals), or may not have been (it timed out), and what to do. `undone` says what did
+    not happen ("the milestone was not added"); `resend`, after a timeout, what sending it
+    again does."""
+    if unsent:
+        return (f"The goals service is unavailable, so nothing was saved: {undone}. "
+                "Send the form again in a minute.")
+    maybe = undone.replace(" was not ", " may not have been ", 1)
+    return f"The goals service did not answer in time; {maybe}. {resend}"
