@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -13,9 +14,10 @@ from sqlalchemy import select
 
 from services.web.adapters.orm import web_sessions
 from services.web.domain.sessions import LIFETIME as SESSION_LIFETIME
-from services.web.domain.sessions import MAX_AGE
+from services.web.domain.sessions import MAX_AGE, PROFILE_TTL
 from shared.clock import ControlledClock
-from tests.web.over_http import CSRF, signed_in
+from shared.moments import MOMENT_FORMAT
+from tests.web.over_http import CSRF, metric_goal, signed_in
 
 DAY = timedelta(days=1)
 
@@ -120,3 +122,28 @@ def test_signing_in_never_sends_the_member_to_another_site(stack, target):
     as_read = re.sub(r"[\t\n\r]", "", location).replace("\\", "/")  # as a browser reads it
     if not as_read.startswith(stack.web_url + "/"):
         assert as_read.startswith("/") and not as_read.startswith("//"), location
+
+
+def test_a_time_zone_changed_elsewhere_shows_within_a_minute_without_signing_in_again(
+        stack, make_web):
+    """The zone was read once, at sign-in: a member who moved to Tokyo saw UTC times until
+    they signed in again."""
+    start = datetime.now(UTC)
+    clock = ControlledClock(start)
+    web = make_web(clock=clock)
+    team = stack.new_team(timezone="UTC")
+    goal = metric_goal(stack, team.lead)
+    logged = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead,
+                                 json={"value": 5}).get_json()
+    at = datetime.fromisoformat(logged["created_at"].replace("Z", "+00:00"))
+    session, _ = signed_in(stack, team.lead, web.url)
+    assert at.astimezone(UTC).strftime(MOMENT_FORMAT) in \
+        session.get(web.url + f"/goals/{goal['id']}").text
+
+    moved = stack.goals.call("PATCH", f"/v1/teams/{team.id}/members/{team.lead_id}", team.lead,
+                             json={"timezone": "Asia/Tokyo"})
+    assert moved.status_code == 200, moved.get_json()
+    clock.set(start + PROFILE_TTL)
+
+    page = session.get(web.url + f"/goals/{goal['id']}").text
+    assert at.astimezone(ZoneInfo("Asia/Tokyo")).strftime(MOMENT_FORMAT) in page

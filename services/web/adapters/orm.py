@@ -12,7 +12,7 @@ web_sessions = Table(
     "web_sessions", metadata,
     Column("id_hash", String(64), primary_key=True),  # sha256 of the cookie's session id
     Column("token", Text, nullable=False),
-    Column("member", Text, nullable=False),  # JSON: id, team_id, name, role, timezone
+    Column("member", Text, nullable=False),  # JSON: id, team_id, name, role, timezone, read_at
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False, index=True),
 )

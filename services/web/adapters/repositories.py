@@ -21,8 +21,21 @@ from services.web.domain.sessions import extended_expiry
 
 @dataclass(frozen=True)
 class WebSession:
+    """A live session: the member's token, and their profile as read from goals at `read_at`."""
+
     token: str
     member: dict
+    read_at: datetime | None = None
+
+
+def _profile_json(member: dict, read_at: datetime) -> str:
+    return json.dumps({**member, "read_at": read_at.isoformat()})
+
+
+def _session_of(token: str, stored: str) -> WebSession:
+    member = json.loads(stored)
+    read_at = member.pop("read_at", None)
+    return WebSession(token, member, datetime.fromisoformat(read_at) if read_at else None)
 
 
 def _hash(session_id: str) -> str:
@@ -43,7 +56,7 @@ class WebSessions:
         with self.engine.begin() as conn:
             conn.execute(delete(web_sessions).where(web_sessions.c.expires_at <= now))
             conn.execute(insert(web_sessions).values(
-                id_hash=_hash(session_id), token=token, member=json.dumps(member),
+                id_hash=_hash(session_id), token=token, member=_profile_json(member, now),
                 created_at=now, expires_at=now + self.lifetime))
         return session_id
 
@@ -65,7 +78,15 @@ class WebSessions:
                     web_sessions.c.expires_at == row.expires_at,
                 ).values(expires_at=expires_at))
                 conn.commit()
-        return WebSession(row.token, json.loads(row.member))
+        return _session_of(row.token, row.member)
+
+    def keep_profile(self, session_id: str, member: dict, now: datetime) -> None:
+        """The member's profile as read from goals at `now` (or kept as it was, when goals
+        could not say)."""
+        with self.engine.begin() as conn:
+            conn.execute(update(web_sessions).where(
+                web_sessions.c.id_hash == _hash(session_id)).values(
+                member=_profile_json(member, now)))
 
     def end(self, session_id: str) -> None:
         with self.engine.begin() as conn:

@@ -14,6 +14,7 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -30,9 +31,15 @@ from flask import (
     url_for,
 )
 
-from services.web.adapters.api_client import MemberApi, SignedOut
+from services.web.adapters.api_client import (
+    MemberApi,
+    NotFound,
+    ServiceUnavailable,
+    SignedOut,
+)
 from services.web.adapters.repositories import WebSession
 from services.web.bootstrap import WebContainer
+from services.web.domain.sessions import profile_due
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_FIELD = "csrf_token"
@@ -90,12 +97,17 @@ def claims_of(token: str) -> dict:
         return {}
 
 
+def _profile(member: dict) -> dict:
+    """What a session keeps of the member as goals gives it (`Member`'s fields)."""
+    return {"id": member["id"], "team_id": member["team_id"], "name": member["name"],
+            "role": member["role"], "timezone": member.get("timezone") or "UTC"}
+
+
 def sign_in(token: str, member: dict) -> None:
     end_session()
     session.clear()
     session.permanent = True
-    profile = {"id": member["id"], "team_id": member["team_id"], "name": member["name"],
-               "role": member["role"], "timezone": member.get("timezone") or "UTC"}
+    profile = _profile(member)
     web = container()
     session["sid"] = web.sessions.open(token, profile, web.clock.now())
     g.web_session = WebSession(token, profile)
@@ -116,9 +128,26 @@ def sign_out() -> None:
 
 def _web_session() -> WebSession | None:
     if "web_session" not in g:
-        sid = session.get("sid")
-        g.web_session = container().sessions.get(sid, container().clock.now()) if sid else None
+        sid, now = session.get("sid"), container().clock.now()
+        found = container().sessions.get(sid, now) if sid else None
+        g.web_session = _with_fresh_profile(sid, found, now) if found else None
     return g.web_session
+
+
+def _with_fresh_profile(sid: str, found: WebSession, now: datetime) -> WebSession:
+    """The session with the member's profile as goals has it, read again when due (at most
+    once a minute: `domain.sessions.profile_due`), so a time zone or role changed elsewhere
+    shows without signing in again. With goals down the kept profile serves until the next
+    read is due; a token goals refuses raises `SignedOut` (the session ends)."""
+    if not profile_due(found.read_at, now):
+        return found
+    me = found.member
+    try:
+        profile = _profile(container().api.as_member(found.token).member(me["team_id"], me["id"]))
+    except (ServiceUnavailable, NotFound):
+        profile = me
+    container().sessions.keep_profile(sid, profile, now)
+    return WebSession(found.token, profile, now)
 
 
 def current_member() -> Member | None:
