@@ -3,6 +3,7 @@ the feed and preferences."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 
@@ -216,6 +217,46 @@ def test_a_digest_hour_that_is_not_a_whole_number_is_refused_next_to_its_field(s
     assert "Not a valid integer" in page.text("#e-digest_hour")
     digest = stack.notifications.call("GET", f"/v1/teams/{team.id}/digest", team.lead)
     assert digest.get_json()["hour"] == 9
+
+
+def test_a_refused_digest_saves_nothing_and_shows_every_field_as_typed(stack):
+    """The goals part (SMART, cadence) was saved before the notifications API refused the
+    digest's hour: the lead read 'refused' while half the form had been saved."""
+    team = stack.new_team()
+    eventually(lambda: stack.notifications.call(
+        "GET", f"/v1/teams/{team.id}/digest", team.lead).status_code == 200)
+    before = stack.goals.call("GET", f"/v1/teams/{team.id}", team.lead).get_json()
+    session, csrf = signed_in(stack, team.lead)
+
+    refused = session.post(stack.web_url + "/team/settings", data={
+        "csrf_token": csrf, "require_smart": "on", "frequency": "weekly", "weekday": "4",
+        "time": "10:30", "digest_enabled": "on", "digest_weekday": "3", "digest_hour": "25"})
+
+    assert refused.status_code == 422, refused.status_code
+    assert re.search(r'<small id="e-digest_hour"[^>]*>Must be greater than or equal to 0 '
+                     r'and less than or equal to 23.</small>', refused.text)
+    for typed in ('name="require_smart" checked', '<option value="weekly" selected>',
+                  '<option value="4" selected>Friday', 'value="10:30"',
+                  'name="digest_enabled" checked', '<option value="3" selected>Thursday',
+                  'value="25"'):
+        assert typed in refused.text, typed
+    assert "Settings saved" not in refused.text
+    assert stack.goals.call("GET", f"/v1/teams/{team.id}", team.lead).get_json() == before
+
+
+def test_a_refused_form_drawn_without_its_digest_part_is_shown_again_without_it(stack):
+    """Drawn while notifications was down, the form has no digest fields; refused, it came
+    back with them at their defaults (off, Monday, 9), and sending it again turned the team's
+    digest off."""
+    team = stack.new_team()
+    session, csrf = signed_in(stack, team.lead)
+
+    refused = session.post(stack.web_url + "/team/settings", data={
+        "csrf_token": csrf, "frequency": "weekly", "weekday": "9", "time": "10:30"})
+
+    assert refused.status_code == 422, refused.status_code
+    assert 'name="digest_hour"' not in refused.text
+    assert "The digest settings cannot be shown right now" in refused.text
 
 
 def slack_link_ticket(stack, team) -> tuple[str, str]:

@@ -154,12 +154,10 @@ def save_settings():
     api = http.api()
     form = request.form.to_dict()
     try:
-        api.update_team(me.team_id, team_forms.team_changes(form))
-        if "digest_weekday" in form:  # the digest part was on the page
-            api.set_digest_settings(me.team_id, team_forms.digest_changes(form))
-    except FormErrors as refused:
+        team_forms.save(api, me.team_id, form)
+    except FormErrors as refused:  # nothing saved: the form again as typed
         return render_template("team/settings.html", form=form, saved=False,
-                               digest_down=False,
+                               digest_down="digest_weekday" not in form,
                                errors=team_forms.form_errors(refused.errors)
                                or {"_": [refused.detail]}), refused.status
     team_record, digest = api.together(lambda: api.team(me.team_id),

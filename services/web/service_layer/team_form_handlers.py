@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.web.adapters.api_client import FormErrors, MemberApi, ServiceUnavailable
 from services.web.domain.form_values import as_number
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -26,6 +27,24 @@ def team_changes(form: dict) -> dict:
         cadence = {"frequency": form["frequency"], "time": form.get("time") or "09:00",
                    "weekday": as_number(form.get("weekday") or "0", int) if weekly else None}
     return {"require_smart": form.get("require_smart") == "on", "default_cadence": cadence}
+
+
+def save(api: MemberApi, team_id: str, form: dict) -> None:
+    """Save the settings form all or nothing: the goals part (SMART requirement, cadence), then
+    the digest when its part was on the page. The two live in two services, so a digest that
+    notifications refuses (`FormErrors`) or cannot take (`ServiceUnavailable`) puts the goals
+    part back as it was before raising: a refusal saves nothing."""
+    if "digest_weekday" not in form:  # notifications was down when the page was drawn
+        api.update_team(team_id, team_changes(form))
+        return
+    before = api.team(team_id)
+    api.update_team(team_id, team_changes(form))
+    try:
+        api.set_digest_settings(team_id, digest_changes(form))
+    except (FormErrors, ServiceUnavailable):
+        api.update_team(team_id, {"require_smart": before["require_smart"],
+                                  "default_cadence": before.get("default_cadence")})
+        raise
 
 
 def digest_changes(form: dict) -> dict:
