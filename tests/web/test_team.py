@@ -156,6 +156,20 @@ def test_a_partner_sees_a_private_goal_and_a_non_partner_does_not(stack, page):
     assert "Ben's private stretch goal" not in page.text("#board")
 
 
+def test_a_refused_pairing_round_says_why_on_the_partners_page(stack):
+    """Sent by a member who is not a lead (a lead made a member since the page was drawn), the
+    round form got a bare 403 page, without the checkins service's reason."""
+    team = stack.new_team()
+    _, ben = stack.add_member(team, "Ben")
+    session, csrf = signed_in(stack, ben)
+
+    refused = session.post(stack.web_url + "/partners/rounds", data={"csrf_token": csrf})
+
+    assert refused.status_code == 403, refused.status_code
+    assert "<h1>My partners</h1>" in refused.text
+    assert "No round was run: only a team lead may do this." in refused.text
+
+
 def test_preferences_are_saved_and_the_feed_shows_its_unread_count(stack, page):
     team = stack.new_team()
     page.sign_in(team.lead).open("/me/preferences")

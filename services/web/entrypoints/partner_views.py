@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import redirect, render_template, url_for
 
-from services.web.adapters.api_client import FormErrors, Listing, Unavailable
+from services.web.adapters.api_client import Forbidden, FormErrors, Listing, Unavailable
 from services.web.domain.board import goals_of_each, partner_ids_of
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import partners
@@ -13,6 +13,11 @@ from services.web.entrypoints.blueprints import partners
 @partners.get("")
 @http.member_required
 def show():
+    return render_template("partners/show.html", **_partners_context())
+
+
+def _partners_context() -> dict:
+    """The partners page's: my partners, each with the goals of theirs I may see."""
     me = http.current_member()
     api = http.api()
     partnerships = api.partnerships(me.team_id)
@@ -20,8 +25,8 @@ def show():
     names, goals = api.together(lambda: api.names(me.team_id, mine),
                                 lambda: api.goals(owner_id=sorted(mine)) if mine else Listing())
     each = goals_of_each(goals or [], mine)
-    return render_template(
-        "partners/show.html", partners_down=isinstance(partnerships, Unavailable),
+    return dict(
+        partners_down=isinstance(partnerships, Unavailable),
         goals_down=isinstance(goals, Unavailable), cut=getattr(goals, "cut", False), names=names,
         partners=[{"id": pid, "name": names.get(pid, "a teammate"), "goals": each[pid]}
                   for pid in sorted(mine, key=lambda pid: names.get(pid, ""))])
@@ -39,11 +44,14 @@ def rounds():
 
 
 @partners.post("/rounds")
-@http.lead_required
+@http.member_required
 def run_round():
+    """Run a pairing round (the checkins service says who may: a lead). A refusal shows its
+    reason on the partners page, above its rounds."""
     try:
         http.api().run_round(http.current_member().team_id)
-    except FormErrors as refused:
-        return render_template("partners/rounds.html", rounds=[], names={}, rounds_down=False,
-                               error=refused.detail), refused.status
+    except (FormErrors, Forbidden) as refused:
+        why = f"No round was run: {refused.detail.rstrip('.')}."
+        return render_template("partners/show.html", round_error=why,
+                               **_partners_context()), refused.status
     return redirect(url_for("partners.rounds"))
