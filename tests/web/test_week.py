@@ -3,9 +3,12 @@ each goal is next due."""
 
 from __future__ import annotations
 
+import re
+
 from selenium.webdriver.common.by import By
 
 from tests.support.waiting import eventually
+from tests.web.over_http import hidden_fields, signed_in
 
 DAILY = {"frequency": "daily", "time": "09:00"}
 
@@ -64,3 +67,51 @@ def test_the_board_shows_when_each_goal_is_next_due(stack, page):
     card = page.text(f"#goal-{goal['id']}")
 
     assert "Next check-in" in card
+
+
+def quick_check_in(stack, token: str, goal: dict, value: str, meanwhile=lambda: None,
+                   **headers):
+    """My week's quick check-in form for `goal`, sent with `value` as a browser without
+    JavaScript (or, with htmx's headers, as htmx) sends it, after `meanwhile` happened."""
+    session, csrf = signed_in(stack, token)
+    form = re.search(rf'<form class="quick-checkin" [^>]*/goals/{goal["id"]}/checkins".*?</form>',
+                     session.get(stack.web_url + "/week").text, re.S).group(0)
+    meanwhile()
+    return session.post(stack.web_url + f"/goals/{goal['id']}/checkins", headers=headers,
+                        data={**hidden_fields(form), "value": value, "csrf_token": csrf})
+
+
+def test_a_refused_quick_check_in_without_javascript_is_shown_on_my_week(stack):
+    """It answered with the goal's page, its big check-in form empty: the member lost the
+    value typed and the week they were working through."""
+    team = stack.new_team()
+    goal = scheduled_goal(stack, team.lead, "Read 30 pages")
+
+    refused = quick_check_in(stack, team.lead, goal, "lots")
+
+    assert refused.status_code == 422, refused.status_code
+    assert "<h1>My week</h1>" in refused.text
+    card = re.search(rf'<article class="due-card" id="due-{goal["id"]}".*?</article>',
+                     refused.text, re.S).group(0)
+    assert 'value="lots"' in card and f'id="q-e-{goal["id"]}"' in card
+
+
+def test_a_quick_check_in_on_a_goal_closed_meanwhile_says_why_on_my_week(stack):
+    """The goal is no longer on My week (only active goals are), so the reason is said above
+    the cards rather than lost with its card."""
+    team = stack.new_team()
+    goal = scheduled_goal(stack, team.lead, "Read 30 pages")
+
+    def close():
+        closed = stack.goals.call("POST", f"/v1/goals/{goal['id']}/close", team.lead,
+                                  json={"outcome": "dropped", "retrospective": ""})
+        assert closed.status_code == 200, closed.get_json()
+        eventually(lambda: goal["id"] not in {d["goal_id"] for d in stack.checkins.call(
+            "GET", f"/v1/teams/{team.id}/checkins-due", team.lead).get_json()["items"]})
+
+    refused = quick_check_in(stack, team.lead, goal, "7", meanwhile=close)
+
+    assert refused.status_code == 409, refused.status_code
+    assert "<h1>My week</h1>" in refused.text
+    assert ("Your check-in was not saved: goal “Read 30 pages” is dropped; only active goals "
+            "take check-ins" in refused.text)

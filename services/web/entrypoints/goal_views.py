@@ -15,6 +15,7 @@ from services.web.domain.goal_access import may_change, may_check_in, moves
 from services.web.domain.pace_chart import pace_chart
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import goals
+from services.web.entrypoints.week_views import week_context
 from services.web.service_layer import goal_form_handlers as forms
 
 CHECKIN_FIELDS = ("value", "delta", "note", "confidence", "blockers")
@@ -103,12 +104,17 @@ def check_in(goal_id: str):
 
 
 def _checkin_form(goal_id: str, form: dict, errors: dict, status: int, saved: bool = False):
-    partial = ("week/_quick_checkin.html" if request.form.get("form") == "quick"
-               else "goals/_checkin_form.html")
-    html = render_template(partial, goal={"id": goal_id}, form=form, errors=errors,
-                           saved=saved)
+    """The check-in form that was sent (the goal page's, or My week's quick one) again: to htmx
+    the form alone, else the page it was sent from."""
+    quick = request.form.get("form") == "quick"
     if http.is_htmx() or status == 200:
-        return make_response(html, status)
+        partial = "week/_quick_checkin.html" if quick else "goals/_checkin_form.html"
+        return make_response(render_template(partial, goal={"id": goal_id}, form=form,
+                                             errors=errors, saved=saved), status)
+    if quick:
+        refused = {"goal_id": goal_id, "form": form, "errors": errors}
+        return make_response(render_template("week/show.html",
+                                             **week_context(refused)), status)
     return make_response(render_template("goals/show.html", form=form, errors=errors,
                                          saved=False, **page_context(goal_id)), status)
 

@@ -12,14 +12,21 @@ from services.web.entrypoints.blueprints import week
 @week.get("")
 @http.member_required
 def show():
+    return render_template("week/show.html", **week_context())
+
+
+def week_context(refused: dict | None = None) -> dict:
+    """My week's: what is due, with its goal, my best streak and my goals without a schedule.
+    `refused` (goal_id, form, errors), a quick check-in the checkins service refused, is shown
+    on its goal's card as it was typed."""
     me = http.current_member()
     api = http.api()
     goals, due = api.together(lambda: api.goals(owner_id=me.id, status="active"),
                               lambda: api.due(me.team_id, owner_id=me.id))
     titles = {g["id"]: g for g in goals or []}
     items = [{**d, "goal": titles[d["goal_id"]]} for d in due or [] if d["goal_id"] in titles]
-    return render_template(
-        "week/show.html", items=items, goals_down=isinstance(goals, Unavailable),
-        due_down=isinstance(due, Unavailable),
+    return dict(
+        items=items, goals_down=isinstance(goals, Unavailable),
+        due_down=isinstance(due, Unavailable), refused=refused or {},
         best_streak=max((d["current_streak"] for d in due or []), default=0),
         unscheduled=[g for g in goals or [] if g["id"] not in {d["goal_id"] for d in due or []}])
