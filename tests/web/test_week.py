@@ -96,6 +96,17 @@ def test_a_refused_quick_check_in_without_javascript_is_shown_on_my_week(stack):
     assert 'value="lots"' in card and f'id="q-e-{goal["id"]}"' in card
 
 
+def test_a_refused_quick_check_in_keeps_its_unit_label_with_htmx(stack):
+    """htmx swapped in a form whose field said "New value", not "New value (pages)"."""
+    team = stack.new_team()
+    goal = scheduled_goal(stack, team.lead, "Read 30 pages")
+
+    refused = quick_check_in(stack, team.lead, goal, "lots", **{"HX-Request": "true"})
+
+    assert refused.status_code == 422, refused.status_code
+    assert re.search(r'New value \(pages\)\s*<input[^>]*value="lots"', refused.text)
+
+
 def test_a_quick_check_in_on_a_goal_closed_meanwhile_says_why_on_my_week(stack):
     """The goal is no longer on My week (only active goals are), so the reason is said above
     the cards rather than lost with its card."""

@@ -104,13 +104,14 @@ def check_in(goal_id: str):
 
 
 def _checkin_form(goal_id: str, form: dict, errors: dict, status: int, saved: bool = False):
-    """The check-in form that was sent (the goal page's, or My week's quick one) again: to htmx
-    the form alone, else the page it was sent from."""
+    """The check-in form that was sent (the goal page's, or My week's quick one, whose unit
+    label it carries) again: to htmx the form alone, else the page it was sent from."""
     quick = request.form.get("form") == "quick"
     if http.is_htmx() or status == 200:
         partial = "week/_quick_checkin.html" if quick else "goals/_checkin_form.html"
-        return make_response(render_template(partial, goal={"id": goal_id}, form=form,
-                                             errors=errors, saved=saved), status)
+        goal = {"id": goal_id, "unit": request.form.get("unit", "")}
+        return make_response(render_template(partial, goal=goal, form=form, errors=errors,
+                                             saved=saved), status)
     if quick:
         refused = {"goal_id": goal_id, "form": form, "errors": errors}
         return make_response(render_template("week/show.html",
