@@ -147,3 +147,32 @@ def test_a_time_zone_changed_elsewhere_shows_within_a_minute_without_signing_in_
 
     page = session.get(web.url + f"/goals/{goal['id']}").text
     assert at.astimezone(ZoneInfo("Asia/Tokyo")).strftime(MOMENT_FORMAT) in page
+
+
+def test_a_member_sets_their_time_zone_on_the_preferences_page_and_sees_it_at_once(stack):
+    """No page let a member change their time zone (the one the app's times, quiet hours and
+    reminders follow), nor said which zone it was."""
+    team = stack.new_team(timezone="UTC")
+    goal = metric_goal(stack, team.lead)
+    logged = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead,
+                                 json={"value": 5}).get_json()
+    at = datetime.fromisoformat(logged["created_at"].replace("Z", "+00:00"))
+    session, csrf = signed_in(stack, team.lead)
+    assert "Quiet hours (your time zone, UTC)" in \
+        session.get(stack.web_url + "/me/preferences").text
+
+    refused = session.post(stack.web_url + "/me/timezone",
+                           data={"csrf_token": csrf, "timezone": "Mars/Olympus"})
+    assert refused.status_code == 422, refused.status_code
+    assert re.search(r'value="Mars/Olympus"[^>]*aria-invalid="true"', refused.text)
+    assert 'id="e-timezone"' in refused.text
+
+    saved = session.post(stack.web_url + "/me/timezone",
+                         data={"csrf_token": csrf, "timezone": "Asia/Tokyo"})
+    assert saved.status_code == 200, saved.status_code
+    assert "Time zone saved." in saved.text
+    assert "Quiet hours (your time zone, Asia/Tokyo)" in saved.text
+    page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+    assert at.astimezone(ZoneInfo("Asia/Tokyo")).strftime(MOMENT_FORMAT) in page
+    assert stack.goals.call("GET", f"/v1/teams/{team.id}/members/{team.lead_id}",
+                            team.lead).get_json()["timezone"] == "Asia/Tokyo"

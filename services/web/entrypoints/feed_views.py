@@ -44,9 +44,17 @@ def mark_read():
 @me.get("/preferences")
 @http.member_required
 def preferences():
+    return _preferences_page({}, {}, 200)
+
+
+def _preferences_page(zone_form: dict, zone_errors: dict, status: int, saved: bool = False,
+                      zone_saved: bool = False):
+    """My preferences, and my time zone (`zone_form`: as typed, when it was refused)."""
     current = http.api().preferences()
-    return render_template("feed/preferences.html", form=prefs.form_from(current),
-                           errors={}, down=isinstance(current, Unavailable), saved=False)
+    return render_template("feed/preferences.html", form=prefs.form_from(current), errors={},
+                           down=isinstance(current, Unavailable), saved=saved,
+                           zone_form=zone_form or {"timezone": http.current_member().timezone},
+                           zone_errors=zone_errors, zone_saved=zone_saved), status
 
 
 @me.post("/preferences")
@@ -54,10 +62,27 @@ def preferences():
 def save_preferences():
     form = request.form.to_dict()
     form["muted"] = request.form.getlist("muted")
+    zone_form = {"timezone": http.current_member().timezone}
     try:
         saved = http.api().set_preferences(prefs.preferences_from(form))
     except FormErrors as refused:
         return render_template("feed/preferences.html", form=form, down=False, saved=False,
-                               errors=prefs.form_errors(refused)), refused.status
+                               errors=prefs.form_errors(refused), zone_form=zone_form,
+                               zone_errors={}), refused.status
     return render_template("feed/preferences.html", form=prefs.form_from(saved), errors={},
-                           down=False, saved=True)
+                           down=False, saved=True, zone_form=zone_form, zone_errors={})
+
+
+@me.post("/timezone")
+@http.member_required
+def save_timezone():
+    """My time zone, kept by goals: every page shows times in it from the next one on."""
+    me_now = http.current_member()
+    typed = {"timezone": request.form.get("timezone", "").strip()}
+    try:
+        member = http.api().update_member(me_now.team_id, me_now.id, typed)
+    except FormErrors as refused:
+        errors = {"timezone": refused.errors.get("timezone") or [refused.detail]}
+        return _preferences_page(typed, errors, refused.status)
+    http.remember_member(member)
+    return _preferences_page({}, {}, 200, zone_saved=True)

@@ -114,6 +114,14 @@ def sign_in(token: str, member: dict) -> None:
     csrf_token()
 
 
+def remember_member(member: dict) -> None:
+    """The signed-in member as goals has just answered with them (their profile changed here),
+    kept with the session at once."""
+    found, now = _web_session(), container().clock.now()
+    container().sessions.keep_profile(session["sid"], _profile(member), now)
+    g.web_session = WebSession(found.token, _profile(member), now)
+
+
 def end_session() -> None:
     """Sign out: the server forgets the session, whoever still holds its cookie."""
     if session.get("sid"):
