@@ -93,7 +93,32 @@ def test_a_lead_snoozes_and_removes_a_member(stack, page):
     page.wait_for_text("snoozed until", f"#member-{member_id}")
 
     click(page, "Remove Max")
+    page.wait_for_text("Remove Max from the team?", "h1")
+    click(page, "Remove Max")
     page.wait_for(lambda d: not d.find_elements(By.ID, f"member-{member_id}"))
+
+
+def test_a_member_is_removed_only_once_the_lead_confirms(stack):
+    """'Remove' sat beside 'Make lead' and removed the member at one click, for good: the
+    web app offers no way back, and a removed member cannot be invited again."""
+    team = stack.new_team()
+    member_id, _ = stack.add_member(team, "Max")
+    session, csrf = signed_in(stack, team.lead)
+    path = stack.web_url + f"/team/members/{member_id}"
+
+    asked = session.post(path, data={"csrf_token": csrf, "action": "remove"})
+
+    assert asked.status_code == 200, asked.status_code
+    assert "<h1>Remove Max from the team?</h1>" in asked.text
+    in_api = f"/v1/teams/{team.id}/members/{member_id}"
+    assert stack.goals.call("GET", in_api, team.lead).get_json()["state"] == "active"
+
+    kept = session.get(stack.web_url + "/team/members")
+    assert f'id="member-{member_id}"' in kept.text
+    removed = session.post(path, data={"csrf_token": csrf, "action": "remove",
+                                       "confirmed": "yes"}, allow_redirects=False)
+    assert removed.status_code == 302, removed.status_code
+    assert stack.goals.call("GET", in_api, team.lead).get_json()["state"] == "left"
 
 
 def test_a_lead_adds_a_slack_channel_tests_it_and_sees_its_deliveries(stack, page, slack):

@@ -76,6 +76,9 @@ def change_member(member_id: str):
         change = {"snoozed_until": request.form.get("snoozed_until") or None}
     if not change:
         return _members_page(_new_member_form(), {"_": ["Unknown action."]}, 400)
+    if action == "remove" and request.form.get("confirmed") != "yes":  # it cannot be undone
+        removed = http.api().member(http.current_member().team_id, member_id)
+        return render_template("team/remove.html", removed=removed)
     try:
         http.api().update_member(http.current_member().team_id, member_id, change)
         http.container().api.directory.forget(http.current_member().team_id)
