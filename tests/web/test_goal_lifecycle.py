@@ -16,6 +16,7 @@ from selenium.webdriver.common.by import By
 from services.web.bootstrap import bootstrap
 from services.web.config import WebSettings
 from services.web.entrypoints.app import create_app
+from tests.support.waiting import eventually
 from tests.web.browser import HttpServer
 from tests.web.over_http import days, hidden_fields, metric_goal, signed_in
 
@@ -412,3 +413,27 @@ def test_an_add_milestone_form_posted_twice_adds_one_milestone(stack):
     after = api_goal(stack, team.lead, goal["id"])["milestones"]
     assert [m["id"] for m in after[:1]] == [milestones[0]["id"]]
     assert [m["title"] for m in after] == ["Write the spec", "Review the spec"]
+
+
+def test_the_history_says_what_happened_in_words(stack):
+    """It said "progressed (metric.current)", "milestone completed (milestone)" and "dropped
+    (status, retrospective)": the API's names, not what happened."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    goal_path = f"/v1/goals/{goal['id']}"
+    milestone = stack.goals.call("POST", goal_path + "/milestones", team.lead,
+                                 json={"title": "Write the spec"}).get_json()
+    stack.goals.call("POST", goal_path + f"/milestones/{milestone['id']}/complete", team.lead)
+    stack.checkins.call("POST", goal_path + "/checkins", team.lead, json={"value": 12.5})
+    eventually(lambda: api_goal(stack, team.lead, goal["id"])["metric"]["current"] == 12.5)
+    stack.goals.call("POST", goal_path + "/close", team.lead,
+                     json={"outcome": "dropped", "retrospective": "No longer needed"})
+    stack.goals.call("POST", goal_path + "/reopen", team.lead)
+    session, _ = signed_in(stack, team.lead)
+
+    history = session.get(stack.web_url + f"/goals/{goal['id']}/history").text
+
+    for said in ("milestone added: “Write the spec”", "milestone done: “Write the spec”",
+                 "checked in: value 0 → 12.5", "closed as dropped", "reopened"):
+        assert said in html.unescape(history), said
+    assert "metric.current" not in history and "(status" not in history
