@@ -41,3 +41,15 @@ def test_the_chart_dates_a_check_in_on_the_members_day(stack):
     assert at.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y") in page  # the list: local
     assert f"<title>{local_day.isoformat()}: 4 EUR</title>" in page, \
         re.findall(r"<title>\d{4}-\d\d-\d\d: [^<]*</title>", page)
+
+
+def test_the_charts_description_counts_one_check_in_as_one(stack):
+    """A screen reader heard "1 check-ins shown as points"."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead, json={"value": 4})
+    session, _ = signed_in(stack, team.lead)
+
+    page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+
+    assert "1 check-in shown as a point." in page
