@@ -3,6 +3,8 @@ the real stack."""
 
 from __future__ import annotations
 
+import re
+
 from tests.web.over_http import metric_goal, signed_in
 
 
@@ -38,3 +40,19 @@ def test_a_comment_without_javascript_returns_to_the_check_in(stack):
 
     assert answer.status_code == 302
     assert answer.headers["Location"].endswith(f"/goals/{goal['id']}#c-{checkin['id']}")
+
+
+def test_each_comment_says_who_wrote_it(stack):
+    """The comments read "Sun 06 Dec 2026, 00:35: Nice", without who said it."""
+    team = stack.new_team(lead_name="Lena")
+    _, ben = stack.add_member(team, "Ben")
+    goal = metric_goal(stack, ben)
+    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", ben,
+                                  json={"value": 4}).get_json()
+    stack.checkins.call("POST", f"/v1/checkins/{checkin['id']}/comments", team.lead,
+                        json={"text": "Nice pace"})
+    session, _ = signed_in(stack, ben)
+
+    page = session.get(stack.web_url + f"/goals/{goal['id']}/checkins/{checkin['id']}/comments")
+
+    assert re.search(r"<strong>Lena</strong>, <time[^>]*>[^<]*</time>: Nice pace", page.text)

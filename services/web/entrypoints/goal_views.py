@@ -204,10 +204,17 @@ def kudos(goal_id: str, checkin_id: str):
 @goals.get("/<goal_id>/checkins/<checkin_id>/comments")
 @http.member_required
 def comments(goal_id: str, checkin_id: str):
-    items = http.api().comments(checkin_id)
+    return _comments(goal_id, checkin_id, http.api().comments(checkin_id), {}, "", 200)
+
+
+def _comments(goal_id: str, checkin_id: str, items, errors: dict, text: str, status: int):
+    """A check-in's comments, each with its author's name, and the comment form (`text` as
+    typed when refused): to htmx the part, else the page."""
+    me = http.current_member()
+    names = http.api().names(me.team_id, {c["author_id"] for c in items or []})
     template = "goals/_comments.html" if http.is_htmx() else "goals/comments.html"
     return render_template(template, goal={"id": goal_id}, checkin_id=checkin_id,
-                           comments=items, errors={})
+                           comments=items, names=names, errors=errors, text=text), status
 
 
 @goals.post("/<goal_id>/checkins/<checkin_id>/comments")
@@ -222,7 +229,5 @@ def comment(goal_id: str, checkin_id: str):
         status = refused.status
     if not http.is_htmx() and not errors:
         return redirect(url_for("goals.show", goal_id=goal_id) + f"#c-{checkin_id}")
-    template = "goals/_comments.html" if http.is_htmx() else "goals/comments.html"
-    return render_template(template, goal={"id": goal_id}, checkin_id=checkin_id,
-                           comments=api.comments(checkin_id), errors=errors,
-                           text=text if errors else ""), status
+    return _comments(goal_id, checkin_id, api.comments(checkin_id), errors,
+                     text if errors else "", status)
