@@ -111,6 +111,25 @@ def test_a_notification_reads_as_text_not_as_slack_markup(stack):
     assert "*" not in item and "&gt;" not in item
 
 
+def test_kudos_in_the_feed_show_their_emoji_not_slacks_shortcode(stack):
+    """The feed said ":clap: Lena gave you kudos", Slack's shortcode as typed."""
+    team = stack.new_team(lead_name="Lena")
+    _, max_token = stack.add_member(team, "Max")
+    goal = metric_goal(stack, max_token)
+    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", max_token,
+                                  json={"value": 4}).get_json()
+    stack.checkins.call("POST", f"/v1/checkins/{checkin['id']}/kudos", team.lead,
+                        json={"emoji": ":clap:"})
+    eventually(lambda: any("kudos" in i["text"] for i in stack.notifications.call(
+        "GET", "/v1/me/feed", max_token).get_json()["items"]), interval=0.2)
+    session, _ = signed_in(stack, max_token)
+
+    feed = session.get(stack.web_url + "/me/feed").text
+
+    assert "<p>👏 <strong>Lena</strong> gave you kudos on" in feed
+    assert ":clap:" not in feed
+
+
 MARK_READ = re.compile(r'<form method="post" action="/me/feed/read">(.*?)</form>', re.S)
 FIELD = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 

@@ -2,8 +2,8 @@
 
 The notifications service writes one text for Slack and the feed: Slack's mrkdwn (`*bold*`, a
 `> ` quote line) with moments in ISO 8601 and UTC ("is due 2026-12-07T09:00:00+00:00"). The page
-shows the bold as bold, a quote as a quote, and each moment in the reader's own time zone, as
-every other time on the site.
+shows the bold as bold, a quote as a quote, a kudos' `:clap:` as the emoji Slack would draw, and
+each moment in the reader's own time zone, as every other time on the site.
 """
 
 from __future__ import annotations
@@ -14,6 +14,10 @@ from zoneinfo import ZoneInfo
 
 from shared.moments import in_zone
 
+SHORTCODES = {":clap:": "👏", ":tada:": "🎉", ":fire:": "🔥", ":rocket:": "🚀", ":+1:": "👍",
+              ":thumbsup:": "👍", ":heart:": "❤️", ":muscle:": "💪", ":star:": "⭐",
+              ":raised_hands:": "🙌", ":100:": "💯", ":trophy:": "🏆"}
+SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
 BOLD = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")  # mrkdwn's *bold*, as email reads it
 QUOTE = "> "
 
@@ -36,8 +40,14 @@ def lines_of(text: str, zone: ZoneInfo) -> list[Line]:
                       (in_zone(match[1], zone), True)]
             at = match.end()
         parts.append((in_zone(body[at:], zone), False))
+        parts = [(_emoji(text), bold) for text, bold in parts]
         lines.append(Line([p for p in parts if p[0]], quote))
     return [line for line in lines if line.parts]
+
+
+def _emoji(text: str) -> str:
+    """`text` with the Slack shortcodes it knows as emoji (an unknown one stays as typed)."""
+    return SHORTCODE.sub(lambda m: SHORTCODES.get(m[0], m[0]), text)
 
 
 def unread_on_page(items: list[dict], *, paged: bool) -> int | None:
