@@ -6,7 +6,9 @@ import contextlib
 import json
 import random
 import threading
+import time
 from datetime import UTC, datetime, timedelta
+from email.utils import formatdate
 
 from sqlalchemy import select
 
@@ -63,6 +65,54 @@ def test_429_waits_for_retry_after_then_sends_once(make_service, slack):
     [entry] = team.log()
     assert [(a["status_code"], a["outcome"]) for a in entry["attempts"]] == [
         (429, "retry"), (200, "sent")]
+
+
+def test_503_with_retry_after_waits_that_long_then_sends_once(make_service, slack):
+    """A receiver down for maintenance says when to come back (RFC 9110 names 503 and 429)."""
+    slack.reply_with(Reply(503, "maintenance", {"Retry-After": "2"}))
+    n = make_service("notifications", start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook())
+    with delivering(n):
+        handle(n, achieved(team))
+        eventually(lambda: len(slack.delivered()) == 1, timeout=10)
+    assert [r.status for r in slack.received] == [503, 200]
+    assert gaps(slack.received)[0] >= 2.0  # not the 0.5 to 1 s of the first backoff step
+
+
+def test_a_retry_after_given_as_a_date_is_waited_until_that_moment(make_service, slack):
+    """`Retry-After` may be an HTTP date instead of seconds."""
+    moment = int(time.time()) + 4  # an HTTP date has whole seconds
+    not_before = time.monotonic() + (moment - time.time())  # the server's clock for arrivals
+    slack.reply_with(Reply(429, "rate_limited", {"Retry-After": formatdate(moment, usegmt=True)}))
+    n = make_service("notifications", start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook())
+    with delivering(n):
+        handle(n, achieved(team))
+        eventually(lambda: len(slack.delivered()) == 1, timeout=10)
+    assert [r.status for r in slack.received] == [429, 200]
+    assert slack.received[1].at >= not_before
+
+
+def test_a_retry_after_of_years_is_waited_an_hour_and_its_attempt_logged(make_service, slack):
+    """A huge `Retry-After` neither parks the message for ever nor breaks the deliverer (an
+    overflow before: the attempt was never recorded and the message was re-sent each lease)."""
+    clock = ControlledClock(datetime(2030, 1, 7, 10, tzinfo=UTC))
+    slack.reply_with(Reply(429, "rate_limited", {"Retry-After": "99999999999999"}))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook())
+    handle(n, achieved(team))
+    n.container.deliverer.deliver_due()
+    [entry] = team.log()
+    assert [(a["status_code"], a["outcome"]) for a in entry["attempts"]] == [(429, "retry")]
+    clock.advance(seconds=RetryPolicy().retry_after_cap - 1)
+    n.container.deliverer.deliver_due()
+    assert slack.delivered() == []
+    clock.advance(seconds=2)
+    n.container.deliverer.deliver_due()
+    assert len(slack.delivered()) == 1 and len(slack.received) == 2
 
 
 def test_500_twice_backs_off_exponentially_with_jitter_then_sends(make_service, slack):

@@ -16,11 +16,14 @@ import time
 from urllib.parse import urlsplit
 
 import requests
+from urllib3.exceptions import InvalidHeader
+from urllib3.util.retry import Retry
 
 from services.notifications.domain.notification import SendResult
 from services.notifications.domain.webhook_url import ip_literal, is_internal
 
 MAX_RESPONSE_BYTES = 64 * 1024
+_RETRY_AFTER = Retry()  # only its reading of the Retry-After header is used
 
 
 class WebhookClient:
@@ -70,9 +73,13 @@ class WebhookClient:
 
 
 def _retry_after(raw: str | None) -> float | None:
+    """The seconds a `Retry-After` asks for, given in seconds or as an HTTP date (read by
+    urllib3, which requests sends through, and bounded by it); None when absent or unreadable."""
+    if raw is None:
+        return None
     try:
-        return max(0.0, float(raw)) if raw is not None else None
-    except ValueError:
+        return float(_RETRY_AFTER.parse_retry_after(raw))
+    except InvalidHeader:
         return None
 
 

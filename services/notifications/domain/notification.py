@@ -17,6 +17,7 @@ PERMANENT_FAILURES = {
     404: "channel_not_found",
     410: "channel_is_archived",
 }
+RETRY_AFTER_STATUSES = (429, 503)  # the answers whose Retry-After says when to come back
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,13 @@ class RetryPolicy:
     max_attempts: int = 300  # about a day at the 5-minute cap: an outage delays, never loses
     backoff_base: float = 1.0
     backoff_cap: float = 300.0
+    retry_after_cap: float = 3600.0  # a receiver asking for longer is tried again in an hour
 
     def wait(self, result: SendResult, attempts: int, rng: random.Random) -> float:
-        """`Retry-After` on 429, else exponential backoff with jitter (half to full step)."""
-        if result.status == 429 and result.retry_after is not None:
-            return result.retry_after
+        """`Retry-After` on 429 and 503 (at most `retry_after_cap`), else exponential backoff
+        with jitter (half to full step)."""
+        if result.status in RETRY_AFTER_STATUSES and result.retry_after is not None:
+            return min(result.retry_after, self.retry_after_cap)
         step = min(self.backoff_cap, self.backoff_base * 2 ** (attempts - 1))
         return step * rng.uniform(0.5, 1)
 

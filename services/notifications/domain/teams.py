@@ -7,10 +7,11 @@ these hosts (and on hosts listed in GOALKEEPER_WEBHOOK_ALLOWLIST):
 - `*.logic.azure.com` (workflows created before the move to Power Platform),
 - `*.powerplatform.com` (including `*.environment.api.powerplatform.com`).
 
-Answers: 202 Accepted (or 200) is delivered; 429 waits for `Retry-After`; 5xx and network
-errors are retried with backoff; 413 fails that message only (the card builder keeps under the
-size limit, so this is Teams changing its mind); any other 4xx means the workflow is gone,
-disabled or its signature revoked: the channel is disabled and the leads are told.
+Answers: 202 Accepted (or 200) is delivered; 429 (and 503) waits for `Retry-After`; other
+5xx and network errors are retried with backoff; 413 fails that message only (the card builder
+keeps under the size limit, so this is Teams changing its mind); any other 4xx means the
+workflow is gone, disabled or its signature revoked: the channel is disabled and the leads are
+told.
 """
 
 from __future__ import annotations

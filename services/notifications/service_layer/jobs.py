@@ -8,7 +8,7 @@ that dies mid-send leaves it due again after the lease. A channel message made b
 that runs this loop is claimed in the transaction that makes it and handed over at its commit
 (`Deliverer.take`): one transaction fewer before it leaves. Sends are paced per channel
 (`policy.pace`); a due Slack or Teams check-in takes every other pending check-in of its channel
-along in one message (coalescing); 429 waits for `Retry-After`; other failures back off
+along in one message (coalescing); 429 and 503 wait for `Retry-After`; other failures back off
 exponentially with jitter; permanent Slack and Teams errors disable the channel and tell the
 leads.
 In-app notifications held by quiet hours are released here when their time comes.
