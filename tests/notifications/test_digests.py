@@ -97,3 +97,28 @@ def test_a_member_on_daily_digest_gets_one_feed_item_at_eight(make_service):
     [digest] = [i for i in team.feed(team.ben) if i["event_type"] == "digest.personal"]
     assert digest["title"] == "Your daily digest: 2 updates"
     assert "10 km" in digest["text"] and "20 km" in digest["text"]
+
+
+def test_an_update_stamped_before_a_digest_that_lands_after_it_is_in_the_next_digest(
+        make_service):
+    """An update stamped 07:59:59 whose transaction commits after the 08:00 digest was made
+    (or made by a worker whose clock is a second behind) waits for the next digest. It was
+    folded into the 08:00 digest that had gone out already: marked digested, shown nowhere."""
+    clock = ControlledClock(datetime(2030, 1, 8, 7, 50, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
+                 json={"delivery": "digest", "digest": "daily"})
+    run = job(n.container, "personal-digests")
+    handle(n, checkin(team.id, team.goal, team.ana, 10))
+    clock.set(datetime(2030, 1, 8, 8, 0, 1, tzinfo=UTC))
+    run()
+    clock.set(datetime(2030, 1, 8, 7, 59, 59, tzinfo=UTC))
+    handle(n, checkin(team.id, team.goal, team.ana, 20))
+    clock.set(datetime(2030, 1, 8, 8, 5, tzinfo=UTC))
+    run()
+    clock.set(datetime(2030, 1, 9, 8, 1, tzinfo=UTC))
+    run()
+    digests = [i for i in team.feed(team.ben) if i["event_type"] == "digest.personal"]
+    assert [d["title"] for d in digests] == ["Your daily digest: 1 update"] * 2
+    assert "20 km" in digests[0]["text"] and "10 km" in digests[1]["text"]

@@ -117,7 +117,7 @@ class Notifier:
             if prefs.mutes(what.type):
                 continue
             status, visible_at = prefs.placement(now, member.timezone, allow_digest=not as_digest)
-            created += self._add(uow, what, f"member:{member_id}", rendered,
+            created += self._add(uow, what, member_target(member_id), rendered,
                                  feed_body(rendered, what.link), recipient_id=member_id,
                                  status=status, due_at=visible_at)
             if what.type in EMAILED_TYPES and member.email and status != "digest":
@@ -173,6 +173,11 @@ class Notifier:
             return quiet_until
         head.next_attempt_at = min(quiet_until, head.created_at + self.policy.coalesce_max)
         return now + self.policy.coalesce_max
+
+
+def member_target(member_id: str) -> str:
+    """The target of a member's feed items."""
+    return f"member:{member_id}"
 
 
 def channel_body(channel: Channel, what: Occurrence, rendered: Rendered) -> str:

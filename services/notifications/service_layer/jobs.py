@@ -19,7 +19,8 @@ Awaited check-ins: a check-in's announcement that waited `progress_wait` for the
 service's figure goes out with the goal's latest figure (see `domain.announcement`).
 
 Digests read the container's clock. A digest is keyed by its slot (the scheduled local
-moment, in UTC), so a job run twice, or by two workers, sends it once.
+moment, in UTC), so a job run twice, or by two workers, sends it once; an update that lands
+after its slot's personal digest was made waits for the next one.
 """
 
 from __future__ import annotations
@@ -43,7 +44,13 @@ from services.notifications.domain.digest import (
     team_digest,
 )
 from services.notifications.domain.email import REFUSED, Mail, Suppression, refused
-from services.notifications.domain.fanout import DeliveryPolicy, Notifier, Occurrence, chat_body
+from services.notifications.domain.fanout import (
+    DeliveryPolicy,
+    Notifier,
+    Occurrence,
+    chat_body,
+    member_target,
+)
 from services.notifications.domain.notification import DeliveryAttempt, Notification, SendResult
 from services.notifications.domain.render import Rendered, render
 from services.notifications.domain.schedule import latest_slot
@@ -325,14 +332,16 @@ class Digests:
                 return 0
             prefs = uow.preferences.of(member_id, member.team_id)
             slot = latest_slot(now, member.timezone, self.personal_hour, prefs.digest_weekday)
+            what = Occurrence(f"{PERSONAL_DIGEST_EVENT}:{slot.isoformat()}", PERSONAL_DIGEST_EVENT,
+                              member.team_id, now.isoformat(), {}, self.public_url)
+            if uow.notifications.exists(what.event_id, member_target(member_id)):
+                return 0  # this slot's digest is made: what came in late waits for the next
             waiting = uow.notifications.awaiting_digest(member_id, before=slot)
             if not waiting:
                 return 0
             for item in waiting:
                 item.status = "digested"
             rendered = personal_digest(prefs.digest, [n.summary for n in waiting])
-            what = Occurrence(f"{PERSONAL_DIGEST_EVENT}:{slot.isoformat()}", PERSONAL_DIGEST_EVENT,
-                              member.team_id, now.isoformat(), {}, self.public_url)
             sent = self.notifier.to_members(uow, what, rendered, [member_id], as_digest=True)
             uow.commit()
         return sent
