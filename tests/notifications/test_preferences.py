@@ -104,3 +104,16 @@ def test_preferences_are_validated(notifications, team):
     assert response.status_code == 422
     assert set(response.json["errors"]) == {"muted.0", "delivery", "quiet_hours.start"}
     assert notifications.client.get("/v1/me/preferences").status_code == 401
+
+
+def test_quiet_hours_that_start_when_they_end_are_refused_and_say_why(notifications, team):
+    """A window of no length held nothing, yet was saved and shown as the member's quiet hours."""
+    put_preferences(team, team.ben, quiet_hours={"start": "22:00", "end": "07:00"})
+    response = notifications.client.put("/v1/me/preferences", headers=team.auth(team.ben),
+                                        json={"quiet_hours": {"start": "22:00", "end": "22:00"}})
+    assert response.status_code == 422
+    assert response.json["errors"] == {"quiet_hours.end": [
+        "Must differ from the start: quiet hours run from the start until the end; to stop "
+        "notifications altogether, mute them."]}
+    kept = notifications.client.get("/v1/me/preferences", headers=team.auth(team.ben)).json
+    assert kept["quiet_hours"] == {"start": "22:00", "end": "07:00"}

@@ -48,8 +48,17 @@ class Marked(Schema):
 
 
 class QuietHours(Schema):
+    """From `start` until `end`, local time; past midnight when `end` comes earlier."""
+
     start = fields.String(required=True, validate=HHMM)
     end = fields.String(required=True, validate=HHMM)
+
+    @validates_schema
+    def a_window(self, data, **_kwargs):
+        if data.get("start") is not None and data.get("start") == data.get("end"):
+            raise ValidationError("Must differ from the start: quiet hours run from the start "
+                                  "until the end; to stop notifications altogether, mute them.",
+                                  "end")
 
 
 class PreferencesIn(Schema):
