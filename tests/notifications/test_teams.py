@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from services.notifications.domain.channel import Channel
 from tests.notifications.support import (
     Team,
     checkin,
@@ -84,12 +85,32 @@ def test_a_lead_adds_a_teams_channel_with_a_workflow_url(notifications, team, ur
     ("https://10.1.2.3/workflows/x", "internal"),
     ("https://169.254.169.254/latest/meta-data", "internal"),
     ("https://user:pw@prod-07.westeurope.logic.azure.com/workflows/x", "credentials"),
+    ("https://prod-07..westeurope.logic.azure.com/workflows/x", "Not a valid host name"),
+    ("https://" + "x" * 64 + ".logic.azure.com/workflows/x", "Not a valid host name"),
 ])
 def test_other_hosts_and_internal_addresses_are_refused_with_a_reason(notifications, team, url,
                                                                       why):
     refused = add_teams_channel(team, url)
     assert refused.status_code == 422
     assert why in refused.json["errors"]["webhook_url"][0]
+
+
+def test_a_channel_whose_host_cannot_be_looked_up_logs_the_failed_attempt(notifications, team):
+    """A channel saved before host names were checked: its host (an empty label) is no name a
+    resolver takes. Each send crashed the delivery loop before: no attempt was ever logged."""
+    with notifications.container.uow() as uow:
+        channel = Channel(team.id, "teams", "https://prod-07..westeurope.logic.azure.com/w",
+                          created_at=notifications.container.clock.now())
+        uow.channels.add(channel)
+        uow.commit()
+    tested = notifications.client.post(f"/v1/teams/{team.id}/channels/{channel.id}/test",
+                                       headers=team.auth())
+    assert tested.status_code == 202
+    notifications.container.deliverer.deliver_due()
+    [entry] = team.log()
+    [attempt] = entry["attempts"]
+    assert attempt["outcome"] == "retry" and attempt["status_code"] is None
+    assert "cannot resolve 'prod-07..westeurope.logic.azure.com'" in attempt["error"]
 
 
 def test_a_slack_channel_does_not_accept_a_teams_workflow_url(notifications, team):

@@ -63,7 +63,7 @@ class WebhookClient:
             return None
         try:
             infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-        except OSError as exc:
+        except (OSError, UnicodeError) as exc:  # UnicodeError: a name IDNA cannot encode
             return f"cannot resolve {host!r}: {exc}"
         for info in infos:
             address = ip_literal(info[4][0].split("%")[0])

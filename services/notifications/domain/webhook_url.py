@@ -6,6 +6,7 @@ host listed in GOALKEEPER_WEBHOOK_ALLOWLIST.
 IP literals in private, loopback, link-local, reserved or multicast ranges are refused unless
 that exact address is allow-listed, including the sneaky spellings (`2130706433`, `0x7f.1`,
 `::ffff:127.0.0.1`). Plain http is only for an allow-listed loopback host (local runs, tests).
+A host name must be one a resolver takes (no empty label, none over 63 characters).
 """
 
 from __future__ import annotations
@@ -61,12 +62,23 @@ def validate_webhook_url(url: str, allowlist: tuple[str, ...], *,
     if address is not None and is_internal(address) and host not in allowlist:
         raise refuse(f"Address {host!r} is internal (private, loopback or link-local); "
                      "only allow-listed addresses may be used.")
+    if address is None and not is_host_name(host):
+        raise refuse("Not a valid host name (a label is empty or longer than 63 characters).")
     if host not in allowlist and not known_host(kind, host):
         raise refuse(f"Host {host!r} is not allowed; use {_expected(kind)} "
                      "or a host listed in GOALKEEPER_WEBHOOK_ALLOWLIST.")
     if parts.scheme == "http" and not (host in LOOPBACK_HOSTS and host in allowlist):
         raise refuse("Must use https (plain http only for an allow-listed loopback host).")
     return url.strip()
+
+
+def is_host_name(host: str) -> bool:
+    """A name a resolver takes: labels of 1 to 63 characters once IDNA-encoded."""
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 def known_host(kind: str, host: str) -> bool:
