@@ -115,6 +115,24 @@ def test_a_retry_after_of_years_is_waited_an_hour_and_its_attempt_logged(make_se
     assert len(slack.delivered()) == 1 and len(slack.received) == 2
 
 
+def test_after_a_429_nothing_goes_to_that_channel_before_its_retry_after(make_service, slack):
+    """Retry-After holds the whole webhook, not only the message it answered: the next message
+    went a second later (the channel's pace) into the same rate limit."""
+    slack.reply_with(too_many_requests(3))
+    n = make_service("notifications", start_worker=False)
+    team = Team(n)
+    other = new_id()
+    handle(n, goal(team.id, other, team.ana, "Read 10 books"))
+    team.channel(slack.webhook())
+    with delivering(n):
+        handle(n, achieved(team), achieved(team, "Read 10 books", other))
+        eventually(lambda: len(slack.delivered()) == 2, timeout=15)
+    assert [r.status for r in slack.received] == [429, 200, 200]
+    assert gaps(slack.received)[0] >= 3.0
+    assert sorted(r.json()["text"] for r in slack.delivered()) == [
+        "🎉 Goal achieved: Read 10 books", "🎉 Goal achieved: Run 100 km"]
+
+
 def test_500_twice_backs_off_exponentially_with_jitter_then_sends(make_service, slack):
     slack.reply_with(server_error(), server_error())
     n = make_service("notifications", start_worker=False)

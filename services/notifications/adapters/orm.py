@@ -69,6 +69,7 @@ channels = Table(
     Column("disabled_reason", String(200)),
     Column("created_at", UtcDateTime, nullable=False),
     Column("last_sent_at", UtcDateTime),
+    Column("resume_at", UtcDateTime),
 )
 
 notifications = Table(

@@ -40,6 +40,7 @@ class Channel(Aggregate):
         self.disabled_reason: str | None = None
         self.created_at = created_at
         self.last_sent_at: datetime | None = None
+        self.resume_at: datetime | None = None  # the webhook's Retry-After: nothing before
 
     @property
     def event_type_list(self) -> list[str]:
@@ -73,6 +74,10 @@ class Channel(Aggregate):
             self.state, self.disabled_reason = "active", None
         elif state == "disabled":
             self.disable("disabled by a lead")
+
+    def hold_until(self, moment: datetime) -> None:
+        """The webhook asked (Retry-After) that nothing more come before `moment`."""
+        self.resume_at = max(self.resume_at or moment, moment)
 
     def disable(self, reason: str) -> None:
         self.state = "disabled"

@@ -32,10 +32,17 @@ class RetryPolicy:
     def wait(self, result: SendResult, attempts: int, rng: random.Random) -> float:
         """`Retry-After` on 429 and 503 (at most `retry_after_cap`), else exponential backoff
         with jitter (half to full step)."""
-        if result.status in RETRY_AFTER_STATUSES and result.retry_after is not None:
-            return min(result.retry_after, self.retry_after_cap)
+        asked = self.asked(result)
+        if asked is not None:
+            return asked
         step = min(self.backoff_cap, self.backoff_base * 2 ** (attempts - 1))
         return step * rng.uniform(0.5, 1)
+
+    def asked(self, result: SendResult) -> float | None:
+        """The wait the receiver asked for with `Retry-After` on 429 or 503, capped; else None."""
+        if result.status in RETRY_AFTER_STATUSES and result.retry_after is not None:
+            return min(result.retry_after, self.retry_after_cap)
+        return None
 
 
 @dataclass(frozen=True)
@@ -106,9 +113,9 @@ class Notification(Aggregate):
 
     def record_attempt(self, result: SendResult, now: datetime, channel: Channel | None,
                        retry: RetryPolicy, rng: random.Random) -> str:
-        """Apply one attempt's result (a permanent Slack error disables `channel`);
-        returns sent, retry or failed. A row merged into a burst after its claim ran out keeps
-        `coalesced`: the burst's message carries it."""
+        """Apply one attempt's result (a permanent Slack error disables `channel`, a
+        Retry-After holds all of it); returns sent, retry or failed. A row merged into a burst
+        after its claim ran out keeps `coalesced`: the burst's message carries it."""
         self.attempts += 1
         self.claimed_until = None
         if self.status == "coalesced":
@@ -128,6 +135,8 @@ class Notification(Aggregate):
             self.status = "failed"
             return "failed"
         self.next_attempt_at = now + timedelta(seconds=retry.wait(result, self.attempts, rng))
+        if channel is not None and retry.asked(result) is not None:
+            channel.hold_until(self.next_attempt_at)
         return "retry"
 
     @property

@@ -8,9 +8,9 @@ that dies mid-send leaves it due again after the lease. A channel message made b
 that runs this loop is claimed in the transaction that makes it and handed over at its commit
 (`Deliverer.take`): one transaction fewer before it leaves. Sends are paced per channel
 (`policy.pace`); a due Slack or Teams check-in takes every other pending check-in of its channel
-along in one message (coalescing); 429 and 503 wait for `Retry-After`; other failures back off
-exponentially with jitter; permanent Slack and Teams errors disable the channel and tell the
-leads.
+along in one message (coalescing); 429 and 503 hold the channel for their `Retry-After`; other
+failures back off exponentially with jitter; permanent Slack and Teams errors disable the
+channel and tell the leads.
 In-app notifications held by quiet hours are released here when their time comes.
 Mail leaves through the one SMTP sender (`Mailer`): 4xx is retried with the same backoff, a 5xx
 refusal or bounce fails it and records the address, which gets no more mail.
@@ -165,8 +165,10 @@ class Deliverer:
             attempts += self._attempt(send)
 
     def _ready_at(self, channel: Channel, now: datetime) -> datetime:
-        """When the channel's pace lets its next message leave."""
-        return channel.last_sent_at + self.policy.pace if channel.last_sent_at else now
+        """When the channel's pace, and the Retry-After it last answered, let its next message
+        leave."""
+        paced = channel.last_sent_at + self.policy.pace if channel.last_sent_at else now
+        return max(paced, channel.resume_at) if channel.resume_at else paced
 
     # -- claiming -------------------------------------------------------------------------
     def _claim_due(self) -> list[Send]:
