@@ -122,3 +122,23 @@ def test_an_update_stamped_before_a_digest_that_lands_after_it_is_in_the_next_di
     digests = [i for i in team.feed(team.ben) if i["event_type"] == "digest.personal"]
     assert [d["title"] for d in digests] == ["Your daily digest: 1 update"] * 2
     assert "20 km" in digests[0]["text"] and "10 km" in digests[1]["text"]
+
+
+def test_kudos_on_a_private_goal_are_not_counted_in_the_team_digest(make_service, slack):
+    """The digest leaves private goals out of every line: the kudos count counted theirs."""
+    clock = ControlledClock(MONDAY_0830_BERLIN)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin")
+    team.channel(slack.webhook(), event_types=["digest.team"])
+    hidden = new_id()
+    handle(n, goal(team.id, hidden, team.ben, "Secret plan", visibility="private"),
+           *[event("kudos.given", team.id, checkin_id=new_id(), goal_id=goal_id,
+                   from_id=team.ana, to_id=team.ben, emoji="🎉", at="2030-01-04T10:00:00+00:00")
+             for goal_id in (team.goal, hidden)])
+    assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
+                        json={"weekday": 0, "hour": 9}).status_code == 200
+    clock.set(datetime(2030, 1, 7, 8, 5, tzinfo=UTC))  # 09:05 in Berlin
+    job(n.container, "team-digests")()
+    n.container.deliverer.deliver_due()
+    [digest] = slack.received
+    assert "*Kudos given:* 1" in str(digest.json()["blocks"])

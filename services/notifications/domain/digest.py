@@ -42,6 +42,7 @@ class WeekFacts:
 
 
 def team_digest(team_name: str, facts: WeekFacts) -> Rendered:
+    """The week in a team's channels: nothing of a private goal, not even its kudos."""
     goals = [g for g in facts.goals if g.is_open and not g.is_private]
     by_health = Counter(g.health or "not_started" for g in goals)
     health_line = ", ".join(f"{HEALTH[h][0]} {by_health[h]} {HEALTH[h][1].lower()}"
@@ -49,7 +50,8 @@ def team_digest(team_name: str, facts: WeekFacts) -> Rendered:
     visible = {g.goal_id for g in goals}
     checked = {a.goal_id for a in facts.activity if a.kind == "checkin" and a.goal_id in visible}
     rate = f"{len(checked)}/{len(goals)} goals checked in" if goals else "no open goals"
-    kudos = sum(1 for a in facts.activity if a.kind == "kudos")
+    private = {g.goal_id for g in facts.goals if g.is_private}
+    kudos = sum(1 for a in facts.activity if a.kind == "kudos" and a.goal_id not in private)
     lines = [f"*Goals by health:* {health_line}", f"*Check-in rate:* {rate}",
              f"*Kudos given:* {kudos}"]
     lines += [f"🔥 *{facts.names.get(a.member_id, 'someone')}* reached a {a.amount:g} check-in "
