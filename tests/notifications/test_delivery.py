@@ -475,3 +475,48 @@ def test_a_claim_that_ran_out_and_was_merged_stays_merged_when_its_late_answer_c
     assert (outcome, late.status, late.merged_into, late.attempts) == (
         "coalesced", "coalesced", head.id, 1)
     assert late.claimed_until is None
+
+
+class SlowSends(WebhookClient):
+    """Worker A's sender: each post takes `seconds` of the controlled clock. The first post that
+    starts once A's claims ran out lets worker B's loop run first, as it would meanwhile."""
+
+    def __init__(self, clock: ControlledClock, seconds: float, lease_ends: datetime,
+                 other_worker: Deliverer):
+        super().__init__(allowlist=("127.0.0.1",))
+        self.clock, self.seconds, self.lease_ends = clock, seconds, lease_ends
+        self.other_worker: Deliverer | None = other_worker
+
+    def post(self, url, payload, headers=None):
+        if self.other_worker is not None and self.clock.now() >= self.lease_ends:
+            self.other_worker, other = None, self.other_worker
+            other.deliver_due()
+        result = super().post(url, payload, headers)
+        self.clock.advance(seconds=self.seconds)
+        return result
+
+
+def test_a_batch_slower_than_its_lease_never_posts_what_another_worker_claimed_since(
+        make_service, slack):
+    """Worker A claims a message for each of seven channels and posts them in turn, each
+    taking 10 s (a slow webhook). The last ones would start after their 60 s lease ran out,
+    when worker B has claimed them too: A leaves what it cannot finish within its lease for the
+    next claim, so each channel gets its message once. It was posted by both before."""
+    clock = ControlledClock(NOON)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    paths = [f"T000/B00{i}/XXXX" for i in range(7)]
+    for path in paths:
+        team.channel(slack.webhook(path))
+    handle(n, achieved(team))
+    c = n.container
+    worker_b = Deliverer(c.uow, WebhookClient(allowlist=("127.0.0.1",)), clock, c.notifier,
+                         c.policy)
+    worker_a = Deliverer(c.uow, SlowSends(clock, 10, NOON + c.policy.lease, worker_b), clock,
+                         c.notifier, c.policy)
+    worker_a.deliver_due()
+    clock.set(max(clock.now(), NOON + c.policy.lease))
+    worker_b.deliver_due()
+    posted = [r.path.rsplit("/services/", 1)[1] for r in slack.delivered()]
+    assert sorted(posted) == sorted(paths)  # each channel once
+    assert all(entry["notification"]["status"] == "sent" for entry in team.log())

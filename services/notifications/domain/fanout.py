@@ -41,6 +41,10 @@ class DeliveryPolicy:
     - `pace` (1 s): Slack allows about one incoming-webhook message per second per channel.
     - `lease` (60 s): a claimed delivery is another worker's only after its worker died; longer
       than any webhook call may take.
+    - `send_time` (15 s): the longest one send may take (webhooks: 3 s to connect, 5 s to
+      read; SMTP: 10 s a step). A claimed message leaves only while that much of its lease is
+      left; a batch slower than its lease leaves the rest to the next claim, so no message is
+      posted by its worker after another worker claimed it.
     Other event types, member feeds and URLs are due at once.
     """
 
@@ -49,7 +53,13 @@ class DeliveryPolicy:
     coalesced_types: tuple[str, ...] = ("checkin.logged",)
     pace: timedelta = timedelta(seconds=1)
     lease: timedelta = timedelta(seconds=60)
+    send_time: timedelta = timedelta(seconds=15)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def may_send(self, claimed_until: datetime | None, now: datetime) -> bool:
+        """Whether a send starting `now` ends within its claim (of a lease shorter than twice
+        `send_time`, half is kept for the send)."""
+        return claimed_until is None or now + min(self.send_time, self.lease / 2) <= claimed_until
 
     def coalesces(self, channel: Channel, event_type: str) -> bool:
         return channel.type in CHAT_TYPES and event_type in self.coalesced_types

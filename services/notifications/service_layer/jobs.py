@@ -4,9 +4,11 @@ Delivering: claim what is due, post it, record the attempt and its outcome.
 
 A notification is claimed by pushing its `next_attempt_at` out by a lease (under a row lock on
 PostgreSQL, the write lock on SQLite), so two workers never send the same one, and a worker
-that dies mid-send leaves it due again after the lease. A channel message made by the worker
-that runs this loop is claimed in the transaction that makes it and handed over at its commit
-(`Deliverer.take`): one transaction fewer before it leaves. Sends are paced per channel
+that dies mid-send leaves it due again after the lease. A send starts only while its claim
+outlasts it (`policy.may_send`): a batch slower than its lease leaves the rest to the next
+claim. A channel message made by the worker that runs this loop is claimed in the transaction
+that makes it and handed over at its commit (`Deliverer.take`): one transaction fewer before
+it leaves. Sends are paced per channel
 (`policy.pace`); a due Slack or Teams check-in takes every other pending check-in of its channel
 along in one message (coalescing); 429 and 503 hold the channel for their `Retry-After`; other
 failures back off exponentially with jitter; permanent Slack and Teams errors disable the
@@ -68,7 +70,7 @@ IDLE_WAIT_S = 0.1
 @dataclass(frozen=True)
 class Send:
     """What one claimed notification sends, and where: its channel's URL (and signing secret,
-    for a webhook), else its own URL."""
+    for a webhook), else its own URL; and when its claim runs out."""
 
     notification_id: str
     body: str
@@ -76,12 +78,14 @@ class Send:
     channel_type: str | None
     url: str | None
     secret: str | None = None
+    claimed_until: datetime | None = None
 
     @classmethod
     def of(cls, n: Notification, channel: Channel | None) -> Send:
         if channel is None:
-            return cls(n.id, n.body, n.is_email, None, n.url)
-        return cls(n.id, n.body, n.is_email, channel.type, channel.url, channel.secret)
+            return cls(n.id, n.body, n.is_email, None, n.url, claimed_until=n.claimed_until)
+        return cls(n.id, n.body, n.is_email, channel.type, channel.url, channel.secret,
+                   n.claimed_until)
 
 
 class Deliverer:
@@ -223,6 +227,10 @@ class Deliverer:
 
     # -- sending and recording ------------------------------------------------------------
     def _attempt(self, send: Send) -> int:
+        """Send and record it, unless its claim may run out before the send ends: then it is
+        left, due again when its lease does, for whichever worker claims it."""
+        if not self.policy.may_send(send.claimed_until, self.clock.now()):
+            return 0
         body = send.body.encode()
         if send.is_email:
             result = self.mailer.send(Mail.loads(send.body))
