@@ -1,7 +1,7 @@
 """channel resume_at: a channel's Retry-After holds every message to it until then
 
 Revision ID: b8e2d6f4a1c7
-Revises: a7c3e5f1b2d4
+Revises: b8e4d2c6a1f7
 Create Date: 2026-12-06 00:35:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "b8e2d6f4a1c7"
-down_revision: str | Sequence[str] | None = "a7c3e5f1b2d4"
+down_revision: str | Sequence[str] | None = "b8e4d2c6a1f7"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
