@@ -141,6 +141,24 @@ def test_a_checkin_completes_named_milestones_and_rolls_up_to_the_parent(goals):
     assert [(e["milestone_id"], e["progress"]) for e in completed] == [(first, 0.5)]
 
 
+def test_a_checkin_that_raced_a_close_leaves_the_closed_goals_milestones_as_they_were(goals):
+    """Checked in while active, consumed once closed: as with its metric, the milestones it
+    names stay open, nothing is announced, and the events after it are applied."""
+    team = create_team(goals)
+    closed = create_goal(goals, team.lead, metric=None, milestones=[{"title": "Draft"}])
+    other = create_goal(goals, team.lead)
+    post(goals, f"/v1/goals/{closed['id']}/close", team.lead, {"outcome": "missed"})
+    named = closed["milestones"][0]["id"]
+
+    publish(goals, "checkin.logged", team.id, checkin(closed, milestones=[named]))
+    publish(goals, "checkin.logged", team.id, checkin(other, value=5))
+
+    eventually(lambda: goal_now(goals, other, team.lead)["metric"]["current"] == 5)
+    now = goal_now(goals, closed, team.lead)
+    assert (now["status"], now["milestones"][0]["done"], now["progress"]) == ("missed", False, 0)
+    assert named not in [e["milestone_id"] for e in outbox(goals, "goal.milestone_completed")]
+
+
 def test_a_partner_sees_a_private_goal_until_the_partnership_ends(goals):
     team = create_team(goals)
     olga_id, olga = add_member(goals, team, "Olga")

@@ -289,6 +289,44 @@ def test_milestones_are_added_reordered_completed_and_reopened(goals):
     assert reopened.json["progress"] == 0
 
 
+def test_a_closed_goals_milestones_and_pathways_stay_as_they_were_until_it_is_reopened(goals):
+    """A goal closed with its retrospective keeps its plan: adding, completing, reopening or
+    reordering milestones, and adding or switching pathways, are refused (409, saying why),
+    and nothing is announced; reopened, it takes them again."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, metric=None, title="Ship the onboarding flow",
+                       milestones=[{"title": "Draft"}, {"title": "Review"}])
+    path = f"/v1/goals/{goal['id']}"
+    plan_b = post(goals, f"{path}/pathways", team.lead, {"name": "Plan B"}).json
+    first, second = (m["id"] for m in goal["milestones"])
+    post(goals, f"{path}/milestones/{second}/complete", team.lead)
+    post(goals, f"{path}/close", team.lead, {"outcome": "dropped", "retrospective": "Not now"})
+    before = get(goals, path, team.lead).json
+    announced = len(outbox(goals))
+
+    refused = [
+        post(goals, f"{path}/milestones", team.lead, {"title": "Launch"}),
+        post(goals, f"{path}/milestones/{first}/complete", team.lead),
+        post(goals, f"{path}/milestones/{second}/reopen", team.lead),
+        goals.client.put(f"{path}/milestones/order", headers=auth(team.lead),
+                         json={"milestone_ids": [second, first]}),
+        post(goals, f"{path}/pathways", team.lead, {"name": "Plan C"}),
+        post(goals, f"{path}/pathways/{plan_b['id']}/activate", team.lead, {"reason": "Faster"}),
+    ]
+
+    assert [r.status_code for r in refused] == [409] * 6, [r.json for r in refused]
+    assert {r.json["detail"] for r in refused} == {
+        "goal “Ship the onboarding flow” is dropped; reopen it before changing its milestones "
+        "or pathways"}
+    after = get(goals, path, team.lead).json
+    assert (after["milestones"], after["pathways"], after["progress"], after["version"]) == (
+        before["milestones"], before["pathways"], before["progress"], before["version"])
+    assert len(outbox(goals)) == announced
+    post(goals, f"{path}/reopen", team.lead)
+    assert post(goals, f"{path}/milestones/{first}/complete", team.lead).status_code == 200
+    assert outbox(goals, "goal.milestone_completed")[-1]["milestone_id"] == first
+
+
 def test_completing_every_milestone_achieves_a_goal_without_metric(goals):
     team = create_team(goals)
     goal = create_goal(goals, team.lead, metric=None, milestones=[{"title": "Only step"}])

@@ -1,5 +1,6 @@
 """How a goal changes its plans: milestones added, reordered, completed and reopened; pathways
-added and switched to. Mixed into the goal aggregate."""
+added and switched to. Mixed into the goal aggregate. A closed goal keeps the plan it was closed
+with: reopened, its plan changes again."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import uuid
 from dataclasses import replace
 from datetime import date, datetime
 
+from services.goals.domain.lifecycle import CLOSED
 from services.goals.domain.pathways import (
     Milestone,
     Pathway,
@@ -23,6 +25,7 @@ MAX_PATHWAYS = 10
 class Planning:
     def add_milestone(self, title: str, due_date: date | None, *, pathway_id: str | None,
                       actor: str | None, at: datetime) -> Milestone:
+        self._ensure_open_plan()
         pathway = find_pathway(self.pathways, pathway_id)
         if len(pathway.milestones) >= MAX_MILESTONES:
             raise Conflict(f"a pathway holds at most {MAX_MILESTONES} milestones")
@@ -33,6 +36,7 @@ class Planning:
 
     def reorder_milestones(self, ids: list[str], *, pathway_id: str | None,
                            actor: str | None, at: datetime) -> None:
+        self._ensure_open_plan()
         pathway = find_pathway(self.pathways, pathway_id)
         before = [m.id for m in pathway.milestones]
         self._replan(pathway.reordered(ids), "milestones_reordered", actor, at,
@@ -40,6 +44,7 @@ class Planning:
 
     def complete_milestone(self, milestone_id: str, *, actor: str | None, at: datetime) -> bool:
         """Mark done; False when it already was (a repeated completion changes nothing)."""
+        self._ensure_open_plan()
         pathway = pathway_holding(self.pathways, milestone_id)
         milestone = pathway.milestone(milestone_id)
         if milestone.done:
@@ -57,6 +62,7 @@ class Planning:
         return True
 
     def reopen_milestone(self, milestone_id: str, *, actor: str | None, at: datetime) -> None:
+        self._ensure_open_plan()
         pathway = pathway_holding(self.pathways, milestone_id)
         milestone = pathway.milestone(milestone_id)
         if not milestone.done:
@@ -67,6 +73,7 @@ class Planning:
 
     def add_pathway(self, name: str, description: str, *, actor: str | None,
                     at: datetime) -> Pathway:
+        self._ensure_open_plan()
         if len(self.pathways) >= MAX_PATHWAYS:
             raise Conflict(f"a goal keeps at most {MAX_PATHWAYS} pathways")
         if any(p.name == name for p in self.pathways):
@@ -79,6 +86,7 @@ class Planning:
 
     def switch_pathway(self, pathway_id: str, reason: str, *, actor: str | None,
                        at: datetime) -> None:
+        self._ensure_open_plan()
         target = find_pathway(self.pathways, pathway_id)
         current = self.active_pathway
         if target.id == current.id:
@@ -92,6 +100,12 @@ class Planning:
                   {"pathway": [current.name, target.name], "reason": [None, reason]})
         self.publish("goal.pathway_switched", pathway_id=target.id, pathway_name=target.name,
                      reason=reason)
+
+    def _ensure_open_plan(self) -> None:
+        """409 for a closed goal: its plan stays as it was closed with until it is reopened."""
+        if self.status in CLOSED:
+            raise Conflict(f"goal “{self.title}” is {self.status}; reopen it before changing "
+                           "its milestones or pathways")
 
     def _replan(self, pathway: Pathway, action: str, actor: str | None, at: datetime,
                 changes: dict, *, publish: bool = True) -> None:

@@ -1,7 +1,8 @@
 """How the goals service reacts to other services' events (run by the consumer runner).
 
 - `checkin.logged` moves the metric (value, or delta from the current one), completes the
-  milestones it names, then settles the goal: achievement (once), health and roll-up.
+  milestones it names, then settles the goal: achievement (once), health and roll-up. A closed
+  goal's metric and milestones are left as they were closed (a check-in that raced the close).
 - `checkin.edited` corrects the figure the check-in moved, where that is known (see
   `Lifecycle.correct_checkin`), completes newly named milestones, then settles the same way.
 - `partners.paired` / `partnership.ended` keep the partnerships that widen private visibility.
@@ -12,6 +13,7 @@ Consumed data is already loaded by the event catalogue: `at` is an aware datetim
 from __future__ import annotations
 
 from services.goals.domain.alignment import settle
+from services.goals.domain.lifecycle import CLOSED
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.clock import Clock
 from shared.events.envelope import Event
@@ -45,6 +47,8 @@ def on_checkin_edited(event: Event, uow: GoalsUnitOfWork, clock: Clock) -> None:
 
 
 def _complete_named(goal, data: dict, actor: str, at) -> None:
+    if goal.status in CLOSED:
+        return
     for milestone_id in data.get("completed_milestones") or ():
         if any(milestone_id == m.id for p in goal.pathways for m in p.milestones):
             goal.complete_milestone(milestone_id, actor=actor, at=at)
