@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.goals.helpers import outbox
+from tests.goals.helpers import create_goal, outbox
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
 
@@ -129,6 +129,32 @@ def test_a_member_who_left_can_no_longer_sign_in(goals):
                                   headers=auth(team.lead), json={"state": "left"})
     assert response.json["state"] == "left"
     assert goals.client.get(f"/v1/teams/{team.id}", headers=auth(token)).status_code == 401
+
+
+def test_a_member_who_owns_open_goals_leaves_only_once_they_are_closed(goals):
+    """A goal whose owner left would stay on the board, alerting leads, with nobody to move
+    it: the lead is told which goals to close first, and the member stays as they were."""
+    team = create_team(goals)
+    member_id, token = add_member(goals, team, "Max")
+    draft = create_goal(goals, token, title="Write the runbook", status="draft")
+    active = create_goal(goals, token, title="Close 20 support tickets")
+    path = f"/v1/teams/{team.id}/members/{member_id}"
+
+    refused = goals.client.patch(path, headers=auth(team.lead), json={"state": "left"})
+
+    assert refused.status_code == 409, refused.json
+    assert refused.json["detail"] == (
+        "Max still owns 2 open goals (“Close 20 support tickets”, “Write the runbook”); "
+        "close them before Max leaves the team")
+    assert goals.client.get(path, headers=auth(token)).json["state"] == "active"
+    assert [e["state"] for e in outbox(goals, "member.updated")
+            if e["member_id"] == member_id] == []
+    for goal in (draft, active):
+        closed = goals.client.post(f"/v1/goals/{goal['id']}/close", headers=auth(team.lead),
+                                   json={"outcome": "dropped", "retrospective": "Max moved on"})
+        assert closed.status_code == 200, closed.json
+    left = goals.client.patch(path, headers=auth(team.lead), json={"state": "left"})
+    assert left.status_code == 200 and left.json["state"] == "left"
 
 
 @pytest.mark.parametrize(("body", "field"), [

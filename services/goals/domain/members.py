@@ -9,6 +9,7 @@ from shared.domain import Aggregate, Conflict, Unprocessable
 
 ROLES = ("member", "lead")
 MEMBER_STATES = ("active", "snoozed", "left")
+NAMED_GOALS = 5  # the open goals a refused departure names; the rest are counted
 PROFILE_FIELDS = ("name", "timezone", "working_hours", "slack_user_id", "default_cadence")
 
 
@@ -109,13 +110,27 @@ class Member(Aggregate):
         self.role = role
         self._updated()
 
-    def set_state(self, state: str) -> None:
+    def set_state(self, state: str, *, open_goals: tuple[str, ...] = ()) -> None:
+        """Move to `state`. A member leaves only when `open_goals` (the titles of their draft
+        and active goals) is empty: a goal whose owner left would stay on the board, alerting
+        leads, with nobody to move it (409 naming them, to be closed first)."""
+        if state == "left" and open_goals:
+            self._refuse_leaving_with(open_goals)
         if state == "left":
             self.token_version += 1  # a departed member's tokens stop working everywhere
         if state != "snoozed":
             self.snoozed_until = None
         self.state = state
         self._updated()
+
+    def _refuse_leaving_with(self, open_goals: tuple[str, ...]) -> None:
+        titles = sorted(open_goals)
+        named = ", ".join(f"“{title}”" for title in titles[:NAMED_GOALS])
+        if len(titles) > NAMED_GOALS:
+            named += f" and {len(titles) - NAMED_GOALS} more"
+        count = f"{len(titles)} open goal{'s' if len(titles) > 1 else ''}"
+        raise Conflict(f"{self.name} still owns {count} ({named}); close them before "
+                       f"{self.name} leaves the team")
 
     def rotate_token(self) -> int:
         """Bump the token version: every token issued before is revoked."""

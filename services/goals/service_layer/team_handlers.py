@@ -107,7 +107,8 @@ def get_member(cmd: GetMember, reader: GoalsUnitOfWork) -> Member:
 
 def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Member:
     """Self: profile and snooze. Lead: also role and state, for anyone in the team. A new time
-    zone moves the member's open goals to it, their health judged again, in the same commit."""
+    zone moves the member's open goals to it, their health judged again, in the same commit;
+    a member who owns open goals cannot leave until they are closed."""
     changes = cmd.changes
     is_self = cmd.actor.member_id == cmd.member_id
     if not cmd.actor.is_lead and (not is_self or any(k in changes for k in LEAD_ONLY)):
@@ -127,7 +128,9 @@ def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Memb
             member.change_role(changes["role"])
         if "state" in changes and changes["state"] != member.state:
             _keep_a_lead(member, uow, changes["state"] != "left")
-            member.set_state(changes["state"])
+            leaving = changes["state"] == "left"
+            member.set_state(changes["state"], open_goals=_open_goals(member, uow) if leaving
+                             else ())
         uow.commit()
     return member
 
@@ -160,6 +163,11 @@ def _issue(member: Member, tokens: TokenSigner) -> IssuedToken:
 def _keep_a_lead(member: Member, uow: GoalsUnitOfWork, stays_lead: bool) -> None:
     if member.is_active_lead and not stays_lead and uow.members.count_leads(member.team_id) <= 1:
         raise Conflict("a team keeps at least one lead; promote someone else first")
+
+
+def _open_goals(member: Member, uow: GoalsUnitOfWork) -> tuple[str, ...]:
+    """The titles of the member's draft and active goals."""
+    return tuple(goal.title for goal in uow.goals.open_of_owner(member.team_id, member.id))
 
 
 def _team(team_id: str, uow: GoalsUnitOfWork) -> Team:
