@@ -327,6 +327,30 @@ def test_a_closed_goals_milestones_and_pathways_stay_as_they_were_until_it_is_re
     assert outbox(goals, "goal.milestone_completed")[-1]["milestone_id"] == first
 
 
+def test_a_milestone_due_after_its_goal_is_refused_naming_the_goals_due_date(goals):
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, metric=None, due_date="2031-03-11")
+    path = f"/v1/goals/{goal['id']}/milestones"
+    written = len(outbox(goals))
+
+    late = post(goals, path, team.lead, {"title": "Launch", "due_date": "2031-03-12"})
+
+    assert late.status_code == 422, late.json
+    assert late.json["errors"] == {
+        "due_date": ["Must be on or before the goal's due date, 2031-03-11."]}
+    assert get(goals, f"/v1/goals/{goal['id']}", team.lead).json["milestones"] == []
+    assert len(outbox(goals)) == written
+    on_the_day = post(goals, path, team.lead, {"title": "Launch", "due_date": "2031-03-11"})
+    assert on_the_day.status_code == 201, on_the_day.json
+    created = goals.client.post("/v1/goals", headers=auth(team.lead), json={
+        "title": "Ship the onboarding flow", "due_date": "2031-03-11", "why": "New users",
+        "milestones": [{"title": "Draft", "due_date": "2031-03-05"},
+                       {"title": "Launch", "due_date": "2031-04-01"}]})
+    assert created.status_code == 422, created.json
+    assert created.json["errors"] == {
+        "milestones.1.due_date": ["Must be on or before the goal's due date, 2031-03-11."]}
+
+
 def test_completing_every_milestone_achieves_a_goal_without_metric(goals):
     team = create_team(goals)
     goal = create_goal(goals, team.lead, metric=None, milestones=[{"title": "Only step"}])

@@ -16,16 +16,25 @@ from services.goals.domain.pathways import (
     pathway_holding,
     replace_pathway,
 )
-from shared.domain import Conflict
+from shared.domain import Conflict, Unprocessable
 
 MAX_MILESTONES = 100
 MAX_PATHWAYS = 10
+
+
+def ensure_due_by(milestone_due: date | None, goal_due: date, field: str = "due_date") -> None:
+    """422 on `field` for a milestone due after its goal: a step of the goal is due by then."""
+    if milestone_due is not None and milestone_due > goal_due:
+        day = goal_due.isoformat()
+        raise Unprocessable(f"a milestone is due on or before its goal's due date, {day}",
+                            errors={field: [f"Must be on or before the goal's due date, {day}."]})
 
 
 class Planning:
     def add_milestone(self, title: str, due_date: date | None, *, pathway_id: str | None,
                       actor: str | None, at: datetime) -> Milestone:
         self._ensure_open_plan()
+        ensure_due_by(due_date, self.due_date)
         pathway = find_pathway(self.pathways, pathway_id)
         if len(pathway.milestones) >= MAX_MILESTONES:
             raise Conflict(f"a pathway holds at most {MAX_MILESTONES} milestones")

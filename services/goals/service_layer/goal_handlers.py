@@ -21,6 +21,7 @@ from services.goals.domain.members import Member
 from services.goals.domain.metric import Metric
 from services.goals.domain.pace import local_date
 from services.goals.domain.pathways import Milestone, Pathway
+from services.goals.domain.planning import ensure_due_by
 from services.goals.domain.smart import Draft, Verdict, assess, assess_goal, require_smart
 from services.goals.domain.track_record import shown_pace
 from services.goals.service_layer.access import (
@@ -232,6 +233,8 @@ def _new_goal(cmd: CreateGoal, owner: Member, start: date, now: datetime) -> Goa
     if cmd.due_date <= start:
         raise Unprocessable("due_date must be after start_date",
                             errors={"due_date": ["Must be after the start date."]})
+    for index, milestone in enumerate(cmd.milestones):
+        ensure_due_by(milestone.get("due_date"), cmd.due_date, f"milestones.{index}.due_date")
     milestones = tuple(Milestone(_uuid(), m["title"], m.get("due_date")) for m in cmd.milestones)
     return Goal(
         cmd.actor.team_id, owner.id, cmd.title, description=cmd.description, why=cmd.why,
