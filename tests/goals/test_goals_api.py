@@ -81,6 +81,36 @@ def test_a_parent_must_be_a_team_goal_of_the_same_team_and_never_a_descendant(go
     assert cycle.status_code == 422 and "parent_id" in cycle.json["errors"]
 
 
+def test_a_goal_is_aligned_only_under_an_open_team_goal(goals):
+    """A dropped team goal no longer rolls anything up: a new goal, or an edit, that names it
+    as parent is a 422 saying so, and its figure stays as it was closed with. A goal already
+    aligned under it keeps its parent through an edit that names the same one."""
+    team = create_team(goals)
+    closed = create_goal(goals, team.lead, kind="team", metric=None, title="Grow the team")
+    kept = create_goal(goals, team.lead, parent_id=closed["id"], title="Close 20 tickets",
+                       metric={"unit": "tickets", "start": 0, "target": 20, "current": 10})
+    post(goals, f"/v1/goals/{closed['id']}/close", team.lead, {"outcome": "dropped"})
+    loner = create_goal(goals, team.lead, title="Close 30 tickets")
+    before = get(goals, f"/v1/goals/{closed['id']}", team.lead).json
+    written = len(outbox(goals))
+    wanted = {"parent_id": ["Must be an open team goal; this one is dropped."]}
+
+    created = post(goals, "/v1/goals", team.lead, {
+        "title": "Hire two engineers", "due_date": "2031-12-31", "parent_id": closed["id"],
+        "metric": {"unit": "hires", "start": 0, "target": 2, "current": 2}})
+    edited = goals.client.patch(f"/v1/goals/{loner['id']}", json={"parent_id": closed["id"]},
+                                headers={**auth(team.lead), "If-Match": '"1"'})
+
+    assert (created.status_code, edited.status_code) == (422, 422), (created.json, edited.json)
+    assert created.json["errors"] == edited.json["errors"] == wanted
+    after = get(goals, f"/v1/goals/{closed['id']}", team.lead).json
+    assert (after["progress"], after["version"]) == (before["progress"], before["version"])
+    assert len(outbox(goals)) == written
+    same = goals.client.patch(f"/v1/goals/{kept['id']}", headers={
+        **auth(team.lead), "If-Match": "*"}, json={"parent_id": closed["id"], "why": "Speed"})
+    assert same.status_code == 200 and same.json["parent_id"] == closed["id"], same.json
+
+
 def test_a_parent_rolls_up_its_childrens_progress_with_weights(goals):
     team = create_team(goals)
     parent = create_goal(goals, team.lead, kind="team", metric=None,

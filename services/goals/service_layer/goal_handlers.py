@@ -17,6 +17,7 @@ from services.goals.adapters.repositories import is_id
 from services.goals.domain.alignment import ancestors, roll_up_from, settle
 from services.goals.domain.goal import Goal, horizon_of
 from services.goals.domain.history import HistoryEntry
+from services.goals.domain.lifecycle import CLOSED
 from services.goals.domain.members import Member
 from services.goals.domain.metric import Metric
 from services.goals.domain.pace import local_date
@@ -139,7 +140,7 @@ def edit_goal(cmd: EditGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
         changes = dict(cmd.changes)
         if "metric" in changes:
             changes["metric"] = metric_from(changes["metric"], goal.metric)
-        if changes.get("parent_id") is not None:
+        if changes.get("parent_id") not in (None, goal.parent_id):
             _check_parent(changes["parent_id"], goal.id, actor, uow)
         old_parent = goal.parent_id
         goal.edit(changes, actor=actor.member_id, at=now)
@@ -207,6 +208,8 @@ def _rates_in(uow: GoalsUnitOfWork, team_id: str, records: Records | None = None
 
 def _check_parent(parent_id: str, goal_id: str | None, actor: Principal,
                   uow: GoalsUnitOfWork) -> None:
+    """A new parent: a team goal the actor sees, open (not partial, missed or dropped), and
+    not the goal itself or one aligned under it (422 on parent_id otherwise)."""
     parent = uow.goals.get(actor.team_id, parent_id)
     if parent is None or not can_see(parent, viewer_of(actor, uow)):
         raise Unprocessable("parent goal not found",
@@ -214,6 +217,10 @@ def _check_parent(parent_id: str, goal_id: str | None, actor: Principal,
     if parent.kind != "team":
         raise Unprocessable("a parent must be a team goal",
                             errors={"parent_id": ["Must be a team goal."]})
+    if parent.status in CLOSED:
+        raise Unprocessable(f"a parent must be an open team goal; “{parent.title}” is "
+                            f"{parent.status}", errors={"parent_id": [
+                                f"Must be an open team goal; this one is {parent.status}."]})
     if goal_id is not None and goal_id in ancestors(parent_id, actor.team_id, uow.goals):
         raise Unprocessable("a goal cannot be aligned under itself or its own children",
                             errors={"parent_id": ["Would make a cycle."]})
