@@ -304,6 +304,25 @@ def test_closing_with_an_unknown_replacement_is_422(goals):
     assert response.status_code == 422 and "replaced_by" in response.json["errors"]
 
 
+def test_a_replacement_the_caller_may_not_see_is_422_as_if_it_did_not_exist(goals):
+    """A teammate's private goal is hidden from a member: naming it as the replacement of
+    their own goal answers as an unknown id does, and the goal stays open."""
+    team = create_team(goals)
+    _, owner = add_member(goals, team, "Olga")
+    _, teammate = add_member(goals, team, "Tom")
+    hidden = create_goal(goals, teammate, visibility="private", title="Find a new job")
+    goal = create_goal(goals, owner)
+    unknown = post(goals, f"/v1/goals/{goal['id']}/close", owner, {
+        "outcome": "dropped", "replaced_by": "00000000-0000-4000-8000-000000000000"})
+
+    named = post(goals, f"/v1/goals/{goal['id']}/close", owner, {
+        "outcome": "dropped", "replaced_by": hidden["id"]})
+
+    assert (named.status_code, named.json["errors"]) == (422, unknown.json["errors"]), named.json
+    assert get(goals, f"/v1/goals/{goal['id']}", owner).json["status"] == "active"
+    assert outbox(goals, "goal.closed") == []
+
+
 def test_milestones_are_added_reordered_completed_and_reopened(goals):
     team = create_team(goals)
     goal = create_goal(goals, team.lead, metric=None)

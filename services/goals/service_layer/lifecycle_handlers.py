@@ -7,13 +7,13 @@ from datetime import datetime
 
 from services.goals.domain.alignment import settle
 from services.goals.domain.goal import Goal
-from services.goals.service_layer.access import editable_goal
+from services.goals.service_layer.access import editable_goal, visible_goal
 from services.goals.service_layer.commands import AchieveGoal, ActivateGoal, CloseGoal, ReopenGoal
 from services.goals.service_layer.goal_handlers import GoalRead, assessed
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.auth import Principal
 from shared.clock import Clock
-from shared.domain import Unprocessable
+from shared.domain import NotFound, Unprocessable
 
 
 def activate_goal(cmd: ActivateGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
@@ -32,12 +32,16 @@ def reopen_goal(cmd: ReopenGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead
 
 
 def close_goal(cmd: CloseGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
-    """Close as partial, missed or dropped; a dropped goal may name its replacement."""
+    """Close as partial, missed or dropped; a dropped goal may name its replacement, a goal
+    of the team the actor may see (422 as for an unknown id otherwise)."""
 
     def close(goal: Goal, *, actor: str, at: datetime) -> None:
-        if cmd.replaced_by is not None and uow.goals.get(goal.team_id, cmd.replaced_by) is None:
-            raise Unprocessable("replacement goal not found",
-                                errors={"replaced_by": ["No goal with this id in your team."]})
+        if cmd.replaced_by is not None:
+            try:
+                visible_goal(cmd.replaced_by, cmd.actor, uow)
+            except NotFound as exc:
+                raise Unprocessable("replacement goal not found", errors={
+                    "replaced_by": ["No goal with this id in your team."]}) from exc
         goal.close(cmd.outcome, retrospective=cmd.retrospective, replaced_by=cmd.replaced_by,
                    actor=actor, at=at)
 
