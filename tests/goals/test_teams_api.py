@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from sqlalchemy import event
 
 from tests.goals.helpers import create_goal, outbox
 from tests.support.seed import add_member, create_team
@@ -99,6 +102,43 @@ def test_the_last_lead_cannot_step_down(goals):
     response = goals.client.patch(f"/v1/teams/{team.id}/members/{team.lead_id}",
                                   headers=auth(team.lead), json={"role": "member"})
     assert response.status_code == 409
+
+
+def test_the_last_two_leads_stepping_down_at_once_leave_one_lead(goals):
+    """Both count two leads before either commits (held there up to 2 s, as two requests at
+    once may be): one steps down, the other is told the team keeps a lead."""
+    team = create_team(goals)
+    olga_id, olga = add_member(goals, team, "Olga", role="lead")
+    counted = threading.Barrier(2, timeout=2)
+
+    def hold_after_counting_leads(conn, cursor, statement, *args) -> None:
+        if statement.lower().startswith("select count(*)") and "members.role" in statement:
+            try:
+                counted.wait()
+            except threading.BrokenBarrierError:
+                pass  # the other request waits for this one's commit: it goes on alone
+
+    def step_down(member_id: str, token: str, answers: dict) -> None:
+        answers[member_id] = goals.app.test_client().patch(
+            f"/v1/teams/{team.id}/members/{member_id}", headers=auth(token),
+            json={"role": "member"})
+
+    answers: dict = {}
+    event.listen(goals.container.engine, "after_cursor_execute", hold_after_counting_leads)
+    try:
+        threads = [threading.Thread(target=step_down, args=(member_id, token, answers))
+                   for member_id, token in ((team.lead_id, team.lead), (olga_id, olga))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        event.remove(goals.container.engine, "after_cursor_execute", hold_after_counting_leads)
+
+    assert sorted(a.status_code for a in answers.values()) == [200, 409], [
+        a.json for a in answers.values()]
+    members = goals.client.get(f"/v1/teams/{team.id}/members", headers=auth(olga)).json
+    assert [m["role"] for m in members["items"]].count("lead") == 1
 
 
 def test_a_fresh_token_revokes_the_old_one_and_the_event_carries_the_version(goals):

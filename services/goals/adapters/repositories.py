@@ -51,8 +51,12 @@ class Teams:
     def add(self, team: Team) -> None:
         self.session.add(team)
 
-    def get(self, team_id: str) -> Team | None:
-        return self.session.get(Team, team_id) if is_id(team_id) else None
+    def get(self, team_id: str, *, for_update: bool = False) -> Team | None:
+        """`for_update` locks the team's row: changes that count its members (its leads) take
+        turns behind it."""
+        if not is_id(team_id):
+            return None
+        return self.session.get(Team, team_id, with_for_update=for_update)
 
 
 class Members:

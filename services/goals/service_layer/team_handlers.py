@@ -108,12 +108,15 @@ def get_member(cmd: GetMember, reader: GoalsUnitOfWork) -> Member:
 def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Member:
     """Self: profile and snooze. Lead: also role and state, for anyone in the team. A new time
     zone moves the member's open goals to it, their health judged again, in the same commit;
-    a member who owns open goals cannot leave until they are closed."""
+    a member who owns open goals cannot leave until they are closed. Role and state changes
+    take turns behind the team's row, so two leads stepping down at once leave one."""
     changes = cmd.changes
     is_self = cmd.actor.member_id == cmd.member_id
     if not cmd.actor.is_lead and (not is_self or any(k in changes for k in LEAD_ONLY)):
         raise Forbidden("members change only their own profile; roles and states need a lead")
     with uow:
+        if any(k in changes for k in LEAD_ONLY):  # the lead count holds until this commits
+            uow.teams.get(cmd.team_id, for_update=True)
         member = _member(cmd.team_id, cmd.member_id, uow, for_update=True)
         profile = {k: v for k, v in changes.items() if k in PROFILE_FIELDS}
         if profile:
