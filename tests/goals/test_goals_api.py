@@ -472,6 +472,34 @@ def test_a_due_date_on_or_before_the_start_is_422(goals):
     assert response.status_code == 422 and "due_date" in response.json["errors"]
 
 
+def test_a_window_refused_names_the_field_changed_and_the_day_it_is_judged_against(
+        goals, clock):
+    """Without a start_date a goal starts on its owner's today, in their zone, which can be a
+    day ahead of UTC's: the refusal says which day that was. An edit is refused on the date it
+    moved, naming the other."""
+    team = create_team(goals)
+    _, token = add_member(goals, team, "Kai", timezone="Pacific/Kiritimati")  # UTC+14
+    clock.advance(hours=3)  # 2031-03-02 12:00 UTC, 2031-03-03 02:00 in Kiritimati
+
+    created = post(goals, "/v1/goals", token, {
+        "title": "Close 20 support tickets", "due_date": "2031-03-03"})
+    goal = create_goal(goals, token, start_date="2031-03-04", due_date="2031-03-11")
+    path, if_match = f"/v1/goals/{goal['id']}", {**auth(token), "If-Match": "*"}
+    started_late = goals.client.patch(path, headers=if_match, json={"start_date": "2031-03-12"})
+    due_early = goals.client.patch(path, headers=if_match, json={"due_date": "2031-03-04"})
+
+    assert [r.status_code for r in (created, started_late, due_early)] == [422] * 3
+    assert created.json["errors"] == {"due_date": [
+        "Must be after the start date, 2031-03-03 (today in Pacific/Kiritimati, as no "
+        "start_date was given)."]}
+    assert started_late.json["errors"] == {
+        "start_date": ["Must be before the due date, 2031-03-11."]}
+    assert due_early.json["errors"] == {"due_date": ["Must be after the start date, 2031-03-04."]}
+    now = get(goals, path, token).json
+    assert (now["start_date"], now["due_date"], now["version"]) == (
+        "2031-03-04", "2031-03-11", goal["version"])
+
+
 def test_a_goal_created_twice_under_one_idempotency_key_is_created_once(goals):
     """A double submit, or a retry after a timeout whose answer was lost, gets the first
     answer back: one goal, one goal.created. The same key with another body is refused."""

@@ -33,6 +33,22 @@ def horizon_of(start: date, due: date | None) -> str | None:
     return "long_term" if due >= start + LONG_TERM_SPAN else "short_term"
 
 
+def ensure_window(start: date, due: date, *, moved: str = "due_date",
+                  start_note: str = "") -> None:
+    """422 unless `due` is after `start`, on the date the request `moved` (start_date when
+    only that changed, else due_date), naming the other day; `start_note` says where a start
+    the request did not give came from."""
+    if due > start:
+        return
+    if moved == "start_date":
+        raise Unprocessable(f"start_date {start.isoformat()} must be before due_date "
+                            f"{due.isoformat()}", errors={"start_date": [
+                                f"Must be before the due date, {due.isoformat()}."]})
+    raise Unprocessable(f"due_date {due.isoformat()} must be after start_date "
+                        f"{start.isoformat()}{start_note}", errors={"due_date": [
+                            f"Must be after the start date, {start.isoformat()}{start_note}."]})
+
+
 def metric_of(columns) -> Metric | None:
     """The metric kept in a goal's five metric_* columns (of a Goal or of a row read for a
     page, see adapters/queries.GoalRow), None when it has none."""
@@ -139,9 +155,8 @@ class Goal(Lifecycle, Planning, Aggregate):
                 setattr(self, name, value)
         if not diff:
             return diff
-        if self.due_date <= self.start_date:
-            raise Unprocessable("due_date must be after start_date",
-                                errors={"due_date": ["Must be after the start date."]})
+        ensure_window(self.start_date, self.due_date,
+                      moved="start_date" if "due_date" not in diff else "due_date")
         self.horizon = horizon_of(self.start_date, self.due_date)
         self.settle_progress()
         self.note("updated", actor, at, diff)

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from services.goals.adapters.queries import GoalFilter, GoalRow, Records, Viewer, list_goals
 from services.goals.adapters.repositories import is_id
 from services.goals.domain.alignment import ancestors, roll_up_from, settle
-from services.goals.domain.goal import Goal, horizon_of
+from services.goals.domain.goal import Goal, ensure_window, horizon_of
 from services.goals.domain.history import HistoryEntry
 from services.goals.domain.lifecycle import CLOSED
 from services.goals.domain.members import Member
@@ -237,9 +237,8 @@ def _owner(owner_id: str, actor: Principal, uow: GoalsUnitOfWork) -> Member:
 
 
 def _new_goal(cmd: CreateGoal, owner: Member, start: date, now: datetime) -> Goal:
-    if cmd.due_date <= start:
-        raise Unprocessable("due_date must be after start_date",
-                            errors={"due_date": ["Must be after the start date."]})
+    today = "" if cmd.start_date else f" (today in {owner.timezone}, as no start_date was given)"
+    ensure_window(start, cmd.due_date, start_note=today)
     for index, milestone in enumerate(cmd.milestones):
         ensure_due_by(milestone.get("due_date"), cmd.due_date, f"milestones.{index}.due_date")
     milestones = tuple(Milestone(_uuid(), m["title"], m.get("due_date")) for m in cmd.milestones)
