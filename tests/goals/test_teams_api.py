@@ -141,6 +141,46 @@ def test_the_last_two_leads_stepping_down_at_once_leave_one_lead(goals):
     assert [m["role"] for m in members["items"]].count("lead") == 1
 
 
+def test_a_member_added_twice_at_once_is_added_once_and_the_second_told_why(goals):
+    """A double-clicked "Add member": both requests find no member with the address before
+    either commits (held there up to 2 s). One adds them; the other gets the 409 a later
+    request gets, not a 500."""
+    team = create_team(goals)
+    looked_up = threading.Barrier(2, timeout=2)
+
+    def hold_after_looking_up_the_address(conn, cursor, statement, *args) -> None:
+        if "members.email = " in statement:
+            try:
+                looked_up.wait()
+            except threading.BrokenBarrierError:
+                pass  # the other request waits for this one's commit: it goes on alone
+
+    def add(answers: list) -> None:
+        answers.append(goals.app.test_client().post(
+            f"/v1/teams/{team.id}/members", headers=auth(team.lead),
+            json={"name": "Max", "email": "max@example.com", "timezone": "UTC"}))
+
+    answers: list = []
+    event.listen(goals.container.engine, "after_cursor_execute",
+                 hold_after_looking_up_the_address)
+    try:
+        threads = [threading.Thread(target=add, args=(answers,)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        event.remove(goals.container.engine, "after_cursor_execute",
+                     hold_after_looking_up_the_address)
+
+    assert sorted(a.status_code for a in answers) == [201, 409], [a.get_data() for a in answers]
+    refused = next(a for a in answers if a.status_code == 409)
+    assert refused.json["errors"] == {"email": ["Already a member of this team."]}
+    members = goals.client.get(f"/v1/teams/{team.id}/members", headers=auth(team.lead)).json
+    assert [m["email"] for m in members["items"]].count("max@example.com") == 1
+    assert [e["email"] for e in outbox(goals, "member.added")].count("max@example.com") == 1
+
+
 def test_a_fresh_token_revokes_the_old_one_and_the_event_carries_the_version(goals):
     team = create_team(goals)
     member_id, old = add_member(goals, team)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.goals.adapters.orm import (
@@ -71,6 +72,16 @@ class Members:
             return None
         member = self.session.get(Member, member_id, with_for_update=for_update)
         return member if member is not None and member.team_id == team_id else None
+
+    def add_new(self, member: Member) -> bool:
+        """Add the member, written at once; False when the team already has a member with that
+        address (one added by a request that committed first: the unique index decides)."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(member)
+        except IntegrityError:
+            return False
+        return True
 
     def by_email(self, team_id: str, email: str) -> Member | None:
         return self.session.scalars(

@@ -81,12 +81,17 @@ def add_member(cmd: AddMember, uow: GoalsUnitOfWork, tokens: TokenSigner) -> Iss
     with uow:
         _team(cmd.team_id, uow)
         if uow.members.by_email(cmd.team_id, cmd.member.email.lower()) is not None:
-            raise Conflict(f"{cmd.member.email} is already a member of this team",
-                           errors={"email": ["Already a member of this team."]})
+            raise _already_a_member(cmd.member.email)
         member = _new_member(cmd.team_id, cmd.member)
-        uow.members.add(member)
+        if not uow.members.add_new(member):  # a request adding them committed since
+            raise _already_a_member(cmd.member.email)
         uow.commit()
     return _issue(member, tokens)
+
+
+def _already_a_member(email: str) -> Conflict:
+    return Conflict(f"{email} is already a member of this team",
+                    errors={"email": ["Already a member of this team."]})
 
 
 def list_members(cmd: ListMembers, reader: GoalsUnitOfWork) -> MembersFound:
