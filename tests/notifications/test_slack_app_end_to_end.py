@@ -19,7 +19,7 @@ from tests.notifications.support import SLACK_SECRET, event, produce, sign
 from tests.support.seed import create_team
 from tests.support.slack_api_server import SlackApiServer
 from tests.support.stack import auth
-from tests.support.waiting import eventually
+from tests.support.waiting import counted, eventually
 
 pytestmark = pytest.mark.slow
 
@@ -57,9 +57,10 @@ def interaction(notifications, payload: dict, timestamp: int | None = None,
     return notifications.client.post("/slack/interactions", data=body, headers=headers)
 
 
-def button_payload(slack_api, user: str, button: dict) -> dict:
+def button_payload(slack_api, user: str, button: dict,
+                   trigger_id: str = "1337.42.trigger") -> dict:
     return {"type": "block_actions", "user": {"id": user, "team_id": slack_api.team_id},
-            "team": {"id": slack_api.team_id}, "trigger_id": "1337.42.trigger",
+            "team": {"id": slack_api.team_id}, "trigger_id": trigger_id,
             "actions": [{"action_id": button["action_id"], "value": button["value"],
                          "type": "button"}]}
 
@@ -74,6 +75,25 @@ def submission(slack_api, user: str, view: dict, value: str, confidence: str = "
             "team": {"id": slack_api.team_id},
             "view": {"id": "V0MODAL1", "callback_id": view["callback_id"],
                      "private_metadata": view["private_metadata"], "state": {"values": values}}}
+
+
+def slack_effects(slack_api) -> list[tuple]:
+    """Each effect the member sees in Slack, by the id it answers: a due DM by its DM id (its
+    Check in button names it), a modal by the trigger id of the click that opened it, a DM's
+    update by the message it replaces (channel and ts), a refusal DM by its DM channel and
+    text (it names the goal and the reason of the one request it answers)."""
+    return ([("due DM", dm_id) for dm_id in due_dm_ids(slack_api)]
+            + [("modal", c.args["trigger_id"]) for c in slack_api.calls_of("views.open")]
+            + [("update", c.args["channel"], c.args["ts"])
+               for c in slack_api.calls_of("chat.update")]
+            + [("refusal", dm["channel"], dm["text"]) for dm in rejection_dms(slack_api)])
+
+
+def due_dm_ids(slack_api) -> list[str]:
+    """The DM id of each due DM posted (with a repeat for each time it was posted)."""
+    return [json.loads(e["value"])["dm_id"] for c in slack_api.calls_of("chat.postMessage")
+            for b in c.args["blocks"] if b["type"] == "actions" for e in b["elements"]
+            if json.loads(e["value"]).get("dm_id")]
 
 
 def known_goal(notifications, goal_id: str) -> bool:
@@ -141,8 +161,12 @@ def test_due_dm_button_modal_submit_logs_the_checkin_and_updates_the_dm(make_ser
 
     again = interaction(notifications, submission(slack_api, "ULENA", view, "4"))
     assert again.status_code == 200
-    time.sleep(2)
-    assert len(slack_api.calls_of("chat.update")) == 1
+    dm_id = json.loads(button["value"])["dm_id"]
+    effects = counted(lambda: slack_effects(slack_api) + [
+        ("check-in", c["goal_id"]) for c in checkins.client.get(
+            f"/v1/goals/{goal_id}/checkins", headers=auth(team.lead)).json["items"]])
+    assert effects == {("due DM", dm_id): 1, ("modal", "1337.42.trigger"): 1,
+                       ("update", "DLENA", posted.reply["ts"]): 1, ("check-in", goal_id): 1}
 
 
 def slash_checkin(notifications, slack_api, user: str, text: str, response_url: str):
@@ -152,10 +176,10 @@ def slash_checkin(notifications, slack_api, user: str, text: str, response_url: 
                                      headers=sign(body, int(time.time())))
 
 
-def rejection_dms(slack_api) -> dict[str, dict]:
-    """The DMs saying a check-in was not logged (their arguments), by message id (ts)."""
-    return {c.reply["ts"]: c.args for c in slack_api.calls_of("chat.postMessage")
-            if "was not logged" in c.args["text"]}
+def rejection_dms(slack_api) -> list[dict]:
+    """The DMs saying a check-in was not logged (their arguments), one per post."""
+    return [c.args for c in slack_api.calls_of("chat.postMessage")
+            if "was not logged" in c.args["text"]]
 
 
 def consumed(harness, event_id: str) -> bool:
@@ -191,7 +215,7 @@ def test_a_modal_checkin_on_a_goal_closed_meanwhile_is_refused_by_dm_once(make_s
     assert ack.json["text"].startswith("⏳ Logging 5 steps"), ack.json
     notifications.start_worker()
 
-    [dm] = eventually(lambda: list(rejection_dms(slack_api).values()), timeout=60)
+    [dm] = eventually(lambda: rejection_dms(slack_api), timeout=60)
     text = dm["text"]
     assert dm["channel"] == "DLENA"
     assert text.startswith("❌ Your check-in on *Ship the onboarding flow* was not logged: ")
@@ -211,10 +235,12 @@ def test_a_modal_checkin_on_a_goal_closed_meanwhile_is_refused_by_dm_once(make_s
                   at="2030-01-07T09:30:00+00:00")
     produce(checkins, again, again)
     eventually(lambda: consumed(notifications, again.id), timeout=60)
-    time.sleep(1)  # the Slack tasks run every 0.2 s
-    assert len(rejection_dms(slack_api)) == 1
-    assert len([r for r in slack.delivered() if r.path == "/commands/T0ACME/refused"]) == 1
-    assert slack_api.calls_of("chat.update") == []  # the due DM still offers its button
+    dm_id = json.loads(button["value"])["dm_id"]
+    effects = counted(lambda: slack_effects(slack_api) + [
+        ("answer", r.path) for r in slack.delivered()])  # the Slack tasks run every 0.2 s
+    assert effects == {("due DM", dm_id): 1, ("modal", "1337.42.trigger"): 1,
+                       ("refusal", "DLENA", text): 1,
+                       ("answer", "/commands/T0ACME/refused"): 1}  # no update: still due
     with notifications.container.uow() as uow:
         [still_due] = uow.slack.open_dms(goal_id)
         assert still_due.ts == due.reply["ts"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
 from tests.support.stack import auth
@@ -42,6 +43,15 @@ def quiet(read: Callable[[], T], seconds: float, timeout: float = 60.0) -> T:
 
     eventually(unchanged, timeout=timeout, interval=0.5)
     return last[0]
+
+
+def counted(ids: Callable[[], Iterable[Hashable]], seconds: float = 1.0) -> Counter:
+    """How many times each id `ids()` lists occurs, once the counts have held for `seconds`.
+
+    For an effect promised once per event (a message, a modal, an answer): a test compares the
+    result with `{id: 1, ...}`, so a late duplicate or an effect for an unexpected id fails it
+    where a total or the first sign of success would not."""
+    return quiet(lambda: Counter(ids()), seconds)
 
 
 def settled_log(items: Callable[[], list[dict]], count: int) -> list[dict]:
