@@ -94,6 +94,7 @@ def test_a_goal_marked_achieved_by_mistake_is_reopened_from_its_page(stack):
 
     assert reopened.status_code == 200, reopened.status_code
     assert "Status: active" in reopened.text and 'id="reopen-form"' not in reopened.text
+    assert "Add milestone" in reopened.text and "Mark done" in reopened.text
     assert action(reopened.text, "/achieve") and action(reopened.text, "/close")
     assert api_goal(stack, owner, goal["id"])["status"] == "active"
 
@@ -115,7 +116,7 @@ def test_achieving_a_draft_is_a_409_with_the_api_reason(stack):
 def test_an_owner_closes_a_goal_with_a_retrospective_and_reopens_it(stack):
     team = stack.new_team()
     _, owner = stack.add_member(team, "Olga")
-    goal = stack.create_goal(owner, title="Old plan")
+    goal = stack.create_goal(owner, title="Old plan", milestones=[{"title": "First step"}])
     better = stack.create_goal(owner, title="Better plan")
     session, csrf = signed_in(stack, owner)
     page = session.get(stack.web_url + f"/goals/{goal['id']}").text
@@ -129,6 +130,8 @@ def test_an_owner_closes_a_goal_with_a_retrospective_and_reopens_it(stack):
     assert closed.status_code == 200, closed.status_code
     assert "Status: dropped" in closed.text and "A better plan came along" in closed.text
     assert f'href="/goals/{better["id"]}"' in closed.text
+    # goals refuses to change a closed goal's plan (409), so its page offers no such form
+    assert "Add milestone" not in closed.text and "Mark done" not in closed.text
     in_api = api_goal(stack, owner, goal["id"])
     assert (in_api["status"], in_api["retrospective"], in_api["replaced_by"]) == (
         "dropped", "A better plan came along", better["id"])

@@ -19,6 +19,12 @@ MOVES = {"draft": ("activate", "close"), "active": ("achieve", "close"),
          **{status: ("reopen",) for status in (*CLOSED, "achieved")}}
 
 
+def may_plan(goal: dict, member_id: str, is_lead: bool) -> bool:
+    """Whether the member may add, complete or reopen the goal's milestones: as `may_change`,
+    on a goal not closed (the goals service keeps a closed goal's plan until it is reopened)."""
+    return may_change(goal, member_id, is_lead) and goal.get("status") not in CLOSED
+
+
 def moves(goal: dict, member_id: str, is_lead: bool) -> tuple[str, ...]:
     """The lifecycle moves the goals service takes from this member on this goal: a draft is
     activated or closed, an active goal achieved or closed, a closed or achieved one reopened;

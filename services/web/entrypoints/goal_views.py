@@ -11,7 +11,7 @@ from services.web.adapters.api_client import (
     ServiceUnavailable,
     Unavailable,
 )
-from services.web.domain.goal_access import may_change, may_check_in, moves
+from services.web.domain.goal_access import may_check_in, may_plan, moves
 from services.web.domain.pace_chart import pace_chart
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import goals
@@ -38,7 +38,7 @@ def page_context(goal_id: str) -> dict:
     may = may_check_in(goal, me.id)
     owner = "" if may else http.api().names(me.team_id, {goal["owner_id"]}).get(goal["owner_id"])
     return {**context, "may_check_in": may, "owner_name": owner or "its owner",
-            "may_change": may_change(goal, me.id, me.is_lead),
+            "may_plan": may_plan(goal, me.id, me.is_lead),
             "moves": moves(goal, me.id, me.is_lead)}
 
 
