@@ -41,6 +41,18 @@ def gaps(received) -> list[float]:
     return [b.at - a.at for a, b in zip(received, received[1:], strict=False)]
 
 
+def deliver_one(make_service, slack) -> Team:
+    """A worker-less notifications service whose team has one Slack channel; one goal achieved
+    is routed and delivered until the channel has taken one message. Returns the team."""
+    n = make_service("notifications", start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook())
+    with delivering(n):
+        handle(n, achieved(team))
+        eventually(lambda: len(slack.delivered()) == 1, timeout=10)
+    return team
+
+
 def test_ok_is_delivered_once_and_logged(notifications, team, slack):
     team.channel(slack.webhook())
     with delivering(notifications):
@@ -54,12 +66,7 @@ def test_ok_is_delivered_once_and_logged(notifications, team, slack):
 
 def test_429_waits_for_retry_after_then_sends_once(make_service, slack):
     slack.reply_with(too_many_requests(2))
-    n = make_service("notifications", start_worker=False)
-    team = Team(n)
-    team.channel(slack.webhook())
-    with delivering(n):
-        handle(n, achieved(team))
-        eventually(lambda: len(slack.delivered()) == 1, timeout=10)
+    team = deliver_one(make_service, slack)
     assert len(slack.received) == 2
     assert gaps(slack.received)[0] >= 2.0  # Retry-After honoured
     [entry] = team.log()
@@ -70,12 +77,7 @@ def test_429_waits_for_retry_after_then_sends_once(make_service, slack):
 def test_503_with_retry_after_waits_that_long_then_sends_once(make_service, slack):
     """A receiver down for maintenance says when to come back (RFC 9110 names 503 and 429)."""
     slack.reply_with(Reply(503, "maintenance", {"Retry-After": "2"}))
-    n = make_service("notifications", start_worker=False)
-    team = Team(n)
-    team.channel(slack.webhook())
-    with delivering(n):
-        handle(n, achieved(team))
-        eventually(lambda: len(slack.delivered()) == 1, timeout=10)
+    deliver_one(make_service, slack)
     assert [r.status for r in slack.received] == [503, 200]
     assert gaps(slack.received)[0] >= 2.0  # not the 0.5 to 1 s of the first backoff step
 
@@ -85,12 +87,7 @@ def test_a_retry_after_given_as_a_date_is_waited_until_that_moment(make_service,
     moment = int(time.time()) + 4  # an HTTP date has whole seconds
     not_before = time.monotonic() + (moment - time.time())  # the server's clock for arrivals
     slack.reply_with(Reply(429, "rate_limited", {"Retry-After": formatdate(moment, usegmt=True)}))
-    n = make_service("notifications", start_worker=False)
-    team = Team(n)
-    team.channel(slack.webhook())
-    with delivering(n):
-        handle(n, achieved(team))
-        eventually(lambda: len(slack.delivered()) == 1, timeout=10)
+    deliver_one(make_service, slack)
     assert [r.status for r in slack.received] == [429, 200]
     assert slack.received[1].at >= not_before
 
