@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import Counter
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -34,7 +35,7 @@ from tests.notifications.test_slack_app_end_to_end import (
     submission,
 )
 from tests.support.slack_api_server import SlackApiServer, rate_limited, slack_error
-from tests.support.waiting import eventually
+from tests.support.waiting import counted, eventually
 
 
 class Lead:
@@ -170,6 +171,7 @@ def test_the_dm_refusing_a_modal_checkin_offers_the_check_in_button_again(notifi
 
     assert interaction(notifications, button_payload(slack_api, "UANA", button)).status_code == 200
     [modal] = eventually(lambda: slack_api.calls_of("views.open"), timeout=10)
+    assert opened_once(slack_api) == {"1337.42.trigger": 1}  # no late second modal
     retry = modal.args["view"]
     assert retry["callback_id"] == "checkin_modal" and "*Run 100 km*" in json.dumps(retry)
     resubmitted = submission(slack_api, "UANA", retry, "13")
@@ -396,6 +398,7 @@ def test_a_person_in_two_teams_sharing_the_workspace_uses_both_from_slack(notifi
     [button] = [b for b in posted.args["blocks"] if b["type"] == "actions"][0]["elements"]
     assert interaction(notifications, button_payload(slack_api, "UANA", button)).status_code == 200
     [modal] = eventually(lambda: slack_api.calls_of("views.open"), timeout=10)
+    assert opened_once(slack_api) == {"1337.42.trigger": 1}  # no late second modal
     assert modal.args["view"].get("callback_id") == "checkin_modal", modal.args["view"]
     answer = interaction(notifications, submission(slack_api, "UANA", modal.args["view"], "5"))
     assert answer.status_code == 200 and not answer.data, answer.data
@@ -475,6 +478,7 @@ def test_a_member_checks_in_from_slack_on_the_team_goals_the_checkins_api_takes_
               "value": json.dumps({"goal_id": hiring, "dm_id": None})}
     assert interaction(notifications, button_payload(slack_api, "UANA", button)).status_code == 200
     [modal] = eventually(lambda: slack_api.calls_of("views.open"), timeout=10)
+    assert opened_once(slack_api) == {"1337.42.trigger": 1}  # no late second modal
     assert modal.args["view"].get("callback_id") == "checkin_modal", modal.args["view"]
     assert "*Hire two engineers*" in json.dumps(modal.args["view"])
     answer = interaction(notifications, submission(slack_api, "UANA", modal.args["view"], "1"))
@@ -499,3 +503,8 @@ def test_a_slash_command_from_a_workspace_the_team_did_not_install_acts_for_nobo
     assert requested_by(notifications) == []
     assert slash_from(notifications, slack_api.team_id, "checkin run 3").json["text"] \
         .startswith("⏳ Logging 3 km on *Run 100 km*")
+
+
+def opened_once(slack_api) -> Counter:
+    """The modals opened, counted by the click's trigger id once the count has held."""
+    return counted(lambda: [c.args["trigger_id"] for c in slack_api.calls_of("views.open")])
