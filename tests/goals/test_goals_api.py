@@ -376,6 +376,38 @@ def test_a_closed_goals_milestones_and_pathways_stay_as_they_were_until_it_is_re
     assert outbox(goals, "goal.milestone_completed")[-1]["milestone_id"] == first
 
 
+def test_a_closed_goals_metric_stays_as_it_was_until_it_is_reopened(goals):
+    """A closed goal's metric follows its plan: a PATCH of its target, current figure or unit
+    is refused (409, saying why), the goal is unchanged and nothing about it is announced;
+    reopened, the same PATCH is taken."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, title="Close 20 support tickets",
+                       metric={"unit": "tickets", "start": 0, "target": 20, "current": 5})
+    path = f"/v1/goals/{goal['id']}"
+    post(goals, f"{path}/close", team.lead, {"outcome": "missed", "retrospective": "Too few"})
+    before = get(goals, path, team.lead).json
+    announced = [e for e in outbox(goals) if e.get("goal_id") == goal["id"]]
+    edits = [{"unit": "tickets", "start": 0, "target": 10},
+             {"unit": "tickets", "start": 0, "target": 20, "current": 20},
+             {"unit": "calls", "start": 0, "target": 20}]
+
+    refused = [goals.client.patch(path, headers={**auth(team.lead), "If-Match": "*"},
+                                  json={"metric": metric, "why": "Fewer waits"})
+               for metric in edits]
+
+    assert [r.status_code for r in refused] == [409] * 3, [r.json for r in refused]
+    assert {r.json["detail"] for r in refused} == {
+        "goal “Close 20 support tickets” is missed; reopen it before changing its metric"}
+    after = get(goals, path, team.lead).json
+    assert (after["metric"], after["why"], after["progress"], after["version"]) == (
+        before["metric"], before["why"], before["progress"], before["version"])
+    assert [e for e in outbox(goals) if e.get("goal_id") == goal["id"]] == announced
+    post(goals, f"{path}/reopen", team.lead)
+    taken = goals.client.patch(path, headers={**auth(team.lead), "If-Match": "*"},
+                               json={"metric": edits[0]})
+    assert taken.status_code == 200 and taken.json["metric"]["target"] == 10, taken.json
+
+
 def test_a_milestone_due_after_its_goal_is_refused_naming_the_goals_due_date(goals):
     team = create_team(goals)
     goal = create_goal(goals, team.lead, metric=None, due_date="2031-03-11")

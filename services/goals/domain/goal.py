@@ -144,7 +144,10 @@ class Goal(Lifecycle, Planning, Aggregate):
 
     # -- editing --------------------------------------------------------------------------
     def edit(self, changes: dict, *, actor: str | None, at: datetime) -> dict:
-        """Apply field changes; returns {field: [old, new]} of what actually changed."""
+        """Apply field changes; returns {field: [old, new]} of what actually changed. A closed
+        goal's metric stays as it was closed with (409), as its plan does."""
+        if "metric" in changes and changes["metric"] != self.metric:
+            self._ensure_open_plan("its metric")
         diff = {}
         for name, value in changes.items():
             if name not in EDITABLE:

@@ -1,6 +1,6 @@
 """How a goal changes its plans: milestones added, reordered, completed and reopened; pathways
-added and switched to. Mixed into the goal aggregate. A closed goal keeps the plan it was closed
-with: reopened, its plan changes again."""
+added and switched to. Mixed into the goal aggregate. A closed goal keeps the plan (and the
+metric, see `Goal.edit`) it was closed with: reopened, they change again."""
 
 from __future__ import annotations
 
@@ -110,11 +110,12 @@ class Planning:
         self.publish("goal.pathway_switched", pathway_id=target.id, pathway_name=target.name,
                      reason=reason)
 
-    def _ensure_open_plan(self) -> None:
-        """409 for a closed goal: its plan stays as it was closed with until it is reopened."""
+    def _ensure_open_plan(self, part: str = "its milestones or pathways") -> None:
+        """409 for a closed goal: its plan (`part` of it: its metric, its milestones or
+        pathways) stays as it was closed with until it is reopened."""
         if self.status in CLOSED:
             raise Conflict(f"goal “{self.title}” is {self.status}; reopen it before changing "
-                           "its milestones or pathways")
+                           f"{part}")
 
     def _replan(self, pathway: Pathway, action: str, actor: str | None, at: datetime,
                 changes: dict, *, publish: bool = True) -> None:
