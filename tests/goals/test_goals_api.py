@@ -125,6 +125,62 @@ def test_a_parent_rolls_up_its_childrens_progress_with_weights(goals):
     assert get(goals, f"/v1/goals/{parent['id']}", team.lead).json["progress"] == 0.25
 
 
+def test_a_draft_aligned_goal_counts_in_its_team_goals_progress_only_once_activated(goals):
+    """A draft is not started: it does not pull the team goal's roll-up down, created under it
+    or moved there by an edit. Activated, it counts with its weight; dropped, it stops again."""
+    team = create_team(goals)
+    parent = create_goal(goals, team.lead, kind="team", metric=None, title="Halve wait times")
+    create_goal(goals, team.lead, parent_id=parent["id"], title="Close 20 tickets",
+                metric={"unit": "tickets", "start": 0, "target": 20, "current": 10})
+    draft = create_goal(goals, team.lead, parent_id=parent["id"], status="draft",
+                        title="Answer 40 calls", metric={"unit": "calls", "start": 0,
+                                                         "target": 40})
+    moved = create_goal(goals, team.lead, status="draft", title="Write 5 help pages",
+                        metric={"unit": "pages", "start": 0, "target": 5})
+    aligned = goals.client.patch(f"/v1/goals/{moved['id']}", json={"parent_id": parent["id"]},
+                                 headers={**auth(team.lead), "If-Match": "*"})
+    assert aligned.status_code == 200, aligned.json
+
+    def progress() -> float:
+        return get(goals, f"/v1/goals/{parent['id']}", team.lead).json["progress"]
+
+    assert progress() == 0.5
+    post(goals, f"/v1/goals/{draft['id']}/activate", team.lead)
+    assert progress() == 0.25
+    post(goals, f"/v1/goals/{draft['id']}/close", team.lead, {"outcome": "dropped"})
+    assert progress() == 0.5
+
+
+def test_a_team_goal_is_not_achieved_by_its_roll_up_while_a_draft_is_aligned_under_it(goals):
+    """Left out of the roll-up, a draft is still a part of the team goal not started: the
+    team goal reads 100% once the rest is done, but stays active (no goal.achieved), through
+    its own edits too, until the draft is activated and done, or dropped."""
+    team = create_team(goals)
+    parent = create_goal(goals, team.lead, kind="team", metric=None, title="Halve wait times")
+    done = create_goal(goals, team.lead, parent_id=parent["id"], title="Close 20 tickets")
+    draft = create_goal(goals, team.lead, parent_id=parent["id"], status="draft",
+                        title="Answer 40 calls")
+    post(goals, f"/v1/goals/{done['id']}/achieve", team.lead)
+    edited = goals.client.patch(f"/v1/goals/{parent['id']}", json={"why": "Customers wait"},
+                                headers={**auth(team.lead), "If-Match": "*"})
+    assert edited.status_code == 200, edited.json
+
+    def parent_now() -> tuple[str, float]:
+        now = get(goals, f"/v1/goals/{parent['id']}", team.lead).json
+        return now["status"], now["progress"]
+
+    def achieved() -> list[str]:
+        return [e["goal_id"] for e in outbox(goals, "goal.achieved")]
+
+    assert parent_now() == ("active", 1.0)
+    assert achieved() == [done["id"]]
+    post(goals, f"/v1/goals/{draft['id']}/activate", team.lead)
+    assert parent_now() == ("active", 0.5)
+    post(goals, f"/v1/goals/{draft['id']}/achieve", team.lead)
+    assert parent_now() == ("achieved", 1.0)
+    assert achieved() == [done["id"], draft["id"], parent["id"]]
+
+
 def test_a_team_goal_whose_aligned_goals_are_all_achieved_is_achieved_not_overdue(goals, clock):
     """Every goal aligned under the team goal is achieved: the team goal reads 100%. Once its
     due day is over it must not be reported `overdue` (the health of a goal that was not done)."""

@@ -1,9 +1,9 @@
 """Weighted alignment: a team goal's progress is the roll-up of the goals aligned under it.
 
 After any change a goal is settled: achieved once its measure is reached, its health refreshed,
-and every parent up the chain rolled up again (and achieved once its roll-up is complete). The
-goals are found through any `GoalLookup` (the repository), so these rules stay free of the
-database.
+and every parent up the chain rolled up again (and achieved once its roll-up is complete, no
+draft aligned under it). The goals are found through any `GoalLookup` (the repository), so these
+rules stay free of the database.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Protocol
 from services.goals.domain.goal import Goal
 
 MAX_DEPTH = 20
+NOT_COUNTED = ("draft", "dropped")  # children left out of their parent's roll-up
 
 
 class GoalLookup(Protocol):
@@ -23,8 +24,9 @@ class GoalLookup(Protocol):
 
 
 def rollup_of(children: list[Goal]) -> float | None:
-    """Weighted mean progress of the children that still count (a dropped goal does not)."""
-    counted = [c for c in children if c.status != "dropped"]
+    """Weighted mean progress of the children that count: a draft (not started yet) and a
+    dropped goal (given up) do not; None when none counts."""
+    counted = [c for c in children if c.status not in NOT_COUNTED]
     total = sum(c.parent_weight for c in counted)
     if not counted or total <= 0:
         return None
@@ -35,12 +37,20 @@ def rollup_of(children: list[Goal]) -> float | None:
 def settle(goal: Goal, goals: GoalLookup, *, now: datetime, actor: str | None,
            achieve: bool = True) -> None:
     """Achieve the goal if its measure is reached (unless `achieve` is False: a goal just
-    reopened stays active until a later change, a check-in most often, reaches the measure),
-    refresh its health, and roll its parents up again."""
-    if achieve:
+    reopened stays active until a later change, a check-in most often, reaches the measure;
+    or while a draft is aligned under it, see `waits_on_a_draft`), refresh its health, and
+    roll its parents up again."""
+    if achieve and goal.measure_reached and not (
+            goal.kind == "team" and waits_on_a_draft(goals.children(goal.id))):
         goal.maybe_achieve(actor=actor, at=now)
     goal.refresh_health(now)
     roll_up_from(goal.parent_id, goal.team_id, goals, now=now, actor=actor, seen={goal.id})
+
+
+def waits_on_a_draft(children: list[Goal]) -> bool:
+    """A team goal is not achieved by its measure while a goal aligned under it is still a
+    draft: left out of its roll-up, that part of it has not started yet."""
+    return any(child.status == "draft" for child in children)
 
 
 def roll_up_from(parent_id: str | None, team_id: str, goals: GoalLookup, *, now: datetime,
@@ -50,8 +60,10 @@ def roll_up_from(parent_id: str | None, team_id: str, goals: GoalLookup, *, now:
         parent = goals.get(team_id, parent_id, for_update=True)
         if parent is None:
             return
-        parent.set_rollup(rollup_of(goals.children(parent.id)), actor=actor, at=now)
-        parent.maybe_achieve(actor=actor, at=now)
+        children = goals.children(parent.id)
+        parent.set_rollup(rollup_of(children), actor=actor, at=now)
+        if not waits_on_a_draft(children):
+            parent.maybe_achieve(actor=actor, at=now)
         parent.refresh_health(now)
         seen.add(parent.id)
         parent_id = parent.parent_id
