@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
+from tests.goals.helpers import outbox
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
 
 
-def invite(goals, team, member_id: str):
+def invite(goals, team, member_id: str, lead: str | None = None):
     return goals.client.post(f"/v1/teams/{team.id}/members/{member_id}/invites",
-                             headers=auth(team.lead))
+                             headers=auth(lead or team.lead))
 
 
 def redeem(goals, code: str):
@@ -81,3 +84,55 @@ def test_the_code_is_stored_only_as_a_hash(goals):
             "SELECT code_hash, member_id FROM invites")]
 
     assert stored and all(code not in str(row) for row in stored)
+
+
+CANCELLED = ("this invite link was cancelled on 02 Mar 2031, when access was revoked for its "
+             "member or the lead who sent it; ask a lead for a new one")
+
+
+@pytest.mark.parametrize("revoke", ["delete", "post"], ids=["revoked", "rotated"])
+def test_revoking_a_members_tokens_cancels_the_links_they_were_sent(goals, revoke):
+    """Revoking (or rotating) a member's tokens also stops the links that would sign them in
+    again: an unredeemed invite and an email sign-in link answer 409 saying so, and give no
+    token. A link issued afterwards works."""
+    team = create_team(goals)
+    member_id, _ = add_member(goals, team, "Max", email="max@example.com")
+    invited = invite(goals, team, member_id).json["code"]
+    goals.client.post("/sign-in-links", json={"email": "max@example.com"})
+    mailed = outbox(goals, "member.sign_in_requested")[-1]["link"].rpartition("/")[2]
+    done = getattr(goals.client, revoke)(f"/v1/teams/{team.id}/members/{member_id}/token",
+                                         headers=auth(team.lead))
+    assert done.status_code in (201, 204)
+
+    by_invite = redeem(goals, invited)
+    by_mail = goals.client.post("/sign-in/redeem", json={"code": mailed})
+
+    assert (by_invite.status_code, by_mail.status_code) == (409, 409), (by_invite.json,
+                                                                        by_mail.json)
+    assert by_invite.json["detail"] == CANCELLED and "token" not in by_invite.json
+    assert by_mail.json["detail"] == (
+        "this sign-in link was cancelled on 02 Mar 2031, when your access was revoked; ask for "
+        "a new one on the sign-in page")
+    assert redeem(goals, invite(goals, team, member_id).json["code"]).status_code == 200
+
+
+def test_invites_a_lead_sent_are_cancelled_when_the_lead_leaves_or_loses_access(goals):
+    """A lead's invites outlive neither the lead's tokens nor their place in the team: the
+    invites they sent answer 409 saying so; another lead's invite still works."""
+    team = create_team(goals)
+    revoked_id, revoked_lead = add_member(goals, team, "Lars", role="lead")
+    leaving_id, leaving_lead = add_member(goals, team, "Lea", role="lead")
+    codes = {name: invite(goals, team, add_member(goals, team, name)[0], lead).json["code"]
+             for name, lead in (("Max", revoked_lead), ("Mia", leaving_lead),
+                                ("Moe", team.lead))}
+    goals.client.delete(f"/v1/teams/{team.id}/members/{revoked_id}/token",
+                        headers=auth(team.lead))
+    left = goals.client.patch(f"/v1/teams/{team.id}/members/{leaving_id}",
+                              headers=auth(team.lead), json={"state": "left"})
+    assert left.status_code == 200, left.json
+
+    answers = {name: redeem(goals, code) for name, code in codes.items()}
+
+    assert {name: a.status_code for name, a in answers.items()} == {
+        "Max": 409, "Mia": 409, "Moe": 200}
+    assert answers["Max"].json["detail"] == answers["Mia"].json["detail"] == CANCELLED

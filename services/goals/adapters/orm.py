@@ -216,6 +216,7 @@ invites = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Column("used_at", UtcDateTime),
     Column("purpose", String(16), nullable=False, server_default="invite"),
+    Column("cancelled_at", UtcDateTime),
 )
 
 

@@ -9,3 +9,7 @@ class InviteUsed(Conflict):
 
 class InviteExpired(Conflict):
     """An invite link lasts seven days."""
+
+
+class InviteCancelled(Conflict):
+    """An invite link stops when its member's or its sender's access is revoked."""

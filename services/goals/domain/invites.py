@@ -1,5 +1,7 @@
 """One-time links that sign a member in once: a lead's invite (7 days), or the email sign-in
-link a member asks for (15 minutes). Both are the same thing with a different `purpose`.
+link a member asks for (15 minutes). Both are the same thing with a different `purpose`. A link
+not yet used is cancelled when its member's or its sender's access is revoked (tokens revoked or
+rotated, or gone from the team): it would sign someone in past that.
 
 Only a hash of the code is stored, so the table alone cannot sign anyone in.
 """
@@ -11,7 +13,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from services.goals.domain.errors import InviteExpired, InviteUsed
+from services.goals.domain.errors import InviteCancelled, InviteExpired, InviteUsed
 
 LIFETIME = timedelta(days=7)
 SIGN_IN_LIFETIME = timedelta(minutes=15)
@@ -19,6 +21,8 @@ INVITE, SIGN_IN = "invite", "sign_in"
 LIFETIMES = {INVITE: LIFETIME, SIGN_IN: SIGN_IN_LIFETIME}
 WORDS = {INVITE: ("invite link", "ask a lead for a new one"),
          SIGN_IN: ("sign-in link", "ask for a new one on the sign-in page")}
+CANCELLED_WHEN = {INVITE: "access was revoked for its member or the lead who sent it",
+                  SIGN_IN: "your access was revoked"}
 
 
 def code_hash(code: str) -> str:
@@ -28,7 +32,8 @@ def code_hash(code: str) -> str:
 class Invite:
     def __init__(self, team_id: str, member_id: str, created_by: str, code_hash: str,
                  created_at: datetime, expires_at: datetime, used_at: datetime | None = None,
-                 id: str | None = None, purpose: str = INVITE):
+                 id: str | None = None, purpose: str = INVITE,
+                 cancelled_at: datetime | None = None):
         self.id = id or str(uuid.uuid4())
         self.purpose = purpose
         self.team_id = team_id
@@ -38,6 +43,7 @@ class Invite:
         self.created_at = created_at
         self.expires_at = expires_at
         self.used_at = used_at
+        self.cancelled_at = cancelled_at
 
     @classmethod
     def issue(cls, team_id: str, member_id: str, created_by: str, now: datetime,
@@ -47,8 +53,17 @@ class Invite:
         return cls(team_id, member_id, created_by, code_hash(code), now,
                    now + LIFETIMES[purpose], purpose=purpose), code
 
+    def cancel(self, now: datetime) -> None:
+        """Stop a link not used yet; a used or cancelled one stays as it is."""
+        if self.used_at is None and self.cancelled_at is None:
+            self.cancelled_at = now
+
     def redeem(self, now: datetime) -> None:
+        """Mark used; 409 when it was used, cancelled or has expired, saying which."""
         what, remedy = WORDS[self.purpose]
+        if self.cancelled_at is not None:
+            raise InviteCancelled(f"this {what} was cancelled on {self.cancelled_at:%d %b %Y}, "
+                                  f"when {CANCELLED_WHEN[self.purpose]}; {remedy}")
         if self.used_at is not None:
             raise InviteUsed(f"this {what} was already used; {remedy}")
         if now >= self.expires_at:

@@ -31,7 +31,8 @@ class Redeem(MethodView):
     @invites.response(200, SignedIn)
     @invites.doc(security=[])
     def post(self, body):
-        """Exchange an invite code for the member's token: once, within 7 days (409 after)."""
+        """Exchange an invite code for the member's token: once, within 7 days, until the
+        member's or the sending lead's access is revoked (409 after)."""
         return with_token(bus().handle(RedeemInvite(body["code"])))
 
 

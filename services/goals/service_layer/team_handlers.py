@@ -7,6 +7,7 @@ route needs one); these handlers apply the rules that depend on the member being
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from services.goals.adapters.repositories import is_id
 from services.goals.domain.members import PROFILE_FIELDS, Member, Team
@@ -113,7 +114,8 @@ def get_member(cmd: GetMember, reader: GoalsUnitOfWork) -> Member:
 def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Member:
     """Self: profile and snooze. Lead: also role and state, for anyone in the team. A new time
     zone moves the member's open goals to it, their health judged again, in the same commit;
-    a member who owns open goals cannot leave until they are closed. Role and state changes
+    a member who owns open goals cannot leave until they are closed, and one who leaves takes
+    their unused links with them (`_cancel_links`). Role and state changes
     take turns behind the team's row, so two leads stepping down at once leave one."""
     changes = cmd.changes
     is_self = cmd.actor.member_id == cmd.member_id
@@ -139,28 +141,40 @@ def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Memb
             leaving = changes["state"] == "left"
             member.set_state(changes["state"], open_goals=_open_goals(member, uow) if leaving
                              else ())
+            if leaving:
+                _cancel_links(member, uow, clock.now())
         uow.commit()
     return member
 
 
-def rotate_token(cmd: RotateToken, uow: GoalsUnitOfWork, tokens: TokenSigner) -> IssuedToken:
-    """Revoke every token of the member, and issue a fresh one."""
-    return _issue(_revoke(cmd.team_id, cmd.member_id, uow), tokens)
+def rotate_token(cmd: RotateToken, uow: GoalsUnitOfWork, tokens: TokenSigner,
+                 clock: Clock) -> IssuedToken:
+    """Revoke every token of the member (and their links, see `_cancel_links`), and issue a
+    fresh one."""
+    return _issue(_revoke(cmd.team_id, cmd.member_id, uow, clock), tokens)
 
 
-def revoke_tokens(cmd: RevokeTokens, uow: GoalsUnitOfWork) -> Member:
-    """Revoke every token of the member."""
-    return _revoke(cmd.team_id, cmd.member_id, uow)
+def revoke_tokens(cmd: RevokeTokens, uow: GoalsUnitOfWork, clock: Clock) -> Member:
+    """Revoke every token of the member, and their links (see `_cancel_links`)."""
+    return _revoke(cmd.team_id, cmd.member_id, uow, clock)
 
 
-def _revoke(team_id: str, member_id: str, uow: GoalsUnitOfWork) -> Member:
+def _revoke(team_id: str, member_id: str, uow: GoalsUnitOfWork, clock: Clock) -> Member:
     with uow:
         member = _member(team_id, member_id, uow, for_update=True)
         if member.state == "left":
             raise Conflict("the member has left the team")
         member.rotate_token()
+        _cancel_links(member, uow, clock.now())
         uow.commit()
     return member
+
+
+def _cancel_links(member: Member, uow: GoalsUnitOfWork, now: datetime) -> None:
+    """The member's access is revoked (or they left): the links not used yet that would sign
+    them in, and the invites they sent, stop too."""
+    for link in uow.invites.unused_of(member.id, now):
+        link.cancel(now)
 
 
 def _issue(member: Member, tokens: TokenSigner) -> IssuedToken:
