@@ -76,6 +76,39 @@ def test_a_snooze_until_a_day_already_past_is_refused_in_the_members_own_day(goa
     assert woken.status_code == 200 and woken.json["state"] == "active", woken.json
 
 
+def test_a_snooze_and_a_state_that_contradict_each_other_are_refused_naming_both(goals):
+    """A snooze until a day means `snoozed`, null means awake: a PATCH giving a day with state
+    `active` (or null with `snoozed`) used to drop the snooze silently. It is refused, 422 on
+    both fields, and the member stays as they were; a pair that agrees is taken."""
+    team = create_team(goals)
+    member_id, _ = add_member(goals, team)
+    path = f"/v1/teams/{team.id}/members/{member_id}"
+    announced = [e for e in outbox(goals) if e.get("member_id") == member_id]
+
+    refused = [goals.client.patch(path, headers=auth(team.lead), json=body) for body in (
+        {"snoozed_until": "2031-03-09", "state": "active"},
+        {"snoozed_until": "2031-03-09", "state": "left"},
+        {"snoozed_until": None, "state": "snoozed"})]
+
+    assert [r.status_code for r in refused] == [422] * 3, [r.json for r in refused]
+    assert all(set(r.json["errors"]) == {"snoozed_until", "state"} for r in refused)
+    assert refused[0].json["detail"] == (
+        "state active contradicts snoozed_until 2031-03-09, which snoozes the member; send "
+        "state snoozed, or leave one of the two out")
+    assert refused[2].json["detail"] == (
+        "state snoozed contradicts snoozed_until null, which wakes the member; send a day to "
+        "snooze until, or leave one of the two out")
+    now = goals.client.get(path, headers=auth(team.lead)).json
+    assert (now["state"], now["snoozed_until"]) == ("active", None)
+    assert [e for e in outbox(goals) if e.get("member_id") == member_id] == announced
+    snoozed = goals.client.patch(path, headers=auth(team.lead),
+                                 json={"snoozed_until": "2031-03-09", "state": "snoozed"})
+    assert (snoozed.json["state"], snoozed.json["snoozed_until"]) == ("snoozed", "2031-03-09")
+    woken = goals.client.patch(path, headers=auth(team.lead),
+                               json={"snoozed_until": None, "state": "active"})
+    assert (woken.json["state"], woken.json["snoozed_until"]) == ("active", None)
+
+
 def test_a_member_cannot_change_someone_elses_profile_or_their_own_role(goals):
     team = create_team(goals)
     member_id, token = add_member(goals, team)

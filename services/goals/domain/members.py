@@ -17,6 +17,23 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def ensure_snooze_fits(snoozed_until: date | None, state: str) -> None:
+    """422 on both fields when a request gives a state its snooze contradicts: a day snoozes
+    the member (state snoozed), null wakes them (state active, or left). Applied in either
+    order, one of the two would be dropped silently."""
+    day = snoozed_until.isoformat() if snoozed_until else "null"
+    if snoozed_until is not None and state != "snoozed":
+        does, remedy = "snoozes the member", "send state snoozed"
+    elif snoozed_until is None and state == "snoozed":
+        does, remedy = "wakes the member", "send a day to snooze until"
+    else:
+        return
+    raise Unprocessable(
+        f"state {state} contradicts snoozed_until {day}, which {does}; {remedy}, or leave one "
+        "of the two out", errors={"snoozed_until": [f"Contradicts state {state}."],
+                                  "state": [f"Contradicts snoozed_until {day}."]})
+
+
 class Team(Aggregate):
     def __init__(self, name: str, timezone: str, *, id: str | None = None,
                  require_smart: bool = False, default_cadence: dict | None = None,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from services.goals.adapters.repositories import is_id
-from services.goals.domain.members import PROFILE_FIELDS, Member, Team
+from services.goals.domain.members import PROFILE_FIELDS, Member, Team, ensure_snooze_fits
 from services.goals.domain.pace import local_date
 from services.goals.service_layer.commands import (
     AddMember,
@@ -112,7 +112,8 @@ def get_member(cmd: GetMember, reader: GoalsUnitOfWork) -> Member:
 
 
 def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Member:
-    """Self: profile and snooze. Lead: also role and state, for anyone in the team. A new time
+    """Self: profile and snooze. Lead: also role and state, for anyone in the team (a state
+    the snooze in the same request contradicts is a 422, see `ensure_snooze_fits`). A new time
     zone moves the member's open goals to it, their health judged again, in the same commit;
     a member who owns open goals cannot leave until they are closed, and one who leaves takes
     their unused links with them (`_cancel_links`). Role and state changes
@@ -121,6 +122,8 @@ def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Memb
     is_self = cmd.actor.member_id == cmd.member_id
     if not cmd.actor.is_lead and (not is_self or any(k in changes for k in LEAD_ONLY)):
         raise Forbidden("members change only their own profile; roles and states need a lead")
+    if "snoozed_until" in changes and "state" in changes:
+        ensure_snooze_fits(changes["snoozed_until"], changes["state"])
     with uow:
         if any(k in changes for k in LEAD_ONLY):  # the lead count holds until this commits
             uow.teams.get(cmd.team_id, for_update=True)
