@@ -81,6 +81,40 @@ def test_a_parent_must_be_a_team_goal_of_the_same_team_and_never_a_descendant(go
     assert cycle.status_code == 422 and "parent_id" in cycle.json["errors"]
 
 
+def team_chain(goals, team, length: int) -> list[dict]:
+    """`length` team goals, each aligned under the one before: the top first."""
+    chain = [create_goal(goals, team.lead, kind="team", metric=None, title="Level 1")]
+    for level in range(2, length + 1):
+        chain.append(create_goal(goals, team.lead, kind="team", metric=None,
+                                 title=f"Level {level}", parent_id=chain[-1]["id"]))
+    return chain
+
+
+def test_a_chain_of_25_goals_cannot_be_closed_into_a_cycle(goals):
+    """The cycle check walks the whole chain: aligning the top under the 25th level down is a
+    422 (the walk used to stop at 20 levels, and took it)."""
+    team = create_team(goals)
+    chain = team_chain(goals, team, 25)
+
+    cycle = goals.client.patch(f"/v1/goals/{chain[0]['id']}", json={"parent_id": chain[-1]["id"]},
+                               headers={**auth(team.lead), "If-Match": "*"})
+
+    assert cycle.status_code == 422, cycle.json
+    assert cycle.json["errors"] == {"parent_id": ["Would make a cycle."]}
+    assert get(goals, f"/v1/goals/{chain[0]['id']}", team.lead).json["parent_id"] is None
+
+
+def test_progress_rolls_up_to_the_top_of_a_chain_of_25_goals(goals):
+    """The roll-up walks the whole chain too: a goal 25 levels down moves the top's progress
+    (it used to stop 20 levels up)."""
+    team = create_team(goals)
+    chain = team_chain(goals, team, 24)
+    create_goal(goals, team.lead, parent_id=chain[-1]["id"], title="Close 20 tickets",
+                metric={"unit": "tickets", "start": 0, "target": 20, "current": 5})
+
+    assert get(goals, f"/v1/goals/{chain[0]['id']}", team.lead).json["progress"] == 0.25
+
+
 def test_a_goal_is_aligned_only_under_an_open_team_goal(goals):
     """A dropped team goal no longer rolls anything up: a new goal, or an edit, that names it
     as parent is a 422 saying so, and its figure stays as it was closed with. A goal already

@@ -13,7 +13,6 @@ from typing import Protocol
 
 from services.goals.domain.goal import Goal
 
-MAX_DEPTH = 20
 NOT_COUNTED = ("draft", "dropped")  # children left out of their parent's roll-up
 
 
@@ -55,8 +54,10 @@ def waits_on_a_draft(children: list[Goal]) -> bool:
 
 def roll_up_from(parent_id: str | None, team_id: str, goals: GoalLookup, *, now: datetime,
                  actor: str | None, seen: set[str] | None = None) -> None:
+    """Roll every parent up the chain from `parent_id` again, to its top (a goal met twice,
+    in a cycle older data may hold, stops the walk)."""
     seen = set(seen or ())
-    while parent_id and parent_id not in seen and len(seen) < MAX_DEPTH:
+    while parent_id and parent_id not in seen:
         parent = goals.get(team_id, parent_id, for_update=True)
         if parent is None:
             return
@@ -70,10 +71,10 @@ def roll_up_from(parent_id: str | None, team_id: str, goals: GoalLookup, *, now:
 
 
 def ancestors(goal_id: str | None, team_id: str, goals: GoalLookup) -> list[str]:
-    """The goal's id and its parents' up the chain (bounded, and safe against a cycle)."""
-    chain: list[str] = []
-    while goal_id and goal_id not in chain and len(chain) < MAX_DEPTH:
-        chain.append(goal_id)
+    """The goal's id and its parents' up the whole chain, to its top (safe against a cycle)."""
+    chain: dict[str, None] = {}
+    while goal_id and goal_id not in chain:
+        chain[goal_id] = None
         parent = goals.get(team_id, goal_id)
         goal_id = parent.parent_id if parent else None
-    return chain
+    return list(chain)
