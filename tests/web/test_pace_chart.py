@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from services.web.domain.pace_chart import pace_chart
 from tests.web.over_http import metric_goal, signed_in
 
+DAY = "%a %d %b %Y"  # as the check-in list and the goal's due date are written
 GOAL = {"start_date": "2026-12-01", "due_date": "2026-12-31", "expected": None,
         "metric": {"unit": "EUR", "start": 0, "target": 100, "current": 4}}
 
@@ -18,7 +19,7 @@ def test_a_check_in_late_in_the_utc_day_is_on_the_next_day_in_auckland():
 
     chart = pace_chart(GOAL, [checkin], date(2026, 12, 6), ZoneInfo("Pacific/Auckland"))
 
-    assert [p.label for p in chart.points] == ["2026-12-06: 4 EUR"]
+    assert [(p.day, p.label) for p in chart.points] == [(date(2026, 12, 6), "4 EUR")]
     assert chart.points[0].x == chart.today.x  # the same day as "today" there
 
 
@@ -39,8 +40,24 @@ def test_the_chart_dates_a_check_in_on_the_members_day(stack):
     page = session.get(stack.web_url + f"/goals/{goal['id']}").text
 
     assert at.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y") in page  # the list: local
-    assert f"<title>{local_day.isoformat()}: 4 EUR</title>" in page, \
-        re.findall(r"<title>\d{4}-\d\d-\d\d: [^<]*</title>", page)
+    assert f"<title>{local_day.strftime(DAY)}: 4 EUR</title>" in page, \
+        re.findall(r"<title>[^<]*: 4 EUR</title>", page)
+
+
+def test_the_charts_axis_and_points_write_days_as_the_rest_of_the_page_does(stack):
+    """The axis said "2026-12-03" under a page that writes "Thu 03 Dec 2026" everywhere else."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead, json={"value": 4})
+    session, _ = signed_in(stack, team.lead)
+
+    page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+
+    chart = re.search(r"<svg.*?</svg>", page, re.S).group(0)
+    start, due = (date.fromisoformat(goal[d]).strftime(DAY) for d in ("start_date", "due_date"))
+    assert f">{start}</text>" in chart and f">{due}</text>" in chart
+    assert f"the pace needed from {start} to {due}." in chart
+    assert not re.search(r"\d{4}-\d\d-\d\d", chart), re.findall(r"\d{4}-\d\d-\d\d", chart)
 
 
 def test_the_charts_description_counts_one_check_in_as_one(stack):

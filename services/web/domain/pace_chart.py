@@ -14,9 +14,12 @@ WIDTH, HEIGHT, PAD = 640, 260, 40
 
 @dataclass(frozen=True)
 class Point:
+    """A mark on the chart; `day`, when it stands for one, is shown before its `label`."""
+
     x: float
     y: float
     label: str
+    day: date | None = None
 
 
 @dataclass
@@ -29,7 +32,7 @@ class Chart:
     expected_today: Point | None = None
     unit: str = "%"
     y_labels: tuple[str, str] = ("0%", "100%")
-    x_labels: tuple[str, str] = ("", "")
+    days: tuple[date, date] | None = None  # where the x axis starts and ends
 
     @property
     def polyline(self) -> str:
@@ -62,7 +65,7 @@ def pace_chart(goal: dict, checkins: list[dict], today: date, zone: tzinfo = UTC
         share = (value - low) / (high - low)
         return HEIGHT - PAD - (HEIGHT - 2 * PAD) * min(max(share, -0.05), 1.05)
 
-    chart = Chart(x_labels=(start.isoformat(), due.isoformat()))
+    chart = Chart(days=(start, due))
     chart.road = (Point(x(start), y(low), "start"), Point(x(due), y(high), "target"))
     if metric:
         chart.unit = metric["unit"]
@@ -76,8 +79,8 @@ def pace_chart(goal: dict, checkins: list[dict], today: date, zone: tzinfo = UTC
             else:
                 continue
             when = _day(checkin["created_at"], zone)
-            chart.points.append(Point(x(when), y(running),
-                                      f"{when.isoformat()}: {figure(running)} {metric['unit']}"))
+            chart.points.append(Point(x(when), y(running), f"{figure(running)} {metric['unit']}",
+                                      when))
         current = metric.get("current", low)
         chart.today = Point(x(today), y(current), f"today: {figure(current)} {metric['unit']}")
     else:

@@ -37,6 +37,7 @@ from shared.moments import MOMENT_FORMAT
 from shared.numbers import days_to_spare, figure
 
 log = logging.getLogger(__name__)
+DAY_FORMAT = "%a %d %b %Y"  # how the web app writes a day
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
                                "style-src 'self'; script-src 'self'; frame-ancestors 'none'",
@@ -95,12 +96,15 @@ def _security_headers(response):
 
 
 def _local(value, fmt: str = MOMENT_FORMAT) -> str:
-    """A timestamp from an API, shown in the signed-in member's time zone."""
+    """A timestamp from an API, shown in the signed-in member's time zone; a day (a `date`, or
+    an API's ISO date) as it is, "Thu 03 Dec 2026"."""
     if not value:
         return ""
+    if isinstance(value, str) and "T" not in value:
+        value = date.fromisoformat(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.strftime(DAY_FORMAT)
     if isinstance(value, str):
-        if "T" not in value:
-            return date.fromisoformat(value).strftime("%a %d %b %Y")
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return value.astimezone(http.member_zone()).strftime(fmt)
 
