@@ -7,11 +7,16 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 import requests
 
+from services.web.bootstrap import bootstrap
+from services.web.config import WebSettings
+from services.web.entrypoints.app import create_app
 from tests.support.stack import auth
 from tests.support.waiting import eventually
+from tests.web.browser import HttpServer
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -95,3 +100,23 @@ def pair(stack, team, token: str, *partner_tokens_and_ids: tuple[str, str]) -> N
             f"/v1/teams/{team.id}/partnerships/{invited.get_json()['id']}/accept",
             headers=auth(partner_token))
         assert accepted.status_code == 200, accepted.get_json()
+
+
+@contextmanager
+def goals_stopped(stack, tmp_path, token: str) -> Iterator[tuple[requests.Session, str, str]]:
+    """A web app in front of a goals server of its own, stopped once the member is signed in:
+    the member's session, its CSRF token and the web app's URL."""
+    goals = HttpServer(stack.goals.app)
+    settings = WebSettings(goals_url=goals.url, checkins_url=stack.servers[1].url,
+                           notifications_url=stack.servers[2].url,
+                           session_secret="outage-secret",
+                           database_url=f"sqlite:///{tmp_path}/web.db")
+    app = create_app(bootstrap(settings))
+    web = HttpServer(app)
+    try:
+        session, csrf = signed_in(SimpleNamespace(web_url=web.url), token)
+        goals.stop()
+        app.extensions["web"].api.http.close()  # no kept-alive connection to the stopped one
+        yield session, csrf, web.url
+    finally:
+        web.stop()

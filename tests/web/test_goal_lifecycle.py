@@ -6,19 +6,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from types import SimpleNamespace
 
-import requests
 from selenium.webdriver.common.by import By
 
-from services.web.bootstrap import bootstrap
-from services.web.config import WebSettings
-from services.web.entrypoints.app import create_app
 from tests.support.waiting import eventually
-from tests.web.browser import HttpServer
-from tests.web.over_http import days, hidden_fields, metric_goal, signed_in
+from tests.web.over_http import days, goals_stopped, hidden_fields, metric_goal, signed_in
 
 
 def test_a_draft_started_from_a_template_can_be_activated_on_its_page(stack):
@@ -214,26 +206,6 @@ def test_a_refused_close_keeps_the_typed_retrospective_and_says_why(stack):
     assert f">{typed}</textarea>" in refused.text
     assert re.search(r'value="missed" checked', refused.text)
     assert api_goal(stack, team.lead, goal["id"])["status"] == "active"
-
-
-@contextmanager
-def goals_stopped(stack, tmp_path, token: str) -> Iterator[tuple[requests.Session, str, str]]:
-    """A web app in front of a goals server of its own, stopped once the member is signed in:
-    the member's session, its CSRF token and the web app's URL."""
-    goals = HttpServer(stack.goals.app)
-    settings = WebSettings(goals_url=goals.url, checkins_url=stack.servers[1].url,
-                           notifications_url=stack.servers[2].url,
-                           session_secret="outage-secret",
-                           database_url=f"sqlite:///{tmp_path}/web.db")
-    app = create_app(bootstrap(settings))
-    web = HttpServer(app)
-    try:
-        session, csrf = signed_in(SimpleNamespace(web_url=web.url), token)
-        goals.stop()
-        app.extensions["web"].api.http.close()  # no kept-alive connection to the stopped one
-        yield session, csrf, web.url
-    finally:
-        web.stop()
 
 
 GOALS_DOWN = "The goals service is unavailable, so nothing was saved"

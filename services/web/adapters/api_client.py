@@ -2,9 +2,10 @@
 
 Pooled connections with timeouts, one method per endpoint. It turns the APIs' answers into what a
 page needs: problem+json 4xx into `FormErrors` (field -> messages, and the status the page answers
-with: `refusal_status`), 401 into `SignedOut`, 404 (and 403 on a read) into `NotFound`, 403 on a
-write into `Forbidden`, and a service that cannot answer into `Unavailable(service)` for reads
-(the page shows a banner where that service's part would be), `ServiceUnavailable` for writes.
+with: `refusal_status`), 412 (a stale If-Match) into `Stale`, 401 into `SignedOut`, 404 (and 403
+on a read) into `NotFound`, 403 on a write into `Forbidden`, and a service that cannot answer into
+`Unavailable(service)` for reads (the page shows a banner where that service's part would be),
+`ServiceUnavailable` for writes.
 """
 
 from __future__ import annotations
@@ -62,6 +63,14 @@ class FormErrors(Exception):
 
     def __str__(self) -> str:
         return self.detail
+
+
+class Stale(FormErrors):
+    """The thing changed since the member read it (the API's 412 to a stale If-Match): a
+    conflict with its state, so the page answers 409."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail, {}, 409)
 
 
 def once(key: str | None) -> dict:
@@ -182,6 +191,8 @@ def _answer(service: str, method: str, response: requests.Response) -> Any:
         raise Forbidden(detail)
     if status >= 500:
         raise ServiceUnavailable(service)
+    if status == 412:
+        raise Stale(detail)
     raise FormErrors(detail, body.get("errors") or {}, refusal_status(status))
 
 
@@ -306,6 +317,11 @@ class MemberApi:
     def history(self, goal_id: str) -> list[dict]:
         """Every change to the goal, oldest first."""
         return self._every("goals", f"/v1/goals/{goal_id}/history", {})
+
+    def edit_goal(self, goal_id: str, fields: dict, version: str | int) -> dict:
+        """Change the goal's `fields` if it is still at `version` (as last read), else `Stale`."""
+        return self._call("goals", "PATCH", f"/v1/goals/{goal_id}", json=fields,
+                          headers={"If-Match": f'"{version}"'})
 
     def create_goal(self, fields: dict, key: str | None = None) -> dict:
         return self._call("goals", "POST", "/v1/goals", json=fields,

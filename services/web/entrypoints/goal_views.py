@@ -1,5 +1,5 @@
-"""A goal's page: the pace road, milestones, history, check-ins and the check-in form (moving
-the goal on and its milestones: `lifecycle_views`)."""
+"""A goal's page: the pace road, milestones, history, check-ins, the check-in form and the
+Edit goal form (moving the goal on and its milestones: `lifecycle_views`)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,18 @@ from services.web.adapters.api_client import (
     Forbidden,
     FormErrors,
     ServiceUnavailable,
+    Stale,
     Unavailable,
 )
-from services.web.domain.goal_access import may_check_in, may_plan, moves
+from services.web.domain.goal_access import may_change, may_check_in, may_plan, moves
+from services.web.domain.outage_text import not_saved
 from services.web.domain.pace_chart import pace_chart
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import goals
 from services.web.entrypoints.week_views import week_context
+from services.web.service_layer import edit_form_handlers as edit_forms
 from services.web.service_layer import goal_form_handlers as forms
+from services.web.service_layer.lifecycle_form_handlers import refusal_errors
 
 CHECKIN_FIELDS = ("value", "delta", "note", "confidence", "blockers")
 
@@ -32,14 +36,34 @@ def _progress_context(goal_id: str) -> dict:
 
 
 def page_context(goal_id: str) -> dict:
-    """The goal page's: its progress, and whether the member may check in (else who does)."""
+    """The goal page's: its progress, whether the member may check in (else who does), and what
+    else they may do to it: plan, move it on, edit it (its metric's target while they may plan,
+    as the goals service keeps a closed goal's plan and metric)."""
     context = _progress_context(goal_id)
     goal, me = context["goal"], http.current_member()
     may = may_check_in(goal, me.id)
     owner = "" if may else http.api().names(me.team_id, {goal["owner_id"]}).get(goal["owner_id"])
+    planning = may_plan(goal, me.id, me.is_lead)
     return {**context, "may_check_in": may, "owner_name": owner or "its owner",
-            "may_plan": may_plan(goal, me.id, me.is_lead),
-            "moves": moves(goal, me.id, me.is_lead)}
+            "may_plan": planning, "moves": moves(goal, me.id, me.is_lead),
+            "may_edit": may_change(goal, me.id, me.is_lead),
+            "edit_form": edit_forms.form_of(goal, planning), "edit_errors": {}}
+
+
+def goal_page(goal_id: str, status: int, context: dict | None = None, **shown):
+    """The goal page again (its `page_context`, if read already), with a refusal and what was
+    typed (`shown`)."""
+    context = {**(context or page_context(goal_id)), **shown}
+    return render_template("goals/show.html", form={}, errors={}, saved=False, **context), status
+
+
+def unsaved_page(goal_id: str, down: ServiceUnavailable, undone: str, resend: str,
+                 form_template: str, **shown):
+    """A form sent while goals was down, shown again with what was typed (`shown`) under why
+    it was not saved (503): the goal page itself needs the goals service."""
+    why = not_saved(down.service, down.unsent, undone, resend)
+    return render_template("goals/unsaved.html", why=why, form_template=form_template,
+                           goal={"id": goal_id}, **shown), 503
 
 
 @goals.get("/<goal_id>")
@@ -47,6 +71,32 @@ def page_context(goal_id: str) -> dict:
 def show(goal_id: str):
     context = page_context(goal_id)
     return render_template("goals/show.html", form={}, errors={}, saved=False, **context)
+
+
+AGAIN = "Send it again in a minute (if it was, the goal page will say so)."
+CHANGED = ("Not saved: this goal was changed since you opened it. It is shown as it is now, "
+           "with what you typed kept in the form: check it and save again.")
+
+
+@goals.post("/<goal_id>/edit")
+@http.member_required
+def edit(goal_id: str):
+    """Change the goal as it was when the form was drawn (its version); if it changed since,
+    nothing is saved (409) and the form keeps what was typed over the goal as it is now."""
+    typed = edit_forms.typed(request.form)
+    try:
+        http.api().edit_goal(goal_id, edit_forms.changes_from_form(typed), typed.get("version", ""))
+    except Stale:
+        context = page_context(goal_id)
+        again = edit_forms.as_read_now(typed, context["goal"], context["may_plan"])
+        return goal_page(goal_id, 409, context, edit_form=again, edit_errors={"_": [CHANGED]})
+    except FormErrors as refused:
+        errors = refusal_errors(refused.detail, refused.errors, edit_forms.FIELDS)
+        return goal_page(goal_id, refused.status, edit_form=typed, edit_errors=errors)
+    except ServiceUnavailable as down:
+        return unsaved_page(goal_id, down, "the goal was not changed", AGAIN,
+                            "goals/_edit_form.html", edit_form=typed, edit_errors={})
+    return redirect(url_for("goals.show", goal_id=goal_id))
 
 
 @goals.get("/<goal_id>/progress")

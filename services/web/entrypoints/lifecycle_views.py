@@ -14,31 +14,16 @@ from services.web.adapters.api_client import (
     Unavailable,
 )
 from services.web.domain.goal_access import may_change, why_not
+from services.web.domain.outage_text import not_saved
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import goals
-from services.web.entrypoints.goal_views import page_context
+from services.web.entrypoints.goal_views import AGAIN, goal_page, unsaved_page
 from services.web.service_layer import lifecycle_form_handlers as forms
 
 NOT_DONE = {"activate": "Not activated", "achieve": "Not marked achieved",
             "reopen": "Not reopened", "complete": "Not marked done"}
 DONE = {"activate": "activated", "achieve": "marked achieved", "reopen": "reopened",
         "complete": "marked done"}
-AGAIN = "Send it again in a minute (if it was, the goal page will say so)."
-
-
-def _goal_page(goal_id: str, status: int, **shown):
-    """The goal page again, with a refusal and what was typed (`shown`)."""
-    return render_template("goals/show.html", form={}, errors={}, saved=False,
-                           **shown, **page_context(goal_id)), status
-
-
-def _unsaved_page(goal_id: str, down: ServiceUnavailable, undone: str, resend: str,
-                  form_template: str, **shown):
-    """A form sent while goals was down, shown again with what was typed (`shown`) under why
-    it was not saved (503): the goal page itself needs the goals service."""
-    why = forms.goals_down_message(down.unsent, undone, resend)
-    return render_template("goals/unsaved.html", why=why, form_template=form_template,
-                           goal={"id": goal_id}, **shown), 503
 
 
 @goals.post("/<goal_id>/<any(activate, achieve, reopen):move>")
@@ -47,11 +32,11 @@ def move_goal(goal_id: str, move: str):
     try:
         http.api().move_goal(goal_id, move)
     except (FormErrors, Forbidden) as refused:
-        return _goal_page(goal_id, refused.status,
-                          move_error=f"{NOT_DONE[move]}: {refused.detail}")
+        return goal_page(goal_id, refused.status,
+                         move_error=f"{NOT_DONE[move]}: {refused.detail}")
     except ServiceUnavailable as down:
-        return _unsaved_page(goal_id, down, f"the goal was not {DONE[move]}", AGAIN,
-                             "goals/_moves.html", moves=[move])
+        return unsaved_page(goal_id, down, f"the goal was not {DONE[move]}", AGAIN,
+                            "goals/_moves.html", moves=[move])
     return redirect(url_for("goals.show", goal_id=goal_id) + "#moves")
 
 
@@ -87,8 +72,8 @@ def close(goal_id: str):
                                       forms.CLOSE_FIELDS)
         return _close_page(_close_choices(goal_id), typed, errors, refused.status)
     except ServiceUnavailable as down:
-        return _close_page(_close_choices(goal_id), typed, {"_": [forms.goals_down_message(
-            down.unsent, "the goal was not closed", AGAIN)]}, 503)
+        return _close_page(_close_choices(goal_id), typed, {"_": [not_saved(
+            down.service, down.unsent, "the goal was not closed", AGAIN)]}, 503)
     return redirect(url_for("goals.show", goal_id=goal_id) + "#moves")
 
 
@@ -121,12 +106,12 @@ def add_milestone(goal_id: str):
     except (FormErrors, Forbidden) as refused:
         errors = forms.refusal_errors(refused.detail, getattr(refused, "errors", {}),
                                       forms.MILESTONE_FIELDS)
-        return _goal_page(goal_id, refused.status, milestone_form=typed,
-                          milestone_errors=errors)
+        return goal_page(goal_id, refused.status, milestone_form=typed,
+                         milestone_errors=errors)
     except ServiceUnavailable as down:  # the same key again adds it once
-        return _unsaved_page(goal_id, down, "the milestone was not added",
-                             "Send the form again in a minute: it will not be added twice.",
-                             "goals/_milestone_form.html", milestone_form=typed)
+        return unsaved_page(goal_id, down, "the milestone was not added",
+                            "Send the form again in a minute: it will not be added twice.",
+                            "goals/_milestone_form.html", milestone_form=typed)
     return redirect(url_for("goals.show", goal_id=goal_id) + "#milestones-h")
 
 
@@ -136,10 +121,10 @@ def move_milestone(goal_id: str, milestone_id: str, move: str):
     try:
         http.api().move_milestone(goal_id, milestone_id, move)
     except (FormErrors, Forbidden) as refused:
-        return _goal_page(goal_id, refused.status,
-                          milestone_error=f"{NOT_DONE[move]}: {refused.detail}")
+        return goal_page(goal_id, refused.status,
+                         milestone_error=f"{NOT_DONE[move]}: {refused.detail}")
     except ServiceUnavailable as down:
         milestone = {"id": milestone_id, "title": "this milestone", "done": move == "reopen"}
-        return _unsaved_page(goal_id, down, f"the milestone was not {DONE[move]}", AGAIN,
-                             "goals/_milestone_move.html", m=milestone)
+        return unsaved_page(goal_id, down, f"the milestone was not {DONE[move]}", AGAIN,
+                            "goals/_milestone_move.html", m=milestone)
     return redirect(url_for("goals.show", goal_id=goal_id) + f"#m-{milestone_id}")

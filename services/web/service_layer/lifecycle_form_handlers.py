@@ -28,23 +28,13 @@ def milestone_from_form(form: dict[str, str]) -> dict:
 
 def refusal_errors(detail: str, api_errors: dict[str, list[str]],
                    fields: tuple[str, ...]) -> dict[str, list[str]]:
-    """A refusal as the form shows it: the API's messages beside the fields they name, the
-    rest (and the API's reason when it names no field) above the form."""
+    """A refusal as the form shows it: the API's messages beside the fields they name (a nested
+    field, `metric.target`, is the form's `metric_target`), the rest (and the API's reason when
+    it names no field) above the form."""
     errors: dict[str, list[str]] = {}
     for name, messages in api_errors.items():
-        errors.setdefault(name if name in fields else "_", []).extend(messages)
+        field = name.replace(".", "_")
+        errors.setdefault(field if field in fields else "_", []).extend(messages)
     if not errors or "_" in errors:
         errors.setdefault("_", []).insert(0, detail)
     return errors
-
-
-def goals_down_message(unsent: bool, undone: str, resend: str) -> str:
-    """Why a form sent while the goals service was down was not saved (`unsent`: it never
-    reached goals), or may not have been (it timed out), and what to do. `undone` says what did
-    not happen ("the milestone was not added"); `resend`, after a timeout, what sending it
-    again does."""
-    if unsent:
-        return (f"The goals service is unavailable, so nothing was saved: {undone}. "
-                "Send the form again in a minute.")
-    maybe = undone.replace(" was not ", " may not have been ", 1)
-    return f"The goals service did not answer in time; {maybe}. {resend}"
