@@ -12,6 +12,7 @@ from services.web.adapters.api_client import (
     ServiceUnavailable,
     SignedOut,
 )
+from services.web.domain.outage_text import not_saved
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import auth
 
@@ -65,6 +66,11 @@ def email_link():
         errors = {"email": refused.errors.get("email") or [refused.detail]}
         return render_template("auth/signin.html", ended=False, next=_next_url(), errors=errors,
                                email=email), refused.status
+    except ServiceUnavailable as down:
+        errors = {"email": [not_saved(down.service, down.unsent, "the sign-in link was not sent",
+                                      "If none arrives in a few minutes, send it again.")]}
+        return render_template("auth/signin.html", ended=False, next=_next_url(), errors=errors,
+                               email=email), 503
     return render_template("auth/signin.html", ended=False, next=_next_url(), errors={},
                            email=email, mailed=True), 202
 

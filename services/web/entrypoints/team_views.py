@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 
-from services.web.adapters.api_client import FormErrors, Unavailable
+from services.web.adapters.api_client import FormErrors, ServiceUnavailable, Unavailable
+from services.web.domain.outage_text import not_saved
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import team
 from services.web.service_layer import team_form_handlers as team_forms
@@ -53,6 +54,10 @@ def add_member():
                                       {k: v for k, v in form.items() if v})
     except FormErrors as refused:
         return _members_page(form, refused.errors or {"_": [refused.detail]}, refused.status)
+    except ServiceUnavailable as down:
+        return _members_page(form, {"_": [not_saved(
+            down.service, down.unsent, f"{form['name'] or 'the member'} was not added",
+            "If they are not in the list, send the form again: an email is added once.")]}, 503)
     http.container().api.directory.forget(http.current_member().team_id)
     return _members_page({"timezone": form["timezone"], "role": "member"}, {}, 201, added,
                          _invite_link(added))
@@ -159,12 +164,20 @@ def save_settings():
     try:
         team_forms.save(api, me.team_id, form)
     except FormErrors as refused:  # nothing saved: the form again as typed
-        return render_template("team/settings.html", form=form, saved=False,
-                               digest_down="digest_weekday" not in form,
-                               errors=team_forms.form_errors(refused.errors)
-                               or {"_": [refused.detail]}), refused.status
+        return _settings_refused(form, team_forms.form_errors(refused.errors)
+                                 or {"_": [refused.detail]}, refused.status)
+    except ServiceUnavailable as down:  # the goals part is put back: the form again as typed
+        return _settings_refused(form, {"_": [not_saved(
+            down.service, down.unsent, "the settings were not saved",
+            "Reload the page to see the settings as they are, then save again.")]}, 503)
     team_record, digest = api.together(lambda: api.team(me.team_id),
                                  lambda: api.digest_settings(me.team_id))
     return render_template("team/settings.html", errors={}, saved=True,
                            digest_down=isinstance(digest, Unavailable),
                            form=team_forms.form_from(team_record, digest))
+
+
+def _settings_refused(form: dict, errors: dict, status: int):
+    """The settings form again, as typed, saying why nothing was saved."""
+    return render_template("team/settings.html", form=form, saved=False,
+                           digest_down="digest_weekday" not in form, errors=errors), status
