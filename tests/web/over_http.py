@@ -103,19 +103,24 @@ def pair(stack, team, token: str, *partner_tokens_and_ids: tuple[str, str]) -> N
 
 
 @contextmanager
-def goals_stopped(stack, tmp_path, token: str) -> Iterator[tuple[requests.Session, str, str]]:
-    """A web app in front of a goals server of its own, stopped once the member is signed in:
-    the member's session, its CSRF token and the web app's URL."""
-    goals = HttpServer(stack.goals.app)
-    settings = WebSettings(goals_url=goals.url, checkins_url=stack.servers[1].url,
-                           notifications_url=stack.servers[2].url,
+def service_stopped(stack, tmp_path, token: str, service: str = "goals",
+                    ) -> Iterator[tuple[requests.Session, str, str]]:
+    """A web app in front of a `service` server of its own (the stack's for the others),
+    stopped once the member is signed in: the member's session, its CSRF token and the web
+    app's URL."""
+    own = HttpServer(getattr(stack, service).app)
+    urls = {name: server.url for name, server in
+            zip(("goals", "checkins", "notifications"), stack.servers, strict=False)}
+    urls[service] = own.url
+    settings = WebSettings(goals_url=urls["goals"], checkins_url=urls["checkins"],
+                           notifications_url=urls["notifications"],
                            session_secret="outage-secret",
                            database_url=f"sqlite:///{tmp_path}/web.db")
     app = create_app(bootstrap(settings))
     web = HttpServer(app)
     try:
         session, csrf = signed_in(SimpleNamespace(web_url=web.url), token)
-        goals.stop()
+        own.stop()
         app.extensions["web"].api.http.close()  # no kept-alive connection to the stopped one
         yield session, csrf, web.url
     finally:

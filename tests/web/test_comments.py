@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from tests.web.over_http import metric_goal, signed_in
+from tests.support.waiting import eventually
+from tests.web.over_http import metric_goal, service_stopped, signed_in
 
 
 def test_a_refused_comment_without_javascript_says_why(stack):
@@ -56,3 +57,78 @@ def test_each_comment_says_who_wrote_it(stack):
     page = session.get(stack.web_url + f"/goals/{goal['id']}/checkins/{checkin['id']}/comments")
 
     assert re.search(r"<strong>Lena</strong>, <time[^>]*>[^<]*</time>: Nice pace", page.text)
+
+
+HTMX = {"HX-Request": "true"}
+GONE = "this check-in was removed, or you can no longer see its goal."
+
+
+def hidden_from_teammate(stack) -> tuple[dict, dict, str]:
+    """A check-in on Ben's goal, which Ben then made private: his teammate Max, whose page
+    still shows it, may no longer see it (the checkins API answers him 404). The goal, the
+    check-in and Max's token."""
+    team = stack.new_team()
+    _, ben = stack.add_member(team, "Ben")
+    _, max_ = stack.add_member(team, "Max")
+    goal = metric_goal(stack, ben)
+    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", ben,
+                                  json={"value": 4}).get_json()
+    private = stack.goals.call("PATCH", f"/v1/goals/{goal['id']}", ben,
+                               json={"visibility": "private"}, headers={"If-Match": "*"})
+    assert private.status_code == 200, private.get_json()
+    eventually(lambda: stack.checkins.call(
+        "GET", f"/v1/checkins/{checkin['id']}", max_).status_code == 404)
+    return goal, checkin, max_
+
+
+def test_a_comment_on_a_check_in_no_longer_seen_says_so_in_place_with_the_text(stack):
+    """It swapped the bare "Not found" page over the whole goal page (htmx), or showed it
+    instead of the comments (without JavaScript); the comment typed was lost."""
+    goal, checkin, max_ = hidden_from_teammate(stack)
+    session, csrf = signed_in(stack, max_)
+    url = stack.web_url + f"/goals/{goal['id']}/checkins/{checkin['id']}/comments"
+
+    swapped = session.post(url, data={"csrf_token": csrf, "text": "Typed before it went"},
+                           headers=HTMX)
+    page = session.post(url, data={"csrf_token": csrf, "text": "Typed before it went"})
+
+    assert (swapped.status_code, page.status_code) == (404, 404)
+    assert "HX-Retarget" not in swapped.headers and "<h1>" not in swapped.text
+    assert "<h1>Comments</h1>" in page.text
+    for answer in (swapped, page):
+        assert f"Your comment was not added: {GONE}" in answer.text
+        assert 'value="Typed before it went"' in answer.text
+
+
+def test_kudos_on_a_check_in_no_longer_seen_say_so_beside_the_button(stack):
+    goal, checkin, max_ = hidden_from_teammate(stack)
+    session, csrf = signed_in(stack, max_)
+
+    swapped = session.post(stack.web_url + f"/goals/{goal['id']}/checkins/{checkin['id']}/kudos",
+                           data={"csrf_token": csrf}, headers=HTMX)
+
+    assert swapped.status_code == 404, swapped.status_code
+    assert "HX-Retarget" not in swapped.headers
+    assert re.search(r'<form class="kudos".*Give kudos</button>.*'
+                     + re.escape(f"Your kudos were not given: {GONE}"), swapped.text, re.S)
+
+
+def test_a_comment_or_kudos_sent_while_checkins_is_down_say_so_in_place(stack, tmp_path):
+    """Both showed the bare "Temporarily unavailable" page; without JavaScript, kudos now come
+    back to the goal page, saying why above its check-ins."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead,
+                                  json={"value": 4}).get_json()
+    path = f"/goals/{goal['id']}/checkins/{checkin['id']}"
+    with service_stopped(stack, tmp_path, team.lead, "checkins") as (session, csrf, web_url):
+        comment = session.post(web_url + path + "/comments",
+                               data={"csrf_token": csrf, "text": "Typed in an outage"})
+        kudos = session.post(web_url + path + "/kudos", data={"csrf_token": csrf})
+
+    assert (comment.status_code, kudos.status_code) == (503, 503)
+    down = "The checkins service is unavailable, so nothing was saved"
+    assert f"{down}: your comment was not added." in comment.text
+    assert 'value="Typed in an outage"' in comment.text
+    assert f"{down}: your kudos were not given." in kudos.text
+    assert "<h1>Grow the revenue</h1>" in kudos.text

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 
-from tests.web.over_http import days, goals_stopped, hidden_fields, metric_goal, signed_in
+from tests.web.over_http import days, hidden_fields, metric_goal, service_stopped, signed_in
 
 
 def edit_form(page: str) -> str | None:
@@ -76,8 +76,9 @@ def test_an_edit_of_a_goal_changed_since_the_page_was_opened_says_so_and_keeps_t
     session, csrf = signed_in(stack, team.lead)
     form = edit_form(session.get(stack.web_url + f"/goals/{goal['id']}").text)
     etag = stack.goals.call("GET", f"/v1/goals/{goal['id']}", team.lead).headers["ETag"]
-    stack.goals.call("PATCH", f"/v1/goals/{goal['id']}", team.lead,
-                     json={"title": "Renamed meanwhile"}, headers={"If-Match": etag})
+    renamed = stack.goals.call("PATCH", f"/v1/goals/{goal['id']}", team.lead,
+                               json={"title": "Renamed meanwhile"}, headers={"If-Match": etag})
+    assert renamed.status_code == 200, renamed.get_json()
 
     stale = session.post(stack.web_url + f"/goals/{goal['id']}/edit",
                          data=edited(form, csrf, title="Typed over the old one"))
@@ -125,7 +126,7 @@ def test_an_edit_sent_while_goals_is_down_answers_503_and_keeps_what_was_typed(s
     goal = metric_goal(stack, team.lead)
     form = edit_form(signed_in(stack, team.lead)[0].get(stack.web_url + f"/goals/{goal['id']}")
                      .text)
-    with goals_stopped(stack, tmp_path, team.lead) as (session, csrf, web_url):
+    with service_stopped(stack, tmp_path, team.lead) as (session, csrf, web_url):
         answer = session.post(web_url + f"/goals/{goal['id']}/edit",
                               data=edited(form, csrf, title="Typed in an outage"))
 

@@ -10,7 +10,7 @@ import re
 from selenium.webdriver.common.by import By
 
 from tests.support.waiting import eventually
-from tests.web.over_http import days, goals_stopped, hidden_fields, metric_goal, signed_in
+from tests.web.over_http import days, hidden_fields, metric_goal, service_stopped, signed_in
 
 
 def test_a_draft_started_from_a_template_can_be_activated_on_its_page(stack):
@@ -215,7 +215,7 @@ def test_a_close_sent_while_goals_is_down_answers_503_and_keeps_the_retrospectiv
         stack, tmp_path):
     team = stack.new_team()
     goal = stack.create_goal(team.lead, title="Closed in an outage")
-    with goals_stopped(stack, tmp_path, team.lead) as (session, csrf, web_url):
+    with service_stopped(stack, tmp_path, team.lead) as (session, csrf, web_url):
         answer = session.post(web_url + f"/goals/{goal['id']}/close", data={
             "csrf_token": csrf, "outcome": "missed", "retrospective": "Typed in an outage"})
 
@@ -230,7 +230,7 @@ def test_a_milestone_added_while_goals_is_down_answers_503_and_keeps_what_was_ty
     """It showed the bare "Temporarily unavailable" page: the title typed was lost."""
     team = stack.new_team()
     goal = stack.create_goal(team.lead, title="Milestones in an outage")
-    with goals_stopped(stack, tmp_path, team.lead) as (session, csrf, web_url):
+    with service_stopped(stack, tmp_path, team.lead) as (session, csrf, web_url):
         answer = session.post(web_url + f"/goals/{goal['id']}/milestones", data={
             "csrf_token": csrf, "title": "Typed in an outage", "due_date": days(5),
             "idempotency_key": "outage-key-1"})
@@ -253,7 +253,7 @@ def test_a_goal_or_milestone_moved_while_goals_is_down_answers_503_with_its_butt
                                  json={"title": "Spec"}).get_json()
     achieve = f"/goals/{goal['id']}/achieve"
     complete = f"/goals/{goal['id']}/milestones/{milestone['id']}/complete"
-    with goals_stopped(stack, tmp_path, team.lead) as (session, csrf, web_url):
+    with service_stopped(stack, tmp_path, team.lead) as (session, csrf, web_url):
         achieved = session.post(web_url + achieve, data={"csrf_token": csrf})
         completed = session.post(web_url + complete, data={"csrf_token": csrf})
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 
-from tests.web.over_http import goals_stopped
+from tests.web.over_http import service_stopped
 
 GOALS_DOWN = "The goals service is unavailable, so nothing was saved"
 
@@ -15,7 +15,7 @@ def test_a_member_added_while_goals_is_down_answers_503_and_keeps_what_was_typed
         stack, tmp_path):
     """It showed the bare "Temporarily unavailable" page: the name and email typed were lost."""
     team = stack.new_team()
-    with goals_stopped(stack, tmp_path, team.lead) as (session, csrf, web_url):
+    with service_stopped(stack, tmp_path, team.lead) as (session, csrf, web_url):
         answer = session.post(web_url + "/team/members", data={
             "csrf_token": csrf, "name": "Noor", "email": "noor@example.com",
             "timezone": "Asia/Tokyo", "role": "lead"})
@@ -32,7 +32,7 @@ def test_a_member_added_while_goals_is_down_answers_503_and_keeps_what_was_typed
 def test_a_sign_in_link_asked_for_while_goals_is_down_answers_503_and_keeps_the_email(
         stack, tmp_path):
     team = stack.new_team()
-    with goals_stopped(stack, tmp_path, team.lead) as (session, csrf, web_url):
+    with service_stopped(stack, tmp_path, team.lead) as (session, csrf, web_url):
         answer = session.post(web_url + "/signin/email",
                               data={"csrf_token": csrf, "email": "lena@example.com"})
 
@@ -47,7 +47,7 @@ def test_team_settings_saved_while_goals_is_down_answer_503_and_keep_what_was_ty
         stack, tmp_path):
     team = stack.new_team()
     before = stack.goals.call("GET", f"/v1/teams/{team.id}", team.lead).get_json()
-    with goals_stopped(stack, tmp_path, team.lead) as (session, csrf, web_url):
+    with service_stopped(stack, tmp_path, team.lead) as (session, csrf, web_url):
         answer = session.post(web_url + "/team/settings", data={
             "csrf_token": csrf, "require_smart": "on", "frequency": "weekly", "weekday": "2",
             "time": "08:30", "digest_enabled": "on", "digest_weekday": "4", "digest_hour": "16"})

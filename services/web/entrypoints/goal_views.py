@@ -8,6 +8,7 @@ from flask import make_response, redirect, render_template, request, url_for
 from services.web.adapters.api_client import (
     Forbidden,
     FormErrors,
+    NotFound,
     ServiceUnavailable,
     Stale,
     Unavailable,
@@ -240,11 +241,34 @@ def _template_refused(key: str, typed: dict, why: str, status: int):
 
 
 # -- kudos and comments on a check-in ---------------------------------------------------------
+GONE = "this check-in was removed, or you can no longer see its goal"
+
+
+def _social_refusal(refused: Exception, undone: str) -> tuple[str, int]:
+    """Why kudos or a comment on a check-in was not saved (`undone`: "your comment was not
+    added"), said in place, and the status: a check-in gone or hidden (404), the API's refusal
+    (its status), or checkins down (503)."""
+    if isinstance(refused, ServiceUnavailable):
+        return not_saved(refused.service, refused.unsent, undone, AGAIN), 503
+    if isinstance(refused, NotFound):
+        return f"{undone.capitalize()}: {GONE}.", 404
+    return f"{undone.capitalize()}: {refused.detail}.", refused.status
+
+
 @goals.post("/<goal_id>/checkins/<checkin_id>/kudos")
 @http.member_required
 def kudos(goal_id: str, checkin_id: str):
+    """Kudos given, and the button with its count again; a refusal said beside the button (to
+    htmx) or above the check-ins (on the goal page)."""
     api = http.api()
-    api.give_kudos(checkin_id)
+    try:
+        api.give_kudos(checkin_id)
+    except (NotFound, Forbidden, FormErrors, ServiceUnavailable) as refused:
+        why, status = _social_refusal(refused, "your kudos were not given")
+        if not http.is_htmx():
+            return goal_page(goal_id, status, kudos_error=why)
+        return render_template("goals/_kudos.html", goal={"id": goal_id}, c={"id": checkin_id},
+                               kudos_refused=why), status
     if not http.is_htmx():
         return redirect(url_for("goals.show", goal_id=goal_id) + f"#c-{checkin_id}")
     return render_template("goals/_kudos.html", goal={"id": goal_id},
@@ -258,8 +282,9 @@ def comments(goal_id: str, checkin_id: str):
 
 
 def _comments(goal_id: str, checkin_id: str, items, errors: dict, text: str, status: int):
-    """A check-in's comments, each with its author's name, and the comment form (`text` as
-    typed when refused): to htmx the part, else the page."""
+    """A check-in's comments (None: none to show, the check-in is gone), each with its author's
+    name, and the comment form (`text` as typed when refused): to htmx the part, else the
+    page."""
     me = http.current_member()
     names = http.api().names(me.team_id, {c["author_id"] for c in items or []})
     template = "goals/_comments.html" if http.is_htmx() else "goals/comments.html"
@@ -270,14 +295,20 @@ def _comments(goal_id: str, checkin_id: str, items, errors: dict, text: str, sta
 @goals.post("/<goal_id>/checkins/<checkin_id>/comments")
 @http.member_required
 def comment(goal_id: str, checkin_id: str):
+    """A comment added; refused, the comments and the form again with what was typed and why:
+    a refusal of the text beside it, any other (the check-in gone, checkins down) above it."""
     api = http.api()
-    text, errors, status = request.form.get("text", "").strip(), {}, 200
+    text = request.form.get("text", "").strip()
     try:
         api.add_comment(checkin_id, text)
-    except FormErrors as refused:
-        errors = {"text": refused.errors.get("text") or [refused.detail]}
-        status = refused.status
-    if not http.is_htmx() and not errors:
+    except (NotFound, Forbidden, FormErrors, ServiceUnavailable) as refused:
+        if isinstance(refused, FormErrors) and refused.errors.get("text"):
+            errors, status = {"text": refused.errors["text"]}, refused.status
+        else:
+            why, status = _social_refusal(refused, "your comment was not added")
+            errors = {"_": [why]}
+        items = None if isinstance(refused, NotFound) else api.comments(checkin_id)
+        return _comments(goal_id, checkin_id, items, errors, text, status)
+    if not http.is_htmx():
         return redirect(url_for("goals.show", goal_id=goal_id) + f"#c-{checkin_id}")
-    return _comments(goal_id, checkin_id, api.comments(checkin_id), errors,
-                     text if errors else "", status)
+    return _comments(goal_id, checkin_id, api.comments(checkin_id), {}, "", 200)
