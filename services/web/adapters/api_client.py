@@ -401,6 +401,15 @@ class MemberApi:
     def partnerships(self, team_id: str) -> list[dict]:
         return self._call("checkins", "GET", f"/v1/teams/{team_id}/partnerships")["items"]
 
+    def invite_partner(self, team_id: str, member_id: str) -> dict:
+        return self._call("checkins", "POST", f"/v1/teams/{team_id}/partnerships",
+                          json={"member_id": member_id})
+
+    def answer_partnership(self, team_id: str, partnership_id: str, answer: str) -> dict:
+        """`accept` an invitation to me; `end` one (declined, or withdrawn by whom sent it)."""
+        return self._call("checkins", "POST",
+                          f"/v1/teams/{team_id}/partnerships/{partnership_id}/{answer}")
+
     @or_unavailable
     def pairing_rounds(self, team_id: str) -> list[dict]:
         return self._call("checkins", "GET", f"/v1/teams/{team_id}/pairing-rounds",

@@ -1,11 +1,20 @@
-"""Partners: my accountability partners and the goals they let me see; pairing rounds."""
+"""Partners: my accountability partners and the goals they let me see, inviting a teammate
+to be one (and answering invitations); pairing rounds."""
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import redirect, render_template, request, url_for
 
-from services.web.adapters.api_client import Forbidden, FormErrors, Listing, Unavailable
+from services.web.adapters.api_client import (
+    Forbidden,
+    FormErrors,
+    Listing,
+    ServiceUnavailable,
+    Unavailable,
+)
 from services.web.domain.board import goals_of_each, partner_ids_of
+from services.web.domain.outage_text import not_saved
+from services.web.domain.partnering import invitable, invitations
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import partners
 
@@ -13,23 +22,71 @@ from services.web.entrypoints.blueprints import partners
 @partners.get("")
 @http.member_required
 def show():
-    return render_template("partners/show.html", **_partners_context())
+    return _partners_page(200)
+
+
+def _partners_page(status: int, **shown):
+    """The partners page, with a refusal or what was chosen (`shown`)."""
+    return render_template("partners/show.html", **{"invite_errors": {}, "chosen": "",
+                                                    **_partners_context(), **shown}), status
 
 
 def _partners_context() -> dict:
-    """The partners page's: my partners, each with the goals of theirs I may see."""
+    """The partners page's: my partners, each with the goals of theirs I may see; my open
+    invitations; the teammates I may invite."""
     me = http.current_member()
     api = http.api()
     partnerships = api.partnerships(me.team_id)
-    mine = set() if isinstance(partnerships, Unavailable) else partner_ids_of(partnerships, me.id)
-    names, goals = api.together(lambda: api.names(me.team_id, mine),
-                                lambda: api.goals(owner_id=sorted(mine)) if mine else Listing())
+    down = isinstance(partnerships, Unavailable)
+    mine = set() if down else partner_ids_of(partnerships, me.id)
+    members, goals = api.together(lambda: api.members(me.team_id),
+                                  lambda: api.goals(owner_id=sorted(mine)) if mine else Listing())
+    names = {m["id"]: m["name"] for m in members or []}
     each = goals_of_each(goals or [], mine)
     return dict(
-        partners_down=isinstance(partnerships, Unavailable),
-        goals_down=isinstance(goals, Unavailable), cut=getattr(goals, "cut", False), names=names,
+        partners_down=down, goals_down=isinstance(goals, Unavailable),
+        cut=getattr(goals, "cut", False), names=names,
         partners=[{"id": pid, "name": names.get(pid, "a teammate"), "goals": each[pid]}
-                  for pid in sorted(mine, key=lambda pid: names.get(pid, ""))])
+                  for pid in sorted(mine, key=lambda pid: names.get(pid, ""))],
+        invitations=[] if down else invitations(partnerships, me.id),
+        invitable=invitable(members or [], [] if down else partnerships, me.id))
+
+
+@partners.post("/invitations")
+@http.member_required
+def invite():
+    """Invite the teammate chosen to be my partner; refused, or with checkins down, the picker
+    says why, the choice kept."""
+    chosen = request.form.get("member_id", "")
+    try:
+        http.api().invite_partner(http.current_member().team_id, chosen)
+    except (FormErrors, Forbidden) as refused:
+        why = f"No invitation was sent: {refused.detail.rstrip('.')}."
+        return _partners_page(refused.status, chosen=chosen, invite_errors={"member_id": [why]})
+    except ServiceUnavailable as down:
+        why = not_saved(down.service, down.unsent, "the invitation was not sent",
+                        "If it is not listed above, send it again.")
+        return _partners_page(503, chosen=chosen, invite_errors={"member_id": [why]})
+    return redirect(url_for("partners.show") + "#invitations-h")
+
+
+ANSWERED = {"accept": "accepted", "end": "answered"}
+
+
+@partners.post("/invitations/<partnership_id>/<any(accept, end):answer>")
+@http.member_required
+def answer_invitation(partnership_id: str, answer: str):
+    """Accept an invitation to me, or end one (declined, or withdrawn by whom sent it)."""
+    try:
+        http.api().answer_partnership(http.current_member().team_id, partnership_id, answer)
+    except (FormErrors, Forbidden) as refused:
+        return _partners_page(refused.status, invitation_error=(
+            f"The invitation was not {ANSWERED[answer]}: {refused.detail.rstrip('.')}."))
+    except ServiceUnavailable as down:
+        return _partners_page(503, invitation_error=not_saved(
+            down.service, down.unsent, f"the invitation was not {ANSWERED[answer]}",
+            "Send it again in a minute (if it was, this page will say so)."))
+    return redirect(url_for("partners.show") + "#invitations-h")
 
 
 @partners.get("/rounds")
@@ -52,6 +109,5 @@ def run_round():
         http.api().run_round(http.current_member().team_id)
     except (FormErrors, Forbidden) as refused:
         why = f"No round was run: {refused.detail.rstrip('.')}."
-        return render_template("partners/show.html", round_error=why,
-                               **_partners_context()), refused.status
+        return _partners_page(refused.status, round_error=why)
     return redirect(url_for("partners.rounds"))

@@ -1,0 +1,86 @@
+"""Choosing an accountability partner on the partners page (the checkins API's invitations),
+over HTTP as a browser without JavaScript posts, against the real stack."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from tests.support.waiting import eventually
+from tests.web.over_http import service_stopped, signed_in
+
+
+def picker(page: str) -> dict[str, str]:
+    """The invite form's choices: teammate name -> member id."""
+    form = re.search(r'<form id="invite-form".*?</form>', page, re.S)
+    return {name: value for value, name in re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)<',
+                                                      form.group(0))} if form else {}
+
+
+def invited(session, web_url: str, csrf: str, member_id: str):
+    """The invitation sent from the page, once the checkins service has heard of the member."""
+    def sent():
+        answer = session.post(web_url + "/partners/invitations",
+                              data={"csrf_token": csrf, "member_id": member_id},
+                              allow_redirects=False)
+        return answer if answer.status_code == 302 else None
+    return eventually(sent, interval=0.2)
+
+
+def test_a_member_invites_a_teammate_who_accepts_and_they_are_partners(stack):
+    """The partners page said a lead can run a pairing round, and offered no way to choose a
+    partner, though the checkins API takes invitations."""
+    team = stack.new_team(lead_name="Lena")
+    ben_id, ben = stack.add_member(team, "Ben")
+    chen_id, chen = stack.add_member(team, "Chen")
+    bens, ben_csrf = signed_in(stack, ben)
+    assert picker(bens.get(stack.web_url + "/partners").text) == {
+        "Chen": chen_id, "Lena": team.lead_id}
+
+    invited(bens, stack.web_url, ben_csrf, chen_id)
+
+    assert "You invited Chen; waiting for them to accept." in html.unescape(
+        bens.get(stack.web_url + "/partners").text)
+    chens, chen_csrf = signed_in(stack, chen)
+    page = chens.get(stack.web_url + "/partners").text
+    assert "Ben invited you to be partners." in page and "Ben" not in picker(page)
+    accept = re.search(r'action="(/partners/invitations/[^"]+/accept)"', page).group(1)
+
+    accepted = chens.post(stack.web_url + accept, data={"csrf_token": chen_csrf})
+
+    assert accepted.status_code == 200, accepted.status_code
+    assert '<h2 id="p-' + ben_id + '">Ben</h2>' in accepted.text
+    assert "invited you" not in accepted.text and "Ben" not in picker(accepted.text)
+
+
+def test_an_invitation_the_api_refuses_says_why_beside_the_picker(stack):
+    team = stack.new_team(lead_name="Lena")
+    _, ben = stack.add_member(team, "Ben")
+    chen_id, _ = stack.add_member(team, "Chen")
+    session, csrf = signed_in(stack, ben)
+    invited(session, stack.web_url, csrf, chen_id)
+
+    again = session.post(stack.web_url + "/partners/invitations",
+                         data={"csrf_token": csrf, "member_id": chen_id})
+
+    assert again.status_code == 409, again.status_code
+    label = re.search(r'<label for="f-member_id">.*?</label>', again.text, re.S).group(0)
+    assert ("No invitation was sent: you are already partners, or an invitation between you "
+            "is open.") in html.unescape(label)
+    assert re.search(rf'<option value="{chen_id}" selected>Chen</option>', label)
+
+
+def test_an_invitation_sent_while_checkins_is_down_answers_503_with_the_choice_kept(
+        stack, tmp_path):
+    team = stack.new_team(lead_name="Lena")
+    _, ben = stack.add_member(team, "Ben")
+    chen_id, _ = stack.add_member(team, "Chen")
+    with service_stopped(stack, tmp_path, ben, "checkins") as (session, csrf, web_url):
+        answer = session.post(web_url + "/partners/invitations",
+                              data={"csrf_token": csrf, "member_id": chen_id})
+
+    assert answer.status_code == 503, answer.status_code
+    label = re.search(r'<label for="f-member_id">.*?</label>', answer.text, re.S).group(0)
+    assert ("The checkins service is unavailable, so nothing was saved: the invitation was "
+            "not sent.") in label
+    assert re.search(rf'<option value="{chen_id}" selected>Chen</option>', label)
