@@ -149,6 +149,28 @@ def test_a_member_on_digests_gets_escalations_in_the_digest_mail(make_service, s
     assert len(smtp.to("ben@example.com")) == 1  # the escalation itself waited for the digest
 
 
+def test_an_escalation_mail_held_by_quiet_hours_leaves_once_they_are_turned_off(make_service,
+                                                                                 smtp):
+    """Ben turned his quiet hours off at 23:40; the escalation they held still waited for
+    07:00. It now leaves on the deliverer's next pass, once."""
+    clock = ControlledClock(datetime(2030, 1, 7, 22, 30, tzinfo=UTC))  # 23:30 in Berlin
+    n = make_service("notifications", clock=clock, start_worker=False, **mail_env(smtp))
+    team = Team(n, timezone="Europe/Berlin")
+    n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
+                 json={"quiet_hours": {"start": "22:00", "end": "07:00"}})
+    handle(n, missed(team, [team.ben], level=2))
+    n.container.deliverer.deliver_due()
+    assert smtp.to("ben@example.com") == []
+    clock.set(datetime(2030, 1, 7, 22, 40, tzinfo=UTC))
+    n.client.put("/v1/me/preferences", headers=team.auth(team.ben), json={"quiet_hours": None})
+    n.container.deliverer.deliver_due()
+    [mail] = smtp.to("ben@example.com")
+    assert mail["Subject"] == "Missed check-in: Run 100 km"
+    [entry] = email_log(team)
+    assert [(a["status_code"], a["at"]) for a in entry["attempts"]] == [
+        (250, "2030-01-07T22:40:00+00:00")]
+
+
 # -- refusals --------------------------------------------------------------------------------
 @pytest.mark.parametrize("refusal", ["rcpt", "data"])
 def test_a_refused_address_is_recorded_and_gets_no_more_mail(mailing, crew, smtp, refusal):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
+from services.notifications.domain.notification import Notification
 from shared.clock import ControlledClock
 from tests.notifications.support import Team, checkin, handle, progressed
 
@@ -49,6 +53,49 @@ def test_quiet_hours_hold_a_notification_until_they_end_in_the_members_zone(make
     assert item["created_at"].startswith("2030-01-08T06:00:00")
     unread = n.client.get("/v1/me/feed/unread-count", headers=team.auth(team.ben)).json
     assert unread["unread"] >= 1
+
+
+def held_ids(n, member_id: str) -> list[str]:
+    """The ids of the member's feed items quiet hours hold (none is shown yet)."""
+    with n.container.uow() as uow:
+        return list(uow.session.scalars(select(Notification.id).where(
+            Notification.recipient_id == member_id, Notification.status == "held")))
+
+
+def shown_once(team: Team, member_id: str) -> Counter:
+    return Counter(item["id"] for item in checkins_in(team, member_id))
+
+
+def test_turning_quiet_hours_off_shows_what_they_held_on_the_next_pass(make_service):
+    """Ben turns his quiet hours off at 23:40: what they held waited until 07:00 all the same."""
+    clock = ControlledClock(LATE)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin")
+    put_preferences(team, team.ben, quiet_hours={"start": "22:00", "end": "07:00"})
+    handle(n, checkin(team.id, team.goal, team.ana, 10), checkin(team.id, team.goal, team.ana, 20))
+    held = held_ids(n, team.ben)
+    assert len(held) == 2 and checkins_in(team, team.ben) == []
+    clock.set(datetime(2030, 1, 7, 22, 40, tzinfo=UTC))  # 23:40 in Berlin
+    put_preferences(team, team.ben, quiet_hours=None)
+    n.container.deliverer.deliver_due()
+    assert shown_once(team, team.ben) == Counter(held)
+    assert {i["created_at"] for i in checkins_in(team, team.ben)} == {"2030-01-07T22:40:00+00:00"}
+
+
+def test_shorter_quiet_hours_show_what_they_held_at_their_new_end(make_service):
+    clock = ControlledClock(LATE)  # 23:30 in Berlin
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin")
+    put_preferences(team, team.ben, quiet_hours={"start": "22:00", "end": "07:00"})
+    handle(n, checkin(team.id, team.goal, team.ana, 10))
+    held = held_ids(n, team.ben)
+    put_preferences(team, team.ben, quiet_hours={"start": "22:00", "end": "00:00"})
+    clock.set(datetime(2030, 1, 7, 22, 59, tzinfo=UTC))  # 23:59 in Berlin
+    n.container.deliverer.deliver_due()
+    assert checkins_in(team, team.ben) == []
+    clock.set(datetime(2030, 1, 7, 23, 0, tzinfo=UTC))  # midnight in Berlin
+    n.container.deliverer.deliver_due()
+    assert shown_once(team, team.ben) == Counter(held)
 
 
 def test_ten_checkins_in_a_minute_become_one_slack_message(make_service, slack):

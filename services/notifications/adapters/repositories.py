@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.notifications.adapters.orm import notifications as table
@@ -170,6 +170,16 @@ class Notifications:
             .values(status="sent", sent_at=table.c.next_attempt_at)
         )
         return result.rowcount or 0
+
+    def held_for(self, member_id: str, now: datetime) -> list[Notification]:
+        """What the member's preferences hold back: feed items held by quiet hours or waiting
+        for the digest, and mail held by quiet hours (never attempted, due later, unclaimed)."""
+        feed = and_(Notification.recipient_id == member_id,
+                    Notification.status.in_(("held", "digest")))
+        mail = and_(Notification.target == f"email:{member_id}",
+                    Notification.status == "pending", Notification.attempts == 0,
+                    Notification.next_attempt_at > now, Notification.claimed_until.is_(None))
+        return list(self.session.scalars(select(Notification).where(or_(feed, mail))))
 
     def awaiting_digest(self, member_id: str, before: datetime) -> list[Notification]:
         return list(self.session.scalars(

@@ -22,9 +22,11 @@ from typing import Any
 
 from services.notifications.domain.adaptive_card import teams_body
 from services.notifications.domain.channel import CHAT_TYPES, Channel
+from services.notifications.domain.digest import PERSONAL_DIGEST_EVENT
 from services.notifications.domain.email import EMAILED_TYPES, Mail, in_readers_zone
 from services.notifications.domain.messages import message
 from services.notifications.domain.notification import Notification, RetryPolicy
+from services.notifications.domain.preferences import Preferences
 from services.notifications.domain.render import Rendered
 from shared.clock import Clock
 
@@ -134,6 +136,20 @@ class Notifier:
                 self.to_email(uow, what, in_readers_zone(rendered, member.timezone),
                               member.email, member_id, due_at=visible_at)
         return created
+
+    def place_held(self, uow, member_id: str, prefs: Preferences, timezone: str) -> int:
+        """Place again, by `prefs` from now, what the member's preferences held back (see
+        `Notifications.held_for`): what nothing holds any more is shown, or mailed, on the
+        deliverer's next pass; what quiet hours hold waits for their (new) end; a feed item
+        waits for the digest only while the member takes one. Returns how many were placed."""
+        now = self.clock.now()
+        held = uow.notifications.held_for(member_id, now)
+        for note in held:
+            digestible = not note.is_email and note.event_type != PERSONAL_DIGEST_EVENT
+            note.place(*prefs.placement(now, timezone, allow_digest=digestible))
+        if held:
+            uow.after_commit(self.wake)
+        return len(held)
 
     def to_email(self, uow, what: Occurrence, rendered: Rendered, address: str, member_id: str,
                  *, transactional: bool = False, due_at: datetime | None = None) -> int:

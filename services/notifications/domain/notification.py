@@ -146,6 +146,17 @@ class Notification(Aggregate):
     def fail(self, reason: str) -> None:
         self.status, self.last_error = "failed", reason
 
+    def place(self, status: str, visible_at: datetime) -> None:
+        """Wait again as a member's preferences now say (`Preferences.placement`): a feed item
+        for the digest (`digest`), or held until `visible_at`, when the deliverer shows it; a
+        mail is due at `visible_at`."""
+        if self.is_email:
+            self.next_attempt_at = visible_at
+        elif status == "digest":
+            self.status = "digest"
+        else:
+            self.status, self.next_attempt_at = "held", visible_at
+
     def claim(self, now: datetime, lease: timedelta) -> None:
         """This worker's to send for `lease`: no other claims it or merges it meanwhile. A
         worker that dies mid-send lets the lease run out, and the row is due again."""
