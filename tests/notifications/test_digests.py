@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+
+from services.notifications.domain.notification import Notification
 from shared.clock import ControlledClock
 from tests.notifications.support import AT, Team, checkin, event, goal, handle, new_id
 
@@ -122,6 +126,84 @@ def test_an_update_stamped_before_a_digest_that_lands_after_it_is_in_the_next_di
     digests = [i for i in team.feed(team.ben) if i["event_type"] == "digest.personal"]
     assert [d["title"] for d in digests] == ["Your daily digest: 1 update"] * 2
     assert "20 km" in digests[0]["text"] and "10 km" in digests[1]["text"]
+
+
+def waiting_for_the_digest(n, member_id: str) -> list[str]:
+    with n.container.uow() as uow:
+        return list(uow.session.scalars(select(Notification.id).where(
+            Notification.recipient_id == member_id, Notification.status == "digest")))
+
+
+def feed_of(team: Team, member_id: str, event_type: str) -> Counter:
+    """The member's feed items of `event_type`, counted by id."""
+    return Counter(i["id"] for i in team.feed(member_id) if i["event_type"] == event_type)
+
+
+def test_muting_the_personal_digest_shows_what_waited_for_it_in_the_feed(make_service):
+    """Ben, on daily digests, mutes the digest itself: the updates that waited for it were
+    folded into a digest nobody got, and were shown nowhere. They now show in his feed, each
+    once, on the deliverer's next pass, and later updates come one by one."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
+                 json={"delivery": "digest", "digest": "daily"})
+    handle(n, checkin(team.id, team.goal, team.ana, 10), checkin(team.id, team.goal, team.ana, 20))
+    waited = waiting_for_the_digest(n, team.ben)
+    assert len(waited) == 2
+    muted = n.client.put("/v1/me/preferences", headers=team.auth(team.ben), json={
+        "delivery": "digest", "digest": "daily", "muted": ["digest.personal"]})
+    assert muted.status_code == 200, muted.json
+    n.container.deliverer.deliver_due()
+    assert feed_of(team, team.ben, "checkin.logged") == Counter(waited)
+    handle(n, checkin(team.id, team.goal, team.ana, 30))
+    clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
+    job(n.container, "personal-digests")()
+    n.container.deliverer.deliver_due()
+    shown = feed_of(team, team.ben, "checkin.logged")
+    assert len(shown) == 3 and set(waited) < set(shown) and set(shown.values()) == {1}
+    assert feed_of(team, team.ben, "digest.personal") == Counter()
+
+
+def test_going_back_to_immediate_delivery_shows_what_waited_for_the_digest(make_service):
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
+                 json={"delivery": "digest", "digest": "daily"})
+    handle(n, checkin(team.id, team.goal, team.ana, 10))
+    waited = waiting_for_the_digest(n, team.ben)
+    n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
+                 json={"delivery": "immediate"})
+    n.container.deliverer.deliver_due()
+    assert feed_of(team, team.ben, "checkin.logged") == Counter(waited)
+    clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
+    job(n.container, "personal-digests")()
+    n.container.deliverer.deliver_due()
+    assert feed_of(team, team.ben, "digest.personal") == Counter()
+    assert feed_of(team, team.ben, "checkin.logged") == Counter(waited)
+
+
+def test_an_update_left_waiting_for_a_digest_the_member_muted_shows_at_the_digest_hour(
+        make_service):
+    """An update placed for the digest by a transaction that read Ben's preferences before he
+    muted the digest: the digest job folded it into a digest it never made."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
+                 json={"delivery": "digest", "digest": "daily"})
+    handle(n, checkin(team.id, team.goal, team.ana, 10))
+    waited = waiting_for_the_digest(n, team.ben)
+    with n.container.uow() as uow:  # the mute, committed meanwhile
+        prefs = uow.preferences.of(team.ben, team.id)
+        prefs.muted = "digest.personal"
+        uow.commit()
+    clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
+    job(n.container, "personal-digests")()
+    n.container.deliverer.deliver_due()
+    assert feed_of(team, team.ben, "checkin.logged") == Counter(waited)
+    assert feed_of(team, team.ben, "digest.personal") == Counter()
 
 
 def test_kudos_on_a_private_goal_are_not_counted_in_the_team_digest(make_service, slack):

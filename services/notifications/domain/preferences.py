@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services.notifications.domain.digest import PERSONAL_DIGEST_EVENT
 from services.notifications.domain.schedule import quiet_until
 
 DELIVERY_MODES = ("immediate", "digest")
@@ -47,10 +48,16 @@ class Preferences:
     def mutes(self, event_type: str) -> bool:
         return event_type in self.muted_list
 
+    @property
+    def takes_digest(self) -> bool:
+        """Updates wait for the personal digest: digest delivery, and the digest not muted
+        (a muted digest would fold them into a digest nobody gets)."""
+        return self.delivery == "digest" and not self.mutes(PERSONAL_DIGEST_EVENT)
+
     def placement(self, now: datetime, timezone: str, *,
                   allow_digest: bool = True) -> tuple[str, datetime]:
         """Where a new in-app notification goes now: (status, visible from)."""
-        if self.delivery == "digest" and allow_digest:
+        if self.takes_digest and allow_digest:
             return "digest", now
         if self.quiet_hours is not None:
             until = quiet_until(now, timezone, self.quiet_start, self.quiet_end)

@@ -341,6 +341,10 @@ class Digests:
             if member is None:
                 return 0
             prefs = uow.preferences.of(member_id, member.team_id)
+            if not prefs.takes_digest:  # placed for it before the member stopped taking it
+                self.notifier.place_held(uow, member_id, prefs, member.timezone)
+                uow.commit()
+                return 0
             slot = latest_slot(now, member.timezone, self.personal_hour, prefs.digest_weekday)
             what = Occurrence(f"{PERSONAL_DIGEST_EVENT}:{slot.isoformat()}", PERSONAL_DIGEST_EVENT,
                               member.team_id, now.isoformat(), {}, self.public_url)
