@@ -7,6 +7,7 @@ import json
 import random
 import threading
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 
@@ -181,6 +182,57 @@ def test_410_disables_the_channel_and_tells_the_leads_in_app(make_service, slack
         handle(n, goal(team.id, third, team.ana, "Ship it"),
                achieved(team, "Ship it", third))
         eventually(lambda: len(slack.delivered()) == 1)
+
+
+def disabled_notices(team: Team, member_id: str) -> list[dict]:
+    return [i for i in team.feed(member_id) if i["event_type"] == "channel.disabled"]
+
+
+def test_a_signed_webhook_refusing_for_a_while_is_retried_and_stays_enabled(make_service,
+                                                                            slack):
+    """A receiver answering 403, then 401 (its secret being rotated, say) disabled the channel
+    at the first 403 and failed the message. It is now retried with backoff and sent once."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    hook = team.channel(slack.webhook("hook"), type="webhook")
+    slack.reply_with(Reply(403, "bad signature"), Reply(401, "unauthorized"))
+    handle(n, achieved(team))
+    for _ in range(10):
+        clock.advance(seconds=1)
+        n.container.deliverer.deliver_due()
+    [entry] = team.log()
+    assert [a["status_code"] for a in entry["attempts"]] == [403, 401, 200]
+    delivered = Counter(json.loads(r.body)["event_id"] for r in slack.delivered())
+    assert delivered == {entry["notification"]["event_id"]: 1}
+    shown = n.client.get(f"/v1/teams/{team.id}/channels/{hook['id']}", headers=team.auth())
+    assert shown.json["state"] == "active"
+    assert disabled_notices(team, team.lead) == []
+
+
+def test_a_signed_webhook_refusing_every_retry_is_disabled_and_the_leads_are_told(make_service,
+                                                                                 slack):
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False,
+                     NOTIFICATIONS_MAX_ATTEMPTS="4")
+    team = Team(n)
+    hook = team.channel(slack.webhook("hook"), type="webhook", name="Audit hook")
+    slack.reply_with(*[Reply(403, "bad signature")] * 4)
+    handle(n, achieved(team))
+    for _ in range(20):
+        clock.advance(seconds=1)
+        n.container.deliverer.deliver_due()
+    [entry] = team.log()
+    assert [a["status_code"] for a in entry["attempts"]] == [403] * 4
+    assert entry["notification"]["status"] == "failed"
+    shown = n.client.get(f"/v1/teams/{team.id}/channels/{hook['id']}", headers=team.auth())
+    assert (shown.json["state"], shown.json["disabled_reason"]) == (
+        "disabled", "403 bad signature (refused every retry)")
+    [notice] = disabled_notices(team, team.lead)
+    assert notice["text"] == (
+        "Channel *Audit hook* was disabled: 403 bad signature (refused every retry). Check the "
+        "receiver's URL and signing secret, then re-enable it (PATCH state=active).")
+    assert disabled_notices(team, team.ana) == []
 
 
 def test_a_slow_answer_times_out_and_is_retried(make_service, slack):

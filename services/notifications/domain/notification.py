@@ -18,6 +18,10 @@ PERMANENT_FAILURES = {
     410: "channel_is_archived",
 }
 RETRY_AFTER_STATUSES = (429, 503)  # the answers whose Retry-After says when to come back
+# A signed webhook refusing the request: more often a receiver mid-change (a secret being
+# rotated, a proxy misconfigured) than gone for good, so retried; the channel is disabled
+# only when a message has spent its retries on it.
+WEBHOOK_REFUSALS = (401, 403)
 
 
 @dataclass(frozen=True)
@@ -59,15 +63,26 @@ class SendResult:
         return self.status is not None and 200 <= self.status < 300
 
 
+def gives_up_on(result: SendResult, channel: Channel | None) -> str | None:
+    """Why the channel is disabled when a message has spent its retries on `result`: a signed
+    webhook that kept refusing the request (`WEBHOOK_REFUSALS`); else None."""
+    if channel is None or channel.type != "webhook" or result.status not in WEBHOOK_REFUSALS:
+        return None
+    return f"{result.status} {result.body.strip() or 'refused'}"[:120] + " (refused every retry)"
+
+
 def permanent_failure(result: SendResult, channel: Channel | None,
                       email: bool = False) -> tuple[str, bool] | None:
     """An answer no retry can fix: (why, whether it disables the channel), else None.
 
-    Slack: the errors of `PERMANENT_FAILURES`. Teams: any 4xx but 408/425/429 (the workflow is
-    gone, off or revoked), and 413, which fails that message only (see `domain.teams`).
+    Slack and signed webhooks: the errors of `PERMANENT_FAILURES`, but a webhook's 401 and 403
+    are retried (see `gives_up_on`). Teams: any 4xx but 408/425/429 (the workflow is gone, off
+    or revoked), and 413, which fails that message only (see `domain.teams`).
     Email: an SMTP 5xx on RCPT or DATA, the address refused or bounced it."""
     if email:
         return (f"{result.status} {result.body}"[:500], False) if result.refused else None
+    if channel is not None and channel.type == "webhook" and result.status in WEBHOOK_REFUSALS:
+        return None
     if channel is not None and channel.type == "teams":
         if teams.disables_channel(result.status) or teams.fails_message(result.status):
             return (teams.refusal_reason(result.status, result.body),
@@ -113,9 +128,10 @@ class Notification(Aggregate):
 
     def record_attempt(self, result: SendResult, now: datetime, channel: Channel | None,
                        retry: RetryPolicy, rng: random.Random) -> str:
-        """Apply one attempt's result (a permanent Slack error disables `channel`, a
-        Retry-After holds all of it); returns sent, retry or failed. A row merged into a burst
-        after its claim ran out keeps `coalesced`: the burst's message carries it."""
+        """Apply one attempt's result (a permanent Slack error disables `channel`, as does a
+        signed webhook's refusal once the retries are spent; a Retry-After holds all of it);
+        returns sent, retry or failed. A row merged into a burst after its claim ran out keeps
+        `coalesced`: the burst's message carries it."""
         self.attempts += 1
         self.claimed_until = None
         if self.status == "coalesced":
@@ -133,6 +149,8 @@ class Notification(Aggregate):
         self.last_error = result.error or f"{result.status} {result.body}"[:500]
         if self.attempts >= retry.max_attempts:
             self.status = "failed"
+            if (reason := gives_up_on(result, channel)) is not None:
+                channel.disable(reason)
             return "failed"
         self.next_attempt_at = now + timedelta(seconds=retry.wait(result, self.attempts, rng))
         if channel is not None and retry.asked(result) is not None:

@@ -128,9 +128,17 @@ def _paired(data, context, title, owner) -> Rendered:
     return Rendered("New accountability partners", [text], text)
 
 
+FIX_ADVICE = {  # what a lead fixes before re-enabling a disabled channel, by its type
+    "slack": "Fix it in Slack",
+    "teams": "Fix the workflow in Teams",
+    "webhook": "Check the receiver's URL and signing secret",
+}
+
+
 def _channel_disabled(data, context, title, owner) -> Rendered:
+    advice = FIX_ADVICE.get(context.get("channel_type"), "Fix it")
     text = (f"Channel *{context.get('channel_name')}* was disabled: {data['reason']}. "
-            "Fix it in Slack, then re-enable it (PATCH state=active).")
+            f"{advice}, then re-enable it (PATCH state=active).")
     return Rendered("A notification channel was disabled", [text], text)
 
 

@@ -279,7 +279,8 @@ class Deliverer:
         data = {"channel_id": channel.id, "team_id": n.team_id,
                 "reason": channel.disabled_reason or "", "at": now.isoformat()}
         uow.emit("channel.disabled", n.team_id, data, subject=channel.id)
-        rendered: Rendered = render("channel.disabled", data, {"channel_name": channel.name})
+        rendered: Rendered = render("channel.disabled", data, {"channel_name": channel.name,
+                                                            "channel_type": channel.type})
         what = Occurrence(f"channel.disabled:{channel.id}:{n.id}", "channel.disabled",
                           n.team_id, now.isoformat(), data, self.public_url or None)
         leads = [m.member_id for m in uow.replicas.leads(n.team_id)]
