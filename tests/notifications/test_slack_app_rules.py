@@ -328,6 +328,49 @@ def test_a_change_while_the_home_is_being_published_publishes_it_again(notificat
     assert "40%" in json.dumps(homes[-1].args["view"]), len(homes)
 
 
+def homes_published(slack_api, since: int) -> Counter:
+    """The Homes published after the first `since` calls to views.publish, by Slack user."""
+    return Counter(c.args["user_id"] for c in slack_api.calls_of("views.publish")[since:])
+
+
+def test_a_team_goal_that_changes_refreshes_the_home_of_every_teammate_who_sees_it(
+        notifications, team, slack_api):
+    """Lena's team goal moved to 40%: only Lena's Home was published again, so Ana's and
+    Cy's Homes, which list it, kept showing 0%. Each Home that shows it is now published once;
+    a private team goal refreshes only the Homes of those who see it, and one made private
+    refreshes the Homes that showed it before, which drop it."""
+    cy, cloud, offsite, rust = new_id(), new_id(), new_id(), new_id()
+    handle(notifications, member(team.id, cy, "Cy", slack_user_id="UCY"),
+           goal(team.id, cloud, team.lead, "Cut cloud costs", kind="team"),
+           goal(team.id, offsite, team.lead, "Plan the offsite", kind="team",
+                visibility="private"),
+           goal(team.id, rust, team.ana, "Learn Rust"))
+    run_tasks(notifications)
+    before = len(slack_api.calls_of("views.publish"))
+    handle(notifications, event("goal.progressed", team.id, goal_id=cloud, owner_id=team.lead,
+                                current=40, progress=0.4, at="2030-01-07T10:00:00+00:00"))
+    run_tasks(notifications)
+    assert homes_published(slack_api, before) == {"ULENA": 1, "UANA": 1, "UCY": 1}
+    for user in ("UANA", "UCY"):
+        assert "40%" in json.dumps(homes_of(slack_api, user)[-1].args["view"])
+
+    before = len(slack_api.calls_of("views.publish"))
+    handle(notifications, event("goal.progressed", team.id, goal_id=offsite, owner_id=team.lead,
+                                current=5, progress=0.05, at="2030-01-07T10:00:00+00:00"),
+           event("goal.progressed", team.id, goal_id=rust, owner_id=team.ana, current=5,
+                 progress=0.05, at="2030-01-07T10:00:00+00:00"))
+    run_tasks(notifications)
+    assert homes_published(slack_api, before) == {"ULENA": 1, "UANA": 1}  # each their own goal
+
+    before = len(slack_api.calls_of("views.publish"))
+    handle(notifications, goal(team.id, cloud, team.lead, "Cut cloud costs", kind="team",
+                               visibility="private", event_type="goal.updated"))
+    run_tasks(notifications)
+    assert homes_published(slack_api, before) == {"ULENA": 1, "UANA": 1, "UCY": 1}
+    for user in ("UANA", "UCY"):
+        assert cloud not in json.dumps(homes_of(slack_api, user)[-1].args["view"])
+
+
 def test_a_lead_links_a_slack_user_and_a_member_links_themself_from_the_home_tab(
         notifications, team, slack_api):
     linked = notifications.client.put(f"/v1/teams/{team.id}/slack/members/{team.ben}",

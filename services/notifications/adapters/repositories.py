@@ -441,18 +441,29 @@ class SlackRepository:
                                        SlackTask.next_attempt_at <= now)
             .order_by(SlackTask.next_attempt_at, SlackTask.created_at).limit(limit)))
 
-    def pending_task(self, kind: str, subject: str) -> bool:
-        """A task of `kind` for `subject` not tried yet (a newer change rides along with it).
+    def pending_subjects(self, kind: str, subjects: list[str]) -> set[str]:
+        """Those of `subjects` with a task of `kind` not tried yet (a newer change rides along
+        with it), in one statement.
 
         A task a worker is running right now does not count: it may have read its view before
         this change, so the change needs a task of its own. On PostgreSQL that worker holds the
         task's row lock (`task`), which SKIP LOCKED passes over; on SQLite writers take turns,
         so a running task is never seen pending."""
-        query = select(SlackTask.id).where(SlackTask.status == "pending", SlackTask.kind == kind,
-                                           SlackTask.subject == subject, SlackTask.attempts == 0)
+        query = select(SlackTask.subject).where(
+            SlackTask.status == "pending", SlackTask.kind == kind,
+            SlackTask.subject.in_(subjects), SlackTask.attempts == 0)
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        return self.session.execute(query.limit(1)).first() is not None
+        return set(self.session.scalars(query))
+
+    def members_in_slack(self, team_id: str) -> list[MemberReplica]:
+        """The team's members (not those who left) who are a Slack user: linked to one, or
+        named by their profile."""
+        return list(self.session.scalars(select(MemberReplica).outerjoin(
+            SlackIdentity, SlackIdentity.member_id == MemberReplica.member_id).where(
+            MemberReplica.team_id == team_id, MemberReplica.state != "left",
+            or_(SlackIdentity.member_id.is_not(None), MemberReplica.slack_user_id.is_not(None)))
+            .order_by(MemberReplica.member_id)))
 
     def drop_pending_tasks(self, slack_team_id: str, now: datetime) -> None:
         for task in self.session.scalars(select(SlackTask).where(

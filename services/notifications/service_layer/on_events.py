@@ -17,7 +17,7 @@ needs (`notifier`, `public_url`, `waits`, `clock`); bootstrap binds those once.
 
 The Slack app hears the same events: a check-in due or missed DMs its recipients, a check-in
 logged updates those DMs, a check-in from the modal that checkins rejected is DMed to its
-member, and any change to a member's goals refreshes their App Home
+member, and any change to a goal refreshes every App Home that shows it
 (`slack_checkin_handlers`, `slack_home_handlers`).
 """
 
@@ -40,7 +40,11 @@ from services.notifications.domain.replicas import (
 )
 from services.notifications.domain.slash import ephemeral
 from services.notifications.service_layer import slack_checkin_handlers as slack_dms
-from services.notifications.service_layer.slack_home_handlers import on_streak, queue_home
+from services.notifications.service_layer.slack_home_handlers import (
+    on_streak,
+    queue_homes_showing,
+    teammates_shown,
+)
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 from shared.consumer import RetryLater
@@ -108,9 +112,12 @@ def on_goal_updated(event: Event, uow: NotificationsUnitOfWork) -> GoalReplica:
 
 
 def on_goal_changed(event: Event, uow: NotificationsUnitOfWork, clock: Clock) -> None:
-    """A goal edited, activated, reopened, closed or switched: its replica, the owner's Home."""
+    """A goal edited, activated, reopened, closed or switched: its replica, and every Home that
+    shows it, before the change or after."""
+    shown_before = teammates_shown(uow, uow.replicas.goal(event.data["goal_id"]))
     goal = on_goal_updated(event, uow)
-    queue_home(uow, event.team_id, goal.owner_id, clock.now())
+    queue_homes_showing(uow, event.team_id, goal.owner_id, goal, clock.now(),
+                        shown_before=shown_before)
 
 
 on_goal_activated = on_goal_reopened = on_goal_closed = on_goal_changed
@@ -121,7 +128,7 @@ def on_goal_created(event: Event, uow: NotificationsUnitOfWork, notifier: Notifi
                     public_url: str, clock: Clock) -> None:
     goal = on_goal_updated(event, uow)
     _to_channels(event, uow, goal, notifier, public_url)
-    queue_home(uow, event.team_id, goal.owner_id, clock.now())
+    queue_homes_showing(uow, event.team_id, goal.owner_id, goal, clock.now())
 
 
 on_goal_achieved = on_goal_created
@@ -136,7 +143,7 @@ def on_goal_progressed(event: Event, uow: NotificationsUnitOfWork, notifier: Not
         return
     goal.progressed(d["progress"], d.get("checkin_id"))
     goal.current = d["current"]
-    queue_home(uow, event.team_id, goal.owner_id, clock.now())
+    queue_homes_showing(uow, event.team_id, goal.owner_id, goal, clock.now())
     awaited = uow.awaited_checkins.get(d.get("checkin_id"))
     if awaited is not None:
         announce_checkin(awaited, uow, notifier, public_url)
@@ -156,7 +163,7 @@ def on_goal_health_changed(event: Event, uow: NotificationsUnitOfWork, notifier:
         goal.health, goal.expected, goal.progress = d["health"], d["expected"], d["progress"]
     else:
         goal = waits.known_goal(event, uow)
-    queue_home(uow, event.team_id, d["owner_id"], clock.now())
+    queue_homes_showing(uow, event.team_id, d["owner_id"], goal, clock.now())
     _to_channels(event, uow, goal, notifier, public_url, health=d["health"])
     if d["health"] == "off_track":
         leads = [m.member_id for m in uow.replicas.leads(event.team_id)]

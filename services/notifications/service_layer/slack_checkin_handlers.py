@@ -33,7 +33,10 @@ from services.notifications.domain.slack_dm import MISSED, REMINDER, SlackDm, Sl
 from services.notifications.domain.slash import SlackRequest
 from services.notifications.service_layer.access import may_check_in
 from services.notifications.service_layer.commands import OpenCheckinModal, SubmitCheckinModal
-from services.notifications.service_layer.slack_home_handlers import goal_line, queue_home
+from services.notifications.service_layer.slack_home_handlers import (
+    goal_line,
+    queue_homes_showing,
+)
 from services.notifications.service_layer.slash_handlers import request_checkin
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
@@ -118,7 +121,7 @@ def on_logged(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None
     uow.replicas.checked_in(d["goal_id"])
     close_dms(event, uow, now)
     goal = uow.replicas.goal(d["goal_id"])
-    queue_home(uow, event.team_id, goal.owner_id if goal else d["author_id"], now)
+    queue_homes_showing(uow, event.team_id, goal.owner_id if goal else d["author_id"], goal, now)
 
 
 def on_rejected(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None:
@@ -149,7 +152,7 @@ def queue_due_dms(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> 
                      level=d.get("level"))
         uow.slack.add(dm)
         uow.slack.add(SlackTask(workspace.slack_team_id, "dm", dm.id, now))
-    queue_home(uow, event.team_id, d["owner_id"], now)
+    queue_homes_showing(uow, event.team_id, d["owner_id"], uow.replicas.goal(d["goal_id"]), now)
 
 
 def close_dms(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None:

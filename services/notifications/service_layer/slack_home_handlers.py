@@ -2,20 +2,23 @@
 streak.
 
 `app_home_opened` and every change that shows there (a goal progressed, health changed, a
-check-in logged or due, a streak) queue a `home` task; the worker builds the view from the read
-models when it runs the task, so a burst of changes publishes the latest state once.
+check-in logged or due, a streak) queue a `home` task for every Home that shows the goal (a team
+goal shows on the Home of each teammate who may check in on it); the worker builds the view
+from the read models when it runs the task, so a burst of changes publishes the latest state
+once.
 A Slack user the app does not know as a member of a team installed in that workspace gets a Home
 with a button to link their account.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from services.notifications.domain.replicas import StreakReplica
+from services.notifications.domain.replicas import GoalReplica, StreakReplica
 from services.notifications.domain.slack_blocks import GoalLine, home_view, link_home
 from services.notifications.domain.slack_dm import SlackTask
-from services.notifications.domain.slack_workspace import LinkTicket
+from services.notifications.domain.slack_workspace import LinkTicket, SlackWorkspace
 from services.notifications.service_layer.access import goals_to_check_in
 from services.notifications.service_layer.commands import SlackHomeOpened
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
@@ -43,10 +46,48 @@ def home_opened(cmd: SlackHomeOpened, uow: NotificationsUnitOfWork, clock: Clock
 def queue_home(uow: NotificationsUnitOfWork, team_id: str, member_id: str,
                now: datetime) -> None:
     """Publish the member's App Home soon (once, however many changes come meanwhile)."""
-    workspace = uow.slack.workspace(team_id)
-    if workspace is None or not workspace.is_active or uow.slack.pending_task(HOME, member_id):
+    queue_homes(uow, team_id, [member_id], now)
+
+
+def queue_homes(uow: NotificationsUnitOfWork, team_id: str, member_ids: Iterable[str],
+                now: datetime) -> None:
+    """Publish these members' App Homes soon: one task each, however many changes come
+    meanwhile, run at the Slack tasks' pace."""
+    workspace = home_workspace(uow, team_id)
+    wanted = list(dict.fromkeys(member_ids))
+    if workspace is None or not wanted:
         return
-    uow.slack.add(SlackTask(workspace.slack_team_id, HOME, member_id, now))
+    pending = uow.slack.pending_subjects(HOME, wanted)
+    for member_id in wanted:
+        if member_id not in pending:
+            uow.slack.add(SlackTask(workspace.slack_team_id, HOME, member_id, now))
+
+
+def queue_homes_showing(uow: NotificationsUnitOfWork, team_id: str, owner_id: str,
+                        goal: GoalReplica | None, now: datetime, *,
+                        shown_before: Iterable[str] = ()) -> None:
+    """A goal changed: publish soon every Home that shows it. The owner's, and for a team goal
+    the Home of each teammate in Slack who may check in on it (`teammates_shown`), and of
+    `shown_before`, the teammates whose Home showed it before the change (made private, say)."""
+    if home_workspace(uow, team_id) is not None:
+        queue_homes(uow, team_id, [owner_id, *teammates_shown(uow, goal), *shown_before], now)
+
+
+def teammates_shown(uow: NotificationsUnitOfWork, goal: GoalReplica | None) -> list[str]:
+    """The teammates in Slack, besides its owner, whose Home shows `goal`: those it takes
+    check-ins from (see `goals_to_check_in`), for a team goal; nobody for a personal one, nor
+    in a team without the Slack app (read nothing then)."""
+    if goal is None or goal.kind != "team" or home_workspace(uow, goal.team_id) is None:
+        return []
+    partners = uow.replicas.partners_of(goal.team_id, goal.owner_id) if goal.is_private else ()
+    return [m.member_id for m in uow.slack.members_in_slack(goal.team_id)
+            if m.member_id != goal.owner_id and goal.takes_checkins_from(m, partners)]
+
+
+def home_workspace(uow: NotificationsUnitOfWork, team_id: str) -> SlackWorkspace | None:
+    """The team's Slack workspace, while the app there is active: Homes are published there."""
+    workspace = uow.slack.workspace(team_id)
+    return workspace if workspace is not None and workspace.is_active else None
 
 
 def home_of(uow: NotificationsUnitOfWork, member_id: str, slack_user_id: str,
@@ -81,4 +122,4 @@ def on_streak(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None
     d = event.data
     uow.replicas.upsert(StreakReplica(d["goal_id"], event.team_id, d["owner_id"], d["length"],
                                       d["at"]))
-    queue_home(uow, event.team_id, d["owner_id"], now)
+    queue_homes_showing(uow, event.team_id, d["owner_id"], uow.replicas.goal(d["goal_id"]), now)
