@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from services.notifications.domain.notification import Notification
+from services.notifications.domain.schedule import quiet_until
 from shared.clock import ControlledClock
 from tests.notifications.support import Team, checkin, handle, progressed
 
@@ -96,6 +98,44 @@ def test_shorter_quiet_hours_show_what_they_held_at_their_new_end(make_service):
     clock.set(datetime(2030, 1, 7, 23, 0, tzinfo=UTC))  # midnight in Berlin
     n.container.deliverer.deliver_due()
     assert shown_once(team, team.ben) == Counter(held)
+
+
+def test_quiet_hours_ending_in_the_hour_clocks_skip_end_when_the_clocks_go_forward(
+        make_service):
+    """New York skips from 02:00 to 03:00 on 14 March 2027. Quiet hours until 02:30 ended at
+    03:30, half an hour after the member's clock had passed 02:30; they now end at 03:00."""
+    clock = ControlledClock(datetime(2027, 3, 14, 5, 0, tzinfo=UTC))  # midnight in New York
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="America/New_York")
+    put_preferences(team, team.ben, quiet_hours={"start": "22:00", "end": "02:30"})
+    handle(n, checkin(team.id, team.goal, team.ana, 10))
+    held = held_ids(n, team.ben)
+    clock.set(datetime(2027, 3, 14, 6, 59, 59, tzinfo=UTC))  # 01:59:59 EST
+    n.container.deliverer.deliver_due()
+    assert checkins_in(team, team.ben) == []
+    clock.set(datetime(2027, 3, 14, 7, 0, tzinfo=UTC))  # 03:00 EDT, the first instant after
+    n.container.deliverer.deliver_due()
+    assert shown_once(team, team.ben) == Counter(held)
+    assert checkins_in(team, team.ben)[0]["created_at"] == "2027-03-14T07:00:00+00:00"
+
+
+@pytest.mark.parametrize(("zone", "now", "end", "ends_at"), [
+    # 02:00 jumps to 03:00: the end at 02:30 is at 03:00 EDT
+    ("America/New_York", datetime(2027, 3, 14, 6, 0, tzinfo=UTC), "02:30",
+     datetime(2027, 3, 14, 7, 0, tzinfo=UTC)),
+    # 02:00 jumps to 02:30 (half an hour): the end at 02:15 is at 02:30 +11:00
+    ("Australia/Lord_Howe", datetime(2027, 10, 2, 15, 0, tzinfo=UTC), "02:15",
+     datetime(2027, 10, 2, 15, 30, tzinfo=UTC)),
+    # Samoa skipped 30 December 2011: an end at noon that day is at midnight, the 31st
+    ("Pacific/Apia", datetime(2011, 12, 30, 9, 0, tzinfo=UTC), "12:00",
+     datetime(2011, 12, 30, 10, 0, tzinfo=UTC)),
+    # 02:00 goes back to 01:00: the end at 01:30 is its first occurrence, 01:30 EDT
+    ("America/New_York", datetime(2027, 11, 7, 5, 0, tzinfo=UTC), "01:30",
+     datetime(2027, 11, 7, 5, 30, tzinfo=UTC)),
+])
+def test_quiet_hours_end_at_the_first_instant_the_local_clock_reads_their_end(zone, now, end,
+                                                                               ends_at):
+    assert quiet_until(now, zone, "20:00", end) == ends_at
 
 
 def test_ten_checkins_in_a_minute_become_one_slack_message(make_service, slack):
