@@ -14,7 +14,7 @@ import pytest
 from tests.notifications.support import SLACK_SECRET, form, sign
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
-from tests.support.waiting import eventually
+from tests.support.waiting import counted, eventually
 
 pytestmark = pytest.mark.slow
 
@@ -47,16 +47,19 @@ def test_slash_command_checkin_travels_the_whole_way_and_answers_at_the_response
     assert answered() == []  # acknowledged before the work: the answer comes later
 
     try:
-        [answer] = eventually(answered, timeout=60)
+        eventually(answered, timeout=60)
     except AssertionError as exc:
         raise AssertionError(f"no answer at the response_url; {trail(checkins, notifications)}"
                              ) from exc
-    assert answer.json()["response_type"] == "ephemeral"
-    assert answer.json()["text"].startswith("✅ Logged 4 steps on *Ship the onboarding flow*.")
     eventually(lambda: goals.client.get(f"/v1/goals/{goal_id}", headers=auth(ana))
                .json["metric"]["current"] == 4, timeout=60)
-    time.sleep(1)
-    assert len(answered()) == 1
+    effects = counted(lambda: [("answer", r.path) for r in slack.delivered()] + [
+        ("check-in", c["goal_id"], c["source"]) for c in checkins.client.get(
+            f"/v1/goals/{goal_id}/checkins", headers=auth(ana)).json["items"]])
+    assert effects == {("answer", "/commands/T1/e2e"): 1, ("check-in", goal_id, "slack"): 1}
+    [answer] = answered()
+    assert answer.json()["response_type"] == "ephemeral"
+    assert answer.json()["text"].startswith("✅ Logged 4 steps on *Ship the onboarding flow*.")
 
 
 def trail(*harnesses) -> str:
