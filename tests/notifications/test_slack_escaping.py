@@ -19,7 +19,7 @@ from services.notifications.domain.slack_blocks import (
     reminder_dm,
 )
 from tests.notifications.support import checkin, delivering, goal, handle, new_id, progressed
-from tests.support.waiting import eventually
+from tests.support.waiting import counted, eventually
 
 HOSTILE = "<!channel> <@U123> <https://evil.example/login|Goalkeeper login> & more"
 SHOWN = ("&lt;!channel&gt; &lt;@U123&gt; &lt;https://evil.example/login|Goalkeeper login&gt; "
@@ -93,7 +93,9 @@ def test_a_goal_title_and_a_note_reach_the_channel_as_text(notifications, team, 
     with delivering(notifications):
         handle(notifications, goal(team.id, hostile_goal, team.ana, HOSTILE), logged,
                progressed(logged, 0.1))
-        eventually(lambda: len(slack.delivered()) == 2)
+        eventually(lambda: len({r.body for r in slack.delivered()}) == 2)
+        posted = counted(lambda: [r.body for r in slack.delivered()])
+    assert sorted(posted.values()) == [1, 1]  # the goal's message and the check-in's, once each
     for delivered in slack.delivered():
         texts = mrkdwn(delivered.json())
         assert unescaped(texts) == [], texts
