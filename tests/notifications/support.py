@@ -28,9 +28,12 @@ def sign(body: bytes, timestamp: int, secret: str = SLACK_SECRET) -> dict:
             digest.hexdigest(), "Content-Type": "application/x-www-form-urlencoded"}
 
 
-def form(text: str, user_id: str = "UANA", response_url: str = "") -> bytes:
+def form(text: str, user_id: str = "UANA", response_url: str = "",
+         trigger_id: str | None = None) -> bytes:
+    """A `/goals` invocation's body as Slack posts it; each has its own `trigger_id`."""
     return urlencode({"command": "/goals", "text": text, "user_id": user_id, "team_id": "T1",
-                      "response_url": response_url}).encode()
+                      "response_url": response_url,
+                      "trigger_id": trigger_id or f"{uuid.uuid4().int % 10**13}.42.abc"}).encode()
 
 
 def new_id() -> str:

@@ -245,6 +245,23 @@ def test_a_rejected_checkin_is_explained_at_the_response_url(notifications, slac
     assert answer.json()["text"] == "❌ Your check-in was not logged: the goal is closed"
 
 
+def test_a_replayed_checkin_asks_for_one_checkin_and_gets_the_first_answer(notifications):
+    """Slack's signature holds for 300 s, so the same request sent again as it was (replayed,
+    or retried by a proxy) passes it: each copy asked checkins for another check-in. A new
+    invocation of the same text (its own trigger_id) is a second check-in, as the member meant."""
+    team = Team(notifications)
+    body = form("checkin run 5", response_url="https://hooks.slack.com/x",
+                trigger_id="13345224609.738474920.8088930838d88f008e0")
+    headers = sign(body, int(time.time()))
+    first, again = slash(notifications, body, headers), slash(notifications, body, headers)
+    assert first.json["text"].startswith("⏳ Logging 5 km on *Run 100 km*"), first.json
+    assert again.status_code == 200 and again.json == first.json
+    assert [c["goal_ref"] for c in requested(notifications)] == [team.goal]
+    once_more = slash(notifications, form("checkin run 5", response_url="https://hooks.slack.com/x"))
+    assert once_more.json == first.json
+    assert [c["goal_ref"] for c in requested(notifications)] == [team.goal, team.goal]
+
+
 def test_a_response_url_outside_the_allowlist_is_refused(notifications):
     Team(notifications)
     c = notifications.container

@@ -26,4 +26,5 @@ class SlashCommands(MethodView):
         return bus().handle(RunSlashCommand(slack_user_id=form.get("user_id", ""),
                                             text=form.get("text", ""),
                                             response_url=form.get("response_url", ""),
-                                            slack_team_id=form.get("team_id", "")))
+                                            slack_team_id=form.get("team_id", ""),
+                                            trigger_id=form.get("trigger_id", "")))

@@ -129,12 +129,14 @@ class SetPreferences:
 @dataclass(frozen=True)
 class RunSlashCommand:
     """`/goals <text>` from the Slack user `slack_user_id` of the workspace `slack_team_id`;
-    answers later go to `response_url`."""
+    answers later go to `response_url`. `trigger_id` is Slack's id of this invocation (the
+    same in a replay of the request)."""
 
     slack_user_id: str
     text: str
     response_url: str = ""
     slack_team_id: str = ""
+    trigger_id: str = ""
 
 
 # -- the Slack app ---------------------------------------------------------------------------

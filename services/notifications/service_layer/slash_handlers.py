@@ -38,6 +38,7 @@ UNKNOWN_USER = ("I don't know your Slack account yet. Ask a team lead to add you
                 "to your Goalkeeper profile, then try again.")
 OTHER_WORKSPACE = ("Your Goalkeeper team has installed Goalkeeper in another Slack workspace, "
                    "not this one: use `/goals` there.")
+SLASH_REQUESTS = uuid.UUID("6f1d3c2e-8b47-4a90-9d5e-2c7b1a4e8f03")
 
 
 def run_slash_command(cmd: RunSlashCommand, uow: NotificationsUnitOfWork, clock: Clock,
@@ -80,15 +81,22 @@ def _checkin(request: CheckinRequest, cmd: RunSlashCommand, members: list[Member
     except Unprocessable as exc:
         raise SlashError("This request came without a usable Slack response_url, so I could "
                          "not confirm the result; nothing was logged.") from exc
-    request_id, now = str(uuid.uuid4()), clock.now()
-    uow.slack_requests.add(SlackRequest(request_id, member.team_id, member.member_id,
-                                        goal.goal_id, response_url, now))
-    request_checkin(uow, request_id, member, goal, request.value, request.note, now,
-                    response_url=response_url)
-    uow.commit()
+    request_id, now = _request_id(cmd.trigger_id), clock.now()
+    if uow.slack_requests.get(request_id) is None:  # else a replay: asked for already
+        uow.slack_requests.add(SlackRequest(request_id, member.team_id, member.member_id,
+                                            goal.goal_id, response_url, now))
+        request_checkin(uow, request_id, member, goal, request.value, request.note, now,
+                        response_url=response_url)
+        uow.commit()
     unit = f" {escape(goal.unit)}" if goal.unit else ""
     return ephemeral(f"⏳ Logging {figure(request.value)}{unit} on *{escape(goal.title)}*; "
                      "I'll confirm here in a moment.")
+
+
+def _request_id(trigger_id: str) -> str:
+    """The check-in request's id: one per invocation of the command (Slack's `trigger_id`), so
+    the same request sent again finds the first; a fresh one when Slack sent no trigger_id."""
+    return str(uuid.uuid5(SLASH_REQUESTS, trigger_id)) if trigger_id else str(uuid.uuid4())
 
 
 def request_checkin(uow: NotificationsUnitOfWork, request_id: str, member: MemberReplica,
