@@ -557,3 +557,73 @@ def test_a_slash_command_from_a_workspace_the_team_did_not_install_acts_for_nobo
 def opened_once(slack_api) -> Counter:
     """The modals opened, counted by the click's trigger id once the count has held."""
     return counted(lambda: [c.args["trigger_id"] for c in slack_api.calls_of("views.open")])
+
+
+def modal_payload(team: Team, meta: str | None = None, values: dict | None = None) -> dict:
+    """A check-in modal submitted by Ana with `values` (by default a valid 12)."""
+    return {"type": "view_submission", "user": {"id": "UANA"},
+            "view": {"id": "V0MODAL1", "callback_id": "checkin_modal",
+                     "private_metadata": meta or json.dumps({"goal_id": team.goal}),
+                     "state": {"values": values or {"value": {"value": {"value": "12"}}}}}}
+
+
+MALFORMED_INTERACTIONS = {
+    "user": lambda team: {"type": "block_actions", "user": "UANA"},
+    "actions.0": lambda team: {"type": "block_actions", "user": {"id": "UANA"},
+                               "actions": ["checkin_open"]},
+    "actions.0.value": lambda team: {"type": "block_actions", "user": {"id": "UANA"},
+                                     "actions": [{"action_id": "checkin_open", "value": 5}]},
+    "actions.0.value.goal_id": lambda team: {
+        "type": "block_actions", "user": {"id": "UANA"}, "actions": [
+            {"action_id": "checkin_open", "value": json.dumps({"goal_id": [team.goal]})}]},
+    "view": lambda team: {"type": "view_submission", "user": {"id": "UANA"}, "view": "V0MODAL1"},
+    "view.state.values.value.value": lambda team: modal_payload(
+        team, values={"value": {"value": "12"}}),
+    "view.state.values.value.value.value": lambda team: modal_payload(
+        team, values={"value": {"value": {"value": 12}}}),
+    "view.private_metadata": lambda team: modal_payload(team, meta="[1]"),
+}
+
+
+def test_a_malformed_interaction_gets_400_naming_the_field_and_changes_nothing(
+        notifications, team, slack_api):
+    """Signed payloads whose fields had the wrong shape (a user given as text, a typed value
+    as a number, metadata that is not the app's goal reference) got a 500."""
+    for field, payload in MALFORMED_INTERACTIONS.items():
+        answer = interaction(notifications, payload(team))
+        assert answer.status_code == 400, (field, answer.data[:300])
+        assert answer.headers["Content-Type"] == "application/problem+json"
+        assert field in answer.json["errors"], (field, answer.json)
+    assert "checkin.requested" not in outbox_types(notifications)
+    run_tasks(notifications)
+    assert slack_api.calls_of("views.open") == []
+
+
+MALFORMED_EVENTS = {
+    "event": {"type": "event_callback", "event": "app_home_opened"},
+    "event.user": {"type": "event_callback", "event": {"type": "app_home_opened", "user": 5}},
+    "event.tokens": {"type": "event_callback", "event": {"type": "tokens_revoked",
+                                                         "tokens": ["U0GKBOT"]}},
+    "enterprise_id": {"type": "event_callback", "enterprise_id": ["E1"],
+                      "event": {"type": "app_uninstalled"}},
+}
+
+
+def test_a_malformed_event_gets_400_naming_the_field_and_changes_nothing(notifications, team,
+                                                                        slack_api):
+    for field, body in MALFORMED_EVENTS.items():
+        answer = events_post(notifications, {"team_id": slack_api.team_id, **body})
+        assert answer.status_code == 400, (field, answer.data[:300])
+        assert field in answer.json["errors"], (field, answer.json)
+    status = notifications.client.get(f"/v1/teams/{team.id}/slack", headers=team.auth())
+    assert status.json["state"] == "active"
+    run_tasks(notifications)
+    assert homes_of(slack_api, "UANA") == []
+
+
+def test_an_event_the_app_does_not_handle_is_acknowledged_whatever_its_shape(notifications,
+                                                                             team, slack_api):
+    """Slack disables an app's event subscription when its answers keep failing."""
+    answer = events_post(notifications, {"type": "event_callback", "team_id": slack_api.team_id,
+                                         "event": {"type": "user_change", "user": {"id": "U1"}}})
+    assert answer.status_code == 200

@@ -19,6 +19,15 @@ from flask.views import MethodView
 from services.notifications.domain.slack_blocks import CHECKIN_ACTION, CHECKIN_MODAL
 from services.notifications.entrypoints.blueprints import slack
 from services.notifications.entrypoints.http import verify_slack_request
+from services.notifications.entrypoints.slack_app_schemas import (
+    CheckinButtonIn,
+    CheckinModalIn,
+    EventsIn,
+    HomeOpenedIn,
+    InteractionIn,
+    TokensRevokedIn,
+    load,
+)
 from services.notifications.service_layer.commands import (
     FinishSlackInstall,
     OpenCheckinModal,
@@ -43,26 +52,24 @@ def _json(text: str) -> dict:
     return value
 
 
-def _id(value) -> str | None:
-    return value.get("id") if isinstance(value, dict) else value
-
-
 @slack.route("/events")
 class Events(MethodView):
     @slack.doc(security=[])
     def post(self):
         """Slack's Events API: url_verification, app_home_opened, tokens_revoked,
         app_uninstalled."""
-        body = _json(verify_slack_request().decode("utf-8", "replace"))
-        if body.get("type") == "url_verification":
-            return {"challenge": body.get("challenge", "")}
-        event = body.get("event") or {}
-        team, enterprise = body.get("team_id", ""), _id(body.get("enterprise_id"))
+        body = load(EventsIn(), _json(verify_slack_request().decode("utf-8", "replace")))
+        if body["type"] == "url_verification":
+            return {"challenge": body["challenge"]}
+        event, team, enterprise = body["event"], body["team_id"], body["enterprise_id"]
         kind = event.get("type")
-        if kind == "app_home_opened" and event.get("tab", "home") == "home":
-            bus().handle(SlackHomeOpened(team, event.get("user", "")))
+        if kind == "app_home_opened":
+            opened = load(HomeOpenedIn(), event, at="event")
+            if opened["tab"] == "home":
+                bus().handle(SlackHomeOpened(team, opened["user"]))
         elif kind == "app_uninstalled" or (
-                kind == "tokens_revoked" and (event.get("tokens") or {}).get("bot")):
+                kind == "tokens_revoked"
+                and load(TokensRevokedIn(), event, at="event")["tokens"]["bot"]):
             bus().handle(SlackAppRevoked(team, enterprise, kind))
         return ACK
 
@@ -73,22 +80,22 @@ class Interactions(MethodView):
     def post(self):
         """Block actions (the "Check in" button) and view submissions (the check-in modal)."""
         form = parse_qs(verify_slack_request().decode("utf-8", "replace"))
-        payload = _json((form.get("payload") or ["{}"])[0])
-        user = (payload.get("user") or {}).get("id", "")
-        team = _id(payload.get("team")) or (payload.get("user") or {}).get("team_id", "")
-        enterprise = _id(payload.get("enterprise"))
-        if payload.get("type") == "block_actions":
-            for action in payload.get("actions") or []:
-                if action.get("action_id") == CHECKIN_ACTION:
-                    ref = _json(action.get("value", ""))
-                    bus().handle(OpenCheckinModal(team, enterprise, user,
-                                                  payload.get("trigger_id", ""),
-                                                  ref.get("goal_id", ""), ref.get("dm_id")))
-        view = payload.get("view") or {}
-        if payload.get("type") == "view_submission" and view.get("callback_id") == CHECKIN_MODAL:
-            answer = bus().handle(SubmitCheckinModal(
-                team, user, view.get("id", ""), view.get("private_metadata", ""),
-                (view.get("state") or {}).get("values") or {}))
+        payload = load(InteractionIn(), _json((form.get("payload") or ["{}"])[0]))
+        user = payload["user"]["id"]
+        team = payload["team"] or payload["user"]["team_id"]
+        if payload["type"] == "block_actions":
+            for index, action in enumerate(payload["actions"]):
+                if action["action_id"] == CHECKIN_ACTION:
+                    ref = load(CheckinButtonIn(), action, at=f"actions.{index}")["value"]
+                    bus().handle(OpenCheckinModal(team, payload["enterprise"], user,
+                                                  payload["trigger_id"], ref.get("goal_id", ""),
+                                                  ref.get("dm_id")))
+        view = payload["view"] or {}
+        if payload["type"] == "view_submission" and view.get("callback_id") == CHECKIN_MODAL:
+            ref = load(CheckinModalIn(), view, at="view")["private_metadata"]
+            answer = bus().handle(SubmitCheckinModal(team, user, view["id"],
+                                                     ref.get("goal_id", ""),
+                                                     view["state"]["values"]))
             return answer if answer is not None else ACK
         return ACK
 

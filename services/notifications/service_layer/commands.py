@@ -211,12 +211,12 @@ class OpenCheckinModal:
 
 @dataclass(frozen=True)
 class SubmitCheckinModal:
-    """The check-in modal submitted; `values` is Slack's `view.state.values`."""
+    """The check-in modal on `goal_id` submitted; `values` is Slack's `view.state.values`."""
 
     slack_team_id: str
     slack_user_id: str
     view_id: str
-    private_metadata: str
+    goal_id: str
     values: dict
 
 

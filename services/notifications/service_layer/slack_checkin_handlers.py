@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -72,9 +71,8 @@ def submit_checkin_modal(cmd: SubmitCheckinModal, uow: NotificationsUnitOfWork,
         form = read_form(cmd.values)
     except InvalidForm as exc:
         return {"response_action": "errors", "errors": exc.errors}
-    meta = json.loads(cmd.private_metadata or "{}")
     with uow:
-        goal = uow.replicas.goal(meta.get("goal_id"))
+        goal = uow.replicas.goal(cmd.goal_id)
         member = checker_among(uow, cmd.slack_team_id, cmd.slack_user_id, goal)
         if member is None or goal is None or not goal.is_open:
             return {"response_action": "errors",
