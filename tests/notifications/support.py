@@ -126,6 +126,24 @@ def delivering(service) -> Iterator[None]:
         thread.join(10)
 
 
+def post_at_once(harness, path: str, body: bytes, headers: dict, copies: int = 2) -> list:
+    """The answers to `copies` copies of one POST released together from as many threads,
+    each with its own test client of the harness (copies arriving at the same moment)."""
+    released, answers = threading.Barrier(copies, timeout=10), [None] * copies
+
+    def one(slot: int, client) -> None:
+        released.wait()
+        answers[slot] = client.post(path, data=body, headers=headers)
+
+    threads = [threading.Thread(target=one, args=(slot, harness.app.test_client()))
+               for slot in range(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return answers
+
+
 class Team:
     """A team seeded into the notifications read model: a lead, two members, one goal."""
 

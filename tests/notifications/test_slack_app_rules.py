@@ -24,6 +24,7 @@ from tests.notifications.support import (
     handle,
     member,
     new_id,
+    post_at_once,
     progressed,
     sign,
 )
@@ -148,6 +149,22 @@ def test_a_valid_submission_publishes_one_checkin_requested_command(notification
         assert interaction(notifications, submission(slack_api, "UANA", view, "12")
                            ).status_code == 200
     assert outbox_types(notifications).count("checkin.requested") == 1
+
+
+def test_a_modal_submitted_twice_at_once_publishes_one_command_and_closes_both_times(
+        notifications, team, slack_api):
+    """Two submissions of one modal arriving together each found no request yet; on
+    PostgreSQL the second then hit the request's key and got a 500."""
+    view = {"callback_id": "checkin_modal",
+            "private_metadata": json.dumps({"goal_id": team.goal, "dm_id": None})}
+    for attempt in range(3):
+        payload = submission(slack_api, "UANA", view, "12")
+        payload["view"]["id"] = f"V0MODAL{attempt}"
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        headers = sign(body, int(time.time()))
+        answers = post_at_once(notifications, "/slack/interactions", body, headers)
+        assert [(a.status_code, a.data) for a in answers] == [(200, b"")] * 2
+    assert requested_by(notifications) == [(team.id, team.ana, team.goal)] * 3
 
 
 def test_the_dm_refusing_a_modal_checkin_offers_the_check_in_button_again(notifications, team,

@@ -15,6 +15,7 @@ from tests.notifications.support import (
     form,
     handle,
     new_id,
+    post_at_once,
     progressed,
     sign,
 )
@@ -260,6 +261,22 @@ def test_a_replayed_checkin_asks_for_one_checkin_and_gets_the_first_answer(notif
     once_more = slash(notifications, form("checkin run 5", response_url="https://hooks.slack.com/x"))
     assert once_more.json == first.json
     assert [c["goal_ref"] for c in requested(notifications)] == [team.goal, team.goal]
+
+
+def test_copies_of_a_checkin_arriving_together_ask_for_one_checkin_and_all_get_its_answer(
+        notifications):
+    """Copies arriving at the same moment each found no request yet; on PostgreSQL all but
+    the first then hit the request's key and got a 500."""
+    team = Team(notifications)
+    for attempt in range(3):
+        body = form("checkin run 5", response_url="https://hooks.slack.com/x",
+                    trigger_id=f"13345224609.{attempt}.together")
+        headers = sign(body, int(time.time()))
+        answers = post_at_once(notifications, "/slack/commands", body, headers)
+        assert [a.status_code for a in answers] == [200, 200], [a.data[:200] for a in answers]
+        assert {a.json["text"] for a in answers} == {
+            "⏳ Logging 5 km on *Run 100 km*; I'll confirm here in a moment."}
+    assert [c["goal_ref"] for c in requested(notifications)] == [team.goal] * 3
 
 
 def test_a_response_url_outside_the_allowlist_is_refused(notifications):

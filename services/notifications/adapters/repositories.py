@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.notifications.adapters.orm import notifications as table
@@ -314,8 +315,17 @@ class SlackRequests:
     def __init__(self, session: Session):
         self.session = session
 
-    def add(self, request: SlackRequest) -> None:
-        self.session.add(request)
+    def add_new(self, request: SlackRequest) -> bool:
+        """Add the request, written at once; False when it is known already (asked by a copy of
+        the same Slack request, perhaps one that committed first: the primary key decides)."""
+        if self.get(request.request_id) is not None:
+            return False
+        try:
+            with self.session.begin_nested():
+                self.session.add(request)
+        except IntegrityError:
+            return False
+        return True
 
     def get(self, request_id: str | None) -> SlackRequest | None:
         return self.session.get(SlackRequest, request_id) if request_id else None

@@ -78,12 +78,10 @@ def submit_checkin_modal(cmd: SubmitCheckinModal, uow: NotificationsUnitOfWork,
             return {"response_action": "errors",
                     "errors": {VALUE: "This is not an open goal you can check in on; "
                                       "nothing logged."}}
-        request_id = str(uuid.uuid5(MODAL_REQUESTS, cmd.view_id))
-        if uow.slack_requests.get(request_id) is not None:
-            return None
-        now = clock.now()
-        uow.slack_requests.add(SlackRequest(request_id, member.team_id, member.member_id,
-                                            goal.goal_id, "", now))
+        request_id, now = str(uuid.uuid5(MODAL_REQUESTS, cmd.view_id)), clock.now()
+        if not uow.slack_requests.add_new(SlackRequest(request_id, member.team_id,
+                                                       member.member_id, goal.goal_id, "", now)):
+            return None  # submitted already
         request_checkin(uow, request_id, member, goal, form.value, form.note, now,
                         confidence=form.confidence)
         uow.commit()

@@ -82,9 +82,8 @@ def _checkin(request: CheckinRequest, cmd: RunSlashCommand, members: list[Member
         raise SlashError("This request came without a usable Slack response_url, so I could "
                          "not confirm the result; nothing was logged.") from exc
     request_id, now = _request_id(cmd.trigger_id), clock.now()
-    if uow.slack_requests.get(request_id) is None:  # else a replay: asked for already
-        uow.slack_requests.add(SlackRequest(request_id, member.team_id, member.member_id,
-                                            goal.goal_id, response_url, now))
+    if uow.slack_requests.add_new(SlackRequest(request_id, member.team_id, member.member_id,
+                                               goal.goal_id, response_url, now)):
         request_checkin(uow, request_id, member, goal, request.value, request.note, now,
                         response_url=response_url)
         uow.commit()
