@@ -87,7 +87,8 @@ def test_the_code_is_stored_only_as_a_hash(goals):
 
 
 CANCELLED = ("this invite link was cancelled on 02 Mar 2031, when access was revoked for its "
-             "member or the lead who sent it; ask a lead for a new one")
+             "member, or the lead who sent it lost access or stopped being a lead; ask a lead "
+             "for a new one")
 
 
 @pytest.mark.parametrize("revoke", ["delete", "post"], ids=["revoked", "rotated"])
@@ -136,3 +137,25 @@ def test_invites_a_lead_sent_are_cancelled_when_the_lead_leaves_or_loses_access(
     assert {name: a.status_code for name, a in answers.items()} == {
         "Max": 409, "Mia": 409, "Moe": 200}
     assert answers["Max"].json["detail"] == answers["Mia"].json["detail"] == CANCELLED
+
+
+def test_invites_a_lead_sent_are_cancelled_when_the_lead_is_made_a_member(goals):
+    """A lead made a member can no longer invite, so the invites they sent stop too (409
+    saying so, no token); their own sign-in link, and another lead's invite, still work."""
+    team = create_team(goals)
+    demoted_id, demoted_lead = add_member(goals, team, "Lars", role="lead",
+                                          email="lars@example.com")
+    codes = {name: invite(goals, team, add_member(goals, team, name)[0], lead).json["code"]
+             for name, lead in (("Max", demoted_lead), ("Moe", team.lead))}
+    goals.client.post("/sign-in-links", json={"email": "lars@example.com"})
+    mailed = outbox(goals, "member.sign_in_requested")[-1]["link"].rpartition("/")[2]
+    demoted = goals.client.patch(f"/v1/teams/{team.id}/members/{demoted_id}",
+                                 headers=auth(team.lead), json={"role": "member"})
+    assert demoted.status_code == 200, demoted.json
+
+    answers = {name: redeem(goals, code) for name, code in codes.items()}
+    signed_in = goals.client.post("/sign-in/redeem", json={"code": mailed})
+
+    assert {name: a.status_code for name, a in answers.items()} == {"Max": 409, "Moe": 200}
+    assert answers["Max"].json["detail"] == CANCELLED and "token" not in answers["Max"].json
+    assert signed_in.status_code == 200 and signed_in.json["id"] == demoted_id

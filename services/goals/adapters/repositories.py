@@ -11,6 +11,7 @@ from sqlalchemy import (
     Select,
     TextClause,
     Update,
+    and_,
     bindparam,
     func,
     insert,
@@ -115,12 +116,16 @@ class Invites:
         query = select(Invite).filter_by(code_hash=code_hash, purpose=purpose).with_for_update()
         return self.session.scalars(query).first()
 
-    def unused_of(self, member_id: str, now: datetime) -> list[Invite]:
+    def unused_of(self, member_id: str, now: datetime, *,
+                  sent_only: bool = False) -> list[Invite]:
         """The links not used, cancelled or expired by `now` that sign `member_id` in or that
-        `member_id` sent, locked."""
+        `member_id` sent (`sent_only`: that they sent to others), locked."""
+        whose = (and_(Invite.created_by == member_id, Invite.member_id != member_id)
+                 if sent_only else
+                 or_(Invite.member_id == member_id, Invite.created_by == member_id))
         query = select(Invite).where(
-            or_(Invite.member_id == member_id, Invite.created_by == member_id),
-            Invite.used_at.is_(None), Invite.cancelled_at.is_(None), Invite.expires_at > now,
+            whose, Invite.used_at.is_(None), Invite.cancelled_at.is_(None),
+            Invite.expires_at > now,
         ).order_by(Invite.id).with_for_update()
         return list(self.session.scalars(query))
 

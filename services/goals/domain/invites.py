@@ -1,7 +1,8 @@
 """One-time links that sign a member in once: a lead's invite (7 days), or the email sign-in
 link a member asks for (15 minutes). Both are the same thing with a different `purpose`. A link
 not yet used is cancelled when its member's or its sender's access is revoked (tokens revoked or
-rotated, or gone from the team): it would sign someone in past that.
+rotated, or gone from the team): it would sign someone in past that. An invite is cancelled too
+when the lead who sent it is made a member: it would act on a lead's say they no longer have.
 
 Only a hash of the code is stored, so the table alone cannot sign anyone in.
 """
@@ -21,7 +22,8 @@ INVITE, SIGN_IN = "invite", "sign_in"
 LIFETIMES = {INVITE: LIFETIME, SIGN_IN: SIGN_IN_LIFETIME}
 WORDS = {INVITE: ("invite link", "ask a lead for a new one"),
          SIGN_IN: ("sign-in link", "ask for a new one on the sign-in page")}
-CANCELLED_WHEN = {INVITE: "access was revoked for its member or the lead who sent it",
+CANCELLED_WHEN = {INVITE: "access was revoked for its member, or the lead who sent it lost access "
+                          "or stopped being a lead",
                   SIGN_IN: "your access was revoked"}
 
 

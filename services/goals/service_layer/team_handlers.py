@@ -116,8 +116,9 @@ def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Memb
     the snooze in the same request contradicts is a 422, see `ensure_snooze_fits`). A new time
     zone moves the member's open goals to it, their health judged again, in the same commit;
     a member who owns open goals cannot leave until they are closed, and one who leaves takes
-    their unused links with them (`_cancel_links`). Role and state changes
-    take turns behind the team's row, so two leads stepping down at once leave one."""
+    their unused links with them (`_cancel_links`), as a lead made a member takes the invites
+    they sent. Role and state changes take turns behind the team's row, so two leads stepping
+    down at once leave one."""
     changes = cmd.changes
     is_self = cmd.actor.member_id == cmd.member_id
     if not cmd.actor.is_lead and (not is_self or any(k in changes for k in LEAD_ONLY)):
@@ -139,6 +140,8 @@ def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Memb
         if "role" in changes and changes["role"] != member.role:
             _keep_a_lead(member, uow, changes["role"] == "lead")
             member.change_role(changes["role"])
+            if member.role != "lead":
+                _cancel_links(member, uow, clock.now(), sent_only=True)
         if "state" in changes and changes["state"] != member.state:
             _keep_a_lead(member, uow, changes["state"] != "left")
             leaving = changes["state"] == "left"
@@ -173,10 +176,12 @@ def _revoke(team_id: str, member_id: str, uow: GoalsUnitOfWork, clock: Clock) ->
     return member
 
 
-def _cancel_links(member: Member, uow: GoalsUnitOfWork, now: datetime) -> None:
+def _cancel_links(member: Member, uow: GoalsUnitOfWork, now: datetime, *,
+                  sent_only: bool = False) -> None:
     """The member's access is revoked (or they left): the links not used yet that would sign
-    them in, and the invites they sent, stop too."""
-    for link in uow.invites.unused_of(member.id, now):
+    them in, and the invites they sent, stop too. `sent_only` (a lead made a member): only the
+    invites they sent to others stop; their own links still sign them in."""
+    for link in uow.invites.unused_of(member.id, now, sent_only=sent_only):
         link.cancel(now)
 
 
