@@ -89,3 +89,36 @@ def test_a_migrated_postgresql_database_notifies_read_caches_as_a_created_one_do
         assert _triggers(created_url) == migrated
     finally:
         postgres_server.drop_database(created)
+
+
+def test_goals_members_sharing_a_slack_user_keep_it_on_the_one_slack_acts_for(db_url):
+    """Before one Slack user per team member was enforced, teammates could share one; Slack
+    acted for the member not left with the lowest id. Migrating keeps it on that member, clears
+    it from the others' profiles, and leaves other teams' and unshared ones as they were."""
+    upgrade("goals", db_url, "c8d5f2a1e934")
+    rows = [  # (team, member id, state, slack user)
+        ("t1", "1", "active", "USHARED"), ("t1", "2", "snoozed", "USHARED"),
+        ("t1", "0", "left", "UGONE"), ("t1", "9", "active", "UGONE"),
+        ("t1", "3", "active", "UOWN"), ("t1", "4", "active", None), ("t1", "5", "active", None),
+        ("t2", "6", "active", "USHARED"),
+    ]
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            for team in ("t1", "t2"):
+                conn.execute(text("INSERT INTO teams (id, name, timezone, require_smart) "
+                                  "VALUES (:team, 'Platform', 'UTC', false)"), {"team": team})
+            conn.execute(text(
+                "INSERT INTO members (id, team_id, name, email, role, timezone, slack_user_id, "
+                "state, token_version) VALUES (:id, :team, :id, :email, "
+                "'member', 'UTC', :slack, :state, 1)"),
+                [{"team": t, "id": m, "email": f"{m}@example.com", "state": s, "slack": u}
+                 for t, m, s, u in rows])
+        upgrade("goals", db_url)
+        with engine.connect() as conn:
+            kept = dict(conn.execute(text("SELECT id, slack_user_id FROM members")).all())
+    finally:
+        engine.dispose()
+
+    assert kept == {"1": "USHARED", "2": None, "0": None, "9": "UGONE", "3": "UOWN",
+                    "4": None, "5": None, "6": "USHARED"}

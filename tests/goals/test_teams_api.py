@@ -214,6 +214,82 @@ def test_a_member_added_twice_at_once_is_added_once_and_the_second_told_why(goal
     assert [e["email"] for e in outbox(goals, "member.added")].count("max@example.com") == 1
 
 
+def test_a_slack_user_is_one_member_of_a_team_and_a_second_claim_is_told_who_has_it(goals):
+    """Slack commands and the App Home act for the member whose profile names the Slack user:
+    two members naming one would act for whichever is found first. Adding a member with a Slack
+    user a teammate has, or setting it on a profile, answers 409 naming the field and the
+    teammate; their own, another team's, or one given up since is taken."""
+    team, other_team = create_team(goals), create_team(goals)
+    ana_id, ana = add_member(goals, team, "Ana", slack_user_id="UANA")
+    cy_id, cy = add_member(goals, team, "Cy")
+    told = f"Already the Slack user of Ana (member {ana_id})."
+
+    added = goals.client.post(f"/v1/teams/{team.id}/members", headers=auth(team.lead), json={
+        "name": "Ben", "email": "ben@example.com", "timezone": "UTC", "slack_user_id": "UANA"})
+    claimed = goals.client.patch(f"/v1/teams/{team.id}/members/{cy_id}", headers=auth(cy),
+                                 json={"slack_user_id": "UANA"})
+
+    assert (added.status_code, claimed.status_code) == (409, 409), (added.json, claimed.json)
+    assert added.json["errors"] == claimed.json["errors"] == {"slack_user_id": [told]}
+    assert claimed.json["detail"] == ("Slack user UANA is already Ana's in this team; clear it "
+                                      "from Ana's profile first")
+    own = goals.client.patch(f"/v1/teams/{team.id}/members/{ana_id}", headers=auth(ana),
+                             json={"slack_user_id": "UANA", "name": "Ana B"})
+    assert own.status_code == 200, own.json
+    add_member(goals, other_team, "Ana", slack_user_id="UANA")
+    goals.client.patch(f"/v1/teams/{team.id}/members/{ana_id}", headers=auth(ana),
+                       json={"slack_user_id": None})
+    taken = goals.client.patch(f"/v1/teams/{team.id}/members/{cy_id}", headers=auth(cy),
+                               json={"slack_user_id": "UANA"})
+    assert taken.status_code == 200, taken.json
+    members = goals.client.get(f"/v1/teams/{team.id}/members", headers=auth(team.lead)).json
+    assert {m["name"]: m["slack_user_id"] for m in members["items"]} == {
+        "Lena": None, "Ana B": None, "Cy": "UANA"}
+
+
+def test_two_members_claiming_one_slack_user_at_once_are_told_as_a_later_claim_is(goals):
+    """Both requests find the Slack user free before either commits (held there up to 2 s):
+    one takes it, the other gets the 409 a later request gets, not a 500."""
+    team = create_team(goals)
+    claimants = [add_member(goals, team, name) for name in ("Ana", "Cy")]
+    looked_up = threading.Barrier(2, timeout=2)
+
+    def hold_after_looking_up_the_slack_user(conn, cursor, statement, *args) -> None:
+        if "members.slack_user_id = " in statement:
+            try:
+                looked_up.wait()
+            except threading.BrokenBarrierError:
+                pass  # the other request waits for this one's commit: it goes on alone
+
+    def claim(member_id: str, token: str, answers: list) -> None:
+        answers.append(goals.app.test_client().patch(
+            f"/v1/teams/{team.id}/members/{member_id}", headers=auth(token),
+            json={"slack_user_id": "USAME"}))
+
+    answers: list = []
+    event.listen(goals.container.engine, "after_cursor_execute",
+                 hold_after_looking_up_the_slack_user)
+    try:
+        threads = [threading.Thread(target=claim, args=(*claimant, answers))
+                   for claimant in claimants]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        event.remove(goals.container.engine, "after_cursor_execute",
+                     hold_after_looking_up_the_slack_user)
+
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.get_data() for a in answers]
+    holder = next(a for a in answers if a.status_code == 200).json
+    refused = next(a for a in answers if a.status_code == 409)
+    assert refused.json["errors"] == {"slack_user_id": [
+        f"Already the Slack user of {holder['name']} (member {holder['id']})."]}
+    members = goals.client.get(f"/v1/teams/{team.id}/members", headers=auth(team.lead)).json
+    assert [m["slack_user_id"] for m in members["items"]].count("USAME") == 1
+    assert [e["slack_user_id"] for e in outbox(goals, "member.updated")].count("USAME") == 1
+
+
 def test_a_fresh_token_revokes_the_old_one_and_the_event_carries_the_version(goals):
     team = create_team(goals)
     member_id, old = add_member(goals, team)

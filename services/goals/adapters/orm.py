@@ -107,6 +107,10 @@ members = Table(
     Column("snoozed_until", Date),
 )
 Index("uq_members_team_email", members.c.team_id, members.c.email, unique=True)
+# One member per Slack user in a team: Slack commands and the App Home act for that member.
+Index("uq_members_team_slack_user", members.c.team_id, members.c.slack_user_id, unique=True,
+      postgresql_where=members.c.slack_user_id.isnot(None),
+      sqlite_where=members.c.slack_user_id.isnot(None))
 
 goals = Table(
     "goals", metadata,

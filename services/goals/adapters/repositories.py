@@ -76,7 +76,8 @@ class Members:
 
     def add_new(self, member: Member) -> bool:
         """Add the member, written at once; False when the team already has a member with that
-        address (one added by a request that committed first: the unique index decides)."""
+        address or Slack user (written by a request that committed first: the unique indexes
+        decide)."""
         try:
             with self.session.begin_nested():
                 self.session.add(member)
@@ -84,10 +85,25 @@ class Members:
             return False
         return True
 
+    def name_slack_user(self, member: Member, slack_user_id: str) -> bool:
+        """Set the member's Slack user, written at once (after what was pending); False when a
+        teammate has it (written by a request that committed first: the unique index decides),
+        the member left as it was."""
+        try:
+            with self.session.begin_nested():
+                member.slack_user_id = slack_user_id
+        except IntegrityError:
+            return False
+        return True
+
     def by_email(self, team_id: str, email: str) -> Member | None:
-        return self.session.scalars(
-            select(Member).where(Member.team_id == team_id, Member.email == email)
-        ).first()
+        return self._first(Member.team_id == team_id, Member.email == email)
+
+    def by_slack_user(self, team_id: str, slack_user_id: str) -> Member | None:
+        return self._first(Member.team_id == team_id, Member.slack_user_id == slack_user_id)
+
+    def _first(self, *where) -> Member | None:
+        return self.session.scalars(select(Member).where(*where)).first()
 
     def signing_in_as(self, email: str) -> list[Member]:
         """The members (of any team) who may sign in with this address: all but those who left."""

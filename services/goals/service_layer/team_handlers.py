@@ -79,15 +79,38 @@ def update_team(cmd: UpdateTeam, uow: GoalsUnitOfWork) -> Team:
 
 
 def add_member(cmd: AddMember, uow: GoalsUnitOfWork, tokens: TokenSigner) -> IssuedToken:
+    """409 when the address, or the Slack user, is a teammate's already, whether found first
+    or written by a request that committed since."""
     with uow:
         _team(cmd.team_id, uow)
-        if uow.members.by_email(cmd.team_id, cmd.member.email.lower()) is not None:
-            raise _already_a_member(cmd.member.email)
         member = _new_member(cmd.team_id, cmd.member)
+        _ensure_unclaimed(member, uow)
         if not uow.members.add_new(member):  # a request adding them committed since
-            raise _already_a_member(cmd.member.email)
+            _ensure_unclaimed(member, uow)
+            raise _already_a_member(member.email)
         uow.commit()
     return _issue(member, tokens)
+
+
+def _ensure_unclaimed(member: Member, uow: GoalsUnitOfWork) -> None:
+    """409 when another member of the team has the new member's address or Slack user."""
+    found = uow.members.by_email(member.team_id, member.email)
+    if found is not None and found.id != member.id:
+        raise _already_a_member(member.email)
+    if member.slack_user_id is not None:
+        _ensure_slack_user_free(member.team_id, member.slack_user_id, member.id, uow)
+
+
+def _ensure_slack_user_free(team_id: str, slack_user_id: str, member_id: str,
+                            uow: GoalsUnitOfWork) -> None:
+    """409 naming the teammate (other than `member_id`) who has the Slack user: Slack
+    commands and the App Home act for the one member who names it."""
+    holder = uow.members.by_slack_user(team_id, slack_user_id)
+    if holder is not None and holder.id != member_id:
+        raise Conflict(f"Slack user {slack_user_id} is already {holder.name}'s in this team; "
+                       f"clear it from {holder.name}'s profile first", errors={
+                           "slack_user_id": [f"Already the Slack user of {holder.name} "
+                                             f"(member {holder.id})."]})
 
 
 def _already_a_member(email: str) -> Conflict:
@@ -113,8 +136,9 @@ def get_member(cmd: GetMember, reader: GoalsUnitOfWork) -> Member:
 
 def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Member:
     """Self: profile and snooze. Lead: also role and state, for anyone in the team (a state
-    the snooze in the same request contradicts is a 422, see `ensure_snooze_fits`). A new time
-    zone moves the member's open goals to it, their health judged again, in the same commit;
+    the snooze in the same request contradicts is a 422, see `ensure_snooze_fits`). A Slack
+    user a teammate has is refused (409, `_claim_slack_user`). A new time zone moves the
+    member's open goals to it, their health judged again, in the same commit;
     a member who owns open goals cannot leave until they are closed, and one who leaves takes
     their unused links with them (`_cancel_links`), as a lead made a member takes the invites
     they sent. Role and state changes take turns behind the team's row, so two leads stepping
@@ -130,6 +154,8 @@ def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Memb
             uow.teams.get(cmd.team_id, for_update=True)
         member = _member(cmd.team_id, cmd.member_id, uow, for_update=True)
         profile = {k: v for k, v in changes.items() if k in PROFILE_FIELDS}
+        if profile.get("slack_user_id") not in (None, member.slack_user_id):
+            _claim_slack_user(member, profile["slack_user_id"], uow)
         if profile:
             member.update_profile(profile)
         if "timezone" in profile:
@@ -151,6 +177,15 @@ def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Memb
                 _cancel_links(member, uow, clock.now())
         uow.commit()
     return member
+
+
+def _claim_slack_user(member: Member, slack_user_id: str, uow: GoalsUnitOfWork) -> None:
+    """Name the member's Slack user; 409 when a teammate has it, found first or written by a
+    request that committed since."""
+    _ensure_slack_user_free(member.team_id, slack_user_id, member.id, uow)
+    if not uow.members.name_slack_user(member, slack_user_id):
+        _ensure_slack_user_free(member.team_id, slack_user_id, member.id, uow)
+        raise Conflict(f"Slack user {slack_user_id} was just given to a teammate; try again")
 
 
 def rotate_token(cmd: RotateToken, uow: GoalsUnitOfWork, tokens: TokenSigner,
