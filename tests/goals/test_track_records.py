@@ -5,7 +5,10 @@ their history. On both engines."""
 
 from __future__ import annotations
 
+import json
 import random
+from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,9 +19,10 @@ from services.goals.adapters.orm import progress_points, track_records
 from services.goals.adapters.repositories import TEAM, recent_points
 from services.goals.domain.history import ProgressPoint
 from services.goals.domain.track_record import goal_rates
-from tests.goals.helpers import create_goal
+from tests.goals.helpers import create_goal, get, post
 from tests.support.batches import cache_hits, statements
 from tests.support.seed import add_member, create_team
+from tests.support.stack import auth
 
 START = datetime(2031, 3, 2, 9, tzinfo=UTC)
 
@@ -124,3 +128,86 @@ def test_the_newest_points_come_off_an_index_in_order_even_when_they_share_a_mom
             plan = "\n".join(conn.exec_driver_sql("EXPLAIN " + sql).scalars())
             assert "Index Scan Backward using ix_progress_points_" in plan, plan
             assert "Sort" not in plan, plan
+
+
+def _edit_the_metric(goals, team) -> tuple[str, Callable[[], object]]:
+    """5 of 20 tickets on the first day; a week later the target is cut to 10: half done."""
+    goal = create_goal(goals, team.lead, due_date="2031-06-01",
+                       metric={"unit": "tickets", "start": 0, "target": 20, "current": 5})
+    path = f"/v1/goals/{goal['id']}"
+
+    def edit():
+        return goals.client.patch(path, headers={**auth(team.lead), "If-Match": get(
+            goals, path, team.lead).headers["ETag"]}, json={"metric": {
+                "unit": "tickets", "start": 0, "target": 10, "current": 5}})
+    return goal["id"], edit
+
+
+def _reopen_a_milestone(goals, team) -> tuple[str, Callable[[], object]]:
+    """Two of four steps done on the first day; a week later one is reopened: a quarter."""
+    goal = create_goal(goals, team.lead, metric=None, due_date="2031-06-01",
+                       milestones=[{"title": t} for t in ("a", "b", "c", "d")])
+    steps = f"/v1/goals/{goal['id']}/milestones"
+    for milestone in goal["milestones"][:2]:
+        post(goals, f"{steps}/{milestone['id']}/complete", team.lead)
+    return goal["id"], lambda: post(goals, f"{steps}/{goal['milestones'][1]['id']}/reopen",
+                                    team.lead)
+
+
+def _switch_pathways(goals, team) -> tuple[str, Callable[[], object]]:
+    """Plan A has nothing done; a week later the goal switches to plan B, a quarter done."""
+    goal = create_goal(goals, team.lead, metric=None, due_date="2031-06-01",
+                       milestones=[{"title": "a"}])
+    plan_b = post(goals, f"/v1/goals/{goal['id']}/pathways", team.lead, {"name": "Plan B"}).json
+    steps = [post(goals, f"/v1/goals/{goal['id']}/milestones", team.lead,
+                  {"title": t, "pathway_id": plan_b["id"]}).json for t in ("w", "x", "y", "z")]
+    post(goals, f"/v1/goals/{goal['id']}/milestones/{steps[0]['id']}/complete", team.lead)
+    return goal["id"], lambda: post(
+        goals, f"/v1/goals/{goal['id']}/pathways/{plan_b['id']}/activate", team.lead,
+        {"reason": "Plan A stalled"})
+
+
+MOVES = {"metric edited": (_edit_the_metric, 0.5, "goal.updated"),
+         "milestone reopened": (_reopen_a_milestone, 0.25, "goal.updated"),
+         "pathway switched": (_switch_pathways, 0.25, "goal.pathway_switched")}
+
+
+@pytest.mark.parametrize("move", MOVES)
+def test_progress_moved_without_a_checkin_counts_in_the_owners_track_record(goals, clock,
+                                                                            move):
+    """A quarter of a goal gained over a week by a metric edit, a milestone reopened (after
+    two completed) or a pathway switch is pace the owner has shown: the move leaves one
+    progress point, so the next goal's Achievable verdict compares with 25% a week instead of
+    finding no track record. It is announced by its own event alone, with no goal.progressed
+    (notifications would take that for a check-in's figure)."""
+    team = create_team(goals)
+    prepare, progress, event_type = MOVES[move]
+    goal_id, make_the_move = prepare(goals, team)
+    points, events = _points_of(goals, goal_id), _event_types(goals, goal_id)
+    clock.advance(days=7)
+
+    moved = make_the_move()
+    assessed = post(goals, "/v1/goals/assess", team.lead, {
+        "title": "Close 20 support tickets", "why": "x", "start_date": "2031-03-09",
+        "due_date": "2031-03-15", "metric": {"unit": "tickets", "start": 0, "target": 20}})
+
+    assert moved.status_code == 200 and moved.json["progress"] == progress, moved.json
+    assert _points_of(goals, goal_id) - points == 1
+    assert _event_types(goals, goal_id) - events == Counter({event_type: 1})
+    verdict = assessed.json["smart"]["achievable"]
+    assert "4.0x the 25% a week you have shown" in verdict["hint"], verdict
+
+
+def _points_of(goals, goal_id: str) -> int:
+    with goals.container.engine.connect() as conn:
+        return len(conn.execute(select(progress_points.c.id).where(
+            progress_points.c.goal_id == goal_id)).all())
+
+
+def _event_types(goals, goal_id: str) -> Counter:
+    """The goal's events in the outbox, counted by type."""
+    table = goals.container.metadata.tables["outbox"]
+    with goals.container.engine.connect() as conn:
+        rows = conn.execute(select(table.c.event_type, table.c.payload)).all()
+    return Counter(row.event_type for row in rows
+                   if json.loads(row.payload).get("goal_id") == goal_id)

@@ -3,7 +3,7 @@
 `progress` is stored and always settled: the weighted roll-up of the children when the goal has
 any (`rollup_progress`, see alignment.py), else the metric's progress, else done/total
 milestones of the active pathway, else 0. Every change bumps `version` (the ETag), and leaves a
-history entry with its actor.
+history entry with its actor; every move of `progress` leaves a progress point.
 """
 
 from __future__ import annotations
@@ -118,6 +118,16 @@ class Goal(Lifecycle, Planning, Aggregate):
         own = self.own_progress
         self.progress = own if self.rollup_progress is None else self.rollup_progress
 
+    def resettle(self, at: datetime) -> None:
+        """Settle progress after what measures it changed (the metric, the plan); a move leaves
+        a progress point, so the owner's track record counts it. The change's own event
+        carries the new figure: no `goal.progressed`, which stands for a check-in's (or a
+        milestone's, a roll-up's) move."""
+        previous = self.progress
+        self.settle_progress()
+        if self.progress != previous:
+            self._point(at)
+
     def set_rollup(self, rollup: float | None, *, actor: str | None, at: datetime) -> None:
         """The weighted progress of the children (None when there are none)."""
         previous = self.progress
@@ -161,7 +171,7 @@ class Goal(Lifecycle, Planning, Aggregate):
         ensure_window(self.start_date, self.due_date,
                       moved="start_date" if "due_date" not in diff else "due_date")
         self.horizon = horizon_of(self.start_date, self.due_date)
-        self.settle_progress()
+        self.resettle(at)
         self.note("updated", actor, at, diff)
         self.publish("goal.updated")
         return diff
@@ -245,8 +255,14 @@ class Goal(Lifecycle, Planning, Aggregate):
 
     def _progressed(self, previous: float, previous_value: float | None, *, at: datetime,
                     source: str, checkin_id: str | None = None) -> None:
-        metric = self.metric
+        """Progress moved from `previous`: a progress point, and `goal.progressed`."""
         self._point(at)
+        self._announce_progress(previous, previous_value, at=at, source=source,
+                                checkin_id=checkin_id)
+
+    def _announce_progress(self, previous: float, previous_value: float | None, *,
+                           at: datetime, source: str, checkin_id: str | None = None) -> None:
+        metric = self.metric
         self.record("goal.progressed", self.team_id, {
             "goal_id": self.id, "team_id": self.team_id, "owner_id": self.owner_id,
             "previous": previous_value if metric else previous,

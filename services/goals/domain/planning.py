@@ -66,8 +66,8 @@ class Planning:
             "goal_id": self.id, "team_id": self.team_id, "owner_id": self.owner_id,
             "milestone_id": milestone.id, "title": milestone.title, "progress": self.progress,
             "at": at.isoformat()}, subject=self.id)
-        if self.progress != previous:
-            self._progressed(previous, None, at=at, source="milestone")
+        if self.progress != previous:  # its point was left by `_replan`
+            self._announce_progress(previous, None, at=at, source="milestone")
         return True
 
     def reopen_milestone(self, milestone_id: str, *, actor: str | None, at: datetime) -> None:
@@ -104,7 +104,7 @@ class Planning:
             replace(p, active=p.id == target.id,
                     switch_reason=reason if p.id == target.id else p.switch_reason)
             for p in self.pathways)
-        self.settle_progress()
+        self.resettle(at)
         self.note("pathway_switched", actor, at,
                   {"pathway": [current.name, target.name], "reason": [None, reason]})
         self.publish("goal.pathway_switched", pathway_id=target.id, pathway_name=target.name,
@@ -120,7 +120,7 @@ class Planning:
     def _replan(self, pathway: Pathway, action: str, actor: str | None, at: datetime,
                 changes: dict, *, publish: bool = True) -> None:
         self.pathways = replace_pathway(self.pathways, pathway)
-        self.settle_progress()
+        self.resettle(at)
         self.note(action, actor, at, changes)
         if publish:
             self.publish("goal.updated")
