@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
-from tests.goals.helpers import outbox
+from services.goals.domain.invites import SIGN_IN, Invite
+from tests.goals.helpers import START, outbox
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
 
@@ -159,3 +161,61 @@ def test_invites_a_lead_sent_are_cancelled_when_the_lead_is_made_a_member(goals)
     assert {name: a.status_code for name, a in answers.items()} == {"Max": 409, "Moe": 200}
     assert answers["Max"].json["detail"] == CANCELLED and "token" not in answers["Max"].json
     assert signed_in.status_code == 200 and signed_in.json["id"] == demoted_id
+
+
+def test_a_members_unused_links_are_found_off_indexes_however_many_sign_ins_were_kept(goals):
+    """Revoking, rotating, leaving and stepping down look up the member's unused links (sent
+    to them, or by them): every sign-in adds a row, so among ten teammates' thousand used and
+    hundred unused links the lookup searches indexes on member_id and created_by instead of
+    scanning the table."""
+    team = create_team(goals)
+    lead_id, lead = add_member(goals, team, "Lars", role="lead", email="lars@example.com")
+    invite(goals, team, add_member(goals, team, "Max")[0], lead)
+    goals.client.post("/sign-in-links", json={"email": "lars@example.com"})
+    for n in range(10):
+        _keep_sign_ins(goals, team.id, add_member(goals, team, f"Mia{n}")[0], used=100,
+                       unused=10)
+    lookups: list = []
+
+    def keep_the_lookup(conn, cursor, statement, parameters, *args) -> None:
+        if "FROM invites" in statement and "invites.created_by = " in statement:
+            lookups.append((statement, parameters))
+
+    event.listen(goals.container.engine, "before_cursor_execute", keep_the_lookup)
+    try:
+        demoted = goals.client.patch(f"/v1/teams/{team.id}/members/{lead_id}",
+                                     headers=auth(team.lead), json={"role": "member"})
+        revoked = goals.client.delete(f"/v1/teams/{team.id}/members/{lead_id}/token",
+                                      headers=auth(team.lead))
+    finally:
+        event.remove(goals.container.engine, "before_cursor_execute", keep_the_lookup)
+
+    assert (demoted.status_code, revoked.status_code) == (200, 204)
+    assert len(lookups) == 2, lookups
+    plans = [_plan(goals, statement, parameters) for statement, parameters in lookups]
+    for plan in plans:
+        assert "ix_invites_created_by" in plan, plan
+        assert "SCAN invites" not in plan and "Seq Scan" not in plan, plan
+    assert "ix_invites_member" in plans[1], plans[1]
+
+
+def _keep_sign_ins(goals, team_id: str, member_id: str, *, used: int, unused: int) -> None:
+    """A member's sign-in links, as a year of signing in leaves them."""
+    with goals.container.uow() as uow:
+        for n in range(used + unused):
+            link, _ = Invite.issue(team_id, member_id, member_id, START, purpose=SIGN_IN)
+            link.used_at = START if n < used else None
+            uow.invites.add(link)
+        uow.commit()
+
+
+def _plan(goals, statement: str, parameters) -> str:
+    """The plan of a lookup (on PostgreSQL, with the table's statistics up to date; SQLite
+    keeps none unless told to, and Goalkeeper does not)."""
+    engine = goals.container.engine
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("ANALYZE invites")
+            return "\n".join(conn.exec_driver_sql("EXPLAIN " + statement, parameters).scalars())
+        rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+        return "\n".join(row[-1] for row in rows)

@@ -222,6 +222,10 @@ invites = Table(
     Column("purpose", String(16), nullable=False, server_default="invite"),
     Column("cancelled_at", UtcDateTime),
 )
+# A member's unused links, sent to them or by them (`Invites.unused_of`): every sign-in adds a
+# row, so the lookup seeks the member's links not used or cancelled, whatever the rest hold.
+Index("ix_invites_member", invites.c.member_id, invites.c.used_at, invites.c.cancelled_at)
+Index("ix_invites_created_by", invites.c.created_by, invites.c.used_at, invites.c.cancelled_at)
 
 
 # The tables a goal read is made of (the goal, its owner's standing, track records and partners):
