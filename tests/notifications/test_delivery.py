@@ -235,6 +235,39 @@ def test_a_signed_webhook_refusing_every_retry_is_disabled_and_the_leads_are_tol
     assert disabled_notices(team, team.ana) == []
 
 
+def test_a_signed_webhook_answering_400_fails_that_message_and_stays_enabled(make_service,
+                                                                           slack):
+    """A receiver refusing one message with 400 (its rule about that message) disabled the
+    channel at once. That message now fails, logged with the receiver's answer; the next one
+    is delivered."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    hook = team.channel(slack.webhook("hook"), type="webhook")
+    slack.reply_with(Reply(400, "unknown event type"))
+    handle(n, achieved(team))
+    for _ in range(5):
+        clock.advance(seconds=1)
+        n.container.deliverer.deliver_due()
+    other = new_id()
+    handle(n, goal(team.id, other, team.ana, "Read 10 books"),
+           achieved(team, "Read 10 books", other))
+    for _ in range(5):
+        clock.advance(seconds=1)
+        n.container.deliverer.deliver_due()
+    [refused] = team.log(channel_id=hook["id"], status="failed")
+    assert refused["notification"]["last_error"] == "400 unknown event type"
+    assert [(a["status_code"], a["outcome"], a["error"]) for a in refused["attempts"]] == [
+        (400, "failed", "unknown event type")]
+    sent = team.log(channel_id=hook["id"], status="sent")
+    assert "goal.achieved" in {e["notification"]["event_type"] for e in sent}
+    delivered = Counter(json.loads(r.body)["event_id"] for r in slack.delivered())
+    assert delivered == {e["notification"]["event_id"]: 1 for e in sent}
+    shown = n.client.get(f"/v1/teams/{team.id}/channels/{hook['id']}", headers=team.auth())
+    assert (shown.json["state"], shown.json["disabled_reason"]) == ("active", None)
+    assert disabled_notices(team, team.lead) == []
+
+
 def test_a_slow_answer_times_out_and_is_retried(make_service, slack):
     slack.reply_with(Reply(delay=4.0))
     n = make_service("notifications", start_worker=False)

@@ -22,6 +22,9 @@ RETRY_AFTER_STATUSES = (429, 503)  # the answers whose Retry-After says when to 
 # rotated, a proxy misconfigured) than gone for good, so retried; the channel is disabled
 # only when a message has spent its retries on it.
 WEBHOOK_REFUSALS = (401, 403)
+# A signed webhook's 400 is the receiver's rule about that one message: the same bytes would
+# be refused again, so it fails that message only and the channel stays on.
+WEBHOOK_MESSAGE_REFUSAL = 400
 
 
 @dataclass(frozen=True)
@@ -76,13 +79,17 @@ def permanent_failure(result: SendResult, channel: Channel | None,
     """An answer no retry can fix: (why, whether it disables the channel), else None.
 
     Slack and signed webhooks: the errors of `PERMANENT_FAILURES`, but a webhook's 401 and 403
-    are retried (see `gives_up_on`). Teams: any 4xx but 408/425/429 (the workflow is gone, off
-    or revoked), and 413, which fails that message only (see `domain.teams`).
+    are retried (see `gives_up_on`) and its 400 fails that message only. Teams: any 4xx but
+    408/425/429 (the workflow is gone, off or revoked), and 413, which fails that message only
+    (see `domain.teams`).
     Email: an SMTP 5xx on RCPT or DATA, the address refused or bounced it."""
     if email:
         return (f"{result.status} {result.body}"[:500], False) if result.refused else None
-    if channel is not None and channel.type == "webhook" and result.status in WEBHOOK_REFUSALS:
-        return None
+    if channel is not None and channel.type == "webhook":
+        if result.status in WEBHOOK_REFUSALS:
+            return None
+        if result.status == WEBHOOK_MESSAGE_REFUSAL:
+            return f"{result.status} {result.body or 'bad request'}"[:500], False
     if channel is not None and channel.type == "teams":
         if teams.disables_channel(result.status) or teams.fails_message(result.status):
             return (teams.refusal_reason(result.status, result.body),
