@@ -165,6 +165,30 @@ def test_muting_the_personal_digest_shows_what_waited_for_it_in_the_feed(make_se
     assert feed_of(team, team.ben, "digest.personal") == Counter()
 
 
+def test_muting_a_type_drops_what_of_it_waited_for_the_digest(make_service):
+    """Ben, on daily digests, mutes check-ins: the two waiting for his digest were still in it."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    digest = {"delivery": "digest", "digest": "daily"}
+    n.client.put("/v1/me/preferences", headers=team.auth(team.ben), json=digest)
+    handle(n, checkin(team.id, team.goal, team.ana, 10), checkin(team.id, team.goal, team.ana, 20),
+           event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
+                 from_id=team.ana, to_id=team.ben, emoji="🎉", at=AT))
+    assert len(waiting_for_the_digest(n, team.ben)) == 3
+    muted = n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
+                         json={**digest, "muted": ["checkin.logged"]})
+    assert muted.status_code == 200, muted.json
+    clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
+    job(n.container, "personal-digests")()
+    n.container.deliverer.deliver_due()
+    [shown] = [i for i in team.feed(team.ben) if i["event_type"] == "digest.personal"]
+    assert shown["title"] == "Your daily digest: 1 update"
+    assert "kudos" in shown["text"]
+    assert "10 km" not in shown["text"] and "20 km" not in shown["text"]
+    assert feed_of(team, team.ben, "checkin.logged") == Counter()
+
+
 def test_going_back_to_immediate_delivery_shows_what_waited_for_the_digest(make_service):
     clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
     n = make_service("notifications", clock=clock, start_worker=False)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from services.notifications.domain.notification import Notification
 from services.notifications.domain.schedule import quiet_until
 from shared.clock import ControlledClock
-from tests.notifications.support import Team, checkin, handle, progressed
+from tests.notifications.support import AT, Team, checkin, event, handle, new_id, progressed
 
 # 23:30 in Berlin (UTC+1 in January)
 LATE = datetime(2030, 1, 7, 22, 30, tzinfo=UTC)
@@ -82,6 +82,28 @@ def test_turning_quiet_hours_off_shows_what_they_held_on_the_next_pass(make_serv
     n.container.deliverer.deliver_due()
     assert shown_once(team, team.ben) == Counter(held)
     assert {i["created_at"] for i in checkins_in(team, team.ben)} == {"2030-01-07T22:40:00+00:00"}
+
+
+def test_muting_a_type_drops_what_quiet_hours_held_of_it(make_service):
+    """Ben mutes check-ins at 23:40: the two his quiet hours held still showed at 07:00. They
+    are dropped, as the mute would have at routing; the kudos they held still show."""
+    clock = ControlledClock(LATE)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin")
+    quiet = {"start": "22:00", "end": "07:00"}
+    put_preferences(team, team.ben, quiet_hours=quiet)
+    handle(n, checkin(team.id, team.goal, team.ana, 10), checkin(team.id, team.goal, team.ana, 20),
+           event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
+                 from_id=team.ana, to_id=team.ben, emoji="🎉", at=AT))
+    held = held_ids(n, team.ben)
+    assert len(held) == 3
+    clock.set(datetime(2030, 1, 7, 22, 40, tzinfo=UTC))  # 23:40 in Berlin
+    put_preferences(team, team.ben, quiet_hours=quiet, muted=["checkin.logged"])
+    clock.set(datetime(2030, 1, 8, 6, 0, tzinfo=UTC))  # 07:00 in Berlin
+    n.container.deliverer.deliver_due()
+    assert checkins_in(team, team.ben) == []
+    [kudos] = [i for i in team.feed(team.ben) if i["event_type"] == "kudos.given"]
+    assert Counter(i["id"] for i in team.feed(team.ben) if i["id"] in held) == {kudos["id"]: 1}
 
 
 def test_shorter_quiet_hours_show_what_they_held_at_their_new_end(make_service):

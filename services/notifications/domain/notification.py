@@ -106,7 +106,7 @@ class Notification(Aggregate):
 
     Statuses: pending (the deliverer sends it), held (quiet hours, shown at `next_attempt_at`),
     digest (waits for the member's digest), sent, failed, coalesced (merged into `merged_into`),
-    digested (folded into a digest).
+    digested (folded into a digest), muted (held, then its type muted: shown nowhere).
     """
 
     def __init__(self, team_id: str, target: str, event_id: str, event_type: str, body: str, *,
@@ -170,6 +170,10 @@ class Notification(Aggregate):
 
     def fail(self, reason: str) -> None:
         self.status, self.last_error = "failed", reason
+
+    def mute(self) -> None:
+        """Never shown or mailed: the member muted its type while it was held."""
+        self.status = "muted"
 
     def place(self, status: str, visible_at: datetime) -> None:
         """Wait again as a member's preferences now say (`Preferences.placement`): a feed item

@@ -9,7 +9,8 @@ from shared.events.registry import all_types
 from shared.pagination import PageArgs, page_schema
 from shared.schema_fields import JsonBoolean
 
-NOTIFICATION_STATUSES = ("pending", "sent", "failed", "coalesced", "held", "digest", "digested")
+NOTIFICATION_STATUSES = ("pending", "sent", "failed", "coalesced", "held", "digest", "digested",
+                         "muted")
 
 
 def known_event_type(value: str) -> None:
