@@ -4,8 +4,10 @@ addresses recorded and spared, temporary refusals retried with backoff."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -194,6 +196,38 @@ def test_a_refused_address_is_recorded_and_gets_no_more_mail(mailing, crew, smtp
     assert smtp.rcpt_attempts["ben@example.com"] == 1
     assert smtp.to("ben@example.com") == []
     assert len([i for i in team.feed(team.ben) if i["event_type"] == "checkin.missed"]) == 2
+
+
+def test_a_bounced_sign_in_link_pauses_links_to_that_address_for_an_hour_only(make_service,
+                                                                            smtp):
+    """Ben's sign-in link bounced (mailbox full); he fixed his mailbox. No link ever reached him
+    again: the bounce blocked sign-in links to the address for good. It now pauses them for an
+    hour from the last bounce; escalations and digests stay stopped."""
+    clock = ControlledClock(datetime(2030, 1, 7, 9, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False, **mail_env(smtp))
+    team = Team(n)
+    smtp.refuse("ben@example.com", 552)
+
+    def ask(minute: int) -> None:
+        clock.set(datetime(2030, 1, 7, 9, 0, tzinfo=UTC) + timedelta(minutes=minute))
+        handle(n, sign_in(team, team.ben, "ben@example.com",
+                          f"https://goalkeeper.example/sign-in/{minute}"))
+        n.container.deliverer.deliver_due()
+
+    ask(0)
+    smtp.refused.clear()  # Ben makes room in his mailbox
+    ask(59)
+    handle(n, missed(team, [team.ben], level=2))
+    n.container.deliverer.deliver_due()
+    assert smtp.to("ben@example.com") == []
+    assert [e["notification"]["status"] for e in email_log(team)] == ["failed"]
+    ask(60)
+    handle(n, missed(team, [team.ben], level=3))
+    n.container.deliverer.deliver_due()
+    mailed = Counter(link for m in smtp.to("ben@example.com")
+                     for link in re.findall(r"/sign-in/\d+", parts(m)["text/plain"]))
+    assert mailed == {"/sign-in/60": 1}
+    assert smtp.rcpt_attempts["ben@example.com"] == 2
 
 
 def test_a_temporary_refusal_is_retried_with_backoff_then_delivered(mailing, crew, smtp):

@@ -176,3 +176,17 @@ def test_a_member_sets_their_time_zone_on_the_preferences_page_and_sees_it_at_on
     assert at.astimezone(ZoneInfo("Asia/Tokyo")).strftime(MOMENT_FORMAT) in page
     assert stack.goals.call("GET", f"/v1/teams/{team.id}/members/{team.lead_id}",
                             team.lead).get_json()["timezone"] == "Asia/Tokyo"
+
+
+def test_asking_for_a_sign_in_link_says_that_a_bounce_pauses_links_for_an_hour(stack):
+    """A member whose link bounced was told only that one was on its way, and asked in vain."""
+    session = requests.Session()
+    csrf = CSRF.search(session.get(stack.web_url + "/signin").text).group(1)
+
+    asked = session.post(stack.web_url + "/signin/email",
+                         data={"csrf_token": csrf, "email": "lena@example.com"})
+
+    assert asked.status_code == 202
+    notice = re.search(r'<p class="notice" role="status">(.*?)</p>', asked.text, re.S).group(1)
+    assert notice.endswith("If mail to this address bounced, links to it pause for an hour "
+                           "after the bounce: fix the mailbox, then ask again after that.")

@@ -490,9 +490,10 @@ class Suppressions:
     def get(self, address: str) -> Suppression | None:
         return self.session.get(Suppression, normalise(address))
 
-    def blocks(self, address: str, *, transactional: bool) -> Suppression | None:
+    def blocks(self, address: str, *, transactional: bool, now: datetime) -> Suppression | None:
+        """The suppression that keeps mail from `address` at `now` (see `Suppression.blocks`)."""
         found = self.get(address)
-        return found if found is not None and found.blocks(transactional) else None
+        return found if found is not None and found.blocks(transactional, now) else None
 
     def add(self, suppression: Suppression) -> None:
         """Record it; a refusal is never weakened into an unsubscription."""

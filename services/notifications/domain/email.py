@@ -6,8 +6,10 @@ Mail a member may opt out of (digests, escalations) carries `List-Unsubscribe` a
 unsubscribes without signing in. Sign-in links are transactional: no unsubscribe header, and
 they still go to an unsubscribed address, but never to one that refused or bounced mail.
 
-An SMTP reply of 5xx on RCPT or DATA suppresses the address for good (until a lead or the
-member fixes it); 4xx is retried with backoff like any other delivery.
+An SMTP reply of 5xx on RCPT or DATA suppresses the address: digests and escalations stop
+for good, sign-in links pause for `REFUSAL_PAUSE` from the last refusal (the member who fixed
+their mailbox asks again after that, and a new refusal starts the pause again); 4xx is
+retried with backoff like any other delivery.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import hmac
 import html
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -35,6 +37,7 @@ EMAILED_TYPES = ("checkin.missed", PERSONAL_DIGEST_EVENT)  # what members also g
 UNSUBSCRIBE_PATH = "/email/unsubscribe/"  # outside /v1: no bearer token, the link is the proof
 UNSUBSCRIBED = "unsubscribed"
 REFUSED = "refused"
+REFUSAL_PAUSE = timedelta(hours=1)  # sign-in links to a refused address wait this long
 _PURPOSE = b"goalkeeper-unsubscribe:"
 
 
@@ -49,8 +52,12 @@ class Suppression:
         self.detail = detail[:500]
         self.at = at
 
-    def blocks(self, transactional: bool) -> bool:
-        return self.reason == REFUSED or not transactional
+    def blocks(self, transactional: bool, now: datetime) -> bool:
+        """Unsubscribed: all but transactional mail. Refused: all mail, but transactional mail
+        (sign-in links) only within `REFUSAL_PAUSE` of the last refusal."""
+        if not transactional:
+            return True
+        return self.reason == REFUSED and now < self.at + REFUSAL_PAUSE
 
 
 @dataclass(frozen=True)

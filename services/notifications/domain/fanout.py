@@ -161,7 +161,8 @@ class Notifier:
                  *, transactional: bool = False, due_at: datetime | None = None) -> int:
         """A mail to the member `member_id` at `address`, which they can unsubscribe from
         unless it is `transactional`. Never to a suppressed address; only when SMTP is set."""
-        if not self.email or uow.suppressions.blocks(address, transactional=transactional):
+        if not self.email or uow.suppressions.blocks(address, transactional=transactional,
+                                                     now=self.clock.now()):
             return 0
         mail = Mail(address, rendered, what.link, member_id, transactional)
         return self._add(uow, what, f"email:{member_id}", rendered, mail.dumps(), due_at=due_at)

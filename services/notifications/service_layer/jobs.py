@@ -15,7 +15,8 @@ failures back off exponentially with jitter; permanent Slack and Teams errors di
 channel and tell the leads.
 In-app notifications held by quiet hours are released here when their time comes.
 Mail leaves through the one SMTP sender (`Mailer`): 4xx is retried with the same backoff, a 5xx
-refusal or bounce fails it and records the address, which gets no more mail.
+refusal or bounce fails it and records the address, which gets no more mail (sign-in links
+again after `domain.email.REFUSAL_PAUSE`).
 
 Awaited check-ins: a check-in's announcement that waited `progress_wait` for the goals
 service's figure goes out with the goal's latest figure (see `domain.announcement`).
@@ -268,7 +269,8 @@ class Deliverer:
     def _unsendable(self, uow: NotificationsUnitOfWork, n: Notification) -> bool:
         """A mail that must not leave: SMTP unset, or its address suppressed meanwhile."""
         mail = Mail.loads(n.body)
-        suppressed = uow.suppressions.blocks(mail.to, transactional=mail.transactional)
+        suppressed = uow.suppressions.blocks(mail.to, transactional=mail.transactional,
+                                             now=self.clock.now())
         if self.mailer is None or suppressed is not None:
             n.fail(f"address {suppressed.reason}" if suppressed else "SMTP is not set")
             return True
