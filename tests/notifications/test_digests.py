@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from datetime import UTC, datetime
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from services.notifications.domain.notification import Notification
@@ -206,6 +208,57 @@ def test_going_back_to_immediate_delivery_shows_what_waited_for_the_digest(make_
     n.container.deliverer.deliver_due()
     assert feed_of(team, team.ben, "digest.personal") == Counter()
     assert feed_of(team, team.ben, "checkin.logged") == Counter(waited)
+
+
+def test_going_immediate_as_the_digest_is_made_shows_each_update_once(make_service):
+    """Ben goes back to immediate delivery in the moment his 08:00 digest is made: both read
+    the updates waiting for it before either commits (held there up to 2 s, as two workers at
+    once may be). Each update showed twice: in the digest and on its own."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
+                 json={"delivery": "digest", "digest": "daily"})
+    handle(n, checkin(team.id, team.goal, team.ana, 10), checkin(team.id, team.goal, team.ana, 20))
+    waited = waiting_for_the_digest(n, team.ben)
+    assert len(waited) == 2
+    clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
+    read, holding = threading.Barrier(2, timeout=2), set()
+
+    def hold_after_reading_what_waits(conn, cursor, statement, *args) -> None:
+        if (statement.lstrip().upper().startswith("SELECT") and "FROM notifications" in statement
+                and "notifications.status" in statement and "recipient_id = " in statement
+                and threading.get_ident() not in holding):
+            holding.add(threading.get_ident())
+            try:
+                read.wait()
+            except threading.BrokenBarrierError:
+                pass  # the other waits for this one's commit: it goes on alone
+
+    def save() -> None:
+        saved = n.app.test_client().put("/v1/me/preferences", headers=team.auth(team.ben),
+                                        json={"delivery": "immediate"})
+        assert saved.status_code == 200, saved.json
+
+    sa_event.listen(n.container.engine, "after_cursor_execute", hold_after_reading_what_waits)
+    try:
+        threads = [threading.Thread(target=save),
+                   threading.Thread(target=job(n.container, "personal-digests"))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        sa_event.remove(n.container.engine, "after_cursor_execute",
+                        hold_after_reading_what_waits)
+    if n.container.engine.dialect.name == "postgresql":  # SQLite writes one at a time
+        assert len(holding) == 2  # both reached their read
+    n.container.deliverer.deliver_due()
+    alone = feed_of(team, team.ben, "checkin.logged")
+    digests = [i for i in team.feed(team.ben) if i["event_type"] == "digest.personal"]
+    in_digests = sum(("10 km" in d["text"]) + ("20 km" in d["text"]) for d in digests)
+    assert sorted(alone.values()) + [1] * in_digests == [1, 1], (alone, digests)
+    assert not alone or set(alone) == set(waited)
 
 
 def test_an_update_left_waiting_for_a_digest_the_member_muted_shows_at_the_digest_hour(

@@ -174,21 +174,28 @@ class Notifications:
 
     def held_for(self, member_id: str, now: datetime) -> list[Notification]:
         """What the member's preferences hold back: feed items held by quiet hours or waiting
-        for the digest, and mail held by quiet hours (never attempted, due later, unclaimed)."""
+        for the digest, and mail held by quiet hours (never attempted, due later, unclaimed).
+        Locked until commit (PostgreSQL), as `awaiting_digest` locks them: a digest made in the
+        same moment takes each update first or after, never with it."""
         feed = and_(Notification.recipient_id == member_id,
                     Notification.status.in_(("held", "digest")))
         mail = and_(Notification.target == f"email:{member_id}",
                     Notification.status == "pending", Notification.attempts == 0,
                     Notification.next_attempt_at > now, Notification.claimed_until.is_(None))
-        return list(self.session.scalars(select(Notification).where(or_(feed, mail))))
+        return list(self.session.scalars(
+            select(Notification).where(or_(feed, mail)).order_by(Notification.id)
+            .with_for_update()))
 
     def awaiting_digest(self, member_id: str, before: datetime) -> list[Notification]:
-        return list(self.session.scalars(
+        """The member's updates waiting for the digest made at `before`, oldest first, locked
+        until commit (PostgreSQL; in id order, as `held_for` locks them, so neither waits on
+        the other's locks): a preference save in the same moment places them first or after."""
+        waiting = self.session.scalars(
             select(Notification).where(Notification.recipient_id == member_id,
                                        Notification.status == "digest",
                                        Notification.created_at < before)
-            .order_by(Notification.created_at)
-        ))
+            .order_by(Notification.id).with_for_update())
+        return sorted(waiting, key=lambda note: note.created_at)
 
     def members_awaiting_digest(self) -> list[str]:
         return list(self.session.scalars(
