@@ -7,13 +7,14 @@ import re
 import uuid
 from datetime import UTC, datetime
 
+import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from services.notifications.domain.slack_workspace import LinkTicket, SlackWorkspace
 from tests.support.stack import auth
 from tests.support.waiting import eventually
-from tests.web.over_http import signed_in
+from tests.web.over_http import CSRF, signed_in
 
 
 def click(page, text: str) -> None:
@@ -68,6 +69,26 @@ def test_an_expired_invite_link_says_so(stack, page):
         accept(page, link)
         page.wait_for_text("expired", "main")
         assert "Ask a lead" in page.text("main")
+
+
+def test_a_refused_invite_link_keeps_the_capitals_of_the_goals_services_reason(stack):
+    """Jinja's `capitalize` lowercased everything after the first letter of the reason, so
+    an expired link read "expired on 13 dec 2026"; only its first letter is raised now."""
+    team = stack.new_team()
+    member_id, _ = stack.add_member(team, "Max")
+    invited = stack.goals.call("POST", f"/v1/teams/{team.id}/members/{member_id}/invites",
+                               team.lead).get_json()
+    expires = datetime.fromisoformat(invited["expires_at"])
+    session = requests.Session()
+    link = stack.web_url + f"/invite/{invited['code']}"
+    csrf = CSRF.search(session.get(link).text).group(1)
+
+    with stack.goals_clock.shifted(days=8):
+        refused = session.post(link, data={"csrf_token": csrf})
+
+    assert refused.status_code == 410, refused.status_code
+    assert (f"This invite link expired on {expires:%d %b %Y}; ask a lead for a new one."
+            in refused.text), refused.text
 
 
 def test_the_api_token_shown_after_adding_a_member_also_signs_in(stack, page):

@@ -21,6 +21,7 @@ from services.web.bootstrap import WebContainer, bootstrap
 from services.web.domain.board import HEADINGS, ICONS
 from services.web.domain.feed_text import lines_of
 from services.web.domain.history_text import history_line
+from services.web.domain.sentence import upper_first
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import (
     auth,
@@ -127,6 +128,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["spare"] = days_to_spare
     app.jinja_env.filters["feed_lines"] = _feed_lines
     app.jinja_env.filters["history_line"] = history_line
+    app.jinja_env.filters["upper_first"] = upper_first
     app.jinja_env.globals.update(csrf_token=http.csrf_token, member=http.current_member,
                                  new_key=lambda: str(uuid.uuid4()),
                                  HEADINGS=HEADINGS, ICONS=ICONS, MUTABLE=MUTABLE)

@@ -16,6 +16,7 @@ from services.web.adapters.api_client import (
 from services.web.domain.goal_access import may_change, may_check_in, may_plan, moves
 from services.web.domain.outage_text import not_saved
 from services.web.domain.pace_chart import pace_chart
+from services.web.domain.sentence import upper_first
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import goals
 from services.web.entrypoints.week_views import week_context
@@ -251,8 +252,8 @@ def _social_refusal(refused: Exception, undone: str) -> tuple[str, int]:
     if isinstance(refused, ServiceUnavailable):
         return not_saved(refused.service, refused.unsent, undone, AGAIN), 503
     if isinstance(refused, NotFound):
-        return f"{undone.capitalize()}: {GONE}.", 404
-    return f"{undone.capitalize()}: {refused.detail}.", refused.status
+        return f"{upper_first(undone)}: {GONE}.", 404
+    return f"{upper_first(undone)}: {refused.detail}.", refused.status
 
 
 @goals.post("/<goal_id>/checkins/<checkin_id>/kudos")
