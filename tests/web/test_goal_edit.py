@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 
+from tests.support.waiting import eventually
 from tests.web.over_http import days, hidden_fields, metric_goal, service_stopped, signed_in
 
 
@@ -20,12 +21,14 @@ def api_goal(stack, token: str, goal_id: str) -> dict:
 
 
 def edited(form: str, csrf: str, **typed: str) -> dict[str, str]:
-    """What a browser posts: the form's hidden fields and its fields as drawn, `typed` over them."""
+    """What a browser posts: the form's hidden fields (a line break as CRLF) and its fields as
+    drawn, `typed` over them."""
     drawn = dict(re.findall(r'<input id="f-edit-[^"]+" name="([^"]+)" type="[^"]+" value="([^"]*)"',
                             form))
     drawn["description"] = html.unescape(
         re.search(r'name="description"[^>]*>([^<]*)</textarea>', form).group(1))
-    return {**hidden_fields(form), **drawn, "csrf_token": csrf, **typed}
+    hidden = {name: value.replace("\n", "\r\n") for name, value in hidden_fields(form).items()}
+    return {**hidden, **drawn, "csrf_token": csrf, **typed}
 
 
 def test_an_owner_edits_a_goals_title_description_due_date_and_target_on_its_page(stack):
@@ -94,6 +97,64 @@ def test_an_edit_of_a_goal_changed_since_the_page_was_opened_says_so_and_keeps_t
 
     assert resent.status_code == 200, resent.status_code
     assert api_goal(stack, team.lead, goal["id"])["title"] == "Typed over the old one"
+
+
+def patched(stack, token: str, goal_id: str, **fields) -> None:
+    """The goal changed through the goals API, at its version now."""
+    etag = stack.goals.call("GET", f"/v1/goals/{goal_id}", token).headers["ETag"]
+    changed = stack.goals.call("PATCH", f"/v1/goals/{goal_id}", token, json=fields,
+                               headers={"If-Match": etag})
+    assert changed.status_code == 200, changed.get_json()
+
+
+def checked_in_since(stack, token: str, goal: dict, value: float) -> None:
+    """A check-in on the goal, once goals has moved the goal (and its version) with it."""
+    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", token,
+                                  json={"value": value})
+    assert checkin.status_code == 201, checkin.get_json()
+    eventually(lambda: api_goal(stack, token, goal["id"])["metric"]["current"] == value)
+
+
+def test_an_edit_saves_although_a_check_in_came_since_the_form_was_opened(stack):
+    """A check-in moves the goal's version, so the form drawn before it was refused as
+    "changed since you opened it" although nobody had touched what it edits."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    patched(stack, team.lead, goal["id"], description="Both shops\ncount")
+    session, csrf = signed_in(stack, team.lead)
+    form = edit_form(session.get(stack.web_url + f"/goals/{goal['id']}").text)
+    checked_in_since(stack, team.lead, goal, 40)
+
+    saved = session.post(stack.web_url + f"/goals/{goal['id']}/edit",
+                         data=edited(form, csrf, title="Grow the revenue twice"))
+
+    assert saved.status_code == 200, saved.status_code
+    assert "<h1>Grow the revenue twice</h1>" in saved.text
+    assert "changed since you opened it" not in saved.text
+    in_api = api_goal(stack, team.lead, goal["id"])
+    assert (in_api["title"], in_api["description"], in_api["metric"]["current"],
+            in_api["metric"]["target"]) == ("Grow the revenue twice", "Both shops\ncount", 40, 100)
+
+
+def test_an_edit_after_a_check_in_and_a_change_to_another_field_it_shows_is_not_saved(stack):
+    """Only a change to something the form edits stops it: here the due date, changed by the
+    lead while the owner typed a new title, would be put back by the owner's form."""
+    team = stack.new_team()
+    _, owner = stack.add_member(team, "Olga")
+    goal = metric_goal(stack, owner)
+    session, csrf = signed_in(stack, owner)
+    form = edit_form(session.get(stack.web_url + f"/goals/{goal['id']}").text)
+    checked_in_since(stack, owner, goal, 40)
+    patched(stack, team.lead, goal["id"], due_date=days(30))
+
+    stale = session.post(stack.web_url + f"/goals/{goal['id']}/edit",
+                         data=edited(form, csrf, title="Typed over the old one"))
+
+    assert stale.status_code == 409, stale.status_code
+    assert "this goal was changed since you opened it" in stale.text
+    in_api = api_goal(stack, owner, goal["id"])
+    assert (in_api["title"], in_api["due_date"]) == ("Grow the revenue", days(30))
+    assert f'value="{days(30)}"' in edit_form(stale.text)
 
 
 def test_a_refused_edit_says_why_beside_the_field_and_keeps_what_was_typed(stack):

@@ -33,6 +33,7 @@ from services.web.entrypoints.blueprints import (
     team,
     week,
 )
+from services.web.service_layer.edit_form_handlers import AS_READ as EDIT_AS_READ
 from services.web.service_layer.preference_form_handlers import MUTABLE
 from shared.moments import MOMENT_FORMAT
 from shared.numbers import days_to_spare, figure
@@ -131,7 +132,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["upper_first"] = upper_first
     app.jinja_env.globals.update(csrf_token=http.csrf_token, member=http.current_member,
                                  new_key=lambda: str(uuid.uuid4()),
-                                 HEADINGS=HEADINGS, ICONS=ICONS, MUTABLE=MUTABLE)
+                                 HEADINGS=HEADINGS, ICONS=ICONS, MUTABLE=MUTABLE,
+                                 EDIT_AS_READ=EDIT_AS_READ)
 
 
 def _page(template: str, status: int, **context):

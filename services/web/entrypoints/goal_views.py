@@ -83,11 +83,12 @@ CHANGED = ("Not saved: this goal was changed since you opened it. It is shown as
 @goals.post("/<goal_id>/edit")
 @http.member_required
 def edit(goal_id: str):
-    """Change the goal as it was when the form was drawn (its version); if it changed since,
-    nothing is saved (409) and the form keeps what was typed over the goal as it is now."""
+    """Change the goal as it was when the form was drawn (its version, or a later one that
+    changed nothing the form edits); if something it edits changed since, nothing is saved
+    (409) and the form keeps what was typed over the goal as it is now."""
     typed = edit_forms.typed(request.form)
     try:
-        http.api().edit_goal(goal_id, edit_forms.changes_from_form(typed), typed.get("version", ""))
+        edit_forms.save(http.api(), goal_id, typed)
     except Stale:
         context = page_context(goal_id)
         again = edit_forms.as_read_now(typed, context["goal"], context["may_plan"])
