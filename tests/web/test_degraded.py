@@ -11,7 +11,7 @@ from services.web.config import WebSettings
 from services.web.entrypoints.app import create_app
 from tests.support.waiting import eventually
 from tests.web.browser import HttpServer, Page
-from tests.web.over_http import page_client
+from tests.web.over_http import api_calls, page_client, pair, signed_in
 
 CLOSED_PORT = "http://127.0.0.1:9"  # discard: nothing listens there
 
@@ -70,3 +70,19 @@ def test_the_board_calls_each_api_once_per_render(stack, page):
         assert "Max" in page.text("#board")
     finally:
         client.request = original
+
+
+def test_the_partners_page_calls_each_api_once_per_render(stack):
+    """It read the team's members and the partners' goals: two goals calls on every render."""
+    team = stack.new_team()
+    ben_id, ben = stack.add_member(team, "Ben")
+    stack.create_goal(ben, title="Ben's counted goal")
+    pair(stack, team, team.lead, (ben, ben_id))
+    session, _ = signed_in(stack, team.lead)
+    session.get(stack.web_url + "/partners")  # the first render also learns the team's names
+
+    with api_calls(stack) as calls:
+        shown = session.get(stack.web_url + "/partners")
+
+    assert Counter(service for service, *_ in calls) == Counter({"goals": 1, "checkins": 1}), calls
+    assert f'<h2 id="p-{ben_id}">Ben</h2>' in shown.text and "Ben&#39;s counted goal" in shown.text

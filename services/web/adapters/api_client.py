@@ -212,28 +212,29 @@ def _problem(response: requests.Response) -> dict:
 
 
 class Directory:
-    """Each team's member names for a short while, so a page that shows owners does not call
-    the goals API twice. A name it does not know yet (a new member) refreshes it."""
+    """Each team's members for a short while, so a page that shows them (owners' names, the
+    teammates one may invite) does not call the goals API twice. A member it does not know yet
+    (a new one) refreshes it."""
 
     TTL = 30.0
 
     def __init__(self) -> None:
-        self._names: dict[str, tuple[float, dict[str, str]]] = {}
+        self._members: dict[str, tuple[float, list[dict]]] = {}
         self._lock = threading.Lock()
 
-    def get(self, team_id: str, needed: set[str]) -> dict[str, str] | None:
+    def get(self, team_id: str, needed: set[str]) -> list[dict] | None:
         with self._lock:
-            expires, names = self._names.get(team_id, (0.0, {}))
-        fresh = expires > time.monotonic() and needed <= names.keys()
-        return names if fresh else None
+            expires, members = self._members.get(team_id, (0.0, []))
+        fresh = expires > time.monotonic() and needed <= {m["id"] for m in members}
+        return members if fresh else None
 
-    def put(self, team_id: str, names: dict[str, str]) -> None:
+    def put(self, team_id: str, members: list[dict]) -> None:
         with self._lock:
-            self._names[team_id] = (time.monotonic() + self.TTL, names)
+            self._members[team_id] = (time.monotonic() + self.TTL, members)
 
     def forget(self, team_id: str) -> None:
         with self._lock:
-            self._names.pop(team_id, None)
+            self._members.pop(team_id, None)
 
 
 class MemberApi:
@@ -265,17 +266,22 @@ class MemberApi:
         members = self._every("goals", f"/v1/teams/{team_id}/members", {})
         return sorted(members, key=lambda m: (m["name"].casefold(), m["id"]))
 
-    def names(self, team_id: str, needed: set[str]) -> dict[str, str]:
-        """Member id -> name for the team; from the directory while it knows every `needed`."""
+    def teammates(self, team_id: str, needed: set[str]) -> list[dict] | Unavailable:
+        """Every member of the team, by name, as `members` reads them: from the directory
+        while it knows every `needed`, else read (and kept). For pages that show members, not
+        for managing them (up to `Directory.TTL` old)."""
         known = self.client.directory.get(team_id, needed)
         if known is not None:
             return known
         members = self.members(team_id)
-        if isinstance(members, Unavailable):
-            return {}
-        names = {m["id"]: m["name"] for m in members}
-        self.client.directory.put(team_id, names)
-        return names
+        if not isinstance(members, Unavailable):
+            self.client.directory.put(team_id, members)
+        return members
+
+    def names(self, team_id: str, needed: set[str]) -> dict[str, str]:
+        """Member id -> name for the team; from the directory while it knows every `needed`."""
+        members = self.teammates(team_id, needed)
+        return {} if isinstance(members, Unavailable) else {m["id"]: m["name"] for m in members}
 
     def add_member(self, team_id: str, fields: dict) -> dict:
         return self._call("goals", "POST", f"/v1/teams/{team_id}/members", json=fields)

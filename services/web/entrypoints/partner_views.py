@@ -39,7 +39,8 @@ def _partners_context() -> dict:
     partnerships = api.partnerships(me.team_id)
     down = isinstance(partnerships, Unavailable)
     mine = set() if down else partner_ids_of(partnerships, me.id)
-    members, goals = api.together(lambda: api.members(me.team_id),
+    named = set() if down else {m for p in partnerships for m in p["member_ids"]}
+    members, goals = api.together(lambda: api.teammates(me.team_id, named),
                                   lambda: api.goals(owner_id=sorted(mine)) if mine else Listing())
     names = {m["id"]: m["name"] for m in members or []}
     each = goals_of_each(goals or [], mine)
