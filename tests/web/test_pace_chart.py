@@ -70,3 +70,22 @@ def test_the_charts_description_counts_one_check_in_as_one(stack):
     page = session.get(stack.web_url + f"/goals/{goal['id']}").text
 
     assert "1 check-in shown as a point." in page
+
+
+def test_the_chart_of_a_goal_with_more_check_ins_than_a_page_shows_its_whole_road(stack):
+    """The chart plotted the newest page of check-ins (200), so a goal checked in more often
+    lost the start of its road, and a delta was added up from the wrong value."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead, target=1000)
+    for value in range(1, 202):
+        logged = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead,
+                                     json={"value": value})
+        assert logged.status_code == 201, logged.get_json()
+    session, _ = signed_in(stack, team.lead)
+
+    page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+
+    chart = re.search(r"<svg.*?</svg>", page, re.S).group(0)
+    assert "201 check-ins shown as points" in chart
+    assert re.search(r"<title>[^<]*: 1 EUR</title>", chart)
+    assert re.search(r"<title>[^<]*: 201 EUR</title>", chart)

@@ -377,6 +377,15 @@ class MemberApi:
         items.next_cursor = page.get("next_cursor")
         return items
 
+    @or_unavailable
+    def older_checkins(self, goal_id: str, cursor: str) -> Listing:
+        """Every check-in of the goal from `cursor` on (a page's `next_cursor`), newest first,
+        a page at a time: the rest of its road for the pace chart."""
+        try:
+            return self._every("checkins", f"/v1/goals/{goal_id}/checkins", {"cursor": cursor})
+        except NotFound:
+            return Listing()
+
     def log_checkin(self, goal_id: str, fields: dict, key: str | None = None) -> dict:
         return self._call("checkins", "POST", f"/v1/goals/{goal_id}/checkins", json=fields,
                           headers=once(key))

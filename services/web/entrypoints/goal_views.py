@@ -8,6 +8,7 @@ from flask import make_response, redirect, render_template, request, url_for
 from services.web.adapters.api_client import (
     Forbidden,
     FormErrors,
+    Listing,
     NotFound,
     ServiceUnavailable,
     Stale,
@@ -28,13 +29,25 @@ CHECKIN_FIELDS = ("value", "delta", "note", "confidence", "blockers")
 
 
 def _progress_context(goal_id: str) -> dict:
+    """The goal, its newest check-ins (a page) and its pace chart, which plots every check-in:
+    a goal with more than a page of them costs a checkins call per further page."""
     api = http.api()
     goal, checkins = api.together(lambda: api.goal(goal_id), lambda: api.checkins(goal_id))
     down = isinstance(checkins, Unavailable)
     zone = http.member_zone()
     today = http.container().clock.now().astimezone(zone).date()
     return {"goal": goal, "checkins": [] if down else checkins, "checkins_down": down,
-            "chart": pace_chart(goal, [] if down else checkins, today, zone)}
+            "chart": pace_chart(goal, [] if down else _whole_road(goal_id, checkins), today,
+                                zone)}
+
+
+def _whole_road(goal_id: str, newest: Listing) -> list[dict]:
+    """Every check-in of the goal: its newest page and, if there are more, the older ones
+    (only the newest page while checkins cannot give them)."""
+    if not newest.next_cursor:
+        return newest
+    older = http.api().older_checkins(goal_id, newest.next_cursor)
+    return newest if isinstance(older, Unavailable) else [*newest, *older]
 
 
 def page_context(goal_id: str) -> dict:
