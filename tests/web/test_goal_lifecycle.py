@@ -161,8 +161,9 @@ def test_a_teammate_who_is_neither_owner_nor_lead_is_offered_no_moves_and_is_ref
     why = "only the goal's owner or a lead may change it"
     for refused in (achieve, close, complete):
         assert refused.status_code == 403, refused.status_code
-        assert why in html.unescape(refused.text)
-    assert "Not marked achieved:" in achieve.text and "Not marked done:" in complete.text
+    assert f"Not marked achieved: {why}" in html.unescape(achieve.text)
+    assert f"Not marked done: {why}" in html.unescape(complete.text)
+    assert "Only the goal's owner or a lead may change it" in html.unescape(close.text)
     in_api = api_goal(stack, teammate, goal["id"])
     assert in_api["status"] == "active" and [m["done"] for m in in_api["milestones"]] == [False]
 
@@ -170,7 +171,8 @@ def test_a_teammate_who_is_neither_owner_nor_lead_is_offered_no_moves_and_is_ref
 def test_the_close_form_is_refused_with_the_reason_to_whom_may_not_close_the_goal(stack):
     """Opened by its address, the close form was shown to anyone, and only its post was
     refused. A teammate who may not change the goal gets a 403 page saying why; a goal no
-    longer open (achieved) gets the goals service's 409 reason; neither gets the form."""
+    longer open (achieved) gets the goals service's 409 reason; neither gets the form. Each
+    reason starts its sentence with a capital, the rest as the API wrote it."""
     team = stack.new_team()
     goal = stack.create_goal(team.lead, title="The lead's goal")
     done = stack.create_goal(team.lead, title="Done already")
@@ -184,9 +186,9 @@ def test_the_close_form_is_refused_with_the_reason_to_whom_may_not_close_the_goa
     allowed = lead_session.get(stack.web_url + f"/goals/{goal['id']}/close")
 
     assert refused.status_code == 403, refused.status_code
-    assert "only the goal's owner or a lead may change it" in html.unescape(refused.text)
+    assert "<p>Only the goal's owner or a lead may change it</p>" in html.unescape(refused.text)
     assert closed.status_code == 409, closed.status_code
-    assert ("only a draft or active goal can be closed; this one is achieved"
+    assert ("Only a draft or active goal can be closed; this one is achieved"
             in html.unescape(closed.text))
     assert 'id="close-form"' not in refused.text + closed.text
     assert allowed.status_code == 200 and 'id="close-form"' in allowed.text
