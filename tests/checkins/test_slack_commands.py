@@ -162,6 +162,32 @@ def test_slack_requests_are_logged_once_or_rejected_with_a_reason(live_checkins,
     assert [(c["value"], c["source"]) for c in history["items"]] == [(4, "slack")]
 
 
+def test_a_rejected_slack_request_sent_again_is_answered_once(live_checkins, broker):
+    """A request answered with a rejection and then delivered again, as it was or under a new
+    event id (notifications sending the same request again), is answered once, as a logged
+    one is: each copy published another checkin.rejected, and the member read the refusal
+    again at the response_url."""
+    checkins = live_checkins
+    seed = seed_team(broker)
+    token = checkins.container.tokens.issue(seed["team"], seed["owner"], "member")
+    last = seed["goals"]["Run a marathon"]
+    eventually(lambda: checkins.client.get(f"/v1/goals/{last}/checkins", headers=auth(token)
+                                           ).status_code == 200, timeout=60)
+
+    refused = request(seed["team"], seed["owner"], "xyz")
+    broker.send(CHECKINS_COMMANDS, refused)
+    broker.answered(refused)
+    broker.send(CHECKINS_COMMANDS, refused)  # redelivered as is
+    resent = request(seed["team"], seed["owner"], "xyz", request_id=refused.data["request_id"])
+    broker.send(CHECKINS_COMMANDS, resent)  # the same request under a new event id
+    marker = request(seed["team"], seed["owner"], "xyz")  # answered after the copies
+    broker.send(CHECKINS_COMMANDS, marker)
+
+    assert broker.answered(refused, marker) == {
+        ("checkin.rejected", refused.data["request_id"]): 1,
+        ("checkin.rejected", marker.data["request_id"]): 1}
+
+
 def test_a_slack_request_logs_only_where_the_api_would_and_is_refused_with_its_reason(
         live_checkins, broker):
     """Ben names by id a team goal of Ola's that is private (her partners and the leads see

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import registry
 
 from services.checkins.domain.calendar import CalendarFeed
-from services.checkins.domain.checkin import Checkin
+from services.checkins.domain.checkin import Checkin, Rejection
 from services.checkins.domain.partners import (
     PairingPreference,
     PairingRound,
@@ -102,6 +102,15 @@ checkins = Table(
     Column("edited_at", UtcDateTime),
 )
 Index("ix_checkins_goal_created", checkins.c.goal_id, checkins.c.created_at, checkins.c.id)
+
+rejections = Table(
+    "rejections", metadata,
+    Column("request_id", String(64), primary_key=True),
+    Column("team_id", String(36), nullable=False),
+    Column("member_id", String(36), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("rejected_at", UtcDateTime, nullable=False),
+)
 
 goal_schedules = Table(
     "goal_schedules", metadata,
@@ -194,7 +203,8 @@ idempotency_keys = add_idempotency_table(metadata)
 
 MAPPINGS = (
     (TeamView, team_views), (MemberView, member_views), (GoalView, goal_views),
-    (Checkin, checkins), (GoalSchedule, goal_schedules), (Kudos, kudos), (Comment, comments),
+    (Checkin, checkins), (Rejection, rejections), (GoalSchedule, goal_schedules),
+    (Kudos, kudos), (Comment, comments),
     (Partnership, partnerships), (PairingRound, pairing_rounds),
     (PairingPreference, pairing_preferences), (PairingSchedule, pairing_schedules),
     (CalendarFeed, calendar_feeds),

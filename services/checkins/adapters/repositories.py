@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from services.checkins.domain.calendar import CalendarFeed
-from services.checkins.domain.checkin import Checkin
+from services.checkins.domain.checkin import Checkin, Rejection
 from services.checkins.domain.partners import (
     PairingPreference,
     PairingRound,
@@ -112,6 +112,14 @@ class Checkins:
 
     def by_request(self, request_id: str) -> Checkin | None:
         return self.session.scalars(select(Checkin).where(Checkin.request_id == request_id)).first()
+
+    def answered(self, request_id: str) -> bool:
+        """Whether the request was answered already: logged as a check-in, or rejected."""
+        return (self.by_request(request_id) is not None
+                or self.session.get(Rejection, request_id) is not None)
+
+    def reject(self, rejection: Rejection) -> None:
+        self.session.add(rejection)
 
 
 class Schedules:

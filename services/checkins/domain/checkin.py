@@ -107,5 +107,22 @@ class Checkin(Aggregate):
         }, subject=self.goal_id)
 
 
+class Rejection(Aggregate):
+    """A check-in request refused with its reason, announced as checkin.rejected. Kept by its
+    request id, as a logged check-in is, so the same request delivered again is answered
+    once."""
+
+    def __init__(self, request_id: str, team_id: str, member_id: str, reason: str, *,
+                 at: datetime, response_url: str | None = None):
+        self.request_id = request_id
+        self.team_id = team_id
+        self.member_id = member_id
+        self.reason = reason
+        self.rejected_at = at
+        self.record("checkin.rejected", team_id, {
+            "request_id": request_id, "team_id": team_id, "member_id": member_id,
+            "reason": reason, "response_url": response_url, "at": at.isoformat()})
+
+
 def _hours(window: timedelta) -> str:
     return f"{window.total_seconds() / 3600:g}h"

@@ -7,7 +7,8 @@
 - `checkin.requested` (from Slack, on `checkins.commands`): becomes checkin.logged or
   checkin.rejected, by the API's rule of who may log on the goal (`loggable_goal`) and with
   its reason. The same request delivered twice (a redelivery, or a resent command with a
-  new event id) logs once: the check-in's `request_id` is unique and looked up first.
+  new event id) is answered once: the check-in's or the rejection's `request_id` is unique and
+  looked up first.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from services.checkins.domain.checkin import Progress, closed_to_checkins
+from services.checkins.domain.checkin import Progress, Rejection, closed_to_checkins
 from services.checkins.domain.errors import Rejected
 from services.checkins.domain.replicas import GoalView, MemberView, TeamView
 from services.checkins.domain.schedule import Policy
@@ -87,7 +88,7 @@ def on_goal(event: Event, uow: CheckinsUnitOfWork, clock: Clock, policy: Policy)
 def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
                          policy: Policy) -> None:
     d = event.data
-    if uow.checkins.by_request(d["request_id"]) is not None:
+    if uow.checkins.answered(d["request_id"]):
         return
     now = clock.now()
     try:
@@ -106,10 +107,8 @@ def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
                        source="slack", request_id=d["request_id"],
                        response_url=d.get("response_url"))
     except DomainError as exc:
-        uow.emit("checkin.rejected", d["team_id"], {
-            "request_id": d["request_id"], "team_id": d["team_id"],
-            "member_id": d["member_id"], "reason": exc.detail,
-            "response_url": d.get("response_url"), "at": now.isoformat()})
+        uow.checkins.reject(Rejection(d["request_id"], d["team_id"], d["member_id"], exc.detail,
+                                      at=now, response_url=d.get("response_url")))
 
 
 def _in_transit_for(event: Event) -> timedelta:
