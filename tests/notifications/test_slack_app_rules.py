@@ -80,9 +80,12 @@ def outbox_types(notifications) -> list[str]:
         return [row.event_type for row in conn.execute(table.select())]
 
 
-def events_post(notifications, body: dict, timestamp: int | None = None):
+def events_post(notifications, body: dict, timestamp: int | None = None, retry: int = 0):
+    """Post an Events API body, signed; `retry` > 0 posts it as Slack's retry number `retry`."""
     raw = json.dumps(body).encode()
     headers = {**sign(raw, timestamp or int(time.time())), "Content-Type": "application/json"}
+    if retry:
+        headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
     return notifications.client.post("/slack/events", data=raw, headers=headers)
 
 
@@ -417,6 +420,40 @@ def test_a_lead_links_a_slack_user_and_a_member_links_themself_from_the_home_tab
     [escalation] = slack_api.calls_of("chat.postMessage")
     assert "Ana, your partner, missed the check-in on *Run 100 km*" in escalation.args["text"]
     assert not [b for b in escalation.args["blocks"] if b["type"] == "actions"]
+
+
+def link_tickets_of(notifications, slack_user_id: str) -> int:
+    table = notifications.container.metadata.tables["slack_link_tickets"]
+    with notifications.container.engine.connect() as conn:
+        return len(conn.execute(table.select().where(table.c.slack_user_id == slack_user_id))
+                   .all())
+
+
+def test_a_retried_event_delivery_has_the_effect_of_one(notifications, team, slack_api):
+    """Slack delivers an event again, with the same event_id, when its answer was slow or
+    failed (X-Slack-Retry-Num): each retry of app_home_opened from a Slack user the app does
+    not know made another link ticket and published their Home again, a member's Home was
+    published again, and a tokens_revoked retried after the lead had reinstalled disabled
+    the new installation."""
+    run_tasks(notifications)  # the installing lead's own Home
+    before = len(slack_api.calls_of("views.publish"))
+    for user in ("UNEW", "UANA"):
+        opened = {"type": "event_callback", "team_id": slack_api.team_id,
+                  "event_id": f"Ev0HOME{user}",
+                  "event": {"type": "app_home_opened", "user": user, "tab": "home"}}
+        for retry in (0, 1, 2):
+            assert events_post(notifications, opened, retry=retry).status_code == 200
+            run_tasks(notifications)
+    assert homes_published(slack_api, before) == {"UNEW": 1, "UANA": 1}
+    assert link_tickets_of(notifications, "UNEW") == 1
+
+    revoked = {"type": "event_callback", "team_id": slack_api.team_id, "event_id": "Ev0REVOKE",
+               "event": {"type": "tokens_revoked", "tokens": {"bot": ["U0GKBOT"]}}}
+    assert events_post(notifications, revoked).status_code == 200
+    install(notifications, Lead(team))
+    assert events_post(notifications, revoked, retry=1).status_code == 200
+    status = notifications.client.get(f"/v1/teams/{team.id}/slack", headers=team.auth())
+    assert (status.json["installed"], status.json["state"]) == (True, "active"), status.json
 
 
 def slash_from(notifications, slack_team: str, text: str):

@@ -53,7 +53,7 @@ from shared.messaging_tables import add_messaging_tables
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
-add_messaging_tables(metadata, "notifications")
+outbox, inbox = add_messaging_tables(metadata, "notifications")
 
 channels = Table(
     "channels", metadata,

@@ -3,12 +3,14 @@ members' preferences and teams' digest settings, and pending Slack requests."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.notifications.adapters.orm import inbox
 from services.notifications.adapters.orm import notifications as table
 from services.notifications.domain.announcement import AwaitedCheckin
 from services.notifications.domain.channel import Channel
@@ -35,6 +37,8 @@ from services.notifications.domain.slack_workspace import (
 from services.notifications.domain.slash import SlackRequest
 from shared.uow import memo, remembered
 from shared.upserts import upsert
+
+SLACK_EVENTS = uuid.UUID("3b9e7c51-2f64-4d0a-8a1e-5c7d9f2b4e16")  # inbox ids of Slack's events
 
 _NOT_READ = object()
 
@@ -336,6 +340,33 @@ class SlackRequests:
 
     def get(self, request_id: str | None) -> SlackRequest | None:
         return self.session.get(SlackRequest, request_id) if request_id else None
+
+
+class SlackEvents:
+    """The Events API deliveries taken, by Slack's `event_id`. Slack delivers an event again,
+    with the same event_id, when its answer was slow or failed (`X-Slack-Retry-Num`). They are
+    kept in the service's inbox beside the broker's events, and purged with them."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def take(self, event_id: str, kind: str, now: datetime) -> bool:
+        """Record the delivery of `event_id`, written at once: True the first time; False for
+        a delivery taken already (perhaps by a copy that committed first: the primary key
+        decides). An event without an id is always taken."""
+        if not event_id:
+            return True
+        row = {"event_id": str(uuid.uuid5(SLACK_EVENTS, event_id)),
+               "event_type": f"slack.{kind}", "processed_at": now}
+        if self.session.scalar(select(inbox.c.event_id)
+                               .where(inbox.c.event_id == row["event_id"])) is not None:
+            return False
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(inbox).values(row))
+        except IntegrityError:
+            return False
+        return True
 
 
 class AwaitedCheckins:

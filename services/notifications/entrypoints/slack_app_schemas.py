@@ -133,6 +133,7 @@ class EventsIn(SlackIn):
 
     type = fields.String(load_default="")
     challenge = fields.String(load_default="")
+    event_id = fields.String(load_default="")
     team_id = fields.String(load_default="")
     enterprise_id = SlackId(load_default=None)
     event = fields.Dict(load_default=dict)

@@ -4,7 +4,8 @@
 (`entrypoints.http.verify_slack_request`), then answered at once: each hands Slack's payload to
 the bus as a command whose handler only touches the database or queues Web API work
 (a `SlackTask` for the worker, or the modal's `views.open` in the background), so Slack gets
-its acknowledgement well within 3 seconds.
+its acknowledgement well within 3 seconds. An event has one effect however often Slack delivers
+it: its handler takes it by `event_id` first (`SlackEvents`).
 """
 
 from __future__ import annotations
@@ -62,15 +63,16 @@ class Events(MethodView):
         if body["type"] == "url_verification":
             return {"challenge": body["challenge"]}
         event, team, enterprise = body["event"], body["team_id"], body["enterprise_id"]
+        event_id = body["event_id"]
         kind = event.get("type")
         if kind == "app_home_opened":
             opened = load(HomeOpenedIn(), event, at="event")
             if opened["tab"] == "home":
-                bus().handle(SlackHomeOpened(team, opened["user"]))
+                bus().handle(SlackHomeOpened(team, opened["user"], event_id))
         elif kind == "app_uninstalled" or (
                 kind == "tokens_revoked"
                 and load(TokensRevokedIn(), event, at="event")["tokens"]["bot"]):
-            bus().handle(SlackAppRevoked(team, enterprise, kind))
+            bus().handle(SlackAppRevoked(team, enterprise, kind, event_id))
         return ACK
 
 

@@ -184,17 +184,22 @@ class LinkMySlackAccount:
 
 @dataclass(frozen=True)
 class SlackAppRevoked:
-    """`tokens_revoked` (bot tokens) or `app_uninstalled` from a workspace."""
+    """`tokens_revoked` (bot tokens) or `app_uninstalled` from a workspace; `event_id` is
+    Slack's id of the event (the same in a retried delivery)."""
 
     slack_team_id: str
     enterprise_id: str | None
     reason: str
+    event_id: str = ""
 
 
 @dataclass(frozen=True)
 class SlackHomeOpened:
+    """`app_home_opened` on the Home tab; `event_id` as in `SlackAppRevoked`."""
+
     slack_team_id: str
     slack_user_id: str
+    event_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,10 @@ HOME = "home"
 
 def home_opened(cmd: SlackHomeOpened, uow: NotificationsUnitOfWork, clock: Clock) -> None:
     with uow:
-        members = uow.slack.members_for(cmd.slack_user_id, cmd.slack_team_id)
         now = clock.now()
+        if not uow.slack_events.take(cmd.event_id, "app_home_opened", now):
+            return  # a retried delivery: published already
+        members = uow.slack.members_for(cmd.slack_user_id, cmd.slack_team_id)
         here = [m for m in members if (w := uow.slack.workspace(m.team_id)) is not None
                 and w.slack_team_id == cmd.slack_team_id]
         if here:  # one Home for them all (home_of), published through one team's workspace

@@ -145,8 +145,11 @@ def link_my_slack_account(cmd: LinkMySlackAccount, uow: NotificationsUnitOfWork,
 
 def disable_workspace(cmd: SlackAppRevoked, uow: NotificationsUnitOfWork, clock: Clock,
                       slack: SlackClient) -> int:
-    """Stop every call to the workspace: its links disabled, its tokens deleted."""
+    """Stop every call to the workspace: its links disabled, its tokens deleted. A retried
+    delivery of the event does nothing (the lead may have installed the app again since)."""
     with uow:
+        if not uow.slack_events.take(cmd.event_id, cmd.reason, clock.now()):
+            return 0
         disabled = 0
         for workspace in uow.slack.workspaces_in(cmd.slack_team_id):
             workspace.disable(cmd.reason, clock.now())

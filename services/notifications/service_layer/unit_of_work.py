@@ -7,6 +7,7 @@ from services.notifications.adapters.repositories import (
     Notifications,
     PreferenceRepository,
     Replicas,
+    SlackEvents,
     SlackRepository,
     SlackRequests,
     Suppressions,
@@ -21,6 +22,7 @@ class NotificationsUnitOfWork(UnitOfWork):
     preferences: PreferenceRepository
     slack_requests: SlackRequests
     slack: SlackRepository
+    slack_events: SlackEvents
     queries: NotificationQueries
     awaited_checkins: AwaitedCheckins
     suppressions: Suppressions
@@ -32,6 +34,7 @@ class NotificationsUnitOfWork(UnitOfWork):
         self.preferences = PreferenceRepository(self.session)
         self.slack_requests = SlackRequests(self.session)
         self.slack = SlackRepository(self.session)
+        self.slack_events = SlackEvents(self.session)
         self.queries = NotificationQueries(self.session)
         self.awaited_checkins = AwaitedCheckins(self.session)
         self.suppressions = Suppressions(self.session)
