@@ -82,8 +82,11 @@ class CheckinsContainer(Container):
                 "render_checkin": lambda: render_checkin}
 
     def handlers(self) -> dict[str, Handler]:
-        return {event_type: partial(handler, clock=self.clock, policy=self.policy)
-                for event_type, handler in on_events.HANDLERS.items()}
+        bound = {event_type: partial(handler, clock=self.clock, policy=self.policy)
+                 for event_type, handler in on_events.HANDLERS.items()}
+        bound["checkin.requested"] = partial(bound["checkin.requested"],
+                                             catch_up=self.settings.command_catch_up)
+        return bound
 
     def prefetch(self, events: list, uow) -> None:
         on_events.prefetch(events, uow)

@@ -1,7 +1,9 @@
-"""Settings only the checkins service reads: reminder lead, grace, escalation, edit window.
+"""Settings only the checkins service reads: reminder lead, grace, escalation, edit window, and
+how long a check-in request from Slack waits for its member to arrive (`CATCH_UP`).
 
-Durations are given in minutes and fall back to the product defaults: reminders 2h before due,
-missed after 12h, 24h between escalation levels, check-ins editable for 24h.
+The policy's durations are given in minutes and fall back to the product defaults: reminders 2h
+before due, missed after 12h, 24h between escalation levels, check-ins editable for 24h. The
+catch-up is given in seconds (15 by default).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from services.checkins.domain.schedule import Policy
+from services.checkins.service_layer.on_events import CATCH_UP
 from shared.config import Settings, read_float
 
 ENV_VARS = {
@@ -18,6 +21,9 @@ ENV_VARS = {
     "CHECKINS_ESCALATION_INTERVAL_MINUTES": "Time between escalation levels of a miss.",
     "CHECKINS_EDIT_WINDOW_MINUTES": "How long the author may edit a check-in.",
     "CHECKINS_SCHEDULER_INTERVAL_SECONDS": "How often the scheduler looks for due work.",
+    "CHECKINS_COMMAND_CATCH_UP_SECONDS": "How long a check-in request from Slack waits for its "
+                                         "member to reach this service before it is refused "
+                                         "as from an unknown member.",
     "GOALKEEPER_PUBLIC_URL": "Base URL of the web app, linked from calendar feed events.",
 }
 
@@ -26,6 +32,7 @@ ENV_VARS = {
 class CheckinsSettings(Settings):
     policy: Policy = field(default_factory=Policy)
     scheduler_interval: float = 5.0  # seconds between scheduler ticks
+    command_catch_up: timedelta = CATCH_UP
     public_url: str = "http://127.0.0.1:8003"
 
     @classmethod
@@ -47,6 +54,8 @@ class CheckinsSettings(Settings):
                 edit_window=minutes("CHECKINS_EDIT_WINDOW_MINUTES", default.edit_window),
             ),
             "scheduler_interval": read_float(env, "CHECKINS_SCHEDULER_INTERVAL_SECONDS", 5.0),
+            "command_catch_up": timedelta(seconds=read_float(
+                env, "CHECKINS_COMMAND_CATCH_UP_SECONDS", CATCH_UP.total_seconds())),
             "public_url": env.get("GOALKEEPER_PUBLIC_URL") or cls.public_url,
         }
 

@@ -30,9 +30,9 @@ from shared.consumer import RetryLater
 from shared.domain import DomainError
 from shared.events.envelope import Event
 
-# How long a Slack command waits for its member to reach this read model before it is
-# refused as unknown (the member's events travel on goals.events, the command on
-# checkins.commands: no order between them).
+# How long a Slack command waits, by default, for its member to reach this read model before
+# it is refused as unknown (the member's events travel on goals.events, the command on
+# checkins.commands: no order between them). CHECKINS_COMMAND_CATCH_UP_SECONDS sets it.
 CATCH_UP = timedelta(seconds=15)
 
 GOAL_EVENTS = ("goal.created", "goal.updated", "goal.activated", "goal.achieved", "goal.closed",
@@ -86,14 +86,16 @@ def on_goal(event: Event, uow: CheckinsUnitOfWork, clock: Clock, policy: Policy)
 
 
 def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
-                         policy: Policy) -> None:
+                         policy: Policy, catch_up: timedelta = CATCH_UP) -> None:
+    """Log or reject the request; a member not known yet is waited for `catch_up` after the
+    command was sent (the consumer retries it), then refused as unknown."""
     d = event.data
     if uow.checkins.answered(d["request_id"]):
         return
     now = clock.now()
     try:
         member = uow.members.in_team(d["team_id"], d["member_id"])
-        if member is None and _in_transit_for(event) < CATCH_UP:
+        if member is None and _in_transit_for(event) < catch_up:
             # notifications knew this member when it sent the command: this read model has
             # not caught up with member.added yet (another partition); wait, do not refuse
             raise RetryLater(f"member {d['member_id']} not known yet")
@@ -113,11 +115,11 @@ def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
 
 def _in_transit_for(event: Event) -> timedelta:
     """Wall-clock time since the event was produced (transport delay is real time, whatever
-    clock the service's rules run on)."""
+    clock the service's rules run on); an unreadable time counts as waited long enough."""
     try:
         return datetime.now(UTC) - datetime.fromisoformat(event.time)
     except (TypeError, ValueError):
-        return CATCH_UP
+        return timedelta.max
 
 
 def prefetch(events: list[Event], uow: CheckinsUnitOfWork) -> None:
