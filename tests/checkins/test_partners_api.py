@@ -252,3 +252,23 @@ def test_when_one_of_a_trio_ends_the_partnership_the_other_two_stay_partners(che
     assert (ended.status_code, ended.json["status"], ended.json["ended_by"]) == (200, "ended",
                                                                                 max_)
     assert active_groups(checkins, world, lead) == [sorted([lead, ola])]
+
+
+def test_partners_in_a_trio_cannot_invite_each_other_again(checkins, world):
+    """A round of three made Lena, Ola and Max partners. Ola's invitation to Max was taken
+    (201), and once Max accepted they were partners twice over, where a pair already partnered
+    or invited is refused (409): only a partnership of exactly the two counted."""
+    lead, ola, max_ = world.member("Lena", role="lead"), world.member("Ola"), world.member("Max")
+    assert run_round(checkins, world, lead, seed=1)["groups"] == [sorted([lead, ola, max_])]
+
+    invite = call(checkins, "POST", f"/v1/teams/{world.team_id}/partnerships", world.as_(ola),
+                  {"member_id": max_})
+
+    assert invite.status_code == 409, invite.json
+    assert invite.json["detail"] == ("you are already partners, or an invitation between you "
+                                     "is open")
+    assert active_groups(checkins, world, lead) == [sorted([lead, ola, max_])]
+    herself = call(checkins, "POST", f"/v1/teams/{world.team_id}/partnerships", world.as_(ola),
+                   {"member_id": ola})
+    assert (herself.status_code, herself.json["detail"]) == (
+        409, "you cannot be your own accountability partner")

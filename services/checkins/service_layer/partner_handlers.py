@@ -31,11 +31,11 @@ def invite(cmd: InvitePartner, uow: CheckinsUnitOfWork, clock: Clock) -> Partner
         if invitee is None or invitee.state == "left":
             raise Unprocessable("no such member in this team",
                                 errors={"member_id": ["Not a member of this team."]})
-        pair = {cmd.actor.member_id, cmd.member_id}
-        if any(set(p.member_ids) == pair for p in uow.partnerships.open_in_team(cmd.team_id)):
-            raise Conflict("you are already partners, or an invitation between you is open")
         partnership = Partnership.invitation(cmd.team_id, cmd.actor.member_id, cmd.member_id,
-                                             at=clock.now())
+                                             at=clock.now())  # refuses yourself
+        if any(p.includes(cmd.actor.member_id) and p.includes(cmd.member_id)
+               for p in uow.partnerships.open_in_team(cmd.team_id)):  # a pair, or in a trio
+            raise Conflict("you are already partners, or an invitation between you is open")
         uow.partnerships.add(partnership)
         uow.commit()
     return partnership
