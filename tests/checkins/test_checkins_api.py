@@ -164,6 +164,31 @@ def test_the_author_edits_within_the_window_and_not_after(checkins, world, clock
     assert invalid.status_code in (409, 422)
 
 
+def test_a_check_in_of_a_closed_goal_keeps_its_figure_but_not_its_note(checkins, world):
+    """A closed goal keeps its metric and milestones as they were until it is reopened: the
+    goals service leaves a corrected figure unapplied. Checkins still took the correction
+    (200) and showed 8 in the history while the goal went on saying 5; it is now a 409 that
+    says why, and the note can still be fixed."""
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    checkin = world.checkin(goal, owner, value=5)
+    world.update_goal(goal, event="goal.closed", status="missed", outcome="missed")
+    path = f"/v1/checkins/{checkin['id']}"
+
+    moved = checkins.client.patch(path, headers=world.as_(owner), json={"value": 8})
+
+    assert moved.status_code == 409, moved.json
+    assert moved.json["detail"] == ("goal “Ship the onboarding flow” is missed: its check-ins "
+                                    "keep their figures until it is reopened; the note, "
+                                    "confidence and blockers can still be corrected")
+    history = checkins.client.get(f"/v1/goals/{goal}/checkins", headers=world.as_(owner)).json
+    assert [c["value"] for c in history["items"]] == [5]
+    noted = checkins.client.patch(path, headers=world.as_(owner), json={"note": "late fix"})
+    assert (noted.status_code, noted.json["value"], noted.json["note"]) == (200, 5, "late fix")
+    assert [(e["value"], e["note"]) for e in world.published("checkin.edited")] == [
+        (5, "late fix")]
+
+
 def test_a_correction_turns_a_delta_into_a_value_and_back(checkins, world):
     """Giving `value` alone replaces the delta the check-in had (a 422 "not both" before, on a
     `delta` the member never sent); both at once is still refused."""

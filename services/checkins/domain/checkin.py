@@ -46,6 +46,9 @@ def closed_to_checkins(goal: GoalView) -> str:
     return f"goal “{goal.title}” is {goal.status}; only active goals take check-ins"
 
 
+CLOSED = ("partial", "missed", "dropped")  # as the goals service closes a goal
+
+
 def ensure_open_for_checkins(goal: GoalView) -> None:
     if not goal.is_active:
         raise Conflict(closed_to_checkins(goal))
@@ -77,10 +80,21 @@ class Checkin(Aggregate):
             raise Conflict(f"check-ins can be edited for {_hours(window)} after logging; "
                            f"this one closed at {(self.created_at + window).isoformat()}")
         progress.check_against(goal)
+        self._ensure_figures_kept(goal, progress)
         previous = {"previous_value": self.value, "previous_delta": self.delta}
         self._apply(progress)
         self.edited_at = at
         self._announce("checkin.edited", partner_ids, at, **previous)
+
+    def _ensure_figures_kept(self, goal: GoalView, progress: Progress) -> None:
+        """A closed goal keeps its metric and milestones until it is reopened, so its
+        check-ins keep the figures that moved them; their words may still be corrected."""
+        figures = (progress.value, progress.delta, sorted(progress.completed_milestones))
+        if goal.status in CLOSED and figures != (
+                self.value, self.delta, sorted(self.completed_milestones or [])):
+            raise Conflict(f"goal “{goal.title}” is {goal.status}: its check-ins keep their "
+                           "figures until it is reopened; the note, confidence and blockers "
+                           "can still be corrected")
 
     @property
     def progress(self) -> Progress:
