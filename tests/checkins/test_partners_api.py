@@ -272,3 +272,22 @@ def test_partners_in_a_trio_cannot_invite_each_other_again(checkins, world):
                    {"member_id": ola})
     assert (herself.status_code, herself.json["detail"]) == (
         409, "you cannot be your own accountability partner")
+
+
+def test_an_invitation_between_partners_paired_since_cannot_be_accepted(checkins, world):
+    """Ola invited Max; before he answered, a round put them in a trio with Lena. Accepting
+    made them partners twice over (200, two active partnerships holding both); it is now
+    refused (409) with what to do, and the trio stays as it was."""
+    lead, ola, max_ = world.member("Lena", role="lead"), world.member("Ola"), world.member("Max")
+    base = f"/v1/teams/{world.team_id}/partnerships"
+    invited = call(checkins, "POST", base, world.as_(ola), {"member_id": max_})
+    assert run_round(checkins, world, lead, seed=1)["groups"] == [sorted([lead, ola, max_])]
+
+    accepted = call(checkins, "POST", f"{base}/{invited.json['id']}/accept", world.as_(max_))
+
+    assert accepted.status_code == 409, accepted.json
+    assert accepted.json["detail"] == ("you are already partners in another active "
+                                       "partnership; decline this invitation instead")
+    assert active_groups(checkins, world, lead) == [sorted([lead, ola, max_])]
+    declined = call(checkins, "POST", f"{base}/{invited.json['id']}/end", world.as_(max_))
+    assert (declined.status_code, declined.json["status"]) == (200, "declined")

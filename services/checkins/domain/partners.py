@@ -54,11 +54,16 @@ class Partnership(Aggregate):
     def partners_of(self, member_id: str) -> list[str]:
         return partners_in(self.member_ids, member_id)
 
-    def accept(self, by: str, at: datetime) -> None:
+    def accept(self, by: str, at: datetime, *, partnered_elsewhere: bool = False) -> None:
+        """The invitee accepts; refused when the two became partners since (`partnered_elsewhere`:
+        a round put them in a group), as two partnerships would then hold one pair."""
         if self.status != "invited":
             raise Conflict(f"this partnership is {self.status}; only an invitation can be accepted")
         if by == self.invited_by or not self.includes(by):
             raise Forbidden("only the invited member may accept")
+        if partnered_elsewhere:
+            raise Conflict("you are already partners in another active partnership; decline "
+                           "this invitation instead")
         self._start(at)
 
     def end(self, by: str | None, at: datetime) -> None:

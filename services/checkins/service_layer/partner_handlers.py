@@ -33,8 +33,7 @@ def invite(cmd: InvitePartner, uow: CheckinsUnitOfWork, clock: Clock) -> Partner
                                 errors={"member_id": ["Not a member of this team."]})
         partnership = Partnership.invitation(cmd.team_id, cmd.actor.member_id, cmd.member_id,
                                              at=clock.now())  # refuses yourself
-        if any(p.includes(cmd.actor.member_id) and p.includes(cmd.member_id)
-               for p in uow.partnerships.open_in_team(cmd.team_id)):  # a pair, or in a trio
+        if _holding_both(uow, cmd.team_id, partnership.member_ids):
             raise Conflict("you are already partners, or an invitation between you is open")
         uow.partnerships.add(partnership)
         uow.commit()
@@ -44,7 +43,9 @@ def invite(cmd: InvitePartner, uow: CheckinsUnitOfWork, clock: Clock) -> Partner
 def accept(cmd: AcceptPartnership, uow: CheckinsUnitOfWork, clock: Clock) -> Partnership:
     with uow:
         partnership = _found(uow, cmd.team_id, cmd.partnership_id)
-        partnership.accept(cmd.actor.member_id, clock.now())
+        partnered = any(p.is_active and p.id != partnership.id
+                        for p in _holding_both(uow, cmd.team_id, partnership.member_ids))
+        partnership.accept(cmd.actor.member_id, clock.now(), partnered_elsewhere=partnered)
         uow.commit()
     return partnership
 
@@ -80,6 +81,14 @@ def get_opt_out(cmd: GetPairingOptOut, reader: CheckinsUnitOfWork) -> OptOut:
         ensure_self_or_lead(reader, cmd.team_id, cmd.member_id, cmd.actor)
         preference = reader.rounds.preference(cmd.team_id, cmd.member_id)
     return OptOut(cmd.member_id, bool(preference and preference.opted_out))
+
+
+def _holding_both(uow: CheckinsUnitOfWork, team_id: str,
+                  pair: list[str]) -> list[Partnership]:
+    """The team's open partnerships (invited or active, a pair or a trio) holding both of
+    `pair`."""
+    return [p for p in uow.partnerships.open_in_team(team_id)
+            if all(map(p.includes, pair))]
 
 
 def _found(uow: CheckinsUnitOfWork, team_id: str, partnership_id: str) -> Partnership:
