@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
@@ -291,6 +292,32 @@ def test_teammates_give_kudos_once_per_emoji_and_comment(checkins, world):
     assert (added["author_id"], added["to_id"], added["text"]) == (mate, owner, "Nice work!")
     listed = checkins.client.get(f"{path}/comments", headers=world.as_(owner)).json
     assert [c["text"] for c in listed["items"]] == ["Nice work!"]
+
+
+def test_kudos_given_twice_at_once_count_once_and_both_are_answered_as_given(checkins, world):
+    """The same kudos counts once (200 for the second). Two copies at the same moment (a
+    double click) both found none and inserted: the unique key let one in and the other got a
+    409 "these kudos were just given" for kudos that were given."""
+    owner, mate = world.member("Ola"), world.member("Max")
+    checkin = world.checkin(world.goal(owner), owner, value=1)
+    path = f"/v1/checkins/{checkin['id']}/kudos"
+    emoji = ["🎉", "👏", *(f":kudos_{n}:" for n in range(14))]  # a race in any fails it
+
+    def send(barrier, answers: list, slot: int, client, given: str) -> None:
+        barrier.wait()
+        answers[slot] = post(checkins, path, world.as_(mate), {"emoji": given}, client=client)
+
+    for given in emoji:
+        barrier, answers = threading.Barrier(2), [None, None]
+        threads = [threading.Thread(target=send, args=(
+            barrier, answers, i, checkins.app.test_client(), given)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert sorted(a.status_code for a in answers) == [200, 201], [a.json for a in answers]
+        assert answers[0].json["id"] == answers[1].json["id"]
+    assert Counter(k["emoji"] for k in world.published("kudos.given")) == dict.fromkeys(emoji, 1)
 
 
 def test_private_goal_checkins_are_seen_by_owner_partners_and_leads_only(checkins, world):

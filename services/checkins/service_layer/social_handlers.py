@@ -11,7 +11,6 @@ from services.checkins.service_layer.access import readable_checkin
 from services.checkins.service_layer.commands import AddComment, GiveKudos, ListComments
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
 from shared.clock import Clock
-from shared.domain import Conflict
 
 
 @dataclass(frozen=True)
@@ -21,18 +20,22 @@ class GivenKudos:
 
 
 def give_kudos(cmd: GiveKudos, uow: CheckinsUnitOfWork, clock: Clock) -> GivenKudos:
-    """The same emoji from the same person counts once."""
+    """The same emoji from the same person counts once, however many copies of the request
+    arrive at once: a copy that finds the kudos given, or given meanwhile, answers with it."""
     with uow:
         checkin, _ = readable_checkin(uow, cmd.actor, cmd.checkin_id)
-        existing = uow.social.kudos_from(checkin.id, cmd.actor.member_id, check_emoji(cmd.emoji))
+        emoji = check_emoji(cmd.emoji)
+        existing = uow.social.kudos_from(checkin.id, cmd.actor.member_id, emoji)
         if existing is not None:
             return GivenKudos(existing, created=False)
-        kudos = Kudos(checkin, cmd.actor.member_id, cmd.emoji, at=clock.now())
-        uow.social.add(kudos)
         try:
-            uow.commit()
-        except IntegrityError as exc:  # the same kudos from a concurrent request won
-            raise Conflict("these kudos were just given") from exc
+            with uow.savepoint():  # its kudos.given is undone with it
+                kudos = Kudos(checkin, cmd.actor.member_id, emoji, at=clock.now())
+                uow.social.add(kudos)
+        except IntegrityError:  # a copy of this request gave them first (the key decides)
+            return GivenKudos(uow.social.kudos_from(checkin.id, cmd.actor.member_id, emoji),
+                              created=False)
+        uow.commit()
     return GivenKudos(kudos, created=True)
 
 
