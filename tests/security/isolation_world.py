@@ -25,7 +25,7 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 
 @dataclass
 class Request:
-    caller: str  # "member", "mate" (a second member), "lead" or "admin"
+    caller: str  # "member", "mate" (a second member), "newcomer", "lead" or "admin"
     path: str
     body: dict | None = None
     query: dict = field(default_factory=dict)
@@ -51,10 +51,11 @@ class TeamWorld:
     round: dict
     slack_url: str
     ids: set[str] = field(default_factory=set)
+    newcomer: str = ""  # the token of the member `fresh_invitation` added last
 
     def token(self, caller: str) -> str:
-        return {"member": self.member, "mate": self.mate, "lead": self.team.lead,
-                "admin": ADMIN_TOKEN}[caller]
+        return {"member": self.member, "mate": self.mate, "newcomer": self.newcomer,
+                "lead": self.team.lead, "admin": ADMIN_TOKEN}[caller]
 
     def call(self, service: str, method: str, path: str, token: str | None,
              body: dict | None = None, query: dict | None = None):
@@ -83,6 +84,23 @@ class TeamWorld:
         member_id, _ = add_member(self.services["goals"], self.team, f"M{uuid.uuid4().hex[:6]}")
         self.ids.add(member_id)
         return member_id
+
+    def fresh_newcomer(self) -> str:
+        """A member added just now (their token is the `newcomer` caller's), once the checkins
+        service knows them: no pairing round has paired them with anyone, so an invitation to
+        them stands whatever rounds the rows before ran."""
+        member_id, self.newcomer = add_member(self.services["goals"], self.team,
+                                              f"N{uuid.uuid4().hex[:6]}")
+        self.ids.add(member_id)
+        eventually(lambda: self.made("checkins", "GET",
+                                     f"/v1/teams/{self.team.id}/members/{member_id}/pairing",
+                                     "newcomer"), timeout=90)
+        return member_id
+
+    def fresh_invitation(self, inviter: str) -> dict:
+        """An open partnership invitation from `inviter` to a newcomer (`fresh_newcomer`)."""
+        return self.made("checkins", "POST", f"/v1/teams/{self.team.id}/partnerships", inviter,
+                         {"member_id": self.fresh_newcomer()})
 
     def fresh_milestone(self) -> str:
         return self.made("goals", "POST", f"/v1/goals/{self.milestone_goal['id']}/milestones",
@@ -189,9 +207,14 @@ def _new_member_body() -> dict:
 
 
 def _pending_end(w: TeamWorld) -> Request:
-    invite = w.made("checkins", "POST", f"{_teams(w)}/partnerships", "lead",
-                    {"member_id": w.member_id})
-    return Request("member", f"{_teams(w)}/partnerships/{invite['id']}/end", destructive=True)
+    invite = w.fresh_invitation("lead")
+    return Request("newcomer", f"{_teams(w)}/partnerships/{invite['id']}/end", destructive=True)
+
+
+def _pending_accept(w: TeamWorld) -> Request:
+    invite = w.fresh_invitation("member")
+    return Request("newcomer", f"{_teams(w)}/partnerships/{invite['id']}/accept",
+                   destructive=True)
 
 
 def _schedule_then(caller: str, destructive: bool = False) -> Builder:
@@ -276,9 +299,9 @@ CONTROLS: dict[tuple[str, str], Builder] = {
     ("GET", "/v1/teams/{team_id}/partnerships"): lambda w: Request(
         "member", f"{_teams(w)}/partnerships"),
     ("POST", "/v1/teams/{team_id}/partnerships"): lambda w: Request(
-        "lead", f"{_teams(w)}/partnerships", {"member_id": w.mate_id}, destructive=True),
-    ("POST", "/v1/teams/{team_id}/partnerships/{partnership_id}/accept"): lambda w: Request(
-        "mate", f"{_teams(w)}/partnerships/{w.partnership['id']}/accept", destructive=True),
+        "lead", f"{_teams(w)}/partnerships", {"member_id": w.fresh_newcomer()},
+        destructive=True),
+    ("POST", "/v1/teams/{team_id}/partnerships/{partnership_id}/accept"): _pending_accept,
     ("POST", "/v1/teams/{team_id}/partnerships/{partnership_id}/end"): _pending_end,
     ("GET", "/v1/teams/{team_id}/members/{member_id}/pairing"): lambda w: Request(
         "member", f"{_teams(w)}/members/{w.member_id}/pairing"),
