@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from sqlalchemy import event
 
 from tests.goals.helpers import create_goal, outbox
+from tests.support.races import run_together
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
 
@@ -142,34 +140,18 @@ def test_the_last_two_leads_stepping_down_at_once_leave_one_lead(goals):
     once may be): one steps down, the other is told the team keeps a lead."""
     team = create_team(goals)
     olga_id, olga = add_member(goals, team, "Olga", role="lead")
-    counted = threading.Barrier(2, timeout=2)
 
-    def hold_after_counting_leads(conn, cursor, statement, *args) -> None:
-        if statement.lower().startswith("select count(*)") and "members.role" in statement:
-            try:
-                counted.wait()
-            except threading.BrokenBarrierError:
-                pass  # the other request waits for this one's commit: it goes on alone
-
-    def step_down(member_id: str, token: str, answers: dict) -> None:
-        answers[member_id] = goals.app.test_client().patch(
+    def step_down(member_id: str, token: str):
+        return lambda: goals.app.test_client().patch(
             f"/v1/teams/{team.id}/members/{member_id}", headers=auth(token),
             json={"role": "member"})
 
-    answers: dict = {}
-    event.listen(goals.container.engine, "after_cursor_execute", hold_after_counting_leads)
-    try:
-        threads = [threading.Thread(target=step_down, args=(member_id, token, answers))
-                   for member_id, token in ((team.lead_id, team.lead), (olga_id, olga))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-    finally:
-        event.remove(goals.container.engine, "after_cursor_execute", hold_after_counting_leads)
+    answers = run_together(
+        goals.container.engine,
+        lambda sql: sql.lower().startswith("select count(*)") and "members.role" in sql,
+        step_down(team.lead_id, team.lead), step_down(olga_id, olga)).results
 
-    assert sorted(a.status_code for a in answers.values()) == [200, 409], [
-        a.json for a in answers.values()]
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.json for a in answers]
     members = goals.client.get(f"/v1/teams/{team.id}/members", headers=auth(olga)).json
     assert [m["role"] for m in members["items"]].count("lead") == 1
 
@@ -179,32 +161,14 @@ def test_a_member_added_twice_at_once_is_added_once_and_the_second_told_why(goal
     either commits (held there up to 2 s). One adds them; the other gets the 409 a later
     request gets, not a 500."""
     team = create_team(goals)
-    looked_up = threading.Barrier(2, timeout=2)
 
-    def hold_after_looking_up_the_address(conn, cursor, statement, *args) -> None:
-        if "members.email = " in statement:
-            try:
-                looked_up.wait()
-            except threading.BrokenBarrierError:
-                pass  # the other request waits for this one's commit: it goes on alone
-
-    def add(answers: list) -> None:
-        answers.append(goals.app.test_client().post(
+    def add():
+        return goals.app.test_client().post(
             f"/v1/teams/{team.id}/members", headers=auth(team.lead),
-            json={"name": "Max", "email": "max@example.com", "timezone": "UTC"}))
+            json={"name": "Max", "email": "max@example.com", "timezone": "UTC"})
 
-    answers: list = []
-    event.listen(goals.container.engine, "after_cursor_execute",
-                 hold_after_looking_up_the_address)
-    try:
-        threads = [threading.Thread(target=add, args=(answers,)) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-    finally:
-        event.remove(goals.container.engine, "after_cursor_execute",
-                     hold_after_looking_up_the_address)
+    answers = run_together(goals.container.engine, lambda sql: "members.email = " in sql,
+                           add, add).results
 
     assert sorted(a.status_code for a in answers) == [201, 409], [a.get_data() for a in answers]
     refused = next(a for a in answers if a.status_code == 409)
@@ -252,33 +216,14 @@ def test_two_members_claiming_one_slack_user_at_once_are_told_as_a_later_claim_i
     one takes it, the other gets the 409 a later request gets, not a 500."""
     team = create_team(goals)
     claimants = [add_member(goals, team, name) for name in ("Ana", "Cy")]
-    looked_up = threading.Barrier(2, timeout=2)
-
-    def hold_after_looking_up_the_slack_user(conn, cursor, statement, *args) -> None:
-        if "members.slack_user_id = " in statement:
-            try:
-                looked_up.wait()
-            except threading.BrokenBarrierError:
-                pass  # the other request waits for this one's commit: it goes on alone
-
-    def claim(member_id: str, token: str, answers: list) -> None:
-        answers.append(goals.app.test_client().patch(
+    def claim(member_id: str, token: str):
+        return lambda: goals.app.test_client().patch(
             f"/v1/teams/{team.id}/members/{member_id}", headers=auth(token),
-            json={"slack_user_id": "USAME"}))
+            json={"slack_user_id": "USAME"})
 
-    answers: list = []
-    event.listen(goals.container.engine, "after_cursor_execute",
-                 hold_after_looking_up_the_slack_user)
-    try:
-        threads = [threading.Thread(target=claim, args=(*claimant, answers))
-                   for claimant in claimants]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-    finally:
-        event.remove(goals.container.engine, "after_cursor_execute",
-                     hold_after_looking_up_the_slack_user)
+    answers = run_together(goals.container.engine,
+                           lambda sql: "members.slack_user_id = " in sql,
+                           *(claim(*claimant) for claimant in claimants)).results
 
     assert sorted(a.status_code for a in answers) == [200, 409], [a.get_data() for a in answers]
     holder = next(a for a in answers if a.status_code == 200).json

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import UTC, datetime
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from services.notifications.domain.notification import Notification
 from shared.clock import ControlledClock
 from tests.notifications.support import AT, Team, checkin, event, goal, handle, new_id
+from tests.support.races import run_together
 
 MONDAY_0830_BERLIN = datetime(2030, 1, 7, 7, 30, tzinfo=UTC)
 
@@ -136,6 +135,20 @@ def waiting_for_the_digest(n, member_id: str) -> list[str]:
             Notification.recipient_id == member_id, Notification.status == "digest")))
 
 
+def ben_on_daily_digest(make_service, *values: float):
+    """Ben on daily digests at Monday noon, with Ana's check-ins of `values` waiting for it:
+    the clock, the service, the team and the ids of what waits."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
+                 json={"delivery": "digest", "digest": "daily"})
+    handle(n, *(checkin(team.id, team.goal, team.ana, value) for value in values))
+    waited = waiting_for_the_digest(n, team.ben)
+    assert len(waited) == len(values)
+    return clock, n, team, waited
+
+
 def feed_of(team: Team, member_id: str, event_type: str) -> Counter:
     """The member's feed items of `event_type`, counted by id."""
     return Counter(i["id"] for i in team.feed(member_id) if i["event_type"] == event_type)
@@ -145,14 +158,7 @@ def test_muting_the_personal_digest_shows_what_waited_for_it_in_the_feed(make_se
     """Ben, on daily digests, mutes the digest itself: the updates that waited for it were
     folded into a digest nobody got, and were shown nowhere. They now show in his feed, each
     once, on the deliverer's next pass, and later updates come one by one."""
-    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
-    n = make_service("notifications", clock=clock, start_worker=False)
-    team = Team(n)
-    n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
-                 json={"delivery": "digest", "digest": "daily"})
-    handle(n, checkin(team.id, team.goal, team.ana, 10), checkin(team.id, team.goal, team.ana, 20))
-    waited = waiting_for_the_digest(n, team.ben)
-    assert len(waited) == 2
+    clock, n, team, waited = ben_on_daily_digest(make_service, 10, 20)
     muted = n.client.put("/v1/me/preferences", headers=team.auth(team.ben), json={
         "delivery": "digest", "digest": "daily", "muted": ["digest.personal"]})
     assert muted.status_code == 200, muted.json
@@ -192,13 +198,7 @@ def test_muting_a_type_drops_what_of_it_waited_for_the_digest(make_service):
 
 
 def test_going_back_to_immediate_delivery_shows_what_waited_for_the_digest(make_service):
-    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
-    n = make_service("notifications", clock=clock, start_worker=False)
-    team = Team(n)
-    n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
-                 json={"delivery": "digest", "digest": "daily"})
-    handle(n, checkin(team.id, team.goal, team.ana, 10))
-    waited = waiting_for_the_digest(n, team.ben)
+    clock, n, team, waited = ben_on_daily_digest(make_service, 10)
     n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
                  json={"delivery": "immediate"})
     n.container.deliverer.deliver_due()
@@ -214,45 +214,22 @@ def test_going_immediate_as_the_digest_is_made_shows_each_update_once(make_servi
     """Ben goes back to immediate delivery in the moment his 08:00 digest is made: both read
     the updates waiting for it before either commits (held there up to 2 s, as two workers at
     once may be). Each update showed twice: in the digest and on its own."""
-    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
-    n = make_service("notifications", clock=clock, start_worker=False)
-    team = Team(n)
-    n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
-                 json={"delivery": "digest", "digest": "daily"})
-    handle(n, checkin(team.id, team.goal, team.ana, 10), checkin(team.id, team.goal, team.ana, 20))
-    waited = waiting_for_the_digest(n, team.ben)
-    assert len(waited) == 2
+    clock, n, team, waited = ben_on_daily_digest(make_service, 10, 20)
     clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
-    read, holding = threading.Barrier(2, timeout=2), set()
-
-    def hold_after_reading_what_waits(conn, cursor, statement, *args) -> None:
-        if (statement.lstrip().upper().startswith("SELECT") and "FROM notifications" in statement
-                and "notifications.status" in statement and "recipient_id = " in statement
-                and threading.get_ident() not in holding):
-            holding.add(threading.get_ident())
-            try:
-                read.wait()
-            except threading.BrokenBarrierError:
-                pass  # the other waits for this one's commit: it goes on alone
 
     def save() -> None:
         saved = n.app.test_client().put("/v1/me/preferences", headers=team.auth(team.ben),
                                         json={"delivery": "immediate"})
         assert saved.status_code == 200, saved.json
 
-    sa_event.listen(n.container.engine, "after_cursor_execute", hold_after_reading_what_waits)
-    try:
-        threads = [threading.Thread(target=save),
-                   threading.Thread(target=job(n.container, "personal-digests"))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-    finally:
-        sa_event.remove(n.container.engine, "after_cursor_execute",
-                        hold_after_reading_what_waits)
+    def reads_what_waits(sql: str) -> bool:
+        return (sql.lstrip().upper().startswith("SELECT") and "FROM notifications" in sql
+                and "notifications.status" in sql and "recipient_id = " in sql)
+
+    race = run_together(n.container.engine, reads_what_waits,
+                        save, job(n.container, "personal-digests"))
     if n.container.engine.dialect.name == "postgresql":  # SQLite writes one at a time
-        assert len(holding) == 2  # both reached their read
+        assert race.held == 2  # both reached their read
     n.container.deliverer.deliver_due()
     alone = feed_of(team, team.ben, "checkin.logged")
     digests = [i for i in team.feed(team.ben) if i["event_type"] == "digest.personal"]
@@ -265,13 +242,7 @@ def test_an_update_left_waiting_for_a_digest_the_member_muted_shows_at_the_diges
         make_service):
     """An update placed for the digest by a transaction that read Ben's preferences before he
     muted the digest: the digest job folded it into a digest it never made."""
-    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
-    n = make_service("notifications", clock=clock, start_worker=False)
-    team = Team(n)
-    n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
-                 json={"delivery": "digest", "digest": "daily"})
-    handle(n, checkin(team.id, team.goal, team.ana, 10))
-    waited = waiting_for_the_digest(n, team.ben)
+    clock, n, team, waited = ben_on_daily_digest(make_service, 10)
     with n.container.uow() as uow:  # the mute, committed meanwhile
         prefs = uow.preferences.of(team.ben, team.id)
         prefs.muted = "digest.personal"

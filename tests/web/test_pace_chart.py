@@ -44,14 +44,18 @@ def test_the_chart_dates_a_check_in_on_the_members_day(stack):
         re.findall(r"<title>[^<]*: 4 EUR</title>", page)
 
 
-def test_the_charts_axis_and_points_write_days_as_the_rest_of_the_page_does(stack):
-    """The axis said "2026-12-03" under a page that writes "Thu 03 Dec 2026" everywhere else."""
+def goal_page_with_one_check_in(stack) -> tuple[dict, str]:
+    """A new metric goal with one check-in (4), and its page as its owner sees it."""
     team = stack.new_team()
     goal = metric_goal(stack, team.lead)
     stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead, json={"value": 4})
     session, _ = signed_in(stack, team.lead)
+    return goal, session.get(stack.web_url + f"/goals/{goal['id']}").text
 
-    page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+
+def test_the_charts_axis_and_points_write_days_as_the_rest_of_the_page_does(stack):
+    """The axis said "2026-12-03" under a page that writes "Thu 03 Dec 2026" everywhere else."""
+    goal, page = goal_page_with_one_check_in(stack)
 
     chart = re.search(r"<svg.*?</svg>", page, re.S).group(0)
     start, due = (date.fromisoformat(goal[d]).strftime(DAY) for d in ("start_date", "due_date"))
@@ -62,12 +66,7 @@ def test_the_charts_axis_and_points_write_days_as_the_rest_of_the_page_does(stac
 
 def test_the_charts_description_counts_one_check_in_as_one(stack):
     """A screen reader heard "1 check-ins shown as points"."""
-    team = stack.new_team()
-    goal = metric_goal(stack, team.lead)
-    stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead, json={"value": 4})
-    session, _ = signed_in(stack, team.lead)
-
-    page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+    goal, page = goal_page_with_one_check_in(stack)
 
     assert "1 check-in shown as a point." in page
 

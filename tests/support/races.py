@@ -1,0 +1,62 @@
+"""Two requests (or jobs) racing: each is held after its read until the other has read too.
+
+A race test makes the moment two writers meet happen every time: each call runs in a thread of
+its own, and the first statement of each thread that `held_at` picks waits (up to `timeout_s`)
+until every call has reached one, so all of them read before any of them writes. On SQLite,
+which takes writers one at a time, the second waits for the first's commit instead: the wait
+times out and it goes on alone.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+
+
+@dataclass
+class Race:
+    results: list[Any]  # each call's result, in the order of the calls
+    held: int  # how many calls reached the statement they were held after
+
+
+def run_together(engine, held_at: Callable[[str], bool], *calls: Callable[[], Any],
+                 timeout_s: float = 2.0) -> Race:
+    """Run `calls` at once, each held after its first statement `held_at` matches until all
+    have run one (see the module); an exception raised by a call is raised here."""
+    meeting = threading.Barrier(len(calls), timeout=timeout_s)
+    holding: set[int] = set()
+    results: list[Any] = [None] * len(calls)
+    errors: list[BaseException] = []
+
+    def hold(conn, cursor, statement, *args) -> None:
+        me = threading.get_ident()
+        if me in holding or not held_at(statement):
+            return
+        holding.add(me)
+        try:
+            meeting.wait()
+        except threading.BrokenBarrierError:
+            pass  # another call waits for this one's commit: it goes on alone
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        try:
+            results[index] = call()
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            errors.append(exc)
+
+    event.listen(engine, "after_cursor_execute", hold)
+    try:
+        threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        event.remove(engine, "after_cursor_execute", hold)
+    if errors:
+        raise errors[0]
+    return Race(results, len(holding))
