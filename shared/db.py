@@ -20,7 +20,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.json_codec import loads as json_loads
@@ -57,6 +57,18 @@ class UtcDateTime(TypeDecorator):
 # transaction. A connection that died while in use fails its statement once; SQLAlchemy then
 # invalidates the whole pool and the request is answered 503 (retryable, `shared.problems`).
 PING_AFTER_IDLE_S = 10.0
+
+
+def written_first(session: Session, write: Callable[[], object]) -> bool:
+    """Run `write` in a savepoint, written at once: True when it was written; False when a
+    unique key refused it (a copy of the same request wrote it first, perhaps one that committed
+    meanwhile: the key decides), the savepoint undone and the transaction going on."""
+    try:
+        with session.begin_nested():
+            write()
+    except IntegrityError:
+        return False
+    return True
 
 
 def make_engine(url: str, *, pool_size: int = 5,

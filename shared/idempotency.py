@@ -31,10 +31,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared.db import BigId, UtcDateTime
+from shared.db import BigId, UtcDateTime, written_first
 from shared.domain import BadRequest, Conflict, Unprocessable
 
 KEY = "Idempotency-Key"
@@ -164,14 +163,9 @@ class IdempotencyKeys:
 
     def claim(self, request: IdempotentRequest, now: datetime) -> bool:
         """True when this transaction now holds the key; False when another one took it first."""
-        try:
-            with self.session.begin_nested():
-                self.session.execute(insert(self.table).values(
-                    member_id=request.member_id, method=request.method, path=request.path,
-                    key=request.key, fingerprint=request.fingerprint, created_at=now))
-        except IntegrityError:
-            return False
-        return True
+        return written_first(self.session, lambda: self.session.execute(insert(self.table).values(
+            member_id=request.member_id, method=request.method, path=request.path,
+            key=request.key, fingerprint=request.fingerprint, created_at=now)))
 
     def save(self, request: IdempotentRequest, status: int, body: object) -> None:
         self.session.execute(update(self.table).where(*self._scope(request)).values(

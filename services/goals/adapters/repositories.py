@@ -20,7 +20,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.goals.adapters.orm import (
@@ -34,7 +33,7 @@ from services.goals.domain.history import HistoryEntry, ProgressPoint
 from services.goals.domain.invites import Invite
 from services.goals.domain.members import Member, Team
 from services.goals.domain.track_record import Rates, goal_rates
-from shared.db import prebuilt
+from shared.db import prebuilt, written_first
 from shared.uow import locked_rows
 
 
@@ -78,23 +77,14 @@ class Members:
         """Add the member, written at once; False when the team already has a member with that
         address or Slack user (written by a request that committed first: the unique indexes
         decide)."""
-        try:
-            with self.session.begin_nested():
-                self.session.add(member)
-        except IntegrityError:
-            return False
-        return True
+        return written_first(self.session, lambda: self.session.add(member))
 
     def name_slack_user(self, member: Member, slack_user_id: str) -> bool:
         """Set the member's Slack user, written at once (after what was pending); False when a
         teammate has it (written by a request that committed first: the unique index decides),
         the member left as it was."""
-        try:
-            with self.session.begin_nested():
-                member.slack_user_id = slack_user_id
-        except IntegrityError:
-            return False
-        return True
+        return written_first(self.session,
+                             lambda: setattr(member, "slack_user_id", slack_user_id))
 
     def by_email(self, team_id: str, email: str) -> Member | None:
         return self._first(Member.team_id == team_id, Member.email == email)

@@ -7,7 +7,6 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import and_, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.notifications.adapters.orm import inbox
@@ -35,6 +34,7 @@ from services.notifications.domain.slack_workspace import (
     SlackWorkspace,
 )
 from services.notifications.domain.slash import SlackRequest
+from shared.db import written_first
 from shared.uow import memo, remembered
 from shared.upserts import upsert
 
@@ -331,12 +331,7 @@ class SlackRequests:
         the same Slack request, perhaps one that committed first: the primary key decides)."""
         if self.get(request.request_id) is not None:
             return False
-        try:
-            with self.session.begin_nested():
-                self.session.add(request)
-        except IntegrityError:
-            return False
-        return True
+        return written_first(self.session, lambda: self.session.add(request))
 
     def get(self, request_id: str | None) -> SlackRequest | None:
         return self.session.get(SlackRequest, request_id) if request_id else None
@@ -358,15 +353,7 @@ class SlackEvents:
             return True
         row = {"event_id": str(uuid.uuid5(SLACK_EVENTS, event_id)),
                "event_type": f"slack.{kind}", "processed_at": now}
-        if self.session.scalar(select(inbox.c.event_id)
-                               .where(inbox.c.event_id == row["event_id"])) is not None:
-            return False
-        try:
-            with self.session.begin_nested():
-                self.session.execute(insert(inbox).values(row))
-        except IntegrityError:
-            return False
-        return True
+        return written_first(self.session, lambda: self.session.execute(insert(inbox).values(row)))
 
 
 class AwaitedCheckins:
