@@ -42,15 +42,16 @@ def gaps(received) -> list[float]:
     return [b.at - a.at for a, b in zip(received, received[1:], strict=False)]
 
 
-def deliver_one(make_service, slack) -> Team:
+def deliver_one(make_service, slack, timeout: float = 10) -> Team:
     """A worker-less notifications service whose team has one Slack channel; one goal achieved
-    is routed and delivered until the channel has taken one message. Returns the team."""
+    is routed and delivered until the channel has taken one message (within `timeout` seconds).
+    Returns the team."""
     n = make_service("notifications", start_worker=False)
     team = Team(n)
     team.channel(slack.webhook())
     with delivering(n):
         handle(n, achieved(team))
-        eventually(lambda: len(slack.delivered()) == 1, timeout=10)
+        eventually(lambda: len(slack.delivered()) == 1, timeout=timeout)
     return team
 
 
@@ -133,12 +134,7 @@ def test_after_a_429_nothing_goes_to_that_channel_before_its_retry_after(make_se
 
 def test_500_twice_backs_off_exponentially_with_jitter_then_sends(make_service, slack):
     slack.reply_with(server_error(), server_error())
-    n = make_service("notifications", start_worker=False)
-    team = Team(n)
-    team.channel(slack.webhook())
-    with delivering(n):
-        handle(n, achieved(team))
-        eventually(lambda: len(slack.delivered()) == 1, timeout=30)
+    team = deliver_one(make_service, slack, timeout=30)
     first, second = gaps(slack.received)
     # Each wait is its step jittered to between half and all of it, plus up to the
     # deliverer's idle wait before it claims the retry: the 1 s step gives 0.5 to about 1.1 s,
