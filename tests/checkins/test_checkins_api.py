@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
 
 from tests.checkins.conftest import START, World
+from tests.support.races import at_once
 
 
 def post(service, path: str, headers: dict, body: dict, key: str | None = None, client=None):
@@ -120,19 +120,12 @@ def test_an_idempotent_post_retried_concurrently_from_two_threads_logs_once(chec
     goal = world.goal(owner)
     headers = world.as_(owner)
 
-    def send(barrier, answers: list, slot: int, client, attempt: int) -> None:
-        barrier.wait()
-        answers[slot] = post(checkins, f"/v1/goals/{goal}/checkins", headers,
-                             {"value": attempt}, key=f"race-{attempt}", client=client)
+    def send(attempt: int):
+        return lambda: post(checkins, f"/v1/goals/{goal}/checkins", headers, {"value": attempt},
+                            key=f"race-{attempt}", client=checkins.app.test_client())
 
     for attempt in range(4):
-        barrier, answers = threading.Barrier(2), [None, None]
-        threads = [threading.Thread(target=send, args=(
-            barrier, answers, i, checkins.app.test_client(), attempt)) for i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
+        answers = at_once(send(attempt), send(attempt))
         assert [a.status_code for a in answers] == [201, 201]
         assert answers[0].json["id"] == answers[1].json["id"]
         assert sorted(a.headers.get("Idempotent-Replayed", "") for a in answers) == ["", "true"]
@@ -303,18 +296,12 @@ def test_kudos_given_twice_at_once_count_once_and_both_are_answered_as_given(che
     path = f"/v1/checkins/{checkin['id']}/kudos"
     emoji = ["🎉", "👏", *(f":kudos_{n}:" for n in range(14))]  # a race in any fails it
 
-    def send(barrier, answers: list, slot: int, client, given: str) -> None:
-        barrier.wait()
-        answers[slot] = post(checkins, path, world.as_(mate), {"emoji": given}, client=client)
+    def send(given: str):
+        return lambda: post(checkins, path, world.as_(mate), {"emoji": given},
+                            client=checkins.app.test_client())
 
     for given in emoji:
-        barrier, answers = threading.Barrier(2), [None, None]
-        threads = [threading.Thread(target=send, args=(
-            barrier, answers, i, checkins.app.test_client(), given)) for i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
+        answers = at_once(send(given), send(given))
         assert sorted(a.status_code for a in answers) == [200, 201], [a.json for a in answers]
         assert answers[0].json["id"] == answers[1].json["id"]
     assert Counter(k["emoji"] for k in world.published("kudos.given")) == dict.fromkeys(emoji, 1)

@@ -29,8 +29,6 @@ def run_together(engine, held_at: Callable[[str], bool], *calls: Callable[[], An
     have run one (see the module); an exception raised by a call is raised here."""
     meeting = threading.Barrier(len(calls), timeout=timeout_s)
     holding: set[int] = set()
-    results: list[Any] = [None] * len(calls)
-    errors: list[BaseException] = []
 
     def hold(conn, cursor, statement, *args) -> None:
         me = threading.get_ident()
@@ -42,21 +40,44 @@ def run_together(engine, held_at: Callable[[str], bool], *calls: Callable[[], An
         except threading.BrokenBarrierError:
             pass  # another call waits for this one's commit: it goes on alone
 
+    event.listen(engine, "after_cursor_execute", hold)
+    try:
+        results = _in_threads(calls)
+    finally:
+        event.remove(engine, "after_cursor_execute", hold)
+    return Race(results, len(holding))
+
+
+def at_once(*calls: Callable[[], Any]) -> list[Any]:
+    """Run `calls` each in its thread, all starting together (a double click, a client retrying
+    while the first request is under way); their results in the order of the calls."""
+    start = threading.Barrier(len(calls), timeout=10)
+
+    def started(call: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            start.wait()
+            return call()
+        return run
+
+    return _in_threads([started(call) for call in calls])
+
+
+def _in_threads(calls) -> list[Any]:
+    """Each call in a thread of its own; their results in order, or the first exception."""
+    results: list[Any] = [None] * len(calls)
+    errors: list[BaseException] = []
+
     def run(index: int, call: Callable[[], Any]) -> None:
         try:
             results[index] = call()
         except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
             errors.append(exc)
 
-    event.listen(engine, "after_cursor_execute", hold)
-    try:
-        threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-    finally:
-        event.remove(engine, "after_cursor_execute", hold)
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
     if errors:
         raise errors[0]
-    return Race(results, len(holding))
+    return results
