@@ -264,6 +264,50 @@ def test_a_signed_webhook_answering_400_fails_that_message_and_stays_enabled(mak
     assert disabled_notices(team, team.lead) == []
 
 
+def refusal_notices(team: Team, member_id: str) -> list[dict]:
+    return [i for i in team.feed(member_id) if i["event_type"] == "channel.refused"]
+
+
+def test_a_signed_webhook_answering_422_fails_that_message_and_tells_the_leads_once_an_hour(
+        make_service, slack):
+    """A receiver refusing a message with 422 had it retried to the end, then failed with no
+    one told. It now fails at once, the channel stays on, and the leads are told in-app, once
+    per channel per hour however many messages the receiver refuses."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    hook = team.channel(slack.webhook("hook"), type="webhook", name="Audit hook")
+    refusal = Reply(422, '{"error": "field goal_id is not in our schema"}')
+    slack.reply_with(refusal, refusal, refusal)
+
+    def achieve(title: str) -> None:
+        handle(n, achieved(team, title))
+        for _ in range(3):
+            clock.advance(seconds=1)
+            n.container.deliverer.deliver_due()
+
+    achieve("Read 10 books")
+    clock.advance(minutes=30)
+    achieve("Ship it")
+    assert len(refusal_notices(team, team.lead)) == 1
+    clock.advance(minutes=31)
+    achieve("Learn Welsh")
+    refused = team.log(channel_id=hook["id"], status="failed")
+    assert sorted((a["status_code"], a["outcome"]) for e in refused for a in e["attempts"]) == [
+        (422, "failed")] * 3
+    assert len(slack.received) == 3  # none retried
+    shown = n.client.get(f"/v1/teams/{team.id}/channels/{hook['id']}", headers=team.auth())
+    assert (shown.json["state"], shown.json["disabled_reason"]) == ("active", None)
+    notices = refusal_notices(team, team.lead)
+    assert len(notices) == 2
+    assert notices[0]["text"] == (
+        "Channel *Audit hook* refused a goal.achieved message: 422 {\"error\": \"field goal_id "
+        "is not in our schema\"}. That message was not delivered; the delivery log lists each "
+        "message refused. Check what the receiver accepts.")
+    assert refusal_notices(team, team.ana) == []
+    assert disabled_notices(team, team.lead) == []
+
+
 def test_a_slow_answer_times_out_and_is_retried(make_service, slack):
     slack.reply_with(Reply(delay=4.0))
     n = make_service("notifications", start_worker=False)

@@ -22,9 +22,12 @@ RETRY_AFTER_STATUSES = (429, 503)  # the answers whose Retry-After says when to 
 # rotated, a proxy misconfigured) than gone for good, so retried; the channel is disabled
 # only when a message has spent its retries on it.
 WEBHOOK_REFUSALS = (401, 403)
-# A signed webhook's 400 is the receiver's rule about that one message: the same bytes would
-# be refused again, so it fails that message only and the channel stays on.
-WEBHOOK_MESSAGE_REFUSAL = 400
+# A signed webhook's 400 or 422 is the receiver's rule about that one message: the same bytes
+# would be refused again, so it fails that message only and the channel stays on.
+WEBHOOK_MESSAGE_REFUSALS = (400, 422)
+# A 422 is the receiver refusing what we send (its schema, say): the leads are told, as a 400
+# of one message the receiver does not want (an event type it does not know) needs no one.
+WEBHOOK_TOLD_REFUSALS = (422,)
 
 
 @dataclass(frozen=True)
@@ -74,12 +77,20 @@ def gives_up_on(result: SendResult, channel: Channel | None) -> str | None:
     return f"{result.status} {result.body.strip() or 'refused'}"[:120] + " (refused every retry)"
 
 
+def tells_leads(result: SendResult, channel: Channel | None) -> bool:
+    """Whether a message failed on `result` is one the team's leads hear of although the
+    channel stays on: a signed webhook refusing what we send (`WEBHOOK_TOLD_REFUSALS`)."""
+    return (channel is not None and channel.type == "webhook"
+            and result.status in WEBHOOK_TOLD_REFUSALS)
+
+
 def permanent_failure(result: SendResult, channel: Channel | None,
                       email: bool = False) -> tuple[str, bool] | None:
     """An answer no retry can fix: (why, whether it disables the channel), else None.
 
     Slack and signed webhooks: the errors of `PERMANENT_FAILURES`, but a webhook's 401 and 403
-    are retried (see `gives_up_on`) and its 400 fails that message only. Teams: any 4xx but
+    are retried (see `gives_up_on`) and its 400 and 422 fail that message only (a 422 tells
+    the leads, see `tells_leads`). Teams: any 4xx but
     408/425/429 (the workflow is gone, off or revoked), and 413, which fails that message only
     (see `domain.teams`).
     Email: an SMTP 5xx on RCPT or DATA, the address refused or bounced it."""
@@ -88,8 +99,8 @@ def permanent_failure(result: SendResult, channel: Channel | None,
     if channel is not None and channel.type == "webhook":
         if result.status in WEBHOOK_REFUSALS:
             return None
-        if result.status == WEBHOOK_MESSAGE_REFUSAL:
-            return f"{result.status} {result.body or 'bad request'}"[:500], False
+        if result.status in WEBHOOK_MESSAGE_REFUSALS:
+            return f"{result.status} {result.body or 'refused'}"[:500], False
     if channel is not None and channel.type == "teams":
         if teams.disables_channel(result.status) or teams.fails_message(result.status):
             return (teams.refusal_reason(result.status, result.body),

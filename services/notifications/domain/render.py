@@ -142,6 +142,17 @@ def _channel_disabled(data, context, title, owner) -> Rendered:
     return Rendered("A notification channel was disabled", [text], text)
 
 
+REFUSAL_EXCERPT = 200  # characters of the receiver's answer a refusal notice quotes
+
+
+def _channel_refused(data, context, title, owner) -> Rendered:
+    answer = " ".join(data["answer"].split())[:REFUSAL_EXCERPT] or "no answer"
+    text = (f"Channel *{context.get('channel_name')}* refused a {data['refused_type']} message: "
+            f"{data['status']} {answer}. That message was not delivered; the delivery log lists "
+            "each message refused. Check what the receiver accepts.")
+    return Rendered("A notification channel refused a message", [text], text)
+
+
 def _generic(data, context, title, owner) -> Rendered:
     return Rendered(title, [title], title)
 
@@ -159,4 +170,5 @@ _BUILDERS = {
     "comment.added": _comment,
     "partners.paired": _paired,
     "channel.disabled": _channel_disabled,
+    "channel.refused": _channel_refused,
 }

@@ -54,7 +54,12 @@ from services.notifications.domain.fanout import (
     chat_body,
     member_target,
 )
-from services.notifications.domain.notification import DeliveryAttempt, Notification, SendResult
+from services.notifications.domain.notification import (
+    DeliveryAttempt,
+    Notification,
+    SendResult,
+    tells_leads,
+)
 from services.notifications.domain.render import Rendered, render
 from services.notifications.domain.schedule import latest_slot
 from services.notifications.domain.signing import signed_headers
@@ -258,6 +263,8 @@ class Deliverer:
                 uow.notifications.due_again(channel.id, now)
             if was_active and not channel.is_active:
                 self._channel_disabled(uow, channel, n, now)
+            elif outcome == "failed" and tells_leads(result, channel):
+                self._channel_refused(uow, channel, n, result, now)
             if n.is_email and outcome == "failed" and refused(result):
                 mail = Mail.loads(n.body)
                 uow.suppressions.add(Suppression(mail.to, REFUSED, now, member_id=mail.member_id,
@@ -284,6 +291,20 @@ class Deliverer:
         rendered: Rendered = render("channel.disabled", data, {"channel_name": channel.name,
                                                             "channel_type": channel.type})
         what = Occurrence(f"channel.disabled:{channel.id}:{n.id}", "channel.disabled",
+                          n.team_id, now.isoformat(), data, self.public_url or None)
+        leads = [m.member_id for m in uow.replicas.leads(n.team_id)]
+        self.notifier.to_members(uow, what, rendered, leads)
+
+    def _channel_refused(self, uow: NotificationsUnitOfWork, channel: Channel,
+                         n: Notification, result: SendResult, now: datetime) -> None:
+        """Tell the leads in-app that the channel refused `n`: once per channel per clock hour
+        (the notice's event id names the hour), so a receiver refusing everything does not
+        flood them; the delivery log lists every refused message."""
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        data = {"channel_id": channel.id, "team_id": n.team_id, "refused_type": n.event_type,
+                "status": result.status, "answer": result.body, "at": now.isoformat()}
+        rendered = render("channel.refused", data, {"channel_name": channel.name})
+        what = Occurrence(f"channel.refused:{channel.id}:{hour.isoformat()}", "channel.refused",
                           n.team_id, now.isoformat(), data, self.public_url or None)
         leads = [m.member_id for m in uow.replicas.leads(n.team_id)]
         self.notifier.to_members(uow, what, rendered, leads)
