@@ -202,7 +202,7 @@ def test_a_bounced_sign_in_link_pauses_links_to_that_address_for_an_hour_only(ma
                                                                             smtp):
     """Ben's sign-in link bounced (mailbox full); he fixed his mailbox. No link ever reached him
     again: the bounce blocked sign-in links to the address for good. It now pauses them for an
-    hour from the last bounce; escalations and digests stay stopped."""
+    hour from the last bounce; escalations and digests stay stopped until a mail is accepted."""
     clock = ControlledClock(datetime(2030, 1, 7, 9, 0, tzinfo=UTC))
     n = make_service("notifications", clock=clock, start_worker=False, **mail_env(smtp))
     team = Team(n)
@@ -222,12 +222,39 @@ def test_a_bounced_sign_in_link_pauses_links_to_that_address_for_an_hour_only(ma
     assert smtp.to("ben@example.com") == []
     assert [e["notification"]["status"] for e in email_log(team)] == ["failed"]
     ask(60)
-    handle(n, missed(team, [team.ben], level=3))
-    n.container.deliverer.deliver_due()
     mailed = Counter(link for m in smtp.to("ben@example.com")
                      for link in re.findall(r"/sign-in/\d+", parts(m)["text/plain"]))
     assert mailed == {"/sign-in/60": 1}
     assert smtp.rcpt_attempts["ben@example.com"] == 2
+
+
+def test_a_mail_accepted_after_a_bounce_ends_the_stop_of_escalations_and_digests(make_service,
+                                                                                smtp):
+    """Ben's escalation bounced (mailbox full); he made room and his next sign-in link was
+    accepted. Escalations and digests to him stayed stopped for good. The accepted link now
+    ends the stop: the next escalation and the next digest are mailed."""
+    clock = ControlledClock(datetime(2030, 1, 7, 9, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False, **mail_env(smtp))
+    team = Team(n)
+    smtp.refuse("ben@example.com", 552)
+    handle(n, missed(team, [team.ben], level=1))
+    n.container.deliverer.deliver_due()
+    assert [e["notification"]["status"] for e in email_log(team)] == ["failed"]
+    smtp.refused.clear()  # Ben makes room in his mailbox
+    clock.set(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))
+    handle(n, sign_in(team, team.ben, "ben@example.com"))
+    n.container.deliverer.deliver_due()
+    handle(n, missed(team, [team.ben], level=2))
+    n.container.deliverer.deliver_due()
+    n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
+                 json={"delivery": "digest", "digest": "daily"})
+    handle(n, checkin(team.id, team.goal, team.ana, 20))
+    clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
+    next(j for j in n.container.jobs() if j.name == "personal-digests").run()
+    n.container.deliverer.deliver_due()
+    subjects = Counter(m["Subject"] for m in smtp.to("ben@example.com"))
+    assert subjects == {"Your Goalkeeper sign-in link": 1, "Missed check-in: Run 100 km": 1,
+                        "Your daily digest: 1 update": 1}
 
 
 def test_a_temporary_refusal_is_retried_with_backoff_then_delivered(mailing, crew, smtp):

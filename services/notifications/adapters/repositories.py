@@ -520,6 +520,13 @@ class Suppressions:
         found = self.get(address)
         return found if found is not None and found.blocks(transactional, now) else None
 
+    def accepted(self, address: str) -> None:
+        """Mail to `address` was accepted: a refusal recorded for it ends, so digests and
+        escalations go to it again (an unsubscription stays)."""
+        found = self.get(address)
+        if found is not None and found.reason == REFUSED:
+            self.session.delete(found)
+
     def add(self, suppression: Suppression) -> None:
         """Record it; a refusal is never weakened into an unsubscription."""
         found = self.get(suppression.address)

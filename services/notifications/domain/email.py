@@ -7,9 +7,9 @@ unsubscribes without signing in. Sign-in links are transactional: no unsubscribe
 they still go to an unsubscribed address, but never to one that refused or bounced mail.
 
 An SMTP reply of 5xx on RCPT or DATA suppresses the address: digests and escalations stop
-for good, sign-in links pause for `REFUSAL_PAUSE` from the last refusal (the member who fixed
-their mailbox asks again after that, and a new refusal starts the pause again); 4xx is
-retried with backoff like any other delivery.
+until a mail to it is accepted, sign-in links pause for `REFUSAL_PAUSE` from the last refusal
+(the member who fixed their mailbox asks again after that, and a new refusal starts the pause
+again; the link accepted ends the stop); 4xx is retried with backoff like any other delivery.
 """
 
 from __future__ import annotations

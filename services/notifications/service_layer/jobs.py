@@ -16,7 +16,7 @@ channel and tell the leads.
 In-app notifications held by quiet hours are released here when their time comes.
 Mail leaves through the one SMTP sender (`Mailer`): 4xx is retried with the same backoff, a 5xx
 refusal or bounce fails it and records the address, which gets no more mail (sign-in links
-again after `domain.email.REFUSAL_PAUSE`).
+again after `domain.email.REFUSAL_PAUSE`) until a mail to it is accepted.
 
 Awaited check-ins: a check-in's announcement that waited `progress_wait` for the goals
 service's figure goes out with the goal's latest figure (see `domain.announcement`).
@@ -265,13 +265,23 @@ class Deliverer:
                 self._channel_disabled(uow, channel, n, now)
             elif outcome == "failed" and tells_leads(result, channel):
                 self._channel_refused(uow, channel, n, result, now)
-            if n.is_email and outcome == "failed" and refused(result):
-                mail = Mail.loads(n.body)
-                uow.suppressions.add(Suppression(mail.to, REFUSED, now, member_id=mail.member_id,
-                                                 detail=n.last_error or ""))
+            if n.is_email:
+                self._mail_answered(uow, n, outcome, result, now)
             uow.notifications.add_attempt(DeliveryAttempt(n.id, n.channel_id, now, result, outcome))
             uow.commit()
         return 1
+
+    @staticmethod
+    def _mail_answered(uow: NotificationsUnitOfWork, n: Notification, outcome: str,
+                       result: SendResult, now: datetime) -> None:
+        """A refusal suppresses the mail's address; an accepted mail ends a refusal of it (the
+        mailbox was fixed), so digests and escalations go to it again."""
+        mail = Mail.loads(n.body)
+        if outcome == "sent":
+            uow.suppressions.accepted(mail.to)
+        elif outcome == "failed" and refused(result):
+            uow.suppressions.add(Suppression(mail.to, REFUSED, now, member_id=mail.member_id,
+                                             detail=n.last_error or ""))
 
     def _unsendable(self, uow: NotificationsUnitOfWork, n: Notification) -> bool:
         """A mail that must not leave: SMTP unset, or its address suppressed meanwhile."""
