@@ -197,6 +197,25 @@ def test_muting_a_type_drops_what_of_it_waited_for_the_digest(make_service):
     assert feed_of(team, team.ben, "checkin.logged") == Counter()
 
 
+def test_muting_the_digest_drops_a_digest_made_and_held_by_quiet_hours(make_service):
+    """Ben's 08:00 digest was made while his quiet hours (07:00-09:00) held it; he muted the
+    digest at 08:30 and it still showed at 09:00. Muting now drops it, as muting a type drops
+    what is held of that type."""
+    clock, n, team, waited = ben_on_daily_digest(make_service, 10)
+    quiet = {"delivery": "digest", "digest": "daily",
+             "quiet_hours": {"start": "07:00", "end": "09:00"}}
+    n.client.put("/v1/me/preferences", headers=team.auth(team.ben), json=quiet)
+    clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
+    job(n.container, "personal-digests")()
+    clock.set(datetime(2030, 1, 8, 8, 30, tzinfo=UTC))
+    muted = n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
+                         json={**quiet, "muted": ["digest.personal"]})
+    assert muted.status_code == 200, muted.json
+    clock.set(datetime(2030, 1, 8, 9, 1, tzinfo=UTC))
+    n.container.deliverer.deliver_due()
+    assert feed_of(team, team.ben, "digest.personal") == Counter()
+
+
 def test_going_back_to_immediate_delivery_shows_what_waited_for_the_digest(make_service):
     clock, n, team, waited = ben_on_daily_digest(make_service, 10)
     n.client.put("/v1/me/preferences", headers=team.auth(team.ben),

@@ -142,15 +142,15 @@ class Notifier:
         `Notifications.held_for`): what nothing holds any more is shown, or mailed, on the
         deliverer's next pass; what quiet hours hold waits for their (new) end; a feed item
         waits for the digest only while the member takes one. What is of a type the member
-        now mutes is dropped (`muted`), as routing makes nothing of a muted type; a digest made
-        already is not (what it folded in would be lost). Returns how many were placed."""
+        now mutes is dropped (`muted`), as routing makes nothing of a muted type: a digest made
+        already and held too, once the member mutes the digest. Returns how many were placed."""
         now = self.clock.now()
         held = uow.notifications.held_for(member_id, now)
         for note in held:
-            digest = note.event_type == PERSONAL_DIGEST_EVENT
-            if prefs.mutes(note.event_type) and not digest:
+            if prefs.mutes(note.event_type):
                 note.mute()
             else:
+                digest = note.event_type == PERSONAL_DIGEST_EVENT
                 note.place(*prefs.placement(now, timezone,
                                             allow_digest=not (note.is_email or digest)))
         if held:
