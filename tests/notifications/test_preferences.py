@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from services.notifications.domain.notification import Notification
 from services.notifications.domain.schedule import quiet_until
 from shared.clock import ControlledClock
 from tests.notifications.support import AT, Team, checkin, event, handle, new_id, progressed
+from tests.support.waiting import eventually
 
 # 23:30 in Berlin (UTC+1 in January)
 LATE = datetime(2030, 1, 7, 22, 30, tzinfo=UTC)
@@ -226,3 +229,48 @@ def test_quiet_hours_that_start_when_they_end_are_refused_and_say_why(notificati
         "notifications altogether, mute them."]}
     kept = notifications.client.get("/v1/me/preferences", headers=team.auth(team.ben)).json
     assert kept["quiet_hours"] == {"start": "22:00", "end": "07:00"}
+
+
+def held_item(n, team: Team, id: str, visible_at: datetime) -> str:
+    """A feed item of Ben's held by quiet hours until `visible_at`, committed on its own."""
+    with n.container.uow() as uow:
+        uow.notifications.add(Notification(
+            team.id, f"member:{team.ben}", new_id(), "kudos.given",
+            json.dumps({"title": id, "text": id, "link": None}), created_at=LATE,
+            recipient_id=team.ben, status="held", due_at=visible_at, id=id))
+        uow.commit()
+    return id
+
+
+def waiting_on_a_lock(engine) -> bool:
+    with engine.connect() as conn:
+        return bool(conn.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND datname = current_database()")).scalar())
+
+
+def test_releasing_held_items_locks_them_in_id_order_and_never_deadlocks(make_service):
+    """A preference save (`held_for`) locks a member's held items in id order; the deliverer's
+    release of the held items due locked them in the order it scanned them. The save holding
+    the first while the release held the second was a deadlock: PostgreSQL aborted one of
+    them. The release now locks in id order too: it waits for the save, then shows both."""
+    clock = ControlledClock(LATE)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    if n.container.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite takes one writer at a time: no row locks to order")
+    team = Team(n)
+    last = held_item(n, team, "ffffffff-ffff-4fff-bfff-ffffffffffff", LATE + timedelta(hours=8))
+    first = held_item(n, team, "00000000-0000-4000-8000-000000000000",
+                      LATE + timedelta(hours=8, minutes=1))
+    clock.set(LATE + timedelta(hours=9))
+    engine = n.container.engine
+    with engine.connect() as save, ThreadPoolExecutor(1) as worker:
+        lock = text("SELECT id FROM notifications WHERE id = :id FOR UPDATE")
+        save.execute(lock, {"id": first})  # a preference save locks as `held_for`: id order
+        released = worker.submit(n.container.deliverer.deliver_due)
+        eventually(lambda: waiting_on_a_lock(engine), timeout=5)
+        save.execute(lock, {"id": last})
+        save.commit()
+        released.result(timeout=10)
+    shown = Counter(i["title"] for i in team.feed(team.ben) if i["event_type"] == "kudos.given")
+    assert shown == {first: 1, last: 1}

@@ -170,10 +170,19 @@ class Notifications:
         return result.rowcount or 0
 
     def release_held(self, now: datetime) -> int:
+        """Show the feed items quiet hours held until `now`. On PostgreSQL their rows are
+        locked in id order first, as `held_for` and `awaiting_digest` lock them, so a
+        preference save or a digest in the same moment waits for this, or this for it, and
+        neither deadlocks on the other (an UPDATE alone locks in the order it scans)."""
+        due = and_(table.c.status == "held", table.c.next_attempt_at <= now)
+        if self.session.get_bind().dialect.name == "postgresql":
+            held = table.alias("held")
+            locked = (select(held.c.id).where(held.c.status == "held",
+                                              held.c.next_attempt_at <= now)
+                      .order_by(held.c.id).with_for_update())
+            due = and_(due, table.c.id.in_(locked.scalar_subquery()))
         result = self.session.execute(
-            update(table).where(table.c.status == "held", table.c.next_attempt_at <= now)
-            .values(status="sent", sent_at=table.c.next_attempt_at)
-        )
+            update(table).where(due).values(status="sent", sent_at=table.c.next_attempt_at))
         return result.rowcount or 0
 
     def held_for(self, member_id: str, now: datetime) -> list[Notification]:
