@@ -7,27 +7,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.notifications.domain import teams
 from services.notifications.domain.channel import Channel
+from services.notifications.domain.refusals import refusal, rules_for
 from shared.domain import Aggregate
 
-PERMANENT_FAILURES = {
-    400: "invalid_payload",
-    403: "action_prohibited",
-    404: "channel_not_found",
-    410: "channel_is_archived",
-}
 RETRY_AFTER_STATUSES = (429, 503)  # the answers whose Retry-After says when to come back
-# A signed webhook refusing the request: more often a receiver mid-change (a secret being
-# rotated, a proxy misconfigured) than gone for good, so retried; the channel is disabled
-# only when a message has spent its retries on it.
-WEBHOOK_REFUSALS = (401, 403)
-# A signed webhook's 400 or 422 is the receiver's rule about that one message: the same bytes
-# would be refused again, so it fails that message only and the channel stays on.
-WEBHOOK_MESSAGE_REFUSALS = (400, 422)
-# A 422 is the receiver refusing what we send (its schema, say): the leads are told, as a 400
-# of one message the receiver does not want (an event type it does not know) needs no one.
-WEBHOOK_TOLD_REFUSALS = (422,)
 
 
 @dataclass(frozen=True)
@@ -69,49 +53,6 @@ class SendResult:
         return self.status is not None and 200 <= self.status < 300
 
 
-def gives_up_on(result: SendResult, channel: Channel | None) -> str | None:
-    """Why the channel is disabled when a message has spent its retries on `result`: a signed
-    webhook that kept refusing the request (`WEBHOOK_REFUSALS`); else None."""
-    if channel is None or channel.type != "webhook" or result.status not in WEBHOOK_REFUSALS:
-        return None
-    return f"{result.status} {result.body.strip() or 'refused'}"[:120] + " (refused every retry)"
-
-
-def tells_leads(result: SendResult, channel: Channel | None) -> bool:
-    """Whether a message failed on `result` is one the team's leads hear of although the
-    channel stays on: a signed webhook refusing what we send (`WEBHOOK_TOLD_REFUSALS`)."""
-    return (channel is not None and channel.type == "webhook"
-            and result.status in WEBHOOK_TOLD_REFUSALS)
-
-
-def permanent_failure(result: SendResult, channel: Channel | None,
-                      email: bool = False) -> tuple[str, bool] | None:
-    """An answer no retry can fix: (why, whether it disables the channel), else None.
-
-    Slack and signed webhooks: the errors of `PERMANENT_FAILURES`, but a webhook's 401 and 403
-    are retried (see `gives_up_on`) and its 400 and 422 fail that message only (a 422 tells
-    the leads, see `tells_leads`). Teams: any 4xx but
-    408/425/429 (the workflow is gone, off or revoked), and 413, which fails that message only
-    (see `domain.teams`).
-    Email: an SMTP 5xx on RCPT or DATA, the address refused or bounced it."""
-    if email:
-        return (f"{result.status} {result.body}"[:500], False) if result.refused else None
-    if channel is not None and channel.type == "webhook":
-        if result.status in WEBHOOK_REFUSALS:
-            return None
-        if result.status in WEBHOOK_MESSAGE_REFUSALS:
-            return f"{result.status} {result.body or 'refused'}"[:500], False
-    if channel is not None and channel.type == "teams":
-        if teams.disables_channel(result.status) or teams.fails_message(result.status):
-            return (teams.refusal_reason(result.status, result.body),
-                    teams.disables_channel(result.status))
-        return None
-    reason = PERMANENT_FAILURES.get(result.status)
-    if reason is None:
-        return None
-    return f"{result.status} {result.body or reason}", True
-
-
 class Notification(Aggregate):
     """One message for one target (a channel, a member's feed, a mail, or a Slack response_url).
 
@@ -146,8 +87,9 @@ class Notification(Aggregate):
 
     def record_attempt(self, result: SendResult, now: datetime, channel: Channel | None,
                        retry: RetryPolicy, rng: random.Random) -> str:
-        """Apply one attempt's result (a permanent Slack error disables `channel`, as does a
-        signed webhook's refusal once the retries are spent; a Retry-After holds all of it);
+        """Apply one attempt's result (a refusal no retry fixes fails it and may disable
+        `channel`, as may one retried to the end: see `domain.refusals`; a Retry-After holds
+        all of the channel);
         returns sent, retry or failed. A row merged into a burst after its claim ran out keeps
         `coalesced`: the burst's message carries it."""
         self.attempts += 1
@@ -157,17 +99,16 @@ class Notification(Aggregate):
         if result.ok:
             self.status, self.sent_at, self.last_error = "sent", now, None
             return "sent"
-        refusal = permanent_failure(result, channel, email=self.is_email)
-        if refusal is not None:
-            reason, disables = refusal
-            self.status, self.last_error = "failed", reason
-            if disables and channel is not None:
-                channel.disable(reason[:200])
+        refused = refusal(result, channel, email=self.is_email)
+        if refused is not None:
+            self.status, self.last_error = "failed", refused.reason
+            if refused.disables and channel is not None:
+                channel.disable(refused.reason[:200])
             return "failed"
         self.last_error = result.error or f"{result.status} {result.body}"[:500]
         if self.attempts >= retry.max_attempts:
             self.status = "failed"
-            if (reason := gives_up_on(result, channel)) is not None:
+            if channel is not None and (reason := rules_for(channel).gives_up_on(result)):
                 channel.disable(reason)
             return "failed"
         self.next_attempt_at = now + timedelta(seconds=retry.wait(result, self.attempts, rng))

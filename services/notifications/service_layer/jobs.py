@@ -54,12 +54,8 @@ from services.notifications.domain.fanout import (
     chat_body,
     member_target,
 )
-from services.notifications.domain.notification import (
-    DeliveryAttempt,
-    Notification,
-    SendResult,
-    tells_leads,
-)
+from services.notifications.domain.notification import DeliveryAttempt, Notification, SendResult
+from services.notifications.domain.refusals import tells_leads
 from services.notifications.domain.render import Rendered, render
 from services.notifications.domain.schedule import latest_slot
 from services.notifications.domain.signing import signed_headers
