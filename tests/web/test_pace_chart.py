@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from services.web.domain.pace_chart import pace_chart
-from tests.web.over_http import metric_goal, signed_in
+from tests.support.waiting import eventually
+from tests.web.over_http import api_calls, metric_goal, signed_in
 
 DAY = "%a %d %b %Y"  # as the check-in list and the goal's due date are written
 GOAL = {"start_date": "2026-12-01", "due_date": "2026-12-31", "expected": None,
@@ -71,16 +73,30 @@ def test_the_charts_description_counts_one_check_in_as_one(stack):
     assert "1 check-in shown as a point." in page
 
 
-def test_the_chart_of_a_goal_with_more_check_ins_than_a_page_shows_its_whole_road(stack):
-    """The chart plotted the newest page of check-ins (200), so a goal checked in more often
-    lost the start of its road, and a delta was added up from the wrong value."""
+def goal_with_more_check_ins_than_a_page(stack) -> tuple[dict, str]:
+    """A metric goal (to 1000 EUR) with 201 check-ins, 1 to 201: one more than a page; the
+    goal and its owner's token."""
     team = stack.new_team()
     goal = metric_goal(stack, team.lead, target=1000)
     for value in range(1, 202):
         logged = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead,
                                      json={"value": value})
         assert logged.status_code == 201, logged.get_json()
-    session, _ = signed_in(stack, team.lead)
+    goal_now_at(stack, goal, team.lead, 201)
+    return goal, team.lead
+
+
+def goal_now_at(stack, goal: dict, token: str, value: float) -> None:
+    """Once the goals service has heard of the check-in that took `goal` to `value`."""
+    eventually(lambda: stack.goals.call("GET", f"/v1/goals/{goal['id']}", token)
+               .get_json()["metric"]["current"] == value)
+
+
+def test_the_chart_of_a_goal_with_more_check_ins_than_a_page_shows_its_whole_road(stack):
+    """The chart plotted the newest page of check-ins (200), so a goal checked in more often
+    lost the start of its road, and a delta was added up from the wrong value."""
+    goal, owner = goal_with_more_check_ins_than_a_page(stack)
+    session, _ = signed_in(stack, owner)
 
     page = session.get(stack.web_url + f"/goals/{goal['id']}").text
 
@@ -88,3 +104,34 @@ def test_the_chart_of_a_goal_with_more_check_ins_than_a_page_shows_its_whole_roa
     assert "201 check-ins shown as points" in chart
     assert re.search(r"<title>[^<]*: 1 EUR</title>", chart)
     assert re.search(r"<title>[^<]*: 201 EUR</title>", chart)
+
+
+REFRESH = re.compile(r'<div id="progress" hx-get="([^"]+)"')
+
+
+def test_the_goal_pages_refresh_reads_one_page_of_check_ins_until_one_is_logged(stack):
+    """Every 5 s the open goal page's refresh read every check-in again, a checkins call per
+    200 of them. Now a refresh that finds nothing new since the page was drawn reads the goal
+    and its newest check-in, and answers 204 (htmx keeps what the page shows); a check-in
+    logged since redraws the whole road."""
+    goal, owner = goal_with_more_check_ins_than_a_page(stack)
+    session, _ = signed_in(stack, owner)
+    page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+    refresh = stack.web_url + html.unescape(REFRESH.search(page).group(1))
+
+    with api_calls(stack) as calls:
+        unchanged = session.get(refresh, headers={"HX-Request": "true"})
+
+    assert unchanged.status_code == 204 and unchanged.text == "", unchanged.status_code
+    assert [c for c in calls if c[0] == "checkins"] == [
+        ("checkins", "GET", f"/v1/goals/{goal['id']}/checkins", {"limit": 1})], calls
+
+    stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", owner, json={"value": 202})
+    goal_now_at(stack, goal, owner, 202)
+    redrawn = session.get(refresh, headers={"HX-Request": "true"})
+
+    assert redrawn.status_code == 200, redrawn.status_code
+    assert "202 check-ins shown as points" in redrawn.text
+    assert re.search(r"<title>[^<]*: 202 EUR</title>", redrawn.text)
+    again = stack.web_url + html.unescape(REFRESH.search(redrawn.text).group(1))
+    assert session.get(again, headers={"HX-Request": "true"}).status_code == 204

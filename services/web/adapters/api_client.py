@@ -364,11 +364,11 @@ class MemberApi:
 
     # -- checkins -------------------------------------------------------------------------
     @or_unavailable
-    def checkins(self, goal_id: str, cursor: str | None = None) -> Listing:
-        """A page of a goal's check-ins, newest first, from `cursor`; `next_cursor` leads to
-        older ones. Whether the goal exists is the goals API's word: a goal created a moment
-        ago that the checkins service has not heard of yet has none."""
-        params = {"limit": PAGE, **({"cursor": cursor} if cursor else {})}
+    def checkins(self, goal_id: str, cursor: str | None = None, limit: int = PAGE) -> Listing:
+        """A page of a goal's check-ins (`limit` of them), newest first, from `cursor`;
+        `next_cursor` leads to older ones. Whether the goal exists is the goals API's word: a
+        goal created a moment ago that the checkins service has not heard of yet has none."""
+        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
         try:
             page = self._call("checkins", "GET", f"/v1/goals/{goal_id}/checkins", params=params)
         except NotFound:

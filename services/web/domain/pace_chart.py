@@ -4,6 +4,8 @@ module only places them on the page."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 
@@ -91,3 +93,13 @@ def pace_chart(goal: dict, checkins: list[dict], today: date, zone: tzinfo = UTC
         chart.expected_today = Point(x(today), y(low + (high - low) * expected),
                                      f"expected today: {round(expected * 100)}%")
     return chart
+
+
+def drawn_from(goal: dict, newest: dict | None, today: date) -> str:
+    """A stamp of what the goal's progress part is drawn from: the goal as the goals API gives
+    it, its newest check-in (id and last edit) and the member's today. The same stamp means
+    the same drawing: a check-in logged since, an edit of the newest, or a change to the goal
+    changes it. An edit of an older check-in shows once it changes the goal (its figures), or
+    with the next check-in."""
+    seen = [goal, newest and [newest["id"], newest.get("edited_at")], today.isoformat()]
+    return hashlib.sha256(json.dumps(seen, sort_keys=True, default=str).encode()).hexdigest()[:20]

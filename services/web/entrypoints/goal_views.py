@@ -16,7 +16,7 @@ from services.web.adapters.api_client import (
 )
 from services.web.domain.goal_access import may_change, may_check_in, may_plan, moves
 from services.web.domain.outage_text import not_saved
-from services.web.domain.pace_chart import pace_chart
+from services.web.domain.pace_chart import drawn_from, pace_chart
 from services.web.domain.sentence import upper_first
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import goals
@@ -33,21 +33,37 @@ def _progress_context(goal_id: str) -> dict:
     a goal with more than a page of them costs a checkins call per further page."""
     api = http.api()
     goal, checkins = api.together(lambda: api.goal(goal_id), lambda: api.checkins(goal_id))
+    return _progress_of(goal, checkins)
+
+
+def _progress_of(goal: dict, checkins: Listing | Unavailable) -> dict:
+    """The progress part of `goal` whose newest check-ins are `checkins`, and the stamp of what
+    it is drawn from (`drawn`), which the page's refresh sends; none while checkins cannot give
+    every check-in, so that the next refresh draws it again."""
     down = isinstance(checkins, Unavailable)
-    zone = http.member_zone()
-    today = http.container().clock.now().astimezone(zone).date()
+    road, whole = ([], False) if down else _whole_road(goal["id"], checkins)
+    today = _today()
     return {"goal": goal, "checkins": [] if down else checkins, "checkins_down": down,
-            "chart": pace_chart(goal, [] if down else _whole_road(goal_id, checkins), today,
-                                zone)}
+            "chart": pace_chart(goal, road, today, http.member_zone()),
+            "drawn": drawn_from(goal, _newest(checkins), today) if whole else None}
 
 
-def _whole_road(goal_id: str, newest: Listing) -> list[dict]:
-    """Every check-in of the goal: its newest page and, if there are more, the older ones
-    (only the newest page while checkins cannot give them)."""
+def _today():
+    """Today in the signed-in member's time zone."""
+    return http.container().clock.now().astimezone(http.member_zone()).date()
+
+
+def _newest(checkins: Listing) -> dict | None:
+    return checkins[0] if checkins else None
+
+
+def _whole_road(goal_id: str, newest: Listing) -> tuple[list[dict], bool]:
+    """Every check-in of the goal, and True: its newest page and, if there are more, the older
+    ones; only the newest page, and False, while checkins cannot give the older ones."""
     if not newest.next_cursor:
-        return newest
+        return newest, True
     older = http.api().older_checkins(goal_id, newest.next_cursor)
-    return newest if isinstance(older, Unavailable) else [*newest, *older]
+    return (newest, False) if isinstance(older, Unavailable) else ([*newest, *older], True)
 
 
 def page_context(goal_id: str) -> dict:
@@ -118,7 +134,17 @@ def edit(goal_id: str):
 @goals.get("/<goal_id>/progress")
 @http.member_required
 def progress(goal_id: str):
-    return render_template("goals/_progress.html", **_progress_context(goal_id))
+    """The progress part again, for the page's refresh; nothing (204: htmx keeps what the page
+    shows) while what it is drawn from is still as `drawn` says, which the goal and its newest
+    check-in tell: one checkins call, however many check-ins the chart plots."""
+    api = http.api()
+    goal, newest = api.together(lambda: api.goal(goal_id),
+                                lambda: api.checkins(goal_id, limit=1))
+    if isinstance(newest, Unavailable):
+        return render_template("goals/_progress.html", **_progress_of(goal, newest))
+    if drawn_from(goal, _newest(newest), _today()) == request.args.get("drawn"):
+        return "", 204
+    return render_template("goals/_progress.html", **_progress_of(goal, api.checkins(goal_id)))
 
 
 @goals.get("/<goal_id>/checkins")
