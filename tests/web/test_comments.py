@@ -113,6 +113,23 @@ def test_kudos_on_a_check_in_no_longer_seen_say_so_beside_the_button(stack):
                      + re.escape(f"Your kudos were not given: {GONE}"), swapped.text, re.S)
 
 
+def test_kudos_without_javascript_from_a_teammate_who_lost_access_say_so_plainly(stack):
+    """Without JavaScript, kudos come back to the goal page; from a teammate the goal was made
+    private to meanwhile, that page answered the bare "Not found" page, not saying what
+    happened to the kudos or why."""
+    goal, checkin, max_ = hidden_from_teammate(stack)
+    session, csrf = signed_in(stack, max_)
+
+    page = session.post(stack.web_url + f"/goals/{goal['id']}/checkins/{checkin['id']}/kudos",
+                        data={"csrf_token": csrf})
+
+    assert page.status_code == 404, page.status_code
+    assert "<h1>No access to this goal</h1>" in page.text and "Not found" not in page.text
+    assert ("Your kudos were not given: you no longer have access to this goal."
+            in page.text)
+    assert 'href="/board"' in page.text
+
+
 def test_a_comment_or_kudos_sent_while_checkins_is_down_say_so_in_place(stack, tmp_path):
     """Both showed the bare "Temporarily unavailable" page; without JavaScript, kudos now come
     back to the goal page, saying why above its check-ins."""

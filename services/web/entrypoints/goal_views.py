@@ -81,10 +81,17 @@ def page_context(goal_id: str) -> dict:
             "edit_form": edit_forms.form_of(goal, planning), "edit_errors": {}}
 
 
-def goal_page(goal_id: str, status: int, context: dict | None = None, **shown):
+def goal_page(goal_id: str, status: int, context: dict | None = None,
+              undone: str = "nothing was saved", **shown):
     """The goal page again (its `page_context`, if read already), with a refusal and what was
-    typed (`shown`)."""
-    context = {**(context or page_context(goal_id)), **shown}
+    typed (`shown`); a page saying plainly that `undone` (the refused form's "your kudos were
+    not given") because the member no longer has access to the goal, when its page is
+    refused too (404)."""
+    try:
+        context = {**(context or page_context(goal_id)), **shown}
+    except NotFound:
+        why = f"{upper_first(undone)}: you no longer have access to this goal."
+        return render_template("goals/no_access.html", why=why), 404
     return render_template("goals/show.html", form={}, errors={}, saved=False, **context), status
 
 
@@ -283,6 +290,7 @@ def _template_refused(key: str, typed: dict, why: str, status: int):
 
 # -- kudos and comments on a check-in ---------------------------------------------------------
 GONE = "this check-in was removed, or you can no longer see its goal"
+KUDOS_UNDONE = "your kudos were not given"
 
 
 def _social_refusal(refused: Exception, undone: str) -> tuple[str, int]:
@@ -305,9 +313,9 @@ def kudos(goal_id: str, checkin_id: str):
     try:
         api.give_kudos(checkin_id)
     except (NotFound, Forbidden, FormErrors, ServiceUnavailable) as refused:
-        why, status = _social_refusal(refused, "your kudos were not given")
+        why, status = _social_refusal(refused, KUDOS_UNDONE)
         if not http.is_htmx():
-            return goal_page(goal_id, status, kudos_error=why)
+            return goal_page(goal_id, status, undone=KUDOS_UNDONE, kudos_error=why)
         return render_template("goals/_kudos.html", goal={"id": goal_id}, c={"id": checkin_id},
                                kudos_refused=why), status
     if not http.is_htmx():
