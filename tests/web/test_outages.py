@@ -61,3 +61,56 @@ def test_team_settings_saved_while_goals_is_down_answer_503_and_keep_what_was_ty
     after = stack.goals.call("GET", f"/v1/teams/{team.id}", team.lead).get_json()
     assert (after["require_smart"], after.get("default_cadence")) == (
         before["require_smart"], before.get("default_cadence"))
+
+
+NOTIFICATIONS_DOWN = "The notifications service is unavailable, so nothing was saved"
+SETTINGS = {"require_smart": "on", "frequency": "weekly", "weekday": "2", "time": "08:30"}
+DIGEST = {"digest_enabled": "on", "digest_weekday": "4", "digest_hour": "16"}
+
+
+def goals_part(stack, team) -> tuple:
+    """The team's SMART requirement and default cadence, as the goals API has them."""
+    record = stack.goals.call("GET", f"/v1/teams/{team.id}", team.lead).get_json()
+    return record["require_smart"], record.get("default_cadence")
+
+
+def test_team_settings_while_notifications_is_down_show_and_save_the_goals_part(
+        stack, tmp_path):
+    """With notifications down the page says the digest settings cannot be shown, and saving
+    it saves the rest (the SMART requirement, the cadence) and says so."""
+    team = stack.new_team()
+    with service_stopped(stack, tmp_path, team.lead, "notifications") as (
+            session, csrf, web_url):
+        shown = session.get(web_url + "/team/settings")
+        saved = session.post(web_url + "/team/settings", data={"csrf_token": csrf, **SETTINGS})
+
+    assert shown.status_code == 200, shown.status_code
+    for page in (shown, saved):
+        assert "The digest settings cannot be shown right now: the notifications service is " \
+               "unavailable." in page.text
+        assert 'name="digest_weekday"' not in page.text
+    assert saved.status_code == 200 and "Settings saved." in saved.text, saved.status_code
+    smart, cadence = goals_part(stack, team)
+    assert (smart, cadence["frequency"], cadence["weekday"], cadence["time"]) == (
+        True, "weekly", 2, "08:30")
+
+
+def test_team_settings_saved_as_notifications_goes_down_answer_503_and_keep_what_was_typed(
+        stack, tmp_path):
+    """The page was drawn with the digest settings; notifications went down before it was
+    saved: nothing is saved (the goals part is put back) and the form comes back as typed."""
+    team = stack.new_team()
+    before = goals_part(stack, team)
+    with service_stopped(stack, tmp_path, team.lead, "notifications") as (
+            session, csrf, web_url):
+        answer = session.post(web_url + "/team/settings",
+                              data={"csrf_token": csrf, **SETTINGS, **DIGEST})
+
+    assert answer.status_code == 503, answer.status_code
+    assert f"{NOTIFICATIONS_DOWN}: the settings were not saved." in answer.text
+    for typed in ('value="weekly" selected', 'value="2" selected', 'value="08:30"',
+                  'value="4" selected', 'value="16"'):
+        assert typed in answer.text, typed
+    assert re.search(r'name="require_smart" checked', answer.text)
+    assert re.search(r'name="digest_enabled" checked', answer.text)
+    assert goals_part(stack, team) == before
