@@ -1,5 +1,6 @@
 """Forms sent while the goals service is down (adding a member, emailing a sign-in link, team
-settings) come back as typed, saying nothing was saved, as the goal page's forms do."""
+settings) or notifications is (team settings, channels) come back as typed, saying nothing was
+saved, as the goal page's forms do."""
 
 from __future__ import annotations
 
@@ -114,3 +115,25 @@ def test_team_settings_saved_as_notifications_goes_down_answer_503_and_keep_what
     assert re.search(r'name="require_smart" checked', answer.text)
     assert re.search(r'name="digest_enabled" checked', answer.text)
     assert goals_part(stack, team) == before
+
+
+def test_a_channel_added_or_tested_while_notifications_is_down_answers_503_and_says_so(
+        stack, tmp_path):
+    """Both showed the bare "Temporarily unavailable" page: the channel's name and webhook URL
+    typed were lost, and the test message's refusal did not say what was not done."""
+    team = stack.new_team()
+    with service_stopped(stack, tmp_path, team.lead, "notifications") as (
+            session, csrf, web_url):
+        added = session.post(web_url + "/team/channels", data={
+            "csrf_token": csrf, "type": "teams", "name": "#team-goals",
+            "webhook_url": "https://example.com/hooks/goals"})
+        tested = session.post(web_url + "/team/channels/some-channel/test",
+                              data={"csrf_token": csrf})
+
+    assert (added.status_code, tested.status_code) == (503, 503)
+    assert "<h1>Channels</h1>" in added.text and "<h1>Channels</h1>" in tested.text
+    assert f"{NOTIFICATIONS_DOWN}: the channel was not added." in added.text
+    for typed in ('value="teams" selected', 'value="#team-goals"',
+                  'value="https://example.com/hooks/goals"'):
+        assert typed in added.text, typed
+    assert f"{NOTIFICATIONS_DOWN}: the test message was not sent." in tested.text

@@ -121,6 +121,10 @@ def add_channel():
     except FormErrors as refused:
         return _channels_page(form, refused.errors or {"_": [refused.detail]},
                               refused.status)
+    except ServiceUnavailable as down:  # the form again as typed
+        return _channels_page(form, {"_": [not_saved(
+            down.service, down.unsent, "the channel was not added",
+            "Reload the page in a minute: if the channel is not listed, add it again.")]}, 503)
     return _channels_page({"type": "slack"}, {}, 201, added)
 
 
@@ -131,6 +135,10 @@ def test_channel(channel_id: str):
         http.api().test_channel(http.current_member().team_id, channel_id)
     except FormErrors as refused:
         return _channels_page({"type": "slack"}, {"_": [refused.detail]}, refused.status)
+    except ServiceUnavailable as down:
+        return _channels_page({"type": "slack"}, {"_": [not_saved(
+            down.service, down.unsent, "the test message was not sent",
+            "Check the delivery log in a minute before sending it again.")]}, 503)
     return _channels_page({"type": "slack"}, {}, 202, tested={"id": channel_id})
 
 
