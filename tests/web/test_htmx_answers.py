@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from tests.support.waiting import eventually
 from tests.web.over_http import metric_goal, signed_in
 
 
@@ -84,3 +85,31 @@ def test_a_check_in_sent_after_signing_out_in_another_tab_is_sent_to_sign_in(sta
     assert urlsplit(without_js.headers["Location"]).path == "/signin"
     logged = stack.checkins.call("GET", f"/v1/goals/{goal['id']}/checkins", team.lead)
     assert logged.get_json()["items"] == []
+
+
+def test_a_check_in_refused_with_409_swaps_the_refusal_into_the_form_as_typed(stack):
+    """htmx swaps a 409 (base.html's htmx-config) in place of the form it sent. A check-in sent
+    from a page drawn before its goal was closed is refused by checkins with a 409; the form
+    comes back, alone, saying why with what was typed (kudos and comments have no 409: checkins
+    refuses them with 403, 404 or 422). It said the API's reason alone ("Goal … is dropped; only
+    active goals take check-ins"), not that the check-in was not saved, as My week says it."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    session, csrf = signed_in(stack, team.lead)
+    closed = stack.goals.call("POST", f"/v1/goals/{goal['id']}/close", team.lead,
+                              json={"outcome": "dropped", "retrospective": "Plans changed"})
+    assert closed.status_code == 200, closed.get_json()
+    eventually(lambda: stack.checkins.call(  # checkins has heard: it refuses check-ins
+        "POST", f"/v1/goals/{goal['id']}/checkins", team.lead, json={"note": "probe"},
+    ).status_code == 409)
+
+    swapped = session.post(stack.web_url + f"/goals/{goal['id']}/checkins",
+                           data={"csrf_token": csrf, "value": "40", "note": "Typed before"},
+                           headers={"HX-Request": "true"})
+
+    assert swapped.status_code == 409, swapped.status_code
+    assert "HX-Retarget" not in swapped.headers and "<h1>" not in swapped.text
+    assert swapped.text.lstrip().startswith('<form id="checkin-form"')
+    assert ("Your check-in was not saved: goal “Grow the revenue” is dropped; only active "
+            "goals take check-ins.") in swapped.text
+    assert 'value="40"' in swapped.text and "Typed before</textarea>" in swapped.text

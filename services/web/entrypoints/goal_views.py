@@ -188,7 +188,7 @@ def check_in(goal_id: str):
                              refused.status)
     except Forbidden as refused:
         return _checkin_form(goal_id, {**form, "idempotency_key": key},
-                             {"_": [f"Not saved: {refused.detail}."]}, 403)
+                             {"_": [forms.checkin_refused(refused.detail)]}, 403)
     except ServiceUnavailable:  # the same key again logs it once, whether or not it was saved
         errors = {"_": ["Check-ins did not answer in time; your check-in may not have been "
                         "saved. Send the form again in a minute: it will not be logged twice."]}

@@ -42,7 +42,13 @@ def checkin_errors(detail: str, api_errors: dict[str, list[str]]) -> dict[str, l
     if IDEMPOTENCY_KEY in api_errors:
         return {"_": ["This form was already sent with other values, and that check-in was "
                       "saved. Reload the page to see it before checking in again."]}
-    return api_errors or {"_": [detail]}
+    return api_errors or {"_": [checkin_refused(detail)]}
+
+
+def checkin_refused(detail: str) -> str:
+    """What the check-in form says of a refusal that names no field (the API's `detail`:
+    "goal “Read” is dropped; only active goals take check-ins")."""
+    return f"Your check-in was not saved: {detail}."
 
 
 def form_errors(api_errors: dict[str, list[str]]) -> dict[str, list[str]]:
