@@ -130,6 +130,33 @@ def test_kudos_without_javascript_from_a_teammate_who_lost_access_say_so_plainly
     assert 'href="/board"' in page.text
 
 
+def test_kudos_and_a_comment_refused_by_checkins_are_swapped_in_place_by_htmx(stack):
+    """Checkins' refusals of kudos (403: one's own check-in) and of a comment (422: too long)
+    come back to htmx as the part that sent them, with the reason (and the text typed), not
+    as a page; checkins refuses neither with a 409."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead,
+                                  json={"value": 4}).get_json()
+    session, csrf = signed_in(stack, team.lead)
+    url = stack.web_url + f"/goals/{goal['id']}/checkins/{checkin['id']}"
+    too_long = "A long review of this check-in. " * 70
+
+    kudos = session.post(url + "/kudos", data={"csrf_token": csrf}, headers=HTMX)
+    comment = session.post(url + "/comments", data={"csrf_token": csrf, "text": too_long},
+                           headers=HTMX)
+
+    assert (kudos.status_code, comment.status_code) == (403, 422)
+    for swapped in (kudos, comment):
+        assert "HX-Retarget" not in swapped.headers and "<h1>" not in swapped.text
+    assert kudos.text.lstrip().startswith('<form class="kudos"')
+    assert ("Your kudos were not given: kudos are for teammates&#39; check-ins, not your own."
+            in kudos.text)
+    assert re.search(r'<small id="comment-e-[^"]+" class="error" role="alert">[^<]*'
+                     r"between 1 and 2000", comment.text)
+    assert f'value="{too_long.strip()}"' in comment.text
+
+
 def test_a_comment_or_kudos_sent_while_checkins_is_down_say_so_in_place(stack, tmp_path):
     """Both showed the bare "Temporarily unavailable" page; without JavaScript, kudos now come
     back to the goal page, saying why above its check-ins."""
