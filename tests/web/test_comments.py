@@ -60,7 +60,7 @@ def test_each_comment_says_who_wrote_it(stack):
 
 
 HTMX = {"HX-Request": "true"}
-GONE = "this check-in was removed, or you can no longer see its goal."
+GONE = "you no longer have access to this goal."
 
 
 def hidden_from_teammate(stack) -> tuple[dict, dict, str]:
@@ -83,7 +83,9 @@ def hidden_from_teammate(stack) -> tuple[dict, dict, str]:
 
 def test_a_comment_on_a_check_in_no_longer_seen_says_so_in_place_with_the_text(stack):
     """It swapped the bare "Not found" page over the whole goal page (htmx), or showed it
-    instead of the comments (without JavaScript); the comment typed was lost."""
+    instead of the comments (without JavaScript); the comment typed was lost. Then it said
+    "this check-in was removed, or you can no longer see its goal" (check-ins are never
+    removed) and led back to the goal, whose page is "Not found" to them."""
     goal, checkin, max_ = hidden_from_teammate(stack)
     session, csrf = signed_in(stack, max_)
     url = stack.web_url + f"/goals/{goal['id']}/checkins/{checkin['id']}/comments"
@@ -95,6 +97,7 @@ def test_a_comment_on_a_check_in_no_longer_seen_says_so_in_place_with_the_text(s
     assert (swapped.status_code, page.status_code) == (404, 404)
     assert "HX-Retarget" not in swapped.headers and "<h1>" not in swapped.text
     assert "<h1>Comments</h1>" in page.text
+    assert 'href="/board"' in page.text and f'href="/goals/{goal["id"]}"' not in page.text
     for answer in (swapped, page):
         assert f"Your comment was not added: {GONE}" in answer.text
         assert 'value="Typed before it went"' in answer.text

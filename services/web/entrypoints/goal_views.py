@@ -26,6 +26,9 @@ from services.web.service_layer import goal_form_handlers as forms
 from services.web.service_layer.lifecycle_form_handlers import refusal_errors
 
 CHECKIN_FIELDS = ("value", "delta", "note", "confidence", "blockers")
+# Goals and check-ins are never deleted: one the page showed and an API now says is not found
+# is hidden from the member (the goal made private).
+GONE = "you no longer have access to this goal"
 
 
 def _progress_context(goal_id: str) -> dict:
@@ -90,7 +93,7 @@ def goal_page(goal_id: str, status: int, context: dict | None = None,
     try:
         context = {**(context or page_context(goal_id)), **shown}
     except NotFound:
-        why = f"{upper_first(undone)}: you no longer have access to this goal."
+        why = f"{upper_first(undone)}: {GONE}."
         return render_template("goals/no_access.html", why=why), 404
     return render_template("goals/show.html", form={}, errors={}, saved=False, **context), status
 
@@ -289,14 +292,13 @@ def _template_refused(key: str, typed: dict, why: str, status: int):
 
 
 # -- kudos and comments on a check-in ---------------------------------------------------------
-GONE = "this check-in was removed, or you can no longer see its goal"
 KUDOS_UNDONE = "your kudos were not given"
 
 
 def _social_refusal(refused: Exception, undone: str) -> tuple[str, int]:
     """Why kudos or a comment on a check-in was not saved (`undone`: "your comment was not
-    added"), said in place, and the status: a check-in gone or hidden (404), the API's refusal
-    (its status), or checkins down (503)."""
+    added"), said in place, and the status: its goal no longer seen (404: the check-in is
+    hidden with it), the API's refusal (its status), or checkins down (503)."""
     if isinstance(refused, ServiceUnavailable):
         return not_saved(refused.service, refused.unsent, undone, AGAIN), 503
     if isinstance(refused, NotFound):
