@@ -1,6 +1,6 @@
 """Forms sent while the goals service is down (adding a member, emailing a sign-in link, team
-settings) or notifications is (team settings, channels) come back as typed, saying nothing was
-saved, as the goal page's forms do."""
+settings) or notifications is (team settings, channels, preferences) come back as typed, saying
+nothing was saved, as the goal page's forms do."""
 
 from __future__ import annotations
 
@@ -137,3 +137,24 @@ def test_a_channel_added_or_tested_while_notifications_is_down_answers_503_and_s
                   'value="https://example.com/hooks/goals"'):
         assert typed in added.text, typed
     assert f"{NOTIFICATIONS_DOWN}: the test message was not sent." in tested.text
+
+
+def test_preferences_saved_while_notifications_is_down_answer_503_and_keep_what_was_typed(
+        stack, tmp_path):
+    """They showed the bare "Temporarily unavailable" page: the choices made were lost."""
+    team = stack.new_team()
+    with service_stopped(stack, tmp_path, team.lead, "notifications") as (
+            session, csrf, web_url):
+        answer = session.post(web_url + "/me/preferences", data={
+            "csrf_token": csrf, "delivery": "digest", "digest": "weekly",
+            "muted": ["kudos.given", "comment.added"], "quiet_start": "21:00",
+            "quiet_end": "07:30"})
+
+    assert answer.status_code == 503, answer.status_code
+    assert "<h1>Notification preferences</h1>" in answer.text
+    assert f"{NOTIFICATIONS_DOWN}: your preferences were not saved." in answer.text
+    for typed in ('value="digest" checked', 'value="weekly" selected',
+                  'value="kudos.given" checked', 'value="comment.added" checked',
+                  'value="21:00"', 'value="07:30"'):
+        assert typed in answer.text, typed
+    assert 'value="checkin.logged" checked' not in answer.text

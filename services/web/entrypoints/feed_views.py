@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 
-from services.web.adapters.api_client import FormErrors, Unavailable
+from services.web.adapters.api_client import FormErrors, ServiceUnavailable, Unavailable
 from services.web.domain.feed_text import unread_on_page
+from services.web.domain.outage_text import not_saved
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import me
 from services.web.service_layer import preference_form_handlers as prefs
@@ -62,15 +63,23 @@ def _preferences_page(zone_form: dict, zone_errors: dict, status: int, saved: bo
 def save_preferences():
     form = request.form.to_dict()
     form["muted"] = request.form.getlist("muted")
-    zone_form = {"timezone": http.current_member().timezone}
     try:
         saved = http.api().set_preferences(prefs.preferences_from(form))
     except FormErrors as refused:
-        return render_template("feed/preferences.html", form=form, down=False, saved=False,
-                               errors=prefs.form_errors(refused), zone_form=zone_form,
-                               zone_errors={}), refused.status
-    return render_template("feed/preferences.html", form=prefs.form_from(saved), errors={},
-                           down=False, saved=True, zone_form=zone_form, zone_errors={})
+        return _preferences_form(form, prefs.form_errors(refused), refused.status)
+    except ServiceUnavailable as down:
+        return _preferences_form(form, {"_": [not_saved(
+            down.service, down.unsent, "your preferences were not saved",
+            "Reload the page in a minute to see them as they are, then save again.")]}, 503)
+    return _preferences_form(prefs.form_from(saved), {}, 200, saved=True)
+
+
+def _preferences_form(form: dict, errors: dict, status: int, saved: bool = False):
+    """The preferences page with `form` as shown: as saved, or as typed when refused (with
+    `errors` saying why nothing was saved); my time zone as it is."""
+    zone_form = {"timezone": http.current_member().timezone}
+    return render_template("feed/preferences.html", form=form, down=False, saved=saved,
+                           errors=errors, zone_form=zone_form, zone_errors={}), status
 
 
 @me.post("/timezone")
