@@ -36,6 +36,13 @@ class Aggregate:
         return self.__dict__.pop("_pending_events", [])
 
 
+def changed(current: object, changes: dict) -> dict:
+    """The `changes` (attribute name -> new value) whose values differ from `current`'s: what
+    an edit really changes. Empty when it repeats what is there; then nothing moves (no
+    event, no new version, no edited time)."""
+    return {name: value for name, value in changes.items() if getattr(current, name) != value}
+
+
 class DomainError(Exception):
     """Base of the errors a use case raises on input it refuses; the web layer maps each kind
     to an HTTP status (`shared.problems.STATUS_OF`)."""

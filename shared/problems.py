@@ -90,6 +90,15 @@ def flatten_errors(messages: object, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "_schema": [str(messages)]}
 
 
+def invalid_body(errors: dict[str, list[str]]) -> str:
+    """The detail of a 422 on a body: the fields refused, or what is wrong with the body as a
+    whole (its `_schema` messages) when no field is."""
+    fields_refused = sorted(name for name in errors if name != "_schema")
+    if fields_refused:
+        return "Invalid fields: " + ", ".join(fields_refused)
+    return " ".join(errors["_schema"])
+
+
 def http_exception_problem(error: HTTPException) -> Response:
     data = getattr(error, "data", None) or {}
     messages = data.get("errors") or data.get("messages")
@@ -104,7 +113,7 @@ def http_exception_problem(error: HTTPException) -> Response:
         errors = flatten_errors(messages)
     detail = data.get("message") or error.description
     if error.code == 422 and errors:
-        detail = "Invalid fields: " + ", ".join(sorted(errors))
+        detail = invalid_body(errors)
     headers = data.get("headers")
     return problem(error.code or 500, error.name, detail, errors=errors, headers=headers)
 

@@ -6,11 +6,14 @@ types (boolean, number, integer) do not say what the service takes. A body's boo
 JsonBoolean, its numbers JsonFloat, its integers `fields.Integer(strict=True)`; a test walks
 every operation's body schema for the lenient ones. Query parameters are text by nature and
 keep marshmallow's own fields.
+
+A PATCH body is a `PatchBody`: it names at least one field, as a body naming none would change
+nothing the client meant to change.
 """
 
 from __future__ import annotations
 
-from marshmallow import fields
+from marshmallow import Schema, ValidationError, fields, validates_schema
 
 
 class JsonBoolean(fields.Boolean):
@@ -32,3 +35,19 @@ class JsonFloat(fields.Float):
         if isinstance(value, str):
             raise self.make_error("invalid", input=value)
         return super()._validated(value)
+
+
+class PatchBody(Schema):
+    """The body of a PATCH: the fields given replace theirs. An empty one is refused (422),
+    its message naming the fields that can be sent."""
+
+    @validates_schema
+    def names_a_field(self, data: dict, **_kwargs) -> None:
+        if not data:
+            raise ValidationError(f"An empty body changes nothing; send at least one of: "
+                                  f"{', '.join(self.patchable())}.", "_schema")
+
+    def patchable(self) -> list[str]:
+        """The names a body may give, in the schema's order."""
+        return [field.data_key or name for name, field in self.fields.items()
+                if not field.dump_only]

@@ -202,6 +202,30 @@ def test_a_correction_turns_a_delta_into_a_value_and_back(checkins, world):
             for e in world.published("checkin.edited")] == [(5, None, None, 2), (None, 3, 5, None)]
 
 
+def test_an_empty_correction_is_refused_and_one_repeating_the_check_in_changes_nothing(
+        checkins, world, clock):
+    """A PATCH of `{}` answered 200 and published checkin.edited, and one repeating what the
+    check-in says moved its edited time too: partners were told of an edit nobody made. An
+    empty body is a 422 naming what can be sent; a repeat answers the check-in as it is."""
+    owner = world.member("Ola")
+    checkin = world.checkin(world.goal(owner), owner, value=4, note="halfway")
+    path, headers = f"/v1/checkins/{checkin['id']}", world.as_(owner)
+    clock.advance(hours=1)
+
+    empty = checkins.client.patch(path, headers=headers, json={})
+    repeated = checkins.client.patch(path, headers=headers, json={"value": 4, "note": "halfway"})
+
+    assert empty.status_code == 422, empty.json
+    assert empty.json["detail"] == ("An empty body changes nothing; send at least one of: "
+                                    "value, delta, note, confidence, blockers, "
+                                    "completed_milestones.")
+    assert repeated.status_code == 200, repeated.json
+    assert repeated.json == checkins.client.get(path, headers=headers).json
+    assert repeated.json["edited_at"] is None
+    assert [e for e in world.published("checkin.edited")
+            if e["checkin_id"] == checkin["id"]] == []
+
+
 def test_history_is_paginated_newest_first(checkins, world, clock):
     owner = world.member("Ola")
     goal = world.goal(owner)

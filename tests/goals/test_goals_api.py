@@ -24,6 +24,29 @@ def test_a_created_goal_carries_smart_health_horizon_and_an_etag(goals):
     assert created["health"] == "on_track" and created["milestones"] == []
 
 
+def test_an_empty_goal_patch_is_refused_and_one_repeating_the_goal_changes_nothing(goals):
+    """A PATCH of `{}` answered 200. It is a 422 naming the fields that can be sent; one
+    repeating the goal's values answers it as it is: same ETag, no goal.updated."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, title="Close 20 tickets")
+    path = f"/v1/goals/{goal['id']}"
+    headers = {**auth(team.lead), "If-Match": f'"{goal["version"]}"'}
+
+    empty = goals.client.patch(path, headers=headers, json={})
+    repeated = goals.client.patch(path, headers=headers, json={
+        "title": "Close 20 tickets", "due_date": goal["due_date"]})
+
+    assert empty.status_code == 422, empty.json
+    assert empty.json["detail"] == (
+        "An empty body changes nothing; send at least one of: title, description, why, "
+        "visibility, start_date, due_date, metric, cadence, parent_id, parent_weight.")
+    assert repeated.status_code == 200, repeated.json
+    assert repeated.headers["ETag"] == f'"{goal["version"]}"'
+    assert (repeated.json["version"], repeated.json["updated_at"]) == (
+        goal["version"], goal["updated_at"])
+    assert [e for e in outbox(goals, "goal.updated") if e["goal_id"] == goal["id"]] == []
+
+
 def test_patch_without_if_match_is_428_and_with_a_stale_etag_is_412(goals):
     team = create_team(goals)
     goal = create_goal(goals, team.lead)

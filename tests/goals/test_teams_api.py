@@ -32,6 +32,36 @@ def test_a_lead_changes_team_settings_and_a_team_updated_event_carries_them(goal
     assert event["require_smart"] is True and event["default_cadence"]["weekday"] == 4
 
 
+def test_an_empty_team_or_member_patch_is_refused_and_a_repeat_publishes_nothing(goals):
+    """A PATCH of `{}` to a team or a member answered 200; one repeating a member's name,
+    time zone or snooze published member.updated all the same. An empty body is a 422
+    naming the fields that can be sent; a repeat answers the team or member as it is."""
+    team = create_team(goals)
+    member_id, token = add_member(goals, team, "Max")
+    team_path, member_path = f"/v1/teams/{team.id}", f"/v1/teams/{team.id}/members/{member_id}"
+    goals.client.patch(member_path, headers=auth(token), json={"snoozed_until": "2031-04-01"})
+    team_now = goals.client.get(team_path, headers=auth(token)).json
+    member_now = goals.client.get(member_path, headers=auth(token)).json
+    announced = len(outbox(goals))
+
+    empty_team = goals.client.patch(team_path, headers=auth(team.lead), json={})
+    empty_member = goals.client.patch(member_path, headers=auth(team.lead), json={})
+    same_team = goals.client.patch(team_path, headers=auth(team.lead), json={
+        "name": team_now["name"], "require_smart": team_now["require_smart"]})
+    same_member = goals.client.patch(member_path, headers=auth(token), json={
+        "name": "Max", "timezone": member_now["timezone"], "snoozed_until": "2031-04-01"})
+
+    assert (empty_team.status_code, empty_member.status_code) == (422, 422)
+    assert empty_team.json["detail"] == ("An empty body changes nothing; send at least one "
+                                         "of: name, timezone, require_smart, default_cadence.")
+    assert empty_member.json["detail"] == (
+        "An empty body changes nothing; send at least one of: name, timezone, working_hours, "
+        "slack_user_id, default_cadence, snoozed_until, role, state.")
+    assert (same_team.status_code, same_member.status_code) == (200, 200)
+    assert (same_team.json, same_member.json) == (team_now, member_now)
+    assert len(outbox(goals)) == announced
+
+
 def test_a_member_cannot_change_team_settings(goals):
     team = create_team(goals)
     _, token = add_member(goals, team)

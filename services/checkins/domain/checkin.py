@@ -74,8 +74,13 @@ class Checkin(Aggregate):
 
     def edit(self, goal: GoalView, editor_id: str, progress: Progress, *, at: datetime,
              window: timedelta, partner_ids: list[str]) -> None:
+        """Correct the check-in to `progress` (its author, within `window` of logging it):
+        checkin.edited, and `edited_at` moves. A correction to what it already says changes
+        nothing, and is no edit: no event, `edited_at` stays, and the window is not asked."""
         if editor_id != self.author_id:
             raise Forbidden("only the author may edit a check-in")
+        if progress == self.progress:
+            return
         if at > self.created_at + window:
             raise Conflict(f"check-ins can be edited for {_hours(window)} after logging; "
                            f"this one closed at {(self.created_at + window).isoformat()}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from shared.pagination import PageArgs, page_schema
-from shared.schema_fields import JsonFloat
+from shared.schema_fields import JsonFloat, PatchBody
 
 TEXT = validate.Length(max=4000)
 
@@ -21,7 +21,7 @@ class CheckinIn(Schema):
                                        load_default=list, validate=validate.Length(max=100))
 
 
-class CheckinPatch(CheckinIn):
+class CheckinPatch(CheckinIn, PatchBody):
     """The fields of a check-in to correct; load with `partial=True`."""
 
 

@@ -19,7 +19,7 @@ from services.goals.domain.metric import Metric
 from services.goals.domain.pace import Window, assess_pace
 from services.goals.domain.pathways import Pathway, find_pathway
 from services.goals.domain.planning import Planning
-from shared.domain import Aggregate, Unprocessable
+from shared.domain import Aggregate, Unprocessable, changed
 
 LONG_TERM_SPAN = relativedelta(years=3)
 ANNOUNCED_FIRST_HEALTH = ("off_track",)  # notifications alert the owner and leads on it
@@ -158,14 +158,12 @@ class Goal(Lifecycle, Planning, Aggregate):
         goal's metric stays as it was closed with (409), as its plan does."""
         if "metric" in changes and changes["metric"] != self.metric:
             self._ensure_open_plan("its metric")
+        if set(changes) - set(EDITABLE):
+            raise ValueError(f"not editable: {sorted(set(changes) - set(EDITABLE))}")
         diff = {}
-        for name, value in changes.items():
-            if name not in EDITABLE:
-                raise ValueError(f"{name} is not editable")
-            old = getattr(self, name)
-            if old != value:
-                diff[name] = [jsonable(old), jsonable(value)]
-                setattr(self, name, value)
+        for name, value in changed(self, changes).items():
+            diff[name] = [jsonable(getattr(self, name)), jsonable(value)]
+            setattr(self, name, value)
         if not diff:
             return diff
         ensure_window(self.start_date, self.due_date,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from shared.domain import Aggregate, Conflict, Unprocessable
+from shared.domain import Aggregate, Conflict, Unprocessable, changed
 
 ROLES = ("member", "lead")
 MEMBER_STATES = ("active", "snoozed", "left")
@@ -53,7 +53,8 @@ class Team(Aggregate):
         self.record("team.created", self.id, self.as_event_data(), subject=self.id)
 
     def update(self, changes: dict) -> None:
-        changes = {k: v for k, v in changes.items() if getattr(self, k) != v}
+        """Apply `changes`; team.updated only when one of them changes a value."""
+        changes = changed(self, changes)
         if not changes:
             return
         for name, value in changes.items():
@@ -104,6 +105,8 @@ class Member(Aggregate):
             "expires_at": expires_at}, subject=self.id)
 
     def update_profile(self, changes: dict) -> None:
+        """Apply `changes` and announce them. The caller passes only what changes a value
+        (`shared.domain.changed`), taken before the Slack user was written on its own."""
         for name, value in changes.items():
             if name not in PROFILE_FIELDS:
                 raise ValueError(f"{name} is not a profile field")
@@ -112,7 +115,7 @@ class Member(Aggregate):
 
     def snooze(self, until: date | None, today: date) -> None:
         """Snooze (vacation) until a date, today (the member's) or later, or wake up with
-        None."""
+        None; member.updated unless the member already was so."""
         if self.state == "left":
             raise Conflict("a member who left cannot be snoozed")
         if until is not None and until < today:
@@ -120,7 +123,10 @@ class Member(Aggregate):
                 f"snoozed_until {until.isoformat()} is in the past (today is "
                 f"{today.isoformat()} in {self.timezone}); give today or a later day, or null "
                 "to wake up", errors={"snoozed_until": ["Must be today or later."]})
-        self.state, self.snoozed_until = ("snoozed", until) if until else ("active", None)
+        wanted = ("snoozed", until) if until else ("active", None)
+        if (self.state, self.snoozed_until) == wanted:
+            return
+        self.state, self.snoozed_until = wanted
         self._updated()
 
     def change_role(self, role: str) -> None:

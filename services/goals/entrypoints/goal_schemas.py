@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from services.goals.entrypoints.team_schemas import CadenceSchema, Day, Id, Number, Text
 from services.goals.service_layer.goal_handlers import GoalRead
 from shared.pagination import MAX_LIMIT, PageArgs, page_schema
-from shared.schema_fields import JsonFloat
+from shared.schema_fields import JsonFloat, PatchBody
 
 HEALTH = ("on_track", "at_risk", "off_track", "overdue", "not_started", "done")
 STATUSES = ("draft", "active", "achieved", "partial", "missed", "dropped")
@@ -55,7 +55,7 @@ class AssessIn(GoalFields):
     due_date = Day(load_default=None, allow_none=True)
 
 
-class GoalPatch(Schema):
+class GoalPatch(PatchBody):
     title = Text(200, min_length=1)
     description = Text(5000)
     why = Text(2000)

@@ -14,7 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from services.goals.service_layer.team_handlers import IssuedToken
 from shared.pagination import PageArgs, page_schema
-from shared.schema_fields import JsonBoolean, JsonFloat
+from shared.schema_fields import JsonBoolean, JsonFloat, PatchBody
 
 FREQUENCIES = ("daily", "weekly", "biweekly", "monthly")
 EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)
@@ -95,7 +95,7 @@ class TeamIn(Schema):
     lead = fields.Nested(LeadIn, required=True)
 
 
-class TeamPatch(Schema):
+class TeamPatch(PatchBody):
     name = Text(200, min_length=1)
     timezone = Timezone()
     require_smart = JsonBoolean()
@@ -110,7 +110,7 @@ class TeamOut(Schema):
     default_cadence = fields.Nested(CadenceSchema, allow_none=True)
 
 
-class MemberPatch(Schema):
+class MemberPatch(PatchBody):
     name = Text(200, min_length=1)
     timezone = Timezone()
     working_hours = fields.Nested(WorkingHoursSchema, allow_none=True)

@@ -27,7 +27,7 @@ from services.goals.service_layer.commands import (
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.auth import TokenSigner
 from shared.clock import Clock
-from shared.domain import Conflict, Forbidden, NotFound
+from shared.domain import Conflict, Forbidden, NotFound, changed
 from shared.pagination import InvalidCursor, decode_cursor, encode_cursor
 
 LEAD_ONLY = ("role", "state")
@@ -137,7 +137,8 @@ def get_member(cmd: GetMember, reader: GoalsUnitOfWork) -> Member:
 def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Member:
     """Self: profile and snooze. Lead: also role and state, for anyone in the team (a state
     the snooze in the same request contradicts is a 422, see `ensure_snooze_fits`). A Slack
-    user a teammate has is refused (409, `_claim_slack_user`). A new time zone moves the
+    user a teammate has is refused (409, `_claim_slack_user`). What repeats the member's
+    values is no change (no member.updated). A new time zone moves the
     member's open goals to it, their health judged again, in the same commit;
     a member who owns open goals cannot leave until they are closed, and one who leaves takes
     their unused links with them (`_cancel_links`), as a lead made a member takes the invites
@@ -153,8 +154,8 @@ def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Memb
         if any(k in changes for k in LEAD_ONLY):  # the lead count holds until this commits
             uow.teams.get(cmd.team_id, for_update=True)
         member = _member(cmd.team_id, cmd.member_id, uow, for_update=True)
-        profile = {k: v for k, v in changes.items() if k in PROFILE_FIELDS}
-        if profile.get("slack_user_id") not in (None, member.slack_user_id):
+        profile = changed(member, {k: v for k, v in changes.items() if k in PROFILE_FIELDS})
+        if profile.get("slack_user_id") is not None:
             _claim_slack_user(member, profile["slack_user_id"], uow)
         if profile:
             member.update_profile(profile)
