@@ -214,8 +214,11 @@ def fingerprint(method: str, path: str, raw_body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
 
 
-def replayed(saved: SavedResponse) -> Response:
-    """The response the first request with this key got, marked as a replay."""
+def replayed(saved: SavedResponse, headers: dict[str, str] | None = None) -> Response:
+    """The response the first request with this key got, marked as a replay. `headers` are
+    the ones the first answer carried beside its body (a view derives them from the body, as
+    it did then), so a retry can go on as the first answer would have let it."""
     response = Response(saved.body, status=saved.status, mimetype="application/json")
+    response.headers.update(headers or {})
     response.headers["Idempotent-Replayed"] = "true"
     return response

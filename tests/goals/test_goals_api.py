@@ -675,6 +675,28 @@ def test_a_goal_created_twice_under_one_idempotency_key_is_created_once(goals):
     assert blank.status_code == 400 and "Idempotency-Key" in blank.json["detail"]
 
 
+@pytest.mark.parametrize("path, body", [
+    ("/v1/goals", {"title": "Close 20 support tickets", "due_date": "2031-03-11",
+                   "metric": {"unit": "tickets", "start": 0, "target": 20}}),
+    ("/v1/goal-templates/apply-to-roles/instantiate",
+     {"parameters": {"n": 3, "until": "2031-05-31"}, "why": "Grow my career"})])
+def test_a_retried_create_answers_with_the_first_answers_etag_and_if_match_takes_it(
+        goals, path, body):
+    """The replay of a create under its Idempotency-Key came without the ETag the first
+    answer had: a client whose first answer was lost could not PATCH the goal with If-Match
+    from what it got. The replay carries it, and the PATCH goes through."""
+    team = create_team(goals)
+    headers = {**auth(team.lead), "Idempotency-Key": "create-1"}
+    first = goals.client.post(path, headers=headers, json=body)
+    again = goals.client.post(path, headers=headers, json=body)
+
+    assert (first.status_code, again.status_code) == (201, 201), again.json
+    assert again.headers.get("ETag") == first.headers["ETag"] == f'"{first.json["version"]}"'
+    edited = goals.client.patch(f"/v1/goals/{again.json['id']}", json={"why": "Focus"},
+                                headers={**auth(team.lead), "If-Match": again.headers["ETag"]})
+    assert edited.status_code == 200, edited.json
+
+
 def test_a_milestone_added_twice_under_one_idempotency_key_is_added_once(goals):
     """A double submit of "Add milestone" gets the first answer back, marked as a replay: one
     milestone. The same key with another body is refused; no key adds one each time."""

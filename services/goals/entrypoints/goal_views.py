@@ -16,7 +16,7 @@ from services.goals.entrypoints.goal_schemas import (
     HistoryPage,
     present_goal,
 )
-from services.goals.entrypoints.http import IF_MATCH_DOC, etag, expected_version
+from services.goals.entrypoints.http import IF_MATCH_DOC, etag, expected_version, replayed_goal
 from services.goals.service_layer.commands import (
     AssessDraft,
     CreateGoal,
@@ -25,7 +25,7 @@ from services.goals.service_layer.commands import (
     GetGoal,
     GoalHistory,
 )
-from shared.idempotency import IDEMPOTENCY_KEY_DOC, idempotent_request, replayed
+from shared.idempotency import IDEMPOTENCY_KEY_DOC, idempotent_request
 from shared.pagination import PageArgs
 from shared.web import bus, kept_read, require_member
 
@@ -35,7 +35,7 @@ ETAG_HEADER = {"ETag": {"schema": {"type": "string"}}}
 @goals.route("")
 class GoalCollection(MethodView):
     @goals.arguments(GoalIn)
-    @goals.response(201, GoalOut)
+    @goals.response(201, GoalOut, headers=ETAG_HEADER)
     @goals.doc(**IDEMPOTENCY_KEY_DOC)
     def post(self, body):
         """Create a goal, owned by the caller unless a lead names another owner. A retry with
@@ -44,7 +44,7 @@ class GoalCollection(MethodView):
         created = bus().handle(CreateGoal(actor, **body,
                                           idempotency=idempotent_request(actor.member_id)))
         if created.replayed:
-            return replayed(created.replayed)
+            return replayed_goal(created.replayed)
         return present_goal(created.made), 201, etag(created.made.goal)
 
     @kept_read

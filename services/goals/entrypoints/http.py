@@ -3,12 +3,14 @@ sent on every goal response and expected back in If-Match before an edit."""
 
 from __future__ import annotations
 
+import json
 import re
 
-from flask import request
+from flask import Response, request
 
 from services.goals.domain.goal import Goal
 from shared.domain import PreconditionFailed, PreconditionRequired
+from shared.idempotency import SavedResponse, replayed
 
 IF_MATCH_DOC = {
     "parameters": [{"in": "header", "name": "If-Match", "required": True,
@@ -35,3 +37,9 @@ def expected_version() -> int | None:
 def etag(goal: Goal) -> dict[str, str]:
     """The ETag header of a response carrying `goal`."""
     return {"ETag": f'"{goal.version}"'}
+
+
+def replayed_goal(saved: SavedResponse) -> Response:
+    """The first answer of a goal's creation, replayed with its ETag: the version the saved
+    goal has (a retry's If-Match then works as the first answer's would)."""
+    return replayed(saved, {"ETag": f'"{json.loads(saved.body)["version"]}"'})

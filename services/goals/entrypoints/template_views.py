@@ -6,14 +6,14 @@ from flask.views import MethodView
 
 from services.goals.entrypoints.blueprints import templates
 from services.goals.entrypoints.goal_schemas import GoalOut, present_goal
-from services.goals.entrypoints.http import etag
+from services.goals.entrypoints.http import etag, replayed_goal
 from services.goals.entrypoints.template_schemas import (
     InstantiateIn,
     TemplateList,
     load_parameters,
 )
 from services.goals.service_layer.commands import GetTemplate, InstantiateTemplate, ListTemplates
-from shared.idempotency import IDEMPOTENCY_KEY_DOC, idempotent_request, replayed
+from shared.idempotency import IDEMPOTENCY_KEY_DOC, idempotent_request
 from shared.web import bus, require_member
 
 
@@ -40,5 +40,5 @@ class TemplateInstance(MethodView):
             principal, key, parameters, **body,
             idempotency=idempotent_request(principal.member_id)))
         if created.replayed:
-            return replayed(created.replayed)
+            return replayed_goal(created.replayed)
         return present_goal(created.made), 201, etag(created.made.goal)
