@@ -241,6 +241,42 @@ def test_a_slack_user_is_one_member_of_a_team_and_a_second_claim_is_told_who_has
         "Lena": None, "Ana B": None, "Cy": "UANA"}
 
 
+def test_a_member_who_leaves_gives_up_their_slack_user_for_a_teammate_to_name(goals):
+    """A member who left kept their Slack user: a teammate naming it was refused (409) until
+    a lead cleared it from the departed profile. Leaving gives it up in the same change (the
+    member.updated notifications reads says left, with no Slack user); one who left before
+    that gives it up when a teammate names it. An active holder still refuses a claim."""
+    team = create_team(goals)
+    ana_id, _ = add_member(goals, team, "Ana", slack_user_id="UANA")
+    dan_id, _ = add_member(goals, team, "Dan")
+    cy_id, cy = add_member(goals, team, "Cy")
+    ben_id, ben = add_member(goals, team, "Ben")
+    members = goals.container.metadata.tables["members"]
+    lead = auth(team.lead)
+    for departing in (ana_id, dan_id):
+        goals.client.patch(f"/v1/teams/{team.id}/members/{departing}", headers=lead,
+                           json={"state": "left"})
+    with goals.container.engine.begin() as conn:  # Dan left before leaving gave it up
+        conn.execute(members.update().where(members.c.id == dan_id).values(slack_user_id="UDAN"))
+
+    cy_claims = goals.client.patch(f"/v1/teams/{team.id}/members/{cy_id}", headers=auth(cy),
+                                   json={"slack_user_id": "UANA"})
+    ben_claims = goals.client.patch(f"/v1/teams/{team.id}/members/{ben_id}", headers=auth(ben),
+                                    json={"slack_user_id": "UDAN"})
+    ben_again = goals.client.patch(f"/v1/teams/{team.id}/members/{ben_id}", headers=auth(ben),
+                                   json={"slack_user_id": "UANA"})
+
+    assert (cy_claims.status_code, ben_claims.status_code) == (200, 200), ben_claims.json
+    assert ben_again.status_code == 409 and ben_again.json["errors"] == {"slack_user_id": [
+        f"Already the Slack user of Cy (member {cy_id})."]}
+    listed = goals.client.get(f"/v1/teams/{team.id}/members", headers=lead).json["items"]
+    assert {m["name"]: m["slack_user_id"] for m in listed} == {
+        "Lena": None, "Ana": None, "Dan": None, "Cy": "UANA", "Ben": "UDAN"}
+    departed = [(e["state"], e["slack_user_id"]) for e in outbox(goals, "member.updated")
+                if e["member_id"] in (ana_id, dan_id)]
+    assert departed[-1] == ("left", None) and ("left", "UANA") not in departed
+
+
 def test_two_members_claiming_one_slack_user_at_once_are_told_as_a_later_claim_is(goals):
     """Both requests find the Slack user free before either commits (held there up to 2 s):
     one takes it, the other gets the 409 a later request gets, not a 500."""

@@ -136,11 +136,13 @@ class Member(Aggregate):
     def set_state(self, state: str, *, open_goals: tuple[str, ...] = ()) -> None:
         """Move to `state`. A member leaves only when `open_goals` (the titles of their draft
         and active goals) is empty: a goal whose owner left would stay on the board, alerting
-        leads, with nobody to move it (409 naming them, to be closed first)."""
+        leads, with nobody to move it (409 naming them, to be closed first). One who leaves
+        gives up their Slack user, for a teammate to name (`give_up_slack_user`)."""
         if state == "left" and open_goals:
             self._refuse_leaving_with(open_goals)
         if state == "left":
             self.token_version += 1  # a departed member's tokens stop working everywhere
+            self.slack_user_id = None
         if state != "snoozed":
             self.snoozed_until = None
         self.state = state
@@ -154,6 +156,12 @@ class Member(Aggregate):
         count = f"{len(titles)} open goal{'s' if len(titles) > 1 else ''}"
         raise Conflict(f"{self.name} still owns {count} ({named}); close them before "
                        f"{self.name} leaves the team")
+
+    def give_up_slack_user(self) -> None:
+        """A member who left no longer names a Slack user: a teammate may (a departure gives it
+        up; one who left before that did gives it up when a teammate claims it)."""
+        self.slack_user_id = None
+        self._updated()
 
     def rotate_token(self) -> int:
         """Bump the token version: every token issued before is revoked."""

@@ -104,10 +104,15 @@ def _ensure_unclaimed(member: Member, uow: GoalsUnitOfWork) -> None:
 def _ensure_slack_user_free(team_id: str, slack_user_id: str, member_id: str,
                             uow: GoalsUnitOfWork) -> None:
     """409 naming the teammate (other than `member_id`) who has the Slack user: Slack
-    commands and the App Home act for the one member who names it."""
+    commands and the App Home act for the one member who names it. A teammate who left
+    still naming it (they left before departures gave it up) gives it up now."""
     holder = uow.members.by_slack_user(team_id, slack_user_id)
-    if holder is not None and holder.id != member_id:
-        raise Conflict(f"Slack user {slack_user_id} is already {holder.name}'s in this team; "
+    if holder is None or holder.id == member_id:
+        return
+    if holder.state == "left":
+        holder.give_up_slack_user()
+        return
+    raise Conflict(f"Slack user {slack_user_id} is already {holder.name}'s in this team; "
                        f"clear it from {holder.name}'s profile first", errors={
                            "slack_user_id": [f"Already the Slack user of {holder.name} "
                                              f"(member {holder.id})."]})
