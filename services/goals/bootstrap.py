@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 
 from services.goals.adapters.orm import metadata, start_mappers
@@ -52,7 +53,7 @@ from services.goals.service_layer.commands import (
     UpdateMember,
     UpdateTeam,
 )
-from services.goals.service_layer.jobs import reevaluate_due
+from services.goals.service_layer.jobs import purge_spent_links, reevaluate_due
 from services.goals.service_layer.on_events import (
     on_checkin_edited,
     on_checkin_logged,
@@ -61,7 +62,7 @@ from services.goals.service_layer.on_events import (
 )
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared import idempotency
-from shared.bootstrap import Container
+from shared.bootstrap import RETENTION_INTERVAL, Container
 from shared.clock import Clock
 from shared.consumer import Handler
 from shared.events.topics import CHECKINS_EVENTS, GOALS_EVENTS
@@ -134,7 +135,10 @@ class GoalsContainer(Container):
         tick = partial(reevaluate_due, self.uow, self.clock)
         return [ScheduledJob("health", self.settings.health_interval, tick),
                 ScheduledJob("idempotency-purge", idempotency.PURGE_SECONDS,
-                             partial(idempotency.purge_keys, self.uow, self.clock))]
+                             partial(idempotency.purge_keys, self.uow, self.clock)),
+                ScheduledJob("link-retention", RETENTION_INTERVAL, partial(
+                    purge_spent_links, self.uow, self.clock,
+                    timedelta(days=self.settings.link_retention_days)))]
 
 
 def bootstrap(settings: GoalsSettings | None = None, clock: Clock | None = None) -> GoalsContainer:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event
 
 from services.goals.domain.invites import SIGN_IN, Invite
-from tests.goals.helpers import START, outbox
+from tests.goals.helpers import START, outbox, run_job
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
 
@@ -219,3 +219,32 @@ def _plan(goals, statement: str, parameters) -> str:
             return "\n".join(conn.exec_driver_sql("EXPLAIN " + statement, parameters).scalars())
         rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
         return "\n".join(row[-1] for row in rows)
+
+
+def test_links_used_or_expired_more_than_the_kept_days_ago_are_deleted_by_the_worker(
+        goals, clock):
+    """Used, cancelled and expired links were kept forever. The worker's link-retention job
+    deletes those spent more than GOALS_LINK_RETENTION_DAYS (30) ago: their code is then no
+    such link. A link used or expired since, and one still open, stay and answer as before."""
+    team = create_team(goals)
+    max_id, _ = add_member(goals, team, "Max", email="max@example.com")
+    mia_id, _ = add_member(goals, team, "Mia")
+    used_long_ago = invite(goals, team, max_id).json["code"]
+    assert redeem(goals, used_long_ago).status_code == 200
+    goals.client.post("/sign-in-links", json={"email": "max@example.com"})  # never used
+    clock.advance(days=20)
+    expired_lately = invite(goals, team, mia_id).json["code"]
+    clock.advance(days=11)  # 31 days on: expired 4 days ago
+    open_now = invite(goals, team, mia_id).json["code"]
+    used_now = invite(goals, team, max_id).json["code"]
+    assert redeem(goals, used_now).status_code == 200
+
+    purged = run_job(goals, "link-retention")
+
+    assert purged == 2
+    gone = redeem(goals, used_long_ago)
+    assert gone.status_code == 404 and "no such invite link" in gone.json["detail"]
+    assert "expired" in redeem(goals, expired_lately).json["detail"]
+    assert "already used" in redeem(goals, used_now).json["detail"]
+    assert redeem(goals, open_now).status_code == 200
+    assert run_job(goals, "link-retention") == 0

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Update,
     and_,
     bindparam,
+    delete,
     func,
     insert,
     or_,
@@ -134,6 +135,15 @@ class Invites:
             Invite.expires_at > now,
         ).order_by(Invite.id).with_for_update()
         return list(self.session.scalars(query))
+
+    def purge_spent(self, before: datetime, limit: int) -> int:
+        """Delete up to `limit` links used, cancelled or expired before `before`; how many
+        were. A link neither used nor cancelled that expires later stays, however old."""
+        spent = select(Invite.id).where(or_(
+            Invite.used_at < before, Invite.cancelled_at < before, Invite.expires_at < before,
+        )).limit(limit)
+        deleted = self.session.execute(delete(Invite).where(Invite.id.in_(spent)))
+        return deleted.rowcount or 0
 
 
 class Goals:

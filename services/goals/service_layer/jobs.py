@@ -5,6 +5,10 @@ Health re-evaluation: time passes, and pace changes without any event.
 Each goal stores `next_health_check_at`, the earliest moment its health can change by time
 alone (see domain/pace.py). A tick reads only goals whose moment has come, through the index on
 that column, in batches; every other goal is untouched however many there are.
+
+Links' retention: invite and sign-in links used, cancelled or expired more than the kept days
+ago (GOALS_LINK_RETENTION_DAYS) are deleted, a batch per commit, so the table holds the links
+that still work and the recent past ones (a visit to a deleted one is told it is no such link).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.clock import Clock
@@ -43,3 +48,20 @@ def reevaluate_due(uow_factory: Callable[[], GoalsUnitOfWork], clock: Clock, *,
     if report.changed:
         log.info("health job: %d goals re-evaluated, %d changed", report.evaluated, report.changed)
     return report
+
+
+def purge_spent_links(uow_factory: Callable[[], GoalsUnitOfWork], clock: Clock,
+                      kept: timedelta, *, batch: int = BATCH, max_batches: int = 100) -> int:
+    """One tick: delete the links used, cancelled or expired more than `kept` ago, `batch`
+    rows per commit (at most `max_batches`; the next tick goes on); how many were deleted."""
+    purged = 0
+    for _ in range(max_batches):
+        with uow_factory() as uow:
+            deleted = uow.invites.purge_spent(clock.now() - kept, batch)
+            uow.commit()
+        purged += deleted
+        if deleted < batch:
+            break
+    if purged:
+        log.info("links' retention: %d used, cancelled or expired links deleted", purged)
+    return purged
