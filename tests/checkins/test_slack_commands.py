@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
@@ -228,6 +228,64 @@ def test_a_slack_request_logs_only_where_the_api_would_and_is_refused_with_its_r
     owners = auth(checkins.container.tokens.issue(team, owner, "member"))
     assert checkins.client.get(f"/v1/goals/{hidden}/checkins", headers=owners
                                ).json["items"] == []
+
+
+def member_added(team_id: str, member_id: str, name: str) -> Event:
+    return goals_event("member.added", {
+        "team_id": team_id, "member_id": member_id, "name": name,
+        "email": f"{name.lower()}@example.com", "role": "member", "timezone": "Europe/Berlin"})
+
+
+def test_a_slack_command_from_a_member_who_arrives_while_it_waits_is_logged_once(make_service):
+    """Ben joins and types /goals checkin at once: notifications knows him, but his
+    member.added reaches checkins after his command (another topic, no order between them).
+    The command waits for him (CHECKINS_COMMAND_CATCH_UP_SECONDS) and is logged once when he
+    arrives, not refused as from an unknown member."""
+    checkins = make_service("checkins", CHECKINS_COMMAND_CATCH_UP_SECONDS="30")
+    broker = Broker(checkins)
+    try:
+        seed = seed_team(broker)
+        team, ben, hiring = seed["team"], str(uuid.uuid4()), str(uuid.uuid4())
+        broker.send(GOALS_EVENTS, goals_event("goal.created", {
+            "goal_id": hiring, "team_id": team, "owner_id": seed["owner"],
+            "title": "Hire two engineers", "status": "active", "visibility": "team",
+            "kind": "team", "start_date": "2026-01-05"}))
+        olas = auth(checkins.container.tokens.issue(team, seed["owner"], "member"))
+        eventually(lambda: checkins.client.get(f"/v1/goals/{hiring}/checkins", headers=olas
+                                               ).status_code == 200, timeout=60)
+
+        command = request(team, ben, hiring)
+        broker.send(CHECKINS_COMMANDS, command)
+        eventually(lambda: checkins.consumer_stats.retries >= 1, timeout=30)  # it waits
+        broker.send(GOALS_EVENTS, member_added(team, ben, "Ben"))
+
+        assert broker.answered(command) == {("checkin.logged", command.data["request_id"]): 1}
+        history = checkins.client.get(f"/v1/goals/{hiring}/checkins", headers=olas).json
+        assert [(c["author_id"], c["source"]) for c in history["items"]] == [(ben, "slack")]
+    finally:
+        broker.close()
+
+
+def test_a_slack_command_from_someone_who_never_arrives_is_refused_after_the_wait(
+        live_checkins, broker):
+    """A Slack user checkins never learns of is answered with the refusal, once, and only
+    after the command has waited its catch-up (1 s here) for the member to arrive."""
+    seed = seed_team(broker)
+    token = live_checkins.container.tokens.issue(seed["team"], seed["owner"], "member")
+    last = seed["goals"]["Run a marathon"]
+    eventually(lambda: live_checkins.client.get(f"/v1/goals/{last}/checkins",
+                                                headers=auth(token)).status_code == 200,
+               timeout=60)  # the consumer is running: a refusal is not late for want of it
+
+    stranger = request(seed["team"], str(uuid.uuid4()), "ship")
+    broker.send(CHECKINS_COMMANDS, stranger)
+
+    assert broker.answered(stranger) == {("checkin.rejected", stranger.data["request_id"]): 1}
+    [refusal] = broker.events("checkin.rejected")
+    assert refusal.data["reason"] == (
+        "unknown member: this Slack user is not a member of the team")
+    waited = datetime.fromisoformat(refusal.time) - datetime.fromisoformat(stranger.time)
+    assert waited >= timedelta(seconds=1)
 
 
 def test_the_worker_scheduler_publishes_reminders_on_the_broker(make_service):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from shared.clock import Clock
 from shared.config import REPO_ROOT, Settings
+from shared.consumer import ConsumerStats
 
 SECRET = "test-secret"
 ADMIN_TOKEN = "test-admin-token"
@@ -67,6 +68,11 @@ class ServiceHarness:
         self.container.ensure_topics()
         self._worker = self.container.worker()
         self._worker.start()
+
+    @property
+    def consumer_stats(self) -> ConsumerStats:
+        """The counts (handled, retries, ...) of the consumer the in-thread worker runs."""
+        return self._worker.loops["consumer"].__self__.stats
 
     def stop_worker(self) -> None:
         if self._worker is not None:
