@@ -98,6 +98,8 @@ class CheckinsContainer(Container):
             ScheduledJob("pairing-scheduler", interval * 6, self.run_due_rounds),
             ScheduledJob("idempotency-purge", idempotency.PURGE_SECONDS,
                          self.purge_idempotency_keys),
+            ScheduledJob("rejections-purge", jobs.REJECTIONS_PURGE_SECONDS,
+                         self.purge_rejections),
         ]
 
     def advance_due_schedules(self) -> int:
@@ -105,6 +107,9 @@ class CheckinsContainer(Container):
 
     def run_due_rounds(self) -> int:
         return jobs.run_due_rounds(self.uow, self.clock)
+
+    def purge_rejections(self) -> int:
+        return jobs.purge_rejections(self.uow, self.clock)
 
     def purge_idempotency_keys(self) -> int:
         return idempotency.purge_keys(self.uow, self.clock)

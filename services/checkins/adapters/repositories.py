@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -120,6 +120,12 @@ class Checkins:
 
     def reject(self, rejection: Rejection) -> None:
         self.session.add(rejection)
+
+    def purge_rejections(self, older_than: datetime) -> int:
+        """Delete the rejections made before `older_than`; returns how many."""
+        result = self.session.execute(
+            delete(Rejection).where(Rejection.rejected_at < older_than))
+        return result.rowcount or 0
 
 
 class Schedules:

@@ -129,7 +129,7 @@ class Checkin(Aggregate):
 class Rejection(Aggregate):
     """A check-in request refused with its reason, announced as checkin.rejected. Kept by its
     request id, as a logged check-in is, so the same request delivered again is answered
-    once."""
+    once; purged a day later (`jobs.REJECTIONS_KEPT`)."""
 
     def __init__(self, request_id: str, team_id: str, member_id: str, reason: str, *,
                  at: datetime, response_url: str | None = None):

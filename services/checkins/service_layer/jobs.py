@@ -1,4 +1,4 @@
-"""Scheduled jobs the worker runs on a tick: due schedules, due pairing rounds, old keys.
+"""Scheduled jobs the worker runs on a tick: due schedules, due pairing rounds, old rejections.
 
 Each job reads the injected clock, takes a unit of work per piece of work, and returns how
 much it did. One failing goal or team is logged and retried on the next tick; the others go on.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.checkins.domain.schedule import Policy
 from services.checkins.service_layer.round_handlers import form_round
@@ -19,6 +19,12 @@ from shared.clock import Clock
 log = logging.getLogger(__name__)
 UnitOfWorkFactory = Callable[[], CheckinsUnitOfWork]
 BATCH = 500
+
+# A refused Slack request is kept this long, so a copy of it is answered once (a copy under the
+# same event id is caught by the inbox, which keeps ids for weeks). Copies come within Slack's
+# retry window (three retries within about five minutes); a day is that window many times over.
+REJECTIONS_KEPT = timedelta(days=1)
+REJECTIONS_PURGE_SECONDS = 3600.0  # how often the worker purges rejections older than that
 
 
 def advance_due_schedules(uow_factory: UnitOfWorkFactory, clock: Clock, policy: Policy,
@@ -51,6 +57,14 @@ def run_due_rounds(uow_factory: UnitOfWorkFactory, clock: Clock, batch: int = 10
         except Exception:  # one team's failure must not stop the others
             log.exception("pairing scheduler: team %s failed; retried next tick", team_id)
     return ran
+
+
+def purge_rejections(uow_factory: UnitOfWorkFactory, clock: Clock) -> int:
+    """Forget the refused Slack requests older than `REJECTIONS_KEPT`; returns how many."""
+    with uow_factory() as uow:
+        purged = uow.checkins.purge_rejections(clock.now() - REJECTIONS_KEPT)
+        uow.commit()
+    return purged
 
 
 def _advance_goal(uow: CheckinsUnitOfWork, goal_id: str, now: datetime, policy: Policy) -> bool:
