@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services.notifications.domain.notification import Notification
-from tests.notifications.support import checkin, consumed, handle, progressed
+from tests.notifications.support import checkin, consumed, form, goal, handle, new_id, progressed
+from tests.notifications.test_slash import slash
 from tests.support.batches import handle_batch, statements
 
 
@@ -38,3 +39,18 @@ def test_a_batch_of_announcements_reads_each_table_once_and_keeps_one_burst(noti
     quiet = container.notifier.policy.coalesce_quiet
     heads = [r for r in rows if r.next_attempt_at <= max(r2.created_at for r2 in rows) + quiet]
     assert len(heads) == 1, rows
+
+
+def test_listing_a_partners_private_team_goals_in_slack_reads_the_partnerships_once(
+        notifications, team):
+    """Ana lists the goals she may check in on with `/goals goals`: ten private team goals of
+    Ben, her partner, among them. The partnerships are read once for the list, not once per
+    private goal of someone else (which was 10 reads here)."""
+    titles = [f"Private plan {n:02d}" for n in range(10)]
+    handle(notifications, *[goal(team.id, new_id(), team.ben, title, visibility="private",
+                                 kind="team") for title in titles])
+    with statements(notifications.container.engine) as seen:
+        listed = slash(notifications, form("goals")).json["text"]
+    assert all(f"*{title}*" in listed for title in titles), listed
+    partnerships = [s for s in seen if " FROM partnerships" in s]
+    assert len(partnerships) == 1, "\n".join(seen)

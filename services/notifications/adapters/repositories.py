@@ -272,8 +272,16 @@ class Replicas:
         ))
 
     def partners_of(self, team_id: str, member_id: str) -> list[str]:
-        rows = self.session.scalars(select(Partnership).where(Partnership.team_id == team_id))
-        return list(dict.fromkeys(p for row in rows for p in row.partners_of(member_id)))
+        return self.partners_in(team_id).get(member_id, [])
+
+    def partners_in(self, team_id: str) -> dict[str, list[str]]:
+        """Each partnered member of the team with their partners, in one statement."""
+        partners: dict[str, dict[str, None]] = {}
+        for row in self.session.scalars(select(Partnership).where(Partnership.team_id == team_id)):
+            for member_id in row.members:
+                partners.setdefault(member_id, {}).update(
+                    dict.fromkeys(row.partners_of(member_id)))
+        return {member_id: list(theirs) for member_id, theirs in partners.items()}
 
     def end_partnership(self, partnership_id: str) -> None:
         partnership = self.session.get(Partnership, partnership_id)

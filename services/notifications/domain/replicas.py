@@ -113,8 +113,12 @@ class Partnership:
         self.team_id = team_id
         self.member_ids = ",".join(member_ids)
 
+    @property
+    def members(self) -> list[str]:
+        return self.member_ids.split(",")
+
     def partners_of(self, member_id: str) -> list[str]:
-        members = self.member_ids.split(",")
+        members = self.members
         return [m for m in members if m != member_id] if member_id in members else []
 
 

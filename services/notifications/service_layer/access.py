@@ -18,14 +18,20 @@ def ensure_lead(actor: Principal, team_id: str) -> None:
 
 
 def may_check_in(uow: NotificationsUnitOfWork, member: MemberReplica, goal: GoalReplica) -> bool:
-    """Whether checkins takes `member`'s check-in on `goal` (`GoalReplica.takes_checkins_from`);
-    the owner's partners are read only for a private goal of someone else."""
-    partners = (uow.replicas.partners_of(goal.team_id, goal.owner_id)
-                if goal.is_private and goal.owner_id != member.member_id else ())
-    return goal.takes_checkins_from(member, partners)
+    """Whether checkins takes `member`'s check-in on `goal` (`GoalReplica.takes_checkins_from`)."""
+    return bool(_taking_checkins_from(uow, member, [goal]))
 
 
 def goals_to_check_in(uow: NotificationsUnitOfWork, member: MemberReplica) -> list[GoalReplica]:
     """The goals `member` may check in on, by title: their own, and their team's team goals
     they see."""
-    return [g for g in uow.replicas.checkin_candidates(member) if may_check_in(uow, member, g)]
+    return _taking_checkins_from(uow, member, uow.replicas.checkin_candidates(member))
+
+
+def _taking_checkins_from(uow: NotificationsUnitOfWork, member: MemberReplica,
+                          goals: list[GoalReplica]) -> list[GoalReplica]:
+    """The `goals` that take `member`'s check-ins. The team's partnerships are read once for
+    all of them, and only when a private goal of someone else is among them."""
+    others_private = any(g.is_private and g.owner_id != member.member_id for g in goals)
+    partners = uow.replicas.partners_in(member.team_id) if others_private else {}
+    return [g for g in goals if g.takes_checkins_from(member, partners.get(g.owner_id, ()))]
