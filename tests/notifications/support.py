@@ -7,7 +7,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+import json
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,6 +36,21 @@ def form(text: str, user_id: str = "UANA", response_url: str = "",
     return urlencode({"command": "/goals", "text": text, "user_id": user_id, "team_id": "T1",
                       "response_url": response_url,
                       "trigger_id": trigger_id or f"{uuid.uuid4().int % 10**13}.42.abc"}).encode()
+
+
+def slash(harness, body: bytes, headers: dict | None = None):
+    """POST `body` to /slack/commands as Slack would, signed now unless `headers` are given."""
+    headers = sign(body, int(time.time())) if headers is None else headers
+    return harness.client.post("/slack/commands", data=body, headers=headers)
+
+
+def requested(notifications) -> list[dict]:
+    """The `checkin.requested` commands the service wrote to its outbox, as published."""
+    outbox = notifications.container.metadata.tables["outbox"]
+    with notifications.container.uow() as uow:
+        rows = uow.session.execute(outbox.select()
+                                   .where(outbox.c.event_type == "checkin.requested")).all()
+    return [json.loads(row.payload) for row in rows]
 
 
 def new_id() -> str:

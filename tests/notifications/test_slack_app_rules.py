@@ -26,6 +26,7 @@ from tests.notifications.support import (
     new_id,
     post_at_once,
     progressed,
+    requested,
     sign,
 )
 from tests.notifications.test_slack_app_end_to_end import (
@@ -128,13 +129,13 @@ def test_invalid_modal_input_shows_inline_errors_and_publishes_nothing(notificat
 
 @pytest.mark.parametrize(("typed", "error"), [
     ("1,500", "“1,500” could be 1500 or 1.5: write 1500 without the comma, or 1.5 with a point."),
-    ("1.500", "“1.500” could be 1500 or 1.5: write 1500 without the point, or 1.5. Enter e.g."),
+    ("-1,234", "“-1,234” could be -1234 or -1.234: write -1234 without the comma, or -1.234 "
+               "with a point. Enter e.g."),
     ("lots", "“lots” is not a number."),
 ])
 def test_a_value_the_modal_cannot_read_surely_comes_back_under_its_field(notifications, team,
                                                                         slack_api, typed, error):
-    """`1,500` was logged as 1.5: the comma was taken for a decimal one whatever followed;
-    `1.500` was too (1500 to many)."""
+    """`1,500` was logged as 1.5: the comma was taken for a decimal one whatever followed."""
     view = {"callback_id": "checkin_modal",
             "private_metadata": json.dumps({"goal_id": team.goal, "dm_id": None})}
     answer = interaction(notifications, submission(slack_api, "UANA", view, typed))
@@ -142,6 +143,15 @@ def test_a_value_the_modal_cannot_read_surely_comes_back_under_its_field(notific
     assert answer.json["response_action"] == "errors"
     assert answer.json["errors"]["value"].startswith(error)
     assert "checkin.requested" not in outbox_types(notifications)
+
+
+def test_the_modal_reads_a_point_as_a_decimal_point(notifications, team, slack_api):
+    """`1.234` came back under the field as maybe 1234 (write `1.2340`, it said)."""
+    view = {"callback_id": "checkin_modal",
+            "private_metadata": json.dumps({"goal_id": team.goal, "dm_id": None})}
+    answer = interaction(notifications, submission(slack_api, "UANA", view, "1.234"))
+    assert answer.status_code == 200 and "errors" not in (answer.json or {}), answer.json
+    assert [c["value"] for c in requested(notifications)] == [1.234]
 
 
 def test_a_valid_submission_publishes_one_checkin_requested_command(notifications, team,

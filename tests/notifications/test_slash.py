@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 
+from shared.numbers import figure
 from tests.notifications.support import (
     Team,
     delivering,
@@ -17,14 +18,11 @@ from tests.notifications.support import (
     new_id,
     post_at_once,
     progressed,
+    requested,
     sign,
+    slash,
 )
 from tests.support.waiting import counted, eventually
-
-
-def slash(harness, body: bytes, headers: dict | None = None):
-    headers = sign(body, int(time.time())) if headers is None else headers
-    return harness.client.post("/slack/commands", data=body, headers=headers)
 
 
 def test_a_correctly_signed_request_is_answered_ephemerally(notifications):
@@ -150,14 +148,6 @@ def test_a_checkin_note_keeps_what_the_member_typed(notifications, typed, note):
     assert (command["goal_ref"], command["value"], command["note"]) == (team.goal, 5, note)
 
 
-def requested(notifications) -> list[dict]:
-    outbox = notifications.container.metadata.tables["outbox"]
-    with notifications.container.uow() as uow:
-        rows = uow.session.execute(outbox.select()
-                                   .where(outbox.c.event_type == "checkin.requested")).all()
-    return [json.loads(row.payload) for row in rows]
-
-
 @pytest.mark.parametrize(("typed", "note"), [
     ("checkin “Run 100” 5 it’s “fine”", "it’s “fine”"),  # a phone's curly quotes
     ("checkin ‘run 100 km’ 5", ""),
@@ -196,16 +186,15 @@ def test_a_big_value_is_confirmed_in_all_its_digits(notifications):
 
 @pytest.mark.parametrize(("typed", "answer"), [
     ("1,500", "`1,500` could be 1500 or 1.5: write 1500 without the comma, or 1.5 with a point."),
-    ("1.500", "`1.500` could be 1500 or 1.5: write 1500 without the point, or 1.5."),
-    ("12.000", "`12.000` could be 12000 or 12: write 12000 without the point, or 12."),
-    ("-1.234", "`-1.234` could be -1234 or -1.234: write -1234 without the point, or -1.2340."),
-    ("1,234", "`1,234` could be 1234 or 1.234: write 1234 without the comma, or 1.2340 with a "
+    ("1,234", "`1,234` could be 1234 or 1.234: write 1234 without the comma, or 1.234 with a "
               "point."),
+    ("-12,000", "`-12,000` could be -12000 or -12: write -12000 without the comma, or -12 with "
+                "a point."),
 ])
 def test_a_value_that_could_be_thousands_or_decimals_is_refused_saying_both(notifications,
                                                                             typed, answer):
-    """`1,500` and `1.500` are 1500 to some and 1.5 to others: asked, never logged as a guess
-    (`1.500` was logged as 1.5). Each reading is offered as it is read surely."""
+    """`1,500` is 1500 to some and 1.5 to others: asked, never logged as a guess. Each reading
+    is offered as it is read surely (1.234 was offered as 1.2340)."""
     Team(notifications)
     ack = slash(notifications, form(f"checkin run {typed}",
                                     response_url="https://hooks.slack.com/x"))
@@ -215,14 +204,17 @@ def test_a_value_that_could_be_thousands_or_decimals_is_refused_saying_both(noti
 
 
 @pytest.mark.parametrize(("typed", "value"), [
-    ("1.5", 1.5), ("1.50", 1.5), ("0.500", 0.5), ("1.5000", 1.5), ("1.2340", 1.234),
-    ("1234.500", 1234.5),
+    ("1.5", 1.5), ("1.50", 1.5), ("0.500", 0.5), ("1.5000", 1.5), ("1234.500", 1234.5),
+    ("1.234", 1.234), ("-1.234", -1.234), ("1.500", 1.5), ("12.000", 12),
 ])
-def test_a_decimal_point_read_one_way_only_is_logged(notifications, typed, value):
+def test_a_point_is_always_a_decimal_point(notifications, typed, value):
+    """`1.234` and `1.500` were refused as maybe thousands (`1.234` had to be typed `1.2340`),
+    though Goalkeeper groups thousands with commas only: a point is read as a decimal point,
+    and the answer shows the value as read."""
     team = Team(notifications)
     ack = slash(notifications, form(f"checkin run {typed}",
                                     response_url="https://hooks.slack.com/x"))
-    assert ack.json["text"].startswith("⏳ Logging"), ack.json
+    assert ack.json["text"].startswith(f"⏳ Logging {figure(value)} km on *Run 100 km*"), ack.json
     [command] = requested(notifications)
     assert (command["goal_ref"], command["value"]) == (team.goal, value)
 

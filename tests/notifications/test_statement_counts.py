@@ -6,8 +6,16 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services.notifications.domain.notification import Notification
-from tests.notifications.support import checkin, consumed, form, goal, handle, new_id, progressed
-from tests.notifications.test_slash import slash
+from tests.notifications.support import (
+    checkin,
+    consumed,
+    form,
+    goal,
+    handle,
+    new_id,
+    progressed,
+    slash,
+)
 from tests.support.batches import handle_batch, statements
 
 

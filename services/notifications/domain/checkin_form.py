@@ -22,11 +22,11 @@ class CheckinForm:
     note: str
 
 
-# 1,500 or 1.500: 1500 or 1.5? (a leading zero, as in 0.500, says which)
-AMBIGUOUS = re.compile(r"[+-]?[1-9][0-9]{0,2}(?P<mark>[.,])[0-9]{3}")
+# 1,500: 1500 (a comma grouping thousands) or 1.5 (a decimal comma)? A point is always a
+# decimal point, as in every number Goalkeeper writes (1,234.5), so 1.500 is 1.5.
+AMBIGUOUS = re.compile(r"[+-]?[1-9][0-9]{0,2},[0-9]{3}")
 GROUPED = re.compile(r"[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]+)?")  # 1,500,000 or 1,234.5
 DECIMAL_COMMA = re.compile(r"[+-]?[0-9]*,[0-9]+")  # 4,5
-MARKS = {",": ("comma", " with a point"), ".": ("point", "")}  # its name; how 1.5 is written
 
 
 class NotANumber(ValueError):
@@ -38,19 +38,16 @@ class NotANumber(ValueError):
 
 
 def read_number(raw: str) -> float:
-    """A number as members type it: `12`, `4.5`, `4,5` (a decimal comma), `1,234.5` or
-    `1,500,000` (commas grouping thousands), `0.500` or `1.5000`. One to three digits, a
-    single comma or point and three more (`1,500`, `12.000`) are refused, saying why and how
-    to write each reading: that is 1500 to some and 1.5 to others, and logging the wrong one
-    silently is worse than asking."""
+    """A number as members type it: `12`, `4.5`, `1.234` (a point is always a decimal point),
+    `4,5` (a decimal comma), `1,234.5` or `1,500,000` (commas grouping thousands). One to three
+    digits, a single comma and three more (`1,500`) are refused, saying how to write each
+    reading: that is 1500 to some and 1.5 to others, and logging the wrong one silently is
+    worse than asking."""
     text = raw.strip()
-    if ambiguous := AMBIGUOUS.fullmatch(text):
-        mark = ambiguous["mark"]
-        name, written = MARKS[mark]
-        whole, decimal = text.replace(mark, ""), figure(float(text.replace(",", ".")))
-        sure = decimal + "0" if AMBIGUOUS.fullmatch(decimal) else decimal  # 1.234 -> 1.2340
-        raise NotANumber(f"could be {whole} or {decimal}: write {whole} without the {name}, "
-                         f"or {sure}{written}")
+    if AMBIGUOUS.fullmatch(text):
+        whole, decimal = text.replace(",", ""), figure(float(text.replace(",", ".")))
+        raise NotANumber(f"could be {whole} or {decimal}: write {whole} without the comma, "
+                         f"or {decimal} with a point")
     if GROUPED.fullmatch(text):
         text = text.replace(",", "")
     elif DECIMAL_COMMA.fullmatch(text):
