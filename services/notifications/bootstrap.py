@@ -32,7 +32,12 @@ from services.notifications.service_layer import (
     slack_install_handlers,
     slash_handlers,
 )
-from services.notifications.service_layer.jobs import AwaitedCheckinsJob, Deliverer, Digests
+from services.notifications.service_layer.jobs import (
+    AwaitedCheckinsJob,
+    Deliverer,
+    Digests,
+    purge_slack_events,
+)
 from services.notifications.service_layer.slack_task_handlers import SlackTasks
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.bootstrap import Container
@@ -48,6 +53,7 @@ from shared.worker import ScheduledJob
 log = logging.getLogger(__name__)
 
 AWAITED_CHECKINS_TICK_SECONDS = 1.0
+SLACK_EVENTS_PURGE_SECONDS = 3600.0  # how often the worker forgets Slack event ids a day old
 
 EVENT_HANDLERS = {
     "team.created": on_events.on_team_created,
@@ -194,6 +200,8 @@ class NotificationsContainer(Container):
             ScheduledJob("slack", self.settings.slack_tick_seconds, self.slack_tasks.run_due),
             ScheduledJob("awaited-checkins", AWAITED_CHECKINS_TICK_SECONDS,
                          self.awaited_checkins.announce_overdue),
+            ScheduledJob("slack-events-purge", SLACK_EVENTS_PURGE_SECONDS,
+                         partial(purge_slack_events, self.uow, self.clock)),
         ]
 
     def worker(self):

@@ -12,10 +12,12 @@ import json
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
+from shared.clock import ControlledClock
 from tests.notifications.support import (
     Team,
     checkin,
@@ -466,6 +468,37 @@ def test_a_retried_event_delivery_has_the_effect_of_one(notifications, team, sla
     assert (status.json["installed"], status.json["state"]) == (True, "active"), status.json
 
 
+def test_a_slack_event_id_is_kept_a_day_then_forgotten_by_the_workers_purge(make_service,
+                                                                           slack_api):
+    """Slack's event ids lived in the inbox for its weeks of retention; they have a table of
+    their own now, kept a day (Slack retries within minutes): a retry within it still has no
+    second effect, and the worker's purge forgets the id after it."""
+    clock = ControlledClock(datetime.now(UTC))
+    notifications = make_service("notifications", clock=clock, start_worker=False,
+                                 **slack_env(slack_api))
+    team = Team(notifications)
+    install(notifications, Lead(team))
+    run_tasks(notifications)
+    before = len(slack_api.calls_of("views.publish"))
+    opened = {"type": "event_callback", "team_id": slack_api.team_id, "event_id": "Ev0HOMEANA",
+              "event": {"type": "app_home_opened", "user": "UANA", "tab": "home"}}
+    [purge] = [j for j in notifications.container.jobs() if j.name == "slack-events-purge"]
+
+    def deliver(retry: int = 0) -> None:
+        signed_at = int(clock.now().timestamp())  # Slack signs on the service's clock
+        assert events_post(notifications, opened, signed_at, retry).status_code == 200
+        run_tasks(notifications)
+
+    deliver()
+    clock.advance(hours=23)
+    assert purge.run() == 0
+    deliver(retry=1)
+    assert homes_published(slack_api, before) == {"UANA": 1}
+    clock.advance(hours=2)
+    assert purge.run() == 1
+    assert purge.run() == 0
+
+
 def slash_from(notifications, slack_team: str, text: str):
     body = urlencode({"command": "/goals", "text": text, "user_id": "UANA",
                       "team_id": slack_team, "response_url": "https://hooks.slack.com/x"}).encode()
@@ -670,6 +703,8 @@ MALFORMED_EVENTS = {
                                                          "tokens": ["U0GKBOT"]}},
     "enterprise_id": {"type": "event_callback", "enterprise_id": ["E1"],
                       "event": {"type": "app_uninstalled"}},
+    "event_id": {"type": "event_callback", "event_id": "Ev" + "0" * 63,  # longer than any id
+                 "event": {"type": "app_home_opened", "user": "UANA", "tab": "home"}},
 }
 
 

@@ -41,6 +41,7 @@ from services.notifications.domain.replicas import (
 )
 from services.notifications.domain.slack_dm import SlackDm, SlackTask
 from services.notifications.domain.slack_workspace import (
+    SLACK_EVENT_ID_MAX,
     InstallTicket,
     LinkTicket,
     SlackIdentity,
@@ -210,6 +211,13 @@ slack_requests = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("answered_at", UtcDateTime),
     Column("rejection", Text),
+)
+
+slack_events = Table(
+    "slack_events", metadata,
+    Column("event_id", String(SLACK_EVENT_ID_MAX), primary_key=True),
+    Column("kind", String(100), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False, index=True),
 )
 
 # -- the Slack app: slack-sdk's own OAuth tables, and the team <-> workspace links ----------

@@ -3,14 +3,13 @@ members' preferences and teams' digest settings, and pending Slack requests."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from services.notifications.adapters.orm import inbox
 from services.notifications.adapters.orm import notifications as table
+from services.notifications.adapters.orm import slack_events
 from services.notifications.domain.announcement import AwaitedCheckin
 from services.notifications.domain.channel import Channel
 from services.notifications.domain.digest import DigestSettings
@@ -37,8 +36,6 @@ from services.notifications.domain.slash import SlackRequest
 from shared.db import written_first
 from shared.uow import memo, remembered
 from shared.upserts import upsert
-
-SLACK_EVENTS = uuid.UUID("3b9e7c51-2f64-4d0a-8a1e-5c7d9f2b4e16")  # inbox ids of Slack's events
 
 _NOT_READ = object()
 
@@ -357,7 +354,8 @@ class SlackRequests:
 class SlackEvents:
     """The Events API deliveries taken, by Slack's `event_id`. Slack delivers an event again,
     with the same event_id, when its answer was slow or failed (`X-Slack-Retry-Num`). They are
-    kept in the service's inbox beside the broker's events, and purged with them."""
+    kept in their own table, `slack_events`, for a day (`purge`), not in the inbox of the
+    broker's events, whose ids are kept for weeks."""
 
     def __init__(self, session: Session):
         self.session = session
@@ -368,9 +366,15 @@ class SlackEvents:
         decides). An event without an id is always taken."""
         if not event_id:
             return True
-        row = {"event_id": str(uuid.uuid5(SLACK_EVENTS, event_id)),
-               "event_type": f"slack.{kind}", "processed_at": now}
-        return written_first(self.session, lambda: self.session.execute(insert(inbox).values(row)))
+        row = {"event_id": event_id, "kind": kind, "received_at": now}
+        return written_first(self.session,
+                             lambda: self.session.execute(insert(slack_events).values(row)))
+
+    def purge(self, older_than: datetime) -> int:
+        """Forget the deliveries taken before `older_than`; returns how many."""
+        result = self.session.execute(
+            delete(slack_events).where(slack_events.c.received_at < older_than))
+        return result.rowcount or 0
 
 
 class AwaitedCheckins:

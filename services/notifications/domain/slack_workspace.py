@@ -12,6 +12,10 @@ from datetime import datetime, timedelta
 
 INSTALL_TICKET_TTL = timedelta(minutes=15)
 LINK_TICKET_TTL = timedelta(hours=24)
+# An Events API delivery's `event_id` is kept this long, so a retry of it has no second effect.
+# Slack retries three times within about five minutes; a day is that window many times over.
+SLACK_EVENTS_KEPT = timedelta(days=1)
+SLACK_EVENT_ID_MAX = 64  # Slack's ids are about ten characters ("Ev0PV52K25")
 
 
 class SlackWorkspace:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from services.notifications.domain.slack_workspace import SLACK_EVENT_ID_MAX
 from shared.domain import BadRequest
 from shared.problems import flatten_errors
 
@@ -133,7 +134,7 @@ class EventsIn(SlackIn):
 
     type = fields.String(load_default="")
     challenge = fields.String(load_default="")
-    event_id = fields.String(load_default="")
+    event_id = fields.String(load_default="", validate=validate.Length(max=SLACK_EVENT_ID_MAX))
     team_id = fields.String(load_default="")
     enterprise_id = SlackId(load_default=None)
     event = fields.Dict(load_default=dict)

@@ -21,6 +21,9 @@ again after `domain.email.REFUSAL_PAUSE`) until a mail to it is accepted.
 Awaited check-ins: a check-in's announcement that waited `progress_wait` for the goals
 service's figure goes out with the goal's latest figure (see `domain.announcement`).
 
+Slack event ids: the Events API deliveries taken are forgotten `SLACK_EVENTS_KEPT` after
+(`purge_slack_events`), long after Slack's last retry of them.
+
 Digests read the container's clock. A digest is keyed by its slot (the scheduled local
 moment, in UTC), so a job run twice, or by two workers, sends it once; an update that lands
 after its slot's personal digest was made waits for the next one.
@@ -59,6 +62,7 @@ from services.notifications.domain.refusals import tells_leads
 from services.notifications.domain.render import Rendered, render
 from services.notifications.domain.schedule import latest_slot
 from services.notifications.domain.signing import signed_headers
+from services.notifications.domain.slack_workspace import SLACK_EVENTS_KEPT
 from services.notifications.service_layer.on_events import announce_checkin
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
@@ -409,3 +413,11 @@ class AwaitedCheckinsJob:
                 announce_checkin(awaited, uow, self.notifier, self.public_url)
             uow.commit()
         return len(overdue)
+
+
+def purge_slack_events(uow_factory: Callable[[], NotificationsUnitOfWork], clock: Clock) -> int:
+    """Forget the Slack event ids taken more than `SLACK_EVENTS_KEPT` ago; returns how many."""
+    with uow_factory() as uow:
+        purged = uow.slack_events.purge(clock.now() - SLACK_EVENTS_KEPT)
+        uow.commit()
+    return purged
