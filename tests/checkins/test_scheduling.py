@@ -355,3 +355,23 @@ def test_moving_west_after_an_early_checkin_is_not_due_again_that_day(checkins, 
 
     assert run_until(checkins, clock, world, utc(2026, 3, 10, 12)) == []
     assert next_due(checkins, world, goal, owner) == utc(2026, 3, 16, 13)
+
+
+def test_a_goal_reopened_in_the_period_its_owner_checked_in_is_not_reminded_or_missed(checkins,
+                                                                                     clock):
+    """Ola checks in at 13:00 for today's 18:00; her goal is marked achieved by mistake and
+    reopened ten minutes later. Her check-in still counts for today: no reminder at 16:00, no
+    miss at 06:00 tomorrow, and her streak stays 1."""
+    world = World(checkins)
+    owner = world.member("Ola")
+    goal = world.goal(owner, cadence={"frequency": "daily", "time": "18:00"})
+    world.checkin(goal, owner, value=1)
+    world.update_goal(goal, event="goal.achieved", status="achieved")
+    clock.advance(minutes=10)
+    world.update_goal(goal, event="goal.reopened", status="active")
+
+    timeline = run_until(checkins, clock, world, utc(2026, 3, 5, 12))
+
+    assert timeline == []
+    streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
+    assert (streak["current"], streak["next_due_at"]) == (1, "2026-03-05T17:00:00+00:00")

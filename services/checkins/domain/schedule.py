@@ -115,9 +115,17 @@ class GoalSchedule(Aggregate):
         self.spell_due_at, self.escalation_level = None, 0
 
     def resume(self, now: datetime, policy: Policy, next_due: NextDue) -> None:
-        if not self.active:
-            self.active = True
-            self.due_at, self.reminded, self.checked_in = next_due(now), False, False
+        """The goal is active again. An occurrence not yet due stays open, re-timed as `retime`
+        does, with its reminder and the check-in counted for it (a goal reopened an hour after
+        it was achieved by mistake); one already due gives way to the next, nothing counted."""
+        if self.active:
+            self._plan(policy)
+            return
+        self.active = True
+        if self.due_at > now:
+            self.retime(now, policy, next_due)
+            return
+        self.due_at, self.reminded, self.checked_in = next_due(now), False, False
         self._plan(policy)
 
     # -- queries ----------------------------------------------------------------------------
