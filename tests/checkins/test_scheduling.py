@@ -375,3 +375,22 @@ def test_a_goal_reopened_in_the_period_its_owner_checked_in_is_not_reminded_or_m
     assert timeline == []
     streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
     assert (streak["current"], streak["next_due_at"]) == (1, "2026-03-05T17:00:00+00:00")
+
+
+def test_a_missed_checkin_escalates_only_to_partners_and_leads_who_are_not_snoozed(checkins,
+                                                                                  clock):
+    """Ola misses Monday's check-in while her partner Pia and the lead Lena are on holiday
+    (snoozed): the ladder skips them, as it skips anyone snoozed, and reaches Leo, the lead at
+    work. Pia and Lena were asked about Ola's check-in before."""
+    world = World(checkins)
+    owner, partner = world.member("Ola"), world.member("Pia")
+    lena, leo = world.member("Lena", role="lead"), world.member("Leo", role="lead")
+    paired(checkins, world, owner, partner)
+    world.goal(owner)
+    for away in (partner, lena):
+        world.update_member(away, state="snoozed", snoozed_until="2026-03-20")
+
+    run_until(checkins, clock, world, utc(2026, 3, 13))
+
+    missed = world.published("checkin.missed")
+    assert [(e["level"], e["recipients"]) for e in missed] == [(1, [owner]), (3, [leo])]

@@ -35,19 +35,22 @@ class Policy:
 @dataclass(frozen=True)
 class Audience:
     """Who hears about this goal right now; the service layer looks it up for due rows only.
-    The team's leads are asked for (`find_leads`) only when an escalation reaches them: a
-    check-in or a reminder never reads the team's members."""
+    The team's leads are asked for (`find_leads`), and who of the partners or leads is
+    available (`available`: not snoozed), only when an escalation reaches them: a check-in or
+    a reminder never reads the team's members."""
 
     owner_id: str
     owner_available: bool
     partner_ids: list[str] = field(default_factory=list)
     find_leads: Callable[[], list[str]] = list
+    available: Callable[[set[str]], set[str]] = set
 
     def recipients(self, level: int) -> list[str]:
+        """The owner at level 1; their available partners at 2, the available leads at 3."""
         if level == 1:
             return [self.owner_id]
-        return sorted(set(self.partner_ids if level == 2 else self.find_leads())
-                      - {self.owner_id})
+        others = set(self.partner_ids if level == 2 else self.find_leads()) - {self.owner_id}
+        return sorted(self.available(others))
 
 
 NextDue = Callable[[datetime], datetime]

@@ -8,7 +8,7 @@ from datetime import datetime
 from services.checkins.domain.schedule import Policy
 from services.checkins.service_layer.access import can_read
 from services.checkins.service_layer.commands import ListDue
-from services.checkins.service_layer.schedule_handlers import next_due_of
+from services.checkins.service_layer.schedule_handlers import available, next_due_of
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
 from shared.clock import Clock
 
@@ -32,12 +32,11 @@ def list_due(cmd: ListDue, reader: CheckinsUnitOfWork, clock: Clock, policy: Pol
             goal = reader.goals.get(cmd.team_id, schedule.goal_id)
             if goal is None or not can_read(reader, cmd.actor, goal):
                 continue
-            owner = reader.members.get(schedule.owner_id)
-            available = owner is None or owner.available_at(now)
             # a goal checked in for its open occurrence is next due at the one after it
             due.append(Due(schedule.goal_id, schedule.owner_id,
                            schedule.next_wanted(next_due_of(reader, goal)),
                            schedule.overdue(now),
-                           schedule.streak_as_of(now, policy, available),
+                           schedule.streak_as_of(
+                               now, policy, available(reader, schedule.owner_id, now)),
                            schedule.longest_streak, schedule.last_checkin_at))
     return sorted(due, key=lambda d: (d.next_due_at, d.goal_id))  # soonest first

@@ -29,10 +29,9 @@ def get_streak(cmd: GetStreak, reader: CheckinsUnitOfWork, clock: Clock, policy:
         schedule = reader.schedules.get(goal.goal_id)
         if schedule is None:
             return Streak(cmd.goal_id, 0, 0, None, None)
-        owner = reader.members.get(goal.owner_id)
         now = clock.now()
-        available = owner is None or owner.available_at(now)
-        return Streak(cmd.goal_id, schedule.streak_as_of(now, policy, available),
+        return Streak(cmd.goal_id, schedule.streak_as_of(now, policy,
+                                                         available(reader, goal.owner_id, now)),
                       schedule.longest_streak, schedule.due_at if schedule.active else None,
                       schedule.last_checkin_at)
 
@@ -45,15 +44,22 @@ def next_due_of(uow: CheckinsUnitOfWork, goal: GoalView) -> Callable[[datetime],
 def audience_of(uow: CheckinsUnitOfWork, schedule: GoalSchedule, now: datetime,
                 partners: set[str] | None = None) -> Audience:
     """Who hears about the schedule; `partners` of the owner when the caller has them already."""
-    owner = uow.members.get(schedule.owner_id)
     if partners is None:
         partners = uow.partnerships.partners_of(schedule.team_id, schedule.owner_id)
     return Audience(
         owner_id=schedule.owner_id,
-        owner_available=owner is None or owner.available_at(now),
+        owner_available=available(uow, schedule.owner_id, now),
         partner_ids=sorted(partners),
         find_leads=lambda: uow.members.leads(schedule.team_id),
+        available=lambda member_ids: {m for m in member_ids if available(uow, m, now)},
     )
+
+
+def available(uow: CheckinsUnitOfWork, member_id: str, now: datetime) -> bool:
+    """Whether the member hears from us at `now`: not snoozed, not gone (one not known here
+    yet does)."""
+    member = uow.members.get(member_id)
+    return member is None or member.available_at(now)
 
 
 def sync_goal(uow: CheckinsUnitOfWork, goal: GoalView, now: datetime,
