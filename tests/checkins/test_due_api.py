@@ -97,3 +97,16 @@ def test_a_goal_checked_in_for_its_open_period_is_due_next_period_and_not_overdu
     assert [(i["goal_id"], i["next_due_at"], i["overdue"]) for i in items] == [
         (goal, "2026-03-06T08:00:00+00:00", False),
         (later, "2026-03-13T15:00:00+00:00", False)]
+
+
+def test_a_snoozed_owners_goal_is_not_overdue(checkins, world, clock):
+    """Pia is on holiday until 10 March: her daily check-in passes without a reminder, a miss
+    or a broken streak, and the team's board does not call it overdue either."""
+    ola, pia = world.member("Ola"), world.member("Pia")
+    goal = world.goal(pia, cadence=DAILY)
+    world.update_member(pia, state="snoozed", snoozed_until="2026-03-10")
+    clock.set(datetime(2026, 3, 5, 10, tzinfo=UTC))  # an hour past Thursday's 09:00
+
+    [item] = due(checkins, world, ola)
+
+    assert (item["goal_id"], item["overdue"]) == (goal, False)

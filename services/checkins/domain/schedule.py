@@ -142,9 +142,10 @@ class GoalSchedule(Aggregate):
         it once a check-in counted for it (early, or late within the grace period)."""
         return next_due(self.due_at) if self.checked_in else self.due_at
 
-    def overdue(self, now: datetime) -> bool:
-        """Due and not checked in (a check-in after the due moment ends it)."""
-        return self.active and not self.checked_in and self.due_at <= now
+    def overdue(self, now: datetime, owner_available: bool) -> bool:
+        """Due and not checked in (a check-in after the due moment ends it); never while the
+        owner is snoozed, when an occurrence passes without counting."""
+        return owner_available and self.active and not self.checked_in and self.due_at <= now
 
     # -- steps ------------------------------------------------------------------------------
     def _close_occurrence(self, policy: Policy, audience: Audience, next_due: NextDue) -> None:

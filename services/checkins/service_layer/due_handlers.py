@@ -32,11 +32,11 @@ def list_due(cmd: ListDue, reader: CheckinsUnitOfWork, clock: Clock, policy: Pol
             goal = reader.goals.get(cmd.team_id, schedule.goal_id)
             if goal is None or not can_read(reader, cmd.actor, goal):
                 continue
+            owner_available = available(reader, schedule.owner_id, now)
             # a goal checked in for its open occurrence is next due at the one after it
             due.append(Due(schedule.goal_id, schedule.owner_id,
                            schedule.next_wanted(next_due_of(reader, goal)),
-                           schedule.overdue(now),
-                           schedule.streak_as_of(
-                               now, policy, available(reader, schedule.owner_id, now)),
+                           schedule.overdue(now, owner_available),
+                           schedule.streak_as_of(now, policy, owner_available),
                            schedule.longest_streak, schedule.last_checkin_at))
     return sorted(due, key=lambda d: (d.next_due_at, d.goal_id))  # soonest first
