@@ -110,3 +110,20 @@ def test_a_snoozed_owners_goal_is_not_overdue(checkins, world, clock):
     [item] = due(checkins, world, ola)
 
     assert (item["goal_id"], item["overdue"]) == (goal, False)
+
+
+def test_the_streak_says_the_next_check_in_is_due_next_period_once_this_one_is_done(checkins,
+                                                                                     world,
+                                                                                     clock):
+    """Ola checks in at 10:00 for today's 09:00: her streak's next due is tomorrow's 09:00, as
+    the team's list of check-ins due says, not the 09:00 she has just checked in for."""
+    ola = world.member("Ola")
+    goal = world.goal(ola, cadence=DAILY)
+    clock.set(datetime(2026, 3, 5, 9, tzinfo=UTC))  # 10:00 Berlin
+    world.checkin(goal, ola, value=1)
+
+    streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(ola)).json
+
+    [item] = due(checkins, world, ola)
+    assert (streak["current"], streak["next_due_at"]) == (1, "2026-03-06T08:00:00+00:00")
+    assert item["next_due_at"] == streak["next_due_at"]

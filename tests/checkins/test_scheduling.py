@@ -313,7 +313,7 @@ def test_a_member_who_leaves_is_nobodys_partner_and_gets_no_escalation(checkins,
 def test_switching_to_a_shorter_cadence_after_an_early_checkin_is_due_at_once(checkins, world,
                                                                            clock):
     """A monthly goal (the 1st) checked in on 4 March counts for 1 April; switched to daily,
-    the next check-in is due tomorrow, with the early one counted for it (its streak kept)."""
+    it counts for tomorrow's (its streak kept), so the next one is wanted the day after."""
     owner = world.member("Ola")
     goal = world.goal(owner, cadence={"frequency": "monthly", "day_of_month": 1,
                                       "time": "09:00"})
@@ -322,7 +322,7 @@ def test_switching_to_a_shorter_cadence_after_an_early_checkin_is_due_at_once(ch
     world.update_goal(goal, cadence={"frequency": "daily", "time": "09:00"})
 
     streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
-    assert streak["next_due_at"] == "2026-03-05T08:00:00+00:00", streak
+    assert streak["next_due_at"] == "2026-03-06T08:00:00+00:00", streak
     assert streak["current"] == 1
     run_until(checkins, clock, world, datetime(2026, 3, 5, 12, tzinfo=UTC))
     assert world.published("checkin.missed") == []  # the early check-in counted for 5 March

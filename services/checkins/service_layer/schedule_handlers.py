@@ -30,10 +30,10 @@ def get_streak(cmd: GetStreak, reader: CheckinsUnitOfWork, clock: Clock, policy:
         if schedule is None:
             return Streak(cmd.goal_id, 0, 0, None, None)
         now = clock.now()
+        next_wanted = schedule.next_wanted(next_due_of(reader, goal)) if schedule.active else None
         return Streak(cmd.goal_id, schedule.streak_as_of(now, policy,
                                                          available(reader, goal.owner_id, now)),
-                      schedule.longest_streak, schedule.due_at if schedule.active else None,
-                      schedule.last_checkin_at)
+                      schedule.longest_streak, next_wanted, schedule.last_checkin_at)
 
 
 def next_due_of(uow: CheckinsUnitOfWork, goal: GoalView) -> Callable[[datetime], datetime]:
