@@ -80,6 +80,20 @@ def test_channels_are_lead_only_team_scoped_and_can_be_changed_or_removed(
     assert client.get(f"/v1/teams/{team.id}/channels", headers=team.auth()).json["items"] == []
 
 
+def test_an_empty_channel_patch_is_refused_naming_what_can_be_sent(notifications, team, slack):
+    """A PATCH of `{}` answered 200 as if the channel had changed. It is the 422 every other
+    PATCH answers, naming the fields; the channel stays as it was."""
+    created = team.channel(slack.webhook(), name="alerts")
+    path = f"/v1/teams/{team.id}/channels/{created['id']}"
+
+    empty = notifications.client.patch(path, headers=team.auth(), json={})
+
+    assert empty.status_code == 422, empty.json
+    assert empty.json["detail"] == ("An empty body changes nothing; send at least one of: "
+                                    "name, event_types, health, state.")
+    assert notifications.client.get(path, headers=team.auth()).json["name"] == "alerts"
+
+
 def test_internal_or_foreign_webhook_urls_are_refused(notifications, team):
     client = notifications.client
     for url in BAD_URLS:

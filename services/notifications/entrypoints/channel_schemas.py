@@ -7,7 +7,7 @@ from services.notifications.domain.digest import DIGEST_EVENT, PERSONAL_DIGEST_E
 from shared.events.catalog.goals import HEALTH
 from shared.events.registry import all_types
 from shared.pagination import PageArgs, page_schema
-from shared.schema_fields import JsonBoolean
+from shared.schema_fields import JsonBoolean, PatchBody
 
 NOTIFICATION_STATUSES = ("pending", "sent", "failed", "coalesced", "held", "digest", "digested",
                          "muted")
@@ -40,7 +40,7 @@ class ChannelIn(Schema):
     health = Healths
 
 
-class ChannelPatch(Schema):
+class ChannelPatch(PatchBody):
     name = fields.String(validate=validate.Length(max=100))
     event_types = EventTypes
     health = Healths
