@@ -271,6 +271,36 @@ def test_require_smart_refuses_a_vague_goal_with_the_hints_as_field_errors(goals
     assert create_goal(goals, team.lead)["status"] == "active"
 
 
+def test_require_smart_judges_an_edit_on_what_it_changes(goals):
+    """A goal made before its team turned "require SMART" on answered 422 to any PATCH, even
+    one repeating its title or changing only its description. The edit answers for what it
+    changes: a repeat or a description is 200; a new title must be specific, and the 422
+    names the title alone, not the goal's older failings (metric, why)."""
+    team = create_team(goals)
+    goal = post(goals, "/v1/goals", team.lead, {"title": "Improve sales",
+                                                "due_date": "2031-12-31"}).json
+    goals.client.patch(f"/v1/teams/{team.id}", headers=auth(team.lead),
+                       json={"require_smart": True})
+    path = f"/v1/goals/{goal['id']}"
+
+    def patch(body: dict):
+        version = get(goals, path, team.lead).json["version"]
+        return goals.client.patch(path, json=body,
+                                  headers={**auth(team.lead), "If-Match": f'"{version}"'})
+
+    repeated = patch({"title": "Improve sales"})
+    described = patch({"description": "The spring campaign"})
+    retitled = patch({"title": "Improve our sales"})
+
+    assert repeated.status_code == 200, repeated.json
+    assert repeated.json["version"] == goal["version"]
+    assert described.status_code == 200, described.json
+    assert described.json["description"] == "The spring campaign"
+    assert retitled.status_code == 422
+    assert retitled.json["detail"] == "this team requires SMART goals: specific"
+    assert list(retitled.json["errors"]) == ["title"]
+
+
 @pytest.mark.parametrize("title", [
     "Закрыть 20 заявок клиентов",          # Russian: close 20 customer tickets
     "Κλείσιμο 20 αιτημάτων υποστήριξης",   # Greek

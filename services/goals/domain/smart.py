@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -107,6 +108,19 @@ def require_smart(verdicts: dict[str, Verdict]) -> None:
                 f"{criterion}: {verdict.hint}")
     raise Unprocessable("this team requires SMART goals: " + ", ".join(
         c for c, v in verdicts.items() if not v.ok), errors=errors)
+
+
+def answered_by_edit(before: dict[str, Verdict], after: dict[str, Verdict],
+                     changed: Iterable[str]) -> dict[str, Verdict]:
+    """The verdicts after an edit that set the `changed` fields which that edit answers for:
+    each criterion it turned from passing to failing, and the criterion of each field it set
+    (`CRITERION_FIELDS`: a new title must be specific, a new metric measurable, a new due date
+    achievable and time-bound). A criterion the goal already failed, on a field the edit left
+    alone, is not the edit's to answer for: a goal made before its team required SMART goals
+    keeps its description editable. An edit that changes nothing answers for nothing."""
+    changed = set(changed)
+    return {criterion: verdict for criterion, verdict in after.items()
+            if before[criterion].ok or CRITERION_FIELDS[criterion] in changed}
 
 
 def words_of(title: str) -> list[str]:

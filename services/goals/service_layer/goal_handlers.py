@@ -23,7 +23,14 @@ from services.goals.domain.metric import Metric
 from services.goals.domain.pace import local_date
 from services.goals.domain.pathways import Milestone, Pathway
 from services.goals.domain.planning import ensure_due_by
-from services.goals.domain.smart import Draft, Verdict, assess, assess_goal, require_smart
+from services.goals.domain.smart import (
+    Draft,
+    Verdict,
+    answered_by_edit,
+    assess,
+    assess_goal,
+    require_smart,
+)
 from services.goals.domain.track_record import shown_pace
 from services.goals.service_layer.access import (
     can_see,
@@ -143,10 +150,12 @@ def edit_goal(cmd: EditGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
         if changes.get("parent_id") not in (None, goal.parent_id):
             _check_parent(changes["parent_id"], goal.id, actor, uow)
         old_parent = goal.parent_id
-        goal.edit(changes, actor=actor.member_id, at=now)
+        smart_required = uow.teams.get(actor.team_id).require_smart
+        before = assessed(goal, uow, now).smart if smart_required else {}
+        diff = goal.edit(changes, actor=actor.member_id, at=now)
         read = assessed(goal, uow, now)
-        if uow.teams.get(actor.team_id).require_smart:
-            require_smart(read.smart)
+        if smart_required:
+            require_smart(answered_by_edit(before, read.smart, diff))
         settle(goal, uow.goals, now=now, actor=actor.member_id)
         if old_parent != goal.parent_id:
             roll_up_from(old_parent, goal.team_id, uow.goals, now=now, actor=actor.member_id)
