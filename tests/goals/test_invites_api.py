@@ -248,3 +248,42 @@ def test_links_used_or_expired_more_than_the_kept_days_ago_are_deleted_by_the_wo
     assert "already used" in redeem(goals, used_now).json["detail"]
     assert redeem(goals, open_now).status_code == 200
     assert run_job(goals, "link-retention") == 0
+
+
+def test_the_link_purge_finds_the_spent_links_off_indexes_however_many_are_kept(goals, clock):
+    """The hourly link-retention job looks for the links used, cancelled or expired before
+    the kept days; with no index on those times each batch read the whole table. Among a
+    thousand links of this month it searches an index per time, and deletes the five spent
+    a month ago."""
+    team = create_team(goals)
+    mia_id, _ = add_member(goals, team, "Mia")
+    _keep_links(goals, team.id, mia_id, clock.now(), count=5)
+    clock.advance(days=31)
+    _keep_links(goals, team.id, mia_id, clock.now(), count=1000)
+    purges: list = []
+
+    def keep_the_purge(conn, cursor, statement, parameters, *args) -> None:
+        if statement.startswith("DELETE FROM invites"):
+            purges.append((statement, parameters))
+
+    event.listen(goals.container.engine, "before_cursor_execute", keep_the_purge)
+    try:
+        purged = run_job(goals, "link-retention")
+    finally:
+        event.remove(goals.container.engine, "before_cursor_execute", keep_the_purge)
+
+    assert purged == 5
+    plans = "\n".join(_plan(goals, statement, parameters) for statement, parameters in purges)
+    for index in ("ix_invites_used_at", "ix_invites_cancelled_at", "ix_invites_expires_at"):
+        assert index in plans, plans
+    assert "SCAN invites" not in plans and "Seq Scan" not in plans, plans
+
+
+def _keep_links(goals, team_id: str, member_id: str, at, *, count: int) -> None:
+    """`count` sign-in links issued `at`, every other one used then."""
+    with goals.container.uow() as uow:
+        for n in range(count):
+            link, _ = Invite.issue(team_id, member_id, member_id, at, purpose=SIGN_IN)
+            link.used_at = at if n % 2 else None
+            uow.invites.add(link)
+        uow.commit()

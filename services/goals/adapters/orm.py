@@ -226,6 +226,15 @@ invites = Table(
 # row, so the lookup seeks the member's links not used or cancelled, whatever the rest hold.
 Index("ix_invites_member", invites.c.member_id, invites.c.used_at, invites.c.cancelled_at)
 Index("ix_invites_created_by", invites.c.created_by, invites.c.used_at, invites.c.cancelled_at)
+# The links spent before a day (`Invites.purge_spent`: used, cancelled or expired then), a
+# time at a time. Used and cancelled times are indexed where set, so a lookup of the links
+# still unused (`IS NULL`) keeps to the member's indexes above.
+Index("ix_invites_used_at", invites.c.used_at, postgresql_where=invites.c.used_at.is_not(None),
+      sqlite_where=invites.c.used_at.is_not(None))
+Index("ix_invites_cancelled_at", invites.c.cancelled_at,
+      postgresql_where=invites.c.cancelled_at.is_not(None),
+      sqlite_where=invites.c.cancelled_at.is_not(None))
+Index("ix_invites_expires_at", invites.c.expires_at)
 
 
 # The tables a goal read is made of (the goal, its owner's standing, track records and partners):
