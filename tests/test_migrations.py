@@ -122,3 +122,41 @@ def test_goals_members_sharing_a_slack_user_keep_it_on_the_one_slack_acts_for(db
 
     assert kept == {"1": "USHARED", "2": None, "0": None, "9": "UGONE", "3": "UOWN",
                     "4": None, "5": None, "6": "USHARED"}
+
+
+def test_goals_with_a_metric_target_at_its_start_keep_the_progress_they_now_read(db_url):
+    """A target equal to the start read 100% from the first day, reached or not. Migrating
+    sets the kept progress of such goals to what they now read: 0 while away from the target,
+    1 while at it; other goals keep theirs."""
+    upgrade("goals", db_url, "a2c7e5f9b318")
+    goals = [  # (id, start, target, current, direction, progress kept)
+        ("away", 20, 20, 12, "increase", 1.0), ("held", 5, 5, 4, "decrease", 1.0),
+        ("other", 0, 20, 5, "increase", 0.25),
+    ]
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO teams (id, name, timezone, require_smart) "
+                              "VALUES ('t1', 'Platform', 'UTC', false)"))
+            conn.execute(text(
+                "INSERT INTO members (id, team_id, name, email, role, timezone, state, "
+                "token_version) VALUES ('m1', 't1', 'Ana', 'ana@example.com', 'member', 'UTC', "
+                "'active', 1)"))
+            conn.execute(text(
+                "INSERT INTO goals (id, team_id, owner_id, title, description, why, kind, "
+                "visibility, status, timezone, start_date, due_date, horizon, parent_weight, "
+                "metric_unit, metric_start, metric_target, metric_current, metric_direction, "
+                "pathways, progress, retrospective, version, created_at, updated_at) VALUES "
+                "(:id, 't1', 'm1', 'Bugs', '', '', 'personal', 'team', 'active', 'UTC', "
+                "'2031-03-02', '2031-03-11', 'short_term', 1.0, 'bugs', :start, :target, "
+                ":current, :direction, '[]', :progress, '', 1, '2031-03-02 09:00:00', "
+                "'2031-03-02 09:00:00')"),
+                [{"id": g, "start": s, "target": t, "current": c, "direction": d, "progress": p}
+                 for g, s, t, c, d, p in goals])
+        upgrade("goals", db_url)
+        with engine.connect() as conn:
+            kept = dict(conn.execute(text("SELECT id, progress FROM goals")).all())
+    finally:
+        engine.dispose()
+
+    assert kept == {"away": 0.0, "held": 1.0, "other": 0.25}

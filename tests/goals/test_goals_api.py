@@ -6,6 +6,7 @@ import uuid
 from functools import partial
 
 import pytest
+from sqlalchemy import text
 
 from tests.goals.helpers import create_goal, get, outbox, post, run_job
 from tests.support.seed import add_member, create_team
@@ -299,6 +300,38 @@ def test_require_smart_judges_an_edit_on_what_it_changes(goals):
     assert retitled.status_code == 422
     assert retitled.json["detail"] == "this team requires SMART goals: specific"
     assert list(retitled.json["errors"]) == ["title"]
+
+
+def test_a_metric_target_at_its_start_is_refused_and_an_old_one_reads_as_it_stands(goals):
+    """A target equal to the start was taken: progress read 100% from the first day, reached
+    or not. Creating or editing one is a 422 on metric.target saying how to hold a level; a
+    goal saved so before reads 0% while its metric is away from the target, and stays active."""
+    team = create_team(goals)
+    level = {"unit": "open bugs", "start": 5, "target": 5, "direction": "decrease"}
+    created = post(goals, "/v1/goals", team.lead, {
+        "title": "Keep open bugs at 5", "why": "Quality", "due_date": "2031-03-11",
+        "metric": level})
+    goal = create_goal(goals, team.lead)
+    path = f"/v1/goals/{goal['id']}"
+    edited = goals.client.patch(path, json={"metric": {**level, "unit": "tickets"}},
+                                headers={**auth(team.lead), "If-Match": f'"{goal["version"]}"'})
+    with goals.container.engine.begin() as conn:  # as saved before the check
+        conn.execute(text("UPDATE goals SET metric_start = 20, metric_current = 12, "
+                          "progress = 1.0 WHERE id = :id"), {"id": goal["id"]})
+    retitled = goals.client.patch(path, json={"title": "Close 20 support tickets soon"},
+                                  headers={**auth(team.lead), "If-Match": f'"{goal["version"]}"'})
+
+    for refused in (created, edited):
+        assert refused.status_code == 422, refused.json
+        assert refused.json["errors"] == {"metric.target": [
+            "Must differ from start: progress is the way from start to target. To hold a level "
+            "instead (say, keep open bugs under 5), make a milestone goal, with a milestone for "
+            "each period the level is held."]}
+    assert retitled.status_code == 200, retitled.json
+    read = get(goals, path, team.lead).json
+    assert (read["progress"], read["status"]) == (0.0, "active")
+    assert read["metric"] == {"unit": "tickets", "start": 20, "target": 20, "current": 12,
+                              "direction": "increase"}
 
 
 @pytest.mark.parametrize("title", [

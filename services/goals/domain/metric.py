@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from shared.domain import Unprocessable
 
 DIRECTIONS = ("increase", "decrease")
+TARGET_AT_START = ("Must differ from start: progress is the way from start to target. To hold "
+                   "a level instead (say, keep open bugs under 5), make a milestone goal, with a "
+                   "milestone for each period the level is held.")
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,21 @@ class Metric:
             raise Unprocessable("a decreasing metric needs a target below its start",
                                 errors={"metric.target": ["Must be below start when decreasing."]})
 
+    def ensure_a_way_to_go(self) -> None:
+        """Refuse (422 on metric.target) a target equal to the start: a goal set so would be
+        done before it began. Checked where a client sets a metric, not on reading: a goal
+        saved so before this check still reads (see `progress`)."""
+        if self.target == self.start:
+            raise Unprocessable("a metric's target must differ from its start",
+                                errors={"metric.target": [TARGET_AT_START]})
+
     @property
     def progress(self) -> float:
-        """Fraction of the way from start to target, clamped to [0, 1]."""
+        """Fraction of the way from start to target, clamped to [0, 1]; with no way (a target
+        at the start, saved before `ensure_a_way_to_go`), 1 while reached, else 0."""
         span = self.target - self.start
         if span == 0:
-            return 1.0
+            return 1.0 if self.reached else 0.0
         return max(0.0, min(1.0, (self.current - self.start) / span))
 
     @property

@@ -147,6 +147,8 @@ def edit_goal(cmd: EditGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
         changes = dict(cmd.changes)
         if "metric" in changes:
             changes["metric"] = metric_from(changes["metric"], goal.metric)
+            if changes["metric"] not in (None, goal.metric):
+                changes["metric"].ensure_a_way_to_go()
         if changes.get("parent_id") not in (None, goal.parent_id):
             _check_parent(changes["parent_id"], goal.id, actor, uow)
         old_parent = goal.parent_id
@@ -251,10 +253,13 @@ def _new_goal(cmd: CreateGoal, owner: Member, start: date, now: datetime) -> Goa
     for index, milestone in enumerate(cmd.milestones):
         ensure_due_by(milestone.get("due_date"), cmd.due_date, f"milestones.{index}.due_date")
     milestones = tuple(Milestone(_uuid(), m["title"], m.get("due_date")) for m in cmd.milestones)
+    metric = metric_from(cmd.metric)
+    if metric is not None:
+        metric.ensure_a_way_to_go()
     return Goal(
         cmd.actor.team_id, owner.id, cmd.title, description=cmd.description, why=cmd.why,
         start_date=start, due_date=cmd.due_date, timezone=owner.timezone,
-        metric=metric_from(cmd.metric), status=cmd.status, kind=cmd.kind,
+        metric=metric, status=cmd.status, kind=cmd.kind,
         visibility=cmd.visibility, parent_id=cmd.parent_id, parent_weight=cmd.parent_weight,
         cadence=cmd.cadence, created_at=now,
         pathways=(Pathway(_uuid(), "Plan A", active=True, milestones=milestones),),
