@@ -514,6 +514,26 @@ def test_milestones_are_added_reordered_completed_and_reopened(goals):
     assert reopened.json["progress"] == 0
 
 
+def test_a_milestone_order_repeating_the_current_one_changes_nothing(goals):
+    """A PUT of the order the milestones already had answered 200 and published goal.updated
+    with a new version: partners were told of a change nobody made. It answers the pathway as
+    it is, and the goal keeps its version; nothing is published."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, metric=None, title="Ship the onboarding flow",
+                       milestones=[{"title": "Draft"}, {"title": "Review"}])
+    path = f"/v1/goals/{goal['id']}"
+    ids = [m["id"] for m in goal["milestones"]]
+
+    order = goals.client.put(f"{path}/milestones/order", headers=auth(team.lead),
+                             json={"milestone_ids": ids})
+
+    assert order.status_code == 200, order.json
+    assert [m["id"] for m in order.json["milestones"]] == ids
+    after = get(goals, path, team.lead).json
+    assert (after["version"], after["updated_at"]) == (goal["version"], goal["updated_at"])
+    assert [e for e in outbox(goals, "goal.updated") if e["goal_id"] == goal["id"]] == []
+
+
 def test_a_closed_goals_milestones_and_pathways_stay_as_they_were_until_it_is_reopened(goals):
     """A goal closed with its retrospective keeps its plan: adding, completing, reopening or
     reordering milestones, and adding or switching pathways, are refused (409, saying why),

@@ -45,9 +45,13 @@ class Planning:
 
     def reorder_milestones(self, ids: list[str], *, pathway_id: str | None,
                            actor: str | None, at: datetime) -> None:
+        """Put the pathway's milestones in the order of `ids`; the order they already have
+        changes nothing (no note, no event, no new version)."""
         self._ensure_open_plan()
         pathway = find_pathway(self.pathways, pathway_id)
         before = [m.id for m in pathway.milestones]
+        if list(ids) == before:
+            return
         self._replan(pathway.reordered(ids), "milestones_reordered", actor, at,
                      {"order": [before, list(ids)]})
 
