@@ -154,6 +154,24 @@ def test_a_scheduled_round_runs_once_when_due(checkins, world, clock):
     assert later["next_run_at"].startswith((first + timedelta(days=7)).date().isoformat())
 
 
+def test_saving_the_schedule_again_keeps_its_next_round(checkins, world, clock):
+    """A lead saving the schedule again with the same period pushed its next round a period
+    from then: saved two days in, a weekly round came nine days after the first save. It keeps
+    its next round (a new cooldown too); a new period sets it a period from now."""
+    lead = world.member("Lena", role="lead")
+    path = f"/v1/teams/{world.team_id}/pairing-schedule"
+    first = call(checkins, "PUT", path, world.as_(lead), {"every_days": 7}).json
+    clock.advance(days=2)
+
+    again = call(checkins, "PUT", path, world.as_(lead), {"every_days": 7, "cooldown": 2})
+    longer = call(checkins, "PUT", path, world.as_(lead), {"every_days": 14})
+
+    assert again.status_code == 200, again.json
+    assert (again.json["next_run_at"], again.json["cooldown"]) == (first["next_run_at"], 2)
+    assert longer.json["next_run_at"].startswith(
+        (START + timedelta(days=16)).date().isoformat()), longer.json
+
+
 def test_partners_read_in_a_unit_of_work_include_its_own_unflushed_changes(checkins, world):
     """A check-in's partners are read as member lists; that read still sees a partnership
     formed or ended earlier in the same transaction, before anything was flushed."""

@@ -87,10 +87,10 @@ def get_round(cmd: GetRound, reader: CheckinsUnitOfWork) -> PairingRound:
 
 def set_schedule(cmd: SetPairingSchedule, uow: CheckinsUnitOfWork,
                  clock: Clock) -> PairingSchedule:
-    schedule = PairingSchedule.starting(cmd.team_id, cmd.every_days, cmd.cooldown,
-                                        cmd.first_run_at, clock.now())
     with uow:
-        schedule = uow.rounds.save_schedule(schedule)
+        current = uow.rounds.schedule(cmd.team_id)
+        schedule = uow.rounds.save_schedule(PairingSchedule.starting(
+            cmd.team_id, cmd.every_days, cmd.cooldown, cmd.first_run_at, clock.now(), current))
         uow.commit()
     return schedule
 
