@@ -111,7 +111,7 @@ def test_a_lead_snoozes_and_removes_a_member(stack, page):
     page.driver.find_element(
         By.XPATH, f"//tr[@id='member-{member_id}']//form[.//input[@value='snooze']]//button"
     ).click()
-    page.wait_for_text("snoozed until", f"#member-{member_id}")
+    page.wait_for_text("Snoozed until", f"#member-{member_id}")
 
     click(page, "Remove Max")
     page.wait_for_text("Remove Max from the team?", "h1")
@@ -374,3 +374,24 @@ def test_a_refused_change_to_a_member_is_said_on_that_members_row(stack):
     assert 'role="alert"' in row and "Invalid fields" not in row, row
     assert 'aria-describedby="e-member-' in row and 'aria-invalid="true"' in row
     assert 'role="alert"' not in add_form
+
+
+def test_the_members_page_says_each_role_and_state_in_words(stack):
+    """Each row said the API's names, lower case: "lead", "member", "active", "snoozed until
+    …", as if read from a database."""
+    team = stack.new_team()
+    bea_id, _ = stack.add_member(team, "Bea")
+    session, csrf = signed_in(stack, team.lead)
+    snoozed = session.post(stack.web_url + f"/team/members/{bea_id}",
+                           data={"csrf_token": csrf, "action": "snooze",
+                                 "snoozed_until": "2099-12-31"})
+    assert snoozed.status_code == 200, snoozed.status_code
+
+    page = session.get(stack.web_url + "/team/members").text
+
+    bea = page[page.index(f'<tr id="member-{bea_id}"'):]
+    lead = page[page.index(f'<tr id="member-{team.lead_id}"'):]
+    assert "<td>Member</td>" in bea[:bea.index("</tr>")]
+    assert "<td>Snoozed until Thu 31 Dec 2099" in bea[:bea.index("</tr>")]
+    assert "<td>Lead</td>" in lead[:lead.index("</tr>")]
+    assert "<td>Active</td>" in lead[:lead.index("</tr>")]

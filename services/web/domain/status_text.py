@@ -1,0 +1,12 @@
+"""The goals API's names for a member's role and state, as the pages say them."""
+
+from __future__ import annotations
+
+ROLES = {"lead": "Lead", "member": "Member"}
+MEMBER_STATES = {"active": "Active", "snoozed": "Snoozed", "left": "Left"}
+
+
+def in_words(words: dict[str, str], name: str) -> str:
+    """`name` as `words` says it; a name they do not know yet (an API's newer one) in plain
+    words all the same: "on_leave" -> "On leave"."""
+    return words.get(name) or name.replace("_", " ").capitalize()
