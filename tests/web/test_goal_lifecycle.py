@@ -21,14 +21,14 @@ def test_a_draft_started_from_a_template_can_be_activated_on_its_page(stack):
     new = session.get(stack.web_url + "/goals/new").text
     action = re.search(r'action="(/goals/templates/[^"]*informational[^"]*)"', new).group(1)
     answer = session.post(stack.web_url + action, data={"csrf_token": csrf, "n": "4"})
-    assert "Status: draft" in answer.text, answer.status_code
+    assert "Status: Draft" in answer.text, answer.status_code
 
     activate = re.search(r'action="([^"]*/activate)"', answer.text)
     assert activate, "no way to activate the draft"
     activated = session.post(stack.web_url + activate.group(1), data={"csrf_token": csrf})
 
     assert activated.status_code == 200, activated.status_code
-    assert "Status: active" in activated.text and 'id="checkin-form"' in activated.text
+    assert "Status: Active" in activated.text and 'id="checkin-form"' in activated.text
     assert 'id="activate-form"' not in activated.text
 
 
@@ -68,7 +68,7 @@ def test_an_active_goal_is_marked_achieved_from_its_page(stack):
     achieved = session.post(stack.web_url + action(page, "/achieve"), data={"csrf_token": csrf})
 
     assert achieved.status_code == 200, achieved.status_code
-    assert "Status: achieved" in achieved.text
+    assert "Status: Achieved" in achieved.text
     assert 'id="achieve-form"' not in achieved.text and 'id="close-link"' not in achieved.text
     assert api_goal(stack, team.lead, goal["id"])["status"] == "achieved"
 
@@ -85,7 +85,7 @@ def test_a_goal_marked_achieved_by_mistake_is_reopened_from_its_page(stack):
     reopened = session.post(stack.web_url + action(page, "/reopen"), data={"csrf_token": csrf})
 
     assert reopened.status_code == 200, reopened.status_code
-    assert "Status: active" in reopened.text and 'id="reopen-form"' not in reopened.text
+    assert "Status: Active" in reopened.text and 'id="reopen-form"' not in reopened.text
     assert action(reopened.text, "/achieve") and action(reopened.text, "/close")
     assert api_goal(stack, owner, goal["id"])["status"] == "active"
 
@@ -104,6 +104,24 @@ def test_achieving_a_draft_is_a_409_with_the_api_reason(stack):
     assert api_goal(stack, team.lead, draft["id"])["status"] == "draft"
 
 
+def test_a_goal_closed_as_partly_reached_says_so_in_words_on_its_page(stack):
+    """The goal page said "Status: partial" and "This goal is partial; only active goals take
+    check-ins": the goals API's name for the outcome, which the close form calls partly
+    reached."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    session, csrf = signed_in(stack, team.lead)
+    form = session.get(stack.web_url + f"/goals/{goal['id']}/close").text
+
+    closed = session.post(stack.web_url + action(form, "/close"), data={
+        "csrf_token": csrf, "outcome": "partial", "retrospective": "Half the customers signed"})
+
+    assert closed.status_code == 200, closed.status_code
+    assert "Status: Partly reached" in closed.text
+    assert "Only active goals take check-ins." in closed.text
+    assert "partial" not in html.unescape(re.sub(r"<[^>]+>", " ", closed.text))
+
+
 def test_an_owner_closes_a_goal_with_a_retrospective_and_reopens_it(stack):
     team = stack.new_team()
     _, owner = stack.add_member(team, "Olga")
@@ -119,7 +137,7 @@ def test_an_owner_closes_a_goal_with_a_retrospective_and_reopens_it(stack):
         "replaced_by": better["id"]})
 
     assert closed.status_code == 200, closed.status_code
-    assert "Status: dropped" in closed.text and "A better plan came along" in closed.text
+    assert "Status: Dropped" in closed.text and "A better plan came along" in closed.text
     assert f'href="/goals/{better["id"]}"' in closed.text
     # goals refuses to change a closed goal's plan (409), so its page offers no such form
     assert "Add milestone" not in closed.text and "Mark done" not in closed.text
@@ -131,7 +149,7 @@ def test_an_owner_closes_a_goal_with_a_retrospective_and_reopens_it(stack):
                             data={"csrf_token": csrf})
 
     assert reopened.status_code == 200, reopened.status_code
-    assert "Status: active" in reopened.text and 'id="reopen-form"' not in reopened.text
+    assert "Status: Active" in reopened.text and 'id="reopen-form"' not in reopened.text
     assert "Add milestone" in reopened.text and "Mark done" in reopened.text
     in_api = api_goal(stack, owner, goal["id"])
     assert (in_api["status"], in_api["replaced_by"]) == ("active", None)
@@ -283,7 +301,7 @@ def test_with_htmx_the_close_form_opens_in_place_on_the_goal_page(stack, page):
     page.driver.find_element(By.CSS_SELECTOR, "#close-form input[value=missed]").click()
     page.fill("f-retrospective", "Started too late")
     page.driver.find_element(By.CSS_SELECTOR, "#close-form button[type=submit]").click()
-    page.wait_for_text("Status: missed", "h1 + p")
+    page.wait_for_text("Status: Missed", "h1 + p")
     assert "Started too late" in page.text("article.goal header")
     assert api_goal(stack, team.lead, goal["id"])["status"] == "missed"
 

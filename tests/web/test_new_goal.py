@@ -65,4 +65,4 @@ def test_a_template_starts_a_draft_goal(stack, page):
 
     page.wait_for(lambda d: "/goals/new" not in d.current_url)
     assert "informational interviews" in page.text("h1").lower()
-    assert "Status: draft" in page.text("main")
+    assert "Status: Draft" in page.text("main")

@@ -1,7 +1,9 @@
-"""The goals API's names for a member's role and state, as the pages say them."""
+"""The APIs' names for a goal's status and a member's role and state, as the pages say them."""
 
 from __future__ import annotations
 
+GOAL_STATUSES = {"draft": "Draft", "active": "Active", "achieved": "Achieved",
+                 "partial": "Partly reached", "missed": "Missed", "dropped": "Dropped"}
 ROLES = {"lead": "Lead", "member": "Member"}
 MEMBER_STATES = {"active": "Active", "snoozed": "Snoozed", "left": "Left"}
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from services.web.domain.status_text import GOAL_STATUSES
+
 CLOSE_FIELDS = ("outcome", "retrospective", "replaced_by")
 MILESTONE_FIELDS = ("title", "due_date")
-OUTCOMES = (("partial", "Partly reached"), ("missed", "Missed"), ("dropped", "Dropped"))
+OUTCOMES = tuple((status, GOAL_STATUSES[status]) for status in ("partial", "missed", "dropped"))
 
 
 def typed(form: dict[str, str], names: tuple[str, ...]) -> dict[str, str]:
