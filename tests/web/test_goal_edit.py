@@ -196,3 +196,21 @@ def test_an_edit_sent_while_goals_is_down_answers_503_and_keeps_what_was_typed(s
             in answer.text)
     assert 'value="Typed in an outage"' in edit_form(answer.text)
     assert api_goal(stack, team.lead, goal["id"])["title"] == "Grow the revenue"
+
+
+def test_an_edit_a_smart_team_refuses_says_what_is_missing_in_words(stack):
+    """Beside the title the refusal said "specific: Too short: …", the goals API's key."""
+    team = stack.new_team(require_smart=True)
+    goal = stack.create_goal(team.lead, title="Grow the revenue", why="Runway",
+                             start_date=days(-10), due_date=days(20),
+                             metric={"unit": "EUR", "start": 0, "target": 100, "current": 0})
+    session, csrf = signed_in(stack, team.lead)
+    form = edit_form(session.get(stack.web_url + f"/goals/{goal['id']}").text)
+
+    refused = session.post(stack.web_url + f"/goals/{goal['id']}/edit",
+                           data=edited(form, csrf, title="Grow"))
+
+    assert refused.status_code == 422, refused.status_code
+    assert "Not yet specific. Too short" in beside(edit_form(refused.text), "title")
+    assert "specific: Too short" not in refused.text
+    assert api_goal(stack, team.lead, goal["id"])["title"] == "Grow the revenue"

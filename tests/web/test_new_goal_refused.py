@@ -62,3 +62,24 @@ def test_a_template_form_sent_twice_makes_one_draft(stack):
     assert answers[0].headers["Location"] == answers[1].headers["Location"]
     drafts = stack.goals.call("GET", "/v1/goals?status=draft", team.lead).get_json()["items"]
     assert len(drafts) == 1, [d["title"] for d in drafts]
+
+
+def test_a_goal_a_smart_team_refuses_says_what_is_missing_in_words(stack):
+    """The refusal read "This team requires SMART goals: specific, measurable" and, beside the
+    title, "specific: Too short: …": the goals API's keys, as if for a program."""
+    session, csrf = signed_in(stack, stack.new_team(require_smart=True).lead)
+
+    answer = session.post(stack.web_url + "/goals/new", data={
+        "csrf_token": csrf, "title": "Be better", "why": "The team asked for it",
+        "due_date": (date.today() + timedelta(days=30)).isoformat(), "visibility": "team"})
+
+    assert answer.status_code == 422, answer.status_code
+    banner = re.search(r'<p class="error" role="alert">(.*?)</p>', answer.text, re.S).group(1)
+    assert banner.startswith("Your team requires SMART goals, and this goal is not yet "
+                             "specific and measurable: see the hints below."), banner
+    assert "Not yet measurable. Add a metric" in banner
+    title = re.search(r'<small id="e-title" class="error" role="alert">(.*?)</small>',
+                      answer.text).group(1)
+    assert title.startswith("Not yet specific. Too short"), title
+    assert "specific: Too short" not in answer.text
+    assert "Specific: not yet" in answer.text and "Time-bound: yes" in answer.text  # its check

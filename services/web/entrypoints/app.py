@@ -23,6 +23,7 @@ from services.web.domain.board import HEADINGS, ICONS
 from services.web.domain.feed_text import lines_of
 from services.web.domain.history_text import history_line
 from services.web.domain.sentence import upper_first
+from services.web.domain.smart_text import CRITERIA as SMART_CRITERIA
 from services.web.domain.status_text import GOAL_STATUSES, MEMBER_STATES, ROLES, in_words
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import (
@@ -138,7 +139,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(csrf_token=http.csrf_token, member=http.current_member,
                                  new_key=lambda: str(uuid.uuid4()),
                                  HEADINGS=HEADINGS, ICONS=ICONS, MUTABLE=MUTABLE,
-                                 EDIT_AS_READ=EDIT_AS_READ)
+                                 EDIT_AS_READ=EDIT_AS_READ, SMART_CRITERIA=SMART_CRITERIA)
 
 
 def _page(template: str, status: int, **context):

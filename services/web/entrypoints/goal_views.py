@@ -255,9 +255,7 @@ def create():
         return render_template("goals/new.html", form=form, errors=errors, assessment=None,
                                templates=api.templates()), 503
     except FormErrors as refused:
-        errors = forms.form_errors(refused.errors) or {"_": [refused.detail]}
-        if "_" in errors and refused.detail not in errors["_"]:
-            errors["_"].insert(0, refused.detail)
+        errors = forms.create_errors(refused.detail, refused.errors)
         try:
             assessment = api.assess(forms.draft_from_form(form))
         except FormErrors:  # too incomplete to assess: the form and its errors still show

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.web.domain import smart_text
 from services.web.domain.form_values import as_number
 
 FIELDS = ("title", "description", "why", "start_date", "due_date", "visibility",
@@ -52,7 +53,8 @@ def checkin_refused(detail: str) -> str:
 
 
 def form_errors(api_errors: dict[str, list[str]]) -> dict[str, list[str]]:
-    """The API's field names (`metric.target`) as the form's (`metric_target`). The form's key
+    """The API's field names (`metric.target`) as the form's (`metric_target`), its SMART
+    hints in words (`smart_text`). The form's key
     used with other values means it was sent before (a save that timed out) and the goal was
     created then."""
     if IDEMPOTENCY_KEY in api_errors:
@@ -63,7 +65,18 @@ def form_errors(api_errors: dict[str, list[str]]) -> dict[str, list[str]]:
         field = name.replace(".", "_")
         if field not in FIELDS:
             field = "_"
-        errors.setdefault(field, []).extend(messages)
+        errors.setdefault(field, []).extend(map(smart_text.in_words, messages))
+    return errors
+
+
+def create_errors(detail: str, api_errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """A refused new goal's errors as the form shows them (`form_errors`), the API's reason
+    first above the form unless every message has its field; SMART words said as
+    `smart_text` says them."""
+    errors = form_errors(api_errors) or {"_": []}
+    reason = smart_text.in_words(detail)
+    if "_" in errors and reason not in errors["_"]:
+        errors["_"].insert(0, reason)
     return errors
 
 

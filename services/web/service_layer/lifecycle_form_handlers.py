@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.web.domain import smart_text
 from services.web.domain.status_text import GOAL_STATUSES
 
 CLOSE_FIELDS = ("outcome", "retrospective", "replaced_by")
@@ -32,11 +33,12 @@ def refusal_errors(detail: str, api_errors: dict[str, list[str]],
                    fields: tuple[str, ...]) -> dict[str, list[str]]:
     """A refusal as the form shows it: the API's messages beside the fields they name (a nested
     field, `metric.target`, is the form's `metric_target`), the rest (and the API's reason when
-    it names no field) above the form."""
+    it names no field) above the form; SMART words as `smart_text` says them."""
     errors: dict[str, list[str]] = {}
     for name, messages in api_errors.items():
         field = name.replace(".", "_")
-        errors.setdefault(field if field in fields else "_", []).extend(messages)
+        errors.setdefault(field if field in fields else "_", []).extend(
+            map(smart_text.in_words, messages))
     if not errors or "_" in errors:
-        errors.setdefault("_", []).insert(0, detail)
+        errors.setdefault("_", []).insert(0, smart_text.in_words(detail))
     return errors
