@@ -61,3 +61,32 @@ def test_a_double_submitted_new_goal_form_creates_one_goal(stack):
     assert answers[0].headers["Location"] == answers[1].headers["Location"]
     goals = stack.goals.call("GET", "/v1/goals", team.lead).get_json()["items"]
     assert [g["title"] for g in goals] == ["Close 20 support tickets"]
+
+
+
+def test_a_lead_makes_a_team_goal_and_a_member_aligns_theirs_to_it_from_the_form(stack):
+    """The form could neither make a team goal nor align a goal to one: a member could not put
+    theirs under the lead's, and in a team that requires SMART goals the check's "align it to
+    a team goal" was advice the page gave no means to follow."""
+    team = stack.new_team(require_smart=True)
+    _, ana = stack.add_member(team, "Ana")
+    stack.create_goal(team.lead, title="The lead's personal reading goal", why="Rest",
+                      due_date=days(80), metric={"unit": "books", "start": 0, "target": 4,
+                                                 "current": 0})
+    lead, made = post_new_goal(stack, team.lead, title="Sign 5 new customers this quarter",
+                               kind="team", metric_direction="decrease")
+    assert made.status_code == 302, re.findall(r'class="error"[^>]*>([^<]*)<', made.text)
+    team_goal_id = made.headers["Location"].rstrip("/").split("/")[-1]
+
+    session, _ = signed_in(stack, ana)
+    form = session.get(stack.web_url + "/goals/new").text
+    offered = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', form)
+    assert offered == [("", "None"), (team_goal_id, "Sign 5 new customers this quarter")]
+    assert 'name="kind" value="team"' not in form  # a member makes personal goals only
+
+    _, answer = post_new_goal(stack, ana, title="Call 20 leads from the fair", why="",
+                              parent_id=team_goal_id, metric_direction="decrease")
+
+    assert answer.status_code == 302, re.findall(r'class="error"[^>]*>([^<]*)<', answer.text)
+    page = session.get(stack.web_url + answer.headers["Location"]).text
+    assert f'Aligned to <a href="/goals/{team_goal_id}">' in page

@@ -14,6 +14,7 @@ from services.web.adapters.api_client import (
     Stale,
     Unavailable,
 )
+from services.web.domain.board import OPEN
 from services.web.domain.goal_access import may_change, may_check_in, may_plan, moves
 from services.web.domain.outage_text import not_saved
 from services.web.domain.pace_chart import drawn_from, pace_chart
@@ -223,11 +224,23 @@ def _checkin_form(goal_id: str, form: dict, errors: dict, status: int, saved: bo
 
 
 # -- a new goal -------------------------------------------------------------------------------
+def _new_goal_page(form: dict, errors: dict, status: int = 200, assessment: dict | None = None,
+                   template_typed: dict | None = None):
+    """The New goal page: the form as typed with its errors and SMART check, the templates
+    (one open with what was typed into it), and the team's open goals a new one can be
+    aligned to."""
+    api = http.api()
+    templates, goals = api.together(api.templates, lambda: api.goals(status=list(OPEN)))
+    parents = [] if isinstance(goals, Unavailable) else forms.parent_choices(goals)
+    return render_template("goals/new.html", form=form, errors=errors, assessment=assessment,
+                           templates=templates, parents=parents,
+                           template_typed=template_typed), status
+
+
 @goals.get("/new")
 @http.member_required
 def new():
-    return render_template("goals/new.html", form={"visibility": "team"}, errors={},
-                           assessment=None, templates=http.api().templates())
+    return _new_goal_page({"visibility": "team"}, {})
 
 
 @goals.post("/assess")
@@ -250,18 +263,16 @@ def create():
     try:
         goal = api.create_goal(forms.draft_from_form(form), key=form.get("idempotency_key"))
     except ServiceUnavailable:  # the same key again creates it once, whether or not it was
-        errors = {"_": ["Goals did not answer in time; your goal may not have been created. "
-                        "Send the form again in a minute: it will not be created twice."]}
-        return render_template("goals/new.html", form=form, errors=errors, assessment=None,
-                               templates=api.templates()), 503
+        return _new_goal_page(form, {"_": [
+            "Goals did not answer in time; your goal may not have been created. Send the form "
+            "again in a minute: it will not be created twice."]}, 503)
     except FormErrors as refused:
         errors = forms.create_errors(refused.detail, refused.errors)
         try:
             assessment = api.assess(forms.draft_from_form(form))
         except FormErrors:  # too incomplete to assess: the form and its errors still show
             assessment = None
-        return render_template("goals/new.html", form=form, errors=errors,
-                               assessment=assessment, templates=api.templates()), refused.status
+        return _new_goal_page(form, errors, refused.status, assessment)
     return redirect(url_for("goals.show", goal_id=goal["id"]))
 
 
@@ -284,9 +295,8 @@ def from_template(key: str):
 
 def _template_refused(key: str, typed: dict, why: str, status: int):
     """The New goal page again, the template's form open with what was typed (and its key)."""
-    return render_template("goals/new.html", form={"visibility": "team"}, errors={"_": [why]},
-                           assessment=None, templates=http.api().templates(),
-                           template_typed={"key": key, "values": typed}), status
+    return _new_goal_page({"visibility": "team"}, {"_": [why]}, status,
+                          template_typed={"key": key, "values": typed})
 
 
 # -- kudos and comments on a check-in ---------------------------------------------------------

@@ -5,19 +5,21 @@ from __future__ import annotations
 from services.web.domain import smart_text
 from services.web.domain.form_values import as_number
 
-FIELDS = ("title", "description", "why", "start_date", "due_date", "visibility",
-          "metric_unit", "metric_start", "metric_target", "metric_direction")
+FIELDS = ("title", "description", "why", "kind", "parent_id", "start_date", "due_date",
+          "visibility", "metric_unit", "metric_start", "metric_target", "metric_direction")
 IDEMPOTENCY_KEY = "Idempotency-Key"
 METRIC = {"metric_unit": "unit", "metric_start": "start", "metric_target": "target"}
 
 
 def draft_from_form(form: dict[str, str]) -> dict:
     """The goal the form describes, as `POST /v1/goals` and `/v1/goals/assess` take it."""
-    draft: dict = {name: form[name] for name in ("title", "description", "why")
+    draft: dict = {name: form[name] for name in ("title", "description", "why", "parent_id")
                    if form.get(name)}
     for name in ("start_date", "due_date"):
         if form.get(name):
             draft[name] = form[name]
+    if form.get("kind") == "team":
+        draft["kind"] = "team"
     if form.get("visibility") in ("team", "private"):
         draft["visibility"] = form["visibility"]
     if any(form.get(name) for name in METRIC):
@@ -28,6 +30,12 @@ def draft_from_form(form: dict[str, str]) -> dict:
         if form.get("metric_direction"):
             draft["metric"]["direction"] = form["metric_direction"]
     return draft
+
+
+def parent_choices(goals: list[dict]) -> list[dict]:
+    """The goals a new goal can be aligned to, by title: the team goals among `goals` (the
+    open goals the member sees; goals refuses a personal one as a parent)."""
+    return sorted((g for g in goals if g.get("kind") == "team"), key=lambda g: g["title"])
 
 
 def checkin_from_form(form: dict[str, str]) -> dict:
