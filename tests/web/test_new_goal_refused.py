@@ -3,6 +3,7 @@ error page: over HTTP against the real stack, as a browser posts it."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, timedelta
 
@@ -83,3 +84,25 @@ def test_a_goal_a_smart_team_refuses_says_what_is_missing_in_words(stack):
     assert title.startswith("Not yet specific. Too short"), title
     assert "specific: Too short" not in answer.text
     assert "Specific: not yet" in answer.text and "Time-bound: yes" in answer.text  # its check
+
+
+def test_the_smart_hints_name_the_forms_fields_not_the_apis(stack):
+    """"Say why this matters (why), or align it to a team goal (parent_id)": the SMART check
+    and a SMART team's refusal named the goals API's fields, which the form calls "Why it
+    matters" and "Part of a team goal"."""
+    session, csrf = signed_in(stack, stack.new_team(require_smart=True).lead)
+    draft = {"csrf_token": csrf, "title": "Sign five new customers", "metric_unit": "customers",
+             "metric_start": "0", "metric_target": "5",
+             "due_date": (date.today() + timedelta(days=30)).isoformat(), "visibility": "team"}
+
+    checked = session.post(stack.web_url + "/goals/assess", data=draft,
+                           headers={"HX-Request": "true"})
+    refused = session.post(stack.web_url + "/goals/new", data=draft)
+
+    said = ("Say why this matters (“Why it matters”), or align it to a team goal "
+            "(“Part of a team goal”).")
+    assert checked.status_code == 200 and said in html.unescape(checked.text), checked.text
+    why = re.search(r'<small id="e-why" class="error" role="alert">(.*?)</small>',
+                    refused.text).group(1)
+    assert html.unescape(why) == f"Not yet relevant. {said}"
+    assert "(parent_id)" not in checked.text + refused.text

@@ -2,7 +2,8 @@
 
 A team that requires SMART goals refuses a goal that fails the check with the reason "this team
 requires SMART goals: specific, measurable" and, per field, each failed criterion's hint under
-its key: "specific: Too short: use at least 3 words …".
+its key: "specific: Too short: use at least 3 words …". A hint names the API's fields in
+parentheses: "Say why this matters (why), or align it to a team goal (parent_id)."
 """
 
 from __future__ import annotations
@@ -10,6 +11,15 @@ from __future__ import annotations
 CRITERIA = {"specific": "Specific", "measurable": "Measurable", "achievable": "Achievable",
             "relevant": "Relevant", "time_bound": "Time-bound"}
 REQUIRED = "this team requires SMART goals: "
+FIELD_LABELS = {"why": "Why it matters", "parent_id": "Part of a team goal"}  # the form's
+
+
+def hint_in_words(hint: str) -> str:
+    """A criterion's hint naming the New goal form's fields by their labels, not the API's
+    names: "(parent_id)" -> "(“Part of a team goal”)"."""
+    for name, label in FIELD_LABELS.items():
+        hint = hint.replace(f"({name})", f"(“{label}”)")
+    return hint
 
 
 def in_words(message: str) -> str:
@@ -22,7 +32,7 @@ def in_words(message: str) -> str:
                 f"{_listed(failed)}: see the hints below.")
     key, colon, hint = message.partition(": ")
     if colon and key in CRITERIA:
-        return f"Not yet {_criterion(key)}. {hint}"
+        return f"Not yet {_criterion(key)}. {hint_in_words(hint)}"
     return message
 
 

@@ -24,6 +24,7 @@ from services.web.domain.feed_text import lines_of
 from services.web.domain.history_text import history_line
 from services.web.domain.sentence import upper_first
 from services.web.domain.smart_text import CRITERIA as SMART_CRITERIA
+from services.web.domain.smart_text import hint_in_words
 from services.web.domain.status_text import GOAL_STATUSES, MEMBER_STATES, ROLES, in_words
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import (
@@ -133,6 +134,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["feed_lines"] = _feed_lines
     app.jinja_env.filters["history_line"] = history_line
     app.jinja_env.filters["upper_first"] = upper_first
+    app.jinja_env.filters["smart_hint"] = hint_in_words
     app.jinja_env.filters["goal_status"] = partial(in_words, GOAL_STATUSES)
     app.jinja_env.filters["member_role"] = partial(in_words, ROLES)
     app.jinja_env.filters["member_state"] = partial(in_words, MEMBER_STATES)
