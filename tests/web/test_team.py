@@ -162,7 +162,7 @@ def test_a_lead_adds_a_slack_channel_tests_it_and_sees_its_deliveries(stack, pag
     eventually(lambda: len(slack.delivered()) >= 2, timeout=60)
     assert "Announce the goal in Slack" in slack.delivered()[1].body.decode()
     page.open("/team/deliveries")  # the log records the answer just after Slack gave it
-    page.wait_for(lambda d: "sent:" in page.text("main") or d.refresh(), timeout=60)
+    page.wait_for(lambda d: "Sent:" in page.text("main") or d.refresh(), timeout=60)
     assert "Announce the goal in Slack" in page.text("main")
     assert page.serious_accessibility_violations() == []
 
@@ -395,3 +395,28 @@ def test_the_members_page_says_each_role_and_state_in_words(stack):
     assert "<td>Snoozed until Thu 31 Dec 2099" in bea[:bea.index("</tr>")]
     assert "<td>Lead</td>" in lead[:lead.index("</tr>")]
     assert "<td>Active</td>" in lead[:lead.index("</tr>")]
+
+
+def test_channels_and_their_deliveries_are_said_in_words(stack, slack):
+    """The channels table said "slack" and "active", and the delivery log "sent: …" and each
+    attempt's "sent": the notifications API's names."""
+    team = stack.new_team()
+    session, csrf = signed_in(stack, team.lead)
+    added = session.post(stack.web_url + "/team/channels", data={
+        "csrf_token": csrf, "type": "slack", "name": "#team-goals",
+        "webhook_url": slack.webhook()})
+    assert added.status_code == 201, added.status_code
+    channel_id = re.search(r'<tr id="channel-([^"]+)">', added.text).group(1)
+    tested = session.post(stack.web_url + f"/team/channels/{channel_id}/test",
+                          data={"csrf_token": csrf})
+    assert tested.status_code == 202, tested.status_code
+
+    row = re.search(rf'<tr id="channel-{channel_id}">.*?</tr>', tested.text, re.S).group(0)
+    assert "<td>Slack incoming webhook</td><td>Active</td>" in row, row
+
+    def answered():  # the log records Slack's answer just after Slack gave it
+        log = session.get(stack.web_url + "/team/deliveries").text
+        return log if "(HTTP 200)" in log else None
+
+    log = eventually(answered, timeout=60)
+    assert "<strong>Sent</strong>: " in log and ": sent (HTTP 200)" in log, log

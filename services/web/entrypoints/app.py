@@ -25,7 +25,7 @@ from services.web.domain.history_text import history_line
 from services.web.domain.sentence import upper_first
 from services.web.domain.smart_text import CRITERIA as SMART_CRITERIA
 from services.web.domain.smart_text import hint_in_words
-from services.web.domain.status_text import GOAL_STATUSES, MEMBER_STATES, ROLES, in_words
+from services.web.domain.status_text import CHANNEL_TYPES, WORDS, in_words
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import (
     auth,
@@ -135,13 +135,13 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["history_line"] = history_line
     app.jinja_env.filters["upper_first"] = upper_first
     app.jinja_env.filters["smart_hint"] = hint_in_words
-    app.jinja_env.filters["goal_status"] = partial(in_words, GOAL_STATUSES)
-    app.jinja_env.filters["member_role"] = partial(in_words, ROLES)
-    app.jinja_env.filters["member_state"] = partial(in_words, MEMBER_STATES)
+    for kind, words in WORDS.items():
+        app.jinja_env.filters[kind] = partial(in_words, words)
     app.jinja_env.globals.update(csrf_token=http.csrf_token, member=http.current_member,
                                  new_key=lambda: str(uuid.uuid4()),
                                  HEADINGS=HEADINGS, ICONS=ICONS, MUTABLE=MUTABLE,
-                                 EDIT_AS_READ=EDIT_AS_READ, SMART_CRITERIA=SMART_CRITERIA)
+                                 EDIT_AS_READ=EDIT_AS_READ, SMART_CRITERIA=SMART_CRITERIA,
+                                 CHANNEL_TYPES=CHANNEL_TYPES)
 
 
 def _page(template: str, status: int, **context):
