@@ -152,3 +152,21 @@ def test_marking_read_leaves_unread_what_arrived_after_the_page_was_shown(stack)
     items = stack.notifications.call("GET", "/v1/me/feed", max_token).get_json()["items"]
     assert {i["id"]: i["read"] for i in items} == {seen: True, unseen: False}
     assert "(1 unread)" in marked.text
+
+
+def test_quiet_hours_with_only_a_start_say_to_fill_in_both(stack):
+    """From 22:00 with Until left empty was refused with "Use HH:MM, 24-hour local time."
+    beside the empty field: true of no time typed, and no help to someone who meant to set
+    quiet hours."""
+    team = stack.new_team()
+    session, csrf = signed_in(stack, team.lead)
+
+    refused = session.post(stack.web_url + "/me/preferences", data={
+        "csrf_token": csrf, "delivery": "immediate", "digest": "daily",
+        "quiet_start": "22:00", "quiet_end": ""})
+
+    assert refused.status_code == 422, refused.status_code
+    until = re.search(r'<small id="e-quiet_end" class="error" role="alert">(.*?)</small>',
+                      refused.text).group(1)
+    assert until == "Fill in both From and Until, or leave both empty for no quiet hours."
+    assert 'name="quiet_start" type="time" value="22:00"' in refused.text

@@ -66,7 +66,7 @@ def save_preferences():
     try:
         saved = http.api().set_preferences(prefs.preferences_from(form))
     except FormErrors as refused:
-        return _preferences_form(form, prefs.form_errors(refused), refused.status)
+        return _preferences_form(form, prefs.form_errors(refused, form), refused.status)
     except ServiceUnavailable as down:
         return _preferences_form(form, {"_": [not_saved(
             down.service, down.unsent, "your preferences were not saved",

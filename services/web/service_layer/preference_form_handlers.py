@@ -30,9 +30,17 @@ FIELDS = {"quiet_hours.start": "quiet_start", "quiet_hours.end": "quiet_end",
           "quiet_hours": "quiet_start", "delivery": "delivery", "digest": "digest"}
 
 
-def form_errors(refused) -> dict[str, list[str]]:
-    """The API's field names as the form's; anything else goes above the form."""
+QUIET_HALF_SET = "Fill in both From and Until, or leave both empty for no quiet hours."
+
+
+def form_errors(refused, form: dict) -> dict[str, list[str]]:
+    """The API's field names as the form's; anything else goes above the form. A quiet hours
+    field left empty while the other is filled is told to be filled (the API's "Use HH:MM"
+    would not say so)."""
     errors: dict[str, list[str]] = {}
     for name, messages in (refused.errors or {}).items():
-        errors.setdefault(FIELDS.get(name, "_"), []).extend(messages)
+        field = FIELDS.get(name, "_")
+        if field in ("quiet_start", "quiet_end") and not form.get(field):
+            messages = [QUIET_HALF_SET]
+        errors.setdefault(field, []).extend(messages)
     return errors or {"_": [refused.detail]}
