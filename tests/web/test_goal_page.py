@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from tests.support.waiting import eventually
 
@@ -124,3 +125,35 @@ def test_a_goal_page_opens_before_the_checkins_service_has_heard_of_the_goal(sta
         assert "No check-ins yet" in page.text("#checkins")
     finally:
         stack.checkins.start_worker()
+
+
+def focused_id(page) -> str:
+    return page.driver.execute_script("return document.activeElement.id")
+
+
+def test_a_keyboard_user_keeps_their_place_after_kudos_a_comment_and_a_check_in(stack, page):
+    """Pressing Give kudos, Comment or Check in swapped the button's form for a new one, and
+    the focus fell back to the page: the next Tab started again from "Skip to content"."""
+    team = stack.new_team()
+    _, max_token = stack.add_member(team, "Max")
+    goal = metric_goal(stack, max_token, title="Answer 100 forum questions")
+    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", max_token,
+                                  json={"value": 12}).get_json()["id"]
+    page.sign_in(team.lead).open(f"/goals/{goal['id']}")
+
+    page.driver.find_element(By.ID, f"kudos-{checkin}").send_keys(Keys.ENTER)
+    page.wait_for_text("(1)", f"#c-{checkin} .kudos")
+    assert focused_id(page) == f"kudos-{checkin}"
+
+    page.driver.find_element(By.CSS_SELECTOR, f"#c-{checkin} details summary").click()
+    page.wait_for(lambda d: d.find_elements(By.ID, f"comment-{checkin}"))
+    page.fill(f"comment-{checkin}", "Nice")
+    page.driver.find_element(By.ID, f"comment-submit-{checkin}").send_keys(Keys.ENTER)
+    page.wait_for_text("Nice", f"#c-{checkin} .comments")
+    assert focused_id(page) == f"comment-submit-{checkin}"
+
+    page.sign_in(max_token).open(f"/goals/{goal['id']}")
+    page.fill("f-value", "20")
+    page.driver.find_element(By.ID, "checkin-submit").send_keys(Keys.ENTER)
+    page.wait_for_text("Check-in saved", "#checkin-form")
+    assert focused_id(page) == "checkin-submit"

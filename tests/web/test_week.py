@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from tests.support.waiting import eventually
 from tests.web.over_http import hidden_fields, signed_in
@@ -58,6 +59,21 @@ def test_a_quick_check_in_refreshes_its_card(stack, page):
     assert "Checked in" in page.text(card)
     assert page.serious_accessibility_violations() == []
 
+
+
+def test_a_keyboard_user_keeps_their_place_after_a_quick_check_in(stack, page):
+    """Pressing a card's Check in swapped its form, and the focus fell back to the page: the
+    next Tab started again from "Skip to content", not at the next card."""
+    team = stack.new_team()
+    goal = scheduled_goal(stack, team.lead, "Read 30 pages")
+    page.sign_in(team.lead).open("/week")
+
+    page.fill(f"q-value-{goal['id']}", "6")
+    page.driver.find_element(By.ID, f"q-submit-{goal['id']}").send_keys(Keys.ENTER)
+
+    page.wait_for_text("Checked in", f"#due-{goal['id']}")
+    assert page.driver.execute_script("return document.activeElement.id") == \
+        f"q-submit-{goal['id']}"
 
 def test_the_board_shows_when_each_goal_is_next_due(stack, page):
     team = stack.new_team()
