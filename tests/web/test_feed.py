@@ -170,3 +170,14 @@ def test_quiet_hours_with_only_a_start_say_to_fill_in_both(stack):
                       refused.text).group(1)
     assert until == "Fill in both From and Until, or leave both empty for no quiet hours."
     assert 'name="quiet_start" type="time" value="22:00"' in refused.text
+
+
+def test_an_empty_feed_says_what_will_show_there(stack):
+    """A new member's feed said only "Nothing here yet.", not what it would hold."""
+    session, _ = signed_in(stack, stack.new_team().lead)
+
+    feed = session.get(stack.web_url + "/me/feed")
+
+    assert feed.status_code == 200, feed.status_code
+    assert ("Nothing here yet. Kudos and comments on your check-ins, your check-in reminders "
+            "and news of your team's goals will show here.") in feed.text
