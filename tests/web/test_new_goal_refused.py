@@ -106,3 +106,18 @@ def test_the_smart_hints_name_the_forms_fields_not_the_apis(stack):
                     refused.text).group(1)
     assert html.unescape(why) == f"Not yet relevant. {said}"
     assert "(parent_id)" not in checked.text + refused.text
+
+
+def test_the_smart_check_writes_the_due_day_as_every_page_does(stack):
+    """Time-bound said "Due 2027-01-05, 30 days after the start.", where every other page
+    writes a day "Tue 05 Jan 2027"."""
+    session, csrf = signed_in(stack, stack.new_team().lead)
+    due = date.today() + timedelta(days=30)
+
+    checked = session.post(stack.web_url + "/goals/assess", headers={"HX-Request": "true"},
+                           data={"csrf_token": csrf, "title": "Sign five new customers",
+                                 "due_date": due.isoformat()})
+
+    assert checked.status_code == 200, checked.status_code
+    assert f"Due {due.strftime('%a %d %b %Y')}, 30 days after the start." in checked.text
+    assert due.isoformat() not in checked.text

@@ -134,7 +134,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["feed_lines"] = _feed_lines
     app.jinja_env.filters["history_line"] = history_line
     app.jinja_env.filters["upper_first"] = upper_first
-    app.jinja_env.filters["smart_hint"] = hint_in_words
+    app.jinja_env.filters["smart_hint"] = lambda hint: hint_in_words(hint, _local)
     for kind, words in WORDS.items():
         app.jinja_env.filters[kind] = partial(in_words, words)
     app.jinja_env.globals.update(csrf_token=http.csrf_token, member=http.current_member,
