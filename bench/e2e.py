@@ -25,7 +25,8 @@ Every wait between the POST and the Slack message, and what bounds it:
    itself (`NOTIFICATIONS_PROGRESS_WAIT_SECONDS`, 10 s, only when goals is slow or down).
 5. notifications commit -> deliverer: the channel message is claimed in the consumer's
    transaction and handed to the deliverer at its commit (`Deliverer.take`), so no claiming
-   transaction comes between; `jobs.IDLE_WAIT_S` (0.1 s) bounds only rows due by the clock.
+   transaction comes between; a row due by the clock is claimed when it becomes due (the
+   deliverer sleeps until then, `jobs.Deliverer._idle_wait`).
 6. `DeliveryPolicy`: the coalescing quiet window (3 s, off here) and the 1 s pace per channel
    (the round robin over teams keeps each channel under it).
 """

@@ -1,27 +1,106 @@
-"""Wake the outbox relay as soon as a transaction with new events commits.
+"""Wake a loop that waits for rows (the outbox relay, the notifications deliverer) as soon as
+a transaction that wrote some commits.
 
 Writers send a datagram on a Unix socket beside the database (same host), and on PostgreSQL
-also `NOTIFY` inside the transaction (delivered on commit, to a relay on any host). The relay
-waits on both with a timeout, so a lost wake-up only costs one poll interval.
+also a `NOTIFY` (to a loop on any host): the outbox's trigger sends it inside the transaction
+(delivered on commit); a waker given `Notices` sends it itself, after the commit. The loop
+waits on both with a timeout, so a lost wake-up only costs that timeout.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import logging
 import os
 import select
 import socket
+import tempfile
 from pathlib import Path
+
+from sqlalchemy import Connection, Engine, text
+
+log = logging.getLogger(__name__)
+
+
+def socket_beside(database_url: str, name: str) -> Path:
+    """The socket of the waker `name` of one database: its writers and its loop share it."""
+    digest = hashlib.sha1(database_url.encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"gk-{name}-{digest}.sock"
+
+
+class Notices:
+    """A PostgreSQL `LISTEN`/`NOTIFY` channel, for a loop on another host than its writers.
+
+    `notify` runs in a short transaction of its own (after the writer's commit: what it wrote is
+    visible when the loop wakes). The listening connection is made again at the next `listen`
+    after it broke; a notice sent meanwhile is lost, which costs the loop its timeout."""
+
+    def __init__(self, engine: Engine, channel: str):
+        self.engine = engine
+        self.channel = channel
+        self._listening: Connection | None = None
+
+    def notify(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": self.channel})
+                conn.commit()
+        except Exception:  # the loop's timeout covers a wake-up lost to a database fault
+            log.warning("could not notify %s", self.channel, exc_info=True)
+
+    def listen(self):
+        """The listening connection's socket (made now if there is none), or None while the
+        database cannot be reached."""
+        if self._listening is None:
+            try:
+                self._listening = self.engine.connect()
+                self._listening.execute(text(f"LISTEN {self.channel}"))
+                self._listening.commit()
+            except Exception:
+                log.warning("could not listen on %s", self.channel, exc_info=True)
+                self.close()
+                return None
+        return self._listening.connection.dbapi_connection
+
+    def drain(self) -> None:
+        """Read the notices that arrived; a broken connection is closed, to be made again."""
+        if self._listening is None:
+            return
+        try:
+            for _ in self._listening.connection.dbapi_connection.notifies(timeout=0,
+                                                                          stop_after=1000):
+                pass
+        except Exception:
+            log.warning("lost the listening connection of %s", self.channel, exc_info=True)
+            self.close()
+
+    def close(self) -> None:
+        if self._listening is not None:
+            with contextlib.suppress(Exception):  # a connection to a restarted server is gone
+                self._listening.invalidate()
+                self._listening.close()
+            self._listening = None
 
 
 class Waker:
-    def __init__(self, socket_path: Path):
+    """`notices`: also wake, and be woken, through PostgreSQL (see `Notices`)."""
+
+    def __init__(self, socket_path: Path, notices: Notices | None = None):
         self.socket_path = Path(socket_path)
+        self.notices = notices
         self._sender: socket.socket | None = None
         self._receiver: socket.socket | None = None
         self._extra_fds: list = []
 
     def notify(self) -> None:
+        """Wake the loop, on this host and through `notices` on any."""
+        self.nudge()
+        if self.notices is not None:
+            self.notices.notify()
+
+    def nudge(self) -> None:
+        """Wake the loop if it runs on this host."""
         if self._sender is None:
             self._sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             self._sender.setblocking(False)
@@ -29,13 +108,15 @@ class Waker:
             self._sender.sendto(b"1", str(self.socket_path))
 
     def listen(self) -> None:
-        """Bind the receiving end; only the relay calls this."""
+        """Bind the receiving end; only the loop calls this."""
         self.socket_path.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.socket_path)
         self._receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._receiver.bind(str(self.socket_path))
         self._receiver.setblocking(False)
+        if self.notices is not None:
+            self.notices.listen()  # before the loop's first look: no notice falls between
 
     def watch(self, fileobj) -> None:
         """Also wake when `fileobj` (e.g. a LISTENing PostgreSQL connection) becomes readable."""
@@ -47,15 +128,20 @@ class Waker:
 
     def wait(self, timeout: float) -> bool:
         """Block until woken or `timeout` seconds pass; True when woken."""
-        readers = [r for r in [self._receiver, *self._extra_fds] if r is not None]
+        listening = self.notices.listen() if self.notices is not None else None
+        readers = [r for r in [self._receiver, listening, *self._extra_fds] if r is not None]
         if not readers:
             return False
         ready, _, _ = select.select(readers, [], [], timeout)
         if self._receiver in ready:
             self._drain()
+        if listening is not None and listening in ready:
+            self.notices.drain()
         return bool(ready)
 
     def close(self) -> None:
+        if self.notices is not None:
+            self.notices.close()
         for sock in (self._sender, self._receiver):
             if sock is not None:
                 sock.close()

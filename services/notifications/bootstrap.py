@@ -48,12 +48,14 @@ from shared.events.topics import (
     GOALS_EVENTS,
     NOTIFICATIONS_EVENTS,
 )
+from shared.waker import Notices, Waker, socket_beside
 from shared.worker import ScheduledJob
 
 log = logging.getLogger(__name__)
 
 AWAITED_CHECKINS_TICK_SECONDS = 1.0
 SLACK_EVENTS_PURGE_SECONDS = 3600.0  # how often the worker forgets Slack event ids a day old
+DELIVERY_CHANNEL = "gk_deliveries"
 
 EVENT_HANDLERS = {
     "team.created": on_events.on_team_created,
@@ -137,7 +139,16 @@ class NotificationsContainer(Container):
     @cached_property
     def deliverer(self) -> Deliverer:
         return Deliverer(self.uow, self.client, self.clock, self.notifier, self.policy,
-                         public_url=self.settings.public_url, mailer=mailer(self.settings))
+                         public_url=self.settings.public_url, mailer=mailer(self.settings),
+                         waker=self.delivery_waker)
+
+    @cached_property
+    def delivery_waker(self) -> Waker:
+        """Wakes the deliverer of this database from any process: a datagram on this host, and
+        on PostgreSQL a notice on `DELIVERY_CHANNEL` to a worker on any host."""
+        notices = (Notices(self.engine, DELIVERY_CHANNEL)
+                   if self.engine.dialect.name == "postgresql" else None)
+        return Waker(socket_beside(self.settings.database_url, "deliveries"), notices)
 
     @cached_property
     def digests(self) -> Digests:

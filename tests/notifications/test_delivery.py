@@ -136,8 +136,9 @@ def test_500_twice_backs_off_exponentially_with_jitter_then_sends(make_service, 
     slack.reply_with(server_error(), server_error())
     team = deliver_one(make_service, slack, timeout=30)
     first, second = gaps(slack.received)
-    # Each wait is its step jittered to between half and all of it, plus up to the
-    # deliverer's idle wait before it claims the retry: the 1 s step gives 0.5 to about 1.1 s,
+    # Each wait is its step jittered to between half and all of it, plus the moment the
+    # deliverer, asleep until the retry is due, takes to claim it: the 1 s step gives 0.5 to
+    # about 1 s,
     # the 2 s step at least 1 s (so the two can be about equal, never the second far shorter).
     assert first >= 0.5
     assert second >= 1.0

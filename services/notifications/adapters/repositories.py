@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.notifications.adapters.orm import notifications as table
@@ -118,6 +118,16 @@ class Notifications:
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         return list(self.session.scalars(query))
+
+    def next_due(self) -> datetime | None:
+        """The earliest moment the deliverer has something to do by the clock: a pending
+        notification's `next_attempt_at` (due now, paced, waiting out a coalescing window, a
+        backoff or a lease) or a held feed item's (the end of quiet hours). One statement, two
+        seeks of the due index."""
+        firsts = [select(func.min(table.c.next_attempt_at)).where(table.c.status == status)
+                  .scalar_subquery() for status in ("pending", "held")]
+        moments = self.session.execute(select(*firsts)).one()
+        return min((m for m in moments if m is not None), default=None)
 
     def mergeable(self, primary: Notification, now: datetime) -> list[Notification]:
         """Other pending notifications of the same kind for the same channel, never attempted,

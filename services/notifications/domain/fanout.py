@@ -113,7 +113,7 @@ class Notifier:
                             channel_body(channel, what, rendered), summary=rendered.summary,
                             created_at=self.clock.now(), channel_id=channel.id)
         uow.notifications.add(note)
-        uow.after_commit(self.wake)
+        uow.after_commit_once(self.wake)
         return note
 
     def to_members(self, uow, what: Occurrence, rendered: Rendered, member_ids: list[str], *,
@@ -154,7 +154,7 @@ class Notifier:
                 note.place(*prefs.placement(now, timezone,
                                             allow_digest=not (note.is_email or digest)))
         if held:
-            uow.after_commit(self.wake)
+            uow.after_commit_once(self.wake)
         return len(held)
 
     def to_email(self, uow, what: Occurrence, rendered: Rendered, address: str, member_id: str,
@@ -185,7 +185,7 @@ class Notifier:
                             summary=rendered.summary, created_at=self.clock.now(), **fields)
         uow.notifications.add(note)
         if note.status == "pending":
-            uow.after_commit(self.wake)
+            uow.after_commit_once(self.wake)
         return note
 
     def _due(self, uow, channel: Channel, what: Occurrence) -> datetime:

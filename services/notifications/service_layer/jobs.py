@@ -8,7 +8,8 @@ that dies mid-send leaves it due again after the lease. A send starts only while
 outlasts it (`policy.may_send`): a batch slower than its lease leaves the rest to the next
 claim. A channel message made by the worker that runs this loop is claimed in the transaction
 that makes it and handed over at its commit (`Deliverer.take`): one transaction fewer before
-it leaves. Sends are paced per channel
+it leaves. An idle loop sleeps until the earliest row becomes due by the clock, or until a commit
+in any process queues something to send (`Deliverer.wake`). Sends are paced per channel
 (`policy.pace`); a due Slack or Teams check-in takes every other pending check-in of its channel
 along in one message (coalescing); 429 and 503 hold the channel for their `Retry-After`; other
 failures back off exponentially with jitter; permanent Slack and Teams errors disable the
@@ -31,8 +32,12 @@ after its slot's personal digest was made waits for the next one.
 
 from __future__ import annotations
 
+import contextlib
 import random
+import select
+import socket
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,11 +71,21 @@ from services.notifications.domain.slack_workspace import SLACK_EVENTS_KEPT
 from services.notifications.service_layer.on_events import announce_checkin
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
+from shared.outbox import WAIT_SLICE_S
+from shared.waker import Waker
 
-# A new notification wakes the deliverer at its commit. This idle wait only bounds how late a row
-# that becomes due by the clock (its channel's pace, the end of a coalescing window, a retry's
-# backoff, quiet hours) is claimed: 100 ms, for one due query per 100 ms when idle.
-IDLE_WAIT_S = 0.1
+# An idle deliverer sleeps until the earliest moment a row becomes due by the clock
+# (`Notifications.next_due`: a channel's pace, the end of a coalescing window, a retry's backoff,
+# a lease, the end of quiet hours), and is woken at once by a commit that queues something to
+# send: in its own process at the commit (`Deliverer.wake`), from another process through the
+# delivery waker (a datagram beside the database; NOTIFY on PostgreSQL, from any host).
+# - `IDLE_CAP_S` bounds the sleep: what a lost wake-up costs (a web process on another host with
+#   SQLite, a notice sent while the listening connection was made again);
+# - `RECHECK_S`: a row due already that the pass could not claim (another worker's claim has it
+#   locked) is looked at again that soon;
+# - `WAIT_SLICE_S` is how often a sleeping loop looks at `stop`, as the relay does.
+IDLE_CAP_S = 5.0
+RECHECK_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -98,7 +113,10 @@ class Deliverer:
     def __init__(self, uow_factory: Callable[[], NotificationsUnitOfWork], client: WebhookClient,
                  clock: Clock, notifier: Notifier, policy: DeliveryPolicy, *,
                  public_url: str = "", rng: random.Random | None = None, batch: int = 50,
-                 mailer: Mailer | None = None):
+                 mailer: Mailer | None = None, waker: Waker | None = None,
+                 idle_cap: float = IDLE_CAP_S):
+        """`waker`: how other processes wake this loop (and this process wakes theirs, when its
+        loop does not run here); `idle_cap`: the longest an idle loop sleeps."""
         self.uow_factory = uow_factory
         self.client = client
         self.mailer = mailer
@@ -108,23 +126,37 @@ class Deliverer:
         self.public_url = public_url
         self.rng = rng or random.Random()
         self.batch = batch
-        self.wakeup = threading.Event()
+        self.waker = waker
+        self.idle_cap = idle_cap
         self.accepting = False  # the loop runs in this process: `take` may hand it sends
         self._handed: deque[Send] = deque()
+        self._bell: tuple[socket.socket, socket.socket] | None = None  # in-process wake-ups
 
     def wake(self) -> None:
-        self.wakeup.set()
+        """After a commit that queued something to send: wake the loop at once, in this process
+        if it runs here, else through the waker (a worker's loop on this host, or on any host
+        through PostgreSQL)."""
+        if self.accepting:
+            self._ring()
+        elif self.waker is not None:
+            self.waker.notify()
 
     def run(self, stop: threading.Event) -> None:
+        self._bell = socket.socketpair()
+        for end in self._bell:
+            end.setblocking(False)
+        if self.waker is not None:
+            self.waker.listen()
+            self.waker.watch(self._bell[0])
         self.accepting = True
         try:
             while not stop.is_set():
                 if self.deliver_due() == 0:
-                    self.wakeup.wait(IDLE_WAIT_S)
-                    self.wakeup.clear()
+                    self._sleep(stop, self._idle_wait())
         finally:
             self.accepting = False
             self._attempt_handed()  # what was handed over before the stop leaves now
+            self._close()
 
     def deliver_due(self) -> int:
         """Attempt what was handed over, release held feed items, then attempt every due
@@ -153,13 +185,55 @@ class Deliverer:
         send = Send.of(n, channel)
         uow.after_commit(lambda: self._hand(send))
 
+    def _idle_wait(self) -> float:
+        """Seconds until the earliest row becomes due by the clock, at most `idle_cap`."""
+        with self.uow_factory() as uow:
+            due = uow.notifications.next_due()
+        if due is None:
+            return self.idle_cap
+        until = (due - self.clock.now()).total_seconds()
+        return min(self.idle_cap, until if until > 0 else RECHECK_S)
+
+    def _sleep(self, stop: threading.Event, seconds: float) -> None:
+        """Until rung in this process, woken through the waker, `seconds` pass or `stop` is
+        set."""
+        deadline = time.monotonic() + seconds
+        bell = self._bell[0]
+        while not stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            if self.waker is not None:
+                woken = self.waker.wait(min(remaining, WAIT_SLICE_S))  # it watches the bell
+            else:
+                woken = bool(select.select([bell], [], [], min(remaining, WAIT_SLICE_S))[0])
+            if woken:
+                break
+        with contextlib.suppress(OSError):
+            while bell.recv(64):
+                pass
+
+    def _ring(self) -> None:
+        bell = self._bell
+        if bell is not None:
+            with contextlib.suppress(OSError):  # full (rung already) or closed (stopped)
+                bell[1].send(b"1")
+
+    def _close(self) -> None:
+        bell, self._bell = self._bell, None
+        if self.waker is not None:
+            self.waker.unwatch(bell[0])
+            self.waker.close()
+        for end in bell:
+            end.close()
+
     def _hand(self, send: Send) -> None:
         """At the commit of the transaction that took `send`. A transaction that took it while
         the loop ran may commit after the loop's last attempt at a stop: it is then attempted
         here, now, not when its lease runs out. Appended before `accepting` is read, so the
         loop's last attempt or this one finds it, whichever comes second."""
         self._handed.append(send)
-        self.wakeup.set()
+        self._ring()
         if not self.accepting:
             self._attempt_handed()
 

@@ -27,6 +27,12 @@ class NotificationsUnitOfWork(UnitOfWork):
     awaited_checkins: AwaitedCheckins
     suppressions: Suppressions
 
+    def after_commit_once(self, callback) -> None:
+        """`after_commit`, once per transaction however often asked (the deliverer's wake-up:
+        from a web process each one is a datagram and, on PostgreSQL, a NOTIFY)."""
+        if callback not in self._after_commit:
+            self.after_commit(callback)
+
     def on_enter(self) -> None:
         self.channels = Channels(self.session)
         self.notifications = Notifications(self.session)

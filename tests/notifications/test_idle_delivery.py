@@ -1,0 +1,84 @@
+"""An idle deliverer sleeps until a row becomes due by the clock, or until a commit anywhere
+queues something to send: it does not look for due rows on a fixed interval. Each test runs
+the real loop in a thread, with a sleep cap (30 s) longer than any of them waits."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from services.notifications.bootstrap import bootstrap
+from tests.notifications.support import Team, checkin, delivering, handle, progressed
+from tests.support.batches import statements
+from tests.support.waiting import eventually
+
+CAP_S = 30.0
+
+
+def due_queries(seen: list[str]) -> list[str]:
+    """The deliverer's look for due rows (`Notifications.due`) among `seen`."""
+    return [s for s in seen if "FROM notifications" in s and "next_attempt_at <=" in s]
+
+
+def test_an_idle_deliverer_does_not_look_for_due_rows_while_none_can_be(notifications, team):
+    container = notifications.container
+    container.deliverer.idle_cap = CAP_S
+    with delivering(notifications):
+        eventually(lambda: container.deliverer.accepting, timeout=10)
+        time.sleep(0.5)  # its first pass found nothing: it sleeps
+        with statements(container.engine) as seen:
+            time.sleep(2)
+    assert due_queries(seen) == []  # was one every 100 ms: about 20
+
+
+@pytest.mark.parametrize("wake_by", ["datagram", "notice"])
+def test_a_test_message_queued_by_the_web_app_leaves_at_once(notifications, team, slack,
+                                                             tmp_path, wake_by):
+    """The web app's container queues the message; the worker's loop runs in another container
+    of the same database (as in another process). `notice`: the web app's datagram goes
+    nowhere, as from another host, and PostgreSQL's NOTIFY wakes the worker."""
+    if wake_by == "notice" and notifications.container.engine.dialect.name != "postgresql":
+        pytest.skip("NOTIFY is PostgreSQL's; with SQLite the processes share a host")
+    channel = team.channel(slack.webhook())
+    worker = bootstrap(notifications.settings)
+    worker.deliverer.idle_cap = CAP_S
+    if wake_by == "notice":
+        notifications.container.delivery_waker.socket_path = tmp_path / "another-host.sock"
+    try:
+        with delivering(worker):
+            eventually(lambda: worker.deliverer.accepting, timeout=10)
+            time.sleep(0.5)  # its first pass found nothing: it sleeps
+            queued = notifications.client.post(
+                f"/v1/teams/{team.id}/channels/{channel['id']}/test", headers=team.auth())
+            assert queued.status_code == 202, queued.json
+            asked = time.monotonic()
+            eventually(lambda: len(slack.delivered()) == 1, timeout=CAP_S)
+            took = time.monotonic() - asked
+    finally:
+        worker.close()
+    assert took < 3, f"delivered after {took:.1f} s"
+    [entry] = team.log()
+    assert entry["notification"]["id"] == queued.json["notification_id"]
+    assert entry["notification"]["status"] == "sent"
+    assert len(slack.delivered()) == 1
+
+
+def test_a_checkin_leaves_when_its_coalescing_window_ends_not_at_the_cap(make_service, slack):
+    """Nothing wakes the loop when the window ends: it slept until then."""
+    service = make_service("notifications", start_worker=False,
+                           NOTIFICATIONS_COALESCE_QUIET_SECONDS="1")
+    team = Team(service)
+    team.channel(slack.webhook())
+    service.container.deliverer.idle_cap = CAP_S
+    with delivering(service):
+        eventually(lambda: service.container.deliverer.accepting, timeout=10)
+        logged = checkin(team.id, team.goal, team.ana, 5)
+        started = time.monotonic()
+        handle(service, logged, progressed(logged, 0.05))
+        eventually(lambda: len(slack.delivered()) == 1, timeout=CAP_S)
+        took = time.monotonic() - started
+    assert 0.9 <= took < 2.5, f"delivered after {took:.1f} s"
+    [entry] = [e for e in team.log() if e["notification"]["event_type"] == "checkin.logged"]
+    assert entry["notification"]["status"] == "sent"
+    assert len(slack.delivered()) == 1
