@@ -273,6 +273,38 @@ def test_an_update_left_waiting_for_a_digest_the_member_muted_shows_at_the_diges
     assert feed_of(team, team.ben, "digest.personal") == Counter()
 
 
+def test_an_update_placed_for_the_digest_as_its_type_was_muted_is_not_in_the_digest(
+        make_service):
+    """Ben, on daily digests, mutes check-ins while a check-in is being placed for his digest:
+    the transaction placing it read his preferences before the mute saved and committed after
+    it, so the mute's save did not see it (it drops only what was waiting when it saved). The
+    digest still showed it; it now leaves it out, as the mute says."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    digest = {"delivery": "digest", "digest": "daily"}
+    n.client.put("/v1/me/preferences", headers=team.auth(team.ben), json=digest)
+    handle(n, checkin(team.id, team.goal, team.ana, 10),
+           event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
+                 from_id=team.ana, to_id=team.ben, emoji="🎉", at=AT))
+    assert len(waiting_for_the_digest(n, team.ben)) == 2
+    with n.container.uow() as uow:  # the mute, committed after the check-in was placed
+        prefs = uow.preferences.of(team.ben, team.id)
+        prefs.muted = "checkin.logged"
+        uow.commit()
+    clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
+    job(n.container, "personal-digests")()
+    n.container.deliverer.deliver_due()
+    [shown] = [i for i in team.feed(team.ben) if i["event_type"] == "digest.personal"]
+    assert shown["title"] == "Your daily digest: 1 update", shown
+    assert "kudos" in shown["text"] and "10 km" not in shown["text"]
+    assert feed_of(team, team.ben, "checkin.logged") == Counter()
+    with n.container.uow() as uow:
+        statuses = Counter(uow.session.scalars(select(Notification.status).where(
+            Notification.recipient_id == team.ben, Notification.event_type == "checkin.logged")))
+    assert statuses == Counter({"muted": 1})
+
+
 def test_kudos_on_a_private_goal_are_not_counted_in_the_team_digest(make_service, slack):
     """The digest leaves private goals out of every line: the kudos count counted theirs."""
     clock = ControlledClock(MONDAY_0830_BERLIN)

@@ -63,6 +63,7 @@ from services.notifications.domain.fanout import (
     member_target,
 )
 from services.notifications.domain.notification import DeliveryAttempt, Notification, SendResult
+from services.notifications.domain.preferences import Preferences
 from services.notifications.domain.refusals import tells_leads
 from services.notifications.domain.render import Rendered, render
 from services.notifications.domain.schedule import latest_slot
@@ -458,8 +459,10 @@ class Digests:
                               member.team_id, now.isoformat(), {}, self.public_url)
             if uow.notifications.exists(what.event_id, member_target(member_id)):
                 return 0  # this slot's digest is made: what came in late waits for the next
-            waiting = uow.notifications.awaiting_digest(member_id, before=slot)
+            waiting = self._unmuted(uow.notifications.awaiting_digest(member_id, before=slot),
+                                    prefs)
             if not waiting:
+                uow.commit()  # what the member muted meanwhile is dropped
                 return 0
             for item in waiting:
                 item.status = "digested"
@@ -467,6 +470,17 @@ class Digests:
             sent = self.notifier.to_members(uow, what, rendered, [member_id], as_digest=True)
             uow.commit()
         return sent
+
+
+    @staticmethod
+    def _unmuted(waiting: list[Notification], prefs: Preferences) -> list[Notification]:
+        """What of `waiting` the digest folds in: an update of a type the member muted is
+        dropped (`muted`). A transaction that read the preferences before the mute saved
+        placed it after the save dropped what waited: only the digest sees it."""
+        for note in waiting:
+            if prefs.mutes(note.event_type):
+                note.mute()
+        return [note for note in waiting if note.status == "digest"]
 
 
 class AwaitedCheckinsJob:
