@@ -12,12 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import Engine, Table, insert, select, text, update
 from sqlalchemy.orm import Session
@@ -27,7 +25,7 @@ from shared.db import end_session
 from shared.events.envelope import Event, to_message
 from shared.events.registry import lookup
 from shared.messaging_tables import wake_channel
-from shared.waker import Waker
+from shared.waker import Waker, socket_beside
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +42,7 @@ WAIT_SLICE_S = 0.5
 
 def make_waker(settings: Settings, database_url: str | None = None) -> Waker:
     """The waker of one database's outbox: writers and relay of the same database share it."""
-    digest = hashlib.sha1((database_url or settings.database_url).encode()).hexdigest()[:16]
-    return Waker(Path(tempfile.gettempdir()) / f"gk-outbox-{digest}.sock")
+    return Waker(socket_beside(database_url or settings.database_url, "outbox"))
 
 
 class OutboxWriter:
