@@ -181,3 +181,15 @@ def test_an_empty_feed_says_what_will_show_there(stack):
     assert feed.status_code == 200, feed.status_code
     assert ("Nothing here yet. Kudos and comments on your check-ins, your check-in reminders "
             "and news of your team's goals will show here.") in feed.text
+
+
+def test_an_empty_feed_draws_no_empty_list(stack):
+    """An empty feed drew an empty numbered list under its sentence, which a screen reader
+    announces as a list of nothing."""
+    session, _ = signed_in(stack, stack.new_team().lead)
+
+    feed = session.get(stack.web_url + "/me/feed")
+
+    assert feed.status_code == 200, feed.status_code
+    assert "Nothing here yet." in feed.text
+    assert '<ol class="feed">' not in feed.text
