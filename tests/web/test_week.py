@@ -8,6 +8,7 @@ import re
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from services.web.domain.streak_text import streak_length
 from tests.support.waiting import eventually
 from tests.web.over_http import hidden_fields, signed_in
 
@@ -142,3 +143,31 @@ def test_a_quick_check_in_on_a_goal_closed_meanwhile_says_why_on_my_week(stack):
     assert "<h1>My week</h1>" in refused.text
     assert ("Your check-in was not saved: goal “Read 30 pages” is dropped; only active goals "
             "take check-ins" in refused.text)
+
+
+def test_my_week_says_a_streak_in_its_schedules_words(stack):
+    """It said "Current streak: 0 periods in a row" and "Streak: 0 (best 0)": "periods" is the
+    checkins API's word, and the cards' bare numbers said nothing of what was counted."""
+    team = stack.new_team()
+    goal = scheduled_goal(stack, team.lead, "Read 30 pages")
+    session, _ = signed_in(stack, team.lead)
+
+    before = session.get(stack.web_url + "/week").text
+    logged = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead,
+                                 json={"value": 6})
+    assert logged.status_code == 201, logged.get_json()
+    after = session.get(stack.web_url + "/week").text
+
+    assert "No streak running yet: check in by each due time to start one." in before
+    assert "Streak: 0 days in a row (best: 0 days)" in before
+    assert ("Your best running streak: <strong>1 day in a row</strong>, on Read 30 pages."
+            in after)
+    assert "Streak: 1 day in a row (best: 1 day)" in after
+
+
+def test_a_streak_counts_the_periods_of_its_goals_schedule():
+    weekly, biweekly = {"cadence": {"frequency": "weekly"}}, {"cadence": {"frequency": "biweekly"}}
+    assert streak_length(3, weekly) == "3 weeks"
+    assert streak_length(1, {"cadence": {"frequency": "monthly"}}) == "1 month"
+    assert streak_length(2, biweekly) == "2 fortnights"
+    assert streak_length(2, {"cadence": None}) == "2 check-ins"

@@ -26,6 +26,7 @@ from services.web.domain.sentence import upper_first
 from services.web.domain.smart_text import CRITERIA as SMART_CRITERIA
 from services.web.domain.smart_text import hint_in_words
 from services.web.domain.status_text import CHANNEL_TYPES, WORDS, in_words
+from services.web.domain.streak_text import streak_length
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import (
     auth,
@@ -134,6 +135,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["feed_lines"] = _feed_lines
     app.jinja_env.filters["history_line"] = history_line
     app.jinja_env.filters["upper_first"] = upper_first
+    app.jinja_env.filters["streak"] = streak_length
     app.jinja_env.filters["smart_hint"] = lambda hint: hint_in_words(hint, _local)
     for kind, words in WORDS.items():
         app.jinja_env.filters[kind] = partial(in_words, words)

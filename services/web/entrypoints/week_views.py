@@ -16,7 +16,8 @@ def show():
 
 
 def week_context(refused: dict | None = None) -> dict:
-    """My week's: what is due, with its goal, my best streak and my goals without a schedule.
+    """My week's: what is due, with its goal, the item with my best running streak (none
+    while no streak runs) and my goals without a schedule.
     `refused` (goal_id, form, errors), a quick check-in the checkins service refused, is shown
     on its goal's card as it was typed."""
     me = http.current_member()
@@ -28,5 +29,6 @@ def week_context(refused: dict | None = None) -> dict:
     return dict(
         items=items, goals_down=isinstance(goals, Unavailable),
         due_down=isinstance(due, Unavailable), refused=refused or {},
-        best_streak=max((d["current_streak"] for d in due or []), default=0),
+        best=max((i for i in items if i["current_streak"]), default=None,
+                 key=lambda i: i["current_streak"]),
         unscheduled=[g for g in goals or [] if g["id"] not in {d["goal_id"] for d in due or []}])
