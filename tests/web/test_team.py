@@ -420,3 +420,40 @@ def test_channels_and_their_deliveries_are_said_in_words(stack, slack):
 
     log = eventually(answered, timeout=60)
     assert "<strong>Sent</strong>: " in log and ": sent (HTTP 200)" in log, log
+
+
+def test_the_leads_own_row_offers_no_invite_link_and_snoozes_them_as_themselves(stack):
+    """The lead's own row offered "Invite link for Lena", a link to sign in as the person
+    already signed in, and "Snooze Lena until", as if Lena were someone else."""
+    team = stack.new_team(lead_name="Lena")
+    bea_id, _ = stack.add_member(team, "Bea")
+    session, _ = signed_in(stack, team.lead)
+
+    page = session.get(stack.web_url + "/team/members").text
+
+    lead = page[page.index(f'<tr id="member-{team.lead_id}"'):]
+    lead = lead[:lead.index("</tr>")]
+    bea = page[page.index(f'<tr id="member-{bea_id}"'):]
+    bea = bea[:bea.index("</tr>")]
+    assert "Invite link for" not in lead
+    assert f'<label for="snooze-{team.lead_id}">Snooze yourself until</label>' in lead
+    assert "Invite link for Bea" in bea
+    assert f'<label for="snooze-{bea_id}">Snooze Bea until</label>' in bea
+
+
+def test_adding_a_member_says_what_the_invite_link_and_the_api_token_are_for(stack):
+    """It showed "One-time invite link for Noor" and "Or give Noor an API token" without
+    saying which one Noor needs, or what the other is for."""
+    team = stack.new_team(lead_name="Lena")
+    session, csrf = signed_in(stack, team.lead)
+
+    added = session.post(stack.web_url + "/team/members", data={
+        "csrf_token": csrf, "name": "Noor", "email": "noor@example.com",
+        "timezone": "UTC", "role": "member"})
+
+    assert added.status_code == 201, added.status_code
+    assert re.search(r'<label for="invite-link">Invite link for Noor: send it to them to sign '
+                     r'in to Goalkeeper in their browser\. It works once, until [^<]+\.</label>',
+                     added.text)
+    assert ("<summary>API token for Noor, for scripts and tools that call the API "
+            "(shown only now)</summary>") in added.text
