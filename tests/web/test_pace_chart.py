@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.web.domain.pace_chart import pace_chart
+from services.web.domain.pace_chart import catching_up, pace_chart
 from tests.support.waiting import eventually
 from tests.web.over_http import api_calls, metric_goal, signed_in
 
@@ -23,6 +23,18 @@ def test_a_check_in_late_in_the_utc_day_is_on_the_next_day_in_auckland():
 
     assert [(p.day, p.label) for p in chart.points] == [(date(2026, 12, 6), "4 EUR")]
     assert chart.points[0].x == chart.today.x  # the same day as "today" there
+
+
+def test_the_goal_page_refreshes_quickly_only_until_goals_has_applied_a_check_in():
+    logged = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+    newest = {"created_at": "2026-12-06T09:00:00+00:00"}
+    before = {"updated_at": "2026-12-06T08:00:00+00:00"}
+    applied = {"updated_at": "2026-12-06T09:00:00+00:00"}
+
+    assert catching_up(before, newest, logged + timedelta(seconds=1))
+    assert not catching_up(applied, newest, logged + timedelta(seconds=1))
+    assert not catching_up(before, newest, logged + timedelta(seconds=15))
+    assert not catching_up(before, None, logged)
 
 
 def test_the_chart_dates_a_check_in_on_the_members_day(stack):

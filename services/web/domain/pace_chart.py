@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from shared.numbers import figure
 
@@ -95,11 +95,33 @@ def pace_chart(goal: dict, checkins: list[dict], today: date, zone: tzinfo = UTC
     return chart
 
 
-def drawn_from(goal: dict, newest: dict | None, today: date) -> str:
+CATCHING_UP = timedelta(seconds=15)
+"""How long after a check-in the goal page expects goals to apply it (moments, usually)."""
+
+
+def catching_up(goal: dict, newest: dict | None, now: datetime) -> bool:
+    """Whether goals may not have applied the goal's newest check-in yet: it was logged after
+    the goal last changed, less than CATCHING_UP before `now`. Goals applies a check-in moments
+    after checkins has it; one it finds nothing to apply from leaves the goal as it was, which
+    is why this ends CATCHING_UP after the check-in all the same."""
+    if not newest or not goal.get("updated_at"):
+        return False
+    logged = _instant(newest["created_at"])
+    return logged > _instant(goal["updated_at"]) and now - logged < CATCHING_UP
+
+
+def _instant(value) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(
+        str(value).replace("Z", "+00:00"))
+
+
+def drawn_from(goal: dict, newest: dict | None, today: date, catching: bool = False) -> str:
     """A stamp of what the goal's progress part is drawn from: the goal as the goals API gives
-    it, its newest check-in (id and last edit) and the member's today. The same stamp means
-    the same drawing: a check-in logged since, an edit of the newest, or a change to the goal
-    changes it. An edit of an older check-in shows once it changes the goal (its figures), or
-    with the next check-in."""
-    seen = [goal, newest and [newest["id"], newest.get("edited_at")], today.isoformat()]
+    it, its newest check-in (id and last edit), the member's today and whether goals was still
+    `catching` up with that check-in. The same stamp means the same drawing: a check-in logged
+    since, an edit of the newest, a change to the goal or goals having caught up changes it.
+    An edit of an older check-in shows once it changes the goal (its figures), or with the
+    next check-in."""
+    seen = [goal, newest and [newest["id"], newest.get("edited_at")], today.isoformat(),
+            catching]
     return hashlib.sha256(json.dumps(seen, sort_keys=True, default=str).encode()).hexdigest()[:20]

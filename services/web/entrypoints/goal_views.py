@@ -17,7 +17,7 @@ from services.web.adapters.api_client import (
 from services.web.domain.board import OPEN
 from services.web.domain.goal_access import may_change, may_check_in, may_plan, moves
 from services.web.domain.outage_text import not_saved
-from services.web.domain.pace_chart import drawn_from, pace_chart
+from services.web.domain.pace_chart import catching_up, drawn_from, pace_chart
 from services.web.domain.sentence import upper_first
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import goals
@@ -41,15 +41,23 @@ def _progress_context(goal_id: str) -> dict:
 
 
 def _progress_of(goal: dict, checkins: Listing | Unavailable) -> dict:
-    """The progress part of `goal` whose newest check-ins are `checkins`, and the stamp of what
-    it is drawn from (`drawn`), which the page's refresh sends; none while checkins cannot give
-    every check-in, so that the next refresh draws it again."""
+    """The progress part of `goal` whose newest check-ins are `checkins`, the stamp of what it
+    is drawn from (`drawn`), which the page's refresh sends (none while checkins cannot give
+    every check-in, so that the next refresh draws it again), and whether it is refreshed
+    every second (`catching_up`) rather than every 5, while goals applies a new check-in."""
     down = isinstance(checkins, Unavailable)
     road, whole = ([], False) if down else _whole_road(goal["id"], checkins)
-    today = _today()
+    drawn, catching = _stamp(goal, None if down else _newest(checkins))
     return {"goal": goal, "checkins": [] if down else checkins, "checkins_down": down,
-            "chart": pace_chart(goal, road, today, http.member_zone()),
-            "drawn": drawn_from(goal, _newest(checkins), today) if whole else None}
+            "chart": pace_chart(goal, road, _today(), http.member_zone()),
+            "drawn": drawn if whole else None, "catching_up": catching}
+
+
+def _stamp(goal: dict, newest: dict | None) -> tuple[str, bool]:
+    """The stamp of a progress part drawn from `goal` and its `newest` check-in, and whether
+    goals may not have applied that check-in yet (`domain.pace_chart.catching_up`)."""
+    catching = catching_up(goal, newest, http.container().clock.now())
+    return drawn_from(goal, newest, _today(), catching), catching
 
 
 def _today():
@@ -153,7 +161,7 @@ def progress(goal_id: str):
                                 lambda: api.checkins(goal_id, limit=1))
     if isinstance(newest, Unavailable):
         return render_template("goals/_progress.html", **_progress_of(goal, newest))
-    if drawn_from(goal, _newest(newest), _today()) == request.args.get("drawn"):
+    if _stamp(goal, _newest(newest))[0] == request.args.get("drawn"):
         return "", 204
     return render_template("goals/_progress.html", **_progress_of(goal, api.checkins(goal_id)))
 
