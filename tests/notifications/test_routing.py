@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+
 from services.notifications.domain.notification import Notification
 from tests.notifications.support import (
     AT,
@@ -138,3 +140,41 @@ def test_a_closed_goal_keeps_no_health_from_when_it_was_open(notifications, team
     with notifications.container.uow() as uow:
         replica = uow.replicas.goal(team.goal)
         assert (replica.status, replica.health) == ("closed", None)
+
+
+def snoozed(team: Team, member_id: str, name: str, until: date, role: str = "member"):
+    """`member.updated`: the member on holiday until `until` (their last day snoozed)."""
+    return event("member.updated", team.id, member_id=member_id, name=name,
+                 email=f"{name.lower()}@example.com", role=role, timezone="UTC",
+                 state="snoozed", snoozed_until=until.isoformat())
+
+
+def targets_of(notifications, *events) -> list[str]:
+    with notifications.container.uow() as uow:
+        return sorted(x.target for x in uow.session.query(Notification)
+                      .filter(Notification.event_id.in_([e.id for e in events])))
+
+
+def test_snoozed_partners_and_leads_are_told_nothing_until_their_snooze_ends(
+        notifications, team):
+    """Ben (Ana's partner) and the lead are on holiday: Ana's check-in, her goal going off
+    track, and kudos and a comment to Ben reach neither; once Ben's snooze day has passed,
+    the next check-in reaches him again."""
+    today = datetime.now(UTC).date()
+    handle(notifications, snoozed(team, team.ben, "Ben", today + timedelta(days=14)),
+           snoozed(team, team.lead, "Lena", today, role="lead"))
+    logged, off_track = checkin(team.id, team.goal, team.ana, 40), health_changed(
+        team, "off_track")
+    kudos = event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
+                  from_id=team.ana, to_id=team.ben, emoji="🎉", at=AT)
+    comment = event("comment.added", team.id, comment_id=new_id(), checkin_id=new_id(),
+                    goal_id=team.goal, author_id=team.ana, to_id=team.ben, text="Enjoy!",
+                    at=AT)
+    handle(notifications, logged, progressed(logged, 0.4), off_track, kudos, comment)
+    assert targets_of(notifications, logged, kudos, comment) == []
+    assert targets_of(notifications, off_track) == [f"member:{team.ana}"]
+
+    handle(notifications, snoozed(team, team.ben, "Ben", today - timedelta(days=1)))
+    again = checkin(team.id, team.goal, team.ana, 50)
+    handle(notifications, again)
+    assert targets_of(notifications, again) == [f"member:{team.ben}"]

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from services.checkins.domain.cadence import Cadence, Timetable, resolve
+from shared.availability import hears_from_us
 
 DEFAULT_HOURS = ("09:00", "17:00")
 
@@ -44,12 +45,7 @@ class MemberView:
 
     def available_at(self, now: datetime) -> bool:
         """Active members hear from us; snoozed ones not until their snooze date has passed."""
-        if self.state == "left":
-            return False
-        if self.state == "snoozed":
-            return self.snoozed_until is not None and self.local_date(now) > date.fromisoformat(
-                self.snoozed_until)
-        return True
+        return hears_from_us(self.state, self.snoozed_until, self.timezone, now)
 
     def local_date(self, now: datetime) -> date:
         return now.astimezone(ZoneInfo(self.timezone)).date()

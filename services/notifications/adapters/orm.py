@@ -131,6 +131,7 @@ member_views = Table(
     Column("token_version", Integer, nullable=False),
     Column("slack_user_id", String(64), index=True),
     Column("email", String(320)),
+    Column("snoozed_until", String(10)),
 )
 
 goal_views = Table(

@@ -118,12 +118,15 @@ class Notifier:
 
     def to_members(self, uow, what: Occurrence, rendered: Rendered, member_ids: list[str], *,
                    as_digest: bool = False) -> int:
-        """Feed items for members, by their preferences; `as_digest` is the digest itself."""
+        """Feed items for members, by their preferences; `as_digest` is the digest itself.
+        Members who left or are snoozed get nothing, except the digest of what came before."""
         created = 0
         now = self.clock.now()
         for member_id in dict.fromkeys(member_ids):
             member = uow.replicas.member(member_id)
             if member is None or member.team_id != what.team_id or member.state == "left":
+                continue
+            if not (as_digest or member.available_at(now)):
                 continue
             prefs = uow.preferences.of(member_id, what.team_id)
             if prefs.mutes(what.type):

@@ -6,6 +6,8 @@ import uuid
 from collections.abc import Collection
 from datetime import datetime
 
+from shared.availability import hears_from_us
+
 CLOSED_GOAL_STATES = ("achieved", "closed", "draft")
 
 
@@ -19,7 +21,7 @@ class TeamReplica:
 class MemberReplica:
     def __init__(self, member_id: str, team_id: str, name: str, role: str, timezone: str, *,
                  state: str = "active", token_version: int = 1, slack_user_id: str | None = None,
-                 email: str | None = None):
+                 email: str | None = None, snoozed_until: str | None = None):
         self.member_id = member_id
         self.team_id = team_id
         self.name = name
@@ -29,6 +31,11 @@ class MemberReplica:
         self.token_version = token_version
         self.slack_user_id = slack_user_id
         self.email = email
+        self.snoozed_until = snoozed_until  # ISO day, the member's last one snoozed
+
+    def available_at(self, now: datetime) -> bool:
+        """Whether the member is told anything at `now`: not gone, not snoozed."""
+        return hears_from_us(self.state, self.snoozed_until, self.timezone, now)
 
 
 class GoalReplica:

@@ -83,7 +83,7 @@ def on_member_added(event: Event, uow: NotificationsUnitOfWork) -> None:
     uow.replicas.upsert(MemberReplica(
         d["member_id"], d["team_id"], d["name"], d["role"], d["timezone"], state=d["state"],
         token_version=d["token_version"], slack_user_id=d.get("slack_user_id"),
-        email=d.get("email"),
+        email=d.get("email"), snoozed_until=d.get("snoozed_until"),
     ))
 
 
