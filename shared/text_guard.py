@@ -1,14 +1,12 @@
-"""Refuse text no database can store, in a JSON body, a query or a path, before any view runs.
-
-Lone UTF-16 surrogates ("\\ud800") are valid JSON escapes but not Unicode text, and NUL is
-refused by PostgreSQL: either would otherwise surface as a 500 from the database layer.
-"""
+"""Refuse text no database can store (`shared.storable`), in a JSON body, a query or a path,
+before any view runs."""
 
 from __future__ import annotations
 
 from flask import request
 
 from shared.domain import Unprocessable
+from shared.storable import unstorable
 
 
 def refuse_unstorable_text() -> None:
@@ -28,7 +26,7 @@ def refuse_unstorable_text() -> None:
 
 def _walk(value: object, path: str, problems: dict[str, list[str]]) -> None:
     if isinstance(value, str):
-        reason = _unstorable(value)
+        reason = unstorable(value)
         if reason:
             problems[path or "_schema"] = [reason]
     elif isinstance(value, dict):
@@ -37,13 +35,3 @@ def _walk(value: object, path: str, problems: dict[str, list[str]]) -> None:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _walk(item, f"{path}.{index}" if path else str(index), problems)
-
-
-def _unstorable(text: str) -> str | None:
-    if "\x00" in text:
-        return "Must not contain NUL characters."
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "Must be valid Unicode text (no unpaired surrogates)."
-    return None

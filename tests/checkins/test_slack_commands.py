@@ -313,3 +313,26 @@ def test_the_worker_scheduler_publishes_reminders_on_the_broker(make_service):
         assert reminders == {(goal, due): 1}  # the scheduler runs every 0.2 s
     finally:
         broker.close()
+
+
+def test_a_slack_request_with_text_no_database_can_store_is_refused_with_its_reason(
+        live_checkins, broker):
+    """A NUL in a request's goal or note made PostgreSQL refuse the check-in: the request was
+    dead-lettered and the member never heard back. Each is refused, saying what to fix."""
+    checkins = live_checkins
+    seed = seed_team(broker)
+    token = checkins.container.tokens.issue(seed["team"], seed["owner"], "member")
+    onboarding = seed["goals"]["Ship the onboarding flow"]
+    eventually(lambda: checkins.client.get(f"/v1/goals/{onboarding}/checkins",
+                                           headers=auth(token)).status_code == 200, timeout=60)
+    in_ref = request(seed["team"], seed["owner"], "ship\x00")
+    in_note = request(seed["team"], seed["owner"], onboarding)
+    in_note.data["note"] = "ran\x00far"
+    for command in (in_ref, in_note):
+        broker.send(CHECKINS_COMMANDS, command)
+
+    assert broker.answered(in_ref, in_note) == {
+        ("checkin.rejected", c.data["request_id"]): 1 for c in (in_ref, in_note)}
+    reasons = {a["request_id"]: a["reason"] for a in broker.answers("checkin.rejected")}
+    assert reasons[in_ref.data["request_id"]] == "the goal must not contain NUL characters"
+    assert reasons[in_note.data["request_id"]] == "the note must not contain NUL characters"

@@ -147,6 +147,20 @@ def test_a_value_the_modal_cannot_read_surely_comes_back_under_its_field(notific
     assert "checkin.requested" not in outbox_types(notifications)
 
 
+@pytest.mark.parametrize("note", ["ran\x005 km", "ran \ud800 5 km"])
+def test_a_note_no_database_can_store_comes_back_under_its_field(notifications, team,
+                                                                 slack_api, note):
+    """A NUL in the modal's note was sent on to checkins, whose PostgreSQL refused it: the
+    request was dead-lettered and the member never heard back."""
+    view = {"callback_id": "checkin_modal",
+            "private_metadata": json.dumps({"goal_id": team.goal, "dm_id": None})}
+    answer = interaction(notifications, submission(slack_api, "UANA", view, "5", note=note))
+    assert answer.status_code == 200
+    assert answer.json["response_action"] == "errors", answer.json
+    assert answer.json["errors"]["note"].endswith(": type the note again without it.")
+    assert "checkin.requested" not in outbox_types(notifications)
+
+
 def test_the_modal_reads_a_point_as_a_decimal_point(notifications, team, slack_api):
     """`1.234` came back under the field as maybe 1234 (write `1.2340`, it said)."""
     view = {"callback_id": "checkin_modal",

@@ -203,6 +203,21 @@ def test_a_value_that_could_be_thousands_or_decimals_is_refused_saying_both(noti
     assert requested(notifications) == []
 
 
+@pytest.mark.parametrize(("typed", "answer"), [
+    ("checkin run 5 ran\x00 far", "The note must not contain NUL characters. Nothing was logged"),
+    ("checkin run\x00 5 far", "The goal must not contain NUL characters. Nothing was logged"),
+])
+def test_a_checkin_with_text_no_database_can_store_is_refused_at_once(notifications, typed,
+                                                                     answer):
+    """A NUL in the note was sent on to checkins, whose PostgreSQL refused it: the request
+    was dead-lettered and the member, told "⏳ Logging", never heard back."""
+    Team(notifications)
+    ack = slash(notifications, form(typed, response_url="https://hooks.slack.com/x"))
+    assert ack.json["response_type"] == "ephemeral"
+    assert ack.json["text"].startswith(answer), ack.json
+    assert requested(notifications) == []
+
+
 @pytest.mark.parametrize(("typed", "value"), [
     ("1.5", 1.5), ("1.50", 1.5), ("0.500", 0.5), ("1.5000", 1.5), ("1234.500", 1234.5),
     ("1.234", 1.234), ("-1.234", -1.234), ("1.500", 1.5), ("12.000", 12),

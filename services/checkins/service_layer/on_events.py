@@ -29,6 +29,7 @@ from shared.clock import Clock
 from shared.consumer import RetryLater
 from shared.domain import DomainError
 from shared.events.envelope import Event
+from shared.storable import unstorable
 
 # How long a Slack command waits, by default, for its member to reach this read model before
 # it is refused as unknown (the member's events travel on goals.events, the command on
@@ -94,6 +95,7 @@ def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
         return
     now = clock.now()
     try:
+        _refuse_unstorable(d)
         member = uow.members.in_team(d["team_id"], d["member_id"])
         if member is None and _in_transit_for(event) < catch_up:
             # notifications knew this member when it sent the command: this read model has
@@ -111,6 +113,14 @@ def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
     except DomainError as exc:
         uow.checkins.reject(Rejection(d["request_id"], d["team_id"], d["member_id"], exc.detail,
                                       at=now, response_url=d.get("response_url")))
+
+
+def _refuse_unstorable(data: dict) -> None:
+    """Rejected when the goal or the note holds text no database can store (a NUL), which
+    would otherwise fail the request's transaction and leave it unanswered."""
+    for field, what in (("goal_ref", "goal"), ("note", "note")):
+        if reason := unstorable(data.get(field) or ""):
+            raise Rejected(f"the {what} {reason[0].lower()}{reason[1:-1]}")
 
 
 def _in_transit_for(event: Event) -> timedelta:

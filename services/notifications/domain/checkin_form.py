@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from services.notifications.domain.slack_blocks import CONFIDENCE, NOTE, NOTE_LIMIT, VALUE
 from shared.numbers import figure
+from shared.storable import unstorable
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ def read_form(values: dict) -> CheckinForm:
     note = _input(values, NOTE).get("value") or ""
     if len(note) > NOTE_LIMIT:
         errors[NOTE] = f"Keep the note under {NOTE_LIMIT} characters."
+    elif reason := unstorable(note):
+        errors[NOTE] = f"{reason[:-1]}: type the note again without it."
     if errors:
         raise InvalidForm(errors)
     return CheckinForm(value, confidence, note.strip())

@@ -10,6 +10,7 @@ from datetime import datetime
 from services.notifications.domain.checkin_form import NotANumber, read_number
 from services.notifications.domain.messages import HEALTH, escape, health_label, progress_bar
 from services.notifications.domain.replicas import GoalReplica
+from shared.storable import unstorable
 
 HELP = "\n".join([
     "*Goalkeeper* — what `/goals` can do:",
@@ -95,6 +96,10 @@ def parse_checkin(args: list[str], note: str) -> CheckinRequest:
         value = read_number(args[1])
     except NotANumber as exc:
         raise SlashError(f"`{escape(args[1])}` {exc.reason}. {CHECKIN_USAGE}") from exc
+    for what, text in (("goal", args[0]), ("note", note)):
+        if reason := unstorable(text):
+            raise SlashError(f"The {what} {reason[0].lower()}{reason[1:]} Nothing was logged; "
+                             f"type it again without it. {CHECKIN_USAGE}")
     ends = note[:1].translate(TYPOGRAPHIC) + note[-1:].translate(TYPOGRAPHIC)
     if len(note) >= 2 and ends in ("''", '""'):  # a note quoted whole
         note = note[1:-1]
