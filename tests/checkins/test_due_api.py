@@ -1,4 +1,4 @@
-"""The team's check-ins due in one call, on both engines: soonest first, overdue flagged,
+"""The team's check-ins due in one call, on both engines: overdue first, then soonest,
 streaks, one owner's only, and private goals only for the people who may see them."""
 
 from __future__ import annotations
@@ -110,6 +110,21 @@ def test_a_snoozed_owners_goal_is_not_overdue(checkins, world, clock):
     [item] = due(checkins, world, ola)
 
     assert (item["goal_id"], item["overdue"]) == (goal, False)
+
+
+def test_overdue_check_ins_come_first_then_the_soonest_due(checkins, world, clock):
+    """Pia (on holiday) was due at 09:00 and Ola at 09:30: at 11:00 only Ola's is overdue, and
+    it came after Pia's, though the list promises overdue first."""
+    ola, pia = world.member("Ola"), world.member("Pia")
+    ola_goal = world.goal(ola, "Ola's notes", cadence={"frequency": "daily", "time": "09:30"})
+    pia_goal = world.goal(pia, "Pia's notes", cadence=DAILY)
+    world.update_member(pia, state="snoozed", snoozed_until="2026-03-10")
+    clock.set(datetime(2026, 3, 5, 10, tzinfo=UTC))  # 11:00 Berlin, past both
+
+    items = due(checkins, world, ola)
+
+    assert [(i["goal_id"], i["overdue"]) for i in items] == [(ola_goal, True),
+                                                             (pia_goal, False)]
 
 
 def test_the_streak_says_the_next_check_in_is_due_next_period_once_this_one_is_done(checkins,

@@ -25,6 +25,9 @@ class Due:
 
 
 def list_due(cmd: ListDue, reader: CheckinsUnitOfWork, clock: Clock, policy: Policy) -> list[Due]:
+    """When each active goal of the team (or of `cmd.owner_id`) that the actor may see is next
+    due: the overdue first, then the soonest due (a snoozed owner's past occurrence is not
+    overdue, so it follows those that are)."""
     now = clock.now()
     due = []
     with reader:
@@ -39,4 +42,4 @@ def list_due(cmd: ListDue, reader: CheckinsUnitOfWork, clock: Clock, policy: Pol
                            schedule.overdue(now, owner_available),
                            schedule.streak_as_of(now, policy, owner_available),
                            schedule.longest_streak, schedule.last_checkin_at))
-    return sorted(due, key=lambda d: (d.next_due_at, d.goal_id))  # soonest first
+    return sorted(due, key=lambda d: (not d.overdue, d.next_due_at, d.goal_id))
