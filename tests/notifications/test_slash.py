@@ -81,6 +81,22 @@ def test_unknown_users_subcommands_and_goals_get_helpful_messages(notifications)
     assert "Usage" in slash(notifications, form("checkin")).json["text"]
 
 
+def test_a_long_unknown_goal_or_command_is_quoted_back_cut_short(notifications):
+    """A 300-character goal name came back whole in the refusal: the answer was a wall of the
+    member's own text. The first 40 characters and `…` say which input was meant."""
+    Team(notifications)
+    name = "marathon training " * 17
+    missing = slash(notifications, form(f'checkin "{name}" 5',
+                                        response_url="https://hooks.slack.com/x"))
+    assert missing.json["text"] == (
+        f"I can't find an open goal you can check in on matching `{name[:40]}…`. "
+        "Try `/goals goals` to see them with their short ids.")
+    verb = "x" * 300
+    assert slash(notifications, form(verb)).json["text"].startswith(
+        f"I don't know `{'x' * 40}…`.\n")
+    assert requested(notifications) == []
+
+
 def test_goals_and_status_list_the_members_goals(notifications):
     team = Team(notifications)
     listed = slash(notifications, form("goals")).json["text"]

@@ -22,6 +22,7 @@ HELP = "\n".join([
     "• `/goals help` — this message",
 ])
 LISTED_GOALS = 40  # `/goals goals` lists this many, then says how many more
+TYPED_SHOWN = 40  # characters of what the member typed that a refusal quotes back
 CHECKIN_USAGE = ("Usage: `/goals checkin <goal> <value> [note]`, "
                  "e.g. `/goals checkin 1a2b3c4d 12 ran 5k`.")
 
@@ -95,7 +96,7 @@ def parse_checkin(args: list[str], note: str) -> CheckinRequest:
     try:
         value = read_number(args[1])
     except NotANumber as exc:
-        raise SlashError(f"`{escape(args[1])}` {exc.reason}. {CHECKIN_USAGE}") from exc
+        raise SlashError(f"{typed(args[1])} {exc.reason}. {CHECKIN_USAGE}") from exc
     for what, text in (("goal", args[0]), ("note", note)):
         if reason := unstorable(text):
             raise SlashError(f"The {what} {reason[0].lower()}{reason[1:]} Nothing was logged; "
@@ -121,10 +122,17 @@ def find_goal(goals: list[GoalReplica], ref: str) -> GoalReplica:
             return matches[0]
         if len(matches) > 1:
             options = ", ".join(f"`{g.short_ref}` {escape(g.title)}" for g in matches[:10])
-            raise SlashError(f"`{escape(ref)}` matches several goals: {options}. "
+            raise SlashError(f"{typed(ref)} matches several goals: {options}. "
                              "Use the short id.")
     raise SlashError(f"I can't find an open goal you can check in on matching "
-                     f"`{escape(ref)}`. Try `/goals goals` to see them with their short ids.")
+                     f"{typed(ref)}. Try `/goals goals` to see them with their short ids.")
+
+
+def typed(text: str) -> str:
+    """What the member typed, quoted back as code: its first `TYPED_SHOWN` characters, then
+    `…` when there were more."""
+    shown = text[:TYPED_SHOWN] + ("…" if len(text) > TYPED_SHOWN else "")
+    return f"`{escape(shown)}`"
 
 
 def folded(text: str) -> str:

@@ -24,6 +24,7 @@ from services.notifications.domain.slash import (
     goals_text,
     parse_checkin,
     status_text,
+    typed,
     words,
 )
 from services.notifications.domain.webhook_url import validate_webhook_url
@@ -68,7 +69,7 @@ def run_slash_command(cmd: RunSlashCommand, uow: NotificationsUnitOfWork, clock:
                                 clock, settings.webhook_allowlist)
         except SlashError as exc:
             return ephemeral(str(exc))
-    return ephemeral(f"I don't know `{escape(verb)}`.\n{HELP}")
+    return ephemeral(f"I don't know {typed(verb)}.\n{HELP}")
 
 
 def _checkin(request: CheckinRequest, cmd: RunSlashCommand, members: list[MemberReplica],
