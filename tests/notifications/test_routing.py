@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import update
+
+from services.notifications.adapters.orm import member_views
 from services.notifications.domain.notification import Notification
 from tests.notifications.support import (
     AT,
@@ -178,3 +181,17 @@ def test_snoozed_partners_and_leads_are_told_nothing_until_their_snooze_ends(
     again = checkin(team.id, team.goal, team.ana, 50)
     handle(notifications, again)
     assert targets_of(notifications, again) == [f"member:{team.ben}"]
+
+
+def test_a_member_copied_as_snoozed_before_the_copy_kept_the_day_still_hears(notifications, team):
+    """Member copies made before migration e5c1b7a3d926 say `snoozed` with no day, and goals
+    publishes nothing when a snooze ends: such a copy hears as it did before (everything), not
+    nothing for ever, until the member's next `member.updated` brings the day."""
+    handle(notifications, snoozed(team, team.ben, "Ben", datetime.now(UTC).date()))
+    with notifications.container.uow() as uow:
+        uow.session.execute(update(member_views).where(member_views.c.member_id == team.ben)
+                            .values(snoozed_until=None))
+        uow.commit()
+    logged = checkin(team.id, team.goal, team.ana, 40)
+    handle(notifications, logged)
+    assert targets_of(notifications, logged) == [f"member:{team.ben}"]

@@ -1,8 +1,9 @@
 """member replicas keep the snooze: a snoozed member is told nothing until it ends
 
-A member replicated before this revision reads as never snoozed until their next
-`member.updated` brings the day; one snoozed then already has state `snoozed` and stays told
-nothing until that event comes.
+A member replicated before this revision has no day: one snoozed then (state `snoozed`) hears
+everything, as before this revision, until their next `member.updated` brings the day
+(shared.availability), rather than nothing for ever: goals publishes nothing when a snooze
+ends.
 
 Revision ID: e5c1b7a3d926
 Revises: c4f9a1e7b352
