@@ -151,7 +151,7 @@ def test_a_goal_is_aligned_only_under_an_open_team_goal(goals):
     loner = create_goal(goals, team.lead, title="Close 30 tickets")
     before = get(goals, f"/v1/goals/{closed['id']}", team.lead).json
     written = len(outbox(goals))
-    wanted = {"parent_id": ["Must be an open team goal; this one is dropped."]}
+    wanted = {"parent_id": ["Must be an open team goal; this one is closed as dropped."]}
 
     created = post(goals, "/v1/goals", team.lead, {
         "title": "Hire two engineers", "due_date": "2031-12-31", "parent_id": closed["id"],
@@ -534,6 +534,28 @@ def test_a_milestone_order_repeating_the_current_one_changes_nothing(goals):
     assert [e for e in outbox(goals, "goal.updated") if e["goal_id"] == goal["id"]] == []
 
 
+def test_a_refusal_says_the_goals_status_in_words(goals):
+    """A refusal read "this one is draft" or "this one is partial": the API's names, shown
+    verbatim by the web app and Slack. It says "a draft" and "closed as partly reached"."""
+    team = create_team(goals)
+    draft = create_goal(goals, team.lead, status="draft", title="Close 10 support tickets")
+    partly = create_goal(goals, team.lead, kind="team", metric=None, title="Grow the team")
+    post(goals, f"/v1/goals/{partly['id']}/close", team.lead, {"outcome": "partial"})
+
+    achieved = post(goals, f"/v1/goals/{draft['id']}/achieve", team.lead)
+    activated = post(goals, f"/v1/goals/{partly['id']}/activate", team.lead)
+    aligned = post(goals, "/v1/goals", team.lead, {
+        "title": "Hire two engineers", "due_date": "2031-12-31", "parent_id": partly["id"],
+        "metric": {"unit": "hires", "start": 0, "target": 2, "current": 0}})
+
+    assert (achieved.status_code, achieved.json["detail"]) == (
+        409, "only an active goal can be achieved; this one is a draft")
+    assert (activated.status_code, activated.json["detail"]) == (
+        409, "only a draft goal can be activated; this one is closed as partly reached")
+    assert (aligned.status_code, aligned.json["errors"]) == (422, {"parent_id": [
+        "Must be an open team goal; this one is closed as partly reached."]})
+
+
 def test_a_closed_goals_milestones_and_pathways_stay_as_they_were_until_it_is_reopened(goals):
     """A goal closed with its retrospective keeps its plan: adding, completing, reopening or
     reordering milestones, and adding or switching pathways, are refused (409, saying why),
@@ -561,8 +583,8 @@ def test_a_closed_goals_milestones_and_pathways_stay_as_they_were_until_it_is_re
 
     assert [r.status_code for r in refused] == [409] * 6, [r.json for r in refused]
     assert {r.json["detail"] for r in refused} == {
-        "goal “Ship the onboarding flow” is dropped; reopen it before changing its milestones "
-        "or pathways"}
+        "goal “Ship the onboarding flow” is closed as dropped; reopen it before changing its "
+        "milestones or pathways"}
     after = get(goals, path, team.lead).json
     assert (after["milestones"], after["pathways"], after["progress"], after["version"]) == (
         before["milestones"], before["pathways"], before["progress"], before["version"])
@@ -593,7 +615,8 @@ def test_a_closed_goals_metric_stays_as_it_was_until_it_is_reopened(goals):
 
     assert [r.status_code for r in refused] == [409] * 3, [r.json for r in refused]
     assert {r.json["detail"] for r in refused} == {
-        "goal “Close 20 support tickets” is missed; reopen it before changing its metric"}
+        "goal “Close 20 support tickets” is closed as missed; reopen it before changing its "
+        "metric"}
     after = get(goals, path, team.lead).json
     assert (after["metric"], after["why"], after["progress"], after["version"]) == (
         before["metric"], before["why"], before["progress"], before["version"])

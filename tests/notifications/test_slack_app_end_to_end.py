@@ -219,8 +219,8 @@ def test_a_modal_checkin_on_a_goal_closed_meanwhile_is_refused_by_dm_once(make_s
     text = dm["text"]
     assert dm["channel"] == "DLENA"
     assert text.startswith("❌ Your check-in on *Ship the onboarding flow* was not logged: ")
-    assert text.endswith("goal “Ship the onboarding flow” is dropped; only active goals take "
-                         "check-ins")
+    assert text.endswith("goal “Ship the onboarding flow” is closed as dropped; only active goals "
+                         "take check-ins")
     [refused] = eventually(lambda: [r for r in slack.delivered()
                                     if r.path == "/commands/T0ACME/refused"], timeout=60)
     assert refused.json()["text"].startswith("❌ Your check-in was not logged: ")

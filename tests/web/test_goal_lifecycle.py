@@ -99,7 +99,7 @@ def test_achieving_a_draft_is_a_409_with_the_api_reason(stack):
                            data={"csrf_token": csrf})
 
     assert refused.status_code == 409, refused.status_code
-    assert ("Not marked achieved: only an active goal can be achieved; this one is draft"
+    assert ("Not marked achieved: only an active goal can be achieved; this one is a draft"
             in refused.text)
     assert api_goal(stack, team.lead, draft["id"])["status"] == "draft"
 

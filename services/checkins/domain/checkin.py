@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from services.checkins.domain.replicas import GoalView
 from shared.domain import Aggregate, Conflict, Forbidden, Unprocessable
+from shared.goal_statuses import status_in_words
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ class Progress:
 
 def closed_to_checkins(goal: GoalView) -> str:
     """Why `goal` takes no check-in, in words its owner reads (the API, a Slack DM)."""
-    return f"goal “{goal.title}” is {goal.status}; only active goals take check-ins"
+    return (f"goal “{goal.title}” is {status_in_words(goal.status)}; only active goals take "
+            "check-ins")
 
 
 CLOSED = ("partial", "missed", "dropped")  # as the goals service closes a goal

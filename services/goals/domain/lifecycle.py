@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.domain import Conflict, Unprocessable
+from shared.goal_statuses import status_in_words
 
 CLOSED = ("partial", "missed", "dropped")
 REOPENABLE = (*CLOSED, "achieved")
@@ -20,12 +21,12 @@ REOPENABLE = (*CLOSED, "achieved")
 class Lifecycle:
     def activate(self, *, actor: str | None, at: datetime) -> None:
         if self.status != "draft":
-            raise Conflict(f"only a draft goal can be activated; this one is {self.status}")
+            raise self._refused("only a draft goal can be activated")
         self._move_to("active", actor, at, "goal.activated")
 
     def achieve(self, *, actor: str | None, at: datetime) -> None:
         if self.status != "active":
-            raise Conflict(f"only an active goal can be achieved; this one is {self.status}")
+            raise self._refused("only an active goal can be achieved")
         self._move_to("achieved", actor, at, "goal.achieved")
 
     def maybe_achieve(self, *, actor: str | None, at: datetime) -> bool:
@@ -37,7 +38,7 @@ class Lifecycle:
     def close(self, outcome: str, *, retrospective: str, replaced_by: str | None,
               actor: str | None, at: datetime) -> None:
         if self.status not in ("draft", "active"):
-            raise Conflict(f"only a draft or active goal can be closed; this one is {self.status}")
+            raise self._refused("only a draft or active goal can be closed")
         if replaced_by is not None and outcome != "dropped":
             raise Unprocessable("only a dropped goal can be replaced by another",
                                 errors={"replaced_by": ["Only allowed when outcome is dropped."]})
@@ -51,8 +52,7 @@ class Lifecycle:
 
     def reopen(self, *, actor: str | None, at: datetime) -> None:
         if self.status not in REOPENABLE:
-            raise Conflict("only a closed or achieved goal can be reopened; "
-                           f"this one is {self.status}")
+            raise self._refused("only a closed or achieved goal can be reopened")
         self.outcome, self.replaced_by = None, None
         self._move_to("active", actor, at, "goal.reopened")
 
@@ -88,6 +88,11 @@ class Lifecycle:
         else:
             return False
         return self.record_value(value, actor=actor, at=at, checkin_id=checkin_id)
+
+    def _refused(self, rule: str) -> Conflict:
+        """409 saying `rule` and the status this goal is in, in words: "only a draft goal can
+        be activated; this one is closed as missed"."""
+        return Conflict(f"{rule}; this one is {status_in_words(self.status)}")
 
     def _move_to(self, status: str, actor: str | None, at: datetime, event_type: str,
                  extra: dict | None = None, **event_extra) -> None:

@@ -17,6 +17,7 @@ from services.goals.domain.pathways import (
     replace_pathway,
 )
 from shared.domain import Conflict, Unprocessable
+from shared.goal_statuses import status_in_words
 
 MAX_MILESTONES = 100
 MAX_PATHWAYS = 10
@@ -118,8 +119,8 @@ class Planning:
         """409 for a closed goal: its plan (`part` of it: its metric, its milestones or
         pathways) stays as it was closed with until it is reopened."""
         if self.status in CLOSED:
-            raise Conflict(f"goal “{self.title}” is {self.status}; reopen it before changing "
-                           f"{part}")
+            raise Conflict(f"goal “{self.title}” is {status_in_words(self.status)}; reopen it "
+                           f"before changing {part}")
 
     def _replan(self, pathway: Pathway, action: str, actor: str | None, at: datetime,
                 changes: dict, *, publish: bool = True) -> None:

@@ -51,6 +51,7 @@ from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.auth import Principal
 from shared.clock import Clock
 from shared.domain import Forbidden, Unprocessable
+from shared.goal_statuses import status_in_words
 from shared.idempotency import IdempotentRequest, Once, made_once
 from shared.pagination import InvalidCursor, decode_cursor, encode_cursor
 
@@ -229,9 +230,10 @@ def _check_parent(parent_id: str, goal_id: str | None, actor: Principal,
         raise Unprocessable("a parent must be a team goal",
                             errors={"parent_id": ["Must be a team goal."]})
     if parent.status in CLOSED:
-        raise Unprocessable(f"a parent must be an open team goal; “{parent.title}” is "
-                            f"{parent.status}", errors={"parent_id": [
-                                f"Must be an open team goal; this one is {parent.status}."]})
+        status = status_in_words(parent.status)
+        raise Unprocessable(f"a parent must be an open team goal; “{parent.title}” is {status}",
+                            errors={"parent_id": [
+                                f"Must be an open team goal; this one is {status}."]})
     if goal_id is not None and goal_id in ancestors(parent_id, actor.team_id, uow.goals):
         raise Unprocessable("a goal cannot be aligned under itself or its own children",
                             errors={"parent_id": ["Would make a cycle."]})

@@ -1,0 +1,14 @@
+"""A goal's status as the APIs' messages say it to people (the web app and Slack show them
+verbatim): "this one is closed as partly reached", never the API's name `partial`."""
+
+from __future__ import annotations
+
+STATUS_WORDS = {"draft": "a draft", "active": "active", "achieved": "achieved",
+                "partial": "closed as partly reached", "missed": "closed as missed",
+                "dropped": "closed as dropped"}
+
+
+def status_in_words(status: str) -> str:
+    """`status` as it reads after "is": "a draft", "closed as missed"; a status this module
+    does not know yet in plain words all the same ("on_hold" -> "on hold")."""
+    return STATUS_WORDS.get(status) or status.replace("_", " ")
