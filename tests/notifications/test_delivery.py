@@ -149,6 +149,8 @@ def test_500_twice_backs_off_exponentially_with_jitter_then_sends(make_service, 
 
 
 def test_410_disables_the_channel_and_tells_the_leads_in_app(make_service, slack):
+    """Disabled with the webhook's reason, which a lead's repeat disable keeps; re-enabled,
+    it delivers again."""
     slack.reply_with(archived())
     n = make_service("notifications", start_worker=False)
     team = Team(n)
@@ -171,6 +173,10 @@ def test_410_disables_the_channel_and_tells_the_leads_in_app(make_service, slack
             n.container.metadata.tables["outbox"].select())]
     assert "channel.disabled" in types
 
+    again = n.client.patch(f"/v1/teams/{team.id}/channels/{channel['id']}",
+                           headers=team.auth(), json={"state": "disabled"})
+    assert (again.status_code, again.json["state"], again.json["disabled_reason"]) == (
+        200, "disabled", "410 channel_is_archived")  # a repeat changed it to "disabled by a lead"
     enabled = n.client.patch(f"/v1/teams/{team.id}/channels/{channel['id']}",
                              headers=team.auth(), json={"state": "active"})
     assert enabled.json["state"] == "active" and enabled.json["disabled_reason"] is None

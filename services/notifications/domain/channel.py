@@ -64,6 +64,8 @@ class Channel(Aggregate):
 
     def change(self, *, name: str | None = None, event_types: list[str] | None = None,
                health: list[str] | None = None, state: str | None = None) -> None:
+        """Apply what a lead sent; a state the channel is already in changes nothing, so a
+        channel the system disabled keeps its reason ("410 channel_is_archived")."""
         if name is not None:
             self.name = name or self.type
         if event_types is not None:
@@ -72,7 +74,7 @@ class Channel(Aggregate):
             self.health = _csv(health)
         if state == "active":
             self.state, self.disabled_reason = "active", None
-        elif state == "disabled":
+        elif state == "disabled" and self.state != "disabled":
             self.disable("disabled by a lead")
 
     def hold_until(self, moment: datetime) -> None:
