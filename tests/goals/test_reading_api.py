@@ -266,6 +266,21 @@ def test_bad_template_parameters_are_precise(goals, key, parameters, status, fie
         assert field in response.json["errors"]
 
 
+@pytest.mark.parametrize(("parameters", "detail"), [
+    ({}, "How many: Missing data for required field. Last day: Missing data for required field."),
+    ({"n": "three", "until": "2031-05-31"}, "How many: Not a valid integer."),
+    ({"n": 3, "until": "2020-01-01"}, "Last day: Must be after today."),
+])
+def test_a_refused_template_names_its_values_by_their_labels(goals, parameters, detail):
+    """The refusal read "Invalid template parameters: parameters.n, parameters.until": the
+    API's keys, which the web app showed verbatim. It names each value by its form's label."""
+    team = create_team(goals)
+    response = post(goals, "/v1/goal-templates/apply-to-roles/instantiate", team.lead,
+                    {"parameters": parameters})
+    assert (response.status_code, response.json["detail"]) == (
+        422, f"Some values were not accepted. {detail}")
+
+
 def test_goals_are_filtered_by_any_of_several_statuses_and_paged_alike(goals):
     """`status` repeated keeps the goals in any of them (the board's open goals in one call);
     an unknown status names its place."""

@@ -46,6 +46,19 @@ def test_a_refused_template_keeps_what_was_typed_in_its_form(stack):
     assert answer.text.count("<details open>") == 1
 
 
+def test_a_refused_template_names_its_values_as_its_form_does(stack):
+    """The refusal read "Invalid template parameters: parameters.n, parameters.until:
+    parameters.n: Must be …": the goals API's keys. It names each value by its label."""
+    session, csrf, key = template_form(stack, stack.new_team().lead)
+    answer = session.post(stack.web_url + f"/goals/templates/{key}",
+                          data={"csrf_token": csrf, "n": "5000"})
+    text = html.unescape(answer.text)
+    assert answer.status_code == 422, answer.status_code
+    assert ("Some values were not accepted. How many: Must be greater than or equal to 1 and "
+            "less than or equal to 1000." in text), text
+    assert "parameters." not in text and "n: " not in text
+
+
 def test_a_template_form_sent_twice_makes_one_draft(stack):
     team = stack.new_team()
     session, _ = signed_in(stack, team.lead)

@@ -32,6 +32,18 @@ class Template:
     parameters: tuple[Parameter, ...]
     build: Callable[[dict, date], dict]
 
+    def refusal(self, errors: dict[str, list[str]]) -> str:
+        """Why its values were refused, as a member reads it: each parameter by its label
+        (the one its form shows), in the template's order: "Some values were not accepted.
+        How many: Not a valid integer. Last day: Must be after today." `errors` are keyed
+        `parameters.<name>`, as the API gives them; a name it does not take stays a name."""
+        labels = {f"parameters.{p.name}": p.description for p in self.parameters}
+        order = list(labels)
+        keys = sorted(errors, key=lambda k: order.index(k) if k in labels else len(order))
+        said = " ".join(f"{labels.get(k) or k.removeprefix('parameters.')}: "
+                        f"{' '.join(errors[k])}" for k in keys)
+        return f"Some values were not accepted. {said}"
+
 
 def _metric(unit: str, target: float) -> dict:
     return {"unit": unit, "start": 0.0, "target": float(target), "current": 0.0,

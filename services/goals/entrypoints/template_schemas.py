@@ -52,5 +52,4 @@ def load_parameters(template: Template, raw: dict) -> dict:
         return schema().load(raw)
     except ValidationError as exc:
         errors = flatten_errors(exc.messages, "parameters")
-        raise Unprocessable("Invalid template parameters: " + ", ".join(sorted(errors)),
-                            errors=errors) from exc
+        raise Unprocessable(template.refusal(errors), errors=errors) from exc

@@ -39,8 +39,8 @@ def instantiate_template(cmd: InstantiateTemplate, uow: GoalsUnitOfWork, clock: 
     today = local_date(clock.now(), timezone)
     for parameter in chosen.parameters:
         if parameter.type == "date" and cmd.parameters[parameter.name] <= today:
-            raise Unprocessable("the date must be in the future",
-                                errors={f"parameters.{parameter.name}": ["Must be after today."]})
+            errors = {f"parameters.{parameter.name}": ["Must be after today."]}
+            raise Unprocessable(chosen.refusal(errors), errors=errors)
     fields = chosen.build(dict(cmd.parameters), today)
     draft = CreateGoal(cmd.actor, status="draft", start_date=today, why=cmd.why,
                        parent_id=cmd.parent_id, visibility=cmd.visibility, **fields)

@@ -295,9 +295,8 @@ def from_template(key: str):
         return _template_refused(key, typed, "Goals did not answer in time; your draft may not "
                                  "have been created. Send the form again in a minute: it will "
                                  "not be created twice.", 503)
-    except FormErrors as refused:
-        return _template_refused(key, typed, f"{refused.detail}: " + "; ".join(
-            f"{k}: {' '.join(v)}" for k, v in refused.errors.items()), refused.status)
+    except FormErrors as refused:  # the goals API names each refused value by its label
+        return _template_refused(key, typed, refused.detail, refused.status)
     return redirect(url_for("goals.show", goal_id=goal["id"]))
 
 
