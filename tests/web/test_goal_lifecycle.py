@@ -195,6 +195,9 @@ def test_the_close_form_is_refused_with_the_reason_to_whom_may_not_close_the_goa
     goal = stack.create_goal(team.lead, title="The lead's goal")
     done = stack.create_goal(team.lead, title="Done already")
     stack.goals.call("POST", f"/v1/goals/{done['id']}/achieve", team.lead)
+    dropped = stack.create_goal(team.lead, title="Dropped already")
+    stack.goals.call("POST", f"/v1/goals/{dropped['id']}/close", team.lead,
+                     json={"outcome": "dropped"})
     _, teammate = stack.add_member(team, "Max")
     mate_session, _ = signed_in(stack, teammate)
     lead_session, _ = signed_in(stack, team.lead)
@@ -209,6 +212,10 @@ def test_the_close_form_is_refused_with_the_reason_to_whom_may_not_close_the_goa
     assert ("Only a draft or active goal can be closed; this one is achieved"
             in html.unescape(closed.text))
     assert 'id="close-form"' not in refused.text + closed.text
+    closed_before = lead_session.get(stack.web_url + f"/goals/{dropped['id']}/close")
+    assert closed_before.status_code == 409, closed_before.status_code
+    assert ("Only a draft or active goal can be closed; this one is closed as dropped"
+            in html.unescape(closed_before.text))  # in words, not the API's `dropped`
     assert allowed.status_code == 200 and 'id="close-form"' in allowed.text
 
 

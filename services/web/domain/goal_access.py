@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from shared.goal_statuses import status_in_words
+
 
 def may_check_in(goal: dict, member_id: str) -> bool:
     """The owner checks in on a personal goal; anyone who sees a team goal checks in on it
@@ -49,4 +51,4 @@ def why_not(goal: dict, member_id: str, is_lead: bool, move: str) -> str | None:
     if not may_change(goal, member_id, is_lead):
         return WHO_MAY_CHANGE
     whose, moved = MOVED_FROM[move]
-    return f"only {whose} can be {moved}; this one is {goal.get('status')}"
+    return f"only {whose} can be {moved}; this one is {status_in_words(goal.get('status', ''))}"
