@@ -22,6 +22,8 @@ ENV_VARS = {
     "WEB_SESSION_SECRET": "Key that signs the web session cookie (default GOALKEEPER_SECRET_KEY).",
     "WEB_API_TIMEOUT_SECONDS": "Read timeout of each call to an API.",
     "WEB_BOARD_POLL_SECONDS": "How often an open board asks for fresh goals.",
+    "WEB_GOAL_REFRESH_SECONDS": "How often an open goal page asks for fresh progress (default 5, "
+                                "at least 1); every second while goals applies a new check-in.",
     "WEB_GOALS_CAP": "The most goals a page lists (default 1000, at least 1); a longer list "
                      "is cut and the page says so.",
 }
@@ -38,6 +40,7 @@ class WebSettings:
     connect_timeout: float = 2.0
     read_timeout: float = 5.0
     poll_seconds: int = 4
+    goal_refresh_seconds: int = 5  # a goal page's progress refresh, when not catching up
     goals_cap: int = 1000
     feed_page: int = 50  # notifications a page of the feed shows
     log_level: str = "INFO"
@@ -65,6 +68,7 @@ def load(env: dict[str, str] | None = None) -> WebSettings:
         port=read_int(env, "WEB_PORT", d.port),
         read_timeout=read_float(env, "WEB_API_TIMEOUT_SECONDS", d.read_timeout),
         poll_seconds=read_int(env, "WEB_BOARD_POLL_SECONDS", d.poll_seconds),
+        goal_refresh_seconds=at_least_one(env, "WEB_GOAL_REFRESH_SECONDS", d.goal_refresh_seconds),
         goals_cap=at_least_one(env, "WEB_GOALS_CAP", d.goals_cap),
         log_level=(env.get("GOALKEEPER_LOG_LEVEL") or d.log_level).upper(),
     )

@@ -3,13 +3,13 @@ catching up with a check-in without a reload."""
 
 from __future__ import annotations
 
-import time
 from datetime import date, timedelta
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.support.waiting import eventually
+from tests.web.browser import Page
 
 
 def days(n: int) -> str:
@@ -80,21 +80,21 @@ def test_a_check_in_shows_on_the_goal_page_chart_and_on_the_board(stack, page):
     assert page.progress_on_board(goal["id"]) == "40"
 
 
-def test_a_check_in_moves_the_progress_without_waiting_for_the_pages_refresh(stack, page):
+def test_a_check_in_moves_the_progress_without_waiting_for_the_pages_refresh(
+        stack, make_web, driver):
     """The check-in's answer refreshed the progress part at once, but goals applies a check-in
     moments after checkins has it: the part came back with the old figures and the progress,
-    health and chart caught up only with the refresh 5 s later."""
+    health and chart caught up only with the page's next regular refresh (here 120 s away)."""
     team = stack.new_team()
     goal = metric_goal(stack, team.lead)
+    page = Page(driver, make_web(goal_refresh_seconds=120).url)
     page.sign_in(team.lead).open(f"/goals/{goal['id']}")
 
     page.fill("f-value", "40")
     page.driver.find_element(By.ID, "checkin-submit").click()
     page.wait_for_text("Check-in saved", "#checkin-form")
-    saved = time.monotonic()
     page.wait_for_text("Now 40 of 100 tickets", "#progress", timeout=30)
 
-    assert time.monotonic() - saved < 4
     assert len(page.all("svg circle.point")) == 1
 
 

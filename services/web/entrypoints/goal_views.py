@@ -31,6 +31,9 @@ CHECKIN_FIELDS = ("value", "delta", "note", "confidence", "blockers")
 # is hidden from the member (the goal made private).
 GONE = "you no longer have access to this goal"
 
+# How often the goal page refreshes its progress while goals applies a new check-in.
+CATCHING_UP_REFRESH_SECONDS = 1
+
 
 def _progress_context(goal_id: str) -> dict:
     """The goal, its newest check-ins (a page) and its pace chart, which plots every check-in:
@@ -43,14 +46,20 @@ def _progress_context(goal_id: str) -> dict:
 def _progress_of(goal: dict, checkins: Listing | Unavailable) -> dict:
     """The progress part of `goal` whose newest check-ins are `checkins`, the stamp of what it
     is drawn from (`drawn`), which the page's refresh sends (none while checkins cannot give
-    every check-in, so that the next refresh draws it again), and whether it is refreshed
-    every second (`catching_up`) rather than every 5, while goals applies a new check-in."""
+    every check-in, so that the next refresh draws it again), and how often it is refreshed
+    (`refresh_seconds`): every CATCHING_UP_REFRESH_SECONDS while goals may not have applied a
+    new check-in yet, else every `WebSettings.goal_refresh_seconds`."""
     down = isinstance(checkins, Unavailable)
     road, whole = ([], False) if down else _whole_road(goal["id"], checkins)
     drawn, catching = _stamp(goal, None if down else _newest(checkins))
     return {"goal": goal, "checkins": [] if down else checkins, "checkins_down": down,
             "chart": pace_chart(goal, road, _today(), http.member_zone()),
-            "drawn": drawn if whole else None, "catching_up": catching}
+            "drawn": drawn if whole else None, "refresh_seconds": _refresh_seconds(catching)}
+
+
+def _refresh_seconds(catching: bool) -> int:
+    return (CATCHING_UP_REFRESH_SECONDS if catching
+            else http.container().settings.goal_refresh_seconds)
 
 
 def _stamp(goal: dict, newest: dict | None) -> tuple[str, bool]:
