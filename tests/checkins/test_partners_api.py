@@ -64,7 +64,8 @@ def run_round(checkins, world, lead, **body):
 def test_a_round_pairs_the_eligible_and_leaves_out_opted_out_and_snoozed(checkins, world):
     lead = world.member("Lena", role="lead")
     active = [lead] + [world.member(f"M{i}") for i in range(4)]
-    opted, snoozed = world.member("Opal"), world.member("Sid", state="snoozed")
+    opted, snoozed = world.member("Opal"), world.member("Sid", state="snoozed",
+                                                           snoozed_until="2099-12-31")
     world.member("Gone", state="left")
     mine = call(checkins, "PUT", f"/v1/teams/{world.team_id}/members/{opted}/pairing",
                 world.as_(opted), {"opted_out": True})

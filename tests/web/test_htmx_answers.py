@@ -110,6 +110,6 @@ def test_a_check_in_refused_with_409_swaps_the_refusal_into_the_form_as_typed(st
     assert swapped.status_code == 409, swapped.status_code
     assert "HX-Retarget" not in swapped.headers and "<h1>" not in swapped.text
     assert swapped.text.lstrip().startswith('<form id="checkin-form"')
-    assert ("Your check-in was not saved: goal “Grow the revenue” is dropped; only active "
-            "goals take check-ins.") in swapped.text
+    assert ("Your check-in was not saved: goal “Grow the revenue” is closed as dropped; only "
+            "active goals take check-ins.") in swapped.text
     assert 'value="40"' in swapped.text and "Typed before</textarea>" in swapped.text

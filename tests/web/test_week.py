@@ -141,8 +141,8 @@ def test_a_quick_check_in_on_a_goal_closed_meanwhile_says_why_on_my_week(stack):
 
     assert refused.status_code == 409, refused.status_code
     assert "<h1>My week</h1>" in refused.text
-    assert ("Your check-in was not saved: goal “Read 30 pages” is dropped; only active goals "
-            "take check-ins" in refused.text)
+    assert ("Your check-in was not saved: goal “Read 30 pages” is closed as dropped; only active "
+            "goals take check-ins" in refused.text)
 
 
 def test_my_week_says_a_streak_in_its_schedules_words(stack):
