@@ -143,13 +143,16 @@ class Deliverer:
             self.waker.notify()
 
     def run(self, stop: threading.Event) -> None:
+        # Accepting first, before the wake-ups are set up: a message made meanwhile is handed
+        # to this loop (its first pass attempts it) rather than left for a claim that would
+        # race the consumer's next hand-over for the channel's pace.
+        self.accepting = True
         self._bell = socket.socketpair()
         for end in self._bell:
             end.setblocking(False)
         if self.waker is not None:
             self.waker.listen()
             self.waker.watch(self._bell[0])
-        self.accepting = True
         try:
             while not stop.is_set():
                 if self.deliver_due() == 0:
