@@ -149,6 +149,20 @@ def ben_on_daily_digest(make_service, *values: float):
     return clock, n, team, waited
 
 
+def mute_meanwhile(n, team: Team, muted: str) -> None:
+    """Ben's mute of `muted`, committed by a transaction of its own (as a save the handlers
+    racing it did not see)."""
+    with n.container.uow() as uow:
+        uow.preferences.of(team.ben, team.id).muted = muted
+        uow.commit()
+
+
+def make_digests_at_eight(clock: ControlledClock, n) -> None:
+    """08:01 on the day after `ben_on_daily_digest`'s day: the personal digests job runs."""
+    clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
+    job(n.container, "personal-digests")()
+
+
 def feed_of(team: Team, member_id: str, event_type: str) -> Counter:
     """The member's feed items of `event_type`, counted by id."""
     return Counter(i["id"] for i in team.feed(member_id) if i["event_type"] == event_type)
@@ -165,8 +179,7 @@ def test_muting_the_personal_digest_shows_what_waited_for_it_in_the_feed(make_se
     n.container.deliverer.deliver_due()
     assert feed_of(team, team.ben, "checkin.logged") == Counter(waited)
     handle(n, checkin(team.id, team.goal, team.ana, 30))
-    clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
-    job(n.container, "personal-digests")()
+    make_digests_at_eight(clock, n)
     n.container.deliverer.deliver_due()
     shown = feed_of(team, team.ben, "checkin.logged")
     assert len(shown) == 3 and set(waited) < set(shown) and set(shown.values()) == {1}
@@ -187,8 +200,7 @@ def test_muting_a_type_drops_what_of_it_waited_for_the_digest(make_service):
     muted = n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
                          json={**digest, "muted": ["checkin.logged"]})
     assert muted.status_code == 200, muted.json
-    clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
-    job(n.container, "personal-digests")()
+    make_digests_at_eight(clock, n)
     n.container.deliverer.deliver_due()
     [shown] = [i for i in team.feed(team.ben) if i["event_type"] == "digest.personal"]
     assert shown["title"] == "Your daily digest: 1 update"
@@ -205,8 +217,7 @@ def test_muting_the_digest_drops_a_digest_made_and_held_by_quiet_hours(make_serv
     quiet = {"delivery": "digest", "digest": "daily",
              "quiet_hours": {"start": "07:00", "end": "09:00"}}
     n.client.put("/v1/me/preferences", headers=team.auth(team.ben), json=quiet)
-    clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
-    job(n.container, "personal-digests")()
+    make_digests_at_eight(clock, n)
     clock.set(datetime(2030, 1, 8, 8, 30, tzinfo=UTC))
     muted = n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
                          json={**quiet, "muted": ["digest.personal"]})
@@ -222,8 +233,7 @@ def test_going_back_to_immediate_delivery_shows_what_waited_for_the_digest(make_
                  json={"delivery": "immediate"})
     n.container.deliverer.deliver_due()
     assert feed_of(team, team.ben, "checkin.logged") == Counter(waited)
-    clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
-    job(n.container, "personal-digests")()
+    make_digests_at_eight(clock, n)
     n.container.deliverer.deliver_due()
     assert feed_of(team, team.ben, "digest.personal") == Counter()
     assert feed_of(team, team.ben, "checkin.logged") == Counter(waited)
@@ -262,12 +272,8 @@ def test_an_update_left_waiting_for_a_digest_the_member_muted_shows_at_the_diges
     """An update placed for the digest by a transaction that read Ben's preferences before he
     muted the digest: the digest job folded it into a digest it never made."""
     clock, n, team, waited = ben_on_daily_digest(make_service, 10)
-    with n.container.uow() as uow:  # the mute, committed meanwhile
-        prefs = uow.preferences.of(team.ben, team.id)
-        prefs.muted = "digest.personal"
-        uow.commit()
-    clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
-    job(n.container, "personal-digests")()
+    mute_meanwhile(n, team, "digest.personal")  # the mute, committed meanwhile
+    make_digests_at_eight(clock, n)
     n.container.deliverer.deliver_due()
     assert feed_of(team, team.ben, "checkin.logged") == Counter(waited)
     assert feed_of(team, team.ben, "digest.personal") == Counter()
@@ -288,12 +294,8 @@ def test_an_update_placed_for_the_digest_as_its_type_was_muted_is_not_in_the_dig
            event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
                  from_id=team.ana, to_id=team.ben, emoji="🎉", at=AT))
     assert len(waiting_for_the_digest(n, team.ben)) == 2
-    with n.container.uow() as uow:  # the mute, committed after the check-in was placed
-        prefs = uow.preferences.of(team.ben, team.id)
-        prefs.muted = "checkin.logged"
-        uow.commit()
-    clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
-    job(n.container, "personal-digests")()
+    mute_meanwhile(n, team, "checkin.logged")  # the mute, committed after the check-in was placed
+    make_digests_at_eight(clock, n)
     n.container.deliverer.deliver_due()
     [shown] = [i for i in team.feed(team.ben) if i["event_type"] == "digest.personal"]
     assert shown["title"] == "Your daily digest: 1 update", shown
