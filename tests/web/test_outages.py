@@ -47,21 +47,15 @@ def test_a_sign_in_link_asked_for_while_goals_is_down_answers_503_and_keeps_the_
 def test_team_settings_saved_while_goals_is_down_answer_503_and_keep_what_was_typed(
         stack, tmp_path):
     team = stack.new_team()
-    before = stack.goals.call("GET", f"/v1/teams/{team.id}", team.lead).get_json()
+    before = goals_part(stack, team)
     with service_stopped(stack, tmp_path, team.lead) as (session, csrf, web_url):
-        answer = session.post(web_url + "/team/settings", data={
-            "csrf_token": csrf, "require_smart": "on", "frequency": "weekly", "weekday": "2",
-            "time": "08:30", "digest_enabled": "on", "digest_weekday": "4", "digest_hour": "16"})
+        answer = session.post(web_url + "/team/settings",
+                              data={"csrf_token": csrf, **SETTINGS, **DIGEST})
 
     assert answer.status_code == 503, answer.status_code
     assert f"{GOALS_DOWN}: the settings were not saved." in answer.text
-    for typed in ('value="weekly" selected', 'value="2" selected', 'value="08:30"',
-                  'value="4" selected', 'value="16"'):
-        assert typed in answer.text, typed
-    assert re.search(r'name="require_smart" checked', answer.text)
-    after = stack.goals.call("GET", f"/v1/teams/{team.id}", team.lead).get_json()
-    assert (after["require_smart"], after.get("default_cadence")) == (
-        before["require_smart"], before.get("default_cadence"))
+    assert_settings_as_typed(answer.text)
+    assert goals_part(stack, team) == before
 
 
 NOTIFICATIONS_DOWN = "The notifications service is unavailable, so nothing was saved"
@@ -73,6 +67,14 @@ def goals_part(stack, team) -> tuple:
     """The team's SMART requirement and default cadence, as the goals API has them."""
     record = stack.goals.call("GET", f"/v1/teams/{team.id}", team.lead).get_json()
     return record["require_smart"], record.get("default_cadence")
+
+
+def assert_settings_as_typed(page: str) -> None:
+    """The settings form shows SETTINGS and DIGEST as they were typed."""
+    for typed in ('value="weekly" selected', 'value="2" selected', 'value="08:30"',
+                  'value="4" selected', 'value="16"'):
+        assert typed in page, typed
+    assert re.search(r'name="require_smart" checked', page)
 
 
 def test_team_settings_while_notifications_is_down_show_and_save_the_goals_part(
@@ -109,10 +111,7 @@ def test_team_settings_saved_as_notifications_goes_down_answer_503_and_keep_what
 
     assert answer.status_code == 503, answer.status_code
     assert f"{NOTIFICATIONS_DOWN}: the settings were not saved." in answer.text
-    for typed in ('value="weekly" selected', 'value="2" selected', 'value="08:30"',
-                  'value="4" selected', 'value="16"'):
-        assert typed in answer.text, typed
-    assert re.search(r'name="require_smart" checked', answer.text)
+    assert_settings_as_typed(answer.text)
     assert re.search(r'name="digest_enabled" checked', answer.text)
     assert goals_part(stack, team) == before
 
