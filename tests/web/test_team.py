@@ -354,6 +354,12 @@ def test_the_slack_home_link_signs_in_first_then_links_the_member(stack, page):
     page.wait_for_text("unknown, used or expired", "main")
 
 
+def member_row(page: str, member_id: str) -> str:
+    """The members page's row of `member_id`, from its <tr> to its </tr>."""
+    row = page[page.index(f'<tr id="member-{member_id}"'):]
+    return row[:row.index("</tr>")]
+
+
 def test_a_refused_change_to_a_member_is_said_on_that_members_row(stack):
     """A refused snooze (a date the API does not take, as a browser without a date picker
     sends it) said "Invalid fields: snoozed_until" at the top of the Add a member form, far
@@ -368,8 +374,7 @@ def test_a_refused_change_to_a_member_is_said_on_that_members_row(stack):
 
     assert refused.status_code == 422
     page = refused.text
-    row = page[page.index(f'<tr id="member-{bea_id}"'):]
-    row = row[:row.index("</tr>")]
+    row = member_row(page, bea_id)
     add_form = page[page.index("<h2>Add a member</h2>"):]
     assert 'role="alert"' in row and "Invalid fields" not in row, row
     assert 'aria-describedby="e-member-' in row and 'aria-invalid="true"' in row
@@ -389,12 +394,11 @@ def test_the_members_page_says_each_role_and_state_in_words(stack):
 
     page = session.get(stack.web_url + "/team/members").text
 
-    bea = page[page.index(f'<tr id="member-{bea_id}"'):]
-    lead = page[page.index(f'<tr id="member-{team.lead_id}"'):]
-    assert "<td>Member</td>" in bea[:bea.index("</tr>")]
-    assert "<td>Snoozed until Thu 31 Dec 2099" in bea[:bea.index("</tr>")]
-    assert "<td>Lead</td>" in lead[:lead.index("</tr>")]
-    assert "<td>Active</td>" in lead[:lead.index("</tr>")]
+    bea, lead = member_row(page, bea_id), member_row(page, team.lead_id)
+    assert "<td>Member</td>" in bea
+    assert "<td>Snoozed until Thu 31 Dec 2099" in bea
+    assert "<td>Lead</td>" in lead
+    assert "<td>Active</td>" in lead
 
 
 def test_channels_and_their_deliveries_are_said_in_words(stack, slack):
@@ -431,10 +435,7 @@ def test_the_leads_own_row_offers_no_invite_link_and_snoozes_them_as_themselves(
 
     page = session.get(stack.web_url + "/team/members").text
 
-    lead = page[page.index(f'<tr id="member-{team.lead_id}"'):]
-    lead = lead[:lead.index("</tr>")]
-    bea = page[page.index(f'<tr id="member-{bea_id}"'):]
-    bea = bea[:bea.index("</tr>")]
+    lead, bea = member_row(page, team.lead_id), member_row(page, bea_id)
     assert "Invite link for" not in lead
     assert f'<label for="snooze-{team.lead_id}">Snooze yourself until</label>' in lead
     assert "Invite link for Bea" in bea
