@@ -35,6 +35,27 @@ LISTEN_CONNECTION = {"connect_timeout": 2, "keepalives": 1, "keepalives_idle": 1
                      "keepalives_interval": 5, "keepalives_count": 3}
 
 
+def listening_connection(engine: Engine) -> psycopg.Connection:
+    """A connection to `engine`'s database of its own, outside its pool, in autocommit, with
+    `LISTEN_CONNECTION`'s timeout and keepalives: what a LISTEN is made on."""
+    url = engine.url.set(drivername="postgresql")  # libpq's form
+    return psycopg.connect(url.render_as_string(hide_password=False), autocommit=True,
+                           **LISTEN_CONNECTION)
+
+
+def arrived(connection: psycopg.Connection) -> list[str]:
+    """The payloads of the notifications that reached `connection`: a non-blocking read of its
+    socket, no round trip. Raises when the server ended the session."""
+    pgconn = connection.pgconn
+    pgconn.consume_input()
+    if pgconn.status != pq.ConnStatus.OK:
+        raise psycopg.OperationalError("the server ended the LISTEN session")
+    payloads = []
+    while (notification := pgconn.notifies()) is not None:
+        payloads.append(notification.extra.decode())
+    return payloads
+
+
 class Watch(Protocol):
     def changes(self) -> list[str] | None:
         """Teams changed since the last call (`ALL` for every team); None while it cannot
@@ -62,14 +83,7 @@ class PostgresWatch:
         if self._connection is None or self._pid != os.getpid():
             return self._listen()
         try:
-            pgconn = self._connection.pgconn
-            pgconn.consume_input()
-            if pgconn.status != pq.ConnStatus.OK:
-                raise psycopg.OperationalError("the server ended the LISTEN session")
-            changed = []
-            while (notification := pgconn.notifies()) is not None:
-                changed.append(notification.extra.decode())
-            return changed
+            return arrived(self._connection)
         except Exception:  # the server ended the session: answer from the database meanwhile
             log.warning("read cache: lost its LISTEN connection; reading from the database "
                         "until it listens again", exc_info=True)
@@ -85,9 +99,7 @@ class PostgresWatch:
             return None
         self._retry_at = time.monotonic() + RETRY_AFTER_S
         try:
-            url = self.engine.url.set(drivername="postgresql")  # libpq's form, outside the pool
-            connection = psycopg.connect(url.render_as_string(hide_password=False),
-                                         autocommit=True, **LISTEN_CONNECTION)
+            connection = listening_connection(self.engine)
             if not connection.execute("SELECT 1 FROM pg_trigger WHERE tgname = 'gk_changed' "
                                       "LIMIT 1").fetchone():
                 log.warning("read cache: the database has no change triggers (migrations not "

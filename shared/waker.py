@@ -16,9 +16,12 @@ import os
 import select
 import socket
 import tempfile
+import time
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine, text
+
+from shared.change_watch import RETRY_AFTER_S, arrived, listening_connection
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +36,16 @@ class Notices:
     """A PostgreSQL `LISTEN`/`NOTIFY` channel, for a loop on another host than its writers.
 
     `notify` runs in a short transaction of its own (after the writer's commit: what it wrote is
-    visible when the loop wakes). The listening connection is made again at the next `listen`
-    after it broke; a notice sent meanwhile is lost, which costs the loop its timeout."""
+    visible when the loop wakes). The loop listens on a connection of its own, made as the read
+    cache's watch makes it (`shared.change_watch.listening_connection`: a connect timeout,
+    keepalives); after it broke it is made again at most once every `RETRY_AFTER_S`, and a
+    notice sent meanwhile is lost, which costs the loop its timeout."""
 
     def __init__(self, engine: Engine, channel: str):
         self.engine = engine
         self.channel = channel
-        self._listening: Connection | None = None
+        self._listening = None
+        self._retry_at = 0.0
 
     def notify(self) -> None:
         try:
@@ -49,28 +55,28 @@ class Notices:
         except Exception:  # the loop's timeout covers a wake-up lost to a database fault
             log.warning("could not notify %s", self.channel, exc_info=True)
 
-    def listen(self):
+    def listen(self) -> int | None:
         """The listening connection's socket (made now if there is none), or None while the
         database cannot be reached."""
         if self._listening is None:
+            if time.monotonic() < self._retry_at:
+                return None
+            self._retry_at = time.monotonic() + RETRY_AFTER_S
             try:
-                self._listening = self.engine.connect()
-                self._listening.execute(text(f"LISTEN {self.channel}"))
-                self._listening.commit()
+                self._listening = listening_connection(self.engine)
+                self._listening.execute(f"LISTEN {self.channel}")
             except Exception:
                 log.warning("could not listen on %s", self.channel, exc_info=True)
                 self.close()
                 return None
-        return self._listening.connection.dbapi_connection
+        return self._listening.pgconn.socket
 
     def drain(self) -> None:
         """Read the notices that arrived; a broken connection is closed, to be made again."""
         if self._listening is None:
             return
         try:
-            for _ in self._listening.connection.dbapi_connection.notifies(timeout=0,
-                                                                          stop_after=1000):
-                pass
+            arrived(self._listening)
         except Exception:
             log.warning("lost the listening connection of %s", self.channel, exc_info=True)
             self.close()
@@ -78,7 +84,6 @@ class Notices:
     def close(self) -> None:
         if self._listening is not None:
             with contextlib.suppress(Exception):  # a connection to a restarted server is gone
-                self._listening.invalidate()
                 self._listening.close()
             self._listening = None
 

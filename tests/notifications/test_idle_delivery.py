@@ -4,11 +4,15 @@ the real loop in a thread, with a sleep cap (30 s) longer than any of them waits
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
+from sqlalchemy import create_engine
 
+from infra.kafka_broker import free_port
 from services.notifications.bootstrap import bootstrap
+from shared.waker import Notices
 from tests.notifications.support import Team, checkin, delivering, handle, progressed
 from tests.support.batches import statements
 from tests.support.waiting import eventually
@@ -82,3 +86,15 @@ def test_a_checkin_leaves_when_its_coalescing_window_ends_not_at_the_cap(make_se
     [entry] = [e for e in team.log() if e["notification"]["event_type"] == "checkin.logged"]
     assert entry["notification"]["status"] == "sent"
     assert len(slack.delivered()) == 1
+
+
+def test_a_loop_whose_database_is_down_tries_to_listen_again_once_a_second(caplog):
+    """While PostgreSQL cannot be reached, each of the loop's half-second waits asked for the
+    listening connection again, with no connect timeout: two attempts and two warnings with a
+    traceback a second. It now tries as the read cache's watch does, once per RETRY_AFTER_S."""
+    engine = create_engine(f"postgresql+psycopg://goalkeeper@127.0.0.1:{free_port()}/gone")
+    notices = Notices(engine, "gk_deliveries")
+    with caplog.at_level(logging.WARNING, logger="shared.waker"):
+        answers = [notices.listen() for _ in range(10)]
+    assert answers == [None] * 10
+    assert len([r for r in caplog.records if "could not listen" in r.getMessage()]) == 1
