@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.web.domain import smart_text
 from services.web.domain.form_values import as_number
+from services.web.service_layer.lifecycle_form_handlers import field_errors, refusal_errors
 
 FIELDS = ("title", "description", "why", "kind", "parent_id", "start_date", "due_date",
           "visibility", "metric_unit", "metric_start", "metric_target", "metric_direction")
@@ -60,32 +61,26 @@ def checkin_refused(detail: str) -> str:
     return f"Your check-in was not saved: {detail}."
 
 
+KEY_REUSED = ("This form was already sent with other values, and that goal was created. See "
+              "it on the board before creating it again.")
+
+
 def form_errors(api_errors: dict[str, list[str]]) -> dict[str, list[str]]:
     """The API's field names (`metric.target`) as the form's (`metric_target`), its SMART
     hints in words (`smart_text`). The form's key
     used with other values means it was sent before (a save that timed out) and the goal was
     created then."""
     if IDEMPOTENCY_KEY in api_errors:
-        return {"_": ["This form was already sent with other values, and that goal was "
-                      "created. See it on the board before creating it again."]}
-    errors: dict[str, list[str]] = {}
-    for name, messages in api_errors.items():
-        field = name.replace(".", "_")
-        if field not in FIELDS:
-            field = "_"
-        errors.setdefault(field, []).extend(map(smart_text.in_words, messages))
-    return errors
+        return {"_": [KEY_REUSED]}
+    return field_errors(api_errors, FIELDS)
 
 
 def create_errors(detail: str, api_errors: dict[str, list[str]]) -> dict[str, list[str]]:
     """A refused new goal's errors as the form shows them (`form_errors`), the API's reason
-    first above the form unless every message has its field; SMART words said as
-    `smart_text` says them."""
-    errors = form_errors(api_errors) or {"_": []}
-    reason = smart_text.in_words(detail)
-    if "_" in errors and reason not in errors["_"]:
-        errors["_"].insert(0, reason)
-    return errors
+    first above the form unless every message has its field (`refusal_errors`)."""
+    if IDEMPOTENCY_KEY in api_errors:
+        return {"_": [smart_text.in_words(detail), KEY_REUSED]}
+    return refusal_errors(detail, api_errors, FIELDS)
 
 
 def template_parameters(form: dict[str, str]) -> dict:

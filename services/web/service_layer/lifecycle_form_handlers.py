@@ -34,11 +34,20 @@ def refusal_errors(detail: str, api_errors: dict[str, list[str]],
     """A refusal as the form shows it: the API's messages beside the fields they name (a nested
     field, `metric.target`, is the form's `metric_target`), the rest (and the API's reason when
     it names no field) above the form; SMART words as `smart_text` says them."""
+    errors = field_errors(api_errors, fields)
+    reason = smart_text.in_words(detail)
+    if (not errors or "_" in errors) and reason not in errors.get("_", []):
+        errors.setdefault("_", []).insert(0, reason)
+    return errors
+
+
+def field_errors(api_errors: dict[str, list[str]],
+                 fields: tuple[str, ...]) -> dict[str, list[str]]:
+    """The API's messages by the form's field they name (`metric.target` is `metric_target`),
+    under "_" when the form has no such field; SMART words as `smart_text` says them."""
     errors: dict[str, list[str]] = {}
     for name, messages in api_errors.items():
         field = name.replace(".", "_")
         errors.setdefault(field if field in fields else "_", []).extend(
             map(smart_text.in_words, messages))
-    if not errors or "_" in errors:
-        errors.setdefault("_", []).insert(0, smart_text.in_words(detail))
     return errors
