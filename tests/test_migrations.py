@@ -156,7 +156,10 @@ def test_goals_with_a_metric_target_at_its_start_keep_the_progress_they_now_read
         upgrade("goals", db_url)
         with engine.connect() as conn:
             kept = dict(conn.execute(text("SELECT id, progress FROM goals")).all())
+            judged_again = set(conn.execute(text(
+                "SELECT id FROM goals WHERE next_health_check_at IS NOT NULL")).scalars())
     finally:
         engine.dispose()
 
     assert kept == {"away": 0.0, "held": 1.0, "other": 0.25}
+    assert judged_again == {"away", "held"}  # the health job judges them from that progress
