@@ -19,6 +19,7 @@ from kafka import KafkaProducer
 
 from shared.events.envelope import Event, to_message
 from shared.events.registry import load, lookup
+from tests.support.waiting import eventually
 
 AT = "2030-01-07T10:00:00+00:00"
 SLACK_SECRET = "slack-signing-secret"
@@ -136,6 +137,7 @@ def delivering(service) -> Iterator[None]:
     thread = threading.Thread(target=container.deliverer.run, args=(stop,), daemon=True)
     thread.start()
     try:
+        eventually(lambda: container.deliverer.accepting, timeout=10)  # the loop takes hand-overs
         yield
     finally:
         stop.set()

@@ -1,6 +1,7 @@
 """An idle deliverer sleeps until a row becomes due by the clock, or until a commit anywhere
 queues something to send: it does not look for due rows on a fixed interval. Each test runs
-the real loop in a thread, with a sleep cap (30 s) longer than any of them waits."""
+the real loop in a thread with a sleep cap (an hour) far beyond what any of them waits for
+(WAIT_S): a delivery within the wait is one the loop was woken for, however slow the host."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from tests.notifications.support import Team, checkin, delivering, handle, progr
 from tests.support.batches import statements
 from tests.support.waiting import eventually
 
-CAP_S = 30.0
+CAP_S = 3600.0
+WAIT_S = 30.0
 
 
 def due_queries(seen: list[str]) -> list[str]:
@@ -25,14 +27,18 @@ def due_queries(seen: list[str]) -> list[str]:
     return [s for s in seen if "FROM notifications" in s and "next_attempt_at <=" in s]
 
 
-def test_an_idle_deliverer_does_not_look_for_due_rows_while_none_can_be(notifications, team):
+def test_an_idle_deliverer_does_not_look_for_due_rows_while_none_can_be(notifications, team,
+                                                                         slack):
     container = notifications.container
     container.deliverer.idle_cap = CAP_S
+    team.channel(slack.webhook())
     with delivering(notifications):
-        eventually(lambda: container.deliverer.accepting, timeout=10)
         time.sleep(0.5)  # its first pass found nothing: it sleeps
         with statements(container.engine) as seen:
             time.sleep(2)
+        logged = checkin(team.id, team.goal, team.ana, 5)  # and it is alive, and wakes
+        handle(notifications, logged, progressed(logged, 0.05))
+        eventually(lambda: len(slack.delivered()) == 1, timeout=WAIT_S)
     assert due_queries(seen) == []  # was one every 100 ms: about 20
 
 
@@ -51,17 +57,13 @@ def test_a_test_message_queued_by_the_web_app_leaves_at_once(notifications, team
         notifications.container.delivery_waker.socket_path = tmp_path / "another-host.sock"
     try:
         with delivering(worker):
-            eventually(lambda: worker.deliverer.accepting, timeout=10)
             time.sleep(0.5)  # its first pass found nothing: it sleeps
             queued = notifications.client.post(
                 f"/v1/teams/{team.id}/channels/{channel['id']}/test", headers=team.auth())
             assert queued.status_code == 202, queued.json
-            asked = time.monotonic()
-            eventually(lambda: len(slack.delivered()) == 1, timeout=CAP_S)
-            took = time.monotonic() - asked
+            eventually(lambda: len(slack.delivered()) == 1, timeout=WAIT_S)  # not at the cap
     finally:
         worker.close()
-    assert took < 3, f"delivered after {took:.1f} s"
     [entry] = team.log()
     assert entry["notification"]["id"] == queued.json["notification_id"]
     assert entry["notification"]["status"] == "sent"
@@ -76,13 +78,12 @@ def test_a_checkin_leaves_when_its_coalescing_window_ends_not_at_the_cap(make_se
     team.channel(slack.webhook())
     service.container.deliverer.idle_cap = CAP_S
     with delivering(service):
-        eventually(lambda: service.container.deliverer.accepting, timeout=10)
         logged = checkin(team.id, team.goal, team.ana, 5)
         started = time.monotonic()
         handle(service, logged, progressed(logged, 0.05))
-        eventually(lambda: len(slack.delivered()) == 1, timeout=CAP_S)
+        eventually(lambda: len(slack.delivered()) == 1, timeout=WAIT_S)  # not at the cap
         took = time.monotonic() - started
-    assert 0.9 <= took < 2.5, f"delivered after {took:.1f} s"
+    assert 0.9 <= took, f"delivered after {took:.1f} s, before its window ended"
     [entry] = [e for e in team.log() if e["notification"]["event_type"] == "checkin.logged"]
     assert entry["notification"]["status"] == "sent"
     assert len(slack.delivered()) == 1
