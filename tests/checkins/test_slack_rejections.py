@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from tests.checkins.conftest import World
+from tests.support.stack import scheduled_job
 
 
 def requested(world: World, member_id: str, goal_ref: str, request_id: str) -> None:
@@ -17,8 +18,7 @@ def requested(world: World, member_id: str, goal_ref: str, request_id: str) -> N
 
 
 def purge_rejections(world: World) -> int:
-    [job] = [j for j in world.harness.container.jobs() if j.name == "rejections-purge"]
-    return job.run()
+    return scheduled_job(world.harness.container, "rejections-purge").run()
 
 
 def test_a_refused_slack_request_is_answered_once_and_forgotten_by_the_purge_a_day_later(

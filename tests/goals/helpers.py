@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from shared.events.envelope import Event, to_message
 from shared.kafka import make_producer
-from tests.support.stack import ServiceHarness, auth
+from tests.support.stack import ServiceHarness, auth, scheduled_job
 
 START = datetime(2031, 3, 2, 9, 0, tzinfo=UTC)  # a Sunday, far from any DST change in UTC
 
@@ -27,8 +27,7 @@ def create_goal(goals: ServiceHarness, token: str, **fields) -> dict:
 
 def run_job(goals: ServiceHarness, name: str = "health"):
     """Run the worker's scheduled job `name` once (the health job by default)."""
-    (job,) = [job for job in goals.container.jobs() if job.name == name]
-    return job.run()
+    return scheduled_job(goals.container, name).run()
 
 
 def get(goals: ServiceHarness, path: str, token: str):

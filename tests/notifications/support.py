@@ -13,12 +13,16 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from kafka import KafkaProducer
+from sqlalchemy import select
 
+from services.notifications.domain.notification import Notification
 from shared.events.envelope import Event, to_message
 from shared.events.registry import load, lookup
+from tests.support.stack import scheduled_job
 from tests.support.waiting import eventually
 
 AT = "2030-01-07T10:00:00+00:00"
@@ -203,3 +207,17 @@ class Team:
                                            headers=self.auth(), query_string=query)
         assert response.status_code == 200, response.json
         return response.json["items"]
+
+
+def held_ids(n, member_id: str) -> list[str]:
+    """The ids of the member's feed items quiet hours hold (none is shown yet)."""
+    with n.container.uow() as uow:
+        return list(uow.session.scalars(select(Notification.id).where(
+            Notification.recipient_id == member_id, Notification.status == "held")))
+
+
+def make_digests_at_eight(clock, n) -> None:
+    """08:01 UTC on 8 January 2030 (the day after the digest tests' day): the personal digests
+    job runs."""
+    clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
+    scheduled_job(n.container, "personal-digests").run()

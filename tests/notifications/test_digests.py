@@ -9,14 +9,25 @@ from sqlalchemy import select
 
 from services.notifications.domain.notification import Notification
 from shared.clock import ControlledClock
-from tests.notifications.support import AT, Team, checkin, event, goal, handle, new_id
+from tests.notifications.support import (
+    AT,
+    Team,
+    checkin,
+    event,
+    goal,
+    handle,
+    held_ids,
+    make_digests_at_eight,
+    new_id,
+)
 from tests.support.races import run_together
+from tests.support.stack import scheduled_job
 
 MONDAY_0830_BERLIN = datetime(2030, 1, 7, 7, 30, tzinfo=UTC)
 
 
 def job(container, name: str):
-    return next(j for j in container.jobs() if j.name == name).run
+    return scheduled_job(container, name).run
 
 
 def test_weekly_team_digest_goes_out_once_at_the_chosen_day_and_hour(make_service, slack):
@@ -157,12 +168,6 @@ def mute_meanwhile(n, team: Team, muted: str) -> None:
         uow.commit()
 
 
-def make_digests_at_eight(clock: ControlledClock, n) -> None:
-    """08:01 on the day after `ben_on_daily_digest`'s day: the personal digests job runs."""
-    clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
-    job(n.container, "personal-digests")()
-
-
 def feed_of(team: Team, member_id: str, event_type: str) -> Counter:
     """The member's feed items of `event_type`, counted by id."""
     return Counter(i["id"] for i in team.feed(member_id) if i["event_type"] == event_type)
@@ -216,8 +221,10 @@ def test_muting_the_digest_drops_a_digest_made_and_held_by_quiet_hours(make_serv
     clock, n, team, waited = ben_on_daily_digest(make_service, 10)
     quiet = {"delivery": "digest", "digest": "daily",
              "quiet_hours": {"start": "07:00", "end": "09:00"}}
-    n.client.put("/v1/me/preferences", headers=team.auth(team.ben), json=quiet)
+    put = n.client.put("/v1/me/preferences", headers=team.auth(team.ben), json=quiet)
+    assert put.status_code == 200, put.json
     make_digests_at_eight(clock, n)
+    assert len(held_ids(n, team.ben)) == 1  # the digest, made and held
     clock.set(datetime(2030, 1, 8, 8, 30, tzinfo=UTC))
     muted = n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
                          json={**quiet, "muted": ["digest.personal"]})

@@ -14,7 +14,16 @@ import pytest
 
 from services.notifications.config import ENV_VARS, load
 from shared.clock import ControlledClock
-from tests.notifications.support import AT, Team, checkin, delivering, event, handle, produce
+from tests.notifications.support import (
+    AT,
+    Team,
+    checkin,
+    delivering,
+    event,
+    handle,
+    make_digests_at_eight,
+    produce,
+)
 from tests.support.smtp_server import LocalSmtpServer
 from tests.support.waiting import eventually
 
@@ -142,8 +151,7 @@ def test_a_member_on_digests_gets_escalations_in_the_digest_mail(make_service, s
                  json={"delivery": "digest", "digest": "daily"})
     handle(n, missed(team, [team.ben], level=2), checkin(team.id, team.goal, team.ana, 20))
     with delivering(n):
-        clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
-        next(j for j in n.container.jobs() if j.name == "personal-digests").run()
+        make_digests_at_eight(clock, n)
         [digest] = eventually(lambda: smtp.to("ben@example.com"))
     assert digest["Subject"] == "Your daily digest: 2 updates"
     assert "20 km" in parts(digest)["text/plain"]
@@ -249,8 +257,7 @@ def test_a_mail_accepted_after_a_bounce_ends_the_stop_of_escalations_and_digests
     n.client.put("/v1/me/preferences", headers=team.auth(team.ben),
                  json={"delivery": "digest", "digest": "daily"})
     handle(n, checkin(team.id, team.goal, team.ana, 20))
-    clock.set(datetime(2030, 1, 8, 8, 1, tzinfo=UTC))
-    next(j for j in n.container.jobs() if j.name == "personal-digests").run()
+    make_digests_at_eight(clock, n)
     n.container.deliverer.deliver_due()
     subjects = Counter(m["Subject"] for m in smtp.to("ben@example.com"))
     assert subjects == {"Your Goalkeeper sign-in link": 1, "Missed check-in: Run 100 km": 1,

@@ -8,12 +8,21 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from services.notifications.domain.notification import Notification
 from services.notifications.domain.schedule import quiet_until
 from shared.clock import ControlledClock
-from tests.notifications.support import AT, Team, checkin, event, handle, new_id, progressed
+from tests.notifications.support import (
+    AT,
+    Team,
+    checkin,
+    event,
+    handle,
+    held_ids,
+    new_id,
+    progressed,
+)
 from tests.support.waiting import eventually
 
 # 23:30 in Berlin (UTC+1 in January)
@@ -58,13 +67,6 @@ def test_quiet_hours_hold_a_notification_until_they_end_in_the_members_zone(make
     assert item["created_at"].startswith("2030-01-08T06:00:00")
     unread = n.client.get("/v1/me/feed/unread-count", headers=team.auth(team.ben)).json
     assert unread["unread"] >= 1
-
-
-def held_ids(n, member_id: str) -> list[str]:
-    """The ids of the member's feed items quiet hours hold (none is shown yet)."""
-    with n.container.uow() as uow:
-        return list(uow.session.scalars(select(Notification.id).where(
-            Notification.recipient_id == member_id, Notification.status == "held")))
 
 
 def shown_once(team: Team, member_id: str) -> Counter:

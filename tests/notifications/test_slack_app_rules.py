@@ -39,6 +39,7 @@ from tests.notifications.test_slack_app_end_to_end import (
     submission,
 )
 from tests.support.slack_api_server import SlackApiServer, rate_limited, slack_error
+from tests.support.stack import scheduled_job
 from tests.support.waiting import counted, eventually
 
 
@@ -496,7 +497,7 @@ def test_a_slack_event_id_is_kept_a_day_then_forgotten_by_the_workers_purge(make
     before = len(slack_api.calls_of("views.publish"))
     opened = {"type": "event_callback", "team_id": slack_api.team_id, "event_id": "Ev0HOMEANA",
               "event": {"type": "app_home_opened", "user": "UANA", "tab": "home"}}
-    [purge] = [j for j in notifications.container.jobs() if j.name == "slack-events-purge"]
+    purge = scheduled_job(notifications.container, "slack-events-purge")
 
     def deliver(retry: int = 0) -> None:
         signed_at = int(clock.now().timestamp())  # Slack signs on the service's clock

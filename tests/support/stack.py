@@ -130,5 +130,11 @@ class ServiceHarness:
         return self.client.open(path, method=method, headers=headers, **kwargs)
 
 
+def scheduled_job(container, name: str):
+    """The worker's scheduled job `name` (`ScheduledJob`: `.run()` runs it once now)."""
+    (job,) = [job for job in container.jobs() if job.name == name]
+    return job
+
+
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
