@@ -105,8 +105,7 @@ def test_an_event_delivered_twice_has_one_effect(make_service, kafka_broker, top
     later = checkin_logged(ctx["team_id"], ctx["goal_id"], ctx["lead_id"], delta=1)
     produce(kafka_broker.bootstrap, f"{topic_prefix}checkins.events", later, event)
     eventually(lambda: current(goals, ctx) == 3, timeout=60)
-    consumer = goals._worker.loops["consumer"].__self__
-    eventually(lambda: consumer.stats.duplicates == 2, timeout=60)
+    eventually(lambda: goals.consumer_stats.duplicates == 2, timeout=60)
     assert current(goals, ctx) == 3
     with goals.container.engine.connect() as conn:
         progressed = conn.execute(

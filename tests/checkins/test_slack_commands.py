@@ -255,8 +255,9 @@ def test_a_slack_command_from_a_member_who_arrives_while_it_waits_is_logged_once
                                                ).status_code == 200, timeout=60)
 
         command = request(team, ben, hiring)
+        retried = checkins.consumer_stats.retries  # any retry of the seeding is not the wait
         broker.send(CHECKINS_COMMANDS, command)
-        eventually(lambda: checkins.consumer_stats.retries >= 1, timeout=30)  # it waits
+        eventually(lambda: checkins.consumer_stats.retries > retried, timeout=30)  # it waits
         broker.send(GOALS_EVENTS, member_added(team, ben, "Ben"))
 
         assert broker.answered(command) == {("checkin.logged", command.data["request_id"]): 1}

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from urllib.parse import urlencode
 
 from kafka import KafkaProducer
@@ -22,6 +23,7 @@ from sqlalchemy import select
 from services.notifications.domain.notification import Notification
 from shared.events.envelope import Event, to_message
 from shared.events.registry import load, lookup
+from tests.support.races import at_once
 from tests.support.stack import scheduled_job
 from tests.support.waiting import eventually
 
@@ -152,19 +154,9 @@ def delivering(service) -> Iterator[None]:
 def post_at_once(harness, path: str, body: bytes, headers: dict, copies: int = 2) -> list:
     """The answers to `copies` copies of one POST released together from as many threads,
     each with its own test client of the harness (copies arriving at the same moment)."""
-    released, answers = threading.Barrier(copies, timeout=10), [None] * copies
-
-    def one(slot: int, client) -> None:
-        released.wait()
-        answers[slot] = client.post(path, data=body, headers=headers)
-
-    threads = [threading.Thread(target=one, args=(slot, harness.app.test_client()))
-               for slot in range(copies)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return answers
+    clients = [harness.app.test_client() for _ in range(copies)]
+    return at_once(*(partial(client.post, path, data=body, headers=headers)
+                     for client in clients))
 
 
 class Team:

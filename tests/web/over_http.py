@@ -125,3 +125,21 @@ def service_stopped(stack, tmp_path, token: str, service: str = "goals",
         yield session, csrf, web.url
     finally:
         web.stop()
+
+
+def api_goal(stack, token: str, goal_id: str) -> dict:
+    """The goal as the goals API has it now."""
+    return stack.goals.call("GET", f"/v1/goals/{goal_id}", token).get_json()
+
+
+def goal_now_at(stack, goal: dict, token: str, value: float) -> None:
+    """Once the goals service has heard of the check-in that took `goal` to `value`."""
+    eventually(lambda: api_goal(stack, token, goal["id"])["metric"]["current"] == value)
+
+
+def checked_in_since(stack, token: str, goal: dict, value: float) -> None:
+    """A check-in on the goal, once goals has moved the goal (and its version) with it."""
+    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", token,
+                                  json={"value": value})
+    assert checkin.status_code == 201, checkin.get_json()
+    goal_now_at(stack, goal, token, value)

@@ -6,18 +6,21 @@ from __future__ import annotations
 import html
 import re
 
-from tests.support.waiting import eventually
-from tests.web.over_http import days, hidden_fields, metric_goal, service_stopped, signed_in
+from tests.web.over_http import (
+    api_goal,
+    checked_in_since,
+    days,
+    hidden_fields,
+    metric_goal,
+    service_stopped,
+    signed_in,
+)
 
 
 def edit_form(page: str) -> str | None:
     """The Edit goal form of a page, or None when it offers none."""
     found = re.search(r'<form id="edit-form".*?</form>', page, re.S)
     return found.group(0) if found else None
-
-
-def api_goal(stack, token: str, goal_id: str) -> dict:
-    return stack.goals.call("GET", f"/v1/goals/{goal_id}", token).get_json()
 
 
 def edited(form: str, csrf: str, **typed: str) -> dict[str, str]:
@@ -105,14 +108,6 @@ def patched(stack, token: str, goal_id: str, **fields) -> None:
     changed = stack.goals.call("PATCH", f"/v1/goals/{goal_id}", token, json=fields,
                                headers={"If-Match": etag})
     assert changed.status_code == 200, changed.get_json()
-
-
-def checked_in_since(stack, token: str, goal: dict, value: float) -> None:
-    """A check-in on the goal, once goals has moved the goal (and its version) with it."""
-    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", token,
-                                  json={"value": value})
-    assert checkin.status_code == 201, checkin.get_json()
-    eventually(lambda: api_goal(stack, token, goal["id"])["metric"]["current"] == value)
 
 
 def test_an_edit_saves_although_a_check_in_came_since_the_form_was_opened(stack):

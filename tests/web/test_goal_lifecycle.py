@@ -10,7 +10,14 @@ import re
 from selenium.webdriver.common.by import By
 
 from tests.support.waiting import eventually
-from tests.web.over_http import days, hidden_fields, metric_goal, service_stopped, signed_in
+from tests.web.over_http import (
+    api_goal,
+    days,
+    hidden_fields,
+    metric_goal,
+    service_stopped,
+    signed_in,
+)
 
 
 def test_a_draft_started_from_a_template_can_be_activated_on_its_page(stack):
@@ -48,11 +55,6 @@ def test_a_refused_activation_says_why_on_the_goal_page_with_the_apis_409(stack)
 
 
 # -- achieve, close, reopen ---------------------------------------------------------------------
-def api_goal(stack, token: str, goal_id: str) -> dict:
-    """The goal as the goals API has it now."""
-    return stack.goals.call("GET", f"/v1/goals/{goal_id}", token).get_json()
-
-
 def action(page: str, ending: str) -> str | None:
     """The action of the page's form (or link) whose URL ends with `ending`."""
     found = re.search(rf'(?:action|href)="([^"]*{re.escape(ending)})"', page)

@@ -8,8 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from services.web.domain.pace_chart import catching_up, pace_chart
-from tests.support.waiting import eventually
-from tests.web.over_http import api_calls, metric_goal, signed_in
+from tests.web.over_http import (
+    api_calls,
+    checked_in_since,
+    goal_now_at,
+    metric_goal,
+    signed_in,
+)
 
 DAY = "%a %d %b %Y"  # as the check-in list and the goal's due date are written
 GOAL = {"start_date": "2026-12-01", "due_date": "2026-12-31", "expected": None,
@@ -98,12 +103,6 @@ def goal_with_more_check_ins_than_a_page(stack) -> tuple[dict, str]:
     return goal, team.lead
 
 
-def goal_now_at(stack, goal: dict, token: str, value: float) -> None:
-    """Once the goals service has heard of the check-in that took `goal` to `value`."""
-    eventually(lambda: stack.goals.call("GET", f"/v1/goals/{goal['id']}", token)
-               .get_json()["metric"]["current"] == value)
-
-
 def test_the_chart_of_a_goal_with_more_check_ins_than_a_page_shows_its_whole_road(stack):
     """The chart plotted the newest page of check-ins (200), so a goal checked in more often
     lost the start of its road, and a delta was added up from the wrong value."""
@@ -138,8 +137,7 @@ def test_the_goal_pages_refresh_reads_one_page_of_check_ins_until_one_is_logged(
     assert [c for c in calls if c[0] == "checkins"] == [
         ("checkins", "GET", f"/v1/goals/{goal['id']}/checkins", {"limit": 1})], calls
 
-    stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", owner, json={"value": 202})
-    goal_now_at(stack, goal, owner, 202)
+    checked_in_since(stack, owner, goal, 202)
     redrawn = session.get(refresh, headers={"HX-Request": "true"})
 
     assert redrawn.status_code == 200, redrawn.status_code
