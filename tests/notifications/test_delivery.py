@@ -132,6 +132,32 @@ def test_after_a_429_nothing_goes_to_that_channel_before_its_retry_after(make_se
         "🎉 Goal achieved: Read 10 books", "🎉 Goal achieved: Run 100 km"]
 
 
+def test_two_transactions_routing_to_one_channel_at_once_keep_its_pace(make_service, slack):
+    """Two consumers' transactions each route a message to one channel at the same time, the
+    delivery loop running. Each read the channel's pace without holding the channel, so both
+    were handed to the loop and went out together (on PostgreSQL; SQLite's writers take
+    turns). The second is now left for the loop's claim, which paces it after the first."""
+    n = make_service("notifications", start_worker=False)
+    team = Team(n)
+    other = new_id()
+    handle(n, goal(team.id, other, team.ana, "Read 10 books"))
+    team.channel(slack.webhook())
+    container = n.container
+    with delivering(n):
+        with container.uow() as first:
+            container.handlers()["goal.achieved"](consumed(achieved(team)), first)
+            second = threading.Thread(
+                target=handle, args=(n, achieved(team, "Read 10 books", other)), daemon=True)
+            second.start()
+            second.join(2)  # before, it could wait here for the first's row until it commits
+            first.commit()
+        second.join(30)
+        eventually(lambda: len(slack.delivered()) == 2, timeout=15)
+    assert sorted(r.json()["text"] for r in slack.delivered()) == [
+        "🎉 Goal achieved: Read 10 books", "🎉 Goal achieved: Run 100 km"]
+    assert gaps(slack.received)[0] >= container.settings.pace_seconds, gaps(slack.received)
+
+
 def test_500_twice_backs_off_exponentially_with_jitter_then_sends(make_service, slack):
     slack.reply_with(server_error(), server_error())
     team = deliver_one(make_service, slack, timeout=30)

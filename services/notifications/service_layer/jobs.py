@@ -176,13 +176,17 @@ class Deliverer:
 
         Only while the loop runs in this process (a web process's messages wait for a worker's
         claim), and only a message the claim would send now: its channel active, the message
-        due (a coalesced one waits out its quiet window), the channel's pace met. It is leased
+        due (a coalesced one waits out its quiet window), the channel's pace met, and the
+        channel held by this transaction (not paced by a claim or another hand-over meanwhile,
+        which would pass the same pace: then the loop's claim takes it). It is leased
         as a claim leases it; if this process dies before sending, the lease runs out and any
         worker claims it."""
         if not (self.accepting and channel.is_active):
             return
         now = self.clock.now()
-        if n.next_attempt_at > now or self._ready_at(channel, now) > now:
+        if n.next_attempt_at > now or not uow.channels.hold(channel):
+            return  # not due yet, or the channel is held elsewhere: left for a claim
+        if not channel.is_active or self._ready_at(channel, now) > now:
             return
         channel.last_sent_at = now
         n.claim(now, self.policy.lease)
@@ -277,6 +281,8 @@ class Deliverer:
     def _claim(self, uow: NotificationsUnitOfWork, n: Notification, now: datetime,
                paced: set[str]) -> bool:
         channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
+        if channel is not None and not uow.channels.hold(channel):
+            return False  # another transaction paces it now: due again at the next pass
         if n.channel_id and (channel is None or not channel.is_active):
             n.fail("channel disabled or deleted")
             return False
