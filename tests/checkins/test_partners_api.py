@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 from itertools import combinations
 
 import pytest
+from sqlalchemy import event
 
 from services.checkins.domain.partners import Partnership
 from shared.pagination import encode_cursor
@@ -171,6 +174,92 @@ def test_saving_the_schedule_again_keeps_its_next_round(checkins, world, clock):
     assert (again.json["next_run_at"], again.json["cooldown"]) == (first["next_run_at"], 2)
     assert longer.json["next_run_at"].startswith(
         (START + timedelta(days=16)).date().isoformat()), longer.json
+
+
+def once_after(statement_part: str, meanwhile: Callable[[], object]) -> Callable:
+    """A hook running `meanwhile` once (in transactions of its own) right after the first
+    statement containing `statement_part`, while that statement's transaction is open."""
+    armed = [True]
+
+    def hook(conn, cursor, statement: str, *args) -> None:
+        if armed and statement_part in statement:
+            armed.clear()
+            meanwhile()
+    return hook
+
+
+SQLITE_WAITS = "SQLite takes writers one at a time: the one meanwhile would wait for the other"
+
+
+def test_a_schedule_saved_as_its_round_runs_answers_what_it_stored(checkins, world, clock):
+    """A lead re-saved the weekly schedule (a new cooldown) as its round fell due: the save
+    read the schedule, the job ran the round and moved the next one a week on, and the save
+    answered the round just run, in the past, as the next one. The save now locks the
+    schedule: the job leaves the team to its next tick, the save answers what it stored, and
+    the round runs once."""
+    if checkins.container.engine.dialect.name != "postgresql":
+        pytest.skip(SQLITE_WAITS)
+    lead = world.member("Lena", role="lead")
+    world.member("Max")
+    path = f"/v1/teams/{world.team_id}/pairing-schedule"
+    first = START + timedelta(hours=1)
+    call(checkins, "PUT", path, world.as_(lead),
+         {"every_days": 7, "first_run_at": first.isoformat()})
+    clock.advance(hours=1)
+    ticked = []
+    engine = checkins.container.engine
+    hook = once_after("FROM pairing_schedules",
+                      lambda: ticked.append(checkins.container.run_due_rounds()))
+
+    event.listen(engine, "after_cursor_execute", hook)
+    try:
+        saved = call(checkins, "PUT", path, world.as_(lead), {"every_days": 7, "cooldown": 2})
+    finally:
+        event.remove(engine, "after_cursor_execute", hook)
+    stored = call(checkins, "GET", path, world.as_(lead)).json
+    checkins.container.run_due_rounds()
+
+    assert len(ticked) == 1 and saved.status_code == 200, saved.json
+    assert (saved.json["next_run_at"], saved.json["cooldown"]) == (
+        stored["next_run_at"], stored["cooldown"])
+    rounds = Counter(r["round_id"] for r in world.published("pairing_round.completed"))
+    assert len(rounds) == 1 and set(rounds.values()) == {1}, rounds
+    after = call(checkins, "GET", path, world.as_(lead)).json
+    assert after["next_run_at"].startswith((first + timedelta(days=7)).date().isoformat())
+
+
+def test_a_schedule_moved_as_the_job_finds_it_due_runs_when_moved_to(checkins, world, clock):
+    """The rounds job lists the due schedules without a lock; a lead moving the first round
+    to tomorrow between that list and the round is not overruled: the job reads the schedule
+    again, locked, and runs nothing until tomorrow."""
+    if checkins.container.engine.dialect.name != "postgresql":
+        pytest.skip(SQLITE_WAITS)
+    lead = world.member("Lena", role="lead")
+    world.member("Max")
+    path = f"/v1/teams/{world.team_id}/pairing-schedule"
+    call(checkins, "PUT", path, world.as_(lead),
+         {"every_days": 7, "first_run_at": (START + timedelta(hours=1)).isoformat()})
+    clock.advance(hours=1)
+    tomorrow = clock.now() + timedelta(days=1)
+    moved = []
+
+    def move_it() -> None:
+        moved.append(call(checkins, "PUT", path, world.as_(lead),
+                          {"every_days": 7, "first_run_at": tomorrow.isoformat()}))
+    engine = checkins.container.engine
+    hook = once_after("pairing_schedules.next_run_at <=", move_it)
+
+    event.listen(engine, "after_cursor_execute", hook)
+    try:
+        ran_now = checkins.container.run_due_rounds()
+    finally:
+        event.remove(engine, "after_cursor_execute", hook)
+    clock.advance(days=1)
+
+    assert moved[0].status_code == 200, moved[0].json
+    assert (ran_now, world.published("pairing_round.completed")) == (0, [])
+    assert checkins.container.run_due_rounds() == 1
+    assert len(world.published("pairing_round.completed")) == 1
 
 
 def test_partners_read_in_a_unit_of_work_include_its_own_unflushed_changes(checkins, world):

@@ -252,9 +252,12 @@ class Rounds:
         return list(self.session.scalars(select(PairingSchedule.team_id).where(
             PairingSchedule.next_run_at <= now).order_by(PairingSchedule.next_run_at).limit(limit)))
 
-    def locked_schedule(self, team_id: str) -> PairingSchedule | None:
+    def locked_schedule(self, team_id: str, *,
+                        skip_locked: bool = False) -> PairingSchedule | None:
+        """The team's schedule as committed, its row locked for this transaction (PostgreSQL;
+        SQLite's write lock already is); with `skip_locked`, None while another holds it."""
         return self.session.scalars(select(PairingSchedule).where(
-            PairingSchedule.team_id == team_id).with_for_update(skip_locked=True)
+            PairingSchedule.team_id == team_id).with_for_update(skip_locked=skip_locked)
             .execution_options(populate_existing=True)).first()
 
 

@@ -82,7 +82,7 @@ def _advance_goal(uow: CheckinsUnitOfWork, goal_id: str, now: datetime, policy: 
 
 def _run_scheduled_round(uow_factory: UnitOfWorkFactory, team_id: str, now: datetime) -> int:
     with uow_factory() as uow:
-        schedule = uow.rounds.locked_schedule(team_id)
+        schedule = uow.rounds.locked_schedule(team_id, skip_locked=True)
         if schedule is None or not schedule.due(now):
             return 0
         form_round(uow, team_id, now, seed=None, cooldown=schedule.cooldown, run_by=None)

@@ -87,8 +87,11 @@ def get_round(cmd: GetRound, reader: CheckinsUnitOfWork) -> PairingRound:
 
 def set_schedule(cmd: SetPairingSchedule, uow: CheckinsUnitOfWork,
                  clock: Clock) -> PairingSchedule:
+    """Save the team's schedule over the current one, read locked: a save waits for a
+    scheduled round under way and starts from the schedule it left, and the rounds job leaves
+    a schedule being saved to its next tick, so the save answers what it stored."""
     with uow:
-        current = uow.rounds.schedule(cmd.team_id)
+        current = uow.rounds.locked_schedule(cmd.team_id)
         schedule = uow.rounds.save_schedule(PairingSchedule.starting(
             cmd.team_id, cmd.every_days, cmd.cooldown, cmd.first_run_at, clock.now(), current))
         uow.commit()
