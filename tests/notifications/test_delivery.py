@@ -328,6 +328,8 @@ def test_a_signed_webhook_answering_422_fails_that_message_and_tells_the_leads_o
     refused = team.log(channel_id=hook["id"], status="failed")
     assert sorted((a["status_code"], a["outcome"]) for e in refused for a in e["attempts"]) == [
         (422, "failed")] * 3
+    assert len({e["notification"]["id"] for e in refused}) == 3  # three messages,
+    assert [len(e["attempts"]) for e in refused] == [1, 1, 1]  # each tried once
     assert len(slack.received) == 3  # none retried
     shown = n.client.get(f"/v1/teams/{team.id}/channels/{hook['id']}", headers=team.auth())
     assert (shown.json["state"], shown.json["disabled_reason"]) == ("active", None)
