@@ -93,15 +93,19 @@ def request(team_id: str, member_id: str, goal_ref: str, request_id: str | None 
         "at": "2026-03-04T12:00:00+00:00"}, subject=None, source="/goalkeeper/notifications")
 
 
+def member_added(team_id: str, member_id: str, name: str) -> Event:
+    return goals_event("member.added", {
+        "team_id": team_id, "member_id": member_id, "name": name,
+        "email": f"{name.lower()}@example.com", "role": "member", "timezone": "Europe/Berlin"})
+
+
 def seed_team(broker: Broker) -> dict:
     team, owner = str(uuid.uuid4()), str(uuid.uuid4())
     goals = {title: str(uuid.uuid4()) for title in (
         "Ship the onboarding flow", "Read 12 books", "Reduce build time", "Run a marathon")}
     broker.send(GOALS_EVENTS, goals_event("team.created", {
         "team_id": team, "name": "Platform", "timezone": "Europe/Berlin"}))
-    broker.send(GOALS_EVENTS, goals_event("member.added", {
-        "team_id": team, "member_id": owner, "name": "Ola", "email": "ola@example.com",
-        "role": "member", "timezone": "Europe/Berlin"}))
+    broker.send(GOALS_EVENTS, member_added(team, owner, "Ola"))
     for title, goal_id in goals.items():
         broker.send(GOALS_EVENTS, goals_event("goal.created", {
             "goal_id": goal_id, "team_id": team, "owner_id": owner, "title": title,
@@ -199,9 +203,7 @@ def test_a_slack_request_logs_only_where_the_api_would_and_is_refused_with_its_r
     seed = seed_team(broker)
     team, owner = seed["team"], seed["owner"]
     ben, hidden, shared = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
-    broker.send(GOALS_EVENTS, goals_event("member.added", {
-        "team_id": team, "member_id": ben, "name": "Ben", "email": "ben@example.com",
-        "role": "member", "timezone": "Europe/Berlin"}))
+    broker.send(GOALS_EVENTS, member_added(team, ben, "Ben"))
     for goal_id, title, visibility in ((hidden, "Cut cloud costs", "private"),
                                        (shared, "Hire two engineers", "team")):
         broker.send(GOALS_EVENTS, goals_event("goal.created", {
@@ -228,12 +230,6 @@ def test_a_slack_request_logs_only_where_the_api_would_and_is_refused_with_its_r
     owners = auth(checkins.container.tokens.issue(team, owner, "member"))
     assert checkins.client.get(f"/v1/goals/{hidden}/checkins", headers=owners
                                ).json["items"] == []
-
-
-def member_added(team_id: str, member_id: str, name: str) -> Event:
-    return goals_event("member.added", {
-        "team_id": team_id, "member_id": member_id, "name": name,
-        "email": f"{name.lower()}@example.com", "role": "member", "timezone": "Europe/Berlin"})
 
 
 def test_a_slack_command_from_a_member_who_arrives_while_it_waits_is_logged_once(make_service):
@@ -295,9 +291,7 @@ def test_the_worker_scheduler_publishes_reminders_on_the_broker(make_service):
     broker = Broker(service)
     try:
         team, owner, goal = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
-        broker.send(GOALS_EVENTS, goals_event("member.added", {
-            "team_id": team, "member_id": owner, "name": "Ola", "email": "ola@example.com",
-            "role": "member", "timezone": "Europe/Berlin"}))
+        broker.send(GOALS_EVENTS, member_added(team, owner, "Ola"))
         broker.send(GOALS_EVENTS, goals_event("goal.created", {
             "goal_id": goal, "team_id": team, "owner_id": owner, "title": "Write the RFC",
             "status": "active", "start_date": "2026-01-05"}))
