@@ -307,6 +307,27 @@ def test_goals_are_filtered_by_any_of_several_statuses_and_paged_alike(goals):
     assert bad.status_code == 422 and "status.1" in bad.json["errors"], bad.json
 
 
+def test_goals_are_filtered_by_kind_and_paged_alike(goals):
+    """`kind=team` keeps the team goals and `kind=personal` the others (the New goal page's
+    choice of a parent, however many personal goals the team has); an unknown kind is a 422
+    naming the kinds there are."""
+    team = create_team(goals)
+    _, max_token = add_member(goals, team, "Max")
+    team_goals = [create_goal(goals, team.lead, title=f"Halve support wait times in {n} weeks",
+                              kind="team")["id"] for n in (4, 8, 12)]
+    personal = [create_goal(goals, token, title=f"Close {n} support tickets")["id"]
+                for n, token in ((10, max_token), (20, team.lead))]
+
+    def listed(query: str) -> list[str]:
+        return [g["id"] for g in every_page(goals, query, max_token, most=5)]
+
+    assert sorted(listed("/v1/goals?kind=team&limit=2")) == sorted(team_goals)
+    assert sorted(listed("/v1/goals?kind=personal&status=active&limit=1")) == sorted(personal)
+    bad = get(goals, "/v1/goals?kind=squad", max_token)
+    assert (bad.status_code, bad.json["errors"]) == (
+        422, {"kind": ["Must be one of: personal, team."]}), bad.json
+
+
 def test_goals_are_filtered_by_any_of_several_owners_and_paged_alike(goals):
     """`owner_id` repeated keeps the goals of any of them (a member's partners' goals in one
     call), each seen as alone: a private goal stays hidden from a teammate who is not a partner;

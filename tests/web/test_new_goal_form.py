@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.web.over_http import CSRF, days, hidden_fields, signed_in
+from tests.web.over_http import CSRF, api_calls, days, hidden_fields, signed_in
 
 
 def post_new_goal(stack, token: str, **fields):
@@ -62,6 +62,35 @@ def test_a_double_submitted_new_goal_form_creates_one_goal(stack):
     goals = stack.goals.call("GET", "/v1/goals", team.lead).get_json()["items"]
     assert [g["title"] for g in goals] == ["Close 20 support tickets"]
 
+
+
+OPTION = re.compile(r'<option value="([^"]*)"[^>]*>([^<]*)</option>')
+
+
+def test_the_team_goals_to_align_to_are_offered_however_many_personal_goals_are_open(
+        stack, make_web):
+    """The page read the team's open goals up to the goals cap (WEB_GOALS_CAP, 1000), due
+    soonest first, and kept the team goals among them: a team goal due after more open personal
+    goals than the cap was not offered. It asks goals for the open team goals alone."""
+    team = stack.new_team()
+    _, ana = stack.add_member(team, "Ana")
+    for n in range(4):
+        stack.create_goal(ana, title=f"Read {n + 2} books", due_date=days(30 + n))
+    aligned_to = stack.create_goal(team.lead, title="Sign 5 new customers this quarter",
+                                   kind="team", due_date=days(90))["id"]
+    web = make_web(goals_cap=3)
+    session, _ = signed_in(stack, ana, web.url)
+
+    form = session.get(web.url + "/goals/new").text
+
+    assert OPTION.findall(form) == [("", "None"), (aligned_to, "Sign 5 new customers this quarter")]
+    session, _ = signed_in(stack, ana)
+    with api_calls(stack) as calls:
+        assert session.get(stack.web_url + "/goals/new").status_code == 200
+    asked = [params for service, _, path, params in calls
+             if (service, path) == ("goals", "/v1/goals")]
+    assert [(p["kind"], sorted(p["status"])) for p in asked] == [
+        ("team", ["achieved", "active", "draft"])], calls
 
 
 def test_a_lead_makes_a_team_goal_and_a_member_aligns_theirs_to_it_from_the_form(stack):

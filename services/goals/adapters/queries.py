@@ -35,6 +35,7 @@ class Viewer:
 class GoalFilter:
     owner_id: tuple[str, ...] | None = None  # any of them
     status: tuple[str, ...] | None = None  # any of them
+    kind: str | None = None
     health: str | None = None
     horizon: str | None = None
     parent_id: str | None = None
@@ -109,7 +110,7 @@ def _goal_query() -> Select:
                                             Goal.team_id == bindparam("team_id")))
 
 
-FILTERS = ("owner_id", "status", "health", "horizon", "parent_id", "due_before")
+FILTERS = ("owner_id", "status", "kind", "health", "horizon", "parent_id", "due_before")
 ANY_OF = ("owner_id", "status")  # given as several values, any of which keeps a goal
 
 

@@ -12,6 +12,7 @@ from shared.schema_fields import JsonFloat, PatchBody
 
 HEALTH = ("on_track", "at_risk", "off_track", "overdue", "not_started", "done")
 STATUSES = ("draft", "active", "achieved", "partial", "missed", "dropped")
+KINDS = ("personal", "team")
 
 
 class MetricIn(Schema):
@@ -34,7 +35,7 @@ class GoalFields(Schema):
     why = Text(2000, load_default="")
     start_date = Day(load_default=None)
     metric = fields.Nested(MetricIn, load_default=None, allow_none=True)
-    kind = fields.String(load_default="personal", validate=validate.OneOf(["personal", "team"]))
+    kind = fields.String(load_default="personal", validate=validate.OneOf(KINDS))
     visibility = fields.String(load_default="team", validate=validate.OneOf(["team", "private"]))
     parent_id = Id(load_default=None, allow_none=True)
     parent_weight = JsonFloat(load_default=1.0, allow_nan=False,
@@ -154,6 +155,8 @@ class GoalListArgs(PageArgs):
                          validate=validate.Length(1, len(STATUSES)), metadata={
                              "description": "Any of these statuses: repeat the parameter "
                                             "(status=draft&status=active)."})
+    kind = fields.String(validate=validate.OneOf(KINDS), metadata={
+        "description": "Only team goals (team) or only the members' own (personal)."})
     health = fields.String(validate=validate.OneOf(HEALTH))
     horizon = fields.String(validate=validate.OneOf(["short_term", "long_term"]))
     parent_id = Id()

@@ -184,6 +184,7 @@ class FindGoals:
     actor: Principal
     owner_id: list[str] | None = None  # any of them
     status: list[str] | None = None  # any of them
+    kind: str | None = None
     health: str | None = None
     horizon: str | None = None
     parent_id: str | None = None

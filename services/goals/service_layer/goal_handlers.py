@@ -131,8 +131,8 @@ def get_goal(cmd: GetGoal, reader: GoalsUnitOfWork, clock: Clock) -> GoalRead:
 def find_goals(cmd: FindGoals, reader: GoalsUnitOfWork, clock: Clock) -> GoalsFound:
     now = clock.now()
     filters = GoalFilter(tuple(cmd.owner_id) if cmd.owner_id else None,
-                         tuple(cmd.status) if cmd.status else None, cmd.health, cmd.horizon,
-                         cmd.parent_id, cmd.due_before)
+                         tuple(cmd.status) if cmd.status else None, cmd.kind, cmd.health,
+                         cmd.horizon, cmd.parent_id, cmd.due_before)
     viewer = Viewer(cmd.actor.member_id, cmd.actor.is_lead)
     with reader:
         rows, next_cursor = list_goals(reader.session, cmd.actor.team_id, viewer, filters,

@@ -244,11 +244,12 @@ def _checkin_form(goal_id: str, form: dict, errors: dict, status: int, saved: bo
 def _new_goal_page(form: dict, errors: dict, status: int = 200, assessment: dict | None = None,
                    template_typed: dict | None = None):
     """The New goal page: the form as typed with its errors and SMART check, the templates
-    (one open with what was typed into it), and the team's open goals a new one can be
+    (one open with what was typed into it), and the team's open team goals a new one can be
     aligned to."""
     api = http.api()
-    templates, goals = api.together(api.templates, lambda: api.goals(status=list(OPEN)))
-    parents = [] if isinstance(goals, Unavailable) else forms.parent_choices(goals)
+    templates, team_goals = api.together(
+        api.templates, lambda: api.goals(status=list(OPEN), kind="team"))
+    parents = [] if isinstance(team_goals, Unavailable) else forms.parent_choices(team_goals)
     return render_template("goals/new.html", form=form, errors=errors, assessment=assessment,
                            templates=templates, parents=parents,
                            template_typed=template_typed), status

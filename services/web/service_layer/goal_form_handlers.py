@@ -33,10 +33,10 @@ def draft_from_form(form: dict[str, str]) -> dict:
     return draft
 
 
-def parent_choices(goals: list[dict]) -> list[dict]:
-    """The goals a new goal can be aligned to, by title: the team goals among `goals` (the
-    open goals the member sees; goals refuses a personal one as a parent)."""
-    return sorted((g for g in goals if g.get("kind") == "team"), key=lambda g: g["title"])
+def parent_choices(team_goals: list[dict]) -> list[dict]:
+    """The goals a new goal can be aligned to, by title: `team_goals`, the open team goals the
+    member sees (goals refuses a personal one as a parent)."""
+    return sorted(team_goals, key=lambda g: g["title"])
 
 
 def checkin_from_form(form: dict[str, str]) -> dict:
