@@ -142,3 +142,27 @@ def test_the_streak_says_the_next_check_in_is_due_next_period_once_this_one_is_d
     [item] = due(checkins, world, ola)
     assert (streak["current"], streak["next_due_at"]) == (1, "2026-03-06T08:00:00+00:00")
     assert item["next_due_at"] == streak["next_due_at"]
+
+
+def test_each_goal_says_the_frequency_that_applies_to_it_its_own_or_a_default(checkins, world):
+    """The due list and the streak gave streaks as bare counts of periods, and a goal with no
+    cadence of its own (`cadence` null on the goal) said nothing of its period: a client had to
+    guess the owner's or the team's default, or the built-in weekly one. Each item names the
+    frequency its schedule follows."""
+    ola = world.member("Ola")
+    pia = world.member("Pia", default_cadence={"frequency": "monthly", "day_of_month": 1,
+                                               "time": "09:00"})
+    first = world.goal(ola, "Write the handbook")
+    assert [i["frequency"] for i in due(checkins, world, ola)] == ["weekly"]  # the built-in one
+    world.apply("team.updated", {"team_id": world.team_id, "name": "Platform",
+                                 "timezone": "Europe/Berlin", "default_cadence": DAILY})
+    goals = {world.goal(ola, "Daily standup notes"): "daily",
+             world.goal(pia, "Monthly report"): "monthly",
+             world.goal(ola, "Weekly demo", cadence={"frequency": "biweekly", "weekday": 4,
+                                                    "time": "16:00"}): "biweekly"}
+
+    assert {i["goal_id"]: i["frequency"] for i in due(checkins, world, ola)} == {
+        **goals, first: "daily"}
+    for goal, frequency in goals.items():
+        streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(ola)).json
+        assert streak["frequency"] == frequency, streak

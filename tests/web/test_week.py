@@ -165,9 +165,30 @@ def test_my_week_says_a_streak_in_its_schedules_words(stack):
     assert "Streak: 1 day in a row (best: 1 day)" in after
 
 
+def test_my_week_says_the_streak_of_a_goal_on_a_default_cadence_in_that_cadences_words(stack):
+    """The words came from the goal's own cadence: a goal following its owner's or its team's
+    default (its `cadence` null) said "0 check-ins in a row" whatever its schedule. They come
+    from the frequency checkins applies."""
+    team = stack.new_team()
+    daily = stack.goals.call("PATCH", f"/v1/teams/{team.id}", team.lead,
+                             json={"default_cadence": DAILY})
+    assert daily.status_code == 200, daily.get_json()
+    _, ana = stack.add_member(team, "Ana", default_cadence={"frequency": "monthly",
+                                                           "day_of_month": 1, "time": "09:00"})
+    mine = stack.create_goal(team.lead, title="Read 30 pages", cadence=None)
+    anas = stack.create_goal(ana, title="Write the monthly report", cadence=None)
+    for goal, token in ((mine, team.lead), (anas, ana)):
+        eventually(lambda goal=goal, token=token: stack.checkins_know(goal["id"], token))
+
+    lead_week = signed_in(stack, team.lead)[0].get(stack.web_url + "/week").text
+    anas_week = signed_in(stack, ana)[0].get(stack.web_url + "/week").text
+
+    assert "Streak: 0 days in a row (best: 0 days)" in lead_week
+    assert "Streak: 0 months in a row (best: 0 months)" in anas_week
+
+
 def test_a_streak_counts_the_periods_of_its_goals_schedule():
-    weekly, biweekly = {"cadence": {"frequency": "weekly"}}, {"cadence": {"frequency": "biweekly"}}
-    assert streak_length(3, weekly) == "3 weeks"
-    assert streak_length(1, {"cadence": {"frequency": "monthly"}}) == "1 month"
-    assert streak_length(2, biweekly) == "2 fortnights"
-    assert streak_length(2, {"cadence": None}) == "2 check-ins"
+    assert streak_length(3, "weekly") == "3 weeks"
+    assert streak_length(1, "monthly") == "1 month"
+    assert streak_length(2, "biweekly") == "2 fortnights"
+    assert streak_length(2, None) == "2 check-ins"

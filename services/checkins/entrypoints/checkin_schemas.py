@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from services.checkins.domain.cadence import FREQUENCIES
 from shared.pagination import PageArgs, page_schema
 from shared.schema_fields import JsonFloat, PatchBody
 
@@ -42,12 +43,20 @@ class CheckinOut(Schema):
     kudos = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
+def applied_frequency() -> fields.String:
+    """A streak's `frequency`: what one of the periods it counts is."""
+    return fields.String(metadata={"enum": list(FREQUENCIES), "description": (
+        "The frequency of the cadence that applies: the goal's own, else its owner's default, "
+        "else the team's, else weekly. A streak counts periods of it.")})
+
+
 class StreakOut(Schema):
     goal_id = fields.String()
     current = fields.Integer()
     longest = fields.Integer()
     next_due_at = fields.DateTime(allow_none=True)
     last_checkin_at = fields.DateTime(allow_none=True)
+    frequency = applied_frequency()
 
 
 class KudosIn(Schema):

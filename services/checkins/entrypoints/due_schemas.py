@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields
 
+from services.checkins.entrypoints.checkin_schemas import applied_frequency
+
 
 class DueArgs(Schema):
     owner_id = fields.String(load_default=None, metadata={"description": "Only this owner's."})
@@ -15,6 +17,7 @@ class DueOut(Schema):
     current_streak = fields.Integer()
     longest_streak = fields.Integer()
     last_checkin_at = fields.DateTime(allow_none=True)
+    frequency = applied_frequency()
 
 
 class DueList(Schema):

@@ -8,7 +8,7 @@ from datetime import datetime
 from services.checkins.domain.schedule import Policy
 from services.checkins.service_layer.access import can_read
 from services.checkins.service_layer.commands import ListDue
-from services.checkins.service_layer.schedule_handlers import available, next_due_of
+from services.checkins.service_layer.schedule_handlers import available, timetable_of
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
 from shared.clock import Clock
 
@@ -22,6 +22,7 @@ class Due:
     current_streak: int
     longest_streak: int
     last_checkin_at: datetime | None
+    frequency: str  # the applied cadence's (`timetable_of`): what one streak period is
 
 
 def list_due(cmd: ListDue, reader: CheckinsUnitOfWork, clock: Clock, policy: Policy) -> list[Due]:
@@ -36,10 +37,12 @@ def list_due(cmd: ListDue, reader: CheckinsUnitOfWork, clock: Clock, policy: Pol
             if goal is None or not can_read(reader, cmd.actor, goal):
                 continue
             owner_available = available(reader, schedule.owner_id, now)
+            timetable = timetable_of(reader, goal)
             # a goal checked in for its open occurrence is next due at the one after it
             due.append(Due(schedule.goal_id, schedule.owner_id,
-                           schedule.next_wanted(next_due_of(reader, goal)),
+                           schedule.next_wanted(timetable.next_due),
                            schedule.overdue(now, owner_available),
                            schedule.streak_as_of(now, policy, owner_available),
-                           schedule.longest_streak, schedule.last_checkin_at))
+                           schedule.longest_streak, schedule.last_checkin_at,
+                           timetable.cadence.frequency))
     return sorted(due, key=lambda d: (not d.overdue, d.next_due_at, d.goal_id))

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.checkins.domain.cadence import Timetable
 from services.checkins.domain.replicas import GoalView
 from services.checkins.domain.schedule import Audience, GoalSchedule, Policy
 from services.checkins.service_layer.access import readable_goal
@@ -16,29 +17,39 @@ from shared.clock import Clock
 
 @dataclass(frozen=True)
 class Streak:
+    """`frequency`: the applied cadence's (`timetable_of`), what one period of the streak is."""
+
     goal_id: str
     current: int
     longest: int
     next_due_at: datetime | None
     last_checkin_at: datetime | None
+    frequency: str
 
 
 def get_streak(cmd: GetStreak, reader: CheckinsUnitOfWork, clock: Clock, policy: Policy) -> Streak:
     with reader:
         goal = readable_goal(reader, cmd.actor, cmd.goal_id)
+        timetable = timetable_of(reader, goal)
+        frequency = timetable.cadence.frequency
         schedule = reader.schedules.get(goal.goal_id)
         if schedule is None:
-            return Streak(cmd.goal_id, 0, 0, None, None)
+            return Streak(cmd.goal_id, 0, 0, None, None, frequency)
         now = clock.now()
-        next_wanted = schedule.next_wanted(next_due_of(reader, goal)) if schedule.active else None
+        next_wanted = schedule.next_wanted(timetable.next_due) if schedule.active else None
         return Streak(cmd.goal_id, schedule.streak_as_of(now, policy,
                                                          available(reader, goal.owner_id, now)),
-                      schedule.longest_streak, next_wanted, schedule.last_checkin_at)
+                      schedule.longest_streak, next_wanted, schedule.last_checkin_at, frequency)
+
+
+def timetable_of(uow: CheckinsUnitOfWork, goal: GoalView) -> Timetable:
+    """The goal's timetable: its own cadence, else its owner's default, else its team's, else
+    the built-in one (`GoalView.timetable`); its frequency is what one streak period is."""
+    return goal.timetable(uow.members.get(goal.owner_id), uow.teams.get(goal.team_id))
 
 
 def next_due_of(uow: CheckinsUnitOfWork, goal: GoalView) -> Callable[[datetime], datetime]:
-    owner = uow.members.get(goal.owner_id)
-    return goal.timetable(owner, uow.teams.get(goal.team_id)).next_due
+    return timetable_of(uow, goal).next_due
 
 
 def audience_of(uow: CheckinsUnitOfWork, schedule: GoalSchedule, now: datetime,

@@ -7,10 +7,9 @@ PERIODS = {"daily": ("day", "days"), "weekly": ("week", "weeks"),
 """What one streak period is called, by the cadence's frequency (one, more)."""
 
 
-def streak_length(count: int, goal: dict) -> str:
-    """`count` streak periods of `goal` in its schedule's words: 3 of a weekly goal -> "3
-    weeks", 1 of a daily one -> "1 day"; a goal whose frequency it does not know (or without a
-    schedule) counts check-ins, one a period: "3 check-ins"."""
-    frequency = (goal.get("cadence") or {}).get("frequency") or ""
-    one, more = PERIODS.get(frequency, ("check-in", "check-ins"))
+def streak_length(count: int, frequency: str | None) -> str:
+    """`count` streak periods of a schedule of `frequency` (the one checkins applies, from the
+    due list's item), in its words: 3 weekly -> "3 weeks", 1 daily -> "1 day"; a frequency it
+    does not know (or none) counts check-ins, one a period: "3 check-ins"."""
+    one, more = PERIODS.get(frequency or "", ("check-in", "check-ins"))
     return f"{count} {one if count == 1 else more}"
