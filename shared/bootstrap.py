@@ -25,10 +25,10 @@ from shared.messagebus import MessageBus
 from shared.messaging_tables import purge_expired
 from shared.outbox import OutboxRelay, OutboxWriter, make_waker
 from shared.read_cache import ReadCache, make_read_cache
+from shared.retention import PURGE_SECONDS
 from shared.uow import UnitOfWork, request_session
 from shared.worker import ScheduledJob, Worker, ticks_for
 
-RETENTION_INTERVAL = 3600.0  # seconds between purges of the outbox and inbox tables
 _UNKNOWN = object()  # no standing kept
 
 
@@ -165,11 +165,11 @@ class Container:
 
     def retention_job(self) -> ScheduledJob:
         """Every worker keeps its outbox and inbox bounded (retentions from the settings)."""
-        return ScheduledJob("messaging-retention", RETENTION_INTERVAL, self.purge_messaging_tables)
+        return ScheduledJob("messaging-retention", PURGE_SECONDS, self.purge_messaging_tables)
 
     def purge_messaging_tables(self) -> tuple[int, int]:
         return purge_expired(
-            self.engine,
+            self.uow,
             self.metadata.tables["outbox"],
             self.metadata.tables["inbox"],
             outbox_retention=timedelta(days=self.settings.outbox_retention_days),

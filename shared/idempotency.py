@@ -3,8 +3,8 @@
 A key is scoped to (member, method, path). The first request claims it in the same transaction
 as its effect and saves the response it answered with; a retry with the same key and the same
 request body (its fingerprint) gets that response again, the same key with another body is
-refused. Keys are kept for `KEPT`, then purged. Each service that takes keys keeps its own
-ledger table (`add_idempotency_table`) in its own database.
+refused. Keys are kept for `KEPT`, then purged by the worker (`purge_keys`). Each service that
+takes keys keeps its own ledger table (`add_idempotency_table`) in its own database.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    delete,
     insert,
     select,
     update,
@@ -35,11 +34,11 @@ from sqlalchemy.orm import Session
 
 from shared.db import BigId, UtcDateTime, written_first
 from shared.domain import BadRequest, Conflict, Unprocessable
+from shared.retention import delete_chunk, purge_in_chunks
 
 KEY = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 KEPT = timedelta(days=1)
-PURGE_SECONDS = 3600.0  # how often a service's worker purges the keys older than KEPT
 
 IDEMPOTENCY_KEY_DOC = {"parameters": [{"in": "header", "name": KEY, "required": False,
                                        "schema": {"type": "string",
@@ -171,10 +170,10 @@ class IdempotencyKeys:
         self.session.execute(update(self.table).where(*self._scope(request)).values(
             status=status, body=json.dumps(body, separators=(",", ":"))))
 
-    def purge(self, older_than: datetime) -> int:
-        result = self.session.execute(
-            delete(self.table).where(self.table.c.created_at < older_than))
-        return result.rowcount or 0
+    def purge(self, older_than: datetime, limit: int) -> int:
+        """Delete up to `limit` keys claimed before `older_than`; how many were."""
+        return delete_chunk(self.session, self.table.c.id, self.table.c.created_at < older_than,
+                            limit)
 
     def _scope(self, request: IdempotentRequest) -> list:
         c = self.table.c
@@ -183,11 +182,10 @@ class IdempotencyKeys:
 
 
 def purge_keys(uow_factory, clock) -> int:
-    """A service worker's job: forget the keys older than `KEPT`."""
-    with uow_factory() as uow:
-        purged = uow.idempotency_keys.purge(clock.now() - KEPT)
-        uow.commit()
-    return purged
+    """A service worker's job: forget the keys older than `KEPT`; how many were."""
+    before = clock.now() - KEPT
+    return purge_in_chunks(uow_factory,
+                           lambda uow, limit: uow.idempotency_keys.purge(before, limit))
 
 
 # -- the request ----------------------------------------------------------------------------

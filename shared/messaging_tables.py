@@ -1,8 +1,9 @@
 """Tables every service has beside its own: the transactional outbox and the consumer inbox.
 
-Both stay bounded: `purge_expired` (run hourly by every worker) deletes sent outbox rows older
-than the outbox retention and inbox ids older than the inbox retention (see `shared.config` for
-why the inbox must outlive the topics' retention). Unsent outbox rows are never purged.
+Both stay bounded: `purge_expired` (run hourly by every worker, a chunk per transaction:
+`shared.retention`) deletes sent outbox rows older than the outbox retention and inbox ids older
+than the inbox retention (see `shared.config` for why the inbox must outlive the topics'
+retention). Unsent outbox rows are never purged.
 
 On PostgreSQL an `outbox_wake` trigger notifies the service's relay (`LISTEN
 gk_outbox_<service>`) once per inserting statement, delivered at commit: a writer spends no
@@ -13,23 +14,17 @@ service's Alembic revision "outbox wake trigger" adds it to an existing database
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import (
-    DDL,
-    Column,
-    Engine,
-    Index,
-    MetaData,
-    String,
-    Table,
-    Text,
-    delete,
-    event,
-    select,
-)
+from sqlalchemy import DDL, Column, Index, MetaData, String, Table, Text, event
 
 from shared.db import BigId, UtcDateTime
+from shared.retention import delete_chunk, purge_in_chunks
+
+if TYPE_CHECKING:
+    from shared.uow import UnitOfWork
 
 
 def wake_channel(service: str) -> str:
@@ -109,33 +104,20 @@ def add_messaging_tables(metadata: MetaData, service: str) -> tuple[Table, Table
 
 
 def purge_expired(
-    engine: Engine,
+    uow_factory: Callable[[], UnitOfWork],
     outbox: Table,
     inbox: Table,
     *,
     outbox_retention: timedelta,
     inbox_retention: timedelta,
     now: datetime | None = None,
-    chunk: int = 5_000,
 ) -> tuple[int, int]:
-    """Delete expired rows in short transactions of `chunk` rows; returns (outbox, inbox) counts.
-
-    `sent_at < cutoff` is false for an unsent row (NULL), so no unsent row is ever deleted.
-    """
+    """Delete expired rows a chunk per transaction (`shared.retention`); returns (outbox, inbox)
+    counts. `sent_at < cutoff` is false for an unsent row (NULL), so no unsent row is ever
+    deleted."""
     now = now or datetime.now(UTC)
-    sent = _purge(engine, outbox, outbox.c.id, outbox.c.sent_at < now - outbox_retention, chunk)
-    seen = _purge(
-        engine, inbox, inbox.c.event_id, inbox.c.processed_at < now - inbox_retention, chunk
-    )
+    sent = purge_in_chunks(uow_factory, lambda uow, limit: delete_chunk(
+        uow.session, outbox.c.id, outbox.c.sent_at < now - outbox_retention, limit))
+    seen = purge_in_chunks(uow_factory, lambda uow, limit: delete_chunk(
+        uow.session, inbox.c.event_id, inbox.c.processed_at < now - inbox_retention, limit))
     return sent, seen
-
-
-def _purge(engine: Engine, table: Table, key, expired, chunk: int) -> int:
-    total = 0
-    while True:
-        with engine.begin() as conn:
-            batch = select(key).where(expired).limit(chunk)
-            deleted = conn.execute(delete(table).where(key.in_(batch))).rowcount or 0
-        total += deleted
-        if deleted < chunk:
-            return total

@@ -1,18 +1,27 @@
-"""The outbox and inbox stay bounded: every worker purges what the retention periods let go."""
+"""The outbox and inbox stay bounded: every worker purges what the retention periods let go.
+Every other purge (idempotency keys, refused Slack requests, Slack event ids) goes the same
+way: a chunk of rows per transaction."""
 
 from __future__ import annotations
 
 import importlib
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import MetaData, func, insert, select
+from sqlalchemy import MetaData, event, func, insert, select
 
+from services.checkins.service_layer.jobs import REJECTIONS_KEPT
+from services.notifications.domain.slack_workspace import SLACK_EVENTS_KEPT
+from shared import idempotency
 from shared.bootstrap import Container
+from shared.clock import ControlledClock
 from shared.config import SERVICES, Settings
 from shared.db import make_engine
 from shared.messaging_tables import add_messaging_tables
+from shared.retention import CHUNK
+from tests.support.stack import scheduled_job
 
 NOW = datetime.now(UTC)
 DAY = timedelta(days=1)
@@ -137,3 +146,75 @@ def test_the_purge_is_cheap_because_indexed():
         for index in table.indexes
     }
     assert {("outbox", ("sent_at",)), ("inbox", ("processed_at",))} <= indexed
+
+
+@dataclass(frozen=True)
+class Purge:
+    """A worker's purge job, the table it keeps bounded and what it keeps."""
+
+    service: str
+    job: str
+    table: str
+    name: str  # a unique column the test names rows by
+    time: str  # when a row was made, which its retention counts from
+    kept: timedelta
+    other_columns: dict
+
+
+KEY_ROW = {"member_id": "m-1", "method": "POST", "path": "/v1/goals", "fingerprint": "f",
+           "status": 201, "body": "{}"}
+PURGES = [
+    Purge("goals", "idempotency-purge", "idempotency_keys", "key", "created_at",
+          idempotency.KEPT, KEY_ROW),
+    Purge("checkins", "idempotency-purge", "idempotency_keys", "key", "created_at",
+          idempotency.KEPT, KEY_ROW),
+    Purge("checkins", "rejections-purge", "rejections", "request_id", "rejected_at",
+          REJECTIONS_KEPT, {"team_id": "t-1", "member_id": "m-1", "reason": "not yours"}),
+    Purge("notifications", "slack-events-purge", "slack_events", "event_id", "received_at",
+          SLACK_EVENTS_KEPT, {"kind": "app_home_opened"}),
+]
+
+
+@pytest.mark.parametrize("purge", PURGES, ids=lambda p: f"{p.service}-{p.job}")
+def test_a_purge_of_more_rows_than_one_chunk_deletes_them_all_a_chunk_per_transaction(
+        purge, db_url):
+    """These purges deleted every expired row in one statement: one long transaction holding
+    its locks on a big table. Now a chunk at a time: every expired row goes, each transaction
+    deletes at most a chunk, and the rows still within their retention stay, counted by name."""
+    config = importlib.import_module(f"services.{purge.service}.config")
+    settings = config.load({f"{purge.service.upper()}_DATABASE_URL": db_url})
+    container = importlib.import_module(f"services.{purge.service}.bootstrap").bootstrap(
+        settings, ControlledClock(NOW))
+    container.create_schema()
+    table = container.metadata.tables[purge.table]
+    expired = [f"old-{n}" for n in range(CHUNK + 7)]
+    unexpired = [f"new-{n}" for n in range(7)]
+    with container.engine.begin() as conn:
+        for names, at in ((expired, NOW - purge.kept - timedelta(minutes=1)),
+                          (unexpired, NOW - purge.kept + timedelta(minutes=1))):
+            conn.execute(insert(table), [{**purge.other_columns, purge.name: name,
+                                          purge.time: at} for name in names])
+    deleted_per_transaction: list[int] = []
+
+    def begun(conn) -> None:
+        deleted_per_transaction.append(0)
+
+    def executed(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.startswith(f"DELETE FROM {purge.table}"):
+            deleted_per_transaction[-1] += cursor.rowcount
+
+    event.listen(container.engine, "begin", begun)
+    event.listen(container.engine, "after_cursor_execute", executed)
+    try:
+        purged = scheduled_job(container, purge.job).run()
+    finally:
+        event.remove(container.engine, "begin", begun)
+        event.remove(container.engine, "after_cursor_execute", executed)
+
+    assert purged == len(expired)
+    with container.engine.connect() as conn:
+        left = set(conn.execute(select(table.c[purge.name])).scalars())
+    assert left == set(unexpired)
+    assert sum(deleted_per_transaction) == len(expired)
+    assert max(deleted_per_transaction) <= CHUNK, deleted_per_transaction
+    container.close()

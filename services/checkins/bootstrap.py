@@ -28,6 +28,7 @@ from shared.bootstrap import Container
 from shared.clock import Clock
 from shared.consumer import Handler
 from shared.events.topics import CHECKINS_COMMANDS, CHECKINS_EVENTS, GOALS_EVENTS
+from shared.retention import PURGE_SECONDS
 from shared.worker import ScheduledJob
 
 
@@ -96,10 +97,8 @@ class CheckinsContainer(Container):
         return [
             ScheduledJob("checkin-scheduler", interval, self.advance_due_schedules),
             ScheduledJob("pairing-scheduler", interval * 6, self.run_due_rounds),
-            ScheduledJob("idempotency-purge", idempotency.PURGE_SECONDS,
-                         self.purge_idempotency_keys),
-            ScheduledJob("rejections-purge", jobs.REJECTIONS_PURGE_SECONDS,
-                         self.purge_rejections),
+            ScheduledJob("idempotency-purge", PURGE_SECONDS, self.purge_idempotency_keys),
+            ScheduledJob("rejections-purge", PURGE_SECONDS, self.purge_rejections),
         ]
 
     def advance_due_schedules(self) -> int:

@@ -62,10 +62,11 @@ from services.goals.service_layer.on_events import (
 )
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared import idempotency
-from shared.bootstrap import RETENTION_INTERVAL, Container
+from shared.bootstrap import Container
 from shared.clock import Clock
 from shared.consumer import Handler
 from shared.events.topics import CHECKINS_EVENTS, GOALS_EVENTS
+from shared.retention import PURGE_SECONDS
 from shared.worker import ScheduledJob
 
 
@@ -134,9 +135,9 @@ class GoalsContainer(Container):
     def jobs(self) -> list[ScheduledJob]:
         tick = partial(reevaluate_due, self.uow, self.clock)
         return [ScheduledJob("health", self.settings.health_interval, tick),
-                ScheduledJob("idempotency-purge", idempotency.PURGE_SECONDS,
+                ScheduledJob("idempotency-purge", PURGE_SECONDS,
                              partial(idempotency.purge_keys, self.uow, self.clock)),
-                ScheduledJob("link-retention", RETENTION_INTERVAL, partial(
+                ScheduledJob("link-retention", PURGE_SECONDS, partial(
                     purge_spent_links, self.uow, self.clock,
                     timedelta(days=self.settings.link_retention_days)))]
 

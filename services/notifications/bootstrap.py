@@ -48,13 +48,13 @@ from shared.events.topics import (
     GOALS_EVENTS,
     NOTIFICATIONS_EVENTS,
 )
+from shared.retention import PURGE_SECONDS
 from shared.waker import Notices, Waker, socket_beside
 from shared.worker import ScheduledJob
 
 log = logging.getLogger(__name__)
 
 AWAITED_CHECKINS_TICK_SECONDS = 1.0
-SLACK_EVENTS_PURGE_SECONDS = 3600.0  # how often the worker forgets Slack event ids a day old
 DELIVERY_CHANNEL = "gk_deliveries"
 
 EVENT_HANDLERS = {
@@ -211,7 +211,7 @@ class NotificationsContainer(Container):
             ScheduledJob("slack", self.settings.slack_tick_seconds, self.slack_tasks.run_due),
             ScheduledJob("awaited-checkins", AWAITED_CHECKINS_TICK_SECONDS,
                          self.awaited_checkins.announce_overdue),
-            ScheduledJob("slack-events-purge", SLACK_EVENTS_PURGE_SECONDS,
+            ScheduledJob("slack-events-purge", PURGE_SECONDS,
                          partial(purge_slack_events, self.uow, self.clock)),
         ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, delete, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -21,6 +21,7 @@ from services.checkins.domain.replicas import GoalView, MemberView, TeamView
 from services.checkins.domain.schedule import GoalSchedule
 from services.checkins.domain.social import Comment, Kudos
 from shared.db import prebuilt
+from shared.retention import delete_chunk
 from shared.uow import memo, remembered
 from shared.upserts import upsert
 
@@ -121,11 +122,10 @@ class Checkins:
     def reject(self, rejection: Rejection) -> None:
         self.session.add(rejection)
 
-    def purge_rejections(self, older_than: datetime) -> int:
-        """Delete the rejections made before `older_than`; returns how many."""
-        result = self.session.execute(
-            delete(Rejection).where(Rejection.rejected_at < older_than))
-        return result.rowcount or 0
+    def purge_rejections(self, older_than: datetime, limit: int) -> int:
+        """Delete up to `limit` rejections made before `older_than`; how many were."""
+        return delete_chunk(self.session, Rejection.request_id,
+                            Rejection.rejected_at < older_than, limit)
 
 
 class Schedules:

@@ -15,6 +15,7 @@ from services.checkins.service_layer.round_handlers import form_round
 from services.checkins.service_layer.schedule_handlers import audience_of, next_due_of
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
 from shared.clock import Clock
+from shared.retention import purge_in_chunks
 
 log = logging.getLogger(__name__)
 UnitOfWorkFactory = Callable[[], CheckinsUnitOfWork]
@@ -24,7 +25,6 @@ BATCH = 500
 # same event id is caught by the inbox, which keeps ids for weeks). Copies come within Slack's
 # retry window (three retries within about five minutes); a day is that window many times over.
 REJECTIONS_KEPT = timedelta(days=1)
-REJECTIONS_PURGE_SECONDS = 3600.0  # how often the worker purges rejections older than that
 
 
 def advance_due_schedules(uow_factory: UnitOfWorkFactory, clock: Clock, policy: Policy,
@@ -60,11 +60,11 @@ def run_due_rounds(uow_factory: UnitOfWorkFactory, clock: Clock, batch: int = 10
 
 
 def purge_rejections(uow_factory: UnitOfWorkFactory, clock: Clock) -> int:
-    """Forget the refused Slack requests older than `REJECTIONS_KEPT`; returns how many."""
-    with uow_factory() as uow:
-        purged = uow.checkins.purge_rejections(clock.now() - REJECTIONS_KEPT)
-        uow.commit()
-    return purged
+    """Forget the refused Slack requests older than `REJECTIONS_KEPT`, a chunk per commit
+    (`shared.retention`); how many were."""
+    before = clock.now() - REJECTIONS_KEPT
+    return purge_in_chunks(uow_factory,
+                           lambda uow, limit: uow.checkins.purge_rejections(before, limit))
 
 
 def _advance_goal(uow: CheckinsUnitOfWork, goal_id: str, now: datetime, policy: Policy) -> bool:

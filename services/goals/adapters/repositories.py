@@ -13,7 +13,6 @@ from sqlalchemy import (
     Update,
     and_,
     bindparam,
-    delete,
     func,
     insert,
     or_,
@@ -24,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from services.goals.adapters.orm import (
+    invites,
     partnership_members,
     partnerships,
     progress_points,
@@ -35,6 +35,7 @@ from services.goals.domain.invites import Invite
 from services.goals.domain.members import Member, Team
 from services.goals.domain.track_record import Rates, goal_rates
 from shared.db import prebuilt, written_first
+from shared.retention import delete_chunk
 from shared.uow import locked_rows
 
 
@@ -140,11 +141,10 @@ class Invites:
         """Delete up to `limit` links used, cancelled or expired before `before`; how many
         were. A link neither used nor cancelled that expires later stays, however old."""
         deleted = 0
-        for spent_at in (Invite.used_at, Invite.cancelled_at, Invite.expires_at):
+        for spent_at in (invites.c.used_at, invites.c.cancelled_at, invites.c.expires_at):
             if deleted < limit:  # one time at a time: each seeks its index (an OR scans)
-                spent = select(Invite.id).where(spent_at < before).limit(limit - deleted)
-                deleted += self.session.execute(
-                    delete(Invite).where(Invite.id.in_(spent))).rowcount or 0
+                deleted += delete_chunk(self.session, invites.c.id, spent_at < before,
+                                        limit - deleted)
         return deleted
 
 

@@ -7,7 +7,7 @@ alone (see domain/pace.py). A tick reads only goals whose moment has come, throu
 that column, in batches; every other goal is untouched however many there are.
 
 Links' retention: invite and sign-in links used, cancelled or expired more than the kept days
-ago (GOALS_LINK_RETENTION_DAYS) are deleted, a batch per commit, so the table holds the links
+ago (GOALS_LINK_RETENTION_DAYS) are deleted, a chunk per commit, so the table holds the links
 that still work and the recent past ones (a visit to a deleted one is told it is no such link).
 """
 
@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.clock import Clock
+from shared.retention import purge_in_chunks
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -51,17 +52,11 @@ def reevaluate_due(uow_factory: Callable[[], GoalsUnitOfWork], clock: Clock, *,
 
 
 def purge_spent_links(uow_factory: Callable[[], GoalsUnitOfWork], clock: Clock,
-                      kept: timedelta, *, batch: int = BATCH, max_batches: int = 100) -> int:
-    """One tick: delete the links used, cancelled or expired more than `kept` ago, `batch`
-    rows per commit (at most `max_batches`; the next tick goes on); how many were deleted."""
-    purged = 0
-    for _ in range(max_batches):
-        with uow_factory() as uow:
-            deleted = uow.invites.purge_spent(clock.now() - kept, batch)
-            uow.commit()
-        purged += deleted
-        if deleted < batch:
-            break
+                      kept: timedelta) -> int:
+    """Delete the links used, cancelled or expired more than `kept` ago, a chunk per commit
+    (`shared.retention`); how many were deleted."""
+    before = clock.now() - kept
+    purged = purge_in_chunks(uow_factory, lambda uow, limit: uow.invites.purge_spent(before, limit))
     if purged:
         log.info("links' retention: %d used, cancelled or expired links deleted", purged)
     return purged

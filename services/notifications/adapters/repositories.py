@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.notifications.adapters.orm import notifications as table
@@ -34,6 +34,7 @@ from services.notifications.domain.slack_workspace import (
 )
 from services.notifications.domain.slash import SlackRequest
 from shared.db import written_first
+from shared.retention import delete_chunk
 from shared.uow import memo, remembered
 from shared.upserts import upsert
 
@@ -392,11 +393,10 @@ class SlackEvents:
         return written_first(self.session,
                              lambda: self.session.execute(insert(slack_events).values(row)))
 
-    def purge(self, older_than: datetime) -> int:
-        """Forget the deliveries taken before `older_than`; returns how many."""
-        result = self.session.execute(
-            delete(slack_events).where(slack_events.c.received_at < older_than))
-        return result.rowcount or 0
+    def purge(self, older_than: datetime, limit: int) -> int:
+        """Forget up to `limit` deliveries taken before `older_than`; how many were."""
+        return delete_chunk(self.session, slack_events.c.event_id,
+                            slack_events.c.received_at < older_than, limit)
 
 
 class AwaitedCheckins:

@@ -73,6 +73,7 @@ from services.notifications.service_layer.on_events import announce_checkin
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 from shared.outbox import WAIT_SLICE_S
+from shared.retention import purge_in_chunks
 from shared.waker import Waker
 
 # An idle deliverer sleeps until the earliest moment a row becomes due by the clock
@@ -513,8 +514,7 @@ class AwaitedCheckinsJob:
 
 
 def purge_slack_events(uow_factory: Callable[[], NotificationsUnitOfWork], clock: Clock) -> int:
-    """Forget the Slack event ids taken more than `SLACK_EVENTS_KEPT` ago; returns how many."""
-    with uow_factory() as uow:
-        purged = uow.slack_events.purge(clock.now() - SLACK_EVENTS_KEPT)
-        uow.commit()
-    return purged
+    """Forget the Slack event ids taken more than `SLACK_EVENTS_KEPT` ago, a chunk per commit
+    (`shared.retention`); how many were."""
+    before = clock.now() - SLACK_EVENTS_KEPT
+    return purge_in_chunks(uow_factory, lambda uow, limit: uow.slack_events.purge(before, limit))
