@@ -157,6 +157,7 @@ class UnitOfWork:
         self.session.info["unit_of_work"] = self
         self._emitted: list[DomainEvent] = []
         self._after_commit: list = []
+        self._wakers: list[Waker] = []
         self.published = []
         self.on_enter()
         return self
@@ -182,9 +183,9 @@ class UnitOfWork:
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """A nested transaction: on error its writes, the events recorded in it and the
-        callbacks it asked to run after the commit are undone."""
+        callbacks and wake-ups it asked for at the commit are undone."""
         mark = next_seq()
-        callbacks = len(self._after_commit)
+        callbacks, wakers = len(self._after_commit), len(self._wakers)
         self.upserts.write()
         nested = self.session.begin_nested()
         try:
@@ -198,6 +199,7 @@ class UnitOfWork:
             nested.rollback()
             self._discard_events_since(mark)
             del self._after_commit[callbacks:]
+            del self._wakers[wakers:]
             raise
 
     def _discard_events_since(self, mark: int) -> None:
@@ -211,6 +213,13 @@ class UnitOfWork:
         """Run `callback()` once this unit of work has committed (e.g. wake a delivery loop)."""
         self._after_commit.append(callback)
 
+    def wake_at_commit(self, waker: Waker) -> None:
+        """Wake `waker`'s loop at this unit of work's commit, once however often asked: its
+        notice (PostgreSQL, `Waker.notice_in`) is sent in the transaction, so it costs no
+        transaction of its own and a rollback sends none; its datagram after the commit."""
+        if waker not in self._wakers:
+            self._wakers.append(waker)
+
     def flush(self) -> None:
         self.upserts.write()
         self.session.flush()
@@ -222,10 +231,15 @@ class UnitOfWork:
         self.session.flush()
         events = [self._to_event(e) for e in self._collect()]
         self.outbox.add(self.session, events)
+        if events:
+            self.wake_at_commit(self.waker)  # the relay (on PostgreSQL the outbox's trigger too)
+        wakers, self._wakers = self._wakers, []
+        for waker in wakers:
+            waker.notice_in(self.session)
         self.session.commit()
         self.published = events
-        if events:
-            self.waker.notify()
+        for waker in wakers:
+            waker.nudge()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
@@ -236,6 +250,7 @@ class UnitOfWork:
         self.session.rollback()
         self._emitted = []
         self._after_commit = []
+        self._wakers = []
 
     def _collect(self) -> list[DomainEvent]:
         collected: list[DomainEvent] = []

@@ -1,10 +1,12 @@
 """Wake a loop that waits for rows (the outbox relay, the notifications deliverer) as soon as
 a transaction that wrote some commits.
 
-Writers send a datagram on a Unix socket beside the database (same host), and on PostgreSQL
-also a `NOTIFY` (to a loop on any host): the outbox's trigger sends it inside the transaction
-(delivered on commit); a waker given `Notices` sends it itself, after the commit. The loop
-waits on both with a timeout, so a lost wake-up only costs that timeout.
+Writers send a datagram on a Unix socket beside the database after their commit (to a loop on
+this host), and on PostgreSQL also a `NOTIFY` inside their transaction, which PostgreSQL
+delivers at the commit (to a loop on any host) and drops on a rollback: the outbox's trigger
+sends it, or the unit of work for a waker given `Notices` (`shared.uow.UnitOfWork.wake_at_commit`
+does both for any waker). The loop waits on both with a timeout, so a lost wake-up only costs
+that timeout.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session
 
 from shared.change_watch import RETRY_AFTER_S, arrived, listening_connection
 
 log = logging.getLogger(__name__)
+_NOTIFY = text("SELECT pg_notify(:channel, '')")
 
 
 def socket_beside(database_url: str, name: str) -> Path:
@@ -35,11 +39,12 @@ def socket_beside(database_url: str, name: str) -> Path:
 class Notices:
     """A PostgreSQL `LISTEN`/`NOTIFY` channel, for a loop on another host than its writers.
 
-    `notify` runs in a short transaction of its own (after the writer's commit: what it wrote is
-    visible when the loop wakes). The loop listens on a connection of its own, made as the read
-    cache's watch makes it (`shared.change_watch.listening_connection`: a connect timeout,
-    keepalives); after it broke it is made again at most once every `RETRY_AFTER_S`, and a
-    notice sent meanwhile is lost, which costs the loop its timeout."""
+    `notify_in` runs in the writer's transaction, so the notice costs no transaction of its own
+    and reaches the loop at the commit, when what was written is visible. The loop listens on a
+    connection of its own, made as the read cache's watch makes it
+    (`shared.change_watch.listening_connection`: a connect timeout, keepalives); after it
+    broke it is made again at most once every `RETRY_AFTER_S`, and a notice sent meanwhile is
+    lost, which costs the loop its timeout."""
 
     def __init__(self, engine: Engine, channel: str):
         self.engine = engine
@@ -47,13 +52,10 @@ class Notices:
         self._listening = None
         self._retry_at = 0.0
 
-    def notify(self) -> None:
-        try:
-            with self.engine.connect() as conn:
-                conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": self.channel})
-                conn.commit()
-        except Exception:  # the loop's timeout covers a wake-up lost to a database fault
-            log.warning("could not notify %s", self.channel, exc_info=True)
+    def notify_in(self, session: Session | Connection) -> None:
+        """Send the notice in `session`'s transaction: delivered at its commit, dropped on a
+        rollback (PostgreSQL folds a transaction's equal notices into one)."""
+        session.execute(_NOTIFY, {"channel": self.channel})
 
     def listen(self) -> int | None:
         """The listening connection's socket (made now if there is none), or None while the
@@ -98,14 +100,14 @@ class Waker:
         self._receiver: socket.socket | None = None
         self._extra_fds: list = []
 
-    def notify(self) -> None:
-        """Wake the loop, on this host and through `notices` on any."""
-        self.nudge()
+    def notice_in(self, session: Session | Connection) -> None:
+        """Wake the loop on any host through `notices`, if any, at the commit of `session`'s
+        transaction (`Notices.notify_in`)."""
         if self.notices is not None:
-            self.notices.notify()
+            self.notices.notify_in(session)
 
     def nudge(self) -> None:
-        """Wake the loop if it runs on this host."""
+        """Wake the loop if it runs on this host (after the commit: it then sees the rows)."""
         if self._sender is None:
             self._sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             self._sender.setblocking(False)

@@ -132,7 +132,7 @@ class NotificationsContainer(Container):
 
     @cached_property
     def notifier(self) -> Notifier:
-        return Notifier(self.clock, self.policy, lambda: self.deliverer.wake(),
+        return Notifier(self.clock, self.policy, lambda uow: self.deliverer.wake_at_commit(uow),
                         take=lambda uow, note, channel: self.deliverer.take(uow, note, channel),
                         email=self.settings.email_enabled)
 

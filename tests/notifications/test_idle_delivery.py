@@ -15,7 +15,7 @@ from infra.kafka_broker import free_port
 from services.notifications.bootstrap import bootstrap
 from shared.waker import Notices
 from tests.notifications.support import Team, checkin, delivering, handle, progressed
-from tests.support.batches import statements
+from tests.support.batches import statements, transactions
 from tests.support.waiting import eventually
 
 CAP_S = 3600.0
@@ -68,6 +68,34 @@ def test_a_test_message_queued_by_the_web_app_leaves_at_once(notifications, team
     assert entry["notification"]["id"] == queued.json["notification_id"]
     assert entry["notification"]["status"] == "sent"
     assert len(slack.delivered()) == 1
+
+
+def test_the_web_apps_notice_to_the_worker_costs_no_transaction_of_its_own(notifications,
+                                                                         team, slack, tmp_path):
+    """On PostgreSQL the web app's notice to the deliverer ran in a transaction of its own
+    after the request's commit: a second connection checkout and its round trips for each
+    request that queued something to send. It is sent in the request's transaction now,
+    delivered at its commit: one transaction, and the worker on another host still wakes."""
+    if notifications.container.engine.dialect.name != "postgresql":
+        pytest.skip("NOTIFY is PostgreSQL's; with SQLite the processes share a host")
+    channel = team.channel(slack.webhook())
+    worker = bootstrap(notifications.settings)
+    worker.deliverer.idle_cap = CAP_S
+    notifications.container.delivery_waker.socket_path = tmp_path / "another-host.sock"
+    try:
+        with delivering(worker):
+            time.sleep(0.5)  # its first pass found nothing: it sleeps
+            with transactions(notifications.container.engine) as begun:
+                queued = notifications.client.post(
+                    f"/v1/teams/{team.id}/channels/{channel['id']}/test", headers=team.auth())
+            assert queued.status_code == 202, queued.json
+            eventually(lambda: len(slack.delivered()) == 1, timeout=WAIT_S)  # not at the cap
+    finally:
+        worker.close()
+    assert len(begun) == 1, begun
+    [entry] = team.log()
+    assert entry["notification"]["id"] == queued.json["notification_id"]
+    assert entry["notification"]["status"] == "sent"
 
 
 def test_a_checkin_leaves_when_its_coalescing_window_ends_not_at_the_cap(make_service, slack):

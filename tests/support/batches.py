@@ -19,6 +19,21 @@ def statements(engine: Engine) -> Iterator[list[str]]:
 
 
 @contextmanager
+def transactions(engine: Engine) -> Iterator[list[int]]:
+    """The transactions `engine` begins in the block, one entry each (its connection's id)."""
+    seen: list[int] = []
+
+    def begun(conn) -> None:
+        seen.append(id(conn))
+
+    event.listen(engine, "begin", begun)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "begin", begun)
+
+
+@contextmanager
 def cache_hits(engine: Engine) -> Iterator[list[tuple[str, object]]]:
     """The statements of `statements`, each with where SQLAlchemy took its compiled form from
     (`CacheStats.CACHE_HIT`: from its cache)."""

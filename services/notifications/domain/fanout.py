@@ -80,9 +80,10 @@ class Occurrence:
 
 
 class Notifier:
-    """`email`: SMTP is set, so escalations and personal digests also go by mail."""
+    """`wake(uow)`: have the deliverer woken at `uow`'s commit, which queued something to send;
+    `email`: SMTP is set, so escalations and personal digests also go by mail."""
 
-    def __init__(self, clock: Clock, policy: DeliveryPolicy, wake: Callable[[], None], *,
+    def __init__(self, clock: Clock, policy: DeliveryPolicy, wake: Callable[[Any], None], *,
                  take: Callable[[Any, Notification, Channel], None] | None = None,
                  email: bool = False):
         self.clock = clock
@@ -113,7 +114,7 @@ class Notifier:
                             channel_body(channel, what, rendered), summary=rendered.summary,
                             created_at=self.clock.now(), channel_id=channel.id)
         uow.notifications.add(note)
-        uow.after_commit_once(self.wake)
+        self.wake(uow)
         return note
 
     def to_members(self, uow, what: Occurrence, rendered: Rendered, member_ids: list[str], *,
@@ -157,7 +158,7 @@ class Notifier:
                 note.place(*prefs.placement(now, timezone,
                                             allow_digest=not (note.is_email or digest)))
         if held:
-            uow.after_commit_once(self.wake)
+            self.wake(uow)
         return len(held)
 
     def to_email(self, uow, what: Occurrence, rendered: Rendered, address: str, member_id: str,
@@ -188,7 +189,7 @@ class Notifier:
                             summary=rendered.summary, created_at=self.clock.now(), **fields)
         uow.notifications.add(note)
         if note.status == "pending":
-            uow.after_commit_once(self.wake)
+            self.wake(uow)
         return note
 
     def _due(self, uow, channel: Channel, what: Occurrence) -> datetime:

@@ -9,11 +9,11 @@ outlasts it (`policy.may_send`): a batch slower than its lease leaves the rest t
 claim. A channel message made by the worker that runs this loop is claimed in the transaction
 that makes it and handed over at its commit (`Deliverer.take`): one transaction fewer before
 it leaves. An idle loop sleeps until the earliest row becomes due by the clock, or until a commit
-in any process queues something to send (`Deliverer.wake`). Sends are paced per channel
-(`policy.pace`); a due Slack or Teams check-in takes every other pending check-in of its channel
-along in one message (coalescing); 429 and 503 hold the channel for their `Retry-After`; other
-failures back off exponentially with jitter; permanent Slack and Teams errors disable the
-channel and tell the leads.
+in any process queues something to send (`Deliverer.wake_at_commit`). Sends are paced per
+channel (`policy.pace`); a due Slack or Teams check-in takes every other pending check-in of
+its channel along in one message (coalescing); 429 and 503 hold the channel for their
+`Retry-After`; other failures back off exponentially with jitter; permanent Slack and Teams
+errors disable the channel and tell the leads.
 In-app notifications held by quiet hours are released here when their time comes.
 Mail leaves through the one SMTP sender (`Mailer`): 4xx is retried with the same backoff, a 5xx
 refusal or bounce fails it and records the address, which gets no more mail (sign-in links
@@ -79,8 +79,9 @@ from shared.waker import Waker
 # An idle deliverer sleeps until the earliest moment a row becomes due by the clock
 # (`Notifications.next_due`: a channel's pace, the end of a coalescing window, a retry's backoff,
 # a lease, the end of quiet hours), and is woken at once by a commit that queues something to
-# send: in its own process at the commit (`Deliverer.wake`), from another process through the
-# delivery waker (a datagram beside the database; NOTIFY on PostgreSQL, from any host).
+# send: in its own process at the commit (`Deliverer.wake_at_commit`), from another process
+# through the delivery waker (a datagram beside the database; on PostgreSQL a NOTIFY in the
+# writer's transaction, from any host).
 # - `IDLE_CAP_S` bounds the sleep: what a lost wake-up costs (a web process on another host with
 #   SQLite, a notice sent while the listening connection was made again);
 # - `RECHECK_S`: a row due already that the pass could not claim (another worker's claim has it
@@ -134,14 +135,24 @@ class Deliverer:
         self._handed: deque[Send] = deque()
         self._bell: tuple[socket.socket, socket.socket] | None = None  # in-process wake-ups
 
+    def wake_at_commit(self, uow: NotificationsUnitOfWork) -> None:
+        """Have the commit of `uow`, which queues something to send, wake the loop at once
+        (once per transaction however often asked): in this process if it runs here, else
+        through the waker (`UnitOfWork.wake_at_commit`: a datagram after the commit to a
+        worker's loop on this host, and on PostgreSQL a notice sent in the transaction itself,
+        delivered at its commit, to one on any host)."""
+        if self.accepting:
+            uow.after_commit_once(self.wake)
+        elif self.waker is not None:
+            uow.wake_at_commit(self.waker)
+
     def wake(self) -> None:
-        """After a commit that queued something to send: wake the loop at once, in this process
-        if it runs here, else through the waker (a worker's loop on this host, or on any host
-        through PostgreSQL)."""
+        """Wake the loop now: in this process if it runs here (a commit, a stop), else a
+        worker's loop on this host (the loop stopped after its commit was asked to wake it)."""
         if self.accepting:
             self._ring()
         elif self.waker is not None:
-            self.waker.notify()
+            self.waker.nudge()
 
     def run(self, stop: threading.Event) -> None:
         # Accepting first, before the wake-ups are set up: a message made meanwhile is handed

@@ -28,8 +28,8 @@ class NotificationsUnitOfWork(UnitOfWork):
     suppressions: Suppressions
 
     def after_commit_once(self, callback) -> None:
-        """`after_commit`, once per transaction however often asked (the deliverer's wake-up:
-        from a web process each one is a datagram and, on PostgreSQL, a NOTIFY)."""
+        """`after_commit`, once per transaction however often asked (the deliverer's wake-up
+        in its own process)."""
         if callback not in self._after_commit:
             self.after_commit(callback)
 
