@@ -45,17 +45,7 @@ def mark_read():
 @me.get("/preferences")
 @http.member_required
 def preferences():
-    return _preferences_page({}, {}, 200)
-
-
-def _preferences_page(zone_form: dict, zone_errors: dict, status: int, saved: bool = False,
-                      zone_saved: bool = False):
-    """My preferences, and my time zone (`zone_form`: as typed, when it was refused)."""
-    current = http.api().preferences()
-    return render_template("feed/preferences.html", form=prefs.form_from(current), errors={},
-                           down=isinstance(current, Unavailable), saved=saved,
-                           zone_form=zone_form or {"timezone": http.current_member().timezone},
-                           zone_errors=zone_errors, zone_saved=zone_saved), status
+    return _preferences_page()
 
 
 @me.post("/preferences")
@@ -66,20 +56,13 @@ def save_preferences():
     try:
         saved = http.api().set_preferences(prefs.preferences_from(form))
     except FormErrors as refused:
-        return _preferences_form(form, prefs.form_errors(refused, form), refused.status)
+        return _preferences_page(refused.status, form=form,
+                                 errors=prefs.form_errors(refused, form))
     except ServiceUnavailable as down:
-        return _preferences_form(form, {"_": [not_saved(
+        return _preferences_page(503, form=form, errors={"_": [not_saved(
             down.service, down.unsent, "your preferences were not saved",
-            "Reload the page in a minute to see them as they are, then save again.")]}, 503)
-    return _preferences_form(prefs.form_from(saved), {}, 200, saved=True)
-
-
-def _preferences_form(form: dict, errors: dict, status: int, saved: bool = False):
-    """The preferences page with `form` as shown: as saved, or as typed when refused (with
-    `errors` saying why nothing was saved); my time zone as it is."""
-    zone_form = {"timezone": http.current_member().timezone}
-    return render_template("feed/preferences.html", form=form, down=False, saved=saved,
-                           errors=errors, zone_form=zone_form, zone_errors={}), status
+            "Reload the page in a minute to see them as they are, then save again.")]})
+    return _preferences_page(form=prefs.form_from(saved), saved=True)
 
 
 @me.post("/timezone")
@@ -92,6 +75,24 @@ def save_timezone():
         member = http.api().update_member(me_now.team_id, me_now.id, typed)
     except FormErrors as refused:
         errors = {"timezone": refused.errors.get("timezone") or [refused.detail]}
-        return _preferences_page(typed, errors, refused.status)
+        return _preferences_page(refused.status, zone_form=typed, zone_errors=errors)
     http.remember_member(member)
-    return _preferences_page({}, {}, 200, zone_saved=True)
+    return _preferences_page(zone_saved=True)
+
+
+def _preferences_page(status: int = 200, *, form: dict | None = None, errors: dict | None = None,
+                      zone_form: dict | None = None, zone_errors: dict | None = None,
+                      saved: bool = False, zone_saved: bool = False):
+    """The preferences page from its two halves, each as typed or as it is now: `form` the
+    preferences as shown (as saved, or as typed when refused, with `errors` saying why), else
+    as notifications has them now; `zone_form` my time zone as typed when refused (with
+    `zone_errors`), else as it is now."""
+    down = False
+    if form is None:
+        current = http.api().preferences()
+        form, down = prefs.form_from(current), isinstance(current, Unavailable)
+    if zone_form is None:
+        zone_form = {"timezone": http.current_member().timezone}
+    return render_template("feed/preferences.html", form=form, errors=errors or {}, down=down,
+                           saved=saved, zone_form=zone_form, zone_errors=zone_errors or {},
+                           zone_saved=zone_saved), status
