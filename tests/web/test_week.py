@@ -145,6 +145,54 @@ def test_a_quick_check_in_on_a_goal_closed_meanwhile_says_why_on_my_week(stack):
             "goals take check-ins" in refused.text)
 
 
+def alerts(page: str) -> list[str]:
+    return re.findall(r'<p class="error" role="alert">\s*(.*?)\s*</p>', page, re.S)
+
+
+def test_a_check_in_refused_for_a_closed_goal_reads_the_same_on_my_week_and_its_page(stack):
+    """My week wrote its own "Your check-in was not saved: …" beside the goal page's check-in
+    form's (here as htmx swaps it in): one sentence now says it on both."""
+    team = stack.new_team()
+    goal = scheduled_goal(stack, team.lead, "Read 30 pages")
+    session, csrf = signed_in(stack, team.lead)
+
+    def close():
+        closed = stack.goals.call("POST", f"/v1/goals/{goal['id']}/close", team.lead,
+                                  json={"outcome": "dropped", "retrospective": ""})
+        assert closed.status_code == 200, closed.get_json()
+        eventually(lambda: goal["id"] not in {d["goal_id"] for d in stack.checkins.call(
+            "GET", f"/v1/teams/{team.id}/checkins-due", team.lead).get_json()["items"]})
+
+    on_week = quick_check_in(stack, team.lead, goal, "7", meanwhile=close)
+    on_page = session.post(stack.web_url + f"/goals/{goal['id']}/checkins",
+                           data={"csrf_token": csrf, "value": "7"},
+                           headers={"HX-Request": "true"})
+
+    said = ("Your check-in was not saved: goal “Read 30 pages” is closed as dropped; only "
+            "active goals take check-ins.")
+    assert (on_week.status_code, on_page.status_code) == (409, 409)
+    assert "<h1>My week</h1>" in on_week.text
+    assert alerts(on_week.text) == [said] and alerts(on_page.text) == [said]
+
+
+def test_a_refused_value_for_a_goal_gone_from_my_week_is_said_above_the_cards(stack):
+    """Its card is gone with the goal, so the field's reason is said after "not saved"."""
+    team = stack.new_team()
+    goal = scheduled_goal(stack, team.lead, "Read 30 pages")
+
+    def close():
+        closed = stack.goals.call("POST", f"/v1/goals/{goal['id']}/close", team.lead,
+                                  json={"outcome": "dropped", "retrospective": ""})
+        assert closed.status_code == 200, closed.get_json()
+        eventually(lambda: goal["id"] not in {d["goal_id"] for d in stack.checkins.call(
+            "GET", f"/v1/teams/{team.id}/checkins-due", team.lead).get_json()["items"]})
+
+    refused = quick_check_in(stack, team.lead, goal, "lots", meanwhile=close)
+
+    assert refused.status_code == 422, refused.status_code
+    assert alerts(refused.text) == ["Your check-in was not saved: Not a valid number."]
+
+
 def test_my_week_says_a_streak_in_its_schedules_words(stack):
     """It said "Current streak: 0 periods in a row" and "Streak: 0 (best 0)": "periods" is the
     checkins API's word, and the cards' bare numbers said nothing of what was counted."""

@@ -233,7 +233,8 @@ def _checkin_form(goal_id: str, form: dict, errors: dict, status: int, saved: bo
         return make_response(render_template(partial, goal=goal, form=form, errors=errors,
                                              saved=saved), status)
     if quick:
-        refused = {"goal_id": goal_id, "form": form, "errors": errors}
+        refused = {"goal_id": goal_id, "form": form, "errors": errors,
+                   "without_form": forms.checkin_refusal_without_form(errors)}
         return make_response(render_template("week/show.html",
                                              **week_context(refused)), status)
     return make_response(render_template("goals/show.html", form=form, errors=errors,

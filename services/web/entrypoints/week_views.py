@@ -18,8 +18,9 @@ def show():
 def week_context(refused: dict | None = None) -> dict:
     """My week's: what is due, with its goal, the item with my best running streak (none
     while no streak runs) and my goals without a schedule.
-    `refused` (goal_id, form, errors), a quick check-in the checkins service refused, is shown
-    on its goal's card as it was typed."""
+    `refused` (goal_id, form, errors, without_form), a quick check-in the checkins service
+    refused, is shown on its goal's card as it was typed, or said above the cards
+    (`without_form`) when its goal is no longer due."""
     me = http.current_member()
     api = http.api()
     goals, due = api.together(lambda: api.goals(owner_id=me.id, status="active"),

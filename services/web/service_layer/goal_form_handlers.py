@@ -58,7 +58,16 @@ def checkin_errors(detail: str, api_errors: dict[str, list[str]]) -> dict[str, l
 def checkin_refused(detail: str) -> str:
     """What the check-in form says of a refusal that names no field (the API's `detail`:
     "goal “Read” is dropped; only active goals take check-ins")."""
-    return f"Your check-in was not saved: {detail}."
+    return f"Your check-in was not saved: {detail.rstrip('.')}."
+
+
+def checkin_refusal_without_form(errors: dict[str, list[str]]) -> str:
+    """A refused check-in's `errors` (`checkin_errors`) said in one line, for a page that no
+    longer shows the form they belong to (My week, once the goal has left it): the reason the
+    form would show above it, else its fields' reasons after "Your check-in was not saved"."""
+    if errors.get("_"):
+        return " ".join(errors["_"])
+    return checkin_refused(" ".join(why for field in errors.values() for why in field))
 
 
 KEY_REUSED = ("This form was already sent with other values, and that goal was created. See "
