@@ -8,7 +8,6 @@ from flask import make_response, redirect, render_template, request, url_for
 from services.web.adapters.api_client import (
     Forbidden,
     FormErrors,
-    Listing,
     NotFound,
     ServiceUnavailable,
     Stale,
@@ -17,13 +16,13 @@ from services.web.adapters.api_client import (
 from services.web.domain.board import OPEN
 from services.web.domain.goal_access import may_change, may_check_in, may_plan, moves
 from services.web.domain.outage_text import not_saved
-from services.web.domain.pace_chart import catching_up, drawn_from, pace_chart
 from services.web.domain.sentence import upper_first
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import goals
 from services.web.entrypoints.week_views import week_context
 from services.web.service_layer import edit_form_handlers as edit_forms
 from services.web.service_layer import goal_form_handlers as forms
+from services.web.service_layer import progress_handlers
 from services.web.service_layer.lifecycle_form_handlers import refusal_errors
 
 CHECKIN_FIELDS = ("value", "delta", "note", "confidence", "blockers")
@@ -31,67 +30,19 @@ CHECKIN_FIELDS = ("value", "delta", "note", "confidence", "blockers")
 # is hidden from the member (the goal made private).
 GONE = "you no longer have access to this goal"
 
-# How often the goal page refreshes its progress while goals applies a new check-in.
-CATCHING_UP_REFRESH_SECONDS = 1
 
-
-def _progress_context(goal_id: str) -> dict:
-    """The goal, its newest check-ins (a page) and its pace chart, which plots every check-in:
-    a goal with more than a page of them costs a checkins call per further page."""
-    api = http.api()
-    goal, checkins = api.together(lambda: api.goal(goal_id), lambda: api.checkins(goal_id))
-    return _progress_of(goal, checkins)
-
-
-def _progress_of(goal: dict, checkins: Listing | Unavailable) -> dict:
-    """The progress part of `goal` whose newest check-ins are `checkins`, the stamp of what it
-    is drawn from (`drawn`), which the page's refresh sends (none while checkins cannot give
-    every check-in, so that the next refresh draws it again), and how often it is refreshed
-    (`refresh_seconds`): every CATCHING_UP_REFRESH_SECONDS while goals may not have applied a
-    new check-in yet, else every `WebSettings.goal_refresh_seconds`."""
-    down = isinstance(checkins, Unavailable)
-    road, whole = ([], False) if down else _whole_road(goal["id"], checkins)
-    drawn, catching = _stamp(goal, None if down else _newest(checkins))
-    return {"goal": goal, "checkins": [] if down else checkins, "checkins_down": down,
-            "chart": pace_chart(goal, road, _today(), http.member_zone()),
-            "drawn": drawn if whole else None, "refresh_seconds": _refresh_seconds(catching)}
-
-
-def _refresh_seconds(catching: bool) -> int:
-    return (CATCHING_UP_REFRESH_SECONDS if catching
-            else http.container().settings.goal_refresh_seconds)
-
-
-def _stamp(goal: dict, newest: dict | None) -> tuple[str, bool]:
-    """The stamp of a progress part drawn from `goal` and its `newest` check-in, and whether
-    goals may not have applied that check-in yet (`domain.pace_chart.catching_up`)."""
-    catching = catching_up(goal, newest, http.container().clock.now())
-    return drawn_from(goal, newest, _today(), catching), catching
-
-
-def _today():
-    """Today in the signed-in member's time zone."""
-    return http.container().clock.now().astimezone(http.member_zone()).date()
-
-
-def _newest(checkins: Listing) -> dict | None:
-    return checkins[0] if checkins else None
-
-
-def _whole_road(goal_id: str, newest: Listing) -> tuple[list[dict], bool]:
-    """Every check-in of the goal, and True: its newest page and, if there are more, the older
-    ones; only the newest page, and False, while checkins cannot give the older ones."""
-    if not newest.next_cursor:
-        return newest, True
-    older = http.api().older_checkins(goal_id, newest.next_cursor)
-    return (newest, False) if isinstance(older, Unavailable) else ([*newest, *older], True)
+def _moment() -> progress_handlers.Moment:
+    """This request's moment: the clock read once, in the signed-in member's time zone."""
+    web = http.container()
+    return progress_handlers.Moment(web.clock.now(), http.member_zone(),
+                                    web.settings.goal_refresh_seconds)
 
 
 def page_context(goal_id: str) -> dict:
     """The goal page's: its progress, whether the member may check in (else who does), and what
     else they may do to it: plan, move it on, edit it (its metric's target while they may plan,
     as the goals service keeps a closed goal's plan and metric)."""
-    context = _progress_context(goal_id)
+    context = progress_handlers.progress(http.api(), goal_id, _moment())
     goal, me = context["goal"], http.current_member()
     may = may_check_in(goal, me.id)
     owner = "" if may else http.api().names(me.team_id, {goal["owner_id"]}).get(goal["owner_id"])
@@ -165,14 +116,11 @@ def progress(goal_id: str):
     """The progress part again, for the page's refresh; nothing (204: htmx keeps what the page
     shows) while what it is drawn from is still as `drawn` says, which the goal and its newest
     check-in tell: one checkins call, however many check-ins the chart plots."""
-    api = http.api()
-    goal, newest = api.together(lambda: api.goal(goal_id),
-                                lambda: api.checkins(goal_id, limit=1))
-    if isinstance(newest, Unavailable):
-        return render_template("goals/_progress.html", **_progress_of(goal, newest))
-    if _stamp(goal, _newest(newest))[0] == request.args.get("drawn"):
+    part = progress_handlers.progress_unless_drawn(http.api(), goal_id,
+                                                   request.args.get("drawn"), _moment())
+    if part is None:
         return "", 204
-    return render_template("goals/_progress.html", **_progress_of(goal, api.checkins(goal_id)))
+    return render_template("goals/_progress.html", **part)
 
 
 @goals.get("/<goal_id>/checkins")

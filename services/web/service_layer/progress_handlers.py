@@ -1,0 +1,86 @@
+"""A goal page's progress part: the goal, its newest check-ins, the pace chart of every check-in,
+the stamp of what it is drawn from and how often the page refreshes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+
+from services.web.adapters.api_client import Listing, MemberApi, Unavailable
+from services.web.domain.pace_chart import catching_up, drawn_from, pace_chart
+
+# How often the goal page refreshes its progress while goals applies a new check-in.
+CATCHING_UP_REFRESH_SECONDS = 1
+
+
+@dataclass(frozen=True)
+class Moment:
+    """When a request draws the progress part: its one `now` (read once per request) and the
+    member's time zone, which make the member's `today`. `refresh_seconds`: how often the page
+    refreshes the part while goals is not catching up (`WebSettings.goal_refresh_seconds`)."""
+
+    now: datetime
+    zone: tzinfo
+    refresh_seconds: int
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.zone).date()
+
+
+def progress(api: MemberApi, goal_id: str, moment: Moment) -> dict:
+    """The goal, its newest check-ins (a page) and its pace chart, which plots every check-in:
+    a goal with more than a page of them costs a checkins call per further page."""
+    goal, checkins = api.together(lambda: api.goal(goal_id), lambda: api.checkins(goal_id))
+    return _progress_of(api, goal, checkins, moment)
+
+
+def progress_unless_drawn(api: MemberApi, goal_id: str, drawn: str | None,
+                          moment: Moment) -> dict | None:
+    """The progress part again, for the page's refresh; None while what it is drawn from is
+    still as `drawn` says, which the goal and its newest check-in tell: one checkins call,
+    however many check-ins the chart plots."""
+    goal, newest = api.together(lambda: api.goal(goal_id),
+                                lambda: api.checkins(goal_id, limit=1))
+    if isinstance(newest, Unavailable):
+        return _progress_of(api, goal, newest, moment)
+    if _stamp(goal, _newest(newest), moment)[0] == drawn:
+        return None
+    return _progress_of(api, goal, api.checkins(goal_id), moment)
+
+
+def _progress_of(api: MemberApi, goal: dict, checkins: Listing | Unavailable,
+                moment: Moment) -> dict:
+    """The progress part of `goal` whose newest check-ins are `checkins`, the stamp of what it
+    is drawn from (`drawn`), which the page's refresh sends (none while checkins cannot give
+    every check-in, so that the next refresh draws it again), and how often it is refreshed
+    (`refresh_seconds`): every CATCHING_UP_REFRESH_SECONDS while goals may not have applied a
+    new check-in yet, else every `moment.refresh_seconds`."""
+    down = isinstance(checkins, Unavailable)
+    road, whole = ([], False) if down else _whole_road(api, goal["id"], checkins)
+    drawn, catching = _stamp(goal, None if down else _newest(checkins), moment)
+    return {"goal": goal, "checkins": [] if down else checkins, "checkins_down": down,
+            "chart": pace_chart(goal, road, moment.today, moment.zone),
+            "drawn": drawn if whole else None,
+            "refresh_seconds": CATCHING_UP_REFRESH_SECONDS if catching
+            else moment.refresh_seconds}
+
+
+def _stamp(goal: dict, newest: dict | None, moment: Moment) -> tuple[str, bool]:
+    """The stamp of a progress part drawn from `goal` and its `newest` check-in, and whether
+    goals may not have applied that check-in yet (`domain.pace_chart.catching_up`)."""
+    catching = catching_up(goal, newest, moment.now)
+    return drawn_from(goal, newest, moment.today, catching), catching
+
+
+def _newest(checkins: Listing) -> dict | None:
+    return checkins[0] if checkins else None
+
+
+def _whole_road(api: MemberApi, goal_id: str, newest: Listing) -> tuple[list[dict], bool]:
+    """Every check-in of the goal, and True: its newest page and, if there are more, the older
+    ones; only the newest page, and False, while checkins cannot give the older ones."""
+    if not newest.next_cursor:
+        return newest, True
+    older = api.older_checkins(goal_id, newest.next_cursor)
+    return (newest, False) if isinstance(older, Unavailable) else ([*newest, *older], True)
