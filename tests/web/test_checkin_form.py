@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from tests.support.waiting import eventually
 from tests.web.over_http import hidden_fields, metric_goal, signed_in
 
 KEY = re.compile(r'<input type="hidden" name="idempotency_key" value="([^"]+)"')
@@ -99,3 +100,28 @@ def test_a_teammate_refused_a_check_in_without_javascript_keeps_what_they_typed(
     assert answer.status_code == 403 and "<h1>Grow the revenue</h1>" in answer.text
     assert 'id="checkin-form"' in answer.text and "Helped Lena today" in answer.text
     assert "only the owner checks in on a personal goal" in answer.text
+
+
+def test_a_check_in_on_a_goal_closed_meanwhile_says_why_on_its_page_without_javascript(stack):
+    """The goal page came back with "Only active goals take check-ins." in place of its form
+    and nothing of the check-in just sent: it did not say that it was not saved, nor why, as
+    htmx's swapped form and My week say."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    session, csrf = signed_in(stack, team.lead)
+    form = checkin_form(session.get(stack.web_url + f"/goals/{goal['id']}").text)
+    closed = stack.goals.call("POST", f"/v1/goals/{goal['id']}/close", team.lead,
+                              json={"outcome": "dropped", "retrospective": "Plans changed"})
+    assert closed.status_code == 200, closed.get_json()
+    eventually(lambda: stack.checkins.call(  # checkins has heard: it refuses check-ins
+        "POST", f"/v1/goals/{goal['id']}/checkins", team.lead, json={"note": "probe"},
+    ).status_code == 409)
+
+    refused = session.post(stack.web_url + f"/goals/{goal['id']}/checkins",
+                           data={**hidden_fields(form), "csrf_token": csrf, "value": "40"})
+
+    assert refused.status_code == 409, refused.status_code
+    assert "<h1>Grow the revenue</h1>" in refused.text
+    assert re.search(r'<p class="error" role="alert">\s*Your check-in was not saved: goal '
+                     r'“Grow the revenue” is closed as dropped; only active goals take '
+                     r'check-ins\.\s*</p>', refused.text)
