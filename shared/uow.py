@@ -156,6 +156,7 @@ class UnitOfWork:
         self.upserts = Upserts(self.session)
         self.session.info["unit_of_work"] = self
         self._emitted: list[DomainEvent] = []
+        self._before_commit: list = []
         self._after_commit: list = []
         self._wakers: list[Waker] = []
         self.published = []
@@ -185,7 +186,8 @@ class UnitOfWork:
         """A nested transaction: on error its writes, the events recorded in it and the
         callbacks and wake-ups it asked for at the commit are undone."""
         mark = next_seq()
-        callbacks, wakers = len(self._after_commit), len(self._wakers)
+        befores, callbacks = len(self._before_commit), len(self._after_commit)
+        wakers = len(self._wakers)
         self.upserts.write()
         nested = self.session.begin_nested()
         try:
@@ -198,6 +200,7 @@ class UnitOfWork:
             _forget_reads(self.session)
             nested.rollback()
             self._discard_events_since(mark)
+            del self._before_commit[befores:]
             del self._after_commit[callbacks:]
             del self._wakers[wakers:]
             raise
@@ -208,6 +211,11 @@ class UnitOfWork:
             if pending:
                 obj.__dict__["_pending_events"] = [e for e in pending if e.seq < mark]
         self._emitted = [e for e in self._emitted if e.seq < mark]
+
+    def before_commit(self, callback) -> None:
+        """Run `callback()` in this unit of work's transaction as it commits, after its writes
+        are flushed (e.g. claim what it made with a row held only while it commits)."""
+        self._before_commit.append(callback)
 
     def after_commit(self, callback) -> None:
         """Run `callback()` once this unit of work has committed (e.g. wake a delivery loop)."""
@@ -229,6 +237,9 @@ class UnitOfWork:
             raise RuntimeError("a read-only unit of work cannot commit")
         self.upserts.write()
         self.session.flush()
+        befores, self._before_commit = self._before_commit, []
+        for callback in befores:
+            callback()
         events = [self._to_event(e) for e in self._collect()]
         self.outbox.add(self.session, events)
         if events:
@@ -249,6 +260,7 @@ class UnitOfWork:
         _forget_reads(self.session)
         self.session.rollback()
         self._emitted = []
+        self._before_commit = []
         self._after_commit = []
         self._wakers = []
 

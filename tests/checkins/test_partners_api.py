@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from datetime import timedelta
 from itertools import combinations
 
@@ -13,6 +12,7 @@ from sqlalchemy import event
 from services.checkins.domain.partners import Partnership
 from shared.pagination import encode_cursor
 from tests.checkins.conftest import START
+from tests.support.races import SQLITE_WAITS, once_after
 
 
 def call(checkins, method: str, path: str, headers: dict, body: dict | None = None):
@@ -174,21 +174,6 @@ def test_saving_the_schedule_again_keeps_its_next_round(checkins, world, clock):
     assert (again.json["next_run_at"], again.json["cooldown"]) == (first["next_run_at"], 2)
     assert longer.json["next_run_at"].startswith(
         (START + timedelta(days=16)).date().isoformat()), longer.json
-
-
-def once_after(statement_part: str, meanwhile: Callable[[], object]) -> Callable:
-    """A hook running `meanwhile` once (in transactions of its own) right after the first
-    statement containing `statement_part`, while that statement's transaction is open."""
-    armed = [True]
-
-    def hook(conn, cursor, statement: str, *args) -> None:
-        if armed and statement_part in statement:
-            armed.clear()
-            meanwhile()
-    return hook
-
-
-SQLITE_WAITS = "SQLite takes writers one at a time: the one meanwhile would wait for the other"
 
 
 def test_a_schedule_saved_as_its_round_runs_answers_what_it_stored(checkins, world, clock):

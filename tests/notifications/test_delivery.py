@@ -11,7 +11,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select
 
 from services.notifications.adapters.webhook_client import WebhookClient
 from services.notifications.domain.channel import Channel
@@ -30,6 +31,7 @@ from tests.notifications.support import (
     progressed,
 )
 from tests.support.batches import statements
+from tests.support.races import SQLITE_WAITS, once_after
 from tests.support.slack_server import Reply, archived, server_error, too_many_requests
 from tests.support.waiting import eventually
 
@@ -132,26 +134,60 @@ def test_after_a_429_nothing_goes_to_that_channel_before_its_retry_after(make_se
         "🎉 Goal achieved: Read 10 books", "🎉 Goal achieved: Run 100 km"]
 
 
-def test_two_transactions_routing_to_one_channel_at_once_keep_its_pace(make_service, slack):
-    """Two consumers' transactions each route a message to one channel at the same time, the
-    delivery loop running. Each read the channel's pace without holding the channel, so both
-    were handed to the loop and went out together (on PostgreSQL; SQLite's writers take
-    turns). The second is now left for the loop's claim, which paces it after the first."""
+def test_a_transaction_slow_to_commit_keeps_its_channels_pace(make_service, slack):
+    """A consumer's transaction routes a message to a channel and commits only after the
+    channel's pace would have passed; another routes a message to it meanwhile. The first's
+    hand-over was paced from when the message was made, and held the channel until the
+    commit, so the other's was claimed as the first left, and both went out together. The
+    pace now counts from the commit that hands a message over (on SQLite the second waits
+    for the first's commit)."""
     n = make_service("notifications", start_worker=False)
     team = Team(n)
     other = new_id()
     handle(n, goal(team.id, other, team.ana, "Read 10 books"))
     team.channel(slack.webhook())
     container = n.container
+    pace = container.settings.pace_seconds
     with delivering(n):
         with container.uow() as first:
             container.handlers()["goal.achieved"](consumed(achieved(team)), first)
+            routed = time.monotonic()
             second = threading.Thread(
                 target=handle, args=(n, achieved(team, "Read 10 books", other)), daemon=True)
             second.start()
-            second.join(2)  # before, it could wait here for the first's row until it commits
+            second.join(2 * pace)
+            time.sleep(max(0.0, routed + pace + 0.2 - time.monotonic()))
             first.commit()
         second.join(30)
+        eventually(lambda: len(slack.delivered()) == 2, timeout=15)
+    assert sorted(r.json()["text"] for r in slack.delivered()) == [
+        "🎉 Goal achieved: Read 10 books", "🎉 Goal achieved: Run 100 km"]
+    assert gaps(slack.received)[0] >= pace, gaps(slack.received)
+
+
+def test_a_hand_over_leaves_a_channel_another_commit_holds_to_the_claim(make_service, slack):
+    """Two consumers' transactions commit a message each to one channel at the same moment,
+    each having read the channel's pace before the other committed. Only the one holding the
+    channel hands its message over; the other's is left for the loop's claim, which paces it
+    (PostgreSQL: SQLite's writers take turns)."""
+    n = make_service("notifications", start_worker=False)
+    container = n.container
+    if container.engine.dialect.name != "postgresql":
+        pytest.skip(SQLITE_WAITS)
+    team = Team(n)
+    other = new_id()
+    handle(n, goal(team.id, other, team.ana, "Read 10 books"))
+    team.channel(slack.webhook())
+    meanwhile = once_after("FROM channels", lambda: handle(
+        n, achieved(team, "Read 10 books", other)), thread=threading.get_ident())
+    with delivering(n):
+        with container.uow() as first:
+            container.handlers()["goal.achieved"](consumed(achieved(team)), first)
+            event.listen(container.engine, "after_cursor_execute", meanwhile)
+            try:
+                first.commit()  # the other commits right after this one reads the channel
+            finally:
+                event.remove(container.engine, "after_cursor_execute", meanwhile)
         eventually(lambda: len(slack.delivered()) == 2, timeout=15)
     assert sorted(r.json()["text"] for r in slack.delivered()) == [
         "🎉 Goal achieved: Read 10 books", "🎉 Goal achieved: Run 100 km"]

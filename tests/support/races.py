@@ -48,6 +48,24 @@ def run_together(engine, held_at: Callable[[str], bool], *calls: Callable[[], An
     return Race(results, len(holding))
 
 
+def once_after(statement_part: str, meanwhile: Callable[[], object], *,
+               thread: int | None = None) -> Callable:
+    """A hook (for an engine's `after_cursor_execute`) running `meanwhile` once, in
+    transactions of its own, right after the first statement containing `statement_part`
+    (run by `thread`, if given), while that statement's transaction is open."""
+    armed = [True]
+
+    def hook(conn, cursor, statement: str, *args) -> None:
+        if armed and statement_part in statement \
+                and thread in (None, threading.get_ident()):
+            armed.clear()
+            meanwhile()
+    return hook
+
+
+SQLITE_WAITS = "SQLite takes writers one at a time: the one meanwhile would wait for the other"
+
+
 def at_once(*calls: Callable[[], Any]) -> list[Any]:
     """Run `calls` each in its thread, all starting together (a double click, a client retrying
     while the first request is under way); their results in the order of the calls."""

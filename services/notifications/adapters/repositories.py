@@ -59,12 +59,14 @@ class Channels:
         """Whether this transaction holds the channel to pace a send from it, its row read
         afresh. On PostgreSQL the row is locked without waiting: False while another
         transaction holds it (a claim or a hand-over that may be sending from it now), so
-        two transactions never both pass its pace. SQLite's writers take turns already."""
+        two transactions never both pass its pace. The lock is NO KEY UPDATE, so messages
+        for the channel are still made meanwhile (their foreign key's check takes KEY SHARE,
+        which FOR UPDATE would make wait). SQLite's writers take turns already."""
         if self.session.get_bind().dialect.name != "postgresql":
             return True
         return self.session.scalars(
             select(Channel).where(Channel.id == channel.id)
-            .with_for_update(skip_locked=True)
+            .with_for_update(key_share=True, skip_locked=True)
             .execution_options(populate_existing=True)).first() is not None
 
     def active_for(self, team_id: str) -> list[Channel]:

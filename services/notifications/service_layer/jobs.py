@@ -183,21 +183,28 @@ class Deliverer:
         return attempts
 
     def take(self, uow: NotificationsUnitOfWork, n: Notification, channel: Channel) -> None:
-        """Claim a new channel message in the transaction that makes it, and have it handed to
-        this loop at that commit, so that it leaves without a claiming transaction of its own.
+        """Claim a new channel message in the transaction that makes it, as it commits, and
+        have it handed to this loop at that commit, so that it leaves without a claiming
+        transaction of its own.
 
         Only while the loop runs in this process (a web process's messages wait for a worker's
-        claim), and only a message the claim would send now: its channel active, the message
-        due (a coalesced one waits out its quiet window), the channel's pace met, and the
-        channel held by this transaction (not paced by a claim or another hand-over meanwhile,
-        which would pass the same pace: then the loop's claim takes it). It is leased
-        as a claim leases it; if this process dies before sending, the lease runs out and any
-        worker claims it."""
-        if not (self.accepting and channel.is_active):
-            return
+        claim), and only a message the claim would send at that commit: still pending, its
+        channel active, the message due (a coalesced one waits out its quiet window), the
+        channel's pace met, and the channel held by this transaction (not paced by a claim or
+        another hand-over meanwhile, which would pass the same pace: then the loop's claim
+        takes it). Decided as the transaction commits, not as the message is made, so the pace
+        counts from about when it leaves however long the rest of the transaction takes, and
+        the channel is held only while it commits. It is leased as a claim leases it; if this
+        process dies before sending, the lease runs out and any worker claims it."""
+        if self.accepting:
+            uow.before_commit(lambda: self._take_now(uow, n, channel))
+
+    def _take_now(self, uow: NotificationsUnitOfWork, n: Notification, channel: Channel) -> None:
         now = self.clock.now()
-        if n.next_attempt_at > now or not uow.channels.hold(channel):
-            return  # not due yet, or the channel is held elsewhere: left for a claim
+        if n.status != "pending" or n.next_attempt_at > now or not channel.is_active:
+            return
+        if not uow.channels.hold(channel):
+            return  # held elsewhere: left for a claim
         if not channel.is_active or self._ready_at(channel, now) > now:
             return
         channel.last_sent_at = now
