@@ -143,3 +143,19 @@ def checked_in_since(stack, token: str, goal: dict, value: float) -> None:
                                   json={"value": value})
     assert checkin.status_code == 201, checkin.get_json()
     goal_now_at(stack, goal, token, value)
+
+
+def closed_in_checkins(stack, token: str, team_id: str, goal: dict,
+                       retrospective: str = "") -> None:
+    """Close `goal` as dropped once checkins lists it as due, and wait until checkins has heard
+    (it lists it no more, and refuses its check-ins): read, so nothing is logged on the goal
+    meanwhile, as a probing check-in would be before checkins heard."""
+    def due() -> set[str]:
+        listed = stack.checkins.call("GET", f"/v1/teams/{team_id}/checkins-due", token)
+        return {d["goal_id"] for d in listed.get_json()["items"]}
+
+    eventually(lambda: goal["id"] in due())
+    closed = stack.goals.call("POST", f"/v1/goals/{goal['id']}/close", token,
+                              json={"outcome": "dropped", "retrospective": retrospective})
+    assert closed.status_code == 200, closed.get_json()
+    eventually(lambda: goal["id"] not in due())

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.support.waiting import eventually
-from tests.web.over_http import hidden_fields, metric_goal, signed_in
+from tests.web.over_http import closed_in_checkins, hidden_fields, metric_goal, signed_in
 
 KEY = re.compile(r'<input type="hidden" name="idempotency_key" value="([^"]+)"')
 
@@ -110,12 +109,7 @@ def test_a_check_in_on_a_goal_closed_meanwhile_says_why_on_its_page_without_java
     goal = metric_goal(stack, team.lead)
     session, csrf = signed_in(stack, team.lead)
     form = checkin_form(session.get(stack.web_url + f"/goals/{goal['id']}").text)
-    closed = stack.goals.call("POST", f"/v1/goals/{goal['id']}/close", team.lead,
-                              json={"outcome": "dropped", "retrospective": "Plans changed"})
-    assert closed.status_code == 200, closed.get_json()
-    eventually(lambda: stack.checkins.call(  # checkins has heard: it refuses check-ins
-        "POST", f"/v1/goals/{goal['id']}/checkins", team.lead, json={"note": "probe"},
-    ).status_code == 409)
+    closed_in_checkins(stack, team.lead, team.id, goal, "Plans changed")
 
     refused = session.post(stack.web_url + f"/goals/{goal['id']}/checkins",
                            data={**hidden_fields(form), "csrf_token": csrf, "value": "40"})

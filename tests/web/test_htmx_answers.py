@@ -7,8 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from tests.support.waiting import eventually
-from tests.web.over_http import metric_goal, signed_in
+from tests.web.over_http import closed_in_checkins, metric_goal, signed_in
 
 
 def test_an_htmx_poll_after_signing_out_elsewhere_is_sent_to_sign_in_not_given_the_page(stack):
@@ -96,12 +95,7 @@ def test_a_check_in_refused_with_409_swaps_the_refusal_into_the_form_as_typed(st
     team = stack.new_team()
     goal = metric_goal(stack, team.lead)
     session, csrf = signed_in(stack, team.lead)
-    closed = stack.goals.call("POST", f"/v1/goals/{goal['id']}/close", team.lead,
-                              json={"outcome": "dropped", "retrospective": "Plans changed"})
-    assert closed.status_code == 200, closed.get_json()
-    eventually(lambda: stack.checkins.call(  # checkins has heard: it refuses check-ins
-        "POST", f"/v1/goals/{goal['id']}/checkins", team.lead, json={"note": "probe"},
-    ).status_code == 409)
+    closed_in_checkins(stack, team.lead, team.id, goal, "Plans changed")
 
     swapped = session.post(stack.web_url + f"/goals/{goal['id']}/checkins",
                            data={"csrf_token": csrf, "value": "40", "note": "Typed before"},

@@ -4,13 +4,14 @@ each goal is next due."""
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from services.web.domain.streak_text import streak_length
 from tests.support.waiting import eventually
-from tests.web.over_http import hidden_fields, signed_in
+from tests.web.over_http import closed_in_checkins, hidden_fields, signed_in
 
 DAILY = {"frequency": "daily", "time": "09:00"}
 
@@ -130,14 +131,8 @@ def test_a_quick_check_in_on_a_goal_closed_meanwhile_says_why_on_my_week(stack):
     team = stack.new_team()
     goal = scheduled_goal(stack, team.lead, "Read 30 pages")
 
-    def close():
-        closed = stack.goals.call("POST", f"/v1/goals/{goal['id']}/close", team.lead,
-                                  json={"outcome": "dropped", "retrospective": ""})
-        assert closed.status_code == 200, closed.get_json()
-        eventually(lambda: goal["id"] not in {d["goal_id"] for d in stack.checkins.call(
-            "GET", f"/v1/teams/{team.id}/checkins-due", team.lead).get_json()["items"]})
-
-    refused = quick_check_in(stack, team.lead, goal, "7", meanwhile=close)
+    refused = quick_check_in(stack, team.lead, goal, "7",
+                             meanwhile=partial(closed_in_checkins, stack, team.lead, team.id, goal))
 
     assert refused.status_code == 409, refused.status_code
     assert "<h1>My week</h1>" in refused.text
@@ -156,14 +151,8 @@ def test_a_check_in_refused_for_a_closed_goal_reads_the_same_on_my_week_and_its_
     goal = scheduled_goal(stack, team.lead, "Read 30 pages")
     session, csrf = signed_in(stack, team.lead)
 
-    def close():
-        closed = stack.goals.call("POST", f"/v1/goals/{goal['id']}/close", team.lead,
-                                  json={"outcome": "dropped", "retrospective": ""})
-        assert closed.status_code == 200, closed.get_json()
-        eventually(lambda: goal["id"] not in {d["goal_id"] for d in stack.checkins.call(
-            "GET", f"/v1/teams/{team.id}/checkins-due", team.lead).get_json()["items"]})
-
-    on_week = quick_check_in(stack, team.lead, goal, "7", meanwhile=close)
+    on_week = quick_check_in(stack, team.lead, goal, "7",
+                             meanwhile=partial(closed_in_checkins, stack, team.lead, team.id, goal))
     on_page = session.post(stack.web_url + f"/goals/{goal['id']}/checkins",
                            data={"csrf_token": csrf, "value": "7"},
                            headers={"HX-Request": "true"})
@@ -180,14 +169,8 @@ def test_a_refused_value_for_a_goal_gone_from_my_week_is_said_above_the_cards(st
     team = stack.new_team()
     goal = scheduled_goal(stack, team.lead, "Read 30 pages")
 
-    def close():
-        closed = stack.goals.call("POST", f"/v1/goals/{goal['id']}/close", team.lead,
-                                  json={"outcome": "dropped", "retrospective": ""})
-        assert closed.status_code == 200, closed.get_json()
-        eventually(lambda: goal["id"] not in {d["goal_id"] for d in stack.checkins.call(
-            "GET", f"/v1/teams/{team.id}/checkins-due", team.lead).get_json()["items"]})
-
-    refused = quick_check_in(stack, team.lead, goal, "lots", meanwhile=close)
+    refused = quick_check_in(stack, team.lead, goal, "lots",
+                             meanwhile=partial(closed_in_checkins, stack, team.lead, team.id, goal))
 
     assert refused.status_code == 422, refused.status_code
     assert alerts(refused.text) == ["Your check-in was not saved: Not a valid number."]
