@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine
@@ -42,6 +44,23 @@ def test_an_idle_deliverer_does_not_look_for_due_rows_while_none_can_be(notifica
     assert due_queries(seen) == []  # was one every 100 ms: about 20
 
 
+@contextmanager
+def worker_asleep(notifications, tmp_path, *, another_host: bool) -> Iterator[None]:
+    """A worker of the service's database (as in another process) delivering, its loop asleep
+    after a first pass that found nothing; `another_host`: the service's datagrams go
+    nowhere, as from another host, so only PostgreSQL's NOTIFY can wake it."""
+    worker = bootstrap(notifications.settings)
+    worker.deliverer.idle_cap = CAP_S
+    if another_host:
+        notifications.container.delivery_waker.socket_path = tmp_path / "another-host.sock"
+    try:
+        with delivering(worker):
+            time.sleep(0.5)  # its first pass found nothing: it sleeps
+            yield
+    finally:
+        worker.close()
+
+
 @pytest.mark.parametrize("wake_by", ["datagram", "notice"])
 def test_a_test_message_queued_by_the_web_app_leaves_at_once(notifications, team, slack,
                                                              tmp_path, wake_by):
@@ -51,19 +70,11 @@ def test_a_test_message_queued_by_the_web_app_leaves_at_once(notifications, team
     if wake_by == "notice" and notifications.container.engine.dialect.name != "postgresql":
         pytest.skip("NOTIFY is PostgreSQL's; with SQLite the processes share a host")
     channel = team.channel(slack.webhook())
-    worker = bootstrap(notifications.settings)
-    worker.deliverer.idle_cap = CAP_S
-    if wake_by == "notice":
-        notifications.container.delivery_waker.socket_path = tmp_path / "another-host.sock"
-    try:
-        with delivering(worker):
-            time.sleep(0.5)  # its first pass found nothing: it sleeps
-            queued = notifications.client.post(
-                f"/v1/teams/{team.id}/channels/{channel['id']}/test", headers=team.auth())
-            assert queued.status_code == 202, queued.json
-            eventually(lambda: len(slack.delivered()) == 1, timeout=WAIT_S)  # not at the cap
-    finally:
-        worker.close()
+    with worker_asleep(notifications, tmp_path, another_host=wake_by == "notice"):
+        queued = notifications.client.post(
+            f"/v1/teams/{team.id}/channels/{channel['id']}/test", headers=team.auth())
+        assert queued.status_code == 202, queued.json
+        eventually(lambda: len(slack.delivered()) == 1, timeout=WAIT_S)  # not at the cap
     [entry] = team.log()
     assert entry["notification"]["id"] == queued.json["notification_id"]
     assert entry["notification"]["status"] == "sent"
@@ -79,19 +90,12 @@ def test_the_web_apps_notice_to_the_worker_costs_no_transaction_of_its_own(notif
     if notifications.container.engine.dialect.name != "postgresql":
         pytest.skip("NOTIFY is PostgreSQL's; with SQLite the processes share a host")
     channel = team.channel(slack.webhook())
-    worker = bootstrap(notifications.settings)
-    worker.deliverer.idle_cap = CAP_S
-    notifications.container.delivery_waker.socket_path = tmp_path / "another-host.sock"
-    try:
-        with delivering(worker):
-            time.sleep(0.5)  # its first pass found nothing: it sleeps
-            with transactions(notifications.container.engine) as begun:
-                queued = notifications.client.post(
-                    f"/v1/teams/{team.id}/channels/{channel['id']}/test", headers=team.auth())
-            assert queued.status_code == 202, queued.json
-            eventually(lambda: len(slack.delivered()) == 1, timeout=WAIT_S)  # not at the cap
-    finally:
-        worker.close()
+    with worker_asleep(notifications, tmp_path, another_host=True):
+        with transactions(notifications.container.engine) as begun:
+            queued = notifications.client.post(
+                f"/v1/teams/{team.id}/channels/{channel['id']}/test", headers=team.auth())
+        assert queued.status_code == 202, queued.json
+        eventually(lambda: len(slack.delivered()) == 1, timeout=WAIT_S)  # not at the cap
     assert len(begun) == 1, begun
     [entry] = team.log()
     assert entry["notification"]["id"] == queued.json["notification_id"]
