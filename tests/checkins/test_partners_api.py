@@ -12,7 +12,7 @@ from sqlalchemy import event
 from services.checkins.domain.partners import Partnership
 from shared.pagination import encode_cursor
 from tests.checkins.conftest import START
-from tests.support.races import SQLITE_WAITS, once_after
+from tests.support.races import SQLITE_WAITS, once_after, run_together
 
 
 def call(checkins, method: str, path: str, headers: dict, body: dict | None = None):
@@ -174,6 +174,31 @@ def test_saving_the_schedule_again_keeps_its_next_round(checkins, world, clock):
     assert (again.json["next_run_at"], again.json["cooldown"]) == (first["next_run_at"], 2)
     assert longer.json["next_run_at"].startswith(
         (START + timedelta(days=16)).date().isoformat()), longer.json
+
+
+def test_a_first_schedule_saved_twice_at_once_is_saved_and_answers_200_both_times(checkins,
+                                                                                 world):
+    """A double-clicked first save of the pairing schedule: both requests find no schedule
+    before either writes, so both inserted it, and the second's insert broke the team's key
+    and answered 500. The second now saves over the first, as a later PUT would."""
+    if checkins.container.engine.dialect.name != "postgresql":
+        pytest.skip(SQLITE_WAITS)
+    lead = world.member("Lena", role="lead")
+    path = f"/v1/teams/{world.team_id}/pairing-schedule"
+
+    def save(every_days: int):
+        return lambda: checkins.app.test_client().put(
+            path, headers=world.as_(lead), json={"every_days": every_days})
+
+    answers = run_together(checkins.container.engine,
+                           lambda sql: "FROM pairing_schedules" in sql, save(7), save(14))
+
+    assert answers.held == 2, answers  # both read before either wrote
+    assert [a.status_code for a in answers.results] == [200, 200], [
+        a.json for a in answers.results]
+    stored = call(checkins, "GET", path, world.as_(lead)).json
+    assert stored["every_days"] in (7, 14)
+    assert stored["every_days"] in [a.json["every_days"] for a in answers.results]
 
 
 def test_a_schedule_saved_as_its_round_runs_answers_what_it_stored(checkins, world, clock):

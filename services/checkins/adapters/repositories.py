@@ -20,7 +20,7 @@ from services.checkins.domain.partners import (
 from services.checkins.domain.replicas import GoalView, MemberView, TeamView
 from services.checkins.domain.schedule import GoalSchedule
 from services.checkins.domain.social import Comment, Kudos
-from shared.db import prebuilt
+from shared.db import prebuilt, written_first
 from shared.retention import delete_chunk
 from shared.uow import memo, remembered
 from shared.upserts import upsert
@@ -244,6 +244,11 @@ class Rounds:
 
     def save_schedule(self, schedule: PairingSchedule) -> PairingSchedule:
         return self.session.merge(schedule)
+
+    def add_first_schedule(self, schedule: PairingSchedule) -> bool:
+        """Write the team's first schedule: False when a save at the same moment wrote one
+        first (the team's key refused this one; the transaction goes on)."""
+        return written_first(self.session, lambda: self.session.add(schedule))
 
     def delete_schedule(self, schedule: PairingSchedule) -> None:
         self.session.delete(schedule)

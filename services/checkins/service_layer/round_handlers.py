@@ -89,11 +89,20 @@ def set_schedule(cmd: SetPairingSchedule, uow: CheckinsUnitOfWork,
                  clock: Clock) -> PairingSchedule:
     """Save the team's schedule over the current one, read locked: a save waits for a
     scheduled round under way and starts from the schedule it left, and the rounds job leaves
-    a schedule being saved to its next tick, so the save answers what it stored."""
+    a schedule being saved to its next tick, so the save answers what it stored. Two first
+    saves at once: the second saves over the first."""
+    def over(current: PairingSchedule | None) -> PairingSchedule:
+        return PairingSchedule.starting(cmd.team_id, cmd.every_days, cmd.cooldown,
+                                        cmd.first_run_at, clock.now(), current)
+
     with uow:
         current = uow.rounds.locked_schedule(cmd.team_id)
-        schedule = uow.rounds.save_schedule(PairingSchedule.starting(
-            cmd.team_id, cmd.every_days, cmd.cooldown, cmd.first_run_at, clock.now(), current))
+        schedule = over(current)
+        if current is None and not uow.rounds.add_first_schedule(schedule):
+            # another request saved the team's first schedule at the same moment (a double
+            # click): this save replaces it, as a PUT after it would
+            schedule = over(uow.rounds.locked_schedule(cmd.team_id))
+        schedule = uow.rounds.save_schedule(schedule)
         uow.commit()
     return schedule
 
