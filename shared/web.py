@@ -7,6 +7,7 @@ from datetime import datetime
 from functools import wraps
 
 import flask_smorest
+from apispec import BasePlugin
 from flask import Flask, Response, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
@@ -28,6 +29,7 @@ from shared.problems import (
     http_exception_problem,
     register_problem_handlers,
 )
+from shared.schema_fields import PatchBody
 from shared.text_guard import refuse_unstorable_text
 from shared.uow import begin_request, end_request
 
@@ -89,6 +91,16 @@ class ProblemApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
+class PatchBodiesNameAField(BasePlugin):
+    """The spec says what `PatchBody` refuses: a PATCH body names at least one field
+    (`minProperties: 1`), so a client generated from it knows an empty one is a 422."""
+
+    def schema_helper(self, name, definition, **kwargs):
+        schema = kwargs.get("schema")
+        kind = schema if isinstance(schema, type) else type(schema)
+        return {"minProperties": 1} if issubclass(kind, PatchBody) else None
+
+
 class FastJSONProvider(DefaultJSONProvider):
     """Flask's JSON provider with responses encoded by orjson (`shared.json_codec`): the same
     sorted keys and the same `default` for dates and dataclasses, several times faster."""
@@ -119,6 +131,7 @@ def create_service_app(container, blueprints: list[Blueprint], *, title: str) ->
     api = ProblemApi(
         app,
         spec_kwargs={
+            "extra_plugins": [PatchBodiesNameAField()],
             "components": {
                 "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             },
