@@ -1,8 +1,8 @@
 """Wake a loop that waits for rows (the outbox relay, the notifications deliverer) as soon as
 a transaction that wrote some commits.
 
-Writers send a datagram on a Unix socket beside the database after their commit (to a loop on
-this host), and on PostgreSQL also a `NOTIFY` inside their transaction, which PostgreSQL
+Writers send a datagram after their commit to each loop's Unix socket beside the database
+(every loop on this host, each process's its own), and on PostgreSQL also a `NOTIFY` inside their transaction, which PostgreSQL
 delivers at the commit (to a loop on any host) and drops on a rollback: the outbox's trigger
 sends it, or the unit of work for a waker given `Notices` (`shared.uow.UnitOfWork.wake_at_commit`
 does both for any waker). The loop waits on both with a timeout, so a lost wake-up only costs
@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import secrets
 import select
 import socket
 import tempfile
@@ -98,7 +99,17 @@ class Waker:
         self.notices = notices
         self._sender: socket.socket | None = None
         self._receiver: socket.socket | None = None
+        self._bound: Path | None = None
         self._extra_fds: list = []
+
+    def _loops(self) -> list[Path]:
+        """The sockets of the loops listening on this host: one per loop (`socket_path` with
+        the loop's own suffix), so that two processes' loops are both woken."""
+        with contextlib.suppress(FileNotFoundError):
+            prefix = f"{self.socket_path.name}."
+            with os.scandir(self.socket_path.parent) as entries:
+                return [Path(e.path) for e in entries if e.name.startswith(prefix)]
+        return []
 
     def notice_in(self, session: Session | Connection) -> None:
         """Wake the loop on any host through `notices`, if any, at the commit of `session`'s
@@ -107,20 +118,27 @@ class Waker:
             self.notices.notify_in(session)
 
     def nudge(self) -> None:
-        """Wake the loop if it runs on this host (after the commit: it then sees the rows)."""
+        """Wake every loop that runs on this host (after the commit: it then sees the rows).
+        A socket no process holds any more (its loop was killed) is removed."""
         if self._sender is None:
             self._sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             self._sender.setblocking(False)
-        with contextlib.suppress(OSError):
-            self._sender.sendto(b"1", str(self.socket_path))
+        for path in self._loops():
+            try:
+                self._sender.sendto(b"1", str(path))
+            except ConnectionRefusedError:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+            except OSError:  # full (woken already) or gone meanwhile
+                pass
 
     def listen(self) -> None:
-        """Bind the receiving end; only the loop calls this."""
+        """Bind this loop's receiving end, beside any other loop's; only the loop calls this."""
         self.socket_path.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.socket_path)
+        self._bound = self.socket_path.with_name(
+            f"{self.socket_path.name}.{os.getpid()}-{secrets.token_hex(3)}")
         self._receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self._receiver.bind(str(self.socket_path))
+        self._receiver.bind(str(self._bound))
         self._receiver.setblocking(False)
         if self.notices is not None:
             self.notices.listen()  # before the loop's first look: no notice falls between
@@ -152,10 +170,10 @@ class Waker:
         for sock in (self._sender, self._receiver):
             if sock is not None:
                 sock.close()
-        if self._receiver is not None:
+        if self._bound is not None:
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.socket_path)
-        self._sender = self._receiver = None
+                os.unlink(self._bound)
+        self._sender = self._receiver = self._bound = None
 
     def _drain(self) -> None:
         while True:

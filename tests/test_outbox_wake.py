@@ -5,6 +5,8 @@ a statement of its own on it."""
 
 from __future__ import annotations
 
+import socket
+
 from sqlalchemy import MetaData, event
 from sqlalchemy.orm import Session
 
@@ -47,3 +49,29 @@ def test_an_outbox_insert_wakes_a_relay_on_another_host_at_commit(pg_url, tmp_pa
         relay._reset_leader()
         relay.engine.dispose()
         engine.dispose()
+
+
+def test_every_loop_on_the_host_is_woken_and_a_killed_ones_socket_is_cleared(tmp_path):
+    """Two worker processes on one host (replicas, or a restart overlapping the old one): the
+    second loop's socket replaced the first's, so the first was woken by nothing but its
+    timeout until it restarted. Each loop binds a socket of its own; a writer wakes them all,
+    and removes the socket a killed loop left behind."""
+    base = tmp_path / "gk-outbox-test.sock"
+    first, second, writer = Waker(base), Waker(base), Waker(base)
+    first.listen()
+    second.listen()
+    killed = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)  # bound, then its process died
+    left_behind = tmp_path / "gk-outbox-test.sock.999999-dead"
+    killed.bind(str(left_behind))
+    killed.close()
+    try:
+        writer.nudge()
+        assert (first.wait(2.0), second.wait(2.0)) == (True, True)
+        assert not left_behind.exists()
+        second.close()
+        writer.nudge()
+        assert first.wait(2.0)
+        assert sorted(p.name for p in tmp_path.iterdir()) == [first._bound.name]
+    finally:
+        for waker in (first, second, writer):
+            waker.close()
