@@ -2,11 +2,11 @@
 a transaction that wrote some commits.
 
 Writers send a datagram after their commit to each loop's Unix socket beside the database
-(every loop on this host, each process's its own), and on PostgreSQL also a `NOTIFY` inside their transaction, which PostgreSQL
-delivers at the commit (to a loop on any host) and drops on a rollback: the outbox's trigger
-sends it, or the unit of work for a waker given `Notices` (`shared.uow.UnitOfWork.wake_at_commit`
-does both for any waker). The loop waits on both with a timeout, so a lost wake-up only costs
-that timeout.
+(every loop on this host, each process's its own), and on PostgreSQL also a `NOTIFY` inside
+their transaction, which PostgreSQL delivers at the commit (to a loop on any host) and drops
+on a rollback: the outbox's trigger sends it, or the unit of work for a waker given `Notices`
+(`shared.uow.UnitOfWork.wake_at_commit` does both for any waker). The loop waits on both with
+a timeout, so a lost wake-up only costs that timeout.
 """
 
 from __future__ import annotations
@@ -102,13 +102,16 @@ class Waker:
         self._bound: Path | None = None
         self._extra_fds: list = []
 
+    @property
+    def folder(self) -> Path:
+        """Where the loops of this waker on this host bind their sockets, one each, so that
+        two processes' loops are both woken: a folder of its own, read at every nudge."""
+        return self.socket_path.with_name(f"{self.socket_path.name}.d")
+
     def _loops(self) -> list[Path]:
-        """The sockets of the loops listening on this host: one per loop (`socket_path` with
-        the loop's own suffix), so that two processes' loops are both woken."""
         with contextlib.suppress(FileNotFoundError):
-            prefix = f"{self.socket_path.name}."
-            with os.scandir(self.socket_path.parent) as entries:
-                return [Path(e.path) for e in entries if e.name.startswith(prefix)]
+            with os.scandir(self.folder) as entries:
+                return [Path(e.path) for e in entries]
         return []
 
     def notice_in(self, session: Session | Connection) -> None:
@@ -134,9 +137,8 @@ class Waker:
 
     def listen(self) -> None:
         """Bind this loop's receiving end, beside any other loop's; only the loop calls this."""
-        self.socket_path.parent.mkdir(parents=True, exist_ok=True)
-        self._bound = self.socket_path.with_name(
-            f"{self.socket_path.name}.{os.getpid()}-{secrets.token_hex(3)}")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._bound = self.folder / f"{os.getpid()}-{secrets.token_hex(3)}"
         self._receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._receiver.bind(str(self._bound))
         self._receiver.setblocking(False)
