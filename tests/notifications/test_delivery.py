@@ -30,7 +30,7 @@ from tests.notifications.support import (
     new_id,
     progressed,
 )
-from tests.support.batches import statements
+from tests.support.batches import handle_batch, statements
 from tests.support.races import SQLITE_WAITS, once_after
 from tests.support.slack_server import Reply, archived, server_error, too_many_requests
 from tests.support.waiting import eventually
@@ -189,6 +189,29 @@ def test_a_hand_over_leaves_a_channel_another_commit_holds_to_the_claim(make_ser
             finally:
                 event.remove(container.engine, "after_cursor_execute", meanwhile)
         eventually(lambda: len(slack.delivered()) == 2, timeout=15)
+    assert sorted(r.json()["text"] for r in slack.delivered()) == [
+        "🎉 Goal achieved: Read 10 books", "🎉 Goal achieved: Run 100 km"]
+    assert gaps(slack.received)[0] >= container.settings.pace_seconds, gaps(slack.received)
+
+
+def test_a_batch_routing_to_one_channel_holds_it_once(make_service, slack):
+    """A consumer's batch of two goals achieved, each a message to the team's channel, the
+    loop running: the channel's row is locked once for the transaction, not once per message
+    (PostgreSQL; SQLite takes no row locks). The first is handed over, the second paced."""
+    n = make_service("notifications", start_worker=False)
+    container = n.container
+    if container.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite takes no row locks")
+    team = Team(n)
+    other = new_id()
+    handle(n, goal(team.id, other, team.ana, "Read 10 books"))
+    team.channel(slack.webhook())
+    with delivering(n):
+        with statements(container.engine) as seen:
+            handle_batch(container, [consumed(achieved(team)),
+                                     consumed(achieved(team, "Read 10 books", other))])
+        eventually(lambda: len(slack.delivered()) == 2, timeout=15)
+    assert len([s for s in seen if "FROM channels" in s and "FOR NO KEY UPDATE" in s]) == 1, seen
     assert sorted(r.json()["text"] for r in slack.delivered()) == [
         "🎉 Goal achieved: Read 10 books", "🎉 Goal achieved: Run 100 km"]
     assert gaps(slack.received)[0] >= container.settings.pace_seconds, gaps(slack.received)

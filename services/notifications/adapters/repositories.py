@@ -35,7 +35,7 @@ from services.notifications.domain.slack_workspace import (
 from services.notifications.domain.slash import SlackRequest
 from shared.db import written_first
 from shared.retention import delete_chunk
-from shared.uow import memo, remembered
+from shared.uow import locked_rows, memo, remembered
 from shared.upserts import upsert
 
 _NOT_READ = object()
@@ -61,13 +61,20 @@ class Channels:
         transaction holds it (a claim or a hand-over that may be sending from it now), so
         two transactions never both pass its pace. The lock is NO KEY UPDATE, so messages
         for the channel are still made meanwhile (their foreign key's check takes KEY SHARE,
-        which FOR UPDATE would make wait). SQLite's writers take turns already."""
+        which FOR UPDATE would make wait). Held once per transaction (`locked_rows`: a batch
+        of messages to one channel locks it once). SQLite's writers take turns already."""
         if self.session.get_bind().dialect.name != "postgresql":
             return True
-        return self.session.scalars(
+        locked = locked_rows(self.session)
+        if ("channel", channel.id) in locked:
+            return True
+        held = self.session.scalars(
             select(Channel).where(Channel.id == channel.id)
             .with_for_update(key_share=True, skip_locked=True)
             .execution_options(populate_existing=True)).first() is not None
+        if held:
+            locked.add(("channel", channel.id))
+        return held
 
     def active_for(self, team_id: str) -> list[Channel]:
         """Read once per transaction (a batch of events to one team reads it once)."""
