@@ -12,10 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, Table, insert, select, text, update
 from sqlalchemy.orm import Session
@@ -27,6 +26,9 @@ from shared.events.registry import lookup
 from shared.messaging_tables import wake_channel
 from shared.waker import Waker, socket_beside
 
+if TYPE_CHECKING:
+    from shared.worker import Stop
+
 log = logging.getLogger(__name__)
 
 # Waits of the relay, none of which a committed event sits through in the normal case:
@@ -34,10 +36,9 @@ log = logging.getLogger(__name__)
 #   trigger's NOTIFY, `shared.messaging_tables`),
 #   so `IDLE_POLL_S` is only the safety net for a lost wake-up (a writer on another host with
 #   SQLite, a notification dropped while the relay reconnected);
-# - `WAIT_SLICE_S` is how often a waiting relay looks at `stop` (SIGTERM answers within it);
+# - a waiting relay also watches `stop` (`shared.worker.Stop`): SIGTERM ends its wait at once;
 # - the producer's linger (2 ms, `shared.kafka`) never applies: each batch ends with flush().
 IDLE_POLL_S = 1.0
-WAIT_SLICE_S = 0.5
 
 
 def make_waker(settings: Settings, database_url: str | None = None) -> Waker:
@@ -101,7 +102,7 @@ class OutboxRelay:
         self._leader = None
         self.published = 0
 
-    def run(self, stop: threading.Event) -> None:
+    def run(self, stop: Stop) -> None:
         self.waker.listen()
         backoff = 0.2
         try:
@@ -179,13 +180,11 @@ class OutboxRelay:
             )
         self.published += len(ids)
 
-    def _wait(self, stop: threading.Event) -> None:
-        deadline = time.monotonic() + self.poll_interval
-        while not stop.is_set():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or self.waker.wait(min(remaining, WAIT_SLICE_S)):
-                self._drain_notifications()
-                return
+    def _wait(self, stop: Stop) -> None:
+        """Until woken, `stop` is set or `poll_interval` passes."""
+        self.waker.wait(self.poll_interval, stop)
+        if not stop.is_set():
+            self._drain_notifications()
 
     def _is_leader(self) -> bool:
         if self.engine.dialect.name != "postgresql":

@@ -21,11 +21,15 @@ import socket
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
 from shared.change_watch import RETRY_AFTER_S, arrived, listening_connection
+
+if TYPE_CHECKING:
+    from shared.worker import Stop
 
 log = logging.getLogger(__name__)
 _NOTIFY = text("SELECT pg_notify(:channel, '')")
@@ -153,13 +157,15 @@ class Waker:
         if fileobj in self._extra_fds:
             self._extra_fds.remove(fileobj)
 
-    def wait(self, timeout: float) -> bool:
-        """Block until woken or `timeout` seconds pass; True when woken."""
+    def wait(self, timeout: float, stop: Stop | None = None) -> bool:
+        """Block until woken, `stop` is set or `timeout` seconds pass; True when woken."""
         listening = self.notices.listen() if self.notices is not None else None
         readers = [r for r in [self._receiver, listening, *self._extra_fds] if r is not None]
         if not readers:
             return False
-        ready, _, _ = select.select(readers, [], [], timeout)
+        ready, _, _ = select.select([*readers, *([stop] if stop else [])], [], [], timeout)
+        if stop is not None and stop in ready:
+            return False
         if self._receiver in ready:
             self._drain()
         if listening is not None and listening in ready:

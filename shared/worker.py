@@ -10,9 +10,11 @@ the partitions between them, the outbox relay is elected by an advisory lock
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
+import os
 import signal
 import threading
 import time
@@ -162,6 +164,33 @@ class ScheduledJob:
         return max(following - now, 0.0) + 0.001  # land just inside the next tick
 
 
+class Stop(threading.Event):
+    """A worker's stop flag that a loop can also wait on in `select()` beside its sockets
+    (`fileno`): readable once set, so a loop asleep on its wake-ups ends at once, not at its
+    next look at the flag."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._write, False)
+
+    def set(self) -> None:
+        super().set()
+        if self._write >= 0:
+            with contextlib.suppress(OSError):  # the pipe is full: readable already
+                os.write(self._write, b"1")  # never read: it stays readable
+
+    def fileno(self) -> int:
+        return self._read
+
+    def close(self) -> None:
+        """Let go of the pipe, once no loop waits on it any more."""
+        for fd in (self._read, self._write):
+            if fd >= 0:
+                os.close(fd)
+        self._read = self._write = -1
+
+
 class Worker:
     def __init__(
         self,
@@ -182,7 +211,7 @@ class Worker:
             self.loops[job.name] = job.loop
         for index, service in enumerate(services):
             self.loops[getattr(service, "loop_name", f"service-{index}")] = service
-        self.stop = threading.Event()
+        self.stop = Stop()
         self.threads: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -207,6 +236,8 @@ class Worker:
         self.stop.set()
         for thread in self.threads:
             thread.join(timeout)
+        if not any(thread.is_alive() for thread in self.threads):
+            self.stop.close()
         self.ticks.close()  # hand the job leases over at once
         log.info("worker %s stopped", self.name)
 

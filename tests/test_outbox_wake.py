@@ -6,6 +6,7 @@ a statement of its own on it."""
 from __future__ import annotations
 
 import socket
+import threading
 
 from sqlalchemy import MetaData, event
 from sqlalchemy.orm import Session
@@ -16,6 +17,8 @@ from shared.events.envelope import Event
 from shared.messaging_tables import outbox_table
 from shared.outbox import OutboxRelay, OutboxWriter
 from shared.waker import Waker
+from shared.worker import Stop
+from tests.support.waiting import eventually
 
 
 def test_an_outbox_insert_wakes_a_relay_on_another_host_at_commit(pg_url, tmp_path):
@@ -52,6 +55,7 @@ def test_an_outbox_insert_wakes_a_relay_on_another_host_at_commit(pg_url, tmp_pa
 
 
 WOKEN_WITHIN_S = 30.0  # a wait returns as soon as its datagram is there: a bound, not a figure
+STOPPED_WITHIN_S = 60.0  # far below the relay's hour-long poll, far above a loaded host's pause
 
 
 def test_every_loop_on_the_host_is_woken_and_a_killed_ones_socket_is_cleared(tmp_path):
@@ -78,3 +82,28 @@ def test_every_loop_on_the_host_is_woken_and_a_killed_ones_socket_is_cleared(tmp
     finally:
         for waker in (first, second, writer):
             waker.close()
+
+
+def test_a_relay_asleep_on_its_waker_ends_at_once_when_its_worker_stops(tmp_path):
+    """SIGTERM sets the worker's `Stop`: a relay asleep for its whole poll (an hour here) wakes
+    on it, rather than at its next look at the flag."""
+    settings = Settings(service="checkins", database_url=f"sqlite:///{tmp_path / 'c.db'}", port=0)
+    metadata = MetaData()
+    table = outbox_table(metadata, settings.service)
+    engine = make_engine(settings.database_url)
+    metadata.create_all(engine)
+    relay = OutboxRelay(engine, table, lambda: None, Waker(tmp_path / "relay.sock"), settings,
+                        poll_interval=3600)
+    stop = Stop()
+    loop = threading.Thread(target=relay.run, args=(stop,), daemon=True)
+    try:
+        loop.start()
+        eventually(lambda: relay.waker.folder.is_dir() and any(relay.waker.folder.iterdir()),
+                   timeout=30)  # listening
+        stop.set()
+        loop.join(STOPPED_WITHIN_S)
+        assert not loop.is_alive()
+    finally:
+        stop.set()
+        loop.join(STOPPED_WITHIN_S)
+        engine.dispose()

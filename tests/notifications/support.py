@@ -23,6 +23,7 @@ from sqlalchemy import select
 from services.notifications.domain.notification import Notification
 from shared.events.envelope import Event, to_message
 from shared.events.registry import load, lookup
+from shared.worker import Stop
 from tests.support.races import at_once
 from tests.support.stack import scheduled_job
 from tests.support.waiting import eventually
@@ -139,7 +140,7 @@ def produce(harness, *events: Event) -> None:
 def delivering(service) -> Iterator[None]:
     """Run the delivery loop in a thread for the duration of the block (harness or container)."""
     container = getattr(service, "container", service)
-    stop = threading.Event()
+    stop = Stop()
     thread = threading.Thread(target=container.deliverer.run, args=(stop,), daemon=True)
     thread.start()
     try:
@@ -147,7 +148,6 @@ def delivering(service) -> Iterator[None]:
         yield
     finally:
         stop.set()
-        container.deliverer.wake()
         thread.join(10)
 
 

@@ -20,6 +20,7 @@ from services.notifications.domain.notification import Notification, RetryPolicy
 from services.notifications.domain.signing import verify
 from services.notifications.service_layer.jobs import Deliverer
 from shared.clock import ControlledClock
+from shared.worker import Stop
 from tests.notifications.support import (
     Team,
     checkin,
@@ -583,7 +584,7 @@ def test_the_loop_takes_hand_overs_only_while_it_runs(make_service, slack):
     """The other tests set `accepting` by hand; here the running loop sets it, and a message
     made meanwhile goes out once."""
     n, team, deliverer = with_deliverer(make_service, slack, loop_runs_here=False)
-    stop = threading.Event()
+    stop = Stop()
     loop = threading.Thread(target=deliverer.run, args=(stop,), daemon=True)
     loop.start()
     try:
@@ -592,7 +593,6 @@ def test_the_loop_takes_hand_overs_only_while_it_runs(make_service, slack):
         eventually(lambda: len(slack.delivered()) == 1, timeout=10)
     finally:
         stop.set()
-        deliverer.wake()
         loop.join(timeout=10)
     assert not loop.is_alive() and deliverer.accepting is False
     assert len(slack.delivered()) == 1
@@ -602,7 +602,7 @@ def test_the_loop_takes_hand_overs_only_while_it_runs(make_service, slack):
 def test_what_was_handed_over_before_a_stop_leaves_before_the_loop_ends(make_service, slack):
     n, team, deliverer = with_deliverer(make_service, slack)
     handle(n, achieved(team))
-    stop = threading.Event()
+    stop = Stop()
     stop.set()  # SIGTERM came before the loop took its next turn
     deliverer.run(stop)
     assert len(slack.delivered()) == 1
@@ -614,7 +614,7 @@ def test_a_message_committed_after_the_loop_stopped_leaves_at_its_commit(make_se
     loop's last attempt at a stop: it leaves at that commit, not when its lease runs out."""
     n, team, deliverer = with_deliverer(make_service, slack)
     handlers = n.container.handlers()
-    stop = threading.Event()
+    stop = Stop()
     stop.set()
     with n.container.uow() as uow:
         handlers["goal.achieved"](consumed(achieved(team)), uow)  # taken: the loop runs

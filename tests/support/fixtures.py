@@ -11,7 +11,7 @@ from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from tests.support.slack_server import SlackLikeServer
-from tests.support.stack import ServiceHarness, service_env
+from tests.support.stack import ServiceHarness, close_all, service_env
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -53,8 +53,7 @@ def make_service(
         return harness
 
     yield make
-    for harness in reversed(harnesses):
-        harness.close()
+    close_all(list(reversed(harnesses)))
     if harnesses:
         delete_topics(kafka_broker.bootstrap, topic_prefix)
 

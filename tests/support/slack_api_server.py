@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.support.http_reply import send_reply
+from tests.support.serving import serving_thread
 
 BOT_TOKEN = "xoxb-test-bot-token"
 APP_ID = "A0GOALKEEP"
@@ -66,7 +67,7 @@ class SlackApiServer:
         self._held: dict[str, tuple[threading.Event, threading.Event]] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = serving_thread(self._server)
 
     @property
     def url(self) -> str:

@@ -122,12 +122,25 @@ class ServiceHarness:
             self.kill_worker()
         self.container.close()
 
+    def ask_worker_to_stop(self) -> None:
+        if self._worker is not None:
+            self._worker.stop.set()
+
     # -- HTTP shortcuts -------------------------------------------------------------------
     def call(self, method: str, path: str, token: str | None = None, **kwargs):
         headers = dict(kwargs.pop("headers", {}) or {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
         return self.client.open(path, method=method, headers=headers, **kwargs)
+
+
+def close_all(harnesses: list[ServiceHarness]) -> None:
+    """Close `harnesses` in order, all their in-thread workers asked to stop first: each loop's
+    last wait (a consumer's poll) then overlaps the others' instead of following them."""
+    for harness in harnesses:
+        harness.ask_worker_to_stop()
+    for harness in harnesses:
+        harness.close()
 
 
 def scheduled_job(container, name: str):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tests.support.http_reply import send_reply
+from tests.support.serving import serving_thread
 
 ADAPTIVE = "application/vnd.microsoft.card.adaptive"
 TEAMS_MAX_BYTES = 28 * 1024
@@ -68,7 +69,7 @@ class TeamsWorkflowServer:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = serving_thread(self._server)
 
     @property
     def url(self) -> str:

@@ -4,7 +4,6 @@ Debian chromium driven by Selenium, axe-core checks and screenshots."""
 from __future__ import annotations
 
 import os
-import threading
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from infra.browser import ensure_browser_installed
 from shared.config import REPO_ROOT
 from tests.support.seed import Team, add_member, create_team
+from tests.support.serving import serving_thread
 from tests.support.smtp_server import LocalSmtpServer
 from tests.support.stack import ServiceHarness
 
@@ -78,7 +78,7 @@ class HttpServer:
     def __init__(self, app, port: int = 0):
         self.server: BaseWSGIServer = make_server("127.0.0.1", port, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = serving_thread(self.server)
         self.thread.start()
 
     def stop(self) -> None:

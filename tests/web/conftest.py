@@ -15,7 +15,7 @@ from services.web.entrypoints.app import create_app
 from shared.clock import Clock
 from tests.support.fixtures import delete_topics
 from tests.support.smtp_server import LocalSmtpServer
-from tests.support.stack import ServiceHarness, service_env
+from tests.support.stack import ServiceHarness, close_all, service_env
 from tests.web.browser import HttpServer, Page, ShiftableClock, Stack, chromium
 
 SERVICES = ("goals", "checkins", "notifications")
@@ -58,8 +58,7 @@ def stack(postgres_server, kafka_broker, tmp_path_factory) -> Iterator[Stack]:
         smtp.stop()
         for server in servers:
             server.stop()
-        for harness in reversed(list(harnesses.values())):
-            harness.close()
+        close_all(list(reversed(harnesses.values())))
         for name in databases.values():
             postgres_server.drop_database(name)
         delete_topics(kafka_broker.bootstrap, prefix)

@@ -36,8 +36,6 @@ import contextlib
 import random
 import select
 import socket
-import threading
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,9 +70,9 @@ from services.notifications.domain.slack_workspace import SLACK_EVENTS_KEPT
 from services.notifications.service_layer.on_events import announce_checkin
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
-from shared.outbox import WAIT_SLICE_S
 from shared.retention import purge_in_chunks
 from shared.waker import Waker
+from shared.worker import Stop
 
 # An idle deliverer sleeps until the earliest moment a row becomes due by the clock
 # (`Notifications.next_due`: a channel's pace, the end of a coalescing window, a retry's backoff,
@@ -86,7 +84,7 @@ from shared.waker import Waker
 #   SQLite, a notice sent while the listening connection was made again);
 # - `RECHECK_S`: a row due already that the pass could not claim (another worker's claim has it
 #   locked) is looked at again that soon;
-# - `WAIT_SLICE_S` is how often a sleeping loop looks at `stop`, as the relay does.
+# - a sleeping loop also watches `stop` (`shared.worker.Stop`), as the relay does.
 IDLE_CAP_S = 5.0
 RECHECK_S = 0.1
 
@@ -154,7 +152,7 @@ class Deliverer:
         elif self.waker is not None:
             self.waker.nudge()
 
-    def run(self, stop: threading.Event) -> None:
+    def run(self, stop: Stop) -> None:
         # Accepting first, before the wake-ups are set up: a message made meanwhile is handed
         # to this loop (its first pass attempts it) rather than left for a claim that would
         # race the consumer's next hand-over for the channel's pace.
@@ -221,21 +219,14 @@ class Deliverer:
         until = (due - self.clock.now()).total_seconds()
         return min(self.idle_cap, until if until > 0 else RECHECK_S)
 
-    def _sleep(self, stop: threading.Event, seconds: float) -> None:
+    def _sleep(self, stop: Stop, seconds: float) -> None:
         """Until rung in this process, woken through the waker, `seconds` pass or `stop` is
         set."""
-        deadline = time.monotonic() + seconds
         bell = self._bell[0]
-        while not stop.is_set():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            if self.waker is not None:
-                woken = self.waker.wait(min(remaining, WAIT_SLICE_S))  # it watches the bell
-            else:
-                woken = bool(select.select([bell], [], [], min(remaining, WAIT_SLICE_S))[0])
-            if woken:
-                break
+        if self.waker is not None:
+            self.waker.wait(seconds, stop)  # it watches the bell
+        else:
+            select.select([bell, stop], [], [], seconds)
         with contextlib.suppress(OSError):
             while bell.recv(64):
                 pass
