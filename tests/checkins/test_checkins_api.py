@@ -265,7 +265,10 @@ def test_streaks_count_consecutive_periods_and_announce_milestones(checkins, wor
         scheduler()
     streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
     assert (streak["current"], streak["longest"]) == (3, 3)
-    assert [e["length"] for e in world.published("streak.reached")] == [3]
+    # the milestone names its period, as the streak and the due list have it
+    assert [(e["length"], e["frequency"]) for e in world.published("streak.reached")] == [
+        (3, streak["frequency"])]
+    assert streak["frequency"] == "daily"
 
     clock.advance(days=2)
     scheduler()

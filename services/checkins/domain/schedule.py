@@ -88,8 +88,10 @@ class GoalSchedule(Aggregate):
         self._escalate(now, policy, audience)
         self._plan(policy)
 
-    def record_checkin(self, at: datetime, policy: Policy) -> None:
-        """A check-in at `at` (after `advance(at)`): counts for the open occurrence once."""
+    def record_checkin(self, at: datetime, policy: Policy, frequency: str) -> None:
+        """A check-in at `at` (after `advance(at)`): counts for the open occurrence once. A
+        streak milestone's event names the `frequency` of the cadence that applies (what one
+        period of the streak is)."""
         self.last_checkin_at = at
         self.spell_due_at, self.escalation_level = None, 0
         if not self.checked_in:
@@ -98,7 +100,8 @@ class GoalSchedule(Aggregate):
             self.longest_streak = max(self.longest_streak, self.current_streak)
             if self.current_streak in STREAK_MILESTONES:
                 self._emit("streak.reached", {"owner_id": self.owner_id,
-                                              "length": self.current_streak}, at)
+                                              "length": self.current_streak,
+                                              "frequency": frequency}, at)
         self._plan(policy)
 
     def retime(self, now: datetime, policy: Policy, next_due: NextDue) -> None:

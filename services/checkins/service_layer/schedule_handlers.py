@@ -106,6 +106,7 @@ def count_checkin(uow: CheckinsUnitOfWork, goal: GoalView, at: datetime, policy:
     schedule = sync_goal(uow, goal, at, policy, resume=False)
     if schedule is None:
         return
-    schedule.advance(at, policy, audience_of(uow, schedule, at, partners), next_due_of(uow, goal),
+    timetable = timetable_of(uow, goal)
+    schedule.advance(at, policy, audience_of(uow, schedule, at, partners), timetable.next_due,
                      remind=False)  # no reminder for what is being checked in right now
-    schedule.record_checkin(at, policy)
+    schedule.record_checkin(at, policy, timetable.cadence.frequency)

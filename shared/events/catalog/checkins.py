@@ -73,10 +73,15 @@ class CheckinMissed(EventData):
 
 @event("streak.reached", publisher="checkins")
 class StreakReached(EventData):
+    """`length` periods in a row with a check-in; `frequency` says what a period is (the
+    goal's applied cadence's, as checkins' due list has it). An event published before
+    checkins named it has none: its streak counts check-ins."""
+
     goal_id = Id(required=True)
     team_id = Id(required=True)
     owner_id = Id(required=True)
     length = fields.Integer(required=True)
+    frequency = fields.String(allow_none=True, load_default=None)  # daily | weekly | ...
     at = Timestamp(required=True)
 
 
