@@ -19,6 +19,7 @@ import pytest
 
 from shared.clock import ControlledClock
 from tests.notifications.support import (
+    AT,
     Team,
     checkin,
     event,
@@ -348,6 +349,25 @@ def test_the_home_shows_a_big_metric_in_all_its_digits(notifications, team, slac
     run_tasks(notifications)
     home = json.dumps(homes_of(slack_api, "UANA")[-1].args["view"], ensure_ascii=False)
     assert "Now at *1,234,567.5 steps* of 2,500,000 steps" in home
+
+
+def test_the_home_says_a_streak_in_its_goals_periods(notifications, team, slack_api):
+    """The Home said "Streak: *3* check-ins in a row" of a weekly goal's three weeks; a streak
+    whose event named no period (from an older checkins) still counts check-ins."""
+    handle(notifications, event("streak.reached", team.id, goal_id=team.goal, owner_id=team.ana,
+                                length=3, frequency="weekly", at=AT))
+    events_post(notifications, {"type": "event_callback", "team_id": slack_api.team_id,
+                                "event": {"type": "app_home_opened", "user": "UANA",
+                                          "tab": "home"}})
+    run_tasks(notifications)
+    home = json.dumps(homes_of(slack_api, "UANA")[-1].args["view"], ensure_ascii=False)
+    assert "🔥 Streak: *3 weeks* in a row" in home and "· 🔥 3 weeks" in home
+
+    handle(notifications, event("streak.reached", team.id, goal_id=team.goal, owner_id=team.ana,
+                                length=7, at=AT))
+    run_tasks(notifications)
+    home = json.dumps(homes_of(slack_api, "UANA")[-1].args["view"], ensure_ascii=False)
+    assert "🔥 Streak: *7 check-ins* in a row" in home and "· 🔥 7 check-ins" in home
 
 
 def test_a_change_while_the_home_is_being_published_publishes_it_again(notifications, team,

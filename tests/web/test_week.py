@@ -9,7 +9,7 @@ from functools import partial
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from services.web.domain.streak_text import streak_length
+from shared.streak_text import streak_length
 from tests.support.waiting import eventually
 from tests.web.over_http import closed_in_checkins, hidden_fields, signed_in
 

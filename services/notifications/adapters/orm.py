@@ -179,6 +179,7 @@ activity = Table(
     Column("goal_id", String(36)),
     Column("amount", Float, nullable=False, default=1.0),
     Column("at", UtcDateTime, nullable=False),
+    Column("frequency", String(10)),
 )
 Index("ix_activity_team_at", activity.c.team_id, activity.c.at)
 
@@ -320,6 +321,7 @@ streaks = Table(
     Column("owner_id", String(36), nullable=False, index=True),
     Column("length", Integer, nullable=False),
     Column("at", UtcDateTime, nullable=False),
+    Column("frequency", String(10)),
 )
 
 

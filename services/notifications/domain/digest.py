@@ -8,7 +8,7 @@ from datetime import datetime
 
 from services.notifications.domain.channel import ALERT_HEALTH
 from services.notifications.domain.messages import HEALTH, health_label, progress_bar
-from services.notifications.domain.render import Rendered
+from services.notifications.domain.render import Rendered, in_a_row
 from services.notifications.domain.replicas import Activity, GoalReplica
 
 DIGEST_EVENT = "digest.team"
@@ -54,11 +54,19 @@ def team_digest(team_name: str, facts: WeekFacts) -> Rendered:
     kudos = sum(1 for a in facts.activity if a.kind == "kudos" and a.goal_id not in private)
     lines = [f"*Goals by health:* {health_line}", f"*Check-in rate:* {rate}",
              f"*Kudos given:* {kudos}"]
-    lines += [f"🔥 *{facts.names.get(a.member_id, 'someone')}* reached a {a.amount:g} check-in "
-              "streak" for a in facts.activity if a.kind == "streak" and a.goal_id in visible]
+    lines += [_streak_line(facts.names.get(a.member_id, "someone"), a)
+              for a in facts.activity if a.kind == "streak" and a.goal_id in visible]
     lines += _at_risk_lines(goals, facts.names)
     return Rendered(f"Weekly digest: {team_name}", lines,
                     f"Weekly digest: {health_line}; {rate}; {kudos} kudos")
+
+
+def _streak_line(name: str, streak: Activity) -> str:
+    """A streak reached, in its periods ("checked in 3 weeks in a row"); one recorded before
+    checkins named its period (`frequency` None) in the words it had then."""
+    if streak.frequency is None:
+        return f"🔥 *{name}* reached a {streak.amount:g} check-in streak"
+    return f"🔥 *{name}* checked in {in_a_row(int(streak.amount), streak.frequency)}"
 
 
 def _at_risk_lines(goals: list[GoalReplica], names: dict[str, str]) -> list[str]:

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from services.notifications.domain.messages import QUOTE, health_label, progress_bar
 from shared.numbers import days_to_spare, figure
+from shared.streak_text import streak_length
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,15 @@ def _reminder(data, context, title, owner) -> Rendered:
     return Rendered(f"Check-in due: {title}", [line], f"Check-in due on *{title}*")
 
 
+def in_a_row(length: int, frequency: str | None) -> str:
+    """A streak of `length` periods of `frequency` (`streak.reached`'s): "3 weeks in a row";
+    "3 times in a row" without a frequency it knows (an event from before checkins named it)."""
+    return f"{streak_length(length, frequency, otherwise=('time', 'times'))} in a row"
+
+
 def _streak(data, context, title, owner) -> Rendered:
-    text = f"🔥 *{owner}* checked in {data['length']} times in a row on *{title}*"
+    text = (f"🔥 *{owner}* checked in {in_a_row(data['length'], data.get('frequency'))} "
+            f"on *{title}*")
     return Rendered(f"🔥 Streak: {title}", [text], text)
 
 

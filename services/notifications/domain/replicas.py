@@ -130,10 +130,13 @@ class Partnership:
 
 
 class Activity:
-    """A check-in, kudos or streak, counted by the weekly team digest."""
+    """A check-in, kudos or streak, counted by the weekly team digest. A streak's `amount` is
+    its length and `frequency` what one period is (`streak.reached`'s, None in one published
+    before checkins named it)."""
 
     def __init__(self, team_id: str, kind: str, member_id: str, at: datetime, *,
-                 goal_id: str | None = None, amount: float = 1.0, id: str | None = None):
+                 goal_id: str | None = None, amount: float = 1.0, id: str | None = None,
+                 frequency: str | None = None):
         self.id = id or str(uuid.uuid4())
         self.team_id = team_id
         self.kind = kind
@@ -141,6 +144,7 @@ class Activity:
         self.goal_id = goal_id
         self.amount = amount
         self.at = at
+        self.frequency = frequency
 
 
 class CheckinDue:
@@ -156,11 +160,14 @@ class CheckinDue:
 
 
 class StreakReplica:
-    """A goal's streak as checkins last announced it (`streak.reached`); a miss resets it."""
+    """A goal's streak as checkins last announced it (`streak.reached`); a miss resets it.
+    `frequency` is what one period is (None when the event did not say)."""
 
-    def __init__(self, goal_id: str, team_id: str, owner_id: str, length: int, at: datetime):
+    def __init__(self, goal_id: str, team_id: str, owner_id: str, length: int, at: datetime,
+                 frequency: str | None = None):
         self.goal_id = goal_id
         self.team_id = team_id
         self.owner_id = owner_id
         self.length = length
         self.at = at
+        self.frequency = frequency

@@ -19,6 +19,7 @@ from services.notifications.domain.messages import (
     truncate,
 )
 from shared.numbers import figure
+from shared.streak_text import streak_length
 
 CHECKIN_ACTION = "checkin_open"
 CHECKIN_MODAL = "checkin_modal"
@@ -42,6 +43,7 @@ class GoalLine:
     due_at: datetime | None = None
     missed: bool = False
     mine: bool = True  # the reader owns it (a team goal of a teammate's is not)
+    streak_frequency: str | None = None  # what one period of `streak` is, when checkins said
 
 
 def plain(text: str, limit: int = 75) -> dict:
@@ -134,11 +136,11 @@ def checkin_modal(goal: GoalLine, dm_id: str | None) -> dict:
 
 def home_view(name: str | None, goals: list[GoalLine], link: str) -> dict:
     open_due = [g for g in goals if g.due_at is not None]
-    best = max((g.streak for g in goals if g.mine), default=0)
+    best = max((g for g in goals if g.mine), key=lambda g: g.streak, default=None)
     blocks: list[dict] = [
         {"type": "header", "text": plain(f"{name}'s goals" if name else "Goalkeeper", 150)},
-        section(f"🔥 Streak: *{best}* check-in{'s' if best != 1 else ''} in a row"
-                if best else "🔥 No streak yet: check in on time to start one."),
+        section(f"🔥 Streak: *{streak_words(best)}* in a row"
+                if best and best.streak else "🔥 No streak yet: check in on time to start one."),
         {"type": "divider"},
         {"type": "header", "text": plain("Check-ins due", 150)},
     ]
@@ -157,12 +159,17 @@ def home_view(name: str | None, goals: list[GoalLine], link: str) -> dict:
         blocks.append(section(f"No open goals yet. <{link}|Create one in Goalkeeper>."))
     room = VIEW_BLOCK_LIMIT - len(blocks) - 1
     for goal in goals[:room]:
-        streak = f" · 🔥 {goal.streak}" if goal.streak else ""
+        streak = f" · 🔥 {streak_words(goal)}" if goal.streak else ""
         blocks.append({**section(f"*{escape(goal.title)}*\n{standing(goal)}{streak}"),
                        "accessory": checkin_button(goal.goal_id)})
     if len(goals) > room:
         blocks.append(section(f"…and {len(goals) - room} more: <{link}|open Goalkeeper>"))
     return {"type": "home", "blocks": blocks}
+
+
+def streak_words(goal: GoalLine) -> str:
+    """The goal's streak in its periods ("3 weeks"), in check-ins when checkins did not say."""
+    return streak_length(goal.streak, goal.streak_frequency)
 
 
 def link_home(link_url: str) -> dict:

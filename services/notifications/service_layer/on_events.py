@@ -235,7 +235,8 @@ def on_streak_reached(event: Event, uow: NotificationsUnitOfWork, notifier: Noti
                       public_url: str, clock: Clock) -> None:
     d = event.data
     on_streak(event, uow, clock.now())
-    _record_activity(event, uow, "streak", d["owner_id"], d["length"])
+    _record_activity(event, uow, "streak", d["owner_id"], d["length"],
+                     frequency=d.get("frequency"))
     _to_members(event, uow, uow.replicas.goal(d["goal_id"]), [d["owner_id"]], notifier,
                 public_url)
 
@@ -269,10 +270,11 @@ def on_partnership_ended(event: Event, uow: NotificationsUnitOfWork) -> None:
 
 # -- fan-out ---------------------------------------------------------------------------------
 def _record_activity(event: Event, uow: NotificationsUnitOfWork, kind: str, member_id: str,
-                     amount: float = 1.0) -> None:
+                     amount: float = 1.0, frequency: str | None = None) -> None:
     at = event.data.get("at") or datetime.fromisoformat(event.time)
     uow.replicas.record(Activity(event.team_id, kind, member_id, at,
-                                 goal_id=event.data.get("goal_id"), amount=amount))
+                                 goal_id=event.data.get("goal_id"), amount=amount,
+                                 frequency=frequency))
 
 
 def _to_channels(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica | None,

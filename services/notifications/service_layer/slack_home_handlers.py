@@ -116,12 +116,13 @@ def goal_line(uow: NotificationsUnitOfWork, goal, *, mine: bool = True) -> GoalL
     streak = uow.replicas.streak(goal.goal_id)
     return GoalLine(goal.goal_id, goal.title, goal.progress, goal.health, goal.current,
                     goal.target, goal.unit, streak.length if streak else 0,
-                    due.due_at if due else None, bool(due and due.missed), mine)
+                    due.due_at if due else None, bool(due and due.missed), mine,
+                    streak.frequency if streak else None)
 
 
 def on_streak(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None:
     """`streak.reached`: keep the goal's streak for the App Home, and refresh it."""
     d = event.data
     uow.replicas.upsert(StreakReplica(d["goal_id"], event.team_id, d["owner_id"], d["length"],
-                                      d["at"]))
+                                      d["at"], d.get("frequency")))
     queue_homes_showing(uow, event.team_id, d["owner_id"], uow.replicas.goal(d["goal_id"]), now)

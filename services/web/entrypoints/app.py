@@ -26,7 +26,6 @@ from services.web.domain.sentence import upper_first
 from services.web.domain.smart_text import CRITERIA as SMART_CRITERIA
 from services.web.domain.smart_text import hint_in_words
 from services.web.domain.status_text import CHANNEL_TYPES, WORDS, in_words
-from services.web.domain.streak_text import streak_length
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import (
     auth,
@@ -42,6 +41,7 @@ from services.web.service_layer.edit_form_handlers import AS_READ as EDIT_AS_REA
 from services.web.service_layer.preference_form_handlers import MUTABLE
 from shared.moments import MOMENT_FORMAT
 from shared.numbers import days_to_spare, figure
+from shared.streak_text import streak_length
 
 log = logging.getLogger(__name__)
 DAY_FORMAT = "%a %d %b %Y"  # how the web app writes a day
