@@ -4,7 +4,7 @@ htmx does, with its headers), against the real stack."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -103,11 +103,11 @@ def pair(stack, team, token: str, *partner_tokens_and_ids: tuple[str, str]) -> N
 
 
 @contextmanager
-def service_stopped(stack, tmp_path, token: str, service: str = "goals",
-                    ) -> Iterator[tuple[requests.Session, str, str]]:
-    """A web app in front of a `service` server of its own (the stack's for the others),
-    stopped once the member is signed in: the member's session, its CSRF token and the web
-    app's URL."""
+def web_before_own(stack, tmp_path, service: str = "goals",
+                   ) -> Iterator[tuple[str, Callable[[], None]]]:
+    """A web app in front of a `service` server of its own (the stack's for the others): the
+    web app's URL, and `stop`, which stops that server for good (the web app keeps no
+    kept-alive connection to it)."""
     own = HttpServer(getattr(stack, service).app)
     urls = {name: server.url for name, server in
             zip(("goals", "checkins", "notifications"), stack.servers, strict=False)}
@@ -118,13 +118,30 @@ def service_stopped(stack, tmp_path, token: str, service: str = "goals",
                            database_url=f"sqlite:///{tmp_path}/web.db")
     app = create_app(bootstrap(settings))
     web = HttpServer(app)
+    stopped = []
+
+    def stop() -> None:
+        if not stopped:
+            own.stop()
+            app.extensions["web"].api.http.close()
+            stopped.append(True)
+
     try:
-        session, csrf = signed_in(SimpleNamespace(web_url=web.url), token)
-        own.stop()
-        app.extensions["web"].api.http.close()  # no kept-alive connection to the stopped one
-        yield session, csrf, web.url
+        yield web.url, stop
     finally:
+        stop()
         web.stop()
+
+
+@contextmanager
+def service_stopped(stack, tmp_path, token: str, service: str = "goals",
+                    ) -> Iterator[tuple[requests.Session, str, str]]:
+    """A web app in front of a `service` server of its own (`web_before_own`), stopped once
+    the member is signed in: the member's session, its CSRF token and the web app's URL."""
+    with web_before_own(stack, tmp_path, service) as (web_url, stop):
+        session, csrf = signed_in(SimpleNamespace(web_url=web_url), token)
+        stop()
+        yield session, csrf, web_url
 
 
 def api_goal(stack, token: str, goal_id: str) -> dict:
@@ -159,3 +176,32 @@ def closed_in_checkins(stack, token: str, team_id: str, goal: dict,
                               json={"outcome": "dropped", "retrospective": retrospective})
     assert closed.status_code == 200, closed.get_json()
     eventually(lambda: goal["id"] not in due())
+
+
+def commented(stack, team, count: int) -> tuple[str, dict, list[str]]:
+    """Max's token, his goal, and the ids of the `count` notifications (newest first) of the
+    lead's comments on his check-in, once his feed holds them all."""
+    _, max_token = stack.add_member(team, "Max")
+    muted = stack.notifications.call("PUT", "/v1/me/preferences", max_token,
+                                     json={"muted": ["goal.health_changed"]})
+    assert muted.status_code == 200, muted.get_json()  # his feed: the comments alone
+    goal = metric_goal(stack, max_token)
+    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", max_token,
+                                  json={"value": 4}).get_json()
+    for n in range(count):
+        comment(stack, team, checkin["id"], f"Comment number {n}")
+    return max_token, goal, feed_ids(stack, max_token, count)
+
+
+def comment(stack, team, checkin_id: str, text: str) -> None:
+    added = stack.checkins.call("POST", f"/v1/checkins/{checkin_id}/comments", team.lead,
+                                json={"text": text})
+    assert added.status_code == 201, added.get_json()
+
+
+def feed_ids(stack, token: str, count: int) -> list[str]:
+    def all_there():
+        items = stack.notifications.call("GET", "/v1/me/feed", token).get_json()["items"]
+        return [i["id"] for i in items] if len(items) == count else None
+
+    return eventually(all_there, interval=0.2)

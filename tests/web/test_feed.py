@@ -6,39 +6,10 @@ from __future__ import annotations
 import re
 
 from tests.support.waiting import eventually
-from tests.web.over_http import api_calls, metric_goal, signed_in
+from tests.web.over_http import api_calls, comment, commented, feed_ids, metric_goal, signed_in
 
 ITEM = re.compile(r'<li id="n-([^"]+)"')
 OLDER = re.compile(r'<a href="(/me/feed\?cursor=[^"]+)"[^>]*>Older notifications</a>')
-
-
-def commented(stack, team, count: int) -> tuple[str, dict, list[str]]:
-    """Max's token, his goal, and the ids of the `count` notifications (newest first) of the
-    lead's comments on his check-in, once his feed holds them all."""
-    _, max_token = stack.add_member(team, "Max")
-    muted = stack.notifications.call("PUT", "/v1/me/preferences", max_token,
-                                     json={"muted": ["goal.health_changed"]})
-    assert muted.status_code == 200, muted.get_json()  # his feed: the comments alone
-    goal = metric_goal(stack, max_token)
-    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", max_token,
-                                  json={"value": 4}).get_json()
-    for n in range(count):
-        comment(stack, team, checkin["id"], f"Comment number {n}")
-    return max_token, goal, feed_ids(stack, max_token, count)
-
-
-def comment(stack, team, checkin_id: str, text: str) -> None:
-    added = stack.checkins.call("POST", f"/v1/checkins/{checkin_id}/comments", team.lead,
-                                json={"text": text})
-    assert added.status_code == 201, added.get_json()
-
-
-def feed_ids(stack, token: str, count: int) -> list[str]:
-    def all_there():
-        items = stack.notifications.call("GET", "/v1/me/feed", token).get_json()["items"]
-        return [i["id"] for i in items] if len(items) == count else None
-
-    return eventually(all_there, interval=0.2)
 
 
 def test_older_notifications_are_a_page_away_and_one_arriving_meanwhile_moves_nothing(

@@ -1,13 +1,16 @@
 """Forms sent while the goals service is down (adding a member, emailing a sign-in link, team
-settings) or notifications is (team settings, channels, preferences) come back as typed, saying
-nothing was saved, as the goal page's forms do."""
+settings) or notifications is (team settings, channels, preferences, Mark read, linking Slack)
+come back as typed, saying nothing was saved, as the goal page's forms do."""
 
 from __future__ import annotations
 
 import html
 import re
 
-from tests.web.over_http import service_stopped
+from selenium.webdriver.common.by import By
+
+from tests.web.browser import Page
+from tests.web.over_http import commented, service_stopped, web_before_own
 
 GOALS_DOWN = "The goals service is unavailable, so nothing was saved"
 
@@ -157,3 +160,67 @@ def test_preferences_saved_while_notifications_is_down_answer_503_and_keep_what_
                   'value="21:00"', 'value="07:30"'):
         assert typed in answer.text, typed
     assert 'value="checkin.logged" checked' not in answer.text
+
+
+def test_mark_read_while_notifications_is_down_answers_503_and_offers_the_same_form_again(
+        stack, tmp_path):
+    """It showed the bare "Temporarily unavailable" page, with or without JavaScript: the feed
+    and its Mark read form were gone."""
+    team = stack.new_team()
+    with service_stopped(stack, tmp_path, team.lead, "notifications") as (
+            session, csrf, web_url):
+        sent = {"csrf_token": csrf, "ids": ["n-one", "n-two"], "cursor": "older"}
+        answers = [session.post(web_url + "/me/feed/read", data=sent),
+                   session.post(web_url + "/me/feed/read", data=sent,
+                                headers={"HX-Request": "true", "X-CSRF-Token": csrf})]
+
+    for answer in answers:
+        assert answer.status_code == 503, answer.status_code
+        assert "<h1>Feed" in answer.text
+        assert (f"{NOTIFICATIONS_DOWN}: your notifications were not marked read."
+                in answer.text)
+        form = re.search(r'<form method="post" action="/me/feed/read">(.*?)</form>',
+                         answer.text, re.S).group(1)
+        assert re.findall(r'name="ids" value="([^"]+)"', form) == ["n-one", "n-two"]
+        assert 'name="cursor" value="older"' in form and "Mark these read" in form
+        assert "Your feed cannot be shown right now" in answer.text
+
+
+def test_linking_slack_while_notifications_is_down_answers_503_and_offers_the_button_again(
+        stack, tmp_path):
+    """It showed the bare "Temporarily unavailable" page, and the link's ticket was lost."""
+    team = stack.new_team()
+    with service_stopped(stack, tmp_path, team.lead, "notifications") as (
+            session, csrf, web_url):
+        sent = {"csrf_token": csrf, "ticket": "the-ticket"}
+        answers = [session.post(web_url + "/slack/link", data=sent),
+                   session.post(web_url + "/slack/link", data=sent,
+                                headers={"HX-Request": "true", "X-CSRF-Token": csrf})]
+
+    for answer in answers:
+        assert answer.status_code == 503, answer.status_code
+        assert "<h1>Link your Slack account</h1>" in answer.text
+        assert f"{NOTIFICATIONS_DOWN}: your Slack account was not linked." in answer.text
+        assert 'name="ticket" value="the-ticket"' in answer.text
+        assert "Link my Slack account</button>" in answer.text
+
+
+def test_mark_read_and_link_slack_in_the_browser_while_notifications_is_down_say_so(
+        stack, tmp_path, driver):
+    """With JavaScript (htmx loaded) as without: the page drawn while notifications answered,
+    its button pressed after it stopped, says in the page what was not done and offers the
+    button again."""
+    team = stack.new_team()
+    max_token, _, _ = commented(stack, team, 1)
+    with web_before_own(stack, tmp_path, "notifications") as (web_url, stop):
+        page = Page(driver, web_url).sign_in(max_token).open("/me/feed")
+        page.wait_for_text("(1 unread)", "h1")
+        stop()
+        page.driver.find_element(By.XPATH, "//button[.='Mark all read']").click()
+        page.wait_for_text("your notifications were not marked read", "main")
+        assert page.driver.find_elements(By.XPATH, "//button[.='Mark these read']")
+
+        page.open("/slack/link?ticket=the-ticket")
+        page.driver.find_element(By.XPATH, "//button[.='Link my Slack account']").click()
+        page.wait_for_text("your Slack account was not linked", "main")
+        assert page.driver.find_elements(By.XPATH, "//button[.='Link my Slack account']")

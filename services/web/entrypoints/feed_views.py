@@ -16,8 +16,32 @@ from services.web.service_layer import preference_form_handlers as prefs
 @http.member_required
 def feed():
     """A page of my feed, newest first; "Older notifications" goes on from where it ends."""
+    return _feed_page(request.args.get("cursor") or None)
+
+
+@me.post("/feed/read")
+@http.member_required
+def mark_read():
+    """Mark read the unread notifications the page showed (`ids`): not one that arrived since,
+    which the member has not seen. With notifications down, the feed again (503) saying they
+    were not marked read, with the same form to send again."""
+    ids = request.form.getlist("ids")
+    cursor = request.form.get("cursor") or None
+    if ids:
+        try:
+            http.api().mark_read(ids)
+        except ServiceUnavailable as down:
+            return _feed_page(cursor, 503, read_ids=ids, read_error=not_saved(
+                down.service, down.unsent, "your notifications were not marked read",
+                "Send it again in a minute: marking them read twice changes nothing."))
+    return redirect(url_for("me.feed", cursor=cursor))
+
+
+def _feed_page(cursor: str | None, status: int = 200, *, read_ids: list[str] | None = None,
+               read_error: str = ""):
+    """The feed's page at `cursor`; after a refused Mark read, `read_error` says why and its
+    form offers the same `read_ids` again, whatever the feed shows now (or cannot)."""
     api = http.api()
-    cursor = request.args.get("cursor") or None
     items = api.feed(http.container().settings.feed_page, cursor)
     next_cursor = getattr(items, "next_cursor", None)
     unread = None
@@ -28,18 +52,7 @@ def feed():
             unread = None if isinstance(counted, Unavailable) else counted
     return render_template("feed/feed.html", items=items or [], cursor=cursor,
                            next_cursor=next_cursor, feed_down=isinstance(items, Unavailable),
-                           unread=unread)
-
-
-@me.post("/feed/read")
-@http.member_required
-def mark_read():
-    """Mark read the unread notifications the page showed (`ids`): not one that arrived since,
-    which the member has not seen."""
-    ids = request.form.getlist("ids")
-    if ids:
-        http.api().mark_read(ids)
-    return redirect(url_for("me.feed", cursor=request.form.get("cursor") or None))
+                           unread=unread, read_ids=read_ids, read_error=read_error), status
 
 
 @me.get("/preferences")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from services.web.adapters.api_client import Forbidden, FormErrors
+from services.web.adapters.api_client import Forbidden, FormErrors, ServiceUnavailable
+from services.web.domain.outage_text import not_saved
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import slack
 
@@ -19,8 +20,15 @@ def link():
 @slack.post("/link")
 @http.member_required
 def confirm_link():
+    """The Slack user linked; refused, why; with notifications down, the same button again
+    (503) under why the account was not linked."""
+    ticket = request.form.get("ticket", "")
     try:
-        linked = http.api().link_my_slack(request.form.get("ticket", ""))
+        linked = http.api().link_my_slack(ticket)
     except (Forbidden, FormErrors) as refused:
         return render_template("slack/link.html", ticket="", refused=refused.detail), 403
+    except ServiceUnavailable as down:
+        return render_template("slack/link.html", ticket=ticket, error=not_saved(
+            down.service, down.unsent, "your Slack account was not linked",
+            "Send it again in a minute; if the link is then refused as used, it was linked.")), 503
     return render_template("slack/link.html", ticket="", linked=linked)
