@@ -10,6 +10,7 @@ from selenium.webdriver.common.keys import Keys
 
 from tests.support.waiting import eventually
 from tests.web.browser import Page
+from tests.web.over_http import signed_in
 
 
 def days(n: int) -> str:
@@ -176,3 +177,29 @@ def test_a_keyboard_user_keeps_their_place_after_kudos_a_comment_and_a_check_in(
     page.driver.find_element(By.ID, "checkin-submit").send_keys(Keys.ENTER)
     page.wait_for_text("Check-in saved", "#checkin-form")
     assert focused_id(page) == "checkin-submit"
+
+
+def test_a_goal_page_names_the_team_goal_it_is_aligned_to_with_a_link(stack):
+    """It said "Aligned to its parent goal" without naming it; a parent the reader may not
+    see (made private since) is still not named."""
+    team = stack.new_team()
+    _, max_token = stack.add_member(team, "Max")
+    parent = stack.create_goal(team.lead, title="Halve the support backlog", kind="team")
+    goal = stack.create_goal(max_token, title="Answer tickets within a day",
+                             parent_id=parent["id"])
+    link = f'<a href="/goals/{parent["id"]}">'
+    max_session, _ = signed_in(stack, max_token)
+
+    named = max_session.get(stack.web_url + f"/goals/{goal['id']}")
+    hidden = stack.goals.call("PATCH", f"/v1/goals/{parent['id']}", team.lead,
+                              json={"visibility": "private"}, headers={"If-Match": "*"})
+    assert hidden.status_code == 200, hidden.get_json()
+    unnamed = max_session.get(stack.web_url + f"/goals/{goal['id']}")
+    lead_session, _ = signed_in(stack, team.lead)
+    by_lead = lead_session.get(stack.web_url + f"/goals/{goal['id']}")
+
+    assert named.status_code == unnamed.status_code == by_lead.status_code == 200
+    assert f"Aligned to {link}Halve the support backlog</a>." in named.text
+    assert f"Aligned to {link}its parent goal</a>." in unnamed.text
+    assert "Halve the support backlog" not in unnamed.text
+    assert f"Aligned to {link}Halve the support backlog</a>." in by_lead.text

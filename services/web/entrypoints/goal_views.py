@@ -8,6 +8,7 @@ from flask import make_response, redirect, render_template, request, url_for
 from services.web.adapters.api_client import (
     Forbidden,
     FormErrors,
+    MemberApi,
     NotFound,
     ServiceUnavailable,
     Stale,
@@ -42,15 +43,30 @@ def page_context(goal_id: str) -> dict:
     """The goal page's: its progress, whether the member may check in (else who does), and what
     else they may do to it: plan, move it on, edit it (its metric's target while they may plan,
     as the goals service keeps a closed goal's plan and metric)."""
-    context = progress_handlers.progress(http.api(), goal_id, _moment())
+    api = http.api()
+    context = progress_handlers.progress(api, goal_id, _moment())
     goal, me = context["goal"], http.current_member()
     may = may_check_in(goal, me.id)
-    owner = "" if may else http.api().names(me.team_id, {goal["owner_id"]}).get(goal["owner_id"])
+    owner, parent = api.together(
+        lambda: "" if may else api.names(me.team_id, {goal["owner_id"]}).get(goal["owner_id"]),
+        lambda: _parent_of(api, goal))
     planning = may_plan(goal, me.id, me.is_lead)
-    return {**context, "may_check_in": may, "owner_name": owner or "its owner",
+    return {**context, "may_check_in": may, "owner_name": owner or "its owner", "parent": parent,
             "may_plan": planning, "moves": moves(goal, me.id, me.is_lead),
             "may_edit": may_change(goal, me.id, me.is_lead),
             "edit_form": edit_forms.form_of(goal, planning), "edit_errors": {}}
+
+
+def _parent_of(api: MemberApi, goal: dict) -> dict | None:
+    """The team goal `goal` is aligned to, as the member sees it; None when it has none, or the
+    member may not see it (404, 403), or goals does not answer: the page then says "its parent
+    goal"."""
+    if not goal.get("parent_id"):
+        return None
+    try:
+        return api.goal(goal["parent_id"])
+    except (NotFound, Forbidden, ServiceUnavailable):
+        return None
 
 
 def goal_page(goal_id: str, status: int, context: dict | None = None,
