@@ -119,3 +119,21 @@ def test_a_lead_makes_a_team_goal_and_a_member_aligns_theirs_to_it_from_the_form
     assert answer.status_code == 302, re.findall(r'class="error"[^>]*>([^<]*)<', answer.text)
     page = session.get(stack.web_url + answer.headers["Location"]).text
     assert f'Aligned to <a href="/goals/{team_goal_id}">' in page
+
+
+SMART_REQUIRED = ("<strong>Your team requires SMART goals:</strong> a goal is created only when "
+                  "it is specific, measurable, achievable, relevant and time-bound")
+
+
+def test_the_new_goal_page_says_up_front_when_the_team_requires_smart_goals(stack):
+    """It did not: a member learnt of the requirement only when the goal was refused."""
+    requiring = stack.new_team(require_smart=True)
+    _, ana = stack.add_member(requiring, "Ana")
+    relaxed = stack.new_team()
+
+    shown = {token: signed_in(stack, token)[0].get(stack.web_url + "/goals/new")
+             for token in (ana, requiring.lead, relaxed.lead)}
+
+    assert [answer.status_code for answer in shown.values()] == [200, 200, 200]
+    assert SMART_REQUIRED in shown[ana].text and SMART_REQUIRED in shown[requiring.lead].text
+    assert "requires SMART goals" not in shown[relaxed.lead].text

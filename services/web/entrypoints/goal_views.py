@@ -209,15 +209,26 @@ def _checkin_form(goal_id: str, form: dict, errors: dict, status: int, saved: bo
 def _new_goal_page(form: dict, errors: dict, status: int = 200, assessment: dict | None = None,
                    template_typed: dict | None = None):
     """The New goal page: the form as typed with its errors and SMART check, the templates
-    (one open with what was typed into it), and the team's open team goals a new one can be
-    aligned to."""
+    (one open with what was typed into it), the team's open team goals a new one can be
+    aligned to, and whether the team requires SMART goals."""
     api = http.api()
-    templates, team_goals = api.together(
-        api.templates, lambda: api.goals(status=list(OPEN), kind="team"))
+    team_id = http.current_member().team_id
+    templates, team_goals, smart_required = api.together(
+        api.templates, lambda: api.goals(status=list(OPEN), kind="team"),
+        lambda: _requires_smart(api, team_id))
     parents = [] if isinstance(team_goals, Unavailable) else forms.parent_choices(team_goals)
     return render_template("goals/new.html", form=form, errors=errors, assessment=assessment,
-                           templates=templates, parents=parents,
+                           templates=templates, parents=parents, smart_required=smart_required,
                            template_typed=template_typed), status
+
+
+def _requires_smart(api: MemberApi, team_id: str) -> bool:
+    """Whether the team requires SMART goals; False when goals does not answer (the form then
+    does not say so up front, and a refusal still will)."""
+    try:
+        return bool(api.team(team_id).get("require_smart"))
+    except ServiceUnavailable:
+        return False
 
 
 @goals.get("/new")
