@@ -90,7 +90,7 @@ def test_the_team_goals_to_align_to_are_offered_however_many_personal_goals_are_
     asked = [params for service, _, path, params in calls
              if (service, path) == ("goals", "/v1/goals")]
     assert [(p["kind"], sorted(p["status"])) for p in asked] == [
-        ("team", ["achieved", "active", "draft"])], calls
+        ("team", ["active", "draft"])], calls
 
 
 def test_a_lead_makes_a_team_goal_and_a_member_aligns_theirs_to_it_from_the_form(stack):
@@ -137,3 +137,23 @@ def test_the_new_goal_page_says_up_front_when_the_team_requires_smart_goals(stac
     assert [answer.status_code for answer in shown.values()] == [200, 200, 200]
     assert SMART_REQUIRED in shown[ana].text and SMART_REQUIRED in shown[requiring.lead].text
     assert "requires SMART goals" not in shown[relaxed.lead].text
+
+
+def test_an_achieved_team_goal_is_not_offered_to_align_a_new_goal_to(stack):
+    """The New goal page offered achieved team goals too: work toward a goal already reached."""
+    team = stack.new_team()
+    _, ana = stack.add_member(team, "Ana")
+    active = stack.create_goal(team.lead, title="Sign 5 new customers this quarter",
+                               kind="team")["id"]
+    draft = stack.create_goal(team.lead, title="Open an office in Lyon", kind="team",
+                              status="draft")["id"]
+    reached = stack.create_goal(team.lead, title="Hire a support lead", kind="team")["id"]
+    achieved = stack.goals.call("POST", f"/v1/goals/{reached}/achieve", team.lead)
+    assert achieved.status_code == 200, achieved.get_json()
+    session, _ = signed_in(stack, ana)
+
+    form = session.get(stack.web_url + "/goals/new").text
+
+    assert OPTION.findall(form) == [("", "None"), (draft, "Open an office in Lyon"),
+                                    (active, "Sign 5 new customers this quarter")]
+    assert "Hire a support lead" not in form

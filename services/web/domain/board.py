@@ -19,6 +19,7 @@ ICONS = {key: icon for key, _, icon in GROUPS}
 CLOSED = ("partial", "missed", "dropped")
 FILTERS = ("team", "mine", "partners", "closed")
 OPEN = ("draft", "active", "achieved")
+CURRENT = ("draft", "active")  # not reached yet: what a goal can be aligned to or replaced by
 STATUSES = {"team": OPEN, "mine": OPEN, "partners": OPEN, "closed": CLOSED}  # asked of the API
 
 

@@ -14,7 +14,7 @@ from services.web.adapters.api_client import (
     Stale,
     Unavailable,
 )
-from services.web.domain.board import OPEN
+from services.web.domain.board import CURRENT
 from services.web.domain.goal_access import may_change, may_check_in, may_plan, moves
 from services.web.domain.outage_text import not_saved
 from services.web.domain.sentence import upper_first
@@ -209,12 +209,12 @@ def _checkin_form(goal_id: str, form: dict, errors: dict, status: int, saved: bo
 def _new_goal_page(form: dict, errors: dict, status: int = 200, assessment: dict | None = None,
                    template_typed: dict | None = None):
     """The New goal page: the form as typed with its errors and SMART check, the templates
-    (one open with what was typed into it), the team's open team goals a new one can be
-    aligned to, and whether the team requires SMART goals."""
+    (one open with what was typed into it), the team's current (draft or active) team goals a
+    new one can be aligned to, and whether the team requires SMART goals."""
     api = http.api()
     team_id = http.current_member().team_id
     templates, team_goals, smart_required = api.together(
-        api.templates, lambda: api.goals(status=list(OPEN), kind="team"),
+        api.templates, lambda: api.goals(status=list(CURRENT), kind="team"),
         lambda: _requires_smart(api, team_id))
     parents = [] if isinstance(team_goals, Unavailable) else forms.parent_choices(team_goals)
     return render_template("goals/new.html", form=form, errors=errors, assessment=assessment,

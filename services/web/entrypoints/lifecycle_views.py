@@ -13,6 +13,7 @@ from services.web.adapters.api_client import (
     ServiceUnavailable,
     Unavailable,
 )
+from services.web.domain.board import CURRENT
 from services.web.domain.goal_access import may_change, why_not
 from services.web.domain.outage_text import not_saved
 from services.web.entrypoints import http
@@ -81,7 +82,7 @@ def _close_choices(goal_id: str) -> dict:
     """The close form's goal, and the team's current goals that may replace it, in one goals
     call (a closable goal is one of them). With the goals service down, the goal is its id."""
     api = http.api()
-    candidates = api.goals(status=["draft", "active"])
+    candidates = api.goals(status=list(CURRENT))
     goal = next((g for g in candidates or [] if g["id"] == goal_id), None)
     if goal is None:  # not closable now, or no such goal (404), or goals is down
         goal = {"id": goal_id} if isinstance(candidates, Unavailable) else api.goal(goal_id)

@@ -34,8 +34,8 @@ def draft_from_form(form: dict[str, str]) -> dict:
 
 
 def parent_choices(team_goals: list[dict]) -> list[dict]:
-    """The goals a new goal can be aligned to, by title: `team_goals`, the open team goals the
-    member sees (goals refuses a personal one as a parent)."""
+    """The goals a new goal can be aligned to, by title: `team_goals`, the draft or active
+    team goals the member sees (goals refuses a personal one as a parent)."""
     return sorted(team_goals, key=lambda g: g["title"])
 
 
