@@ -287,3 +287,26 @@ def _keep_links(goals, team_id: str, member_id: str, at, *, count: int) -> None:
             link.used_at = at if n % 2 else None
             uow.invites.add(link)
         uow.commit()
+
+
+def test_a_member_who_left_is_told_so_by_any_link_of_theirs_used_or_not(goals):
+    """A link of a member who left answered 409 "this invite link was cancelled …; ask a lead
+    for a new one" (or "was already used"), a new link no lead can give them: it answers 403
+    saying they are no longer a member, and gives no token."""
+    team = create_team(goals, name="Falcons")
+    member_id, _ = add_member(goals, team, "Max", email="max@example.com")
+    used, unused = (invite(goals, team, member_id).json["code"] for _ in range(2))
+    assert redeem(goals, used).status_code == 200
+    goals.client.post("/sign-in-links", json={"email": "max@example.com"})
+    mailed = outbox(goals, "member.sign_in_requested")[-1]["link"].rpartition("/")[2]
+    left = goals.client.patch(f"/v1/teams/{team.id}/members/{member_id}",
+                              headers=auth(team.lead), json={"state": "left"})
+    assert left.status_code == 200, left.json
+
+    answers = [redeem(goals, used), redeem(goals, unused),
+               goals.client.post("/sign-in/redeem", json={"code": mailed})]
+
+    assert [a.status_code for a in answers] == [403, 403, 403], [a.json for a in answers]
+    for answer in answers:
+        assert answer.json["detail"] == "you are no longer a member of Falcons"
+        assert "token" not in answer.json

@@ -91,6 +91,38 @@ def test_a_refused_invite_link_keeps_the_capitals_of_the_goals_services_reason(s
             in refused.text), refused.text
 
 
+def test_a_removed_member_opening_an_old_invite_link_is_told_they_are_no_longer_a_member(
+        stack):
+    """They were told the link was cancelled (or used) and to ask a lead for a new one, which
+    a lead cannot give a member who left the team."""
+    team = stack.new_team("Falcons")
+    member_id, _ = stack.add_member(team, "Max")
+    codes = [stack.goals.call("POST", f"/v1/teams/{team.id}/members/{member_id}/invites",
+                              team.lead).get_json()["code"] for _ in range(2)]
+    session = requests.Session()
+    csrf = CSRF.search(session.get(stack.web_url + f"/invite/{codes[1]}").text).group(1)
+    signed_in_once = session.post(stack.web_url + f"/invite/{codes[1]}", data={"csrf_token": csrf})
+    assert signed_in_once.url.endswith("/board"), signed_in_once.status_code
+    session.post(stack.web_url + "/signout", data={"csrf_token": csrf})
+    left = stack.goals.call("PATCH", f"/v1/teams/{team.id}/members/{member_id}", team.lead,
+                            json={"state": "left"})
+    assert left.status_code == 200, left.get_json()
+
+    answers = []
+    for code in codes:  # the one not used (cancelled as he left), and the one he used
+        csrf = CSRF.search(session.get(stack.web_url + f"/invite/{code}").text).group(1)
+        answers.append(session.post(stack.web_url + f"/invite/{code}",
+                                    data={"csrf_token": csrf}))
+
+    for answer in answers:
+        assert answer.status_code == 403, answer.status_code
+        assert "<h1>This link cannot sign you in</h1>" in answer.text
+        assert '<p class="banner" role="alert">You are no longer a member of Falcons.</p>' \
+            in answer.text
+        assert "A lead removed you from the team, so no link signs you in" in answer.text
+        assert "ask a lead" not in answer.text.lower()
+
+
 def test_the_api_token_shown_after_adding_a_member_also_signs_in(stack, page):
     add_noor(stack, page)
     page.driver.find_element(By.CSS_SELECTOR, "details summary").click()

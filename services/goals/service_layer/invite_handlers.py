@@ -18,7 +18,7 @@ from services.goals.service_layer.team_handlers import IssuedToken, _issue, _mem
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.auth import TokenSigner
 from shared.clock import Clock
-from shared.domain import Conflict, NotFound
+from shared.domain import Conflict, Forbidden, NotFound
 
 
 @dataclass(frozen=True)
@@ -64,15 +64,18 @@ def redeem_sign_in_link(cmd: RedeemSignInLink, uow: GoalsUnitOfWork, tokens: Tok
 
 def _redeem(code: str, purpose: str, uow: GoalsUnitOfWork, tokens: TokenSigner,
             clock: Clock) -> IssuedToken:
+    """The link's member and a token for them, the link used up; 404 for a code never issued,
+    403 once its member has left the team (whatever the link's state: leaving cancelled it), else
+    409 for a link used, expired or cancelled."""
     with uow:
         invite = uow.invites.by_code_hash(code_hash(code), purpose)
         if invite is None:
             what = "invite link; check it, or ask a lead" if purpose == INVITE \
                 else "sign-in link; check it, or ask"
             raise NotFound(f"no such {what} for a new one")
-        invite.redeem(clock.now())
         member = _member(invite.team_id, invite.member_id, uow)
-        if member.state == "left":
-            raise Conflict("the member has left the team")
+        if member.state == "left":  # said before the link's own state: no new link would do
+            raise Forbidden(f"you are no longer a member of {uow.teams.get(member.team_id).name}")
+        invite.redeem(clock.now())
         uow.commit()
     return _issue(member, tokens)

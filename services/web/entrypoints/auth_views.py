@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask import redirect, render_template, request, url_for
 
 from services.web.adapters.api_client import (
+    Forbidden,
     FormErrors,
     NotFound,
     ServiceUnavailable,
@@ -94,10 +95,12 @@ def sign_out():
 
 
 def _redeem_and_sign_in(redeem: Callable[[str], dict], code: str, refused_template: str):
-    """Sign in with a one-time link's `code`, or say why it was refused: used up or expired
-    (410), or never issued (404)."""
+    """Sign in with a one-time link's `code`, or say why it was refused: its member is no longer
+    in the team (403: no new link would do), used up or expired (410), or never issued (404)."""
     try:
         signed_in = redeem(code)
+    except Forbidden as left:
+        return render_template("auth/no_longer_a_member.html", detail=left.detail), 403
     except FormErrors as refused:
         return render_template(refused_template, detail=refused.detail), 410
     except NotFound as missing:
