@@ -32,7 +32,8 @@ class Redeem(MethodView):
     @invites.doc(security=[])
     def post(self, body):
         """Exchange an invite code for the member's token: once, within 7 days, until the
-        member's or the sending lead's access is revoked (409 after)."""
+        member's or the sending lead's access is revoked (409 after); 403 once the member has
+        left the team."""
         return with_token(bus().handle(RedeemInvite(body["code"])))
 
 
@@ -55,5 +56,5 @@ class RedeemSignIn(MethodView):
     @sign_in.doc(security=[])
     def post(self, body):
         """Exchange a mailed sign-in code for the member's token: once, within 15 minutes
-        (409 after); 404 for a code never issued."""
+        (409 after); 404 for a code never issued; 403 once the member has left the team."""
         return with_token(bus().handle(RedeemSignInLink(body["code"])))
