@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from urllib.parse import urlencode
 
@@ -77,6 +77,16 @@ def member(team_id: str, member_id: str, name: str, *, role: str = "member",
     return event("member.added", team_id, member_id=member_id, name=name,
                  email=f"{name.lower()}@example.com", role=role, timezone=timezone,
                  slack_user_id=slack_user_id)
+
+
+def snoozed(team: Team, member_id: str, name: str, until: date | None, role: str = "member",
+            timezone: str = "UTC") -> Event:
+    """`member.updated`: the member on holiday until `until` (their last day snoozed), or
+    awake again (None)."""
+    return event("member.updated", team.id, member_id=member_id, name=name,
+                 email=f"{name.lower()}@example.com", role=role, timezone=timezone,
+                 state="snoozed" if until else "active",
+                 snoozed_until=until.isoformat() if until else None)
 
 
 def goal(team_id: str, goal_id: str, owner_id: str, title: str, *, visibility: str = "team",

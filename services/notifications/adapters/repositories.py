@@ -199,8 +199,8 @@ class Notifications:
         return result.rowcount or 0
 
     def release_held(self, now: datetime) -> int:
-        """Show the feed items quiet hours held until `now`. On PostgreSQL their rows are
-        locked in id order first, as `held_for` and `awaiting_digest` lock them, so a
+        """Show the feed items quiet hours or a snooze held until `now`. On PostgreSQL their
+        rows are locked in id order first, as `held_for` and `awaiting_digest` lock them, so a
         preference save or a digest in the same moment waits for this, or this for it, and
         neither deadlocks on the other (an UPDATE alone locks in the order it scans)."""
         due = and_(table.c.status == "held", table.c.next_attempt_at <= now)

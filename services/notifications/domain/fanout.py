@@ -2,8 +2,9 @@
 
 Each row has a `target` (`channel:<id>`, `member:<id>`, `email:<member id>`, `url:<request id>`),
 unique per event, so an event delivered twice can never notify the same target twice. Member
-notifications follow the member's preferences (muted, digest, quiet hours); so does their mail
-(escalations and personal digests), which never goes to a suppressed address. Slack and Teams
+notifications follow the member's preferences (muted, digest, quiet hours) and snooze (see
+`HELD_THROUGH_SNOOZE`); so does their mail (escalations and personal digests), which never goes
+to a suppressed address. Slack and Teams
 check-ins wait for a pause in the burst (see `DeliveryPolicy`) so that a burst leaves as one
 message.
 
@@ -28,7 +29,13 @@ from services.notifications.domain.messages import message
 from services.notifications.domain.notification import Notification, RetryPolicy
 from services.notifications.domain.preferences import Preferences
 from services.notifications.domain.render import Rendered
+from services.notifications.domain.replicas import MemberReplica
 from shared.clock import Clock
+
+HELD_THROUGH_SNOOZE = ("kudos.given", "comment.added")
+"""What a snooze holds until the member is back instead of dropping it: what a teammate said to
+them, as true on their return. All else a snoozed member would hear is stale by then (reminders,
+missed check-ins, health alerts, teammates' check-ins, streaks, pairings): dropped."""
 
 
 @dataclass
@@ -120,19 +127,23 @@ class Notifier:
     def to_members(self, uow, what: Occurrence, rendered: Rendered, member_ids: list[str], *,
                    as_digest: bool = False) -> int:
         """Feed items for members, by their preferences; `as_digest` is the digest itself.
-        Members who left or are snoozed get nothing, except the digest of what came before."""
+        Members who left get nothing. A snoozed member gets nothing but the digest of what came
+        before, and what `HELD_THROUGH_SNOOZE` names, held (its mail too) until the snooze ends
+        (`Preferences.placement`)."""
         created = 0
         now = self.clock.now()
         for member_id in dict.fromkeys(member_ids):
             member = uow.replicas.member(member_id)
             if member is None or member.team_id != what.team_id or member.state == "left":
                 continue
-            if not (as_digest or member.available_at(now)):
+            snooze_end = None if as_digest else member.snooze_ends_at(now)
+            if snooze_end is not None and what.type not in HELD_THROUGH_SNOOZE:
                 continue
             prefs = uow.preferences.of(member_id, what.team_id)
             if prefs.mutes(what.type):
                 continue
-            status, visible_at = prefs.placement(now, member.timezone, allow_digest=not as_digest)
+            status, visible_at = prefs.placement(now, member.timezone, allow_digest=not as_digest,
+                                                 snooze_end=snooze_end)
             created += self._add(uow, what, member_target(member_id), rendered,
                                  feed_body(rendered, what.link), recipient_id=member_id,
                                  status=status, due_at=visible_at)
@@ -141,22 +152,29 @@ class Notifier:
                               member.email, member_id, due_at=visible_at)
         return created
 
-    def place_held(self, uow, member_id: str, prefs: Preferences, timezone: str) -> int:
-        """Place again, by `prefs` from now, what the member's preferences held back (see
-        `Notifications.held_for`): what nothing holds any more is shown, or mailed, on the
-        deliverer's next pass; what quiet hours hold waits for their (new) end; a feed item
-        waits for the digest only while the member takes one. What is of a type the member
-        now mutes is dropped (`muted`), as routing makes nothing of a muted type: a digest made
-        already and held too, once the member mutes the digest. Returns how many were placed."""
+    def place_held(self, uow, member_id: str, prefs: Preferences,
+                   member: MemberReplica | None) -> int:
+        """Place again, by `prefs` and the snooze of `member` (the member's copy) from now, what
+        was held back (see `Notifications.held_for`): what nothing holds any more is shown, or
+        mailed, on the deliverer's next pass; what quiet hours hold waits for their (new) end;
+        a feed item waits for the digest only while the member takes one. While the member is
+        snoozed, what of a type `HELD_THROUGH_SNOOZE` names waits for the snooze's (new) end,
+        but for what waits for the digest already (the digest of what came before the snooze
+        still comes). What is of a type the member now mutes is dropped (`muted`), as routing
+        makes nothing of a muted type: a digest made already and held too, once the member
+        mutes the digest. Returns how many were placed."""
         now = self.clock.now()
+        timezone = member.timezone if member is not None else "UTC"
+        snooze_end = member.snooze_ends_at(now) if member is not None else None
         held = uow.notifications.held_for(member_id, now)
         for note in held:
             if prefs.mutes(note.event_type):
                 note.mute()
-            else:
-                digest = note.event_type == PERSONAL_DIGEST_EVENT
-                note.place(*prefs.placement(now, timezone,
-                                            allow_digest=not (note.is_email or digest)))
+                continue
+            snoozed = note.event_type in HELD_THROUGH_SNOOZE and note.status != "digest"
+            digest = note.event_type == PERSONAL_DIGEST_EVENT
+            note.place(*prefs.placement(now, timezone, allow_digest=not (note.is_email or digest),
+                                        snooze_end=snooze_end if snoozed else None))
         if held:
             self.wake(uow)
         return len(held)

@@ -56,9 +56,10 @@ class SendResult:
 class Notification(Aggregate):
     """One message for one target (a channel, a member's feed, a mail, or a Slack response_url).
 
-    Statuses: pending (the deliverer sends it), held (quiet hours, shown at `next_attempt_at`),
-    digest (waits for the member's digest), sent, failed, coalesced (merged into `merged_into`),
-    digested (folded into a digest), muted (held, then its type muted: shown nowhere).
+    Statuses: pending (the deliverer sends it), held (quiet hours or a snooze, shown at
+    `next_attempt_at`), digest (waits for the member's digest), sent, failed, coalesced (merged
+    into `merged_into`), digested (folded into a digest), muted (held, then its type muted:
+    shown nowhere).
     """
 
     def __init__(self, team_id: str, target: str, event_id: str, event_type: str, body: str, *,

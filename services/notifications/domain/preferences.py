@@ -54,9 +54,13 @@ class Preferences:
         (a muted digest would fold them into a digest nobody gets)."""
         return self.delivery == "digest" and not self.mutes(PERSONAL_DIGEST_EVENT)
 
-    def placement(self, now: datetime, timezone: str, *,
-                  allow_digest: bool = True) -> tuple[str, datetime]:
-        """Where a new in-app notification goes now: (status, visible from)."""
+    def placement(self, now: datetime, timezone: str, *, allow_digest: bool = True,
+                  snooze_end: datetime | None = None) -> tuple[str, datetime]:
+        """Where a new in-app notification goes now: (status, visible from). One a snooze holds
+        (`snooze_end`, the moment it ends) is held until the member is back, or until the quiet
+        hours their return falls in end; never for the digest, which comes during a snooze."""
+        if snooze_end is not None and snooze_end > now:
+            return "held", self.placement(snooze_end, timezone, allow_digest=False)[1]
         if self.takes_digest and allow_digest:
             return "digest", now
         if self.quiet_hours is not None:

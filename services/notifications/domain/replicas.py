@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from services.notifications.domain.schedule import instant
 from shared.availability import hears_from_us
 
 CLOSED_GOAL_STATES = ("achieved", "closed", "draft")
@@ -36,6 +38,15 @@ class MemberReplica:
     def available_at(self, now: datetime) -> bool:
         """Whether the member is told anything at `now`: not gone, not snoozed."""
         return hears_from_us(self.state, self.snoozed_until, self.timezone, now)
+
+    def snooze_ends_at(self, now: datetime) -> datetime | None:
+        """While the member's snooze silences them at `now`, the UTC moment it ends: the start
+        of the day after `snoozed_until` in their zone, from when they are `available_at`.
+        None when no snooze silences them now (awake, gone, or the snooze is over)."""
+        if self.state != "snoozed" or self.available_at(now):
+            return None
+        day_after = date.fromisoformat(self.snoozed_until) + timedelta(days=1)
+        return instant(day_after, time(0), ZoneInfo(self.timezone))
 
 
 class GoalReplica:

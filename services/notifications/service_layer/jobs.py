@@ -470,7 +470,7 @@ class Digests:
                 return 0
             prefs = uow.preferences.of(member_id, member.team_id)
             if not prefs.takes_digest:  # placed for it before the member stopped taking it
-                self.notifier.place_held(uow, member_id, prefs, member.timezone)
+                self.notifier.place_held(uow, member_id, prefs, member)
                 uow.commit()
                 return 0
             slot = latest_slot(now, member.timezone, self.personal_hour, prefs.digest_weekday)

@@ -8,7 +8,8 @@ who hears what. Defaults:
 - a goal achieved, a milestone done, a new goal: the team channels;
 - health changed to off track: the owner and the leads (feed); any alert to the channels that
   want that health;
-- kudos and comments: their recipient; a new pairing: the partners.
+- kudos and comments: their recipient (held while they are snoozed, see
+  `fanout.HELD_THROUGH_SNOOZE`); a new pairing: the partners.
 
 Nobody is told of what they did themselves: a comment on one's own check-in tells no one.
 
@@ -87,7 +88,22 @@ def on_member_added(event: Event, uow: NotificationsUnitOfWork) -> None:
     ))
 
 
-on_member_updated = on_member_added
+def on_member_updated(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier) -> None:
+    """The member's copy; when their snooze (or time zone, where its end falls) changed, what
+    the snooze held follows the new end (see `Notifier.place_held`): lifted, it is shown on
+    the deliverer's next pass."""
+    before = uow.replicas.member(event.data["member_id"])
+    held_until = _snooze_of(before)
+    on_member_added(event, uow)
+    member = uow.replicas.member(event.data["member_id"])
+    if _snooze_of(member) != held_until:
+        prefs = uow.preferences.of(member.member_id, member.team_id)
+        notifier.place_held(uow, member.member_id, prefs, member)
+
+
+def _snooze_of(member: MemberReplica | None) -> tuple | None:
+    """What decides when the member's snooze ends."""
+    return (member.state, member.snoozed_until, member.timezone) if member else None
 
 
 def on_member_sign_in_requested(event: Event, uow: NotificationsUnitOfWork,

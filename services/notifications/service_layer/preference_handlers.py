@@ -26,7 +26,6 @@ def set_preferences(cmd: SetPreferences, uow: NotificationsUnitOfWork,
                      quiet_hours=quiet)
         uow.preferences.save(prefs)
         member = uow.replicas.member(cmd.actor.member_id)
-        notifier.place_held(uow, cmd.actor.member_id, prefs,
-                            member.timezone if member else "UTC")
+        notifier.place_held(uow, cmd.actor.member_id, prefs, member)
         uow.commit()
     return prefs

@@ -1,0 +1,103 @@
+"""A snoozed member (on holiday): what teammates said to them waits for their return; what is
+stale by then is dropped."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from services.notifications.domain.notification import Notification
+from shared.clock import ControlledClock
+from tests.notifications.support import AT, Team, event, handle, new_id, snoozed
+
+MONDAY = datetime(2030, 1, 7, 10, 0, tzinfo=UTC)  # 11:00 in Berlin
+LAST_DAY = date(2030, 1, 10)  # Ana's last day on holiday, a Thursday
+BACK = datetime(2030, 1, 10, 23, 0, tzinfo=UTC)  # midnight in Berlin: Friday has begun
+SAID_TO_HER = ("kudos.given", "comment.added")
+STALE = ("checkin.reminder", "checkin.missed")
+
+
+def on_holiday(make_service, until: date = LAST_DAY):
+    """A worker-less service at MONDAY whose Berlin team's Ana is snoozed until `until`."""
+    clock = ControlledClock(MONDAY)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin")
+    handle(n, snoozed(team, team.ana, "Ana", until, timezone="Europe/Berlin"))
+    return clock, n, team
+
+
+def kudos_to_ana(team: Team):
+    return event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
+                 from_id=team.ben, to_id=team.ana, emoji="🎉", at=AT)
+
+
+def comment_to_ana(team: Team):
+    return event("comment.added", team.id, comment_id=new_id(), checkin_id=new_id(),
+                 goal_id=team.goal, author_id=team.ben, to_id=team.ana, text="Enjoy the sun!",
+                 at=AT)
+
+
+def stale_for_ana(team: Team) -> list:
+    """A reminder of her check-in, and its miss."""
+    due = {"goal_id": team.goal, "owner_id": team.ana, "due_at": AT, "at": AT}
+    return [event("checkin.reminder", team.id, **due),
+            event("checkin.missed", team.id, level=1, recipients=[team.ana], **due)]
+
+
+def shown(n, team: Team, clock: ControlledClock, at: datetime) -> list[dict]:
+    """Ana's feed after the deliverer's pass at `at`: what was said to her, or is stale (not
+    her pairing with Ben, from before her holiday)."""
+    clock.set(at)
+    n.container.deliverer.deliver_due()
+    return [i for i in team.feed(team.ana) if i["event_type"] in SAID_TO_HER + STALE]
+
+
+def by_event(n, team: Team, items: list[dict]) -> Counter:
+    """How often each event shows in `items` (Ana's feed), by the event's id."""
+    with n.container.uow() as uow:
+        event_of = dict(uow.session.execute(select(Notification.id, Notification.event_id)
+                                            .where(Notification.recipient_id == team.ana)).all())
+    return Counter(event_of[item["id"]] for item in items)
+
+
+def test_kudos_and_a_comment_to_a_snoozed_member_show_once_when_her_snooze_ends(make_service):
+    """Ana is on holiday until Thursday: Ben's kudos and comment on Monday were dropped, never
+    seen, not even in her feed once back. They wait, and show from Friday's first moment in
+    her time zone, once each even though the kudos came twice; her reminder and missed
+    check-in of that week are stale by then and never show."""
+    clock, n, team = on_holiday(make_service)
+    kudos, comment = kudos_to_ana(team), comment_to_ana(team)
+    handle(n, kudos, comment, *stale_for_ana(team), kudos)
+    assert shown(n, team, clock, MONDAY) == []
+    assert shown(n, team, clock, datetime(2030, 1, 10, 22, 59, tzinfo=UTC)) == []  # 23:59
+
+    back = shown(n, team, clock, BACK)
+    assert by_event(n, team, back) == {kudos.id: 1, comment.id: 1}
+    assert sorted(i["event_type"] for i in back) == sorted(SAID_TO_HER)
+    assert {i["created_at"] for i in back} == {BACK.isoformat()}
+
+
+def test_a_snooze_lifted_early_shows_what_it_held_on_the_next_pass(make_service):
+    """Ana comes back on Tuesday instead of after Thursday: Ben's kudos of Monday shows at once."""
+    clock, n, team = on_holiday(make_service)
+    kudos = kudos_to_ana(team)
+    handle(n, kudos, *stale_for_ana(team))
+    tuesday = datetime(2030, 1, 8, 9, 0, tzinfo=UTC)
+    clock.set(tuesday)
+    handle(n, snoozed(team, team.ana, "Ana", None, timezone="Europe/Berlin"))
+    back = shown(n, team, clock, tuesday)
+    assert by_event(n, team, back) == {kudos.id: 1}
+
+
+def test_a_snooze_moved_later_holds_what_it_held_until_its_new_end(make_service):
+    """Ana stays away until Sunday: the kudos waits until Monday 00:00 in Berlin, not Friday."""
+    clock, n, team = on_holiday(make_service)
+    kudos = kudos_to_ana(team)
+    handle(n, kudos)
+    handle(n, snoozed(team, team.ana, "Ana", date(2030, 1, 13), timezone="Europe/Berlin"))
+    assert shown(n, team, clock, BACK) == []
+    assert shown(n, team, clock, datetime(2030, 1, 13, 22, 59, tzinfo=UTC)) == []
+    back = shown(n, team, clock, datetime(2030, 1, 13, 23, 0, tzinfo=UTC))
+    assert by_event(n, team, back) == {kudos.id: 1}
