@@ -1,16 +1,18 @@
-"""A snoozed member (on holiday): what teammates said to them waits for their return; what is
-stale by then is dropped."""
+"""A snoozed member (on holiday): what teammates said to them, and a lead's notice of a broken
+team channel, wait for their return; what is stale by then is dropped."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from services.notifications.domain.notification import Notification
 from shared.clock import ControlledClock
-from tests.notifications.support import AT, Team, event, handle, new_id, snoozed
+from tests.notifications.support import AT, Team, event, goal, handle, member, new_id, snoozed
+from tests.support.slack_server import Reply, archived
 
 MONDAY = datetime(2030, 1, 7, 10, 0, tzinfo=UTC)  # 11:00 in Berlin
 LAST_DAY = date(2030, 1, 10)  # Ana's last day on holiday, a Thursday
@@ -101,3 +103,49 @@ def test_a_snooze_moved_later_holds_what_it_held_until_its_new_end(make_service)
     assert shown(n, team, clock, datetime(2030, 1, 13, 22, 59, tzinfo=UTC)) == []
     back = shown(n, team, clock, datetime(2030, 1, 13, 23, 0, tzinfo=UTC))
     assert by_event(n, team, back) == {kudos.id: 1}
+
+
+def leads_on_holiday(make_service, slack, reply: Reply, channel: dict):
+    """A worker-less Berlin team whose leads are both snoozed, Lena until LAST_DAY and Max two
+    days longer, and whose one channel (made by `channel`'s body) answers `reply` to the
+    goal achieved on MONDAY, delivered then. Returns (service, team, Max's id)."""
+    clock = ControlledClock(MONDAY)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin")
+    team.channel(slack.webhook("hook"), **channel)
+    max_id = new_id()
+    handle(n, member(team.id, max_id, "Max", role="lead", timezone="Europe/Berlin"),
+           snoozed(team, team.lead, "Lena", LAST_DAY, role="lead", timezone="Europe/Berlin"),
+           snoozed(team, max_id, "Max", LAST_DAY + timedelta(days=2), role="lead",
+                   timezone="Europe/Berlin"))
+    slack.reply_with(reply)
+    handle(n, goal(team.id, team.goal, team.ana, "Run 100 km", event_type="goal.achieved"))
+    n.container.deliverer.deliver_due()
+    assert len(slack.received) == 1
+    return n, team, max_id
+
+
+def notices(n, team: Team, member_id: str, event_type: str, at: datetime) -> list[dict]:
+    """The member's notices of `event_type` after the deliverer's pass at `at`."""
+    n.container.clock.set(at)
+    n.container.deliverer.deliver_due()
+    return [i for i in team.feed(member_id) if i["event_type"] == event_type]
+
+
+@pytest.mark.parametrize(("reply", "channel", "notice", "says"), [
+    (archived(), {}, "channel.disabled", "channel_is_archived"),
+    (Reply(422, '{"error": "unknown field"}'), {"type": "webhook", "name": "Audit hook"},
+     "channel.refused", "unknown field")], ids=["disabled", "refused"])
+def test_a_broken_channel_reaches_the_first_lead_back_when_every_lead_is_on_holiday(
+        make_service, slack, reply, channel, notice, says):
+    """Both leads were snoozed when the channel broke (Slack's 410 disabled it; a webhook's
+    422 refused a message): neither ever heard. Lena hears on her return, once; Max, away
+    longer, on his."""
+    n, team, max_id = leads_on_holiday(make_service, slack, reply, channel)
+    assert notices(n, team, team.lead, notice, datetime(2030, 1, 10, 22, 59, tzinfo=UTC)) == []
+    [told] = notices(n, team, team.lead, notice, BACK)
+    assert says in told["text"] and told["created_at"] == BACK.isoformat()
+    assert notices(n, team, max_id, notice, BACK) == []
+    max_back = BACK + timedelta(days=2)
+    assert len(notices(n, team, max_id, notice, max_back)) == 1
+    assert len(notices(n, team, team.lead, notice, max_back)) == 1

@@ -275,10 +275,12 @@ class Replicas:
         upsert(self.session, replica)
 
     def leads(self, team_id: str) -> list[MemberReplica]:
+        """The team's leads who have not left, snoozed ones too: what each hears, and when,
+        is `Notifier.to_members`'s to say."""
         return list(self.session.scalars(
             select(MemberReplica).where(MemberReplica.team_id == team_id,
                                         MemberReplica.role == "lead",
-                                        MemberReplica.state == "active")
+                                        MemberReplica.state != "left")
         ))
 
     def members(self, team_id: str) -> list[MemberReplica]:

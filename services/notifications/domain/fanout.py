@@ -32,10 +32,11 @@ from services.notifications.domain.render import Rendered
 from services.notifications.domain.replicas import MemberReplica
 from shared.clock import Clock
 
-HELD_THROUGH_SNOOZE = ("kudos.given", "comment.added")
+HELD_THROUGH_SNOOZE = ("kudos.given", "comment.added", "channel.disabled", "channel.refused")
 """What a snooze holds until the member is back instead of dropping it: what a teammate said to
-them, as true on their return. All else a snoozed member would hear is stale by then (reminders,
-missed check-ins, health alerts, teammates' check-ins, streaks, pairings): dropped."""
+them, and a lead's notice that a team channel is broken (if every lead is away, the first back
+hears it), as true on their return. All else a snoozed member would hear is stale by then
+(reminders, missed check-ins, health alerts, teammates' check-ins, streaks, pairings): dropped."""
 
 
 @dataclass

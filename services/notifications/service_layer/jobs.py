@@ -389,6 +389,8 @@ class Deliverer:
 
     def _channel_disabled(self, uow: NotificationsUnitOfWork, channel: Channel,
                           n: Notification, now: datetime) -> None:
+        """Announce that the channel was disabled, and tell the leads in-app: at once, or, to
+        a snoozed lead, when they are back (`fanout.HELD_THROUGH_SNOOZE`)."""
         data = {"channel_id": channel.id, "team_id": n.team_id,
                 "reason": channel.disabled_reason or "", "at": now.isoformat()}
         uow.emit("channel.disabled", n.team_id, data, subject=channel.id)
@@ -403,7 +405,8 @@ class Deliverer:
                          n: Notification, result: SendResult, now: datetime) -> None:
         """Tell the leads in-app that the channel refused `n`: once per channel per clock hour
         (the notice's event id names the hour), so a receiver refusing everything does not
-        flood them; the delivery log lists every refused message."""
+        flood them; the delivery log lists every refused message. A snoozed lead is told when
+        back, as `_channel_disabled` tells them."""
         hour = now.replace(minute=0, second=0, microsecond=0)
         data = {"channel_id": channel.id, "team_id": n.team_id, "refused_type": n.event_type,
                 "status": result.status, "answer": result.body, "at": now.isoformat()}
