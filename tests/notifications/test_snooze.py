@@ -11,7 +11,17 @@ from sqlalchemy import select
 
 from services.notifications.domain.notification import Notification
 from shared.clock import ControlledClock
-from tests.notifications.support import AT, Team, event, goal, handle, member, new_id, snoozed
+from tests.notifications.support import (
+    AT,
+    Team,
+    event,
+    goal,
+    handle,
+    make_digests_at_eight,
+    member,
+    new_id,
+    snoozed,
+)
 from tests.support.slack_server import Reply, archived
 
 MONDAY = datetime(2030, 1, 7, 10, 0, tzinfo=UTC)  # 11:00 in Berlin
@@ -149,3 +159,24 @@ def test_a_broken_channel_reaches_the_first_lead_back_when_every_lead_is_on_holi
     max_back = BACK + timedelta(days=2)
     assert len(notices(n, team, max_id, notice, max_back)) == 1
     assert len(notices(n, team, team.lead, notice, max_back)) == 1
+
+
+def test_a_snooze_lifted_early_places_what_it_held_for_the_digest_of_a_member_taking_one(
+        make_service):
+    """Ana takes a daily digest (chosen while away: the kudos still waits for her return).
+    Her snooze lifted early on Tuesday before 08:00, Ben's kudos comes in that morning's
+    digest, not as an item of its own, as it would have had it come then."""
+    clock, n, team = on_holiday(make_service)
+    saved = team.harness.client.put("/v1/me/preferences", headers=team.auth(team.ana),
+                                    json={"delivery": "digest", "digest": "daily"})
+    assert saved.status_code == 200, saved.json
+    handle(n, kudos_to_ana(team))
+    tuesday_early = datetime(2030, 1, 8, 5, 0, tzinfo=UTC)
+    assert shown(n, team, clock, tuesday_early) == []
+    handle(n, snoozed(team, team.ana, "Ana", None, timezone="Europe/Berlin"))
+    assert shown(n, team, clock, tuesday_early) == []
+    make_digests_at_eight(clock, n)
+    n.container.deliverer.deliver_due()
+    assert shown(n, team, clock, clock.now()) == []
+    [digest] = [i for i in team.feed(team.ana) if i["event_type"] == "digest.personal"]
+    assert "*Ben* gave you kudos on *Run 100 km*" in digest["text"]

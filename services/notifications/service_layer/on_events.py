@@ -90,8 +90,8 @@ def on_member_added(event: Event, uow: NotificationsUnitOfWork) -> None:
 
 def on_member_updated(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier) -> None:
     """The member's copy; when their snooze (or time zone, where its end falls) changed, what
-    the snooze held follows the new end (see `Notifier.place_held`): lifted, it is shown on
-    the deliverer's next pass."""
+    the snooze held follows the new end (see `Notifier.place_held`): lifted, it is placed as a
+    new item would be now (shown on the deliverer's next pass, or for the digest)."""
     before = uow.replicas.member(event.data["member_id"])
     held_until = _snooze_of(before)
     on_member_added(event, uow)
