@@ -204,10 +204,46 @@ class TiedProcess(Process):
                 continue
 
 
+BROKER = "kafka"  # the Procfile's broker process
+BROKER_HELD_S = KILL_WAIT / 2  # at most this long after the others' SIGTERM; the rest is its own
+
+
 class RunManager(Manager):
+    """honcho's manager, stopping the broker last: on Ctrl-C (or SIGTERM, SIGHUP) every other
+    process gets SIGTERM first, and the broker once they have all ended (or BROKER_HELD_S
+    passed). Stopped together, the workers' consumers found the broker gone as they left their
+    groups ("LeaveGroup request failed" on the console), and the broker kept them as members: a
+    restart's consumers then waited out their session timeout (10 s) before they got a
+    partition."""
+
     def __init__(self, printer: Printer):
         super().__init__(printer)
         self._process_ctor = TiedProcess  # honcho's own seam for the process class
+
+    def _killall(self, force: bool = False) -> None:
+        broker = self._processes.get(BROKER)
+        if force or broker is None or "returncode" in broker:
+            super()._killall(force)
+            return
+        for name in self._running(but=BROKER):
+            self._sigterm(name)
+        threading.Thread(target=self._stop_broker_when_alone, daemon=True).start()
+
+    def _running(self, but: str) -> list[str]:
+        return [name for name, p in self._processes.items()
+                if name != but and "returncode" not in p]
+
+    def _sigterm(self, name: str) -> None:
+        pid = self._processes[name]["pid"]
+        self._system_print(f"sending SIGTERM to {name} (pid {pid})\n")
+        self._procmgr.terminate(pid)
+
+    def _stop_broker_when_alone(self) -> None:
+        deadline = time.monotonic() + BROKER_HELD_S
+        while self._running(but=BROKER) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if "returncode" not in self._processes[BROKER]:
+            self._sigterm(BROKER)
 
 
 def main() -> int:

@@ -9,15 +9,20 @@ again in the same run directory, it has kept everything and handles nothing twic
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
+import threading
+import time
 from pathlib import Path
 
 import pytest
 import requests
+from honcho.printer import Printer
 
 from infra.kafka_broker import port_is_free
+from infra.run import BROKER, RunManager
 from infra.run_command import BANNER, READY, RunCommand, free_ports, run_env
 from shared.config import SERVICES
 from tests.support.waiting import eventually, quiet, settled_log
@@ -141,6 +146,15 @@ def test_the_run_command_starts_everything_keeps_it_and_ctrl_c_stops_it(tmp_path
         assert restarted.wait_until_stopped(started) == [], restarted.console()[-4000:]
     finally:
         restarted.kill()
+    # Each worker left its consumer group at Ctrl-C, before the broker stopped: the restart's
+    # consumers joined at once, and the broker timed out no member of the first run.
+    assert timed_out_members(tmp_path / "run" / "kafka.log") == []
+
+
+def timed_out_members(broker_log: Path) -> list[str]:
+    """The broker log's lines about a group member it removed when its session timed out."""
+    return [line for line in broker_log.read_text().splitlines()
+            if "has failed, removing it from the group" in line]
 
 
 def settled_deliveries(url: dict[str, str], team_id: str, token: str, *,
@@ -194,3 +208,28 @@ def _created(response: requests.Response) -> requests.Response | bool:
         return False
     assert response.status_code == 201, response.text
     return response
+
+
+def test_ctrl_c_stops_the_broker_once_every_other_process_has_ended(tmp_path):
+    """A worker takes a while to leave its consumer group; the broker is stopped after it."""
+    ended = tmp_path / "ended"
+    manager = RunManager(Printer(io.StringIO()))
+    for name, leaving_s in ((BROKER, 0), ("worker", 1)):
+        manager.add_process(name, f'trap "sleep {leaving_s}; echo {name} >> {ended}; exit 0" '
+                            f"TERM; touch {tmp_path / name}; while :; do sleep 0.1; done")
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    ready = [tmp_path / BROKER, tmp_path / "worker"]
+    threading.Thread(target=_ctrl_c_once_ready, args=(manager, ready), daemon=True).start()
+    try:
+        manager.loop()
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    assert ended.read_text().split() == ["worker", BROKER]
+
+
+def _ctrl_c_once_ready(manager: RunManager, ready: list[Path]) -> None:
+    """Once each process has set its trap (and touched its file)."""
+    while not all(path.exists() for path in ready):
+        time.sleep(0.05)
+    manager.terminate()  # what the run command's SIGINT handler calls
