@@ -49,11 +49,16 @@ class TopicTail:
         self._consumer: KafkaConsumer | None = None
 
     def read(self, polls: int = 3) -> list[Published]:
+        """Every record so far, with what arrived since the last call: polled until a poll
+        brings nothing, at most `polls` times, and not at all once every partition is read to
+        its end offset (a poll with nothing to fetch would wait out its timeout)."""
         try:
             consumer = self._assigned()
             if consumer is None:
                 return self.records
             for _ in range(polls):
+                if self._at_end(consumer):
+                    break
                 batch = consumer.poll(timeout_ms=300)
                 for records in batch.values():
                     self.records.extend(_published(r) for r in records)
@@ -74,12 +79,17 @@ class TopicTail:
                     return []
                 continue
             try:
-                ends = consumer.end_offsets(list(consumer.assignment()))
-                if all(consumer.position(tp) >= end for tp, end in ends.items()):
+                if self._at_end(consumer):
                     return self.records
             except KafkaError:
                 self.close()
         raise AssertionError(f"could not read {self.topic} to its end")
+
+    @staticmethod
+    def _at_end(consumer: KafkaConsumer) -> bool:
+        """Every assigned partition's position has reached its end offset."""
+        ends = consumer.end_offsets(list(consumer.assignment()))
+        return all(consumer.position(tp) >= end for tp, end in ends.items())
 
     def close(self) -> None:
         if self._consumer is not None:
@@ -95,6 +105,7 @@ class TopicTail:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             group_id=None,
+            request_timeout_ms=10_000,  # a leader gone for good fails a read, not blocks it
         )
         partitions = consumer.partitions_for_topic(self.topic)
         if not partitions:
