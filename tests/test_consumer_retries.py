@@ -13,6 +13,7 @@ from tests.test_consumer_rig import rig_on
 pytestmark = pytest.mark.slow
 
 WAVES = 5
+RETRY_S = 5.0  # far longer than the waves take (under a second on 2 idle cores)
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def test_a_record_waiting_to_be_retried_does_not_hold_back_the_other_partitions(
         rig.record(event, uow)
 
     # A long retry time: a loop that sleeps through it handles one wave per retry of `stuck`.
-    runner = rig.runner(handle, backoff_base=10.0, backoff_max=10.0)
+    runner = rig.runner(handle, backoff_base=RETRY_S, backoff_max=RETRY_S)
     rig.produce(stuck, partition=0)
     with rig.running(runner):
         eventually(lambda: attempts, timeout=60)
