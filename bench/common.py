@@ -137,6 +137,9 @@ def commit() -> str:
     return f"{head}+changes" if dirty else head
 
 
+COMMIT_AT_START = commit()  # what the run loaded, whatever is committed while it runs
+
+
 LoadAverage = tuple[float, float, float]
 
 
@@ -145,7 +148,7 @@ def conditions(load_before: LoadAverage, load_after: LoadAverage,
     """One line naming the machine, the commit, the load average around the run and, on a
     virtual machine, the share of CPU time stolen by its host during the run (a load average
     does not show it; a run with much stolen time is slower throughout)."""
-    line = (f"Measured {time.strftime('%Y-%m-%d')} at commit `{commit()}` on {machine()}; "
+    line = (f"Measured {time.strftime('%Y-%m-%d')} at commit `{COMMIT_AT_START}` on {machine()}; "
             f"load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after")
     stolen, total = (a - b for a, b in zip(cpu_times(), cpu_before or CPU_AT_START, strict=True))
     if total > 0:
