@@ -162,6 +162,13 @@ def test_preferences_saved_while_notifications_is_down_answer_503_and_keep_what_
     assert 'value="checkin.logged" checked' not in answer.text
 
 
+def plain_and_htmx(session, url: str, csrf: str, fields: dict) -> list:
+    """`fields` posted to `url` twice: as a form without JavaScript, then as htmx sends it."""
+    sent = {"csrf_token": csrf, **fields}
+    return [session.post(url, data=sent),
+            session.post(url, data=sent, headers={"HX-Request": "true", "X-CSRF-Token": csrf})]
+
+
 def test_mark_read_while_notifications_is_down_answers_503_and_offers_the_same_form_again(
         stack, tmp_path):
     """It showed the bare "Temporarily unavailable" page, with or without JavaScript: the feed
@@ -169,10 +176,8 @@ def test_mark_read_while_notifications_is_down_answers_503_and_offers_the_same_f
     team = stack.new_team()
     with service_stopped(stack, tmp_path, team.lead, "notifications") as (
             session, csrf, web_url):
-        sent = {"csrf_token": csrf, "ids": ["n-one", "n-two"], "cursor": "older"}
-        answers = [session.post(web_url + "/me/feed/read", data=sent),
-                   session.post(web_url + "/me/feed/read", data=sent,
-                                headers={"HX-Request": "true", "X-CSRF-Token": csrf})]
+        answers = plain_and_htmx(session, web_url + "/me/feed/read", csrf,
+                                 {"ids": ["n-one", "n-two"], "cursor": "older"})
 
     for answer in answers:
         assert answer.status_code == 503, answer.status_code
@@ -192,10 +197,8 @@ def test_linking_slack_while_notifications_is_down_answers_503_and_offers_the_bu
     team = stack.new_team()
     with service_stopped(stack, tmp_path, team.lead, "notifications") as (
             session, csrf, web_url):
-        sent = {"csrf_token": csrf, "ticket": "the-ticket"}
-        answers = [session.post(web_url + "/slack/link", data=sent),
-                   session.post(web_url + "/slack/link", data=sent,
-                                headers={"HX-Request": "true", "X-CSRF-Token": csrf})]
+        answers = plain_and_htmx(session, web_url + "/slack/link", csrf,
+                                 {"ticket": "the-ticket"})
 
     for answer in answers:
         assert answer.status_code == 503, answer.status_code
