@@ -180,3 +180,55 @@ def test_a_snooze_lifted_early_places_what_it_held_for_the_digest_of_a_member_ta
     assert shown(n, team, clock, clock.now()) == []
     [digest] = [i for i in team.feed(team.ana) if i["event_type"] == "digest.personal"]
     assert "*Ben* gave you kudos on *Run 100 km*" in digest["text"]
+
+
+def refusing_hook_while_lena_is_away(make_service, slack):
+    """A worker-less Berlin team whose webhook answers 422 to everything; its lead Lena is
+    snoozed until LAST_DAY, its lead Max is not. Returns (service, team, Max's id, refuse),
+    where refuse(at, goal event) delivers an achieved goal at `at` to the refusing hook."""
+    clock = ControlledClock(MONDAY)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin")
+    team.channel(slack.webhook("hook"), type="webhook", name="Audit hook")
+    max_id = new_id()
+    handle(n, member(team.id, max_id, "Max", role="lead", timezone="Europe/Berlin"),
+           snoozed(team, team.lead, "Lena", LAST_DAY, role="lead", timezone="Europe/Berlin"))
+
+    def refuse(at: datetime, achieved=None):
+        slack.reply_with(Reply(422, '{"error": "unknown field"}'))
+        clock.set(at)
+        achieved = achieved or goal(team.id, new_id(), team.ana, "Run 100 km",
+                                    event_type="goal.achieved")
+        handle(n, achieved)
+        n.container.deliverer.deliver_due()
+        return achieved
+    return n, team, max_id, refuse
+
+
+def test_a_channel_refusing_all_week_leaves_one_notice_for_the_lead_back_from_holiday(
+        make_service, slack):
+    """The hook refused a message every hour from Monday 11:00 (Berlin): Lena came back to
+    one held notice per hour, all at once. She reads one, saying how often and since when,
+    with the latest refusal; Max, not away, was told each hour as before."""
+    n, team, max_id, refuse = refusing_hook_while_lena_is_away(make_service, slack)
+    for hour in range(5):
+        refuse(MONDAY + timedelta(hours=7 * hour))
+    [told] = notices(n, team, team.lead, "channel.refused", BACK)
+    assert told["created_at"] == BACK.isoformat()
+    assert "this notice came 5 times since Mon 7 Jan 11:00" in told["text"]
+    assert told["text"].count("unknown field") == 1
+    assert len(notices(n, team, max_id, "channel.refused", BACK)) == 5
+
+
+def test_a_refusal_delivered_twice_counts_once_in_the_held_notice(make_service, slack):
+    """The same achieved goal delivered twice, and a second refusal in the same hour (one
+    notice an hour), do not count again in what Lena reads when back."""
+    n, team, max_id, refuse = refusing_hook_while_lena_is_away(make_service, slack)
+    first = refuse(MONDAY)
+    refuse(MONDAY + timedelta(minutes=5), first)
+    refuse(MONDAY + timedelta(minutes=10))
+    refuse(MONDAY + timedelta(hours=1))
+    refuse(MONDAY + timedelta(hours=1, minutes=1), first)
+    [told] = notices(n, team, team.lead, "channel.refused", BACK)
+    assert "this notice came 2 times since Mon 7 Jan 11:00" in told["text"]
+    assert len(notices(n, team, max_id, "channel.refused", BACK)) == 2

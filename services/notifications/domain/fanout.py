@@ -18,8 +18,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from services.notifications.domain.adaptive_card import teams_body
 from services.notifications.domain.channel import CHAT_TYPES, Channel
@@ -37,6 +38,13 @@ HELD_THROUGH_SNOOZE = ("kudos.given", "comment.added", "channel.disabled", "chan
 them, and a lead's notice that a team channel is broken (if every lead is away, the first back
 hears it), as true on their return. All else a snoozed member would hear is stale by then
 (reminders, missed check-ins, health alerts, teammates' check-ins, streaks, pairings): dropped."""
+
+FOLDED_THROUGH_SNOOZE = ("channel.disabled", "channel.refused")
+"""What a snooze holds at most one of per channel (`data["channel_id"]`) and type: a newer notice
+takes the place of the one held (`Notifier._fold_held`) and says how often and since when, so a
+lead back from holiday reads one notice per broken channel, not one per hour of the outage. A
+channel repaired meanwhile leaves the held notice as it is: it tells what happened while the
+lead was away, and the channel's page shows its state now."""
 
 
 @dataclass
@@ -145,13 +153,40 @@ class Notifier:
                 continue
             status, visible_at = prefs.placement(now, member.timezone, allow_digest=not as_digest,
                                                  snooze_end=snooze_end)
-            created += self._add(uow, what, member_target(member_id), rendered,
-                                 feed_body(rendered, what.link), recipient_id=member_id,
-                                 status=status, due_at=visible_at)
+            note = self._make(uow, what, member_target(member_id), rendered,
+                              feed_body(rendered, what.link), recipient_id=member_id,
+                              status=status, due_at=visible_at)
+            if note is None:
+                continue
+            created += 1
+            if status == "held" and snooze_end is not None and what.type in FOLDED_THROUGH_SNOOZE:
+                self._fold_held(uow, note, what, rendered, member.timezone)
             if what.type in EMAILED_TYPES and member.email and status != "digest":
                 self.to_email(uow, what, in_readers_zone(rendered, member.timezone),
                               member.email, member_id, due_at=visible_at)
         return created
+
+    def _fold_held(self, uow, note: Notification, what: Occurrence, rendered: Rendered,
+                   timezone: str) -> None:
+        """Fold the notices of `what`'s type and channel held for `note`'s member into `note`
+        (`FOLDED_THROUGH_SNOOZE`): they become `coalesced` into it, and it says how many came
+        since the first, in the member's `timezone`. `note` is new (its event id was never
+        made for the member), so an event delivered twice is counted once."""
+        earlier = uow.notifications.held_notices(note.recipient_id, note.event_type,
+                                                 f"{note.event_type}:{what.data['channel_id']}:")
+        folded = [n for held in earlier if held.id != note.id
+                  for n in (held, *uow.notifications.merged_into(held.id))]
+        if not folded:
+            return
+        for old in folded:
+            old.merge_into(note)
+        first = min(n.created_at for n in folded)
+        zone = ZoneInfo(timezone or "UTC")
+        since = (first if first.tzinfo else first.replace(tzinfo=UTC)).astimezone(zone)
+        since = since.strftime("%a %-d %b %H:%M")
+        lines = [f"While you were away this notice came {len(folded) + 1} times since "
+                 f"{since}; the latest:", *rendered.lines]
+        note.body = feed_body(Rendered(rendered.title, lines, rendered.summary), what.link)
 
     def place_held(self, uow, member_id: str, prefs: Preferences,
                    member: MemberReplica | None) -> int:

@@ -406,7 +406,8 @@ class Deliverer:
         """Tell the leads in-app that the channel refused `n`: once per channel per clock hour
         (the notice's event id names the hour), so a receiver refusing everything does not
         flood them; the delivery log lists every refused message. A snoozed lead is told when
-        back, as `_channel_disabled` tells them."""
+        back, as `_channel_disabled` tells them, one notice per channel however long the
+        outage (`fanout.FOLDED_THROUGH_SNOOZE`)."""
         hour = now.replace(minute=0, second=0, microsecond=0)
         data = {"channel_id": channel.id, "team_id": n.team_id, "refused_type": n.event_type,
                 "status": result.status, "answer": result.body, "at": now.isoformat()}
