@@ -215,7 +215,7 @@ def test_a_channel_refusing_all_week_leaves_one_notice_for_the_lead_back_from_ho
         refuse(MONDAY + timedelta(hours=7 * hour))
     [told] = notices(n, team, team.lead, "channel.refused", BACK)
     assert told["created_at"] == BACK.isoformat()
-    assert "this notice came 5 times since Mon 7 Jan 11:00" in told["text"]
+    assert "this notice came 5 times since Mon 07 Jan 2030, 11:00" in told["text"]
     assert told["text"].count("unknown field") == 1
     assert len(notices(n, team, max_id, "channel.refused", BACK)) == 5
 
@@ -230,5 +230,5 @@ def test_a_refusal_delivered_twice_counts_once_in_the_held_notice(make_service, 
     refuse(MONDAY + timedelta(hours=1))
     refuse(MONDAY + timedelta(hours=1, minutes=1), first)
     [told] = notices(n, team, team.lead, "channel.refused", BACK)
-    assert "this notice came 2 times since Mon 7 Jan 11:00" in told["text"]
+    assert "this notice came 2 times since Mon 07 Jan 2030, 11:00" in told["text"]
     assert len(notices(n, team, max_id, "channel.refused", BACK)) == 2

@@ -32,6 +32,7 @@ from services.notifications.domain.preferences import Preferences
 from services.notifications.domain.render import Rendered
 from services.notifications.domain.replicas import MemberReplica
 from shared.clock import Clock
+from shared.moments import MOMENT_FORMAT
 
 HELD_THROUGH_SNOOZE = ("kudos.given", "comment.added", "channel.disabled", "channel.refused")
 """What a snooze holds until the member is back instead of dropping it: what a teammate said to
@@ -183,7 +184,7 @@ class Notifier:
         first = min(n.created_at for n in folded)
         zone = ZoneInfo(timezone or "UTC")
         since = (first if first.tzinfo else first.replace(tzinfo=UTC)).astimezone(zone)
-        since = since.strftime("%a %-d %b %H:%M")
+        since = since.strftime(MOMENT_FORMAT)
         lines = [f"While you were away this notice came {len(folded) + 1} times since "
                  f"{since}; the latest:", *rendered.lines]
         note.body = feed_body(Rendered(rendered.title, lines, rendered.summary), what.link)
