@@ -232,3 +232,30 @@ def test_a_refusal_delivered_twice_counts_once_in_the_held_notice(make_service, 
     [told] = notices(n, team, team.lead, "channel.refused", BACK)
     assert "this notice came 2 times since Mon 07 Jan 2030, 11:00" in told["text"]
     assert len(notices(n, team, max_id, "channel.refused", BACK)) == 2
+
+
+def test_a_channel_disabled_twice_while_the_lead_is_away_leaves_her_one_notice(
+        make_service, slack):
+    """Slack archived the channel (410), Max re-enabled it, and Slack refused it again: Lena,
+    on holiday throughout, reads one notice of it when back, saying it came twice; Max, not
+    away, was told each time."""
+    clock = ControlledClock(MONDAY)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin")
+    chat = team.channel(slack.webhook("chat"))
+    max_id = new_id()
+    handle(n, member(team.id, max_id, "Max", role="lead", timezone="Europe/Berlin"),
+           snoozed(team, team.lead, "Lena", LAST_DAY, role="lead", timezone="Europe/Berlin"))
+    for at in (MONDAY, MONDAY + timedelta(hours=5)):
+        enabled = team.harness.client.patch(f"/v1/teams/{team.id}/channels/{chat['id']}",
+                                            headers=team.auth(max_id), json={"state": "active"})
+        assert enabled.status_code == 200, enabled.json
+        slack.reply_with(archived())
+        clock.set(at)
+        handle(n, goal(team.id, new_id(), team.ana, "Run 100 km", event_type="goal.achieved"))
+        n.container.deliverer.deliver_due()
+    assert len(slack.received) == 2
+    [told] = notices(n, team, team.lead, "channel.disabled", BACK)
+    assert "this notice came 2 times since Mon 07 Jan 2030, 11:00" in told["text"]
+    assert told["text"].count("channel_is_archived") == 1
+    assert len(notices(n, team, max_id, "channel.disabled", BACK)) == 2
