@@ -155,6 +155,7 @@ def hang_up_as_terminate() -> None:
 
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when the thread that made it ends
 ORPHANED = signal.SIGUSR1  # what a process's watcher gets when the run command dies
+ORPHAN_CHECK_S = 0.5  # how often a watcher also checks that the run command is its parent
 
 
 def signal_when_parent_dies(signum: int) -> bool:
@@ -188,7 +189,13 @@ class TiedProcess(Process):
         super().run(events, ignore_signals)
 
     def _stop_when_orphaned(self) -> None:
-        self.orphaned.wait()
+        # The signal only sets `orphaned` once the main thread runs Python again: delivered to
+        # this thread instead, it waits for the main thread's read of its process's output,
+        # which a quiet process (a web server logging to a file) may never finish. So this
+        # thread also looks at its parent itself.
+        while not self.orphaned.wait(ORPHAN_CHECK_S):
+            if os.getppid() != self.manager_pid:
+                break
         self.quiet = True  # no one is left to print its lines
         while (child := self._child) is None:  # set by Process.run once it has started it
             time.sleep(0.05)
