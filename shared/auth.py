@@ -18,12 +18,17 @@ from shared.clock import Clock, SystemClock
 
 PREFIX = "gk1"
 ROLES = ("member", "lead")
+MEMBER_LEFT = "member_left"  # the `reason` of a 401 to a token whose member has left the team
 
 
 class Unauthorized(Exception):
-    def __init__(self, detail: str):
+    """A request without a credential that holds. `reason`, when set, says why in a word a
+    client can act on (`MEMBER_LEFT`); `detail` says it to a person."""
+
+    def __init__(self, detail: str, reason: str | None = None):
         super().__init__(detail)
         self.detail = detail
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -101,8 +106,9 @@ def _unb64(text: str) -> bytes:
 
 
 def confirm_principal(principal: Principal, member, *, trust_unknown: bool) -> Principal:
-    """Apply a service's record of the member to a verified token: a member who left or whose
-    token version moved on is refused, and the current role wins over the token's.
+    """Apply a service's record of the member to a verified token: a member who left (reason
+    `MEMBER_LEFT`) or whose token version moved on is refused, and the current role wins over
+    the token's.
 
     `trust_unknown` is for read models: a member whose `member.*` event has not arrived yet is
     let through on the strength of the signature alone.
@@ -111,8 +117,11 @@ def confirm_principal(principal: Principal, member, *, trust_unknown: bool) -> P
         if trust_unknown:
             return principal
         raise Unauthorized("token no longer valid: member not found")
-    if member.team_id != principal.team_id or member.state == "left":
+    if member.team_id != principal.team_id:
         raise Unauthorized("token no longer valid: member not found")
+    if member.state == "left":
+        raise Unauthorized("token no longer valid: you are no longer a member of the team",
+                           reason=MEMBER_LEFT)
     if member.token_version != principal.token_version:
         raise Unauthorized("token revoked; ask a lead for a fresh one")
     return Principal(principal.team_id, principal.member_id, member.role, member.token_version)

@@ -51,6 +51,10 @@ class ProblemSchema(Schema):
         values=fields.List(fields.String()),
         metadata={"description": "Field name (dotted for nested fields) -> messages"},
     )
+    reason = fields.String(metadata={
+        "example": "member_left",
+        "description": "Why a 401 refused the token, for a client to act on: member_left (the "
+                       "token's member has left the team). Absent otherwise."})
 
 
 def problem(
@@ -60,12 +64,15 @@ def problem(
     *,
     errors: dict | None = None,
     headers: dict | None = None,
+    reason: str | None = None,
 ) -> Response:
     body = {"type": "about:blank", "title": title, "status": status, "instance": request.path}
     if detail:
         body["detail"] = detail
     if errors:
         body["errors"] = errors
+    if reason:
+        body["reason"] = reason
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -134,7 +141,8 @@ def register_problem_handlers(app: Flask, on_server_error=None) -> None:
 
     @app.errorhandler(Unauthorized)
     def _unauthorized(error: Unauthorized):
-        return problem(401, "Unauthorized", error.detail, headers={"WWW-Authenticate": "Bearer"})
+        return problem(401, "Unauthorized", error.detail, headers={"WWW-Authenticate": "Bearer"},
+                       reason=error.reason)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

@@ -419,6 +419,20 @@ def test_missing_or_bad_tokens_get_401(checkins, world):
     assert checkins.client.get(f"/v1/goals/{goal}/checkins", headers=bad).status_code == 401
 
 
+def test_a_member_who_left_is_refused_saying_so_as_goals_says_it(checkins, world):
+    """Checkins said "token no longer valid: member not found" to a member who left, as to a
+    member it never heard of: the one who left is told so, with the reason member_left."""
+    owner, gone = world.member("Ola"), world.member("Max")
+    goal = world.goal(owner)
+    world.update_member(gone, state="left")
+
+    answer = checkins.client.get(f"/v1/goals/{goal}/checkins", headers=world.as_(gone))
+
+    assert answer.status_code == 401, answer.json
+    assert answer.json["detail"] == "token no longer valid: you are no longer a member of the team"
+    assert answer.json["reason"] == "member_left"
+
+
 def test_timestamps_are_utc(checkins, world):
     owner = world.member("Ola")
     goal = world.goal(owner)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from tests.goals.helpers import create_goal, outbox
@@ -322,13 +324,27 @@ def test_revoking_leaves_the_member_without_a_working_token(goals):
     assert goals.client.get(f"/v1/teams/{team.id}", headers=auth(token)).status_code == 401
 
 
-def test_a_member_who_left_can_no_longer_sign_in(goals):
+def test_a_member_who_left_is_refused_saying_so_and_an_unknown_member_as_before(goals):
+    """Both got 401 "token no longer valid: member not found", so a client could not tell a
+    member who left (no token will do) from a token gone wrong: the one who left is told so,
+    with the reason member_left for a client to act on; an unknown member is refused as before."""
     team = create_team(goals)
     member_id, token = add_member(goals, team)
     response = goals.client.patch(f"/v1/teams/{team.id}/members/{member_id}",
                                   headers=auth(team.lead), json={"state": "left"})
     assert response.json["state"] == "left"
-    assert goals.client.get(f"/v1/teams/{team.id}", headers=auth(token)).status_code == 401
+    unknown = goals.container.tokens.issue(team.id, str(uuid.uuid4()), "member")
+
+    left_answer = goals.client.get(f"/v1/teams/{team.id}", headers=auth(token))
+    unknown_answer = goals.client.get(f"/v1/teams/{team.id}", headers=auth(unknown))
+
+    assert left_answer.status_code == 401, left_answer.json
+    assert left_answer.json["detail"] == (
+        "token no longer valid: you are no longer a member of the team")
+    assert left_answer.json["reason"] == "member_left"
+    assert unknown_answer.status_code == 401, unknown_answer.json
+    assert unknown_answer.json["detail"] == "token no longer valid: member not found"
+    assert "reason" not in unknown_answer.json
 
 
 def test_a_member_who_owns_open_goals_leaves_only_once_they_are_closed(goals):

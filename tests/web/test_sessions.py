@@ -190,3 +190,28 @@ def test_asking_for_a_sign_in_link_says_that_a_bounce_pauses_links_for_an_hour(s
     notice = re.search(r'<p class="notice" role="status">(.*?)</p>', asked.text, re.S).group(1)
     assert notice.endswith("If mail to this address bounced, links to it pause for an hour "
                            "after the bounce: fix the mailbox, then ask again after that.")
+
+
+def test_a_removed_member_signing_in_with_their_old_token_is_told_they_are_no_longer_a_member(
+        stack):
+    """They read "That token was not accepted. Ask a lead for a fresh one.", which no lead can
+    give a member who left the team. A token that is not one still reads that."""
+    team = stack.new_team("Falcons")
+    member_id, token = stack.add_member(team, "Max")
+    left = stack.goals.call("PATCH", f"/v1/teams/{team.id}/members/{member_id}", team.lead,
+                            json={"state": "left"})
+    assert left.status_code == 200, left.get_json()
+    session = requests.Session()
+    csrf = CSRF.search(session.get(stack.web_url + "/signin").text).group(1)
+
+    removed, garbage = (session.post(stack.web_url + "/signin",
+                                     data={"token": typed, "csrf_token": csrf})
+                        for typed in (token, "gk1.not.valid"))
+
+    assert (removed.status_code, garbage.status_code) == (422, 422)
+    assert ('<small id="e-token" class="error" role="alert">You are no longer a member of this '
+            'team: a lead removed you, so no token signs you in to it any more.</small>'
+            in removed.text), removed.text
+    assert "ask a lead" not in removed.text.lower()
+    assert ('<small id="e-token" class="error" role="alert">That token was not accepted. Ask a '
+            'lead for a fresh one.</small>' in garbage.text), garbage.text

@@ -24,10 +24,21 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
 
 from services.web.config import WebSettings
+from shared.auth import MEMBER_LEFT
 
 
 class SignedOut(Exception):
-    """The API refused the member's token (expired, rotated or revoked)."""
+    """The API refused the member's token (expired, rotated or revoked, or its member left the
+    team: `member_left`)."""
+
+    def __init__(self, detail: str, reason: str | None = None):
+        super().__init__(detail)
+        self.reason = reason
+
+    @property
+    def member_left(self) -> bool:
+        """Whether the token's member has left the team: no token of theirs will do."""
+        return self.reason == MEMBER_LEFT
 
 
 class NotFound(Exception):
@@ -184,7 +195,7 @@ def _answer(service: str, method: str, response: requests.Response) -> Any:
     body = _problem(response)
     detail = body.get("detail") or body.get("title") or f"HTTP {status}"
     if status == 401:
-        raise SignedOut(detail)
+        raise SignedOut(detail, body.get("reason"))
     if status == 404 or (status == 403 and method == "GET"):
         raise NotFound(detail)
     if status == 403:

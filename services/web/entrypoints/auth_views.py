@@ -33,8 +33,8 @@ def sign_in():
             raise SignedOut("not a Goalkeeper token")
         member = http.container().api.as_member(token).member(claims["team_id"],
                                                               claims["member_id"])
-    except (SignedOut, NotFound):
-        errors = {"token": ["That token was not accepted. Ask a lead for a fresh one."]}
+    except (SignedOut, NotFound) as refused:
+        errors = {"token": [_token_refused(refused)]}
         return render_template("auth/signin.html", ended=False, next=_next_url(),
                                errors=errors), 422
     except ServiceUnavailable:
@@ -107,6 +107,15 @@ def _redeem_and_sign_in(redeem: Callable[[str], dict], code: str, refused_templa
         return render_template(refused_template, detail=str(missing)), 404
     http.sign_in(signed_in.pop("token"), signed_in)
     return redirect(url_for("board.show"))
+
+
+def _token_refused(refused: SignedOut | NotFound) -> str:
+    """What the sign-in form says of a token the API refused: a member who left the team is
+    told so, since no token a lead could give them would do."""
+    if isinstance(refused, SignedOut) and refused.member_left:
+        return ("You are no longer a member of this team: a lead removed you, so no token "
+                "signs you in to it any more.")
+    return "That token was not accepted. Ask a lead for a fresh one."
 
 
 def _next_url() -> str:
