@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from itertools import combinations
 
@@ -12,7 +14,8 @@ from sqlalchemy import event
 from services.checkins.domain.partners import Partnership
 from shared.pagination import encode_cursor
 from tests.checkins.conftest import START
-from tests.support.races import SQLITE_WAITS, once_after, run_together
+from tests.support.races import SQLITE_WAITS, once_after, run_together, waiting_on_a_lock
+from tests.support.waiting import eventually
 
 
 def call(checkins, method: str, path: str, headers: dict, body: dict | None = None):
@@ -269,6 +272,68 @@ def test_a_schedule_moved_as_the_job_finds_it_due_runs_when_moved_to(checkins, w
     assert moved[0].status_code == 200, moved[0].json
     assert (ran_now, world.published("pairing_round.completed")) == (0, [])
     assert checkins.container.run_due_rounds() == 1
+    assert len(world.published("pairing_round.completed")) == 1
+
+
+def test_a_schedule_deleted_twice_at_once_answers_204_then_404(checkins, world):
+    """A double-clicked delete of the pairing schedule: both requests read the schedule
+    before either deleted it, and both answered 204, the second having deleted nothing
+    (SQLAlchemy warned that its DELETE matched 0 rows). The delete now reads the schedule
+    locked: the second waits for the first and answers the 404 a later delete gets."""
+    if checkins.container.engine.dialect.name != "postgresql":
+        pytest.skip(SQLITE_WAITS)
+    lead = world.member("Lena", role="lead")
+    path = f"/v1/teams/{world.team_id}/pairing-schedule"
+    call(checkins, "PUT", path, world.as_(lead), {"every_days": 7})
+
+    def delete():
+        return checkins.app.test_client().delete(path, headers=world.as_(lead))
+
+    answers = run_together(checkins.container.engine,
+                           lambda sql: "FROM pairing_schedules" in sql, delete, delete)
+
+    assert sorted(a.status_code for a in answers.results) == [204, 404], [
+        a.get_data() for a in answers.results]
+    refused = next(a for a in answers.results if a.status_code == 404)
+    assert refused.json["detail"] == "this team has no pairing schedule"
+    assert call(checkins, "GET", path, world.as_(lead)).status_code == 404
+
+
+def test_a_schedule_deleted_as_its_round_runs_stays_deleted_after_the_round(checkins, world,
+                                                                            clock):
+    """A lead deleting the schedule while the rounds job runs its due round (the schedule
+    locked) waits for the round; the delete then answers 204, the round ran once, and no
+    later tick runs another: the job's move of the next round does not bring it back."""
+    if checkins.container.engine.dialect.name != "postgresql":
+        pytest.skip(SQLITE_WAITS)
+    lead = world.member("Lena", role="lead")
+    world.member("Max")
+    path = f"/v1/teams/{world.team_id}/pairing-schedule"
+    call(checkins, "PUT", path, world.as_(lead),
+         {"every_days": 7, "first_run_at": (START + timedelta(hours=1)).isoformat()})
+    clock.advance(hours=1)
+    engine = checkins.container.engine
+    with ThreadPoolExecutor(1) as lead_clicks:
+        deleting = []
+
+        def delete_while_locked() -> None:
+            deleting.append(lead_clicks.submit(lambda: checkins.app.test_client().delete(
+                path, headers=world.as_(lead))))
+            eventually(lambda: waiting_on_a_lock(engine), timeout=5)
+        hook = once_after("FOR UPDATE SKIP LOCKED", delete_while_locked,
+                          thread=threading.get_ident())
+
+        event.listen(engine, "after_cursor_execute", hook)
+        try:
+            ran = checkins.container.run_due_rounds()
+        finally:
+            event.remove(engine, "after_cursor_execute", hook)
+        deleted = deleting[0].result(timeout=10)
+    clock.advance(days=7)
+
+    assert (ran, deleted.status_code) == (1, 204), deleted.get_data()
+    assert call(checkins, "GET", path, world.as_(lead)).status_code == 404
+    assert checkins.container.run_due_rounds() == 0
     assert len(world.published("pairing_round.completed")) == 1
 
 

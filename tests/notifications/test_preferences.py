@@ -23,6 +23,7 @@ from tests.notifications.support import (
     new_id,
     progressed,
 )
+from tests.support.races import waiting_on_a_lock
 from tests.support.waiting import eventually
 
 # 23:30 in Berlin (UTC+1 in January)
@@ -242,13 +243,6 @@ def held_item(n, team: Team, id: str, visible_at: datetime) -> str:
             recipient_id=team.ben, status="held", due_at=visible_at, id=id))
         uow.commit()
     return id
-
-
-def waiting_on_a_lock(engine) -> bool:
-    with engine.connect() as conn:
-        return bool(conn.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-            " AND datname = current_database()")).scalar())
 
 
 def test_releasing_held_items_locks_them_in_id_order_and_never_deadlocks(make_service):

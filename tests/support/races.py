@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 
 @dataclass
@@ -64,6 +64,15 @@ def once_after(statement_part: str, meanwhile: Callable[[], object], *,
 
 
 SQLITE_WAITS = "SQLite takes writers one at a time: the one meanwhile would wait for the other"
+
+
+def waiting_on_a_lock(engine) -> bool:
+    """Whether a transaction on `engine`'s PostgreSQL database waits for a lock another holds
+    (the moment to let the holder go on, in a test of who waits for whom)."""
+    with engine.connect() as conn:
+        return bool(conn.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND datname = current_database()")).scalar())
 
 
 def at_once(*calls: Callable[[], Any]) -> list[Any]:

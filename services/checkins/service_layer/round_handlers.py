@@ -116,8 +116,10 @@ def get_schedule(cmd: GetPairingSchedule, reader: CheckinsUnitOfWork) -> Pairing
 
 
 def delete_schedule(cmd: DeletePairingSchedule, uow: CheckinsUnitOfWork) -> None:
+    """Delete the team's schedule, read locked: a delete waits for another delete (or a save,
+    or a scheduled round under way) and deletes what it left; 404 when there is none left."""
     with uow:
-        schedule = uow.rounds.schedule(cmd.team_id)
+        schedule = uow.rounds.locked_schedule(cmd.team_id)
         if schedule is None:
             raise NotFound("this team has no pairing schedule")
         uow.rounds.delete_schedule(schedule)
