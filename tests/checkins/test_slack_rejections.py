@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
+
+from sqlalchemy import event
 
 from tests.checkins.conftest import World
+from tests.support.plans import query_plan
 from tests.support.stack import scheduled_job
 
 
@@ -36,3 +40,40 @@ def test_a_refused_slack_request_is_answered_once_and_forgotten_by_the_purge_a_d
     clock.advance(hours=2)
     assert purge_rejections(world) == 1
     assert purge_rejections(world) == 0
+
+
+def test_the_rejections_purge_finds_the_old_ones_off_an_index_however_many_are_kept(
+        world, clock):
+    """The purge looked for the rejections made before the kept day with no index on their
+    time, so each batch read the whole table. Among a thousand of the last hour it searches
+    ix_rejections_rejected_at, and deletes the five of two days ago."""
+    rejections = world.harness.container.metadata.tables["rejections"]
+    engine = world.harness.container.engine
+    keep(engine, rejections, clock.now() - timedelta(days=2), count=5)
+    keep(engine, rejections, clock.now() - timedelta(hours=1), count=1000)
+    purges: list = []
+
+    def keep_the_purge(conn, cursor, statement, parameters, *args) -> None:
+        if statement.startswith("DELETE FROM rejections"):
+            purges.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep_the_purge)
+    try:
+        purged = purge_rejections(world)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep_the_purge)
+
+    assert purged == 5
+    plans = "\n".join(query_plan(engine, "rejections", statement, parameters)
+                      for statement, parameters in purges)
+    assert "ix_rejections_rejected_at" in plans, plans
+    assert "SCAN rejections" not in plans and "Seq Scan" not in plans, plans
+
+
+def keep(engine, rejections, at, *, count: int) -> None:
+    """`count` rejections made `at`, as a day of refused Slack requests leaves them."""
+    with engine.begin() as conn:
+        conn.execute(rejections.insert(), [
+            {"request_id": uuid.uuid4().hex, "team_id": str(uuid.uuid4()),
+             "member_id": str(uuid.uuid4()), "reason": "no such goal", "rejected_at": at}
+            for _ in range(count)])

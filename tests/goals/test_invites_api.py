@@ -7,6 +7,7 @@ from sqlalchemy import event
 
 from services.goals.domain.invites import SIGN_IN, Invite
 from tests.goals.helpers import START, outbox, run_job
+from tests.support.plans import query_plan
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
 
@@ -210,15 +211,7 @@ def _keep_sign_ins(goals, team_id: str, member_id: str, *, used: int, unused: in
 
 
 def _plan(goals, statement: str, parameters) -> str:
-    """The plan of a lookup (on PostgreSQL, with the table's statistics up to date; SQLite
-    keeps none unless told to, and Goalkeeper does not)."""
-    engine = goals.container.engine
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("ANALYZE invites")
-            return "\n".join(conn.exec_driver_sql("EXPLAIN " + statement, parameters).scalars())
-        rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
-        return "\n".join(row[-1] for row in rows)
+    return query_plan(goals.container.engine, "invites", statement, parameters)
 
 
 def test_links_used_or_expired_more_than_the_kept_days_ago_are_deleted_by_the_worker(

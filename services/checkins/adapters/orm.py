@@ -109,7 +109,7 @@ rejections = Table(
     Column("team_id", String(36), nullable=False),
     Column("member_id", String(36), nullable=False),
     Column("reason", Text, nullable=False),
-    Column("rejected_at", UtcDateTime, nullable=False),
+    Column("rejected_at", UtcDateTime, nullable=False, index=True),
 )
 
 goal_schedules = Table(
