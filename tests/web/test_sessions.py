@@ -210,8 +210,31 @@ def test_a_removed_member_signing_in_with_their_old_token_is_told_they_are_no_lo
 
     assert (removed.status_code, garbage.status_code) == (422, 422)
     assert ('<small id="e-token" class="error" role="alert">You are no longer a member of this '
-            'team: a lead removed you, so no token signs you in to it any more.</small>'
-            in removed.text), removed.text
+            'team, so no token signs you in to it any more.</small>' in removed.text), removed.text
     assert "ask a lead" not in removed.text.lower()
     assert ('<small id="e-token" class="error" role="alert">That token was not accepted. Ask a '
             'lead for a fresh one.</small>' in garbage.text), garbage.text
+
+
+def test_a_member_removed_while_signed_in_is_told_why_their_session_ended(stack):
+    """Their next page sent them to sign in under "your token was rotated or revoked, or it
+    expired. Sign in again.", which no token of theirs would do. A rotated token still reads
+    that."""
+    team = stack.new_team("Falcons")
+    max_id, max_token = stack.add_member(team, "Max")
+    ben_id, ben_token = stack.add_member(team, "Ben")
+    (max_web, _), (ben_web, _) = signed_in(stack, max_token), signed_in(stack, ben_token)
+    left = stack.goals.call("PATCH", f"/v1/teams/{team.id}/members/{max_id}", team.lead,
+                            json={"state": "left"})
+    rotated = stack.goals.call("POST", f"/v1/teams/{team.id}/members/{ben_id}/token", team.lead)
+    assert (left.status_code, rotated.status_code) == (200, 201), (left.json, rotated.json)
+
+    removed, revoked = (web.get(stack.web_url + "/board") for web in (max_web, ben_web))
+
+    assert "/signin" in removed.url and "/signin" in revoked.url
+    banner = re.compile(r'<p class="banner" role="status">(.*?)</p>', re.S)
+    assert banner.search(removed.text).group(1) == (
+        "Your session ended. You are no longer a member of this team, so no token signs you in "
+        "to it any more."), removed.text
+    assert banner.search(revoked.text).group(1) == (
+        "Your session ended: your token was rotated or revoked, or it expired. Sign in again.")

@@ -158,7 +158,7 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(SignedOut)
     def _signed_out(error: SignedOut):
         http.sign_out()
-        return http.to_sign_in(ended=True)
+        return http.to_sign_in(ended=True, member_left=error.member_left)
 
     @app.errorhandler(NotFound)
     @app.errorhandler(404)

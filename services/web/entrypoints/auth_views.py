@@ -17,11 +17,17 @@ from services.web.domain.outage_text import not_saved
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import auth
 
+MEMBER_LEFT_TEXT = ("You are no longer a member of this team, so no token signs you in to it "
+                    "any more.")
+
 
 @auth.get("/signin")
 def sign_in_form():
-    ended = request.args.get("ended") == "1"
-    return render_template("auth/signin.html", ended=ended, next=_next_url(), errors={})
+    ended = request.args.get("ended")
+    left = ended == http.ENDED_LEFT
+    return render_template("auth/signin.html", ended=ended == "1",
+                           member_left_text=MEMBER_LEFT_TEXT if left else None,
+                           next=_next_url(), errors={})
 
 
 @auth.post("/signin")
@@ -113,8 +119,7 @@ def _token_refused(refused: SignedOut | NotFound) -> str:
     """What the sign-in form says of a token the API refused: a member who left the team is
     told so, since no token a lead could give them would do."""
     if isinstance(refused, SignedOut) and refused.member_left:
-        return ("You are no longer a member of this team: a lead removed you, so no token "
-                "signs you in to it any more.")
+        return MEMBER_LEFT_TEXT
     return "That token was not accepted. Ask a lead for a fresh one."
 
 

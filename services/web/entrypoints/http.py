@@ -186,16 +186,21 @@ def member_required(view):
     return guarded
 
 
-def to_sign_in(ended: bool = False) -> Response:
+ENDED_LEFT = "left"  # the sign-in page's `ended` when the member has left the team
+
+
+def to_sign_in(ended: bool = False, member_left: bool = False) -> Response:
     """Off to the sign-in page, then back to the page: a redirect (back here after a GET), or for
     htmx, whose XHR would follow a redirect and swap the sign-in page into the part it
-    refreshes, an HX-Redirect (back to the page the request came from)."""
+    refreshes, an HX-Redirect (back to the page the request came from). `ended` says the
+    session ended (`member_left`: because the member has left the team)."""
     if is_htmx():
         page = urlsplit(request.headers.get("HX-Current-URL", ""))
         back = page.path + (f"?{page.query}" if page.query else "")
     else:
         back = request.full_path if request.method == "GET" else ""
-    target = url_for("auth.sign_in_form", **({"ended": 1} if ended or is_htmx() else {}),
+    why = {"ended": ENDED_LEFT} if member_left else {"ended": 1} if ended or is_htmx() else {}
+    target = url_for("auth.sign_in_form", **why,
                      **({"next": back} if back else {}))
     if not is_htmx():
         return redirect(target)
