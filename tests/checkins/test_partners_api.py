@@ -241,10 +241,9 @@ def test_a_schedule_saved_as_its_round_runs_answers_what_it_stored(checkins, wor
     assert after["next_run_at"].startswith((first + timedelta(days=7)).date().isoformat())
 
 
-def test_a_schedule_moved_as_the_job_finds_it_due_runs_when_moved_to(checkins, world, clock):
-    """The rounds job lists the due schedules without a lock; a lead moving the first round
-    to tomorrow between that list and the round is not overruled: the job reads the schedule
-    again, locked, and runs nothing until tomorrow."""
+def weekly_rounds_due_now(checkins, world, clock) -> tuple[str, str]:
+    """Lena (lead) and Max, and a weekly pairing schedule whose first round is due now; its
+    lead and path. PostgreSQL only (the tests that use it race a lock)."""
     if checkins.container.engine.dialect.name != "postgresql":
         pytest.skip(SQLITE_WAITS)
     lead = world.member("Lena", role="lead")
@@ -253,6 +252,14 @@ def test_a_schedule_moved_as_the_job_finds_it_due_runs_when_moved_to(checkins, w
     call(checkins, "PUT", path, world.as_(lead),
          {"every_days": 7, "first_run_at": (START + timedelta(hours=1)).isoformat()})
     clock.advance(hours=1)
+    return lead, path
+
+
+def test_a_schedule_moved_as_the_job_finds_it_due_runs_when_moved_to(checkins, world, clock):
+    """The rounds job lists the due schedules without a lock; a lead moving the first round
+    to tomorrow between that list and the round is not overruled: the job reads the schedule
+    again, locked, and runs nothing until tomorrow."""
+    lead, path = weekly_rounds_due_now(checkins, world, clock)
     tomorrow = clock.now() + timedelta(days=1)
     moved = []
 
@@ -304,14 +311,7 @@ def test_a_schedule_deleted_as_its_round_runs_stays_deleted_after_the_round(chec
     """A lead deleting the schedule while the rounds job runs its due round (the schedule
     locked) waits for the round; the delete then answers 204, the round ran once, and no
     later tick runs another: the job's move of the next round does not bring it back."""
-    if checkins.container.engine.dialect.name != "postgresql":
-        pytest.skip(SQLITE_WAITS)
-    lead = world.member("Lena", role="lead")
-    world.member("Max")
-    path = f"/v1/teams/{world.team_id}/pairing-schedule"
-    call(checkins, "PUT", path, world.as_(lead),
-         {"every_days": 7, "first_run_at": (START + timedelta(hours=1)).isoformat()})
-    clock.advance(hours=1)
+    lead, path = weekly_rounds_due_now(checkins, world, clock)
     engine = checkins.container.engine
     with ThreadPoolExecutor(1) as lead_clicks:
         deleting = []
