@@ -253,6 +253,33 @@ def test_history_is_paginated_newest_first(checkins, world, clock):
     assert bad.status_code == 400
 
 
+
+def test_a_goals_check_ins_say_when_any_of_them_was_last_logged_or_corrected(
+        checkins, world, clock):
+    """A reader keeping every check-in of a goal (the web's pace chart) could only compare the
+    newest one, so it never saw an older one corrected. A page now says when any check-in of
+    the goal was last logged or corrected (`changed_at`), whichever page it is."""
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+
+    def newest_page() -> dict:
+        return checkins.client.get(f"/v1/goals/{goal}/checkins", headers=world.as_(owner),
+                                   query_string={"limit": 1}).json
+
+    assert newest_page()["changed_at"] is None
+    older = world.checkin(goal, owner, value=1)
+    clock.advance(minutes=1)
+    newest = world.checkin(goal, owner, value=2)
+    assert newest_page()["changed_at"] == newest["created_at"]
+    clock.advance(minutes=1)
+    corrected = checkins.client.patch(f"/v1/checkins/{older['id']}", headers=world.as_(owner),
+                                      json={"value": 3})
+
+    assert corrected.status_code == 200, corrected.json
+    page = newest_page()
+    assert [c["id"] for c in page["items"]] == [newest["id"]]
+    assert page["changed_at"] == corrected.json["edited_at"] != newest["created_at"]
+
 def test_streaks_count_consecutive_periods_and_announce_milestones(checkins, world, clock):
     owner = world.member("Ola")
     goal = world.goal(owner, cadence={"frequency": "daily", "time": "09:00"})

@@ -8,8 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from services.web.domain.pace_chart import catching_up, pace_chart
+from tests.support.waiting import eventually
 from tests.web.over_http import (
     api_calls,
+    api_goal,
     checked_in_since,
     goal_now_at,
     metric_goal,
@@ -143,5 +145,37 @@ def test_the_goal_pages_refresh_reads_one_page_of_check_ins_until_one_is_logged(
     assert redrawn.status_code == 200, redrawn.status_code
     assert "202 check-ins shown as points" in redrawn.text
     assert re.search(r"<title>[^<]*: 202 EUR</title>", redrawn.text)
+    again = stack.web_url + html.unescape(REFRESH.search(redrawn.text).group(1))
+    assert session.get(again, headers={"HX-Request": "true"}).status_code == 204
+
+
+
+def test_the_goal_pages_refresh_redraws_a_corrected_older_check_in(stack):
+    """A correction of a check-in older than the newest moves its point on the chart, but
+    neither the goal (a later check-in set its figure; achieved, its pace is settled) nor the
+    newest check-in, all that the refresh compared: it answered 204, and the page kept the old
+    point until something else changed. Now the goal's check-ins say when they last changed,
+    and the refresh redraws."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    older = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead,
+                                json={"value": 4}).get_json()
+    checked_in_since(stack, team.lead, goal, 100)
+    eventually(lambda: api_goal(stack, team.lead, goal["id"])["status"] == "achieved")
+    session, _ = signed_in(stack, team.lead)
+    page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+    assert re.search(r"<title>[^<]*: 4 EUR</title>", page)
+    refresh = stack.web_url + html.unescape(REFRESH.search(page).group(1))
+
+    corrected = stack.checkins.call("PATCH", f"/v1/checkins/{older['id']}", team.lead,
+                                    json={"value": 6})
+    assert corrected.status_code == 200, corrected.get_json()
+    redrawn = session.get(refresh, headers={"HX-Request": "true"})
+
+    assert redrawn.status_code == 200, redrawn.status_code
+    chart = re.search(r"<svg.*?</svg>", redrawn.text, re.S).group(0)
+    assert re.search(r"<title>[^<]*: 6 EUR</title>", chart), re.findall(r"<title>.*?</title>",
+                                                                         chart)
+    assert not re.search(r"<title>[^<]*: 4 EUR</title>", chart)
     again = stack.web_url + html.unescape(REFRESH.search(redrawn.text).group(1))
     assert session.get(again, headers={"HX-Request": "true"}).status_code == 204

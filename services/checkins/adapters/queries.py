@@ -5,7 +5,9 @@ Each returns one page and the cursor of the next (keyset pagination, `limit + 1`
 
 from __future__ import annotations
 
-from sqlalchemy import select, tuple_
+from datetime import datetime
+
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from services.checkins.domain.checkin import Checkin
@@ -45,6 +47,13 @@ class Listings:
         rows = self.session.scalars(
             query.order_by(Checkin.created_at.desc(), Checkin.id.desc()).limit(limit + 1))
         return page_of(list(rows), limit, lambda c: (c.created_at.isoformat(), c.id))
+
+    def checkins_changed_at(self, goal_id: str) -> datetime | None:
+        """The latest moment one of the goal's check-ins was logged or corrected; None while
+        it has none."""
+        return self.session.scalar(select(
+            func.max(func.coalesce(Checkin.edited_at, Checkin.created_at))).where(
+                Checkin.goal_id == goal_id))
 
     def comments_of_checkin(self, checkin_id: str, limit: int, cursor: str | None) -> Page:
         """Oldest first."""

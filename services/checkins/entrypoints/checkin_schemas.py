@@ -88,6 +88,11 @@ def render_checkin(checkin: object) -> dict:
     return CheckinOut().dump(checkin)
 
 
-CheckinPage = page_schema(CheckinOut, "CheckinPage")
+class CheckinPage(page_schema(CheckinOut, "CheckinItems")):
+    changed_at = fields.DateTime(allow_none=True, metadata={"description": (
+        "The latest moment one of the goal's check-ins, on any page, was logged or corrected "
+        "(null while it has none): a reader that keeps them all can ask for one (limit=1) "
+        "and compare it, with the newest check-in's id, to know whether to read them again.")})
+
 CommentPage = page_schema(CommentOut, "CommentPage")
 CheckinListArgs = PageArgs

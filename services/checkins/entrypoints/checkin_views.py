@@ -49,8 +49,7 @@ class GoalCheckins(MethodView):
     @goal_checkins.response(200, CheckinPage)
     def get(self, args, goal_id):
         """A goal's check-ins, newest first, a page at a time."""
-        items, cursor = bus().handle(ListCheckins(require_member(), goal_id, **args))
-        return {"items": items, "next_cursor": cursor}
+        return bus().handle(ListCheckins(require_member(), goal_id, **args))
 
 
 @goal_checkins.route("/<goal_id>/streak")

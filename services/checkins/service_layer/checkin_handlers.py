@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from services.checkins.domain.checkin import Checkin, Progress
@@ -73,13 +74,23 @@ def get_checkin(cmd: GetCheckin, reader: CheckinsUnitOfWork) -> Checkin:
     return checkin
 
 
-def list_checkins(cmd: ListCheckins,
-                  reader: CheckinsUnitOfWork) -> tuple[list[Checkin], str | None]:
+@dataclass(frozen=True)
+class CheckinsFound:
+    """A page of a goal's check-ins, and when any of them was last logged or corrected
+    (`changed_at`; None while it has none)."""
+
+    items: list[Checkin]
+    next_cursor: str | None
+    changed_at: datetime | None
+
+
+def list_checkins(cmd: ListCheckins, reader: CheckinsUnitOfWork) -> CheckinsFound:
     with reader:
         readable_goal(reader, cmd.actor, cmd.goal_id)
         items, cursor = reader.listings.checkins_of_goal(cmd.goal_id, cmd.limit, cmd.cursor)
         attach_kudos(reader, items)
-    return items, cursor
+        changed_at = reader.listings.checkins_changed_at(cmd.goal_id)
+    return CheckinsFound(items, cursor, changed_at)
 
 
 def attach_kudos(uow: CheckinsUnitOfWork, checkins: list[Checkin]) -> None:

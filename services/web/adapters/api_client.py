@@ -95,10 +95,12 @@ PAGE = 200  # the largest page the APIs give
 
 class Listing(list):
     """The items of a paged list, read up to a cap; `cut` is true when the cap left some;
-    `next_cursor`, for a list read a page at a time, where the next page starts."""
+    `next_cursor`, for a list read a page at a time, where the next page starts;
+    `changed_at`, for a goal's check-ins, when any of them was last logged or corrected."""
 
     cut: bool = False
     next_cursor: str | None = None
+    changed_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -377,8 +379,10 @@ class MemberApi:
     @or_unavailable
     def checkins(self, goal_id: str, cursor: str | None = None, limit: int = PAGE) -> Listing:
         """A page of a goal's check-ins (`limit` of them), newest first, from `cursor`;
-        `next_cursor` leads to older ones. Whether the goal exists is the goals API's word: a
-        goal created a moment ago that the checkins service has not heard of yet has none."""
+        `next_cursor` leads to older ones, and `changed_at` says when any of the goal's
+        check-ins was last logged or corrected. Whether the goal exists is the goals API's
+        word: a goal created a moment ago that the checkins service has not heard of yet has
+        none."""
         params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
         try:
             page = self._call("checkins", "GET", f"/v1/goals/{goal_id}/checkins", params=params)
@@ -386,6 +390,7 @@ class MemberApi:
             return Listing()
         items = Listing(page["items"])
         items.next_cursor = page.get("next_cursor")
+        items.changed_at = page.get("changed_at")
         return items
 
     @or_unavailable

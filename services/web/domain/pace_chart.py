@@ -115,13 +115,13 @@ def _instant(value) -> datetime:
         str(value).replace("Z", "+00:00"))
 
 
-def drawn_from(goal: dict, newest: dict | None, today: date, catching: bool = False) -> str:
+def drawn_from(goal: dict, newest: dict | None, changed_at: str | None, today: date,
+               catching: bool = False) -> str:
     """A stamp of what the goal's progress part is drawn from: the goal as the goals API gives
-    it, its newest check-in (id and last edit), the member's today and whether goals was still
-    `catching` up with that check-in. The same stamp means the same drawing: a check-in logged
-    since, an edit of the newest, a change to the goal or goals having caught up changes it.
-    An edit of an older check-in shows once it changes the goal (its figures), or with the
-    next check-in."""
-    seen = [goal, newest and [newest["id"], newest.get("edited_at")], today.isoformat(),
-            catching]
+    it, its newest check-in, when any of its check-ins was last logged or corrected
+    (`changed_at`, the checkins API's word), the member's today and whether goals was still
+    `catching` up with the newest check-in. The same stamp means the same drawing: a check-in
+    logged since, a correction of any check-in (the newest or an older one), a change to the
+    goal or goals having caught up changes it."""
+    seen = [goal, newest and newest["id"], changed_at, today.isoformat(), catching]
     return hashlib.sha256(json.dumps(seen, sort_keys=True, default=str).encode()).hexdigest()[:20]

@@ -130,8 +130,8 @@ def edit(goal_id: str):
 @http.member_required
 def progress(goal_id: str):
     """The progress part again, for the page's refresh; nothing (204: htmx keeps what the page
-    shows) while what it is drawn from is still as `drawn` says, which the goal and its newest
-    check-in tell: one checkins call, however many check-ins the chart plots."""
+    shows) while what it is drawn from is still as `drawn` says, which the goal and a page of
+    its newest check-in tell (`progress_handlers.progress_unless_drawn`)."""
     part = progress_handlers.progress_unless_drawn(http.api(), goal_id,
                                                    request.args.get("drawn"), _moment())
     if part is None:

@@ -38,13 +38,14 @@ def progress(api: MemberApi, goal_id: str, moment: Moment) -> dict:
 def progress_unless_drawn(api: MemberApi, goal_id: str, drawn: str | None,
                           moment: Moment) -> dict | None:
     """The progress part again, for the page's refresh; None while what it is drawn from is
-    still as `drawn` says, which the goal and its newest check-in tell: one checkins call,
-    however many check-ins the chart plots."""
+    still as `drawn` says, which the goal and a page of its newest check-in tell (the page
+    says when any check-in was last logged or corrected): one checkins call, however many
+    check-ins the chart plots."""
     goal, newest = api.together(lambda: api.goal(goal_id),
                                 lambda: api.checkins(goal_id, limit=1))
     if isinstance(newest, Unavailable):
         return _progress_of(api, goal, newest, moment)
-    if _stamp(goal, _newest(newest), moment)[0] == drawn:
+    if _stamp(goal, newest, moment)[0] == drawn:
         return None
     return _progress_of(api, goal, api.checkins(goal_id), moment)
 
@@ -58,7 +59,7 @@ def _progress_of(api: MemberApi, goal: dict, checkins: Listing | Unavailable,
     new check-in yet, else every `moment.refresh_seconds`."""
     down = isinstance(checkins, Unavailable)
     road, whole = ([], False) if down else _whole_road(api, goal["id"], checkins)
-    drawn, catching = _stamp(goal, None if down else _newest(checkins), moment)
+    drawn, catching = _stamp(goal, None if down else checkins, moment)
     return {"goal": goal, "checkins": [] if down else checkins, "checkins_down": down,
             "chart": pace_chart(goal, road, moment.today, moment.zone),
             "drawn": drawn if whole else None,
@@ -66,15 +67,13 @@ def _progress_of(api: MemberApi, goal: dict, checkins: Listing | Unavailable,
             else moment.refresh_seconds}
 
 
-def _stamp(goal: dict, newest: dict | None, moment: Moment) -> tuple[str, bool]:
-    """The stamp of a progress part drawn from `goal` and its `newest` check-in, and whether
-    goals may not have applied that check-in yet (`domain.pace_chart.catching_up`)."""
+def _stamp(goal: dict, checkins: Listing | None, moment: Moment) -> tuple[str, bool]:
+    """The stamp of a progress part drawn from `goal` and its `checkins` (their newest page),
+    and whether goals may not have applied the newest yet (`domain.pace_chart.catching_up`)."""
+    newest = checkins[0] if checkins else None
     catching = catching_up(goal, newest, moment.now)
-    return drawn_from(goal, newest, moment.today, catching), catching
-
-
-def _newest(checkins: Listing) -> dict | None:
-    return checkins[0] if checkins else None
+    changed_at = checkins.changed_at if checkins is not None else None
+    return drawn_from(goal, newest, changed_at, moment.today, catching), catching
 
 
 def _whole_road(api: MemberApi, goal_id: str, newest: Listing) -> tuple[list[dict], bool]:
