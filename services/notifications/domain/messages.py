@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from shared.health_text import HEALTH_WORDS
+
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
 BLOCK_LIMIT = 50
@@ -23,14 +25,10 @@ BOLD = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")  # mrkdwn's *bold*
 _LINK = re.compile(r"<([^|<>\s]+)\|([^<>]+)>")  # mrkdwn's <url|text>
 _ENTITY = len("&amp;")  # the longest entity `escape` writes
 
-HEALTH = {
-    "on_track": ("🟢", "On track"),
-    "at_risk": ("🟡", "At risk"),
-    "off_track": ("🔴", "Off track"),
-    "overdue": ("⏰", "Overdue"),
-    "not_started": ("⚪", "Not started"),
-    "done": ("✅", "Done"),
-}
+HEALTH = {health: (emoji, HEALTH_WORDS[health]) for health, emoji in (
+    ("on_track", "🟢"), ("at_risk", "🟡"), ("off_track", "🔴"), ("overdue", "⏰"),
+    ("not_started", "⚪"), ("done", "✅"))}
+"""Each health's emoji and its words (`shared.health_text`), in the order messages count them."""
 
 
 def progress_bar(fraction: float) -> str:

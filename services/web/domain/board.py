@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# (key, heading, icon) in board order; the icon and the word travel with the colour.
+from shared.health_text import HEALTH_WORDS
+
+
+def _health(key: str, icon: str) -> tuple[str, str, str]:
+    """The group of a health: headed by its words, as every service says it."""
+    return key, HEALTH_WORDS[key], icon
+
+
+# (key, heading, icon) in board order; the icon and the word travel with the colour. The
+# healths the goals service gives, then the board's own groups, by status, of goals no longer paced.
 GROUPS = (
-    ("on_track", "On track", "✓"),
-    ("at_risk", "At risk", "!"),
-    ("off_track", "Off track", "✗"),
-    ("overdue", "Overdue", "⚠"),
-    ("not_started", "Not started", "…"),
+    _health("on_track", "✓"),
+    _health("at_risk", "!"),
+    _health("off_track", "✗"),
+    _health("overdue", "⚠"),
+    _health("not_started", "…"),
     ("achieved", "Achieved", "★"),
     ("closed", "Closed", "■"),
 )
