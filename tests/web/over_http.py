@@ -21,6 +21,15 @@ from tests.web.browser import HttpServer
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+BADGE = re.compile(r'<span class="badge health-[^"]+"><span aria-hidden="true">([^<]*)</span> '
+                   r'([^<]*)</span>')
+
+
+def badges(page: str) -> list[str]:
+    """The health badges of a page, in order, each as it reads: icon and words ("✓ On track")."""
+    return [f"{icon} {words}" for icon, words in BADGE.findall(page)]
+
+
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 
 

@@ -12,6 +12,7 @@ from selenium.webdriver.common.by import By
 from tests.support.waiting import eventually
 from tests.web.over_http import (
     api_goal,
+    badges,
     days,
     hidden_fields,
     metric_goal,
@@ -123,6 +124,22 @@ def test_a_goal_closed_as_partly_reached_says_so_in_words_on_its_page(stack):
     assert "Only active goals take check-ins." in closed.text
     assert "partial" not in html.unescape(re.sub(r"<[^>]+>", " ", closed.text))
 
+
+
+def test_a_closed_goals_badge_says_closed_as_the_board_does(stack):
+    """A closed goal has no health (goals judges only active and achieved ones), so its page's
+    badge fell back to "… Not started", where the board's closed filter says "■ Closed"."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    closed = stack.goals.call("POST", f"/v1/goals/{goal['id']}/close", team.lead,
+                              json={"outcome": "missed", "retrospective": "Too late"})
+    assert closed.status_code == 200, closed.get_json()
+    session, _ = signed_in(stack, team.lead)
+
+    page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+    board = session.get(stack.web_url + "/board?show=closed").text
+
+    assert badges(page) == badges(board) == ["■ Closed"]
 
 def test_an_owner_closes_a_goal_with_a_retrospective_and_reopens_it(stack):
     team = stack.new_team()

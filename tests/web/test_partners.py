@@ -7,7 +7,16 @@ import html
 import re
 
 from tests.support.waiting import eventually
-from tests.web.over_http import service_stopped, signed_in
+from tests.web.over_http import (
+    api_goal,
+    badges,
+    checked_in_since,
+    days,
+    metric_goal,
+    pair,
+    service_stopped,
+    signed_in,
+)
 
 
 def picker(page: str) -> dict[str, str]:
@@ -84,3 +93,29 @@ def test_an_invitation_sent_while_checkins_is_down_answers_503_with_the_choice_k
     assert ("The checkins service is unavailable, so nothing was saved: the invitation was "
             "not sent.") in label
     assert re.search(rf'<option value="{chen_id}" selected>Chen</option>', label)
+
+
+def test_a_partners_goals_have_the_badges_the_board_gives_them(stack):
+    """The partners page badged a goal by its health alone: a draft and a closed goal, which
+    have none, read "• None", an achieved one "• Done"; the board says "… Not started",
+    "■ Closed" and "★ Achieved"."""
+    team = stack.new_team(lead_name="Lena")
+    ben_id, ben = stack.add_member(team, "Ben")
+    pair(stack, team, team.lead, (ben, ben_id))
+    stack.create_goal(ben, title="Write the runbook", start_date=days(1), due_date=days(30),
+                      status="draft")
+    achieved = metric_goal(stack, ben)
+    checked_in_since(stack, ben, achieved, 100)
+    eventually(lambda: api_goal(stack, ben, achieved["id"])["status"] == "achieved")
+    closed = metric_goal(stack, ben)
+    dropped = stack.goals.call("POST", f"/v1/goals/{closed['id']}/close", ben,
+                               json={"outcome": "dropped", "retrospective": "Not needed"})
+    assert dropped.status_code == 200, dropped.get_json()
+    session, _ = signed_in(stack, team.lead)
+
+    page = session.get(stack.web_url + "/partners").text
+
+    assert sorted(badges(page)) == sorted(["… Not started", "★ Achieved", "■ Closed"])
+    board = session.get(stack.web_url + "/board?show=partners").text
+    closed_board = session.get(stack.web_url + "/board?show=closed").text
+    assert sorted(badges(page)) == sorted(badges(board) + badges(closed_board))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from services.web.domain.status_text import GOAL_STATUSES
 from shared.health_text import HEALTH_WORDS
 
 
@@ -20,7 +21,7 @@ GROUPS = (
     _health("off_track", "✗"),
     _health("overdue", "⚠"),
     _health("not_started", "…"),
-    ("achieved", "Achieved", "★"),
+    ("achieved", GOAL_STATUSES["achieved"], "★"),
     ("closed", "Closed", "■"),
 )
 HEADINGS = {key: heading for key, heading, _ in GROUPS}
@@ -33,7 +34,8 @@ STATUSES = {"team": OPEN, "mine": OPEN, "partners": OPEN, "closed": CLOSED}  # a
 
 
 def group_of(goal: dict) -> str:
-    """The board column of a goal, from its status and the health the API computed."""
+    """The board group of a goal, from its status and the health the API computed: the badge
+    a goal wears wherever the web app shows it (board, partners and goal pages)."""
     if goal["status"] == "achieved":
         return "achieved"
     if goal["status"] in CLOSED:

@@ -19,7 +19,7 @@ from services.web.adapters.api_client import (
     SignedOut,
 )
 from services.web.bootstrap import WebContainer, bootstrap
-from services.web.domain.board import HEADINGS, ICONS
+from services.web.domain.board import HEADINGS, ICONS, group_of
 from services.web.domain.feed_text import lines_of
 from services.web.domain.history_text import history_line
 from services.web.domain.sentence import upper_first
@@ -141,7 +141,8 @@ def _register_template_helpers(app: Flask) -> None:
         app.jinja_env.filters[kind] = partial(in_words, words)
     app.jinja_env.globals.update(csrf_token=http.csrf_token, member=http.current_member,
                                  new_key=lambda: str(uuid.uuid4()),
-                                 HEADINGS=HEADINGS, ICONS=ICONS, MUTABLE=MUTABLE,
+                                 HEADINGS=HEADINGS, ICONS=ICONS, group_of=group_of,
+                                 MUTABLE=MUTABLE,
                                  EDIT_AS_READ=EDIT_AS_READ, SMART_CRITERIA=SMART_CRITERIA,
                                  CHANNEL_TYPES=CHANNEL_TYPES)
 
