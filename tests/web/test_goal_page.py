@@ -73,8 +73,8 @@ def test_a_check_in_shows_on_the_goal_page_chart_and_on_the_board(stack, page):
 
     page.wait_for_text("Check-in saved", "#checkin-form")
     page.wait_for_text("Halfway through the backlog", "#checkins")
-    assert len(page.all("svg circle.point")) == 1
     page.wait_for_text("Now 40 of 100 tickets", "#progress", timeout=60)
+    assert len(page.all("svg circle.point")) == 1  # drawn in the part that says "Now 40"
     page.screenshot("goal-page")
 
     page.open("/board")
