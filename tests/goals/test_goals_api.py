@@ -651,6 +651,29 @@ def test_a_milestone_due_after_its_goal_is_refused_naming_the_goals_due_date(goa
         "milestones.1.due_date": ["Must be on or before the goal's due date, 2031-03-11."]}
 
 
+def test_a_due_date_moved_before_a_milestone_is_refused_naming_the_milestone(goals):
+    """Moving a goal's due date before its milestones' (on any pathway) answered 200, leaving
+    a milestone due after its goal, which adding it would have refused."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, metric=None, due_date="2031-03-31",
+                       milestones=[{"title": "Draft", "due_date": "2031-03-10"}])
+    plan_b = post(goals, f"/v1/goals/{goal['id']}/pathways", team.lead, {"name": "Plan B"}).json
+    post(goals, f"/v1/goals/{goal['id']}/milestones", team.lead,
+         {"title": "Launch", "due_date": "2031-03-20", "pathway_id": plan_b["id"]})
+    path = f"/v1/goals/{goal['id']}"
+    etag = get(goals, path, team.lead).headers["ETag"]
+    headers = {**auth(team.lead), "If-Match": etag}
+
+    early = goals.client.patch(path, headers=headers, json={"due_date": "2031-03-15"})
+
+    assert early.status_code == 422, early.json
+    assert early.json["errors"] == {
+        "due_date": ["Must be on or after 2031-03-20, when milestone “Launch” is due."]}
+    assert get(goals, path, team.lead).json["due_date"] == "2031-03-31"
+    on_the_day = goals.client.patch(path, headers=headers, json={"due_date": "2031-03-20"})
+    assert on_the_day.status_code == 200, on_the_day.json
+
+
 def test_completing_every_milestone_achieves_a_goal_without_metric(goals):
     team = create_team(goals)
     goal = create_goal(goals, team.lead, metric=None, milestones=[{"title": "Only step"}])

@@ -155,7 +155,8 @@ class Goal(Lifecycle, Planning, Aggregate):
     # -- editing --------------------------------------------------------------------------
     def edit(self, changes: dict, *, actor: str | None, at: datetime) -> dict:
         """Apply field changes; returns {field: [old, new]} of what actually changed. A closed
-        goal's metric stays as it was closed with (409), as its plan does."""
+        goal's metric stays as it was closed with (409), as its plan does; a due date moves no
+        earlier than its milestones' (422, see `ensure_plan_due_by`)."""
         if "metric" in changes and changes["metric"] != self.metric:
             self._ensure_open_plan("its metric")
         if set(changes) - set(EDITABLE):
@@ -168,6 +169,8 @@ class Goal(Lifecycle, Planning, Aggregate):
             return diff
         ensure_window(self.start_date, self.due_date,
                       moved="start_date" if "due_date" not in diff else "due_date")
+        if "due_date" in diff:
+            self.ensure_plan_due_by(self.due_date)
         self.horizon = horizon_of(self.start_date, self.due_date)
         self.resettle(at)
         self.note("updated", actor, at, diff)

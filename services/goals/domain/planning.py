@@ -31,6 +31,12 @@ def ensure_due_by(milestone_due: date | None, goal_due: date, field: str = "due_
                             errors={field: [f"Must be on or before the goal's due date, {day}."]})
 
 
+def latest_due(pathways: tuple[Pathway, ...]) -> Milestone | None:
+    """The milestone of any pathway due last; None when none has a due date."""
+    dated = [m for p in pathways for m in p.milestones if m.due_date is not None]
+    return max(dated, key=lambda m: m.due_date, default=None)
+
+
 class Planning:
     def add_milestone(self, title: str, due_date: date | None, *, pathway_id: str | None,
                       actor: str | None, at: datetime) -> Milestone:
@@ -114,6 +120,18 @@ class Planning:
                   {"pathway": [current.name, target.name], "reason": [None, reason]})
         self.publish("goal.pathway_switched", pathway_id=target.id, pathway_name=target.name,
                      reason=reason)
+
+    def ensure_plan_due_by(self, due: date) -> None:
+        """422 on due_date for a goal due before one of its milestones (of any pathway): the
+        milestones stay due by the goal's due date when it moves, as when they are added."""
+        latest = latest_due(self.pathways)
+        if latest is not None and latest.due_date > due:
+            day = latest.due_date.isoformat()
+            raise Unprocessable(
+                f"due_date {due.isoformat()} is before milestone “{latest.title}”, due {day}; "
+                "a goal's milestones are due by its due date",
+                errors={"due_date": [f"Must be on or after {day}, when milestone "
+                                     f"“{latest.title}” is due."]})
 
     def _ensure_open_plan(self, part: str = "its milestones or pathways") -> None:
         """409 for a closed goal: its plan (`part` of it: its metric, its milestones or
