@@ -499,6 +499,35 @@ def test_a_replacement_the_caller_may_not_see_is_422_as_if_it_did_not_exist(goal
     assert outbox(goals, "goal.closed") == []
 
 
+def test_a_replacement_already_achieved_or_closed_is_422_naming_its_status(goals):
+    """A goal could be dropped as replaced by one already achieved or itself dropped (even
+    by the goal it replaced): 200, a "replaced by" pointing at a goal that carries nothing on.
+    The goal page offers only draft and active goals; the API now holds to that too."""
+    team = create_team(goals)
+    achieved = create_goal(goals, team.lead, title="Answer every ticket within a day")
+    post(goals, f"/v1/goals/{achieved['id']}/achieve", team.lead)
+    first, second = create_goal(goals, team.lead), create_goal(goals, team.lead)
+    post(goals, f"/v1/goals/{first['id']}/close", team.lead,
+         {"outcome": "dropped", "replaced_by": second["id"]})
+
+    by_achieved = post(goals, f"/v1/goals/{second['id']}/close", team.lead,
+                       {"outcome": "dropped", "replaced_by": achieved["id"]})
+    by_dropped = post(goals, f"/v1/goals/{second['id']}/close", team.lead,
+                      {"outcome": "dropped", "replaced_by": first["id"]})
+
+    assert (by_achieved.status_code, by_achieved.json["errors"]) == (422, {
+        "replaced_by": ["Must be a draft or active goal; this one is achieved."]})
+    assert by_dropped.json["detail"] == (
+        "a replacement must be a draft or active goal; “Close 20 support tickets” is "
+        "closed as dropped")
+    assert get(goals, f"/v1/goals/{second['id']}", team.lead).json["status"] == "active"
+    assert [e["goal_id"] for e in outbox(goals, "goal.closed")] == [first["id"]]
+    draft = create_goal(goals, team.lead, status="draft", title="Staff a weekend rota")
+    replaced = post(goals, f"/v1/goals/{second['id']}/close", team.lead,
+                    {"outcome": "dropped", "replaced_by": draft["id"]})
+    assert replaced.json["replaced_by"] == draft["id"], replaced.json
+
+
 def test_milestones_are_added_reordered_completed_and_reopened(goals):
     team = create_team(goals)
     goal = create_goal(goals, team.lead, metric=None)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from services.goals.domain.alignment import settle
 from services.goals.domain.goal import Goal
+from services.goals.domain.lifecycle import ensure_can_replace
 from services.goals.service_layer.access import editable_goal, visible_goal
 from services.goals.service_layer.commands import AchieveGoal, ActivateGoal, CloseGoal, ReopenGoal
 from services.goals.service_layer.goal_handlers import GoalRead, assessed
@@ -33,17 +34,21 @@ def reopen_goal(cmd: ReopenGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead
 
 def close_goal(cmd: CloseGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
     """Close as partial, missed or dropped; a dropped goal may name its replacement, a goal
-    of the team the actor may see (422 as for an unknown id otherwise)."""
+    of the team the actor may see (422 as for an unknown id otherwise), still a draft or
+    active (422 naming its status otherwise)."""
 
     def close(goal: Goal, *, actor: str, at: datetime) -> None:
+        replacement = None
         if cmd.replaced_by is not None:
             try:
-                visible_goal(cmd.replaced_by, cmd.actor, uow)
+                replacement = visible_goal(cmd.replaced_by, cmd.actor, uow)
             except NotFound as exc:
                 raise Unprocessable("replacement goal not found", errors={
                     "replaced_by": ["No goal with this id in your team."]}) from exc
         goal.close(cmd.outcome, retrospective=cmd.retrospective, replaced_by=cmd.replaced_by,
                    actor=actor, at=at)
+        if replacement is not None:  # after the goal's own refusals (closed already, itself)
+            ensure_can_replace(replacement)
 
     return _move(cmd.goal_id, cmd.actor, uow, clock, close)
 
