@@ -767,6 +767,30 @@ def test_a_goal_with_neither_metric_nor_milestones_is_kept_but_not_measurable(go
     assert (achieved["status"], achieved["health"]) == ("achieved", "done")
 
 
+def test_a_title_or_unit_of_spaces_only_is_refused_naming_the_field(goals):
+    """A title of spaces made a goal the board lists with no name, and a unit of spaces one
+    "measured in   "; a milestone or an edit likewise. Each is a 422 on its field."""
+    team = create_team(goals)
+    refused = "Must contain more than spaces."
+    blank_title = goals.client.post("/v1/goals", headers=auth(team.lead), json={
+        "title": "   ", "why": "Customers wait", "due_date": "2031-03-11"})
+    blank_unit = goals.client.post("/v1/goals", headers=auth(team.lead), json={
+        "title": "Close 20 support tickets", "due_date": "2031-03-11",
+        "metric": {"unit": " \n ", "start": 0, "target": 20}})
+    goal = create_goal(goals, team.lead)
+    blank_step = post(goals, f"/v1/goals/{goal['id']}/milestones", team.lead, {"title": "\t"})
+    blank_edit = goals.client.patch(f"/v1/goals/{goal['id']}", json={"title": "  "}, headers={
+        **auth(team.lead), "If-Match": f'"{goal["version"]}"'})
+
+    assert [(r.status_code, r.json["errors"]) for r in (
+        blank_title, blank_unit, blank_step, blank_edit)] == [
+        (422, {"title": [refused]}), (422, {"metric.unit": [refused]}),
+        (422, {"title": [refused]}), (422, {"title": [refused]})]
+    kept = get(goals, f"/v1/goals/{goal['id']}", team.lead).json
+    assert (kept["title"], kept["milestones"]) == (goal["title"], [])
+    assert [g["id"] for g in get(goals, "/v1/goals", team.lead).json["items"]] == [goal["id"]]
+
+
 def test_a_due_date_on_or_before_the_start_is_422(goals):
     team = create_team(goals)
     response = post(goals, "/v1/goals", team.lead, {

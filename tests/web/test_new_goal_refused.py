@@ -32,6 +32,23 @@ def test_a_refused_new_goal_shows_the_form_with_what_was_typed(stack):
     assert "Customers keep asking for it" in answer.text
 
 
+def test_a_new_goal_titled_with_spaces_is_refused_beside_its_title(stack):
+    """A title of spaces (a slip of the thumb) was saved: the board then listed a goal with
+    no name to click. The form comes back saying why beside the title, nothing saved."""
+    team = stack.new_team()
+    session, csrf = signed_in(stack, team.lead)
+    answer = session.post(stack.web_url + "/goals/new", data={
+        "csrf_token": csrf, "title": "   ", "why": "Customers keep asking for it",
+        "metric_unit": "customers", "metric_start": "0", "metric_target": "3",
+        "due_date": "2099-06-30", "visibility": "team"}, allow_redirects=False)
+    assert answer.status_code == 422, answer.status_code
+    title_field = re.search(r'<label for="f-title".*?</label>', answer.text, re.S)
+    assert title_field and "Must contain more than spaces." in title_field.group(0), answer.text
+    assert "Customers keep asking for it" in answer.text
+    listed = stack.goals.call("GET", "/v1/goals", team.lead).get_json()
+    assert listed["items"] == []
+
+
 def test_a_refused_template_keeps_what_was_typed_in_its_form(stack):
     """The API refused the number (1 to 1000): the page said why, but the template's form came
     back with its defaults, closed, and the number typed was gone."""

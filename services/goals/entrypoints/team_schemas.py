@@ -28,8 +28,18 @@ def printable(value: str) -> None:
         raise ValidationError("Must not contain control characters.")
 
 
+def filled(value: str) -> None:
+    """Something to read: a text of spaces (or line breaks) only says nothing ("" is refused
+    by its minimum length)."""
+    if value and not value.strip():
+        raise ValidationError("Must contain more than spaces.")
+
+
 def Text(max_length: int, *, min_length: int = 0, **kwargs) -> fields.String:  # noqa: N802
-    return fields.String(validate=[validate.Length(min_length, max_length), printable], **kwargs)
+    """Printable text of `min_length` to `max_length` characters; a text that must be given
+    (`min_length` of 1 or more: a title, a unit, a name) must also be more than spaces."""
+    checks = [validate.Length(min_length, max_length), printable]
+    return fields.String(validate=[*checks, filled] if min_length else checks, **kwargs)
 
 
 def Id(**kwargs) -> fields.String:  # noqa: N802
