@@ -347,6 +347,30 @@ def test_require_smart_accepts_a_concrete_title_in_another_script(goals, title):
     assert response.status_code == 201, response.json.get("errors")
 
 
+def test_a_metric_edited_without_its_direction_keeps_the_goals_direction(goals):
+    """A PATCH of a decreasing metric's target that left out `direction` (as it leaves out
+    `current`, which stays) was read as increasing: lowering the target was refused with
+    "an increasing metric needs a target above its start", raising it past the start turned
+    the goal into an increasing one."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, title="Cut open bugs to 10", metric={
+        "unit": "open bugs", "start": 50, "target": 10, "current": 40, "direction": "decrease"})
+    path = f"/v1/goals/{goal['id']}"
+    headers = {**auth(team.lead), "If-Match": "*"}
+
+    lowered = goals.client.patch(path, headers=headers, json={
+        "metric": {"unit": "open bugs", "start": 50, "target": 5}})
+    raised = goals.client.patch(path, headers=headers, json={
+        "metric": {"unit": "open bugs", "start": 50, "target": 60}})
+
+    assert lowered.status_code == 200, lowered.json
+    assert lowered.json["metric"] == {"unit": "open bugs", "start": 50, "target": 5,
+                                      "current": 40, "direction": "decrease"}
+    assert (raised.status_code, raised.json["errors"]) == (422, {
+        "metric.target": ["Must be below start when decreasing."]})
+    assert get(goals, path, team.lead).json["metric"]["direction"] == "decrease"
+
+
 def test_assess_judges_a_draft_without_saving_it(goals):
     team = create_team(goals)
     response = post(goals, "/v1/goals/assess", team.lead, {"title": "do more"})

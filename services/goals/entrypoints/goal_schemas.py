@@ -24,6 +24,13 @@ class MetricIn(Schema):
                               validate=validate.OneOf(["increase", "decrease"]))
 
 
+class MetricChange(MetricIn):
+    """A goal's metric as a PATCH sets it: what it leaves out (current, direction) stays as
+    the goal's metric has it."""
+
+    direction = fields.String(validate=validate.OneOf(["increase", "decrease"]))
+
+
 class MilestoneIn(Schema):
     title = Text(200, min_length=1, required=True)
     due_date = Day(load_default=None, allow_none=True)
@@ -63,7 +70,7 @@ class GoalPatch(PatchBody):
     visibility = fields.String(validate=validate.OneOf(["team", "private"]))
     start_date = Day()
     due_date = Day()
-    metric = fields.Nested(MetricIn, allow_none=True)
+    metric = fields.Nested(MetricChange, allow_none=True)
     cadence = fields.Nested(CadenceSchema, allow_none=True)
     parent_id = Id(allow_none=True)
     parent_weight = JsonFloat(allow_nan=False, validate=validate.Range(0.01, 1000))

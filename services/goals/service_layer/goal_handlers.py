@@ -202,11 +202,14 @@ def assessed(goal: Goal | GoalRow, uow: GoalsUnitOfWork, now: datetime,
 
 
 def metric_from(data: dict | None, current: Metric | None = None) -> Metric | None:
+    """The metric `data` describes; what it leaves out (current, direction) is the `current`
+    metric's, else the start and increase."""
     if data is None:
         return None
     default_current = current.current if current else data["start"]
+    default_direction = current.direction if current else "increase"
     return Metric(data["unit"], data["start"], data["target"],
-                  data.get("current", default_current), data.get("direction", "increase"))
+                  data.get("current", default_current), data.get("direction", default_direction))
 
 
 def _rates_in(uow: GoalsUnitOfWork, team_id: str, records: Records | None = None):
