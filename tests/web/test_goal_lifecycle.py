@@ -436,6 +436,36 @@ def test_an_add_milestone_form_posted_twice_adds_one_milestone(stack):
     assert [m["title"] for m in after] == ["Write the spec", "Review the spec"]
 
 
+def test_a_milestone_form_resent_with_other_values_says_it_was_added_and_adds_the_new_one(
+        stack):
+    """Sent, its answer lost (a timeout keeps the form and its key), changed and sent again:
+    goals refuses the key with another body, and the page said "this Idempotency-Key was
+    already used with a different request body; use a new key for a new request" above a form
+    carrying that same key, so every resend was refused too. It says what happened, and the
+    form, sent again, adds the new milestone."""
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Planned after a timeout")
+    session, _ = signed_in(stack, team.lead)
+    path = stack.web_url + f"/goals/{goal['id']}/milestones"
+    fields = milestone_form(session.get(stack.web_url + f"/goals/{goal['id']}").text)
+    session.post(path, data={**fields, "title": "Write the spec"}, allow_redirects=False)
+
+    changed = session.post(path, data={**fields, "title": "Review the spec"})
+
+    assert changed.status_code == 422, changed.status_code
+    text = html.unescape(changed.text)
+    assert ("This form was already sent with other values, and that milestone was added: it "
+            "is in the list above. Send the form again to add this one as well.") in text
+    assert "Idempotency-Key" not in text
+    form = re.search(r'<form id="milestone-form".*?</form>', changed.text, re.S).group(0)
+    assert 'value="Review the spec"' in form
+    resent = session.post(path, data={**milestone_form(changed.text), "title": "Review the spec"},
+                          allow_redirects=False)
+    assert resent.status_code == 302, resent.status_code
+    assert [m["title"] for m in api_goal(stack, team.lead, goal["id"])["milestones"]] == [
+        "Write the spec", "Review the spec"]
+
+
 def test_the_history_says_what_happened_in_words(stack):
     """It said "progressed (metric.current)", "milestone completed (milestone)" and "dropped
     (status, retrospective)": the API's names, not what happened."""

@@ -105,9 +105,9 @@ def add_milestone(goal_id: str):
         http.api().add_milestone(goal_id, forms.milestone_from_form(typed),
                                  key=typed["idempotency_key"] or None)
     except (FormErrors, Forbidden) as refused:
-        errors = forms.refusal_errors(refused.detail, getattr(refused, "errors", {}),
-                                      forms.MILESTONE_FIELDS)
-        return goal_page(goal_id, refused.status, milestone_form=typed,
+        again, errors = forms.milestone_refused(typed, refused.detail,
+                                                getattr(refused, "errors", {}))
+        return goal_page(goal_id, refused.status, milestone_form=again,
                          milestone_errors=errors)
     except ServiceUnavailable as down:  # the same key again adds it once
         return unsaved_page(goal_id, down, "the milestone was not added",

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from services.web.domain import smart_text
 from services.web.domain.form_values import as_number
-from services.web.service_layer.lifecycle_form_handlers import field_errors, refusal_errors
+from services.web.service_layer.lifecycle_form_handlers import (
+    IDEMPOTENCY_KEY,
+    field_errors,
+    refusal_errors,
+)
 
 FIELDS = ("title", "description", "why", "kind", "parent_id", "start_date", "due_date",
           "visibility", "metric_unit", "metric_start", "metric_target", "metric_direction")
-IDEMPOTENCY_KEY = "Idempotency-Key"
 METRIC = {"metric_unit": "unit", "metric_start": "start", "metric_target": "target"}
 
 

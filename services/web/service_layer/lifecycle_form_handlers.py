@@ -7,6 +7,10 @@ from services.web.domain.status_text import GOAL_STATUSES
 
 CLOSE_FIELDS = ("outcome", "retrospective", "replaced_by")
 MILESTONE_FIELDS = ("title", "due_date")
+IDEMPOTENCY_KEY = "Idempotency-Key"
+MILESTONE_KEY_REUSED = ("This form was already sent with other values, and that milestone was "
+                        "added: it is in the list above. Send the form again to add this one "
+                        "as well.")
 OUTCOMES = tuple((status, GOAL_STATUSES[status]) for status in ("partial", "missed", "dropped"))
 
 
@@ -27,6 +31,17 @@ def closing_from_form(form: dict[str, str]) -> dict:
 def milestone_from_form(form: dict[str, str]) -> dict:
     """The new-milestone form as `POST /v1/goals/{id}/milestones` takes it: no date is none."""
     return {"title": form["title"].strip(), "due_date": form["due_date"] or None}
+
+
+def milestone_refused(typed_form: dict[str, str], detail: str,
+                      api_errors: dict[str, list[str]]) -> tuple[dict, dict[str, list[str]]]:
+    """The new-milestone form as it shows again after a refusal, and its errors. Its key used
+    with other values means it was sent before (a save that timed out) and that milestone was
+    added then, which the page lists: the form keeps what was typed under a new key, so
+    sending it again adds this one (once)."""
+    if IDEMPOTENCY_KEY in api_errors:
+        return {**typed_form, "idempotency_key": ""}, {"_": [MILESTONE_KEY_REUSED]}
+    return typed_form, refusal_errors(detail, api_errors, MILESTONE_FIELDS)
 
 
 def refusal_errors(detail: str, api_errors: dict[str, list[str]],
