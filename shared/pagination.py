@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from marshmallow import Schema, fields, validate
 
@@ -47,6 +47,18 @@ def _usable(value) -> bool:
     if isinstance(value, str):
         return "\x00" not in value
     return type(value) is int and -LARGEST <= value <= LARGEST
+
+
+def cursor_moment(raw: object) -> datetime:
+    """A cursor's moment: an ISO 8601 time with its UTC offset, as UTC (400 otherwise, one
+    that UTC cannot hold, as 9999-12-31T23:59-14:00, included)."""
+    try:
+        moment = datetime.fromisoformat(raw)
+        if moment.tzinfo is None:
+            raise ValueError("a cursor's moment has its UTC offset")
+        return moment.astimezone(UTC)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InvalidCursor(BAD_CURSOR) from exc
 
 
 def decode_moment_cursor(cursor: str | None) -> tuple[datetime, str] | None:

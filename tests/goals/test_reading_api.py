@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 
 from services.goals.adapters.orm import track_records
 from services.goals.domain.history import ProgressPoint
+from shared.pagination import encode_cursor
 from tests.goals.helpers import START, create_goal, get, post
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
@@ -164,6 +165,18 @@ def test_a_bad_cursor_is_400(goals, cursor):
     team = create_team(goals)
     response = get(goals, f"/v1/goals?cursor={cursor}", team.lead)
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+def test_a_cursor_at_a_moment_utc_cannot_hold_is_400(goals, moment):
+    """A tampered created_at cursor whose moment is past year 9999 (or before year 1) in UTC
+    was a 500: the database adapter's conversion to UTC overflowed."""
+    team = create_team(goals)
+    create_goal(goals, team.lead)
+    cursor = encode_cursor(["created_at", moment, "00000000-0000-4000-8000-000000000000"])
+    response = get(goals, f"/v1/goals?sort=created_at&cursor={cursor}", team.lead)
+    assert response.status_code == 400, response.json
+    assert response.json["detail"] == "cursor is not valid; pass next_cursor from a previous page"
 
 
 def test_every_endpoint_answers_404_to_another_teams_token(goals):

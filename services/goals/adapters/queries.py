@@ -6,7 +6,7 @@ goals: a read keeps nothing for a unit of work to track."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import Select, Text, and_, bindparam, case, cast, func, or_, select
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from services.goals.domain.pathways import Pathway, find_pathway
 from services.goals.domain.track_record import Rates
 from shared.db import prebuilt
 from shared.json_codec import loads
-from shared.pagination import InvalidCursor, decode_cursor, encode_cursor
+from shared.pagination import BAD_CURSOR, InvalidCursor, cursor_moment, decode_cursor, encode_cursor
 
 SORTS = ("due_date", "-due_date", "created_at", "-created_at")
 
@@ -173,11 +173,9 @@ def _after(cursor: str | None, sort: str) -> tuple | None:
     cursor_sort, raw, goal_id = values
     if cursor_sort != sort or not isinstance(raw, str) or not isinstance(goal_id, str):
         raise InvalidCursor("cursor belongs to another sort; pass next_cursor unchanged")
+    if sort.lstrip("-") != "due_date":
+        return cursor_moment(raw), goal_id
     try:
-        parse = date.fromisoformat if sort.lstrip("-") == "due_date" else datetime.fromisoformat
-        value = parse(raw)
+        return date.fromisoformat(raw), goal_id
     except ValueError as exc:
-        raise InvalidCursor("cursor is not valid; pass next_cursor from a previous page") from exc
-    if isinstance(value, datetime) and value.tzinfo is None:
-        raise InvalidCursor("cursor is not valid; pass next_cursor from a previous page")
-    return value, goal_id
+        raise InvalidCursor(BAD_CURSOR) from exc
