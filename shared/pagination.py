@@ -62,18 +62,15 @@ def cursor_moment(raw: object) -> datetime:
 
 
 def decode_moment_cursor(cursor: str | None) -> tuple[datetime, str] | None:
-    """A `(moment, id)` cursor: a time in ISO 8601 and an id (400 otherwise)."""
+    """A `(moment, id)` cursor: a time in ISO 8601 with its UTC offset (`cursor_moment`) and
+    an id (400 otherwise)."""
     after = decode_cursor(cursor, 2)
     if after is None:
         return None
     moment, row_id = after
-    try:
-        when = datetime.fromisoformat(moment)
-    except (TypeError, ValueError) as exc:
-        raise InvalidCursor(BAD_CURSOR) from exc
     if not isinstance(row_id, str):
         raise InvalidCursor(BAD_CURSOR)
-    return when, row_id
+    return cursor_moment(moment), row_id
 
 
 def page_of(rows: list, limit: int, key) -> tuple[list, str | None]:

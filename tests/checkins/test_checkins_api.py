@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from shared.pagination import encode_cursor
 from tests.checkins.conftest import START, World
 from tests.support.races import at_once
 
@@ -252,6 +253,20 @@ def test_history_is_paginated_newest_first(checkins, world, clock):
                               query_string={"cursor": "garbage!"})
     assert bad.status_code == 400
 
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00",
+                                    "2026-03-04T12:00:00"])
+def test_a_cursor_at_a_moment_utc_cannot_hold_or_without_its_offset_is_400(checkins, world,
+                                                                           moment):
+    """A tampered cursor whose moment is past year 9999 (or before year 1) in UTC, or has no
+    UTC offset, is refused as any other tampered cursor is, before the database sees it."""
+    owner = world.member("Ana")
+    goal = world.goal(owner)
+    cursor = encode_cursor([moment, "00000000-0000-4000-8000-000000000000"])
+    response = checkins.client.get(f"/v1/goals/{goal}/checkins?cursor={cursor}",
+                                   headers=world.as_(owner))
+    assert response.status_code == 400, response.json
+    assert response.json["detail"] == "cursor is not valid; pass next_cursor from a previous page"
 
 
 def test_a_goals_check_ins_say_when_any_of_them_was_last_logged_or_corrected(

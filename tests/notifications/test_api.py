@@ -47,7 +47,10 @@ def test_feed_rejects_bad_input_precisely(notifications, team):
 
 
 @pytest.mark.parametrize("cursor", [["yesterday", "x"], [1, 2], ["2026-03-04T12:00:00+00:00", 7],
-                                    ["2026-03-04T12:00:00+00:00", "x\x00"], [10**30, "x"]])
+                                    ["2026-03-04T12:00:00+00:00", "x\x00"], [10**30, "x"],
+                                    ["9999-12-31T23:59:59-14:00", "x"],
+                                    ["0001-01-01T00:00:00+14:00", "x"],
+                                    ["2026-03-04T12:00:00", "x"]])
 def test_a_cursor_that_decodes_to_the_wrong_values_is_a_400(notifications, team, cursor):
     """Well-formed base64 JSON holding what no page made (a 500 before, in the time's parse)."""
     for path, headers in (("/v1/me/feed", team.auth(team.ben)),
