@@ -115,6 +115,28 @@ def test_a_snooze_moved_later_holds_what_it_held_until_its_new_end(make_service)
     assert by_event(n, team, back) == {kudos.id: 1}
 
 
+def test_a_snooze_over_at_midnight_stays_over_when_the_clock_goes_back_past_it(make_service):
+    """Ana in St. John's is away until Saturday 6 November 2010; that night the clock went from
+    00:01 back to 23:01. Her snooze ended at midnight and stays over: a reminder at 23:30 of the
+    hour read twice shows, as the kudos held for her does. It was dropped: the rule of whether
+    she hears read Saturday on her clock again, while the rule of when her snooze ends had
+    released the kudos at midnight."""
+    midnight = datetime(2010, 11, 7, 2, 30, tzinfo=UTC)  # 00:00 NDT, Sunday's first moment
+    clock = ControlledClock(midnight - timedelta(days=1))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="America/St_Johns")
+    handle(n, snoozed(team, team.ana, "Ana", date(2010, 11, 6), timezone="America/St_Johns"))
+    kudos = kudos_to_ana(team)
+    handle(n, kudos)
+    assert shown(n, team, clock, midnight - timedelta(minutes=1)) == []
+
+    clock.set(midnight + timedelta(minutes=30))  # 23:30 NST, Saturday again on her clock
+    reminder, _missed = stale_for_ana(team)
+    handle(n, reminder)
+    back = shown(n, team, clock, clock.now())
+    assert by_event(n, team, back) == {kudos.id: 1, reminder.id: 1}
+
+
 def leads_on_holiday(make_service, slack, reply: Reply, channel: dict):
     """A worker-less Berlin team whose leads are both snoozed, Lena until LAST_DAY and Max two
     days longer, and whose one channel (made by `channel`'s body) answers `reply` to the

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from services.notifications.domain.schedule import instant
-from shared.availability import hears_from_us
+from shared.availability import hears_from_us, snooze_ends_at
 
 CLOSED_GOAL_STATES = ("achieved", "closed", "draft")
 
@@ -45,8 +43,7 @@ class MemberReplica:
         None when no snooze silences them now (awake, gone, or the snooze is over)."""
         if self.state != "snoozed" or self.available_at(now):
             return None
-        day_after = date.fromisoformat(self.snoozed_until) + timedelta(days=1)
-        return instant(day_after, time(0), ZoneInfo(self.timezone))
+        return snooze_ends_at(self.snoozed_until, self.timezone)
 
 
 class GoalReplica:
