@@ -3,6 +3,7 @@ team channel, wait for their return; what is stale by then is dropped."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
@@ -22,6 +23,7 @@ from tests.notifications.support import (
     new_id,
     snoozed,
 )
+from tests.support.batches import statements
 from tests.support.slack_server import Reply, archived
 
 MONDAY = datetime(2030, 1, 7, 10, 0, tzinfo=UTC)  # 11:00 in Berlin
@@ -240,6 +242,33 @@ def test_a_channel_refusing_all_week_leaves_one_notice_for_the_lead_back_from_ho
     assert "this notice came 5 times since Mon 07 Jan 2030, 11:00" in told["text"]
     assert told["text"].count("unknown field") == 1
     assert len(notices(n, team, max_id, "channel.refused", BACK)) == 5
+
+
+def test_notices_held_before_they_folded_fold_in_a_fixed_number_of_statements(make_service,
+                                                                               slack):
+    """Lena was snoozed before notices folded: 24 refusal notices of the hook wait for her, one
+    per hour. The next refusal folds them all into one, costing no more SQL statements than
+    the one after it, which finds one notice held (it cost one more per notice held: 52
+    statements against 31, as it read each one's folded notices on its own), and she reads
+    one notice saying how often it came."""
+    n, team, _max_id, refuse = refusing_hook_while_lena_is_away(make_service, slack)
+    with n.container.uow() as uow:
+        [hook] = uow.channels.active_for(team.id)
+        for hour in range(24):
+            at = MONDAY + timedelta(hours=hour)
+            uow.notifications.add(Notification(
+                team.id, f"member:{team.lead}", f"channel.refused:{hook.id}:{at.isoformat()}",
+                "channel.refused", json.dumps({"title": "Audit hook refused", "text": "422",
+                                               "link": None}),
+                created_at=at, recipient_id=team.lead, status="held", due_at=BACK))
+        uow.commit()
+    with statements(n.container.engine) as folding_24:
+        refuse(MONDAY + timedelta(hours=24))
+    with statements(n.container.engine) as folding_1:  # one held, the 24 folded into it
+        refuse(MONDAY + timedelta(hours=25))
+    assert len(folding_24) <= len(folding_1), "\n".join(folding_24)
+    [told] = notices(n, team, team.lead, "channel.refused", BACK)
+    assert "this notice came 26 times since Mon 07 Jan 2030, 11:00" in told["text"]
 
 
 def test_a_refusal_delivered_twice_counts_once_in_the_held_notice(make_service, slack):

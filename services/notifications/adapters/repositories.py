@@ -231,16 +231,14 @@ class Notifications:
     def held_notices(self, member_id: str, event_type: str,
                      event_prefix: str) -> list[Notification]:
         """The member's feed items of `event_type` held (by a snooze or quiet hours) whose event
-        id starts with `event_prefix` (a channel notice's names its channel)."""
+        id starts with `event_prefix` (a channel notice's names its channel), and those folded
+        into them (`Notification.merge_into`), in one statement."""
+        mine = and_(Notification.recipient_id == member_id, Notification.event_type == event_type,
+                    Notification.event_id.startswith(event_prefix, autoescape=True))
+        held = select(Notification.id).where(mine, Notification.status == "held")
         return list(self.session.scalars(select(Notification).where(
-            Notification.recipient_id == member_id, Notification.status == "held",
-            Notification.event_type == event_type,
-            Notification.event_id.startswith(event_prefix, autoescape=True))))
-
-    def merged_into(self, notification_id: str) -> list[Notification]:
-        """The notifications folded into `notification_id` (`Notification.merge_into`)."""
-        return list(self.session.scalars(select(Notification).where(
-            Notification.merged_into == notification_id)))
+            mine, or_(Notification.status == "held",
+                      Notification.merged_into.in_(held.scalar_subquery())))))
 
     def awaiting_digest(self, member_id: str, before: datetime) -> list[Notification]:
         """The member's updates waiting for the digest made at `before`, oldest first, locked

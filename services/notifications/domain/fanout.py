@@ -175,8 +175,7 @@ class Notifier:
         made for the member), so an event delivered twice is counted once."""
         earlier = uow.notifications.held_notices(note.recipient_id, note.event_type,
                                                  f"{note.event_type}:{what.data['channel_id']}:")
-        folded = [n for held in earlier if held.id != note.id
-                  for n in (held, *uow.notifications.merged_into(held.id))]
+        folded = [n for n in earlier if n.id != note.id]
         if not folded:
             return
         for old in folded:
