@@ -18,7 +18,7 @@ its retries on them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -48,13 +48,14 @@ class Refusal:
     tells_leads: bool = False
 
 
-def _slack_reason(result: SendResult) -> str:
-    named = SLACK_ERRORS.get(result.status, "refused")
-    return f"{result.status} {result.body or named}"[:REASON_LENGTH]
-
-
-def _webhook_reason(result: SendResult) -> str:
-    return f"{result.status} {result.body or 'refused'}"[:REASON_LENGTH]
+def _answered(names: Mapping[int, str]) -> Callable[[SendResult], str]:
+    """The reason a refusal is, as Slack and signed webhooks give it: the status and the
+    receiver's answer, or, when it answered nothing, the status's name in `names` ("refused"
+    for one it does not name)."""
+    def reason(result: SendResult) -> str:
+        said = result.body or names.get(result.status, "refused")
+        return f"{result.status} {said}"[:REASON_LENGTH]
+    return reason
 
 
 def _teams_reason(result: SendResult) -> str:
@@ -90,8 +91,8 @@ class RefusalRules:
         return f"{answer} (refused every retry)"
 
 
-SLACK = RefusalRules(disables=lambda status: status in SLACK_ERRORS, reason=_slack_reason)
-WEBHOOK = RefusalRules(disables=lambda status: status in (404, 410), reason=_webhook_reason,
+SLACK = RefusalRules(disables=lambda status: status in SLACK_ERRORS, reason=_answered(SLACK_ERRORS))
+WEBHOOK = RefusalRules(disables=lambda status: status in (404, 410), reason=_answered({}),
                        fails=(400, 422), told=(422,), retried_then_disables=(401, 403))
 TEAMS = RefusalRules(disables=teams.disables_channel, reason=_teams_reason,
                      fails=(teams.TOO_LARGE,))
