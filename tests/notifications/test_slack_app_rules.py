@@ -370,6 +370,24 @@ def test_the_home_says_a_streak_in_its_goals_periods(notifications, team, slack_
     assert "🔥 Streak: *7 check-ins* in a row" in home and "· 🔥 7 check-ins" in home
 
 
+def test_the_homes_streak_is_the_one_covering_the_most_time(notifications, team, slack_api):
+    """Ana checked in 5 days in a row on one goal and 3 weeks in a row on another: the Home's
+    streak said "5 days", the most periods, though 3 weeks cover more of her time."""
+    books = new_id()
+    handle(notifications, goal(team.id, books, team.ana, "Read 12 books"),
+           event("streak.reached", team.id, goal_id=team.goal, owner_id=team.ana, length=5,
+                 frequency="daily", at=AT),
+           event("streak.reached", team.id, goal_id=books, owner_id=team.ana, length=3,
+                 frequency="weekly", at=AT))
+    events_post(notifications, {"type": "event_callback", "team_id": slack_api.team_id,
+                                "event": {"type": "app_home_opened", "user": "UANA",
+                                          "tab": "home"}})
+    run_tasks(notifications)
+    home = json.dumps(homes_of(slack_api, "UANA")[-1].args["view"], ensure_ascii=False)
+    assert "🔥 Streak: *3 weeks* in a row" in home
+    assert "· 🔥 5 days" in home and "· 🔥 3 weeks" in home
+
+
 def test_a_change_while_the_home_is_being_published_publishes_it_again(notifications, team,
                                                                         slack_api):
     """The worker has read Ana's Home and waits on Slack when her goal progresses: that change

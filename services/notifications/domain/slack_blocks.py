@@ -19,7 +19,7 @@ from services.notifications.domain.messages import (
     truncate,
 )
 from shared.numbers import figure
-from shared.streak_text import streak_length
+from shared.streak_text import streak_days, streak_length
 
 CHECKIN_ACTION = "checkin_open"
 CHECKIN_MODAL = "checkin_modal"
@@ -136,7 +136,7 @@ def checkin_modal(goal: GoalLine, dm_id: str | None) -> dict:
 
 def home_view(name: str | None, goals: list[GoalLine], link: str) -> dict:
     open_due = [g for g in goals if g.due_at is not None]
-    best = max((g for g in goals if g.mine), key=lambda g: g.streak, default=None)
+    best = max((g for g in goals if g.mine), key=streak_span, default=None)
     blocks: list[dict] = [
         {"type": "header", "text": plain(f"{name}'s goals" if name else "Goalkeeper", 150)},
         section(f"🔥 Streak: *{streak_words(best)}* in a row"
@@ -165,6 +165,12 @@ def home_view(name: str | None, goals: list[GoalLine], link: str) -> dict:
     if len(goals) > room:
         blocks.append(section(f"…and {len(goals) - room} more: <{link}|open Goalkeeper>"))
     return {"type": "home", "blocks": blocks}
+
+
+def streak_span(goal: GoalLine) -> int:
+    """What ranks the reader's streaks for the Home's one: the days the goal's streak covers
+    (3 weeks above 5 days; `streak_days`); of equal ones, the first listed."""
+    return streak_days(goal.streak, goal.streak_frequency)
 
 
 def streak_words(goal: GoalLine) -> str:
