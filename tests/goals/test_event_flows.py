@@ -159,6 +159,41 @@ def test_a_checkin_that_raced_a_close_leaves_the_closed_goals_milestones_as_they
     assert named not in [e["milestone_id"] for e in outbox(goals, "goal.milestone_completed")]
 
 
+def test_check_ins_and_activations_after_a_team_goal_closed_leave_its_figures_final(goals):
+    """Closed as partial, a team goal keeps the progress and history it was closed with: an
+    aligned draft activated, and a check-in that achieves an aligned goal, move neither (nor
+    publish goal.progressed for it); both still name it as their parent. Reopened, it rolls
+    up their current figures."""
+    team = create_team(goals)
+    parent = create_goal(goals, team.lead, kind="team", metric=None, title="Halve wait times")
+    child = create_goal(goals, team.lead, parent_id=parent["id"],
+                        metric={"unit": "tickets", "start": 0, "target": 20, "current": 5})
+    draft = create_goal(goals, team.lead, parent_id=parent["id"], status="draft",
+                        title="Answer 40 calls",
+                        metric={"unit": "calls", "start": 0, "target": 40, "current": 20})
+    post(goals, f"/v1/goals/{parent['id']}/close", team.lead, {"outcome": "partial"})
+    closed = goal_now(goals, parent, team.lead)
+    history = get(goals, f"/v1/goals/{parent['id']}/history", team.lead).json["items"]
+
+    def moves() -> list[dict]:
+        return [e for e in outbox(goals, "goal.progressed") if e["goal_id"] == parent["id"]]
+
+    moved = moves()
+    assert post(goals, f"/v1/goals/{draft['id']}/activate", team.lead).status_code == 200
+    publish(goals, "checkin.logged", team.id, checkin(child, value=20))
+    eventually(lambda: goal_now(goals, child, team.lead)["status"] == "achieved")
+
+    now = goal_now(goals, parent, team.lead)
+    assert (now["status"], now["progress"], now["health"], now["version"]) == (
+        "partial", 0.25, None, closed["version"])
+    assert get(goals, f"/v1/goals/{parent['id']}/history", team.lead).json["items"] == history
+    assert moves() == moved
+    assert [goal_now(goals, g, team.lead)["parent_id"] for g in (child, draft)] == [
+        parent["id"], parent["id"]]
+    reopened = post(goals, f"/v1/goals/{parent['id']}/reopen", team.lead)
+    assert (reopened.json["status"], reopened.json["progress"]) == ("active", 0.75)
+
+
 def test_a_partner_sees_a_private_goal_until_the_partnership_ends(goals):
     team = create_team(goals)
     olga_id, olga = add_member(goals, team, "Olga")

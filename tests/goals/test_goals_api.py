@@ -468,30 +468,41 @@ def test_an_achieved_goal_is_reopened_by_a_lead_with_its_health_published_not_by
     assert post(goals, f"/v1/goals/{goal['id']}/reopen", owner).status_code == 409
 
 
-def test_a_team_goal_keeps_its_status_when_an_aligned_goal_is_reopened_and_rolls_up_again(goals):
-    """The rule for a closed aligned goal reopened holds for an achieved one: the team goal
-    achieved by its aligned goals stays achieved, its progress rolled up again; its own
-    owner or a lead reopens it, and it stays active while its roll-up is short."""
+def test_an_achieved_team_goal_keeps_its_figures_until_it_is_reopened(goals):
+    """A team goal achieved by its aligned goals keeps the progress, health and history it
+    was achieved with when they are reopened after it (they still name it as their parent);
+    its own owner or a lead reopens it, and it rolls up their current figures again, active
+    while that roll-up is short."""
     team = create_team(goals)
     parent = create_goal(goals, team.lead, kind="team", metric=None, title="Halve wait times")
     done = create_goal(goals, team.lead, parent_id=parent["id"], title="Close 20 tickets")
-    dropped = create_goal(goals, team.lead, parent_id=parent["id"], title="Hire a helper")
+    dropped = create_goal(goals, team.lead, parent_id=parent["id"], title="Hire a helper",
+                          metric={"unit": "hires", "start": 0, "target": 2, "current": 1})
     post(goals, f"/v1/goals/{dropped['id']}/close", team.lead, {"outcome": "dropped"})
     post(goals, f"/v1/goals/{done['id']}/achieve", team.lead)
 
-    def parent_now() -> dict:
-        return get(goals, f"/v1/goals/{parent['id']}", team.lead).json
+    def parent_now() -> tuple:
+        now = get(goals, f"/v1/goals/{parent['id']}", team.lead).json
+        return now["status"], now["progress"], now["health"], now["version"]
 
-    assert (parent_now()["status"], parent_now()["progress"]) == ("achieved", 1.0)
+    def history() -> tuple[list, int]:
+        items = get(goals, f"/v1/goals/{parent['id']}/history", team.lead).json["items"]
+        moves = [e for e in outbox(goals, "goal.progressed") if e["goal_id"] == parent["id"]]
+        return items, len(moves)
 
-    post(goals, f"/v1/goals/{dropped['id']}/reopen", team.lead)  # a closed one, as before
-    assert (parent_now()["status"], parent_now()["progress"]) == ("achieved", 0.5)
+    ended, ended_history = parent_now(), history()
+    assert ended[:3] == ("achieved", 1.0, "done")
+
+    post(goals, f"/v1/goals/{dropped['id']}/reopen", team.lead)
     reopened = post(goals, f"/v1/goals/{done['id']}/reopen", team.lead)
 
     assert reopened.status_code == 200 and reopened.json["status"] == "active", reopened.json
-    assert (parent_now()["status"], parent_now()["progress"]) == ("achieved", 0.0)
+    assert (parent_now(), history()) == (ended, ended_history)
+    children = [get(goals, f"/v1/goals/{g['id']}", team.lead).json["parent_id"]
+                for g in (done, dropped)]
+    assert children == [parent["id"], parent["id"]]
     back = post(goals, f"/v1/goals/{parent['id']}/reopen", team.lead).json
-    assert (back["status"], back["progress"], back["health"]) == ("active", 0.0, "on_track")
+    assert (back["status"], back["progress"], back["health"]) == ("active", 0.25, "on_track")
     assert [e["goal_id"] for e in outbox(goals, "goal.reopened")] == [
         dropped["id"], done["id"], parent["id"]]
 

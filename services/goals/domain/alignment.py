@@ -2,8 +2,10 @@
 
 After any change a goal is settled: achieved once its measure is reached, its health refreshed,
 and every parent up the chain rolled up again (and achieved once its roll-up is complete, no
-draft aligned under it). The goals are found through any `GoalLookup` (the repository), so these
-rules stay free of the database.
+draft aligned under it). A parent achieved or closed keeps the figures it ended with: the walk
+stops there, and its children stay aligned under it. Reopened, it rolls up again from its
+children's current figures (`resume_roll_up`). The goals are found through any `GoalLookup`
+(the repository), so these rules stay free of the database.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 from services.goals.domain.goal import Goal
+from services.goals.domain.lifecycle import FINAL
 
 NOT_COUNTED = ("draft", "dropped")  # children left out of their parent's roll-up
 
@@ -54,12 +57,13 @@ def waits_on_a_draft(children: list[Goal]) -> bool:
 
 def roll_up_from(parent_id: str | None, team_id: str, goals: GoalLookup, *, now: datetime,
                  actor: str | None, seen: set[str] | None = None) -> None:
-    """Roll every parent up the chain from `parent_id` again, to its top (a goal met twice,
-    in a cycle older data may hold, stops the walk)."""
+    """Roll every parent up the chain from `parent_id` again, up to its top or to the first
+    parent achieved or closed, whose progress, health and history stay as they ended (a goal
+    met twice, in a cycle older data may hold, stops the walk too)."""
     seen = set(seen or ())
     while parent_id and parent_id not in seen:
         parent = goals.get(team_id, parent_id, for_update=True)
-        if parent is None:
+        if parent is None or parent.status in FINAL:
             return
         children = goals.children(parent.id)
         parent.set_rollup(rollup_of(children), actor=actor, at=now)
@@ -68,6 +72,12 @@ def roll_up_from(parent_id: str | None, team_id: str, goals: GoalLookup, *, now:
         parent.refresh_health(now)
         seen.add(parent.id)
         parent_id = parent.parent_id
+
+
+def resume_roll_up(goal: Goal, goals: GoalLookup, *, now: datetime, actor: str | None) -> None:
+    """A goal just reopened rolls up its children's current figures again: what moved under
+    it while it was achieved or closed (None when no child counts: its own measure then)."""
+    goal.set_rollup(rollup_of(goals.children(goal.id)), actor=actor, at=now)
 
 
 def ancestors(goal_id: str | None, team_id: str, goals: GoalLookup) -> list[str]:

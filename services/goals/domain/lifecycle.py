@@ -16,7 +16,8 @@ from shared.goal_statuses import status_in_words
 
 OPEN = ("draft", "active")  # neither reached nor given up: what can still be closed or replace
 CLOSED = ("partial", "missed", "dropped")
-REOPENABLE = (*CLOSED, "achieved")
+FINAL = (*CLOSED, "achieved")  # its figures are final: its children no longer move them
+REOPENABLE = FINAL
 
 
 def ensure_can_replace(replacement: Lifecycle) -> None:
