@@ -70,3 +70,11 @@ def outbox(harness: ServiceHarness, event_type: str | None = None) -> list[dict]
         query = query.where(table.c.event_type == event_type)
     with harness.container.engine.connect() as conn:
         return [json.loads(row.payload) for row in conn.execute(query)]
+
+
+def consumed(harness: ServiceHarness, event_id: str) -> bool:
+    """The service's consumer has handled the event `event_id` (its inbox holds the id)."""
+    table = harness.container.metadata.tables["inbox"]
+    query = select(table.c.event_id).where(table.c.event_id == event_id)
+    with harness.container.engine.connect() as conn:
+        return conn.execute(query).first() is not None

@@ -6,7 +6,16 @@ import uuid
 
 import pytest
 
-from tests.goals.helpers import START, checkin, create_goal, get, outbox, post, publish
+from tests.goals.helpers import (
+    START,
+    checkin,
+    consumed,
+    create_goal,
+    get,
+    outbox,
+    post,
+    publish,
+)
 from tests.support.seed import add_member, create_team
 from tests.support.waiting import eventually as _eventually
 
@@ -214,6 +223,30 @@ def test_a_partner_sees_a_private_goal_until_the_partnership_ends(goals):
         "partnership_id": partnership, "team_id": team.id, "member_ids": [olga_id, max_id],
         "at": START.isoformat()})
     eventually(lambda: get(goals, path, max_token).status_code == 404)
+
+
+def pair(goals, team_id: str, partnership: str, member_ids: list[str], event_type: str) -> str:
+    """Publish `partners.paired` or `partnership.ended` for `partnership`; its event id."""
+    return publish(goals, event_type, team_id, {
+        "partnership_id": partnership, "team_id": team_id, "member_ids": member_ids,
+        "at": START.isoformat()})
+
+
+def test_another_teams_partnership_ended_leaves_the_partnership_as_it_was(goals):
+    """A partnership.ended of another team naming this team's partnership is that team's
+    event: Olga's partner Max still sees her private goal once it is consumed."""
+    team, other = create_team(goals), create_team(goals, name="Other")
+    olga_id, olga = add_member(goals, team, "Olga")
+    max_id, max_token = add_member(goals, team, "Max")
+    secret = create_goal(goals, olga, title="Find a new job by June", visibility="private")
+    path, partnership = f"/v1/goals/{secret['id']}", str(uuid.uuid4())
+    pair(goals, team.id, partnership, [olga_id, max_id], "partners.paired")
+    eventually(lambda: get(goals, path, max_token).status_code == 200)
+
+    foreign = pair(goals, other.id, partnership, [olga_id, max_id], "partnership.ended")
+
+    eventually(lambda: consumed(goals, foreign))
+    assert get(goals, path, max_token).status_code == 200
 
 
 def test_another_teams_checkin_does_not_touch_the_goal(goals):

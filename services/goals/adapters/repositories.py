@@ -325,9 +325,12 @@ class Partnerships:
         self.session.execute(insert(partnership_members), [
             {"partnership_id": partnership_id, "member_id": m} for m in dict.fromkeys(member_ids)])
 
-    def end(self, partnership_id: str, at: datetime) -> None:
+    def end(self, partnership_id: str, team_id: str, at: datetime) -> None:
+        """End the team's partnership `partnership_id` (another team's is not this team's to
+        end)."""
         self.session.execute(update(partnerships).where(
-            partnerships.c.id == partnership_id, partnerships.c.ended_at.is_(None),
+            partnerships.c.id == partnership_id, partnerships.c.team_id == team_id,
+            partnerships.c.ended_at.is_(None),
         ).values(ended_at=at))
 
     def partners_of(self, team_id: str, member_id: str) -> set[str]:

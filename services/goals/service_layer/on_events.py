@@ -5,7 +5,8 @@
   goal's metric and milestones are left as they were closed (a check-in that raced the close).
 - `checkin.edited` corrects the figure the check-in moved, where that is known (see
   `Lifecycle.correct_checkin`), completes newly named milestones, then settles the same way.
-- `partners.paired` / `partnership.ended` keep the partnerships that widen private visibility.
+- `partners.paired` / `partnership.ended` keep the partnerships that widen private visibility;
+  an event ends only a partnership of its own team.
 
 Consumed data is already loaded by the event catalogue: `at` is an aware datetime.
 """
@@ -60,4 +61,4 @@ def on_partners_paired(event: Event, uow: GoalsUnitOfWork) -> None:
 
 
 def on_partnership_ended(event: Event, uow: GoalsUnitOfWork) -> None:
-    uow.partnerships.end(event.data["partnership_id"], event.data["at"])
+    uow.partnerships.end(event.data["partnership_id"], event.team_id, event.data["at"])
