@@ -150,6 +150,26 @@ def test_a_checkin_completes_named_milestones_and_rolls_up_to_the_parent(goals):
     assert [(e["milestone_id"], e["progress"]) for e in completed] == [(first, 0.5)]
 
 
+def test_the_progress_a_checkins_milestones_make_names_that_checkin(goals):
+    """A check-in (or its correction) completing a milestone moves the goal: the
+    goal.progressed it makes names the check-in, as a check-in's value does, so the
+    check-in's announcement shows that figure at once (notifications wait for it)."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, metric=None,
+                       milestones=[{"title": "Draft"}, {"title": "Ship"}])
+    first, second = (m["id"] for m in goal["milestones"])
+    logged = checkin(goal, milestones=[first])
+    publish(goals, "checkin.logged", team.id, logged)
+    eventually(lambda: goal_now(goals, goal, team.lead)["progress"] == 0.5)
+    publish(goals, "checkin.edited", team.id, {**logged, "completed_milestones": [first, second]})
+    eventually(lambda: goal_now(goals, goal, team.lead)["progress"] == 1.0)
+
+    moves = [(e["checkin_id"], e["progress"], e["source"])
+             for e in outbox(goals, "goal.progressed") if e["goal_id"] == goal["id"]]
+    assert moves == [(logged["checkin_id"], 0.5, "milestone"),
+                     (logged["checkin_id"], 1.0, "milestone")]
+
+
 def test_a_checkin_that_raced_a_close_leaves_the_closed_goals_milestones_as_they_were(goals):
     """Checked in while active, consumed once closed: as with its metric, the milestones it
     names stay open, nothing is announced, and the events after it are applied."""

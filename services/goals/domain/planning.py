@@ -62,8 +62,10 @@ class Planning:
         self._replan(pathway.reordered(ids), "milestones_reordered", actor, at,
                      {"order": [before, list(ids)]})
 
-    def complete_milestone(self, milestone_id: str, *, actor: str | None, at: datetime) -> bool:
-        """Mark done; False when it already was (a repeated completion changes nothing)."""
+    def complete_milestone(self, milestone_id: str, *, actor: str | None, at: datetime,
+                           checkin_id: str | None = None) -> bool:
+        """Mark done; False when it already was (a repeated completion changes nothing). The
+        `goal.progressed` it makes names `checkin_id`, the check-in that completed it, if any."""
         self._ensure_open_plan()
         pathway = pathway_holding(self.pathways, milestone_id)
         milestone = pathway.milestone(milestone_id)
@@ -78,7 +80,8 @@ class Planning:
             "milestone_id": milestone.id, "title": milestone.title, "progress": self.progress,
             "at": at.isoformat()}, subject=self.id)
         if self.progress != previous:  # its point was left by `_replan`
-            self._announce_progress(previous, None, at=at, source="milestone")
+            self._announce_progress(previous, None, at=at, source="milestone",
+                                    checkin_id=checkin_id)
         return True
 
     def reopen_milestone(self, milestone_id: str, *, actor: str | None, at: datetime) -> None:

@@ -1,8 +1,10 @@
 """How the goals service reacts to other services' events (run by the consumer runner).
 
 - `checkin.logged` moves the metric (value, or delta from the current one), completes the
-  milestones it names, then settles the goal: achievement (once), health and roll-up. A closed
-  goal's metric and milestones are left as they were closed (a check-in that raced the close).
+  milestones it names, then settles the goal: achievement (once), health and roll-up. Each
+  `goal.progressed` it makes names the check-in (notifications announce it with that figure).
+  A closed goal's metric and milestones are left as they were closed (a check-in that raced
+  the close).
 - `checkin.edited` corrects the figure the check-in moved, where that is known (see
   `Lifecycle.correct_checkin`), completes newly named milestones, then settles the same way.
 - `partners.paired` / `partnership.ended` keep the partnerships that widen private visibility;
@@ -52,7 +54,8 @@ def _complete_named(goal, data: dict, actor: str, at) -> None:
         return
     for milestone_id in data.get("completed_milestones") or ():
         if any(milestone_id == m.id for p in goal.pathways for m in p.milestones):
-            goal.complete_milestone(milestone_id, actor=actor, at=at)
+            goal.complete_milestone(milestone_id, actor=actor, at=at,
+                                    checkin_id=data["checkin_id"])
 
 
 def on_partners_paired(event: Event, uow: GoalsUnitOfWork) -> None:
