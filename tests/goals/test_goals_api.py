@@ -563,6 +563,25 @@ def test_a_replacement_already_achieved_or_closed_is_422_naming_its_status(goals
     assert replaced.json["replaced_by"] == draft["id"], replaced.json
 
 
+def test_goal_progressed_carries_the_metrics_value_and_none_for_a_goal_without_one(goals):
+    """goal.progressed's previous and current are the goal's metric value, as goal.* events
+    carry it (metric.current) and Slack shows it ("Now at 4 steps"). A goal measured by its
+    milestones, or rolled up, has none: both are None, its share done is `progress` alone
+    (current read 0.5, which Slack's App Home showed as "Now at 0.5")."""
+    team = create_team(goals)
+    parent = create_goal(goals, team.lead, kind="team", metric=None, title="Halve wait times")
+    goal = create_goal(goals, team.lead, metric=None, parent_id=parent["id"],
+                       milestones=[{"title": "Draft"}, {"title": "Ship"}])
+    done = post(goals, f"/v1/goals/{goal['id']}/milestones/{goal['milestones'][0]['id']}"
+                "/complete", team.lead)
+    assert done.status_code == 200, done.json
+
+    figures = {e["goal_id"]: (e["previous"], e["current"], e["progress"], e["source"])
+               for e in outbox(goals, "goal.progressed")}
+    assert figures == {goal["id"]: (None, None, 0.5, "milestone"),
+                       parent["id"]: (None, None, 0.5, "rollup")}
+
+
 def test_milestones_are_added_reordered_completed_and_reopened(goals):
     team = create_team(goals)
     goal = create_goal(goals, team.lead, metric=None)

@@ -263,11 +263,12 @@ class Goal(Lifecycle, Planning, Aggregate):
 
     def _announce_progress(self, previous: float, previous_value: float | None, *,
                            at: datetime, source: str, checkin_id: str | None = None) -> None:
+        """`goal.progressed`: progress from `previous` to now, and the metric's value from
+        `previous_value` (a check-in's move; None otherwise) to now (None without a metric)."""
         metric = self.metric
         self.record("goal.progressed", self.team_id, {
             "goal_id": self.id, "team_id": self.team_id, "owner_id": self.owner_id,
-            "previous": previous_value if metric else previous,
-            "current": metric.current if metric else self.progress,
+            "previous": previous_value, "current": metric.current if metric else None,
             "previous_progress": previous, "progress": self.progress, "source": source,
             "checkin_id": checkin_id, "at": at.isoformat(),
         }, subject=self.id)

@@ -170,11 +170,15 @@ class GoalPathwaySwitched(GoalData):
 
 @event("goal.progressed", publisher="goals")
 class GoalProgressed(EventData):
+    """The goal's progress moved (`source` says what moved it). `previous` and `current` are
+    its metric's value (as `metric.current` in goal.* events): `previous` before a check-in's
+    move (None for any other), `current` now (None for a goal without a metric)."""
+
     goal_id = Id(required=True)
     team_id = Id(required=True)
     owner_id = Id(required=True)
     previous = fields.Float(allow_none=True, load_default=None)
-    current = fields.Float(required=True)
+    current = fields.Float(required=True, allow_none=True)
     progress = fields.Float(required=True)
     checkin_id = Id(allow_none=True, load_default=None)
     at = Timestamp(required=True)
