@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from services.notifications.adapters.orm import member_views
+from services.notifications.adapters.orm import member_views, partnerships
 from services.notifications.domain.notification import Notification
 from tests.notifications.support import (
     AT,
@@ -46,6 +46,22 @@ def test_a_checkin_reaches_the_owners_partner_and_the_channel_with_fresh_progres
     assert not of_type(team.feed(team.lead), "checkin.logged")
     text = str(slack.received[0].json()["blocks"])
     assert "████░░░░░░ 40%" in text and "felt strong" in text  # the goals figure, not 0 %
+
+
+def test_a_partnership_ended_by_another_teams_event_still_hears_its_check_ins(
+        notifications, team):
+    """An event of another team naming this team's partnership ended it: Ben no longer heard
+    of his partner Ana's check-ins. An event ends only a partnership of its own team."""
+    with notifications.container.engine.connect() as conn:
+        [pair] = conn.execute(select(partnerships.c.partnership_id).where(
+            partnerships.c.team_id == team.id)).scalars()
+    handle(notifications, event("partnership.ended", new_id(), partnership_id=pair,
+                                member_ids=[team.ana, team.ben], at=AT))
+    logged = checkin(team.id, team.goal, team.ana, 40)
+
+    handle(notifications, logged, progressed(logged, 0.4))
+
+    assert len(of_type(team.feed(team.ben), "checkin.logged")) == 1
 
 
 def test_private_goals_never_reach_team_channels(notifications, team, slack):

@@ -326,9 +326,11 @@ class Replicas:
                     dict.fromkeys(row.partners_of(member_id)))
         return {member_id: list(theirs) for member_id, theirs in partners.items()}
 
-    def end_partnership(self, partnership_id: str) -> None:
+    def end_partnership(self, partnership_id: str, team_id: str) -> None:
+        """End the team's partnership `partnership_id` (another team's is not this team's to
+        end)."""
         partnership = self.session.get(Partnership, partnership_id)
-        if partnership is not None:
+        if partnership is not None and partnership.team_id == team_id:
             self.session.delete(partnership)
 
     def record(self, activity: Activity) -> None:

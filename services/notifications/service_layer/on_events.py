@@ -281,7 +281,7 @@ def on_partners_paired(event: Event, uow: NotificationsUnitOfWork, notifier: Not
 
 
 def on_partnership_ended(event: Event, uow: NotificationsUnitOfWork) -> None:
-    uow.replicas.end_partnership(event.data["partnership_id"])
+    uow.replicas.end_partnership(event.data["partnership_id"], event.team_id)
 
 
 # -- fan-out ---------------------------------------------------------------------------------
