@@ -617,6 +617,25 @@ def test_a_milestone_order_repeating_the_current_one_changes_nothing(goals):
     assert [e for e in outbox(goals, "goal.updated") if e["goal_id"] == goal["id"]] == []
 
 
+def test_a_goal_is_not_aligned_under_an_achieved_team_goal(goals):
+    """An achieved team goal keeps the figures it ended with, so a goal aligned under it would
+    never count; naming it as parent was accepted all the same. It is a 422 as for a closed
+    one, and the achieved goal is left as it was."""
+    team = create_team(goals)
+    done = create_goal(goals, team.lead, kind="team", metric=None, title="Grow the team")
+    assert post(goals, f"/v1/goals/{done['id']}/achieve", team.lead).status_code == 200
+    before = get(goals, f"/v1/goals/{done['id']}", team.lead).json
+
+    aligned = post(goals, "/v1/goals", team.lead, {
+        "title": "Hire two engineers", "due_date": "2031-12-31", "parent_id": done["id"],
+        "metric": {"unit": "hires", "start": 0, "target": 2, "current": 0}})
+
+    assert (aligned.status_code, aligned.json["errors"]) == (422, {"parent_id": [
+        "Must be an open team goal; this one is achieved."]})
+    after = get(goals, f"/v1/goals/{done['id']}", team.lead).json
+    assert (after["progress"], after["version"]) == (before["progress"], before["version"])
+
+
 def test_a_refusal_says_the_goals_status_in_words(goals):
     """A refusal read "this one is draft" or "this one is partial": the API's names, shown
     verbatim by the web app and Slack. It says "a draft" and "closed as partly reached"."""

@@ -17,7 +17,7 @@ from services.goals.adapters.repositories import is_id
 from services.goals.domain.alignment import ancestors, roll_up_from, settle
 from services.goals.domain.goal import Goal, ensure_window, horizon_of
 from services.goals.domain.history import HistoryEntry
-from services.goals.domain.lifecycle import CLOSED
+from services.goals.domain.lifecycle import FINAL
 from services.goals.domain.members import Member
 from services.goals.domain.metric import Metric
 from services.goals.domain.pace import local_date
@@ -223,8 +223,9 @@ def _rates_in(uow: GoalsUnitOfWork, team_id: str, records: Records | None = None
 
 def _check_parent(parent_id: str, goal_id: str | None, actor: Principal,
                   uow: GoalsUnitOfWork) -> None:
-    """A new parent: a team goal the actor sees, open (not partial, missed or dropped), and
-    not the goal itself or one aligned under it (422 on parent_id otherwise)."""
+    """A new parent: a team goal the actor sees, open (not achieved, partial, missed or
+    dropped: its figures are final, `alignment.roll_up_from`), and not the goal itself or one
+    aligned under it (422 on parent_id otherwise)."""
     parent = uow.goals.get(actor.team_id, parent_id)
     if parent is None or not can_see(parent, viewer_of(actor, uow)):
         raise Unprocessable("parent goal not found",
@@ -232,7 +233,7 @@ def _check_parent(parent_id: str, goal_id: str | None, actor: Principal,
     if parent.kind != "team":
         raise Unprocessable("a parent must be a team goal",
                             errors={"parent_id": ["Must be a team goal."]})
-    if parent.status in CLOSED:
+    if parent.status in FINAL:
         status = status_in_words(parent.status)
         raise Unprocessable(f"a parent must be an open team goal; “{parent.title}” is {status}",
                             errors={"parent_id": [
