@@ -68,6 +68,18 @@ def test_odd_signature_headers_get_401_saying_why_never_500(notifications, times
     assert why in response.json["detail"]
 
 
+@pytest.mark.parametrize("path", ["/slack/commands", "/slack/interactions", "/slack/events"])
+def test_a_body_that_is_not_utf8_gets_401_never_500(notifications, path):
+    """Slack signs UTF-8 bodies only; slack-sdk's verifier raised on any other, signed or not,
+    so anyone could get a 500 (and a logged traceback) from the three endpoints."""
+    body, now = b"text=caf\xe9&user_id=UANA&team_id=T1", int(time.time())
+    for headers in (sign(body, now), sign(body, now, "guess")):
+        response = notifications.client.post(path, data=body, headers=headers)
+        assert response.status_code == 401, response.data[:300]
+        assert response.json["detail"] == ("invalid Slack signature: the body is not UTF-8, "
+                                           "as every body Slack signs is")
+
+
 def test_unknown_users_subcommands_and_goals_get_helpful_messages(notifications):
     Team(notifications)
     stranger = slash(notifications, form("goals", user_id="UNOBODY"))

@@ -5,7 +5,8 @@ Slack (slash commands, interactions, events) goes through `verify_slack_request`
 body is read: slack_sdk's SignatureVerifier checks it against SLACK_SIGNING_SECRET, within
 300 seconds of the service's clock, in constant time. Any failure is a 401 problem saying which,
 whatever the headers hold: a timestamp in other digits than ASCII's or too long for a float, or
-a signature not in ASCII (which the verifier's compare_digest would raise on), is refused too.
+a signature not in ASCII (which the verifier's compare_digest would raise on), is refused too,
+and so is a body that is not UTF-8 (Slack signs none; the verifier would raise decoding it).
 """
 
 from __future__ import annotations
@@ -44,7 +45,18 @@ def verify_slack_request() -> bytes:
         raise Unauthorized("invalid Slack signature: X-Slack-Signature is v0= and hex digits")
     if abs(c.clock.now().timestamp() - int(timestamp)) > WINDOW_SECONDS:
         raise Unauthorized("stale request: X-Slack-Request-Timestamp is more than 300 s away")
+    if not _is_utf8(raw):
+        raise Unauthorized("invalid Slack signature: the body is not UTF-8, as every body Slack "
+                           "signs is")
     verifier = SignatureVerifier(c.settings.slack_signing_secret, _SecondsClock(c.clock))
     if not verifier.is_valid(raw, timestamp, signature):
         raise Unauthorized("invalid Slack signature")
     return raw
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
