@@ -234,6 +234,25 @@ def test_quiet_hours_that_start_when_they_end_are_refused_and_say_why(notificati
     assert kept["quiet_hours"] == {"start": "22:00", "end": "07:00"}
 
 
+@pytest.mark.parametrize(("quiet_hours", "field"), [
+    ({"start": "22:00\n", "end": "22:00"}, "quiet_hours.start"),
+    ({"start": "22:00", "end": "07:00\n"}, "quiet_hours.end"),
+    ({"start": "22:00", "end": "0\u0667:00"}, "quiet_hours.end"),  # an Arabic-Indic 7
+])
+def test_a_time_followed_by_a_line_break_or_in_other_digits_is_refused(notifications, team,
+                                                                       quiet_hours, field):
+    """`$` let a line break follow the time: 22:00 and "22:00\n" were saved as different, so
+    quiet hours of no length were kept (holding nothing) and shown with the line break; `\\d`
+    took any script's digits, shown back as typed."""
+    put_preferences(team, team.ben, quiet_hours={"start": "22:00", "end": "07:00"})
+    response = notifications.client.put("/v1/me/preferences", headers=team.auth(team.ben),
+                                        json={"quiet_hours": quiet_hours})
+    assert response.status_code == 422, response.json
+    assert response.json["errors"] == {field: ["Use HH:MM, 24-hour local time."]}
+    kept = notifications.client.get("/v1/me/preferences", headers=team.auth(team.ben)).json
+    assert kept["quiet_hours"] == {"start": "22:00", "end": "07:00"}
+
+
 def held_item(n, team: Team, id: str, visible_at: datetime) -> str:
     """A feed item of Ben's held by quiet hours until `visible_at`, committed on its own."""
     with n.container.uow() as uow:

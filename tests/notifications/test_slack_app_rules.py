@@ -487,6 +487,17 @@ def test_a_lead_links_a_slack_user_and_a_member_links_themself_from_the_home_tab
     assert not [b for b in escalation.args["blocks"] if b["type"] == "actions"]
 
 
+def test_a_slack_user_id_followed_by_a_line_break_is_refused(notifications, team):
+    """`$` let a line break follow the id: "UBEN\n" was saved, and no request from Slack, which
+    names UBEN, ever found Ben."""
+    linked = notifications.client.put(f"/v1/teams/{team.id}/slack/members/{team.ben}",
+                                      headers=team.auth(), json={"slack_user_id": "UBEN\n"})
+    assert linked.status_code == 422, linked.json
+    assert linked.json["errors"] == {"slack_user_id": ["a Slack user id such as U024BE7LH"]}
+    with notifications.container.uow() as uow:
+        assert uow.slack.identity(team.ben) is None
+
+
 def link_tickets_of(notifications, slack_user_id: str) -> int:
     table = notifications.container.metadata.tables["slack_link_tickets"]
     with notifications.container.engine.connect() as conn:

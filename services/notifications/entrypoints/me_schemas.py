@@ -7,7 +7,9 @@ from services.notifications.entrypoints.channel_schemas import known_event_type
 from shared.pagination import PageArgs, page_schema
 from shared.schema_fields import JsonBoolean
 
-HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use HH:MM, 24-hour local time.")
+# \Z, not $ (which a line break may follow), and ASCII digits, as times are stored and compared
+HHMM = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z",
+                       error="Use HH:MM, 24-hour local time.")
 
 
 class FeedItem(Schema):

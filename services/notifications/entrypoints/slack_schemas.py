@@ -12,7 +12,7 @@ class InstallLinkOut(Schema):
 
 class SlackUserIn(Schema):
     slack_user_id = fields.String(required=True, validate=validate.Regexp(
-        r"^[UW][A-Z0-9]{2,30}$", error="a Slack user id such as U024BE7LH"))
+        r"^[UW][A-Z0-9]{2,30}\Z", error="a Slack user id such as U024BE7LH"))
 
 
 class LinkTicketIn(Schema):
