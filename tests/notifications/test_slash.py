@@ -231,6 +231,22 @@ def test_a_value_that_could_be_thousands_or_decimals_is_refused_saying_both(noti
     assert requested(notifications) == []
 
 
+def test_a_note_longer_than_the_modal_takes_is_refused_not_cut(notifications):
+    """A note over 2000 characters was cut to its first 2000 and logged, the rest lost without
+    a word (the modal refuses it under its field); one of 2000 is logged whole."""
+    Team(notifications)
+    ack = slash(notifications, form("checkin run 5 " + "a" * 2001,
+                                    response_url="https://hooks.slack.com/x"))
+    assert ack.json == {"response_type": "ephemeral", "text": (
+        "Keep the note to 2000 characters (it has 2001). Nothing was logged. Usage: "
+        "`/goals checkin <goal> <value> [note]`, e.g. `/goals checkin 1a2b3c4d 12 ran 5k`.")}
+    assert requested(notifications) == []
+    ack = slash(notifications, form("checkin run 5 " + "b" * 2000,
+                                    response_url="https://hooks.slack.com/x"))
+    assert ack.json["text"].startswith("⏳ Logging 5 km on *Run 100 km*"), ack.json
+    assert [c["note"] for c in requested(notifications)] == ["b" * 2000]
+
+
 @pytest.mark.parametrize(("typed", "answer"), [
     ("checkin run 5 ran\x00 far", "The note must not contain NUL characters. Nothing was logged"),
     ("checkin run\x00 5 far", "The goal must not contain NUL characters. Nothing was logged"),

@@ -62,6 +62,14 @@ def read_number(raw: str) -> float:
     return value
 
 
+def too_long(note: str) -> str | None:
+    """Why `note` is longer than a check-in from Slack takes (the modal's input holds
+    `NOTE_LIMIT` characters; the slash command takes as many), or None."""
+    if len(note) > NOTE_LIMIT:
+        return f"Keep the note to {NOTE_LIMIT} characters (it has {len(note)})."
+    return None
+
+
 class InvalidForm(Exception):
     def __init__(self, errors: dict[str, str]):
         super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
@@ -94,8 +102,8 @@ def read_form(values: dict) -> CheckinForm:
         if not 1 <= confidence <= 5:
             errors[CONFIDENCE] = "Pick a confidence from 1 to 5."
     note = _input(values, NOTE).get("value") or ""
-    if len(note) > NOTE_LIMIT:
-        errors[NOTE] = f"Keep the note under {NOTE_LIMIT} characters."
+    if reason := too_long(note):
+        errors[NOTE] = reason
     elif reason := unstorable(note):
         errors[NOTE] = f"{reason[:-1]}: type the note again without it."
     if errors:

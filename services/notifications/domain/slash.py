@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.notifications.domain.checkin_form import NotANumber, read_number
+from services.notifications.domain.checkin_form import NotANumber, read_number, too_long
 from services.notifications.domain.messages import HEALTH, escape, health_label, progress_bar
 from services.notifications.domain.replicas import GoalReplica
 from shared.storable import unstorable
@@ -104,7 +104,9 @@ def parse_checkin(args: list[str], note: str) -> CheckinRequest:
     ends = note[:1].translate(TYPOGRAPHIC) + note[-1:].translate(TYPOGRAPHIC)
     if len(note) >= 2 and ends in ("''", '""'):  # a note quoted whole
         note = note[1:-1]
-    return CheckinRequest(args[0], value, note[:2000])
+    if reason := too_long(note):
+        raise SlashError(f"{reason} Nothing was logged. {CHECKIN_USAGE}")
+    return CheckinRequest(args[0], value, note)
 
 
 def find_goal(goals: list[GoalReplica], ref: str) -> GoalReplica:
