@@ -403,6 +403,27 @@ def test_a_signed_webhook_answering_422_fails_that_message_and_tells_the_leads_o
     assert disabled_notices(team, team.lead) == []
 
 
+def test_a_lead_mutes_the_notices_of_messages_a_channel_refused(make_service, slack):
+    """`channel.refused`, the type of those notices in the feed, was refused as an unknown
+    event type (422), so a lead told once an hour could not stop them."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    hook = team.channel(slack.webhook("hook"), type="webhook", name="Audit hook")
+    slack.reply_with(Reply(422, '{"error": "field goal_id is not in our schema"}'))
+    muted = n.client.put("/v1/me/preferences", headers=team.auth(),
+                         json={"muted": ["channel.refused"]})
+    assert muted.status_code == 200, muted.json
+    assert muted.json["muted"] == ["channel.refused"]
+    handle(n, achieved(team))
+    for _ in range(3):
+        clock.advance(seconds=1)
+        n.container.deliverer.deliver_due()
+    [refused] = team.log(channel_id=hook["id"], status="failed")
+    assert refused["notification"]["last_error"].startswith("422 ")
+    assert refusal_notices(team, team.lead) == []
+
+
 def test_a_slow_answer_times_out_and_is_retried(make_service, slack):
     slack.reply_with(Reply(delay=4.0))
     n = make_service("notifications", start_worker=False)

@@ -34,6 +34,7 @@ SLACK_ERRORS = {
     404: "channel_not_found",
     410: "channel_is_archived",
 }
+CHANNEL_REFUSED = "channel.refused"  # the leads' notice of it, in their feed (no event's type)
 REASON_LENGTH = 500
 GIVE_UP_LENGTH = 120  # of the receiver's answer, in the reason a channel is disabled for
 

@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.notifications.domain.preferences import DELIVERY_MODES, DIGEST_FREQUENCIES
+from services.notifications.domain.refusals import CHANNEL_REFUSED
 from services.notifications.entrypoints.channel_schemas import known_event_type
 from shared.pagination import PageArgs, page_schema
 from shared.schema_fields import JsonBoolean
@@ -10,6 +11,13 @@ from shared.schema_fields import JsonBoolean
 # \Z, not $ (which a line break may follow), and ASCII digits, as times are stored and compared
 HHMM = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z",
                        error="Use HH:MM, 24-hour local time.")
+
+
+def mutable_event_type(value: str) -> None:
+    """A type a member may mute: an event's, or a notice's the service makes itself (a channel's
+    refusal, told to the leads)."""
+    if value != CHANNEL_REFUSED:
+        known_event_type(value)
 
 
 class FeedItem(Schema):
@@ -64,7 +72,7 @@ class QuietHours(Schema):
 
 
 class PreferencesIn(Schema):
-    muted = fields.List(fields.String(validate=known_event_type), load_default=list)
+    muted = fields.List(fields.String(validate=mutable_event_type), load_default=list)
     delivery = fields.String(load_default="immediate", validate=validate.OneOf(DELIVERY_MODES))
     digest = fields.String(load_default="daily", validate=validate.OneOf(DIGEST_FREQUENCIES))
     quiet_hours = fields.Nested(QuietHours, allow_none=True, load_default=None)

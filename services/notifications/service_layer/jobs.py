@@ -62,7 +62,7 @@ from services.notifications.domain.fanout import (
 )
 from services.notifications.domain.notification import DeliveryAttempt, Notification, SendResult
 from services.notifications.domain.preferences import Preferences
-from services.notifications.domain.refusals import tells_leads
+from services.notifications.domain.refusals import CHANNEL_REFUSED, tells_leads
 from services.notifications.domain.render import Rendered, render
 from services.notifications.domain.schedule import latest_slot
 from services.notifications.domain.signing import signed_headers
@@ -411,8 +411,8 @@ class Deliverer:
         hour = now.replace(minute=0, second=0, microsecond=0)
         data = {"channel_id": channel.id, "team_id": n.team_id, "refused_type": n.event_type,
                 "status": result.status, "answer": result.body, "at": now.isoformat()}
-        rendered = render("channel.refused", data, {"channel_name": channel.name})
-        what = Occurrence(f"channel.refused:{channel.id}:{hour.isoformat()}", "channel.refused",
+        rendered = render(CHANNEL_REFUSED, data, {"channel_name": channel.name})
+        what = Occurrence(f"{CHANNEL_REFUSED}:{channel.id}:{hour.isoformat()}", CHANNEL_REFUSED,
                           n.team_id, now.isoformat(), data, self.public_url or None)
         leads = [m.member_id for m in uow.replicas.leads(n.team_id)]
         self.notifier.to_members(uow, what, rendered, leads)
