@@ -498,6 +498,20 @@ def test_a_slack_user_id_followed_by_a_line_break_is_refused(notifications, team
         assert uow.slack.identity(team.ben) is None
 
 
+def test_linking_a_teammates_slack_user_answers_409_saying_whose_it_is(notifications, team):
+    """As goals answers a profile naming it (docs/slack.md); this answered 422 "already linked
+    to another member of this team", leaving the lead to guess whom."""
+    linked = notifications.client.put(f"/v1/teams/{team.id}/slack/members/{team.ben}",
+                                      headers=team.auth(), json={"slack_user_id": "UANA"})
+    assert linked.status_code == 409, linked.json
+    assert linked.json["detail"] == ("Slack user UANA is already Ana's in this team: link Ana "
+                                     "to their own Slack user first")
+    assert linked.json["errors"] == {
+        "slack_user_id": [f"Already the Slack user of Ana (member {team.ana})."]}
+    with notifications.container.uow() as uow:
+        assert [m.member_id for m in uow.slack.members_for("UANA")] == [team.ana]
+
+
 def link_tickets_of(notifications, slack_user_id: str) -> int:
     table = notifications.container.metadata.tables["slack_link_tickets"]
     with notifications.container.engine.connect() as conn:

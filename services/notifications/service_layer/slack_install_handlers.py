@@ -16,6 +16,7 @@ from datetime import datetime
 
 from services.notifications.adapters.slack_client import SlackClient, SlackUndeliverable
 from services.notifications.config import NotificationsSettings
+from services.notifications.domain.replicas import MemberReplica
 from services.notifications.domain.slack_workspace import (
     InstallTicket,
     SlackIdentity,
@@ -34,7 +35,7 @@ from services.notifications.service_layer.commands import (
 from services.notifications.service_layer.slack_home_handlers import queue_home
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
-from shared.domain import BadRequest, Forbidden, NotFound, Unprocessable
+from shared.domain import BadRequest, Conflict, Forbidden, NotFound
 
 
 @dataclass(frozen=True)
@@ -114,15 +115,23 @@ def link_slack_user(cmd: LinkSlackUser, uow: NotificationsUnitOfWork,
         member = uow.replicas.member(cmd.member_id)
         if member is None or member.team_id != cmd.team_id:
             raise NotFound(f"member {cmd.member_id} not found")
-        if any(m.team_id == member.team_id and m.member_id != member.member_id
-               for m in uow.slack.members_for(cmd.slack_user_id)):
-            raise Unprocessable(f"Slack user {cmd.slack_user_id} is already linked to "
-                                "another member of this team",
-                                errors={"slack_user_id": ["already linked"]})
+        holder = next((m for m in uow.slack.members_for(cmd.slack_user_id)
+                       if m.team_id == member.team_id and m.member_id != member.member_id), None)
+        if holder is not None:
+            raise _taken(cmd.slack_user_id, holder)
         _link(uow, member.member_id, member.team_id, cmd.slack_user_id, cmd.actor.member_id,
               clock.now())
         uow.commit()
         return SlackLink(member.member_id, cmd.slack_user_id)
+
+
+def _taken(slack_user_id: str, holder: MemberReplica) -> Conflict:
+    """A Slack user is one member's in a team: the 409 saying whose, as goals answers a profile
+    naming a teammate's."""
+    return Conflict(f"Slack user {slack_user_id} is already {holder.name}'s in this team: link "
+                    f"{holder.name} to their own Slack user first", errors={
+                        "slack_user_id": [f"Already the Slack user of {holder.name} "
+                                          f"(member {holder.member_id})."]})
 
 
 def link_my_slack_account(cmd: LinkMySlackAccount, uow: NotificationsUnitOfWork,
