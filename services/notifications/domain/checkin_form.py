@@ -43,8 +43,11 @@ def read_number(raw: str) -> float:
     `4,5` (a decimal comma), `1,234.5` or `1,500,000` (commas grouping thousands). One to three
     digits, a single comma and three more (`1,500`) are refused, saying how to write each
     reading: that is 1500 to some and 1.5 to others, and logging the wrong one silently is
-    worse than asking."""
+    worse than asking. An underscore is no part of a number here (`1_5` is not 15, as float()
+    would read it)."""
     text = raw.strip()
+    if "_" in text:
+        raise NotANumber("is not a number")
     if AMBIGUOUS.fullmatch(text):
         whole, decimal = text.replace(",", ""), figure(float(text.replace(",", ".")))
         raise NotANumber(f"could be {whole} or {decimal}: write {whole} without the comma, "
