@@ -97,6 +97,22 @@ def test_an_empty_channel_patch_is_refused_naming_what_can_be_sent(notifications
     assert notifications.client.get(path, headers=team.auth()).json["name"] == "alerts"
 
 
+def test_an_event_type_listed_twice_in_a_channels_filter_is_refused(notifications, team,
+                                                                    slack):
+    """The filter was saved and shown with the type twice (a health listed twice was refused)."""
+    created = team.channel(slack.webhook(), event_types=["goal.achieved"])
+    path = f"/v1/teams/{team.id}/channels"
+    twice = ["checkin.logged", "goal.achieved", "checkin.logged"]
+    for answer in (notifications.client.post(path, headers=team.auth(), json={
+                       "type": "slack", "webhook_url": slack.webhook(), "event_types": twice}),
+                   notifications.client.patch(f"{path}/{created['id']}", headers=team.auth(),
+                                              json={"event_types": twice})):
+        assert answer.status_code == 422, answer.json
+        assert answer.json["errors"] == {"event_types": ["List each value once."]}
+    shown = notifications.client.get(path, headers=team.auth()).json["items"]
+    assert [c["event_types"] for c in shown] == [["goal.achieved"]]
+
+
 def test_internal_or_foreign_webhook_urls_are_refused(notifications, team):
     client = notifications.client
     for url in BAD_URLS:

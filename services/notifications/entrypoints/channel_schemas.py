@@ -18,12 +18,13 @@ def known_event_type(value: str) -> None:
         raise ValidationError(f"Unknown event type {value!r}.")
 
 
-EventTypes = fields.List(fields.String(validate=known_event_type))
 def no_repeats(values: list) -> None:
     if len(set(values)) != len(values):
         raise ValidationError("List each value once.")
 
 
+EventTypes = fields.List(fields.String(validate=known_event_type), validate=no_repeats,
+                         metadata={"uniqueItems": True})
 Healths = fields.List(fields.String(validate=validate.OneOf(HEALTH)), validate=no_repeats,
                       metadata={"uniqueItems": True, "maxItems": len(HEALTH)})
 
