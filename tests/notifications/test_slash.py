@@ -68,6 +68,20 @@ def test_odd_signature_headers_get_401_saying_why_never_500(notifications, times
     assert why in response.json["detail"]
 
 
+def test_slacks_certificate_check_gets_200_and_does_nothing(notifications):
+    """Slack checks a command URL's certificate with an unsigned `ssl_check=1` POST, which wants
+    a 200 (as Bolt answers it); it got 401. Nothing else in such a request is acted on."""
+    Team(notifications)
+    unsigned = {"Content-Type": "application/x-www-form-urlencoded"}
+    check = notifications.client.post("/slack/commands", data=b"ssl_check=1&token=legacy",
+                                      headers=unsigned)
+    assert (check.status_code, check.data) == (200, b"")
+    smuggled = form("checkin run 5", response_url="https://hooks.slack.com/x") + b"&ssl_check=1"
+    answer = notifications.client.post("/slack/commands", data=smuggled, headers=unsigned)
+    assert (answer.status_code, answer.data) == (200, b"")
+    assert requested(notifications) == []
+
+
 @pytest.mark.parametrize("path", ["/slack/commands", "/slack/interactions", "/slack/events"])
 def test_a_body_that_is_not_utf8_gets_401_never_500(notifications, path):
     """Slack signs UTF-8 bodies only; slack-sdk's verifier raised on any other, signed or not,

@@ -12,6 +12,7 @@ and so is a body that is not UTF-8 (Slack signs none; the verifier would raise d
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs
 
 from flask import request
 from slack_sdk.signature import SignatureVerifier
@@ -29,6 +30,14 @@ class _SecondsClock:
 
     def now(self) -> float:
         return self.clock.now().timestamp()
+
+
+def is_ssl_check() -> bool:
+    """Slack's check of a slash command URL's certificate: a POST, unsigned, whose form has
+    `ssl_check=1`. Slack wants a 200 to it (Bolt answers it so, before verifying anything);
+    nothing else in it may be acted on."""
+    form = parse_qs(request.get_data(cache=True).decode("utf-8", "replace"))
+    return form.get("ssl_check", [""])[0] == "1"
 
 
 def verify_slack_request() -> bytes:
