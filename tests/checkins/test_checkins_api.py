@@ -208,6 +208,47 @@ def test_a_correction_turns_a_delta_into_a_value_and_back(checkins, world):
             for e in world.published("checkin.edited")] == [(5, None, None, 2), (None, 3, 5, None)]
 
 
+def test_a_correction_is_not_refused_for_what_the_goal_changed_since_the_check_in(
+        checkins, world):
+    """Ola's check-in completed milestone m1; her goal then switched to a pathway without it.
+    Fixing a typo in its note was a 422 "Not milestones of this goal: m1", and on a goal that
+    gained a metric after a check-in without a figure, a 422 asking for a value: a correction
+    was refused for what it kept, not for what it changed. Now what the check-in already said
+    stands; what a correction names anew is checked against the goal as it is."""
+    owner = world.member("Ola")
+    planned = world.goal(owner, milestones=[
+        {"milestone_id": "m1", "title": "Design", "due_date": None, "done": False}])
+    done = world.checkin(planned, owner, value=4, note="hafway", completed_milestones=["m1"])
+    world.update_goal(planned, event="goal.pathway_switched", pathway_id="p2",
+                      pathway_name="Plan B", milestones=[
+                          {"milestone_id": "m2", "title": "Buy", "due_date": None,
+                           "done": False}])
+    unmeasured = world.goal(owner, "Read more", metric=False)
+    read = world.checkin(unmeasured, owner, note="a chapter")
+    world.update_goal(unmeasured, metric={"unit": "books", "start": 0, "target": 5,
+                                          "current": 0})
+    headers = world.as_(owner)
+
+    noted = checkins.client.patch(f"/v1/checkins/{done['id']}", headers=headers,
+                                  json={"note": "halfway"})
+    reworded = checkins.client.patch(f"/v1/checkins/{read['id']}", headers=headers,
+                                     json={"note": "two chapters"})
+    named = checkins.client.patch(f"/v1/checkins/{done['id']}", headers=headers,
+                                  json={"completed_milestones": ["m1", "m3"]})
+    unfigured = checkins.client.patch(f"/v1/checkins/{done['id']}", headers=headers,
+                                      json={"value": None})
+
+    assert (noted.status_code, noted.json["note"], noted.json["completed_milestones"]) == (
+        200, "halfway", ["m1"]), noted.json
+    assert (reworded.status_code, reworded.json["note"], reworded.json["value"]) == (
+        200, "two chapters", None), reworded.json
+    assert (named.status_code, named.json["errors"]) == (
+        422, {"completed_milestones": ["Not milestones of this goal: m3."]}), named.json
+    assert (unfigured.status_code, unfigured.json["errors"]) == (
+        422, {"value": ["Give value or delta for a metric goal."]}), unfigured.json
+    assert [e["note"] for e in world.published("checkin.edited")] == ["halfway", "two chapters"]
+
+
 def test_an_empty_correction_is_refused_and_one_repeating_the_check_in_changes_nothing(
         checkins, world, clock):
     """A PATCH of `{}` answered 200 and published checkin.edited, and one repeating what the

@@ -29,14 +29,24 @@ class Progress:
                 changes = {**changes, other: None}
         return replace(self, **changes)
 
-    def check_against(self, goal: GoalView) -> None:
+    @property
+    def has_figure(self) -> bool:
+        return self.value is not None or self.delta is not None
+
+    def check_against(self, goal: GoalView, kept: Progress | None = None) -> None:
+        """422 unless this progress fits `goal` as it is now. A correction of `kept` (what
+        the check-in said) is checked for what it changes: a check-in logged without a figure
+        before its goal had a metric, or naming a milestone of a pathway the goal has left
+        since, keeps saying so; a figure taken away or a milestone named anew is checked."""
         if self.value is not None and self.delta is not None:
             raise Unprocessable("give either value or delta, not both",
                                 errors={"delta": ["Cannot be combined with value."]})
-        if goal.has_metric and self.value is None and self.delta is None:
+        kept_unfigured = kept is not None and not kept.has_figure
+        if goal.has_metric and not self.has_figure and not kept_unfigured:
             raise Unprocessable("a check-in on a metric goal needs a value or a delta",
                                 errors={"value": ["Give value or delta for a metric goal."]})
-        unknown = sorted(set(self.completed_milestones) - goal.milestone_ids())
+        named_before = set(kept.completed_milestones) if kept is not None else set()
+        unknown = sorted(set(self.completed_milestones) - goal.milestone_ids() - named_before)
         if unknown:
             raise Unprocessable("unknown milestones", errors={"completed_milestones": [
                 f"Not milestones of this goal: {', '.join(unknown)}."]})
@@ -86,7 +96,7 @@ class Checkin(Aggregate):
         if at > self.created_at + window:
             raise Conflict(f"check-ins can be edited for {_hours(window)} after logging; "
                            f"this one closed at {(self.created_at + window).isoformat()}")
-        progress.check_against(goal)
+        progress.check_against(goal, kept=self.progress)
         self._ensure_figures_kept(goal, progress)
         previous = {"previous_value": self.value, "previous_delta": self.delta}
         self._apply(progress)
