@@ -1,5 +1,5 @@
 """Settings only the checkins service reads: reminder lead, grace, escalation, edit window, and
-how long a check-in request from Slack waits for its member to arrive (`CATCH_UP`).
+how long a check-in request from Slack waits for its member and goal to arrive (`CATCH_UP`).
 
 The policy's durations are given in minutes and fall back to the product defaults: reminders 2h
 before due, missed after 12h, 24h between escalation levels, check-ins editable for 24h. The
@@ -22,8 +22,9 @@ ENV_VARS = {
     "CHECKINS_EDIT_WINDOW_MINUTES": "How long the author may edit a check-in.",
     "CHECKINS_SCHEDULER_INTERVAL_SECONDS": "How often the scheduler looks for due work.",
     "CHECKINS_COMMAND_CATCH_UP_SECONDS": "How long a check-in request from Slack waits for its "
-                                         "member to reach this service before it is refused "
-                                         "as from an unknown member.",
+                                         "member and its goal to reach this service before "
+                                         "it is refused as from an unknown member or for an "
+                                         "unknown goal.",
     "GOALKEEPER_PUBLIC_URL": "Base URL of the web app, linked from calendar feed events.",
 }
 

@@ -263,6 +263,38 @@ def test_a_slack_command_from_a_member_who_arrives_while_it_waits_is_logged_once
         broker.close()
 
 
+def test_a_slack_command_on_a_goal_that_arrives_while_it_waits_is_logged_once(make_service):
+    """Ola creates a goal and checks in on it from Slack at once: notifications knows the goal
+    (it sent its id), but its goal.created reaches checkins after her command (another topic,
+    no order between them). The command was refused at once, "unknown goal: none of your
+    active goals starts with “<the goal's id>”"; it now waits for the goal as for a member
+    (CHECKINS_COMMAND_CATCH_UP_SECONDS) and is logged once when the goal arrives."""
+    checkins = make_service("checkins", CHECKINS_COMMAND_CATCH_UP_SECONDS="30")
+    broker = Broker(checkins)
+    try:
+        seed = seed_team(broker)
+        team, owner, hiring = seed["team"], seed["owner"], str(uuid.uuid4())
+        olas = auth(checkins.container.tokens.issue(team, owner, "member"))
+        last = seed["goals"]["Run a marathon"]
+        eventually(lambda: checkins.client.get(f"/v1/goals/{last}/checkins", headers=olas
+                                               ).status_code == 200, timeout=60)
+
+        command = request(team, owner, hiring)
+        retried = checkins.consumer_stats.retries  # any retry of the seeding is not the wait
+        broker.send(CHECKINS_COMMANDS, command)
+        eventually(lambda: checkins.consumer_stats.retries > retried, timeout=30)  # it waits
+        broker.send(GOALS_EVENTS, goals_event("goal.created", {
+            "goal_id": hiring, "team_id": team, "owner_id": owner,
+            "title": "Hire two engineers", "status": "active", "visibility": "team",
+            "start_date": "2026-01-05"}))
+
+        assert broker.answered(command) == {("checkin.logged", command.data["request_id"]): 1}
+        history = checkins.client.get(f"/v1/goals/{hiring}/checkins", headers=olas).json
+        assert [(c["author_id"], c["source"]) for c in history["items"]] == [(owner, "slack")]
+    finally:
+        broker.close()
+
+
 def test_a_slack_command_from_someone_who_never_arrives_is_refused_after_the_wait(
         live_checkins, broker):
     """A Slack user checkins never learns of is answered with the refusal, once, and only

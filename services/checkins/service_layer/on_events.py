@@ -6,7 +6,8 @@
   cadence or time zone).
 - `checkin.requested` (from Slack, on `checkins.commands`): becomes checkin.logged or
   checkin.rejected, by the API's rule of who may log on the goal (`loggable_goal`) and with
-  its reason. The same request delivered twice (a redelivery, or a resent command with a
+  its reason. A member or goal not known here yet is waited for (`CATCH_UP`), then refused as
+  unknown. The same request delivered twice (a redelivery, or a resent command with a
   new event id) is answered once: the check-in's or the rejection's `request_id` is unique and
   looked up first.
 """
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from services.checkins.domain.checkin import Progress, Rejection, closed_to_checkins
-from services.checkins.domain.errors import Rejected
+from services.checkins.domain.errors import Rejected, UnknownGoal
 from services.checkins.domain.replicas import GoalView, MemberView, TeamView
 from services.checkins.domain.schedule import Policy
 from services.checkins.service_layer.access import loggable_goal
@@ -31,8 +32,8 @@ from shared.domain import DomainError
 from shared.events.envelope import Event
 from shared.storable import unstorable
 
-# How long a Slack command waits, by default, for its member to reach this read model before
-# it is refused as unknown (the member's events travel on goals.events, the command on
+# How long a Slack command waits, by default, for its member and its goal to reach this read
+# model before it is refused as unknown (their events travel on goals.events, the command on
 # checkins.commands: no order between them). CHECKINS_COMMAND_CATCH_UP_SECONDS sets it.
 CATCH_UP = timedelta(seconds=15)
 
@@ -88,8 +89,8 @@ def on_goal(event: Event, uow: CheckinsUnitOfWork, clock: Clock, policy: Policy)
 
 def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
                          policy: Policy, catch_up: timedelta = CATCH_UP) -> None:
-    """Log or reject the request; a member not known yet is waited for `catch_up` after the
-    command was sent (the consumer retries it), then refused as unknown."""
+    """Log or reject the request; a member or goal not known yet is waited for `catch_up` after
+    the command was sent (the consumer retries it), then refused as unknown."""
     d = event.data
     if uow.checkins.answered(d["request_id"]):
         return
@@ -104,7 +105,8 @@ def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
         if member is None or member.state == "left":
             raise Rejected("unknown member: this Slack user is not a member of the team")
         actor = Principal(member.team_id, member.member_id, member.role)
-        goal, partners = loggable_goal(uow, actor, _find_goal(uow, member, d["goal_ref"]).goal_id)
+        named = _goal_or_wait(uow, member, d["goal_ref"], _in_transit_for(event) < catch_up)
+        goal, partners = loggable_goal(uow, actor, named.goal_id)
         progress = Progress(value=d["value"], note=d.get("note") or "",
                             confidence=d.get("confidence"))
         record_checkin(uow, goal, member.member_id, progress, now, policy, partners,
@@ -113,6 +115,19 @@ def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
     except DomainError as exc:
         uow.checkins.reject(Rejection(d["request_id"], d["team_id"], d["member_id"], exc.detail,
                                       at=now, response_url=d.get("response_url")))
+
+
+def _goal_or_wait(uow: CheckinsUnitOfWork, member: MemberView, ref: str,
+                  waiting: bool) -> GoalView:
+    """The goal `ref` names; while `waiting`, one not known yet is waited for (notifications
+    named it by the id of a goal it knows: this read model has not caught up with its
+    goal.created yet)."""
+    try:
+        return _find_goal(uow, member, ref)
+    except UnknownGoal:
+        if waiting:
+            raise RetryLater(f"goal {ref.strip()} not known yet") from None
+        raise
 
 
 def _refuse_unstorable(data: dict) -> None:
@@ -178,5 +193,5 @@ def _find_goal(uow: CheckinsUnitOfWork, member: MemberView, ref: str) -> GoalVie
     if matches:
         raise Rejected(closed_to_checkins(matches[0]))
     own_active = ", ".join(f"“{g.title}”" for g in owned if g.is_active) or "none"
-    raise Rejected(f"unknown goal: none of your active goals starts with “{ref}” "
+    raise UnknownGoal(f"unknown goal: none of your active goals starts with “{ref}” "
                    f"(your active goals: {own_active})")
