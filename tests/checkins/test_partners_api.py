@@ -398,6 +398,25 @@ def test_a_round_does_not_pair_partners_by_choice_again(checkins, world):
         assert frozenset((ola, pia)) in pairs  # their own partnership is still there
 
 
+def test_a_round_that_must_group_partners_by_choice_says_so_not_that_a_round_paired_them(
+        checkins, world):
+    """Ola and Pia chose each other; Lena, the lead, runs the team's first round: three people
+    make one trio, so the two share it. The round said "no grouping avoids partners from the
+    last 3 round(s)" when no round had ever paired anyone; it now names why they repeat."""
+    lead = world.member("Lena", role="lead")
+    ola, pia = world.member("Ola"), world.member("Pia")
+    invited = call(checkins, "POST", f"/v1/teams/{world.team_id}/partnerships", world.as_(ola),
+                   {"member_id": pia})
+    call(checkins, "POST", f"/v1/teams/{world.team_id}/partnerships/{invited.json['id']}/accept",
+         world.as_(pia))
+
+    first = run_round(checkins, world, lead, seed=1)
+
+    assert first["groups"] == [sorted([lead, ola, pia])]
+    assert first["repeats"] == [sorted([ola, pia])]
+    assert first["note"] == "no grouping avoids partners by choice; 1 pair(s) repeat"
+
+
 def active_groups(checkins, world, lead) -> list[list[str]]:
     listed = call(checkins, "GET", f"/v1/teams/{world.team_id}/partnerships?limit=200",
                   world.as_(lead)).json["items"]

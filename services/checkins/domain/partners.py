@@ -122,15 +122,25 @@ class PairingRound(Aggregate):
             "at": self.created_at.isoformat()})
 
 
-def round_note(result: Round, eligible: int, cooldown: int) -> str:
+def round_note(result: Round, eligible: int, cooldown: int,
+               chosen: set[frozenset[str]] | None = None) -> str:
+    """What the round says of itself: nobody paired, or the repeats it could not avoid and
+    whose partners they are (the last `cooldown` rounds', or partners by their own choice,
+    `chosen`, whom a round avoids grouping too)."""
     if eligible < 2:
         return "fewer than two eligible members; nobody was paired"
     if not result.repeats:
         return ""
     count = f"{len(result.repeats)} pair(s) repeat"
-    if result.optimal:
-        return f"no grouping avoids partners from the last {cooldown} round(s); {count}"
-    return f"the search stopped before finding a grouping without repeats; {count}"
+    if not result.optimal:
+        return f"the search stopped before finding a grouping without repeats; {count}"
+    by_choice = sum(1 for pair_ in result.repeats if frozenset(pair_) in (chosen or set()))
+    whose = []
+    if by_choice < len(result.repeats):
+        whose.append(f"partners from the last {cooldown} round(s)")
+    if by_choice:
+        whose.append("partners by choice")
+    return f"no grouping avoids {' or '.join(whose)}; {count}"
 
 
 class PairingPreference:

@@ -62,7 +62,8 @@ def form_round(uow: CheckinsUnitOfWork, team_id: str, now: datetime, *, seed: in
     pairing_round = PairingRound(
         team_id, number, seed=seed, cooldown=cooldown, result=result,
         left_out=[m.member_id for m in members if m not in eligible],
-        note=round_note(result, len(eligible), cooldown), at=now, run_by=run_by)
+        note=round_note(result, len(eligible), cooldown, chosen), at=now,
+        run_by=run_by)
     uow.rounds.add(pairing_round)
     for group in result.groups:
         if frozenset(group) not in chosen:  # the same partners twice would be one partnership
