@@ -128,6 +128,35 @@ def test_a_snoozed_member_gets_no_reminder_no_escalation_and_keeps_the_streak(ch
     assert (streak["current"], streak["longest"]) == (2, 2)
 
 
+def test_a_check_in_due_in_the_last_hours_of_a_snooze_is_not_missed_once_it_ends(
+        checkins, clock):
+    """Ola checks in weekly, Mondays at 20:00 Berlin, and is snoozed through Monday 16 March.
+    That evening's check-in fell due in her snooze (no reminder), but its 12 h of grace ended
+    on Tuesday morning, after it: she was told she missed it, her lead heard a day later, and
+    her streak broke. An occurrence due while its owner was snoozed now passes as the
+    snooze's others do: nothing missed, the streak kept."""
+    world = World(checkins)
+    owner = world.member("Ola")
+    world.member("Lena", role="lead")
+    goal = world.goal(owner, cadence={"frequency": "weekly", "weekday": 0, "time": "20:00"})
+    world.checkin(goal, owner, value=1)  # counts for Monday 9 March
+    run_until(checkins, clock, world, utc(2026, 3, 10))
+    world.update_member(owner, state="snoozed", snoozed_until="2026-03-16")
+
+    timeline = run_until(checkins, clock, world, utc(2026, 3, 17, 1))  # snooze over, in grace
+    due = checkins.client.get(f"/v1/teams/{world.team_id}/checkins-due",
+                              headers=world.as_(owner)).json["items"]
+    assert [(d["overdue"], d["current_streak"]) for d in due] == [(False, 1)]
+    timeline += run_until(checkins, clock, world, utc(2026, 3, 19))
+
+    assert timeline == []  # not reminded in her snooze, nor missed after it
+    streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
+    assert (streak["current"], streak["longest"]) == (1, 1)
+    world.checkin(goal, owner, value=2)  # counts for Monday 23 March
+    streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
+    assert (streak["current"], streak["longest"]) == (2, 2)
+
+
 def test_a_missed_period_breaks_the_streak(checkins, clock):
     world = World(checkins)
     owner = world.member("Ola")

@@ -9,7 +9,9 @@ streak, and `next_action_at`: the only moment the scheduler needs to look at the
   is already running, the ladder starts: level 1 (owner) at once, level 2 (partners) and
   level 3 (leads) each `escalation_interval` later. A check-in ends the spell.
 - A snoozed (or departed) owner gets nothing: no reminder, no miss, no escalation, and the
-  occurrence passes without breaking the streak.
+  occurrence passes without breaking the streak. An occurrence is judged by whether its owner
+  was snoozed when it fell due: one due in a snooze's last hours passes unmissed, though its
+  grace ends after the snooze.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class Audience:
 
     owner_id: str
     owner_available: bool
+    owner_available_at: Callable[[datetime], bool]  # at a past moment, by their snooze now
     partner_ids: list[str] = field(default_factory=list)
     find_leads: Callable[[], list[str]] = list
     available: Callable[[set[str]], set[str]] = set
@@ -136,7 +139,8 @@ class GoalSchedule(Aggregate):
 
     # -- queries ----------------------------------------------------------------------------
     def streak_as_of(self, now: datetime, policy: Policy, owner_available: bool) -> int:
-        """The current streak, already 0 when the open occurrence was missed but not yet ticked."""
+        """The current streak, already 0 when the open occurrence was missed but not yet ticked
+        (`owner_available`: when it fell due, `available_when_due`)."""
         missed = self.active and not self.checked_in and self.due_at + policy.grace <= now
         return 0 if missed and owner_available else self.current_streak
 
@@ -145,15 +149,21 @@ class GoalSchedule(Aggregate):
         it once a check-in counted for it (early, or late within the grace period)."""
         return next_due(self.due_at) if self.checked_in else self.due_at
 
+    def available_when_due(self, now: datetime, available_at: Callable[[datetime], bool]) -> bool:
+        """Whether the owner hears from us as of the open occurrence's due moment (or `now`,
+        before it): what `overdue` and `streak_as_of` are told."""
+        return available_at(min(self.due_at, now))
+
     def overdue(self, now: datetime, owner_available: bool) -> bool:
-        """Due and not checked in (a check-in after the due moment ends it); never while the
-        owner is snoozed, when an occurrence passes without counting."""
+        """Due and not checked in (a check-in after the due moment ends it); never when the
+        owner was snoozed as it fell due (`owner_available`, `available_when_due`), when an
+        occurrence passes without counting."""
         return owner_available and self.active and not self.checked_in and self.due_at <= now
 
     # -- steps ------------------------------------------------------------------------------
     def _close_occurrence(self, policy: Policy, audience: Audience, next_due: NextDue) -> None:
         closing = self.due_at
-        if not self.checked_in and audience.owner_available:
+        if not self.checked_in and audience.owner_available_at(closing):
             self.current_streak = 0
             if self.spell_due_at is None:
                 self.spell_due_at, self.escalation_level = closing, 0

@@ -36,7 +36,8 @@ def list_due(cmd: ListDue, reader: CheckinsUnitOfWork, clock: Clock, policy: Pol
             goal = reader.goals.get(cmd.team_id, schedule.goal_id)
             if goal is None or not can_read(reader, cmd.actor, goal):
                 continue
-            owner_available = available(reader, schedule.owner_id, now)
+            owner_available = schedule.available_when_due(
+                now, lambda moment, owner=schedule.owner_id: available(reader, owner, moment))
             timetable = timetable_of(reader, goal)
             # a goal checked in for its open occurrence is next due at the one after it
             due.append(Due(schedule.goal_id, schedule.owner_id,

@@ -37,8 +37,9 @@ def get_streak(cmd: GetStreak, reader: CheckinsUnitOfWork, clock: Clock, policy:
             return Streak(cmd.goal_id, 0, 0, None, None, frequency)
         now = clock.now()
         next_wanted = schedule.next_wanted(timetable.next_due) if schedule.active else None
-        return Streak(cmd.goal_id, schedule.streak_as_of(now, policy,
-                                                         available(reader, goal.owner_id, now)),
+        owner_available = schedule.available_when_due(
+            now, lambda moment: available(reader, goal.owner_id, moment))
+        return Streak(cmd.goal_id, schedule.streak_as_of(now, policy, owner_available),
                       schedule.longest_streak, next_wanted, schedule.last_checkin_at, frequency)
 
 
@@ -60,6 +61,7 @@ def audience_of(uow: CheckinsUnitOfWork, schedule: GoalSchedule, now: datetime,
     return Audience(
         owner_id=schedule.owner_id,
         owner_available=available(uow, schedule.owner_id, now),
+        owner_available_at=lambda moment: available(uow, schedule.owner_id, moment),
         partner_ids=sorted(partners),
         find_leads=lambda: uow.members.leads(schedule.team_id),
         available=lambda member_ids: {m for m in member_ids if available(uow, m, now)},
