@@ -367,6 +367,21 @@ def test_a_first_round_more_than_a_year_away_is_refused_by_name(checkins, world,
                 world.as_(lead)).status_code == 404
 
 
+def test_a_schedule_answers_its_first_round_in_utc_as_it_reads_back(checkins, world):
+    """Lena saves the first round for 12:00 in Tokyo: the PUT answered it as given, +09:00,
+    where every other time the API gives (the same schedule read back included) is in UTC;
+    the two answers named the same moment in different words. Both say 03:00 UTC now."""
+    lead = world.member("Lena", role="lead")
+    path = f"/v1/teams/{world.team_id}/pairing-schedule"
+
+    saved = call(checkins, "PUT", path, world.as_(lead),
+                 {"every_days": 7, "first_run_at": "2026-03-05T12:00:00+09:00"})
+
+    assert saved.status_code == 200, saved.json
+    assert saved.json["next_run_at"] == "2026-03-05T03:00:00+00:00"
+    assert call(checkins, "GET", path, world.as_(lead)).json == saved.json
+
+
 @pytest.mark.parametrize("cursor", [[10**30], [2**63], [True], [1.5], ["3"], [None]])
 def test_a_rounds_cursor_a_database_cannot_compare_is_a_400(checkins, world, cursor):
     lead = world.member("Lena", role="lead")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from services.checkins.domain.pairing import Round
 from shared.domain import Aggregate, Conflict, Forbidden, Unprocessable
@@ -162,12 +162,15 @@ class PairingSchedule:
     def starting(cls, team_id: str, every_days: int, cooldown: int,
                  first_run_at: datetime | None, now: datetime,
                  current: PairingSchedule | None = None) -> PairingSchedule:
-        """A schedule whose first round runs at `first_run_at` (within a year of now), or one
-        period from now. Saved again over the `current` one with its period and no
-        `first_run_at`, it keeps the round already due next."""
-        if first_run_at is not None and abs(first_run_at - now) > FIRST_RUN_WITHIN:
-            raise Unprocessable("the first round must run within a year of now", errors={
-                "first_run_at": ["Must be within a year of now."]})
+        """A schedule whose first round runs at `first_run_at` (within a year of now; kept in
+        UTC, as every time the API answers is), or one period from now. Saved again over the
+        `current` one with its period and no `first_run_at`, it keeps the round already due
+        next."""
+        if first_run_at is not None:
+            if abs(first_run_at - now) > FIRST_RUN_WITHIN:
+                raise Unprocessable("the first round must run within a year of now", errors={
+                    "first_run_at": ["Must be within a year of now."]})
+            first_run_at = first_run_at.astimezone(UTC)
         if first_run_at is None and current is not None and current.every_days == every_days:
             first_run_at = current.next_run_at
         return cls(team_id, every_days, cooldown, first_run_at or now + timedelta(days=every_days))
