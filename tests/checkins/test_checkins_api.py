@@ -77,6 +77,23 @@ def test_only_the_owner_checks_in_on_a_personal_goal_anyone_on_a_team_goal(check
                 {"value": 1}).status_code == 201
 
 
+def test_a_logged_check_in_is_answered_as_it_reads_back_kudos_included(checkins, world):
+    """The POST's 201 left out `kudos`, which the API's schema of a check-in names and every
+    read of it gives ({} until someone reacts), so a client keeping the answer as the check-in
+    had no kudos to show or count; its replay under the Idempotency-Key left it out too."""
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    headers = {**world.as_(owner), "Idempotency-Key": "log-1"}
+
+    logged = post(checkins, f"/v1/goals/{goal}/checkins", headers, {"value": 2})
+    replayed = post(checkins, f"/v1/goals/{goal}/checkins", headers, {"value": 2})
+
+    assert logged.status_code == 201, logged.json
+    read = checkins.client.get(f"/v1/checkins/{logged.json['id']}", headers=world.as_(owner))
+    assert logged.json == read.json and logged.json["kudos"] == {}
+    assert replayed.json == logged.json
+
+
 def test_a_retried_post_with_the_same_key_returns_the_first_response(checkins, world):
     owner = world.member("Ola")
     goal = world.goal(owner)

@@ -81,6 +81,7 @@ class Checkin(Aggregate):
         self.request_id = request_id
         self.created_at = at
         self.edited_at: datetime | None = None
+        self.kudos: dict[str, int] = {}  # counts by emoji, as a read attaches them
         self._apply(progress)
         self._announce("checkin.logged", partner_ids or [], at, response_url=response_url)
 
