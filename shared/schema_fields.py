@@ -13,7 +13,12 @@ nothing the client meant to change.
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+# \Z, not $ (which a line break may follow), and ASCII digits, as times are stored and compared
+LOCAL_TIME = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z",
+                             error="Use HH:MM, 24-hour local time.")
+"""A wall-clock time of day, HH:MM on the 24-hour clock (a cadence, working or quiet hours)."""
 
 
 class JsonBoolean(fields.Boolean):

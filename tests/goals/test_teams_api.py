@@ -34,6 +34,28 @@ def test_a_lead_changes_team_settings_and_a_team_updated_event_carries_them(goal
     assert event["require_smart"] is True and event["default_cadence"]["weekday"] == 4
 
 
+@pytest.mark.parametrize("typed", ["16:00\n", "1\u0666:00"])
+def test_a_time_followed_by_a_line_break_or_in_other_digits_is_refused(goals, typed):
+    """A cadence's time or working hours of "16:00\n" (or in Arabic-Indic digits) were saved
+    as typed: the pattern ended in $, which a line break may follow, and took any script's
+    digits. Each is a 422 on its field saying what a time looks like, and nothing is
+    published."""
+    team = create_team(goals)
+    member_id, token = add_member(goals, team, email="max@example.com")
+    written = len(outbox(goals))
+    wanted = ["Use HH:MM, 24-hour local time."]
+
+    cadence = goals.client.patch(f"/v1/teams/{team.id}", headers=auth(team.lead), json={
+        "default_cadence": {"frequency": "weekly", "weekday": 4, "time": typed}})
+    hours = goals.client.patch(f"/v1/teams/{team.id}/members/{member_id}", headers=auth(token),
+                               json={"working_hours": {"start": "08:00", "end": typed}})
+
+    assert (cadence.status_code, hours.status_code) == (422, 422), (cadence.json, hours.json)
+    assert cadence.json["errors"] == {"default_cadence.time": wanted}, cadence.json
+    assert hours.json["errors"] == {"working_hours.end": wanted}, hours.json
+    assert len(outbox(goals)) == written
+
+
 def test_an_empty_team_or_member_patch_is_refused_and_a_repeat_publishes_nothing(goals):
     """A PATCH of `{}` to a team or a member answered 200; one repeating a member's name,
     time zone or snooze published member.updated all the same. An empty body is a 422

@@ -14,13 +14,12 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from services.goals.service_layer.team_handlers import IssuedToken
 from shared.pagination import PageArgs, page_schema
-from shared.schema_fields import JsonBoolean, JsonFloat, PatchBody
+from shared.schema_fields import LOCAL_TIME, JsonBoolean, JsonFloat, PatchBody
 
 FREQUENCIES = ("daily", "weekly", "biweekly", "monthly")
 EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)
 MAX_ABS = 1e12
-UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-HHMM_RE = r"^([01]\d|2[0-3]):[0-5]\d$"
+UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z"
 
 
 def printable(value: str) -> None:
@@ -70,12 +69,12 @@ class CadenceSchema(Schema):
                              validate=validate.Range(0, 6))
     day_of_month = fields.Integer(allow_none=True, load_default=None, strict=True,
                                   validate=validate.Range(1, 31))
-    time = fields.String(load_default="09:00", validate=validate.Regexp(HHMM_RE))
+    time = fields.String(load_default="09:00", validate=LOCAL_TIME)
 
 
 class WorkingHoursSchema(Schema):
-    start = fields.String(required=True, validate=validate.Regexp(HHMM_RE))
-    end = fields.String(required=True, validate=validate.Regexp(HHMM_RE))
+    start = fields.String(required=True, validate=LOCAL_TIME)
+    end = fields.String(required=True, validate=LOCAL_TIME)
 
 
 def Timezone(**kwargs) -> fields.String:  # noqa: N802

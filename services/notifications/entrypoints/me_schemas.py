@@ -6,11 +6,7 @@ from services.notifications.domain.preferences import DELIVERY_MODES, DIGEST_FRE
 from services.notifications.domain.refusals import CHANNEL_REFUSED
 from services.notifications.entrypoints.channel_schemas import known_event_type
 from shared.pagination import PageArgs, page_schema
-from shared.schema_fields import JsonBoolean
-
-# \Z, not $ (which a line break may follow), and ASCII digits, as times are stored and compared
-HHMM = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z",
-                       error="Use HH:MM, 24-hour local time.")
+from shared.schema_fields import LOCAL_TIME, JsonBoolean
 
 
 def mutable_event_type(value: str) -> None:
@@ -60,8 +56,8 @@ class Marked(Schema):
 class QuietHours(Schema):
     """From `start` until `end`, local time; past midnight when `end` comes earlier."""
 
-    start = fields.String(required=True, validate=HHMM)
-    end = fields.String(required=True, validate=HHMM)
+    start = fields.String(required=True, validate=LOCAL_TIME)
+    end = fields.String(required=True, validate=LOCAL_TIME)
 
     @validates_schema
     def a_window(self, data, **_kwargs):

@@ -8,6 +8,7 @@ from marshmallow import fields, validate
 
 from shared.events.catalog.fields import EventData, Id, Timestamp
 from shared.events.registry import event
+from shared.schema_fields import LOCAL_TIME
 
 ROLES = ("member", "lead")
 MEMBER_STATES = ("active", "snoozed", "left")
@@ -24,7 +25,7 @@ class Cadence(EventData):
         allow_none=True, load_default=None, validate=validate.Range(1, 31)
     )
     time = fields.String(
-        load_default="09:00", validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$")
+        load_default="09:00", validate=LOCAL_TIME
     )
 
 
