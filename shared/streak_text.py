@@ -2,7 +2,7 @@
 
 The web app's My week and the notifications (their streak message, the team digest, the Slack
 App Home) word a streak the same way, from the frequency checkins applies to the goal; the App
-Home ranks streaks of different schedules by the time they cover (`streak_days`).
+Home and My week rank streaks of different schedules by the time they cover (`streak_days`).
 """
 
 from __future__ import annotations

@@ -223,3 +223,25 @@ def test_a_streak_counts_the_periods_of_its_goals_schedule():
     assert streak_length(1, "monthly") == "1 month"
     assert streak_length(2, "biweekly") == "2 fortnights"
     assert streak_length(2, None) == "2 check-ins"
+
+
+def test_my_week_names_as_best_the_streak_covering_the_most_time(stack):
+    """My week ranked streaks by their count of periods: Ana, 5 days in a row on one goal
+    and 3 weeks on another, read "Your best running streak: 5 days" where Slack's Home, from
+    the same due list, said 3 weeks. Both rank by the time a streak covers."""
+    team = stack.new_team()
+    daily = scheduled_goal(stack, team.lead, "Read 30 pages")
+    weekly = stack.create_goal(team.lead, title="Call a customer",
+                               cadence={"frequency": "weekly", "weekday": 0, "time": "09:00"})
+    eventually(lambda: stack.checkins_know(weekly["id"], team.lead))
+    with stack.checkins.container.uow() as uow:  # the streaks as weeks of check-ins left them
+        for goal, streak in ((daily, 5), (weekly, 3)):
+            uow.schedules.get(goal["id"]).current_streak = streak
+        uow.commit()
+    session, _ = signed_in(stack, team.lead)
+
+    week = session.get(stack.web_url + "/week").text
+
+    assert "Streak: 5 days in a row" in week and "Streak: 3 weeks in a row" in week
+    assert ("Your best running streak: <strong>3 weeks in a row</strong>, on Call a customer."
+            in week)

@@ -7,6 +7,7 @@ from flask import render_template
 from services.web.adapters.api_client import Unavailable
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import week
+from shared.streak_text import streak_days
 
 
 @week.get("")
@@ -16,8 +17,9 @@ def show():
 
 
 def week_context(refused: dict | None = None) -> dict:
-    """My week's: what is due, with its goal, the item with my best running streak (none
-    while no streak runs) and my goals without a schedule.
+    """My week's: what is due, with its goal, the item with my best running streak (the one
+    covering the most time, as Slack's Home ranks them: 3 weeks before 5 days; of equal ones
+    the first listed; none while no streak runs) and my goals without a schedule.
     `refused` (goal_id, form, errors, without_form), a quick check-in the checkins service
     refused, is shown on its goal's card as it was typed, or said above the cards
     (`without_form`) when its goal is no longer due."""
@@ -31,5 +33,5 @@ def week_context(refused: dict | None = None) -> dict:
         items=items, goals_down=isinstance(goals, Unavailable),
         due_down=isinstance(due, Unavailable), refused=refused or {},
         best=max((i for i in items if i["current_streak"]), default=None,
-                 key=lambda i: i["current_streak"]),
+                 key=lambda i: streak_days(i["current_streak"], i.get("frequency"))),
         unscheduled=[g for g in goals or [] if g["id"] not in {d["goal_id"] for d in due or []}])
