@@ -413,6 +413,28 @@ def test_a_refused_change_to_a_member_is_said_on_that_members_row(stack):
     assert 'role="alert"' not in add_form
 
 
+def test_a_change_refused_for_a_member_who_left_meanwhile_says_why_above_the_list(stack):
+    """A lead's page still showed Bea, removed meanwhile in another tab; snoozing her from
+    her row answered 409 with the members page and no word anywhere: her row, where the refusal
+    would be said, is not listed once she left."""
+    team = stack.new_team()
+    bea_id, _ = stack.add_member(team, "Bea")
+    session, csrf = signed_in(stack, team.lead)
+    path = stack.web_url + f"/team/members/{bea_id}"
+    removed = session.post(path, data={"csrf_token": csrf, "action": "remove",
+                                       "confirmed": "yes"}, allow_redirects=False)
+    assert removed.status_code == 302, removed.status_code
+
+    refused = session.post(path, data={"csrf_token": csrf, "action": "snooze",
+                                       "snoozed_until": "2099-12-31"})
+
+    assert refused.status_code == 409, refused.status_code
+    assert f'id="member-{bea_id}"' not in refused.text
+    listed = refused.text[:refused.text.index("<table>")]
+    assert ('<p class="error" role="alert">Nothing was changed for Bea: a member who left '
+            'cannot be snoozed.</p>') in listed, listed
+
+
 def test_the_members_page_says_each_role_and_state_in_words(stack):
     """Each row said the API's names, lower case: "lead", "member", "active", "snoozed until
     …", as if read from a database."""

@@ -22,11 +22,21 @@ CHANGES = {
 def _members_page(form: dict, errors: dict, status: int = 200, added: dict | None = None,
                   invite: dict | None = None, row_errors: dict | None = None):
     """The members page; `row_errors` (member id -> the refused action and why) are said on
-    that member's row."""
+    that member's row, or above the list for a member it no longer shows (who left)."""
     me = http.current_member()
-    return render_template("team/members.html", members=http.api().members(me.team_id),
-                           form=form, errors=errors, added=added, invite=invite,
-                           row_errors=row_errors or {}), status
+    members = http.api().members(me.team_id)
+    return render_template("team/members.html", members=members, form=form, errors=errors,
+                           added=added, invite=invite, row_errors=row_errors or {},
+                           unlisted_errors=_unlisted_errors(members, row_errors or {})), status
+
+
+def _unlisted_errors(members, row_errors: dict) -> list[str]:
+    """The refusals of `row_errors` whose member the list does not show (they left), each as
+    a sentence naming them: "Nothing was changed for Bea: a member who left cannot be
+    snoozed."."""
+    return [f"Nothing was changed for {m['name']}: "
+            f"{'; '.join(why.rstrip('.') for why in row_errors[m['id']][1])}."
+            for m in members or [] if m["id"] in row_errors and m["state"] == "left"]
 
 
 def _new_member_form() -> dict:
