@@ -162,6 +162,24 @@ def test_preferences_saved_while_notifications_is_down_answer_503_and_keep_what_
     assert 'value="checkin.logged" checked' not in answer.text
 
 
+def test_a_time_zone_saved_while_goals_is_down_answers_503_and_keeps_what_was_typed(
+        stack, tmp_path):
+    """It showed the bare "Temporarily unavailable" page: the time zone typed, and the rest of
+    the preferences page, were gone."""
+    team = stack.new_team(timezone="UTC")
+    with service_stopped(stack, tmp_path, team.lead, "goals") as (session, csrf, web_url):
+        answer = session.post(web_url + "/me/timezone",
+                              data={"csrf_token": csrf, "timezone": "Asia/Tokyo"})
+
+    assert answer.status_code == 503, answer.status_code
+    assert "<h1>Notification preferences</h1>" in answer.text
+    zone_form = answer.text[answer.text.index('<h2 id="zone-h">'):]
+    assert f"{GOALS_DOWN}: your time zone was not saved." in zone_form
+    assert 'name="timezone" type="text" value="Asia/Tokyo"' in zone_form
+    assert stack.goals.call("GET", f"/v1/teams/{team.id}/members/{team.lead_id}",
+                            team.lead).get_json()["timezone"] == "UTC"
+
+
 def plain_and_htmx(session, url: str, csrf: str, fields: dict) -> list:
     """`fields` posted to `url` twice: as a form without JavaScript, then as htmx sends it."""
     sent = {"csrf_token": csrf, **fields}

@@ -81,7 +81,8 @@ def save_preferences():
 @me.post("/timezone")
 @http.member_required
 def save_timezone():
-    """My time zone, kept by goals: every page shows times in it from the next one on."""
+    """My time zone, kept by goals: every page shows times in it from the next one on. With
+    goals down, the preferences page (503) with the zone as typed, saying it was not saved."""
     me_now = http.current_member()
     typed = {"timezone": request.form.get("timezone", "").strip()}
     try:
@@ -89,6 +90,10 @@ def save_timezone():
     except FormErrors as refused:
         errors = {"timezone": refused.errors.get("timezone") or [refused.detail]}
         return _preferences_page(refused.status, zone_form=typed, zone_errors=errors)
+    except ServiceUnavailable as down:
+        return _preferences_page(503, zone_form=typed, zone_errors={"_": [not_saved(
+            down.service, down.unsent, "your time zone was not saved",
+            "Send it again in a minute: saving the same time zone twice changes nothing.")]})
     http.remember_member(member)
     return _preferences_page(zone_saved=True)
 
