@@ -455,6 +455,34 @@ def test_the_members_page_says_each_role_and_state_in_words(stack):
     assert "<td>Active</td>" in lead
 
 
+def test_a_test_message_refused_for_a_channel_disabled_meanwhile_says_why_on_its_row(
+        stack, slack):
+    """The lead's page still offered "Send test message" on a channel disabled meanwhile (as
+    Slack's refusals disable one); the refusal was said at the top of the Add a channel form,
+    as if adding a channel had failed."""
+    team = stack.new_team()
+    session, csrf = signed_in(stack, team.lead)
+    added = session.post(stack.web_url + "/team/channels", data={
+        "csrf_token": csrf, "type": "slack", "name": "#team-goals",
+        "webhook_url": slack.webhook()})
+    channel_id = re.search(r'<tr id="channel-([^"]+)">', added.text).group(1)
+    disabled = stack.notifications.call("PATCH", f"/v1/teams/{team.id}/channels/{channel_id}",
+                                        team.lead, json={"state": "disabled"})
+    assert disabled.status_code == 200, disabled.get_json()
+
+    refused = session.post(stack.web_url + f"/team/channels/{channel_id}/test",
+                           data={"csrf_token": csrf})
+
+    assert refused.status_code == 409, refused.status_code
+    page = refused.text
+    row = page[page.index(f'<tr id="channel-{channel_id}">'):]
+    row = row[:row.index("</tr>")]
+    add_form = page[page.index("<h2>Add a channel</h2>"):]
+    assert ('<p class="error" role="alert">No test message was sent: the channel is disabled; '
+            'enable it before testing it.</p>') in row, row
+    assert 'role="alert"' not in add_form
+
+
 def test_channels_and_their_deliveries_are_said_in_words(stack, slack):
     """The channels table said "slack" and "active", and the delivery log "sent: …" and each
     attempt's "sent": the notifications API's names."""

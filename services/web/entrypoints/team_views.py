@@ -110,6 +110,9 @@ CHANNEL_FIELDS = ("type", "name", "webhook_url")
 
 def _channels_page(form: dict, errors: dict, status: int = 200, added: dict | None = None,
                    tested: dict | None = None):
+    """The channels page; `errors` are the Add a channel form's; `tested` the channel a test
+    message was sent to (`id`), or why not (`error`), said on its row (above the list when it
+    cannot be shown)."""
     me = http.current_member()
     return render_template("team/channels.html", channels=http.api().channels(me.team_id),
                            form=form, errors=errors, added=added, tested=tested), status
@@ -143,12 +146,13 @@ def add_channel():
 def test_channel(channel_id: str):
     try:
         http.api().test_channel(http.current_member().team_id, channel_id)
-    except FormErrors as refused:
-        return _channels_page({"type": "slack"}, {"_": [refused.detail]}, refused.status)
+    except FormErrors as refused:  # on its row, not in the Add a channel form
+        return _channels_page({"type": "slack"}, {}, refused.status, tested={
+            "id": channel_id, "error": f"No test message was sent: {refused.detail.rstrip('.')}."})
     except ServiceUnavailable as down:
-        return _channels_page({"type": "slack"}, {"_": [not_saved(
-            down.service, down.unsent, "the test message was not sent",
-            "Check the delivery log in a minute before sending it again.")]}, 503)
+        return _channels_page({"type": "slack"}, {}, 503, tested={"id": channel_id, "error": (
+            not_saved(down.service, down.unsent, "the test message was not sent",
+                      "Check the delivery log in a minute before sending it again."))})
     return _channels_page({"type": "slack"}, {}, 202, tested={"id": channel_id})
 
 
