@@ -483,6 +483,34 @@ def test_a_test_message_refused_for_a_channel_disabled_meanwhile_says_why_on_its
     assert 'role="alert"' not in add_form
 
 
+def test_a_lead_enables_a_disabled_channel_again_from_its_row(stack, slack):
+    """A channel disabled by its receiver's refusals told the leads to "re-enable it (PATCH
+    state=active)", and a test message on it to "enable it before testing it", but the
+    channels page offered no way to: only the API could."""
+    team = stack.new_team()
+    session, csrf = signed_in(stack, team.lead)
+    added = session.post(stack.web_url + "/team/channels", data={
+        "csrf_token": csrf, "type": "slack", "name": "#team-goals",
+        "webhook_url": slack.webhook()})
+    channel_id = re.search(r'<tr id="channel-([^"]+)">', added.text).group(1)
+    in_api = f"/v1/teams/{team.id}/channels/{channel_id}"
+    disabled = stack.notifications.call("PATCH", in_api, team.lead, json={"state": "disabled"})
+    assert disabled.status_code == 200, disabled.get_json()
+    page = session.get(stack.web_url + "/team/channels").text
+    assert f'action="/team/channels/{channel_id}/enable"' in page
+
+    enabled = session.post(stack.web_url + f"/team/channels/{channel_id}/enable",
+                           data={"csrf_token": csrf})
+
+    assert enabled.status_code == 200, enabled.status_code
+    assert '<p class="notice" role="status">Channel enabled: messages go to it again.</p>' \
+        in enabled.text
+    row = enabled.text[enabled.text.index(f'<tr id="channel-{channel_id}">'):]
+    assert "<td>Active</td>" in row[:row.index("</tr>")]
+    assert f'action="/team/channels/{channel_id}/test"' in row[:row.index("</tr>")]
+    assert stack.notifications.call("GET", in_api, team.lead).get_json()["state"] == "active"
+
+
 def test_channels_and_their_deliveries_are_said_in_words(stack, slack):
     """The channels table said "slack" and "active", and the delivery log "sent: …" and each
     attempt's "sent": the notifications API's names."""

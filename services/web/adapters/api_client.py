@@ -485,6 +485,11 @@ class MemberApi:
     def add_channel(self, team_id: str, fields: dict) -> dict:
         return self._call("notifications", "POST", f"/v1/teams/{team_id}/channels", json=fields)
 
+    def update_channel(self, team_id: str, channel_id: str, fields: dict) -> dict:
+        """Rename, refilter, disable or re-enable (`state: active`) a channel."""
+        return self._call("notifications", "PATCH",
+                          f"/v1/teams/{team_id}/channels/{channel_id}", json=fields)
+
     def test_channel(self, team_id: str, channel_id: str) -> dict:
         return self._call("notifications", "POST",
                           f"/v1/teams/{team_id}/channels/{channel_id}/test")

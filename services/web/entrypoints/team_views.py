@@ -109,13 +109,13 @@ CHANNEL_FIELDS = ("type", "name", "webhook_url")
 
 
 def _channels_page(form: dict, errors: dict, status: int = 200, added: dict | None = None,
-                   tested: dict | None = None):
-    """The channels page; `errors` are the Add a channel form's; `tested` the channel a test
-    message was sent to (`id`), or why not (`error`), said on its row (above the list when it
-    cannot be shown)."""
+                   acted: dict | None = None):
+    """The channels page; `errors` are the Add a channel form's; `acted` what a channel's
+    button did (`notice`, above the list) or why it did not (`error`, on the channel's row, or
+    above the list when it cannot be shown), with the channel's `id`."""
     me = http.current_member()
     return render_template("team/channels.html", channels=http.api().channels(me.team_id),
-                           form=form, errors=errors, added=added, tested=tested), status
+                           form=form, errors=errors, added=added, acted=acted), status
 
 
 @team.get("/channels")
@@ -144,16 +144,39 @@ def add_channel():
 @team.post("/channels/<channel_id>/test")
 @http.lead_required
 def test_channel(channel_id: str):
+    return _channel_action(channel_id, lambda api, team_id: api.test_channel(team_id, channel_id),
+                           202, "Test message sent: see its delivery below.",
+                           "No test message was sent", "the test message was not sent",
+                           "Check the delivery log in a minute before sending it again.")
+
+
+@team.post("/channels/<channel_id>/enable")
+@http.lead_required
+def enable_channel(channel_id: str):
+    """A disabled channel (by a lead, or by its receiver's refusals) active again."""
+    return _channel_action(
+        channel_id, lambda api, team_id: api.update_channel(team_id, channel_id,
+                                                            {"state": "active"}),
+        200, "Channel enabled: messages go to it again.", "The channel was not enabled",
+        "the channel was not enabled", "Send it again in a minute: enabling it twice changes "
+        "nothing.")
+
+
+def _channel_action(channel_id: str, action, status: int, done: str, refused_lead: str,
+                    undone: str, resend: str):
+    """The channels page after a channel's button: `done` above the list, or, on the channel's
+    row, why not: refused (`refused_lead`: the API's reason), or its service down (`undone`,
+    and after a timeout `resend`)."""
     try:
-        http.api().test_channel(http.current_member().team_id, channel_id)
+        action(http.api(), http.current_member().team_id)
     except FormErrors as refused:  # on its row, not in the Add a channel form
-        return _channels_page({"type": "slack"}, {}, refused.status, tested={
-            "id": channel_id, "error": f"No test message was sent: {refused.detail.rstrip('.')}."})
+        return _channels_page({"type": "slack"}, {}, refused.status, acted={
+            "id": channel_id, "error": f"{refused_lead}: {refused.detail.rstrip('.')}."})
     except ServiceUnavailable as down:
-        return _channels_page({"type": "slack"}, {}, 503, tested={"id": channel_id, "error": (
-            not_saved(down.service, down.unsent, "the test message was not sent",
-                      "Check the delivery log in a minute before sending it again."))})
-    return _channels_page({"type": "slack"}, {}, 202, tested={"id": channel_id})
+        return _channels_page({"type": "slack"}, {}, 503, acted={
+            "id": channel_id, "error": not_saved(down.service, down.unsent, undone, resend)})
+    return _channels_page({"type": "slack"}, {}, status, acted={"id": channel_id,
+                                                               "notice": done})
 
 
 @team.get("/deliveries")
