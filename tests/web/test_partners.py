@@ -62,6 +62,34 @@ def test_a_member_invites_a_teammate_who_accepts_and_they_are_partners(stack):
     assert "invited you" not in accepted.text and "Ben" not in picker(accepted.text)
 
 
+def test_an_answer_sent_twice_answers_the_second_time_as_the_first(stack):
+    """Accept or Withdraw double-clicked (or sent again after a timeout, as the page says to)
+    answered the second time "The invitation was not accepted: this partnership is active;
+    only an invitation can be accepted." (409), though it was, and "was not answered: this
+    partnership is already declined" for the withdrawal."""
+    team = stack.new_team(lead_name="Lena")
+    ben_id, ben = stack.add_member(team, "Ben")
+    chen_id, chen = stack.add_member(team, "Chen")
+    dana_id, _ = stack.add_member(team, "Dana")
+    bens, ben_csrf = signed_in(stack, ben)
+    invited(bens, stack.web_url, ben_csrf, chen_id)
+    invited(bens, stack.web_url, ben_csrf, dana_id)
+    chens, chen_csrf = signed_in(stack, chen)
+    accept = re.search(r'action="(/partners/invitations/[^"]+/accept)"',
+                       chens.get(stack.web_url + "/partners").text).group(1)
+    withdraw = re.search(r'You invited Dana;[^<]*\s*<form[^>]*action="([^"]+/end)"',
+                         bens.get(stack.web_url + "/partners").text).group(1)
+
+    answers = [chens.post(stack.web_url + accept, data={"csrf_token": chen_csrf},
+                          allow_redirects=False) for _ in range(2)]
+    answers += [bens.post(stack.web_url + withdraw, data={"csrf_token": ben_csrf},
+                          allow_redirects=False) for _ in range(2)]
+
+    assert [a.status_code for a in answers] == [302] * 4, [a.status_code for a in answers]
+    assert f'<h2 id="p-{ben_id}">Ben</h2>' in chens.get(stack.web_url + "/partners").text
+    assert "You invited Dana" not in bens.get(stack.web_url + "/partners").text
+
+
 def test_an_invitation_the_api_refuses_says_why_beside_the_picker(stack):
     team = stack.new_team(lead_name="Lena")
     _, ben = stack.add_member(team, "Ben")

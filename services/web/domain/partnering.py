@@ -20,3 +20,14 @@ def invitations(partnerships: list[dict], me: str) -> list[dict]:
     return [{"id": p["id"], "other": next(m for m in p["member_ids"] if m != me),
              "incoming": p.get("invited_by") != me}
             for p in partnerships if p.get("status") == "invited" and me in p["member_ids"]]
+
+
+LEFT_BY = {"accept": ("active",), "end": ("declined", "ended")}
+"""The states an answer to an invitation leaves its partnership in."""
+
+
+def answered(partnerships: list[dict], partnership_id: str, answer: str) -> bool:
+    """Whether the partnership is already as `answer` (accept, end) leaves it: the answer was
+    sent twice (a double click, or sent again after a timeout) and the first one did it."""
+    return any(p["id"] == partnership_id and p.get("status") in LEFT_BY[answer]
+               for p in partnerships)

@@ -14,7 +14,7 @@ from services.web.adapters.api_client import (
 )
 from services.web.domain.board import goals_of_each, partner_ids_of
 from services.web.domain.outage_text import not_saved
-from services.web.domain.partnering import invitable, invitations
+from services.web.domain.partnering import answered, invitable, invitations
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import partners
 
@@ -77,10 +77,15 @@ ANSWERED = {"accept": "accepted", "end": "answered"}
 @partners.post("/invitations/<partnership_id>/<any(accept, end):answer>")
 @http.member_required
 def answer_invitation(partnership_id: str, answer: str):
-    """Accept an invitation to me, or end one (declined, or withdrawn by whom sent it)."""
+    """Accept an invitation to me, or end one (declined, or withdrawn by whom sent it). Sent
+    twice (a double click, or again after a timeout), the one refused because the first did
+    it answers as the first did."""
+    me = http.current_member()
     try:
-        http.api().answer_partnership(http.current_member().team_id, partnership_id, answer)
+        http.api().answer_partnership(me.team_id, partnership_id, answer)
     except (FormErrors, Forbidden) as refused:
+        if answered(http.api().partnerships(me.team_id) or [], partnership_id, answer):
+            return redirect(url_for("partners.show") + "#invitations-h")
         return _partners_page(refused.status, invitation_error=(
             f"The invitation was not {ANSWERED[answer]}: {refused.detail.rstrip('.')}."))
     except ServiceUnavailable as down:
