@@ -14,7 +14,7 @@ from selenium.webdriver.support.ui import Select
 from services.notifications.domain.slack_workspace import LinkTicket, SlackWorkspace
 from tests.support.stack import auth
 from tests.support.waiting import eventually
-from tests.web.over_http import CSRF, signed_in
+from tests.web.over_http import CSRF, days, signed_in
 
 
 def click(page, text: str) -> None:
@@ -433,6 +433,24 @@ def test_a_change_refused_for_a_member_who_left_meanwhile_says_why_above_the_lis
     listed = refused.text[:refused.text.index("<table>")]
     assert ('<p class="error" role="alert">Nothing was changed for Bea: a member who left '
             'cannot be snoozed.</p>') in listed, listed
+
+
+def test_a_member_whose_snooze_has_ended_is_listed_as_active(stack):
+    """goals keeps a member snoozed until a lead wakes them, while every service hears from
+    them again once their snooze day has passed: Bea, snoozed through a day five days ago and
+    back since, read "Snoozed until …" with a Wake button, as if still away."""
+    team = stack.new_team()
+    bea_id, _ = stack.add_member(team, "Bea")
+    with stack.goals_clock.shifted(days=-10):  # set while that day was still to come
+        snoozed = stack.goals.call("PATCH", f"/v1/teams/{team.id}/members/{bea_id}", team.lead,
+                                   json={"snoozed_until": days(-5)})
+    assert snoozed.status_code == 200, snoozed.get_json()
+    session, _ = signed_in(stack, team.lead)
+
+    bea = member_row(session.get(stack.web_url + "/team/members").text, bea_id)
+
+    assert "<td>Active</td>" in bea, bea
+    assert 'value="wake"' not in bea
 
 
 def test_the_members_page_says_each_role_and_state_in_words(stack):
