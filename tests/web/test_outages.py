@@ -1,6 +1,7 @@
 """Forms sent while the goals service is down (adding a member, emailing a sign-in link, team
 settings) or notifications is (team settings, channels, preferences, Mark read, linking Slack)
-come back as typed, saying nothing was saved, as the goal page's forms do."""
+or checkins is (a check-in) come back as typed, saying nothing was saved, as the goal page's
+forms do."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import re
 from selenium.webdriver.common.by import By
 
 from tests.web.browser import Page
-from tests.web.over_http import commented, service_stopped, web_before_own
+from tests.web.over_http import commented, metric_goal, service_stopped, web_before_own
 
 GOALS_DOWN = "The goals service is unavailable, so nothing was saved"
+CHECKINS_DOWN = "The checkins service is unavailable, so nothing was saved"
 
 
 def test_a_member_added_while_goals_is_down_answers_503_and_keeps_what_was_typed(
@@ -178,6 +180,23 @@ def test_a_time_zone_saved_while_goals_is_down_answers_503_and_keeps_what_was_ty
     assert 'name="timezone" type="text" value="Asia/Tokyo"' in zone_form
     assert stack.goals.call("GET", f"/v1/teams/{team.id}/members/{team.lead_id}",
                             team.lead).get_json()["timezone"] == "UTC"
+
+
+def test_a_check_in_sent_while_checkins_is_down_says_nothing_was_saved(stack, tmp_path):
+    """It said "Check-ins did not answer in time; your check-in may not have been saved"
+    when the service could not be reached at all, so nothing had been: a member left to
+    wonder whether it counted for today. It says what the other forms say."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    with service_stopped(stack, tmp_path, team.lead, "checkins") as (session, csrf, web_url):
+        answers = plain_and_htmx(session, web_url + f"/goals/{goal['id']}/checkins",
+                                 csrf, {"value": "42", "note": "Halfway there"})
+
+    for answer in answers:
+        assert answer.status_code == 503, answer.status_code
+        assert (f"{CHECKINS_DOWN}: your check-in was not saved. Send the form again in a "
+                "minute.") in answer.text
+        assert 'value="42"' in answer.text and "Halfway there</textarea>" in answer.text
 
 
 def plain_and_htmx(session, url: str, csrf: str, fields: dict) -> list:

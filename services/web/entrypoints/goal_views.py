@@ -174,9 +174,10 @@ def check_in(goal_id: str):
     except Forbidden as refused:
         return _checkin_form(goal_id, {**form, "idempotency_key": key},
                              {"_": [forms.checkin_refused(refused.detail)]}, 403)
-    except ServiceUnavailable:  # the same key again logs it once, whether or not it was saved
-        errors = {"_": ["Check-ins did not answer in time; your check-in may not have been "
-                        "saved. Send the form again in a minute: it will not be logged twice."]}
+    except ServiceUnavailable as down:  # the same key again logs it once, saved or not
+        errors = {"_": [not_saved(down.service, down.unsent, "your check-in was not saved",
+                                  "Send the form again in a minute: it will not be logged "
+                                  "twice.")]}
         return _checkin_form(goal_id, {**form, "idempotency_key": key}, errors, 503)
     if not http.is_htmx() and request.form.get("form") == "quick":
         return redirect(url_for("week.show", saved=goal_id))
