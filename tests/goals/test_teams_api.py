@@ -232,6 +232,36 @@ def test_a_member_added_twice_at_once_is_added_once_and_the_second_told_why(goal
     assert [e["email"] for e in outbox(goals, "member.added")].count("max@example.com") == 1
 
 
+def test_a_member_added_twice_under_one_idempotency_key_gets_the_first_answer_and_token(goals):
+    """A double-clicked "Add member" under one Idempotency-Key answered the second time 409
+    "Already a member of this team", and the token shown only once was lost: now the retry
+    gets the first answer back (the same token, which works), marked as a replay; one member
+    is added. The same key with another body is refused; another lead's key is their own."""
+    team = create_team(goals)
+    path = f"/v1/teams/{team.id}/members"
+    headers = {**auth(team.lead), "Idempotency-Key": "add-max-1"}
+    body = {"name": "Max", "email": "max@example.com", "timezone": "UTC"}
+    first = goals.client.post(path, headers=headers, json=body)
+    again = goals.client.post(path, headers=headers, json=dict(reversed(body.items())))
+
+    assert (first.status_code, again.status_code) == (201, 201), again.json
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert goals.client.get(f"/v1/teams/{team.id}",
+                            headers=auth(again.json["token"])).status_code == 200
+    members = goals.client.get(path, headers=auth(team.lead)).json["items"]
+    assert [m["email"] for m in members].count("max@example.com") == 1
+    assert [e["email"] for e in outbox(goals, "member.added")].count("max@example.com") == 1
+
+    other = goals.client.post(path, headers=headers, json={**body, "email": "mia@example.com"})
+    assert other.status_code == 422 and other.json["errors"] == {
+        "Idempotency-Key": ["Reused with another body."]}
+    _, olga = add_member(goals, team, "Olga", role="lead")
+    theirs = goals.client.post(path, headers={**auth(olga), "Idempotency-Key": "add-max-1"},
+                               json=body)
+    assert theirs.status_code == 409 and "token" not in theirs.json
+
+
 def test_a_slack_user_is_one_member_of_a_team_and_a_second_claim_is_told_who_has_it(goals):
     """Slack commands and the App Home act for the member whose profile names the Slack user:
     two members naming one would act for whichever is found first. Adding a member with a Slack

@@ -14,7 +14,7 @@ from selenium.webdriver.support.ui import Select
 from services.notifications.domain.slack_workspace import LinkTicket, SlackWorkspace
 from tests.support.stack import auth
 from tests.support.waiting import eventually
-from tests.web.over_http import CSRF, days, signed_in
+from tests.web.over_http import CSRF, days, hidden_fields, signed_in
 
 
 def click(page, text: str) -> None:
@@ -586,3 +586,43 @@ def test_adding_a_member_says_what_the_invite_link_and_the_api_token_are_for(sta
                      added.text)
     assert ("<summary>API token for Noor, for scripts and tools that call the API "
             "(shown only now)</summary>") in added.text
+
+
+def test_the_add_member_form_sent_twice_shows_the_new_members_link_and_token_both_times(stack):
+    """A double-clicked "Add member" answered the second time 409 "Already a member of this
+    team", and the invite link and API token shown only once were lost with the first page.
+    The form carries a key; sent twice, both answers show Noor's link and the same token."""
+    team = stack.new_team(lead_name="Lena")
+    session, csrf = signed_in(stack, team.lead)
+    page = session.get(stack.web_url + "/team/members").text
+    form = hidden_fields(page[page.index("<h2>Add a member</h2>"):])
+    data = {**form, "csrf_token": csrf, "name": "Noor", "email": "noor@example.com",
+            "timezone": "UTC", "role": "member"}
+
+    first, again = (session.post(stack.web_url + "/team/members", data=data) for _ in range(2))
+
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    token = re.compile(r'<input id="new-token" type="text" readonly value="([^"]+)">')
+    assert token.search(again.text)[1] == token.search(first.text)[1]
+    assert re.search(r'<label for="invite-link">Invite link for Noor', again.text)
+    members = stack.goals.call("GET", f"/v1/teams/{team.id}/members", team.lead).get_json()
+    assert [m["email"] for m in members["items"]].count("noor@example.com") == 1
+
+
+def test_the_add_member_form_sent_again_with_other_values_says_the_first_was_added(stack):
+    """The form's key sent again with another address (the first save timed out, the lead
+    changed a value): it says the first member was added and the form can be sent again."""
+    team = stack.new_team(lead_name="Lena")
+    session, csrf = signed_in(stack, team.lead)
+    data = {"csrf_token": csrf, "idempotency_key": str(uuid.uuid4()), "name": "Noor",
+            "email": "noor@example.com", "timezone": "UTC", "role": "member"}
+    assert session.post(stack.web_url + "/team/members", data=data).status_code == 201
+
+    again = session.post(stack.web_url + "/team/members", data={**data, "name": "Mia",
+                                                                "email": "mia@example.com"})
+
+    assert again.status_code == 422, again.status_code
+    assert "that member was added: they are in the list above" in again.text
+    form = again.text[again.text.index("<h2>Add a member</h2>"):]
+    assert hidden_fields(form)["idempotency_key"] != data["idempotency_key"]
+    assert 'value="mia@example.com"' in form

@@ -163,4 +163,5 @@ MemberPage = page_schema(MemberOut, "MemberPage")
 
 
 def with_token(issued: IssuedToken) -> dict:
+    """The body an added member answers with (and a retry under its Idempotency-Key gets)."""
     return {**MemberOut().dump(issued.member), "token": issued.token}

@@ -30,6 +30,7 @@ from services.goals.service_layer.commands import (
     UpdateMember,
     UpdateTeam,
 )
+from shared.idempotency import IDEMPOTENCY_KEY_DOC, idempotent_request, replayed
 from shared.web import bus, require_admin, require_lead, require_team
 
 
@@ -69,10 +70,18 @@ class MemberCollection(MethodView):
 
     @teams.arguments(MemberIn)
     @teams.response(201, MemberWithToken)
+    @teams.doc(**IDEMPOTENCY_KEY_DOC)
     def post(self, body, team_id):
-        """Add a member to the team (lead token)."""
+        """Add a member to the team (lead token). A retry with the same Idempotency-Key adds
+        no one and gets the first answer, with the API token shown only once.
+
+        Replaying the token is safe as a check-in's replay is: a key is scoped to the caller,
+        so only the lead who sent it, authenticated again, gets it back, for a day (the
+        ledger keeps it that long); a token rotated or revoked since no longer works."""
         lead = require_lead(team_id)
-        return with_token(bus().handle(AddMember(lead, team_id, NewMember(**body))))
+        added = bus().handle(AddMember(lead, team_id, NewMember(**body),
+                                       idempotency=idempotent_request(lead.member_id)))
+        return replayed(added.replayed) if added.replayed else with_token(added.made)
 
 
 @teams.route("/<team_id>/members/<member_id>")

@@ -57,6 +57,7 @@ class AddMember:
     actor: Principal
     team_id: str
     member: NewMember
+    idempotency: IdempotentRequest | None = None
 
 
 @dataclass(frozen=True)

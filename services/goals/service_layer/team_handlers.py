@@ -6,6 +6,7 @@ route needs one); these handlers apply the rules that depend on the member being
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -28,6 +29,7 @@ from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.auth import TokenSigner
 from shared.clock import Clock
 from shared.domain import Conflict, Forbidden, NotFound, changed
+from shared.idempotency import Once, made_once
 from shared.pagination import InvalidCursor, decode_cursor, encode_cursor
 
 LEAD_ONLY = ("role", "state")
@@ -78,18 +80,27 @@ def update_team(cmd: UpdateTeam, uow: GoalsUnitOfWork) -> Team:
     return team
 
 
-def add_member(cmd: AddMember, uow: GoalsUnitOfWork, tokens: TokenSigner) -> IssuedToken:
+def add_member(cmd: AddMember, uow: GoalsUnitOfWork, tokens: TokenSigner, clock: Clock,
+               render_member: Callable[[IssuedToken], object]) -> Once[IssuedToken]:
     """409 when the address, or the Slack user, is a teammate's already, whether found first
-    or written by a request that committed since."""
-    with uow:
+    or written by a request that committed since. With an idempotency key, the answer (the
+    token included: it is shown only once) is saved in the same transaction, so a retry gets
+    it back instead of that 409."""
+
+    def added() -> IssuedToken:
         _team(cmd.team_id, uow)
         member = _new_member(cmd.team_id, cmd.member)
         _ensure_unclaimed(member, uow)
         if not uow.members.add_new(member):  # a request adding them committed since
             _ensure_unclaimed(member, uow)
             raise _already_a_member(member.email)
+        return _issue(member, tokens)
+
+    with uow:
+        result = made_once(uow.idempotency_keys, cmd.idempotency, clock.now(), added,
+                           render_member)
         uow.commit()
-    return _issue(member, tokens)
+    return result
 
 
 def _ensure_unclaimed(member: Member, uow: GoalsUnitOfWork) -> None:

@@ -296,8 +296,11 @@ class MemberApi:
         members = self.teammates(team_id, needed)
         return {} if isinstance(members, Unavailable) else {m["id"]: m["name"] for m in members}
 
-    def add_member(self, team_id: str, fields: dict) -> dict:
-        return self._call("goals", "POST", f"/v1/teams/{team_id}/members", json=fields)
+    def add_member(self, team_id: str, fields: dict, key: str | None = None) -> dict:
+        """The added member with their API token, shown only now; the form's `key` sent
+        again gets the same answer back."""
+        return self._call("goals", "POST", f"/v1/teams/{team_id}/members", json=fields,
+                          headers=once(key))
 
     def invite(self, team_id: str, member_id: str) -> dict:
         return self._call("goals", "POST", f"/v1/teams/{team_id}/members/{member_id}/invites")

@@ -64,13 +64,15 @@ def members():
 @http.lead_required
 def add_member():
     form = {name: request.form.get(name, "").strip() for name in MEMBER_FIELDS}
+    key = request.form.get("idempotency_key") or None
     try:
         added = http.api().add_member(http.current_member().team_id,
-                                      {k: v for k, v in form.items() if v})
+                                      {k: v for k, v in form.items() if v}, key=key)
     except FormErrors as refused:
-        return _members_page(form, refused.errors or {"_": [refused.detail]}, refused.status)
+        return _members_page(*team_forms.add_member_refused(
+            {**form, "idempotency_key": key}, refused.detail, refused.errors), refused.status)
     except ServiceUnavailable as down:
-        return _members_page(form, {"_": [not_saved(
+        return _members_page({**form, "idempotency_key": key}, {"_": [not_saved(
             down.service, down.unsent, f"{form['name'] or 'the member'} was not added",
             "If they are not in the list, send the form again: an email is added once.")]}, 503)
     http.container().api.directory.forget(http.current_member().team_id)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from services.web.adapters.api_client import FormErrors, MemberApi, ServiceUnavailable
 from services.web.domain.form_values import as_number
+from services.web.service_layer.lifecycle_form_handlers import IDEMPOTENCY_KEY
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 FREQUENCIES = ("daily", "weekly", "biweekly", "monthly")
+MEMBER_KEY_REUSED = ("This form was already sent with other values, and that member was "
+                     "added: they are in the list above. Send the form again to add this "
+                     "one as well.")
 
 
 def form_from(team: dict, digest) -> dict:
@@ -68,3 +72,14 @@ def change_errors(refused) -> list[str]:
     by field, or its summary when it gave none."""
     return [m for messages in (refused.errors or {}).values() for m in messages] \
         or [refused.detail]
+
+
+def add_member_refused(typed: dict, detail: str,
+                       api_errors: dict[str, list[str]]) -> tuple[dict, dict[str, list[str]]]:
+    """The Add member form as it shows again after a refusal, and its errors. Its key used
+    with other values means it was sent before (a save that timed out) and that member was
+    added then: the form keeps what was typed under a new key, so sending it again adds this
+    one (once)."""
+    if IDEMPOTENCY_KEY in (api_errors or {}):
+        return {**typed, "idempotency_key": ""}, {"_": [MEMBER_KEY_REUSED]}
+    return typed, api_errors or {"_": [detail]}
