@@ -399,6 +399,27 @@ def test_a_member_who_left_is_refused_saying_so_and_an_unknown_member_as_before(
     assert "reason" not in unknown_answer.json
 
 
+@pytest.mark.parametrize("role", ["lead", "member"])
+def test_a_member_who_left_is_given_no_new_role_and_the_lead_is_told_why(goals, role):
+    """A stale members page still offered "Make lead" for Bea, who had left: goals made her a
+    lead (200, member.updated), as if she were still on the team. Now it answers 409 saying
+    she left, as a snooze of hers is answered, and publishes nothing."""
+    team = create_team(goals)
+    other = "member" if role == "lead" else "lead"
+    bea_id, _ = add_member(goals, team, "Bea", role=other)
+    path = f"/v1/teams/{team.id}/members/{bea_id}"
+    left = goals.client.patch(path, headers=auth(team.lead), json={"state": "left"})
+    assert left.json["state"] == "left", left.json
+    updates = len(outbox(goals, "member.updated"))
+
+    refused = goals.client.patch(path, headers=auth(team.lead), json={"role": role})
+
+    assert refused.status_code == 409, refused.json
+    assert refused.json["detail"] == "a member who left cannot be given another role"
+    assert goals.client.get(path, headers=auth(team.lead)).json["role"] == other
+    assert len(outbox(goals, "member.updated")) == updates
+
+
 def test_a_member_who_owns_open_goals_leaves_only_once_they_are_closed(goals):
     """A goal whose owner left would stay on the board, alerting leads, with nobody to move
     it: the lead is told which goals to close first, and the member stays as they were."""

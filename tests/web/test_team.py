@@ -435,6 +435,25 @@ def test_a_change_refused_for_a_member_who_left_meanwhile_says_why_above_the_lis
             'cannot be snoozed.</p>') in listed, listed
 
 
+def test_make_lead_for_a_member_who_left_meanwhile_says_why_above_the_list(stack):
+    """A lead's page still showed Bea, removed meanwhile in another tab: "Make lead" on her
+    row made her a lead, with no word that she had left."""
+    team = stack.new_team()
+    bea_id, _ = stack.add_member(team, "Bea")
+    session, csrf = signed_in(stack, team.lead)
+    path = stack.web_url + f"/team/members/{bea_id}"
+    removed = session.post(path, data={"csrf_token": csrf, "action": "remove",
+                                       "confirmed": "yes"}, allow_redirects=False)
+    assert removed.status_code == 302, removed.status_code
+
+    refused = session.post(path, data={"csrf_token": csrf, "action": "make_lead"})
+
+    assert refused.status_code == 409, refused.status_code
+    listed = refused.text[:refused.text.index("<table>")]
+    assert ('<p class="error" role="alert">Nothing was changed for Bea: a member who left '
+            'cannot be given another role.</p>') in listed, listed
+
+
 def test_a_member_whose_snooze_has_ended_is_listed_as_active(stack):
     """goals keeps a member snoozed until a lead wakes them, while every service hears from
     them again once their snooze day has passed: Bea, snoozed through a day five days ago and

@@ -130,6 +130,9 @@ class Member(Aggregate):
         self._updated()
 
     def change_role(self, role: str) -> None:
+        """Make the member a lead or a member; 409 for one who left (no longer on the team)."""
+        if self.state == "left":
+            raise Conflict("a member who left cannot be given another role")
         self.role = role
         self._updated()
 
