@@ -1,7 +1,7 @@
 """Forms sent while the goals service is down (adding a member, emailing a sign-in link, team
-settings) or notifications is (team settings, channels, preferences, Mark read, linking Slack)
-or checkins is (a check-in) come back as typed, saying nothing was saved, as the goal page's
-forms do."""
+settings, a new goal) or notifications is (team settings, channels, preferences, Mark read,
+linking Slack) or checkins is (a check-in) come back as typed, saying nothing was saved, as the
+goal page's forms do."""
 
 from __future__ import annotations
 
@@ -11,7 +11,13 @@ import re
 from selenium.webdriver.common.by import By
 
 from tests.web.browser import Page
-from tests.web.over_http import commented, metric_goal, service_stopped, web_before_own
+from tests.web.over_http import (
+    commented,
+    metric_goal,
+    service_stopped,
+    template_form,
+    web_before_own,
+)
 
 GOALS_DOWN = "The goals service is unavailable, so nothing was saved"
 CHECKINS_DOWN = "The checkins service is unavailable, so nothing was saved"
@@ -264,3 +270,24 @@ def test_mark_read_and_link_slack_in_the_browser_while_notifications_is_down_say
         page.driver.find_element(By.XPATH, "//button[.='Link my Slack account']").click()
         page.wait_for_text("your Slack account was not linked", "main")
         assert page.driver.find_elements(By.XPATH, "//button[.='Link my Slack account']")
+
+
+def test_a_new_goal_sent_while_goals_is_down_says_nothing_was_created(stack, tmp_path):
+    """The New goal form and its template forms said "Goals did not answer in time; your goal
+    may not have been created" when the service could not be reached at all, so nothing had
+    been. They say what the other forms say."""
+    team = stack.new_team()
+    _, _, template = template_form(stack, team.lead)
+    with service_stopped(stack, tmp_path, team.lead) as (session, csrf, web_url):
+        goal = session.post(web_url + "/goals/new", data={
+            "csrf_token": csrf, "title": "Close 20 support tickets", "metric_unit": "tickets",
+            "metric_start": "0", "metric_target": "20", "visibility": "team"})
+        draft = session.post(web_url + f"/goals/templates/{template}",
+                             data={"csrf_token": csrf})
+
+    assert (goal.status_code, draft.status_code) == (503, 503)
+    assert (f"{GOALS_DOWN}: your goal was not created. Send the form again in a "
+            "minute.") in goal.text, goal.text
+    assert 'value="Close 20 support tickets"' in goal.text
+    assert (f"{GOALS_DOWN}: your draft was not created. Send the form again in a "
+            "minute.") in draft.text, draft.text

@@ -257,10 +257,10 @@ def create():
     api = http.api()
     try:
         goal = api.create_goal(forms.draft_from_form(form), key=form.get("idempotency_key"))
-    except ServiceUnavailable:  # the same key again creates it once, whether or not it was
-        return _new_goal_page(form, {"_": [
-            "Goals did not answer in time; your goal may not have been created. Send the form "
-            "again in a minute: it will not be created twice."]}, 503)
+    except ServiceUnavailable as down:  # the same key again creates it once, made or not
+        return _new_goal_page(form, {"_": [not_saved(
+            down.service, down.unsent, "your goal was not created",
+            "Send the form again in a minute: it will not be created twice.")]}, 503)
     except FormErrors as refused:
         errors = forms.create_errors(refused.detail, refused.errors)
         try:
@@ -278,10 +278,10 @@ def from_template(key: str):
     try:
         goal = http.api().instantiate(key, forms.template_parameters(typed),
                                       idempotency_key=typed.get("idempotency_key"))
-    except ServiceUnavailable:  # the same key again creates it once, whether or not it was
-        return _template_refused(key, typed, "Goals did not answer in time; your draft may not "
-                                 "have been created. Send the form again in a minute: it will "
-                                 "not be created twice.", 503)
+    except ServiceUnavailable as down:  # the same key again creates it once, made or not
+        return _template_refused(key, typed, not_saved(
+            down.service, down.unsent, "your draft was not created",
+            "Send the form again in a minute: it will not be created twice."), 503)
     except FormErrors as refused:  # the goals API names each refused value by its label
         return _template_refused(key, typed, refused.detail, refused.status)
     return redirect(url_for("goals.show", goal_id=goal["id"]))
