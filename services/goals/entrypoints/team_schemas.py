@@ -163,5 +163,11 @@ MemberPage = page_schema(MemberOut, "MemberPage")
 
 
 def with_token(issued: IssuedToken) -> dict:
-    """The body an added member answers with (and a retry under its Idempotency-Key gets)."""
-    return {**MemberOut().dump(issued.member), "token": issued.token}
+    """The body an added member, or a fresh token, answers with."""
+    return {**render_member(issued.member), "token": issued.token}
+
+
+def render_member(member: object) -> dict:
+    """A member as the API answers them (an added member's answer, kept under its
+    Idempotency-Key without the token)."""
+    return MemberOut().dump(member)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask.views import MethodView
 
 from services.goals.entrypoints.blueprints import teams
@@ -72,16 +74,19 @@ class MemberCollection(MethodView):
     @teams.response(201, MemberWithToken)
     @teams.doc(**IDEMPOTENCY_KEY_DOC)
     def post(self, body, team_id):
-        """Add a member to the team (lead token). A retry with the same Idempotency-Key adds
-        no one and gets the first answer, with the API token shown only once.
-
-        Replaying the token is safe as a check-in's replay is: a key is scoped to the caller,
-        so only the lead who sent it, authenticated again, gets it back, for a day (the
-        ledger keeps it that long); a token rotated or revoked since no longer works."""
+        """Add a member to the team (lead token), with an API token for them. A retry with the
+        same Idempotency-Key adds no one and gets the first answer, with a token signed for
+        the member again: the key's ledger keeps no token, and a key is the sending lead's
+        alone."""
         lead = require_lead(team_id)
         added = bus().handle(AddMember(lead, team_id, NewMember(**body),
                                        idempotency=idempotent_request(lead.member_id)))
-        return replayed(added.replayed) if added.replayed else with_token(added.made)
+        if added.replayed is None:
+            return with_token(added.issued)
+        answered = replayed(added.replayed)
+        answered.set_data(json.dumps({**json.loads(added.replayed.body),
+                                      "token": added.issued.token}))
+        return answered
 
 
 @teams.route("/<team_id>/members/<member_id>")

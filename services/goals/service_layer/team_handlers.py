@@ -6,6 +6,7 @@ route needs one); these handlers apply the rules that depend on the member being
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -29,7 +30,7 @@ from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.auth import TokenSigner
 from shared.clock import Clock
 from shared.domain import Conflict, Forbidden, NotFound, changed
-from shared.idempotency import Once, made_once
+from shared.idempotency import SavedResponse, made_once
 from shared.pagination import InvalidCursor, decode_cursor, encode_cursor
 
 LEAD_ONLY = ("role", "state")
@@ -80,27 +81,38 @@ def update_team(cmd: UpdateTeam, uow: GoalsUnitOfWork) -> Team:
     return team
 
 
-def add_member(cmd: AddMember, uow: GoalsUnitOfWork, tokens: TokenSigner, clock: Clock,
-               render_member: Callable[[IssuedToken], object]) -> Once[IssuedToken]:
-    """409 when the address, or the Slack user, is a teammate's already, whether found first
-    or written by a request that committed since. With an idempotency key, the answer (the
-    token included: it is shown only once) is saved in the same transaction, so a retry gets
-    it back instead of that 409."""
+@dataclass(frozen=True)
+class AddedMember:
+    """A member added, with a token signed for them now; `replayed`: the first answer under
+    the request's idempotency key (the member as answered then), the member added by it."""
 
-    def added() -> IssuedToken:
+    issued: IssuedToken
+    replayed: SavedResponse | None = None
+
+
+def add_member(cmd: AddMember, uow: GoalsUnitOfWork, tokens: TokenSigner, clock: Clock,
+               render_member: Callable[[Member], object]) -> AddedMember:
+    """409 when the address, or the Slack user, is a teammate's already, whether found first
+    or written by a request that committed since. With an idempotency key, the answer is saved
+    in the same transaction, so a retry gets it back instead of that 409: the member as they
+    were answered, without their token (the ledger keeps no credential), and a token signed
+    for them again, valid as the first was."""
+
+    def added() -> Member:
         _team(cmd.team_id, uow)
         member = _new_member(cmd.team_id, cmd.member)
         _ensure_unclaimed(member, uow)
         if not uow.members.add_new(member):  # a request adding them committed since
             _ensure_unclaimed(member, uow)
             raise _already_a_member(member.email)
-        return _issue(member, tokens)
+        return member
 
     with uow:
-        result = made_once(uow.idempotency_keys, cmd.idempotency, clock.now(), added,
-                           render_member)
+        once = made_once(uow.idempotency_keys, cmd.idempotency, clock.now(), added,
+                         render_member)
+        member = once.made or _member(cmd.team_id, json.loads(once.replayed.body)["id"], uow)
         uow.commit()
-    return result
+    return AddedMember(_issue(member, tokens), once.replayed)
 
 
 def _ensure_unclaimed(member: Member, uow: GoalsUnitOfWork) -> None:
