@@ -14,7 +14,13 @@ from sqlalchemy import event
 from services.checkins.domain.partners import Partnership
 from shared.pagination import encode_cursor
 from tests.checkins.conftest import START
-from tests.support.races import SQLITE_WAITS, once_after, run_together, waiting_on_a_lock
+from tests.support.races import (
+    SQLITE_WAITS,
+    at_once,
+    once_after,
+    run_together,
+    waiting_on_a_lock,
+)
 from tests.support.waiting import eventually
 
 
@@ -114,6 +120,84 @@ def test_the_same_seed_gives_the_same_round(checkins, world):
         world.member(f"M{i}")
     rounds = [run_round(checkins, world, lead, seed=7, cooldown=0)["groups"] for _ in range(3)]
     assert rounds[0] == rounds[1] == rounds[2]
+
+
+def send_round(checkins, world, lead, key: str | None, body: dict):
+    """A round run in a test client of its own (a request of its own, as a browser's)."""
+    headers = {**world.as_(lead), **({"Idempotency-Key": key} if key else {})}
+    return checkins.app.test_client().post(f"/v1/teams/{world.team_id}/pairing-rounds",
+                                           headers=headers, json=body)
+
+
+def rounds_completed(world) -> Counter:
+    return Counter(e["round_id"] for e in world.published("pairing_round.completed"))
+
+
+def test_a_round_sent_twice_with_one_key_runs_once_and_both_get_its_answer(checkins, world):
+    """"Run pairing round" double-clicked ran two rounds 30 ms apart: the second reshuffled
+    the pairs the first had just announced, and everyone was told twice. The same request
+    under the same Idempotency-Key now runs one round; the resend answers it, marked replayed,
+    at once or later."""
+    lead = world.member("Lena", role="lead")
+    for i in range(5):
+        world.member(f"M{i}")
+
+    answers = at_once(*[lambda: send_round(checkins, world, lead, "round-1", {"cooldown": 3})
+                        for _ in range(2)])
+    later = send_round(checkins, world, lead, "round-1", {"cooldown": 3})
+
+    assert [a.status_code for a in answers + [later]] == [201] * 3, [
+        a.json for a in answers + [later]]
+    first = answers[0].json
+    assert answers[1].json == first and later.json == first
+    assert sorted(a.headers.get("Idempotent-Replayed", "") for a in answers + [later]) == [
+        "", "true", "true"]
+    assert rounds_completed(world) == Counter({first["id"]: 1})
+    listed = call(checkins, "GET", f"/v1/teams/{world.team_id}/pairing-rounds",
+                  world.as_(lead), None).json["items"]
+    assert [r["id"] for r in listed] == [first["id"]]
+
+
+def test_a_round_key_sent_again_with_another_body_is_refused_and_runs_nothing(checkins, world):
+    lead = world.member("Lena", role="lead")
+    world.member("Max")
+    first = send_round(checkins, world, lead, "round-1", {"seed": 1})
+
+    other = send_round(checkins, world, lead, "round-1", {"seed": 2})
+
+    assert (first.status_code, other.status_code) == (201, 422), other.json
+    assert other.json["detail"] == ("this Idempotency-Key was already used with a different "
+                                    "request body; use a new key for a new request")
+    assert rounds_completed(world) == Counter({first.json["id"]: 1})
+
+
+def test_two_leads_running_a_round_at_once_run_one_and_the_other_is_told_why(checkins, world):
+    """Two leads' clicks (two keys), both reading the team's rounds before either writes one:
+    the round's number admits one of them; the other runs nothing and says so (409)."""
+    if checkins.container.engine.dialect.name != "postgresql":
+        pytest.skip(SQLITE_WAITS)
+    lena, lou = world.member("Lena", role="lead"), world.member("Lou", role="lead")
+    for i in range(3):
+        world.member(f"M{i}")
+
+    clicks = {lena: "lena-1", lou: "lou-1"}
+    race = run_together(checkins.container.engine, lambda sql: "FROM pairing_rounds" in sql,
+                        *[lambda lead=lead, key=key: send_round(checkins, world, lead, key, {})
+                          for lead, key in clicks.items()])
+
+    assert race.held == 2, race  # both read the team's rounds before either wrote one
+    answers = dict(zip(clicks, race.results, strict=True))
+    assert sorted(a.status_code for a in answers.values()) == [201, 409], [
+        a.json for a in race.results]
+    [ran] = [a.json for a in race.results if a.status_code == 201]
+    [(refused_lead, refused)] = [(lead, a.json) for lead, a in answers.items()
+                                 if a.status_code == 409]
+    assert refused["detail"] == ("another pairing round of this team ran at the same moment; "
+                                 "look at the latest round or run again")
+    assert rounds_completed(world) == Counter({ran["id"]: 1})
+    # the refused request claimed no key: sent again, it runs the next round
+    again = send_round(checkins, world, refused_lead, clicks[refused_lead], {})
+    assert (again.status_code, again.json["number"]) == (201, 2), again.json
 
 
 def test_rounds_avoid_recent_partners_and_say_so_when_they_cannot(checkins, world):

@@ -52,6 +52,11 @@ class RoundOut(Schema):
     created_at = fields.DateTime()
 
 
+def render_round(pairing_round: object) -> dict:
+    """The body a round run answers with (and a resend under its Idempotency-Key gets)."""
+    return RoundOut().dump(pairing_round)
+
+
 class ScheduleIn(Schema):
     every_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 90))
     cooldown = fields.Integer(load_default=3, strict=True, validate=validate.Range(0, 52))

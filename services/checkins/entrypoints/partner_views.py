@@ -31,6 +31,7 @@ from services.checkins.service_layer.commands import (
     SetPairingOptOut,
     SetPairingSchedule,
 )
+from shared.idempotency import IDEMPOTENCY_KEY_DOC, idempotent_request, replayed
 from shared.pagination import PageArgs
 from shared.web import bus, require_lead, require_team
 
@@ -86,9 +87,14 @@ class PairingPreference(MethodView):
 class PairingRounds(MethodView):
     @teams.arguments(RoundIn)
     @teams.response(201, RoundOut)
+    @teams.doc(**IDEMPOTENCY_KEY_DOC)
     def post(self, body, team_id):
-        """Run a pairing round now (lead). The same seed and history give the same round."""
-        return bus().handle(RunRound(require_lead(team_id), team_id, **body))
+        """Run a pairing round now (lead). The same seed and history give the same round. A
+        retry with the same Idempotency-Key runs no new round and gets the first answer."""
+        actor = require_lead(team_id)
+        ran = bus().handle(RunRound(actor, team_id, **body,
+                                    idempotency=idempotent_request(actor.member_id)))
+        return replayed(ran.replayed) if ran.replayed else ran.made
 
     @teams.arguments(PageArgs, location="query")
     @teams.response(200, RoundPage)

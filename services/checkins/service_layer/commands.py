@@ -137,6 +137,7 @@ class RunRound:
     team_id: str
     seed: int | None = None
     cooldown: int = DEFAULT_COOLDOWN
+    idempotency: IdempotentRequest | None = None
 
 
 @dataclass(frozen=True)

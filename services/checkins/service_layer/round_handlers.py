@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from itertools import combinations
 
@@ -26,18 +27,28 @@ from services.checkins.service_layer.commands import (
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
 from shared.clock import Clock
 from shared.domain import Conflict, NotFound
+from shared.idempotency import Once, made_once
 
 
-def run_round(cmd: RunRound, uow: CheckinsUnitOfWork, clock: Clock) -> PairingRound:
+def run_round(cmd: RunRound, uow: CheckinsUnitOfWork, clock: Clock,
+              render_round: Callable[[PairingRound], object]) -> Once[PairingRound]:
+    """Run a round now; with an idempotency key, once: a resend of the same request (a double
+    click) answers the first's round, saved in the same transaction. Two rounds formed from the
+    same history (two leads at once): the second to commit is refused (409)."""
     with uow:
-        pairing_round = form_round(uow, cmd.team_id, clock.now(), seed=cmd.seed,
-                                   cooldown=cmd.cooldown, run_by=cmd.actor.member_id)
+        now = clock.now()
+
+        def formed() -> PairingRound:
+            return form_round(uow, cmd.team_id, now, seed=cmd.seed, cooldown=cmd.cooldown,
+                              run_by=cmd.actor.member_id)
+
         try:
+            result = made_once(uow.idempotency_keys, cmd.idempotency, now, formed, render_round)
             uow.commit()
         except IntegrityError as exc:
             raise Conflict("another pairing round of this team ran at the same moment; "
                            "look at the latest round or run again") from exc
-    return pairing_round
+    return result
 
 
 def form_round(uow: CheckinsUnitOfWork, team_id: str, now: datetime, *, seed: int | None,
