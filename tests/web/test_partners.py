@@ -6,12 +6,14 @@ from __future__ import annotations
 import html
 import re
 
+from tests.support.races import at_once
 from tests.support.waiting import eventually
 from tests.web.over_http import (
     api_goal,
     badges,
     checked_in_since,
     days,
+    hidden_fields,
     metric_goal,
     pair,
     service_stopped,
@@ -121,6 +123,45 @@ def test_an_invitation_sent_while_checkins_is_down_answers_503_with_the_choice_k
     assert ("The checkins service is unavailable, so nothing was saved: the invitation was "
             "not sent.") in label
     assert re.search(rf'<option value="{chen_id}" selected>Chen</option>', label)
+
+
+def rounds_listed(page: str) -> list[str]:
+    """The numbers of the pairing rounds a rounds page lists, newest first."""
+    return re.findall(r"<li>Round (\d+),", page)
+
+
+def round_form_fields(page: str) -> dict[str, str]:
+    """The hidden fields of a rounds page's "Run a pairing round now" form."""
+    form = re.search(r'<form method="post" action="/partners/rounds">.*?</form>', page, re.S)
+    return hidden_fields(form.group(0))
+
+
+def test_a_double_submitted_pairing_round_runs_one_round(stack):
+    """"Run a pairing round now" double-clicked ran two rounds 30 ms apart: the second
+    reshuffled the pairs the first had just announced, and everyone was told twice (sent at
+    the very same moment, the second answered 409). The form carries a key of its own now:
+    sent twice at once, and once more after, it runs one round and every answer leads to it."""
+    team = stack.new_team(lead_name="Lena")
+    members = [stack.add_member(team, name)[0] for name in ("Ben", "Chen", "Dana")]
+    eventually(lambda: stack.checkins.call(  # checkins has heard of the whole team
+        "GET", f"/v1/teams/{team.id}/members/{members[-1]}/pairing", team.lead).status_code
+        == 200, interval=0.2)
+    session, _ = signed_in(stack, team.lead)
+    fields = round_form_fields(session.get(stack.web_url + "/partners/rounds").text)
+
+    def send():
+        return session.post(stack.web_url + "/partners/rounds", data=fields,
+                            allow_redirects=False)
+
+    answers = at_once(send, send) + [send()]
+
+    assert [a.status_code for a in answers] == [302] * 3, [
+        html.unescape(a.text) for a in answers]
+    assert {a.headers["Location"] for a in answers} == {"/partners/rounds"}
+    page = session.get(stack.web_url + "/partners/rounds").text
+    assert rounds_listed(page) == ["1"]
+    # the form drawn again is a new round's
+    assert round_form_fields(page)["idempotency_key"] != fields["idempotency_key"]
 
 
 def test_a_partners_goals_have_the_badges_the_board_gives_them(stack):

@@ -449,8 +449,9 @@ class MemberApi:
         return self._call("checkins", "GET", f"/v1/teams/{team_id}/pairing-rounds",
                           params={"limit": 20})["items"]
 
-    def run_round(self, team_id: str) -> dict:
-        return self._call("checkins", "POST", f"/v1/teams/{team_id}/pairing-rounds", json={})
+    def run_round(self, team_id: str, key: str | None = None) -> dict:
+        return self._call("checkins", "POST", f"/v1/teams/{team_id}/pairing-rounds", json={},
+                          headers=once(key))
 
     # -- notifications --------------------------------------------------------------------
     @or_unavailable

@@ -109,10 +109,12 @@ def rounds():
 @partners.post("/rounds")
 @http.member_required
 def run_round():
-    """Run a pairing round (the checkins service says who may: a lead). A refusal shows its
+    """Run a pairing round (the checkins service says who may: a lead), once per form: sent
+    twice (a double click), its key runs one round and answers both. A refusal shows its
     reason on the partners page, above its rounds."""
     try:
-        http.api().run_round(http.current_member().team_id)
+        http.api().run_round(http.current_member().team_id,
+                             key=request.form.get("idempotency_key") or None)
     except (FormErrors, Forbidden) as refused:
         why = f"No round was run: {refused.detail.rstrip('.')}."
         return _partners_page(refused.status, round_error=why)
