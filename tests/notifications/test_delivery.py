@@ -301,6 +301,9 @@ def test_a_signed_webhook_refusing_for_a_while_is_retried_and_stays_enabled(make
 
 def test_a_signed_webhook_refusing_every_retry_is_disabled_and_the_leads_are_told(make_service,
                                                                                  slack):
+    """The notice told the leads to "re-enable it (PATCH state=active)", an API call, though
+    the Channels page has an Enable button on the channel's row: it now says so, and links to
+    that page."""
     clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
     n = make_service("notifications", clock=clock, start_worker=False,
                      NOTIFICATIONS_MAX_ATTEMPTS="4")
@@ -320,7 +323,10 @@ def test_a_signed_webhook_refusing_every_retry_is_disabled_and_the_leads_are_tol
     [notice] = disabled_notices(team, team.lead)
     assert notice["text"] == (
         "Channel *Audit hook* was disabled: 403 bad signature (refused every retry). Check the "
-        "receiver's URL and signing secret, then re-enable it (PATCH state=active).")
+        "receiver's URL and signing secret, then press Enable on its row of the Channels page "
+        "(in the API: PATCH state=active).")
+    public_url = n.container.settings.public_url.rstrip("/")
+    assert notice["link"] == f"{public_url}/team/channels"
     assert disabled_notices(team, team.ana) == []
 
 

@@ -136,6 +136,8 @@ def _paired(data, context, title, owner) -> Rendered:
     return Rendered("New accountability partners", [text], text)
 
 
+CHANNELS_PAGE = "/team/channels"  # the web app's page where leads enable a disabled channel
+
 FIX_ADVICE = {  # what a lead fixes before re-enabling a disabled channel, by its type
     "slack": "Fix it in Slack",
     "teams": "Fix the workflow in Teams",
@@ -144,9 +146,12 @@ FIX_ADVICE = {  # what a lead fixes before re-enabling a disabled channel, by it
 
 
 def _channel_disabled(data, context, title, owner) -> Rendered:
+    """Says where a lead enables the channel again: the web app's Channels page (the notice
+    links to it), or, through the API, its PATCH."""
     advice = FIX_ADVICE.get(context.get("channel_type"), "Fix it")
     text = (f"Channel *{context.get('channel_name')}* was disabled: {data['reason']}. "
-            f"{advice}, then re-enable it (PATCH state=active).")
+            f"{advice}, then press Enable on its row of the Channels page "
+            "(in the API: PATCH state=active).")
     return Rendered("A notification channel was disabled", [text], text)
 
 

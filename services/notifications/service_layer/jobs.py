@@ -63,7 +63,7 @@ from services.notifications.domain.fanout import (
 from services.notifications.domain.notification import DeliveryAttempt, Notification, SendResult
 from services.notifications.domain.preferences import Preferences
 from services.notifications.domain.refusals import CHANNEL_REFUSED, tells_leads
-from services.notifications.domain.render import Rendered, render
+from services.notifications.domain.render import CHANNELS_PAGE, Rendered, render
 from services.notifications.domain.schedule import latest_slot
 from services.notifications.domain.signing import signed_headers
 from services.notifications.domain.slack_workspace import SLACK_EVENTS_KEPT
@@ -389,15 +389,17 @@ class Deliverer:
 
     def _channel_disabled(self, uow: NotificationsUnitOfWork, channel: Channel,
                           n: Notification, now: datetime) -> None:
-        """Announce that the channel was disabled, and tell the leads in-app: at once, or, to
-        a snoozed lead, when they are back (`fanout.HELD_THROUGH_SNOOZE`)."""
+        """Announce that the channel was disabled, and tell the leads in-app, linking to the
+        Channels page where they enable it again: at once, or, to a snoozed lead, when they
+        are back (`fanout.HELD_THROUGH_SNOOZE`)."""
         data = {"channel_id": channel.id, "team_id": n.team_id,
                 "reason": channel.disabled_reason or "", "at": now.isoformat()}
         uow.emit("channel.disabled", n.team_id, data, subject=channel.id)
         rendered: Rendered = render("channel.disabled", data, {"channel_name": channel.name,
                                                             "channel_type": channel.type})
+        channels_page = f"{self.public_url.rstrip('/')}{CHANNELS_PAGE}" if self.public_url else None
         what = Occurrence(f"channel.disabled:{channel.id}:{n.id}", "channel.disabled",
-                          n.team_id, now.isoformat(), data, self.public_url or None)
+                          n.team_id, now.isoformat(), data, channels_page)
         leads = [m.member_id for m in uow.replicas.leads(n.team_id)]
         self.notifier.to_members(uow, what, rendered, leads)
 
