@@ -478,7 +478,10 @@ def test_a_lead_links_a_slack_user_and_a_member_links_themself_from_the_home_tab
     mine = notifications.client.post("/v1/me/slack", headers=team.auth(team.lead),
                                      json={"ticket": ticket})
     assert mine.json == {"member_id": team.lead, "slack_user_id": "UNEW"}
-    assert notifications.client.post("/v1/me/slack", headers=team.auth(team.lead),
+    again = notifications.client.post("/v1/me/slack", headers=team.auth(team.lead),
+                                      json={"ticket": ticket})  # a double click
+    assert (again.status_code, again.json) == (200, mine.json)
+    assert notifications.client.post("/v1/me/slack", headers=team.auth(team.ana),
                                      json={"ticket": ticket}).status_code == 403  # used
     handle(notifications.container, event(
         "checkin.missed", team.id, goal_id=team.goal, owner_id=team.ana, level=2,

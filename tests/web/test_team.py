@@ -381,9 +381,28 @@ def test_the_slack_home_link_signs_in_first_then_links_the_member(stack, page):
 
     page.wait_for_text("is linked", "main")
     assert slack_user in page.text("main")
-    page.open(f"/slack/link?ticket={ticket}")
-    click(page, "Link my Slack account")
-    page.wait_for_text("unknown, used or expired", "main")
+
+
+def test_link_my_slack_account_sent_twice_says_it_is_linked_both_times(stack):
+    """A double click on "Link my Slack account" (or a resend after a timeout) said "This link
+    is unknown, used or expired" the second time, though the first had linked the account.
+    Another member sending the used link is still refused."""
+    team = stack.new_team()
+    ticket, slack_user = slack_link_ticket(stack, team)
+    _, bea_token = stack.add_member(team, "Bea")
+    session, csrf = signed_in(stack, team.lead)
+
+    answers = [session.post(stack.web_url + "/slack/link",
+                            data={"csrf_token": csrf, "ticket": ticket}) for _ in range(2)]
+
+    linked = f"Your Slack account ({slack_user}) is linked."
+    for answer in answers:
+        assert (answer.status_code, linked in answer.text) == (200, True), answer.text
+    bea, bea_csrf = signed_in(stack, bea_token)
+    refused = bea.post(stack.web_url + "/slack/link",
+                       data={"csrf_token": bea_csrf, "ticket": ticket})
+    assert refused.status_code == 403, refused.status_code
+    assert "This link is unknown, used or expired" in refused.text
 
 
 def member_row(page: str, member_id: str) -> str:

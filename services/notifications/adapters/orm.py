@@ -265,6 +265,7 @@ slack_link_tickets = Table(
     Column("slack_user_id", String(32), nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Column("used_at", UtcDateTime),
+    Column("used_by", String(64)),
 )
 
 slack_dms = Table(

@@ -87,6 +87,17 @@ class LinkTicket:
         self.slack_user_id = slack_user_id
         self.expires_at = now + LINK_TICKET_TTL
         self.used_at: datetime | None = None
+        self.used_by: str | None = None  # the member it linked
 
     def usable(self, now: datetime) -> bool:
         return self.used_at is None and now < self.expires_at
+
+    def use(self, member_id: str, now: datetime) -> None:
+        self.used_at, self.used_by = now, member_id
+
+    def made(self, identity: SlackIdentity | None) -> bool:
+        """True when this ticket linked `identity`'s member, who is still its Slack user: the
+        same member sending it again (a double click, a resend after a timeout) is answered
+        as the first time, while anyone else is refused."""
+        return (identity is not None and self.used_by == identity.member_id
+                and identity.slack_user_id == self.slack_user_id)

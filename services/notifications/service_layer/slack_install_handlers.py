@@ -136,16 +136,19 @@ def _taken(slack_user_id: str, holder: MemberReplica) -> Conflict:
 
 def link_my_slack_account(cmd: LinkMySlackAccount, uow: NotificationsUnitOfWork,
                           clock: Clock) -> SlackLink:
-    """A member opens the link the app offered them in Slack while signed in to Goalkeeper."""
+    """A member opens the link the app offered them in Slack while signed in to Goalkeeper.
+    The member it linked sending it again is answered as the first time (`LinkTicket.made`)."""
     with uow:
         now = clock.now()
         ticket = uow.slack.link_ticket(cmd.ticket)
+        if ticket is not None and ticket.made(uow.slack.identity(cmd.actor.member_id)):
+            return SlackLink(cmd.actor.member_id, ticket.slack_user_id)
         if ticket is None or not ticket.usable(now):
             raise Forbidden("this link is unknown, used or expired; open the app in Slack again")
         workspace = uow.slack.workspace(cmd.actor.team_id)
         if workspace is None or workspace.slack_team_id != ticket.slack_team_id:
             raise Forbidden("your team has not installed Goalkeeper in that Slack workspace")
-        ticket.used_at = now
+        ticket.use(cmd.actor.member_id, now)
         _link(uow, cmd.actor.member_id, cmd.actor.team_id, ticket.slack_user_id,
               cmd.actor.member_id, now)
         uow.commit()

@@ -20,8 +20,9 @@ def link():
 @slack.post("/link")
 @http.member_required
 def confirm_link():
-    """The Slack user linked; refused, why; with notifications down, the same button again
-    (503) under why the account was not linked."""
+    """The Slack user linked (sent again by the member it linked, as the first time);
+    refused, why; with notifications down, the same button again (503) under why the account
+    was not linked."""
     ticket = request.form.get("ticket", "")
     try:
         linked = http.api().link_my_slack(ticket)
@@ -30,5 +31,5 @@ def confirm_link():
     except ServiceUnavailable as down:
         return render_template("slack/link.html", ticket=ticket, error=not_saved(
             down.service, down.unsent, "your Slack account was not linked",
-            "Send it again in a minute; if the link is then refused as used, it was linked.")), 503
+            "Send it again in a minute: it links you once.")), 503
     return render_template("slack/link.html", ticket="", linked=linked)
