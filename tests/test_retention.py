@@ -170,6 +170,8 @@ PURGES = [
           idempotency.KEPT, KEY_ROW),
     Purge("checkins", "rejections-purge", "rejections", "request_id", "rejected_at",
           REJECTIONS_KEPT, {"team_id": "t-1", "member_id": "m-1", "reason": "not yours"}),
+    Purge("notifications", "idempotency-purge", "idempotency_keys", "key", "created_at",
+          idempotency.KEPT, KEY_ROW),
     Purge("notifications", "slack-events-purge", "slack_events", "event_id", "received_at",
           SLACK_EVENTS_KEPT, {"kind": "app_home_opened"}),
 ]

@@ -19,6 +19,7 @@ from services.notifications.config import NotificationsSettings, load
 from services.notifications.domain.fanout import DeliveryPolicy, Notifier
 from services.notifications.domain.notification import RetryPolicy
 from services.notifications.domain.replicas import MemberReplica
+from services.notifications.entrypoints.channel_schemas import render_channel
 from services.notifications.service_layer import (
     channel_handlers,
     commands,
@@ -40,6 +41,7 @@ from services.notifications.service_layer.jobs import (
 )
 from services.notifications.service_layer.slack_task_handlers import SlackTasks
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
+from shared import idempotency
 from shared.bootstrap import Container
 from shared.clock import Clock
 from shared.events.topics import (
@@ -191,7 +193,8 @@ class NotificationsContainer(Container):
 
     def dependencies(self) -> dict[str, Callable]:
         return {**super().dependencies(), "notifier": lambda: self.notifier,
-                "slack": lambda: self.slack, "background": lambda: self.background}
+                "slack": lambda: self.slack, "background": lambda: self.background,
+                "render_channel": lambda: render_channel}
 
     # -- the worker side ------------------------------------------------------------------
     def handlers(self):
@@ -213,6 +216,8 @@ class NotificationsContainer(Container):
                          self.awaited_checkins.announce_overdue),
             ScheduledJob("slack-events-purge", PURGE_SECONDS,
                          partial(purge_slack_events, self.uow, self.clock)),
+            ScheduledJob("idempotency-purge", PURGE_SECONDS,
+                         partial(idempotency.purge_keys, self.uow, self.clock)),
         ]
 
     def worker(self):

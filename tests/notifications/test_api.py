@@ -83,6 +83,27 @@ def test_channels_are_lead_only_team_scoped_and_can_be_changed_or_removed(
     assert client.get(f"/v1/teams/{team.id}/channels", headers=team.auth()).json["items"] == []
 
 
+def test_a_channel_added_twice_under_one_idempotency_key_is_added_once(notifications, team,
+                                                                       slack):
+    """Add a channel sent twice (a double click) added two identical channels, so every
+    message then posted twice. The same key and body now answer the first 201 again, a signed
+    webhook's secret included; the same key with another body is refused."""
+    path = f"/v1/teams/{team.id}/channels"
+    once = {**team.auth(), "Idempotency-Key": "add-audit-hook"}
+    body = {"type": "webhook", "webhook_url": slack.webhook("hook"), "name": "Audit hook"}
+
+    first, second = (notifications.client.post(path, headers=once, json=body) for _ in range(2))
+    other = notifications.client.post(path, headers=once, json={**body, "name": "Other hook"})
+
+    assert (first.status_code, second.status_code) == (201, 201), second.json
+    assert second.json == first.json and first.json["secret"]
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert other.status_code == 422, other.json
+    assert other.json["errors"] == {"Idempotency-Key": ["Reused with another body."]}
+    listed = notifications.client.get(path, headers=team.auth()).json["items"]
+    assert [c["id"] for c in listed] == [first.json["id"]]
+
+
 def test_an_empty_channel_patch_is_refused_naming_what_can_be_sent(notifications, team, slack):
     """A PATCH of `{}` answered 200 as if the channel had changed. It is the 422 every other
     PATCH answers, naming the fields; the channel stays as it was."""

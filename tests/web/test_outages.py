@@ -136,7 +136,7 @@ def test_a_channel_added_or_tested_while_notifications_is_down_answers_503_and_s
             session, csrf, web_url):
         added = session.post(web_url + "/team/channels", data={
             "csrf_token": csrf, "type": "teams", "name": "#team-goals",
-            "webhook_url": "https://example.com/hooks/goals"})
+            "webhook_url": "https://example.com/hooks/goals", "idempotency_key": "add-goals"})
         tested = session.post(web_url + "/team/channels/some-channel/test",
                               data={"csrf_token": csrf})
 
@@ -144,7 +144,8 @@ def test_a_channel_added_or_tested_while_notifications_is_down_answers_503_and_s
     assert "<h1>Channels</h1>" in added.text and "<h1>Channels</h1>" in tested.text
     assert f"{NOTIFICATIONS_DOWN}: the channel was not added." in added.text
     for typed in ('value="teams" selected', 'value="#team-goals"',
-                  'value="https://example.com/hooks/goals"'):
+                  'value="https://example.com/hooks/goals"',
+                  'name="idempotency_key" value="add-goals"'):  # sent again, added once
         assert typed in added.text, typed
     assert f"{NOTIFICATIONS_DOWN}: the test message was not sent." in tested.text
 

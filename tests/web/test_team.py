@@ -199,6 +199,34 @@ def test_a_lead_adds_a_slack_channel_tests_it_and_sees_its_deliveries(stack, pag
     assert page.serious_accessibility_violations() == []
 
 
+KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
+
+
+def test_the_add_a_channel_form_sent_twice_adds_one_channel(stack, slack):
+    """A double click on "Add channel" added two identical channels, so every message then
+    posted twice. The form carries a key of its own: sent twice, it adds one channel; sent
+    again with other values, it says the first was added and takes a new key."""
+    team = stack.new_team()
+    session, csrf = signed_in(stack, team.lead)
+    key = KEY.search(session.get(stack.web_url + "/team/channels").text).group(1)
+    form = {"csrf_token": csrf, "type": "slack", "name": "#team-goals",
+            "webhook_url": slack.webhook(), "idempotency_key": key}
+
+    answers = [session.post(stack.web_url + "/team/channels", data=form) for _ in range(2)]
+
+    assert [a.status_code for a in answers] == [201, 201]
+    listed = re.findall(r'<tr id="channel-([^"]+)">', answers[1].text)
+    assert len(listed) == 1, answers[1].text
+    assert KEY.search(answers[1].text).group(1) != key  # a fresh form for the next channel
+    other = session.post(stack.web_url + "/team/channels", data={**form, "name": "#other"})
+    assert other.status_code == 422, other.status_code
+    assert ("This form was already sent with other values, and that channel was added: it is "
+            "in the list above.") in other.text
+    assert 'value="#other"' in other.text and KEY.search(other.text).group(1) != key
+    in_api = stack.notifications.call("GET", f"/v1/teams/{team.id}/channels", team.lead)
+    assert [c["name"] for c in in_api.get_json()["items"]] == ["#team-goals"]
+
+
 def test_a_bad_webhook_url_is_refused_next_to_its_field(stack, page):
     team = stack.new_team()
     page.sign_in(team.lead).open("/team/channels")

@@ -50,6 +50,7 @@ from services.notifications.domain.slack_workspace import (
 from services.notifications.domain.slash import SlackRequest
 from shared.change_watch import watch_changes
 from shared.db import UtcDateTime, map_once
+from shared.idempotency import add_idempotency_table
 from shared.messaging_tables import add_messaging_tables
 
 metadata = MetaData()
@@ -334,6 +335,8 @@ email_suppressions = Table(
     Column("detail", Text, nullable=False, default=""),
     Column("at", UtcDateTime, nullable=False),
 )
+
+idempotency_keys = add_idempotency_table(metadata)
 
 # The tables the feed is read from (its items and the caller's standing): a change to either
 # drops what the web processes keep of that team (shared.read_cache).

@@ -62,7 +62,13 @@ class ChannelOut(Schema):
 
 class ChannelCreated(ChannelOut):
     secret = fields.String(allow_none=True, metadata={
-        "description": "Signing secret of a `webhook` channel; shown only in this response."})
+        "description": "Signing secret of a `webhook` channel; shown only in this response (and "
+                       "a retry's under the same Idempotency-Key)."})
+
+
+def render_channel(channel) -> dict:
+    """The body an added channel answers with (and a retry under its Idempotency-Key gets)."""
+    return ChannelCreated().dump(channel)
 
 
 class ChannelList(Schema):

@@ -28,6 +28,7 @@ from services.notifications.service_layer.commands import (
     SendTestMessage,
     SetTeamDigest,
 )
+from shared.idempotency import IDEMPOTENCY_KEY_DOC, idempotent_request, replayed
 from shared.web import bus, require_member
 
 
@@ -40,11 +41,17 @@ def _filters(body: dict) -> dict:
 class ChannelCollection(MethodView):
     @channels.arguments(ChannelIn)
     @channels.response(201, ChannelCreated)
+    @channels.doc(**IDEMPOTENCY_KEY_DOC)
     def post(self, body, team_id):
         """Add a Slack incoming webhook, a Teams Workflows webhook, or a signed outgoing webhook
         (its secret shown once). Accepted hosts: `hooks.slack.com` (slack, webhook),
-        `*.logic.azure.com` and `*.powerplatform.com` (teams), or GOALKEEPER_WEBHOOK_ALLOWLIST."""
-        return bus().handle(AddChannel(actor=require_member(), team_id=team_id, **_filters(body)))
+        `*.logic.azure.com` and `*.powerplatform.com` (teams), or GOALKEEPER_WEBHOOK_ALLOWLIST.
+        A retry with the same Idempotency-Key adds nothing and gets the first answer; the same
+        key with another body is refused (422)."""
+        actor = require_member()
+        added = bus().handle(AddChannel(actor=actor, team_id=team_id, **_filters(body),
+                                        idempotency=idempotent_request(actor.member_id)))
+        return replayed(added.replayed) if added.replayed else added.made
 
     @channels.response(200, ChannelList)
     def get(self, team_id):

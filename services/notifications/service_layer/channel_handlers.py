@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from services.notifications.config import NotificationsSettings
@@ -24,6 +25,7 @@ from services.notifications.service_layer.commands import (
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 from shared.domain import Conflict, NotFound
+from shared.idempotency import Once, made_once
 from shared.pagination import decode_moment_cursor, page_of
 
 
@@ -40,16 +42,25 @@ class DeliveryPage:
 
 
 def add_channel(cmd: AddChannel, uow: NotificationsUnitOfWork, clock: Clock,
-                settings: NotificationsSettings) -> Channel:
+                settings: NotificationsSettings,
+                render_channel: Callable[[Channel], object]) -> Once[Channel]:
+    """Add a channel, once per idempotency key: a retry under the key adds none and gets the
+    first answer (saved in the same transaction as the channel)."""
     ensure_lead(cmd.actor, cmd.team_id)
     url = validate_webhook_url(cmd.webhook_url, settings.webhook_allowlist, kind=cmd.type)
     with uow:
-        channel = Channel(cmd.team_id, cmd.type, url, name=cmd.name,
-                          event_types=list(cmd.event_types), health=list(cmd.health),
-                          created_at=clock.now())
-        uow.channels.add(channel)
+        now = clock.now()
+
+        def added() -> Channel:
+            channel = Channel(cmd.team_id, cmd.type, url, name=cmd.name,
+                              event_types=list(cmd.event_types), health=list(cmd.health),
+                              created_at=now)
+            uow.channels.add(channel)
+            return channel
+
+        result = made_once(uow.idempotency_keys, cmd.idempotency, now, added, render_channel)
         uow.commit()
-    return channel
+    return result
 
 
 def list_channels(cmd: ListChannels, reader: NotificationsUnitOfWork) -> list[Channel]:

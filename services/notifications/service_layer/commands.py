@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.auth import Principal
+from shared.idempotency import IdempotentRequest
 
 
 # -- channels, delivery log and team digest (leads) -----------------------------------------
@@ -21,6 +22,7 @@ class AddChannel:
     name: str = ""
     event_types: tuple[str, ...] = ()
     health: tuple[str, ...] = ()
+    idempotency: IdempotentRequest | None = None
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
-"""The notifications unit of work: its repositories, queries and outbox in one transaction."""
+"""The notifications unit of work: its repositories, queries, idempotency ledger and outbox in
+one transaction."""
 
+from services.notifications.adapters.orm import idempotency_keys
 from services.notifications.adapters.queries import NotificationQueries
 from services.notifications.adapters.repositories import (
     AwaitedCheckins,
@@ -12,6 +14,7 @@ from services.notifications.adapters.repositories import (
     SlackRequests,
     Suppressions,
 )
+from shared.idempotency import IdempotencyKeys
 from shared.uow import UnitOfWork
 
 
@@ -26,6 +29,7 @@ class NotificationsUnitOfWork(UnitOfWork):
     queries: NotificationQueries
     awaited_checkins: AwaitedCheckins
     suppressions: Suppressions
+    idempotency_keys: IdempotencyKeys
 
     def after_commit_once(self, callback) -> None:
         """`after_commit`, once per transaction however often asked (the deliverer's wake-up
@@ -44,3 +48,4 @@ class NotificationsUnitOfWork(UnitOfWork):
         self.queries = NotificationQueries(self.session)
         self.awaited_checkins = AwaitedCheckins(self.session)
         self.suppressions = Suppressions(self.session)
+        self.idempotency_keys = IdempotencyKeys(self.session, idempotency_keys)

@@ -486,8 +486,9 @@ class MemberApi:
     def channels(self, team_id: str) -> list[dict]:
         return self._call("notifications", "GET", f"/v1/teams/{team_id}/channels")["items"]
 
-    def add_channel(self, team_id: str, fields: dict) -> dict:
-        return self._call("notifications", "POST", f"/v1/teams/{team_id}/channels", json=fields)
+    def add_channel(self, team_id: str, fields: dict, key: str | None = None) -> dict:
+        return self._call("notifications", "POST", f"/v1/teams/{team_id}/channels", json=fields,
+                          headers=once(key))
 
     def update_channel(self, team_id: str, channel_id: str, fields: dict) -> dict:
         """Rename, refilter, disable or re-enable (`state: active`) a channel."""

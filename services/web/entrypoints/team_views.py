@@ -134,17 +134,20 @@ def channels():
 @team.post("/channels")
 @http.lead_required
 def add_channel():
+    """Add the channel once per rendered form: its key, sent again (a double click, a resend
+    after a timeout), gets the first answer, not a second channel."""
     form = {name: request.form.get(name, "").strip() for name in CHANNEL_FIELDS}
+    key = request.form.get("idempotency_key") or None
     try:
         added = http.api().add_channel(http.current_member().team_id,
-                                       {k: v for k, v in form.items() if v})
+                                       {k: v for k, v in form.items() if v}, key=key)
     except FormErrors as refused:
-        return _channels_page(form, refused.errors or {"_": [refused.detail]},
-                              refused.status)
-    except ServiceUnavailable as down:  # the form again as typed
-        return _channels_page(form, {"_": [not_saved(
+        return _channels_page(*team_forms.channel_refused(
+            {**form, "idempotency_key": key}, refused.detail, refused.errors), refused.status)
+    except ServiceUnavailable as down:  # the form again as typed, under the same key
+        return _channels_page({**form, "idempotency_key": key}, {"_": [not_saved(
             down.service, down.unsent, "the channel was not added",
-            "Reload the page in a minute: if the channel is not listed, add it again.")]}, 503)
+            "Send the form again in a minute: the channel will not be added twice.")]}, 503)
     return _channels_page({"type": "slack"}, {}, 201, added)
 
 

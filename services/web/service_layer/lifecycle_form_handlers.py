@@ -8,9 +8,6 @@ from services.web.domain.status_text import GOAL_STATUSES
 CLOSE_FIELDS = ("outcome", "retrospective", "replaced_by")
 MILESTONE_FIELDS = ("title", "due_date")
 IDEMPOTENCY_KEY = "Idempotency-Key"
-MILESTONE_KEY_REUSED = ("This form was already sent with other values, and that milestone was "
-                        "added: it is in the list above. Send the form again to add this one "
-                        "as well.")
 OUTCOMES = tuple((status, GOAL_STATUSES[status]) for status in ("partial", "missed", "dropped"))
 
 
@@ -35,13 +32,24 @@ def milestone_from_form(form: dict[str, str]) -> dict:
 
 def milestone_refused(typed_form: dict[str, str], detail: str,
                       api_errors: dict[str, list[str]]) -> tuple[dict, dict[str, list[str]]]:
-    """The new-milestone form as it shows again after a refusal, and its errors. Its key used
-    with other values means it was sent before (a save that timed out) and that milestone was
-    added then, which the page lists: the form keeps what was typed under a new key, so
-    sending it again adds this one (once)."""
-    if IDEMPOTENCY_KEY in api_errors:
-        return {**typed_form, "idempotency_key": ""}, {"_": [MILESTONE_KEY_REUSED]}
-    return typed_form, refusal_errors(detail, api_errors, MILESTONE_FIELDS)
+    """The new-milestone form as it shows again after a refusal, and its errors (a key used
+    with other values: `resent_with_other_values`)."""
+    return (resent_with_other_values(typed_form, api_errors, "milestone")
+            or (typed_form, refusal_errors(detail, api_errors, MILESTONE_FIELDS)))
+
+
+def resent_with_other_values(typed_form: dict[str, str], api_errors: dict[str, list[str]] | None,
+                             made: str, listed: str = "it is"
+                             ) -> tuple[dict, dict[str, list[str]]] | None:
+    """An adding form refused because its key was used with other values: it was sent before
+    (a save that timed out) and that `made` (milestone, member, channel) was added then, which
+    the page lists. The form keeps what was typed under a new key, so sending it again adds
+    this one (once); None for any other refusal."""
+    if IDEMPOTENCY_KEY not in (api_errors or {}):
+        return None
+    return {**typed_form, "idempotency_key": ""}, {"_": [
+        f"This form was already sent with other values, and that {made} was added: {listed} "
+        "in the list above. Send the form again to add this one as well."]}
 
 
 def refusal_errors(detail: str, api_errors: dict[str, list[str]],

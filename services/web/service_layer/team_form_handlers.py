@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from services.web.adapters.api_client import FormErrors, MemberApi, ServiceUnavailable
 from services.web.domain.form_values import as_number
-from services.web.service_layer.lifecycle_form_handlers import IDEMPOTENCY_KEY
+from services.web.service_layer.lifecycle_form_handlers import resent_with_other_values
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 FREQUENCIES = ("daily", "weekly", "biweekly", "monthly")
-MEMBER_KEY_REUSED = ("This form was already sent with other values, and that member was "
-                     "added: they are in the list above. Send the form again to add this "
-                     "one as well.")
 
 
 def form_from(team: dict, digest) -> dict:
@@ -76,10 +73,15 @@ def change_errors(refused) -> list[str]:
 
 def add_member_refused(typed: dict, detail: str,
                        api_errors: dict[str, list[str]]) -> tuple[dict, dict[str, list[str]]]:
-    """The Add member form as it shows again after a refusal, and its errors. Its key used
-    with other values means it was sent before (a save that timed out) and that member was
-    added then: the form keeps what was typed under a new key, so sending it again adds this
-    one (once)."""
-    if IDEMPOTENCY_KEY in (api_errors or {}):
-        return {**typed, "idempotency_key": ""}, {"_": [MEMBER_KEY_REUSED]}
-    return typed, api_errors or {"_": [detail]}
+    """The Add member form as it shows again after a refusal, and its errors (a key used with
+    other values: `resent_with_other_values`)."""
+    return (resent_with_other_values(typed, api_errors, "member", "they are")
+            or (typed, api_errors or {"_": [detail]}))
+
+
+def channel_refused(typed_form: dict[str, str], detail: str,
+                    api_errors: dict[str, list[str]]) -> tuple[dict, dict[str, list[str]]]:
+    """The Add a channel form as it shows again after a refusal, and its errors (a key used
+    with other values: `resent_with_other_values`)."""
+    return (resent_with_other_values(typed_form, api_errors, "channel")
+            or (typed_form, api_errors or {"_": [detail]}))
