@@ -405,6 +405,8 @@ def test_a_signed_webhook_answering_422_fails_that_message_and_tells_the_leads_o
         "Channel *Audit hook* refused a goal.achieved message: 422 {\"error\": \"field goal_id "
         "is not in our schema\"}. That message was not delivered; the delivery log lists each "
         "message refused. Check what the receiver accepts.")
+    public_url = n.container.settings.public_url.rstrip("/")
+    assert notices[0]["link"] == f"{public_url}/team/deliveries"  # the log it speaks of
     assert refusal_notices(team, team.ana) == []
     assert disabled_notices(team, team.lead) == []
 

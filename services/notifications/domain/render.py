@@ -137,6 +137,7 @@ def _paired(data, context, title, owner) -> Rendered:
 
 
 CHANNELS_PAGE = "/team/channels"  # the web app's page where leads enable a disabled channel
+DELIVERIES_PAGE = "/team/deliveries"  # the web app's delivery log, each message refused listed
 
 FIX_ADVICE = {  # what a lead fixes before re-enabling a disabled channel, by its type
     "slack": "Fix it in Slack",

@@ -63,7 +63,12 @@ from services.notifications.domain.fanout import (
 from services.notifications.domain.notification import DeliveryAttempt, Notification, SendResult
 from services.notifications.domain.preferences import Preferences
 from services.notifications.domain.refusals import CHANNEL_REFUSED, tells_leads
-from services.notifications.domain.render import CHANNELS_PAGE, Rendered, render
+from services.notifications.domain.render import (
+    CHANNELS_PAGE,
+    DELIVERIES_PAGE,
+    Rendered,
+    render,
+)
 from services.notifications.domain.schedule import latest_slot
 from services.notifications.domain.signing import signed_headers
 from services.notifications.domain.slack_workspace import SLACK_EVENTS_KEPT
@@ -397,9 +402,8 @@ class Deliverer:
         uow.emit("channel.disabled", n.team_id, data, subject=channel.id)
         rendered: Rendered = render("channel.disabled", data, {"channel_name": channel.name,
                                                             "channel_type": channel.type})
-        channels_page = f"{self.public_url.rstrip('/')}{CHANNELS_PAGE}" if self.public_url else None
         what = Occurrence(f"channel.disabled:{channel.id}:{n.id}", "channel.disabled",
-                          n.team_id, now.isoformat(), data, channels_page)
+                          n.team_id, now.isoformat(), data, self._page(CHANNELS_PAGE))
         leads = [m.member_id for m in uow.replicas.leads(n.team_id)]
         self.notifier.to_members(uow, what, rendered, leads)
 
@@ -415,9 +419,14 @@ class Deliverer:
                 "status": result.status, "answer": result.body, "at": now.isoformat()}
         rendered = render(CHANNEL_REFUSED, data, {"channel_name": channel.name})
         what = Occurrence(f"{CHANNEL_REFUSED}:{channel.id}:{hour.isoformat()}", CHANNEL_REFUSED,
-                          n.team_id, now.isoformat(), data, self.public_url or None)
+                          n.team_id, now.isoformat(), data, self._page(DELIVERIES_PAGE))
         leads = [m.member_id for m in uow.replicas.leads(n.team_id)]
         self.notifier.to_members(uow, what, rendered, leads)
+
+    def _page(self, path: str) -> str | None:
+        """The web app's page at `path` (a lead's notice links to it); None without a public
+        URL."""
+        return f"{self.public_url.rstrip('/')}{path}" if self.public_url else None
 
 
 class Digests:
