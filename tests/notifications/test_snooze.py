@@ -206,6 +206,25 @@ def test_a_snooze_lifted_early_places_what_it_held_for_the_digest_of_a_member_ta
     assert "*Ben* gave you kudos on *Run 100 km*" in digest["text"]
 
 
+def test_a_snooze_that_ran_out_stays_ran_out_when_goals_wakes_the_member(make_service):
+    """Ana takes a daily digest; her snooze ran out at Friday's first moment in Berlin, and
+    goals wakes her (member.updated: active, no day) within the minute after, before the
+    deliverer's next pass. That wake was read as a snooze lifted early: Ben's kudos went to
+    the next digest instead of showing as her snooze's end shows it."""
+    clock, n, team = on_holiday(make_service)
+    saved = team.harness.client.put("/v1/me/preferences", headers=team.auth(team.ana),
+                                    json={"delivery": "digest", "digest": "daily"})
+    assert saved.status_code == 200, saved.json
+    kudos = kudos_to_ana(team)
+    handle(n, kudos)
+    woken = BACK + timedelta(seconds=40)
+    clock.set(woken)
+
+    handle(n, snoozed(team, team.ana, "Ana", None, timezone="Europe/Berlin"))
+
+    assert by_event(n, team, shown(n, team, clock, woken)) == {kudos.id: 1}
+
+
 def refusing_hook_while_lena_is_away(make_service, slack):
     """A worker-less Berlin team whose webhook answers 422 to everything; its lead Lena is
     snoozed until LAST_DAY, its lead Max is not. Returns (service, team, Max's id, refuse),
