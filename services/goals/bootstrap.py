@@ -54,7 +54,11 @@ from services.goals.service_layer.commands import (
     UpdateMember,
     UpdateTeam,
 )
-from services.goals.service_layer.jobs import purge_spent_links, reevaluate_due
+from services.goals.service_layer.jobs import (
+    purge_spent_links,
+    reevaluate_due,
+    wake_ended_snoozes,
+)
 from services.goals.service_layer.on_events import (
     on_checkin_edited,
     on_checkin_logged,
@@ -69,6 +73,8 @@ from shared.consumer import Handler
 from shared.events.topics import CHECKINS_EVENTS, GOALS_EVENTS
 from shared.retention import PURGE_SECONDS
 from shared.worker import ScheduledJob
+
+SNOOZES_END_SECONDS = 60.0  # goals wakes a member at most this long after their snooze ends
 
 
 class GoalsContainer(Container):
@@ -137,6 +143,8 @@ class GoalsContainer(Container):
     def jobs(self) -> list[ScheduledJob]:
         tick = partial(reevaluate_due, self.uow, self.clock)
         return [ScheduledJob("health", self.settings.health_interval, tick),
+                ScheduledJob("snoozes-end", SNOOZES_END_SECONDS,
+                             partial(wake_ended_snoozes, self.uow, self.clock)),
                 ScheduledJob("idempotency-purge", PURGE_SECONDS,
                              partial(idempotency.purge_keys, self.uow, self.clock)),
                 ScheduledJob("link-retention", PURGE_SECONDS, partial(

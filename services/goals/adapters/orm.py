@@ -111,6 +111,9 @@ Index("uq_members_team_email", members.c.team_id, members.c.email, unique=True)
 Index("uq_members_team_slack_user", members.c.team_id, members.c.slack_user_id, unique=True,
       postgresql_where=members.c.slack_user_id.isnot(None),
       sqlite_where=members.c.slack_user_id.isnot(None))
+# The snoozed members, by the day their snooze runs through: the wake job reads only those.
+Index("ix_members_snoozed_until", members.c.snoozed_until, members.c.id,
+      postgresql_where=members.c.state == "snoozed", sqlite_where=members.c.state == "snoozed")
 
 goals = Table(
     "goals", metadata,

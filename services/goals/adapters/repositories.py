@@ -4,7 +4,7 @@ the partnerships read model kept from the checkins service's pairing events."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Integer,
@@ -18,6 +18,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.orm import Session
@@ -107,6 +108,19 @@ class Members:
         if after is not None:
             query = query.where(Member.id > after)
         return list(self.session.scalars(query.order_by(Member.id).limit(limit)))
+
+    def snoozed_through(self, day: date, after: tuple[date, str] | None,
+                        limit: int) -> list[Member]:
+        """Snoozed members whose `snoozed_until` is `day` or earlier, ordered by that day then
+        id, after the (day, id) `after`, locked; a row another transaction holds is skipped (a
+        change being made to that member), through the index of snoozed members."""
+        query = select(Member).where(Member.state == "snoozed", Member.snoozed_until <= day)
+        if after is not None:
+            query = query.where(tuple_(Member.snoozed_until, Member.id) > tuple_(*after))
+        query = query.order_by(Member.snoozed_until, Member.id).limit(limit)
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return list(self.session.scalars(query))
 
     def count_leads(self, team_id: str) -> int:
         return self.session.scalar(select(func.count()).select_from(Member).where(

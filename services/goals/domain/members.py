@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
+from shared.availability import snooze_ends_at
 from shared.domain import Aggregate, Conflict, Unprocessable, changed
 
 ROLES = ("member", "lead")
@@ -128,6 +129,19 @@ class Member(Aggregate):
             return
         self.state, self.snoozed_until = wanted
         self._updated()
+
+    def wake_if_snooze_over(self, now: datetime) -> bool:
+        """Wake a member whose snooze has ended at `now` (aware): once their wall clock reads
+        the day after `snoozed_until` (`shared.availability.snooze_ends_at`), they hear
+        everything again, so they are active, with no day. member.updated when woken; whether
+        they were."""
+        if self.state != "snoozed" or self.snoozed_until is None:
+            return False
+        if now < snooze_ends_at(self.snoozed_until.isoformat(), self.timezone):
+            return False
+        self.state, self.snoozed_until = "active", None
+        self._updated()
+        return True
 
     def change_role(self, role: str) -> None:
         """Make the member a lead or a member; 409 for one who left (no longer on the team)."""

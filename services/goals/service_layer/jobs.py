@@ -6,6 +6,12 @@ Each goal stores `next_health_check_at`, the earliest moment its health can chan
 alone (see domain/pace.py). A tick reads only goals whose moment has come, through the index on
 that column, in batches; every other goal is untouched however many there are.
 
+Snoozes' end: a member snoozed through a day hears everything again once their wall clock reads
+the day after (`shared.availability`); a tick wakes each of them (state active, no day, one
+member.updated), so goals answers and announces them as every service treats them. It reads
+only snoozed members through their index, up to the latest day whose snooze may have ended
+anywhere (today in UTC: the day after starts first at UTC+14), in batches.
+
 Links' retention: invite and sign-in links used, cancelled or expired more than the kept days
 ago (GOALS_LINK_RETENTION_DAYS) are deleted, a chunk per commit, so the table holds the links
 that still work and the recent past ones (a visit to a deleted one is told it is no such link).
@@ -16,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.clock import Clock
@@ -49,6 +55,28 @@ def reevaluate_due(uow_factory: Callable[[], GoalsUnitOfWork], clock: Clock, *,
     if report.changed:
         log.info("health job: %d goals re-evaluated, %d changed", report.evaluated, report.changed)
     return report
+
+
+def wake_ended_snoozes(uow_factory: Callable[[], GoalsUnitOfWork], clock: Clock, *,
+                       batch: int = BATCH) -> int:
+    """One tick: wake every member whose snooze has ended (`Member.wake_if_snooze_over`), one
+    commit per batch; how many were woken. A member woken has no snooze left, so a second run
+    wakes (and publishes) nothing more."""
+    now = clock.now()
+    latest = now.astimezone(UTC).date()
+    woken, after = 0, None
+    while True:
+        with uow_factory() as uow:
+            snoozed = uow.members.snoozed_through(latest, after, batch)
+            if snoozed:  # read before waking, which clears the day
+                after = (snoozed[-1].snoozed_until, snoozed[-1].id)
+            woken += sum(member.wake_if_snooze_over(now) for member in snoozed)
+            uow.commit()
+        if len(snoozed) < batch:
+            break
+    if woken:
+        log.info("snoozes' end: %d members woken", woken)
+    return woken
 
 
 def purge_spent_links(uow_factory: Callable[[], GoalsUnitOfWork], clock: Clock,

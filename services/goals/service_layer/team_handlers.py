@@ -170,7 +170,8 @@ def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Memb
     member's open goals to it, their health judged again, in the same commit;
     a member who owns open goals cannot leave until they are closed, and one who leaves takes
     their unused links with them (`_cancel_links`), as a lead made a member takes the invites
-    they sent. Role and state changes take turns behind the team's row, so two leads stepping
+    they sent. A member whose snooze has ended is woken first (as the worker's job does).
+    Role and state changes take turns behind the team's row, so two leads stepping
     down at once leave one."""
     changes = cmd.changes
     is_self = cmd.actor.member_id == cmd.member_id
@@ -182,6 +183,7 @@ def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Memb
         if any(k in changes for k in LEAD_ONLY):  # the lead count holds until this commits
             uow.teams.get(cmd.team_id, for_update=True)
         member = _member(cmd.team_id, cmd.member_id, uow, for_update=True)
+        member.wake_if_snooze_over(clock.now())  # answered as applied now, even before the job
         profile = changed(member, {k: v for k, v in changes.items() if k in PROFILE_FIELDS})
         if profile.get("slack_user_id") is not None:
             _claim_slack_user(member, profile["slack_user_id"], uow)
