@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from services.notifications.domain.slack_workspace import LinkTicket, SlackWorkspace
-from tests.support.stack import auth
+from tests.support.stack import auth, scheduled_job
 from tests.support.waiting import eventually
 from tests.web.over_http import CSRF, days, hidden_fields, signed_in
 
@@ -487,15 +487,17 @@ def test_a_change_refused_for_a_member_who_left_meanwhile_says_why_above_the_lis
 
 
 def test_a_member_whose_snooze_has_ended_is_listed_as_active(stack):
-    """goals keeps a member snoozed until a lead wakes them, while every service hears from
+    """goals kept a member snoozed until a lead woke them, while every service hears from
     them again once their snooze day has passed: Bea, snoozed through a day five days ago and
-    back since, read "Snoozed until …" with a Wake button, as if still away."""
+    back since, read "Snoozed until …" with a Wake button, as if still away. goals' worker
+    wakes her (its snoozes-end job, run here rather than waited for), and the page says so."""
     team = stack.new_team()
     bea_id, _ = stack.add_member(team, "Bea")
     with stack.goals_clock.shifted(days=-10):  # set while that day was still to come
         snoozed = stack.goals.call("PATCH", f"/v1/teams/{team.id}/members/{bea_id}", team.lead,
                                    json={"snoozed_until": days(-5)})
     assert snoozed.status_code == 200, snoozed.get_json()
+    scheduled_job(stack.goals.container, "snoozes-end").run()
     session, _ = signed_in(stack, team.lead)
 
     bea = member_row(session.get(stack.web_url + "/team/members").text, bea_id)

@@ -3,10 +3,6 @@ and a delivery's status, as the pages say them."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from shared.availability import hears_from_us
-
 GOAL_STATUSES = {"draft": "Draft", "active": "Active", "achieved": "Achieved",
                  "partial": "Partly reached", "missed": "Missed", "dropped": "Dropped"}
 ROLES = {"lead": "Lead", "member": "Member"}
@@ -30,11 +26,3 @@ def in_words(words: dict[str, str], name: str) -> str:
     words all the same: "on_leave" -> "On leave"."""
     return words.get(name) or name.replace("_", " ").capitalize()
 
-
-def member_state_now(member: dict, now: datetime) -> str:
-    """A member's state (goals' member) as every service applies it at `now`: snoozed through a
-    day that has passed in their time zone, they are back (active), though goals keeps the
-    state snoozed until a lead wakes them."""
-    back = member["state"] == "snoozed" and member.get("snoozed_until") and hears_from_us(
-        member["state"], member["snoozed_until"], member.get("timezone") or "UTC", now)
-    return "active" if back else member["state"]

@@ -6,7 +6,6 @@ from flask import redirect, render_template, request, url_for
 
 from services.web.adapters.api_client import FormErrors, ServiceUnavailable, Unavailable
 from services.web.domain.outage_text import not_saved
-from services.web.domain.status_text import member_state_now
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import team
 from services.web.service_layer import team_form_handlers as team_forms
@@ -22,14 +21,11 @@ CHANGES = {
 
 def _members_page(form: dict, errors: dict, status: int = 200, added: dict | None = None,
                   invite: dict | None = None, row_errors: dict | None = None):
-    """The members page, each member in the state the services apply now (a snooze whose day
-    has passed is over); `row_errors` (member id -> the refused action and why) are said on
-    that member's row, or above the list for a member it no longer shows (who left)."""
+    """The members page, each member in the state goals answers; `row_errors` (member id -> the
+    refused action and why) are said on that member's row, or above the list for a member it
+    no longer shows (who left)."""
     me = http.current_member()
     members = http.api().members(me.team_id)
-    if not isinstance(members, Unavailable):
-        now = http.container().clock.now()
-        members = [{**m, "state": member_state_now(m, now)} for m in members]
     return render_template("team/members.html", members=members, form=form, errors=errors,
                            added=added, invite=invite, row_errors=row_errors or {},
                            unlisted_errors=_unlisted_errors(members, row_errors or {})), status
