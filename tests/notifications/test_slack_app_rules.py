@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from sqlalchemy import select
 
 from shared.clock import ControlledClock
 from tests.notifications.support import (
@@ -39,6 +40,7 @@ from tests.notifications.test_slack_app_end_to_end import (
     slack_env,
     submission,
 )
+from tests.support.races import run_together
 from tests.support.slack_api_server import SlackApiServer, rate_limited, slack_error
 from tests.support.stack import scheduled_job
 from tests.support.waiting import counted, eventually
@@ -462,19 +464,24 @@ def test_a_team_goal_that_changes_refreshes_the_home_of_every_teammate_who_sees_
         assert cloud not in json.dumps(homes_of(slack_api, user)[-1].args["view"])
 
 
+def link_ticket_offered(notifications, slack_api, slack_user_id: str) -> str:
+    """The ticket in the link the app offers on the home tab of a Slack user it does not know."""
+    home_opened = {"type": "event_callback", "team_id": slack_api.team_id,
+                   "event": {"type": "app_home_opened", "user": slack_user_id, "tab": "home"}}
+    assert events_post(notifications, home_opened).status_code == 200
+    run_tasks(notifications)
+    [offer] = homes_of(slack_api, slack_user_id)
+    [url] = [e["url"] for b in offer.args["view"]["blocks"] if b["type"] == "actions"
+             for e in b["elements"]]
+    return parse_qs(urlsplit(url).query)["ticket"][0]
+
+
 def test_a_lead_links_a_slack_user_and_a_member_links_themself_from_the_home_tab(
         notifications, team, slack_api):
     linked = notifications.client.put(f"/v1/teams/{team.id}/slack/members/{team.ben}",
                                       headers=team.auth(), json={"slack_user_id": "UBEN"})
     assert linked.status_code == 200, linked.json
-    home_opened = {"type": "event_callback", "team_id": slack_api.team_id,
-                   "event": {"type": "app_home_opened", "user": "UNEW", "tab": "home"}}
-    assert events_post(notifications, home_opened).status_code == 200
-    run_tasks(notifications)
-    [offer] = homes_of(slack_api, "UNEW")
-    [url] = [e["url"] for b in offer.args["view"]["blocks"] if b["type"] == "actions"
-             for e in b["elements"]]
-    ticket = parse_qs(urlsplit(url).query)["ticket"][0]
+    ticket = link_ticket_offered(notifications, slack_api, "UNEW")
     mine = notifications.client.post("/v1/me/slack", headers=team.auth(team.lead),
                                      json={"ticket": ticket})
     assert mine.json == {"member_id": team.lead, "slack_user_id": "UNEW"}
@@ -492,6 +499,41 @@ def test_a_lead_links_a_slack_user_and_a_member_links_themself_from_the_home_tab
     [escalation] = slack_api.calls_of("chat.postMessage")
     assert "Ana, your partner, missed the check-in on *Run 100 km*" in escalation.args["text"]
     assert not [b for b in escalation.args["blocks"] if b["type"] == "actions"]
+
+
+@pytest.mark.parametrize("second", ["same member", "another member"])
+def test_a_link_ticket_sent_twice_at_once_links_one_member(notifications, team, slack_api,
+                                                           second):
+    """Two "Link my Slack account" requests for one ticket at the same instant, each held
+    after reading the ticket until the other has read it too: both found it unused, and on
+    PostgreSQL a teammate sending it alongside was linked as well (200 twice, two members one
+    Slack user). Now the first links; the same member again is answered as the first time
+    (200), another member is refused (403)."""
+    ticket = link_ticket_offered(notifications, slack_api, "UNEW")
+    senders = [team.ben, team.ben if second == "same member" else team.ana]  # neither linked
+
+    def link(member_id: str):
+        return lambda: notifications.app.test_client().post(
+            "/v1/me/slack", headers=team.auth(member_id), json={"ticket": ticket})
+
+    def reads_the_ticket(sql: str) -> bool:
+        return sql.lstrip().upper().startswith("SELECT") and "FROM slack_link_tickets" in sql
+
+    race = run_together(notifications.container.engine, reads_the_ticket,
+                        *(link(m) for m in senders))
+    answers = sorted(((a.status_code, a.json) for a in race.results), key=lambda a: a[0])
+    linked = {"member_id": team.ben, "slack_user_id": "UNEW"}
+    if second == "same member":
+        assert answers == [(200, linked)] * 2
+        expected = [team.ben]
+    else:
+        [(won, won_body), (lost, _)] = answers
+        assert (won, lost) == (200, 403), answers
+        expected = [won_body["member_id"]]
+    table = notifications.container.metadata.tables["slack_identities"]
+    with notifications.container.engine.connect() as conn:
+        assert conn.execute(select(table.c.member_id).where(
+            table.c.slack_user_id == "UNEW")).scalars().all() == expected
 
 
 def test_a_slack_user_id_followed_by_a_line_break_is_refused(notifications, team):

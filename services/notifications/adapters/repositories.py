@@ -490,8 +490,11 @@ class SlackRepository:
         return self.session.scalars(
             select(InstallTicket).where(InstallTicket.oauth_state == state)).first()
 
-    def link_ticket(self, ticket: str) -> LinkTicket | None:
-        return self.session.get(LinkTicket, ticket) if ticket else None
+    def link_ticket(self, ticket: str, *, for_update: bool = False) -> LinkTicket | None:
+        """The ticket; `for_update` locks its row until the transaction ends (on PostgreSQL:
+        whoever redeems it at the same time waits, then reads it used)."""
+        return self.session.get(LinkTicket, ticket, with_for_update=for_update) \
+            if ticket else None
 
     def identity(self, member_id: str) -> SlackIdentity | None:
         return self.session.get(SlackIdentity, member_id)

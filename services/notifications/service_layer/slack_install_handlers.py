@@ -137,10 +137,11 @@ def _taken(slack_user_id: str, holder: MemberReplica) -> Conflict:
 def link_my_slack_account(cmd: LinkMySlackAccount, uow: NotificationsUnitOfWork,
                           clock: Clock) -> SlackLink:
     """A member opens the link the app offered them in Slack while signed in to Goalkeeper.
-    The member it linked sending it again is answered as the first time (`LinkTicket.made`)."""
+    The member it linked sending it again is answered as the first time (`LinkTicket.made`);
+    the ticket is locked while redeemed, so a copy sent at the same time reads it used."""
     with uow:
         now = clock.now()
-        ticket = uow.slack.link_ticket(cmd.ticket)
+        ticket = uow.slack.link_ticket(cmd.ticket, for_update=True)
         if ticket is not None and ticket.made(uow.slack.identity(cmd.actor.member_id)):
             return SlackLink(cmd.actor.member_id, ticket.slack_user_id)
         if ticket is None or not ticket.usable(now):
