@@ -1,7 +1,7 @@
 """Forms sent while the goals service is down (adding a member, emailing a sign-in link, team
 settings, a new goal) or notifications is (team settings, channels, preferences, Mark read,
-linking Slack) or checkins is (a check-in) come back as typed, saying nothing was saved, as the
-goal page's forms do."""
+linking Slack) or checkins is (a check-in, a pairing round) come back as typed, saying nothing
+was saved, as the goal page's forms do."""
 
 from __future__ import annotations
 
@@ -204,6 +204,26 @@ def test_a_check_in_sent_while_checkins_is_down_says_nothing_was_saved(stack, tm
         assert (f"{CHECKINS_DOWN}: your check-in was not saved. Send the form again in a "
                 "minute.") in answer.text
         assert 'value="42"' in answer.text and "Halfway there</textarea>" in answer.text
+
+
+def test_a_pairing_round_run_while_checkins_is_down_says_so_and_keeps_the_forms_key(
+        stack, tmp_path):
+    """"Run a pairing round now" sent while checkins could not be reached showed the bare
+    "Temporarily unavailable" page. It says what the other forms say, above the form, which
+    keeps its key: sent again, it runs one round however the first went."""
+    team = stack.new_team()
+    with service_stopped(stack, tmp_path, team.lead, "checkins") as (session, csrf, web_url):
+        answers = plain_and_htmx(session, web_url + "/partners/rounds", csrf,
+                                 {"idempotency_key": "the-key"})
+
+    for answer in answers:
+        assert answer.status_code == 503, answer.status_code
+        assert (f"{CHECKINS_DOWN}: the pairing round was not run. Send the form again in a "
+                "minute.") in answer.text, answer.text
+        form = re.search(r'<form method="post" action="/partners/rounds">(.*?)</form>',
+                         answer.text, re.S).group(1)
+        assert 'name="idempotency_key" value="the-key"' in form
+        assert "Run a pairing round now</button>" in form
 
 
 def plain_and_htmx(session, url: str, csrf: str, fields: dict) -> list:

@@ -98,12 +98,19 @@ def answer_invitation(partnership_id: str, answer: str):
 @partners.get("/rounds")
 @http.member_required
 def rounds():
+    return _rounds_page(200)
+
+
+def _rounds_page(status: int, **shown):
+    """The pairing rounds (the page, or its fragment for htmx) under the "Run a pairing round
+    now" form, with why a round was not run (`round_error`) and the key the form keeps
+    (`round_key`; else a new one) when `shown`."""
     me = http.current_member()
     items = http.api().pairing_rounds(me.team_id)
     names = http.api().names(me.team_id, {i for r in items or [] for g in r["groups"] for i in g})
     template = "partners/_rounds.html" if http.is_htmx() else "partners/rounds.html"
     return render_template(template, rounds=items, names=names,
-                           rounds_down=isinstance(items, Unavailable))
+                           rounds_down=isinstance(items, Unavailable), **shown), status
 
 
 @partners.post("/rounds")
@@ -111,11 +118,16 @@ def rounds():
 def run_round():
     """Run a pairing round (the checkins service says who may: a lead), once per form: sent
     twice (a double click), its key runs one round and answers both. A refusal shows its
-    reason on the partners page, above its rounds."""
+    reason on the partners page, above its rounds; checkins down, the rounds page says what
+    was not done above the form, which keeps its key (sent again, it runs one round)."""
+    key = request.form.get("idempotency_key") or None
     try:
-        http.api().run_round(http.current_member().team_id,
-                             key=request.form.get("idempotency_key") or None)
+        http.api().run_round(http.current_member().team_id, key=key)
     except (FormErrors, Forbidden) as refused:
         why = f"No round was run: {refused.detail.rstrip('.')}."
         return _partners_page(refused.status, round_error=why)
+    except ServiceUnavailable as down:
+        why = not_saved(down.service, down.unsent, "the pairing round was not run",
+                        "Send the form again in a minute: it will not run a second round.")
+        return _rounds_page(503, round_error=why, round_key=key)
     return redirect(url_for("partners.rounds"))
