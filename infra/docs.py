@@ -7,6 +7,7 @@ HTTP endpoints, event catalogue) sit between `<!-- generated:NAME -->` markers.
 from __future__ import annotations
 
 import importlib
+import logging
 import re
 import sys
 
@@ -45,7 +46,7 @@ def configuration() -> str:
         "KAFKA_BOOTSTRAP_SERVERS": defaults.kafka_bootstrap_servers,
         "KAFKA_TOPIC_PREFIX": "(empty)",
         "KAFKA_PARTITIONS": str(defaults.kafka_partitions),
-        "GOALKEEPER_SECRET_KEY": "a development key (set it in production)",
+        "GOALKEEPER_SECRET_KEY": "a development key, refused when public",
         "GOALKEEPER_ADMIN_TOKEN": defaults.admin_token,
         "GOALKEEPER_TOKEN_TTL_DAYS": str(defaults.token_ttl_days),
         "KAFKA_REPLICATION_FACTOR": str(defaults.kafka_replication_factor),
@@ -150,6 +151,8 @@ def render(text: str) -> str:
 
 
 def main(argv: list[str]) -> int:
+    # The settings loaded here document defaults; no deployment runs on them: no secrets warning.
+    logging.getLogger("shared.config").setLevel(logging.ERROR)
     current = README.read_text()
     fresh = render(current)
     if "--check" in argv:

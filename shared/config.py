@@ -9,13 +9,24 @@ Retention of the messaging tables (a worker job purges them hourly):
 - an inbox id is kept `GOALKEEPER_INBOX_RETENTION_DAYS` (default 14). The inbox is what makes a
   redelivered event a no-op, and an event can be redelivered as long as it is on its topic, so
   this must stay LONGER than the topics' retention (Kafka's default is 7 days).
+
+Secrets (`Settings.secrets`) fall back to development values so that `make run` and the tests
+need no configuration. A public deployment refuses them: when one of `PUBLIC_URL_VARS` names a
+host other than loopback, loading the settings raises for a development or short secret, so no
+process (web, worker, migration) starts with one; on loopback it logs a warning.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
+
+log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = REPO_ROOT / ".run"
@@ -37,8 +48,13 @@ GLOBAL_ENV_VARS = {
     "KAFKA_REPLICATION_FACTOR": "Replicas of each topic the workers create (3 on `make cluster`).",
     "KAFKA_MIN_INSYNC_REPLICAS": "Replicas that must have a write before acks=all succeeds "
     "(2 on `make cluster`).",
-    "GOALKEEPER_SECRET_KEY": "Key that signs member tokens. Same value in every service.",
-    "GOALKEEPER_ADMIN_TOKEN": "Token that may create teams (POST /v1/teams).",
+    "GOALKEEPER_SECRET_KEY": "Key that signs member tokens. Same value in every service. Every "
+    "secret (this one, GOALKEEPER_ADMIN_TOKEN, SLACK_SIGNING_SECRET, WEB_SESSION_SECRET) must be "
+    "set on a public deployment: when GOALKEEPER_PUBLIC_URL, NOTIFICATIONS_PUBLIC_URL or "
+    "SLACK_APP_URL names a host other than loopback, a service refuses to start with a "
+    "development value or a secret shorter than 16 characters.",
+    "GOALKEEPER_ADMIN_TOKEN": "Token that may create teams (POST /v1/teams). Must be set on a "
+    "public deployment (see GOALKEEPER_SECRET_KEY).",
     "GOALKEEPER_TOKEN_TTL_DAYS": "Lifetime of member tokens in days.",
     "GOALKEEPER_WEBHOOK_ALLOWLIST": "Extra webhook hosts allowed besides hooks.slack.com.",
     "GOALKEEPER_LOG_LEVEL": "Log level (DEBUG, INFO, WARNING).",
@@ -86,6 +102,82 @@ def read_float(env: dict[str, str], name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, got {raw!r}") from exc
 
 
+# Development values of the secrets, docker-compose.yml's former fallback included.
+DEVELOPMENT_SECRETS = frozenset({
+    "dev-insecure-secret-change-me", "dev-admin-token", "dev-slack-signing-secret",
+    "change-me-in-production",
+})
+SECRET_MIN_LENGTH = 16
+# The addresses a deployment gives out (links in mail and Slack, Slack's requests): one on a
+# host other than loopback makes the deployment public.
+PUBLIC_URL_VARS = ("GOALKEEPER_PUBLIC_URL", "NOTIFICATIONS_PUBLIC_URL", "SLACK_APP_URL")
+RANDOM_SECRET = (
+    "a long random value, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+)
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret as in effect: the variable it is read from, its value, and what to set it to."""
+
+    variable: str
+    value: str
+    set_to: str = RANDOM_SECRET
+
+    @property
+    def weakness(self) -> str | None:
+        """Why the value must not guard a public deployment, or None when it may."""
+        if self.value in DEVELOPMENT_SECRETS:
+            return "is a development value"
+        if len(self.value) < SECRET_MIN_LENGTH:
+            return f"is shorter than {SECRET_MIN_LENGTH} characters"
+        return None
+
+
+def is_loopback(url: str) -> bool:
+    """Whether `url` names localhost or a loopback address (a URL without a host is not)."""
+    host = urlsplit(url).hostname
+    if host is None:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def public_address(env: Mapping[str, str]) -> str | None:
+    """The first of `PUBLIC_URL_VARS` set in `env` to a host other than loopback, as
+    `NAME is url`; None when the deployment is loopback only."""
+    for name in PUBLIC_URL_VARS:
+        url = env.get(name, "").strip()
+        if url and not is_loopback(url):
+            return f"{name} is {url}"
+    return None
+
+
+def check_secrets(secrets: Iterable[Secret], env: Mapping[str, str]) -> None:
+    """Refuse weak secrets on a public deployment (`public_address`); warn of them on loopback.
+
+    Raises ValueError naming each weak secret's variable and what to set it to. On loopback,
+    logs one warning listing them; with no weak secret, does nothing.
+    """
+    weak = [(secret, why) for secret in secrets if (why := secret.weakness)]
+    if not weak:
+        return
+    address = public_address(env)
+    if address is None:
+        log.warning("Weak secrets (%s): accepted on loopback, refused once %s or %s names "
+                    "another host.", ", ".join(f"{s.variable} {why}" for s, why in weak),
+                    ", ".join(PUBLIC_URL_VARS[:-1]), PUBLIC_URL_VARS[-1])
+        return
+    lines = [f"- {s.variable} {why}: set it to {s.set_to}." for s, why in weak]
+    raise ValueError("\n".join([
+        f"Refusing to start: this deployment is public ({address}) and its secrets are weak:",
+        *lines]))
+
+
 def _csv(raw: str) -> tuple[str, ...]:
     return tuple(part.strip().lower() for part in raw.split(",") if part.strip())
 
@@ -124,7 +216,7 @@ class Settings:
         prefix = service.upper()
         run_dir = Path(env.get("GOALKEEPER_RUN_DIR") or RUN_DIR)
         default_db = f"sqlite:///{run_dir / (service + '.db')}"
-        return cls(
+        settings = cls(
             service=service,
             database_url=env.get(f"{prefix}_DATABASE_URL") or default_db,
             port=read_int(env, f"{prefix}_PORT", DEFAULT_PORTS[service]),
@@ -149,11 +241,19 @@ class Settings:
             worker_metrics_host=env.get("GOALKEEPER_WORKER_METRICS_HOST") or "127.0.0.1",
             **cls.own_values(env),
         )
+        check_secrets(settings.secrets(), env)
+        return settings
 
     @classmethod
     def own_values(cls, env: dict[str, str]) -> dict:
         """A subclass's own fields, read from `env`; the base has none."""
         return {}
+
+    def secrets(self) -> tuple[Secret, ...]:
+        """The secrets this service runs with; a subclass adds its own."""
+        return (Secret("GOALKEEPER_SECRET_KEY", self.secret_key,
+                       f"{RANDOM_SECRET}, the same in every service"),
+                Secret("GOALKEEPER_ADMIN_TOKEN", self.admin_token))
 
     def with_overrides(self, **changes) -> Settings:
         return replace(self, **changes)

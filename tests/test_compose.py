@@ -149,3 +149,16 @@ def test_workers_run_two_replicas_checked_on_their_metrics_port(name: str) -> No
 def test_every_service_has_a_health_check(name: str) -> None:
     check = SERVICES[name].get("healthcheck", {})
     assert check.get("test"), f"{name} has no health check"
+
+
+SERVICE_SECRETS = ("GOALKEEPER_SECRET_KEY", "GOALKEEPER_ADMIN_TOKEN", "SLACK_SIGNING_SECRET")
+
+
+@pytest.mark.parametrize("name", sorted(APP_SERVICES))
+def test_secrets_have_no_default_so_compose_asks_for_them(name: str) -> None:
+    env = _environment(APP_SERVICES[name])
+    secrets = ("WEB_SESSION_SECRET",) if name == "web" else SERVICE_SECRETS
+    for secret in secrets:
+        assert re.fullmatch(rf"\$\{{{secret}:\?[^}}]+\}}", env.get(secret, "")), (
+            f"{name}: {secret} must be required (${{{secret}:?...}}), got {env.get(secret)!r}")
+    assert "GOALKEEPER_PUBLIC_URL" in env, f"{name} cannot tell a public deployment"

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.config import Settings, read_float, read_int
+from shared.config import RANDOM_SECRET, Secret, Settings, read_float, read_int
 
 ENV_VARS = {
-    "SLACK_SIGNING_SECRET": "Slack app signing secret: verifies every request from Slack.",
+    "SLACK_SIGNING_SECRET": "Slack app signing secret: verifies every request from Slack. Must "
+                            "be set on a public deployment, Slack used or not (see "
+                            "GOALKEEPER_SECRET_KEY).",
     "GOALKEEPER_PUBLIC_URL": "Base URL used in links inside Slack messages.",
     "SLACK_CLIENT_ID": "Slack app's client id (OAuth v2 install).",
     "SLACK_CLIENT_SECRET": "Slack app's client secret (OAuth v2 install).",
@@ -78,6 +80,12 @@ class NotificationsSettings(Settings):
     @property
     def email_enabled(self) -> bool:
         return bool(self.smtp_host)
+
+    def secrets(self) -> tuple[Secret, ...]:
+        return (*super().secrets(), Secret(
+            "SLACK_SIGNING_SECRET", self.slack_signing_secret,
+            "your Slack app's Signing Secret (Basic Information page); without Slack, to "
+            + RANDOM_SECRET))
 
     @classmethod
     def own_values(cls, env: dict[str, str]) -> dict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 
-from shared.config import REPO_ROOT, read_float, read_int
+from shared.config import REPO_ROOT, Secret, check_secrets, read_float, read_int
 
 ENV_VARS = {
     "WEB_PORT": "HTTP port of the web app (default 8000).",
@@ -19,7 +19,10 @@ ENV_VARS = {
     "WEB_CHECKINS_URL": "Base URL of the checkins service's public API.",
     "WEB_NOTIFICATIONS_URL": "Base URL of the notifications service's public API.",
     "WEB_DATABASE_URL": "The web app's sessions database (default SQLite at .run/web.db).",
-    "WEB_SESSION_SECRET": "Key that signs the web session cookie (default GOALKEEPER_SECRET_KEY).",
+    "WEB_SESSION_SECRET": "Key that signs the web session cookie (default GOALKEEPER_SECRET_KEY). "
+                          "Must be set on a public deployment (see GOALKEEPER_SECRET_KEY).",
+    "GOALKEEPER_PUBLIC_URL": "Base URL of this web app, as members reach it: on a host other "
+                             "than loopback, the app refuses a weak session secret.",
     "WEB_API_TIMEOUT_SECONDS": "Read timeout of each call to an API.",
     "WEB_BOARD_POLL_SECONDS": "How often an open board asks for fresh goals.",
     "WEB_GOAL_REFRESH_SECONDS": "How often an open goal page asks for fresh progress (default 5, "
@@ -56,14 +59,16 @@ class WebSettings:
 
 
 def load(env: dict[str, str] | None = None) -> WebSettings:
+    """The web app's settings from `env` (default: the process environment); raises ValueError
+    for an invalid value, or for a weak session secret on a public deployment."""
     env = dict(os.environ if env is None else env)
     d = WebSettings
-    return WebSettings(
+    session = session_secret(env)
+    settings = WebSettings(
         goals_url=(env.get("WEB_GOALS_URL") or d.goals_url).rstrip("/"),
         checkins_url=(env.get("WEB_CHECKINS_URL") or d.checkins_url).rstrip("/"),
         notifications_url=(env.get("WEB_NOTIFICATIONS_URL") or d.notifications_url).rstrip("/"),
-        session_secret=(env.get("WEB_SESSION_SECRET") or env.get("GOALKEEPER_SECRET_KEY")
-                        or d.session_secret),
+        session_secret=session.value,
         database_url=env.get("WEB_DATABASE_URL") or d.database_url,
         port=read_int(env, "WEB_PORT", d.port),
         read_timeout=read_float(env, "WEB_API_TIMEOUT_SECONDS", d.read_timeout),
@@ -72,6 +77,16 @@ def load(env: dict[str, str] | None = None) -> WebSettings:
         goals_cap=at_least_one(env, "WEB_GOALS_CAP", d.goals_cap),
         log_level=(env.get("GOALKEEPER_LOG_LEVEL") or d.log_level).upper(),
     )
+    check_secrets([session], env)
+    return settings
+
+
+def session_secret(env: dict[str, str]) -> Secret:
+    """WEB_SESSION_SECRET, else GOALKEEPER_SECRET_KEY, else the development default."""
+    for variable in ("WEB_SESSION_SECRET", "GOALKEEPER_SECRET_KEY"):
+        if env.get(variable):
+            return Secret(variable, env[variable])
+    return Secret("WEB_SESSION_SECRET", WebSettings.session_secret)
 
 
 def at_least_one(env: dict[str, str], name: str, default: int) -> int:

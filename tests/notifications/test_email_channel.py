@@ -16,6 +16,7 @@ from services.notifications.config import ENV_VARS, load
 from shared.clock import ControlledClock
 from tests.notifications.support import (
     AT,
+    SLACK_SECRET,
     Team,
     checkin,
     delivering,
@@ -38,8 +39,10 @@ def smtp() -> Iterator[LocalSmtpServer]:
 
 
 def mail_env(smtp: LocalSmtpServer) -> dict:
+    """SMTP set, and a public address (so the secrets too: a public deployment needs them)."""
     return {"SMTP_HOST": smtp.host, "SMTP_PORT": str(smtp.port), "SMTP_STARTTLS": "false",
-            "SMTP_FROM": "goalkeeper@example.com", "NOTIFICATIONS_PUBLIC_URL": PUBLIC}
+            "SMTP_FROM": "goalkeeper@example.com", "NOTIFICATIONS_PUBLIC_URL": PUBLIC,
+            "SLACK_SIGNING_SECRET": SLACK_SECRET}
 
 
 @pytest.fixture

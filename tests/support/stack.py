@@ -19,7 +19,7 @@ from shared.clock import Clock
 from shared.config import REPO_ROOT, Settings
 from shared.consumer import ConsumerStats
 
-SECRET = "test-secret"
+SECRET = "test-secret-key-of-the-suite"  # 16 characters or more: a public address takes it
 ADMIN_TOKEN = "test-admin-token"
 
 
