@@ -24,10 +24,10 @@ from honcho.printer import Printer
 from honcho.process import Process
 
 from infra.kafka_broker import REPO_ROOT, ensure_jars, wait_for_kafka
-from shared.config import DEFAULT_PORTS, SERVICES
+from shared.config import DEFAULT_PORTS, SERVICES, WEB_APP_PORT
 
 PROCFILE = REPO_ROOT / "infra" / "Procfile"
-WEB_PORT = 8000
+WEB_PORT = WEB_APP_PORT
 WEB_PROCESS = (
     "exec gunicorn --config infra/gunicorn.conf.py --bind 127.0.0.1:${WEB_PORT:-8000} "
     "'services.web.entrypoints.app:create_app()'"

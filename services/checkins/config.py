@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from services.checkins.domain.schedule import Policy
 from services.checkins.service_layer.on_events import CATCH_UP
-from shared.config import Settings, read_float
+from shared.config import WEB_APP_URL, Settings, read_float
 
 ENV_VARS = {
     "CHECKINS_REMINDER_LEAD_MINUTES": "How long before a due check-in the reminder goes out.",
@@ -34,7 +34,7 @@ class CheckinsSettings(Settings):
     policy: Policy = field(default_factory=Policy)
     scheduler_interval: float = 5.0  # seconds between scheduler ticks
     command_catch_up: timedelta = CATCH_UP
-    public_url: str = "http://127.0.0.1:8003"
+    public_url: str = WEB_APP_URL  # the web app, linked from calendar events
 
     @classmethod
     def own_values(cls, env: dict[str, str]) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.config import Settings, read_float
+from shared.config import WEB_APP_URL, Settings, read_float
 
 ENV_VARS = {
     "GOALS_HEALTH_INTERVAL_SECONDS": "How often the worker re-evaluates goals whose health is due.",
@@ -17,7 +17,7 @@ ENV_VARS = {
 @dataclass(frozen=True)
 class GoalsSettings(Settings):
     health_interval: float = 60.0  # seconds between health re-evaluation ticks
-    public_url: str = "http://127.0.0.1:8000"  # the web app, where sign-in links lead
+    public_url: str = WEB_APP_URL  # the web app, where sign-in links lead
     link_retention_days: float = 30.0  # a spent link is kept this long, then purged
 
     @classmethod

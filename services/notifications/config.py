@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.config import RANDOM_SECRET, Secret, Settings, read_float, read_int
+from shared.config import RANDOM_SECRET, WEB_APP_URL, Secret, Settings, read_float, read_int
 
 ENV_VARS = {
     "SLACK_SIGNING_SECRET": "Slack app signing secret: verifies every request from Slack. Must "
@@ -50,7 +50,7 @@ ENV_VARS = {
 @dataclass(frozen=True)
 class NotificationsSettings(Settings):
     slack_signing_secret: str = "dev-slack-signing-secret"
-    public_url: str = "http://127.0.0.1:8003"
+    public_url: str = WEB_APP_URL  # the web app, linked from messages, the feed and mail
     slack_client_id: str = ""
     slack_client_secret: str = ""
     slack_app_url: str = "http://127.0.0.1:8003"

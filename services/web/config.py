@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 
-from shared.config import REPO_ROOT, Secret, check_secrets, read_float, read_int
+from shared.config import REPO_ROOT, WEB_APP_PORT, Secret, check_secrets, read_float, read_int
 
 ENV_VARS = {
     "WEB_PORT": "HTTP port of the web app (default 8000).",
@@ -39,7 +39,7 @@ class WebSettings:
     notifications_url: str = "http://127.0.0.1:8003"
     session_secret: str = "dev-insecure-secret-change-me"
     database_url: str = f"sqlite:///{REPO_ROOT / '.run/web.db'}"
-    port: int = 8000
+    port: int = WEB_APP_PORT
     connect_timeout: float = 2.0
     read_timeout: float = 5.0
     poll_seconds: int = 4
