@@ -526,11 +526,10 @@ def test_the_members_page_says_each_role_and_state_in_words(stack):
     assert "<td>Active</td>" in lead
 
 
-def test_a_test_message_refused_for_a_channel_disabled_meanwhile_says_why_on_its_row(
-        stack, slack):
-    """The lead's page still offered "Send test message" on a channel disabled meanwhile (as
-    Slack's refusals disable one); the refusal was said at the top of the Add a channel form,
-    as if adding a channel had failed."""
+def a_channel_disabled_meanwhile(stack, slack):
+    """A team, its lead's signed-in session and CSRF token, and the id of the Slack channel
+    they added
+    through the Channels page, disabled since (through the API, as Slack's refusals would)."""
     team = stack.new_team()
     session, csrf = signed_in(stack, team.lead)
     added = session.post(stack.web_url + "/team/channels", data={
@@ -540,6 +539,15 @@ def test_a_test_message_refused_for_a_channel_disabled_meanwhile_says_why_on_its
     disabled = stack.notifications.call("PATCH", f"/v1/teams/{team.id}/channels/{channel_id}",
                                         team.lead, json={"state": "disabled"})
     assert disabled.status_code == 200, disabled.get_json()
+    return team, session, csrf, channel_id
+
+
+def test_a_test_message_refused_for_a_channel_disabled_meanwhile_says_why_on_its_row(
+        stack, slack):
+    """The lead's page still offered "Send test message" on a channel disabled meanwhile (as
+    Slack's refusals disable one); the refusal was said at the top of the Add a channel form,
+    as if adding a channel had failed."""
+    _, session, csrf, channel_id = a_channel_disabled_meanwhile(stack, slack)
 
     refused = session.post(stack.web_url + f"/team/channels/{channel_id}/test",
                            data={"csrf_token": csrf})
@@ -558,15 +566,8 @@ def test_a_lead_enables_a_disabled_channel_again_from_its_row(stack, slack):
     """A channel disabled by its receiver's refusals told the leads to "re-enable it (PATCH
     state=active)", and a test message on it to "enable it before testing it", but the
     channels page offered no way to: only the API could."""
-    team = stack.new_team()
-    session, csrf = signed_in(stack, team.lead)
-    added = session.post(stack.web_url + "/team/channels", data={
-        "csrf_token": csrf, "type": "slack", "name": "#team-goals",
-        "webhook_url": slack.webhook()})
-    channel_id = re.search(r'<tr id="channel-([^"]+)">', added.text).group(1)
+    team, session, csrf, channel_id = a_channel_disabled_meanwhile(stack, slack)
     in_api = f"/v1/teams/{team.id}/channels/{channel_id}"
-    disabled = stack.notifications.call("PATCH", in_api, team.lead, json={"state": "disabled"})
-    assert disabled.status_code == 200, disabled.get_json()
     page = session.get(stack.web_url + "/team/channels").text
     assert f'action="/team/channels/{channel_id}/enable"' in page
 
