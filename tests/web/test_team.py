@@ -528,8 +528,8 @@ def test_the_members_page_says_each_role_and_state_in_words(stack):
 
 def a_channel_disabled_meanwhile(stack, slack):
     """A team, its lead's signed-in session and CSRF token, and the id of the Slack channel
-    they added
-    through the Channels page, disabled since (through the API, as Slack's refusals would)."""
+    they added through the Channels page, disabled since (through the API, as Slack's refusals
+    would)."""
     team = stack.new_team()
     session, csrf = signed_in(stack, team.lead)
     added = session.post(stack.web_url + "/team/channels", data={
