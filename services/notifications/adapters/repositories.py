@@ -215,12 +215,15 @@ class Notifications:
         return result.rowcount or 0
 
     def held_for(self, member_id: str, now: datetime) -> list[Notification]:
-        """What the member's preferences hold back: feed items held by quiet hours or waiting
-        for the digest, and mail held by quiet hours (never attempted, due later, unclaimed).
-        Locked until commit (PostgreSQL), as `awaiting_digest` locks them: a digest made in the
-        same moment takes each update first or after, never with it."""
-        feed = and_(Notification.recipient_id == member_id,
-                    Notification.status.in_(("held", "digest")))
+        """What the member's preferences hold back: feed items held (by quiet hours or a
+        snooze) until later, or waiting for the digest, and mail held by quiet hours (never
+        attempted, due later, unclaimed). A held item whose moment has come is no longer held:
+        it is the deliverer's to show on its next pass, as the hold's end placed it. Locked
+        until commit (PostgreSQL), as `awaiting_digest` locks them: a digest made in the same
+        moment takes each update first or after, never with it."""
+        feed = and_(Notification.recipient_id == member_id, or_(
+            Notification.status == "digest",
+            and_(Notification.status == "held", Notification.next_attempt_at > now)))
         mail = and_(Notification.target == f"email:{member_id}",
                     Notification.status == "pending", Notification.attempts == 0,
                     Notification.next_attempt_at > now, Notification.claimed_until.is_(None))

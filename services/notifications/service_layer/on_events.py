@@ -88,21 +88,17 @@ def on_member_added(event: Event, uow: NotificationsUnitOfWork) -> None:
     ))
 
 
-def on_member_updated(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
-                      clock: Clock) -> None:
+def on_member_updated(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier) -> None:
     """The member's copy; when their snooze (or time zone, where its end falls) changed, what
     the snooze held follows the new end (see `Notifier.place_held`): lifted, it is placed as a
-    new item would be now (shown on the deliverer's next pass, or for the digest). goals
-    waking a member whose snooze ran out (`_woken_after_it_ended`) lifts nothing: what it held
-    was released at its end, to be shown as its end shows it."""
-    before = uow.replicas.member(event.data["member_id"])  # updated in place below
+    new item would be now (shown on the deliverer's next pass, or for the digest). What a
+    snooze that ran out released (goals then wakes the member) is held no longer
+    (`Notifications.held_for`): it shows as the snooze's end placed it."""
+    before = uow.replicas.member(event.data["member_id"])
     held_until = _snooze_of(before)
-    ran_out = before is not None and before.state == "snoozed" and before.available_at(
-        clock.now())
     on_member_added(event, uow)
     member = uow.replicas.member(event.data["member_id"])
-    if _snooze_of(member) != held_until and not _woken_after_it_ended(held_until, ran_out,
-                                                                       member):
+    if _snooze_of(member) != held_until:
         prefs = uow.preferences.of(member.member_id, member.team_id)
         notifier.place_held(uow, member.member_id, prefs, member)
 
@@ -110,14 +106,6 @@ def on_member_updated(event: Event, uow: NotificationsUnitOfWork, notifier: Noti
 def _snooze_of(member: MemberReplica | None) -> tuple | None:
     """What decides when the member's snooze ends."""
     return (member.state, member.snoozed_until, member.timezone) if member else None
-
-
-def _woken_after_it_ended(held_until: tuple | None, ran_out: bool,
-                          member: MemberReplica) -> bool:
-    """Whether the change only marks as over a snooze that had `ran_out` by now (goals' job
-    that wakes such members), in the same time zone (`held_until`: the snooze before)."""
-    return (ran_out and member.state == "active" and held_until is not None
-            and held_until[2] == member.timezone)
 
 
 def on_member_sign_in_requested(event: Event, uow: NotificationsUnitOfWork,
