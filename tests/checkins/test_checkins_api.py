@@ -331,7 +331,8 @@ def test_a_goals_check_ins_say_when_any_of_them_was_last_logged_or_corrected(
         checkins, world, clock):
     """A reader keeping every check-in of a goal (the web's pace chart) could only compare the
     newest one, so it never saw an older one corrected. A page now says when any check-in of
-    the goal was last logged or corrected (`changed_at`), whichever page it is."""
+    the goal was last logged or corrected (`changed_at`), on its first page, however many
+    check-ins that page holds."""
     owner = world.member("Ola")
     goal = world.goal(owner)
 
@@ -352,6 +353,10 @@ def test_a_goals_check_ins_say_when_any_of_them_was_last_logged_or_corrected(
     page = newest_page()
     assert [c["id"] for c in page["items"]] == [newest["id"]]
     assert page["changed_at"] == corrected.json["edited_at"] != newest["created_at"]
+    older_page = checkins.client.get(f"/v1/goals/{goal}/checkins", headers=world.as_(owner),
+                                     query_string={"limit": 1, "cursor": page["next_cursor"]})
+    assert older_page.json["changed_at"] is None  # said once: an older page scans nothing more
+
 
 def test_streaks_count_consecutive_periods_and_announce_milestones(checkins, world, clock):
     owner = world.member("Ola")

@@ -90,9 +90,10 @@ def render_checkin(checkin: object) -> dict:
 
 class CheckinPage(page_schema(CheckinOut, "CheckinItems")):
     changed_at = fields.DateTime(allow_none=True, metadata={"description": (
-        "The latest moment one of the goal's check-ins, on any page, was logged or corrected "
-        "(null while it has none): a reader that keeps them all can ask for one (limit=1) "
-        "and compare it, with the newest check-in's id, to know whether to read them again.")})
+        "On the first page (no cursor): the latest moment any of the goal's check-ins was "
+        "logged or corrected (null while it has none; null on later pages). A reader that "
+        "keeps them all can ask for one (limit=1) and compare it, with the newest check-in's "
+        "id, to know whether to read them again.")})
 
 CommentPage = page_schema(CommentOut, "CommentPage")
 CheckinListArgs = PageArgs

@@ -77,7 +77,7 @@ def get_checkin(cmd: GetCheckin, reader: CheckinsUnitOfWork) -> Checkin:
 @dataclass(frozen=True)
 class CheckinsFound:
     """A page of a goal's check-ins, and when any of them was last logged or corrected
-    (`changed_at`; None while it has none)."""
+    (`changed_at`, on the first page; None while it has none, and on later pages)."""
 
     items: list[Checkin]
     next_cursor: str | None
@@ -89,7 +89,8 @@ def list_checkins(cmd: ListCheckins, reader: CheckinsUnitOfWork) -> CheckinsFoun
         readable_goal(reader, cmd.actor, cmd.goal_id)
         items, cursor = reader.listings.checkins_of_goal(cmd.goal_id, cmd.limit, cmd.cursor)
         attach_kudos(reader, items)
-        changed_at = reader.listings.checkins_changed_at(cmd.goal_id)
+        changed_at = (reader.listings.checkins_changed_at(cmd.goal_id) if cmd.cursor is None
+                      else None)  # said once, on the first page: older pages repeat no scan
     return CheckinsFound(items, cursor, changed_at)
 
 
