@@ -16,10 +16,12 @@ from datetime import date, timedelta
 
 import requests
 
+from shared.config import DEFAULT_URLS, WEB_APP_PORT
+
 ADMIN = os.environ.get("GOALKEEPER_ADMIN_TOKEN", "dev-admin-token")
-URLS = {name: os.environ.get(f"WEB_{name.upper()}_URL") or f"http://127.0.0.1:{port}"
-        for name, port in (("goals", 8001), ("checkins", 8002))}
-WEB = f"http://127.0.0.1:{os.environ.get('WEB_PORT', '8000')}"
+URLS = {name: os.environ.get(f"WEB_{name.upper()}_URL") or DEFAULT_URLS[name]
+        for name in ("goals", "checkins")}
+WEB = f"http://127.0.0.1:{os.environ.get('WEB_PORT', WEB_APP_PORT)}"
 MEMBERS = (("Ana", "lead"), ("Ben", "member"), ("Chen", "member"), ("Dara", "member"))
 
 

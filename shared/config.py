@@ -35,6 +35,8 @@ SERVICES = ("goals", "checkins", "notifications")
 DEFAULT_PORTS = {"goals": 8001, "checkins": 8002, "notifications": 8003}
 WEB_APP_PORT = 8000  # the web app's port by default (WEB_PORT)
 WEB_APP_URL = f"http://127.0.0.1:{WEB_APP_PORT}"  # where the services' links lead by default
+# Each service's public API on this host by default (the web app's and the Slack app's calls).
+DEFAULT_URLS = {service: f"http://127.0.0.1:{port}" for service, port in DEFAULT_PORTS.items()}
 
 # gunicorn's shape for every web process (infra/gunicorn.conf.py): WEB_CONCURRENCY worker
 # processes (default below), each serving this many requests at once on threads.

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.config import RANDOM_SECRET, WEB_APP_URL, Secret, Settings, read_float, read_int
+from shared.config import (
+    DEFAULT_URLS,
+    RANDOM_SECRET,
+    WEB_APP_URL,
+    Secret,
+    Settings,
+    read_float,
+    read_int,
+)
 
 ENV_VARS = {
     "SLACK_SIGNING_SECRET": "Slack app signing secret: verifies every request from Slack. Must "
@@ -53,7 +61,7 @@ class NotificationsSettings(Settings):
     public_url: str = WEB_APP_URL  # the web app, linked from messages, the feed and mail
     slack_client_id: str = ""
     slack_client_secret: str = ""
-    slack_app_url: str = "http://127.0.0.1:8003"
+    slack_app_url: str = DEFAULT_URLS["notifications"]
     slack_api_url: str = "https://slack.com/api/"
     slack_authorize_url: str = "https://slack.com/oauth/v2/authorize"
     slack_scopes: tuple[str, ...] = ("chat:write", "im:write", "commands")

@@ -11,7 +11,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 
-from shared.config import REPO_ROOT, WEB_APP_PORT, Secret, check_secrets, read_float, read_int
+from shared.config import (
+    DEFAULT_URLS,
+    REPO_ROOT,
+    WEB_APP_PORT,
+    Secret,
+    check_secrets,
+    read_float,
+    read_int,
+)
 
 ENV_VARS = {
     "WEB_PORT": "HTTP port of the web app (default 8000).",
@@ -34,9 +42,9 @@ ENV_VARS = {
 
 @dataclass(frozen=True)
 class WebSettings:
-    goals_url: str = "http://127.0.0.1:8001"
-    checkins_url: str = "http://127.0.0.1:8002"
-    notifications_url: str = "http://127.0.0.1:8003"
+    goals_url: str = DEFAULT_URLS["goals"]
+    checkins_url: str = DEFAULT_URLS["checkins"]
+    notifications_url: str = DEFAULT_URLS["notifications"]
     session_secret: str = "dev-insecure-secret-change-me"
     database_url: str = f"sqlite:///{REPO_ROOT / '.run/web.db'}"
     port: int = WEB_APP_PORT
