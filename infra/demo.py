@@ -16,9 +16,9 @@ from datetime import date, timedelta
 
 import requests
 
-from shared.config import DEFAULT_URLS, WEB_APP_PORT
+from shared.config import DEFAULT_URLS, DEV_ADMIN_TOKEN, WEB_APP_PORT
 
-ADMIN = os.environ.get("GOALKEEPER_ADMIN_TOKEN", "dev-admin-token")
+ADMIN = os.environ.get("GOALKEEPER_ADMIN_TOKEN", DEV_ADMIN_TOKEN)
 URLS = {name: os.environ.get(f"WEB_{name.upper()}_URL") or DEFAULT_URLS[name]
         for name in ("goals", "checkins")}
 WEB = f"http://127.0.0.1:{os.environ.get('WEB_PORT', WEB_APP_PORT)}"

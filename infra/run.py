@@ -24,7 +24,7 @@ from honcho.printer import Printer
 from honcho.process import Process
 
 from infra.kafka_broker import REPO_ROOT, ensure_jars, wait_for_kafka
-from shared.config import DEFAULT_PORTS, SERVICES, WEB_APP_PORT
+from shared.config import DEFAULT_PORTS, DEV_ADMIN_TOKEN, SERVICES, WEB_APP_PORT
 
 PROCFILE = REPO_ROOT / "infra" / "Procfile"
 WEB_PORT = WEB_APP_PORT
@@ -47,7 +47,7 @@ def build_env() -> dict[str, str]:
     run_dir = Path(env.get("GOALKEEPER_RUN_DIR") or REPO_ROOT / ".run").resolve()
     env["GOALKEEPER_RUN_DIR"] = str(run_dir)
     env.setdefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
-    env.setdefault("GOALKEEPER_ADMIN_TOKEN", "dev-admin-token")
+    env.setdefault("GOALKEEPER_ADMIN_TOKEN", DEV_ADMIN_TOKEN)
     env.setdefault("GOALKEEPER_LOG_LEVEL", "WARNING")
     for service, port in DEFAULT_PORTS.items():
         env.setdefault(f"{service.upper()}_PORT", str(port))

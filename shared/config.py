@@ -106,10 +106,13 @@ def read_float(env: dict[str, str], name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, got {raw!r}") from exc
 
 
-# Development values of the secrets, docker-compose.yml's former fallback included.
+# Development values of the secrets (the settings' defaults, for `make run` and the tests), and
+# docker-compose.yml's former fallback: a public deployment refuses each of them.
+DEV_SECRET_KEY = "dev-insecure-secret-change-me"  # GOALKEEPER_SECRET_KEY, WEB_SESSION_SECRET
+DEV_ADMIN_TOKEN = "dev-admin-token"
+DEV_SLACK_SIGNING_SECRET = "dev-slack-signing-secret"
 DEVELOPMENT_SECRETS = frozenset({
-    "dev-insecure-secret-change-me", "dev-admin-token", "dev-slack-signing-secret",
-    "change-me-in-production",
+    DEV_SECRET_KEY, DEV_ADMIN_TOKEN, DEV_SLACK_SIGNING_SECRET, "change-me-in-production",
 })
 SECRET_MIN_LENGTH = 16
 # The addresses a deployment gives out (links in mail and Slack, Slack's requests): one on a
@@ -196,8 +199,8 @@ class Settings:
     kafka_partitions: int = 12
     kafka_replication_factor: int = 1
     kafka_min_insync_replicas: int = 1
-    secret_key: str = "dev-insecure-secret-change-me"
-    admin_token: str = "dev-admin-token"
+    secret_key: str = DEV_SECRET_KEY
+    admin_token: str = DEV_ADMIN_TOKEN
     token_ttl_days: int = 90
     webhook_allowlist: tuple[str, ...] = ()
     log_level: str = "INFO"

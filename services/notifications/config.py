@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from shared.config import (
     DEFAULT_URLS,
+    DEV_SLACK_SIGNING_SECRET,
     RANDOM_SECRET,
     WEB_APP_URL,
     Secret,
@@ -57,7 +58,7 @@ ENV_VARS = {
 
 @dataclass(frozen=True)
 class NotificationsSettings(Settings):
-    slack_signing_secret: str = "dev-slack-signing-secret"
+    slack_signing_secret: str = DEV_SLACK_SIGNING_SECRET
     public_url: str = WEB_APP_URL  # the web app, linked from messages, the feed and mail
     slack_client_id: str = ""
     slack_client_secret: str = ""

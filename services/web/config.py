@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from shared.config import (
     DEFAULT_URLS,
+    DEV_SECRET_KEY,
     REPO_ROOT,
     WEB_APP_PORT,
     Secret,
@@ -45,7 +46,7 @@ class WebSettings:
     goals_url: str = DEFAULT_URLS["goals"]
     checkins_url: str = DEFAULT_URLS["checkins"]
     notifications_url: str = DEFAULT_URLS["notifications"]
-    session_secret: str = "dev-insecure-secret-change-me"
+    session_secret: str = DEV_SECRET_KEY
     database_url: str = f"sqlite:///{REPO_ROOT / '.run/web.db'}"
     port: int = WEB_APP_PORT
     connect_timeout: float = 2.0
