@@ -426,6 +426,31 @@ def test_a_member_who_left_is_given_no_new_role_and_the_lead_is_told_why(goals, 
     assert len(outbox(goals, "member.updated")) == updates
 
 
+def test_a_member_who_left_returns_as_a_lead_in_one_request(goals):
+    """Bringing Bea back and making her a lead in one PATCH was a 409 ("a member who left
+    cannot be given another role"): the role was applied before the state. The state now
+    comes first, so she is back and a lead (200, and member.updated says so); leaving and
+    being made a member in one PATCH still works (there the role comes first)."""
+    team = create_team(goals)
+    bea_id, _ = add_member(goals, team, "Bea", role="lead")
+    path = f"/v1/teams/{team.id}/members/{bea_id}"
+    left = goals.client.patch(path, headers=auth(team.lead),
+                              json={"state": "left", "role": "member"})
+    assert (left.status_code, left.json["state"], left.json["role"]) == (200, "left", "member")
+    updates = len(outbox(goals, "member.updated"))
+
+    back = goals.client.patch(path, headers=auth(team.lead),
+                              json={"state": "active", "role": "lead"})
+
+    assert back.status_code == 200, back.json
+    assert (back.json["state"], back.json["role"]) == ("active", "lead")
+    read = goals.client.get(path, headers=auth(team.lead)).json
+    assert (read["state"], read["role"]) == ("active", "lead")
+    published = outbox(goals, "member.updated")[updates:]
+    assert [(e["member_id"], e["state"], e["role"]) for e in published][-1] == (
+        bea_id, "active", "lead")
+
+
 def test_a_member_who_owns_open_goals_leaves_only_once_they_are_closed(goals):
     """A goal whose owner left would stay on the board, alerting leads, with nobody to move
     it: the lead is told which goals to close first, and the member stays as they were."""

@@ -170,7 +170,9 @@ def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Memb
     member's open goals to it, their health judged again, in the same commit;
     a member who owns open goals cannot leave until they are closed, and one who leaves takes
     their unused links with them (`_cancel_links`), as a lead made a member takes the invites
-    they sent. A member whose snooze has ended is woken first (as the worker's job does).
+    they sent. A member who left is given a role only when the same request brings them back
+    (the state is applied first, unless it is left: then the role is, as their last on the
+    team). A member whose snooze has ended is woken first (as the worker's job does).
     Role and state changes take turns behind the team's row, so two leads stepping
     down at once leave one."""
     changes = cmd.changes
@@ -194,20 +196,38 @@ def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Memb
                 goal.follow_owner_to(member.timezone, actor=cmd.actor.member_id, at=clock.now())
         if "snoozed_until" in changes:
             member.snooze(changes["snoozed_until"], local_date(clock.now(), member.timezone))
-        if "role" in changes and changes["role"] != member.role:
-            _keep_a_lead(member, uow, changes["role"] == "lead")
-            member.change_role(changes["role"])
-            if member.role != "lead":
-                _cancel_links(member, uow, clock.now(), sent_only=True)
-        if "state" in changes and changes["state"] != member.state:
-            _keep_a_lead(member, uow, changes["state"] != "left")
-            leaving = changes["state"] == "left"
-            member.set_state(changes["state"], open_goals=_open_goals(member, uow) if leaving
-                             else ())
-            if leaving:
-                _cancel_links(member, uow, clock.now())
+        if changes.get("state") == "left":  # the role is the last one given on the team
+            _apply_role(member, changes, uow, clock)
+            _apply_state(member, changes, uow, clock)
+        else:  # back on the team first, so a returning member can be given a role
+            _apply_state(member, changes, uow, clock)
+            _apply_role(member, changes, uow, clock)
         uow.commit()
     return member
+
+
+def _apply_role(member: Member, changes: dict, uow: GoalsUnitOfWork, clock: Clock) -> None:
+    """Give the member `changes["role"]`, if asked and new; a lead made a member takes the
+    invites they sent. 409 when it would leave the team without a lead, or the member left."""
+    if "role" not in changes or changes["role"] == member.role:
+        return
+    _keep_a_lead(member, uow, changes["role"] == "lead")
+    member.change_role(changes["role"])
+    if member.role != "lead":
+        _cancel_links(member, uow, clock.now(), sent_only=True)
+
+
+def _apply_state(member: Member, changes: dict, uow: GoalsUnitOfWork, clock: Clock) -> None:
+    """Move the member to `changes["state"]`, if asked and new; one who leaves takes their
+    unused links. 409 when it would leave the team without a lead, or its leaver owns open
+    goals."""
+    if "state" not in changes or changes["state"] == member.state:
+        return
+    _keep_a_lead(member, uow, changes["state"] != "left")
+    leaving = changes["state"] == "left"
+    member.set_state(changes["state"], open_goals=_open_goals(member, uow) if leaving else ())
+    if leaving:
+        _cancel_links(member, uow, clock.now())
 
 
 def _claim_slack_user(member: Member, slack_user_id: str, uow: GoalsUnitOfWork) -> None:
