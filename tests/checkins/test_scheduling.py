@@ -316,6 +316,31 @@ def test_nothing_is_due_reminded_or_missed_before_the_goal_starts(checkins, cloc
         (datetime(2026, 4, 6, 5, tzinfo=UTC), "checkin.reminder", None)]  # 2 h before, once
 
 
+def test_a_checkin_weeks_before_the_goal_starts_counts_for_no_period(checkins, clock):
+    """Ola checked in on 4 March on a goal that starts on Monday 6 April: the check-in counted
+    for the first period, so her streak read 1 a month before it began, next due moved to 13
+    April, and 6 April passed with no reminder and no miss. The check-in is kept (progress is
+    progress) but counts for no period: the streak reads 0, the first check-in is still wanted
+    on 6 April, reminded and missed then like any other; one made that day counts."""
+    world = World(checkins)
+    owner = world.member("Ola")
+    goal = world.goal(owner, start_date="2026-04-06", due_date="2026-06-30")
+
+    early = world.checkin(goal, owner, value=1)
+
+    streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
+    assert (streak["current"], streak["longest"]) == (0, 0), streak
+    assert streak["next_due_at"] == "2026-04-06T07:00:00+00:00", streak
+    assert streak["last_checkin_at"] == early["created_at"], (streak, early)
+    assert run_until(checkins, clock, world, utc(2026, 4, 7)) == [
+        (utc(2026, 4, 6, 5), "checkin.reminder", None),  # 2 h before 09:00 Berlin (CEST)
+        (utc(2026, 4, 6, 19), "checkin.missed", 1)]  # after 12 h of grace
+    clock.set(utc(2026, 4, 13, 6, 30))
+    world.checkin(goal, owner, value=2)  # counts for Monday 13 April
+    streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
+    assert (streak["current"], streak["next_due_at"]) == (1, "2026-04-20T07:00:00+00:00")
+
+
 def test_a_member_who_leaves_is_nobodys_partner_and_gets_no_escalation(checkins, clock):
     """Pia leaves the team: her partnership with Ola ends (partnership.ended, which goals uses
     for private goals too), so Ola's missed check-in goes from Ola straight to the lead."""

@@ -62,12 +62,17 @@ class Timetable:
     timezone: str
     anchor: date
 
+    @property
+    def opens_at(self) -> datetime:
+        """When the anchor's day begins (aware UTC): the first moment a period covers."""
+        return datetime.combine(self.anchor, time(0), ZoneInfo(self.timezone)).astimezone(UTC)
+
     def next_due(self, after: datetime) -> datetime:
         """The first due moment strictly after `after` and on or after the anchor's day, as an
         aware UTC datetime."""
         zone = ZoneInfo(self.timezone)
-        starts = datetime.combine(self.anchor, time(0), zone) - timedelta(microseconds=1)
-        local_after = max(after.astimezone(zone), starts)
+        starts = self.opens_at - timedelta(microseconds=1)
+        local_after = max(after.astimezone(zone), starts.astimezone(zone))
         start = datetime.combine(self._dtstart_date(local_after.date()), time(0), zone)
         rule = rrule(self._freq(), dtstart=start, **self._by_parts())
         due = rule.after(local_after, inc=False)

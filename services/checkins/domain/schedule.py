@@ -91,13 +91,15 @@ class GoalSchedule(Aggregate):
         self._escalate(now, policy, audience)
         self._plan(policy)
 
-    def record_checkin(self, at: datetime, policy: Policy, frequency: str) -> None:
-        """A check-in at `at` (after `advance(at)`): counts for the open occurrence once. A
-        streak milestone's event names the `frequency` of the cadence that applies (what one
-        period of the streak is)."""
+    def record_checkin(self, at: datetime, policy: Policy, frequency: str, *,
+                       counts: bool = True) -> None:
+        """A check-in at `at` (after `advance(at)`): counts for the open occurrence once if it
+        `counts`; one made before the goal starts does not, so the first period is still wanted,
+        reminded and missed as if it had not been made. A streak milestone's event names the
+        `frequency` of the cadence that applies (what one period of the streak is)."""
         self.last_checkin_at = at
         self.spell_due_at, self.escalation_level = None, 0
-        if not self.checked_in:
+        if counts and not self.checked_in:
             self.checked_in = True
             self.current_streak += 1
             self.longest_streak = max(self.longest_streak, self.current_streak)

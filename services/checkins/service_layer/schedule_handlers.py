@@ -102,13 +102,16 @@ def sync_goal(uow: CheckinsUnitOfWork, goal: GoalView, now: datetime,
 
 def count_checkin(uow: CheckinsUnitOfWork, goal: GoalView, at: datetime, policy: Policy,
                   partners: set[str] | None = None) -> None:
-    """Bring the schedule up to `at`, then let the check-in count for the open period. A
-    check-in never resumes a paused schedule: only the goal's own events do, so a check-in
-    racing the goal's achievement cannot bring back the reminders the achievement stopped."""
+    """Bring the schedule up to `at`, then let the check-in count for the open period, unless
+    it is made before the goal's start date begins (`Timetable.opens_at`): no period covers it,
+    so the first one is still wanted. A check-in never resumes a paused schedule: only the
+    goal's own events do, so a check-in racing the goal's achievement cannot bring back the
+    reminders the achievement stopped."""
     schedule = sync_goal(uow, goal, at, policy, resume=False)
     if schedule is None:
         return
     timetable = timetable_of(uow, goal)
     schedule.advance(at, policy, audience_of(uow, schedule, at, partners), timetable.next_due,
                      remind=False)  # no reminder for what is being checked in right now
-    schedule.record_checkin(at, policy, timetable.cadence.frequency)
+    schedule.record_checkin(at, policy, timetable.cadence.frequency,
+                            counts=at >= timetable.opens_at)
