@@ -28,6 +28,16 @@ def hears_from_us(state: str, snoozed_until: str | None, timezone: str, now: dat
     return True
 
 
+def back_at(state: str, snoozed_until: str | None, timezone: str,
+            now: datetime) -> datetime | None:
+    """When a member silenced at `now` (aware) by their snooze hears from us again: the snooze's
+    end (`snooze_ends_at`). None when nothing silences them at `now`, or they left (never)."""
+    if state != "snoozed" or snoozed_until is None:  # awake, gone, or an old copy (above)
+        return None
+    ends = snooze_ends_at(snoozed_until, timezone)
+    return ends if now < ends else None
+
+
 def snooze_ends_at(snoozed_until: str, timezone: str) -> datetime:
     """The UTC moment a snooze through the ISO day `snoozed_until` ends for a member living in
     `timezone`: the first moment their wall clock reads the day after (its midnight, or the

@@ -157,6 +157,31 @@ def test_a_check_in_due_in_the_last_hours_of_a_snooze_is_not_missed_once_it_ends
     assert (streak["current"], streak["longest"]) == (2, 2)
 
 
+def test_a_member_back_from_a_snooze_before_the_due_time_is_reminded_at_once(checkins, clock):
+    """Ola checks in Mondays at 01:00 Berlin and is snoozed through Sunday 8 March. The
+    reminder's moment (Sunday 23:00 Berlin) fell in her snooze, so it was skipped for good; her
+    snooze ended an hour before the check-in was due, so she was judged on it: missed, with no
+    reminder. She is now reminded when her snooze ends (00:00 Berlin), once, and no tick
+    before then visits the goal; the miss still counts if she does not check in."""
+    world = World(checkins)
+    owner = world.member("Ola")
+    goal = world.goal(owner, cadence={"frequency": "weekly", "weekday": 0, "time": "01:00"})
+    world.update_member(owner, state="snoozed", snoozed_until="2026-03-08")
+    assert run_until(checkins, clock, world, utc(2026, 3, 8, 22)) == []  # the usual moment
+    clock.set(utc(2026, 3, 8, 22, 30))
+    assert checkins.container.advance_due_schedules() == 0  # planned for her snooze's end
+
+    ticked = run_until(checkins, clock, world, utc(2026, 3, 9, 1), step=timedelta(minutes=10))
+    timeline = ticked + run_until(checkins, clock, world, utc(2026, 3, 9, 13))
+
+    assert timeline == [
+        (utc(2026, 3, 8, 23), "checkin.reminder", None),  # her snooze's end, 00:00 Berlin
+        (utc(2026, 3, 9, 12), "checkin.missed", 1)]  # due 00:00 UTC, 12 h of grace
+    reminder = world.published("checkin.reminder")[-1]
+    assert (reminder["goal_id"], reminder["due_at"]) == (goal, "2026-03-09T00:00:00+00:00")
+    assert next_due(checkins, world, goal, owner) == utc(2026, 3, 16)
+
+
 def test_a_missed_period_breaks_the_streak(checkins, clock):
     world = World(checkins)
     owner = world.member("Ola")

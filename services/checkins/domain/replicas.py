@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from services.checkins.domain.cadence import Cadence, Timetable, resolve
-from shared.availability import hears_from_us
+from shared.availability import back_at, hears_from_us
 
 DEFAULT_HOURS = ("09:00", "17:00")
 
@@ -46,6 +46,11 @@ class MemberView:
     def available_at(self, now: datetime) -> bool:
         """Active members hear from us; snoozed ones not until their snooze date has passed."""
         return hears_from_us(self.state, self.snoozed_until, self.timezone, now)
+
+    def back_at(self, now: datetime) -> datetime | None:
+        """When a member snoozed at `now` hears from us again (`shared.availability.back_at`);
+        None when they do at `now`, or never will (they left)."""
+        return back_at(self.state, self.snoozed_until, self.timezone, now)
 
     def local_date(self, now: datetime) -> date:
         return now.astimezone(ZoneInfo(self.timezone)).date()

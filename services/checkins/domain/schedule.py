@@ -5,6 +5,8 @@ whether a check-in counted for it, the escalation ladder of the current quiet sp
 streak, and `next_action_at`: the only moment the scheduler needs to look at the row again.
 
 - Reminder: once per occurrence, `reminder_lead` before it is due, unless already checked in.
+  An owner snoozed at that moment whose snooze ends before the due moment is reminded when it
+  ends: they are judged on the occurrence (below), so they are told of it first.
 - Miss: `grace` after the due moment with no check-in. The streak breaks and, unless a ladder
   is already running, the ladder starts: level 1 (owner) at once, level 2 (partners) and
   level 3 (leads) each `escalation_interval` later. A check-in ends the spell.
@@ -44,6 +46,7 @@ class Audience:
     owner_id: str
     owner_available: bool
     owner_available_at: Callable[[datetime], bool]  # at a past moment, by their snooze now
+    owner_back_at: Callable[[], datetime | None] = lambda: None  # their snooze's end, if any
     partner_ids: list[str] = field(default_factory=list)
     find_leads: Callable[[], list[str]] = list
     available: Callable[[set[str]], set[str]] = set
@@ -83,13 +86,11 @@ class GoalSchedule(Aggregate):
         """Do everything that has fallen due by `now`, each step exactly once."""
         while self.active and self.due_at + policy.grace <= now:
             self._close_occurrence(policy, audience, next_due)
+        reminder_at = None
         if remind and self.active and self._reminder_due(now, policy):
-            self.reminded = True
-            if audience.owner_available:
-                self._emit("checkin.reminder", {"owner_id": self.owner_id,
-                                                "due_at": self.due_at.isoformat()}, now)
+            reminder_at = self._remind(now, audience)
         self._escalate(now, policy, audience)
-        self._plan(policy)
+        self._plan(policy, reminder_at)
 
     def record_checkin(self, at: datetime, policy: Policy, frequency: str, *,
                        counts: bool = True) -> None:
@@ -171,6 +172,20 @@ class GoalSchedule(Aggregate):
                 self.spell_due_at, self.escalation_level = closing, 0
         self.due_at, self.reminded, self.checked_in = next_due(closing), False, False
 
+    def _remind(self, now: datetime, audience: Audience) -> datetime | None:
+        """Send the due reminder; or, to an owner snoozed now who is back before the
+        occurrence is due (and is judged on it), the moment to send it then. An owner
+        snoozed past the due moment, or gone, is not reminded of it."""
+        if not audience.owner_available:
+            back_at = audience.owner_back_at()
+            if back_at is not None and back_at < self.due_at:
+                return back_at
+        self.reminded = True
+        if audience.owner_available:
+            self._emit("checkin.reminder", {"owner_id": self.owner_id,
+                                            "due_at": self.due_at.isoformat()}, now)
+        return None
+
     def _reminder_due(self, now: datetime, policy: Policy) -> bool:
         pending = not self.reminded and not self.checked_in
         return pending and self.due_at - policy.reminder_lead <= now
@@ -193,13 +208,16 @@ class GoalSchedule(Aggregate):
     def _level_time(self, level: int, policy: Policy) -> datetime:
         return self.spell_due_at + policy.grace + (level - 1) * policy.escalation_interval
 
-    def _plan(self, policy: Policy) -> None:
+    def _plan(self, policy: Policy, reminder_at: datetime | None = None) -> None:
+        """Set `next_action_at`; `reminder_at` moves a pending reminder later (to the end of
+        its owner's snooze). Planned again without it, the reminder's moment is its usual one,
+        already past, so the next tick asks the owner's snooze again."""
         if not self.active:
             self.next_action_at = None
             return
         moments = [self.due_at + policy.grace]
         if not self.reminded and not self.checked_in:
-            moments.append(self.due_at - policy.reminder_lead)
+            moments.append(reminder_at or self.due_at - policy.reminder_lead)
         if self.spell_due_at is not None and self.escalation_level < LAST_LEVEL:
             moments.append(self._level_time(self.escalation_level + 1, policy))
         self.next_action_at = min(moments)

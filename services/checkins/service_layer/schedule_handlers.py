@@ -62,6 +62,7 @@ def audience_of(uow: CheckinsUnitOfWork, schedule: GoalSchedule, now: datetime,
         owner_id=schedule.owner_id,
         owner_available=available(uow, schedule.owner_id, now),
         owner_available_at=lambda moment: available(uow, schedule.owner_id, moment),
+        owner_back_at=lambda: back_at(uow, schedule.owner_id, now),
         partner_ids=sorted(partners),
         find_leads=lambda: uow.members.leads(schedule.team_id),
         available=lambda member_ids: {m for m in member_ids if available(uow, m, now)},
@@ -73,6 +74,13 @@ def available(uow: CheckinsUnitOfWork, member_id: str, now: datetime) -> bool:
     yet does)."""
     member = uow.members.get(member_id)
     return member is None or member.available_at(now)
+
+
+def back_at(uow: CheckinsUnitOfWork, member_id: str, now: datetime) -> datetime | None:
+    """When a member snoozed at `now` hears from us again (`MemberView.back_at`); None when
+    they do at `now` (one not known here yet does), or never will."""
+    member = uow.members.get(member_id)
+    return None if member is None else member.back_at(now)
 
 
 def sync_goal(uow: CheckinsUnitOfWork, goal: GoalView, now: datetime,
