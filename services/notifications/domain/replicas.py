@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection
 from datetime import datetime
 
-from shared.availability import hears_from_us, snooze_ends_at
+from shared.availability import back_at, hears_from_us
 
 CLOSED_GOAL_STATES = ("achieved", "closed", "draft")
 
@@ -38,12 +38,10 @@ class MemberReplica:
         return hears_from_us(self.state, self.snoozed_until, self.timezone, now)
 
     def snooze_ends_at(self, now: datetime) -> datetime | None:
-        """While the member's snooze silences them at `now`, the UTC moment it ends: the start
-        of the day after `snoozed_until` in their zone, from when they are `available_at`.
-        None when no snooze silences them now (awake, gone, or the snooze is over)."""
-        if self.state != "snoozed" or self.available_at(now):
-            return None
-        return snooze_ends_at(self.snoozed_until, self.timezone)
+        """While the member's snooze silences them at `now`, the UTC moment it ends
+        (`shared.availability.back_at`). None when no snooze silences them now (awake, gone,
+        or the snooze is over)."""
+        return back_at(self.state, self.snoozed_until, self.timezone, now)
 
 
 class GoalReplica:
