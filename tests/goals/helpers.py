@@ -72,6 +72,14 @@ def outbox(harness: ServiceHarness, event_type: str | None = None) -> list[dict]
         return [json.loads(row.payload) for row in conn.execute(query)]
 
 
+def outbox_by_id(harness: ServiceHarness, event_type: str) -> dict[str, dict]:
+    """Events of `event_type` the service has committed to publish, by event id (payload)."""
+    table = harness.container.metadata.tables["outbox"]
+    query = select(table.c.event_id, table.c.payload).where(table.c.event_type == event_type)
+    with harness.container.engine.connect() as conn:
+        return {row.event_id: json.loads(row.payload) for row in conn.execute(query)}
+
+
 def consumed(harness: ServiceHarness, event_id: str) -> bool:
     """The service's consumer has handled the event `event_id` (its inbox holds the id)."""
     table = harness.container.metadata.tables["inbox"]

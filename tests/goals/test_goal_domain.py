@@ -102,10 +102,10 @@ def test_closed_goals_reopen_and_only_a_dropped_goal_names_a_replacement():
     g.close("dropped", retrospective="Found a better goal", replaced_by="other", actor=None,
             at=NOW)
     assert (g.status, g.replaced_by) == ("dropped", "other")
-    g.reopen(actor=None, at=NOW)
+    g.reopen(rollup=None, actor=None, at=NOW)
     assert (g.status, g.replaced_by) == ("active", None)
     with pytest.raises(Conflict):
-        g.reopen(actor=None, at=NOW)
+        g.reopen(rollup=None, actor=None, at=NOW)
 
 
 def test_reaching_the_target_achieves_once():

@@ -8,7 +8,7 @@ from functools import partial
 import pytest
 from sqlalchemy import text
 
-from tests.goals.helpers import create_goal, get, outbox, post, run_job
+from tests.goals.helpers import create_goal, get, outbox, outbox_by_id, post, run_job
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
 
@@ -505,6 +505,39 @@ def test_an_achieved_team_goal_keeps_its_figures_until_it_is_reopened(goals):
     assert (back["status"], back["progress"], back["health"]) == ("active", 0.25, "on_track")
     assert [e["goal_id"] for e in outbox(goals, "goal.reopened")] == [
         dropped["id"], done["id"], parent["id"]]
+
+
+EVENTS = ("goal.reopened", "goal.progressed")
+
+
+def test_a_team_goal_reopened_announces_the_figure_it_reopens_with(goals):
+    """Closed as partial at an eighth, a team goal whose aligned goal was achieved meanwhile
+    reopens at half. goal.reopened carried the eighth it was closed with (a goal.progressed
+    followed with the half): notifications' copy read the old figure until the second. Its one
+    goal.reopened now carries the progress, health and version the goal reads once reopened,
+    and no goal.progressed follows it (the reopening's own event says the figure)."""
+    team = create_team(goals)
+    parent = create_goal(goals, team.lead, kind="team", metric=None, title="Halve wait times")
+    quick = create_goal(goals, team.lead, parent_id=parent["id"], title="Close 20 tickets",
+                        metric={"unit": "tickets", "start": 0, "target": 20, "current": 5})
+    create_goal(goals, team.lead, parent_id=parent["id"], title="Answer 20 calls",
+                metric={"unit": "calls", "start": 0, "target": 20, "current": 0})
+    post(goals, f"/v1/goals/{parent['id']}/close", team.lead, {"outcome": "partial"})
+    post(goals, f"/v1/goals/{quick['id']}/achieve", team.lead)
+    before = {kind: set(outbox_by_id(goals, kind)) for kind in EVENTS}
+
+    reopened = post(goals, f"/v1/goals/{parent['id']}/reopen", team.lead)
+
+    assert reopened.status_code == 200, reopened.json
+    now = get(goals, f"/v1/goals/{parent['id']}", team.lead).json
+    new = {kind: [e for i, e in outbox_by_id(goals, kind).items()
+                  if i not in before[kind] and e["goal_id"] == parent["id"]]
+           for kind in EVENTS}
+    (announced,) = new["goal.reopened"]
+    assert (announced["progress"], announced["health"], announced["version"]) == (
+        now["progress"], now["health"], now["version"])
+    assert (now["status"], now["progress"]) == ("active", 0.5)
+    assert new["goal.progressed"] == []
 
 
 def test_closing_with_an_unknown_replacement_is_422(goals):

@@ -3,13 +3,12 @@ live, as every service hears from them again then (`shared.availability`)."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect
 
 from services.goals.service_layer.jobs import wake_ended_snoozes
-from tests.goals.helpers import run_job
+from tests.goals.helpers import outbox_by_id, run_job
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
 
@@ -35,12 +34,8 @@ def listed(goals, team, member_id: str) -> tuple[str, str | None]:
 
 def member_updates(goals, member_id: str) -> dict[str, dict]:
     """member.updated events about the member committed to publish, by event id."""
-    outbox = goals.container.metadata.tables["outbox"]
-    query = select(outbox.c.event_id, outbox.c.payload).where(
-        outbox.c.event_type == "member.updated")
-    with goals.container.engine.connect() as conn:
-        events = {row.event_id: json.loads(row.payload) for row in conn.execute(query)}
-    return {i: e for i, e in events.items() if e["member_id"] == member_id}
+    return {i: e for i, e in outbox_by_id(goals, "member.updated").items()
+            if e["member_id"] == member_id}
 
 
 def test_a_member_snoozed_through_a_day_now_past_reads_active_and_is_announced_once(goals, clock):

@@ -4,7 +4,7 @@ After any change a goal is settled: achieved once its measure is reached, its he
 and every parent up the chain rolled up again (and achieved once its roll-up is complete, no
 draft aligned under it). A parent achieved or closed keeps the figures it ended with: the walk
 stops there, and its children stay aligned under it. Reopened, it rolls up again from its
-children's current figures (`resume_roll_up`). The goals are found through any `GoalLookup`
+children's current figures (`resumed_roll_up`). The goals are found through any `GoalLookup`
 (the repository), so these rules stay free of the database.
 """
 
@@ -74,10 +74,11 @@ def roll_up_from(parent_id: str | None, team_id: str, goals: GoalLookup, *, now:
         parent_id = parent.parent_id
 
 
-def resume_roll_up(goal: Goal, goals: GoalLookup, *, now: datetime, actor: str | None) -> None:
-    """A goal just reopened rolls up its children's current figures again: what moved under
-    it while it was achieved or closed (None when no child counts: its own measure then)."""
-    goal.set_rollup(rollup_of(goals.children(goal.id)), actor=actor, at=now)
+def resumed_roll_up(goal: Goal, goals: GoalLookup) -> float | None:
+    """The roll-up a goal being reopened takes up again (see `Goal.reopen`): its children's
+    current figures, what moved under it while it was achieved or closed (None when no child
+    counts: its own measure then)."""
+    return rollup_of(goals.children(goal.id))
 
 
 def ancestors(goal_id: str | None, team_id: str, goals: GoalLookup) -> list[str]:

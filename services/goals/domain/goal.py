@@ -128,14 +128,21 @@ class Goal(Lifecycle, Planning, Aggregate):
         if self.progress != previous:
             self._point(at)
 
-    def set_rollup(self, rollup: float | None, *, actor: str | None, at: datetime) -> None:
-        """The weighted progress of the children (None when there are none)."""
+    def set_rollup(self, rollup: float | None, *, actor: str | None, at: datetime,
+                   announce: bool = True) -> None:
+        """The weighted progress of the children (None when there are none). A move is noted
+        and leaves a progress point; `goal.progressed` tells of it unless `announce` is False
+        (the change's own event carries the figure then, as goal.reopened does)."""
         previous = self.progress
         self.rollup_progress = rollup
         self.settle_progress()
-        if self.progress != previous:
-            self.note("progress_rolled_up", actor, at, {"progress": [previous, self.progress]})
+        if self.progress == previous:
+            return
+        self.note("progress_rolled_up", actor, at, {"progress": [previous, self.progress]})
+        if announce:
             self._progressed(previous, None, at=at, source="rollup")
+        else:
+            self._point(at)
 
     def created_by(self, actor: str | None, at: datetime) -> None:
         """Record the creation: change log, first progress point and `goal.created`, and a

@@ -4,7 +4,8 @@ A closed goal can be reopened, and so can an achieved one (marked achieved by mi
 on reaching its measure that a correction then took back). A dropped goal may name the goal that
 replaced it: dropping a goal for a better one is a normal path. Reaching the measure while active
 achieves the goal, once; the reopening itself does not achieve it again (see `settle`). Each move's
-event carries the health the goal has in its new status.
+event carries the figure and health the goal has in its new status: a team goal reopened takes up
+its children's roll-up before goal.reopened.
 """
 
 from __future__ import annotations
@@ -63,11 +64,17 @@ class Lifecycle:
                                                           "replaced_by": replaced_by},
                       outcome=outcome, retrospective=retrospective, replaced_by=replaced_by)
 
-    def reopen(self, *, actor: str | None, at: datetime) -> None:
+    def reopen(self, *, rollup: float | None, actor: str | None, at: datetime) -> None:
+        """Active again, its progress rolled up from `rollup` (its children's current figures,
+        see `alignment.resumed_roll_up`; None when none counts) before goal.reopened, which
+        then carries the progress, health and version the goal reopens with."""
         if self.status not in REOPENABLE:
             raise self._refused("only a closed or achieved goal can be reopened")
         self.outcome, self.replaced_by = None, None
-        self._move_to("active", actor, at, "goal.reopened")
+        previous = self.health
+        self._enter("active", actor, at)
+        self.set_rollup(rollup, actor=actor, at=at, announce=False)
+        self._announce_move("goal.reopened", previous, at)
 
     def record_value(self, value: float, *, actor: str | None, at: datetime,
                      checkin_id: str | None = None) -> bool:
@@ -111,11 +118,22 @@ class Lifecycle:
                  extra: dict | None = None, **event_extra) -> None:
         """Move to `status` and publish `event_type` with the health the goal has in it;
         a change of health follows that event, as `goal.health_changed`."""
+        previous = self.health
+        self._enter(status, actor, at, extra)
+        self._announce_move(event_type, previous, at, **event_extra)
+
+    def _enter(self, status: str, actor: str | None, at: datetime,
+               extra: dict | None = None) -> None:
+        """Take `status`, noted in the history with `extra`'s non-empty fields."""
         changes = {"status": [self.status, status]}
         changes.update({k: [None, v] for k, v in (extra or {}).items() if v})
         self.status = status
         self.note(status if status != "active" else "activated", actor, at, changes)
-        previous = self.health
+
+    def _announce_move(self, event_type: str, previous_health: str | None, at: datetime,
+                       **event_extra) -> None:
+        """Judge the health of the status just taken, publish `event_type`, then
+        `goal.health_changed` if the health changed from `previous_health`."""
         self.judge_health(at)
         self.publish(event_type, **event_extra)
-        self.announce_health(previous, at)
+        self.announce_health(previous_health, at)

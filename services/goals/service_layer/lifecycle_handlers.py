@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from services.goals.domain.alignment import resume_roll_up, settle
+from services.goals.domain.alignment import resumed_roll_up, settle
 from services.goals.domain.goal import Goal
 from services.goals.domain.lifecycle import ensure_can_replace
 from services.goals.service_layer.access import editable_goal, visible_goal
@@ -28,13 +28,12 @@ def achieve_goal(cmd: AchieveGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRe
 def reopen_goal(cmd: ReopenGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
     """Reopen a closed or achieved goal. One reopened with its measure still reached stays
     active: the next check-in that reaches it achieves it again. A team goal rolls up its
-    aligned goals' current figures again (they did not move it while it was closed). A parent
-    it is aligned under keeps its status: an open one rolls up again, one achieved or closed
-    keeps its figures."""
+    aligned goals' current figures again (they did not move it while it was closed), and its
+    goal.reopened carries that figure. A parent it is aligned under keeps its status: an open
+    one rolls up again, one achieved or closed keeps its figures."""
 
     def reopen(goal: Goal, *, actor: str, at: datetime) -> None:
-        goal.reopen(actor=actor, at=at)
-        resume_roll_up(goal, uow.goals, now=at, actor=actor)
+        goal.reopen(rollup=resumed_roll_up(goal, uow.goals), actor=actor, at=at)
 
     return _move(cmd.goal_id, cmd.actor, uow, clock, reopen, achieve=False)
 
