@@ -7,7 +7,7 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from tests.goals.helpers import create_goal, outbox
+from tests.goals.helpers import create_goal, outbox, outbox_by_id
 from tests.support.races import run_together
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
@@ -449,6 +449,38 @@ def test_a_member_who_left_returns_as_a_lead_in_one_request(goals):
     published = outbox(goals, "member.updated")[updates:]
     assert [(e["member_id"], e["state"], e["role"]) for e in published][-1] == (
         bea_id, "active", "lead")
+
+
+def test_a_member_who_left_is_brought_back_into_a_snooze_in_one_request(goals):
+    """Bea comes back to the team but is away until the 14th: a PATCH {"state": "snoozed",
+    "snoozed_until": "2031-03-14"} was a 409 ("a member who left cannot be snoozed"), the
+    snooze applied before the state. Now she is back, snoozed through the 14th (200, read so),
+    announced by one member.updated, as an ordinary snooze with its state is. A snooze alone,
+    a stale page's, still finds her gone."""
+    team = create_team(goals)
+    bea_id, _ = add_member(goals, team, "Bea")
+    max_id, _ = add_member(goals, team, "Max")
+    path = f"/v1/teams/{team.id}/members/{bea_id}"
+    away = {"state": "snoozed", "snoozed_until": "2031-03-14"}
+    goals.client.patch(path, headers=auth(team.lead), json={"state": "left"})
+    alone = goals.client.patch(path, headers=auth(team.lead),
+                               json={"snoozed_until": "2031-03-14"})
+    assert (alone.status_code, alone.json["detail"]) == (
+        409, "a member who left cannot be snoozed"), alone.json
+    before = set(outbox_by_id(goals, "member.updated"))
+
+    back = goals.client.patch(path, headers=auth(team.lead), json=away)
+    snoozed = goals.client.patch(f"/v1/teams/{team.id}/members/{max_id}",
+                                 headers=auth(team.lead), json=away)
+
+    assert back.status_code == 200, back.json
+    read = goals.client.get(path, headers=auth(team.lead)).json
+    assert (read["state"], read["snoozed_until"]) == ("snoozed", "2031-03-14")
+    published = [(e["member_id"], e["state"], e["snoozed_until"])
+                 for i, e in outbox_by_id(goals, "member.updated").items() if i not in before]
+    assert sorted(published) == sorted([(bea_id, "snoozed", "2031-03-14"),
+                                        (max_id, "snoozed", "2031-03-14")])
+    assert snoozed.status_code == 200, snoozed.json
 
 
 def test_a_member_who_owns_open_goals_leaves_only_once_they_are_closed(goals):

@@ -114,10 +114,12 @@ class Member(Aggregate):
             setattr(self, name, value)
         self._updated()
 
-    def snooze(self, until: date | None, today: date) -> None:
+    def snooze(self, until: date | None, today: date, *, returning: bool = False) -> None:
         """Snooze (vacation) until a date, today (the member's) or later, or wake up with
-        None; member.updated unless the member already was so."""
-        if self.state == "left":
+        None; member.updated unless the member already was so. A member who left is snoozed
+        only `returning`: brought back by the same request, straight into the snooze ("back
+        on the 14th"); 409 otherwise."""
+        if self.state == "left" and not (returning and until is not None):
             raise Conflict("a member who left cannot be snoozed")
         if until is not None and until < today:
             raise Unprocessable(

@@ -172,7 +172,8 @@ def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Memb
     their unused links with them (`_cancel_links`), as a lead made a member takes the invites
     they sent. A member who left is given a role only when the same request brings them back
     (the state is applied first, unless it is left: then the role is, as their last on the
-    team). A member whose snooze has ended is woken first (as the worker's job does).
+    team), and snoozed only when it brings them back snoozed (the snooze is their return, one
+    member.updated). A member whose snooze has ended is woken first (as the worker's job does).
     Role and state changes take turns behind the team's row, so two leads stepping
     down at once leave one."""
     changes = cmd.changes
@@ -195,7 +196,8 @@ def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Memb
             for goal in uow.goals.open_of_owner(member.team_id, member.id):
                 goal.follow_owner_to(member.timezone, actor=cmd.actor.member_id, at=clock.now())
         if "snoozed_until" in changes:
-            member.snooze(changes["snoozed_until"], local_date(clock.now(), member.timezone))
+            member.snooze(changes["snoozed_until"], local_date(clock.now(), member.timezone),
+                          returning=changes.get("state") == "snoozed")
         if changes.get("state") == "left":  # the role is the last one given on the team
             _apply_role(member, changes, uow, clock)
             _apply_state(member, changes, uow, clock)
