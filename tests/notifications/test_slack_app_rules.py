@@ -823,6 +823,45 @@ def test_a_malformed_interaction_gets_400_naming_the_field_and_changes_nothing(
     assert slack_api.calls_of("views.open") == []
 
 
+def with_nul(text: str) -> str:
+    return text[:2] + "\x00" + text[2:]
+
+
+NUL_INTERACTIONS = {
+    "user.id": lambda team, api: {**button(team, api), "user": {"id": with_nul("UANA")}},
+    "user.team_id": lambda team, api: {**button(team, api), "team": None, "user": {
+        "id": "UANA", "team_id": with_nul(api.team_id)}},
+    "team": lambda team, api: {**button(team, api), "team": with_nul(api.team_id)},
+    "actions.0.value.goal_id": lambda team, api: {**button(team, api), "actions": [
+        {"action_id": "checkin_open", "value": json.dumps({"goal_id": with_nul(team.goal)})}]},
+    "view.private_metadata.goal_id": lambda team, api: modal_payload(
+        team, meta=json.dumps({"goal_id": with_nul(team.goal)})),
+    "view.id": lambda team, api: {**modal_payload(team), "view": {
+        **modal_payload(team)["view"], "id": with_nul("V0MODAL1")}},
+}
+
+
+def button(team: Team, slack_api) -> dict:
+    """Ana's click on the Check in button of her goal's DM."""
+    return {"type": "block_actions", "user": {"id": "UANA"}, "team": slack_api.team_id,
+            "trigger_id": "1337.42.trigger", "actions": [
+                {"action_id": "checkin_open", "value": json.dumps({"goal_id": team.goal})}]}
+
+
+@pytest.mark.parametrize("field", list(NUL_INTERACTIONS))
+def test_an_interaction_with_a_nul_in_a_field_the_app_reads_gets_400_naming_it(
+        notifications, team, slack_api, field):
+    """A NUL in a Slack id or in the app's goal reference reached PostgreSQL, which refused
+    it: a 500. It is refused as a field in the wrong shape is, and nothing happens."""
+    answer = interaction(notifications, NUL_INTERACTIONS[field](team, slack_api))
+    assert answer.status_code == 400, (field, answer.data[:300])
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    assert answer.json["errors"] == {field: ["Must not contain NUL characters."]}
+    assert "checkin.requested" not in outbox_types(notifications)
+    run_tasks(notifications)
+    assert slack_api.calls_of("views.open") == []
+
+
 MALFORMED_EVENTS = {
     "event": {"type": "event_callback", "event": "app_home_opened"},
     "event.user": {"type": "event_callback", "event": {"type": "app_home_opened", "user": 5}},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from urllib.parse import urlencode
 
 import pytest
 
@@ -273,6 +274,22 @@ def test_a_checkin_with_text_no_database_can_store_is_refused_at_once(notificati
     ack = slash(notifications, form(typed, response_url="https://hooks.slack.com/x"))
     assert ack.json["response_type"] == "ephemeral"
     assert ack.json["text"].startswith(answer), ack.json
+    assert requested(notifications) == []
+
+
+@pytest.mark.parametrize("field", ["user_id", "team_id", "response_url", "trigger_id"])
+def test_a_command_slack_sent_with_a_nul_is_refused_ephemerally(notifications, field):
+    """A NUL in the user_id of a signed command reached PostgreSQL, which refused it: a 500,
+    and Slack showed only that `/goals` failed. Every field Slack sends is read first."""
+    Team(notifications)
+    sent = {"command": "/goals", "text": "checkin run 5", "user_id": "UANA", "team_id": "T1",
+            "response_url": "https://hooks.slack.com/x", "trigger_id": "1337.42.abc"}
+    sent[field] = sent[field][:2] + "\x00" + sent[field][2:]
+    answer = slash(notifications, urlencode(sent).encode())
+    assert (answer.status_code, answer.json) == (200, {
+        "response_type": "ephemeral",
+        "text": f"The {field} Slack sent with this command must not contain NUL characters. "
+                "Nothing was done."}), answer.data[:300]
     assert requested(notifications) == []
 
 

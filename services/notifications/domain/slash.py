@@ -88,6 +88,17 @@ def words(text: str, leading: int) -> tuple[list[str], str]:
     return found, text[lexer.instream.tell():].strip()
 
 
+def unreadable(sent: dict[str, str]) -> str | None:
+    """The refusal of a command whose fields from Slack (`sent`, by Slack's names; not the
+    member's text, whose words `parse_checkin` checks) hold text no database can store, or
+    None when every one can be stored."""
+    for name, value in sent.items():
+        if reason := unstorable(value):
+            return (f"The {name} Slack sent with this command {reason[0].lower()}{reason[1:]} "
+                    "Nothing was done.")
+    return None
+
+
 def parse_checkin(args: list[str], note: str) -> CheckinRequest:
     """`args` are the goal and the value; `note` is the rest of the command as typed, without
     quotes around the whole of it."""

@@ -2,24 +2,38 @@
 
 Only the fields the app reads are loaded; the others are left out, since Slack adds fields
 freely. A field the app reads in the wrong shape is a 400 naming it (`load`), never a 500.
-An event of a kind the app does not handle is acknowledged whatever its shape: Slack disables an
-app's event subscription when its answers keep failing.
+A field the app reads holding text no database can store (a NUL) is such a 400 too
+(`SlackIn`). An event of a kind the app does not handle is acknowledged whatever its shape:
+Slack disables an app's event subscription when its answers keep failing.
 """
 
 from __future__ import annotations
 
 import json
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
 from services.notifications.domain.slack_workspace import SLACK_EVENT_ID_MAX
 from shared.domain import BadRequest
 from shared.problems import flatten_errors
+from shared.storable import unstorable
 
 
 class SlackIn(Schema):
+    """What the app reads of a Slack payload. Each text it loaded must be storable
+    (`shared.storable`): Slack's ids and the app's own references never hold a NUL, and one
+    would fail in PostgreSQL, so it is refused as a field in the wrong shape."""
+
     class Meta:
         unknown = EXCLUDE
+
+    @post_load
+    def storable(self, data: dict, **_kwargs) -> dict:
+        problems = {name: [reason] for name, value in data.items()
+                    if isinstance(value, str) and (reason := unstorable(value))}
+        if problems:
+            raise ValidationError(problems)
+        return data
 
 
 class SlackId(fields.Field):
@@ -68,8 +82,13 @@ class OptionIn(SlackIn):
     value = fields.String(load_default="")
 
 
-class InputIn(SlackIn):
-    """One input's state: a text input's `value`, a select's `selected_option`."""
+class InputIn(Schema):
+    """One input's state: a text input's `value`, a select's `selected_option`. What the
+    member typed is not refused here: the check-in form says what is wrong with it under its
+    field (`domain.checkin_form`)."""
+
+    class Meta:
+        unknown = EXCLUDE
 
     value = fields.String(allow_none=True)
     selected_option = fields.Nested(OptionIn, allow_none=True)
