@@ -143,6 +143,18 @@ def test_internal_or_foreign_webhook_urls_are_refused(notifications, team):
         assert "webhook_url" in response.json["errors"]
 
 
+def test_a_carrier_grade_nat_address_is_refused_as_internal(notifications, team):
+    """100.64.0.0/10 is the provider's network, not the internet: it was refused only as a
+    host off the allow-list, and the sender connected to a host resolving into it."""
+    response = notifications.client.post(f"/v1/teams/{team.id}/channels", headers=team.auth(),
+                                         json={"type": "webhook",
+                                               "webhook_url": "https://100.64.0.1/x"})
+    assert response.status_code == 422
+    assert response.json["errors"] == {"webhook_url": [
+        "Address '100.64.0.1' is internal (not a public internet address); only allow-listed "
+        "addresses may be used."]}
+
+
 def test_delivery_log_filters_by_status_and_pages(notifications, team, slack):
     client = notifications.client
     team.channel(slack.webhook())

@@ -40,3 +40,12 @@ def test_hosts_resolving_to_internal_addresses_are_refused_unless_allow_listed(s
     assert result.status is None
     assert "internal address" in result.error
     assert slack.received == []
+
+
+def test_addresses_no_public_host_has_are_refused_before_connecting():
+    """100.64.0.0/10 (carrier-grade NAT) and fec0::/10 (site-local) passed as public: the
+    sender connected to them."""
+    for url in ("http://100.64.0.1:9/x", "http://[fec0::1]:9/x"):
+        result = WebhookClient(connect_timeout=0.5, allowlist=()).post(url, {"t": 1})
+        assert result.status is None
+        assert "resolves to internal address" in result.error, (url, result.error)

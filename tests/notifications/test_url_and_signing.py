@@ -30,6 +30,9 @@ def test_slack_and_allow_listed_urls_are_accepted(url):
     ("https://[::ffff:127.0.0.2]/hook", "internal"),
     ("https://2130706433/hook", "internal"),
     ("https://0x7f.1/hook", "internal"),
+    ("https://100.64.0.1/hook", "internal"),  # carrier-grade NAT, the provider's network
+    ("https://[::ffff:100.127.255.254]/hook", "internal"),
+    ("https://[fec0::1]/hook", "internal"),  # IPv6 site-local
     ("https://evil.example.com/hook", "not allowed"),
     ("http://hooks.example.com/in", "https"),
     ("ftp://hooks.slack.com/x", "absolute https"),

@@ -3,8 +3,8 @@
 Accepted: `https://hooks.slack.com/...` (Slack and signed webhooks), a Teams Workflows host
 (`*.logic.azure.com`, `*.powerplatform.com`; see `domain.teams`) for a `teams` channel, or a
 host listed in GOALKEEPER_WEBHOOK_ALLOWLIST.
-IP literals in private, loopback, link-local, reserved or multicast ranges are refused unless
-that exact address is allow-listed, including the sneaky spellings (`2130706433`, `0x7f.1`,
+IP literals that are not public internet addresses (`is_internal`) are refused unless that
+exact address is allow-listed, including the sneaky spellings (`2130706433`, `0x7f.1`,
 `::ffff:127.0.0.1`). Plain http is only for an allow-listed loopback host (local runs, tests).
 A host name must be one a resolver takes (no empty label, none over 63 characters).
 """
@@ -36,8 +36,12 @@ def ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | Non
 
 
 def is_internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return (address.is_private or address.is_loopback or address.is_link_local
-            or address.is_reserved or address.is_multicast or address.is_unspecified)
+    """Not a public internet address: every address `ipaddress` does not call global (private,
+    loopback, link-local, unspecified, carrier-grade NAT's 100.64.0.0/10, documentation and
+    benchmarking ranges...), and those Python 3.11 calls global though none is a host on the
+    internet: multicast, reserved, and IPv6 site-local (fec0::/10)."""
+    return (not address.is_global or address.is_multicast or address.is_reserved
+            or getattr(address, "is_site_local", False))
 
 
 def validate_webhook_url(url: str, allowlist: tuple[str, ...], *,
@@ -60,7 +64,7 @@ def validate_webhook_url(url: str, allowlist: tuple[str, ...], *,
         raise refuse("Must not contain credentials.")
     address = ip_literal(host)
     if address is not None and is_internal(address) and host not in allowlist:
-        raise refuse(f"Address {host!r} is internal (private, loopback or link-local); "
+        raise refuse(f"Address {host!r} is internal (not a public internet address); "
                      "only allow-listed addresses may be used.")
     if address is None and not is_host_name(host):
         raise refuse("Not a valid host name (a label is empty or longer than 63 characters).")
