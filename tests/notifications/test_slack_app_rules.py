@@ -96,6 +96,21 @@ def events_post(notifications, body: dict, timestamp: int | None = None, retry: 
     return notifications.client.post("/slack/events", data=raw, headers=headers)
 
 
+@pytest.mark.parametrize("unset", ["SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"])
+def test_an_install_link_without_the_slack_app_set_up_answers_409_naming_the_settings(
+        make_service, slack_api, unset):
+    """Without a client id the link was issued (201) and took the lead to Slack's error
+    page; without the secret, Slack's redirect back failed once the lead had approved."""
+    notifications = make_service("notifications", start_worker=False,
+                                 **{**slack_env(slack_api), unset: ""})
+    team = Team(notifications)
+    answer = notifications.client.post(f"/v1/teams/{team.id}/slack/install-link",
+                                       headers=team.auth())
+    assert (answer.status_code, answer.json["detail"]) == (
+        409, "Slack installation is not configured: set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+             "on the notifications service"), answer.json
+
+
 def test_the_events_endpoint_answers_url_verification(notifications):
     answer = events_post(notifications, {"type": "url_verification", "challenge": "3eZbrw1a"})
     assert answer.status_code == 200 and answer.json == {"challenge": "3eZbrw1a"}

@@ -65,9 +65,14 @@ def tampered(token: str) -> str:
     return token[:-2] + ("AA" if not token.endswith("AA") else "BB")
 
 
+SLACK_APP = {"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "client-secret"}
+
+
 @pytest.fixture
 def worlds(make_service, slack):
-    services = {name: make_service(name) for name in SERVICES}
+    """The services, the Slack app configured (the install link's control needs it)."""
+    services = {name: make_service(name, **(SLACK_APP if name == "notifications" else {}))
+                for name in SERVICES}
     alpha = build_team(services, "alpha", slack.webhook("alpha"))
     beta = build_team(services, "beta", slack.webhook("beta"))
     return services, alpha, beta

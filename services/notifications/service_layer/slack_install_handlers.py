@@ -59,7 +59,12 @@ class SlackLink:
 
 def issue_install_link(cmd: IssueSlackInstallLink, uow: NotificationsUnitOfWork, clock: Clock,
                        settings: NotificationsSettings) -> InstallLink:
+    """A lead's one-time install link; a 409 naming the settings when the service has no
+    Slack app to install (Slack's authorize page would only show its error)."""
     ensure_lead(cmd.actor, cmd.team_id)
+    if not (settings.slack_client_id and settings.slack_client_secret):
+        raise Conflict("Slack installation is not configured: set SLACK_CLIENT_ID and "
+                       "SLACK_CLIENT_SECRET on the notifications service")
     with uow:
         ticket = InstallTicket(cmd.team_id, cmd.actor.member_id, clock.now())
         uow.slack.add(ticket)
