@@ -479,13 +479,16 @@ def test_a_team_goal_that_changes_refreshes_the_home_of_every_teammate_who_sees_
         assert cloud not in json.dumps(homes_of(slack_api, user)[-1].args["view"])
 
 
-def link_ticket_offered(notifications, slack_api, slack_user_id: str) -> str:
-    """The ticket in the link the app offers on the home tab of a Slack user it does not know."""
+def link_ticket_offered(notifications, slack_api, slack_user_id: str, nth: int = 1) -> str:
+    """The ticket in the link the app offers on the home tab of a Slack user it does not know,
+    opened for the `nth` time."""
     home_opened = {"type": "event_callback", "team_id": slack_api.team_id,
                    "event": {"type": "app_home_opened", "user": slack_user_id, "tab": "home"}}
     assert events_post(notifications, home_opened).status_code == 200
     run_tasks(notifications)
-    [offer] = homes_of(slack_api, slack_user_id)
+    offers = homes_of(slack_api, slack_user_id)
+    assert len(offers) == nth
+    offer = offers[-1]
     [url] = [e["url"] for b in offer.args["view"]["blocks"] if b["type"] == "actions"
              for e in b["elements"]]
     return parse_qs(urlsplit(url).query)["ticket"][0]
@@ -574,6 +577,26 @@ def test_linking_a_teammates_slack_user_answers_409_saying_whose_it_is(notificat
         "slack_user_id": [f"Already the Slack user of Ana (member {team.ana})."]}
     with notifications.container.uow() as uow:
         assert [m.member_id for m in uow.slack.members_for("UANA")] == [team.ana]
+
+
+def test_a_second_link_ticket_of_a_teammates_slack_user_answers_409_saying_whose_it_is(
+        notifications, team, slack_api):
+    """A Slack user who opened the Home tab twice before linking was offered two tickets: Ben
+    linked himself with one, then Lena with the other, and UNEW was two members' in the team
+    (the lead's PUT refuses that with 409)."""
+    first = link_ticket_offered(notifications, slack_api, "UNEW")
+    second = link_ticket_offered(notifications, slack_api, "UNEW", nth=2)
+    assert first != second
+    bens = notifications.client.post("/v1/me/slack", headers=team.auth(team.ben),
+                                     json={"ticket": first})
+    assert bens.json == {"member_id": team.ben, "slack_user_id": "UNEW"}
+    lenas = notifications.client.post("/v1/me/slack", headers=team.auth(team.lead),
+                                      json={"ticket": second})
+    assert lenas.status_code == 409, lenas.json
+    assert lenas.json["detail"] == ("Slack user UNEW is already Ben's in this team: link Ben "
+                                    "to their own Slack user first")
+    with notifications.container.uow() as uow:
+        assert [m.member_id for m in uow.slack.members_for("UNEW")] == [team.ben]
 
 
 def link_tickets_of(notifications, slack_user_id: str) -> int:

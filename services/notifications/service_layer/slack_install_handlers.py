@@ -120,19 +120,24 @@ def link_slack_user(cmd: LinkSlackUser, uow: NotificationsUnitOfWork,
         member = uow.replicas.member(cmd.member_id)
         if member is None or member.team_id != cmd.team_id:
             raise NotFound(f"member {cmd.member_id} not found")
-        holder = next((m for m in uow.slack.members_for(cmd.slack_user_id)
-                       if m.team_id == member.team_id and m.member_id != member.member_id), None)
-        if holder is not None:
-            raise _taken(cmd.slack_user_id, holder)
+        _refuse_a_teammates(uow, cmd.slack_user_id, member.team_id, member.member_id)
         _link(uow, member.member_id, member.team_id, cmd.slack_user_id, cmd.actor.member_id,
               clock.now())
         uow.commit()
         return SlackLink(member.member_id, cmd.slack_user_id)
 
 
+def _refuse_a_teammates(uow: NotificationsUnitOfWork, slack_user_id: str, team_id: str,
+                        member_id: str) -> None:
+    """A Slack user is one member's in a team: the 409 saying whose when it is already another
+    member's there, as goals answers a profile naming a teammate's."""
+    holder = next((m for m in uow.slack.members_for(slack_user_id)
+                   if m.team_id == team_id and m.member_id != member_id), None)
+    if holder is not None:
+        raise _taken(slack_user_id, holder)
+
+
 def _taken(slack_user_id: str, holder: MemberReplica) -> Conflict:
-    """A Slack user is one member's in a team: the 409 saying whose, as goals answers a profile
-    naming a teammate's."""
     return Conflict(f"Slack user {slack_user_id} is already {holder.name}'s in this team: link "
                     f"{holder.name} to their own Slack user first", errors={
                         "slack_user_id": [f"Already the Slack user of {holder.name} "
@@ -143,7 +148,8 @@ def link_my_slack_account(cmd: LinkMySlackAccount, uow: NotificationsUnitOfWork,
                           clock: Clock) -> SlackLink:
     """A member opens the link the app offered them in Slack while signed in to Goalkeeper.
     The member it linked sending it again is answered as the first time (`LinkTicket.made`);
-    the ticket is locked while redeemed, so a copy sent at the same time reads it used."""
+    the ticket is locked while redeemed, so a copy sent at the same time reads it used. A
+    Slack user already a teammate's (through another ticket, say) is refused with 409."""
     with uow:
         now = clock.now()
         ticket = uow.slack.link_ticket(cmd.ticket, for_update=True)
@@ -154,6 +160,7 @@ def link_my_slack_account(cmd: LinkMySlackAccount, uow: NotificationsUnitOfWork,
         workspace = uow.slack.workspace(cmd.actor.team_id)
         if workspace is None or workspace.slack_team_id != ticket.slack_team_id:
             raise Forbidden("your team has not installed Goalkeeper in that Slack workspace")
+        _refuse_a_teammates(uow, ticket.slack_user_id, cmd.actor.team_id, cmd.actor.member_id)
         ticket.use(cmd.actor.member_id, now)
         _link(uow, cmd.actor.member_id, cmd.actor.team_id, ticket.slack_user_id,
               cmd.actor.member_id, now)
