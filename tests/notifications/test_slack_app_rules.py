@@ -599,6 +599,31 @@ def test_a_second_link_ticket_of_a_teammates_slack_user_answers_409_saying_whose
         assert [m.member_id for m in uow.slack.members_for("UNEW")] == [team.ben]
 
 
+def test_two_tickets_of_one_slack_user_sent_at_once_by_two_members_link_one(notifications,
+                                                                            team, slack_api):
+    """Ben and Lena each sending a ticket for UNEW at the same instant, each held after its
+    first read of the links until the other has read them too: on PostgreSQL both found UNEW
+    nobody's and both were linked (200 twice). Now links in a team take turns: one is linked,
+    the other answered 409 saying whose it is."""
+    tickets = [link_ticket_offered(notifications, slack_api, "UNEW", nth) for nth in (1, 2)]
+    senders = [team.ben, team.lead]
+
+    def link(member_id: str, ticket: str):
+        return lambda: notifications.app.test_client().post(
+            "/v1/me/slack", headers=team.auth(member_id), json={"ticket": ticket})
+
+    def reads_the_links(sql: str) -> bool:
+        return sql.lstrip().upper().startswith("SELECT") and "FROM slack_identities" in sql
+
+    race = run_together(notifications.container.engine, reads_the_links,
+                        *(link(m, t) for m, t in zip(senders, tickets, strict=True)))
+    statuses = sorted(a.status_code for a in race.results)
+    assert statuses == [200, 409], [(a.status_code, a.json) for a in race.results]
+    [won] = [a.json["member_id"] for a in race.results if a.status_code == 200]
+    with notifications.container.uow() as uow:
+        assert [m.member_id for m in uow.slack.members_for("UNEW")] == [won]
+
+
 def link_tickets_of(notifications, slack_user_id: str) -> int:
     table = notifications.container.metadata.tables["slack_link_tickets"]
     with notifications.container.engine.connect() as conn:

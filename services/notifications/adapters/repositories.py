@@ -276,8 +276,10 @@ class Replicas:
     def __init__(self, session: Session):
         self.session = session
 
-    def team(self, team_id: str) -> TeamReplica | None:
-        return self.session.get(TeamReplica, team_id)
+    def team(self, team_id: str, *, for_update: bool = False) -> TeamReplica | None:
+        """The team; `for_update` locks its row until the transaction ends (on PostgreSQL:
+        SQLite's writers take turns anyway), so changes of the team's members take turns."""
+        return self.session.get(TeamReplica, team_id, with_for_update=for_update)
 
     def member(self, member_id: str | None) -> MemberReplica | None:
         return self.session.get(MemberReplica, member_id) if member_id else None

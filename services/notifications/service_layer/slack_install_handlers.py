@@ -130,7 +130,9 @@ def link_slack_user(cmd: LinkSlackUser, uow: NotificationsUnitOfWork,
 def _refuse_a_teammates(uow: NotificationsUnitOfWork, slack_user_id: str, team_id: str,
                         member_id: str) -> None:
     """A Slack user is one member's in a team: the 409 saying whose when it is already another
-    member's there, as goals answers a profile naming a teammate's."""
+    member's there, as goals answers a profile naming a teammate's. The team's row is locked
+    first, so two links of one Slack user in a team take turns and the second sees the first."""
+    uow.replicas.team(team_id, for_update=True)
     holder = next((m for m in uow.slack.members_for(slack_user_id)
                    if m.team_id == team_id and m.member_id != member_id), None)
     if holder is not None:
