@@ -114,6 +114,26 @@ def test_the_board_shows_a_teammates_check_in_without_a_reload(stack, page):
     assert page.driver.execute_script("return window.stillTheSamePage") is True
 
 
+def test_a_goal_page_lists_a_teammates_check_in_without_a_reload(stack, page):
+    """The page's refresh redrew the pace chart with a check-in logged since it opened, but the
+    check-in list below it showed the check-in only after a reload."""
+    team = stack.new_team()
+    _, max_token = stack.add_member(team, "Max")
+    goal = metric_goal(stack, max_token, title="Write 10 runbooks")
+    page.sign_in(team.lead).open(f"/goals/{goal['id']}")
+    page.driver.execute_script("window.stillTheSamePage = true;")
+    assert "No check-ins yet" in page.text("#checkins")
+
+    logged = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", max_token,
+                                 json={"value": 7, "note": "seven done"})
+    assert logged.status_code == 201, logged.get_json()
+
+    page.wait_for(lambda d: d.find_elements(By.ID, f"c-{logged.get_json()['id']}"), timeout=60)
+    assert "seven done" in page.text("#checkins")
+    assert len(page.all("svg circle.point")) == 1
+    assert page.driver.execute_script("return window.stillTheSamePage") is True
+
+
 def test_a_teammate_gives_kudos_and_comments_on_a_check_in(stack, page):
     team = stack.new_team()
     _, max_token = stack.add_member(team, "Max")

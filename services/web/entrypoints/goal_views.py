@@ -131,12 +131,14 @@ def edit(goal_id: str):
 def progress(goal_id: str):
     """The progress part again, for the page's refresh; nothing (204: htmx keeps what the page
     shows) while what it is drawn from is still as `drawn` says, which the goal and a page of
-    its newest check-in tell (`progress_handlers.progress_unless_drawn`)."""
-    part = progress_handlers.progress_unless_drawn(http.api(), goal_id,
-                                                   request.args.get("drawn"), _moment())
+    its newest check-in tell (`progress_handlers.progress_unless_drawn`). With it, the
+    check-in list again (swapped out of band) when the check-ins changed since it was drawn
+    (`listed`)."""
+    part = progress_handlers.progress_unless_drawn(
+        http.api(), goal_id, request.args.get("drawn"), request.args.get("listed"), _moment())
     if part is None:
         return "", 204
-    return render_template("goals/_progress.html", **part)
+    return render_template("goals/_progress_again.html", **part)
 
 
 @goals.get("/<goal_id>/checkins")

@@ -35,19 +35,22 @@ def progress(api: MemberApi, goal_id: str, moment: Moment) -> dict:
     return _progress_of(api, goal, checkins, moment)
 
 
-def progress_unless_drawn(api: MemberApi, goal_id: str, drawn: str | None,
+def progress_unless_drawn(api: MemberApi, goal_id: str, drawn: str | None, listed: str | None,
                           moment: Moment) -> dict | None:
     """The progress part again, for the page's refresh; None while what it is drawn from is
     still as `drawn` says, which the goal and a page of its newest check-in tell (the page
     says when any check-in was last logged or corrected): one checkins call, however many
-    check-ins the chart plots."""
+    check-ins the chart plots. `relist`: whether the page's check-in list, drawn when the
+    check-ins last changed at `listed`, is to be drawn again from the part's newest ones
+    (never while checkins does not answer: the page keeps its list)."""
     goal, newest = api.together(lambda: api.goal(goal_id),
                                 lambda: api.checkins(goal_id, limit=1))
     if isinstance(newest, Unavailable):
-        return _progress_of(api, goal, newest, moment)
+        return {**_progress_of(api, goal, newest, moment), "relist": False}
     if _stamp(goal, newest, moment)[0] == drawn:
         return None
-    return _progress_of(api, goal, api.checkins(goal_id), moment)
+    part = _progress_of(api, goal, api.checkins(goal_id), moment)
+    return {**part, "relist": not part["checkins_down"] and part["listed"] != listed}
 
 
 def _progress_of(api: MemberApi, goal: dict, checkins: Listing | Unavailable,
@@ -56,13 +59,15 @@ def _progress_of(api: MemberApi, goal: dict, checkins: Listing | Unavailable,
     is drawn from (`drawn`), which the page's refresh sends (none while checkins cannot give
     every check-in, so that the next refresh draws it again), and how often it is refreshed
     (`refresh_seconds`): every CATCHING_UP_REFRESH_SECONDS while goals may not have applied a
-    new check-in yet, else every `moment.refresh_seconds`."""
+    new check-in yet, else every `moment.refresh_seconds`; `listed`: when the check-ins last
+    changed, as the check-in list drawn from `checkins` shows them (none while down)."""
     down = isinstance(checkins, Unavailable)
     road, whole = ([], False) if down else _whole_road(api, goal["id"], checkins)
     drawn, catching = _stamp(goal, None if down else checkins, moment)
     return {"goal": goal, "checkins": [] if down else checkins, "checkins_down": down,
             "chart": pace_chart(goal, road, moment.today, moment.zone),
             "drawn": drawn if whole else None,
+            "listed": None if down else checkins.changed_at,
             "refresh_seconds": CATCHING_UP_REFRESH_SECONDS if catching
             else moment.refresh_seconds}
 
