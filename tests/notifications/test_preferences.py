@@ -221,6 +221,25 @@ def test_preferences_are_validated(notifications, team):
     assert notifications.client.get("/v1/me/preferences").status_code == 401
 
 
+def test_a_mute_of_what_members_are_never_told_is_refused_and_says_what_may_be_muted(
+        notifications, team):
+    """A goal achieved goes to the team channels, never to a member, yet muting it was saved
+    (and the web app offered it): a mute that silenced nothing."""
+    put_preferences(team, team.ben, muted=["kudos.given"])
+
+    response = notifications.client.put("/v1/me/preferences", headers=team.auth(team.ben),
+                                        json={"muted": ["comment.added", "goal.achieved"]})
+
+    assert response.status_code == 422, response.json
+    assert response.json["errors"] == {"muted.1": [
+        "Members are not told of 'goal.achieved', so it cannot be muted. Members may mute: "
+        "checkin.logged, checkin.reminder, checkin.missed, goal.health_changed, "
+        "streak.reached, kudos.given, comment.added, partners.paired, channel.disabled, "
+        "channel.refused, digest.personal."]}
+    kept = notifications.client.get("/v1/me/preferences", headers=team.auth(team.ben)).json
+    assert kept["muted"] == ["kudos.given"]
+
+
 def test_quiet_hours_that_start_when_they_end_are_refused_and_say_why(notifications, team):
     """A window of no length held nothing, yet was saved and shown as the member's quiet hours."""
     put_preferences(team, team.ben, quiet_hours={"start": "22:00", "end": "07:00"})

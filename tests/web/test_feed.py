@@ -143,6 +143,27 @@ def test_quiet_hours_with_only_a_start_say_to_fill_in_both(stack):
     assert 'name="quiet_start" type="time" value="22:00"' in refused.text
 
 
+MUTE = re.compile(r'<input type="checkbox" name="muted" value="([^"]+)"')
+
+
+def test_every_mute_the_preferences_page_offers_is_saved(stack):
+    """The page offered to mute "Goals achieved", which no member is ever told of (achieved
+    goals go to the team channels): a box that silenced nothing, and that notifications now
+    refuses."""
+    team = stack.new_team()
+    session, csrf = signed_in(stack, team.lead)
+    offered = MUTE.findall(session.get(stack.web_url + "/me/preferences").text)
+
+    saved = session.post(stack.web_url + "/me/preferences", data={
+        "csrf_token": csrf, "delivery": "immediate", "digest": "daily", "muted": offered})
+
+    assert saved.status_code == 200, saved.status_code
+    assert "Preferences saved." in saved.text
+    assert "Goals achieved" not in saved.text
+    kept = stack.notifications.call("GET", "/v1/me/preferences", team.lead).get_json()
+    assert kept["muted"] == offered and "checkin.logged" in offered, kept
+
+
 def test_an_empty_feed_says_what_will_show_there(stack):
     """A new member's feed said only "Nothing here yet.", not what it would hold."""
     session, _ = signed_in(stack, stack.new_team().lead)

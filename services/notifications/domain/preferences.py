@@ -5,10 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.notifications.domain.digest import PERSONAL_DIGEST_EVENT
+from services.notifications.domain.refusals import CHANNEL_REFUSED
 from services.notifications.domain.schedule import quiet_until
 
 DELIVERY_MODES = ("immediate", "digest")
 DIGEST_FREQUENCIES = ("daily", "weekly")
+MUTABLE_TYPES = ("checkin.logged", "checkin.reminder", "checkin.missed", "goal.health_changed",
+                 "streak.reached", "kudos.given", "comment.added", "partners.paired",
+                 "channel.disabled", CHANNEL_REFUSED, PERSONAL_DIGEST_EVENT)
+"""What notifications tells members (`Notifier.to_members` from `service_layer.on_events`, and
+the leads' channel notices and the personal digest from `service_layer.jobs`): the types a
+member may mute. A new goal, a goal achieved and a milestone done go to team channels only."""
 
 
 class Preferences:

@@ -2,18 +2,20 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.notifications.domain.preferences import DELIVERY_MODES, DIGEST_FREQUENCIES
-from services.notifications.domain.refusals import CHANNEL_REFUSED
-from services.notifications.entrypoints.channel_schemas import known_event_type
+from services.notifications.domain.preferences import (
+    DELIVERY_MODES,
+    DIGEST_FREQUENCIES,
+    MUTABLE_TYPES,
+)
 from shared.pagination import PageArgs, page_schema
 from shared.schema_fields import LOCAL_TIME, JsonBoolean
 
 
 def mutable_event_type(value: str) -> None:
-    """A type a member may mute: an event's, or a notice's the service makes itself (a channel's
-    refusal, told to the leads)."""
-    if value != CHANNEL_REFUSED:
-        known_event_type(value)
+    """A type a member may mute: one notifications tells members of (`MUTABLE_TYPES`)."""
+    if value not in MUTABLE_TYPES:
+        raise ValidationError(f"Members are not told of {value!r}, so it cannot be muted. "
+                              f"Members may mute: {', '.join(MUTABLE_TYPES)}.")
 
 
 class FeedItem(Schema):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+# What the page offers to mute: kinds notifications tells members of (it refuses a mute of any
+# other); achieved goals go to the team channels, never to a member.
 MUTABLE = (("checkin.logged", "Teammates' check-ins"), ("checkin.reminder", "Check-in reminders"),
            ("checkin.missed", "Missed check-ins"), ("goal.health_changed", "Health changes"),
-           ("goal.achieved", "Goals achieved"), ("kudos.given", "Kudos"),
-           ("comment.added", "Comments"))
+           ("kudos.given", "Kudos"), ("comment.added", "Comments"))
 
 
 def form_from(preferences) -> dict:
