@@ -16,6 +16,7 @@ from tests.web.over_http import (
     goal_now_at,
     metric_goal,
     signed_in,
+    web_before_own,
 )
 
 DAY = "%a %d %b %Y"  # as the check-in list and the goal's due date are written
@@ -179,3 +180,26 @@ def test_the_goal_pages_refresh_redraws_a_corrected_older_check_in(stack):
     assert not re.search(r"<title>[^<]*: 4 EUR</title>", chart)
     again = stack.web_url + html.unescape(REFRESH.search(redrawn.text).group(1))
     assert session.get(again, headers={"HX-Request": "true"}).status_code == 204
+
+
+def test_a_check_in_list_drawn_while_checkins_was_down_is_redrawn_once_it_answers(
+        stack, tmp_path):
+    """The page's refresh redrew the chart once checkins answered again, but a goal with no
+    check-ins kept "the checkins service is unavailable" in its list: nothing told the refresh
+    that the list was drawn without them."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    with web_before_own(stack, tmp_path, "checkins") as (web_url, stop_checkins):
+        stop_checkins()
+        down, _ = signed_in(stack, team.lead, web_url)
+        page = down.get(web_url + f"/goals/{goal['id']}").text
+    assert "the checkins service is unavailable" in page
+    session, _ = signed_in(stack, team.lead)
+
+    redrawn = session.get(stack.web_url + html.unescape(REFRESH.search(page).group(1)),
+                          headers={"HX-Request": "true"})
+
+    assert redrawn.status_code == 200, redrawn.status_code
+    listed = redrawn.text[redrawn.text.index('<div id="checkins" hx-swap-oob="innerHTML">'):]
+    assert "No check-ins yet." in listed and "unavailable" not in listed, redrawn.text
+

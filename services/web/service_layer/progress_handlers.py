@@ -11,6 +11,9 @@ from services.web.domain.pace_chart import catching_up, drawn_from, pace_chart
 
 # How often the goal page refreshes its progress while goals applies a new check-in.
 CATCHING_UP_REFRESH_SECONDS = 1
+# What the check-in list is drawn from while checkins does not answer: unlike any `changed_at`
+# (a time, or none for a goal without check-ins), so its first answer redraws the list.
+UNLISTED = "unavailable"
 
 
 @dataclass(frozen=True)
@@ -60,14 +63,14 @@ def _progress_of(api: MemberApi, goal: dict, checkins: Listing | Unavailable,
     every check-in, so that the next refresh draws it again), and how often it is refreshed
     (`refresh_seconds`): every CATCHING_UP_REFRESH_SECONDS while goals may not have applied a
     new check-in yet, else every `moment.refresh_seconds`; `listed`: when the check-ins last
-    changed, as the check-in list drawn from `checkins` shows them (none while down)."""
+    changed, as the check-in list drawn from `checkins` shows them (UNLISTED while down)."""
     down = isinstance(checkins, Unavailable)
     road, whole = ([], False) if down else _whole_road(api, goal["id"], checkins)
     drawn, catching = _stamp(goal, None if down else checkins, moment)
     return {"goal": goal, "checkins": [] if down else checkins, "checkins_down": down,
             "chart": pace_chart(goal, road, moment.today, moment.zone),
             "drawn": drawn if whole else None,
-            "listed": None if down else checkins.changed_at,
+            "listed": UNLISTED if down else checkins.changed_at,
             "refresh_seconds": CATCHING_UP_REFRESH_SECONDS if catching
             else moment.refresh_seconds}
 
