@@ -240,6 +240,25 @@ def test_a_mute_of_what_members_are_never_told_is_refused_and_says_what_may_be_m
     assert kept["muted"] == ["kudos.given"]
 
 
+def test_a_mute_saved_before_such_mutes_were_refused_is_not_listed_so_it_can_be_sent_back(
+        notifications, team):
+    """Ben muted goal.achieved (members are never told of it) while that was accepted: his
+    preferences listed it, and sending them back as read was refused."""
+    with notifications.container.uow() as uow:
+        prefs = uow.preferences.of(team.ben, team.id)
+        prefs.update(muted=["goal.achieved", "kudos.given"], delivery="immediate",
+                     digest="daily", quiet_hours=None)
+        uow.preferences.save(prefs)
+        uow.commit()
+
+    read = notifications.client.get("/v1/me/preferences", headers=team.auth(team.ben)).json
+    sent_back = notifications.client.put("/v1/me/preferences", headers=team.auth(team.ben),
+                                         json=read)
+
+    assert read["muted"] == ["kudos.given"], read
+    assert sent_back.status_code == 200, sent_back.json
+
+
 def test_quiet_hours_that_start_when_they_end_are_refused_and_say_why(notifications, team):
     """A window of no length held nothing, yet was saved and shown as the member's quiet hours."""
     put_preferences(team, team.ben, quiet_hours={"start": "22:00", "end": "07:00"})

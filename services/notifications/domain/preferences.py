@@ -36,7 +36,9 @@ class Preferences:
 
     @property
     def muted_list(self) -> list[str]:
-        return [t for t in self.muted.split(",") if t]
+        """The muted types members can be told of: a mute of another, saved before such mutes
+        were refused, silenced nothing and is not listed (so the list can be sent back)."""
+        return [t for t in self.muted.split(",") if t in MUTABLE_TYPES]
 
     @property
     def quiet_hours(self) -> dict | None:
