@@ -164,6 +164,27 @@ def test_every_mute_the_preferences_page_offers_is_saved(stack):
     assert kept["muted"] == offered and "checkin.logged" in offered, kept
 
 
+def test_saving_the_preferences_page_keeps_a_mute_it_does_not_offer(stack):
+    """Lena muted her personal digest through the API (the page offers no box for it); saving
+    the page to mute kudos unmuted the digest, as the form sent only the boxes it shows."""
+    team = stack.new_team()
+    muted = stack.notifications.call("PUT", "/v1/me/preferences", team.lead,
+                                     json={"muted": ["digest.personal"]})
+    assert muted.status_code == 200, muted.get_json()
+    session, csrf = signed_in(stack, team.lead)
+    page = session.get(stack.web_url + "/me/preferences").text
+    form = page[page.index('<form method="post" action="/me/preferences">'):]
+    kept = re.findall(r'<input type="hidden" name="muted" value="([^"]+)">', form)
+
+    saved = session.post(stack.web_url + "/me/preferences", data={
+        "csrf_token": csrf, "delivery": "immediate", "digest": "daily",
+        "muted": [*kept, "kudos.given"]})
+
+    assert saved.status_code == 200, saved.status_code
+    now = stack.notifications.call("GET", "/v1/me/preferences", team.lead).get_json()
+    assert now["muted"] == ["digest.personal", "kudos.given"], now
+
+
 def test_an_empty_feed_says_what_will_show_there(stack):
     """A new member's feed said only "Nothing here yet.", not what it would hold."""
     session, _ = signed_in(stack, stack.new_team().lead)
