@@ -53,6 +53,30 @@ def test_invalid_checkins_get_422_naming_the_field(checkins, world, body, fields
     assert world.published("checkin.logged") == []
 
 
+BEYOND_A_GOAL = ("Must be between -1,000,000,000,000 and 1,000,000,000,000, as a goal's metric "
+                 "figures are.")
+
+
+def test_a_figure_beyond_what_a_goal_holds_is_refused_naming_it(checkins, world):
+    """A value or delta of 1e308 was logged (201) and announced, though goals holds a metric's
+    figures within ±10^12 and adds a delta to the current value: two such deltas took it to
+    infinity. Within the bounds, as a correction too, it is refused saying them."""
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    logged = world.checkin(goal, owner, value=1e12)
+
+    answers = [post(checkins, f"/v1/goals/{goal}/checkins", world.as_(owner), body)
+               for body in ({"value": 1e13}, {"delta": 1e308}, {"delta": -1e308})]
+    corrected = checkins.client.patch(f"/v1/checkins/{logged['id']}", headers=world.as_(owner),
+                                      json={"delta": 1.5e12})
+
+    assert [(a.status_code, a.json["errors"]) for a in [*answers, corrected]] == [
+        (422, {"value": [BEYOND_A_GOAL]}), (422, {"delta": [BEYOND_A_GOAL]}),
+        (422, {"delta": [BEYOND_A_GOAL]}), (422, {"delta": [BEYOND_A_GOAL]})]
+    assert [e["checkin_id"] for e in world.published("checkin.logged", "checkin.edited")] == [
+        logged["id"]]
+
+
 @pytest.mark.parametrize(("status", "words"), [
     ("draft", "a draft"), ("achieved", "achieved"), ("partial", "closed as partly reached"),
     ("dropped", "closed as dropped")])

@@ -9,11 +9,15 @@ from shared.pagination import PageArgs, page_schema
 from shared.schema_fields import JsonFloat, PatchBody
 
 TEXT = validate.Length(max=4000)
+FIGURE = validate.Range(-1e12, 1e12, error=(
+    "Must be between -1,000,000,000,000 and 1,000,000,000,000, as a goal's metric figures are."))
+"""A value or delta: within the bounds the goals service holds a metric's start, target and
+current value to, so a check-in cannot carry its goal past them (nor to infinity)."""
 
 
 class CheckinIn(Schema):
-    value = JsonFloat(load_default=None, allow_none=True, allow_nan=False)
-    delta = JsonFloat(load_default=None, allow_none=True, allow_nan=False)
+    value = JsonFloat(load_default=None, allow_none=True, allow_nan=False, validate=FIGURE)
+    delta = JsonFloat(load_default=None, allow_none=True, allow_nan=False, validate=FIGURE)
     note = fields.String(load_default="", validate=TEXT)
     confidence = fields.Integer(load_default=None, allow_none=True, strict=True,
                                 validate=validate.Range(1, 5))
