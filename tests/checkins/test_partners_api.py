@@ -451,6 +451,26 @@ def test_a_first_round_more_than_a_year_away_is_refused_by_name(checkins, world,
                 world.as_(lead)).status_code == 404
 
 
+@pytest.mark.parametrize(("first_run_at", "message"), [
+    ("2026-03-05T10:00:00", "Give the UTC offset too, as 2026-03-09T09:00:00+01:00: without it "
+                            "the moment is not known."),
+    ("next Monday", "Not a date and time: give one in ISO 8601 with its UTC offset, as "
+                    "2026-03-09T09:00:00+01:00."),
+    ("2026-02-30T10:00:00+01:00", "Not a date and time: give one in ISO 8601 with its UTC "
+                                  "offset, as 2026-03-09T09:00:00+01:00.")],
+    ids=["no offset", "words", "no such day"])
+def test_a_first_round_time_that_is_no_moment_is_refused_saying_what_to_give(checkins, world,
+                                                                              first_run_at,
+                                                                              message):
+    """A time without its offset was refused as "Not a valid aware datetime." and one that
+    is no time at all as "Not a valid datetime.": neither said what the field takes."""
+    lead = world.member("Lena", role="lead")
+    response = call(checkins, "PUT", f"/v1/teams/{world.team_id}/pairing-schedule",
+                    world.as_(lead), {"every_days": 7, "first_run_at": first_run_at})
+    assert response.status_code == 422, response.json
+    assert response.json["errors"] == {"first_run_at": [message]}
+
+
 def test_a_schedule_answers_its_first_round_in_utc_as_it_reads_back(checkins, world):
     """Lena saves the first round for 12:00 in Tokyo: the PUT answered it as given, +09:00,
     where every other time the API gives (the same schedule read back included) is in UTC;

@@ -60,7 +60,11 @@ def render_round(pairing_round: object) -> dict:
 class ScheduleIn(Schema):
     every_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 90))
     cooldown = fields.Integer(load_default=3, strict=True, validate=validate.Range(0, 52))
-    first_run_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    first_run_at = fields.AwareDateTime(load_default=None, allow_none=True, error_messages={
+        "invalid": "Not a date and time: give one in ISO 8601 with its UTC offset, as "
+                   "2026-03-09T09:00:00+01:00.",
+        "invalid_awareness": "Give the UTC offset too, as 2026-03-09T09:00:00+01:00: without "
+                             "it the moment is not known."})
 
 
 class ScheduleOut(Schema):
