@@ -80,6 +80,7 @@ class PairingPreference(MethodView):
 
     @teams.response(200, OptOutOut)
     def get(self, team_id, member_id):
+        """Whether the member is opted out of pairing rounds."""
         return bus().handle(GetPairingOptOut(require_team(team_id), team_id, member_id))
 
 
@@ -108,6 +109,7 @@ class PairingRounds(MethodView):
 class PairingRound(MethodView):
     @teams.response(200, RoundOut)
     def get(self, team_id, round_id):
+        """One round: its groups, the pairs it repeated and who it left out."""
         return bus().handle(GetRound(require_team(team_id), team_id, round_id))
 
 
@@ -121,8 +123,10 @@ class PairingSchedule(MethodView):
 
     @teams.response(200, ScheduleOut)
     def get(self, team_id):
+        """How often rounds run and when the next one does; 404 while the team has none."""
         return bus().handle(GetPairingSchedule(require_team(team_id), team_id))
 
     @teams.response(204)
     def delete(self, team_id):
+        """Stop running rounds on a schedule (lead); 404 while the team has none."""
         bus().handle(DeletePairingSchedule(require_lead(team_id), team_id))
