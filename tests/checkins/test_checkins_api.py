@@ -77,6 +77,31 @@ def test_a_figure_beyond_what_a_goal_holds_is_refused_naming_it(checkins, world)
         logged["id"]]
 
 
+def test_a_milestone_named_twice_in_a_check_in_is_refused_naming_it(checkins, world):
+    """A check-in completing ["m1", "m1"] was logged so (201), answered and announced with
+    the milestone twice; as a correction too."""
+    owner = world.member("Ola")
+    goal = world.goal(owner, milestones=[
+        {"milestone_id": m, "title": m, "due_date": None, "done": False} for m in ("m1", "m2")])
+    logged = world.checkin(goal, owner, value=1)
+
+    logging = post(checkins, f"/v1/goals/{goal}/checkins", world.as_(owner),
+                   {"value": 2, "completed_milestones": ["m2", "m1", "m2", "m1"]})
+    correcting = checkins.client.patch(f"/v1/checkins/{logged['id']}", headers=world.as_(owner),
+                                       json={"completed_milestones": ["m1", "m1"]})
+
+    assert [(a.status_code, a.json["errors"]) for a in (logging, correcting)] == [
+        (422, {"completed_milestones": ["Name each milestone once; named more than once: "
+                                        "m1, m2."]}),
+        (422, {"completed_milestones": ["Name each milestone once; named more than once: "
+                                        "m1."]})]
+    assert [e["checkin_id"] for e in world.published("checkin.logged", "checkin.edited")] == [
+        logged["id"]]
+    schemas = checkins.client.get("/openapi.json").json["components"]["schemas"]
+    assert [schemas[s]["properties"]["completed_milestones"].get("uniqueItems")
+            for s in ("CheckinIn", "CheckinPatch")] == [True, True]
+
+
 @pytest.mark.parametrize(("status", "words"), [
     ("draft", "a draft"), ("achieved", "achieved"), ("partial", "closed as partly reached"),
     ("dropped", "closed as dropped")])

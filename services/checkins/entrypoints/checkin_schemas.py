@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from services.checkins.domain.cadence import FREQUENCIES
 from shared.pagination import PageArgs, page_schema
@@ -15,6 +15,14 @@ FIGURE = validate.Range(-1e12, 1e12, error=(
 current value to, so a check-in cannot carry its goal past them (nor to infinity)."""
 
 
+def named_once(milestone_ids: list[str]) -> None:
+    """Each milestone a check-in completes is named once: a repeat completes nothing more."""
+    repeated = sorted({m for m in milestone_ids if milestone_ids.count(m) > 1})
+    if repeated:
+        raise ValidationError(f"Name each milestone once; named more than once: "
+                              f"{', '.join(repeated)}.")
+
+
 class CheckinIn(Schema):
     value = JsonFloat(load_default=None, allow_none=True, allow_nan=False, validate=FIGURE)
     delta = JsonFloat(load_default=None, allow_none=True, allow_nan=False, validate=FIGURE)
@@ -23,7 +31,9 @@ class CheckinIn(Schema):
                                 validate=validate.Range(1, 5))
     blockers = fields.String(load_default="", validate=TEXT)
     completed_milestones = fields.List(fields.String(validate=validate.Length(1, 64)),
-                                       load_default=list, validate=validate.Length(max=100))
+                                       load_default=list,
+                                       validate=[validate.Length(max=100), named_once],
+                                       metadata={"uniqueItems": True})
 
 
 class CheckinPatch(CheckinIn, PatchBody):
