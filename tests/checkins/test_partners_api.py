@@ -288,6 +288,29 @@ def test_a_first_schedule_saved_twice_at_once_is_saved_and_answers_200_both_time
     assert stored["every_days"] in [a.json["every_days"] for a in answers.results]
 
 
+def test_a_first_opt_out_sent_twice_at_once_is_saved_and_answers_200_both_times(checkins,
+                                                                              world):
+    """A double-clicked first opt-out of pairing: both requests found no preference before
+    either wrote, both inserted it, and the second's insert broke the member's key: 500. The
+    second now writes over the first, as a later PUT would."""
+    if checkins.container.engine.dialect.name != "postgresql":
+        pytest.skip(SQLITE_WAITS)
+    ola = world.member("Ola")
+    path = f"/v1/teams/{world.team_id}/members/{ola}/pairing"
+
+    def save(opted_out: bool):
+        return lambda: checkins.app.test_client().put(
+            path, headers=world.as_(ola), json={"opted_out": opted_out})
+
+    answers = run_together(checkins.container.engine,
+                           lambda sql: "FROM pairing_preferences" in sql, save(True), save(True))
+
+    assert answers.held == 2, answers  # both read before either wrote
+    assert [(a.status_code, a.json) for a in answers.results] == [
+        (200, {"member_id": ola, "opted_out": True})] * 2
+    assert call(checkins, "GET", path, world.as_(ola)).json["opted_out"] is True
+
+
 def test_a_schedule_saved_as_its_round_runs_answers_what_it_stored(checkins, world, clock):
     """A lead re-saved the weekly schedule (a new cooldown) as its round fell due: the save
     read the schedule, the job ran the round and moved the next one a week on, and the save

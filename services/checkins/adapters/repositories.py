@@ -237,6 +237,12 @@ class Rounds:
             PairingPreference.team_id == team_id, PairingPreference.opted_out.is_(True))))
 
     def save_preference(self, preference: PairingPreference) -> PairingPreference:
+        """Write the member's preference over theirs. A first one saved twice at the same
+        moment (a double click) is written by both: the one whose new row the member's key
+        refused writes over the other's, as a later save would."""
+        if self.preference(preference.team_id, preference.member_id) is None and written_first(
+                self.session, lambda: self.session.add(preference)):
+            return preference
         return self.session.merge(preference)
 
     def schedule(self, team_id: str) -> PairingSchedule | None:
