@@ -55,6 +55,21 @@ def test_one_owners_goals_only(checkins, world):
     assert [i["goal_id"] for i in due(checkins, world, ola, owner_id=pia)] == [mine]
 
 
+def test_an_owner_that_is_no_member_id_is_refused_not_answered_with_nothing_due(checkins,
+                                                                              world):
+    """`?owner_id=me` (or a name, or an id cut short) answered 200 with no goals, as if the
+    owner had nothing due; the goals API refuses such an owner_id by name, and so does this."""
+    ola = world.member("Ola")
+    world.goal(ola, cadence=DAILY)
+
+    answers = [checkins.client.get(f"/v1/teams/{world.team_id}/checkins-due",
+                                   headers=world.as_(ola), query_string={"owner_id": owner})
+               for owner in ("me", "Ola", ola[:-1], ola.upper())]
+
+    assert [(a.status_code, a.json["errors"]) for a in answers] == [
+        (422, {"owner_id": ["Must be a member id."]})] * 4
+
+
 def test_a_private_goal_is_listed_for_its_owner_and_a_lead_but_not_a_teammate(checkins, world):
     ola, pia = world.member("Ola"), world.member("Pia")
     lead = world.member("Lena", role="lead")

@@ -1,12 +1,18 @@
 """Schemas of the team's check-ins due: when each goal is next due, and its streak."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from services.checkins.entrypoints.checkin_schemas import applied_frequency
 
+MEMBER_ID = validate.Regexp(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z",
+                            error="Must be a member id.")
+"""A member id as the goals service issues them (a UUID, lower case): anything else names no
+one, and a filter by it would answer an empty list as if the member had nothing due."""
+
 
 class DueArgs(Schema):
-    owner_id = fields.String(load_default=None, metadata={"description": "Only this owner's."})
+    owner_id = fields.String(load_default=None, validate=MEMBER_ID,
+                             metadata={"description": "Only this owner's (a member id)."})
 
 
 class DueOut(Schema):
