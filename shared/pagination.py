@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from marshmallow import Schema, fields, validate
 
 from shared.domain import BadRequest
+from shared.storable import unstorable
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -30,8 +31,8 @@ def encode_cursor(values: list) -> str:
 
 
 def decode_cursor(cursor: str | None, arity: int) -> list | None:
-    """The `arity` values of a cursor: strings without NUL and integers a database can compare,
-    whatever a client made of it (400 otherwise)."""
+    """The `arity` values of a cursor: strings a database can store (`shared.storable`) and
+    integers it can compare, whatever a client made of it (400 otherwise)."""
     if cursor is None:
         return None
     try:
@@ -45,7 +46,7 @@ def decode_cursor(cursor: str | None, arity: int) -> list | None:
 
 def _usable(value) -> bool:
     if isinstance(value, str):
-        return "\x00" not in value
+        return unstorable(value) is None
     return type(value) is int and -LARGEST <= value <= LARGEST
 
 

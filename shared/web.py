@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http
+import json
 from datetime import datetime
 from functools import wraps
 
@@ -13,7 +14,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response, resolve_schema_instance
 from marshmallow import RAISE, ValidationError
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, abort, is_json_request
 from webargs.multidictproxy import MultiDictProxy
 
 from shared.auth import ADMIN, Principal, Unauthorized, is_admin_token
@@ -44,6 +45,24 @@ class ArgumentsParser(FlaskParser):
 
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
                                    "query": RAISE, "querystring": RAISE}
+
+    def _raw_load_json(self, req):
+        """The JSON body; one Python cannot read (an integer of more than 4300 digits) is a 400
+        as any malformed JSON, not an error of the service. A body sent as another type is a
+        415 saying so, rather than read as no body (and its fields then said to be missing)."""
+        if req.get_data(cache=True) and not is_json_request(req):
+            abort(415, message=f"Send the body as application/json; it came as "
+                               f"{req.mimetype or 'no Content-Type'}.")
+        try:
+            return super()._raw_load_json(req)
+        except json.JSONDecodeError:
+            raise
+        except ValueError as exc:
+            raise json.JSONDecodeError(str(exc), req.get_data(as_text=True), 0) from exc
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        abort(400, message=f"The body is not valid JSON: {error}.",
+              messages={"json": ["Invalid JSON body."]})
 
     def pre_load(self, location_data, *, schema, req, location):
         if location in ("query", "querystring") and isinstance(location_data, MultiDictProxy):

@@ -376,6 +376,56 @@ def test_a_cursor_at_a_moment_utc_cannot_hold_or_without_its_offset_is_400(check
     assert response.json["detail"] == "cursor is not valid; pass next_cursor from a previous page"
 
 
+@pytest.mark.parametrize("path", ["/v1/goals/{goal}/checkins", "/v1/checkins/{checkin}/comments"])
+def test_a_cursor_naming_text_no_database_stores_is_a_400(checkins, world, path):
+    """A cursor whose id is a lone surrogate ("\\ud800", valid JSON) reached the database: 500."""
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    checkin = world.checkin(goal, owner, value=1)
+    cursor = encode_cursor(["2026-03-04T12:00:00+00:00", "\ud800"])
+    answer = checkins.client.get(path.format(goal=goal, checkin=checkin["id"]),
+                                 query_string={"cursor": cursor}, headers=world.as_(owner))
+    assert answer.status_code == 400, answer.json
+    assert answer.json["detail"] == "cursor is not valid; pass next_cursor from a previous page"
+
+
+def test_a_number_too_long_to_read_is_a_400_as_any_malformed_json(checkins, world):
+    """An integer of 5000 digits is JSON Python refuses to read: it was a 500."""
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    answer = checkins.client.post(f"/v1/goals/{goal}/checkins", headers=world.as_(owner),
+                                  data='{"value": ' + "9" * 5000 + "}",
+                                  content_type="application/json")
+    assert answer.status_code == 400, answer.json
+    assert answer.json["errors"] == {"_schema": ["Invalid JSON body."]}
+    assert world.published("checkin.logged") == []
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_a_body_sent_as_another_type_than_json_is_a_415_saying_so(checkins, world, content_type):
+    """A check-in body sent as text/plain was read as no body: 422 "a check-in on a metric
+    goal needs a value or a delta", to a client that gave a value."""
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    headers = {**world.as_(owner), **({"Content-Type": content_type} if content_type else {})}
+    answer = checkins.client.post(f"/v1/goals/{goal}/checkins", headers=headers,
+                                  data='{"value": 3}')
+    assert answer.status_code == 415, answer.json
+    assert answer.json["detail"] == (
+        f"Send the body as application/json; it came as {content_type or 'no Content-Type'}.")
+    assert world.published("checkin.logged") == []
+
+
+def test_malformed_json_is_a_400_saying_where(checkins, world):
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    answer = checkins.client.post(f"/v1/goals/{goal}/checkins", headers=world.as_(owner),
+                                  data='{"value": 3,}', content_type="application/json")
+    assert answer.status_code == 400, answer.json
+    assert answer.json["detail"] == ("The body is not valid JSON: Expecting property name "
+                                     "enclosed in double quotes: line 1 column 13 (char 12).")
+
+
 def test_a_goals_check_ins_say_when_any_of_them_was_last_logged_or_corrected(
         checkins, world, clock):
     """A reader keeping every check-in of a goal (the web's pace chart) could only compare the
