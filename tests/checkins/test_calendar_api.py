@@ -102,3 +102,18 @@ def test_a_feed_with_nothing_to_show_is_still_a_valid_calendar(checkins, world):
     calendar = Calendar.from_ical(feed.data)
     assert calendar.walk("VEVENT") == []
     assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["America/New_York"]
+
+
+def test_a_feed_of_a_member_whose_name_has_a_line_break_is_a_calendar_named_so(checkins, world):
+    """The goals API takes a name with a line break ("Ada\\nLovelace", pasted): the feed put it
+    in X-WR-CALNAME unescaped, icalendar refused the line, and the URL answered 500 on every
+    refresh."""
+    ada = world.member("Ada\nLovelace")
+    world.goal(ada, "Run 100 km")
+    issued = call(checkins, "POST", f"/v1/teams/{world.team_id}/members/{ada}/calendar-feed",
+                  world.as_(ada))
+
+    feed = call(checkins, "GET", feed_path(issued.json["url"]))
+
+    assert feed.status_code == 200, feed.json
+    assert "X-WR-CALNAME:Goalkeeper: Ada\\nLovelace\r\n" in feed.text  # escaped, as TEXT is

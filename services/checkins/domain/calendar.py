@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, vDuration
+from icalendar import Calendar, Event, Timezone, vDuration, vText
 
 from services.checkins.domain.cadence import Timetable
 from services.checkins.domain.pairing import shared_start
@@ -124,7 +124,8 @@ def build_feed(member: MemberView, *, series: list[CheckinSeries],
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"Goalkeeper: {member.name}")
+    calendar.add("x-wr-calname", vText(f"Goalkeeper: {member.name}"))  # an X- property:
+    # typed here, so a line break in the name is escaped as in a summary
     calendar.add("x-wr-timezone", member.timezone)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(REFRESH))  # an X- property: typed here, PT1H
