@@ -13,12 +13,27 @@ nothing the client meant to change.
 
 from __future__ import annotations
 
+import re
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 # \Z, not $ (which a line break may follow), and ASCII digits, as times are stored and compared
 LOCAL_TIME = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z",
                              error="Use HH:MM, 24-hour local time.")
 """A wall-clock time of day, HH:MM on the 24-hour clock (a cadence, working or quiet hours)."""
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def printable(value: str) -> None:
+    """Text a person wrote: line breaks and tabs, but no other control character (a terminal's
+    escape, a bell), which would reach Slack, mail and the page as it was sent."""
+    if CONTROL_CHARACTERS.search(value):
+        raise ValidationError("Must not contain control characters.")
+
+
+ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z"
+"""An id as the services issue them (a team's, member's, goal's: a lower-case UUID). Anything
+else names nothing, so a filter by it is refused rather than answered with an empty list."""
 
 
 class JsonBoolean(fields.Boolean):

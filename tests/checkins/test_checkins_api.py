@@ -426,6 +426,33 @@ def test_malformed_json_is_a_400_saying_where(checkins, world):
                                      "enclosed in double quotes: line 1 column 13 (char 12).")
 
 
+@pytest.mark.parametrize("field", ["note", "blockers"])
+def test_a_check_in_text_with_a_control_character_is_refused_by_name(checkins, world, field):
+    """A note pasted from a terminal ("\\x1b[31m") or with a bell was logged and announced to
+    Slack, mail and the page as sent; goals refuses such text in its own fields. Line breaks
+    and tabs are text."""
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    refused = post(checkins, f"/v1/goals/{goal}/checkins", world.as_(owner),
+                   {"value": 1, field: "\x1b[31mshipped\x07"})
+    kept = post(checkins, f"/v1/goals/{goal}/checkins", world.as_(owner),
+                {"value": 2, field: "shipped\n\tand tested"})
+    assert refused.status_code == 422, refused.json
+    assert refused.json["errors"] == {field: ["Must not contain control characters."]}
+    assert kept.status_code == 201, kept.json
+    assert [c["checkin_id"] for c in world.published("checkin.logged")] == [kept.json["id"]]
+
+
+def test_a_comment_with_a_control_character_is_refused_by_name(checkins, world):
+    owner, mate = world.member("Ola"), world.member("Max")
+    checkin = world.checkin(world.goal(owner), owner, value=1)
+    answer = post(checkins, f"/v1/checkins/{checkin['id']}/comments", world.as_(mate),
+                  {"text": "ding\x07"})
+    assert answer.status_code == 422, answer.json
+    assert answer.json["errors"] == {"text": ["Must not contain control characters."]}
+    assert world.published("comment.added") == []
+
+
 def test_a_goals_check_ins_say_when_any_of_them_was_last_logged_or_corrected(
         checkins, world, clock):
     """A reader keeping every check-in of a goal (the web's pace chart) could only compare the

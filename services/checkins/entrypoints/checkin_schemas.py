@@ -6,9 +6,9 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from services.checkins.domain.cadence import FREQUENCIES
 from shared.pagination import PageArgs, page_schema
-from shared.schema_fields import JsonFloat, PatchBody
+from shared.schema_fields import JsonFloat, PatchBody, printable
 
-TEXT = validate.Length(max=4000)
+TEXT = [validate.Length(max=4000), printable]
 FIGURE = validate.Range(-1e12, 1e12, error=(
     "Must be between -1,000,000,000,000 and 1,000,000,000,000, as a goal's metric figures are."))
 """A value or delta: within the bounds the goals service holds a metric's start, target and
@@ -86,7 +86,7 @@ class KudosOut(Schema):
 
 
 class CommentIn(Schema):
-    text = fields.String(required=True, validate=validate.Length(1, 2000))
+    text = fields.String(required=True, validate=[validate.Length(1, 2000), printable])
 
 
 class CommentOut(Schema):

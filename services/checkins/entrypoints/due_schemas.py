@@ -3,9 +3,9 @@
 from marshmallow import Schema, fields, validate
 
 from services.checkins.entrypoints.checkin_schemas import applied_frequency
+from shared.schema_fields import ID_PATTERN
 
-MEMBER_ID = validate.Regexp(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z",
-                            error="Must be a member id.")
+MEMBER_ID = validate.Regexp(ID_PATTERN, error="Must be a member id.")
 """A member id as the goals service issues them (a UUID, lower case): anything else names no
 one, and a filter by it would answer an empty list as if the member had nothing due."""
 

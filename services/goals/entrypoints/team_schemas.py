@@ -6,7 +6,6 @@ Bounds keep bad input a precise 422 instead of a database error (NUL bytes, over
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,17 +13,18 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from services.goals.service_layer.team_handlers import IssuedToken
 from shared.pagination import PageArgs, page_schema
-from shared.schema_fields import LOCAL_TIME, JsonBoolean, JsonFloat, PatchBody
+from shared.schema_fields import (
+    ID_PATTERN,
+    LOCAL_TIME,
+    JsonBoolean,
+    JsonFloat,
+    PatchBody,
+    printable,
+)
 
 FREQUENCIES = ("daily", "weekly", "biweekly", "monthly")
 EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)
 MAX_ABS = 1e12
-UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z"
-
-
-def printable(value: str) -> None:
-    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", value):
-        raise ValidationError("Must not contain control characters.")
 
 
 def filled(value: str) -> None:
@@ -42,7 +42,7 @@ def Text(max_length: int, *, min_length: int = 0, **kwargs) -> fields.String:  #
 
 
 def Id(**kwargs) -> fields.String:  # noqa: N802
-    return fields.String(validate=validate.Regexp(UUID_RE, error="Must be a goal or member id."),
+    return fields.String(validate=validate.Regexp(ID_PATTERN, error="Must be a goal or member id."),
                          **kwargs)
 
 
