@@ -49,6 +49,32 @@ def test_invite_accept_and_end_a_partnership(checkins, world):
     assert (event["ended_by"], event["member_ids"]) == (pia, sorted([ola, pia]))
 
 
+@pytest.mark.parametrize("second", ["the same", "the other way"])
+def test_two_invitations_between_a_pair_sent_at_once_leave_one_open(checkins, world, second):
+    """A double-clicked invitation, or Ola and Pia inviting each other at the same moment: both
+    read the team's open partnerships before either wrote, and both were 201, leaving two
+    open invitations between them (accepting the second was then refused). The pair's rows
+    are now locked first: the second waits for the first and gets the 409 a later one gets."""
+    if checkins.container.engine.dialect.name != "postgresql":
+        pytest.skip(SQLITE_WAITS)
+    ola, pia = world.member("Ola"), world.member("Pia")
+    base = f"/v1/teams/{world.team_id}/partnerships"
+    inviters = (ola, ola) if second == "the same" else (ola, pia)
+
+    def invite(by: str, whom: str):
+        return lambda: checkins.app.test_client().post(base, headers=world.as_(by),
+                                                       json={"member_id": whom})
+
+    answers = run_together(checkins.container.engine, lambda sql: "FROM partnerships" in sql,
+                           *(invite(by, pia if by == ola else ola) for by in inviters))
+
+    assert sorted(a.status_code for a in answers.results) == [201, 409], [
+        a.json for a in answers.results]
+    listed = call(checkins, "GET", base, world.as_(ola)).json["items"]
+    assert [p["id"] for p in listed if p["status"] == "invited"] == [
+        a.json["id"] for a in answers.results if a.status_code == 201]
+
+
 def test_invitation_mistakes_are_refused_precisely(checkins, world):
     ola, pia, max_ = world.member("Ola"), world.member("Pia"), world.member("Max")
     base = f"/v1/teams/{world.team_id}/partnerships"

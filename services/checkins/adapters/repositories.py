@@ -51,6 +51,14 @@ class Members:
         member = self.get(member_id)
         return member if member is not None and member.team_id == team_id else None
 
+    def lock(self, member_ids: list[str]) -> None:
+        """Lock the members' rows until the transaction ends, in id order (so two locking the
+        same members never wait for each other crosswise); on PostgreSQL: SQLite's writers take
+        turns anyway."""
+        self.session.execute(select(MemberView.member_id)
+                             .where(MemberView.member_id.in_(sorted(member_ids)))
+                             .order_by(MemberView.member_id).with_for_update())
+
     def of_team(self, team_id: str) -> list[MemberView]:
         return list(self.session.scalars(
             select(MemberView).where(MemberView.team_id == team_id)
