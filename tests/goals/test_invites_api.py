@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from services.goals.domain.invites import SIGN_IN, Invite
 from tests.goals.helpers import START, outbox, run_job
 from tests.support.plans import query_plan
+from tests.support.races import run_together
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
 
@@ -87,6 +88,65 @@ def test_the_code_is_stored_only_as_a_hash(goals):
             "SELECT code_hash, member_id FROM invites")]
 
     assert stored and all(code not in str(row) for row in stored)
+
+
+def unused_invites(goals, member_id: str) -> list[str]:
+    with goals.container.uow() as uow:
+        return [i.id for i in uow.invites.unused_of(member_id, goals.container.clock.now())]
+
+
+def test_an_invite_asked_twice_under_one_idempotency_key_is_made_once_with_one_code(goals):
+    """A resent invite request (a double click on Add member, a retry after a timeout) under
+    one Idempotency-Key made a second invite: two links signing Max in, the first never shown.
+    Now the retry gets the first answer, marked as a replay, with the same code; the key's
+    ledger keeps no code. The same key with a body is refused; for another member, or by
+    another lead, it is a key of its own."""
+    team = create_team(goals)
+    max_id, _ = add_member(goals, team, "Max")
+    mia_id, _ = add_member(goals, team, "Mia")
+    _, olga = add_member(goals, team, "Olga", role="lead")
+    path = f"/v1/teams/{team.id}/members/{max_id}/invites"
+    headers = {**auth(team.lead), "Idempotency-Key": "invite-max-1"}
+
+    first = goals.client.post(path, headers=headers)
+    again = goals.client.post(path, headers=headers)
+
+    assert (first.status_code, again.status_code) == (201, 201), again.json
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    assert unused_invites(goals, max_id) == [first.json["id"]]
+    with goals.container.engine.connect() as conn:
+        kept = conn.execute(text("SELECT body FROM idempotency_keys")).scalars().all()
+    assert kept and not [body for body in kept if first.json["code"] in body], kept
+    assert redeem(goals, again.json["code"]).json["id"] == max_id
+
+    reused = goals.client.post(path, headers=headers, json={"member_id": mia_id})
+    assert reused.status_code == 422 and reused.json["errors"] == {
+        "Idempotency-Key": ["Reused with another body."]}
+    for_mia = goals.client.post(f"/v1/teams/{team.id}/members/{mia_id}/invites",
+                                headers=headers)
+    by_olga = goals.client.post(path, headers={**auth(olga), "Idempotency-Key": "invite-max-1"})
+    assert (for_mia.status_code, by_olga.status_code) == (201, 201), (for_mia.json, by_olga.json)
+    assert unused_invites(goals, mia_id) == [for_mia.json["id"]]
+    assert unused_invites(goals, max_id) == [by_olga.json["id"]]  # the first one was redeemed
+    assert len({first.json["code"], for_mia.json["code"], by_olga.json["code"]}) == 3
+
+
+def test_an_invite_asked_twice_at_once_under_one_key_is_made_once(goals):
+    """Both requests find the key unclaimed before either commits (held there up to 2 s): one
+    makes the invite, the other waits for it and answers the same invite and code."""
+    team = create_team(goals)
+    max_id, _ = add_member(goals, team, "Max")
+    path = f"/v1/teams/{team.id}/members/{max_id}/invites"
+
+    def ask():
+        return goals.client.post(path, headers={**auth(team.lead), "Idempotency-Key": "k-1"})
+
+    answers = run_together(goals.container.engine, lambda sql: "FROM idempotency_keys" in sql,
+                           ask, ask).results
+
+    assert [a.status_code for a in answers] == [201, 201], [a.json for a in answers]
+    assert answers[0].json == answers[1].json
+    assert unused_invites(goals, max_id) == [answers[0].json["id"]]
 
 
 CANCELLED = ("this invite link was cancelled on 02 Mar 2031, when access was revoked for its "
@@ -204,7 +264,8 @@ def _keep_sign_ins(goals, team_id: str, member_id: str, *, used: int, unused: in
     """A member's sign-in links, as a year of signing in leaves them."""
     with goals.container.uow() as uow:
         for n in range(used + unused):
-            link, _ = Invite.issue(team_id, member_id, member_id, START, purpose=SIGN_IN)
+            link, _ = Invite.issue(team_id, member_id, member_id, START,
+                                   goals.container.settings.secret_key, purpose=SIGN_IN)
             link.used_at = START if n < used else None
             uow.invites.add(link)
         uow.commit()
@@ -276,7 +337,8 @@ def _keep_links(goals, team_id: str, member_id: str, at, *, count: int) -> None:
     """`count` sign-in links issued `at`, every other one used then."""
     with goals.container.uow() as uow:
         for n in range(count):
-            link, _ = Invite.issue(team_id, member_id, member_id, at, purpose=SIGN_IN)
+            link, _ = Invite.issue(team_id, member_id, member_id, at,
+                                   goals.container.settings.secret_key, purpose=SIGN_IN)
             link.used_at = at if n % 2 else None
             uow.invites.add(link)
         uow.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
@@ -642,10 +643,23 @@ def test_adding_a_member_says_what_the_invite_link_and_the_api_token_are_for(sta
             "(shown only now)</summary>") in added.text
 
 
+INVITE_LINK = re.compile(r'<input id="invite-link" type="text" readonly value="([^"]+)">')
+
+
+def noors_unused_invites(stack, team) -> list[str]:
+    """The ids of the invites to Noor not used yet; Noor is in the team once."""
+    members = stack.goals.call("GET", f"/v1/teams/{team.id}/members", team.lead).get_json()
+    [noor] = [m["id"] for m in members["items"] if m["email"] == "noor@example.com"]
+    with stack.goals.container.uow() as uow:
+        return [i.id for i in uow.invites.unused_of(noor, stack.goals_clock.now())]
+
+
 def test_the_add_member_form_sent_twice_shows_the_new_members_link_and_token_both_times(stack):
     """A double-clicked "Add member" answered the second time 409 "Already a member of this
     team", and the invite link and API token shown only once were lost with the first page.
-    The form carries a key; sent twice, both answers show Noor's link and the same token."""
+    The form carries a key; sent twice, both answers show Noor's link and the same token. Each
+    answer made an invite of its own (two links signing in as Noor, the first never shown):
+    now the form makes one, and both answers show its link."""
     team = stack.new_team(lead_name="Lena")
     session, csrf = signed_in(stack, team.lead)
     page = session.get(stack.web_url + "/team/members").text
@@ -659,8 +673,45 @@ def test_the_add_member_form_sent_twice_shows_the_new_members_link_and_token_bot
     token = re.compile(r'<input id="new-token" type="text" readonly value="([^"]+)">')
     assert token.search(again.text)[1] == token.search(first.text)[1]
     assert re.search(r'<label for="invite-link">Invite link for Noor', again.text)
-    members = stack.goals.call("GET", f"/v1/teams/{team.id}/members", team.lead).get_json()
-    assert [m["email"] for m in members["items"]].count("noor@example.com") == 1
+    assert INVITE_LINK.search(again.text)[1] == INVITE_LINK.search(first.text)[1]
+    assert len(noors_unused_invites(stack, team)) == 1
+
+
+def test_an_add_member_form_with_the_longest_key_goals_takes_shows_the_invite_link(stack):
+    """The invite's key is made from the form's: a form key as long as goals takes (255) added
+    Noor, then answered "That request could not be used" (422) when the key made from it was
+    too long for goals' invite request. Sent twice, it shows the one link both times."""
+    team = stack.new_team(lead_name="Lena")
+    session, csrf = signed_in(stack, team.lead)
+    data = {"csrf_token": csrf, "idempotency_key": "k" * 255, "name": "Noor",
+            "email": "noor@example.com", "timezone": "UTC", "role": "member"}
+
+    first, again = (session.post(stack.web_url + "/team/members", data=data) for _ in range(2))
+
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert INVITE_LINK.search(again.text)[1] == INVITE_LINK.search(first.text)[1]
+    assert len(noors_unused_invites(stack, team)) == 1
+
+
+def test_an_add_member_form_sent_twice_at_once_makes_one_invite_link(stack):
+    """A double click on Add member whose two copies reach the web app at once: Noor is added
+    once, one invite is made, and both answers show its link."""
+    team = stack.new_team(lead_name="Lena")
+    clicks = [signed_in(stack, team.lead) for _ in range(2)]
+    key = str(uuid.uuid4())
+
+    def add(click):
+        session, csrf = click
+        return session.post(stack.web_url + "/team/members", data={
+            "csrf_token": csrf, "idempotency_key": key, "name": "Noor",
+            "email": "noor@example.com", "timezone": "UTC", "role": "member"})
+
+    with ThreadPoolExecutor(2) as pool:
+        first, again = pool.map(add, clicks)
+
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert len(noors_unused_invites(stack, team)) == 1
+    assert INVITE_LINK.search(again.text)[1] == INVITE_LINK.search(first.text)[1]
 
 
 def test_the_add_member_form_sent_again_with_other_values_says_the_first_was_added(stack):

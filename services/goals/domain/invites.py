@@ -4,13 +4,16 @@ not yet used is cancelled when its member's or its sender's access is revoked (t
 rotated, or gone from the team): it would sign someone in past that. An invite is cancelled too
 when the lead who sent it is made a member: it would act on a lead's say they no longer have.
 
-Only a hash of the code is stored, so the table alone cannot sign anyone in.
+Only a hash of the code is stored, so the table alone cannot sign anyone in. The code is the
+link's id signed with the service's secret key, so the service can show a link's code again (a
+retried request under the same Idempotency-Key) without keeping it anywhere.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import secrets
+import hmac
 import uuid
 from datetime import datetime, timedelta
 
@@ -25,6 +28,12 @@ WORDS = {INVITE: ("invite link", "ask a lead for a new one"),
 CANCELLED_WHEN = {INVITE: "access was revoked for its member, or the lead who sent it lost access "
                           "or stopped being a lead",
                   SIGN_IN: "your access was revoked"}
+
+
+def signed_code(link_id: str, secret: str) -> str:
+    """A link's code: its id signed with `secret`, which no one without the secret can make."""
+    digest = hmac.new(secret.encode(), f"goalkeeper-link:{link_id}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
 
 
 def code_hash(code: str) -> str:
@@ -48,12 +57,13 @@ class Invite:
         self.cancelled_at = cancelled_at
 
     @classmethod
-    def issue(cls, team_id: str, member_id: str, created_by: str, now: datetime,
+    def issue(cls, team_id: str, member_id: str, created_by: str, now: datetime, secret: str,
               purpose: str = INVITE) -> tuple[Invite, str]:
-        """A new link and its code (the code is shown once and never stored)."""
-        code = secrets.token_urlsafe(32)
+        """A new link and its code (never stored: `signed_code` of its id gives it again)."""
+        id = str(uuid.uuid4())
+        code = signed_code(id, secret)
         return cls(team_id, member_id, created_by, code_hash(code), now,
-                   now + LIFETIMES[purpose], purpose=purpose), code
+                   now + LIFETIMES[purpose], id=id, purpose=purpose), code
 
     def cancel(self, now: datetime) -> None:
         """Stop a link not used yet; a used or cancelled one stays as it is."""

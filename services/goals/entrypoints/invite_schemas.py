@@ -6,9 +6,16 @@ from services.goals.entrypoints.team_schemas import MemberOut
 
 
 class InviteOut(Schema):
+    id = fields.String()
     member_id = fields.String()
-    code = fields.String(metadata={"description": "Shown once; put it in the invite link."})
+    code = fields.String(metadata={"description": "Put it in the invite link; a retry under "
+                                                  "the same Idempotency-Key answers it again."})
     expires_at = fields.DateTime()
+
+
+def render_invite(invite: object) -> dict:
+    """An invite as the API answers it, without its code (kept so under its Idempotency-Key)."""
+    return InviteOut(exclude=("code",)).dump(invite)
 
 
 class RedeemIn(Schema):

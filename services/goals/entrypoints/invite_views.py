@@ -3,6 +3,8 @@ the holder of either redeems it once for a token."""
 
 from __future__ import annotations
 
+import json
+
 from flask.views import MethodView
 
 from services.goals.entrypoints.blueprints import invites, sign_in, teams
@@ -14,15 +16,26 @@ from services.goals.service_layer.commands import (
     RedeemSignInLink,
     RequestSignInLink,
 )
+from shared.idempotency import IDEMPOTENCY_KEY_DOC, idempotent_request, replayed
 from shared.web import bus, require_lead
 
 
 @teams.route("/<team_id>/members/<member_id>/invites")
 class MemberInvites(MethodView):
     @teams.response(201, InviteOut)
+    @teams.doc(**IDEMPOTENCY_KEY_DOC)
     def post(self, team_id, member_id):
-        """A one-time invite link's code for the member (lead); it expires after 7 days."""
-        return bus().handle(InviteMember(require_lead(team_id), team_id, member_id))
+        """A one-time invite link's code for the member (lead); it expires after 7 days. A
+        retry with the same Idempotency-Key makes no second invite and gets the first answer,
+        with the same code."""
+        lead = require_lead(team_id)
+        issued = bus().handle(InviteMember(lead, team_id, member_id,
+                                           idempotency=idempotent_request(lead.member_id)))
+        if issued.replayed is None:
+            return issued
+        answered = replayed(issued.replayed)
+        answered.set_data(json.dumps({**json.loads(issued.replayed.body), "code": issued.code}))
+        return answered
 
 
 @invites.route("/redeem")

@@ -108,6 +108,7 @@ class InviteMember:
     actor: Principal
     team_id: str
     member_id: str
+    idempotency: IdempotentRequest | None = None
 
 
 @dataclass(frozen=True)

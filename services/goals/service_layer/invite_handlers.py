@@ -3,11 +3,13 @@ redeeming one once gives the member a token."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from services.goals.config import GoalsSettings
-from services.goals.domain.invites import INVITE, SIGN_IN, Invite, code_hash
+from services.goals.domain.invites import INVITE, SIGN_IN, Invite, code_hash, signed_code
 from services.goals.service_layer.commands import (
     InviteMember,
     RedeemInvite,
@@ -19,24 +21,49 @@ from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.auth import TokenSigner
 from shared.clock import Clock
 from shared.domain import Conflict, Forbidden, NotFound
+from shared.idempotency import SavedResponse, made_once
 
 
 @dataclass(frozen=True)
 class IssuedInvite:
+    """An invite and its code; `replayed`: the first answer under the request's idempotency key
+    (the invite as answered, without its code), the invite made by it."""
+
+    id: str
     member_id: str
     code: str
     expires_at: datetime
+    replayed: SavedResponse | None = None
 
 
-def invite_member(cmd: InviteMember, uow: GoalsUnitOfWork, clock: Clock) -> IssuedInvite:
-    with uow:
+def invite_member(cmd: InviteMember, uow: GoalsUnitOfWork, clock: Clock,
+                  settings: GoalsSettings, render_invite: Callable[[Invite], object]
+                  ) -> IssuedInvite:
+    """409 when the member has left. With an idempotency key, the invite is made once: a retry
+    gets the first answer again, with the same code, signed again from the invite's id (the
+    key's ledger keeps no code: it signs the member in)."""
+
+    def invited() -> Invite:
         member = _member(cmd.team_id, cmd.member_id, uow)
         if member.state == "left":
             raise Conflict("the member has left the team")
-        invite, code = Invite.issue(cmd.team_id, member.id, cmd.actor.member_id, clock.now())
+        invite, _ = Invite.issue(cmd.team_id, member.id, cmd.actor.member_id, clock.now(),
+                                 settings.secret_key)
         uow.invites.add(invite)
+        return invite
+
+    with uow:
+        once = made_once(uow.idempotency_keys, cmd.idempotency, clock.now(), invited,
+                         render_invite)
         uow.commit()
-    return IssuedInvite(member.id, code, invite.expires_at)
+    if once.made is not None:
+        invite = once.made
+        return IssuedInvite(invite.id, invite.member_id,
+                            signed_code(invite.id, settings.secret_key), invite.expires_at)
+    answered = json.loads(once.replayed.body)
+    return IssuedInvite(answered["id"], answered["member_id"],
+                        signed_code(answered["id"], settings.secret_key),
+                        datetime.fromisoformat(answered["expires_at"]), once.replayed)
 
 
 def redeem_invite(cmd: RedeemInvite, uow: GoalsUnitOfWork, tokens: TokenSigner,
@@ -51,7 +78,7 @@ def request_sign_in_link(cmd: RequestSignInLink, uow: GoalsUnitOfWork, clock: Cl
     with uow:
         for member in uow.members.signing_in_as(cmd.email):
             link, code = Invite.issue(member.team_id, member.id, member.id, clock.now(),
-                                      purpose=SIGN_IN)
+                                      settings.secret_key, purpose=SIGN_IN)
             uow.invites.add(link)
             member.request_sign_in(f"{settings.public_url}/sign-in/{code}", link.expires_at)
         uow.commit()

@@ -302,8 +302,11 @@ class MemberApi:
         return self._call("goals", "POST", f"/v1/teams/{team_id}/members", json=fields,
                           headers=once(key))
 
-    def invite(self, team_id: str, member_id: str) -> dict:
-        return self._call("goals", "POST", f"/v1/teams/{team_id}/members/{member_id}/invites")
+    def invite(self, team_id: str, member_id: str, key: str | None = None) -> dict:
+        """A new invite link's code for the member; `key` sent again gets the same invite and
+        code back."""
+        return self._call("goals", "POST", f"/v1/teams/{team_id}/members/{member_id}/invites",
+                          headers=once(key))
 
     def update_member(self, team_id: str, member_id: str, fields: dict) -> dict:
         return self._call("goals", "PATCH", f"/v1/teams/{team_id}/members/{member_id}",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import redirect, render_template, request, url_for
 
 from services.web.adapters.api_client import FormErrors, ServiceUnavailable, Unavailable
@@ -44,8 +46,15 @@ def _new_member_form() -> dict:
     return {"timezone": http.current_member().timezone, "role": "member"}
 
 
-def _invite_link(member: dict) -> dict:
-    issued = http.api().invite(http.current_member().team_id, member["id"])
+def _invite_key(add_key: str | None) -> str | None:
+    """The invite's Idempotency-Key for an Add member form's key: the same for the same form,
+    and as short as any key goals takes, however long the form's own key is."""
+    return f"invite:{hashlib.sha256(add_key.encode()).hexdigest()}" if add_key else None
+
+
+def _invite_link(member: dict, key: str | None = None) -> dict:
+    """A new invite link for the member; under `key` once: sent again, the same link."""
+    issued = http.api().invite(http.current_member().team_id, member["id"], key)
     return {"name": member["name"], "expires_at": issued["expires_at"],
             "link": url_for("auth.invite", code=issued["code"], _external=True)}
 
@@ -59,6 +68,8 @@ def members():
 @team.post("/members")
 @http.lead_required
 def add_member():
+    """Add the member, and make their invite link, once per rendered form: its key sent again
+    (a double click, a resend after a timeout) gets the first answer and the same link."""
     form = {name: request.form.get(name, "").strip() for name in MEMBER_FIELDS}
     key = request.form.get("idempotency_key") or None
     try:
@@ -73,7 +84,7 @@ def add_member():
             "If they are not in the list, send the form again: an email is added once.")]}, 503)
     http.container().api.directory.forget(http.current_member().team_id)
     return _members_page({"timezone": form["timezone"], "role": "member"}, {}, 201, added,
-                         _invite_link(added))
+                         _invite_link(added, _invite_key(key)))
 
 
 @team.post("/members/<member_id>/invite")
