@@ -220,3 +220,11 @@ def replayed(saved: SavedResponse, headers: dict[str, str] | None = None) -> Res
     response.headers.update(headers or {})
     response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+def replayed_with(saved: SavedResponse, **credentials: str) -> Response:
+    """The first answer replayed (`replayed`) with `credentials` put back in its body: what
+    the ledger does not keep (a token, an invite's code), made again for the replay."""
+    response = replayed(saved)
+    response.set_data(json.dumps({**json.loads(saved.body), **credentials}))
+    return response

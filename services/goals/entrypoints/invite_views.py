@@ -3,8 +3,6 @@ the holder of either redeems it once for a token."""
 
 from __future__ import annotations
 
-import json
-
 from flask.views import MethodView
 
 from services.goals.entrypoints.blueprints import invites, sign_in, teams
@@ -16,7 +14,7 @@ from services.goals.service_layer.commands import (
     RedeemSignInLink,
     RequestSignInLink,
 )
-from shared.idempotency import IDEMPOTENCY_KEY_DOC, idempotent_request, replayed
+from shared.idempotency import IDEMPOTENCY_KEY_DOC, idempotent_request, replayed_with
 from shared.web import bus, require_lead
 
 
@@ -33,9 +31,7 @@ class MemberInvites(MethodView):
                                            idempotency=idempotent_request(lead.member_id)))
         if issued.replayed is None:
             return issued
-        answered = replayed(issued.replayed)
-        answered.set_data(json.dumps({**json.loads(issued.replayed.body), "code": issued.code}))
-        return answered
+        return replayed_with(issued.replayed, code=issued.code)
 
 
 @invites.route("/redeem")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from flask.views import MethodView
 
 from services.goals.entrypoints.blueprints import teams
@@ -32,7 +30,7 @@ from services.goals.service_layer.commands import (
     UpdateMember,
     UpdateTeam,
 )
-from shared.idempotency import IDEMPOTENCY_KEY_DOC, idempotent_request, replayed
+from shared.idempotency import IDEMPOTENCY_KEY_DOC, idempotent_request, replayed_with
 from shared.web import bus, require_admin, require_lead, require_team
 
 
@@ -83,10 +81,7 @@ class MemberCollection(MethodView):
                                        idempotency=idempotent_request(lead.member_id)))
         if added.replayed is None:
             return with_token(added.issued)
-        answered = replayed(added.replayed)
-        answered.set_data(json.dumps({**json.loads(added.replayed.body),
-                                      "token": added.issued.token}))
-        return answered
+        return replayed_with(added.replayed, token=added.issued.token)
 
 
 @teams.route("/<team_id>/members/<member_id>")
