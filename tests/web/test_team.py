@@ -726,6 +726,26 @@ def test_an_add_member_form_sent_twice_at_once_makes_one_invite_link(stack):
     assert INVITE_LINK.search(again.text)[1] == INVITE_LINK.search(first.text)[1]
 
 
+def test_a_members_invite_link_button_clicked_twice_makes_one_link(stack):
+    """The Invite link button of a member's row, double-clicked: each click made an invite of
+    its own, two links signing in as Max, the first never shown. The button's form carries a
+    key: sent twice, one invite, its link on both answers."""
+    team = stack.new_team(lead_name="Lena")
+    max_id, _ = stack.add_member(team, "Max")
+    session, csrf = signed_in(stack, team.lead)
+    page = session.get(stack.web_url + "/team/members").text
+    action = f'action="/team/members/{max_id}/invite"'
+    form = hidden_fields(page[page.index(action):page.index("</form>", page.index(action))])
+
+    first, again = (session.post(stack.web_url + f"/team/members/{max_id}/invite",
+                                 data={**form, "csrf_token": csrf}) for _ in range(2))
+
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert INVITE_LINK.search(again.text)[1] == INVITE_LINK.search(first.text)[1]
+    with stack.goals.container.uow() as uow:
+        assert len(uow.invites.unused_of(max_id, stack.goals_clock.now())) == 1
+
+
 def test_the_add_member_form_sent_again_with_other_values_says_the_first_was_added(stack):
     """The form's key sent again with another address (the first save timed out, the lead
     changed a value): it says the first member was added and the form can be sent again."""

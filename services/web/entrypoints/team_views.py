@@ -46,10 +46,11 @@ def _new_member_form() -> dict:
     return {"timezone": http.current_member().timezone, "role": "member"}
 
 
-def _invite_key(add_key: str | None) -> str | None:
-    """The invite's Idempotency-Key for an Add member form's key: the same for the same form,
-    and as short as any key goals takes, however long the form's own key is."""
-    return f"invite:{hashlib.sha256(add_key.encode()).hexdigest()}" if add_key else None
+def _invite_key(form_key: str | None) -> str | None:
+    """The invite's Idempotency-Key for a form's key (Add member, or a member's Invite link
+    button): the same for the same form, and as short as any key goals takes, however long
+    the form's own key is."""
+    return f"invite:{hashlib.sha256(form_key.encode()).hexdigest()}" if form_key else None
 
 
 def _invite_link(member: dict, key: str | None = None) -> dict:
@@ -90,10 +91,12 @@ def add_member():
 @team.post("/members/<member_id>/invite")
 @http.lead_required
 def invite_member(member_id: str):
+    """A new invite link for the member, once per rendered button: its key sent again (a
+    double click) gets the same link."""
     me = http.current_member()
     member = http.api().member(me.team_id, member_id)
     return _members_page({"timezone": me.timezone, "role": "member"}, {}, 201, None,
-                         _invite_link(member))
+                         _invite_link(member, _invite_key(request.form.get("idempotency_key"))))
 
 
 @team.post("/members/<member_id>")
