@@ -550,6 +550,25 @@ def test_teammates_give_kudos_once_per_emoji_and_comment(checkins, world):
     assert [c["text"] for c in listed["items"]] == ["Nice work!"]
 
 
+def test_a_comment_sent_again_under_its_idempotency_key_is_added_once(checkins, world):
+    """A double-clicked or resent comment was added twice (two comment.added, two notices to
+    the owner). Under one Idempotency-Key the second gets the first answer, marked replayed;
+    another text under the same key is refused."""
+    owner, mate = world.member("Ola"), world.member("Max")
+    checkin = world.checkin(world.goal(owner), owner, value=1)
+    path = f"/v1/checkins/{checkin['id']}/comments"
+
+    first = post(checkins, path, world.as_(mate), {"text": "Nice work!"}, key="comment-1")
+    again = post(checkins, path, world.as_(mate), {"text": "Nice work!"}, key="comment-1")
+    other = post(checkins, path, world.as_(mate), {"text": "Great!"}, key="comment-1")
+
+    assert (first.status_code, again.status_code, other.status_code) == (201, 201, 422)
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    assert [c["comment_id"] for c in world.published("comment.added")] == [first.json["id"]]
+    listed = checkins.client.get(path, headers=world.as_(owner)).json
+    assert [c["id"] for c in listed["items"]] == [first.json["id"]]
+
+
 def test_kudos_given_twice_at_once_count_once_and_both_are_answered_as_given(checkins, world):
     """The same kudos counts once (200 for the second). Two copies at the same moment (a
     double click) both found none and inserted: the unique key let one in and the other got a

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.support.waiting import eventually
-from tests.web.over_http import metric_goal, service_stopped, signed_in
+from tests.web.over_http import hidden_fields, metric_goal, service_stopped, signed_in
 
 
 def test_a_refused_comment_without_javascript_says_why(stack):
@@ -41,6 +41,27 @@ def test_a_comment_without_javascript_returns_to_the_check_in(stack):
 
     assert answer.status_code == 302
     assert answer.headers["Location"].endswith(f"/goals/{goal['id']}#c-{checkin['id']}")
+
+
+def test_a_comment_form_sent_twice_adds_one_comment(stack):
+    """A double click on Comment (or a resend after a timeout) added the comment twice. The
+    form carries a key: sent twice, one comment."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead,
+                                  json={"value": 4}).get_json()
+    session, csrf = signed_in(stack, team.lead)
+    comments = stack.web_url + f"/goals/{goal['id']}/checkins/{checkin['id']}/comments"
+    form = hidden_fields(session.get(comments).text)
+    assert form.get("idempotency_key")
+
+    answers = [session.post(comments, data={**form, "csrf_token": csrf, "text": "Well done"},
+                            allow_redirects=False) for _ in range(2)]
+
+    assert [a.status_code for a in answers] == [302, 302]
+    listed = stack.checkins.call("GET", f"/v1/checkins/{checkin['id']}/comments",
+                                 team.lead).get_json()["items"]
+    assert [c["text"] for c in listed] == ["Well done"]
 
 
 def test_each_comment_says_who_wrote_it(stack):

@@ -97,6 +97,11 @@ class CommentOut(Schema):
     created_at = fields.DateTime()
 
 
+def render_comment(comment: object) -> dict:
+    """The body an added comment answers with (and a retry under its Idempotency-Key gets)."""
+    return CommentOut().dump(comment)
+
+
 def render_checkin(checkin: object) -> dict:
     """The body a logged check-in answers with (and a retry under its Idempotency-Key gets)."""
     return CheckinOut().dump(checkin)

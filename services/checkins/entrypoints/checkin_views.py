@@ -88,9 +88,14 @@ class CheckinKudos(MethodView):
 class CheckinComments(MethodView):
     @checkin_items.arguments(CommentIn)
     @checkin_items.response(201, CommentOut)
+    @checkin_items.doc(**IDEMPOTENCY_KEY_DOC)
     def post(self, body, checkin_id):
-        """Comment on a check-in the caller can see."""
-        return bus().handle(AddComment(require_member(), checkin_id, body["text"]))
+        """Comment on a check-in the caller can see. A retry with the same Idempotency-Key
+        adds nothing new and gets the first answer."""
+        actor = require_member()
+        added = bus().handle(AddComment(actor, checkin_id, body["text"],
+                                        idempotency=idempotent_request(actor.member_id)))
+        return replayed(added.replayed) if added.replayed else added.made
 
     @checkin_items.arguments(CheckinListArgs, location="query")
     @checkin_items.response(200, CommentPage)

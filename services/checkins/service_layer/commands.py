@@ -75,6 +75,7 @@ class AddComment:
     actor: Principal
     checkin_id: str
     text: str
+    idempotency: IdempotentRequest | None = None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -11,6 +12,7 @@ from services.checkins.service_layer.access import readable_checkin
 from services.checkins.service_layer.commands import AddComment, GiveKudos, ListComments
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
 from shared.clock import Clock
+from shared.idempotency import Once, made_once
 
 
 @dataclass(frozen=True)
@@ -39,13 +41,21 @@ def give_kudos(cmd: GiveKudos, uow: CheckinsUnitOfWork, clock: Clock) -> GivenKu
     return GivenKudos(kudos, created=True)
 
 
-def add_comment(cmd: AddComment, uow: CheckinsUnitOfWork, clock: Clock) -> Comment:
+def add_comment(cmd: AddComment, uow: CheckinsUnitOfWork, clock: Clock,
+                render_comment: Callable[[Comment], object]) -> Once[Comment]:
+    """Comment on a check-in the caller can see; with an idempotency key, once: a retry (a
+    double click, a resend after a timeout) gets the first answer and adds nothing."""
     with uow:
-        checkin, _ = readable_checkin(uow, cmd.actor, cmd.checkin_id)
-        comment = Comment(checkin, cmd.actor.member_id, cmd.text, at=clock.now())
-        uow.social.add(comment)
+        def commented() -> Comment:
+            checkin, _ = readable_checkin(uow, cmd.actor, cmd.checkin_id)
+            comment = Comment(checkin, cmd.actor.member_id, cmd.text, at=clock.now())
+            uow.social.add(comment)
+            return comment
+
+        result = made_once(uow.idempotency_keys, cmd.idempotency, clock.now(), commented,
+                           render_comment)
         uow.commit()
-    return comment
+    return result
 
 
 def list_comments(cmd: ListComments,

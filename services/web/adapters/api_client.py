@@ -424,9 +424,10 @@ class MemberApi:
         return self._call("checkins", "GET", f"/v1/checkins/{checkin_id}/comments",
                           params={"limit": 100})["items"]
 
-    def add_comment(self, checkin_id: str, text: str) -> dict:
+    def add_comment(self, checkin_id: str, text: str, key: str | None = None) -> dict:
+        """Comment on a check-in; `key` sent again adds nothing more (the first answer)."""
         return self._call("checkins", "POST", f"/v1/checkins/{checkin_id}/comments",
-                          json={"text": text})
+                          json={"text": text}, headers=once(key))
 
     @or_unavailable
     def due(self, team_id: str, owner_id: str | None = None) -> list[dict]:

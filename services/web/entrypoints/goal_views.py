@@ -336,15 +336,17 @@ def comments(goal_id: str, checkin_id: str):
     return _comments(goal_id, checkin_id, http.api().comments(checkin_id), {}, "", 200)
 
 
-def _comments(goal_id: str, checkin_id: str, items, errors: dict, text: str, status: int):
+def _comments(goal_id: str, checkin_id: str, items, errors: dict, text: str, status: int,
+              key: str | None = None):
     """A check-in's comments (None: none to show, the check-in is gone), each with its author's
-    name, and the comment form (`text` as typed when refused): to htmx the part, else the
-    page."""
+    name, and the comment form (`text` as typed when refused, with the form's `key`, so that
+    sending it again adds the comment once): to htmx the part, else the page."""
     me = http.current_member()
     names = http.api().names(me.team_id, {c["author_id"] for c in items or []})
     template = "goals/_comments.html" if http.is_htmx() else "goals/comments.html"
     return render_template(template, goal={"id": goal_id}, checkin_id=checkin_id,
-                           comments=items, names=names, errors=errors, text=text), status
+                           comments=items, names=names, errors=errors, text=text,
+                           comment_key=key), status
 
 
 @goals.post("/<goal_id>/checkins/<checkin_id>/comments")
@@ -354,8 +356,9 @@ def comment(goal_id: str, checkin_id: str):
     a refusal of the text beside it, any other (the check-in gone, checkins down) above it."""
     api = http.api()
     text = request.form.get("text", "").strip()
+    key = request.form.get("idempotency_key") or None
     try:
-        api.add_comment(checkin_id, text)
+        api.add_comment(checkin_id, text, key)
     except (NotFound, Forbidden, FormErrors, ServiceUnavailable) as refused:
         if isinstance(refused, FormErrors) and refused.errors.get("text"):
             errors, status = {"text": refused.errors["text"]}, refused.status
@@ -363,7 +366,7 @@ def comment(goal_id: str, checkin_id: str):
             why, status = _social_refusal(refused, "your comment was not added")
             errors = {"_": [why]}
         items = None if isinstance(refused, NotFound) else api.comments(checkin_id)
-        return _comments(goal_id, checkin_id, items, errors, text, status)
+        return _comments(goal_id, checkin_id, items, errors, text, status, key)
     if not http.is_htmx():
         return redirect(url_for("goals.show", goal_id=goal_id) + f"#c-{checkin_id}")
     return _comments(goal_id, checkin_id, api.comments(checkin_id), {}, "", 200)
