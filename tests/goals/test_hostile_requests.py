@@ -24,3 +24,37 @@ def test_a_milestone_keyed_for_a_goal_id_longer_than_any_goals_is_a_404(goals):
     assert response.status_code == 404, response.json
     assert response.json["detail"] == f"goal {not_an_id} not found"
     assert get(goals, f"/v1/goals/{goal['id']}", team.lead).json["milestones"] == []
+
+
+def test_assessing_a_draft_aligned_under_no_team_goal_of_the_team_says_so_as_creating_it_does(
+        goals):
+    """POST /v1/goals/assess judged any parent_id "Aligned to a team goal." (relevant), another
+    team's goal, a personal goal and an id naming nothing included, while creating that draft
+    is refused. The assessment refuses the parent as creation does (422 on parent_id), without
+    telling another team's goal from no goal at all; a parent of the team is still judged."""
+    team, other_team = create_team(goals), create_team(goals, name="Other")
+    parent = create_goal(goals, team.lead, kind="team", title="Halve the support backlog")
+    personal = create_goal(goals, team.lead, title="Close 10 support tickets")
+    theirs = create_goal(goals, other_team.lead, kind="team", title="Ship the new billing")
+    draft = {"title": "Close 20 support tickets", "due_date": "2031-03-11",
+             "metric": {"unit": "tickets", "start": 0, "target": 20}}
+
+    def assess(parent_id: str):
+        return goals.client.post("/v1/goals/assess", headers=auth(team.lead),
+                                 json={**draft, "parent_id": parent_id})
+
+    refusals = {name: assess(goal["id"]) for name, goal in
+                (("another team's", theirs), ("personal", personal))}
+    unknown = assess("00000000-0000-4000-8000-000000000000")
+    aligned = assess(parent["id"])
+
+    assert {name: (r.status_code, r.json["detail"], r.json["errors"])
+            for name, r in refusals.items()} == {
+        "another team's": (422, "parent goal not found",
+                           {"parent_id": ["No goal with this id in your team."]}),
+        "personal": (422, "a parent must be a team goal", {"parent_id": ["Must be a team goal."]}),
+    }
+    assert (unknown.status_code, unknown.json["errors"]) == (
+        422, {"parent_id": ["No goal with this id in your team."]})
+    assert aligned.status_code == 200, aligned.json
+    assert aligned.json["smart"]["relevant"] == {"ok": True, "hint": "Aligned to a team goal."}

@@ -168,9 +168,12 @@ def edit_goal(cmd: EditGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
 
 def assess_draft(cmd: AssessDraft, reader: GoalsUnitOfWork, clock: Clock) -> DraftAssessment:
     """The SMART verdicts of a draft, and its horizon, judged on the owner's day against the
-    owner's pace; nothing is saved. The owner is named as for a new goal (see `_owner`)."""
+    owner's pace; nothing is saved. The owner and the parent are named as for a new goal (see
+    `_owner`, `_check_parent`): a parent creation refuses is refused, not judged relevant."""
     with reader:
         owner = _owner(cmd.owner_id or cmd.actor.member_id, cmd.actor, reader)
+        if cmd.parent_id is not None:
+            _check_parent(cmd.parent_id, None, cmd.actor, reader)
         record = shown_pace(_rates_in(reader, cmd.actor.team_id), owner.id)
     today = local_date(clock.now(), owner.timezone)
     start = cmd.start_date or today
