@@ -4,7 +4,7 @@ naming what was wrong, never a 500, and never another team's data."""
 from __future__ import annotations
 
 from tests.goals.helpers import create_goal, get
-from tests.support.seed import create_team
+from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
 
 
@@ -58,3 +58,27 @@ def test_assessing_a_draft_aligned_under_no_team_goal_of_the_team_says_so_as_cre
         422, {"parent_id": ["No goal with this id in your team."]})
     assert aligned.status_code == 200, aligned.json
     assert aligned.json["smart"]["relevant"] == {"ok": True, "hint": "Aligned to a team goal."}
+
+
+def test_assessing_a_draft_due_before_it_starts_names_the_start_date_it_is_judged_against(
+        goals, clock):
+    """The assessment of a draft due on or before its start said "The due date must be after
+    the start date." without the day, though a draft without start_date starts on its owner's
+    today in their zone, which can be a day ahead of UTC's. It names the day as the refusal
+    of such a goal does, and where it came from when the draft gave none."""
+    team = create_team(goals)
+    _, token = add_member(goals, team, "Kai", timezone="Pacific/Kiritimati")  # UTC+14
+    clock.advance(hours=3)  # 2031-03-02 12:00 UTC, 2031-03-03 02:00 in Kiritimati
+    draft = {"title": "Close 20 support tickets", "due_date": "2031-03-03",
+             "metric": {"unit": "tickets", "start": 0, "target": 20}}
+
+    implied = goals.client.post("/v1/goals/assess", headers=auth(token), json=draft)
+    given = goals.client.post("/v1/goals/assess", headers=auth(token),
+                              json={**draft, "start_date": "2031-03-04"})
+
+    assert (implied.status_code, given.status_code) == (200, 200)
+    assert implied.json["smart"]["time_bound"] == {"ok": False, "hint": (
+        "The due date must be after the start date, 2031-03-03 (today in Pacific/Kiritimati, "
+        "as no start_date was given).")}
+    assert given.json["smart"]["time_bound"] == {
+        "ok": False, "hint": "The due date must be after the start date, 2031-03-04."}

@@ -54,6 +54,7 @@ class Draft:
     metric: Metric | None = None
     milestones: int = 0
     progress: float = 0.0
+    start_note: str = ""  # where a start the draft did not give came from, see `ensure_window`
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,8 @@ def time_bound(draft: Draft) -> Verdict:
     if draft.due_date is None:
         return Verdict(False, "Add a due date.")
     if draft.due_date <= draft.start_date:
-        return Verdict(False, "The due date must be after the start date.")
+        return Verdict(False, f"The due date must be after the start date, "
+                              f"{draft.start_date.isoformat()}{draft.start_note}.")
     days = (draft.due_date - draft.start_date).days
     return Verdict(True, f"Due {draft.due_date.isoformat()}, {days} days after the start.")
 

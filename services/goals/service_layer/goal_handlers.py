@@ -179,7 +179,8 @@ def assess_draft(cmd: AssessDraft, reader: GoalsUnitOfWork, clock: Clock) -> Dra
     start = cmd.start_date or today
     metric = metric_from(cmd.metric)
     draft = Draft(cmd.title, start, cmd.due_date, cmd.description, cmd.why, cmd.parent_id,
-                  metric, len(cmd.milestones), metric.progress if metric else 0.0)
+                  metric, len(cmd.milestones), metric.progress if metric else 0.0,
+                  _start_note(cmd.start_date, owner))
     return DraftAssessment(assess(draft, record, today), horizon_of(start, cmd.due_date))
 
 
@@ -256,9 +257,13 @@ def _owner(owner_id: str, actor: Principal, uow: GoalsUnitOfWork) -> Member:
     return owner
 
 
+def _start_note(start_date: date | None, owner: Member) -> str:
+    """Where a goal's start came from when the request gave none: its owner's today."""
+    return "" if start_date else f" (today in {owner.timezone}, as no start_date was given)"
+
+
 def _new_goal(cmd: CreateGoal, owner: Member, start: date, now: datetime) -> Goal:
-    today = "" if cmd.start_date else f" (today in {owner.timezone}, as no start_date was given)"
-    ensure_window(start, cmd.due_date, start_note=today)
+    ensure_window(start, cmd.due_date, start_note=_start_note(cmd.start_date, owner))
     for index, milestone in enumerate(cmd.milestones):
         ensure_due_by(milestone.get("due_date"), cmd.due_date, f"milestones.{index}.due_date")
     milestones = tuple(Milestone(_uuid(), m["title"], m.get("due_date")) for m in cmd.milestones)
