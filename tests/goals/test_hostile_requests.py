@@ -82,3 +82,19 @@ def test_assessing_a_draft_due_before_it_starts_names_the_start_date_it_is_judge
         "as no start_date was given).")}
     assert given.json["smart"]["time_bound"] == {
         "ok": False, "hint": "The due date must be after the start date, 2031-03-04."}
+
+
+def test_a_template_parameter_it_does_not_take_is_refused_naming_those_it_takes(goals):
+    """A misspelt template parameter ("module" for finish-course's "modules") was refused as
+    "module: Unknown field.", leaving the client to find what the template takes. The refusal
+    names the parameters it takes; the draft is not made."""
+    team = create_team(goals)
+    response = goals.client.post(
+        "/v1/goal-templates/finish-course/instantiate", headers=auth(team.lead),
+        json={"parameters": {"course": "Rust", "by": "2031-04-01", "module": 12}})
+
+    takes = "Not a parameter of this template; it takes course, by, modules."
+    assert response.status_code == 422, response.json
+    assert response.json["errors"] == {"parameters.module": [takes]}
+    assert response.json["detail"] == f"Some values were not accepted. module: {takes}"
+    assert get(goals, "/v1/goals?status=draft", team.lead).json["items"] == []

@@ -47,7 +47,11 @@ def _field(parameter: Parameter) -> fields.Field:
 
 
 def load_parameters(template: Template, raw: dict) -> dict:
+    """The template's parameters, read from `raw`; 422 naming each value refused, and for a
+    name the template does not take, the names it takes."""
+    takes = ", ".join(p.name for p in template.parameters)
     schema = Schema.from_dict({p.name: _field(p) for p in template.parameters})
+    schema.error_messages = {"unknown": f"Not a parameter of this template; it takes {takes}."}
     try:
         return schema().load(raw)
     except ValidationError as exc:
