@@ -98,3 +98,24 @@ def test_a_template_parameter_it_does_not_take_is_refused_naming_those_it_takes(
     assert response.json["errors"] == {"parameters.module": [takes]}
     assert response.json["detail"] == f"Some values were not accepted. module: {takes}"
     assert get(goals, "/v1/goals?status=draft", team.lead).json["items"] == []
+
+
+def test_a_template_retried_after_midnight_under_its_key_gets_the_draft_it_made(goals, clock):
+    """A template filled with a date due tomorrow, retried under the same Idempotency-Key once
+    that day has come (its first answer lost, say), was refused "Last day: Must be after
+    today." though the draft had been made: the dates were judged before the key was looked
+    up. The retry gets the first answer back, and there is one draft."""
+    team = create_team(goals)
+    path = "/v1/goal-templates/apply-to-roles/instantiate"
+    headers = {**auth(team.lead), "Idempotency-Key": "apply-1"}
+    body = {"parameters": {"n": 3, "until": "2031-03-03"}, "why": "Grow my career"}
+    first = goals.client.post(path, headers=headers, json=body)
+    clock.advance(hours=16)  # 2031-03-03 01:00 UTC: the team's day is the "until" day
+
+    again = goals.client.post(path, headers=headers, json=body)
+
+    assert first.status_code == 201, first.json
+    assert again.status_code == 201, again.json
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    drafts = get(goals, "/v1/goals?status=draft", team.lead).json["items"]
+    assert [g["id"] for g in drafts] == [first.json["id"]]

@@ -86,18 +86,20 @@ CreatedGoal = Once[GoalRead]  # a new goal, or what the first request under its 
 def create_goal(cmd: CreateGoal, uow: GoalsUnitOfWork, clock: Clock,
                 render_goal: Callable[[GoalRead], object]) -> CreatedGoal:
     """Create a goal, once per idempotency key."""
-    return create_once(cmd, uow, clock, render_goal, cmd.idempotency)
+    return create_once(lambda _now: cmd, uow, clock, render_goal, cmd.idempotency)
 
 
-def create_once(cmd: CreateGoal, uow: GoalsUnitOfWork, clock: Clock,
+def create_once(draft: Callable[[datetime], CreateGoal], uow: GoalsUnitOfWork, clock: Clock,
                 render_goal: Callable[[GoalRead], object],
                 idempotency: IdempotentRequest | None) -> CreatedGoal:
-    """The goal `cmd` makes, committed; with an idempotency key its response is saved in the
-    same transaction, so a retry gets it back instead of creating a second goal."""
+    """The goal `draft(now)` describes, committed; with an idempotency key its response is
+    saved in the same transaction, so a retry gets it back instead of creating a second goal.
+    `draft` is called (inside `uow`) only when a goal is to be made: what it refuses, a
+    retry is not refused."""
     with uow:
         now = clock.now()
         created = made_once(uow.idempotency_keys, idempotency, now,
-                            lambda: created_goal(cmd, uow, now), render_goal)
+                            lambda: created_goal(draft(now), uow, now), render_goal)
         uow.commit()
     return created
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from services.goals.domain.pace import local_date
 from services.goals.domain.templates import TEMPLATES, Template
@@ -31,17 +32,23 @@ def get_template(cmd: GetTemplate) -> Template:
 def instantiate_template(cmd: InstantiateTemplate, uow: GoalsUnitOfWork, clock: Clock,
                          render_goal: Callable[[GoalRead], object]) -> CreatedGoal:
     """Save the template, filled with `parameters`, as a draft goal owned by the caller, once
-    per idempotency key."""
+    per idempotency key: a retry gets the first answer back whatever day it comes on, as the
+    dates are judged against today only for a draft being made."""
     chosen = get_template(GetTemplate(cmd.actor, cmd.key))
-    with uow:
-        member = uow.members.get(cmd.actor.team_id, cmd.actor.member_id)
-        timezone = member.timezone if member else "UTC"
-    today = local_date(clock.now(), timezone)
+    return create_once(lambda now: _draft(chosen, cmd, uow, now), uow, clock, render_goal,
+                       cmd.idempotency)
+
+
+def _draft(chosen: Template, cmd: InstantiateTemplate, uow: GoalsUnitOfWork,
+           now: datetime) -> CreateGoal:
+    """The draft goal `chosen` makes of `cmd`'s parameters on the caller's today (inside
+    `uow`); 422 on a date parameter that is not after that day."""
+    member = uow.members.get(cmd.actor.team_id, cmd.actor.member_id)
+    today = local_date(now, member.timezone if member else "UTC")
     for parameter in chosen.parameters:
         if parameter.type == "date" and cmd.parameters[parameter.name] <= today:
             errors = {f"parameters.{parameter.name}": ["Must be after today."]}
             raise Unprocessable(chosen.refusal(errors), errors=errors)
     fields = chosen.build(dict(cmd.parameters), today)
-    draft = CreateGoal(cmd.actor, status="draft", start_date=today, why=cmd.why,
-                       parent_id=cmd.parent_id, visibility=cmd.visibility, **fields)
-    return create_once(draft, uow, clock, render_goal, cmd.idempotency)
+    return CreateGoal(cmd.actor, status="draft", start_date=today, why=cmd.why,
+                      parent_id=cmd.parent_id, visibility=cmd.visibility, **fields)
