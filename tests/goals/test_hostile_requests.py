@@ -3,7 +3,7 @@ naming what was wrong, never a 500, and never another team's data."""
 
 from __future__ import annotations
 
-from tests.goals.helpers import create_goal, get
+from tests.goals.helpers import create_goal, get, post
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
 
@@ -119,3 +119,23 @@ def test_a_template_retried_after_midnight_under_its_key_gets_the_draft_it_made(
     assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
     drafts = get(goals, "/v1/goals?status=draft", team.lead).json["items"]
     assert [g["id"] for g in drafts] == [first.json["id"]]
+
+
+def test_a_goal_aligned_under_itself_is_told_so_whatever_its_kind_or_status(goals):
+    """PATCH parent_id naming the goal itself was refused for what the goal is, as if it were
+    another: "a parent must be a team goal" for a personal goal, "... “<its own title>” is
+    achieved" for an achieved team goal. Each is refused as a cycle, the goal unchanged."""
+    team = create_team(goals)
+    personal = create_goal(goals, team.lead, title="Close 20 support tickets")
+    achieved = create_goal(goals, team.lead, kind="team", title="Halve the support backlog")
+    assert post(goals, f"/v1/goals/{achieved['id']}/achieve", team.lead).status_code == 200
+
+    refusals = [goals.client.patch(f"/v1/goals/{goal['id']}", json={"parent_id": goal["id"]},
+                                   headers={**auth(team.lead), "If-Match": "*"})
+                for goal in (personal, achieved)]
+
+    assert [(r.status_code, r.json["detail"], r.json["errors"]) for r in refusals] == [
+        (422, "a goal cannot be aligned under itself or its own children",
+         {"parent_id": ["Would make a cycle."]})] * 2
+    assert [get(goals, f"/v1/goals/{g['id']}", team.lead).json["parent_id"]
+            for g in (personal, achieved)] == [None, None]

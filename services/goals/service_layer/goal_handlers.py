@@ -229,13 +229,16 @@ def _rates_in(uow: GoalsUnitOfWork, team_id: str, records: Records | None = None
 
 def _check_parent(parent_id: str, goal_id: str | None, actor: Principal,
                   uow: GoalsUnitOfWork) -> None:
-    """A new parent: a team goal the actor sees, open (not achieved, partial, missed or
-    dropped: its figures are final, `alignment.roll_up_from`), and not the goal itself or one
-    aligned under it (422 on parent_id otherwise)."""
+    """A new parent: a goal the actor sees, not the goal itself or one aligned under it (a
+    cycle, whatever that goal is), a team goal, open (not achieved, partial, missed or
+    dropped: its figures are final, `alignment.roll_up_from`); 422 on parent_id otherwise."""
     parent = uow.goals.get(actor.team_id, parent_id)
     if parent is None or not can_see(parent, viewer_of(actor, uow)):
         raise Unprocessable("parent goal not found",
                             errors={"parent_id": ["No goal with this id in your team."]})
+    if goal_id is not None and goal_id in ancestors(parent_id, actor.team_id, uow.goals):
+        raise Unprocessable("a goal cannot be aligned under itself or its own children",
+                            errors={"parent_id": ["Would make a cycle."]})
     if parent.kind != "team":
         raise Unprocessable("a parent must be a team goal",
                             errors={"parent_id": ["Must be a team goal."]})
@@ -244,9 +247,6 @@ def _check_parent(parent_id: str, goal_id: str | None, actor: Principal,
         raise Unprocessable(f"a parent must be an open team goal; “{parent.title}” is {status}",
                             errors={"parent_id": [
                                 f"Must be an open team goal; this one is {status}."]})
-    if goal_id is not None and goal_id in ancestors(parent_id, actor.team_id, uow.goals):
-        raise Unprocessable("a goal cannot be aligned under itself or its own children",
-                            errors={"parent_id": ["Would make a cycle."]})
 
 
 def _owner(owner_id: str, actor: Principal, uow: GoalsUnitOfWork) -> Member:
