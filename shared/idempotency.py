@@ -38,6 +38,7 @@ from shared.retention import delete_chunk, purge_in_chunks
 
 KEY = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+MAX_PATH_LENGTH = 500  # the ledger's path column; an id-bearing path is far shorter
 KEPT = timedelta(days=1)
 
 IDEMPOTENCY_KEY_DOC = {"parameters": [{"in": "header", "name": KEY, "required": False,
@@ -114,7 +115,7 @@ def add_idempotency_table(metadata: MetaData) -> Table:
         Column("id", BigId, primary_key=True, autoincrement=True),
         Column("member_id", String(64), nullable=False),
         Column("method", String(10), nullable=False),
-        Column("path", String(500), nullable=False),
+        Column("path", String(MAX_PATH_LENGTH), nullable=False),
         Column("key", String(MAX_KEY_LENGTH), nullable=False),
         Column("fingerprint", String(64), nullable=False),
         Column("status", Integer, nullable=True),  # null only inside the claiming transaction
@@ -197,6 +198,8 @@ def idempotent_request(member_id: str) -> IdempotentRequest | None:
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise InvalidIdempotencyKey(f"{KEY} must be 1 to {MAX_KEY_LENGTH} printable characters")
+    if len(request.path) > MAX_PATH_LENGTH:  # no resource's path is so long: its handler
+        return None  # answers 404 (or 403) as without a key, and no key is kept for it
     return IdempotentRequest(member_id, request.method, request.path, key,
                              fingerprint(request.method, request.path, request.get_data()))
 

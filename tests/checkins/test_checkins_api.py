@@ -550,6 +550,16 @@ def test_teammates_give_kudos_once_per_emoji_and_comment(checkins, world):
     assert [c["text"] for c in listed["items"]] == ["Nice work!"]
 
 
+def test_a_check_in_under_a_key_to_a_path_longer_than_any_goals_is_a_404(checkins, world):
+    """An Idempotency-Key sent to a path of a 600-character goal id: the key was claimed with
+    a path longer than the ledger holds, a 500 on PostgreSQL. Such a path names no goal: 404,
+    as without a key."""
+    owner = world.member("Ola")
+    answer = post(checkins, f"/v1/goals/{'a' * 600}/checkins", world.as_(owner), {"value": 1},
+                  key="long-path")
+    assert answer.status_code == 404, answer.json
+
+
 def test_a_comment_sent_again_under_its_idempotency_key_is_added_once(checkins, world):
     """A double-clicked or resent comment was added twice (two comment.added, two notices to
     the owner). Under one Idempotency-Key the second gets the first answer, marked replayed;
