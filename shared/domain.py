@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import unicodedata
 from dataclasses import dataclass, field
 
 _sequence = itertools.count()
@@ -34,6 +35,12 @@ class Aggregate:
 
     def pop_events(self) -> list[DomainEvent]:
         return self.__dict__.pop("_pending_events", [])
+
+
+def is_blank(text: str) -> bool:
+    """Whether `text` shows nothing to read: only spaces and line breaks, or characters that
+    draw nothing (zero-width spaces and joiners, and other format characters)."""
+    return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in text)
 
 
 def changed(current: object, changes: dict) -> dict:

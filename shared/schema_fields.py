@@ -17,6 +17,8 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from shared.domain import is_blank
+
 # \Z, not $ (which a line break may follow), and ASCII digits, as times are stored and compared
 LOCAL_TIME = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z",
                              error="Use HH:MM, 24-hour local time.")
@@ -29,6 +31,23 @@ def printable(value: str) -> None:
     escape, a bell), which would reach Slack, mail and the page as it was sent."""
     if CONTROL_CHARACTERS.search(value):
         raise ValidationError("Must not contain control characters.")
+
+
+LINE_BREAKS = re.compile(r"[\n\r\x85\u2028\u2029]")
+
+
+def one_line(value: str) -> None:
+    """A title, a name, a unit: shown on one line in lists, Slack, mail and calendars (a blank
+    text is refused as blank, by `filled`)."""
+    if LINE_BREAKS.search(value) and not is_blank(value):
+        raise ValidationError("Must be one line.")
+
+
+def filled(value: str) -> None:
+    """Something to read: a text of spaces, line breaks or invisible characters only says
+    nothing ("" is refused by its minimum length)."""
+    if value and is_blank(value):
+        raise ValidationError("Must contain more than spaces.")
 
 
 ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z"

@@ -543,7 +543,8 @@ def test_teammates_give_kudos_once_per_emoji_and_comment(checkins, world):
 
     comment = post(checkins, f"{path}/comments", world.as_(mate), {"text": "Nice work!"})
     blank = post(checkins, f"{path}/comments", world.as_(mate), {"text": "   "})
-    assert (comment.status_code, blank.status_code) == (201, 422)
+    invisible = post(checkins, f"{path}/comments", world.as_(mate), {"text": "\u200b\u200d"})
+    assert (comment.status_code, blank.status_code, invisible.status_code) == (201, 422, 422)
     [added] = world.published("comment.added")
     assert (added["author_id"], added["to_id"], added["text"]) == (mate, owner, "Nice work!")
     listed = checkins.client.get(f"{path}/comments", headers=world.as_(owner)).json

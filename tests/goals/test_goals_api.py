@@ -897,6 +897,27 @@ def test_a_title_or_unit_of_spaces_only_is_refused_naming_the_field(goals):
     assert [g["id"] for g in get(goals, "/v1/goals", team.lead).json["items"]] == [goal["id"]]
 
 
+def test_a_title_name_or_unit_of_invisible_characters_or_on_two_lines_is_refused(goals):
+    """A title of zero-width spaces made a goal listed with no name, as one of spaces did; a
+    title, a unit or a member's name with a line break broke the one line each is shown on
+    (a board card, a Slack message, a calendar's name). Each is a 422 on its field."""
+    team = create_team(goals)
+    invisible = goals.client.post("/v1/goals", headers=auth(team.lead), json={
+        "title": "\u200b\u200b\u2060", "due_date": "2031-03-11"})
+    two_lines = goals.client.post("/v1/goals", headers=auth(team.lead), json={
+        "title": "Close 20\nsupport tickets", "due_date": "2031-03-11",
+        "metric": {"unit": "tickets\r\nclosed", "start": 0, "target": 20}})
+    name = goals.client.post(f"/v1/teams/{team.id}/members", headers=auth(team.lead), json={
+        "name": "Ada\nLovelace", "email": "ada@example.com", "timezone": "UTC"})
+
+    assert (invisible.status_code, invisible.json["errors"]) == (
+        422, {"title": ["Must contain more than spaces."]})
+    assert (two_lines.status_code, two_lines.json["errors"]) == (
+        422, {"title": ["Must be one line."], "metric.unit": ["Must be one line."]})
+    assert (name.status_code, name.json["errors"]) == (422, {"name": ["Must be one line."]})
+    assert get(goals, "/v1/goals", team.lead).json["items"] == []
+
+
 def test_a_due_date_on_or_before_the_start_is_422(goals):
     team = create_team(goals)
     response = post(goals, "/v1/goals", team.lead, {

@@ -19,6 +19,8 @@ from shared.schema_fields import (
     JsonBoolean,
     JsonFloat,
     PatchBody,
+    filled,
+    one_line,
     printable,
 )
 
@@ -27,18 +29,17 @@ EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)
 MAX_ABS = 1e12
 
 
-def filled(value: str) -> None:
-    """Something to read: a text of spaces (or line breaks) only says nothing ("" is refused
-    by its minimum length)."""
-    if value and not value.strip():
-        raise ValidationError("Must contain more than spaces.")
-
-
-def Text(max_length: int, *, min_length: int = 0, **kwargs) -> fields.String:  # noqa: N802
+def Text(max_length: int, *, min_length: int = 0, single_line: bool = False,  # noqa: N802
+         **kwargs) -> fields.String:
     """Printable text of `min_length` to `max_length` characters; a text that must be given
-    (`min_length` of 1 or more: a title, a unit, a name) must also be more than spaces."""
+    (`min_length` of 1 or more: a title, a unit, a name) must also be more than spaces, and a
+    `single_line` one (a title, a name, a unit) holds no line break."""
     checks = [validate.Length(min_length, max_length), printable]
-    return fields.String(validate=[*checks, filled] if min_length else checks, **kwargs)
+    if min_length:
+        checks.append(filled)
+    if single_line:
+        checks.append(one_line)
+    return fields.String(validate=checks, **kwargs)
 
 
 def Id(**kwargs) -> fields.String:  # noqa: N802
@@ -82,11 +83,12 @@ def Timezone(**kwargs) -> fields.String:  # noqa: N802
 
 
 class MemberIn(Schema):
-    name = Text(200, min_length=1, required=True)
+    name = Text(200, min_length=1, single_line=True, required=True)
     email = fields.Email(required=True, validate=validate.Length(max=320))
     timezone = Timezone(required=True)
     role = fields.String(load_default="member", validate=validate.OneOf(["member", "lead"]))
-    slack_user_id = Text(64, min_length=1, load_default=None, allow_none=True)
+    slack_user_id = Text(64, min_length=1, single_line=True, load_default=None,
+                         allow_none=True)
     working_hours = fields.Nested(WorkingHoursSchema, load_default=None, allow_none=True)
     default_cadence = fields.Nested(CadenceSchema, load_default=None, allow_none=True)
 
@@ -97,7 +99,7 @@ class LeadIn(MemberIn):
 
 
 class TeamIn(Schema):
-    name = Text(200, min_length=1, required=True)
+    name = Text(200, min_length=1, single_line=True, required=True)
     timezone = Timezone(required=True)
     require_smart = JsonBoolean(load_default=False)
     default_cadence = fields.Nested(CadenceSchema, load_default=None, allow_none=True)
@@ -105,7 +107,7 @@ class TeamIn(Schema):
 
 
 class TeamPatch(PatchBody):
-    name = Text(200, min_length=1)
+    name = Text(200, min_length=1, single_line=True)
     timezone = Timezone()
     require_smart = JsonBoolean()
     default_cadence = fields.Nested(CadenceSchema, allow_none=True)
@@ -120,10 +122,10 @@ class TeamOut(Schema):
 
 
 class MemberPatch(PatchBody):
-    name = Text(200, min_length=1)
+    name = Text(200, min_length=1, single_line=True)
     timezone = Timezone()
     working_hours = fields.Nested(WorkingHoursSchema, allow_none=True)
-    slack_user_id = Text(64, min_length=1, allow_none=True)
+    slack_user_id = Text(64, min_length=1, single_line=True, allow_none=True)
     default_cadence = fields.Nested(CadenceSchema, allow_none=True)
     snoozed_until = Day(allow_none=True, metadata={
         "description": "Snooze until this day (today or later, in the member's zone); null wakes."})
