@@ -20,7 +20,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.exc import DisconnectionError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.json_codec import loads as json_loads
@@ -57,6 +57,19 @@ class UtcDateTime(TypeDecorator):
 # transaction. A connection that died while in use fails its statement once; SQLAlchemy then
 # invalidates the whole pool and the request is answered 503 (retryable, `shared.problems`).
 PING_AFTER_IDLE_S = 10.0
+
+
+# The SQLSTATEs of a transaction PostgreSQL ended because it met another at the same moment: a
+# deadlock (40P01) or a serialization failure (40001). The database is up; run again, the
+# change goes through or is refused for what it then finds.
+MET_ANOTHER_CHANGE = frozenset({"40P01", "40001"})
+
+
+def met_another_change(error: BaseException) -> bool:
+    """Whether `error` ended its transaction because it met another change at the same moment
+    (`MET_ANOTHER_CHANGE`), not because the database could not be reached."""
+    return isinstance(error, DBAPIError) and \
+        getattr(error.orig, "sqlstate", None) in MET_ANOTHER_CHANGE
 
 
 def written_first(session: Session, write: Callable[[], object]) -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from shared.auth import Unauthorized
+from shared.db import met_another_change
 from shared.domain import (
     BadRequest,
     Conflict,
@@ -35,6 +36,7 @@ STATUS_OF: dict[type[DomainError], int] = {
 }
 TITLES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
           412: "Precondition Failed", 422: "Unprocessable Entity", 428: "Precondition Required"}
+CHANGED_MEANWHILE = "This changed at the same moment as another change; send it again."
 LOCATIONS = {"json", "query", "form", "headers", "view_args", "files", "cookies"}
 
 
@@ -147,7 +149,11 @@ def register_problem_handlers(app: Flask, on_server_error=None) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     @app.errorhandler(DisconnectionError)
-    def _database_unavailable(_error: Exception):
+    def _database_error(error: Exception):
+        if met_another_change(error):
+            log.info("met another change on %s %s: %s", request.method, request.path,
+                     getattr(error, "orig", error))
+            return problem(409, "Conflict", CHANGED_MEANWHILE)
         log.warning("database unavailable on %s %s", request.method, request.path)
         return problem(
             503,

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.goals.helpers import create_goal, get, outbox, outbox_by_id, post, run_job
+from tests.support.races import SQLITE_WAITS, run_together
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
 
@@ -103,6 +104,41 @@ def test_a_parent_must_be_a_team_goal_of_the_same_team_and_never_a_descendant(go
     cycle = goals.client.patch(f"/v1/goals/{top['id']}", json={"parent_id": child["id"]},
                                headers={**auth(team.lead), "If-Match": etag})
     assert cycle.status_code == 422 and "parent_id" in cycle.json["errors"]
+
+
+def test_two_goals_aligned_under_each_other_at_once_make_no_cycle_and_the_loser_is_told_to_resend(
+        goals):
+    """A under B and B under A at the same moment: each locks its goal, finds no cycle, then
+    waits for the other's lock to roll its new parent up. PostgreSQL ends one as a deadlock,
+    which answered 503 "The database is unavailable"; it is a 409 saying to send it again (and
+    sent again, the cycle's 422). One goal is aligned; only its goal.updated is published."""
+    if goals.container.engine.dialect.name != "postgresql":
+        pytest.skip(SQLITE_WAITS)
+    team = create_team(goals)
+    a, b = (create_goal(goals, team.lead, kind="team", metric=None, title=f"Goal {name}")
+            for name in "AB")
+    before = set(outbox_by_id(goals, "goal.updated"))
+
+    def align(goal: dict, parent: dict):
+        return lambda: goals.app.test_client().patch(
+            f"/v1/goals/{goal['id']}", json={"parent_id": parent["id"]},
+            headers={**auth(team.lead), "If-Match": "*"})
+
+    race = run_together(goals.container.engine,
+                        lambda sql: "FOR UPDATE" in sql and "FROM goals" in sql,
+                        align(a, b), align(b, a))
+    answers = race.results
+
+    assert race.held == 2
+    assert sorted(r.status_code for r in answers) == [200, 409], [r.json for r in answers]
+    won, lost = sorted(zip(answers, (a, b), strict=True), key=lambda pair: pair[0].status_code)
+    assert lost[0].json["detail"] == ("This changed at the same moment as another change; "
+                                      "send it again.")
+    updated = {i: e for i, e in outbox_by_id(goals, "goal.updated").items() if i not in before}
+    assert [e["goal_id"] for e in updated.values()] == [won[1]["id"]]
+    again = align(lost[1], won[1])()
+    assert again.status_code == 422 and again.json["errors"] == {
+        "parent_id": ["Would make a cycle."]}
 
 
 def team_chain(goals, team, length: int) -> list[dict]:
