@@ -171,6 +171,10 @@ def _register_errors(app: Flask) -> None:
     def _forbidden(error):
         return _page("errors/403.html", 403, detail=getattr(error, "detail", ""))
 
+    @app.errorhandler(405)
+    def _not_a_page(_error):  # a form's address opened as a page (typed, reloaded, bookmarked)
+        return _page("errors/405.html", 405, back=http.nearest_page(request.path))
+
     @app.errorhandler(400)
     def _bad_request(error):
         return _page("errors/400.html", 400, detail=error.description)

@@ -30,6 +30,7 @@ from flask import (
     session,
     url_for,
 )
+from werkzeug.exceptions import HTTPException
 
 from services.web.adapters.api_client import (
     MemberApi,
@@ -207,6 +208,22 @@ def to_sign_in(ended: bool = False, member_left: bool = False) -> Response:
     response = make_response("", 200)
     response.headers["HX-Redirect"] = target
     return response
+
+
+def nearest_page(path: str) -> str:
+    """`path`, or the nearest address above it, that a browser may open (a GET route): the
+    goal's page for `/goals/<id>/edit`, the board ("/") at the latest."""
+    routes = current_app.url_map.bind("")
+    parts = path.rstrip("/").split("/")
+    while parts:
+        candidate = "/".join(parts) or "/"
+        parts.pop()
+        try:
+            routes.match(candidate, method="GET")
+        except HTTPException:
+            continue
+        return candidate
+    return "/"
 
 
 def local_path(target: str) -> str:
