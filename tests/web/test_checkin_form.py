@@ -119,3 +119,30 @@ def test_a_check_in_on_a_goal_closed_meanwhile_says_why_on_its_page_without_java
     assert re.search(r'<p class="error" role="alert">\s*Your check-in was not saved: goal '
                      r'“Grow the revenue” is closed as dropped; only active goals take '
                      r'check-ins\.\s*</p>', refused.text)
+
+
+def figure_fields(form: str) -> list[str]:
+    """The names of a check-in form's figure fields (value, delta) as drawn."""
+    return re.findall(r'<input[^>]* name="(value|delta)"', form)
+
+
+def test_a_goal_without_a_metric_asks_for_no_figure_and_a_metric_goal_names_its_unit(stack):
+    """The form asked every goal for a "New value" or a change: on a goal without a metric the
+    figure typed was listed with the check-in ("value 50") and moved nothing, its progress
+    still 0%; and a metric goal's field did not say its unit, as My week's and Slack's do."""
+    team = stack.new_team()
+    measured = metric_goal(stack, team.lead)
+    unmeasured = stack.create_goal(team.lead, title="Write the onboarding guide")
+    session, csrf = signed_in(stack, team.lead)
+
+    metric_form = checkin_form(session.get(f"{stack.web_url}/goals/{measured['id']}").text)
+    plain_form = checkin_form(session.get(f"{stack.web_url}/goals/{unmeasured['id']}").text)
+    saved = session.post(f"{stack.web_url}/goals/{unmeasured['id']}/checkins",
+                         headers={"HX-Request": "true"},
+                         data={**hidden_fields(plain_form), "note": "Outline done"})
+
+    assert re.search(r'New value \(EUR\)\s*<input', metric_form)
+    assert figure_fields(metric_form) == ["value", "delta"]
+    assert figure_fields(plain_form) == [] and 'name="note"' in plain_form
+    assert saved.status_code == 200 and "Check-in saved" in saved.text
+    assert figure_fields(saved.text) == [] and 'name="note"' in saved.text

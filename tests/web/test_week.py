@@ -245,3 +245,24 @@ def test_my_week_names_as_best_the_streak_covering_the_most_time(stack):
     assert "Streak: 5 days in a row" in week and "Streak: 3 weeks in a row" in week
     assert ("Your best running streak: <strong>3 weeks in a row</strong>, on Call a customer."
             in week)
+
+
+def test_a_goal_without_a_metric_is_checked_in_on_my_week_without_a_figure(stack):
+    """Its card asked for a "New value" that its goal has no metric to take: the figure was
+    listed with the check-in and moved nothing."""
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Keep a reading log", cadence=DAILY)
+    eventually(lambda: stack.checkins_know(goal["id"], team.lead))
+    session, _ = signed_in(stack, team.lead)
+
+    week = session.get(stack.web_url + "/week").text
+    card = re.search(rf'<article class="due-card" id="due-{goal["id"]}".*?</article>',
+                     week, re.S).group(0)
+    saved = session.post(stack.web_url + f"/goals/{goal['id']}/checkins",
+                         headers={"HX-Request": "true"}, data=hidden_fields(card))
+
+    assert 'name="value"' not in card and "New value" not in card
+    assert saved.status_code == 200 and "Checked in." in saved.text
+    assert 'name="value"' not in saved.text
+    logged = stack.checkins.call("GET", f"/v1/goals/{goal['id']}/checkins", team.lead)
+    assert [c["value"] for c in logged.get_json()["items"]] == [None]
