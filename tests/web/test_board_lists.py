@@ -150,3 +150,24 @@ def test_a_goal_page_leads_to_its_older_check_ins(stack):
     assert "Older check-ins</a>" not in rest.text
     swapped = session.get(stack.web_url + link, headers={"HX-Request": "true"}).text
     assert "day 001" in swapped and "<html" not in swapped
+
+
+def test_the_closed_board_says_how_each_goal_ended(stack):
+    """Every card under "Closed" read "■ Closed" and nothing more: a team looking back could
+    not tell a goal missed from one dropped or partly reached without opening each."""
+    team = stack.new_team()
+    endings = {"partial": "Partly reached", "missed": "Missed", "dropped": "Dropped"}
+    goals = {}
+    for outcome in endings:
+        goals[outcome] = stack.create_goal(team.lead, title=f"A goal {outcome}")
+        closed = stack.goals.call("POST", f"/v1/goals/{goals[outcome]['id']}/close", team.lead,
+                                  json={"outcome": outcome})
+        assert closed.status_code == 200, closed.get_json()
+    session, _ = signed_in(stack, team.lead)
+
+    board = session.get(stack.web_url + "/board?show=closed").text
+
+    for outcome, words in endings.items():
+        card = re.search(rf'<article class="goal-card" id="goal-{goals[outcome]["id"]}".*?'
+                         r"</article>", board, re.S).group(0)
+        assert re.search(rf"<dt>Outcome</dt>\s*<dd>{words}</dd>", card), card
