@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import math
+import re
+
+# a number grouped in thousands, as the pages write it (`shared.numbers.figure`): 1,250 +1,000.5
+GROUPED = re.compile(r"\s*[+-]?\d{1,3}(,\d{3})+(\.\d+)?\s*")
 
 
 def as_number(text: str, kind: type[int] | type[float]) -> int | float | str:
     """A form's number as the JSON number the API takes (the API reads a body's numbers
-    strictly); text that is not one is passed on as it is, for the API to refuse by name."""
+    strictly); text that is not one is passed on as it is, for the API to refuse by name.
+    Commas grouping thousands ("1,250") are read as the pages write them; any other comma
+    ("1,5": 1.5 or 15?) is not a number."""
     try:
-        number = kind(text)
+        number = kind(text.replace(",", "") if GROUPED.fullmatch(text) else text)
     except ValueError:
         return text
     return number if math.isfinite(number) else text
