@@ -200,3 +200,28 @@ def test_a_comment_or_kudos_sent_while_checkins_is_down_say_so_in_place(stack, t
     assert 'value="Typed in an outage"' in comment.text
     assert f"{down}: your kudos were not given." in kudos.text
     assert "<h1>Grow the revenue</h1>" in kudos.text
+
+
+def test_a_members_own_check_in_shows_its_kudos_without_a_button_to_give_them(stack):
+    """Each check-in offered "Give kudos" to its own author too, whose click was refused with
+    "kudos are for teammates' check-ins, not your own": a button that could only fail. The
+    author now reads how many kudos teammates gave; teammates keep the button."""
+    team = stack.new_team()
+    _, max_token = stack.add_member(team, "Max")
+    goal = stack.create_goal(team.lead, title="Ship it together", kind="team")
+    eventually(lambda: stack.checkins_know(goal["id"], team.lead))
+    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead,
+                                  json={"note": "Shipped the first part"}).get_json()
+    teammate, csrf = signed_in(stack, max_token)
+    given = teammate.post(stack.web_url + f"/goals/{goal['id']}/checkins/{checkin['id']}/kudos",
+                          data={"csrf_token": csrf}, headers={"HX-Request": "true"})
+    author, _ = signed_in(stack, team.lead)
+
+    own = author.get(stack.web_url + f"/goals/{goal['id']}").text
+    theirs = teammate.get(stack.web_url + f"/goals/{goal['id']}").text
+
+    assert given.status_code == 200 and "Give kudos (1)</button>" in given.text
+    assert f'id="kudos-{checkin["id"]}"' in own and "Give kudos" not in own
+    assert re.search(rf'<p class="kudos" id="kudos-{checkin["id"]}">\s*Kudos from teammates: 1',
+                     own)
+    assert "Give kudos (1)</button>" in theirs
