@@ -266,3 +266,22 @@ def test_a_goal_without_a_metric_is_checked_in_on_my_week_without_a_figure(stack
     assert 'name="value"' not in saved.text
     logged = stack.checkins.call("GET", f"/v1/goals/{goal['id']}/checkins", team.lead)
     assert [c["value"] for c in logged.get_json()["items"]] == [None]
+
+
+def test_a_quick_check_in_shows_its_goals_new_progress_once_goals_has_it(stack, page):
+    """The card refreshed once, as soon as checkins had the check-in and before goals had
+    applied it: "Checked in." and the new streak under the old "0% done" progress bar, which
+    stayed so until the page was reloaded. While goals catches up the bar asks again each
+    second, as the goal page's does."""
+    team = stack.new_team()
+    goal = scheduled_goal(stack, team.lead, "Read 30 pages")
+    page.sign_in(team.lead).open("/week")
+    card = f"#due-{goal['id']}"
+
+    page.fill(f"q-value-{goal['id']}", "15")
+    page.driver.find_element(By.ID, f"q-submit-{goal['id']}").click()
+
+    page.wait_for_text("Checked in", card)
+    page.wait_for(lambda d: d.execute_script(  # read in one go: the refresh swaps the bar
+        "const bar = document.querySelector(arguments[0] + ' progress');"
+        "return bar && bar.getAttribute('value');", card) == "50", timeout=10)

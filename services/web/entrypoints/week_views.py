@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import render_template
 
 from services.web.adapters.api_client import Unavailable
+from services.web.domain.pace_chart import catching_up
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import week
+from services.web.service_layer.progress_handlers import CATCHING_UP_REFRESH_SECONDS
 from shared.streak_text import streak_days
 
 
@@ -22,16 +26,27 @@ def week_context(refused: dict | None = None) -> dict:
     the first listed; none while no streak runs) and my goals without a schedule.
     `refused` (goal_id, form, errors, without_form), a quick check-in the checkins service
     refused, is shown on its goal's card as it was typed, or said above the cards
-    (`without_form`) when its goal is no longer due."""
+    (`without_form`) when its goal is no longer due. An item whose goal goals may not have
+    brought up to its last check-in yet is `catching` (`domain.pace_chart.catching_up`): its
+    progress bar asks again every `catching_seconds`, as the goal page's does."""
     me = http.current_member()
     api = http.api()
     goals, due = api.together(lambda: api.goals(owner_id=me.id, status="active"),
                               lambda: api.due(me.team_id, owner_id=me.id))
     titles = {g["id"]: g for g in goals or []}
-    items = [{**d, "goal": titles[d["goal_id"]]} for d in due or [] if d["goal_id"] in titles]
+    now = http.container().clock.now()
+    items = [{**d, "goal": goal, "catching": _catching(goal, d, now)}
+             for d in due or [] if (goal := titles.get(d["goal_id"]))]
     return dict(
-        items=items, goals_down=isinstance(goals, Unavailable),
+        items=items, catching_seconds=CATCHING_UP_REFRESH_SECONDS,
+        goals_down=isinstance(goals, Unavailable),
         due_down=isinstance(due, Unavailable), refused=refused or {},
         best=max((i for i in items if i["current_streak"]), default=None,
                  key=lambda i: streak_days(i["current_streak"], i.get("frequency"))),
         unscheduled=[g for g in goals or [] if g["id"] not in {d["goal_id"] for d in due or []}])
+
+
+def _catching(goal: dict, due: dict, now: datetime) -> bool:
+    """Whether goals may not have applied the due item's last check-in to `goal` yet."""
+    last = due.get("last_checkin_at")
+    return catching_up(goal, {"created_at": last} if last else None, now)
