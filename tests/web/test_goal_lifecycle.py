@@ -401,6 +401,26 @@ def test_a_refused_milestone_keeps_what_was_typed_and_says_why(stack):
     assert api_goal(stack, team.lead, goal["id"])["milestones"] == []
 
 
+def test_a_refusal_naming_a_day_writes_it_as_the_page_does(stack):
+    """A refused milestone said "Must be on or before the goal's due date, 2027-01-05." under
+    a page that writes that day "Tue 05 Jan 2027" (and New goal said "Must be after the start
+    date, 2027-01-20."): the API's days are written as the pages write every other."""
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Write the handbook", due_date="2027-01-05")
+    session, csrf = signed_in(stack, team.lead)
+
+    milestone = session.post(stack.web_url + f"/goals/{goal['id']}/milestones", data={
+        "csrf_token": csrf, "title": "First draft", "due_date": "2027-02-01"})
+    new_goal = session.post(stack.web_url + "/goals/new", data={
+        "csrf_token": csrf, "title": "Write the second handbook", "start_date": "2027-01-20",
+        "due_date": "2027-01-10"})
+
+    assert milestone.status_code == new_goal.status_code == 422
+    assert "Must be on or before the goal&#39;s due date, Tue 05 Jan 2027." in milestone.text
+    assert "Must be after the start date, Wed 20 Jan 2027." in new_goal.text
+    assert 'value="2027-02-01"' in milestone.text  # the field keeps the day as typed
+
+
 def milestone_form(page: str) -> dict[str, str]:
     """The hidden fields of the goal page's "Add milestone" form."""
     return hidden_fields(re.search(r'<form id="milestone-form".*?</form>', page, re.S).group(0))

@@ -8,17 +8,15 @@ parentheses: "Say why this matters (why), or align it to a team goal (parent_id)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date
+
+from services.web.domain.sentence import days_in_words
 
 CRITERIA = {"specific": "Specific", "measurable": "Measurable", "achievable": "Achievable",
             "relevant": "Relevant", "time_bound": "Time-bound"}
 REQUIRED = "this team requires SMART goals: "
 FIELD_LABELS = {"why": "Why it matters", "parent_id": "Part of a team goal"}  # the form's
-
-
-ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
 def hint_in_words(hint: str, say_day: Callable[[date], str] = date.isoformat) -> str:
@@ -27,14 +25,7 @@ def hint_in_words(hint: str, say_day: Callable[[date], str] = date.isoformat) ->
     them: "Due 2027-01-05, …" -> "Due Tue 05 Jan 2027, …"."""
     for name, label in FIELD_LABELS.items():
         hint = hint.replace(f"({name})", f"(“{label}”)")
-    return ISO_DAY.sub(lambda day: _day(day.group(0), say_day), hint)
-
-
-def _day(text: str, say_day: Callable[[date], str]) -> str:
-    try:
-        return say_day(date.fromisoformat(text))
-    except ValueError:  # digits shaped like a day that is none: as written
-        return text
+    return days_in_words(hint, say_day)
 
 
 def in_words(message: str) -> str:

@@ -22,7 +22,7 @@ from services.web.bootstrap import WebContainer, bootstrap
 from services.web.domain.board import HEADINGS, ICONS, group_of
 from services.web.domain.feed_text import lines_of
 from services.web.domain.history_text import history_line
-from services.web.domain.sentence import upper_first
+from services.web.domain.sentence import days_in_words, upper_first
 from services.web.domain.smart_text import CRITERIA as SMART_CRITERIA
 from services.web.domain.smart_text import hint_in_words
 from services.web.domain.status_text import CHANNEL_TYPES, WORDS, in_words
@@ -137,6 +137,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["upper_first"] = upper_first
     app.jinja_env.filters["streak"] = streak_length
     app.jinja_env.filters["smart_hint"] = lambda hint: hint_in_words(hint, _local)
+    app.jinja_env.filters["days"] = lambda reason: days_in_words(reason, _local)
     for kind, words in WORDS.items():
         app.jinja_env.filters[kind] = partial(in_words, words)
     app.jinja_env.globals.update(csrf_token=http.csrf_token, member=http.current_member,
