@@ -238,3 +238,17 @@ def test_a_member_removed_while_signed_in_is_told_why_their_session_ended(stack)
         "to it any more."), removed.text
     assert banner.search(revoked.text).group(1) == (
         "Your session ended: your token was rotated or revoked, or it expired. Sign in again.")
+
+
+def test_signing_out_says_so_on_the_sign_in_page(stack):
+    """Sign out led to the bare sign-in form, which said nothing: on a shared computer a
+    member could not tell whether they were signed out."""
+    team = stack.new_team()
+    session, csrf = signed_in(stack, team.lead)
+
+    out = session.post(stack.web_url + "/signout", data={"csrf_token": csrf})
+
+    assert out.status_code == 200 and "<h1>Sign in</h1>" in out.text
+    assert '<p class="banner" role="status">You are signed out.' in out.text
+    assert "Your session ended" not in out.text
+    assert session.get(stack.web_url + "/board", allow_redirects=False).status_code == 302

@@ -26,6 +26,7 @@ def sign_in_form():
     ended = request.args.get("ended")
     left = ended == http.ENDED_LEFT
     return render_template("auth/signin.html", ended=ended == "1",
+                           signed_out=ended == http.ENDED_OUT,
                            member_left_text=MEMBER_LEFT_TEXT if left else None,
                            next=_next_url(), errors={})
 
@@ -97,7 +98,7 @@ def accept_email_sign_in(code: str):
 @auth.post("/signout")
 def sign_out():
     http.sign_out()
-    return redirect(url_for("auth.sign_in_form"))
+    return redirect(url_for("auth.sign_in_form", ended=http.ENDED_OUT))
 
 
 def _redeem_and_sign_in(redeem: Callable[[str], dict], code: str, refused_template: str):

@@ -188,6 +188,7 @@ def member_required(view):
 
 
 ENDED_LEFT = "left"  # the sign-in page's `ended` when the member has left the team
+ENDED_OUT = "out"  # the sign-in page's `ended` when the member signed out
 
 
 def to_sign_in(ended: bool = False, member_left: bool = False) -> Response:
