@@ -203,3 +203,26 @@ def test_a_check_in_list_drawn_while_checkins_was_down_is_redrawn_once_it_answer
     listed = redrawn.text[redrawn.text.index('<div id="checkins" hx-swap-oob="innerHTML">'):]
     assert "No check-ins yet." in listed and "unavailable" not in listed, redrawn.text
 
+
+
+def test_an_achieved_goal_is_not_said_to_be_expected_at_100_percent_today(stack):
+    """An achieved goal's page read "★ Achieved · 0% done. Expected by today: 100%." with a
+    square at 100% on today's line: goals gives an achieved goal an `expected` of 1.0 (done),
+    which the page wrote as where the goal should stand today, weeks before its due date. An
+    achieved goal's page now says nothing of the pace it no longer keeps; an active goal's
+    still does."""
+    team = stack.new_team()
+    active = metric_goal(stack, team.lead)
+    achieved = metric_goal(stack, team.lead)
+    moved = stack.goals.call("POST", f"/v1/goals/{achieved['id']}/achieve", team.lead)
+    assert moved.status_code == 200, moved.get_json()
+    session, _ = signed_in(stack, team.lead)
+
+    active_page = session.get(stack.web_url + f"/goals/{active['id']}").text
+    achieved_page = session.get(stack.web_url + f"/goals/{achieved['id']}").text
+
+    assert re.search(r"Expected by today: [1-9]\d%\.", active_page)
+    assert '<rect class="expected"' in active_page
+    assert "Expected by today" not in achieved_page
+    assert '<rect class="expected"' not in achieved_page
+    assert "expected today" not in achieved_page

@@ -32,6 +32,7 @@ class Chart:
     points: list[Point] = field(default_factory=list)
     today: Point | None = None
     expected_today: Point | None = None
+    expected: float | None = None  # the share of its way expected by today (`expected_by_today`)
     unit: str = "%"
     y_labels: tuple[str, str] = ("0%", "100%")
     days: tuple[date, date] | None = None  # where the x axis starts and ends
@@ -88,11 +89,17 @@ def pace_chart(goal: dict, checkins: list[dict], today: date, zone: tzinfo = UTC
     else:
         progress = goal.get("progress") or 0.0
         chart.today = Point(x(today), y(progress), f"today: {round(progress * 100)}%")
-    expected = goal.get("expected")
+    chart.expected = expected = expected_by_today(goal)
     if expected is not None:
         chart.expected_today = Point(x(today), y(low + (high - low) * expected),
                                      f"expected today: {round(expected * 100)}%")
     return chart
+
+
+def expected_by_today(goal: dict) -> float | None:
+    """The share of its way goals expects `goal` to have come by today, while it is active;
+    none once it is achieved (goals then says 1.0, done, whatever the day) or closed."""
+    return goal.get("expected") if goal.get("status") == "active" else None
 
 
 CATCHING_UP = timedelta(seconds=15)
