@@ -151,3 +151,23 @@ def test_the_smart_check_writes_the_due_day_as_every_page_does(stack):
     assert checked.status_code == 200, checked.status_code
     assert f"Due {due.strftime('%a %d %b %Y')}, 30 days after the start." in checked.text
     assert due.isoformat() not in checked.text
+
+
+def test_a_refused_template_says_why_in_its_own_form_beside_the_value(stack):
+    """The refusal was said above the New goal form, whose fields were all fine, far from the
+    template's form (open further down, its values kept) that it was about, and the refused
+    field was not marked: a member who had scrolled to the template read no reason there."""
+    session, csrf, key = template_form(stack, stack.new_team().lead)
+
+    answer = session.post(stack.web_url + f"/goals/templates/{key}",
+                          data={"csrf_token": csrf, "n": "5000"})
+
+    assert answer.status_code == 422, answer.status_code
+    new_goal = re.search(r'<form id="new-goal".*?</form>', answer.text, re.S).group(0)
+    template = re.search(r'<details open>.*?</details>', answer.text, re.S).group(0)
+    assert 'role="alert"' not in new_goal
+    why = re.search(r'<p class="error" role="alert" id="([^"]+)">Some values were not '
+                    r"accepted. How many: Must be", template)
+    assert why, template
+    assert re.search(rf'name="n" type="number"\s+value="5000" required aria-invalid="true" '
+                     rf'aria-describedby="{why.group(1)}"', template), template

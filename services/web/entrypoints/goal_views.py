@@ -285,14 +285,18 @@ def from_template(key: str):
             down.service, down.unsent, "your draft was not created",
             "Send the form again in a minute: it will not be created twice."), 503)
     except FormErrors as refused:  # the goals API names each refused value by its label
-        return _template_refused(key, typed, refused.detail, refused.status)
+        return _template_refused(key, typed, refused.detail, refused.status,
+                                 [name.removeprefix("parameters.") for name in refused.errors])
     return redirect(url_for("goals.show", goal_id=goal["id"]))
 
 
-def _template_refused(key: str, typed: dict, why: str, status: int):
-    """The New goal page again, the template's form open with what was typed (and its key)."""
-    return _new_goal_page({"visibility": "team"}, {"_": [why]}, status,
-                          template_typed={"key": key, "values": typed})
+def _template_refused(key: str, typed: dict, why: str, status: int,
+                      invalid: list[str] | None = None):
+    """The New goal page again, the template's form open with what was typed (and its key)
+    and `why` it was refused said in it, its `invalid` values marked; the New goal form above
+    it as new, as it was not sent."""
+    return _new_goal_page({"visibility": "team"}, {}, status, template_typed={
+        "key": key, "values": typed, "why": why, "invalid": invalid or []})
 
 
 # -- kudos and comments on a check-in ---------------------------------------------------------
