@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from selenium.webdriver.common.by import By
+
 from tests.web.over_http import closed_in_checkins, hidden_fields, metric_goal, signed_in
 
 KEY = re.compile(r'<input type="hidden" name="idempotency_key" value="([^"]+)"')
@@ -146,3 +148,25 @@ def test_a_goal_without_a_metric_asks_for_no_figure_and_a_metric_goal_names_its_
     assert figure_fields(plain_form) == [] and 'name="note"' in plain_form
     assert saved.status_code == 200 and "Check-in saved" in saved.text
     assert figure_fields(saved.text) == [] and 'name="note"' in saved.text
+
+
+def test_a_note_a_blocker_or_a_comment_stops_at_the_length_checkins_takes(stack, page):
+    """The check-in's note and blockers (4,000 characters) and a comment (2,000) took any
+    length and came back refused ("Longer than maximum length 4000.") after the round trip,
+    where every other form's text field stops at its API's limit."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead,
+                                  json={"value": 4}).get_json()
+    page.sign_in(team.lead)
+
+    page.open(f"/goals/{goal['id']}")
+    for field_id in ("f-note", "f-blockers"):
+        page.fill(field_id, "n" * 4010)
+    typed = [len(page.driver.find_element(By.ID, f).get_attribute("value"))
+             for f in ("f-note", "f-blockers")]
+    page.open(f"/goals/{goal['id']}/checkins/{checkin['id']}/comments")
+    page.fill(f"comment-{checkin['id']}", "c" * 2010)
+    comment = page.driver.find_element(By.ID, f"comment-{checkin['id']}").get_attribute("value")
+
+    assert typed == [4000, 4000] and len(comment) == 2000
