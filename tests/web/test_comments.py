@@ -9,14 +9,21 @@ from tests.support.waiting import eventually
 from tests.web.over_http import hidden_fields, metric_goal, service_stopped, signed_in
 
 
-def test_a_refused_comment_without_javascript_says_why(stack):
-    """Every form works without JavaScript (README); a refused comment was silently dropped
-    (a redirect to the goal page, without the error or the text)."""
+def a_lead_checked_in(stack):
+    """A new team whose lead checked in on a metric goal and is signed in to the web app: the
+    team, the goal, the check-in, the lead's session and CSRF token."""
     team = stack.new_team()
     goal = metric_goal(stack, team.lead)
     checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead,
                                   json={"value": 4}).get_json()
     session, csrf = signed_in(stack, team.lead)
+    return team, goal, checkin, session, csrf
+
+
+def test_a_refused_comment_without_javascript_says_why(stack):
+    """Every form works without JavaScript (README); a refused comment was silently dropped
+    (a redirect to the goal page, without the error or the text)."""
+    team, goal, checkin, session, csrf = a_lead_checked_in(stack)
     too_long = "A long review of this check-in. " * 70  # 2240 characters, the API takes 2000
 
     answer = session.post(
@@ -29,11 +36,7 @@ def test_a_refused_comment_without_javascript_says_why(stack):
 
 
 def test_a_comment_without_javascript_returns_to_the_check_in(stack):
-    team = stack.new_team()
-    goal = metric_goal(stack, team.lead)
-    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead,
-                                  json={"value": 4}).get_json()
-    session, csrf = signed_in(stack, team.lead)
+    team, goal, checkin, session, csrf = a_lead_checked_in(stack)
 
     answer = session.post(
         stack.web_url + f"/goals/{goal['id']}/checkins/{checkin['id']}/comments",
@@ -46,11 +49,7 @@ def test_a_comment_without_javascript_returns_to_the_check_in(stack):
 def test_a_comment_form_sent_twice_adds_one_comment(stack):
     """A double click on Comment (or a resend after a timeout) added the comment twice. The
     form carries a key: sent twice, one comment."""
-    team = stack.new_team()
-    goal = metric_goal(stack, team.lead)
-    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead,
-                                  json={"value": 4}).get_json()
-    session, csrf = signed_in(stack, team.lead)
+    team, goal, checkin, session, csrf = a_lead_checked_in(stack)
     comments = stack.web_url + f"/goals/{goal['id']}/checkins/{checkin['id']}/comments"
     form = hidden_fields(session.get(comments).text)
     assert form.get("idempotency_key")
@@ -158,11 +157,7 @@ def test_kudos_and_a_comment_refused_by_checkins_are_swapped_in_place_by_htmx(st
     """Checkins' refusals of kudos (403: one's own check-in) and of a comment (422: too long)
     come back to htmx as the part that sent them, with the reason (and the text typed), not
     as a page; checkins refuses neither with a 409."""
-    team = stack.new_team()
-    goal = metric_goal(stack, team.lead)
-    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead,
-                                  json={"value": 4}).get_json()
-    session, csrf = signed_in(stack, team.lead)
+    team, goal, checkin, session, csrf = a_lead_checked_in(stack)
     url = stack.web_url + f"/goals/{goal['id']}/checkins/{checkin['id']}"
     too_long = "A long review of this check-in. " * 70
 
