@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from shared.availability import snooze_ends_at
 from shared.domain import Aggregate, Conflict, Unprocessable, changed
+
+_ONE_UPDATE = "_one_update"  # set while `Member.one_update` gathers changes
 
 ROLES = ("member", "lead")
 MEMBER_STATES = ("active", "snoozed", "left")
@@ -188,5 +192,21 @@ class Member(Aggregate):
         self._updated()
         return self.token_version
 
+    @contextmanager
+    def one_update(self) -> Iterator[None]:
+        """The changes made inside are told in one member.updated, carrying the state they
+        leave (none when nothing changed): a request changing several things (back on the team
+        and a lead, say) publishes no state in between."""
+        self.__dict__[_ONE_UPDATE] = False
+        try:
+            yield
+        finally:
+            changed_inside = self.__dict__.pop(_ONE_UPDATE)
+        if changed_inside:
+            self._updated()
+
     def _updated(self) -> None:
+        if _ONE_UPDATE in self.__dict__:  # told once, when the change is complete
+            self.__dict__[_ONE_UPDATE] = True
+            return
         self.record("member.updated", self.team_id, self.as_event_data(), subject=self.id)

@@ -27,7 +27,7 @@ from services.goals.service_layer.commands import (
     UpdateTeam,
 )
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
-from shared.auth import TokenSigner
+from shared.auth import Principal, TokenSigner
 from shared.clock import Clock
 from shared.domain import Conflict, Forbidden, NotFound, changed
 from shared.idempotency import SavedResponse, made_once
@@ -186,26 +186,34 @@ def update_member(cmd: UpdateMember, uow: GoalsUnitOfWork, clock: Clock) -> Memb
         if any(k in changes for k in LEAD_ONLY):  # the lead count holds until this commits
             uow.teams.get(cmd.team_id, for_update=True)
         member = _member(cmd.team_id, cmd.member_id, uow, for_update=True)
-        member.wake_if_snooze_over(clock.now())  # answered as applied now, even before the job
-        profile = changed(member, {k: v for k, v in changes.items() if k in PROFILE_FIELDS})
-        if profile.get("slack_user_id") is not None:
-            _claim_slack_user(member, profile["slack_user_id"], uow)
-        if profile:
-            member.update_profile(profile)
-        if "timezone" in profile:
-            for goal in uow.goals.open_of_owner(member.team_id, member.id):
-                goal.follow_owner_to(member.timezone, actor=cmd.actor.member_id, at=clock.now())
-        if "snoozed_until" in changes:
-            member.snooze(changes["snoozed_until"], local_date(clock.now(), member.timezone),
-                          returning=changes.get("state") == "snoozed")
-        if changes.get("state") == "left":  # the role is the last one given on the team
-            _apply_role(member, changes, uow, clock)
-            _apply_state(member, changes, uow, clock)
-        else:  # back on the team first, so a returning member can be given a role
-            _apply_state(member, changes, uow, clock)
-            _apply_role(member, changes, uow, clock)
+        with member.one_update():  # one member.updated for the whole request
+            _apply_changes(member, changes, cmd.actor, uow, clock)
         uow.commit()
     return member
+
+
+def _apply_changes(member: Member, changes: dict, actor: Principal, uow: GoalsUnitOfWork,
+                   clock: Clock) -> None:
+    """`update_member`'s changes, in their order: a snooze ended is woken first, then the
+    profile, the snooze, and the state and role (see there)."""
+    member.wake_if_snooze_over(clock.now())  # answered as applied now, even before the job
+    profile = changed(member, {k: v for k, v in changes.items() if k in PROFILE_FIELDS})
+    if profile.get("slack_user_id") is not None:
+        _claim_slack_user(member, profile["slack_user_id"], uow)
+    if profile:
+        member.update_profile(profile)
+    if "timezone" in profile:
+        for goal in uow.goals.open_of_owner(member.team_id, member.id):
+            goal.follow_owner_to(member.timezone, actor=actor.member_id, at=clock.now())
+    if "snoozed_until" in changes:
+        member.snooze(changes["snoozed_until"], local_date(clock.now(), member.timezone),
+                      returning=changes.get("state") == "snoozed")
+    if changes.get("state") == "left":  # the role is the last one given on the team
+        _apply_role(member, changes, uow, clock)
+        _apply_state(member, changes, uow, clock)
+    else:  # back on the team first, so a returning member can be given a role
+        _apply_state(member, changes, uow, clock)
+        _apply_role(member, changes, uow, clock)
 
 
 def _apply_role(member: Member, changes: dict, uow: GoalsUnitOfWork, clock: Clock) -> None:
