@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from services.goals.domain.alignment import settle
-from services.goals.domain.goal import Goal
 from services.goals.domain.pathways import Milestone, Pathway, find_pathway
 from services.goals.service_layer.access import editable_goal
 from services.goals.service_layer.commands import (
@@ -25,21 +24,19 @@ from shared.idempotency import Once, made_once
 def add_milestone(cmd: AddMilestone, uow: GoalsUnitOfWork, clock: Clock,
                   render_milestone: Callable[[Milestone], object]) -> Once[Milestone]:
     """Add a milestone; with an idempotency key, the response is saved in the same
-    transaction, so a retry gets it back instead of adding a second one. The goal is found
-    before the key is claimed: a path naming no goal the caller may change is refused (404,
-    403) as without a key, and no key is kept for it."""
+    transaction, so a retry gets it back instead of adding a second one (whatever the goal or
+    the caller's rights have become since, as every keyed POST)."""
     actor, now = cmd.actor.member_id, clock.now()
 
-    def added(goal: Goal) -> Milestone:
+    def added() -> Milestone:
+        goal = editable_goal(cmd.goal_id, cmd.actor, uow)
         milestone = goal.add_milestone(cmd.title, cmd.due_date, pathway_id=cmd.pathway_id,
                                        actor=actor, at=now)
         settle(goal, uow.goals, now=now, actor=actor)
         return milestone
 
     with uow:
-        goal = editable_goal(cmd.goal_id, cmd.actor, uow)
-        result = made_once(uow.idempotency_keys, cmd.idempotency, now, lambda: added(goal),
-                           render_milestone)
+        result = made_once(uow.idempotency_keys, cmd.idempotency, now, added, render_milestone)
         uow.commit()
     return result
 
