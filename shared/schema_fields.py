@@ -50,6 +50,12 @@ def filled(value: str) -> None:
         raise ValidationError("Must contain more than spaces.")
 
 
+FIGURE_BOUND = 1e12
+FIGURE = validate.Range(-FIGURE_BOUND, FIGURE_BOUND, error=(
+    "Must be between -1,000,000,000,000 and 1,000,000,000,000, as a goal's metric figures are."))
+"""A metric's figure (its start, target and current value) or a check-in's value or delta: a
+check-in cannot carry its goal past what goals holds, nor to infinity."""
+
 ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z"
 """An id as the services issue them (a team's, member's, goal's: a lower-case UUID). Anything
 else names nothing, so a filter by it is refused rather than answered with an empty list."""

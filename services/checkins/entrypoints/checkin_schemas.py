@@ -6,13 +6,9 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from services.checkins.domain.cadence import FREQUENCIES
 from shared.pagination import PageArgs, page_schema
-from shared.schema_fields import JsonFloat, PatchBody, printable
+from shared.schema_fields import FIGURE, JsonFloat, PatchBody, printable
 
 TEXT = [validate.Length(max=4000), printable]
-FIGURE = validate.Range(-1e12, 1e12, error=(
-    "Must be between -1,000,000,000,000 and 1,000,000,000,000, as a goal's metric figures are."))
-"""A value or delta: within the bounds the goals service holds a metric's start, target and
-current value to, so a check-in cannot carry its goal past them (nor to infinity)."""
 
 
 def named_once(milestone_ids: list[str]) -> None:

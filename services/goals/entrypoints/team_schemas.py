@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from services.goals.service_layer.team_handlers import IssuedToken
 from shared.pagination import PageArgs, page_schema
 from shared.schema_fields import (
+    FIGURE,
     ID_PATTERN,
     LOCAL_TIME,
     JsonBoolean,
@@ -26,7 +27,6 @@ from shared.schema_fields import (
 
 FREQUENCIES = ("daily", "weekly", "biweekly", "monthly")
 EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)
-MAX_ABS = 1e12
 
 
 def Text(max_length: int, *, min_length: int = 0, single_line: bool = False,  # noqa: N802
@@ -52,7 +52,7 @@ def Day(**kwargs) -> fields.Date:  # noqa: N802
 
 
 def Number(**kwargs) -> JsonFloat:  # noqa: N802
-    return JsonFloat(allow_nan=False, validate=validate.Range(-MAX_ABS, MAX_ABS), **kwargs)
+    return JsonFloat(allow_nan=False, validate=FIGURE, **kwargs)
 
 
 def timezone_name(value: str) -> None:
