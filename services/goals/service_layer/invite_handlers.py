@@ -26,22 +26,32 @@ from shared.idempotency import SavedResponse, made_once
 
 @dataclass(frozen=True)
 class IssuedInvite:
-    """An invite and its code; `replayed`: the first answer under the request's idempotency key
-    (the invite as answered, without its code), the invite made by it."""
+    """An invite made now (`invite`), or `replayed`: the first answer under the request's
+    idempotency key (the invite as answered then, without its code); `code` either way,
+    signed from the invite's id (the key's ledger keeps no code: it signs the member in)."""
 
-    id: str
-    member_id: str
     code: str
-    expires_at: datetime
+    invite: Invite | None = None
     replayed: SavedResponse | None = None
+
+    @property
+    def id(self) -> str:
+        return self.invite.id
+
+    @property
+    def member_id(self) -> str:
+        return self.invite.member_id
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.invite.expires_at
 
 
 def invite_member(cmd: InviteMember, uow: GoalsUnitOfWork, clock: Clock,
                   settings: GoalsSettings, render_invite: Callable[[Invite], object]
                   ) -> IssuedInvite:
     """409 when the member has left. With an idempotency key, the invite is made once: a retry
-    gets the first answer again, with the same code, signed again from the invite's id (the
-    key's ledger keeps no code: it signs the member in)."""
+    gets the first answer again, with the same code (`IssuedInvite`)."""
 
     def invited() -> Invite:
         member = _member(cmd.team_id, cmd.member_id, uow)
@@ -56,14 +66,8 @@ def invite_member(cmd: InviteMember, uow: GoalsUnitOfWork, clock: Clock,
         once = made_once(uow.idempotency_keys, cmd.idempotency, clock.now(), invited,
                          render_invite)
         uow.commit()
-    if once.made is not None:
-        invite = once.made
-        return IssuedInvite(invite.id, invite.member_id,
-                            signed_code(invite.id, settings.secret_key), invite.expires_at)
-    answered = json.loads(once.replayed.body)
-    return IssuedInvite(answered["id"], answered["member_id"],
-                        signed_code(answered["id"], settings.secret_key),
-                        datetime.fromisoformat(answered["expires_at"]), once.replayed)
+    invite_id = once.made.id if once.made else json.loads(once.replayed.body)["id"]
+    return IssuedInvite(signed_code(invite_id, settings.secret_key), once.made, once.replayed)
 
 
 def redeem_invite(cmd: RedeemInvite, uow: GoalsUnitOfWork, tokens: TokenSigner,
