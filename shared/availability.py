@@ -19,13 +19,7 @@ from shared.moments import instant
 def hears_from_us(state: str, snoozed_until: str | None, timezone: str, now: datetime) -> bool:
     """Whether a member in `state` (snoozed until the ISO day `snoozed_until`, living in
     `timezone`) is told anything at `now` (aware)."""
-    if state == "left":
-        return False
-    if state == "snoozed":
-        if snoozed_until is None:  # snoozed before the copy kept the day: as it was then
-            return True
-        return now >= snooze_ends_at(snoozed_until, timezone)
-    return True
+    return state != "left" and back_at(state, snoozed_until, timezone, now) is None
 
 
 def back_at(state: str, snoozed_until: str | None, timezone: str,
