@@ -139,10 +139,9 @@ class Goal(Lifecycle, Planning, Aggregate):
         if self.progress == previous:
             return
         self.note("progress_rolled_up", actor, at, {"progress": [previous, self.progress]})
+        self._point(at)
         if announce:
-            self._progressed(previous, None, at=at, source="rollup")
-        else:
-            self._point(at)
+            self._announce_progress(previous, None, at=at, source="rollup")
 
     def created_by(self, actor: str | None, at: datetime) -> None:
         """Record the creation: change log, first progress point and `goal.created`, and a
