@@ -56,7 +56,7 @@ class Members:
         same members never wait for each other crosswise); on PostgreSQL: SQLite's writers take
         turns anyway."""
         self.session.execute(select(MemberView.member_id)
-                             .where(MemberView.member_id.in_(sorted(member_ids)))
+                             .where(MemberView.member_id.in_(member_ids))
                              .order_by(MemberView.member_id).with_for_update())
 
     def of_team(self, team_id: str) -> list[MemberView]:

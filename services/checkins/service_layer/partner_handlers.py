@@ -30,13 +30,13 @@ def invite(cmd: InvitePartner, uow: CheckinsUnitOfWork, clock: Clock) -> Partner
     open. The pair's rows are locked first, so two invitations between them sent at once (a
     double click, or each inviting the other) take turns and the second is refused."""
     with uow:
+        uow.members.lock([cmd.actor.member_id, cmd.member_id])  # then read as they stand
         invitee = uow.members.in_team(cmd.team_id, cmd.member_id)
         if invitee is None or invitee.state == "left":
             raise Unprocessable("no such member in this team",
                                 errors={"member_id": ["Not a member of this team."]})
         partnership = Partnership.invitation(cmd.team_id, cmd.actor.member_id, cmd.member_id,
                                              at=clock.now())  # refuses yourself
-        uow.members.lock(partnership.member_ids)
         if _holding_both(uow, cmd.team_id, partnership.member_ids):
             raise Conflict("you are already partners, or an invitation between you is open")
         uow.partnerships.add(partnership)
