@@ -77,6 +77,33 @@ def test_a_figure_beyond_what_a_goal_holds_is_refused_naming_it(checkins, world)
         logged["id"]]
 
 
+NO_METRIC = "This goal has no metric: check in the milestones you completed, or a note."
+
+
+def test_a_goal_without_a_metric_takes_no_value_or_delta_naming_the_field(checkins, world):
+    """A milestones-only goal took a check-in of value 3 (201, announced), a figure that moved
+    nothing: goals has no metric to set. A value or a delta on it is refused naming the field,
+    as a correction giving one is; its milestones and a note are logged."""
+    owner = world.member("Ola")
+    goal = world.goal(owner, "Read more", metric=False, milestones=[
+        {"milestone_id": "m1", "title": "Chapter one", "due_date": None, "done": False}])
+
+    answers = [post(checkins, f"/v1/goals/{goal}/checkins", world.as_(owner), body)
+               for body in ({"value": 3}, {"delta": 1, "completed_milestones": ["m1"]})]
+    logged = world.checkin(goal, owner, note="done", completed_milestones=["m1"])
+    corrected = checkins.client.patch(f"/v1/checkins/{logged['id']}", headers=world.as_(owner),
+                                      json={"value": 2})
+
+    assert [(a.status_code, a.json["errors"]) for a in [*answers, corrected]] == [
+        (422, {"value": [NO_METRIC]}), (422, {"delta": [NO_METRIC]}),
+        (422, {"value": [NO_METRIC]})]
+    assert answers[0].json["detail"] == (
+        "goal “Read more” has no metric, so it takes no value or delta: check in the "
+        "milestones you completed, or a note")
+    assert [e["checkin_id"] for e in world.published("checkin.logged", "checkin.edited")] == [
+        logged["id"]]
+
+
 def test_a_milestone_named_twice_in_a_check_in_is_refused_naming_it(checkins, world):
     """A check-in completing ["m1", "m1"] was logged so (201), answered and announced with
     the milestone twice; as a correction too."""

@@ -23,6 +23,7 @@ from tests.support.waiting import counted, eventually
 pytestmark = pytest.mark.slow
 
 ANSWERS = ("checkin.logged", "checkin.rejected")
+METRIC = {"unit": "x", "start": 0, "target": 10, "current": 0}  # a Slack value has a figure to move
 
 
 class Broker:
@@ -111,7 +112,7 @@ def seed_team(broker: Broker) -> dict:
             "goal_id": goal_id, "team_id": team, "owner_id": owner, "title": title,
             "status": "achieved" if title.startswith("Run") else "active",
             "start_date": "2026-01-05",
-            "metric": {"unit": "x", "start": 0, "target": 10, "current": 0}}))
+            "metric": METRIC}))
     return {"team": team, "owner": owner, "goals": goals}
 
 
@@ -209,7 +210,7 @@ def test_a_slack_request_logs_only_where_the_api_would_and_is_refused_with_its_r
         broker.send(GOALS_EVENTS, goals_event("goal.created", {
             "goal_id": goal_id, "team_id": team, "owner_id": owner, "title": title,
             "status": "active", "visibility": visibility, "kind": "team",
-            "start_date": "2026-01-05"}))
+            "start_date": "2026-01-05", "metric": METRIC}))
     bens = auth(checkins.container.tokens.issue(team, ben, "member"))
     eventually(lambda: checkins.client.get(f"/v1/goals/{shared}/checkins", headers=bens
                                            ).status_code == 200, timeout=60)
@@ -245,7 +246,7 @@ def test_a_slack_command_from_a_member_who_arrives_while_it_waits_is_logged_once
         broker.send(GOALS_EVENTS, goals_event("goal.created", {
             "goal_id": hiring, "team_id": team, "owner_id": seed["owner"],
             "title": "Hire two engineers", "status": "active", "visibility": "team",
-            "kind": "team", "start_date": "2026-01-05"}))
+            "kind": "team", "start_date": "2026-01-05", "metric": METRIC}))
         olas = auth(checkins.container.tokens.issue(team, seed["owner"], "member"))
         eventually(lambda: checkins.client.get(f"/v1/goals/{hiring}/checkins", headers=olas
                                                ).status_code == 200, timeout=60)
@@ -286,7 +287,7 @@ def test_a_slack_command_on_a_goal_that_arrives_while_it_waits_is_logged_once(ma
         broker.send(GOALS_EVENTS, goals_event("goal.created", {
             "goal_id": hiring, "team_id": team, "owner_id": owner,
             "title": "Hire two engineers", "status": "active", "visibility": "team",
-            "start_date": "2026-01-05"}))
+            "start_date": "2026-01-05", "metric": METRIC}))
 
         assert broker.answered(command) == {("checkin.logged", command.data["request_id"]): 1}
         history = checkins.client.get(f"/v1/goals/{hiring}/checkins", headers=olas).json

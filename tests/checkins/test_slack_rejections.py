@@ -21,6 +21,21 @@ def requested(world: World, member_id: str, goal_ref: str, request_id: str) -> N
         "at": "2026-03-04T12:00:00+00:00"})
 
 
+def test_a_slack_value_on_a_goal_without_a_metric_is_refused_saying_so(world):
+    """The slash command and the modal send a value whatever the goal: on a milestones-only
+    goal it was logged, moving nothing. It is refused, and Slack is told why."""
+    ola = world.member("Ola")
+    world.goal(ola, "Read more", metric=False)
+    asked = uuid.uuid4().hex
+
+    requested(world, ola, "Read", asked)
+
+    assert world.published("checkin.logged") == []
+    assert [(r["request_id"], r["reason"]) for r in world.published("checkin.rejected")] == [
+        (asked, "goal “Read more” has no metric, so it takes no value or delta: check in the "
+                "milestones you completed, or a note")]
+
+
 def purge_rejections(world: World) -> int:
     return scheduled_job(world.harness.container, "rejections-purge").run()
 

@@ -10,6 +10,8 @@ from services.checkins.domain.replicas import GoalView
 from shared.domain import Aggregate, Conflict, Forbidden, Unprocessable
 from shared.goal_statuses import status_in_words
 
+NO_METRIC = "This goal has no metric: check in the milestones you completed, or a note."
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -33,14 +35,24 @@ class Progress:
     def has_figure(self) -> bool:
         return self.value is not None or self.delta is not None
 
+    def _figure_kept(self, kept: Progress | None) -> bool:
+        return kept is not None and (self.value, self.delta) == (kept.value, kept.delta)
+
     def check_against(self, goal: GoalView, kept: Progress | None = None) -> None:
-        """422 unless this progress fits `goal` as it is now. A correction of `kept` (what
-        the check-in said) is checked for what it changes: a check-in logged without a figure
-        before its goal had a metric, or naming a milestone of a pathway the goal has left
-        since, keeps saying so; a figure taken away or a milestone named anew is checked."""
+        """422 unless this progress fits `goal` as it is now: a value or delta only on a goal
+        with a metric (one without has no figure to move), and on such a goal one of them. A
+        correction of `kept` (what the check-in said) is checked for what it changes: a
+        check-in logged without a figure before its goal had a metric, or naming a milestone
+        of a pathway the goal has left since, keeps saying so; a figure taken away or given
+        anew, or a milestone named anew, is checked."""
         if self.value is not None and self.delta is not None:
             raise Unprocessable("give either value or delta, not both",
                                 errors={"delta": ["Cannot be combined with value."]})
+        if not goal.has_metric and self.has_figure and not self._figure_kept(kept):
+            given = "value" if self.value is not None else "delta"
+            raise Unprocessable(f"goal “{goal.title}” has no metric, so it takes no value or "
+                                "delta: check in the milestones you completed, or a note",
+                                errors={given: [NO_METRIC]})
         kept_unfigured = kept is not None and not kept.has_figure
         if goal.has_metric and not self.has_figure and not kept_unfigured:
             raise Unprocessable("a check-in on a metric goal needs a value or a delta",
