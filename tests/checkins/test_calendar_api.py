@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
+import pytest
 import recurring_ical_events
 from icalendar import Calendar
 
 from services.checkins.domain.replicas import GoalView
+from tests.support.races import run_together
 
 
 def call(checkins, method: str, path: str, headers: dict | None = None):
@@ -55,10 +57,11 @@ def test_a_member_subscribes_to_their_feed_and_sees_check_ins_partners_and_due_d
     assert due["DTSTART"].dt == date(2026, 6, 30)
 
 
-def test_renewing_or_revoking_the_feed_makes_the_old_url_answer_404(checkins, world):
+def test_renewing_or_revoking_the_feed_makes_the_old_url_answer_404(checkins, world, clock):
     ada, lead = world.member("Ada"), world.member("Lena", role="lead")
     path = f"/v1/teams/{world.team_id}/members/{ada}/calendar-feed"
     first = call(checkins, "POST", path, world.as_(ada)).json["url"]
+    clock.advance(seconds=1)  # asked once the first URL was given (one asked at once: below)
     second = call(checkins, "POST", path, world.as_(ada)).json["url"]
 
     assert first != second
@@ -71,6 +74,37 @@ def test_renewing_or_revoking_the_feed_makes_the_old_url_answer_404(checkins, wo
     assert revoked.status_code == 200 and revoked.json["active"] is False
     assert call(checkins, "GET", feed_path(second)).status_code == 404
     assert call(checkins, "GET", "/calendar/not-a-token.ics").status_code == 404
+
+
+@pytest.mark.parametrize("before", ["no feed", "a feed"])
+def test_a_feed_url_asked_for_twice_at_once_is_one_url_that_works(checkins, world, clock,
+                                                                   before):
+    """A double click on "get my calendar URL" answered two different URLs, only the last
+    one written working (with no feed yet, the second insert was a 500 on PostgreSQL). A
+    request sent before the current URL was issued gets that URL: both answers are the same
+    URL, and it works. Asked again later, the URL is renewed as before."""
+    ada = world.member("Ada")
+    path = f"/v1/teams/{world.team_id}/members/{ada}/calendar-feed"
+    if before == "a feed":
+        old = call(checkins, "POST", path, world.as_(ada)).json["url"]
+        clock.advance(minutes=5)
+
+    def ask():
+        return checkins.app.test_client().post(path, headers=world.as_(ada))
+
+    race = run_together(checkins.container.engine, lambda sql: "FROM calendar_feeds" in sql,
+                        ask, ask)
+    clock.advance(seconds=1)
+    renewed = call(checkins, "POST", path, world.as_(ada)).json["url"]
+
+    first, second = race.results
+    assert (first.status_code, second.status_code) == (201, 201), (first.json, second.json)
+    assert first.json["url"] == second.json["url"]
+    assert call(checkins, "GET", feed_path(first.json["url"])).status_code == 404  # renewed
+    assert renewed != first.json["url"]
+    assert call(checkins, "GET", feed_path(renewed)).status_code == 200
+    if before == "a feed":
+        assert call(checkins, "GET", feed_path(old)).status_code == 404
 
 
 def test_only_the_member_gets_a_feed_url_and_strangers_cannot_revoke_it(checkins, world):

@@ -144,12 +144,16 @@ def test_feed_names_itself_and_asks_to_be_refreshed_hourly():
     assert calendar["VERSION"] == "2.0"
 
 
+SECRET = "a secret key of the checkins service"
+
+
 def test_a_renewed_or_revoked_feed_forgets_the_old_token():
     feed = CalendarFeed("m-ada", "t1", at=NOW)
-    first = feed.issue(NOW)
-    second = feed.issue(NOW)
+    first = feed.issue(NOW, SECRET)
+    second = feed.issue(NOW + timedelta(seconds=1), SECRET)
 
     assert len(first) >= 40 and first != second
+    assert feed.token(SECRET) == second != feed.token("another secret key")
     assert feed.token_hash == token_hash(second) != token_hash(first)
     feed.revoke(NOW)
     assert not feed.is_active and feed.token_hash is None

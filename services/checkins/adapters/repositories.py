@@ -100,12 +100,18 @@ class CalendarFeeds:
     def get(self, member_id: str) -> CalendarFeed | None:
         return self.session.get(CalendarFeed, member_id)
 
+    def locked(self, member_id: str) -> CalendarFeed | None:
+        """The member's feed, locked until the transaction ends (its latest committed state)."""
+        return self.session.get(CalendarFeed, member_id, with_for_update=True,
+                                populate_existing=True)
+
     def by_token_hash(self, token_hash: str) -> CalendarFeed | None:
         return self.session.scalar(
             select(CalendarFeed).where(CalendarFeed.token_hash == token_hash))
 
-    def add(self, feed: CalendarFeed) -> None:
-        self.session.add(feed)
+    def add_new(self, feed: CalendarFeed) -> bool:
+        """False when the member's feed was added meanwhile (by a request sent at once)."""
+        return written_first(self.session, lambda: self.session.add(feed))
 
 
 class Checkins:

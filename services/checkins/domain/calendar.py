@@ -10,14 +10,16 @@ The feed holds, in the member's time zone:
 - goal due dates, as all-day events;
 - the VTIMEZONE of the member's zone, always (a feed with no event is still a calendar).
 
-Its URL carries a long random token (`CalendarFeed`); only the token's SHA-256 is stored. A
-renewed token replaces the old one, a revoked feed has none: either way the old URL is gone.
+Its URL carries a token no one without the secret key can make (`CalendarFeed`); only the
+token's SHA-256 is stored. A renewed token replaces the old one, a revoked feed has none:
+either way the old URL is gone.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import secrets
+import hmac
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -36,7 +38,9 @@ WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 class CalendarFeed:
-    """A member's feed token; the token itself is only known to the caller of `issue`."""
+    """A member's feed token; only its hash is stored. The token is the member and the moment
+    it was issued, signed with the service's secret key, so the URL a request issued can be
+    answered again to one sent at the same time (`issued_since`)."""
 
     def __init__(self, member_id: str, team_id: str, *, at: datetime):
         self.member_id = member_id
@@ -49,12 +53,23 @@ class CalendarFeed:
     def is_active(self) -> bool:
         return self.token_hash is not None
 
-    def issue(self, at: datetime) -> str:
+    def issue(self, at: datetime, secret: str) -> str:
         """A new token (created or renewed): the previous URL stops working."""
-        token = secrets.token_urlsafe(32)
-        self.token_hash = token_hash(token)
         self.created_at, self.revoked_at = at, None
+        token = self.token(secret)
+        self.token_hash = token_hash(token)
         return token
+
+    def token(self, secret: str) -> str:
+        """The token issued at `created_at` (meaningful while the feed is active)."""
+        issued = f"goalkeeper-calendar:{self.member_id}:{self.created_at.astimezone(UTC)}"
+        digest = hmac.new(secret.encode(), issued.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+    def issued_since(self, asked_at: datetime) -> bool:
+        """Whether its URL was issued at or after `asked_at`: to a request sent at the same
+        time as one asked then (a double click), which could not have seen it yet."""
+        return self.is_active and self.created_at >= asked_at
 
     def revoke(self, at: datetime) -> None:
         self.token_hash = None

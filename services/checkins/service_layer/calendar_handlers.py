@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from services.checkins.config import CheckinsSettings
 from services.checkins.domain.calendar import (
     CalendarFeed,
     CheckinSeries,
@@ -38,18 +39,25 @@ class FeedState:
     revoked_at: datetime | None
 
 
-def issue_feed(cmd: IssueCalendarFeed, uow: CheckinsUnitOfWork, clock: Clock) -> FeedState:
-    """Only the member themself gets a feed URL: it shows their private goals."""
+def issue_feed(cmd: IssueCalendarFeed, uow: CheckinsUnitOfWork, clock: Clock,
+               settings: CheckinsSettings) -> FeedState:
+    """Only the member themself gets a feed URL: it shows their private goals. A request sent
+    while another one issued a URL (a double click) gets that URL; a later one renews it."""
     if cmd.actor.member_id != cmd.member_id:
         raise Forbidden("only the member may get their own calendar feed")
+    asked_at = clock.now()
     with uow:
         if uow.members.in_team(cmd.team_id, cmd.member_id) is None:
             raise NotFound(f"member {cmd.member_id} not found")
-        feed = uow.calendar_feeds.get(cmd.member_id)
+        feed = uow.calendar_feeds.locked(cmd.member_id)
         if feed is None:
-            feed = CalendarFeed(cmd.member_id, cmd.team_id, at=clock.now())
-            uow.calendar_feeds.add(feed)
-        token = feed.issue(clock.now())
+            feed = CalendarFeed(cmd.member_id, cmd.team_id, at=asked_at)
+            if not uow.calendar_feeds.add_new(feed):  # one sent at the same time made it
+                feed = uow.calendar_feeds.locked(cmd.member_id)
+        if feed.issued_since(asked_at):
+            token = feed.token(settings.secret_key)
+        else:
+            token = feed.issue(asked_at, settings.secret_key)
         uow.commit()
         return _state(feed, token)
 
