@@ -10,6 +10,7 @@ from services.checkins.domain.pairing import Round
 from shared.domain import Aggregate, Conflict, Forbidden, Unprocessable
 
 FIRST_RUN_WITHIN = timedelta(days=366)  # a schedule's first round: at most a year away
+FIRST_RUN_LATE = timedelta(minutes=1)  # and at most this long ago, taken as now
 
 
 def partners_in(member_ids: list[str], member_id: str) -> list[str]:
@@ -151,6 +152,18 @@ class PairingPreference:
         self.updated_at = at
 
 
+def _first_run(first_run_at: datetime, now: datetime) -> datetime:
+    """`first_run_at` in UTC, refused before now (but for `FIRST_RUN_LATE`: a client's own
+    "now" arrives a moment late, and is now) or more than a year ahead."""
+    if first_run_at < now - FIRST_RUN_LATE:
+        raise Unprocessable("the first round must run now or later", errors={
+            "first_run_at": ["Must be now or later."]})
+    if first_run_at - now > FIRST_RUN_WITHIN:
+        raise Unprocessable("the first round must run within a year of now", errors={
+            "first_run_at": ["Must be within a year of now."]})
+    return max(first_run_at.astimezone(UTC), now)
+
+
 @dataclass
 class PairingSchedule:
     team_id: str
@@ -162,15 +175,12 @@ class PairingSchedule:
     def starting(cls, team_id: str, every_days: int, cooldown: int,
                  first_run_at: datetime | None, now: datetime,
                  current: PairingSchedule | None = None) -> PairingSchedule:
-        """A schedule whose first round runs at `first_run_at` (within a year of now; kept in
-        UTC, as every time the API answers is), or one period from now. Saved again over the
-        `current` one with its period and no `first_run_at`, it keeps the round already due
-        next."""
+        """A schedule whose first round runs at `first_run_at` (now or within a year of now,
+        a time up to `FIRST_RUN_LATE` ago being now; kept in UTC, as every time the API
+        answers is), or one period from now. Saved again over the `current` one with its
+        period and no `first_run_at`, it keeps the round already due next."""
         if first_run_at is not None:
-            if abs(first_run_at - now) > FIRST_RUN_WITHIN:
-                raise Unprocessable("the first round must run within a year of now", errors={
-                    "first_run_at": ["Must be within a year of now."]})
-            first_run_at = first_run_at.astimezone(UTC)
+            first_run_at = _first_run(first_run_at, now)
         if first_run_at is None and current is not None and current.every_days == every_days:
             first_run_at = current.next_run_at
         return cls(team_id, every_days, cooldown, first_run_at or now + timedelta(days=every_days))
