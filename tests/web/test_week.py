@@ -99,6 +99,29 @@ def quick_check_in(stack, token: str, goal: dict, value: str, meanwhile=lambda: 
                         data={**hidden_fields(form), "value": value, "csrf_token": csrf})
 
 
+def test_my_weeks_quick_check_in_on_a_goal_without_a_metric_takes_a_note(stack):
+    """My week offered "New value" for a milestones-only goal, a figure it has nowhere to put
+    (checkins now refuses it). Its card offers a note instead, and logs it."""
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Write the handbook", cadence=DAILY,
+                             milestones=[{"title": "Outline"}])
+    eventually(lambda: stack.checkins_know(goal["id"], team.lead))
+    session, csrf = signed_in(stack, team.lead)
+    form = re.search(rf'<form class="quick-checkin" [^>]*/goals/{goal["id"]}/checkins".*?</form>',
+                     session.get(stack.web_url + "/week").text, re.S).group(0)
+
+    saved = session.post(stack.web_url + f"/goals/{goal['id']}/checkins",
+                         headers={"HX-Request": "true"},
+                         data={**hidden_fields(form), "csrf_token": csrf, "note": "Outlined"})
+
+    assert 'name="value"' not in form and "Note (this goal has no metric)" in form
+    assert saved.status_code == 200 and "Checked in." in saved.text, saved.text
+    assert 'name="value"' not in saved.text and 'name="note"' in saved.text
+    logged = stack.checkins.call("GET", f"/v1/goals/{goal['id']}/checkins",
+                                 team.lead).get_json()["items"]
+    assert [(c["note"], c["value"]) for c in logged] == [("Outlined", None)]
+
+
 def test_a_refused_quick_check_in_without_javascript_is_shown_on_my_week(stack):
     """It answered with the goal's page, its big check-in form empty: the member lost the
     value typed and the week they were working through."""
