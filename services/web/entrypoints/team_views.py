@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import redirect, render_template, request, url_for
 
 from services.web.adapters.api_client import FormErrors, ServiceUnavailable, Unavailable
@@ -46,15 +44,9 @@ def _new_member_form() -> dict:
     return {"timezone": http.current_member().timezone, "role": "member"}
 
 
-def _invite_key(form_key: str | None) -> str | None:
-    """The invite's Idempotency-Key for a form's key (Add member, or a member's Invite link
-    button): the same for the same form, and as short as any key goals takes, however long
-    the form's own key is."""
-    return f"invite:{hashlib.sha256(form_key.encode()).hexdigest()}" if form_key else None
-
-
 def _invite_link(member: dict, key: str | None = None) -> dict:
-    """A new invite link for the member; under `key` once: sent again, the same link."""
+    """A new invite link for the member; under `key` (the form's own: goals keeps a key per
+    path, so the add's and the invite's never meet) once: sent again, the same link."""
     issued = http.api().invite(http.current_member().team_id, member["id"], key)
     return {"name": member["name"], "expires_at": issued["expires_at"],
             "link": url_for("auth.invite", code=issued["code"], _external=True)}
@@ -85,7 +77,7 @@ def add_member():
             "If they are not in the list, send the form again: an email is added once.")]}, 503)
     http.container().api.directory.forget(http.current_member().team_id)
     return _members_page({"timezone": form["timezone"], "role": "member"}, {}, 201, added,
-                         _invite_link(added, _invite_key(key)))
+                         _invite_link(added, key))
 
 
 @team.post("/members/<member_id>/invite")
@@ -96,7 +88,7 @@ def invite_member(member_id: str):
     me = http.current_member()
     member = http.api().member(me.team_id, member_id)
     return _members_page({"timezone": me.timezone, "role": "member"}, {}, 201, None,
-                         _invite_link(member, _invite_key(request.form.get("idempotency_key"))))
+                         _invite_link(member, request.form.get("idempotency_key") or None))
 
 
 @team.post("/members/<member_id>")
