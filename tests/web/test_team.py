@@ -13,6 +13,7 @@ import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from services.goals.domain.invites import code_hash
 from services.notifications.domain.slack_workspace import LinkTicket, SlackWorkspace
 from tests.support.stack import auth, scheduled_job
 from tests.support.waiting import eventually
@@ -219,6 +220,8 @@ def test_the_add_a_channel_form_sent_twice_adds_one_channel(stack, slack):
     assert [a.status_code for a in answers] == [201, 201]
     listed = re.findall(r'<tr id="channel-([^"]+)">', answers[1].text)
     assert len(listed) == 1, answers[1].text
+    stored = stack.notifications.call("GET", f"/v1/teams/{team.id}/channels", team.lead)
+    assert [c["id"] for c in stored.get_json()["items"]] == listed  # the team has that one only
     assert KEY.search(answers[1].text).group(1) != key  # a fresh form for the next channel
     other = session.post(stack.web_url + "/team/channels", data={**form, "name": "#other"})
     assert other.status_code == 422, other.status_code
@@ -655,9 +658,19 @@ def noors_id(stack, team) -> str:
 
 def noors_unused_invites(stack, team) -> list[str]:
     """The ids of the invites to Noor not used yet."""
+    return [i.id for i in unused_invites(stack, noors_id(stack, team))]
+
+
+def unused_invites(stack, member_id: str) -> list:
+    """The member's invites not used yet."""
     with stack.goals.container.uow() as uow:
-        return [i.id for i in uow.invites.unused_of(noors_id(stack, team),
-                                                    stack.goals_clock.now())]
+        return uow.invites.unused_of(member_id, stack.goals_clock.now())
+
+
+def the_invite_shown(page: str) -> str:
+    """The hash of the code in the invite link `page` shows, as goals stores it: which invite
+    the page names."""
+    return code_hash(INVITE_LINK.search(page)[1].rstrip("/").rsplit("/", 1)[1])
 
 
 def test_the_add_member_form_sent_twice_shows_the_new_members_link_and_token_both_times(stack):
@@ -687,6 +700,8 @@ def test_the_add_member_form_sent_twice_shows_the_new_members_link_and_token_bot
     assert re.search(r'<label for="invite-link">Invite link for Noor', again.text)
     assert INVITE_LINK.search(again.text)[1] == INVITE_LINK.search(first.text)[1]
     assert len(noors_unused_invites(stack, team)) == 1
+    assert [i.code_hash for i in unused_invites(stack, noors_id(stack, team))] == [
+        the_invite_shown(again.text)]  # the one shown, not another made and the first cancelled
 
 
 def test_an_add_member_form_with_the_longest_key_goals_takes_shows_the_invite_link(stack):
@@ -703,6 +718,8 @@ def test_an_add_member_form_with_the_longest_key_goals_takes_shows_the_invite_li
     assert (first.status_code, again.status_code) == (201, 201), again.text
     assert INVITE_LINK.search(again.text)[1] == INVITE_LINK.search(first.text)[1]
     assert len(noors_unused_invites(stack, team)) == 1
+    assert [i.code_hash for i in unused_invites(stack, noors_id(stack, team))] == [
+        the_invite_shown(again.text)]  # the one shown, not another made and the first cancelled
 
 
 def test_an_add_member_form_sent_twice_at_once_makes_one_invite_link(stack):
@@ -723,6 +740,8 @@ def test_an_add_member_form_sent_twice_at_once_makes_one_invite_link(stack):
 
     assert (first.status_code, again.status_code) == (201, 201), again.text
     assert len(noors_unused_invites(stack, team)) == 1
+    assert [i.code_hash for i in unused_invites(stack, noors_id(stack, team))] == [
+        the_invite_shown(again.text)]  # the one shown, not another made and the first cancelled
     assert INVITE_LINK.search(again.text)[1] == INVITE_LINK.search(first.text)[1]
 
 
@@ -744,6 +763,7 @@ def test_a_members_invite_link_button_clicked_twice_makes_one_link(stack):
     assert INVITE_LINK.search(again.text)[1] == INVITE_LINK.search(first.text)[1]
     with stack.goals.container.uow() as uow:
         assert len(uow.invites.unused_of(max_id, stack.goals_clock.now())) == 1
+    assert [i.code_hash for i in unused_invites(stack, max_id)] == [the_invite_shown(again.text)]
 
 
 def test_the_add_member_form_sent_again_with_other_values_says_the_first_was_added(stack):
