@@ -25,7 +25,6 @@ from services.notifications.domain.slash import (
     parse_checkin,
     status_text,
     typed,
-    unreadable,
     words,
 )
 from services.notifications.domain.webhook_url import validate_webhook_url
@@ -47,10 +46,7 @@ def run_slash_command(cmd: RunSlashCommand, uow: NotificationsUnitOfWork, clock:
                       settings: NotificationsSettings) -> dict:
     """The immediate ephemeral answer to a slash command. `goals` and `checkin` reach the goals
     the member may check in on (their own and their team's team goals they see); `status`
-    tells of their own. A command whose fields from Slack cannot be stored is refused first."""
-    if refusal := unreadable({"user_id": cmd.slack_user_id, "team_id": cmd.slack_team_id,
-                              "response_url": cmd.response_url, "trigger_id": cmd.trigger_id}):
-        return ephemeral(refusal)
+    tells of their own."""
     args, rest = words(cmd.text, 3)  # the verb, and a check-in's goal and value
     verb = args[0].lower() if args else "help"
     if verb == "help":
