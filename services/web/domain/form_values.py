@@ -19,3 +19,10 @@ def as_number(text: str, kind: type[int] | type[float]) -> int | float | str:
     except ValueError:
         return text
     return number if math.isfinite(number) else text
+
+
+def takes_figure(unit: str, form: dict, errors: dict) -> bool:
+    """Whether a check-in form asks its goal for a figure: a goal with a metric (its `unit`),
+    or a figure typed or refused already (the goal got a metric since the form was drawn). A
+    goal without a metric takes none: its milestones make its progress."""
+    return bool(unit or any(form.get(name) or errors.get(name) for name in ("value", "delta")))

@@ -21,6 +21,7 @@ from services.web.adapters.api_client import (
 from services.web.bootstrap import WebContainer, bootstrap
 from services.web.domain.board import HEADINGS, ICONS, group_of
 from services.web.domain.feed_text import lines_of
+from services.web.domain.form_values import takes_figure
 from services.web.domain.history_text import history_line
 from services.web.domain.sentence import days_in_words, upper_first
 from services.web.domain.smart_text import CRITERIA as SMART_CRITERIA
@@ -143,7 +144,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(csrf_token=http.csrf_token, member=http.current_member,
                                  new_key=lambda: str(uuid.uuid4()),
                                  HEADINGS=HEADINGS, ICONS=ICONS, group_of=group_of,
-                                 MUTABLE=MUTABLE,
+                                 MUTABLE=MUTABLE, takes_figure=takes_figure,
                                  EDIT_AS_READ=EDIT_AS_READ, SMART_CRITERIA=SMART_CRITERIA,
                                  CHANNEL_TYPES=CHANNEL_TYPES)
 
