@@ -845,6 +845,51 @@ def test_a_due_date_moved_before_a_milestone_is_refused_naming_the_milestone(goa
     assert on_the_day.status_code == 200, on_the_day.json
 
 
+def test_a_milestone_due_before_its_goal_starts_is_refused_naming_the_start_date(goals):
+    """A milestone due before its goal's start date was taken (on creation, added, or left
+    behind by a start date moved past it): a step of a goal that has not begun. Each is a 422
+    naming the dates; a milestone due on the start date is taken."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, metric=None, start_date="2031-03-05",
+                       due_date="2031-03-31",
+                       milestones=[{"title": "Draft", "due_date": "2031-03-10"}])
+    path = f"/v1/goals/{goal['id']}"
+    written = len(outbox(goals))
+
+    early = post(goals, f"{path}/milestones", team.lead,
+                 {"title": "Kick-off", "due_date": "2031-03-04"})
+    created = goals.client.post("/v1/goals", headers=auth(team.lead), json={
+        "title": "Ship the onboarding flow", "why": "New users", "start_date": "2031-03-05",
+        "due_date": "2031-03-31", "milestones": [{"title": "Draft", "due_date": "2031-03-04"}]})
+    unstated = goals.client.post("/v1/goals", headers=auth(team.lead), json={
+        "title": "Ship the onboarding flow", "why": "New users", "due_date": "2031-03-31",
+        "milestones": [{"title": "Draft", "due_date": "2031-03-01"}]})
+    moved = goals.client.patch(path, headers={**auth(team.lead), "If-Match": "*"},
+                               json={"start_date": "2031-03-11"})
+
+    assert [r.status_code for r in (early, created, unstated, moved)] == [422] * 4, [
+        r.json for r in (early, created, unstated, moved)]
+    assert early.json["errors"] == {
+        "due_date": ["Must be on or after the goal's start date, 2031-03-05."]}
+    assert created.json["errors"] == {
+        "milestones.0.due_date": ["Must be on or after the goal's start date, 2031-03-05."]}
+    assert unstated.json["errors"] == {"milestones.0.due_date": [
+        "Must be on or after the goal's start date, 2031-03-02 (today in UTC, as no "
+        "start_date was given)."]}
+    assert moved.json["errors"] == {
+        "start_date": ["Must be on or before 2031-03-10, when milestone “Draft” is due."]}
+    after = get(goals, path, team.lead).json
+    assert (after["start_date"], [m["title"] for m in after["milestones"]]) == (
+        "2031-03-05", ["Draft"])
+    assert len(outbox(goals)) == written
+    on_the_day = post(goals, f"{path}/milestones", team.lead,
+                      {"title": "Kick-off", "due_date": "2031-03-05"})
+    assert on_the_day.status_code == 201, on_the_day.json
+    moved_to_it = goals.client.patch(path, headers={**auth(team.lead), "If-Match": "*"},
+                                     json={"start_date": "2031-03-05"})
+    assert moved_to_it.status_code == 200, moved_to_it.json
+
+
 def test_completing_every_milestone_achieves_a_goal_without_metric(goals):
     team = create_team(goals)
     goal = create_goal(goals, team.lead, metric=None, milestones=[{"title": "Only step"}])

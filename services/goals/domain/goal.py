@@ -162,7 +162,8 @@ class Goal(Lifecycle, Planning, Aggregate):
     def edit(self, changes: dict, *, actor: str | None, at: datetime) -> dict:
         """Apply field changes; returns {field: [old, new]} of what actually changed. A closed
         goal's metric stays as it was closed with (409), as its plan does; a due date moves no
-        earlier than its milestones' (422, see `ensure_plan_due_by`)."""
+        earlier than its milestones', a start date no later (422, see `ensure_plan_due_by`,
+        `ensure_plan_starts_by`)."""
         if "metric" in changes and changes["metric"] != self.metric:
             self._ensure_open_plan("its metric")
         if set(changes) - set(EDITABLE):
@@ -177,6 +178,8 @@ class Goal(Lifecycle, Planning, Aggregate):
                       moved="start_date" if "due_date" not in diff else "due_date")
         if "due_date" in diff:
             self.ensure_plan_due_by(self.due_date)
+        if "start_date" in diff:
+            self.ensure_plan_starts_by(self.start_date)
         self.horizon = horizon_of(self.start_date, self.due_date)
         self.resettle(at)
         self.note("updated", actor, at, diff)

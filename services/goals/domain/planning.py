@@ -23,25 +23,32 @@ MAX_MILESTONES = 100
 MAX_PATHWAYS = 10
 
 
-def ensure_due_by(milestone_due: date | None, goal_due: date, field: str = "due_date") -> None:
-    """422 on `field` for a milestone due after its goal: a step of the goal is due by then."""
+def ensure_due_within(milestone_due: date | None, goal_start: date, goal_due: date,
+                      field: str = "due_date", *, start_note: str = "") -> None:
+    """422 on `field` for a milestone due before its goal starts or after it is due: a step of
+    the goal falls within its days. `start_note` says where a start the request did not give
+    came from."""
+    if milestone_due is not None and milestone_due < goal_start:
+        day = goal_start.isoformat()
+        raise Unprocessable(
+            f"a milestone is due on or after its goal's start date, {day}{start_note}",
+            errors={field: [f"Must be on or after the goal's start date, {day}{start_note}."]})
     if milestone_due is not None and milestone_due > goal_due:
         day = goal_due.isoformat()
         raise Unprocessable(f"a milestone is due on or before its goal's due date, {day}",
                             errors={field: [f"Must be on or before the goal's due date, {day}."]})
 
 
-def latest_due(pathways: tuple[Pathway, ...]) -> Milestone | None:
-    """The milestone of any pathway due last; None when none has a due date."""
-    dated = [m for p in pathways for m in p.milestones if m.due_date is not None]
-    return max(dated, key=lambda m: m.due_date, default=None)
+def dated_milestones(pathways: tuple[Pathway, ...]) -> list[Milestone]:
+    """The milestones of every pathway that have a due date."""
+    return [m for p in pathways for m in p.milestones if m.due_date is not None]
 
 
 class Planning:
     def add_milestone(self, title: str, due_date: date | None, *, pathway_id: str | None,
                       actor: str | None, at: datetime) -> Milestone:
         self._ensure_open_plan()
-        ensure_due_by(due_date, self.due_date)
+        ensure_due_within(due_date, self.start_date, self.due_date)
         pathway = find_pathway(self.pathways, pathway_id)
         if len(pathway.milestones) >= MAX_MILESTONES:
             raise Conflict(f"a pathway holds at most {MAX_MILESTONES} milestones")
@@ -127,7 +134,7 @@ class Planning:
     def ensure_plan_due_by(self, due: date) -> None:
         """422 on due_date for a goal due before one of its milestones (of any pathway): the
         milestones stay due by the goal's due date when it moves, as when they are added."""
-        latest = latest_due(self.pathways)
+        latest = max(dated_milestones(self.pathways), key=lambda m: m.due_date, default=None)
         if latest is not None and latest.due_date > due:
             day = latest.due_date.isoformat()
             raise Unprocessable(
@@ -135,6 +142,19 @@ class Planning:
                 "a goal's milestones are due by its due date",
                 errors={"due_date": [f"Must be on or after {day}, when milestone "
                                      f"“{latest.title}” is due."]})
+
+    def ensure_plan_starts_by(self, start: date) -> None:
+        """422 on start_date for a goal starting after one of its milestones (of any pathway)
+        is due: the milestones stay due on or after the goal's start when it moves, as when
+        they are added."""
+        earliest = min(dated_milestones(self.pathways), key=lambda m: m.due_date, default=None)
+        if earliest is not None and earliest.due_date < start:
+            day = earliest.due_date.isoformat()
+            raise Unprocessable(
+                f"start_date {start.isoformat()} is after milestone “{earliest.title}”, due "
+                f"{day}; a goal's milestones are due on or after its start date",
+                errors={"start_date": [f"Must be on or before {day}, when milestone "
+                                       f"“{earliest.title}” is due."]})
 
     def _ensure_open_plan(self, part: str = "its milestones or pathways") -> None:
         """409 for a closed goal: its plan (`part` of it: its metric, its milestones or

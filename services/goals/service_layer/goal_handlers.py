@@ -22,7 +22,7 @@ from services.goals.domain.members import Member
 from services.goals.domain.metric import Metric
 from services.goals.domain.pace import local_date
 from services.goals.domain.pathways import Milestone, Pathway
-from services.goals.domain.planning import ensure_due_by
+from services.goals.domain.planning import ensure_due_within
 from services.goals.domain.smart import (
     Draft,
     Verdict,
@@ -265,9 +265,11 @@ def _start_note(start_date: date | None, owner: Member) -> str:
 
 
 def _new_goal(cmd: CreateGoal, owner: Member, start: date, now: datetime) -> Goal:
-    ensure_window(start, cmd.due_date, start_note=_start_note(cmd.start_date, owner))
+    start_note = _start_note(cmd.start_date, owner)
+    ensure_window(start, cmd.due_date, start_note=start_note)
     for index, milestone in enumerate(cmd.milestones):
-        ensure_due_by(milestone.get("due_date"), cmd.due_date, f"milestones.{index}.due_date")
+        ensure_due_within(milestone.get("due_date"), start, cmd.due_date,
+                          f"milestones.{index}.due_date", start_note=start_note)
     milestones = tuple(Milestone(_uuid(), m["title"], m.get("due_date")) for m in cmd.milestones)
     metric = metric_from(cmd.metric)
     if metric is not None:
