@@ -798,6 +798,41 @@ def test_a_closed_goals_metric_stays_as_it_was_until_it_is_reopened(goals):
     assert taken.status_code == 200 and taken.json["metric"]["target"] == 10, taken.json
 
 
+def test_an_achieved_goals_metric_stays_as_it_was_until_it_is_reopened(goals):
+    """An achieved goal's metric could be edited: a target raised past its figure left it
+    achieved at 50%, done and counted whole in its parent's roll-up. As a closed goal's, the
+    edit is refused (409 naming reopen) and nothing changes; reopened, it is taken and the
+    goal is judged on its new target."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, title="Close 20 support tickets",
+                       metric={"unit": "tickets", "start": 0, "target": 20, "current": 20})
+    path = f"/v1/goals/{goal['id']}"
+    before = get(goals, path, team.lead).json
+    assert (before["status"], before["progress"]) == ("achieved", 1.0)
+    announced = [e for e in outbox(goals) if e.get("goal_id") == goal["id"]]
+    edits = [{"unit": "tickets", "start": 0, "target": 40},
+             {"unit": "tickets", "start": 30, "target": 10, "direction": "decrease"},
+             {"unit": "calls", "start": 0, "target": 20}]
+
+    refused = [goals.client.patch(path, headers={**auth(team.lead), "If-Match": "*"},
+                                  json={"metric": metric, "why": "Fewer waits"})
+               for metric in edits]
+
+    assert [r.status_code for r in refused] == [409] * 3, [r.json for r in refused]
+    assert {r.json["detail"] for r in refused} == {
+        "goal “Close 20 support tickets” is achieved; reopen it before changing its metric"}
+    after = get(goals, path, team.lead).json
+    assert (after["status"], after["metric"], after["why"], after["progress"],
+            after["version"]) == (before["status"], before["metric"], before["why"],
+                                  before["progress"], before["version"])
+    assert [e for e in outbox(goals) if e.get("goal_id") == goal["id"]] == announced
+    post(goals, f"{path}/reopen", team.lead)
+    taken = goals.client.patch(path, headers={**auth(team.lead), "If-Match": "*"},
+                               json={"metric": edits[0]})
+    assert taken.status_code == 200, taken.json
+    assert (taken.json["status"], taken.json["progress"]) == ("active", 0.5)
+
+
 def test_a_milestone_due_after_its_goal_is_refused_naming_the_goals_due_date(goals):
     team = create_team(goals)
     goal = create_goal(goals, team.lead, metric=None, due_date="2031-03-11")

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from dateutil.relativedelta import relativedelta
 
 from services.goals.domain.history import HistoryEntry, ProgressPoint, jsonable
-from services.goals.domain.lifecycle import Lifecycle
+from services.goals.domain.lifecycle import FINAL, Lifecycle
 from services.goals.domain.metric import Metric
 from services.goals.domain.pace import Window, assess_pace
 from services.goals.domain.pathways import Pathway, find_pathway
@@ -161,11 +161,13 @@ class Goal(Lifecycle, Planning, Aggregate):
     # -- editing --------------------------------------------------------------------------
     def edit(self, changes: dict, *, actor: str | None, at: datetime) -> dict:
         """Apply field changes; returns {field: [old, new]} of what actually changed. A closed
-        goal's metric stays as it was closed with (409), as its plan does; a due date moves no
+        goal's metric stays as it was closed with (409), as its plan does, and so does an
+        achieved goal's: the figure it was achieved with is final until it is reopened (a
+        target moved past it would leave it achieved short of it). A due date moves no
         earlier than its milestones', a start date no later (422, see `ensure_plan_due_by`,
         `ensure_plan_starts_by`)."""
         if "metric" in changes and changes["metric"] != self.metric:
-            self._ensure_open_plan("its metric")
+            self._ensure_open_plan("its metric", kept_when=FINAL)
         if set(changes) - set(EDITABLE):
             raise ValueError(f"not editable: {sorted(set(changes) - set(EDITABLE))}")
         diff = {}

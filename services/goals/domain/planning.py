@@ -156,10 +156,12 @@ class Planning:
                 errors={"start_date": [f"Must be on or before {day}, when milestone "
                                        f"“{earliest.title}” is due."]})
 
-    def _ensure_open_plan(self, part: str = "its milestones or pathways") -> None:
-        """409 for a closed goal: its plan (`part` of it: its metric, its milestones or
-        pathways) stays as it was closed with until it is reopened."""
-        if self.status in CLOSED:
+    def _ensure_open_plan(self, part: str = "its milestones or pathways", *,
+                          kept_when: tuple[str, ...] = CLOSED) -> None:
+        """409 for a goal whose status is one of `kept_when` (closed, by default): its plan
+        (`part` of it: its metric, its milestones or pathways) stays as the goal ended with it
+        until it is reopened."""
+        if self.status in kept_when:
             raise Conflict(f"goal “{self.title}” is {status_in_words(self.status)}; reopen it "
                            f"before changing {part}")
 
