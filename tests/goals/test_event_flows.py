@@ -13,6 +13,7 @@ from tests.goals.helpers import (
     create_goal,
     get,
     outbox,
+    outbox_by_id,
     post,
     publish,
 )
@@ -168,6 +169,85 @@ def test_the_progress_a_checkins_milestones_make_names_that_checkin(goals):
              for e in outbox(goals, "goal.progressed") if e["goal_id"] == goal["id"]]
     assert moves == [(logged["checkin_id"], 0.5, "milestone"),
                      (logged["checkin_id"], 1.0, "milestone")]
+
+
+def done_milestones(goals, goal, token) -> list[str]:
+    return [m["title"] for m in goal_now(goals, goal, token)["milestones"] if m["done"]]
+
+
+def progress_moves(goals, goal, checkin_id: str) -> list[float]:
+    """The goal's progress, as each goal.progressed naming the check-in says it (one each)."""
+    return [e["progress"] for e in outbox_by_id(goals, "goal.progressed").values()
+            if e["goal_id"] == goal["id"] and e["checkin_id"] == checkin_id]
+
+
+def test_a_checkin_corrected_to_drop_a_milestone_it_completed_opens_it_again_once(goals):
+    """A slip of the finger named "Ship": corrected away, "Ship" is open again and
+    goal.progressed names the correction's figure; the correction delivered twice, or sent
+    again as it is, takes nothing back twice."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, metric=None,
+                       milestones=[{"title": "Draft"}, {"title": "Ship"}])
+    draft, ship = (m["id"] for m in goal["milestones"])
+    slip = checkin(goal, milestones=[draft, ship])
+    publish(goals, "checkin.logged", team.id, slip)
+    eventually(lambda: goal_now(goals, goal, team.lead)["progress"] == 1.0)
+
+    corrected = {**slip, "completed_milestones": [draft]}
+    event_id = str(uuid.uuid4())
+    publish(goals, "checkin.edited", team.id, corrected, event_id=event_id)
+    publish(goals, "checkin.edited", team.id, corrected, event_id=event_id)  # redelivered
+    publish(goals, "checkin.edited", team.id, corrected)  # sent again
+    later = checkin(goal, milestones=[ship])  # a marker after them
+    publish(goals, "checkin.logged", team.id, later)
+    eventually(lambda: progress_moves(goals, goal, later["checkin_id"]) == [1.0])
+
+    assert progress_moves(goals, goal, slip["checkin_id"]) == [0.5, 1.0, 0.5]
+    publish(goals, "checkin.edited", team.id, {**later, "completed_milestones": []})
+    eventually(lambda: goal_now(goals, goal, team.lead)["progress"] == 0.5)
+    assert done_milestones(goals, goal, team.lead) == ["Draft"]
+
+
+def test_a_milestone_another_checkin_or_its_owner_completed_stays_done_when_one_is_corrected(
+        goals):
+    """Two check-ins name "Draft": correcting the one that completed it leaves it done, and
+    correcting the other too opens it. "Ship", marked done by hand, stays done when a
+    check-in that named it afterwards is corrected."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, metric=None,
+                       milestones=[{"title": "Draft"}, {"title": "Ship"}, {"title": "Tell"}])
+    draft, ship, tell = (m["id"] for m in goal["milestones"])
+    post(goals, f"/v1/goals/{goal['id']}/milestones/{ship}/complete", team.lead)
+    first, second = checkin(goal, milestones=[draft, ship]), checkin(goal, milestones=[draft])
+    publish(goals, "checkin.logged", team.id, first)
+    publish(goals, "checkin.logged", team.id, second)
+    publish(goals, "checkin.edited", team.id, {**first, "completed_milestones": [tell]})
+    eventually(lambda: done_milestones(goals, goal, team.lead) == ["Draft", "Ship", "Tell"])
+
+    publish(goals, "checkin.edited", team.id, {**second, "completed_milestones": []})
+    eventually(lambda: done_milestones(goals, goal, team.lead) == ["Ship", "Tell"])
+    assert progress_moves(goals, goal, second["checkin_id"]) == [2 / 3]
+
+
+def test_an_achieved_goal_whose_checkin_drops_a_milestone_stays_achieved_until_reopened(goals):
+    """As after a figure's correction: the milestone is open again and progress drops, the
+    achievement stands until the owner reopens the goal, which goes on from there."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, metric=None,
+                       milestones=[{"title": "Draft"}, {"title": "Ship"}])
+    draft, ship = (m["id"] for m in goal["milestones"])
+    slip = checkin(goal, milestones=[draft, ship])
+    publish(goals, "checkin.logged", team.id, slip)
+    eventually(lambda: goal_now(goals, goal, team.lead)["status"] == "achieved")
+    publish(goals, "checkin.edited", team.id, {**slip, "completed_milestones": [draft]})
+    eventually(lambda: goal_now(goals, goal, team.lead)["progress"] == 0.5)
+    assert goal_now(goals, goal, team.lead)["status"] == "achieved"
+
+    reopened = post(goals, f"/v1/goals/{goal['id']}/reopen", team.lead)
+
+    assert reopened.status_code == 200, reopened.json
+    assert (reopened.json["status"], reopened.json["progress"]) == ("active", 0.5)
+    assert done_milestones(goals, goal, team.lead) == ["Draft"]
 
 
 def test_a_checkin_that_raced_a_close_leaves_the_closed_goals_milestones_as_they_were(goals):

@@ -63,7 +63,8 @@ def _pathway_doc(p: Pathway) -> dict:
 
 def _milestone_doc(m: Milestone) -> dict:
     return {"id": m.id, "title": m.title, "done": m.done, "done_at": m.done_at,
-            "due_date": m.due_date.isoformat() if m.due_date else None}
+            "due_date": m.due_date.isoformat() if m.due_date else None,
+            "completed_by": list(m.completed_by)}
 
 
 def _pathway(doc: dict) -> Pathway:
@@ -73,7 +74,8 @@ def _pathway(doc: dict) -> Pathway:
 
 def _milestone(doc: dict) -> Milestone:
     due = date.fromisoformat(doc["due_date"]) if doc.get("due_date") else None
-    return Milestone(doc["id"], doc["title"], due, doc["done"], doc.get("done_at"))
+    return Milestone(doc["id"], doc["title"], due, doc["done"], doc.get("done_at"),
+                     tuple(doc.get("completed_by", ())))
 
 
 metadata = MetaData()

@@ -10,11 +10,33 @@ from shared.domain import NotFound, Unprocessable
 
 @dataclass(frozen=True)
 class Milestone:
+    """`completed_by`: the check-ins that name it done, when a check-in completed it (empty
+    when it is open, was completed by hand, or was completed before goals kept them): a
+    correction of the last of them takes the completion back."""
+
     id: str
     title: str
     due_date: date | None = None
     done: bool = False
     done_at: str | None = None
+    completed_by: tuple[str, ...] = ()
+
+    def completed(self, at: str, checkin_id: str | None) -> Milestone:
+        return replace(self, done=True, done_at=at,
+                       completed_by=(checkin_id,) if checkin_id else ())
+
+    def reopened(self) -> Milestone:
+        return replace(self, done=False, done_at=None, completed_by=())
+
+    def also_named_by(self, checkin_id: str) -> Milestone:
+        """Named done by one more check-in: counted only when check-ins completed it (one
+        done by hand stays done by hand)."""
+        if not self.completed_by or checkin_id in self.completed_by:
+            return self
+        return replace(self, completed_by=(*self.completed_by, checkin_id))
+
+    def no_longer_named_by(self, checkin_id: str) -> Milestone:
+        return replace(self, completed_by=tuple(c for c in self.completed_by if c != checkin_id))
 
     def as_event_data(self) -> dict:
         return {"milestone_id": self.id, "title": self.title, "done": self.done,

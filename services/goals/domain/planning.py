@@ -5,6 +5,7 @@ metric, see `Goal.edit`) it was closed with: reopened, they change again."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -71,15 +72,20 @@ class Planning:
 
     def complete_milestone(self, milestone_id: str, *, actor: str | None, at: datetime,
                            checkin_id: str | None = None) -> bool:
-        """Mark done; False when it already was (a repeated completion changes nothing). The
-        `goal.progressed` it makes names `checkin_id`, the check-in that completed it, if any."""
+        """Mark done; False when it already was (a repeated completion changes nothing but
+        counts the check-in `checkin_id` among those naming it, see `take_back_milestones`).
+        The `goal.progressed` it makes names `checkin_id`, the check-in that completed it, if
+        any."""
         self._ensure_open_plan()
         pathway = pathway_holding(self.pathways, milestone_id)
         milestone = pathway.milestone(milestone_id)
         if milestone.done:
+            if checkin_id is not None:
+                self.pathways = replace_pathway(
+                    self.pathways, pathway.with_milestone(milestone.also_named_by(checkin_id)))
             return False
         previous = self.progress
-        done = replace(milestone, done=True, done_at=at.isoformat())
+        done = milestone.completed(at.isoformat(), checkin_id)
         self._replan(pathway.with_milestone(done), "milestone_completed", actor, at,
                      {"milestone": [milestone.title, "done"]}, publish=False)
         self.record("goal.milestone_completed", self.team_id, {
@@ -97,9 +103,34 @@ class Planning:
         milestone = pathway.milestone(milestone_id)
         if not milestone.done:
             raise Conflict("the milestone is not done")
-        undone = replace(milestone, done=False, done_at=None)
-        self._replan(pathway.with_milestone(undone), "milestone_reopened", actor, at,
-                     {"milestone": [milestone.title, "open"]})
+        self._replan(pathway.with_milestone(milestone.reopened()), "milestone_reopened", actor,
+                     at, {"milestone": [milestone.title, "open"]})
+
+    def take_back_milestones(self, checkin_id: str, named: Collection[str], *,
+                             actor: str | None, at: datetime) -> None:
+        """The check-in `checkin_id` was corrected to name only `named`: each milestone it
+        completed and no longer names is open again, unless another check-in still names it
+        done; one done by hand stays done. A reopening that moves progress makes a
+        `goal.progressed` naming the check-in, as its completion did."""
+        self._ensure_open_plan()
+        taken_back = [(p.id, m) for p in self.pathways for m in p.milestones
+                      if checkin_id in m.completed_by and m.id not in named]
+        for pathway_id, milestone in taken_back:
+            self._unname(pathway_id, milestone, checkin_id, actor=actor, at=at)
+
+    def _unname(self, pathway_id: str, milestone: Milestone, checkin_id: str, *,
+                actor: str | None, at: datetime) -> None:
+        pathway = find_pathway(self.pathways, pathway_id)
+        kept = milestone.no_longer_named_by(checkin_id)
+        if kept.completed_by:
+            self.pathways = replace_pathway(self.pathways, pathway.with_milestone(kept))
+            return
+        previous = self.progress
+        self._replan(pathway.with_milestone(kept.reopened()), "milestone_reopened", actor, at,
+                     {"milestone": [milestone.title, "open"]}, publish=False)
+        if self.progress != previous:  # its point was left by `_replan`
+            self._announce_progress(previous, None, at=at, source="milestone",
+                                    checkin_id=checkin_id)
 
     def add_pathway(self, name: str, description: str, *, actor: str | None,
                     at: datetime) -> Pathway:

@@ -6,7 +6,9 @@
   A closed goal's metric and milestones are left as they were closed (a check-in that raced
   the close).
 - `checkin.edited` corrects the figure the check-in moved, where that is known (see
-  `Lifecycle.correct_checkin`), completes newly named milestones, then settles the same way.
+  `Lifecycle.correct_checkin`), opens again the milestones the check-in alone completed and
+  no longer names (see `Planning.take_back_milestones`), completes newly named ones, then
+  settles the same way: an achieved goal stays achieved, as after a figure's correction.
 - `partners.paired` / `partnership.ended` keep the partnerships that widen private visibility;
   an event ends only a partnership of its own team.
 
@@ -45,6 +47,9 @@ def on_checkin_edited(event: Event, uow: GoalsUnitOfWork, clock: Clock) -> None:
     goal.correct_checkin((data["previous_value"], data["previous_delta"]),
                          (data["value"], data["delta"]), actor=actor, at=at,
                          checkin_id=data["checkin_id"])
+    if goal.status not in CLOSED:
+        goal.take_back_milestones(data["checkin_id"], set(data["completed_milestones"]),
+                                  actor=actor, at=at)
     _complete_named(goal, data, actor, at)
     settle(goal, uow.goals, now=clock.now(), actor=actor)
 
