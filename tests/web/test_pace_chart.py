@@ -35,7 +35,7 @@ def test_a_check_in_late_in_the_utc_day_is_on_the_next_day_in_auckland():
 
 def test_the_goal_page_refreshes_quickly_only_until_goals_has_applied_a_check_in():
     logged = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
-    newest = {"created_at": "2026-12-06T09:00:00+00:00"}
+    newest = "2026-12-06T09:00:00+00:00"  # when the newest check-in was logged
     before = {"updated_at": "2026-12-06T08:00:00+00:00"}
     applied = {"updated_at": "2026-12-06T09:00:00+00:00"}
 

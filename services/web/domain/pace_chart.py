@@ -106,14 +106,15 @@ CATCHING_UP = timedelta(seconds=15)
 """How long after a check-in the goal page expects goals to apply it (moments, usually)."""
 
 
-def catching_up(goal: dict, newest: dict | None, now: datetime) -> bool:
-    """Whether goals may not have applied the goal's newest check-in yet: it was logged after
-    the goal last changed, less than CATCHING_UP before `now`. Goals applies a check-in moments
-    after checkins has it; one it finds nothing to apply from leaves the goal as it was, which
-    is why this ends CATCHING_UP after the check-in all the same."""
-    if not newest or not goal.get("updated_at"):
+def catching_up(goal: dict, logged_at: str | datetime | None, now: datetime) -> bool:
+    """Whether goals may not have applied the goal's newest check-in, logged at `logged_at`
+    (none while the goal has no check-in), yet: it was logged after the goal last changed, less
+    than CATCHING_UP before `now`. Goals applies a check-in moments after checkins has it; one
+    it finds nothing to apply from leaves the goal as it was, which is why this ends CATCHING_UP
+    after the check-in all the same."""
+    if not logged_at or not goal.get("updated_at"):
         return False
-    logged = _instant(newest["created_at"])
+    logged = _instant(logged_at)
     return logged > _instant(goal["updated_at"]) and now - logged < CATCHING_UP
 
 

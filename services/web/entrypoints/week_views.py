@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import render_template
 
 from services.web.adapters.api_client import Unavailable
@@ -35,7 +33,7 @@ def week_context(refused: dict | None = None) -> dict:
                               lambda: api.due(me.team_id, owner_id=me.id))
     titles = {g["id"]: g for g in goals or []}
     now = http.container().clock.now()
-    items = [{**d, "goal": goal, "catching": _catching(goal, d, now)}
+    items = [{**d, "goal": goal, "catching": catching_up(goal, d.get("last_checkin_at"), now)}
              for d in due or [] if (goal := titles.get(d["goal_id"]))]
     return dict(
         items=items, catching_seconds=CATCHING_UP_REFRESH_SECONDS,
@@ -45,8 +43,3 @@ def week_context(refused: dict | None = None) -> dict:
                  key=lambda i: streak_days(i["current_streak"], i.get("frequency"))),
         unscheduled=[g for g in goals or [] if g["id"] not in {d["goal_id"] for d in due or []}])
 
-
-def _catching(goal: dict, due: dict, now: datetime) -> bool:
-    """Whether goals may not have applied the due item's last check-in to `goal` yet."""
-    last = due.get("last_checkin_at")
-    return catching_up(goal, {"created_at": last} if last else None, now)

@@ -79,7 +79,7 @@ def _stamp(goal: dict, checkins: Listing | None, moment: Moment) -> tuple[str, b
     """The stamp of a progress part drawn from `goal` and its `checkins` (their newest page),
     and whether goals may not have applied the newest yet (`domain.pace_chart.catching_up`)."""
     newest = checkins[0] if checkins else None
-    catching = catching_up(goal, newest, moment.now)
+    catching = catching_up(goal, newest and newest["created_at"], moment.now)
     changed_at = checkins.changed_at if checkins is not None else None
     return drawn_from(goal, newest, changed_at, moment.today, catching), catching
 
