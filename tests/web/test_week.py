@@ -3,6 +3,7 @@ each goal is next due."""
 
 from __future__ import annotations
 
+import html
 import re
 from functools import partial
 
@@ -11,7 +12,13 @@ from selenium.webdriver.common.keys import Keys
 
 from shared.streak_text import streak_length
 from tests.support.waiting import eventually
-from tests.web.over_http import closed_in_checkins, hidden_fields, signed_in
+from tests.web.over_http import (
+    api_calls,
+    closed_in_checkins,
+    goal_now_at,
+    hidden_fields,
+    signed_in,
+)
 
 DAILY = {"frequency": "daily", "time": "09:00"}
 
@@ -308,3 +315,54 @@ def test_a_quick_check_in_shows_its_goals_new_progress_once_goals_has_it(stack, 
     page.wait_for(lambda d: d.execute_script(  # read in one go: the refresh swaps the bar
         "const bar = document.querySelector(arguments[0] + ' progress');"
         "return bar && bar.getAttribute('value');", card) == "50", timeout=10)
+
+
+BAR_REFRESH = re.compile(r'<div id="due-progress-([^"]+)" hx-get="([^"]+)"')
+
+
+def test_a_cards_progress_bar_asks_goals_for_its_goal_alone_while_goals_catches_up(stack):
+    """Each second while goals applied a check-in, each such card's bar asked for the whole of
+    My week (its goals and everything due, drawn in full) to pick its bar out. Now it asks for
+    its bar alone: one goals call, nothing (204) while goals has not applied the check-in, then
+    the new bar, which asks no more."""
+    team = stack.new_team()
+    goal = scheduled_goal(stack, team.lead, "Read 30 pages")
+    session, _ = signed_in(stack, team.lead)
+    stack.goals.stop_worker()  # the check-in waits in the topic for goals
+    try:
+        logged = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", team.lead,
+                                     json={"value": 15})
+        assert logged.status_code == 201, logged.get_json()
+        week = session.get(stack.web_url + "/week").text
+        [(bar_of, path)] = BAR_REFRESH.findall(week)
+        refresh = stack.web_url + html.unescape(path)
+
+        assert bar_of == goal["id"] and path.startswith(f"/week/{goal['id']}/progress?"), path
+        with api_calls(stack) as calls:
+            unchanged = session.get(refresh, headers={"HX-Request": "true"})
+
+        assert unchanged.status_code == 204 and unchanged.text == "", unchanged.status_code
+        assert calls == [("goals", "GET", f"/v1/goals/{goal['id']}", {})], calls
+    finally:
+        stack.goals.start_worker()
+    goal_now_at(stack, goal, team.lead, 15)
+    with api_calls(stack) as calls:
+        caught_up = session.get(refresh, headers={"HX-Request": "true"})
+
+    assert caught_up.status_code == 200, caught_up.status_code
+    assert '<progress value="50" max="100" aria-label="Progress of Read 30 pages: 50%">' \
+        in caught_up.text, caught_up.text
+    assert caught_up.text.lstrip().startswith(f'<div id="due-progress-{goal["id"]}">'), \
+        caught_up.text  # asking no more
+    assert calls == [("goals", "GET", f"/v1/goals/{goal['id']}", {})], calls
+
+
+def test_a_cards_progress_bar_link_with_a_check_in_time_that_is_none_is_refused(stack):
+    team = stack.new_team()
+    session, _ = signed_in(stack, team.lead)
+
+    refused = session.get(stack.web_url + "/week/any-goal/progress?since=yesterday",
+                          headers={"HX-Request": "true"})
+
+    assert refused.status_code == 400
+    assert "That link&#39;s check-in time is not a date and time." in refused.text

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from datetime import datetime
+
+from flask import abort, render_template, request
 
 from services.web.adapters.api_client import Unavailable
-from services.web.domain.pace_chart import catching_up
+from services.web.domain.pace_chart import bar_drawn_from, catching_up
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import week
+from services.web.service_layer import progress_handlers
 from services.web.service_layer.progress_handlers import CATCHING_UP_REFRESH_SECONDS
 from shared.streak_text import streak_days
 
@@ -26,14 +29,16 @@ def week_context(refused: dict | None = None) -> dict:
     refused, is shown on its goal's card as it was typed, or said above the cards
     (`without_form`) when its goal is no longer due. An item whose goal goals may not have
     brought up to its last check-in yet is `catching` (`domain.pace_chart.catching_up`): its
-    progress bar asks again every `catching_seconds`, as the goal page's does."""
+    progress bar, drawn from what its stamp `drawn` says, asks `progress` again every
+    `catching_seconds`, as the goal page's does."""
     me = http.current_member()
     api = http.api()
     goals, due = api.together(lambda: api.goals(owner_id=me.id, status="active"),
                               lambda: api.due(me.team_id, owner_id=me.id))
     titles = {g["id"]: g for g in goals or []}
     now = http.container().clock.now()
-    items = [{**d, "goal": goal, "catching": catching_up(goal, d.get("last_checkin_at"), now)}
+    items = [{**d, "goal": goal, "drawn": bar_drawn_from(goal),
+              "catching": catching_up(goal, d.get("last_checkin_at"), now)}
              for d in due or [] if (goal := titles.get(d["goal_id"]))]
     return dict(
         items=items, catching_seconds=CATCHING_UP_REFRESH_SECONDS,
@@ -43,3 +48,28 @@ def week_context(refused: dict | None = None) -> dict:
                  key=lambda i: streak_days(i["current_streak"], i.get("frequency"))),
         unscheduled=[g for g in goals or [] if g["id"] not in {d["goal_id"] for d in due or []}])
 
+
+
+@week.get("/<goal_id>/progress")
+@http.member_required
+def progress(goal_id: str):
+    """A card's progress bar again, for its refresh while goals may not have applied the goal's
+    check-in logged at `since`: nothing (204: htmx keeps the bar) while so and the bar is still
+    as `drawn` says; else the bar, which asks again only while goals is still catching up
+    (`progress_handlers.bar_unless_drawn`)."""
+    since = request.args.get("since") or None
+    bar = progress_handlers.bar_unless_drawn(http.api(), goal_id, _instant(since),
+                                             request.args.get("drawn"),
+                                             http.container().clock.now())
+    if bar is None:
+        return "", 204
+    return render_template("week/_progress.html", catching_seconds=CATCHING_UP_REFRESH_SECONDS,
+                           item={**bar, "goal_id": goal_id, "last_checkin_at": since})
+
+
+def _instant(sent: str | None) -> datetime | None:
+    """The moment a link sent (ISO 8601), none if it sent none; a 400 if it is not one."""
+    try:
+        return datetime.fromisoformat(sent) if sent else None
+    except ValueError:
+        abort(400, description="That link's check-in time is not a date and time.")

@@ -1,5 +1,6 @@
 """A goal page's progress part: the goal, its newest check-ins, the pace chart of every check-in,
-the stamp of what it is drawn from and how often the page refreshes it."""
+the stamp of what it is drawn from and how often the page refreshes it; and My week's progress
+bar of a goal, which its card refreshes while goals catches up with a check-in."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from services.web.adapters.api_client import Listing, MemberApi, Unavailable
-from services.web.domain.pace_chart import catching_up, drawn_from, pace_chart
+from services.web.domain.pace_chart import bar_drawn_from, catching_up, drawn_from, pace_chart
 
-# How often the goal page refreshes its progress while goals applies a new check-in.
+# How often the goal page refreshes its progress, and My week a card's progress bar, while goals
+# applies a new check-in.
 CATCHING_UP_REFRESH_SECONDS = 1
 # What the check-in list is drawn from while checkins does not answer: unlike any `changed_at`
 # (a time, or none for a goal without check-ins), so its first answer redraws the list.
@@ -54,6 +56,20 @@ def progress_unless_drawn(api: MemberApi, goal_id: str, drawn: str | None, liste
         return None
     part = _progress_of(api, goal, api.checkins(goal_id), moment)
     return {**part, "relist": not part["checkins_down"] and part["listed"] != listed}
+
+
+def bar_unless_drawn(api: MemberApi, goal_id: str, logged_at: datetime | None, drawn: str | None,
+                     now: datetime) -> dict | None:
+    """My week's progress bar of a goal again, for its card's refresh while goals may not have
+    applied the goal's check-in logged at `logged_at` (`domain.pace_chart.catching_up`): one
+    goals call. None while that is still so and the bar is still as `drawn` says (the stamp of
+    `domain.pace_chart.bar_drawn_from`); else the goal, the bar's stamp and whether goals is
+    still `catching` up (the bar asks again only then)."""
+    goal = api.goal(goal_id)
+    catching, stamp = catching_up(goal, logged_at, now), bar_drawn_from(goal)
+    if catching and stamp == drawn:
+        return None
+    return {"goal": goal, "drawn": stamp, "catching": catching}
 
 
 def _progress_of(api: MemberApi, goal: dict, checkins: Listing | Unavailable,
