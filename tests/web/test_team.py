@@ -3,6 +3,7 @@ the feed and preferences."""
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -783,3 +784,33 @@ def test_the_add_member_form_sent_again_with_other_values_says_the_first_was_add
     form = again.text[again.text.index("<h2>Add a member</h2>"):]
     assert hidden_fields(form)["idempotency_key"] != data["idempotency_key"]
     assert 'value="mia@example.com"' in form
+
+
+DELIVERY = re.compile(r'<li id="delivery-([^"]+)">')
+
+
+def test_the_delivery_log_goes_on_past_its_newest_50_deliveries(stack, slack):
+    """The log showed the newest 50 deliveries and no way to the older ones, nor a word that
+    there were more. Now "Older deliveries" goes on from where the page ends."""
+    team = stack.new_team()
+    base = f"/v1/teams/{team.id}/channels"
+    added = stack.notifications.call("POST", base, team.lead, json={
+        "type": "slack", "name": "#team-goals", "webhook_url": slack.webhook()})
+    assert added.status_code == 201, added.get_json()
+    for _ in range(51):
+        tested = stack.notifications.call("POST", f"{base}/{added.get_json()['id']}/test",
+                                          team.lead)
+        assert tested.status_code == 202, tested.get_json()
+    logged = stack.notifications.call("GET", f"/v1/teams/{team.id}/deliveries?limit=100",
+                                      team.lead).get_json()["items"]
+    session, _ = signed_in(stack, team.lead)
+
+    newest = session.get(stack.web_url + "/team/deliveries").text
+    older_link = re.search(r'<a href="([^"]+)" rel="next">Older deliveries</a>', newest)
+    assert older_link, newest
+    older = session.get(stack.web_url + html.unescape(older_link.group(1))).text
+
+    assert DELIVERY.findall(newest) + DELIVERY.findall(older) == [
+        d["notification"]["id"] for d in logged]
+    assert len(DELIVERY.findall(older)) == 1 and "Older deliveries" not in older
+    assert '<a href="/team/deliveries">Newest deliveries</a>' in older

@@ -91,6 +91,7 @@ def once(key: str | None) -> dict:
 
 
 PAGE = 200  # the largest page the APIs give
+DELIVERIES_PAGE = 50  # a page of the delivery log, each with its attempts
 
 
 class Listing(list):
@@ -319,6 +320,16 @@ class MemberApi:
         some are left."""
         return self._every("goals", "/v1/goals", filters, self.client.goals_cap)
 
+    def _page(self, service: str, path: str, limit: int, cursor: str | None) -> Listing:
+        """One page (`limit` items) of a paged list, from `cursor`: with where the next one
+        starts (`next_cursor`) and, where the API says, when the list last changed
+        (`changed_at`)."""
+        page = self._call(service, "GET", path,
+                          params={"limit": limit, **({"cursor": cursor} if cursor else {})})
+        items = Listing(page["items"])
+        items.next_cursor, items.changed_at = page.get("next_cursor"), page.get("changed_at")
+        return items
+
     def _every(self, service: str, path: str, params: dict, cap: int | None = None) -> Listing:
         """Every item of a paged list, a page at a time, up to `cap` items if one is given;
         `cut` says some were left."""
@@ -389,15 +400,10 @@ class MemberApi:
         check-ins was last logged or corrected. Whether the goal exists is the goals API's
         word: a goal created a moment ago that the checkins service has not heard of yet has
         none."""
-        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
         try:
-            page = self._call("checkins", "GET", f"/v1/goals/{goal_id}/checkins", params=params)
+            return self._page("checkins", f"/v1/goals/{goal_id}/checkins", limit, cursor)
         except NotFound:
             return Listing()
-        items = Listing(page["items"])
-        items.next_cursor = page.get("next_cursor")
-        items.changed_at = page.get("changed_at")
-        return items
 
     @or_unavailable
     def older_checkins(self, goal_id: str, cursor: str) -> Listing:
@@ -466,11 +472,7 @@ class MemberApi:
     def feed(self, limit: int, cursor: str | None = None) -> Listing:
         """A page of my feed, newest first, from `cursor` (the API's: a position in the feed,
         so notifications arriving meanwhile move nothing); `next_cursor` leads to older ones."""
-        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
-        page = self._call("notifications", "GET", "/v1/me/feed", params=params)
-        items = Listing(page["items"])
-        items.next_cursor = page.get("next_cursor")
-        return items
+        return self._page("notifications", "/v1/me/feed", limit, cursor)
 
     def mark_read(self, ids: list[str]) -> int:
         return self._call("notifications", "POST", "/v1/me/feed/read", json={"ids": ids})[
@@ -504,9 +506,11 @@ class MemberApi:
                           f"/v1/teams/{team_id}/channels/{channel_id}/test")
 
     @or_unavailable
-    def deliveries(self, team_id: str) -> list[dict]:
-        return self._call("notifications", "GET", f"/v1/teams/{team_id}/deliveries",
-                          params={"limit": 50})["items"]
+    def deliveries(self, team_id: str, cursor: str | None = None) -> Listing:
+        """A page of the team's delivery log, newest first, from `cursor`; `next_cursor`
+        leads to older deliveries."""
+        return self._page("notifications", f"/v1/teams/{team_id}/deliveries", DELIVERIES_PAGE,
+                          cursor)
 
     @or_unavailable
     def digest_settings(self, team_id: str) -> dict:

@@ -194,9 +194,12 @@ def _channel_action(channel_id: str, action, status: int, done: str, refused_lea
 @team.get("/deliveries")
 @http.lead_required
 def deliveries():
-    items = http.api().deliveries(http.current_member().team_id)
+    """A page of the delivery log, newest first; "Older deliveries" goes on from where it
+    ends (`cursor`)."""
+    cursor = request.args.get("cursor") or None
+    items = http.api().deliveries(http.current_member().team_id, cursor)
     template = "team/_deliveries.html" if http.is_htmx() else "team/deliveries.html"
-    return render_template(template, items=items)
+    return render_template(template, items=items, cursor=cursor)
 
 
 # -- team settings: SMART requirement, default cadence, weekly digest -------------------------
