@@ -164,6 +164,33 @@ def test_a_double_submitted_pairing_round_runs_one_round(stack):
     assert round_form_fields(page)["idempotency_key"] != fields["idempotency_key"]
 
 
+def test_the_rounds_page_goes_on_past_its_newest_20_rounds_numbered_as_they_read(stack):
+    """The page listed the newest 20 rounds and no way to the older ones; its reversed list
+    numbered them from 20 down, so "20." stood before "Round 21". Now "Older rounds" goes on
+    from where the page ends, and each round's number is its list number."""
+    team = stack.new_team(lead_name="Lena")
+    members = [stack.add_member(team, name)[0] for name in ("Ben", "Chen")]
+    eventually(lambda: stack.checkins.call(  # checkins has heard of the whole team
+        "GET", f"/v1/teams/{team.id}/members/{members[-1]}/pairing", team.lead).status_code
+        == 200, interval=0.2)
+    for _ in range(21):
+        ran = stack.checkins.call("POST", f"/v1/teams/{team.id}/pairing-rounds", team.lead,
+                                  json={})
+        assert ran.status_code == 201, ran.get_json()
+    session, _ = signed_in(stack, team.lead)
+
+    newest = session.get(stack.web_url + "/partners/rounds").text
+    older_link = re.search(r'<a href="([^"]+)" rel="next">Older rounds</a>', newest)
+    assert older_link, newest
+    older = session.get(stack.web_url + html.unescape(older_link.group(1))).text
+
+    assert rounds_listed(newest) == [str(n) for n in range(21, 1, -1)]
+    assert '<ol class="rounds" reversed start="21">' in newest
+    assert rounds_listed(older) == ["1"] and '<ol class="rounds" reversed start="1">' in older
+    assert "Older rounds" not in older
+    assert '<a href="/partners/rounds">Newest rounds</a>' in older
+
+
 def test_a_partners_goals_have_the_badges_the_board_gives_them(stack):
     """The partners page badged a goal by its health alone: a draft and a closed goal, which
     have none, read "• None", an achieved one "• Done"; the board says "… Not started",

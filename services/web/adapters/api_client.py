@@ -92,6 +92,7 @@ def once(key: str | None) -> dict:
 
 PAGE = 200  # the largest page the APIs give
 DELIVERIES_PAGE = 50  # a page of the delivery log, each with its attempts
+ROUNDS_PAGE = 20  # a page of a team's pairing rounds
 
 
 class Listing(list):
@@ -455,9 +456,11 @@ class MemberApi:
                           f"/v1/teams/{team_id}/partnerships/{partnership_id}/{answer}")
 
     @or_unavailable
-    def pairing_rounds(self, team_id: str) -> list[dict]:
-        return self._call("checkins", "GET", f"/v1/teams/{team_id}/pairing-rounds",
-                          params={"limit": 20})["items"]
+    def pairing_rounds(self, team_id: str, cursor: str | None = None) -> Listing:
+        """A page of the team's pairing rounds, newest first, from `cursor`; `next_cursor`
+        leads to older rounds."""
+        return self._page("checkins", f"/v1/teams/{team_id}/pairing-rounds", ROUNDS_PAGE,
+                          cursor)
 
     def run_round(self, team_id: str, key: str | None = None) -> dict:
         return self._call("checkins", "POST", f"/v1/teams/{team_id}/pairing-rounds", json={},

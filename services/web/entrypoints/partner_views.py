@@ -98,18 +98,20 @@ def answer_invitation(partnership_id: str, answer: str):
 @partners.get("/rounds")
 @http.member_required
 def rounds():
-    return _rounds_page(200)
+    """A page of the pairing rounds, newest first; "Older rounds" goes on from where it ends
+    (`cursor`)."""
+    return _rounds_page(200, cursor=request.args.get("cursor") or None)
 
 
-def _rounds_page(status: int, **shown):
-    """The pairing rounds (the page, or its fragment for htmx) under the "Run a pairing round
-    now" form, with why a round was not run (`round_error`) and the key the form keeps
-    (`round_key`; else a new one) when `shown`."""
+def _rounds_page(status: int, cursor: str | None = None, **shown):
+    """The pairing rounds from `cursor` (the newest without one; the page, or its fragment for
+    htmx) under the "Run a pairing round now" form, with why a round was not run
+    (`round_error`) and the key the form keeps (`round_key`; else a new one) when `shown`."""
     me = http.current_member()
-    items = http.api().pairing_rounds(me.team_id)
+    items = http.api().pairing_rounds(me.team_id, cursor)
     names = http.api().names(me.team_id, {i for r in items or [] for g in r["groups"] for i in g})
     template = "partners/_rounds.html" if http.is_htmx() else "partners/rounds.html"
-    return render_template(template, rounds=items, names=names,
+    return render_template(template, rounds=items, names=names, cursor=cursor,
                            rounds_down=isinstance(items, Unavailable), **shown), status
 
 
