@@ -182,6 +182,26 @@ def test_the_goal_pages_refresh_redraws_a_corrected_older_check_in(stack):
     assert session.get(again, headers={"HX-Request": "true"}).status_code == 204
 
 
+def test_the_goal_pages_refresh_keeps_the_page_while_goals_does_not_answer(stack, tmp_path):
+    """The open goal page asks goals for the goal every 5 s. Goals not answering once, the
+    refresh answered the 503 page, which htmx put in place of the whole page: the goal, its
+    chart and its forms gave way to "The goals service is unavailable" until a reload. Now it
+    answers nothing (204): the page keeps what it shows (goals, which moves the goal, is what
+    does not answer) and asks again."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    with web_before_own(stack, tmp_path, "goals") as (web_url, stop_goals):
+        session, _ = signed_in(stack, team.lead, web_url)
+        page = session.get(web_url + f"/goals/{goal['id']}").text
+        stop_goals()
+
+        refresh = session.get(web_url + html.unescape(REFRESH.search(page).group(1)),
+                              headers={"HX-Request": "true"})
+
+    assert refresh.status_code == 204 and refresh.text == "", (refresh.status_code,
+                                                                refresh.text)
+
+
 def test_a_check_in_list_drawn_while_checkins_was_down_is_redrawn_once_it_answers(
         stack, tmp_path):
     """The page's refresh redrew the chart once checkins answered again, but a goal with no

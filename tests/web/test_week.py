@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime
 from functools import partial
 
 from selenium.webdriver.common.by import By
@@ -18,6 +19,7 @@ from tests.web.over_http import (
     goal_now_at,
     hidden_fields,
     signed_in,
+    web_before_own,
 )
 
 DAILY = {"frequency": "daily", "time": "09:00"}
@@ -355,6 +357,25 @@ def test_a_cards_progress_bar_asks_goals_for_its_goal_alone_while_goals_catches_
     assert caught_up.text.lstrip().startswith(f'<div id="due-progress-{goal["id"]}">'), \
         caught_up.text  # asking no more
     assert calls == [("goals", "GET", f"/v1/goals/{goal['id']}", {})], calls
+
+
+def test_a_cards_progress_bar_keeps_my_week_while_goals_does_not_answer(stack, tmp_path):
+    """A card's bar asks goals each second while goals applies its check-in; goals not
+    answering, the 503 page took the place of the whole of My week. It answers nothing (204)
+    now: the card keeps its bar and asks again."""
+    team = stack.new_team()
+    goal = scheduled_goal(stack, team.lead, "Read 30 pages")
+    with web_before_own(stack, tmp_path, "goals") as (web_url, stop_goals):
+        session, _ = signed_in(stack, team.lead, web_url)
+        stop_goals()
+        since = datetime.now(UTC).isoformat()
+
+        refresh = session.get(web_url + f"/week/{goal['id']}/progress",
+                              params={"since": since, "drawn": "as-drawn"},
+                              headers={"HX-Request": "true"})
+
+    assert refresh.status_code == 204 and refresh.text == "", (refresh.status_code,
+                                                                refresh.text)
 
 
 def test_a_cards_progress_bar_link_with_a_check_in_time_that_is_none_is_refused(stack):

@@ -55,8 +55,8 @@ def week_context(refused: dict | None = None) -> dict:
 def progress(goal_id: str):
     """A card's progress bar again, for its refresh while goals may not have applied the goal's
     check-in logged at `since`: nothing (204: htmx keeps the bar) while so and the bar is still
-    as `drawn` says; else the bar, which asks again only while goals is still catching up
-    (`progress_handlers.bar_unless_drawn`)."""
+    as `drawn` says, or while goals does not answer; else the bar, which asks again only while
+    goals is still catching up (`progress_handlers.bar_unless_drawn`)."""
     since = request.args.get("since") or None
     bar = progress_handlers.bar_unless_drawn(http.api(), goal_id, _instant(since),
                                              request.args.get("drawn"),
