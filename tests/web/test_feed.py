@@ -49,6 +49,23 @@ def test_a_bad_feed_cursor_is_refused_not_a_500(stack):
 
 
 
+def test_a_broken_link_to_an_older_page_says_so_in_words_not_the_apis(stack):
+    """A link to an older page cut short (copied in part, say) showed the API's words to its
+    developers: "Cursor is not valid; pass next_cursor from a previous page"."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    session, _ = signed_in(stack, team.lead)
+
+    for page in ("/me/feed", f"/goals/{goal['id']}/checkins", "/team/deliveries",
+                 "/partners/rounds"):
+        answer = session.get(stack.web_url + page, params={"cursor": "eyJjdXQgc2hvcnQ"})
+
+        assert answer.status_code == 400, (page, answer.status_code)
+        assert ("This link to an older page is broken (cut short when copied, perhaps). Open "
+                "the list again from its first page.") in answer.text, (page, answer.text)
+        assert "next_cursor" not in answer.text, page
+
+
 def test_a_notification_in_the_feed_leads_to_its_goal(stack):
     """Each notification carries the link to its goal; the feed showed the title as plain
     text, so a member read "Comment on ..." and had to look for the goal themselves."""

@@ -93,6 +93,8 @@ def once(key: str | None) -> dict:
 PAGE = 200  # the largest page the APIs give
 DELIVERIES_PAGE = 50  # a page of the delivery log, each with its attempts
 ROUNDS_PAGE = 20  # a page of a team's pairing rounds
+BROKEN_PAGE_LINK = ("This link to an older page is broken (cut short when copied, perhaps). "
+                    "Open the list again from its first page.")
 
 
 class Listing(list):
@@ -324,9 +326,15 @@ class MemberApi:
     def _page(self, service: str, path: str, limit: int, cursor: str | None) -> Listing:
         """One page (`limit` items) of a paged list, from `cursor`: with where the next one
         starts (`next_cursor`) and, where the API says, when the list last changed
-        (`changed_at`)."""
-        page = self._call(service, "GET", path,
-                          params={"limit": limit, **({"cursor": cursor} if cursor else {})})
+        (`changed_at`). A `cursor` the API refuses (a link to an older page, cut short) is a
+        400 that says so."""
+        try:
+            page = self._call(service, "GET", path,
+                              params={"limit": limit, **({"cursor": cursor} if cursor else {})})
+        except FormErrors as refused:  # our limit is one it takes: what it refuses is the link's
+            if cursor:
+                raise FormErrors(BROKEN_PAGE_LINK, status=400) from refused
+            raise
         items = Listing(page["items"])
         items.next_cursor, items.changed_at = page.get("next_cursor"), page.get("changed_at")
         return items
