@@ -41,17 +41,19 @@ def test_a_draft_started_from_a_template_can_be_activated_on_its_page(stack):
 
 
 def test_a_refused_activation_says_why_on_the_goal_page_with_the_apis_409(stack):
-    """Activating a goal that is active already conflicts with its state: the goals API's 409
-    is the page's status too (the web app answered every refusal with 422)."""
+    """Activating a goal that is achieved conflicts with its state: the goals API's 409 is the
+    page's status too (the web app answered every refusal with 422)."""
     team = stack.new_team()
-    goal = metric_goal(stack, team.lead)  # active already
+    goal = metric_goal(stack, team.lead)
+    achieved = stack.goals.call("POST", f"/v1/goals/{goal['id']}/achieve", team.lead)
+    assert achieved.status_code == 200, achieved.get_json()
     session, csrf = signed_in(stack, team.lead)
 
     answer = session.post(stack.web_url + f"/goals/{goal['id']}/activate",
                           data={"csrf_token": csrf})
 
     assert answer.status_code == 409, answer.status_code
-    assert ("Not activated: only a draft goal can be activated; this one is active"
+    assert ("Not activated: only a draft goal can be activated; this one is achieved"
             in answer.text and "Grow the revenue" in answer.text)
 
 
@@ -74,6 +76,49 @@ def test_an_active_goal_is_marked_achieved_from_its_page(stack):
     assert "Status: Achieved" in achieved.text
     assert 'id="achieve-form"' not in achieved.text and 'id="close-link"' not in achieved.text
     assert api_goal(stack, team.lead, goal["id"])["status"] == "achieved"
+
+
+def test_mark_achieved_sent_twice_answers_both_with_the_achieved_goal(stack):
+    """Mark achieved double-clicked: the first marked the goal achieved, the second was refused
+    (409), and the page the member saw read "Not marked achieved: only an active goal can be
+    achieved; this one is achieved". A move the goal has already made is done."""
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Ship the export")
+    session, csrf = signed_in(stack, team.lead)
+    page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+
+    answers = [session.post(stack.web_url + action(page, "/achieve"), data={"csrf_token": csrf})
+               for _ in range(2)]
+
+    assert [a.status_code for a in answers] == [200, 200], [a.status_code for a in answers]
+    assert all("Status: Achieved" in a.text and "Not marked achieved" not in a.text
+               for a in answers)
+    history = stack.goals.call("GET", f"/v1/goals/{goal['id']}/history", team.lead).get_json()
+    assert [h["action"] for h in history["items"]].count("achieved") == 1
+
+
+def test_a_close_sent_twice_answers_both_with_the_closed_goal(stack):
+    """The close form sent twice: the second was refused (409) and the form came back under
+    "Only a draft or active goal can be closed; this one is closed as dropped", as if the
+    goal had not been closed. A second close to the same outcome is done; to another outcome
+    it is still refused."""
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Old plan")
+    session, csrf = signed_in(stack, team.lead)
+    page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+    form = session.get(stack.web_url + action(page, "/close")).text
+
+    def close(outcome: str):
+        return session.post(stack.web_url + action(form, "/close"), data={
+            "csrf_token": csrf, "outcome": outcome, "retrospective": "A better plan came"})
+
+    answers = [close("dropped"), close("dropped")]
+    other = close("missed")
+
+    assert [a.status_code for a in answers] == [200, 200], [a.status_code for a in answers]
+    assert all("Status: Dropped" in a.text and "can be closed" not in a.text for a in answers)
+    assert other.status_code == 409 and "this one is closed as dropped" in other.text
+    assert api_goal(stack, team.lead, goal["id"])["status"] == "dropped"
 
 
 def test_a_goal_marked_achieved_by_mistake_is_reopened_from_its_page(stack):

@@ -14,7 +14,7 @@ from services.web.adapters.api_client import (
     Unavailable,
 )
 from services.web.domain.board import CURRENT
-from services.web.domain.goal_access import may_change, why_not
+from services.web.domain.goal_access import already_moved, may_change, why_not
 from services.web.domain.outage_text import not_saved
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import goals
@@ -33,6 +33,8 @@ def move_goal(goal_id: str, move: str):
     try:
         http.api().move_goal(goal_id, move)
     except (FormErrors, Forbidden) as refused:
+        if refused.status == 409 and already_moved(http.api().goal(goal_id), move):
+            return redirect(url_for("goals.show", goal_id=goal_id) + "#moves")
         return goal_page(goal_id, refused.status,
                          move_error=f"{NOT_DONE[move]}: {refused.detail}")
     except ServiceUnavailable as down:
@@ -69,9 +71,12 @@ def close(goal_id: str):
     try:
         http.api().close_goal(goal_id, forms.closing_from_form(typed))
     except (FormErrors, Forbidden) as refused:
+        choices = _close_choices(goal_id)
+        if refused.status == 409 and already_moved(choices["goal"], "close", typed["outcome"]):
+            return redirect(url_for("goals.show", goal_id=goal_id) + "#moves")
         errors = forms.refusal_errors(refused.detail, getattr(refused, "errors", {}),
                                       forms.CLOSE_FIELDS)
-        return _close_page(_close_choices(goal_id), typed, errors, refused.status)
+        return _close_page(choices, typed, errors, refused.status)
     except ServiceUnavailable as down:
         return _close_page(_close_choices(goal_id), typed, {"_": [not_saved(
             down.service, down.unsent, "the goal was not closed", AGAIN)]}, 503)
