@@ -93,11 +93,13 @@ def test_an_answer_sent_twice_answers_the_second_time_as_the_first(stack):
 
 
 def test_an_invitation_the_api_refuses_says_why_beside_the_picker(stack):
+    """Ben invites Chen, whose invitation to Ben is open (a page drawn before it came)."""
     team = stack.new_team(lead_name="Lena")
-    _, ben = stack.add_member(team, "Ben")
-    chen_id, _ = stack.add_member(team, "Chen")
+    ben_id, ben = stack.add_member(team, "Ben")
+    chen_id, chen = stack.add_member(team, "Chen")
+    chens, chen_csrf = signed_in(stack, chen)
+    invited(chens, stack.web_url, chen_csrf, ben_id)
     session, csrf = signed_in(stack, ben)
-    invited(session, stack.web_url, csrf, chen_id)
 
     again = session.post(stack.web_url + "/partners/invitations",
                          data={"csrf_token": csrf, "member_id": chen_id})
@@ -107,6 +109,26 @@ def test_an_invitation_the_api_refuses_says_why_beside_the_picker(stack):
     assert ("No invitation was sent: you are already partners, or an invitation between you "
             "is open.") in html.unescape(label)
     assert re.search(rf'<option value="{chen_id}" selected>Chen</option>', label)
+
+
+def test_an_invitation_sent_twice_answers_both_with_the_one_invitation(stack):
+    """Send the invitation double-clicked: the first invited Chen, checkins refused the second
+    (409), and the member read "No invitation was sent: you are already partners, or an
+    invitation between you is open" beside the picker, though it had been sent."""
+    team = stack.new_team(lead_name="Lena")
+    _, ben = stack.add_member(team, "Ben")
+    chen_id, _ = stack.add_member(team, "Chen")
+    session, csrf = signed_in(stack, ben)
+    invited(session, stack.web_url, csrf, chen_id)
+
+    again = session.post(stack.web_url + "/partners/invitations",
+                         data={"csrf_token": csrf, "member_id": chen_id},
+                         allow_redirects=False)
+
+    assert again.status_code == 302, again.status_code
+    assert again.headers["Location"] == "/partners#invitations-h"
+    page = html.unescape(session.get(stack.web_url + "/partners").text)
+    assert page.count("You invited Chen; waiting for them to accept.") == 1
 
 
 def test_an_invitation_sent_while_checkins_is_down_answers_503_with_the_choice_kept(

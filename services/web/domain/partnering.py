@@ -22,6 +22,13 @@ def invitations(partnerships: list[dict], me: str) -> list[dict]:
             for p in partnerships if p.get("status") == "invited" and me in p["member_ids"]]
 
 
+def invited_already(partnerships: list[dict], me: str, member_id: str) -> bool:
+    """Whether `me`'s invitation to `member_id` is open: the invitation was sent twice (a
+    double click) and the first one sent it."""
+    return any(p.get("status") == "invited" and p.get("invited_by") == me
+               and set(p["member_ids"]) == {me, member_id} for p in partnerships)
+
+
 LEFT_BY = {"accept": ("active",), "end": ("declined", "ended")}
 """The states an answer to an invitation leaves its partnership in."""
 

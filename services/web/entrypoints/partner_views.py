@@ -14,7 +14,7 @@ from services.web.adapters.api_client import (
 )
 from services.web.domain.board import goals_of_each, partner_ids_of
 from services.web.domain.outage_text import not_saved
-from services.web.domain.partnering import answered, invitable, invitations
+from services.web.domain.partnering import answered, invitable, invitations, invited_already
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import partners
 
@@ -57,11 +57,15 @@ def _partners_context() -> dict:
 @http.member_required
 def invite():
     """Invite the teammate chosen to be my partner; refused, or with checkins down, the picker
-    says why, the choice kept."""
+    says why, the choice kept. Sent twice (a double click), the one refused because the first
+    sent it answers as the first did."""
+    me = http.current_member()
     chosen = request.form.get("member_id", "")
     try:
-        http.api().invite_partner(http.current_member().team_id, chosen)
+        http.api().invite_partner(me.team_id, chosen)
     except (FormErrors, Forbidden) as refused:
+        if invited_already(http.api().partnerships(me.team_id) or [], me.id, chosen):
+            return redirect(url_for("partners.show") + "#invitations-h")
         why = f"No invitation was sent: {refused.detail.rstrip('.')}."
         return _partners_page(refused.status, chosen=chosen, invite_errors={"member_id": [why]})
     except ServiceUnavailable as down:
