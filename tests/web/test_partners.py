@@ -92,6 +92,32 @@ def test_an_answer_sent_twice_answers_the_second_time_as_the_first(stack):
     assert "You invited Dana" not in bens.get(stack.web_url + "/partners").text
 
 
+def test_a_partner_of_long_standing_stays_listed_after_50_newer_partnerships(stack):
+    """The page read the team's partnerships once: the newest 50. A partnership older than 50
+    others (ended ones count: each pairing round ends the last one's) fell off it: Lena's
+    partner Ben was gone from her page, which said she had none and offered to invite him."""
+    team = stack.new_team(lead_name="Lena")
+    ben_id, ben = stack.add_member(team, "Ben")
+    chen_id, chen = stack.add_member(team, "Chen")
+    dana_id, _ = stack.add_member(team, "Dana")
+    pair(stack, team, team.lead, (ben, ben_id))
+    path = f"/v1/teams/{team.id}/partnerships"
+    eventually(lambda: all(stack.checkins.call(  # checkins has heard of Chen and Dana
+        "GET", f"/v1/teams/{team.id}/members/{m}/pairing", team.lead).status_code == 200
+        for m in (chen_id, dana_id)), interval=0.2)
+    for _ in range(50):  # Chen invites Dana, and withdraws it
+        sent = stack.checkins.call("POST", path, chen, json={"member_id": dana_id})
+        assert sent.status_code == 201, sent.get_json()
+        ended = stack.checkins.call("POST", f"{path}/{sent.get_json()['id']}/end", chen)
+        assert ended.status_code == 200, ended.get_json()
+    session, _ = signed_in(stack, team.lead)
+
+    page = session.get(stack.web_url + "/partners").text
+
+    assert f'<h2 id="p-{ben_id}">Ben</h2>' in page, page
+    assert "Ben" not in picker(page) and "no accountability partner yet" not in page
+
+
 def test_an_invitation_the_api_refuses_says_why_beside_the_picker(stack):
     """Ben invites Chen, whose invitation to Ben is open (a page drawn before it came)."""
     team = stack.new_team(lead_name="Lena")

@@ -452,7 +452,9 @@ class MemberApi:
 
     @or_unavailable
     def partnerships(self, team_id: str) -> list[dict]:
-        return self._call("checkins", "GET", f"/v1/teams/{team_id}/partnerships")["items"]
+        """Every partnership of the team, newest first, ended ones too (each pairing round ends
+        the last one's), a page at a time: an open one may be older than any page of them."""
+        return self._every("checkins", f"/v1/teams/{team_id}/partnerships", {})
 
     def invite_partner(self, team_id: str, member_id: str) -> dict:
         return self._call("checkins", "POST", f"/v1/teams/{team_id}/partnerships",
