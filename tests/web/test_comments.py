@@ -63,6 +63,25 @@ def test_a_comment_form_sent_twice_adds_one_comment(stack):
     assert [c["text"] for c in listed] == ["Well done"]
 
 
+def test_the_101st_comment_on_a_check_in_shows_once_added(stack):
+    """The comments read were the check-in's first 100 (oldest first): the 101st, added with
+    htmx, was saved, yet the comments swapped in after it did not have it, nor ever would."""
+    team, goal, checkin, session, csrf = a_lead_checked_in(stack)
+    for n in range(100):
+        made = stack.checkins.call("POST", f"/v1/checkins/{checkin['id']}/comments", team.lead,
+                                   json={"text": f"Comment {n + 1}"})
+        assert made.status_code == 201, made.get_json()
+    comments = stack.web_url + f"/goals/{goal['id']}/checkins/{checkin['id']}/comments"
+    form = hidden_fields(session.get(comments, headers={"HX-Request": "true"}).text)
+
+    added = session.post(comments, headers={"HX-Request": "true"},
+                         data={**form, "csrf_token": csrf, "text": "Comment 101"})
+
+    assert added.status_code == 200, added.status_code
+    assert re.findall(r"</time>: (Comment \d+)</li>", added.text) == [
+        f"Comment {n}" for n in range(1, 102)]
+
+
 def test_each_comment_says_who_wrote_it(stack):
     """The comments read "Sun 06 Dec 2026, 00:35: Nice", without who said it."""
     team = stack.new_team(lead_name="Lena")

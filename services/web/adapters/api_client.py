@@ -436,8 +436,9 @@ class MemberApi:
 
     @or_unavailable
     def comments(self, checkin_id: str) -> list[dict]:
-        return self._call("checkins", "GET", f"/v1/checkins/{checkin_id}/comments",
-                          params={"limit": 100})["items"]
+        """Every comment on the check-in, oldest first, a page at a time (the newest are the
+        last page's)."""
+        return self._every("checkins", f"/v1/checkins/{checkin_id}/comments", {})
 
     def add_comment(self, checkin_id: str, text: str, key: str | None = None) -> dict:
         """Comment on a check-in; `key` sent again adds nothing more (the first answer)."""
