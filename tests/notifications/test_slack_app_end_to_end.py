@@ -37,8 +37,9 @@ def slack_env(slack_api: SlackApiServer) -> dict[str, str]:
             "SLACK_APP_URL": "http://notifications.test", "NOTIFICATIONS_SLACK_TICK_SECONDS": "0.2"}
 
 
-def install(notifications, team) -> None:
-    """A lead's install link, Slack's authorize page (skipped), and the OAuth redirect."""
+def install(notifications, team):
+    """A lead's install link, Slack's authorize page (skipped), and the OAuth redirect: its
+    page."""
     link = notifications.client.post(f"/v1/teams/{team.id}/slack/install-link",
                                      headers=auth(team.lead))
     assert link.status_code == 201, link.json
@@ -48,6 +49,7 @@ def install(notifications, team) -> None:
     state = parse_qs(urlsplit(started.headers["Location"]).query)["state"][0]
     done = notifications.client.get(f"/slack/oauth_redirect?code=good-code&state={state}")
     assert done.status_code == 200, done.data
+    return done
 
 
 def interaction(notifications, payload: dict, timestamp: int | None = None,

@@ -624,6 +624,36 @@ def test_two_tickets_of_one_slack_user_sent_at_once_by_two_members_link_one(noti
         assert [m.member_id for m in uow.slack.members_for("UNEW")] == [won]
 
 
+def test_an_install_approved_by_a_teammates_slack_user_leaves_it_theirs(notifications,
+                                                                         slack_api):
+    """Lena installs the app, approving it in Slack as UANA (Ana's Slack user, on Ana's
+    laptop, say): the install linked Lena to UANA, so UANA was Lena's in the team and Ana's
+    reminders and /goals went to Lena. Now the workspace is installed, UANA stays Ana's, and
+    the page tells Lena why she was not linked."""
+    team = Team(notifications)
+    slack_api.installer = "UANA"
+    done = install(notifications, Lead(team))
+    page = done.get_data(as_text=True)
+    assert "Goalkeeper is installed in Acme" in page
+    assert ("Your Slack user UANA was not linked to you: it is already Ana&#x27;s in this team. "
+            "If it is yours, link Ana to their own Slack user first, then open the app&#x27;s "
+            "Home tab in Slack to link yourself.") in page
+    status = notifications.client.get(f"/v1/teams/{team.id}/slack", headers=team.auth())
+    assert (status.json["installed"], status.json["state"]) == (True, "active"), status.json
+    with notifications.container.uow() as uow:
+        assert [m.member_id for m in uow.slack.members_for("UANA")] == [team.ana]
+        assert uow.slack.identity(team.lead) is None
+
+
+def test_an_install_approved_by_the_leads_own_slack_user_links_them(notifications, team):
+    """The usual install (the `team` fixture's: Lena approves as ULENA) links Lena, and its
+    page says nothing of a link skipped."""
+    again = install(notifications, Lead(team)).get_data(as_text=True)
+    assert "Goalkeeper is installed in Acme" in again and "not linked" not in again
+    with notifications.container.uow() as uow:
+        assert [m.member_id for m in uow.slack.members_for("ULENA")] == [team.lead]
+
+
 def link_tickets_of(notifications, slack_user_id: str) -> int:
     table = notifications.container.metadata.tables["slack_link_tickets"]
     with notifications.container.engine.connect() as conn:

@@ -119,7 +119,8 @@ class OAuthRedirect(MethodView):
                                                request.args.get("state", ""),
                                                request.args.get("error")))
         name = html.escape(done.slack_team_name or done.slack_team_id)
+        unlinked = f"<p>{html.escape(done.unlinked)}</p>" if done.unlinked else ""
         page = (f"<!doctype html><title>Goalkeeper installed</title><main><h1>Goalkeeper is "
                 f"installed in {name}</h1><p>Check-in reminders now arrive as direct messages. "
-                "You can close this tab.</p></main>")
+                f"You can close this tab.</p>{unlinked}</main>")
         return Response(page, 200, mimetype="text/html")

@@ -6,7 +6,9 @@ disabling a workspace whose tokens Slack revoked.
    state store and the browser goes on to Slack's authorize page.
 3. Slack redirects back (`FinishSlackInstall`): the state is consumed, the code exchanged with
    `oauth.v2.access`, the installation stored in slack-sdk's installation store, and the team
-   linked to the workspace. The installing lead's Slack user is linked to them.
+   linked to the workspace. The Slack user who approved it is linked to the installing lead,
+   unless that Slack user is a teammate's: the install stands and `Installed.unlinked` says
+   why the link was skipped.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class Installed:
     team_id: str
     slack_team_id: str
     slack_team_name: str | None
+    unlinked: str | None = None  # why the installer was not linked to their Slack user
 
 
 @dataclass(frozen=True)
@@ -106,11 +109,25 @@ def finish_install(cmd: FinishSlackInstall, uow: NotificationsUnitOfWork, clock:
         now = clock.now()
         ticket.used_at = now
         _link_workspace(uow, ticket, installation.team_id or "", installation.enterprise_id, now)
-        if installation.user_id:
-            _link(uow, ticket.member_id, ticket.team_id, installation.user_id, ticket.member_id,
-                  now)
+        unlinked = (_link_installer(uow, ticket, installation.user_id, now)
+                    if installation.user_id else None)
         uow.commit()
-        return Installed(ticket.team_id, installation.team_id or "", installation.team_name)
+        return Installed(ticket.team_id, installation.team_id or "", installation.team_name,
+                         unlinked)
+
+
+def _link_installer(uow: NotificationsUnitOfWork, ticket: InstallTicket, slack_user_id: str,
+                    now: datetime) -> str | None:
+    """Link the installing lead to the Slack user who approved the install; when that Slack
+    user is already a teammate's, leave it theirs and say so instead (as `_refuse_a_teammates`
+    refuses it to a lead's link)."""
+    holder = _teammate_holding(uow, slack_user_id, ticket.team_id, ticket.member_id)
+    if holder is not None:
+        return (f"Your Slack user {slack_user_id} was not linked to you: it is already "
+                f"{holder.name}'s in this team. If it is yours, link {holder.name} to their own "
+                "Slack user first, then open the app's Home tab in Slack to link yourself.")
+    _link(uow, ticket.member_id, ticket.team_id, slack_user_id, ticket.member_id, now)
+    return None
 
 
 def link_slack_user(cmd: LinkSlackUser, uow: NotificationsUnitOfWork,
@@ -132,11 +149,18 @@ def _refuse_a_teammates(uow: NotificationsUnitOfWork, slack_user_id: str, team_i
     """A Slack user is one member's in a team: the 409 saying whose when it is already another
     member's there, as goals answers a profile naming a teammate's. The team's row is locked
     first, so two links of one Slack user in a team take turns and the second sees the first."""
-    uow.replicas.team(team_id, for_update=True)
-    holder = next((m for m in uow.slack.members_for(slack_user_id)
-                   if m.team_id == team_id and m.member_id != member_id), None)
+    holder = _teammate_holding(uow, slack_user_id, team_id, member_id)
     if holder is not None:
         raise _taken(slack_user_id, holder)
+
+
+def _teammate_holding(uow: NotificationsUnitOfWork, slack_user_id: str, team_id: str,
+                      member_id: str) -> MemberReplica | None:
+    """The member of the team other than `member_id` whose Slack user `slack_user_id` is, if
+    any; the team's row is locked first, so links of one Slack user in a team take turns."""
+    uow.replicas.team(team_id, for_update=True)
+    return next((m for m in uow.slack.members_for(slack_user_id)
+                 if m.team_id == team_id and m.member_id != member_id), None)
 
 
 def _taken(slack_user_id: str, holder: MemberReplica) -> Conflict:
