@@ -100,6 +100,12 @@ def goal(team_id: str, goal_id: str, owner_id: str, title: str, *, visibility: s
                  metric=metric or {"unit": "km", "start": 0, "target": 100, "current": 0})
 
 
+def goal_without_metric(team_id: str, goal_id: str, owner_id: str, title: str) -> Event:
+    """`goal.created` of a goal whose milestones or notes make its progress (no metric)."""
+    created = goal(team_id, goal_id, owner_id, title)
+    return dataclasses.replace(created, data={**created.data, "metric": None})
+
+
 def checkin(team_id: str, goal_id: str, author_id: str, value: float, note: str = "",
             at: str = AT, **extra) -> Event:
     return event("checkin.logged", team_id, checkin_id=new_id(), goal_id=goal_id,

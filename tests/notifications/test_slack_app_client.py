@@ -92,3 +92,16 @@ def test_each_invalid_field_gets_its_own_inline_error(state, field):
         read_form(state)
     assert list(caught.value.errors) == [field]
 
+
+
+def test_a_form_without_a_value_field_reads_no_value_and_wants_a_note():
+    """The modal of a goal without a metric asks for no value; its note is the check-in."""
+    state = values(note=" read two chapters ")
+    del state["value"]
+    form = read_form(state)
+    assert (form.value, form.note) == (None, "read two chapters")
+    state["note"]["note"]["value"] = " "
+    with pytest.raises(InvalidForm) as caught:
+        read_form(state)
+    assert caught.value.errors == {
+        "note": "Say what you did: this goal has no metric, so the note is the check-in."}

@@ -103,16 +103,20 @@ def known_goal(notifications, goal_id: str) -> bool:
         return uow.replicas.goal(goal_id) is not None
 
 
-def due_dm(make_service, slack_api):
+STEPS = {"unit": "steps", "start": 0, "target": 10}
+
+
+def due_dm(make_service, slack_api, metric: dict | None = STEPS):
     """The three services, a team whose lead Lena (ULENA) installed the app (so she is
-    linked), her new goal, and the check-in due DM its reminder sent her."""
+    linked), her new goal (with `metric`; None for one without), and the check-in due DM its
+    reminder sent her."""
     goals = make_service("goals")
     checkins = make_service("checkins")
     notifications = make_service("notifications", **slack_env(slack_api))
     team = create_team(goals)
     goal = goals.client.post("/v1/goals", headers=auth(team.lead), json={
         "title": "Ship the onboarding flow", "description": "New users finish setup alone",
-        "due_date": "2030-06-30", "metric": {"unit": "steps", "start": 0, "target": 10}})
+        "due_date": "2030-06-30", **({"metric": metric} if metric else {})})
     assert goal.status_code == 201, goal.json
     goal_id = goal.json["id"]
     eventually(lambda: known_goal(notifications, goal_id), timeout=60)
@@ -169,6 +173,43 @@ def test_due_dm_button_modal_submit_logs_the_checkin_and_updates_the_dm(make_ser
             f"/v1/goals/{goal_id}/checkins", headers=auth(team.lead)).json["items"]])
     assert effects == {("due DM", dm_id): 1, ("modal", "1337.42.trigger"): 1,
                        ("update", "DLENA", posted.reply["ts"]): 1, ("check-in", goal_id): 1}
+
+
+def test_a_goal_without_a_metric_is_checked_in_on_from_the_modal_and_the_slash_command(
+        make_service, slack_api, slack):
+    """The modal always asked for a value, and checkins refuses one on a goal without a
+    metric: the member's check-in from the due DM ended in a DM saying it was not logged, and
+    `/goals checkin` could send nothing but a value. Now the modal asks for a note and the
+    command takes one; each logs one check-in, and nobody is told of a refusal."""
+    s = due_dm(make_service, slack_api, metric=None)
+    checkins, notifications, team, goal_id = s.checkins, s.notifications, s.team, s.goal_id
+    [button] = [b for b in s.posted.args["blocks"] if b["type"] == "actions"][0]["elements"]
+    interaction(notifications, button_payload(slack_api, "ULENA", button))
+    [modal] = eventually(lambda: slack_api.calls_of("views.open"), timeout=30)
+    view = modal.args["view"]
+    assert [b["block_id"] for b in view["blocks"] if b["type"] == "input"] == [
+        "confidence", "note"]
+    submitted = submission(slack_api, "ULENA", view, "", note="wrote the welcome screen")
+    del submitted["view"]["state"]["values"]["value"]
+    answer = interaction(notifications, submitted)
+    assert answer.status_code == 200 and not answer.data  # the modal closes
+    response_url = f"{slack.url}/commands/T0ACME/noted"
+    ack = slash_checkin(notifications, slack_api, "ULENA",
+                        f"checkin {goal_id[:8]} tested it with Ana", response_url)
+    assert ack.json["text"].startswith("⏳ Logging your note on *Ship the onboarding flow*")
+
+    def logged() -> dict[str, tuple]:
+        return {c["id"]: (c["value"], c["note"]) for c in checkins.client.get(
+            f"/v1/goals/{goal_id}/checkins", headers=auth(team.lead)).json["items"]}
+    eventually(lambda: len(logged()) == 2, timeout=60)
+    assert sorted(logged().values()) == [(None, "tested it with Ana"),
+                                         (None, "wrote the welcome screen")]
+    [answered] = eventually(lambda: [r for r in slack.delivered()
+                                     if r.path == "/commands/T0ACME/noted"], timeout=60)
+    assert answered.json()["text"].startswith("✅ Logged your check-in on *Ship the onboarding")
+    eventually(lambda: slack_api.calls_of("chat.update"), timeout=60)  # the due DM: done
+    assert rejection_dms(slack_api) == []
+    assert len(logged()) == 2
 
 
 def slash_checkin(notifications, slack_api, user: str, text: str, response_url: str):

@@ -25,6 +25,7 @@ from tests.notifications.support import (
     checkin,
     event,
     goal,
+    goal_without_metric,
     handle,
     member,
     new_id,
@@ -217,6 +218,49 @@ def test_a_modal_submitted_twice_at_once_publishes_one_command_and_closes_both_t
         answers = post_at_once(notifications, "/slack/interactions", body, headers)
         assert [(a.status_code, a.data) for a in answers] == [(200, b"")] * 2
     assert requested_by(notifications) == [(team.id, team.ana, team.goal)] * 3
+
+
+def modal_inputs(notifications, slack_api, goal_id: str, trigger_id: str) -> list[tuple]:
+    """The inputs of the modal the Check in button of `goal_id` opens: block id, whether
+    required, label and hint."""
+    button = {"action_id": "checkin_open", "value": json.dumps({"goal_id": goal_id})}
+    interaction(notifications, button_payload(slack_api, "UANA", button, trigger_id))
+    [opened] = eventually(lambda: [c for c in slack_api.calls_of("views.open")
+                                   if c.args["trigger_id"] == trigger_id], timeout=10)
+    return [(b["block_id"], not b.get("optional", False), b["label"]["text"],
+             b.get("hint", {}).get("text")) for b in opened.args["view"]["blocks"]
+            if b["type"] == "input"]
+
+
+def test_the_modal_of_a_goal_without_a_metric_asks_for_a_note_not_a_value(notifications, team,
+                                                                         slack_api):
+    """The modal always asked for a required "New value", which checkins refuses on a goal
+    without a metric: such a goal's modal could only end in a DM saying it was not logged."""
+    handle(notifications, goal_without_metric(team.id, read := new_id(), team.ana, "Read more"))
+    assert modal_inputs(notifications, slack_api, team.goal, "1.km") == [
+        ("value", True, "New value (km)", "The metric's value now, not the change."),
+        ("confidence", False, "Confidence", None), ("note", False, "Note", None)]
+    assert modal_inputs(notifications, slack_api, read, "2.none") == [
+        ("confidence", False, "Confidence", None),
+        ("note", True, "Note", "This goal has no metric: say what you did.")]
+
+
+def test_a_modal_without_a_value_field_sends_its_note_with_no_value(notifications, team,
+                                                                    slack_api):
+    handle(notifications, goal_without_metric(team.id, read := new_id(), team.ana, "Read more"))
+    view = {"callback_id": "checkin_modal",
+            "private_metadata": json.dumps({"goal_id": read, "dm_id": None})}
+    empty = submission(slack_api, "UANA", view, "", note="")
+    del empty["view"]["state"]["values"]["value"]
+    answer = interaction(notifications, empty)
+    assert answer.json == {"response_action": "errors", "errors": {
+        "note": "Say what you did: this goal has no metric, so the note is the check-in."}}
+    noted = submission(slack_api, "UANA", view, "", note="read two chapters")
+    del noted["view"]["state"]["values"]["value"]
+    answer = interaction(notifications, noted)
+    assert answer.status_code == 200 and not answer.data, answer.json
+    assert [(c["goal_ref"], c["value"], c["note"]) for c in requested(notifications)] == [
+        (read, None, "read two chapters")]
 
 
 def test_the_dm_refusing_a_modal_checkin_offers_the_check_in_button_again(notifications, team,

@@ -15,6 +15,7 @@ from tests.notifications.support import (
     delivering,
     event,
     form,
+    goal_without_metric,
     handle,
     new_id,
     post_at_once,
@@ -166,6 +167,35 @@ def test_a_checkin_becomes_a_command_and_its_result_goes_to_the_response_url(
     assert answer["response_type"] == "ephemeral" and answer["replace_original"] is False
     assert answer["text"].startswith("✅ Logged 40 km on *Run 100 km*.")
     assert "████░░░░░░ 40%" in answer["text"]
+
+
+def test_a_checkin_on_a_goal_without_a_metric_takes_the_rest_as_its_note(notifications):
+    """`/goals checkin <goal> <value> [note]` on a goal without a metric was refused for its
+    first word not being a number, or sent checkins a value it refuses on such a goal. Now the
+    rest after the goal is the note, sent with no value."""
+    team = Team(notifications)
+    handle(notifications, goal_without_metric(team.id, read := new_id(), team.ana, "Read more"))
+    ack = slash(notifications, form("checkin read finished chapter 3",
+                                    response_url="https://hooks.slack.com/x"))
+    assert ack.json["text"] == ("⏳ Logging your note on *Read more*; I'll confirm here in a "
+                                "moment.")
+    assert [(c["goal_ref"], c["value"], c["note"]) for c in requested(notifications)] == [
+        (read, None, "finished chapter 3")]
+
+
+@pytest.mark.parametrize(("typed", "said"), [
+    ("checkin read", "*Read more* has no metric: say what you did. Usage on a goal without a "
+                     "metric: `/goals checkin <goal> <note>`"),
+    ("checkin read 3", "*Read more* has no metric, so it takes no value: say what you did "
+                       "instead. Nothing was logged."),
+])
+def test_a_checkin_on_a_goal_without_a_metric_wants_a_note_not_a_number(notifications, typed,
+                                                                        said):
+    team = Team(notifications)
+    handle(notifications, goal_without_metric(team.id, new_id(), team.ana, "Read more"))
+    ack = slash(notifications, form(typed, response_url="https://hooks.slack.com/x"))
+    assert ack.json["text"].startswith(said), ack.json
+    assert requested(notifications) == []
 
 
 @pytest.mark.parametrize(("typed", "note"), [

@@ -18,7 +18,7 @@ from shared.storable import unstorable
 
 @dataclass(frozen=True)
 class CheckinForm:
-    value: float
+    value: float | None  # None from the modal of a goal without a metric (it asks for none)
     confidence: int | None
     note: str
 
@@ -83,18 +83,27 @@ def _input(values: dict, block: str) -> dict:
     return (values.get(block) or {}).get(block) or {}
 
 
-def read_form(values: dict) -> CheckinForm:
-    """The form's content, or InvalidForm with one message per faulty field."""
-    errors: dict[str, str] = {}
+NOTE_WANTED = "Say what you did: this goal has no metric, so the note is the check-in."
+
+
+def _value(values: dict, errors: dict[str, str]) -> float | None:
     raw = (_input(values, VALUE).get("value") or "").strip()
-    value = math.nan
     if not raw:
         errors[VALUE] = "Enter the metric's value now, e.g. 12 or 4.5."
-    else:
-        try:
-            value = read_number(raw)
-        except NotANumber as exc:
-            errors[VALUE] = f"“{raw[:40]}” {exc.reason}. Enter e.g. 12 or 4.5."
+        return math.nan
+    try:
+        return read_number(raw)
+    except NotANumber as exc:
+        errors[VALUE] = f"“{raw[:40]}” {exc.reason}. Enter e.g. 12 or 4.5."
+        return math.nan
+
+
+def read_form(values: dict) -> CheckinForm:
+    """The form's content, or InvalidForm with one message per faulty field. It reads what its
+    modal asked (`slack_blocks.checkin_modal`): a value when it had the value field (a goal
+    with a metric), else none and a note it requires."""
+    errors: dict[str, str] = {}
+    value = _value(values, errors) if VALUE in values else None
     selected = _input(values, CONFIDENCE).get("selected_option") or {}
     confidence = None
     if selected:
@@ -105,7 +114,9 @@ def read_form(values: dict) -> CheckinForm:
         if not 1 <= confidence <= 5:
             errors[CONFIDENCE] = "Pick a confidence from 1 to 5."
     note = _input(values, NOTE).get("value") or ""
-    if reason := too_long(note):
+    if VALUE not in values and not note.strip():
+        errors[NOTE] = NOTE_WANTED
+    elif reason := too_long(note):
         errors[NOTE] = reason
     elif reason := unstorable(note):
         errors[NOTE] = f"{reason[:-1]}: type the note again without it."

@@ -108,30 +108,44 @@ def rejected_dm(goal_title: str | None, reason: str, retry_goal_id: str | None =
 
 
 def checkin_modal(goal: GoalLine, dm_id: str | None) -> dict:
+    """The check-in modal: a goal with a metric asks for its new value (a note optional); one
+    without asks for no value, and its note is required (checkins takes no figure on it)."""
+    asked = ([value_input(goal), confidence_input(), note_input(optional=True)] if goal.unit
+             is not None else [confidence_input(), note_input(optional=False)])
     return {
         "type": "modal", "callback_id": CHECKIN_MODAL,
         "title": plain("Check in", 24), "submit": plain("Log check-in", 24),
         "close": plain("Cancel", 24),
         "private_metadata": json.dumps({"goal_id": goal.goal_id, "dm_id": dm_id}),
-        "blocks": [
-            section(f"*{escape(goal.title)}*\n{standing(goal)}"),
-            {"type": "input", "block_id": VALUE, "label": plain(f"New value ({goal.unit})"
-                                                                  if goal.unit else "New value"),
-             "element": {"type": "plain_text_input", "action_id": VALUE,
-                         "placeholder": plain(f"e.g. {amount(goal.current, None)}")},
-             "hint": plain("The metric's value now, not the change.", 150)},
-            {"type": "input", "block_id": CONFIDENCE, "optional": True,
-             "label": plain("Confidence"),
-             "element": {"type": "static_select", "action_id": CONFIDENCE,
-                         "placeholder": plain("How sure are you of reaching it?"),
-                         "options": [{"text": plain(f"{n} – {word}"), "value": str(n)}
-                                     for n, word in enumerate(
-                                         ("very low", "low", "medium", "high", "very high"), 1)]}},
-            {"type": "input", "block_id": NOTE, "optional": True, "label": plain("Note"),
-             "element": {"type": "plain_text_input", "action_id": NOTE, "multiline": True,
-                         "max_length": NOTE_LIMIT}},
-        ],
+        "blocks": [section(f"*{escape(goal.title)}*\n{standing(goal)}"), *asked],
     }
+
+
+def value_input(goal: GoalLine) -> dict:
+    return {"type": "input", "block_id": VALUE,
+            "label": plain(f"New value ({goal.unit})" if goal.unit else "New value"),
+            "element": {"type": "plain_text_input", "action_id": VALUE,
+                        "placeholder": plain(f"e.g. {amount(goal.current, None)}")},
+            "hint": plain("The metric's value now, not the change.", 150)}
+
+
+def confidence_input() -> dict:
+    return {"type": "input", "block_id": CONFIDENCE, "optional": True,
+            "label": plain("Confidence"),
+            "element": {"type": "static_select", "action_id": CONFIDENCE,
+                        "placeholder": plain("How sure are you of reaching it?"),
+                        "options": [{"text": plain(f"{n} – {word}"), "value": str(n)}
+                                    for n, word in enumerate(
+                                        ("very low", "low", "medium", "high", "very high"), 1)]}}
+
+
+def note_input(*, optional: bool) -> dict:
+    """The note; required on a goal without a metric, where it is the check-in."""
+    hint = {} if optional else {
+        "hint": plain("This goal has no metric: say what you did.", 150)}
+    return {"type": "input", "block_id": NOTE, "optional": optional, "label": plain("Note"),
+            "element": {"type": "plain_text_input", "action_id": NOTE, "multiline": True,
+                        "max_length": NOTE_LIMIT}, **hint}
 
 
 def home_view(name: str | None, goals: list[GoalLine], link: str) -> dict:

@@ -15,7 +15,8 @@ from shared.storable import unstorable
 HELP = "\n".join([
     "*Goalkeeper* — what `/goals` can do:",
     "• `/goals checkin <goal> <value> [note]` — log progress; <goal> is the short id shown by "
-    "`/goals goals`, or a word from its title (quote titles with spaces)",
+    "`/goals goals`, or a word from its title (quote titles with spaces); on a goal without "
+    "a metric, `/goals checkin <goal> <note>`",
     "• `/goals goals` — the open goals you can check in on (yours and your team's team "
     "goals), with their short ids",
     "• `/goals status` — how your goals are doing",
@@ -25,6 +26,8 @@ LISTED_GOALS = 40  # `/goals goals` lists this many, then says how many more
 TYPED_SHOWN = 40  # characters of what the member typed that a refusal quotes back
 CHECKIN_USAGE = ("Usage: `/goals checkin <goal> <value> [note]`, "
                  "e.g. `/goals checkin 1a2b3c4d 12 ran 5k`.")
+NOTE_USAGE = ("Usage on a goal without a metric: `/goals checkin <goal> <note>`, "
+              "e.g. `/goals checkin 1a2b3c4d finished chapter 3`.")
 
 
 class SlackRequest:
@@ -60,8 +63,8 @@ class SlashError(Exception):
 
 @dataclass(frozen=True)
 class CheckinRequest:
-    goal: str
-    value: float
+    goal: GoalReplica
+    value: float | None  # None on a goal without a metric: the note is its check-in
     note: str
 
 
@@ -99,25 +102,56 @@ def unreadable(sent: dict[str, str]) -> str | None:
     return None
 
 
-def parse_checkin(args: list[str], note: str) -> CheckinRequest:
-    """`args` are the goal and the value; `note` is the rest of the command as typed, without
-    quotes around the whole of it."""
+def parse_checkin(text: str, goals: list[GoalReplica]) -> CheckinRequest:
+    """`/goals checkin`'s `text` (the verb included): the goal among `goals` (`find_goal`),
+    then on a goal with a metric its value and an optional note, on one without a note alone
+    (checkins takes no value on it). The note is the rest as typed, without quotes around the
+    whole of it."""
+    args, _ = words(text, 2)
     if len(args) < 2:
         raise SlashError(CHECKIN_USAGE)
+    _refuse_unstorable("goal", args[1], CHECKIN_USAGE)
+    goal = find_goal(goals, args[1])
+    if goal.unit is None:
+        return CheckinRequest(goal, None, _note_of(goal, words(text, 2)[1]))
+    args, note = words(text, 3)
+    if len(args) < 3:
+        raise SlashError(CHECKIN_USAGE)
     try:
-        value = read_number(args[1])
+        value = read_number(args[2])
     except NotANumber as exc:
-        raise SlashError(f"{typed(args[1])} {exc.reason}. {CHECKIN_USAGE}") from exc
-    for what, text in (("goal", args[0]), ("note", note)):
-        if reason := unstorable(text):
-            raise SlashError(f"The {what} {reason[0].lower()}{reason[1:]} Nothing was logged; "
-                             f"type it again without it. {CHECKIN_USAGE}")
+        raise SlashError(f"{typed(args[2])} {exc.reason}. {CHECKIN_USAGE}") from exc
+    return CheckinRequest(goal, value, _checked_note(note, CHECKIN_USAGE))
+
+
+def _note_of(goal: GoalReplica, note: str) -> str:
+    """The note that is the check-in on `goal`, which has no metric: required, and not a bare
+    number (a value meant for a metric it does not have)."""
+    title = escape(goal.title)
+    if not note.strip():
+        raise SlashError(f"*{title}* has no metric: say what you did. {NOTE_USAGE}")
+    try:
+        read_number(note)
+    except NotANumber:
+        return _checked_note(note, NOTE_USAGE)
+    raise SlashError(f"*{title}* has no metric, so it takes no value: say what you did "
+                     f"instead. Nothing was logged. {NOTE_USAGE}")
+
+
+def _checked_note(note: str, usage: str) -> str:
+    _refuse_unstorable("note", note, usage)
     ends = note[:1].translate(TYPOGRAPHIC) + note[-1:].translate(TYPOGRAPHIC)
     if len(note) >= 2 and ends in ("''", '""'):  # a note quoted whole
         note = note[1:-1]
     if reason := too_long(note):
-        raise SlashError(f"{reason} Nothing was logged. {CHECKIN_USAGE}")
-    return CheckinRequest(args[0], value, note)
+        raise SlashError(f"{reason} Nothing was logged. {usage}")
+    return note
+
+
+def _refuse_unstorable(what: str, text: str, usage: str) -> None:
+    if reason := unstorable(text):
+        raise SlashError(f"The {what} {reason[0].lower()}{reason[1:]} Nothing was logged; "
+                         f"type it again without it. {usage}")
 
 
 def find_goal(goals: list[GoalReplica], ref: str) -> GoalReplica:

@@ -20,7 +20,6 @@ from services.notifications.domain.slash import (
     SlackRequest,
     SlashError,
     ephemeral,
-    find_goal,
     goals_text,
     parse_checkin,
     status_text,
@@ -47,7 +46,7 @@ def run_slash_command(cmd: RunSlashCommand, uow: NotificationsUnitOfWork, clock:
     """The immediate ephemeral answer to a slash command. `goals` and `checkin` reach the goals
     the member may check in on (their own and their team's team goals they see); `status`
     tells of their own."""
-    args, rest = words(cmd.text, 3)  # the verb, and a check-in's goal and value
+    args, _ = words(cmd.text, 1)
     verb = args[0].lower() if args else "help"
     if verb == "help":
         return ephemeral(HELP)
@@ -65,17 +64,16 @@ def run_slash_command(cmd: RunSlashCommand, uow: NotificationsUnitOfWork, clock:
                 mine = {m.member_id for m in members}
                 return ephemeral(status_text([g for g in goals if g.owner_id in mine]))
             if verb == "checkin":
-                return _checkin(parse_checkin(args[1:], rest), cmd, members, goals, uow,
-                                clock, settings.webhook_allowlist)
+                return _checkin(parse_checkin(cmd.text, goals), cmd, members, uow, clock,
+                                settings.webhook_allowlist)
         except SlashError as exc:
             return ephemeral(str(exc))
     return ephemeral(f"I don't know {typed(verb)}.\n{HELP}")
 
 
 def _checkin(request: CheckinRequest, cmd: RunSlashCommand, members: list[MemberReplica],
-             goals: list[GoalReplica], uow: NotificationsUnitOfWork, clock: Clock,
-             allowlist: tuple[str, ...]) -> dict:
-    goal = find_goal(goals, request.goal)
+             uow: NotificationsUnitOfWork, clock: Clock, allowlist: tuple[str, ...]) -> dict:
+    goal = request.goal
     member = next(m for m in members if m.team_id == goal.team_id)
     try:
         response_url = validate_webhook_url(cmd.response_url, allowlist, field="response_url")
@@ -88,9 +86,17 @@ def _checkin(request: CheckinRequest, cmd: RunSlashCommand, members: list[Member
         request_checkin(uow, request_id, member, goal, request.value, request.note, now,
                         response_url=response_url)
         uow.commit()
-    unit = f" {escape(goal.unit)}" if goal.unit else ""
-    return ephemeral(f"⏳ Logging {figure(request.value)}{unit} on *{escape(goal.title)}*; "
+    return ephemeral(f"⏳ Logging {_amount(request, goal)} on *{escape(goal.title)}*; "
                      "I'll confirm here in a moment.")
+
+
+def _amount(request: CheckinRequest, goal: GoalReplica) -> str:
+    """What the acknowledgement says is being logged: the value in the goal's unit, or the
+    note on a goal without a metric."""
+    if request.value is None:
+        return "your note"
+    unit = f" {escape(goal.unit)}" if goal.unit else ""
+    return f"{figure(request.value)}{unit}"
 
 
 def _request_id(trigger_id: str) -> str:
@@ -100,11 +106,11 @@ def _request_id(trigger_id: str) -> str:
 
 
 def request_checkin(uow: NotificationsUnitOfWork, request_id: str, member: MemberReplica,
-                    goal: GoalReplica, value: float, note: str, now: datetime, *,
+                    goal: GoalReplica, value: float | None, note: str, now: datetime, *,
                     confidence: int | None = None, response_url: str | None = None) -> None:
     """Send the check-in to checkins as `checkin.requested` on `checkins.commands` (the slash
     command's and the Slack modal's one way in); the answer comes back as `checkin.logged` or
-    `checkin.rejected` carrying `request_id`."""
+    `checkin.rejected` carrying `request_id`. `value` is None on a goal without a metric."""
     uow.emit("checkin.requested", member.team_id, {
         "request_id": request_id, "team_id": member.team_id, "member_id": member.member_id,
         "goal_ref": goal.goal_id, "value": value, "note": note, "confidence": confidence,

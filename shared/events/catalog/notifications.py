@@ -14,7 +14,7 @@ class CheckinRequested(EventData):
     team_id = Id(required=True)
     member_id = Id(required=True)
     goal_ref = fields.String(required=True)
-    value = fields.Float(required=True)
+    value = fields.Float(required=True, allow_none=True)  # None on a goal without a metric
     note = fields.String(load_default="")
     confidence = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, 5))
     response_url = fields.String(allow_none=True, load_default=None)
