@@ -263,6 +263,23 @@ def test_a_modal_without_a_value_field_sends_its_note_with_no_value(notification
         (read, None, "read two chapters")]
 
 
+def test_a_modal_without_a_value_field_on_a_goal_closed_since_says_so_under_its_note(
+        notifications, team, slack_api):
+    """A modal submitted on a goal closed since it opened is answered with an error under the
+    value field; the modal of a goal without a metric has none, and Slack shows an error only
+    under an input the modal has (the member saw Slack's own "trouble connecting")."""
+    handle(notifications, goal_without_metric(team.id, read := new_id(), team.ana, "Read more"))
+    handle(notifications, goal(team.id, read, team.ana, "Read more", event_type="goal.achieved"))
+    view = {"callback_id": "checkin_modal",
+            "private_metadata": json.dumps({"goal_id": read, "dm_id": None})}
+    noted = submission(slack_api, "UANA", view, "", note="read two chapters")
+    del noted["view"]["state"]["values"]["value"]
+    answer = interaction(notifications, noted)
+    assert answer.json == {"response_action": "errors", "errors": {
+        "note": "This is not an open goal you can check in on; nothing logged."}}
+    assert requested(notifications) == []
+
+
 def test_the_dm_refusing_a_modal_checkin_offers_the_check_in_button_again(notifications, team,
                                                                           slack_api):
     """The DM saying a check-in from the modal was not logged gave no way to try again: the

@@ -98,6 +98,12 @@ def _value(values: dict, errors: dict[str, str]) -> float | None:
         return math.nan
 
 
+def whole_form_field(values: dict) -> str:
+    """The input a refusal of the whole form is shown under (Slack shows an error only under
+    an input its modal has): the value's when the modal asked for one, else the note's."""
+    return VALUE if VALUE in values else NOTE
+
+
 def read_form(values: dict) -> CheckinForm:
     """The form's content, or InvalidForm with one message per faulty field. It reads what its
     modal asked (`slack_blocks.checkin_modal`): a value when it had the value field (a goal

@@ -24,10 +24,14 @@ from datetime import datetime
 from functools import partial
 
 from services.notifications.adapters.slack_client import SlackClient
-from services.notifications.domain.checkin_form import InvalidForm, read_form
+from services.notifications.domain.checkin_form import (
+    InvalidForm,
+    read_form,
+    whole_form_field,
+)
 from services.notifications.domain.messages import escape
 from services.notifications.domain.replicas import CheckinDue, GoalReplica, MemberReplica
-from services.notifications.domain.slack_blocks import VALUE, checkin_modal, notice_modal
+from services.notifications.domain.slack_blocks import checkin_modal, notice_modal
 from services.notifications.domain.slack_dm import MISSED, REMINDER, SlackDm, SlackTask
 from services.notifications.domain.slash import SlackRequest
 from services.notifications.service_layer.access import may_check_in
@@ -76,8 +80,8 @@ def submit_checkin_modal(cmd: SubmitCheckinModal, uow: NotificationsUnitOfWork,
         member = checker_among(uow, cmd.slack_team_id, cmd.slack_user_id, goal)
         if member is None or goal is None or not goal.is_open:
             return {"response_action": "errors",
-                    "errors": {VALUE: "This is not an open goal you can check in on; "
-                                      "nothing logged."}}
+                    "errors": {whole_form_field(cmd.values): "This is not an open goal you "
+                                                             "can check in on; nothing logged."}}
         request_id, now = str(uuid.uuid5(MODAL_REQUESTS, cmd.view_id)), clock.now()
         if not uow.slack_requests.add_new(SlackRequest(request_id, member.team_id,
                                                        member.member_id, goal.goal_id, "", now)):
