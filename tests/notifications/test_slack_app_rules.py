@@ -245,6 +245,20 @@ def test_the_modal_of_a_goal_without_a_metric_asks_for_a_note_not_a_value(notifi
         ("note", True, "Note", "This goal has no metric: say what you did.")]
 
 
+def test_a_reminder_of_a_goal_without_a_metric_shows_no_value_it_does_not_have(
+        notifications, team, slack_api):
+    """The DM, the modal and the Home said "Now at *—*" of a goal without a metric, as if its
+    value were missing; they now give its progress and health alone."""
+    handle(notifications, goal_without_metric(team.id, read := new_id(), team.ana, "Read more"),
+           event("checkin.reminder", team.id, goal_id=read, owner_id=team.ana,
+                 due_at="2030-01-07T09:00:00+00:00", at="2030-01-07T08:00:00+00:00"))
+    run_tasks(notifications)
+    [dm] = [c.args for c in slack_api.calls_of("chat.postMessage")
+            if "Read more" in c.args["text"]]
+    assert [b["text"]["text"] for b in dm["blocks"] if b["type"] == "section"][1] == (
+        "░░░░░░░░░░ 0% · 🟢 On track")
+
+
 def test_a_modal_without_a_value_field_sends_its_note_with_no_value(notifications, team,
                                                                     slack_api):
     handle(notifications, goal_without_metric(team.id, read := new_id(), team.ana, "Read more"))

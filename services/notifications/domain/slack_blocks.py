@@ -57,10 +57,12 @@ def amount(value: float | None, unit: str | None) -> str:
 
 
 def standing(goal: GoalLine) -> str:
+    """Where the goal stands: its metric's value (and target) when it has a metric, then its
+    progress and health."""
     target = f" of {escape(amount(goal.target, goal.unit))}" if goal.target is not None else ""
-    return (f"Now at *{escape(amount(goal.current, goal.unit))}*{target} · "
-            f"{progress_bar(goal.progress)}"
-            f" · {health_label(goal.health or 'not_started')}")
+    now = (f"Now at *{escape(amount(goal.current, goal.unit))}*{target} · "
+           if goal.unit is not None else "")
+    return f"{now}{progress_bar(goal.progress)} · {health_label(goal.health or 'not_started')}"
 
 
 def checkin_button(goal_id: str, dm_id: str | None = None) -> dict:
