@@ -729,6 +729,20 @@ def test_an_install_approved_by_the_leads_own_slack_user_links_them(notification
         assert [m.member_id for m in uow.slack.members_for("ULENA")] == [team.lead]
 
 
+def test_an_install_approved_by_another_slack_user_leaves_the_lead_linked_to_their_own(
+        notifications, team, slack_api):
+    """Lena (linked to ULENA by her first install) has the app installed again by a
+    workspace admin, UADMIN, who approves it in Slack: Lena was relinked to UADMIN, so her
+    reminders went to the admin. Now she stays ULENA's and the page says so."""
+    slack_api.installer = "UADMIN"
+    page = install(notifications, Lead(team)).get_data(as_text=True)
+    assert ("You stay linked to your Slack user ULENA: the install was approved by another "
+            "Slack user (UADMIN).") in page
+    with notifications.container.uow() as uow:
+        assert [m.member_id for m in uow.slack.members_for("ULENA")] == [team.lead]
+        assert uow.slack.members_for("UADMIN") == []
+
+
 def link_tickets_of(notifications, slack_user_id: str) -> int:
     table = notifications.container.metadata.tables["slack_link_tickets"]
     with notifications.container.engine.connect() as conn:

@@ -51,7 +51,7 @@ class Installed:
     team_id: str
     slack_team_id: str
     slack_team_name: str | None
-    unlinked: str | None = None  # why the installer was not linked to their Slack user
+    unlinked: str | None = None  # why the installer was not linked to the approving user
 
 
 @dataclass(frozen=True)
@@ -118,9 +118,14 @@ def finish_install(cmd: FinishSlackInstall, uow: NotificationsUnitOfWork, clock:
 
 def _link_installer(uow: NotificationsUnitOfWork, ticket: InstallTicket, slack_user_id: str,
                     now: datetime) -> str | None:
-    """Link the installing lead to the Slack user who approved the install; when that Slack
-    user is already a teammate's, leave it theirs and say so instead (as `_refuse_a_teammates`
-    refuses it to a lead's link)."""
+    """Link the installing lead to the Slack user who approved the install; when the lead
+    already has another Slack user (a workspace admin approved it for them, say), or that
+    Slack user is already a teammate's (as `_refuse_a_teammates` refuses it to a lead's link),
+    leave the links as they are and say so instead."""
+    current = uow.slack.slack_user_of(ticket.member_id)
+    if current is not None and current != slack_user_id:
+        return (f"You stay linked to your Slack user {current}: the install was approved by "
+                f"another Slack user ({slack_user_id}).")
     holder = _teammate_holding(uow, slack_user_id, ticket.team_id, ticket.member_id)
     if holder is not None:
         return (f"Your Slack user {slack_user_id} was not linked to you: it is already "
