@@ -112,6 +112,28 @@ def test_an_install_link_without_the_slack_app_set_up_answers_409_naming_the_set
              "on the notifications service"), answer.json
 
 
+@pytest.mark.parametrize(("path", "status", "said"), [
+    ("/slack/install?ticket=used-or-made-up", 403,
+     "This install link is unknown, used or expired; ask for a new one."),
+    ("/slack/oauth_redirect?error=access_denied&state=whatever", 400,
+     "Slack did not install the app: access_denied."),
+    ("/slack/oauth_redirect?code=good-code&state=made-up", 403,
+     "Unknown or expired OAuth state; start the install again."),
+])
+def test_an_install_that_fails_tells_the_leads_browser_why_on_a_page(notifications, path,
+                                                                     status, said):
+    """The install link and Slack's redirect are opened in the lead's browser: a lead who
+    pressed Cancel on Slack's authorize page, or opened a used link, got a problem+json
+    document to read as raw JSON. Now a page says the app was not installed, and why."""
+    team = Team(notifications)
+    answer = notifications.client.get(path)
+    assert (answer.status_code, answer.mimetype) == (status, "text/html")
+    page = answer.get_data(as_text=True)
+    assert "<h1>Goalkeeper was not installed</h1>" in page and f"<p>{said}</p>" in page
+    workspace = notifications.client.get(f"/v1/teams/{team.id}/slack", headers=team.auth())
+    assert workspace.json["installed"] is False
+
+
 def test_the_events_endpoint_answers_url_verification(notifications):
     answer = events_post(notifications, {"type": "url_verification", "challenge": "3eZbrw1a"})
     assert answer.status_code == 200 and answer.json == {"challenge": "3eZbrw1a"}

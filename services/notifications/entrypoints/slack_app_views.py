@@ -37,7 +37,8 @@ from services.notifications.service_layer.commands import (
     StartSlackInstall,
     SubmitCheckinModal,
 )
-from shared.domain import BadRequest
+from shared.domain import BadRequest, DomainError
+from shared.problems import status_of
 from shared.web import bus
 
 ACK = ("", 200)
@@ -102,12 +103,29 @@ class Interactions(MethodView):
         return ACK
 
 
+def _page(title: str, heading: str, text: str, status: int = 200) -> Response:
+    """A page for the installing lead's browser (the install link and Slack's redirect are
+    opened there, not by an API client)."""
+    page = (f"<!doctype html><title>{html.escape(title)}</title><main><h1>"
+            f"{html.escape(heading)}</h1>{text}</main>")
+    return Response(page, status, mimetype="text/html")
+
+
+def _not_installed(error: DomainError) -> Response:
+    return _page("Goalkeeper not installed", "Goalkeeper was not installed",
+                 f"<p>{html.escape(error.detail[:1].upper() + error.detail[1:])}.</p>",
+                 status_of(error))
+
+
 @slack.route("/install")
 class Install(MethodView):
     @slack.doc(security=[])
     def get(self):
         """Follow a lead's install link: on to Slack's authorize page with an OAuth state."""
-        return redirect(bus().handle(StartSlackInstall(request.args.get("ticket", ""))), 302)
+        try:
+            return redirect(bus().handle(StartSlackInstall(request.args.get("ticket", ""))), 302)
+        except DomainError as error:
+            return _not_installed(error)
 
 
 @slack.route("/oauth_redirect")
@@ -115,12 +133,14 @@ class OAuthRedirect(MethodView):
     @slack.doc(security=[])
     def get(self):
         """Slack's redirect after the install: exchange the code, store the installation."""
-        done = bus().handle(FinishSlackInstall(request.args.get("code", ""),
-                                               request.args.get("state", ""),
-                                               request.args.get("error")))
-        name = html.escape(done.slack_team_name or done.slack_team_id)
+        try:
+            done = bus().handle(FinishSlackInstall(request.args.get("code", ""),
+                                                   request.args.get("state", ""),
+                                                   request.args.get("error")))
+        except DomainError as error:
+            return _not_installed(error)
+        name = done.slack_team_name or done.slack_team_id
         unlinked = f"<p>{html.escape(done.unlinked)}</p>" if done.unlinked else ""
-        page = (f"<!doctype html><title>Goalkeeper installed</title><main><h1>Goalkeeper is "
-                f"installed in {name}</h1><p>Check-in reminders now arrive as direct messages. "
-                f"You can close this tab.</p>{unlinked}</main>")
-        return Response(page, 200, mimetype="text/html")
+        return _page("Goalkeeper installed", f"Goalkeeper is installed in {name}",
+                     "<p>Check-in reminders now arrive as direct messages. You can close this "
+                     f"tab.</p>{unlinked}")
