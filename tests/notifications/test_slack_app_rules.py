@@ -134,6 +134,23 @@ def test_an_install_that_fails_tells_the_leads_browser_why_on_a_page(notificatio
     assert workspace.json["installed"] is False
 
 
+def test_the_install_page_reloaded_says_it_is_installed(notifications, slack_api):
+    """Reloading the page Slack's redirect showed answered 403 'Unknown or expired OAuth
+    state; start the install again' (now a page saying Goalkeeper was not installed) though it
+    was installed. It says it is installed, and Slack is not asked again; once the team has
+    installed again since, the old redirect is refused as before."""
+    team = Team(notifications)
+    first = install(notifications, Lead(team))
+    redirect = first.request.full_path
+    again = notifications.client.get(redirect)
+    assert again.status_code == 200, again.data
+    assert "<h1>Goalkeeper is installed</h1>" in again.get_data(as_text=True)
+    assert len(slack_api.calls_of("oauth.v2.access")) == 1
+    install(notifications, Lead(team))
+    stale = notifications.client.get(redirect)
+    assert stale.status_code == 403 and "was not installed" in stale.get_data(as_text=True)
+
+
 def test_the_events_endpoint_answers_url_verification(notifications):
     answer = events_post(notifications, {"type": "url_verification", "challenge": "3eZbrw1a"})
     assert answer.status_code == 200 and answer.json == {"challenge": "3eZbrw1a"}

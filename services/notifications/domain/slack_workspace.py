@@ -63,6 +63,12 @@ class InstallTicket:
     def usable(self, now: datetime) -> bool:
         return self.used_at is None and now < self.expires_at
 
+    def made(self, workspace: SlackWorkspace | None) -> bool:
+        """Whether this ticket made the team's installation as it is now (still active, not
+        installed again since): Slack's redirect opened again (a reload) finds it done."""
+        return (self.used_at is not None and workspace is not None and workspace.is_active
+                and workspace.installed_at == self.used_at)
+
 
 class SlackIdentity:
     """Which Slack user a member is, set by a lead or by the member following a link."""

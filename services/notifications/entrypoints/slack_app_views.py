@@ -139,8 +139,8 @@ class OAuthRedirect(MethodView):
                                                    request.args.get("error")))
         except DomainError as error:
             return _not_installed(error)
-        name = done.slack_team_name or done.slack_team_id
+        where = f" in {done.slack_team_name}" if done.slack_team_name else ""
         unlinked = f"<p>{html.escape(done.unlinked)}</p>" if done.unlinked else ""
-        return _page("Goalkeeper installed", f"Goalkeeper is installed in {name}",
+        return _page("Goalkeeper installed", f"Goalkeeper is installed{where}",
                      "<p>Check-in reminders now arrive as direct messages. You can close this "
                      f"tab.</p>{unlinked}")

@@ -92,8 +92,13 @@ def start_install(cmd: StartSlackInstall, uow: NotificationsUnitOfWork, clock: C
 
 def finish_install(cmd: FinishSlackInstall, uow: NotificationsUnitOfWork, clock: Clock,
                    slack: SlackClient) -> Installed:
+    """Finish the install Slack's redirect names by its OAuth state. The redirect opened again
+    once it is done (the lead reloads the page) answers that it is installed, as the first
+    time did."""
     if cmd.error:
         raise BadRequest(f"Slack did not install the app: {cmd.error}")
+    if done := _installed_already(uow, cmd.state):
+        return done
     if not cmd.state or not slack.consume_state(cmd.state):
         raise Forbidden("unknown or expired OAuth state; start the install again")
     with uow:
@@ -114,6 +119,15 @@ def finish_install(cmd: FinishSlackInstall, uow: NotificationsUnitOfWork, clock:
         uow.commit()
         return Installed(ticket.team_id, installation.team_id or "", installation.team_name,
                          unlinked)
+
+
+def _installed_already(uow: NotificationsUnitOfWork, state: str) -> Installed | None:
+    with uow:
+        ticket = uow.slack.ticket_for_state(state) if state else None
+        workspace = uow.slack.workspace(ticket.team_id) if ticket is not None else None
+        if ticket is None or not ticket.made(workspace):
+            return None
+        return Installed(ticket.team_id, workspace.slack_team_id, None)
 
 
 def _link_installer(uow: NotificationsUnitOfWork, ticket: InstallTicket, slack_user_id: str,
