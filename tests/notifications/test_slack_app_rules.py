@@ -989,6 +989,20 @@ def test_a_member_checks_in_from_slack_on_the_team_goals_the_checkins_api_takes_
     assert rust not in home and offsite not in home
 
 
+def test_a_stranger_in_an_installed_workspace_is_told_to_link_from_the_home_tab(notifications,
+                                                                               team, slack_api):
+    """/goals from a Slack user the app does not know, in a workspace a team installed, said
+    only to ask a lead to add their Slack user id to their profile; the Home tab offers them
+    a link they can follow themselves, and the answer now says so."""
+    body = urlencode({"command": "/goals", "text": "goals", "user_id": "UNEW",
+                      "team_id": slack_api.team_id, "response_url": ""}).encode()
+    answer = notifications.client.post("/slack/commands", data=body,
+                                       headers=sign(body, int(time.time())))
+    assert answer.json["text"] == (
+        "I don't know your Slack account yet. Open Goalkeeper's *Home* tab here in Slack and "
+        "press *Link my Goalkeeper account* (or ask a team lead to link you), then try again.")
+
+
 def test_a_slash_command_from_a_workspace_the_team_did_not_install_acts_for_nobody(
         notifications, team, slack_api):
     answer = slash_from(notifications, "T0ELSEWHERE", "checkin run 3")

@@ -36,6 +36,9 @@ from shared.numbers import figure
 
 UNKNOWN_USER = ("I don't know your Slack account yet. Ask a team lead to add your Slack user id "
                 "to your Goalkeeper profile, then try again.")
+UNKNOWN_USER_HERE = ("I don't know your Slack account yet. Open Goalkeeper's *Home* tab here in "
+                     "Slack and press *Link my Goalkeeper account* (or ask a team lead to link "
+                     "you), then try again.")
 OTHER_WORKSPACE = ("Your Goalkeeper team has installed Goalkeeper in another Slack workspace, "
                    "not this one: use `/goals` there.")
 SLASH_REQUESTS = uuid.UUID("6f1d3c2e-8b47-4a90-9d5e-2c7b1a4e8f03")
@@ -53,8 +56,7 @@ def run_slash_command(cmd: RunSlashCommand, uow: NotificationsUnitOfWork, clock:
     with uow:
         members = uow.slack.members_for(cmd.slack_user_id, cmd.slack_team_id or None)
         if not members:
-            elsewhere = uow.slack.members_for(cmd.slack_user_id)
-            return ephemeral(OTHER_WORKSPACE if elsewhere else UNKNOWN_USER)
+            return ephemeral(_stranger(uow, cmd))
         goals = sorted((g for m in members for g in goals_to_check_in(uow, m)),
                        key=lambda g: g.title)
         try:
@@ -69,6 +71,17 @@ def run_slash_command(cmd: RunSlashCommand, uow: NotificationsUnitOfWork, clock:
         except SlashError as exc:
             return ephemeral(str(exc))
     return ephemeral(f"I don't know {typed(verb)}.\n{HELP}")
+
+
+def _stranger(uow: NotificationsUnitOfWork, cmd: RunSlashCommand) -> str:
+    """What a Slack user the command cannot match to a member hears: to use the workspace
+    their team installed; to link themself from the Home tab where a team installed the app
+    (it offers the link there); else to ask a lead."""
+    if uow.slack.members_for(cmd.slack_user_id):
+        return OTHER_WORKSPACE
+    if any(w.is_active for w in uow.slack.workspaces_in(cmd.slack_team_id)):
+        return UNKNOWN_USER_HERE
+    return UNKNOWN_USER
 
 
 def _checkin(request: CheckinRequest, cmd: RunSlashCommand, members: list[MemberReplica],
