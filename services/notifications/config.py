@@ -35,7 +35,7 @@ ENV_VARS = {
     "SMTP_PORT": "Its submission port (587).",
     "SMTP_USER": "SMTP login, when the server needs one.",
     "SMTP_PASSWORD": "SMTP password of SMTP_USER.",
-    "SMTP_FROM": "Sender address of every mail (goalkeeper@localhost).",
+    "SMTP_FROM": "Sender of every mail: an address, or a name and address (goalkeeper@localhost).",
     "SMTP_STARTTLS": "Upgrade the SMTP connection with STARTTLS (true).",
     "NOTIFICATIONS_PUBLIC_URL": "Public base URL of this service, for the one-click unsubscribe "
                                 "links in mail (GOALKEEPER_PUBLIC_URL when unset).",

@@ -106,6 +106,31 @@ def test_a_missed_checkin_mails_each_recipient_multipart_with_a_one_click_unsubs
     assert [a["status_code"] for e in email_log(team) for a in e["attempts"]] == [250, 250]
 
 
+@pytest.mark.parametrize(("sender", "name"), [
+    ('"Équipe, Objectifs" <goals@example.com>', "Équipe, Objectifs"),
+    ("Équipe, Objectifs <goals@example.com>", "Équipe, Objectifs"),
+    ("Goals Bot <goals@example.com>", "Goals Bot"),
+    ("goals@example.com", "Goalkeeper")])
+def test_a_sender_named_with_a_comma_and_accents_sends_from_its_address_under_that_name(
+        make_service, smtp, sender, name):
+    """SMTP_FROM with a display name: an accented one could not be written into the mail
+    (nothing left, the deliverer's pass failed on it), and `Goals Bot <goals@example.com>`
+    left as `Goalkeeper <"Goals Bot">`, from an envelope sender that is no address, which a
+    real server refuses."""
+    mailing = make_service("notifications", start_worker=False,
+                           **{**mail_env(smtp), "SMTP_FROM": sender})
+    team = Team(mailing)
+    with delivering(mailing):
+        handle(mailing, missed(team, [team.ana]))
+        eventually(lambda: len(smtp.messages) == 1)
+    [to_ana] = smtp.to("ana@example.com")
+    [sent_by] = to_ana["From"].addresses
+    assert (sent_by.display_name, sent_by.addr_spec) == (name, "goals@example.com")
+    assert smtp.envelopes == [("goals@example.com", ["ana@example.com"])]
+    assert to_ana["Message-ID"].endswith("@example.com>")
+    assert [a["status_code"] for e in email_log(team) for a in e["attempts"]] == [250]
+
+
 def test_an_escalation_mail_gives_the_due_moment_in_the_readers_own_zone(mailing, smtp):
     """The mail said 'was due 2030-01-07T10:00:00+00:00' to a team in Tokyo: a moment in UTC
     and ISO 8601. It now says the reader's own time, and names the zone."""

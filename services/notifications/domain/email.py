@@ -22,8 +22,9 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import make_msgid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.notifications.domain.digest import PERSONAL_DIGEST_EVENT
@@ -38,6 +39,7 @@ UNSUBSCRIBE_PATH = "/email/unsubscribe/"  # outside /v1: no bearer token, the li
 UNSUBSCRIBED = "unsubscribed"
 REFUSED = "refused"
 REFUSAL_PAUSE = timedelta(hours=1)  # sign-in links to a refused address wait this long
+SENDER_NAME = "Goalkeeper"  # the From name when SMTP_FROM gives an address alone
 _PURPOSE = b"goalkeeper-unsubscribe:"
 
 
@@ -149,18 +151,32 @@ def _mac(secret: str, payload: str) -> str:
 
 # -- the message --------------------------------------------------------------------------------
 def compose(rendered: Rendered, *, to: str, sender: str, link: str | None = None,
-            unsubscribe_url: str | None = None, sender_name: str = "Goalkeeper") -> EmailMessage:
+            unsubscribe_url: str | None = None) -> EmailMessage:
+    """The mail from `sender` (SMTP_FROM, see `sender_address`) to the address `to`."""
     message = EmailMessage(policy=MAIL_POLICY)
+    sent_by = sender_address(sender)
     message["Subject"] = _plain(rendered.title, link)
-    message["From"] = formataddr((sender_name, sender))
+    message["From"] = sent_by
     message["To"] = to
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Message-ID"] = make_msgid(domain=sent_by.domain or None)
     if unsubscribe_url:
         message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text_body(rendered, link, unsubscribe_url))
     message.add_alternative(html_body(rendered, link, unsubscribe_url), subtype="html")
     return message
+
+
+def sender_address(sender: str) -> Address:
+    """SMTP_FROM as the mail's From: an address alone (`goalkeeper@example.com`) is named
+    `SENDER_NAME`; a name and an address (`Équipe, Objectifs <goals@example.com>`, quoted or
+    not) keep that name as written, commas and non-ASCII letters included (encoded as mail
+    headers need). The envelope sender is the address."""
+    name, bracket, rest = sender.strip().rpartition("<")
+    if not bracket or not rest.endswith(">"):
+        return Address(display_name=SENDER_NAME, addr_spec=sender.strip())
+    return Address(display_name=name.strip().strip('"').strip() or SENDER_NAME,
+                   addr_spec=rest[:-1].strip())
 
 
 def text_body(rendered: Rendered, link: str | None, unsubscribe_url: str | None) -> str:
