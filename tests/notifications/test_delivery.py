@@ -411,6 +411,38 @@ def test_a_signed_webhook_answering_422_fails_that_message_and_tells_the_leads_o
     assert disabled_notices(team, team.lead) == []
 
 
+@pytest.mark.parametrize("status", [301, 308])
+def test_a_webhook_moved_permanently_is_disabled_at_once_naming_where_it_went(make_service,
+                                                                             slack, status):
+    """A receiver answering 301 or 308 (its URL moved) had each message retried for a day, as
+    redirects are never followed, and the leads were never told: every message failed a day
+    late. The first such answer now fails its message, disables the channel with where it
+    points, and tells the leads once; what was queued behind it is not sent there."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    hook = team.channel(slack.webhook("hook"), type="webhook", name="Audit hook")
+    moved = "https://hooks.example.com/new-audit"
+    slack.reply_with(*[Reply(status, "", {"Location": moved})] * 3)
+    handle(n, achieved(team, "Read 10 books"))
+    handle(n, achieved(team, "Ship it"))
+    for _ in range(10):
+        clock.advance(seconds=1)
+        n.container.deliverer.deliver_due()
+    assert len(slack.received) == 1
+    entries = team.log(channel_id=hook["id"])
+    assert sorted(e["notification"]["status"] for e in entries) == ["failed", "failed"]
+    assert [(a["status_code"], a["outcome"]) for e in entries for a in e["attempts"]] == [
+        (status, "failed")]
+    shown = n.client.get(f"/v1/teams/{team.id}/channels/{hook['id']}", headers=team.auth())
+    reason = (f"{status} moved permanently (add the channel again with its new URL): "
+              f"redirect to '{moved}' not followed")
+    assert (shown.json["state"], shown.json["disabled_reason"]) == ("disabled", reason)
+    [notice] = disabled_notices(team, team.lead)
+    assert reason in notice["text"]
+    assert disabled_notices(team, team.ana) == []
+
+
 def test_a_lead_mutes_the_notices_of_messages_a_channel_refused(make_service, slack):
     """`channel.refused`, the type of those notices in the feed, was refused as an unknown
     event type (422), so a lead told once an hour could not stop them."""

@@ -14,6 +14,9 @@ its retries on them.
   the channel only when a message has spent its retries on them.
 - Teams: see `domain.teams` (any 4xx but 408/425/429 disables; 413 fails that message only).
 - Mail (no channel): an SMTP 5xx on RCPT or DATA, the address refused or bounced it.
+- Any channel type: a permanent redirect (301, 308) disables the channel, naming where it
+  points: redirects are never followed (server-side request forgery), so every retry would
+  get the same answer; the lead adds the channel again with the new URL.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ SLACK_ERRORS = {
     404: "channel_not_found",
     410: "channel_is_archived",
 }
+PERMANENT_REDIRECTS = (301, 308)
 CHANNEL_REFUSED = "channel.refused"  # the leads' notice of it, in their feed (no event's type)
 REASON_LENGTH = 500
 GIVE_UP_LENGTH = 120  # of the receiver's answer, in the reason a channel is disabled for
@@ -59,6 +63,13 @@ def _answered(names: Mapping[int, str]) -> Callable[[SendResult], str]:
     return reason
 
 
+def _moved(result: SendResult) -> Refusal:
+    """A permanent redirect: the webhook's URL is no longer where it is."""
+    where = result.error or "redirect not followed"
+    reason = f"{result.status} moved permanently (add the channel again with its new URL): {where}"
+    return Refusal(reason[:REASON_LENGTH], disables=True)
+
+
 def _teams_reason(result: SendResult) -> str:
     return teams.refusal_reason(result.status, result.body)
 
@@ -77,6 +88,8 @@ class RefusalRules:
 
     def refusal(self, result: SendResult) -> Refusal | None:
         """The refusal `result` is, if no retry can fix it; else None."""
+        if result.status in PERMANENT_REDIRECTS:
+            return _moved(result)
         if result.status in self.fails:
             return Refusal(self.reason(result), tells_leads=result.status in self.told)
         if self.disables(result.status):
