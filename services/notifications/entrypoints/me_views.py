@@ -64,7 +64,9 @@ class PreferencesView(MethodView):
     @me.arguments(PreferencesIn)
     @me.response(200, PreferencesOut)
     def put(self, body):
-        """Replace my preferences. Quiet hours are local time in my time zone."""
+        """Replace my preferences: a field left out takes its default (nothing muted,
+        `immediate`, `daily`, no quiet hours), so `{}` resets them all; the web page sends every
+        field. Quiet hours are local time in my time zone."""
         quiet = body["quiet_hours"] or {}
         return bus().handle(SetPreferences(
             require_member(), muted=tuple(body["muted"]), delivery=body["delivery"],
