@@ -510,6 +510,30 @@ def test_webhook_channels_get_signed_json_with_a_secret_shown_once(notifications
     assert body["type"] == "goal.achieved" and body["data"]["goal_id"] == team.goal
 
 
+def test_a_webhook_never_gets_the_slack_response_url_of_a_slash_command_checkin(notifications,
+                                                                               team, slack):
+    """A check-in logged with `/goals` carries Slack's `response_url`, a link that posts into
+    the member's Slack conversation for half an hour: it reached every outgoing webhook in the
+    body's `data`, so a receiver could write to that member's Slack as Goalkeeper. The body
+    keeps the check-in's data but that link."""
+    hook = team.channel(slack.webhook("hook"), type="webhook")
+    response_url = "https://hooks.slack.com/commands/T0/1234/SeCrEtToKeN"
+    logged = checkin(team.id, team.goal, team.ana, 40, "Long run", source="slack",
+                     request_id=new_id(), response_url=response_url)
+    with delivering(notifications):
+        handle(notifications, logged, progressed(logged, 0.4))
+        eventually(lambda: len(slack.delivered()) == 1)
+    [request] = slack.received
+    assert verify(hook["secret"], request.headers, request.body,
+                  now=float(request.headers["X-Goalkeeper-Timestamp"]))
+    body = json.loads(request.body)
+    assert (body["event_id"], body["type"]) == (logged.id, "checkin.logged")
+    assert (body["data"]["checkin_id"], body["data"]["note"]) == (logged.data["checkin_id"],
+                                                                  "Long run")
+    assert "response_url" not in body["data"]
+    assert b"SeCrEtToKeN" not in request.body
+
+
 def test_after_a_long_outage_the_backlog_drains_at_the_channel_pace(make_service, slack):
     clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
     n = make_service("notifications", clock=clock, start_worker=False)

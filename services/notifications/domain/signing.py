@@ -26,8 +26,9 @@ Example (Python):
         digest = hmac.new(secret, f"{timestamp}.".encode() + raw_body, hashlib.sha256)
         return hmac.compare_digest("v1=" + digest.hexdigest(), headers["X-Goalkeeper-Signature"])
 
-The body is `{"event_id", "type", "team_id", "occurred_at", "summary", "data"}`; deliveries are
-at least once, so receivers dedupe on `event_id`.
+The body is `{"event_id", "type", "team_id", "occurred_at", "summary", "data"}`, `data` being the
+event's less a Slack check-in's `response_url` (`fanout.WEBHOOK_WITHHELD`); deliveries are at
+least once, so receivers dedupe on `event_id`.
 """
 
 from __future__ import annotations
