@@ -464,6 +464,35 @@ def test_a_lead_mutes_the_notices_of_messages_a_channel_refused(make_service, sl
     assert refusal_notices(team, team.lead) == []
 
 
+def test_a_deleted_channels_queued_messages_fail_at_once_and_never_leave(make_service, slack):
+    """A webhook holding its messages back (503, Retry-After ten minutes) was deleted: the
+    delivery log still showed both messages pending until the Retry-After ran out. They now
+    show failed, "channel deleted", as the channel goes, and nothing more reaches the
+    receiver."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    hook = team.channel(slack.webhook("hook"), type="webhook")
+    slack.reply_with(Reply(503, "busy", {"Retry-After": "600"}))
+    handle(n, achieved(team, "Read 10 books"), achieved(team, "Ship it"))
+    for _ in range(3):
+        clock.advance(seconds=1)
+        n.container.deliverer.deliver_due()
+    assert sorted(e["notification"]["status"] for e in team.log()) == ["pending", "pending"]
+
+    deleted = n.client.delete(f"/v1/teams/{team.id}/channels/{hook['id']}", headers=team.auth())
+
+    assert deleted.status_code == 204
+    logged = {e["notification"]["id"]: (e["notification"]["status"],
+                                        e["notification"]["last_error"]) for e in team.log()}
+    assert list(logged.values()) == [("failed", "channel deleted")] * 2
+    clock.advance(seconds=700)
+    n.container.deliverer.deliver_due()
+    assert len(slack.received) == 1  # the one 503, before the delete
+    assert {e["notification"]["id"]: e["notification"]["status"] for e in team.log()} == {
+        key: "failed" for key in logged}
+
+
 def test_a_slow_answer_times_out_and_is_retried(make_service, slack):
     slack.reply_with(Reply(delay=4.0))
     n = make_service("notifications", start_worker=False)

@@ -198,6 +198,18 @@ class Notifications:
         )
         return result.rowcount or 0
 
+    def fail_queued(self, channel_id: str, reason: str, now: datetime) -> int:
+        """The channel is gone: its messages waiting to leave (due, backing off, or held by a
+        Retry-After) fail now for `reason`, not each when it comes due. Rows another worker has
+        claimed may be mid-send: left to their answer (a claim fails them if it is no success)."""
+        result = self.session.execute(
+            update(table).where(
+                table.c.channel_id == channel_id, table.c.status == "pending",
+                or_(table.c.claimed_until.is_(None), table.c.claimed_until <= now))
+            .values(status="failed", last_error=reason)
+        )
+        return result.rowcount or 0
+
     def release_held(self, now: datetime) -> int:
         """Show the feed items quiet hours or a snooze held until `now`. On PostgreSQL their
         rows are locked in id order first, as `held_for` and `awaiting_digest` lock them, so a

@@ -12,6 +12,7 @@ from shared.domain import Aggregate
 CHANNEL_TYPES = ("slack", "teams", "webhook")
 CHAT_TYPES = ("slack", "teams")  # people read these: rendered messages, paced and coalesced
 ALERT_HEALTH = ("at_risk", "off_track", "overdue")
+CHANNEL_DELETED = "channel deleted"  # why the messages it had queued were not sent
 
 
 def _csv(values: list[str] | tuple[str, ...] | None) -> str:

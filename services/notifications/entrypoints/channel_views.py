@@ -75,7 +75,8 @@ class ChannelItem(MethodView):
 
     @channels.response(204)
     def delete(self, team_id, channel_id):
-        """Remove a channel; its delivery log stays."""
+        """Remove a channel; its delivery log stays, what it had queued failed ("channel
+        deleted")."""
         bus().handle(DeleteChannel(require_member(), team_id, channel_id))
 
 

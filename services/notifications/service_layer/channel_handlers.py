@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from services.notifications.config import NotificationsSettings
-from services.notifications.domain.channel import Channel
+from services.notifications.domain.channel import CHANNEL_DELETED, Channel
 from services.notifications.domain.fanout import Notifier, Occurrence
 from services.notifications.domain.notification import DeliveryAttempt, Notification
 from services.notifications.domain.render import Rendered
@@ -86,10 +86,13 @@ def change_channel(cmd: ChangeChannel, uow: NotificationsUnitOfWork) -> Channel:
     return channel
 
 
-def delete_channel(cmd: DeleteChannel, uow: NotificationsUnitOfWork) -> None:
+def delete_channel(cmd: DeleteChannel, uow: NotificationsUnitOfWork, clock: Clock) -> None:
+    """Remove the channel; what it still had queued fails at once (`CHANNEL_DELETED`), so the
+    delivery log never shows a removed channel's messages as pending."""
     ensure_lead(cmd.actor, cmd.team_id)
     with uow:
         _channel(uow, cmd.team_id, cmd.channel_id).delete()
+        uow.notifications.fail_queued(cmd.channel_id, CHANNEL_DELETED, clock.now())
         uow.commit()
 
 
