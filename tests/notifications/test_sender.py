@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
 
 from services.notifications.adapters.webhook_client import MAX_RESPONSE_BYTES, WebhookClient
+from tests.support.serving import serving_thread
 from tests.support.slack_server import Reply
 
 ALLOW = ("127.0.0.1",)
@@ -32,6 +37,51 @@ def test_a_slow_server_times_out(slack):
     assert result.status is None
     assert "Timeout" in result.error
     assert time.monotonic() - started < 5.0  # it gave up before the server answered
+
+
+class Trickling(BaseHTTPRequestHandler):
+    """A receiver that answers 200 at once, then sends its 50-byte body a byte every 0.2 s."""
+
+    def do_POST(self):  # noqa: N802 (http.server naming)
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Length", "50")
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            for _ in range(50):
+                time.sleep(0.2)
+                self.wfile.write(b"o")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def trickling() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Trickling)
+    server.daemon_threads = True
+    serving_thread(server).start()
+    yield f"http://127.0.0.1:{server.server_port}/hook"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_receiver_trickling_its_answer_holds_the_sender_no_longer_than_its_timeouts(
+        trickling):
+    """Each byte came within the read timeout, so a body sent a byte at a time held the sender
+    (one loop for every channel) for as long as the receiver liked: 10 s here, and past the
+    delivery's lease, when another worker would post it again. The answer is read until the
+    connect and read timeouts have passed; its status, there from the start, decides."""
+    started = time.monotonic()
+    result = WebhookClient(connect_timeout=0.5, read_timeout=0.5,
+                           allowlist=ALLOW).post(trickling, {"t": 1})
+    assert result.ok and result.status == 200
+    assert time.monotonic() - started < 2.5
+    assert 0 < len(result.body) < 50
 
 
 def test_hosts_resolving_to_internal_addresses_are_refused_unless_allow_listed(slack):

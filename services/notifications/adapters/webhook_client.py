@@ -1,5 +1,8 @@
 """The client of webhooks (Slack, signed-webhook receivers): bounded time and response size,
-and no redirects followed.
+and no redirects followed. An answer's body is read until the connect and read timeouts have
+passed since the connection began, however it trickles in (each byte within the read timeout
+would otherwise hold the sender as long as the receiver liked); its status, read first,
+decides.
 
 requests is used rather than slack-sdk's WebhookClient because the sender must refuse
 redirects (server-side request forgery) and cap the response it reads, which WebhookClient's
@@ -23,6 +26,7 @@ from services.notifications.domain.notification import SendResult
 from services.notifications.domain.webhook_url import ip_literal, is_internal
 
 MAX_RESPONSE_BYTES = 64 * 1024
+READ_CHUNK = 8 * 1024
 _RETRY_AFTER = Retry()  # only its reading of the Retry-After header is used
 
 
@@ -30,6 +34,7 @@ class WebhookClient:
     def __init__(self, connect_timeout: float = 3.0, read_timeout: float = 5.0,
                  allowlist: tuple[str, ...] = ()):
         self.timeout = (connect_timeout, read_timeout)
+        self.time_limit = connect_timeout + read_timeout  # of a send, but for its last read
         self.allowlist = allowlist
         self.session = requests.Session()
 
@@ -40,12 +45,13 @@ class WebhookClient:
         refusal = self._refusal(url)
         if refusal:
             return SendResult(status=None, error=refusal)
+        deadline = time.perf_counter() + self.time_limit  # from the connection, not the lookup
         try:
             with self.session.post(
                 url, data=body, timeout=self.timeout, allow_redirects=False, stream=True,
                 headers={"Content-Type": "application/json", **(headers or {})},
             ) as response:
-                text = response.raw.read(MAX_RESPONSE_BYTES, decode_content=True)
+                text = _body(response, deadline)
                 return SendResult(
                     status=response.status_code,
                     body=text.decode(errors="replace").strip(),
@@ -70,6 +76,19 @@ class WebhookClient:
             if address is None or is_internal(address):
                 return f"{host!r} resolves to internal address {info[4][0]}; refused"
         return None
+
+
+def _body(response: requests.Response, deadline: float) -> bytes:
+    """The answer's body: at most `MAX_RESPONSE_BYTES`, and what came by `deadline` (a
+    `perf_counter` moment) when it comes slower."""
+    body = b""
+    while len(body) < MAX_RESPONSE_BYTES and time.perf_counter() < deadline:
+        chunk = response.raw.read1(min(READ_CHUNK, MAX_RESPONSE_BYTES - len(body)),
+                                   decode_content=True)
+        if not chunk:
+            break
+        body += chunk
+    return body
 
 
 def _retry_after(raw: str | None) -> float | None:
