@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.notifications.domain.email import sender_address
 from shared.config import (
     DEFAULT_URLS,
     DEV_SLACK_SIGNING_SECRET,
@@ -116,7 +117,7 @@ class NotificationsSettings(Settings):
             "smtp_port": read_int(env, "SMTP_PORT", cls.smtp_port),
             "smtp_user": env.get("SMTP_USER", cls.smtp_user),
             "smtp_password": env.get("SMTP_PASSWORD", cls.smtp_password),
-            "smtp_from": env.get("SMTP_FROM") or cls.smtp_from,
+            "smtp_from": read_sender(env, cls.smtp_from),
             "smtp_starttls": env.get("SMTP_STARTTLS", "true").strip().lower()
             not in ("0", "false", "no", "off"),
             "notifications_public_url": env.get("NOTIFICATIONS_PUBLIC_URL")
@@ -137,6 +138,20 @@ class NotificationsSettings(Settings):
             "personal_digest_hour": read_int(env, "NOTIFICATIONS_PERSONAL_DIGEST_HOUR",
                                              cls.personal_digest_hour),
         }
+
+
+def read_sender(env: dict[str, str], default: str) -> str:
+    """SMTP_FROM as `domain.email.sender_address` reads it; with SMTP set, a process with one
+    it cannot read stops at start-up, rather than every mail failing to be written."""
+    raw = env.get("SMTP_FROM") or default
+    if not env.get("SMTP_HOST", "").strip():
+        return raw  # email is off: nothing is sent from it
+    try:
+        sender_address(raw)
+    except ValueError as exc:
+        raise ValueError(f"SMTP_FROM must be an address (goalkeeper@example.com) or a name and "
+                         f"address (Goalkeeper <goalkeeper@example.com>), got {raw!r}") from exc
+    return raw
 
 
 def load(env: dict[str, str] | None = None) -> NotificationsSettings:

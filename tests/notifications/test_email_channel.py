@@ -84,6 +84,21 @@ def test_smtp_settings_are_read_from_the_environment_and_listed():
             "SMTP_STARTTLS"} <= set(ENV_VARS)
 
 
+@pytest.mark.parametrize("sender", ["Goalkeeper", "Goalkeeper <>", "goalkeeper@example.com>",
+                                    '"Goalkeeper <goalkeeper@example.com', "a b@example.com"])
+def test_a_sender_that_is_no_address_stops_the_service_at_start_up_saying_why(sender):
+    """Such an SMTP_FROM was taken, and each mail then failed as it was written (or left from
+    an envelope sender a real server refuses): nothing was mailed, and the delivery log said
+    nothing. With SMTP set, the settings now refuse it, naming the variable and what it takes;
+    without SMTP nothing is sent from it, and it is left alone."""
+    with pytest.raises(ValueError) as refused:
+        load({"SMTP_HOST": "mail.example.com", "SMTP_FROM": sender})
+    assert str(refused.value) == (
+        "SMTP_FROM must be an address (goalkeeper@example.com) or a name and address "
+        f"(Goalkeeper <goalkeeper@example.com>), got {sender!r}")
+    assert load({"SMTP_FROM": sender}).smtp_from == sender
+
+
 # -- escalations -----------------------------------------------------------------------------
 def test_a_missed_checkin_mails_each_recipient_multipart_with_a_one_click_unsubscribe(
         mailing, crew, smtp):

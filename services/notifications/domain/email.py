@@ -171,12 +171,19 @@ def sender_address(sender: str) -> Address:
     """SMTP_FROM as the mail's From: an address alone (`goalkeeper@example.com`) is named
     `SENDER_NAME`; a name and an address (`Équipe, Objectifs <goals@example.com>`, quoted or
     not) keep that name as written, commas and non-ASCII letters included (encoded as mail
-    headers need). The envelope sender is the address."""
+    headers need). The envelope sender is the address. ValueError when there is no address
+    with a domain in it (`config` refuses such an SMTP_FROM at start-up)."""
     name, bracket, rest = sender.strip().rpartition("<")
     if not bracket or not rest.endswith(">"):
-        return Address(display_name=SENDER_NAME, addr_spec=sender.strip())
-    return Address(display_name=name.strip().strip('"').strip() or SENDER_NAME,
-                   addr_spec=rest[:-1].strip())
+        name, rest = "", sender.strip() + ">"
+    try:
+        address = Address(display_name=name.strip().strip('"').strip() or SENDER_NAME,
+                          addr_spec=rest[:-1].strip())
+    except (ValueError, IndexError) as exc:  # what the header parser makes of no address
+        raise ValueError(f"{sender!r} is not an address nor a name and address") from exc
+    if not address.username or not address.domain:
+        raise ValueError(f"{sender!r} is not an address nor a name and address")
+    return address
 
 
 def text_body(rendered: Rendered, link: str | None, unsubscribe_url: str | None) -> str:
