@@ -143,6 +143,18 @@ def test_markdown_a_member_typed_shows_as_typed_in_title_and_note():
     assert not [t for t in shown if "](https://evil" in t.replace("\\]", "")]
 
 
+def test_asterisks_in_a_title_show_as_typed_not_as_emphasis():
+    """The card's title is plain text, as Slack's header shows it: a goal titled
+    `Cut p99 *latency* by 2*` read "Cut p99 latency by 2*" in Teams, `latency` in italics."""
+    rendered = render("checkin.logged", {"value": 40},
+                      {**CONTEXT, "goal_title": "Cut p99 *latency* by 2*"})
+
+    shown = texts(assert_valid_teams_message(teams_message(rendered, LINK)))
+    assert shown[0] == r"Check-in: Cut p99 \*latency\* by 2\*"
+    assert message(rendered.title, rendered.lines)["blocks"][0]["text"]["text"] == (
+        "Check-in: Cut p99 *latency* by 2*")
+
+
 def test_the_schema_check_catches_a_broken_card():
     broken = {"type": "AdaptiveCard", "version": "1.4",
               "body": [{"type": "TextBlock", "text": "x", "size": "Enormous"}]}

@@ -84,7 +84,7 @@ def _message(title: str, lines: list[str], link: str | None) -> dict:
 
 
 def _title(title: str) -> dict:
-    return {"type": "TextBlock", "text": literal(truncate(title, HEADER_LIMIT)), "size": "Large",
+    return {"type": "TextBlock", "text": plain(truncate(title, HEADER_LIMIT)), "size": "Large",
             "weight": "Bolder", "wrap": True}
 
 
@@ -120,6 +120,12 @@ def literal(text: str) -> str:
     """`text` shown as typed in Teams' Markdown: a member's `[text](url)` is not a link (a
     disguised one, on a card sent by Goalkeeper) and `snake_case` is not italic."""
     return _MARKUP.sub(r"\\\1", text)
+
+
+def plain(text: str) -> str:
+    """`text` with no Markdown at all, as Slack's plain-text header shows a title: `literal`,
+    and a `*` is not emphasis either (`Cut p99 *latency*` stays as typed, not in italics)."""
+    return literal(text).replace("*", "\\*")
 
 
 # -- limits -----------------------------------------------------------------------------------
