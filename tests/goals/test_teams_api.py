@@ -10,7 +10,7 @@ from sqlalchemy import text
 from tests.goals.helpers import create_goal, outbox, outbox_by_id
 from tests.support.races import run_together
 from tests.support.seed import add_member, create_team
-from tests.support.stack import auth
+from tests.support.stack import ADMIN_TOKEN, auth
 
 
 def test_a_member_reads_the_team_and_its_members_a_page_at_a_time(goals):
@@ -521,3 +521,47 @@ def test_malformed_profiles_get_422_naming_the_field(goals, body, field):
     response = goals.client.patch(f"/v1/teams/{team.id}/members/{member_id}",
                                   headers=auth(token), json=body)
     assert response.status_code == 422 and field in response.json["errors"]
+
+
+HOSTILE_ZONES = [
+    ("x" * 5000, "Too long for a time zone (at most 64 characters); use an IANA name such as "
+                 "Europe/Berlin."),
+    ("Europe/Ber\x00lin", "Must not contain NUL characters."),
+    ("../../../etc/passwd", "Unknown time zone '../../../etc/passwd'; use an IANA name such as "
+                            "Europe/Berlin."),
+    ("/etc/x", "Unknown time zone '/etc/x'; use an IANA name such as Europe/Berlin."),
+    ("Europe", "Unknown time zone 'Europe'; use an IANA name such as Europe/Berlin."),
+    ("Mars/Olympus", "Unknown time zone 'Mars/Olympus'; use an IANA name such as Europe/Berlin."),
+]
+
+
+@pytest.mark.parametrize(("zone", "message"), HOSTILE_ZONES,
+                         ids=["long", "nul", "relative", "absolute", "folder", "unknown"])
+def test_every_time_zone_field_refuses_a_long_nul_holding_path_like_or_unknown_name_with_a_422(
+        goals, zone, message):
+    """A time zone is looked up among the names zoneinfo knows, never opened as a path: a team's
+    (created or changed), a new member's and a member's profile each answer 422 with the field's
+    one reason, and nothing is saved."""
+    team = create_team(goals)
+    member_id, token = add_member(goals, team)
+    lead = {"name": "Ada", "email": "ada@example.com", "timezone": "UTC"}
+    answers = [
+        goals.client.post("/v1/teams", headers=auth(ADMIN_TOKEN), json={
+            "name": "Ops", "timezone": zone, "lead": lead}),
+        goals.client.post("/v1/teams", headers=auth(ADMIN_TOKEN), json={
+            "name": "Ops", "timezone": "UTC", "lead": {**lead, "timezone": zone}}),
+        goals.client.patch(f"/v1/teams/{team.id}", headers=auth(team.lead),
+                           json={"timezone": zone}),
+        goals.client.post(f"/v1/teams/{team.id}/members", headers=auth(team.lead), json={
+            "name": "Ben", "email": "ben@example.com", "timezone": zone}),
+        goals.client.patch(f"/v1/teams/{team.id}/members/{member_id}", headers=auth(token),
+                           json={"timezone": zone}),
+    ]
+
+    assert [a.status_code for a in answers] == [422] * 5, [a.get_data()[:300] for a in answers]
+    assert [a.json["errors"] for a in answers] == [
+        {"timezone": [message]}, {"lead.timezone": [message]}, {"timezone": [message]},
+        {"timezone": [message]}, {"timezone": [message]}]
+    members = goals.client.get(f"/v1/teams/{team.id}/members", headers=auth(team.lead)).json
+    assert {m["timezone"] for m in members["items"]} == {"UTC"}
+    assert goals.client.get(f"/v1/teams/{team.id}", headers=auth(token)).json["timezone"] == "UTC"
