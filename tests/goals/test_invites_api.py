@@ -370,3 +370,52 @@ def test_a_member_who_left_is_told_so_by_any_link_of_theirs_used_or_not(goals):
     for answer in answers:
         assert answer.json["detail"] == "you are no longer a member of Falcons"
         assert "token" not in answer.json
+
+
+def redeem_under(goals, code: str, key: str, path: str = "/invites/redeem"):
+    return goals.app.test_client().post(path, json={"code": code},
+                                        headers={"Idempotency-Key": key})
+
+
+def test_an_invite_accepted_twice_at_once_under_one_key_signs_the_member_in_both_times(goals):
+    """A double-clicked "Accept and sign in": both requests arrive together (held after
+    reading the key, up to 2 s); the first uses the link, the second answered 409 "already
+    used" though the member was signed in. Under one key both sign Max in, each with a
+    working token."""
+    team = create_team(goals)
+    max_id, _ = add_member(goals, team, "Max")
+    code = invite(goals, team, max_id).json["code"]
+
+    answers = run_together(goals.container.engine, lambda sql: "FROM idempotency_keys" in sql,
+                           lambda: redeem_under(goals, code, "accept-1"),
+                           lambda: redeem_under(goals, code, "accept-1")).results
+
+    assert [a.status_code for a in answers] == [200, 200], [a.json for a in answers]
+    assert [a.json["id"] for a in answers] == [max_id, max_id]
+    assert [goals.client.get(f"/v1/teams/{team.id}/members/{max_id}",
+                             headers=auth(a.json["token"])).status_code
+            for a in answers] == [200, 200]
+    assert redeem(goals, code).status_code == 409  # without the key: used, as before
+
+
+def test_a_link_repeated_under_its_key_is_used_after_a_minute_or_once_access_was_revoked(
+        goals, clock):
+    """A repeat signs in as the first did only shortly after: a minute on, or once Max's
+    tokens were revoked, the link is used. A sign-in link repeats as an invite does."""
+    team = create_team(goals)
+    max_id, _ = add_member(goals, team, "Max", email="max@example.com")
+    late, revoked = (invite(goals, team, max_id).json["code"] for _ in range(2))
+    assert redeem_under(goals, late, "k").status_code == 200
+    clock.advance(seconds=59)
+    assert redeem_under(goals, late, "k").json["id"] == max_id
+    clock.advance(seconds=1)
+    used = redeem_under(goals, late, "k")
+    assert used.status_code == 409 and used.json["detail"] == (
+        "this invite link was already used; ask a lead for a new one")
+    assert redeem_under(goals, revoked, "k").status_code == 200
+    goals.client.delete(f"/v1/teams/{team.id}/members/{max_id}/token", headers=auth(team.lead))
+    assert redeem_under(goals, revoked, "k").status_code == 409
+    goals.client.post("/sign-in-links", json={"email": "max@example.com"})
+    mailed = outbox(goals, "member.sign_in_requested")[-1]["link"].rpartition("/")[2]
+    assert [redeem_under(goals, mailed, "m", "/sign-in/redeem").json["id"]
+            for _ in range(2)] == [max_id, max_id]

@@ -4,6 +4,7 @@ the feed and preferences."""
 from __future__ import annotations
 
 import html
+import json
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -13,9 +14,11 @@ import pytest
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
+from sqlalchemy import select
 
 from services.goals.domain.invites import code_hash
 from services.notifications.domain.slack_workspace import LinkTicket, SlackWorkspace
+from services.web.adapters.orm import web_sessions
 from tests.support.stack import auth, scheduled_job
 from tests.support.waiting import eventually
 from tests.web.over_http import CSRF, days, hidden_fields, signed_in
@@ -125,6 +128,41 @@ def test_a_removed_member_opening_an_old_invite_link_is_told_they_are_no_longer_
             in answer.text
         assert "A lead removed you from the team, so no link signs you in" in answer.text
         assert "ask a lead" not in answer.text.lower()
+
+
+def test_accept_and_sign_in_clicked_twice_at_once_lands_on_the_board_both_times(stack):
+    """A double-clicked "Accept and sign in": both requests reach goals together; the first
+    used the invite and signed Max in, the second showed "already used". The form's key
+    goes with both, so each lands on Max's board, and the web app holds two sessions, both
+    Max's."""
+    team = stack.new_team("Owls")
+    max_id, _ = stack.add_member(team, "Max")
+    code = stack.goals.call("POST", f"/v1/teams/{team.id}/members/{max_id}/invites",
+                            team.lead).get_json()["code"]
+    browser = requests.Session()
+    link = stack.web_url + f"/invite/{code}"
+    form = hidden_fields(browser.get(link).text)
+
+    def click_accept():
+        same_browser = requests.Session()
+        same_browser.cookies.update(browser.cookies)
+        return same_browser.post(link, data=form)
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: click_accept(), range(2)))
+
+    assert [(a.status_code, a.url.endswith("/board")) for a in answers] == [(200, True)] * 2, [
+        a.text[:300] for a in answers]
+    assert all("Sign out Max" in a.text for a in answers)
+    assert signed_in_members(stack, team.id) == [max_id, max_id]
+
+
+def signed_in_members(stack, team_id: str) -> list[str]:
+    """The ids of the team's members the web app holds a session for, one per session."""
+    app = stack.servers[-1].server.app
+    with app.extensions["web"].sessions.engine.connect() as conn:
+        members = [json.loads(m) for m in conn.execute(select(web_sessions.c.member)).scalars()]
+    return [m["id"] for m in members if m["team_id"] == team_id]
 
 
 def test_the_api_token_shown_after_adding_a_member_also_signs_in(stack, page):

@@ -21,6 +21,9 @@ from services.goals.domain.errors import InviteCancelled, InviteExpired, InviteU
 
 LIFETIME = timedelta(days=7)
 SIGN_IN_LIFETIME = timedelta(minutes=15)
+REPEAT_WINDOW = timedelta(minutes=1)
+"""How long after a link was used a repeat of that request (a double click, a reload of the
+answer) still signs in as the first did; past it, the link is used."""
 INVITE, SIGN_IN = "invite", "sign_in"
 LIFETIMES = {INVITE: LIFETIME, SIGN_IN: SIGN_IN_LIFETIME}
 WORDS = {INVITE: ("invite link", "ask a lead for a new one"),
@@ -83,3 +86,11 @@ class Invite:
                 else f"{self.expires_at:%d %b %Y %H:%M} UTC"
             raise InviteExpired(f"this {what} expired on {when}; {remedy}")
         self.used_at = now
+
+    def repeat(self, now: datetime, *, revoked_since: bool) -> None:
+        """A repeat of the request that used the link (its idempotency key): signs in again
+        within `REPEAT_WINDOW` of that use; 409 "already used" past it, or once the member's
+        access was revoked since."""
+        if revoked_since or self.used_at is None or now >= self.used_at + REPEAT_WINDOW:
+            what, remedy = WORDS[self.purpose]
+            raise InviteUsed(f"this {what} was already used; {remedy}")

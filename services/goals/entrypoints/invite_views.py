@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from services.goals.domain.invites import code_hash
 from services.goals.entrypoints.blueprints import invites, sign_in, teams
 from services.goals.entrypoints.invite_schemas import InviteOut, RedeemIn, SignedIn, SignInLinkIn
 from services.goals.entrypoints.team_schemas import with_token
@@ -14,7 +15,12 @@ from services.goals.service_layer.commands import (
     RedeemSignInLink,
     RequestSignInLink,
 )
-from shared.idempotency import IDEMPOTENCY_KEY_DOC, idempotent_request, replayed_with
+from shared.idempotency import (
+    IDEMPOTENCY_KEY_DOC,
+    IdempotentRequest,
+    idempotent_request,
+    replayed_with,
+)
 from shared.web import bus, require_lead
 
 
@@ -38,12 +44,13 @@ class MemberInvites(MethodView):
 class Redeem(MethodView):
     @invites.arguments(RedeemIn)
     @invites.response(200, SignedIn)
-    @invites.doc(security=[])
+    @invites.doc(security=[], **IDEMPOTENCY_KEY_DOC)
     def post(self, body):
         """Exchange an invite code for the member's token: once, within 7 days, until the
         member's or the sending lead's access is revoked (409 after); 403 once the member has
-        left the team."""
-        return with_token(bus().handle(RedeemInvite(body["code"])))
+        left the team. A repeat under the same Idempotency-Key within a minute of the first
+        (a double click) signs the member in again, as the first did."""
+        return with_token(bus().handle(RedeemInvite(body["code"], link_request(body["code"]))))
 
 
 @sign_in.route("/sign-in-links")
@@ -62,8 +69,15 @@ class SignInLinks(MethodView):
 class RedeemSignIn(MethodView):
     @sign_in.arguments(RedeemIn)
     @sign_in.response(200, SignedIn)
-    @sign_in.doc(security=[])
+    @sign_in.doc(security=[], **IDEMPOTENCY_KEY_DOC)
     def post(self, body):
         """Exchange a mailed sign-in code for the member's token: once, within 15 minutes
-        (409 after); 404 for a code never issued; 403 once the member has left the team."""
-        return with_token(bus().handle(RedeemSignInLink(body["code"])))
+        (409 after); 404 for a code never issued; 403 once the member has left the team. A
+        repeat under the same Idempotency-Key within a minute of the first signs in again."""
+        return with_token(bus().handle(RedeemSignInLink(body["code"],
+                                                        link_request(body["code"]))))
+
+
+def link_request(code: str) -> IdempotentRequest | None:
+    """The request's Idempotency-Key, scoped to the link's code (the one credential here)."""
+    return idempotent_request(code_hash(code))

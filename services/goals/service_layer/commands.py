@@ -113,9 +113,11 @@ class InviteMember:
 
 @dataclass(frozen=True)
 class RedeemInvite:
-    """Whoever holds the code signs in as the invited member, once."""
+    """Whoever holds the code signs in as the invited member, once (a repeat under the first's
+    idempotency key, within a minute, gets the first answer)."""
 
     code: str
+    idempotency: IdempotentRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -127,9 +129,11 @@ class RequestSignInLink:
 
 @dataclass(frozen=True)
 class RedeemSignInLink:
-    """Whoever holds the mailed code signs in as that member, once, within 15 minutes."""
+    """Whoever holds the mailed code signs in as that member, once, within 15 minutes (a
+    repeat under the first's idempotency key, within a minute, gets the first answer)."""
 
     code: str
+    idempotency: IdempotentRequest | None = None
 
 
 # -- goals ------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from services.goals.config import GoalsSettings
 from services.goals.domain.invites import INVITE, SIGN_IN, Invite, code_hash, signed_code
+from services.goals.domain.members import Member
 from services.goals.service_layer.commands import (
     InviteMember,
     RedeemInvite,
@@ -21,7 +22,7 @@ from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.auth import TokenSigner
 from shared.clock import Clock
 from shared.domain import Conflict, Forbidden, NotFound
-from shared.idempotency import SavedResponse, made_once
+from shared.idempotency import IdempotentRequest, SavedResponse, made_once
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,8 @@ def invite_member(cmd: InviteMember, uow: GoalsUnitOfWork, clock: Clock,
 
 
 def redeem_invite(cmd: RedeemInvite, uow: GoalsUnitOfWork, tokens: TokenSigner,
-                  clock: Clock) -> IssuedToken:
-    return _redeem(cmd.code, INVITE, uow, tokens, clock)
+                  clock: Clock, render_member: Callable[[Member], object]) -> IssuedToken:
+    return _redeem(cmd.code, INVITE, cmd.idempotency, uow, tokens, clock, render_member)
 
 
 def request_sign_in_link(cmd: RequestSignInLink, uow: GoalsUnitOfWork, clock: Clock,
@@ -89,24 +90,48 @@ def request_sign_in_link(cmd: RequestSignInLink, uow: GoalsUnitOfWork, clock: Cl
 
 
 def redeem_sign_in_link(cmd: RedeemSignInLink, uow: GoalsUnitOfWork, tokens: TokenSigner,
-                        clock: Clock) -> IssuedToken:
-    return _redeem(cmd.code, SIGN_IN, uow, tokens, clock)
+                        clock: Clock, render_member: Callable[[Member], object]) -> IssuedToken:
+    return _redeem(cmd.code, SIGN_IN, cmd.idempotency, uow, tokens, clock, render_member)
 
 
-def _redeem(code: str, purpose: str, uow: GoalsUnitOfWork, tokens: TokenSigner,
-            clock: Clock) -> IssuedToken:
+def _redeem(code: str, purpose: str, idempotency: IdempotentRequest | None,
+            uow: GoalsUnitOfWork, tokens: TokenSigner, clock: Clock,
+            render_member: Callable[[Member], object]) -> IssuedToken:
     """The link's member and a token for them, the link used up; 404 for a code never issued,
     403 once its member has left the team (whatever the link's state: leaving cancelled it), else
-    409 for a link used, expired or cancelled."""
+    409 for a link used, expired or cancelled. With an idempotency key (scoped to the code), a
+    repeat of the request that used the link signs in again within `REPEAT_WINDOW` of that use,
+    unless the member's access was revoked since: a double click lands as the first did."""
     with uow:
-        invite = uow.invites.by_code_hash(code_hash(code), purpose)
-        if invite is None:
-            what = "invite link; check it, or ask a lead" if purpose == INVITE \
-                else "sign-in link; check it, or ask"
-            raise NotFound(f"no such {what} for a new one")
-        member = _member(invite.team_id, invite.member_id, uow)
-        if member.state == "left":  # said before the link's own state: no new link would do
-            raise Forbidden(f"you are no longer a member of {uow.teams.get(member.team_id).name}")
-        invite.redeem(clock.now())
+        now = clock.now()
+        once = made_once(uow.idempotency_keys, idempotency, now,
+                         lambda: _use(code, purpose, uow, now), render_member, status=200)
+        member = once.made or _repeat(code, purpose, json.loads(once.replayed.body), uow, now)
         uow.commit()
     return _issue(member, tokens)
+
+
+def _use(code: str, purpose: str, uow: GoalsUnitOfWork, now: datetime) -> Member:
+    link, member = _link_and_member(code, purpose, uow)
+    link.redeem(now)
+    return member
+
+
+def _repeat(code: str, purpose: str, first: dict, uow: GoalsUnitOfWork,
+            now: datetime) -> Member:
+    """The member the first request (answered `first`) signed in, read again."""
+    link, member = _link_and_member(code, purpose, uow)
+    link.repeat(now, revoked_since=member.token_version != first["token_version"])
+    return member
+
+
+def _link_and_member(code: str, purpose: str, uow: GoalsUnitOfWork) -> tuple[Invite, Member]:
+    link = uow.invites.by_code_hash(code_hash(code), purpose)
+    if link is None:
+        what = "invite link; check it, or ask a lead" if purpose == INVITE \
+            else "sign-in link; check it, or ask"
+        raise NotFound(f"no such {what} for a new one")
+    member = _member(link.team_id, link.member_id, uow)
+    if member.state == "left":  # said before the link's own state: no new link would do
+        raise Forbidden(f"you are no longer a member of {uow.teams.get(member.team_id).name}")
+    return link, member

@@ -168,17 +168,21 @@ class ApiClient:
             raise ServiceUnavailable(service, unsent=_never_connected(exc)) from exc
         return _answer(service, method, response)
 
-    def redeem_invite(self, code: str) -> dict:
-        """The invited member and a fresh token; the code is the only credential."""
-        return self.request("goals", "POST", "/invites/redeem", None, json={"code": code})
+    def redeem_invite(self, code: str, key: str | None = None) -> dict:
+        """The invited member and a fresh token; the code is the only credential. `key` sent
+        again shortly after (a double click) signs the member in again, as the first did."""
+        return self.request("goals", "POST", "/invites/redeem", None, json={"code": code},
+                            headers=once(key))
 
     def request_sign_in_link(self, email: str) -> None:
         """Ask goals to mail a sign-in link; the same answer whether or not `email` is known."""
         self.request("goals", "POST", "/sign-in-links", None, json={"email": email})
 
-    def redeem_sign_in_link(self, code: str) -> dict:
-        """The member a mailed sign-in code names, and a fresh token; once, within 15 min."""
-        return self.request("goals", "POST", "/sign-in/redeem", None, json={"code": code})
+    def redeem_sign_in_link(self, code: str, key: str | None = None) -> dict:
+        """The member a mailed sign-in code names, and a fresh token; once, within 15 min
+        (`key` sent again shortly after signs the member in again, as the first did)."""
+        return self.request("goals", "POST", "/sign-in/redeem", None, json={"code": code},
+                            headers=once(key))
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)

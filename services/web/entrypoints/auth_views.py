@@ -101,11 +101,13 @@ def sign_out():
     return redirect(url_for("auth.sign_in_form", ended=http.ENDED_OUT))
 
 
-def _redeem_and_sign_in(redeem: Callable[[str], dict], code: str, refused_template: str):
+def _redeem_and_sign_in(redeem: Callable[[str, str | None], dict], code: str,
+                        refused_template: str):
     """Sign in with a one-time link's `code`, or say why it was refused: its member is no longer
-    in the team (403: no new link would do), used up or expired (410), or never issued (404)."""
+    in the team (403: no new link would do), used up or expired (410), or never issued (404).
+    The form's key goes with it, so a double click signs in twice instead of being refused."""
     try:
-        signed_in = redeem(code)
+        signed_in = redeem(code, request.form.get("idempotency_key") or None)
     except Forbidden as left:
         return render_template("auth/no_longer_a_member.html", detail=left.detail), 403
     except FormErrors as refused:
