@@ -509,6 +509,27 @@ def test_a_member_who_owns_open_goals_leaves_only_once_they_are_closed(goals):
     assert left.status_code == 200 and left.json["state"] == "left"
 
 
+def test_a_member_owning_one_open_goal_is_told_to_close_it_and_with_two_to_close_them(goals):
+    """The refusal read "owns 1 open goal (…); close them": its words now agree with the
+    count, for one goal and for two."""
+    team = create_team(goals)
+    path = f"/v1/teams/{team.id}/members/{{}}"
+    max_id, max_token = add_member(goals, team, "Max")
+    ada_id, ada_token = add_member(goals, team, "Ada")
+    create_goal(goals, max_token, title="Write the runbook")
+    for title in ("Write the runbook", "Close 20 support tickets"):
+        create_goal(goals, ada_token, title=title)
+
+    refusals = [goals.client.patch(path.format(member_id), headers=auth(team.lead),
+                                   json={"state": "left"}) for member_id in (max_id, ada_id)]
+
+    assert [r.status_code for r in refusals] == [409, 409], [r.json for r in refusals]
+    assert [r.json["detail"] for r in refusals] == [
+        "Max still owns 1 open goal (“Write the runbook”); close it before Max leaves the team",
+        "Ada still owns 2 open goals (“Close 20 support tickets”, “Write the runbook”); "
+        "close them before Ada leaves the team"]
+
+
 @pytest.mark.parametrize(("body", "field"), [
     ({"working_hours": {"start": "25:00", "end": "17:00"}}, "working_hours.start"),
     ({"timezone": "Mars/Olympus"}, "timezone"),

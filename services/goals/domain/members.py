@@ -176,8 +176,9 @@ class Member(Aggregate):
         named = ", ".join(f"“{title}”" for title in titles[:NAMED_GOALS])
         if len(titles) > NAMED_GOALS:
             named += f" and {len(titles) - NAMED_GOALS} more"
-        count = f"{len(titles)} open goal{'s' if len(titles) > 1 else ''}"
-        raise Conflict(f"{self.name} still owns {count} ({named}); close them before "
+        count, them = (f"{len(titles)} open goal", "it") if len(titles) == 1 \
+            else (f"{len(titles)} open goals", "them")
+        raise Conflict(f"{self.name} still owns {count} ({named}); close {them} before "
                        f"{self.name} leaves the team")
 
     def give_up_slack_user(self) -> None:
