@@ -74,6 +74,30 @@ def test_the_edit_form_is_offered_to_whom_goals_lets_edit_and_not_a_closed_goals
     assert 'name="title"' in edit_form(as_owner) and "metric_target" not in edit_form(as_owner)
 
 
+def test_an_achieved_goals_edit_form_offers_no_target_and_says_to_reopen_it_first(stack):
+    """Goals keeps an achieved goal's metric until it is reopened (409), yet its Edit goal
+    form offered the target. It offers the title, description and due date, says why the
+    target is not there (as a closed goal's form does), and saves a new title."""
+    team = stack.new_team()
+    _, owner = stack.add_member(team, "Olga")
+    achieved, dropped = metric_goal(stack, owner), metric_goal(stack, owner)
+    stack.goals.call("POST", f"/v1/goals/{achieved['id']}/achieve", owner)
+    stack.goals.call("POST", f"/v1/goals/{dropped['id']}/close", owner,
+                     json={"outcome": "dropped", "retrospective": "Not now"})
+    session, csrf = signed_in(stack, owner)
+    forms = [edit_form(session.get(stack.web_url + f"/goals/{goal['id']}").text)
+             for goal in (achieved, dropped)]
+
+    assert ["metric_target" in form for form in forms] == [False, False], forms
+    assert "This goal is achieved; reopen it before changing its target." in forms[0]
+    assert "This goal is closed as dropped; reopen it before changing its target." in forms[1]
+    saved = session.post(stack.web_url + f"/goals/{achieved['id']}/edit",
+                         data=edited(forms[0], csrf, title="Grew the revenue"))
+    assert saved.url.endswith(f"/goals/{achieved['id']}"), saved.status_code
+    in_api = api_goal(stack, owner, achieved["id"])
+    assert (in_api["title"], in_api["status"]) == ("Grew the revenue", "achieved")
+
+
 def test_an_edit_of_a_goal_changed_since_the_page_was_opened_says_so_and_keeps_the_text(stack):
     """The goals API refuses a stale If-Match (412); the page must not overwrite the other
     change unseen, nor lose what was typed."""

@@ -17,14 +17,29 @@ def may_change(goal: dict, member_id: str, is_lead: bool) -> bool:
 
 
 CLOSED = ("partial", "missed", "dropped")
+FINAL = (*CLOSED, "achieved")  # its figures are final until it is reopened
 MOVES = {"draft": ("activate", "close"), "active": ("achieve", "close"),
-         **{status: ("reopen",) for status in (*CLOSED, "achieved")}}
+         **{status: ("reopen",) for status in FINAL}}
 
 
 def may_plan(goal: dict, member_id: str, is_lead: bool) -> bool:
     """Whether the member may add, complete or reopen the goal's milestones: as `may_change`,
     on a goal not closed (the goals service keeps a closed goal's plan until it is reopened)."""
     return may_change(goal, member_id, is_lead) and goal.get("status") not in CLOSED
+
+
+def may_change_metric(goal: dict, member_id: str, is_lead: bool) -> bool:
+    """Whether the member may change the goal's metric (its target): as `may_change`, on a goal
+    neither closed nor achieved (the goals service keeps its metric until it is reopened)."""
+    return may_change(goal, member_id, is_lead) and goal.get("status") not in FINAL
+
+
+def metric_kept(goal: dict) -> str | None:
+    """Why a metric goal's target is not offered for editing, in the goals service's words;
+    None when it may change (or the goal has no metric)."""
+    if not goal.get("metric") or goal.get("status") not in FINAL:
+        return None
+    return f"this goal is {status_in_words(goal['status'])}; reopen it before changing its target"
 
 
 def moves(goal: dict, member_id: str, is_lead: bool) -> tuple[str, ...]:

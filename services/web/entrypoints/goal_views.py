@@ -15,7 +15,14 @@ from services.web.adapters.api_client import (
     Unavailable,
 )
 from services.web.domain.board import CURRENT
-from services.web.domain.goal_access import may_change, may_check_in, may_plan, moves
+from services.web.domain.goal_access import (
+    may_change,
+    may_change_metric,
+    may_check_in,
+    may_plan,
+    metric_kept,
+    moves,
+)
 from services.web.domain.outage_text import not_saved
 from services.web.domain.sentence import upper_first
 from services.web.entrypoints import http
@@ -41,8 +48,8 @@ def _moment() -> progress_handlers.Moment:
 
 def page_context(goal_id: str) -> dict:
     """The goal page's: its progress, whether the member may check in (else who does), and what
-    else they may do to it: plan, move it on, edit it (its metric's target while they may plan,
-    as the goals service keeps a closed goal's plan and metric)."""
+    else they may do to it: plan, move it on, edit it (its metric's target while the goal is
+    neither closed nor achieved, as the goals service keeps such a goal's metric)."""
     api = http.api()
     context = progress_handlers.progress(api, goal_id, _moment())
     goal, me = context["goal"], http.current_member()
@@ -50,11 +57,13 @@ def page_context(goal_id: str) -> dict:
     owner, parent = api.together(
         lambda: "" if may else api.names(me.team_id, {goal["owner_id"]}).get(goal["owner_id"]),
         lambda: _parent_of(api, goal))
-    planning = may_plan(goal, me.id, me.is_lead)
+    metric = may_change_metric(goal, me.id, me.is_lead)
     return {**context, "may_check_in": may, "owner_name": owner or "its owner", "parent": parent,
-            "may_plan": planning, "moves": moves(goal, me.id, me.is_lead),
-            "may_edit": may_change(goal, me.id, me.is_lead),
-            "edit_form": edit_forms.form_of(goal, planning), "edit_errors": {}}
+            "may_plan": may_plan(goal, me.id, me.is_lead),
+            "moves": moves(goal, me.id, me.is_lead),
+            "may_edit": may_change(goal, me.id, me.is_lead), "may_change_metric": metric,
+            "metric_kept": metric_kept(goal),
+            "edit_form": edit_forms.form_of(goal, metric), "edit_errors": {}}
 
 
 def _parent_of(api: MemberApi, goal: dict) -> dict | None:
@@ -115,7 +124,7 @@ def edit(goal_id: str):
         edit_forms.save(http.api(), goal_id, typed)
     except Stale:
         context = page_context(goal_id)
-        again = edit_forms.as_read_now(typed, context["goal"], context["may_plan"])
+        again = edit_forms.as_read_now(typed, context["goal"], context["may_change_metric"])
         return goal_page(goal_id, 409, context, edit_form=again, edit_errors={"_": [CHANGED]})
     except FormErrors as refused:
         errors = refusal_errors(refused.detail, refused.errors, edit_forms.FIELDS)
