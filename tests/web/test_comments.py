@@ -35,6 +35,26 @@ def test_a_refused_comment_without_javascript_says_why(stack):
     assert f'value="{too_long.strip()}"' in answer.text  # what was typed, to shorten
 
 
+def test_a_comment_of_spaces_only_is_refused_as_blank_not_for_its_length(stack):
+    """A comment of spaces (or a line break and a zero-width space) was trimmed by the web app
+    to nothing, which checkins refused as "Length must be between 1 and 2000.": it now says the
+    comment is blank, as checkins' rule for a blank text does, and adds nothing."""
+    team, goal, checkin, session, csrf = a_lead_checked_in(stack)
+    comments = stack.web_url + f"/goals/{goal['id']}/checkins/{checkin['id']}/comments"
+
+    answers = [session.post(comments, data={"csrf_token": csrf, "text": text})
+               for text in ("   ", " \n\u200b ")]
+
+    assert [a.status_code for a in answers] == [422, 422], [a.url for a in answers]
+    for answer in answers:
+        error = re.search(r'<small id="comment-e-[^"]+" class="error" role="alert">([^<]*)',
+                          answer.text)
+        assert error and error.group(1) == "Must not be blank.", answer.text
+    listed = stack.checkins.call("GET", f"/v1/checkins/{checkin['id']}/comments",
+                                 team.lead).get_json()["items"]
+    assert listed == []
+
+
 def test_a_comment_without_javascript_returns_to_the_check_in(stack):
     team, goal, checkin, session, csrf = a_lead_checked_in(stack)
 

@@ -367,12 +367,15 @@ def _comments(goal_id: str, checkin_id: str, items, errors: dict, text: str, sta
 @http.member_required
 def comment(goal_id: str, checkin_id: str):
     """A comment added; refused, the comments and the form again with what was typed and why:
-    a refusal of the text beside it, any other (the check-in gone, checkins down) above it."""
+    a refusal of the text beside it, any other (the check-in gone, checkins down) above it.
+    The text goes as typed (the field holds at most 2,000 characters): checkins trims it and
+    says a text of spaces only is blank."""
     api = http.api()
-    text = request.form.get("text", "").strip()
+    typed = request.form.get("text", "")
+    text = typed.strip()
     key = request.form.get("idempotency_key") or None
     try:
-        api.add_comment(checkin_id, text, key)
+        api.add_comment(checkin_id, typed, key)
     except (NotFound, Forbidden, FormErrors, ServiceUnavailable) as refused:
         if isinstance(refused, FormErrors) and refused.errors.get("text"):
             errors, status = {"text": refused.errors["text"]}, refused.status
