@@ -477,6 +477,37 @@ def test_link_my_slack_account_sent_twice_says_it_is_linked_both_times(stack):
     assert "This link is unknown, used or expired" in refused.text
 
 
+def test_a_refused_slack_link_answers_the_status_of_its_refusal(stack):
+    """Every refusal of "Link my Slack account" answered 403. A Slack user already a
+    teammate's is a conflict (409), a ticket longer than any the app makes is refused as sent
+    (422), a used ticket stays forbidden (403); each page says why."""
+    team = stack.new_team()
+    ticket, slack_user = slack_link_ticket(stack, team)
+    _, bea_token = stack.add_member(team, "Bea")
+    bea, bea_csrf = signed_in(stack, bea_token)
+    assert bea.post(stack.web_url + "/slack/link",
+                    data={"csrf_token": bea_csrf, "ticket": ticket}).status_code == 200
+    session, csrf = signed_in(stack, team.lead)
+
+    answers = [session.post(stack.web_url + "/slack/link", data={"csrf_token": csrf,
+                                                                 "ticket": sent})
+               for sent in (another_ticket(stack, team, slack_user), "T" * 101, ticket)]
+
+    assert [a.status_code for a in answers] == [409, 422, 403], [a.text for a in answers]
+    assert f"Slack user {slack_user} is already Bea&#39;s in this team" in answers[0].text
+    assert "This link is unknown, used or expired" in answers[2].text
+
+
+def another_ticket(stack, team, slack_user: str) -> str:
+    """A fresh ticket for `slack_user` in the team's workspace (`slack_link_ticket`'s)."""
+    with stack.notifications.container.uow() as uow:
+        workspace = uow.slack.workspace(team.id)
+        ticket = LinkTicket(workspace.slack_team_id, slack_user, datetime.now(UTC))
+        uow.slack.add(ticket)
+        uow.commit()
+        return ticket.ticket
+
+
 def member_row(page: str, member_id: str) -> str:
     """The members page's row of `member_id`, from its <tr> to its </tr>."""
     row = page[page.index(f'<tr id="member-{member_id}"'):]

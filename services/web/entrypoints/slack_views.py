@@ -21,13 +21,15 @@ def link():
 @http.member_required
 def confirm_link():
     """The Slack user linked (sent again by the member it linked, as the first time);
-    refused, why; with notifications down, the same button again (503) under why the account
-    was not linked."""
+    refused, why, with the refusal's status (403 a ticket unknown, used or expired; 409 a
+    Slack user already a teammate's; 422 a ticket not sent as the app makes them); with
+    notifications down, the same button again (503) under why the account was not linked."""
     ticket = request.form.get("ticket", "")
     try:
         linked = http.api().link_my_slack(ticket)
     except (Forbidden, FormErrors) as refused:
-        return render_template("slack/link.html", ticket="", refused=refused.detail), 403
+        return render_template("slack/link.html", ticket="", refused=refused.detail), \
+            refused.status
     except ServiceUnavailable as down:
         return render_template("slack/link.html", ticket=ticket, error=not_saved(
             down.service, down.unsent, "your Slack account was not linked",
