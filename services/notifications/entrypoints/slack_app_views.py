@@ -42,6 +42,8 @@ from shared.problems import status_of
 from shared.web import bus
 
 ACK = ("", 200)
+HTML = {"content": {"text/html": {"schema": {"type": "string"}}}}
+REFUSED_PAGE = {**HTML, "description": "A page saying why Goalkeeper was not installed."}
 
 
 def _json(text: str) -> dict:
@@ -119,7 +121,9 @@ def _not_installed(error: DomainError) -> Response:
 
 @slack.route("/install")
 class Install(MethodView):
-    @slack.doc(security=[])
+    @slack.doc(security=[], responses={
+        302: {"description": "On to Slack's authorize page."},
+        403: REFUSED_PAGE})
     def get(self):
         """Follow a lead's install link: on to Slack's authorize page with an OAuth state."""
         try:
@@ -130,7 +134,9 @@ class Install(MethodView):
 
 @slack.route("/oauth_redirect")
 class OAuthRedirect(MethodView):
-    @slack.doc(security=[])
+    @slack.doc(security=[], responses={
+        200: {**HTML, "description": "A page saying Goalkeeper is installed."},
+        400: REFUSED_PAGE, 403: REFUSED_PAGE})
     def get(self):
         """Slack's redirect after the install: exchange the code, store the installation."""
         try:
