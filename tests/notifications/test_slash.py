@@ -15,6 +15,7 @@ from tests.notifications.support import (
     delivering,
     event,
     form,
+    goal,
     goal_without_metric,
     handle,
     new_id,
@@ -219,6 +220,26 @@ def test_a_checkin_note_keeps_what_the_member_typed(notifications, typed, note):
     [row] = rows
     command = json.loads(row.payload)
     assert (command["goal_ref"], command["value"], command["note"]) == (team.goal, 5, note)
+
+
+@pytest.mark.parametrize(("typed", "unit", "note"), [
+    ("checkin run 12 km", "km", ""),
+    ("checkin run 12 KM long run", "km", "long run"),
+    ("checkin run 12 kms 'easy pace'", "km", "easy pace"),
+    ("checkin run 12 kmh was the wind", "km", "kmh was the wind"),  # not the unit
+    ("checkin run 12 page", "pages", ""),
+    ("checkin run 12 Pages of chapter 3", "pages", "of chapter 3"),
+])
+def test_the_goals_unit_after_the_value_is_the_unit_not_the_note(notifications, typed, unit,
+                                                                 note):
+    """`/goals checkin run 12 km` logged 12 with the note 'km'."""
+    team = Team(notifications)
+    handle(notifications, goal(team.id, team.goal, team.ana, "Run 100 km",
+                               metric={"unit": unit, "start": 0, "target": 100, "current": 0}))
+    ack = slash(notifications, form(typed, response_url="https://hooks.slack.com/x"))
+    assert ack.json["text"].startswith(f"⏳ Logging 12 {unit} on *Run 100 km*"), ack.json
+    [command] = requested(notifications)
+    assert (command["goal_ref"], command["value"], command["note"]) == (team.goal, 12, note)
 
 
 @pytest.mark.parametrize(("typed", "note"), [

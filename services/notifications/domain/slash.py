@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections import Counter
 from dataclasses import dataclass
@@ -121,7 +122,19 @@ def parse_checkin(text: str, goals: list[GoalReplica]) -> CheckinRequest:
         value = read_number(args[2])
     except NotANumber as exc:
         raise SlashError(f"{typed(args[2])} {exc.reason}. {CHECKIN_USAGE}") from exc
-    return CheckinRequest(goal, value, _checked_note(note, CHECKIN_USAGE))
+    return CheckinRequest(goal, value, _checked_note(_after_unit(note, goal.unit),
+                                                     CHECKIN_USAGE))
+
+
+def _after_unit(note: str, unit: str) -> str:
+    """The note after the value, without the goal's `unit` when the member typed it first
+    (`12 km long run`: the note is `long run`). The unit is matched as a whole word, case and
+    spacing set aside, as the goal writes it or with its plural `s` added or taken away."""
+    written = folded(unit)
+    forms = {written, written + "s", written.removesuffix("s") or written}
+    pattern = "|".join(r"\s+".join(map(re.escape, form.split())) for form in forms)
+    typed_unit = re.match(rf"(?:{pattern})(?=\s|$)", note.translate(TYPOGRAPHIC), re.I)
+    return note[typed_unit.end():].strip() if typed_unit else note
 
 
 def _note_of(goal: GoalReplica, note: str) -> str:
