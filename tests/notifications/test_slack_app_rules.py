@@ -782,6 +782,31 @@ def test_an_install_approved_by_another_slack_user_leaves_the_lead_linked_to_the
         assert uow.slack.members_for("UADMIN") == []
 
 
+def test_an_install_in_another_workspace_unlinks_the_members_from_the_old_ones_users(
+        notifications, team, slack_api):
+    """Lena installs the app in another workspace (T0NEW, approving as ULENA2): Ana (named
+    UANA by her profile) and Ben (linked to UBEN) kept the old workspace's Slack users, so
+    their reminders went to user ids there. Now their links are dropped, Lena is linked to
+    ULENA2, and the page says how many must link again from the Home tab."""
+    linked = notifications.client.put(f"/v1/teams/{team.id}/slack/members/{team.ben}",
+                                      headers=team.auth(team.lead), json={"slack_user_id": "UBEN"})
+    assert linked.status_code == 200, linked.json
+    slack_api.team_id, slack_api.team_name, slack_api.installer = "T0NEW", "Newco", "ULENA2"
+    page = install(notifications, Lead(team)).get_data(as_text=True)
+    assert ("Goalkeeper moved here from the Slack workspace T0ACME: the links of 2 members to "
+            "its Slack users were dropped. Reminders do not reach them until each opens "
+            "Goalkeeper&#x27;s Home tab in this workspace and presses Link my Goalkeeper "
+            "account.") in page, page
+    with notifications.container.uow() as uow:
+        assert {u: [m.member_id for m in uow.slack.members_for(u)]
+                for u in ("UANA", "UBEN", "ULENA", "ULENA2")} == {
+            "UANA": [], "UBEN": [], "ULENA": [], "ULENA2": [team.lead]}
+    run_tasks(notifications)
+    before = len(slack_api.calls)
+    remind(notifications, team)
+    assert slack_api.calls[before:] == []  # Ana's reminder has no Slack user to go to
+
+
 def link_tickets_of(notifications, slack_user_id: str) -> int:
     table = notifications.container.metadata.tables["slack_link_tickets"]
     with notifications.container.engine.connect() as conn:

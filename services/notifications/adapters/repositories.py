@@ -27,6 +27,7 @@ from services.notifications.domain.replicas import (
 )
 from services.notifications.domain.slack_dm import SlackDm, SlackTask
 from services.notifications.domain.slack_workspace import (
+    UNLINKED,
     InstallTicket,
     LinkTicket,
     SlackIdentity,
@@ -540,7 +541,7 @@ class SlackRepository:
     def slack_user_of(self, member_id: str) -> str | None:
         identity = self.identity(member_id)
         if identity is not None:
-            return identity.slack_user_id
+            return identity.slack_user_id or None  # UNLINKED: none
         member = self.session.get(MemberReplica, member_id)
         return member.slack_user_id if member is not None and member.state != "left" else None
 
@@ -581,11 +582,12 @@ class SlackRepository:
 
     def members_in_slack(self, team_id: str) -> list[MemberReplica]:
         """The team's members (not those who left) who are a Slack user: linked to one, or
-        named by their profile."""
+        named by their profile and not unlinked since."""
         return list(self.session.scalars(select(MemberReplica).outerjoin(
             SlackIdentity, SlackIdentity.member_id == MemberReplica.member_id).where(
             MemberReplica.team_id == team_id, MemberReplica.state != "left",
-            or_(SlackIdentity.member_id.is_not(None), MemberReplica.slack_user_id.is_not(None)))
+            or_(SlackIdentity.slack_user_id != UNLINKED,
+                and_(SlackIdentity.member_id.is_(None), MemberReplica.slack_user_id.is_not(None))))
             .order_by(MemberReplica.member_id)))
 
     def drop_pending_tasks(self, slack_team_id: str, now: datetime) -> None:

@@ -37,6 +37,11 @@ class SlackWorkspace:
     def is_active(self) -> bool:
         return self.state == "active"
 
+    def moves_to(self, slack_team_id: str) -> bool:
+        """Whether installing in `slack_team_id` moves the team to another workspace, whose
+        Slack users are other people than this one's."""
+        return slack_team_id != self.slack_team_id
+
     def reinstalled(self, slack_team_id: str, enterprise_id: str | None, by: str,
                     at: datetime) -> None:
         self.slack_team_id, self.enterprise_id = slack_team_id, enterprise_id
@@ -70,8 +75,13 @@ class InstallTicket:
                 and workspace.installed_at == self.used_at)
 
 
+UNLINKED = ""  # the Slack user of a member unlinked by a move to another workspace
+
+
 class SlackIdentity:
-    """Which Slack user a member is, set by a lead or by the member following a link."""
+    """Which Slack user a member is, set by a lead or by the member following a link; none
+    (`UNLINKED`) once the team moved to another workspace, until they link again there (the
+    Slack user their profile names is the old workspace's too)."""
 
     def __init__(self, member_id: str, team_id: str, slack_user_id: str, linked_by: str,
                  linked_at: datetime):
@@ -80,6 +90,9 @@ class SlackIdentity:
         self.slack_user_id = slack_user_id
         self.linked_by = linked_by
         self.linked_at = linked_at
+
+    def unlink(self, by: str, at: datetime) -> None:
+        self.slack_user_id, self.linked_by, self.linked_at = UNLINKED, by, at
 
 
 class LinkTicket:

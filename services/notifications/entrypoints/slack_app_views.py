@@ -146,7 +146,8 @@ class OAuthRedirect(MethodView):
         except DomainError as error:
             return _not_installed(error)
         where = f" in {done.slack_team_name}" if done.slack_team_name else ""
-        unlinked = f"<p>{html.escape(done.unlinked)}</p>" if done.unlinked else ""
+        notes = "".join(f"<p>{html.escape(note)}</p>" for note in (done.moved, done.unlinked)
+                        if note)
         return _page("Goalkeeper installed", f"Goalkeeper is installed{where}",
                      "<p>Check-in reminders now arrive as direct messages. You can close this "
-                     f"tab.</p>{unlinked}")
+                     f"tab.</p>{notes}")

@@ -8,7 +8,9 @@ disabling a workspace whose tokens Slack revoked.
    `oauth.v2.access`, the installation stored in slack-sdk's installation store, and the team
    linked to the workspace. The Slack user who approved it is linked to the installing lead,
    unless that Slack user is a teammate's: the install stands and `Installed.unlinked` says
-   why the link was skipped.
+   why the link was skipped. An install in another workspace than the team's moves it there:
+   the members' Slack users are the old workspace's, so they are unlinked (`Installed.moved`)
+   and link again from the app's Home tab in the new one.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from services.notifications.adapters.slack_client import SlackClient, SlackUndel
 from services.notifications.config import NotificationsSettings
 from services.notifications.domain.replicas import MemberReplica
 from services.notifications.domain.slack_workspace import (
+    UNLINKED,
     InstallTicket,
     SlackIdentity,
     SlackWorkspace,
@@ -52,6 +55,25 @@ class Installed:
     slack_team_id: str
     slack_team_name: str | None
     unlinked: str | None = None  # why the installer was not linked to the approving user
+    moved: str | None = None  # who was unlinked by a move from another workspace
+
+
+@dataclass(frozen=True)
+class Move:
+    left: str  # the Slack workspace the team used before
+    unlinked: list[str]  # the members unlinked from its Slack users
+
+    def said(self, uow: NotificationsUnitOfWork) -> str:
+        """What the install page says: how many members are still unlinked (the installer
+        may have been linked again) and how they link."""
+        count = sum(uow.slack.slack_user_of(m) is None for m in self.unlinked)
+        moved = f"Goalkeeper moved here from the Slack workspace {self.left}"
+        if not count:
+            return f"{moved}; no member is left linked to a Slack user there."
+        members = f"{count} member{'s' if count != 1 else ''}"
+        return (f"{moved}: the links of {members} to its Slack users were dropped. Reminders "
+                "do not reach them until each opens Goalkeeper's Home tab in this workspace "
+                "and presses Link my Goalkeeper account.")
 
 
 @dataclass(frozen=True)
@@ -113,12 +135,14 @@ def finish_install(cmd: FinishSlackInstall, uow: NotificationsUnitOfWork, clock:
         ticket = uow.slack.ticket_for_state(cmd.state)
         now = clock.now()
         ticket.used_at = now
-        _link_workspace(uow, ticket, installation.team_id or "", installation.enterprise_id, now)
+        move = _link_workspace(uow, ticket, installation.team_id or "",
+                               installation.enterprise_id, now)
         unlinked = (_link_installer(uow, ticket, installation.user_id, now)
                     if installation.user_id else None)
+        moved = move.said(uow) if move is not None else None
         uow.commit()
         return Installed(ticket.team_id, installation.team_id or "", installation.team_name,
-                         unlinked)
+                         unlinked, moved)
 
 
 def _installed_already(uow: NotificationsUnitOfWork, state: str) -> Installed | None:
@@ -231,13 +255,35 @@ def disable_workspace(cmd: SlackAppRevoked, uow: NotificationsUnitOfWork, clock:
 
 
 def _link_workspace(uow: NotificationsUnitOfWork, ticket: InstallTicket, slack_team_id: str,
-                    enterprise_id: str | None, now: datetime) -> None:
+                    enterprise_id: str | None, now: datetime) -> Move | None:
+    """Install the team in `slack_team_id`; the move, when the team used another workspace:
+    its members are unlinked from that workspace's Slack users."""
     workspace = uow.slack.workspace(ticket.team_id)
     if workspace is None:
         uow.slack.add(SlackWorkspace(ticket.team_id, slack_team_id, enterprise_id,
                                      ticket.member_id, now))
-    else:
-        workspace.reinstalled(slack_team_id, enterprise_id, ticket.member_id, now)
+        return None
+    move = None
+    if workspace.moves_to(slack_team_id):
+        move = Move(workspace.slack_team_id,
+                    _unlink_members(uow, ticket.team_id, ticket.member_id, now))
+    workspace.reinstalled(slack_team_id, enterprise_id, ticket.member_id, now)
+    return move
+
+
+def _unlink_members(uow: NotificationsUnitOfWork, team_id: str, by: str,
+                    now: datetime) -> list[str]:
+    """Unlink every member of the team who is a Slack user (linked, or named by their
+    profile), so DMs and Homes go to none of them until they link again; their ids."""
+    unlinked = []
+    for member in uow.slack.members_in_slack(team_id):
+        identity = uow.slack.identity(member.member_id)
+        if identity is None:
+            identity = SlackIdentity(member.member_id, team_id, UNLINKED, by, now)
+            uow.slack.add(identity)
+        identity.unlink(by, now)
+        unlinked.append(member.member_id)
+    return unlinked
 
 
 def _link(uow: NotificationsUnitOfWork, member_id: str, team_id: str, slack_user_id: str,
