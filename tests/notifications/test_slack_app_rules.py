@@ -1038,6 +1038,50 @@ def test_a_slash_command_from_a_workspace_the_team_did_not_install_acts_for_nobo
         .startswith("⏳ Logging 3 km on *Run 100 km*")
 
 
+def press_check_in(notifications, team: Team, slack_api) -> None:
+    """Ana's reminder DM, and her press of its Check in button."""
+    remind(notifications, team)
+    [posted] = [c for c in slack_api.calls_of("chat.postMessage") if c.args["channel"] == "DANA"]
+    [button] = [b for b in posted.args["blocks"] if b["type"] == "actions"][0]["elements"]
+    assert interaction(notifications, button_payload(slack_api, "UANA", button)).status_code == 200
+
+
+@pytest.mark.parametrize("error", ["expired_trigger_id", "internal_error"])
+def test_a_modal_slack_does_not_open_is_followed_by_a_dm_to_try_again(notifications, team,
+                                                                     slack_api, error):
+    """Slack refused to open the check-in modal (the trigger expired: the click's answer was
+    slow; or Slack failed) and Ana saw nothing happen. Now a DM says so, with the Check in
+    button again."""
+    slack_api.script("views.open", slack_error(error))
+    press_check_in(notifications, team, slack_api)
+
+    def told() -> list:  # the DMs to Ana after her reminder
+        return [c for c in slack_api.calls_of("chat.postMessage")
+                if c.args["channel"] == "DANA"][1:]
+
+    eventually(told, timeout=10)
+    assert counted(lambda: [c.args["text"] for c in told()]) == {
+        "⚠️ Slack did not open the check-in form for *Run 100 km*, so nothing was logged. "
+        "Press *Check in* to try again.": 1}
+    [button] = [b for b in told()[0].args["blocks"] if b["type"] == "actions"][0]["elements"]
+    assert json.loads(button["value"])["goal_id"] == team.goal
+
+
+@pytest.mark.parametrize("error", ["token_revoked", "account_inactive", "invalid_auth"])
+def test_a_modal_refused_for_a_revoked_token_disables_the_installation(notifications, team,
+                                                                       slack_api, error):
+    """The worker's calls answered token_revoked disable the workspace; views.open answered it
+    left the workspace installed, its token called again and again."""
+    slack_api.script("views.open", slack_error(error))
+    press_check_in(notifications, team, slack_api)
+    status = eventually(lambda: (s := notifications.client.get(
+        f"/v1/teams/{team.id}/slack", headers=team.auth()).json)["state"] == "disabled" and s,
+        timeout=10)
+    assert status["disabled_reason"] == error
+    eventually(lambda: notifications.container.slack.bot_token(slack_api.team_id, None) is None,
+               timeout=10)
+
+
 def opened_once(slack_api) -> Counter:
     """The modals opened, counted by the click's trigger id once the count has held."""
     return counted(lambda: [c.args["trigger_id"] for c in slack_api.calls_of("views.open")])

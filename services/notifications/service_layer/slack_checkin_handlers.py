@@ -4,6 +4,9 @@
   owner's has a "Check in" button; an escalation (level 2 partners, 3 leads) tells the others.
 - The button opens the modal (`views.open` with the interaction's trigger_id, which Slack keeps
   valid for 3 s: the call runs in the background right after the interaction is acknowledged).
+  When Slack does not open a check-in modal (the trigger expired, Slack was unavailable), a DM
+  says so with the Check in button again; a revoked token disables the workspace as the
+  worker's calls do (`disable_revoked`).
   It takes a check-in on a goal the member may check in on (`access.may_check_in`): their own,
   or a team goal of their team they see, as the checkins service does.
 - The submitted modal is checked (errors go back inline) and travels as `checkin.requested` on
@@ -23,7 +26,12 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
-from services.notifications.adapters.slack_client import SlackClient
+from services.notifications.adapters.slack_client import (
+    SlackClient,
+    SlackRevoked,
+    SlackUnavailable,
+    SlackUndeliverable,
+)
 from services.notifications.domain.checkin_form import (
     InvalidForm,
     read_form,
@@ -31,7 +39,7 @@ from services.notifications.domain.checkin_form import (
 )
 from services.notifications.domain.messages import escape
 from services.notifications.domain.replicas import CheckinDue, GoalReplica, MemberReplica
-from services.notifications.domain.slack_blocks import checkin_modal, notice_modal
+from services.notifications.domain.slack_blocks import checkin_modal, notice_modal, unopened_dm
 from services.notifications.domain.slack_dm import MISSED, REMINDER, SlackDm, SlackTask
 from services.notifications.domain.slash import SlackRequest
 from services.notifications.service_layer.access import may_check_in
@@ -40,6 +48,7 @@ from services.notifications.service_layer.slack_home_handlers import (
     goal_line,
     queue_homes_showing,
 )
+from services.notifications.service_layer.slack_task_handlers import disable_revoked
 from services.notifications.service_layer.slash_handlers import request_checkin
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
@@ -52,7 +61,8 @@ Background = Callable[[Callable[[], object]], None]
 
 
 def open_checkin_modal(cmd: OpenCheckinModal, uow: NotificationsUnitOfWork,
-                       slack: SlackClient, background: Background) -> None:
+                       slack: SlackClient, background: Background, clock: Clock) -> None:
+    unopened = None  # the DM saying the check-in modal did not open
     with uow:
         goal = uow.replicas.goal(cmd.goal_id)
         member = checker_among(uow, cmd.slack_team_id, cmd.slack_user_id, goal)
@@ -62,10 +72,30 @@ def open_checkin_modal(cmd: OpenCheckinModal, uow: NotificationsUnitOfWork,
             view = notice_modal(f"*{escape(goal.title)}* is closed; it takes no more check-ins.")
         else:
             view = checkin_modal(goal_line(uow, goal), cmd.dm_id)
+            unopened = unopened_dm(goal.title, goal.goal_id, cmd.dm_id)
         active = any(w.is_active for w in uow.slack.workspaces_in(cmd.slack_team_id))
     token = slack.bot_token(cmd.slack_team_id, cmd.enterprise_id) if active else None
     if token is not None:
-        background(partial(slack.open_view, token, cmd.trigger_id, view))
+        background(partial(_open_view, cmd, token, view, unopened, uow, slack, clock))
+
+
+def _open_view(cmd: OpenCheckinModal, token: str, view: dict, unopened: dict | None,
+               uow: NotificationsUnitOfWork, slack: SlackClient, clock: Clock) -> None:
+    """`views.open`, in the background; when Slack refuses it, the member is DMed `unopened`
+    (if any), and a revoked token disables the workspace."""
+    try:
+        try:
+            slack.open_view(token, cmd.trigger_id, view)
+        except (SlackUndeliverable, SlackUnavailable) as exc:
+            if unopened is None:
+                raise
+            log.warning("Slack did not open the check-in modal: %s", exc)
+            slack.post(token, slack.open_dm(token, cmd.slack_user_id), unopened)
+    except SlackRevoked as exc:
+        with uow:
+            enterprise = disable_revoked(uow, cmd.slack_team_id, str(exc), clock.now())
+            uow.commit()
+        slack.forget(cmd.slack_team_id, enterprise)
 
 
 def submit_checkin_modal(cmd: SubmitCheckinModal, uow: NotificationsUnitOfWork,

@@ -39,6 +39,18 @@ BATCH = 20
 RECHECK = timedelta(seconds=0.5)
 
 
+def disable_revoked(uow: NotificationsUnitOfWork, slack_team_id: str, reason: str,
+                    now: datetime) -> str | None:
+    """A Web API call answered `reason` (`SlackRevoked`): disable the workspace's
+    installations and drop its pending tasks. Returns the enterprise id the caller forgets the
+    workspace's tokens with (`SlackClient.forget`) once this is committed."""
+    workspaces = uow.slack.workspaces_in(slack_team_id)
+    for workspace in workspaces:
+        workspace.disable(reason, now)
+    uow.slack.drop_pending_tasks(slack_team_id, now)
+    return next((w.enterprise_id for w in workspaces), None)
+
+
 class SlackTasks:
     def __init__(self, uow_factory: Callable[[], NotificationsUnitOfWork], slack: SlackClient,
                  clock: Clock, public_url: str, *, figure_wait: timedelta = timedelta(0)):
@@ -62,7 +74,7 @@ class SlackTasks:
             if task is None or task.status != "pending":
                 return
             now = self.clock.now()
-            revoked = None
+            revoked = enterprise = None
             try:
                 if self._perform(uow, task, now) and task.status == "pending":
                     task.succeeded(now)
@@ -74,18 +86,10 @@ class SlackTasks:
             except SlackUnavailable as exc:
                 task.failed(str(exc), now)
             if revoked:
-                for workspace in uow.slack.workspaces_in(task.slack_team_id):
-                    workspace.disable(revoked, now)
-                uow.slack.drop_pending_tasks(task.slack_team_id, now)
+                enterprise = disable_revoked(uow, task.slack_team_id, revoked, now)
             uow.commit()
         if revoked:
-            enterprise = next((w.enterprise_id for w in self._workspaces(task.slack_team_id)),
-                              None)
             self.slack.forget(task.slack_team_id, enterprise)
-
-    def _workspaces(self, slack_team_id: str):
-        with self.uow_factory() as uow:
-            return uow.slack.workspaces_in(slack_team_id)
 
     def _perform(self, uow: NotificationsUnitOfWork, task: SlackTask, now: datetime) -> bool:
         """Run the task's call; False when it was postponed instead."""
