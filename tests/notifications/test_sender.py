@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import random
+import socketserver
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from services.notifications.adapters.webhook_client import MAX_RESPONSE_BYTES, WebhookClient
+from services.notifications.domain.notification import Notification, RetryPolicy
 from tests.support.serving import serving_thread
 from tests.support.slack_server import Reply
 
@@ -82,6 +86,57 @@ def test_a_receiver_trickling_its_answer_holds_the_sender_no_longer_than_its_tim
     assert result.ok and result.status == 200
     assert time.monotonic() - started < 2.5
     assert 0 < len(result.body) < 50
+
+
+HEAD_AT_ONCE = b"HTTP/1.1 200 OK\r\n"
+HEAD_TRICKLED = b"Content-Type: text/plain\r\nContent-Length: 2\r\nX-Padding: " + b"p" * 40
+
+
+class TricklingHead(socketserver.StreamRequestHandler):
+    """A receiver that sends the head of its answer a byte every 0.2 s (about 12 s in all):
+    from its status line on (`server.at_once` empty) or after it."""
+
+    def handle(self):
+        self.rfile.readline()  # the request line; the rest is never needed
+        try:
+            self.wfile.write(self.server.at_once)
+            for byte in self.server.trickled:
+                self.wfile.write(bytes([byte]))
+                time.sleep(0.2)
+        except OSError:  # the sender hung up, as it should
+            pass
+
+
+@pytest.fixture(params=["status line", "headers"])
+def trickling_head(request) -> Iterator[str]:
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), TricklingHead)
+    server.daemon_threads = True
+    whole = HEAD_AT_ONCE + HEAD_TRICKLED
+    server.at_once = b"" if request.param == "status line" else HEAD_AT_ONCE
+    server.trickled = whole[len(server.at_once):]
+    serving_thread(server).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_receiver_trickling_its_status_line_or_headers_fails_the_send_for_a_retry_in_time(
+        trickling_head):
+    """requests times each read of the head, not the whole: a status line or headers sent a
+    byte at a time held the one delivery loop (every team's channels) for 12 s here, as long
+    as the receiver liked. A send now ends by its connect and read timeouts (1 s here) with a
+    failure naming them, which the delivery retries."""
+    started = time.monotonic()
+    result = WebhookClient(connect_timeout=0.5, read_timeout=0.5,
+                           allowlist=ALLOW).post(trickling_head, {"t": 1})
+    assert time.monotonic() - started < 2.0
+    assert result.status is None
+    assert "no complete answer within 1 s" in result.error
+    message = Notification("t1", "webhook", "e1", "goal.created", "{}",
+                           created_at=datetime.now(UTC))
+    assert message.record_attempt(result, datetime.now(UTC), None, RetryPolicy(),
+                                  random.Random(1)) == "retry"
+    assert message.last_error == result.error
 
 
 def test_hosts_resolving_to_internal_addresses_are_refused_unless_allow_listed(slack):

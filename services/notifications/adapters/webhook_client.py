@@ -1,8 +1,10 @@
 """The client of webhooks (Slack, signed-webhook receivers): bounded time and response size,
-and no redirects followed. An answer's body is read until the connect and read timeouts have
-passed since the connection began, however it trickles in (each byte within the read timeout
-would otherwise hold the sender as long as the receiver liked); its status, read first,
-decides.
+and no redirects followed. A send ends once the connect and read timeouts have passed since
+the connection began, however its answer trickles in: requests and urllib3 time each read of a
+socket, not the whole answer, so each byte within the read timeout would otherwise hold the
+sender as long as the receiver liked. The body is read until then; a watchdog shuts the
+connection's socket down `DEADLINE_MARGIN` later, ending a read of the status line or headers
+(a failure naming the timeouts, retried) or of the body (its status, read first, decides).
 
 requests is used rather than slack-sdk's WebhookClient because the sender must refuse
 redirects (server-side request forgery) and cap the response it reads, which WebhookClient's
@@ -15,11 +17,15 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 from urllib.parse import urlsplit
 
 import requests
-from urllib3.exceptions import InvalidHeader
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import HTTPError, InvalidHeader
 from urllib3.util.retry import Retry
 
 from services.notifications.domain.notification import SendResult
@@ -27,6 +33,7 @@ from services.notifications.domain.webhook_url import ip_literal, is_internal
 
 MAX_RESPONSE_BYTES = 64 * 1024
 READ_CHUNK = 8 * 1024
+DEADLINE_MARGIN = 0.25  # seconds the watchdog leaves a read under way at the deadline
 _RETRY_AFTER = Retry()  # only its reading of the Retry-After header is used
 
 
@@ -37,6 +44,8 @@ class WebhookClient:
         self.time_limit = connect_timeout + read_timeout  # of a send, but for its last read
         self.allowlist = allowlist
         self.session = requests.Session()
+        self.session.mount("http://", _WatchedAdapter())
+        self.session.mount("https://", _WatchedAdapter())
 
     def post(self, url: str, payload: dict | bytes, headers: dict | None = None) -> SendResult:
         body = payload if isinstance(payload, bytes) else json.dumps(
@@ -46,11 +55,19 @@ class WebhookClient:
         if refusal:
             return SendResult(status=None, error=refusal)
         deadline = time.perf_counter() + self.time_limit  # from the connection, not the lookup
+        with _Watchdog(self.time_limit + DEADLINE_MARGIN) as watchdog:
+            return self._send(url, body, headers, deadline, watchdog, started)
+
+    def _send(self, url: str, body: bytes, headers: dict | None, deadline: float,
+              watchdog: _Watchdog, started: float) -> SendResult:
         try:
             with self.session.post(
                 url, data=body, timeout=self.timeout, allow_redirects=False, stream=True,
                 headers={"Content-Type": "application/json", **(headers or {})},
             ) as response:
+                if watchdog.expired:  # the head was cut short: the answer is not to be trusted
+                    return self._timed_out(f"status {response.status_code}, headers cut short",
+                                           started)
                 text = _body(response, deadline)
                 return SendResult(
                     status=response.status_code,
@@ -60,8 +77,17 @@ class WebhookClient:
                     duration_ms=_ms(started),
                 )
         except requests.RequestException as exc:
-            return SendResult(status=None, error=f"{exc.__class__.__name__}: {exc}"[:500],
-                              duration_ms=_ms(started))
+            error = f"{exc.__class__.__name__}: {exc}"
+            if watchdog.expired:
+                return self._timed_out(error, started)
+            return SendResult(status=None, error=error[:500], duration_ms=_ms(started))
+
+    def _timed_out(self, detail: str, started: float) -> SendResult:
+        """The failure (retried) of a send whose answer's head had not all come by the
+        deadline."""
+        error = (f"no complete answer within {self.time_limit:g} s (connect + read timeout); "
+                 f"the connection was closed ({detail})")
+        return SendResult(status=None, error=error[:500], duration_ms=_ms(started))
 
     def _refusal(self, url: str) -> str | None:
         host = (urlsplit(url).hostname or "").lower()
@@ -78,13 +104,99 @@ class WebhookClient:
         return None
 
 
+class _Watchdog:
+    """Shuts down the socket of the connection its thread sends on once `seconds` have passed
+    (the connection registers itself as it connects or sends: `_watch`), so a read under way
+    ends then; `expired` says whether it did. A context manager: leaving it stops the timer."""
+
+    current = threading.local()
+
+    def __init__(self, seconds: float):
+        self.expired = False
+        self.done = False
+        self.connection: HTTPConnection | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        _Watchdog.current.watchdog = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        _Watchdog.current.watchdog = None
+        with self._lock:
+            self.done = True
+            self._timer.cancel()
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self.done or self.connection is None:
+                return
+            sock = self.connection.sock
+            if sock is not None:
+                self.expired = True
+                try:  # the plain socket's shutdown: a TLS socket's would drop its TLS state
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+def _watch(connection: HTTPConnection) -> None:
+    """Let this thread's send's watchdog, if any, end `connection` at its deadline."""
+    watchdog = getattr(_Watchdog.current, "watchdog", None)
+    if watchdog is not None:
+        watchdog.connection = connection
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        _watch(self)
+        super().connect()
+
+    def request(self, *args, **kwargs) -> None:
+        _watch(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        _watch(self)
+        super().connect()
+
+    def request(self, *args, **kwargs) -> None:
+        _watch(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter, its connections watched by the sending thread's `_Watchdog`."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool,
+                                                   "https": _WatchedHTTPSPool}
+
+
 def _body(response: requests.Response, deadline: float) -> bytes:
     """The answer's body: at most `MAX_RESPONSE_BYTES`, and what came by `deadline` (a
-    `perf_counter` moment) when it comes slower."""
+    `perf_counter` moment) when it comes slower, or before the watchdog ended the read."""
     body = b""
     while len(body) < MAX_RESPONSE_BYTES and time.perf_counter() < deadline:
-        chunk = response.raw.read1(min(READ_CHUNK, MAX_RESPONSE_BYTES - len(body)),
-                                   decode_content=True)
+        try:
+            chunk = response.raw.read1(min(READ_CHUNK, MAX_RESPONSE_BYTES - len(body)),
+                                       decode_content=True)
+        except (HTTPError, OSError):
+            break
         if not chunk:
             break
         body += chunk
