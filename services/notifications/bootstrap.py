@@ -19,7 +19,10 @@ from services.notifications.config import NotificationsSettings, load
 from services.notifications.domain.fanout import DeliveryPolicy, Notifier
 from services.notifications.domain.notification import RetryPolicy
 from services.notifications.domain.replicas import MemberReplica
-from services.notifications.entrypoints.channel_schemas import render_channel
+from services.notifications.entrypoints.channel_schemas import (
+    render_channel,
+    render_test_message,
+)
 from services.notifications.service_layer import (
     channel_handlers,
     commands,
@@ -194,7 +197,8 @@ class NotificationsContainer(Container):
     def dependencies(self) -> dict[str, Callable]:
         return {**super().dependencies(), "notifier": lambda: self.notifier,
                 "slack": lambda: self.slack, "background": lambda: self.background,
-                "render_channel": lambda: render_channel}
+                "render_channel": lambda: render_channel,
+                "render_test_message": lambda: render_test_message}
 
     # -- the worker side ------------------------------------------------------------------
     def handlers(self):

@@ -195,6 +195,27 @@ def test_a_lead_sends_a_channel_a_test_message_that_shows_in_the_delivery_log(
     assert entry["attempts"][0]["status_code"] == 200
 
 
+def test_a_test_message_sent_twice_under_one_idempotency_key_is_sent_once(
+        notifications, team, slack):
+    """Send test message double-clicked queued two test messages: the endpoint took no
+    Idempotency-Key, so the channel got two. The same key now answers the first 202 again
+    (the same message), and the receiver gets one; another key sends another."""
+    channel = team.channel(slack.webhook(), name="alerts")
+    path = f"/v1/teams/{team.id}/channels/{channel['id']}/test"
+    once = {**team.auth(), "Idempotency-Key": "test-alerts-1"}
+
+    first, second = (notifications.client.post(path, headers=once) for _ in range(2))
+    notifications.container.deliverer.deliver_due()
+
+    assert (first.status_code, second.status_code) == (202, 202), second.json
+    assert second.json == first.json and second.headers["Idempotent-Replayed"] == "true"
+    assert len(slack.delivered()) == 1
+    assert [e["notification"]["id"] for e in team.log()] == [first.json["notification_id"]]
+    again = notifications.client.post(path, headers={**team.auth(),
+                                                     "Idempotency-Key": "test-alerts-2"})
+    assert again.json["notification_id"] != first.json["notification_id"]
+
+
 def test_a_disabled_channel_is_not_tested(notifications, team, slack):
     channel = team.channel(slack.webhook())
     path = f"/v1/teams/{team.id}/channels/{channel['id']}"

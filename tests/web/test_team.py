@@ -271,6 +271,31 @@ def test_the_add_a_channel_form_sent_twice_adds_one_channel(stack, slack):
     assert [c["name"] for c in in_api.get_json()["items"]] == ["#team-goals"]
 
 
+def test_send_test_message_clicked_twice_sends_one(stack, slack):
+    """A double click on "Send test message" sent the channel two test messages. Its button's
+    form now carries a key of its own: sent twice, it queues one message, which the channel
+    gets once."""
+    team = stack.new_team()
+    session, csrf = signed_in(stack, team.lead)
+    added = session.post(stack.web_url + "/team/channels", data={
+        "csrf_token": csrf, "type": "slack", "name": "#team-goals",
+        "webhook_url": slack.webhook()})
+    channel_id = re.search(r'<tr id="channel-([^"]+)">', added.text).group(1)
+    action = f"/team/channels/{channel_id}/test"
+    button = added.text[added.text.index(f'action="{action}"'):]
+    form = hidden_fields(button[:button.index("</form>")])
+    assert form["idempotency_key"]
+
+    answers = [session.post(stack.web_url + action, data=form) for _ in range(2)]
+
+    assert [a.status_code for a in answers] == [202, 202]
+    logged = stack.notifications.call("GET", f"/v1/teams/{team.id}/deliveries",
+                                      team.lead).get_json()["items"]
+    assert len([d["notification"]["id"] for d in logged]) == 1, logged
+    eventually(lambda: slack.delivered() or None, timeout=60)
+    assert len(slack.delivered()) == 1
+
+
 def test_a_bad_webhook_url_is_refused_next_to_its_field(stack, page):
     team = stack.new_team()
     page.sign_in(team.lead).open("/team/channels")

@@ -128,3 +128,9 @@ class DigestSettingsOut(Schema):
 class TestMessageOut(Schema):
     notification_id = fields.String(metadata={"description": "Its entry in the delivery log."})
     status = fields.String()
+
+
+def render_test_message(message) -> dict:
+    """The body a queued test message answers with (and a retry under its Idempotency-Key
+    gets)."""
+    return TestMessageOut().dump(message)

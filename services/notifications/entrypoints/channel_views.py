@@ -83,10 +83,15 @@ class ChannelItem(MethodView):
 @channels.route("/<team_id>/channels/<channel_id>/test")
 class ChannelTest(MethodView):
     @channels.response(202, TestMessageOut)
+    @channels.doc(**IDEMPOTENCY_KEY_DOC)
     def post(self, team_id, channel_id):
         """Send the channel a test message (lead): queued and sent like any other message, so
-        its attempts show in the delivery log. 409 when the channel is disabled."""
-        return bus().handle(SendTestMessage(require_member(), team_id, channel_id))
+        its attempts show in the delivery log. 409 when the channel is disabled. A retry with
+        the same Idempotency-Key sends none and gets the first answer."""
+        actor = require_member()
+        queued = bus().handle(SendTestMessage(actor, team_id, channel_id,
+                                              idempotent_request(actor.member_id)))
+        return replayed(queued.replayed) if queued.replayed else queued.made
 
 
 @channels.route("/<team_id>/deliveries")

@@ -103,20 +103,29 @@ class TestMessage:
 
 
 def send_test_message(cmd: SendTestMessage, uow: NotificationsUnitOfWork, clock: Clock,
-                      notifier: Notifier, settings: NotificationsSettings) -> TestMessage:
-    """Queue a test message for the channel; it shows in the delivery log like any other."""
+                      notifier: Notifier, settings: NotificationsSettings,
+                      render_test_message: Callable[[TestMessage], object]) -> Once[TestMessage]:
+    """Queue a test message for the channel, once per idempotency key (a retry under the key
+    queues none and gets the first answer); it shows in the delivery log like any other."""
     ensure_lead(cmd.actor, cmd.team_id)
     with uow:
         channel = _channel(uow, cmd.team_id, cmd.channel_id)
         if channel.state != "active":
             raise Conflict(f"the channel is {channel.state}; enable it before testing it")
-        what = Occurrence(str(uuid.uuid4()), "channel.test", cmd.team_id,
-                          clock.now().isoformat(), {}, settings.public_url)
-        summary = f"Test message from Goalkeeper to {channel.name or channel.type}"
-        note = notifier.to_channel(uow, channel, what, Rendered(
-            "Goalkeeper test message", [f"{summary}: this channel is connected."], summary))
+        now = clock.now()
+
+        def queued() -> TestMessage:
+            what = Occurrence(str(uuid.uuid4()), "channel.test", cmd.team_id, now.isoformat(),
+                              {}, settings.public_url)
+            summary = f"Test message from Goalkeeper to {channel.name or channel.type}"
+            note = notifier.to_channel(uow, channel, what, Rendered(
+                "Goalkeeper test message", [f"{summary}: this channel is connected."], summary))
+            return TestMessage(note.id, note.status)
+
+        result = made_once(uow.idempotency_keys, cmd.idempotency, now, queued,
+                           render_test_message, status=202)
         uow.commit()
-    return TestMessage(note.id, note.status)
+    return result
 
 
 def _channel(uow: NotificationsUnitOfWork, team_id: str, channel_id: str) -> Channel:

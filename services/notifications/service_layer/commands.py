@@ -63,6 +63,7 @@ class SendTestMessage:
     actor: Principal
     team_id: str
     channel_id: str
+    idempotency: IdempotentRequest | None = None
 
 
 @dataclass(frozen=True)

@@ -519,9 +519,9 @@ class MemberApi:
         return self._call("notifications", "PATCH",
                           f"/v1/teams/{team_id}/channels/{channel_id}", json=fields)
 
-    def test_channel(self, team_id: str, channel_id: str) -> dict:
+    def test_channel(self, team_id: str, channel_id: str, key: str | None = None) -> dict:
         return self._call("notifications", "POST",
-                          f"/v1/teams/{team_id}/channels/{channel_id}/test")
+                          f"/v1/teams/{team_id}/channels/{channel_id}/test", headers=once(key))
 
     @or_unavailable
     def deliveries(self, team_id: str, cursor: str | None = None) -> Listing:

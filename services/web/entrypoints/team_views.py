@@ -156,7 +156,11 @@ def add_channel():
 @team.post("/channels/<channel_id>/test")
 @http.lead_required
 def test_channel(channel_id: str):
-    return _channel_action(channel_id, lambda api, team_id: api.test_channel(team_id, channel_id),
+    """One test message per rendered button: its key, sent again (a double click), gets the
+    first answer, not a second message."""
+    key = request.form.get("idempotency_key") or None
+    return _channel_action(channel_id,
+                           lambda api, team_id: api.test_channel(team_id, channel_id, key),
                            202, "Test message sent: see its delivery below.",
                            "No test message was sent", "the test message was not sent",
                            "Check the delivery log in a minute before sending it again.")
