@@ -227,6 +227,30 @@ def test_a_huge_note_is_shortened_so_the_card_stays_under_the_size_limit(notific
     assert "trail. Long… [more](" in shortened and len(shortened) < 3200  # Slack's limit too
 
 
+def test_what_members_type_shows_as_typed_on_a_teams_card(notifications, team, teams):
+    """A goal title or a note with `*` came out in italics or bold on the card (the lines'
+    *bold* is Goalkeeper's own), and a note's lines starting "- " or "1. " became a list:
+    Teams' Markdown read what members typed. Their text is now literal, the card's own bold
+    kept."""
+    assert add_teams_channel(team, teams.workflow(),
+                             event_types=["checkin.logged"]).status_code == 201
+    goal_id = new_id()
+    note = "- two *easy* runs\n1. a long one, 2*5 km"
+    with delivering(notifications):
+        handle(notifications, goal(team.id, goal_id, team.ana, "Cut p99 *latency* by 2*"))
+        logged = checkin(team.id, goal_id, team.ana, 40, note=note)
+        handle(notifications, logged, event(
+            "goal.progressed", team.id, goal_id=goal_id, owner_id=team.ana, previous=0,
+            current=40, progress=0.4, checkin_id=logged.data["checkin_id"],
+            at=logged.data["at"]))
+        [received] = eventually(teams.accepted, timeout=30)
+
+    texts = card_texts(assert_valid_teams_message(received.json()))
+    assert texts[0] == r"Check-in: Cut p99 \*latency\* by 2\*"
+    assert r"**Ana** checked in on **Cut p99 \*latency\* by 2\***: 40 km" in texts, texts
+    assert r"\- two \*easy\* runs" "\n" r"1\. a long one, 2\*5 km" in texts, texts
+
+
 def test_a_too_large_answer_fails_that_card_only_and_the_channel_stays(notifications, team,
                                                                        teams):
     teams.reply_with(Reply(413, '{"error":{"code":"MessageTooLarge"}}'))

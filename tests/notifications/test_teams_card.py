@@ -160,3 +160,15 @@ def test_the_schema_check_catches_a_broken_card():
               "body": [{"type": "TextBlock", "text": "x", "size": "Enormous"}]}
 
     assert card_problems(broken) != []
+
+
+def test_a_note_cut_short_still_shows_what_the_member_typed():
+    """A note too long for the card is cut, and the part shown is still the member's text:
+    its `*` as typed, the card's own `more` link a link."""
+    note = "Two *easy* runs. " * 2000
+    rendered = render("checkin.logged", {"value": 40, "note": note}, CONTEXT)
+
+    shown = texts(assert_valid_teams_message(teams_message(rendered, LINK)))
+    [cut] = [t for t in shown if t.startswith("Two")]
+    assert cut.startswith(r"Two \*easy\* runs. Two \*easy\* runs.")
+    assert cut.endswith(f"… [more]({LINK})") and "**" not in cut

@@ -7,6 +7,7 @@ the goals service's (from the context or the goal event's own data), never compu
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,15 +18,34 @@ from shared.streak_text import streak_length
 
 @dataclass(frozen=True)
 class Rendered:
+    """`lines` are mrkdwn: Goalkeeper's own `*bold*` around what members typed, which
+    `typed` lists (titles, names, notes, comments, units) for renderers whose markup would
+    otherwise read it (Teams' Markdown shows it literally: `adaptive_card`)."""
+
     title: str
     lines: list[str]
     summary: str
+    typed: tuple[str, ...] = ()
+
+
+TYPED_CONTEXT = ("goal_title", "owner_name", "actor_name", "unit", "channel_name")
+TYPED_DATA = ("title", "note", "text")
 
 
 def render(event_type: str, data: dict, context: dict) -> Rendered:
     builder = _BUILDERS.get(event_type, _generic)
-    return builder(data, context, context.get("goal_title") or data.get("title") or "a goal",
-                   context.get("owner_name") or "someone")
+    rendered = builder(data, context,
+                       context.get("goal_title") or data.get("title") or "a goal",
+                       context.get("owner_name") or "someone")
+    return dataclasses.replace(rendered, typed=_typed(data, context))
+
+
+def _typed(data: dict, context: dict) -> tuple[str, ...]:
+    """What members typed among `data` and `context`, longest first."""
+    values = [context.get(key) for key in TYPED_CONTEXT] + [data.get(key) for key in TYPED_DATA]
+    values += [*(context.get("names") or []), (data.get("metric") or {}).get("unit")]
+    return tuple(sorted({v for v in values if isinstance(v, str) and v.strip()},
+                        key=len, reverse=True))
 
 
 def _when(moment: datetime | str) -> str:
