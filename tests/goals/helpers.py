@@ -73,9 +73,12 @@ def outbox(harness: ServiceHarness, event_type: str | None = None) -> list[dict]
 
 
 def outbox_by_id(harness: ServiceHarness, event_type: str) -> dict[str, dict]:
-    """Events of `event_type` the service has committed to publish, by event id (payload)."""
+    """Events of `event_type` the service has committed to publish, by event id (payload), in
+    the order they were written (a table's rows come back in no set order: PostgreSQL's move
+    once the relay marks them sent)."""
     table = harness.container.metadata.tables["outbox"]
-    query = select(table.c.event_id, table.c.payload).where(table.c.event_type == event_type)
+    query = select(table.c.event_id, table.c.payload).where(
+        table.c.event_type == event_type).order_by(table.c.id)
     with harness.container.engine.connect() as conn:
         return {row.event_id: json.loads(row.payload) for row in conn.execute(query)}
 
