@@ -92,9 +92,7 @@ class Planning:
             "goal_id": self.id, "team_id": self.team_id, "owner_id": self.owner_id,
             "milestone_id": milestone.id, "title": milestone.title, "progress": self.progress,
             "at": at.isoformat()}, subject=self.id)
-        if self.progress != previous:  # its point was left by `_replan`
-            self._announce_progress(previous, None, at=at, source="milestone",
-                                    checkin_id=checkin_id)
+        self._announce_milestone_move(previous, at, checkin_id)
         return True
 
     def reopen_milestone(self, milestone_id: str, *, actor: str | None, at: datetime) -> None:
@@ -128,7 +126,13 @@ class Planning:
         previous = self.progress
         self._replan(pathway.with_milestone(kept.reopened()), "milestone_reopened", actor, at,
                      {"milestone": [milestone.title, "open"]}, publish=False)
-        if self.progress != previous:  # its point was left by `_replan`
+        self._announce_milestone_move(previous, at, checkin_id)
+
+    def _announce_milestone_move(self, previous: float, at: datetime,
+                                 checkin_id: str | None) -> None:
+        """The `goal.progressed` of a milestone done or open again, naming the check-in that
+        did it, when progress moved from `previous` (its point was left by `_replan`)."""
+        if self.progress != previous:
             self._announce_progress(previous, None, at=at, source="milestone",
                                     checkin_id=checkin_id)
 

@@ -50,7 +50,7 @@ def on_checkin_edited(event: Event, uow: GoalsUnitOfWork, clock: Clock) -> None:
     if goal.status not in CLOSED:
         goal.take_back_milestones(data["checkin_id"], set(data["completed_milestones"]),
                                   actor=actor, at=at)
-    _complete_named(goal, data, actor, at)
+        _complete_named(goal, data, actor, at)
     settle(goal, uow.goals, now=clock.now(), actor=actor)
 
 
