@@ -37,6 +37,11 @@ class Aggregate:
         return self.__dict__.pop("_pending_events", [])
 
 
+BLANK_TEXT = "Must not be blank."
+"""What a text that must be given answers when it is empty or `is_blank`: one wording for
+every such field of every service (a title, a name, a unit, a comment)."""
+
+
 def is_blank(text: str) -> bool:
     """Whether `text` shows nothing to read: only spaces and line breaks, or characters that
     draw nothing (zero-width spaces and joiners, and other format characters)."""

@@ -17,7 +17,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared.domain import is_blank
+from shared.domain import BLANK_TEXT, is_blank
 
 # \Z, not $ (which a line break may follow), and ASCII digits, as times are stored and compared
 LOCAL_TIME = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z",
@@ -44,10 +44,24 @@ def one_line(value: str) -> None:
 
 
 def filled(value: str) -> None:
-    """Something to read: a text of spaces, line breaks or invisible characters only says
-    nothing ("" is refused by its minimum length)."""
-    if value and is_blank(value):
-        raise ValidationError("Must contain more than spaces.")
+    """Something to read: an empty text, or one of spaces, line breaks or invisible characters
+    only, says nothing."""
+    if is_blank(value):
+        raise ValidationError(BLANK_TEXT)
+
+
+class WrittenLength(validate.Length):
+    """The length of a text that must be given, checked once it is not blank: a blank text
+    (the empty one too) is refused by `filled` alone, not also for its length."""
+
+    def __call__(self, value: str) -> str:
+        return value if is_blank(value) else super().__call__(value)
+
+
+def written(max_length: int) -> list:
+    """The checks of a printable text that must be given (a title, a name, a comment): not
+    blank (`BLANK_TEXT`), then 1 to `max_length` characters, with the length's own message."""
+    return [filled, WrittenLength(1, max_length), printable]
 
 
 FIGURE_BOUND = 1e12

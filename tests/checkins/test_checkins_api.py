@@ -480,6 +480,23 @@ def test_a_comment_with_a_control_character_is_refused_by_name(checkins, world):
     assert world.published("comment.added") == []
 
 
+def test_an_empty_or_blank_comment_is_refused_as_blank_and_a_long_one_for_its_length(
+        checkins, world):
+    """An empty comment was refused with "Length must be between 1 and 2000." and one of spaces
+    with "Must not be blank.": both now say it is blank, in the words goals uses for a blank
+    title; a comment too long still says its length. Nothing is added."""
+    owner, mate = world.member("Ola"), world.member("Max")
+    checkin = world.checkin(world.goal(owner), owner, value=1)
+
+    answers = [post(checkins, f"/v1/checkins/{checkin['id']}/comments", world.as_(mate),
+                    {"text": text}) for text in ("", "  \n ", "x" * 2001)]
+
+    assert [(a.status_code, a.json["errors"]) for a in answers] == [
+        (422, {"text": ["Must not be blank."]}), (422, {"text": ["Must not be blank."]}),
+        (422, {"text": ["Length must be between 1 and 2000."]})]
+    assert world.published("comment.added") == []
+
+
 def test_a_goals_check_ins_say_when_any_of_them_was_last_logged_or_corrected(
         checkins, world, clock):
     """A reader keeping every check-in of a goal (the web's pace chart) could only compare the

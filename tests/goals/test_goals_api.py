@@ -993,7 +993,7 @@ def test_a_title_or_unit_of_spaces_only_is_refused_naming_the_field(goals):
     """A title of spaces made a goal the board lists with no name, and a unit of spaces one
     "measured in   "; a milestone or an edit likewise. Each is a 422 on its field."""
     team = create_team(goals)
-    refused = "Must contain more than spaces."
+    refused = "Must not be blank."
     blank_title = goals.client.post("/v1/goals", headers=auth(team.lead), json={
         "title": "   ", "why": "Customers wait", "due_date": "2031-03-11"})
     blank_unit = goals.client.post("/v1/goals", headers=auth(team.lead), json={
@@ -1013,6 +1013,25 @@ def test_a_title_or_unit_of_spaces_only_is_refused_naming_the_field(goals):
     assert [g["id"] for g in get(goals, "/v1/goals", team.lead).json["items"]] == [goal["id"]]
 
 
+def test_an_empty_title_name_or_unit_is_refused_as_blank_and_a_long_one_for_its_length(goals):
+    """An empty title, unit or member's name was refused with "Length must be between 1 and
+    200." (or 50) and one of spaces with other words than checkins' for a blank comment: each
+    now says "Must not be blank.", as checkins does; a title too long still says its length."""
+    team = create_team(goals)
+    empty = goals.client.post("/v1/goals", headers=auth(team.lead), json={
+        "title": "", "due_date": "2031-03-11", "metric": {"unit": "", "start": 0, "target": 3}})
+    name = goals.client.post(f"/v1/teams/{team.id}/members", headers=auth(team.lead), json={
+        "name": "", "email": "ada@example.com", "timezone": "UTC"})
+    long_title = goals.client.post("/v1/goals", headers=auth(team.lead), json={
+        "title": "x" * 201, "due_date": "2031-03-11"})
+
+    assert [(r.status_code, r.json["errors"]) for r in (empty, name, long_title)] == [
+        (422, {"title": ["Must not be blank."], "metric.unit": ["Must not be blank."]}),
+        (422, {"name": ["Must not be blank."]}),
+        (422, {"title": ["Length must be between 1 and 200."]})]
+    assert get(goals, "/v1/goals", team.lead).json["items"] == []
+
+
 def test_a_title_name_or_unit_of_invisible_characters_or_on_two_lines_is_refused(goals):
     """A title of zero-width spaces made a goal listed with no name, as one of spaces did; a
     title, a unit or a member's name with a line break broke the one line each is shown on
@@ -1027,7 +1046,7 @@ def test_a_title_name_or_unit_of_invisible_characters_or_on_two_lines_is_refused
         "name": "Ada\nLovelace", "email": "ada@example.com", "timezone": "UTC"})
 
     assert (invisible.status_code, invisible.json["errors"]) == (
-        422, {"title": ["Must contain more than spaces."]})
+        422, {"title": ["Must not be blank."]})
     assert (two_lines.status_code, two_lines.json["errors"]) == (
         422, {"title": ["Must be one line."], "metric.unit": ["Must be one line."]})
     assert (name.status_code, name.json["errors"]) == (422, {"name": ["Must be one line."]})

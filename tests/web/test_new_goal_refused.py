@@ -43,7 +43,7 @@ def test_a_new_goal_titled_with_spaces_is_refused_beside_its_title(stack):
         "due_date": "2099-06-30", "visibility": "team"}, allow_redirects=False)
     assert answer.status_code == 422, answer.status_code
     title_field = re.search(r'<label for="f-title".*?</label>', answer.text, re.S)
-    assert title_field and "Must contain more than spaces." in title_field.group(0), answer.text
+    assert title_field and "Must not be blank." in title_field.group(0), answer.text
     assert "Customers keep asking for it" in answer.text
     listed = stack.goals.call("GET", "/v1/goals", team.lead).get_json()
     assert listed["items"] == []

@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 
 from services.checkins.domain.checkin import Checkin
-from shared.domain import Aggregate, Forbidden, Unprocessable, is_blank
+from shared.domain import BLANK_TEXT, Aggregate, Forbidden, Unprocessable, is_blank
 
 SHORTCODE = re.compile(r"^:[a-z0-9_+\-]{1,40}:$")
 KEYCAP = re.compile(r"^[0-9#*]\ufe0f?\u20e3$")  # 1️⃣, #️⃣
@@ -58,7 +58,7 @@ class Comment(Aggregate):
     def __init__(self, checkin: Checkin, author_id: str, text: str, *, at: datetime):
         text = text.strip()
         if is_blank(text):
-            raise Unprocessable("a comment needs text", errors={"text": ["Must not be blank."]})
+            raise Unprocessable("a comment needs text", errors={"text": [BLANK_TEXT]})
         self.id = str(uuid.uuid4())
         self.checkin_id = checkin.id
         self.team_id = checkin.team_id

@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from services.checkins.domain.cadence import FREQUENCIES
 from shared.pagination import PageArgs, page_schema
-from shared.schema_fields import FIGURE, JsonFloat, PatchBody, printable
+from shared.schema_fields import FIGURE, JsonFloat, PatchBody, printable, written
 
 TEXT = [validate.Length(max=4000), printable]
 
@@ -82,7 +82,7 @@ class KudosOut(Schema):
 
 
 class CommentIn(Schema):
-    text = fields.String(required=True, validate=[validate.Length(1, 2000), printable])
+    text = fields.String(required=True, validate=written(2000))
 
 
 class CommentOut(Schema):

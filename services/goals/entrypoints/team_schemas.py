@@ -21,9 +21,9 @@ from shared.schema_fields import (
     JsonBoolean,
     JsonFloat,
     PatchBody,
-    filled,
     one_line,
     printable,
+    written,
 )
 
 FREQUENCIES = ("daily", "weekly", "biweekly", "monthly")
@@ -32,12 +32,12 @@ EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)
 
 def Text(max_length: int, *, min_length: int = 0, single_line: bool = False,  # noqa: N802
          **kwargs) -> fields.String:
-    """Printable text of `min_length` to `max_length` characters; a text that must be given
-    (`min_length` of 1 or more: a title, a unit, a name) must also be more than spaces, and a
-    `single_line` one (a title, a name, a unit) holds no line break."""
-    checks = [validate.Length(min_length, max_length), printable]
-    if min_length:
-        checks.append(filled)
+    """Printable text of at most `max_length` characters; a text that must be given
+    (`min_length` of 1: a title, a unit, a name) is also refused blank, as every service
+    refuses one (`shared.schema_fields.written`), and a `single_line` one holds no line
+    break."""
+    checks = (written(max_length) if min_length
+              else [validate.Length(min_length, max_length), printable])
     if single_line:
         checks.append(one_line)
     return fields.String(validate=checks, **kwargs)
