@@ -99,3 +99,36 @@ def test_a_batch_of_goal_events_reads_the_schedules_once(checkins, world):
     assert len(seen) == 1, seen
     with container.reader() as uow:
         assert all(uow.schedules.get(e.data["goal_id"]) is not None for e in events)
+
+
+def _due_statements(checkins, world, viewer: str) -> tuple[list[str], list[str]]:
+    with statements(checkins.container.engine) as seen:
+        response = checkins.client.get(f"/v1/teams/{world.team_id}/checkins-due",
+                                       headers=world.as_(viewer))
+    assert response.status_code == 200, response.json
+    return seen, [item["goal_id"] for item in response.json["items"]]
+
+
+def test_the_team_s_check_ins_due_take_the_same_statements_for_two_goals_as_for_twelve(
+        checkins, world):
+    """The board's and My week's list of check-ins due read each goal, its owner and (for a
+    private goal) its owner's partners separately: a statement or more per goal, so a team's
+    hundreds of goals took hundreds. It now takes the same few whatever their number, and
+    still lists each goal the caller may see: a partner's private goal, not a stranger's."""
+    ola, pia, max_ = world.member("Ola"), world.member("Pia"), world.member("Max")
+    base = f"/v1/teams/{world.team_id}/partnerships"
+    invite = checkins.client.post(base, headers=world.as_(ola), json={"member_id": pia})
+    checkins.client.post(f"{base}/{invite.json['id']}/accept", headers=world.as_(pia))
+    goals = [world.goal(pia, "Pia's secret", visibility="private"),
+             world.goal(max_, "Max's secret", visibility="private")]
+    few, listed_few = _due_statements(checkins, world, ola)
+    for i in range(5):
+        goals += [world.goal(owner, f"Goal {i}", visibility=visibility)
+                  for owner, visibility in ((world.member(f"M{i}"), "team"),
+                                            (pia, "private"))]
+    many, listed_many = _due_statements(checkins, world, ola)
+
+    # the caller's standing, the caller's partners, the schedules with goals, owners and team
+    assert len(many) == len(few) <= 3, many
+    assert sorted(listed_few) == sorted([goals[0]])
+    assert sorted(listed_many) == sorted([goals[0], *goals[2:]])

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from services.checkins.domain.checkin import Checkin
 from services.checkins.domain.partners import PairingRound, Partnership
+from services.checkins.domain.replicas import GoalView, MemberView, TeamView
 from services.checkins.domain.schedule import GoalSchedule
 from services.checkins.domain.social import Comment
 from shared.pagination import (
@@ -29,14 +30,22 @@ class Listings:
     def __init__(self, session: Session):
         self.session = session
 
-    def active_schedules(self, team_id: str, owner_id: str | None = None) -> list[GoalSchedule]:
-        """The team's active check-in schedules (one owner's if given), soonest due first."""
-        query = select(GoalSchedule).where(GoalSchedule.team_id == team_id,
-                                           GoalSchedule.active.is_(True))
+    def scheduled_goals(self, team_id: str,
+                        owner_id: str | None = None) -> list[tuple[GoalSchedule, GoalView]]:
+        """The team's active check-in schedules (one owner's if given) with their goals, soonest
+        due first, read in one statement with the goals' owners and team: a timetable and an
+        owner's availability then find them in the identity map, however many goals there are
+        (an owner whose `member.*` event has not arrived yet is looked for again)."""
+        query = (select(GoalSchedule, GoalView, MemberView, TeamView)
+                 .join(GoalView, GoalView.goal_id == GoalSchedule.goal_id)
+                 .outerjoin(MemberView, MemberView.member_id == GoalView.owner_id)
+                 .outerjoin(TeamView, TeamView.team_id == GoalView.team_id)
+                 .where(GoalSchedule.team_id == team_id, GoalView.team_id == team_id,
+                        GoalSchedule.active.is_(True)))
         if owner_id is not None:
             query = query.where(GoalSchedule.owner_id == owner_id)
-        return list(self.session.scalars(query.order_by(GoalSchedule.due_at,
-                                                        GoalSchedule.goal_id)))
+        rows = self.session.execute(query.order_by(GoalSchedule.due_at, GoalSchedule.goal_id))
+        return [(schedule, goal) for schedule, goal, _owner, _team in rows]
 
     def checkins_of_goal(self, goal_id: str, limit: int, cursor: str | None) -> Page:
         """Newest first."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from services.checkins.domain.checkin import Checkin
 from services.checkins.domain.replicas import GoalView
 from services.checkins.domain.visibility import may_see
@@ -26,6 +28,19 @@ def loggable_goal(uow: CheckinsUnitOfWork, principal: Principal,
 
 def can_read(uow: CheckinsUnitOfWork, principal: Principal, goal: GoalView) -> bool:
     return _partners_if_seen(uow, principal, goal, with_partners=False) is not None
+
+
+def visible_to(uow: CheckinsUnitOfWork, principal: Principal) -> Callable[[GoalView], bool]:
+    """Whether the caller may see each of many goals (as `can_read` says of one), with the
+    caller's partners read once rather than each private goal's owner's: a partnership is
+    mutual, so the caller is among an owner's partners exactly when the owner is among the
+    caller's."""
+    mine = uow.partnerships.partners_of(principal.team_id, principal.member_id)
+
+    def sees(goal: GoalView) -> bool:
+        owner_partners = {principal.member_id} if goal.owner_id in mine else set()
+        return may_see(goal, principal.member_id, principal.is_lead, owner_partners)
+    return sees
 
 
 def owner_partners(uow: CheckinsUnitOfWork, goal: GoalView) -> set[str]:

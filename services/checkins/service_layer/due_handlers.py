@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.checkins.domain.schedule import Policy
-from services.checkins.service_layer.access import can_read
+from services.checkins.service_layer.access import visible_to
 from services.checkins.service_layer.commands import ListDue
 from services.checkins.service_layer.schedule_handlers import available, timetable_of
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
@@ -28,13 +28,14 @@ class Due:
 def list_due(cmd: ListDue, reader: CheckinsUnitOfWork, clock: Clock, policy: Policy) -> list[Due]:
     """When each active goal of the team (or of `cmd.owner_id`) that the actor may see is next
     due: the overdue first, then the soonest due (a snoozed owner's past occurrence is not
-    overdue, so it follows those that are)."""
+    overdue, so it follows those that are). A bounded number of statements, however many goals
+    are due."""
     now = clock.now()
     due = []
     with reader:
-        for schedule in reader.listings.active_schedules(cmd.team_id, cmd.owner_id):
-            goal = reader.goals.get(cmd.team_id, schedule.goal_id)
-            if goal is None or not can_read(reader, cmd.actor, goal):
+        sees = visible_to(reader, cmd.actor)
+        for schedule, goal in reader.listings.scheduled_goals(cmd.team_id, cmd.owner_id):
+            if not sees(goal):
                 continue
             owner_available = schedule.available_when_due(
                 now, lambda moment, owner=schedule.owner_id: available(reader, owner, moment))
