@@ -181,3 +181,31 @@ def test_each_goal_says_the_frequency_that_applies_to_it_its_own_or_a_default(ch
     for goal, frequency in goals.items():
         streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(ola)).json
         assert streak["frequency"] == frequency, streak
+
+
+def test_the_check_ins_due_come_a_page_at_a_time_in_the_lists_order(checkins, world, clock):
+    """The list answered every due goal of the team in one body, however many: it now comes a
+    page at a time, as the other lists do (`limit` up to 200, default 50, `next_cursor`),
+    overdue first and then soonest across the pages."""
+    ola = world.member("Ola")
+    weekly = [world.goal(ola, f"Weekly {n}") for n in range(3)]
+    daily = [world.goal(ola, f"Daily {n}", cadence=DAILY) for n in range(2)]
+    clock.set(datetime(2026, 3, 5, 10, tzinfo=UTC))  # the daily goals are overdue
+    whole = due(checkins, world, ola, limit=200)
+
+    walked, pages, cursor = [], 0, None
+    while pages == 0 or cursor:
+        page = checkins.client.get(f"/v1/teams/{world.team_id}/checkins-due",
+                                   headers=world.as_(ola),
+                                   query_string={"limit": 2, **({"cursor": cursor} if cursor
+                                                                 else {})}).json
+        walked, pages, cursor = walked + page["items"], pages + 1, page["next_cursor"]
+    bad = checkins.client.get(f"/v1/teams/{world.team_id}/checkins-due",
+                              headers=world.as_(ola), query_string={"cursor": "nonsense"})
+
+    assert [i["overdue"] for i in whole] == [True, True, False, False, False]
+    assert sorted(i["goal_id"] for i in whole[:2]) == sorted(daily)
+    assert sorted(i["goal_id"] for i in whole[2:]) == sorted(weekly)
+    assert (walked, pages) == (whole, 3)
+    assert len(due(checkins, world, ola, limit=1)) == 1
+    assert bad.status_code == 400, bad.json

@@ -86,6 +86,24 @@ def test_a_keyboard_user_keeps_their_place_after_a_quick_check_in(stack, page):
     assert page.driver.execute_script("return document.activeElement.id") == \
         f"q-submit-{goal['id']}"
 
+def test_my_week_lists_every_goal_due_past_a_page_of_the_due_list(stack):
+    """The check-ins due come a page at a time (50 by default): My week asked once, so a
+    member's 51st goal due was missing from the cards and listed as one without a schedule.
+    My week now walks the pages."""
+    team = stack.new_team()
+    goals = [stack.create_goal(team.lead, title=f"Goal {n:02d}", cadence=DAILY)["id"]
+             for n in range(51)]
+    for goal_id in goals:
+        eventually(partial(stack.checkins_know, goal_id, team.lead))
+    session, _ = signed_in(stack, team.lead)
+
+    week = session.get(stack.web_url + "/week")
+
+    assert week.status_code == 200
+    assert sorted(re.findall(r'<article class="due-card" id="due-([^"]+)"', week.text)) == sorted(
+        goals)
+
+
 def test_the_board_shows_when_each_goal_is_next_due(stack, page):
     team = stack.new_team()
     goal = scheduled_goal(stack, team.lead, "Scheduled goal")

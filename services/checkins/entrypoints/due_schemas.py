@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from services.checkins.entrypoints.checkin_schemas import applied_frequency
+from shared.pagination import PageArgs, page_schema
 from shared.schema_fields import ID_PATTERN
 
 MEMBER_ID = validate.Regexp(ID_PATTERN, error="Must be a member id.")
@@ -10,7 +11,7 @@ MEMBER_ID = validate.Regexp(ID_PATTERN, error="Must be a member id.")
 one, and a filter by it would answer an empty list as if the member had nothing due."""
 
 
-class DueArgs(Schema):
+class DueArgs(PageArgs):
     owner_id = fields.String(load_default=None, validate=MEMBER_ID,
                              metadata={"description": "Only this owner's (a member id)."})
 
@@ -26,5 +27,4 @@ class DueOut(Schema):
     frequency = applied_frequency()
 
 
-class DueList(Schema):
-    items = fields.List(fields.Nested(DueOut))
+DueList = page_schema(DueOut, "DueItems")

@@ -15,5 +15,7 @@ class CheckinsDue(MethodView):
     @teams.arguments(DueArgs, location="query")
     @teams.response(200, DueList)
     def get(self, args, team_id):
-        """When each active goal the caller may see is next due (overdue first), with streaks."""
-        return {"items": bus().handle(ListDue(require_team(team_id), team_id, **args))}
+        """When each active goal the caller may see is next due (overdue first), with streaks,
+        a page at a time."""
+        items, next_cursor = bus().handle(ListDue(require_team(team_id), team_id, **args))
+        return {"items": items, "next_cursor": next_cursor}

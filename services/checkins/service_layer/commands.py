@@ -60,6 +60,8 @@ class ListDue:
     actor: Principal
     team_id: str
     owner_id: str | None = None
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
 
 
 # -- kudos and comments -----------------------------------------------------------------------

@@ -451,9 +451,10 @@ class MemberApi:
 
     @or_unavailable
     def due(self, team_id: str, owner_id: str | None = None) -> list[dict]:
+        """When each goal of the team (or of `owner_id`) is next due, overdue first, every
+        page."""
         params = {"owner_id": owner_id} if owner_id else {}
-        return self._call("checkins", "GET", f"/v1/teams/{team_id}/checkins-due",
-                          params=params)["items"]
+        return self._every("checkins", f"/v1/teams/{team_id}/checkins-due", params)
 
     @or_unavailable
     def partnerships(self, team_id: str) -> list[dict]:
