@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime
 from functools import partial
 
+import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -16,6 +17,7 @@ from tests.support.waiting import eventually
 from tests.web.over_http import (
     api_calls,
     closed_in_checkins,
+    days,
     goal_now_at,
     hidden_fields,
     signed_in,
@@ -102,6 +104,27 @@ def test_my_week_lists_every_goal_due_past_a_page_of_the_due_list(stack):
     assert week.status_code == 200
     assert sorted(re.findall(r'<article class="due-card" id="due-([^"]+)"', week.text)) == sorted(
         goals)
+
+
+@pytest.mark.parametrize(("cap", "shown", "cut"), [(2, 2, True), (3, 3, False)])
+def test_my_week_longer_than_the_goals_cap_says_it_shows_the_first_ones(
+        stack, make_web, cap, shown, cut):
+    """My week reads my goals up to the cap (WEB_GOALS_CAP) and listed only those, saying
+    nothing of the others: their check-ins due were missing without a word. It now says so,
+    as the board does, and only when some were left out."""
+    team = stack.new_team()
+    goals = [stack.create_goal(team.lead, title=f"Goal due in {n} days", due_date=days(n),
+                               cadence=DAILY)["id"] for n in (30, 10, 20)]
+    for goal_id in goals:
+        eventually(partial(stack.checkins_know, goal_id, team.lead))
+    web = make_web(goals_cap=cap)
+    session, _ = signed_in(stack, team.lead, web.url)
+
+    week = session.get(web.url + "/week").text
+
+    cards = re.findall(r'<article class="due-card" id="due-([^"]+)"', week)
+    assert sorted(cards) == sorted([goals[1], goals[2], goals[0]][:shown])
+    assert ("Your goals: too many to show them all" in week) is cut
 
 
 def test_the_board_shows_when_each_goal_is_next_due(stack, page):

@@ -30,7 +30,8 @@ def week_context(refused: dict | None = None) -> dict:
     (`without_form`) when its goal is no longer due. An item whose goal goals may not have
     brought up to its last check-in yet is `catching` (`domain.pace_chart.catching_up`): its
     progress bar, drawn from what its stamp `drawn` says, asks `progress` again every
-    `catching_seconds`, as the goal page's does."""
+    `catching_seconds`, as the goal page's does. `cut` says my goals were more than the cap
+    (WEB_GOALS_CAP): the cards and the goals without a schedule are of the first ones only."""
     me = http.current_member()
     api = http.api()
     goals, due = api.together(lambda: api.goals(owner_id=me.id, status="active"),
@@ -42,7 +43,7 @@ def week_context(refused: dict | None = None) -> dict:
              for d in due or [] if (goal := titles.get(d["goal_id"]))]
     return dict(
         items=items, catching_seconds=CATCHING_UP_REFRESH_SECONDS,
-        goals_down=isinstance(goals, Unavailable),
+        goals_down=isinstance(goals, Unavailable), cut=getattr(goals, "cut", False),
         due_down=isinstance(due, Unavailable), refused=refused or {},
         best=max((i for i in items if i["current_streak"]), default=None,
                  key=lambda i: streak_days(i["current_streak"], i.get("frequency"))),
