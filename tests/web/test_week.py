@@ -420,11 +420,16 @@ def test_a_cards_progress_bar_keeps_my_week_while_goals_does_not_answer(stack, t
 
 
 def test_a_cards_progress_bar_link_with_a_check_in_time_that_is_none_is_refused(stack):
+    """A time without its UTC offset is no moment either: it was a 500 (compared with the
+    goal's own time, which has one)."""
     team = stack.new_team()
+    goal = scheduled_goal(stack, team.lead, "Read 30 pages")
     session, _ = signed_in(stack, team.lead)
 
-    refused = session.get(stack.web_url + "/week/any-goal/progress?since=yesterday",
-                          headers={"HX-Request": "true"})
+    for since in ("yesterday", "2026-12-06T09:00:00"):
+        refused = session.get(stack.web_url + f"/week/{goal['id']}/progress",
+                              params={"since": since}, headers={"HX-Request": "true"})
 
-    assert refused.status_code == 400
-    assert "That link&#39;s check-in time is not a date and time." in refused.text
+        assert refused.status_code == 400, (since, refused.status_code)
+        assert "That link&#39;s check-in time is not a date and time with its UTC offset." \
+            in refused.text, refused.text

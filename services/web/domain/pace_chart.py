@@ -114,13 +114,19 @@ def catching_up(goal: dict, logged_at: str | datetime | None, now: datetime) -> 
     after the check-in all the same."""
     if not logged_at or not goal.get("updated_at"):
         return False
-    logged = _instant(logged_at)
-    return logged > _instant(goal["updated_at"]) and now - logged < CATCHING_UP
+    logged = instant(logged_at)
+    return logged > instant(goal["updated_at"]) and now - logged < CATCHING_UP
 
 
-def _instant(value) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(
+def instant(value: str | datetime) -> datetime:
+    """The moment `value` is, as the APIs write one (ISO 8601 with its UTC offset, or Z) or
+    already read; a ValueError if it is no date and time or has no offset, which would leave
+    it no moment to compare with others."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(
         str(value).replace("Z", "+00:00"))
+    if moment.utcoffset() is None:
+        raise ValueError(f"{value!r} has no UTC offset")
+    return moment
 
 
 def drawn_from(goal: dict, newest: dict | None, changed_at: str | None, today: date,

@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import abort, render_template, request
 
 from services.web.adapters.api_client import Unavailable
-from services.web.domain.pace_chart import bar_drawn_from, catching_up
+from services.web.domain.pace_chart import bar_drawn_from, catching_up, instant
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import week
 from services.web.service_layer import progress_handlers
@@ -69,8 +69,10 @@ def progress(goal_id: str):
 
 
 def _instant(sent: str | None) -> datetime | None:
-    """The moment a link sent (ISO 8601), none if it sent none; a 400 if it is not one."""
+    """The moment a link sent (`domain.pace_chart.instant`), none if it sent none; a 400 if it
+    is not one or has no UTC offset."""
     try:
-        return datetime.fromisoformat(sent) if sent else None
+        return instant(sent) if sent else None
     except ValueError:
-        abort(400, description="That link's check-in time is not a date and time.")
+        abort(400, description="That link's check-in time is not a date and time with its UTC "
+                               "offset.")
