@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from infra.kafka_broker import free_port
+from services.web.adapters import api_client
 from services.web.bootstrap import bootstrap
 from services.web.config import WebSettings
 from services.web.entrypoints.app import create_app
@@ -83,6 +84,17 @@ def make_web(stack, tmp_path) -> Iterator[Callable[..., HttpServer]]:
     for server in servers:
         server.stop()
         server.server.app.extensions["web"].close()
+
+
+SMALL_PAGE = 20
+
+
+@pytest.fixture
+def small_pages(monkeypatch) -> int:
+    """The web apps' reads of every item of a list (`api_client.PAGE`) ask for pages of
+    SMALL_PAGE items meanwhile, so that a list of a few dozen crosses pages."""
+    monkeypatch.setattr(api_client, "PAGE", SMALL_PAGE)
+    return SMALL_PAGE
 
 
 @pytest.fixture(scope="session")

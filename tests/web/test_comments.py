@@ -83,9 +83,10 @@ def test_a_comment_form_sent_twice_adds_one_comment(stack):
     assert [c["text"] for c in listed] == ["Well done"]
 
 
-def test_the_101st_comment_on_a_check_in_shows_once_added(stack):
+def test_the_101st_comment_on_a_check_in_shows_once_added(stack, small_pages):
     """The comments read were the check-in's first 100 (oldest first): the 101st, added with
-    htmx, was saved, yet the comments swapped in after it did not have it, nor ever would."""
+    htmx, was saved, yet the comments swapped in after it did not have it, nor ever would.
+    Read in `small_pages`, it is on the sixth."""
     team, goal, checkin, session, csrf = a_lead_checked_in(stack)
     for n in range(100):
         made = stack.checkins.call("POST", f"/v1/checkins/{checkin['id']}/comments", team.lead,

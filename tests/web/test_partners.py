@@ -92,10 +92,11 @@ def test_an_answer_sent_twice_answers_the_second_time_as_the_first(stack):
     assert "You invited Dana" not in bens.get(stack.web_url + "/partners").text
 
 
-def test_a_partner_of_long_standing_stays_listed_after_50_newer_partnerships(stack):
+def test_a_partner_of_long_standing_stays_listed_after_50_newer_partnerships(stack, small_pages):
     """The page read the team's partnerships once: the newest 50. A partnership older than 50
     others (ended ones count: each pairing round ends the last one's) fell off it: Lena's
-    partner Ben was gone from her page, which said she had none and offered to invite him."""
+    partner Ben was gone from her page, which said she had none and offered to invite him.
+    Read in `small_pages`, Ben's is on the third."""
     team = stack.new_team(lead_name="Lena")
     ben_id, ben = stack.add_member(team, "Ben")
     chen_id, chen = stack.add_member(team, "Chen")
