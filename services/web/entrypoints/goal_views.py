@@ -146,7 +146,7 @@ def progress(goal_id: str):
     (`listed`)."""
     part = progress_handlers.progress_unless_drawn(
         http.api(), goal_id, request.args.get("drawn"), request.args.get("listed"), _moment())
-    if part is None:
+    if part is None or isinstance(part, Unavailable):
         return "", 204
     return render_template("goals/_progress_again.html", **part)
 

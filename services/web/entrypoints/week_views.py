@@ -62,7 +62,7 @@ def progress(goal_id: str):
     bar = progress_handlers.bar_unless_drawn(http.api(), goal_id, _instant(since),
                                              request.args.get("drawn"),
                                              http.container().clock.now())
-    if bar is None:
+    if bar is None or isinstance(bar, Unavailable):
         return "", 204
     return render_template("week/_progress.html", catching_seconds=CATCHING_UP_REFRESH_SECONDS,
                            item={**bar, "goal_id": goal_id, "last_checkin_at": since})

@@ -4,12 +4,10 @@ bar of a goal, which its card refreshes while goals catches up with a check-in."
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
-from services.web.adapters.api_client import Listing, MemberApi, ServiceUnavailable, Unavailable
+from services.web.adapters.api_client import Listing, MemberApi, Unavailable, or_unavailable
 from services.web.domain.pace_chart import bar_drawn_from, catching_up, drawn_from, pace_chart
 
 # How often the goal page refreshes its progress, and My week a card's progress bar, while goals
@@ -42,29 +40,16 @@ def progress(api: MemberApi, goal_id: str, moment: Moment) -> dict:
     return _progress_of(api, goal, checkins, moment)
 
 
-def _kept_while_goals_is_down(refresh: Callable[..., dict | None]) -> Callable[..., dict | None]:
-    """A refresh that gives None, as for nothing changed, while goals does not answer: the
-    page keeps what it shows, which only goals moves, and asks again."""
-    @functools.wraps(refresh)
-    def kept(*args, **kwargs) -> dict | None:
-        try:
-            return refresh(*args, **kwargs)
-        except ServiceUnavailable:
-            return None
-
-    return kept
-
-
-@_kept_while_goals_is_down
+@or_unavailable
 def progress_unless_drawn(api: MemberApi, goal_id: str, drawn: str | None, listed: str | None,
-                          moment: Moment) -> dict | None:
+                          moment: Moment) -> dict | Unavailable | None:
     """The progress part again, for the page's refresh; None while what it is drawn from is
     still as `drawn` says, which the goal and a page of its newest check-in tell (the page
     says when any check-in was last logged or corrected): one checkins call, however many
-    check-ins the chart plots; None too while goals does not answer. `relist`: whether the
-    page's check-in list, drawn when the check-ins last changed at `listed`, is to be drawn
-    again from the part's newest ones (never while checkins does not answer: the page keeps
-    its list)."""
+    check-ins the chart plots; Unavailable while goals does not answer (the page keeps what it
+    shows, which only goals moves, and asks again). `relist`: whether the page's check-in
+    list, drawn when the check-ins last changed at `listed`, is to be drawn again from the
+    part's newest ones (never while checkins does not answer: the page keeps its list)."""
     goal, newest = api.together(lambda: api.goal(goal_id),
                                 lambda: api.checkins(goal_id, limit=1))
     if isinstance(newest, Unavailable):
@@ -75,14 +60,15 @@ def progress_unless_drawn(api: MemberApi, goal_id: str, drawn: str | None, liste
     return {**part, "relist": not part["checkins_down"] and part["listed"] != listed}
 
 
-@_kept_while_goals_is_down
+@or_unavailable
 def bar_unless_drawn(api: MemberApi, goal_id: str, logged_at: datetime | None, drawn: str | None,
-                     now: datetime) -> dict | None:
+                     now: datetime) -> dict | Unavailable | None:
     """My week's progress bar of a goal again, for its card's refresh while goals may not have
     applied the goal's check-in logged at `logged_at` (`domain.pace_chart.catching_up`): one
     goals call. None while that is still so and the bar is still as `drawn` says (the stamp of
-    `domain.pace_chart.bar_drawn_from`), and while goals does not answer; else the goal, the
-    bar's stamp and whether goals is still `catching` up (the bar asks again only then)."""
+    `domain.pace_chart.bar_drawn_from`); Unavailable while goals does not answer; else the
+    goal, the bar's stamp and whether goals is still `catching` up (the bar asks again only
+    then)."""
     goal = api.goal(goal_id)
     catching, stamp = catching_up(goal, logged_at, now), bar_drawn_from(goal)
     if catching and stamp == drawn:
