@@ -327,14 +327,15 @@ class MemberApi:
         some are left."""
         return self._every("goals", "/v1/goals", filters, self.client.goals_cap)
 
-    def _page(self, service: str, path: str, limit: int, cursor: str | None) -> Listing:
-        """One page (`limit` items) of a paged list, from `cursor`: with where the next one
-        starts (`next_cursor`) and, where the API says, when the list last changed
-        (`changed_at`). A `cursor` the API refuses (a link to an older page, cut short) is a
-        400 that says so."""
+    def _page(self, service: str, path: str, limit: int, cursor: str | None,
+              params: dict | None = None) -> Listing:
+        """One page (`limit` items) of a paged list, from `cursor`, of the items `params`
+        keep: with where the next one starts (`next_cursor`) and, where the API says, when the
+        list last changed (`changed_at`). A `cursor` the API refuses (a link to an older page,
+        cut short) is a 400 that says so."""
         try:
-            page = self._call(service, "GET", path,
-                              params={"limit": limit, **({"cursor": cursor} if cursor else {})})
+            page = self._call(service, "GET", path, params={
+                "limit": limit, **(params or {}), **({"cursor": cursor} if cursor else {})})
         except FormErrors as refused:  # our limit is one it takes: what it refuses is the link's
             if cursor:
                 raise FormErrors(BROKEN_PAGE_LINK, status=400) from refused
@@ -343,16 +344,17 @@ class MemberApi:
         items.next_cursor, items.changed_at = page.get("next_cursor"), page.get("changed_at")
         return items
 
-    def _every(self, service: str, path: str, params: dict, cap: int | None = None) -> Listing:
-        """Every item of a paged list, a page at a time, up to `cap` items if one is given;
-        `cut` says some were left."""
-        found, cursor = Listing(), None
+    def _every(self, service: str, path: str, params: dict, cap: int | None = None,
+               cursor: str | None = None) -> Listing:
+        """Every item of a paged list that `params` keep, from `cursor` on (else from the
+        start), a page at a time, up to `cap` items if one is given; `cut` says some were
+        left."""
+        found = Listing()
         while True:
             limit = PAGE if cap is None else min(PAGE, cap - len(found))
-            page = self._call(service, "GET", path, params={
-                "limit": limit, **params, **({"cursor": cursor} if cursor else {})})
-            found.extend(page["items"])
-            cursor = page.get("next_cursor")
+            page = self._page(service, path, limit, cursor, params)
+            found.extend(page)
+            cursor = page.next_cursor
             if not cursor:
                 return found
             if cap is not None and len(found) >= cap:
@@ -423,7 +425,7 @@ class MemberApi:
         """Every check-in of the goal from `cursor` on (a page's `next_cursor`), newest first,
         a page at a time: the rest of its road for the pace chart."""
         try:
-            return self._every("checkins", f"/v1/goals/{goal_id}/checkins", {"cursor": cursor})
+            return self._every("checkins", f"/v1/goals/{goal_id}/checkins", {}, cursor=cursor)
         except NotFound:
             return Listing()
 
