@@ -372,7 +372,6 @@ def comment(goal_id: str, checkin_id: str):
     says a text of spaces only is blank."""
     api = http.api()
     typed = request.form.get("text", "")
-    text = typed.strip()
     key = request.form.get("idempotency_key") or None
     try:
         api.add_comment(checkin_id, typed, key)
@@ -383,7 +382,7 @@ def comment(goal_id: str, checkin_id: str):
             why, status = _social_refusal(refused, "your comment was not added")
             errors = {"_": [why]}
         items = None if isinstance(refused, NotFound) else api.comments(checkin_id)
-        return _comments(goal_id, checkin_id, items, errors, text, status, key)
+        return _comments(goal_id, checkin_id, items, errors, typed, status, key)
     if not http.is_htmx():
         return redirect(url_for("goals.show", goal_id=goal_id) + f"#c-{checkin_id}")
     return _comments(goal_id, checkin_id, api.comments(checkin_id), {}, "", 200)
