@@ -141,9 +141,8 @@ def progress(goal_id: str):
     """The progress part again, for the page's refresh; nothing (204: htmx keeps what the page
     shows) while what it is drawn from is still as `drawn` says, which the goal and a page of
     its newest check-in tell (`progress_handlers.progress_unless_drawn`), or while goals does
-    not answer. With it, the
-    check-in list again (swapped out of band) when the check-ins changed since it was drawn
-    (`listed`)."""
+    not answer. With it, the check-in list again (swapped out of band) when the check-ins
+    changed since it was drawn (`listed`)."""
     part = progress_handlers.progress_unless_drawn(
         http.api(), goal_id, request.args.get("drawn"), request.args.get("listed"), _moment())
     if part is None or isinstance(part, Unavailable):

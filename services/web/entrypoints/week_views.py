@@ -50,7 +50,6 @@ def week_context(refused: dict | None = None) -> dict:
         unscheduled=[g for g in goals or [] if g["id"] not in {d["goal_id"] for d in due or []}])
 
 
-
 @week.get("/<goal_id>/progress")
 @http.member_required
 def progress(goal_id: str):
