@@ -1166,6 +1166,43 @@ def test_a_milestone_added_twice_under_one_idempotency_key_is_added_once(goals):
     assert len(set(unkeyed)) == 2
 
 
+def test_a_close_sent_twice_under_one_idempotency_key_answers_as_the_first(goals):
+    """A close retried after a lost answer was refused with 409 (the goal is closed), so
+    a client could not tell its close from someone else's. Under one Idempotency-Key the
+    retry gets the first answer, marked as a replay, with its ETag; one goal.closed. The same
+    key with another retrospective is refused as every keyed POST's is."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead)
+    path = f"/v1/goals/{goal['id']}/close"
+    headers = {**auth(team.lead), "Idempotency-Key": "close-1"}
+    body = {"outcome": "partial", "retrospective": "Half the backlog was stale"}
+    first = goals.client.post(path, headers=headers, json=body)
+    again = goals.client.post(path, headers=headers, json=body)
+
+    assert (first.status_code, again.status_code) == (200, 200), again.json
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert [e["goal_id"] for e in outbox(goals, "goal.closed")] == [goal["id"]]
+    other = goals.client.post(path, headers=headers, json={**body, "outcome": "missed"})
+    assert other.status_code == 422 and other.json["errors"] == {
+        "Idempotency-Key": ["Reused with another body."]}
+    unkeyed = post(goals, path, team.lead, body)
+    assert unkeyed.status_code == 409
+
+
+def test_a_move_sent_twice_under_one_idempotency_key_moves_once(goals):
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead)
+    path = f"/v1/goals/{goal['id']}/achieve"
+    headers = {**auth(team.lead), "Idempotency-Key": "achieve-1"}
+    first, again = (goals.client.post(path, headers=headers) for _ in range(2))
+
+    assert (first.status_code, again.status_code) == (200, 200), again.json
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    assert first.json["status"] == "achieved"
+    assert post(goals, path, team.lead).status_code == 409
+
+
 def test_an_idempotency_key_is_forgotten_a_day_after_by_the_workers_purge(goals, clock):
     team = create_team(goals)
     headers = {**auth(team.lead), "Idempotency-Key": "weekly-goal"}

@@ -81,13 +81,16 @@ def test_an_active_goal_is_marked_achieved_from_its_page(stack):
 def test_mark_achieved_sent_twice_answers_both_with_the_achieved_goal(stack):
     """Mark achieved double-clicked: the first marked the goal achieved, the second was refused
     (409), and the page the member saw read "Not marked achieved: only an active goal can be
-    achieved; this one is achieved". A move the goal has already made is done."""
+    achieved; this one is achieved". The button's form carries a key: the second gets the
+    first answer."""
     team = stack.new_team()
     goal = stack.create_goal(team.lead, title="Ship the export")
-    session, csrf = signed_in(stack, team.lead)
+    session, _ = signed_in(stack, team.lead)
     page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+    fields = form_fields(page, "achieve-form")
+    assert fields.get("idempotency_key")
 
-    answers = [session.post(stack.web_url + action(page, "/achieve"), data={"csrf_token": csrf})
+    answers = [session.post(stack.web_url + action(page, "/achieve"), data=fields)
                for _ in range(2)]
 
     assert [a.status_code for a in answers] == [200, 200], [a.status_code for a in answers]
@@ -100,25 +103,62 @@ def test_mark_achieved_sent_twice_answers_both_with_the_achieved_goal(stack):
 def test_a_close_sent_twice_answers_both_with_the_closed_goal(stack):
     """The close form sent twice: the second was refused (409) and the form came back under
     "Only a draft or active goal can be closed; this one is closed as dropped", as if the
-    goal had not been closed. A second close to the same outcome is done; to another outcome
-    it is still refused."""
+    goal had not been closed. The form carries a key: the second gets the first answer; the
+    same form resent with another outcome says the goal was closed with the first."""
     team = stack.new_team()
     goal = stack.create_goal(team.lead, title="Old plan")
-    session, csrf = signed_in(stack, team.lead)
+    session, _ = signed_in(stack, team.lead)
     page = session.get(stack.web_url + f"/goals/{goal['id']}").text
     form = session.get(stack.web_url + action(page, "/close")).text
+    fields = form_fields(form, "close-form")
 
     def close(outcome: str):
         return session.post(stack.web_url + action(form, "/close"), data={
-            "csrf_token": csrf, "outcome": outcome, "retrospective": "A better plan came"})
+            **fields, "outcome": outcome, "retrospective": "A better plan came"})
 
     answers = [close("dropped"), close("dropped")]
     other = close("missed")
 
     assert [a.status_code for a in answers] == [200, 200], [a.status_code for a in answers]
     assert all("Status: Dropped" in a.text and "can be closed" not in a.text for a in answers)
-    assert other.status_code == 409 and "this one is closed as dropped" in other.text
+    assert other.status_code == 422, other.status_code
+    assert ("This form was already sent with other values, and the goal was closed with "
+            "those: its page shows them.") in html.unescape(other.text)
+    assert form_fields(other.text, "close-form")["idempotency_key"] != fields["idempotency_key"]
     assert api_goal(stack, team.lead, goal["id"])["status"] == "dropped"
+
+
+def test_a_second_person_closing_a_closed_goal_is_refused_and_the_first_retrospective_kept(
+        stack):
+    """Its owner and a lead each opened the close form and closed the goal as partly reached
+    with their own retrospective: the second was told it was done, though the goals service
+    refused it (409) and kept the first retrospective. The second now sees the refusal, with
+    what they typed."""
+    team = stack.new_team()
+    _, owner = stack.add_member(team, "Olga")
+    goal = stack.create_goal(owner, title="Shared plan")
+    forms = []
+    for token in (owner, team.lead):
+        session, _ = signed_in(stack, token)
+        page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+        form = session.get(stack.web_url + action(page, "/close")).text
+        forms.append((session, action(form, "/close"), form_fields(form, "close-form")))
+
+    answers = [session.post(stack.web_url + path, data={
+        **fields, "outcome": "partial", "retrospective": f"Retrospective {n}"})
+        for n, (session, path, fields) in enumerate(forms, 1)]
+
+    assert [a.status_code for a in answers] == [200, 409], [a.status_code for a in answers]
+    assert "Status: Partly reached" in answers[0].text
+    refused = html.unescape(answers[1].text)
+    assert "this one is closed as partly reached" in refused
+    assert ">Retrospective 2</textarea>" in refused
+    assert api_goal(stack, team.lead, goal["id"])["retrospective"] == "Retrospective 1"
+
+
+def form_fields(page: str, form_id: str) -> dict[str, str]:
+    """The hidden fields of the page's form with this id."""
+    return hidden_fields(re.search(rf'<form id="{form_id}".*?</form>', page, re.S).group(0))
 
 
 def test_a_goal_marked_achieved_by_mistake_is_reopened_from_its_page(stack):

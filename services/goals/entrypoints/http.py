@@ -40,6 +40,6 @@ def etag(goal: Goal) -> dict[str, str]:
 
 
 def replayed_goal(saved: SavedResponse) -> Response:
-    """The first answer of a goal's creation, replayed with its ETag: the version the saved
+    """The first answer of a goal's creation or move, replayed with its ETag: the version the saved
     goal has (a retry's If-Match then works as the first answer's would)."""
     return replayed(saved, {"ETag": f'"{json.loads(saved.body)["version"]}"'})

@@ -6,9 +6,11 @@ from flask.views import MethodView
 
 from services.goals.entrypoints.blueprints import goals
 from services.goals.entrypoints.goal_schemas import GoalOut, present_goal
-from services.goals.entrypoints.http import etag
+from services.goals.entrypoints.http import etag, replayed_goal
 from services.goals.entrypoints.lifecycle_schemas import CloseIn
 from services.goals.service_layer.commands import AchieveGoal, ActivateGoal, CloseGoal, ReopenGoal
+from services.goals.service_layer.lifecycle_handlers import MovedGoal
+from shared.idempotency import IDEMPOTENCY_KEY_DOC, idempotent_request
 from shared.web import bus, require_member
 
 TRANSITIONS = {"activate": ActivateGoal, "achieve": AchieveGoal, "reopen": ReopenGoal}
@@ -17,18 +19,31 @@ TRANSITIONS = {"activate": ActivateGoal, "achieve": AchieveGoal, "reopen": Reope
 @goals.route("/<goal_id>/<any(activate, achieve, reopen):action>")
 class GoalTransition(MethodView):
     @goals.response(200, GoalOut)
+    @goals.doc(**IDEMPOTENCY_KEY_DOC)
     def post(self, goal_id, action):
-        """Activate a draft, mark an active goal achieved, or reopen a closed or achieved one."""
-        read = bus().handle(TRANSITIONS[action](require_member(), goal_id))
-        return present_goal(read), 200, etag(read.goal)
+        """Activate a draft, mark an active goal achieved, or reopen a closed or achieved one.
+        A retry with the same Idempotency-Key moves nothing and gets the first answer."""
+        actor = require_member()
+        return _answer(bus().handle(TRANSITIONS[action](
+            actor, goal_id, idempotency=idempotent_request(actor.member_id))))
 
 
 @goals.route("/<goal_id>/close")
 class GoalClose(MethodView):
     @goals.arguments(CloseIn)
     @goals.response(200, GoalOut)
+    @goals.doc(**IDEMPOTENCY_KEY_DOC)
     def post(self, body, goal_id):
         """Close as partial, missed or dropped, with a retrospective; dropped may name
-        the goal that replaced it."""
-        read = bus().handle(CloseGoal(require_member(), goal_id, **body))
-        return present_goal(read), 200, etag(read.goal)
+        the goal that replaced it. A retry with the same Idempotency-Key closes nothing and
+        gets the first answer."""
+        actor = require_member()
+        return _answer(bus().handle(CloseGoal(actor, goal_id, **body,
+                                              idempotency=idempotent_request(actor.member_id))))
+
+
+def _answer(moved: MovedGoal):
+    """The moved goal with its ETag, or the first answer under the request's key."""
+    if moved.replayed:
+        return replayed_goal(moved.replayed)
+    return present_goal(moved.made), 200, etag(moved.made.goal)

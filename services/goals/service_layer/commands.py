@@ -276,18 +276,21 @@ class SwitchPathway:
 class ActivateGoal:
     actor: Principal
     goal_id: str
+    idempotency: IdempotentRequest | None = None
 
 
 @dataclass(frozen=True)
 class AchieveGoal:
     actor: Principal
     goal_id: str
+    idempotency: IdempotentRequest | None = None
 
 
 @dataclass(frozen=True)
 class ReopenGoal:
     actor: Principal
     goal_id: str
+    idempotency: IdempotentRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -297,6 +300,7 @@ class CloseGoal:
     outcome: str  # partial | missed | dropped
     retrospective: str = ""
     replaced_by: str | None = None
+    idempotency: IdempotentRequest | None = None
 
 
 # -- templates --------------------------------------------------------------------------------

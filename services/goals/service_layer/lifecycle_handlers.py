@@ -12,20 +12,26 @@ from services.goals.service_layer.access import editable_goal, visible_goal
 from services.goals.service_layer.commands import AchieveGoal, ActivateGoal, CloseGoal, ReopenGoal
 from services.goals.service_layer.goal_handlers import GoalRead, assessed
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
-from shared.auth import Principal
 from shared.clock import Clock
 from shared.domain import NotFound, Unprocessable
+from shared.idempotency import Once, made_once
+
+MovedGoal = Once[GoalRead]  # the goal moved, or what the first request under its key got
+Render = Callable[[GoalRead], object]
 
 
-def activate_goal(cmd: ActivateGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
-    return _move(cmd.goal_id, cmd.actor, uow, clock, Goal.activate)
+def activate_goal(cmd: ActivateGoal, uow: GoalsUnitOfWork, clock: Clock,
+                  render_goal: Render) -> MovedGoal:
+    return _move(cmd, uow, clock, render_goal, Goal.activate)
 
 
-def achieve_goal(cmd: AchieveGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
-    return _move(cmd.goal_id, cmd.actor, uow, clock, Goal.achieve)
+def achieve_goal(cmd: AchieveGoal, uow: GoalsUnitOfWork, clock: Clock,
+                 render_goal: Render) -> MovedGoal:
+    return _move(cmd, uow, clock, render_goal, Goal.achieve)
 
 
-def reopen_goal(cmd: ReopenGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
+def reopen_goal(cmd: ReopenGoal, uow: GoalsUnitOfWork, clock: Clock,
+                render_goal: Render) -> MovedGoal:
     """Reopen a closed or achieved goal. One reopened with its measure still reached stays
     active: the next check-in that reaches it achieves it again. A team goal rolls up its
     aligned goals' current figures again (they did not move it while it was closed), and its
@@ -35,10 +41,11 @@ def reopen_goal(cmd: ReopenGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead
     def reopen(goal: Goal, *, actor: str, at: datetime) -> None:
         goal.reopen(rollup=resumed_roll_up(goal, uow.goals), actor=actor, at=at)
 
-    return _move(cmd.goal_id, cmd.actor, uow, clock, reopen, achieve=False)
+    return _move(cmd, uow, clock, render_goal, reopen, achieve=False)
 
 
-def close_goal(cmd: CloseGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
+def close_goal(cmd: CloseGoal, uow: GoalsUnitOfWork, clock: Clock,
+               render_goal: Render) -> MovedGoal:
     """Close as partial, missed or dropped; a dropped goal may name its replacement, a goal
     of the team the actor may see (422 as for an unknown id otherwise), still a draft or
     active (422 naming its status otherwise)."""
@@ -56,15 +63,27 @@ def close_goal(cmd: CloseGoal, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
         if replacement is not None:  # after the goal's own refusals (closed already, itself)
             ensure_can_replace(replacement)
 
-    return _move(cmd.goal_id, cmd.actor, uow, clock, close)
+    return _move(cmd, uow, clock, render_goal, close)
 
 
-def _move(goal_id: str, actor: Principal, uow: GoalsUnitOfWork, clock: Clock,
-          change: Callable[..., None], *, achieve: bool = True) -> GoalRead:
-    now = clock.now()
-    with uow:
-        goal = editable_goal(goal_id, actor, uow)
-        change(goal, actor=actor.member_id, at=now)
-        settle(goal, uow.goals, now=now, actor=actor.member_id, achieve=achieve)
-        uow.commit()
+Move = ActivateGoal | AchieveGoal | ReopenGoal | CloseGoal
+
+
+def _move(cmd: Move, uow: GoalsUnitOfWork, clock: Clock, render_goal: Render,
+          change: Callable[..., None], *, achieve: bool = True) -> MovedGoal:
+    """`change` the goal once per idempotency key: with a key, its answer is saved in the same
+    transaction, so a retry gets it back (whatever the goal has become since, as every keyed
+    POST) instead of being refused as a move the goal's status no longer takes."""
+    actor, now = cmd.actor.member_id, clock.now()
+
+    def moved() -> GoalRead:
+        goal = editable_goal(cmd.goal_id, cmd.actor, uow)
+        change(goal, actor=actor, at=now)
+        settle(goal, uow.goals, now=now, actor=actor, achieve=achieve)
         return assessed(goal, uow, now)
+
+    with uow:
+        result = made_once(uow.idempotency_keys, cmd.idempotency, now, moved, render_goal,
+                           status=200)
+        uow.commit()
+    return result

@@ -378,12 +378,13 @@ class MemberApi:
         return self._call("goals", "POST", "/v1/goals", json=fields,
                           headers=once(key))
 
-    def move_goal(self, goal_id: str, move: str) -> dict:
+    def move_goal(self, goal_id: str, move: str, key: str | None = None) -> dict:
         """`activate` a draft, `achieve` an active goal, `reopen` a closed or achieved one."""
-        return self._call("goals", "POST", f"/v1/goals/{goal_id}/{move}")
+        return self._call("goals", "POST", f"/v1/goals/{goal_id}/{move}", headers=once(key))
 
-    def close_goal(self, goal_id: str, fields: dict) -> dict:
-        return self._call("goals", "POST", f"/v1/goals/{goal_id}/close", json=fields)
+    def close_goal(self, goal_id: str, fields: dict, key: str | None = None) -> dict:
+        return self._call("goals", "POST", f"/v1/goals/{goal_id}/close", json=fields,
+                          headers=once(key))
 
     def add_milestone(self, goal_id: str, fields: dict, key: str | None = None) -> dict:
         return self._call("goals", "POST", f"/v1/goals/{goal_id}/milestones", json=fields,

@@ -51,17 +51,6 @@ def moves(goal: dict, member_id: str, is_lead: bool) -> tuple[str, ...]:
     return MOVES.get(goal.get("status", ""), ())
 
 
-ARRIVES_AT = {"activate": "active", "achieve": "achieved", "reopen": "active"}
-
-
-def already_moved(goal: dict, move: str, outcome: str = "") -> bool:
-    """Whether `goal` already stands where `move` takes it (a close, to its `outcome`): the
-    goals service refuses the move (409), as a form sent twice by a double click is, yet what
-    the member asked for is so."""
-    arrives_at = outcome if move == "close" else ARRIVES_AT.get(move)
-    return bool(arrives_at) and goal.get("status") == arrives_at
-
-
 WHO_MAY_CHANGE = "only the goal's owner or a lead may change it"
 MOVED_FROM = {"activate": ("a draft goal", "activated"),
               "achieve": ("an active goal", "achieved"),

@@ -14,7 +14,7 @@ from services.web.adapters.api_client import (
     Unavailable,
 )
 from services.web.domain.board import CURRENT
-from services.web.domain.goal_access import already_moved, may_change, why_not
+from services.web.domain.goal_access import may_change, why_not
 from services.web.domain.outage_text import not_saved
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import goals
@@ -30,16 +30,16 @@ DONE = {"activate": "activated", "achieve": "marked achieved", "reopen": "reopen
 @goals.post("/<goal_id>/<any(activate, achieve, reopen):move>")
 @http.member_required
 def move_goal(goal_id: str, move: str):
+    """The move, once per the form's key: a double click gets the first answer again."""
+    key = request.form.get("idempotency_key") or None
     try:
-        http.api().move_goal(goal_id, move)
+        http.api().move_goal(goal_id, move, key=key)
     except (FormErrors, Forbidden) as refused:
-        if refused.status == 409 and already_moved(http.api().goal(goal_id), move):
-            return redirect(url_for("goals.show", goal_id=goal_id) + "#moves")
         return goal_page(goal_id, refused.status,
                          move_error=f"{NOT_DONE[move]}: {refused.detail}")
     except ServiceUnavailable as down:
         return unsaved_page(goal_id, down, f"the goal was not {DONE[move]}", AGAIN,
-                            "goals/_moves.html", moves=[move])
+                            "goals/_moves.html", moves=[move], move_key=key)
     return redirect(url_for("goals.show", goal_id=goal_id) + "#moves")
 
 
@@ -67,16 +67,16 @@ def _refuse_unless_closable(goal: dict) -> None:
 @goals.post("/<goal_id>/close")
 @http.member_required
 def close(goal_id: str):
-    typed = forms.typed(request.form, forms.CLOSE_FIELDS)
+    """The close, once per the form's key: a double click gets the first answer again, and
+    another close of a goal closed meanwhile is refused (409)."""
+    typed = forms.typed(request.form, (*forms.CLOSE_FIELDS, "idempotency_key"))
     try:
-        http.api().close_goal(goal_id, forms.closing_from_form(typed))
+        http.api().close_goal(goal_id, forms.closing_from_form(typed),
+                              key=typed["idempotency_key"] or None)
     except (FormErrors, Forbidden) as refused:
-        choices = _close_choices(goal_id)
-        if refused.status == 409 and already_moved(choices["goal"], "close", typed["outcome"]):
-            return redirect(url_for("goals.show", goal_id=goal_id) + "#moves")
-        errors = forms.refusal_errors(refused.detail, getattr(refused, "errors", {}),
-                                      forms.CLOSE_FIELDS)
-        return _close_page(choices, typed, errors, refused.status)
+        again, errors = forms.close_refused(typed, refused.detail,
+                                            getattr(refused, "errors", {}))
+        return _close_page(_close_choices(goal_id), again, errors, refused.status)
     except ServiceUnavailable as down:
         return _close_page(_close_choices(goal_id), typed, {"_": [not_saved(
             down.service, down.unsent, "the goal was not closed", AGAIN)]}, 503)

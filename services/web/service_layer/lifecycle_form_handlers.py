@@ -25,6 +25,19 @@ def closing_from_form(form: dict[str, str]) -> dict:
             "replaced_by": form["replaced_by"] or None}
 
 
+def close_refused(typed_form: dict[str, str], detail: str,
+                  api_errors: dict[str, list[str]]) -> tuple[dict, dict[str, list[str]]]:
+    """The close form as it shows again after a refusal, and its errors. A key used with other
+    values: the form was sent before (a save that timed out) and closed the goal then, with
+    what was sent first; it shows under a new key, so a resend is refused by the goal's status
+    rather than by its key."""
+    if IDEMPOTENCY_KEY in (api_errors or {}):
+        return {**typed_form, "idempotency_key": ""}, {"_": [
+            "This form was already sent with other values, and the goal was closed with "
+            "those: its page shows them. Reopen the goal to close it otherwise."]}
+    return typed_form, refusal_errors(detail, api_errors, CLOSE_FIELDS)
+
+
 def milestone_from_form(form: dict[str, str]) -> dict:
     """The new-milestone form as `POST /v1/goals/{id}/milestones` takes it: no date is none."""
     return {"title": form["title"].strip(), "due_date": form["due_date"] or None}
