@@ -10,7 +10,7 @@ from services.checkins.config import CheckinsSettings, load
 from services.checkins.domain.replicas import MemberView
 from services.checkins.domain.schedule import Policy
 from services.checkins.entrypoints.checkin_schemas import render_checkin, render_comment
-from services.checkins.entrypoints.partner_schemas import render_round
+from services.checkins.entrypoints.partner_schemas import render_partnership, render_round
 from services.checkins.service_layer import (
     calendar_handlers,
     checkin_handlers,
@@ -82,7 +82,8 @@ class CheckinsContainer(Container):
     def dependencies(self) -> dict[str, Callable]:
         return {**super().dependencies(), "policy": lambda: self.policy,
                 "render_checkin": lambda: render_checkin, "render_comment": lambda: render_comment,
-                "render_round": lambda: render_round}
+                "render_round": lambda: render_round,
+                "render_partnership": lambda: render_partnership}
 
     def handlers(self) -> dict[str, Handler]:
         bound = {event_type: partial(handler, clock=self.clock, policy=self.policy)

@@ -75,6 +75,27 @@ def test_two_invitations_between_a_pair_sent_at_once_leave_one_open(checkins, wo
         a.json["id"] for a in answers.results if a.status_code == 201]
 
 
+def test_an_invitation_sent_twice_under_one_key_invites_once_and_answers_as_the_first(
+        checkins, world):
+    """Send the invitation double-clicked: the second was refused (409) as if another
+    invitation were open, and the web guessed from the list whether it was its own. Under one
+    Idempotency-Key the resend gets the first answer, marked replayed; one invitation, open.
+    The same key choosing another teammate is refused and invites no one."""
+    ola, pia, max_ = world.member("Ola"), world.member("Pia"), world.member("Max")
+    base = f"/v1/teams/{world.team_id}/partnerships"
+    headers = {**world.as_(ola), "Idempotency-Key": "invite-1"}
+
+    first, again = (call(checkins, "POST", base, headers, {"member_id": pia}) for _ in range(2))
+    other = call(checkins, "POST", base, headers, {"member_id": max_})
+
+    assert (first.status_code, again.status_code) == (201, 201), again.json
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    assert other.status_code == 422 and other.json["errors"] == {
+        "Idempotency-Key": ["Reused with another body."]}
+    listed = call(checkins, "GET", base, world.as_(ola)).json["items"]
+    assert [(p["id"], p["status"]) for p in listed] == [(first.json["id"], "invited")]
+
+
 def test_invitation_mistakes_are_refused_precisely(checkins, world):
     ola, pia, max_ = world.member("Ola"), world.member("Pia"), world.member("Max")
     base = f"/v1/teams/{world.team_id}/partnerships"

@@ -28,11 +28,13 @@ def picker(page: str) -> dict[str, str]:
                                                       form.group(0))} if form else {}
 
 
-def invited(session, web_url: str, csrf: str, member_id: str):
-    """The invitation sent from the page, once the checkins service has heard of the member."""
+def invited(session, web_url: str, csrf: str, member_id: str, key: str = ""):
+    """The invitation sent from the page (under the form's `key`, when given), once the
+    checkins service has heard of the member."""
     def sent():
         answer = session.post(web_url + "/partners/invitations",
-                              data={"csrf_token": csrf, "member_id": member_id},
+                              data={"csrf_token": csrf, "member_id": member_id,
+                                    "idempotency_key": key},
                               allow_redirects=False)
         return answer if answer.status_code == 302 else None
     return eventually(sent, interval=0.2)
@@ -141,21 +143,57 @@ def test_an_invitation_the_api_refuses_says_why_beside_the_picker(stack):
 def test_an_invitation_sent_twice_answers_both_with_the_one_invitation(stack):
     """Send the invitation double-clicked: the first invited Chen, checkins refused the second
     (409), and the member read "No invitation was sent: you are already partners, or an
-    invitation between you is open" beside the picker, though it had been sent."""
+    invitation between you is open" beside the picker, though it had been sent. The form
+    carries a key: the second gets the first answer."""
     team = stack.new_team(lead_name="Lena")
     _, ben = stack.add_member(team, "Ben")
     chen_id, _ = stack.add_member(team, "Chen")
     session, csrf = signed_in(stack, ben)
-    invited(session, stack.web_url, csrf, chen_id)
+    fields = invite_form(session.get(stack.web_url + "/partners").text)
+    assert fields.get("idempotency_key")
+    invited(session, stack.web_url, csrf, chen_id, fields["idempotency_key"])
 
     again = session.post(stack.web_url + "/partners/invitations",
-                         data={"csrf_token": csrf, "member_id": chen_id},
-                         allow_redirects=False)
+                         data={**fields, "member_id": chen_id}, allow_redirects=False)
 
     assert again.status_code == 302, again.status_code
     assert again.headers["Location"] == "/partners#invitations-h"
     page = html.unescape(session.get(stack.web_url + "/partners").text)
     assert page.count("You invited Chen; waiting for them to accept.") == 1
+
+
+def test_an_invitation_form_resent_with_another_choice_says_the_first_was_sent(stack):
+    """Sent, its answer lost, another teammate chosen and sent again: the key was used with
+    another body. The picker says the first invitation was sent, and the form, sent again,
+    invites this one too."""
+    team = stack.new_team(lead_name="Lena")
+    _, ben = stack.add_member(team, "Ben")
+    chen_id, _ = stack.add_member(team, "Chen")
+    dana_id, _ = stack.add_member(team, "Dana")
+    session, csrf = signed_in(stack, ben)
+    fields = invite_form(session.get(stack.web_url + "/partners").text)
+    invited(session, stack.web_url, csrf, chen_id, fields["idempotency_key"])
+    eventually(lambda: stack.checkins.call(  # checkins has heard of Dana
+        "GET", f"/v1/teams/{team.id}/members/{dana_id}/pairing", team.lead).status_code
+        == 200,
+        interval=0.2)
+
+    changed = session.post(stack.web_url + "/partners/invitations",
+                           data={**fields, "member_id": dana_id})
+
+    assert changed.status_code == 422, changed.status_code
+    assert ("This form was already sent with another teammate chosen, and that invitation was "
+            "sent: it is listed above. Send the form again to invite this one as well."
+            ) in html.unescape(changed.text)
+    resent = session.post(stack.web_url + "/partners/invitations",
+                          data={**invite_form(changed.text), "member_id": dana_id})
+    page = html.unescape(resent.text)
+    assert "You invited Chen; waiting" in page and "You invited Dana; waiting" in page
+
+
+def invite_form(page: str) -> dict[str, str]:
+    """The hidden fields of the partners page's invite form."""
+    return hidden_fields(re.search(r'<form id="invite-form".*?</form>', page, re.S).group(0))
 
 
 def test_an_invitation_sent_while_checkins_is_down_answers_503_with_the_choice_kept(

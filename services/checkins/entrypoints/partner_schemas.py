@@ -52,6 +52,11 @@ class RoundOut(Schema):
     created_at = fields.DateTime()
 
 
+def render_partnership(partnership: object) -> dict:
+    """The body an invitation answers with (and a resend under its Idempotency-Key gets)."""
+    return PartnershipOut().dump(partnership)
+
+
 def render_round(pairing_round: object) -> dict:
     """The body a round run answers with (and a resend under its Idempotency-Key gets)."""
     return RoundOut().dump(pairing_round)

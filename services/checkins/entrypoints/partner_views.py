@@ -40,9 +40,14 @@ from shared.web import bus, require_lead, require_team
 class Partnerships(MethodView):
     @teams.arguments(InviteIn)
     @teams.response(201, PartnershipOut)
+    @teams.doc(**IDEMPOTENCY_KEY_DOC)
     def post(self, body, team_id):
-        """Invite a teammate to be your accountability partner."""
-        return bus().handle(InvitePartner(require_team(team_id), team_id, body["member_id"]))
+        """Invite a teammate to be your accountability partner. A retry with the same
+        Idempotency-Key invites no one again and gets the first answer."""
+        actor = require_team(team_id)
+        invited = bus().handle(InvitePartner(actor, team_id, body["member_id"],
+                                             idempotency=idempotent_request(actor.member_id)))
+        return replayed(invited.replayed) if invited.replayed else invited.made
 
     @teams.arguments(PageArgs, location="query")
     @teams.response(200, PartnershipPage)

@@ -94,6 +94,7 @@ class InvitePartner:
     actor: Principal
     team_id: str
     member_id: str
+    idempotency: IdempotentRequest | None = None
 
 
 @dataclass(frozen=True)

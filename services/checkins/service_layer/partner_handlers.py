@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from services.checkins.domain.partners import PairingPreference, Partnership
@@ -17,6 +18,7 @@ from services.checkins.service_layer.commands import (
 from services.checkins.service_layer.unit_of_work import CheckinsUnitOfWork
 from shared.clock import Clock
 from shared.domain import Conflict, NotFound, Unprocessable
+from shared.idempotency import Once, made_once
 
 
 @dataclass(frozen=True)
@@ -25,23 +27,32 @@ class OptOut:
     opted_out: bool
 
 
-def invite(cmd: InvitePartner, uow: CheckinsUnitOfWork, clock: Clock) -> Partnership:
-    """Invite a teammate; 409 while the two are partners or an invitation between them is
-    open. The pair's rows are locked first, so two invitations between them sent at once (a
-    double click, or each inviting the other) take turns and the second is refused."""
-    with uow:
+def invite(cmd: InvitePartner, uow: CheckinsUnitOfWork, clock: Clock,
+           render_partnership: Callable[[Partnership], object]) -> Once[Partnership]:
+    """Invite a teammate, once per idempotency key (a resend gets the first answer); 409
+    while the two are partners or an invitation between them is open. The pair's rows are
+    locked first, so two invitations between them sent at once (each inviting the other, or
+    a double click without a key) take turns and the second is refused."""
+    now = clock.now()
+
+    def invited() -> Partnership:
         uow.members.lock([cmd.actor.member_id, cmd.member_id])  # then read as they stand
         invitee = uow.members.in_team(cmd.team_id, cmd.member_id)
         if invitee is None or invitee.state == "left":
             raise Unprocessable("no such member in this team",
                                 errors={"member_id": ["Not a member of this team."]})
         partnership = Partnership.invitation(cmd.team_id, cmd.actor.member_id, cmd.member_id,
-                                             at=clock.now())  # refuses yourself
+                                             at=now)  # refuses yourself
         if _holding_both(uow, cmd.team_id, partnership.member_ids):
             raise Conflict("you are already partners, or an invitation between you is open")
         uow.partnerships.add(partnership)
+        return partnership
+
+    with uow:
+        result = made_once(uow.idempotency_keys, cmd.idempotency, now, invited,
+                           render_partnership)
         uow.commit()
-    return partnership
+    return result
 
 
 def accept(cmd: AcceptPartnership, uow: CheckinsUnitOfWork, clock: Clock) -> Partnership:

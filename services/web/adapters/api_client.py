@@ -465,9 +465,9 @@ class MemberApi:
         the last one's), a page at a time: an open one may be older than any page of them."""
         return self._every("checkins", f"/v1/teams/{team_id}/partnerships", {})
 
-    def invite_partner(self, team_id: str, member_id: str) -> dict:
+    def invite_partner(self, team_id: str, member_id: str, key: str | None = None) -> dict:
         return self._call("checkins", "POST", f"/v1/teams/{team_id}/partnerships",
-                          json={"member_id": member_id})
+                          json={"member_id": member_id}, headers=once(key))
 
     def answer_partnership(self, team_id: str, partnership_id: str, answer: str) -> dict:
         """`accept` an invitation to me; `end` one (declined, or withdrawn by whom sent it)."""

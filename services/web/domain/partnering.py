@@ -22,11 +22,17 @@ def invitations(partnerships: list[dict], me: str) -> list[dict]:
             for p in partnerships if p.get("status") == "invited" and me in p["member_ids"]]
 
 
-def invited_already(partnerships: list[dict], me: str, member_id: str) -> bool:
-    """Whether `me`'s invitation to `member_id` is open: the invitation was sent twice (a
-    double click) and the first one sent it."""
-    return any(p.get("status") == "invited" and p.get("invited_by") == me
-               and set(p["member_ids"]) == {me, member_id} for p in partnerships)
+RESENT = ("This form was already sent with another teammate chosen, and that invitation was "
+          "sent: it is listed above. Send the form again to invite this one as well.")
+
+
+def not_invited(detail: str, errors: dict[str, list[str]]) -> tuple[str, bool]:
+    """Why the checkins service refused an invitation, in the picker's words, and whether the
+    form was sent before with another choice (its key used with another body): that one was
+    sent, and the form shows again under a new key."""
+    if "Idempotency-Key" in (errors or {}):
+        return RESENT, True
+    return f"No invitation was sent: {detail.rstrip('.')}.", False
 
 
 LEFT_BY = {"accept": ("active",), "end": ("declined", "ended")}

@@ -14,7 +14,7 @@ from services.web.adapters.api_client import (
 )
 from services.web.domain.board import goals_of_each, partner_ids_of
 from services.web.domain.outage_text import not_saved
-from services.web.domain.partnering import answered, invitable, invitations, invited_already
+from services.web.domain.partnering import answered, invitable, invitations, not_invited
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import partners
 
@@ -56,22 +56,24 @@ def _partners_context() -> dict:
 @partners.post("/invitations")
 @http.member_required
 def invite():
-    """Invite the teammate chosen to be my partner; refused, or with checkins down, the picker
-    says why, the choice kept. Sent twice (a double click), the one refused because the first
-    sent it answers as the first did."""
+    """Invite the teammate chosen to be my partner, once per the form's key: sent twice (a
+    double click), the second gets the first answer. Refused, or with checkins down, the
+    picker says why, the choice and the key kept (a form sent before with another choice
+    shows under a new key, so sending it again invites this one too)."""
     me = http.current_member()
     chosen = request.form.get("member_id", "")
+    key = request.form.get("idempotency_key") or None
     try:
-        http.api().invite_partner(me.team_id, chosen)
+        http.api().invite_partner(me.team_id, chosen, key=key)
     except (FormErrors, Forbidden) as refused:
-        if invited_already(http.api().partnerships(me.team_id) or [], me.id, chosen):
-            return redirect(url_for("partners.show") + "#invitations-h")
-        why = f"No invitation was sent: {refused.detail.rstrip('.')}."
-        return _partners_page(refused.status, chosen=chosen, invite_errors={"member_id": [why]})
+        why, resent = not_invited(refused.detail, getattr(refused, "errors", {}))
+        return _partners_page(refused.status, chosen=chosen, invite_key=None if resent else key,
+                              invite_errors={"member_id": [why]})
     except ServiceUnavailable as down:
         why = not_saved(down.service, down.unsent, "the invitation was not sent",
-                        "If it is not listed above, send it again.")
-        return _partners_page(503, chosen=chosen, invite_errors={"member_id": [why]})
+                        "Send it again in a minute: it will not be sent twice.")
+        return _partners_page(503, chosen=chosen, invite_key=key,
+                              invite_errors={"member_id": [why]})
     return redirect(url_for("partners.show") + "#invitations-h")
 
 
