@@ -96,6 +96,31 @@ def test_an_invitation_sent_twice_under_one_key_invites_once_and_answers_as_the_
     assert [(p["id"], p["status"]) for p in listed] == [(first.json["id"], "invited")]
 
 
+def test_the_partnerships_list_gives_only_the_statuses_asked_for(checkins, world):
+    """The list gave every partnership ever, so a page needing the open ones read the team's
+    whole history (each pairing round ends the last one's), a page at a time. `status` (any
+    of several) gives only those; an unknown status is a 422 naming the field."""
+    ola, pia, max_, una = (world.member(n) for n in ("Ola", "Pia", "Max", "Una"))
+    base = f"/v1/teams/{world.team_id}/partnerships"
+    invited = call(checkins, "POST", base, world.as_(ola), {"member_id": pia}).json
+    withdrawn = call(checkins, "POST", base, world.as_(max_), {"member_id": una}).json
+    call(checkins, "POST", f"{base}/{withdrawn['id']}/end", world.as_(max_))
+    active = call(checkins, "POST", base, world.as_(max_), {"member_id": una}).json
+    call(checkins, "POST", f"{base}/{active['id']}/accept", world.as_(una))
+
+    def listed(query: str) -> list[tuple[str, str]]:
+        answer = call(checkins, "GET", f"{base}?{query}", world.as_(ola))
+        assert answer.status_code == 200, answer.json
+        return [(p["id"], p["status"]) for p in answer.json["items"]]
+
+    assert sorted(listed("status=invited&status=active"), key=lambda p: p[1]) == [
+        (active["id"], "active"), (invited["id"], "invited")]
+    assert listed("status=declined") == [(withdrawn["id"], "declined")]
+    assert len(listed("limit=10")) == 3
+    unknown = call(checkins, "GET", f"{base}?status=open", world.as_(ola))
+    assert unknown.status_code == 422 and "status" in str(unknown.json["errors"])
+
+
 def test_invitation_mistakes_are_refused_precisely(checkins, world):
     ola, pia, max_ = world.member("Ola"), world.member("Pia"), world.member("Max")
     base = f"/v1/teams/{world.team_id}/partnerships"

@@ -121,6 +121,47 @@ def test_a_partner_of_long_standing_stays_listed_after_50_newer_partnerships(sta
     assert "Ben" not in picker(page) and "no accountability partner yet" not in page
 
 
+def test_the_partners_page_and_board_ask_checkins_for_open_partnerships_once(stack):
+    """The partners page and the board's "partners" filter read every page of the team's
+    partnerships, ended ones too (each pairing round ends the last one's), and a refused
+    answer to an invitation read them twice. Each reads them once, only the open ones."""
+    team = stack.new_team(lead_name="Lena")
+    ben_id, ben = stack.add_member(team, "Ben")
+    pair(stack, team, team.lead, (ben, ben_id))
+    stack.create_goal(ben, title="Run 100 km")
+    chen_id, chen = stack.add_member(team, "Chen")
+    path = f"/v1/teams/{team.id}/partnerships"
+    withdrawn = eventually(lambda: stack.checkins.call(  # once checkins has heard of Chen
+        "POST", path, chen, json={"member_id": team.lead_id}).get_json().get("id"), interval=0.2)
+    stack.checkins.call("POST", f"{path}/{withdrawn}/end", chen)
+    session, csrf = signed_in(stack, team.lead)
+    client = stack.servers[-1].server.app.extensions["web"].api
+    original, calls = client.request, []
+
+    def counting(service, method, path, token, **kwargs):
+        if path.endswith("/partnerships"):
+            calls.append((method, (kwargs.get("params") or {}).get("status")))
+        return original(service, method, path, token, **kwargs)
+
+    client.request = counting
+    try:
+        page = session.get(stack.web_url + "/partners").text
+        on_page, calls[:] = list(calls), []
+        board = session.get(stack.web_url + "/board?show=partners").text
+        on_board, calls[:] = list(calls), []
+        refused = session.post(stack.web_url + f"/partners/invitations/{withdrawn}/accept",
+                               data={"csrf_token": csrf})
+    finally:
+        client.request = original
+
+    assert f'<h2 id="p-{ben_id}">Ben</h2>' in page and "Run 100 km" in board
+    assert on_page == [("GET", ["invited", "active"])]
+    assert on_board == [("GET", ["active"])]
+    assert refused.status_code == 409, refused.status_code
+    assert "The invitation was not accepted: this partnership is declined" in refused.text
+    assert calls == [("GET", ["invited", "active"])]
+
+
 def test_an_invitation_the_api_refuses_says_why_beside_the_picker(stack):
     """Ben invites Chen, whose invitation to Ben is open (a page drawn before it came)."""
     team = stack.new_team(lead_name="Lena")

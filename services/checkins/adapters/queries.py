@@ -74,9 +74,12 @@ class Listings:
             query.order_by(Comment.created_at, Comment.id).limit(limit + 1))
         return page_of(list(rows), limit, lambda c: (c.created_at.isoformat(), c.id))
 
-    def partnerships_of_team(self, team_id: str, limit: int, cursor: str | None) -> Page:
-        """Newest first."""
+    def partnerships_of_team(self, team_id: str, limit: int, cursor: str | None,
+                             status: tuple[str, ...] = ()) -> Page:
+        """Newest first; only those in any of `status`, when given."""
         query = select(Partnership).where(Partnership.team_id == team_id)
+        if status:
+            query = query.where(Partnership.status.in_(status))
         after = decode_moment_cursor(cursor)
         if after is not None:
             query = query.where(tuple_(Partnership.created_at, Partnership.id) < tuple_(*after))

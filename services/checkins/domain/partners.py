@@ -18,6 +18,9 @@ def partners_in(member_ids: list[str], member_id: str) -> list[str]:
     return [m for m in member_ids if m != member_id] if member_id in member_ids else []
 
 
+STATUSES = ("invited", "active", "declined", "ended")  # declined: an invitation ended unaccepted
+
+
 class Partnership(Aggregate):
     def __init__(self, team_id: str, member_ids: list[str], *, at: datetime,
                  invited_by: str | None = None, round_id: str | None = None):

@@ -2,12 +2,20 @@
 
 from marshmallow import Schema, fields, validate
 
-from shared.pagination import page_schema
+from services.checkins.domain.partners import STATUSES
+from shared.pagination import PageArgs, page_schema
 from shared.schema_fields import JsonBoolean
 
 
 class InviteIn(Schema):
     member_id = fields.String(required=True, validate=validate.Length(1, 36))
+
+
+class PartnershipListArgs(PageArgs):
+    status = fields.List(fields.String(validate=validate.OneOf(STATUSES)),
+                         validate=validate.Length(1, len(STATUSES)), metadata={
+                             "description": "Any of these statuses: repeat the parameter "
+                                            "(status=invited&status=active)."})
 
 
 class PartnershipOut(Schema):

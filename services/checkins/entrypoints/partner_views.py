@@ -9,6 +9,7 @@ from services.checkins.entrypoints.partner_schemas import (
     InviteIn,
     OptOutIn,
     OptOutOut,
+    PartnershipListArgs,
     PartnershipOut,
     PartnershipPage,
     RoundIn,
@@ -49,11 +50,14 @@ class Partnerships(MethodView):
                                              idempotency=idempotent_request(actor.member_id)))
         return replayed(invited.replayed) if invited.replayed else invited.made
 
-    @teams.arguments(PageArgs, location="query")
+    @teams.arguments(PartnershipListArgs, location="query")
     @teams.response(200, PartnershipPage)
     def get(self, args, team_id):
-        """The team's partnerships, newest first."""
-        items, cursor = bus().handle(ListPartnerships(require_team(team_id), team_id, **args))
+        """The team's partnerships, newest first; with `status`, only those in any of them
+        (the open ones: invited and active)."""
+        status = tuple(args.pop("status", ()))
+        items, cursor = bus().handle(ListPartnerships(require_team(team_id), team_id, **args,
+                                                      status=status))
         return {"items": items, "next_cursor": cursor}
 
 

@@ -117,6 +117,7 @@ class ListPartnerships:
     team_id: str
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
+    status: tuple[str, ...] = ()  # any of these; every status when empty
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,8 @@ def end(cmd: EndPartnership, uow: CheckinsUnitOfWork, clock: Clock) -> Partnersh
 def list_partnerships(cmd: ListPartnerships,
                       reader: CheckinsUnitOfWork) -> tuple[list[Partnership], str | None]:
     with reader:
-        return reader.listings.partnerships_of_team(cmd.team_id, cmd.limit, cmd.cursor)
+        return reader.listings.partnerships_of_team(cmd.team_id, cmd.limit, cmd.cursor,
+                                                    cmd.status)
 
 
 def set_opt_out(cmd: SetPairingOptOut, uow: CheckinsUnitOfWork, clock: Clock) -> OptOut:

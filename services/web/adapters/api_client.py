@@ -460,10 +460,12 @@ class MemberApi:
         return self._every("checkins", f"/v1/teams/{team_id}/checkins-due", params)
 
     @or_unavailable
-    def partnerships(self, team_id: str) -> list[dict]:
-        """Every partnership of the team, newest first, ended ones too (each pairing round ends
-        the last one's), a page at a time: an open one may be older than any page of them."""
-        return self._every("checkins", f"/v1/teams/{team_id}/partnerships", {})
+    def partnerships(self, team_id: str, status: tuple[str, ...] = ()) -> list[dict]:
+        """Every partnership of the team in any of `status` (every one, ended ones too, when
+        none is given), newest first, a page at a time: an open one may be older than any
+        page of them."""
+        return self._every("checkins", f"/v1/teams/{team_id}/partnerships",
+                           {"status": list(status)} if status else {})
 
     def invite_partner(self, team_id: str, member_id: str, key: str | None = None) -> dict:
         return self._call("checkins", "POST", f"/v1/teams/{team_id}/partnerships",

@@ -3,7 +3,8 @@ the checkins service's rules (one open partnership or invitation per pair)."""
 
 from __future__ import annotations
 
-OPEN = ("invited", "active")
+ACTIVE = ("active",)
+OPEN = ("invited", *ACTIVE)  # the partnerships a page needs: ended ones are history
 
 
 def invitable(members: list[dict], partnerships: list[dict], me: str) -> list[dict]:
@@ -35,12 +36,11 @@ def not_invited(detail: str, errors: dict[str, list[str]]) -> tuple[str, bool]:
     return f"No invitation was sent: {detail.rstrip('.')}.", False
 
 
-LEFT_BY = {"accept": ("active",), "end": ("declined", "ended")}
-"""The states an answer to an invitation leaves its partnership in."""
-
-
-def answered(partnerships: list[dict], partnership_id: str, answer: str) -> bool:
-    """Whether the partnership is already as `answer` (accept, end) leaves it: the answer was
-    sent twice (a double click, or sent again after a timeout) and the first one did it."""
-    return any(p["id"] == partnership_id and p.get("status") in LEFT_BY[answer]
-               for p in partnerships)
+def answered(open_partnerships: list[dict], partnership_id: str, answer: str) -> bool:
+    """Whether the partnership, among the team's open ones, is already as `answer` leaves it
+    (accept: active; end: no longer open): the answer was refused (409) because it was sent
+    twice (a double click, or sent again after a timeout) and the first one did it."""
+    listed = next((p for p in open_partnerships if p["id"] == partnership_id), None)
+    if answer == "accept":
+        return listed is not None and listed.get("status") in ACTIVE
+    return listed is None

@@ -6,6 +6,7 @@ from flask import redirect, render_template, request, url_for
 
 from services.web.adapters.api_client import Unavailable
 from services.web.domain.board import FILTERS, STATUSES, board, empty_note, partner_ids_of
+from services.web.domain.partnering import ACTIVE
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import board as page
 
@@ -26,7 +27,7 @@ def show():
     owner = {"owner_id": me.id} if show == "mine" else {}
     goals, partnerships, due = api.together(
         lambda: api.goals(status=list(STATUSES[show]), **owner),
-        lambda: api.partnerships(me.team_id) if show == "partners" else [],
+        lambda: api.partnerships(me.team_id, ACTIVE) if show == "partners" else [],
         lambda: api.due(me.team_id) if show != "closed" else [])
     partner_ids = partner_ids_of(partnerships or [], me.id)
     context = {

@@ -14,7 +14,7 @@ from services.web.adapters.api_client import (
 )
 from services.web.domain.board import goals_of_each, partner_ids_of
 from services.web.domain.outage_text import not_saved
-from services.web.domain.partnering import answered, invitable, invitations, not_invited
+from services.web.domain.partnering import OPEN, answered, invitable, invitations, not_invited
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import partners
 
@@ -25,18 +25,22 @@ def show():
     return _partners_page(200)
 
 
-def _partners_page(status: int, **shown):
-    """The partners page, with a refusal or what was chosen (`shown`)."""
-    return render_template("partners/show.html", **{"invite_errors": {}, "chosen": "",
-                                                    **_partners_context(), **shown}), status
+def _partners_page(status: int, partnerships: list[dict] | Unavailable | None = None,
+                   **shown):
+    """The partners page, with a refusal or what was chosen (`shown`); `partnerships`, the
+    team's open ones when the caller has read them already."""
+    return render_template("partners/show.html", **{
+        "invite_errors": {}, "chosen": "", **_partners_context(partnerships), **shown}), status
 
 
-def _partners_context() -> dict:
+def _partners_context(partnerships: list[dict] | Unavailable | None = None) -> dict:
     """The partners page's: my partners, each with the goals of theirs I may see; my open
-    invitations; the teammates I may invite."""
+    invitations; the teammates I may invite. It reads the team's open partnerships (ended
+    ones are history) unless given them."""
     me = http.current_member()
     api = http.api()
-    partnerships = api.partnerships(me.team_id)
+    if partnerships is None:
+        partnerships = api.partnerships(me.team_id, OPEN)
     down = isinstance(partnerships, Unavailable)
     mine = set() if down else partner_ids_of(partnerships, me.id)
     named = set() if down else {m for p in partnerships for m in p["member_ids"]}
@@ -90,9 +94,10 @@ def answer_invitation(partnership_id: str, answer: str):
     try:
         http.api().answer_partnership(me.team_id, partnership_id, answer)
     except (FormErrors, Forbidden) as refused:
-        if answered(http.api().partnerships(me.team_id) or [], partnership_id, answer):
+        partnerships = http.api().partnerships(me.team_id, OPEN)
+        if refused.status == 409 and answered(partnerships or [], partnership_id, answer):
             return redirect(url_for("partners.show") + "#invitations-h")
-        return _partners_page(refused.status, invitation_error=(
+        return _partners_page(refused.status, partnerships, invitation_error=(
             f"The invitation was not {ANSWERED[answer]}: {refused.detail.rstrip('.')}."))
     except ServiceUnavailable as down:
         return _partners_page(503, invitation_error=not_saved(
