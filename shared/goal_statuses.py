@@ -1,7 +1,12 @@
 """A goal's status as the APIs' messages say it to people (the web app and Slack show them
-verbatim): "this one is closed as partly reached", never the API's name `partial`."""
+verbatim): "this one is closed as partly reached", never the API's name `partial`; and
+which statuses close a goal (`CLOSED`) or make its figures final (`FINAL`), as every service
+reads them."""
 
 from __future__ import annotations
+
+CLOSED = ("partial", "missed", "dropped")  # the outcomes a goal is closed with
+FINAL = (*CLOSED, "achieved")  # its figures are final (until it is reopened)
 
 STATUS_WORDS = {"draft": "a draft", "active": "active", "achieved": "achieved",
                 "partial": "closed as partly reached", "missed": "closed as missed",

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from services.checkins.domain.replicas import GoalView
 from shared.domain import Aggregate, Conflict, Forbidden, Unprocessable
-from shared.goal_statuses import status_in_words
+from shared.goal_statuses import CLOSED, status_in_words
 
 NO_METRIC = "This goal has no metric: check in the milestones you completed, or a note."
 
@@ -68,9 +68,6 @@ def closed_to_checkins(goal: GoalView) -> str:
     """Why `goal` takes no check-in, in words its owner reads (the API, a Slack DM)."""
     return (f"goal “{goal.title}” is {status_in_words(goal.status)}; only active goals take "
             "check-ins")
-
-
-CLOSED = ("partial", "missed", "dropped")  # as the goals service closes a goal
 
 
 def ensure_open_for_checkins(goal: GoalView) -> None:

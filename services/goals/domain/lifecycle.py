@@ -13,11 +13,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.domain import Conflict, Unprocessable
-from shared.goal_statuses import status_in_words
+from shared.goal_statuses import CLOSED, FINAL, status_in_words
 
 OPEN = ("draft", "active")  # neither reached nor given up: what can still be closed or replace
-CLOSED = ("partial", "missed", "dropped")
-FINAL = (*CLOSED, "achieved")  # its figures are final: its children no longer move them
 REOPENABLE = FINAL
 
 

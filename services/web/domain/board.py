@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from services.web.domain.status_text import GOAL_STATUSES
+from shared.goal_statuses import CLOSED
 from shared.health_text import HEALTH_WORDS
 
 
@@ -26,7 +27,6 @@ GROUPS = (
 )
 HEADINGS = {key: heading for key, heading, _ in GROUPS}
 ICONS = {key: icon for key, _, icon in GROUPS}
-CLOSED = ("partial", "missed", "dropped")
 FILTERS = ("team", "mine", "partners", "closed")
 OPEN = ("draft", "active", "achieved")
 CURRENT = ("draft", "active")  # not reached yet: what a goal can be aligned to or replaced by

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.goal_statuses import status_in_words
+from shared.goal_statuses import CLOSED, FINAL, status_in_words
 
 
 def may_check_in(goal: dict, member_id: str) -> bool:
@@ -16,8 +16,6 @@ def may_change(goal: dict, member_id: str, is_lead: bool) -> bool:
     return goal.get("owner_id") == member_id or is_lead
 
 
-CLOSED = ("partial", "missed", "dropped")
-FINAL = (*CLOSED, "achieved")  # its figures are final until it is reopened
 MOVES = {"draft": ("activate", "close"), "active": ("achieve", "close"),
          **{status: ("reopen",) for status in FINAL}}
 

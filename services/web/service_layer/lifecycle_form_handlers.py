@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from services.web.domain import smart_text
 from services.web.domain.status_text import GOAL_STATUSES
+from shared.goal_statuses import CLOSED
 
 CLOSE_FIELDS = ("outcome", "retrospective", "replaced_by")
 MILESTONE_FIELDS = ("title", "due_date")
 IDEMPOTENCY_KEY = "Idempotency-Key"
-OUTCOMES = tuple((status, GOAL_STATUSES[status]) for status in ("partial", "missed", "dropped"))
+OUTCOMES = tuple((status, GOAL_STATUSES[status]) for status in CLOSED)
 
 
 def typed(form: dict[str, str], names: tuple[str, ...]) -> dict[str, str]:
