@@ -99,7 +99,8 @@ def endpoints() -> str:
 def events() -> str:
     rows = ["| type | topic | published by | data (required in bold) |", "|---|---|---|---|"]
     for name, event_type in sorted(all_types().items(), key=lambda kv: (kv[1].topic, kv[0])):
-        fields = [f"**{n}**" if f.required else n for n, f in event_type.schema().fields.items()]
+        sent = event_type.schema().dump_fields.items()
+        fields = [f"**{n}**" if f.required else n for n, f in sent]
         publisher = event_type.publisher.split(".")[0]
         rows.append(f"| `{name}` | `{event_type.topic}` | {publisher} | {', '.join(fields)} |")
     return "\n".join(rows)

@@ -155,7 +155,7 @@ def test_slack_requests_are_logged_once_or_rejected_with_a_reason(live_checkins,
     first = logged[logged_request.data["request_id"]]
     assert (first["goal_id"], first["value"], first["source"], first["author_id"]) == (
         onboarding, 4, "slack", owner)
-    assert first["response_url"] == logged_request.data["response_url"]
+    assert "response_url" not in first  # notifications answers Slack from its own request
     assert logged[by_id.data["request_id"]]["goal_id"] == goals["Reduce build time"]
 
     reasons = {a["request_id"]: a["reason"] for a in answers if "reason" in a}

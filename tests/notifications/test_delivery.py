@@ -541,14 +541,15 @@ def test_webhook_channels_get_signed_json_with_a_secret_shown_once(notifications
 
 def test_a_webhook_never_gets_the_slack_response_url_of_a_slash_command_checkin(notifications,
                                                                                team, slack):
-    """A check-in logged with `/goals` carries Slack's `response_url`, a link that posts into
-    the member's Slack conversation for half an hour: it reached every outgoing webhook in the
-    body's `data`, so a receiver could write to that member's Slack as Goalkeeper. The body
-    keeps the check-in's data but that link."""
+    """A check-in logged with `/goals` carried Slack's `response_url`, a link that posts into
+    the member's Slack conversation for half an hour, to every consumer and outgoing webhook.
+    No event carries it now; one already in a topic loads without it, so the body keeps the
+    check-in's data but that link."""
     hook = team.channel(slack.webhook("hook"), type="webhook")
     response_url = "https://hooks.slack.com/commands/T0/1234/SeCrEtToKeN"
     logged = checkin(team.id, team.goal, team.ana, 40, "Long run", source="slack",
                      request_id=new_id(), response_url=response_url)
+    assert "response_url" not in consumed(logged).data
     with delivering(notifications):
         handle(notifications, logged, progressed(logged, 0.4))
         eventually(lambda: len(slack.delivered()) == 1)

@@ -78,7 +78,7 @@ def ensure_open_for_checkins(goal: GoalView) -> None:
 class Checkin(Aggregate):
     def __init__(self, goal: GoalView, author_id: str, progress: Progress, *, at: datetime,
                  source: str = "api", request_id: str | None = None,
-                 partner_ids: list[str] | None = None, response_url: str | None = None,
+                 partner_ids: list[str] | None = None,
                  id: str | None = None):
         ensure_open_for_checkins(goal)
         progress.check_against(goal)
@@ -92,7 +92,7 @@ class Checkin(Aggregate):
         self.edited_at: datetime | None = None
         self.kudos: dict[str, int] = {}  # counts by emoji, as a read attaches them
         self._apply(progress)
-        self._announce("checkin.logged", partner_ids or [], at, response_url=response_url)
+        self._announce("checkin.logged", partner_ids or [], at)
 
     def edit(self, goal: GoalView, editor_id: str, progress: Progress, *, at: datetime,
              window: timedelta, partner_ids: list[str]) -> None:
@@ -154,7 +154,7 @@ class Rejection(Aggregate):
     once; purged a day later (`jobs.REJECTIONS_KEPT`)."""
 
     def __init__(self, request_id: str, team_id: str, member_id: str, reason: str, *,
-                 at: datetime, response_url: str | None = None):
+                 at: datetime):
         self.request_id = request_id
         self.team_id = team_id
         self.member_id = member_id
@@ -162,7 +162,7 @@ class Rejection(Aggregate):
         self.rejected_at = at
         self.record("checkin.rejected", team_id, {
             "request_id": request_id, "team_id": team_id, "member_id": member_id,
-            "reason": reason, "response_url": response_url, "at": at.isoformat()})
+            "reason": reason, "at": at.isoformat()})
 
 
 def _hours(window: timedelta) -> str:

@@ -110,11 +110,10 @@ def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
         progress = Progress(value=d["value"], note=d.get("note") or "",
                             confidence=d.get("confidence"))
         record_checkin(uow, goal, member.member_id, progress, now, policy, partners,
-                       source="slack", request_id=d["request_id"],
-                       response_url=d.get("response_url"))
+                       source="slack", request_id=d["request_id"])
     except DomainError as exc:
         uow.checkins.reject(Rejection(d["request_id"], d["team_id"], d["member_id"], exc.detail,
-                                      at=now, response_url=d.get("response_url")))
+                                      at=now))
 
 
 def _goal_or_wait(uow: CheckinsUnitOfWork, member: MemberView, ref: str,

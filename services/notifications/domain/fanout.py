@@ -266,24 +266,18 @@ class Notifier:
         return now + self.policy.coalesce_max
 
 
-WEBHOOK_WITHHELD = ("response_url",)
-"""Event data an outgoing webhook never gets: a `/goals` check-in's Slack `response_url` posts
-into the member's Slack conversation, so only the slash command's own answer may hold it."""
-
-
 def member_target(member_id: str) -> str:
     """The target of a member's feed items."""
     return f"member:{member_id}"
 
 
 def channel_body(channel: Channel, what: Occurrence, rendered: Rendered) -> str:
-    """What `channel` is sent: for a signed webhook the event itself, its data less what
-    `WEBHOOK_WITHHELD` names; for Slack and Teams what people read (`chat_body`)."""
+    """What `channel` is sent: for a signed webhook the event itself; for Slack and Teams what
+    people read (`chat_body`)."""
     if channel.type == "webhook":
-        data = {key: value for key, value in what.data.items() if key not in WEBHOOK_WITHHELD}
         return json.dumps({"event_id": what.event_id, "type": what.type,
                            "team_id": what.team_id, "occurred_at": what.time,
-                           "summary": rendered.summary, "data": jsonable(data)})
+                           "summary": rendered.summary, "data": jsonable(what.data)})
     return chat_body(channel.type, rendered, what.link)
 
 

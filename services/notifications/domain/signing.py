@@ -27,8 +27,7 @@ Example (Python):
         return hmac.compare_digest("v1=" + digest.hexdigest(), headers["X-Goalkeeper-Signature"])
 
 The body is `{"event_id", "type", "team_id", "occurred_at", "summary", "data"}`, `data` being the
-event's less a Slack check-in's `response_url` (`fanout.WEBHOOK_WITHHELD`); deliveries are at
-least once, so receivers dedupe on `event_id`.
+event's; deliveries are at least once, so receivers dedupe on `event_id`.
 """
 
 from __future__ import annotations

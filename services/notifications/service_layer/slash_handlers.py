@@ -96,8 +96,7 @@ def _checkin(request: CheckinRequest, cmd: RunSlashCommand, members: list[Member
     request_id, now = _request_id(cmd.trigger_id), clock.now()
     if uow.slack_requests.add_new(SlackRequest(request_id, member.team_id, member.member_id,
                                                goal.goal_id, response_url, now)):
-        request_checkin(uow, request_id, member, goal, request.value, request.note, now,
-                        response_url=response_url)
+        request_checkin(uow, request_id, member, goal, request.value, request.note, now)
         uow.commit()
     return ephemeral(f"⏳ Logging {_amount(request, goal)} on *{escape(goal.title)}*; "
                      "I'll confirm here in a moment.")
@@ -120,12 +119,12 @@ def _request_id(trigger_id: str) -> str:
 
 def request_checkin(uow: NotificationsUnitOfWork, request_id: str, member: MemberReplica,
                     goal: GoalReplica, value: float | None, note: str, now: datetime, *,
-                    confidence: int | None = None, response_url: str | None = None) -> None:
+                    confidence: int | None = None) -> None:
     """Send the check-in to checkins as `checkin.requested` on `checkins.commands` (the slash
     command's and the Slack modal's one way in); the answer comes back as `checkin.logged` or
     `checkin.rejected` carrying `request_id`. `value` is None on a goal without a metric."""
     uow.emit("checkin.requested", member.team_id, {
         "request_id": request_id, "team_id": member.team_id, "member_id": member.member_id,
         "goal_ref": goal.goal_id, "value": value, "note": note, "confidence": confidence,
-        "response_url": response_url, "at": now.isoformat(),
+        "at": now.isoformat(),
     }, subject=goal.goal_id)

@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from shared.events.catalog.fields import EventData, Id, Timestamp
+from shared.events.catalog.fields import EventData, Id, Retired, Timestamp
 from shared.events.registry import event
 
 
@@ -20,7 +20,7 @@ class CheckinData(EventData):
     at = Timestamp(required=True)
     source = fields.String(load_default="api")  # api | slack
     request_id = Id(allow_none=True, load_default=None)  # the Slack request it answers
-    response_url = fields.String(allow_none=True, load_default=None)  # Slack's, to answer on
+    response_url = Retired()  # notifications answers Slack from its own SlackRequest
     partner_ids = fields.List(Id(), load_default=list)  # the owner's partners, to tell them
 
 
@@ -45,7 +45,7 @@ class CheckinRejected(EventData):
     team_id = Id(required=True)
     member_id = Id(required=True)
     reason = fields.String(required=True)
-    response_url = fields.String(allow_none=True, load_default=None)
+    response_url = Retired()  # notifications answers Slack from its own SlackRequest
     at = Timestamp(required=True)
 
 

@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from shared.events.catalog.fields import EventData, Id, Timestamp
+from shared.events.catalog.fields import EventData, Id, Retired, Timestamp
 from shared.events.registry import event
 
 
@@ -17,7 +17,7 @@ class CheckinRequested(EventData):
     value = fields.Float(required=True, allow_none=True)  # None on a goal without a metric
     note = fields.String(load_default="")
     confidence = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, 5))
-    response_url = fields.String(allow_none=True, load_default=None)
+    response_url = Retired()  # kept by notifications in its SlackRequest, not sent
     at = Timestamp(required=True)
 
 
