@@ -38,6 +38,7 @@ from services.notifications.service_layer.commands import (
     StartSlackInstall,
 )
 from services.notifications.service_layer.slack_home_handlers import queue_home
+from services.notifications.service_layer.slack_task_handlers import disable_revoked
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 from shared.domain import BadRequest, Conflict, Forbidden, NotFound
@@ -238,20 +239,16 @@ def link_my_slack_account(cmd: LinkMySlackAccount, uow: NotificationsUnitOfWork,
 
 
 def disable_workspace(cmd: SlackAppRevoked, uow: NotificationsUnitOfWork, clock: Clock,
-                      slack: SlackClient) -> int:
-    """Stop every call to the workspace: its links disabled, its tokens deleted. A retried
-    delivery of the event does nothing (the lead may have installed the app again since)."""
+                      slack: SlackClient) -> None:
+    """Stop every call to the workspace: its links disabled, its tasks dropped, its tokens
+    deleted (`disable_revoked`, as when a call finds them revoked). A retried delivery of the
+    event does nothing (the lead may have installed the app again since)."""
     with uow:
         if not uow.slack_events.take(cmd.event_id, cmd.reason, clock.now()):
-            return 0
-        disabled = 0
-        for workspace in uow.slack.workspaces_in(cmd.slack_team_id):
-            workspace.disable(cmd.reason, clock.now())
-            disabled += 1
-        uow.slack.drop_pending_tasks(cmd.slack_team_id, clock.now())
+            return
+        disable_revoked(uow, cmd.slack_team_id, cmd.reason, clock.now())
         uow.commit()
     slack.forget(cmd.slack_team_id, cmd.enterprise_id)
-    return disabled
 
 
 def _link_workspace(uow: NotificationsUnitOfWork, ticket: InstallTicket, slack_team_id: str,
