@@ -109,15 +109,6 @@ def rejected_dm(goal_title: str | None, reason: str, retry_goal_id: str | None =
     return {"text": truncate(text, 3000), "blocks": [section(text), *retry]}
 
 
-def unopened_dm(goal_title: str, goal_id: str, dm_id: str | None) -> dict:
-    """Said in a DM when Slack did not open the check-in modal (its trigger expired, say):
-    nothing was logged, and the Check in button to try again."""
-    text = (f"⚠️ Slack did not open the check-in form for *{escape(goal_title)}*, so nothing "
-            "was logged. Press *Check in* to try again.")
-    return {"text": truncate(text, 3000),
-            "blocks": [section(text), checkin_actions(goal_id, dm_id)]}
-
-
 def checkin_modal(goal: GoalLine, dm_id: str | None) -> dict:
     """The check-in modal: a goal with a metric asks for its new value (a note optional); one
     without asks for no value, and its note is required (checkins takes no figure on it)."""

@@ -4,8 +4,9 @@
   owner's has a "Check in" button; an escalation (level 2 partners, 3 leads) tells the others.
 - The button opens the modal (`views.open` with the interaction's trigger_id, which Slack keeps
   valid for 3 s: the call runs in the background right after the interaction is acknowledged).
-  When Slack does not open a check-in modal (the trigger expired, Slack was unavailable), a DM
-  says so with the Check in button again; a revoked token disables the workspace as the
+  When Slack does not open a check-in modal (the trigger expired, Slack was unavailable), the
+  member is DMed so with the Check in button again, queued as a refused modal check-in is (a
+  `rejected_dm` task the worker retries); a revoked token disables the workspace as the
   worker's calls do (`disable_revoked`).
   It takes a check-in on a goal the member may check in on (`access.may_check_in`): their own,
   or a team goal of their team they see, as the checkins service does.
@@ -39,7 +40,7 @@ from services.notifications.domain.checkin_form import (
 )
 from services.notifications.domain.messages import escape
 from services.notifications.domain.replicas import CheckinDue, GoalReplica, MemberReplica
-from services.notifications.domain.slack_blocks import checkin_modal, notice_modal, unopened_dm
+from services.notifications.domain.slack_blocks import checkin_modal, notice_modal
 from services.notifications.domain.slack_dm import MISSED, REMINDER, SlackDm, SlackTask
 from services.notifications.domain.slash import SlackRequest
 from services.notifications.service_layer.access import may_check_in
@@ -56,13 +57,15 @@ from shared.events.envelope import Event
 
 log = logging.getLogger(__name__)
 UNKNOWN_GOAL = "I can't find that goal among those you can check in on; nothing to check in."
+UNOPENED = "Slack did not open the check-in form"
 MODAL_REQUESTS = uuid.UUID("0d7c8a52-5a0b-4c43-9f57-6a4c1f0e2b11")
+UNOPENED_REQUESTS = uuid.UUID("5b1e7f3c-2d4a-4e8b-9c6f-1a2b3c4d5e6f")
 Background = Callable[[Callable[[], object]], None]
 
 
 def open_checkin_modal(cmd: OpenCheckinModal, uow: NotificationsUnitOfWork,
                        slack: SlackClient, background: Background, clock: Clock) -> None:
-    unopened = None  # the DM saying the check-in modal did not open
+    checker = None  # who is told when Slack does not open the check-in modal
     with uow:
         goal = uow.replicas.goal(cmd.goal_id)
         member = checker_among(uow, cmd.slack_team_id, cmd.slack_user_id, goal)
@@ -71,31 +74,40 @@ def open_checkin_modal(cmd: OpenCheckinModal, uow: NotificationsUnitOfWork,
         elif not goal.is_open:
             view = notice_modal(f"*{escape(goal.title)}* is closed; it takes no more check-ins.")
         else:
-            view = checkin_modal(goal_line(uow, goal), cmd.dm_id)
-            unopened = unopened_dm(goal.title, goal.goal_id, cmd.dm_id)
+            view, checker = checkin_modal(goal_line(uow, goal), cmd.dm_id), member
         active = any(w.is_active for w in uow.slack.workspaces_in(cmd.slack_team_id))
     token = slack.bot_token(cmd.slack_team_id, cmd.enterprise_id) if active else None
     if token is not None:
-        background(partial(_open_view, cmd, token, view, unopened, uow, slack, clock))
+        background(partial(_open_view, cmd, token, view, checker, uow, slack, clock))
 
 
-def _open_view(cmd: OpenCheckinModal, token: str, view: dict, unopened: dict | None,
+def _open_view(cmd: OpenCheckinModal, token: str, view: dict, checker: MemberReplica | None,
                uow: NotificationsUnitOfWork, slack: SlackClient, clock: Clock) -> None:
-    """`views.open`, in the background; when Slack refuses it, the member is DMed `unopened`
-    (if any), and a revoked token disables the workspace."""
+    """`views.open`, in the background. When Slack does not open a check-in modal, `checker`
+    is told (`refuse_unopened`); a revoked token disables the workspace."""
     try:
-        try:
-            slack.open_view(token, cmd.trigger_id, view)
-        except (SlackUndeliverable, SlackUnavailable) as exc:
-            if unopened is None:
-                raise
-            log.warning("Slack did not open the check-in modal: %s", exc)
-            slack.post(token, slack.open_dm(token, cmd.slack_user_id), unopened)
+        slack.open_view(token, cmd.trigger_id, view)
+    except (SlackUndeliverable, SlackUnavailable) as exc:
+        log.warning("Slack did not open the modal: %s", exc)
+        if checker is not None:
+            refuse_unopened(cmd, checker, uow, clock.now())
     except SlackRevoked as exc:
         with uow:
             enterprise = disable_revoked(uow, cmd.slack_team_id, str(exc), clock.now())
             uow.commit()
         slack.forget(cmd.slack_team_id, enterprise)
+
+
+def refuse_unopened(cmd: OpenCheckinModal, checker: MemberReplica, uow: NotificationsUnitOfWork,
+                    now: datetime) -> None:
+    """The check-in the click asked for, refused with `UNOPENED`: a modal request rejected at
+    once, whose `rejected_dm` task tells the member, once per click, with the Check in button."""
+    request = SlackRequest(str(uuid.uuid5(UNOPENED_REQUESTS, cmd.trigger_id)), checker.team_id,
+                           checker.member_id, cmd.goal_id, "", now)
+    with uow:
+        if uow.slack_requests.add_new(request) and request.rejected(UNOPENED, now):
+            uow.slack.add(SlackTask(cmd.slack_team_id, "rejected_dm", request.request_id, now))
+            uow.commit()
 
 
 def submit_checkin_modal(cmd: SubmitCheckinModal, uow: NotificationsUnitOfWork,
