@@ -807,6 +807,25 @@ def test_an_install_in_another_workspace_unlinks_the_members_from_the_old_ones_u
     assert slack_api.calls[before:] == []  # Ana's reminder has no Slack user to go to
 
 
+def test_a_profile_naming_a_new_slack_user_after_a_move_links_the_member_to_it(
+        notifications, team, slack_api):
+    """Ana, unlinked from the old workspace's UANA by the move, puts her new workspace's
+    Slack user, UANA2, in her profile: the unlink still hid it, so her reminders went nowhere
+    until she linked from the Home tab. Now the profile's new user is hers."""
+    slack_api.team_id, slack_api.team_name, slack_api.installer = "T0NEW", "Newco", "ULENA2"
+    install(notifications, Lead(team))
+    handle(notifications.container, event(
+        "member.updated", team.id, member_id=team.ana, name="Ana", email="ana@example.com",
+        role="member", timezone="UTC", state="active", slack_user_id="UANA2"))
+    with notifications.container.uow() as uow:
+        assert [m.member_id for m in uow.slack.members_for("UANA2")] == [team.ana]
+    run_tasks(notifications)
+    before = len(slack_api.calls_of("conversations.open"))
+    remind(notifications, team)
+    assert [c.args["users"] for c in slack_api.calls_of("conversations.open")[before:]] == [
+        "UANA2"]
+
+
 def link_tickets_of(notifications, slack_user_id: str) -> int:
     table = notifications.container.metadata.tables["slack_link_tickets"]
     with notifications.container.engine.connect() as conn:

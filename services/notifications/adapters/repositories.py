@@ -517,6 +517,13 @@ class SlackRepository:
     def identity(self, member_id: str) -> SlackIdentity | None:
         return self.session.get(SlackIdentity, member_id)
 
+    def forget_unlinked(self, member_id: str) -> None:
+        """Drop the member's identity if a move unlinked it: the Slack user their profile
+        names is theirs again."""
+        identity = self.identity(member_id)
+        if identity is not None and identity.is_unlinked:
+            self.session.delete(identity)
+
     def members_for(self, slack_user_id: str,
                     slack_team_id: str | None = None) -> list[MemberReplica]:
         """The members a Slack user is, one per Goalkeeper team (a person in two teams is two

@@ -94,6 +94,10 @@ class SlackIdentity:
     def unlink(self, by: str, at: datetime) -> None:
         self.slack_user_id, self.linked_by, self.linked_at = UNLINKED, by, at
 
+    @property
+    def is_unlinked(self) -> bool:
+        return self.slack_user_id == UNLINKED
+
 
 class LinkTicket:
     """Offered in Slack to a user the app does not know: opened by a signed-in member, it

@@ -93,11 +93,15 @@ def on_member_updated(event: Event, uow: NotificationsUnitOfWork, notifier: Noti
     the snooze held follows the new end (see `Notifier.place_held`): lifted, it is placed as a
     new item would be now (shown on the deliverer's next pass, or for the digest). What a
     snooze that ran out released (goals then wakes the member) is held no longer
-    (`Notifications.held_for`): it shows as the snooze's end placed it."""
+    (`Notifications.held_for`): it shows as the snooze's end placed it. A new Slack user in
+    their profile is theirs, though a move to another workspace unlinked the old one."""
     before = uow.replicas.member(event.data["member_id"])
     held_until = _snooze_of(before)
+    profile_user = before.slack_user_id if before else None
     on_member_added(event, uow)
     member = uow.replicas.member(event.data["member_id"])
+    if member.slack_user_id != profile_user:
+        uow.slack.forget_unlinked(member.member_id)
     if _snooze_of(member) != held_until:
         prefs = uow.preferences.of(member.member_id, member.team_id)
         notifier.place_held(uow, member.member_id, prefs, member)
