@@ -493,6 +493,31 @@ def test_a_deleted_channels_queued_messages_fail_at_once_and_never_leave(make_se
         key: "failed" for key in logged}
 
 
+def test_a_disabled_channels_held_messages_fail_saying_it_is_disabled(make_service, slack):
+    """A webhook holding its messages back (503, Retry-After ten minutes) was disabled by a
+    lead: when they came due the log said "channel disabled or deleted", though the channel
+    was there to see, disabled. It says "channel disabled" now, and nothing more is sent."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    hook = team.channel(slack.webhook("hook"), type="webhook")
+    slack.reply_with(Reply(503, "busy", {"Retry-After": "600"}))
+    handle(n, achieved(team, "Read 10 books"), achieved(team, "Ship it"))
+    for _ in range(3):
+        clock.advance(seconds=1)
+        n.container.deliverer.deliver_due()
+    disabled = n.client.patch(f"/v1/teams/{team.id}/channels/{hook['id']}",
+                              headers=team.auth(), json={"state": "disabled"})
+    assert disabled.status_code == 200
+
+    clock.advance(seconds=700)
+    n.container.deliverer.deliver_due()
+    logged = {e["notification"]["id"]: (e["notification"]["status"],
+                                        e["notification"]["last_error"]) for e in team.log()}
+    assert list(logged.values()) == [("failed", "channel disabled")] * 2
+    assert len(slack.received) == 1  # the one 503, before the lead disabled it
+
+
 def test_a_slow_answer_times_out_and_is_retried(make_service, slack):
     slack.reply_with(Reply(delay=4.0))
     n = make_service("notifications", start_worker=False)

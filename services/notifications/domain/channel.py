@@ -13,6 +13,7 @@ CHANNEL_TYPES = ("slack", "teams", "webhook")
 CHAT_TYPES = ("slack", "teams")  # people read these: rendered messages, paced and coalesced
 ALERT_HEALTH = ("at_risk", "off_track", "overdue")
 CHANNEL_DELETED = "channel deleted"  # why the messages it had queued were not sent
+CHANNEL_DISABLED = "channel disabled"
 
 
 def _csv(values: list[str] | tuple[str, ...] | None) -> str:
@@ -81,6 +82,11 @@ class Channel(Aggregate):
     def hold_until(self, moment: datetime) -> None:
         """The webhook asked (Retry-After) that nothing more come before `moment`."""
         self.resume_at = max(self.resume_at or moment, moment)
+
+    @property
+    def unsent_reason(self) -> str:
+        """Why a message for this channel, no longer active, is not sent."""
+        return CHANNEL_DISABLED if self.state == "disabled" else CHANNEL_DELETED
 
     def disable(self, reason: str) -> None:
         self.state = "disabled"

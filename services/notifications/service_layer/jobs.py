@@ -43,7 +43,7 @@ from datetime import datetime, timedelta
 
 from services.notifications.adapters.smtp_client import Mailer
 from services.notifications.adapters.webhook_client import WebhookClient
-from services.notifications.domain.channel import Channel
+from services.notifications.domain.channel import CHANNEL_DELETED, Channel
 from services.notifications.domain.digest import (
     DIGEST_EVENT,
     PERSONAL_DIGEST_EVENT,
@@ -299,7 +299,7 @@ class Deliverer:
         if channel is not None and not uow.channels.hold(channel):
             return False  # another transaction paces it now: due again at the next pass
         if n.channel_id and (channel is None or not channel.is_active):
-            n.fail("channel disabled or deleted")
+            n.fail(channel.unsent_reason if channel is not None else CHANNEL_DELETED)
             return False
         if n.is_email and self._unsendable(uow, n):
             return False
