@@ -67,6 +67,11 @@ class GoalReplica:
         self.expected: float | None = None
         self.progressed_by: str | None = None
 
+    @property
+    def has_metric(self) -> bool:
+        """A figure moves it (its unit is never empty); else milestones or notes do."""
+        return self.unit is not None
+
     @classmethod
     def from_state(cls, data: dict) -> GoalReplica:
         goal = cls(data["goal_id"], data["team_id"], data["owner_id"], data["title"])

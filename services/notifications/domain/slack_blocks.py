@@ -45,6 +45,11 @@ class GoalLine:
     mine: bool = True  # the reader owns it (a team goal of a teammate's is not)
     streak_frequency: str | None = None  # what one period of `streak` is, when checkins said
 
+    @property
+    def has_metric(self) -> bool:
+        """As `GoalReplica.has_metric`."""
+        return self.unit is not None
+
 
 def plain(text: str, limit: int = 75) -> dict:
     return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
@@ -61,7 +66,7 @@ def standing(goal: GoalLine) -> str:
     progress and health."""
     target = f" of {escape(amount(goal.target, goal.unit))}" if goal.target is not None else ""
     now = (f"Now at *{escape(amount(goal.current, goal.unit))}*{target} · "
-           if goal.unit is not None else "")
+           if goal.has_metric else "")
     return f"{now}{progress_bar(goal.progress)} · {health_label(goal.health or 'not_started')}"
 
 
@@ -112,8 +117,8 @@ def rejected_dm(goal_title: str | None, reason: str, retry_goal_id: str | None =
 def checkin_modal(goal: GoalLine, dm_id: str | None) -> dict:
     """The check-in modal: a goal with a metric asks for its new value (a note optional); one
     without asks for no value, and its note is required (checkins takes no figure on it)."""
-    asked = ([value_input(goal), confidence_input(), note_input(optional=True)] if goal.unit
-             is not None else [confidence_input(), note_input(optional=False)])
+    asked = ([value_input(goal), confidence_input(), note_input(optional=True)]
+             if goal.has_metric else [confidence_input(), note_input(optional=False)])
     return {
         "type": "modal", "callback_id": CHECKIN_MODAL,
         "title": plain("Check in", 24), "submit": plain("Log check-in", 24),
@@ -124,8 +129,9 @@ def checkin_modal(goal: GoalLine, dm_id: str | None) -> dict:
 
 
 def value_input(goal: GoalLine) -> dict:
+    """The new value of a goal with a metric, labelled with its unit."""
     return {"type": "input", "block_id": VALUE,
-            "label": plain(f"New value ({goal.unit})" if goal.unit else "New value"),
+            "label": plain(f"New value ({goal.unit})"),
             "element": {"type": "plain_text_input", "action_id": VALUE,
                         "placeholder": plain(f"e.g. {amount(goal.current, None)}")},
             "hint": plain("The metric's value now, not the change.", 150)}

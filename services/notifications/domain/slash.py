@@ -113,7 +113,7 @@ def parse_checkin(text: str, goals: list[GoalReplica]) -> CheckinRequest:
         raise SlashError(CHECKIN_USAGE)
     _refuse_unstorable("goal", args[1], CHECKIN_USAGE)
     goal = find_goal(goals, args[1])
-    if goal.unit is None:
+    if not goal.has_metric:
         return CheckinRequest(goal, None, _note_of(goal, words(text, 2)[1]))
     args, note = words(text, 3)
     if len(args) < 3:

@@ -352,7 +352,7 @@ def _occurrence(event: Event, public_url: str) -> Occurrence:
 # -- answers to the slash command --------------------------------------------------------------
 def _logged_text(event: Event, goal: GoalReplica | None, progress: float | None) -> str:
     title = escape(goal.title) if goal else "your goal"
-    unit = f" {escape(goal.unit)}" if goal and goal.unit else ""
+    unit = f" {escape(goal.unit)}" if goal and goal.has_metric else ""
     value = event.data.get("value")
     amount = f"{figure(value)}{unit}" if value is not None else "your check-in"
     bar = f"\nProgress: {progress_bar(progress)}" if progress is not None else ""

@@ -107,8 +107,7 @@ def _amount(request: CheckinRequest, goal: GoalReplica) -> str:
     note on a goal without a metric."""
     if request.value is None:
         return "your note"
-    unit = f" {escape(goal.unit)}" if goal.unit else ""
-    return f"{figure(request.value)}{unit}"
+    return f"{figure(request.value)} {escape(goal.unit)}"
 
 
 def _request_id(trigger_id: str) -> str:
