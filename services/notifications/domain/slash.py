@@ -108,20 +108,20 @@ def parse_checkin(text: str, goals: list[GoalReplica]) -> CheckinRequest:
     then on a goal with a metric its value and an optional note, on one without a note alone
     (checkins takes no value on it). The note is the rest as typed, without quotes around the
     whole of it."""
-    args, _ = words(text, 2)
+    args, rest = words(text, 2)
     if len(args) < 2:
         raise SlashError(CHECKIN_USAGE)
     _refuse_unstorable("goal", args[1], CHECKIN_USAGE)
     goal = find_goal(goals, args[1])
     if not goal.has_metric:
-        return CheckinRequest(goal, None, _note_of(goal, words(text, 2)[1]))
-    args, note = words(text, 3)
-    if len(args) < 3:
+        return CheckinRequest(goal, None, _note_of(goal, rest))
+    given, note = words(rest, 1)
+    if not given:
         raise SlashError(CHECKIN_USAGE)
     try:
-        value = read_number(args[2])
+        value = read_number(given[0])
     except NotANumber as exc:
-        raise SlashError(f"{typed(args[2])} {exc.reason}. {CHECKIN_USAGE}") from exc
+        raise SlashError(f"{typed(given[0])} {exc.reason}. {CHECKIN_USAGE}") from exc
     return CheckinRequest(goal, value, _checked_note(_after_unit(note, goal.unit),
                                                      CHECKIN_USAGE))
 
