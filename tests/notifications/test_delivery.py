@@ -464,11 +464,9 @@ def test_a_lead_mutes_the_notices_of_messages_a_channel_refused(make_service, sl
     assert refusal_notices(team, team.lead) == []
 
 
-def test_a_deleted_channels_queued_messages_fail_at_once_and_never_leave(make_service, slack):
-    """A webhook holding its messages back (503, Retry-After ten minutes) was deleted: the
-    delivery log still showed both messages pending until the Retry-After ran out. They now
-    show failed, "channel deleted", as the channel goes, and nothing more reaches the
-    receiver."""
+def _holding_two_back(make_service, slack):
+    """A team's webhook answering 503 with a Retry-After of ten minutes, holding two
+    messages back (both pending): the clock, service, team and channel."""
     clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
     n = make_service("notifications", clock=clock, start_worker=False)
     team = Team(n)
@@ -479,7 +477,15 @@ def test_a_deleted_channels_queued_messages_fail_at_once_and_never_leave(make_se
         clock.advance(seconds=1)
         n.container.deliverer.deliver_due()
     assert sorted(e["notification"]["status"] for e in team.log()) == ["pending", "pending"]
+    return clock, n, team, hook
 
+
+def test_a_deleted_channels_queued_messages_fail_at_once_and_never_leave(make_service, slack):
+    """A webhook holding its messages back (503, Retry-After ten minutes) was deleted: the
+    delivery log still showed both messages pending until the Retry-After ran out. They now
+    show failed, "channel deleted", as the channel goes, and nothing more reaches the
+    receiver."""
+    clock, n, team, hook = _holding_two_back(make_service, slack)
     deleted = n.client.delete(f"/v1/teams/{team.id}/channels/{hook['id']}", headers=team.auth())
 
     assert deleted.status_code == 204
@@ -497,15 +503,7 @@ def test_a_disabled_channels_held_messages_fail_saying_it_is_disabled(make_servi
     """A webhook holding its messages back (503, Retry-After ten minutes) was disabled by a
     lead: when they came due the log said "channel disabled or deleted", though the channel
     was there to see, disabled. It says "channel disabled" now, and nothing more is sent."""
-    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
-    n = make_service("notifications", clock=clock, start_worker=False)
-    team = Team(n)
-    hook = team.channel(slack.webhook("hook"), type="webhook")
-    slack.reply_with(Reply(503, "busy", {"Retry-After": "600"}))
-    handle(n, achieved(team, "Read 10 books"), achieved(team, "Ship it"))
-    for _ in range(3):
-        clock.advance(seconds=1)
-        n.container.deliverer.deliver_due()
+    clock, n, team, hook = _holding_two_back(make_service, slack)
     disabled = n.client.patch(f"/v1/teams/{team.id}/channels/{hook['id']}",
                               headers=team.auth(), json={"state": "disabled"})
     assert disabled.status_code == 200
