@@ -780,9 +780,7 @@ def test_a_closed_goals_metric_stays_as_it_was_until_it_is_reopened(goals):
              {"unit": "tickets", "start": 0, "target": 20, "current": 20},
              {"unit": "calls", "start": 0, "target": 20}]
 
-    refused = [goals.client.patch(path, headers={**auth(team.lead), "If-Match": "*"},
-                                  json={"metric": metric, "why": "Fewer waits"})
-               for metric in edits]
+    refused = [edit_metric(goals, path, team.lead, metric, why="Fewer waits") for metric in edits]
 
     assert [r.status_code for r in refused] == [409] * 3, [r.json for r in refused]
     assert {r.json["detail"] for r in refused} == {
@@ -793,9 +791,15 @@ def test_a_closed_goals_metric_stays_as_it_was_until_it_is_reopened(goals):
         before["metric"], before["why"], before["progress"], before["version"])
     assert [e for e in outbox(goals) if e.get("goal_id") == goal["id"]] == announced
     post(goals, f"{path}/reopen", team.lead)
-    taken = goals.client.patch(path, headers={**auth(team.lead), "If-Match": "*"},
-                               json={"metric": edits[0]})
+    taken = edit_metric(goals, path, team.lead, edits[0])
     assert taken.status_code == 200 and taken.json["metric"]["target"] == 10, taken.json
+
+
+def edit_metric(goals, path: str, member, metric: dict, **more):
+    """`member`'s PATCH of the goal at `path` to `metric` (and `more` fields), whatever its
+    version (If-Match: *)."""
+    return goals.client.patch(path, headers={**auth(member), "If-Match": "*"},
+                              json={"metric": metric, **more})
 
 
 def test_an_achieved_goals_metric_stays_as_it_was_until_it_is_reopened(goals):
@@ -814,9 +818,7 @@ def test_an_achieved_goals_metric_stays_as_it_was_until_it_is_reopened(goals):
              {"unit": "tickets", "start": 30, "target": 10, "direction": "decrease"},
              {"unit": "calls", "start": 0, "target": 20}]
 
-    refused = [goals.client.patch(path, headers={**auth(team.lead), "If-Match": "*"},
-                                  json={"metric": metric, "why": "Fewer waits"})
-               for metric in edits]
+    refused = [edit_metric(goals, path, team.lead, metric, why="Fewer waits") for metric in edits]
 
     assert [r.status_code for r in refused] == [409] * 3, [r.json for r in refused]
     assert {r.json["detail"] for r in refused} == {
@@ -827,8 +829,7 @@ def test_an_achieved_goals_metric_stays_as_it_was_until_it_is_reopened(goals):
                                   before["progress"], before["version"])
     assert [e for e in outbox(goals) if e.get("goal_id") == goal["id"]] == announced
     post(goals, f"{path}/reopen", team.lead)
-    taken = goals.client.patch(path, headers={**auth(team.lead), "If-Match": "*"},
-                               json={"metric": edits[0]})
+    taken = edit_metric(goals, path, team.lead, edits[0])
     assert taken.status_code == 200, taken.json
     assert (taken.json["status"], taken.json["progress"]) == ("active", 0.5)
 
