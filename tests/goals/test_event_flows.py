@@ -181,16 +181,23 @@ def progress_moves(goals, goal, checkin_id: str) -> list[float]:
             if e["goal_id"] == goal["id"] and e["checkin_id"] == checkin_id]
 
 
+def a_slip_naming_both_milestones(goals):
+    """A team, its goal of two milestones ("Draft", "Ship") and no metric, their ids, and a
+    check-in naming both done, published as logged."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, metric=None,
+                       milestones=[{"title": "Draft"}, {"title": "Ship"}])
+    milestones = tuple(m["id"] for m in goal["milestones"])
+    slip = checkin(goal, milestones=list(milestones))
+    publish(goals, "checkin.logged", team.id, slip)
+    return team, goal, milestones, slip
+
+
 def test_a_checkin_corrected_to_drop_a_milestone_it_completed_opens_it_again_once(goals):
     """A slip of the finger named "Ship": corrected away, "Ship" is open again and
     goal.progressed names the correction's figure; the correction delivered twice, or sent
     again as it is, takes nothing back twice."""
-    team = create_team(goals)
-    goal = create_goal(goals, team.lead, metric=None,
-                       milestones=[{"title": "Draft"}, {"title": "Ship"}])
-    draft, ship = (m["id"] for m in goal["milestones"])
-    slip = checkin(goal, milestones=[draft, ship])
-    publish(goals, "checkin.logged", team.id, slip)
+    team, goal, (draft, ship), slip = a_slip_naming_both_milestones(goals)
     eventually(lambda: goal_now(goals, goal, team.lead)["progress"] == 1.0)
 
     corrected = {**slip, "completed_milestones": [draft]}
@@ -232,12 +239,7 @@ def test_a_milestone_another_checkin_or_its_owner_completed_stays_done_when_one_
 def test_an_achieved_goal_whose_checkin_drops_a_milestone_stays_achieved_until_reopened(goals):
     """As after a figure's correction: the milestone is open again and progress drops, the
     achievement stands until the owner reopens the goal, which goes on from there."""
-    team = create_team(goals)
-    goal = create_goal(goals, team.lead, metric=None,
-                       milestones=[{"title": "Draft"}, {"title": "Ship"}])
-    draft, ship = (m["id"] for m in goal["milestones"])
-    slip = checkin(goal, milestones=[draft, ship])
-    publish(goals, "checkin.logged", team.id, slip)
+    team, goal, (draft, ship), slip = a_slip_naming_both_milestones(goals)
     eventually(lambda: goal_now(goals, goal, team.lead)["status"] == "achieved")
     publish(goals, "checkin.edited", team.id, {**slip, "completed_milestones": [draft]})
     eventually(lambda: goal_now(goals, goal, team.lead)["progress"] == 0.5)
