@@ -299,19 +299,23 @@ def test_a_reminder_of_a_goal_without_a_metric_shows_no_value_it_does_not_have(
         "░░░░░░░░░░ 0% · 🟢 On track")
 
 
+def noted_submission(slack_api, goal_id: str, note: str) -> dict:
+    """Ana's submission of the check-in modal of `goal_id`, a goal without a metric: a modal
+    with no value field, its note `note`."""
+    view = {"callback_id": "checkin_modal",
+            "private_metadata": json.dumps({"goal_id": goal_id, "dm_id": None})}
+    noted = submission(slack_api, "UANA", view, "", note=note)
+    del noted["view"]["state"]["values"]["value"]
+    return noted
+
+
 def test_a_modal_without_a_value_field_sends_its_note_with_no_value(notifications, team,
                                                                     slack_api):
     handle(notifications, goal_without_metric(team.id, read := new_id(), team.ana, "Read more"))
-    view = {"callback_id": "checkin_modal",
-            "private_metadata": json.dumps({"goal_id": read, "dm_id": None})}
-    empty = submission(slack_api, "UANA", view, "", note="")
-    del empty["view"]["state"]["values"]["value"]
-    answer = interaction(notifications, empty)
+    answer = interaction(notifications, noted_submission(slack_api, read, ""))
     assert answer.json == {"response_action": "errors", "errors": {
         "note": "Say what you did: this goal has no metric, so the note is the check-in."}}
-    noted = submission(slack_api, "UANA", view, "", note="read two chapters")
-    del noted["view"]["state"]["values"]["value"]
-    answer = interaction(notifications, noted)
+    answer = interaction(notifications, noted_submission(slack_api, read, "read two chapters"))
     assert answer.status_code == 200 and not answer.data, answer.json
     assert [(c["goal_ref"], c["value"], c["note"]) for c in requested(notifications)] == [
         (read, None, "read two chapters")]
@@ -324,11 +328,7 @@ def test_a_modal_without_a_value_field_on_a_goal_closed_since_says_so_under_its_
     under an input the modal has (the member saw Slack's own "trouble connecting")."""
     handle(notifications, goal_without_metric(team.id, read := new_id(), team.ana, "Read more"))
     handle(notifications, goal(team.id, read, team.ana, "Read more", event_type="goal.achieved"))
-    view = {"callback_id": "checkin_modal",
-            "private_metadata": json.dumps({"goal_id": read, "dm_id": None})}
-    noted = submission(slack_api, "UANA", view, "", note="read two chapters")
-    del noted["view"]["state"]["values"]["value"]
-    answer = interaction(notifications, noted)
+    answer = interaction(notifications, noted_submission(slack_api, read, "read two chapters"))
     assert answer.json == {"response_action": "errors", "errors": {
         "note": "This is not an open goal you can check in on; nothing logged."}}
     assert requested(notifications) == []
