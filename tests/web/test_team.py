@@ -275,12 +275,7 @@ def test_send_test_message_clicked_twice_sends_one(stack, slack):
     """A double click on "Send test message" sent the channel two test messages. Its button's
     form now carries a key of its own: sent twice, it queues one message, which the channel
     gets once."""
-    team = stack.new_team()
-    session, csrf = signed_in(stack, team.lead)
-    added = session.post(stack.web_url + "/team/channels", data={
-        "csrf_token": csrf, "type": "slack", "name": "#team-goals",
-        "webhook_url": slack.webhook()})
-    channel_id = re.search(r'<tr id="channel-([^"]+)">', added.text).group(1)
+    team, session, csrf, added, channel_id = a_channel_added(stack, slack)
     action = f"/team/channels/{channel_id}/test"
     button = added.text[added.text.index(f'action="{action}"'):]
     form = hidden_fields(button[:button.index("</form>")])
@@ -625,16 +620,23 @@ def test_the_members_page_says_each_role_and_state_in_words(stack):
     assert "<td>Active</td>" in lead
 
 
-def a_channel_disabled_meanwhile(stack, slack):
-    """A team, its lead's signed-in session and CSRF token, and the id of the Slack channel
-    they added through the Channels page, disabled since (through the API, as Slack's refusals
-    would)."""
+def a_channel_added(stack, slack):
+    """A new team, its lead's signed-in session and CSRF token, the Channels page answering the
+    lead's adding a Slack channel through it, and that channel's id."""
     team = stack.new_team()
     session, csrf = signed_in(stack, team.lead)
     added = session.post(stack.web_url + "/team/channels", data={
         "csrf_token": csrf, "type": "slack", "name": "#team-goals",
         "webhook_url": slack.webhook()})
     channel_id = re.search(r'<tr id="channel-([^"]+)">', added.text).group(1)
+    return team, session, csrf, added, channel_id
+
+
+def a_channel_disabled_meanwhile(stack, slack):
+    """A team, its lead's signed-in session and CSRF token, and the id of the Slack channel
+    they added through the Channels page, disabled since (through the API, as Slack's refusals
+    would)."""
+    team, session, csrf, added, channel_id = a_channel_added(stack, slack)
     disabled = stack.notifications.call("PATCH", f"/v1/teams/{team.id}/channels/{channel_id}",
                                         team.lead, json={"state": "disabled"})
     assert disabled.status_code == 200, disabled.get_json()
