@@ -5,12 +5,14 @@ from __future__ import annotations
 import random
 import socketserver
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import urllib3.util.connection
 
 from services.notifications.adapters.webhook_client import MAX_RESPONSE_BYTES, WebhookClient
 from services.notifications.domain.notification import Notification, RetryPolicy, SendResult
@@ -167,6 +169,25 @@ def test_a_receiver_trickling_its_status_line_or_headers_fails_the_send_for_a_re
     assert message.record_attempt(result, datetime.now(UTC), None, RetryPolicy(),
                                   random.Random(1)) == "retry"
     assert message.last_error == result.error
+
+
+def test_a_connection_made_after_the_deadline_to_a_receiver_trickling_its_head_fails_the_send(
+        trickling_head, monkeypatch):
+    """A name lookup or connect attempts that outlast the deadline (urllib3 bounds neither
+    whole) left the watchdog nothing to shut when it fired, and it never fired again: the
+    receiver's trickled head then held the delivery loop as long as it liked. The connection
+    made late is shut at once, and the send fails naming the timeouts."""
+    create_connection = urllib3.util.connection.create_connection
+
+    def slow_to_connect(*args, **kwargs):
+        time.sleep(1.5)  # past the 1 s deadline (and its margin) before the socket exists
+        return create_connection(*args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", slow_to_connect)
+    client = WebhookClient(connect_timeout=0.5, read_timeout=0.5, allowlist=ALLOW)
+    result = post_within_the_trickle(client, trickling_head)
+    assert result.status is None
+    assert "no complete answer within 1 s (connect + read timeout)" in result.error
 
 
 def test_hosts_resolving_to_internal_addresses_are_refused_unless_allow_listed(slack):

@@ -41,7 +41,7 @@ class WebhookClient:
     def __init__(self, connect_timeout: float = 3.0, read_timeout: float = 5.0,
                  allowlist: tuple[str, ...] = ()):
         self.timeout = (connect_timeout, read_timeout)
-        self.time_limit = connect_timeout + read_timeout  # of a send, but for its last read
+        self.time_limit = connect_timeout + read_timeout  # of a send, head and body
         self.allowlist = allowlist
         self.session = requests.Session()
         self.session.mount("http://", _WatchedAdapter())
@@ -132,22 +132,28 @@ class _Watchdog:
 
     def _expire(self) -> None:
         with self._lock:
-            if self.done or self.connection is None:
+            if self.done:
                 return
-            sock = self.connection.sock
-            if sock is not None:
-                self.expired = True
-                try:  # the plain socket's shutdown: a TLS socket's would drop its TLS state
-                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            self.expired = True  # a connection still connecting is shut once it has (`_Watched`)
+            self.shut()
+
+    def shut(self) -> None:
+        """Shut down the registered connection's socket, if it has one yet."""
+        sock = self.connection.sock if self.connection is not None else None
+        if sock is not None:
+            try:  # the plain socket's shutdown: a TLS socket's would drop its TLS state
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
-def _watch(connection: HTTPConnection) -> None:
-    """Let this thread's send's watchdog, if any, end `connection` at its deadline."""
+def _watch(connection: HTTPConnection) -> _Watchdog | None:
+    """Let this thread's send's watchdog, if any, end `connection` at its deadline; the
+    watchdog."""
     watchdog = getattr(_Watchdog.current, "watchdog", None)
     if watchdog is not None:
         watchdog.connection = connection
+    return watchdog
 
 
 class _Watched:
@@ -155,8 +161,10 @@ class _Watched:
     sends (`_watch`)."""
 
     def connect(self) -> None:
-        _watch(self)
-        super().connect()
+        watchdog = _watch(self)
+        super().connect()  # its name lookup and connect attempts may outlast the deadline
+        if watchdog is not None and watchdog.expired:
+            watchdog.shut()
 
     def request(self, *args, **kwargs) -> None:
         _watch(self)
