@@ -1110,6 +1110,7 @@ def test_the_dm_of_a_modal_slack_did_not_open_is_sent_again_when_slack_fails_it(
 
     eventually(lambda: UNOPENED_DM in delivered(), timeout=15)
     assert Counter(delivered()) == {UNOPENED_DM: 1}
+    assert counted(delivered) == {UNOPENED_DM: 1}  # and no late second post
 
 
 @pytest.mark.parametrize("error", ["token_revoked", "account_inactive", "invalid_auth"])
