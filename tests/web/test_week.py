@@ -88,7 +88,8 @@ def test_a_keyboard_user_keeps_their_place_after_a_quick_check_in(stack, page):
     assert page.driver.execute_script("return document.activeElement.id") == \
         f"q-submit-{goal['id']}"
 
-def test_my_week_lists_every_goal_due_past_a_page_of_the_due_list(stack):
+
+def test_my_week_lists_every_goal_due_past_a_page_of_the_due_list(stack, small_pages):
     """The check-ins due come a page at a time (50 by default): My week asked once, so a
     member's 51st goal due was missing from the cards and listed as one without a schedule.
     My week now walks the pages."""
