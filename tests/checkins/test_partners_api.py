@@ -117,6 +117,9 @@ def test_the_partnerships_list_gives_only_the_statuses_asked_for(checkins, world
         (active["id"], "active"), (invited["id"], "invited")]
     assert listed("status=declined") == [(withdrawn["id"], "declined")]
     assert len(listed("limit=10")) == 3
+    assert sorted(listed("limit=10")) == sorted([(active["id"], "active"),
+                                                 (invited["id"], "invited"),
+                                                 (withdrawn["id"], "declined")])
     unknown = call(checkins, "GET", f"{base}?status=open", world.as_(ola))
     assert unknown.status_code == 422 and "status" in str(unknown.json["errors"])
 
