@@ -216,6 +216,27 @@ def test_a_test_message_sent_twice_under_one_idempotency_key_is_sent_once(
     assert again.json["notification_id"] != first.json["notification_id"]
 
 
+def test_a_test_message_resent_under_its_key_after_the_channel_was_disabled_answers_the_first(
+        notifications, team, slack):
+    """A refused test message disables its channel; the click resent under its key (a retry
+    after a timeout) was answered 409 "the channel is disabled" instead of the first 202. The
+    key's answer is given whatever the channel's state since; a new key is still refused."""
+    channel = team.channel(slack.webhook(), name="alerts")
+    path = f"/v1/teams/{team.id}/channels/{channel['id']}"
+    once = {**team.auth(), "Idempotency-Key": "test-alerts-1"}
+    first = notifications.client.post(f"{path}/test", headers=once)
+    notifications.client.patch(path, headers=team.auth(), json={"state": "disabled"})
+
+    again = notifications.client.post(f"{path}/test", headers=once)
+    other = notifications.client.post(f"{path}/test", headers={
+        **team.auth(), "Idempotency-Key": "test-alerts-2"})
+
+    assert (first.status_code, again.status_code) == (202, 202), again.json
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    assert other.status_code == 409, other.json
+    assert [e["notification"]["id"] for e in team.log()] == [first.json["notification_id"]]
+
+
 def test_a_disabled_channel_is_not_tested(notifications, team, slack):
     channel = team.channel(slack.webhook())
     path = f"/v1/teams/{team.id}/channels/{channel['id']}"

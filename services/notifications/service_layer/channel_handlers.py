@@ -106,15 +106,16 @@ def send_test_message(cmd: SendTestMessage, uow: NotificationsUnitOfWork, clock:
                       notifier: Notifier, settings: NotificationsSettings,
                       render_test_message: Callable[[TestMessage], object]) -> Once[TestMessage]:
     """Queue a test message for the channel, once per idempotency key (a retry under the key
-    queues none and gets the first answer); it shows in the delivery log like any other."""
+    queues none and gets the first answer, even once the channel was disabled since, as a
+    refused test message disables it); it shows in the delivery log like any other."""
     ensure_lead(cmd.actor, cmd.team_id)
     with uow:
         channel = _channel(uow, cmd.team_id, cmd.channel_id)
-        if channel.state != "active":
-            raise Conflict(f"the channel is {channel.state}; enable it before testing it")
         now = clock.now()
 
         def queued() -> TestMessage:
+            if channel.state != "active":
+                raise Conflict(f"the channel is {channel.state}; enable it before testing it")
             what = Occurrence(str(uuid.uuid4()), "channel.test", cmd.team_id, now.isoformat(),
                               {}, settings.public_url)
             summary = f"Test message from Goalkeeper to {channel.name or channel.type}"
