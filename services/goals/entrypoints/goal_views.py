@@ -16,7 +16,7 @@ from services.goals.entrypoints.goal_schemas import (
     HistoryPage,
     present_goal,
 )
-from services.goals.entrypoints.http import IF_MATCH_DOC, etag, expected_version, replayed_goal
+from services.goals.entrypoints.http import IF_MATCH_DOC, answered_goal, etag, expected_version
 from services.goals.service_layer.commands import (
     AssessDraft,
     CreateGoal,
@@ -43,9 +43,7 @@ class GoalCollection(MethodView):
         actor = require_member()
         created = bus().handle(CreateGoal(actor, **body,
                                           idempotency=idempotent_request(actor.member_id)))
-        if created.replayed:
-            return replayed_goal(created.replayed)
-        return present_goal(created.made), 201, etag(created.made.goal)
+        return answered_goal(created, 201)
 
     @kept_read
     @goals.arguments(GoalListArgs, location="query")

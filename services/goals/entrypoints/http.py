@@ -9,8 +9,10 @@ import re
 from flask import Response, request
 
 from services.goals.domain.goal import Goal
+from services.goals.entrypoints.goal_schemas import present_goal
+from services.goals.service_layer.goal_handlers import GoalRead
 from shared.domain import PreconditionFailed, PreconditionRequired
-from shared.idempotency import SavedResponse, replayed
+from shared.idempotency import Once, SavedResponse, replayed
 
 IF_MATCH_DOC = {
     "parameters": [{"in": "header", "name": "If-Match", "required": True,
@@ -43,3 +45,11 @@ def replayed_goal(saved: SavedResponse) -> Response:
     """The first answer of a goal's creation or move, replayed with its ETag: the version the saved
     goal has (a retry's If-Match then works as the first answer's would)."""
     return replayed(saved, {"ETag": f'"{json.loads(saved.body)["version"]}"'})
+
+
+def answered_goal(once: Once[GoalRead], status: int):
+    """A goal made or moved under an idempotency key: the goal with its ETag and `status`, or
+    the first answer under the request's key (`replayed_goal`)."""
+    if once.replayed:
+        return replayed_goal(once.replayed)
+    return present_goal(once.made), status, etag(once.made.goal)

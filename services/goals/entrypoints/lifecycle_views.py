@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from services.goals.entrypoints.blueprints import goals
-from services.goals.entrypoints.goal_schemas import GoalOut, present_goal
-from services.goals.entrypoints.http import etag, replayed_goal
+from services.goals.entrypoints.goal_schemas import GoalOut
+from services.goals.entrypoints.http import answered_goal
 from services.goals.entrypoints.lifecycle_schemas import CloseIn
 from services.goals.service_layer.commands import AchieveGoal, ActivateGoal, CloseGoal, ReopenGoal
-from services.goals.service_layer.lifecycle_handlers import MovedGoal
 from shared.idempotency import IDEMPOTENCY_KEY_DOC, idempotent_request
 from shared.web import bus, require_member
 
@@ -24,8 +23,9 @@ class GoalTransition(MethodView):
         """Activate a draft, mark an active goal achieved, or reopen a closed or achieved one.
         A retry with the same Idempotency-Key moves nothing and gets the first answer."""
         actor = require_member()
-        return _answer(bus().handle(TRANSITIONS[action](
-            actor, goal_id, idempotency=idempotent_request(actor.member_id))))
+        moved = bus().handle(TRANSITIONS[action](
+            actor, goal_id, idempotency=idempotent_request(actor.member_id)))
+        return answered_goal(moved, 200)
 
 
 @goals.route("/<goal_id>/close")
@@ -38,12 +38,6 @@ class GoalClose(MethodView):
         the goal that replaced it. A retry with the same Idempotency-Key closes nothing and
         gets the first answer."""
         actor = require_member()
-        return _answer(bus().handle(CloseGoal(actor, goal_id, **body,
-                                              idempotency=idempotent_request(actor.member_id))))
-
-
-def _answer(moved: MovedGoal):
-    """The moved goal with its ETag, or the first answer under the request's key."""
-    if moved.replayed:
-        return replayed_goal(moved.replayed)
-    return present_goal(moved.made), 200, etag(moved.made.goal)
+        closed = bus().handle(CloseGoal(actor, goal_id, **body,
+                                        idempotency=idempotent_request(actor.member_id)))
+        return answered_goal(closed, 200)

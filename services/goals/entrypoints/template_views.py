@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from services.goals.entrypoints.blueprints import templates
-from services.goals.entrypoints.goal_schemas import GoalOut, present_goal
-from services.goals.entrypoints.http import etag, replayed_goal
+from services.goals.entrypoints.goal_schemas import GoalOut
+from services.goals.entrypoints.http import answered_goal
 from services.goals.entrypoints.template_schemas import (
     InstantiateIn,
     TemplateList,
@@ -39,6 +39,4 @@ class TemplateInstance(MethodView):
         created = bus().handle(InstantiateTemplate(
             principal, key, parameters, **body,
             idempotency=idempotent_request(principal.member_id)))
-        if created.replayed:
-            return replayed_goal(created.replayed)
-        return present_goal(created.made), 201, etag(created.made.goal)
+        return answered_goal(created, 201)
