@@ -8,6 +8,7 @@ directory; the console shows one line per process start and stop, warnings and e
 from __future__ import annotations
 
 import ctypes
+import importlib
 import os
 import signal
 import socket
@@ -24,7 +25,17 @@ from honcho.printer import Printer
 from honcho.process import Process
 
 from infra.kafka_broker import REPO_ROOT, ensure_jars, wait_for_kafka
-from shared.config import DEFAULT_PORTS, DEV_ADMIN_TOKEN, SERVICES, WEB_APP_PORT
+from services.web.config import session_secret
+from shared.config import (
+    DEFAULT_PORTS,
+    DEV_ADMIN_TOKEN,
+    PUBLIC_URL_VARS,
+    SERVICES,
+    WEAK_SECRETS_TOLD,
+    WEB_APP_PORT,
+    Secret,
+    check_secrets,
+)
 
 PROCFILE = REPO_ROOT / "infra" / "Procfile"
 WEB_PORT = WEB_APP_PORT
@@ -56,6 +67,29 @@ def build_env() -> dict[str, str]:
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def check_every_secret(env: dict[str, str]) -> None:
+    """Check the secrets of every process the run starts, once: refuse weak ones on a public
+    deployment (SystemExit naming each), else warn of them in one line, and tell the processes
+    (`WEAK_SECRETS_TOLD`) not to warn again each."""
+    try:
+        check_secrets(every_secret(env), env)
+    except ValueError as refused:
+        raise SystemExit(str(refused)) from None
+    env[WEAK_SECRETS_TOLD] = "1"
+
+
+def every_secret(env: dict[str, str]) -> list[Secret]:
+    """The secrets in effect in the services and the web app, each variable once. Each is read
+    as on loopback, where reading does not refuse, so that they are judged together."""
+    loopback = {name: value for name, value in env.items() if name not in PUBLIC_URL_VARS}
+    loopback[WEAK_SECRETS_TOLD] = "1"
+    secrets = [secret for service in SERVICES
+               for secret in importlib.import_module(f"services.{service}.config")
+               .load(loopback).secrets()]
+    secrets.append(session_secret(env))
+    return list({secret.variable: secret for secret in secrets}.values())
 
 
 def migrate(env: dict[str, str]) -> None:
@@ -257,6 +291,7 @@ def main() -> int:
     ensure_jars()
     env = build_env()
     Path(env["GOALKEEPER_RUN_DIR"]).mkdir(parents=True, exist_ok=True)
+    check_every_secret(env)
     migrate(env)
     external_kafka = kafka_is_external(env)
     hang_up_as_terminate()

@@ -121,6 +121,9 @@ PUBLIC_URL_VARS = ("GOALKEEPER_PUBLIC_URL", "NOTIFICATIONS_PUBLIC_URL", "SLACK_A
 RANDOM_SECRET = (
     "a long random value, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
 )
+# Set by the run command once it has warned of every process's weak secrets itself, so that its
+# processes do not each warn again (they still refuse them on a public deployment).
+WEAK_SECRETS_TOLD = "GOALKEEPER_WEAK_SECRETS_TOLD"
 
 
 @dataclass(frozen=True)
@@ -168,13 +171,16 @@ def check_secrets(secrets: Iterable[Secret], env: Mapping[str, str]) -> None:
     """Refuse weak secrets on a public deployment (`public_address`); warn of them on loopback.
 
     Raises ValueError naming each weak secret's variable and what to set it to. On loopback,
-    logs one warning listing them; with no weak secret, does nothing.
+    logs one warning listing them, unless `WEAK_SECRETS_TOLD` says the run command already has;
+    with no weak secret, does nothing.
     """
     weak = [(secret, why) for secret in secrets if (why := secret.weakness)]
     if not weak:
         return
     address = public_address(env)
     if address is None:
+        if env.get(WEAK_SECRETS_TOLD):
+            return
         log.warning("Weak secrets (%s): accepted on loopback, refused once %s or %s names "
                     "another host.", ", ".join(f"{s.variable} {why}" for s, why in weak),
                     ", ".join(PUBLIC_URL_VARS[:-1]), PUBLIC_URL_VARS[-1])

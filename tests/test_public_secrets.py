@@ -15,7 +15,8 @@ import sys
 
 import pytest
 
-from shared.config import REPO_ROOT, SERVICES
+from infra.run import build_env, check_every_secret
+from shared.config import REPO_ROOT, SERVICES, WEAK_SECRETS_TOLD
 
 PUBLIC_URL_VARS = ("GOALKEEPER_PUBLIC_URL", "NOTIFICATIONS_PUBLIC_URL", "SLACK_APP_URL")
 PUBLIC = {"GOALKEEPER_PUBLIC_URL": "https://goals.example.com"}
@@ -31,6 +32,12 @@ SECRETS = {  # the variables each process kind refuses when weak, in the order i
     "notifications": ["GOALKEEPER_SECRET_KEY", "GOALKEEPER_ADMIN_TOKEN", "SLACK_SIGNING_SECRET"],
     "web": ["WEB_SESSION_SECRET"],
 }
+
+
+def the_run_commands_env() -> dict[str, str]:
+    """What the run command gives its processes, with no secret of the caller's."""
+    return {name: value for name, value in build_env().items()
+            if name not in STRONG and name not in PUBLIC_URL_VARS}
 
 
 def load(service: str, env: dict[str, str]):
@@ -108,6 +115,44 @@ def test_on_loopback_development_secrets_start_with_one_warning(service, url, ca
     for variable in SECRETS[service]:
         assert f"{variable} is a development value" in warning
     assert "accepted on loopback, refused once GOALKEEPER_PUBLIC_URL" in warning
+
+
+@pytest.mark.parametrize("service", [*SERVICES, "web"])
+def test_a_process_the_run_command_has_warned_for_does_not_warn_again(service, caplog):
+    load(service, {WEAK_SECRETS_TOLD: "1"})
+
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_a_process_the_run_command_has_warned_for_still_refuses_publicly():
+    message = refusal("notifications", PUBLIC | {WEAK_SECRETS_TOLD: "1"})
+
+    assert named(message) == SECRETS["notifications"]
+
+
+def test_the_run_command_warns_once_of_every_processs_weak_secrets(caplog):
+    env = the_run_commands_env()
+
+    check_every_secret(env)
+
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert re.findall(r"(\w+) is a development value", warning) == [
+        "GOALKEEPER_SECRET_KEY", "GOALKEEPER_ADMIN_TOKEN", "SLACK_SIGNING_SECRET",
+        "WEB_SESSION_SECRET"]
+    assert env[WEAK_SECRETS_TOLD] == "1"
+
+
+def test_the_run_command_refuses_a_public_deployment_naming_every_weak_secret(caplog):
+    env = the_run_commands_env() | PUBLIC
+
+    with pytest.raises(SystemExit) as refused:
+        check_every_secret(env)
+
+    assert str(refused.value).startswith("Refusing to start: this deployment is public")
+    assert named(str(refused.value)) == [
+        "GOALKEEPER_SECRET_KEY", "GOALKEEPER_ADMIN_TOKEN", "SLACK_SIGNING_SECRET",
+        "WEB_SESSION_SECRET"]
+    assert WEAK_SECRETS_TOLD not in env
 
 
 def boot(command: list[str], tmp_path) -> subprocess.CompletedProcess:

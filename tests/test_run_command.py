@@ -105,6 +105,8 @@ def test_the_run_command_starts_everything_keeps_it_and_ctrl_c_stops_it(tmp_path
         eventually(lambda: len(slack.delivered()) >= 2, timeout=60)
         texts = quiet(lambda: [m.json()["text"] for m in slack.delivered()], QUIET_S)
         assert texts == ["New goal: Ship the run command", "Check-in: Ship the run command"]
+        # every process has loaded its settings by now: their weak secrets are told of once
+        assert run.console().count("Weak secrets") == 1, run.console()[-4000:]
 
         deliveries = settled_deliveries(url, team_id, lead, count=2)
         assert sorted(i["notification"]["event_type"] for i in deliveries) == [
