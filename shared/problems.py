@@ -81,22 +81,38 @@ def problem(
     return response
 
 
+# marshmallow's words for a value that is not an object where a schema expects one (the body,
+# or a nested object such as `metric`), and what the client is told instead
+NOT_AN_OBJECT = "Invalid input type."
+OBJECT_EXPECTED = {"_schema": "The body must be a JSON object.", "": "Must be a JSON object."}
+
+
 def flatten_errors(messages: object, prefix: str = "") -> dict[str, list[str]]:
-    """{"metric": {"target": ["Missing"]}} -> {"metric.target": ["Missing"]}."""
+    """{"metric": {"target": ["Missing"]}} -> {"metric.target": ["Missing"]}, and a nested
+    object's errors as a whole ({"metric": {"_schema": [...]}}) are its field's ("metric"); a
+    value that is not the object its schema expects is said so."""
     if isinstance(messages, dict):
         flat: dict[str, list[str]] = {}
         for key, value in messages.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            flat.update(flatten_errors(value, name))
+            flat.update(flatten_errors(value, _path(prefix, key)))
         return flat
     if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        return {prefix or "_schema": messages}
+        name = prefix or "_schema"
+        return {name: [OBJECT_EXPECTED.get(name, OBJECT_EXPECTED[""]) if m == NOT_AN_OBJECT
+                       else m for m in messages]}
     if isinstance(messages, list):
         flat = {}
         for index, value in enumerate(messages):
-            flat.update(flatten_errors(value, f"{prefix}.{index}" if prefix else str(index)))
+            flat.update(flatten_errors(value, _path(prefix, index)))
         return flat
     return {prefix or "_schema": [str(messages)]}
+
+
+def _path(prefix: str, key: object) -> str:
+    """The path of `key` under `prefix`; a nested object's errors as a whole are its own."""
+    if not prefix:
+        return str(key)
+    return prefix if key == "_schema" else f"{prefix}.{key}"
 
 
 def invalid_body(errors: dict[str, list[str]]) -> str:

@@ -213,6 +213,25 @@ def test_a_number_in_a_body_is_a_json_number_and_an_integer_a_whole_one(goals, l
     assert goal_count(goals) == 0
 
 
+@pytest.mark.parametrize(("body", "errors", "detail"), [
+    ([1, 2], {"_schema": ["The body must be a JSON object."]}, "The body must be a JSON object."),
+    ("Close 20 tickets", {"_schema": ["The body must be a JSON object."]},
+     "The body must be a JSON object."),
+    ({"title": "Close 20 support tickets", "why": "w", "due_date": "2030-01-01",
+      "metric": "20 tickets"}, {"metric": ["Must be a JSON object."]}, "Invalid fields: metric"),
+])
+def test_a_body_or_a_nested_value_that_is_not_an_object_is_told_so(goals, lead, body, errors,
+                                                                    detail):
+    """marshmallow says "Invalid input type." of a body that is an array, or of `metric` given
+    as a string; the client is told an object was expected, and no goal is made."""
+    response = post_raw(goals, lead["token"], json.dumps(body).encode())
+
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["errors"] == errors
+    assert response.get_json()["detail"] == detail
+    assert goal_count(goals) == 0
+
+
 def test_every_boolean_and_number_a_request_body_takes_is_read_strictly(make_service):
     """Every body field of the three services' operations (nested ones too) that is a boolean
     is a JsonBoolean, every number a JsonFloat and every integer strict: marshmallow's lenient

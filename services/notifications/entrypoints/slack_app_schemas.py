@@ -178,7 +178,6 @@ def load(schema: Schema, data: dict, at: str = "") -> dict:
     try:
         return schema.load(data)
     except ValidationError as exc:
-        errors = {name.removesuffix("._schema"): messages
-                  for name, messages in flatten_errors(exc.messages, at).items()}
+        errors = flatten_errors(exc.messages, at)
         raise BadRequest("Slack's payload has fields in the wrong shape: "
                          + ", ".join(sorted(errors)), errors=errors) from exc
