@@ -36,6 +36,7 @@ from services.goals.domain.invites import Invite
 from services.goals.domain.members import Member, Team
 from services.goals.domain.track_record import Rates, goal_rates
 from shared.db import prebuilt, written_first
+from shared.goal_statuses import CURRENT
 from shared.retention import delete_chunk
 from shared.uow import locked_rows
 
@@ -185,7 +186,7 @@ class Goals:
     def open_of_owner(self, team_id: str, owner_id: str) -> list[Goal]:
         """The owner's draft and active goals, locked."""
         query = (select(Goal).where(Goal.team_id == team_id, Goal.owner_id == owner_id,
-                                    Goal.status.in_(("draft", "active")))
+                                    Goal.status.in_(CURRENT))
                  .order_by(Goal.id).with_for_update())
         return list(self.session.scalars(query))
 

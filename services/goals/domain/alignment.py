@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 from services.goals.domain.goal import Goal
-from services.goals.domain.lifecycle import FINAL
+from shared.goal_statuses import FINAL
 
 NOT_COUNTED = ("draft", "dropped")  # children left out of their parent's roll-up
 

@@ -14,12 +14,13 @@ from datetime import date, datetime
 from dateutil.relativedelta import relativedelta
 
 from services.goals.domain.history import HistoryEntry, ProgressPoint, jsonable
-from services.goals.domain.lifecycle import FINAL, Lifecycle
+from services.goals.domain.lifecycle import Lifecycle
 from services.goals.domain.metric import Metric
 from services.goals.domain.pace import Window, assess_pace
 from services.goals.domain.pathways import Pathway, find_pathway
 from services.goals.domain.planning import Planning
 from shared.domain import Aggregate, Unprocessable, changed
+from shared.goal_statuses import FINAL
 
 LONG_TERM_SPAN = relativedelta(years=3)
 ANNOUNCED_FIRST_HEALTH = ("off_track",)  # notifications alert the owner and leads on it

@@ -13,9 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.domain import Conflict, Unprocessable
-from shared.goal_statuses import CLOSED, FINAL, status_in_words
+from shared.goal_statuses import CLOSED, CURRENT, FINAL, status_in_words
 
-OPEN = ("draft", "active")  # neither reached nor given up: what can still be closed or replace
 REOPENABLE = FINAL
 
 
@@ -23,7 +22,7 @@ def ensure_can_replace(replacement: Lifecycle) -> None:
     """422 on replaced_by unless `replacement` is a draft or active goal: a dropped goal's aim
     goes on in the goal that replaces it, so that goal is neither reached already nor given up
     itself (nor, then, one this goal replaced)."""
-    if replacement.status not in OPEN:
+    if replacement.status not in CURRENT:
         status = status_in_words(replacement.status)
         raise Unprocessable(
             f"a replacement must be a draft or active goal; “{replacement.title}” is {status}",
@@ -49,7 +48,7 @@ class Lifecycle:
 
     def close(self, outcome: str, *, retrospective: str, replaced_by: str | None,
               actor: str | None, at: datetime) -> None:
-        if self.status not in OPEN:
+        if self.status not in CURRENT:
             raise self._refused("only a draft or active goal can be closed")
         if replaced_by is not None and outcome != "dropped":
             raise Unprocessable("only a dropped goal can be replaced by another",

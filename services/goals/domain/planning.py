@@ -9,7 +9,6 @@ from collections.abc import Collection
 from dataclasses import replace
 from datetime import date, datetime
 
-from services.goals.domain.lifecycle import CLOSED
 from services.goals.domain.pathways import (
     Milestone,
     Pathway,
@@ -18,7 +17,7 @@ from services.goals.domain.pathways import (
     replace_pathway,
 )
 from shared.domain import Conflict, Unprocessable
-from shared.goal_statuses import status_in_words
+from shared.goal_statuses import CLOSED, status_in_words
 
 MAX_MILESTONES = 100
 MAX_PATHWAYS = 10

@@ -7,11 +7,11 @@ from marshmallow import Schema, fields, validate
 
 from services.goals.entrypoints.team_schemas import CadenceSchema, Day, Id, Number, Text
 from services.goals.service_layer.goal_handlers import GoalRead
+from shared.goal_statuses import CURRENT, STATUSES
 from shared.pagination import MAX_LIMIT, PageArgs, page_schema
 from shared.schema_fields import JsonFloat, PatchBody
 
 HEALTH = ("on_track", "at_risk", "off_track", "overdue", "not_started", "done")
-STATUSES = ("draft", "active", "achieved", "partial", "missed", "dropped")
 KINDS = ("personal", "team")
 
 
@@ -56,7 +56,7 @@ class GoalFields(Schema):
 
 class GoalIn(GoalFields):
     due_date = Day(required=True)
-    status = fields.String(load_default="active", validate=validate.OneOf(["draft", "active"]))
+    status = fields.String(load_default="active", validate=validate.OneOf(CURRENT))
 
 
 class AssessIn(GoalFields):

@@ -17,7 +17,6 @@ from services.goals.adapters.repositories import is_id
 from services.goals.domain.alignment import ancestors, roll_up_from, settle
 from services.goals.domain.goal import Goal, ensure_window, horizon_of
 from services.goals.domain.history import HistoryEntry
-from services.goals.domain.lifecycle import FINAL
 from services.goals.domain.members import Member
 from services.goals.domain.metric import Metric
 from services.goals.domain.pace import local_date
@@ -51,7 +50,7 @@ from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.auth import Principal
 from shared.clock import Clock
 from shared.domain import Forbidden, Unprocessable
-from shared.goal_statuses import status_in_words
+from shared.goal_statuses import FINAL, status_in_words
 from shared.idempotency import IdempotentRequest, Once, made_once
 from shared.pagination import InvalidCursor, decode_cursor, encode_cursor
 

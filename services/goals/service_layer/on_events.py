@@ -18,10 +18,10 @@ Consumed data is already loaded by the event catalogue: `at` is an aware datetim
 from __future__ import annotations
 
 from services.goals.domain.alignment import settle
-from services.goals.domain.lifecycle import CLOSED
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.clock import Clock
 from shared.events.envelope import Event
+from shared.goal_statuses import CLOSED
 
 
 def on_checkin_logged(event: Event, uow: GoalsUnitOfWork, clock: Clock) -> None:

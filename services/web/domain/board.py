@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from services.web.domain.status_text import GOAL_STATUSES
-from shared.goal_statuses import CLOSED
+from shared.goal_statuses import CLOSED, CURRENT
 from shared.health_text import HEALTH_WORDS
 
 
@@ -28,8 +28,7 @@ GROUPS = (
 HEADINGS = {key: heading for key, heading, _ in GROUPS}
 ICONS = {key: icon for key, _, icon in GROUPS}
 FILTERS = ("team", "mine", "partners", "closed")
-OPEN = ("draft", "active", "achieved")
-CURRENT = ("draft", "active")  # not reached yet: what a goal can be aligned to or replaced by
+OPEN = (*CURRENT, "achieved")  # not closed: what every filter but "closed" asks for
 STATUSES = {"team": OPEN, "mine": OPEN, "partners": OPEN, "closed": CLOSED}  # asked of the API
 
 

@@ -8,6 +8,7 @@ from marshmallow import fields, validate
 
 from shared.events.catalog.fields import EventData, Id, Timestamp
 from shared.events.registry import event
+from shared.goal_statuses import CLOSED
 from shared.schema_fields import LOCAL_TIME
 
 ROLES = ("member", "lead")
@@ -150,9 +151,7 @@ class GoalAchieved(GoalData):
 
 @event("goal.closed", publisher="goals")
 class GoalClosed(GoalData):
-    outcome = fields.String(
-        required=True, validate=validate.OneOf(["partial", "missed", "dropped"])
-    )
+    outcome = fields.String(required=True, validate=validate.OneOf(CLOSED))
     retrospective = fields.String(load_default="")
     replaced_by = Id(allow_none=True, load_default=None)
 
