@@ -16,7 +16,7 @@ KINDS = ("personal", "team")
 
 
 class MetricIn(Schema):
-    unit = Text(50, min_length=1, single_line=True, required=True)
+    unit = Text(50, blank_ok=False, single_line=True, required=True)
     start = Number(required=True)
     target = Number(required=True)
     current = Number()
@@ -32,12 +32,12 @@ class MetricChange(MetricIn):
 
 
 class MilestoneIn(Schema):
-    title = Text(200, min_length=1, single_line=True, required=True)
+    title = Text(200, blank_ok=False, single_line=True, required=True)
     due_date = Day(load_default=None, allow_none=True)
 
 
 class GoalFields(Schema):
-    title = Text(200, min_length=1, single_line=True, required=True)
+    title = Text(200, blank_ok=False, single_line=True, required=True)
     description = Text(5000, load_default="")
     why = Text(2000, load_default="")
     start_date = Day(load_default=None)
@@ -64,7 +64,7 @@ class AssessIn(GoalFields):
 
 
 class GoalPatch(PatchBody):
-    title = Text(200, min_length=1, single_line=True)
+    title = Text(200, blank_ok=False, single_line=True)
     description = Text(5000)
     why = Text(2000)
     visibility = fields.String(validate=validate.OneOf(["team", "private"]))

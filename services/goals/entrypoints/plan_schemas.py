@@ -6,7 +6,7 @@ from services.goals.entrypoints.team_schemas import Day, Id, Text
 
 
 class NewMilestone(Schema):
-    title = Text(200, min_length=1, single_line=True, required=True)
+    title = Text(200, blank_ok=False, single_line=True, required=True)
     due_date = Day(load_default=None, allow_none=True)
     pathway_id = Id(load_default=None, allow_none=True,
                     metadata={"description": "Defaults to the active pathway."})
@@ -19,12 +19,12 @@ class MilestoneOrder(Schema):
 
 
 class NewPathway(Schema):
-    name = Text(100, min_length=1, single_line=True, required=True)
+    name = Text(100, blank_ok=False, single_line=True, required=True)
     description = Text(2000, load_default="")
 
 
 class PathwaySwitch(Schema):
-    reason = Text(2000, min_length=1, required=True)
+    reason = Text(2000, blank_ok=False, required=True)
 
 
 class MilestoneCreated(Schema):

@@ -30,14 +30,14 @@ FREQUENCIES = ("daily", "weekly", "biweekly", "monthly")
 EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)
 
 
-def Text(max_length: int, *, min_length: int = 0, single_line: bool = False,  # noqa: N802
+def Text(max_length: int, *, blank_ok: bool = True, single_line: bool = False,  # noqa: N802
          **kwargs) -> fields.String:
-    """Printable text of at most `max_length` characters; a text that must be given
-    (`min_length` of 1: a title, a unit, a name) is also refused blank, as every service
+    """Printable text of at most `max_length` characters; a text that must be written (not
+    `blank_ok`: a title, a unit, a name) is also refused empty or blank, as every service
     refuses one (`shared.schema_fields.written`), and a `single_line` one holds no line
     break."""
-    checks = (written(max_length) if min_length
-              else [validate.Length(min_length, max_length), printable])
+    checks = ([validate.Length(0, max_length), printable] if blank_ok
+              else written(max_length))
     if single_line:
         checks.append(one_line)
     return fields.String(validate=checks, **kwargs)
@@ -96,11 +96,11 @@ def Timezone(**kwargs) -> fields.String:  # noqa: N802
 
 
 class MemberIn(Schema):
-    name = Text(200, min_length=1, single_line=True, required=True)
+    name = Text(200, blank_ok=False, single_line=True, required=True)
     email = fields.Email(required=True, validate=validate.Length(max=320))
     timezone = Timezone(required=True)
     role = fields.String(load_default="member", validate=validate.OneOf(["member", "lead"]))
-    slack_user_id = Text(64, min_length=1, single_line=True, load_default=None,
+    slack_user_id = Text(64, blank_ok=False, single_line=True, load_default=None,
                          allow_none=True)
     working_hours = fields.Nested(WorkingHoursSchema, load_default=None, allow_none=True)
     default_cadence = fields.Nested(CadenceSchema, load_default=None, allow_none=True)
@@ -112,7 +112,7 @@ class LeadIn(MemberIn):
 
 
 class TeamIn(Schema):
-    name = Text(200, min_length=1, single_line=True, required=True)
+    name = Text(200, blank_ok=False, single_line=True, required=True)
     timezone = Timezone(required=True)
     require_smart = JsonBoolean(load_default=False)
     default_cadence = fields.Nested(CadenceSchema, load_default=None, allow_none=True)
@@ -120,7 +120,7 @@ class TeamIn(Schema):
 
 
 class TeamPatch(PatchBody):
-    name = Text(200, min_length=1, single_line=True)
+    name = Text(200, blank_ok=False, single_line=True)
     timezone = Timezone()
     require_smart = JsonBoolean()
     default_cadence = fields.Nested(CadenceSchema, allow_none=True)
@@ -135,10 +135,10 @@ class TeamOut(Schema):
 
 
 class MemberPatch(PatchBody):
-    name = Text(200, min_length=1, single_line=True)
+    name = Text(200, blank_ok=False, single_line=True)
     timezone = Timezone()
     working_hours = fields.Nested(WorkingHoursSchema, allow_none=True)
-    slack_user_id = Text(64, min_length=1, single_line=True, allow_none=True)
+    slack_user_id = Text(64, blank_ok=False, single_line=True, allow_none=True)
     default_cadence = fields.Nested(CadenceSchema, allow_none=True)
     snoozed_until = Day(allow_none=True, metadata={
         "description": "Snooze until this day (today or later, in the member's zone); null wakes."})

@@ -43,7 +43,7 @@ def _field(parameter: Parameter) -> fields.Field:
         return fields.Integer(strict=True, validate=validate.Range(1, 1000), **options)
     if parameter.type == "date":
         return Day(**options)
-    return Text(parameter.max_length, min_length=1, single_line=True, **options)
+    return Text(parameter.max_length, blank_ok=False, single_line=True, **options)
 
 
 def load_parameters(template: Template, raw: dict) -> dict:
