@@ -504,6 +504,32 @@ def test_an_achieved_goal_is_reopened_by_a_lead_with_its_health_published_not_by
     assert post(goals, f"/v1/goals/{goal['id']}/reopen", owner).status_code == 409
 
 
+def test_a_goal_of_a_member_who_left_is_not_reopened_so_no_one_gone_owns_an_open_goal(goals):
+    """A member may leave once their goals are closed (409 while they own an open one), but a
+    lead could reopen such a goal after: it was active again under someone gone, due for
+    check-ins no one would make, and the member could not be marked as left again. It is a 409
+    saying who left and how to reopen it; back on the team, their goal reopens as any other."""
+    team = create_team(goals)
+    max_id, max_token = add_member(goals, team, "Max")
+    goal = create_goal(goals, max_token, title="Write the runbook")
+    post(goals, f"/v1/goals/{goal['id']}/close", max_token, {"outcome": "missed"})
+    member_path = f"/v1/teams/{team.id}/members/{max_id}"
+    left = goals.client.patch(member_path, headers=auth(team.lead), json={"state": "left"})
+    assert left.status_code == 200, left.json
+
+    refused = post(goals, f"/v1/goals/{goal['id']}/reopen", team.lead)
+
+    assert refused.status_code == 409, refused.json
+    assert refused.json["detail"] == (
+        "Max has left the team; their goal can be reopened once they are back")
+    assert get(goals, f"/v1/goals/{goal['id']}", team.lead).json["status"] == "missed"
+    assert [e for e in outbox(goals, "goal.reopened") if e["goal_id"] == goal["id"]] == []
+    back = goals.client.patch(member_path, headers=auth(team.lead), json={"state": "active"})
+    assert back.status_code == 200, back.json
+    reopened = post(goals, f"/v1/goals/{goal['id']}/reopen", team.lead)
+    assert reopened.status_code == 200 and reopened.json["status"] == "active", reopened.json
+
+
 def test_an_achieved_team_goal_keeps_its_figures_until_it_is_reopened(goals):
     """A team goal achieved by its aligned goals keeps the progress, health and history it
     was achieved with when they are reopened after it (they still name it as their parent);

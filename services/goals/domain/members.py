@@ -171,6 +171,13 @@ class Member(Aggregate):
         self.state = state
         self._updated()
 
+    def ensure_may_own_open_goals(self) -> None:
+        """409 for a member who left: no one gone owns an open goal (see `set_state`), so a
+        goal of theirs is reopened once they are back."""
+        if self.state == "left":
+            raise Conflict(f"{self.name} has left the team; their goal can be reopened once "
+                           "they are back")
+
     def _refuse_leaving_with(self, open_goals: tuple[str, ...]) -> None:
         titles = sorted(open_goals)
         named = ", ".join(f"“{title}”" for title in titles[:NAMED_GOALS])
