@@ -530,6 +530,44 @@ def test_a_goal_of_a_member_who_left_is_not_reopened_so_no_one_gone_owns_an_open
     assert reopened.status_code == 200 and reopened.json["status"] == "active", reopened.json
 
 
+def test_a_goal_made_for_a_member_as_they_leave_leaves_no_one_gone_owning_an_open_goal(goals):
+    """A lead made a goal for Max while another marked Max as left: the departure found no open
+    goal (the new one was not committed yet) and the goal was made for a member who had read as
+    current, so both were answered (201 and 200) and someone gone owned an active goal. Making
+    the goal now locks its owner's row: one of the two waits for the other and is refused (or,
+    when the departure holds the team's row the new goal needs, one of them is told to send it
+    again, as any deadlock is)."""
+    if goals.container.engine.dialect.name != "postgresql":
+        pytest.skip(SQLITE_WAITS)
+    team = create_team(goals)
+    max_id, _ = add_member(goals, team, "Max")
+    member_path = f"/v1/teams/{team.id}/members/{max_id}"
+
+    def make_goal():
+        return goals.app.test_client().post("/v1/goals", headers=auth(team.lead), json={
+            "title": "Write the runbook", "due_date": "2031-04-01", "owner_id": max_id})
+
+    def leave():
+        return goals.app.test_client().patch(member_path, headers=auth(team.lead),
+                                             json={"state": "left"})
+
+    race = run_together(goals.container.engine,
+                        lambda sql: "INSERT INTO goals" in sql
+                        or ("FROM goals" in sql and "FOR UPDATE" in sql),
+                        make_goal, leave)
+    made, left = race.results
+
+    answers = {made.status_code, left.status_code}
+    assert answers in ({201, 409}, {422, 200}, {409, 200}), (made.json, left.json)
+    refused = left if left.status_code == 409 else made
+    assert refused.json["detail"] in (
+        "Max still owns 1 open goal (“Write the runbook”); close it before Max leaves the team",
+        "owner not found", "This changed at the same moment as another change; send it again.")
+    state = get(goals, member_path, team.lead).json["state"]
+    owned = get(goals, f"/v1/goals?owner_id={max_id}", team.lead).json["items"]
+    assert (state, [g["status"] for g in owned]) in (("active", ["active"]), ("left", []))
+
+
 def test_an_achieved_team_goal_keeps_its_figures_until_it_is_reopened(goals):
     """A team goal achieved by its aligned goals keeps the progress, health and history it
     was achieved with when they are reopened after it (they still name it as their parent);

@@ -106,7 +106,7 @@ def create_once(draft: Callable[[datetime], CreateGoal], uow: GoalsUnitOfWork, c
 def created_goal(cmd: CreateGoal, uow: GoalsUnitOfWork, now: datetime) -> GoalRead:
     """The goal `cmd` makes, added to `uow` (which the caller commits)."""
     actor = cmd.actor
-    owner = _owner(cmd.owner_id or actor.member_id, actor, uow)
+    owner = _owner(cmd.owner_id or actor.member_id, actor, uow, for_update=True)
     if cmd.kind == "team" and not actor.is_lead:
         raise Forbidden("only a lead may create a team goal")
     if cmd.parent_id is not None:
@@ -248,10 +248,15 @@ def _check_parent(parent_id: str, goal_id: str | None, actor: Principal,
                                 f"Must be an open team goal; this one is {status}."]})
 
 
-def _owner(owner_id: str, actor: Principal, uow: GoalsUnitOfWork) -> Member:
+def _owner(owner_id: str, actor: Principal, uow: GoalsUnitOfWork, *,
+           for_update: bool = False) -> Member:
+    """The goal's owner, a current member (422 otherwise). `for_update` (a goal is made for
+    them) locks their row, as their departure does: it then finds the goal, or this finds
+    them gone."""
     if owner_id != actor.member_id and not actor.is_lead:
         raise Forbidden("only a lead may name someone else as a goal's owner")
-    owner = uow.members.get(actor.team_id, owner_id) if is_id(owner_id) else None
+    owner = (uow.members.get(actor.team_id, owner_id, for_update=for_update)
+             if is_id(owner_id) else None)
     if owner is None or owner.state == "left":
         raise Unprocessable("owner not found",
                             errors={"owner_id": ["No current member with this id."]})
