@@ -23,17 +23,14 @@ def invitations(partnerships: list[dict], me: str) -> list[dict]:
             for p in partnerships if p.get("status") == "invited" and me in p["member_ids"]]
 
 
-RESENT = ("This form was already sent with another teammate chosen, and that invitation was "
-          "sent: it is listed above. Send the form again to invite this one as well.")
+INVITED_BEFORE = ("This form was already sent with another teammate chosen, and that "
+                  "invitation was sent: it is listed above. Send the form again to invite this "
+                  "one as well.")
 
 
-def not_invited(detail: str, errors: dict[str, list[str]]) -> tuple[str, bool]:
-    """Why the checkins service refused an invitation, in the picker's words, and whether the
-    form was sent before with another choice (its key used with another body): that one was
-    sent, and the form shows again under a new key."""
-    if "Idempotency-Key" in (errors or {}):
-        return RESENT, True
-    return f"No invitation was sent: {detail.rstrip('.')}.", False
+def not_invited(detail: str) -> str:
+    """Why the checkins service refused an invitation, in the picker's words."""
+    return f"No invitation was sent: {detail.rstrip('.')}."
 
 
 def answered(open_partnerships: list[dict], partnership_id: str, answer: str) -> bool:

@@ -14,9 +14,17 @@ from services.web.adapters.api_client import (
 )
 from services.web.domain.board import goals_of_each, partner_ids_of
 from services.web.domain.outage_text import not_saved
-from services.web.domain.partnering import OPEN, answered, invitable, invitations, not_invited
+from services.web.domain.partnering import (
+    INVITED_BEFORE,
+    OPEN,
+    answered,
+    invitable,
+    invitations,
+    not_invited,
+)
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import partners
+from services.web.service_layer.lifecycle_form_handlers import resent_with_other_values
 
 
 @partners.get("")
@@ -30,7 +38,7 @@ def _partners_page(status: int, partnerships: list[dict] | Unavailable | None = 
     """The partners page, with a refusal or what was chosen (`shown`); `partnerships`, the
     team's open ones when the caller has read them already."""
     return render_template("partners/show.html", **{
-        "invite_errors": {}, "chosen": "", **_partners_context(partnerships), **shown}), status
+        "invite_errors": {}, "form": {}, **_partners_context(partnerships), **shown}), status
 
 
 def _partners_context(partnerships: list[dict] | Unavailable | None = None) -> dict:
@@ -65,19 +73,20 @@ def invite():
     picker says why, the choice and the key kept (a form sent before with another choice
     shows under a new key, so sending it again invites this one too)."""
     me = http.current_member()
-    chosen = request.form.get("member_id", "")
-    key = request.form.get("idempotency_key") or None
+    typed = {"member_id": request.form.get("member_id", ""),
+             "idempotency_key": request.form.get("idempotency_key", "")}
     try:
-        http.api().invite_partner(me.team_id, chosen, key=key)
+        http.api().invite_partner(me.team_id, typed["member_id"],
+                                  key=typed["idempotency_key"] or None)
     except (FormErrors, Forbidden) as refused:
-        why, resent = not_invited(refused.detail, getattr(refused, "errors", {}))
-        return _partners_page(refused.status, chosen=chosen, invite_key=None if resent else key,
-                              invite_errors={"member_id": [why]})
+        errors = getattr(refused, "errors", {})
+        again, why = (resent_with_other_values(typed, errors, INVITED_BEFORE, "member_id")
+                      or (typed, {"member_id": [not_invited(refused.detail)]}))
+        return _partners_page(refused.status, form=again, invite_errors=why)
     except ServiceUnavailable as down:
         why = not_saved(down.service, down.unsent, "the invitation was not sent",
                         "Send it again in a minute: it will not be sent twice.")
-        return _partners_page(503, chosen=chosen, invite_key=key,
-                              invite_errors={"member_id": [why]})
+        return _partners_page(503, form=typed, invite_errors={"member_id": [why]})
     return redirect(url_for("partners.show") + "#invitations-h")
 
 

@@ -26,17 +26,17 @@ def closing_from_form(form: dict[str, str]) -> dict:
             "replaced_by": form["replaced_by"] or None}
 
 
+CLOSED_BEFORE = ("This form was already sent with other values, and the goal was closed with "
+                 "those: its page shows them. Reopen the goal to close it otherwise.")
+
+
 def close_refused(typed_form: dict[str, str], detail: str,
                   api_errors: dict[str, list[str]]) -> tuple[dict, dict[str, list[str]]]:
     """The close form as it shows again after a refusal, and its errors. A key used with other
-    values: the form was sent before (a save that timed out) and closed the goal then, with
-    what was sent first; it shows under a new key, so a resend is refused by the goal's status
-    rather than by its key."""
-    if IDEMPOTENCY_KEY in (api_errors or {}):
-        return {**typed_form, "idempotency_key": ""}, {"_": [
-            "This form was already sent with other values, and the goal was closed with "
-            "those: its page shows them. Reopen the goal to close it otherwise."]}
-    return typed_form, refusal_errors(detail, api_errors, CLOSE_FIELDS)
+    values: the goal was closed then, with what was sent first (`resent_with_other_values`);
+    under a new key, a resend is refused by the goal's status rather than by its key."""
+    return (resent_with_other_values(typed_form, api_errors, CLOSED_BEFORE)
+            or (typed_form, refusal_errors(detail, api_errors, CLOSE_FIELDS)))
 
 
 def milestone_from_form(form: dict[str, str]) -> dict:
@@ -48,22 +48,27 @@ def milestone_refused(typed_form: dict[str, str], detail: str,
                       api_errors: dict[str, list[str]]) -> tuple[dict, dict[str, list[str]]]:
     """The new-milestone form as it shows again after a refusal, and its errors (a key used
     with other values: `resent_with_other_values`)."""
-    return (resent_with_other_values(typed_form, api_errors, "milestone")
+    return (resent_with_other_values(typed_form, api_errors, added_before("milestone"))
             or (typed_form, refusal_errors(detail, api_errors, MILESTONE_FIELDS)))
 
 
+def added_before(made: str, listed: str = "it is") -> str:
+    """What an adding form says when it was sent before with other values and that `made`
+    (milestone, member, channel) was added then, which the page lists."""
+    return (f"This form was already sent with other values, and that {made} was added: {listed} "
+            "in the list above. Send the form again to add this one as well.")
+
+
 def resent_with_other_values(typed_form: dict[str, str], api_errors: dict[str, list[str]] | None,
-                             made: str, listed: str = "it is"
+                             sentence: str, field: str = "_"
                              ) -> tuple[dict, dict[str, list[str]]] | None:
-    """An adding form refused because its key was used with other values: it was sent before
-    (a save that timed out) and that `made` (milestone, member, channel) was added then, which
-    the page lists. The form keeps what was typed under a new key, so sending it again adds
-    this one (once); None for any other refusal."""
+    """A form refused because its key was used with other values: it was sent before (a save
+    that timed out) and did then what `sentence` says, shown at `field` (above the form, "_",
+    unless given). The form keeps what was typed under a new key, so sending it again is a new
+    request; None for any other refusal."""
     if IDEMPOTENCY_KEY not in (api_errors or {}):
         return None
-    return {**typed_form, "idempotency_key": ""}, {"_": [
-        f"This form was already sent with other values, and that {made} was added: {listed} "
-        "in the list above. Send the form again to add this one as well."]}
+    return {**typed_form, "idempotency_key": ""}, {field: [sentence]}
 
 
 def refusal_errors(detail: str, api_errors: dict[str, list[str]],

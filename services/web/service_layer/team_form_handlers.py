@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from services.web.adapters.api_client import FormErrors, MemberApi, ServiceUnavailable
 from services.web.domain.form_values import as_number
-from services.web.service_layer.lifecycle_form_handlers import resent_with_other_values
+from services.web.service_layer.lifecycle_form_handlers import (
+    added_before,
+    resent_with_other_values,
+)
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 FREQUENCIES = ("daily", "weekly", "biweekly", "monthly")
@@ -75,7 +78,7 @@ def add_member_refused(typed: dict, detail: str,
                        api_errors: dict[str, list[str]]) -> tuple[dict, dict[str, list[str]]]:
     """The Add member form as it shows again after a refusal, and its errors (a key used with
     other values: `resent_with_other_values`)."""
-    return (resent_with_other_values(typed, api_errors, "member", "they are")
+    return (resent_with_other_values(typed, api_errors, added_before("member", "they are"))
             or (typed, api_errors or {"_": [detail]}))
 
 
@@ -83,5 +86,5 @@ def channel_refused(typed_form: dict[str, str], detail: str,
                     api_errors: dict[str, list[str]]) -> tuple[dict, dict[str, list[str]]]:
     """The Add a channel form as it shows again after a refusal, and its errors (a key used
     with other values: `resent_with_other_values`)."""
-    return (resent_with_other_values(typed_form, api_errors, "channel")
+    return (resent_with_other_values(typed_form, api_errors, added_before("channel"))
             or (typed_form, api_errors or {"_": [detail]}))
