@@ -96,6 +96,36 @@ def test_an_invitation_sent_twice_under_one_key_invites_once_and_answers_as_the_
     assert [(p["id"], p["status"]) for p in listed] == [(first.json["id"], "invited")]
 
 
+def test_an_answer_sent_twice_under_one_key_answers_as_the_first_and_acts_once(checkins,
+                                                                               world):
+    """Accept (or end) double-clicked: the second was refused (409) as if someone else had
+    answered, and the web guessed from the team's list whether it was its own. Under one
+    Idempotency-Key the resend gets the first answer, marked replayed, and the partnership is
+    paired and ended once. The same key sent with a body is refused and does nothing."""
+    ola, pia = world.member("Ola"), world.member("Pia")
+    base = f"/v1/teams/{world.team_id}/partnerships"
+    invited = call(checkins, "POST", base, world.as_(ola), {"member_id": pia}).json
+    accept, end = f"{base}/{invited['id']}/accept", f"{base}/{invited['id']}/end"
+    keyed = {**world.as_(pia), "Idempotency-Key": "answer-1"}
+
+    accepted, again = (call(checkins, "POST", accept, keyed) for _ in range(2))
+    other = call(checkins, "POST", accept, keyed, {"note": "again"})
+    ended, ended_again = (call(checkins, "POST", end, keyed) for _ in range(2))
+
+    assert (accepted.status_code, again.status_code) == (200, 200), again.json
+    assert accepted.json["status"] == "active" and again.json == accepted.json
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in accepted.headers
+    assert other.status_code == 422 and other.json["errors"] == {
+        "Idempotency-Key": ["Reused with another body."]}
+    assert (ended.status_code, ended_again.status_code) == (200, 200), ended_again.json
+    assert ended.json["status"] == "ended" and ended_again.json == ended.json
+    assert ended_again.headers["Idempotent-Replayed"] == "true"
+    assert [e["partnership_id"] for e in world.published("partners.paired")] == [invited["id"]]
+    assert [e["partnership_id"] for e in world.published("partnership.ended")] == [
+        invited["id"]]
+
+
 def test_the_partnerships_list_gives_only_the_statuses_asked_for(checkins, world):
     """The list gave every partnership ever, so a page needing the open ones read the team's
     whole history (each pairing round ends the last one's), a page at a time. `status` (any

@@ -66,11 +66,21 @@ def test_a_member_invites_a_teammate_who_accepts_and_they_are_partners(stack):
     assert "invited you" not in accepted.text and "Ben" not in picker(accepted.text)
 
 
+def answer_form(page: str, answer: str, who: str = "") -> tuple[str, dict[str, str]]:
+    """The action and hidden fields of the page's form that answers `answer` (accept, end) to
+    the invitation whose line starts with `who`."""
+    form = re.search(rf'<li id="invitation-[^"]+">{who}[^<]*\s*(?:<form.*?</form>\s*)*?'
+                     rf'(<form[^>]*action="([^"]+/{answer})".*?</form>)', page, re.S)
+    return form.group(2), hidden_fields(form.group(1))
+
+
 def test_an_answer_sent_twice_answers_the_second_time_as_the_first(stack):
     """Accept or Withdraw double-clicked (or sent again after a timeout, as the page says to)
     answered the second time "The invitation was not accepted: this partnership is active;
     only an invitation can be accepted." (409), though it was, and "was not answered: this
-    partnership is already declined" for the withdrawal."""
+    partnership is already declined" for the withdrawal. The web then guessed from the team's
+    list; each answer form now carries a key, sent to checkins, which answers a resend as the
+    first."""
     team = stack.new_team(lead_name="Lena")
     ben_id, ben = stack.add_member(team, "Ben")
     chen_id, chen = stack.add_member(team, "Chen")
@@ -79,19 +89,46 @@ def test_an_answer_sent_twice_answers_the_second_time_as_the_first(stack):
     invited(bens, stack.web_url, ben_csrf, chen_id)
     invited(bens, stack.web_url, ben_csrf, dana_id)
     chens, chen_csrf = signed_in(stack, chen)
-    accept = re.search(r'action="(/partners/invitations/[^"]+/accept)"',
-                       chens.get(stack.web_url + "/partners").text).group(1)
-    withdraw = re.search(r'You invited Dana;[^<]*\s*<form[^>]*action="([^"]+/end)"',
-                         bens.get(stack.web_url + "/partners").text).group(1)
+    accept, accept_fields = answer_form(chens.get(stack.web_url + "/partners").text, "accept")
+    withdraw, withdraw_fields = answer_form(bens.get(stack.web_url + "/partners").text, "end",
+                                            "You invited Dana;")
+    assert accept_fields["idempotency_key"] and withdraw_fields["idempotency_key"]
 
-    answers = [chens.post(stack.web_url + accept, data={"csrf_token": chen_csrf},
+    answers = [chens.post(stack.web_url + accept, data=accept_fields,
                           allow_redirects=False) for _ in range(2)]
-    answers += [bens.post(stack.web_url + withdraw, data={"csrf_token": ben_csrf},
+    answers += [bens.post(stack.web_url + withdraw, data=withdraw_fields,
                           allow_redirects=False) for _ in range(2)]
 
     assert [a.status_code for a in answers] == [302] * 4, [a.status_code for a in answers]
     assert f'<h2 id="p-{ben_id}">Ben</h2>' in chens.get(stack.web_url + "/partners").text
     assert "You invited Dana" not in bens.get(stack.web_url + "/partners").text
+    path = accept.replace("/partners/invitations/", f"/v1/teams/{team.id}/partnerships/")
+    resent = stack.checkins.call("POST", path, chen,
+                                 headers={"Idempotency-Key": accept_fields["idempotency_key"]})
+    assert resent.status_code == 200 and resent.headers["Idempotent-Replayed"] == "true"
+
+
+def test_an_invitation_withdrawn_before_it_is_declined_says_it_was_not_declined(stack):
+    """Chen declined an invitation Ben had withdrawn meanwhile: the 409 was taken for a
+    double click (the invitation was no longer open, so the web guessed Chen's decline had
+    done it) and the page said nothing. Refused, the page now says why."""
+    team = stack.new_team(lead_name="Lena")
+    _, ben = stack.add_member(team, "Ben")
+    chen_id, chen = stack.add_member(team, "Chen")
+    bens, ben_csrf = signed_in(stack, ben)
+    invited(bens, stack.web_url, ben_csrf, chen_id)
+    chens, _ = signed_in(stack, chen)
+    decline, decline_fields = answer_form(chens.get(stack.web_url + "/partners").text, "end")
+    withdraw, withdraw_fields = answer_form(bens.get(stack.web_url + "/partners").text, "end")
+    assert bens.post(stack.web_url + withdraw, data=withdraw_fields,
+                     allow_redirects=False).status_code == 302
+
+    declined = chens.post(stack.web_url + decline, data=decline_fields)
+
+    assert declined.status_code == 409, declined.status_code
+    assert ('<p class="error" role="alert">The invitation was not answered: this partnership '
+            'is already declined.</p>') in declined.text
+    assert "invited you" not in declined.text
 
 
 def test_a_partner_of_long_standing_stays_listed_after_50_newer_partnerships(stack, small_pages):

@@ -64,18 +64,31 @@ class Partnerships(MethodView):
 @teams.route("/<team_id>/partnerships/<partnership_id>/accept")
 class AcceptPartnershipView(MethodView):
     @teams.response(200, PartnershipOut)
+    @teams.doc(**IDEMPOTENCY_KEY_DOC)
     def post(self, team_id, partnership_id):
-        """The invited member accepts; the partnership starts."""
-        return bus().handle(AcceptPartnership(require_team(team_id), team_id, partnership_id))
+        """The invited member accepts; the partnership starts. A retry with the same
+        Idempotency-Key gets the first answer."""
+        return _answered(AcceptPartnership, team_id, partnership_id)
 
 
 @teams.route("/<team_id>/partnerships/<partnership_id>/end")
 class EndPartnershipView(MethodView):
     @teams.response(200, PartnershipOut)
+    @teams.doc(**IDEMPOTENCY_KEY_DOC)
     def post(self, team_id, partnership_id):
         """A partner ends the partnership (or declines or withdraws an invitation); the
-        other two of a group of three stay partners."""
-        return bus().handle(EndPartnership(require_team(team_id), team_id, partnership_id))
+        other two of a group of three stay partners. A retry with the same Idempotency-Key
+        gets the first answer."""
+        return _answered(EndPartnership, team_id, partnership_id)
+
+
+def _answered(command: type[AcceptPartnership] | type[EndPartnership], team_id: str,
+              partnership_id: str):
+    """The partnership as the member's answer left it, or the first answer replayed."""
+    actor = require_team(team_id)
+    answered = bus().handle(command(actor, team_id, partnership_id,
+                                    idempotency=idempotent_request(actor.member_id)))
+    return replayed(answered.replayed) if answered.replayed else answered.made
 
 
 @teams.route("/<team_id>/members/<member_id>/pairing")

@@ -102,6 +102,7 @@ class AcceptPartnership:
     actor: Principal
     team_id: str
     partnership_id: str
+    idempotency: IdempotentRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class EndPartnership:
     actor: Principal
     team_id: str
     partnership_id: str
+    idempotency: IdempotentRequest | None = None
 
 
 @dataclass(frozen=True)

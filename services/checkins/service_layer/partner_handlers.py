@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from services.checkins.domain.partners import PairingPreference, Partnership
 from services.checkins.service_layer.access import ensure_self_or_lead
@@ -55,25 +56,49 @@ def invite(cmd: InvitePartner, uow: CheckinsUnitOfWork, clock: Clock,
     return result
 
 
-def accept(cmd: AcceptPartnership, uow: CheckinsUnitOfWork, clock: Clock) -> Partnership:
-    with uow:
+def accept(cmd: AcceptPartnership, uow: CheckinsUnitOfWork, clock: Clock,
+           render_partnership: Callable[[Partnership], object]) -> Once[Partnership]:
+    """The invited member accepts, once per idempotency key (a resend gets the first answer;
+    without a key, a second accept is refused, 409)."""
+    now = clock.now()
+
+    def accepted() -> Partnership:
         partnership = _found(uow, cmd.team_id, cmd.partnership_id)
         partnered = any(p.is_active and p.id != partnership.id
                         for p in _holding_both(uow, cmd.team_id, partnership.member_ids))
-        partnership.accept(cmd.actor.member_id, clock.now(), partnered_elsewhere=partnered)
-        uow.commit()
-    return partnership
+        partnership.accept(cmd.actor.member_id, now, partnered_elsewhere=partnered)
+        return partnership
+
+    return _answered_once(uow, cmd, now, accepted, render_partnership)
 
 
-def end(cmd: EndPartnership, uow: CheckinsUnitOfWork, clock: Clock) -> Partnership:
-    with uow:
+def end(cmd: EndPartnership, uow: CheckinsUnitOfWork, clock: Clock,
+        render_partnership: Callable[[Partnership], object]) -> Once[Partnership]:
+    """A partner ends the partnership (declines or withdraws an invitation), once per
+    idempotency key (a resend gets the first answer; without a key, a second end is refused,
+    409)."""
+    now = clock.now()
+
+    def ended() -> Partnership:
         partnership = _found(uow, cmd.team_id, cmd.partnership_id)
-        continued = partnership.leave(cmd.actor.member_id, clock.now(),
-                                      by=cmd.actor.member_id)
+        continued = partnership.leave(cmd.actor.member_id, now, by=cmd.actor.member_id)
         if continued is not None:  # the other two of a group of three
             uow.partnerships.add(continued)
+        return partnership
+
+    return _answered_once(uow, cmd, now, ended, render_partnership)
+
+
+def _answered_once(uow: CheckinsUnitOfWork, cmd: AcceptPartnership | EndPartnership,
+                   now: datetime, answer: Callable[[], Partnership],
+                   render_partnership: Callable[[Partnership], object]) -> Once[Partnership]:
+    """An answer to a partnership (`answer()`) in one transaction, once per the command's key:
+    the partnership as the first answer left it (200), replayed to a resend."""
+    with uow:
+        result = made_once(uow.idempotency_keys, cmd.idempotency, now, answer,
+                           render_partnership, status=200)
         uow.commit()
-    return partnership
+    return result
 
 
 def list_partnerships(cmd: ListPartnerships,

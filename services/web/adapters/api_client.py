@@ -471,10 +471,12 @@ class MemberApi:
         return self._call("checkins", "POST", f"/v1/teams/{team_id}/partnerships",
                           json={"member_id": member_id}, headers=once(key))
 
-    def answer_partnership(self, team_id: str, partnership_id: str, answer: str) -> dict:
+    def answer_partnership(self, team_id: str, partnership_id: str, answer: str,
+                           key: str | None = None) -> dict:
         """`accept` an invitation to me; `end` one (declined, or withdrawn by whom sent it)."""
         return self._call("checkins", "POST",
-                          f"/v1/teams/{team_id}/partnerships/{partnership_id}/{answer}")
+                          f"/v1/teams/{team_id}/partnerships/{partnership_id}/{answer}",
+                          headers=once(key))
 
     @or_unavailable
     def pairing_rounds(self, team_id: str, cursor: str | None = None) -> Listing:

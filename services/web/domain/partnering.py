@@ -32,12 +32,3 @@ def not_invited(detail: str) -> str:
     """Why the checkins service refused an invitation, in the picker's words."""
     return f"No invitation was sent: {detail.rstrip('.')}."
 
-
-def answered(open_partnerships: list[dict], partnership_id: str, answer: str) -> bool:
-    """Whether the partnership, among the team's open ones, is already as `answer` leaves it
-    (accept: active; end: no longer open): the answer was refused (409) because it was sent
-    twice (a double click, or sent again after a timeout) and the first one did it."""
-    listed = next((p for p in open_partnerships if p["id"] == partnership_id), None)
-    if answer == "accept":
-        return listed is not None and listed.get("status") in ACTIVE
-    return listed is None

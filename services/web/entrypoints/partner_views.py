@@ -17,7 +17,6 @@ from services.web.domain.outage_text import not_saved
 from services.web.domain.partnering import (
     INVITED_BEFORE,
     OPEN,
-    answered,
     invitable,
     invitations,
     not_invited,
@@ -33,22 +32,20 @@ def show():
     return _partners_page(200)
 
 
-def _partners_page(status: int, partnerships: list[dict] | Unavailable | None = None,
-                   **shown):
-    """The partners page, with a refusal or what was chosen (`shown`); `partnerships`, the
-    team's open ones when the caller has read them already."""
+def _partners_page(status: int, **shown):
+    """The partners page, with a refusal or what was sent (`shown`: the invite `form` or the
+    `answer_form` of an invitation, kept with their keys)."""
     return render_template("partners/show.html", **{
-        "invite_errors": {}, "form": {}, **_partners_context(partnerships), **shown}), status
+        "invite_errors": {}, "form": {}, "answer_form": {}, **_partners_context(), **shown}), status
 
 
-def _partners_context(partnerships: list[dict] | Unavailable | None = None) -> dict:
+def _partners_context() -> dict:
     """The partners page's: my partners, each with the goals of theirs I may see; my open
     invitations; the teammates I may invite. It reads the team's open partnerships (ended
-    ones are history) unless given them."""
+    ones are history)."""
     me = http.current_member()
     api = http.api()
-    if partnerships is None:
-        partnerships = api.partnerships(me.team_id, OPEN)
+    partnerships = api.partnerships(me.team_id, OPEN)
     down = isinstance(partnerships, Unavailable)
     mine = set() if down else partner_ids_of(partnerships, me.id)
     named = set() if down else {m for p in partnerships for m in p["member_ids"]}
@@ -96,22 +93,22 @@ ANSWERED = {"accept": "accepted", "end": "answered"}
 @partners.post("/invitations/<partnership_id>/<any(accept, end):answer>")
 @http.member_required
 def answer_invitation(partnership_id: str, answer: str):
-    """Accept an invitation to me, or end one (declined, or withdrawn by whom sent it). Sent
-    twice (a double click, or again after a timeout), the one refused because the first did
-    it answers as the first did."""
+    """Accept an invitation to me, or end one (declined, or withdrawn by whom sent it), once
+    per the form's key: sent twice (a double click, or again after a timeout), the second gets
+    the first answer. Refused, the page says why; with checkins down, the invitation's forms
+    keep the key (sent again, it answers once)."""
     me = http.current_member()
+    key = request.form.get("idempotency_key", "")
     try:
-        http.api().answer_partnership(me.team_id, partnership_id, answer)
+        http.api().answer_partnership(me.team_id, partnership_id, answer, key=key or None)
     except (FormErrors, Forbidden) as refused:
-        partnerships = http.api().partnerships(me.team_id, OPEN)
-        if refused.status == 409 and answered(partnerships or [], partnership_id, answer):
-            return redirect(url_for("partners.show") + "#invitations-h")
-        return _partners_page(refused.status, partnerships, invitation_error=(
+        return _partners_page(refused.status, invitation_error=(
             f"The invitation was not {ANSWERED[answer]}: {refused.detail.rstrip('.')}."))
     except ServiceUnavailable as down:
-        return _partners_page(503, invitation_error=not_saved(
-            down.service, down.unsent, f"the invitation was not {ANSWERED[answer]}",
-            "Send it again in a minute (if it was, this page will say so)."))
+        why = not_saved(down.service, down.unsent, f"the invitation was not {ANSWERED[answer]}",
+                        "Send it again in a minute: it will not be answered twice.")
+        return _partners_page(503, invitation_error=why, answer_form={
+            "partnership_id": partnership_id, "idempotency_key": key})
     return redirect(url_for("partners.show") + "#invitations-h")
 
 
