@@ -36,8 +36,9 @@ ENV_VARS = {
     "WEB_BOARD_POLL_SECONDS": "How often an open board asks for fresh goals.",
     "WEB_GOAL_REFRESH_SECONDS": "How often an open goal page asks for fresh progress (default 5, "
                                 "at least 1); every second while goals applies a new check-in.",
-    "WEB_GOALS_CAP": "The most goals a page lists (default 1000, at least 1); a longer list "
-                     "is cut and the page says so.",
+    "WEB_GOALS_CAP": "The most goals a page lists (default 1000, at least 1), and the most "
+                     "of the team's check-ins due the board reads; a longer list is cut and "
+                     "the page says so.",
 }
 
 

@@ -12,6 +12,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from services.web.adapters.api_client import PAGE
 from shared.streak_text import streak_length
 from tests.support.waiting import eventually
 from tests.web.over_http import (
@@ -20,6 +21,7 @@ from tests.web.over_http import (
     days,
     goal_now_at,
     hidden_fields,
+    page_client,
     signed_in,
     web_before_own,
 )
@@ -126,6 +128,33 @@ def test_my_week_longer_than_the_goals_cap_says_it_shows_the_first_ones(
     cards = re.findall(r'<article class="due-card" id="due-([^"]+)"', week)
     assert sorted(cards) == sorted([goals[1], goals[2], goals[0]][:shown])
     assert ("Your goals: too many to show them all" in week) is cut
+
+
+def test_the_boards_check_ins_due_are_read_up_to_the_cap_and_it_says_when_they_are_cut(
+        stack, monkeypatch):
+    """The board read every page of the team's check-ins due on each render (and each poll),
+    however many, while its goals stop at the cap (WEB_GOALS_CAP). It now stops at the cap
+    too and says so as for goals. "Mine" and My week ask for my goals' only (read whole: each
+    of my goals' cards needs its own), and so show every card of my goals listed."""
+    team = stack.new_team()
+    goals = [scheduled_goal(stack, team.lead, f"Goal {n}")["id"] for n in range(3)]
+    session, _ = signed_in(stack, team.lead)
+    monkeypatch.setattr(page_client(stack), "goals_cap", 2)
+
+    with api_calls(stack) as calls:
+        board = html.unescape(session.get(stack.web_url + "/board").text)
+        mine = html.unescape(session.get(stack.web_url + "/board?show=mine").text)
+        week = html.unescape(session.get(stack.web_url + "/week").text)
+
+    asked = [params for _, _, path, params in calls if path.endswith("/checkins-due")]
+    assert [(p["limit"], p.get("owner_id")) for p in asked] == [
+        (2, None), (PAGE, team.lead_id), (PAGE, team.lead_id)], asked
+    assert "The goals' next check-ins: too many to show them all." in board
+    assert "next check-ins: too many" not in mine
+    listed = re.findall(r'<article class="goal-card" id="goal-([^"]+)"', mine)
+    assert len(listed) == 2 and mine.count("<dt>Next check-in</dt>") == 2
+    cards = re.findall(r'<article class="due-card" id="due-([^"]+)"', week)
+    assert len(cards) == 2 and set(cards) <= set(goals)
 
 
 def test_the_board_shows_when_each_goal_is_next_due(stack, page):

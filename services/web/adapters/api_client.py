@@ -453,11 +453,16 @@ class MemberApi:
                           json={"text": text}, headers=once(key))
 
     @or_unavailable
-    def due(self, team_id: str, owner_id: str | None = None) -> list[dict]:
+    def due(self, team_id: str, owner_id: str | None = None) -> Listing:
         """When each goal of the team (or of `owner_id`) is next due, overdue first, every
-        page."""
-        params = {"owner_id": owner_id} if owner_id else {}
-        return self._every("checkins", f"/v1/teams/{team_id}/checkins-due", params)
+        page: the team's up to the cap (WEB_GOALS_CAP, as for goals; `cut` says some are
+        left), one owner's whole, as the cards of their goals (read up to the cap, by another
+        order) each need theirs."""
+        if owner_id:
+            return self._every("checkins", f"/v1/teams/{team_id}/checkins-due",
+                               {"owner_id": owner_id})
+        return self._every("checkins", f"/v1/teams/{team_id}/checkins-due", {},
+                           self.client.goals_cap)
 
     @or_unavailable
     def partnerships(self, team_id: str, status: tuple[str, ...] = ()) -> list[dict]:

@@ -28,7 +28,7 @@ def show():
     goals, partnerships, due = api.together(
         lambda: api.goals(status=list(STATUSES[show]), **owner),
         lambda: api.partnerships(me.team_id, ACTIVE) if show == "partners" else [],
-        lambda: api.due(me.team_id) if show != "closed" else [])
+        lambda: api.due(me.team_id, **owner) if show != "closed" else [])
     partner_ids = partner_ids_of(partnerships or [], me.id)
     context = {
         "show": show,
@@ -40,6 +40,7 @@ def show():
         "names": api.names(me.team_id, {g["owner_id"] for g in goals or []}),
         "partners_down": isinstance(partnerships, Unavailable),
         "due": {d["goal_id"]: d for d in due or []},
+        "due_cut": getattr(due, "cut", False),
         "poll_seconds": http.container().settings.poll_seconds,
     }
     if http.is_htmx():
