@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from services.checkins.service_layer import due_handlers
 from tests.checkins.conftest import World
 
 DAILY = {"frequency": "daily", "time": "09:00"}
@@ -209,3 +210,72 @@ def test_the_check_ins_due_come_a_page_at_a_time_in_the_lists_order(checkins, wo
     assert (walked, pages) == (whole, 3)
     assert len(due(checkins, world, ola, limit=1)) == 1
     assert bad.status_code == 400, bad.json
+
+
+def a_team_with_every_kind_of_due_goal(world, clock) -> tuple[str, list[str]]:
+    """At 11:00 Berlin on Thursday 5 March: Ola's goals due at 08:00 and at 18:00 (overdue
+    since yesterday's), snoozed Pia's and Max's at 09:00 (Max checked in for today's) and Max's
+    weekly ones. Ola and the goals' ids."""
+    ola, pia, max_ = world.member("Ola"), world.member("Pia"), world.member("Max")
+    early = {"frequency": "daily", "time": "08:00"}
+    goals = [world.goal(ola, f"Early {n}", cadence=early) for n in range(4)]
+    goals += [world.goal(owner, f"Daily {n}", cadence=DAILY)
+              for n in range(4) for owner in (pia, max_)]
+    goals += [world.goal(ola, f"Evening {n}", cadence={"frequency": "daily", "time": "18:00"})
+              for n in range(3)]
+    goals += [world.goal(max_, f"Weekly {n}") for n in range(3)]
+    world.update_member(pia, state="snoozed", snoozed_until="2026-03-10")
+    clock.set(datetime(2026, 3, 5, 10, tzinfo=UTC))
+    for goal in goals[5:12:2]:  # Max's daily goals: checked in for today's
+        world.checkin(goal, max_, value=1)
+    return ola, goals
+
+
+def walk(checkins, world, member_id: str, limit: int) -> list[dict]:
+    items, cursor = [], None
+    while True:
+        page = checkins.client.get(
+            f"/v1/teams/{world.team_id}/checkins-due", headers=world.as_(member_id),
+            query_string={"limit": limit, **({"cursor": cursor} if cursor else {})}).json
+        items, cursor = items + page["items"], page["next_cursor"]
+        if not cursor:
+            return items
+
+
+def test_a_walk_across_pages_of_any_size_lists_every_due_goal_once_in_the_lists_order(
+        checkins, world, clock):
+    """Each page is ranked from where its cursor stands (it no longer ranks the whole list):
+    walked a page of 1, 2, 5 or 7 at a time, the list gives each due goal once, in the order
+    of the whole list read in one page (overdue, then the snoozed one's and the rest by when
+    next due)."""
+    ola, goals = a_team_with_every_kind_of_due_goal(world, clock)
+    whole = due(checkins, world, ola, limit=200)
+    assert sorted(i["goal_id"] for i in whole) == sorted(goals)
+    assert sorted(i["goal_id"] for i in whole if i["overdue"]) == sorted(
+        goals[:4] + goals[12:15])
+    assert [i["overdue"] for i in whole] == [True] * 7 + [False] * (len(goals) - 7)
+    assert [i["goal_id"] for i in whole] == [i["goal_id"] for i in sorted(
+        whole, key=lambda i: (not i["overdue"], i["next_due_at"], i["goal_id"]))]
+
+    for limit in (1, 2, 5, 7):
+        walked = [i["goal_id"] for i in walk(checkins, world, ola, limit)]
+        assert walked == [i["goal_id"] for i in whole], limit
+
+
+def test_a_page_of_the_due_list_ranks_only_the_goals_it_needs(checkins, world, clock,
+                                                              monkeypatch):
+    """Every page worked out when each of the team's goals is next due, and sorted them all,
+    to answer two: the board and My week paid for the whole team on each page. A page now
+    reads the schedules soonest due first, and stops once no later one can come before."""
+    ola, goals = a_team_with_every_kind_of_due_goal(world, clock)
+    ranked = []
+    original = due_handlers.timetable_of
+    monkeypatch.setattr(due_handlers, "timetable_of",
+                        lambda uow, goal: ranked.append(goal.goal_id) or original(uow, goal))
+
+    first = checkins.client.get(f"/v1/teams/{world.team_id}/checkins-due",
+                                headers=world.as_(ola), query_string={"limit": 2}).json
+
+    assert [i["goal_id"] for i in first["items"]] == sorted(goals[12:15])[:2]  # due yesterday
+    assert first["next_cursor"]
+    assert len(ranked) == 3 < len(goals), ranked

@@ -5,9 +5,10 @@ Each returns one page and the cursor of the next (keyset pagination, `limit + 1`
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from services.checkins.domain.checkin import Checkin
@@ -30,22 +31,35 @@ class Listings:
     def __init__(self, session: Session):
         self.session = session
 
-    def scheduled_goals(self, team_id: str,
-                        owner_id: str | None = None) -> list[tuple[GoalSchedule, GoalView]]:
+    def scheduled_goals(self, team_id: str, owner_id: str | None = None, *,
+                        chunk: int, only_checked_in_before: datetime | None = None,
+                        ) -> Iterator[tuple[GoalSchedule, GoalView]]:
         """The team's active check-in schedules (one owner's if given) with their goals, soonest
-        due first, read in one statement with the goals' owners and team: a timetable and an
-        owner's availability then find them in the identity map, however many goals there are
-        (an owner whose `member.*` event has not arrived yet is looked for again)."""
+        due first (then by goal id), read `chunk` at a time as the caller goes on (keyset on
+        both), each with the goals' owners and team: a timetable and an owner's availability
+        then find them in the identity map (an owner whose `member.*` event has not arrived
+        yet is looked for again). Those due before `only_checked_in_before` are left out
+        unless checked in for their open occurrence."""
         query = (select(GoalSchedule, GoalView, MemberView, TeamView)
                  .join(GoalView, GoalView.goal_id == GoalSchedule.goal_id)
                  .outerjoin(MemberView, MemberView.member_id == GoalView.owner_id)
                  .outerjoin(TeamView, TeamView.team_id == GoalView.team_id)
                  .where(GoalSchedule.team_id == team_id, GoalView.team_id == team_id,
-                        GoalSchedule.active.is_(True)))
+                        GoalSchedule.active.is_(True))
+                 .order_by(GoalSchedule.due_at, GoalSchedule.goal_id).limit(chunk))
         if owner_id is not None:
             query = query.where(GoalSchedule.owner_id == owner_id)
-        rows = self.session.execute(query.order_by(GoalSchedule.due_at, GoalSchedule.goal_id))
-        return [(schedule, goal) for schedule, goal, _owner, _team in rows]
+        if only_checked_in_before is not None:
+            query = query.where(or_(GoalSchedule.checked_in.is_(True),
+                                    GoalSchedule.due_at >= only_checked_in_before))
+        after: tuple[datetime, str] | None = None
+        while True:
+            rows = self.session.execute(query if after is None else query.where(
+                tuple_(GoalSchedule.due_at, GoalSchedule.goal_id) > tuple_(*after))).all()
+            yield from ((schedule, goal) for schedule, goal, _owner, _team in rows)
+            if len(rows) < chunk:
+                return
+            after = rows[-1][0].due_at, rows[-1][0].goal_id
 
     def checkins_of_goal(self, goal_id: str, limit: int, cursor: str | None) -> Page:
         """Newest first."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from bisect import insort
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.checkins.domain.schedule import Policy
+from services.checkins.domain.replicas import GoalView
+from services.checkins.domain.schedule import GoalSchedule, Policy
 from services.checkins.service_layer.access import visible_to
 from services.checkins.service_layer.commands import ListDue
 from services.checkins.service_layer.schedule_handlers import available, timetable_of
@@ -36,38 +38,50 @@ def list_due(cmd: ListDue, reader: CheckinsUnitOfWork, clock: Clock,
     see is next due: the overdue first, then the soonest due (a snoozed owner's past occurrence
     is not overdue, so it follows those that are), and the cursor of the next page. Each page
     is ranked as of its request: a goal falling overdue between two requests moves ahead of a
-    cursor given before, so a walk through the pages then misses it. A bounded number of
-    statements, however many goals are due."""
+    cursor given before, so a walk through the pages then misses it. The schedules are read
+    soonest due first, a page's worth at a time, and no further than the page needs: a goal is
+    next due no sooner than its open occurrence (`_least_key_from`). A bounded number of
+    statements per schedules read, one more per `limit + 1` of them."""
     after = _after(cmd.cursor)
-    listed = [d for d in _every_due(cmd, reader, clock, policy)
-              if after is None or _key(d) > after]
-    return page_of(listed[:cmd.limit + 1], cmd.limit, _cursor_values)
-
-
-def _every_due(cmd: ListDue, reader: CheckinsUnitOfWork, clock: Clock,
-               policy: Policy) -> list[Due]:
     now = clock.now()
-    due = []
+    first: list[Due] = []  # the page and the item after it, in the list's order
     with reader:
         sees = visible_to(reader, cmd.actor)
-        for schedule, goal in reader.listings.scheduled_goals(cmd.team_id, cmd.owner_id):
+        for schedule, goal in reader.listings.scheduled_goals(
+                cmd.team_id, cmd.owner_id, chunk=cmd.limit + 1,
+                only_checked_in_before=after[1] if after and after[0] == 1 else None):
+            if len(first) > cmd.limit and _key(first[-1]) < _least_key_from(schedule, now):
+                break
             if not sees(goal):
                 continue
-            owner_available = schedule.available_when_due(
-                now, lambda moment, owner=schedule.owner_id: available(reader, owner, moment))
-            timetable = timetable_of(reader, goal)
-            # a goal checked in for its open occurrence is next due at the one after it
-            due.append(Due(schedule.goal_id, schedule.owner_id,
-                           schedule.next_wanted(timetable.next_due),
-                           schedule.overdue(now, owner_available),
-                           schedule.streak_as_of(now, policy, owner_available),
-                           schedule.longest_streak, schedule.last_checkin_at,
-                           timetable.cadence.frequency))
-    return sorted(due, key=_key)
+            item = _due(reader, schedule, goal, now, policy)
+            if after is None or _key(item) > after:
+                insort(first, item, key=_key)
+                del first[cmd.limit + 1:]
+    return page_of(first, cmd.limit, _cursor_values)
+
+
+def _due(reader: CheckinsUnitOfWork, schedule: GoalSchedule, goal: GoalView, now: datetime,
+         policy: Policy) -> Due:
+    owner_available = schedule.available_when_due(
+        now, lambda moment: available(reader, schedule.owner_id, moment))
+    timetable = timetable_of(reader, goal)
+    # a goal checked in for its open occurrence is next due at the one after it
+    return Due(schedule.goal_id, schedule.owner_id, schedule.next_wanted(timetable.next_due),
+               schedule.overdue(now, owner_available),
+               schedule.streak_as_of(now, policy, owner_available),
+               schedule.longest_streak, schedule.last_checkin_at, timetable.cadence.frequency)
 
 
 def _key(item: Due) -> DueKey:
     return int(not item.overdue), item.next_due_at, item.goal_id
+
+
+def _least_key_from(schedule: GoalSchedule, now: datetime) -> DueKey:
+    """No key of `schedule` or of one read after it (due later, or as soon with a greater goal
+    id) is less: one overdue was due by `now` and is listed at its due moment; any other is
+    next due then or after."""
+    return int(schedule.due_at > now), schedule.due_at, schedule.goal_id
 
 
 def _cursor_values(item: Due) -> list:
