@@ -97,6 +97,7 @@ COMMAND_HANDLERS = {
     commands.DeleteChannel: channel_handlers.delete_channel,
     commands.ListDeliveries: channel_handlers.list_deliveries,
     commands.SendTestMessage: channel_handlers.send_test_message,
+    commands.RotateChannelSecret: channel_handlers.rotate_channel_secret,
     commands.GetTeamDigest: digest_handlers.get_team_digest,
     commands.SetTeamDigest: digest_handlers.set_team_digest,
     commands.ListFeed: feed_handlers.list_feed,

@@ -54,6 +54,8 @@ ENV_VARS = {
     "NOTIFICATIONS_DIGEST_INTERVAL_SECONDS": "How often the digest jobs look for due digests (60).",
     "NOTIFICATIONS_DIGEST_GRACE_HOURS": "A team digest later than this is skipped (6).",
     "NOTIFICATIONS_PERSONAL_DIGEST_HOUR": "Local hour of members' personal digests (8).",
+    "NOTIFICATIONS_SECRET_GRACE_HOURS": "How long a rotated webhook secret still signs "
+                                        "deliveries beside the new one (24).",
 }
 
 
@@ -86,6 +88,7 @@ class NotificationsSettings(Settings):
     digest_interval_seconds: float = 60.0
     digest_grace_hours: float = 6.0
     personal_digest_hour: int = 8
+    secret_grace_hours: float = 24.0
 
     @property
     def email_enabled(self) -> bool:
@@ -137,6 +140,8 @@ class NotificationsSettings(Settings):
                                              cls.digest_grace_hours),
             "personal_digest_hour": read_int(env, "NOTIFICATIONS_PERSONAL_DIGEST_HOUR",
                                              cls.personal_digest_hour),
+            "secret_grace_hours": read_float(env, "NOTIFICATIONS_SECRET_GRACE_HOURS",
+                                             cls.secret_grace_hours),
         }
 
 

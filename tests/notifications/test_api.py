@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from shared.pagination import encode_cursor
-from tests.notifications.support import Team, checkin, goal, handle, new_id
+from tests.notifications.support import Team, checkin, delivering, goal, handle, new_id
 from tests.support.slack_server import archived
+from tests.support.waiting import eventually
 
 BAD_URLS = ["https://169.254.169.254/x", "http://2130706433/x", "https://evil.example.com/x"]
 
@@ -114,7 +115,7 @@ def test_an_empty_channel_patch_is_refused_naming_what_can_be_sent(notifications
 
     assert empty.status_code == 422, empty.json
     assert empty.json["detail"] == ("An empty body changes nothing; send at least one of: "
-                                    "name, event_types, health, state.")
+                                    "name, webhook_url, event_types, health, state.")
     assert notifications.client.get(path, headers=team.auth()).json["name"] == "alerts"
 
 
@@ -246,3 +247,80 @@ def test_a_disabled_channel_is_not_tested(notifications, team, slack):
 
     assert refused.status_code == 409
     assert slack.delivered() == []
+
+
+def test_a_webhook_channels_secret_is_rotated_once_per_key_and_shown_only_in_the_answer(
+        notifications, team, slack):
+    """A lead could replace a signing secret only by deleting the channel and adding it again,
+    losing its delivery log. POST .../secret answers the new secret once (and again under the
+    same key), names when the replaced one stops signing, and is the lead's of this team only;
+    a Slack channel has no secret to rotate."""
+    client = notifications.client
+    other = Team(notifications)
+    hook = team.channel(slack.webhook("hook"), type="webhook", name="Audit hook")
+    chat = team.channel(slack.webhook())
+    path = f"/v1/teams/{team.id}/channels/{hook['id']}/secret"
+    once = {**team.auth(), "Idempotency-Key": "rotate-audit-1"}
+
+    first, second = (client.post(path, headers=once) for _ in range(2))
+    again = client.post(path, headers={**team.auth(), "Idempotency-Key": "rotate-audit-2"})
+
+    assert (first.status_code, second.status_code) == (200, 200), first.json
+    assert first.json["secret"] not in (None, hook["secret"]) and len(first.json["secret"]) >= 32
+    assert first.json["previous_secret_until"] is not None
+    assert second.json == first.json and second.headers["Idempotent-Replayed"] == "true"
+    assert again.json["secret"] not in (hook["secret"], first.json["secret"])
+    shown = client.get(f"/v1/teams/{team.id}/channels/{hook['id']}", headers=team.auth()).json
+    assert "secret" not in shown and shown["previous_secret_until"] is not None
+    assert client.post(path, headers=team.auth(team.ana)).status_code == 403
+    assert client.post(path, headers=other.auth()).status_code == 404
+    unsigned = client.post(f"/v1/teams/{team.id}/channels/{chat['id']}/secret",
+                           headers=team.auth())
+    assert unsigned.status_code == 409, unsigned.json
+    assert unsigned.json["detail"] == ("a slack channel is not signed; only a webhook channel "
+                                       "has a signing secret to rotate")
+
+
+def test_a_channels_url_is_changed_validated_as_when_added_and_re_enables_a_gone_channel(
+        notifications, team, slack):
+    """A channel whose webhook was gone (410) could only be deleted and added again with its
+    new URL, losing its log. A PATCH of `webhook_url` moves it, refused (422) for a URL the
+    add would refuse, and enables again a channel its receiver disabled; the next message
+    goes to the new URL."""
+    client = notifications.client
+    channel = team.channel(slack.webhook("T/B/old"))
+    path = f"/v1/teams/{team.id}/channels/{channel['id']}"
+    slack.reply_with(archived())
+    notifications.client.post(f"{path}/test", headers=team.auth())
+    notifications.container.deliverer.deliver_due()
+    assert client.get(path, headers=team.auth()).json["state"] == "disabled"
+
+    internal = client.patch(path, headers=team.auth(), json={"webhook_url": "https://10.0.0.1/x"})
+    assert internal.status_code == 422, internal.json
+    assert "webhook_url" in internal.json["errors"]
+    assert client.patch(path, headers=Team(notifications).auth(),
+                        json={"webhook_url": slack.webhook("T/B/new")}).status_code == 404
+    moved = client.patch(path, headers=team.auth(), json={"webhook_url": slack.webhook("T/B/new")})
+
+    assert moved.status_code == 200, moved.json
+    assert (moved.json["state"], moved.json["disabled_reason"]) == ("active", None)
+    sent = client.post(f"{path}/test", headers=team.auth())
+    assert sent.status_code == 202, sent.json
+    with delivering(notifications):
+        eventually(lambda: len(slack.delivered()) == 1)
+    assert [r.path for r in slack.delivered()] == ["/services/T/B/new"]
+    assert [e["notification"]["id"] for e in team.log()][0] == sent.json["notification_id"]
+
+
+def test_a_channel_a_lead_disabled_stays_disabled_when_its_url_changes(notifications, team,
+                                                                      slack):
+    channel = team.channel(slack.webhook("T/B/old"))
+    path = f"/v1/teams/{team.id}/channels/{channel['id']}"
+    notifications.client.patch(path, headers=team.auth(), json={"state": "disabled"})
+
+    moved = notifications.client.patch(path, headers=team.auth(),
+                                       json={"webhook_url": slack.webhook("T/B/new")})
+
+    assert moved.status_code == 200, moved.json
+    assert (moved.json["state"], moved.json["disabled_reason"]) == ("disabled",
+                                                                   "disabled by a lead")

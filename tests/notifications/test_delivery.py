@@ -435,7 +435,7 @@ def test_a_webhook_moved_permanently_is_disabled_at_once_naming_where_it_went(ma
     assert [(a["status_code"], a["outcome"]) for e in entries for a in e["attempts"]] == [
         (status, "failed")]
     shown = n.client.get(f"/v1/teams/{team.id}/channels/{hook['id']}", headers=team.auth())
-    reason = (f"{status} moved permanently (add the channel again with its new URL): "
+    reason = (f"{status} moved permanently (give the channel its new URL): "
               f"redirect to '{moved}' not followed")
     assert (shown.json["state"], shown.json["disabled_reason"]) == ("disabled", reason)
     [notice] = disabled_notices(team, team.lead)
@@ -560,6 +560,37 @@ def test_webhook_channels_get_signed_json_with_a_secret_shown_once(notifications
         request.headers["X-Goalkeeper-Timestamp"]))
     body = json.loads(request.body)
     assert body["type"] == "goal.achieved" and body["data"]["goal_id"] == team.goal
+
+
+def test_a_rotated_secret_signs_beside_the_new_one_for_the_grace_period_only(make_service,
+                                                                               slack):
+    """A receiver switching secrets refused every delivery signed with the one it did not
+    hold yet. For a day after a rotation each delivery carries both signatures, the new
+    secret's first, and each secret verifies it; after that, the new one's alone."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    hook = team.channel(slack.webhook("hook"), type="webhook")
+    rotated = n.client.post(f"/v1/teams/{team.id}/channels/{hook['id']}/secret",
+                            headers=team.auth())
+    old, new = hook["secret"], rotated.json["secret"]
+
+    handle(n, achieved(team))
+    n.container.deliverer.deliver_due()
+    clock.advance(hours=24, seconds=1)
+    handle(n, achieved(team, "Swim 10 km", new_id()))
+    n.container.deliverer.deliver_due()
+
+    during, after = slack.received
+    assert during.headers["X-Goalkeeper-Signature"].count("v1=") == 2
+    for secret in (old, new):
+        assert verify(secret, during.headers, during.body,
+                      now=float(during.headers["X-Goalkeeper-Timestamp"]))
+    assert verify(new, after.headers, after.body,
+                  now=float(after.headers["X-Goalkeeper-Timestamp"]))
+    assert not verify(old, after.headers, after.body,
+                      now=float(after.headers["X-Goalkeeper-Timestamp"]))
+    assert rotated.json["previous_secret_until"] == "2030-01-08T12:00:00+00:00"
 
 
 def test_a_webhook_never_gets_the_slack_response_url_of_a_slash_command_checkin(notifications,

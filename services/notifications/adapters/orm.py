@@ -67,6 +67,8 @@ channels = Table(
     Column("event_types", Text, nullable=False, default=""),
     Column("health", String(100), nullable=False, default=""),
     Column("secret", String(100)),
+    Column("previous_secret", String(100)),
+    Column("previous_secret_until", UtcDateTime),
     Column("state", String(10), nullable=False),
     Column("disabled_reason", String(200)),
     Column("created_at", UtcDateTime, nullable=False),

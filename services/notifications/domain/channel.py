@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from shared.domain import Aggregate
+from shared.domain import Aggregate, Conflict
 
 CHANNEL_TYPES = ("slack", "teams", "webhook")
 CHAT_TYPES = ("slack", "teams")  # people read these: rendered messages, paced and coalesced
 ALERT_HEALTH = ("at_risk", "off_track", "overdue")
 CHANNEL_DELETED = "channel deleted"  # why the messages it had queued were not sent
 CHANNEL_DISABLED = "channel disabled"
+DISABLED_BY_LEAD = "disabled by a lead"
 
 
 def _csv(values: list[str] | tuple[str, ...] | None) -> str:
@@ -38,6 +39,8 @@ class Channel(Aggregate):
         self.event_types = _csv(event_types)
         self.health = _csv(health)
         self.secret = secrets.token_urlsafe(32) if type == "webhook" else None
+        self.previous_secret: str | None = None  # still signs, beside `secret`, until:
+        self.previous_secret_until: datetime | None = None
         self.state = "active"
         self.disabled_reason: str | None = None
         self.created_at = created_at
@@ -77,7 +80,33 @@ class Channel(Aggregate):
         if state == "active":
             self.state, self.disabled_reason = "active", None
         elif state == "disabled" and self.state != "disabled":
-            self.disable("disabled by a lead")
+            self.disable(DISABLED_BY_LEAD)
+
+    def move_to(self, url: str) -> None:
+        """Send to `url` from now on. A channel its receiver's answers disabled (gone,
+        redirected, refusing) is enabled again, as the lead has pointed it elsewhere; one a lead
+        disabled stays off. The old receiver's Retry-After no longer holds anything."""
+        if url == self.url:
+            return
+        self.url, self.resume_at = url, None
+        if self.state == "disabled" and self.disabled_reason != DISABLED_BY_LEAD:
+            self.state, self.disabled_reason = "active", None
+
+    def rotate_secret(self, now: datetime, grace: timedelta) -> None:
+        """A new signing secret; the one it replaces still signs every delivery beside it for
+        `grace`, so the receiver can switch without refusing any (a second rotation within it
+        drops the oldest)."""
+        if self.type != "webhook":
+            raise Conflict(f"a {self.type} channel is not signed; only a webhook channel has a "
+                           f"signing secret to rotate")
+        self.previous_secret, self.previous_secret_until = self.secret, now + grace
+        self.secret = secrets.token_urlsafe(32)
+
+    def signing_secrets(self, now: datetime) -> tuple[str, ...]:
+        """The secrets a delivery sent at `now` is signed with, the newest first."""
+        if self.previous_secret and self.previous_secret_until and now < self.previous_secret_until:
+            return (self.secret, self.previous_secret)
+        return (self.secret,) if self.secret else ()
 
     def hold_until(self, moment: datetime) -> None:
         """The webhook asked (Retry-After) that nothing more come before `moment`."""

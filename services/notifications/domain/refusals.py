@@ -16,7 +16,8 @@ its retries on them.
 - Mail (no channel): an SMTP 5xx on RCPT or DATA, the address refused or bounced it.
 - Any channel type: a permanent redirect (301, 308) disables the channel, naming where it
   points: redirects are never followed (server-side request forgery), so every retry would
-  get the same answer; the lead adds the channel again with the new URL.
+  get the same answer; the lead gives the channel its new URL (`Channel.move_to`), which
+  enables it again.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def _answered(names: Mapping[int, str]) -> Callable[[SendResult], str]:
 def _moved(result: SendResult) -> Refusal:
     """A permanent redirect: the webhook's URL is no longer where it is."""
     where = result.error or "redirect not followed"
-    reason = f"{result.status} moved permanently (add the channel again with its new URL): {where}"
+    reason = f"{result.status} moved permanently (give the channel its new URL): {where}"
     return Refusal(reason[:REASON_LENGTH], disables=True)
 
 

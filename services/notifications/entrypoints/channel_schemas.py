@@ -43,6 +43,10 @@ class ChannelIn(Schema):
 
 class ChannelPatch(PatchBody):
     name = fields.String(validate=validate.Length(max=100))
+    webhook_url = fields.String(validate=validate.Length(1, 2000), metadata={
+        "description": "A new URL, accepted as when the channel is added (for its type). It "
+                       "enables again a channel its receiver disabled (gone, moved, refusing); "
+                       "one a lead disabled stays off."})
     event_types = EventTypes
     health = Healths
     state = fields.String(validate=validate.OneOf(["active", "disabled"]))
@@ -55,6 +59,9 @@ class ChannelOut(Schema):
     name = fields.String()
     state = fields.String()
     disabled_reason = fields.String(allow_none=True)
+    previous_secret_until = fields.DateTime(allow_none=True, metadata={
+        "description": "A `webhook` channel whose secret was rotated: until then deliveries "
+                       "are signed with the replaced secret too."})
     event_types = fields.List(fields.String(), attribute="event_type_list")
     health = fields.List(fields.String(), attribute="health_list")
     created_at = fields.DateTime()
@@ -63,11 +70,13 @@ class ChannelOut(Schema):
 class ChannelCreated(ChannelOut):
     secret = fields.String(allow_none=True, metadata={
         "description": "Signing secret of a `webhook` channel; shown only in this response (and "
-                       "a retry's under the same Idempotency-Key)."})
+                       "a retry's under the same Idempotency-Key), when the channel is added "
+                       "or its secret rotated."})
 
 
 def render_channel(channel) -> dict:
-    """The body an added channel answers with (and a retry under its Idempotency-Key gets)."""
+    """The body an added channel, or one whose secret was rotated, answers with (and a retry
+    under its Idempotency-Key gets)."""
     return ChannelCreated().dump(channel)
 
 

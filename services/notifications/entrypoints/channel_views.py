@@ -25,6 +25,7 @@ from services.notifications.service_layer.commands import (
     GetTeamDigest,
     ListChannels,
     ListDeliveries,
+    RotateChannelSecret,
     SendTestMessage,
     SetTeamDigest,
 )
@@ -69,7 +70,9 @@ class ChannelItem(MethodView):
     @channels.arguments(ChannelPatch)
     @channels.response(200, ChannelOut)
     def patch(self, body, team_id, channel_id):
-        """Rename, refilter, disable, or re-enable (`state: active`) a channel."""
+        """Rename, refilter, point elsewhere (`webhook_url`, validated as when added), disable,
+        or re-enable (`state: active`) a channel. A new URL enables again a channel its
+        receiver disabled (gone, moved, refusing); one a lead disabled stays off."""
         return bus().handle(ChangeChannel(actor=require_member(), team_id=team_id,
                                           channel_id=channel_id, **_filters(body)))
 
@@ -92,6 +95,22 @@ class ChannelTest(MethodView):
         queued = bus().handle(SendTestMessage(actor, team_id, channel_id,
                                               idempotent_request(actor.member_id)))
         return replayed(queued.replayed) if queued.replayed else queued.made
+
+
+@channels.route("/<team_id>/channels/<channel_id>/secret")
+class ChannelSecret(MethodView):
+    @channels.response(200, ChannelCreated)
+    @channels.doc(**IDEMPOTENCY_KEY_DOC)
+    def post(self, team_id, channel_id):
+        """Rotate a `webhook` channel's signing secret (lead): the new one is shown in this
+        answer only; the replaced one still signs every delivery beside it for
+        NOTIFICATIONS_SECRET_GRACE_HOURS (24), so the receiver can switch without refusing any.
+        409 for a slack or teams channel (not signed). A retry with the same Idempotency-Key
+        rotates none and gets the first answer."""
+        actor = require_member()
+        rotated = bus().handle(RotateChannelSecret(actor, team_id, channel_id,
+                                                   idempotent_request(actor.member_id)))
+        return replayed(rotated.replayed) if rotated.replayed else rotated.made
 
 
 @channels.route("/<team_id>/deliveries")

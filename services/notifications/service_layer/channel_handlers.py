@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from services.notifications.config import NotificationsSettings
 from services.notifications.domain.channel import CHANNEL_DELETED, Channel
@@ -20,6 +21,7 @@ from services.notifications.service_layer.commands import (
     GetChannel,
     ListChannels,
     ListDeliveries,
+    RotateChannelSecret,
     SendTestMessage,
 )
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
@@ -75,10 +77,16 @@ def get_channel(cmd: GetChannel, reader: NotificationsUnitOfWork) -> Channel:
         return _channel(reader, cmd.team_id, cmd.channel_id)
 
 
-def change_channel(cmd: ChangeChannel, uow: NotificationsUnitOfWork) -> Channel:
+def change_channel(cmd: ChangeChannel, uow: NotificationsUnitOfWork,
+                   settings: NotificationsSettings) -> Channel:
+    """Apply a lead's changes; a new URL is validated as when a channel is added (for the
+    channel's type) and enables again a channel its receiver's answers disabled."""
     ensure_lead(cmd.actor, cmd.team_id)
     with uow:
         channel = _channel(uow, cmd.team_id, cmd.channel_id)
+        if cmd.webhook_url is not None:
+            channel.move_to(validate_webhook_url(cmd.webhook_url, settings.webhook_allowlist,
+                                                 kind=channel.type))
         channel.change(name=cmd.name, state=cmd.state,
                        event_types=None if cmd.event_types is None else list(cmd.event_types),
                        health=None if cmd.health is None else list(cmd.health))
@@ -94,6 +102,27 @@ def delete_channel(cmd: DeleteChannel, uow: NotificationsUnitOfWork, clock: Cloc
         _channel(uow, cmd.team_id, cmd.channel_id).delete()
         uow.notifications.fail_queued(cmd.channel_id, CHANNEL_DELETED, clock.now())
         uow.commit()
+
+
+def rotate_channel_secret(cmd: RotateChannelSecret, uow: NotificationsUnitOfWork, clock: Clock,
+                          settings: NotificationsSettings,
+                          render_channel: Callable[[Channel], object]) -> Once[Channel]:
+    """Give a webhook channel a new signing secret, once per idempotency key (a retry under
+    the key rotates none and gets the first answer, the new secret in it); the replaced one
+    signs beside it for `secret_grace_hours`."""
+    ensure_lead(cmd.actor, cmd.team_id)
+    with uow:
+        channel = _channel(uow, cmd.team_id, cmd.channel_id)
+        now = clock.now()
+
+        def rotated() -> Channel:
+            channel.rotate_secret(now, timedelta(hours=settings.secret_grace_hours))
+            return channel
+
+        result = made_once(uow.idempotency_keys, cmd.idempotency, now, rotated, render_channel,
+                           status=200)
+        uow.commit()
+    return result
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ class ChangeChannel:
     team_id: str
     channel_id: str
     name: str | None = None
+    webhook_url: str | None = None
     event_types: tuple[str, ...] | None = None
     health: tuple[str, ...] | None = None
     state: str | None = None
@@ -54,6 +55,16 @@ class DeleteChannel:
     actor: Principal
     team_id: str
     channel_id: str
+
+
+@dataclass(frozen=True)
+class RotateChannelSecret:
+    """A lead replaces a webhook channel's signing secret (the old one signs for a while yet)."""
+
+    actor: Principal
+    team_id: str
+    channel_id: str
+    idempotency: IdempotentRequest | None = None
 
 
 @dataclass(frozen=True)

@@ -96,23 +96,24 @@ RECHECK_S = 0.1
 
 @dataclass(frozen=True)
 class Send:
-    """What one claimed notification sends, and where: its channel's URL (and signing secret,
-    for a webhook), else its own URL; and when its claim runs out."""
+    """What one claimed notification sends, and where: its channel's URL (and signing secrets,
+    for a webhook: a rotated one still in its grace period beside the new), else its own URL;
+    and when its claim runs out."""
 
     notification_id: str
     body: str
     is_email: bool
     channel_type: str | None
     url: str | None
-    secret: str | None = None
+    secrets: tuple[str, ...] = ()  # the newest first
     claimed_until: datetime | None = None
 
     @classmethod
-    def of(cls, n: Notification, channel: Channel | None) -> Send:
+    def of(cls, n: Notification, channel: Channel | None, now: datetime) -> Send:
         if channel is None:
             return cls(n.id, n.body, n.is_email, None, n.url, claimed_until=n.claimed_until)
-        return cls(n.id, n.body, n.is_email, channel.type, channel.url, channel.secret,
-                   n.claimed_until)
+        return cls(n.id, n.body, n.is_email, channel.type, channel.url,
+                   channel.signing_secrets(now), n.claimed_until)
 
 
 class Deliverer:
@@ -212,7 +213,7 @@ class Deliverer:
             return
         channel.last_sent_at = now
         n.claim(now, self.policy.lease)
-        send = Send.of(n, channel)
+        send = Send.of(n, channel, now)
         uow.after_commit(lambda: self._hand(send))
 
     def _idle_wait(self) -> float:
@@ -289,7 +290,7 @@ class Deliverer:
             for n in uow.notifications.due(now, self.batch):
                 if n.status == "pending" and self._claim(uow, n, now, paced):
                     channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
-                    claimed.append(Send.of(n, channel))
+                    claimed.append(Send.of(n, channel, now))
             uow.commit()
         return claimed
 
@@ -342,7 +343,8 @@ class Deliverer:
         elif send.channel_type is None:
             result = self.client.post(send.url, body)
         elif send.channel_type == "webhook":
-            headers = signed_headers(send.secret, int(self.clock.now().timestamp()), body)
+            newest, *older = send.secrets
+            headers = signed_headers(newest, int(self.clock.now().timestamp()), body, *older)
             result = self.client.post(send.url, body, headers)
         else:
             result = self.client.post(send.url, body)
