@@ -176,9 +176,10 @@ def post_at_once(harness, path: str, body: bytes, headers: dict, copies: int = 2
 
 
 class Team:
-    """A team seeded into the notifications read model: a lead, two members, one goal."""
+    """A team seeded into the notifications read model: a lead, two members, one goal (none
+    `with_goal=False`: `self.goal` is then an id no event named)."""
 
-    def __init__(self, harness, *, timezone: str = "UTC"):
+    def __init__(self, harness, *, timezone: str = "UTC", with_goal: bool = True):
         self.harness = harness
         c = harness.container
         self.id, self.lead, self.ana, self.ben = new_id(), new_id(), new_id(), new_id()
@@ -187,7 +188,7 @@ class Team:
                member(self.id, self.lead, "Lena", role="lead", timezone=timezone),
                member(self.id, self.ana, "Ana", timezone=timezone, slack_user_id="UANA"),
                member(self.id, self.ben, "Ben", timezone=timezone),
-               goal(self.id, self.goal, self.ana, "Run 100 km"),
+               *([goal(self.id, self.goal, self.ana, "Run 100 km")] if with_goal else []),
                event("partners.paired", self.id, partnership_id=new_id(),
                      member_ids=[self.ana, self.ben], at=AT))
 

@@ -332,3 +332,28 @@ def test_kudos_on_a_private_goal_are_not_counted_in_the_team_digest(make_service
     n.container.deliverer.deliver_due()
     [digest] = slack.received
     assert "*Kudos given:* 1" in str(digest.json()["blocks"])
+
+
+def test_a_team_with_no_goals_and_no_activity_gets_no_digest_but_a_quiet_team_with_goals_does(
+        make_service, slack):
+    """A team with nothing at all got "Weekly digest: no open goals, 0 kudos" every week. It
+    gets none now; a team whose goals nobody checked in on still gets its digest, as that
+    silence is the week's news."""
+    clock = ControlledClock(MONDAY_0830_BERLIN)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    empty = Team(n, timezone="Europe/Berlin", with_goal=False)
+    quiet = Team(n, timezone="Europe/Berlin")
+    for team, hook in ((empty, "T/B/empty"), (quiet, "T/B/quiet")):
+        team.channel(slack.webhook(hook), event_types=["digest.team"])
+        assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
+                            json={"weekday": 0, "hour": 9}).status_code == 200
+    clock.set(datetime(2030, 1, 7, 8, 5, tzinfo=UTC))  # 09:05 in Berlin
+
+    job(n.container, "team-digests")()
+    job(n.container, "team-digests")()
+    n.container.deliverer.deliver_due()
+
+    [digest] = slack.received
+    assert digest.path == "/services/T/B/quiet"
+    assert "0/1 goals checked in" in str(digest.json()["blocks"])
+    assert empty.log() == []

@@ -40,17 +40,33 @@ class WeekFacts:
     activity: list[Activity]
     names: dict[str, str]
 
+    @property
+    def shown_goals(self) -> list[GoalReplica]:
+        """The goals a team digest speaks of: open, and not private."""
+        return [g for g in self.goals if g.is_open and not g.is_private]
+
+    @property
+    def private_goal_ids(self) -> set[str]:
+        return {g.goal_id for g in self.goals if g.is_private}
+
+    @property
+    def tell_nothing(self) -> bool:
+        """No goal to show and no activity but on private goals: a digest would be empty.
+        Goals with no check-in are not this: that silence is the week's news."""
+        private = self.private_goal_ids
+        return not self.shown_goals and all(a.goal_id in private for a in self.activity)
+
 
 def team_digest(team_name: str, facts: WeekFacts) -> Rendered:
     """The week in a team's channels: nothing of a private goal, not even its kudos."""
-    goals = [g for g in facts.goals if g.is_open and not g.is_private]
+    goals = facts.shown_goals
     by_health = Counter(g.health or "not_started" for g in goals)
     health_line = ", ".join(f"{HEALTH[h][0]} {by_health[h]} {HEALTH[h][1].lower()}"
                             for h in HEALTH if by_health[h]) or "no open goals"
     visible = {g.goal_id for g in goals}
     checked = {a.goal_id for a in facts.activity if a.kind == "checkin" and a.goal_id in visible}
     rate = f"{len(checked)}/{len(goals)} goals checked in" if goals else "no open goals"
-    private = {g.goal_id for g in facts.goals if g.is_private}
+    private = facts.private_goal_ids
     kudos = sum(1 for a in facts.activity if a.kind == "kudos" and a.goal_id not in private)
     lines = [f"*Goals by health:* {health_line}", f"*Check-in rate:* {rate}",
              f"*Kudos given:* {kudos}"]

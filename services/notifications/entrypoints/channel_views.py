@@ -126,7 +126,8 @@ class DeliveryLogView(MethodView):
 class TeamDigestView(MethodView):
     @channels.response(200, DigestSettingsOut)
     def get(self, team_id):
-        """When the weekly team digest goes to Slack."""
+        """When the weekly team digest goes to Slack (none in a week the team has no open
+        goal and no activity: a week of goals without check-ins still gets one)."""
         return bus().handle(GetTeamDigest(require_member(), team_id))
 
     @channels.arguments(DigestSettingsIn)

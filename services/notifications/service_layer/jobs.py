@@ -466,11 +466,14 @@ class Digests:
             facts = WeekFacts(uow.replicas.team_goals(team_id),
                               uow.replicas.activity(team_id, since, slot),
                               {m.member_id: m.name for m in members})
+            settings.last_slot = slot
+            if facts.tell_nothing:  # no goals, no activity: nothing to send, the slot is done
+                uow.commit()
+                return 0
             rendered = team_digest(team.name if team else "your team", facts)
             what = Occurrence(f"{DIGEST_EVENT}:{team_id}:{slot.date().isoformat()}", DIGEST_EVENT,
                               team_id, now.isoformat(), {"slot": slot.isoformat()}, self.public_url)
             sent = self.notifier.to_channels(uow, what, rendered)
-            settings.last_slot = slot
             uow.commit()
         return sent
 
