@@ -420,3 +420,20 @@ def test_a_response_url_outside_the_allowlist_is_refused(notifications):
     assert answer.status_code == 200 and "nothing was logged" in answer.json["text"]
     with c.uow() as uow:
         assert uow.session.execute(c.metadata.tables["outbox"].select()).all() == []
+
+
+@pytest.mark.parametrize("verb", ["check-in", "Check-In"])
+def test_check_in_with_a_hyphen_is_the_checkin_the_help_names(notifications, verb):
+    """`/goals check-in run 5` answered "I don't know `check-in`" with a help naming `checkin`:
+    the spelling most people type was refused. It is the same subcommand, and the help says
+    so."""
+    team = Team(notifications)
+
+    ack = slash(notifications, form(f"{verb} run 5 easy", response_url="https://hooks.slack.com/x"))
+
+    assert ack.status_code == 200
+    assert ack.json["text"] == "⏳ Logging 5 km on *Run 100 km*; I'll confirm here in a moment."
+    [command] = requested(notifications)
+    assert (command["goal_ref"], command["value"], command["note"]) == (team.goal, 5, "easy")
+    assert "`/goals checkin <goal> <value> [note]` (or `check-in`)" in slash(
+        notifications, form("help")).json["text"]

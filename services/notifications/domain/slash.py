@@ -15,7 +15,8 @@ from shared.storable import unstorable
 
 HELP = "\n".join([
     "*Goalkeeper* — what `/goals` can do:",
-    "• `/goals checkin <goal> <value> [note]` — log progress; <goal> is the short id shown by "
+    "• `/goals checkin <goal> <value> [note]` (or `check-in`) — log progress; <goal> is the "
+    "short id shown by "
     "`/goals goals`, or a word from its title (quote titles with spaces); on a goal without "
     "a metric, `/goals checkin <goal> <note>`",
     "• `/goals goals` — the open goals you can check in on (yours and your team's team "
@@ -23,6 +24,7 @@ HELP = "\n".join([
     "• `/goals status` — how your goals are doing",
     "• `/goals help` — this message",
 ])
+ALIASES = {"check-in": "checkin"}  # other spellings of a subcommand, as the help names them
 LISTED_GOALS = 40  # `/goals goals` lists this many, then says how many more
 TYPED_SHOWN = 40  # characters of what the member typed that a refusal quotes back
 CHECKIN_USAGE = ("Usage: `/goals checkin <goal> <value> [note]`, "
@@ -90,6 +92,14 @@ def words(text: str, leading: int) -> tuple[list[str], str]:
         parts = text.split(maxsplit=leading)
         return parts[:leading], " ".join(parts[leading:])
     return found, text[lexer.instream.tell():].strip()
+
+
+def subcommand(text: str) -> str:
+    """The subcommand `text` starts with, in any case, an alias read as what it stands for;
+    `help` when there is none."""
+    args, _ = words(text, 1)
+    verb = args[0].lower() if args else "help"
+    return ALIASES.get(verb, verb)
 
 
 def unreadable(sent: dict[str, str]) -> str | None:

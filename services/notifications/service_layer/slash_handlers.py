@@ -23,8 +23,8 @@ from services.notifications.domain.slash import (
     goals_text,
     parse_checkin,
     status_text,
+    subcommand,
     typed,
-    words,
 )
 from services.notifications.domain.webhook_url import validate_webhook_url
 from services.notifications.service_layer.access import goals_to_check_in
@@ -49,8 +49,7 @@ def run_slash_command(cmd: RunSlashCommand, uow: NotificationsUnitOfWork, clock:
     """The immediate ephemeral answer to a slash command. `goals` and `checkin` reach the goals
     the member may check in on (their own and their team's team goals they see); `status`
     tells of their own."""
-    args, _ = words(cmd.text, 1)
-    verb = args[0].lower() if args else "help"
+    verb = subcommand(cmd.text)
     if verb == "help":
         return ephemeral(HELP)
     with uow:
