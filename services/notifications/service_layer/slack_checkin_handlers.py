@@ -105,9 +105,21 @@ def refuse_unopened(cmd: OpenCheckinModal, checker: MemberReplica, uow: Notifica
     request = SlackRequest(str(uuid.uuid5(UNOPENED_REQUESTS, cmd.trigger_id)), checker.team_id,
                            checker.member_id, cmd.goal_id, "", now)
     with uow:
-        if uow.slack_requests.add_new(request) and request.rejected(UNOPENED, now):
-            uow.slack.add(SlackTask(cmd.slack_team_id, "rejected_dm", request.request_id, now))
+        if uow.slack_requests.add_new(request) and reject(uow, request, UNOPENED,
+                                                          cmd.slack_team_id, now):
             uow.commit()
+
+
+def reject(uow: NotificationsUnitOfWork, request: SlackRequest, reason: str,
+           slack_team_id: str | None, now: datetime) -> bool:
+    """Record the refusal of a modal's check-in and queue its `rejected_dm` through the Slack
+    workspace `slack_team_id` (none when None: no active workspace to tell the member in);
+    False, nothing queued, when it was refused already (a redelivery tells no one)."""
+    if not request.rejected(reason, now):
+        return False
+    if slack_team_id is not None:
+        uow.slack.add(SlackTask(slack_team_id, "rejected_dm", request.request_id, now))
+    return True
 
 
 def submit_checkin_modal(cmd: SubmitCheckinModal, uow: NotificationsUnitOfWork,
@@ -169,12 +181,11 @@ def on_logged(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None
 def on_rejected(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None:
     """`checkin.rejected`: a check-in from the modal was not logged; its member hears why."""
     request = uow.slack_requests.get(event.data.get("request_id"))
-    if request is None or not request.from_modal \
-            or not request.rejected(event.data["reason"], now):
+    if request is None or not request.from_modal:
         return
     workspace = uow.slack.workspace(request.team_id)
-    if workspace is not None and workspace.is_active:
-        uow.slack.add(SlackTask(workspace.slack_team_id, "rejected_dm", request.request_id, now))
+    active = workspace.slack_team_id if workspace is not None and workspace.is_active else None
+    reject(uow, request, event.data["reason"], active, now)
 
 
 def queue_due_dms(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None:
