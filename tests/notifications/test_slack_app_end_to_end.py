@@ -80,22 +80,25 @@ def submission(slack_api, user: str, view: dict, value: str, confidence: str = "
 
 
 def slack_effects(slack_api) -> list[tuple]:
-    """Each effect the member sees in Slack, by the id it answers: a due DM by its DM id (its
-    Check in button names it), a modal by the trigger id of the click that opened it, a DM's
-    update by the message it replaces (channel and ts), a refusal DM by its DM channel and
-    text (it names the goal and the reason of the one request it answers)."""
-    return ([("due DM", dm_id) for dm_id in due_dm_ids(slack_api)]
+    """Each effect the member sees in Slack, by the id it answers: a due DM by its DM channel
+    and the goal its Check in button names (a DM posted again counts twice), a modal by the
+    trigger id of the click that opened it, a DM's update by the message it replaces (channel
+    and ts), a refusal DM by its DM channel and text (it names the goal and the reason of the
+    one request it answers)."""
+    return ([("due DM", *dm) for dm in due_dms(slack_api)]
             + [("modal", c.args["trigger_id"]) for c in slack_api.calls_of("views.open")]
             + [("update", c.args["channel"], c.args["ts"])
                for c in slack_api.calls_of("chat.update")]
             + [("refusal", dm["channel"], dm["text"]) for dm in rejection_dms(slack_api)])
 
 
-def due_dm_ids(slack_api) -> list[str]:
-    """The DM id of each due DM posted (with a repeat for each time it was posted)."""
-    return [json.loads(e["value"])["dm_id"] for c in slack_api.calls_of("chat.postMessage")
-            for b in c.args["blocks"] if b["type"] == "actions" for e in b["elements"]
-            if json.loads(e["value"]).get("dm_id")]
+def due_dms(slack_api) -> list[tuple[str, str]]:
+    """The DM channel and goal of each due DM posted (a reminder or a missed check-in, not a
+    refusal's Check in button), with a repeat for each time it was posted."""
+    return [(c.args["channel"], json.loads(e["value"])["goal_id"])
+            for c in slack_api.calls_of("chat.postMessage")
+            if c.args["text"].startswith(("🔔 Due:", "⏰ Missed:"))
+            for b in c.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
 
 
 def known_goal(notifications, goal_id: str) -> bool:
@@ -167,11 +170,10 @@ def test_due_dm_button_modal_submit_logs_the_checkin_and_updates_the_dm(make_ser
 
     again = interaction(notifications, submission(slack_api, "ULENA", view, "4"))
     assert again.status_code == 200
-    dm_id = json.loads(button["value"])["dm_id"]
     effects = counted(lambda: slack_effects(slack_api) + [
         ("check-in", c["goal_id"]) for c in checkins.client.get(
             f"/v1/goals/{goal_id}/checkins", headers=auth(team.lead)).json["items"]])
-    assert effects == {("due DM", dm_id): 1, ("modal", "1337.42.trigger"): 1,
+    assert effects == {("due DM", "DLENA", goal_id): 1, ("modal", "1337.42.trigger"): 1,
                        ("update", "DLENA", posted.reply["ts"]): 1, ("check-in", goal_id): 1}
 
 
@@ -278,10 +280,9 @@ def test_a_modal_checkin_on_a_goal_closed_meanwhile_is_refused_by_dm_once(make_s
                   at="2030-01-07T09:30:00+00:00")
     produce(checkins, again, again)
     eventually(lambda: consumed(notifications, again.id), timeout=60)
-    dm_id = json.loads(button["value"])["dm_id"]
     effects = counted(lambda: slack_effects(slack_api) + [
         ("answer", r.path) for r in slack.delivered()])  # the Slack tasks run every 0.2 s
-    assert effects == {("due DM", dm_id): 1, ("modal", "1337.42.trigger"): 1,
+    assert effects == {("due DM", "DLENA", goal_id): 1, ("modal", "1337.42.trigger"): 1,
                        ("refusal", "DLENA", text): 1,
                        ("answer", "/commands/T0ACME/refused"): 1}  # no update: still due
     with notifications.container.uow() as uow:

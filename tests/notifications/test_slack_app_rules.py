@@ -177,6 +177,26 @@ def test_a_forged_or_stale_interaction_gets_401_and_changes_nothing(notification
     assert opened_once(slack_api) == {"genuine.trigger": 1}  # the forged click opened none
 
 
+def test_a_check_in_button_posted_with_a_dm_id_still_opens_the_modal_on_its_goal(
+        notifications, team, slack_api):
+    """Check in buttons and modals carried a `dm_id` nothing read (a check-in closes every
+    open DM of its goal). New ones carry the goal alone; a button Slack still shows from
+    before, its value with a `dm_id`, opens the modal on its goal as it did."""
+    remind(notifications, team)
+    [posted] = slack_api.calls_of("chat.postMessage")
+    [button] = [b for b in posted.args["blocks"] if b["type"] == "actions"][0]["elements"]
+    assert json.loads(button["value"]) == {"goal_id": team.goal}
+    before = {**button, "value": json.dumps({"goal_id": team.goal, "dm_id": new_id()})}
+
+    assert interaction(notifications, button_payload(slack_api, "UANA", before)).status_code \
+        == 200
+
+    [modal] = eventually(lambda: slack_api.calls_of("views.open"), timeout=10)
+    assert modal.args["view"]["callback_id"] == "checkin_modal", modal.args["view"]
+    assert json.loads(modal.args["view"]["private_metadata"]) == {"goal_id": team.goal}
+    assert "*Run 100 km*" in json.dumps(modal.args["view"])
+
+
 def test_invalid_modal_input_shows_inline_errors_and_publishes_nothing(notifications, team,
                                                                       slack_api):
     view = {"callback_id": "checkin_modal",

@@ -71,10 +71,10 @@ def test_every_event_message_escapes_the_text_it_quotes(event_type, data):
 def test_the_slack_apps_dms_modal_and_home_escape_titles_names_and_units():
     line = GoalLine(new_id(), HOSTILE, 0.5, "at_risk", 5, 10, "<km>", streak=2,
                     due_at=datetime(2026, 3, 4, 9, tzinfo=UTC))
-    views = [reminder_dm("D1", line, missed=True, when="today"),
+    views = [reminder_dm(line, missed=True, when="today"),
              escalation_dm(line, HOSTILE, 2, "today", LINK),
              done_dm(line, HOSTILE, "09:00"),
-             checkin_modal(line, None),
+             checkin_modal(line),
              home_view("Ana", [line], LINK)]
     for view in views:
         texts = mrkdwn(view)

@@ -70,23 +70,24 @@ def standing(goal: GoalLine) -> str:
     return f"{now}{progress_bar(goal.progress)} · {health_label(goal.health or 'not_started')}"
 
 
-def checkin_button(goal_id: str, dm_id: str | None = None) -> dict:
-    value = json.dumps({"goal_id": goal_id, "dm_id": dm_id})
+def checkin_button(goal_id: str) -> dict:
+    """The Check in button on `goal_id`: its value is the goal's reference (`GoalRefIn`)."""
+    value = json.dumps({"goal_id": goal_id})
     return {"type": "button", "style": "primary", "action_id": CHECKIN_ACTION,
             "text": plain("Check in"), "value": value}
 
 
-def checkin_actions(goal_id: str, dm_id: str | None = None) -> dict:
+def checkin_actions(goal_id: str) -> dict:
     """The actions block a DM offers the goal's Check in button in (it opens the modal)."""
     return {"type": "actions", "block_id": "checkin",
-            "elements": [checkin_button(goal_id, dm_id)]}
+            "elements": [checkin_button(goal_id)]}
 
 
-def reminder_dm(dm_id: str, goal: GoalLine, *, missed: bool, when: str) -> dict:
+def reminder_dm(goal: GoalLine, *, missed: bool, when: str) -> dict:
     title = f"{'⏰ Missed' if missed else '🔔 Due'}: check in on {escape(goal.title)}"
     intro = (f"Your check-in on *{escape(goal.title)}* was due {when}." if missed
              else f"Time to check in on *{escape(goal.title)}* (due {when}).")
-    blocks = [section(intro), section(standing(goal)), checkin_actions(goal.goal_id, dm_id)]
+    blocks = [section(intro), section(standing(goal)), checkin_actions(goal.goal_id)]
     return {"text": truncate(title, 3000), "blocks": blocks}
 
 
@@ -114,7 +115,7 @@ def rejected_dm(goal_title: str | None, reason: str, retry_goal_id: str | None =
     return {"text": truncate(text, 3000), "blocks": [section(text), *retry]}
 
 
-def checkin_modal(goal: GoalLine, dm_id: str | None) -> dict:
+def checkin_modal(goal: GoalLine) -> dict:
     """The check-in modal: a goal with a metric asks for its new value (a note optional); one
     without asks for no value, and its note is required (checkins takes no figure on it)."""
     asked = ([value_input(goal), confidence_input(), note_input(optional=True)]
@@ -123,7 +124,7 @@ def checkin_modal(goal: GoalLine, dm_id: str | None) -> dict:
         "type": "modal", "callback_id": CHECKIN_MODAL,
         "title": plain("Check in", 24), "submit": plain("Log check-in", 24),
         "close": plain("Cancel", 24),
-        "private_metadata": json.dumps({"goal_id": goal.goal_id, "dm_id": dm_id}),
+        "private_metadata": json.dumps({"goal_id": goal.goal_id}),
         "blocks": [section(f"*{escape(goal.title)}*\n{standing(goal)}"), *asked],
     }
 

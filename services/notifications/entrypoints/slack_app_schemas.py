@@ -48,10 +48,11 @@ class SlackId(fields.Field):
 
 
 class GoalRefIn(SlackIn):
-    """The app's own reference to a goal, in a Check in button's value and a modal's metadata."""
+    """The app's own reference to a goal, in a Check in button's value and a modal's metadata.
+    Those posted before carry a `dm_id` too, never read (a check-in closes every open DM of
+    its goal): like any other key, it is left out."""
 
     goal_id = fields.String(load_default="")
-    dm_id = fields.String(allow_none=True, load_default=None)
 
 
 class GoalRef(fields.String):

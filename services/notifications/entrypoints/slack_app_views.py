@@ -93,8 +93,7 @@ class Interactions(MethodView):
                 if action["action_id"] == CHECKIN_ACTION:
                     ref = load(CheckinButtonIn(), action, at=f"actions.{index}")["value"]
                     bus().handle(OpenCheckinModal(team, payload["enterprise"], user,
-                                                  payload["trigger_id"], ref.get("goal_id", ""),
-                                                  ref.get("dm_id")))
+                                                  payload["trigger_id"], ref.get("goal_id", "")))
         view = payload["view"] or {}
         if payload["type"] == "view_submission" and view.get("callback_id") == CHECKIN_MODAL:
             ref = load(CheckinModalIn(), view, at="view")["private_metadata"]

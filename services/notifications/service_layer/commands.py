@@ -225,7 +225,6 @@ class OpenCheckinModal:
     slack_user_id: str
     trigger_id: str
     goal_id: str
-    dm_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ def open_checkin_modal(cmd: OpenCheckinModal, uow: NotificationsUnitOfWork,
         elif not goal.is_open:
             view = notice_modal(f"*{escape(goal.title)}* is closed; it takes no more check-ins.")
         else:
-            view, checker = checkin_modal(goal_line(uow, goal), cmd.dm_id), member
+            view, checker = checkin_modal(goal_line(uow, goal)), member
         active = any(w.is_active for w in uow.slack.workspaces_in(cmd.slack_team_id))
     token = slack.bot_token(cmd.slack_team_id, cmd.enterprise_id) if active else None
     if token is not None:

@@ -175,7 +175,7 @@ class SlackTasks:
         when = slack_date(dm.due_at)
         line = goal_line(uow, goal)
         if dm.asks_owner:
-            return reminder_dm(dm.id, line, missed=dm.kind == "missed", when=when)
+            return reminder_dm(line, missed=dm.kind == "missed", when=when)
         owner = uow.replicas.member(dm.owner_id)
         return escalation_dm(line, owner.name if owner else "A teammate", dm.level or 2, when,
                              f"{self.public_url}/goals/{goal.goal_id}")
