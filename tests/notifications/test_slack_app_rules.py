@@ -849,6 +849,25 @@ def test_a_profile_naming_a_new_slack_user_after_a_move_links_the_member_to_it(
         "UANA2"]
 
 
+def test_a_profile_change_leaves_a_lead_linked_by_the_install_to_their_slack_user(
+        notifications, team, slack_api):
+    """The counter-case of the one above: only a link the move dropped gives way to the
+    profile. Lena, linked to ULENA2 by installing in the new workspace, then has a profile
+    naming another Slack user (UOLD, say, typed from the old workspace): she stays ULENA2's,
+    and UOLD is nobody's."""
+    slack_api.team_id, slack_api.team_name, slack_api.installer = "T0NEW", "Newco", "ULENA2"
+    install(notifications, Lead(team))
+
+    handle(notifications.container, event(
+        "member.updated", team.id, member_id=team.lead, name="Lena", email="lena@example.com",
+        role="lead", timezone="UTC", state="active", slack_user_id="UOLD"))
+
+    with notifications.container.uow() as uow:
+        assert [m.member_id for m in uow.slack.members_for("ULENA2")] == [team.lead]
+        assert uow.slack.members_for("UOLD") == []
+        assert uow.slack.slack_user_of(team.lead) == "ULENA2"
+
+
 def link_tickets_of(notifications, slack_user_id: str) -> int:
     table = notifications.container.metadata.tables["slack_link_tickets"]
     with notifications.container.engine.connect() as conn:
