@@ -40,8 +40,8 @@ def list_due(cmd: ListDue, reader: CheckinsUnitOfWork, clock: Clock,
     is ranked as of its request: a goal falling overdue between two requests moves ahead of a
     cursor given before, so a walk through the pages then misses it. The schedules are read
     soonest due first, a page's worth at a time, and no further than the page needs: a goal is
-    next due no sooner than its open occurrence (`_least_key_from`). A bounded number of
-    statements per schedules read, one more per `limit + 1` of them."""
+    next due no sooner than its open occurrence (`_least_key_from`). A few statements, however
+    many goals are due, and one more per further `limit + 1` schedules the page reads."""
     after = _after(cmd.cursor)
     now = clock.now()
     first: list[Due] = []  # the page and the item after it, in the list's order
