@@ -45,7 +45,9 @@ class Members:
         self.session = session
 
     def get(self, member_id: str) -> MemberView | None:
-        return self.session.get(MemberView, member_id)
+        """A member whose `member.*` event has not arrived yet is read once per transaction."""
+        return remembered(self.session, ("member", member_id),
+                          lambda: self.session.get(MemberView, member_id))
 
     def in_team(self, team_id: str, member_id: str) -> MemberView | None:
         member = self.get(member_id)
@@ -68,6 +70,7 @@ class Members:
         return [m.member_id for m in self.of_team(team_id) if m.is_lead and m.state != "left"]
 
     def upsert(self, view: MemberView) -> MemberView:
+        memo(self.session).pop(("member", view.member_id), None)
         return upsert(self.session, view)
 
 
