@@ -40,6 +40,17 @@ def invited(session, web_url: str, csrf: str, member_id: str, key: str = ""):
     return eventually(sent, interval=0.2)
 
 
+def one_invited(stack, inviter: str, invitee: str) -> list[tuple[str, object, str]]:
+    """Two members of a new team, `inviter` having invited `invitee` from the partners page:
+    each one's member id, signed-in session and CSRF token, the inviter's first."""
+    team = stack.new_team(lead_name="Lena")
+    both = [(member_id, *signed_in(stack, token))
+            for member_id, token in (stack.add_member(team, name) for name in (inviter, invitee))]
+    (_, session, csrf), (invitee_id, _, _) = both
+    invited(session, stack.web_url, csrf, invitee_id)
+    return both
+
+
 def test_a_member_invites_a_teammate_who_accepts_and_they_are_partners(stack):
     """The partners page said a lead can run a pairing round, and offered no way to choose a
     partner, though the checkins API takes invitations."""
@@ -112,12 +123,7 @@ def test_an_invitation_withdrawn_before_it_is_declined_says_it_was_not_declined(
     """Chen declined an invitation Ben had withdrawn meanwhile: the 409 was taken for a
     double click (the invitation was no longer open, so the web guessed Chen's decline had
     done it) and the page said nothing. Refused, the page now says why."""
-    team = stack.new_team(lead_name="Lena")
-    _, ben = stack.add_member(team, "Ben")
-    chen_id, chen = stack.add_member(team, "Chen")
-    bens, ben_csrf = signed_in(stack, ben)
-    invited(bens, stack.web_url, ben_csrf, chen_id)
-    chens, _ = signed_in(stack, chen)
+    (_, bens, _), (_, chens, _) = one_invited(stack, "Ben", "Chen")
     decline, decline_fields = answer_form(chens.get(stack.web_url + "/partners").text, "end")
     withdraw, withdraw_fields = answer_form(bens.get(stack.web_url + "/partners").text, "end")
     assert bens.post(stack.web_url + withdraw, data=withdraw_fields,
@@ -201,12 +207,7 @@ def test_the_partners_page_and_board_ask_checkins_for_open_partnerships_once(sta
 
 def test_an_invitation_the_api_refuses_says_why_beside_the_picker(stack):
     """Ben invites Chen, whose invitation to Ben is open (a page drawn before it came)."""
-    team = stack.new_team(lead_name="Lena")
-    ben_id, ben = stack.add_member(team, "Ben")
-    chen_id, chen = stack.add_member(team, "Chen")
-    chens, chen_csrf = signed_in(stack, chen)
-    invited(chens, stack.web_url, chen_csrf, ben_id)
-    session, csrf = signed_in(stack, ben)
+    (chen_id, _, _), (_, session, csrf) = one_invited(stack, "Chen", "Ben")
 
     again = session.post(stack.web_url + "/partners/invitations",
                          data={"csrf_token": csrf, "member_id": chen_id})
