@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 
+from services.web.adapters.api_client import ServiceUnavailable
 from tests.support.races import at_once
 from tests.support.waiting import eventually
 from tests.web.over_http import (
@@ -15,6 +16,7 @@ from tests.web.over_http import (
     days,
     hidden_fields,
     metric_goal,
+    page_client,
     pair,
     service_stopped,
     signed_in,
@@ -117,6 +119,34 @@ def test_an_answer_sent_twice_answers_the_second_time_as_the_first(stack):
     resent = stack.checkins.call("POST", path, chen,
                                  headers={"Idempotency-Key": accept_fields["idempotency_key"]})
     assert resent.status_code == 200 and resent.headers["Idempotent-Replayed"] == "true"
+
+
+def test_an_answer_that_timed_out_shows_its_form_again_under_its_key(stack, monkeypatch):
+    """Accept sent as checkins took too long to answer: the page says it may not have been
+    accepted and to send it again, and the invitation's form keeps the key it was sent
+    under, so the resend accepts it once whether or not the first did."""
+    (ben_id, _, _), (_, chens, _) = one_invited(stack, "Ben", "Chen")
+    accept, fields = answer_form(chens.get(stack.web_url + "/partners").text, "accept")
+    client = page_client(stack)
+    original = client.request
+
+    def timed_out(service, method, path, token, **kwargs):
+        if method == "POST" and path.endswith("/accept"):
+            raise ServiceUnavailable(service)
+        return original(service, method, path, token, **kwargs)
+
+    monkeypatch.setattr(client, "request", timed_out)
+    answer = chens.post(stack.web_url + accept, data=fields)
+    monkeypatch.setattr(client, "request", original)
+
+    assert answer.status_code == 503, answer.status_code
+    assert ("The checkins service did not answer in time; the invitation may not have been "
+            "accepted. Send it again in a minute: it will not be answered twice."
+            ) in html.unescape(answer.text)
+    again, kept = answer_form(answer.text, "accept")
+    assert (again, kept["idempotency_key"]) == (accept, fields["idempotency_key"])
+    resent = chens.post(stack.web_url + again, data=kept)
+    assert f'<h2 id="p-{ben_id}">Ben</h2>' in resent.text
 
 
 def test_an_invitation_withdrawn_before_it_is_declined_says_it_was_not_declined(stack):
