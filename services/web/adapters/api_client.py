@@ -528,9 +528,17 @@ class MemberApi:
                           headers=once(key))
 
     def update_channel(self, team_id: str, channel_id: str, fields: dict) -> dict:
-        """Rename, refilter, disable or re-enable (`state: active`) a channel."""
+        """Rename, refilter, point elsewhere (`webhook_url`), disable or re-enable
+        (`state: active`) a channel."""
         return self._call("notifications", "PATCH",
                           f"/v1/teams/{team_id}/channels/{channel_id}", json=fields)
+
+    def rotate_channel_secret(self, team_id: str, channel_id: str,
+                              key: str | None = None) -> dict:
+        """A webhook channel's new signing secret (in this answer only); the old one signs
+        beside it for a while."""
+        return self._call("notifications", "POST",
+                          f"/v1/teams/{team_id}/channels/{channel_id}/secret", headers=once(key))
 
     def test_channel(self, team_id: str, channel_id: str, key: str | None = None) -> dict:
         return self._call("notifications", "POST",

@@ -178,21 +178,51 @@ def enable_channel(channel_id: str):
         "nothing.")
 
 
+@team.post("/channels/<channel_id>/secret")
+@http.lead_required
+def rotate_channel_secret(channel_id: str):
+    """A webhook channel's new signing secret, shown once above the list; one rotation per
+    rendered button (its key, sent again, gets the first answer and the same secret)."""
+    key = request.form.get("idempotency_key") or None
+    return _channel_action(
+        channel_id, lambda api, team_id: api.rotate_channel_secret(team_id, channel_id, key),
+        200, "New signing secret (shown once; the old one still signs for a day, so switch "
+        "your receiver to it before then):", "The secret was not rotated",
+        "the secret was not rotated", "Send it again in a minute: the same button rotates it "
+        "once.", shown=lambda rotated: {"secret": rotated["secret"]})
+
+
+@team.post("/channels/<channel_id>/url")
+@http.lead_required
+def change_channel_url(channel_id: str):
+    """Point a channel at a new webhook URL, checked as when it was added; a channel its
+    receiver disabled (gone, moved) is enabled again."""
+    url = request.form.get("webhook_url", "").strip()
+    return _channel_action(
+        channel_id, lambda api, team_id: api.update_channel(team_id, channel_id,
+                                                            {"webhook_url": url}),
+        200, "Webhook URL changed: messages go to the new one.", "The URL was not changed",
+        "the URL was not changed", "Send it again in a minute: changing it twice changes "
+        "nothing.")
+
+
 def _channel_action(channel_id: str, action, status: int, done: str, refused_lead: str,
-                    undone: str, resend: str):
-    """The channels page after a channel's button: `done` above the list, or, on the channel's
-    row, why not: refused (`refused_lead`: the API's reason), or its service down (`undone`,
-    and after a timeout `resend`)."""
+                    undone: str, resend: str, shown=lambda answer: {}):
+    """The channels page after a channel's button: `done` above the list (with `shown` of
+    the API's answer), or, on the channel's row, why not: refused (`refused_lead`: the API's
+    reason, its messages about the fields sent when it gave some), or its service down
+    (`undone`, and after a timeout `resend`)."""
     try:
-        action(http.api(), http.current_member().team_id)
+        answer = action(http.api(), http.current_member().team_id)
     except FormErrors as refused:  # on its row, not in the Add a channel form
+        why = " ".join(m for messages in refused.errors.values() for m in messages)
         return _channels_page({"type": "slack"}, {}, refused.status, acted={
-            "id": channel_id, "error": f"{refused_lead}: {refused.detail.rstrip('.')}."})
+            "id": channel_id, "error": f"{refused_lead}: {(why or refused.detail).rstrip('.')}."})
     except ServiceUnavailable as down:
         return _channels_page({"type": "slack"}, {}, 503, acted={
             "id": channel_id, "error": not_saved(down.service, down.unsent, undone, resend)})
     return _channels_page({"type": "slack"}, {}, status, acted={"id": channel_id,
-                                                               "notice": done})
+                                                               "notice": done, **shown(answer)})
 
 
 @team.get("/deliveries")

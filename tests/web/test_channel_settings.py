@@ -1,0 +1,75 @@
+"""A channel's settings on the Channels page: a signed webhook's secret rotated, a webhook URL
+changed (the API's `POST .../secret` and `PATCH webhook_url`, from the lead's browser)."""
+
+from __future__ import annotations
+
+import re
+
+from tests.support.slack_server import archived
+from tests.support.waiting import eventually
+from tests.web.over_http import signed_in
+
+
+def row_of(page: str, channel_id: str) -> str:
+    row = page[page.index(f'<tr id="channel-{channel_id}">'):]
+    return row[:row.index("</tr>")]
+
+
+def test_a_lead_rotates_a_webhooks_secret_from_its_row_once_per_button(stack, slack):
+    """The Channels page showed a signed webhook's secret once, when added, and offered no way
+    to replace it but deleting the channel. Its row has a Rotate secret button: the new
+    secret is shown once, and the button sent again shows the same one."""
+    team = stack.new_team()
+    session, csrf = signed_in(stack, team.lead)
+    added = session.post(stack.web_url + "/team/channels", data={
+        "csrf_token": csrf, "type": "webhook", "name": "Audit hook",
+        "webhook_url": slack.webhook("hook")})
+    assert added.status_code == 201, added.status_code
+    channel_id = re.search(r'<tr id="channel-([^"]+)">', added.text).group(1)
+    first_secret = re.search(r"Its signing secret \(shown once\): <code>([^<]+)</code>",
+                             added.text).group(1)
+    assert f'action="/team/channels/{channel_id}/secret"' in row_of(added.text, channel_id)
+
+    sent = {"csrf_token": csrf, "idempotency_key": "rotate-audit-1"}
+    rotated, again = (session.post(stack.web_url + f"/team/channels/{channel_id}/secret",
+                                   data=sent) for _ in range(2))
+
+    assert (rotated.status_code, again.status_code) == (200, 200)
+    shown = re.search(r'<p class="notice" role="status">New signing secret \(shown once; the old '
+                      r"one still signs for a day, so switch your receiver to it before "
+                      r"then\): <code>([^<]+)</code></p>", rotated.text)
+    assert shown is not None, rotated.text
+    assert shown.group(1) != first_secret
+    assert f"<code>{shown.group(1)}</code>" in again.text
+
+
+def test_a_lead_gives_a_gone_channel_a_new_url_from_its_row_and_it_is_enabled(stack, slack):
+    """A channel whose webhook was archived (410) could only be deleted and added again. Its
+    row's Change URL form moves it, refused on the row for a URL the add would refuse, and
+    enables it again."""
+    team = stack.new_team()
+    session, csrf = signed_in(stack, team.lead)
+    added = session.post(stack.web_url + "/team/channels", data={
+        "csrf_token": csrf, "type": "slack", "name": "#team-goals",
+        "webhook_url": slack.webhook("T/B/old")})
+    channel_id = re.search(r'<tr id="channel-([^"]+)">', added.text).group(1)
+    in_api = f"/v1/teams/{team.id}/channels/{channel_id}"
+    slack.reply_with(archived())
+    session.post(stack.web_url + f"/team/channels/{channel_id}/test", data={"csrf_token": csrf})
+    eventually(lambda: stack.notifications.call("GET", in_api, team.lead).get_json()["state"]
+               == "disabled", timeout=30)
+    url_path = f"/team/channels/{channel_id}/url"
+
+    internal = session.post(stack.web_url + url_path,
+                            data={"csrf_token": csrf, "webhook_url": "https://10.0.0.1/x"})
+    moved = session.post(stack.web_url + url_path,
+                         data={"csrf_token": csrf, "webhook_url": slack.webhook("T/B/new")})
+
+    assert internal.status_code == 422, internal.status_code
+    assert ('<p class="error" role="alert">The URL was not changed: Address &#39;10.0.0.1&#39; '
+            "is internal") in row_of(internal.text, channel_id), row_of(internal.text, channel_id)
+    assert moved.status_code == 200, moved.status_code
+    assert ('<p class="notice" role="status">Webhook URL changed: messages go to the new '
+            "one.</p>") in moved.text
+    assert "<td>Active</td>" in row_of(moved.text, channel_id)
+    assert stack.notifications.call("GET", in_api, team.lead).get_json()["state"] == "active"
