@@ -830,16 +830,29 @@ def test_an_install_in_another_workspace_unlinks_the_members_from_the_old_ones_u
     assert slack_api.calls[before:] == []  # Ana's reminder has no Slack user to go to
 
 
+def moved_to_newco(notifications, team: Team, slack_api) -> None:
+    """Lena installs the app in another workspace, T0NEW, approving as ULENA2: she is linked
+    to ULENA2, and the others' links to the old workspace's users are dropped."""
+    slack_api.team_id, slack_api.team_name, slack_api.installer = "T0NEW", "Newco", "ULENA2"
+    install(notifications, Lead(team))
+
+
+def profile_names(notifications, team: Team, member_id: str, name: str, role: str,
+                  slack_user_id: str) -> None:
+    """`member.updated`: the member's profile now names `slack_user_id`."""
+    handle(notifications.container, event(
+        "member.updated", team.id, member_id=member_id, name=name,
+        email=f"{name.lower()}@example.com", role=role, timezone="UTC", state="active",
+        slack_user_id=slack_user_id))
+
+
 def test_a_profile_naming_a_new_slack_user_after_a_move_links_the_member_to_it(
         notifications, team, slack_api):
     """Ana, unlinked from the old workspace's UANA by the move, puts her new workspace's
     Slack user, UANA2, in her profile: the unlink still hid it, so her reminders went nowhere
     until she linked from the Home tab. Now the profile's new user is hers."""
-    slack_api.team_id, slack_api.team_name, slack_api.installer = "T0NEW", "Newco", "ULENA2"
-    install(notifications, Lead(team))
-    handle(notifications.container, event(
-        "member.updated", team.id, member_id=team.ana, name="Ana", email="ana@example.com",
-        role="member", timezone="UTC", state="active", slack_user_id="UANA2"))
+    moved_to_newco(notifications, team, slack_api)
+    profile_names(notifications, team, team.ana, "Ana", "member", "UANA2")
     with notifications.container.uow() as uow:
         assert [m.member_id for m in uow.slack.members_for("UANA2")] == [team.ana]
     run_tasks(notifications)
@@ -855,12 +868,9 @@ def test_a_profile_change_leaves_a_lead_linked_by_the_install_to_their_slack_use
     profile. Lena, linked to ULENA2 by installing in the new workspace, then has a profile
     naming another Slack user (UOLD, say, typed from the old workspace): she stays ULENA2's,
     and UOLD is nobody's."""
-    slack_api.team_id, slack_api.team_name, slack_api.installer = "T0NEW", "Newco", "ULENA2"
-    install(notifications, Lead(team))
+    moved_to_newco(notifications, team, slack_api)
 
-    handle(notifications.container, event(
-        "member.updated", team.id, member_id=team.lead, name="Lena", email="lena@example.com",
-        role="lead", timezone="UTC", state="active", slack_user_id="UOLD"))
+    profile_names(notifications, team, team.lead, "Lena", "lead", "UOLD")
 
     with notifications.container.uow() as uow:
         assert [m.member_id for m in uow.slack.members_for("ULENA2")] == [team.lead]
