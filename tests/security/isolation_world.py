@@ -114,6 +114,11 @@ class TeamWorld:
         return self.made("notifications", "POST", f"/v1/teams/{self.team.id}/channels", "lead",
                          {"type": "slack", "webhook_url": self.slack_url})["id"]
 
+    def fresh_webhook(self) -> str:
+        """A signed webhook channel: the one type with a secret to rotate."""
+        return self.made("notifications", "POST", f"/v1/teams/{self.team.id}/channels", "lead",
+                         {"type": "webhook", "webhook_url": self.slack_url})["id"]
+
     def milestone_order(self) -> list[str]:
         goal = self.made("goals", "GET", f"/v1/goals/{self.milestone_goal['id']}", "member")
         return [m["id"] for m in goal["milestones"]][::-1]
@@ -336,6 +341,8 @@ CONTROLS: dict[tuple[str, str], Builder] = {
         "lead", f"{_teams(w)}/channels/{w.fresh_channel()}", destructive=True),
     ("POST", "/v1/teams/{team_id}/channels/{channel_id}/test"): lambda w: Request(
         "lead", f"{_teams(w)}/channels/{w.channel['id']}/test"),
+    ("POST", "/v1/teams/{team_id}/channels/{channel_id}/secret"): lambda w: Request(
+        "lead", f"{_teams(w)}/channels/{w.fresh_webhook()}/secret"),
     ("GET", "/v1/teams/{team_id}/deliveries"): lambda w: Request(
         "lead", f"{_teams(w)}/deliveries"),
     ("GET", "/v1/teams/{team_id}/digest"): lambda w: Request("lead", f"{_teams(w)}/digest"),
