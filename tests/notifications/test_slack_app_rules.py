@@ -354,6 +354,24 @@ def test_a_modal_without_a_value_field_on_a_goal_closed_since_says_so_under_its_
     assert requested(notifications) == []
 
 
+@pytest.mark.parametrize("outcome", ["partial", "missed", "dropped"])
+def test_a_modal_on_a_goal_closed_since_with_any_outcome_logs_nothing(notifications, team,
+                                                                      slack_api, outcome):
+    """A goal closed as partly reached, missed or dropped takes no check-in, as an achieved
+    one does not: notifications read only `achieved` (and a status `closed` no goal has) as
+    closed, so the modal sent the check-in on."""
+    handle(notifications, event(
+        "goal.closed", team.id, goal_id=team.goal, owner_id=team.ana, title="Run 100 km",
+        status=outcome, outcome=outcome, visibility="team", kind="personal",
+        start_date="2030-01-01", due_date="2030-12-31", health=None,
+        metric={"unit": "km", "start": 0, "target": 100, "current": 40}))
+    view = {"callback_id": "checkin_modal", "private_metadata": json.dumps({"goal_id": team.goal})}
+    answer = interaction(notifications, submission(slack_api, "UANA", view, "12"))
+    assert answer.json == {"response_action": "errors", "errors": {
+        "value": "This is not an open goal you can check in on; nothing logged."}}
+    assert requested(notifications) == []
+
+
 def test_the_dm_refusing_a_modal_checkin_offers_the_check_in_button_again(notifications, team,
                                                                           slack_api):
     """The DM saying a check-in from the modal was not logged gave no way to try again: the

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from shared.availability import back_at, hears_from_us
 
-CLOSED_GOAL_STATES = ("achieved", "closed", "draft")
+OPEN_GOAL_STATUS = "active"  # what takes check-ins: not a draft, not reached, not closed
 
 
 class TeamReplica:
@@ -118,7 +118,9 @@ class GoalReplica:
 
     @property
     def is_open(self) -> bool:
-        return self.status not in CLOSED_GOAL_STATES
+        """Active: the only goals that take check-ins (a draft is not started yet; one achieved
+        or closed as partly reached, missed or dropped is done)."""
+        return self.status == OPEN_GOAL_STATUS
 
     @property
     def short_ref(self) -> str:
