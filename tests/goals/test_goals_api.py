@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from functools import partial
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from tests.goals.helpers import create_goal, get, outbox, outbox_by_id, post, run_job
-from tests.support.races import SQLITE_WAITS, run_together
+from tests.support.races import SQLITE_WAITS, at_once, once_after, run_together
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
 
@@ -566,6 +567,37 @@ def test_a_goal_made_for_a_member_as_they_leave_leaves_no_one_gone_owning_an_ope
     state = get(goals, member_path, team.lead).json["state"]
     owned = get(goals, f"/v1/goals?owner_id={max_id}", team.lead).json["items"]
     assert (state, [g["status"] for g in owned]) in (("active", ["active"]), ("left", []))
+
+
+def test_a_template_a_member_fills_as_a_lead_marks_them_left_makes_no_goal(goals):
+    """Max filled a template while a lead marked him as left, after the request had read him
+    (for his today): the new goal locked his row, then went on with the Max read before the
+    departure, and a member who left owned a draft. The locked row is read afresh: Max is gone,
+    422 on the owner, and no goal is made."""
+    if goals.container.engine.dialect.name != "postgresql":
+        pytest.skip(SQLITE_WAITS)
+    team = create_team(goals)
+    max_id, max_token = add_member(goals, team, "Max")
+
+    left = []
+
+    def leave():  # in a thread of its own: a request of its own, in a transaction of its own
+        left.extend(at_once(lambda: goals.app.test_client().patch(
+            f"/v1/teams/{team.id}/members/{max_id}", headers=auth(team.lead),
+            json={"state": "left"})))
+
+    hook = once_after("members.name AS members_name", leave, thread=threading.get_ident())
+    event.listen(goals.container.engine, "after_cursor_execute", hook)
+    try:
+        made = post(goals, "/v1/goal-templates/informational-interviews/instantiate",
+                    max_token, {"parameters": {"n": 3}})
+    finally:
+        event.remove(goals.container.engine, "after_cursor_execute", hook)
+
+    assert [r.status_code for r in left] == [200], [r.json for r in left]
+    assert made.status_code == 422, made.json
+    assert made.json["errors"] == {"owner_id": ["No current member with this id."]}
+    assert get(goals, f"/v1/goals?owner_id={max_id}", team.lead).json["items"] == []
 
 
 def test_an_achieved_team_goal_keeps_its_figures_until_it_is_reopened(goals):

@@ -72,9 +72,12 @@ class Members:
         self.session.add(member)
 
     def get(self, team_id: str, member_id: str, *, for_update: bool = False) -> Member | None:
+        """`for_update` locks the member's row and reads it as it is once locked, even when
+        the transaction read it before (a change committed meanwhile included)."""
         if not is_id(member_id):
             return None
-        member = self.session.get(Member, member_id, with_for_update=for_update)
+        member = self.session.get(Member, member_id, with_for_update=for_update,
+                                  populate_existing=for_update)
         return member if member is not None and member.team_id == team_id else None
 
     def add_new(self, member: Member) -> bool:
