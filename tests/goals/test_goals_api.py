@@ -600,6 +600,47 @@ def test_a_template_a_member_fills_as_a_lead_marks_them_left_makes_no_goal(goals
     assert get(goals, f"/v1/goals?owner_id={max_id}", team.lead).json["items"] == []
 
 
+def test_a_team_goal_rolled_up_by_two_new_goals_at_once_takes_a_new_etag_for_each(goals):
+    """Ana aligned a new goal under a team goal that Ben's new goal had just moved: her request
+    had read the team goal before Ben's committed, and rolled it up from that copy once it had
+    locked it. The team goal kept Ben's version with her figure, so an edit made with the ETag
+    Ben's change gave it was taken over a progress its sender never saw, and its history said
+    the figure moved from where it stood before Ben's goal. The locked copy is read afresh:
+    each roll-up takes a version of its own, from the figure the other left."""
+    if goals.container.engine.dialect.name != "postgresql":
+        pytest.skip(SQLITE_WAITS)
+    team = create_team(goals)
+    parent = create_goal(goals, team.lead, kind="team", metric=None, title="Halve the backlog")
+    _, ana = add_member(goals, team, "Ana")
+    _, ben = add_member(goals, team, "Ben")
+
+    def aligned(token: str, current: int):
+        return goals.app.test_client().post("/v1/goals", headers=auth(token), json={
+            "title": "Close support tickets", "due_date": "2031-03-11", "parent_id": parent["id"],
+            "metric": {"unit": "tickets", "start": 0, "target": 4, "current": current}})
+
+    bens = []
+    hook = once_after("FROM goals", lambda: bens.extend(at_once(lambda: aligned(ben, 1))),
+                      thread=threading.get_ident())
+    event.listen(goals.container.engine, "after_cursor_execute", hook)
+    try:
+        anas = aligned(ana, 3)
+    finally:
+        event.remove(goals.container.engine, "after_cursor_execute", hook)
+
+    assert (bens[0].status_code, anas.status_code) == (201, 201), (bens[0].json, anas.json)
+    now = get(goals, f"/v1/goals/{parent['id']}", team.lead)
+    assert (now.json["progress"], now.headers["ETag"]) == (0.5, f'"{parent["version"] + 2}"')
+    rolled = [item["changes"]["progress"] for item in get(
+        goals, f"/v1/goals/{parent['id']}/history", team.lead).json["items"]
+        if item["action"] == "progress_rolled_up"]
+    assert rolled == [[0.0, 0.25], [0.25, 0.5]]
+    bens_etag = f'"{parent["version"] + 1}"'  # the team goal's once Ben's goal rolled it up
+    stale = goals.client.patch(f"/v1/goals/{parent['id']}", json={"title": "Halve it"},
+                               headers={**auth(team.lead), "If-Match": bens_etag})
+    assert stale.status_code == 412, stale.json
+
+
 def test_an_achieved_team_goal_keeps_its_figures_until_it_is_reopened(goals):
     """A team goal achieved by its aligned goals keeps the progress, health and history it
     was achieved with when they are reopened after it (they still name it as their parent);

@@ -174,14 +174,17 @@ class Goals:
         self.session.add(goal)
 
     def get(self, team_id: str, goal_id: str, *, for_update: bool = False) -> Goal | None:
-        """`for_update` locks the row, once per transaction (a batch of check-ins on one goal)."""
+        """`for_update` locks the row, once per transaction (a batch of check-ins on one goal),
+        and reads it as it is once locked, even when the transaction read it before (a change
+        committed meanwhile included: a parent named, then rolled up)."""
         if not is_id(goal_id):
             return None
         locked = locked_rows(self.session)
         if for_update and ("goal", goal_id) in locked:
             goal = self.session.get(Goal, goal_id)
         else:
-            goal = self.session.get(Goal, goal_id, with_for_update=for_update)
+            goal = self.session.get(Goal, goal_id, with_for_update=for_update,
+                                    populate_existing=for_update)
             if for_update and goal is not None:
                 locked.add(("goal", goal_id))
         return goal if goal is not None and goal.team_id == team_id else None
