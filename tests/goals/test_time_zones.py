@@ -103,3 +103,28 @@ def test_a_new_time_zone_moves_only_the_members_open_goals_and_shows_in_their_hi
     for untouched in (done, theirs):
         items = get(goals, f"/v1/goals/{untouched['id']}/history", team.lead).json["items"]
         assert "timezone_changed" not in [e["action"] for e in items]
+
+
+def test_a_goal_reopened_after_its_owner_moved_ends_its_due_day_in_their_new_time_zone(
+        goals, clock):
+    """Olga's goal was achieved in Berlin; she moved to New York, and her open goals with her
+    (an achieved one stays as it ended). Reopened by a lead at 21:00 in New York on its due day,
+    it kept Berlin's midnight, long past, and was called overdue with three hours left. A goal
+    reopened follows its owner's time zone, as an open goal does, and its history says so."""
+    team = create_team(goals)
+    olga_id, olga = add_member(goals, team, "Olga", timezone="Europe/Berlin")
+    goal = create_goal(goals, olga, start_date="2031-03-02", due_date="2031-03-11",
+                       metric={"unit": "tickets", "start": 0, "target": 20, "current": 20})
+    assert goal["status"] == "achieved", goal
+    moved = goals.client.patch(f"/v1/teams/{team.id}/members/{olga_id}", headers=auth(olga),
+                               json={"timezone": "America/New_York"})
+    assert moved.status_code == 200, moved.json
+    clock.set(datetime(2031, 3, 12, 1, 0, tzinfo=UTC))  # 2031-03-11 21:00 in New York
+
+    reopened = post(goals, f"/v1/goals/{goal['id']}/reopen", team.lead)
+
+    assert reopened.status_code == 200, reopened.json
+    assert (reopened.json["status"], reopened.json["health"]) == ("active", "on_track")
+    history = get(goals, f"/v1/goals/{goal['id']}/history", olga).json["items"]
+    assert {"timezone": ["Europe/Berlin", "America/New_York"]} in [
+        e["changes"] for e in history if e["action"] == "timezone_changed"]

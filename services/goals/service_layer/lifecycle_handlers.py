@@ -38,12 +38,14 @@ def reopen_goal(cmd: ReopenGoal, uow: GoalsUnitOfWork, clock: Clock,
     goal.reopened carries that figure. A parent it is aligned under keeps its status: an open
     one rolls up again, one achieved or closed keeps its figures. A goal whose owner left
     stays as it is (409, `Member.ensure_may_own_open_goals`); the owner's row is locked, so
-    a departure at the same moment finds the goal open, or this finds the owner gone."""
+    a departure at the same moment finds the goal open, or this finds the owner gone. Open
+    again, the goal takes up its owner's time zone, as their open goals did when they moved."""
 
     def reopen(goal: Goal, *, actor: str, at: datetime) -> None:
         owner = uow.members.get(goal.team_id, goal.owner_id, for_update=True)
         if owner is not None:
             owner.ensure_may_own_open_goals()
+            goal.follow_owner_to(owner.timezone, actor=actor, at=at)
         goal.reopen(rollup=resumed_roll_up(goal, uow.goals), actor=actor, at=at)
 
     return _move(cmd, uow, clock, render_goal, reopen, achieve=False)
