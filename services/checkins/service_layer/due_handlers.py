@@ -28,6 +28,11 @@ class Due:
     frequency: str  # the applied cadence's (`timetable_of`): what one streak period is
 
 
+SCHEDULES_READ_AT_ONCE = 100
+"""Schedules read per statement at the least. A goal checked in for its open occurrence ranks
+after where it is read (at its next one), so in a team that checks in a page seldom stops
+early; reading a page's worth at a time then took a statement per `limit + 1` goals."""
+
 DueKey = tuple[int, datetime, str]
 """Where an item stands in the list: not overdue (0 for overdue), next due, goal id."""
 
@@ -41,14 +46,15 @@ def list_due(cmd: ListDue, reader: CheckinsUnitOfWork, clock: Clock,
     cursor given before, so a walk through the pages then misses it. The schedules are read
     soonest due first, a page's worth at a time, and no further than the page needs: a goal is
     next due no sooner than its open occurrence (`_least_key_from`). A few statements, however
-    many goals are due, and one more per further `limit + 1` schedules the page reads."""
+    many goals are due, and one more per further `SCHEDULES_READ_AT_ONCE` (or `limit + 1`)
+    schedules the page reads."""
     after = _after(cmd.cursor)
     now = clock.now()
     first: list[Due] = []  # the page and the item after it, in the list's order
     with reader:
         sees = visible_to(reader, cmd.actor)
         for schedule, goal in reader.listings.scheduled_goals(
-                cmd.team_id, cmd.owner_id, chunk=cmd.limit + 1,
+                cmd.team_id, cmd.owner_id, chunk=max(cmd.limit + 1, SCHEDULES_READ_AT_ONCE),
                 only_checked_in_before=after[1] if after and after[0] == 1 else None):
             if len(first) > cmd.limit and _key(first[-1]) < _least_key_from(schedule, now):
                 break
