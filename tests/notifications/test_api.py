@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import UTC, datetime
 
+import pytest
+from sqlalchemy import text
+
+from shared.clock import ControlledClock
 from shared.pagination import encode_cursor
 from tests.notifications.support import Team, checkin, delivering, goal, handle, new_id
+from tests.support.races import SQLITE_WAITS, run_together
 from tests.support.slack_server import archived
 from tests.support.waiting import eventually
 
@@ -263,13 +268,11 @@ def test_a_webhook_channels_secret_is_rotated_once_per_key_and_shown_only_in_the
     once = {**team.auth(), "Idempotency-Key": "rotate-audit-1"}
 
     first, second = (client.post(path, headers=once) for _ in range(2))
-    again = client.post(path, headers={**team.auth(), "Idempotency-Key": "rotate-audit-2"})
 
     assert (first.status_code, second.status_code) == (200, 200), first.json
     assert first.json["secret"] not in (None, hook["secret"]) and len(first.json["secret"]) >= 32
     assert first.json["previous_secret_until"] is not None
     assert second.json == first.json and second.headers["Idempotent-Replayed"] == "true"
-    assert again.json["secret"] not in (hook["secret"], first.json["secret"])
     shown = client.get(f"/v1/teams/{team.id}/channels/{hook['id']}", headers=team.auth()).json
     assert "secret" not in shown and shown["previous_secret_until"] is not None
     assert client.post(path, headers=team.auth(team.ana)).status_code == 403
@@ -279,6 +282,58 @@ def test_a_webhook_channels_secret_is_rotated_once_per_key_and_shown_only_in_the
     assert unsigned.status_code == 409, unsigned.json
     assert unsigned.json["detail"] == ("a slack channel is not signed; only a webhook channel "
                                        "has a signing secret to rotate")
+
+
+def rotating(n, team: Team, channel_id: str, key: str):
+    return lambda: n.client.post(f"/v1/teams/{team.id}/channels/{channel_id}/secret",
+                                 headers={**team.auth(), "Idempotency-Key": key})
+
+
+def test_a_second_rotation_while_the_firsts_grace_runs_is_refused(make_service, slack):
+    """A rotation during the one before's grace dropped the secret before it, which the
+    receiver may still hold (a lead pressing Rotate again after a timeout): it now answers 409
+    naming when it may, and rotates once that grace is over."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    hook = team.channel(slack.webhook("hook"), type="webhook")
+    path = f"/v1/teams/{team.id}/channels/{hook['id']}"
+
+    first = rotating(n, team, hook["id"], "rotate-1")()
+    refused = rotating(n, team, hook["id"], "rotate-2")()
+    assert (first.status_code, refused.status_code) == (200, 409), refused.json
+    assert refused.json["detail"].startswith(
+        "this channel's secret was rotated already, and the secret before it still signs "
+        "every delivery until 2030-01-08 12:00 UTC")
+    assert n.client.get(path, headers=team.auth()).json["previous_secret_until"] == (
+        first.json["previous_secret_until"])
+    assert rotating(n, team, hook["id"], "rotate-1")().json == first.json  # its key replays
+
+    clock.advance(hours=24)
+    later = rotating(n, team, hook["id"], "rotate-3")()
+    assert later.status_code == 200, later.json
+    assert later.json["secret"] not in (hook["secret"], first.json["secret"])
+
+
+def test_two_rotations_at_once_take_turns_and_the_second_is_refused(notifications, team, slack):
+    """Two leads (or two tabs) rotating at the same moment both read the channel, both got
+    200, and the row kept one's secret beside the original: the other's new secret signed
+    nothing. The channel's row is locked: the second waits, then is refused as any rotation
+    during a grace is."""
+    if notifications.container.engine.dialect.name != "postgresql":
+        pytest.skip(SQLITE_WAITS)
+    hook = team.channel(slack.webhook("hook"), type="webhook")
+    race = run_together(notifications.container.engine, lambda s: "FROM channels" in s,
+                        rotating(notifications, team, hook["id"], "tab-1"),
+                        rotating(notifications, team, hook["id"], "tab-2"))
+
+    assert sorted(r.status_code for r in race.results) == [200, 409], [
+        r.json for r in race.results]
+    [rotated] = [r.json for r in race.results if r.status_code == 200]
+    with notifications.container.engine.connect() as conn:
+        kept = conn.execute(text("SELECT secret, previous_secret FROM channels WHERE id = :c"),
+                            {"c": hook["id"]}).one()
+    assert tuple(kept) == (rotated["secret"], hook["secret"])
 
 
 def test_a_channels_url_is_changed_validated_as_when_added_and_re_enables_a_gone_channel(

@@ -3,11 +3,13 @@ changed (the API's `POST .../secret` and `PATCH webhook_url`, from the lead's br
 
 from __future__ import annotations
 
+import html
 import re
 
+from services.web.adapters.api_client import ServiceUnavailable
 from tests.support.slack_server import archived
 from tests.support.waiting import eventually
-from tests.web.over_http import signed_in
+from tests.web.over_http import page_client, signed_in
 
 
 def row_of(page: str, channel_id: str) -> str:
@@ -35,12 +37,52 @@ def test_a_lead_rotates_a_webhooks_secret_from_its_row_once_per_button(stack, sl
                                    data=sent) for _ in range(2))
 
     assert (rotated.status_code, again.status_code) == (200, 200)
-    shown = re.search(r'<p class="notice" role="status">New signing secret \(shown once; the old '
-                      r"one still signs for a day, so switch your receiver to it before "
-                      r"then\): <code>([^<]+)</code></p>", rotated.text)
+    shown = re.search(r'<p class="notice" role="status">New signing secret \(shown once\): '
+                      r"<code>([^<]+)</code> The old one still signs every delivery beside it "
+                      r"until \w{3} \d\d \w{3} \d{4}, \d\d:\d\d: switch your receiver to the "
+                      r"new one before then.</p>", rotated.text)
     assert shown is not None, rotated.text
     assert shown.group(1) != first_secret
     assert f"<code>{shown.group(1)}</code>" in again.text
+
+
+def test_a_rotation_that_timed_out_is_sent_again_under_its_key_and_rotates_once(
+        stack, slack, monkeypatch):
+    """Rotate secret pressed as notifications took too long to answer (it rotated, the answer
+    was lost): the page said to send it again, but the row's button came back under a new key,
+    so the resend rotated a second time, dropping the secret the receiver held. The row keeps
+    the key it was sent under, and the resend shows the one rotation's secret."""
+    team = stack.new_team()
+    session, csrf = signed_in(stack, team.lead)
+    added = session.post(stack.web_url + "/team/channels", data={
+        "csrf_token": csrf, "type": "webhook", "name": "Audit hook",
+        "webhook_url": slack.webhook("hook")})
+    channel_id = re.search(r'<tr id="channel-([^"]+)">', added.text).group(1)
+    client = page_client(stack)
+    original = client.request
+
+    def answer_lost(service, method, path, token, **kwargs):
+        answer = original(service, method, path, token, **kwargs)
+        if method == "POST" and path.endswith("/secret"):
+            raise ServiceUnavailable(service)
+        return answer
+
+    monkeypatch.setattr(client, "request", answer_lost)
+    lost = session.post(stack.web_url + f"/team/channels/{channel_id}/secret",
+                        data={"csrf_token": csrf, "idempotency_key": "rotate-lost"})
+    monkeypatch.setattr(client, "request", original)
+
+    assert lost.status_code == 503, lost.status_code
+    assert "Send it again in a minute: the same button rotates it once." in html.unescape(
+        lost.text)
+    row = row_of(lost.text, channel_id)
+    secret_form = row[row.index(f'action="/team/channels/{channel_id}/secret"'):]
+    kept = re.search(r'name="idempotency_key" value="([^"]*)"', secret_form).group(1)
+    assert kept == "rotate-lost"
+    resent = session.post(stack.web_url + f"/team/channels/{channel_id}/secret",
+                          data={"csrf_token": csrf, "idempotency_key": kept})
+    assert resent.status_code == 200, html.unescape(resent.text)[-2000:]
+    assert re.search(r"New signing secret \(shown once\): <code>[^<]+</code>", resent.text)
 
 
 def test_a_lead_gives_a_gone_channel_a_new_url_from_its_row_and_it_is_enabled(stack, slack):

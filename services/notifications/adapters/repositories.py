@@ -50,8 +50,14 @@ class Channels:
         self.session.add(channel)
         memo(self.session).pop(("channels", channel.team_id), None)
 
-    def get(self, team_id: str, channel_id: str | None) -> Channel | None:
-        channel = self.session.get(Channel, channel_id) if channel_id else None
+    def get(self, team_id: str, channel_id: str | None, *,
+            for_update: bool = False) -> Channel | None:
+        """The team's channel; `for_update` (a lead's change) locks its row, as it is once
+        locked, so two changes take turns. The lock is NO KEY UPDATE: messages for the channel
+        are still made meanwhile (see `hold`)."""
+        channel = self.session.get(
+            Channel, channel_id, with_for_update={"key_share": True} if for_update else None,
+            populate_existing=for_update) if channel_id else None
         if channel is None or channel.team_id != team_id or channel.state == "deleted":
             return None
         return channel

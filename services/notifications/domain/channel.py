@@ -94,11 +94,17 @@ class Channel(Aggregate):
 
     def rotate_secret(self, now: datetime, grace: timedelta) -> None:
         """A new signing secret; the one it replaces still signs every delivery beside it for
-        `grace`, so the receiver can switch without refusing any (a second rotation within it
-        drops the oldest)."""
+        `grace`, so the receiver can switch without refusing any. Refused (409) while a
+        rotation's grace runs: a second one would drop a secret the receiver may still hold."""
         if self.type != "webhook":
             raise Conflict(f"a {self.type} channel is not signed; only a webhook channel has a "
                            f"signing secret to rotate")
+        if self.previous_secret_until is not None and now < self.previous_secret_until:
+            raise Conflict(
+                f"this channel's secret was rotated already, and the secret before it still "
+                f"signs every delivery until {self.previous_secret_until:%Y-%m-%d %H:%M} UTC "
+                f"for a receiver that holds it; rotate again after that (to stop signing with "
+                f"every older secret at once, delete the channel and add it again)")
         self.previous_secret, self.previous_secret_until = self.secret, now + grace
         self.secret = secrets.token_urlsafe(32)
 

@@ -105,7 +105,9 @@ class ChannelSecret(MethodView):
         """Rotate a `webhook` channel's signing secret (lead): the new one is shown in this
         answer only; the replaced one still signs every delivery beside it for
         NOTIFICATIONS_SECRET_GRACE_HOURS (24), so the receiver can switch without refusing any.
-        409 for a slack or teams channel (not signed). A retry with the same Idempotency-Key
+        409 for a slack or teams channel (not signed), and while a rotation's grace runs (a
+        second would drop the secret the receiver may still hold). A receiver must accept any
+        of the header's comma-separated signatures. A retry with the same Idempotency-Key
         rotates none and gets the first answer."""
         actor = require_member()
         rotated = bus().handle(RotateChannelSecret(actor, team_id, channel_id,

@@ -83,7 +83,7 @@ def change_channel(cmd: ChangeChannel, uow: NotificationsUnitOfWork,
     channel's type) and enables again a channel its receiver's answers disabled."""
     ensure_lead(cmd.actor, cmd.team_id)
     with uow:
-        channel = _channel(uow, cmd.team_id, cmd.channel_id)
+        channel = _channel(uow, cmd.team_id, cmd.channel_id, for_update=True)
         if cmd.webhook_url is not None:
             channel.move_to(validate_webhook_url(cmd.webhook_url, settings.webhook_allowlist,
                                                  kind=channel.type))
@@ -109,10 +109,11 @@ def rotate_channel_secret(cmd: RotateChannelSecret, uow: NotificationsUnitOfWork
                           render_channel: Callable[[Channel], object]) -> Once[Channel]:
     """Give a webhook channel a new signing secret, once per idempotency key (a retry under
     the key rotates none and gets the first answer, the new secret in it); the replaced one
-    signs beside it for `secret_grace_hours`."""
+    signs beside it for `secret_grace_hours`. The channel's row is locked: two rotations take
+    turns, and the second is refused while the first's grace runs (`Channel.rotate_secret`)."""
     ensure_lead(cmd.actor, cmd.team_id)
     with uow:
-        channel = _channel(uow, cmd.team_id, cmd.channel_id)
+        channel = _channel(uow, cmd.team_id, cmd.channel_id, for_update=True)
         now = clock.now()
 
         def rotated() -> Channel:
@@ -158,8 +159,9 @@ def send_test_message(cmd: SendTestMessage, uow: NotificationsUnitOfWork, clock:
     return result
 
 
-def _channel(uow: NotificationsUnitOfWork, team_id: str, channel_id: str) -> Channel:
-    channel = uow.channels.get(team_id, channel_id)
+def _channel(uow: NotificationsUnitOfWork, team_id: str, channel_id: str, *,
+             for_update: bool = False) -> Channel:
+    channel = uow.channels.get(team_id, channel_id, for_update=for_update)
     if channel is None:
         raise NotFound(f"channel {channel_id} not found")
     return channel

@@ -186,10 +186,10 @@ def rotate_channel_secret(channel_id: str):
     key = request.form.get("idempotency_key") or None
     return _channel_action(
         channel_id, lambda api, team_id: api.rotate_channel_secret(team_id, channel_id, key),
-        200, "New signing secret (shown once; the old one still signs for a day, so switch "
-        "your receiver to it before then):", "The secret was not rotated",
+        200, "New signing secret (shown once):", "The secret was not rotated",
         "the secret was not rotated", "Send it again in a minute: the same button rotates it "
-        "once.", shown=lambda rotated: {"secret": rotated["secret"]})
+        "once.", shown=lambda rotated: {"secret": rotated["secret"],
+                                        "until": rotated["previous_secret_until"]})
 
 
 @team.post("/channels/<channel_id>/url")
@@ -218,9 +218,10 @@ def _channel_action(channel_id: str, action, status: int, done: str, refused_lea
         why = " ".join(m for messages in refused.errors.values() for m in messages)
         return _channels_page({"type": "slack"}, {}, refused.status, acted={
             "id": channel_id, "error": f"{refused_lead}: {(why or refused.detail).rstrip('.')}."})
-    except ServiceUnavailable as down:
+    except ServiceUnavailable as down:  # the row's buttons keep their key: a resend is once
         return _channels_page({"type": "slack"}, {}, 503, acted={
-            "id": channel_id, "error": not_saved(down.service, down.unsent, undone, resend)})
+            "id": channel_id, "error": not_saved(down.service, down.unsent, undone, resend),
+            "idempotency_key": request.form.get("idempotency_key", "")})
     return _channels_page({"type": "slack"}, {}, status, acted={"id": channel_id,
                                                                "notice": done, **shown(answer)})
 
