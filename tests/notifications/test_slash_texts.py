@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 from services.notifications.domain.replicas import GoalReplica
 from services.notifications.domain.slack_blocks import home_view
-from services.notifications.domain.slash import LISTED_GOALS, goals_text, status_text
+from services.notifications.domain.slash import ALIASES, HELP, LISTED_GOALS, goals_text, status_text
+
+MANIFEST = Path(__file__).resolve().parents[2] / "docs" / "slack-app-manifest.json"
 
 
 def goals(count: int) -> list[GoalReplica]:
@@ -30,3 +36,16 @@ def test_a_home_for_a_member_without_a_name_has_a_plain_title():
     title = home_view(None, [], "https://goalkeeper.example")["blocks"][0]["text"]["text"]
     assert title == "Goalkeeper"
     assert home_view("Ana", [], "https://x.example")["blocks"][0]["text"]["text"] == "Ana's goals"
+
+
+def test_the_slack_manifest_hints_every_subcommand_and_spelling_the_help_names():
+    """The hint Slack shows while `/goals` is typed named `checkin` but not `check-in`, which
+    the help offers and the command takes; and no hint names a subcommand the help does not."""
+    manifest = json.loads(MANIFEST.read_text())
+    (command,) = manifest["features"]["slash_commands"]
+    hint = command["usage_hint"]
+    named = set(re.findall(r"`/goals ([\w-]+)", HELP))
+    assert named | set(ALIASES) == {"checkin", "check-in", "goals", "status", "help"}
+    assert {word for word in named | set(ALIASES)
+            if not re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", hint)} == set()
+    assert {choice.split()[0] for choice in hint.split(" | ")} <= named

@@ -26,7 +26,7 @@ SENT_BY_SLACK = ("user_id", "team_id", "response_url", "trigger_id")
 class SlashCommands(MethodView):
     @slack.doc(security=[])
     def post(self):
-        """The `/goals` command: checkin <goal> <value> [note] | goals | status | help."""
+        """The `/goals` command: checkin (or check-in), goals, status and help."""
         if is_ssl_check():
             return "", 200
         raw = verify_slack_request()
