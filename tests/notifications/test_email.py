@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from infra.kafka_broker import free_port
 from services.notifications.adapters.smtp_client import SmtpClient, SmtpServer
@@ -126,6 +127,66 @@ def test_wrong_credentials_and_no_server_are_retried_not_refusals(smtp):
     assert nobody.status is None and "Connection" in nobody.error
     assert not refused(nobody)
     assert smtp.messages == []
+
+
+class AsciiOnlySmtpServer(LocalSmtpServer):
+    """A relay that does not advertise SMTPUTF8, as many do: it takes addresses in ASCII only."""
+
+    def __init__(self):
+        super().__init__()
+        self._controller = Controller(self._controller.handler, hostname=self.host,
+                                      port=self.port, enable_SMTPUTF8=False)
+
+
+@pytest.fixture
+def ascii_smtp():
+    server = AsciiOnlySmtpServer().start()
+    yield server
+    server.stop()
+
+
+def ascii_client(server: LocalSmtpServer) -> SmtpClient:
+    return SmtpClient(SmtpServer(server.host, server.port, starttls=False, timeout=5))
+
+
+def test_addresses_at_domains_with_accents_go_by_their_ascii_names_through_any_relay(
+        ascii_smtp):
+    """`ana@bücher.de`, and every mail from an SMTP_FROM at `équipe.fr`, were retried for a day
+    through a relay without SMTPUTF8, never sent, though such a domain has an ASCII name
+    (IDNA) that every relay takes."""
+    to_them = ascii_client(ascii_smtp).send(escalation("ana@bücher.de"))
+    from_us = ascii_client(ascii_smtp).send(compose(
+        render("checkin.missed", {"due_at": "2030-01-07T09:00:00+01:00", "level": 1},
+               {"goal_title": "Run", "owner_name": "Ada"}),
+        to="ada@example.com", sender="Équipe <goals@équipe.fr>", link=LINK))
+
+    assert (to_them.status, from_us.status) == (250, 250)
+    assert ascii_smtp.envelopes == [(SENDER, ["ana@xn--bcher-kva.de"]),
+                                    ("goals@xn--quipe-9ra.fr", ["ada@example.com"])]
+    [mail] = ascii_smtp.to("ana@xn--bcher-kva.de")
+    assert mail["Subject"] == "Missed check-in: Run <100> km"
+    assert ascii_smtp.to("ada@example.com")[0]["From"] == "Équipe <goals@xn--quipe-9ra.fr>"
+
+
+def test_an_address_with_accents_before_the_at_goes_as_written_through_a_relay_taking_them(
+        smtp):
+    result = client_for(smtp).send(escalation("zoë@example.com"))
+
+    assert result.ok
+    assert smtp.envelopes == [(SENDER, ["zoë@example.com"])]
+
+
+def test_an_address_with_accents_before_the_at_is_refused_at_once_by_a_relay_without_smtputf8(
+        ascii_smtp):
+    """It was retried for a day (`SMTPNotSupportedError`, no status), each try a connection,
+    though no retry through that relay can send it: as a relay answers such an address
+    (RFC 6531: 553 5.6.7), it is refused, and the address gets no more mail."""
+    result = ascii_client(ascii_smtp).send(escalation("zoë@example.com"))
+
+    assert (result.status, refused(result)) == (553, True)
+    assert result.body == ("5.6.7 The mail server does not take addresses with letters "
+                           "beyond ASCII before the @ (no SMTPUTF8): 'zoë@example.com'")
+    assert ascii_smtp.envelopes == []
 
 
 def test_unsubscribe_tokens_are_signed():

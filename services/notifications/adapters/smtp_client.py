@@ -49,9 +49,15 @@ class SmtpClient:
             return _result(exc.smtp_code, exc.smtp_error, started, address_refused=False)
         except smtplib.SMTPResponseException as exc:  # DATA refused (a bounce), or 4xx
             return _result(exc.smtp_code, exc.smtp_error, started)
+        except smtplib.SMTPNotSupportedError as exc:
+            if str(message["To"]).isascii():  # STARTTLS or AUTH it does not offer: ours to fix
+                return _failed(exc, started)
+            # the address, which no retry through this server sends, refused as it would be
+            return _result(553, "5.6.7 The mail server does not take addresses with letters "
+                           f"beyond ASCII before the @ (no SMTPUTF8): {str(message['To'])!r}",
+                           started)
         except (smtplib.SMTPException, OSError) as exc:
-            return SendResult(status=None, error=f"{exc.__class__.__name__}: {exc}"[:500],
-                              duration_ms=_ms(started))
+            return _failed(exc, started)
         if refused:  # some recipients refused, others took it: report the first refusal
             code, reply = next(iter(refused.values()))
             return _result(code, reply, started)
@@ -87,6 +93,12 @@ def _result(code: int, reply: bytes | str, started: float, *,
     text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
     return SendResult(status=code, body=text[:500], error=f"{code} {text}"[:500],
                       duration_ms=_ms(started), refused=address_refused and 500 <= code < 600)
+
+
+def _failed(exc: Exception, started: float) -> SendResult:
+    """No answer to the mail (no server, a broken connection, ours to fix): retried."""
+    return SendResult(status=None, error=f"{exc.__class__.__name__}: {exc}"[:500],
+                      duration_ms=_ms(started))
 
 
 def _ms(started: float) -> int:

@@ -157,7 +157,7 @@ def compose(rendered: Rendered, *, to: str, sender: str, link: str | None = None
     sent_by = sender_address(sender)
     message["Subject"] = _plain(rendered.title, link)
     message["From"] = sent_by
-    message["To"] = to
+    message["To"] = ascii_domain(to)
     message["Message-ID"] = make_msgid(domain=sent_by.domain or None)
     if unsubscribe_url:
         message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
@@ -183,7 +183,25 @@ def sender_address(sender: str) -> Address:
         raise ValueError(f"{sender!r} is not an address nor a name and address") from exc
     if not address.username or not address.domain:
         raise ValueError(f"{sender!r} is not an address nor a name and address")
-    return address
+    return Address(display_name=address.display_name, username=address.username,
+                   domain=ascii_name(address.domain))
+
+
+def ascii_domain(address: str) -> str:
+    """`address` at its domain's ASCII name (`ana@bücher.de` as `ana@xn--bcher-kva.de`), which
+    every mail server takes, where one without SMTPUTF8 refuses the domain as written. Letters
+    beyond ASCII before the @ have no such form: they stay, for a server with SMTPUTF8."""
+    local, at, domain = address.rpartition("@")
+    return f"{local}@{ascii_name(domain)}" if at else address
+
+
+def ascii_name(domain: str) -> str:
+    """`domain` by its ASCII name (IDNA); as it is when it has none (an empty label, one too
+    long), for the mail server to refuse."""
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return domain
 
 
 def text_body(rendered: Rendered, link: str | None, unsubscribe_url: str | None) -> str:
