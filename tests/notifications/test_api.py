@@ -140,6 +140,32 @@ def test_an_event_type_listed_twice_in_a_channels_filter_is_refused(notification
     assert [c["event_types"] for c in shown] == [["goal.achieved"]]
 
 
+CHANNELS_MAY_NAME = ("A channel's filter may name: goal.created, goal.achieved, "
+                     "goal.milestone_completed, goal.health_changed, checkin.logged, "
+                     "digest.team.")
+
+
+def test_a_channel_filter_of_what_channels_are_never_sent_is_refused_saying_what_it_may_name(
+        notifications, team, slack):
+    """A channel filtered to kudos (which go to their recipient only) was saved, and was sent
+    nothing ever after, saying nothing: a filter that silenced the channel."""
+    created = team.channel(slack.webhook(), event_types=["goal.achieved"])
+    path = f"/v1/teams/{team.id}/channels"
+
+    added = notifications.client.post(path, headers=team.auth(), json={
+        "type": "slack", "webhook_url": slack.webhook(), "event_types": ["kudos.given"]})
+    changed = notifications.client.patch(f"{path}/{created['id']}", headers=team.auth(),
+                                         json={"event_types": ["goal.achieved", "goal.cheered"]})
+
+    assert (added.status_code, changed.status_code) == (422, 422), (added.json, changed.json)
+    assert added.json["errors"] == {"event_types.0": [
+        f"Team channels are not sent 'kudos.given'. {CHANNELS_MAY_NAME}"]}
+    assert changed.json["errors"] == {"event_types.1": [
+        f"Unknown event type 'goal.cheered'. {CHANNELS_MAY_NAME}"]}
+    shown = notifications.client.get(path, headers=team.auth()).json["items"]
+    assert [c["event_types"] for c in shown] == [["goal.achieved"]]
+
+
 def test_internal_or_foreign_webhook_urls_are_refused(notifications, team):
     client = notifications.client
     for url in BAD_URLS:

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from services.notifications.domain.adaptive_card import teams_body
 from services.notifications.domain.channel import CHAT_TYPES, Channel
-from services.notifications.domain.digest import PERSONAL_DIGEST_EVENT
+from services.notifications.domain.digest import DIGEST_EVENT, PERSONAL_DIGEST_EVENT
 from services.notifications.domain.email import EMAILED_TYPES, Mail, in_readers_zone
 from services.notifications.domain.messages import message
 from services.notifications.domain.notification import Notification, RetryPolicy
@@ -33,6 +33,12 @@ from services.notifications.domain.render import Rendered
 from services.notifications.domain.replicas import MemberReplica
 from shared.clock import Clock
 from shared.moments import MOMENT_FORMAT
+
+CHANNEL_EVENT_TYPES = ("goal.created", "goal.achieved", "goal.milestone_completed",
+                       "goal.health_changed", "checkin.logged", DIGEST_EVENT)
+"""What team channels are sent (`Notifier.to_channels` from `service_layer.on_events`, and the
+team digest from `service_layer.jobs`): the types a channel's filter may name. Kudos, comments,
+reminders, missed check-ins and the rest go to members only."""
 
 HELD_THROUGH_SNOOZE = ("kudos.given", "comment.added", "channel.disabled", "channel.refused")
 """What a snooze holds until the member is back instead of dropping it: what a teammate said to

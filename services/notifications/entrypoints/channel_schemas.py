@@ -3,7 +3,8 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
 from services.notifications.domain.channel import CHANNEL_TYPES
-from services.notifications.domain.digest import DIGEST_EVENT, PERSONAL_DIGEST_EVENT
+from services.notifications.domain.digest import PERSONAL_DIGEST_EVENT
+from services.notifications.domain.fanout import CHANNEL_EVENT_TYPES
 from shared.events.catalog.goals import HEALTH
 from shared.events.registry import all_types
 from shared.pagination import PageArgs, page_schema
@@ -13,9 +14,13 @@ NOTIFICATION_STATUSES = ("pending", "sent", "failed", "coalesced", "held", "dige
                          "muted")
 
 
-def known_event_type(value: str) -> None:
-    if value not in all_types() and value not in (DIGEST_EVENT, PERSONAL_DIGEST_EVENT):
-        raise ValidationError(f"Unknown event type {value!r}.")
+def channel_event_type(value: str) -> None:
+    """A type team channels are sent (`CHANNEL_EVENT_TYPES`): a filter of others sends nothing."""
+    if value in CHANNEL_EVENT_TYPES:
+        return
+    known = value in all_types() or value == PERSONAL_DIGEST_EVENT
+    said = f"Team channels are not sent {value!r}." if known else f"Unknown event type {value!r}."
+    raise ValidationError(f"{said} A channel's filter may name: {', '.join(CHANNEL_EVENT_TYPES)}.")
 
 
 def no_repeats(values: list) -> None:
@@ -23,7 +28,7 @@ def no_repeats(values: list) -> None:
         raise ValidationError("List each value once.")
 
 
-EventTypes = fields.List(fields.String(validate=known_event_type), validate=no_repeats,
+EventTypes = fields.List(fields.String(validate=channel_event_type), validate=no_repeats,
                          metadata={"uniqueItems": True})
 Healths = fields.List(fields.String(validate=validate.OneOf(HEALTH)), validate=no_repeats,
                       metadata={"uniqueItems": True, "maxItems": len(HEALTH)})
