@@ -117,6 +117,29 @@ def test_a_retry_after_of_years_is_waited_an_hour_and_its_attempt_logged(make_se
     assert len(slack.delivered()) == 1 and len(slack.received) == 2
 
 
+@pytest.mark.parametrize("retry_after", ["0", formatdate(time.time() - 60, usegmt=True)])
+def test_a_retry_after_of_no_time_backs_off_instead_of_spending_the_retries_at_the_pace(
+        make_service, slack, retry_after):
+    """A receiver answering 429 with `Retry-After: 0`, or a date its clock had already passed,
+    got the message again at the channel's pace, once a second: the retries meant to last a
+    day were spent in minutes and the message lost. Now it asks nothing: backoff."""
+    clock = ControlledClock(datetime(2030, 1, 7, 10, tzinfo=UTC))
+    slack.reply_with(*[Reply(429, "rate_limited", {"Retry-After": retry_after})] * 60)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook())
+    handle(n, achieved(team))
+
+    for _ in range(60):
+        n.container.deliverer.deliver_due()
+        clock.advance(seconds=1)
+
+    [entry] = team.log()
+    assert entry["notification"]["status"] == "pending"
+    assert 5 <= len(entry["attempts"]) <= 7  # at 0, ≤1, ≤3, ≤7, ≤15, ≤31 s: doubling steps
+    assert {(a["status_code"], a["outcome"]) for a in entry["attempts"]} == {(429, "retry")}
+
+
 def test_after_a_429_nothing_goes_to_that_channel_before_its_retry_after(make_service, slack):
     """Retry-After holds the whole webhook, not only the message it answered: the next message
     went a second later (the channel's pace) into the same rate limit."""

@@ -33,8 +33,10 @@ class RetryPolicy:
         return step * rng.uniform(0.5, 1)
 
     def asked(self, result: SendResult) -> float | None:
-        """The wait the receiver asked for with `Retry-After` on 429 or 503, capped; else None."""
-        if result.status in RETRY_AFTER_STATUSES and result.retry_after is not None:
+        """The wait the receiver asked for with `Retry-After` on 429 or 503, capped; else None.
+        One of no time (0, or a date already past by our clock) asks nothing: retried at once,
+        again and again, it would spend a day's retries in minutes."""
+        if result.status in RETRY_AFTER_STATUSES and result.retry_after:
             return min(result.retry_after, self.retry_after_cap)
         return None
 
