@@ -206,6 +206,26 @@ def test_delivery_log_filters_by_status_and_pages(notifications, team, slack):
     assert bad.status_code == 422 and "status" in bad.json["errors"]
 
 
+def test_a_delivery_log_filter_by_what_is_no_channel_id_is_refused_not_answered_empty(
+        notifications, team, slack):
+    """`?channel_id=alerts` (a name, or an id cut short or in capitals) answered 200 with an
+    empty log, as if the channel had been sent nothing; the due list and the goals API refuse
+    such an id by name, and so does this."""
+    channel = team.channel(slack.webhook(), name="alerts")
+    with delivering(notifications):
+        handle(notifications, goal(team.id, team.goal, team.ana, "Run",
+                                   event_type="goal.achieved"))
+        eventually(lambda: len(slack.delivered()) == 1)
+
+    answers = [notifications.client.get(f"/v1/teams/{team.id}/deliveries",
+                                        headers=team.auth(), query_string={"channel_id": given})
+               for given in ("alerts", channel["id"][:-1], channel["id"].upper())]
+
+    assert [(a.status_code, a.json["errors"]) for a in answers] == [
+        (422, {"channel_id": ["Must be a channel id."]})] * 3
+    assert [e["notification"]["status"] for e in team.log(channel_id=channel["id"])] == ["sent"]
+
+
 def test_a_lead_sends_a_channel_a_test_message_that_shows_in_the_delivery_log(
         notifications, team, slack):
     client = notifications.client

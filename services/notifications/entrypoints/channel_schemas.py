@@ -8,7 +8,7 @@ from services.notifications.domain.fanout import CHANNEL_EVENT_TYPES
 from shared.events.catalog.goals import HEALTH
 from shared.events.registry import all_types
 from shared.pagination import PageArgs, page_schema
-from shared.schema_fields import JsonBoolean, PatchBody
+from shared.schema_fields import ID_PATTERN, JsonBoolean, PatchBody
 
 NOTIFICATION_STATUSES = ("pending", "sent", "failed", "coalesced", "held", "digest", "digested",
                          "muted")
@@ -122,7 +122,7 @@ DeliveryLog = page_schema(DeliveryOut, "DeliveryLog")
 
 class DeliveryArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(NOTIFICATION_STATUSES))
-    channel_id = fields.String()
+    channel_id = fields.String(validate=validate.Regexp(ID_PATTERN, error="Must be a channel id."))
 
 
 class DigestSettingsIn(Schema):
