@@ -166,6 +166,27 @@ def test_a_channel_filter_of_what_channels_are_never_sent_is_refused_saying_what
     assert [c["event_types"] for c in shown] == [["goal.achieved"]]
 
 
+def test_a_channel_name_is_one_printable_line_and_a_blank_one_is_its_type(notifications, team,
+                                                                           slack):
+    """A name with a line break or a terminal's escape was saved and shown as sent (in the
+    leads' notices of the channel, the Channels page), and one of spaces was a blank name,
+    where an empty one is the channel's type."""
+    created = team.channel(slack.webhook(), name="alerts")
+    path = f"/v1/teams/{team.id}/channels"
+    answers = [client(path, headers=team.auth(), json=body) for client, path, body in (
+        (notifications.client.post, path,
+         {"type": "slack", "webhook_url": slack.webhook(), "name": "alerts\nand more"}),
+        (notifications.client.patch, f"{path}/{created['id']}", {"name": "red\x1b[31m"}))]
+    blank = team.channel(slack.webhook(), name="   ")
+    renamed = notifications.client.patch(f"{path}/{created['id']}", headers=team.auth(),
+                                         json={"name": "\u200b "})
+
+    assert [(a.status_code, a.json["errors"]) for a in answers] == [
+        (422, {"name": ["Must be one line."]}),
+        (422, {"name": ["Must not contain control characters."]})]
+    assert (blank["name"], renamed.json["name"]) == ("slack", "slack")
+
+
 def test_internal_or_foreign_webhook_urls_are_refused(notifications, team):
     client = notifications.client
     for url in BAD_URLS:

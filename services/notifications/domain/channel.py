@@ -7,7 +7,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from shared.domain import Aggregate, Conflict
+from shared.domain import Aggregate, Conflict, is_blank
 
 CHANNEL_TYPES = ("slack", "teams", "webhook")
 CHAT_TYPES = ("slack", "teams")  # people read these: rendered messages, paced and coalesced
@@ -35,7 +35,7 @@ class Channel(Aggregate):
         self.team_id = team_id
         self.type = type
         self.url = url
-        self.name = name or type
+        self.name = type if is_blank(name) else name
         self.event_types = _csv(event_types)
         self.health = _csv(health)
         self.secret = secrets.token_urlsafe(32) if type == "webhook" else None
@@ -72,7 +72,7 @@ class Channel(Aggregate):
         """Apply what a lead sent; a state the channel is already in changes nothing, so a
         channel the system disabled keeps its reason ("410 channel_is_archived")."""
         if name is not None:
-            self.name = name or self.type
+            self.name = self.type if is_blank(name) else name
         if event_types is not None:
             self.event_types = _csv(event_types)
         if health is not None:

@@ -8,7 +8,7 @@ from services.notifications.domain.fanout import CHANNEL_EVENT_TYPES
 from shared.events.catalog.goals import HEALTH
 from shared.events.registry import all_types
 from shared.pagination import PageArgs, page_schema
-from shared.schema_fields import ID_PATTERN, JsonBoolean, PatchBody
+from shared.schema_fields import ID_PATTERN, JsonBoolean, PatchBody, one_line, printable
 
 NOTIFICATION_STATUSES = ("pending", "sent", "failed", "coalesced", "held", "digest", "digested",
                          "muted")
@@ -41,13 +41,14 @@ class ChannelIn(Schema):
     webhook_url = fields.String(required=True, validate=validate.Length(1, 2000), metadata={
         "description": "https URL on the type's hosts (`hooks.slack.com`; for teams "
                        "`*.logic.azure.com`, `*.powerplatform.com`) or an allow-listed host."})
-    name = fields.String(load_default="", validate=validate.Length(max=100))
+    name = fields.String(load_default="", validate=[validate.Length(max=100), one_line, printable],
+                         metadata={"description": "Left out, empty or blank: the type."})
     event_types = EventTypes
     health = Healths
 
 
 class ChannelPatch(PatchBody):
-    name = fields.String(validate=validate.Length(max=100))
+    name = fields.String(validate=[validate.Length(max=100), one_line, printable])
     webhook_url = fields.String(validate=validate.Length(1, 2000), metadata={
         "description": "A new URL, accepted as when the channel is added (for its type). It "
                        "enables again a channel its receiver disabled (gone, moved, refusing); "
