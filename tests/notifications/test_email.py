@@ -189,6 +189,17 @@ def test_an_address_with_accents_before_the_at_is_refused_at_once_by_a_relay_wit
     assert ascii_smtp.envelopes == []
 
 
+def test_a_relay_without_starttls_is_ours_to_fix_whatever_the_address(ascii_smtp):
+    """SMTP_STARTTLS on and a relay that does not offer it: retried as any setting of ours,
+    never the address's refusal, even for one the relay could not take either."""
+    client = SmtpClient(SmtpServer(ascii_smtp.host, ascii_smtp.port, starttls=True, timeout=5))
+
+    result = client.send(escalation("zoë@example.com"))
+
+    assert result.status is None and not refused(result)
+    assert "STARTTLS" in result.error
+
+
 def test_unsubscribe_tokens_are_signed():
     token = unsubscribe_token("secret", "member-1")
 

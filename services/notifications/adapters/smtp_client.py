@@ -40,6 +40,8 @@ class SmtpClient:
             with smtplib.SMTP(self.server.host, self.server.port,
                               timeout=self.server.timeout) as smtp:
                 self._open(smtp)
+                if not (str(message["To"]).isascii() or smtp.has_extn("smtputf8")):
+                    return _unsendable_address(str(message["To"]), started)
                 refused = smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
@@ -49,15 +51,9 @@ class SmtpClient:
             return _result(exc.smtp_code, exc.smtp_error, started, address_refused=False)
         except smtplib.SMTPResponseException as exc:  # DATA refused (a bounce), or 4xx
             return _result(exc.smtp_code, exc.smtp_error, started)
-        except smtplib.SMTPNotSupportedError as exc:
-            if str(message["To"]).isascii():  # STARTTLS or AUTH it does not offer: ours to fix
-                return _failed(exc, started)
-            # the address, which no retry through this server sends, refused as it would be
-            return _result(553, "5.6.7 The mail server does not take addresses with letters "
-                           f"beyond ASCII before the @ (no SMTPUTF8): {str(message['To'])!r}",
-                           started)
         except (smtplib.SMTPException, OSError) as exc:
-            return _failed(exc, started)
+            return SendResult(status=None, error=f"{exc.__class__.__name__}: {exc}"[:500],
+                              duration_ms=_ms(started))
         if refused:  # some recipients refused, others took it: report the first refusal
             code, reply = next(iter(refused.values()))
             return _result(code, reply, started)
@@ -95,10 +91,12 @@ def _result(code: int, reply: bytes | str, started: float, *,
                       duration_ms=_ms(started), refused=address_refused and 500 <= code < 600)
 
 
-def _failed(exc: Exception, started: float) -> SendResult:
-    """No answer to the mail (no server, a broken connection, ours to fix): retried."""
-    return SendResult(status=None, error=f"{exc.__class__.__name__}: {exc}"[:500],
-                      duration_ms=_ms(started))
+def _unsendable_address(to: str, started: float) -> SendResult:
+    """An address with letters beyond ASCII before the @ (its domain is sent by its ASCII
+    name) to a server without SMTPUTF8: no retry through it sends the mail, so it is refused
+    as such a server answers one (RFC 6531)."""
+    return _result(553, "5.6.7 The mail server does not take addresses with letters beyond "
+                   f"ASCII before the @ (no SMTPUTF8): {to!r}", started)
 
 
 def _ms(started: float) -> int:
