@@ -58,10 +58,13 @@ class Teams:
 
     def get(self, team_id: str, *, for_update: bool = False) -> Team | None:
         """`for_update` locks the team's row: changes that count its members (its leads) take
-        turns behind it."""
+        turns behind it. The lock is NO KEY UPDATE, so a goal or member made meanwhile still
+        has its foreign key to the team checked (KEY SHARE): a departure holding the team while
+        it waits for the member a new goal has locked would otherwise deadlock with it."""
         if not is_id(team_id):
             return None
-        return self.session.get(Team, team_id, with_for_update=for_update)
+        return self.session.get(Team, team_id,
+                                with_for_update={"key_share": True} if for_update else None)
 
 
 class Members:
