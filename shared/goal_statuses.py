@@ -1,12 +1,14 @@
 """A goal's status as the APIs' messages say it to people (the web app and Slack show them
 verbatim): "this one is closed as partly reached", never the API's name `partial`; and
-the statuses as every service reads them: all of them (`STATUSES`), those of a goal not reached
-yet nor given up (`CURRENT`), those that close a goal (`CLOSED`) or make its figures final
-(`FINAL`)."""
+the statuses as every service reads them: all of them (`STATUSES`), the one a goal takes
+check-ins in (`TAKES_CHECKINS`), those of a goal not reached yet nor given up (`CURRENT`),
+those that close a goal (`CLOSED`) or make its figures final (`FINAL`)."""
 
 from __future__ import annotations
 
-CURRENT = ("draft", "active")  # neither reached nor given up: may be closed, replace, be aligned to
+TAKES_CHECKINS = "active"  # the one status a goal is checked in on (not a draft, not done)
+# neither reached nor given up: may be closed, replace, be aligned to
+CURRENT = ("draft", TAKES_CHECKINS)
 CLOSED = ("partial", "missed", "dropped")  # the outcomes a goal is closed with
 FINAL = (*CLOSED, "achieved")  # its figures are final (until it is reopened)
 STATUSES = (*CURRENT, "achieved", *CLOSED)  # every status, in lifecycle order

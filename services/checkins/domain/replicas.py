@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from services.checkins.domain.cadence import Cadence, Timetable, resolve
 from shared.availability import back_at, hears_from_us
+from shared.goal_statuses import TAKES_CHECKINS
 
 DEFAULT_HOURS = ("09:00", "17:00")
 
@@ -98,7 +99,7 @@ class GoalView:
 
     @property
     def is_active(self) -> bool:
-        return self.status == "active"
+        return self.status == TAKES_CHECKINS
 
     @property
     def is_private(self) -> bool:

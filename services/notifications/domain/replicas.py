@@ -7,8 +7,7 @@ from collections.abc import Collection
 from datetime import datetime
 
 from shared.availability import back_at, hears_from_us
-
-OPEN_GOAL_STATUS = "active"  # what takes check-ins: not a draft, not reached, not closed
+from shared.goal_statuses import TAKES_CHECKINS
 
 
 class TeamReplica:
@@ -120,7 +119,7 @@ class GoalReplica:
     def is_open(self) -> bool:
         """Active: the only goals that take check-ins (a draft is not started yet; one achieved
         or closed as partly reached, missed or dropped is done)."""
-        return self.status == OPEN_GOAL_STATUS
+        return self.status == TAKES_CHECKINS
 
     @property
     def short_ref(self) -> str:
