@@ -178,6 +178,31 @@ def test_a_member_sets_their_time_zone_on_the_preferences_page_and_sees_it_at_on
                             team.lead).get_json()["timezone"] == "Asia/Tokyo"
 
 
+ZONE_LINE = re.compile(r'Times are in your time zone, ([^.<]+)\. <a href="([^"]+)">'
+                       r'Change your time zone</a>')
+
+
+def test_every_page_of_a_member_says_which_time_zone_its_times_are_in_and_where_to_change_it(
+        stack):
+    """Times were shown in the member's zone without a word of which: a remote member left on
+    UTC read a check-in due "09:00" not knowing it was 09:00 UTC. The layout's footer names the
+    zone and links to the preferences' time zone form, and follows it when it is changed."""
+    team = stack.new_team(timezone="Europe/Berlin")
+    goal = metric_goal(stack, team.lead)
+    session, csrf = signed_in(stack, team.lead)
+    for path in ("/board", f"/goals/{goal['id']}", "/week", "/me/feed"):
+        page = session.get(stack.web_url + path)
+        assert page.status_code == 200, path
+        assert ZONE_LINE.findall(page.text) == [("Europe/Berlin", "/me/preferences#zone-h")], path
+
+    preferences = session.get(stack.web_url + "/me/preferences").text
+    assert '<h2 id="zone-h">Your time zone</h2>' in preferences
+    saved = session.post(stack.web_url + "/me/timezone",
+                         data={"csrf_token": csrf, "timezone": "America/New_York"})
+    assert ZONE_LINE.findall(saved.text) == [("America/New_York", "/me/preferences#zone-h")]
+    assert "Times are in your time zone" not in requests.get(stack.web_url + "/signin").text
+
+
 def test_asking_for_a_sign_in_link_says_that_a_bounce_pauses_links_for_an_hour(stack):
     """A member whose link bounced was told only that one was on its way, and asked in vain."""
     session = requests.Session()
