@@ -171,3 +171,21 @@ def test_a_refused_template_says_why_in_its_own_form_beside_the_value(stack):
     assert why, template
     assert re.search(rf'name="n" type="number"\s+value="5000" required aria-invalid="true" '
                      rf'aria-describedby="{why.group(1)}"', template), template
+
+
+def test_a_start_that_is_no_number_is_refused_beside_start_without_the_apis_field_names(stack):
+    """The form's Start is also the goal's current figure (a new goal starts where it starts),
+    so a Start of "abc" was refused twice: beside Start, and above the form as "Invalid fields:
+    metric.current, metric.start Not a valid number.", naming a field the form does not have."""
+    team = stack.new_team()
+    session, csrf = signed_in(stack, team.lead)
+    answer = session.post(stack.web_url + "/goals/new", data={
+        "csrf_token": csrf, "title": "Grow the revenue", "metric_unit": "EUR",
+        "metric_start": "abc", "metric_target": "100", "due_date": "2099-06-30",
+        "visibility": "team"}, allow_redirects=False)
+    assert answer.status_code == 422, answer.status_code
+    start_field = re.search(r'<label for="f-metric_start".*?</label>', answer.text, re.S)
+    assert start_field and "Not a valid number." in start_field.group(0), answer.text
+    assert answer.text.count("Not a valid number.") == 1, answer.text
+    assert "metric." not in answer.text and "Invalid fields" not in answer.text
+    assert stack.goals.call("GET", "/v1/goals", team.lead).get_json()["items"] == []

@@ -84,7 +84,7 @@ def form_errors(api_errors: dict[str, list[str]]) -> dict[str, list[str]]:
     created then."""
     if IDEMPOTENCY_KEY in api_errors:
         return {"_": [KEY_REUSED]}
-    return field_errors(api_errors, FIELDS)
+    return field_errors(_current_as_start(api_errors), FIELDS)
 
 
 def create_errors(detail: str, api_errors: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -92,7 +92,20 @@ def create_errors(detail: str, api_errors: dict[str, list[str]]) -> dict[str, li
     first above the form unless every message has its field (`refusal_errors`)."""
     if IDEMPOTENCY_KEY in api_errors:
         return {"_": [smart_text.in_words(detail), KEY_REUSED]}
-    return refusal_errors(detail, api_errors, FIELDS)
+    return refusal_errors(detail, _current_as_start(api_errors), FIELDS)
+
+
+def _current_as_start(api_errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The API's errors with those of `metric.current` as Start's: the form sends its Start as
+    the goal's current figure too (`draft_from_form`), so they are Start's, each said once."""
+    current = api_errors.get("metric.current")
+    if not current:
+        return api_errors
+    errors = {name: messages for name, messages in api_errors.items()
+              if name != "metric.current"}
+    start = errors.get("metric.start", [])
+    errors["metric.start"] = start + [m for m in current if m not in start]
+    return errors
 
 
 def template_parameters(form: dict[str, str]) -> dict:
