@@ -152,6 +152,27 @@ def test_a_goal_page_leads_to_its_older_check_ins(stack):
     assert "day 001" in swapped and "<html" not in swapped
 
 
+def test_the_check_ins_page_of_a_goal_of_another_team_is_not_found(stack):
+    """A link to the check-ins of another team's goal (or of no goal at all) answered 200 "No
+    check-ins yet." with a "Back to the goal" link to a 404: the page read the check-ins alone,
+    and checkins answers an unknown goal with none. It is not found, as the goal's page is."""
+    team, other = stack.new_team(), stack.new_team()
+    theirs = metric_goal(stack, other.lead)
+    logged = stack.checkins.call("POST", f"/v1/goals/{theirs['id']}/checkins", other.lead,
+                                 json={"value": 5, "note": "their note"})
+    assert logged.status_code == 201, logged.get_json()
+    ours = metric_goal(stack, team.lead)
+    session, _ = signed_in(stack, team.lead)
+
+    for goal_id in (theirs["id"], "00000000-0000-4000-8000-000000000000"):
+        page = session.get(stack.web_url + f"/goals/{goal_id}/checkins")
+        assert page.status_code == 404, (goal_id, page.status_code)
+        assert "There is nothing here, or it is not yours to see." in page.text
+        assert "No check-ins yet." not in page.text and "their note" not in page.text
+    own = session.get(stack.web_url + f"/goals/{ours['id']}/checkins")
+    assert own.status_code == 200 and "No check-ins yet." in own.text
+
+
 def test_the_closed_board_says_how_each_goal_ended(stack):
     """Every card under "Closed" read "■ Closed" and nothing more: a team looking back could
     not tell a goal missed from one dropped or partly reached without opening each."""

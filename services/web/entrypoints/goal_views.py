@@ -13,6 +13,7 @@ from services.web.adapters.api_client import (
     ServiceUnavailable,
     Stale,
     Unavailable,
+    or_unavailable,
 )
 from services.web.domain.board import CURRENT
 from services.web.domain.goal_access import (
@@ -154,8 +155,14 @@ def progress(goal_id: str):
 @http.member_required
 def checkin_list(goal_id: str):
     """The newest check-ins, or with `cursor` the older ones: swapped in below the list by
-    htmx, else a page of their own."""
-    checkins = http.api().checkins(goal_id, request.args.get("cursor") or None)
+    htmx, else a page of their own, of a goal the member sees (checkins answers a goal it does
+    not know with none: whether it exists is goals' word, unless goals does not answer)."""
+    api, cursor = http.api(), request.args.get("cursor") or None
+    if http.is_htmx():  # below the goal's page, which found the goal
+        checkins = api.checkins(goal_id, cursor)
+    else:
+        _, checkins = api.together(lambda: or_unavailable(api.goal)(goal_id),
+                                   lambda: api.checkins(goal_id, cursor))
     down = isinstance(checkins, Unavailable)
     template = "goals/_checkins.html" if http.is_htmx() else "goals/checkins.html"
     return render_template(template, goal={"id": goal_id},
