@@ -486,6 +486,31 @@ def test_a_refused_milestone_keeps_what_was_typed_and_says_why(stack):
     assert api_goal(stack, team.lead, goal["id"])["milestones"] == []
 
 
+def test_a_milestone_added_to_a_goal_closed_since_its_page_was_drawn_says_why(stack):
+    """The goal was closed in another tab; the milestone added on the page still open came back
+    409 as the goal page without its form (a closed goal takes none) and without a word: the
+    milestone typed was gone and nothing said it was not added, nor why."""
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Goal closed meanwhile")
+    session, csrf = signed_in(stack, team.lead)
+    closed = stack.goals.call("POST", f"/v1/goals/{goal['id']}/close", team.lead,
+                              json={"outcome": "dropped"})
+    assert closed.status_code == 200, closed.get_json()
+
+    refused = session.post(stack.web_url + f"/goals/{goal['id']}/milestones", data={
+        "csrf_token": csrf, "title": "Draft the plan", "due_date": ""})
+
+    assert refused.status_code == 409, refused.status_code
+    said = re.search(r'<section aria-labelledby="milestones-h">.*?</section>', refused.text,
+                     re.S).group(0)
+    why = re.search(r'<p class="error" role="alert">([^<]*)</p>', said)
+    assert why, said
+    assert html.unescape(why.group(1)).startswith("The milestone “Draft the plan” was not "
+                                                  "added: "), why.group(1)
+    assert "dropped" in why.group(1), why.group(1)
+    assert api_goal(stack, team.lead, goal["id"])["milestones"] == []
+
+
 def test_a_refusal_naming_a_day_writes_it_as_the_page_does(stack):
     """A refused milestone said "Must be on or before the goal's due date, 2027-01-05." under
     a page that writes that day "Tue 05 Jan 2027" (and New goal said "Must be after the start

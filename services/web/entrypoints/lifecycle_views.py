@@ -112,8 +112,9 @@ def add_milestone(goal_id: str):
     except (FormErrors, Forbidden) as refused:
         again, errors = forms.milestone_refused(typed, refused.detail,
                                                 getattr(refused, "errors", {}))
-        return goal_page(goal_id, refused.status, milestone_form=again,
-                         milestone_errors=errors)
+        return goal_page(goal_id, refused.status, milestone_form=again, milestone_errors=errors,
+                         milestone_without_form=forms.milestone_refusal_without_form(typed,
+                                                                                     errors))
     except ServiceUnavailable as down:  # the same key again adds it once
         return unsaved_page(goal_id, down, "the milestone was not added",
                             "Send the form again in a minute: it will not be added twice.",

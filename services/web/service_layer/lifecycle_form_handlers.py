@@ -52,6 +52,15 @@ def milestone_refused(typed_form: dict[str, str], detail: str,
             or (typed_form, refusal_errors(detail, api_errors, MILESTONE_FIELDS)))
 
 
+def milestone_refusal_without_form(typed_form: dict[str, str],
+                                   errors: dict[str, list[str]]) -> str:
+    """A refused milestone's `errors` (`milestone_refused`) said in one line, for a goal page
+    that no longer offers the form (the goal was closed meanwhile): "The milestone “Draft the
+    plan” was not added: goal “Read” is dropped; reopen it before …"."""
+    reasons = " ".join(why for messages in errors.values() for why in messages)
+    return f"The milestone “{typed_form['title'].strip()}” was not added: {reasons.rstrip('.')}."
+
+
 def added_before(made: str, listed: str = "it is") -> str:
     """What an adding form says when it was sent before with other values and that `made`
     (milestone, member, channel) was added then, which the page lists."""
