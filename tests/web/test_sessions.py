@@ -277,3 +277,20 @@ def test_signing_out_says_so_on_the_sign_in_page(stack):
     assert '<p class="banner" role="status">You are signed out.' in out.text
     assert "Your session ended" not in out.text
     assert session.get(stack.web_url + "/board", allow_redirects=False).status_code == 302
+
+
+def test_sign_out_in_a_second_tab_after_the_first_signed_out_says_signed_out(stack):
+    """Signed out in one tab, the member pressed Sign out in another, drawn before: its form's
+    security token was the ended session's, and the answer was a 400 page saying "The form was
+    missing its security token. Reload the page and try again", as though it had failed. The
+    member is signed out, and the sign-in page says so."""
+    team = stack.new_team()
+    session, csrf = signed_in(stack, team.lead)  # both tabs share the browser's cookie
+    first = session.post(stack.web_url + "/signout", data={"csrf_token": csrf})
+    assert "You are signed out." in first.text
+
+    second = session.post(stack.web_url + "/signout", data={"csrf_token": csrf})
+
+    assert second.status_code == 200 and "<h1>Sign in</h1>" in second.text, second.status_code
+    assert '<p class="banner" role="status">You are signed out.' in second.text
+    assert "security token" not in second.text

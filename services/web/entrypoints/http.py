@@ -74,7 +74,8 @@ def check_csrf() -> Response | None:
     """Refuse (400) an unsafe request whose form field or header lacks the session's token.
     Without a signed-in member (signing out in another tab cleared the cookie, token and
     all) a member's form is sent to sign in instead, as a page of theirs would be: there is
-    nothing to protect, and a 400 would only say to reload."""
+    nothing to protect, and a 400 would only say to reload. So is a Sign out sent by a member
+    signed out already (in another tab): it signs no one out, and says they are signed out."""
     if request.method not in UNSAFE:
         return None
     sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD) or ""
@@ -82,6 +83,8 @@ def check_csrf() -> Response | None:
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         if current_member() is None and request.blueprint != "auth":
             return to_sign_in(ended=True)
+        if current_member() is None and request.endpoint == "auth.sign_out":
+            return None
         abort(400, description="The form was missing its security token. Reload the page "
                                "and try again.")
     return None
