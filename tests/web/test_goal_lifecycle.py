@@ -417,6 +417,31 @@ def test_with_htmx_the_close_form_opens_in_place_on_the_goal_page(stack, page):
     assert api_goal(stack, team.lead, goal["id"])["status"] == "missed"
 
 
+def test_close_this_goal_on_a_goal_closed_meanwhile_says_why_in_place_of_the_page(stack, page):
+    """Closed in another tab, the goal's "Close this goal…" (htmx, picking the close form out of
+    its answer) got the 409 page, which has no close form: the page's content was swapped for
+    nothing, a blank page. And an error page swapped in by htmx brought its whole layout along:
+    a second menu, "Skip to content" and footer inside the page. Now the page's content is the
+    error page's alone, saying why."""
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Closed in another tab")
+    page.sign_in(team.lead).open(f"/goals/{goal['id']}")
+    closed = stack.goals.call("POST", f"/v1/goals/{goal['id']}/close", team.lead,
+                              json={"outcome": "dropped"})
+    assert closed.status_code == 200, closed.get_json()
+
+    page.driver.find_element(By.ID, "close-link").click()
+    page.wait_for_text("That request could not be used", "main")
+
+    assert "Only a draft or active goal can be closed; this one is closed as dropped" in \
+        page.text("main")
+    layout = page.driver.execute_script(
+        "return ['main', 'header nav', 'footer', '.skip'].map("
+        "s => document.querySelectorAll(s).length)")
+    assert layout == [1, 1, 1, 1], layout
+    assert page.serious_accessibility_violations() == []
+
+
 def test_the_goal_page_and_its_close_form_each_call_the_goals_api_once(stack):
     """The README's promise (one call per service per page) holds with the moves offered."""
     team = stack.new_team()

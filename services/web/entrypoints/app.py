@@ -150,10 +150,14 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _page(template: str, status: int, **context):
+    """An error page; to htmx, its content swapped in as the page's content (not dropped, nor
+    picked through the element's own `hx-select`, which finds nothing in it), without the
+    layout around it, which the page has already."""
     response = make_response(render_template(template, **context), status)
-    if http.is_htmx():  # let htmx swap an error into the page instead of dropping it
+    if http.is_htmx():
         response.headers["HX-Retarget"] = "main"
         response.headers["HX-Reswap"] = "innerHTML"
+        response.headers["HX-Reselect"] = "main > *"
     return response
 
 
