@@ -85,16 +85,22 @@ def test_a_rotation_that_timed_out_is_sent_again_under_its_key_and_rotates_once(
     assert re.search(r"New signing secret \(shown once\): <code>[^<]+</code>", resent.text)
 
 
-def test_a_lead_gives_a_gone_channel_a_new_url_from_its_row_and_it_is_enabled(stack, slack):
-    """A channel whose webhook was archived (410) could only be deleted and added again. Its
-    row's Change URL form moves it, refused on the row for a URL the add would refuse, and
-    enables it again."""
+def slack_channel(stack, slack):
+    """A new team, its lead's session and CSRF token, and the id of the Slack channel
+    "#team-goals" the lead added from the Channels page."""
     team = stack.new_team()
     session, csrf = signed_in(stack, team.lead)
     added = session.post(stack.web_url + "/team/channels", data={
         "csrf_token": csrf, "type": "slack", "name": "#team-goals",
         "webhook_url": slack.webhook("T/B/old")})
-    channel_id = re.search(r'<tr id="channel-([^"]+)">', added.text).group(1)
+    return team, session, csrf, re.search(r'<tr id="channel-([^"]+)">', added.text).group(1)
+
+
+def test_a_lead_gives_a_gone_channel_a_new_url_from_its_row_and_it_is_enabled(stack, slack):
+    """A channel whose webhook was archived (410) could only be deleted and added again. Its
+    row's Change URL form moves it, refused on the row for a URL the add would refuse, and
+    enables it again."""
+    team, session, csrf, channel_id = slack_channel(stack, slack)
     in_api = f"/v1/teams/{team.id}/channels/{channel_id}"
     slack.reply_with(archived())
     session.post(stack.web_url + f"/team/channels/{channel_id}/test", data={"csrf_token": csrf})
@@ -115,3 +121,25 @@ def test_a_lead_gives_a_gone_channel_a_new_url_from_its_row_and_it_is_enabled(st
             "one.</p>") in moved.text
     assert "<td>Active</td>" in row_of(moved.text, channel_id)
     assert stack.notifications.call("GET", in_api, team.lead).get_json()["state"] == "active"
+
+
+def test_a_refused_url_keeps_its_change_url_form_open_with_the_url_typed_and_tied_to_why(stack,
+                                                                                          slack):
+    """A refused Change URL came back with its form folded shut and empty: the URL typed was
+    gone, and the reason, on the row, was tied to no field, so a screen reader on the field
+    heard nothing of it. The form is open with the URL as typed, marked invalid and
+    described by the reason."""
+    _, session, csrf, channel_id = slack_channel(stack, slack)
+
+    refused = session.post(stack.web_url + f"/team/channels/{channel_id}/url",
+                           data={"csrf_token": csrf, "webhook_url": "https://10.0.0.1/x"})
+
+    assert refused.status_code == 422, refused.status_code
+    row = row_of(refused.text, channel_id)
+    assert "<details open><summary>Change URL</summary>" in row, row
+    field = re.search(rf'<input id="f-url-{channel_id}"[^>]*>', row).group(0)
+    assert 'value="https://10.0.0.1/x"' in field and 'aria-invalid="true"' in field, field
+    described = re.search(r'aria-describedby="([^"]+)"', field).group(1)
+    why = re.search(rf'id="{described}">(.*?)</div>', row, re.S)
+    assert why and "The URL was not changed: Address &#39;10.0.0.1&#39; is internal" in \
+        why.group(1), row

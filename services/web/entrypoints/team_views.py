@@ -203,25 +203,27 @@ def change_channel_url(channel_id: str):
                                                             {"webhook_url": url}),
         200, "Webhook URL changed: messages go to the new one.", "The URL was not changed",
         "the URL was not changed", "Send it again in a minute: changing it twice changes "
-        "nothing.")
+        "nothing.", typed={"url": url})
 
 
 def _channel_action(channel_id: str, action, status: int, done: str, refused_lead: str,
-                    undone: str, resend: str, shown=lambda answer: {}):
+                    undone: str, resend: str, shown=lambda answer: {},
+                    typed: dict | None = None):
     """The channels page after a channel's button: `done` above the list (with `shown` of
     the API's answer), or, on the channel's row, why not: refused (`refused_lead`: the API's
     reason, its messages about the fields sent when it gave some), or its service down
-    (`undone`, and after a timeout `resend`)."""
+    (`undone`, and after a timeout `resend`), with what was `typed` in the row's form."""
     try:
         answer = action(http.api(), http.current_member().team_id)
     except FormErrors as refused:  # on its row, not in the Add a channel form
         why = " ".join(m for messages in refused.errors.values() for m in messages)
         return _channels_page({"type": "slack"}, {}, refused.status, acted={
-            "id": channel_id, "error": f"{refused_lead}: {(why or refused.detail).rstrip('.')}."})
+            "id": channel_id, "error": f"{refused_lead}: {(why or refused.detail).rstrip('.')}.",
+            **(typed or {})})
     except ServiceUnavailable as down:  # the row's buttons keep their key: a resend is once
         return _channels_page({"type": "slack"}, {}, 503, acted={
             "id": channel_id, "error": not_saved(down.service, down.unsent, undone, resend),
-            "idempotency_key": request.form.get("idempotency_key", "")})
+            "idempotency_key": request.form.get("idempotency_key", ""), **(typed or {})})
     return _channels_page({"type": "slack"}, {}, status, acted={"id": channel_id,
                                                                "notice": done, **shown(answer)})
 
