@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from infra.demo import Api, seed
 from infra.run import first_lead_link
@@ -150,6 +151,26 @@ def test_a_wrong_token_is_refused_next_to_the_field(stack, page):
     page.driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
 
     assert "not accepted" in page.text("#e-token")
+
+
+def test_a_keyboard_user_keeps_their_place_on_the_board_while_it_refreshes(stack, page):
+    """The board refreshes itself every few seconds by swapping in its cards again: a keyboard
+    user who had tabbed to a goal's title lost the focus to the page at the next refresh, and
+    Enter then opened nothing. The focus stays on the same goal's title."""
+    team = stack.new_team()
+    stack.create_goal(team.lead, title="Ship the billing export")
+    second = stack.create_goal(team.lead, title="Answer tickets within a day")
+    page.sign_in(team.lead).open("/board")
+    title = page.driver.find_element(By.LINK_TEXT, "Answer tickets within a day")
+    page.driver.execute_script("arguments[0].focus(); document.querySelector('#board > *')"
+                               ".setAttribute('data-before-refresh', '')", title)
+
+    page.wait_for(lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-before-refresh]"))
+
+    focused = page.driver.switch_to.active_element
+    assert focused.text == "Answer tickets within a day", focused.get_attribute("outerHTML")
+    focused.send_keys(Keys.ENTER)
+    page.wait_for(lambda d: d.current_url.endswith(f"/goals/{second['id']}"))
 
 
 def test_the_board_and_sign_in_pages_have_no_serious_accessibility_violations(stack, page):
