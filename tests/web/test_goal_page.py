@@ -199,6 +199,31 @@ def test_a_keyboard_user_keeps_their_place_after_kudos_a_comment_and_a_check_in(
     assert focused_id(page) == "checkin-submit"
 
 
+def test_a_comment_being_typed_survives_a_teammates_check_in_arriving(stack, page):
+    """The goal page redraws its check-in list when a check-in arrives: a comment being typed
+    under a teammate's check-in vanished with its open comments box, half-written. The open
+    box, and what was typed in it, stay as they were; the new check-in shows above."""
+    team = stack.new_team()
+    _, max_token = stack.add_member(team, "Max")
+    goal = metric_goal(stack, max_token, title="Answer 100 forum questions")
+    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", max_token,
+                                  json={"value": 12}).get_json()["id"]
+    page.sign_in(team.lead).open(f"/goals/{goal['id']}")
+    page.driver.find_element(By.CSS_SELECTOR, f"#c-{checkin} details summary").click()
+    page.wait_for(lambda d: d.find_elements(By.ID, f"comment-{checkin}"))
+    page.fill(f"comment-{checkin}", "Half-written thou")
+
+    later = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", max_token,
+                                json={"value": 20, "note": "Twenty now"})
+    assert later.status_code == 201, later.get_json()
+    page.wait_for_text("Twenty now", "#checkins")
+
+    box = page.driver.find_element(By.ID, f"comment-{checkin}")
+    assert box.get_attribute("value") == "Half-written thou"
+    assert page.driver.execute_script(
+        "return document.querySelector(arguments[0]).open", f"#c-{checkin} details")
+
+
 def test_a_goal_page_names_the_team_goal_it_is_aligned_to_with_a_link(stack):
     """It said "Aligned to its parent goal" without naming it; a parent the reader may not
     see (made private since) is still not named."""
