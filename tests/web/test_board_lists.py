@@ -152,6 +152,31 @@ def test_a_goal_page_leads_to_its_older_check_ins(stack):
     assert "day 001" in swapped and "<html" not in swapped
 
 
+def test_the_boards_refresh_answers_nothing_while_the_board_is_as_drawn(stack):
+    """The board swapped its whole content in again every few seconds, changed or not: the
+    live region read it all out again each time to a screen reader, and the focus inside it
+    was lost. Its refresh answers 204 (htmx keeps the board) while it is as drawn, and the
+    board again, with a new stamp, once it changed."""
+    team = stack.new_team()
+    stack.create_goal(team.lead, title="Ship the billing export")
+    session, _ = signed_in(stack, team.lead)
+    page = session.get(stack.web_url + "/board").text
+    drawn = re.search(r'<input type="hidden" id="board-drawn" name="drawn" value="([^"]+)">',
+                      page).group(1)
+    poll = re.search(r'<div id="board" hx-get="([^"]+)"[^>]*hx-include="#board-drawn"',
+                     page).group(1).replace("&amp;", "&")
+    htmx = {"HX-Request": "true"}
+
+    unchanged = session.get(stack.web_url + poll, params={"drawn": drawn}, headers=htmx)
+    stack.create_goal(team.lead, title="Write the handbook")
+    changed = session.get(stack.web_url + poll, params={"drawn": drawn}, headers=htmx)
+
+    assert (unchanged.status_code, unchanged.text) == (204, "")
+    assert changed.status_code == 200 and "Write the handbook" in changed.text
+    assert "<html" not in changed.text and 'id="board-drawn"' in changed.text
+    assert f'value="{drawn}"' not in changed.text
+
+
 def test_the_check_ins_page_of_a_goal_of_another_team_is_not_found(stack):
     """A link to the check-ins of another team's goal (or of no goal at all) answered 200 "No
     check-ins yet." with a "Back to the goal" link to a 404: the page read the check-ins alone,

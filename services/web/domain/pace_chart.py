@@ -137,14 +137,15 @@ def drawn_from(goal: dict, newest: dict | None, changed_at: str | None, today: d
     `catching` up with the newest check-in. The same stamp means the same drawing: a check-in
     logged since, a correction of any check-in (the newest or an older one), a change to the
     goal or goals having caught up changes it."""
-    return _stamp([goal, newest and newest["id"], changed_at, today.isoformat(), catching])
+    return stamp([goal, newest and newest["id"], changed_at, today.isoformat(), catching])
 
 
 def bar_drawn_from(goal: dict) -> str:
     """A stamp of what a progress bar of `goal` (as My week's cards draw it) is drawn from: its
     title, which labels it, and its progress. The same stamp means the same bar."""
-    return _stamp([goal["title"], goal.get("progress")])
+    return stamp([goal["title"], goal.get("progress")])
 
 
-def _stamp(seen: list) -> str:
+def stamp(seen: list) -> str:
+    """A short digest of `seen`: the same stamp means the same things seen."""
     return hashlib.sha256(json.dumps(seen, sort_keys=True, default=str).encode()).hexdigest()[:20]

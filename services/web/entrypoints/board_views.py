@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
+from markupsafe import Markup
 
 from services.web.adapters.api_client import Unavailable
 from services.web.domain.board import FILTERS, STATUSES, board, empty_note, partner_ids_of
+from services.web.domain.pace_chart import stamp
 from services.web.domain.partnering import ACTIVE
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import board as page
@@ -20,6 +22,8 @@ def home():
 @page.get("/board")
 @http.member_required
 def show():
+    """The board; to its refresh (htmx, every WEB_BOARD_POLL_SECONDS), the groups again, or
+    nothing (204) while they are as the page drew them (`drawn`, sent back from the page)."""
     me = http.current_member()
     show = request.args.get("show", "team")
     show = show if show in FILTERS else "team"
@@ -43,7 +47,12 @@ def show():
         "due_cut": getattr(due, "cut", False),
         "poll_seconds": http.container().settings.poll_seconds,
     }
-    if http.is_htmx():
-        return render_template("board/_groups.html", **context)
-    return render_template("board/index.html", filters=FILTERS, **context)
+    part = Markup(render_template("board/_groups.html", **context))
+    drawn = stamp([part])
+    if not http.is_htmx():
+        return render_template("board/index.html", filters=FILTERS, part=part, drawn=drawn,
+                               **context)
+    if request.args.get("drawn") == drawn:  # as the page shows it: htmx keeps it (and its
+        return "", 204                      # live region is not read out again)
+    return render_template("board/_refreshed.html", part=part, drawn=drawn)
 
