@@ -171,15 +171,22 @@ def focused_id(page) -> str:
     return page.driver.execute_script("return document.activeElement.id")
 
 
-def test_a_keyboard_user_keeps_their_place_after_kudos_a_comment_and_a_check_in(stack, page):
-    """Pressing Give kudos, Comment or Check in swapped the button's form for a new one, and
-    the focus fell back to the page: the next Tab started again from "Skip to content"."""
+def lead_on_a_teammates_check_in(stack, page) -> tuple:
+    """A new team whose member Max checked in on his goal, and its lead on that goal's page:
+    the team, Max's token, the goal and the id of his check-in."""
     team = stack.new_team()
     _, max_token = stack.add_member(team, "Max")
     goal = metric_goal(stack, max_token, title="Answer 100 forum questions")
     checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", max_token,
                                   json={"value": 12}).get_json()["id"]
     page.sign_in(team.lead).open(f"/goals/{goal['id']}")
+    return team, max_token, goal, checkin
+
+
+def test_a_keyboard_user_keeps_their_place_after_kudos_a_comment_and_a_check_in(stack, page):
+    """Pressing Give kudos, Comment or Check in swapped the button's form for a new one, and
+    the focus fell back to the page: the next Tab started again from "Skip to content"."""
+    team, max_token, goal, checkin = lead_on_a_teammates_check_in(stack, page)
 
     page.driver.find_element(By.ID, f"kudos-{checkin}").send_keys(Keys.ENTER)
     page.wait_for_text("(1)", f"#c-{checkin} .kudos")
@@ -203,12 +210,7 @@ def test_a_comment_being_typed_survives_a_teammates_check_in_arriving(stack, pag
     """The goal page redraws its check-in list when a check-in arrives: a comment being typed
     under a teammate's check-in vanished with its open comments box, half-written. The open
     box, and what was typed in it, stay as they were; the new check-in shows above."""
-    team = stack.new_team()
-    _, max_token = stack.add_member(team, "Max")
-    goal = metric_goal(stack, max_token, title="Answer 100 forum questions")
-    checkin = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", max_token,
-                                  json={"value": 12}).get_json()["id"]
-    page.sign_in(team.lead).open(f"/goals/{goal['id']}")
+    _, max_token, goal, checkin = lead_on_a_teammates_check_in(stack, page)
     page.driver.find_element(By.CSS_SELECTOR, f"#c-{checkin} details summary").click()
     page.wait_for(lambda d: d.find_elements(By.ID, f"comment-{checkin}"))
     page.fill(f"comment-{checkin}", "Half-written thou")
