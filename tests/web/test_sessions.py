@@ -294,3 +294,22 @@ def test_sign_out_in_a_second_tab_after_the_first_signed_out_says_signed_out(sta
     assert second.status_code == 200 and "<h1>Sign in</h1>" in second.text, second.status_code
     assert '<p class="banner" role="status">You are signed out.' in second.text
     assert "security token" not in second.text
+
+
+@pytest.mark.parametrize("path", ["/invite/", "/sign-in/"])
+def test_a_one_time_link_mangled_when_copied_is_refused_in_words_not_by_field_name(stack,
+                                                                                   path):
+    """A link whose code ran on when copied (too long for any code goals makes) was refused
+    with "Invalid fields: code." and a 410, as if it had been used up. It is a link not found,
+    said so, with what to do."""
+    session = requests.Session()
+    code = "x" * 300
+    drawn = session.get(stack.web_url + path + code)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', drawn.text).group(1)
+
+    refused = session.post(stack.web_url + path + code, data={"csrf_token": csrf})
+
+    assert refused.status_code == 404, refused.status_code
+    assert "Invalid fields" not in refused.text and "code." not in refused.text
+    assert ("This link is not one Goalkeeper made: check that it was copied whole, without "
+            "anything after it.") in refused.text

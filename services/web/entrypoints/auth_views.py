@@ -17,6 +17,8 @@ from services.web.domain.outage_text import not_saved
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import auth
 
+MANGLED = ("this link is not one Goalkeeper made: check that it was copied whole, without "
+           "anything after it")
 MEMBER_LEFT_TEXT = ("You are no longer a member of this team, so no token signs you in to it "
                     "any more.")
 
@@ -104,13 +106,16 @@ def sign_out():
 def _redeem_and_sign_in(redeem: Callable[[str, str | None], dict], code: str,
                         refused_template: str):
     """Sign in with a one-time link's `code`, or say why it was refused: its member is no longer
-    in the team (403: no new link would do), used up or expired (410), or never issued (404).
+    in the team (403: no new link would do), used up or expired (410), or never issued (404;
+    a code goals would never make, 422 from it, too).
     The form's key goes with it, so a double click signs in twice instead of being refused."""
     try:
         signed_in = redeem(code, request.form.get("idempotency_key") or None)
     except Forbidden as left:
         return render_template("auth/no_longer_a_member.html", detail=left.detail), 403
     except FormErrors as refused:
+        if "code" in refused.errors:  # no code goals makes: the link was cut or ran on when copied
+            return render_template(refused_template, detail=MANGLED), 404
         return render_template(refused_template, detail=refused.detail), 410
     except NotFound as missing:
         return render_template(refused_template, detail=str(missing)), 404
