@@ -518,6 +518,21 @@ def test_a_refused_slack_link_answers_the_status_of_its_refusal(stack):
     assert "This link is unknown, used or expired" in answers[2].text
 
 
+def test_a_slack_link_mangled_when_copied_is_refused_in_words_not_by_field_name(stack):
+    """A link whose ticket ran on when copied (longer than any the app makes) said "Invalid
+    fields: ticket.": the notifications API's field name. It says the link is not one the app
+    made, and what to do."""
+    session, csrf = signed_in(stack, stack.new_team().lead)
+
+    refused = session.post(stack.web_url + "/slack/link",
+                           data={"csrf_token": csrf, "ticket": "T" * 101})
+
+    assert refused.status_code == 422, refused.status_code
+    assert "Invalid fields" not in refused.text
+    assert ("This link is not one Goalkeeper&#39;s Slack app made: open Goalkeeper&#39;s Home tab "
+            "in Slack and use its link button again.") in refused.text, refused.text
+
+
 def another_ticket(stack, team, slack_user: str) -> str:
     """A fresh ticket for `slack_user` in the team's workspace (`slack_link_ticket`'s)."""
     with stack.notifications.container.uow() as uow:

@@ -9,6 +9,9 @@ from services.web.domain.outage_text import not_saved
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import slack
 
+NOT_MADE = ("this link is not one Goalkeeper's Slack app made: open Goalkeeper's Home tab in "
+            "Slack and use its link button again")  # a ticket refused as sent (cut or run on)
+
 
 @slack.get("/link")
 @http.member_required
@@ -28,8 +31,8 @@ def confirm_link():
     try:
         linked = http.api().link_my_slack(ticket)
     except (Forbidden, FormErrors) as refused:
-        return render_template("slack/link.html", ticket="", refused=refused.detail), \
-            refused.status
+        why = NOT_MADE if "ticket" in getattr(refused, "errors", {}) else refused.detail
+        return render_template("slack/link.html", ticket="", refused=why), refused.status
     except ServiceUnavailable as down:
         return render_template("slack/link.html", ticket=ticket, error=not_saved(
             down.service, down.unsent, "your Slack account was not linked",
