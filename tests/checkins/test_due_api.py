@@ -284,6 +284,28 @@ def test_a_page_of_the_due_list_ranks_only_the_goals_it_needs(checkins, world, c
     assert len(ranked) == 3 < len(goals), ranked
 
 
+def due_page_reading_schedules(checkins, world, member_id: str, limit: int,
+                               after_first=lambda: None) -> tuple[dict, list[str]]:
+    """A page of the due list as `member_id` asks for it, and the statements that read the
+    schedules for it; `after_first` runs right after the first of them."""
+    engine, reads = checkins.container.engine, []
+
+    def read(conn, cursor, statement, parameters, context, many):
+        if "FROM goal_schedules" in statement and statement.lstrip().startswith("SELECT"):
+            reads.append(statement)
+            if len(reads) == 1:
+                after_first()
+
+    event.listen(engine, "after_cursor_execute", read)
+    try:
+        page = checkins.client.get(f"/v1/teams/{world.team_id}/checkins-due",
+                                   headers=world.as_(member_id),
+                                   query_string={"limit": limit}).json
+    finally:
+        event.remove(engine, "after_cursor_execute", read)
+    return page, reads
+
+
 def test_a_goal_moved_later_while_a_page_is_read_is_listed_once(checkins, world, clock,
                                                                  monkeypatch):
     """On PostgreSQL each statement of a page reads the schedules as committed at its start: a
@@ -300,22 +322,13 @@ def test_a_goal_moved_later_while_a_page_is_read_is_listed_once(checkins, world,
     for goal in checked_in:
         world.checkin(goal, ola, value=1)
     monkeypatch.setattr(due_handlers, "SCHEDULES_READ_AT_ONCE", 1)  # a chunk of limit + 1
-    chunks = []
 
-    def move_after_the_first_chunk(conn, cursor, statement, parameters, context, many):
-        if "FROM goal_schedules" in statement and statement.lstrip().startswith("SELECT"):
-            chunks.append(statement)
-            if len(chunks) == 1:
-                with engine.begin() as other:
-                    other.execute(text("UPDATE goal_schedules SET due_at = due_at + interval "
-                                       "'1 day' WHERE goal_id = :g"), {"g": moved})
+    def move_it_later():
+        with engine.begin() as other:
+            other.execute(text("UPDATE goal_schedules SET due_at = due_at + interval '1 day' "
+                               "WHERE goal_id = :g"), {"g": moved})
 
-    event.listen(engine, "after_cursor_execute", move_after_the_first_chunk)
-    try:
-        page = checkins.client.get(f"/v1/teams/{world.team_id}/checkins-due",
-                                   headers=world.as_(ola), query_string={"limit": 2}).json
-    finally:
-        event.remove(engine, "after_cursor_execute", move_after_the_first_chunk)
+    page, chunks = due_page_reading_schedules(checkins, world, ola, 2, after_first=move_it_later)
 
     assert len(chunks) >= 2, chunks  # the page read past its first chunk
     ids = [i["goal_id"] for i in page["items"]]
@@ -327,24 +340,12 @@ def test_a_small_page_of_a_team_that_checks_in_reads_its_schedules_in_one_statem
     """A goal checked in for today ranks at tomorrow's occurrence, after where it is read, so a
     page seldom stops early in a team that checks in: a page of 1 read the schedules 2 at a
     time, 11 statements for 20 goals. It reads them 100 at a time at the least."""
-    engine = checkins.container.engine
     ola = world.member("Ola")
     goals = [world.goal(ola, f"Daily {n}", cadence=DAILY) for n in range(20)]
     clock.set(datetime(2026, 3, 5, 10, tzinfo=UTC))
     for goal in goals[1:]:
         world.checkin(goal, ola, value=1)
-    reads = []
-
-    def count(conn, cursor, statement, parameters, context, many):
-        if "FROM goal_schedules" in statement and statement.lstrip().startswith("SELECT"):
-            reads.append(statement)
-
-    event.listen(engine, "after_cursor_execute", count)
-    try:
-        page = checkins.client.get(f"/v1/teams/{world.team_id}/checkins-due",
-                                   headers=world.as_(ola), query_string={"limit": 1}).json
-    finally:
-        event.remove(engine, "after_cursor_execute", count)
+    page, reads = due_page_reading_schedules(checkins, world, ola, 1)
 
     assert [i["goal_id"] for i in page["items"]] == [goals[0]]  # the one not checked in
     assert len(reads) == 1, reads
