@@ -92,11 +92,14 @@ def _result(code: int, reply: bytes | str, started: float, *,
 
 
 def _unsendable_address(to: str, started: float) -> SendResult:
-    """An address with letters beyond ASCII before the @ (its domain is sent by its ASCII
-    name) to a server without SMTPUTF8: no retry through it sends the mail, so it is refused
-    as such a server answers one (RFC 6531)."""
-    return _result(553, "5.6.7 The mail server does not take addresses with letters beyond "
-                   f"ASCII before the @ (no SMTPUTF8): {to!r}", started)
+    """An address our relay cannot carry: letters beyond ASCII before the @ (or a domain with
+    no ASCII name), and a relay without SMTPUTF8. The relay is ours to change, as a STARTTLS it
+    does not offer is: retried like any setting of ours, and the address is not refused (a
+    refusal would stop its digests and escalations after the relay is fixed)."""
+    return SendResult(status=None, error=(
+        f"The mail server (SMTP_HOST) does not offer SMTPUTF8, which {to!r} needs (letters "
+        "beyond ASCII before the @): use a relay that offers it")[:500],
+        duration_ms=_ms(started))
 
 
 def _ms(started: float) -> int:

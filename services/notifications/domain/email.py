@@ -27,6 +27,8 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import idna
+
 from services.notifications.domain.digest import PERSONAL_DIGEST_EVENT
 from services.notifications.domain.messages import BOLD, own_links
 from services.notifications.domain.notification import SendResult
@@ -196,11 +198,13 @@ def ascii_domain(address: str) -> str:
 
 
 def ascii_name(domain: str) -> str:
-    """`domain` by its ASCII name (IDNA); as it is when it has none (an empty label, one too
-    long), for the mail server to refuse."""
+    """`domain` by its ASCII name, as registries give it (IDNA 2008 with UTS 46: `faß.de` is
+    `xn--fa-hia.de`; Python's "idna" codec, IDNA 2003, makes it `fass.de`, another domain); as
+    it is when it has none (an empty label, one too long, a joiner), for the mail server to
+    refuse or take as written."""
     try:
-        return domain.encode("idna").decode("ascii")
-    except UnicodeError:
+        return idna.encode(domain, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
         return domain
 
 
