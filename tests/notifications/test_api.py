@@ -434,6 +434,40 @@ def test_a_channels_url_is_changed_validated_as_when_added_and_re_enables_a_gone
     assert [e["notification"]["id"] for e in team.log()][0] == sent.json["notification_id"]
 
 
+def test_a_refusal_from_the_old_url_after_the_channel_moved_does_not_disable_it(
+        notifications, team, slack, monkeypatch):
+    """A message sent to the old URL was answered 410 while a lead pointed the channel at its
+    new URL: the answer, recorded after the move, disabled the channel with its new URL and
+    failed the message. It is the old URL's answer: the message goes to the new URL, and the
+    channel stays active."""
+    client = notifications.client
+    channel = team.channel(slack.webhook("T/B/old"))
+    path = f"/v1/teams/{team.id}/channels/{channel['id']}"
+    deliverer = notifications.container.deliverer
+    post = deliverer.client.post
+
+    def moved_while_sending(url, body, headers=None):
+        answer = post(url, body, headers) if headers else post(url, body)
+        if url.endswith("/T/B/old"):
+            moved = client.patch(path, headers=team.auth(),
+                                 json={"webhook_url": slack.webhook("T/B/new")})
+            assert moved.status_code == 200, moved.json
+        return answer
+
+    slack.reply_with(archived())
+    sent = client.post(f"{path}/test", headers=team.auth())
+    monkeypatch.setattr(deliverer.client, "post", moved_while_sending)
+    deliverer.deliver_due()
+    monkeypatch.setattr(deliverer.client, "post", post)
+
+    shown = client.get(path, headers=team.auth()).json
+    assert (shown["state"], shown["disabled_reason"]) == ("active", None), shown
+    with delivering(notifications):
+        eventually(lambda: [r.path for r in slack.delivered()] == ["/services/T/B/new"])
+    [entry] = [e for e in team.log() if e["notification"]["id"] == sent.json["notification_id"]]
+    assert entry["notification"]["status"] == "sent", entry
+
+
 def test_a_channel_a_lead_disabled_stays_disabled_when_its_url_changes(notifications, team,
                                                                       slack):
     channel = team.channel(slack.webhook("T/B/old"))

@@ -348,13 +348,15 @@ class Deliverer:
             result = self.client.post(send.url, body, headers)
         else:
             result = self.client.post(send.url, body)
-        return self._record(send.notification_id, result)
+        return self._record(send.notification_id, result, send.url)
 
-    def _record(self, notification_id: str, result: SendResult) -> int:
+    def _record(self, notification_id: str, result: SendResult, sent_to: str | None) -> int:
         now = self.clock.now()
         with self.uow_factory() as uow:
             n = uow.notifications.get(notification_id)
             channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
+            if channel is not None and channel.url != sent_to and not result.ok:
+                result = answered_before_the_move(result)  # the old URL's: not the channel's
             was_active = channel is not None and channel.is_active
             if channel is not None:  # pace from the answer too: a slow send delays the next
                 channel.last_sent_at = now
@@ -547,3 +549,13 @@ def purge_slack_events(uow_factory: Callable[[], NotificationsUnitOfWork], clock
     (`shared.retention`); how many were."""
     before = clock.now() - SLACK_EVENTS_KEPT
     return purge_in_chunks(uow_factory, lambda uow, limit: uow.slack_events.purge(before, limit))
+
+
+def answered_before_the_move(result: SendResult) -> SendResult:
+    """A refusal from the URL a channel had when its message was sent, the channel pointed
+    elsewhere meanwhile: it says nothing of the new URL, so it neither fails the message nor
+    disables the channel; the message is tried again, at the new URL."""
+    answer = f"{result.status} " if result.status is not None else ""
+    return SendResult(status=None, duration_ms=result.duration_ms, error=(
+        f"{answer}from the channel's previous URL, changed meanwhile: sent again to the new "
+        "one")[:500])
