@@ -117,12 +117,13 @@ def test_a_retry_after_of_years_is_waited_an_hour_and_its_attempt_logged(make_se
     assert len(slack.delivered()) == 1 and len(slack.received) == 2
 
 
-@pytest.mark.parametrize("retry_after", ["0", formatdate(time.time() - 60, usegmt=True)])
-def test_a_retry_after_of_no_time_backs_off_instead_of_spending_the_retries_at_the_pace(
+@pytest.mark.parametrize("retry_after", ["0", formatdate(time.time() - 60, usegmt=True), "1"])
+def test_a_retry_after_shorter_than_the_backoff_backs_off_instead_of_spending_the_retries(
         make_service, slack, retry_after):
-    """A receiver answering 429 with `Retry-After: 0`, or a date its clock had already passed,
-    got the message again at the channel's pace, once a second: the retries meant to last a
-    day were spent in minutes and the message lost. Now it asks nothing: backoff."""
+    """A receiver answering 429 with `Retry-After: 0`, a date its clock had already passed, or
+    1 s, got the message again at the channel's pace, once a second: the retries meant to last
+    a day were spent in minutes and the message lost. A Retry-After is now the least wait, under
+    the backoff's: the retries back off however little it asks."""
     clock = ControlledClock(datetime(2030, 1, 7, 10, tzinfo=UTC))
     slack.reply_with(*[Reply(429, "rate_limited", {"Retry-After": retry_after})] * 60)
     n = make_service("notifications", clock=clock, start_worker=False)

@@ -24,13 +24,14 @@ class RetryPolicy:
     retry_after_cap: float = 3600.0  # a receiver asking for longer is tried again in an hour
 
     def wait(self, result: SendResult, attempts: int, rng: random.Random) -> float:
-        """`Retry-After` on 429 and 503 (at most `retry_after_cap`), else exponential backoff
-        with jitter (half to full step)."""
-        asked = self.asked(result)
-        if asked is not None:
-            return asked
+        """Exponential backoff with jitter (half to full step), or longer when the receiver asks
+        (`Retry-After` on 429 and 503, at most `retry_after_cap`): what it asks is the least
+        wait, so a receiver asking a second at each answer does not spend in minutes the
+        retries meant to last a day."""
         step = min(self.backoff_cap, self.backoff_base * 2 ** (attempts - 1))
-        return step * rng.uniform(0.5, 1)
+        backoff = step * rng.uniform(0.5, 1)
+        asked = self.asked(result)
+        return backoff if asked is None else max(asked, backoff)
 
     def asked(self, result: SendResult) -> float | None:
         """The wait the receiver asked for with `Retry-After` on 429 or 503, capped; else None.
