@@ -23,12 +23,13 @@ from shared.domain import BLANK_TEXT, is_blank
 LOCAL_TIME = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z",
                              error="Use HH:MM, 24-hour local time.")
 """A wall-clock time of day, HH:MM on the 24-hour clock (a cadence, working or quiet hours)."""
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 and C1 controls but the line breaks and tab (\x85, NEL, is a line break as \n is)
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
 
 def printable(value: str) -> None:
     """Text a person wrote: line breaks and tabs, but no other control character (a terminal's
-    escape, a bell), which would reach Slack, mail and the page as it was sent."""
+    escape, 7-bit or 8-bit, a bell), which would reach Slack, mail and the page as sent."""
     if CONTROL_CHARACTERS.search(value):
         raise ValidationError("Must not contain control characters.")
 

@@ -81,6 +81,18 @@ def test_unicode_edge_cases_that_cannot_be_stored_get_422(goals, lead, title):
     assert goal_count(goals) == 0
 
 
+@pytest.mark.parametrize("title", ["Ship \x1b[2J the thing", "Ship \x9b2J the thing",
+                                   "Ship \x07 the thing"])
+def test_a_terminal_escape_7_bit_or_8_bit_in_a_text_is_refused(goals, lead, title):
+    """The 8-bit controls (C1: \x9b is a terminal's CSI, as ESC [ is) went through where the
+    7-bit ones were refused, to be shown in Slack, mail and the page as sent."""
+    body = json.dumps({"title": title, "why": "w", "due_date": "2030-01-01"}).encode()
+    response = post_raw(goals, lead["token"], body)
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["errors"]["title"] == ["Must not contain control characters."]
+    assert goal_count(goals) == 0
+
+
 @pytest.mark.parametrize(
     "title",
     [
