@@ -65,7 +65,7 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def event(event_type: str, team_id: str, id: str | None = None, **data) -> Event:
+def event(event_type: str, team_id: str, /, id: str | None = None, **data) -> Event:
     publisher = lookup(event_type).publisher
     built = Event.new(event_type, team_id, {"team_id": team_id, **data}, subject=None,
                       source=f"/goalkeeper/{publisher}")

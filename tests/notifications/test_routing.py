@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from marshmallow import fields, validate
 from sqlalchemy import select, update
 
 from services.notifications.adapters.orm import member_views, partnerships
+from services.notifications.domain.fanout import CHANNEL_EVENT_TYPES
 from services.notifications.domain.notification import Notification
+from shared.clock import ControlledClock
+from shared.events.catalog.fields import Timestamp
+from shared.events.registry import all_types
 from tests.notifications.support import (
     AT,
     Team,
@@ -21,6 +26,7 @@ from tests.notifications.support import (
     progressed,
     snoozed,
 )
+from tests.support.stack import scheduled_job
 from tests.support.waiting import eventually
 
 
@@ -62,6 +68,52 @@ def test_a_partnership_ended_by_another_teams_event_still_hears_its_check_ins(
     handle(notifications, logged, progressed(logged, 0.4))
 
     assert len(of_type(team.feed(team.ben), "checkin.logged")) == 1
+
+
+def one_of_each_type(team: Team) -> list:
+    """An event of every type in the catalogue about `team`: Ana's goal, one check-in of hers,
+    its members (each field those name, required or not), and each other required field of the
+    type's schema given a value of its kind."""
+    named = {"team_id": team.id, "goal_id": team.goal, "owner_id": team.ana,
+             "author_id": team.ana, "member_id": team.ana, "to_id": team.ana,
+             "from_id": team.ben, "member_ids": [team.ana, team.ben],
+             "recipients": [team.ana, team.ben], "groups": [[team.ana, team.ben]],
+             "checkin_id": new_id(), "status": "active", "health": "off_track",
+             "timezone": "UTC", "email": "ana@example.com", "link": "https://example.com/in",
+             "start_date": "2030-01-01", "title": "Run 100 km"}
+
+    def value(name: str, field: fields.Field):
+        if name in named:
+            return named[name]
+        if isinstance(field.validate, validate.OneOf):
+            return field.validate.choices[0]
+        kinds = ((Timestamp, AT), (fields.Float, 0.5), (fields.Integer, 1),
+                 (fields.Boolean, False), (fields.List, []), (fields.String, new_id()))
+        return next(made for kind, made in kinds if isinstance(field, kind))
+
+    return [event(name, team.id, **{key: value(key, field)
+                                    for key, field in kind.schema().fields.items()
+                                    if (field.required or key in named) and key != "team_id"})
+            for name, kind in all_types().items()]
+
+
+def test_team_channels_are_sent_exactly_the_types_a_channel_filter_may_name(make_service, slack):
+    """`CHANNEL_EVENT_TYPES`, which a channel's filter is checked against, is what the routing
+    sends channels: one event of every catalogued type through the worker's handlers, and the
+    weekly digest, into a channel that filters nothing."""
+    clock = ControlledClock(datetime(2030, 1, 7, 10, 5, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    channel = team.channel(slack.webhook())
+    handlers = n.container.handlers()
+    handle(n, *(item for item in one_of_each_type(team) if item.type in handlers))
+    assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
+                        json={"weekday": 0, "hour": 10}).status_code == 200
+    scheduled_job(n.container, "team-digests").run()
+    with n.container.uow() as uow:
+        sent = set(uow.session.scalars(select(Notification.event_type).where(
+            Notification.channel_id == channel["id"])))
+    assert sent == set(CHANNEL_EVENT_TYPES)
 
 
 def test_private_goals_never_reach_team_channels(notifications, team, slack):
