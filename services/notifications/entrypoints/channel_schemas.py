@@ -1,5 +1,7 @@
 """Schemas of the channels, delivery-log and team-digest API (leads)."""
 
+from collections.abc import Callable
+
 from marshmallow import Schema, ValidationError, fields, validate
 
 from services.notifications.domain.channel import CHANNEL_TYPES
@@ -14,13 +16,26 @@ NOTIFICATION_STATUSES = ("pending", "sent", "failed", "coalesced", "held", "dige
                          "muted")
 
 
-def channel_event_type(value: str) -> None:
-    """A type team channels are sent (`CHANNEL_EVENT_TYPES`): a filter of others sends nothing."""
-    if value in CHANNEL_EVENT_TYPES:
-        return
-    known = value in all_types() or value == PERSONAL_DIGEST_EVENT
-    said = f"Team channels are not sent {value!r}." if known else f"Unknown event type {value!r}."
-    raise ValidationError(f"{said} A channel's filter may name: {', '.join(CHANNEL_EVENT_TYPES)}.")
+def event_type_among(allowed: tuple[str, ...], refused: str, may: str, *,
+                     unknown: str | None = None) -> Callable[[str], None]:
+    """A validator of an event type: one of `allowed`, or refused with `refused`, then `may`
+    and the list (`may: a, b.`). `unknown`, when given, says instead why a type no event has
+    is refused. `{value}` in either sentence is the value refused, quoted."""
+
+    def check(value: str) -> None:
+        if value in allowed:
+            return
+        known = unknown is None or value in all_types() or value == PERSONAL_DIGEST_EVENT
+        said = (refused if known else unknown).format(value=repr(value))
+        raise ValidationError(f"{said} {may}: {', '.join(allowed)}.")
+
+    return check
+
+
+channel_event_type = event_type_among(
+    CHANNEL_EVENT_TYPES, "Team channels are not sent {value}.", "A channel's filter may name",
+    unknown="Unknown event type {value}.")
+"""A type team channels are sent (`CHANNEL_EVENT_TYPES`): a filter of others sends nothing."""
 
 
 def no_repeats(values: list) -> None:

@@ -7,15 +7,13 @@ from services.notifications.domain.preferences import (
     DIGEST_FREQUENCIES,
     MUTABLE_TYPES,
 )
+from services.notifications.entrypoints.channel_schemas import event_type_among
 from shared.pagination import PageArgs, page_schema
 from shared.schema_fields import LOCAL_TIME, JsonBoolean
 
-
-def mutable_event_type(value: str) -> None:
-    """A type a member may mute: one notifications tells members of (`MUTABLE_TYPES`)."""
-    if value not in MUTABLE_TYPES:
-        raise ValidationError(f"Members are not told of {value!r}, so it cannot be muted. "
-                              f"Members may mute: {', '.join(MUTABLE_TYPES)}.")
+mutable_event_type = event_type_among(
+    MUTABLE_TYPES, "Members are not told of {value}, so it cannot be muted.", "Members may mute")
+"""A type a member may mute: one notifications tells members of (`MUTABLE_TYPES`)."""
 
 
 class FeedItem(Schema):
