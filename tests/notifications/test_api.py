@@ -247,6 +247,32 @@ def test_a_delivery_log_filter_by_what_is_no_channel_id_is_refused_not_answered_
     assert [e["notification"]["status"] for e in team.log(channel_id=channel["id"])] == ["sent"]
 
 
+def test_a_delivery_log_filter_by_a_status_it_never_shows_is_refused_not_answered_empty(
+        notifications, team, slack):
+    """`?status=held` (or digest, digested: a member's feed items, which the log never shows)
+    answered 200 with an empty log, as did a channel's log filtered by `muted` (only held mail
+    is muted): refused, naming what may be asked."""
+    channel = team.channel(slack.webhook())
+    handle(notifications, goal(team.id, team.goal, team.ana, "Run", event_type="goal.achieved"))
+
+    def log(**query):
+        return notifications.client.get(f"/v1/teams/{team.id}/deliveries", headers=team.auth(),
+                                         query_string=query)
+
+    feed_only = [log(status=status) for status in ("held", "digest", "digested")]
+    assert [(a.status_code, a.json["errors"]) for a in feed_only] == [(422, {"status": [
+        "Must be one of: pending, sent, failed, coalesced, muted (held, digest and digested "
+        "are members' feed items, which the delivery log does not show)."]})] * 3
+    muted = log(status="muted", channel_id=channel["id"])
+    assert (muted.status_code, muted.json["errors"]) == (422, {"status": [
+        "A channel's messages are never muted (held mail is): a channel's log may be filtered "
+        "by pending, sent, failed, coalesced."]})
+    assert log(status="muted").status_code == 200
+    assert [e["notification"]["event_type"] for e in team.log(status="pending",
+                                                              channel_id=channel["id"])] == [
+        "goal.achieved"]
+
+
 def test_a_lead_sends_a_channel_a_test_message_that_shows_in_the_delivery_log(
         notifications, team, slack):
     client = notifications.client

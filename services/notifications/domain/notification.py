@@ -13,6 +13,13 @@ from shared.domain import Aggregate
 
 RETRY_AFTER_STATUSES = (429, 503)  # the answers whose Retry-After says when to come back
 
+CHANNEL_STATUSES = ("pending", "sent", "failed", "coalesced")
+"""What a channel's message can be: sent by the deliverer, or merged into a burst's message."""
+LOGGED_STATUSES = (*CHANNEL_STATUSES, "muted")
+"""What an entry of the delivery log (channels, URLs, mail; never a member's feed item) can be:
+mail held by quiet hours is `muted` when its member mutes its type (`Notifier.place_held`).
+Only feed items are `held`, `digest` or `digested`."""
+
 
 @dataclass(frozen=True)
 class RetryPolicy:

@@ -2,18 +2,16 @@
 
 from collections.abc import Callable
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.notifications.domain.channel import CHANNEL_TYPES
 from services.notifications.domain.digest import PERSONAL_DIGEST_EVENT
 from services.notifications.domain.fanout import CHANNEL_EVENT_TYPES
+from services.notifications.domain.notification import CHANNEL_STATUSES, LOGGED_STATUSES
 from shared.events.catalog.goals import HEALTH
 from shared.events.registry import all_types
 from shared.pagination import PageArgs, page_schema
 from shared.schema_fields import ID_PATTERN, JsonBoolean, PatchBody, one_line, printable
-
-NOTIFICATION_STATUSES = ("pending", "sent", "failed", "coalesced", "held", "digest", "digested",
-                         "muted")
 
 
 def event_type_among(allowed: tuple[str, ...], refused: str, may: str, *,
@@ -137,8 +135,19 @@ DeliveryLog = page_schema(DeliveryOut, "DeliveryLog")
 
 
 class DeliveryArgs(PageArgs):
-    status = fields.String(validate=validate.OneOf(NOTIFICATION_STATUSES))
+    status = fields.String(validate=validate.OneOf(LOGGED_STATUSES, error=(
+        "Must be one of: {choices} (held, digest and digested are members' feed items, which "
+        "the delivery log does not show).")))
     channel_id = fields.String(validate=validate.Regexp(ID_PATTERN, error="Must be a channel id."))
+
+    @validates_schema
+    def a_channels_status(self, data, **_kwargs):
+        """A channel's log filtered by a status only mail has would answer empty."""
+        status = data.get("status")
+        if data.get("channel_id") and status is not None and status not in CHANNEL_STATUSES:
+            raise ValidationError(
+                f"A channel's messages are never {status} (held mail is): a channel's "
+                f"log may be filtered by {', '.join(CHANNEL_STATUSES)}.", "status")
 
 
 class DigestSettingsIn(Schema):
