@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from shared.clock import ControlledClock
 from shared.pagination import encode_cursor
 from tests.notifications.support import Team, checkin, delivering, goal, handle, new_id
-from tests.support.races import SQLITE_WAITS, run_together
+from tests.support.races import SQLITE_WAITS, once_after, run_together, waiting_on_a_lock
 from tests.support.slack_server import archived
 from tests.support.waiting import eventually
 
@@ -492,6 +493,58 @@ def test_a_refusal_from_the_old_url_after_the_channel_moved_does_not_disable_it(
         eventually(lambda: [r.path for r in slack.delivered()] == ["/services/T/B/new"])
     [entry] = [e for e in team.log() if e["notification"]["id"] == sent.json["notification_id"]]
     assert entry["notification"]["status"] == "sent", entry
+
+
+def test_a_lead_moving_a_channel_while_its_refusal_is_recorded_is_not_overwritten(
+        notifications, team, slack, monkeypatch):
+    """The deliverer read the channel (its old URL, active) to record a 410 from that URL, and
+    a lead's PATCH to a new URL committed before the record did: the record, from what it had
+    read, disabled the channel with its new URL, the lead's move undone. It now reads the
+    channel locked, so the PATCH waits for the record and moves the channel after it, as a
+    PATCH after a 410 does: enabled again, at the new URL (PostgreSQL; SQLite's writers take
+    turns from their first statement)."""
+    engine = notifications.container.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip(SQLITE_WAITS)
+    client = notifications.client
+    channel = team.channel(slack.webhook("T/B/old"))
+    path = f"/v1/teams/{team.id}/channels/{channel['id']}"
+    deliverer = notifications.container.deliverer
+    post = deliverer.client.post
+    moves = []
+
+    def patch():
+        moves.append(notifications.app.test_client().patch(
+            path, headers=team.auth(), json={"webhook_url": slack.webhook("T/B/new")}))
+
+    moving = threading.Thread(target=patch)
+
+    def the_lead_moves_it():  # committed by now, or waiting for the record's lock
+        moving.start()
+        eventually(lambda: not moving.is_alive() or waiting_on_a_lock(engine))
+
+    recording = once_after("FROM channels", the_lead_moves_it, thread=threading.get_ident())
+
+    def answered_then_recorded(url, body, headers=None):
+        event.listen(engine, "after_cursor_execute", recording)  # the record's read of it
+        return post(url, body, headers) if headers else post(url, body)
+
+    slack.reply_with(archived())
+    assert client.post(f"{path}/test", headers=team.auth()).status_code == 202
+    monkeypatch.setattr(deliverer.client, "post", answered_then_recorded)
+    try:
+        deliverer.deliver_due()
+    finally:
+        event.remove(engine, "after_cursor_execute", recording)
+        monkeypatch.setattr(deliverer.client, "post", post)
+    moving.join(10)
+    assert [m.status_code for m in moves] == [200]
+
+    shown = client.get(path, headers=team.auth()).json
+    assert (shown["state"], shown["disabled_reason"]) == ("active", None), shown
+    assert client.post(f"{path}/test", headers=team.auth()).status_code == 202
+    with delivering(notifications):
+        eventually(lambda: [r.path for r in slack.delivered()] == ["/services/T/B/new"])
 
 
 def test_a_channel_a_lead_disabled_stays_disabled_when_its_url_changes(notifications, team,

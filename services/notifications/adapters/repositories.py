@@ -52,9 +52,9 @@ class Channels:
 
     def get(self, team_id: str, channel_id: str | None, *,
             for_update: bool = False) -> Channel | None:
-        """The team's channel; `for_update` (a lead's change) locks its row, as it is once
-        locked, so two changes take turns. The lock is NO KEY UPDATE: messages for the channel
-        are still made meanwhile (see `hold`)."""
+        """The team's channel; `for_update` (a lead's change, the record of a send's answer)
+        locks its row, as it is once locked, so two changes take turns. The lock is NO KEY
+        UPDATE: messages for the channel are still made meanwhile (see `hold`)."""
         channel = self.session.get(
             Channel, channel_id, with_for_update={"key_share": True} if for_update else None,
             populate_existing=for_update) if channel_id else None

@@ -351,10 +351,15 @@ class Deliverer:
         return self._record(send.notification_id, result, send.url)
 
     def _record(self, notification_id: str, result: SendResult, sent_to: str | None) -> int:
+        """Record the answer to one send. The channel's row is read locked, as a lead's change
+        locks it (and before the notification's row is written, as a change takes the channel
+        first too): a PATCH committed meanwhile is read, never overwritten by what the channel
+        was when this began, and one made now waits for this record."""
         now = self.clock.now()
         with self.uow_factory() as uow:
             n = uow.notifications.get(notification_id)
-            channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
+            channel = (uow.channels.get(n.team_id, n.channel_id, for_update=True)
+                       if n.channel_id else None)
             if channel is not None and channel.url != sent_to and not result.ok:
                 result = answered_before_the_move(result)  # the old URL's: not the channel's
             was_active = channel is not None and channel.is_active
