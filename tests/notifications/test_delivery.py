@@ -617,6 +617,68 @@ def test_a_rotated_secret_signs_beside_the_new_one_for_the_grace_period_only(mak
     assert rotated.json["previous_secret_until"] == "2030-01-08T12:00:00+00:00"
 
 
+def signed_by(secret: str, request) -> bool:
+    return verify(secret, request.headers, request.body,
+                  now=float(request.headers["X-Goalkeeper-Timestamp"]))
+
+
+def test_a_replaced_secret_is_gone_from_the_channel_once_its_grace_is_over(make_service,
+                                                                           slack):
+    """After a rotation's grace the replaced secret signed nothing, but stayed in the channel's
+    row for good: one leaked from the receiver's old configuration could be read from the
+    database for ever. The delivery that first finds the grace over forgets it."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    hook = team.channel(slack.webhook("hook"), type="webhook")
+    path = f"/v1/teams/{team.id}/channels/{hook['id']}"
+    new = n.client.post(f"{path}/secret", headers=team.auth()).json["secret"]
+
+    clock.advance(hours=24, seconds=1)
+    handle(n, achieved(team))
+    n.container.deliverer.deliver_due()
+
+    [request] = slack.delivered()
+    assert signed_by(new, request) and not signed_by(hook["secret"], request)
+    with n.container.engine.connect() as conn:
+        kept = conn.execute(select(Channel.secret, Channel.previous_secret)
+                            .where(Channel.id == hook["id"])).one()
+    assert tuple(kept) == (new, None)
+
+
+def test_a_rotation_enables_again_a_webhook_its_receiver_disabled_for_refusing_the_signature(
+        make_service, slack):
+    """A receiver refusing every retry with 401 or 403 (a secret it does not hold) disabled
+    the channel, and a rotation, giving the lead a secret to hand it, left the channel off:
+    it had to be enabled apart. A rotation now enables it again, as a new URL enables one
+    disabled for its old URL; one disabled for a gone URL (410) or by a lead stays off."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False,
+                     NOTIFICATIONS_MAX_ATTEMPTS="1")
+    team = Team(n)
+    refusing, gone, off = (team.channel(slack.webhook(name), type="webhook",
+                                        event_types=["goal.achieved"])
+                           for name in ("refusing", "gone", "off"))
+    slack.reply_with(Reply(401, "bad signature"), Reply(410, "gone"))
+    handle(n, achieved(team))
+    n.container.deliverer.deliver_due()  # one message each, in the order they were added
+    assert n.client.patch(f"/v1/teams/{team.id}/channels/{off['id']}", headers=team.auth(),
+                          json={"state": "disabled"}).status_code == 200
+
+    rotated = {c["id"]: n.client.post(f"/v1/teams/{team.id}/channels/{c['id']}/secret",
+                                      headers=team.auth()) for c in (refusing, gone, off)}
+
+    assert {r.status_code for r in rotated.values()} == {200}
+    assert [(rotated[c["id"]].json["state"], rotated[c["id"]].json["disabled_reason"])
+            for c in (refusing, gone, off)] == [
+        ("active", None), ("disabled", "410 gone"), ("disabled", "disabled by a lead")]
+    clock.advance(minutes=1)
+    handle(n, achieved(team, "Swim 10 km", new_id()))
+    n.container.deliverer.deliver_due()
+    [request] = [r for r in slack.delivered() if r.path.endswith("/refusing")]
+    assert signed_by(rotated[refusing["id"]].json["secret"], request)
+
+
 def test_a_webhook_never_gets_the_slack_response_url_of_a_slash_command_checkin(notifications,
                                                                                team, slack):
     """A check-in logged with `/goals` carried Slack's `response_url`, a link that posts into

@@ -15,6 +15,8 @@ ALERT_HEALTH = ("at_risk", "off_track", "overdue")
 CHANNEL_DELETED = "channel deleted"  # why the messages it had queued were not sent
 CHANNEL_DISABLED = "channel disabled"
 DISABLED_BY_LEAD = "disabled by a lead"
+SIGNATURE_REFUSALS = (401, 403)  # a signed webhook's receiver refusing the signature it got
+REFUSED_EVERY_RETRY = "(refused every retry)"  # ends the reason a retried refusal disables for
 
 
 def _csv(values: list[str] | tuple[str, ...] | None) -> str:
@@ -78,7 +80,7 @@ class Channel(Aggregate):
         if health is not None:
             self.health = _csv(health)
         if state == "active":
-            self.state, self.disabled_reason = "active", None
+            self._enable()
         elif state == "disabled" and self.state != "disabled":
             self.disable(DISABLED_BY_LEAD)
 
@@ -90,12 +92,15 @@ class Channel(Aggregate):
             return
         self.url, self.resume_at = url, None
         if self.state == "disabled" and self.disabled_reason != DISABLED_BY_LEAD:
-            self.state, self.disabled_reason = "active", None
+            self._enable()
 
     def rotate_secret(self, now: datetime, grace: timedelta) -> None:
         """A new signing secret; the one it replaces still signs every delivery beside it for
         `grace`, so the receiver can switch without refusing any. Refused (409) while a
-        rotation's grace runs: a second one would drop a secret the receiver may still hold."""
+        rotation's grace runs: a second one would drop a secret the receiver may still hold.
+        A channel its receiver disabled for refusing the signature every retry
+        (`SIGNATURE_REFUSALS`) is enabled again, as the lead now has a secret to give it; one
+        disabled for another reason (its URL gone, a lead) stays off."""
         if self.type != "webhook":
             raise Conflict(f"a {self.type} channel is not signed; only a webhook channel has a "
                            f"signing secret to rotate")
@@ -107,10 +112,23 @@ class Channel(Aggregate):
                 f"every older secret at once, delete the channel and add it again)")
         self.previous_secret, self.previous_secret_until = self.secret, now + grace
         self.secret = secrets.token_urlsafe(32)
+        if self.state == "disabled" and self.refused_signature:
+            self._enable()
+
+    @property
+    def refused_signature(self) -> bool:
+        """Disabled by its receiver refusing every retry with 401 or 403."""
+        reason = self.disabled_reason or ""
+        return (reason.startswith(tuple(f"{status} " for status in SIGNATURE_REFUSALS))
+                and reason.endswith(REFUSED_EVERY_RETRY))
 
     def signing_secrets(self, now: datetime) -> tuple[str, ...]:
-        """The secrets a delivery sent at `now` is signed with, the newest first."""
-        if self.previous_secret and self.previous_secret_until and now < self.previous_secret_until:
+        """The secrets a delivery sent at `now` is signed with, the newest first. The channel
+        is read for a delivery: a replaced secret whose grace is over is forgotten, so one
+        leaked from a receiver's old configuration is gone from the database too."""
+        if self.previous_secret_until is not None and now >= self.previous_secret_until:
+            self.previous_secret = None
+        if self.previous_secret:
             return (self.secret, self.previous_secret)
         return (self.secret,) if self.secret else ()
 
@@ -122,6 +140,9 @@ class Channel(Aggregate):
     def unsent_reason(self) -> str:
         """Why a message for this channel, no longer active, is not sent."""
         return CHANNEL_DISABLED if self.state == "disabled" else CHANNEL_DELETED
+
+    def _enable(self) -> None:
+        self.state, self.disabled_reason = "active", None
 
     def disable(self, reason: str) -> None:
         self.state = "disabled"

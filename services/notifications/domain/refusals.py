@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from services.notifications.domain import teams
-from services.notifications.domain.channel import Channel
+from services.notifications.domain.channel import REFUSED_EVERY_RETRY, SIGNATURE_REFUSALS, Channel
 
 if TYPE_CHECKING:
     from services.notifications.domain.notification import SendResult
@@ -103,12 +103,12 @@ class RefusalRules:
         if result.status not in self.retried_then_disables:
             return None
         answer = f"{result.status} {result.body.strip() or 'refused'}"[:GIVE_UP_LENGTH]
-        return f"{answer} (refused every retry)"
+        return f"{answer} {REFUSED_EVERY_RETRY}"
 
 
 SLACK = RefusalRules(disables=lambda status: status in SLACK_ERRORS, reason=_answered(SLACK_ERRORS))
 WEBHOOK = RefusalRules(disables=lambda status: status in (404, 410), reason=_answered({}),
-                       fails=(400, 422), told=(422,), retried_then_disables=(401, 403))
+                       fails=(400, 422), told=(422,), retried_then_disables=SIGNATURE_REFUSALS)
 TEAMS = RefusalRules(disables=teams.disables_channel, reason=_teams_reason,
                      fails=(teams.TOO_LARGE,))
 RULES = {"slack": SLACK, "webhook": WEBHOOK, "teams": TEAMS}

@@ -107,8 +107,10 @@ class ChannelSecret(MethodView):
         NOTIFICATIONS_SECRET_GRACE_HOURS (24), so the receiver can switch without refusing any.
         409 for a slack or teams channel (not signed), and while a rotation's grace runs (a
         second would drop the secret the receiver may still hold). A receiver must accept any
-        of the header's comma-separated signatures. A retry with the same Idempotency-Key
-        rotates none and gets the first answer."""
+        of the header's comma-separated signatures. A channel its receiver disabled for
+        refusing the signature (401 or 403 to every retry) is enabled again; one disabled
+        otherwise stays off. A retry with the same Idempotency-Key rotates none and gets the
+        first answer."""
         actor = require_member()
         rotated = bus().handle(RotateChannelSecret(actor, team_id, channel_id,
                                                    idempotent_request(actor.member_id)))
