@@ -1341,6 +1341,34 @@ def test_a_move_sent_twice_under_one_idempotency_key_moves_once(goals):
     assert post(goals, path, team.lead).status_code == 409
 
 
+def test_a_milestone_moved_twice_under_one_idempotency_key_moves_once(goals):
+    """A double-clicked Reopen: the first reopened the milestone and the second was refused
+    (409 'the milestone is not done'), so the page said it was not reopened. Under one
+    Idempotency-Key the second gets the first answer, marked as a replay, with its ETag: one
+    move, one event. The same key with another body is refused as every keyed POST's is."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, metric=None, milestones=[{"title": "Draft"}])
+    milestone = f"/v1/goals/{goal['id']}/milestones/{goal['milestones'][0]['id']}"
+    moved = {}
+    for move, key in (("complete", "complete-1"), ("reopen", "reopen-1")):
+        headers = {**auth(team.lead), "Idempotency-Key": key}
+        first, again = (goals.client.post(f"{milestone}/{move}", headers=headers)
+                        for _ in range(2))
+        assert (first.status_code, again.status_code) == (200, 200), again.json
+        assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+        assert again.headers["ETag"] == first.headers["ETag"]
+        moved[move] = first.json["milestones"][0]["done"]
+        other = goals.client.post(f"{milestone}/{move}", headers=headers, json={"done": True})
+        assert other.status_code == 422 and other.json["errors"] == {
+            "Idempotency-Key": ["Reused with another body."]}
+
+    assert moved == {"complete": True, "reopen": False}
+    assert [e["goal_id"] for e in outbox(goals, "goal.milestone_completed")] == [goal["id"]]
+    history = get(goals, f"/v1/goals/{goal['id']}/history", team.lead).json["items"]
+    assert [h["action"] for h in history].count("milestone_reopened") == 1
+    assert post(goals, f"{milestone}/reopen", team.lead).status_code == 409  # no key: refused
+
+
 def test_an_idempotency_key_is_forgotten_a_day_after_by_the_workers_purge(goals, clock):
     team = create_team(goals)
     headers = {**auth(team.lead), "Idempotency-Key": "weekly-goal"}

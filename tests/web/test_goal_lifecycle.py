@@ -386,13 +386,15 @@ def test_a_goal_or_milestone_moved_while_goals_is_down_answers_503_with_its_butt
     complete = f"/goals/{goal['id']}/milestones/{milestone['id']}/complete"
     with service_stopped(stack, tmp_path, team.lead) as (session, csrf, web_url):
         achieved = session.post(web_url + achieve, data={"csrf_token": csrf})
-        completed = session.post(web_url + complete, data={"csrf_token": csrf})
+        completed = session.post(web_url + complete, data={"csrf_token": csrf,
+                                                            "idempotency_key": "outage-move-1"})
 
     assert (achieved.status_code, completed.status_code) == (503, 503)
     assert f"{GOALS_DOWN}: the goal was not marked achieved." in achieved.text
     assert action(achieved.text, "/achieve") == achieve
     assert f"{GOALS_DOWN}: the milestone was not marked done." in completed.text
     assert action(completed.text, "/complete") == complete
+    assert hidden_fields(completed.text)["idempotency_key"] == "outage-move-1"  # resent: once
     in_api = api_goal(stack, team.lead, goal["id"])
     assert (in_api["status"], [m["done"] for m in in_api["milestones"]]) == ("active", [False])
 
@@ -495,6 +497,33 @@ def test_milestones_are_added_completed_and_reopened_on_the_goal_page(stack):
     assert reopened.status_code == 200 and not done.search(reopened.text)
     assert action(reopened.text, f"/{milestone['id']}/complete")
     assert [m["done"] for m in api_goal(stack, team.lead, goal["id"])["milestones"]] == [False]
+
+
+def test_reopen_sent_twice_shows_the_milestone_open_and_no_error(stack):
+    """Reopen double-clicked: the first reopened the milestone, the second was refused (409)
+    and the page read "Not reopened: the milestone is not done". The button's form carries a
+    key: the second gets the first answer, and the milestone is reopened once."""
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Planned goal")
+    path = f"/v1/goals/{goal['id']}/milestones"
+    milestone = stack.goals.call("POST", path, team.lead, json={"title": "Spec"}).get_json()
+    stack.goals.call("POST", f"{path}/{milestone['id']}/complete", team.lead)
+    session, _ = signed_in(stack, team.lead)
+    page = session.get(stack.web_url + f"/goals/{goal['id']}").text
+    reopen = re.search(rf'<form[^>]*action="[^"]*/{milestone["id"]}/reopen".*?</form>', page,
+                       re.S).group(0)
+    fields = hidden_fields(reopen)
+    assert fields.get("idempotency_key")
+
+    answers = [session.post(stack.web_url + action(page, f"/{milestone['id']}/reopen"),
+                            data=fields) for _ in range(2)]
+
+    assert [a.status_code for a in answers] == [200, 200], [a.status_code for a in answers]
+    assert all("Not reopened" not in a.text and action(a.text, f"/{milestone['id']}/complete")
+               for a in answers)
+    assert [m["done"] for m in api_goal(stack, team.lead, goal["id"])["milestones"]] == [False]
+    history = stack.goals.call("GET", f"/v1/goals/{goal['id']}/history", team.lead).get_json()
+    assert [h["action"] for h in history["items"]].count("milestone_reopened") == 1
 
 
 def test_a_refused_milestone_keeps_what_was_typed_and_says_why(stack):

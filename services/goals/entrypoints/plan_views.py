@@ -6,7 +6,7 @@ from flask.views import MethodView
 
 from services.goals.entrypoints.blueprints import goals
 from services.goals.entrypoints.goal_schemas import GoalOut, PathwayOut, present_goal
-from services.goals.entrypoints.http import etag
+from services.goals.entrypoints.http import answered_goal, etag
 from services.goals.entrypoints.plan_schemas import (
     MilestoneCreated,
     MilestoneOrder,
@@ -54,10 +54,14 @@ class MilestoneOrdering(MethodView):
 @goals.route("/<goal_id>/milestones/<milestone_id>/<any(complete, reopen):action>")
 class MilestoneAction(MethodView):
     @goals.response(200, GoalOut)
+    @goals.doc(**IDEMPOTENCY_KEY_DOC)
     def post(self, goal_id, milestone_id, action):
-        """Complete a milestone, or reopen a completed one."""
-        read = bus().handle(MILESTONE_ACTIONS[action](require_member(), goal_id, milestone_id))
-        return present_goal(read), 200, etag(read.goal)
+        """Complete a milestone, or reopen a completed one. A retry with the same
+        Idempotency-Key moves nothing and gets the first answer."""
+        actor = require_member()
+        moved = bus().handle(MILESTONE_ACTIONS[action](
+            actor, goal_id, milestone_id, idempotency=idempotent_request(actor.member_id)))
+        return answered_goal(moved, 200)
 
 
 @goals.route("/<goal_id>/pathways")

@@ -244,6 +244,7 @@ class CompleteMilestone:
     actor: Principal
     goal_id: str
     milestone_id: str
+    idempotency: IdempotentRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,7 @@ class ReopenMilestone:
     actor: Principal
     goal_id: str
     milestone_id: str
+    idempotency: IdempotentRequest | None = None
 
 
 @dataclass(frozen=True)

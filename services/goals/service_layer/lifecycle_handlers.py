@@ -9,7 +9,14 @@ from services.goals.domain.alignment import resumed_roll_up, settle
 from services.goals.domain.goal import Goal
 from services.goals.domain.lifecycle import ensure_can_replace
 from services.goals.service_layer.access import editable_goal, visible_goal
-from services.goals.service_layer.commands import AchieveGoal, ActivateGoal, CloseGoal, ReopenGoal
+from services.goals.service_layer.commands import (
+    AchieveGoal,
+    ActivateGoal,
+    CloseGoal,
+    CompleteMilestone,
+    ReopenGoal,
+    ReopenMilestone,
+)
 from services.goals.service_layer.goal_handlers import GoalRead, assessed
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.clock import Clock
@@ -22,12 +29,12 @@ Render = Callable[[GoalRead], object]
 
 def activate_goal(cmd: ActivateGoal, uow: GoalsUnitOfWork, clock: Clock,
                   render_goal: Render) -> MovedGoal:
-    return _move(cmd, uow, clock, render_goal, Goal.activate)
+    return moved_once(cmd, uow, clock, render_goal, Goal.activate)
 
 
 def achieve_goal(cmd: AchieveGoal, uow: GoalsUnitOfWork, clock: Clock,
                  render_goal: Render) -> MovedGoal:
-    return _move(cmd, uow, clock, render_goal, Goal.achieve)
+    return moved_once(cmd, uow, clock, render_goal, Goal.achieve)
 
 
 def reopen_goal(cmd: ReopenGoal, uow: GoalsUnitOfWork, clock: Clock,
@@ -48,7 +55,7 @@ def reopen_goal(cmd: ReopenGoal, uow: GoalsUnitOfWork, clock: Clock,
             goal.follow_owner_to(owner.timezone, actor=actor, at=at)
         goal.reopen(rollup=resumed_roll_up(goal, uow.goals), actor=actor, at=at)
 
-    return _move(cmd, uow, clock, render_goal, reopen, achieve=False)
+    return moved_once(cmd, uow, clock, render_goal, reopen, achieve=False)
 
 
 def close_goal(cmd: CloseGoal, uow: GoalsUnitOfWork, clock: Clock,
@@ -70,17 +77,17 @@ def close_goal(cmd: CloseGoal, uow: GoalsUnitOfWork, clock: Clock,
         if replacement is not None:  # after the goal's own refusals (closed already, itself)
             ensure_can_replace(replacement)
 
-    return _move(cmd, uow, clock, render_goal, close)
+    return moved_once(cmd, uow, clock, render_goal, close)
 
 
-Move = ActivateGoal | AchieveGoal | ReopenGoal | CloseGoal
+Move = ActivateGoal | AchieveGoal | ReopenGoal | CloseGoal | CompleteMilestone | ReopenMilestone
 
 
-def _move(cmd: Move, uow: GoalsUnitOfWork, clock: Clock, render_goal: Render,
-          change: Callable[..., None], *, achieve: bool = True) -> MovedGoal:
+def moved_once(cmd: Move, uow: GoalsUnitOfWork, clock: Clock, render_goal: Render,
+               change: Callable[..., None], *, achieve: bool = True) -> MovedGoal:
     """`change` the goal once per idempotency key: with a key, its answer is saved in the same
     transaction, so a retry gets it back (whatever the goal has become since, as every keyed
-    POST) instead of being refused as a move the goal's status no longer takes."""
+    POST) instead of being refused as a move the goal (or its milestone) no longer takes."""
     actor, now = cmd.actor.member_id, clock.now()
 
     def moved() -> GoalRead:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from services.goals.domain.alignment import settle
+from services.goals.domain.goal import Goal
 from services.goals.domain.pathways import Milestone, Pathway, find_pathway
 from services.goals.service_layer.access import editable_goal
 from services.goals.service_layer.commands import (
@@ -16,6 +18,7 @@ from services.goals.service_layer.commands import (
     SwitchPathway,
 )
 from services.goals.service_layer.goal_handlers import GoalRead, assessed
+from services.goals.service_layer.lifecycle_handlers import MovedGoal, Render, moved_once
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.clock import Clock
 from shared.idempotency import Once, made_once
@@ -50,24 +53,25 @@ def reorder_milestones(cmd: ReorderMilestones, uow: GoalsUnitOfWork, clock: Cloc
     return find_pathway(goal.pathways, cmd.pathway_id)
 
 
-def complete_milestone(cmd: CompleteMilestone, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
-    now = clock.now()
-    with uow:
-        goal = editable_goal(cmd.goal_id, cmd.actor, uow)
-        goal.complete_milestone(cmd.milestone_id, actor=cmd.actor.member_id, at=now)
-        settle(goal, uow.goals, now=now, actor=cmd.actor.member_id)
-        uow.commit()
-        return assessed(goal, uow, now)
+def complete_milestone(cmd: CompleteMilestone, uow: GoalsUnitOfWork, clock: Clock,
+                       render_goal: Render) -> MovedGoal:
+    """Mark a milestone done, once per idempotency key (`moved_once`)."""
+
+    def complete(goal: Goal, *, actor: str, at: datetime) -> None:
+        goal.complete_milestone(cmd.milestone_id, actor=actor, at=at)
+
+    return moved_once(cmd, uow, clock, render_goal, complete)
 
 
-def reopen_milestone(cmd: ReopenMilestone, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
-    now = clock.now()
-    with uow:
-        goal = editable_goal(cmd.goal_id, cmd.actor, uow)
-        goal.reopen_milestone(cmd.milestone_id, actor=cmd.actor.member_id, at=now)
-        settle(goal, uow.goals, now=now, actor=cmd.actor.member_id)
-        uow.commit()
-        return assessed(goal, uow, now)
+def reopen_milestone(cmd: ReopenMilestone, uow: GoalsUnitOfWork, clock: Clock,
+                     render_goal: Render) -> MovedGoal:
+    """Open a done milestone again, once per idempotency key: a double click's second gets
+    the first answer instead of 409 'the milestone is not done' (`moved_once`)."""
+
+    def reopen(goal: Goal, *, actor: str, at: datetime) -> None:
+        goal.reopen_milestone(cmd.milestone_id, actor=actor, at=at)
+
+    return moved_once(cmd, uow, clock, render_goal, reopen)
 
 
 def add_pathway(cmd: AddPathway, uow: GoalsUnitOfWork, clock: Clock) -> Pathway:

@@ -390,10 +390,12 @@ class MemberApi:
         return self._call("goals", "POST", f"/v1/goals/{goal_id}/milestones", json=fields,
                           headers=once(key))
 
-    def move_milestone(self, goal_id: str, milestone_id: str, move: str) -> dict:
+    def move_milestone(self, goal_id: str, milestone_id: str, move: str,
+                       key: str | None = None) -> dict:
         """`complete` a milestone, or `reopen` a completed one."""
         return self._call("goals", "POST",
-                          f"/v1/goals/{goal_id}/milestones/{milestone_id}/{move}")
+                          f"/v1/goals/{goal_id}/milestones/{milestone_id}/{move}",
+                          headers=once(key))
 
     @or_unavailable
     def assess(self, draft: dict) -> dict:

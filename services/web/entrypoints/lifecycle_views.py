@@ -125,13 +125,15 @@ def add_milestone(goal_id: str):
 @goals.post("/<goal_id>/milestones/<milestone_id>/<any(complete, reopen):move>")
 @http.member_required
 def move_milestone(goal_id: str, milestone_id: str, move: str):
+    """The move, once per the form's key: a double click gets the first answer again."""
+    key = request.form.get("idempotency_key") or None
     try:
-        http.api().move_milestone(goal_id, milestone_id, move)
+        http.api().move_milestone(goal_id, milestone_id, move, key=key)
     except (FormErrors, Forbidden) as refused:
         return goal_page(goal_id, refused.status,
                          milestone_error=f"{NOT_DONE[move]}: {refused.detail}")
     except ServiceUnavailable as down:
         milestone = {"id": milestone_id, "title": "this milestone", "done": move == "reopen"}
         return unsaved_page(goal_id, down, f"the milestone was not {DONE[move]}", AGAIN,
-                            "goals/_milestone_move.html", m=milestone)
+                            "goals/_milestone_move.html", m=milestone, move_key=key)
     return redirect(url_for("goals.show", goal_id=goal_id) + f"#m-{milestone_id}")
