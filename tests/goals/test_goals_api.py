@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import event, text
 
 from tests.goals.helpers import create_goal, get, outbox, outbox_by_id, post, run_job
+from tests.support.goals_races import racer, team_for_a_race
 from tests.support.races import SQLITE_WAITS, at_once, once_after, run_together
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
@@ -538,19 +539,11 @@ def test_a_goal_made_for_a_member_as_they_leave_leaves_no_one_gone_owning_an_ope
     the goal now locks its owner's row: one of the two waits for the other and is refused. The
     departure's lock on the team's row lets the new goal's foreign key be checked meanwhile, so
     the two never wait for each other (a deadlock, one told to send it again)."""
-    if goals.container.engine.dialect.name != "postgresql":
-        pytest.skip(SQLITE_WAITS)
-    team = create_team(goals)
-    max_id, _ = add_member(goals, team, "Max")
+    team, max_id = team_for_a_race(goals)
     member_path = f"/v1/teams/{team.id}/members/{max_id}"
-
-    def make_goal():
-        return goals.app.test_client().post("/v1/goals", headers=auth(team.lead), json={
-            "title": "Write the runbook", "due_date": "2031-04-01", "owner_id": max_id})
-
-    def leave():
-        return goals.app.test_client().patch(member_path, headers=auth(team.lead),
-                                             json={"state": "left"})
+    make_goal = racer(goals, team.lead, "POST", "/v1/goals", json={
+        "title": "Write the runbook", "due_date": "2031-04-01", "owner_id": max_id})
+    leave = racer(goals, team.lead, "PATCH", member_path, json={"state": "left"})
 
     race = run_together(goals.container.engine,
                         lambda sql: "INSERT INTO goals" in sql

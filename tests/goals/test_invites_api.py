@@ -7,8 +7,9 @@ from sqlalchemy import event, text
 
 from services.goals.domain.invites import SIGN_IN, Invite
 from tests.goals.helpers import START, outbox, run_job
+from tests.support.goals_races import racer, team_for_a_race
 from tests.support.plans import query_plan
-from tests.support.races import SQLITE_WAITS, run_together
+from tests.support.races import run_together
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
 
@@ -134,15 +135,9 @@ def test_an_invite_asked_twice_under_one_idempotency_key_is_made_once_with_one_c
 def test_an_invite_asked_twice_at_once_under_one_key_is_made_once(goals):
     """Both requests find the key unclaimed before either commits (held there up to 2 s): one
     makes the invite, the other waits for it and answers the same invite and code."""
-    if goals.container.engine.dialect.name != "postgresql":
-        pytest.skip(SQLITE_WAITS)
-    team = create_team(goals)
-    max_id, _ = add_member(goals, team, "Max")
-    path = f"/v1/teams/{team.id}/members/{max_id}/invites"
-
-    def ask():
-        return goals.app.test_client().post(path, headers={**auth(team.lead),
-                                                           "Idempotency-Key": "k-1"})
+    team, max_id = team_for_a_race(goals)
+    ask = racer(goals, team.lead, "POST", f"/v1/teams/{team.id}/members/{max_id}/invites",
+                headers={"Idempotency-Key": "k-1"})
 
     race = run_together(goals.container.engine, lambda sql: "FROM idempotency_keys" in sql,
                         ask, ask)
