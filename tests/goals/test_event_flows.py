@@ -77,6 +77,32 @@ def test_a_corrected_checkin_corrects_the_goals_figure(goals):
         (0, 4), (4, 14), (14, 15), (15, 17), (17, 19), (19, 19.5)]
 
 
+@pytest.mark.parametrize("later", [[5], [7, 5]], ids=["repeated", "back-to-it"])
+def test_a_corrected_checkin_leaves_the_figure_a_later_checkin_logged_again(goals, later):
+    """Ana logged 5, then 5 again (or 7, then 5, a setback): the goal showed 5, her latest
+    word. Correcting the first check-in to 4 moved the goal to 4, as its figure still equalled
+    the value corrected, while her latest check-in said 5. Only a correction of the check-in
+    that logged the figure last sets it to the corrected value."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead)
+    first = checkin(goal, value=5)
+    publish(goals, "checkin.logged", team.id, first)
+    events = [publish(goals, "checkin.logged", team.id, checkin(goal, value=v)) for v in later]
+    latest = checkin(goal, value=5)
+    events.append(publish(goals, "checkin.logged", team.id, latest))
+    eventually(lambda: all(consumed(goals, event_id) for event_id in events))
+
+    corrected = publish(goals, "checkin.edited", team.id,
+                        {**first, "value": 4, "previous_value": 5})
+    eventually(lambda: consumed(goals, corrected))
+
+    assert goal_now(goals, goal, team.lead)["metric"]["current"] == 5
+    publish(goals, "checkin.edited", team.id, {**latest, "value": 6, "previous_value": 5})
+    eventually(lambda: goal_now(goals, goal, team.lead)["metric"]["current"] == 6)
+    moves = [(p["previous"], p["current"]) for p in outbox(goals, "goal.progressed")]
+    assert moves[-1] == (5, 6) and (5, 4) not in moves, moves
+
+
 def test_reaching_the_target_emits_achieved_once_under_duplicate_delivery(goals):
     team = create_team(goals)
     goal = create_goal(goals, team.lead)

@@ -139,6 +139,7 @@ goals = Table(
     Column("metric_target", Float),
     Column("metric_current", Float),
     Column("metric_direction", String(10)),
+    Column("figure_checkin_id", String(36)),
     Column("cadence", JSON),
     Column("pathways", PathwaysJson, nullable=False),
     Column("progress", Float, nullable=False, default=0.0),

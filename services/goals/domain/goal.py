@@ -78,6 +78,7 @@ class Goal(Lifecycle, Planning, Aggregate):
         self.outcome, self.retrospective, self.replaced_by = None, "", None
         self.health = self.expected = self.days_of_safety = self.next_health_check_at = None
         self.rollup_progress = None
+        self.figure_checkin_id = None  # the check-in that logged the figure last
         self.horizon = horizon_of(start_date, due_date)
         self.version = 1
         self.created_at = self.updated_at = created_at

@@ -73,6 +73,20 @@ class Lifecycle:
         self.set_rollup(rollup, actor=actor, at=at, announce=False)
         self._announce_move("goal.reopened", previous, at)
 
+    def log_checkin(self, value: float | None, delta: float | None, *, actor: str | None,
+                    at: datetime, checkin_id: str) -> bool:
+        """A check-in logged `value`, or `delta` from the current figure (neither: no figure).
+        The figure moves to it, and the check-in is the one that logged the figure last
+        (`figure_checkin_id`), even when it logged the figure the goal already had: only its
+        correction may set the figure to a corrected value (`correct_checkin`). A closed goal
+        keeps its figure, and the check-in that logged it. True when anything changed."""
+        metric = self.metric
+        if metric is None or self.status in CLOSED or (value is None and delta is None):
+            return False
+        self.figure_checkin_id = checkin_id
+        value = value if value is not None else metric.current + delta
+        return self.record_value(value, actor=actor, at=at, checkin_id=checkin_id)
+
     def record_value(self, value: float, *, actor: str | None, at: datetime,
                      checkin_id: str | None = None) -> bool:
         """A check-in moved the metric to `value`; True when anything changed."""
@@ -92,15 +106,18 @@ class Lifecycle:
                         at: datetime, checkin_id: str) -> bool:
         """A check-in's (value, delta) was corrected. A delta's difference applies whatever was
         logged since; a corrected value applies while the figure is still the one the check-in
-        set. Otherwise (a later check-in moved it since, or the correction turns one kind into
-        the other) the figure is left as it is. True when it moved."""
+        set: its value, logged by no check-in since (`log_checkin`; a figure logged before the
+        goal kept which check-in logged it: its value). Otherwise (a later check-in logged a
+        figure since, even the same one, or the correction turns one kind into the other) the
+        figure is left as it is. True when it moved."""
         metric = self.metric
         (old_value, old_delta), (new_value, new_delta) = previous, corrected
         if metric is None:
             return False
         if old_delta is not None and new_delta is not None:
             value = metric.current + new_delta - old_delta
-        elif old_value is not None and new_value is not None and metric.current == old_value:
+        elif (old_value is not None and new_value is not None and metric.current == old_value
+              and self.figure_checkin_id in (None, checkin_id)):
             value = new_value
         else:
             return False

@@ -5,10 +5,10 @@
   `goal.progressed` it makes names the check-in (notifications announce it with that figure).
   A closed goal's metric and milestones are left as they were closed (a check-in that raced
   the close).
-- `checkin.edited` corrects the figure the check-in moved, where that is known (see
-  `Lifecycle.correct_checkin`), opens again the milestones the check-in alone completed and
-  no longer names (see `Planning.take_back_milestones`), completes newly named ones, then
-  settles the same way: an achieved goal stays achieved, as after a figure's correction.
+- `checkin.edited` corrects the figure the check-in logged, while no check-in has logged one
+  since (see `Lifecycle.correct_checkin`), opens again the milestones the check-in alone
+  completed and no longer names (see `Planning.take_back_milestones`), completes newly named
+  ones, then settles the same way: an achieved goal stays achieved, as after a figure's correction.
 - `partners.paired` / `partnership.ended` keep the partnerships that widen private visibility;
   an event ends only a partnership of its own team.
 
@@ -29,11 +29,9 @@ def on_checkin_logged(event: Event, uow: GoalsUnitOfWork, clock: Clock) -> None:
     goal = uow.goals.get(event.team_id, data["goal_id"], for_update=True)
     if goal is None:
         return
-    at, actor, value = data["at"], data["author_id"], data["value"]
-    if value is None and data.get("delta") is not None and goal.metric is not None:
-        value = goal.metric.current + data["delta"]
-    if value is not None:
-        goal.record_value(value, actor=actor, at=at, checkin_id=data["checkin_id"])
+    at, actor = data["at"], data["author_id"]
+    goal.log_checkin(data["value"], data.get("delta"), actor=actor, at=at,
+                     checkin_id=data["checkin_id"])
     _complete_named(goal, data, actor, at)
     settle(goal, uow.goals, now=clock.now(), actor=actor)
 
