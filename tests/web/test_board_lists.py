@@ -10,6 +10,7 @@ import pytest
 from tests.support.waiting import eventually
 from tests.web.over_http import api_calls, days, metric_goal, pair, signed_in
 
+DAILY = {"frequency": "daily", "time": "09:00"}
 GOAL_CARD = re.compile(r'<article class="goal-card" id="goal-([^"]+)"')
 
 
@@ -175,6 +176,38 @@ def test_the_boards_refresh_answers_nothing_while_the_board_is_as_drawn(stack):
     assert changed.status_code == 200 and "Write the handbook" in changed.text
     assert "<html" not in changed.text and 'id="board-drawn"' in changed.text
     assert f'value="{drawn}"' not in changed.text
+
+
+def test_the_boards_refresh_draws_the_board_again_after_a_teammates_check_in(stack):
+    """The refresh compares what the board is drawn from, not its HTML: a teammate's check-in
+    that leaves their goal's progress as it was still moves the goal's next check-in, which
+    the board shows, so the refresh draws the board again with it."""
+    team = stack.new_team()
+    _, ben = stack.add_member(team, "Ben")
+    goal = stack.create_goal(ben, title="Ben reads the runbooks", cadence=DAILY,
+                             metric={"unit": "pages", "start": 0, "target": 30, "current": 0})
+    eventually(lambda: stack.checkins_know(goal["id"], ben))
+    session, _ = signed_in(stack, team.lead)
+    page = session.get(stack.web_url + "/board").text
+    drawn = re.search(r'id="board-drawn" name="drawn" value="([^"]+)"', page).group(1)
+    htmx = {"HX-Request": "true"}
+    unchanged = session.get(stack.web_url + "/board", params={"drawn": drawn}, headers=htmx)
+
+    logged = stack.checkins.call("POST", f"/v1/goals/{goal['id']}/checkins", ben,
+                                 json={"value": 0, "note": "read nothing new yet"})
+    assert logged.status_code == 201, logged.get_json()
+    changed = session.get(stack.web_url + "/board", params={"drawn": drawn}, headers=htmx)
+
+    assert (unchanged.status_code, unchanged.text) == (204, "")
+    assert changed.status_code == 200, changed.status_code
+    assert next_checkin(changed.text, goal) != next_checkin(page, goal)
+    assert f'value="{drawn}"' not in changed.text
+
+
+def next_checkin(board: str, goal: dict) -> str:
+    """What the board's card of `goal` says of its next check-in."""
+    card = board.split(f'id="goal-{goal["id"]}"')[1].split("</article>")[0]
+    return re.search(r"<dt>Next check-in</dt><dd>(.*?)</dd>", card).group(1)
 
 
 def test_the_check_ins_page_of_a_goal_of_another_team_is_not_found(stack):

@@ -4,11 +4,10 @@ module only places them on the page."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
+from services.web.domain.stamps import stamp
 from shared.numbers import figure
 
 WIDTH, HEIGHT, PAD = 640, 260, 40
@@ -145,7 +144,3 @@ def bar_drawn_from(goal: dict) -> str:
     title, which labels it, and its progress. The same stamp means the same bar."""
     return stamp([goal["title"], goal.get("progress")])
 
-
-def stamp(seen: list) -> str:
-    """A short digest of `seen`: the same stamp means the same things seen."""
-    return hashlib.sha256(json.dumps(seen, sort_keys=True, default=str).encode()).hexdigest()[:20]
