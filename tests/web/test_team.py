@@ -595,6 +595,28 @@ def test_a_change_refused_for_a_member_who_left_meanwhile_says_why_above_the_lis
             f'{why}.</p>') in listed, listed
 
 
+@pytest.mark.parametrize("whose, action, said", [
+    ("Bea", "remove", "Bea still owns 1 open goal (“Ship the export”); close it before Bea "
+                      "leaves the team."),
+    ("lead", "make_member", "A team keeps at least one lead; promote someone else first.")])
+def test_a_refusal_on_a_members_row_is_said_as_a_sentence(stack, whose, action, said):
+    """A member's row said the API's reason as it came, with no full stop, and lower case
+    when it starts so: removing Bea, who still owns an open goal, and the only lead made a
+    member (a form the page does not offer, sent from a script or a page of before)."""
+    team = stack.new_team()
+    bea_id, bea = stack.add_member(team, "Bea")
+    stack.create_goal(bea, title="Ship the export")
+    member_id = {"Bea": bea_id, "lead": team.lead_id}[whose]
+    session, csrf = signed_in(stack, team.lead)
+
+    refused = session.post(stack.web_url + f"/team/members/{member_id}",
+                           data={"csrf_token": csrf, "action": action, "confirmed": "yes"})
+
+    assert refused.status_code == 409, refused.status_code
+    assert (f'<p id="e-member-{member_id}" class="error" role="alert">{said}</p>'
+            in member_row(refused.text, member_id)), member_row(refused.text, member_id)
+
+
 def test_a_member_whose_snooze_has_ended_is_listed_as_active(stack):
     """goals kept a member snoozed until a lead woke them, while every service hears from
     them again once their snooze day has passed: Bea, snoozed through a day five days ago and

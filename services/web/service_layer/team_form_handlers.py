@@ -69,9 +69,9 @@ def form_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
 
 def change_errors(refused) -> list[str]:
     """What a refused change to a member says on that member's row: the API's reasons, field
-    by field, or its summary when it gave none."""
+    by field, or its summary, ended as a sentence, when it gave none."""
     return [m for messages in (refused.errors or {}).values() for m in messages] \
-        or [refused.detail]
+        or [f"{refused.detail.rstrip('.')}."]
 
 
 def add_member_refused(typed: dict, detail: str,
