@@ -217,6 +217,19 @@ def test_asking_for_a_sign_in_link_says_that_a_bounce_pauses_links_for_an_hour(s
                            "after the bounce: fix the mailbox, then ask again after that.")
 
 
+def test_a_blank_email_for_a_sign_in_link_gets_one_message(stack):
+    """A blank address (sent by a browser that does not check `required`, or spaces only) got
+    the goals API's two messages for it, one after the other."""
+    session = requests.Session()
+    csrf = CSRF.search(session.get(stack.web_url + "/signin").text).group(1)
+
+    asked = session.post(stack.web_url + "/signin/email", data={"csrf_token": csrf, "email": " "})
+
+    assert asked.status_code == 422, asked.status_code
+    assert re.findall(r'<small id="e-email" class="error" role="alert">(.*?)</small>',
+                      asked.text) == ["Enter the email address your team has for you."]
+
+
 def test_a_removed_member_signing_in_with_their_old_token_is_told_they_are_no_longer_a_member(
         stack):
     """They read "That token was not accepted. Ask a lead for a fresh one.", which no lead can
