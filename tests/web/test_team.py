@@ -216,6 +216,25 @@ def test_a_member_is_removed_only_once_the_lead_confirms(stack):
     assert stack.goals.call("GET", in_api, team.lead).get_json()["state"] == "left"
 
 
+def test_back_after_removing_a_member_says_they_were_removed(stack, page):
+    """Back from the members page, once Max was removed, showed the kept confirmation again,
+    "Remove Max from the team?" with its button, as if he were still there. The confirmation
+    is a page the browser asks for again (no-store): once he left, it says he was removed."""
+    team = stack.new_team()
+    member_id, _ = stack.add_member(team, "Max")
+    page.sign_in(team.lead).open("/team/members")
+    click(page, "Remove Max")
+    page.wait_for_text("Remove Max from the team?", "h1")
+    click(page, "Remove Max")
+    page.wait_for(lambda d: not d.find_elements(By.ID, f"member-{member_id}"))
+
+    page.driver.back()
+
+    page.wait_for_text("Max was removed from the team", "main")
+    assert "Remove Max from the team?" not in page.text("main")
+    assert not page.driver.find_elements(By.XPATH, "//button[normalize-space()='Remove Max']")
+
+
 def test_a_lead_adds_a_slack_channel_tests_it_and_sees_its_deliveries(stack, page, slack):
     team = stack.new_team()
     page.sign_in(team.lead).open("/team/channels")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import make_response, redirect, render_template, request, url_for
 
 from services.web.adapters.api_client import FormErrors, ServiceUnavailable, Unavailable
 from services.web.domain.outage_text import not_saved
@@ -101,8 +101,7 @@ def change_member(member_id: str):
     if not change:
         return _members_page(_new_member_form(), {"_": ["Unknown action."]}, 400)
     if action == "remove" and request.form.get("confirmed") != "yes":  # it cannot be undone
-        removed = http.api().member(http.current_member().team_id, member_id)
-        return render_template("team/remove.html", removed=removed)
+        return redirect(url_for("team.confirm_removal", member_id=member_id), 303)
     try:
         http.api().update_member(http.current_member().team_id, member_id, change)
         http.container().api.directory.forget(http.current_member().team_id)
@@ -111,6 +110,18 @@ def change_member(member_id: str):
                              row_errors={member_id: (action,
                                                      team_forms.change_errors(refused))})
     return redirect(url_for("team.members"))
+
+
+@team.get("/members/<member_id>/remove")
+@http.lead_required
+def confirm_removal(member_id: str):
+    """Whether to remove the member, asked once more (it cannot be undone); once they left,
+    that they were removed. Never kept by the browser (no-store): Back, after the removal,
+    asks again and says so, rather than offering to remove them once more."""
+    removed = http.api().member(http.current_member().team_id, member_id)
+    page = make_response(render_template("team/remove.html", removed=removed))
+    page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 # -- channels ---------------------------------------------------------------------------------
