@@ -204,6 +204,39 @@ def test_the_boards_refresh_draws_the_board_again_after_a_teammates_check_in(sta
     assert f'value="{drawn}"' not in changed.text
 
 
+def test_my_partners_board_is_drawn_again_once_a_partner_accepts(stack):
+    """The goals the My partners' board asks for are the team's, whoever its partners: Ben's
+    answer changes only the partnerships, which the refresh compares too. Once he accepts,
+    the board is drawn again with his goal."""
+    team = stack.new_team()
+    ben_id, ben = stack.add_member(team, "Ben")
+    stack.create_goal(ben, title="Ben ships the export")
+    session, _ = signed_in(stack, team.lead)
+    invited = eventually(lambda: invite_partner(stack, team, ben_id), interval=0.2)
+    board = stack.web_url + "/board?show=partners"
+    page = session.get(board).text
+    drawn = re.search(r'id="board-drawn" name="drawn" value="([^"]+)"', page).group(1)
+    htmx = {"HX-Request": "true"}
+    unchanged = session.get(board, params={"drawn": drawn}, headers=htmx)
+
+    accepted = stack.checkins.call(
+        "POST", f"/v1/teams/{team.id}/partnerships/{invited['id']}/accept", ben)
+    assert accepted.status_code == 200, accepted.get_json()
+    changed = session.get(board, params={"drawn": drawn}, headers=htmx)
+
+    assert "Ben ships the export" not in page
+    assert (unchanged.status_code, unchanged.text) == (204, "")
+    assert changed.status_code == 200 and "Ben ships the export" in changed.text
+
+
+def invite_partner(stack, team, member_id: str) -> dict:
+    """The team's lead asks `member_id` to be their partner (once checkins knows them)."""
+    invited = stack.checkins.call("POST", f"/v1/teams/{team.id}/partnerships", team.lead,
+                                  json={"member_id": member_id})
+    assert invited.status_code == 201, invited.get_json()
+    return invited.get_json()
+
+
 def next_checkin(board: str, goal: dict) -> str:
     """What the board's card of `goal` says of its next check-in."""
     card = board.split(f'id="goal-{goal["id"]}"')[1].split("</article>")[0]
