@@ -73,6 +73,16 @@ class Container:
         return make_session_factory(self.read_engine)
 
     @cached_property
+    def snapshot_read_session_factory(self):
+        """Reads whose statements must agree (a page read a chunk at a time): on PostgreSQL one
+        REPEATABLE READ, READ ONLY transaction, every statement in the snapshot of its first.
+        SQLite's deferred read transaction already is one snapshot."""
+        if not is_postgres(self.engine):
+            return self.read_session_factory
+        return make_session_factory(read_only(self.engine).execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True))
+
+    @cached_property
     def read_cache(self) -> ReadCache | None:
         return make_read_cache(self.engine, self.settings.service) if self.caches_reads else None
 
@@ -97,10 +107,14 @@ class Container:
     def uow(self) -> UnitOfWork:
         return self.uow_class(self.session_factory, self.outbox_writer, self.waker)
 
-    def reader(self) -> UnitOfWork:
-        """A unit of work for queries: on SQLite it never waits for the write lock."""
-        return self.uow_class(self.read_session_factory, self.outbox_writer, self.waker,
-                              read_only=True)
+    def reader(self, *, one_snapshot: bool = False) -> UnitOfWork:
+        """A unit of work for queries: on SQLite it never waits for the write lock. With
+        `one_snapshot`, all its statements see the database as their first did (a handler asks
+        for it as `snapshot_reader`); else, on PostgreSQL, each sees what was committed when
+        it began."""
+        factory = self.snapshot_read_session_factory if one_snapshot else \
+            self.read_session_factory
+        return self.uow_class(factory, self.outbox_writer, self.waker, read_only=True)
 
     # -- the request side: one bus, handlers wired once ------------------------------------
     def command_handlers(self) -> dict[type, Callable]:
@@ -109,8 +123,9 @@ class Container:
 
     def dependencies(self) -> dict[str, Callable]:
         """What a handler may ask for by parameter name; each provider is called per command."""
-        return {"uow": self.uow, "reader": self.reader, "clock": lambda: self.clock,
-                "settings": lambda: self.settings}
+        return {"uow": self.uow, "reader": self.reader,
+                "snapshot_reader": lambda: self.reader(one_snapshot=True),
+                "clock": lambda: self.clock, "settings": lambda: self.settings}
 
     @cached_property
     def bus(self) -> MessageBus:

@@ -306,33 +306,67 @@ def due_page_reading_schedules(checkins, world, member_id: str, limit: int,
     return page, reads
 
 
+def goals_a_page_reads_in_chunks(checkins, world, clock, monkeypatch,
+                                 *times: str) -> tuple[str, list[str]]:
+    """Ola (PostgreSQL only) with a goal due daily at each of `times` (Berlin) and six due at
+    09:00 checked in for today, at 11:00 on 5 March: a page of 2 reads the schedules 3 at a
+    time, and past its first 3 (a goal checked in ranks at tomorrow's occurrence)."""
+    if checkins.container.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite reads a page in one snapshot")
+    ola = world.member("Ola")
+    goals = [world.goal(ola, f"At {time}", cadence={"frequency": "daily", "time": time})
+             for time in times]
+    checked_in = [world.goal(ola, f"Daily {n}", cadence=DAILY) for n in range(6)]
+    clock.set(datetime(2026, 3, 5, 10, tzinfo=UTC))
+    for goal in checked_in:
+        world.checkin(goal, ola, value=1)
+    monkeypatch.setattr(due_handlers, "SCHEDULES_READ_AT_ONCE", 1)  # a chunk of limit + 1
+    return ola, goals
+
+
+def moving_its_schedule(checkins, goal_id: str, by: str):
+    """What moves `goal_id`'s next due moment `by` (a PostgreSQL interval), committed apart."""
+    def move() -> None:
+        with checkins.container.engine.begin() as other:
+            other.execute(text("UPDATE goal_schedules SET due_at = due_at + CAST(:by AS interval)"
+                               " WHERE goal_id = :g"), {"g": goal_id, "by": by})
+    return move
+
+
 def test_a_goal_moved_later_while_a_page_is_read_is_listed_once(checkins, world, clock,
                                                                  monkeypatch):
     """On PostgreSQL each statement of a page reads the schedules as committed at its start: a
     goal whose next due moment moved later between two of them (its occurrence advanced, a
     snooze) was read again by the next, and the page listed it twice, the second copy where
     the cursor pointed. It is listed once, as first read."""
-    engine = checkins.container.engine
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite reads a page in one snapshot")
-    ola = world.member("Ola")
-    moved = world.goal(ola, "Early", cadence={"frequency": "daily", "time": "08:00"})
-    checked_in = [world.goal(ola, f"Daily {n}", cadence=DAILY) for n in range(6)]
-    clock.set(datetime(2026, 3, 5, 10, tzinfo=UTC))  # 11:00 in Berlin: all are due today
-    for goal in checked_in:
-        world.checkin(goal, ola, value=1)
-    monkeypatch.setattr(due_handlers, "SCHEDULES_READ_AT_ONCE", 1)  # a chunk of limit + 1
+    ola, [moved] = goals_a_page_reads_in_chunks(checkins, world, clock, monkeypatch, "08:00")
 
-    def move_it_later():
-        with engine.begin() as other:
-            other.execute(text("UPDATE goal_schedules SET due_at = due_at + interval '1 day' "
-                               "WHERE goal_id = :g"), {"g": moved})
-
-    page, chunks = due_page_reading_schedules(checkins, world, ola, 2, after_first=move_it_later)
+    page, chunks = due_page_reading_schedules(checkins, world, ola, 2,
+                                              after_first=moving_its_schedule(checkins, moved,
+                                                                              "1 day"))
 
     assert len(chunks) >= 2, chunks  # the page read past its first chunk
     ids = [i["goal_id"] for i in page["items"]]
     assert ids[0] == moved and len(ids) == 2 and ids.count(moved) == 1, page
+
+
+def test_a_goal_moved_earlier_while_a_page_is_read_is_still_on_the_page(checkins, world, clock,
+                                                                        monkeypatch):
+    """On PostgreSQL each statement of a page read the schedules as committed at its start: a
+    goal not read yet whose next due moment moved earlier, to where a statement before had
+    already read (a cadence changed, a check-in corrected), was read by none of them and
+    missing from the page. A page now reads its schedules in one snapshot: the goal is on it,
+    as it stood when the page began."""
+    ola, [early, noon] = goals_a_page_reads_in_chunks(checkins, world, clock, monkeypatch,
+                                                      "08:00", "12:00")
+
+    page, chunks = due_page_reading_schedules(checkins, world, ola, 2,
+                                              after_first=moving_its_schedule(checkins, noon,
+                                                                              "-5 hours"))
+
+    assert len(chunks) >= 2, chunks  # the page read past its first chunk
+    assert [i["goal_id"] for i in page["items"]] == [early, noon], page  # as it stood at 12:00
+    assert [i["overdue"] for i in page["items"]] == [True, False]
 
 
 def test_a_small_page_of_a_team_that_checks_in_reads_its_schedules_in_one_statement(

@@ -39,9 +39,9 @@ class Listings:
         both), each with the goals' owners and team: a timetable and an owner's availability
         then find them in the identity map (an owner whose `member.*` event has not arrived
         yet is looked for again). Those due before `only_checked_in_before` are left out
-        unless checked in for their open occurrence. Each schedule comes once, even when a
-        change committed between two chunks moves it past where the next chunk starts (each
-        chunk may read another snapshot; the schedule is the one first read)."""
+        unless checked in for their open occurrence. A caller that reads in one snapshot
+        (`snapshot_reader`) gets each schedule once; else a change committed between two
+        chunks may move one past where the next starts, or before where it starts."""
         query = (select(GoalSchedule, GoalView, MemberView, TeamView)
                  .join(GoalView, GoalView.goal_id == GoalSchedule.goal_id)
                  .outerjoin(MemberView, MemberView.member_id == GoalView.owner_id)
@@ -55,14 +55,11 @@ class Listings:
             query = query.where(or_(GoalSchedule.checked_in.is_(True),
                                     GoalSchedule.due_at >= only_checked_in_before))
         after: tuple[datetime, str] | None = None
-        seen: set[str] = set()  # a schedule moved later between two chunks is read again
         while True:
             rows = self.session.execute(query if after is None else query.where(
                 tuple_(GoalSchedule.due_at, GoalSchedule.goal_id) > tuple_(*after))).all()
             for schedule, goal, _owner, _team in rows:
-                if schedule.goal_id not in seen:
-                    seen.add(schedule.goal_id)
-                    yield schedule, goal
+                yield schedule, goal
             if len(rows) < chunk:
                 return
             after = rows[-1][0].due_at, rows[-1][0].goal_id

@@ -37,7 +37,7 @@ DueKey = tuple[int, datetime, str]
 """Where an item stands in the list: not overdue (0 for overdue), next due, goal id."""
 
 
-def list_due(cmd: ListDue, reader: CheckinsUnitOfWork, clock: Clock,
+def list_due(cmd: ListDue, snapshot_reader: CheckinsUnitOfWork, clock: Clock,
              policy: Policy) -> tuple[list[Due], str | None]:
     """A page of when each active goal of the team (or of `cmd.owner_id`) that the actor may
     see is next due: the overdue first, then the soonest due (a snoozed owner's past occurrence
@@ -47,11 +47,12 @@ def list_due(cmd: ListDue, reader: CheckinsUnitOfWork, clock: Clock,
     soonest due first, a page's worth at a time, and no further than the page needs: a goal is
     next due no sooner than its open occurrence (`_least_key_from`). A few statements, however
     many goals are due, and one more per further `SCHEDULES_READ_AT_ONCE` (or `limit + 1`)
-    schedules the page reads."""
+    schedules the page reads, all in one snapshot: a goal moved between two of them is read
+    where it stood when the page began, once."""
     after = _after(cmd.cursor)
     now = clock.now()
     first: list[Due] = []  # the page and the item after it, in the list's order
-    with reader:
+    with snapshot_reader as reader:
         sees = visible_to(reader, cmd.actor)
         for schedule, goal in reader.listings.scheduled_goals(
                 cmd.team_id, cmd.owner_id, chunk=max(cmd.limit + 1, SCHEDULES_READ_AT_ONCE),
