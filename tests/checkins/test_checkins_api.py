@@ -567,6 +567,25 @@ def test_kudos_take_any_emoji_as_written_and_no_word_of_any_script(checkins, wor
     assert shown["kudos"] == {e: 1 for e in EMOJI}
 
 
+def test_a_heart_with_or_without_its_emoji_selector_is_one_kudos(checkins, world):
+    """❤ (U+2764, as some keyboards write it) and ❤️ (the same with U+FE0F, as most do)
+    counted as two emoji on a check-in, and one teammate could give both. Both are the heart
+    written in full, ❤️: two teammates' count 2, and ❤️ after ❤ is the kudos given before."""
+    owner, mate, other = world.member("Ola"), world.member("Max"), world.member("Pia")
+    checkin = world.checkin(world.goal(owner), owner, value=1)
+    path = f"/v1/checkins/{checkin['id']}"
+
+    plain = post(checkins, f"{path}/kudos", world.as_(mate), {"emoji": "\u2764"})
+    full = post(checkins, f"{path}/kudos", world.as_(other), {"emoji": "\u2764\ufe0f"})
+    again = post(checkins, f"{path}/kudos", world.as_(mate), {"emoji": "\u2764\ufe0f"})
+
+    assert [r.status_code for r in (plain, full, again)] == [201, 201, 200]
+    assert again.json == plain.json and plain.json["emoji"] == "\u2764\ufe0f"
+    shown = checkins.client.get(path, headers=world.as_(owner)).json
+    assert shown["kudos"] == {"\u2764\ufe0f": 2}
+    assert [k["emoji"] for k in world.published("kudos.given")] == ["\u2764\ufe0f"] * 2
+
+
 def test_teammates_give_kudos_once_per_emoji_and_comment(checkins, world):
     owner, mate = world.member("Ola"), world.member("Max")
     goal = world.goal(owner)

@@ -8,6 +8,7 @@ import uuid
 from datetime import datetime
 
 from services.checkins.domain.checkin import Checkin
+from services.checkins.domain.emoji import fully_qualified
 from shared.domain import BLANK_TEXT, Aggregate, Forbidden, Unprocessable, is_blank
 
 SHORTCODE = re.compile(r"^:[a-z0-9_+\-]{1,40}:$")
@@ -30,12 +31,15 @@ def _pictograph(text: str) -> bool:
 
 
 def check_emoji(emoji: str) -> str:
-    """A Slack-style `:shortcode:` or a single emoji."""
+    """A Slack-style `:shortcode:`, or a single emoji written in full (`fully_qualified`): ❤
+    and ❤️ are one emoji, one kudos."""
     emoji = emoji.strip()
-    if not (SHORTCODE.match(emoji) or _pictograph(emoji)):
+    if SHORTCODE.match(emoji):
+        return emoji
+    if not _pictograph(emoji):
         raise Unprocessable("not an emoji", errors={"emoji": [
             "Use an emoji such as 🎉 or a shortcode such as :tada:."]})
-    return emoji
+    return fully_qualified(emoji)
 
 
 class Kudos(Aggregate):

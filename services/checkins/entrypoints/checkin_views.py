@@ -79,7 +79,7 @@ class CheckinKudos(MethodView):
     @checkin_items.arguments(KudosIn)
     @checkin_items.response(201, KudosOut)
     def post(self, body, checkin_id):
-        """React to a teammate's check-in; the same emoji twice counts once (200)."""
+        """React to a teammate's check-in; the same emoji twice counts once (200); ❤ is ❤️."""
         given = bus().handle(GiveKudos(require_member(), checkin_id, body["emoji"]))
         return given.kudos, 201 if given.created else 200
 
