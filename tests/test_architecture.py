@@ -99,7 +99,8 @@ def test_shared_imports_no_service():
 @pytest.mark.parametrize("service", SERVICES)
 def test_query_handlers_take_the_reader(service):
     """A handler that only answers a query (`get_*`, `list_*`, `find_*`, `render_*`) takes
-    `reader`: it shares the request's read session and never takes SQLite's write lock."""
+    `reader` (it shares the request's read session) or `snapshot_reader` (one snapshot for
+    all its statements), never `uow`: neither takes SQLite's write lock."""
     offenders = []
     for path in (SERVICES_DIR / service / "service_layer").glob("*_handlers.py"):
         for node in ast.parse(path.read_text()).body:
