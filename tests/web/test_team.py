@@ -562,6 +562,13 @@ def another_ticket(stack, team, slack_user: str) -> str:
         return ticket.ticket
 
 
+def invite_button_form(stack, session, member_id: str) -> dict[str, str]:
+    """The hidden fields of the Invite link button on the member's row of the members page."""
+    page = session.get(stack.web_url + "/team/members").text
+    action = f'action="/team/members/{member_id}/invite"'
+    return hidden_fields(page[page.index(action):page.index("</form>", page.index(action))])
+
+
 def member_row(page: str, member_id: str) -> str:
     """The members page's row of `member_id`, from its <tr> to its </tr>."""
     row = page[page.index(f'<tr id="member-{member_id}"'):]
@@ -612,6 +619,31 @@ def test_a_change_refused_for_a_member_who_left_meanwhile_says_why_above_the_lis
     listed = refused.text[:refused.text.index("<table>")]
     assert ('<p class="error" role="alert">Nothing was changed for Bea: a member who left '
             f'{why}.</p>') in listed, listed
+
+
+def test_an_invite_link_asked_for_a_member_who_left_meanwhile_says_why_above_the_list(stack):
+    """A lead's page still showed Max, removed meanwhile in another tab. His row's Invite link
+    button answered the app's error page: goals refuses an invite for a member who left (409)
+    and nothing said it."""
+    team = stack.new_team(lead_name="Lena")
+    max_id, _ = stack.add_member(team, "Max")
+    session, csrf = signed_in(stack, team.lead)
+    form = invite_button_form(stack, session, max_id)
+    removed = session.post(stack.web_url + f"/team/members/{max_id}",
+                           data={"csrf_token": csrf, "action": "remove", "confirmed": "yes"},
+                           allow_redirects=False)
+    assert removed.status_code == 302, removed.status_code
+
+    refused = session.post(stack.web_url + f"/team/members/{max_id}/invite",
+                           data={**form, "csrf_token": csrf})
+
+    assert refused.status_code == 409, refused.status_code
+    assert f'id="member-{max_id}"' not in refused.text
+    assert 'id="invite-link"' not in refused.text
+    listed = refused.text[:refused.text.index("<table>")]
+    assert ('<p class="error" role="alert">No invite link was made for Max: the member has '
+            'left the team.</p>') in listed, listed
+    assert unused_invites(stack, max_id) == []
 
 
 @pytest.mark.parametrize("whose, action, said", [
@@ -905,9 +937,7 @@ def test_a_members_invite_link_button_clicked_twice_makes_one_link(stack):
     team = stack.new_team(lead_name="Lena")
     max_id, _ = stack.add_member(team, "Max")
     session, csrf = signed_in(stack, team.lead)
-    page = session.get(stack.web_url + "/team/members").text
-    action = f'action="/team/members/{max_id}/invite"'
-    form = hidden_fields(page[page.index(action):page.index("</form>", page.index(action))])
+    form = invite_button_form(stack, session, max_id)
 
     first, again = (session.post(stack.web_url + f"/team/members/{max_id}/invite",
                                  data={**form, "csrf_token": csrf}) for _ in range(2))

@@ -31,13 +31,18 @@ def _members_page(form: dict, errors: dict, status: int = 200, added: dict | Non
                            unlisted_errors=_unlisted_errors(members, row_errors or {})), status
 
 
+NOT_DONE = {"invite": "No invite link was made for {}"}  # else "Nothing was changed for {}"
+
+
 def _unlisted_errors(members, row_errors: dict) -> list[str]:
     """The refusals of `row_errors` whose member the list does not show (they left), each as
-    a sentence naming them: "Nothing was changed for Bea: a member who left cannot be
-    snoozed."."""
-    return [f"Nothing was changed for {m['name']}: "
-            f"{'; '.join(why.rstrip('.') for why in row_errors[m['id']][1])}."
-            for m in members or [] if m["id"] in row_errors and m["state"] == "left"]
+    a sentence naming them and what was not done: "Nothing was changed for Bea: a member who
+    left cannot be snoozed.", "No invite link was made for Max: the member has left the
+    team."."""
+    return [f"{NOT_DONE.get(action, 'Nothing was changed for {}').format(m['name'])}: "
+            f"{'; '.join(why.rstrip('.') for why in whys)}."
+            for m in members or [] if m["state"] == "left" and m["id"] in row_errors
+            for action, whys in [row_errors[m["id"]]]]
 
 
 def _new_member_form() -> dict:
@@ -84,11 +89,14 @@ def add_member():
 @http.lead_required
 def invite_member(member_id: str):
     """A new invite link for the member, once per rendered button: its key sent again (a
-    double click) gets the same link."""
-    me = http.current_member()
-    member = http.api().member(me.team_id, member_id)
-    return _members_page({"timezone": me.timezone, "role": "member"}, {}, 201, None,
-                         _invite_link(member, request.form.get("idempotency_key") or None))
+    double click) gets the same link. Refused (they left meanwhile), said on their row."""
+    member = http.api().member(http.current_member().team_id, member_id)
+    try:
+        invite = _invite_link(member, request.form.get("idempotency_key") or None)
+    except FormErrors as refused:
+        return _members_page(_new_member_form(), {}, refused.status,
+                             row_errors={member_id: ("invite", team_forms.change_errors(refused))})
+    return _members_page(_new_member_form(), {}, 201, None, invite)
 
 
 @team.post("/members/<member_id>")
