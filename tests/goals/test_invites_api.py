@@ -414,3 +414,21 @@ def test_a_link_repeated_under_its_key_is_used_after_a_minute_or_once_access_was
     mailed = outbox(goals, "member.sign_in_requested")[-1]["link"].rpartition("/")[2]
     assert [redeem_under(goals, mailed, "m", "/sign-in/redeem").json["id"]
             for _ in range(2)] == [max_id, max_id]
+
+
+@pytest.mark.parametrize("email", ["", "   "])
+def test_a_sign_in_link_asked_for_a_blank_address_is_refused_as_blank(goals, email):
+    """A blank address was refused with two messages at once, "Not a valid email address."
+    and "Length must be between 1 and 320." (the empty one), or as no address (spaces): it
+    now says "Must not be blank.", as every text that must be given does; a long or a bad
+    address still says why."""
+    blank = goals.client.post("/sign-in-links", json={"email": email})
+    bad = goals.client.post("/sign-in-links", json={"email": "max.example.com"})
+    long = goals.client.post("/sign-in-links", json={"email": "m" * 64 + "@" + "x" * 300 + ".de"})
+
+    assert [(r.status_code, r.json["errors"]) for r in (blank, bad)] == [
+        (422, {"email": ["Must not be blank."]}),
+        (422, {"email": ["Not a valid email address."]})]
+    assert long.status_code == 422
+    assert "Length must be between 1 and 320." in long.json["errors"]["email"], long.json
+    assert outbox(goals, "member.sign_in_requested") == []
