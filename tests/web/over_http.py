@@ -111,35 +111,58 @@ def pair(stack, team, token: str, *partner_tokens_and_ids: tuple[str, str]) -> N
         assert accepted.status_code == 200, accepted.get_json()
 
 
+class OwnServer:
+    """A service's server of a web app's own (`web_before_server`): `stop` stops it and closes
+    the web app's connections to it (it keeps none kept alive), `start` serves it again on
+    the same port."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.server: HttpServer | None = HttpServer(app)
+        self.url = self.server.url
+        self.clients: list[requests.Session] = []
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.stop()
+            self.server = None
+            for client in self.clients:
+                client.close()
+
+    def start(self) -> None:
+        if not self.server:
+            self.server = HttpServer(self.app, int(self.url.rpartition(":")[2]))
+
+
 @contextmanager
-def web_before_own(stack, tmp_path, service: str = "goals",
-                   ) -> Iterator[tuple[str, Callable[[], None]]]:
-    """A web app in front of a `service` server of its own (the stack's for the others): the
-    web app's URL, and `stop`, which stops that server for good (the web app keeps no
-    kept-alive connection to it)."""
-    own = HttpServer(getattr(stack, service).app)
+def web_before_server(stack, tmp_path, service: str = "goals", **settings,
+                      ) -> Iterator[tuple[str, OwnServer]]:
+    """A web app (with `settings`) in front of a `service` server of its own (the stack's for
+    the others): the web app's URL, and that server, to stop and start again."""
+    own = OwnServer(getattr(stack, service).app)
     urls = {name: server.url for name, server in
             zip(("goals", "checkins", "notifications"), stack.servers, strict=False)}
     urls[service] = own.url
-    settings = WebSettings(goals_url=urls["goals"], checkins_url=urls["checkins"],
-                           notifications_url=urls["notifications"],
-                           session_secret="outage-secret",
-                           database_url=f"sqlite:///{tmp_path}/web.db")
-    app = create_app(bootstrap(settings))
+    app = create_app(bootstrap(WebSettings(
+        goals_url=urls["goals"], checkins_url=urls["checkins"],
+        notifications_url=urls["notifications"], session_secret="outage-secret",
+        database_url=f"sqlite:///{tmp_path}/web.db", **settings)))
+    own.clients.append(app.extensions["web"].api.http)
     web = HttpServer(app)
-    stopped = []
-
-    def stop() -> None:
-        if not stopped:
-            own.stop()
-            app.extensions["web"].api.http.close()
-            stopped.append(True)
-
     try:
-        yield web.url, stop
+        yield web.url, own
     finally:
-        stop()
+        own.stop()
         web.stop()
+
+
+@contextmanager
+def web_before_own(stack, tmp_path, service: str = "goals",
+                   ) -> Iterator[tuple[str, Callable[[], None]]]:
+    """A web app in front of a `service` server of its own (`web_before_server`): the web
+    app's URL, and `stop`, which stops that server for good."""
+    with web_before_server(stack, tmp_path, service) as (web_url, own):
+        yield web_url, own.stop
 
 
 @contextmanager

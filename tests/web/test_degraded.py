@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
 
 from services.web.bootstrap import bootstrap
 from services.web.config import WebSettings
 from services.web.entrypoints.app import create_app
 from tests.support.waiting import eventually
 from tests.web.browser import HttpServer, Page
-from tests.web.over_http import api_calls, page_client, pair, signed_in
+from tests.web.over_http import api_calls, page_client, pair, signed_in, web_before_server
 
 CLOSED_PORT = "http://127.0.0.1:9"  # discard: nothing listens there
 
@@ -43,6 +46,41 @@ def test_a_goal_page_without_the_checkins_service_shows_a_banner_and_the_goal(
     page.wait_for_text("so nothing was saved: your check-in was not saved", "#checkin-form")
     # sent again, the same key: logged once, whatever the first one did
     assert page.driver.find_element("name", "idempotency_key").get_attribute("value") == key
+
+
+def test_a_board_refresh_while_goals_is_down_keeps_the_board_and_says_so(stack, driver,
+                                                                          tmp_path):
+    """Goals not answering one of the board's refreshes, the board gave way to "The team's
+    goals cannot be shown right now" until goals answered again: the member lost the board
+    they were reading. It stays as drawn now, and its status line (a live region of its own)
+    says once that it could not be refreshed and will be tried again; the first refresh that
+    reaches goals again draws it, with a goal made meanwhile."""
+    team = stack.new_team()
+    stack.create_goal(team.lead, title="Ship the export")
+    with web_before_server(stack, tmp_path, poll_seconds=1) as (web_url, goals):
+        page = Page(driver, web_url).sign_in(team.lead).open("/board")
+        page.wait_for_text("Ship the export", "#board")
+        goals.stop()
+
+        page.wait_for_text("could not be refreshed", "#board-status")
+        said = driver.find_element(By.CSS_SELECTOR, "#board-status > *")
+        time.sleep(2.5)  # two more refreshes that do not reach goals
+        assert page.text("#board-status") == (
+            "⚠ The board could not be refreshed: the goals service is unavailable. It will be "
+            "tried again in a few seconds.")
+        assert driver.find_element(By.ID, "board-status").get_attribute("role") == "status"
+        try:
+            said.text  # noqa: B018 (said once: the refreshes since did not say it again)
+        except StaleElementReferenceException:
+            pytest.fail("the status line was said again at a later refresh")
+        assert "Ship the export" in page.text("#board")
+        assert "cannot be shown" not in page.text("#board")
+
+        stack.create_goal(team.lead, title="Write the release notes")
+        goals.start()
+        page.wait_for_text("Write the release notes", "#board")
+        assert page.text("#board-status") == ""
+        assert "Ship the export" in page.text("#board")
 
 
 def test_the_board_calls_each_api_once_per_render(stack, page):
