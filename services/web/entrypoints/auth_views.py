@@ -117,7 +117,7 @@ def _redeem_and_sign_in(redeem: Callable[[str, str | None], dict], code: str,
     a code goals would never make, 422 from it, too).
     The form's key goes with it, so a double click signs in twice instead of being refused."""
     try:
-        signed_in = redeem(code, request.form.get("idempotency_key") or None)
+        signed_in = redeem(code, http.form_key())
     except Forbidden as left:
         return render_template("auth/no_longer_a_member.html", detail=left.detail), 403
     except FormErrors as refused:

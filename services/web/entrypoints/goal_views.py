@@ -182,7 +182,7 @@ def history(goal_id: str):
 @http.member_required
 def check_in(goal_id: str):
     form = {name: request.form.get(name, "").strip() for name in CHECKIN_FIELDS}
-    key = request.form.get("idempotency_key") or None
+    key = http.form_key()
     try:
         http.api().log_checkin(goal_id, forms.checkin_from_form(form), key=key)
     except FormErrors as refused:
@@ -378,7 +378,7 @@ def comment(goal_id: str, checkin_id: str):
     says a text of spaces only is blank."""
     api = http.api()
     typed = request.form.get("text", "")
-    key = request.form.get("idempotency_key") or None
+    key = http.form_key()
     try:
         api.add_comment(checkin_id, typed, key)
     except (NotFound, Forbidden, FormErrors, ServiceUnavailable) as refused:

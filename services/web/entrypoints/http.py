@@ -252,3 +252,9 @@ def lead_required(view):
 
 def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
+
+
+def form_key() -> str | None:
+    """The Idempotency-Key the form was sent with (its hidden field, macros.html's `form_key`),
+    None when it came without one."""
+    return request.form.get("idempotency_key") or None

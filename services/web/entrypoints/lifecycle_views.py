@@ -31,7 +31,7 @@ DONE = {"activate": "activated", "achieve": "marked achieved", "reopen": "reopen
 @http.member_required
 def move_goal(goal_id: str, move: str):
     """The move, once per the form's key: a double click gets the first answer again."""
-    key = request.form.get("idempotency_key") or None
+    key = http.form_key()
     try:
         http.api().move_goal(goal_id, move, key=key)
     except (FormErrors, Forbidden) as refused:

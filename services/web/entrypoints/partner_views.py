@@ -139,7 +139,7 @@ def run_round():
     twice (a double click), its key runs one round and answers both. A refusal shows its
     reason on the partners page, above its rounds; checkins down, the rounds page says what
     was not done above the form, which keeps its key (sent again, it runs one round)."""
-    key = request.form.get("idempotency_key") or None
+    key = http.form_key()
     try:
         http.api().run_round(http.current_member().team_id, key=key)
     except (FormErrors, Forbidden) as refused:

@@ -69,7 +69,7 @@ def add_member():
     """Add the member, and make their invite link, once per rendered form: its key sent again
     (a double click, a resend after a timeout) gets the first answer and the same link."""
     form = {name: request.form.get(name, "").strip() for name in MEMBER_FIELDS}
-    key = request.form.get("idempotency_key") or None
+    key = http.form_key()
     try:
         added = http.api().add_member(http.current_member().team_id,
                                       {k: v for k, v in form.items() if v}, key=key)
@@ -92,7 +92,7 @@ def invite_member(member_id: str):
     double click) gets the same link. Refused (they left meanwhile), said on their row."""
     member = http.api().member(http.current_member().team_id, member_id)
     try:
-        invite = _invite_link(member, request.form.get("idempotency_key") or None)
+        invite = _invite_link(member, http.form_key())
     except FormErrors as refused:
         return _members_page(_new_member_form(), {}, refused.status,
                              row_errors={member_id: ("invite", team_forms.change_errors(refused))})
@@ -158,7 +158,7 @@ def add_channel():
     """Add the channel once per rendered form: its key, sent again (a double click, a resend
     after a timeout), gets the first answer, not a second channel."""
     form = {name: request.form.get(name, "").strip() for name in CHANNEL_FIELDS}
-    key = request.form.get("idempotency_key") or None
+    key = http.form_key()
     try:
         added = http.api().add_channel(http.current_member().team_id,
                                        {k: v for k, v in form.items() if v}, key=key)
@@ -177,7 +177,7 @@ def add_channel():
 def test_channel(channel_id: str):
     """One test message per rendered button: its key, sent again (a double click), gets the
     first answer, not a second message."""
-    key = request.form.get("idempotency_key") or None
+    key = http.form_key()
     return _channel_action(channel_id,
                            lambda api, team_id: api.test_channel(team_id, channel_id, key),
                            202, "Test message sent: see its delivery below.",
@@ -202,7 +202,7 @@ def enable_channel(channel_id: str):
 def rotate_channel_secret(channel_id: str):
     """A webhook channel's new signing secret, shown once above the list; one rotation per
     rendered button (its key, sent again, gets the first answer and the same secret)."""
-    key = request.form.get("idempotency_key") or None
+    key = http.form_key()
     return _channel_action(
         channel_id, lambda api, team_id: api.rotate_channel_secret(team_id, channel_id, key),
         200, "New signing secret (shown once):", "The secret was not rotated",
