@@ -494,6 +494,27 @@ def test_the_slack_home_link_signs_in_first_then_links_the_member(stack, page):
     assert slack_user in page.text("main")
 
 
+def test_back_after_linking_my_slack_account_says_it_is_linked(stack, page):
+    """Back from the board, once the account was linked, showed the kept confirmation again,
+    "Link that Slack user to you?" with its button, as if nothing were linked. The link's
+    page is asked for again (no-store): once this member linked its ticket, it says so."""
+    team = stack.new_team()
+    ticket, slack_user = slack_link_ticket(stack, team)
+    page.sign_in(team.lead).open(f"/slack/link?ticket={ticket}")
+    click(page, "Link my Slack account")
+    page.wait_for_text("is linked", "main")
+    page.driver.find_element(By.LINK_TEXT, "Back to the board").click()
+    page.wait_for(lambda d: "/board" in d.current_url)
+
+    for _ in range(2):  # the answer to the button, then the page that offered it
+        page.driver.back()
+
+        page.wait_for_text(f"Your Slack account ({slack_user}) is linked.", "main")
+        assert "Link that Slack user to you" not in page.text("main")
+        assert not page.driver.find_elements(
+            By.XPATH, "//button[normalize-space()='Link my Slack account']")
+
+
 def test_link_my_slack_account_sent_twice_says_it_is_linked_both_times(stack):
     """A double click on "Link my Slack account" (or a resend after a timeout) said "This link
     is unknown, used or expired" the second time, though the first had linked the account.

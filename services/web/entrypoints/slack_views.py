@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+import hashlib
+
+from flask import make_response, redirect, render_template, request, session, url_for
 
 from services.web.adapters.api_client import Forbidden, FormErrors, ServiceUnavailable
 from services.web.domain.outage_text import not_saved
@@ -13,18 +15,33 @@ NOT_MADE = ("this link is not one Goalkeeper's Slack app made: open Goalkeeper's
             "Slack and use its link button again")  # a ticket refused as sent (cut or run on)
 
 
+LINKED = "slack_linked"  # the session's record of the ticket it linked, and to which Slack user
+
+
+def _ticket_hash(ticket: str) -> str:
+    return hashlib.sha256(ticket.encode()).hexdigest()
+
+
 @slack.get("/link")
 @http.member_required
 def link():
-    """A button, not an automatic link: signing in first comes back here (`next`)."""
-    return render_template("slack/link.html", ticket=request.args.get("ticket", ""))
+    """A button, not an automatic link: signing in first comes back here (`next`); once this
+    session linked the ticket, that it is linked. Never kept by the browser (no-store): Back,
+    after the link, asks again and says so, rather than offering the button once more."""
+    ticket = request.args.get("ticket", "")
+    kept = session.get(LINKED) or {}
+    linked = kept if ticket and kept.get("ticket") == _ticket_hash(ticket) else None
+    page = make_response(render_template("slack/link.html", ticket=ticket, linked=linked))
+    page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 @slack.post("/link")
 @http.member_required
 def confirm_link():
-    """The Slack user linked (sent again by the member it linked, as the first time);
-    refused, why, with the refusal's status (403 a ticket unknown, used or expired; 409 a
+    """The Slack user linked (sent again by the member it linked, as the first time), and
+    off to the link's page (303), which says so from then on (the session keeps the ticket's
+    hash); refused, why, with the refusal's status (403 a ticket unknown, used or expired; 409 a
     Slack user already a teammate's; 422 a ticket not sent as the app makes them); with
     notifications down, the same button again (503) under why the account was not linked."""
     ticket = request.form.get("ticket", "")
@@ -37,4 +54,5 @@ def confirm_link():
         return render_template("slack/link.html", ticket=ticket, error=not_saved(
             down.service, down.unsent, "your Slack account was not linked",
             "Send it again in a minute: it links you once.")), 503
-    return render_template("slack/link.html", ticket="", linked=linked)
+    session[LINKED] = {"ticket": _ticket_hash(ticket), "slack_user_id": linked["slack_user_id"]}
+    return redirect(url_for("slack.link", ticket=ticket), 303)
