@@ -11,7 +11,7 @@ from services.goals.config import GoalsSettings, load
 from services.goals.domain.members import Member
 from services.goals.entrypoints.goal_schemas import render_goal
 from services.goals.entrypoints.invite_schemas import render_invite
-from services.goals.entrypoints.plan_schemas import render_milestone
+from services.goals.entrypoints.plan_schemas import render_milestone, render_pathway
 from services.goals.entrypoints.team_schemas import render_member
 from services.goals.service_layer import (
     goal_handlers,
@@ -131,6 +131,7 @@ class GoalsContainer(Container):
     def dependencies(self) -> dict[str, Callable]:
         return {**super().dependencies(), "tokens": lambda: self.tokens,
                 "render_goal": lambda: render_goal, "render_milestone": lambda: render_milestone,
+                "render_pathway": lambda: render_pathway,
                 "render_member": lambda: render_member, "render_invite": lambda: render_invite}
 
     def handlers(self) -> dict[str, Handler]:

@@ -1362,6 +1362,44 @@ def test_a_milestone_moved_twice_under_one_idempotency_key_moves_once(goals):
     assert post(goals, f"{milestone}/reopen", team.lead).status_code == 409  # no key: refused
 
 
+def test_a_pathway_added_or_switched_to_twice_under_one_idempotency_key_happens_once(goals):
+    """A double-clicked Add pathway made two pathways (or, same name, was refused 409 with the
+    second), and a double-clicked switch was refused (409 'this pathway is already the active
+    one'). Under one Idempotency-Key the second gets the first answer, marked as a replay (a
+    switch's with its ETag): one pathway added, one switch. Another body under the key is 422."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, metric=None, milestones=[{"title": "Apply online"}])
+    path = f"/v1/goals/{goal['id']}"
+    sent = {"add": (f"{path}/pathways", {"name": "Referrals"})}
+    other_body = {"add": {"name": "Cold calls"}, "switch": {"reason": "Faster"}}
+    first, again = (goals.client.post(sent["add"][0], json=sent["add"][1],
+                                      headers={**auth(team.lead), "Idempotency-Key": "add-1"})
+                    for _ in range(2))
+    assert (first.status_code, again.status_code) == (201, 201), again.json
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    sent["switch"] = (f"{path}/pathways/{first.json['id']}/activate", {"reason": "No answers"})
+    switched, switched_again = (
+        goals.client.post(sent["switch"][0], json=sent["switch"][1],
+                          headers={**auth(team.lead), "Idempotency-Key": "switch-1"})
+        for _ in range(2))
+    assert (switched.status_code, switched_again.status_code) == (200, 200), switched_again.json
+    assert switched_again.json == switched.json
+    assert switched_again.headers["Idempotent-Replayed"] == "true"
+    assert switched_again.headers["ETag"] == switched.headers["ETag"]
+    for action, key in (("add", "add-1"), ("switch", "switch-1")):
+        other = goals.client.post(sent[action][0], json=other_body[action],
+                                  headers={**auth(team.lead), "Idempotency-Key": key})
+        assert other.status_code == 422 and other.json["errors"] == {
+            "Idempotency-Key": ["Reused with another body."]}
+
+    after = get(goals, path, team.lead).json
+    assert [(p["name"], p["active"]) for p in after["pathways"]] == [
+        ("Plan A", False), ("Referrals", True)]
+    assert [e["goal_id"] for e in outbox(goals, "goal.pathway_switched")] == [goal["id"]]
+    no_key = post(goals, sent["switch"][0], team.lead, sent["switch"][1])
+    assert no_key.status_code == 409, no_key.json  # no key: refused, as before
+
+
 def test_an_idempotency_key_is_forgotten_a_day_after_by_the_workers_purge(goals, clock):
     team = create_team(goals)
     headers = {**auth(team.lead), "Idempotency-Key": "weekly-goal"}

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from services.goals.entrypoints.goal_schemas import PathwayOut
 from services.goals.entrypoints.team_schemas import Day, Id, Text
 
 
@@ -37,3 +38,8 @@ class MilestoneCreated(Schema):
 def render_milestone(milestone: object) -> dict:
     """The body an added milestone answers with (and a retry under its Idempotency-Key gets)."""
     return MilestoneCreated().dump(milestone)
+
+
+def render_pathway(pathway: object) -> dict:
+    """The body an added pathway answers with (and a retry under its Idempotency-Key gets)."""
+    return PathwayOut().dump(pathway)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from services.goals.entrypoints.blueprints import goals
-from services.goals.entrypoints.goal_schemas import GoalOut, PathwayOut, present_goal
-from services.goals.entrypoints.http import answered_goal, etag
+from services.goals.entrypoints.goal_schemas import GoalOut, PathwayOut
+from services.goals.entrypoints.http import answered_goal
 from services.goals.entrypoints.plan_schemas import (
     MilestoneCreated,
     MilestoneOrder,
@@ -68,16 +68,25 @@ class MilestoneAction(MethodView):
 class Pathways(MethodView):
     @goals.arguments(NewPathway)
     @goals.response(201, PathwayOut)
+    @goals.doc(**IDEMPOTENCY_KEY_DOC)
     def post(self, body, goal_id):
-        """Add an alternative pathway (inactive until switched to)."""
-        return bus().handle(AddPathway(require_member(), goal_id, **body))
+        """Add an alternative pathway (inactive until switched to). A retry with the same
+        Idempotency-Key adds nothing new and gets the first answer."""
+        actor = require_member()
+        added = bus().handle(AddPathway(actor, goal_id, **body,
+                                        idempotency=idempotent_request(actor.member_id)))
+        return replayed(added.replayed) if added.replayed else added.made
 
 
 @goals.route("/<goal_id>/pathways/<pathway_id>/activate")
 class PathwayActivation(MethodView):
     @goals.arguments(PathwaySwitch)
     @goals.response(200, GoalOut)
+    @goals.doc(**IDEMPOTENCY_KEY_DOC)
     def post(self, body, goal_id, pathway_id):
-        """Switch to another pathway, saying why."""
-        read = bus().handle(SwitchPathway(require_member(), goal_id, pathway_id, **body))
-        return present_goal(read), 200, etag(read.goal)
+        """Switch to another pathway, saying why. A retry with the same Idempotency-Key
+        switches nothing and gets the first answer."""
+        actor = require_member()
+        switched = bus().handle(SwitchPathway(actor, goal_id, pathway_id, **body,
+                                              idempotency=idempotent_request(actor.member_id)))
+        return answered_goal(switched, 200)

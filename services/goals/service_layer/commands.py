@@ -261,6 +261,7 @@ class AddPathway:
     goal_id: str
     name: str
     description: str = ""
+    idempotency: IdempotentRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -269,6 +270,7 @@ class SwitchPathway:
     goal_id: str
     pathway_id: str
     reason: str
+    idempotency: IdempotentRequest | None = None
 
 
 # -- lifecycle --------------------------------------------------------------------------------

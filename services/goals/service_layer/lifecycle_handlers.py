@@ -16,6 +16,7 @@ from services.goals.service_layer.commands import (
     CompleteMilestone,
     ReopenGoal,
     ReopenMilestone,
+    SwitchPathway,
 )
 from services.goals.service_layer.goal_handlers import GoalRead, assessed
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
@@ -80,7 +81,8 @@ def close_goal(cmd: CloseGoal, uow: GoalsUnitOfWork, clock: Clock,
     return moved_once(cmd, uow, clock, render_goal, close)
 
 
-Move = ActivateGoal | AchieveGoal | ReopenGoal | CloseGoal | CompleteMilestone | ReopenMilestone
+Move = (ActivateGoal | AchieveGoal | ReopenGoal | CloseGoal | CompleteMilestone | ReopenMilestone
+        | SwitchPathway)
 
 
 def moved_once(cmd: Move, uow: GoalsUnitOfWork, clock: Clock, render_goal: Render,

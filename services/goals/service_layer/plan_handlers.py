@@ -17,7 +17,6 @@ from services.goals.service_layer.commands import (
     ReorderMilestones,
     SwitchPathway,
 )
-from services.goals.service_layer.goal_handlers import GoalRead, assessed
 from services.goals.service_layer.lifecycle_handlers import MovedGoal, Render, moved_once
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.clock import Clock
@@ -74,20 +73,28 @@ def reopen_milestone(cmd: ReopenMilestone, uow: GoalsUnitOfWork, clock: Clock,
     return moved_once(cmd, uow, clock, render_goal, reopen)
 
 
-def add_pathway(cmd: AddPathway, uow: GoalsUnitOfWork, clock: Clock) -> Pathway:
-    with uow:
-        goal = editable_goal(cmd.goal_id, cmd.actor, uow)
-        pathway = goal.add_pathway(cmd.name, cmd.description, actor=cmd.actor.member_id,
-                                   at=clock.now())
-        uow.commit()
-    return pathway
-
-
-def switch_pathway(cmd: SwitchPathway, uow: GoalsUnitOfWork, clock: Clock) -> GoalRead:
+def add_pathway(cmd: AddPathway, uow: GoalsUnitOfWork, clock: Clock,
+                render_pathway: Callable[[Pathway], object]) -> Once[Pathway]:
+    """Add a pathway once per idempotency key (as `add_milestone`): a double click's second
+    gets the first answer instead of a second pathway (or 409, the name being taken)."""
     now = clock.now()
-    with uow:
+
+    def added() -> Pathway:
         goal = editable_goal(cmd.goal_id, cmd.actor, uow)
-        goal.switch_pathway(cmd.pathway_id, cmd.reason, actor=cmd.actor.member_id, at=now)
-        settle(goal, uow.goals, now=now, actor=cmd.actor.member_id)
+        return goal.add_pathway(cmd.name, cmd.description, actor=cmd.actor.member_id, at=now)
+
+    with uow:
+        result = made_once(uow.idempotency_keys, cmd.idempotency, now, added, render_pathway)
         uow.commit()
-        return assessed(goal, uow, now)
+    return result
+
+
+def switch_pathway(cmd: SwitchPathway, uow: GoalsUnitOfWork, clock: Clock,
+                   render_goal: Render) -> MovedGoal:
+    """Switch to another pathway, once per idempotency key: a double click's second gets the
+    first answer instead of 409 'this pathway is already the active one' (`moved_once`)."""
+
+    def switch(goal: Goal, *, actor: str, at: datetime) -> None:
+        goal.switch_pathway(cmd.pathway_id, cmd.reason, actor=actor, at=at)
+
+    return moved_once(cmd, uow, clock, render_goal, switch)
