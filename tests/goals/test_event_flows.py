@@ -18,6 +18,7 @@ from tests.goals.helpers import (
     publish,
 )
 from tests.support.seed import add_member, create_team
+from tests.support.stack import auth
 from tests.support.waiting import eventually as _eventually
 
 pytestmark = pytest.mark.kafka
@@ -101,6 +102,33 @@ def test_a_corrected_checkin_leaves_the_figure_a_later_checkin_logged_again(goal
     eventually(lambda: goal_now(goals, goal, team.lead)["metric"]["current"] == 6)
     moves = [(p["previous"], p["current"]) for p in outbox(goals, "goal.progressed")]
     assert moves[-1] == (5, 6) and (5, 4) not in moves, moves
+
+
+def test_a_corrected_checkin_leaves_the_figure_a_lead_typed_since(goals):
+    """Ana logged 5; her lead set the figure to 6, then back to 5, by editing the metric: the
+    goal showed 5, the lead's word. Correcting Ana's check-in to 4 moved the goal to 4, as its
+    figure still equalled the value corrected and was still counted as her check-in's. A
+    figure a lead types is no check-in's: no correction sets it."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead)
+    first = checkin(goal, value=5)
+    logged = publish(goals, "checkin.logged", team.id, first)
+    eventually(lambda: consumed(goals, logged))
+    path = f"/v1/goals/{goal['id']}"
+    for figure in (6, 5):
+        edited = goals.client.patch(path, headers={**auth(team.lead), "If-Match": get(
+            goals, path, team.lead).headers["ETag"]}, json={"metric": {
+                "unit": "tickets", "start": 0, "target": 20, "current": figure}})
+        assert edited.status_code == 200, edited.json
+
+    corrected = publish(goals, "checkin.edited", team.id,
+                        {**first, "value": 4, "previous_value": 5})
+    eventually(lambda: consumed(goals, corrected))
+
+    assert goal_now(goals, goal, team.lead)["metric"]["current"] == 5
+    moves = [(p["previous"], p["current"]) for p in outbox(goals, "goal.progressed")
+             if p["goal_id"] == goal["id"]]
+    assert (5, 4) not in moves, moves
 
 
 def test_reaching_the_target_emits_achieved_once_under_duplicate_delivery(goals):

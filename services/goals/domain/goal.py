@@ -14,7 +14,7 @@ from datetime import date, datetime
 from dateutil.relativedelta import relativedelta
 
 from services.goals.domain.history import HistoryEntry, ProgressPoint, jsonable
-from services.goals.domain.lifecycle import Lifecycle
+from services.goals.domain.lifecycle import TYPED_FIGURE, Lifecycle
 from services.goals.domain.metric import Metric
 from services.goals.domain.pace import Window, assess_pace
 from services.goals.domain.pathways import Pathway, find_pathway
@@ -167,7 +167,9 @@ class Goal(Lifecycle, Planning, Aggregate):
         achieved goal's: the figure it was achieved with is final until it is reopened (a
         target moved past it would leave it achieved short of it). A due date moves no
         earlier than its milestones', a start date no later (422, see `ensure_plan_due_by`,
-        `ensure_plan_starts_by`)."""
+        `ensure_plan_starts_by`). A figure the edit sets is no check-in's (`TYPED_FIGURE`):
+        no correction of a check-in sets it again."""
+        figure = self.metric.current if self.metric else None
         if "metric" in changes and changes["metric"] != self.metric:
             self._ensure_open_plan("its metric", kept_when=FINAL)
         if set(changes) - set(EDITABLE):
@@ -178,6 +180,8 @@ class Goal(Lifecycle, Planning, Aggregate):
             setattr(self, name, value)
         if not diff:
             return diff
+        if (self.metric.current if self.metric else None) != figure:
+            self.figure_checkin_id = TYPED_FIGURE
         ensure_window(self.start_date, self.due_date,
                       moved="start_date" if "due_date" not in diff else "due_date")
         if "due_date" in diff:

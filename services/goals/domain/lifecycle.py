@@ -16,6 +16,7 @@ from shared.domain import Conflict, Unprocessable
 from shared.goal_statuses import CLOSED, CURRENT, FINAL, status_in_words
 
 REOPENABLE = FINAL
+TYPED_FIGURE = "typed"  # `figure_checkin_id` of a figure a lead set by editing the metric
 
 
 def ensure_can_replace(replacement: Lifecycle) -> None:
@@ -78,7 +79,8 @@ class Lifecycle:
         """A check-in logged `value`, or `delta` from the current figure (neither: no figure).
         The figure moves to it, and the check-in is the one that logged the figure last
         (`figure_checkin_id`), even when it logged the figure the goal already had: only its
-        correction may set the figure to a corrected value (`correct_checkin`). A closed goal
+        correction may set the figure to a corrected value (`correct_checkin`); a figure typed
+        in an edit of the metric is no check-in's (`TYPED_FIGURE`). A closed goal
         keeps its figure, and the check-in that logged it. True when anything changed."""
         metric = self.metric
         if metric is None or self.status in CLOSED or (value is None and delta is None):
@@ -108,8 +110,8 @@ class Lifecycle:
         logged since; a corrected value applies while the figure is still the one the check-in
         set: its value, logged by no check-in since (`log_checkin`; a figure logged before the
         goal kept which check-in logged it: its value). Otherwise (a later check-in logged a
-        figure since, even the same one, or the correction turns one kind into the other) the
-        figure is left as it is. True when it moved."""
+        figure since, even the same one, a lead typed one, or the correction turns one kind
+        into the other) the figure is left as it is. True when it moved."""
         metric = self.metric
         (old_value, old_delta), (new_value, new_delta) = previous, corrected
         if metric is None:
