@@ -114,17 +114,14 @@ def test_two_goals_aligned_under_each_other_at_once_make_no_cycle_and_the_loser_
     waits for the other's lock to roll its new parent up. PostgreSQL ends one as a deadlock,
     which answered 503 "The database is unavailable"; it is a 409 saying to send it again (and
     sent again, the cycle's 422). One goal is aligned; only its goal.updated is published."""
-    if goals.container.engine.dialect.name != "postgresql":
-        pytest.skip(SQLITE_WAITS)
-    team = create_team(goals)
+    team, _ = team_for_a_race(goals)
     a, b = (create_goal(goals, team.lead, kind="team", metric=None, title=f"Goal {name}")
             for name in "AB")
     before = set(outbox_by_id(goals, "goal.updated"))
 
     def align(goal: dict, parent: dict):
-        return lambda: goals.app.test_client().patch(
-            f"/v1/goals/{goal['id']}", json={"parent_id": parent["id"]},
-            headers={**auth(team.lead), "If-Match": "*"})
+        return racer(goals, team.lead, "PATCH", f"/v1/goals/{goal['id']}",
+                     json={"parent_id": parent["id"]}, headers={"If-Match": "*"})
 
     race = run_together(goals.container.engine,
                         lambda sql: "FOR UPDATE" in sql and "FROM goals" in sql,
@@ -575,9 +572,9 @@ def test_a_template_a_member_fills_as_a_lead_marks_them_left_makes_no_goal(goals
     left = []
 
     def leave():  # in a thread of its own: a request of its own, in a transaction of its own
-        left.extend(at_once(lambda: goals.app.test_client().patch(
-            f"/v1/teams/{team.id}/members/{max_id}", headers=auth(team.lead),
-            json={"state": "left"})))
+        left.extend(at_once(racer(goals, team.lead, "PATCH",
+                                  f"/v1/teams/{team.id}/members/{max_id}",
+                                  json={"state": "left"})))
 
     hook = once_after("members.name AS members_name", leave, thread=threading.get_ident())
     event.listen(goals.container.engine, "after_cursor_execute", hook)
@@ -608,16 +605,16 @@ def test_a_team_goal_rolled_up_by_two_new_goals_at_once_takes_a_new_etag_for_eac
     _, ben = add_member(goals, team, "Ben")
 
     def aligned(token: str, current: int):
-        return goals.app.test_client().post("/v1/goals", headers=auth(token), json={
+        return racer(goals, token, "POST", "/v1/goals", json={
             "title": "Close support tickets", "due_date": "2031-03-11", "parent_id": parent["id"],
             "metric": {"unit": "tickets", "start": 0, "target": 4, "current": current}})
 
     bens = []
-    hook = once_after("FROM goals", lambda: bens.extend(at_once(lambda: aligned(ben, 1))),
+    hook = once_after("FROM goals", lambda: bens.extend(at_once(aligned(ben, 1))),
                       thread=threading.get_ident())
     event.listen(goals.container.engine, "after_cursor_execute", hook)
     try:
-        anas = aligned(ana, 3)
+        anas = aligned(ana, 3)()
     finally:
         event.remove(goals.container.engine, "after_cursor_execute", hook)
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.goals.helpers import create_goal, outbox, outbox_by_id
+from tests.support.goals_races import racer
 from tests.support.races import run_together
 from tests.support.seed import add_member, create_team
 from tests.support.stack import ADMIN_TOKEN, auth
@@ -197,9 +198,8 @@ def test_the_last_two_leads_stepping_down_at_once_leave_one_lead(goals):
     olga_id, olga = add_member(goals, team, "Olga", role="lead")
 
     def step_down(member_id: str, token: str):
-        return lambda: goals.app.test_client().patch(
-            f"/v1/teams/{team.id}/members/{member_id}", headers=auth(token),
-            json={"role": "member"})
+        return racer(goals, token, "PATCH", f"/v1/teams/{team.id}/members/{member_id}",
+                     json={"role": "member"})
 
     answers = run_together(
         goals.container.engine,
@@ -217,10 +217,8 @@ def test_a_member_added_twice_at_once_is_added_once_and_the_second_told_why(goal
     request gets, not a 500."""
     team = create_team(goals)
 
-    def add():
-        return goals.app.test_client().post(
-            f"/v1/teams/{team.id}/members", headers=auth(team.lead),
-            json={"name": "Max", "email": "max@example.com", "timezone": "UTC"})
+    add = racer(goals, team.lead, "POST", f"/v1/teams/{team.id}/members",
+                json={"name": "Max", "email": "max@example.com", "timezone": "UTC"})
 
     answers = run_together(goals.container.engine, lambda sql: "members.email = " in sql,
                            add, add).results
@@ -342,10 +340,10 @@ def test_two_members_claiming_one_slack_user_at_once_are_told_as_a_later_claim_i
     one takes it, the other gets the 409 a later request gets, not a 500."""
     team = create_team(goals)
     claimants = [add_member(goals, team, name) for name in ("Ana", "Cy")]
+
     def claim(member_id: str, token: str):
-        return lambda: goals.app.test_client().patch(
-            f"/v1/teams/{team.id}/members/{member_id}", headers=auth(token),
-            json={"slack_user_id": "USAME"})
+        return racer(goals, token, "PATCH", f"/v1/teams/{team.id}/members/{member_id}",
+                     json={"slack_user_id": "USAME"})
 
     answers = run_together(goals.container.engine,
                            lambda sql: "members.slack_user_id = " in sql,
