@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
 from sqlalchemy import event, text
@@ -428,6 +429,26 @@ def test_two_rotations_at_once_take_turns_and_the_second_is_refused(notification
         kept = conn.execute(text("SELECT secret, previous_secret FROM channels WHERE id = :c"),
                             {"c": hook["id"]}).one()
     assert tuple(kept) == (rotated["secret"], hook["secret"])
+
+
+def test_two_deletes_at_once_take_turns_and_the_second_finds_no_channel(notifications, team,
+                                                                        slack):
+    """Two leads (or two tabs) deleting a channel at the same moment both read it unlocked,
+    as a change and a rotation no longer do, and both got 204 for one deletion. The channel's
+    row is locked as theirs is: the second waits, then finds no channel, as a delete after a
+    delete does (404)."""
+    if notifications.container.engine.dialect.name != "postgresql":
+        pytest.skip(SQLITE_WAITS)
+    hook = team.channel(slack.webhook("hook"), type="webhook")
+    path = f"/v1/teams/{team.id}/channels/{hook['id']}"
+    clients = [notifications.app.test_client() for _ in range(2)]
+    race = run_together(notifications.container.engine, lambda s: "FROM channels" in s,
+                        *(partial(c.delete, path, headers=team.auth()) for c in clients))
+
+    assert sorted(r.status_code for r in race.results) == [204, 404], [
+        r.get_data(as_text=True) for r in race.results]
+    [refused] = [r.json for r in race.results if r.status_code == 404]
+    assert refused["detail"] == f"channel {hook['id']} not found"
 
 
 def test_a_channels_url_is_changed_validated_as_when_added_and_re_enables_a_gone_channel(

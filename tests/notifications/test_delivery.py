@@ -523,6 +523,47 @@ def test_a_deleted_channels_queued_messages_fail_at_once_and_never_leave(make_se
         key: "failed" for key in logged}
 
 
+@pytest.mark.parametrize("answer", [Reply(403, ""), Reply(503, "busy", {"Retry-After": "600"})],
+                         ids=["403", "503"])
+def test_a_message_answered_after_its_channel_was_deleted_fails_as_deleted(make_service, slack,
+                                                                           monkeypatch, answer):
+    """A lead deleted a webhook while a message to it was on its way. With no channel left to
+    read, the answer was judged by Slack's rules: a 403 failed it as "403 action_prohibited"
+    (Slack's word, not the receiver's), a 503 left it pending for the ten minutes asked, shown
+    pending for a channel gone. It now fails "channel deleted", the receiver's answer kept in
+    its attempt, and nothing more is sent there."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    hook = team.channel(slack.webhook("hook"), type="webhook")
+    slack.reply_with(answer)
+    deliverer = n.container.deliverer
+    post = deliverer.client.post
+    deletes = []
+
+    def answered_as_the_lead_deletes_it(url, body, headers=None):
+        result = post(url, body, headers)
+        deletes.append(n.client.delete(f"/v1/teams/{team.id}/channels/{hook['id']}",
+                                       headers=team.auth()).status_code)
+        return result
+
+    monkeypatch.setattr(deliverer.client, "post", answered_as_the_lead_deletes_it)
+    handle(n, achieved(team))
+    clock.advance(seconds=1)
+    deliverer.deliver_due()
+    monkeypatch.setattr(deliverer.client, "post", post)
+    assert deletes == [204]
+
+    [entry] = team.log()
+    assert (entry["notification"]["status"], entry["notification"]["last_error"]) == (
+        "failed", "channel deleted")
+    assert [(a["status_code"], a["outcome"]) for a in entry["attempts"]] == [
+        (answer.status, "failed")]
+    clock.advance(seconds=700)
+    deliverer.deliver_due()
+    assert len(slack.received) == 1
+
+
 def test_a_disabled_channels_held_messages_fail_saying_it_is_disabled(make_service, slack):
     """A webhook holding its messages back (503, Retry-After ten minutes) was disabled by a
     lead: when they came due the log said "channel disabled or deleted", though the channel

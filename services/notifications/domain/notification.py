@@ -103,13 +103,8 @@ class Notification(Aggregate):
         all of the channel);
         returns sent, retry or failed. A row merged into a burst after its claim ran out keeps
         `coalesced`: the burst's message carries it."""
-        self.attempts += 1
-        self.claimed_until = None
-        if self.status == "coalesced":
-            return self.status
-        if result.ok:
-            self.status, self.sent_at, self.last_error = "sent", now, None
-            return "sent"
+        if answered := self._answered(result, now):
+            return answered
         refused = refusal(result, channel, email=self.is_email)
         if refused is not None:
             self.status, self.last_error = "failed", refused.reason
@@ -126,6 +121,25 @@ class Notification(Aggregate):
         if channel is not None and retry.asked(result) is not None:
             channel.hold_until(self.next_attempt_at)
         return "retry"
+
+    def record_last_attempt(self, result: SendResult, now: datetime, reason: str) -> str:
+        """Apply the answer to a send whose channel was deleted since: sent, or failed for
+        `reason` whatever the receiver answered, as nothing more goes to a channel gone."""
+        if answered := self._answered(result, now):
+            return answered
+        self.fail(reason)
+        return "failed"
+
+    def _answered(self, result: SendResult, now: datetime) -> str | None:
+        """Count one attempt, its claim over; `coalesced` (kept) or `sent`, else None."""
+        self.attempts += 1
+        self.claimed_until = None
+        if self.status == "coalesced":
+            return self.status
+        if result.ok:
+            self.status, self.sent_at, self.last_error = "sent", now, None
+            return "sent"
+        return None
 
     @property
     def is_email(self) -> bool:

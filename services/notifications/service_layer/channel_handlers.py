@@ -96,10 +96,12 @@ def change_channel(cmd: ChangeChannel, uow: NotificationsUnitOfWork,
 
 def delete_channel(cmd: DeleteChannel, uow: NotificationsUnitOfWork, clock: Clock) -> None:
     """Remove the channel; what it still had queued fails at once (`CHANNEL_DELETED`), so the
-    delivery log never shows a removed channel's messages as pending."""
+    delivery log never shows a removed channel's messages as pending. The channel's row is
+    locked first, as a change and a send's record lock it: a second delete waits for the
+    first and finds no channel (404)."""
     ensure_lead(cmd.actor, cmd.team_id)
     with uow:
-        _channel(uow, cmd.team_id, cmd.channel_id).delete()
+        _channel(uow, cmd.team_id, cmd.channel_id, for_update=True).delete()
         uow.notifications.fail_queued(cmd.channel_id, CHANNEL_DELETED, clock.now())
         uow.commit()
 

@@ -354,7 +354,9 @@ class Deliverer:
         """Record the answer to one send. The channel's row is read locked, as a lead's change
         locks it (and before the notification's row is written, as a change takes the channel
         first too): a PATCH committed meanwhile is read, never overwritten by what the channel
-        was when this began, and one made now waits for this record."""
+        was when this began, and one made now waits for this record. A channel deleted since
+        the claim leaves its message sent, or failed (`CHANNEL_DELETED`) whatever the answer:
+        nothing more goes to it."""
         now = self.clock.now()
         with self.uow_factory() as uow:
             n = uow.notifications.get(notification_id)
@@ -362,22 +364,32 @@ class Deliverer:
                        if n.channel_id else None)
             if channel is not None and channel.url != sent_to and not result.ok:
                 result = answered_before_the_move(result)  # the old URL's: not the channel's
-            was_active = channel is not None and channel.is_active
-            if channel is not None:  # pace from the answer too: a slow send delays the next
-                channel.last_sent_at = now
-            outcome = n.record_attempt(result, now, channel, self.policy.retry, self.rng)
-            if outcome == "sent" and channel is not None and n.attempts > 1:
-                # the channel recovered: what queued up behind the outage goes out now
-                uow.notifications.due_again(channel.id, now)
-            if was_active and not channel.is_active:
-                self._channel_disabled(uow, channel, n, now)
-            elif outcome == "failed" and tells_leads(result, channel):
-                self._channel_refused(uow, channel, n, result, now)
-            if n.is_email:
-                self._mail_answered(uow, n, outcome, result, now)
+            if n.channel_id and channel is None:
+                outcome = n.record_last_attempt(result, now, CHANNEL_DELETED)
+            else:
+                outcome = self._answered(uow, n, channel, result, now)
             uow.notifications.add_attempt(DeliveryAttempt(n.id, n.channel_id, now, result, outcome))
             uow.commit()
         return 1
+
+    def _answered(self, uow: NotificationsUnitOfWork, n: Notification, channel: Channel | None,
+                  result: SendResult, now: datetime) -> str:
+        """Apply `result` to `n` and its channel (or its mail's address), by the rules of the
+        channel's type; the outcome (sent, retry or failed)."""
+        was_active = channel is not None and channel.is_active
+        if channel is not None:  # pace from the answer too: a slow send delays the next
+            channel.last_sent_at = now
+        outcome = n.record_attempt(result, now, channel, self.policy.retry, self.rng)
+        if outcome == "sent" and channel is not None and n.attempts > 1:
+            # the channel recovered: what queued up behind the outage goes out now
+            uow.notifications.due_again(channel.id, now)
+        if was_active and not channel.is_active:
+            self._channel_disabled(uow, channel, n, now)
+        elif outcome == "failed" and tells_leads(result, channel):
+            self._channel_refused(uow, channel, n, result, now)
+        if n.is_email:
+            self._mail_answered(uow, n, outcome, result, now)
+        return outcome
 
     @staticmethod
     def _mail_answered(uow: NotificationsUnitOfWork, n: Notification, outcome: str,
