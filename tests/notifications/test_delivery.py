@@ -458,13 +458,45 @@ def test_a_webhook_moved_permanently_is_disabled_at_once_naming_where_it_went(ma
     assert sorted(e["notification"]["status"] for e in entries) == ["failed", "failed"]
     assert [(a["status_code"], a["outcome"]) for e in entries for a in e["attempts"]] == [
         (status, "failed")]
-    shown = n.client.get(f"/v1/teams/{team.id}/channels/{hook['id']}", headers=team.auth())
-    reason = (f"{status} moved permanently (give the channel its new URL): "
-              f"redirect to '{moved}' not followed")
+    disabled_and_told(n, team, hook["id"], f"{status} moved permanently (give the channel its "
+                      f"new URL): redirect to '{moved}' not followed")
+    assert disabled_notices(team, team.ana) == []
+
+
+def disabled_and_told(n, team: Team, channel_id: str, reason: str) -> None:
+    """The channel shows disabled for `reason`, and the leads' notice of it names that."""
+    shown = n.client.get(f"/v1/teams/{team.id}/channels/{channel_id}", headers=team.auth())
     assert (shown.json["state"], shown.json["disabled_reason"]) == ("disabled", reason)
     [notice] = disabled_notices(team, team.lead)
     assert reason in notice["text"]
-    assert disabled_notices(team, team.ana) == []
+
+
+@pytest.mark.parametrize(("status", "kind"), [(302, "webhook"), (303, "webhook"),
+                                              (307, "slack")])
+def test_a_channel_redirected_at_every_retry_is_disabled_naming_where_it_points(
+        make_service, slack, status, kind):
+    """A receiver answering every request with a temporary redirect (a login page, an app
+    moved behind a proxy) had each message retried for a day, as redirects are never
+    followed, then failed, the channel left on and no one told: the next message spent its
+    day too. A message redirected at every retry now disables the channel, naming where it
+    points, as a permanent redirect does at once, and the leads are told."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False,
+                     NOTIFICATIONS_MAX_ATTEMPTS="4")
+    team = Team(n)
+    hook = team.channel(slack.webhook("hook"), type=kind, name="Audit hook")
+    login = "https://sso.example.com/login?next=/hook"
+    slack.reply_with(*[Reply(status, "", {"Location": login})] * 4)
+    handle(n, achieved(team))
+    for _ in range(20):
+        clock.advance(seconds=1)
+        n.container.deliverer.deliver_due()
+    [entry] = team.log()
+    assert [(a["status_code"], a["outcome"]) for a in entry["attempts"]] == [
+        (status, "retry")] * 3 + [(status, "failed")]
+    disabled_and_told(n, team, hook["id"], f"{status} redirected at every retry (give the "
+                      f"channel the URL that takes its messages): redirect to '{login}' not "
+                      f"followed")
 
 
 def test_a_lead_mutes_the_notices_of_messages_a_channel_refused(make_service, slack):

@@ -17,7 +17,9 @@ its retries on them.
 - Any channel type: a permanent redirect (301, 308) disables the channel, naming where it
   points: redirects are never followed (server-side request forgery), so every retry would
   get the same answer; the lead gives the channel its new URL (`Channel.move_to`), which
-  enables it again.
+  enables it again. A temporary redirect (302, 303, 307) may be a receiver mid-move: it is
+  retried, and disables the channel, naming where it points, once a message has spent its
+  retries on it (a login page or a proxy answering every request so takes no more days).
 """
 
 from __future__ import annotations
@@ -39,9 +41,11 @@ SLACK_ERRORS = {
     410: "channel_is_archived",
 }
 PERMANENT_REDIRECTS = (301, 308)
+TEMPORARY_REDIRECTS = (302, 303, 307)
 CHANNEL_REFUSED = "channel.refused"  # the leads' notice of it, in their feed (no event's type)
 REASON_LENGTH = 500
 GIVE_UP_LENGTH = 120  # of the receiver's answer, in the reason a channel is disabled for
+DISABLED_LENGTH = 200  # of the reason a channel is disabled for
 
 
 @dataclass(frozen=True)
@@ -66,9 +70,19 @@ def _answered(names: Mapping[int, str]) -> Callable[[SendResult], str]:
 
 def _moved(result: SendResult) -> Refusal:
     """A permanent redirect: the webhook's URL is no longer where it is."""
-    where = result.error or "redirect not followed"
-    reason = f"{result.status} moved permanently (give the channel its new URL): {where}"
+    reason = f"{result.status} moved permanently (give the channel its new URL): {_where(result)}"
     return Refusal(reason[:REASON_LENGTH], disables=True)
+
+
+def _redirected(result: SendResult) -> str:
+    """Why a channel redirected at every retry of a message is disabled."""
+    return (f"{result.status} redirected at every retry (give the channel the URL that takes "
+            f"its messages): {_where(result)}")[:DISABLED_LENGTH]
+
+
+def _where(result: SendResult) -> str:
+    """Where a redirect, never followed, pointed (`WebhookClient` names its Location)."""
+    return result.error or "redirect not followed"
 
 
 def _teams_reason(result: SendResult) -> str:
@@ -99,7 +113,9 @@ class RefusalRules:
 
     def gives_up_on(self, result: SendResult) -> str | None:
         """Why the channel is disabled when a message has spent its retries on `result`, if
-        it is one of `retried_then_disables`; else None."""
+        it is one of `retried_then_disables` or a temporary redirect; else None."""
+        if result.status in TEMPORARY_REDIRECTS:
+            return _redirected(result)
         if result.status not in self.retried_then_disables:
             return None
         answer = f"{result.status} {result.body.strip() or 'refused'}"[:GIVE_UP_LENGTH]
