@@ -193,6 +193,27 @@ def test_a_connection_made_after_the_deadline_to_a_receiver_trickling_its_head_f
     assert "no complete answer within 1 s (connect + read timeout)" in result.error
 
 
+def test_posts_to_a_slow_receiver_start_no_thread_each(slack, monkeypatch):
+    """Each send started a timer thread to watch its deadline: under a backlog, a thread per
+    message. One thread now keeps every send's deadline; the posts start none."""
+    client = WebhookClient(allowlist=ALLOW)
+    slack.reply_with(*[Reply(delay=0.05)] * 11)
+    assert client.post(slack.webhook(), {"t": 0}).ok  # the one watching thread starts, if not yet
+    sender = threading.current_thread()
+    started: list[str] = []
+    start = threading.Thread.start
+
+    def counted(thread: threading.Thread) -> None:
+        if threading.current_thread() is sender:  # not the receiver's threads, one a request
+            started.append(thread.name)
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", counted)
+    results = [client.post(slack.webhook(), {"t": i}) for i in range(1, 11)]
+    assert [r.status for r in results] == [200] * 10
+    assert started == []
+
+
 def test_hosts_resolving_to_internal_addresses_are_refused_unless_allow_listed(slack):
     result = WebhookClient(allowlist=()).post(f"http://localhost:{slack.url.rsplit(':', 1)[1]}/x",
                                               {"t": 1})

@@ -2,9 +2,10 @@
 and no redirects followed. A send ends once the connect and read timeouts have passed since
 the connection began, however its answer trickles in: requests and urllib3 time each read of a
 socket, not the whole answer, so each byte within the read timeout would otherwise hold the
-sender as long as the receiver liked. The body is read until then; a watchdog shuts the
-connection's socket down `DEADLINE_MARGIN` later, ending a read of the status line or headers
-(a failure naming the timeouts, retried) or of the body (its status, read first, decides).
+sender as long as the receiver liked. The body is read until then; a watchdog (one thread
+keeps every send's) shuts the connection's socket down `DEADLINE_MARGIN` later, ending a read
+of the status line or headers (a failure naming the timeouts, retried) or of the body (its
+status, read first, decides).
 
 requests is used rather than slack-sdk's WebhookClient because the sender must refuse
 redirects (server-side request forgery) and cap the response it reads, which WebhookClient's
@@ -15,6 +16,8 @@ addresses only, so a DNS answer pointing inside the network is refused.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import socket
 import threading
@@ -107,28 +110,27 @@ class WebhookClient:
 class _Watchdog:
     """Shuts down the socket of the connection its thread sends on once `seconds` have passed
     (the connection registers itself as it connects or sends: `_watch`), so a read under way
-    ends then; `expired` says whether it did. A context manager: leaving it stops the timer."""
+    ends then; `expired` says whether it did. A context manager: leaving it ends the watch.
+    Every send's watchdog is kept by one thread (`_Watchman`), not a thread each."""
 
     current = threading.local()
 
     def __init__(self, seconds: float):
+        self.seconds = seconds
         self.expired = False
         self.done = False
         self.connection: HTTPConnection | None = None
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
 
     def __enter__(self) -> _Watchdog:
         _Watchdog.current.watchdog = self
-        self._timer.start()
+        _WATCHMAN.watch(self, time.perf_counter() + self.seconds)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         _Watchdog.current.watchdog = None
         with self._lock:
             self.done = True
-            self._timer.cancel()
 
     def _expire(self) -> None:
         with self._lock:
@@ -145,6 +147,43 @@ class _Watchdog:
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
             except OSError:
                 pass
+
+
+class _Watchman:
+    """The one thread that ends the sends under way at their deadlines: it sleeps until the
+    earliest one (a heap of them, by `perf_counter`), then expires each watchdog whose send
+    has not ended by its own. A send that ended leaves its entry, dropped when it comes up
+    (within a send's time limit). Started by the first send (again after a fork)."""
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, _Watchdog]] = []
+        self._order = itertools.count()  # equal deadlines: the first watched first
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, watchdog: _Watchdog, deadline: float) -> None:
+        with self._changed:
+            heapq.heappush(self._due, (deadline, next(self._order), watchdog))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="webhook-watchman",
+                                                daemon=True)
+                self._thread.start()
+            self._changed.notify()
+
+    def _run(self) -> None:
+        with self._changed:
+            while True:
+                while self._due and self._due[0][2].done:
+                    heapq.heappop(self._due)
+                if not self._due:
+                    self._changed.wait()
+                elif (left := self._due[0][0] - time.perf_counter()) > 0:
+                    self._changed.wait(left)
+                else:
+                    heapq.heappop(self._due)[2]._expire()
+
+
+_WATCHMAN = _Watchman()
 
 
 def _watch(connection: HTTPConnection) -> _Watchdog | None:
