@@ -387,7 +387,8 @@ def rotating(n, team: Team, channel_id: str, key: str):
 def test_a_second_rotation_while_the_firsts_grace_runs_is_refused(make_service, slack):
     """A rotation during the one before's grace dropped the secret before it, which the
     receiver may still hold (a lead pressing Rotate again after a timeout): it now answers 409
-    naming when it may, and rotates once that grace is over."""
+    naming when it may (in ISO 8601 with its offset, as the channel's previous_secret_until, so
+    a client may show it in its reader's zone), and rotates once that grace is over."""
     clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
     n = make_service("notifications", clock=clock, start_worker=False)
     team = Team(n)
@@ -399,7 +400,8 @@ def test_a_second_rotation_while_the_firsts_grace_runs_is_refused(make_service, 
     assert (first.status_code, refused.status_code) == (200, 409), refused.json
     assert refused.json["detail"].startswith(
         "this channel's secret was rotated already, and the secret before it still signs "
-        "every delivery until 2030-01-08 12:00 UTC")
+        "every delivery until 2030-01-08T12:00:00+00:00 ")
+    assert first.json["previous_secret_until"] in refused.json["detail"]  # as the channel shows
     assert n.client.get(path, headers=team.auth()).json["previous_secret_until"] == (
         first.json["previous_secret_until"])
     assert rotating(n, team, hook["id"], "rotate-1")().json == first.json  # its key replays

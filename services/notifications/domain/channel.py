@@ -97,7 +97,9 @@ class Channel(Aggregate):
     def rotate_secret(self, now: datetime, grace: timedelta) -> None:
         """A new signing secret; the one it replaces still signs every delivery beside it for
         `grace`, so the receiver can switch without refusing any. Refused (409) while a
-        rotation's grace runs: a second one would drop a secret the receiver may still hold.
+        rotation's grace runs: a second one would drop a secret the receiver may still hold;
+        the refusal names the grace's end in ISO 8601 with its offset, as the channel's
+        `previous_secret_until` is shown, for a client to show in its reader's zone.
         A channel its receiver disabled for refusing the signature every retry
         (`SIGNATURE_REFUSALS`) is enabled again, as the lead now has a secret to give it; one
         disabled for another reason (its URL gone, a lead) stays off."""
@@ -107,7 +109,7 @@ class Channel(Aggregate):
         if self.previous_secret_until is not None and now < self.previous_secret_until:
             raise Conflict(
                 f"this channel's secret was rotated already, and the secret before it still "
-                f"signs every delivery until {self.previous_secret_until:%Y-%m-%d %H:%M} UTC "
+                f"signs every delivery until {self.previous_secret_until.isoformat()} "
                 f"for a receiver that holds it; rotate again after that (to stop signing with "
                 f"every older secret at once, delete the channel and add it again)")
         self.previous_secret, self.previous_secret_until = self.secret, now + grace

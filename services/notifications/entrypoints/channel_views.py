@@ -106,7 +106,8 @@ class ChannelSecret(MethodView):
         answer only; the replaced one still signs every delivery beside it for
         NOTIFICATIONS_SECRET_GRACE_HOURS (24), so the receiver can switch without refusing any.
         409 for a slack or teams channel (not signed), and while a rotation's grace runs (a
-        second would drop the secret the receiver may still hold). A receiver must accept any
+        second would drop the secret the receiver may still hold; the detail names the grace's
+        end as `previous_secret_until` does, ISO 8601 with its offset). A receiver must accept any
         of the header's comma-separated signatures. A channel its receiver disabled for
         refusing the signature (401 or 403 to every retry) is enabled again; one disabled
         otherwise stays off. A retry with the same Idempotency-Key rotates none and gets the
