@@ -419,6 +419,27 @@ def test_with_htmx_the_close_form_opens_in_place_on_the_goal_page(stack, page):
     assert api_goal(stack, team.lead, goal["id"])["status"] == "missed"
 
 
+def test_back_after_closing_a_goal_says_it_is_closed_not_the_close_form_again(stack, page):
+    """Back from the goal page, once it was closed, showed the close form again, kept by the
+    browser, as if the goal were still open. The form's page is asked for again (no-store):
+    once this member closed the goal, it says so, with the outcome, and offers no form."""
+    team = stack.new_team()
+    goal = stack.create_goal(team.lead, title="Old plan")
+    page.sign_in(team.lead).open(f"/goals/{goal['id']}/close")
+    page.driver.find_element(By.CSS_SELECTOR, "#close-form input[value=missed]").click()
+    page.fill("f-retrospective", "Started too late")
+    page.driver.find_element(By.CSS_SELECTOR, "#close-form button[type=submit]").click()
+    page.wait_for_text("Status: Missed", "h1 + p")
+
+    page.driver.back()
+
+    page.wait_for_text("“Old plan” is closed", "main h1")
+    assert "Outcome: Missed." in page.text("main")
+    assert not page.driver.find_elements(By.ID, "close-form")
+    assert page.serious_accessibility_violations() == []
+    assert api_goal(stack, team.lead, goal["id"])["retrospective"] == "Started too late"
+
+
 def test_close_this_goal_on_a_goal_closed_meanwhile_says_why_in_place_of_the_page(stack, page):
     """Closed in another tab, the goal's "Close this goal…" (htmx, picking the close form out of
     its answer) got the 409 page, which has no close form: the page's content was swapped for

@@ -258,3 +258,12 @@ def form_key() -> str | None:
     """The Idempotency-Key the form was sent with (its hidden field, macros.html's `form_key`),
     None when it came without one."""
     return request.form.get("idempotency_key") or None
+
+
+def not_kept(page: str) -> Response:
+    """A page the browser asks for again rather than keeping it (Cache-Control: no-store): a
+    form's page that, once the form did its work, says so, so that Back after it shows what
+    was done rather than the form to send once more."""
+    answer = make_response(page)
+    answer.headers["Cache-Control"] = "no-store"
+    return answer

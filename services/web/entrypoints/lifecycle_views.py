@@ -5,7 +5,7 @@ was not saved (503)."""
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import redirect, render_template, request, session, url_for
 
 from services.web.adapters.api_client import (
     Forbidden,
@@ -13,7 +13,7 @@ from services.web.adapters.api_client import (
     ServiceUnavailable,
     Unavailable,
 )
-from services.web.domain.board import CURRENT
+from services.web.domain.board import CLOSED, CURRENT
 from services.web.domain.goal_access import may_change, why_not
 from services.web.domain.outage_text import not_saved
 from services.web.entrypoints import http
@@ -43,14 +43,24 @@ def move_goal(goal_id: str, move: str):
     return redirect(url_for("goals.show", goal_id=goal_id) + "#moves")
 
 
+CLOSED_HERE = "goal_closed"  # the session's record of the goal it last closed
+
+
 @goals.get("/<goal_id>/close")
 @http.member_required
 def close_form(goal_id: str):
     """The close form, to whom may close the goal; to anyone else, why not: 403 when they may
-    not change it, 409 when it is no longer open (the goals service's answers to its post)."""
+    not change it, 409 when it is no longer open (the goals service's answers to its post).
+    Once this session closed it, that it is closed, with its outcome. Never kept by the
+    browser (no-store): Back, after the close, asks again and says so, rather than offering
+    the form once more."""
     choices = _close_choices(goal_id)
-    _refuse_unless_closable(choices["goal"])
-    return _close_page(choices, {"outcome": "partial"}, {}, 200)
+    goal = choices["goal"]
+    if session.get(CLOSED_HERE) == goal_id and goal.get("status") in CLOSED:
+        return http.not_kept(render_template("goals/close.html", goal=goal, closed=True))
+    _refuse_unless_closable(goal)
+    page, status = _close_page(choices, {"outcome": "partial"}, {}, 200)
+    return http.not_kept(page), status
 
 
 def _refuse_unless_closable(goal: dict) -> None:
@@ -68,7 +78,8 @@ def _refuse_unless_closable(goal: dict) -> None:
 @http.member_required
 def close(goal_id: str):
     """The close, once per the form's key: a double click gets the first answer again, and
-    another close of a goal closed meanwhile is refused (409)."""
+    another close of a goal closed meanwhile is refused (409); closed, off to the goal's page
+    (303), and the session keeps which goal it closed, for the close form's page to say so."""
     typed = forms.typed(request.form, (*forms.CLOSE_FIELDS, "idempotency_key"))
     try:
         http.api().close_goal(goal_id, forms.closing_from_form(typed),
@@ -80,7 +91,8 @@ def close(goal_id: str):
     except ServiceUnavailable as down:
         return _close_page(_close_choices(goal_id), typed, {"_": [not_saved(
             down.service, down.unsent, "the goal was not closed", AGAIN)]}, 503)
-    return redirect(url_for("goals.show", goal_id=goal_id) + "#moves")
+    session[CLOSED_HERE] = goal_id
+    return redirect(url_for("goals.show", goal_id=goal_id) + "#moves", 303)
 
 
 def _close_choices(goal_id: str) -> dict:

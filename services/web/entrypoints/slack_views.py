@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import make_response, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 
 from services.web.adapters.api_client import Forbidden, FormErrors, ServiceUnavailable
 from services.web.domain.outage_text import not_saved
@@ -31,9 +31,7 @@ def link():
     ticket = request.args.get("ticket", "")
     kept = session.get(LINKED) or {}
     linked = kept if ticket and kept.get("ticket") == _ticket_hash(ticket) else None
-    page = make_response(render_template("slack/link.html", ticket=ticket, linked=linked))
-    page.headers["Cache-Control"] = "no-store"
-    return page
+    return http.not_kept(render_template("slack/link.html", ticket=ticket, linked=linked))
 
 
 @slack.post("/link")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import make_response, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from services.web.adapters.api_client import FormErrors, ServiceUnavailable, Unavailable
 from services.web.domain.outage_text import not_saved
@@ -127,9 +127,7 @@ def confirm_removal(member_id: str):
     that they were removed. Never kept by the browser (no-store): Back, after the removal,
     asks again and says so, rather than offering to remove them once more."""
     removed = http.api().member(http.current_member().team_id, member_id)
-    page = make_response(render_template("team/remove.html", removed=removed))
-    page.headers["Cache-Control"] = "no-store"
-    return page
+    return http.not_kept(render_template("team/remove.html", removed=removed))
 
 
 # -- channels ---------------------------------------------------------------------------------
