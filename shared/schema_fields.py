@@ -65,6 +65,23 @@ def written(max_length: int) -> list:
     return [filled, WrittenLength(1, max_length), printable]
 
 
+EMAIL_LENGTH = 320
+
+
+class GivenEmail(fields.Email):
+    """An address that must be given (a member's, a lead's, a sign-in link's): a blank one (the
+    empty one too) is refused as blank, as every text that must be given is (`filled`), not
+    also as no address nor for its length; then a valid address of up to 320 characters."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(validate=validate.Length(1, EMAIL_LENGTH), **kwargs)
+
+    def _validate(self, value: str) -> None:
+        if is_blank(value):
+            filled(value)
+        super()._validate(value)
+
+
 FIGURE_BOUND = 1e12
 FIGURE = validate.Range(-FIGURE_BOUND, FIGURE_BOUND, error=(
     "Must be between -1,000,000,000,000 and 1,000,000,000,000, as a goal's metric figures are."))

@@ -584,3 +584,26 @@ def test_every_time_zone_field_refuses_a_long_nul_holding_path_like_or_unknown_n
     members = goals.client.get(f"/v1/teams/{team.id}/members", headers=auth(team.lead)).json
     assert {m["timezone"] for m in members["items"]} == {"UTC"}
     assert goals.client.get(f"/v1/teams/{team.id}", headers=auth(token)).json["timezone"] == "UTC"
+
+
+@pytest.mark.parametrize("email", ["", "   "])
+def test_a_member_or_lead_with_a_blank_address_is_refused_as_blank_as_a_sign_in_link_is(
+        goals, email):
+    """A member added with a blank address was said to have no valid address ("Not a valid
+    email address."), where a sign-in link asked for one says "Must not be blank.": both now
+    say the latter (one email field, `GivenEmail`), and nothing is added."""
+    team = create_team(goals)
+    path = f"/v1/teams/{team.id}/members"
+    member = goals.client.post(path, headers=auth(team.lead), json={
+        "name": "Max", "email": email, "timezone": "UTC"})
+    lead = goals.client.post("/v1/teams", headers=auth(ADMIN_TOKEN), json={
+        "name": "Ops", "timezone": "UTC",
+        "lead": {"name": "Ada", "email": email, "timezone": "UTC"}})
+    link = goals.client.post("/sign-in-links", json={"email": email})
+
+    assert [(r.status_code, r.json["errors"]) for r in (member, lead, link)] == [
+        (422, {"email": ["Must not be blank."]}), (422, {"lead.email": ["Must not be blank."]}),
+        (422, {"email": ["Must not be blank."]})]
+    members = goals.client.get(path, headers=auth(team.lead)).json["items"]
+    assert [m["name"] for m in members if m["name"] == "Max"] == []
+    assert [e for e in outbox(goals, "member.added") if e["name"] == "Max"] == []

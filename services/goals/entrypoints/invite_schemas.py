@@ -3,8 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from services.goals.entrypoints.team_schemas import MemberOut
-from shared.domain import is_blank
-from shared.schema_fields import filled
+from shared.schema_fields import GivenEmail
 
 
 class InviteOut(Schema):
@@ -28,15 +27,5 @@ class SignedIn(MemberOut):
     token = fields.String()
 
 
-class GivenEmail(fields.Email):
-    """An address that must be given: a blank one (the empty one too) is refused as blank, as
-    every text that must be given is (`filled`), not also as no address nor for its length."""
-
-    def _validate(self, value: str) -> None:
-        if is_blank(value):
-            filled(value)
-        super()._validate(value)
-
-
 class SignInLinkIn(Schema):
-    email = GivenEmail(required=True, validate=validate.Length(1, 320))
+    email = GivenEmail(required=True)

@@ -18,6 +18,7 @@ from shared.schema_fields import (
     FIGURE,
     ID_PATTERN,
     LOCAL_TIME,
+    GivenEmail,
     JsonBoolean,
     JsonFloat,
     PatchBody,
@@ -97,7 +98,7 @@ def Timezone(**kwargs) -> fields.String:  # noqa: N802
 
 class MemberIn(Schema):
     name = Text(200, blank_ok=False, single_line=True, required=True)
-    email = fields.Email(required=True, validate=validate.Length(max=320))
+    email = GivenEmail(required=True)
     timezone = Timezone(required=True)
     role = fields.String(load_default="member", validate=validate.OneOf(["member", "lead"]))
     slack_user_id = Text(64, blank_ok=False, single_line=True, load_default=None,
