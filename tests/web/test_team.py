@@ -18,7 +18,9 @@ from sqlalchemy import select
 
 from services.goals.domain.invites import code_hash
 from services.notifications.domain.slack_workspace import LinkTicket, SlackWorkspace
+from services.web.adapters.api_client import FormErrors
 from services.web.adapters.orm import web_sessions
+from services.web.service_layer import team_form_handlers as team_forms
 from tests.support.stack import auth, scheduled_job
 from tests.support.waiting import eventually
 from tests.web.over_http import CSRF, days, hidden_fields, signed_in
@@ -1017,3 +1019,18 @@ def test_the_delivery_log_goes_on_past_its_newest_50_deliveries(stack, slack):
         d["notification"]["id"] for d in logged]
     assert len(DELIVERY.findall(older)) == 1 and "Older deliveries" not in older
     assert '<a href="/team/deliveries">Newest deliveries</a>' in older
+
+
+def test_a_refused_change_on_a_members_row_ends_its_sentence_once():
+    """A row's refusal that named no field ended the API's reason with a full stop whatever it
+    ended with: "…still on the team?." or "…at once!.". It adds one only when the reason does
+    not already end a sentence (. ? ! …)."""
+    reasons = ["the member has left the team", "the member has left the team.",
+               "Is Max still on the team?", "Max was removed at once!", "Max was…"]
+
+    said = [team_forms.change_errors(FormErrors(reason, status=409)) for reason in reasons]
+
+    assert said == [["the member has left the team."], ["the member has left the team."],
+                    ["Is Max still on the team?"], ["Max was removed at once!"], ["Max was…"]]
+    assert team_forms.change_errors(FormErrors("x", {"role": ["Must be one of: member, lead."]})
+                                    ) == ["Must be one of: member, lead."]

@@ -3,6 +3,8 @@ the checkins service's rules (one open partnership or invitation per pair)."""
 
 from __future__ import annotations
 
+from services.web.domain.sentence import full_stop
+
 ACTIVE = ("active",)
 OPEN = ("invited", *ACTIVE)  # the partnerships a page needs: ended ones are history
 
@@ -30,5 +32,5 @@ INVITED_BEFORE = ("This form was already sent with another teammate chosen, and 
 
 def not_invited(detail: str) -> str:
     """Why the checkins service refused an invitation, in the picker's words."""
-    return f"No invitation was sent: {detail.rstrip('.')}."
+    return full_stop(f"No invitation was sent: {detail}")
 

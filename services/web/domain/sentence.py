@@ -17,6 +17,16 @@ def upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+SENTENCE_ENDS = (".", "?", "!", "…")
+
+
+def full_stop(text: str) -> str:
+    """`text` (a sentence the page shows, ending with an API's reason) ended as a sentence: a
+    full stop, unless it already ends in one or in "?", "!" or "…" ("Is Max still on the
+    team?" stays so, not "…team?.")."""
+    return text if text.endswith(SENTENCE_ENDS) else f"{text}."
+
+
 def days_in_words(text: str, say_day: Callable[[date], str]) -> str:
     """`text` (an API's reason) with its ISO days as `say_day` writes them: "Must be on or
     before the goal's due date, 2027-01-05." -> "…, Tue 05 Jan 2027."; digits shaped like a

@@ -21,6 +21,7 @@ from services.web.domain.partnering import (
     invitations,
     not_invited,
 )
+from services.web.domain.sentence import full_stop
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import partners
 from services.web.service_layer.lifecycle_form_handlers import resent_with_other_values
@@ -103,7 +104,7 @@ def answer_invitation(partnership_id: str, answer: str):
         http.api().answer_partnership(me.team_id, partnership_id, answer, key=key or None)
     except (FormErrors, Forbidden) as refused:
         return _partners_page(refused.status, invitation_error=(
-            f"The invitation was not {ANSWERED[answer]}: {refused.detail.rstrip('.')}."))
+            full_stop(f"The invitation was not {ANSWERED[answer]}: {refused.detail}")))
     except ServiceUnavailable as down:
         why = not_saved(down.service, down.unsent, f"the invitation was not {ANSWERED[answer]}",
                         "Send it again in a minute: it will not be answered twice.")
@@ -143,7 +144,7 @@ def run_round():
     try:
         http.api().run_round(http.current_member().team_id, key=key)
     except (FormErrors, Forbidden) as refused:
-        why = f"No round was run: {refused.detail.rstrip('.')}."
+        why = full_stop(f"No round was run: {refused.detail}")
         return _partners_page(refused.status, round_error=why)
     except ServiceUnavailable as down:
         why = not_saved(down.service, down.unsent, "the pairing round was not run",

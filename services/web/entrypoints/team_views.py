@@ -6,6 +6,7 @@ from flask import redirect, render_template, request, url_for
 
 from services.web.adapters.api_client import FormErrors, ServiceUnavailable, Unavailable
 from services.web.domain.outage_text import not_saved
+from services.web.domain.sentence import full_stop
 from services.web.entrypoints import http
 from services.web.entrypoints.blueprints import team
 from services.web.service_layer import team_form_handlers as team_forms
@@ -39,8 +40,8 @@ def _unlisted_errors(members, row_errors: dict) -> list[str]:
     a sentence naming them and what was not done: "Nothing was changed for Bea: a member who
     left cannot be snoozed.", "No invite link was made for Max: the member has left the
     team."."""
-    return [f"{NOT_DONE.get(action, 'Nothing was changed for {}').format(m['name'])}: "
-            f"{'; '.join(why.rstrip('.') for why in whys)}."
+    return [full_stop(f"{NOT_DONE.get(action, 'Nothing was changed for {}').format(m['name'])}: "
+                      f"{'; '.join(why.rstrip('.') for why in whys)}")
             for m in members or [] if m["state"] == "left" and m["id"] in row_errors
             for action, whys in [row_errors[m["id"]]]]
 
@@ -235,7 +236,7 @@ def _channel_action(channel_id: str, action, status: int, done: str, refused_lea
     except FormErrors as refused:  # on its row, not in the Add a channel form
         why = " ".join(m for messages in refused.errors.values() for m in messages)
         return _channels_page({"type": "slack"}, {}, refused.status, acted={
-            "id": channel_id, "error": f"{refused_lead}: {(why or refused.detail).rstrip('.')}.",
+            "id": channel_id, "error": full_stop(f"{refused_lead}: {why or refused.detail}"),
             **(typed or {})})
     except ServiceUnavailable as down:  # the row's buttons keep their key: a resend is once
         return _channels_page({"type": "slack"}, {}, 503, acted={

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.web.domain import smart_text
 from services.web.domain.form_values import as_number
+from services.web.domain.sentence import full_stop
 from services.web.service_layer.lifecycle_form_handlers import (
     IDEMPOTENCY_KEY,
     field_errors,
@@ -61,7 +62,7 @@ def checkin_errors(detail: str, api_errors: dict[str, list[str]]) -> dict[str, l
 def checkin_refused(detail: str) -> str:
     """What the check-in form says of a refusal that names no field (the API's `detail`:
     "goal “Read” is dropped; only active goals take check-ins")."""
-    return f"Your check-in was not saved: {detail.rstrip('.')}."
+    return full_stop(f"Your check-in was not saved: {detail}")
 
 
 def checkin_refusal_without_form(errors: dict[str, list[str]]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.web.adapters.api_client import FormErrors, MemberApi, ServiceUnavailable
 from services.web.domain.form_values import as_number
+from services.web.domain.sentence import full_stop
 from services.web.service_layer.lifecycle_form_handlers import (
     added_before,
     resent_with_other_values,
@@ -71,7 +72,7 @@ def change_errors(refused) -> list[str]:
     """What a refused change to a member says on that member's row: the API's reasons, field
     by field, or its summary, ended as a sentence, when it gave none."""
     return [m for messages in (refused.errors or {}).values() for m in messages] \
-        or [f"{refused.detail.rstrip('.')}."]
+        or [full_stop(refused.detail)]
 
 
 def add_member_refused(typed: dict, detail: str,
