@@ -237,6 +237,25 @@ def test_back_after_removing_a_member_says_they_were_removed(stack, page):
     assert not page.driver.find_elements(By.XPATH, "//button[normalize-space()='Remove Max']")
 
 
+def test_the_removal_page_of_a_member_who_left_otherwise_says_only_that_they_left(stack):
+    """The removal's page said "Max was removed from the team" for anyone who left, though the
+    lead reading it had not removed him (another lead had, in the API here; or he left on his
+    own): the API does not say who did. It says "Max is no longer on the team"; "was removed"
+    stays for the lead who removed him from this session."""
+    team = stack.new_team()
+    member_id, _ = stack.add_member(team, "Max")
+    gone = stack.goals.call("PATCH", f"/v1/teams/{team.id}/members/{member_id}", team.lead,
+                            json={"state": "left"})
+    assert gone.status_code == 200, gone.get_json()
+    session, _ = signed_in(stack, team.lead)
+
+    page = session.get(stack.web_url + f"/team/members/{member_id}/remove")
+
+    assert page.status_code == 200, page.status_code
+    assert "<h1>Max is no longer on the team</h1>" in page.text
+    assert "was removed" not in page.text and "Remove Max</button>" not in page.text
+
+
 def test_a_lead_adds_a_slack_channel_tests_it_and_sees_its_deliveries(stack, page, slack):
     team = stack.new_team()
     page.sign_in(team.lead).open("/team/channels")

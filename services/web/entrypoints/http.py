@@ -267,3 +267,15 @@ def not_kept(page: str) -> Response:
     answer = make_response(page)
     answer.headers["Cache-Control"] = "no-store"
     return answer
+
+
+def remember_done(what: str, thing_id: str) -> None:
+    """That this session did `what` (a goal closed, a member removed) to `thing_id`, its last
+    one: a `not_kept` page then says it was done here, rather than only how things stand."""
+    session[f"done:{what}"] = thing_id
+
+
+def done_here(what: str, thing_id: str) -> bool:
+    """Whether this session's last `what` was done to `thing_id` (`remember_done`; a sign-in
+    clears it)."""
+    return session.get(f"done:{what}") == thing_id

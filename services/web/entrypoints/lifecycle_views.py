@@ -5,7 +5,7 @@ was not saved (503)."""
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, url_for
 
 from services.web.adapters.api_client import (
     Forbidden,
@@ -43,9 +43,6 @@ def move_goal(goal_id: str, move: str):
     return redirect(url_for("goals.show", goal_id=goal_id) + "#moves")
 
 
-CLOSED_HERE = "goal_closed"  # the session's record of the goal it last closed
-
-
 @goals.get("/<goal_id>/close")
 @http.member_required
 def close_form(goal_id: str):
@@ -56,7 +53,7 @@ def close_form(goal_id: str):
     the form once more."""
     choices = _close_choices(goal_id)
     goal = choices["goal"]
-    if session.get(CLOSED_HERE) == goal_id and goal.get("status") in CLOSED:
+    if http.done_here("close", goal_id) and goal.get("status") in CLOSED:
         return http.not_kept(render_template("goals/close.html", goal=goal, closed=True))
     _refuse_unless_closable(goal)
     page, status = _close_page(choices, {"outcome": "partial"}, {}, 200)
@@ -91,7 +88,7 @@ def close(goal_id: str):
     except ServiceUnavailable as down:
         return _close_page(_close_choices(goal_id), typed, {"_": [not_saved(
             down.service, down.unsent, "the goal was not closed", AGAIN)]}, 503)
-    session[CLOSED_HERE] = goal_id
+    http.remember_done("close", goal_id)
     return redirect(url_for("goals.show", goal_id=goal_id) + "#moves", 303)
 
 

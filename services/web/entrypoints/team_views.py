@@ -118,6 +118,8 @@ def change_member(member_id: str):
         return _members_page(_new_member_form(), {}, refused.status,
                              row_errors={member_id: (action,
                                                      team_forms.change_errors(refused))})
+    if action == "remove":
+        http.remember_done("remove", member_id)
     return redirect(url_for("team.members"))
 
 
@@ -125,10 +127,13 @@ def change_member(member_id: str):
 @http.lead_required
 def confirm_removal(member_id: str):
     """Whether to remove the member, asked once more (it cannot be undone); once they left,
-    that they were removed. Never kept by the browser (no-store): Back, after the removal,
-    asks again and says so, rather than offering to remove them once more."""
+    that they were removed, when this session removed them, else only that they are no longer
+    on the team (the API does not say whether a lead removed them, nor which). Never kept by
+    the browser (no-store): Back, after the removal, asks again and says so, rather than
+    offering to remove them once more."""
     removed = http.api().member(http.current_member().team_id, member_id)
-    return http.not_kept(render_template("team/remove.html", removed=removed))
+    return http.not_kept(render_template("team/remove.html", removed=removed,
+                                         removed_here=http.done_here("remove", member_id)))
 
 
 # -- channels ---------------------------------------------------------------------------------
