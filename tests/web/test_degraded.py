@@ -15,6 +15,7 @@ from services.web.entrypoints.app import create_app
 from tests.support.waiting import eventually
 from tests.web.browser import HttpServer, Page
 from tests.web.over_http import api_calls, page_client, pair, signed_in, web_before_server
+from tests.web.test_week import scheduled_goal
 
 CLOSED_PORT = "http://127.0.0.1:9"  # discard: nothing listens there
 
@@ -62,17 +63,9 @@ def test_a_board_refresh_while_goals_is_down_keeps_the_board_and_says_so(stack, 
         page.wait_for_text("Ship the export", "#board")
         goals.stop()
 
-        page.wait_for_text("could not be refreshed", "#board-status")
-        said = driver.find_element(By.CSS_SELECTOR, "#board-status > *")
-        time.sleep(2.5)  # two more refreshes that do not reach goals
-        assert page.text("#board-status") == (
-            "⚠ The board could not be refreshed: the goals service is unavailable. It will be "
-            "tried again in a few seconds.")
+        said_once(page, "⚠ The board could not be refreshed: the goals service is unavailable. "
+                  "It will be tried again in a few seconds.")
         assert driver.find_element(By.ID, "board-status").get_attribute("role") == "status"
-        try:
-            said.text  # noqa: B018 (said once: the refreshes since did not say it again)
-        except StaleElementReferenceException:
-            pytest.fail("the status line was said again at a later refresh")
         assert "Ship the export" in page.text("#board")
         assert "cannot be shown" not in page.text("#board")
 
@@ -81,6 +74,43 @@ def test_a_board_refresh_while_goals_is_down_keeps_the_board_and_says_so(stack, 
         page.wait_for_text("Write the release notes", "#board")
         assert page.text("#board-status") == ""
         assert "Ship the export" in page.text("#board")
+
+
+def test_a_board_refresh_while_checkins_is_down_keeps_the_next_check_ins_and_says_so(
+        stack, driver, tmp_path):
+    """Checkins not answering one of the board's refreshes, the board was drawn again without
+    its next check-ins, as if no goal had one. It stays as drawn now, as while goals is down,
+    and its status line says once that the check-ins could not be refreshed; the first
+    refresh that reaches checkins again draws it, its status line empty."""
+    team = stack.new_team()
+    goal = scheduled_goal(stack, team.lead, "Write 30 pages")
+    with web_before_server(stack, tmp_path, "checkins", poll_seconds=1) as (web_url, checkins):
+        page = Page(driver, web_url).sign_in(team.lead).open("/board")
+        page.wait_for_text("Next check-in", f"#goal-{goal['id']}")
+        checkins.stop()
+
+        said_once(page, "⚠ The board could not be refreshed: the checkins service is "
+                  "unavailable, so the goals' next check-ins cannot be read. It will be tried "
+                  "again in a few seconds.")
+        assert "Next check-in" in page.text(f"#goal-{goal['id']}")
+
+        checkins.start()
+        page.wait_for(lambda d: page.text("#board-status") == "")
+        assert "Next check-in" in page.text(f"#goal-{goal['id']}")
+
+
+def said_once(page: Page, status: str) -> None:
+    """The board's status line comes to say `status` (a refresh that did not reach a service),
+    and says it once: two more refreshes that do not reach it leave the line as it was (its
+    live region is not read out again)."""
+    page.wait_for_text("could not be refreshed", "#board-status")
+    said = page.driver.find_element(By.CSS_SELECTOR, "#board-status > *")
+    time.sleep(2.5)  # two more refreshes that do not reach the service
+    assert page.text("#board-status") == status
+    try:
+        said.text  # noqa: B018 (said once: the refreshes since did not say it again)
+    except StaleElementReferenceException:
+        pytest.fail("the status line was said again at a later refresh")
 
 
 def test_the_board_calls_each_api_once_per_render(stack, page):

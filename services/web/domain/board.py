@@ -102,12 +102,13 @@ def goals_of_each(goals: list[dict], owners: set[str]) -> dict[str, list[dict]]:
 
 
 def drawn_from(show: str, goals: list[dict] | None, partner_ids: set[str], partners_down: bool,
-               due: list[dict], names: dict[str, str], zone: str) -> str:
+               due: list[dict] | None, names: dict[str, str], zone: str) -> str:
     """A stamp of what the board under filter `show` is drawn from: the `goals` as the goals
     API gives them (None while it does not answer) and whether some were left (`cut`), the
-    member's partners, when each goal is next due (and whether some were left), the owners'
-    names and the member's time zone, which its times are shown in. The same stamp means the
-    same board: a goal set, changed or moved by a check-in, a teammate's check-in (its goal's
-    next one moves), a partner's answer, a renamed teammate or another time zone changes it."""
+    member's partners, when each goal is next due (None while checkins does not answer) and
+    whether some were left, the owners' names and the member's time zone, which its times are
+    shown in. The same stamp means the same board: a goal set, changed or moved by a check-in,
+    a teammate's check-in (its goal's next one moves), a partner's answer, a renamed teammate
+    or another time zone changes it."""
     return stamp([show, goals, getattr(goals, "cut", False), sorted(partner_ids), partners_down,
                   due, getattr(due, "cut", False), names, zone])

@@ -21,8 +21,9 @@ def home():
 def show():
     """The board; to its refresh (htmx, every WEB_BOARD_POLL_SECONDS), the groups again, or
     nothing (204) while what they are drawn from is as the page drew them (`drawn`, sent back
-    from the page: `board_handlers.board_unless_drawn`), or, while goals does not answer, the
-    board kept as drawn and its status line saying so (`board/_not_refreshed.html`)."""
+    from the page: `board_handlers.board_unless_drawn`), or, while goals or checkins (the next
+    check-ins) does not answer, the board kept as drawn and its status line saying so
+    (`board/_not_refreshed.html`)."""
     me = http.current_member()
     show = request.args.get("show", "team")
     show = show if show in FILTERS else "team"
@@ -34,6 +35,6 @@ def show():
     again = board_handlers.board_unless_drawn(*asked, request.args.get("drawn"))
     if again is None:  # as the page shows it: htmx keeps it (and its live region is not read
         return "", 204  # out again)
-    if again["goals_down"]:
+    if again["goals_down"] or again["due_down"]:
         return render_template("board/_not_refreshed.html", **again), {"HX-Reswap": "none"}
     return render_template("board/_refreshed.html", **again)

@@ -19,6 +19,7 @@ def team_board(api: MemberApi, me: str, team_id: str, show: str, zone: str) -> d
         lambda: api.partnerships(team_id, ACTIVE) if show == "partners" else [],
         lambda: api.due(team_id, **owner) if show != "closed" else [])
     goals_down = isinstance(goals, Unavailable)
+    due_down = isinstance(due, Unavailable)
     partners_down = isinstance(partnerships, Unavailable)
     partner_ids = partner_ids_of(partnerships or [], me)
     names = api.names(team_id, {g["owner_id"] for g in goals or []})
@@ -26,6 +27,7 @@ def team_board(api: MemberApi, me: str, team_id: str, show: str, zone: str) -> d
     return {
         "show": show,
         "goals_down": goals_down,
+        "due_down": due_down,
         "cut": getattr(goals, "cut", False),
         "groups": [] if goals_down else board(goals, show=show, me=me, partner_ids=partner_ids),
         "empty": empty_note(show, partner_ids),
@@ -33,8 +35,8 @@ def team_board(api: MemberApi, me: str, team_id: str, show: str, zone: str) -> d
         "partners_down": partners_down,
         "due": {d["goal_id"]: d for d in due},
         "due_cut": getattr(due, "cut", False),
-        "drawn": drawn_from(show, None if goals_down else goals, partner_ids, partners_down, due,
-                            names, zone),
+        "drawn": drawn_from(show, None if goals_down else goals, partner_ids, partners_down,
+                            None if due_down else due, names, zone),
     }
 
 
