@@ -17,7 +17,7 @@ from services.goals.service_layer.commands import (
     ReorderMilestones,
     SwitchPathway,
 )
-from services.goals.service_layer.lifecycle_handlers import MovedGoal, Render, moved_once
+from services.goals.service_layer.move_handlers import MovedGoal, Render, moved_once
 from services.goals.service_layer.unit_of_work import GoalsUnitOfWork
 from shared.clock import Clock
 from shared.idempotency import Once, made_once
