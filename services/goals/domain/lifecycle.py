@@ -106,12 +106,15 @@ class Lifecycle:
     def correct_checkin(self, previous: tuple[float | None, float | None],
                         corrected: tuple[float | None, float | None], *, actor: str | None,
                         at: datetime, checkin_id: str) -> bool:
-        """A check-in's (value, delta) was corrected. A delta's difference applies whatever was
-        logged since; a corrected value applies while the figure is still the one the check-in
-        set: its value, logged by no check-in since (`log_checkin`; a figure logged before the
-        goal kept which check-in logged it: its value). Otherwise (a later check-in logged a
-        figure since, even the same one, a lead typed one, or the correction turns one kind
-        into the other) the figure is left as it is. True when it moved."""
+        """A check-in's (value, delta) was corrected. A corrected delta applies its difference,
+        whatever was logged since. A corrected value applies only while the figure is still the
+        one this check-in logged: the figure equals the check-in's old value, and
+        `figure_checkin_id` names this check-in (`log_checkin`) or is None (a figure logged
+        before the goal kept which check-in logged it, where the value alone tells). The figure
+        is left as it is when a later check-in logged a figure since (even the same one), when
+        a lead typed one by editing the metric (`figure_checkin_id` is `TYPED_FIGURE`, no
+        check-in's), and when the correction turns a value into a delta or back. True when the
+        figure moved."""
         metric = self.metric
         (old_value, old_delta), (new_value, new_delta) = previous, corrected
         if metric is None:
