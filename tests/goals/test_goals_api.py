@@ -11,9 +11,16 @@ from sqlalchemy import event, text
 
 from tests.goals.helpers import create_goal, get, outbox, outbox_by_id, post, run_job
 from tests.support.goals_races import racer, team_for_a_race
-from tests.support.races import SQLITE_WAITS, at_once, once_after, run_together
+from tests.support.races import (
+    SQLITE_WAITS,
+    at_once,
+    once_after,
+    run_together,
+    waiting_on_a_lock,
+)
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
+from tests.support.waiting import eventually
 
 
 def test_a_created_goal_carries_smart_health_horizon_and_an_etag(goals):
@@ -529,34 +536,58 @@ def test_a_goal_of_a_member_who_left_is_not_reopened_so_no_one_gone_owns_an_open
     assert reopened.status_code == 200 and reopened.json["status"] == "active", reopened.json
 
 
-def test_a_goal_made_for_a_member_as_they_leave_leaves_no_one_gone_owning_an_open_goal(goals):
+@pytest.mark.parametrize("first", ["goal", "departure"])
+def test_a_goal_made_for_a_member_as_they_leave_leaves_no_one_gone_owning_an_open_goal(
+        goals, first):
     """A lead made a goal for Max while another marked Max as left: the departure found no open
     goal (the new one was not committed yet) and the goal was made for a member who had read as
     current, so both were answered (201 and 200) and someone gone owned an active goal. Making
-    the goal now locks its owner's row: one of the two waits for the other and is refused. The
-    departure's lock on the team's row lets the new goal's foreign key be checked meanwhile, so
-    the two never wait for each other (a deadlock, one told to send it again)."""
+    the goal now locks its owner's row, as the departure does: whichever reads Max first, the
+    other waits for it and is refused. A departure sent once the new goal has read Max finds
+    the goal (409); a goal sent once the departure has read Max's goals finds Max gone (422).
+    The departure's lock on the team's row lets the new goal's foreign key be checked
+    meanwhile, so the two never wait for each other (a deadlock, one told to send it again)."""
     team, max_id = team_for_a_race(goals)
     member_path = f"/v1/teams/{team.id}/members/{max_id}"
     make_goal = racer(goals, team.lead, "POST", "/v1/goals", json={
         "title": "Write the runbook", "due_date": "2031-04-01", "owner_id": max_id})
     leave = racer(goals, team.lead, "PATCH", member_path, json={"state": "left"})
 
-    race = run_together(goals.container.engine,
-                        lambda sql: "INSERT INTO goals" in sql
-                        or ("FROM goals" in sql and "FOR UPDATE" in sql),
-                        make_goal, leave)
-    made, left = race.results
-
-    answers = {made.status_code, left.status_code}
-    assert answers in ({201, 409}, {422, 200}), (made.json, left.json)
-    refused = left if left.status_code == 409 else made
-    assert refused.json["detail"] in (
-        "Max still owns 1 open goal (“Write the runbook”); close it before Max leaves the team",
-        "owner not found")
+    if first == "goal":  # the departure sent right after the new goal read its owner
+        made, left = _sent_meanwhile(goals, make_goal, "members.name AS members_name", leave)
+        assert (made.status_code, left.status_code) == (201, 409), (made.json, left.json)
+        assert left.json["detail"] == ("Max still owns 1 open goal (“Write the runbook”); "
+                                       "close it before Max leaves the team")
+    else:  # the goal sent right after the departure read Max's open goals
+        left, made = _sent_meanwhile(goals, leave, "FROM goals", make_goal)
+        assert (made.status_code, left.status_code) == (422, 200), (made.json, left.json)
+        assert made.json["detail"] == "owner not found"
     state = get(goals, member_path, team.lead).json["state"]
     owned = get(goals, f"/v1/goals?owner_id={max_id}", team.lead).json["items"]
-    assert (state, [g["status"] for g in owned]) in (("active", ["active"]), ("left", []))
+    assert (state, [g["status"] for g in owned]) == (
+        ("active", ["active"]) if first == "goal" else ("left", []))
+
+
+def _sent_meanwhile(goals, first, statement_part: str, second) -> tuple:
+    """`first` sent, and `second` sent from a thread of its own right after `first` ran a
+    statement containing `statement_part`; `first` goes on once `second` is answered or waits
+    for a lock. Their answers, in that order."""
+    engine = goals.container.engine
+    answers = []
+    sending = threading.Thread(target=lambda: answers.append(second()))
+
+    def meanwhile():
+        sending.start()
+        eventually(lambda: not sending.is_alive() or waiting_on_a_lock(engine), timeout=10)
+
+    hook = once_after(statement_part, meanwhile, thread=threading.get_ident())
+    event.listen(engine, "after_cursor_execute", hook)
+    try:
+        answer = first()
+    finally:
+        event.remove(engine, "after_cursor_execute", hook)
+    sending.join(10)
+    return answer, *answers
 
 
 def test_a_template_a_member_fills_as_a_lead_marks_them_left_makes_no_goal(goals):
