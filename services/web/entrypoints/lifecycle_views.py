@@ -114,10 +114,10 @@ def _close_page(choices: dict, typed: dict, errors: dict, status: int):
 @goals.post("/<goal_id>/milestones")
 @http.member_required
 def add_milestone(goal_id: str):
-    typed = forms.typed(request.form, (*forms.MILESTONE_FIELDS, "idempotency_key"))
+    key = http.form_key()
+    typed = {**forms.typed(request.form, forms.MILESTONE_FIELDS), "idempotency_key": key}
     try:
-        http.api().add_milestone(goal_id, forms.milestone_from_form(typed),
-                                 key=typed["idempotency_key"] or None)
+        http.api().add_milestone(goal_id, forms.milestone_from_form(typed), key=key)
     except (FormErrors, Forbidden) as refused:
         again, errors = forms.milestone_refused(typed, refused.detail,
                                                 getattr(refused, "errors", {}))
@@ -135,7 +135,7 @@ def add_milestone(goal_id: str):
 @http.member_required
 def move_milestone(goal_id: str, milestone_id: str, move: str):
     """The move, once per the form's key: a double click gets the first answer again."""
-    key = request.form.get("idempotency_key") or None
+    key = http.form_key()
     try:
         http.api().move_milestone(goal_id, milestone_id, move, key=key)
     except (FormErrors, Forbidden) as refused:
