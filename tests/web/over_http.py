@@ -111,6 +111,17 @@ def pair(stack, team, token: str, *partner_tokens_and_ids: tuple[str, str]) -> N
         assert accepted.status_code == 200, accepted.get_json()
 
 
+DAILY = {"frequency": "daily", "time": "09:00"}
+
+
+def scheduled_goal(stack, token: str, title: str) -> dict:
+    """A goal of `token`'s checked in daily, with a metric, once checkins knows it."""
+    goal = stack.create_goal(token, title=title, cadence=DAILY,
+                             metric={"unit": "pages", "start": 0, "target": 30, "current": 0})
+    eventually(lambda: stack.checkins_know(goal["id"], token))
+    return goal
+
+
 class OwnServer:
     """A service's server of a web app's own (`web_before_server`): `stop` stops it and closes
     the web app's connections to it (it keeps none kept alive), `start` serves it again on

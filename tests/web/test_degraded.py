@@ -14,8 +14,14 @@ from services.web.config import WebSettings
 from services.web.entrypoints.app import create_app
 from tests.support.waiting import eventually
 from tests.web.browser import HttpServer, Page
-from tests.web.over_http import api_calls, page_client, pair, signed_in, web_before_server
-from tests.web.test_week import scheduled_goal
+from tests.web.over_http import (
+    api_calls,
+    page_client,
+    pair,
+    scheduled_goal,
+    signed_in,
+    web_before_server,
+)
 
 CLOSED_PORT = "http://127.0.0.1:9"  # discard: nothing listens there
 

@@ -16,24 +16,17 @@ from services.web.adapters.api_client import PAGE
 from shared.streak_text import streak_length
 from tests.support.waiting import eventually
 from tests.web.over_http import (
+    DAILY,
     api_calls,
     closed_in_checkins,
     days,
     goal_now_at,
     hidden_fields,
     page_client,
+    scheduled_goal,
     signed_in,
     web_before_own,
 )
-
-DAILY = {"frequency": "daily", "time": "09:00"}
-
-
-def scheduled_goal(stack, token: str, title: str) -> dict:
-    goal = stack.create_goal(token, title=title, cadence=DAILY,
-                             metric={"unit": "pages", "start": 0, "target": 30, "current": 0})
-    eventually(lambda: stack.checkins_know(goal["id"], token))
-    return goal
 
 
 def test_my_week_lists_what_is_due_and_checks_in_with_one_click(stack, page):

@@ -274,7 +274,7 @@ def create():
     form = request.form.to_dict()
     api = http.api()
     try:
-        goal = api.create_goal(forms.draft_from_form(form), key=form.get("idempotency_key"))
+        goal = api.create_goal(forms.draft_from_form(form), key=http.form_key())
     except ServiceUnavailable as down:  # the same key again creates it once, made or not
         return _new_goal_page(form, {"_": [not_saved(
             down.service, down.unsent, "your goal was not created",

@@ -79,8 +79,7 @@ def close(goal_id: str):
     (303), and the session keeps which goal it closed, for the close form's page to say so."""
     typed = forms.typed(request.form, (*forms.CLOSE_FIELDS, "idempotency_key"))
     try:
-        http.api().close_goal(goal_id, forms.closing_from_form(typed),
-                              key=typed["idempotency_key"] or None)
+        http.api().close_goal(goal_id, forms.closing_from_form(typed), key=http.form_key())
     except (FormErrors, Forbidden) as refused:
         again, errors = forms.close_refused(typed, refused.detail,
                                             getattr(refused, "errors", {}))

@@ -72,10 +72,9 @@ def invite():
     shows under a new key, so sending it again invites this one too)."""
     me = http.current_member()
     typed = {"member_id": request.form.get("member_id", ""),
-             "idempotency_key": request.form.get("idempotency_key", "")}
+             "idempotency_key": http.form_key()}
     try:
-        http.api().invite_partner(me.team_id, typed["member_id"],
-                                  key=typed["idempotency_key"] or None)
+        http.api().invite_partner(me.team_id, typed["member_id"], key=typed["idempotency_key"])
     except (FormErrors, Forbidden) as refused:
         errors = getattr(refused, "errors", {})
         again, why = (resent_with_other_values(typed, errors, INVITED_BEFORE, "member_id")
@@ -99,9 +98,9 @@ def answer_invitation(partnership_id: str, answer: str):
     the first answer. Refused, the page says why; with checkins down, the invitation's forms
     keep the key (sent again, it answers once)."""
     me = http.current_member()
-    key = request.form.get("idempotency_key", "")
+    key = http.form_key()
     try:
-        http.api().answer_partnership(me.team_id, partnership_id, answer, key=key or None)
+        http.api().answer_partnership(me.team_id, partnership_id, answer, key=key)
     except (FormErrors, Forbidden) as refused:
         return _partners_page(refused.status, invitation_error=(
             full_stop(f"The invitation was not {ANSWERED[answer]}: {refused.detail}")))

@@ -246,7 +246,7 @@ def _channel_action(channel_id: str, action, status: int, done: str, refused_lea
     except ServiceUnavailable as down:  # the row's buttons keep their key: a resend is once
         return _channels_page({"type": "slack"}, {}, 503, acted={
             "id": channel_id, "error": not_saved(down.service, down.unsent, undone, resend),
-            "idempotency_key": request.form.get("idempotency_key", ""), **(typed or {})})
+            "idempotency_key": http.form_key(), **(typed or {})})
     return _channels_page({"type": "slack"}, {}, status, acted={"id": channel_id,
                                                                "notice": done, **shown(answer)})
 
