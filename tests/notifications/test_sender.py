@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import socketserver
 import threading
@@ -14,10 +15,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import urllib3.util.connection
 
+from services.notifications.adapters import webhook_client
 from services.notifications.adapters.webhook_client import MAX_RESPONSE_BYTES, WebhookClient
 from services.notifications.domain.notification import Notification, RetryPolicy, SendResult
 from tests.support.serving import serving_thread
 from tests.support.slack_server import Reply
+from tests.support.waiting import eventually
 
 ALLOW = ("127.0.0.1",)
 
@@ -212,6 +215,31 @@ def test_posts_to_a_slow_receiver_start_no_thread_each(slack, monkeypatch):
     results = [client.post(slack.webhook(), {"t": i}) for i in range(1, 11)]
     assert [r.status for r in results] == [200] * 10
     assert started == []
+
+
+def test_a_process_forked_during_a_send_watches_none_of_its_parents_sends(slack):
+    """The one watching thread's heap and lock were copied into a child forked during a send:
+    the child's first send started a thread that shut the parent's socket at its deadline (or
+    waited for ever on a lock held as it forked). A child now starts with nothing watched; its
+    own send is watched and answered."""
+    client = WebhookClient(allowlist=ALLOW)
+    slack.reply_with(Reply(delay=1.0), Reply())
+    parents = threading.Thread(target=client.post, args=(slack.webhook(), {"t": "parent's"}))
+    parents.start()
+    eventually(lambda: webhook_client._WATCHMAN._due)  # the parent's send is watched
+    child = os.fork()
+    if child == 0:  # the child: report by exit status only
+        watched = len(webhook_client._WATCHMAN._due)
+        answered = WebhookClient(allowlist=ALLOW).post(slack.webhook(), {"t": "child's"})
+        os._exit(0 if (watched, answered.status) == (0, 200) else 1)
+    parents.join()
+    deadline = time.monotonic() + 30
+    while (ended := os.waitpid(child, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if ended[0] == 0:  # stuck (on a lock held as it forked): not to outlive the test
+        os.kill(child, 9)
+        os.waitpid(child, 0)
+    assert ended[0] == child and os.waitstatus_to_exitcode(ended[1]) == 0
 
 
 def test_hosts_resolving_to_internal_addresses_are_refused_unless_allow_listed(slack):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+import os
 import socket
 import threading
 import time
@@ -153,9 +154,16 @@ class _Watchman:
     """The one thread that ends the sends under way at their deadlines: it sleeps until the
     earliest one (a heap of them, by `perf_counter`), then expires each watchdog whose send
     has not ended by its own. A send that ended leaves its entry, dropped when it comes up
-    (within a send's time limit). Started by the first send (again after a fork)."""
+    (within a send's time limit). Started by the first send; a forked child starts afresh
+    (`_forget`), its parent's sends and lock not its own."""
 
     def __init__(self) -> None:
+        self._forget()
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        """No send watched, no thread: a forked child must not shut its parent's sockets, nor
+        wait on a lock the parent's thread held as it forked."""
         self._due: list[tuple[float, int, _Watchdog]] = []
         self._order = itertools.count()  # equal deadlines: the first watched first
         self._changed = threading.Condition()
