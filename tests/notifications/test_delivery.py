@@ -494,9 +494,9 @@ def test_a_channel_redirected_at_every_retry_is_disabled_naming_where_it_points(
     [entry] = team.log()
     assert [(a["status_code"], a["outcome"]) for a in entry["attempts"]] == [
         (status, "retry")] * 3 + [(status, "failed")]
-    disabled_and_told(n, team, hook["id"], f"{status} redirected at every retry (give the "
-                      f"channel the URL that takes its messages): redirect to '{login}' not "
-                      f"followed")
+    disabled_and_told(n, team, hook["id"], f"{status} redirected at a message's last retry "
+                      f"(give the channel the URL that takes its messages): redirect to "
+                      f"'{login}' not followed")
 
 
 def test_a_lead_mutes_the_notices_of_messages_a_channel_refused(make_service, slack):

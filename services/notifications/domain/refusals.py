@@ -75,9 +75,10 @@ def _moved(result: SendResult) -> Refusal:
 
 
 def _redirected(result: SendResult) -> str:
-    """Why a channel redirected at every retry of a message is disabled."""
-    return (f"{result.status} redirected at every retry (give the channel the URL that takes "
-            f"its messages): {_where(result)}")[:DISABLED_LENGTH]
+    """Why a channel is disabled when a message's last retry was redirected (the retries
+    before it may have met other failures: only the last answer is kept)."""
+    return (f"{result.status} redirected at a message's last retry (give the channel the URL "
+            f"that takes its messages): {_where(result)}")[:DISABLED_LENGTH]
 
 
 def _where(result: SendResult) -> str:
