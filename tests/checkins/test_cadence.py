@@ -86,3 +86,17 @@ def test_in_the_hour_repeated_when_clocks_go_back_the_next_due_is_never_in_the_p
     assert daily.next_due(after) == datetime(2026, 10, 26, 1, 45, tzinfo=UTC)
     first = datetime(2026, 10, 24, 23, 30, tzinfo=UTC)  # 01:30 CEST, before the change
     assert daily.next_due(first) == datetime(2026, 10, 25, 0, 45, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("zone", "after", "expected"), [
+    # Berlin, 29 March 2026: 02:00 CET becomes 03:00 CEST; 03:10 CEST is 01:10 UTC
+    ("Europe/Berlin", utc(2026, 3, 29, 1, 10), utc(2026, 3, 29, 1, 30)),
+    # New York, 8 March 2026: 02:00 EST becomes 03:00 EDT; 03:10 EDT is 07:10 UTC
+    ("America/New_York", utc(2026, 3, 8, 7, 10), utc(2026, 3, 8, 7, 30)),
+])
+def test_a_time_skipped_when_clocks_go_forward_is_due_after_the_gap_even_from_within_it(
+        zone, after, expected):
+    """A daily 02:30 on the day 02:00-03:00 does not exist is due at 03:30. At 03:10 it is
+    still to come, though the wall clock is past 02:30: it was skipped for the next day's."""
+    daily = Timetable(resolve(Cadence("daily", time="02:30")), zone, date(2026, 1, 1))
+    assert daily.next_due(after) == expected

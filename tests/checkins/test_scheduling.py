@@ -228,6 +228,22 @@ def test_reminders_follow_local_time_across_the_dst_change(checkins, clock):
     ]
 
 
+def test_a_daily_time_skipped_by_spring_forward_is_reminded_and_missed_that_day(checkins,
+                                                                               world, clock):
+    """Berlin, 29 March 2026: 02:00 becomes 03:00, so a daily 02:30 is due at 03:30 (01:30Z).
+    A goal set up at 03:10 that day is due then, reminded at once and missed 12 hours later; it
+    was first due on the 30th, the 29th skipped."""
+    owner = world.member("Ola", tz="Europe/Berlin")
+    clock.set(utc(2026, 3, 29, 1, 10))  # 03:10 CEST
+    goal = world.goal(owner, cadence={"frequency": "daily", "time": "02:30"})
+
+    assert next_due(checkins, world, goal, owner) == utc(2026, 3, 29, 1, 30)
+    assert run_until(checkins, clock, world, utc(2026, 3, 29, 13, 40),
+                     step=timedelta(minutes=10)) == [
+        (utc(2026, 3, 29, 1, 20), "checkin.reminder", None),
+        (utc(2026, 3, 29, 13, 30), "checkin.missed", 1)]
+
+
 def test_monthly_cadence_on_the_31st_is_due_on_the_last_day_of_february(checkins, clock):
     world = World(checkins)
     owner = world.member("Ola", tz="UTC")

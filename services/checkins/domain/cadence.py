@@ -71,13 +71,16 @@ class Timetable:
         """The first due moment strictly after `after` and on or after the anchor's day, as an
         aware UTC datetime."""
         zone = ZoneInfo(self.timezone)
-        starts = self.opens_at - timedelta(microseconds=1)
-        local_after = max(after.astimezone(zone), starts.astimezone(zone))
+        after = max(after, self.opens_at - timedelta(microseconds=1))
+        local_after = after.astimezone(zone)
         start = datetime.combine(self._dtstart_date(local_after.date()), time(0), zone)
         rule = rrule(self._freq(), dtstart=start, **self._by_parts())
-        due = rule.after(local_after, inc=False)
-        # The rule compares wall-clock times: in the hour repeated when clocks go back, the
-        # day's time can be its first occurrence, already past. Then it is the next one.
+        # The rule compares wall-clock times, which around a DST change are out of step with
+        # the instants they name: a time skipped when clocks go forward (02:30) is due the gap's
+        # length later (03:30), after a wall clock already past it (03:10) reads; in the
+        # hour repeated when they go back, the day's time is its first occurrence, possibly
+        # already past. So start a day early and take the first due after `after` as an instant.
+        due = rule.after(local_after - timedelta(days=1), inc=False)
         while due.astimezone(UTC) <= after:
             due = rule.after(due, inc=False)
         return due.astimezone(UTC)
