@@ -70,6 +70,24 @@ def test_checkin_series_expands_to_the_schedulers_due_times_across_both_dst_chan
         cadence.time}  # local wall-clock time on both sides of the change
 
 
+@pytest.mark.parametrize("cadence", [
+    Cadence("daily", time="02:30"),
+    Cadence("weekly", weekday=6, time="02:30"),
+])
+def test_a_series_starting_on_a_time_spring_forward_skips_repeats_at_its_own_time(cadence):
+    """A goal starting on 31 March 2030, when Berlin's 02:00 becomes 03:00: its first 02:30 is
+    due at 03:30, and the series showed 03:30 from then on, an hour after the scheduler's."""
+    timetable = Timetable(resolve(cadence), BERLIN, date(2030, 3, 31))
+    since = datetime(2030, 3, 30, 22, 59, 59, tzinfo=UTC)  # just before the start date begins
+    until = datetime(2030, 4, 30, tzinfo=UTC)
+
+    calendar = feed_of(CheckinSeries("g1", "Run 100 km", timetable, since))
+
+    expected = scheduler_dues(timetable, since, until)
+    assert expected[0] == datetime(2030, 3, 31, 1, 30, tzinfo=UTC)  # 03:30 CEST
+    assert starts(calendar, "checkin-g1@goalkeeper", since, until) == expected
+
+
 def test_checkin_event_is_one_recurring_event_with_tzid_and_the_cadence_rule():
     timetable = Timetable(resolve(Cadence("weekly", weekday=0, time="09:00")), BERLIN,
                           date(2030, 1, 1))

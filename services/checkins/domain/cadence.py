@@ -85,13 +85,20 @@ class Timetable:
             due = rule.after(due, inc=False)
         return due.astimezone(UTC)
 
+    @property
+    def wall_clock(self) -> time:
+        """The local time of day the cadence repeats at: a due moment's, except on a day a DST
+        change skips it (02:30 as 02:00 becomes 03:00), when it is due as late as the gap."""
+        hour, minute = (int(p) for p in (self.cadence.time or "09:00").split(":"))
+        return time(hour, minute)
+
     def _freq(self) -> int:
         return {"daily": DAILY, "weekly": WEEKLY, "biweekly": WEEKLY, "monthly": MONTHLY}[
             self.cadence.frequency]
 
     def _by_parts(self) -> dict:
-        hour, minute = (int(p) for p in (self.cadence.time or "09:00").split(":"))
-        parts: dict = {"byhour": hour, "byminute": minute, "bysecond": 0}
+        parts: dict = {"byhour": self.wall_clock.hour, "byminute": self.wall_clock.minute,
+                       "bysecond": 0}
         frequency = self.cadence.frequency
         if frequency in ("weekly", "biweekly"):
             parts["byweekday"] = self.cadence.weekday or 0

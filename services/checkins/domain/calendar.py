@@ -145,7 +145,10 @@ def build_feed(member: MemberView, *, series: list[CheckinSeries],
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(REFRESH))  # an X- property: typed here, PT1H
     for item in series:
-        first = item.timetable.next_due(item.since).astimezone(zone)
+        # DTSTART at the cadence's own time: a first due moment a DST change moved later
+        # (02:30 due at 03:30) would set the time every later one repeats at
+        first = datetime.combine(item.timetable.next_due(item.since).astimezone(zone).date(),
+                                 item.timetable.wall_clock, zone)
         calendar.add_component(_event(
             f"checkin-{item.goal_id}@goalkeeper", now, f"Check in: {item.title}", first,
             CHECKIN_LENGTH, rrule_of(item.timetable), f"{link}/goals/{item.goal_id}"))
