@@ -452,6 +452,25 @@ def test_moving_west_after_an_early_checkin_is_not_due_again_that_day(checkins, 
     assert next_due(checkins, world, goal, owner) == utc(2026, 3, 16, 13)
 
 
+def test_moving_east_past_the_due_time_after_an_early_checkin_wants_the_next_week(checkins,
+                                                                                  world, clock):
+    """Ola checks in on Sunday for Monday's 09:00 in New York (13:00Z) and moves to Berlin on
+    Monday at 10:00Z, after 09:00 there (08:00Z): her check-in counts for that Monday, and the
+    next one is wanted, reminded and missed as usual. It counted for the Monday after instead,
+    which then passed without a check-in, a reminder or a miss."""
+    owner = world.member("Ola", tz="America/New_York")
+    goal = world.goal(owner)
+    clock.set(utc(2026, 3, 8, 12))  # Sunday
+    world.checkin(goal, owner, value=1)
+    clock.set(utc(2026, 3, 9, 10))
+    world.update_member(owner, timezone="Europe/Berlin")
+
+    assert next_due(checkins, world, goal, owner) == utc(2026, 3, 16, 8)
+    timeline = run_until(checkins, clock, world, utc(2026, 3, 16, 21))
+    assert timeline == [(utc(2026, 3, 16, 6), "checkin.reminder", None),
+                        (utc(2026, 3, 16, 20), "checkin.missed", 1)]
+
+
 def test_a_goal_reopened_in_the_period_its_owner_checked_in_is_not_reminded_or_missed(checkins,
                                                                                      clock):
     """Ola checks in at 13:00 for today's 18:00; her goal is marked achieved by mistake and

@@ -115,9 +115,13 @@ class GoalSchedule(Aggregate):
         and a check-in made for it counts for the moved one, as a check-in counts for the next
         due occurrence (a monthly check-in made early counts for the first daily one after a
         switch; one made on Sunday for Monday 09:00 counts for Monday 17:00 or for Monday 09:00
-        in New York, which kept 09:00 Berlin and then was due again the same day)."""
+        in New York, which kept 09:00 Berlin and then was due again the same day). The moved
+        one is the first due after that check-in, even if already past: one made on Sunday for
+        Monday 09:00 in New York counts for Monday 09:00 in Berlin, moved to at 10:00 Berlin
+        time, and the Monday after is wanted as usual, not counted for by it too."""
         if self.due_at > now:
-            moved = next_due(now)
+            counted_at = self.last_checkin_at if self.checked_in else None
+            moved = next_due(counted_at or now)
             if moved != self.due_at:
                 self.due_at, self.reminded = moved, False
         self._plan(policy)
