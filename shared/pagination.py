@@ -37,7 +37,7 @@ def decode_cursor(cursor: str | None, arity: int) -> list | None:
         return None
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:  # lists nested past the stack
         raise InvalidCursor(BAD_CURSOR) from exc
     if not isinstance(values, list) or len(values) != arity or not all(map(_usable, values)):
         raise InvalidCursor(BAD_CURSOR)

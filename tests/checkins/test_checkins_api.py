@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -411,6 +412,24 @@ def test_a_cursor_naming_text_no_database_stores_is_a_400(checkins, world, path)
     checkin = world.checkin(goal, owner, value=1)
     cursor = encode_cursor(["2026-03-04T12:00:00+00:00", "\ud800"])
     answer = checkins.client.get(path.format(goal=goal, checkin=checkin["id"]),
+                                 query_string={"cursor": cursor}, headers=world.as_(owner))
+    assert answer.status_code == 400, answer.json
+    assert answer.json["detail"] == "cursor is not valid; pass next_cursor from a previous page"
+
+
+@pytest.mark.parametrize("path", [
+    "/v1/goals/{goal}/checkins", "/v1/checkins/{checkin}/comments",
+    "/v1/teams/{team}/partnerships", "/v1/teams/{team}/pairing-rounds",
+    "/v1/teams/{team}/checkins-due"])
+def test_a_cursor_nesting_lists_deeper_than_python_reads_is_a_400(checkins, world, path):
+    """A cursor of 1,000 nested lists (1,336 characters, well inside any URL) is JSON Python
+    cannot read without running out of stack: it was a 500."""
+    owner = world.member("Ola", role="lead")
+    goal = world.goal(owner)
+    checkin = world.checkin(goal, owner, value=1)
+    cursor = base64.urlsafe_b64encode(b"[" * 1000 + b"]" * 1000).decode().rstrip("=")
+    answer = checkins.client.get(path.format(goal=goal, checkin=checkin["id"],
+                                             team=world.team_id),
                                  query_string={"cursor": cursor}, headers=world.as_(owner))
     assert answer.status_code == 400, answer.json
     assert answer.json["detail"] == "cursor is not valid; pass next_cursor from a previous page"
