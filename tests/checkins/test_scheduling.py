@@ -9,6 +9,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from services.checkins.domain.replicas import GoalView
 from services.checkins.service_layer.schedule_handlers import count_checkin
 from shared.clock import ControlledClock
@@ -437,6 +439,30 @@ def test_a_later_checkin_time_after_an_early_checkin_is_not_due_again_that_day(c
     assert run_until(checkins, clock, world, utc(2026, 3, 10, 12)) == []
     streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
     assert (streak["current"], streak["next_due_at"]) == (1, "2026-03-16T16:00:00+00:00")
+
+
+@pytest.mark.parametrize("change", ["later time", "moved west"])
+def test_a_late_checkin_then_a_later_time_or_zone_is_not_due_again_that_day(checkins, world,
+                                                                           clock, change):
+    """Ola checks in on Monday at 11:00 in Berlin (10:00Z), late for 09:00, then moves her
+    check-ins to 17:00 (or herself to New York, where 09:00 is 13:00Z): her check-in counts for
+    Monday's. Monday was due again at 17:00 (or 13:00Z), reminded hours after, and missed on
+    Tuesday, her streak back to 0."""
+    owner = world.member("Ola")
+    goal = world.goal(owner)  # weekly, Monday 09:00 Berlin
+    clock.set(utc(2026, 3, 9, 10))
+    world.checkin(goal, owner, value=1)
+    clock.set(utc(2026, 3, 9, 11))
+    if change == "later time":
+        world.update_goal(goal, cadence={"frequency": "weekly", "weekday": 0, "time": "17:00"})
+    else:
+        world.update_member(owner, timezone="America/New_York")
+
+    assert run_until(checkins, clock, world, utc(2026, 3, 10, 12)) == []
+    streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
+    assert (streak["current"], streak["next_due_at"]) == (1, {
+        "later time": "2026-03-16T16:00:00+00:00",
+        "moved west": "2026-03-16T13:00:00+00:00"}[change])
 
 
 def test_moving_west_after_an_early_checkin_is_not_due_again_that_day(checkins, world, clock):

@@ -115,15 +115,26 @@ class GoalSchedule(Aggregate):
         and a check-in made for it counts for the moved one, as a check-in counts for the next
         due occurrence (a monthly check-in made early counts for the first daily one after a
         switch; one made on Sunday for Monday 09:00 counts for Monday 17:00 or for Monday 09:00
-        in New York, which kept 09:00 Berlin and then was due again the same day). The moved
-        one is the first due after that check-in, even if already past: one made on Sunday for
+        in New York, which kept 09:00 Berlin and then was due again the same day). A checked-in
+        occurrence moves to the one that check-in is for in the new times, even if already past:
+        made before the occurrence fell due, the first due after it (one made on Sunday for
         Monday 09:00 in New York counts for Monday 09:00 in Berlin, moved to at 10:00 Berlin
-        time, and the Monday after is wanted as usual, not counted for by it too."""
-        if self.due_at > now:
-            counted_at = self.last_checkin_at if self.checked_in else None
-            moved = next_due(counted_at or now)
-            if moved != self.due_at:
-                self.due_at, self.reminded = moved, False
+        time, and the Monday after is wanted, not counted for by it too); made after, late, the
+        occurrence itself while the new times keep it, else the first whose grace had not ended
+        when it was made (one made on Monday at 11:00 for 09:00 counts for 17:00 that day, or
+        for 09:00 in New York, and Monday is not due again). An unchanged timetable moves
+        nothing. An occurrence not checked in moves only while not yet due."""
+        made = self.last_checkin_at if self.checked_in else None
+        if made is None:
+            moved = next_due(now) if self.due_at > now else self.due_at
+        elif made < self.due_at:
+            moved = next_due(made)
+        elif next_due(self.due_at - timedelta(microseconds=1)) == self.due_at:
+            moved = self.due_at  # kept by the new times, whatever the grace
+        else:
+            moved = next_due(made - policy.grace)
+        if moved != self.due_at:
+            self.due_at, self.reminded = moved, False
         self._plan(policy)
 
     def pause(self) -> None:
