@@ -465,6 +465,41 @@ def test_a_late_checkin_then_a_later_time_or_zone_is_not_due_again_that_day(chec
         "moved west": "2026-03-16T13:00:00+00:00"}[change])
 
 
+def test_moving_west_before_checking_in_is_due_once_that_day_at_the_new_time(checkins, world,
+                                                                             clock):
+    """Ola has not checked in for Monday 09:00 in Berlin (08:00Z) and moves to New York at
+    11:00Z, 07:00 there: Monday is due at 09:00 New York (13:00Z), reminded and missed once.
+    It was missed at 20:00Z for Berlin's 09:00, then due again at 09:00 New York that same
+    Monday, reminded hours after it fell due."""
+    owner = world.member("Ola")
+    world.goal(owner)  # weekly, Monday 09:00 Berlin
+    clock.set(utc(2026, 3, 9, 11))
+    world.update_member(owner, timezone="America/New_York")
+
+    assert run_until(checkins, clock, world, utc(2026, 3, 10, 12)) == [
+        (utc(2026, 3, 9, 12), "checkin.reminder", None),
+        (utc(2026, 3, 10, 1), "checkin.missed", 1)]
+    assert [e["due_at"] for e in world.published("checkin.reminder")] == [
+        "2026-03-09T13:00:00+00:00"]
+
+
+def test_moving_east_before_checking_in_is_missed_once_without_a_second_reminder(checkins,
+                                                                                  world, clock):
+    """Ola, reminded at 07:00 New York of Monday 09:00 there (13:00Z), has not checked in when
+    she moves to Berlin at 14:00Z: Monday 09:00 Berlin (08:00Z) is the one missed, at 20:00Z,
+    and she is not reminded of it again."""
+    owner = world.member("Ola", tz="America/New_York")
+    goal = world.goal(owner)  # weekly, Monday 09:00
+    clock.set(utc(2026, 3, 9, 10))
+    assert run_until(checkins, clock, world, utc(2026, 3, 9, 14)) == [
+        (utc(2026, 3, 9, 11), "checkin.reminder", None)]
+    world.update_member(owner, timezone="Europe/Berlin")
+
+    assert run_until(checkins, clock, world, utc(2026, 3, 10, 12)) == [
+        (utc(2026, 3, 9, 20), "checkin.missed", 1)]
+    assert next_due(checkins, world, goal, owner) == utc(2026, 3, 16, 8)
+
+
 def test_moving_west_after_an_early_checkin_is_not_due_again_that_day(checkins, world, clock):
     """Ola checks in on Sunday for Monday's 09:00 in Berlin (08:00Z), then moves to New York:
     Monday 09:00 there (13:00Z) is the same check-in, not a second one to miss."""

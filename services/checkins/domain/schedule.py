@@ -122,19 +122,19 @@ class GoalSchedule(Aggregate):
         time, and the Monday after is wanted, not counted for by it too); made after, late, the
         occurrence itself while the new times keep it, else the first whose grace had not ended
         when it was made (one made on Monday at 11:00 for 09:00 counts for 17:00 that day, or
-        for 09:00 in New York, and Monday is not due again). An unchanged timetable moves
-        nothing. An occurrence not checked in moves only while not yet due."""
-        made = self.last_checkin_at if self.checked_in else None
-        if made is None:
-            moved = next_due(now) if self.due_at > now else self.due_at
-        elif made < self.due_at:
+        for 09:00 in New York, and Monday is not due again). An occurrence not checked in moves
+        as a check-in made now would: not yet due, to the first due after now; due, to the first
+        whose grace has not ended (Monday 09:00 Berlin not checked in at 07:00 New York is due
+        at 09:00 New York, once). An unchanged timetable moves nothing."""
+        made = self.last_checkin_at if self.checked_in else now  # or would be, now
+        if made < self.due_at:
             moved = next_due(made)
         elif next_due(self.due_at - timedelta(microseconds=1)) == self.due_at:
             moved = self.due_at  # kept by the new times, whatever the grace
         else:
             moved = next_due(made - policy.grace)
-        if moved != self.due_at:
-            self.due_at, self.reminded = moved, False
+        if moved != self.due_at:  # one moved to a past moment is not reminded of again
+            self.due_at, self.reminded = moved, self.reminded and moved <= now
         self._plan(policy)
 
     def pause(self) -> None:
