@@ -40,6 +40,7 @@ from services.notifications.service_layer.jobs import (
     AwaitedCheckinsJob,
     Deliverer,
     Digests,
+    erase_expired_secrets,
     purge_slack_events,
 )
 from services.notifications.service_layer.slack_task_handlers import SlackTasks
@@ -223,6 +224,8 @@ class NotificationsContainer(Container):
                          partial(purge_slack_events, self.uow, self.clock)),
             ScheduledJob("idempotency-purge", PURGE_SECONDS,
                          partial(idempotency.purge_keys, self.uow, self.clock)),
+            ScheduledJob("expired-secrets-purge", PURGE_SECONDS,
+                         partial(erase_expired_secrets, self.uow, self.clock)),
         ]
 
     def worker(self):

@@ -34,6 +34,7 @@ from tests.notifications.support import (
 from tests.support.batches import handle_batch, statements
 from tests.support.races import SQLITE_WAITS, once_after
 from tests.support.slack_server import Reply, archived, server_error, too_many_requests
+from tests.support.stack import scheduled_job
 from tests.support.waiting import eventually
 
 
@@ -699,7 +700,8 @@ def test_a_replaced_secret_is_gone_from_the_channel_once_its_grace_is_over(make_
                                                                            slack):
     """After a rotation's grace the replaced secret signed nothing, but stayed in the channel's
     row for good: one leaked from the receiver's old configuration could be read from the
-    database for ever. The delivery that first finds the grace over forgets it."""
+    database for ever. Deliveries after the grace are signed with the new one alone, and the
+    worker's purge erases the old one from the row."""
     clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
     n = make_service("notifications", clock=clock, start_worker=False)
     team = Team(n)
@@ -710,6 +712,7 @@ def test_a_replaced_secret_is_gone_from_the_channel_once_its_grace_is_over(make_
     clock.advance(hours=24, seconds=1)
     handle(n, achieved(team))
     n.container.deliverer.deliver_due()
+    scheduled_job(n.container, "expired-secrets-purge").run()
 
     [request] = slack.delivered()
     assert signed_by(new, request) and not signed_by(hook["secret"], request)
@@ -717,6 +720,33 @@ def test_a_replaced_secret_is_gone_from_the_channel_once_its_grace_is_over(make_
         kept = conn.execute(select(Channel.secret, Channel.previous_secret)
                             .where(Channel.id == hook["id"])).one()
     assert tuple(kept) == (new, None)
+
+
+def test_the_purge_erases_a_replaced_secret_past_its_grace_from_a_channel_sent_nothing(
+        make_service, slack):
+    """A replaced secret was erased only when its channel was next sent to: a disabled or
+    quiet channel kept the old secret in its row for good. The worker's purge erases every
+    replaced secret whose grace is over, sent to or not, and keeps one whose grace runs."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    off, later = (team.channel(slack.webhook(name), type="webhook") for name in ("off", "later"))
+    base = f"/v1/teams/{team.id}/channels"
+    new = n.client.post(f"{base}/{off['id']}/secret", headers=team.auth()).json["secret"]
+    assert n.client.patch(f"{base}/{off['id']}", headers=team.auth(),
+                          json={"state": "disabled"}).json["state"] == "disabled"
+    clock.advance(hours=12)
+    assert n.client.post(f"{base}/{later['id']}/secret", headers=team.auth()).status_code == 200
+
+    clock.advance(hours=12, seconds=1)  # the first grace is over, the second's runs
+    scheduled_job(n.container, "expired-secrets-purge").run()
+
+    with n.container.engine.connect() as conn:
+        kept = {row.id: (row.secret, row.previous_secret) for row in conn.execute(
+            select(Channel.id, Channel.secret, Channel.previous_secret)
+            .where(Channel.team_id == team.id))}
+    assert kept[off["id"]] == (new, None)
+    assert kept[later["id"]][1] == later["secret"]
 
 
 def test_a_rotation_enables_again_a_webhook_its_receiver_disabled_for_refusing_the_signature(

@@ -97,6 +97,17 @@ class Channels:
             .order_by(Channel.created_at)
         ))
 
+    def erase_expired_secrets(self, now: datetime) -> int:
+        """Erase every replaced signing secret whose grace is over by `now`, the channel's
+        state whatever it is, in one statement; how many were. `previous_secret_until` stays:
+        it says when the grace ended. A rotation meanwhile (its row locked) is waited for and
+        its fresh grace kept, as the condition is read again on the row it left."""
+        return self.session.execute(
+            update(Channel).where(Channel.previous_secret.is_not(None),
+                                  Channel.previous_secret_until <= now)
+            .values(previous_secret=None)
+            .execution_options(synchronize_session=False)).rowcount or 0
+
 
 class Notifications:
     def __init__(self, session: Session):

@@ -125,12 +125,11 @@ class Channel(Aggregate):
                 and reason.endswith(REFUSED_EVERY_RETRY))
 
     def signing_secrets(self, now: datetime) -> tuple[str, ...]:
-        """The secrets a delivery sent at `now` is signed with, the newest first. The channel
-        is read for a delivery: a replaced secret whose grace is over is forgotten, so one
-        leaked from a receiver's old configuration is gone from the database too."""
-        if self.previous_secret_until is not None and now >= self.previous_secret_until:
-            self.previous_secret = None
-        if self.previous_secret:
+        """The secrets a delivery sent at `now` is signed with, the newest first: a replaced
+        secret only while its grace runs. (The worker's purge erases it from the row after,
+        `Channels.erase_expired_secrets`.)"""
+        if self.previous_secret and (self.previous_secret_until is None
+                                     or now < self.previous_secret_until):
             return (self.secret, self.previous_secret)
         return (self.secret,) if self.secret else ()
 

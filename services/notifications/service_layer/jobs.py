@@ -23,7 +23,8 @@ Awaited check-ins: a check-in's announcement that waited `progress_wait` for the
 service's figure goes out with the goal's latest figure (see `domain.announcement`).
 
 Slack event ids: the Events API deliveries taken are forgotten `SLACK_EVENTS_KEPT` after
-(`purge_slack_events`), long after Slack's last retry of them.
+(`purge_slack_events`), long after Slack's last retry of them. A webhook's replaced signing
+secret is erased from its channel once its grace is over (`erase_expired_secrets`).
 
 Digests read the container's clock. A digest is keyed by its slot (the scheduled local
 moment, in UTC), so a job run twice, or by two workers, sends it once; an update that lands
@@ -566,6 +567,17 @@ def purge_slack_events(uow_factory: Callable[[], NotificationsUnitOfWork], clock
     (`shared.retention`); how many were."""
     before = clock.now() - SLACK_EVENTS_KEPT
     return purge_in_chunks(uow_factory, lambda uow, limit: uow.slack_events.purge(before, limit))
+
+
+def erase_expired_secrets(uow_factory: Callable[[], NotificationsUnitOfWork],
+                          clock: Clock) -> int:
+    """Erase from every channel the replaced signing secret whose grace is over, sent to since
+    or not (a disabled or quiet channel too), so one leaked from a receiver's old
+    configuration is gone from the database within a purge cycle; how many were."""
+    with uow_factory() as uow:
+        erased = uow.channels.erase_expired_secrets(clock.now())
+        uow.commit()
+    return erased
 
 
 def answered_before_the_move(result: SendResult) -> SendResult:
