@@ -767,6 +767,11 @@ def test_a_rotation_enables_again_a_webhook_its_receiver_disabled_for_refusing_t
     n.container.deliverer.deliver_due()  # one message each, in the order they were added
     assert n.client.patch(f"/v1/teams/{team.id}/channels/{off['id']}", headers=team.auth(),
                           json={"state": "disabled"}).status_code == 200
+    shown = [n.client.get(f"/v1/teams/{team.id}/channels/{c['id']}", headers=team.auth()).json
+             for c in (refusing, gone, off)]
+    assert [(c["state"], c["disabled_reason"]) for c in shown] == [
+        ("disabled", "401 bad signature (refused every retry)"), ("disabled", "410 gone"),
+        ("disabled", "disabled by a lead")]
 
     rotated = {c["id"]: n.client.post(f"/v1/teams/{team.id}/channels/{c['id']}/secret",
                                       headers=team.auth()) for c in (refusing, gone, off)}
