@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from functools import partial
 
 import pytest
+from marshmallow import ValidationError
 from sqlalchemy import event, text
 
+from services.notifications.entrypoints.event_type_schemas import event_type_among
 from shared.clock import ControlledClock
 from shared.pagination import encode_cursor
 from tests.notifications.support import Team, checkin, delivering, goal, handle, new_id
@@ -140,6 +142,28 @@ def test_an_event_type_listed_twice_in_a_channels_filter_is_refused(notification
         assert answer.json["errors"] == {"event_types": ["List each value once."]}
     shown = notifications.client.get(path, headers=team.auth()).json["items"]
     assert [c["event_types"] for c in shown] == [["goal.achieved"]]
+
+
+def test_the_event_type_validator_knows_only_the_types_its_caller_says_it_knows():
+    """The validator the channel and mute schemas share lived among the channel schemas and
+    decided itself, from every event type and the personal digest's, which types were unknown.
+    Its caller says which it knows; the messages are those the API answers above."""
+    check = event_type_among(("goal.achieved",), "Not sent {value}.", "May name",
+                             known=lambda value: value == "kudos.given",
+                             unknown="Unknown event type {value}.")
+    check("goal.achieved")
+    refused = {}
+    for value in ("kudos.given", "goal.created", "digest.personal"):
+        with pytest.raises(ValidationError) as error:
+            check(value)
+        refused[value] = error.value.messages
+    assert refused == {
+        "kudos.given": ["Not sent 'kudos.given'. May name: goal.achieved."],
+        "goal.created": ["Unknown event type 'goal.created'. May name: goal.achieved."],
+        "digest.personal": ["Unknown event type 'digest.personal'. May name: goal.achieved."]}
+    with pytest.raises(TypeError):
+        event_type_among(("goal.achieved",), "Not sent {value}.", "May name",
+                         unknown="Unknown event type {value}.")
 
 
 CHANNELS_MAY_NAME = ("A channel's filter may name: goal.created, goal.achieved, "

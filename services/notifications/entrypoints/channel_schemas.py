@@ -1,38 +1,26 @@
 """Schemas of the channels, delivery-log and team-digest API (leads)."""
 
-from collections.abc import Callable
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.notifications.domain.channel import CHANNEL_TYPES
 from services.notifications.domain.digest import PERSONAL_DIGEST_EVENT
 from services.notifications.domain.fanout import CHANNEL_EVENT_TYPES
 from services.notifications.domain.notification import CHANNEL_STATUSES, LOGGED_STATUSES
+from services.notifications.entrypoints.event_type_schemas import event_type_among
 from shared.events.catalog.goals import HEALTH
 from shared.events.registry import all_types
 from shared.pagination import PageArgs, page_schema
 from shared.schema_fields import ID_PATTERN, JsonBoolean, PatchBody, one_line, printable
 
 
-def event_type_among(allowed: tuple[str, ...], refused: str, may: str, *,
-                     unknown: str | None = None) -> Callable[[str], None]:
-    """A validator of an event type: one of `allowed`, or refused with `refused`, then `may`
-    and the list (`may: a, b.`). `unknown`, when given, says instead why a type no event has
-    is refused. `{value}` in either sentence is the value refused, quoted."""
-
-    def check(value: str) -> None:
-        if value in allowed:
-            return
-        known = unknown is None or value in all_types() or value == PERSONAL_DIGEST_EVENT
-        said = (refused if known else unknown).format(value=repr(value))
-        raise ValidationError(f"{said} {may}: {', '.join(allowed)}.")
-
-    return check
+def known_event_type(value: str) -> bool:
+    """A type some event has, or the personal digest's."""
+    return value in all_types() or value == PERSONAL_DIGEST_EVENT
 
 
 channel_event_type = event_type_among(
     CHANNEL_EVENT_TYPES, "Team channels are not sent {value}.", "A channel's filter may name",
-    unknown="Unknown event type {value}.")
+    known=known_event_type, unknown="Unknown event type {value}.")
 """A type team channels are sent (`CHANNEL_EVENT_TYPES`): a filter of others sends nothing."""
 
 

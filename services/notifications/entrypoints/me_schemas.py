@@ -7,7 +7,7 @@ from services.notifications.domain.preferences import (
     DIGEST_FREQUENCIES,
     MUTABLE_TYPES,
 )
-from services.notifications.entrypoints.channel_schemas import event_type_among
+from services.notifications.entrypoints.event_type_schemas import event_type_among
 from shared.pagination import PageArgs, page_schema
 from shared.schema_fields import LOCAL_TIME, JsonBoolean
 
