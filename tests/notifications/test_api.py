@@ -413,7 +413,7 @@ def test_a_second_rotation_while_the_firsts_grace_runs_is_refused(make_service, 
     receiver may still hold (a lead pressing Rotate again after a timeout): it now answers 409
     naming when it may (in ISO 8601 with its offset, as the channel's previous_secret_until, so
     a client may show it in its reader's zone), and rotates once that grace is over."""
-    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, 0, 483921, tzinfo=UTC))
     n = make_service("notifications", clock=clock, start_worker=False)
     team = Team(n)
     hook = team.channel(slack.webhook("hook"), type="webhook")

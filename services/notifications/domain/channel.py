@@ -109,10 +109,13 @@ class Channel(Aggregate):
         if self.previous_secret_until is not None and now < self.previous_secret_until:
             raise Conflict(
                 f"this channel's secret was rotated already, and the secret before it still "
-                f"signs every delivery until {self.previous_secret_until.isoformat()} "
+                f"signs every delivery until "
+                f"{self.previous_secret_until.isoformat(timespec='seconds')} "
                 f"for a receiver that holds it; rotate again after that (to stop signing with "
                 f"every older secret at once, delete the channel and add it again)")
-        self.previous_secret, self.previous_secret_until = self.secret, now + grace
+        # to the second: the grace's end is shown to leads (and the refusal above names it)
+        self.previous_secret_until = (now + grace).replace(microsecond=0)
+        self.previous_secret = self.secret
         self.secret = secrets.token_urlsafe(32)
         if self.state == "disabled" and self.refused_signature:
             self._enable()
