@@ -500,6 +500,21 @@ def test_moving_east_before_checking_in_is_missed_once_without_a_second_reminder
     assert next_due(checkins, world, goal, owner) == utc(2026, 3, 16, 8)
 
 
+def test_moving_east_late_in_the_day_before_checking_in_does_not_skip_it(checkins, world,
+                                                                          clock):
+    """Ola, not checked in for Monday 09:00 in New York (13:00Z), moves to Berlin at 21:00Z,
+    after the grace of Berlin's 09:00 ended: New York's is still missed, at 01:00Z."""
+    owner = world.member("Ola", tz="America/New_York")
+    world.goal(owner)  # weekly, Monday 09:00
+    clock.set(utc(2026, 3, 9, 21))
+    world.update_member(owner, timezone="Europe/Berlin")
+
+    missed = [(at, kind) for at, kind, _ in run_until(checkins, clock, world,
+                                                      utc(2026, 3, 10, 12))
+              if kind == "checkin.missed"]
+    assert missed == [(utc(2026, 3, 10, 1), "checkin.missed")]
+
+
 def test_moving_west_after_an_early_checkin_is_not_due_again_that_day(checkins, world, clock):
     """Ola checks in on Sunday for Monday's 09:00 in Berlin (08:00Z), then moves to New York:
     Monday 09:00 there (13:00Z) is the same check-in, not a second one to miss."""

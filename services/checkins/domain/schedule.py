@@ -125,7 +125,8 @@ class GoalSchedule(Aggregate):
         for 09:00 in New York, and Monday is not due again). An occurrence not checked in moves
         as a check-in made now would: not yet due, to the first due after now; due, to the first
         whose grace has not ended (Monday 09:00 Berlin not checked in at 07:00 New York is due
-        at 09:00 New York, once). An unchanged timetable moves nothing."""
+        at 09:00 New York, once), unless it comes after the occurrence closes: then it stays,
+        to be missed as it was. An unchanged timetable moves nothing."""
         made = self.last_checkin_at if self.checked_in else now  # or would be, now
         if made < self.due_at:
             moved = next_due(made)
@@ -133,6 +134,8 @@ class GoalSchedule(Aggregate):
             moved = self.due_at  # kept by the new times, whatever the grace
         else:
             moved = next_due(made - policy.grace)
+            if not self.checked_in and moved >= self.due_at + policy.grace:
+                moved = self.due_at  # none due in the new times before it closes: not skipped
         if moved != self.due_at:  # one moved to a past moment is not reminded of again
             self.due_at, self.reminded = moved, self.reminded and moved <= now
         self._plan(policy)
