@@ -115,29 +115,11 @@ class GoalSchedule(Aggregate):
         and a check-in made for it counts for the moved one, as a check-in counts for the next
         due occurrence (a monthly check-in made early counts for the first daily one after a
         switch; one made on Sunday for Monday 09:00 counts for Monday 17:00 or for Monday 09:00
-        in New York, which kept 09:00 Berlin and then was due again the same day). A checked-in
-        occurrence moves to the one that check-in is for in the new times, even if already past:
-        made before the occurrence fell due, the first due after it (one made on Sunday for
-        Monday 09:00 in New York counts for Monday 09:00 in Berlin, moved to at 10:00 Berlin
-        time, and the Monday after is wanted, not counted for by it too); made after, late, the
-        occurrence itself while the new times keep it, else the first whose grace had not ended
-        when it was made (one made on Monday at 11:00 for 09:00 counts for 17:00 that day, or
-        for 09:00 in New York, and Monday is not due again). An occurrence not checked in moves
-        as a check-in made now would: not yet due, to the first due after now; due, to the first
-        whose grace has not ended (Monday 09:00 Berlin not checked in at 07:00 New York is due
-        at 09:00 New York, once), unless it comes after the occurrence closes: then it stays,
-        to be missed as it was. An unchanged timetable moves nothing."""
-        made = self.last_checkin_at if self.checked_in else now  # or would be, now
-        if made < self.due_at:
-            moved = next_due(made)
-        elif next_due(self.due_at - timedelta(microseconds=1)) == self.due_at:
-            moved = self.due_at  # kept by the new times, whatever the grace
-        else:
-            moved = next_due(made - policy.grace)
-            if not self.checked_in and moved >= self.due_at + policy.grace:
-                moved = self.due_at  # none due in the new times before it closes: not skipped
-        if moved != self.due_at:  # one moved to a past moment is not reminded of again
-            self.due_at, self.reminded = moved, self.reminded and moved <= now
+        in New York, which kept 09:00 Berlin and then was due again the same day)."""
+        if self.due_at > now:
+            moved = next_due(now)
+            if moved != self.due_at:
+                self.due_at, self.reminded = moved, False
         self._plan(policy)
 
     def pause(self) -> None:
