@@ -221,17 +221,21 @@ def test_a_process_forked_during_a_send_watches_none_of_its_parents_sends(slack)
     """The one watching thread's heap and lock were copied into a child forked during a send:
     the child's first send started a thread that shut the parent's socket at its deadline (or
     waited for ever on a lock held as it forked). A child now starts with nothing watched; its
-    own send is watched and answered."""
+    own send is watched and answered, on a connection pool of its own (the parent's pooled
+    connections were the child's too)."""
     client = WebhookClient(allowlist=ALLOW)
-    slack.reply_with(Reply(delay=1.0), Reply())
+    slack.reply_with(Reply(), Reply(delay=1.0), Reply())
+    assert client.post(slack.webhook(), {"t": "parent's first"}).ok
+    pools = client.session.get_adapter("http://").poolmanager.pools
     parents = threading.Thread(target=client.post, args=(slack.webhook(), {"t": "parent's"}))
     parents.start()
     eventually(lambda: webhook_client._WATCHMAN._due)  # the parent's send is watched
     child = os.fork()
     if child == 0:  # the child: report by exit status only
         watched = len(webhook_client._WATCHMAN._due)
-        answered = WebhookClient(allowlist=ALLOW).post(slack.webhook(), {"t": "child's"})
-        os._exit(0 if (watched, answered.status) == (0, 200) else 1)
+        own_pools = client.session.get_adapter("http://").poolmanager.pools is not pools
+        answered = client.post(slack.webhook(), {"t": "child's"})
+        os._exit(0 if (watched, own_pools, answered.status) == (0, True, 200) else 1)
     parents.join()
     deadline = time.monotonic() + 30
     while (ended := os.waitpid(child, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:

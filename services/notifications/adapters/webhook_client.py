@@ -23,6 +23,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from urllib.parse import urlsplit
 
 import requests
@@ -48,6 +49,11 @@ class WebhookClient:
         self.time_limit = connect_timeout + read_timeout  # of a send, head and body
         self.allowlist = allowlist
         self.session = requests.Session()
+        self._new_pools()
+        _CLIENTS.add(self)
+
+    def _new_pools(self) -> None:
+        """Connection pools of this process's own (a forked child gets new ones: `_CLIENTS`)."""
         self.session.mount("http://", _WatchedAdapter())
         self.session.mount("https://", _WatchedAdapter())
 
@@ -192,6 +198,19 @@ class _Watchman:
 
 
 _WATCHMAN = _Watchman()
+_CLIENTS: weakref.WeakSet[WebhookClient] = weakref.WeakSet()
+
+
+def _new_pools_in_child() -> None:
+    """A forked child's clients get pools of their own: a kept-alive connection of the parent's
+    is not read by both processes, nor shut by the child's watchdog. The parent's pools are
+    dropped unclosed (closing takes their locks, which a parent's thread may have held as it
+    forked); their sockets close with them."""
+    for client in list(_CLIENTS):
+        client._new_pools()
+
+
+os.register_at_fork(after_in_child=_new_pools_in_child)
 
 
 def _watch(connection: HTTPConnection) -> _Watchdog | None:
