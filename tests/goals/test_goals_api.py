@@ -16,11 +16,10 @@ from tests.support.races import (
     at_once,
     once_after,
     run_together,
-    waiting_on_a_lock,
+    sent_meanwhile,
 )
 from tests.support.seed import add_member, create_team
 from tests.support.stack import auth
-from tests.support.waiting import eventually
 
 
 def test_a_created_goal_carries_smart_health_horizon_and_an_etag(goals):
@@ -552,14 +551,15 @@ def test_a_goal_made_for_a_member_as_they_leave_leaves_no_one_gone_owning_an_ope
     make_goal = racer(goals, team.lead, "POST", "/v1/goals", json={
         "title": "Write the runbook", "due_date": "2031-04-01", "owner_id": max_id})
     leave = racer(goals, team.lead, "PATCH", member_path, json={"state": "left"})
+    engine = goals.container.engine
 
     if first == "goal":  # the departure sent right after the new goal read its owner
-        made, left = _sent_meanwhile(goals, make_goal, "members.name AS members_name", leave)
+        made, left = sent_meanwhile(engine, make_goal, "members.name AS members_name", leave)
         assert (made.status_code, left.status_code) == (201, 409), (made.json, left.json)
         assert left.json["detail"] == ("Max still owns 1 open goal (“Write the runbook”); "
                                        "close it before Max leaves the team")
     else:  # the goal sent right after the departure read Max's open goals
-        left, made = _sent_meanwhile(goals, leave, "FROM goals", make_goal)
+        left, made = sent_meanwhile(engine, leave, "FROM goals", make_goal)
         assert (made.status_code, left.status_code) == (422, 200), (made.json, left.json)
         assert made.json["detail"] == "owner not found"
     state = get(goals, member_path, team.lead).json["state"]
@@ -567,27 +567,6 @@ def test_a_goal_made_for_a_member_as_they_leave_leaves_no_one_gone_owning_an_ope
     assert (state, [g["status"] for g in owned]) == (
         ("active", ["active"]) if first == "goal" else ("left", []))
 
-
-def _sent_meanwhile(goals, first, statement_part: str, second) -> tuple:
-    """`first` sent, and `second` sent from a thread of its own right after `first` ran a
-    statement containing `statement_part`; `first` goes on once `second` is answered or waits
-    for a lock. Their answers, in that order."""
-    engine = goals.container.engine
-    answers = []
-    sending = threading.Thread(target=lambda: answers.append(second()))
-
-    def meanwhile():
-        sending.start()
-        eventually(lambda: not sending.is_alive() or waiting_on_a_lock(engine), timeout=10)
-
-    hook = once_after(statement_part, meanwhile, thread=threading.get_ident())
-    event.listen(engine, "after_cursor_execute", hook)
-    try:
-        answer = first()
-    finally:
-        event.remove(engine, "after_cursor_execute", hook)
-    sending.join(10)
-    return answer, *answers
 
 
 def test_a_template_a_member_fills_as_a_lead_marks_them_left_makes_no_goal(goals):

@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import event, text
 
+from tests.support.waiting import eventually
+
 
 @dataclass
 class Race:
@@ -61,6 +63,29 @@ def once_after(statement_part: str, meanwhile: Callable[[], object], *,
             armed.clear()
             meanwhile()
     return hook
+
+
+def sent_meanwhile(engine, first: Callable[[], Any], statement_part: str,
+                   second: Callable[[], Any]) -> tuple:
+    """`first` called, and `second` called from a thread of its own right after `first` ran a
+    statement containing `statement_part` on `engine` (PostgreSQL's); `first` goes on once
+    `second` has returned or waits for a lock, so the two always meet in that order. Their
+    results, in that order."""
+    answers = []
+    sending = threading.Thread(target=lambda: answers.append(second()))
+
+    def meanwhile():
+        sending.start()
+        eventually(lambda: not sending.is_alive() or waiting_on_a_lock(engine), timeout=10)
+
+    hook = once_after(statement_part, meanwhile, thread=threading.get_ident())
+    event.listen(engine, "after_cursor_execute", hook)
+    try:
+        answer = first()
+    finally:
+        event.remove(engine, "after_cursor_execute", hook)
+    sending.join(10)
+    return answer, *answers
 
 
 SQLITE_WAITS = "SQLite takes writers one at a time: the one meanwhile would wait for the other"
