@@ -256,6 +256,25 @@ def test_the_removal_page_of_a_member_who_left_otherwise_says_only_that_they_lef
     assert "was removed" not in page.text and "Remove Max</button>" not in page.text
 
 
+def test_the_removal_page_of_each_member_this_lead_removed_says_so(stack):
+    """The session kept only its last removal: Back to Max's page after removing Max then Bea
+    said "Max is no longer on the team", as if someone else had removed him."""
+    team = stack.new_team()
+    max_id, _ = stack.add_member(team, "Max")
+    bea_id, _ = stack.add_member(team, "Bea")
+    session, csrf = signed_in(stack, team.lead)
+    for member_id in (max_id, bea_id):
+        removed = session.post(stack.web_url + f"/team/members/{member_id}", data={
+            "csrf_token": csrf, "action": "remove", "confirmed": "yes"}, allow_redirects=False)
+        assert removed.status_code == 302, removed.status_code
+
+    pages = [session.get(stack.web_url + f"/team/members/{member_id}/remove").text
+             for member_id in (max_id, bea_id)]
+
+    assert ["<h1>Max was removed from the team</h1>" in pages[0],
+            "<h1>Bea was removed from the team</h1>" in pages[1]] == [True, True]
+
+
 def test_a_lead_adds_a_slack_channel_tests_it_and_sees_its_deliveries(stack, page, slack):
     team = stack.new_team()
     page.sign_in(team.lead).open("/team/channels")

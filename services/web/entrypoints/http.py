@@ -269,13 +269,23 @@ def not_kept(page: str) -> Response:
     return answer
 
 
+DONE_KEPT = 10  # of each kind of thing done, the latest a session remembers (in its cookie)
+
+
 def remember_done(what: str, thing_id: str) -> None:
-    """That this session did `what` (a goal closed, a member removed) to `thing_id`, its last
-    one: a `not_kept` page then says it was done here, rather than only how things stand."""
-    session[f"done:{what}"] = thing_id
+    """That this session did `what` (a goal closed, a member removed) to `thing_id`, among its
+    latest `DONE_KEPT`: a `not_kept` page then says it was done here, rather than only how
+    things stand (Back to the first of two members removed says so of both)."""
+    done = [seen for seen in _done(what) if seen != thing_id]
+    session[f"done:{what}"] = [*done, thing_id][-DONE_KEPT:]
 
 
 def done_here(what: str, thing_id: str) -> bool:
-    """Whether this session's last `what` was done to `thing_id` (`remember_done`; a sign-in
-    clears it)."""
-    return session.get(f"done:{what}") == thing_id
+    """Whether this session did `what` to `thing_id` lately (`remember_done`; a sign-in clears
+    it)."""
+    return thing_id in _done(what)
+
+
+def _done(what: str) -> list[str]:
+    kept = session.get(f"done:{what}")
+    return [kept] if isinstance(kept, str) else list(kept or [])  # one id: a cookie from before
