@@ -1,5 +1,6 @@
 """A move of a goal once per idempotency key: what its lifecycle, milestone and pathway
-use cases (`lifecycle_handlers`, `plan_handlers`) share."""
+use cases (`lifecycle_handlers`, `plan_handlers`) share. No handler is registered from here:
+bootstrap registers theirs, which call `moved_once`."""
 
 from __future__ import annotations
 
