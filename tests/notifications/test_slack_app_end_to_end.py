@@ -117,9 +117,13 @@ def due_dm(make_service, slack_api, metric: dict | None = STEPS):
     checkins = make_service("checkins")
     notifications = make_service("notifications", **slack_env(slack_api))
     team = create_team(goals)
+    # The goal starts in 2030, so the only reminder is the one produced below (its schedule's
+    # first occurrence): one started today would be due at the built-in Monday 09:00, and a
+    # test run on a Monday from 07:00 (the reminder's lead) would get checkins' own reminder too.
     goal = goals.client.post("/v1/goals", headers=auth(team.lead), json={
         "title": "Ship the onboarding flow", "description": "New users finish setup alone",
-        "due_date": "2030-06-30", **({"metric": metric} if metric else {})})
+        "start_date": "2030-01-01", "due_date": "2030-06-30",
+        **({"metric": metric} if metric else {})})
     assert goal.status_code == 201, goal.json
     goal_id = goal.json["id"]
     eventually(lambda: known_goal(notifications, goal_id), timeout=60)
