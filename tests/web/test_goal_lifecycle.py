@@ -9,6 +9,7 @@ import re
 
 from selenium.webdriver.common.by import By
 
+from services.web.service_layer import lifecycle_form_handlers as lifecycle_forms
 from tests.support.waiting import eventually
 from tests.web.over_http import (
     api_goal,
@@ -693,3 +694,18 @@ def test_the_history_says_what_happened_in_words(stack):
                  "checked in: value 0 → 12.5", "closed as dropped", "reopened"):
         assert said in html.unescape(history), said
     assert "metric.current" not in history and "(status" not in history
+
+
+def test_a_refused_milestone_without_its_form_ends_its_sentence_once():
+    """A goal page without the milestone form (the goal closed meanwhile) said the refusal
+    ending with a full stop whatever the API's reason ended with: "…still open?." It adds one
+    only when the reason does not already end a sentence (. ? ! …)."""
+    reasons = ["goal “Read” is dropped", "goal “Read” is dropped.", "Is “Read” still open?",
+               "“Read” was closed at once!", "“Read” was…"]
+
+    said = [lifecycle_forms.milestone_refusal_without_form({"title": " Draft "}, {"_": [why]})
+            for why in reasons]
+
+    assert said == [f"The milestone “Draft” was not added: {ending}" for ending in (
+        "goal “Read” is dropped.", "goal “Read” is dropped.", "Is “Read” still open?",
+        "“Read” was closed at once!", "“Read” was…")]

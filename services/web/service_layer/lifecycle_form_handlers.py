@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.web.domain import smart_text
+from services.web.domain.sentence import full_stop
 from services.web.domain.status_text import GOAL_STATUSES
 from shared.goal_statuses import CLOSED
 
@@ -58,7 +59,7 @@ def milestone_refusal_without_form(typed_form: dict[str, str],
     that no longer offers the form (the goal was closed meanwhile): "The milestone “Draft the
     plan” was not added: goal “Read” is dropped; reopen it before …"."""
     reasons = " ".join(why for messages in errors.values() for why in messages)
-    return f"The milestone “{typed_form['title'].strip()}” was not added: {reasons.rstrip('.')}."
+    return full_stop(f"The milestone “{typed_form['title'].strip()}” was not added: {reasons}")
 
 
 def added_before(made: str, listed: str = "it is") -> str:
