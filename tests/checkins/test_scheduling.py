@@ -343,6 +343,28 @@ def test_checking_in_early_skips_that_periods_reminder(checkins, clock):
     assert timeline == []
 
 
+def test_a_checkin_after_the_due_moment_of_a_counted_period_is_the_next_periods(checkins,
+                                                                                 clock):
+    """Ola checked in the day her goal began, then every Monday at 10:00 Berlin, an hour after
+    her weekly check-in fell due. Each Monday's counted for nothing: the period due that morning
+    was counted already and stayed open through its 12 h of grace, so she was reminded on the
+    Mondays after of a check-in she then made, and after four weeks running her streak read 3.
+    A check-in after the due moment of a period already counted is the next period's."""
+    world = World(checkins)
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    world.checkin(goal, owner, value=1)  # Wednesday 4 March: counts for Monday 9 March
+    timeline = []
+    for week, monday in enumerate((9, 16, 23), start=2):
+        timeline += run_until(checkins, clock, world, utc(2026, 3, monday, 9))  # 10:00 Berlin
+        world.checkin(goal, owner, value=week)
+    timeline += run_until(checkins, clock, world, utc(2026, 3, 24))
+
+    streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
+    assert (streak["current"], streak["longest"]) == (4, 4), streak
+    assert timeline == []  # each Monday's period counted a week early: no reminder, no miss
+
+
 def test_nothing_is_due_reminded_or_missed_before_the_goal_starts(checkins, clock):
     """A goal activated on 4 March that starts on Monday 6 April: its first check-in is due that
     day (09:00 Berlin), not on the Mondays before it with reminders, misses and escalations."""

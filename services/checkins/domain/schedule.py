@@ -83,8 +83,11 @@ class GoalSchedule(Aggregate):
     # -- commands ---------------------------------------------------------------------------
     def advance(self, now: datetime, policy: Policy, audience: Audience, next_due: NextDue, *,
                 remind: bool = True) -> None:
-        """Do everything that has fallen due by `now`, each step exactly once."""
-        while self.active and self.due_at + policy.grace <= now:
+        """Do everything that has fallen due by `now`, each step exactly once. An occurrence
+        closes at the end of its grace, or once its due moment passed if a check-in counted for
+        it: the grace waits for a late check-in, and a check-in after the due moment of one
+        already counted is the next period's (`next_wanted`), not a second in this one."""
+        while self.active and self._closes_by(now, policy):
             self._close_occurrence(policy, audience, next_due)
         reminder_at = None
         if remind and self.active and self._reminder_due(now, policy):
@@ -164,6 +167,9 @@ class GoalSchedule(Aggregate):
         return owner_available and self.active and not self.checked_in and self.due_at <= now
 
     # -- steps ------------------------------------------------------------------------------
+    def _closes_by(self, now: datetime, policy: Policy) -> bool:
+        return self.due_at + policy.grace <= now or (self.checked_in and self.due_at < now)
+
     def _close_occurrence(self, policy: Policy, audience: Audience, next_due: NextDue) -> None:
         closing = self.due_at
         if not self.checked_in and audience.owner_available_at(closing):
