@@ -177,10 +177,12 @@ class Page:
             self.base + path)
 
     def serious_accessibility_violations(self) -> list[str]:
-        """axe-core's serious and critical violations on the page as it is now."""
-        self.driver.execute_script(AXE.read_text())
+        """axe-core's serious and critical violations on the page as it is now: axe is put in
+        the page and run by one script, once the page has loaded (two scripts could each meet
+        another document, a navigation between them)."""
+        self.wait_for(lambda d: d.execute_script("return document.readyState") == "complete")
         result = self.driver.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
+            AXE.read_text() + ";\nconst done = arguments[arguments.length - 1];"
             "axe.run(document).then(r => done(r.violations)).catch(e => done([{id: 'axe-error',"
             " impact: 'critical', help: String(e), nodes: []}]));")
         return [f"{v['id']} ({v['impact']}): {v['help']} at "
