@@ -365,6 +365,25 @@ def test_a_checkin_after_the_due_moment_of_a_counted_period_is_the_next_periods(
     assert timeline == []  # each Monday's period counted a week early: no reminder, no miss
 
 
+def test_a_second_checkin_minutes_after_a_late_one_counts_for_nothing(checkins, clock):
+    """Ola checked in late on Monday 9 March (10:00 Berlin, due 09:00) and again five minutes
+    later, a second update. The late one counts for that Monday; the second must not count for
+    the next Monday as well: 16 March is still reminded, and missed when she skips it."""
+    world = World(checkins)
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    run_until(checkins, clock, world, utc(2026, 3, 9, 9))  # 10:00 Berlin: reminded, not missed
+    world.checkin(goal, owner, value=1)
+    clock.set(utc(2026, 3, 9, 9, 5))
+    world.checkin(goal, owner, value=2)
+    clock.set(utc(2026, 3, 9, 10))
+
+    timeline = run_until(checkins, clock, world, utc(2026, 3, 17))
+
+    assert timeline == [(utc(2026, 3, 16, 6), "checkin.reminder", None),
+                        (utc(2026, 3, 16, 20), "checkin.missed", 1)]
+
+
 def test_nothing_is_due_reminded_or_missed_before_the_goal_starts(checkins, clock):
     """A goal activated on 4 March that starts on Monday 6 April: its first check-in is due that
     day (09:00 Berlin), not on the Mondays before it with reminders, misses and escalations."""

@@ -85,8 +85,10 @@ class GoalSchedule(Aggregate):
                 remind: bool = True) -> None:
         """Do everything that has fallen due by `now`, each step exactly once. An occurrence
         closes at the end of its grace, or once its due moment passed if a check-in counted for
-        it: the grace waits for a late check-in, and a check-in after the due moment of one
-        already counted is the next period's (`next_wanted`), not a second in this one."""
+        it early: the grace waits for a late check-in, and a check-in after the due moment of
+        one answered early is the next period's (`next_wanted`), not a second in this one. One
+        answered late stays open to its grace's end: a second check-in minutes after a late
+        one counts for nothing, rather than for the next period too."""
         while self.active and self._closes_by(now, policy):
             self._close_occurrence(policy, audience, next_due)
         reminder_at = None
@@ -168,7 +170,9 @@ class GoalSchedule(Aggregate):
 
     # -- steps ------------------------------------------------------------------------------
     def _closes_by(self, now: datetime, policy: Policy) -> bool:
-        return self.due_at + policy.grace <= now or (self.checked_in and self.due_at < now)
+        answered_early = (self.checked_in and self.last_checkin_at is not None
+                          and self.last_checkin_at <= self.due_at)
+        return self.due_at + policy.grace <= now or (answered_early and self.due_at < now)
 
     def _close_occurrence(self, policy: Policy, audience: Audience, next_due: NextDue) -> None:
         closing = self.due_at
