@@ -349,7 +349,8 @@ def test_a_checkin_after_the_due_moment_of_a_counted_period_is_the_next_periods(
     her weekly check-in fell due. Each Monday's counted for nothing: the period due that morning
     was counted already and stayed open through its 12 h of grace, so she was reminded on the
     Mondays after of a check-in she then made, and after four weeks running her streak read 3.
-    A check-in after the due moment of a period already counted is the next period's."""
+    A check-in after the due moment of a period counted early is the next period's (one
+    counted late stays open to its grace's end: the test after this one)."""
     world = World(checkins)
     owner = world.member("Ola")
     goal = world.goal(owner)
