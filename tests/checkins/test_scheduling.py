@@ -481,6 +481,25 @@ def test_a_later_checkin_time_after_an_early_checkin_is_not_due_again_that_day(c
     assert (streak["current"], streak["next_due_at"]) == (1, "2026-03-16T16:00:00+00:00")
 
 
+def test_a_cadence_changed_after_the_due_moment_of_an_early_checkin_starts_after_now(checkins,
+                                                                                    world, clock):
+    """Ola checks in on Sunday for Monday's 09:00 (Berlin), and at noon on Monday her goal moves
+    to a daily 10:00. Monday stayed open to its grace's end (21:00) and the daily one after it
+    was Monday 10:00, already 11 h past: reminded at 21:00 and missed at 22:00 for a time she
+    could not have met. Monday is over; the first daily one is Tuesday's."""
+    owner = world.member("Ola", tz="Europe/Berlin")
+    goal = world.goal(owner)  # weekly, Monday 09:00 Berlin
+    clock.set(utc(2026, 3, 8, 12))  # Sunday
+    world.checkin(goal, owner, value=1)
+    clock.set(utc(2026, 3, 9, 11))  # Monday 12:00 Berlin
+    world.update_goal(goal, cadence={"frequency": "daily", "time": "10:00"})
+
+    streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
+    assert (streak["current"], streak["next_due_at"]) == (1, "2026-03-10T09:00:00+00:00")
+    assert run_until(checkins, clock, world, utc(2026, 3, 10, 12)) == [
+        (utc(2026, 3, 10, 7), "checkin.reminder", None)]  # Tuesday, 2 h before 10:00 Berlin
+
+
 def test_moving_west_after_an_early_checkin_is_not_due_again_that_day(checkins, world, clock):
     """Ola checks in on Sunday for Monday's 09:00 in Berlin (08:00Z), then moves to New York:
     Monday 09:00 there (13:00Z) is the same check-in, not a second one to miss."""
