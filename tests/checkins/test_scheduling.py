@@ -500,6 +500,63 @@ def test_a_cadence_changed_after_the_due_moment_of_an_early_checkin_starts_after
         (utc(2026, 3, 10, 7), "checkin.reminder", None)]  # Tuesday, 2 h before 10:00 Berlin
 
 
+def test_a_later_time_set_after_the_due_moment_of_an_early_checkin_keeps_it(checkins, world,
+                                                                           clock):
+    """Ola checks in on Sunday for Monday's 09:00 (Berlin), and at 09:30 on Monday her goal
+    moves to a daily 10:00: Monday's check-in is Monday 10:00's, not a second one wanted that
+    morning (reminded at once and missed at 22:00 with her streak broken)."""
+    owner = world.member("Ola", tz="Europe/Berlin")
+    goal = world.goal(owner)  # weekly, Monday 09:00 Berlin
+    clock.set(utc(2026, 3, 8, 12))  # Sunday
+    world.checkin(goal, owner, value=1)
+    clock.set(utc(2026, 3, 9, 8, 30))  # Monday 09:30 Berlin
+    world.update_goal(goal, cadence={"frequency": "daily", "time": "10:00"})
+    clock.set(utc(2026, 3, 9, 9))  # ticks on the hour from here
+
+    streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
+    assert (streak["current"], streak["next_due_at"]) == (1, "2026-03-10T09:00:00+00:00")
+    assert run_until(checkins, clock, world, utc(2026, 3, 10, 12)) == [
+        (utc(2026, 3, 10, 7), "checkin.reminder", None)]
+
+
+def test_a_period_retimed_in_its_grace_is_missed_once_and_not_reminded_after_it_was_due(
+        checkins, world, clock):
+    """Ola has not checked in for Monday's 09:00 (Berlin) when, at noon, her goal moves to a
+    daily 10:00. Monday was reminded at 21:00 of a check-in 'due' at 10:00 that morning, and
+    missed at 21:00 for 09:00: it is Monday 10:00's period, missed once when its grace ends."""
+    owner = world.member("Ola", tz="Europe/Berlin")
+    goal = world.goal(owner)  # weekly, Monday 09:00 Berlin
+    run_until(checkins, clock, world, utc(2026, 3, 9, 7))  # reminded at 06:00Z
+    clock.set(utc(2026, 3, 9, 11))  # Monday 12:00 Berlin
+    world.update_goal(goal, cadence={"frequency": "daily", "time": "10:00"})
+
+    assert [(at, e["type"], e.get("due_at"))
+            for at, e in ticks(checkins, clock, world, utc(2026, 3, 10, 12))] == [
+        (utc(2026, 3, 9, 21), "checkin.missed", "2026-03-09T09:00:00+00:00"),
+        (utc(2026, 3, 10, 7), "checkin.reminder", "2026-03-10T09:00:00+00:00")]
+
+
+def test_a_change_that_keeps_the_times_leaves_a_late_scheduler_to_judge_each_period(checkins,
+                                                                                    world,
+                                                                                    clock):
+    """The scheduler was down for nine days after Ola's early check-in for Monday 9 March; her
+    name changed meanwhile (member.updated re-times her goals with the same times). Monday 16
+    March, which she skipped, is still missed once the scheduler runs again, not passed over
+    because its period ended while nobody looked."""
+    owner = world.member("Ola", tz="Europe/Berlin")
+    goal = world.goal(owner)  # weekly, Monday 09:00 Berlin
+    clock.set(utc(2026, 3, 8, 12))  # Sunday
+    world.checkin(goal, owner, value=1)
+    clock.set(utc(2026, 3, 17, 12))  # no tick since
+    world.update_member(owner, name="Ola Berg")
+
+    missed = [(at, e["due_at"], e["level"])
+              for at, e in ticks(checkins, clock, world, utc(2026, 3, 17, 13))
+              if e["type"] == "checkin.missed"]
+    assert missed == [(utc(2026, 3, 17, 13), "2026-03-16T08:00:00+00:00", 1)]
+    assert next_due(checkins, world, goal, owner) == utc(2026, 3, 23, 8)
+
+
 def test_moving_west_after_an_early_checkin_is_not_due_again_that_day(checkins, world, clock):
     """Ola checks in on Sunday for Monday's 09:00 in Berlin (08:00Z), then moves to New York:
     Monday 09:00 there (13:00Z) is the same check-in, not a second one to miss."""

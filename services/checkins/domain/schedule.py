@@ -120,16 +120,30 @@ class GoalSchedule(Aggregate):
         and a check-in made for it counts for the moved one, as a check-in counts for the next
         due occurrence (a monthly check-in made early counts for the first daily one after a
         switch; one made on Sunday for Monday 09:00 counts for Monday 17:00 or for Monday 09:00
-        in New York, which kept 09:00 Berlin and then was due again the same day). One counted
-        early whose due moment passed is over, as `advance` would close it: the one after it is
-        not yet due, so it is the one that moves, to the first new time after now (the new times
-        between its due moment and now were never asked for)."""
-        if self._answered_early() and self.due_at < now:
-            self.due_at, self.reminded, self.checked_in = next_due(now), False, False
-        elif self.due_at > now:
+        in New York, which kept 09:00 Berlin and then was due again the same day).
+
+        One already due is the same period at the new times' first moment from its due moment
+        on, if that comes within its grace (Monday 09:00 moved to a daily 10:00 at noon is
+        Monday 10:00): still ahead, it is due then, with the check-in counted for it; passed,
+        it keeps what it had and closes by the usual rules, so the next is the one after it
+        (not Monday 10:00 again, due 11 h ago). A new first moment past the grace (a time moved
+        earlier in the day falls a period later) leaves it to be judged at the times it fell
+        due at, and one counted for is then over: the next is the first new time after now.
+        One whose times did not change is left alone, however late the scheduler is."""
+        if self.due_at > now:
             moved = next_due(now)
             if moved != self.due_at:
                 self.due_at, self.reminded = moved, False
+        else:
+            same_period = next_due(self.due_at - timedelta(microseconds=1))
+            if same_period == self.due_at:
+                pass
+            elif same_period < self.due_at + policy.grace:
+                self.due_at = same_period
+                if same_period > now:
+                    self.reminded = False
+            elif self.checked_in:
+                self.due_at, self.reminded, self.checked_in = next_due(now), False, False
         self._plan(policy)
 
     def pause(self) -> None:
@@ -174,13 +188,10 @@ class GoalSchedule(Aggregate):
         return owner_available and self.active and not self.checked_in and self.due_at <= now
 
     # -- steps ------------------------------------------------------------------------------
-    def _answered_early(self) -> bool:
-        """A check-in counted for the open occurrence before its due moment."""
-        return (self.checked_in and self.last_checkin_at is not None
-                and self.last_checkin_at <= self.due_at)
-
     def _closes_by(self, now: datetime, policy: Policy) -> bool:
-        return self.due_at + policy.grace <= now or (self._answered_early() and self.due_at < now)
+        answered_early = (self.checked_in and self.last_checkin_at is not None
+                          and self.last_checkin_at <= self.due_at)
+        return self.due_at + policy.grace <= now or (answered_early and self.due_at < now)
 
     def _close_occurrence(self, policy: Policy, audience: Audience, next_due: NextDue) -> None:
         closing = self.due_at
