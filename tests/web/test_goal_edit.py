@@ -126,6 +126,25 @@ def test_an_edit_of_a_goal_changed_since_the_page_was_opened_says_so_and_keeps_t
     assert api_goal(stack, team.lead, goal["id"])["title"] == "Typed over the old one"
 
 
+def test_an_edit_whose_version_is_not_a_number_is_saved_as_a_stale_one_is(stack):
+    """The form's hidden version goes to goals in If-Match: a crafted one outside ASCII was a
+    500, one with a line break a 503 'did not answer'. It is a form drawn from no known
+    version: saved, as a stale form is, when nothing it edits changed since."""
+    team = stack.new_team()
+    goal = metric_goal(stack, team.lead)
+    session, csrf = signed_in(stack, team.lead)
+    page = stack.web_url + f"/goals/{goal['id']}"
+    titles, answers = [], []
+    for n, version in enumerate(("\u202e", "1\r\nX-Evil: 1", "\u0663")):
+        form = edit_form(session.get(page).text)  # drawn from the goal as the last one left it
+        answers.append(session.post(page + "/edit", data=edited(
+            form, csrf, title=f"Renamed {n}", version=version)))
+        titles.append(api_goal(stack, team.lead, goal["id"])["title"])
+
+    assert [a.status_code for a in answers] == [200] * 3, [a.text[:300] for a in answers]
+    assert titles == ["Renamed 0", "Renamed 1", "Renamed 2"]
+
+
 def patched(stack, token: str, goal_id: str, **fields) -> None:
     """The goal changed through the goals API, at its version now."""
     etag = stack.goals.call("GET", f"/v1/goals/{goal_id}", token).headers["ETag"]

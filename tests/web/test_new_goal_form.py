@@ -64,6 +64,21 @@ def test_a_double_submitted_new_goal_form_creates_one_goal(stack):
 
 
 
+def test_a_form_key_no_header_can_carry_is_refused_by_name_and_nothing_is_created(stack):
+    """The form's hidden key goes to goals as the Idempotency-Key header: a crafted one outside
+    printable ASCII was a 500 (the HTTP library cannot encode it), and a spaced one or one with
+    a line break said the goals service did not answer (503) though nothing was sent."""
+    team = stack.new_team()
+
+    answers = [post_new_goal(stack, team.lead, idempotency_key=key)[1]
+               for key in ("\u202e", " ", "k\r\nX-Evil: 1", "k" * 256)]
+
+    assert [a.status_code for a in answers] == [400] * 4, [a.text[:300] for a in answers]
+    assert all("The form&#39;s key is not one this app gives its forms" in a.text
+               for a in answers), answers[0].text
+    assert stack.goals.call("GET", "/v1/goals", team.lead).get_json()["items"] == []
+
+
 OPTION = re.compile(r'<option value="([^"]*)"[^>]*>([^<]*)</option>')
 
 

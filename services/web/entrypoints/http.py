@@ -41,6 +41,7 @@ from services.web.adapters.api_client import (
 from services.web.adapters.repositories import WebSession
 from services.web.bootstrap import WebContainer
 from services.web.domain.sessions import profile_due
+from shared.idempotency import MAX_KEY_LENGTH
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_FIELD = "csrf_token"
@@ -256,8 +257,15 @@ def is_htmx() -> bool:
 
 def form_key() -> str | None:
     """The Idempotency-Key the form was sent with (its hidden field, macros.html's `form_key`),
-    None when it came without one."""
-    return request.form.get("idempotency_key") or None
+    None when it came without one. One this app does not make (not printable ASCII, spaced,
+    or longer than the APIs keep), which no HTTP header may carry or the API would refuse, is
+    refused (400) before anything is sent: reloading the page gives the form a new one."""
+    key = request.form.get("idempotency_key") or None
+    if key is not None and not (key.isascii() and key.isprintable() and key == key.strip()
+                                and len(key) <= MAX_KEY_LENGTH):
+        abort(400, description="The form's key is not one this app gives its forms. Reload "
+                               "the page and send the form again.")
+    return key
 
 
 def not_kept(page: str) -> Response:

@@ -42,10 +42,14 @@ def save(api: MemberApi, goal_id: str, form: dict[str, str]) -> None:
     """Change the goal as the form says, if it is still at the form's version. When it is not
     (`Stale`, the API's 412) but everything the form edits still has the value the form was
     drawn from (a check-in moved the version), it is sent once more at the version now;
-    otherwise, or if it moved again meanwhile, `Stale` is raised and nothing is saved."""
+    otherwise, or if it moved again meanwhile, `Stale` is raised and nothing is saved. A form
+    whose version is not a number (not one this app drew) is as stale as one drawn long ago."""
     changes = changes_from_form(form)
+    version = form.get("version", "")
     try:
-        api.edit_goal(goal_id, changes, form.get("version", ""))
+        if not (version.isascii() and version.isdigit()):
+            raise Stale("the form does not say which version of the goal it was drawn from")
+        api.edit_goal(goal_id, changes, version)
     except Stale:
         now = api.goal(goal_id)
         if not untouched(form, now):
