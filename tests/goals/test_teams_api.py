@@ -551,11 +551,15 @@ HOSTILE_ZONES = [
     ("/etc/x", "Unknown time zone '/etc/x'; use an IANA name such as Europe/Berlin."),
     ("Europe", "Unknown time zone 'Europe'; use an IANA name such as Europe/Berlin."),
     ("Mars/Olympus", "Unknown time zone 'Mars/Olympus'; use an IANA name such as Europe/Berlin."),
+    # listed by zoneinfo on Debian, but the server's own zone and tz's placeholder: no place
+    ("localtime", "Unknown time zone 'localtime'; use an IANA name such as Europe/Berlin."),
+    ("Factory", "Unknown time zone 'Factory'; use an IANA name such as Europe/Berlin."),
 ]
 
 
 @pytest.mark.parametrize(("zone", "message"), HOSTILE_ZONES,
-                         ids=["long", "nul", "relative", "absolute", "folder", "unknown"])
+                         ids=["long", "nul", "relative", "absolute", "folder", "unknown",
+                              "host", "placeholder"])
 def test_every_time_zone_field_refuses_a_long_nul_holding_path_like_or_unknown_name_with_a_422(
         goals, zone, message):
     """A time zone is looked up among the names zoneinfo knows, never opened as a path: a team's

@@ -61,15 +61,21 @@ TIMEZONE_LENGTH = 64
 """The longest time zone name taken (the longest IANA name is about half as long)."""
 
 
+NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+"""Names zoneinfo may list that are no place's time: the host's own zone (a link that
+differs, or is missing, from one server to the next), and tz's placeholders."""
+
+
 @cache
 def _zone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return frozenset(available_timezones()) - NOT_PLACES
 
 
 def timezone_name(value: str) -> None:
     """The one rule for a time zone the service takes (a team's, a member's): an IANA name
-    zoneinfo lists. The name is looked up among those, never opened as a path, so a long,
-    NUL-holding, path-like or unknown name is a 422 with one reason, not an OSError."""
+    zoneinfo lists, but for `NOT_PLACES`. The name is looked up among those, never opened as a
+    path, so a long, NUL-holding, path-like or unknown name is a 422 with one reason, not an
+    OSError."""
     if len(value) > TIMEZONE_LENGTH:
         raise ValidationError(f"Too long for a time zone (at most {TIMEZONE_LENGTH} characters);"
                               " use an IANA name such as Europe/Berlin.")
