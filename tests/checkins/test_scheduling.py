@@ -557,6 +557,49 @@ def test_a_change_that_keeps_the_times_leaves_a_late_scheduler_to_judge_each_per
     assert next_due(checkins, world, goal, owner) == utc(2026, 3, 23, 8)
 
 
+def test_a_second_checkin_after_a_late_one_and_a_move_east_counts_for_nothing(checkins, world,
+                                                                              clock):
+    """Ola checks in late for Monday 09:00 in New York (13:00Z), moves to Berlin ten minutes
+    later and sends a second update five minutes after that. Her late check-in's period stays
+    open to its grace's end, so the second counts for nothing, not for the next Monday:
+    16 March is reminded, and missed when she skips it."""
+    owner = world.member("Ola", tz="America/New_York")
+    goal = world.goal(owner)  # weekly, Monday 09:00 New York
+    run_until(checkins, clock, world, utc(2026, 3, 9, 13))
+    clock.set(utc(2026, 3, 9, 13, 30))
+    world.checkin(goal, owner, value=1)
+    clock.set(utc(2026, 3, 9, 13, 40))
+    world.update_member(owner, timezone="Europe/Berlin")
+    clock.set(utc(2026, 3, 9, 13, 45))
+    world.checkin(goal, owner, value=2)
+    clock.set(utc(2026, 3, 9, 14))
+
+    assert run_until(checkins, clock, world, utc(2026, 3, 17)) == [
+        (utc(2026, 3, 16, 6), "checkin.reminder", None),  # 09:00 Berlin, 2 h before
+        (utc(2026, 3, 16, 20), "checkin.missed", 1)]
+
+
+def test_a_change_of_times_while_the_scheduler_was_down_still_judges_each_period(checkins,
+                                                                                 world, clock):
+    """The scheduler was down for ten days after Ola's early check-in for Monday 9 March; her
+    goal then moves to Mondays 08:00. Monday 16 March, which she skipped, is missed and
+    escalated once the scheduler runs again, not passed over for 23 March."""
+    owner = world.member("Ola", tz="Europe/Berlin")
+    world.member("Lena", role="lead")  # level 3 (Ola has no partner for level 2)
+    goal = world.goal(owner)  # weekly, Monday 09:00 Berlin
+    clock.set(utc(2026, 3, 8, 12))  # Sunday
+    world.checkin(goal, owner, value=1)
+    clock.set(utc(2026, 3, 18, 12))  # no tick since
+    world.update_goal(goal, cadence={"frequency": "weekly", "weekday": 0, "time": "08:00"})
+
+    missed = [(at, e["due_at"], e["level"])
+              for at, e in ticks(checkins, clock, world, utc(2026, 3, 18, 20))
+              if e["type"] == "checkin.missed"]
+    assert missed == [(utc(2026, 3, 18, 13), "2026-03-16T07:00:00+00:00", 1),
+                      (utc(2026, 3, 18, 19), "2026-03-16T07:00:00+00:00", 3)]
+    assert next_due(checkins, world, goal, owner) == utc(2026, 3, 23, 7)
+
+
 def test_moving_west_after_an_early_checkin_is_not_due_again_that_day(checkins, world, clock):
     """Ola checks in on Sunday for Monday's 09:00 in Berlin (08:00Z), then moves to New York:
     Monday 09:00 there (13:00Z) is the same check-in, not a second one to miss."""

@@ -127,9 +127,11 @@ class GoalSchedule(Aggregate):
         Monday 10:00): still ahead, it is due then, with the check-in counted for it; passed,
         it keeps what it had and closes by the usual rules, so the next is the one after it
         (not Monday 10:00 again, due 11 h ago). A new first moment past the grace (a time moved
-        earlier in the day falls a period later) leaves it to be judged at the times it fell
-        due at, and one counted for is then over: the next is the first new time after now.
-        One whose times did not change is left alone, however late the scheduler is."""
+        earlier in the day, or a zone east, falls a period later) leaves it to be judged at the
+        times it fell due at; one counted early is then over, and that new moment is the next
+        period's (a late scheduler still judges those between it and now). One counted late
+        stays open to its grace's end, so that a second check-in minutes later counts for
+        nothing. One whose times did not change is left alone, however late the scheduler is."""
         if self.due_at > now:
             moved = next_due(now)
             if moved != self.due_at:
@@ -142,8 +144,8 @@ class GoalSchedule(Aggregate):
                 self.due_at = same_period
                 if same_period > now:
                     self.reminded = False
-            elif self.checked_in:
-                self.due_at, self.reminded, self.checked_in = next_due(now), False, False
+            elif self.checked_in and self.last_checkin_at <= self.due_at:
+                self.due_at, self.reminded, self.checked_in = same_period, False, False
         self._plan(policy)
 
     def pause(self) -> None:
