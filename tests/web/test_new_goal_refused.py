@@ -19,6 +19,23 @@ def test_a_template_number_typed_as_a_superscript_is_refused_by_the_form(stack):
     assert 'id="new-goal"' in answer.text
 
 
+def test_a_template_form_key_no_header_can_carry_is_refused_by_name(stack):
+    """The template form's key went to goals unread: a crafted one outside ASCII was a 500, a
+    spaced one or one with a line break a 503 'your draft was not created' though nothing was
+    sent. It is refused as the New goal form refuses one (http.form_key)."""
+    team = stack.new_team()
+    session, csrf, key = template_form(stack, team.lead)
+
+    answers = [session.post(stack.web_url + f"/goals/templates/{key}",
+                            data={"csrf_token": csrf, "idempotency_key": typed})
+               for typed in ("\u202e", " ", "k\r\nX-Evil: 1", "k" * 256)]
+
+    assert [a.status_code for a in answers] == [400] * 4, [a.text[:300] for a in answers]
+    assert all("The form&#39;s key is not one this app gives its forms" in a.text
+               for a in answers), answers[0].text
+    assert stack.goals.call("GET", "/v1/goals", team.lead).get_json()["items"] == []
+
+
 def test_a_refused_new_goal_shows_the_form_with_what_was_typed(stack):
     """A draft too incomplete even to assess (no title) kept the form: it was a bare error page
     that lost every typed value."""

@@ -254,6 +254,23 @@ def test_a_removed_member_signing_in_with_their_old_token_is_told_they_are_no_lo
             'lead for a fresh one.</small>' in garbage.text), garbage.text
 
 
+def test_a_token_no_header_can_carry_is_not_accepted_rather_than_a_500(stack):
+    """The sign-in form's token goes to goals as the Authorization header: one whose signature
+    part held a character outside ASCII was a 500, one with a line break 'Sign-in is unavailable
+    right now: the goals service does not answer' though nothing was sent."""
+    team = stack.new_team("Falcons")
+    _, token = stack.add_member(team, "Max")
+    session = requests.Session()
+    csrf = CSRF.search(session.get(stack.web_url + "/signin").text).group(1)
+
+    answers = [session.post(stack.web_url + "/signin", data={"token": typed, "csrf_token": csrf})
+               for typed in (token + "\u202e", token + "\nX", token.replace(".", ". ", 1))]
+
+    assert [a.status_code for a in answers] == [422] * 3, [a.text[:300] for a in answers]
+    assert all('<small id="e-token" class="error" role="alert">That token was not accepted. '
+               'Ask a lead for a fresh one.</small>' in a.text for a in answers), answers[0].text
+
+
 def test_a_member_removed_while_signed_in_is_told_why_their_session_ended(stack):
     """Their next page sent them to sign in under "your token was rotated or revoked, or it
     expired. Sign in again.", which no token of theirs would do. A rotated token still reads

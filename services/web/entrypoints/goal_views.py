@@ -295,7 +295,7 @@ def from_template(key: str):
     typed = request.form.to_dict()
     try:
         goal = http.api().instantiate(key, forms.template_parameters(typed),
-                                      idempotency_key=typed.get("idempotency_key"))
+                                      idempotency_key=http.form_key())
     except ServiceUnavailable as down:  # the same key again creates it once, made or not
         return _template_refused(key, typed, not_saved(
             down.service, down.unsent, "your draft was not created",

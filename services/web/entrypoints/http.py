@@ -92,9 +92,14 @@ def check_csrf() -> Response | None:
 
 
 def claims_of(token: str) -> dict:
-    """The team and member a token names (unverified: the APIs verify it on every call)."""
+    """The team and member a token names (unverified: the APIs verify it on every call); none
+    for a token no HTTP header can carry (not printable ASCII, or spaced), which no API
+    gave."""
+    token = token.strip()
+    if not (token.isascii() and token.isprintable()) or " " in token:
+        return {}
     try:
-        prefix, body, _ = token.strip().split(".")
+        prefix, body, _ = token.split(".")
         claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
         return {"team_id": str(claims["t"]), "member_id": str(claims["m"])} \
             if prefix == "gk1" else {}
