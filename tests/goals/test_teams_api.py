@@ -542,6 +542,34 @@ def test_malformed_profiles_get_422_naming_the_field(goals, body, field):
     assert response.status_code == 422 and field in response.json["errors"]
 
 
+@pytest.mark.parametrize("slack_id", ["Mars/Olympus", "uana", "UANA\n", "U", "B024BE7LH"])
+def test_a_slack_user_id_is_one_slack_gives_on_every_field_that_takes_one(goals, slack_id):
+    """Goals took any one-line text as a member's Slack user id, which notifications' own link
+    refuses: 'Mars/Olympus' was stored and sent in member.updated, and every mention and
+    lookup by it failed unseen. A new team's lead, a new member and a profile change each
+    answer 422 with the Slack app's reason, and nothing is saved."""
+    team = create_team(goals)
+    member_id, token = add_member(goals, team)
+    lead = {"name": "Ada", "email": "ada@example.com", "timezone": "UTC"}
+    answers = [
+        goals.client.post("/v1/teams", headers=auth(ADMIN_TOKEN), json={
+            "name": "Ops", "timezone": "UTC", "lead": {**lead, "slack_user_id": slack_id}}),
+        goals.client.post(f"/v1/teams/{team.id}/members", headers=auth(team.lead), json={
+            "name": "Ben", "email": "ben@example.com", "timezone": "UTC",
+            "slack_user_id": slack_id}),
+        goals.client.patch(f"/v1/teams/{team.id}/members/{member_id}", headers=auth(token),
+                           json={"slack_user_id": slack_id}),
+    ]
+
+    assert [a.status_code for a in answers] == [422] * 3, [a.get_data()[:300] for a in answers]
+    assert [a.json["errors"] for a in answers] == [
+        {"lead.slack_user_id": ["a Slack user id such as U024BE7LH"]},
+        {"slack_user_id": ["a Slack user id such as U024BE7LH"]},
+        {"slack_user_id": ["a Slack user id such as U024BE7LH"]}]
+    members = goals.client.get(f"/v1/teams/{team.id}/members", headers=auth(team.lead)).json
+    assert [m["slack_user_id"] for m in members["items"]] == [None, None]
+
+
 HOSTILE_ZONES = [
     ("x" * 5000, "Too long for a time zone (at most 64 characters); use an IANA name such as "
                  "Europe/Berlin."),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from shared.schema_fields import SLACK_USER_ID
+
 
 class InstallLinkOut(Schema):
     url = fields.String(required=True, metadata={"description": "Open in a browser to install"})
@@ -11,8 +13,7 @@ class InstallLinkOut(Schema):
 
 
 class SlackUserIn(Schema):
-    slack_user_id = fields.String(required=True, validate=validate.Regexp(
-        r"^[UW][A-Z0-9]{2,30}\Z", error="a Slack user id such as U024BE7LH"))
+    slack_user_id = fields.String(required=True, validate=SLACK_USER_ID)
 
 
 class LinkTicketIn(Schema):
