@@ -570,12 +570,14 @@ def test_streaks_count_consecutive_periods_and_announce_milestones(checkins, wor
     assert (streak["current"], streak["longest"]) == (0, 3)
 
 
-EMOJI = ["©️", "®️", "1️⃣", "#️⃣", "👍🏽", "👩‍💻", "🇩🇪", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "❤️", "☕"]
-NOT_EMOJI = ["好", "ありがとう", "Ω", "١", "👍x", "1"]
+EMOJI = ["©️", "®️", "1️⃣", "#️⃣", "👍🏽", "👩‍💻", "🇩🇪", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "❤️", "☕", "🏳️‍🌈",
+         "👨‍👩‍👧"]
+NOT_EMOJI = ["好", "ありがとう", "Ω", "١", "👍x", "1", "🎉🎉", "🇩🇪🇫🇷", "👍🏽👍", "☕❤️"]
 
 
 def test_kudos_take_any_emoji_as_written_and_no_word_of_any_script(checkins, world):
-    """Keycaps, ©️ and ®️ are emoji (they begin below U+2000); a CJK word is a word."""
+    """Keycaps, ©️ and ®️ are emoji (they begin below U+2000); a CJK word is a word; two emoji
+    are two kudos to give, not one (🎉🎉 was taken and counted apart from 🎉)."""
     owner, mate = world.member("Ola"), world.member("Max")
     checkin = world.checkin(world.goal(owner), owner, value=1)
     path = f"/v1/checkins/{checkin['id']}/kudos"

@@ -15,19 +15,36 @@ SHORTCODE = re.compile(r"^:[a-z0-9_+\-]{1,40}:$")
 KEYCAP = re.compile(r"^[0-9#*]\ufe0f?\u20e3$")  # 1️⃣, #️⃣
 # What joins and dresses an emoji's symbols: the zero-width joiner (👩‍💻), the variation
 # selectors (©️), the keycap; the tags of a subdivision flag (🏴󠁧󠁢󠁳󠁣󠁴󠁿) are checked by range.
-_JOINERS = {"\u200d", "\ufe0e", "\ufe0f", "\u20e3"}
+ZWJ = "\u200d"
+_JOINERS = {ZWJ, "\ufe0e", "\ufe0f", "\u20e3"}
 _TAGS = range(0xE0020, 0xE0080)
+_REGIONAL = range(0x1F1E6, 0x1F200)  # a flag is two of these: 🇩🇪
 
 
 def _pictograph(text: str) -> bool:
     """One emoji as written: symbols (Unicode's `So`, with skin tones, `Sk`) and what joins
-    them, or a keycap; never letters or digits of any script."""
+    them, or a keycap; never letters or digits of any script, nor two emoji (🎉🎉)."""
     if KEYCAP.match(text):
         return True
     kinds = [unicodedata.category(ch) for ch in text]
-    return 0 < len(text) <= 16 and "So" in kinds and all(
+    return 0 < len(text) <= 16 and _emoji_count(text, kinds) == 1 and all(
         kind in ("So", "Sk") or ch in _JOINERS or ord(ch) in _TAGS
         for ch, kind in zip(text, kinds, strict=True))
+
+
+def _emoji_count(text: str, kinds: list[str]) -> int:
+    """How many emoji the symbols of `text` write: each symbol begins one, but one joined to
+    the symbol before it (👩‍💻) and a flag's second letter."""
+    count, flag_open = 0, False
+    for i, (ch, kind) in enumerate(zip(text, kinds, strict=True)):
+        if kind != "So" or (i > 0 and text[i - 1] == ZWJ):
+            continue
+        if ord(ch) in _REGIONAL and flag_open:
+            flag_open = False
+            continue
+        flag_open = ord(ch) in _REGIONAL
+        count += 1
+    return count
 
 
 def check_emoji(emoji: str) -> str:
