@@ -424,6 +424,42 @@ def test_a_checkin_weeks_before_the_goal_starts_counts_for_no_period(checkins, c
     assert (streak["current"], streak["next_due_at"]) == (1, "2026-04-20T07:00:00+00:00")
 
 
+def test_a_start_date_moved_past_a_period_already_due_leaves_it_unmissed(checkins, clock):
+    """At noon on Monday 9 March, before Ola checked in for that morning, her lead moves her
+    goal's start to Monday 23 March. Monday 9 March was still missed at 20:00Z and escalated,
+    for a goal that now starts in two weeks; nothing is due before the new start."""
+    world = World(checkins)
+    owner = world.member("Ola")
+    world.member("Lena", role="lead")
+    goal = world.goal(owner)  # weekly, Monday 09:00 Berlin, started 5 January
+    run_until(checkins, clock, world, utc(2026, 3, 9, 11))  # reminded at 06:00Z, due 08:00Z
+    world.update_goal(goal, start_date="2026-03-23")
+
+    assert run_until(checkins, clock, world, utc(2026, 3, 23, 12)) == [
+        (utc(2026, 3, 23, 6), "checkin.reminder", None)]
+    assert next_due(checkins, world, goal, owner) == utc(2026, 3, 23, 8)
+
+
+def test_a_checkin_before_a_start_moved_later_counts_for_no_period(checkins, clock):
+    """Ola checks in on Sunday 8 March for Monday's 09:00; that afternoon her goal's start
+    moves to Monday 16 March. Her check-in was carried to 16 March, which then passed with no
+    reminder and no miss: a check-in before the start counts for no period, as one made after
+    the start was moved would not."""
+    world = World(checkins)
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    clock.set(utc(2026, 3, 8, 12))
+    world.checkin(goal, owner, value=1)
+    clock.set(utc(2026, 3, 8, 13))
+    world.update_goal(goal, start_date="2026-03-16")
+
+    streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
+    assert (streak["current"], streak["next_due_at"]) == (0, "2026-03-16T08:00:00+00:00")
+    assert run_until(checkins, clock, world, utc(2026, 3, 17)) == [
+        (utc(2026, 3, 16, 6), "checkin.reminder", None),
+        (utc(2026, 3, 16, 20), "checkin.missed", 1)]
+
+
 def test_a_member_who_leaves_is_nobodys_partner_and_gets_no_escalation(checkins, clock):
     """Pia leaves the team: her partnership with Ola ends (partnership.ended, which goals uses
     for private goals too), so Ola's missed check-in goes from Ola straight to the lead."""

@@ -115,7 +115,8 @@ class GoalSchedule(Aggregate):
                                               "frequency": frequency}, at)
         self._plan(policy)
 
-    def retime(self, now: datetime, policy: Policy, next_due: NextDue) -> None:
+    def retime(self, now: datetime, policy: Policy, next_due: NextDue,
+               opens_at: datetime | None = None) -> None:
         """The cadence or time zone changed: an occurrence not yet due moves to the new times,
         and a check-in made for it counts for the moved one, as a check-in counts for the next
         due occurrence (a monthly check-in made early counts for the first daily one after a
@@ -131,7 +132,19 @@ class GoalSchedule(Aggregate):
         times it fell due at; one counted early is then over, and that new moment is the next
         period's (a late scheduler still judges those between it and now). One counted late
         stays open to its grace's end, so that a second check-in minutes later counts for
-        nothing. One whose times did not change is left alone, however late the scheduler is."""
+        nothing. One whose times did not change is left alone, however late the scheduler is.
+
+        A start date moved past the open period (`opens_at`, when the goal's first day now
+        begins) makes it no period of the goal's: neither missed nor counted, the first period
+        on or after the start is wanted instead. A check-in made before that start counts for
+        no period, as one made then would not (`count_checkin`): the streak it made goes."""
+        if opens_at is not None and self.checked_in and self.last_checkin_at is not None \
+                and self.last_checkin_at < opens_at:
+            self.checked_in, self.current_streak = False, max(self.current_streak - 1, 0)
+        if opens_at is not None and self.due_at < opens_at:
+            self.due_at, self.reminded, self.checked_in = next_due(self.due_at), False, False
+            self._plan(policy)
+            return
         if self.due_at > now:
             moved = next_due(now)
             if moved != self.due_at:

@@ -89,7 +89,8 @@ def sync_goal(uow: CheckinsUnitOfWork, goal: GoalView, now: datetime,
     Without `resume`, a paused schedule stays paused (None): `goal` was read before the
     schedule's lock, and a pause found behind that lock is newer than what it says."""
     schedule = uow.schedules.locked(goal.goal_id)
-    next_due = next_due_of(uow, goal)
+    timetable = timetable_of(uow, goal)
+    next_due = timetable.next_due
     if schedule is None:
         if not goal.is_active:
             return None
@@ -104,7 +105,7 @@ def sync_goal(uow: CheckinsUnitOfWork, goal: GoalView, now: datetime,
             return None
         schedule.resume(now, policy, next_due)
     else:
-        schedule.retime(now, policy, next_due)
+        schedule.retime(now, policy, next_due, timetable.opens_at)
     return schedule
 
 
