@@ -460,6 +460,66 @@ def test_a_checkin_before_a_start_moved_later_counts_for_no_period(checkins, clo
         (utc(2026, 3, 16, 20), "checkin.missed", 1)]
 
 
+def test_a_start_moved_later_while_the_goal_was_achieved_counts_no_checkin_made_before_it(
+        checkins, clock):
+    """Ola checks in on Sunday 8 March; her goal is marked achieved, its start moved to 16
+    March, and it is reopened: reopening carried her check-in to 16 March, which passed with no
+    reminder and no miss, as moving the start of an active goal no longer does."""
+    world = World(checkins)
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    clock.set(utc(2026, 3, 8, 10))
+    world.checkin(goal, owner, value=1)
+    clock.set(utc(2026, 3, 8, 12))
+    world.update_goal(goal, event="goal.achieved", status="achieved")
+    world.update_goal(goal, start_date="2026-03-16")
+    clock.set(utc(2026, 3, 8, 13))
+    world.update_goal(goal, event="goal.reopened", status="active")
+
+    assert run_until(checkins, clock, world, utc(2026, 3, 17)) == [
+        (utc(2026, 3, 16, 6), "checkin.reminder", None),
+        (utc(2026, 3, 16, 20), "checkin.missed", 1)]
+
+
+def test_a_start_moved_later_stops_the_escalation_of_a_period_before_it(checkins, clock):
+    """Ola missed Monday 9 March (level 1 at 20:00Z); the next morning her goal's start moves
+    to 23 March. The leads still heard of that miss on Wednesday evening (level 3), for a goal
+    that now starts in two weeks."""
+    world = World(checkins)
+    owner = world.member("Ola")
+    world.member("Lena", role="lead")
+    goal = world.goal(owner)
+    missed = run_until(checkins, clock, world, utc(2026, 3, 10, 10))
+    assert missed[-1] == (utc(2026, 3, 9, 20), "checkin.missed", 1)
+    world.update_goal(goal, start_date="2026-03-23")
+
+    assert run_until(checkins, clock, world, utc(2026, 3, 23, 12)) == [
+        (utc(2026, 3, 23, 6), "checkin.reminder", None)]
+
+
+def test_a_start_moved_later_leaves_no_streak_of_checkins_before_it(checkins, clock):
+    """Ola's three weekly check-ins made a streak of 3 (and its milestone); her goal's start
+    then moves to 30 March. The streak read 2 and reached 3 again a period after the new start,
+    announced a second time: none of those check-ins was in a period of the goal as it is."""
+    world = World(checkins)
+    owner = world.member("Ola")
+    goal = world.goal(owner)
+    for monday in (9, 16, 23):
+        clock.set(utc(2026, 3, monday, 7, 30))  # 08:30 Berlin, before 09:00
+        world.checkin(goal, owner, value=monday)
+    assert [e["length"] for e in world.published("streak.reached")] == [3]
+    clock.set(utc(2026, 3, 24, 10))
+    world.update_goal(goal, start_date="2026-03-30")
+
+    streak = checkins.client.get(f"/v1/goals/{goal}/streak", headers=world.as_(owner)).json
+    assert (streak["current"], streak["longest"], streak["next_due_at"]) == (
+        0, 3, "2026-03-30T07:00:00+00:00")
+    for monday in ((3, 30), (4, 6), (4, 13)):
+        clock.set(utc(2026, *monday, 6, 30))  # 08:30 Berlin (CEST)
+        world.checkin(goal, owner, value=monday[1])
+    assert [e["length"] for e in world.published("streak.reached")] == [3, 3]  # 13 April's
+
+
 def test_a_member_who_leaves_is_nobodys_partner_and_gets_no_escalation(checkins, clock):
     """Pia leaves the team: her partnership with Ola ends (partnership.ended, which goals uses
     for private goals too), so Ola's missed check-in goes from Ola straight to the lead."""

@@ -134,15 +134,8 @@ class GoalSchedule(Aggregate):
         stays open to its grace's end, so that a second check-in minutes later counts for
         nothing. One whose times did not change is left alone, however late the scheduler is.
 
-        A start date moved past the open period (`opens_at`, when the goal's first day now
-        begins) makes it no period of the goal's: neither missed nor counted, the first period
-        on or after the start is wanted instead. A check-in made before that start counts for
-        no period, as one made then would not (`count_checkin`): the streak it made goes."""
-        if opens_at is not None and self.checked_in and self.last_checkin_at is not None \
-                and self.last_checkin_at < opens_at:
-            self.checked_in, self.current_streak = False, max(self.current_streak - 1, 0)
-        if opens_at is not None and self.due_at < opens_at:
-            self.due_at, self.reminded, self.checked_in = next_due(self.due_at), False, False
+        A start date moved later is `_starts_at`'s."""
+        if self._starts_at(opens_at, next_due):
             self._plan(policy)
             return
         if self.due_at > now:
@@ -165,14 +158,19 @@ class GoalSchedule(Aggregate):
         self.active, self.next_action_at = False, None
         self.spell_due_at, self.escalation_level = None, 0
 
-    def resume(self, now: datetime, policy: Policy, next_due: NextDue) -> None:
+    def resume(self, now: datetime, policy: Policy, next_due: NextDue,
+               opens_at: datetime | None = None) -> None:
         """The goal is active again. An occurrence not yet due stays open, re-timed as `retime`
         does, with its reminder and the check-in counted for it (a goal reopened an hour after
-        it was achieved by mistake); one already due gives way to the next, nothing counted."""
+        it was achieved by mistake); one already due gives way to the next, nothing counted.
+        A start date moved later meanwhile is `_starts_at`'s."""
         if self.active:
             self._plan(policy)
             return
         self.active = True
+        if self._starts_at(opens_at, next_due):
+            self._plan(policy)
+            return
         if self.due_at > now:
             self.retime(now, policy, next_due)
             return
@@ -203,6 +201,24 @@ class GoalSchedule(Aggregate):
         return owner_available and self.active and not self.checked_in and self.due_at <= now
 
     # -- steps ------------------------------------------------------------------------------
+    def _starts_at(self, opens_at: datetime | None, next_due: NextDue) -> bool:
+        """The goal's first day begins at `opens_at` (its start date, perhaps moved later):
+        nothing before it is a period of the goal's. A check-in before it counts for none, so
+        the streak such check-ins made goes (`longest_streak` stays); a quiet spell that began
+        before it escalates no further; an open period due before it is neither missed nor
+        counted, and gives way to the first on or after the start. Whether it gave way."""
+        if opens_at is None:
+            return False
+        if self.last_checkin_at is not None and self.last_checkin_at < opens_at:
+            self.checked_in, self.current_streak = False, 0
+        if self.spell_due_at is not None and self.spell_due_at < opens_at:
+            self.spell_due_at, self.escalation_level = None, 0
+        if self.due_at >= opens_at:
+            return False
+        self.current_streak = 0
+        self.due_at, self.reminded, self.checked_in = next_due(self.due_at), False, False
+        return True
+
     def _closes_by(self, now: datetime, policy: Policy) -> bool:
         answered_early = (self.checked_in and self.last_checkin_at is not None
                           and self.last_checkin_at <= self.due_at)

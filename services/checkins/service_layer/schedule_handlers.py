@@ -103,7 +103,7 @@ def sync_goal(uow: CheckinsUnitOfWork, goal: GoalView, now: datetime,
     elif not schedule.active:
         if not resume:
             return None
-        schedule.resume(now, policy, next_due)
+        schedule.resume(now, policy, next_due, timetable.opens_at)
     else:
         schedule.retime(now, policy, next_due, timetable.opens_at)
     return schedule
