@@ -571,13 +571,16 @@ def test_streaks_count_consecutive_periods_and_announce_milestones(checkins, wor
 
 
 EMOJI = ["©️", "®️", "1️⃣", "#️⃣", "👍🏽", "👩‍💻", "🇩🇪", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "❤️", "☕", "🏳️‍🌈",
-         "👨‍👩‍👧"]
-NOT_EMOJI = ["好", "ありがとう", "Ω", "١", "👍x", "1", "🎉🎉", "🇩🇪🇫🇷", "👍🏽👍", "☕❤️"]
+         "👨‍👩‍👧", "‼️", "↔️", "ℹ️", "〽️"]
+NOT_EMOJI = ["好", "ありがとう", "Ω", "١", "👍x", "1", "🎉🎉", "🇩🇪🇫🇷", "👍🏽👍", "☕❤️",
+             "\u200d😀", "😀\u200d", "😀\u200d\u200d😀", "‼‼"]
 
 
 def test_kudos_take_any_emoji_as_written_and_no_word_of_any_script(checkins, world):
-    """Keycaps, ©️ and ®️ are emoji (they begin below U+2000); a CJK word is a word; two emoji
-    are two kudos to give, not one (🎉🎉 was taken and counted apart from 🎉)."""
+    """Keycaps, ©️ and ®️ are emoji (they begin below U+2000), and so are ‼️ and ↔️ (not
+    symbols to Unicode's categories, refused before); a CJK word is a word; two emoji are two
+    kudos to give, not one (🎉🎉 was taken and counted apart from 🎉), and a joiner that joins
+    nothing makes none."""
     owner, mate = world.member("Ola"), world.member("Max")
     checkin = world.checkin(world.goal(owner), owner, value=1)
     path = f"/v1/checkins/{checkin['id']}/kudos"

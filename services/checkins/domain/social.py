@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 
 from services.checkins.domain.checkin import Checkin
-from services.checkins.domain.emoji import fully_qualified
+from services.checkins.domain.emoji import TEXT_BY_DEFAULT, fully_qualified
 from shared.domain import BLANK_TEXT, Aggregate, Forbidden, Unprocessable, is_blank
 
 SHORTCODE = re.compile(r"^:[a-z0-9_+\-]{1,40}:$")
@@ -22,12 +22,14 @@ _REGIONAL = range(0x1F1E6, 0x1F200)  # a flag is two of these: 🇩🇪
 
 
 def _pictograph(text: str) -> bool:
-    """One emoji as written: symbols (Unicode's `So`, with skin tones, `Sk`) and what joins
-    them, or a keycap; never letters or digits of any script, nor two emoji (🎉🎉)."""
+    """One emoji as written: symbols (Unicode's `So`, the emoji shown as text by default such
+    as ‼ or ↔, with skin tones, `Sk`) and what joins them, or a keycap; never letters or
+    digits of any script, nor two emoji (🎉🎉), nor a joiner joining nothing."""
     if KEYCAP.match(text):
         return True
-    kinds = [unicodedata.category(ch) for ch in text]
-    return 0 < len(text) <= 16 and _emoji_count(text, kinds) == 1 and all(
+    kinds = ["So" if ch in TEXT_BY_DEFAULT else unicodedata.category(ch) for ch in text]
+    loose_joiner = text.startswith(ZWJ) or text.endswith(ZWJ) or ZWJ * 2 in text
+    return 0 < len(text) <= 16 and not loose_joiner and _emoji_count(text, kinds) == 1 and all(
         kind in ("So", "Sk") or ch in _JOINERS or ord(ch) in _TAGS
         for ch, kind in zip(text, kinds, strict=True))
 
