@@ -11,6 +11,9 @@ import math
 from decimal import Decimal
 
 SIGNIFICANT = 12  # a float's typed value survives; its binary noise does not
+FIGURE_BOUND = 1e12
+"""The largest a metric's figure (start, target, current) or a check-in's value or delta may be,
+either way: what goals holds, however the figure comes (the APIs, Slack)."""
 
 
 def figure(value: float, *, signed: bool = False) -> str:

@@ -364,3 +364,28 @@ def test_a_slack_request_with_text_no_database_can_store_is_refused_with_its_rea
     reasons = {a["request_id"]: a["reason"] for a in broker.answers("checkin.rejected")}
     assert reasons[in_ref.data["request_id"]] == "the goal must not contain NUL characters"
     assert reasons[in_note.data["request_id"]] == "the note must not contain NUL characters"
+
+
+def test_a_slack_request_with_a_value_beyond_a_goals_figure_is_refused_with_its_reason(
+        live_checkins, broker):
+    """The API refuses a value beyond ±10^12 (422), as goals holds no larger figure; a request
+    from Slack with 1e308 was logged. Each is refused, saying what the bound is."""
+    checkins = live_checkins
+    seed = seed_team(broker)
+    token = checkins.container.tokens.issue(seed["team"], seed["owner"], "member")
+    onboarding = seed["goals"]["Ship the onboarding flow"]
+    eventually(lambda: checkins.client.get(f"/v1/goals/{onboarding}/checkins",
+                                           headers=auth(token)).status_code == 200, timeout=60)
+    commands = [request(seed["team"], seed["owner"], onboarding, value=value)
+                for value in (1e308, 1e13, -1e300)]
+    for command in commands:
+        broker.send(CHECKINS_COMMANDS, command)
+
+    assert broker.answered(*commands) == {
+        ("checkin.rejected", c.data["request_id"]): 1 for c in commands}
+    reasons = {a["request_id"]: a["reason"] for a in broker.answers("checkin.rejected")}
+    assert [reasons[c.data["request_id"]] for c in commands] == [
+        "the value is beyond what a goal's figure can be (-1,000,000,000,000 to "
+        "1,000,000,000,000)"] * 3
+    listed = checkins.client.get(f"/v1/goals/{onboarding}/checkins", headers=auth(token)).json
+    assert listed["items"] == []

@@ -216,12 +216,14 @@ def test_invalid_modal_input_shows_inline_errors_and_publishes_nothing(notificat
     ("lots", "“lots” is not a number."),
     ("1_5", "“1_5” is not a number."),
     ("1_000", "“1_000” is not a number."),
+    ("1e308", "“1e308” is beyond what a goal's figure can be (-1,000,000,000,000 to "
+              "1,000,000,000,000)."),
 ])
 def test_a_value_the_modal_cannot_read_surely_comes_back_under_its_field(notifications, team,
                                                                         slack_api, typed, error):
     """`1,500` was logged as 1.5: the comma was taken for a decimal one whatever followed; `1_5`
     was logged as 15 (Python's float takes `_` between digits; no number Goalkeeper writes
-    has one)."""
+    has one); 1e308 was logged, beyond any figure goals holds."""
     view = {"callback_id": "checkin_modal",
             "private_metadata": json.dumps({"goal_id": team.goal, "dm_id": None})}
     answer = interaction(notifications, submission(slack_api, "UANA", view, typed))

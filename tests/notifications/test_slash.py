@@ -298,6 +298,29 @@ def test_a_value_that_could_be_thousands_or_decimals_is_refused_saying_both(noti
     assert requested(notifications) == []
 
 
+@pytest.mark.parametrize("typed", ["1e308", "1000000000001", "-2e12"])
+def test_a_value_beyond_a_goals_figure_is_refused_saying_the_bound(notifications, typed):
+    """1e308 was acknowledged ('Logging 100,000,…(309 digits) km') and logged, though the API
+    refuses any figure beyond ±10^12 (goals holds no larger one)."""
+    Team(notifications)
+    ack = slash(notifications, form(f"checkin run {typed}",
+                                    response_url="https://hooks.slack.com/x"))
+    assert ack.json["text"].startswith(
+        f"`{typed}` is beyond what a goal's figure can be (-1,000,000,000,000 to "
+        "1,000,000,000,000). Usage:"), ack.json
+    assert requested(notifications) == []
+
+
+def test_a_value_beyond_a_goals_figure_on_a_goal_without_a_metric_is_no_note(notifications):
+    """A number too large to be a figure is a number all the same: refused as a value on a goal
+    without a metric, not logged as its note."""
+    team = Team(notifications)
+    handle(notifications, goal_without_metric(team.id, new_id(), team.ana, "Read more"))
+    ack = slash(notifications, form("checkin read 1e20", response_url="https://hooks.slack.com/x"))
+    assert ack.json["text"].startswith("*Read more* has no metric, so it takes no value"), ack.json
+    assert requested(notifications) == []
+
+
 def test_a_note_longer_than_the_modal_takes_is_refused_not_cut(notifications):
     """A note over 2000 characters was cut to its first 2000 and logged, the rest lost without
     a word (the modal refuses it under its field); one of 2000 is logged whole."""

@@ -30,6 +30,7 @@ from shared.clock import Clock
 from shared.consumer import RetryLater
 from shared.domain import DomainError
 from shared.events.envelope import Event
+from shared.numbers import FIGURE_BOUND, figure
 from shared.storable import unstorable
 
 # How long a Slack command waits, by default, for its member and its goal to reach this read
@@ -97,6 +98,7 @@ def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
     now = clock.now()
     try:
         _refuse_unstorable(d)
+        _refuse_out_of_range(d)
         member = uow.members.in_team(d["team_id"], d["member_id"])
         if member is None and _in_transit_for(event) < catch_up:
             # notifications knew this member when it sent the command: this read model has
@@ -127,6 +129,15 @@ def _goal_or_wait(uow: CheckinsUnitOfWork, member: MemberView, ref: str,
         if waiting:
             raise RetryLater(f"goal {ref.strip()} not known yet") from None
         raise
+
+
+def _refuse_out_of_range(data: dict) -> None:
+    """Rejected when the value is beyond what a goal's figure can be, as the API's 422 has it:
+    Slack's own reading refuses one, a command from elsewhere may not have."""
+    value = data.get("value")
+    if value is not None and not abs(value) <= FIGURE_BOUND:  # NaN is not within either
+        raise Rejected(f"the value is beyond what a goal's figure can be ({figure(-FIGURE_BOUND)}"
+                       f" to {figure(FIGURE_BOUND)})")
 
 
 def _refuse_unstorable(data: dict) -> None:

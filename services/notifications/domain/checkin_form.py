@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from services.notifications.domain.slack_blocks import CONFIDENCE, NOTE, NOTE_LIMIT, VALUE
-from shared.numbers import figure
+from shared.numbers import FIGURE_BOUND, figure
 from shared.storable import unstorable
 
 
@@ -36,6 +36,10 @@ class NotANumber(ValueError):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class OutOfRange(NotANumber):
+    """A number, but beyond what a goal's figure can be (`FIGURE_BOUND`)."""
 
 
 def read_number(raw: str) -> float:
@@ -62,6 +66,9 @@ def read_number(raw: str) -> float:
         raise NotANumber("is not a number") from exc
     if not math.isfinite(value):
         raise NotANumber("is not a usable number")
+    if abs(value) > FIGURE_BOUND:
+        raise OutOfRange(f"is beyond what a goal's figure can be ({figure(-FIGURE_BOUND)} to "
+                         f"{figure(FIGURE_BOUND)})")
     return value
 
 

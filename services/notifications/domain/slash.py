@@ -8,7 +8,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.notifications.domain.checkin_form import NotANumber, read_number, too_long
+from services.notifications.domain.checkin_form import (
+    NotANumber,
+    OutOfRange,
+    read_number,
+    too_long,
+)
 from services.notifications.domain.messages import HEALTH, escape, health_label, progress_bar
 from services.notifications.domain.replicas import GoalReplica
 from shared.storable import unstorable
@@ -155,6 +160,8 @@ def _note_of(goal: GoalReplica, note: str) -> str:
         raise SlashError(f"*{title}* has no metric: say what you did. {NOTE_USAGE}")
     try:
         read_number(note)
+    except OutOfRange:
+        pass  # a number all the same, too large to be one: a value, refused below
     except NotANumber:
         return _checked_note(note, NOTE_USAGE)
     raise SlashError(f"*{title}* has no metric, so it takes no value: say what you did "
