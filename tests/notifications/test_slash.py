@@ -321,6 +321,16 @@ def test_a_value_beyond_a_goals_figure_on_a_goal_without_a_metric_is_no_note(not
     assert requested(notifications) == []
 
 
+def test_the_help_says_a_checkins_value_is_the_goals_figure_now_not_todays_amount(
+        notifications):
+    """The help said only '<value> — log progress': a member at 40 km who ran 5 today typed 5,
+    and the goal's figure fell to 5 (the modal's hint says 'the metric's value now')."""
+    Team(notifications)
+    for typed in ("help", "checkin"):
+        ack = slash(notifications, form(typed))
+        assert "the goal's figure now" in ack.json["text"] and "your total" in ack.json["text"]
+
+
 def test_a_note_longer_than_the_modal_takes_is_refused_not_cut(notifications):
     """A note over 2000 characters was cut to its first 2000 and logged, the rest lost without
     a word (the modal refuses it under its field); one of 2000 is logged whole."""
@@ -329,7 +339,8 @@ def test_a_note_longer_than_the_modal_takes_is_refused_not_cut(notifications):
                                     response_url="https://hooks.slack.com/x"))
     assert ack.json == {"response_type": "ephemeral", "text": (
         "Keep the note to 2000 characters (it has 2001). Nothing was logged. Usage: "
-        "`/goals checkin <goal> <value> [note]`, e.g. `/goals checkin 1a2b3c4d 12 ran 5k`.")}
+        "`/goals checkin <goal> <value> [note]`, <value> being the goal's figure now (your "
+        "total), e.g. `/goals checkin 1a2b3c4d 12 ran 5k`.")}
     assert requested(notifications) == []
     ack = slash(notifications, form("checkin run 5 " + "b" * 2000,
                                     response_url="https://hooks.slack.com/x"))

@@ -22,7 +22,8 @@ HELP = "\n".join([
     "*Goalkeeper* — what `/goals` can do:",
     "• `/goals checkin <goal> <value> [note]` (or `check-in`) — log progress; <goal> is the "
     "short id shown by "
-    "`/goals goals`, or a word from its title (quote titles with spaces); on a goal without "
+    "`/goals goals`, or a word from its title (quote titles with spaces); <value> is the "
+    "goal's figure now, your total so far (not what you added today); on a goal without "
     "a metric, `/goals checkin <goal> <note>`",
     "• `/goals goals` — the open goals you can check in on (yours and your team's team "
     "goals), with their short ids",
@@ -32,8 +33,8 @@ HELP = "\n".join([
 ALIASES = {"check-in": "checkin"}  # other spellings of a subcommand, as the help names them
 LISTED_GOALS = 40  # `/goals goals` lists this many, then says how many more
 TYPED_SHOWN = 40  # characters of what the member typed that a refusal quotes back
-CHECKIN_USAGE = ("Usage: `/goals checkin <goal> <value> [note]`, "
-                 "e.g. `/goals checkin 1a2b3c4d 12 ran 5k`.")
+CHECKIN_USAGE = ("Usage: `/goals checkin <goal> <value> [note]`, <value> being the goal's "
+                 "figure now (your total), e.g. `/goals checkin 1a2b3c4d 12 ran 5k`.")
 NOTE_USAGE = ("Usage on a goal without a metric: `/goals checkin <goal> <note>`, "
               "e.g. `/goals checkin 1a2b3c4d finished chapter 3`.")
 
