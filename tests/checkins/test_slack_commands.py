@@ -343,16 +343,23 @@ def test_the_worker_scheduler_publishes_reminders_on_the_broker(make_service):
         broker.close()
 
 
-def test_a_slack_request_with_text_no_database_can_store_is_refused_with_its_reason(
-        live_checkins, broker):
-    """A NUL in a request's goal or note made PostgreSQL refuse the check-in: the request was
-    dead-lettered and the member never heard back. Each is refused, saying what to fix."""
-    checkins = live_checkins
+def seeded_onboarding(checkins, broker) -> tuple[dict, str, str]:
+    """A seeded team (`seed_team`), its goal owner's token and the onboarding goal's id, once
+    checkins knows the goal."""
     seed = seed_team(broker)
     token = checkins.container.tokens.issue(seed["team"], seed["owner"], "member")
     onboarding = seed["goals"]["Ship the onboarding flow"]
     eventually(lambda: checkins.client.get(f"/v1/goals/{onboarding}/checkins",
                                            headers=auth(token)).status_code == 200, timeout=60)
+    return seed, token, onboarding
+
+
+def test_a_slack_request_with_text_no_database_can_store_is_refused_with_its_reason(
+        live_checkins, broker):
+    """A NUL in a request's goal or note made PostgreSQL refuse the check-in: the request was
+    dead-lettered and the member never heard back. Each is refused, saying what to fix."""
+    checkins = live_checkins
+    seed, token, onboarding = seeded_onboarding(checkins, broker)
     in_ref = request(seed["team"], seed["owner"], "ship\x00")
     in_note = request(seed["team"], seed["owner"], onboarding)
     in_note.data["note"] = "ran\x00far"
@@ -371,11 +378,7 @@ def test_a_slack_request_with_a_value_beyond_a_goals_figure_is_refused_with_its_
     """The API refuses a value beyond ±10^12 (422), as goals holds no larger figure; a request
     from Slack with 1e308 was logged. Each is refused, saying what the bound is."""
     checkins = live_checkins
-    seed = seed_team(broker)
-    token = checkins.container.tokens.issue(seed["team"], seed["owner"], "member")
-    onboarding = seed["goals"]["Ship the onboarding flow"]
-    eventually(lambda: checkins.client.get(f"/v1/goals/{onboarding}/checkins",
-                                           headers=auth(token)).status_code == 200, timeout=60)
+    seed, token, onboarding = seeded_onboarding(checkins, broker)
     commands = [request(seed["team"], seed["owner"], onboarding, value=value)
                 for value in (1e308, 1e13, -1e300)]
     for command in commands:
