@@ -230,10 +230,15 @@ def test_a_checkin_note_keeps_what_the_member_typed(notifications, typed, note):
     ("checkin run 12 kmh was the wind", "km", "kmh was the wind"),  # not the unit
     ("checkin run 12 page", "pages", ""),
     ("checkin run 12 Pages of chapter 3", "pages", "of chapter 3"),
+    ("checkin run 12km", "km", ""),  # written straight after the number
+    ("checkin run 12KMs long run", "km", "long run"),
+    ("checkin run 12% of the way", "%", "of the way"),
+    ("checkin run 12,0% done", "%", "done"),
 ])
 def test_the_goals_unit_after_the_value_is_the_unit_not_the_note(notifications, typed, unit,
                                                                  note):
-    """`/goals checkin run 12 km` logged 12 with the note 'km'."""
+    """`/goals checkin run 12 km` logged 12 with the note 'km'; `12km` and `12%` (on a goal in
+    %) were 'not a number', though `12 km` and `12 %` were read."""
     team = Team(notifications)
     handle(notifications, goal(team.id, team.goal, team.ana, "Run 100 km",
                                metric={"unit": unit, "start": 0, "target": 100, "current": 0}))

@@ -135,22 +135,37 @@ def parse_checkin(text: str, goals: list[GoalReplica]) -> CheckinRequest:
     if not given:
         raise SlashError(CHECKIN_USAGE)
     try:
-        value = read_number(given[0])
+        value = read_number(_without_unit(given[0], goal.unit))
     except NotANumber as exc:
         raise SlashError(f"{typed(given[0])} {exc.reason}. {CHECKIN_USAGE}") from exc
     return CheckinRequest(goal, value, _checked_note(_after_unit(note, goal.unit),
                                                      CHECKIN_USAGE))
 
 
-def _after_unit(note: str, unit: str) -> str:
-    """The note after the value, without the goal's `unit` when the member typed it first
-    (`12 km long run`: the note is `long run`). The unit is matched as a whole word, case and
-    spacing set aside, as the goal writes it or with its plural `s` added or taken away."""
+def _unit_pattern(unit: str) -> str:
+    """The goal's `unit` as a member may type it: case and spacing set aside, as the goal
+    writes it or with its plural `s` added or taken away."""
     written = folded(unit)
     forms = {written, written + "s", written.removesuffix("s") or written}
-    pattern = "|".join(r"\s+".join(map(re.escape, form.split())) for form in forms)
-    typed_unit = re.match(rf"(?:{pattern})(?=\s|$)", note.translate(TYPOGRAPHIC), re.I)
+    return "|".join(r"\s+".join(map(re.escape, form.split())) for form in forms)
+
+
+def _after_unit(note: str, unit: str) -> str:
+    """The note after the value, without the goal's `unit` when the member typed it first
+    (`12 km long run`: the note is `long run`), matched as a whole word (`_unit_pattern`)."""
+    typed_unit = re.match(rf"(?:{_unit_pattern(unit)})(?=\s|$)", note.translate(TYPOGRAPHIC),
+                          re.I)
     return note[typed_unit.end():].strip() if typed_unit else note
+
+
+def _without_unit(value: str, unit: str) -> str:
+    """The value as typed, without the goal's `unit` written straight after it (`50%` on a goal
+    in %, `5km`), as `5 km` is read."""
+    if not unit.strip():
+        return value
+    attached = re.fullmatch(rf"(.*\d)(?:{_unit_pattern(unit)})", value.translate(TYPOGRAPHIC),
+                            re.I)
+    return attached.group(1) if attached else value
 
 
 def _note_of(goal: GoalReplica, note: str) -> str:
