@@ -110,6 +110,21 @@ def test_unknown_users_subcommands_and_goals_get_helpful_messages(notifications)
     assert "Usage" in slash(notifications, form("checkin")).json["text"]
 
 
+def test_a_checkin_on_an_achieved_goal_says_it_is_achieved_not_that_none_was_found(
+        notifications):
+    """'/goals checkin swim 1' on Ana's achieved goal answered 'I can't find an open goal ...
+    matching swim', as for a goal that does not exist (the Check in button said it is closed)."""
+    team = Team(notifications)
+    swim = new_id()
+    handle(notifications, goal(team.id, swim, team.ana, "Swim 10 km", event_type="goal.achieved"))
+    for ref in ("swim", swim[:8], swim):
+        ack = slash(notifications, form(f"checkin {ref} 1",
+                                        response_url="https://hooks.slack.com/x"))
+        assert ack.json["text"] == ("*Swim 10 km* is achieved, so it takes no check-ins. Try "
+                                    "`/goals goals` to see the ones that do."), ack.json
+    assert requested(notifications) == []
+
+
 def test_a_long_unknown_goal_or_command_is_quoted_back_cut_short(notifications):
     """A 300-character goal name came back whole in the refusal: the answer was a wall of the
     member's own text. The first 40 characters and `…` say which input was meant."""

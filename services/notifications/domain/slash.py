@@ -16,6 +16,7 @@ from services.notifications.domain.checkin_form import (
 )
 from services.notifications.domain.messages import HEALTH, escape, health_label, progress_bar
 from services.notifications.domain.replicas import GoalReplica
+from shared.goal_statuses import status_in_words
 from shared.storable import unstorable
 
 HELP = "\n".join([
@@ -202,23 +203,36 @@ def _refuse_unstorable(what: str, text: str, usage: str) -> None:
 
 def find_goal(goals: list[GoalReplica], ref: str) -> GoalReplica:
     """The one open goal among `goals` (those the member may check in on) that `ref` names:
-    its id, a unique id prefix, or a unique title match."""
-    open_goals = [g for g in goals if g.is_open]
+    its id, a unique id prefix, or a unique title match. When it names no open one but one
+    of theirs that is not open (achieved, closed, a draft), the refusal says so."""
     needle = folded(ref)
-    for matches in (
-        [g for g in open_goals if g.goal_id == needle],
-        [g for g in open_goals if len(needle) >= 4 and g.goal_id.startswith(needle)],
-        [g for g in open_goals if folded(g.title) == needle],
-        [g for g in open_goals if needle and needle in folded(g.title)],
-    ):
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            options = ", ".join(f"`{g.short_ref}` {escape(g.title)}" for g in matches[:10])
-            raise SlashError(f"{typed(ref)} matches several goals: {options}. "
-                             "Use the short id.")
+    matches = _named([g for g in goals if g.is_open], needle)
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        options = ", ".join(f"`{g.short_ref}` {escape(g.title)}" for g in matches[:10])
+        raise SlashError(f"{typed(ref)} matches several goals: {options}. Use the short id.")
+    not_open = _named([g for g in goals if not g.is_open], needle)
+    if len(not_open) == 1:
+        raise SlashError(f"*{escape(not_open[0].title)}* is "
+                         f"{status_in_words(not_open[0].status)}, so it takes no check-ins. "
+                         "Try `/goals goals` to see the ones that do.")
     raise SlashError(f"I can't find an open goal you can check in on matching "
                      f"{typed(ref)}. Try `/goals goals` to see them with their short ids.")
+
+
+def _named(goals: list[GoalReplica], needle: str) -> list[GoalReplica]:
+    """The `goals` the folded `needle` names, by the first rule that names any: the id, an id
+    prefix of 4 or more characters, the whole title, a part of the title."""
+    for matches in (
+        [g for g in goals if g.goal_id == needle],
+        [g for g in goals if len(needle) >= 4 and g.goal_id.startswith(needle)],
+        [g for g in goals if folded(g.title) == needle],
+        [g for g in goals if needle and needle in folded(g.title)],
+    ):
+        if matches:
+            return matches
+    return []
 
 
 def typed(text: str) -> str:
