@@ -26,6 +26,7 @@ from tests.notifications.support import (
     progressed,
     snoozed,
 )
+from tests.support.slack_server import too_many_requests
 from tests.support.stack import scheduled_job
 from tests.support.waiting import eventually
 
@@ -130,6 +131,59 @@ def test_private_goals_never_reach_team_channels(notifications, team, slack):
         eventually(lambda: len(slack.delivered()) == 1)
     assert [r.json()["text"] for r in slack.received] == ["🎉 Goal achieved: Run 100 km"]
     assert of_type(team.feed(team.ben), "checkin.logged")  # the partner still hears
+
+
+def test_a_checkin_on_a_goal_made_private_while_its_burst_waited_is_not_sent(make_service,
+                                                                            slack):
+    """Ana checked in on two goals, with a note, and made one private a second later, while
+    the burst waited out its quiet window: the channel still got both, note included.
+    Privacy was looked at only as the message was queued. As it leaves, the private goal's
+    check-in is failed, the log saying why, and only the other one is posted."""
+    clock = ControlledClock(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook(), event_types=["checkin.logged"])
+    other = new_id()
+    secret = checkin(team.id, team.goal, team.ana, 30, note="my secret note")
+    shown = checkin(team.id, other, team.ana, 2, note="fine to share")
+    handle(n, goal(team.id, other, team.ana, "Read 10 books"),
+           secret, progressed(secret, 0.3), shown, progressed(shown, 0.2))
+    clock.advance(seconds=1)
+    handle(n, goal(team.id, team.goal, team.ana, "Run 100 km", visibility="private",
+                   event_type="goal.updated"))
+    clock.advance(seconds=10)
+    n.container.deliverer.deliver_due()
+    n.container.deliverer.deliver_due()  # the loop's next pass: the burst's next is due now
+
+    [posted] = [str(r.json()) for r in slack.received]
+    assert "Read 10 books" in posted and "fine to share" in posted
+    assert "Run 100 km" not in posted and "my secret note" not in posted
+    logged = {e["notification"]["summary"]: (e["notification"]["status"],
+                                             e["notification"]["last_error"])
+              for e in team.log()}
+    assert sorted(logged.values()) == [("failed", "the goal was made private"), ("sent", None)]
+
+
+def test_an_announcement_backing_off_is_not_sent_once_its_goal_is_private(make_service, slack):
+    """A goal achieved was answered 429 (Retry-After a minute); its owner made it private
+    meanwhile: the retry posted it all the same. It now fails, "the goal was made private"."""
+    clock = ControlledClock(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook())
+    slack.reply_with(too_many_requests(60))
+    handle(n, goal(team.id, team.goal, team.ana, "Run 100 km", event_type="goal.achieved"))
+    n.container.deliverer.deliver_due()
+    assert len(slack.received) == 1
+    handle(n, goal(team.id, team.goal, team.ana, "Run 100 km", visibility="private",
+                   event_type="goal.updated"))
+    clock.advance(seconds=120)
+    n.container.deliverer.deliver_due()
+
+    assert len(slack.received) == 1  # the 429 only
+    [entry] = team.log()
+    assert (entry["notification"]["status"], entry["notification"]["last_error"]) == (
+        "failed", "the goal was made private")
 
 
 def test_off_track_tells_owner_and_leads_and_alert_channels_by_their_health_filter(

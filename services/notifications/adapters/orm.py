@@ -84,6 +84,7 @@ notifications = Table(
     Column("channel_id", String(36), ForeignKey("channels.id")),
     Column("recipient_id", String(36)),
     Column("url", Text),
+    Column("goal_id", String(36)),
     Column("event_id", String(120), nullable=False),
     Column("event_type", String(100), nullable=False),
     Column("body", Text, nullable=False),

@@ -317,6 +317,13 @@ class Replicas:
     def goal(self, goal_id: str | None) -> GoalReplica | None:
         return self.session.get(GoalReplica, goal_id) if goal_id else None
 
+    def goals(self, goal_ids: set[str]) -> dict[str, GoalReplica]:
+        """The known goals of `goal_ids` by id, in one statement (none without ids)."""
+        if not goal_ids:
+            return {}
+        return {g.goal_id: g for g in self.session.scalars(
+            select(GoalReplica).where(GoalReplica.goal_id.in_(sorted(goal_ids))))}
+
     def upsert(self, replica: object) -> None:
         """Queued with the batch's other upserts of its table (see `shared.upserts`)."""
         upsert(self.session, replica)

@@ -30,7 +30,7 @@ from services.notifications.domain.messages import message
 from services.notifications.domain.notification import Notification, RetryPolicy
 from services.notifications.domain.preferences import Preferences
 from services.notifications.domain.render import Rendered
-from services.notifications.domain.replicas import MemberReplica
+from services.notifications.domain.replicas import GoalReplica, MemberReplica
 from shared.clock import Clock
 from shared.moments import MOMENT_FORMAT
 
@@ -39,6 +39,20 @@ CHANNEL_EVENT_TYPES = ("goal.created", "goal.achieved", "goal.milestone_complete
 """What team channels are sent (`Notifier.to_channels` from `service_layer.on_events`, and the
 team digest from `service_layer.jobs`): the types a channel's filter may name. Kudos, comments,
 reminders, missed check-ins and the rest go to members only."""
+
+GOAL_MADE_PRIVATE = "the goal was made private"
+GOAL_UNKNOWN = "the goal is not known"
+
+
+def withheld_from_channels(goal: GoalReplica | None) -> str | None:
+    """Why team channels must not hear of `goal` now, else None: it is private, or not known.
+    Asked as a channel message is queued and again as it leaves (`Deliverer`): a goal made
+    private while its message waited (coalescing, a backoff) is not announced. A closed goal
+    still is."""
+    if goal is None:
+        return GOAL_UNKNOWN
+    return GOAL_MADE_PRIVATE if goal.is_private else None
+
 
 HELD_THROUGH_SNOOZE = ("kudos.given", "comment.added", "channel.disabled", "channel.refused")
 """What a snooze holds until the member is back instead of dropping it: what a teammate said to
@@ -123,6 +137,7 @@ class Notifier:
                 continue
             note = self._make(uow, what, f"channel:{channel.id}", rendered,
                               channel_body(channel, what, rendered), channel_id=channel.id,
+                              goal_id=what.data.get("goal_id"),
                               due_at=self._due(uow, channel, what))
             if note is not None:
                 created += 1

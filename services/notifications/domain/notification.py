@@ -75,13 +75,15 @@ class Notification(Aggregate):
     def __init__(self, team_id: str, target: str, event_id: str, event_type: str, body: str, *,
                  created_at: datetime, summary: str = "", channel_id: str | None = None,
                  recipient_id: str | None = None, url: str | None = None,
-                 status: str = "pending", due_at: datetime | None = None, id: str | None = None):
+                 goal_id: str | None = None, status: str = "pending",
+                 due_at: datetime | None = None, id: str | None = None):
         self.id = id or str(uuid.uuid4())
         self.team_id = team_id
         self.target = target
         self.channel_id = channel_id
         self.recipient_id = recipient_id
         self.url = url
+        self.goal_id = goal_id  # a channel message's goal, looked at again as it leaves
         self.event_id = event_id
         self.event_type = event_type
         self.body = body

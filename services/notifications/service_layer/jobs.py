@@ -60,6 +60,7 @@ from services.notifications.domain.fanout import (
     Occurrence,
     chat_body,
     member_target,
+    withheld_from_channels,
 )
 from services.notifications.domain.notification import DeliveryAttempt, Notification, SendResult
 from services.notifications.domain.preferences import Preferences
@@ -70,6 +71,7 @@ from services.notifications.domain.render import (
     Rendered,
     render,
 )
+from services.notifications.domain.replicas import GoalReplica
 from services.notifications.domain.schedule import latest_slot
 from services.notifications.domain.signing import signed_headers
 from services.notifications.domain.slack_workspace import SLACK_EVENTS_KEPT
@@ -288,15 +290,20 @@ class Deliverer:
         with self.uow_factory() as uow:
             uow.notifications.release_held(now)
             paced: set[str] = set()
-            for n in uow.notifications.due(now, self.batch):
-                if n.status == "pending" and self._claim(uow, n, now, paced):
+            due = uow.notifications.due(now, self.batch)
+            goals = uow.replicas.goals({n.goal_id for n in due if n.goal_id})
+            for n in due:
+                if n.status == "pending" and self._claim(uow, n, now, paced, goals):
                     channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
                     claimed.append(Send.of(n, channel, now))
             uow.commit()
         return claimed
 
     def _claim(self, uow: NotificationsUnitOfWork, n: Notification, now: datetime,
-               paced: set[str]) -> bool:
+               paced: set[str], goals: dict[str, GoalReplica]) -> bool:
+        """Lease `n` unless it must not leave (its channel gone or disabled, its mail
+        unsendable, its goal one the channels must not hear of now: failed) or its channel's
+        pace holds it; `goals`: the batch's, by id."""
         channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
         if channel is not None and not uow.channels.hold(channel):
             return False  # another transaction paces it now: due again at the next pass
@@ -304,6 +311,9 @@ class Deliverer:
             n.fail(channel.unsent_reason if channel is not None else CHANNEL_DELETED)
             return False
         if n.is_email and self._unsendable(uow, n):
+            return False
+        if self._withheld(n, goals):
+            self._next_heads_burst(uow, n, channel, now, goals)
             return False
         if channel is not None:
             ready_at = self._ready_at(channel, now)
@@ -314,15 +324,16 @@ class Deliverer:
                 return False
             paced.add(channel.id)
             channel.last_sent_at = now
-            self._coalesce(uow, n, channel, now)
+            self._coalesce(uow, n, channel, now, goals)
         n.claim(now, self.policy.lease)
         return True
 
     def _coalesce(self, uow: NotificationsUnitOfWork, n: Notification, channel: Channel,
-                  now: datetime) -> None:
+                  now: datetime, goals: dict[str, GoalReplica]) -> None:
         if not self.policy.coalesces(channel, n.event_type):
             return
         others = uow.notifications.mergeable(n, now) if n.attempts == 0 else []
+        others = self._sendable(uow, others, goals)
         if not others:
             return
         for other in others:
@@ -331,6 +342,17 @@ class Deliverer:
         title = f"{len(lines)} new check-ins"
         n.body = chat_body(channel.type, Rendered(title, lines, title), self.public_url or None)
         n.summary = title
+
+    def _next_heads_burst(self, uow: NotificationsUnitOfWork, n: Notification,
+                          channel: Channel | None, now: datetime,
+                          goals: dict[str, GoalReplica]) -> None:
+        """`n` headed a burst and is withheld: the burst's next message it would have taken
+        along is due now, as `n` was, instead of at its own cap."""
+        if channel is None or not self.policy.coalesces(channel, n.event_type) or n.attempts:
+            return
+        others = self._sendable(uow, uow.notifications.mergeable(n, now), goals)
+        if others:
+            others[0].next_attempt_at = min(others[0].next_attempt_at, now)
 
     # -- sending and recording ------------------------------------------------------------
     def _attempt(self, send: Send) -> int:
@@ -413,6 +435,25 @@ class Deliverer:
             n.fail(f"address {suppressed.reason}" if suppressed else "SMTP is not set")
             return True
         return False
+
+    def _sendable(self, uow: NotificationsUnitOfWork, notes: list[Notification],
+                  goals: dict[str, GoalReplica]) -> list[Notification]:
+        """Those of `notes` not withheld (`_withheld`), their goals read in one statement
+        beside the batch's `goals`."""
+        more = uow.replicas.goals({n.goal_id for n in notes} - set(goals) - {None})
+        return [n for n in notes if not self._withheld(n, {**goals, **more})]
+
+    @staticmethod
+    def _withheld(n: Notification, goals: dict[str, GoalReplica]) -> bool:
+        """A channel message about a goal the team's channels must not hear of now (made
+        private, or gone, since it was queued; `goals`: those known, by id): failed, the log
+        saying why."""
+        if n.goal_id is None:
+            return False
+        reason = withheld_from_channels(goals.get(n.goal_id))
+        if reason is not None:
+            n.fail(reason)
+        return reason is not None
 
     def _channel_disabled(self, uow: NotificationsUnitOfWork, channel: Channel,
                           n: Notification, now: datetime) -> None:

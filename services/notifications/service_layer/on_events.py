@@ -29,7 +29,12 @@ from datetime import datetime
 
 from services.notifications.domain.announcement import AwaitedCheckin
 from services.notifications.domain.email import sign_in_mail
-from services.notifications.domain.fanout import Notifier, Occurrence, jsonable
+from services.notifications.domain.fanout import (
+    Notifier,
+    Occurrence,
+    jsonable,
+    withheld_from_channels,
+)
 from services.notifications.domain.messages import escape, progress_bar
 from services.notifications.domain.render import render
 from services.notifications.domain.replicas import (
@@ -302,7 +307,7 @@ def _record_activity(event: Event, uow: NotificationsUnitOfWork, kind: str, memb
 def _to_channels(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica | None,
                  notifier: Notifier, public_url: str, health: str | None = None,
                  **context) -> None:
-    if goal is None or goal.is_private:
+    if withheld_from_channels(goal):
         return  # private (or unknown) goals never reach shared channels
     rendered = render(event.type, event.data, _context(event, uow, goal, **context))
     notifier.to_channels(uow, _occurrence(event, public_url), rendered, health=health)
