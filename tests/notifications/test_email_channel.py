@@ -11,8 +11,10 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import select
 
 from services.notifications.config import ENV_VARS, load
+from services.notifications.domain.notification import Notification
 from shared.clock import ControlledClock
 from tests.notifications.support import (
     AT,
@@ -202,10 +204,9 @@ def test_a_member_on_digests_gets_escalations_in_the_digest_mail(make_service, s
     assert len(smtp.to("ben@example.com")) == 1  # the escalation itself waited for the digest
 
 
-def test_an_escalation_mail_held_by_quiet_hours_leaves_once_they_are_turned_off(make_service,
-                                                                                 smtp):
-    """Ben turned his quiet hours off at 23:40; the escalation they held still waited for
-    07:00. It now leaves on the deliverer's next pass, once."""
+def _escalation_held_by_quiet_hours(make_service, smtp):
+    """Ben's quiet hours (22:00 to 07:00 in Berlin) holding an escalation mailed to him at
+    23:30, after a delivery pass: the clock, service and team."""
     clock = ControlledClock(datetime(2030, 1, 7, 22, 30, tzinfo=UTC))  # 23:30 in Berlin
     n = make_service("notifications", clock=clock, start_worker=False, **mail_env(smtp))
     team = Team(n, timezone="Europe/Berlin")
@@ -213,6 +214,14 @@ def test_an_escalation_mail_held_by_quiet_hours_leaves_once_they_are_turned_off(
                  json={"quiet_hours": {"start": "22:00", "end": "07:00"}})
     handle(n, missed(team, [team.ben], level=2))
     n.container.deliverer.deliver_due()
+    return clock, n, team
+
+
+def test_an_escalation_mail_held_by_quiet_hours_leaves_once_they_are_turned_off(make_service,
+                                                                                 smtp):
+    """Ben turned his quiet hours off at 23:40; the escalation they held still waited for
+    07:00. It now leaves on the deliverer's next pass, once."""
+    clock, n, team = _escalation_held_by_quiet_hours(make_service, smtp)
     assert smtp.to("ben@example.com") == []
     clock.set(datetime(2030, 1, 7, 22, 40, tzinfo=UTC))
     n.client.put("/v1/me/preferences", headers=team.auth(team.ben), json={"quiet_hours": None})
@@ -222,6 +231,64 @@ def test_an_escalation_mail_held_by_quiet_hours_leaves_once_they_are_turned_off(
     [entry] = email_log(team)
     assert [(a["status_code"], a["at"]) for a in entry["attempts"]] == [
         (250, "2030-01-07T22:40:00+00:00")]
+
+
+def left(team: Team, member_id: str, name: str, timezone: str = "Europe/Berlin"):
+    """`member.updated`: the member has left the team."""
+    return event("member.updated", team.id, member_id=member_id, name=name,
+                 email=f"{name.lower()}@example.com", role="member", timezone=timezone,
+                 state="left", snoozed_until=None)
+
+
+def test_a_member_who_left_gets_nothing_quiet_hours_held_for_them(make_service, smtp):
+    """Ben's quiet hours held an escalation (mail and feed item) at 23:30; he left the team at
+    23:45: at 07:00 the mail went to him all the same, as what quiet hours held was placed
+    again without looking at whether he was still in the team. It is failed as he leaves,
+    the delivery log saying why, and nothing reaches him."""
+    clock, n, team = _escalation_held_by_quiet_hours(make_service, smtp)
+    clock.set(datetime(2030, 1, 7, 22, 45, tzinfo=UTC))
+    handle(n, left(team, team.ben, "Ben"))
+    clock.set(datetime(2030, 1, 8, 6, 1, tzinfo=UTC))
+    n.container.deliverer.deliver_due()
+
+    assert smtp.to("ben@example.com") == []
+    [entry] = email_log(team)
+    assert (entry["notification"]["status"], entry["notification"]["last_error"]) == (
+        "failed", "the member left the team")
+    with n.container.uow() as uow:
+        feed = uow.session.scalars(select(Notification.status).where(
+            Notification.recipient_id == team.ben, Notification.event_type == "checkin.missed"))
+        assert list(feed) == ["failed"]  # never shown
+
+
+def test_a_mail_retried_after_its_member_left_is_not_sent_again(make_service, smtp,
+                                                                 monkeypatch):
+    """Ben left the team while his escalation mail was being sent, and the server answered
+    451: the retry mailed him a minute later. The claim now fails it, "the member left the
+    team"."""
+    clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False, **mail_env(smtp))
+    team = Team(n, timezone="Europe/Berlin")
+    smtp.defer("ben@example.com", times=1)
+    mailer = n.container.deliverer.mailer
+    send = mailer.send
+
+    def sent_as_ben_leaves(mail):
+        handle(n, left(team, team.ben, "Ben"))
+        return send(mail)
+
+    monkeypatch.setattr(mailer, "send", sent_as_ben_leaves)
+    handle(n, missed(team, [team.ben], level=2))
+    n.container.deliverer.deliver_due()
+    monkeypatch.setattr(mailer, "send", send)
+    clock.advance(seconds=600)
+    n.container.deliverer.deliver_due()
+
+    assert smtp.to("ben@example.com") == []
+    [entry] = email_log(team)
+    assert (entry["notification"]["status"], entry["notification"]["last_error"]) == (
+        "failed", "the member left the team")
+    assert [(a["status_code"], a["outcome"]) for a in entry["attempts"]] == [(451, "retry")]
 
 
 # -- refusals --------------------------------------------------------------------------------

@@ -261,6 +261,20 @@ class Notifications:
             select(Notification).where(or_(feed, mail)).order_by(Notification.id)
             .with_for_update()))
 
+    def waiting_for(self, member_id: str, now: datetime) -> list[Notification]:
+        """Everything still to reach the member: feed items held or waiting for the digest,
+        and mail not sent yet (held by quiet hours, due, or backing off), but for mail a
+        worker has claimed and may be sending. Locked until commit (PostgreSQL), in id order as
+        `held_for` locks them."""
+        feed = and_(Notification.recipient_id == member_id,
+                    Notification.status.in_(("held", "digest")))
+        mail = and_(Notification.target == f"email:{member_id}",
+                    Notification.status == "pending",
+                    or_(Notification.claimed_until.is_(None), Notification.claimed_until <= now))
+        return list(self.session.scalars(
+            select(Notification).where(or_(feed, mail)).order_by(Notification.id)
+            .with_for_update()))
+
     def held_notices(self, member_id: str, event_type: str,
                      event_prefix: str) -> list[Notification]:
         """The member's feed items of `event_type` held (by a snooze or quiet hours) whose event

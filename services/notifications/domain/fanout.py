@@ -40,6 +40,11 @@ CHANNEL_EVENT_TYPES = ("goal.created", "goal.achieved", "goal.milestone_complete
 team digest from `service_layer.jobs`): the types a channel's filter may name. Kudos, comments,
 reminders, missed check-ins and the rest go to members only."""
 
+MEMBER_GONE = "the member left the team"
+"""Why what waited for a member (held, for the digest, mail not sent yet) was never shown or
+mailed: they left the team, or moved to another, meanwhile (`Notifier.drop_for_gone`, and the
+deliverer's claim of a mail)."""
+
 GOAL_MADE_PRIVATE = "the goal was made private"
 GOAL_UNKNOWN = "the goal is not known"
 
@@ -165,7 +170,7 @@ class Notifier:
         now = self.clock.now()
         for member_id in dict.fromkeys(member_ids):
             member = uow.replicas.member(member_id)
-            if member is None or member.team_id != what.team_id or member.state == "left":
+            if member is None or member.gone_from(what.team_id):
                 continue
             snooze_end = None if as_digest else member.snooze_ends_at(now)
             if snooze_end is not None and what.type not in HELD_THROUGH_SNOOZE:
@@ -225,6 +230,9 @@ class Notifier:
         snooze_end = member.snooze_ends_at(now) if member is not None else None
         held = uow.notifications.held_for(member_id, now)
         for note in held:
+            if member is not None and member.gone_from(note.team_id):
+                note.fail(MEMBER_GONE)
+                continue
             if prefs.mutes(note.event_type):
                 note.mute()
                 continue
@@ -235,6 +243,18 @@ class Notifier:
         if held:
             self.wake(uow)
         return len(held)
+
+    def drop_for_gone(self, uow, member: MemberReplica) -> int:
+        """Fail, `MEMBER_GONE`, what waits for `member` of a team they are no longer in (they
+        left it, or moved to another): feed items held or waiting for the digest, and mail not
+        sent yet (held by quiet hours, or backing off), but for mail being sent now. Returns
+        how many."""
+        waiting = [note for note in uow.notifications.waiting_for(member.member_id,
+                                                                  self.clock.now())
+                   if member.gone_from(note.team_id)]
+        for note in waiting:
+            note.fail(MEMBER_GONE)
+        return len(waiting)
 
     def to_email(self, uow, what: Occurrence, rendered: Rendered, address: str, member_id: str,
                  *, transactional: bool = False, due_at: datetime | None = None) -> int:

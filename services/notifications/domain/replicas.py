@@ -32,6 +32,11 @@ class MemberReplica:
         self.email = email
         self.snoozed_until = snoozed_until  # ISO day, the member's last one snoozed
 
+    def gone_from(self, team_id: str) -> bool:
+        """Whether the member left `team_id`, leaving the team or moving to another: nothing of
+        it reaches them any more."""
+        return self.state == "left" or self.team_id != team_id
+
     def available_at(self, now: datetime) -> bool:
         """Whether the member is told anything at `now`: not gone, not snoozed."""
         return hears_from_us(self.state, self.snoozed_until, self.timezone, now)

@@ -55,6 +55,7 @@ from services.notifications.domain.digest import (
 )
 from services.notifications.domain.email import REFUSED, Mail, Suppression, refused
 from services.notifications.domain.fanout import (
+    MEMBER_GONE,
     DeliveryPolicy,
     Notifier,
     Occurrence,
@@ -427,8 +428,13 @@ class Deliverer:
                                              detail=n.last_error or ""))
 
     def _unsendable(self, uow: NotificationsUnitOfWork, n: Notification) -> bool:
-        """A mail that must not leave: SMTP unset, or its address suppressed meanwhile."""
+        """A mail that must not leave: SMTP unset, its address suppressed meanwhile, or its
+        member gone from the team (`MEMBER_GONE`)."""
         mail = Mail.loads(n.body)
+        member = uow.replicas.member(mail.member_id)
+        if member is not None and member.gone_from(n.team_id):
+            n.fail(MEMBER_GONE)
+            return True
         suppressed = uow.suppressions.blocks(mail.to, transactional=mail.transactional,
                                              now=self.clock.now())
         if self.mailer is None or suppressed is not None:

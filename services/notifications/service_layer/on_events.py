@@ -107,7 +107,9 @@ def on_member_updated(event: Event, uow: NotificationsUnitOfWork, notifier: Noti
     member = uow.replicas.member(event.data["member_id"])
     if member.slack_user_id != profile_user:
         uow.slack.forget_unlinked(member.member_id)
-    if _snooze_of(member) != held_until:
+    if before is not None and member.gone_from(before.team_id):
+        notifier.drop_for_gone(uow, member)
+    elif _snooze_of(member) != held_until:
         prefs = uow.preferences.of(member.member_id, member.team_id)
         notifier.place_held(uow, member.member_id, prefs, member)
 
