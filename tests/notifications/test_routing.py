@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from marshmallow import fields, validate
@@ -184,6 +185,39 @@ def test_an_announcement_backing_off_is_not_sent_once_its_goal_is_private(make_s
     [entry] = team.log()
     assert (entry["notification"]["status"], entry["notification"]["last_error"]) == (
         "failed", "the goal was made private")
+
+
+def test_events_of_a_team_naming_another_teams_goal_reach_none_of_its_channels(make_service,
+                                                                               slack, capsys):
+    """Team B's events named team A's goal (a check-in with its figure, a health change, a
+    goal.updated): B's Slack channel was told of A's goal, and A's copy of it took B's health
+    and title. Such a goal is now unknown to the event: B's channels hear nothing of it, the
+    copy stays A's, and a warning names the event."""
+    clock = ControlledClock(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    a, b = Team(n), Team(n)
+    b.channel(slack.webhook())
+    logged = checkin(b.id, a.goal, b.ana, 5, note="A's goal, B's channel")
+    handle(n, logged, progressed(logged, 0.05),
+           event("goal.health_changed", b.id, goal_id=a.goal, owner_id=a.ana,
+                 title="Run 100 km", previous="on_track", health="off_track", progress=0.05,
+                 expected=0.5, days_of_safety=None, at=AT),
+           goal(b.id, a.goal, b.ana, "Renamed by B", event_type="goal.updated"))
+    clock.advance(seconds=120)
+    n.container.deliverer.deliver_due()
+    n.container.deliverer.deliver_due()
+
+    assert slack.received == []
+    with n.container.uow() as uow:
+        copy = uow.replicas.goal(a.goal)
+        assert (copy.team_id, copy.owner_id, copy.title, copy.health, copy.progress) == (
+            a.id, a.ana, "Run 100 km", "on_track", 0.0)
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+              if line.startswith("{")]
+    assert [(e["event"].split()[0], e["level"]) for e in logged
+            if f"of team {b.id} names goal {a.goal} of team {a.id}" in e["event"]] == [
+        ("checkin.logged", "warning"), ("goal.progressed", "warning"),
+        ("goal.health_changed", "warning"), ("goal.updated", "warning")]
 
 
 def test_off_track_tells_owner_and_leads_and_alert_channels_by_their_health_filter(

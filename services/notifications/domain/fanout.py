@@ -49,12 +49,12 @@ GOAL_MADE_PRIVATE = "the goal was made private"
 GOAL_UNKNOWN = "the goal is not known"
 
 
-def withheld_from_channels(goal: GoalReplica | None) -> str | None:
-    """Why team channels must not hear of `goal` now, else None: it is private, or not known.
-    Asked as a channel message is queued and again as it leaves (`Deliverer`): a goal made
-    private while its message waited (coalescing, a backoff) is not announced. A closed goal
-    still is."""
-    if goal is None:
+def withheld_from_channels(goal: GoalReplica | None, team_id: str) -> str | None:
+    """Why the channels of `team_id` must not hear of `goal` now, else None: it is private, or
+    not known (as a goal of another team is not). Asked as a channel message is queued and
+    again as it leaves (`Deliverer`): a goal made private while its message waited
+    (coalescing, a backoff) is not announced. A closed goal still is."""
+    if goal is None or goal.team_id != team_id:
         return GOAL_UNKNOWN
     return GOAL_MADE_PRIVATE if goal.is_private else None
 

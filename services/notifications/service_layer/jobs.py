@@ -456,7 +456,7 @@ class Deliverer:
         saying why."""
         if n.goal_id is None:
             return False
-        reason = withheld_from_channels(goals.get(n.goal_id))
+        reason = withheld_from_channels(goals.get(n.goal_id), n.team_id)
         if reason is not None:
             n.fail(reason)
         return reason is not None

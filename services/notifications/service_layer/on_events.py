@@ -24,6 +24,7 @@ member, and any change to a goal refreshes every App Home that shows it
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import datetime
 
@@ -57,6 +58,8 @@ from shared.consumer import RetryLater
 from shared.events.envelope import Event
 from shared.numbers import figure
 
+log = logging.getLogger(__name__)
+
 
 class GoalWaits:
     """How often an event about a goal not known yet is retried before it goes on without it
@@ -72,7 +75,22 @@ class GoalWaits:
             self._waits[event.id] += 1
             raise RetryLater(f"goal {event.data.get('goal_id')} not known yet")
         self._waits.pop(event.id, None)
-        return goal
+        return _of_its_team(event, goal)
+
+
+def _team_goal(event: Event, uow: NotificationsUnitOfWork) -> GoalReplica | None:
+    """The goal `event` names, as `_of_its_team` says."""
+    return _of_its_team(event, uow.replicas.goal(event.data.get("goal_id")))
+
+
+def _of_its_team(event: Event, goal: GoalReplica | None) -> GoalReplica | None:
+    """`goal`, the one `event` names, unless it is another team's: then unknown to the event
+    (a warning logged), so the event's team hears nothing of it and its copy stays as it is."""
+    if goal is not None and goal.team_id != event.team_id:
+        log.warning("%s %s of team %s names goal %s of team %s: taken as unknown", event.type,
+                    event.id, event.team_id, goal.goal_id, goal.team_id)
+        return None
+    return goal
 
 
 # -- replicas of the goals service's teams, members and goals ---------------------------------
@@ -129,14 +147,15 @@ def on_member_sign_in_requested(event: Event, uow: NotificationsUnitOfWork,
                       d["member_id"], transactional=True)
 
 
-def on_goal_updated(event: Event, uow: NotificationsUnitOfWork) -> GoalReplica:
-    """Any goal event carrying the goal's whole state: upsert the replica."""
-    goal = uow.replicas.goal(event.data["goal_id"])
-    if goal is None:
+def on_goal_updated(event: Event, uow: NotificationsUnitOfWork) -> GoalReplica | None:
+    """Any goal event carrying the goal's whole state: upsert the replica (never one of
+    another team: None, see `_of_its_team`)."""
+    if uow.replicas.goal(event.data["goal_id"]) is None:
         uow.replicas.upsert(GoalReplica.from_state(event.data))
         uow.flush()
-        return uow.replicas.goal(event.data["goal_id"])
-    goal.refresh(event.data)
+    goal = _team_goal(event, uow)
+    if goal is not None:
+        goal.refresh(event.data)
     return goal
 
 
@@ -145,6 +164,8 @@ def on_goal_changed(event: Event, uow: NotificationsUnitOfWork, clock: Clock) ->
     shows it, before the change or after."""
     shown_before = teammates_shown(uow, uow.replicas.goal(event.data["goal_id"]))
     goal = on_goal_updated(event, uow)
+    if goal is None:
+        return
     queue_homes_showing(uow, event.team_id, goal.owner_id, goal, clock.now(),
                         shown_before=shown_before)
 
@@ -156,6 +177,8 @@ on_goal_pathway_switched = on_goal_changed
 def on_goal_created(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
                     public_url: str, clock: Clock) -> None:
     goal = on_goal_updated(event, uow)
+    if goal is None:
+        return
     _to_channels(event, uow, goal, notifier, public_url)
     queue_homes_showing(uow, event.team_id, goal.owner_id, goal, clock.now())
 
@@ -167,7 +190,7 @@ def on_goal_progressed(event: Event, uow: NotificationsUnitOfWork, notifier: Not
                        public_url: str, clock: Clock) -> None:
     """The goals service's new figure; a check-in waiting for it is announced now."""
     d = event.data
-    goal = uow.replicas.goal(d["goal_id"])
+    goal = _team_goal(event, uow)
     if goal is None:
         return
     goal.progressed(d["progress"], d.get("checkin_id"))
@@ -187,11 +210,9 @@ def on_goal_milestone_completed(event: Event, uow: NotificationsUnitOfWork, noti
 def on_goal_health_changed(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
                            public_url: str, waits: GoalWaits, clock: Clock) -> None:
     d = event.data
-    goal = uow.replicas.goal(d["goal_id"])
+    goal = waits.known_goal(event, uow)
     if goal is not None:
         goal.health, goal.expected, goal.progress = d["health"], d["expected"], d["progress"]
-    else:
-        goal = waits.known_goal(event, uow)
     queue_homes_showing(uow, event.team_id, d["owner_id"], goal, clock.now())
     _to_channels(event, uow, goal, notifier, public_url, health=d["health"])
     if d["health"] == "off_track":
@@ -248,14 +269,14 @@ def on_checkin_rejected(event: Event, uow: NotificationsUnitOfWork, notifier: No
 
 def on_checkin_missed(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
                       public_url: str, clock: Clock) -> None:
-    goal = uow.replicas.goal(event.data["goal_id"])
+    goal = _team_goal(event, uow)
     _to_members(event, uow, goal, event.data["recipients"], notifier, public_url)
     slack_dms.on_due(event, uow, clock.now())
 
 
 def on_checkin_reminder(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
                         public_url: str, clock: Clock) -> None:
-    goal = uow.replicas.goal(event.data["goal_id"])
+    goal = _team_goal(event, uow)
     _to_members(event, uow, goal, [event.data["owner_id"]], notifier, public_url)
     slack_dms.on_due(event, uow, clock.now())
 
@@ -266,23 +287,22 @@ def on_streak_reached(event: Event, uow: NotificationsUnitOfWork, notifier: Noti
     on_streak(event, uow, clock.now())
     _record_activity(event, uow, "streak", d["owner_id"], d["length"],
                      frequency=d.get("frequency"))
-    _to_members(event, uow, uow.replicas.goal(d["goal_id"]), [d["owner_id"]], notifier,
-                public_url)
+    _to_members(event, uow, _team_goal(event, uow), [d["owner_id"]], notifier, public_url)
 
 
 def on_kudos_given(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
                    public_url: str) -> None:
     d = event.data
     _record_activity(event, uow, "kudos", d["from_id"])
-    _to_members(event, uow, uow.replicas.goal(d["goal_id"]), [d["to_id"]], notifier,
-                public_url, actor=d["from_id"])
+    _to_members(event, uow, _team_goal(event, uow), [d["to_id"]], notifier, public_url,
+                actor=d["from_id"])
 
 
 def on_comment_added(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
                      public_url: str) -> None:
     d = event.data
-    _to_members(event, uow, uow.replicas.goal(d["goal_id"]), [d["to_id"]], notifier,
-                public_url, actor=d["author_id"])
+    _to_members(event, uow, _team_goal(event, uow), [d["to_id"]], notifier, public_url,
+                actor=d["author_id"])
 
 
 def on_partners_paired(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
@@ -309,7 +329,7 @@ def _record_activity(event: Event, uow: NotificationsUnitOfWork, kind: str, memb
 def _to_channels(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica | None,
                  notifier: Notifier, public_url: str, health: str | None = None,
                  **context) -> None:
-    if withheld_from_channels(goal):
+    if withheld_from_channels(goal, event.team_id):
         return  # private (or unknown) goals never reach shared channels
     rendered = render(event.type, event.data, _context(event, uow, goal, **context))
     notifier.to_channels(uow, _occurrence(event, public_url), rendered, health=health)
