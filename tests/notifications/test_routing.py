@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from marshmallow import fields, validate
 from sqlalchemy import select, update
 
@@ -185,6 +186,43 @@ def test_an_announcement_backing_off_is_not_sent_once_its_goal_is_private(make_s
     [entry] = team.log()
     assert (entry["notification"]["status"], entry["notification"]["last_error"]) == (
         "failed", "the goal was made private")
+
+
+@pytest.mark.parametrize("secret_first", [False, True], ids=["merged", "head"])
+def test_a_burst_retried_after_one_of_its_goals_was_made_private_goes_without_it(
+        make_service, slack, secret_first):
+    """Two check-ins merged into one message, answered 429; one goal was made private before
+    the retry. Its text was made at the first attempt, so the retry posted the private check-in
+    and its note all the same; and when the private one headed the burst, the whole message
+    failed and the other check-in was never posted. The retry tells the burst again without
+    the private goal: only the other check-in is posted, once."""
+    clock = ControlledClock(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook(), event_types=["checkin.logged"])
+    other = new_id()
+    shown = checkin(team.id, other, team.ana, 2, note="fine to share")
+    secret = checkin(team.id, team.goal, team.ana, 30, note="my secret note")
+    events = [(shown, progressed(shown, 0.2)), (secret, progressed(secret, 0.3))]
+    handle(n, goal(team.id, other, team.ana, "Read 10 books"),
+           *(e for pair in (events[::-1] if secret_first else events) for e in pair))
+    slack.reply_with(too_many_requests(60))
+    clock.advance(seconds=10)
+    n.container.deliverer.deliver_due()
+    assert len(slack.received) == 1 and "2 new check-ins" in str(slack.received[0].json())
+    handle(n, goal(team.id, team.goal, team.ana, "Run 100 km", visibility="private",
+                   event_type="goal.updated"))
+    clock.advance(seconds=120)
+    n.container.deliverer.deliver_due()
+    n.container.deliverer.deliver_due()  # the loop's next pass: what left the burst is due now
+
+    retried = [str(r.json()) for r in slack.received[1:]]
+    assert len(retried) == 1, retried
+    assert "Read 10 books" in retried[0]
+    assert "Run 100 km" not in retried[0] and "my secret note" not in retried[0]
+    failed = [(e["notification"]["status"], e["notification"]["last_error"])
+              for e in team.log() if e["notification"]["status"] == "failed"]
+    assert failed == [("failed", "the goal was made private")]
 
 
 def test_events_of_a_team_naming_another_teams_goal_reach_none_of_its_channels(make_service,

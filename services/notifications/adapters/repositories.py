@@ -184,6 +184,13 @@ class Notifications:
             query = query.with_for_update(skip_locked=True)
         return list(self.session.scalars(query))
 
+    def merged_into(self, head: Notification) -> list[Notification]:
+        """The notifications merged into `head`'s burst, oldest first."""
+        return list(self.session.scalars(
+            select(Notification).where(Notification.merged_into == head.id,
+                                       Notification.status == "coalesced")
+            .order_by(Notification.created_at, Notification.id)))
+
     def burst_head(self, channel_id: str, event_type: str,
                    due_by: datetime) -> Notification | None:
         """The pending, never attempted notification of one kind for one channel due first, if

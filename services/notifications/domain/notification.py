@@ -176,6 +176,10 @@ class Notification(Aggregate):
     def merge_into(self, primary: Notification) -> None:
         self.status, self.merged_into = "coalesced", primary.id
 
+    def unmerge(self, now: datetime) -> None:
+        """Out of the burst it was merged into, which will not carry it: due now on its own."""
+        self.status, self.merged_into, self.next_attempt_at = "pending", None, now
+
 
 class DeliveryAttempt:
     def __init__(self, notification_id: str, channel_id: str | None, at: datetime,

@@ -315,7 +315,11 @@ class Deliverer:
             return False
         if self._withheld(n, goals):
             self._next_heads_burst(uow, n, channel, now, goals)
+            for merged in self._burst_of(uow, n, goals):
+                merged.unmerge(now)
             return False
+        if channel is not None and n.attempts:
+            self._keep_burst_to_sendable(uow, n, channel, goals)
         if channel is not None:
             ready_at = self._ready_at(channel, now)
             if channel.id in paced:
@@ -339,10 +343,35 @@ class Deliverer:
             return
         for other in others:
             other.merge_into(n)
-        lines = [n.summary] + [o.summary for o in others]
-        title = f"{len(lines)} new check-ins"
+        self._burst_body(n, channel, others)
+
+    def _burst_body(self, n: Notification, channel: Channel, merged: list[Notification]) -> None:
+        """`n`'s body as the burst of it and `merged`: a line each. `n.summary` stays its own
+        line, so that a burst retried after one of its goals was made private can be told
+        again without it (`_keep_burst_to_sendable`)."""
+        lines = [n.summary] + [o.summary for o in merged]
+        title = f"{len(lines)} new check-ins" if merged else "New check-in"
         n.body = chat_body(channel.type, Rendered(title, lines, title), self.public_url or None)
-        n.summary = title
+
+    def _burst_of(self, uow: NotificationsUnitOfWork, n: Notification,
+                  goals: dict[str, GoalReplica]) -> list[Notification]:
+        """What a burst `n` already headed (merged at an earlier attempt) that may still go:
+        those about a goal withheld now are failed (`_withheld`)."""
+        if not n.attempts:
+            return []
+        merged = uow.notifications.merged_into(n)
+        return self._sendable(uow, merged, goals) if merged else []
+
+    def _keep_burst_to_sendable(self, uow: NotificationsUnitOfWork, n: Notification,
+                                channel: Channel, goals: dict[str, GoalReplica]) -> None:
+        """A burst retried after a goal in it was made private (or went) meanwhile is told
+        again without that goal's line: its text was made when it was first claimed."""
+        merged = uow.notifications.merged_into(n)
+        if not merged:
+            return
+        kept = self._sendable(uow, merged, goals)
+        if len(kept) < len(merged):
+            self._burst_body(n, channel, kept)
 
     def _next_heads_burst(self, uow: NotificationsUnitOfWork, n: Notification,
                           channel: Channel | None, now: datetime,
