@@ -249,6 +249,8 @@ def test_a_checkin_note_keeps_what_the_member_typed(notifications, typed, note):
     ("checkin run 12KMs long run", "km", "long run"),
     ("checkin run 12% of the way", "%", "of the way"),
     ("checkin run 12,0% done", "%", "done"),
+    ("checkin run 12", "2", ""),  # a number as typed is that number, whatever the unit
+    ("checkin run 12 2", "2", ""),
 ])
 def test_the_goals_unit_after_the_value_is_the_unit_not_the_note(notifications, typed, unit,
                                                                  note):
@@ -348,7 +350,7 @@ def test_the_help_says_a_checkins_value_is_the_goals_figure_now_not_todays_amoun
     Team(notifications)
     for typed in ("help", "checkin"):
         ack = slash(notifications, form(typed))
-        assert "the goal's figure now" in ack.json["text"] and "your total" in ack.json["text"]
+        assert "the goal's figure now, not what you added" in ack.json["text"]
 
 
 def test_a_note_longer_than_the_modal_takes_is_refused_not_cut(notifications):
@@ -359,8 +361,8 @@ def test_a_note_longer_than_the_modal_takes_is_refused_not_cut(notifications):
                                     response_url="https://hooks.slack.com/x"))
     assert ack.json == {"response_type": "ephemeral", "text": (
         "Keep the note to 2000 characters (it has 2001). Nothing was logged. Usage: "
-        "`/goals checkin <goal> <value> [note]`, <value> being the goal's figure now (your "
-        "total), e.g. `/goals checkin 1a2b3c4d 12 ran 5k`.")}
+        "`/goals checkin <goal> <value> [note]`, <value> being the goal's figure now, not what "
+        "you added, e.g. `/goals checkin 1a2b3c4d 12 ran 5k`.")}
     assert requested(notifications) == []
     ack = slash(notifications, form("checkin run 5 " + "b" * 2000,
                                     response_url="https://hooks.slack.com/x"))

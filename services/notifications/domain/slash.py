@@ -24,7 +24,7 @@ HELP = "\n".join([
     "• `/goals checkin <goal> <value> [note]` (or `check-in`) — log progress; <goal> is the "
     "short id shown by "
     "`/goals goals`, or a word from its title (quote titles with spaces); <value> is the "
-    "goal's figure now, your total so far (not what you added today); on a goal without "
+    "goal's figure now, not what you added (45 if it was 40 and you added 5); on a goal without "
     "a metric, `/goals checkin <goal> <note>`",
     "• `/goals goals` — the open goals you can check in on (yours and your team's team "
     "goals), with their short ids",
@@ -35,7 +35,7 @@ ALIASES = {"check-in": "checkin"}  # other spellings of a subcommand, as the hel
 LISTED_GOALS = 40  # `/goals goals` lists this many, then says how many more
 TYPED_SHOWN = 40  # characters of what the member typed that a refusal quotes back
 CHECKIN_USAGE = ("Usage: `/goals checkin <goal> <value> [note]`, <value> being the goal's "
-                 "figure now (your total), e.g. `/goals checkin 1a2b3c4d 12 ran 5k`.")
+                 "figure now, not what you added, e.g. `/goals checkin 1a2b3c4d 12 ran 5k`.")
 NOTE_USAGE = ("Usage on a goal without a metric: `/goals checkin <goal> <note>`, "
               "e.g. `/goals checkin 1a2b3c4d finished chapter 3`.")
 
@@ -161,8 +161,15 @@ def _after_unit(note: str, unit: str) -> str:
 
 def _without_unit(value: str, unit: str) -> str:
     """The value as typed, without the goal's `unit` written straight after it (`50%` on a goal
-    in %, `5km`), as `5 km` is read."""
+    in %, `5km`), as `5 km` is read; a value that reads as a number as typed is that number
+    (`12` on a goal whose unit is "2" is 12, not 1)."""
     if not unit.strip():
+        return value
+    try:
+        read_number(value)
+    except NotANumber:
+        pass
+    else:
         return value
     attached = re.fullmatch(rf"(.*\d)(?:{_unit_pattern(unit)})", value.translate(TYPOGRAPHIC),
                             re.I)
