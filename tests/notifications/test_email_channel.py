@@ -27,6 +27,7 @@ from tests.notifications.support import (
     make_digests_at_eight,
     produce,
 )
+from tests.support.batches import statements
 from tests.support.smtp_server import LocalSmtpServer
 from tests.support.waiting import eventually
 
@@ -121,6 +122,18 @@ def test_a_missed_checkin_mails_each_recipient_multipart_with_a_one_click_unsubs
     assert link.startswith(f"{PUBLIC}/email/unsubscribe/")
     assert link in body["text/plain"]
     assert [a["status_code"] for e in email_log(team) for a in e["attempts"]] == [250, 250]
+
+
+def test_a_pass_of_the_deliverer_reads_its_mails_members_in_one_statement(mailing, crew, smtp):
+    """Whether a mail's member left the team was read member by member, one statement per mail
+    claimed; the pass reads the members of all its mails at once."""
+    team = crew
+    handle(mailing, missed(team, [team.ana, team.ben, team.lead], level=3))
+    with statements(mailing.container.engine) as seen:
+        mailing.container.deliverer.deliver_due()
+    assert len(smtp.messages) == 3
+    member_reads = [s for s in seen if "FROM member_views" in s]
+    assert len(member_reads) == 1, "\n".join(member_reads)
 
 
 @pytest.mark.parametrize(("sender", "name"), [

@@ -272,9 +272,12 @@ class Notifications:
         """Everything still to reach the member: feed items held or waiting for the digest,
         and mail not sent yet (held by quiet hours, due, or backing off), but for mail a
         worker has claimed and may be sending. Locked until commit (PostgreSQL), in id order as
-        `held_for` locks them."""
-        feed = and_(Notification.recipient_id == member_id,
-                    Notification.status.in_(("held", "digest")))
+        `held_for` locks them; as there, a held item whose moment has come is the deliverer's
+        (`release_held` locks it), not this, or a batch of two members leaving could lock one's
+        rows before and the other's after what `release_held` holds, and deadlock with it."""
+        feed = and_(Notification.recipient_id == member_id, or_(
+            Notification.status == "digest",
+            and_(Notification.status == "held", Notification.next_attempt_at > now)))
         mail = and_(Notification.target == f"email:{member_id}",
                     Notification.status == "pending",
                     or_(Notification.claimed_until.is_(None), Notification.claimed_until <= now))
@@ -337,6 +340,13 @@ class Replicas:
 
     def goal(self, goal_id: str | None) -> GoalReplica | None:
         return self.session.get(GoalReplica, goal_id) if goal_id else None
+
+    def members_by_id(self, member_ids: set[str]) -> dict[str, MemberReplica]:
+        """The known members of `member_ids` by id, in one statement (none without ids)."""
+        if not member_ids:
+            return {}
+        return {m.member_id: m for m in self.session.scalars(
+            select(MemberReplica).where(MemberReplica.member_id.in_(sorted(member_ids))))}
 
     def goals(self, goal_ids: set[str]) -> dict[str, GoalReplica]:
         """The known goals of `goal_ids` by id, in one statement (none without ids)."""

@@ -293,6 +293,8 @@ class Deliverer:
             paced: set[str] = set()
             due = uow.notifications.due(now, self.batch)
             goals = uow.replicas.goals({n.goal_id for n in due if n.goal_id})
+            # the mails' members in one statement: `_unsendable`'s reads are then the session's
+            uow.replicas.members_by_id({n.target.removeprefix("email:") for n in due if n.is_email})
             for n in due:
                 if n.status == "pending" and self._claim(uow, n, now, paced, goals):
                     channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
