@@ -225,6 +225,68 @@ def test_a_burst_retried_after_one_of_its_goals_was_made_private_goes_without_it
     assert failed == [("failed", "the goal was made private")]
 
 
+@pytest.mark.parametrize("secret_first", [False, True], ids=["merged", "head"])
+def test_a_burst_whose_claim_ran_out_unsent_goes_without_a_goal_made_private_since(
+        make_service, slack, secret_first):
+    """A burst claimed and merged, never sent (its worker died, or its batch outlasted the
+    lease), is claimed again once the lease runs out: with no attempt counted, its goals were
+    not looked at again, so a goal made private meanwhile was posted, or, heading the burst,
+    failed it with the other check-in merged into it, never posted."""
+    clock = ControlledClock(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook(), event_types=["checkin.logged"])
+    other = new_id()
+    shown = checkin(team.id, other, team.ana, 2, note="fine to share")
+    secret = checkin(team.id, team.goal, team.ana, 30, note="my secret note")
+    events = [(shown, progressed(shown, 0.2)), (secret, progressed(secret, 0.3))]
+    handle(n, goal(team.id, other, team.ana, "Read 10 books"),
+           *(e for pair in (events[::-1] if secret_first else events) for e in pair))
+    clock.advance(seconds=10)
+    deliverer = n.container.deliverer
+    assert len(deliverer._claim_due()) == 1  # claimed and merged; never sent
+    handle(n, goal(team.id, team.goal, team.ana, "Run 100 km", visibility="private",
+                   event_type="goal.updated"))
+    clock.advance(seconds=600)  # the lease runs out
+    for _ in range(3):
+        deliverer.deliver_due()
+        clock.advance(seconds=5)
+
+    posted = [str(r.json()) for r in slack.received]
+    assert len(posted) == 1 and "Read 10 books" in posted[0], posted
+    assert "Run 100 km" not in posted[0] and "my secret note" not in posted[0]
+
+
+def test_a_burst_whose_claim_ran_out_keeps_what_it_merged_when_it_takes_in_more(make_service,
+                                                                               slack):
+    """A burst of two check-ins claimed, never sent, and claimed again after a third arrived:
+    it was made again from its head and the third, and the second, merged at the first claim,
+    was never posted though the log said it was merged."""
+    clock = ControlledClock(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    team.channel(slack.webhook(), event_types=["checkin.logged"])
+    books, swim = new_id(), new_id()
+    first = checkin(team.id, team.goal, team.ana, 30, note="one")
+    second = checkin(team.id, books, team.ana, 2, note="two")
+    handle(n, goal(team.id, books, team.ana, "Read 10 books"),
+           goal(team.id, swim, team.ana, "Swim 5 km"),
+           first, progressed(first, 0.3), second, progressed(second, 0.2))
+    clock.advance(seconds=10)
+    deliverer = n.container.deliverer
+    assert len(deliverer._claim_due()) == 1
+    clock.advance(seconds=590)
+    third = checkin(team.id, swim, team.ana, 1, note="three")
+    handle(n, third, progressed(third, 0.2))
+    clock.advance(seconds=70)
+    for _ in range(4):
+        deliverer.deliver_due()
+        clock.advance(seconds=5)
+
+    posted = " ".join(str(r.json()) for r in slack.received)
+    assert all(title in posted for title in ("Run 100 km", "Read 10 books", "Swim 5 km")), posted
+
+
 def test_events_of_a_team_naming_another_teams_goal_reach_none_of_its_channels(make_service,
                                                                                slack, capsys):
     """Team B's events named team A's goal (a check-in with its figure, a health change, a

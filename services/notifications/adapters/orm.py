@@ -101,6 +101,7 @@ notifications = Table(
     UniqueConstraint("event_id", "target", name="uq_notification_per_target"),
 )
 Index("ix_notifications_due", notifications.c.status, notifications.c.next_attempt_at)
+Index("ix_notifications_merged_into", notifications.c.merged_into)  # a burst's rows, on retry
 Index("ix_notifications_feed", notifications.c.recipient_id, notifications.c.status,
       notifications.c.sent_at)
 

@@ -170,15 +170,15 @@ class Notifications:
         return min((m for m in moments if m is not None), default=None)
 
     def mergeable(self, primary: Notification, now: datetime) -> list[Notification]:
-        """Other pending notifications of the same kind for the same channel, never attempted,
-        oldest first; not one another worker has claimed and may be posting (claimed, or
-        being claimed: on PostgreSQL a row a claim has locked is skipped)."""
+        """Other pending notifications of the same kind for the same channel, never attempted
+        nor claimed, oldest first: not one another worker may be posting (claimed, or being
+        claimed: on PostgreSQL a row a claim has locked is skipped), nor one whose claim ran
+        out, which may head a burst of its own."""
         query = select(Notification).where(
             Notification.status == "pending", Notification.id != primary.id,
             Notification.channel_id == primary.channel_id,
             Notification.event_type == primary.event_type, Notification.attempts == 0,
-            Notification.created_at <= now,
-            or_(Notification.claimed_until.is_(None), Notification.claimed_until <= now),
+            Notification.created_at <= now, Notification.claimed_until.is_(None),
         ).order_by(Notification.created_at, Notification.id)
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)

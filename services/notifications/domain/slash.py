@@ -167,6 +167,8 @@ def _without_unit(value: str, unit: str) -> str:
         return value
     try:
         read_number(value)
+    except OutOfRange:
+        return value  # a number as typed, too large: refused as it is
     except NotANumber:
         pass
     else:

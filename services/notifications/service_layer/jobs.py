@@ -317,11 +317,9 @@ class Deliverer:
             return False
         if self._withheld(n, goals):
             self._next_heads_burst(uow, n, channel, now, goals)
-            for merged in self._burst_of(uow, n, goals):
+            for merged in self._burst_of(uow, n, channel, goals)[0]:
                 merged.unmerge(now)
             return False
-        if channel is not None and n.attempts:
-            self._keep_burst_to_sendable(uow, n, channel, goals)
         if channel is not None:
             ready_at = self._ready_at(channel, now)
             if channel.id in paced:
@@ -337,43 +335,40 @@ class Deliverer:
 
     def _coalesce(self, uow: NotificationsUnitOfWork, n: Notification, channel: Channel,
                   now: datetime, goals: dict[str, GoalReplica]) -> None:
+        """Make `n` the burst of the check-ins waiting for its channel. One claimed before keeps
+        what was merged into it then, but what is about a goal withheld now (`_burst_of`); one
+        never sent also takes in those waiting since. Its text is made again when either
+        changed it."""
         if not self.policy.coalesces(channel, n.event_type):
             return
+        earlier, dropped = self._burst_of(uow, n, channel, goals)
         others = uow.notifications.mergeable(n, now) if n.attempts == 0 else []
         others = self._sendable(uow, others, goals)
-        if not others:
-            return
         for other in others:
             other.merge_into(n)
-        self._burst_body(n, channel, others)
+        if others or dropped:
+            self._burst_body(n, channel, earlier + others)
 
     def _burst_body(self, n: Notification, channel: Channel, merged: list[Notification]) -> None:
         """`n`'s body as the burst of it and `merged`: a line each. `n.summary` stays its own
-        line, so that a burst retried after one of its goals was made private can be told
-        again without it (`_keep_burst_to_sendable`)."""
+        line, so that a burst claimed again after one of its goals was made private can be
+        told again without it (`_coalesce`)."""
         lines = [n.summary] + [o.summary for o in merged]
         title = f"{len(lines)} new check-ins" if merged else "New check-in"
         n.body = chat_body(channel.type, Rendered(title, lines, title), self.public_url or None)
 
-    def _burst_of(self, uow: NotificationsUnitOfWork, n: Notification,
-                  goals: dict[str, GoalReplica]) -> list[Notification]:
-        """What a burst `n` already headed (merged at an earlier attempt) that may still go:
-        those about a goal withheld now are failed (`_withheld`)."""
-        if not n.attempts:
-            return []
+    def _burst_of(self, uow: NotificationsUnitOfWork, n: Notification, channel: Channel | None,
+                  goals: dict[str, GoalReplica]) -> tuple[list[Notification], bool]:
+        """What was merged into `n` when it was claimed before (a retry, or a claim whose lease
+        ran out before it was sent) and may still go, and whether any of it may not: those
+        about a goal withheld now are failed (`_withheld`)."""
+        claimed_before = n.attempts or n.claimed_until is not None
+        if channel is None or not claimed_before or not self.policy.coalesces(channel,
+                                                                              n.event_type):
+            return [], False
         merged = uow.notifications.merged_into(n)
-        return self._sendable(uow, merged, goals) if merged else []
-
-    def _keep_burst_to_sendable(self, uow: NotificationsUnitOfWork, n: Notification,
-                                channel: Channel, goals: dict[str, GoalReplica]) -> None:
-        """A burst retried after a goal in it was made private (or went) meanwhile is told
-        again without that goal's line: its text was made when it was first claimed."""
-        merged = uow.notifications.merged_into(n)
-        if not merged:
-            return
-        kept = self._sendable(uow, merged, goals)
-        if len(kept) < len(merged):
-            self._burst_body(n, channel, kept)
+        kept = self._sendable(uow, merged, goals) if merged else []
+        return kept, len(kept) < len(merged)
 
     def _next_heads_burst(self, uow: NotificationsUnitOfWork, n: Notification,
                           channel: Channel | None, now: datetime,
