@@ -188,14 +188,10 @@ def test_an_announcement_backing_off_is_not_sent_once_its_goal_is_private(make_s
         "failed", "the goal was made private")
 
 
-@pytest.mark.parametrize("secret_first", [False, True], ids=["merged", "head"])
-def test_a_burst_retried_after_one_of_its_goals_was_made_private_goes_without_it(
-        make_service, slack, secret_first):
-    """Two check-ins merged into one message, answered 429; one goal was made private before
-    the retry. Its text was made at the first attempt, so the retry posted the private check-in
-    and its note all the same; and when the private one headed the burst, the whole message
-    failed and the other check-in was never posted. The retry tells the burst again without
-    the private goal: only the other check-in is posted, once."""
+def two_checkins_for_one_burst(make_service, slack, secret_first: bool):
+    """Notifications on a controlled clock, a team whose Slack channel hears check-ins, and two
+    check-ins of Ana's waiting for it: 'Read 10 books' (its note 'fine to share') and, first
+    or second, 'Run 100 km' (its note 'my secret note'), the goal a test then makes private."""
     clock = ControlledClock(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))
     n = make_service("notifications", clock=clock, start_worker=False)
     team = Team(n)
@@ -206,6 +202,18 @@ def test_a_burst_retried_after_one_of_its_goals_was_made_private_goes_without_it
     events = [(shown, progressed(shown, 0.2)), (secret, progressed(secret, 0.3))]
     handle(n, goal(team.id, other, team.ana, "Read 10 books"),
            *(e for pair in (events[::-1] if secret_first else events) for e in pair))
+    return clock, n, team
+
+
+@pytest.mark.parametrize("secret_first", [False, True], ids=["merged", "head"])
+def test_a_burst_retried_after_one_of_its_goals_was_made_private_goes_without_it(
+        make_service, slack, secret_first):
+    """Two check-ins merged into one message, answered 429; one goal was made private before
+    the retry. Its text was made at the first attempt, so the retry posted the private check-in
+    and its note all the same; and when the private one headed the burst, the whole message
+    failed and the other check-in was never posted. The retry tells the burst again without
+    the private goal: only the other check-in is posted, once."""
+    clock, n, team = two_checkins_for_one_burst(make_service, slack, secret_first)
     slack.reply_with(too_many_requests(60))
     clock.advance(seconds=10)
     n.container.deliverer.deliver_due()
@@ -232,16 +240,7 @@ def test_a_burst_whose_claim_ran_out_unsent_goes_without_a_goal_made_private_sin
     lease), is claimed again once the lease runs out: with no attempt counted, its goals were
     not looked at again, so a goal made private meanwhile was posted, or, heading the burst,
     failed it with the other check-in merged into it, never posted."""
-    clock = ControlledClock(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))
-    n = make_service("notifications", clock=clock, start_worker=False)
-    team = Team(n)
-    team.channel(slack.webhook(), event_types=["checkin.logged"])
-    other = new_id()
-    shown = checkin(team.id, other, team.ana, 2, note="fine to share")
-    secret = checkin(team.id, team.goal, team.ana, 30, note="my secret note")
-    events = [(shown, progressed(shown, 0.2)), (secret, progressed(secret, 0.3))]
-    handle(n, goal(team.id, other, team.ana, "Read 10 books"),
-           *(e for pair in (events[::-1] if secret_first else events) for e in pair))
+    clock, n, team = two_checkins_for_one_burst(make_service, slack, secret_first)
     clock.advance(seconds=10)
     deliverer = n.container.deliverer
     assert len(deliverer._claim_due()) == 1  # claimed and merged; never sent
