@@ -72,7 +72,7 @@ from services.notifications.domain.render import (
     Rendered,
     render,
 )
-from services.notifications.domain.replicas import GoalReplica
+from services.notifications.domain.replicas import GoalReplica, MemberReplica
 from services.notifications.domain.schedule import latest_slot
 from services.notifications.domain.signing import signed_headers
 from services.notifications.domain.slack_workspace import SLACK_EVENTS_KEPT
@@ -293,27 +293,28 @@ class Deliverer:
             paced: set[str] = set()
             due = uow.notifications.due(now, self.batch)
             goals = uow.replicas.goals({n.goal_id for n in due if n.goal_id})
-            # the mails' members in one statement: `_unsendable`'s reads are then the session's
-            uow.replicas.members_by_id({n.target.removeprefix("email:") for n in due if n.is_email})
+            members = uow.replicas.members_by_id(
+                {n.target.removeprefix("email:") for n in due if n.is_email})
             for n in due:
-                if n.status == "pending" and self._claim(uow, n, now, paced, goals):
+                if n.status == "pending" and self._claim(uow, n, now, paced, goals, members):
                     channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
                     claimed.append(Send.of(n, channel, now))
             uow.commit()
         return claimed
 
     def _claim(self, uow: NotificationsUnitOfWork, n: Notification, now: datetime,
-               paced: set[str], goals: dict[str, GoalReplica]) -> bool:
+               paced: set[str], goals: dict[str, GoalReplica],
+               members: dict[str, MemberReplica]) -> bool:
         """Lease `n` unless it must not leave (its channel gone or disabled, its mail
         unsendable, its goal one the channels must not hear of now: failed) or its channel's
-        pace holds it; `goals`: the batch's, by id."""
+        pace holds it; `goals` and `members` (of its mails): the batch's, by id."""
         channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
         if channel is not None and not uow.channels.hold(channel):
             return False  # another transaction paces it now: due again at the next pass
         if n.channel_id and (channel is None or not channel.is_active):
             n.fail(channel.unsent_reason if channel is not None else CHANNEL_DELETED)
             return False
-        if n.is_email and self._unsendable(uow, n):
+        if n.is_email and self._unsendable(uow, n, members):
             return False
         if self._withheld(n, goals):
             self._next_heads_burst(uow, n, channel, now, goals)
@@ -453,11 +454,12 @@ class Deliverer:
             uow.suppressions.add(Suppression(mail.to, REFUSED, now, member_id=mail.member_id,
                                              detail=n.last_error or ""))
 
-    def _unsendable(self, uow: NotificationsUnitOfWork, n: Notification) -> bool:
+    def _unsendable(self, uow: NotificationsUnitOfWork, n: Notification,
+                    members: dict[str, MemberReplica]) -> bool:
         """A mail that must not leave: SMTP unset, its address suppressed meanwhile, or its
-        member gone from the team (`MEMBER_GONE`)."""
+        member gone from the team (`MEMBER_GONE`; `members`: the batch's mails' members)."""
         mail = Mail.loads(n.body)
-        member = uow.replicas.member(mail.member_id)
+        member = members.get(mail.member_id)
         if member is not None and member.gone_from(n.team_id):
             n.fail(MEMBER_GONE)
             return True
