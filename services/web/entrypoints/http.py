@@ -91,12 +91,17 @@ def check_csrf() -> Response | None:
     return None
 
 
+def header_word(text: str) -> bool:
+    """Whether `text`, sent to an API in a header (a token, a form's key), is one word of
+    printable ASCII: what the app and the APIs give, and what any header carries."""
+    return bool(text) and text.isascii() and text.isprintable() and " " not in text
+
+
 def claims_of(token: str) -> dict:
     """The team and member a token names (unverified: the APIs verify it on every call); none
-    for a token no HTTP header can carry (not printable ASCII, or spaced), which no API
-    gave."""
+    for a token no HTTP header can carry (`header_word`), which no API gave."""
     token = token.strip()
-    if not (token.isascii() and token.isprintable()) or " " in token:
+    if not header_word(token):
         return {}
     try:
         prefix, body, _ = token.split(".")
@@ -262,12 +267,11 @@ def is_htmx() -> bool:
 
 def form_key() -> str | None:
     """The Idempotency-Key the form was sent with (its hidden field, macros.html's `form_key`),
-    None when it came without one. One this app does not make (not printable ASCII, spaced,
-    or longer than the APIs keep), which no HTTP header may carry or the API would refuse, is
-    refused (400) before anything is sent: reloading the page gives the form a new one."""
+    None when it came without one. One this app does not make (no `header_word`, or longer
+    than the APIs keep), which no HTTP header may carry or the API would refuse, is refused
+    (400) before anything is sent: reloading the page gives the form a new one."""
     key = request.form.get("idempotency_key") or None
-    if key is not None and not (key.isascii() and key.isprintable() and key == key.strip()
-                                and len(key) <= MAX_KEY_LENGTH):
+    if key is not None and not (header_word(key) and len(key) <= MAX_KEY_LENGTH):
         abort(400, description="The form's key is not one this app gives its forms. Reload "
                                "the page and send the form again.")
     return key
