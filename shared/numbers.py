@@ -35,3 +35,9 @@ def days_to_spare(days: float) -> str:
 
 def _days(count: int) -> str:
     return f"{count} day" if count == 1 else f"{count} days"
+
+
+def figure_range() -> tuple[str, str]:
+    """The lowest and highest figure (`FIGURE_BOUND`) as people read them, for the messages
+    that refuse one beyond: ("-1,000,000,000,000", "1,000,000,000,000")."""
+    return figure(-FIGURE_BOUND), figure(FIGURE_BOUND)

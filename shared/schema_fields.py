@@ -18,7 +18,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.domain import BLANK_TEXT, is_blank
-from shared.numbers import FIGURE_BOUND
+from shared.numbers import FIGURE_BOUND, figure_range
 
 # \Z, not $ (which a line break may follow), and ASCII digits, as times are stored and compared
 LOCAL_TIME = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z",
@@ -87,7 +87,7 @@ class GivenEmail(fields.Email):
 
 
 FIGURE = validate.Range(-FIGURE_BOUND, FIGURE_BOUND, error=(
-    "Must be between -1,000,000,000,000 and 1,000,000,000,000, as a goal's metric figures are."))
+    "Must be between {} and {}, as a goal's metric figures are.".format(*figure_range())))
 """A metric's figure (its start, target and current value) or a check-in's value or delta: a
 check-in cannot carry its goal past what goals holds, nor to infinity."""
 

@@ -8,6 +8,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 from selenium import webdriver
@@ -29,6 +30,12 @@ from tests.support.smtp_server import LocalSmtpServer
 from tests.support.stack import ServiceHarness
 
 AXE = REPO_ROOT / "services/web/entrypoints/static/vendor/axe.min.js"
+
+
+@cache
+def axe_script() -> str:
+    """axe-core's source, read once for all the accessibility checks of a run."""
+    return AXE.read_text()
 SCREENSHOTS_ENV = "GOALKEEPER_SCREENSHOTS_DIR"
 PHONE, DESKTOP = (390, 844), (1280, 900)
 
@@ -182,7 +189,7 @@ class Page:
         another document, a navigation between them)."""
         self.wait_for(lambda d: d.execute_script("return document.readyState") == "complete")
         result = self.driver.execute_async_script(
-            AXE.read_text() + ";\nconst done = arguments[arguments.length - 1];"
+            axe_script() + ";\nconst done = arguments[arguments.length - 1];"
             "axe.run(document).then(r => done(r.violations)).catch(e => done([{id: 'axe-error',"
             " impact: 'critical', help: String(e), nodes: []}]));")
         return [f"{v['id']} ({v['impact']}): {v['help']} at "

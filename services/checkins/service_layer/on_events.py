@@ -30,7 +30,7 @@ from shared.clock import Clock
 from shared.consumer import RetryLater
 from shared.domain import DomainError
 from shared.events.envelope import Event
-from shared.numbers import FIGURE_BOUND, figure
+from shared.numbers import FIGURE_BOUND, figure_range
 from shared.storable import unstorable
 
 # How long a Slack command waits, by default, for its member and its goal to reach this read
@@ -136,8 +136,8 @@ def _refuse_out_of_range(data: dict) -> None:
     Slack's own reading refuses one, a command from elsewhere may not have."""
     value = data.get("value")
     if value is not None and not abs(value) <= FIGURE_BOUND:  # NaN is not within either
-        raise Rejected(f"the value is beyond what a goal's figure can be ({figure(-FIGURE_BOUND)}"
-                       f" to {figure(FIGURE_BOUND)})")
+        raise Rejected("the value is beyond what a goal's figure can be ({} to {})".format(
+            *figure_range()))
 
 
 def _refuse_unstorable(data: dict) -> None:

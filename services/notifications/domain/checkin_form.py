@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from services.notifications.domain.slack_blocks import CONFIDENCE, NOTE, NOTE_LIMIT, VALUE
-from shared.numbers import FIGURE_BOUND, figure
+from shared.numbers import FIGURE_BOUND, figure, figure_range
 from shared.storable import unstorable
 
 
@@ -67,8 +67,8 @@ def read_number(raw: str) -> float:
     if not math.isfinite(value):
         raise NotANumber("is not a usable number")
     if abs(value) > FIGURE_BOUND:
-        raise OutOfRange(f"is beyond what a goal's figure can be ({figure(-FIGURE_BOUND)} to "
-                         f"{figure(FIGURE_BOUND)})")
+        raise OutOfRange("is beyond what a goal's figure can be ({} to {})".format(
+            *figure_range()))
     return value
 
 

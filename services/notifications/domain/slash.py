@@ -136,7 +136,7 @@ def parse_checkin(text: str, goals: list[GoalReplica]) -> CheckinRequest:
     if not given:
         raise SlashError(CHECKIN_USAGE)
     try:
-        value = read_number(_without_unit(given[0], goal.unit))
+        value = _read_value(given[0], goal.unit)
     except NotANumber as exc:
         raise SlashError(f"{typed(given[0])} {exc.reason}. {CHECKIN_USAGE}") from exc
     return CheckinRequest(goal, value, _checked_note(_after_unit(note, goal.unit),
@@ -159,23 +159,21 @@ def _after_unit(note: str, unit: str) -> str:
     return note[typed_unit.end():].strip() if typed_unit else note
 
 
-def _without_unit(value: str, unit: str) -> str:
-    """The value as typed, without the goal's `unit` written straight after it (`50%` on a goal
-    in %, `5km`), as `5 km` is read; a value that reads as a number as typed is that number
-    (`12` on a goal whose unit is "2" is 12, not 1)."""
-    if not unit.strip():
-        return value
+def _read_value(value: str, unit: str) -> float:
+    """The value as typed, read once; one that is no number as typed is read again without the
+    goal's `unit` written straight after it (`50%` on a goal in %, `5km`), as `5 km` is read. A
+    value that reads as a number as typed is that number (`12` on a goal whose unit is "2" is
+    12, not 1), and one too large for a figure is refused as it is."""
     try:
-        read_number(value)
+        return read_number(value)
     except OutOfRange:
-        return value  # a number as typed, too large: refused as it is
+        raise
     except NotANumber:
-        pass
-    else:
-        return value
-    attached = re.fullmatch(rf"(.*\d)(?:{_unit_pattern(unit)})", value.translate(TYPOGRAPHIC),
-                            re.I)
-    return attached.group(1) if attached else value
+        attached = unit.strip() and re.fullmatch(
+            rf"(.*\d)(?:{_unit_pattern(unit)})", value.translate(TYPOGRAPHIC), re.I)
+        if not attached:
+            raise
+    return read_number(attached.group(1))
 
 
 def _note_of(goal: GoalReplica, note: str) -> str:
