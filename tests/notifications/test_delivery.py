@@ -118,7 +118,8 @@ def test_a_retry_after_of_years_is_waited_an_hour_and_its_attempt_logged(make_se
     assert len(slack.delivered()) == 1 and len(slack.received) == 2
 
 
-@pytest.mark.parametrize("retry_after", ["0", formatdate(time.time() - 60, usegmt=True), "1"])
+@pytest.mark.parametrize("retry_after", ["0", formatdate(time.time() - 60, usegmt=True), "1"],
+                         ids=["zero", "a-past-date", "one"])
 def test_a_retry_after_shorter_than_the_backoff_backs_off_instead_of_spending_the_retries(
         make_service, slack, retry_after):
     """A receiver answering 429 with `Retry-After: 0`, a date its clock had already passed, or
