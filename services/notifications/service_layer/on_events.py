@@ -70,12 +70,17 @@ class GoalWaits:
         self._waits: Counter[str] = Counter()
 
     def known_goal(self, event: Event, uow: NotificationsUnitOfWork) -> GoalReplica | None:
+        """The goal `event` names, as `_of_its_team` says, once waited for."""
+        return _of_its_team(event, self.copy_of(event, uow))
+
+    def copy_of(self, event: Event, uow: NotificationsUnitOfWork) -> GoalReplica | None:
+        """The copy of the goal `event` names, whatever its team; None once waited for."""
         goal = uow.replicas.goal(event.data.get("goal_id"))
         if goal is None and self._waits[event.id] < self.limit:
             self._waits[event.id] += 1
             raise RetryLater(f"goal {event.data.get('goal_id')} not known yet")
         self._waits.pop(event.id, None)
-        return _of_its_team(event, goal)
+        return goal
 
 
 def _team_goal(event: Event, uow: NotificationsUnitOfWork) -> GoalReplica | None:
@@ -209,8 +214,13 @@ def on_goal_milestone_completed(event: Event, uow: NotificationsUnitOfWork, noti
 
 def on_goal_health_changed(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
                            public_url: str, waits: GoalWaits, clock: Clock) -> None:
+    """The owner and the leads hear of a goal gone off track; of another team's goal, nobody
+    (a goal not known at all, they do: the event names its title)."""
     d = event.data
-    goal = waits.known_goal(event, uow)
+    copy = waits.copy_of(event, uow)
+    goal = _of_its_team(event, copy)
+    if goal is None and copy is not None:
+        return
     if goal is not None:
         goal.health, goal.expected, goal.progress = d["health"], d["expected"], d["progress"]
     queue_homes_showing(uow, event.team_id, d["owner_id"], goal, clock.now())
