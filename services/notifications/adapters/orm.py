@@ -166,6 +166,7 @@ awaited_checkins = Table(
     Column("event_time", String(40), nullable=False),
     Column("data", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False, index=True),
+    Column("waits_for_goal", Boolean, nullable=False),
 )
 
 partnerships = Table(

@@ -524,8 +524,17 @@ class AwaitedCheckins:
                 known[("awaited", checkin_id)] = found.get(checkin_id)
         return [a for c in checkin_ids if (a := known[("awaited", c)]) is not None]
 
-    def created_before(self, moment: datetime, limit: int = 100) -> list[AwaitedCheckin]:
-        query = (select(AwaitedCheckin).where(AwaitedCheckin.created_at <= moment)
+    def created_before(self, moment: datetime, given_up: datetime,
+                       limit: int = 100) -> list[AwaitedCheckin]:
+        """Those waiting since `moment` or longer; of those parked for their goal, only those
+        whose goal's copy is here or that waited since `given_up`: the others, however many,
+        hold back none after them."""
+        goal_known = select(GoalReplica.goal_id).where(
+            GoalReplica.goal_id == AwaitedCheckin.goal_id).exists()
+        query = (select(AwaitedCheckin)
+                 .where(AwaitedCheckin.created_at <= moment,
+                        or_(~AwaitedCheckin.waits_for_goal, goal_known,
+                            AwaitedCheckin.created_at <= given_up))
                  .order_by(AwaitedCheckin.created_at).limit(limit))
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)

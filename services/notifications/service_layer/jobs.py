@@ -34,6 +34,7 @@ after its slot's personal digest was made waits for the next one.
 from __future__ import annotations
 
 import contextlib
+import logging
 import random
 import select
 import socket
@@ -44,6 +45,7 @@ from datetime import datetime, timedelta
 
 from services.notifications.adapters.smtp_client import Mailer
 from services.notifications.adapters.webhook_client import WebhookClient
+from services.notifications.domain.announcement import PARKED_FOR
 from services.notifications.domain.channel import CHANNEL_DELETED, Channel
 from services.notifications.domain.digest import (
     DIGEST_EVENT,
@@ -76,12 +78,14 @@ from services.notifications.domain.replicas import GoalReplica, MemberReplica
 from services.notifications.domain.schedule import latest_slot
 from services.notifications.domain.signing import signed_headers
 from services.notifications.domain.slack_workspace import SLACK_EVENTS_KEPT
-from services.notifications.service_layer.on_events import announce_checkin
+from services.notifications.service_layer.on_events import announce_checkin, goal_came
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 from shared.retention import purge_in_chunks
 from shared.waker import Waker
 from shared.worker import Stop
+
+log = logging.getLogger(__name__)
 
 # An idle deliverer sleeps until the earliest moment a row becomes due by the clock
 # (`Notifications.next_due`: a channel's pace, the end of a coalescing window, a retry's backoff,
@@ -618,7 +622,9 @@ class Digests:
 
 
 class AwaitedCheckinsJob:
-    """Announces check-ins whose goals figure did not come within `wait`."""
+    """Announces check-ins whose goals figure did not come within `wait`. One parked for its
+    goal waits for the goal's copy (then its partners are told, and the wait starts again),
+    and is dropped after `PARKED_FOR` without it."""
 
     def __init__(self, uow_factory: Callable[[], NotificationsUnitOfWork], clock: Clock,
                  notifier: Notifier, public_url: str, wait: timedelta):
@@ -629,12 +635,23 @@ class AwaitedCheckinsJob:
         self.wait = wait
 
     def announce_overdue(self) -> int:
+        now = self.clock.now()
         with self.uow_factory() as uow:
-            overdue = uow.awaited_checkins.created_before(self.clock.now() - self.wait)
+            overdue = uow.awaited_checkins.created_before(now - self.wait, now - PARKED_FOR)
+            parked = [a for a in overdue if a.waits_for_goal]
+            known = uow.replicas.goals({a.goal_id for a in parked})
             for awaited in overdue:
-                announce_checkin(awaited, uow, self.notifier, self.public_url)
+                if not awaited.waits_for_goal:
+                    announce_checkin(awaited, uow, self.notifier, self.public_url)
+                elif awaited.goal_id in known:
+                    goal_came(awaited, uow, self.notifier, self.public_url, now)
+                else:
+                    log.warning("checkin.logged %s: goal %s still not known after %d days, "
+                                "the check-in is dropped", awaited.event_id, awaited.goal_id,
+                                PARKED_FOR.days)
+                    uow.awaited_checkins.remove(awaited)
             uow.commit()
-        return len(overdue)
+        return len(overdue) - len(parked)
 
 
 def purge_slack_events(uow_factory: Callable[[], NotificationsUnitOfWork], clock: Clock) -> int:

@@ -63,7 +63,8 @@ log = logging.getLogger(__name__)
 
 class GoalWaits:
     """How often an event about a goal not known yet is retried before it goes on without it
-    (the goal's own event, on another topic, may still be on its way)."""
+    (the goal's own event, on another topic, may still be on its way); a check-in then waits
+    for it parked (`on_checkin_logged`)."""
 
     def __init__(self, limit: int = 8):
         self.limit = limit
@@ -234,33 +235,73 @@ def on_goal_health_changed(event: Event, uow: NotificationsUnitOfWork, notifier:
 def on_checkin_logged(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
                       public_url: str, waits: GoalWaits, clock: Clock) -> None:
     """Partners hear at once; the channels and the Slack answer show the goals service's
-    figure for this check-in, so they wait for it (see `domain.announcement`)."""
-    goal = waits.known_goal(event, uow)
+    figure for this check-in, so they wait for it (see `domain.announcement`). A check-in whose
+    goal has no copy here once waited for is parked: all of it is told when the copy comes."""
+    copy = waits.copy_of(event, uow)
     d = event.data
     _record_activity(event, uow, "checkin", d["author_id"])
     slack_dms.on_logged(event, uow, clock.now())
+    if copy is None:
+        log.warning("checkin.logged %s: goal %s not known yet, the check-in waits for it",
+                    event.id, d["goal_id"])
+        uow.awaited_checkins.add(_awaited(event, notifier.clock.now(), waits_for_goal=True))
+        return
+    goal = _of_its_team(event, copy)
     figure = goal.progress_after(d["checkin_id"]) if goal else None
     if goal is not None:
-        partners = uow.replicas.partners_of(event.team_id, goal.owner_id)
-        partners += d.get("partner_ids") or []
-        _to_members(event, uow, goal, partners, notifier, public_url, actor=d["author_id"],
-                    progress=figure)
+        _to_partners(event, uow, goal, figure, notifier, public_url)
     if goal is None or figure is not None:
         _announce(event, uow, goal, figure, notifier, public_url)
     else:
-        uow.awaited_checkins.add(AwaitedCheckin(
-            d["checkin_id"], goal.goal_id, event.team_id, event.id, event.time, jsonable(d),
-            notifier.clock.now()))
+        uow.awaited_checkins.add(_awaited(event, notifier.clock.now()))
+
+
+def _awaited(event: Event, now: datetime, *, waits_for_goal: bool = False) -> AwaitedCheckin:
+    d = event.data
+    return AwaitedCheckin(d["checkin_id"], d["goal_id"], event.team_id, event.id, event.time,
+                          jsonable(d), now, waits_for_goal=waits_for_goal)
 
 
 def announce_checkin(awaited: AwaitedCheckin, uow: NotificationsUnitOfWork, notifier: Notifier,
                      public_url: str) -> None:
-    """Announce a check-in that waited, with the goal's latest figure from the goals service."""
-    event = Event(type="checkin.logged", team_id=awaited.team_id, data=awaited.event_data,
-                  id=awaited.event_id, time=awaited.event_time)
-    goal = uow.replicas.goal(awaited.goal_id)
-    _announce(event, uow, goal, goal.progress if goal else None, notifier, public_url)
+    """Announce a check-in that waited, with the goal's latest figure from the goals service;
+    one parked for its goal tells its partners too."""
+    event = _logged(awaited)
+    goal = _of_its_team(event, uow.replicas.goal(awaited.goal_id))
+    progress = goal.progress if goal else None
+    if awaited.waits_for_goal and goal is not None:
+        _to_partners(event, uow, goal, progress, notifier, public_url)
+    _announce(event, uow, goal, progress, notifier, public_url)
     uow.awaited_checkins.remove(awaited)
+
+
+def goal_came(awaited: AwaitedCheckin, uow: NotificationsUnitOfWork, notifier: Notifier,
+              public_url: str, now: datetime) -> None:
+    """The goal of a check-in parked for it is known now, its figure for the check-in not yet
+    come: its partners hear of it, and its announcement waits for that figure as any other's,
+    from `now`."""
+    event = _logged(awaited)
+    goal = _of_its_team(event, uow.replicas.goal(awaited.goal_id))
+    if goal is not None:
+        figure = goal.progress_after(awaited.checkin_id)
+        _to_partners(event, uow, goal, figure, notifier, public_url)
+    awaited.goal_came(now)
+
+
+def _logged(awaited: AwaitedCheckin) -> Event:
+    """The `checkin.logged` event `awaited` waits to announce."""
+    return Event(type="checkin.logged", team_id=awaited.team_id, data=awaited.event_data,
+                 id=awaited.event_id, time=awaited.event_time)
+
+
+def _to_partners(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica,
+                 figure: float | None, notifier: Notifier, public_url: str) -> None:
+    """The goal owner's partners, and those the check-in names, hear of it."""
+    d = event.data
+    partners = uow.replicas.partners_of(event.team_id, goal.owner_id)
+    partners += d.get("partner_ids") or []
+    _to_members(event, uow, goal, partners, notifier, public_url, actor=d["author_id"],
+                progress=figure)
 
 
 def _announce(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica | None,

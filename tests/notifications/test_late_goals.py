@@ -1,0 +1,146 @@
+"""A check-in whose goal reaches notifications late (the goals topic behind the checkins topic)
+is told in full when the goal comes: partners, channels and the Slack answer, once each."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from services.notifications.domain.notification import Notification
+from services.notifications.domain.replicas import Activity
+from services.notifications.domain.slash import SlackRequest
+from services.notifications.service_layer.on_events import GoalWaits
+from shared.clock import ControlledClock
+from tests.notifications.support import (
+    Team,
+    checkin,
+    goal,
+    handle,
+    new_id,
+    produce,
+    progressed,
+)
+from tests.support.waiting import eventually
+
+
+def started(make_service, slack, **env):
+    """Notifications on the broker, its goal waits cut to one, a team with a Slack channel
+    and no copy of Ana's goal yet, and a slash command that asked for her check-in."""
+    n = make_service("notifications", start_worker=False, **env)
+    n.container.waits = GoalWaits(limit=1)
+    team = Team(n, with_goal=False)
+    team.channel(slack.webhook())
+    request_id = new_id()
+    with n.container.uow() as uow:
+        uow.slack_requests.add_new(SlackRequest(request_id, team.id, team.ana, team.goal,
+                                                f"{slack.url}/commands/T1/1",
+                                                datetime.now(UTC)))
+        uow.commit()
+    n.start_worker()
+    logged = checkin(team.id, team.goal, team.ana, 40, "felt strong", source="slack",
+                     request_id=request_id)
+    produce(n, logged)
+    eventually(lambda: handled(n, team), timeout=30)  # the waits are over: the goal is late
+    return n, team, logged
+
+
+def handled(n, team: Team) -> bool:
+    with n.container.uow() as uow:
+        return uow.session.scalar(select(Activity.team_id).where(
+            Activity.team_id == team.id)) is not None
+
+
+def told(n, team: Team, slack, logged) -> dict[str, int]:
+    """Who was told of the check-in, by its event id: its notifications by kind of target
+    (Ben's feed, the channel, the slash command's response_url), and the messages of it the
+    Slack channel and the slash command got."""
+    with n.container.uow() as uow:
+        targets = uow.session.scalars(select(Notification.target).where(
+            Notification.event_id == logged.id))
+        counted = Counter("member:ben" if t == f"member:{team.ben}" else t.split(":")[0]
+                          for t in targets)
+    texts = [r.json()["text"] for r in slack.delivered()]
+    return {**counted, "posted": texts.count("Check-in: Run 100 km"),
+            "answered": sum(t.startswith("✅ Logged 40 km on *Run 100 km*") for t in texts)}
+
+
+EACH_ONCE = {"member:ben": 1, "channel": 1, "url": 1, "posted": 1, "answered": 1}
+
+
+def test_a_checkin_before_its_goal_is_told_in_full_when_its_figure_comes(make_service, slack):
+    """The goals topic lagged the checkins topic past the waits: the check-in went on without
+    its goal, so Ben (Ana's partner) was never told and the channel never heard of it (an
+    unknown goal is withheld). It is now parked, and told when goal.created and its
+    goal.progressed arrive, with the goals figure."""
+    n, team, logged = started(make_service, slack)
+    assert told(n, team, slack, logged) == {"posted": 0, "answered": 0}  # nothing yet
+    produce(n, goal(team.id, team.goal, team.ana, "Run 100 km"), progressed(logged, 0.4))
+    eventually(lambda: told(n, team, slack, logged) == EACH_ONCE, timeout=60)
+    [item] = [i for i in team.feed(team.ben) if i["event_type"] == "checkin.logged"]
+    assert "*Ana* checked in on *Run 100 km*: 40 km" in item["text"]
+    [post] = [r.json() for r in slack.delivered() if r.json()["text"] == "Check-in: Run 100 km"]
+    assert "████░░░░░░ 40%" in str(post["blocks"])
+    assert told(n, team, slack, logged) == EACH_ONCE
+
+
+def test_a_checkin_before_its_goal_that_moves_nothing_is_told_after_the_usual_wait(
+        make_service, slack):
+    """No goal.progressed follows (a check-in that moves nothing): once its goal is known, the
+    awaited check-ins job tells it after the usual wait, with the goal's figure."""
+    n, team, logged = started(make_service, slack, NOTIFICATIONS_PROGRESS_WAIT_SECONDS="1")
+    produce(n, goal(team.id, team.goal, team.ana, "Run 100 km"))
+    eventually(lambda: told(n, team, slack, logged) == EACH_ONCE, timeout=60)
+    [post] = [r.json() for r in slack.delivered() if r.json()["text"] == "Check-in: Run 100 km"]
+    assert "░░░░░░░░░░ 0%" in str(post["blocks"])
+
+
+def test_a_checkin_waits_days_for_its_goal_then_is_dropped_with_a_warning(make_service, slack,
+                                                                          capsys):
+    """The awaited check-ins job does not announce a check-in while its goal is unknown (it
+    would go out without it, withheld from the channels); after three days it drops it, a
+    warning naming it; a goal coming later tells nothing of it."""
+    clock = ControlledClock(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    n.container.waits = GoalWaits(limit=0)
+    team = Team(n, with_goal=False)
+    team.channel(slack.webhook())
+    logged = checkin(team.id, team.goal, team.ana, 40)
+    handle(n, logged)
+    job, deliverer = n.container.awaited_checkins, n.container.deliverer
+    clock.advance(days=2, hours=23)
+    assert job.announce_overdue() == 0
+    clock.advance(hours=1)
+    assert job.announce_overdue() == 0
+    handle(n, goal(team.id, team.goal, team.ana, "Run 100 km"), progressed(logged, 0.4))
+    clock.advance(minutes=5)
+    job.announce_overdue()
+    clock.advance(minutes=2)
+    deliverer.deliver_due()
+    assert told(n, team, slack, logged) == {"posted": 0, "answered": 0}
+    warnings = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+                if line.startswith("{")]
+    assert [e["level"] for e in warnings if f"checkin.logged {logged.id}: goal {team.goal} "
+            "still not known after 3 days" in e["event"]] == ["warning"]
+
+
+def test_a_checkin_parked_for_its_goal_holds_back_no_other_announcement(make_service, slack):
+    """More check-ins wait for their goals than the job takes at once (a hundred): another
+    check-in's announcement, due after theirs, still goes out."""
+    clock = ControlledClock(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    n.container.waits = GoalWaits(limit=0)
+    team = Team(n)
+    team.channel(slack.webhook())
+    handle(n, *[checkin(team.id, new_id(), team.ana, 1) for _ in range(101)])
+    clock.advance(seconds=1)
+    logged = checkin(team.id, team.goal, team.ana, 40)
+    handle(n, logged)
+    clock.advance(minutes=5)
+    assert n.container.awaited_checkins.announce_overdue() == 1
+    clock.advance(minutes=2)  # the channel's quiet window is over
+    n.container.deliverer.deliver_due()
+    assert told(n, team, slack, logged)["posted"] == 1
+
