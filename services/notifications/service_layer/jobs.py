@@ -61,6 +61,7 @@ from services.notifications.domain.fanout import (
     DeliveryPolicy,
     Notifier,
     Occurrence,
+    channel_body,
     chat_body,
     member_target,
     withheld_from_channels,
@@ -74,7 +75,7 @@ from services.notifications.domain.render import (
     Rendered,
     render,
 )
-from services.notifications.domain.replicas import GoalReplica, MemberReplica
+from services.notifications.domain.replicas import GoalReplica, MemberReplica, TeamReplica
 from services.notifications.domain.schedule import latest_slot
 from services.notifications.domain.signing import signed_headers
 from services.notifications.domain.slack_workspace import SLACK_EVENTS_KEPT
@@ -86,6 +87,8 @@ from shared.waker import Waker
 from shared.worker import Stop
 
 log = logging.getLogger(__name__)
+
+DIGEST_SUPERSEDED = "a newer digest of the team was made since"
 
 # An idle deliverer sleeps until the earliest moment a row becomes due by the clock
 # (`Notifications.next_due`: a channel's pace, the end of a coalescing window, a retry's backoff,
@@ -332,6 +335,8 @@ class Deliverer:
             if ready_at > now:
                 n.next_attempt_at = ready_at
                 return False
+            if n.event_type == DIGEST_EVENT and not self._digest_again(uow, n, channel):
+                return False
             paced.add(channel.id)
             channel.last_sent_at = now
             self._coalesce(uow, n, channel, now, goals)
@@ -353,6 +358,22 @@ class Deliverer:
             other.merge_into(n)
         if others or dropped:
             self._burst_body(n, channel, earlier + others)
+
+    def _digest_again(self, uow: NotificationsUnitOfWork, n: Notification,
+                      channel: Channel) -> bool:
+        """Make the team digest `n` again from what is known now, so that a goal made private
+        while it waited (a 429, a backoff) is not in it; False (failed) when a newer digest of
+        the team was made since, `n`'s week told no more."""
+        settings = uow.preferences.digest(n.team_id)
+        slot = settings.last_slot if settings is not None else None
+        link = self.public_url or None
+        what = digest_occurrence(n.team_id, slot, n.created_at.isoformat(), link) if slot else None
+        if what is None or what.event_id != n.event_id:
+            n.fail(DIGEST_SUPERSEDED)
+            return False
+        rendered = week_digest(uow, settings, uow.replicas.team(n.team_id), slot)[1]
+        n.body, n.summary = channel_body(channel, what, rendered), rendered.summary
+        return True
 
     def _burst_body(self, n: Notification, channel: Channel, merged: list[Notification]) -> None:
         """`n`'s body as the burst of it and `merged`: a line each. `n.summary` stays its own
@@ -557,21 +578,12 @@ class Digests:
             slot = latest_slot(now, timezone, settings.hour, settings.weekday)
             if not settings.is_due(slot, now, self.grace_hours):
                 return 0
-            members = uow.replicas.members(team_id)
-            # since the previous slot in the team's time, not 7 × 24 h: across a change of
-            # clock an hour of activity would be in two digests, or in none
-            since = latest_slot(slot - timedelta(microseconds=1), timezone, settings.hour,
-                                settings.weekday)
-            facts = WeekFacts(uow.replicas.team_goals(team_id),
-                              uow.replicas.activity(team_id, since, slot),
-                              {m.member_id: m.name for m in members})
+            facts, rendered = week_digest(uow, settings, team, slot)
             settings.last_slot = slot
             if facts.tell_nothing:  # no goals, no activity: nothing to send, the slot is done
                 uow.commit()
                 return 0
-            rendered = team_digest(team.name if team else "your team", facts)
-            what = Occurrence(f"{DIGEST_EVENT}:{team_id}:{slot.date().isoformat()}", DIGEST_EVENT,
-                              team_id, now.isoformat(), {"slot": slot.isoformat()}, self.public_url)
+            what = digest_occurrence(team_id, slot, now.isoformat(), self.public_url)
             sent = self.notifier.to_channels(uow, what, rendered)
             uow.commit()
         return sent
@@ -619,6 +631,26 @@ class Digests:
             if prefs.mutes(note.event_type):
                 note.mute()
         return [note for note in waiting if note.status == "digest"]
+
+
+def week_digest(uow: NotificationsUnitOfWork, settings: DigestSettings,
+                team: TeamReplica | None, slot: datetime) -> tuple[WeekFacts, Rendered]:
+    """The team's digest of `slot` from what is known now: its goals, and its activity since
+    the previous slot in the team's time (not 7 × 24 h: across a change of clock an hour of
+    activity would be in two digests, or in none)."""
+    timezone = team.timezone if team else "UTC"
+    since = latest_slot(slot - timedelta(microseconds=1), timezone, settings.hour,
+                        settings.weekday)
+    facts = WeekFacts(uow.replicas.team_goals(settings.team_id),
+                      uow.replicas.activity(settings.team_id, since, slot),
+                      {m.member_id: m.name for m in uow.replicas.members(settings.team_id)})
+    return facts, team_digest(team.name if team else "your team", facts)
+
+
+def digest_occurrence(team_id: str, slot: datetime, at: str, link: str | None) -> Occurrence:
+    """The team digest of `slot`, made `at`: one per day of a slot."""
+    return Occurrence(f"{DIGEST_EVENT}:{team_id}:{slot.date().isoformat()}", DIGEST_EVENT,
+                      team_id, at, {"slot": slot.isoformat()}, link)
 
 
 class AwaitedCheckinsJob:
