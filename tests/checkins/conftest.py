@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy import select
 
 from shared.clock import ControlledClock
 from shared.events.envelope import Event
+from shared.events.registry import load
 from tests.support.stack import ServiceHarness, auth
 
 START = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # a Wednesday
@@ -38,9 +40,10 @@ class World:
     def apply(self, event_type: str, data: dict) -> Event:
         event = Event.new(event_type, data.get("team_id", self.team_id), data, subject=None,
                           source="/goalkeeper/goals")
+        consumed = replace(event, data=load(event_type, event.data))  # as `from_kafka` has it
         container = self.harness.container
         with container.uow() as uow:
-            container.handlers()[event_type](event, uow)
+            container.handlers()[event_type](consumed, uow)
             uow.commit()
         return event
 

@@ -102,8 +102,10 @@ class GoalSchedule(Aggregate):
         """A check-in at `at` (after `advance(at)`): counts for the open occurrence once if it
         `counts`; one made before the goal starts does not, so the first period is still wanted,
         reminded and missed as if it had not been made. A streak milestone's event names the
-        `frequency` of the cadence that applies (what one period of the streak is)."""
-        self.last_checkin_at = at
+        `frequency` of the cadence that applies (what one period of the streak is). One made
+        before the last known (a Slack check-in delayed on its way) leaves that one the last."""
+        self.last_checkin_at = at if self.last_checkin_at is None else max(
+            self.last_checkin_at, at)
         self.spell_due_at, self.escalation_level = None, 0
         if counts and not self.checked_in:
             self.checked_in = True

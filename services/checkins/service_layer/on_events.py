@@ -6,8 +6,9 @@
   cadence or time zone).
 - `checkin.requested` (from Slack, on `checkins.commands`): becomes checkin.logged or
   checkin.rejected, by the API's rule of who may log on the goal (`loggable_goal`) and with
-  its reason. A member or goal not known here yet is waited for (`CATCH_UP`), then refused as
-  unknown. The same request delivered twice (a redelivery, or a resent command with a
+  its reason, and dated when the member sent it (`at`: an outage delays a check-in, it does
+  not make it late). A member or goal not known here yet is waited for (`CATCH_UP`), then
+  refused as unknown. The same request delivered twice (a redelivery, or a resent command with a
   new event id) is answered once: the check-in's or the rejection's `request_id` is unique and
   looked up first.
 """
@@ -91,7 +92,8 @@ def on_goal(event: Event, uow: CheckinsUnitOfWork, clock: Clock, policy: Policy)
 def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
                          policy: Policy, catch_up: timedelta = CATCH_UP) -> None:
     """Log or reject the request; a member or goal not known yet is waited for `catch_up` after
-    the command was sent (the consumer retries it), then refused as unknown."""
+    the command was sent (the consumer retries it), then refused as unknown. The check-in is
+    dated when it was sent (`_sent_at`) and counts as of then (`count_checkin`)."""
     d = event.data
     if uow.checkins.answered(d["request_id"]):
         return
@@ -111,8 +113,8 @@ def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
         goal, partners = loggable_goal(uow, actor, named.goal_id)
         progress = Progress(value=d["value"], note=d.get("note") or "",
                             confidence=d.get("confidence"))
-        record_checkin(uow, goal, member.member_id, progress, now, policy, partners,
-                       source="slack", request_id=d["request_id"])
+        record_checkin(uow, goal, member.member_id, progress, _sent_at(event, now), policy,
+                       partners, handled_at=now, source="slack", request_id=d["request_id"])
     except DomainError as exc:
         uow.checkins.reject(Rejection(d["request_id"], d["team_id"], d["member_id"], exc.detail,
                                       at=now))
@@ -146,6 +148,13 @@ def _refuse_unstorable(data: dict) -> None:
     for field, what in (("goal_ref", "goal"), ("note", "note")):
         if reason := unstorable(data.get(field) or ""):
             raise Rejected(f"the {what} {reason[0].lower()}{reason[1:-1]}")
+
+
+def _sent_at(event: Event, now: datetime) -> datetime:
+    """When the member sent the command, on the clock the rules run on: its `at`, as
+    notifications stamped it (an aware moment: the schema refuses anything else); `now` when
+    that is later than `now` (a sender's clock ahead of ours)."""
+    return min(event.data["at"], now)
 
 
 def _in_transit_for(event: Event) -> timedelta:

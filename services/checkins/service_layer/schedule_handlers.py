@@ -110,13 +110,20 @@ def sync_goal(uow: CheckinsUnitOfWork, goal: GoalView, now: datetime,
 
 
 def count_checkin(uow: CheckinsUnitOfWork, goal: GoalView, at: datetime, policy: Policy,
-                  partners: set[str] | None = None) -> None:
+                  partners: set[str] | None = None, *, handled_at: datetime | None = None,
+                  ) -> None:
     """Bring the schedule up to `at`, then let the check-in count for the open period, unless
     it is made before the goal's start date begins (`Timetable.opens_at`): no period covers it,
     so the first one is still wanted. A check-in never resumes a paused schedule: only the
     goal's own events do, so a check-in racing the goal's achievement cannot bring back the
-    reminders the achievement stopped."""
-    schedule = sync_goal(uow, goal, at, policy, resume=False)
+    reminders the achievement stopped.
+
+    One made `at` and handled later (`handled_at`: a Slack command an outage delayed) counts
+    for the period it was made in, as if handled then: on time if it was, and that period is
+    not missed. If the scheduler has judged that period meanwhile, it stays judged (missed,
+    escalated: a judged period is never reopened), and the check-in counts for the first
+    period not judged yet, ending the escalation as any check-in does."""
+    schedule = sync_goal(uow, goal, handled_at or at, policy, resume=False)
     if schedule is None:
         return
     timetable = timetable_of(uow, goal)
