@@ -26,7 +26,7 @@ LOCAL_TIME = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z",
 """A wall-clock time of day, HH:MM on the 24-hour clock (a cadence, working or quiet hours)."""
 SLACK_USER_ID = validate.Regexp(r"^[UW][A-Z0-9]{2,30}\Z", error="a Slack user id such as U024BE7LH")
 """A Slack user id as Slack's Web API gives it: what goals keeps of a member, and what the
-Slack app links to one, are the same rule."""
+Slack app links to one, are the same rule (`SlackUserId`)."""
 # C0 and C1 controls but the line breaks and tab (\x85, NEL, is a line break as \n is)
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
@@ -94,6 +94,18 @@ check-in cannot carry its goal past what goals holds, nor to infinity."""
 ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z"
 """An id as the services issue them (a team's, member's, goal's: a lower-case UUID). Anything
 else names nothing, so a filter by it is refused rather than answered with an empty list."""
+
+
+class SlackUserId(fields.String):
+    """A Slack user id (`SLACK_USER_ID`). Slack's ids are upper case: one typed in lower case
+    (`u0123abcd`, copied by hand) is that id, and is kept as Slack writes it (`U0123ABCD`)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(validate=SLACK_USER_ID, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return text.upper() if text.isascii() else text  # "ſ".upper() is "S": no id of Slack's
 
 
 class JsonBoolean(fields.Boolean):

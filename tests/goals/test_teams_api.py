@@ -542,7 +542,7 @@ def test_malformed_profiles_get_422_naming_the_field(goals, body, field):
     assert response.status_code == 422 and field in response.json["errors"]
 
 
-@pytest.mark.parametrize("slack_id", ["Mars/Olympus", "uana", "UANA\n", "U", "B024BE7LH"])
+@pytest.mark.parametrize("slack_id", ["Mars/Olympus", "u/ana", "UANA\n", "U", "B024BE7LH"])
 def test_a_slack_user_id_is_one_slack_gives_on_every_field_that_takes_one(goals, slack_id):
     """Goals took any one-line text as a member's Slack user id, which notifications' own link
     refuses: 'Mars/Olympus' was stored and sent in member.updated, and every mention and

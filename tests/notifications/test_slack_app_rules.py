@@ -720,6 +720,16 @@ def test_a_slack_user_id_followed_by_a_line_break_is_refused(notifications, team
         assert uow.slack.identity(team.ben) is None
 
 
+def test_a_slack_user_id_typed_in_lower_case_links_slacks_upper_case_id(notifications, team):
+    """'uben' was refused with 422, though Slack's ids are upper case and it names UBEN."""
+    linked = notifications.client.put(f"/v1/teams/{team.id}/slack/members/{team.ben}",
+                                      headers=team.auth(), json={"slack_user_id": "uben"})
+    assert linked.status_code == 200, linked.json
+    assert linked.json["slack_user_id"] == "UBEN"
+    with notifications.container.uow() as uow:
+        assert uow.slack.identity(team.ben).slack_user_id == "UBEN"
+
+
 def test_linking_a_teammates_slack_user_answers_409_saying_whose_it_is(notifications, team):
     """As goals answers a profile naming it (docs/slack.md); this answered 422 "already linked
     to another member of this team", leaving the lead to guess whom."""

@@ -18,11 +18,11 @@ from shared.schema_fields import (
     FIGURE,
     ID_PATTERN,
     LOCAL_TIME,
-    SLACK_USER_ID,
     GivenEmail,
     JsonBoolean,
     JsonFloat,
     PatchBody,
+    SlackUserId,
     one_line,
     printable,
     written,
@@ -108,7 +108,7 @@ class MemberIn(Schema):
     email = GivenEmail(required=True)
     timezone = Timezone(required=True)
     role = fields.String(load_default="member", validate=validate.OneOf(["member", "lead"]))
-    slack_user_id = fields.String(load_default=None, allow_none=True, validate=SLACK_USER_ID)
+    slack_user_id = SlackUserId(load_default=None, allow_none=True)
     working_hours = fields.Nested(WorkingHoursSchema, load_default=None, allow_none=True)
     default_cadence = fields.Nested(CadenceSchema, load_default=None, allow_none=True)
 
@@ -145,7 +145,7 @@ class MemberPatch(PatchBody):
     name = Text(200, blank_ok=False, single_line=True)
     timezone = Timezone()
     working_hours = fields.Nested(WorkingHoursSchema, allow_none=True)
-    slack_user_id = fields.String(allow_none=True, validate=SLACK_USER_ID)
+    slack_user_id = SlackUserId(allow_none=True)
     default_cadence = fields.Nested(CadenceSchema, allow_none=True)
     snoozed_until = Day(allow_none=True, metadata={
         "description": "Snooze until this day (today or later, in the member's zone); null wakes."})

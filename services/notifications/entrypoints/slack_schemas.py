@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from shared.schema_fields import SLACK_USER_ID
+from shared.schema_fields import SlackUserId
 
 
 class InstallLinkOut(Schema):
@@ -13,7 +13,7 @@ class InstallLinkOut(Schema):
 
 
 class SlackUserIn(Schema):
-    slack_user_id = fields.String(required=True, validate=SLACK_USER_ID)
+    slack_user_id = SlackUserId(required=True)
 
 
 class LinkTicketIn(Schema):
