@@ -282,6 +282,31 @@ def test_a_modal_submitted_twice_at_once_publishes_one_command_and_closes_both_t
     assert requested_by(notifications) == [(team.id, team.ana, team.goal)] * 3
 
 
+@pytest.mark.parametrize("how", ["retried", "at once"])
+def test_a_click_sent_again_opens_one_modal(notifications, team, slack_api, how):
+    """Slack sends a click again, with its trigger_id, when the answer was slow
+    (X-Slack-Retry-Num), and two copies may arrive together: each called views.open, and the
+    member saw two modals stacked."""
+    remind(notifications, team)
+    [posted] = slack_api.calls_of("chat.postMessage")
+    [button] = [b for b in posted.args["blocks"] if b["type"] == "actions"][0]["elements"]
+    body = urlencode({"payload": json.dumps(button_payload(slack_api, "UANA", button))}).encode()
+    headers = sign(body, int(time.time()))
+    if how == "retried":
+        retried = {**headers, "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+        answers = [notifications.client.post("/slack/interactions", data=body, headers=h)
+                   for h in (headers, retried)]
+    else:
+        answers = post_at_once(notifications, "/slack/interactions", body, headers)
+    assert [a.status_code for a in answers] == [200, 200]
+    eventually(lambda: slack_api.calls_of("views.open"), timeout=10)
+    assert opened_once(slack_api) == {"1337.42.trigger": 1}
+    another = button_payload(slack_api, "UANA", button, trigger_id="1337.43.trigger")
+    assert interaction(notifications, another).status_code == 200  # a new click opens anew
+    eventually(lambda: len(slack_api.calls_of("views.open")) == 2, timeout=10)
+    assert opened_once(slack_api) == {"1337.42.trigger": 1, "1337.43.trigger": 1}
+
+
 def modal_inputs(notifications, slack_api, goal_id: str, trigger_id: str) -> list[tuple]:
     """The inputs of the modal the Check in button of `goal_id` opens: block id, whether
     required, label and hint."""

@@ -60,13 +60,18 @@ UNKNOWN_GOAL = "I can't find that goal among those you can check in on; nothing 
 UNOPENED = "Slack did not open the check-in form"
 MODAL_REQUESTS = uuid.UUID("0d7c8a52-5a0b-4c43-9f57-6a4c1f0e2b11")
 UNOPENED_REQUESTS = uuid.UUID("5b1e7f3c-2d4a-4e8b-9c6f-1a2b3c4d5e6f")
+OPENED_CLICKS = uuid.UUID("9e4b2c61-7f3a-4d85-b0c2-8a1d6e5f3b47")
 Background = Callable[[Callable[[], object]], None]
 
 
 def open_checkin_modal(cmd: OpenCheckinModal, uow: NotificationsUnitOfWork,
                        slack: SlackClient, background: Background, clock: Clock) -> None:
+    """Open the modal once per click: Slack sends a click again, with its `trigger_id`, when
+    the answer was slow (`X-Slack-Retry-Num`), and the copy is taken as done."""
     checker = None  # who is told when Slack does not open the check-in modal
     with uow:
+        if not uow.slack_events.take(_click_id(cmd.trigger_id), "checkin_open", clock.now()):
+            return  # the click's modal is opened already
         goal = uow.replicas.goal(cmd.goal_id)
         member = checker_among(uow, cmd.slack_team_id, cmd.slack_user_id, goal)
         if member is None or goal is None:
@@ -76,9 +81,16 @@ def open_checkin_modal(cmd: OpenCheckinModal, uow: NotificationsUnitOfWork,
         else:
             view, checker = checkin_modal(goal_line(uow, goal)), member
         active = any(w.is_active for w in uow.slack.workspaces_in(cmd.slack_team_id))
+        uow.commit()
     token = slack.bot_token(cmd.slack_team_id, cmd.enterprise_id) if active else None
     if token is not None:
         background(partial(_open_view, cmd, token, view, checker, uow, slack, clock))
+
+
+def _click_id(trigger_id: str) -> str:
+    """The click's id among the Slack deliveries taken (`slack_events`); none without a
+    trigger_id (no modal opens without one)."""
+    return str(uuid.uuid5(OPENED_CLICKS, trigger_id)) if trigger_id else ""
 
 
 def _open_view(cmd: OpenCheckinModal, token: str, view: dict, checker: MemberReplica | None,
