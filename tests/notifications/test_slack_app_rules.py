@@ -42,6 +42,7 @@ from tests.notifications.test_slack_app_end_to_end import (
     slack_env,
     submission,
 )
+from tests.notifications.test_slack_rejection_words import checkins_reason
 from tests.support.races import run_together
 from tests.support.slack_api_server import SlackApiServer, rate_limited, slack_error
 from tests.support.stack import scheduled_job
@@ -447,6 +448,32 @@ def test_the_dm_refusing_a_checkin_on_a_goal_closed_since_offers_no_button(notif
     [dm] = [c.args for c in slack_api.calls_of("chat.postMessage")
             if "was not logged" in c.args["text"]]
     assert [b["type"] for b in dm["blocks"]] == ["section"]
+
+
+@pytest.mark.parametrize("case", ["no metric", "unknown goal"])
+def test_the_dm_refusing_a_modal_checkin_says_it_in_slacks_words(notifications, team,
+                                                                 slack_api, case):
+    """The DM told checkins' reason as it was: 'no metric, so it takes no value or delta: check
+    in the milestones…', or an unknown goal by its UUID."""
+    view = {"callback_id": "checkin_modal",
+            "private_metadata": json.dumps({"goal_id": team.goal, "dm_id": None})}
+    assert interaction(notifications, submission(slack_api, "UANA", view, "12")).status_code \
+        == 200
+    [request_id] = requested_ids(notifications)
+    handle(notifications, event("checkin.rejected", team.id, request_id=request_id,
+                                member_id=team.ana, reason=checkins_reason(case, team),
+                                at="2030-01-07T09:30:00+00:00"))
+    run_tasks(notifications)
+    [dm] = [c.args for c in slack_api.calls_of("chat.postMessage")
+            if "was not logged" in c.args["text"]]
+    assert dm["text"] == "❌ Your check-in on *Run 100 km* was not logged: " + {
+        "no metric": "this goal has no figure: check in without a value, saying what you did: "
+                     f"`/goals checkin {team.goal[:8]} &lt;note&gt;`",
+        "unknown goal": "this goal is not among those you can check in on, or is too new to be "
+                        "known yet: try again in a minute. `/goals goals` lists the goals you "
+                        "can check in on."}[case]
+    [said] = [b["text"]["text"] for b in dm["blocks"] if b["type"] == "section"]
+    assert said == dm["text"]  # the goal's id is in the Check in button's value only
 
 
 def requested_ids(notifications) -> list[str]:

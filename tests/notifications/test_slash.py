@@ -433,7 +433,8 @@ def test_a_rejected_checkin_is_explained_at_the_response_url(notifications, slac
         eventually(lambda: slack.delivered())
         assert answers(slack) == {"/commands/9": 1}
     [answer] = slack.delivered()
-    assert answer.json()["text"] == "❌ Your check-in was not logged: the goal is closed"
+    assert answer.json()["text"] == ("❌ Your check-in on *Run 100 km* was not logged: the goal "
+                                     "is closed")
 
 
 def test_a_replayed_checkin_asks_for_one_checkin_and_gets_the_first_answer(notifications):

@@ -18,6 +18,7 @@ from services.notifications.domain.messages import (
     slack_date,
     truncate,
 )
+from services.notifications.domain.slack_rejections import rejected_text
 from shared.numbers import figure
 from shared.streak_text import streak_days, streak_length
 
@@ -109,8 +110,7 @@ def done_dm(goal: GoalLine, by_name: str | None, at: str) -> dict:
 def rejected_dm(goal_title: str | None, reason: str, retry_goal_id: str | None = None) -> dict:
     """Why a check-in from the modal was not logged; with `retry_goal_id`, the Check in button
     that opens the modal on that goal again."""
-    on = f" on *{escape(goal_title)}*" if goal_title else ""
-    text = f"❌ Your check-in{on} was not logged: {escape(reason)}"
+    text = rejected_text(goal_title, reason)
     retry = [checkin_actions(retry_goal_id)] if retry_goal_id else []
     return {"text": truncate(text, 3000), "blocks": [section(text), *retry]}
 

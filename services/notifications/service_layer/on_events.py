@@ -45,6 +45,7 @@ from services.notifications.domain.replicas import (
     Partnership,
     TeamReplica,
 )
+from services.notifications.domain.slack_rejections import in_slack_words, rejected_text
 from services.notifications.domain.slash import ephemeral
 from services.notifications.service_layer import slack_checkin_handlers as slack_dms
 from services.notifications.service_layer.slack_home_handlers import (
@@ -312,10 +313,13 @@ def _announce(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica | No
 
 def on_checkin_rejected(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
                         clock: Clock) -> None:
-    """The slash command hears at its response_url; the modal, which has none, by DM."""
-    text = f"❌ Your check-in was not logged: {escape(event.data['reason'])}"
-    _answer_slack(event, uow, notifier, text)
-    slack_dms.on_rejected(event, uow, clock.now())
+    """The slash command hears at its response_url; the modal, which has none, by DM: why, in
+    Slack's words (`in_slack_words`), on the goal the request named."""
+    request = uow.slack_requests.get(event.data.get("request_id"))
+    goal = uow.replicas.goal(request.goal_id) if request is not None else None
+    reason = in_slack_words(event.data["reason"], goal)
+    _answer_slack(event, uow, notifier, rejected_text(goal.title if goal else None, reason))
+    slack_dms.on_rejected(event, uow, clock.now(), reason)
 
 
 def on_checkin_missed(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,

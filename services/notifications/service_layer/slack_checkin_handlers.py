@@ -190,14 +190,15 @@ def on_logged(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None
     queue_homes_showing(uow, event.team_id, goal.owner_id if goal else d["author_id"], goal, now)
 
 
-def on_rejected(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None:
-    """`checkin.rejected`: a check-in from the modal was not logged; its member hears why."""
+def on_rejected(event: Event, uow: NotificationsUnitOfWork, now: datetime, reason: str) -> None:
+    """`checkin.rejected`: a check-in from the modal was not logged; its member hears why
+    (`reason`, in Slack's words)."""
     request = uow.slack_requests.get(event.data.get("request_id"))
     if request is None or not request.from_modal:
         return
     workspace = uow.slack.workspace(request.team_id)
     active = workspace.slack_team_id if workspace is not None and workspace.is_active else None
-    reject(uow, request, event.data["reason"], active, now)
+    reject(uow, request, reason, active, now)
 
 
 def queue_due_dms(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None:
