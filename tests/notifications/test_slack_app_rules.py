@@ -519,6 +519,50 @@ def test_a_call_answered_token_revoked_disables_the_installation(notifications, 
     assert len(slack_api.calls) == before
 
 
+def test_a_person_in_two_teams_tells_their_goals_apart_by_team(notifications, team, slack_api):
+    """Ana's two teams each have her goal "Run 100 km": /goals, its status, its refusal of
+    a title both match, the modal and her Home showed two identical lines. Each names its
+    team then; a person in one team reads no team names."""
+    other = Team(notifications)
+    handle(notifications, event("team.updated", other.id, name="Ops", timezone="UTC"))
+    install(notifications, Lead(other))
+    handle(notifications, progressed(checkin(team.id, team.goal, team.ana, 5), 0.05),
+           progressed(checkin(other.id, other.goal, other.ana, 50), 0.5))
+
+    listed = slash_from(notifications, slack_api.team_id, "goals").json["text"]
+    assert f"`{team.goal[:8]}` *Run 100 km* (Platform) — " in listed, listed
+    assert f"`{other.goal[:8]}` *Run 100 km* (Ops) — " in listed, listed
+    both = slash_from(notifications, slack_api.team_id, "checkin run 3").json["text"]
+    assert f"`{team.goal[:8]}` Run 100 km (Platform), `{other.goal[:8]}` Run 100 km (Ops)" \
+        in both or f"`{other.goal[:8]}` Run 100 km (Ops), `{team.goal[:8]}` Run 100 km " \
+        "(Platform)" in both, both
+    logging = slash_from(notifications, slack_api.team_id, f"checkin {other.goal[:8]} 3")
+    assert logging.json["text"].startswith("⏳ Logging 3 km on *Run 100 km* (Ops);"), logging.json
+
+    button = {"action_id": "checkin_open", "value": json.dumps({"goal_id": other.goal})}
+    assert interaction(notifications, button_payload(slack_api, "UANA", button)).status_code == 200
+    [modal] = eventually(lambda: slack_api.calls_of("views.open"), timeout=10)
+    assert modal.args["view"]["blocks"][0]["text"]["text"].startswith("*Run 100 km* (Ops)\n")
+
+    events_post(notifications, {"type": "event_callback", "team_id": slack_api.team_id,
+                                "event": {"type": "app_home_opened", "user": "UANA",
+                                          "tab": "home"}})
+    run_tasks(notifications)
+    home = json.dumps(homes_of(slack_api, "UANA")[-1].args["view"])
+    assert "*Run 100 km* (Platform)\\n" in home and "*Run 100 km* (Ops)\\n" in home, home
+
+
+def test_a_person_in_one_team_reads_no_team_names(notifications, team, slack_api):
+    listed = slash_from(notifications, slack_api.team_id, "goals").json["text"]
+    assert f"`{team.goal[:8]}` *Run 100 km* — " in listed, listed
+    events_post(notifications, {"type": "event_callback", "team_id": slack_api.team_id,
+                                "event": {"type": "app_home_opened", "user": "UANA",
+                                          "tab": "home"}})
+    run_tasks(notifications)
+    home = json.dumps(homes_of(slack_api, "UANA")[-1].args["view"])
+    assert "*Run 100 km*\\n" in home and "Platform" not in home, home
+
+
 def homes_of(slack_api, user: str) -> list:
     return [c for c in slack_api.calls_of("views.publish") if c.args["user_id"] == user]
 

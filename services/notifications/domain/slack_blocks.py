@@ -45,11 +45,23 @@ class GoalLine:
     missed: bool = False
     mine: bool = True  # the reader owns it (a team goal of a teammate's is not)
     streak_frequency: str | None = None  # what one period of `streak` is, when checkins said
+    team: str | None = None  # its team's name, where the reader's goals are of several teams
 
     @property
     def has_metric(self) -> bool:
         """As `GoalReplica.has_metric`."""
         return self.unit is not None
+
+    @property
+    def heading(self) -> str:
+        """The goal's title in bold, and its team (`team_tag`)."""
+        return f"*{escape(self.title)}*{team_tag(self.team)}"
+
+
+def team_tag(team: str | None) -> str:
+    """What follows a goal's title where the reader's goals are of more than one team (a
+    person in two teams may have "Run 100 km" in each): ` (Ops)`; nothing without `team`."""
+    return f" ({escape(team)})" if team else ""
 
 
 def plain(text: str, limit: int = 75) -> dict:
@@ -125,7 +137,7 @@ def checkin_modal(goal: GoalLine) -> dict:
         "title": plain("Check in", 24), "submit": plain("Log check-in", 24),
         "close": plain("Cancel", 24),
         "private_metadata": json.dumps({"goal_id": goal.goal_id}),
-        "blocks": [section(f"*{escape(goal.title)}*\n{standing(goal)}"), *asked],
+        "blocks": [section(f"{goal.heading}\n{standing(goal)}"), *asked],
     }
 
 
@@ -171,7 +183,7 @@ def home_view(name: str | None, goals: list[GoalLine], link: str) -> dict:
         blocks.append(section("Nothing due. 👏"))
     for goal in open_due[:DUE_SHOWN]:
         state = "⏰ missed" if goal.missed else "due"
-        blocks.append({**section(f"*{escape(goal.title)}* — {state} {slack_date(goal.due_at)}"),
+        blocks.append({**section(f"{goal.heading} — {state} {slack_date(goal.due_at)}"),
                        "accessory": checkin_button(goal.goal_id)})
     if len(open_due) > DUE_SHOWN:
         blocks.append(section(f"…and {len(open_due) - DUE_SHOWN} more due: "
@@ -183,7 +195,7 @@ def home_view(name: str | None, goals: list[GoalLine], link: str) -> dict:
     room = VIEW_BLOCK_LIMIT - len(blocks) - 1
     for goal in goals[:room]:
         streak = f" · 🔥 {streak_words(goal)}" if goal.streak else ""
-        blocks.append({**section(f"*{escape(goal.title)}*\n{standing(goal)}{streak}"),
+        blocks.append({**section(f"{goal.heading}\n{standing(goal)}{streak}"),
                        "accessory": checkin_button(goal.goal_id)})
     if len(goals) > room:
         blocks.append(section(f"…and {len(goals) - room} more: <{link}|open Goalkeeper>"))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import shlex
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 
 from services.notifications.domain.checkin_form import (
     NotANumber,
@@ -16,6 +18,7 @@ from services.notifications.domain.checkin_form import (
 )
 from services.notifications.domain.messages import HEALTH, escape, health_label, progress_bar
 from services.notifications.domain.replicas import GoalReplica
+from services.notifications.domain.slack_blocks import team_tag
 from shared.goal_statuses import status_in_words
 from shared.storable import unstorable
 
@@ -36,6 +39,7 @@ LISTED_GOALS = 40  # `/goals goals` lists this many, then says how many more
 TYPED_SHOWN = 40  # characters of what the member typed that a refusal quotes back
 CHECKIN_USAGE = ("Usage: `/goals checkin <goal> <value> [note]`, <value> being the goal's "
                  "figure now, not what you added, e.g. `/goals checkin 1a2b3c4d 12 ran 5k`.")
+NO_TEAMS: Mapping[str, str] = MappingProxyType({})  # goals of one team: no team names
 NOTE_USAGE = ("Usage on a goal without a metric: `/goals checkin <goal> <note>`, "
               "e.g. `/goals checkin 1a2b3c4d finished chapter 3`.")
 
@@ -120,8 +124,10 @@ def unreadable(sent: dict[str, str]) -> str | None:
     return None
 
 
-def parse_checkin(text: str, goals: list[GoalReplica]) -> CheckinRequest:
-    """`/goals checkin`'s `text` (the verb included): the goal among `goals` (`find_goal`),
+def parse_checkin(text: str, goals: list[GoalReplica],
+                  teams: Mapping[str, str] = NO_TEAMS) -> CheckinRequest:
+    """`/goals checkin`'s `text` (the verb included): the goal among `goals` (`find_goal`,
+    naming the `teams` of those it matches, as `goals_text`),
     then on a goal with a metric its value and an optional note, on one without a note alone
     (checkins takes no value on it). The note is the rest as typed, without quotes around the
     whole of it."""
@@ -129,7 +135,7 @@ def parse_checkin(text: str, goals: list[GoalReplica]) -> CheckinRequest:
     if len(args) < 2:
         raise SlashError(CHECKIN_USAGE)
     _refuse_unstorable("goal", args[1], CHECKIN_USAGE)
-    goal = find_goal(goals, args[1])
+    goal = find_goal(goals, args[1], teams)
     if not goal.has_metric:
         return CheckinRequest(goal, None, _note_of(goal, rest))
     given, note = words(rest, 1)
@@ -208,16 +214,19 @@ def _refuse_unstorable(what: str, text: str, usage: str) -> None:
                          f"type it again without it. {usage}")
 
 
-def find_goal(goals: list[GoalReplica], ref: str) -> GoalReplica:
+def find_goal(goals: list[GoalReplica], ref: str,
+              teams: Mapping[str, str] = NO_TEAMS) -> GoalReplica:
     """The one open goal among `goals` (those the member may check in on) that `ref` names:
     its id, a unique id prefix, or a unique title match. When it names no open one but one
-    of theirs that is not open (achieved, closed, a draft), the refusal says so."""
+    of theirs that is not open (achieved, closed, a draft), the refusal says so. A refusal
+    listing several names each one's team from `teams` (see `goals_text`)."""
     needle = folded(ref)
     matches = _named([g for g in goals if g.is_open], needle)
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
-        options = ", ".join(f"`{g.short_ref}` {escape(g.title)}" for g in matches[:10])
+        options = ", ".join(f"`{g.short_ref}` {escape(g.title)}{team_tag(teams.get(g.team_id))}"
+                            for g in matches[:10])
         raise SlashError(f"{typed(ref)} matches several goals: {options}. Use the short id.")
     not_open = _named([g for g in goals if not g.is_open], needle)
     if len(not_open) == 1:
@@ -254,31 +263,34 @@ def folded(text: str) -> str:
     return " ".join(text.translate(TYPOGRAPHIC).lower().split())
 
 
-def goal_line(goal: GoalReplica) -> str:
-    return (f"`{goal.short_ref}` *{escape(goal.title)}* — {progress_bar(goal.progress)} "
-            f"{health_label(goal.health or 'not_started')}")
+def goal_line(goal: GoalReplica, teams: Mapping[str, str] = NO_TEAMS) -> str:
+    return (f"`{goal.short_ref}` *{escape(goal.title)}*{team_tag(teams.get(goal.team_id))} — "
+            f"{progress_bar(goal.progress)} {health_label(goal.health or 'not_started')}")
 
 
-def goals_text(goals: list[GoalReplica]) -> str:
+def goals_text(goals: list[GoalReplica], teams: Mapping[str, str] = NO_TEAMS) -> str:
+    """The open `goals`, each with its team's name from `teams`: given where they are of
+    several teams (a person in two may have "Run 100 km" in each), empty where of one."""
     open_goals = [g for g in goals if g.is_open]
     if not open_goals:
         return ("You have no open goals to check in on. Create one in Goalkeeper, "
                 "then check in with `/goals checkin`.")
-    lines = [goal_line(g) + (" · team goal" if g.kind == "team" else "")
+    lines = [goal_line(g, teams) + (" · team goal" if g.kind == "team" else "")
              for g in open_goals[:LISTED_GOALS]]
     if len(open_goals) > LISTED_GOALS:
         lines.append(f"…and {len(open_goals) - LISTED_GOALS} more: see them all in Goalkeeper.")
     return "*Open goals you can check in on:*\n" + "\n".join(lines)
 
 
-def status_text(goals: list[GoalReplica]) -> str:
+def status_text(goals: list[GoalReplica], teams: Mapping[str, str] = NO_TEAMS) -> str:
     open_goals = [g for g in goals if g.is_open]
     if not open_goals:
         return "You have no open goals right now."
     counts = Counter(g.health or "not_started" for g in open_goals)
     summary = ", ".join(f"{HEALTH[h][0]} {counts[h]} {HEALTH[h][1].lower()}" for h in HEALTH
                         if counts[h])
-    worrying = [goal_line(g) for g in open_goals if g.health in ("at_risk", "off_track", "overdue")]
+    worrying = [goal_line(g, teams) for g in open_goals
+                if g.health in ("at_risk", "off_track", "overdue")]
     tail = "\n*Needs attention:*\n" + "\n".join(worrying) if worrying else "\nAll on course. 👏"
     count = len(open_goals)
     return f"*{count} open goal{'s' if count != 1 else ''}:* {summary}{tail}"

@@ -47,7 +47,9 @@ from services.notifications.service_layer.access import may_check_in
 from services.notifications.service_layer.commands import OpenCheckinModal, SubmitCheckinModal
 from services.notifications.service_layer.slack_home_handlers import (
     goal_line,
+    open_goals_of,
     queue_homes_showing,
+    team_names,
 )
 from services.notifications.service_layer.slack_task_handlers import disable_revoked
 from services.notifications.service_layer.slash_handlers import request_checkin
@@ -79,12 +81,21 @@ def open_checkin_modal(cmd: OpenCheckinModal, uow: NotificationsUnitOfWork,
         elif not goal.is_open:
             view = notice_modal(f"*{escape(goal.title)}* is closed; it takes no more check-ins.")
         else:
-            view, checker = checkin_modal(goal_line(uow, goal)), member
+            line = goal_line(uow, goal, team=_team_shown(uow, cmd, goal))
+            view, checker = checkin_modal(line), member
         active = any(w.is_active for w in uow.slack.workspaces_in(cmd.slack_team_id))
         uow.commit()
     token = slack.bot_token(cmd.slack_team_id, cmd.enterprise_id) if active else None
     if token is not None:
         background(partial(_open_view, cmd, token, view, checker, uow, slack, clock))
+
+
+def _team_shown(uow: NotificationsUnitOfWork, cmd: OpenCheckinModal,
+                goal: GoalReplica) -> str | None:
+    """The goal's team's name, where the goals the person may check in on are of several
+    teams (as their Home and `/goals` name it); None where they are of one."""
+    members = uow.slack.members_for(cmd.slack_user_id, cmd.slack_team_id or None)
+    return team_names(uow, open_goals_of(uow, members)).get(goal.team_id)
 
 
 def _click_id(trigger_id: str) -> str:

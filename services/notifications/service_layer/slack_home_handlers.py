@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from services.notifications.domain.replicas import GoalReplica, StreakReplica
+from services.notifications.domain.replicas import GoalReplica, MemberReplica, StreakReplica
 from services.notifications.domain.slack_blocks import GoalLine, home_view, link_home
 from services.notifications.domain.slack_dm import SlackTask
 from services.notifications.domain.slack_workspace import LinkTicket, SlackWorkspace
@@ -100,24 +100,43 @@ def home_of(uow: NotificationsUnitOfWork, member_id: str, slack_user_id: str,
     member = uow.replicas.member(member_id)
     members = {m.member_id: m for m in [member, *uow.slack.members_for(slack_user_id,
                                                                          slack_team_id)] if m}
-    goals = [goal_line(uow, g, mine=g.owner_id in members) for m in members.values()
-             for g in goals_to_check_in(uow, m) if g.is_open]
-    goals.sort(key=lambda g: (g.due_at is None, g.title.lower()))
-    return home_view(member.name if member else None, goals, link)
+    goals = open_goals_of(uow, members.values())
+    teams = team_names(uow, goals)
+    lines = [goal_line(uow, g, mine=g.owner_id in members, team=teams.get(g.team_id))
+             for g in goals]
+    lines.sort(key=lambda g: (g.due_at is None, g.title.lower()))
+    return home_view(member.name if member else None, lines, link)
+
+
+def open_goals_of(uow: NotificationsUnitOfWork,
+                  members: Iterable[MemberReplica]) -> list[GoalReplica]:
+    """The open goals the `members` one person is may check in on (`goals_to_check_in`)."""
+    return [g for m in members for g in goals_to_check_in(uow, m) if g.is_open]
+
+
+def team_names(uow: NotificationsUnitOfWork, goals: Iterable[GoalReplica]) -> dict[str, str]:
+    """The names of the teams of `goals`, by team id, where they are of more than one team (a
+    person in two teams may have "Run 100 km" in each); none where they are of one."""
+    team_ids = {g.team_id for g in goals}
+    if len(team_ids) < 2:
+        return {}
+    return {t: team.name for t in team_ids if (team := uow.replicas.team(t)) is not None}
 
 
 def link_view(link_url: str) -> dict:
     return link_home(link_url)
 
 
-def goal_line(uow: NotificationsUnitOfWork, goal, *, mine: bool = True) -> GoalLine:
-    """The goal as Slack's views show it; `mine` when the reader owns it."""
+def goal_line(uow: NotificationsUnitOfWork, goal, *, mine: bool = True,
+              team: str | None = None) -> GoalLine:
+    """The goal as Slack's views show it; `mine` when the reader owns it; `team`, its team's
+    name, where the reader's goals are of several (`team_names`)."""
     due = uow.replicas.due(goal.goal_id)
     streak = uow.replicas.streak(goal.goal_id)
     return GoalLine(goal.goal_id, goal.title, goal.progress, goal.health, goal.current,
                     goal.target, goal.unit, streak.length if streak else 0,
                     due.due_at if due else None, bool(due and due.missed), mine,
-                    streak.frequency if streak else None)
+                    streak.frequency if streak else None, team)
 
 
 def on_streak(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None:

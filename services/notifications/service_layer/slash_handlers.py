@@ -9,11 +9,13 @@ its request id is kept with the Slack `response_url`, and when `checkin.logged` 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 
 from services.notifications.config import NotificationsSettings
 from services.notifications.domain.messages import escape
 from services.notifications.domain.replicas import GoalReplica, MemberReplica
+from services.notifications.domain.slack_blocks import team_tag
 from services.notifications.domain.slash import (
     HELP,
     CheckinRequest,
@@ -29,6 +31,7 @@ from services.notifications.domain.slash import (
 from services.notifications.domain.webhook_url import validate_webhook_url
 from services.notifications.service_layer.access import goals_to_check_in
 from services.notifications.service_layer.commands import RunSlashCommand
+from services.notifications.service_layer.slack_home_handlers import team_names
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 from shared.domain import Unprocessable
@@ -58,15 +61,16 @@ def run_slash_command(cmd: RunSlashCommand, uow: NotificationsUnitOfWork, clock:
             return ephemeral(_stranger(uow, cmd))
         goals = sorted((g for m in members for g in goals_to_check_in(uow, m)),
                        key=lambda g: g.title)
+        teams = team_names(uow, (g for g in goals if g.is_open))
         try:
             if verb == "goals":
-                return ephemeral(goals_text(goals))
+                return ephemeral(goals_text(goals, teams))
             if verb == "status":
                 mine = {m.member_id for m in members}
-                return ephemeral(status_text([g for g in goals if g.owner_id in mine]))
+                return ephemeral(status_text([g for g in goals if g.owner_id in mine], teams))
             if verb == "checkin":
-                return _checkin(parse_checkin(cmd.text, goals), cmd, members, uow, clock,
-                                settings.webhook_allowlist)
+                return _checkin(parse_checkin(cmd.text, goals, teams), cmd, members, uow,
+                                clock, settings.webhook_allowlist, teams)
         except SlashError as exc:
             return ephemeral(str(exc))
     return ephemeral(f"I don't know {typed(verb)}.\n{HELP}")
@@ -84,7 +88,10 @@ def _stranger(uow: NotificationsUnitOfWork, cmd: RunSlashCommand) -> str:
 
 
 def _checkin(request: CheckinRequest, cmd: RunSlashCommand, members: list[MemberReplica],
-             uow: NotificationsUnitOfWork, clock: Clock, allowlist: tuple[str, ...]) -> dict:
+             uow: NotificationsUnitOfWork, clock: Clock, allowlist: tuple[str, ...],
+             teams: Mapping[str, str]) -> dict:
+    """Send the check-in and acknowledge it, on the goal by its title (and its team's name
+    from `teams`, as `/goals goals` lists it)."""
     goal = request.goal
     member = next(m for m in members if m.team_id == goal.team_id)
     try:
@@ -97,8 +104,8 @@ def _checkin(request: CheckinRequest, cmd: RunSlashCommand, members: list[Member
                                                goal.goal_id, response_url, now)):
         request_checkin(uow, request_id, member, goal, request.value, request.note, now)
         uow.commit()
-    return ephemeral(f"⏳ Logging {_amount(request, goal)} on *{escape(goal.title)}*; "
-                     "I'll confirm here in a moment.")
+    return ephemeral(f"⏳ Logging {_amount(request, goal)} on *{escape(goal.title)}*"
+                     f"{team_tag(teams.get(goal.team_id))}; I'll confirm here in a moment.")
 
 
 def _amount(request: CheckinRequest, goal: GoalReplica) -> str:
