@@ -400,21 +400,28 @@ def test_a_modal_on_a_goal_closed_since_with_any_outcome_logs_nothing(notificati
     assert requested(notifications) == []
 
 
-def test_the_dm_refusing_a_modal_checkin_offers_the_check_in_button_again(notifications, team,
-                                                                          slack_api):
-    """The DM saying a check-in from the modal was not logged gave no way to try again: the
-    member had to find the goal's reminder DM or their Home."""
+def modal_refused_dm(notifications, team: Team, slack_api, reason: str) -> dict:
+    """The DM (its arguments) telling Ana that her check-in of 12 from the modal on her goal
+    was refused by checkins for `reason`."""
     view = {"callback_id": "checkin_modal",
             "private_metadata": json.dumps({"goal_id": team.goal, "dm_id": None})}
     assert interaction(notifications, submission(slack_api, "UANA", view, "12")).status_code \
         == 200
     [request_id] = requested_ids(notifications)
     handle(notifications, event("checkin.rejected", team.id, request_id=request_id,
-                                member_id=team.ana, reason="the value is out of range",
+                                member_id=team.ana, reason=reason,
                                 at="2030-01-07T09:30:00+00:00"))
     run_tasks(notifications)
     [dm] = [c.args for c in slack_api.calls_of("chat.postMessage")
             if "was not logged" in c.args["text"]]
+    return dm
+
+
+def test_the_dm_refusing_a_modal_checkin_offers_the_check_in_button_again(notifications, team,
+                                                                          slack_api):
+    """The DM saying a check-in from the modal was not logged gave no way to try again: the
+    member had to find the goal's reminder DM or their Home."""
+    dm = modal_refused_dm(notifications, team, slack_api, "the value is out of range")
     assert dm["text"] == ("❌ Your check-in on *Run 100 km* was not logged: "
                           "the value is out of range")
     [actions] = [b for b in dm["blocks"] if b["type"] == "actions"]
@@ -455,17 +462,7 @@ def test_the_dm_refusing_a_modal_checkin_says_it_in_slacks_words(notifications, 
                                                                  slack_api, case):
     """The DM told checkins' reason as it was: 'no metric, so it takes no value or delta: check
     in the milestones…', or an unknown goal by its UUID."""
-    view = {"callback_id": "checkin_modal",
-            "private_metadata": json.dumps({"goal_id": team.goal, "dm_id": None})}
-    assert interaction(notifications, submission(slack_api, "UANA", view, "12")).status_code \
-        == 200
-    [request_id] = requested_ids(notifications)
-    handle(notifications, event("checkin.rejected", team.id, request_id=request_id,
-                                member_id=team.ana, reason=checkins_reason(case, team),
-                                at="2030-01-07T09:30:00+00:00"))
-    run_tasks(notifications)
-    [dm] = [c.args for c in slack_api.calls_of("chat.postMessage")
-            if "was not logged" in c.args["text"]]
+    dm = modal_refused_dm(notifications, team, slack_api, checkins_reason(case, team))
     assert dm["text"] == "❌ Your check-in on *Run 100 km* was not logged: " + {
         "no metric": "this goal has no figure: check in without a value, saying what you did: "
                      f"`/goals checkin {team.goal[:8]} &lt;note&gt;`",
