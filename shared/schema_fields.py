@@ -24,9 +24,11 @@ from shared.numbers import FIGURE_BOUND, figure_range
 LOCAL_TIME = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z",
                              error="Use HH:MM, 24-hour local time.")
 """A wall-clock time of day, HH:MM on the 24-hour clock (a cadence, working or quiet hours)."""
-SLACK_USER_ID = validate.Regexp(r"^[UW][A-Z0-9]{2,30}\Z", error="a Slack user id such as U024BE7LH")
-"""A Slack user id as Slack's Web API gives it: what goals keeps of a member, and what the
-Slack app links to one, are the same rule (`SlackUserId`)."""
+SLACK_USER_ID = validate.Regexp(r"^[UWuw][A-Za-z0-9]{2,30}\Z",
+                                error="a Slack user id such as U024BE7LH")
+"""A Slack user id as a person may type it, in any case (the pattern the OpenAPI specs give):
+what goals keeps of a member, and what the Slack app links to one, are the same rule, kept
+upper-cased as Slack's Web API writes it (`SlackUserId`)."""
 # C0 and C1 controls but the line breaks and tab (\x85, NEL, is a line break as \n is)
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
 

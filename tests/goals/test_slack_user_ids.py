@@ -3,6 +3,8 @@ the goals API that takes one (a new team's lead, a new member, a profile change)
 
 from __future__ import annotations
 
+import re
+
 from tests.goals.helpers import outbox
 from tests.support.seed import add_member, create_team
 from tests.support.stack import ADMIN_TOKEN, auth
@@ -44,3 +46,19 @@ def test_a_lowercase_slack_user_id_of_a_teammate_is_refused_as_theirs(goals):
     assert added.status_code == 409, added.json
     assert added.json["errors"] == {"slack_user_id": [
         f"Already the Slack user of Ana (member {ana_id})."]}
+
+
+def test_the_spec_takes_the_lowercase_slack_user_ids_the_api_takes(goals):
+    """The spec's pattern is what the API takes: a client (or a fuzzer) checking 'u0123abcd'
+    against it was told it is refused, and the API took it."""
+    spec = goals.client.get("/openapi.json").json
+    patterns = {
+        schema: prop["pattern"] for schema, body in spec["components"]["schemas"].items()
+        for name, prop in body.get("properties", {}).items() if name == "slack_user_id"
+        and "pattern" in prop}
+    assert patterns, "no slack_user_id pattern in the spec"
+    for schema, pattern in patterns.items():
+        for taken in ("u0123abcd", "U0123ABCD", "w0789IJkl"):
+            assert re.search(pattern, taken), (schema, pattern, taken)
+        for refused in ("x0123", "u/ana", "U0"):
+            assert not re.search(pattern, refused), (schema, pattern, refused)
