@@ -41,8 +41,10 @@ cluster: venv kafka-jars postgres
 demo: venv
 	$(PY) -m infra.demo
 
+# Two parts (infra.suite): the tests not marked `alone` over GOALKEEPER_TEST_WORKERS (2)
+# pytest-xdist workers, then those marked `alone` one at a time.
 test: venv kafka-jars postgres browser
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m infra.suite $(PYTEST_ARGS)
 
 # The browser tests that take the README's screenshots, saving them to docs/screenshots/
 # (`make test` saves them under .run/screenshots/ and leaves tracked files alone).

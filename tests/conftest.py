@@ -64,6 +64,20 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"{name}: {description}")
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A pytest-xdist worker hands the servers it used to the run that started it."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["servers_used"] = dict(_servers_used)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """pytest-xdist's run: each worker's servers, named by worker (`kafka (gw0)`)."""
+    for name, description in getattr(node, "workeroutput", {}).get("servers_used", {}).items():
+        _servers_used[f"{name} ({node.gateway.id})"] = description
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "kafka_broker" in getattr(item, "fixturenames", ()):

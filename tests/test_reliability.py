@@ -12,7 +12,7 @@ from tests.support.events import checkin_logged, produce, produce_raw, read_all,
 from tests.support.stack import ADMIN_TOKEN, ServiceHarness, auth, service_env
 from tests.support.waiting import eventually
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.alone]
 
 
 def team_with_goal(goals, target: float = 1000) -> dict:

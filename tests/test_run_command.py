@@ -27,7 +27,7 @@ from infra.run_command import BANNER, READY, RunCommand, free_ports, run_env
 from shared.config import SERVICES
 from tests.support.waiting import eventually, quiet, settled_log
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(480)]
+pytestmark = [pytest.mark.slow, pytest.mark.alone, pytest.mark.timeout(480)]
 
 ADMIN = "run-command-admin-token"
 QUIET_S = 3  # no new message or delivery for this long before counting exactly

@@ -8,7 +8,7 @@ import pytest
 
 from tests.faults.failover import run_failover, sigkill_busiest_partition_leader
 
-pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.alone, pytest.mark.timeout(900)]
 
 
 def test_a_leader_sigkill_under_load_loses_and_doubles_nothing(kafka_cluster, postgres_server,

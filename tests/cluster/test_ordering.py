@@ -16,7 +16,7 @@ from shared.kafka import ensure_topics, make_consumer, make_producer
 from tests.cluster.results import record
 from tests.support.waiting import eventually
 
-pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.alone]
 
 TEAMS = [f"team-{n:02d}" for n in range(24)]
 ROUNDS = 60  # events per team

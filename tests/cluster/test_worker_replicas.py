@@ -26,7 +26,7 @@ from tests.support.seed import add_member, create_team
 from tests.support.stack import ServiceHarness, service_env
 from tests.support.waiting import eventually
 
-pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.alone]
 
 PARTITIONS = 4
 

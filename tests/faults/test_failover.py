@@ -14,6 +14,7 @@ from tests.faults.failover import SCENARIOS, run_failover
 pytestmark = [
     pytest.mark.faults,
     pytest.mark.slow,
+    pytest.mark.alone,
     pytest.mark.timeout(2400),
     pytest.mark.skipif(not os.environ.get("GOALKEEPER_FAULT_SECONDS"),
                        reason="cluster failover runs under `make faults`"),

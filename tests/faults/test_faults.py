@@ -35,7 +35,7 @@ from tests.support.slack_server import (
 )
 from tests.support.waiting import quiet
 
-pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.timeout(1200)]
+pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.alone, pytest.mark.timeout(1200)]
 
 SETTLE_S = float(os.environ.get("GOALKEEPER_FAULT_SETTLE_SECONDS", "300"))
 QUIET_S = 6.0  # longer than the coalescing pause (3 s) plus a paced send and a retry

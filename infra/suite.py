@@ -1,0 +1,82 @@
+"""`make test`: the whole suite in two parts, `python -m infra.suite [pytest arguments]`.
+
+1. Every test not marked `alone`, spread over `GOALKEEPER_TEST_WORKERS` pytest-xdist workers
+   (default 2; 0 runs them in this process). Each worker starts its own throwaway broker and
+   PostgreSQL, as a lone run does, and every test makes its own topics and databases.
+2. The tests marked `alone`, one after another with nothing beside them: the fault scenarios,
+   the cluster's failovers, the run command's signals and the workers killed mid-stream. What
+   they prove includes how long a kill, a restart or a rebalance takes, so they get the machine
+   to themselves, as they did when the whole suite ran in one process.
+
+The arguments go to both parts (`-k slice` narrows both; a `-m` expression is joined to each
+part's own). It exits as pytest does: the first part's failure if it failed, else the
+second's; 5 (no tests) only when neither part ran a test.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+WORKERS_ENV = "GOALKEEPER_TEST_WORKERS"
+WORKERS_DEFAULT = 2
+NO_TESTS = 5  # pytest's exit code when it collected nothing
+
+PARTS = (("not alone", True), ("alone", False))  # (marker expression, spread over workers)
+
+
+def split_marker(args: list[str]) -> tuple[str | None, list[str]]:
+    """The `-m` expression in `args` (the last, as pytest takes it) and the other arguments."""
+    expression, rest, i = None, [], 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "-m" and i + 1 < len(args):
+            expression, i = args[i + 1], i + 2
+            continue
+        if arg.startswith("-m") and len(arg) > 2:
+            expression = arg[2:].lstrip("=")
+        else:
+            rest.append(arg)
+        i += 1
+    return expression, rest
+
+
+def part_args(own: str, spread: bool, args: list[str], workers: int) -> list[str]:
+    """The pytest arguments of one part: its marker expression joined to the caller's."""
+    expression, rest = split_marker(args)
+    marker = f"({expression}) and {own}" if expression else own
+    spread_args = ["-n", str(workers)] if spread and workers > 0 else []
+    return [*spread_args, "-m", marker, *rest]
+
+
+def combined(codes: list[int]) -> int:
+    """One exit code for the parts' codes (see the module's docstring)."""
+    failed = [code for code in codes if code not in (0, NO_TESTS)]
+    if failed:
+        return failed[0]
+    return NO_TESTS if all(code == NO_TESTS for code in codes) else 0
+
+
+def workers() -> int:
+    raw = os.environ.get(WORKERS_ENV, "").strip()
+    if not raw:
+        return WORKERS_DEFAULT
+    if not raw.isdigit():
+        raise SystemExit(f"{WORKERS_ENV} must be a whole number of workers (0 for none), "
+                         f"not {raw!r}")
+    return int(raw)
+
+
+def main(args: list[str]) -> int:
+    count = workers()
+    codes = []
+    for own, spread in PARTS:
+        argv = part_args(own, spread, args, count)
+        print(f"== make test, tests marked {own!r}: pytest {' '.join(argv)}", flush=True)
+        codes.append(subprocess.call([sys.executable, "-m", "pytest", *argv]))
+    return combined(codes)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
