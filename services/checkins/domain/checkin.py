@@ -100,17 +100,16 @@ class Checkin(Aggregate):
 
     def edit(self, goal: GoalView, editor_id: str, progress: Progress, *, at: datetime,
              window: timedelta, partner_ids: list[str]) -> None:
-        """Correct the check-in to `progress` (its author, within `window` of logging it here,
-        `logged_at`: a check-in delayed on its way gets its whole window):
+        """Correct the check-in to `progress` (its author, within `window` of logging it):
         checkin.edited, and `edited_at` moves. A correction to what it already says changes
         nothing, and is no edit: no event, `edited_at` stays, and the window is not asked."""
         if editor_id != self.author_id:
             raise Forbidden("only the author may edit a check-in")
         if progress == self.progress:
             return
-        if at > self.logged_at + window:
+        if at > self.created_at + window:
             raise Conflict(f"check-ins can be edited for {_hours(window)} after logging; "
-                           f"this one closed at {(self.logged_at + window).isoformat()}")
+                           f"this one closed at {(self.created_at + window).isoformat()}")
         progress.check_against(goal, kept=self.progress)
         self._ensure_figures_kept(goal, progress)
         previous = {"previous_value": self.value, "previous_delta": self.delta}
