@@ -99,7 +99,6 @@ checkins = Table(
     Column("source", String(20), nullable=False, default="api"),
     Column("request_id", String(64), unique=True),
     Column("created_at", UtcDateTime, nullable=False),
-    Column("logged_at", UtcDateTime, nullable=False),
     Column("edited_at", UtcDateTime),
 )
 Index("ix_checkins_goal_created", checkins.c.goal_id, checkins.c.created_at, checkins.c.id)

@@ -75,10 +75,10 @@ class Listings:
         return page_of(list(rows), limit, lambda c: (c.created_at.isoformat(), c.id))
 
     def checkins_changed_at(self, goal_id: str) -> datetime | None:
-        """The latest moment one of the goal's check-ins was logged here or corrected (a
-        check-in delayed on its way is dated before it was logged); None while it has none."""
+        """The latest moment one of the goal's check-ins was logged or corrected; None while
+        it has none."""
         return self.session.scalar(select(
-            func.max(func.coalesce(Checkin.edited_at, Checkin.logged_at))).where(
+            func.max(func.coalesce(Checkin.edited_at, Checkin.created_at))).where(
                 Checkin.goal_id == goal_id))
 
     def comments_of_checkin(self, checkin_id: str, limit: int, cursor: str | None) -> Page:

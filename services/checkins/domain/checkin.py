@@ -76,13 +76,10 @@ def ensure_open_for_checkins(goal: GoalView) -> None:
 
 
 class Checkin(Aggregate):
-    """Made `at` (`created_at`), and logged here `logged_at` (then too, unless it was delayed
-    on its way: a Slack check-in is made when its member sent it)."""
-
     def __init__(self, goal: GoalView, author_id: str, progress: Progress, *, at: datetime,
                  source: str = "api", request_id: str | None = None,
                  partner_ids: list[str] | None = None,
-                 id: str | None = None, logged_at: datetime | None = None):
+                 id: str | None = None):
         ensure_open_for_checkins(goal)
         progress.check_against(goal)
         self.id = id or str(uuid.uuid4())
@@ -92,7 +89,6 @@ class Checkin(Aggregate):
         self.source = source
         self.request_id = request_id
         self.created_at = at
-        self.logged_at = logged_at or at
         self.edited_at: datetime | None = None
         self.kudos: dict[str, int] = {}  # counts by emoji, as a read attaches them
         self._apply(progress)

@@ -49,8 +49,7 @@ def record_checkin(uow: CheckinsUnitOfWork, goal: GoalView, author_id: str, prog
     """Log a check-in made `at`, tell the owner's `partners`, and count it for the goal's
     streak; one `handled_at` a later moment (a Slack command delayed on its way) is counted as
     `count_checkin` says."""
-    checkin = Checkin(goal, author_id, progress, at=at, logged_at=handled_at,
-                      partner_ids=sorted(partners), **origin)
+    checkin = Checkin(goal, author_id, progress, at=at, partner_ids=sorted(partners), **origin)
     count_checkin(uow, goal, at, policy, partners, handled_at=handled_at or at)
     # Added after the schedule is locked, so the lock's query does not flush the check-in on
     # its own: one flush at commit writes both (its events keep their order, by sequence).
