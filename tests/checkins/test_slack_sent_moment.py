@@ -1,4 +1,5 @@
-"""A check-in from Slack counts as of when the member sent it, however late it is handled.
+"""A check-in from Slack counts as of when the member sent it, however late it is handled; it is
+logged (listed, published, open to edits) when it is handled.
 
 `checkin.requested` carries `at`, the moment the member sent it; an outage of the broker, the
 relay or the worker delays the command. Ola's weekly check-in is due on Mondays at 09:00
@@ -44,8 +45,8 @@ def streak(world: World, goal: str, ola: str) -> dict:
 
 
 def test_a_checkin_sent_before_the_due_moment_and_handled_after_it_is_on_time(checkins, clock):
-    """Sent on Monday 16 March at 08:55 Berlin, handled at 09:20 (the worker was down): it was
-    logged as made at 09:20, a late check-in. It is dated 08:55 and counts on time."""
+    """Sent on Monday 16 March at 08:55 Berlin, handled at 09:20 (the worker was down): it
+    counted as made at 09:20, a late check-in. It counts on time, and is logged at 09:20."""
     world = World(checkins)
     ola, goal = ola_with_a_streak_of_one(world)
     run_until(checkins, clock, world, utc(2026, 3, 16, 8))  # 09:00 Berlin: due
@@ -53,7 +54,8 @@ def test_a_checkin_sent_before_the_due_moment_and_handled_after_it_is_on_time(ch
 
     sent_from_slack(world, ola, goal, "2026-03-16T07:55:00+00:00")
 
-    assert newest_checkin_at(world, goal, ola) == utc(2026, 3, 16, 7, 55)
+    assert newest_checkin_at(world, goal, ola) == utc(2026, 3, 16, 8, 20)
+    assert world.published("checkin.logged")[-1]["at"] == "2026-03-16T08:20:00+00:00"
     shown = streak(world, goal, ola)
     assert (shown["current"], shown["last_checkin_at"]) == (2, "2026-03-16T07:55:00+00:00")
     clock.set(utc(2026, 3, 16, 9))
@@ -81,12 +83,11 @@ def test_a_checkin_handled_after_the_grace_of_the_period_it_was_sent_in_keeps_it
     assert world.published("checkin.missed") == []
 
 
-def test_a_checkin_handled_after_its_period_was_judged_counts_for_the_next_and_keeps_its_date(
-        checkins, clock):
+def test_a_checkin_handled_after_its_period_was_judged_counts_for_the_next(checkins, clock):
     """Sent on Sunday 15 March, handled on Monday at 22:00 Berlin, after the scheduler judged
     Monday's period missed and told Ola (level 1). A judged period is not reopened: it stays
-    missed and her streak broken. The check-in is dated Sunday (it was dated when handled),
-    counts for 23 March as one handled now would, and ends the escalation."""
+    missed and her streak broken. The check-in counts for 23 March as one handled now would,
+    and ends the escalation."""
     world = World(checkins)
     ola, goal = ola_with_a_streak_of_one(world)
     world.member("Lena", role="lead")
@@ -95,7 +96,7 @@ def test_a_checkin_handled_after_its_period_was_judged_counts_for_the_next_and_k
 
     sent_from_slack(world, ola, goal, "2026-03-15T17:00:00+00:00")
 
-    assert newest_checkin_at(world, goal, ola) == utc(2026, 3, 15, 17)
+    assert newest_checkin_at(world, goal, ola) == utc(2026, 3, 16, 21)
     shown = streak(world, goal, ola)
     assert (shown["current"], shown["longest"], shown["last_checkin_at"]) == (
         1, 1, "2026-03-15T17:00:00+00:00")
@@ -116,3 +117,26 @@ def test_a_checkin_sent_at_a_moment_ahead_of_ours_is_dated_when_handled(checkins
 
     assert newest_checkin_at(world, goal, ola) == utc(2026, 3, 16, 8, 20)
     assert streak(world, goal, ola)["last_checkin_at"] == "2026-03-16T08:20:00+00:00"
+
+
+def test_a_delayed_checkin_is_logged_after_a_newer_one_and_published_in_that_order(checkins,
+                                                                                   clock):
+    """Ola's web check-in at 09:10 Berlin (5), then her Slack one sent at 08:55 (3) and handled
+    at 09:20: dated 08:55, it was published after the 09:10 one with an older `at`, so the goals
+    service's figure (3) disagreed with the newest check-in the list showed (5), and the goal's
+    updated_at went back. Logged when handled, the list, the events and the figure agree: the
+    Slack one is the newest, and it still counts as of 08:55 (the web one already counted)."""
+    world = World(checkins)
+    ola, goal = ola_with_a_streak_of_one(world)
+    run_until(checkins, clock, world, utc(2026, 3, 16, 8))
+    clock.set(utc(2026, 3, 16, 8, 10))
+    world.checkin(goal, ola, value=5)
+    clock.set(utc(2026, 3, 16, 8, 20))
+
+    sent_from_slack(world, ola, goal, "2026-03-16T07:55:00+00:00")
+
+    assert newest_checkin_at(world, goal, ola) == utc(2026, 3, 16, 8, 20)
+    logged = [(e["value"], e["at"]) for e in world.published("checkin.logged")]
+    assert logged[-2:] == [(5, "2026-03-16T08:10:00+00:00"), (3, "2026-03-16T08:20:00+00:00")]
+    shown = streak(world, goal, ola)
+    assert (shown["current"], shown["last_checkin_at"]) == (2, "2026-03-16T08:10:00+00:00")

@@ -45,12 +45,12 @@ def log_checkin(cmd: LogCheckin, uow: CheckinsUnitOfWork, clock: Clock, policy: 
 
 def record_checkin(uow: CheckinsUnitOfWork, goal: GoalView, author_id: str, progress: Progress,
                    at: datetime, policy: Policy, partners: set[str], *,
-                   handled_at: datetime | None = None, **origin) -> Checkin:
-    """Log a check-in made `at`, tell the owner's `partners`, and count it for the goal's
-    streak; one `handled_at` a later moment (a Slack command delayed on its way) is counted as
-    `count_checkin` says."""
+                   sent_at: datetime | None = None, **origin) -> Checkin:
+    """Log a check-in at `at`, tell the owner's `partners`, and count it for the goal's
+    streak; one sent earlier (`sent_at`: a Slack command delayed on its way) counts as of
+    then, as `count_checkin` says, and is still logged when it is."""
     checkin = Checkin(goal, author_id, progress, at=at, partner_ids=sorted(partners), **origin)
-    count_checkin(uow, goal, at, policy, partners, handled_at=handled_at or at)
+    count_checkin(uow, goal, sent_at or at, policy, partners, handled_at=at)
     # Added after the schedule is locked, so the lock's query does not flush the check-in on
     # its own: one flush at commit writes both (its events keep their order, by sequence).
     uow.checkins.add(checkin)

@@ -6,11 +6,11 @@
   cadence or time zone).
 - `checkin.requested` (from Slack, on `checkins.commands`): becomes checkin.logged or
   checkin.rejected, by the API's rule of who may log on the goal (`loggable_goal`) and with
-  its reason, and dated when the member sent it (`at`: an outage delays a check-in, it does
-  not make it late). A member or goal not known here yet is waited for (`CATCH_UP`), then
-  refused as unknown. The same request delivered twice (a redelivery, or a resent command with a
-  new event id) is answered once: the check-in's or the rejection's `request_id` is unique and
-  looked up first.
+  its reason, and counted as of when the member sent it (`at`: an outage delays a check-in,
+  it does not make it late); it is logged, and dated, when it is handled. A member or goal
+  not known here yet is waited for (`CATCH_UP`), then refused as unknown. The same request
+  delivered twice (a redelivery, or a resent command with a new event id) is answered once:
+  the check-in's or the rejection's `request_id` is unique and looked up first.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
                          policy: Policy, catch_up: timedelta = CATCH_UP) -> None:
     """Log or reject the request; a member or goal not known yet is waited for `catch_up` after
     the command was sent (the consumer retries it), then refused as unknown. The check-in is
-    dated when it was sent (`_sent_at`) and counts as of then (`count_checkin`)."""
+    logged now and counts as of when it was sent (`_sent_at`, `count_checkin`)."""
     d = event.data
     if uow.checkins.answered(d["request_id"]):
         return
@@ -113,8 +113,9 @@ def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
         goal, partners = loggable_goal(uow, actor, named.goal_id)
         progress = Progress(value=d["value"], note=d.get("note") or "",
                             confidence=d.get("confidence"))
-        record_checkin(uow, goal, member.member_id, progress, _sent_at(event, now), policy,
-                       partners, handled_at=now, source="slack", request_id=d["request_id"])
+        record_checkin(uow, goal, member.member_id, progress, now, policy, partners,
+                       sent_at=_sent_at(event, now), source="slack",
+                       request_id=d["request_id"])
     except DomainError as exc:
         uow.checkins.reject(Rejection(d["request_id"], d["team_id"], d["member_id"], exc.detail,
                                       at=now))
