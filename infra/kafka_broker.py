@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import random
 import shutil
 import signal
 import socket
@@ -78,8 +79,24 @@ def kafka_version(libs_dir: Path = LIBS_DIR) -> str:
     return jars[-1].stem.removeprefix("kafka_2.13-")
 
 
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+PICKED_FROM = 10000  # the lowest port `free_port` picks: above the well-known and common ones
+
+
 def free_port() -> int:
-    """A TCP port that is free on 127.0.0.1 right now."""
+    """A TCP port that is free on 127.0.0.1 right now, picked below the kernel's ephemeral
+    range where there is one: an outgoing connection takes its local port from that range, so a
+    port picked there (as binding port 0 does) can be taken by any client between the pick and
+    its server's bind (a broker's "port already in use" while other processes connect)."""
+    try:
+        low = int(EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 0
+    rng = random.Random()
+    for _ in range(100 if low > PICKED_FROM + 1000 else 0):
+        port = rng.randrange(PICKED_FROM, low - 1)  # its next port up is below the range too
+        if port_is_free(port, reuse=False):
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -92,9 +109,12 @@ def free_broker_port() -> int:
     return port
 
 
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+def port_is_free(port: int, host: str = "127.0.0.1", *, reuse: bool = True) -> bool:
+    """Whether a server could listen on `port` now (`reuse`: as servers do, with SO_REUSEADDR,
+    which a port still in TIME_WAIT lets through; without, only a port no socket holds)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

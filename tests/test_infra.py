@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import uuid
 from pathlib import Path
@@ -168,3 +169,23 @@ def test_make_bench_waits_for_the_load_before_to_fall_and_no_longer_than_its_lim
     waits.clear()
     assert wait_for_quiet(60, load=lambda: 0.2, sleep=sleep, clock=lambda: now[0]) == 0.2
     assert waits == []
+
+
+def test_a_free_port_is_picked_where_no_outgoing_connection_takes_its_port():
+    """Outgoing connections take their local ports from the kernel's ephemeral range; a server
+    port picked there (binding port 0) was taken by a client before the run command's broker
+    bound it ("cannot start Kafka: 127.0.0.1 port(s) [43956] already in use"). A client
+    connected many times over now never lands on a picked port."""
+    low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    picked = {free_port() for _ in range(50)}
+    assert all(10000 <= port < low - 1 for port in picked), sorted(picked)
+    with socket.create_server(("127.0.0.1", 0), backlog=256) as server:
+        clients = [socket.create_connection(server.getsockname(), timeout=5)
+                   for _ in range(100)]
+        try:
+            local_ports = {client.getsockname()[1] for client in clients}
+        finally:
+            for client in clients:
+                client.close()
+    assert all(low <= port <= high for port in local_ports)
+    assert not local_ports & picked
