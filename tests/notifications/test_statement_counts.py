@@ -3,10 +3,14 @@ statements are counted per request (transaction control aside), on both engines.
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from sqlalchemy import select
 
 from services.notifications.domain.notification import Notification
 from tests.notifications.support import (
+    Team,
     checkin,
     consumed,
     form,
@@ -16,7 +20,16 @@ from tests.notifications.support import (
     progressed,
     slash,
 )
+from tests.notifications.test_slack_app_end_to_end import (
+    button_payload,
+    install,
+    interaction,
+    slack_env,
+)
+from tests.notifications.test_slack_app_rules import Lead, events_post, homes_of, run_tasks
 from tests.support.batches import handle_batch, statements
+from tests.support.slack_api_server import SlackApiServer
+from tests.support.waiting import eventually
 
 
 def test_a_page_of_the_feed_takes_two_statements(notifications, team):
@@ -62,3 +75,47 @@ def test_listing_a_partners_private_team_goals_in_slack_reads_the_partnerships_o
     assert all(f"*{title}*" in listed for title in titles), listed
     partnerships = [s for s in seen if " FROM partnerships" in s]
     assert len(partnerships) == 1, "\n".join(seen)
+
+
+@pytest.fixture
+def slack_api():
+    server = SlackApiServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def slack_app(make_service, slack_api):
+    """The notifications service with the Slack app installed in the team's workspace."""
+    return make_service("notifications", start_worker=False, **slack_env(slack_api))
+
+
+def test_a_check_in_click_of_a_person_in_one_team_reads_their_members_once(slack_app,
+                                                                          slack_api):
+    """Ana, in one team, clicks "Check in": Slack keeps the click's trigger valid for 3 s, and
+    naming the goal's team (for a person in several) read her members again and every goal she
+    may check in on (12 statements, 8 before team names)."""
+    team = Team(slack_app)
+    install(slack_app, Lead(team))
+    button = {"action_id": "checkin_open", "value": json.dumps({"goal_id": team.goal})}
+    with statements(slack_app.container.engine) as seen:
+        assert interaction(slack_app, button_payload(slack_api, "UANA", button)).status_code \
+            == 200
+        [modal] = eventually(lambda: slack_api.calls_of("views.open"), timeout=10)
+    assert modal.args["view"]["blocks"][0]["text"]["text"].startswith("*Run 100 km*\n")
+    assert len(seen) <= 9, "\n".join(seen)  # the click taken, 6 reads, the token
+
+
+def test_publishing_the_home_of_a_person_in_one_team_reads_no_team(slack_app, slack_api):
+    """Ana's Home, in one team: its goals with no team names, read without the teams (as
+    before team names were shown)."""
+    team = Team(slack_app)
+    install(slack_app, Lead(team))
+    events_post(slack_app, {"type": "event_callback", "team_id": slack_api.team_id,
+                            "event": {"type": "app_home_opened", "user": "UANA", "tab": "home"}})
+    with statements(slack_app.container.engine) as seen:
+        run_tasks(slack_app)
+    home = json.dumps(homes_of(slack_api, "UANA")[-1].args["view"])
+    assert "*Run 100 km*\\n" in home, home
+    assert not [s for s in seen if " FROM team_views" in s], "\n".join(seen)
+    assert len(seen) <= 21, "\n".join(seen)  # the task, the Home's reads, its record

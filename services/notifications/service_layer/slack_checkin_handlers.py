@@ -75,13 +75,14 @@ def open_checkin_modal(cmd: OpenCheckinModal, uow: NotificationsUnitOfWork,
         if not uow.slack_events.take(_click_id(cmd.trigger_id), "checkin_open", clock.now()):
             return  # the click's modal is opened already
         goal = uow.replicas.goal(cmd.goal_id)
-        member = checker_among(uow, cmd.slack_team_id, cmd.slack_user_id, goal)
+        members = uow.slack.members_for(cmd.slack_user_id, cmd.slack_team_id or None)
+        member = checker_of(uow, members, goal)
         if member is None or goal is None:
             view = notice_modal(UNKNOWN_GOAL)
         elif not goal.is_open:
             view = notice_modal(f"*{escape(goal.title)}* is closed; it takes no more check-ins.")
         else:
-            line = goal_line(uow, goal, team=_team_shown(uow, cmd, goal))
+            line = goal_line(uow, goal, team=_team_shown(uow, members, goal))
             view, checker = checkin_modal(line), member
         active = any(w.is_active for w in uow.slack.workspaces_in(cmd.slack_team_id))
         uow.commit()
@@ -90,11 +91,13 @@ def open_checkin_modal(cmd: OpenCheckinModal, uow: NotificationsUnitOfWork,
         background(partial(_open_view, cmd, token, view, checker, uow, slack, clock))
 
 
-def _team_shown(uow: NotificationsUnitOfWork, cmd: OpenCheckinModal,
+def _team_shown(uow: NotificationsUnitOfWork, members: list[MemberReplica],
                 goal: GoalReplica) -> str | None:
-    """The goal's team's name, where the goals the person may check in on are of several
-    teams (as their Home and `/goals` name it); None where they are of one."""
-    members = uow.slack.members_for(cmd.slack_user_id, cmd.slack_team_id or None)
+    """The goal's team's name, where the goals the person (`members`) may check in on are of
+    several teams (as their Home and `/goals` name it); None where they are of one, read
+    without a statement when they are in one team."""
+    if len({m.team_id for m in members}) < 2:
+        return None
     return team_names(uow, open_goals_of(uow, members)).get(goal.team_id)
 
 
@@ -175,7 +178,15 @@ def checker_among(uow: NotificationsUnitOfWork, slack_team_id: str, slack_user_i
     in two teams checks in on each team's goals)."""
     if goal is None:
         return None
-    return next((m for m in uow.slack.members_for(slack_user_id, slack_team_id or None)
+    return checker_of(uow, uow.slack.members_for(slack_user_id, slack_team_id or None), goal)
+
+
+def checker_of(uow: NotificationsUnitOfWork, members: list[MemberReplica],
+               goal: GoalReplica | None) -> MemberReplica | None:
+    """The one of `members` (one person's) in the goal's team, if they may check in on it."""
+    if goal is None:
+        return None
+    return next((m for m in members
                  if m.team_id == goal.team_id and may_check_in(uow, m, goal)), None)
 
 
