@@ -14,7 +14,7 @@ import pytest
 from services.checkins.domain.checkin import Progress, closed_to_checkins
 from services.checkins.domain.replicas import GoalView
 from services.checkins.service_layer.access import ensure_may_log, readable_goal
-from services.checkins.service_layer.on_events import _find_goal
+from services.checkins.service_layer.on_events import UNKNOWN_MEMBER, _find_goal
 from shared.auth import Principal
 from shared.domain import DomainError
 from tests.notifications.support import (
@@ -55,7 +55,7 @@ def checkins_reason(case: str, team: Team) -> str:
                                         team.goal),
         "not found": lambda: refusal(readable_goal, nothing, ana, team.goal),
         "personal": lambda: refusal(ensure_may_log, view, team.ben),
-        "unknown member": lambda: "unknown member: this Slack user is not a member of the team",
+        "unknown member": lambda: UNKNOWN_MEMBER,
     }[case]()
 
 

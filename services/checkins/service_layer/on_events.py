@@ -38,6 +38,8 @@ from shared.storable import unstorable
 # model before it is refused as unknown (their events travel on goals.events, the command on
 # checkins.commands: no order between them). CHECKINS_COMMAND_CATCH_UP_SECONDS sets it.
 CATCH_UP = timedelta(seconds=15)
+# A Slack command's refusal when its member is unknown here or has left the team.
+UNKNOWN_MEMBER = "unknown member: this Slack user is not a member of the team"
 
 GOAL_EVENTS = ("goal.created", "goal.updated", "goal.activated", "goal.achieved", "goal.closed",
                "goal.reopened", "goal.pathway_switched")
@@ -107,7 +109,7 @@ def on_checkin_requested(event: Event, uow: CheckinsUnitOfWork, clock: Clock,
             # not caught up with member.added yet (another partition); wait, do not refuse
             raise RetryLater(f"member {d['member_id']} not known yet")
         if member is None or member.state == "left":
-            raise Rejected("unknown member: this Slack user is not a member of the team")
+            raise Rejected(UNKNOWN_MEMBER)
         actor = Principal(member.team_id, member.member_id, member.role)
         named = _goal_or_wait(uow, member, d["goal_ref"], _in_transit_for(event) < catch_up)
         goal, partners = loggable_goal(uow, actor, named.goal_id)
