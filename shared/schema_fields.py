@@ -24,11 +24,6 @@ from shared.numbers import FIGURE_BOUND, figure_range
 LOCAL_TIME = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z",
                              error="Use HH:MM, 24-hour local time.")
 """A wall-clock time of day, HH:MM on the 24-hour clock (a cadence, working or quiet hours)."""
-SLACK_USER_ID = validate.Regexp(r"^[UWuw][A-Za-z0-9]{2,30}\Z",
-                                error="a Slack user id such as U024BE7LH")
-"""A Slack user id as a person may type it, in any case (the pattern the OpenAPI specs give):
-what goals keeps of a member, and what the Slack app links to one, are the same rule, kept
-upper-cased as Slack's Web API writes it (`SlackUserId`)."""
 # C0 and C1 controls but the line breaks and tab (\x85, NEL, is a line break as \n is)
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
@@ -98,15 +93,25 @@ ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z"
 else names nothing, so a filter by it is refused rather than answered with an empty list."""
 
 
+# A Slack user id as a person may type or paste it: in any case, spaces around it (not a line
+# break: "UBEN\n" is refused), the pattern the OpenAPI specs give. Only SlackUserId reads it,
+# as it keeps what it reads as Slack writes it: a field of its own validated by it would keep
+# "u0123abcd" or " U0123ABCD".
+_SLACK_USER_ID = validate.Regexp(r"^ *[UWuw][A-Za-z0-9]{2,30} *\Z",
+                                 error="a Slack user id such as U024BE7LH")
+
+
 class SlackUserId(fields.String):
-    """A Slack user id (`SLACK_USER_ID`). Slack's ids are upper case: one typed in lower case
-    (`u0123abcd`, copied by hand) is that id, and is kept as Slack writes it (`U0123ABCD`)."""
+    """A Slack user id. Slack's ids are upper case: one typed in lower case (`u0123abcd`,
+    copied by hand) or pasted with spaces around it (` U0123ABCD`) is that id, and is kept as
+    Slack writes it (`U0123ABCD`): what goals keeps of a member, and what the Slack app links
+    to one, are the same rule."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(validate=SLACK_USER_ID, **kwargs)
+        super().__init__(validate=_SLACK_USER_ID, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs)
+        text = super()._deserialize(value, attr, data, **kwargs).strip(" ")
         return text.upper() if text.isascii() else text  # "ſ".upper() is "S": no id of Slack's
 
 

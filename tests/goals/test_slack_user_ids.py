@@ -58,7 +58,19 @@ def test_the_spec_takes_the_lowercase_slack_user_ids_the_api_takes(goals):
         and "pattern" in prop}
     assert patterns, "no slack_user_id pattern in the spec"
     for schema, pattern in patterns.items():
-        for taken in ("u0123abcd", "U0123ABCD", "w0789IJkl"):
+        for taken in ("u0123abcd", "U0123ABCD", "w0789IJkl", " U0123ABCD "):
             assert re.search(pattern, taken), (schema, pattern, taken)
         for refused in ("x0123", "u/ana", "U0"):
             assert not re.search(pattern, refused), (schema, pattern, refused)
+
+
+def test_a_slack_user_id_pasted_with_spaces_around_it_is_kept_without_them(goals):
+    """' U0123ABCD' (pasted from Slack's profile) was refused with 422 'a Slack user id such
+    as U024BE7LH', though it names U0123ABCD."""
+    team = create_team(goals)
+    added = goals.client.post(f"/v1/teams/{team.id}/members", headers=auth(team.lead), json={
+        "name": "Ben", "email": "ben@example.com", "timezone": "UTC",
+        "slack_user_id": " u0123abcd "})
+    assert added.status_code == 201, added.json
+    assert added.json["slack_user_id"] == "U0123ABCD", added.json
+    assert "U0123ABCD" in {e.get("slack_user_id") for e in outbox(goals) if e.get("member_id")}
