@@ -14,6 +14,16 @@ SIGNIFICANT = 12  # a float's typed value survives; its binary noise does not
 FIGURE_BOUND = 1e12
 """The largest a metric's figure (start, target, current) or a check-in's value or delta may be,
 either way: what goals holds, however the figure comes (the APIs, Slack)."""
+# The minus sign (U+2212, what macOS and many phones type) and the dashes typed for one (hyphen,
+# non-breaking hyphen, figure dash, en dash, small and fullwidth hyphen-minus): the
+# hyphen-minus a number is read with, in Slack and in the web app's forms alike.
+MINUS_SIGNS = "\u2212\u2010\u2011\u2012\u2013\ufe63\uff0d"
+_TO_HYPHEN_MINUS = str.maketrans(dict.fromkeys(MINUS_SIGNS, "-"))
+
+
+def with_hyphen_minus(typed: str) -> str:
+    """`typed` with each of `MINUS_SIGNS` as the hyphen-minus: `−3` is `-3`."""
+    return typed.translate(_TO_HYPHEN_MINUS)
 
 
 def figure(value: float, *, signed: bool = False) -> str:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from services.notifications.domain.slack_blocks import CONFIDENCE, NOTE, NOTE_LIMIT, VALUE
-from shared.numbers import FIGURE_BOUND, figure, figure_range
+from shared.numbers import FIGURE_BOUND, figure, figure_range, with_hyphen_minus
 from shared.storable import unstorable
 
 
@@ -28,9 +28,6 @@ class CheckinForm:
 AMBIGUOUS = re.compile(r"[+-]?[1-9][0-9]{0,2},[0-9]{3}")
 GROUPED = re.compile(r"[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]+)?")  # 1,500,000 or 1,234.5
 DECIMAL_COMMA = re.compile(r"[+-]?[0-9]*,[0-9]+")  # 4,5
-# The minus sign (U+2212, what macOS and many phones type) and the other dashes typed for one
-# (figure dash, en dash, small and fullwidth hyphen-minus) are the hyphen-minus numbers read.
-MINUS_SIGNS = str.maketrans(dict.fromkeys("\u2212\u2012\u2013\ufe63\uff0d", "-"))
 
 
 class NotANumber(ValueError):
@@ -51,8 +48,8 @@ def read_number(raw: str) -> float:
     digits, a single comma and three more (`1,500`) are refused, saying how to write each
     reading: that is 1500 to some and 1.5 to others, and logging the wrong one silently is
     worse than asking. An underscore is no part of a number here (`1_5` is not 15, as float()
-    would read it). A minus may be typed as any of `MINUS_SIGNS`: `−3` is -3."""
-    text = raw.strip().translate(MINUS_SIGNS)
+    would read it). A minus may be typed as any of `shared.numbers.MINUS_SIGNS`: `−3` is -3."""
+    text = with_hyphen_minus(raw.strip())
     if "_" in text:
         raise NotANumber("is not a number")
     if AMBIGUOUS.fullmatch(text):
