@@ -560,6 +560,30 @@ def test_a_person_in_one_team_reads_no_team_names(notifications, team, slack_api
     assert "*Run 100 km*\\n" in home and "Platform" not in home, home
 
 
+def test_a_team_renamed_is_renamed_on_the_homes_that_name_it(notifications, team, slack_api):
+    """Ana's Home names her goals' teams (she is in two): the team renamed "Ops" to
+    "Operations", her Home still said "(Ops)" until something else changed it. A change of the
+    time zone alone publishes no Home."""
+    other = Team(notifications)
+    handle(notifications, event("team.updated", other.id, name="Ops", timezone="UTC"))
+    install(notifications, Lead(other))
+    events_post(notifications, {"type": "event_callback", "team_id": slack_api.team_id,
+                                "event": {"type": "app_home_opened", "user": "UANA",
+                                          "tab": "home"}})
+    run_tasks(notifications)
+    published = len(homes_of(slack_api, "UANA"))
+    handle(notifications, event("team.updated", other.id, name="Ops", timezone="Europe/Berlin"))
+    run_tasks(notifications)
+    assert len(homes_of(slack_api, "UANA")) == published
+
+    handle(notifications, event("team.updated", other.id, name="Operations",
+                                timezone="Europe/Berlin"))
+    run_tasks(notifications)
+    home = json.dumps(homes_of(slack_api, "UANA")[-1].args["view"])
+    assert "*Run 100 km* (Operations)\\n" in home and "(Ops)" not in home, home
+    assert "*Run 100 km* (Platform)\\n" in home, home
+
+
 def homes_of(slack_api, user: str) -> list:
     return [c for c in slack_api.calls_of("views.publish") if c.args["user_id"] == user]
 

@@ -50,6 +50,7 @@ from services.notifications.domain.slash import ephemeral
 from services.notifications.service_layer import slack_checkin_handlers as slack_dms
 from services.notifications.service_layer.slack_home_handlers import (
     on_streak,
+    queue_homes_naming_team,
     queue_homes_showing,
     teammates_shown,
 )
@@ -106,7 +107,14 @@ def on_team_created(event: Event, uow: NotificationsUnitOfWork) -> None:
     uow.replicas.upsert(TeamReplica(d["team_id"], d["name"], d["timezone"]))
 
 
-on_team_updated = on_team_created
+def on_team_updated(event: Event, uow: NotificationsUnitOfWork, clock: Clock) -> None:
+    """The team's copy; renamed, the Slack Homes that name it (of a person in several teams)
+    are published again."""
+    team = uow.replicas.team(event.data["team_id"])
+    renamed = team is not None and team.name != event.data["name"]
+    on_team_created(event, uow)
+    if renamed:
+        queue_homes_naming_team(uow, event.data["team_id"], clock.now())
 
 
 def on_member_added(event: Event, uow: NotificationsUnitOfWork) -> None:

@@ -75,6 +75,19 @@ def queue_homes_showing(uow: NotificationsUnitOfWork, team_id: str, owner_id: st
         queue_homes(uow, team_id, [owner_id, *teammates_shown(uow, goal), *shown_before], now)
 
 
+def queue_homes_naming_team(uow: NotificationsUnitOfWork, team_id: str, now: datetime) -> None:
+    """The team was renamed: publish soon the Homes that name it, those of its members in
+    Slack who are in another team there too (a person in one team reads no team names)."""
+    workspace = home_workspace(uow, team_id)
+    if workspace is None:
+        return
+    naming = [m.member_id for m in uow.slack.members_in_slack(team_id)
+              if (user := uow.slack.slack_user_of(m.member_id)) is not None
+              and len({o.team_id for o in uow.slack.members_for(user,
+                                                                workspace.slack_team_id)}) > 1]
+    queue_homes(uow, team_id, naming, now)
+
+
 def teammates_shown(uow: NotificationsUnitOfWork, goal: GoalReplica | None) -> list[str]:
     """The teammates in Slack, besides its owner, whose Home shows `goal`: those it takes
     check-ins from (see `goals_to_check_in`), for a team goal; nobody for a personal one, nor
