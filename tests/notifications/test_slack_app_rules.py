@@ -417,6 +417,30 @@ def modal_refused_dm(notifications, team: Team, slack_api, reason: str) -> dict:
     return dm
 
 
+def test_the_dm_refusing_a_modal_checkin_names_no_goal_its_member_may_no_longer_see(
+        notifications, team, slack_api):
+    """Ana checked in from the modal on Lena's team goal; it was renamed, then made private
+    (Ana is not Lena's partner), and checkins refused the check-in: the DM named it by its new
+    title, which Ana may no longer read."""
+    plan = new_id()
+    handle(notifications, goal(team.id, plan, team.lead, "Team plan", kind="team"))
+    view = {"callback_id": "checkin_modal",
+            "private_metadata": json.dumps({"goal_id": plan, "dm_id": None})}
+    assert interaction(notifications, submission(slack_api, "UANA", view, "12")).status_code \
+        == 200
+    [request_id] = requested_ids(notifications)
+    handle(notifications, goal(team.id, plan, team.lead, "Reorganisation plan", kind="team",
+                               visibility="private", event_type="goal.updated"))
+    handle(notifications, event("checkin.rejected", team.id, request_id=request_id,
+                                member_id=team.ana, reason=checkins_reason("not found", team),
+                                at="2030-01-07T09:30:00+00:00"))
+    run_tasks(notifications)
+    [dm] = [c.args for c in slack_api.calls_of("chat.postMessage")
+            if "was not logged" in c.args["text"]]
+    assert dm["text"].startswith("❌ Your check-in was not logged: this goal is not among"), dm
+    assert "plan" not in json.dumps(dm["blocks"]), dm
+
+
 def test_the_dm_refusing_a_modal_checkin_offers_the_check_in_button_again(notifications, team,
                                                                           slack_api):
     """The DM saying a check-in from the modal was not logged gave no way to try again: the

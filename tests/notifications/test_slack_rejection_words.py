@@ -22,6 +22,7 @@ from tests.notifications.support import (
     delivering,
     event,
     form,
+    goal,
     goal_without_metric,
     handle,
     new_id,
@@ -99,6 +100,31 @@ def test_a_refused_slash_checkin_says_what_to_do_on_the_goal_by_its_title(
     text = answered(notifications, slack, team, checkins_reason(case, team))
     assert text == NOT_LOGGED + words.format(ref=team.goal[:8])
     assert team.goal not in text
+
+
+def test_a_refusal_names_no_goal_its_member_may_no_longer_see(notifications, slack):
+    """Ana checked in on Lena's team goal; it was renamed, then made private (Ana is not Lena's
+    partner), and checkins refused the check-in: the answer named it by its new title, which
+    Ana may no longer read."""
+    team = Team(notifications)
+    plan = new_id()
+    handle(notifications, goal(team.id, plan, team.lead, "Team plan", kind="team"))
+    c = notifications.container
+    ack = slash(notifications, form(f"checkin {plan[:8]} 5",
+                                    response_url=f"{slack.url}/commands/9"))
+    assert ack.json["text"].startswith("⏳ Logging 5 km on *Team plan*"), ack.json
+    handle(c, goal(team.id, plan, team.lead, "Reorganisation plan", kind="team",
+                   visibility="private", event_type="goal.updated"))
+    with c.uow() as uow:
+        row = uow.session.execute(c.metadata.tables["slack_requests"].select()).one()
+    with delivering(c):
+        handle(c, event("checkin.rejected", team.id, request_id=row.request_id,
+                        member_id=team.ana, reason=checkins_reason("not found", team),
+                        at="2030-01-01T00:00:00+00:00"))
+        [answer] = eventually(lambda: slack.delivered())
+    text = answer.json()["text"]
+    assert text.startswith("❌ Your check-in was not logged: this goal is not among"), text
+    assert "plan" not in text, text
 
 
 def test_a_refusal_slack_has_no_words_for_is_told_as_checkins_wrote_it(notifications, slack):

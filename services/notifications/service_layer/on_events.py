@@ -54,6 +54,7 @@ from services.notifications.service_layer.slack_home_handlers import (
     queue_homes_showing,
     teammates_shown,
 )
+from services.notifications.service_layer.slack_task_handlers import title_seen
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 from shared.consumer import RetryLater
@@ -322,11 +323,13 @@ def _announce(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica | No
 def on_checkin_rejected(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
                         clock: Clock) -> None:
     """The slash command hears at its response_url; the modal, which has none, by DM: why, in
-    Slack's words (`in_slack_words`), on the goal the request named."""
+    Slack's words (`in_slack_words`), on the goal the request named (by its title while the
+    member may still see it, `title_seen`)."""
     request = uow.slack_requests.get(event.data.get("request_id"))
     goal = uow.replicas.goal(request.goal_id) if request is not None else None
     reason = in_slack_words(event.data["reason"], goal)
-    _answer_slack(event, uow, notifier, rejected_text(goal.title if goal else None, reason))
+    title = title_seen(uow, request, goal) if request is not None else None
+    _answer_slack(event, uow, notifier, rejected_text(title, reason))
     slack_dms.on_rejected(event, uow, clock.now(), reason)
 
 

@@ -23,6 +23,7 @@ from services.notifications.adapters.slack_client import (
     SlackUndeliverable,
 )
 from services.notifications.domain.messages import slack_date
+from services.notifications.domain.replicas import GoalReplica
 from services.notifications.domain.slack_blocks import (
     done_dm,
     escalation_dm,
@@ -30,6 +31,8 @@ from services.notifications.domain.slack_blocks import (
     reminder_dm,
 )
 from services.notifications.domain.slack_dm import SlackDm, SlackTask
+from services.notifications.domain.slash import SlackRequest
+from services.notifications.service_layer.access import may_check_in
 from services.notifications.service_layer.slack_home_handlers import goal_line, home_of, link_view
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
@@ -150,7 +153,7 @@ class SlackTasks:
         goal = uow.replicas.goal(request.goal_id)
         retry = goal.goal_id if goal is not None and goal.is_open else None
         channel = self.slack.open_dm(token, slack_user)
-        self.slack.post(token, channel, rejected_dm(goal.title if goal else None,
+        self.slack.post(token, channel, rejected_dm(title_seen(uow, request, goal),
                                                     request.rejection, retry))
 
     def _publish_home(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
@@ -179,3 +182,12 @@ class SlackTasks:
         owner = uow.replicas.member(dm.owner_id)
         return escalation_dm(line, owner.name if owner else "A teammate", dm.level or 2, when,
                              f"{self.public_url}/goals/{goal.goal_id}")
+
+
+def title_seen(uow: NotificationsUnitOfWork, request: SlackRequest,
+               goal: GoalReplica | None) -> str | None:
+    """The title a refusal of `request` names its goal by: None, the goal left out, unless its
+    member may still check in on it (`may_check_in`, as `/goals goals` lists it): a goal
+    renamed, then made private, is no longer theirs to read."""
+    member = uow.replicas.member(request.member_id) if goal is not None else None
+    return goal.title if member is not None and may_check_in(uow, member, goal) else None
