@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.notifications.support import SLACK_SECRET, Team
+from tests.support.slack_api_server import SlackApiServer
 
 
 @pytest.fixture
@@ -17,3 +18,11 @@ def notifications(make_service):
 def team(notifications) -> Team:
     """A team in the notifications replicas: a lead, Ana and Ben (partners), Ana's goal."""
     return Team(notifications)
+
+
+@pytest.fixture
+def slack_api():
+    """A stand-in for Slack's Web API (`SlackApiServer`), for the Slack app's tests."""
+    server = SlackApiServer().start()
+    yield server
+    server.stop()

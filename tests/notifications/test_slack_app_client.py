@@ -14,14 +14,7 @@ from services.notifications.adapters.slack_client import (
     SlackUndeliverable,
 )
 from services.notifications.domain.checkin_form import InvalidForm, read_form
-from tests.support.slack_api_server import BOT_TOKEN, SlackApiServer, rate_limited, slack_error
-
-
-@pytest.fixture
-def slack_api():
-    server = SlackApiServer().start()
-    yield server
-    server.stop()
+from tests.support.slack_api_server import BOT_TOKEN, rate_limited, slack_error
 
 
 @pytest.fixture

@@ -24,13 +24,6 @@ from tests.support.waiting import counted, eventually
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def slack_api():
-    server = SlackApiServer().start()
-    yield server
-    server.stop()
-
-
 def slack_env(slack_api: SlackApiServer) -> dict[str, str]:
     return {"SLACK_SIGNING_SECRET": SLACK_SECRET, "SLACK_API_URL": slack_api.url,
             "SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "client-secret",

@@ -44,7 +44,7 @@ from tests.notifications.test_slack_app_end_to_end import (
 )
 from tests.notifications.test_slack_rejection_words import checkins_reason
 from tests.support.races import run_together
-from tests.support.slack_api_server import SlackApiServer, rate_limited, slack_error
+from tests.support.slack_api_server import rate_limited, slack_error
 from tests.support.stack import scheduled_job
 from tests.support.waiting import counted, eventually
 
@@ -52,13 +52,6 @@ from tests.support.waiting import counted, eventually
 class Lead:
     def __init__(self, team: Team):
         self.id, self.lead = team.id, team.token()
-
-
-@pytest.fixture
-def slack_api():
-    server = SlackApiServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -28,7 +28,6 @@ from tests.notifications.test_slack_app_end_to_end import (
 )
 from tests.notifications.test_slack_app_rules import Lead, events_post, homes_of, run_tasks
 from tests.support.batches import handle_batch, statements
-from tests.support.slack_api_server import SlackApiServer
 from tests.support.waiting import eventually
 
 
@@ -75,13 +74,6 @@ def test_listing_a_partners_private_team_goals_in_slack_reads_the_partnerships_o
     assert all(f"*{title}*" in listed for title in titles), listed
     partnerships = [s for s in seen if " FROM partnerships" in s]
     assert len(partnerships) == 1, "\n".join(seen)
-
-
-@pytest.fixture
-def slack_api():
-    server = SlackApiServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
