@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from shared.clock import ControlledClock
-from tests.notifications.support import Team, goal, handle, new_id
+from tests.notifications.support import Team, checkin, event, goal, handle, new_id, progressed
 from tests.support.slack_server import too_many_requests
 from tests.support.stack import scheduled_job
 
@@ -73,3 +73,100 @@ def test_a_digest_still_waiting_when_the_next_one_is_made_is_not_sent(make_servi
                     for e in team.log())
     assert logged == [("2030-01-07", "failed", "a newer digest of the team was made since"),
                       ("2030-01-08", "sent", None)]
+
+
+def _digest_waiting_out_a_429(clock, make_service, slack, *, timezone: str = "Europe/Berlin",
+                              checked_in_at: str = "2030-01-03T10:00:00+00:00",
+                              visibility: str = "team"):
+    """Monday's 09:00 digest of a team with one goal, Ben's handbook checked in at
+    `checked_in_at`, made and answered 429 by Slack (`Team(with_goal=False)`)."""
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone=timezone, with_goal=False)
+    team.channel(slack.webhook(), event_types=["digest.team"])
+    handbook = new_id()
+    handle(n, goal(team.id, handbook, team.ben, "Write the handbook", health="on_track",
+                   visibility=visibility))
+    logged = checkin(team.id, handbook, team.ben, 3, at=checked_in_at)
+    handle(n, logged, progressed(logged, 0.3))
+    assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
+                        json={"weekday": 0, "hour": 9}).status_code == 200
+    slack.reply_with(too_many_requests(60))
+    scheduled_job(n.container, "team-digests").run()
+    n.container.deliverer.deliver_due()
+    [refused] = slack.received
+    return n, team, handbook, str(refused.json()["blocks"])
+
+
+def _digest_log(team) -> list[tuple[str, str | None]]:
+    return [(e["notification"]["status"], e["notification"]["last_error"]) for e in team.log()
+            if e["notification"]["event_type"] == "digest.team"]
+
+
+def test_a_digest_made_again_tells_the_week_it_told_when_the_lead_moved_it(make_service,
+                                                                           slack):
+    """Ben checked in on Thursday; Monday's digest says so and is answered 429. The lead moves
+    the digest to Fridays before the retry. Made again with Friday's week (Friday to Monday),
+    it said 0/1 goals checked in: it tells Monday's week, as made."""
+    clock = ControlledClock(MONDAY_0905_BERLIN)
+    n, team, _, first = _digest_waiting_out_a_429(clock, make_service, slack)
+    assert "1/1 goals checked in" in first
+    assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
+                        json={"weekday": 4, "hour": 9}).status_code == 200
+    clock.advance(seconds=61)
+    n.container.deliverer.deliver_due()
+    [digest] = slack.delivered()
+    assert "1/1 goals checked in" in str(digest.json()["blocks"])
+
+
+def test_a_digest_made_again_tells_the_week_it_told_when_the_team_moved_timezone(
+        make_service, slack):
+    """Ben checked in on Monday 31 December at 11:00 Berlin time, in the week Monday's digest
+    tells; the team moves to New York before the retry, where that week began at 15:00 Berlin
+    time. It tells the week it told."""
+    clock = ControlledClock(MONDAY_0905_BERLIN)
+    n, team, _, first = _digest_waiting_out_a_429(clock, make_service, slack,
+                                                  checked_in_at="2029-12-31T10:00:00+00:00")
+    assert "1/1 goals checked in" in first
+    handle(n, event("team.updated", team.id, name="Platform", timezone="America/New_York"))
+    clock.advance(seconds=61)
+    n.container.deliverer.deliver_due()
+    [digest] = slack.delivered()
+    assert "1/1 goals checked in" in str(digest.json()["blocks"])
+
+
+def test_a_digest_the_team_turned_off_while_it_waited_is_not_sent(make_service, slack):
+    clock = ControlledClock(MONDAY_0905_BERLIN)
+    n, team, _, _ = _digest_waiting_out_a_429(clock, make_service, slack)
+    assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
+                        json={"enabled": False, "weekday": 0, "hour": 9}).status_code == 200
+    clock.advance(seconds=61)
+    n.container.deliverer.deliver_due()
+    assert slack.delivered() == []
+    assert _digest_log(team) == [("failed", "the team turned its digest off since")]
+
+
+def test_a_digest_with_nothing_left_to_tell_is_not_sent_empty(make_service, slack):
+    """The team's only goal is made private while its digest waits: made again, it would
+    tell an empty week in the channel."""
+    clock = ControlledClock(MONDAY_0905_BERLIN)
+    n, team, handbook, first = _digest_waiting_out_a_429(clock, make_service, slack)
+    assert "1/1 goals checked in" in first
+    handle(n, goal(team.id, handbook, team.ben, "Write the handbook", health="on_track",
+                   visibility="private", event_type="goal.updated"))
+    clock.advance(seconds=61)
+    n.container.deliverer.deliver_due()
+    assert slack.delivered() == []
+    assert _digest_log(team) == [
+        ("failed", "nothing to tell: no goal the team's channels may hear of, nor activity")]
+
+
+def test_a_digest_whose_team_settings_are_gone_says_so(make_service, slack):
+    clock = ControlledClock(MONDAY_0905_BERLIN)
+    n, team, _, _ = _digest_waiting_out_a_429(clock, make_service, slack)
+    with n.container.uow() as uow:
+        uow.session.delete(uow.preferences.digest(team.id))
+        uow.commit()
+    clock.advance(seconds=61)
+    n.container.deliverer.deliver_due()
+    assert slack.delivered() == []
+    assert _digest_log(team) == [("failed", "the team's digest settings are gone")]

@@ -207,6 +207,7 @@ digest_settings = Table(
     Column("weekday", Integer, nullable=False),
     Column("hour", Integer, nullable=False),
     Column("last_slot", UtcDateTime),
+    Column("last_since", UtcDateTime),
 )
 
 slack_requests = Table(

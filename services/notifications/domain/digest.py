@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.notifications.domain.channel import ALERT_HEALTH
 from services.notifications.domain.messages import HEALTH, health_label, progress_bar
 from services.notifications.domain.render import Rendered, in_a_row
 from services.notifications.domain.replicas import Activity, GoalReplica
+from services.notifications.domain.schedule import latest_slot
 
 DIGEST_EVENT = "digest.team"
 PERSONAL_DIGEST_EVENT = "digest.personal"
@@ -24,6 +25,7 @@ class DigestSettings:
         self.weekday = weekday
         self.hour = hour
         self.last_slot: datetime | None = None
+        self.last_since: datetime | None = None  # where the week `last_slot` told began
 
     def update(self, *, enabled: bool, weekday: int, hour: int) -> None:
         self.enabled, self.weekday, self.hour = enabled, weekday, hour
@@ -32,6 +34,17 @@ class DigestSettings:
         """Not sent for `slot` yet, and `slot` is recent (a digest days late is skipped)."""
         fresh = (now - slot).total_seconds() <= grace_hours * 3600
         return self.enabled and fresh and (self.last_slot is None or self.last_slot < slot)
+
+    def week_of(self, slot: datetime, timezone: str) -> datetime:
+        """Where the week `slot`'s digest tells begins: the previous slot in the team's time
+        (not 7 × 24 h: across a change of clock an hour of activity would be in two digests,
+        or in none)."""
+        return latest_slot(slot - timedelta(microseconds=1), timezone, self.hour, self.weekday)
+
+    def made(self, since: datetime, slot: datetime) -> None:
+        """`slot`'s digest was made, telling the week from `since`: one made again later (a
+        retry) tells the same week, whatever the weekday, hour or timezone are then."""
+        self.last_since, self.last_slot = since, slot
 
 
 @dataclass(frozen=True)

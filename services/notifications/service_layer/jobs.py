@@ -89,6 +89,12 @@ from shared.worker import Stop
 log = logging.getLogger(__name__)
 
 DIGEST_SUPERSEDED = "a newer digest of the team was made since"
+DIGEST_OFF = "the team turned its digest off since"
+DIGEST_EMPTY = "nothing to tell: no goal the team's channels may hear of, nor activity"
+DIGEST_UNKNOWN = "the team's digest settings are gone"
+
+DigestAgain = tuple[Occurrence, Rendered] | str
+"""A team digest made again as it leaves (`Deliverer._digest_of`), or why it is not sent."""
 
 # An idle deliverer sleeps until the earliest moment a row becomes due by the clock
 # (`Notifications.next_due`: a channel's pace, the end of a coalescing window, a retry's backoff,
@@ -313,8 +319,9 @@ class Deliverer:
                paced: set[str], goals: dict[str, GoalReplica],
                members: dict[str, MemberReplica]) -> bool:
         """Lease `n` unless it must not leave (its channel gone or disabled, its mail
-        unsendable, its goal one the channels must not hear of now: failed) or its channel's
-        pace holds it; `goals` and `members` (of its mails): the batch's, by id."""
+        unsendable, its goal one the channels must not hear of now, a team digest with nothing
+        more to tell: failed) or its channel's pace holds it; `goals` and `members` (of its
+        mails): the batch's, by id."""
         channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
         if channel is not None and not uow.channels.hold(channel):
             return False  # another transaction paces it now: due again at the next pass
@@ -362,18 +369,32 @@ class Deliverer:
     def _digest_again(self, uow: NotificationsUnitOfWork, n: Notification,
                       channel: Channel) -> bool:
         """Make the team digest `n` again from what is known now, so that a goal made private
-        while it waited (a 429, a backoff) is not in it; False (failed) when a newer digest of
-        the team was made since, `n`'s week told no more."""
-        settings = uow.preferences.digest(n.team_id)
-        slot = settings.last_slot if settings is not None else None
-        link = self.public_url or None
-        what = digest_occurrence(n.team_id, slot, n.created_at.isoformat(), link) if slot else None
-        if what is None or what.event_id != n.event_id:
-            n.fail(DIGEST_SUPERSEDED)
+        while it waited (a 429, a backoff) is not in it; False (failed, with why) when it is
+        to tell nothing more."""
+        again = self._digest_of(uow, n)
+        if isinstance(again, str):
+            n.fail(again)
             return False
-        rendered = week_digest(uow, settings, uow.replicas.team(n.team_id), slot)[1]
+        what, rendered = again
         n.body, n.summary = channel_body(channel, what, rendered), rendered.summary
         return True
+
+    def _digest_of(self, uow: NotificationsUnitOfWork, n: Notification) -> DigestAgain:
+        """The team digest `n` again, the week it told made from what is known now; or why it
+        is not to be sent."""
+        settings = uow.preferences.digest(n.team_id)
+        if settings is None or settings.last_slot is None:
+            return DIGEST_UNKNOWN
+        if not settings.enabled:
+            return DIGEST_OFF
+        slot, team = settings.last_slot, uow.replicas.team(n.team_id)
+        what = digest_occurrence(n.team_id, slot, n.created_at.isoformat(),
+                                 self.public_url or None)
+        if what.event_id != n.event_id:
+            return DIGEST_SUPERSEDED
+        since = settings.last_since or settings.week_of(slot, team_timezone(team))
+        facts, rendered = week_digest(uow, n.team_id, team, since, slot)
+        return DIGEST_EMPTY if facts.tell_nothing else (what, rendered)
 
     def _burst_body(self, n: Notification, channel: Channel, merged: list[Notification]) -> None:
         """`n`'s body as the burst of it and `merged`: a line each. `n.summary` stays its own
@@ -574,12 +595,13 @@ class Digests:
         with self.uow_factory() as uow:
             settings: DigestSettings = uow.preferences.digest(team_id)
             team = uow.replicas.team(team_id)
-            timezone = team.timezone if team else "UTC"
+            timezone = team_timezone(team)
             slot = latest_slot(now, timezone, settings.hour, settings.weekday)
             if not settings.is_due(slot, now, self.grace_hours):
                 return 0
-            facts, rendered = week_digest(uow, settings, team, slot)
-            settings.last_slot = slot
+            since = settings.week_of(slot, timezone)
+            facts, rendered = week_digest(uow, team_id, team, since, slot)
+            settings.made(since, slot)
             if facts.tell_nothing:  # no goals, no activity: nothing to send, the slot is done
                 uow.commit()
                 return 0
@@ -633,18 +655,17 @@ class Digests:
         return [note for note in waiting if note.status == "digest"]
 
 
-def week_digest(uow: NotificationsUnitOfWork, settings: DigestSettings,
-                team: TeamReplica | None, slot: datetime) -> tuple[WeekFacts, Rendered]:
-    """The team's digest of `slot` from what is known now: its goals, and its activity since
-    the previous slot in the team's time (not 7 × 24 h: across a change of clock an hour of
-    activity would be in two digests, or in none)."""
-    timezone = team.timezone if team else "UTC"
-    since = latest_slot(slot - timedelta(microseconds=1), timezone, settings.hour,
-                        settings.weekday)
-    facts = WeekFacts(uow.replicas.team_goals(settings.team_id),
-                      uow.replicas.activity(settings.team_id, since, slot),
-                      {m.member_id: m.name for m in uow.replicas.members(settings.team_id)})
+def week_digest(uow: NotificationsUnitOfWork, team_id: str, team: TeamReplica | None,
+                since: datetime, slot: datetime) -> tuple[WeekFacts, Rendered]:
+    """The team's digest of the week from `since` to `slot`, from what is known now."""
+    facts = WeekFacts(uow.replicas.team_goals(team_id),
+                      uow.replicas.activity(team_id, since, slot),
+                      {m.member_id: m.name for m in uow.replicas.members(team_id)})
     return facts, team_digest(team.name if team else "your team", facts)
+
+
+def team_timezone(team: TeamReplica | None) -> str:
+    return team.timezone if team else "UTC"
 
 
 def digest_occurrence(team_id: str, slot: datetime, at: str, link: str | None) -> Occurrence:
