@@ -4,11 +4,13 @@ statements are counted per request (transaction control aside), on both engines.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
 from services.notifications.domain.notification import Notification
+from shared.clock import ControlledClock
 from tests.notifications.support import (
     Team,
     checkin,
@@ -28,6 +30,8 @@ from tests.notifications.test_slack_app_end_to_end import (
 )
 from tests.notifications.test_slack_app_rules import Lead, events_post, homes_of, run_tasks
 from tests.support.batches import handle_batch, statements
+from tests.support.slack_server import too_many_requests
+from tests.support.stack import scheduled_job
 from tests.support.waiting import eventually
 
 
@@ -111,3 +115,29 @@ def test_publishing_the_home_of_a_person_in_one_team_reads_no_team(slack_app, sl
     assert "*Run 100 km*\\n" in home, home
     assert not [s for s in seen if " FROM team_views" in s], "\n".join(seen)
     assert len(seen) <= 21, "\n".join(seen)  # the task, the Home's reads, its record
+
+
+def test_a_team_digest_is_made_again_only_on_a_retry_and_once_for_its_channels(make_service,
+                                                                             slack):
+    """The team digest to two Slack channels: claimed as the job made it, it is sent as made
+    (no week of activity read again in the claim); both answered 429, the retry makes it
+    again once for the two, not once a channel."""
+    clock = ControlledClock(datetime(2030, 1, 7, 9, 5, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n)
+    for name in ("T000/B000/ONE", "T000/B000/TWO"):
+        team.channel(slack.webhook(name), event_types=["digest.team"])
+    assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
+                        json={"weekday": 0, "hour": 9}).status_code == 200
+    slack.reply_with(too_many_requests(60), too_many_requests(60))
+    scheduled_job(n.container, "team-digests").run()
+    engine, deliver = n.container.engine, n.container.deliverer.deliver_due
+    with statements(engine) as first:
+        deliver()
+    assert len(slack.received) == 2
+    clock.advance(seconds=61)
+    with statements(engine) as retry:
+        deliver()
+    assert len(slack.delivered()) == 2
+    assert [s for s in first if " FROM activity" in s] == [], "\n".join(first)
+    assert len([s for s in retry if " FROM activity" in s]) == 1, "\n".join(retry)

@@ -304,12 +304,14 @@ class Deliverer:
         with self.uow_factory() as uow:
             uow.notifications.release_held(now)
             paced: set[str] = set()
+            digests: dict[str, DigestAgain] = {}
             due = uow.notifications.due(now, self.batch)
             goals = uow.replicas.goals({n.goal_id for n in due if n.goal_id})
             members = uow.replicas.members_by_id(
                 {n.target.removeprefix("email:") for n in due if n.is_email})
             for n in due:
-                if n.status == "pending" and self._claim(uow, n, now, paced, goals, members):
+                if n.status == "pending" and self._claim(uow, n, now, paced, goals, members,
+                                                         digests):
                     channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
                     claimed.append(Send.of(n, channel, now))
             uow.commit()
@@ -317,11 +319,11 @@ class Deliverer:
 
     def _claim(self, uow: NotificationsUnitOfWork, n: Notification, now: datetime,
                paced: set[str], goals: dict[str, GoalReplica],
-               members: dict[str, MemberReplica]) -> bool:
+               members: dict[str, MemberReplica], digests: dict[str, DigestAgain]) -> bool:
         """Lease `n` unless it must not leave (its channel gone or disabled, its mail
         unsendable, its goal one the channels must not hear of now, a team digest with nothing
         more to tell: failed) or its channel's pace holds it; `goals` and `members` (of its
-        mails): the batch's, by id."""
+        mails): the batch's, by id; `digests`: the team digests made again in this pass."""
         channel = uow.channels.get(n.team_id, n.channel_id) if n.channel_id else None
         if channel is not None and not uow.channels.hold(channel):
             return False  # another transaction paces it now: due again at the next pass
@@ -342,7 +344,8 @@ class Deliverer:
             if ready_at > now:
                 n.next_attempt_at = ready_at
                 return False
-            if n.event_type == DIGEST_EVENT and not self._digest_again(uow, n, channel):
+            if n.event_type == DIGEST_EVENT and not self._digest_again(uow, n, channel, now,
+                                                                      digests):
                 return False
             paced.add(channel.id)
             channel.last_sent_at = now
@@ -366,18 +369,28 @@ class Deliverer:
         if others or dropped:
             self._burst_body(n, channel, earlier + others)
 
-    def _digest_again(self, uow: NotificationsUnitOfWork, n: Notification,
-                      channel: Channel) -> bool:
+    def _digest_again(self, uow: NotificationsUnitOfWork, n: Notification, channel: Channel,
+                      now: datetime, digests: dict[str, DigestAgain]) -> bool:
         """Make the team digest `n` again from what is known now, so that a goal made private
         while it waited (a 429, a backoff) is not in it; False (failed, with why) when it is
-        to tell nothing more."""
-        again = self._digest_of(uow, n)
+        to tell nothing more. One claimed as it was made (`_just_made`) leaves as made;
+        `digests`: those made again in this pass, by event id (once for all its channels)."""
+        if self._just_made(n, now):
+            return True
+        if n.event_id not in digests:
+            digests[n.event_id] = self._digest_of(uow, n)
+        again = digests[n.event_id]
         if isinstance(again, str):
             n.fail(again)
             return False
         what, rendered = again
         n.body, n.summary = channel_body(channel, what, rendered), rendered.summary
         return True
+
+    def _just_made(self, n: Notification, now: datetime) -> bool:
+        """Never claimed, and claimed within a channel's pace of being made: nothing it tells
+        can have changed since."""
+        return not n.attempts and n.claimed_until is None and now - n.created_at <= self.policy.pace
 
     def _digest_of(self, uow: NotificationsUnitOfWork, n: Notification) -> DigestAgain:
         """The team digest `n` again, the week it told made from what is known now; or why it
