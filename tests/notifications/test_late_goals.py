@@ -144,3 +144,25 @@ def test_a_checkin_parked_for_its_goal_holds_back_no_other_announcement(make_ser
     n.container.deliverer.deliver_due()
     assert told(n, team, slack, logged)["posted"] == 1
 
+
+
+def test_a_replayed_checkin_parked_for_its_goal_keeps_its_three_days(make_service, slack,
+                                                                     capsys):
+    """checkin.logged comes again two days after it was parked (a replay): its goal still
+    unknown, it is dropped three days after it was first parked, not five."""
+    clock = ControlledClock(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    n.container.waits = GoalWaits(limit=0)
+    team = Team(n, with_goal=False)
+    logged = checkin(team.id, team.goal, team.ana, 40)
+    handle(n, logged)
+    clock.advance(days=2)
+    handle(n, logged)
+    clock.advance(days=1, minutes=1)
+    n.container.awaited_checkins.announce_overdue()
+    with n.container.uow() as uow:
+        assert uow.awaited_checkins.get(logged.data["checkin_id"]) is None
+    warnings = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+                if line.startswith("{")]
+    assert [e["level"] for e in warnings if f"checkin.logged {logged.id}: goal {team.goal} "
+            "still not known after 3 days" in e["event"]] == ["warning"]

@@ -504,6 +504,11 @@ class AwaitedCheckins:
         self.session = session
 
     def add(self, awaited: AwaitedCheckin) -> None:
+        """Keep `awaited`; one waiting already (its check-in come again, a replay) keeps when
+        it began to wait, so that a replay restarts neither its wait nor a parked one's days."""
+        known = self.get(awaited.checkin_id)
+        if known is not None:
+            awaited.created_at = known.created_at
         memo(self.session)[("awaited", awaited.checkin_id)] = self.session.merge(awaited)
 
     def get(self, checkin_id: str | None) -> AwaitedCheckin | None:
