@@ -166,3 +166,30 @@ def test_a_replayed_checkin_parked_for_its_goal_keeps_its_three_days(make_servic
                 if line.startswith("{")]
     assert [e["level"] for e in warnings if f"checkin.logged {logged.id}: goal {team.goal} "
             "still not known after 3 days" in e["event"]] == ["warning"]
+
+
+def test_a_parked_checkin_whose_goal_came_with_its_figure_is_announced_at_once(make_service,
+                                                                              slack):
+    """The goal's copy came with the goals figure for the parked check-in already applied (the
+    goal.progressed handled as the check-in was being parked): when the job finds the goal,
+    the check-in is announced with that figure then, not after a second wait."""
+    clock = ControlledClock(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    n.container.waits = GoalWaits(limit=0)
+    team = Team(n, with_goal=False)
+    team.channel(slack.webhook())
+    logged = checkin(team.id, team.goal, team.ana, 40)
+    handle(n, logged, goal(team.id, team.goal, team.ana, "Run 100 km"))
+    with n.container.uow() as uow:
+        uow.replicas.goal(team.goal).progressed(0.4, logged.data["checkin_id"])
+        uow.commit()
+    clock.advance(minutes=5)
+    n.container.awaited_checkins.announce_overdue()
+    clock.advance(minutes=2)  # the channel's quiet window is over
+    n.container.deliverer.deliver_due()  # the new goal, then the check-in at the channel's pace
+    clock.advance(seconds=2)
+    n.container.deliverer.deliver_due()
+    [post] = [r.json() for r in slack.delivered() if r.json()["text"] == "Check-in: Run 100 km"]
+    assert "████░░░░░░ 40%" in str(post["blocks"])
+    assert told(n, team, slack, logged) == {"member:ben": 1, "channel": 1, "posted": 1,
+                                            "answered": 0}
