@@ -70,6 +70,25 @@ def told(n, team: Team, slack, logged) -> dict[str, int]:
 EACH_ONCE = {"member:ben": 1, "channel": 1, "url": 1, "posted": 1, "answered": 1}
 
 
+def parked(make_service, slack):
+    """Notifications at 10:00 on a clock, no goal waits, a team with a Slack channel and Ana's
+    check-in of 40 on a goal not known yet (`handle` it to park it)."""
+    clock = ControlledClock(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    n.container.waits = GoalWaits(limit=0)
+    team = Team(n, with_goal=False)
+    team.channel(slack.webhook())
+    return clock, n, team, checkin(team.id, team.goal, team.ana, 40)
+
+
+def dropped(capsys, team: Team, logged) -> list[str]:
+    """The levels of the log lines saying `logged` was dropped, its goal unknown for 3 days."""
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+             if line.startswith("{")]
+    return [e["level"] for e in lines if f"checkin.logged {logged.id}: goal {team.goal} "
+            "still not known after 3 days" in e["event"]]
+
+
 def test_a_checkin_before_its_goal_is_told_in_full_when_its_figure_comes(make_service, slack):
     """The goals topic lagged the checkins topic past the waits: the check-in went on without
     its goal, so Ben (Ana's partner) was never told and the channel never heard of it (an
@@ -102,12 +121,7 @@ def test_a_checkin_waits_days_for_its_goal_then_is_dropped_with_a_warning(make_s
     """The awaited check-ins job does not announce a check-in while its goal is unknown (it
     would go out without it, withheld from the channels); after three days it drops it, a
     warning naming it; a goal coming later tells nothing of it."""
-    clock = ControlledClock(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))
-    n = make_service("notifications", clock=clock, start_worker=False)
-    n.container.waits = GoalWaits(limit=0)
-    team = Team(n, with_goal=False)
-    team.channel(slack.webhook())
-    logged = checkin(team.id, team.goal, team.ana, 40)
+    clock, n, team, logged = parked(make_service, slack)
     handle(n, logged)
     job, deliverer = n.container.awaited_checkins, n.container.deliverer
     clock.advance(days=2, hours=23)
@@ -120,10 +134,7 @@ def test_a_checkin_waits_days_for_its_goal_then_is_dropped_with_a_warning(make_s
     clock.advance(minutes=2)
     deliverer.deliver_due()
     assert told(n, team, slack, logged) == {"posted": 0, "answered": 0}
-    warnings = [json.loads(line) for line in capsys.readouterr().out.splitlines()
-                if line.startswith("{")]
-    assert [e["level"] for e in warnings if f"checkin.logged {logged.id}: goal {team.goal} "
-            "still not known after 3 days" in e["event"]] == ["warning"]
+    assert dropped(capsys, team, logged) == ["warning"]
 
 
 def test_a_checkin_parked_for_its_goal_holds_back_no_other_announcement(make_service, slack):
@@ -150,11 +161,7 @@ def test_a_replayed_checkin_parked_for_its_goal_keeps_its_three_days(make_servic
                                                                      capsys):
     """checkin.logged comes again two days after it was parked (a replay): its goal still
     unknown, it is dropped three days after it was first parked, not five."""
-    clock = ControlledClock(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))
-    n = make_service("notifications", clock=clock, start_worker=False)
-    n.container.waits = GoalWaits(limit=0)
-    team = Team(n, with_goal=False)
-    logged = checkin(team.id, team.goal, team.ana, 40)
+    clock, n, team, logged = parked(make_service, slack)
     handle(n, logged)
     clock.advance(days=2)
     handle(n, logged)
@@ -162,10 +169,7 @@ def test_a_replayed_checkin_parked_for_its_goal_keeps_its_three_days(make_servic
     n.container.awaited_checkins.announce_overdue()
     with n.container.uow() as uow:
         assert uow.awaited_checkins.get(logged.data["checkin_id"]) is None
-    warnings = [json.loads(line) for line in capsys.readouterr().out.splitlines()
-                if line.startswith("{")]
-    assert [e["level"] for e in warnings if f"checkin.logged {logged.id}: goal {team.goal} "
-            "still not known after 3 days" in e["event"]] == ["warning"]
+    assert dropped(capsys, team, logged) == ["warning"]
 
 
 def test_a_parked_checkin_whose_goal_came_with_its_figure_is_announced_at_once(make_service,
@@ -173,12 +177,7 @@ def test_a_parked_checkin_whose_goal_came_with_its_figure_is_announced_at_once(m
     """The goal's copy came with the goals figure for the parked check-in already applied (the
     goal.progressed handled as the check-in was being parked): when the job finds the goal,
     the check-in is announced with that figure then, not after a second wait."""
-    clock = ControlledClock(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))
-    n = make_service("notifications", clock=clock, start_worker=False)
-    n.container.waits = GoalWaits(limit=0)
-    team = Team(n, with_goal=False)
-    team.channel(slack.webhook())
-    logged = checkin(team.id, team.goal, team.ana, 40)
+    clock, n, team, logged = parked(make_service, slack)
     handle(n, logged, goal(team.id, team.goal, team.ana, "Run 100 km"))
     with n.container.uow() as uow:
         uow.replicas.goal(team.goal).progressed(0.4, logged.data["checkin_id"])
