@@ -183,7 +183,7 @@ def test_a_parked_checkin_whose_goal_came_with_its_figure_is_announced_at_once(m
         uow.replicas.goal(team.goal).progressed(0.4, logged.data["checkin_id"])
         uow.commit()
     clock.advance(minutes=5)
-    n.container.awaited_checkins.announce_overdue()
+    assert n.container.awaited_checkins.announce_overdue() == 1
     clock.advance(minutes=2)  # the channel's quiet window is over
     n.container.deliverer.deliver_due()  # the new goal, then the check-in at the channel's pace
     clock.advance(seconds=2)

@@ -701,23 +701,25 @@ class AwaitedCheckinsJob:
         self.wait = wait
 
     def announce_overdue(self) -> int:
+        """Announce what waited long enough; how many were announced."""
         now = self.clock.now()
+        announced = 0
         with self.uow_factory() as uow:
             overdue = uow.awaited_checkins.created_before(now - self.wait, now - PARKED_FOR)
-            parked = [a for a in overdue if a.waits_for_goal]
-            known = uow.replicas.goals({a.goal_id for a in parked})
+            known = uow.replicas.goals({a.goal_id for a in overdue if a.waits_for_goal})
             for awaited in overdue:
                 if not awaited.waits_for_goal:
                     announce_checkin(awaited, uow, self.notifier, self.public_url)
+                    announced += 1
                 elif awaited.goal_id in known:
-                    goal_came(awaited, uow, self.notifier, self.public_url, now)
+                    announced += goal_came(awaited, uow, self.notifier, self.public_url, now)
                 else:
                     log.warning("checkin.logged %s: goal %s still not known after %d days, "
                                 "the check-in is dropped", awaited.event_id, awaited.goal_id,
                                 PARKED_FOR.days)
                     uow.awaited_checkins.remove(awaited)
             uow.commit()
-        return len(overdue) - len(parked)
+        return announced
 
 
 def purge_slack_events(uow_factory: Callable[[], NotificationsUnitOfWork], clock: Clock) -> int:

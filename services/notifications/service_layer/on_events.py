@@ -286,19 +286,21 @@ def announce_checkin(awaited: AwaitedCheckin, uow: NotificationsUnitOfWork, noti
 
 
 def goal_came(awaited: AwaitedCheckin, uow: NotificationsUnitOfWork, notifier: Notifier,
-              public_url: str, now: datetime) -> None:
+              public_url: str, now: datetime) -> bool:
     """The goal of a check-in parked for it is known now. With the goals figure for the
-    check-in come too, it is told in full at once (`announce_checkin`); without, its partners
-    hear of it, and its announcement waits for that figure as any other's, from `now`."""
+    check-in come too, it is told in full at once (`announce_checkin`: True); without, its
+    partners hear of it, and its announcement waits for that figure as any other's, from
+    `now`."""
     event = _logged(awaited)
     goal = _of_its_team(event, uow.replicas.goal(awaited.goal_id))
     figure = goal.progress_after(awaited.checkin_id) if goal is not None else None
     if figure is not None:
         announce_checkin(awaited, uow, notifier, public_url)
-        return
+        return True
     if goal is not None:
         _to_partners(event, uow, goal, figure, notifier, public_url)
     awaited.goal_came(now)
+    return False
 
 
 def _logged(awaited: AwaitedCheckin) -> Event:
