@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from services.notifications.domain.notification import Notification
 from shared.clock import ControlledClock
@@ -141,33 +141,3 @@ def test_a_team_digest_is_made_again_only_on_a_retry_and_once_for_its_channels(m
     assert len(slack.delivered()) == 2
     assert [s for s in first if " FROM activity" in s] == [], "\n".join(first)
     assert len([s for s in retry if " FROM activity" in s]) == 1, "\n".join(retry)
-
-
-def test_the_awaited_checkins_tick_reads_by_index_past_parked_checkins(make_service):
-    """The awaited check-ins job's query, each second: its every read of awaited_checkins is
-    an index search on waits_for_goal and created_at, so that check-ins parked for their goal
-    (the oldest rows) are not walked, each with a look-up of its goal, before fresh ones
-    (SQLite's plan; PostgreSQL plans by its statistics)."""
-    n = make_service("notifications", start_worker=False)
-    if n.container.engine.dialect.name != "sqlite":
-        pytest.skip("the plan is read on SQLite")
-    run: list[tuple[str, object]] = []
-
-    def executed(conn, cursor, statement, parameters, context, executemany) -> None:
-        if statement.startswith("SELECT") and "awaited_checkins" in statement:
-            run.append((statement, parameters))
-
-    engine = n.container.engine
-    event.listen(engine, "before_cursor_execute", executed)
-    try:
-        n.container.awaited_checkins.announce_overdue()
-    finally:
-        event.remove(engine, "before_cursor_execute", executed)
-    assert run
-    with engine.connect() as conn:
-        plan = [row[-1] for statement, parameters in run for row in
-                conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
-    reads = [step for step in plan if " awaited_checkins" in step]
-    assert reads and all("(waits_for_goal=? AND created_at<?)" in step or "(checkin_id=?)" in step
-                         for step in reads), plan
-    assert not [step for step in plan if "CORRELATED" in step], plan

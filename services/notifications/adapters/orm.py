@@ -168,9 +168,6 @@ awaited_checkins = Table(
     Column("created_at", UtcDateTime, nullable=False, index=True),
     Column("waits_for_goal", Boolean, nullable=False),
 )
-# the awaited check-ins job's tick: those waiting, and those parked, each by age
-Index("ix_awaited_checkins_waiting", awaited_checkins.c.waits_for_goal,
-      awaited_checkins.c.created_at)
 
 partnerships = Table(
     "partnerships", metadata,

@@ -4,9 +4,8 @@ members' preferences and teams' digest settings, and pending Slack requests."""
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 
-from sqlalchemy import Select, and_, false, func, insert, or_, select, true, union_all, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.notifications.adapters.orm import notifications as table
@@ -498,11 +497,6 @@ class SlackEvents:
                             slack_events.c.received_at < older_than, limit)
 
 
-def _oldest_ids(query: Select, limit: int) -> Select:
-    """The ids of `query`'s `limit` oldest awaited check-ins."""
-    return select(query.order_by(AwaitedCheckin.created_at).limit(limit).subquery().c.checkin_id)
-
-
 class AwaitedCheckins:
     """Check-ins whose channel announcement waits for the goals service's progress figure."""
 
@@ -537,23 +531,15 @@ class AwaitedCheckins:
 
     def created_before(self, moment: datetime, given_up: datetime,
                        limit: int = 100) -> list[AwaitedCheckin]:
-        """Those waiting since `moment` or longer, oldest first; of those parked for their goal,
-        only those whose goal's copy is here (a join on its goal) or that waited since
-        `given_up`: the others, however many, hold back none after them. Each part searches
-        the index on (waits_for_goal, created_at), so a tick walks no parked row to reach
-        the others."""
-        waiting = AwaitedCheckin.waits_for_goal == false()
-        parked = AwaitedCheckin.waits_for_goal == true()
-        oldest = partial(_oldest_ids, limit=limit)
-        due = union_all(
-            oldest(select(AwaitedCheckin.checkin_id).where(
-                waiting, AwaitedCheckin.created_at <= moment)),
-            oldest(select(AwaitedCheckin.checkin_id).join(
-                GoalReplica, GoalReplica.goal_id == AwaitedCheckin.goal_id).where(
-                parked, AwaitedCheckin.created_at <= moment)),
-            oldest(select(AwaitedCheckin.checkin_id).where(
-                parked, AwaitedCheckin.created_at <= given_up)))
-        query = (select(AwaitedCheckin).where(AwaitedCheckin.checkin_id.in_(due))
+        """Those waiting since `moment` or longer; of those parked for their goal, only those
+        whose goal's copy is here or that waited since `given_up`: the others, however many,
+        hold back none after them."""
+        goal_known = select(GoalReplica.goal_id).where(
+            GoalReplica.goal_id == AwaitedCheckin.goal_id).exists()
+        query = (select(AwaitedCheckin)
+                 .where(AwaitedCheckin.created_at <= moment,
+                        or_(~AwaitedCheckin.waits_for_goal, goal_known,
+                            AwaitedCheckin.created_at <= given_up))
                  .order_by(AwaitedCheckin.created_at).limit(limit))
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
