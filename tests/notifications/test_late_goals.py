@@ -192,3 +192,24 @@ def test_a_parked_checkin_whose_goal_came_with_its_figure_is_announced_at_once(m
     assert "████░░░░░░ 40%" in str(post["blocks"])
     assert told(n, team, slack, logged) == {"member:ben": 1, "channel": 1, "posted": 1,
                                             "answered": 0}
+
+
+def test_a_parked_checkin_replayed_once_its_goal_came_waits_for_its_figure_from_then(
+        make_service, slack):
+    """Parked, its goal came two days later, and checkin.logged came again before the job's
+    tick: it then waits for its figure as a check-in of a known goal does, from the replay. It
+    had kept the moment it was parked, so the next tick announced it at once, days overdue,
+    without waiting for its figure."""
+    clock, n, team, logged = parked(make_service, slack)
+    handle(n, logged)
+    clock.advance(days=2)
+    handle(n, goal(team.id, team.goal, team.ana, "Run 100 km"), logged)
+    clock.advance(seconds=1)
+    assert n.container.awaited_checkins.announce_overdue() == 0
+    handle(n, progressed(logged, 0.4))
+    clock.advance(minutes=2)
+    n.container.deliverer.deliver_due()
+    clock.advance(seconds=2)
+    n.container.deliverer.deliver_due()
+    [post] = [r.json() for r in slack.delivered() if r.json()["text"] == "Check-in: Run 100 km"]
+    assert "████░░░░░░ 40%" in str(post["blocks"]), post

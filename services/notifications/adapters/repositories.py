@@ -504,10 +504,12 @@ class AwaitedCheckins:
         self.session = session
 
     def add(self, awaited: AwaitedCheckin) -> None:
-        """Keep `awaited`; one waiting already (its check-in come again, a replay) keeps when
-        it began to wait, so that a replay restarts neither its wait nor a parked one's days."""
+        """Keep `awaited`; one waiting already in the same way (its check-in come again, a
+        replay) keeps when it began to wait, so that a replay restarts neither its wait nor a
+        parked one's days. One parked for its goal that now waits for its figure (replayed
+        once the goal came) waits for it from now, as `goal_came` has it."""
         known = self.get(awaited.checkin_id)
-        if known is not None:
+        if known is not None and known.waits_for_goal == awaited.waits_for_goal:
             awaited.created_at = known.created_at
         memo(self.session)[("awaited", awaited.checkin_id)] = self.session.merge(awaited)
 
