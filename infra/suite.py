@@ -9,8 +9,9 @@
    to themselves, as they did when the whole suite ran in one process.
 
 The arguments go to both parts (`-k slice` narrows both; a `-m` expression is joined to each
-part's own). It exits as pytest does: the first part's failure if it failed, else the
-second's; 5 (no tests) only when neither part ran a test.
+part's own; pytest-xdist's `-n` reaches the first part only, after its own `-n`). It exits as
+pytest does: the first part's failure if it failed, else the second's; 5 (no tests) only when
+neither part ran a test.
 """
 
 from __future__ import annotations
@@ -24,6 +25,27 @@ WORKERS_DEFAULT = 2
 NO_TESTS = 5  # pytest's exit code when it collected nothing
 
 PARTS = (("not alone", True), ("alone", False))  # (marker expression, spread over workers)
+
+
+SPREADING = ("-n", "--numprocesses", "--dist", "--maxprocesses")  # pytest-xdist's, with a value
+
+
+def without_spreading(args: list[str]) -> list[str]:
+    """`args` without pytest-xdist's options: the tests marked `alone` run one at a time
+    whatever the caller asked of the first part (`-n 4` there would run them side by side)."""
+    rest, i = [], 0
+    while i < len(args):
+        arg = args[i]
+        if arg in SPREADING:
+            i += 2
+            continue
+        if arg.startswith(tuple(f"{o}=" for o in SPREADING[1:])) or (
+                arg.startswith("-n") and arg[2:].lstrip("=").isalnum() and arg != "-n"):
+            i += 1
+            continue
+        rest.append(arg)
+        i += 1
+    return rest
 
 
 def split_marker(args: list[str]) -> tuple[str | None, list[str]]:
@@ -44,7 +66,7 @@ def split_marker(args: list[str]) -> tuple[str | None, list[str]]:
 
 def part_args(own: str, spread: bool, args: list[str], workers: int) -> list[str]:
     """The pytest arguments of one part: its marker expression joined to the caller's."""
-    expression, rest = split_marker(args)
+    expression, rest = split_marker(args if spread else without_spreading(args))
     marker = f"({expression}) and {own}" if expression else own
     spread_args = ["-n", str(workers)] if spread and workers > 0 else []
     return [*spread_args, "-m", marker, *rest]

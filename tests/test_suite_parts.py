@@ -18,6 +18,18 @@ def test_each_part_joins_the_callers_marker_expression_to_its_own():
     assert part_args("not alone", True, [], 0) == ["-m", "not alone"]
 
 
+def test_the_tests_marked_alone_run_one_at_a_time_whatever_the_caller_spreads():
+    """`PYTEST_ARGS='-n 4'` ran the kill and failover tests four at a time."""
+    for spread in (["-n", "4"], ["-n4"], ["-n=auto"], ["--numprocesses=4"], ["--dist", "load"],
+                   ["--numprocesses", "4"]):
+        assert part_args("alone", False, [*spread, "-k", "slice"], 2) == [
+            "-m", "alone", "-k", "slice"], spread
+        assert part_args("not alone", True, [*spread, "-k", "slice"], 2) == [
+            "-n", "2", "-m", "not alone", *spread, "-k", "slice"], spread
+    assert part_args("alone", False, ["-nothing-like-it"], 2) == ["-m", "alone",
+                                                                  "-nothing-like-it"]
+
+
 @pytest.mark.parametrize(("codes", "code"), [
     ([0, 0], 0),
     ([0, NO_TESTS], 0),  # `-k slice` selects nothing marked alone
