@@ -37,9 +37,6 @@ class AwaitedCheckin:
     def event_data(self) -> dict:
         return json.loads(self.data)
 
-    def is_overdue(self, now: datetime, wait: timedelta) -> bool:
-        return now - self.created_at >= wait
-
     def goal_came(self, now: datetime) -> None:
         """Its goal's copy is here (its partners told): it waits for the figure from `now`."""
         self.waits_for_goal = False
