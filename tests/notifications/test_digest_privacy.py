@@ -61,8 +61,7 @@ def test_a_goal_made_private_while_the_digest_waits_out_a_429_is_not_in_it(make_
     assert "Write the handbook" not in text
     assert "off track" not in text and "🟢 1 on track" in text
     assert "*At risk:* nothing, nice work" in text
-    assert [e["notification"]["status"] for e in team.log()
-            if e["notification"]["event_type"] == "digest.team"] == ["sent"]
+    assert [status for status, _ in _digest_log(team)] == ["sent"]
 
 
 def test_a_digest_still_waiting_when_the_next_one_is_made_is_not_sent(make_service, slack):

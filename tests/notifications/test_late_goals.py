@@ -23,7 +23,7 @@ from tests.notifications.support import (
     produce,
     progressed,
 )
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually, quiet
 
 
 def started(make_service, slack, **env):
@@ -98,6 +98,7 @@ def test_a_checkin_before_its_goal_is_told_in_full_when_its_figure_comes(make_se
     assert told(n, team, slack, logged) == {"posted": 0, "answered": 0}  # nothing yet
     produce(n, goal(team.id, team.goal, team.ana, "Run 100 km"), progressed(logged, 0.4))
     eventually(lambda: told(n, team, slack, logged) == EACH_ONCE, timeout=60)
+    assert quiet(lambda: told(n, team, slack, logged), seconds=3) == EACH_ONCE  # no late copy
     [item] = [i for i in team.feed(team.ben) if i["event_type"] == "checkin.logged"]
     assert "*Ana* checked in on *Run 100 km*: 40 km" in item["text"]
     [post] = [r.json() for r in slack.delivered() if r.json()["text"] == "Check-in: Run 100 km"]
@@ -112,6 +113,7 @@ def test_a_checkin_before_its_goal_that_moves_nothing_is_told_after_the_usual_wa
     n, team, logged = started(make_service, slack, NOTIFICATIONS_PROGRESS_WAIT_SECONDS="1")
     produce(n, goal(team.id, team.goal, team.ana, "Run 100 km"))
     eventually(lambda: told(n, team, slack, logged) == EACH_ONCE, timeout=60)
+    assert quiet(lambda: told(n, team, slack, logged), seconds=3) == EACH_ONCE  # no late copy
     [post] = [r.json() for r in slack.delivered() if r.json()["text"] == "Check-in: Run 100 km"]
     assert "░░░░░░░░░░ 0%" in str(post["blocks"])
 

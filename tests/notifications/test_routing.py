@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -282,8 +283,11 @@ def test_a_burst_whose_claim_ran_out_keeps_what_it_merged_when_it_takes_in_more(
         deliverer.deliver_due()
         clock.advance(seconds=5)
 
+    titles = ("Run 100 km", "Read 10 books", "Swim 5 km")
     posted = " ".join(str(r.json()) for r in slack.received)
-    assert all(title in posted for title in ("Run 100 km", "Read 10 books", "Swim 5 km")), posted
+    assert all(title in posted for title in titles), posted
+    told = Counter(t for r in slack.delivered() for t in titles if t in str(r.json()))
+    assert told == dict.fromkeys(titles, 1), told  # each in one message sent, none twice
 
 
 def test_events_of_a_team_naming_another_teams_goal_reach_none_of_its_channels(make_service,
