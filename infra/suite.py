@@ -28,40 +28,47 @@ PARTS = (("not alone", True), ("alone", False))  # (marker expression, spread ov
 
 
 SPREADING = ("-n", "--numprocesses", "--dist", "--maxprocesses")  # pytest-xdist's, with a value
+MARKER = ("-m",)
+
+
+def taken(args: list[str], options: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The values `args` gives `options` (each takes one: `-n 4`, `-n4`, `-n=4`,
+    `--dist load`, `--dist=load`), in order, and the other arguments. A short option's value
+    written on to it is one word (`-nauto`); `-nothing-like-it` is no `-n`."""
+    values, rest, i = [], [], 0
+    while i < len(args):
+        arg = args[i]
+        if arg in options and i + 1 < len(args):
+            values.append(args[i + 1])
+            i += 2
+            continue
+        value = next((v for option in options if (v := _written_on(arg, option))), None)
+        if value is None:
+            rest.append(arg)
+        else:
+            values.append(value)
+        i += 1
+    return values, rest
+
+
+def _written_on(arg: str, option: str) -> str | None:
+    """The value `arg` writes on to `option` (`--dist=load`, `-n4`, `-n=4`), if it does."""
+    if option.startswith("--"):
+        return (arg[len(option) + 1:] or None) if arg.startswith(f"{option}=") else None
+    value = arg[len(option):].removeprefix("=") if arg.startswith(option) else ""
+    return value if value.isalnum() else None
 
 
 def without_spreading(args: list[str]) -> list[str]:
     """`args` without pytest-xdist's options: the tests marked `alone` run one at a time
     whatever the caller asked of the first part (`-n 4` there would run them side by side)."""
-    rest, i = [], 0
-    while i < len(args):
-        arg = args[i]
-        if arg in SPREADING:
-            i += 2
-            continue
-        if arg.startswith(tuple(f"{o}=" for o in SPREADING[1:])) or (
-                arg.startswith("-n") and arg[2:].lstrip("=").isalnum() and arg != "-n"):
-            i += 1
-            continue
-        rest.append(arg)
-        i += 1
-    return rest
+    return taken(args, SPREADING)[1]
 
 
 def split_marker(args: list[str]) -> tuple[str | None, list[str]]:
     """The `-m` expression in `args` (the last, as pytest takes it) and the other arguments."""
-    expression, rest, i = None, [], 0
-    while i < len(args):
-        arg = args[i]
-        if arg == "-m" and i + 1 < len(args):
-            expression, i = args[i + 1], i + 2
-            continue
-        if arg.startswith("-m") and len(arg) > 2:
-            expression = arg[2:].lstrip("=")
-        else:
-            rest.append(arg)
-        i += 1
-    return expression, rest
+    expressions, rest = taken(args, MARKER)
+    return (expressions[-1] if expressions else None), rest
 
 
 def part_args(own: str, spread: bool, args: list[str], workers: int) -> list[str]:
