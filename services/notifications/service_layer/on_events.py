@@ -335,7 +335,7 @@ def on_checkin_rejected(event: Event, uow: NotificationsUnitOfWork, notifier: No
     reason = in_slack_words(event.data["reason"], goal)
     title = title_seen(uow, request, goal) if request is not None else None
     _answer_slack(event, uow, notifier, rejected_text(title, reason))
-    slack_dms.on_rejected(event, uow, clock.now(), reason)
+    slack_dms.on_rejected(request, uow, clock.now(), reason)
 
 
 def on_checkin_missed(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,

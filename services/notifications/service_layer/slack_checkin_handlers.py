@@ -212,10 +212,10 @@ def on_logged(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None
     queue_homes_showing(uow, event.team_id, goal.owner_id if goal else d["author_id"], goal, now)
 
 
-def on_rejected(event: Event, uow: NotificationsUnitOfWork, now: datetime, reason: str) -> None:
-    """`checkin.rejected`: a check-in from the modal was not logged; its member hears why
-    (`reason`, in Slack's words)."""
-    request = uow.slack_requests.get(event.data.get("request_id"))
+def on_rejected(request: SlackRequest | None, uow: NotificationsUnitOfWork, now: datetime,
+                reason: str) -> None:
+    """`checkin.rejected` of `request`: a check-in from the modal was not logged; its member
+    hears why (`reason`, in Slack's words)."""
     if request is None or not request.from_modal:
         return
     workspace = uow.slack.workspace(request.team_id)
