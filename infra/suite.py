@@ -11,12 +11,14 @@
 The arguments go to both parts (`-k slice` narrows both; a `-m` expression is joined to each
 part's own; pytest-xdist's `-n` reaches the first part only, after its own `-n`). It exits as
 pytest does: the first part's failure if it failed, else the second's; 5 (no tests) only when
-neither part ran a test.
+neither part ran a test. Asked to stop at the first failure (`-x`, `--exitfirst`, `--maxfail`),
+it does not start the second part once the first has failed.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -27,6 +29,7 @@ NO_TESTS = 5  # pytest's exit code when it collected nothing
 PARTS = (("not alone", True), ("alone", False))  # (marker expression, spread over workers)
 
 
+STOPPING = re.compile(r"-[vqsl]*x[vqslx]*|--exitfirst|--maxfail(=.*)?")  # pytest's, stop early
 SPREADING = ("-n", "--numprocesses", "--dist", "--maxprocesses")  # pytest-xdist's, with a value
 MARKER = ("-m",)
 
@@ -79,6 +82,12 @@ def part_args(own: str, spread: bool, args: list[str], workers: int) -> list[str
     return [*spread_args, "-m", marker, *rest]
 
 
+def stops_early(args: list[str]) -> bool:
+    """Whether `args` ask pytest to stop at the first failures (`-x`, `-vx`, `--exitfirst`,
+    `--maxfail 2`): a failed first part then ends the run."""
+    return any(STOPPING.fullmatch(arg) for arg in args)
+
+
 def combined(codes: list[int]) -> int:
     """One exit code for the parts' codes (see the module's docstring)."""
     failed = [code for code in codes if code not in (0, NO_TESTS)]
@@ -104,6 +113,10 @@ def main(args: list[str]) -> int:
         argv = part_args(own, spread, args, count)
         print(f"== make test, tests marked {own!r}: pytest {' '.join(argv)}", flush=True)
         codes.append(subprocess.call([sys.executable, "-m", "pytest", *argv]))
+        if stops_early(args) and combined(codes) not in (0, NO_TESTS):
+            print("== make test: the first part failed and -x/--maxfail asks to stop, so the "
+                  "tests marked 'alone' did not run", flush=True)
+            break
     return combined(codes)
 
 

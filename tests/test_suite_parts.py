@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from infra.suite import NO_TESTS, combined, part_args, split_marker
+from infra.suite import NO_TESTS, combined, part_args, split_marker, stops_early
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_each_part_joins_the_callers_marker_expression_to_its_own():
@@ -42,3 +49,39 @@ def test_the_tests_marked_alone_run_one_at_a_time_whatever_the_caller_spreads():
 ])
 def test_the_run_fails_when_either_part_fails_or_neither_tested_anything(codes, code):
     assert combined(codes) == code
+
+
+@pytest.mark.parametrize(("args", "stops"), [
+    (["-x"], True), (["-vx"], True), (["-xvs"], True), (["--exitfirst"], True),
+    (["--maxfail=2"], True), (["--maxfail", "2"], True), (["-k", "x"], False),
+    (["-rxX"], False), (["-v"], False), ([], False), (["tests/x.py"], False),
+])
+def test_a_run_asked_to_stop_at_the_first_failure_is_told_by_its_arguments(args, stops):
+    assert stops_early(args) is stops
+
+TWO_PARTS = '''
+import pathlib
+import pytest
+
+
+def test_in_the_first_part_fails():
+    assert False
+
+
+@pytest.mark.alone
+def test_in_the_second_part_leaves_a_mark():
+    pathlib.Path("second-part-ran").touch()
+'''
+
+
+@pytest.mark.parametrize(("args", "second_ran"), [([], True), (["-x"], False)])
+def test_a_failed_first_part_ends_the_run_only_when_asked_to_stop_at_the_first_failure(
+        tmp_path, args, second_ran):
+    (tmp_path / "test_parts.py").write_text(TWO_PARTS)
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    alone: by itself\n")
+    env = {**os.environ, "GOALKEEPER_TEST_WORKERS": "0"}
+    done = subprocess.run([sys.executable, "-m", "infra.suite", "-p", "no:cacheprovider", *args],
+                          cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (tmp_path / "second-part-ran").exists() is second_ran, done.stdout
