@@ -7,8 +7,8 @@ import dataclasses
 import pytest
 
 from shared.consumer import ConsumerStats, RetryAttempts
+from tests.support.consumer_rig import rig_on
 from tests.support.waiting import eventually
-from tests.test_consumer_rig import rig_on
 
 
 def test_the_attempts_map_keeps_only_the_most_recently_failed_records():

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, insert
 
+from tests.support.consumer_rig import effects, rig_on
 from tests.support.waiting import eventually
-from tests.test_consumer_rig import effects, rig_on
 
 pytestmark = pytest.mark.slow
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.consumer_rig import PARTITIONS, rig_on
 from tests.support.waiting import eventually
-from tests.test_consumer_rig import PARTITIONS, rig_on
 
 pytestmark = pytest.mark.slow
 

@@ -7,8 +7,8 @@ import uuid
 import pytest
 from sqlalchemy import insert
 
+from tests.support.consumer_rig import children, rig_on
 from tests.support.waiting import eventually
-from tests.test_consumer_rig import children, rig_on
 
 pytestmark = pytest.mark.slow
 

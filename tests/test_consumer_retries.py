@@ -7,8 +7,8 @@ import threading
 import pytest
 
 from shared.consumer import RetryLater
+from tests.support.consumer_rig import rig_on
 from tests.support.waiting import eventually
-from tests.test_consumer_rig import rig_on
 
 pytestmark = pytest.mark.slow
 

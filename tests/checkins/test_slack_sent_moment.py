@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime
 
 from tests.checkins.conftest import World
-from tests.checkins.test_scheduling import run_until, utc
+from tests.checkins.ticking import run_until, utc
 
 
 def sent_from_slack(world: World, member_id: str, goal_id: str, at: str) -> None:

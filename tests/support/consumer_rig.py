@@ -1,7 +1,7 @@
 """A tiny test-only service for the consumer runner: its own tables, handlers and topic.
 
 The consumer tests use it instead of a real service so they prove the plumbing alone, on the
-real broker and both databases. (Named test_consumer_* so it sits beside them; it has no tests.)
+real broker and both databases.
 """
 
 from __future__ import annotations
