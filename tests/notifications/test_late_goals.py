@@ -215,3 +215,24 @@ def test_a_parked_checkin_replayed_once_its_goal_came_waits_for_its_figure_from_
     n.container.deliverer.deliver_due()
     [post] = [r.json() for r in slack.delivered() if r.json()["text"] == "Check-in: Run 100 km"]
     assert "████░░░░░░ 40%" in str(post["blocks"]), post
+
+
+def test_a_checkin_parked_for_nearly_three_days_is_still_told_when_its_goal_comes(
+        make_service, slack, capsys):
+    """Its goal comes an hour before the three days are over: the check-in is still parked,
+    and told in full (Ben, the channel with the goals figure), not dropped. A job that
+    dropped a parked check-in after an hour, or a day, passed every other test here."""
+    clock, n, team, logged = parked(make_service, slack)
+    handle(n, logged)
+    clock.advance(days=2, hours=23)
+    assert n.container.awaited_checkins.announce_overdue() == 0
+    handle(n, goal(team.id, team.goal, team.ana, "Run 100 km"), progressed(logged, 0.4))
+    clock.advance(minutes=2)  # the channel's quiet window is over
+    n.container.deliverer.deliver_due()  # the new goal, then the check-in at the channel's pace
+    clock.advance(seconds=2)
+    n.container.deliverer.deliver_due()
+    [post] = [r.json() for r in slack.delivered() if r.json()["text"] == "Check-in: Run 100 km"]
+    assert "████░░░░░░ 40%" in str(post["blocks"])
+    assert told(n, team, slack, logged) == {"member:ben": 1, "channel": 1, "posted": 1,
+                                            "answered": 0}
+    assert dropped(capsys, team, logged) == []
