@@ -161,3 +161,24 @@ def test_a_digest_whose_team_settings_are_gone_says_so(make_service, slack):
     n.container.deliverer.deliver_due()
     assert slack.delivered() == []
     assert _digest_log(team) == [("failed", "the team's digest settings are gone")]
+
+
+def test_a_digest_made_again_tells_the_week_it_told_when_the_lead_moved_its_hour_that_day(
+        make_service, slack):
+    """Ben checked in on Monday 31 December at 10:00 Berlin time, in the week Monday's 09:00
+    digest tells; it is answered 429, and the lead moves the digest to 12:00 the same day.
+    At 12:00 the job makes the day's digest again (the same event id, one per day of a slot,
+    so nothing new is queued) and keeps the 12:00 week as the week told: the 09:00 digest,
+    made again at its retry, then said 0/1 goals checked in, the week from 31 December 12:00.
+    It tells the week it told when made (README: whatever the digest's hour became)."""
+    clock = ControlledClock(MONDAY_0905_BERLIN)
+    n, team, _, first = _digest_waiting_out_a_429(clock, make_service, slack,
+                                                  checked_in_at="2029-12-31T09:00:00+00:00")
+    assert "1/1 goals checked in" in first
+    assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
+                        json={"weekday": 0, "hour": 12}).status_code == 200
+    clock.advance(hours=3)  # 12:05 Berlin: the job runs at the new hour
+    scheduled_job(n.container, "team-digests").run()
+    n.container.deliverer.deliver_due()
+    [digest] = slack.delivered()
+    assert "1/1 goals checked in" in str(digest.json()["blocks"])

@@ -94,6 +94,58 @@ def test_a_weekly_digest_covers_the_week_since_the_last_one_across_a_change_of_c
     assert "*Kudos given:* 0" in second
 
 
+def test_a_digest_moved_to_a_later_weekday_tells_from_the_last_digest_not_a_week_before(
+        make_service, slack):
+    """Monday's 09:00 digest told Saturday's kudos; the lead then moves the digest to Fridays.
+    Friday's tells what came since Monday's (Tuesday's kudos), not the week from the Friday
+    before, which counted Saturday's kudos a second time."""
+    clock = ControlledClock(datetime(2030, 1, 7, 8, 5, tzinfo=UTC))  # Mon 7 Jan, 09:05 CET
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin")
+    team.channel(slack.webhook(), event_types=["digest.team"])
+    digest_at = f"/v1/teams/{team.id}/digest"
+    assert n.client.put(digest_at, headers=team.auth(),
+                        json={"weekday": 0, "hour": 9}).status_code == 200
+    for at in ("2030-01-05T10:00:00+00:00", "2030-01-08T10:00:00+00:00"):  # Sat, then Tue
+        handle(n, event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
+                        from_id=team.ben, to_id=team.ana, emoji="🎉", at=at))
+    run, deliver = job(n.container, "team-digests"), n.container.deliverer.deliver_due
+    assert run() == 1
+    deliver()
+    assert n.client.put(digest_at, headers=team.auth(),
+                        json={"weekday": 4, "hour": 9}).status_code == 200
+    clock.set(datetime(2030, 1, 11, 8, 5, tzinfo=UTC))  # Fri 11 Jan, 09:05 CET
+    assert run() == 1
+    deliver()
+    monday, friday = (str(r.json()["blocks"]) for r in slack.received)
+    assert "*Kudos given:* 1" in monday  # Saturday's; Tuesday's had not happened yet
+    assert "*Kudos given:* 1" in friday  # Tuesday's only
+
+
+def test_a_digest_moved_to_a_later_hour_the_day_it_went_out_waits_for_its_next_day(
+        make_service, slack):
+    """The 09:00 digest went out; the lead moves it to 12:00 the same Monday. No second
+    digest that day (one a day: its id is the day's): the next is the Monday after, at 12:00."""
+    clock = ControlledClock(datetime(2030, 1, 7, 8, 5, tzinfo=UTC))  # Mon 7 Jan, 09:05 CET
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin")
+    team.channel(slack.webhook(), event_types=["digest.team"])
+    digest_at = f"/v1/teams/{team.id}/digest"
+    assert n.client.put(digest_at, headers=team.auth(),
+                        json={"weekday": 0, "hour": 9}).status_code == 200
+    run, deliver = job(n.container, "team-digests"), n.container.deliverer.deliver_due
+    assert run() == 1
+    deliver()
+    assert n.client.put(digest_at, headers=team.auth(),
+                        json={"weekday": 0, "hour": 12}).status_code == 200
+    clock.set(datetime(2030, 1, 7, 11, 5, tzinfo=UTC))  # 12:05 CET, the same day
+    assert run() == 0
+    clock.set(datetime(2030, 1, 14, 11, 5, tzinfo=UTC))  # 12:05 CET, the next Monday
+    assert run() == 1
+    deliver()
+    assert len(slack.received) == 2
+
+
 def test_a_member_on_daily_digest_gets_one_feed_item_at_eight(make_service):
     clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
     n = make_service("notifications", clock=clock, start_worker=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from services.notifications.domain.channel import ALERT_HEALTH
 from services.notifications.domain.messages import HEALTH, health_label, progress_bar
@@ -31,9 +31,13 @@ class DigestSettings:
         self.enabled, self.weekday, self.hour = enabled, weekday, hour
 
     def is_due(self, slot: datetime, now: datetime, grace_hours: float = 6) -> bool:
-        """Not sent for `slot` yet, and `slot` is recent (a digest days late is skipped)."""
+        """Not sent for `slot` yet, nor for another slot of its day (`slot_day`: a digest
+        moved to a later hour the day it went out waits for its next day), and `slot` is
+        recent (a digest days late is skipped)."""
         fresh = (now - slot).total_seconds() <= grace_hours * 3600
-        return self.enabled and fresh and (self.last_slot is None or self.last_slot < slot)
+        last = self.last_slot
+        later_day = last is None or (last < slot and slot_day(last) != slot_day(slot))
+        return self.enabled and fresh and later_day
 
     def week_of(self, slot: datetime, timezone: str) -> datetime:
         """Where the week `slot`'s digest tells begins: the previous slot in the team's time
@@ -41,10 +45,22 @@ class DigestSettings:
         or in none)."""
         return latest_slot(slot - timedelta(microseconds=1), timezone, self.hour, self.weekday)
 
+    def week_since_last(self, slot: datetime, timezone: str) -> datetime:
+        """Where the week `slot`'s digest tells begins when made now: `week_of`, or the last
+        digest's slot when that is later (its day moved to later in the week: Monday's
+        digest told up to Monday, so Friday's tells from there, not from last Friday)."""
+        since = self.week_of(slot, timezone)
+        return max(since, self.last_slot) if self.last_slot is not None else since
+
     def made(self, since: datetime, slot: datetime) -> None:
         """`slot`'s digest was made, telling the week from `since`: one made again later (a
         retry) tells the same week, whatever the weekday, hour or timezone are then."""
         self.last_since, self.last_slot = since, slot
+
+
+def slot_day(slot: datetime) -> date:
+    """The day a digest's slot is of: one team digest per day, its event id names it."""
+    return slot.astimezone(UTC).date()
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ from services.notifications.domain.digest import (
     DigestSettings,
     WeekFacts,
     personal_digest,
+    slot_day,
     team_digest,
 )
 from services.notifications.domain.email import REFUSED, Mail, Suppression, refused
@@ -612,7 +613,7 @@ class Digests:
             slot = latest_slot(now, timezone, settings.hour, settings.weekday)
             if not settings.is_due(slot, now, self.grace_hours):
                 return 0
-            since = settings.week_of(slot, timezone)
+            since = settings.week_since_last(slot, timezone)
             facts, rendered = week_digest(uow, team_id, team, since, slot)
             settings.made(since, slot)
             if facts.tell_nothing:  # no goals, no activity: nothing to send, the slot is done
@@ -682,8 +683,8 @@ def team_timezone(team: TeamReplica | None) -> str:
 
 
 def digest_occurrence(team_id: str, slot: datetime, at: str, link: str | None) -> Occurrence:
-    """The team digest of `slot`, made `at`: one per day of a slot."""
-    return Occurrence(f"{DIGEST_EVENT}:{team_id}:{slot.date().isoformat()}", DIGEST_EVENT,
+    """The team digest of `slot`, made `at`: one per day of a slot (`slot_day`)."""
+    return Occurrence(f"{DIGEST_EVENT}:{team_id}:{slot_day(slot).isoformat()}", DIGEST_EVENT,
                       team_id, at, {"slot": slot.isoformat()}, link)
 
 
