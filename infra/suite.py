@@ -9,7 +9,9 @@
    to themselves, as they did when the whole suite ran in one process.
 
 The arguments go to both parts (`-k slice` narrows both; a `-m` expression is joined to each
-part's own; pytest-xdist's `-n` reaches the first part only, after its own `-n`). It exits as
+part's own; pytest-xdist's `-n` reaches the first part only, after its own `-n`), and so do
+those of PYTEST_ADDOPTS, read as if given first. Ctrl-C reaches the part running, which stops
+and tears its servers down as pytest does, and no part starts after it. It exits as
 pytest does: the first part's failure if it failed, else the second's; 5 (no tests) only when
 neither part ran a test. Asked to stop at the first failure (`-x`, `--exitfirst`, `--maxfail`),
 it does not start the second part once the first has failed.
@@ -19,12 +21,15 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
+import signal
 import subprocess
 import sys
 
 WORKERS_ENV = "GOALKEEPER_TEST_WORKERS"
 WORKERS_DEFAULT = 2
 NO_TESTS = 5  # pytest's exit code when it collected nothing
+INTERRUPTED = 2  # pytest's exit code when stopped by Ctrl-C
 
 PARTS = (("not alone", True), ("alone", False))  # (marker expression, spread over workers)
 
@@ -36,8 +41,8 @@ MARKER = ("-m",)
 
 def taken(args: list[str], options: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """The values `args` gives `options` (each takes one: `-n 4`, `-n4`, `-n=4`,
-    `--dist load`, `--dist=load`), in order, and the other arguments. A short option's value
-    written on to it is one word (`-nauto`); `-nothing-like-it` is no `-n`."""
+    `--dist load`, `--dist=load`, `-m=kafka or slow`), in order, and the other arguments, as
+    pytest reads them: whatever follows a short option in its argument is its value."""
     values, rest, i = [], [], 0
     while i < len(args):
         arg = args[i]
@@ -59,7 +64,7 @@ def _written_on(arg: str, option: str) -> str | None:
     if option.startswith("--"):
         return (arg[len(option) + 1:] or None) if arg.startswith(f"{option}=") else None
     value = arg[len(option):].removeprefix("=") if arg.startswith(option) else ""
-    return value if value.isalnum() else None
+    return value or None
 
 
 def without_spreading(args: list[str]) -> list[str]:
@@ -106,13 +111,31 @@ def workers() -> int:
     return int(raw)
 
 
+def run_part(argv: list[str], env: dict[str, str]) -> int:
+    """pytest with `argv`, its exit code. This process ignores Ctrl-C meanwhile and pytest
+    takes it (its own default): it stops and its session's fixtures stop their servers,
+    where `subprocess.call` killed it a quarter of a second after the interrupt."""
+    part = subprocess.Popen([sys.executable, "-m", "pytest", *argv], env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return part.wait()
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 def main(args: list[str]) -> int:
     count = workers()
+    args = [*shlex.split(os.environ.get("PYTEST_ADDOPTS", "")), *args]
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
     codes = []
     for own, spread in PARTS:
         argv = part_args(own, spread, args, count)
-        print(f"== make test, tests marked {own!r}: pytest {' '.join(argv)}", flush=True)
-        codes.append(subprocess.call([sys.executable, "-m", "pytest", *argv]))
+        print(f"== make test, tests marked {own!r}: pytest {shlex.join(argv)}", flush=True)
+        codes.append(run_part(argv, env))
+        if codes[-1] == INTERRUPTED:
+            print("== make test: interrupted, so no part runs after this one", flush=True)
+            break
         if stops_early(args) and combined(codes) not in (0, NO_TESTS):
             print("== make test: the first part failed and -x/--maxfail asks to stop, so the "
                   "tests marked 'alone' did not run", flush=True)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -33,8 +35,6 @@ def test_the_tests_marked_alone_run_one_at_a_time_whatever_the_caller_spreads():
             "-m", "alone", "-k", "slice"], spread
         assert part_args("not alone", True, [*spread, "-k", "slice"], 2) == [
             "-n", "2", "-m", "not alone", *spread, "-k", "slice"], spread
-    assert part_args("alone", False, ["-nothing-like-it"], 2) == ["-m", "alone",
-                                                                  "-nothing-like-it"]
 
 
 @pytest.mark.parametrize(("codes", "code"), [
@@ -60,6 +60,7 @@ def test_a_run_asked_to_stop_at_the_first_failure_is_told_by_its_arguments(args,
     assert stops_early(args) is stops
 
 TWO_PARTS = '''
+import os
 import pathlib
 import pytest
 
@@ -70,18 +71,90 @@ def test_in_the_first_part_fails():
 
 @pytest.mark.alone
 def test_in_the_second_part_leaves_a_mark():
-    pathlib.Path("second-part-ran").touch()
+    pathlib.Path("second-part-ran").write_text(os.environ.get("PYTEST_XDIST_WORKER", "alone"))
 '''
+
+
+def suite_env(**more: str) -> dict[str, str]:
+    """The environment of a run of infra.suite on a project of a test's own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "GOALKEEPER_"))}
+    return {**env, "PYTHONPATH": str(ROOT), "GOALKEEPER_TEST_WORKERS": "0", **more}
+
+
+def two_parts(tmp_path: Path) -> None:
+    (tmp_path / "test_parts.py").write_text(TWO_PARTS)
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    alone: by itself\n")
 
 
 @pytest.mark.parametrize(("args", "second_ran"), [([], True), (["-x"], False)])
 def test_a_failed_first_part_ends_the_run_only_when_asked_to_stop_at_the_first_failure(
         tmp_path, args, second_ran):
-    (tmp_path / "test_parts.py").write_text(TWO_PARTS)
-    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    alone: by itself\n")
-    env = {**os.environ, "GOALKEEPER_TEST_WORKERS": "0"}
+    two_parts(tmp_path)
     done = subprocess.run([sys.executable, "-m", "infra.suite", "-p", "no:cacheprovider", *args],
-                          cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)},
-                          capture_output=True, text=True, timeout=120)
+                          cwd=tmp_path, env=suite_env(), capture_output=True, text=True,
+                          timeout=120)
     assert done.returncode == 1, done.stdout + done.stderr
     assert (tmp_path / "second-part-ran").exists() is second_ran, done.stdout
+
+
+def test_the_tests_marked_alone_run_alone_whatever_pytest_addopts_spreads(tmp_path):
+    """`PYTEST_ADDOPTS='-n 2'` reached the second part's pytest as well: the tests marked
+    alone ran on two workers. The run reads PYTEST_ADDOPTS as arguments given first."""
+    two_parts(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "infra.suite", "-p", "no:cacheprovider"],
+                          cwd=tmp_path, env=suite_env(PYTEST_ADDOPTS="-n 2"),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "-m 'not alone' -n 2" in done.stdout, done.stdout
+    assert (tmp_path / "second-part-ran").read_text() == "alone", done.stdout
+
+
+@pytest.mark.parametrize("written", ["-m=kafka or slow", "-mkafka or slow"])
+def test_a_marker_expression_written_on_to_m_is_joined_to_each_parts_own(written):
+    """pytest reads `-m=kafka or slow` and `-mkafka or slow` as `-m 'kafka or slow'`. They
+    were passed on after the part's own `-m`, and pytest takes the last: both parts ran the
+    caller's expression alone, the tests marked alone spread over the workers beside the rest
+    in the first part, and every selected test ran twice (review 17)."""
+    assert part_args("not alone", True, [written], 2) == [
+        "-n", "2", "-m", "(kafka or slow) and not alone"]
+    assert part_args("alone", False, [written], 2) == ["-m", "(kafka or slow) and alone"]
+
+
+SERVER = """
+import pathlib, time, pytest
+
+@pytest.fixture(scope="session")
+def server():
+    pathlib.Path("started").write_text("")
+    yield
+    time.sleep(1)  # as a broker's stop waits for its JVM
+    pathlib.Path("torn-down").write_text("")
+"""
+
+
+def test_ctrl_c_lets_the_running_part_tear_its_servers_down_and_starts_no_other(tmp_path):
+    """Ctrl-C reaches the run and pytest alike; subprocess.call then SIGKILLed pytest 0.25 s
+    later, before its session fixtures' teardown: the throwaway Kafka broker (a JVM in its own
+    session) and PostgreSQL were left running, and the next part started (review 17)."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n  alone: alone\n")
+    (tmp_path / "conftest.py").write_text(SERVER)
+    (tmp_path / "test_long.py").write_text(
+        "import time\n\ndef test_long(server):\n    time.sleep(60)\n")
+    with (tmp_path / "out.txt").open("w") as out:
+        run = subprocess.Popen([sys.executable, "-m", "infra.suite", "-p", "no:cacheprovider"],
+                               cwd=tmp_path, env=suite_env(), stdout=out,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "started").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        os.killpg(run.pid, signal.SIGINT)  # a terminal's Ctrl-C: the whole foreground group
+        run.wait(60)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    output = (tmp_path / "out.txt").read_text()
+    assert (tmp_path / "torn-down").exists(), output
+    assert "tests marked 'alone'" not in output, output
+    assert run.returncode == 2, output
