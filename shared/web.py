@@ -120,6 +120,14 @@ class PatchBodiesNameAField(BasePlugin):
         return {"minProperties": 1} if issubclass(kind, PatchBody) else None
 
 
+def ecma_pattern(self, field, ret: dict, **kwargs) -> dict:
+    r"""A field's pattern as the spec publishes it: JSON Schema reads patterns as ECMA 262
+    regular expressions, where Python's `\Z` (the end of the text, no line break after it) is
+    `$` (ECMA's `$` allows none). The field itself still validates with `\Z`."""
+    pattern = ret.get("pattern")
+    return {"pattern": pattern.replace(r"\Z", "$")} if pattern and r"\Z" in pattern else {}
+
+
 class FastJSONProvider(DefaultJSONProvider):
     """Flask's JSON provider with responses encoded by orjson (`shared.json_codec`): the same
     sorted keys and the same `default` for dates and dataclasses, several times faster."""
@@ -157,6 +165,7 @@ def create_service_app(container, blueprints: list[Blueprint], *, title: str) ->
             "security": [{"bearer": []}],
         },
     )
+    api.ma_plugin.converter.add_attribute_function(ecma_pattern)
     register_problem_handlers(app)
     app.before_request(share_one_session)
     app.teardown_request(lambda _exc: end_request())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import jsonschema_rs
 import pytest
 
 from tests.security.isolation_world import build_team
@@ -71,3 +72,34 @@ def test_every_patch_body_in_the_spec_names_at_least_one_field(make_service, ser
     named = {path: schemas[body["$ref"].rsplit("/", 1)[-1]].get("minProperties")
              for path, body in bodies.items()}
     assert named == dict.fromkeys(bodies, 1)
+
+
+def _patterns(node) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["pattern"]] if isinstance(node.get("pattern"), str) else []
+        return own + [p for value in node.values() for p in _patterns(value)]
+    return [p for value in node for p in _patterns(value)] if isinstance(node, list) else []
+
+
+@pytest.mark.parametrize("service", ["goals", "checkins", "notifications"])
+def test_every_pattern_in_the_spec_is_a_json_schema_pattern(make_service, service):
+    """JSON Schema reads a pattern as an ECMA 262 regular expression. The spec published
+    Python's `\\Z`: a validator refused the pattern as no regex, and JavaScript read `\\Z` as
+    the letter Z, so 'U0123ABCD' failed the Slack user id's pattern and 'U0123ABCDZ' passed."""
+    spec = make_service(service).client.get("/openapi.json").get_json()
+    patterns = set(_patterns(spec))
+    assert patterns, "no pattern in the spec"
+    for pattern in patterns:
+        jsonschema_rs.validator_for({"type": "string", "pattern": pattern})  # raises if not ECMA
+
+
+def test_the_slack_user_id_pattern_reads_in_json_schema_as_the_api_does(make_service):
+    spec = make_service("goals").client.get("/openapi.json").get_json()
+    ids = {prop["pattern"] for body in spec["components"]["schemas"].values()
+           for name, prop in body.get("properties", {}).items()
+           if name == "slack_user_id" and "pattern" in prop}
+    assert ids, "no slack_user_id pattern in the spec"
+    for pattern in ids:
+        valid = jsonschema_rs.validator_for({"type": "string", "pattern": pattern}).is_valid
+        assert [valid(v) for v in ("U0123ABCD", " u0123abcd ", "U0123ABCD\n", "x0123", "U0")] == [
+            True, True, False, False, False], pattern
