@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from shared.clock import ControlledClock
 from tests.notifications.support import (
     Team,
     checkin,
+    consumed,
     goal,
     handle,
     new_id,
@@ -33,12 +35,7 @@ def started(make_service, slack, **env):
     n.container.waits = GoalWaits(limit=1)
     team = Team(n, with_goal=False)
     team.channel(slack.webhook())
-    request_id = new_id()
-    with n.container.uow() as uow:
-        uow.slack_requests.add_new(SlackRequest(request_id, team.id, team.ana, team.goal,
-                                                f"{slack.url}/commands/T1/1",
-                                                datetime.now(UTC)))
-        uow.commit()
+    request_id = asked_by_slash(n, team, slack)
     n.start_worker()
     logged = checkin(team.id, team.goal, team.ana, 40, "felt strong", source="slack",
                      request_id=request_id)
@@ -70,15 +67,37 @@ def told(n, team: Team, slack, logged) -> dict[str, int]:
 EACH_ONCE = {"member:ben": 1, "channel": 1, "url": 1, "posted": 1, "answered": 1}
 
 
-def parked(make_service, slack):
+def parked(make_service, slack, *, asked: bool = False):
     """Notifications at 10:00 on a clock, no goal waits, a team with a Slack channel and Ana's
-    check-in of 40 on a goal not known yet (`handle` it to park it)."""
+    check-in of 40 on a goal not known yet (`handle` it to park it); `asked` for by a slash
+    command."""
     clock = ControlledClock(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))
     n = make_service("notifications", clock=clock, start_worker=False)
     n.container.waits = GoalWaits(limit=0)
     team = Team(n, with_goal=False)
     team.channel(slack.webhook())
-    return clock, n, team, checkin(team.id, team.goal, team.ana, 40)
+    slash = {"source": "slack", "request_id": asked_by_slash(n, team, slack)} if asked else {}
+    return clock, n, team, checkin(team.id, team.goal, team.ana, 40, **slash)
+
+
+def asked_by_slash(n, team: Team, slack) -> str:
+    """The id of a slash command's request for Ana's check-in on the team's goal."""
+    request_id = new_id()
+    with n.container.uow() as uow:
+        uow.slack_requests.add_new(SlackRequest(request_id, team.id, team.ana, team.goal,
+                                                f"{slack.url}/commands/T1/1",
+                                                datetime.now(UTC)))
+        uow.commit()
+    return request_id
+
+
+def delivered(clock, n) -> None:
+    """The deliverer's passes once the channel's quiet window is over, the channel's pace
+    between them."""
+    clock.advance(minutes=2)
+    n.container.deliverer.deliver_due()
+    clock.advance(seconds=2)
+    n.container.deliverer.deliver_due()
 
 
 def dropped(capsys, team: Team, logged) -> list[str]:
@@ -172,6 +191,76 @@ def test_a_replayed_checkin_parked_for_its_goal_keeps_its_three_days(make_servic
     with n.container.uow() as uow:
         assert uow.awaited_checkins.get(logged.data["checkin_id"]) is None
     assert dropped(capsys, team, logged) == ["warning"]
+
+
+def test_a_parked_checkin_is_told_when_its_goal_comes_not_at_the_jobs_next_tick(
+        make_service, slack):
+    """Ana's check-in waited a day for its goal. The goal's copy comes: Ben hears of it then,
+    in the same transaction, with the awaited check-ins job not running (he heard at the job's
+    next tick, which also looked for the copy of every parked check-in's goal); its figure then
+    announces it to the channel."""
+    clock, n, team, logged = parked(make_service, slack)
+    handle(n, logged)
+    clock.advance(days=1)
+    handle(n, goal(team.id, team.goal, team.ana, "Run 100 km"))
+    assert told(n, team, slack, logged) == {"member:ben": 1, "posted": 0, "answered": 0}
+    handle(n, progressed(logged, 0.4))
+    delivered(clock, n)
+    assert told(n, team, slack, logged) == {"member:ben": 1, "channel": 1, "posted": 1,
+                                            "answered": 0}
+    [post] = [r.json() for r in slack.delivered() if r.json()["text"] == "Check-in: Run 100 km"]
+    assert "████░░░░░░ 40%" in str(post["blocks"])
+
+
+def test_a_goal_and_a_parked_checkin_delivered_again_tell_each_once(make_service, slack):
+    """The check-in comes twice while parked, its goal.created twice, a goal.updated after it,
+    the check-in again once the goal is known, its figure twice, and the job ticks past every
+    wait: Ben, the channel and the slash command each hear of it once."""
+    clock, n, team, logged = parked(make_service, slack, asked=True)
+    created = goal(team.id, team.goal, team.ana, "Run 100 km")
+    handle(n, logged, logged, created, created)
+    handle(n, goal(team.id, team.goal, team.ana, "Run 100 km", event_type="goal.updated"))
+    handle(n, logged, progressed(logged, 0.4))
+    handle(n, progressed(logged, 0.4))
+    clock.advance(minutes=10)
+    n.container.awaited_checkins.announce_overdue()
+    delivered(clock, n)
+    assert told(n, team, slack, logged) == EACH_ONCE
+
+
+def test_a_checkin_parked_as_its_goals_copy_is_written_is_told(make_service, slack):
+    """Two workers: one parks Ana's check-in (no copy of its goal), the other writes the goal's
+    copy before the first commits. The copy waits for the parked check-ins of its goal, so it
+    finds hers and Ben hears of it (on PostgreSQL it saw no uncommitted check-in and left it
+    parked for three days; SQLite's writers take turns)."""
+    clock, n, team, logged = parked(make_service, slack)
+    handlers = n.container.handlers()
+    with n.container.uow() as parking, ThreadPoolExecutor(1) as other:
+        handlers["checkin.logged"](consumed(logged), parking)
+        writing = other.submit(handle, n, goal(team.id, team.goal, team.ana, "Run 100 km"))
+        wait([writing], timeout=2)  # it waits for the parked check-ins (finished: it missed hers)
+        parking.commit()
+        writing.result(timeout=30)
+    assert told(n, team, slack, logged)["member:ben"] == 1
+
+
+def test_a_checkin_that_comes_as_its_goals_copy_is_written_is_not_parked(make_service, slack):
+    """Two workers: one writes the copy of Ana's goal, the other takes her check-in before the
+    first commits. The check-in waits for the goal's parked check-ins, then finds the copy:
+    Ben hears of it at once (on PostgreSQL it was parked, the copy having taken none, until it
+    was dropped three days later)."""
+    clock, n, team, logged = parked(make_service, slack)
+    handlers = n.container.handlers()
+    with n.container.uow() as writing, ThreadPoolExecutor(1) as other:
+        handlers["goal.created"](consumed(goal(team.id, team.goal, team.ana, "Run 100 km")),
+                                 writing)
+        taking = other.submit(handle, n, logged)
+        wait([taking], timeout=2)  # it waits for the copy's commit (finished: it parked)
+        writing.commit()
+        taking.result(timeout=30)
+    assert told(n, team, slack, logged)["member:ben"] == 1
+    with n.container.uow() as uow:
+        assert not uow.awaited_checkins.get(logged.data["checkin_id"]).waits_for_goal
 
 
 def test_a_parked_checkin_whose_goal_came_with_its_figure_is_announced_at_once(make_service,

@@ -3,6 +3,7 @@ members' preferences and teams' digest settings, and pending Slack requests."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import and_, func, insert, or_, select, update
@@ -531,6 +532,24 @@ class AwaitedCheckins:
                 known[("awaited", checkin_id)] = found.get(checkin_id)
         return [a for c in checkin_ids if (a := known[("awaited", c)]) is not None]
 
+    def parked_for(self, goal_id: str) -> list[AwaitedCheckin]:
+        """The check-ins parked for `goal_id`'s copy, taken under `hold_parked_of` (until the
+        transaction ends): one parked as the copy is written elsewhere is among them."""
+        self.hold_parked_of(goal_id)
+        parked = list(self.session.scalars(select(AwaitedCheckin).where(
+            AwaitedCheckin.goal_id == goal_id, AwaitedCheckin.waits_for_goal)
+            .order_by(AwaitedCheckin.created_at)))
+        memo(self.session).update({("awaited", a.checkin_id): a for a in parked})
+        return parked
+
+    def hold_parked_of(self, goal_id: str) -> None:
+        """Hold until the transaction ends the lock of the check-ins parked for `goal_id`: a
+        transaction parking one (it found no copy of the goal) and one taking them (it wrote
+        the copy) go one after the other, and the later reads what the earlier committed. On
+        PostgreSQL an advisory lock keyed by the goal; SQLite's writers take turns already."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(select(func.pg_advisory_xact_lock(_lock_key(goal_id))))
+
     def created_before(self, moment: datetime, given_up: datetime,
                        limit: int = 100) -> list[AwaitedCheckin]:
         """Those waiting since `moment` or longer; of those parked for their goal, only those
@@ -550,6 +569,11 @@ class AwaitedCheckins:
     def remove(self, awaited: AwaitedCheckin) -> None:
         self.session.delete(awaited)
         memo(self.session)[("awaited", awaited.checkin_id)] = None
+
+
+def _lock_key(goal_id: str) -> int:
+    """The advisory lock key of the check-ins parked for `goal_id` (63 bits)."""
+    return int(hashlib.sha1(f"goalkeeper-parked:{goal_id}".encode()).hexdigest()[:15], 16)
 
 
 class SlackRepository:

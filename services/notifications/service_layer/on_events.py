@@ -163,23 +163,31 @@ def on_member_sign_in_requested(event: Event, uow: NotificationsUnitOfWork,
                       d["member_id"], transactional=True)
 
 
-def on_goal_updated(event: Event, uow: NotificationsUnitOfWork) -> GoalReplica | None:
+def on_goal_updated(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
+                    public_url: str, now: datetime) -> GoalReplica | None:
     """Any goal event carrying the goal's whole state: upsert the replica (never one of
-    another team: None, see `_of_its_team`)."""
-    if uow.replicas.goal(event.data["goal_id"]) is None:
+    another team: None, see `_of_its_team`). The first copy takes the check-ins parked for it
+    (`goal_came`, from `now`), in the same transaction."""
+    goal_id = event.data["goal_id"]
+    first_copy = uow.replicas.goal(goal_id) is None
+    if first_copy:
         uow.replicas.upsert(GoalReplica.from_state(event.data))
         uow.flush()
     goal = _team_goal(event, uow)
     if goal is not None:
         goal.refresh(event.data)
+    if first_copy:
+        for awaited in uow.awaited_checkins.parked_for(goal_id):
+            goal_came(awaited, uow, notifier, public_url, now)
     return goal
 
 
-def on_goal_changed(event: Event, uow: NotificationsUnitOfWork, clock: Clock) -> None:
+def on_goal_changed(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
+                    public_url: str, clock: Clock) -> None:
     """A goal edited, activated, reopened, closed or switched: its replica, and every Home that
     shows it, before the change or after."""
     shown_before = teammates_shown(uow, uow.replicas.goal(event.data["goal_id"]))
-    goal = on_goal_updated(event, uow)
+    goal = on_goal_updated(event, uow, notifier, public_url, clock.now())
     if goal is None:
         return
     queue_homes_showing(uow, event.team_id, goal.owner_id, goal, clock.now(),
@@ -192,7 +200,7 @@ on_goal_pathway_switched = on_goal_changed
 
 def on_goal_created(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
                     public_url: str, clock: Clock) -> None:
-    goal = on_goal_updated(event, uow)
+    goal = on_goal_updated(event, uow, notifier, public_url, clock.now())
     if goal is None:
         return
     _to_channels(event, uow, goal, notifier, public_url)
@@ -246,11 +254,15 @@ def on_checkin_logged(event: Event, uow: NotificationsUnitOfWork, notifier: Noti
                       public_url: str, waits: GoalWaits, clock: Clock) -> None:
     """Partners hear at once; the channels and the Slack answer show the goals service's
     figure for this check-in, so they wait for it (see `domain.announcement`). A check-in whose
-    goal has no copy here once waited for is parked: all of it is told when the copy comes."""
+    goal has no copy here once waited for is parked: all of it is told when the copy comes
+    (`on_goal_updated`; the two hold the goal's parked check-ins in turn, `hold_parked_of`)."""
     copy = waits.copy_of(event, uow)
     d = event.data
     _record_activity(event, uow, "checkin", d["author_id"])
     slack_dms.on_logged(event, uow, clock.now())
+    if copy is None:
+        uow.awaited_checkins.hold_parked_of(d["goal_id"])
+        copy = uow.replicas.goal(d["goal_id"])  # written and committed as we waited for it
     if copy is None:
         log.warning("checkin.logged %s: goal %s not known yet, the check-in waits for it",
                     event.id, d["goal_id"])
