@@ -6,16 +6,17 @@ from __future__ import annotations
 import json
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, wait
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from services.notifications.domain.notification import Notification
-from services.notifications.domain.replicas import Activity
+from services.notifications.domain.replicas import Activity, GoalReplica
 from services.notifications.domain.slash import SlackRequest
 from services.notifications.service_layer.on_events import GoalWaits
 from shared.clock import ControlledClock
 from tests.notifications.support import (
+    AT,
     Team,
     checkin,
     consumed,
@@ -25,6 +26,7 @@ from tests.notifications.support import (
     produce,
     progressed,
 )
+from tests.support.plans import query_plan
 from tests.support.waiting import eventually, quiet
 
 
@@ -263,26 +265,62 @@ def test_a_checkin_that_comes_as_its_goals_copy_is_written_is_not_parked(make_se
         assert not uow.awaited_checkins.get(logged.data["checkin_id"]).waits_for_goal
 
 
-def test_a_parked_checkin_whose_goal_came_with_its_figure_is_announced_at_once(make_service,
-                                                                              slack):
-    """The goal's copy came with the goals figure for the parked check-in already applied (the
-    goal.progressed handled as the check-in was being parked): when the job finds the goal,
-    the check-in is announced with that figure then, not after a second wait."""
+def test_a_checkin_parked_by_an_earlier_version_whose_goal_came_is_told_when_its_days_are_up(
+        make_service, slack):
+    """A check-in parked before the goal's copy took its parked check-ins, the copy written
+    since: after three days it is not dropped but told, as the copy would have told it (Ben
+    at once, the channel after the usual wait for its figure)."""
     clock, n, team, logged = parked(make_service, slack)
-    handle(n, logged, goal(team.id, team.goal, team.ana, "Run 100 km"))
-    with n.container.uow() as uow:
-        uow.replicas.goal(team.goal).progressed(0.4, logged.data["checkin_id"])
+    handle(n, logged)
+    with n.container.uow() as uow:  # the copy as the version before wrote it
+        uow.replicas.upsert(GoalReplica.from_state(
+            consumed(goal(team.id, team.goal, team.ana, "Run 100 km")).data))
         uow.commit()
-    clock.advance(minutes=5)
-    assert n.container.awaited_checkins.announce_overdue() == 1
-    clock.advance(minutes=2)  # the channel's quiet window is over
-    n.container.deliverer.deliver_due()  # the new goal, then the check-in at the channel's pace
-    clock.advance(seconds=2)
-    n.container.deliverer.deliver_due()
-    [post] = [r.json() for r in slack.delivered() if r.json()["text"] == "Check-in: Run 100 km"]
-    assert "████░░░░░░ 40%" in str(post["blocks"])
+    clock.advance(days=3, minutes=1)
+    job = n.container.awaited_checkins
+    assert job.announce_overdue() == 0
+    assert told(n, team, slack, logged) == {"member:ben": 1, "posted": 0, "answered": 0}
+    clock.advance(minutes=10)
+    assert job.announce_overdue() == 1
+    delivered(clock, n)
     assert told(n, team, slack, logged) == {"member:ben": 1, "channel": 1, "posted": 1,
                                             "answered": 0}
+
+
+def test_the_jobs_tick_reads_off_an_index_only_the_checkins_it_acts_on(make_service, slack):
+    """A thousand check-ins parked for their goals an hour ago, three waiting for their figure
+    past the wait: the tick announces the three, reading the two ranges of
+    ix_awaited_checkins_due (it looked for the goal of every parked one, each tick)."""
+    clock = ControlledClock(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False)
+    n.container.waits = GoalWaits(limit=0)
+    team = Team(n)
+    engine = n.container.engine
+    awaited = n.container.metadata.tables["awaited_checkins"]
+    with engine.begin() as conn:
+        conn.execute(awaited.insert(), [{
+            "checkin_id": new_id(), "goal_id": new_id(), "team_id": team.id,
+            "event_id": new_id(), "event_time": AT, "data": "{}",
+            "created_at": clock.now() - timedelta(hours=1), "waits_for_goal": True,
+        } for _ in range(1000)])
+    handle(n, *[checkin(team.id, team.goal, team.ana, v) for v in (1, 2, 3)])
+    clock.advance(minutes=10)
+    reads: list = []
+
+    def keep_the_reads(conn, cursor, statement, parameters, *args) -> None:
+        if statement.startswith("SELECT") and "FROM awaited_checkins" in statement:
+            reads.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep_the_reads)
+    try:
+        assert n.container.awaited_checkins.announce_overdue() == 3
+    finally:
+        event.remove(engine, "before_cursor_execute", keep_the_reads)
+    assert len(reads) == 2 and not any("goal_replicas" in s for s, _ in reads), reads
+    plans = "\n".join(query_plan(engine, "awaited_checkins", statement, parameters)
+                      for statement, parameters in reads)
+    assert plans.count("ix_awaited_checkins_due") == 2, plans
+    assert "SCAN awaited_checkins" not in plans and "Seq Scan" not in plans, plans
 
 
 def test_a_parked_checkin_replayed_once_its_goal_came_waits_for_its_figure_from_then(

@@ -165,9 +165,11 @@ awaited_checkins = Table(
     Column("event_id", String(120), nullable=False),
     Column("event_time", String(40), nullable=False),
     Column("data", Text, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
     Column("waits_for_goal", Boolean, nullable=False),
 )
+# The awaited check-ins job's two ranges: those waiting for their figure, those parked too long.
+Index("ix_awaited_checkins_due", awaited_checkins.c.waits_for_goal, awaited_checkins.c.created_at)
 
 partnerships = Table(
     "partnerships", metadata,

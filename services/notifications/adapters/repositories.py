@@ -550,17 +550,21 @@ class AwaitedCheckins:
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(select(func.pg_advisory_xact_lock(_lock_key(goal_id))))
 
-    def created_before(self, moment: datetime, given_up: datetime,
-                       limit: int = 100) -> list[AwaitedCheckin]:
-        """Those waiting since `moment` or longer; of those parked for their goal, only those
-        whose goal's copy is here or that waited since `given_up`: the others, however many,
-        hold back none after them."""
-        goal_known = select(GoalReplica.goal_id).where(
-            GoalReplica.goal_id == AwaitedCheckin.goal_id).exists()
+    def figure_overdue(self, moment: datetime, limit: int = 100) -> list[AwaitedCheckin]:
+        """Those waiting for their goals figure since `moment` or longer, oldest first (one
+        range of `ix_awaited_checkins_due`: none parked for its goal is read)."""
+        return self._since(False, moment, limit)
+
+    def parked_since(self, moment: datetime, limit: int = 100) -> list[AwaitedCheckin]:
+        """Those parked for their goal's copy since `moment` or longer, oldest first (one range
+        of `ix_awaited_checkins_due`)."""
+        return self._since(True, moment, limit)
+
+    def _since(self, waits_for_goal: bool, moment: datetime,
+               limit: int) -> list[AwaitedCheckin]:
         query = (select(AwaitedCheckin)
-                 .where(AwaitedCheckin.created_at <= moment,
-                        or_(~AwaitedCheckin.waits_for_goal, goal_known,
-                            AwaitedCheckin.created_at <= given_up))
+                 .where(AwaitedCheckin.waits_for_goal == waits_for_goal,
+                        AwaitedCheckin.created_at <= moment)
                  .order_by(AwaitedCheckin.created_at).limit(limit))
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)

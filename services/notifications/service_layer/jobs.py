@@ -689,9 +689,8 @@ def digest_occurrence(team_id: str, slot: datetime, at: str, link: str | None) -
 
 
 class AwaitedCheckinsJob:
-    """Announces check-ins whose goals figure did not come within `wait`. One parked for its
-    goal waits for the goal's copy (then its partners are told, and the wait starts again),
-    and is dropped after `PARKED_FOR` without it."""
+    """Announces check-ins whose goals figure did not come within `wait`, and drops those
+    parked for their goal's copy for `PARKED_FOR` (its coming takes them: `on_goal_updated`)."""
 
     def __init__(self, uow_factory: Callable[[], NotificationsUnitOfWork], clock: Clock,
                  notifier: Notifier, public_url: str, wait: timedelta):
@@ -706,20 +705,28 @@ class AwaitedCheckinsJob:
         now = self.clock.now()
         announced = 0
         with self.uow_factory() as uow:
-            overdue = uow.awaited_checkins.created_before(now - self.wait, now - PARKED_FOR)
-            known = uow.replicas.goals({a.goal_id for a in overdue if a.waits_for_goal})
-            for awaited in overdue:
-                if not awaited.waits_for_goal:
-                    announce_checkin(awaited, uow, self.notifier, self.public_url)
-                    announced += 1
-                elif awaited.goal_id in known:
-                    announced += goal_came(awaited, uow, self.notifier, self.public_url, now)
-                else:
-                    log.warning("checkin.logged %s: goal %s still not known after %d days, "
-                                "the check-in is dropped", awaited.event_id, awaited.goal_id,
-                                PARKED_FOR.days)
-                    uow.awaited_checkins.remove(awaited)
+            for awaited in uow.awaited_checkins.figure_overdue(now - self.wait):
+                announce_checkin(awaited, uow, self.notifier, self.public_url)
+                announced += 1
+            announced += self._give_up(uow, now)
             uow.commit()
+        return announced
+
+    def _give_up(self, uow: NotificationsUnitOfWork, now: datetime) -> int:
+        """Drop, a warning logged, the check-ins parked for `PARKED_FOR` with their goal still
+        unknown. One whose goal's copy is here all the same (parked by a version before its
+        copy took the parked ones) is told instead, as the copy would have; how many were
+        announced."""
+        parked = uow.awaited_checkins.parked_since(now - PARKED_FOR)
+        known = uow.replicas.goals({a.goal_id for a in parked})
+        announced = 0
+        for awaited in parked:
+            if awaited.goal_id in known:
+                announced += goal_came(awaited, uow, self.notifier, self.public_url, now)
+                continue
+            log.warning("checkin.logged %s: goal %s still not known after %d days, the "
+                        "check-in is dropped", awaited.event_id, awaited.goal_id, PARKED_FOR.days)
+            uow.awaited_checkins.remove(awaited)
         return announced
 
 
