@@ -222,6 +222,7 @@ slack_requests = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("answered_at", UtcDateTime),
     Column("rejection", Text),
+    Column("answer", Text),
 )
 
 slack_events = Table(

@@ -119,6 +119,11 @@ def done_dm(goal: GoalLine, by_name: str | None, at: str) -> dict:
     return {"text": truncate(text, 3000), "blocks": [section(text), section(standing(goal))]}
 
 
+def answer_dm(text: str) -> dict:
+    """A slash command's answer, DMed: its response_url had expired."""
+    return {"text": truncate(text, 3000), "blocks": [section(text)]}
+
+
 def rejected_dm(goal_title: str | None, reason: str, retry_goal_id: str | None = None) -> dict:
     """Why a check-in from the modal was not logged; with `retry_goal_id`, the Check in button
     that opens the modal on that goal again."""

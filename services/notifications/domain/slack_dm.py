@@ -63,7 +63,8 @@ class SlackDm:
 
 class SlackTask:
     """One piece of Web API work: `dm` (open the IM, post), `update_dm` (chat.update),
-    `rejected_dm` (open the IM, post why a check-in from the modal was refused), `home`
+    `rejected_dm` (open the IM, post why a check-in from the modal was refused), `answer_dm`
+    (open the IM, post a slash command's answer, its response_url expired), `home`
     (views.publish of a member's App Home) or `link` (the Home of a Slack user not yet
     linked). `subject` is the DM's, Slack request's or member's id, or the link ticket."""
 

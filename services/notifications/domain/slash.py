@@ -7,7 +7,7 @@ import shlex
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 
 from services.notifications.domain.checkin_form import (
@@ -40,6 +40,8 @@ TYPED_SHOWN = 40  # characters of what the member typed that a refusal quotes ba
 CHECKIN_USAGE = ("Usage: `/goals checkin <goal> <value> [note]`, <value> being the goal's "
                  "figure now, not what you added, e.g. `/goals checkin 1a2b3c4d 12 ran 5k`.")
 NO_TEAMS: Mapping[str, str] = MappingProxyType({})  # goals of one team: no team names
+RESPONSE_URL_LIFE = timedelta(minutes=30)  # Slack takes answers at a response_url this long
+ANSWER_LEEWAY = timedelta(minutes=1)  # for the deliverer to post an answer once it is made
 NOTE_USAGE = ("Usage on a goal without a metric: `/goals checkin <goal> <note>`, "
               "e.g. `/goals checkin 1a2b3c4d finished chapter 3`.")
 
@@ -58,10 +60,17 @@ class SlackRequest:
         self.created_at = created_at
         self.answered_at: datetime | None = None
         self.rejection: str | None = None  # why checkins refused it
+        self.answer: str | None = None  # the answer DMed, its response_url spent
 
     @property
     def from_modal(self) -> bool:
         return not self.response_url
+
+    def url_takes_answers(self, now: datetime) -> bool:
+        """Whether an answer made `now` still reaches the member at `response_url`: Slack
+        takes answers there for `RESPONSE_URL_LIFE` from the command, and the deliverer needs
+        `ANSWER_LEEWAY` to post one."""
+        return now < self.created_at + RESPONSE_URL_LIFE - ANSWER_LEEWAY
 
     def rejected(self, reason: str, at: datetime) -> bool:
         """Record checkins' refusal; True the first time only (a redelivery tells no one)."""

@@ -45,8 +45,9 @@ from services.notifications.domain.replicas import (
     Partnership,
     TeamReplica,
 )
+from services.notifications.domain.slack_dm import SlackTask
 from services.notifications.domain.slack_rejections import in_slack_words, rejected_text
-from services.notifications.domain.slash import ephemeral
+from services.notifications.domain.slash import SlackRequest, ephemeral
 from services.notifications.service_layer import slack_checkin_handlers as slack_dms
 from services.notifications.service_layer.slack_home_handlers import (
     on_streak,
@@ -471,11 +472,26 @@ def _logged_text(event: Event, goal: GoalReplica | None, progress: float | None)
 
 def _answer_slack(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
                   text: str) -> None:
-    """Post `text` to the response_url of the slash command that asked for this check-in."""
+    """Post `text` to the response_url of the slash command that asked for this check-in;
+    DM it to the member instead once that URL no longer takes answers (`dm_answer`)."""
     request = uow.slack_requests.get(event.data.get("request_id"))
     if request is None or request.answered_at is not None or not request.response_url:
         return  # not asked for, answered already, or from the modal (its DM says it)
-    request.answered_at = notifier.clock.now()
+    now = request.answered_at = notifier.clock.now()
+    if not request.url_takes_answers(now) and dm_answer(request, uow, text, now):
+        return  # without the Slack app installed, the URL is tried all the same
     payload = {**ephemeral(text), "replace_original": False}
     what = Occurrence(event.id, event.type, event.team_id, event.time, event.data)
     notifier.to_url(uow, what, request.request_id, request.response_url, payload, text)
+
+
+def dm_answer(request: SlackRequest, uow: NotificationsUnitOfWork, text: str,
+              now: datetime) -> bool:
+    """Queue `text` as a DM to the member of `request` (an `answer_dm` task) through the
+    team's Slack workspace; False, nothing queued, without an active one or once queued."""
+    workspace = uow.slack.workspace(request.team_id)
+    if workspace is None or not workspace.is_active or request.answer is not None:
+        return False
+    request.answer = text
+    uow.slack.add(SlackTask(workspace.slack_team_id, "answer_dm", request.request_id, now))
+    return True

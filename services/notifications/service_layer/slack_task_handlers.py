@@ -25,6 +25,7 @@ from services.notifications.adapters.slack_client import (
 from services.notifications.domain.messages import slack_date
 from services.notifications.domain.replicas import GoalReplica
 from services.notifications.domain.slack_blocks import (
+    answer_dm,
     done_dm,
     escalation_dm,
     rejected_dm,
@@ -107,6 +108,8 @@ class SlackTasks:
             return self._update_dm(uow, task, token, now)
         elif task.kind == "rejected_dm":
             self._send_rejection(uow, task, token, now)
+        elif task.kind == "answer_dm":
+            self._send_answer(uow, task, token, now)
         elif task.kind == "home":
             self._publish_home(uow, task, token, now)
         elif task.kind == "link":
@@ -155,6 +158,15 @@ class SlackTasks:
         channel = self.slack.open_dm(token, slack_user)
         self.slack.post(token, channel, rejected_dm(title_seen(uow, request, goal),
                                                     request.rejection, retry))
+
+    def _send_answer(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
+                     now: datetime) -> None:
+        request = uow.slack_requests.get(task.subject)
+        slack_user = uow.slack.slack_user_of(request.member_id) if request else None
+        if request is None or request.answer is None or slack_user is None:
+            task.dropped("no member in Slack to tell", now)
+            return
+        self.slack.post(token, self.slack.open_dm(token, slack_user), answer_dm(request.answer))
 
     def _publish_home(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
                       now: datetime) -> None:

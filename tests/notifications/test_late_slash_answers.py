@@ -1,0 +1,86 @@
+"""A slash command's answer made after its response_url expired (Slack takes answers there for
+30 minutes) is DMed to its member instead, once however often its events come."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.notifications.domain.slash import SlackRequest
+from services.notifications.service_layer.on_events import GoalWaits
+from shared.clock import ControlledClock
+from tests.notifications.support import Team, checkin, event, goal, handle, new_id, progressed
+from tests.notifications.test_slack_app_end_to_end import install, slack_env
+from tests.notifications.test_slack_app_rules import Lead
+
+LOGGED = "✅ Logged 40 km on *Run 100 km*."
+REFUSED = "❌ Your check-in on *Run 100 km* was not logged: the goal is closed"
+
+
+def asked(make_service, slack, slack_api):
+    """Notifications at 10:00 on a clock with the Slack app installed, no goal waits, a team
+    with no copy of Ana's goal yet, and her check-in of 40 asked for by `/goals` at 10:00
+    (its response_url on the local Slack stand-in; `handle` it to park it)."""
+    clock = ControlledClock(datetime(2030, 1, 7, 10, 0, tzinfo=UTC))
+    n = make_service("notifications", clock=clock, start_worker=False, **slack_env(slack_api))
+    n.container.waits = GoalWaits(limit=0)
+    team = Team(n, with_goal=False)
+    install(n, Lead(team))
+    request_id = new_id()
+    with n.container.uow() as uow:
+        uow.slack_requests.add_new(SlackRequest(request_id, team.id, team.ana, team.goal,
+                                                f"{slack.url}/commands/T1/1", clock.now()))
+        uow.commit()
+    return clock, n, team, checkin(team.id, team.goal, team.ana, 40, source="slack",
+                                   request_id=request_id)
+
+
+def answers(clock, n, slack, slack_api) -> dict[str, list[str]]:
+    """What Ana was answered, after the deliverer and then the Slack tasks ran: at the
+    response_url, and in her DM."""
+    clock.advance(seconds=5)
+    n.container.deliverer.deliver_due()
+    n.container.slack_tasks.run_due()
+    return {"url": [r.json()["text"] for r in slack.delivered() if r.path == "/commands/T1/1"],
+            "dm": [c.args["text"] for c in slack_api.calls_of("chat.postMessage")
+                   if c.args["channel"] == "DANA"]}
+
+
+def test_a_checkin_answered_after_its_response_url_expired_is_dmed(make_service, slack,
+                                                                     slack_api):
+    """Ana's check-in waited 31 minutes for its goal: the answer went to a response_url Slack
+    no longer takes, so she never heard. It is DMed to her, once, whatever comes again."""
+    clock, n, team, logged = asked(make_service, slack, slack_api)
+    handle(n, logged)
+    clock.advance(minutes=31)
+    handle(n, goal(team.id, team.goal, team.ana, "Run 100 km"), progressed(logged, 0.4))
+    handle(n, logged, progressed(logged, 0.4))  # both again
+    said = answers(clock, n, slack, slack_api)
+    assert said["url"] == [] and len(said["dm"]) == 1, said
+    assert said["dm"][0].startswith(LOGGED), said
+
+
+def test_a_checkin_answered_within_its_response_urls_life_is_answered_there(
+        make_service, slack, slack_api):
+    """Its goal came 20 minutes after the command: the answer goes to the response_url, as
+    the command said it would, and no DM."""
+    clock, n, team, logged = asked(make_service, slack, slack_api)
+    handle(n, logged)
+    clock.advance(minutes=20)
+    handle(n, goal(team.id, team.goal, team.ana, "Run 100 km"), progressed(logged, 0.4))
+    said = answers(clock, n, slack, slack_api)
+    assert said["dm"] == [] and len(said["url"]) == 1, said
+    assert said["url"][0].startswith(LOGGED), said
+
+
+def test_a_refusal_made_after_the_response_url_expired_is_dmed(make_service, slack, slack_api):
+    """checkins refused the check-in 40 minutes after the command (its topic lagging): the
+    refusal is DMed to Ana, once, though it comes twice."""
+    clock, n, team, logged = asked(make_service, slack, slack_api)
+    handle(n, goal(team.id, team.goal, team.ana, "Run 100 km"))
+    clock.advance(minutes=40)
+    refused = event("checkin.rejected", team.id, request_id=logged.data["request_id"],
+                    member_id=team.ana, reason="the goal is closed",
+                    at="2030-01-07T10:40:00+00:00")
+    handle(n, refused, refused)
+    assert answers(clock, n, slack, slack_api) == {"url": [], "dm": [REFUSED]}
+
