@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from services.notifications.domain.slash import SlackRequest
 from services.notifications.service_layer.on_events import GoalWaits
 from shared.clock import ControlledClock
 from tests.notifications.support import Team, checkin, event, goal, handle, new_id, progressed
 from tests.notifications.test_slack_app_end_to_end import install, slack_env
 from tests.notifications.test_slack_app_rules import Lead
+from tests.support.slack_server import Reply
 
 LOGGED = "✅ Logged 40 km on *Run 100 km*."
 REFUSED = "❌ Your check-in on *Run 100 km* was not logged: the goal is closed"
@@ -84,3 +87,16 @@ def test_a_refusal_made_after_the_response_url_expired_is_dmed(make_service, sla
     handle(n, refused, refused)
     assert answers(clock, n, slack, slack_api) == {"url": [], "dm": [REFUSED]}
 
+
+@pytest.mark.parametrize("spent", ["expired_url", "used_url"])
+def test_a_checkin_answer_that_slack_says_its_response_url_no_longer_takes_is_dmed(
+        make_service, slack, slack_api, spent):
+    """The answer was made in time by our clock, but Slack refused it at the response_url,
+    expired or used up (404 with its reason): Ana never heard. It is DMed to her instead."""
+    clock, n, team, logged = asked(make_service, slack, slack_api)
+    handle(n, goal(team.id, team.goal, team.ana, "Run 100 km"), logged, progressed(logged, 0.4))
+    slack.reply_with(Reply(404, spent))
+    said = answers(clock, n, slack, slack_api)
+    assert said["url"] == [] and len(said["dm"]) == 1, said
+    assert said["dm"][0].startswith(LOGGED), said
+    assert len(slack.received) == 1  # the response_url was not tried again

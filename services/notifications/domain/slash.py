@@ -42,6 +42,7 @@ CHECKIN_USAGE = ("Usage: `/goals checkin <goal> <value> [note]`, <value> being t
 NO_TEAMS: Mapping[str, str] = MappingProxyType({})  # goals of one team: no team names
 RESPONSE_URL_LIFE = timedelta(minutes=30)  # Slack takes answers at a response_url this long
 ANSWER_LEEWAY = timedelta(minutes=1)  # for the deliverer to post an answer once it is made
+URL_SPENT = ("expired_url", "used_url")  # Slack's answer at a response_url past its life or uses
 NOTE_USAGE = ("Usage on a goal without a metric: `/goals checkin <goal> <note>`, "
               "e.g. `/goals checkin 1a2b3c4d finished chapter 3`.")
 
@@ -78,6 +79,12 @@ class SlackRequest:
             return False
         self.answered_at, self.rejection = at, reason
         return True
+
+
+def url_spent(answer: str) -> bool:
+    """Whether Slack's `answer` at a response_url says it takes no more answers (expired, or
+    used its five times): the answer then goes by DM."""
+    return answer.strip() in URL_SPENT
 
 
 class SlashError(Exception):

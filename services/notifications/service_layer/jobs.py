@@ -34,6 +34,7 @@ after its slot's personal digest was made waits for the next one.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import random
 import select
@@ -80,7 +81,12 @@ from services.notifications.domain.replicas import GoalReplica, MemberReplica, T
 from services.notifications.domain.schedule import latest_slot
 from services.notifications.domain.signing import signed_headers
 from services.notifications.domain.slack_workspace import SLACK_EVENTS_KEPT
-from services.notifications.service_layer.on_events import announce_checkin, goal_came
+from services.notifications.domain.slash import url_spent
+from services.notifications.service_layer.on_events import (
+    announce_checkin,
+    dm_answer,
+    goal_came,
+)
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 from shared.retention import purge_in_chunks
@@ -500,7 +506,17 @@ class Deliverer:
             self._channel_refused(uow, channel, n, result, now)
         if n.is_email:
             self._mail_answered(uow, n, outcome, result, now)
+        elif n.url and outcome == "failed" and url_spent(result.body):
+            self._dm_instead(uow, n, now)
         return outcome
+
+    @staticmethod
+    def _dm_instead(uow: NotificationsUnitOfWork, n: Notification, now: datetime) -> None:
+        """A slash command's answer refused by its response_url, spent (`url_spent`): DMed to
+        the command's member instead (`dm_answer`)."""
+        request = uow.slack_requests.get(n.target.removeprefix("url:"))
+        if request is not None:
+            dm_answer(request, uow, json.loads(n.body)["text"], now)
 
     @staticmethod
     def _mail_answered(uow: NotificationsUnitOfWork, n: Notification, outcome: str,

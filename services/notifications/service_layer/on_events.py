@@ -473,7 +473,8 @@ def _logged_text(event: Event, goal: GoalReplica | None, progress: float | None)
 def _answer_slack(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
                   text: str) -> None:
     """Post `text` to the response_url of the slash command that asked for this check-in;
-    DM it to the member instead once that URL no longer takes answers (`dm_answer`)."""
+    DM it to the member instead once that URL no longer takes answers (`dm_answer`; the
+    deliverer does too when Slack says so, `Deliverer._answered`)."""
     request = uow.slack_requests.get(event.data.get("request_id"))
     if request is None or request.answered_at is not None or not request.response_url:
         return  # not asked for, answered already, or from the modal (its DM says it)
