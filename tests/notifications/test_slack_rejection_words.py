@@ -15,6 +15,7 @@ from services.checkins.domain.checkin import Progress, closed_to_checkins
 from services.checkins.domain.replicas import GoalView
 from services.checkins.service_layer.access import ensure_may_log, readable_goal
 from services.checkins.service_layer.on_events import UNKNOWN_MEMBER, _find_goal
+from services.notifications.domain.slack_rejections import in_slack_words
 from shared.auth import Principal
 from shared.domain import DomainError
 from tests.notifications.support import (
@@ -143,3 +144,15 @@ def test_a_refusal_on_a_goal_without_a_metric_shows_its_own_short_id(notificatio
     assert text == ("❌ Your check-in on *Read more* was not logged: this goal has a figure to "
                     f"move: check in with its value now: `/goals checkin {other[:8]} "
                     "&lt;value&gt; [note]`")
+
+
+def test_a_refusal_kept_in_slacks_words_by_an_earlier_version_is_sent_as_it_was_kept():
+    """A refused modal check-in keeps checkins' reason, put in Slack's words as its DM is sent;
+    a DM waiting to be sent from before kept the words themselves, sent so, not as checkins
+    wrote them nor put in other words."""
+    team = SimpleNamespace(id=new_id(), goal=new_id(), ana=new_id(), ben=new_id())
+    for case in ("no metric", "no value", "achieved", "unknown goal", "not found", "personal",
+                 "unknown member"):
+        words = in_slack_words(checkins_reason(case, team), None)
+        assert words != checkins_reason(case, team)
+        assert in_slack_words(words, None) == words

@@ -47,6 +47,12 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def team_tag(team: str | None) -> str:
+    """What follows a goal's title where the reader's goals are of more than one team (a
+    person in two teams may have "Run 100 km" in each): ` (Ops)`; nothing without `team`."""
+    return f" ({escape(team)})" if team else ""
+
+
 def escape_line(line: str) -> str:
     """A line built from user text, escaped; a leading `> ` stays a block quote."""
     if line.startswith(QUOTE):

@@ -16,9 +16,9 @@ from services.notifications.domain.messages import (
     progress_bar,
     section,
     slack_date,
+    team_tag,
     truncate,
 )
-from services.notifications.domain.slack_rejections import rejected_text
 from shared.numbers import figure
 from shared.streak_text import streak_days, streak_length
 
@@ -57,11 +57,10 @@ class GoalLine:
         """The goal's title in bold, and its team (`team_tag`)."""
         return f"*{escape(self.title)}*{team_tag(self.team)}"
 
-
-def team_tag(team: str | None) -> str:
-    """What follows a goal's title where the reader's goals are of more than one team (a
-    person in two teams may have "Run 100 km" in each): ` (Ops)`; nothing without `team`."""
-    return f" ({escape(team)})" if team else ""
+    @property
+    def name(self) -> str:
+        """`heading` without the bold, for a notification's plain text."""
+        return f"{escape(self.title)}{team_tag(self.team)}"
 
 
 def plain(text: str, limit: int = 75) -> dict:
@@ -97,16 +96,16 @@ def checkin_actions(goal_id: str) -> dict:
 
 
 def reminder_dm(goal: GoalLine, *, missed: bool, when: str) -> dict:
-    title = f"{'⏰ Missed' if missed else '🔔 Due'}: check in on {escape(goal.title)}"
-    intro = (f"Your check-in on *{escape(goal.title)}* was due {when}." if missed
-             else f"Time to check in on *{escape(goal.title)}* (due {when}).")
+    title = f"{'⏰ Missed' if missed else '🔔 Due'}: check in on {goal.name}"
+    intro = (f"Your check-in on {goal.heading} was due {when}." if missed
+             else f"Time to check in on {goal.heading} (due {when}).")
     blocks = [section(intro), section(standing(goal)), checkin_actions(goal.goal_id)]
     return {"text": truncate(title, 3000), "blocks": blocks}
 
 
 def escalation_dm(goal: GoalLine, owner_name: str, level: int, when: str, link: str) -> dict:
     who = "your partner" if level == 2 else "a member of your team"
-    text = (f"⏰ {escape(owner_name)}, {who}, missed the check-in on *{escape(goal.title)}* "
+    text = (f"⏰ {escape(owner_name)}, {who}, missed the check-in on {goal.heading} "
             f"due {when}. "
             f"A friendly nudge helps.")
     return {"text": truncate(text, 3000),
@@ -115,7 +114,7 @@ def escalation_dm(goal: GoalLine, owner_name: str, level: int, when: str, link: 
 
 def done_dm(goal: GoalLine, by_name: str | None, at: str) -> dict:
     who = f"{escape(by_name)} checked in" if by_name else "Checked in"
-    text = f"✅ {who} on *{escape(goal.title)}* at {at}. Thank you!"
+    text = f"✅ {who} on {goal.heading} at {at}. Thank you!"
     return {"text": truncate(text, 3000), "blocks": [section(text), section(standing(goal))]}
 
 
@@ -124,10 +123,9 @@ def answer_dm(text: str) -> dict:
     return {"text": truncate(text, 3000), "blocks": [section(text)]}
 
 
-def rejected_dm(goal_title: str | None, reason: str, retry_goal_id: str | None = None) -> dict:
-    """Why a check-in from the modal was not logged; with `retry_goal_id`, the Check in button
-    that opens the modal on that goal again."""
-    text = rejected_text(goal_title, reason)
+def rejected_dm(text: str, retry_goal_id: str | None = None) -> dict:
+    """Why a check-in from the modal was not logged (`rejected_text`); with `retry_goal_id`,
+    the Check in button that opens the modal on that goal again."""
     retry = [checkin_actions(retry_goal_id)] if retry_goal_id else []
     return {"text": truncate(text, 3000), "blocks": [section(text), *retry]}
 

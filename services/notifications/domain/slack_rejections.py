@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from services.notifications.domain.messages import escape
+from services.notifications.domain.messages import escape, team_tag
 from services.notifications.domain.replicas import GoalReplica
 
 LISTED = "`/goals goals` lists the goals you can check in on."
@@ -53,8 +53,9 @@ def in_slack_words(reason: str, goal: GoalReplica | None) -> str:
     return reason
 
 
-def rejected_text(goal_title: str | None, reason: str) -> str:
+def rejected_text(goal_title: str | None, reason: str, team: str | None = None) -> str:
     """The message that a check-in was not logged, on the goal titled `goal_title` (known or
-    not), and why: at the slash command's response_url, or in the modal's DM."""
-    on = f" on *{escape(goal_title)}*" if goal_title else ""
+    not; of the `team` named after it, as `team_tag`), and why: at the slash command's
+    response_url, or in the modal's DM."""
+    on = f" on *{escape(goal_title)}*{team_tag(team)}" if goal_title else ""
     return f"❌ Your check-in{on} was not logged: {escape(reason)}"

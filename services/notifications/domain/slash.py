@@ -16,9 +16,14 @@ from services.notifications.domain.checkin_form import (
     read_number,
     too_long,
 )
-from services.notifications.domain.messages import HEALTH, escape, health_label, progress_bar
+from services.notifications.domain.messages import (
+    HEALTH,
+    escape,
+    health_label,
+    progress_bar,
+    team_tag,
+)
 from services.notifications.domain.replicas import GoalReplica
-from services.notifications.domain.slack_blocks import team_tag
 from shared.goal_statuses import status_in_words
 from shared.storable import unstorable
 
@@ -143,7 +148,7 @@ def unreadable(sent: dict[str, str]) -> str | None:
 def parse_checkin(text: str, goals: list[GoalReplica],
                   teams: Mapping[str, str] = NO_TEAMS) -> CheckinRequest:
     """`/goals checkin`'s `text` (the verb included): the goal among `goals` (`find_goal`,
-    naming the `teams` of those it matches, as `goals_text`),
+    naming the goals it names with their teams from `teams`),
     then on a goal with a metric its value and an optional note, on one without a note alone
     (checkins takes no value on it). The note is the rest as typed, without quotes around the
     whole of it."""
@@ -153,7 +158,7 @@ def parse_checkin(text: str, goals: list[GoalReplica],
     _refuse_unstorable("goal", args[1], CHECKIN_USAGE)
     goal = find_goal(goals, args[1], teams)
     if not goal.has_metric:
-        return CheckinRequest(goal, None, _note_of(goal, rest))
+        return CheckinRequest(goal, None, _note_of(goal, rest, teams.get(goal.team_id)))
     given, note = words(rest, 1)
     if not given:
         raise SlashError(CHECKIN_USAGE)
@@ -198,19 +203,20 @@ def _read_value(value: str, unit: str) -> float:
     return read_number(attached.group(1))
 
 
-def _note_of(goal: GoalReplica, note: str) -> str:
+def _note_of(goal: GoalReplica, note: str, team: str | None) -> str:
     """The note that is the check-in on `goal`, which has no metric: required, and not a bare
-    number (a value meant for a metric it does not have)."""
-    title = escape(goal.title)
+    number (a value meant for a metric it does not have). A refusal names the goal with its
+    `team` (`team_tag`)."""
+    named = f"*{escape(goal.title)}*{team_tag(team)}"
     if not note.strip():
-        raise SlashError(f"*{title}* has no metric: say what you did. {NOTE_USAGE}")
+        raise SlashError(f"{named} has no metric: say what you did. {NOTE_USAGE}")
     try:
         read_number(note)
     except OutOfRange:
         pass  # a number all the same, too large to be one: a value, refused below
     except NotANumber:
         return _checked_note(note, NOTE_USAGE)
-    raise SlashError(f"*{title}* has no metric, so it takes no value: say what you did "
+    raise SlashError(f"{named} has no metric, so it takes no value: say what you did "
                      f"instead. Nothing was logged. {NOTE_USAGE}")
 
 
@@ -235,7 +241,7 @@ def find_goal(goals: list[GoalReplica], ref: str,
     """The one open goal among `goals` (those the member may check in on) that `ref` names:
     its id, a unique id prefix, or a unique title match. When it names no open one but one
     of theirs that is not open (achieved, closed, a draft), the refusal says so. A refusal
-    listing several names each one's team from `teams` (see `goals_text`)."""
+    names each goal it names with its team from `teams`."""
     needle = folded(ref)
     matches = _named([g for g in goals if g.is_open], needle)
     if len(matches) == 1:
@@ -246,8 +252,9 @@ def find_goal(goals: list[GoalReplica], ref: str,
         raise SlashError(f"{typed(ref)} matches several goals: {options}. Use the short id.")
     not_open = _named([g for g in goals if not g.is_open], needle)
     if len(not_open) == 1:
-        raise SlashError(f"*{escape(not_open[0].title)}* is "
-                         f"{status_in_words(not_open[0].status)}, so it takes no check-ins. "
+        closed = not_open[0]
+        raise SlashError(f"*{escape(closed.title)}*{team_tag(teams.get(closed.team_id))} is "
+                         f"{status_in_words(closed.status)}, so it takes no check-ins. "
                          "Try `/goals goals` to see the ones that do.")
     raise SlashError(f"I can't find an open goal you can check in on matching "
                      f"{typed(ref)}. Try `/goals goals` to see them with their short ids.")

@@ -36,7 +36,7 @@ from services.notifications.domain.fanout import (
     jsonable,
     withheld_from_channels,
 )
-from services.notifications.domain.messages import escape, progress_bar
+from services.notifications.domain.messages import escape, progress_bar, team_tag
 from services.notifications.domain.render import render
 from services.notifications.domain.replicas import (
     Activity,
@@ -46,16 +46,17 @@ from services.notifications.domain.replicas import (
     TeamReplica,
 )
 from services.notifications.domain.slack_dm import SlackTask
-from services.notifications.domain.slack_rejections import in_slack_words, rejected_text
 from services.notifications.domain.slash import SlackRequest, ephemeral
 from services.notifications.service_layer import slack_checkin_handlers as slack_dms
 from services.notifications.service_layer.slack_home_handlers import (
     on_streak,
+    person_of,
     queue_homes_naming_team,
     queue_homes_showing,
+    team_shown,
     teammates_shown,
 )
-from services.notifications.service_layer.slack_task_handlers import title_seen
+from services.notifications.service_layer.slack_task_handlers import refusal_text
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 from shared.consumer import RetryLater
@@ -335,19 +336,19 @@ def _to_partners(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica,
 def _announce(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica | None,
               progress: float | None, notifier: Notifier, public_url: str) -> None:
     _to_channels(event, uow, goal, notifier, public_url, progress=progress)
-    _answer_slack(event, uow, notifier, _logged_text(event, goal, progress))
+    _answer_slack(event, uow, notifier,
+                  _logged_text(event, goal, progress, _team_answered(event, uow, goal)))
 
 
 def on_checkin_rejected(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
                         clock: Clock) -> None:
-    """The slash command hears at its response_url; the modal, which has none, by DM: why, in
-    Slack's words (`in_slack_words`), on the goal the request named (by its title while the
-    member may still see it, `title_seen`)."""
+    """The slash command hears at its response_url; the modal, which has none, by DM (its
+    request keeps checkins' reason for it): why, as `refusal_text` says it."""
     request = uow.slack_requests.get(event.data.get("request_id"))
     goal = uow.replicas.goal(request.goal_id) if request is not None else None
-    reason = in_slack_words(event.data["reason"], goal)
-    title = title_seen(uow, request, goal) if request is not None else None
-    _answer_slack(event, uow, notifier, rejected_text(title, reason))
+    reason = event.data["reason"]
+    if request is not None and not request.from_modal:
+        _answer_slack(event, uow, notifier, refusal_text(uow, request, goal, reason))
     slack_dms.on_rejected(request, uow, clock.now(), reason)
 
 
@@ -461,13 +462,25 @@ def _occurrence(event: Event, public_url: str) -> Occurrence:
 
 
 # -- answers to the slash command --------------------------------------------------------------
-def _logged_text(event: Event, goal: GoalReplica | None, progress: float | None) -> str:
-    title = escape(goal.title) if goal else "your goal"
+def _logged_text(event: Event, goal: GoalReplica | None, progress: float | None,
+                 team: str | None = None) -> str:
+    """The answer that the check-in was logged, on `goal` by its title and `team` (`team_tag`)."""
+    named = f"*{escape(goal.title)}*{team_tag(team)}" if goal else "*your goal*"
     unit = f" {escape(goal.unit)}" if goal and goal.has_metric else ""
     value = event.data.get("value")
     amount = f"{figure(value)}{unit}" if value is not None else "your check-in"
     bar = f"\nProgress: {progress_bar(progress)}" if progress is not None else ""
-    return f"✅ Logged {amount} on *{title}*.{bar}"
+    return f"✅ Logged {amount} on {named}.{bar}"
+
+
+def _team_answered(event: Event, uow: NotificationsUnitOfWork,
+                   goal: GoalReplica | None) -> str | None:
+    """The team `_logged_text` names `goal` by to the member whose slash command asked for
+    the check-in (`team_shown`); none without a slash command to answer."""
+    request = uow.slack_requests.get(event.data.get("request_id"))
+    if goal is None or request is None or request.from_modal or request.answered_at is not None:
+        return None
+    return team_shown(uow, person_of(uow, request.member_id, request.team_id), goal)
 
 
 def _answer_slack(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,

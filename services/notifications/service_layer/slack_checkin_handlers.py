@@ -38,7 +38,7 @@ from services.notifications.domain.checkin_form import (
     read_form,
     whole_form_field,
 )
-from services.notifications.domain.messages import escape
+from services.notifications.domain.messages import escape, team_tag
 from services.notifications.domain.replicas import CheckinDue, GoalReplica, MemberReplica
 from services.notifications.domain.slack_blocks import checkin_modal, notice_modal
 from services.notifications.domain.slack_dm import MISSED, REMINDER, SlackDm, SlackTask
@@ -47,9 +47,8 @@ from services.notifications.service_layer.access import may_check_in
 from services.notifications.service_layer.commands import OpenCheckinModal, SubmitCheckinModal
 from services.notifications.service_layer.slack_home_handlers import (
     goal_line,
-    open_goals_of,
     queue_homes_showing,
-    team_names,
+    team_shown,
 )
 from services.notifications.service_layer.slack_task_handlers import disable_revoked
 from services.notifications.service_layer.slash_handlers import request_checkin
@@ -80,25 +79,16 @@ def open_checkin_modal(cmd: OpenCheckinModal, uow: NotificationsUnitOfWork,
         if member is None or goal is None:
             view = notice_modal(UNKNOWN_GOAL)
         elif not goal.is_open:
-            view = notice_modal(f"*{escape(goal.title)}* is closed; it takes no more check-ins.")
+            view = notice_modal(f"*{escape(goal.title)}*{team_tag(team_shown(uow, members, goal))}"
+                                " is closed; it takes no more check-ins.")
         else:
-            line = goal_line(uow, goal, team=_team_shown(uow, members, goal))
+            line = goal_line(uow, goal, team=team_shown(uow, members, goal))
             view, checker = checkin_modal(line), member
         active = any(w.is_active for w in uow.slack.workspaces_in(cmd.slack_team_id))
         uow.commit()
     token = slack.bot_token(cmd.slack_team_id, cmd.enterprise_id) if active else None
     if token is not None:
         background(partial(_open_view, cmd, token, view, checker, uow, slack, clock))
-
-
-def _team_shown(uow: NotificationsUnitOfWork, members: list[MemberReplica],
-                goal: GoalReplica) -> str | None:
-    """The goal's team's name, where the goals the person (`members`) may check in on are of
-    several teams (as their Home and `/goals` name it); None where they are of one, read
-    without a statement when they are in one team."""
-    if len({m.team_id for m in members}) < 2:
-        return None
-    return team_names(uow, open_goals_of(uow, members)).get(goal.team_id)
 
 
 def _click_id(trigger_id: str) -> str:
@@ -215,7 +205,7 @@ def on_logged(event: Event, uow: NotificationsUnitOfWork, now: datetime) -> None
 def on_rejected(request: SlackRequest | None, uow: NotificationsUnitOfWork, now: datetime,
                 reason: str) -> None:
     """`checkin.rejected` of `request`: a check-in from the modal was not logged; its member
-    hears why (`reason`, in Slack's words)."""
+    hears why (checkins' `reason`, kept with the request and DMed in Slack's words)."""
     if request is None or not request.from_modal:
         return
     workspace = uow.slack.workspace(request.team_id)

@@ -129,11 +129,44 @@ def open_goals_of(uow: NotificationsUnitOfWork,
 
 def team_names(uow: NotificationsUnitOfWork, goals: Iterable[GoalReplica]) -> dict[str, str]:
     """The names of the teams of `goals`, by team id, where they are of more than one team (a
-    person in two teams may have "Run 100 km" in each); none where they are of one."""
-    team_ids = {g.team_id for g in goals}
+    person in two teams may have "Run 100 km" in each): a list of goals names each one's team
+    so; none where they are of one."""
+    return _names_where_several(uow, {g.team_id for g in goals})
+
+
+def team_shown(uow: NotificationsUnitOfWork, members: list[MemberReplica],
+               goal: GoalReplica) -> str | None:
+    """The name of `goal`'s team, as a message about it alone names it after its title to the
+    person `members` are (one per team): where they are in several teams, for they cannot tell
+    it by the goals beside it as in a list (`team_names`). None for a person in one team, read
+    without a statement. The modal, the answers to `/goals checkin`, the DMs and refusals all
+    name a goal's team so."""
+    return teams_of_person(uow, members).get(goal.team_id)
+
+
+def teams_of_person(uow: NotificationsUnitOfWork,
+                    members: Iterable[MemberReplica]) -> dict[str, str]:
+    """The names of the teams of the person `members` are, by team id, where they are in more
+    than one (`team_shown`); none for a person in one team, read without a statement."""
+    return _names_where_several(uow, {m.team_id for m in members})
+
+
+def _names_where_several(uow: NotificationsUnitOfWork, team_ids: set[str]) -> dict[str, str]:
+    """The names of `team_ids`, by id, where they are more than one: what tells goals of
+    several teams apart (" (Ops)", `team_tag`); none for one team, read without a statement."""
     if len(team_ids) < 2:
         return {}
     return {t: team.name for t in team_ids if (team := uow.replicas.team(t)) is not None}
+
+
+def person_of(uow: NotificationsUnitOfWork, member_id: str, team_id: str) -> list[MemberReplica]:
+    """The members the Slack user of the member `member_id` of `team_id` is, one per team
+    installed in that team's workspace (`members_for`); none when they are not in Slack."""
+    slack_user = uow.slack.slack_user_of(member_id)
+    if slack_user is None:
+        return []
+    workspace = uow.slack.workspace(team_id)
+    return uow.slack.members_for(slack_user, workspace.slack_team_id if workspace else None)
 
 
 def link_view(link_url: str) -> dict:
@@ -143,7 +176,7 @@ def link_view(link_url: str) -> dict:
 def goal_line(uow: NotificationsUnitOfWork, goal, *, mine: bool = True,
               team: str | None = None) -> GoalLine:
     """The goal as Slack's views show it; `mine` when the reader owns it; `team`, its team's
-    name, where the reader's goals are of several (`team_names`)."""
+    name, where the reader tells it so (`team_names`, `team_shown`)."""
     due = uow.replicas.due(goal.goal_id)
     streak = uow.replicas.streak(goal.goal_id)
     return GoalLine(goal.goal_id, goal.title, goal.progress, goal.health, goal.current,

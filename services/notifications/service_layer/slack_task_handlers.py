@@ -25,6 +25,7 @@ from services.notifications.adapters.slack_client import (
 from services.notifications.domain.messages import slack_date
 from services.notifications.domain.replicas import GoalReplica
 from services.notifications.domain.slack_blocks import (
+    GoalLine,
     answer_dm,
     done_dm,
     escalation_dm,
@@ -32,9 +33,16 @@ from services.notifications.domain.slack_blocks import (
     reminder_dm,
 )
 from services.notifications.domain.slack_dm import SlackDm, SlackTask
+from services.notifications.domain.slack_rejections import in_slack_words, rejected_text
 from services.notifications.domain.slash import SlackRequest
 from services.notifications.service_layer.access import may_check_in
-from services.notifications.service_layer.slack_home_handlers import goal_line, home_of, link_view
+from services.notifications.service_layer.slack_home_handlers import (
+    goal_line,
+    home_of,
+    link_view,
+    person_of,
+    team_shown,
+)
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 
@@ -127,7 +135,8 @@ class SlackTasks:
             return
         channel = dm.channel or self.slack.open_dm(token, dm.slack_user_id)
         dm.channel = channel
-        dm.sent(channel, self.slack.post(token, channel, self._dm_message(uow, dm, goal)))
+        line = goal_line(uow, goal, team=_team_read_by(uow, dm.slack_user_id, task, goal))
+        dm.sent(channel, self.slack.post(token, channel, self._dm_message(uow, dm, line)))
 
     def _update_dm(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
                    now: datetime) -> bool:
@@ -142,7 +151,8 @@ class SlackTasks:
             return False
         author = uow.replicas.member(dm.done_by)
         at = slack_date(dm.done_at, "{time}") if dm.done_at else "now"
-        message = done_dm(goal_line(uow, goal), author.name if author else None, at)
+        line = goal_line(uow, goal, team=_team_read_by(uow, dm.slack_user_id, task, goal))
+        message = done_dm(line, author.name if author else None, at)
         self.slack.update(token, dm.channel, dm.ts, message)
         return True
 
@@ -155,9 +165,9 @@ class SlackTasks:
             return
         goal = uow.replicas.goal(request.goal_id)
         retry = goal.goal_id if goal is not None and goal.is_open else None
+        text = refusal_text(uow, request, goal, request.rejection)
         channel = self.slack.open_dm(token, slack_user)
-        self.slack.post(token, channel, rejected_dm(title_seen(uow, request, goal),
-                                                    request.rejection, retry))
+        self.slack.post(token, channel, rejected_dm(text, retry))
 
     def _send_answer(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
                      now: datetime) -> None:
@@ -186,14 +196,32 @@ class SlackTasks:
         url = f"{self.public_url}/slack/link?ticket={ticket.ticket}"
         self.slack.publish_home(token, ticket.slack_user_id, link_view(url))
 
-    def _dm_message(self, uow: NotificationsUnitOfWork, dm: SlackDm, goal) -> dict:
+    def _dm_message(self, uow: NotificationsUnitOfWork, dm: SlackDm, line: GoalLine) -> dict:
         when = slack_date(dm.due_at)
-        line = goal_line(uow, goal)
         if dm.asks_owner:
             return reminder_dm(line, missed=dm.kind == "missed", when=when)
         owner = uow.replicas.member(dm.owner_id)
         return escalation_dm(line, owner.name if owner else "A teammate", dm.level or 2, when,
-                             f"{self.public_url}/goals/{goal.goal_id}")
+                             f"{self.public_url}/goals/{line.goal_id}")
+
+
+def _team_read_by(uow: NotificationsUnitOfWork, slack_user_id: str, task: SlackTask,
+                  goal: GoalReplica) -> str | None:
+    """The team a DM to `slack_user_id` through the task's workspace names `goal` by
+    (`team_shown`)."""
+    return team_shown(uow, uow.slack.members_for(slack_user_id, task.slack_team_id), goal)
+
+
+def refusal_text(uow: NotificationsUnitOfWork, request: SlackRequest, goal: GoalReplica | None,
+                 reason: str) -> str:
+    """What the member of `request` reads of its refusal for checkins' `reason`, at the slash
+    command's response_url or in the modal's DM: in Slack's words (`in_slack_words`), on the
+    goal by its title while they may still see it (`title_seen`), with its team where a
+    message names it (`team_shown`)."""
+    title = title_seen(uow, request, goal)
+    team = (team_shown(uow, person_of(uow, request.member_id, request.team_id), goal)
+            if title is not None and goal is not None else None)
+    return rejected_text(title, in_slack_words(reason, goal), team)
 
 
 def title_seen(uow: NotificationsUnitOfWork, request: SlackRequest,

@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from services.notifications.config import NotificationsSettings
-from services.notifications.domain.messages import escape
+from services.notifications.domain.messages import escape, team_tag
 from services.notifications.domain.replicas import GoalReplica, MemberReplica
-from services.notifications.domain.slack_blocks import team_tag
 from services.notifications.domain.slash import (
     HELP,
     CheckinRequest,
@@ -31,7 +30,10 @@ from services.notifications.domain.slash import (
 from services.notifications.domain.webhook_url import validate_webhook_url
 from services.notifications.service_layer.access import goals_to_check_in
 from services.notifications.service_layer.commands import RunSlashCommand
-from services.notifications.service_layer.slack_home_handlers import team_names
+from services.notifications.service_layer.slack_home_handlers import (
+    team_names,
+    teams_of_person,
+)
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 from shared.domain import Unprocessable
@@ -61,19 +63,25 @@ def run_slash_command(cmd: RunSlashCommand, uow: NotificationsUnitOfWork, clock:
             return ephemeral(_stranger(uow, cmd))
         goals = sorted((g for m in members for g in goals_to_check_in(uow, m)),
                        key=lambda g: g.title)
-        teams = team_names(uow, (g for g in goals if g.is_open))
         try:
             if verb == "goals":
-                return ephemeral(goals_text(goals, teams))
+                return ephemeral(goals_text(goals, _listed_teams(uow, goals)))
             if verb == "status":
                 mine = {m.member_id for m in members}
-                return ephemeral(status_text([g for g in goals if g.owner_id in mine], teams))
+                return ephemeral(status_text([g for g in goals if g.owner_id in mine],
+                                             _listed_teams(uow, goals)))
             if verb == "checkin":
+                teams = teams_of_person(uow, members)  # as `team_shown` names a goal's team
                 return _checkin(parse_checkin(cmd.text, goals, teams), cmd, members, uow,
                                 clock, settings.webhook_allowlist, teams)
         except SlashError as exc:
             return ephemeral(str(exc))
     return ephemeral(f"I don't know {typed(verb)}.\n{HELP}")
+
+
+def _listed_teams(uow: NotificationsUnitOfWork, goals: list[GoalReplica]) -> dict[str, str]:
+    """The team names a list of the open `goals` gives (`team_names`), as the Home does."""
+    return team_names(uow, (g for g in goals if g.is_open))
 
 
 def _stranger(uow: NotificationsUnitOfWork, cmd: RunSlashCommand) -> str:
@@ -91,7 +99,7 @@ def _checkin(request: CheckinRequest, cmd: RunSlashCommand, members: list[Member
              uow: NotificationsUnitOfWork, clock: Clock, allowlist: tuple[str, ...],
              teams: Mapping[str, str]) -> dict:
     """Send the check-in and acknowledge it, on the goal by its title (and its team's name
-    from `teams`, as `/goals goals` lists it)."""
+    from `teams`, `teams_of_person`)."""
     goal = request.goal
     member = next(m for m in members if m.team_id == goal.team_id)
     try:
