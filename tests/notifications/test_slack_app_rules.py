@@ -432,6 +432,7 @@ def test_the_dm_refusing_a_modal_checkin_names_no_goal_its_member_may_no_longer_
             if "was not logged" in c.args["text"]]
     assert dm["text"].startswith("❌ Your check-in was not logged: this goal is not among"), dm
     assert "plan" not in json.dumps(dm["blocks"]), dm
+    assert check_in_buttons(dm) == [], dm  # its modal would say it is not hers
 
 
 def test_the_dm_refusing_a_modal_checkin_offers_the_check_in_button_again(notifications, team,
@@ -472,6 +473,31 @@ def test_the_dm_refusing_a_checkin_on_a_goal_closed_since_offers_no_button(notif
     [dm] = [c.args for c in slack_api.calls_of("chat.postMessage")
             if "was not logged" in c.args["text"]]
     assert [b["type"] for b in dm["blocks"]] == ["section"]
+
+
+def check_in_buttons(dm: dict) -> list[dict]:
+    return [e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+@pytest.mark.parametrize("case", ["achieved", "personal", "unknown member"])
+def test_the_dm_refusing_a_checkin_that_cannot_succeed_again_offers_no_button(
+        notifications, team, slack_api, case):
+    """checkins refused Ana's check-in from the modal on a goal it knows as achieved (its
+    goal.achieved not here yet), as someone else's personal goal, or because she is no longer
+    a member of the team: the DM offered the Check in button all the same, whose modal could
+    only be refused again."""
+    dm = modal_refused_dm(notifications, team, slack_api, checkins_reason(case, team))
+    assert dm["text"].startswith("❌ Your check-in on *Run 100 km* was not logged: "), dm
+    assert check_in_buttons(dm) == [], dm
+
+
+@pytest.mark.parametrize("case", ["no metric", "no value", "unknown goal", "not found"])
+def test_the_dm_refusing_a_checkin_that_may_succeed_again_offers_the_button(
+        notifications, team, slack_api, case):
+    """A check-in with the wrong figures, or on a goal checkins does not know yet, may be
+    logged when tried again: the DM keeps its Check in button."""
+    dm = modal_refused_dm(notifications, team, slack_api, checkins_reason(case, team))
+    assert [json.loads(b["value"]) for b in check_in_buttons(dm)] == [{"goal_id": team.goal}]
 
 
 @pytest.mark.parametrize("case", ["no metric", "unknown goal"])

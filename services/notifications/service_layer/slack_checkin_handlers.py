@@ -15,8 +15,8 @@
   the modal's view id, so a double submit logs once.
 - `checkin.logged` on the goal closes its open DMs: each sent one is updated to say it is done.
 - `checkin.rejected` of a modal's request (it has no response_url to answer on) DMs the member
-  why, once however often it comes, with a Check in button to try again while the goal is open;
-  the goal's DMs stay open, their Check in button with them.
+  why, once however often it comes, with a Check in button where trying again may succeed
+  (`slack_task_handlers.retry_goal`); the goal's DMs stay open, their Check in button with them.
 """
 
 from __future__ import annotations

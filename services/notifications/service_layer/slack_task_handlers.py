@@ -33,7 +33,11 @@ from services.notifications.domain.slack_blocks import (
     reminder_dm,
 )
 from services.notifications.domain.slack_dm import SlackDm, SlackTask
-from services.notifications.domain.slack_rejections import in_slack_words, rejected_text
+from services.notifications.domain.slack_rejections import (
+    in_slack_words,
+    rejected_text,
+    retry_may_succeed,
+)
 from services.notifications.domain.slash import SlackRequest
 from services.notifications.service_layer.access import may_check_in
 from services.notifications.service_layer.slack_home_handlers import (
@@ -164,10 +168,9 @@ class SlackTasks:
             task.dropped("no member in Slack to tell", now)
             return
         goal = uow.replicas.goal(request.goal_id)
-        retry = goal.goal_id if goal is not None and goal.is_open else None
         text = refusal_text(uow, request, goal, request.rejection)
         channel = self.slack.open_dm(token, slack_user)
-        self.slack.post(token, channel, rejected_dm(text, retry))
+        self.slack.post(token, channel, rejected_dm(text, retry_goal(uow, request, goal)))
 
     def _send_answer(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
                      now: datetime) -> None:
@@ -222,6 +225,17 @@ def refusal_text(uow: NotificationsUnitOfWork, request: SlackRequest, goal: Goal
     team = (team_shown(uow, person_of(uow, request.member_id, request.team_id), goal)
             if title is not None and goal is not None else None)
     return rejected_text(title, in_slack_words(reason, goal), team)
+
+
+def retry_goal(uow: NotificationsUnitOfWork, request: SlackRequest,
+               goal: GoalReplica | None) -> str | None:
+    """The goal a refusal DM of `request` offers its Check in button on, only where trying
+    again can succeed: the goal still open and the member's to check in on (`title_seen`), and
+    refused for a reason another try may overcome (`retry_may_succeed`: not a goal closed to
+    check-ins, someone else's personal goal, or a member their team no longer has)."""
+    if goal is None or not goal.is_open or not retry_may_succeed(request.rejection or ""):
+        return None
+    return goal.goal_id if title_seen(uow, request, goal) is not None else None
 
 
 def title_seen(uow: NotificationsUnitOfWork, request: SlackRequest,
