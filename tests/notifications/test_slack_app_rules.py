@@ -1302,6 +1302,11 @@ def test_a_slash_command_from_a_workspace_the_team_did_not_install_acts_for_nobo
 def press_check_in(notifications, team: Team, slack_api) -> None:
     """Ana's reminder DM, and her press of its Check in button."""
     remind(notifications, team)
+    press_reminders_button(notifications, slack_api)
+
+
+def press_reminders_button(notifications, slack_api) -> None:
+    """Ana's press of the Check in button of her reminder DM."""
     [posted] = [c for c in slack_api.calls_of("chat.postMessage") if c.args["channel"] == "DANA"]
     [button] = [b for b in posted.args["blocks"] if b["type"] == "actions"][0]["elements"]
     assert interaction(notifications, button_payload(slack_api, "UANA", button)).status_code == 200
@@ -1340,14 +1345,19 @@ def test_the_dm_of_a_modal_slack_did_not_open_is_sent_again_when_slack_fails_it(
     thread: when Slack failed that post too, Ana never heard. It is queued as a refused
     check-in's DM is, and the worker posts it again."""
     slack_api.script("views.open", slack_error("expired_trigger_id"))
+    remind(notifications, team)
+    # the DM's first post fails, not the reminder's
     slack_api.script("chat.postMessage", slack_error("internal_error"))
-    press_check_in(notifications, team, slack_api)
+    press_reminders_button(notifications, slack_api)
 
     def delivered() -> list[str]:
         return [c.args["text"] for c in told_after_reminder(notifications, slack_api)
                 if c.reply.get("ok")]
 
     eventually(lambda: UNOPENED_DM in delivered(), timeout=15)
+    failed = [c.args["text"] for c in told_after_reminder(notifications, slack_api)
+              if not c.reply.get("ok")]
+    assert failed == [UNOPENED_DM]  # Slack failed the DM's first post
     assert Counter(delivered()) == {UNOPENED_DM: 1}
     assert counted(delivered) == {UNOPENED_DM: 1}  # and no late second post
 
