@@ -146,6 +146,56 @@ def test_a_digest_moved_to_a_later_hour_the_day_it_went_out_waits_for_its_next_d
     assert len(slack.received) == 2
 
 
+def test_a_digest_moved_to_a_later_hour_waits_for_its_next_day_in_the_teams_own_days(
+        make_service, slack):
+    """Sydney's Monday 09:00 digest (Sunday 22:00 UTC) went out; the lead moves it to 12:00 the
+    same Monday (Monday 01:00 UTC). No second digest that Monday, as for a team in Berlin: the
+    rule's "day" is the team's, not UTC's."""
+    clock = ControlledClock(datetime(2030, 1, 6, 22, 5, tzinfo=UTC))  # Mon 7 Jan, 09:05 AEDT
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Australia/Sydney")
+    team.channel(slack.webhook(), event_types=["digest.team"])
+    digest_at = f"/v1/teams/{team.id}/digest"
+    assert n.client.put(digest_at, headers=team.auth(),
+                        json={"weekday": 0, "hour": 9}).status_code == 200
+    run, deliver = job(n.container, "team-digests"), n.container.deliverer.deliver_due
+    assert run() == 1
+    deliver()
+    assert n.client.put(digest_at, headers=team.auth(),
+                        json={"weekday": 0, "hour": 12}).status_code == 200
+    clock.set(datetime(2030, 1, 7, 1, 5, tzinfo=UTC))  # 12:05 AEDT, the same Monday
+    run()
+    deliver()
+    assert len(slack.received) == 1
+
+
+def test_a_digest_moved_to_a_later_hour_tells_what_came_since_the_last_one(make_service, slack):
+    """Monday's 09:00 digest went out; kudos came at 10:00; the lead moves the digest to 12:00.
+    The next Monday's 12:00 digest tells those kudos: no digest told them, and a week from
+    12:00 the Monday before leaves 09:00 to 12:00 of that day out of every digest."""
+    clock = ControlledClock(datetime(2030, 1, 7, 8, 5, tzinfo=UTC))  # Mon 7 Jan, 09:05 CET
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin")
+    team.channel(slack.webhook(), event_types=["digest.team"])
+    digest_at = f"/v1/teams/{team.id}/digest"
+    assert n.client.put(digest_at, headers=team.auth(),
+                        json={"weekday": 0, "hour": 9}).status_code == 200
+    run, deliver = job(n.container, "team-digests"), n.container.deliverer.deliver_due
+    assert run() == 1
+    deliver()
+    handle(n, event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
+                    from_id=team.ben, to_id=team.ana, emoji="🎉",
+                    at="2030-01-07T09:00:00+00:00"))  # 10:00 CET, after that digest
+    assert n.client.put(digest_at, headers=team.auth(),
+                        json={"weekday": 0, "hour": 12}).status_code == 200
+    clock.set(datetime(2030, 1, 14, 11, 5, tzinfo=UTC))  # 12:05 CET, the next Monday
+    assert run() == 1
+    deliver()
+    first, second = (str(r.json()["blocks"]) for r in slack.received)
+    assert "*Kudos given:* 0" in first
+    assert "*Kudos given:* 1" in second
+
+
 def test_a_member_on_daily_digest_gets_one_feed_item_at_eight(make_service):
     clock = ControlledClock(datetime(2030, 1, 7, 12, 0, tzinfo=UTC))
     n = make_service("notifications", clock=clock, start_worker=False)

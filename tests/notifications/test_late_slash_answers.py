@@ -10,7 +10,16 @@ import pytest
 from services.notifications.domain.slash import SlackRequest
 from services.notifications.service_layer.on_events import GoalWaits
 from shared.clock import ControlledClock
-from tests.notifications.support import Team, checkin, event, goal, handle, new_id, progressed
+from tests.notifications.support import (
+    Team,
+    checkin,
+    consumed,
+    event,
+    goal,
+    handle,
+    new_id,
+    progressed,
+)
 from tests.notifications.test_slack_app_end_to_end import install, slack_env
 from tests.notifications.test_slack_app_rules import Lead
 from tests.support.slack_server import Reply
@@ -100,3 +109,25 @@ def test_a_checkin_answer_that_slack_says_its_response_url_no_longer_takes_is_dm
     assert said["url"] == [] and len(said["dm"]) == 1, said
     assert said["dm"][0].startswith(LOGGED), said
     assert len(slack.received) == 1  # the response_url was not tried again
+
+
+def test_a_late_answer_made_by_the_job_and_by_its_figure_at_once_is_dmed_once(
+        make_service, slack, slack_api):
+    """Two workers on PostgreSQL: the awaited check-ins job announces Ana's check-in, its
+    figure overdue, as the consumer takes the figure, which had read her request (not answered
+    yet) before the job committed. The response_url answer this replaced was made once (one
+    notification per event and target); the DM must be sent once too."""
+    clock, n, team, logged = asked(make_service, slack, slack_api)
+    if n.container.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's writers take turns")
+    handle(n, goal(team.id, team.goal, team.ana, "Run 100 km"), logged)
+    clock.advance(minutes=31)
+    handlers = n.container.handlers()
+    with n.container.uow() as consumer:
+        consumer.awaited_checkins.get(logged.data["checkin_id"])  # the batch's prefetch
+        consumer.slack_requests.get(logged.data["request_id"])  # read: not answered yet
+        assert n.container.awaited_checkins.announce_overdue() == 1  # the job, committed
+        handlers["goal.progressed"](consumed(progressed(logged, 0.4)), consumer)
+        consumer.commit()
+    said = answers(clock, n, slack, slack_api)
+    assert said["url"] == [] and len(said["dm"]) == 1, said

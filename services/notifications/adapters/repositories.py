@@ -8,9 +8,10 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from services.notifications.adapters.orm import notifications as table
-from services.notifications.adapters.orm import slack_events
+from services.notifications.adapters.orm import slack_events, slack_requests
 from services.notifications.domain.announcement import AwaitedCheckin
 from services.notifications.domain.channel import Channel
 from services.notifications.domain.digest import DigestSettings
@@ -471,6 +472,20 @@ class SlackRequests:
 
     def get(self, request_id: str | None) -> SlackRequest | None:
         return self.session.get(SlackRequest, request_id) if request_id else None
+
+    def answered(self, request: SlackRequest, now: datetime) -> bool:
+        """Mark `request` answered at `now` unless it is: True for the one transaction that
+        does. A conditional UPDATE, so that one claiming it at the same moment (the awaited
+        check-ins job and the consumer both announcing its check-in) waits for the first to
+        commit and then finds it answered; the ORM's copy is set to match."""
+        claimed = self.session.execute(
+            update(slack_requests)
+            .where(slack_requests.c.request_id == request.request_id,
+                   slack_requests.c.answered_at.is_(None))
+            .values(answered_at=now)).rowcount == 1
+        if claimed:
+            set_committed_value(request, "answered_at", now)
+        return claimed
 
 
 class SlackEvents:

@@ -8,7 +8,9 @@ check-in that moves nothing (a closed goal, an unchanged value) gets no such eve
 
 A check-in whose goal this service has no copy of yet (the goals topic behind the checkins
 topic) is parked (`waits_for_goal`): its partners are not told either. When the goal's copy
-comes, it is told in full; without it for `PARKED_FOR`, it is dropped.
+comes, its partners are told, and its channels and Slack answer then (the figure for it come
+with the goal) or as any other's, once the figure comes or after `wait`; without the copy for
+`PARKED_FOR`, it is dropped.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from services.notifications.domain.channel import ALERT_HEALTH
 from services.notifications.domain.messages import HEALTH, health_label, progress_bar
@@ -13,6 +14,7 @@ from services.notifications.domain.replicas import Activity, GoalReplica
 from services.notifications.domain.schedule import latest_slot
 
 DIGEST_EVENT = "digest.team"
+LAST_DIGEST_REACH = timedelta(days=8)  # a week, and the day a move of hour or weekday adds
 PERSONAL_DIGEST_EVENT = "digest.personal"
 
 
@@ -30,13 +32,14 @@ class DigestSettings:
     def update(self, *, enabled: bool, weekday: int, hour: int) -> None:
         self.enabled, self.weekday, self.hour = enabled, weekday, hour
 
-    def is_due(self, slot: datetime, now: datetime, grace_hours: float = 6) -> bool:
-        """Not sent for `slot` yet, nor for another slot of its day (`slot_day`: a digest
-        moved to a later hour the day it went out waits for its next day), and `slot` is
-        recent (a digest days late is skipped)."""
+    def is_due(self, slot: datetime, now: datetime, timezone: str,
+               grace_hours: float = 6) -> bool:
+        """Not sent for `slot` yet, nor for another slot of its day (`same_day`: a digest moved
+        to a later hour the day it went out waits for its next day), and `slot` is recent (a
+        digest days late is skipped)."""
         fresh = (now - slot).total_seconds() <= grace_hours * 3600
         last = self.last_slot
-        later_day = last is None or (last < slot and slot_day(last) != slot_day(slot))
+        later_day = last is None or (last < slot and not same_day(last, slot, timezone))
         return self.enabled and fresh and later_day
 
     def week_of(self, slot: datetime, timezone: str) -> datetime:
@@ -46,11 +49,14 @@ class DigestSettings:
         return latest_slot(slot - timedelta(microseconds=1), timezone, self.hour, self.weekday)
 
     def week_since_last(self, slot: datetime, timezone: str) -> datetime:
-        """Where the week `slot`'s digest tells begins when made now: `week_of`, or the last
-        digest's slot when that is later (its day moved to later in the week: Monday's
-        digest told up to Monday, so Friday's tells from there, not from last Friday)."""
-        since = self.week_of(slot, timezone)
-        return max(since, self.last_slot) if self.last_slot is not None else since
+        """Where the week `slot`'s digest tells begins when made now: the last digest's slot
+        when that digest went out within `LAST_DIGEST_REACH` before, so that a digest moved to
+        another hour or weekday tells what came since the last one, none of it twice and none
+        left out; else (a first digest, or one after weeks off) `week_of`."""
+        last = self.last_slot
+        if last is not None and timedelta(0) < slot - last <= LAST_DIGEST_REACH:
+            return last
+        return self.week_of(slot, timezone)
 
     def made(self, since: datetime, slot: datetime) -> None:
         """`slot`'s digest was made, telling the week from `since`: one made again later (a
@@ -59,8 +65,16 @@ class DigestSettings:
 
 
 def slot_day(slot: datetime) -> date:
-    """The day a digest's slot is of: one team digest per day, its event id names it."""
+    """The day a digest's slot is of in UTC, which its event id names."""
     return slot.astimezone(UTC).date()
+
+
+def same_day(one: datetime, other: datetime, timezone: str) -> bool:
+    """Whether two slots are of one day, in UTC (one event id) or in the team's time (one
+    digest a day, as the team reads its days)."""
+    zone = ZoneInfo(timezone)
+    return (slot_day(one) == slot_day(other)
+            or one.astimezone(zone).date() == other.astimezone(zone).date())
 
 
 @dataclass(frozen=True)

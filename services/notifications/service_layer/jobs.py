@@ -627,7 +627,7 @@ class Digests:
             team = uow.replicas.team(team_id)
             timezone = team_timezone(team)
             slot = latest_slot(now, timezone, settings.hour, settings.weekday)
-            if not settings.is_due(slot, now, self.grace_hours):
+            if not settings.is_due(slot, now, timezone, self.grace_hours):
                 return 0
             since = settings.week_since_last(slot, timezone)
             facts, rendered = week_digest(uow, team_id, team, since, slot)

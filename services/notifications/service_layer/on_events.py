@@ -491,7 +491,9 @@ def _answer_slack(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier
     request = uow.slack_requests.get(event.data.get("request_id"))
     if request is None or request.answered_at is not None or not request.response_url:
         return  # not asked for, answered already, or from the modal (its DM says it)
-    now = request.answered_at = notifier.clock.now()
+    now = notifier.clock.now()
+    if not uow.slack_requests.answered(request, now):
+        return  # answered meanwhile, by another worker's transaction
     if not request.url_takes_answers(now) and dm_answer(request, uow, text, now):
         return  # without the Slack app installed, the URL is tried all the same
     payload = {**ephemeral(text), "replace_original": False}
