@@ -97,11 +97,13 @@ def test_a_refusal_made_after_the_response_url_expired_is_dmed(make_service, sla
     assert answers(clock, n, slack, slack_api) == {"url": [], "dm": [REFUSED]}
 
 
-@pytest.mark.parametrize("spent", ["expired_url", "used_url"])
+@pytest.mark.parametrize("spent", ["expired_url", "used_url",
+                                   '{"ok": false, "error": "expired_url"}'])
 def test_a_checkin_answer_that_slack_says_its_response_url_no_longer_takes_is_dmed(
         make_service, slack, slack_api, spent):
     """The answer was made in time by our clock, but Slack refused it at the response_url,
-    expired or used up (404 with its reason): Ana never heard. It is DMed to her instead."""
+    expired or used up (404 with its reason, as text or as a Web API error): Ana never heard.
+    It is DMed to her instead."""
     clock, n, team, logged = asked(make_service, slack, slack_api)
     handle(n, goal(team.id, team.goal, team.ana, "Run 100 km"), logged, progressed(logged, 0.4))
     slack.reply_with(Reply(404, spent))
@@ -109,6 +111,17 @@ def test_a_checkin_answer_that_slack_says_its_response_url_no_longer_takes_is_dm
     assert said["url"] == [] and len(said["dm"]) == 1, said
     assert said["dm"][0].startswith(LOGGED), said
     assert len(slack.received) == 1  # the response_url was not tried again
+
+
+@pytest.mark.parametrize("refusal", ["invalid_blocks", '{"ok": false, "error": "no_text"}',
+                                     '{"error": ["expired_url"]}', "[]"])
+def test_a_checkin_answer_slack_refuses_for_another_reason_is_not_dmed(
+        make_service, slack, slack_api, refusal):
+    """Only a spent URL sends the answer by DM: Slack refusing the message itself is not it."""
+    clock, n, team, logged = asked(make_service, slack, slack_api)
+    handle(n, goal(team.id, team.goal, team.ana, "Run 100 km"), logged, progressed(logged, 0.4))
+    slack.reply_with(Reply(400, refusal))
+    assert answers(clock, n, slack, slack_api)["dm"] == []
 
 
 def test_a_late_answer_made_by_the_job_and_by_its_figure_at_once_is_dmed_once(

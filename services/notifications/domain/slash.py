@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 import shlex
 from collections import Counter
@@ -88,8 +90,14 @@ class SlackRequest:
 
 def url_spent(answer: str) -> bool:
     """Whether Slack's `answer` at a response_url says it takes no more answers (expired, or
-    used its five times): the answer then goes by DM."""
-    return answer.strip() in URL_SPENT
+    used its five times), as plain text (`expired_url`) or as a Web API error
+    (`{"ok": false, "error": "expired_url"}`): the answer then goes by DM."""
+    text = answer.strip()
+    if text.startswith("{"):
+        with contextlib.suppress(ValueError):
+            said = json.loads(text)
+            text = said.get("error", "") if isinstance(said, dict) else ""
+    return isinstance(text, str) and text in URL_SPENT
 
 
 class SlashError(Exception):
