@@ -15,9 +15,10 @@ from services.checkins.domain.checkin import Progress, closed_to_checkins
 from services.checkins.domain.replicas import GoalView
 from services.checkins.service_layer.access import ensure_may_log, readable_goal
 from services.checkins.service_layer.on_events import UNKNOWN_MEMBER, _find_goal
-from services.notifications.domain.slack_rejections import in_slack_words
+from services.notifications.domain.slack_rejections import in_slack_words, retry_may_succeed
 from shared.auth import Principal
 from shared.domain import DomainError
+from shared.goal_statuses import FINAL, STATUSES, TAKES_CHECKINS
 from tests.notifications.support import (
     Team,
     delivering,
@@ -156,3 +157,11 @@ def test_a_refusal_kept_in_slacks_words_by_an_earlier_version_is_sent_as_it_was_
         words = in_slack_words(checkins_reason(case, team), None)
         assert words != checkins_reason(case, team)
         assert in_slack_words(words, None) == words
+
+
+@pytest.mark.parametrize("status", [s for s in STATUSES if s != TAKES_CHECKINS])
+def test_a_refusal_for_a_goals_status_may_succeed_again_only_while_it_is_not_final(status):
+    """A draft becomes active, once checkins reads that it is: the Check in button stays.
+    An achieved or closed goal takes no check-in however often it is asked."""
+    reason = closed_to_checkins(GoalView("g1", "t1", "o1", "Run", status=status))
+    assert retry_may_succeed(reason) is (status not in FINAL)

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from services.notifications.domain.messages import escape, team_tag
 from services.notifications.domain.replicas import GoalReplica
+from shared.goal_statuses import FINAL, status_in_words
 
 LISTED = "`/goals goals` lists the goals you can check in on."
 Words = Callable[[re.Match[str], GoalReplica | None], str]
@@ -28,12 +29,20 @@ def _ref(goal: GoalReplica | None) -> str:
 
 class Reason(NamedTuple):
     """A refusal of checkins' that reads so (`pattern`), its `words` in Slack, and whether it is
-    `final`: asking again as it is cannot succeed (the goal is closed, someone else's, the
-    member is no longer the team's)."""
+    `final`: asking again as it is cannot succeed (the goal is achieved or closed, or someone
+    else's). A draft, an unknown goal or member may be checkins behind this service's copies:
+    once it catches up, asking again succeeds."""
 
     pattern: re.Pattern[str]
     words: Words
     final: bool = False
+
+
+FINAL_WORDS = "|".join(re.escape(status_in_words(status)) for status in FINAL)
+
+
+def _closed_words(match: re.Match[str], _: GoalReplica | None) -> str:
+    return f"this goal is {match['status']}, so it takes no check-ins. {LISTED}"
 
 
 REASONS: tuple[Reason, ...] = (
@@ -43,18 +52,19 @@ REASONS: tuple[Reason, ...] = (
     Reason(re.compile(r"a check-in on a metric goal needs a value or a delta\Z"),
            lambda _, goal: ("this goal has a figure to move: check in with its value now: "
                             f"`/goals checkin {_ref(goal)} <value> [note]`")),
+    Reason(re.compile(rf"goal “.*” is (?P<status>{FINAL_WORDS}); only active goals take "
+                      r"check-ins\Z"), _closed_words, final=True),
     Reason(re.compile(r"goal “.*” is (?P<status>.+); only active goals take check-ins\Z"),
-           lambda match, _: (f"this goal is {match['status']}, so it takes no check-ins. "
-                             f"{LISTED}"), final=True),
+           _closed_words),  # a draft: active once checkins reads that it is
     Reason(re.compile(r"unknown goal: |goal \S+ not found\Z"),
            lambda *_: ("this goal is not among those you can check in on, or is too new to be "
                        f"known yet: try again in a minute. {LISTED}")),
     Reason(re.compile(r"only the owner checks in on a personal goal\Z"),
            lambda *_: ("this is someone else's personal goal: only its owner checks in on it. "
                        f"{LISTED}"), final=True),
-    Reason(re.compile(r"unknown member: "),
+    Reason(re.compile(r"unknown member: "),  # perhaps just added, checkins behind
            lambda *_: ("Goalkeeper does not know you as a member of this goal's team (any "
-                       "more): ask a team lead to add you, then try again."), final=True),
+                       "more): ask a team lead to add you, then try again.")),
 )
 
 
