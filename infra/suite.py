@@ -20,11 +20,11 @@ it does not start the second part once the first has failed.
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import signal
 import subprocess
 import sys
+from typing import NamedTuple
 
 WORKERS_ENV = "GOALKEEPER_TEST_WORKERS"
 WORKERS_DEFAULT = 2
@@ -34,37 +34,88 @@ INTERRUPTED = 2  # pytest's exit code when stopped by Ctrl-C
 PARTS = (("not alone", True), ("alone", False))  # (marker expression, spread over workers)
 
 
-STOPPING = re.compile(r"-[vqsl]*x[vqslx]*|--exitfirst|--maxfail(=.*)?")  # pytest's, stop early
 SPREADING = ("-n", "--numprocesses", "--dist", "--maxprocesses")  # pytest-xdist's, with a value
 MARKER = ("-m",)
+STOPPING = ("-x", "--exitfirst", "--sw", "--stepwise")  # pytest's: stop at the first failure
+# The short options that take a value (pytest's and pytest-xdist's -n), and the long ones that
+# may take it as the next argument: what a scan of the arguments must know to read them.
+SHORT_VALUED = frozenset("kmprcoWn")
+LONG_VALUED = frozenset((
+    "--numprocesses", "--dist", "--maxprocesses", "--maxfail", "--deselect", "--ignore",
+    "--ignore-glob", "--junitxml", "--junit-xml", "--basetemp", "--timeout", "--durations",
+    "--durations-min", "--rootdir", "--confcutdir", "--tb", "--capture", "--import-mode",
+    "--override-ini", "--log-level", "--log-cli-level", "--log-file", "--cov", "--cov-report",
+    "--count", "--color", "--show-capture",
+))
+
+
+class Given(NamedTuple):
+    """One option as pytest reads it from the arguments (`option` None: a positional
+    argument, in `words`), its value if it takes one, and the arguments that give it."""
+
+    option: str | None
+    value: str | None
+    words: tuple[str, ...]
+
+
+def read(args: list[str]) -> list[Given]:
+    """`args` as pytest (argparse) reads them: `--name=value`, `--name value` for the long
+    options of LONG_VALUED, and short options clustered (`-vx`, `-xk slice`, `-rxX`, `-vm slow`,
+    `-n4`, `-n=4`), where the first of SHORT_VALUED takes the rest of its argument, or the next
+    argument, as its value. A cluster is given back one option at a time (`-v`, `-x`)."""
+    given, i = [], 0
+    while i < len(args):
+        arg, i = args[i], i + 1
+        if arg == "--":  # the rest are positional, whatever they look like
+            given += [Given(None, None, (one,)) for one in args[i - 1:]]
+            break
+        if arg.startswith("--"):
+            name, equals, value = arg.partition("=")
+            if not equals and name in LONG_VALUED and i < len(args):
+                value, i = args[i], i + 1
+                given.append(Given(name, value, (arg, value)))
+            else:
+                given.append(Given(name, value if equals else None, (arg,)))
+        elif arg.startswith("-") and len(arg) > 1:
+            cluster, nxt = _cluster(arg, args[i] if i < len(args) else None)
+            i += nxt
+            given += cluster
+        else:
+            given.append(Given(None, None, (arg,)))
+    return given
+
+
+def _cluster(arg: str, following: str | None) -> tuple[list[Given], int]:
+    """The short options of `arg` (`-vx`, `-xk` with `following` its value), and how many
+    following arguments they take (0 or 1). One option alone keeps its words as given."""
+    cluster, took = [], 0
+    for at, letter in enumerate(arg[1:], start=2):
+        if letter not in SHORT_VALUED:
+            cluster.append(Given(f"-{letter}", None, (f"-{letter}",)))
+            continue
+        value = arg[at:].removeprefix("=")
+        if not value and following is not None:
+            value, took = following, 1
+        cluster.append(Given(f"-{letter}", value or None,
+                             (f"-{letter}", value) if value else (f"-{letter}",)))
+        break
+    if len(cluster) == 1:
+        one = cluster[0]
+        cluster = [one._replace(words=(arg, following) if took else (arg,))]
+    return cluster, took
 
 
 def taken(args: list[str], options: tuple[str, ...]) -> tuple[list[str], list[str]]:
-    """The values `args` gives `options` (each takes one: `-n 4`, `-n4`, `-n=4`,
+    """The values `args` gives `options` (each takes one: `-n 4`, `-n4`, `-n=4`, `-vn 4`,
     `--dist load`, `--dist=load`, `-m=kafka or slow`), in order, and the other arguments, as
-    pytest reads them: whatever follows a short option in its argument is its value."""
-    values, rest, i = [], [], 0
-    while i < len(args):
-        arg = args[i]
-        if arg in options and i + 1 < len(args):
-            values.append(args[i + 1])
-            i += 2
-            continue
-        value = next((v for option in options if (v := _written_on(arg, option))), None)
-        if value is None:
-            rest.append(arg)
+    pytest reads them (`read`)."""
+    values, rest = [], []
+    for one in read(args):
+        if one.option in options and one.value is not None:
+            values.append(one.value)
         else:
-            values.append(value)
-        i += 1
+            rest.extend(one.words)
     return values, rest
-
-
-def _written_on(arg: str, option: str) -> str | None:
-    """The value `arg` writes on to `option` (`--dist=load`, `-n4`, `-n=4`), if it does."""
-    if option.startswith("--"):
-        return (arg[len(option) + 1:] or None) if arg.startswith(f"{option}=") else None
-    value = arg[len(option):].removeprefix("=") if arg.startswith(option) else ""
-    return value or None
 
 
 def without_spreading(args: list[str]) -> list[str]:
@@ -88,9 +139,15 @@ def part_args(own: str, spread: bool, args: list[str], workers: int) -> list[str
 
 
 def stops_early(args: list[str]) -> bool:
-    """Whether `args` ask pytest to stop at the first failures (`-x`, `-vx`, `--exitfirst`,
-    `--maxfail 2`): a failed first part then ends the run."""
-    return any(STOPPING.fullmatch(arg) for arg in args)
+    """Whether `args` ask pytest to stop at the first failures (`-x`, `-vx`, `-xk slice`,
+    `--exitfirst`, `--maxfail 2`, `--stepwise`; not `--maxfail=0`, pytest's "no limit"): a
+    failed first part then ends the run."""
+    return any(one.option in STOPPING or (one.option == "--maxfail" and _positive(one.value))
+               for one in read(args))
+
+
+def _positive(value: str | None) -> bool:
+    return value is not None and value.strip().isdigit() and int(value) > 0
 
 
 def combined(codes: list[int]) -> int:
@@ -114,14 +171,19 @@ def workers() -> int:
 def run_part(argv: list[str], env: dict[str, str]) -> int:
     """pytest with `argv`, its exit code. This process ignores Ctrl-C meanwhile and pytest
     takes it (its own default): it stops and its session's fixtures stop their servers,
-    where `subprocess.call` killed it a quarter of a second after the interrupt."""
-    part = subprocess.Popen([sys.executable, "-m", "pytest", *argv], env=env,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    where `subprocess.call` killed it a quarter of a second after the interrupt. A pytest
+    ended by a second Ctrl-C (in its teardown: Python then dies of SIGINT) is interrupted as
+    well (2); one ended by another signal N, 128 + N, as a shell says it."""
     before = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        return part.wait()
+        part = subprocess.Popen([sys.executable, "-m", "pytest", *argv], env=env,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        code = part.wait()
     finally:
         signal.signal(signal.SIGINT, before)
+    if code == -signal.SIGINT:
+        return INTERRUPTED
+    return 128 - code if code < 0 else code
 
 
 def main(args: list[str]) -> int:
@@ -133,8 +195,10 @@ def main(args: list[str]) -> int:
         argv = part_args(own, spread, args, count)
         print(f"== make test, tests marked {own!r}: pytest {shlex.join(argv)}", flush=True)
         codes.append(run_part(argv, env))
-        if codes[-1] == INTERRUPTED:
-            print("== make test: interrupted, so no part runs after this one", flush=True)
+        if codes[-1] == INTERRUPTED or codes[-1] > 128:
+            print("== make test: this part was interrupted (Ctrl-C, a signal, or an error "
+                  "collecting its tests, which pytest also ends with 2), so no part runs "
+                  "after it", flush=True)
             break
         if stops_early(args) and combined(codes) not in (0, NO_TESTS):
             print("== make test: the first part failed and -x/--maxfail asks to stop, so the "

@@ -55,6 +55,7 @@ def test_the_run_fails_when_either_part_fails_or_neither_tested_anything(codes, 
     (["-x"], True), (["-vx"], True), (["-xvs"], True), (["--exitfirst"], True),
     (["--maxfail=2"], True), (["--maxfail", "2"], True), (["-k", "x"], False),
     (["-rxX"], False), (["-v"], False), ([], False), (["tests/x.py"], False),
+    (["-k", "-x"], False), (["--", "-x"], False), (["--stepwise"], True), (["-vn", "2"], False),
 ])
 def test_a_run_asked_to_stop_at_the_first_failure_is_told_by_its_arguments(args, stops):
     assert stops_early(args) is stops
@@ -158,3 +159,67 @@ def test_ctrl_c_lets_the_running_part_tear_its_servers_down_and_starts_no_other(
     assert (tmp_path / "torn-down").exists(), output
     assert "tests marked 'alone'" not in output, output
     assert run.returncode == 2, output
+
+
+@pytest.mark.parametrize("args", [["-xk", "slice"], ["-xrA"], ["-xm", "kafka"], ["-xp", "no:x"]])
+def test_a_stop_early_flag_clustered_before_an_option_with_a_value_is_told(args):
+    """pytest reads `-xk slice` as `-x -k slice` and `-xrA` as `-x -rA` (argparse's short
+    options may cluster, the last one taking a value): the run stops at the first failure,
+    but STOPPING's letters end at x, v, q, s and l, so the second part started all the same."""
+    assert stops_early(args) is True
+
+
+def test_a_marker_expression_clustered_after_a_flag_is_joined_to_each_parts_own():
+    """pytest reads `-vm slow` as `-v -m slow`: passed on after the part's own `-m`, it is the
+    one pytest takes, so the second part ran the slow tests, not those marked alone (as the
+    written-on `-m=slow` did before 1a38860)."""
+    assert part_args("alone", False, ["-vm", "slow"], 2) == ["-m", "(slow) and alone", "-v"]
+
+
+PATIENT_SERVER = """
+import pathlib, time, pytest
+
+@pytest.fixture(scope="session")
+def server():
+    pathlib.Path("started").write_text("")
+    yield
+    pathlib.Path("tearing-down").write_text("")
+    time.sleep(3)  # as a broker's stop waits for its JVM
+"""
+
+
+def test_a_second_ctrl_c_while_the_part_tears_down_starts_no_other_part(tmp_path):
+    """A person presses Ctrl-C, sees nothing happen while the broker stops, and presses it
+    again: pytest dies of the second KeyboardInterrupt in its teardown (Python then exits by
+    SIGINT, so the part's code is -2, not pytest's 2), and the run took it for a part that
+    ended and started the tests marked alone."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n  alone: alone\n")
+    (tmp_path / "conftest.py").write_text(PATIENT_SERVER)
+    (tmp_path / "test_long.py").write_text(
+        "import time\n\ndef test_long(server):\n    time.sleep(60)\n")
+    with (tmp_path / "out.txt").open("w") as out:
+        run = subprocess.Popen([sys.executable, "-m", "infra.suite", "-p", "no:cacheprovider"],
+                               cwd=tmp_path, env=suite_env(), stdout=out,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        for mark in ("started", "tearing-down"):
+            deadline = time.monotonic() + 60
+            while not (tmp_path / mark).exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(0.5)
+            os.killpg(run.pid, signal.SIGINT)  # a terminal's Ctrl-C, twice
+        run.wait(60)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    output = (tmp_path / "out.txt").read_text()
+    assert "tests marked 'alone'" not in output, output
+    assert run.returncode == 2, output
+
+
+def test_a_maxfail_of_none_is_no_stop_at_the_first_failure():
+    """pytest reads `--maxfail=0` (its default) as no limit: it runs every test, yet STOPPING
+    matches any --maxfail, so a failed first part ended the run without the tests marked
+    alone."""
+    assert stops_early(["--maxfail=0"]) is False
+    assert stops_early(["--maxfail", "0"]) is False
