@@ -138,16 +138,17 @@ def team_shown(uow: NotificationsUnitOfWork, members: list[MemberReplica],
                goal: GoalReplica) -> str | None:
     """The name of `goal`'s team, as a message about it alone names it after its title to the
     person `members` are (one per team): where they are in several teams, for they cannot tell
-    it by the goals beside it as in a list (`team_names`). None for a person in one team, read
-    without a statement. The modal, the answers to `/goals checkin`, the DMs and refusals all
-    name a goal's team so."""
+    it by the goals beside it as in a list (`team_names`). None for a person in one team, whose
+    team's name is not read (finding `members`, `person_of` or `members_for`, costs its own
+    statements). The modal, the answers to `/goals checkin`, the DMs and refusals all name a
+    goal's team so."""
     return teams_of_person(uow, members).get(goal.team_id)
 
 
 def teams_of_person(uow: NotificationsUnitOfWork,
                     members: Iterable[MemberReplica]) -> dict[str, str]:
     """The names of the teams of the person `members` are, by team id, where they are in more
-    than one (`team_shown`); none for a person in one team, read without a statement."""
+    than one (`team_shown`); none for a person in one team, no team's name read."""
     return _names_where_several(uow, {m.team_id for m in members})
 
 
