@@ -94,30 +94,54 @@ def test_a_weekly_digest_covers_the_week_since_the_last_one_across_a_change_of_c
     assert "*Kudos given:* 0" in second
 
 
+MONDAY_0905_CET = datetime(2030, 1, 7, 8, 5, tzinfo=UTC)  # Monday 7 January 2030
+
+
+class WeeklyDigest:
+    """A team's weekly digest, set to Mondays at 09:00 in `timezone`, the job run at moments,
+    the lead moving it, and what the channel was told."""
+
+    def __init__(self, make_service, slack, timezone: str = "Europe/Berlin",
+                 start: datetime = MONDAY_0905_CET):
+        self.clock = ControlledClock(start)
+        self.n = make_service("notifications", clock=self.clock, start_worker=False)
+        self.team = Team(self.n, timezone=timezone)
+        self.team.channel(slack.webhook(), event_types=["digest.team"])
+        self.slack = slack
+        self.move(weekday=0, hour=9)
+
+    def move(self, *, weekday: int, hour: int) -> None:
+        assert self.n.client.put(f"/v1/teams/{self.team.id}/digest", headers=self.team.auth(),
+                                 json={"weekday": weekday, "hour": hour}).status_code == 200
+
+    def kudos(self, at: str) -> None:
+        team = self.team
+        handle(self.n, event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
+                             from_id=team.ben, to_id=team.ana, emoji="🎉", at=at))
+
+    def run_at(self, moment: datetime) -> int:
+        """The digest job run at `moment`, what it made delivered; how many it made."""
+        self.clock.set(moment)
+        made = job(self.n.container, "team-digests")()
+        self.n.container.deliverer.deliver_due()
+        return made
+
+    def told(self) -> list[str]:
+        return [str(r.json()["blocks"]) for r in self.slack.received]
+
+
 def test_a_digest_moved_to_a_later_weekday_tells_from_the_last_digest_not_a_week_before(
         make_service, slack):
     """Monday's 09:00 digest told Saturday's kudos; the lead then moves the digest to Fridays.
     Friday's tells what came since Monday's (Tuesday's kudos), not the week from the Friday
     before, which counted Saturday's kudos a second time."""
-    clock = ControlledClock(datetime(2030, 1, 7, 8, 5, tzinfo=UTC))  # Mon 7 Jan, 09:05 CET
-    n = make_service("notifications", clock=clock, start_worker=False)
-    team = Team(n, timezone="Europe/Berlin")
-    team.channel(slack.webhook(), event_types=["digest.team"])
-    digest_at = f"/v1/teams/{team.id}/digest"
-    assert n.client.put(digest_at, headers=team.auth(),
-                        json={"weekday": 0, "hour": 9}).status_code == 200
-    for at in ("2030-01-05T10:00:00+00:00", "2030-01-08T10:00:00+00:00"):  # Sat, then Tue
-        handle(n, event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
-                        from_id=team.ben, to_id=team.ana, emoji="🎉", at=at))
-    run, deliver = job(n.container, "team-digests"), n.container.deliverer.deliver_due
-    assert run() == 1
-    deliver()
-    assert n.client.put(digest_at, headers=team.auth(),
-                        json={"weekday": 4, "hour": 9}).status_code == 200
-    clock.set(datetime(2030, 1, 11, 8, 5, tzinfo=UTC))  # Fri 11 Jan, 09:05 CET
-    assert run() == 1
-    deliver()
-    monday, friday = (str(r.json()["blocks"]) for r in slack.received)
+    digest = WeeklyDigest(make_service, slack)
+    digest.kudos("2030-01-05T10:00:00+00:00")  # Saturday
+    digest.kudos("2030-01-08T10:00:00+00:00")  # Tuesday
+    assert digest.run_at(MONDAY_0905_CET) == 1
+    digest.move(weekday=4, hour=9)
+    assert digest.run_at(datetime(2030, 1, 11, 8, 5, tzinfo=UTC)) == 1  # Fri 11 Jan, 09:05 CET
+    monday, friday = digest.told()
     assert "*Kudos given:* 1" in monday  # Saturday's; Tuesday's had not happened yet
     assert "*Kudos given:* 1" in friday  # Tuesday's only
 
@@ -125,25 +149,13 @@ def test_a_digest_moved_to_a_later_weekday_tells_from_the_last_digest_not_a_week
 def test_a_digest_moved_to_a_later_hour_the_day_it_went_out_waits_for_its_next_day(
         make_service, slack):
     """The 09:00 digest went out; the lead moves it to 12:00 the same Monday. No second
-    digest that day (one a day: its id is the day's): the next is the Monday after, at 12:00."""
-    clock = ControlledClock(datetime(2030, 1, 7, 8, 5, tzinfo=UTC))  # Mon 7 Jan, 09:05 CET
-    n = make_service("notifications", clock=clock, start_worker=False)
-    team = Team(n, timezone="Europe/Berlin")
-    team.channel(slack.webhook(), event_types=["digest.team"])
-    digest_at = f"/v1/teams/{team.id}/digest"
-    assert n.client.put(digest_at, headers=team.auth(),
-                        json={"weekday": 0, "hour": 9}).status_code == 200
-    run, deliver = job(n.container, "team-digests"), n.container.deliverer.deliver_due
-    assert run() == 1
-    deliver()
-    assert n.client.put(digest_at, headers=team.auth(),
-                        json={"weekday": 0, "hour": 12}).status_code == 200
-    clock.set(datetime(2030, 1, 7, 11, 5, tzinfo=UTC))  # 12:05 CET, the same day
-    assert run() == 0
-    clock.set(datetime(2030, 1, 14, 11, 5, tzinfo=UTC))  # 12:05 CET, the next Monday
-    assert run() == 1
-    deliver()
-    assert len(slack.received) == 2
+    digest that day (one a day): the next is the Monday after, at 12:00."""
+    digest = WeeklyDigest(make_service, slack)
+    assert digest.run_at(MONDAY_0905_CET) == 1
+    digest.move(weekday=0, hour=12)
+    assert digest.run_at(datetime(2030, 1, 7, 11, 5, tzinfo=UTC)) == 0  # 12:05 CET, that day
+    assert digest.run_at(datetime(2030, 1, 14, 11, 5, tzinfo=UTC)) == 1  # the next Monday
+    assert len(digest.told()) == 2
 
 
 def test_a_digest_moved_to_a_later_hour_waits_for_its_next_day_in_the_teams_own_days(
@@ -151,47 +163,25 @@ def test_a_digest_moved_to_a_later_hour_waits_for_its_next_day_in_the_teams_own_
     """Sydney's Monday 09:00 digest (Sunday 22:00 UTC) went out; the lead moves it to 12:00 the
     same Monday (Monday 01:00 UTC). No second digest that Monday, as for a team in Berlin: the
     rule's "day" is the team's, not UTC's."""
-    clock = ControlledClock(datetime(2030, 1, 6, 22, 5, tzinfo=UTC))  # Mon 7 Jan, 09:05 AEDT
-    n = make_service("notifications", clock=clock, start_worker=False)
-    team = Team(n, timezone="Australia/Sydney")
-    team.channel(slack.webhook(), event_types=["digest.team"])
-    digest_at = f"/v1/teams/{team.id}/digest"
-    assert n.client.put(digest_at, headers=team.auth(),
-                        json={"weekday": 0, "hour": 9}).status_code == 200
-    run, deliver = job(n.container, "team-digests"), n.container.deliverer.deliver_due
-    assert run() == 1
-    deliver()
-    assert n.client.put(digest_at, headers=team.auth(),
-                        json={"weekday": 0, "hour": 12}).status_code == 200
-    clock.set(datetime(2030, 1, 7, 1, 5, tzinfo=UTC))  # 12:05 AEDT, the same Monday
-    run()
-    deliver()
-    assert len(slack.received) == 1
+    monday_0905_aedt = datetime(2030, 1, 6, 22, 5, tzinfo=UTC)
+    digest = WeeklyDigest(make_service, slack, timezone="Australia/Sydney",
+                          start=monday_0905_aedt)
+    assert digest.run_at(monday_0905_aedt) == 1
+    digest.move(weekday=0, hour=12)
+    digest.run_at(datetime(2030, 1, 7, 1, 5, tzinfo=UTC))  # 12:05 AEDT, the same Monday
+    assert len(digest.told()) == 1
 
 
 def test_a_digest_moved_to_a_later_hour_tells_what_came_since_the_last_one(make_service, slack):
     """Monday's 09:00 digest went out; kudos came at 10:00; the lead moves the digest to 12:00.
     The next Monday's 12:00 digest tells those kudos: no digest told them, and a week from
     12:00 the Monday before leaves 09:00 to 12:00 of that day out of every digest."""
-    clock = ControlledClock(datetime(2030, 1, 7, 8, 5, tzinfo=UTC))  # Mon 7 Jan, 09:05 CET
-    n = make_service("notifications", clock=clock, start_worker=False)
-    team = Team(n, timezone="Europe/Berlin")
-    team.channel(slack.webhook(), event_types=["digest.team"])
-    digest_at = f"/v1/teams/{team.id}/digest"
-    assert n.client.put(digest_at, headers=team.auth(),
-                        json={"weekday": 0, "hour": 9}).status_code == 200
-    run, deliver = job(n.container, "team-digests"), n.container.deliverer.deliver_due
-    assert run() == 1
-    deliver()
-    handle(n, event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
-                    from_id=team.ben, to_id=team.ana, emoji="🎉",
-                    at="2030-01-07T09:00:00+00:00"))  # 10:00 CET, after that digest
-    assert n.client.put(digest_at, headers=team.auth(),
-                        json={"weekday": 0, "hour": 12}).status_code == 200
-    clock.set(datetime(2030, 1, 14, 11, 5, tzinfo=UTC))  # 12:05 CET, the next Monday
-    assert run() == 1
-    deliver()
-    first, second = (str(r.json()["blocks"]) for r in slack.received)
+    digest = WeeklyDigest(make_service, slack)
+    assert digest.run_at(MONDAY_0905_CET) == 1
+    digest.kudos("2030-01-07T09:00:00+00:00")  # 10:00 CET, after that digest
+    digest.move(weekday=0, hour=12)
+    assert digest.run_at(datetime(2030, 1, 14, 11, 5, tzinfo=UTC)) == 1  # the next Monday
+    first, second = digest.told()
     assert "*Kudos given:* 0" in first
     assert "*Kudos given:* 1" in second
 
