@@ -128,15 +128,16 @@ import pathlib, time, pytest
 def server():
     pathlib.Path("started").write_text("")
     yield
-    time.sleep(1)  # as a broker's stop waits for its JVM
+    pathlib.Path("tearing-down").write_text("")
+    time.sleep(3)  # as a broker's stop waits for its JVM
     pathlib.Path("torn-down").write_text("")
 """
 
 
-def test_ctrl_c_lets_the_running_part_tear_its_servers_down_and_starts_no_other(tmp_path):
-    """Ctrl-C reaches the run and pytest alike; subprocess.call then SIGKILLed pytest 0.25 s
-    later, before its session fixtures' teardown: the throwaway Kafka broker (a JVM in its own
-    session) and PostgreSQL were left running, and the next part started (review 17)."""
+def interrupted_run(tmp_path: Path, presses: tuple[str, ...]) -> tuple[int, str]:
+    """infra.suite on a project whose one test holds a session server that takes 3 s to stop,
+    a terminal's Ctrl-C (SIGINT to the whole foreground group) pressed once each of the marks
+    `presses` names appears; its exit code and output."""
     (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n  alone: alone\n")
     (tmp_path / "conftest.py").write_text(SERVER)
     (tmp_path / "test_long.py").write_text(
@@ -146,19 +147,27 @@ def test_ctrl_c_lets_the_running_part_tear_its_servers_down_and_starts_no_other(
                                cwd=tmp_path, env=suite_env(), stdout=out,
                                stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        while not (tmp_path / "started").exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(0.5)
-        os.killpg(run.pid, signal.SIGINT)  # a terminal's Ctrl-C: the whole foreground group
+        for mark in presses:
+            deadline = time.monotonic() + 60
+            while not (tmp_path / mark).exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(0.5)
+            os.killpg(run.pid, signal.SIGINT)
         run.wait(60)
     finally:
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
-    output = (tmp_path / "out.txt").read_text()
+    return run.returncode, (tmp_path / "out.txt").read_text()
+
+
+def test_ctrl_c_lets_the_running_part_tear_its_servers_down_and_starts_no_other(tmp_path):
+    """Ctrl-C reaches the run and pytest alike; subprocess.call then SIGKILLed pytest 0.25 s
+    later, before its session fixtures' teardown: the throwaway Kafka broker (a JVM in its own
+    session) and PostgreSQL were left running, and the next part started (review 17)."""
+    code, output = interrupted_run(tmp_path, ("started",))
     assert (tmp_path / "torn-down").exists(), output
     assert "tests marked 'alone'" not in output, output
-    assert run.returncode == 2, output
+    assert code == 2, output
 
 
 @pytest.mark.parametrize("args", [["-xk", "slice"], ["-xrA"], ["-xm", "kafka"], ["-xp", "no:x"]])
@@ -176,45 +185,14 @@ def test_a_marker_expression_clustered_after_a_flag_is_joined_to_each_parts_own(
     assert part_args("alone", False, ["-vm", "slow"], 2) == ["-m", "(slow) and alone", "-v"]
 
 
-PATIENT_SERVER = """
-import pathlib, time, pytest
-
-@pytest.fixture(scope="session")
-def server():
-    pathlib.Path("started").write_text("")
-    yield
-    pathlib.Path("tearing-down").write_text("")
-    time.sleep(3)  # as a broker's stop waits for its JVM
-"""
-
-
 def test_a_second_ctrl_c_while_the_part_tears_down_starts_no_other_part(tmp_path):
     """A person presses Ctrl-C, sees nothing happen while the broker stops, and presses it
     again: pytest dies of the second KeyboardInterrupt in its teardown (Python then exits by
     SIGINT, so the part's code is -2, not pytest's 2), and the run took it for a part that
     ended and started the tests marked alone."""
-    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n  alone: alone\n")
-    (tmp_path / "conftest.py").write_text(PATIENT_SERVER)
-    (tmp_path / "test_long.py").write_text(
-        "import time\n\ndef test_long(server):\n    time.sleep(60)\n")
-    with (tmp_path / "out.txt").open("w") as out:
-        run = subprocess.Popen([sys.executable, "-m", "infra.suite", "-p", "no:cacheprovider"],
-                               cwd=tmp_path, env=suite_env(), stdout=out,
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        for mark in ("started", "tearing-down"):
-            deadline = time.monotonic() + 60
-            while not (tmp_path / mark).exists() and time.monotonic() < deadline:
-                time.sleep(0.1)
-            time.sleep(0.5)
-            os.killpg(run.pid, signal.SIGINT)  # a terminal's Ctrl-C, twice
-        run.wait(60)
-    finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
-    output = (tmp_path / "out.txt").read_text()
+    code, output = interrupted_run(tmp_path, ("started", "tearing-down"))
     assert "tests marked 'alone'" not in output, output
-    assert run.returncode == 2, output
+    assert code == 2, output
 
 
 def test_a_maxfail_of_none_is_no_stop_at_the_first_failure():
