@@ -162,11 +162,9 @@ class SlackTasks:
 
     def _send_rejection(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
                         now: datetime) -> None:
-        request = uow.slack_requests.get(task.subject)
-        slack_user = uow.slack.slack_user_of(request.member_id) if request else None
-        if request is None or request.rejection is None or slack_user is None:
-            task.dropped("no member in Slack to tell", now)
+        if (told := _whom_to_tell(uow, task, now, lambda r: r.rejection)) is None:
             return
+        request, slack_user = told
         goal = uow.replicas.goal(request.goal_id)
         text = refusal_text(uow, request, goal, request.rejection)
         channel = self.slack.open_dm(token, slack_user)
@@ -174,11 +172,9 @@ class SlackTasks:
 
     def _send_answer(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
                      now: datetime) -> None:
-        request = uow.slack_requests.get(task.subject)
-        slack_user = uow.slack.slack_user_of(request.member_id) if request else None
-        if request is None or request.answer is None or slack_user is None:
-            task.dropped("no member in Slack to tell", now)
+        if (told := _whom_to_tell(uow, task, now, lambda r: r.answer)) is None:
             return
+        request, slack_user = told
         self.slack.post(token, self.slack.open_dm(token, slack_user), answer_dm(request.answer))
 
     def _publish_home(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
@@ -206,6 +202,18 @@ class SlackTasks:
         owner = uow.replicas.member(dm.owner_id)
         return escalation_dm(line, owner.name if owner else "A teammate", dm.level or 2, when,
                              f"{self.public_url}/goals/{line.goal_id}")
+
+
+def _whom_to_tell(uow: NotificationsUnitOfWork, task: SlackTask, now: datetime,
+                  said: Callable[[SlackRequest], str | None]) -> tuple[SlackRequest, str] | None:
+    """The Slack request of `task` and the Slack user of its member, when the request has
+    something `said` to DM them (its refusal, its late answer); else None, the task dropped."""
+    request = uow.slack_requests.get(task.subject)
+    slack_user = uow.slack.slack_user_of(request.member_id) if request else None
+    if request is None or said(request) is None or slack_user is None:
+        task.dropped("no member in Slack to tell", now)
+        return None
+    return request, slack_user
 
 
 def _team_read_by(uow: NotificationsUnitOfWork, slack_user_id: str, task: SlackTask,
