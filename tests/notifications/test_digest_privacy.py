@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import update
+
 from shared.clock import ControlledClock
 from tests.notifications.support import Team, checkin, event, goal, handle, new_id, progressed
 from tests.support.slack_server import too_many_requests
@@ -86,11 +88,12 @@ def test_a_digest_still_waiting_when_the_next_one_is_made_is_not_sent(make_servi
     deliver.deliver_due()
     deliver.deliver_due()
     assert len(slack.delivered()) == 1
-    logged = sorted((e["notification"]["event_id"].rsplit(":", 1)[1],
+    logged = sorted((e["notification"]["event_id"].split(":", 2)[2],
                      e["notification"]["status"], e["notification"]["last_error"])
                     for e in team.log())
-    assert logged == [("2030-01-07", "failed", "a newer digest of the team was made since"),
-                      ("2030-01-08", "sent", None)]
+    assert logged == [  # by the slots' ids: Monday's and Tuesday's 09:00 in Berlin
+        ("2030-01-07T08:00:00+00:00", "failed", "a newer digest of the team was made since"),
+        ("2030-01-08T08:00:00+00:00", "sent", None)]
 
 
 def test_a_digest_made_again_tells_the_week_it_told_when_the_lead_moved_it(make_service,
@@ -182,3 +185,18 @@ def test_a_digest_made_again_tells_the_week_it_told_when_the_lead_moved_its_hour
     n.container.deliverer.deliver_due()
     [digest] = slack.delivered()
     assert "1/1 goals checked in" in str(digest.json()["blocks"])
+
+
+def test_a_digest_waiting_since_before_ids_named_their_slot_is_still_sent(make_service, slack):
+    """Digests' event ids named their slot's UTC day before they named the slot. One made so
+    and waiting out a 429 at the upgrade is its slot's digest still, not one superseded."""
+    clock = ControlledClock(MONDAY_0905_BERLIN)
+    n, team, _, _ = _digest_waiting_out_a_429(clock, make_service, slack)
+    table = n.container.metadata.tables["notifications"]
+    with n.container.engine.begin() as conn:
+        conn.execute(update(table).where(table.c.event_type == "digest.team")
+                     .values(event_id=f"digest.team:{team.id}:2030-01-07"))
+    clock.advance(seconds=61)
+    n.container.deliverer.deliver_due()
+    assert len(slack.delivered()) == 1
+    assert [status for status, _ in _digest_log(team)] == ["sent"]

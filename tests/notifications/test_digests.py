@@ -449,3 +449,64 @@ def test_a_team_with_no_goals_and_no_activity_gets_no_digest_but_a_quiet_team_wi
     assert digest.path == "/services/T/B/quiet"
     assert "0/1 goals checked in" in str(digest.json()["blocks"])
     assert empty.log() == []
+
+
+def test_a_digest_moved_to_the_next_day_goes_out_that_day_in_a_team_west_of_utc(
+        make_service, slack):
+    """New York's Monday 20:00 digest went out (Tuesday 01:00 UTC); kudos came at 22:00; the
+    lead moves the digest to Tuesday 09:00 (Tuesday 14:00 UTC). Tuesday is another day for the
+    team, as it is for a Berlin team moving the same way, whose Tuesday digest goes out: New
+    York's must too, telling the kudos, not wait a week because both slots are of one UTC day
+    (review 20)."""
+    clock = ControlledClock(datetime(2030, 1, 8, 1, 5, tzinfo=UTC))  # Mon 7 Jan, 20:05 EST
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="America/New_York")
+    team.channel(slack.webhook(), event_types=["digest.team"])
+    digest_at = f"/v1/teams/{team.id}/digest"
+    assert n.client.put(digest_at, headers=team.auth(),
+                        json={"weekday": 0, "hour": 20}).status_code == 200
+    run, deliver = job(n.container, "team-digests"), n.container.deliverer.deliver_due
+    assert run() == 1
+    deliver()
+    handle(n, event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
+                    from_id=team.ben, to_id=team.ana, emoji="🎉",
+                    at="2030-01-08T03:00:00+00:00"))  # Mon 22:00 EST, after that digest
+    assert n.client.put(digest_at, headers=team.auth(),
+                        json={"weekday": 1, "hour": 9}).status_code == 200
+    clock.set(datetime(2030, 1, 8, 14, 5, tzinfo=UTC))  # Tue 8 Jan, 09:05 EST
+    assert run() == 1
+    deliver()
+    monday, tuesday = (str(r.json()["blocks"]) for r in slack.received)
+    assert "*Kudos given:* 0" in monday
+    assert "*Kudos given:* 1" in tuesday
+
+
+def test_a_digest_moved_to_an_earlier_weekday_than_today_tells_what_came_since_the_last_one(
+        make_service, slack):
+    """Monday's 09:00 digest went out; kudos came on Tuesday; on Thursday the lead moves the
+    digest to Wednesday 09:00, this week's Wednesday slot long past. The next digest, the
+    Wednesday after (nine days after Monday's), must tell Tuesday's kudos: a week from the
+    Wednesday before leaves Monday 09:00 to Wednesday 09:00 out of every digest (review 20)."""
+    clock = ControlledClock(datetime(2030, 1, 7, 8, 5, tzinfo=UTC))  # Mon 7 Jan, 09:05 CET
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin")
+    team.channel(slack.webhook(), event_types=["digest.team"])
+    digest_at = f"/v1/teams/{team.id}/digest"
+    assert n.client.put(digest_at, headers=team.auth(),
+                        json={"weekday": 0, "hour": 9}).status_code == 200
+    run, deliver = job(n.container, "team-digests"), n.container.deliverer.deliver_due
+    assert run() == 1
+    deliver()
+    handle(n, event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
+                    from_id=team.ben, to_id=team.ana, emoji="🎉",
+                    at="2030-01-08T10:00:00+00:00"))  # Tue 8 Jan, 11:00 CET
+    clock.set(datetime(2030, 1, 10, 10, 0, tzinfo=UTC))  # Thu 10 Jan, 11:00 CET
+    assert n.client.put(digest_at, headers=team.auth(),
+                        json={"weekday": 2, "hour": 9}).status_code == 200
+    assert run() == 0  # Wednesday's slot was yesterday: no digest days late
+    clock.set(datetime(2030, 1, 16, 8, 5, tzinfo=UTC))  # Wed 16 Jan, 09:05 CET
+    assert run() == 1
+    deliver()
+    monday, wednesday = (str(r.json()["blocks"]) for r in slack.received)
+    assert "*Kudos given:* 0" in monday
+    assert "*Kudos given:* 1" in wednesday

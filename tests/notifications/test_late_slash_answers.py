@@ -144,3 +144,18 @@ def test_a_late_answer_made_by_the_job_and_by_its_figure_at_once_is_dmed_once(
         consumer.commit()
     said = answers(clock, n, slack, slack_api)
     assert said["url"] == [] and len(said["dm"]) == 1, said
+
+
+def test_a_refusal_at_the_response_url_in_deeply_nested_json_is_recorded_not_dmed(
+        make_service, slack, slack_api):
+    """Slack's stand-in refuses the answer with a 400 whose body is JSON nested a thousand deep
+    (9 kB, well inside what the deliverer reads): url_spent parses it, and json raises
+    RecursionError, not the ValueError it suppresses. The refusal must be recorded like any
+    other (the answer failed, no DM), not crash the deliverer's record of it (review 20)."""
+    clock, n, team, logged = asked(make_service, slack, slack_api)
+    handle(n, goal(team.id, team.goal, team.ana, "Run 100 km"), logged, progressed(logged, 0.4))
+    slack.reply_with(Reply(400, '{"error":' * 1000))
+    assert answers(clock, n, slack, slack_api)["dm"] == []
+    with n.container.uow() as uow:
+        request = uow.slack_requests.get(logged.data["request_id"])
+        assert request.answered_at is not None and request.answer is None

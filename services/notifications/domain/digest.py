@@ -14,7 +14,9 @@ from services.notifications.domain.replicas import Activity, GoalReplica
 from services.notifications.domain.schedule import latest_slot
 
 DIGEST_EVENT = "digest.team"
-LAST_DIGEST_REACH = timedelta(days=8)  # a week, and the day a move of hour or weekday adds
+# How long after a digest the next one tells from it: two weeks and the day a move of hour or
+# weekday adds (a move to a weekday past, or a digest skipped for being late, leaves nothing out)
+LAST_DIGEST_REACH = timedelta(days=15)
 PERSONAL_DIGEST_EVENT = "digest.personal"
 
 
@@ -34,9 +36,10 @@ class DigestSettings:
 
     def is_due(self, slot: datetime, now: datetime, timezone: str,
                grace_hours: float = 6) -> bool:
-        """Not sent for `slot` yet, nor for another slot of its day (`same_day`: a digest moved
-        to a later hour the day it went out waits for its next day), and `slot` is recent (a
-        digest days late is skipped)."""
+        """Not sent for `slot` yet, nor for another slot of its day in the team's time
+        (`same_day`: a digest moved to a later hour the day it went out waits for its next
+        day), and `slot` is recent (a digest days late is skipped; the next tells its week,
+        `week_since_last`)."""
         fresh = (now - slot).total_seconds() <= grace_hours * 3600
         last = self.last_slot
         later_day = last is None or (last < slot and not same_day(last, slot, timezone))
@@ -51,8 +54,9 @@ class DigestSettings:
     def week_since_last(self, slot: datetime, timezone: str) -> datetime:
         """Where the week `slot`'s digest tells begins when made now: the last digest's slot
         when that digest went out within `LAST_DIGEST_REACH` before, so that a digest moved to
-        another hour or weekday tells what came since the last one, none of it twice and none
-        left out; else (a first digest, or one after weeks off) `week_of`."""
+        another hour or weekday, or the one after a digest skipped for being late, tells what
+        came since the last one, none of it twice and none left out; else (a first digest, or
+        one after weeks off) `week_of`."""
         last = self.last_slot
         if last is not None and timedelta(0) < slot - last <= LAST_DIGEST_REACH:
             return last
@@ -65,16 +69,16 @@ class DigestSettings:
 
 
 def slot_day(slot: datetime) -> date:
-    """The day a digest's slot is of in UTC, which its event id names."""
+    """The day of a digest's slot in UTC, which the event ids of digests made before they
+    named their slot named (`jobs.digest_ids`)."""
     return slot.astimezone(UTC).date()
 
 
 def same_day(one: datetime, other: datetime, timezone: str) -> bool:
-    """Whether two slots are of one day, in UTC (one event id) or in the team's time (one
-    digest a day, as the team reads its days)."""
+    """Whether two slots are of one day in the team's time: one digest a day, as the team
+    reads its days."""
     zone = ZoneInfo(timezone)
-    return (slot_day(one) == slot_day(other)
-            or one.astimezone(zone).date() == other.astimezone(zone).date())
+    return one.astimezone(zone).date() == other.astimezone(zone).date()
 
 
 @dataclass(frozen=True)

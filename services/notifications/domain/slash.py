@@ -49,6 +49,7 @@ CHECKIN_USAGE = ("Usage: `/goals checkin <goal> <value> [note]`, <value> being t
 NO_TEAMS: Mapping[str, str] = MappingProxyType({})  # goals of one team: no team names
 RESPONSE_URL_LIFE = timedelta(minutes=30)  # Slack takes answers at a response_url this long
 ANSWER_LEEWAY = timedelta(minutes=1)  # for the deliverer to post an answer once it is made
+SLACK_ERROR_LENGTH = 512  # Slack's error answers are short: a longer body is read as no error
 URL_SPENT = ("expired_url", "used_url")  # Slack's answer at a response_url past its life or uses
 NOTE_USAGE = ("Usage on a goal without a metric: `/goals checkin <goal> <note>`, "
               "e.g. `/goals checkin 1a2b3c4d finished chapter 3`.")
@@ -93,8 +94,8 @@ def url_spent(answer: str) -> bool:
     used its five times), as plain text (`expired_url`) or as a Web API error
     (`{"ok": false, "error": "expired_url"}`): the answer then goes by DM."""
     text = answer.strip()
-    if text.startswith("{"):
-        with contextlib.suppress(ValueError):
+    if text.startswith("{") and len(text) <= SLACK_ERROR_LENGTH:
+        with contextlib.suppress(ValueError, RecursionError):
             said = json.loads(text)
             text = said.get("error", "") if isinstance(said, dict) else ""
     return isinstance(text, str) and text in URL_SPENT

@@ -42,7 +42,7 @@ import socket
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from services.notifications.adapters.smtp_client import Mailer
 from services.notifications.adapters.webhook_client import WebhookClient
@@ -410,7 +410,7 @@ class Deliverer:
         slot, team = settings.last_slot, uow.replicas.team(n.team_id)
         what = digest_occurrence(n.team_id, slot, n.created_at.isoformat(),
                                  self.public_url or None)
-        if what.event_id != n.event_id:
+        if n.event_id not in digest_ids(n.team_id, slot):
             return DIGEST_SUPERSEDED
         since = settings.last_since or settings.week_of(slot, team_timezone(team))
         facts, rendered = week_digest(uow, n.team_id, team, since, slot)
@@ -699,9 +699,18 @@ def team_timezone(team: TeamReplica | None) -> str:
 
 
 def digest_occurrence(team_id: str, slot: datetime, at: str, link: str | None) -> Occurrence:
-    """The team digest of `slot`, made `at`: one per day of a slot (`slot_day`)."""
-    return Occurrence(f"{DIGEST_EVENT}:{team_id}:{slot_day(slot).isoformat()}", DIGEST_EVENT,
+    """The team digest of `slot`, made `at`, its event id naming the slot (one digest a day
+    is `DigestSettings.is_due`'s rule, in the team's days)."""
+    return Occurrence(digest_ids(team_id, slot)[0], DIGEST_EVENT,
                       team_id, at, {"slot": slot.isoformat()}, link)
+
+
+def digest_ids(team_id: str, slot: datetime) -> tuple[str, str]:
+    """The event id of `slot`'s team digest, and the one a digest made before ids named their
+    slot has (its UTC day, `slot_day`): a digest of either waiting at the upgrade is the
+    slot's still."""
+    return (f"{DIGEST_EVENT}:{team_id}:{slot.astimezone(UTC).isoformat()}",
+            f"{DIGEST_EVENT}:{team_id}:{slot_day(slot).isoformat()}")
 
 
 class AwaitedCheckinsJob:

@@ -239,8 +239,8 @@ def retry_goal(uow: NotificationsUnitOfWork, request: SlackRequest,
                goal: GoalReplica | None) -> str | None:
     """The goal a refusal DM of `request` offers its Check in button on, only where trying
     again can succeed: the goal still open and the member's to check in on (`title_seen`), and
-    refused for a reason another try may overcome (`retry_may_succeed`: not a goal closed to
-    check-ins, someone else's personal goal, or a member their team no longer has)."""
+    refused for a reason another try may overcome (`retry_may_succeed`: not a goal achieved or
+    closed, nor someone else's personal goal)."""
     if goal is None or not goal.is_open or not retry_may_succeed(request.rejection or ""):
         return None
     return goal.goal_id if title_seen(uow, request, goal) is not None else None
