@@ -29,14 +29,19 @@ from typing import NamedTuple
 WORKERS_ENV = "GOALKEEPER_TEST_WORKERS"
 WORKERS_DEFAULT = 2
 NO_TESTS = 5  # pytest's exit code when it collected nothing
-INTERRUPTED = 2  # pytest's exit code when stopped by Ctrl-C
+INTERRUPTED = 2  # pytest's exit code when stopped by Ctrl-C (or an error collecting tests)
+CUT_SHORT = (INTERRUPTED, 3, 4)  # and when it failed itself, or was called wrongly
 
 PARTS = (("not alone", True), ("alone", False))  # (marker expression, spread over workers)
 
 
-SPREADING = ("-n", "--numprocesses", "--dist", "--maxprocesses")  # pytest-xdist's, with a value
+# pytest-xdist's options that spread tests over workers: with a value, and flags
+SPREADING = ("-n", "--numprocesses", "--dist", "--maxprocesses", "--tx")
+SPREADING_FLAGS = ("-d", "--distload", "-f", "--looponfail")
+NO_XDIST = "no:xdist"  # `-p no:xdist`: no workers, and no -n to give
 MARKER = ("-m",)
-STOPPING = ("-x", "--exitfirst", "--sw", "--stepwise")  # pytest's: stop at the first failure
+EXIT_FIRST = ("-x", "--exitfirst")  # pytest's --maxfail=1, the last of these and --maxfail wins
+STEPWISE = ("--sw", "--stepwise", "--sw-skip", "--stepwise-skip", "--sw-reset", "--stepwise-reset")
 # The short options that take a value (pytest's and pytest-xdist's -n), and the long ones that
 # may take it as the next argument: what a scan of the arguments must know to read them.
 SHORT_VALUED = frozenset("kmprcoWn")
@@ -45,7 +50,7 @@ LONG_VALUED = frozenset((
     "--ignore-glob", "--junitxml", "--junit-xml", "--basetemp", "--timeout", "--durations",
     "--durations-min", "--rootdir", "--confcutdir", "--tb", "--capture", "--import-mode",
     "--override-ini", "--log-level", "--log-cli-level", "--log-file", "--cov", "--cov-report",
-    "--count", "--color", "--show-capture",
+    "--count", "--color", "--show-capture", "--tx", "--rsyncdir",
 ))
 
 
@@ -62,21 +67,20 @@ def read(args: list[str]) -> list[Given]:
     """`args` as pytest (argparse) reads them: `--name=value`, `--name value` for the long
     options of LONG_VALUED, and short options clustered (`-vx`, `-xk slice`, `-rxX`, `-vm slow`,
     `-n4`, `-n=4`), where the first of SHORT_VALUED takes the rest of its argument, or the next
-    argument, as its value. A cluster is given back one option at a time (`-v`, `-x`)."""
+    argument, as its value (`-m ""` and `-m=` give the empty one). A cluster is given back one
+    option at a time (`-v`, `-x`). As pytest 9 reads them (argparse's intermixed parsing),
+    options after `--` are options still."""
     given, i = [], 0
     while i < len(args):
         arg, i = args[i], i + 1
-        if arg == "--":  # the rest are positional, whatever they look like
-            given += [Given(None, None, (one,)) for one in args[i - 1:]]
-            break
-        if arg.startswith("--"):
+        if arg.startswith("--") and arg != "--":
             name, equals, value = arg.partition("=")
             if not equals and name in LONG_VALUED and i < len(args):
                 value, i = args[i], i + 1
                 given.append(Given(name, value, (arg, value)))
             else:
                 given.append(Given(name, value if equals else None, (arg,)))
-        elif arg.startswith("-") and len(arg) > 1:
+        elif arg.startswith("-") and len(arg) > 1 and arg[1].isalpha():  # not "- x", "-1"
             cluster, nxt = _cluster(arg, args[i] if i < len(args) else None)
             i += nxt
             given += cluster
@@ -93,11 +97,11 @@ def _cluster(arg: str, following: str | None) -> tuple[list[Given], int]:
         if letter not in SHORT_VALUED:
             cluster.append(Given(f"-{letter}", None, (f"-{letter}",)))
             continue
-        value = arg[at:].removeprefix("=")
-        if not value and following is not None:
-            value, took = following, 1
-        cluster.append(Given(f"-{letter}", value or None,
-                             (f"-{letter}", value) if value else (f"-{letter}",)))
+        written = arg[at:]
+        value: str | None = written.removeprefix("=") if written else following
+        took = 0 if written or following is None else 1
+        cluster.append(Given(f"-{letter}", value,
+                             (f"-{letter}", value) if value is not None else (f"-{letter}",)))
         break
     if len(cluster) == 1:
         one = cluster[0]
@@ -120,8 +124,15 @@ def taken(args: list[str], options: tuple[str, ...]) -> tuple[list[str], list[st
 
 def without_spreading(args: list[str]) -> list[str]:
     """`args` without pytest-xdist's options: the tests marked `alone` run one at a time
-    whatever the caller asked of the first part (`-n 4` there would run them side by side)."""
-    return taken(args, SPREADING)[1]
+    whatever the caller asked of the first part (`-n 4`, `--tx 2*popen -d` there would run
+    them side by side)."""
+    rest = taken(args, SPREADING)[1]
+    return [word for one in read(rest) if one.option not in SPREADING_FLAGS for word in one.words]
+
+
+def xdist_off(args: list[str]) -> bool:
+    """Whether `args` turn pytest-xdist off (`-p no:xdist`): then no part is given `-n`."""
+    return any(one.option == "-p" and one.value == NO_XDIST for one in read(args))
 
 
 def split_marker(args: list[str]) -> tuple[str | None, list[str]]:
@@ -134,20 +145,30 @@ def part_args(own: str, spread: bool, args: list[str], workers: int) -> list[str
     """The pytest arguments of one part: its marker expression joined to the caller's."""
     expression, rest = split_marker(args if spread else without_spreading(args))
     marker = f"({expression}) and {own}" if expression else own
-    spread_args = ["-n", str(workers)] if spread and workers > 0 else []
+    spread_args = ["-n", str(workers)] if spread and workers > 0 and not xdist_off(args) else []
     return [*spread_args, "-m", marker, *rest]
 
 
 def stops_early(args: list[str]) -> bool:
-    """Whether `args` ask pytest to stop at the first failures (`-x`, `-vx`, `-xk slice`,
-    `--exitfirst`, `--maxfail 2`, `--stepwise`; not `--maxfail=0`, pytest's "no limit"): a
+    """Whether `args` ask pytest to stop at the first failures, as pytest settles it: `-x`
+    (`-vx`, `-xk slice`, `--exitfirst`) and `--maxfail N` set one limit, the last given
+    winning (`--maxfail=0`: none); `--stepwise` (`--sw-skip`, `--sw-reset`) stops as well. A
     failed first part then ends the run."""
-    return any(one.option in STOPPING or (one.option == "--maxfail" and _positive(one.value))
-               for one in read(args))
+    limit, stepwise = 0, False
+    for one in read(args):
+        if one.option in EXIT_FIRST:
+            limit = 1
+        elif one.option == "--maxfail":
+            limit = _count(one.value)
+        stepwise = stepwise or one.option in STEPWISE
+    return limit > 0 or stepwise
 
 
-def _positive(value: str | None) -> bool:
-    return value is not None and value.strip().isdigit() and int(value) > 0
+def _count(value: str | None) -> int:
+    try:
+        return int(value or "0")
+    except ValueError:
+        return 0  # pytest refuses it: the run ends at its usage error
 
 
 def combined(codes: list[int]) -> int:
@@ -195,10 +216,10 @@ def main(args: list[str]) -> int:
         argv = part_args(own, spread, args, count)
         print(f"== make test, tests marked {own!r}: pytest {shlex.join(argv)}", flush=True)
         codes.append(run_part(argv, env))
-        if codes[-1] == INTERRUPTED or codes[-1] > 128:
-            print("== make test: this part was interrupted (Ctrl-C, a signal, or an error "
-                  "collecting its tests, which pytest also ends with 2), so no part runs "
-                  "after it", flush=True)
+        if codes[-1] in CUT_SHORT or codes[-1] > 128:
+            print(f"== make test: this part ended with {codes[-1]} (interrupted by Ctrl-C or a "
+                  "signal, an error collecting its tests, pytest's own error or its usage "
+                  "error), so no part runs after it", flush=True)
             break
         if stops_early(args) and combined(codes) not in (0, NO_TESTS):
             print("== make test: the first part failed and -x/--maxfail asks to stop, so the "

@@ -55,7 +55,8 @@ def test_the_run_fails_when_either_part_fails_or_neither_tested_anything(codes, 
     (["-x"], True), (["-vx"], True), (["-xvs"], True), (["--exitfirst"], True),
     (["--maxfail=2"], True), (["--maxfail", "2"], True), (["-k", "x"], False),
     (["-rxX"], False), (["-v"], False), ([], False), (["tests/x.py"], False),
-    (["-k", "-x"], False), (["--", "-x"], False), (["--stepwise"], True), (["-vn", "2"], False),
+    (["-k", "-x"], False), (["--", "-x"], True),  # pytest 9 reads options after --
+    (["--stepwise"], True), (["-vn", "2"], False),
 ])
 def test_a_run_asked_to_stop_at_the_first_failure_is_told_by_its_arguments(args, stops):
     assert stops_early(args) is stops
@@ -201,3 +202,72 @@ def test_a_maxfail_of_none_is_no_stop_at_the_first_failure():
     alone."""
     assert stops_early(["--maxfail=0"]) is False
     assert stops_early(["--maxfail", "0"]) is False
+
+
+@pytest.mark.parametrize(("args", "alone"), [
+    (["-m", ""], ["-m", "alone"]),
+    (["-m", "kafka", "-m", ""], ["-m", "alone"]),
+    (["-vm", "", "tests/x.py"], ["-m", "alone", "-v", "tests/x.py"]),
+    (["-m=", "tests/x.py"], ["-m", "alone", "tests/x.py"]),
+])
+def test_an_empty_marker_expression_leaves_each_part_its_own(args, alone):
+    """pytest reads `-m ""` (the way to clear PYTEST_ADDOPTS' `-m`) as no expression, and
+    `-m=` as `-m ""`. The empty value was read as no value: `-m ""` was passed on after the
+    part's own `-m` and won, so both parts ran every test (the tests marked alone spread over
+    the workers in the first); `-vm ""` dropped the empty word, and `-m=` took the next
+    argument, a path, as its expression."""
+    assert part_args("alone", False, args, 2) == alone
+
+
+def test_the_tests_marked_alone_run_alone_whatever_tx_and_d_spread(tmp_path):
+    """pytest-xdist's `--tx 2*popen -d` (two workers, load-balanced) is spreading as `-n 2`
+    is, but only `-n`, `--numprocesses`, `--dist` and `--maxprocesses` were kept from the
+    second part: the tests marked alone ran on two workers."""
+    two_parts(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "infra.suite", "-p", "no:cacheprovider",
+                           "--tx", "2*popen", "-d"],
+                          cwd=tmp_path, env=suite_env(), capture_output=True, text=True,
+                          timeout=240)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (tmp_path / "second-part-ran").read_text() == "alone", done.stdout
+
+
+def test_a_run_without_xdist_runs_the_first_part_in_its_own_process(tmp_path):
+    """`-p no:xdist` (say, to debug with --pdb) got the first part's own `-n 2` all the same:
+    pytest refused it (exit 4, "unrecognized arguments: -n"), the tests not marked alone never
+    ran, and the second part started anyway."""
+    two_parts(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "infra.suite", "-p", "no:cacheprovider",
+                           "-p", "no:xdist"],
+                          cwd=tmp_path, env=suite_env(GOALKEEPER_TEST_WORKERS="2"),
+                          capture_output=True, text=True, timeout=120)
+    assert "1 failed" in done.stdout, done.stdout + done.stderr
+    assert done.returncode == 1, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(("args", "stops"), [
+    (["-x", "--maxfail=0"], False),  # the last one given wins: no limit
+    (["--maxfail=2", "--maxfail", "0"], False),
+    (["--sw-skip"], True),  # "implicitly enables --stepwise"
+    (["--stepwise-skip"], True),
+    (["--sw-reset"], True),
+])
+def test_a_stop_at_the_first_failure_is_told_as_pytest_settles_it(args, stops):
+    """`-x` and `--maxfail` set one option, the last given winning (`PYTEST_ADDOPTS=-x` and
+    `--maxfail=0` on the command line runs every test); `--sw-skip` and `--sw-reset` turn
+    `--stepwise` on."""
+    assert stops_early(args) is stops
+
+
+def test_a_first_part_pytest_refused_to_run_ends_the_run(tmp_path):
+    """pytest refused the first part's arguments (usage error, 4): the second part, given the
+    same arguments, started all the same, to be refused in its turn or to run alone what the
+    caller meant to run with the rest."""
+    two_parts(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "infra.suite", "-p", "no:cacheprovider",
+                           "--no-such-option"],
+                          cwd=tmp_path, env=suite_env(), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "tests marked 'alone'" not in done.stdout, done.stdout
+    assert not (tmp_path / "second-part-ran").exists()
