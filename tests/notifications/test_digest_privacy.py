@@ -170,10 +170,11 @@ def test_a_digest_made_again_tells_the_week_it_told_when_the_lead_moved_its_hour
         make_service, slack):
     """Ben checked in on Monday 31 December at 10:00 Berlin time, in the week Monday's 09:00
     digest tells; it is answered 429, and the lead moves the digest to 12:00 the same day.
-    At 12:00 the job makes the day's digest again (the same event id, one per day of a slot,
-    so nothing new is queued) and keeps the 12:00 week as the week told: the 09:00 digest,
-    made again at its retry, then said 0/1 goals checked in, the week from 31 December 12:00.
-    It tells the week it told when made (README: whatever the digest's hour became)."""
+    At 12:00 the job made the day's digest again (its id then the day's, so nothing new was
+    queued) and kept the 12:00 week as the week told: the 09:00 digest, made again at its
+    retry, said 0/1 goals checked in, the week from 31 December 12:00. The job makes no second
+    digest that day now, and the 09:00 one tells the week it told when made (README: whatever
+    the digest's hour became)."""
     clock = ControlledClock(MONDAY_0905_BERLIN)
     n, team, _, first = _digest_waiting_out_a_429(clock, make_service, slack,
                                                   checked_in_at="2029-12-31T09:00:00+00:00")
@@ -200,3 +201,37 @@ def test_a_digest_waiting_since_before_ids_named_their_slot_is_still_sent(make_s
     n.container.deliverer.deliver_due()
     assert len(slack.delivered()) == 1
     assert [status for status, _ in _digest_log(team)] == ["sent"]
+
+
+def test_a_digest_of_an_earlier_slot_waiting_with_its_old_id_is_not_sent_as_todays_too(
+        make_service, slack):
+    """New York's Monday 20:00 digest (Tuesday 01:00 UTC) was made before ids named their slot,
+    so its id names Tuesday 8 January, and waits out a 429. The lead moves the digest to
+    Tuesday 09:00 (Tuesday 14:00 UTC, another day for the team), and Tuesday's is made under
+    its new id. Monday's, whose old id is the old form of Tuesday's slot too, is a digest of an
+    earlier slot: superseded, not sent as a second copy of Tuesday's (review 22)."""
+    clock = ControlledClock(datetime(2030, 1, 8, 1, 5, tzinfo=UTC))  # Mon 7 Jan, 20:05 EST
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="America/New_York")
+    team.channel(slack.webhook(), event_types=["digest.team"])
+    digest_at = f"/v1/teams/{team.id}/digest"
+    assert n.client.put(digest_at, headers=team.auth(),
+                        json={"weekday": 0, "hour": 20}).status_code == 200
+    slack.reply_with(too_many_requests(3600))
+    digests, deliver = scheduled_job(n.container, "team-digests").run, n.container.deliverer
+    assert digests() == 1
+    deliver.deliver_due()
+    table = n.container.metadata.tables["notifications"]
+    with n.container.engine.begin() as conn:  # made before the upgrade: its slot's UTC day
+        conn.execute(update(table).where(table.c.event_type == "digest.team")
+                     .values(event_id=f"digest.team:{team.id}:2030-01-08"))
+    assert n.client.put(digest_at, headers=team.auth(),
+                        json={"weekday": 1, "hour": 9}).status_code == 200
+    clock.set(datetime(2030, 1, 8, 14, 5, tzinfo=UTC))  # Tue 8 Jan, 09:05 EST
+    assert digests() == 1
+    for _ in range(3):
+        deliver.deliver_due()
+        clock.advance(seconds=61)
+    assert len(slack.delivered()) == 1
+    assert sorted(_digest_log(team)) == [
+        ("failed", "a newer digest of the team was made since"), ("sent", None)]

@@ -510,3 +510,37 @@ def test_a_digest_moved_to_an_earlier_weekday_than_today_tells_what_came_since_t
     monday, wednesday = (str(r.json()["blocks"]) for r in slack.received)
     assert "*Kudos given:* 0" in monday
     assert "*Kudos given:* 1" in wednesday
+
+
+def test_a_digest_skipped_for_being_late_then_moved_to_a_weekday_past_leaves_nothing_out(
+        make_service, slack):
+    """Monday 7's 09:00 digest went out; kudos came on Tuesday 8. The worker was down through
+    Monday 14's slot (skipped, days late); on Thursday 17 the lead moves the digest to
+    Wednesday 09:00, Wednesday 16's slot long past. The next digest, Wednesday 23's (16 days
+    after Monday 7's), must tell Tuesday's kudos: each of the two alone is within the reach,
+    together they leave 7 to 16 January out of every digest (review 22)."""
+    clock = ControlledClock(datetime(2030, 1, 7, 8, 5, tzinfo=UTC))  # Mon 7 Jan, 09:05 CET
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin")
+    team.channel(slack.webhook(), event_types=["digest.team"])
+    digest_at = f"/v1/teams/{team.id}/digest"
+    assert n.client.put(digest_at, headers=team.auth(),
+                        json={"weekday": 0, "hour": 9}).status_code == 200
+    run, deliver = job(n.container, "team-digests"), n.container.deliverer.deliver_due
+    assert run() == 1
+    deliver()
+    handle(n, event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
+                    from_id=team.ben, to_id=team.ana, emoji="🎉",
+                    at="2030-01-08T10:00:00+00:00"))  # Tue 8 Jan, 11:00 CET
+    clock.set(datetime(2030, 1, 14, 16, 0, tzinfo=UTC))  # Mon 14 Jan, 17:00 CET: back up
+    assert run() == 0  # Monday's slot was this morning, past the grace: skipped
+    clock.set(datetime(2030, 1, 17, 10, 0, tzinfo=UTC))  # Thu 17 Jan, 11:00 CET
+    assert n.client.put(digest_at, headers=team.auth(),
+                        json={"weekday": 2, "hour": 9}).status_code == 200
+    assert run() == 0  # Wednesday's slot was yesterday
+    clock.set(datetime(2030, 1, 23, 8, 5, tzinfo=UTC))  # Wed 23 Jan, 09:05 CET
+    assert run() == 1
+    deliver()
+    monday, wednesday = (str(r.json()["blocks"]) for r in slack.received)
+    assert "*Kudos given:* 0" in monday
+    assert "*Kudos given:* 1" in wednesday

@@ -14,9 +14,9 @@ from services.notifications.domain.replicas import Activity, GoalReplica
 from services.notifications.domain.schedule import latest_slot
 
 DIGEST_EVENT = "digest.team"
-# How long after a digest the next one tells from it: two weeks and the day a move of hour or
-# weekday adds (a move to a weekday past, or a digest skipped for being late, leaves nothing out)
-LAST_DIGEST_REACH = timedelta(days=15)
+# How long after a digest the next one tells from it: three weeks and the day a move of hour or
+# weekday adds (a move to a weekday past and a digest skipped for being late leave nothing out)
+LAST_DIGEST_REACH = timedelta(days=22)
 PERSONAL_DIGEST_EVENT = "digest.personal"
 
 

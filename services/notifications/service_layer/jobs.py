@@ -410,7 +410,7 @@ class Deliverer:
         slot, team = settings.last_slot, uow.replicas.team(n.team_id)
         what = digest_occurrence(n.team_id, slot, n.created_at.isoformat(),
                                  self.public_url or None)
-        if n.event_id not in digest_ids(n.team_id, slot):
+        if not is_digest_of(n, slot):
             return DIGEST_SUPERSEDED
         since = settings.last_since or settings.week_of(slot, team_timezone(team))
         facts, rendered = week_digest(uow, n.team_id, team, since, slot)
@@ -711,6 +711,14 @@ def digest_ids(team_id: str, slot: datetime) -> tuple[str, str]:
     slot's still."""
     return (f"{DIGEST_EVENT}:{team_id}:{slot.astimezone(UTC).isoformat()}",
             f"{DIGEST_EVENT}:{team_id}:{slot_day(slot).isoformat()}")
+
+
+def is_digest_of(n: Notification, slot: datetime) -> bool:
+    """Whether `n` is the team digest of `slot`: by its id; by the id it had before ids named
+    their slot (the slot's UTC day) only if made at or after the slot, as an earlier slot's
+    digest of the same UTC day was not."""
+    current, before = digest_ids(n.team_id, slot)
+    return n.event_id == current or (n.event_id == before and n.created_at >= slot)
 
 
 class AwaitedCheckinsJob:
