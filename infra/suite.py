@@ -68,8 +68,9 @@ def read(args: list[str]) -> list[Given]:
     options of LONG_VALUED, and short options clustered (`-vx`, `-xk slice`, `-rxX`, `-vm slow`,
     `-n4`, `-n=4`), where the first of SHORT_VALUED takes the rest of its argument, or the next
     argument, as its value (`-m ""` and `-m=` give the empty one). A cluster is given back one
-    option at a time (`-v`, `-x`). As pytest 9 reads them (argparse's intermixed parsing),
-    options after `--` are options still."""
+    option at a time (`-v`, `-x`). Options after `--` are read as options still, as pytest 9
+    on Python 3.11 reads them when no path comes before `--` (argparse's intermixed parsing);
+    `@file` and `-o addopts=...` are not opened."""
     given, i = [], 0
     while i < len(args):
         arg, i = args[i], i + 1
@@ -150,10 +151,12 @@ def part_args(own: str, spread: bool, args: list[str], workers: int) -> list[str
 
 
 def stops_early(args: list[str]) -> bool:
-    """Whether `args` ask pytest to stop at the first failures, as pytest settles it: `-x`
+    """Whether `args` ask pytest to stop at the first failure, as pytest settles it: `-x`
     (`-vx`, `-xk slice`, `--exitfirst`) and `--maxfail N` set one limit, the last given
-    winning (`--maxfail=0`: none); `--stepwise` (`--sw-skip`, `--sw-reset`) stops as well. A
-    failed first part then ends the run."""
+    winning, and a limit of 1 stops at the first; `--stepwise` (`--sw-skip`, `--sw-reset`)
+    stops as well. A failed first part then ends the run. (A larger limit does not: one
+    failure in the first part leaves the second to run, with its own limit; a part spread over
+    workers that reaches its limit ends with 2, which ends the run anyway.)"""
     limit, stepwise = 0, False
     for one in read(args):
         if one.option in EXIT_FIRST:
@@ -161,7 +164,7 @@ def stops_early(args: list[str]) -> bool:
         elif one.option == "--maxfail":
             limit = _count(one.value)
         stepwise = stepwise or one.option in STEPWISE
-    return limit > 0 or stepwise
+    return limit == 1 or stepwise
 
 
 def _count(value: str | None) -> int:
@@ -218,8 +221,8 @@ def main(args: list[str]) -> int:
         codes.append(run_part(argv, env))
         if codes[-1] in CUT_SHORT or codes[-1] > 128:
             print(f"== make test: this part ended with {codes[-1]} (interrupted by Ctrl-C or a "
-                  "signal, an error collecting its tests, pytest's own error or its usage "
-                  "error), so no part runs after it", flush=True)
+                  "signal, stopped at -x/--maxfail over workers, an error collecting its tests, "
+                  "pytest's own error or its usage error), so no part runs after it", flush=True)
             break
         if stops_early(args) and combined(codes) not in (0, NO_TESTS):
             print("== make test: the first part failed and -x/--maxfail asks to stop, so the "

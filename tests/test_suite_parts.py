@@ -53,7 +53,8 @@ def test_the_run_fails_when_either_part_fails_or_neither_tested_anything(codes, 
 
 @pytest.mark.parametrize(("args", "stops"), [
     (["-x"], True), (["-vx"], True), (["-xvs"], True), (["--exitfirst"], True),
-    (["--maxfail=2"], True), (["--maxfail", "2"], True), (["-k", "x"], False),
+    (["--maxfail=1"], True), (["--maxfail", "1"], True), (["--maxfail=2"], False),
+    (["-k", "x"], False),
     (["-rxX"], False), (["-v"], False), ([], False), (["tests/x.py"], False),
     (["-k", "-x"], False), (["--", "-x"], True),  # pytest 9 reads options after --
     (["--stepwise"], True), (["-vn", "2"], False),
@@ -271,3 +272,17 @@ def test_a_first_part_pytest_refused_to_run_ends_the_run(tmp_path):
     assert done.returncode == 4, done.stdout + done.stderr
     assert "tests marked 'alone'" not in done.stdout, done.stdout
     assert not (tmp_path / "second-part-ran").exists()
+
+
+def test_a_maxfail_above_the_first_parts_failures_leaves_the_alone_tests_to_run(tmp_path):
+    """`--maxfail=2` asks pytest to stop after two failures; one pytest run of the whole suite
+    with one failure among the tests not marked alone runs the tests marked alone too. The
+    run reads any `--maxfail` as `-x`: the first part's one failure ended the run and the
+    tests marked alone never ran (review 23)."""
+    two_parts(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "infra.suite", "-p", "no:cacheprovider",
+                           "--maxfail=2"],
+                          cwd=tmp_path, env=suite_env(), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (tmp_path / "second-part-ran").exists(), done.stdout
