@@ -9,6 +9,7 @@ from sqlalchemy import update
 
 from shared.clock import ControlledClock
 from tests.notifications.support import Team, checkin, event, goal, handle, new_id, progressed
+from tests.notifications.weekly_digest import WeeklyDigest
 from tests.support.slack_server import too_many_requests
 from tests.support.stack import scheduled_job
 
@@ -210,28 +211,21 @@ def test_a_digest_of_an_earlier_slot_waiting_with_its_old_id_is_not_sent_as_toda
     Tuesday 09:00 (Tuesday 14:00 UTC, another day for the team), and Tuesday's is made under
     its new id. Monday's, whose old id is the old form of Tuesday's slot too, is a digest of an
     earlier slot: superseded, not sent as a second copy of Tuesday's (review 22)."""
-    clock = ControlledClock(datetime(2030, 1, 8, 1, 5, tzinfo=UTC))  # Mon 7 Jan, 20:05 EST
-    n = make_service("notifications", clock=clock, start_worker=False)
-    team = Team(n, timezone="America/New_York")
-    team.channel(slack.webhook(), event_types=["digest.team"])
-    digest_at = f"/v1/teams/{team.id}/digest"
-    assert n.client.put(digest_at, headers=team.auth(),
-                        json={"weekday": 0, "hour": 20}).status_code == 200
+    monday_2005_est = datetime(2030, 1, 8, 1, 5, tzinfo=UTC)  # Mon 7 Jan, 20:05 EST
+    digest = WeeklyDigest(make_service, slack, timezone="America/New_York",
+                          start=monday_2005_est, hour=20)
     slack.reply_with(too_many_requests(3600))
-    digests, deliver = scheduled_job(n.container, "team-digests").run, n.container.deliverer
-    assert digests() == 1
-    deliver.deliver_due()
+    assert digest.run_at(monday_2005_est) == 1
+    n, team = digest.n, digest.team
     table = n.container.metadata.tables["notifications"]
     with n.container.engine.begin() as conn:  # made before the upgrade: its slot's UTC day
         conn.execute(update(table).where(table.c.event_type == "digest.team")
                      .values(event_id=f"digest.team:{team.id}:2030-01-08"))
-    assert n.client.put(digest_at, headers=team.auth(),
-                        json={"weekday": 1, "hour": 9}).status_code == 200
-    clock.set(datetime(2030, 1, 8, 14, 5, tzinfo=UTC))  # Tue 8 Jan, 09:05 EST
-    assert digests() == 1
+    digest.move(weekday=1, hour=9)
+    assert digest.run_at(datetime(2030, 1, 8, 14, 5, tzinfo=UTC)) == 1  # Tue 8 Jan, 09:05 EST
     for _ in range(3):
-        deliver.deliver_due()
-        clock.advance(seconds=61)
+        digest.clock.advance(seconds=61)
+        n.container.deliverer.deliver_due()
     assert len(slack.delivered()) == 1
     assert sorted(_digest_log(team)) == [
         ("failed", "a newer digest of the team was made since"), ("sent", None)]

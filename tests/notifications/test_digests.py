@@ -20,6 +20,7 @@ from tests.notifications.support import (
     make_digests_at_eight,
     new_id,
 )
+from tests.notifications.weekly_digest import MONDAY_0905_CET, WeeklyDigest
 from tests.support.races import run_together
 from tests.support.stack import scheduled_job
 
@@ -92,42 +93,6 @@ def test_a_weekly_digest_covers_the_week_since_the_last_one_across_a_change_of_c
     first, second = (str(r.json()["blocks"]) for r in slack.received)
     assert "*Kudos given:* 1" in first
     assert "*Kudos given:* 0" in second
-
-
-MONDAY_0905_CET = datetime(2030, 1, 7, 8, 5, tzinfo=UTC)  # Monday 7 January 2030
-
-
-class WeeklyDigest:
-    """A team's weekly digest, set to Mondays at 09:00 in `timezone`, the job run at moments,
-    the lead moving it, and what the channel was told."""
-
-    def __init__(self, make_service, slack, timezone: str = "Europe/Berlin",
-                 start: datetime = MONDAY_0905_CET):
-        self.clock = ControlledClock(start)
-        self.n = make_service("notifications", clock=self.clock, start_worker=False)
-        self.team = Team(self.n, timezone=timezone)
-        self.team.channel(slack.webhook(), event_types=["digest.team"])
-        self.slack = slack
-        self.move(weekday=0, hour=9)
-
-    def move(self, *, weekday: int, hour: int) -> None:
-        assert self.n.client.put(f"/v1/teams/{self.team.id}/digest", headers=self.team.auth(),
-                                 json={"weekday": weekday, "hour": hour}).status_code == 200
-
-    def kudos(self, at: str) -> None:
-        team = self.team
-        handle(self.n, event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
-                             from_id=team.ben, to_id=team.ana, emoji="🎉", at=at))
-
-    def run_at(self, moment: datetime) -> int:
-        """The digest job run at `moment`, what it made delivered; how many it made."""
-        self.clock.set(moment)
-        made = job(self.n.container, "team-digests")()
-        self.n.container.deliverer.deliver_due()
-        return made
-
-    def told(self) -> list[str]:
-        return [str(r.json()["blocks"]) for r in self.slack.received]
 
 
 def test_a_digest_moved_to_a_later_weekday_tells_from_the_last_digest_not_a_week_before(
@@ -458,25 +423,14 @@ def test_a_digest_moved_to_the_next_day_goes_out_that_day_in_a_team_west_of_utc(
     team, as it is for a Berlin team moving the same way, whose Tuesday digest goes out: New
     York's must too, telling the kudos, not wait a week because both slots are of one UTC day
     (review 20)."""
-    clock = ControlledClock(datetime(2030, 1, 8, 1, 5, tzinfo=UTC))  # Mon 7 Jan, 20:05 EST
-    n = make_service("notifications", clock=clock, start_worker=False)
-    team = Team(n, timezone="America/New_York")
-    team.channel(slack.webhook(), event_types=["digest.team"])
-    digest_at = f"/v1/teams/{team.id}/digest"
-    assert n.client.put(digest_at, headers=team.auth(),
-                        json={"weekday": 0, "hour": 20}).status_code == 200
-    run, deliver = job(n.container, "team-digests"), n.container.deliverer.deliver_due
-    assert run() == 1
-    deliver()
-    handle(n, event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
-                    from_id=team.ben, to_id=team.ana, emoji="🎉",
-                    at="2030-01-08T03:00:00+00:00"))  # Mon 22:00 EST, after that digest
-    assert n.client.put(digest_at, headers=team.auth(),
-                        json={"weekday": 1, "hour": 9}).status_code == 200
-    clock.set(datetime(2030, 1, 8, 14, 5, tzinfo=UTC))  # Tue 8 Jan, 09:05 EST
-    assert run() == 1
-    deliver()
-    monday, tuesday = (str(r.json()["blocks"]) for r in slack.received)
+    monday_2005_est = datetime(2030, 1, 8, 1, 5, tzinfo=UTC)  # Mon 7 Jan, 20:05 EST
+    digest = WeeklyDigest(make_service, slack, timezone="America/New_York",
+                          start=monday_2005_est, hour=20)
+    assert digest.run_at(monday_2005_est) == 1
+    digest.kudos("2030-01-08T03:00:00+00:00")  # Mon 22:00 EST, after that digest
+    digest.move(weekday=1, hour=9)
+    assert digest.run_at(datetime(2030, 1, 8, 14, 5, tzinfo=UTC)) == 1  # Tue 8 Jan, 09:05 EST
+    monday, tuesday = digest.told()
     assert "*Kudos given:* 0" in monday
     assert "*Kudos given:* 1" in tuesday
 
@@ -487,27 +441,14 @@ def test_a_digest_moved_to_an_earlier_weekday_than_today_tells_what_came_since_t
     digest to Wednesday 09:00, this week's Wednesday slot long past. The next digest, the
     Wednesday after (nine days after Monday's), must tell Tuesday's kudos: a week from the
     Wednesday before leaves Monday 09:00 to Wednesday 09:00 out of every digest (review 20)."""
-    clock = ControlledClock(datetime(2030, 1, 7, 8, 5, tzinfo=UTC))  # Mon 7 Jan, 09:05 CET
-    n = make_service("notifications", clock=clock, start_worker=False)
-    team = Team(n, timezone="Europe/Berlin")
-    team.channel(slack.webhook(), event_types=["digest.team"])
-    digest_at = f"/v1/teams/{team.id}/digest"
-    assert n.client.put(digest_at, headers=team.auth(),
-                        json={"weekday": 0, "hour": 9}).status_code == 200
-    run, deliver = job(n.container, "team-digests"), n.container.deliverer.deliver_due
-    assert run() == 1
-    deliver()
-    handle(n, event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
-                    from_id=team.ben, to_id=team.ana, emoji="🎉",
-                    at="2030-01-08T10:00:00+00:00"))  # Tue 8 Jan, 11:00 CET
-    clock.set(datetime(2030, 1, 10, 10, 0, tzinfo=UTC))  # Thu 10 Jan, 11:00 CET
-    assert n.client.put(digest_at, headers=team.auth(),
-                        json={"weekday": 2, "hour": 9}).status_code == 200
-    assert run() == 0  # Wednesday's slot was yesterday: no digest days late
-    clock.set(datetime(2030, 1, 16, 8, 5, tzinfo=UTC))  # Wed 16 Jan, 09:05 CET
-    assert run() == 1
-    deliver()
-    monday, wednesday = (str(r.json()["blocks"]) for r in slack.received)
+    digest = WeeklyDigest(make_service, slack)
+    assert digest.run_at(MONDAY_0905_CET) == 1
+    digest.kudos("2030-01-08T10:00:00+00:00")  # Tue 8 Jan, 11:00 CET
+    digest.clock.set(datetime(2030, 1, 10, 10, 0, tzinfo=UTC))  # Thu 10 Jan, 11:00 CET
+    digest.move(weekday=2, hour=9)
+    assert digest.run_at(digest.clock.now()) == 0  # Wednesday's slot was yesterday
+    assert digest.run_at(datetime(2030, 1, 16, 8, 5, tzinfo=UTC)) == 1  # Wed 16 Jan, 09:05 CET
+    monday, wednesday = digest.told()
     assert "*Kudos given:* 0" in monday
     assert "*Kudos given:* 1" in wednesday
 
@@ -519,28 +460,15 @@ def test_a_digest_skipped_for_being_late_then_moved_to_a_weekday_past_leaves_not
     Wednesday 09:00, Wednesday 16's slot long past. The next digest, Wednesday 23's (16 days
     after Monday 7's), must tell Tuesday's kudos: each of the two alone is within the reach,
     together they leave 7 to 16 January out of every digest (review 22)."""
-    clock = ControlledClock(datetime(2030, 1, 7, 8, 5, tzinfo=UTC))  # Mon 7 Jan, 09:05 CET
-    n = make_service("notifications", clock=clock, start_worker=False)
-    team = Team(n, timezone="Europe/Berlin")
-    team.channel(slack.webhook(), event_types=["digest.team"])
-    digest_at = f"/v1/teams/{team.id}/digest"
-    assert n.client.put(digest_at, headers=team.auth(),
-                        json={"weekday": 0, "hour": 9}).status_code == 200
-    run, deliver = job(n.container, "team-digests"), n.container.deliverer.deliver_due
-    assert run() == 1
-    deliver()
-    handle(n, event("kudos.given", team.id, checkin_id=new_id(), goal_id=team.goal,
-                    from_id=team.ben, to_id=team.ana, emoji="🎉",
-                    at="2030-01-08T10:00:00+00:00"))  # Tue 8 Jan, 11:00 CET
-    clock.set(datetime(2030, 1, 14, 16, 0, tzinfo=UTC))  # Mon 14 Jan, 17:00 CET: back up
-    assert run() == 0  # Monday's slot was this morning, past the grace: skipped
-    clock.set(datetime(2030, 1, 17, 10, 0, tzinfo=UTC))  # Thu 17 Jan, 11:00 CET
-    assert n.client.put(digest_at, headers=team.auth(),
-                        json={"weekday": 2, "hour": 9}).status_code == 200
-    assert run() == 0  # Wednesday's slot was yesterday
-    clock.set(datetime(2030, 1, 23, 8, 5, tzinfo=UTC))  # Wed 23 Jan, 09:05 CET
-    assert run() == 1
-    deliver()
-    monday, wednesday = (str(r.json()["blocks"]) for r in slack.received)
+    digest = WeeklyDigest(make_service, slack)
+    assert digest.run_at(MONDAY_0905_CET) == 1
+    digest.kudos("2030-01-08T10:00:00+00:00")  # Tue 8 Jan, 11:00 CET
+    # Mon 14 Jan, 17:00 CET, back up: that morning's slot past the grace, skipped
+    assert digest.run_at(datetime(2030, 1, 14, 16, 0, tzinfo=UTC)) == 0
+    digest.clock.set(datetime(2030, 1, 17, 10, 0, tzinfo=UTC))  # Thu 17 Jan, 11:00 CET
+    digest.move(weekday=2, hour=9)
+    assert digest.run_at(digest.clock.now()) == 0  # Wednesday's slot was yesterday
+    assert digest.run_at(datetime(2030, 1, 23, 8, 5, tzinfo=UTC)) == 1  # Wed 23 Jan, 09:05 CET
+    monday, wednesday = digest.told()
     assert "*Kudos given:* 0" in monday
     assert "*Kudos given:* 1" in wednesday
