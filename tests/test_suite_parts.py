@@ -84,6 +84,14 @@ def suite_env(**more: str) -> dict[str, str]:
     return {**env, "PYTHONPATH": str(ROOT), "GOALKEEPER_TEST_WORKERS": "0", **more}
 
 
+def run_suite(tmp_path: Path, args: list[str], env: dict[str, str] | None = None,
+              timeout: int = 120) -> subprocess.CompletedProcess:
+    """`python -m infra.suite -p no:cacheprovider *args` in the project at `tmp_path`."""
+    return subprocess.run([sys.executable, "-m", "infra.suite", "-p", "no:cacheprovider", *args],
+                          cwd=tmp_path, env=env or suite_env(), capture_output=True, text=True,
+                          timeout=timeout)
+
+
 def two_parts(tmp_path: Path) -> None:
     (tmp_path / "test_parts.py").write_text(TWO_PARTS)
     (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    alone: by itself\n")
@@ -93,9 +101,7 @@ def two_parts(tmp_path: Path) -> None:
 def test_a_failed_first_part_ends_the_run_only_when_asked_to_stop_at_the_first_failure(
         tmp_path, args, second_ran):
     two_parts(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "infra.suite", "-p", "no:cacheprovider", *args],
-                          cwd=tmp_path, env=suite_env(), capture_output=True, text=True,
-                          timeout=120)
+    done = run_suite(tmp_path, args)
     assert done.returncode == 1, done.stdout + done.stderr
     assert (tmp_path / "second-part-ran").exists() is second_ran, done.stdout
 
@@ -104,9 +110,7 @@ def test_the_tests_marked_alone_run_alone_whatever_pytest_addopts_spreads(tmp_pa
     """`PYTEST_ADDOPTS='-n 2'` reached the second part's pytest as well: the tests marked
     alone ran on two workers. The run reads PYTEST_ADDOPTS as arguments given first."""
     two_parts(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "infra.suite", "-p", "no:cacheprovider"],
-                          cwd=tmp_path, env=suite_env(PYTEST_ADDOPTS="-n 2"),
-                          capture_output=True, text=True, timeout=120)
+    done = run_suite(tmp_path, [], env=suite_env(PYTEST_ADDOPTS="-n 2"))
     assert done.returncode == 1, done.stdout + done.stderr
     assert "-m 'not alone' -n 2" in done.stdout, done.stdout
     assert (tmp_path / "second-part-ran").read_text() == "alone", done.stdout
@@ -225,10 +229,7 @@ def test_the_tests_marked_alone_run_alone_whatever_tx_and_d_spread(tmp_path):
     is, but only `-n`, `--numprocesses`, `--dist` and `--maxprocesses` were kept from the
     second part: the tests marked alone ran on two workers."""
     two_parts(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "infra.suite", "-p", "no:cacheprovider",
-                           "--tx", "2*popen", "-d"],
-                          cwd=tmp_path, env=suite_env(), capture_output=True, text=True,
-                          timeout=240)
+    done = run_suite(tmp_path, ["--tx", "2*popen", "-d"], timeout=240)
     assert done.returncode == 1, done.stdout + done.stderr
     assert (tmp_path / "second-part-ran").read_text() == "alone", done.stdout
 
@@ -238,10 +239,7 @@ def test_a_run_without_xdist_runs_the_first_part_in_its_own_process(tmp_path):
     pytest refused it (exit 4, "unrecognized arguments: -n"), the tests not marked alone never
     ran, and the second part started anyway."""
     two_parts(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "infra.suite", "-p", "no:cacheprovider",
-                           "-p", "no:xdist"],
-                          cwd=tmp_path, env=suite_env(GOALKEEPER_TEST_WORKERS="2"),
-                          capture_output=True, text=True, timeout=120)
+    done = run_suite(tmp_path, ["-p", "no:xdist"], env=suite_env(GOALKEEPER_TEST_WORKERS="2"))
     assert "1 failed" in done.stdout, done.stdout + done.stderr
     assert done.returncode == 1, done.stdout + done.stderr
 
@@ -265,10 +263,7 @@ def test_a_first_part_pytest_refused_to_run_ends_the_run(tmp_path):
     same arguments, started all the same, to be refused in its turn or to run alone what the
     caller meant to run with the rest."""
     two_parts(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "infra.suite", "-p", "no:cacheprovider",
-                           "--no-such-option"],
-                          cwd=tmp_path, env=suite_env(), capture_output=True, text=True,
-                          timeout=120)
+    done = run_suite(tmp_path, ["--no-such-option"])
     assert done.returncode == 4, done.stdout + done.stderr
     assert "tests marked 'alone'" not in done.stdout, done.stdout
     assert not (tmp_path / "second-part-ran").exists()
@@ -280,9 +275,6 @@ def test_a_maxfail_above_the_first_parts_failures_leaves_the_alone_tests_to_run(
     run reads any `--maxfail` as `-x`: the first part's one failure ended the run and the
     tests marked alone never ran (review 23)."""
     two_parts(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "infra.suite", "-p", "no:cacheprovider",
-                           "--maxfail=2"],
-                          cwd=tmp_path, env=suite_env(), capture_output=True, text=True,
-                          timeout=120)
+    done = run_suite(tmp_path, ["--maxfail=2"])
     assert done.returncode == 1, done.stdout + done.stderr
     assert (tmp_path / "second-part-ran").exists(), done.stdout
