@@ -8,12 +8,18 @@
    they prove includes how long a kill, a restart or a rebalance takes, so they get the machine
    to themselves, as they did when the whole suite ran in one process.
 
-The arguments go to both parts (`-k slice` narrows both; a `-m` expression is joined to each
-part's own; pytest-xdist's `-n` reaches the first part only, after its own `-n`), and so do
-those of PYTEST_ADDOPTS, read as if given first. Ctrl-C reaches the part running, which stops
+The arguments go to both parts unchanged, those of PYTEST_ADDOPTS read as if given first, and
+each part's own options follow them, where the last one given wins: its `-m` joined to the
+caller's expression, the first part's `-n` unless the caller gave one, and the second part's
+`-n 0`, which no `-n`, `--tx`, `--dist` or `-d` before it spreads (none of them under
+`-p no:xdist`). What the caller asked is read by pytest's own parser, as `pytest` would read it
+here: with the configuration's `addopts`, `-o addopts=...`, `@file` arguments and the options
+of the plugins and initial conftests. Arguments pytest refuses, or that would leave the parts'
+own options unread (after a path and `--`) or the second part spread (`-f`), are refused with
+pytest's usage error (4) before any part starts. Ctrl-C reaches the part running, which stops
 and tears its servers down as pytest does, and no part starts after it. It exits as
 pytest does: the first part's failure if it failed, else the second's; 5 (no tests) only when
-neither part ran a test. Asked to stop at the first failure (`-x`, `--exitfirst`, `--maxfail`),
+neither part ran a test. Asked to stop at the first failure (`-x`, `--maxfail=1`, `--stepwise`),
 it does not start the second part once the first has failed.
 """
 
@@ -24,154 +30,73 @@ import shlex
 import signal
 import subprocess
 import sys
-from typing import NamedTuple
+from argparse import Namespace
+
+from _pytest.config import ConftestImportFailure, get_config
+from pytest import UsageError
 
 WORKERS_ENV = "GOALKEEPER_TEST_WORKERS"
 WORKERS_DEFAULT = 2
 NO_TESTS = 5  # pytest's exit code when it collected nothing
 INTERRUPTED = 2  # pytest's exit code when stopped by Ctrl-C (or an error collecting tests)
-CUT_SHORT = (INTERRUPTED, 3, 4)  # and when it failed itself, or was called wrongly
+USAGE_ERROR = 4
+CUT_SHORT = (INTERRUPTED, 3, USAGE_ERROR)  # and when it failed itself, or was called wrongly
 
 PARTS = (("not alone", True), ("alone", False))  # (marker expression, spread over workers)
+PROBE = "an option given after the caller's arguments"
 
 
-# pytest-xdist's options that spread tests over workers: with a value, and flags
-SPREADING = ("-n", "--numprocesses", "--dist", "--maxprocesses", "--tx")
-SPREADING_FLAGS = ("-d", "--distload", "-f", "--looponfail")
-NO_XDIST = "no:xdist"  # `-p no:xdist`: no workers, and no -n to give
-MARKER = ("-m",)
-EXIT_FIRST = ("-x", "--exitfirst")  # pytest's --maxfail=1, the last of these and --maxfail wins
-STEPWISE = ("--sw", "--stepwise", "--sw-skip", "--stepwise-skip", "--sw-reset", "--stepwise-reset")
-# The short options that take a value (pytest's and pytest-xdist's -n), and the long ones that
-# may take it as the next argument: what a scan of the arguments must know to read them.
-SHORT_VALUED = frozenset("kmprcoWn")
-LONG_VALUED = frozenset((
-    "--numprocesses", "--dist", "--maxprocesses", "--maxfail", "--deselect", "--ignore",
-    "--ignore-glob", "--junitxml", "--junit-xml", "--basetemp", "--timeout", "--durations",
-    "--durations-min", "--rootdir", "--confcutdir", "--tb", "--capture", "--import-mode",
-    "--override-ini", "--log-level", "--log-cli-level", "--log-file", "--cov", "--cov-report",
-    "--count", "--color", "--show-capture", "--tx", "--rsyncdir",
-))
-
-
-class Given(NamedTuple):
-    """One option as pytest reads it from the arguments (`option` None: a positional
-    argument, in `words`), its value if it takes one, and the arguments that give it."""
-
-    option: str | None
-    value: str | None
-    words: tuple[str, ...]
-
-
-def read(args: list[str]) -> list[Given]:
-    """`args` as pytest (argparse) reads them: `--name=value`, `--name value` for the long
-    options of LONG_VALUED, and short options clustered (`-vx`, `-xk slice`, `-rxX`, `-vm slow`,
-    `-n4`, `-n=4`), where the first of SHORT_VALUED takes the rest of its argument, or the next
-    argument, as its value (`-m ""` and `-m=` give the empty one). A cluster is given back one
-    option at a time (`-v`, `-x`). Options after `--` are read as options still, as pytest 9
-    on Python 3.11 reads them when no path comes before `--` (argparse's intermixed parsing);
-    `@file` and `-o addopts=...` are not opened."""
-    given, i = [], 0
-    while i < len(args):
-        arg, i = args[i], i + 1
-        if arg.startswith("--") and arg != "--":
-            name, equals, value = arg.partition("=")
-            if not equals and name in LONG_VALUED and i < len(args):
-                value, i = args[i], i + 1
-                given.append(Given(name, value, (arg, value)))
-            else:
-                given.append(Given(name, value if equals else None, (arg,)))
-        elif arg.startswith("-") and len(arg) > 1 and arg[1].isalpha():  # not "- x", "-1"
-            cluster, nxt = _cluster(arg, args[i] if i < len(args) else None)
-            i += nxt
-            given += cluster
-        else:
-            given.append(Given(None, None, (arg,)))
-    return given
-
-
-def _cluster(arg: str, following: str | None) -> tuple[list[Given], int]:
-    """The short options of `arg` (`-vx`, `-xk` with `following` its value), and how many
-    following arguments they take (0 or 1). One option alone keeps its words as given."""
-    cluster, took = [], 0
-    for at, letter in enumerate(arg[1:], start=2):
-        if letter not in SHORT_VALUED:
-            cluster.append(Given(f"-{letter}", None, (f"-{letter}",)))
-            continue
-        written = arg[at:]
-        value: str | None = written.removeprefix("=") if written else following
-        took = 0 if written or following is None else 1
-        cluster.append(Given(f"-{letter}", value,
-                             (f"-{letter}", value) if value is not None else (f"-{letter}",)))
-        break
-    if len(cluster) == 1:
-        one = cluster[0]
-        cluster = [one._replace(words=(arg, following) if took else (arg,))]
-    return cluster, took
-
-
-def taken(args: list[str], options: tuple[str, ...]) -> tuple[list[str], list[str]]:
-    """The values `args` gives `options` (each takes one: `-n 4`, `-n4`, `-n=4`, `-vn 4`,
-    `--dist load`, `--dist=load`, `-m=kafka or slow`), in order, and the other arguments, as
-    pytest reads them (`read`)."""
-    values, rest = [], []
-    for one in read(args):
-        if one.option in options and one.value is not None:
-            values.append(one.value)
-        else:
-            rest.extend(one.words)
-    return values, rest
-
-
-def without_spreading(args: list[str]) -> list[str]:
-    """`args` without pytest-xdist's options: the tests marked `alone` run one at a time
-    whatever the caller asked of the first part (`-n 4`, `--tx 2*popen -d` there would run
-    them side by side)."""
-    rest = taken(args, SPREADING)[1]
-    return [word for one in read(rest) if one.option not in SPREADING_FLAGS for word in one.words]
-
-
-def xdist_off(args: list[str]) -> bool:
-    """Whether `args` turn pytest-xdist off (`-p no:xdist`): then no part is given `-n`."""
-    return any(one.option == "-p" and one.value == NO_XDIST for one in read(args))
-
-
-def split_marker(args: list[str]) -> tuple[str | None, list[str]]:
-    """The `-m` expression in `args` (the last, as pytest takes it) and the other arguments."""
-    expressions, rest = taken(args, MARKER)
-    return (expressions[-1] if expressions else None), rest
+def asked(args: list[str]) -> Namespace:
+    """pytest's options as `pytest *args` run here settles them (pytest's Config.parse, the
+    process's PYTEST_ADDOPTS aside: `main` gives it in `args`), and `appended`: whether an
+    option given after `args` is read as one. Raises pytest's UsageError (and its
+    ConftestImportFailure) where pytest would."""
+    config = get_config(args, prog="infra.suite")
+    addopts = os.environ.pop("PYTEST_ADDOPTS", None)
+    try:
+        read = [*args]
+        config.parse(read)  # `read` becomes what pytest reads: the configuration's addopts first
+        after = config.option.help or config._parser.parse([*read, "-m", PROBE]).markexpr == PROBE
+        return Namespace(**vars(config.option), appended=after)
+    finally:
+        config._ensure_unconfigure()
+        if addopts is not None:
+            os.environ["PYTEST_ADDOPTS"] = addopts
 
 
 def part_args(own: str, spread: bool, args: list[str], workers: int) -> list[str]:
-    """The pytest arguments of one part: its marker expression joined to the caller's."""
-    expression, rest = split_marker(args if spread else without_spreading(args))
-    marker = f"({expression}) and {own}" if expression else own
-    spread_args = ["-n", str(workers)] if spread and workers > 0 and not xdist_off(args) else []
-    return [*spread_args, "-m", marker, *rest]
+    """The pytest arguments of one part: the caller's, then the part's marker expression
+    joined to the caller's and, when pytest-xdist is loaded, the spreading of the first part
+    (`workers`, unless the caller gave `-n`) or none for the second (`-n 0`). Raises
+    UsageError for arguments pytest refuses or that the part's own options cannot follow."""
+    option = asked(args)
+    if not option.appended:
+        raise UsageError("infra.suite gives each part its own -m and -n after the arguments, "
+                         "where pytest would read them as paths (after `--`): give the paths "
+                         "before any `--`")
+    if getattr(option, "looponfail", False):
+        raise UsageError("infra.suite cannot run the tests marked alone apart under -f "
+                         "(--looponfail): run pytest -f itself")
+    marker = f"({option.markexpr}) and {own}" if option.markexpr else own
+    xdist = hasattr(option, "numprocesses")  # else `-p no:xdist`: no -n to give
+    if not xdist or (spread and (option.numprocesses is not None or workers == 0)):
+        return [*args, "-m", marker]
+    return [*args, "-m", marker, "-n", str(workers if spread else 0)]
 
 
 def stops_early(args: list[str]) -> bool:
-    """Whether `args` ask pytest to stop at the first failure, as pytest settles it: `-x`
-    (`-vx`, `-xk slice`, `--exitfirst`) and `--maxfail N` set one limit, the last given
-    winning, and a limit of 1 stops at the first; `--stepwise` (`--sw-skip`, `--sw-reset`)
-    stops as well. A failed first part then ends the run. (A larger limit does not: one
-    failure in the first part leaves the second to run, with its own limit; a part spread over
-    workers that reaches its limit ends with 2, which ends the run anyway.)"""
-    limit, stepwise = 0, False
-    for one in read(args):
-        if one.option in EXIT_FIRST:
-            limit = 1
-        elif one.option == "--maxfail":
-            limit = _count(one.value)
-        stepwise = stepwise or one.option in STEPWISE
-    return limit == 1 or stepwise
-
-
-def _count(value: str | None) -> int:
+    """Whether `args` ask pytest to stop at the first failure, as pytest settles them:
+    a `--maxfail` of 1 (`-x`, `--exitfirst`, `--maxfail=1`, the last of these given winning),
+    or `--stepwise` (`--sw-skip` and `--sw-reset` turn it on). A failed first part then ends
+    the run. (A larger limit does not: one failure in the first part leaves the second to run,
+    with its own limit; a part spread over workers that reaches its limit ends with 2, which
+    ends the run anyway.) Arguments pytest refuses do not: the run ends at its usage error."""
     try:
-        return int(value or "0")
-    except ValueError:
-        return 0  # pytest refuses it: the run ends at its usage error
+        option = asked(args)
+    except UsageError:
+        return False
+    stepwise = ("stepwise", "stepwise_skip", "stepwise_reset")
+    return option.maxfail == 1 or any(getattr(option, name, False) for name in stepwise)
 
 
 def combined(codes: list[int]) -> int:
@@ -214,9 +139,13 @@ def main(args: list[str]) -> int:
     count = workers()
     args = [*shlex.split(os.environ.get("PYTEST_ADDOPTS", "")), *args]
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    try:
+        argvs = [part_args(own, spread, args, count) for own, spread in PARTS]
+    except (UsageError, ConftestImportFailure) as refused:  # pytest's usage errors
+        print(f"ERROR: {refused}", file=sys.stderr, flush=True)
+        return USAGE_ERROR
     codes = []
-    for own, spread in PARTS:
-        argv = part_args(own, spread, args, count)
+    for (own, _), argv in zip(PARTS, argvs, strict=True):
         print(f"== make test, tests marked {own!r}: pytest {shlex.join(argv)}", flush=True)
         codes.append(run_part(argv, env))
         if codes[-1] in CUT_SHORT or codes[-1] > 128:

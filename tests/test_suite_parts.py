@@ -10,31 +10,34 @@ import time
 from pathlib import Path
 
 import pytest
+from pytest import UsageError
 
-from infra.suite import NO_TESTS, combined, part_args, split_marker, stops_early
+from infra.suite import NO_TESTS, asked, combined, part_args, stops_early
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_each_part_joins_the_callers_marker_expression_to_its_own():
     args = ["-k", "slice", "-m", "kafka or slow", "tests/x.py"]
-    assert split_marker(args) == ("kafka or slow", ["-k", "slice", "tests/x.py"])
+    assert asked(args).markexpr == "kafka or slow"
     assert part_args("not alone", True, args, 2) == [
-        "-n", "2", "-m", "(kafka or slow) and not alone", "-k", "slice", "tests/x.py"]
+        *args, "-m", "(kafka or slow) and not alone", "-n", "2"]
     assert part_args("alone", False, args, 2) == [
-        "-m", "(kafka or slow) and alone", "-k", "slice", "tests/x.py"]
-    assert part_args("alone", False, ["-mfaults"], 2) == ["-m", "(faults) and alone"]
+        *args, "-m", "(kafka or slow) and alone", "-n", "0"]
+    assert part_args("alone", False, ["-mfaults"], 2) == [
+        "-mfaults", "-m", "(faults) and alone", "-n", "0"]
     assert part_args("not alone", True, [], 0) == ["-m", "not alone"]
 
 
 def test_the_tests_marked_alone_run_one_at_a_time_whatever_the_caller_spreads():
     """`PYTEST_ARGS='-n 4'` ran the kill and failover tests four at a time."""
-    for spread in (["-n", "4"], ["-n4"], ["-n=auto"], ["--numprocesses=4"], ["--dist", "load"],
-                   ["--numprocesses", "4"]):
+    for spread, own in ((["-n", "4"], []), (["-n4"], []), (["-n=auto"], []),
+                        (["--numprocesses=4"], []), (["--dist", "load"], ["-n", "2"]),
+                        (["--numprocesses", "4"], [])):
         assert part_args("alone", False, [*spread, "-k", "slice"], 2) == [
-            "-m", "alone", "-k", "slice"], spread
+            *spread, "-k", "slice", "-m", "alone", "-n", "0"], spread
         assert part_args("not alone", True, [*spread, "-k", "slice"], 2) == [
-            "-n", "2", "-m", "not alone", *spread, "-k", "slice"], spread
+            *spread, "-k", "slice", "-m", "not alone", *own], spread
 
 
 @pytest.mark.parametrize(("codes", "code"), [
@@ -66,6 +69,7 @@ TWO_PARTS = '''
 import os
 import pathlib
 import pytest
+from pytest import UsageError
 
 
 def test_in_the_first_part_fails():
@@ -112,7 +116,7 @@ def test_the_tests_marked_alone_run_alone_whatever_pytest_addopts_spreads(tmp_pa
     two_parts(tmp_path)
     done = run_suite(tmp_path, [], env=suite_env(PYTEST_ADDOPTS="-n 2"))
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "-m 'not alone' -n 2" in done.stdout, done.stdout
+    assert "pytest -n 2 -p no:cacheprovider -m 'not alone'\n" in done.stdout, done.stdout
     assert (tmp_path / "second-part-ran").read_text() == "alone", done.stdout
 
 
@@ -123,8 +127,9 @@ def test_a_marker_expression_written_on_to_m_is_joined_to_each_parts_own(written
     caller's expression alone, the tests marked alone spread over the workers beside the rest
     in the first part, and every selected test ran twice (review 17)."""
     assert part_args("not alone", True, [written], 2) == [
-        "-n", "2", "-m", "(kafka or slow) and not alone"]
-    assert part_args("alone", False, [written], 2) == ["-m", "(kafka or slow) and alone"]
+        written, "-m", "(kafka or slow) and not alone", "-n", "2"]
+    assert part_args("alone", False, [written], 2) == [
+        written, "-m", "(kafka or slow) and alone", "-n", "0"]
 
 
 SERVER = """
@@ -188,7 +193,8 @@ def test_a_marker_expression_clustered_after_a_flag_is_joined_to_each_parts_own(
     """pytest reads `-vm slow` as `-v -m slow`: passed on after the part's own `-m`, it is the
     one pytest takes, so the second part ran the slow tests, not those marked alone (as the
     written-on `-m=slow` did before 1a38860)."""
-    assert part_args("alone", False, ["-vm", "slow"], 2) == ["-m", "(slow) and alone", "-v"]
+    assert part_args("alone", False, ["-vm", "slow"], 2) == [
+        "-vm", "slow", "-m", "(slow) and alone", "-n", "0"]
 
 
 def test_a_second_ctrl_c_while_the_part_tears_down_starts_no_other_part(tmp_path):
@@ -209,19 +215,16 @@ def test_a_maxfail_of_none_is_no_stop_at_the_first_failure():
     assert stops_early(["--maxfail", "0"]) is False
 
 
-@pytest.mark.parametrize(("args", "alone"), [
-    (["-m", ""], ["-m", "alone"]),
-    (["-m", "kafka", "-m", ""], ["-m", "alone"]),
-    (["-vm", "", "tests/x.py"], ["-m", "alone", "-v", "tests/x.py"]),
-    (["-m=", "tests/x.py"], ["-m", "alone", "tests/x.py"]),
+@pytest.mark.parametrize("args", [
+    ["-m", ""], ["-m", "kafka", "-m", ""], ["-vm", "", "tests/x.py"], ["-m=", "tests/x.py"],
 ])
-def test_an_empty_marker_expression_leaves_each_part_its_own(args, alone):
+def test_an_empty_marker_expression_leaves_each_part_its_own(args):
     """pytest reads `-m ""` (the way to clear PYTEST_ADDOPTS' `-m`) as no expression, and
     `-m=` as `-m ""`. The empty value was read as no value: `-m ""` was passed on after the
     part's own `-m` and won, so both parts ran every test (the tests marked alone spread over
     the workers in the first); `-vm ""` dropped the empty word, and `-m=` took the next
     argument, a path, as its expression."""
-    assert part_args("alone", False, args, 2) == alone
+    assert part_args("alone", False, args, 2) == [*args, "-m", "alone", "-n", "0"]
 
 
 def test_the_tests_marked_alone_run_alone_whatever_tx_and_d_spread(tmp_path):
@@ -278,3 +281,64 @@ def test_a_maxfail_above_the_first_parts_failures_leaves_the_alone_tests_to_run(
     done = run_suite(tmp_path, ["--maxfail=2"])
     assert done.returncode == 1, done.stdout + done.stderr
     assert (tmp_path / "second-part-ran").exists(), done.stdout
+
+
+@pytest.mark.parametrize("spreading", [["-o", "addopts=-n 2"], ["@spread.txt"]])
+def test_the_tests_marked_alone_run_alone_whatever_an_ini_override_or_args_file_spreads(
+        tmp_path, spreading):
+    """pytest reads `-o addopts=-n 2` as if `-n 2` were given first, and `@spread.txt`
+    (pytest 9 reads arguments from a file named after `@`) as the file's lines: both reached
+    the second part unread, and the tests marked alone ran on two workers (review 23)."""
+    two_parts(tmp_path)
+    (tmp_path / "spread.txt").write_text("-n\n2\n")
+    done = subprocess.run([sys.executable, "-m", "infra.suite", "-p", "no:cacheprovider",
+                           *spreading],
+                          cwd=tmp_path, env=suite_env(), capture_output=True, text=True,
+                          timeout=240)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (tmp_path / "second-part-ran").read_text() == "alone", done.stdout
+
+
+@pytest.mark.parametrize("given", [["-o", "addopts=-m kafka"], ["@m.txt"]])
+def test_a_marker_expression_from_an_ini_override_or_args_file_is_joined_to_each_parts_own(
+        tmp_path, monkeypatch, given):
+    """pytest reads `-o addopts=-m kafka` as `-m kafka` given first, and `@m.txt` as the
+    file's lines where it stands: passed on unread, the file's `-m` came after the part's own
+    and replaced it, and the tests marked alone ran in the spread first part, each selected
+    test twice (review 23)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.txt").write_text("-m\nkafka\n")
+    assert part_args("not alone", True, given, 2) == [
+        *given, "-m", "(kafka) and not alone", "-n", "2"]
+    assert part_args("alone", False, given, 2) == [*given, "-m", "(kafka) and alone", "-n", "0"]
+
+
+@pytest.mark.parametrize("args", [["tests/x.py", "--"], ["-f"], ["--looponfail"]])
+def test_arguments_that_would_overrule_a_parts_own_options_are_refused(args):
+    """After a path, pytest reads what follows `--` as paths: each part's own `-m` and `-n`
+    would be tests to collect. `-f` loops over the failures on pytest-xdist workers whatever
+    `-n 0` says. Neither can be given a part and then set right after."""
+    with pytest.raises(UsageError, match="infra.suite"):
+        part_args("alone", False, args, 2)
+
+
+def test_a_run_refused_starts_no_part_and_exits_as_pytest_refusing_it(tmp_path):
+    """After a path and `--`, the parts' own options would be read as paths: the run says
+    so and exits with pytest's usage error, before either part starts."""
+    two_parts(tmp_path)
+    done = run_suite(tmp_path, ["test_parts.py", "--"])
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "ERROR: infra.suite gives each part its own -m" in done.stderr, done.stderr
+    assert "== make test" not in done.stdout, done.stdout
+    assert not (tmp_path / "second-part-ran").exists()
+
+
+def test_a_conftest_that_fails_to_import_ends_the_run_as_pytest_does(tmp_path):
+    """The run reads its arguments as pytest does, initial conftests included: one that
+    fails to import is pytest's usage error (4) with its cause, not a traceback of the run."""
+    two_parts(tmp_path)
+    (tmp_path / "conftest.py").write_text("import no_such_module_here\n")
+    done = run_suite(tmp_path, [])
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "ERROR: ModuleNotFoundError: No module named 'no_such_module_here'" in done.stderr
+    assert "== make test" not in done.stdout, done.stdout
