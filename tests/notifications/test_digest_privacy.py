@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import update
 
 from shared.clock import ControlledClock
 from tests.notifications.support import Team, checkin, event, goal, handle, new_id, progressed
 from tests.notifications.weekly_digest import WeeklyDigest
-from tests.support.slack_server import too_many_requests
+from tests.support.slack_server import OK, too_many_requests
 from tests.support.stack import scheduled_job
 
 MONDAY_0905_BERLIN = datetime(2030, 1, 7, 8, 5, tzinfo=UTC)
@@ -229,3 +230,71 @@ def test_a_digest_of_an_earlier_slot_waiting_with_its_old_id_is_not_sent_as_toda
     assert len(slack.delivered()) == 1
     assert sorted(_digest_log(team)) == [
         ("failed", "a newer digest of the team was made since"), ("sent", None)]
+
+
+def test_the_week_of_a_digest_superseded_while_it_waited_is_told_by_the_next(make_service,
+                                                                             slack):
+    """Ben checked in on Thursday 3 January; Monday's digest tells it and is answered 429. The
+    lead moves the digest to Tuesdays, and Tuesday's is made before Monday's retry: Monday's
+    is superseded, and Tuesday's tells from Monday 09:00 only. Ben's check-in was then in no
+    digest the channel saw: the one sent must tell it (nothing is lost on an outage; review
+    22)."""
+    clock = ControlledClock(MONDAY_0905_BERLIN)
+    n, team, _, first = _digest_waiting_out_a_429(clock, make_service, slack)
+    assert "1/1 goals checked in" in first
+    assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
+                        json={"weekday": 1, "hour": 9}).status_code == 200
+    clock.advance(days=1)  # Tue 8 Jan, 09:05 Berlin: Monday's still waits
+    assert scheduled_job(n.container, "team-digests").run() == 1
+    n.container.deliverer.deliver_due()
+    n.container.deliverer.deliver_due()
+    [digest] = slack.delivered()
+    assert sorted(_digest_log(team)) == [
+        ("failed", "a newer digest of the team was made since"), ("sent", None)]
+    assert "1/1 goals checked in" in str(digest.json()["blocks"])
+
+
+@pytest.mark.parametrize("answer", [OK, too_many_requests(60)], ids=["sent", "429 again"])
+def test_a_digest_being_sent_as_the_next_is_made_tells_its_week_once_whatever_its_answer(
+        make_service, slack, answer):
+    """Monday's digest, telling Ben's Thursday check-in, is being posted (claimed) when
+    Tuesday's is made. Tuesday's waits for its answer: posted, Tuesday's tells from Monday
+    09:00; answered 429 again, Monday's is superseded and Tuesday's tells its week. Ben's
+    check-in is in exactly one digest the channel saw, not two, not none."""
+    clock = ControlledClock(MONDAY_0905_BERLIN)
+    n, team, _, _ = _digest_waiting_out_a_429(clock, make_service, slack)
+    assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
+                        json={"weekday": 1, "hour": 9}).status_code == 200
+    clock.advance(days=1)  # Tue 8 Jan, 09:05 Berlin
+    deliverer, digests = n.container.deliverer, scheduled_job(n.container, "team-digests").run
+    [monday] = deliverer._claim_due()  # being posted
+    assert digests() == 0  # waits for Monday's answer
+    slack.reply_with(answer)
+    deliverer._attempt(monday)
+    assert digests() == 1
+    clock.advance(seconds=61)
+    deliverer.deliver_due()
+    told = [str(r.json()["blocks"]) for r in slack.delivered()]
+    assert len(told) == (2 if answer is OK else 1)
+    assert sum("1/1 goals checked in" in text for text in told) == 1, told
+
+
+def test_the_week_of_a_digest_turned_off_while_it_waited_is_told_when_it_is_on_again(
+        make_service, slack):
+    """Monday's digest, telling Ben's Thursday check-in, waits out a 429; the lead turns the
+    digest off, so it fails, then on again on Tuesdays. Tuesday's told from Monday 09:00: the
+    week before was in no digest the channel saw. It tells Monday's week too."""
+    clock = ControlledClock(MONDAY_0905_BERLIN)
+    n, team, _, _ = _digest_waiting_out_a_429(clock, make_service, slack)
+    for put in ({"enabled": False, "weekday": 0, "hour": 9}, {"weekday": 1, "hour": 9}):
+        assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
+                            json=put).status_code == 200
+        clock.advance(seconds=61)
+        n.container.deliverer.deliver_due()
+    clock.set(datetime(2030, 1, 8, 8, 5, tzinfo=UTC))  # Tue 8 Jan, 09:05 Berlin
+    assert scheduled_job(n.container, "team-digests").run() == 1
+    n.container.deliverer.deliver_due()
+    [digest] = slack.delivered()
+    assert sorted(_digest_log(team)) == [("failed", "the team turned its digest off since"),
+                                         ("sent", None)]
+    assert "1/1 goals checked in" in str(digest.json()["blocks"])

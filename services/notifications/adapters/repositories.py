@@ -136,6 +136,16 @@ class Notifications:
                                               Notification.target == target)
         return self.session.execute(query.limit(1)).first() is not None
 
+    def of_events(self, event_ids: tuple[str, ...]) -> list[Notification]:
+        """The notifications of `event_ids`, locked until commit in id order (PostgreSQL;
+        SQLite's writers take turns already): a claim of one of them (`due` locks it) commits
+        before this reads it, or claims it after this commits."""
+        query = (select(Notification).where(Notification.event_id.in_(event_ids))
+                 .order_by(Notification.id))
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        return list(self.session.scalars(query))
+
     def read_targets(self, event_ids: list[str]) -> None:
         """The targets already notified of each of `event_ids`, in one statement, so that
         `exists` answers a batch's events from memory."""

@@ -51,15 +51,18 @@ class DigestSettings:
         or in none)."""
         return latest_slot(slot - timedelta(microseconds=1), timezone, self.hour, self.weekday)
 
-    def week_since_last(self, slot: datetime, timezone: str) -> datetime:
-        """Where the week `slot`'s digest tells begins when made now: the last digest's slot
-        when that digest went out within `LAST_DIGEST_REACH` before, so that a digest moved to
-        another hour or weekday, or the one after a digest skipped for being late, tells what
-        came since the last one, none of it twice and none left out; else (a first digest, or
-        one after weeks off) `week_of`."""
+    def week_since_last(self, slot: datetime, timezone: str, *, last_told: bool = True
+                        ) -> datetime:
+        """Where the week `slot`'s digest tells begins when made now, when the last digest was
+        made within `LAST_DIGEST_REACH` before: that digest's slot if it was told (`last_told`:
+        sent to a channel, or it had nothing to tell), so that a digest moved to another hour
+        or weekday, or the one after a digest skipped for being late, tells what came since the
+        last one, none of it twice and none left out; where that digest's week began if it
+        reached no channel (superseded while it waited, or failed), so that its week is told
+        by this one. Else (a first digest, or one after weeks off) `week_of`."""
         last = self.last_slot
         if last is not None and timedelta(0) < slot - last <= LAST_DIGEST_REACH:
-            return last
+            return last if last_told or self.last_since is None else self.last_since
         return self.week_of(slot, timezone)
 
     def made(self, since: datetime, slot: datetime) -> None:

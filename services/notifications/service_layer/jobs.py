@@ -629,7 +629,10 @@ class Digests:
             slot = latest_slot(now, timezone, settings.hour, settings.weekday)
             if not settings.is_due(slot, now, timezone, self.grace_hours):
                 return 0
-            since = settings.week_since_last(slot, timezone)
+            last_told = self._last_told(uow, settings, now)
+            if last_told is None:
+                return 0  # the last digest is being sent: made at a run after its answer
+            since = settings.week_since_last(slot, timezone, last_told=last_told)
             facts, rendered = week_digest(uow, team_id, team, since, slot)
             settings.made(since, slot)
             if facts.tell_nothing:  # no goals, no activity: nothing to send, the slot is done
@@ -639,6 +642,26 @@ class Digests:
             sent = self.notifier.to_channels(uow, what, rendered)
             uow.commit()
         return sent
+
+    @staticmethod
+    def _last_told(uow: NotificationsUnitOfWork, settings: DigestSettings,
+                   now: datetime) -> bool | None:
+        """Whether the team's last digest was told, as the next one is made: sent to a channel,
+        or queued to none (nothing to tell, no channel). Its messages are read locked, so a
+        claim of one commits first or waits for this; one being sent (claimed) answers None:
+        the next digest waits for its answer. Those still waiting are superseded now, never
+        sent: none sent, their week is told by the next digest (`week_since_last`)."""
+        if settings.last_slot is None:
+            return True
+        last = [n for n in uow.notifications.of_events(digest_ids(settings.team_id,
+                                                                  settings.last_slot))
+                if n.channel_id and is_digest_of(n, settings.last_slot)]
+        waiting = [n for n in last if n.status == "pending"]
+        if any(n.claimed_until is not None and n.claimed_until > now for n in waiting):
+            return None
+        for n in waiting:
+            n.fail(DIGEST_SUPERSEDED)
+        return not last or any(n.status == "sent" for n in last)
 
     def send_personal_digests(self) -> int:
         with self.uow_factory() as uow:
