@@ -407,14 +407,16 @@ class Deliverer:
             return DIGEST_UNKNOWN
         if not settings.enabled:
             return DIGEST_OFF
-        slot, team = settings.last_slot, uow.replicas.team(n.team_id)
-        what = digest_occurrence(n.team_id, slot, n.created_at.isoformat(),
-                                 self.public_url or None)
+        slot = settings.last_slot
         if not is_digest_of(n, slot):
             return DIGEST_SUPERSEDED
+        team = uow.replicas.team(n.team_id)
         since = settings.last_since or settings.week_of(slot, team_timezone(team))
         facts, rendered = week_digest(uow, n.team_id, team, since, slot)
-        return DIGEST_EMPTY if facts.tell_nothing else (what, rendered)
+        if facts.tell_nothing:
+            return DIGEST_EMPTY
+        return digest_occurrence(n.team_id, slot, n.created_at.isoformat(),
+                                 self.public_url or None), rendered
 
     def _burst_body(self, n: Notification, channel: Channel, merged: list[Notification]) -> None:
         """`n`'s body as the burst of it and `merged`: a line each. `n.summary` stays its own
