@@ -252,6 +252,7 @@ def test_the_week_of_a_digest_superseded_while_it_waited_is_told_by_the_next(mak
     assert sorted(_digest_log(team)) == [
         ("failed", "a newer digest of the team was made since"), ("sent", None)]
     assert "1/1 goals checked in" in str(digest.json()["blocks"])
+    assert digest.json()["text"] == "Digest since Monday 31 December 2029: Platform"
 
 
 @pytest.mark.parametrize("answer", [OK, too_many_requests(60)], ids=["sent", "429 again"])

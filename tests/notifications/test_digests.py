@@ -93,6 +93,7 @@ def test_a_weekly_digest_covers_the_week_since_the_last_one_across_a_change_of_c
     first, second = (str(r.json()["blocks"]) for r in slack.received)
     assert "*Kudos given:* 1" in first
     assert "*Kudos given:* 0" in second
+    assert [r.json()["text"] for r in slack.received] == ["Weekly digest: Platform"] * 2
 
 
 def test_a_digest_moved_to_a_later_weekday_tells_from_the_last_digest_not_a_week_before(
@@ -109,6 +110,8 @@ def test_a_digest_moved_to_a_later_weekday_tells_from_the_last_digest_not_a_week
     monday, friday = digest.told()
     assert "*Kudos given:* 1" in monday  # Saturday's; Tuesday's had not happened yet
     assert "*Kudos given:* 1" in friday  # Tuesday's only
+    assert [r.json()["text"] for r in slack.received] == [
+        "Weekly digest: Platform", "Digest since Monday 7 January: Platform"]
 
 
 def test_a_digest_moved_to_a_later_hour_the_day_it_went_out_waits_for_its_next_day(
@@ -472,3 +475,37 @@ def test_a_digest_skipped_for_being_late_then_moved_to_a_weekday_past_leaves_not
     monday, wednesday = digest.told()
     assert "*Kudos given:* 0" in monday
     assert "*Kudos given:* 1" in wednesday
+
+
+def test_the_digest_after_the_worker_was_down_for_weeks_tells_them_and_says_since_when(
+        make_service, slack):
+    """Monday 7's digest went out; kudos came on Tuesday 8 and Tuesday 5 February; the worker
+    was down through four Mondays' slots (skipped, days late). Monday 11 February's digest
+    told the week from 4 February only (more than 22 days since the last digest): Tuesday 8's
+    kudos were in no digest, and nothing said the weeks before were left out. It tells all
+    that came since Monday 7's digest, and its title says since when."""
+    digest = WeeklyDigest(make_service, slack)
+    assert digest.run_at(MONDAY_0905_CET) == 1
+    digest.kudos("2030-01-08T10:00:00+00:00")  # Tue 8 Jan
+    digest.kudos("2030-02-05T10:00:00+00:00")  # Tue 5 Feb
+    assert digest.run_at(datetime(2030, 2, 11, 8, 5, tzinfo=UTC)) == 1  # Mon 11 Feb, 09:05 CET
+    assert "*Kudos given:* 2" in digest.told()[1]
+    assert [r.json()["text"] for r in slack.received] == [
+        "Weekly digest: Platform", "Digest since Monday 7 January: Platform"]
+
+
+def test_a_digest_turned_on_again_after_months_tells_its_one_week(make_service, slack):
+    """The lead turned the digest off after Monday 7 January's and on again in April: the
+    first digest is the weekly one, not a quarter's, nor titled since January."""
+    digest = WeeklyDigest(make_service, slack)
+    assert digest.run_at(MONDAY_0905_CET) == 1
+    url, auth = f"/v1/teams/{digest.team.id}/digest", digest.team.auth()
+    off = {"enabled": False, "weekday": 0, "hour": 9}
+    assert digest.n.client.put(url, headers=auth, json=off).status_code == 200
+    digest.kudos("2030-01-08T10:00:00+00:00")  # Tue 8 Jan
+    digest.kudos("2030-04-02T10:00:00+00:00")  # Tue 2 Apr
+    assert digest.n.client.put(url, headers=auth,
+                               json={**off, "enabled": True}).status_code == 200
+    assert digest.run_at(datetime(2030, 4, 8, 7, 5, tzinfo=UTC)) == 1  # Mon 8 Apr, 09:05 CEST
+    assert "*Kudos given:* 1" in digest.told()[1]
+    assert slack.received[1].json()["text"] == "Weekly digest: Platform"

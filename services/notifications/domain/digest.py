@@ -14,9 +14,11 @@ from services.notifications.domain.replicas import Activity, GoalReplica
 from services.notifications.domain.schedule import latest_slot
 
 DIGEST_EVENT = "digest.team"
-# How long after a digest the next one tells from it: three weeks and the day a move of hour or
-# weekday adds (a move to a weekday past and a digest skipped for being late leave nothing out)
-LAST_DIGEST_REACH = timedelta(days=22)
+# How long after a digest the next one tells from it (what came since, its title naming the
+# period when it is not one week: `period_words`): eight weeks and the day a move of hour or
+# weekday adds, so that moves, digests skipped for being late and a worker down for weeks leave
+# nothing out; a digest after longer (turned off for months) tells its one week
+LAST_DIGEST_REACH = timedelta(weeks=8, days=1)
 PERSONAL_DIGEST_EVENT = "digest.personal"
 
 
@@ -107,8 +109,21 @@ class WeekFacts:
         return not self.shown_goals and all(a.goal_id in private for a in self.activity)
 
 
-def team_digest(team_name: str, facts: WeekFacts) -> Rendered:
-    """The week in a team's channels: nothing of a private goal, not even its kudos."""
+def period_words(since: datetime, slot: datetime, timezone: str) -> str | None:
+    """The period a digest of `slot` telling from `since` covers, in the team's days
+    ("since Monday 31 December"), or None when it is the one week before `slot` (7 days of
+    the team's clock: a change of clock in it leaves it a week)."""
+    zone = ZoneInfo(timezone)
+    start, end = since.astimezone(zone), slot.astimezone(zone)
+    if end.replace(tzinfo=None) - start.replace(tzinfo=None) == timedelta(weeks=1):
+        return None
+    year = f" {start.year}" if start.year != end.year else ""
+    return f"since {start:%A} {start.day} {start:%B}{year}"
+
+
+def team_digest(team_name: str, facts: WeekFacts, period: str | None = None) -> Rendered:
+    """The week in a team's channels: nothing of a private goal, not even its kudos. Its
+    title names the `period` it tells when that is not one week (`period_words`)."""
     goals = facts.shown_goals
     by_health = Counter(g.health or "not_started" for g in goals)
     health_line = ", ".join(f"{HEALTH[h][0]} {by_health[h]} {HEALTH[h][1].lower()}"
@@ -123,8 +138,8 @@ def team_digest(team_name: str, facts: WeekFacts) -> Rendered:
     lines += [_streak_line(facts.names.get(a.member_id, "someone"), a)
               for a in facts.activity if a.kind == "streak" and a.goal_id in visible]
     lines += _at_risk_lines(goals, facts.names)
-    return Rendered(f"Weekly digest: {team_name}", lines,
-                    f"Weekly digest: {health_line}; {rate}; {kudos} kudos")
+    name = "Weekly digest" if period is None else f"Digest {period}"
+    return Rendered(f"{name}: {team_name}", lines, f"{name}: {health_line}; {rate}; {kudos} kudos")
 
 
 def _streak_line(name: str, streak: Activity) -> str:

@@ -53,6 +53,7 @@ from services.notifications.domain.digest import (
     PERSONAL_DIGEST_EVENT,
     DigestSettings,
     WeekFacts,
+    period_words,
     personal_digest,
     slot_day,
     team_digest,
@@ -712,11 +713,13 @@ class Digests:
 
 def week_digest(uow: NotificationsUnitOfWork, team_id: str, team: TeamReplica | None,
                 since: datetime, slot: datetime) -> tuple[WeekFacts, Rendered]:
-    """The team's digest of the week from `since` to `slot`, from what is known now."""
+    """The team's digest of the week from `since` to `slot`, from what is known now, its title
+    naming the period when it is not one week."""
     facts = WeekFacts(uow.replicas.team_goals(team_id),
                       uow.replicas.activity(team_id, since, slot),
                       {m.member_id: m.name for m in uow.replicas.members(team_id)})
-    return facts, team_digest(team.name if team else "your team", facts)
+    period = period_words(since, slot, team_timezone(team))
+    return facts, team_digest(team.name if team else "your team", facts, period)
 
 
 def team_timezone(team: TeamReplica | None) -> str:
