@@ -11,7 +11,7 @@ from sqlalchemy import update
 from shared.clock import ControlledClock
 from tests.notifications.support import Team, checkin, event, goal, handle, new_id, progressed
 from tests.notifications.weekly_digest import WeeklyDigest
-from tests.support.slack_server import OK, too_many_requests
+from tests.support.slack_server import OK, archived, too_many_requests
 from tests.support.stack import scheduled_job
 
 MONDAY_0905_BERLIN = datetime(2030, 1, 7, 8, 5, tzinfo=UTC)
@@ -298,4 +298,113 @@ def test_the_week_of_a_digest_turned_off_while_it_waited_is_told_when_it_is_on_a
     [digest] = slack.delivered()
     assert sorted(_digest_log(team)) == [("failed", "the team turned its digest off since"),
                                          ("sent", None)]
+    assert "1/1 goals checked in" in str(digest.json()["blocks"])
+
+
+def test_the_week_of_a_digest_failed_by_a_channel_gone_is_told_when_the_channel_is_back(
+        make_service, slack):
+    """Ben checked in on Thursday 3 January; Monday 7's digest tells it and Slack answers 410
+    (the channel archived): it fails and the channel is disabled. Monday 14's digest is made
+    while the channel is still off, to no channel; the lead enables it again on Tuesday 15.
+    Monday 21's digest told from Monday 14 only (a digest made to no channel counted as told):
+    Ben's check-in reached the channel in no digest. Nothing is lost on an outage: the first
+    digest the channel gets tells from where the undelivered week began."""
+    clock = ControlledClock(MONDAY_0905_BERLIN)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin", with_goal=False)
+    channel = team.channel(slack.webhook(), event_types=["digest.team"])
+    handbook = new_id()
+    handle(n, goal(team.id, handbook, team.ben, "Write the handbook"))
+    logged = checkin(team.id, handbook, team.ben, 3, at="2030-01-03T10:00:00+00:00")
+    handle(n, logged, progressed(logged, 0.3))
+    assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
+                        json={"weekday": 0, "hour": 9}).status_code == 200
+    digests, deliverer = scheduled_job(n.container, "team-digests").run, n.container.deliverer
+    slack.reply_with(archived())
+    assert digests() == 1
+    deliverer.deliver_due()
+    [gone] = slack.received
+    assert gone.status == 410 and "1/1 goals checked in" in str(gone.json()["blocks"])
+    clock.advance(days=7)  # Mon 14 Jan, 09:05 Berlin: the channel is still disabled
+    assert digests() == 0
+    clock.advance(days=1)
+    enabled = n.client.patch(f"/v1/teams/{team.id}/channels/{channel['id']}",
+                             headers=team.auth(), json={"state": "active"})
+    assert enabled.json["state"] == "active"
+    clock.advance(days=6)  # Mon 21 Jan, 09:05 Berlin
+    assert digests() == 1
+    deliverer.deliver_due()
+    [digest] = slack.delivered()
+    assert "1/1 goals checked in" in str(digest.json()["blocks"]), digest.json()["text"]
+
+
+def test_a_digest_made_again_after_the_team_moved_timezone_keeps_its_weekly_title(
+        make_service, slack):
+    """Monday 11 March 2030's digest is made weekly in Berlin (09:00 CET, a week after Monday
+    4's) and answered 429; the team moves to New York, which changed to summer time on Sunday
+    10 March, before the retry. Made again, it tells the week it told, and is titled as made
+    (`week_digest`: "a digest made again as it leaves is titled as made"): in New York's
+    clock the same week reads 7 days and an hour, and it left as "Digest since Monday 4
+    March"."""
+    clock = ControlledClock(datetime(2030, 3, 11, 8, 5, tzinfo=UTC))  # Mon 09:05 CET
+    n, team, _, _ = _digest_waiting_out_a_429(clock, make_service, slack,
+                                              checked_in_at="2030-03-07T10:00:00+00:00")
+    [refused] = slack.received
+    assert refused.json()["text"] == "Weekly digest: Platform"
+    handle(n, event("team.updated", team.id, name="Platform", timezone="America/New_York"))
+    clock.advance(seconds=61)
+    n.container.deliverer.deliver_due()
+    [digest] = slack.delivered()
+    assert "1/1 goals checked in" in str(digest.json()["blocks"])
+    assert digest.json()["text"] == "Weekly digest: Platform"
+
+
+def test_a_team_that_connects_its_first_channel_gets_a_weekly_digest_not_the_weeks_before(
+        make_service, slack):
+    """Ben checked in on Thursday 3 January, when the team had no channel taking digests:
+    Monday 7's digest went nowhere, and needed to go nowhere. The lead connects a channel on
+    Tuesday 8; Monday 14's digest tells its own week, titled weekly, not the weeks before the
+    team had a channel."""
+    clock = ControlledClock(MONDAY_0905_BERLIN)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin", with_goal=False)
+    handbook = new_id()
+    handle(n, goal(team.id, handbook, team.ben, "Write the handbook"))
+    logged = checkin(team.id, handbook, team.ben, 3, at="2030-01-03T10:00:00+00:00")
+    handle(n, logged, progressed(logged, 0.3))
+    assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
+                        json={"weekday": 0, "hour": 9}).status_code == 200
+    digests = scheduled_job(n.container, "team-digests").run
+    assert digests() == 0  # no channel: made, sent to none
+    clock.advance(days=1)
+    team.channel(slack.webhook(), event_types=["digest.team"])
+    clock.advance(days=6)  # Mon 14 Jan, 09:05 Berlin
+    assert digests() == 1
+    n.container.deliverer.deliver_due()
+    [digest] = slack.delivered()
+    assert digest.json()["text"] == "Weekly digest: Platform"
+    assert "0/1 goals checked in" in str(digest.json()["blocks"])
+
+
+def test_the_digest_after_one_with_nothing_to_tell_is_weekly(make_service, slack):
+    """The team had no goal on Monday 7 January: that digest had nothing to tell and was not
+    sent. Ben makes a goal on Tuesday 8 and checks in: Monday 14's digest tells its week,
+    titled weekly, not "since" the week before that had nothing in it."""
+    clock = ControlledClock(MONDAY_0905_BERLIN)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin", with_goal=False)
+    team.channel(slack.webhook(), event_types=["digest.team"])
+    assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
+                        json={"weekday": 0, "hour": 9}).status_code == 200
+    digests = scheduled_job(n.container, "team-digests").run
+    assert digests() == 0  # nothing to tell
+    handbook = new_id()
+    handle(n, goal(team.id, handbook, team.ben, "Write the handbook"))
+    logged = checkin(team.id, handbook, team.ben, 3, at="2030-01-08T10:00:00+00:00")
+    handle(n, logged, progressed(logged, 0.3))
+    clock.advance(days=7)  # Mon 14 Jan, 09:05 Berlin
+    assert digests() == 1
+    n.container.deliverer.deliver_due()
+    [digest] = slack.delivered()
+    assert digest.json()["text"] == "Weekly digest: Platform"
     assert "1/1 goals checked in" in str(digest.json()["blocks"])

@@ -509,3 +509,21 @@ def test_a_digest_turned_on_again_after_months_tells_its_one_week(make_service, 
     assert digest.run_at(datetime(2030, 4, 8, 7, 5, tzinfo=UTC)) == 1  # Mon 8 Apr, 09:05 CEST
     assert "*Kudos given:* 1" in digest.told()[1]
     assert slack.received[1].json()["text"] == "Weekly digest: Platform"
+
+
+def test_weekly_digests_at_an_hour_the_change_to_summer_time_skips_are_titled_weekly(
+        make_service, slack):
+    """The digest is on Sundays at 02:00 in Berlin; on Sunday 31 March 2030 the clock jumps
+    from 02:00 to 03:00, so that day's digest leaves at 03:00 (01:00 UTC, a week of 7 × 24 h
+    after the last). Each digest tells its one week (`week_of`), none of them more or less:
+    all are titled "Weekly digest". The two digests next to the change were titled "Digest
+    since Sunday 24 March" and "Digest since Sunday 31 March" (the team's clock reads 7 days
+    and an hour, then 6 days and 23 hours)."""
+    digest = WeeklyDigest(make_service, slack, start=datetime(2030, 3, 24, 1, 5, tzinfo=UTC),
+                          hour=2)
+    digest.move(weekday=6, hour=2)
+    for moment in (datetime(2030, 3, 24, 1, 5, tzinfo=UTC),  # Sun 24 Mar 02:05 CET
+                   datetime(2030, 3, 31, 1, 5, tzinfo=UTC),  # Sun 31 Mar 03:05 CEST
+                   datetime(2030, 4, 7, 0, 5, tzinfo=UTC)):  # Sun 7 Apr 02:05 CEST
+        assert digest.run_at(moment) == 1
+    assert [r.json()["text"] for r in slack.received] == ["Weekly digest: Platform"] * 3

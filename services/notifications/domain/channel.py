@@ -63,11 +63,14 @@ class Channel(Aggregate):
 
     def wants(self, event_type: str, health: str | None = None) -> bool:
         """Active, the type passes the filter, and a health alert is one this channel wants."""
-        if not self.is_active:
-            return False
-        if self.event_types and event_type not in self.event_type_list:
+        if not self.is_active or not self.takes(event_type):
             return False
         return health is None or health in (self.health_list or ALERT_HEALTH)
+
+    def takes(self, event_type: str) -> bool:
+        """Whether its filter passes `event_type`, active or not (a disabled channel enabled
+        again takes what it takes)."""
+        return not self.event_types or event_type in self.event_type_list
 
     def change(self, *, name: str | None = None, event_types: list[str] | None = None,
                health: list[str] | None = None, state: str | None = None) -> None:

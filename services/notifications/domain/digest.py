@@ -55,22 +55,30 @@ class DigestSettings:
 
     def week_since_last(self, slot: datetime, timezone: str, *, last_told: bool = True
                         ) -> datetime:
-        """Where the week `slot`'s digest tells begins when made now, when the last digest was
-        made within `LAST_DIGEST_REACH` before: that digest's slot if it was told (`last_told`:
-        sent to a channel, or it had nothing to tell), so that a digest moved to another hour
-        or weekday, or the one after a digest skipped for being late, tells what came since the
-        last one, none of it twice and none left out; where that digest's week began if it
-        reached no channel (superseded while it waited, or failed), so that its week is told
-        by this one. Else (a first digest, or one after weeks off) `week_of`."""
+        """Where the week `slot`'s digest tells begins when made now: the last digest's slot
+        if it was told (`last_told`: sent to a channel, or it had nothing to tell or no channel
+        that takes digests: `told_nothing`) within `LAST_DIGEST_REACH` before, so that a digest
+        moved to another hour or weekday, or the one after a digest skipped for being late,
+        tells what came since the last one, none of it twice and none left out; where that
+        digest's week began if it reached no channel (superseded while it waited, failed, or
+        its channels disabled) and that is within the reach, so that its week is told by this
+        one. Else (a first digest, or one after weeks off) `week_of`."""
         last = self.last_slot
-        if last is not None and timedelta(0) < slot - last <= LAST_DIGEST_REACH:
-            return last if last_told or self.last_since is None else self.last_since
+        start = last if last_told or self.last_since is None else self.last_since
+        if last is not None and timedelta(0) < slot - start <= LAST_DIGEST_REACH:
+            return start
         return self.week_of(slot, timezone)
 
     def made(self, since: datetime, slot: datetime) -> None:
         """`slot`'s digest was made, telling the week from `since`: one made again later (a
         retry) tells the same week, whatever the weekday, hour or timezone are then."""
         self.last_since, self.last_slot = since, slot
+
+    def told_nothing(self, slot: datetime) -> None:
+        """`slot`'s digest went nowhere and needs no other to tell its week: it had nothing to
+        tell, or the team has no channel that takes digests. The next digest tells from
+        `slot`, as after one sent."""
+        self.made(slot, slot)
 
 
 def slot_day(slot: datetime) -> date:
@@ -111,12 +119,12 @@ class WeekFacts:
 
 def period_words(since: datetime, slot: datetime, timezone: str) -> str | None:
     """The period a digest of `slot` telling from `since` covers, in the team's days
-    ("since Monday 31 December"), or None when it is the one week before `slot` (7 days of
-    the team's clock: a change of clock in it leaves it a week)."""
-    zone = ZoneInfo(timezone)
-    start, end = since.astimezone(zone), slot.astimezone(zone)
-    if end.replace(tzinfo=None) - start.replace(tzinfo=None) == timedelta(weeks=1):
+    ("since Monday 31 December"), or None when it is the week before `slot`: 7 days, give or
+    take the hour a change of clock (or of the team's time zone, for a digest made again)
+    moves its start or its slot by."""
+    if abs(slot - since - timedelta(weeks=1)) <= timedelta(hours=1):
         return None
+    start, end = since.astimezone(ZoneInfo(timezone)), slot.astimezone(ZoneInfo(timezone))
     year = f" {start.year}" if start.year != end.year else ""
     return f"since {start:%A} {start.day} {start:%B}{year}"
 

@@ -638,22 +638,25 @@ class Digests:
             since = settings.week_since_last(slot, timezone, last_told=last_told)
             facts, rendered = week_digest(uow, team_id, team, since, slot)
             settings.made(since, slot)
-            if facts.tell_nothing:  # no goals, no activity: nothing to send, the slot is done
-                uow.commit()
-                return 0
-            what = digest_occurrence(team_id, slot, now.isoformat(), self.public_url)
-            sent = self.notifier.to_channels(uow, what, rendered)
+            sent = 0
+            if not facts.tell_nothing:
+                what = digest_occurrence(team_id, slot, now.isoformat(), self.public_url)
+                sent = self.notifier.to_channels(uow, what, rendered)
+            if facts.tell_nothing or not sent and not any(
+                    c.takes(DIGEST_EVENT) for c in uow.channels.for_team(team_id)):
+                settings.told_nothing(slot)
             uow.commit()
         return sent
 
     @staticmethod
     def _last_told(uow: NotificationsUnitOfWork, settings: DigestSettings,
                    now: datetime) -> bool | None:
-        """Whether the team's last digest was told, as the next one is made: sent to a channel,
-        or queued to none (nothing to tell, no channel). Its messages are read locked, so a
-        claim of one commits first or waits for this; one being sent (claimed) answers None:
-        the next digest waits for its answer. Those still waiting are superseded now, never
-        sent: none sent, their week is told by the next digest (`week_since_last`)."""
+        """Whether the team's last digest was told, as the next one is made: sent to a channel
+        (one with nothing to tell, or no channel that takes digests, needs none:
+        `told_nothing`). Its messages are read locked, so a claim of one commits first or
+        waits for this; one being sent (claimed) answers None: the next digest waits for its
+        answer. Those still waiting are superseded now, never sent: none sent (or none queued,
+        its channels disabled), their week is told by the next digest (`week_since_last`)."""
         if settings.last_slot is None:
             return True
         last = [n for n in uow.notifications.of_events(digest_ids(settings.team_id,
@@ -664,7 +667,7 @@ class Digests:
             return None
         for n in waiting:
             n.fail(DIGEST_SUPERSEDED)
-        return not last or any(n.status == "sent" for n in last)
+        return any(n.status == "sent" for n in last)
 
     def send_personal_digests(self) -> int:
         with self.uow_factory() as uow:
