@@ -21,7 +21,7 @@ from tests.notifications.support import (
     progressed,
 )
 from tests.notifications.test_slack_app_end_to_end import install, slack_env
-from tests.notifications.test_slack_app_rules import Lead
+from tests.notifications.test_slack_app_rules import Lead, slash_from
 from tests.support.slack_server import Reply
 
 LOGGED = "✅ Logged 40 km on *Run 100 km*."
@@ -69,6 +69,18 @@ def test_a_checkin_answered_after_its_response_url_expired_is_dmed(make_service,
     said = answers(clock, n, slack, slack_api)
     assert said["url"] == [] and len(said["dm"]) == 1, said
     assert said["dm"][0].startswith(LOGGED), said
+
+
+def test_the_acknowledgement_says_a_late_answer_comes_by_dm(make_service, slack_api):
+    """`/goals checkin` acknowledged "I'll confirm here in a moment", but an answer made after
+    the response_url's 30 minutes (the check-in waiting for its goal, or its figure) comes by
+    DM. Where the app is installed to DM it, the acknowledgement says so."""
+    n = make_service("notifications", start_worker=False, **slack_env(slack_api))
+    team = Team(n)
+    install(n, Lead(team))
+    ack = slash_from(n, slack_api.team_id, f"checkin {team.goal[:8]} 3")
+    assert ack.json["text"] == ("⏳ Logging 3 km on *Run 100 km*; I'll confirm here, or by DM "
+                                "if it takes a while."), ack.json
 
 
 def test_a_checkin_answered_within_its_response_urls_life_is_answered_there(

@@ -49,6 +49,7 @@ from services.notifications.domain.slack_dm import SlackTask
 from services.notifications.domain.slash import SlackRequest, ephemeral
 from services.notifications.service_layer import slack_checkin_handlers as slack_dms
 from services.notifications.service_layer.slack_home_handlers import (
+    home_workspace,
     on_streak,
     person_of,
     queue_homes_naming_team,
@@ -504,9 +505,10 @@ def _answer_slack(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier
 def dm_answer(request: SlackRequest, uow: NotificationsUnitOfWork, text: str,
               now: datetime) -> bool:
     """Queue `text` as a DM to the member of `request` (an `answer_dm` task) through the
-    team's Slack workspace; False, nothing queued, without an active one or once queued."""
-    workspace = uow.slack.workspace(request.team_id)
-    if workspace is None or not workspace.is_active or request.answer is not None:
+    team's Slack workspace (`home_workspace`); False, nothing queued, without an active one
+    or once queued."""
+    workspace = home_workspace(uow, request.team_id)
+    if workspace is None or request.answer is not None:
         return False
     request.answer = text
     uow.slack.add(SlackTask(workspace.slack_team_id, "answer_dm", request.request_id, now))

@@ -3,7 +3,8 @@
 A check-in becomes a `checkin.requested` command on `checkins.commands` (through the outbox);
 its request id is kept with the Slack `response_url`, and when `checkin.logged` or
 `checkin.rejected` with that request id comes back, the answer is posted to the response_url
-(see `on_events`), through the same reliable delivery as every other notification.
+(see `on_events`), through the same reliable delivery as every other notification, or DMed
+once that URL no longer takes answers (`dm_answer`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from services.notifications.domain.webhook_url import validate_webhook_url
 from services.notifications.service_layer.access import goals_to_check_in
 from services.notifications.service_layer.commands import RunSlashCommand
 from services.notifications.service_layer.slack_home_handlers import (
+    home_workspace,
     team_names,
     teams_of_person,
 )
@@ -113,7 +115,15 @@ def _checkin(request: CheckinRequest, cmd: RunSlashCommand, members: list[Member
         request_checkin(uow, request_id, member, goal, request.value, request.note, now)
         uow.commit()
     return ephemeral(f"⏳ Logging {_amount(request, goal)} on *{escape(goal.title)}*"
-                     f"{team_tag(teams.get(goal.team_id))}; I'll confirm here in a moment.")
+                     f"{team_tag(teams.get(goal.team_id))}; {_confirmed_where(uow, member)}.")
+
+
+def _confirmed_where(uow: NotificationsUnitOfWork, member: MemberReplica) -> str:
+    """Where the acknowledgement says the answer comes: at the response_url, or by DM once
+    that URL no longer takes answers where the team's Slack app can DM it (`dm_answer`)."""
+    if home_workspace(uow, member.team_id) is None:
+        return "I'll confirm here in a moment"
+    return "I'll confirm here, or by DM if it takes a while"
 
 
 def _amount(request: CheckinRequest, goal: GoalReplica) -> str:
