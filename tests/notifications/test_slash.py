@@ -186,6 +186,37 @@ def test_a_checkin_becomes_a_command_and_its_result_goes_to_the_response_url(
     assert "████░░░░░░ 40%" in answer["text"]
 
 
+@pytest.mark.parametrize("meanwhile", ["made private", "left the team"])
+def test_a_logged_answer_names_no_goal_its_member_may_no_longer_see(notifications, slack,
+                                                                    meanwhile):
+    """Ana checked in on Lena's team goal; before the answer came, it was renamed, then made
+    private (Ana is not Lena's partner), or Ana left the team: "✅ Logged" named it by its new
+    title and showed its progress, which Ana may no longer read (a refusal names no such goal,
+    `title_seen`)."""
+    team = Team(notifications)
+    c, plan = notifications.container, new_id()
+    handle(c, goal(team.id, plan, team.lead, "Team plan", kind="team"))
+    ack = slash(notifications, form(f"checkin {plan[:8]} 5",
+                                    response_url=f"{slack.url}/commands/9"))
+    assert ack.json["text"].startswith("⏳ Logging 5 km on *Team plan*"), ack.json
+    [command] = requested(notifications)
+    private = "private" if meanwhile == "made private" else "team"
+    handle(c, goal(team.id, plan, team.lead, "Reorganisation plan", kind="team",
+                   visibility=private, event_type="goal.updated"))
+    if meanwhile == "left the team":
+        handle(c, event("member.updated", team.id, member_id=team.ana, name="Ana",
+                        email="ana@example.com", role="member", timezone="UTC", state="left"))
+    logged = event("checkin.logged", team.id, checkin_id=new_id(), goal_id=plan,
+                   author_id=team.ana, value=5, note="", source="slack",
+                   request_id=command["request_id"], at=command["at"])
+    with delivering(c):
+        handle(c, logged, event("goal.progressed", team.id, goal_id=plan, owner_id=team.lead,
+                                current=5, progress=0.05, checkin_id=logged.data["checkin_id"],
+                                at=command["at"]))
+        [answer] = eventually(lambda: slack.delivered())
+    assert answer.json()["text"] == "✅ Logged 5.", answer.json()
+
+
 def test_a_checkin_on_a_goal_without_a_metric_takes_the_rest_as_its_note(notifications):
     """`/goals checkin <goal> <value> [note]` on a goal without a metric was refused for its
     first word not being a number, or sent checkins a value it refuses on such a goal. Now the

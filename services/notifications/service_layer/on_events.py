@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 
 from services.notifications.domain.announcement import AwaitedCheckin
@@ -51,13 +52,11 @@ from services.notifications.service_layer import slack_checkin_handlers as slack
 from services.notifications.service_layer.slack_home_handlers import (
     home_workspace,
     on_streak,
-    person_of,
     queue_homes_naming_team,
     queue_homes_showing,
-    team_shown,
     teammates_shown,
 )
-from services.notifications.service_layer.slack_task_handlers import refusal_text
+from services.notifications.service_layer.slack_task_handlers import goal_named, refusal_text
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 from shared.consumer import RetryLater
@@ -337,8 +336,8 @@ def _to_partners(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica,
 def _announce(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica | None,
               progress: float | None, notifier: Notifier, public_url: str) -> None:
     _to_channels(event, uow, goal, notifier, public_url, progress=progress)
-    _answer_slack(event, uow, notifier,
-                  _logged_text(event, goal, progress, _team_answered(event, uow, goal)))
+    _answer_slack(event, uow, notifier, lambda request: _logged_text(
+        event, goal, progress, *goal_named(uow, request, goal)))
 
 
 def on_checkin_rejected(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
@@ -349,7 +348,7 @@ def on_checkin_rejected(event: Event, uow: NotificationsUnitOfWork, notifier: No
     goal = uow.replicas.goal(request.goal_id) if request is not None else None
     reason = event.data["reason"]
     if request is not None and not request.from_modal:
-        _answer_slack(event, uow, notifier, refusal_text(uow, request, goal, reason))
+        _answer_slack(event, uow, notifier, lambda r: refusal_text(uow, r, goal, reason))
     slack_dms.on_rejected(request, uow, clock.now(), reason)
 
 
@@ -464,37 +463,32 @@ def _occurrence(event: Event, public_url: str) -> Occurrence:
 
 # -- answers to the slash command --------------------------------------------------------------
 def _logged_text(event: Event, goal: GoalReplica | None, progress: float | None,
-                 team: str | None = None) -> str:
-    """The answer that the check-in was logged, on `goal` by its title and `team` (`team_tag`)."""
-    named = f"*{escape(goal.title)}*{team_tag(team)}" if goal else "*your goal*"
-    unit = f" {escape(goal.unit)}" if goal and goal.has_metric else ""
+                 title: str | None, team: str | None) -> str:
+    """The answer that the check-in was logged: on `goal` by `title` and `team` (`goal_named`),
+    its value in the goal's unit, and its `progress`; the value alone where `title` is None,
+    the goal unknown or no longer its member's to read."""
     value = event.data.get("value")
+    seen = goal if title is not None else None
+    unit = f" {escape(seen.unit)}" if seen is not None and seen.has_metric else ""
     amount = f"{figure(value)}{unit}" if value is not None else "your check-in"
+    if seen is None:
+        return f"✅ Logged {amount}."
     bar = f"\nProgress: {progress_bar(progress)}" if progress is not None else ""
-    return f"✅ Logged {amount} on {named}.{bar}"
-
-
-def _team_answered(event: Event, uow: NotificationsUnitOfWork,
-                   goal: GoalReplica | None) -> str | None:
-    """The team `_logged_text` names `goal` by to the member whose slash command asked for
-    the check-in (`team_shown`); none without a slash command to answer."""
-    request = uow.slack_requests.get(event.data.get("request_id"))
-    if goal is None or request is None or request.from_modal or request.answered_at is not None:
-        return None
-    return team_shown(uow, person_of(uow, request.member_id, request.team_id), goal)
+    return f"✅ Logged {amount} on *{escape(title)}*{team_tag(team)}.{bar}"
 
 
 def _answer_slack(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
-                  text: str) -> None:
-    """Post `text` to the response_url of the slash command that asked for this check-in;
-    DM it to the member instead once that URL no longer takes answers (`dm_answer`; the
-    deliverer does too when Slack says so, `Deliverer._answered`)."""
+                  said: Callable[[SlackRequest], str]) -> None:
+    """Post what `said` makes the answer to the slash command that asked for this check-in
+    to its response_url; DM it to the member instead once that URL no longer takes answers
+    (`dm_answer`; the deliverer does too when Slack says so, `Deliverer._answered`)."""
     request = uow.slack_requests.get(event.data.get("request_id"))
     if request is None or request.answered_at is not None or not request.response_url:
         return  # not asked for, answered already, or from the modal (its DM says it)
     now = notifier.clock.now()
     if not uow.slack_requests.answered(request, now):
         return  # answered meanwhile, by another worker's transaction
+    text = said(request)
     if not request.url_takes_answers(now) and dm_answer(request, uow, text, now):
         return  # without the Slack app installed, the URL is tried all the same
     payload = {**ephemeral(text), "replace_original": False}

@@ -229,10 +229,19 @@ def refusal_text(uow: NotificationsUnitOfWork, request: SlackRequest, goal: Goal
     command's response_url or in the modal's DM: in Slack's words (`in_slack_words`), on the
     goal by its title while they may still see it (`title_seen`), with its team where a
     message names it (`team_shown`)."""
-    title = title_seen(uow, request, goal)
-    team = (team_shown(uow, person_of(uow, request.member_id, request.team_id), goal)
-            if title is not None and goal is not None else None)
+    title, team = goal_named(uow, request, goal)
     return rejected_text(title, in_slack_words(reason, goal), team)
+
+
+def goal_named(uow: NotificationsUnitOfWork, request: SlackRequest,
+               goal: GoalReplica | None) -> tuple[str | None, str | None]:
+    """The title and team an answer to `request` (logged or refused) names its goal by: its
+    title while its member may still see it (`title_seen`), with its team where a message
+    names one (`team_shown`); neither, the goal left out, once they may not."""
+    title = title_seen(uow, request, goal)
+    if title is None or goal is None:
+        return None, None
+    return title, team_shown(uow, person_of(uow, request.member_id, request.team_id), goal)
 
 
 def retry_goal(uow: NotificationsUnitOfWork, request: SlackRequest,
@@ -248,8 +257,11 @@ def retry_goal(uow: NotificationsUnitOfWork, request: SlackRequest,
 
 def title_seen(uow: NotificationsUnitOfWork, request: SlackRequest,
                goal: GoalReplica | None) -> str | None:
-    """The title a refusal of `request` names its goal by: None, the goal left out, unless its
-    member may still check in on it (`may_check_in`, as `/goals goals` lists it): a goal
-    renamed, then made private, is no longer theirs to read."""
+    """The title an answer to `request` names its goal by: None, the goal left out, unless its
+    member is still in the goal's team and may check in on it (`may_check_in`, as `/goals
+    goals` lists it): a goal renamed, then made private, or its member gone, is no longer
+    theirs to read."""
     member = uow.replicas.member(request.member_id) if goal is not None else None
-    return goal.title if member is not None and may_check_in(uow, member, goal) else None
+    if member is None or member.gone_from(goal.team_id):
+        return None
+    return goal.title if may_check_in(uow, member, goal) else None
