@@ -45,6 +45,7 @@ from tests.notifications.test_slack_app_end_to_end import (
     submission,
 )
 from tests.notifications.test_slack_rejection_words import checkins_reason
+from tests.support.batches import statements
 from tests.support.races import run_together
 from tests.support.slack_api_server import rate_limited, slack_error
 from tests.support.stack import scheduled_job
@@ -475,6 +476,33 @@ def test_the_dm_refusing_a_checkin_on_a_goal_closed_since_offers_no_button(notif
     [dm] = [c.args for c in slack_api.calls_of("chat.postMessage")
             if "was not logged" in c.args["text"]]
     assert [b["type"] for b in dm["blocks"]] == ["section"]
+
+
+def test_the_dm_refusing_a_checkin_reads_once_whether_its_member_sees_the_goal(
+        notifications, team, slack_api):
+    """Ana checked in from the modal on Ben's private team goal (she is his partner) and
+    checkins refused it: the DM's words and its Check in button each asked whether she may
+    still see the goal, reading the team's partnerships twice. Both follow one reading."""
+    plan = new_id()
+    handle(notifications, goal(team.id, plan, team.ben, "Ben's plan", kind="team",
+                               visibility="private"))
+    view = {"callback_id": "checkin_modal",
+            "private_metadata": json.dumps({"goal_id": plan, "dm_id": None})}
+    assert interaction(notifications, submission(slack_api, "UANA", view, "12")).status_code \
+        == 200
+    [request_id] = requested_ids(notifications)
+    run_tasks(notifications)  # the Homes the goal and the install queued
+    handle(notifications, event("checkin.rejected", team.id, request_id=request_id,
+                                member_id=team.ana, reason="the value is out of range",
+                                at="2030-01-07T09:30:00+00:00"))
+    with statements(notifications.container.engine) as run:
+        run_tasks(notifications)
+    [dm] = [c.args for c in slack_api.calls_of("chat.postMessage")
+            if "was not logged" in c.args["text"]]
+    assert dm["text"] == ("❌ Your check-in on *Ben's plan* was not logged: the value is out "
+                          "of range"), dm
+    assert [json.loads(b["value"])["goal_id"] for b in check_in_buttons(dm)] == [plan], dm
+    assert len([s for s in run if " FROM partnerships" in s]) == 1, "\n".join(run)
 
 
 def check_in_buttons(dm: dict) -> list[dict]:

@@ -348,7 +348,8 @@ def on_checkin_rejected(event: Event, uow: NotificationsUnitOfWork, notifier: No
     goal = uow.replicas.goal(request.goal_id) if request is not None else None
     reason = event.data["reason"]
     if request is not None and not request.from_modal:
-        _answer_slack(event, uow, notifier, lambda r: refusal_text(uow, r, goal, reason))
+        _answer_slack(event, uow, notifier,
+                      lambda r: refusal_text(goal_named(uow, r, goal), goal, reason))
     slack_dms.on_rejected(request, uow, clock.now(), reason)
 
 

@@ -166,9 +166,10 @@ class SlackTasks:
             return
         request, slack_user = told
         goal = uow.replicas.goal(request.goal_id)
-        text = refusal_text(uow, request, goal, request.rejection)
-        channel = self.slack.open_dm(token, slack_user)
-        self.slack.post(token, channel, rejected_dm(text, retry_goal(uow, request, goal)))
+        named = goal_named(uow, request, goal)  # the words and the button follow one reading
+        message = rejected_dm(refusal_text(named, goal, request.rejection),
+                              retry_goal(request, goal, named[0]))
+        self.slack.post(token, self.slack.open_dm(token, slack_user), message)
 
     def _send_answer(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
                      now: datetime) -> None:
@@ -223,13 +224,13 @@ def _team_read_by(uow: NotificationsUnitOfWork, slack_user_id: str, task: SlackT
     return team_shown(uow, uow.slack.members_for(slack_user_id, task.slack_team_id), goal)
 
 
-def refusal_text(uow: NotificationsUnitOfWork, request: SlackRequest, goal: GoalReplica | None,
+def refusal_text(named: tuple[str | None, str | None], goal: GoalReplica | None,
                  reason: str) -> str:
-    """What the member of `request` reads of its refusal for checkins' `reason`, at the slash
+    """What the member of a request reads of its refusal for checkins' `reason`, at the slash
     command's response_url or in the modal's DM: in Slack's words (`in_slack_words`), on the
-    goal by its title while they may still see it (`title_seen`), with its team where a
-    message names it (`team_shown`)."""
-    title, team = goal_named(uow, request, goal)
+    goal by the title and team it is `named` by to them (`goal_named`: none once they may no
+    longer see it)."""
+    title, team = named
     return rejected_text(title, in_slack_words(reason, goal), team)
 
 
@@ -244,15 +245,15 @@ def goal_named(uow: NotificationsUnitOfWork, request: SlackRequest,
     return title, team_shown(uow, person_of(uow, request.member_id, request.team_id), goal)
 
 
-def retry_goal(uow: NotificationsUnitOfWork, request: SlackRequest,
-               goal: GoalReplica | None) -> str | None:
+def retry_goal(request: SlackRequest, goal: GoalReplica | None,
+               title: str | None) -> str | None:
     """The goal a refusal DM of `request` offers its Check in button on, only where trying
-    again can succeed: the goal still open and the member's to check in on (`title_seen`), and
-    refused for a reason another try may overcome (`retry_may_succeed`: not a goal achieved or
-    closed, nor someone else's personal goal)."""
-    if goal is None or not goal.is_open or not retry_may_succeed(request.rejection or ""):
+    again can succeed: the goal still open and the member's to check in on (the `title` it is
+    named by to them, `goal_named`), and refused for a reason another try may overcome
+    (`retry_may_succeed`: not a goal achieved or closed, nor someone else's personal goal)."""
+    if goal is None or title is None or not goal.is_open:
         return None
-    return goal.goal_id if title_seen(uow, request, goal) is not None else None
+    return goal.goal_id if retry_may_succeed(request.rejection or "") else None
 
 
 def title_seen(uow: NotificationsUnitOfWork, request: SlackRequest,
