@@ -19,6 +19,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from shared.domain import BLANK_TEXT, is_blank
 from shared.numbers import FIGURE_BOUND, figure_range
+from shared.slack_user_ids import TYPED
 
 # \Z, not $ (which a line break may follow), and ASCII digits, as times are stored and compared
 LOCAL_TIME = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z",
@@ -93,12 +94,10 @@ ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z"
 else names nothing, so a filter by it is refused rather than answered with an empty list."""
 
 
-# A Slack user id as a person may type or paste it: in any case, spaces around it (not a line
-# break: "UBEN\n" is refused), the pattern the OpenAPI specs give. Only SlackUserId reads it,
-# as it keeps what it reads as Slack writes it: a field of its own validated by it would keep
-# "u0123abcd" or " U0123ABCD".
-_SLACK_USER_ID = validate.Regexp(r"^ *[UWuw][A-Za-z0-9]{2,30} *\Z",
-                                 error="a Slack user id such as U024BE7LH")
+# A Slack user id as a person may type or paste it (`shared.slack_user_ids.TYPED`). Only
+# SlackUserId reads it, as it keeps what it reads as Slack writes it: a field of its own
+# validated by it would keep "u0123abcd" or " U0123ABCD".
+_SLACK_USER_ID = validate.Regexp(TYPED, error="a Slack user id such as U024BE7LH")
 
 
 class SlackUserId(fields.String):

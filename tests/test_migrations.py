@@ -163,3 +163,55 @@ def test_goals_with_a_metric_target_at_its_start_keep_the_progress_they_now_read
 
     assert kept == {"away": 0.0, "held": 1.0, "other": 0.25}
     assert judged_again == {"away", "held"}  # the health job judges them from that progress
+
+
+SLACK_IDS_BEFORE = {"goals": "b3f7d1a9e562", "notifications": "b7d2e9c4a613"}
+MEMBERS_WITH_SLACK_IDS = {  # each service's table of members, and their columns set here
+    "goals": ("INSERT INTO members (id, team_id, name, email, role, timezone, slack_user_id, "
+              "state, token_version) VALUES (:id, :team, :id, :email, 'member', 'UTC', "
+              ":slack, :state, 1)", "SELECT id, slack_user_id FROM members"),
+    "notifications": ("INSERT INTO member_views (member_id, team_id, name, email, role, "
+                      "timezone, slack_user_id, state, token_version) VALUES (:id, :team, :id, "
+                      ":email, 'member', 'UTC', :slack, :state, 1)",
+                      "SELECT member_id, slack_user_id FROM member_views"),
+}
+
+
+@pytest.mark.parametrize("service", ["goals", "notifications"])
+def test_members_slack_user_ids_saved_in_lower_case_are_spelled_as_slack_writes_them(
+        service, db_url):
+    """Goals kept a Slack user id as typed before it upper-cased them ('u0123abcd'), and
+    notifications copied it: Slack sends 'U0123ABCD', so no lookup found the member. Migrating
+    upper-cases (and trims) every id naming a Slack user, in both services alike. Teammates
+    whose ids upper-case to one keep it on the member Slack acts for today (not left, then
+    spelled as Slack writes it, then the lowest id); the others lose it. Text naming no Slack
+    user stays as it was."""
+    upgrade(service, db_url, SLACK_IDS_BEFORE[service])
+    rows = [  # (team, member id, state, Slack user id as saved)
+        ("t1", "a", "active", "u123"), ("t1", "b", "active", "U123"),  # b: found by lookups
+        ("t1", "c", "active", "uabc"), ("t1", "d", "active", " Wxyz "),
+        ("t1", "e", "left", "UQQQ"), ("t1", "f", "active", "uqqq"),  # f: not left
+        ("t1", "g", "active", "uMix"), ("t1", "h", "active", "UmIX"),  # g: the lowest id
+        ("t1", "i", "active", "Mars/Olympus"), ("t1", "j", "active", "ſab"),
+        ("t1", "k", "active", None), ("t2", "l", "active", "u123"),
+    ]
+    insert, select = MEMBERS_WITH_SLACK_IDS[service]
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            for team in ("t1", "t2"):
+                if service == "goals":
+                    conn.execute(text("INSERT INTO teams (id, name, timezone, require_smart) "
+                                      "VALUES (:team, 'Platform', 'UTC', false)"),
+                                 {"team": team})
+            conn.execute(text(insert), [{"team": t, "id": m, "email": f"{m}@example.com",
+                                         "state": s, "slack": u} for t, m, s, u in rows])
+        upgrade(service, db_url)
+        with engine.connect() as conn:
+            kept = dict(conn.execute(text(select)).all())
+    finally:
+        engine.dispose()
+
+    assert kept == {"a": None, "b": "U123", "c": "UABC", "d": "WXYZ", "e": None, "f": "UQQQ",
+                    "g": "UMIX", "h": None, "i": "Mars/Olympus", "j": "ſab", "k": None,
+                    "l": "U123"}
