@@ -65,9 +65,10 @@ def asked(args: list[str]) -> Namespace:
 
 
 def part_args(own: str, spread: bool, args: list[str], workers: int) -> list[str]:
-    """The pytest arguments of one part: the caller's, then the part's marker expression
-    joined to the caller's and, when pytest-xdist is loaded, the spreading of the first part
-    (`workers`, unless the caller gave `-n`) or none for the second (`-n 0`). Raises
+    """The pytest arguments of one part: the caller's (but `--cache-clear` for the second,
+    whose first part cleared the cache the run's failures are kept in), then the part's marker
+    expression joined to the caller's and, when pytest-xdist is loaded, the spreading of the
+    first part (`workers`: `spreads_as_asked`) or none for the second (`-n 0`). Raises
     UsageError for arguments pytest refuses or that the part's own options cannot follow."""
     option = asked(args)
     if not option.appended:
@@ -77,11 +78,26 @@ def part_args(own: str, spread: bool, args: list[str], workers: int) -> list[str
     if getattr(option, "looponfail", False):
         raise UsageError("infra.suite cannot run the tests marked alone apart under -f "
                          "(--looponfail): run pytest -f itself")
+    if not spread and getattr(option, "cacheclear", False):
+        args = [arg for arg in args if arg != "--cache-clear"]  # the first part cleared it
+        if getattr(asked(args), "cacheclear", False):
+            raise UsageError("infra.suite clears pytest's cache once, as its first part starts: "
+                             "give --cache-clear as an argument, not in addopts or an @file")
     marker = f"({option.markexpr}) and {own}" if option.markexpr else own
     xdist = hasattr(option, "numprocesses")  # else `-p no:xdist`: no -n to give
-    if not xdist or (spread and (option.numprocesses is not None or workers == 0)):
+    if not xdist or (spread and not spreads_as_asked(option, workers)):
         return [*args, "-m", marker]
     return [*args, "-m", marker, "-n", str(workers if spread else 0)]
+
+
+def spreads_as_asked(option: Namespace, workers: int) -> bool:
+    """Whether the first part takes `-n workers` after the caller's arguments: not when the
+    caller spread it already (`-n`, or `--tx` with a `--dist` or `-d`), runs it in one process
+    (`workers` 0), or debugs it (`--pdb`, `--trace`: pytest-xdist refuses them over workers,
+    and pytest runs them in its own process)."""
+    spread = option.numprocesses is not None or (option.tx and option.dist != "no")
+    debugged = option.usepdb or getattr(option, "trace", False)
+    return not (spread or workers == 0 or debugged)
 
 
 def stops_early(args: list[str]) -> bool:

@@ -342,3 +342,75 @@ def test_a_conftest_that_fails_to_import_ends_the_run_as_pytest_does(tmp_path):
     assert done.returncode == 4, done.stdout + done.stderr
     assert "ERROR: ModuleNotFoundError: No module named 'no_such_module_here'" in done.stderr
     assert "== make test" not in done.stdout, done.stdout
+
+
+PASSING_PARTS = '''
+import os
+import pathlib
+import pytest
+
+
+def test_in_the_first_part_passes():
+    pathlib.Path("first-part-ran").write_text(os.environ.get("PYTEST_XDIST_WORKER", "main"))
+
+
+@pytest.mark.alone
+def test_in_the_second_part_leaves_a_mark():
+    pathlib.Path("second-part-ran").write_text(os.environ.get("PYTEST_XDIST_WORKER", "alone"))
+'''
+
+
+def test_a_run_asked_to_debug_failures_runs_both_parts_where_the_debugger_can_be_reached(
+        tmp_path):
+    """`PYTEST_ARGS=--pdb make test` ran no test and exited 4: the first part was given
+    `-n 2` after `--pdb`, which pytest-xdist refuses ("--pdb is incompatible with distributing
+    tests"). pytest itself runs `--pdb` in its own process (xdist's `-n auto` does too)."""
+    (tmp_path / "test_parts.py").write_text(PASSING_PARTS)
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    alone: by itself\n")
+    done = subprocess.run([sys.executable, "-m", "infra.suite", "-p", "no:cacheprovider",
+                           "--pdb"], cwd=tmp_path, env=suite_env(GOALKEEPER_TEST_WORKERS="2"),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "first-part-ran").read_text() == "main", done.stdout
+    assert (tmp_path / "second-part-ran").read_text() == "alone", done.stdout
+
+
+def test_a_run_that_clears_the_cache_leaves_every_parts_failures_for_the_next_lf(tmp_path):
+    """`PYTEST_ARGS=--cache-clear make test` gave both parts `--cache-clear`: the second part
+    cleared the cache again when it started, wiping the failures the first part had just
+    recorded, so the next `--lf` reran none of them (and passed). One pytest run clears the
+    cache once, at its start."""
+    two_parts(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "infra.suite", "--cache-clear"], cwd=tmp_path,
+                          env=suite_env(), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    again = subprocess.run([sys.executable, "-m", "pytest", "--lf", "--co"], cwd=tmp_path,
+                           env=suite_env(), capture_output=True, text=True, timeout=120)
+    assert "<Function test_in_the_first_part_fails>" in again.stdout, again.stdout
+    assert "run-last-failure: rerun previous 1 failure" in again.stdout, again.stdout
+
+
+def test_the_workers_a_caller_spreads_over_with_tx_and_dist_are_the_first_parts(tmp_path):
+    """`--dist load --tx 3*popen` spreads a pytest run over three workers, as `-n 3` does;
+    the run took it for no spreading and gave the first part `-n 2` after it, which replaces
+    xdist's --tx: the caller's three workers became two."""
+    (tmp_path / "test_parts.py").write_text(PASSING_PARTS)
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    alone: by itself\n")
+    done = run_suite(tmp_path, ["--dist", "load", "--tx", "3*popen"],
+                     env=suite_env(GOALKEEPER_TEST_WORKERS="2"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "created: 3/3 workers" in done.stdout, done.stdout
+    assert (tmp_path / "second-part-ran").read_text() == "alone", done.stdout
+
+
+def test_a_cache_clear_the_second_part_cannot_be_spared_is_refused_before_any_part_runs(
+        tmp_path):
+    """`--cache-clear` from an ini override reaches both parts whatever the run leaves out of
+    the second's arguments: refused (4) with what to do, before the first part clears it."""
+    two_parts(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "infra.suite", "-o", "addopts=--cache-clear"],
+                          cwd=tmp_path, env=suite_env(), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "give --cache-clear as an argument" in done.stderr
+    assert not (tmp_path / "second-part-ran").exists()
