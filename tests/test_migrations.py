@@ -215,3 +215,36 @@ def test_members_slack_user_ids_saved_in_lower_case_are_spelled_as_slack_writes_
     assert kept == {"a": None, "b": "U123", "c": "UABC", "d": "WXYZ", "e": None, "f": "UQQQ",
                     "g": "UMIX", "h": None, "i": "Mars/Olympus", "j": "ſab", "k": None,
                     "l": "U123"}
+
+
+def test_a_last_digest_that_queued_no_message_before_the_upgrade_is_read_as_told(db_url):
+    """The code before stored a digest with nothing to tell (or no channel) as made(since,
+    slot) and read it as told; now a last digest without messages passes its week on. After
+    the upgrade such a row tells from its slot, as before; one whose digest was queued keeps
+    where its week began (a retry tells the same week)."""
+    upgrade("notifications", db_url, "c1f5b8e2d734")
+    slot, since = "2030-01-07 08:00:00.000000", "2029-12-31 08:00:00.000000"
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO digest_settings (team_id, enabled, weekday, hour, "
+                              "last_slot, last_since) VALUES (:team, true, 0, 9, :slot, "
+                              ":since)"),
+                         [{"team": t, "slot": slot, "since": since}
+                          for t in ("quiet", "queued", "earlier")])
+            conn.execute(text("INSERT INTO notifications (id, team_id, target, event_id, "
+                              "event_type, body, summary, status, attempts, next_attempt_at, "
+                              "created_at) VALUES (:id, :team, 'channel:c', :event, "
+                              "'digest.team', '{}', '', 'pending', 1, :at, :at)"),
+                         [{"id": "n1", "team": "queued", "event": "digest.team:queued:x",
+                           "at": "2030-01-07 08:05:00.000000"},
+                          {"id": "n2", "team": "earlier", "event": "digest.team:earlier:y",
+                           "at": "2029-12-31 08:05:00.000000"}])
+        upgrade("notifications", db_url)
+        with engine.connect() as conn:
+            starts = {team: str(start)[:10] for team, start in conn.execute(text(
+                "SELECT team_id, last_since FROM digest_settings")).all()}
+    finally:
+        engine.dispose()
+
+    assert starts == {"quiet": "2030-01-07", "queued": "2029-12-31", "earlier": "2030-01-07"}

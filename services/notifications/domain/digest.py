@@ -53,26 +53,39 @@ class DigestSettings:
         or in none)."""
         return latest_slot(slot - timedelta(microseconds=1), timezone, self.hour, self.weekday)
 
-    def week_since_last(self, slot: datetime, timezone: str, *, last_told: bool = True
+    def untold_from(self, last_told: bool) -> datetime | None:
+        """Where what no digest told yet begins, as the next is made: the last digest's slot
+        if it was told (`last_told`: sent to a channel, or it needed none: `told_nothing`);
+        where its week began if it reached no channel (superseded while it waited, failed,
+        or made while the team's channels were disabled), so that a chain of such digests
+        begins at the first one's week; None before a first digest."""
+        if self.last_slot is None:
+            return None
+        return self.last_slot if last_told or self.last_since is None else self.last_since
+
+    def week_since_last(self, slot: datetime, timezone: str, untold: datetime | None
                         ) -> datetime:
-        """Where the week `slot`'s digest tells begins when made now: the last digest's slot
-        if it was told (`last_told`: sent to a channel, or it had nothing to tell or no channel
-        that takes digests: `told_nothing`) within `LAST_DIGEST_REACH` before, so that a digest
-        moved to another hour or weekday, or the one after a digest skipped for being late,
-        tells what came since the last one, none of it twice and none left out; where that
-        digest's week began if it reached no channel (superseded while it waited, failed, or
-        its channels disabled) and that is within the reach, so that its week is told by this
-        one. Else (a first digest, or one after weeks off) `week_of`."""
-        last = self.last_slot
-        start = last if last_told or self.last_since is None else self.last_since
-        if last is not None and timedelta(0) < slot - start <= LAST_DIGEST_REACH:
-            return start
+        """Where the week `slot`'s digest tells begins when made now: `untold` (`untold_from`)
+        within `LAST_DIGEST_REACH` before, so that a digest moved to another hour or weekday,
+        the one after a digest skipped for being late, and the one after digests that reached
+        no channel tell what came since the last one told, none of it twice and none left
+        out. Else (a first digest, or one after more than eight weeks without one told)
+        `week_of`."""
+        if untold is not None and timedelta(0) < slot - untold <= LAST_DIGEST_REACH:
+            return untold
         return self.week_of(slot, timezone)
 
     def made(self, since: datetime, slot: datetime) -> None:
         """`slot`'s digest was made, telling the week from `since`: one made again later (a
         retry) tells the same week, whatever the weekday, hour or timezone are then."""
         self.last_since, self.last_slot = since, slot
+
+    def reached_none(self, untold: datetime | None, since: datetime, slot: datetime) -> None:
+        """`slot`'s digest, telling from `since`, was made while the channels that take the
+        team's digests were disabled: what is untold still begins at `untold` (`untold_from`
+        as it was made), so the digest a channel gets next tells it within the reach, or its
+        one week beyond."""
+        self.made(min(since, untold) if untold is not None else since, slot)
 
     def told_nothing(self, slot: datetime) -> None:
         """`slot`'s digest went nowhere and needs no other to tell its week: it had nothing to
@@ -119,12 +132,12 @@ class WeekFacts:
 
 def period_words(since: datetime, slot: datetime, timezone: str) -> str | None:
     """The period a digest of `slot` telling from `since` covers, in the team's days
-    ("since Monday 31 December"), or None when it is the week before `slot`: 7 days, give or
-    take the hour a change of clock (or of the team's time zone, for a digest made again)
-    moves its start or its slot by."""
-    if abs(slot - since - timedelta(weeks=1)) <= timedelta(hours=1):
-        return None
+    ("since Monday 31 December"), or None when it begins on the day a week before `slot`'s,
+    as the title would read: a change of clock in the week, of the team's time zone before a
+    digest is made again, or of the digest's hour leaves it weekly."""
     start, end = since.astimezone(ZoneInfo(timezone)), slot.astimezone(ZoneInfo(timezone))
+    if end.date() - start.date() == timedelta(weeks=1):
+        return None
     year = f" {start.year}" if start.year != end.year else ""
     return f"since {start:%A} {start.day} {start:%B}{year}"
 

@@ -635,16 +635,20 @@ class Digests:
             last_told = self._last_told(uow, settings, now)
             if last_told is None:
                 return 0  # the last digest is being sent: made at a run after its answer
-            since = settings.week_since_last(slot, timezone, last_told=last_told)
+            untold = settings.untold_from(last_told)
+            since = settings.week_since_last(slot, timezone, untold)
             facts, rendered = week_digest(uow, team_id, team, since, slot)
-            settings.made(since, slot)
             sent = 0
             if not facts.tell_nothing:
                 what = digest_occurrence(team_id, slot, now.isoformat(), self.public_url)
                 sent = self.notifier.to_channels(uow, what, rendered)
-            if facts.tell_nothing or not sent and not any(
-                    c.takes(DIGEST_EVENT) for c in uow.channels.for_team(team_id)):
+            if sent:
+                settings.made(since, slot)
+            elif facts.tell_nothing or not any(c.takes(DIGEST_EVENT)
+                                               for c in uow.channels.for_team(team_id)):
                 settings.told_nothing(slot)
+            else:  # made while the channels that take digests were disabled
+                settings.reached_none(untold, since, slot)
             uow.commit()
         return sent
 
@@ -656,7 +660,7 @@ class Digests:
         `told_nothing`). Its messages are read locked, so a claim of one commits first or
         waits for this; one being sent (claimed) answers None: the next digest waits for its
         answer. Those still waiting are superseded now, never sent: none sent (or none queued,
-        its channels disabled), their week is told by the next digest (`week_since_last`)."""
+        its channels disabled), their week is told by the next digest (`untold_from`)."""
         if settings.last_slot is None:
             return True
         last = [n for n in uow.notifications.of_events(digest_ids(settings.team_id,

@@ -1,0 +1,75 @@
+"""The weekly digest after a channel was disabled for longer than LAST_DIGEST_REACH (its one
+week), and its weekly title in a zone whose clock moves by two hours (review 27). A settings
+row the code before stored is migrated: tests/test_migrations.py."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.notifications.weekly_digest import MONDAY_0905_CET, WeeklyDigest
+
+
+def _channel_state(digest: WeeklyDigest, state: str) -> None:
+    team = digest.team
+    [channel] = digest.n.client.get(f"/v1/teams/{team.id}/channels",
+                                    headers=team.auth()).json["items"]
+    changed = digest.n.client.patch(f"/v1/teams/{team.id}/channels/{channel['id']}",
+                                    headers=team.auth(), json={"state": state})
+    assert changed.json["state"] == state
+
+
+def test_a_channel_disabled_for_eleven_weeks_gets_a_weekly_digest_when_enabled_again(
+        make_service, slack):
+    """Monday 7 January's digest went out; the lead disabled the channel, and enabled it
+    again eleven weeks later. README: "after more than eight weeks without one ... a digest
+    tells its one week". Monday 25 March's digest told from Monday 4 March ("Digest since
+    Monday 4 March"): the chain of digests made while the channel was off restarted at the
+    reach (Monday 11 March's told week_of) and grew again, so the period told after a long
+    outage is one to eight weeks by where the chain stands, neither all that was missed nor
+    the one week."""
+    digest = WeeklyDigest(make_service, slack)
+    assert digest.run_at(MONDAY_0905_CET) == 1
+    _channel_state(digest, "disabled")
+    digest.kudos("2030-03-05T10:00:00+00:00")  # Tue 5 Mar
+    digest.kudos("2030-03-19T10:00:00+00:00")  # Tue 19 Mar
+    for week in range(1, 11):  # Mon 14 Jan .. Mon 18 Mar, 09:05 CET: the channel is off
+        assert digest.run_at(MONDAY_0905_CET + timedelta(weeks=week)) == 0
+    _channel_state(digest, "active")
+    assert digest.run_at(datetime(2030, 3, 25, 8, 5, tzinfo=UTC)) == 1  # Mon 25 Mar
+    assert [r.json()["text"] for r in slack.received] == ["Weekly digest: Platform"] * 2
+    assert "*Kudos given:* 1" in digest.told()[1]
+
+
+def test_weekly_digests_across_a_two_hour_change_of_clock_are_titled_weekly(make_service,
+                                                                            slack):
+    """A team in Antarctica/Troll (UTC+0, UTC+2 in summer from Sunday 31 March 2030, a zone
+    the service takes) has its digest on Mondays at 09:00: Monday 1 April's tells the week
+    since Monday 25 March's slot (`week_of`), 6 days 22 hours by UTC. It was titled "Digest
+    since Monday 25 March" (weekly within an hour only); bd46f5e's team-clock rule titled it
+    weekly."""
+    digest = WeeklyDigest(make_service, slack, timezone="Antarctica/Troll",
+                          start=datetime(2030, 3, 25, 9, 5, tzinfo=UTC))
+    assert digest.run_at(datetime(2030, 3, 25, 9, 5, tzinfo=UTC)) == 1  # Mon 09:05 +00
+    assert digest.run_at(datetime(2030, 4, 1, 7, 5, tzinfo=UTC)) == 1  # Mon 09:05 +02
+    assert [r.json()["text"] for r in slack.received] == ["Weekly digest: Platform"] * 2
+
+
+def test_a_channel_disabled_for_nine_weeks_gets_the_one_week_when_enabled_again(
+        make_service, slack):
+    """Monday 7 January's digest went out; the lead disabled the channel through eight
+    Mondays' digests and enabled it again: Monday 11 March's, more than eight weeks after the
+    last the channel got, tells its one week (README), titled weekly. Guards e037863's bound
+    (`week_since_last` measuring the reach from where the digest would begin), which no test
+    pinned: measured from the last slot, the chain of digests made while the channel was off
+    never ends and this one is "Digest since Monday 7 January"."""
+    digest = WeeklyDigest(make_service, slack)
+    assert digest.run_at(MONDAY_0905_CET) == 1
+    _channel_state(digest, "disabled")
+    digest.kudos("2030-01-08T10:00:00+00:00")  # Tue 8 Jan
+    digest.kudos("2030-03-05T10:00:00+00:00")  # Tue 5 Mar
+    for week in range(1, 9):  # Mon 14 Jan .. Mon 4 Mar, 09:05 CET: the channel is off
+        assert digest.run_at(MONDAY_0905_CET + timedelta(weeks=week)) == 0
+    _channel_state(digest, "active")
+    assert digest.run_at(datetime(2030, 3, 11, 8, 5, tzinfo=UTC)) == 1  # Mon 11 Mar
+    assert [r.json()["text"] for r in slack.received] == ["Weekly digest: Platform"] * 2
+    assert "*Kudos given:* 1" in digest.told()[1]
