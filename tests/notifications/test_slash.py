@@ -525,3 +525,18 @@ def test_check_in_with_a_hyphen_is_the_checkin_the_help_names(notifications, ver
     assert (command["goal_ref"], command["value"], command["note"]) == (team.goal, 5, "easy")
     assert "`/goals checkin <goal> <value> [note]` (or `check-in`)" in slash(
         notifications, form("help")).json["text"]
+
+
+def test_a_member_event_from_before_the_slack_id_rule_leaves_the_replica_as_slack_writes_it(
+        notifications):
+    """Goals saved Ana's Slack user id as "uana" before it upper-cased them, and published
+    member.updated with it; notifications consumed it only after its migration c1f5b8e2d734
+    (a backlog at the deploy, or the topic replayed), while goals' c4e9a2d7f105 upper-cased
+    her row without an event. The replica keeps "uana" for good, so Slack's UANA, which goals
+    now names, finds no member: the replica should read ids as Slack writes them."""
+    team = Team(notifications)
+    handle(notifications, event("member.updated", team.id, member_id=team.ana, name="Ana",
+                                email="ana@example.com", role="member", timezone="UTC",
+                                state="active", slack_user_id="uana"))
+    listed = slash(notifications, form("goals")).json["text"]
+    assert "*Run 100 km*" in listed, listed

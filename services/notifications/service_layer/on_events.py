@@ -62,6 +62,7 @@ from shared.clock import Clock
 from shared.consumer import RetryLater
 from shared.events.envelope import Event
 from shared.numbers import figure
+from shared.slack_user_ids import as_slack_writes_it
 
 log = logging.getLogger(__name__)
 
@@ -121,10 +122,14 @@ def on_team_updated(event: Event, uow: NotificationsUnitOfWork, clock: Clock) ->
 
 
 def on_member_added(event: Event, uow: NotificationsUnitOfWork) -> None:
+    """The member's copy, their Slack user id as Slack writes it (an event goals published
+    before it upper-cased ids carries it as typed: `as_slack_writes_it`)."""
     d = event.data
+    typed = d.get("slack_user_id")
     uow.replicas.upsert(MemberReplica(
         d["member_id"], d["team_id"], d["name"], d["role"], d["timezone"], state=d["state"],
-        token_version=d["token_version"], slack_user_id=d.get("slack_user_id"),
+        token_version=d["token_version"],
+        slack_user_id=typed and (as_slack_writes_it(typed) or typed),
         email=d.get("email"), snoozed_until=d.get("snoozed_until"),
     ))
 
