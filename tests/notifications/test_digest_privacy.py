@@ -310,15 +310,9 @@ def test_the_week_of_a_digest_failed_by_a_channel_gone_is_told_when_the_channel_
     Ben's check-in reached the channel in no digest. Nothing is lost on an outage: the first
     digest the channel gets tells from where the undelivered week began."""
     clock = ControlledClock(MONDAY_0905_BERLIN)
-    n = make_service("notifications", clock=clock, start_worker=False)
-    team = Team(n, timezone="Europe/Berlin", with_goal=False)
+    n, team = _mondays_in_berlin(make_service, clock)
     channel = team.channel(slack.webhook(), event_types=["digest.team"])
-    handbook = new_id()
-    handle(n, goal(team.id, handbook, team.ben, "Write the handbook"))
-    logged = checkin(team.id, handbook, team.ben, 3, at="2030-01-03T10:00:00+00:00")
-    handle(n, logged, progressed(logged, 0.3))
-    assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
-                        json={"weekday": 0, "hour": 9}).status_code == 200
+    _bens_handbook(n, team, "2030-01-03T10:00:00+00:00")
     digests, deliverer = scheduled_job(n.container, "team-digests").run, n.container.deliverer
     slack.reply_with(archived())
     assert digests() == 1
@@ -366,14 +360,8 @@ def test_a_team_that_connects_its_first_channel_gets_a_weekly_digest_not_the_wee
     Tuesday 8; Monday 14's digest tells its own week, titled weekly, not the weeks before the
     team had a channel."""
     clock = ControlledClock(MONDAY_0905_BERLIN)
-    n = make_service("notifications", clock=clock, start_worker=False)
-    team = Team(n, timezone="Europe/Berlin", with_goal=False)
-    handbook = new_id()
-    handle(n, goal(team.id, handbook, team.ben, "Write the handbook"))
-    logged = checkin(team.id, handbook, team.ben, 3, at="2030-01-03T10:00:00+00:00")
-    handle(n, logged, progressed(logged, 0.3))
-    assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
-                        json={"weekday": 0, "hour": 9}).status_code == 200
+    n, team = _mondays_in_berlin(make_service, clock)
+    _bens_handbook(n, team, "2030-01-03T10:00:00+00:00")
     digests = scheduled_job(n.container, "team-digests").run
     assert digests() == 0  # no channel: made, sent to none
     clock.advance(days=1)
@@ -391,20 +379,31 @@ def test_the_digest_after_one_with_nothing_to_tell_is_weekly(make_service, slack
     sent. Ben makes a goal on Tuesday 8 and checks in: Monday 14's digest tells its week,
     titled weekly, not "since" the week before that had nothing in it."""
     clock = ControlledClock(MONDAY_0905_BERLIN)
-    n = make_service("notifications", clock=clock, start_worker=False)
-    team = Team(n, timezone="Europe/Berlin", with_goal=False)
+    n, team = _mondays_in_berlin(make_service, clock)
     team.channel(slack.webhook(), event_types=["digest.team"])
-    assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
-                        json={"weekday": 0, "hour": 9}).status_code == 200
     digests = scheduled_job(n.container, "team-digests").run
     assert digests() == 0  # nothing to tell
-    handbook = new_id()
-    handle(n, goal(team.id, handbook, team.ben, "Write the handbook"))
-    logged = checkin(team.id, handbook, team.ben, 3, at="2030-01-08T10:00:00+00:00")
-    handle(n, logged, progressed(logged, 0.3))
+    _bens_handbook(n, team, "2030-01-08T10:00:00+00:00")
     clock.advance(days=7)  # Mon 14 Jan, 09:05 Berlin
     assert digests() == 1
     n.container.deliverer.deliver_due()
     [digest] = slack.delivered()
     assert digest.json()["text"] == "Weekly digest: Platform"
     assert "1/1 goals checked in" in str(digest.json()["blocks"])
+
+
+def _mondays_in_berlin(make_service, clock: ControlledClock):
+    """A Berlin team with no goal and no channel yet, its digest on Mondays at 09:00."""
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin", with_goal=False)
+    assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
+                        json={"weekday": 0, "hour": 9}).status_code == 200
+    return n, team
+
+
+def _bens_handbook(n, team: Team, checked_in_at: str) -> None:
+    """Ben's goal "Write the handbook", and his check-in on it at `checked_in_at`."""
+    handbook = new_id()
+    handle(n, goal(team.id, handbook, team.ben, "Write the handbook"))
+    logged = checkin(team.id, handbook, team.ben, 3, at=checked_in_at)
+    handle(n, logged, progressed(logged, 0.3))
