@@ -248,3 +248,32 @@ def test_a_last_digest_that_queued_no_message_before_the_upgrade_is_read_as_told
         engine.dispose()
 
     assert starts == {"quiet": "2030-01-07", "queued": "2029-12-31", "earlier": "2030-01-07"}
+
+
+def test_a_last_digest_made_while_the_teams_channel_was_disabled_keeps_its_week_at_the_upgrade(
+        db_url):
+    """The code just before d5a8c3f1e926 (e037863 on, whose schema is c1f5b8e2d734) stored a
+    digest made while the team's only channel taking digests was disabled as made(since,
+    slot), no message queued, and read it as not told: its week goes to the next digest (the
+    README: "the week of one ... made while the team's channels were disabled is told by the
+    next digest"). The migration reads every last digest without a message as told: Monday 7
+    January's week (since Monday 31 December) is told by no digest once the channel is on."""
+    upgrade("notifications", db_url, "c1f5b8e2d734")
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO digest_settings (team_id, enabled, weekday, hour, "
+                              "last_slot, last_since) VALUES ('off', true, 0, 9, "
+                              "'2030-01-07 08:00:00.000000', '2029-12-31 08:00:00.000000')"))
+            conn.execute(text("INSERT INTO channels (id, team_id, type, name, url, event_types, "
+                              "health, state, disabled_reason, created_at) VALUES ('c', 'off', "
+                              "'slack', 'slack', 'https://hooks.example/x', '', '', "
+                              "'disabled', 'disabled by a lead', "
+                              "'2029-12-01 08:00:00.000000')"))
+        upgrade("notifications", db_url)
+        with engine.connect() as conn:
+            start = conn.execute(text("SELECT last_since FROM digest_settings")).scalar_one()
+    finally:
+        engine.dispose()
+
+    assert str(start)[:10] == "2029-12-31"

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from shared.clock import ControlledClock
+from tests.notifications.support import Team, checkin, event, goal, handle, new_id, progressed
 from tests.notifications.weekly_digest import MONDAY_0905_CET, WeeklyDigest
+from tests.support.slack_server import too_many_requests
+from tests.support.stack import scheduled_job
 
 
 def _channel_state(digest: WeeklyDigest, state: str) -> None:
@@ -73,3 +77,34 @@ def test_a_channel_disabled_for_nine_weeks_gets_the_one_week_when_enabled_again(
     assert digest.run_at(datetime(2030, 3, 11, 8, 5, tzinfo=UTC)) == 1  # Mon 11 Mar
     assert [r.json()["text"] for r in slack.received] == ["Weekly digest: Platform"] * 2
     assert "*Kudos given:* 1" in digest.told()[1]
+
+
+def test_a_weekly_digest_made_again_after_the_team_moved_timezone_keeps_its_weekly_title(
+        make_service, slack):
+    """A Berlin team's digest is on Mondays at 05:00: Monday 11 March 2030's is made weekly
+    (since Monday 4 March, 05:00 CET) and answered 429; the team moves to New York (summer
+    time from Sunday 10 March) before the retry. `period_words` promises that a change of the
+    team's time zone before a digest is made again leaves it weekly; in New York's days the
+    same week runs from Sunday 3 March 23:00 EST to Monday 11 March 00:00 EDT, eight dates
+    apart, and the retry left as "Digest since Sunday 3 March"."""
+    clock = ControlledClock(datetime(2030, 3, 11, 4, 5, tzinfo=UTC))  # Mon 05:05 CET
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin", with_goal=False)
+    team.channel(slack.webhook(), event_types=["digest.team"])
+    handbook = new_id()
+    handle(n, goal(team.id, handbook, team.ben, "Write the handbook"))
+    logged = checkin(team.id, handbook, team.ben, 3, at="2030-03-07T10:00:00+00:00")
+    handle(n, logged, progressed(logged, 0.3))
+    assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
+                        json={"weekday": 0, "hour": 5}).status_code == 200
+    slack.reply_with(too_many_requests(60))
+    assert scheduled_job(n.container, "team-digests").run() == 1
+    n.container.deliverer.deliver_due()
+    [refused] = slack.received
+    assert refused.json()["text"] == "Weekly digest: Platform"
+    handle(n, event("team.updated", team.id, name="Platform", timezone="America/New_York"))
+    clock.advance(seconds=61)
+    n.container.deliverer.deliver_due()
+    [digest] = slack.delivered()
+    assert "1/1 goals checked in" in str(digest.json()["blocks"])
+    assert digest.json()["text"] == "Weekly digest: Platform"

@@ -540,3 +540,23 @@ def test_a_member_event_from_before_the_slack_id_rule_leaves_the_replica_as_slac
                                 state="active", slack_user_id="uana"))
     listed = slash(notifications, form("goals")).json["text"]
     assert "*Run 100 km*" in listed, listed
+
+
+def test_a_member_event_from_before_the_slack_id_rule_does_not_take_a_teammates_slack_user(
+        notifications):
+    """Bea had typed "uana" before goals upper-cased Slack ids, and Ana "UANA": goals'
+    c4e9a2d7f105 (and the replica's c1f5b8e2d734) left UANA to Ana, the one already spelled as
+    Slack writes it, and cleared Bea's. A member.updated goals published for Bea before the
+    deploy, carrying "uana", is consumed after it: upper-cased, the replica gives Bea UANA too,
+    and Slack's UANA (Ana) is taken for Bea, the lower member id: `/goals status` tells Ana
+    that she has no open goals."""
+    team = Team(notifications)
+    bea = "00000000-0000-4000-8000-000000000001"  # sorts before Ana's id
+    handle(notifications, event("member.added", team.id, member_id=bea, name="Bea",
+                                email="bea@example.com", role="member", timezone="UTC",
+                                slack_user_id=None))
+    handle(notifications, event("member.updated", team.id, member_id=bea, name="Bea",
+                                email="bea@example.com", role="member", timezone="UTC",
+                                state="active", slack_user_id="uana"))
+    status = slash(notifications, form("status")).json["text"]
+    assert status.startswith("*1 open goal:*"), status

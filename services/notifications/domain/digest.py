@@ -19,6 +19,7 @@ DIGEST_EVENT = "digest.team"
 # weekday adds, so that moves, digests skipped for being late and a worker down for weeks leave
 # nothing out; a digest after longer (turned off for months) tells its one week
 LAST_DIGEST_REACH = timedelta(weeks=8, days=1)
+WEEK = timedelta(weeks=1)
 PERSONAL_DIGEST_EVENT = "digest.personal"
 
 
@@ -85,7 +86,7 @@ class DigestSettings:
         team's digests were disabled: what is untold still begins at `untold` (`untold_from`
         as it was made), so the digest a channel gets next tells it within the reach, or its
         one week beyond."""
-        self.made(min(since, untold) if untold is not None else since, slot)
+        self.made(since if untold is None else untold, slot)
 
     def told_nothing(self, slot: datetime) -> None:
         """`slot`'s digest went nowhere and needs no other to tell its week: it had nothing to
@@ -132,11 +133,13 @@ class WeekFacts:
 
 def period_words(since: datetime, slot: datetime, timezone: str) -> str | None:
     """The period a digest of `slot` telling from `since` covers, in the team's days
-    ("since Monday 31 December"), or None when it begins on the day a week before `slot`'s,
-    as the title would read: a change of clock in the week, of the team's time zone before a
-    digest is made again, or of the digest's hour leaves it weekly."""
+    ("since Monday 31 December"), or None when it is a week: it begins on the day a week
+    before `slot`'s, as the title would read (a change of clock in the week, or of the
+    digest's hour, leaves it weekly), or lasts 7 days within the two hours a change of clock
+    moves (a digest made again after the team moved to another time zone tells the week it
+    told, whose days may read otherwise there)."""
     start, end = since.astimezone(ZoneInfo(timezone)), slot.astimezone(ZoneInfo(timezone))
-    if end.date() - start.date() == timedelta(weeks=1):
+    if end.date() - start.date() == WEEK or abs(slot - since - WEEK) <= timedelta(hours=2):
         return None
     year = f" {start.year}" if start.year != end.year else ""
     return f"since {start:%A} {start.day} {start:%B}{year}"

@@ -123,13 +123,17 @@ def on_team_updated(event: Event, uow: NotificationsUnitOfWork, clock: Clock) ->
 
 def on_member_added(event: Event, uow: NotificationsUnitOfWork) -> None:
     """The member's copy, their Slack user id as Slack writes it (an event goals published
-    before it upper-cased ids carries it as typed: `as_slack_writes_it`)."""
+    before it upper-cased ids carries it as typed: `as_slack_writes_it`), unless a teammate
+    holds that id already: then none, as the migrations settled such ids
+    (`shared.slack_user_ids.kept_slack_user_ids`)."""
     d = event.data
-    typed = d.get("slack_user_id")
+    slack_user_id = typed = d.get("slack_user_id")
+    if typed and (spelled := as_slack_writes_it(typed)) != typed and spelled is not None:
+        held = uow.replicas.slack_user_held(d["team_id"], spelled, but=d["member_id"])
+        slack_user_id = None if held else spelled
     uow.replicas.upsert(MemberReplica(
         d["member_id"], d["team_id"], d["name"], d["role"], d["timezone"], state=d["state"],
-        token_version=d["token_version"],
-        slack_user_id=typed and (as_slack_writes_it(typed) or typed),
+        token_version=d["token_version"], slack_user_id=slack_user_id,
         email=d.get("email"), snoozed_until=d.get("snoozed_until"),
     ))
 

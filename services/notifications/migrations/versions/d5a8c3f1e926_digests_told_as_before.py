@@ -6,7 +6,9 @@ no channel passes its week on to the next digest (`untold_from`). The code befor
 digest with nothing to tell, or with no channel to go to, as made(since, slot): read now, its
 week would be told again by the team's next digest, titled "Digest since ...". Such rows
 (a last digest with no message of the team's digests made since its slot) are read as the
-code before read them: told, the next digest telling from their slot.
+code before read them: told, the next digest telling from their slot; but for a team whose
+channels are all disabled (or deleted) now, one at least disabled: its digest was likely made
+while they were, and its week goes to the next digest, as this revision's code does.
 
 Revision ID: d5a8c3f1e926
 Revises: c1f5b8e2d734
@@ -29,7 +31,11 @@ def upgrade() -> None:
         "UPDATE digest_settings SET last_since = last_slot "
         "WHERE last_slot IS NOT NULL AND NOT EXISTS ("
         " SELECT 1 FROM notifications n WHERE n.team_id = digest_settings.team_id"
-        " AND n.event_type = 'digest.team' AND n.created_at >= digest_settings.last_slot)")
+        " AND n.event_type = 'digest.team' AND n.created_at >= digest_settings.last_slot)"
+        " AND (EXISTS (SELECT 1 FROM channels c WHERE c.team_id = digest_settings.team_id"
+        "  AND c.state = 'active')"
+        " OR NOT EXISTS (SELECT 1 FROM channels c WHERE c.team_id = digest_settings.team_id"
+        "  AND c.state = 'disabled'))")
 
 
 def downgrade() -> None:
