@@ -43,6 +43,10 @@ USAGE_ERROR = 4
 CUT_SHORT = (INTERRUPTED, 3, USAGE_ERROR)  # and when it failed itself, or was called wrongly
 
 PARTS = (("not alone", True), ("alone", False))  # (marker expression, spread over workers)
+# Left out of the second part when the first cleared the cache: `--lf` would read the first
+# part's failures as the last run's and select none of the tests marked alone; after a cleared
+# cache pytest's `--lf` runs every test
+CLEARED_CACHE = ("--cache-clear", "--lf", "--last-failed")
 PROBE = "an option given after the caller's arguments"
 
 
@@ -65,11 +69,12 @@ def asked(args: list[str]) -> Namespace:
 
 
 def part_args(own: str, spread: bool, args: list[str], workers: int) -> list[str]:
-    """The pytest arguments of one part: the caller's (but `--cache-clear` for the second,
-    whose first part cleared the cache the run's failures are kept in), then the part's marker
-    expression joined to the caller's and, when pytest-xdist is loaded, the spreading of the
-    first part (`workers`: `spreads_as_asked`) or none for the second (`-n 0`). Raises
-    UsageError for arguments pytest refuses or that the part's own options cannot follow."""
+    """The pytest arguments of one part: the caller's (but `--cache-clear` and `--lf` for the
+    second, whose first part cleared the cache the run's failures are kept in), then the
+    part's marker expression joined to the caller's and, when pytest-xdist is loaded, the
+    spreading of the first part (`workers`: `spreads_as_asked`) or none for the second
+    (`-n 0`). Raises UsageError for arguments pytest refuses or that the part's own
+    options cannot follow."""
     option = asked(args)
     if not option.appended:
         raise UsageError("infra.suite gives each part its own -m and -n after the arguments, "
@@ -79,10 +84,12 @@ def part_args(own: str, spread: bool, args: list[str], workers: int) -> list[str
         raise UsageError("infra.suite cannot run the tests marked alone apart under -f "
                          "(--looponfail): run pytest -f itself")
     if not spread and getattr(option, "cacheclear", False):
-        args = [arg for arg in args if arg != "--cache-clear"]  # the first part cleared it
-        if getattr(asked(args), "cacheclear", False):
+        args = [arg for arg in args if arg not in CLEARED_CACHE]  # the first part cleared it
+        again = asked(args)
+        if getattr(again, "cacheclear", False) or getattr(again, "lf", False):
             raise UsageError("infra.suite clears pytest's cache once, as its first part starts: "
-                             "give --cache-clear as an argument, not in addopts or an @file")
+                             "give --cache-clear (and --lf) as arguments, not in addopts or an "
+                             "@file")
     marker = f"({option.markexpr}) and {own}" if option.markexpr else own
     xdist = hasattr(option, "numprocesses")  # else `-p no:xdist`: no -n to give
     if not xdist or (spread and not spreads_as_asked(option, workers)):
@@ -95,7 +102,8 @@ def spreads_as_asked(option: Namespace, workers: int) -> bool:
     caller spread it already (`-n`, or `--tx` with a `--dist` or `-d`), runs it in one process
     (`workers` 0), or debugs it (`--pdb`, `--trace`: pytest-xdist refuses them over workers,
     and pytest runs them in its own process)."""
-    spread = option.numprocesses is not None or (option.tx and option.dist != "no")
+    spread = option.numprocesses is not None or (
+        option.tx and (option.dist != "no" or option.distload))
     debugged = option.usepdb or getattr(option, "trace", False)
     return not (spread or workers == 0 or debugged)
 

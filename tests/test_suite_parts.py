@@ -412,5 +412,32 @@ def test_a_cache_clear_the_second_part_cannot_be_spared_is_refused_before_any_pa
                           cwd=tmp_path, env=suite_env(), capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 4, done.stdout + done.stderr
-    assert "give --cache-clear as an argument" in done.stderr
+    assert "give --cache-clear (and --lf) as arguments" in done.stderr
     assert not (tmp_path / "second-part-ran").exists()
+
+
+def test_a_run_that_clears_the_cache_runs_the_tests_marked_alone_under_lf(tmp_path):
+    """pytest reads `--cache-clear --lf` as no failure known: it runs every test. The run
+    leaves `--cache-clear` out of the second part, which then reads the failures the first
+    part has just recorded as the last ones: under `--lf` it collected only those (none of
+    them marked alone) and the tests marked alone never ran (review 29)."""
+    two_parts(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "infra.suite", "--cache-clear", "--lf"],
+                          cwd=tmp_path, env=suite_env(), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (tmp_path / "second-part-ran").exists(), done.stdout
+
+
+def test_the_workers_a_caller_spreads_over_with_tx_and_d_are_the_first_parts(tmp_path):
+    """pytest-xdist reads `-d` as `--dist load`: `--tx 3*popen -d` spreads a pytest run over
+    three workers. `spreads_as_asked` reads only `--dist` (still "no" under `-d` until
+    pytest-xdist's cmdline_main sets it), so the first part was given `-n 2` after them, which
+    replaces the --tx: the caller's three workers became two (review 29)."""
+    (tmp_path / "test_parts.py").write_text(PASSING_PARTS)
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    alone: by itself\n")
+    done = run_suite(tmp_path, ["--tx", "3*popen", "-d"],
+                     env=suite_env(GOALKEEPER_TEST_WORKERS="2"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "created: 3/3 workers" in done.stdout, done.stdout
+    assert (tmp_path / "second-part-ran").read_text() == "alone", done.stdout
