@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import uuid
 
 import pytest
@@ -277,3 +278,34 @@ def test_a_last_digest_made_while_the_teams_channel_was_disabled_keeps_its_week_
         engine.dispose()
 
     assert str(start)[:10] == "2029-12-31"
+
+
+def test_a_late_answer_dmed_as_words_before_the_upgrade_is_sent_naming_no_goal(db_url):
+    """The code before kept a late slash answer as its words, made when it was queued, naming
+    its goal. After the upgrade it is kept as what it says and worded when sent: a logged one
+    as the check-in alone, a refused one with its reason; both were DMed (`dmed_at`). An answer
+    not DMed stays without one."""
+    upgrade("notifications", db_url, "d5a8c3f1e926")
+    at = "2030-01-07 10:31:00.000000"
+    words = {"logged": "✅ Logged 40 km on *Run 100 km*.\nProgress: ████░░░░░░ 40%",
+             "refused": "❌ Your check-in on *Run 100 km* was not logged: A &amp; B &lt;3",
+             "at_url": None}
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO slack_requests (request_id, team_id, member_id, "
+                              "goal_id, response_url, created_at, answered_at, answer) VALUES "
+                              "(:id, 't', 'm', 'g', 'https://x', :at, :at, :answer)"),
+                         [{"id": k, "at": at, "answer": w} for k, w in words.items()])
+        upgrade("notifications", db_url)
+        with engine.connect() as conn:
+            kept = {r: (a and json.loads(a), d is not None) for r, a, d in conn.execute(text(
+                "SELECT request_id, answer, dmed_at FROM slack_requests")).all()}
+    finally:
+        engine.dispose()
+
+    assert kept == {
+        "logged": ({"kind": "logged", "value": None, "progress": None, "reason": None}, True),
+        "refused": ({"kind": "refused", "value": None, "progress": None,
+                     "reason": "A & B <3"}, True),
+        "at_url": (None, False)}

@@ -184,4 +184,37 @@ def test_a_refusal_at_the_response_url_in_deeply_nested_json_is_recorded_not_dme
     assert answers(clock, n, slack, slack_api)["dm"] == []
     with n.container.uow() as uow:
         request = uow.slack_requests.get(logged.data["request_id"])
-        assert request.answered_at is not None and request.answer is None
+        assert request.answered_at is not None and request.dmed_at is None
+
+
+def test_a_late_answer_dmed_names_no_goal_its_member_may_no_longer_see_when_it_is_sent(
+        make_service, slack, slack_api):
+    """Ana's check-in on Lena's team goal was answered 31 minutes on, so by DM; before the
+    Slack task sent that DM (seconds, or hours of a Slack outage), the goal was made private
+    (Ana is not Lena's partner). The DM still named it and showed its progress: its words were
+    made when it was queued, whereas the refusal DM reads `goal_named` when it is sent."""
+    clock, n, team, logged = asked(make_service, slack, slack_api)
+    handle(n, goal(team.id, team.goal, team.lead, "Run 100 km", kind="team"))
+    clock.advance(minutes=31)
+    handle(n, logged, event("goal.progressed", team.id, goal_id=team.goal, owner_id=team.lead,
+                            current=40, progress=0.4, checkin_id=logged.data["checkin_id"],
+                            at=logged.data["at"]))
+    handle(n, goal(team.id, team.goal, team.lead, "Run 100 km", kind="team",
+                   visibility="private", event_type="goal.updated"))
+    assert answers(clock, n, slack, slack_api) == {"url": [], "dm": ["✅ Logged 40."]}
+
+
+def test_an_answer_dmed_for_a_spent_response_url_names_no_goal_its_member_may_no_longer_see(
+        make_service, slack, slack_api):
+    """The answer was made in time, but Slack said its response_url was spent when the
+    deliverer came to it, after Lena's team goal was made private (Ana is not her partner):
+    the DM it became is worded when it is sent, the goal left out."""
+    clock, n, team, logged = asked(make_service, slack, slack_api)
+    handle(n, goal(team.id, team.goal, team.lead, "Run 100 km", kind="team"), logged,
+           event("goal.progressed", team.id, goal_id=team.goal, owner_id=team.lead,
+                 current=40, progress=0.4, checkin_id=logged.data["checkin_id"],
+                 at=logged.data["at"]))
+    handle(n, goal(team.id, team.goal, team.lead, "Run 100 km", kind="team",
+                   visibility="private", event_type="goal.updated"))
+    slack.reply_with(Reply(404, "expired_url"))
+    assert answers(clock, n, slack, slack_api) == {"url": [], "dm": ["✅ Logged 40."]}

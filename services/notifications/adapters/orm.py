@@ -223,6 +223,7 @@ slack_requests = Table(
     Column("answered_at", UtcDateTime),
     Column("rejection", Text),
     Column("answer", Text),
+    Column("dmed_at", UtcDateTime),
 )
 
 slack_events = Table(

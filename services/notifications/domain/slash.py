@@ -69,7 +69,8 @@ class SlackRequest:
         self.created_at = created_at
         self.answered_at: datetime | None = None
         self.rejection: str | None = None  # why checkins refused it
-        self.answer: str | None = None  # the answer DMed, its response_url spent
+        self.answer: str | None = None  # the slash command's answer as made (`Answer.dumps`)
+        self.dmed_at: datetime | None = None  # when its answer was queued as a DM instead
 
     @property
     def from_modal(self) -> bool:
@@ -87,6 +88,36 @@ class SlackRequest:
             return False
         self.answered_at, self.rejection = at, reason
         return True
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the answer to a slash command says, kept (`dumps`) rather than its words so that
+    it is worded when it is sent, naming its goal only while its member may still see it:
+    `logged` with the check-in's `value` and the goal's `progress` after it (None unknown), or
+    `refused` with checkins' `reason`."""
+
+    kind: str  # logged | refused
+    value: float | None = None
+    progress: float | None = None
+    reason: str | None = None
+
+    @classmethod
+    def logged(cls, value: float | None, progress: float | None) -> Answer:
+        return cls("logged", value=value, progress=progress)
+
+    @classmethod
+    def refused(cls, reason: str) -> Answer:
+        return cls("refused", reason=reason)
+
+    def dumps(self) -> str:
+        return json.dumps({"kind": self.kind, "value": self.value, "progress": self.progress,
+                           "reason": self.reason})
+
+    @classmethod
+    def loads(cls, text: str) -> Answer:
+        d = json.loads(text)
+        return cls(d["kind"], d.get("value"), d.get("progress"), d.get("reason"))
 
 
 def url_spent(answer: str) -> bool:

@@ -34,7 +34,6 @@ after its slot's personal digest was made waits for the next one.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import random
 import select
@@ -516,10 +515,11 @@ class Deliverer:
     @staticmethod
     def _dm_instead(uow: NotificationsUnitOfWork, n: Notification, now: datetime) -> None:
         """A slash command's answer refused by its response_url, spent (`url_spent`): DMed to
-        the command's member instead (`dm_answer`)."""
+        the command's member instead (`dm_answer`), worded when the DM is sent from the answer
+        the request keeps, not from `n`'s words made when it was queued."""
         request = uow.slack_requests.get(n.target.removeprefix("url:"))
         if request is not None:
-            dm_answer(request, uow, json.loads(n.body)["text"], now)
+            dm_answer(request, uow, now)
 
     @staticmethod
     def _mail_answered(uow: NotificationsUnitOfWork, n: Notification, outcome: str,

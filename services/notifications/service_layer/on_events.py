@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime
 
 from services.notifications.domain.announcement import AwaitedCheckin
@@ -37,7 +36,6 @@ from services.notifications.domain.fanout import (
     jsonable,
     withheld_from_channels,
 )
-from services.notifications.domain.messages import escape, progress_bar, team_tag
 from services.notifications.domain.render import render
 from services.notifications.domain.replicas import (
     Activity,
@@ -47,7 +45,7 @@ from services.notifications.domain.replicas import (
     TeamReplica,
 )
 from services.notifications.domain.slack_dm import SlackTask
-from services.notifications.domain.slash import SlackRequest, ephemeral
+from services.notifications.domain.slash import Answer, SlackRequest, ephemeral
 from services.notifications.service_layer import slack_checkin_handlers as slack_dms
 from services.notifications.service_layer.slack_home_handlers import (
     home_workspace,
@@ -56,12 +54,11 @@ from services.notifications.service_layer.slack_home_handlers import (
     queue_homes_showing,
     teammates_shown,
 )
-from services.notifications.service_layer.slack_task_handlers import goal_named, refusal_text
+from services.notifications.service_layer.slack_task_handlers import answer_text
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 from shared.consumer import RetryLater
 from shared.events.envelope import Event
-from shared.numbers import figure
 from shared.slack_user_ids import as_slack_writes_it
 
 log = logging.getLogger(__name__)
@@ -345,8 +342,7 @@ def _to_partners(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica,
 def _announce(event: Event, uow: NotificationsUnitOfWork, goal: GoalReplica | None,
               progress: float | None, notifier: Notifier, public_url: str) -> None:
     _to_channels(event, uow, goal, notifier, public_url, progress=progress)
-    _answer_slack(event, uow, notifier, lambda request: _logged_text(
-        event, goal, progress, *goal_named(uow, request, goal)))
+    _answer_slack(event, uow, notifier, Answer.logged(event.data.get("value"), progress))
 
 
 def on_checkin_rejected(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
@@ -354,11 +350,9 @@ def on_checkin_rejected(event: Event, uow: NotificationsUnitOfWork, notifier: No
     """The slash command hears at its response_url; the modal, which has none, by DM (its
     request keeps checkins' reason for it): why, as `refusal_text` says it."""
     request = uow.slack_requests.get(event.data.get("request_id"))
-    goal = uow.replicas.goal(request.goal_id) if request is not None else None
     reason = event.data["reason"]
     if request is not None and not request.from_modal:
-        _answer_slack(event, uow, notifier,
-                      lambda r: refusal_text(goal_named(uow, r, goal), goal, reason))
+        _answer_slack(event, uow, notifier, Answer.refused(reason))
     slack_dms.on_rejected(request, uow, clock.now(), reason)
 
 
@@ -472,48 +466,34 @@ def _occurrence(event: Event, public_url: str) -> Occurrence:
 
 
 # -- answers to the slash command --------------------------------------------------------------
-def _logged_text(event: Event, goal: GoalReplica | None, progress: float | None,
-                 title: str | None, team: str | None) -> str:
-    """The answer that the check-in was logged: on `goal` by `title` and `team` (`goal_named`),
-    its value in the goal's unit, and its `progress`; the value alone where `title` is None,
-    the goal unknown or no longer its member's to read."""
-    value = event.data.get("value")
-    seen = goal if title is not None else None
-    unit = f" {escape(seen.unit)}" if seen is not None and seen.has_metric else ""
-    amount = f"{figure(value)}{unit}" if value is not None else "your check-in"
-    if seen is None:
-        return f"✅ Logged {amount}."
-    bar = f"\nProgress: {progress_bar(progress)}" if progress is not None else ""
-    return f"✅ Logged {amount} on *{escape(title)}*{team_tag(team)}.{bar}"
-
-
 def _answer_slack(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier,
-                  said: Callable[[SlackRequest], str]) -> None:
-    """Post what `said` makes the answer to the slash command that asked for this check-in
-    to its response_url; DM it to the member instead once that URL no longer takes answers
-    (`dm_answer`; the deliverer does too when Slack says so, `Deliverer._answered`)."""
+                  answer: Answer) -> None:
+    """Post `answer` to the slash command that asked for this check-in at its response_url,
+    worded now (`answer_text`); DM it to the member instead once that URL no longer takes
+    answers (`dm_answer`; the deliverer does too when Slack says so, `Deliverer._answered`).
+    The request keeps the answer, not its words, for a DM to word when it is sent."""
     request = uow.slack_requests.get(event.data.get("request_id"))
     if request is None or request.answered_at is not None or not request.response_url:
         return  # not asked for, answered already, or from the modal (its DM says it)
     now = notifier.clock.now()
     if not uow.slack_requests.answered(request, now):
         return  # answered meanwhile, by another worker's transaction
-    text = said(request)
-    if not request.url_takes_answers(now) and dm_answer(request, uow, text, now):
+    request.answer = answer.dumps()
+    if not request.url_takes_answers(now) and dm_answer(request, uow, now):
         return  # without the Slack app installed, the URL is tried all the same
+    text = answer_text(uow, request, answer)
     payload = {**ephemeral(text), "replace_original": False}
     what = Occurrence(event.id, event.type, event.team_id, event.time, event.data)
     notifier.to_url(uow, what, request.request_id, request.response_url, payload, text)
 
 
-def dm_answer(request: SlackRequest, uow: NotificationsUnitOfWork, text: str,
-              now: datetime) -> bool:
-    """Queue `text` as a DM to the member of `request` (an `answer_dm` task) through the
-    team's Slack workspace (`home_workspace`); False, nothing queued, without an active one
-    or once queued."""
+def dm_answer(request: SlackRequest, uow: NotificationsUnitOfWork, now: datetime) -> bool:
+    """Queue the answer `request` keeps as a DM to its member (an `answer_dm` task, which words
+    it when it is sent: `answer_text`) through the team's Slack workspace (`home_workspace`);
+    False, nothing queued, without an active one, without an answer, or once queued."""
     workspace = home_workspace(uow, request.team_id)
-    if workspace is None or request.answer is not None:
+    if workspace is None or request.answer is None or request.dmed_at is not None:
         return False
-    request.answer = text
+    request.dmed_at = now
     uow.slack.add(SlackTask(workspace.slack_team_id, "answer_dm", request.request_id, now))
     return True

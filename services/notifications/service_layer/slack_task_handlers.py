@@ -22,7 +22,7 @@ from services.notifications.adapters.slack_client import (
     SlackUnavailable,
     SlackUndeliverable,
 )
-from services.notifications.domain.messages import slack_date
+from services.notifications.domain.messages import escape, progress_bar, slack_date, team_tag
 from services.notifications.domain.replicas import GoalReplica
 from services.notifications.domain.slack_blocks import (
     GoalLine,
@@ -38,7 +38,7 @@ from services.notifications.domain.slack_rejections import (
     rejected_text,
     retry_may_succeed,
 )
-from services.notifications.domain.slash import SlackRequest
+from services.notifications.domain.slash import Answer, SlackRequest
 from services.notifications.service_layer.access import may_check_in
 from services.notifications.service_layer.slack_home_handlers import (
     goal_line,
@@ -49,6 +49,7 @@ from services.notifications.service_layer.slack_home_handlers import (
 )
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
+from shared.numbers import figure
 
 log = logging.getLogger(__name__)
 BATCH = 20
@@ -176,7 +177,8 @@ class SlackTasks:
         if (told := _whom_to_tell(uow, task, now, lambda r: r.answer)) is None:
             return
         request, slack_user = told
-        self.slack.post(token, self.slack.open_dm(token, slack_user), answer_dm(request.answer))
+        text = answer_text(uow, request, Answer.loads(request.answer))
+        self.slack.post(token, self.slack.open_dm(token, slack_user), answer_dm(text))
 
     def _publish_home(self, uow: NotificationsUnitOfWork, task: SlackTask, token: str,
                       now: datetime) -> None:
@@ -222,6 +224,31 @@ def _team_read_by(uow: NotificationsUnitOfWork, slack_user_id: str, task: SlackT
     """The team a DM to `slack_user_id` through the task's workspace names `goal` by
     (`team_shown`)."""
     return team_shown(uow, uow.slack.members_for(slack_user_id, task.slack_team_id), goal)
+
+
+def answer_text(uow: NotificationsUnitOfWork, request: SlackRequest, answer: Answer) -> str:
+    """The words of `answer` to `request`, as its member reads them now, at its response_url
+    or by DM however late: its goal named (`goal_named`) only while they may still see it."""
+    goal = uow.replicas.goal(request.goal_id)
+    named = goal_named(uow, request, goal)
+    if answer.kind == "refused":
+        return refusal_text(named, goal, answer.reason or "")
+    return logged_text(answer, goal, named)
+
+
+def logged_text(answer: Answer, goal: GoalReplica | None,
+                named: tuple[str | None, str | None]) -> str:
+    """The answer that the check-in was logged: on `goal` by the title and team it is `named`
+    by (`goal_named`), its value in the goal's unit, and the goal's progress after it; the
+    value alone where the goal is unknown or no longer its member's to read (no title)."""
+    title, team = named
+    seen = goal if title is not None else None
+    unit = f" {escape(seen.unit)}" if seen is not None and seen.has_metric else ""
+    amount = f"{figure(answer.value)}{unit}" if answer.value is not None else "your check-in"
+    if seen is None:
+        return f"✅ Logged {amount}."
+    bar = f"\nProgress: {progress_bar(answer.progress)}" if answer.progress is not None else ""
+    return f"✅ Logged {amount} on *{escape(title)}*{team_tag(team)}.{bar}"
 
 
 def refusal_text(named: tuple[str | None, str | None], goal: GoalReplica | None,
