@@ -280,15 +280,16 @@ def test_a_last_digest_made_while_the_teams_channel_was_disabled_keeps_its_week_
     assert str(start)[:10] == "2029-12-31"
 
 
-def test_a_late_answer_dmed_as_words_before_the_upgrade_is_sent_naming_no_goal(db_url):
-    """The code before kept a late slash answer as its words, made when it was queued, naming
-    its goal. After the upgrade it is kept as what it says and worded when sent: a logged one
-    as the check-in alone, a refused one with its reason; both were DMed (`dmed_at`). An answer
-    not DMed stays without one."""
+def test_a_late_answer_dmed_as_words_before_the_upgrade_is_kept_as_what_it_said(db_url):
+    """The code before kept a late slash answer as its words, once DMed. After the upgrade the
+    request keeps what its answer says; one kept as words is what it `said`, sent as it is,
+    whatever the words read (a goal titled "What was not logged: receipts" is not taken for a
+    refusal, review 30), and was DMed (`dmed_at`). An answer not DMed stays without one."""
     upgrade("notifications", db_url, "d5a8c3f1e926")
     at = "2030-01-07 10:31:00.000000"
     words = {"logged": "✅ Logged 40 km on *Run 100 km*.\nProgress: ████░░░░░░ 40%",
              "refused": "❌ Your check-in on *Run 100 km* was not logged: A &amp; B &lt;3",
+             "odd title": "✅ Logged 3 on *What was not logged: receipts*.",
              "at_url": None}
     engine = create_engine(db_url)
     try:
@@ -304,8 +305,33 @@ def test_a_late_answer_dmed_as_words_before_the_upgrade_is_sent_naming_no_goal(d
     finally:
         engine.dispose()
 
-    assert kept == {
-        "logged": ({"kind": "logged", "value": None, "progress": None, "reason": None}, True),
-        "refused": ({"kind": "refused", "value": None, "progress": None,
-                     "reason": "A & B <3"}, True),
-        "at_url": (None, False)}
+    said = {"kind": "said", "value": None, "progress": None, "reason": None}
+    assert kept == {**{k: ({**said, "words": words[k]}, True)
+                       for k in ("logged", "refused", "odd title")}, "at_url": (None, False)}
+
+
+def test_a_late_answer_dmed_after_the_upgrade_is_words_again_after_a_downgrade(db_url):
+    """Downgraded below e8c4a2f6b913, the code before posts `answer` as the DM's words as they
+    are (`_send_answer`): a DMed answer kept as JSON must not be left for it to DM to Ana as
+    '{"kind": "logged", ...}'."""
+    from alembic import command
+
+    from shared.migrate import alembic_config
+
+    upgrade("notifications", db_url)
+    at = "2030-01-07 10:31:00.000000"
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO slack_requests (request_id, team_id, member_id, "
+                              "goal_id, response_url, created_at, answered_at, answer, dmed_at) "
+                              "VALUES ('r', 't', 'm', 'g', 'https://x', :at, :at, :answer, :at)"),
+                         {"at": at, "answer": json.dumps({"kind": "logged", "value": 40,
+                                                          "progress": 0.4, "reason": None})})
+        command.downgrade(alembic_config("notifications", db_url), "d5a8c3f1e926")
+        with engine.connect() as conn:
+            answer = conn.execute(text("SELECT answer FROM slack_requests")).scalar_one()
+    finally:
+        engine.dispose()
+
+    assert answer is not None and not answer.startswith("{"), answer

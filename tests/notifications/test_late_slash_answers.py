@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notifications.domain.slash import SlackRequest
-from services.notifications.service_layer.on_events import GoalWaits
+from services.notifications.domain.slash import Answer, SlackRequest
+from services.notifications.service_layer.on_events import GoalWaits, dm_answer
 from shared.clock import ControlledClock
 from tests.notifications.support import (
     Team,
@@ -218,3 +218,46 @@ def test_an_answer_dmed_for_a_spent_response_url_names_no_goal_its_member_may_no
                    visibility="private", event_type="goal.updated"))
     slack.reply_with(Reply(404, "expired_url"))
     assert answers(clock, n, slack, slack_api) == {"url": [], "dm": ["✅ Logged 40."]}
+
+
+def test_an_answer_queued_at_its_response_url_before_the_upgrade_is_still_dmed_once_spent(
+        make_service, slack, slack_api):
+    """The code before e8c4a2f6b913 kept a request's answer only once DMed: a response_url
+    answer it queued (its request answered, `answer` NULL, left so by the migration) that
+    Slack says is spent after the upgrade must still reach Ana, by DM, as it did before."""
+    clock, n, team, logged = asked(make_service, slack, slack_api)
+    handle(n, goal(team.id, team.goal, team.ana, "Run 100 km"), logged, progressed(logged, 0.4))
+    with n.container.uow() as uow:  # the row as the code before left it
+        uow.slack_requests.get(logged.data["request_id"]).answer = None
+        uow.commit()
+    slack.reply_with(Reply(404, "expired_url"))
+    said = answers(clock, n, slack, slack_api)
+    assert said["url"] == [] and len(said["dm"]) == 1, said
+
+
+def test_an_answer_kept_as_words_does_not_stall_the_slack_tasks(make_service, slack,
+                                                                  slack_api):
+    """A worker still on the code before wrote the answer's words, not its JSON, to a request
+    whose answer_dm task this code runs (a rolling upgrade): `Answer.loads` must not raise out
+    of the Slack tasks' pass, leaving that task pending at the head of the queue, tried and
+    failing every pass, and every Slack task due after it never run."""
+    clock, n, team, logged = asked(make_service, slack, slack_api)
+    handle(n, goal(team.id, team.goal, team.ana, "Run 100 km"), logged)
+    clock.advance(minutes=31)
+    handle(n, progressed(logged, 0.4))  # late: queued as an answer_dm task
+    other = new_id()
+    with n.container.uow() as uow:
+        uow.slack_requests.get(logged.data["request_id"]).answer = LOGGED  # old words
+        later = SlackRequest(other, team.id, team.ana, team.goal, f"{slack.url}/commands/T1/2",
+                             clock.now())
+        uow.slack_requests.add_new(later)
+        uow.commit()
+    clock.advance(seconds=1)
+    with n.container.uow() as uow:  # another late answer, queued after it
+        request = uow.slack_requests.get(other)
+        request.answered_at = clock.now()
+        request.answer = Answer.refused("the goal is closed").dumps()
+        assert dm_answer(request, uow, clock.now())
+        uow.commit()
+    said = answers(clock, n, slack, slack_api)
+    assert REFUSED in said["dm"], said

@@ -94,13 +94,16 @@ class SlackRequest:
 class Answer:
     """What the answer to a slash command says, kept (`dumps`) rather than its words so that
     it is worded when it is sent, naming its goal only while its member may still see it:
-    `logged` with the check-in's `value` and the goal's `progress` after it (None unknown), or
-    `refused` with checkins' `reason`."""
+    `logged` with the check-in's `value` and the goal's `progress` after it (None unknown),
+    `refused` with checkins' `reason`; or `said`, the `words` of an answer made by the code
+    before it was kept so (a request answered before the upgrade, or by a worker still on the
+    code before while the services are upgraded one by one), sent as they are."""
 
-    kind: str  # logged | refused
+    kind: str  # logged | refused | said
     value: float | None = None
     progress: float | None = None
     reason: str | None = None
+    words: str | None = None
 
     @classmethod
     def logged(cls, value: float | None, progress: float | None) -> Answer:
@@ -110,14 +113,24 @@ class Answer:
     def refused(cls, reason: str) -> Answer:
         return cls("refused", reason=reason)
 
+    @classmethod
+    def said(cls, words: str) -> Answer:
+        return cls("said", words=words)
+
     def dumps(self) -> str:
         return json.dumps({"kind": self.kind, "value": self.value, "progress": self.progress,
-                           "reason": self.reason})
+                           "reason": self.reason, "words": self.words})
 
     @classmethod
     def loads(cls, text: str) -> Answer:
-        d = json.loads(text)
-        return cls(d["kind"], d.get("value"), d.get("progress"), d.get("reason"))
+        """The answer `dumps` kept; words the code before kept instead (not such JSON) are
+        what it `said`."""
+        try:
+            d = json.loads(text)
+            return cls(d["kind"], d.get("value"), d.get("progress"), d.get("reason"),
+                       d.get("words"))
+        except (ValueError, TypeError, KeyError, IndexError):
+            return cls.said(text)
 
 
 def url_spent(answer: str) -> bool:

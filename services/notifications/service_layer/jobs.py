@@ -34,6 +34,7 @@ after its slot's personal digest was made waits for the next one.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import random
 import select
@@ -81,7 +82,7 @@ from services.notifications.domain.replicas import GoalReplica, MemberReplica, T
 from services.notifications.domain.schedule import latest_slot
 from services.notifications.domain.signing import signed_headers
 from services.notifications.domain.slack_workspace import SLACK_EVENTS_KEPT
-from services.notifications.domain.slash import url_spent
+from services.notifications.domain.slash import Answer, url_spent
 from services.notifications.service_layer.on_events import (
     announce_checkin,
     dm_answer,
@@ -518,8 +519,11 @@ class Deliverer:
         the command's member instead (`dm_answer`), worded when the DM is sent from the answer
         the request keeps, not from `n`'s words made when it was queued."""
         request = uow.slack_requests.get(n.target.removeprefix("url:"))
-        if request is not None:
-            dm_answer(request, uow, now)
+        if request is None:
+            return
+        if request.answer is None:  # answered at its URL by the code before: its words
+            request.answer = Answer.said(json.loads(n.body)["text"]).dumps()
+        dm_answer(request, uow, now)
 
     @staticmethod
     def _mail_answered(uow: NotificationsUnitOfWork, n: Notification, outcome: str,

@@ -229,6 +229,8 @@ def _team_read_by(uow: NotificationsUnitOfWork, slack_user_id: str, task: SlackT
 def answer_text(uow: NotificationsUnitOfWork, request: SlackRequest, answer: Answer) -> str:
     """The words of `answer` to `request`, as its member reads them now, at its response_url
     or by DM however late: its goal named (`goal_named`) only while they may still see it."""
+    if answer.kind == "said":
+        return answer.words or ""
     goal = uow.replicas.goal(request.goal_id)
     named = goal_named(uow, request, goal)
     if answer.kind == "refused":

@@ -5,8 +5,8 @@ it was queued, and DMed as they were: a goal made private meanwhile, or its memb
 the team, was still named. `answer` now keeps what the answer says (`Answer.dumps`: kind and
 figures), recorded whenever the answer is made, and the DM words it when it is sent;
 `dmed_at` says it was queued as a DM. Rows the code before DMed keep `dmed_at` (their
-`answered_at`) and their words become an answer that names no goal: a logged one, the
-check-in alone ("✅ Logged your check-in."); a refused one, its reason as the words said it.
+`answered_at`) and their words as what they `said`, sent as they are (as the code before
+would); a downgrade gives the code before the words of those DMed (naming no goal).
 
 Revision ID: e8c4a2f6b913
 Revises: d5a8c3f1e926
@@ -25,18 +25,28 @@ down_revision: str | Sequence[str] | None = "d5a8c3f1e926"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-NOT_LOGGED = " was not logged: "
+
+def _said(words: str) -> str:
+    """The answer (`Answer.dumps`) the code before kept as `words`: what it said, sent as it
+    is (`Answer.said`)."""
+    return json.dumps({"kind": "said", "value": None, "progress": None, "reason": None,
+                       "words": words})
 
 
-def _answer_of(words: str) -> str:
-    """The answer (`Answer.dumps`) that the words the code before DMed say, naming no goal."""
-    if NOT_LOGGED in words:
-        reason = words.split(NOT_LOGGED, 1)[1]
-        for escaped, plain in (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&")):
-            reason = reason.replace(escaped, plain)
-        return json.dumps({"kind": "refused", "value": None, "progress": None,
-                           "reason": reason})
-    return json.dumps({"kind": "logged", "value": None, "progress": None, "reason": None})
+def _words(answer: str) -> str:
+    """The words the code before DMs for `answer` (`Answer.dumps`): what it said, or the
+    answer naming no goal."""
+    try:
+        kept = json.loads(answer)
+    except ValueError:
+        return answer
+    if kept.get("kind") == "said":
+        return kept.get("words") or ""
+    if kept.get("kind") == "refused":
+        reason = (kept.get("reason") or "").replace("&", "&amp;").replace("<", "&lt;")
+        return "❌ Your check-in was not logged: " + reason.replace(">", "&gt;")
+    value = kept.get("value")
+    return f"✅ Logged {value:g}." if value is not None else "✅ Logged your check-in."
 
 
 def upgrade() -> None:
@@ -48,10 +58,18 @@ def upgrade() -> None:
     for request_id, words in rows:
         bind.execute(sa.text("UPDATE slack_requests SET answer = :answer, "
                              "dmed_at = answered_at WHERE request_id = :id"),
-                     {"answer": _answer_of(words), "id": request_id})
+                     {"answer": _said(words), "id": request_id})
 
 
 def downgrade() -> None:
-    op.execute("UPDATE slack_requests SET answer = NULL WHERE dmed_at IS NULL")
+    """The code before keeps an answer only once DMed, as its words: those DMed get them
+    back (`_words`), the others none."""
+    bind = op.get_bind()
+    bind.execute(sa.text("UPDATE slack_requests SET answer = NULL WHERE dmed_at IS NULL"))
+    rows = bind.execute(sa.text("SELECT request_id, answer FROM slack_requests "
+                                "WHERE answer IS NOT NULL")).all()
+    for request_id, answer in rows:
+        bind.execute(sa.text("UPDATE slack_requests SET answer = :words WHERE request_id = :id"),
+                     {"words": _words(answer), "id": request_id})
     with op.batch_alter_table("slack_requests", schema=None) as batch_op:
         batch_op.drop_column("dmed_at")
