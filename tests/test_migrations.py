@@ -335,3 +335,37 @@ def test_a_late_answer_dmed_after_the_upgrade_is_words_again_after_a_downgrade(d
         engine.dispose()
 
     assert answer is not None and not answer.startswith("{"), answer
+
+
+def test_a_late_answer_dmed_after_the_upgrade_reads_after_a_downgrade_as_the_code_before_said_it(
+        db_url):
+    """Downgraded below e8c4a2f6b913, a DMed answer's words are those the code before DMs for
+    it naming no goal: a refusal in Slack's words (`in_slack_words`), not checkins' words for
+    API callers; a value as people read it (`figure`), "1,500" not "1500" (review 31)."""
+    from alembic import command
+
+    from shared.migrate import alembic_config
+
+    upgrade("notifications", db_url)
+    at = "2030-01-07 10:31:00.000000"
+    answers = {"refused": {"kind": "refused", "value": None, "progress": None,
+                           "reason": "a check-in on a metric goal needs a value or a delta"},
+               "logged": {"kind": "logged", "value": 1500, "progress": 0.4, "reason": None}}
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO slack_requests (request_id, team_id, member_id, "
+                              "goal_id, response_url, created_at, answered_at, answer, dmed_at) "
+                              "VALUES (:id, 't', 'm', 'g', 'https://x', :at, :at, :answer, :at)"),
+                         [{"id": k, "at": at, "answer": json.dumps(a)}
+                          for k, a in answers.items()])
+        command.downgrade(alembic_config("notifications", db_url), "d5a8c3f1e926")
+        with engine.connect() as conn:
+            words = dict(conn.execute(text("SELECT request_id, answer FROM slack_requests")).all())
+    finally:
+        engine.dispose()
+
+    assert words == {
+        "refused": "❌ Your check-in was not logged: this goal has a figure to move: check in "
+                   "with its value now: `/goals checkin &lt;goal&gt; &lt;value&gt; [note]`",
+        "logged": "✅ Logged 1,500."}

@@ -19,6 +19,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from services.notifications.domain.slack_rejections import in_slack_words, rejected_text
+from shared.numbers import figure
+
 # revision identifiers, used by Alembic.
 revision: str = "e8c4a2f6b913"
 down_revision: str | Sequence[str] | None = "d5a8c3f1e926"
@@ -43,10 +46,9 @@ def _words(answer: str) -> str:
     if kept.get("kind") == "said":
         return kept.get("words") or ""
     if kept.get("kind") == "refused":
-        reason = (kept.get("reason") or "").replace("&", "&amp;").replace("<", "&lt;")
-        return "❌ Your check-in was not logged: " + reason.replace(">", "&gt;")
+        return rejected_text(None, in_slack_words(kept.get("reason") or "", None))
     value = kept.get("value")
-    return f"✅ Logged {value:g}." if value is not None else "✅ Logged your check-in."
+    return f"✅ Logged {figure(value)}." if value is not None else "✅ Logged your check-in."
 
 
 def upgrade() -> None:
