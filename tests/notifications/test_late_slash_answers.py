@@ -82,6 +82,7 @@ def test_a_checkin_answered_after_its_response_url_expired_is_dmed(make_service,
     handle(n, logged, progressed(logged, 0.4))  # both again
     said = answers(clock, n, slack, slack_api)
     assert said["url"] == [] and len(said["dm"]) == 1, said
+    assert said["dm"][0].startswith(LOGGED), said  # the words the code before queued
     assert said["dm"][0].startswith(LOGGED), said
 
 
@@ -135,6 +136,7 @@ def test_a_checkin_answer_that_slack_says_its_response_url_no_longer_takes_is_dm
     slack.reply_with(Reply(404, spent))
     said = answers(clock, n, slack, slack_api)
     assert said["url"] == [] and len(said["dm"]) == 1, said
+    assert said["dm"][0].startswith(LOGGED), said  # the words the code before queued
     assert said["dm"][0].startswith(LOGGED), said
     assert len(slack.received) == 1  # the response_url was not tried again
 
@@ -170,6 +172,7 @@ def test_a_late_answer_made_by_the_job_and_by_its_figure_at_once_is_dmed_once(
         consumer.commit()
     said = answers(clock, n, slack, slack_api)
     assert said["url"] == [] and len(said["dm"]) == 1, said
+    assert said["dm"][0].startswith(LOGGED), said  # the words the code before queued
 
 
 def test_a_refusal_at_the_response_url_in_deeply_nested_json_is_recorded_not_dmed(
@@ -233,6 +236,7 @@ def test_an_answer_queued_at_its_response_url_before_the_upgrade_is_still_dmed_o
     slack.reply_with(Reply(404, "expired_url"))
     said = answers(clock, n, slack, slack_api)
     assert said["url"] == [] and len(said["dm"]) == 1, said
+    assert said["dm"][0].startswith(LOGGED), said  # the words the code before queued
 
 
 def test_an_answer_kept_as_words_does_not_stall_the_slack_tasks(make_service, slack,
@@ -261,3 +265,4 @@ def test_an_answer_kept_as_words_does_not_stall_the_slack_tasks(make_service, sl
         uow.commit()
     said = answers(clock, n, slack, slack_api)
     assert REFUSED in said["dm"], said
+    assert sorted(said["dm"]) == sorted([LOGGED, REFUSED]), said  # each DMed once, none lost
