@@ -180,7 +180,8 @@ class NotificationsContainer(Container):
     @cached_property
     def slack_tasks(self) -> SlackTasks:
         return SlackTasks(self.uow, self.slack, self.clock, self.settings.public_url,
-                          figure_wait=timedelta(seconds=self.settings.progress_wait_seconds))
+                          figure_wait=timedelta(seconds=self.settings.progress_wait_seconds),
+                          retry=self.policy.retry)
 
     @cached_property
     def background(self) -> Callable[[Callable[[], object]], None]:

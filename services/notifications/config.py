@@ -41,8 +41,8 @@ ENV_VARS = {
     "NOTIFICATIONS_PUBLIC_URL": "Public base URL of this service, for the one-click unsubscribe "
                                 "links in mail (GOALKEEPER_PUBLIC_URL when unset).",
     "NOTIFICATIONS_PACE_SECONDS": "Least time between two messages to one channel (1).",
-    "NOTIFICATIONS_MAX_ATTEMPTS": "Attempts before a delivery is given up as failed (300: "
-    "a day of outage at the 5-minute backoff cap).",
+    "NOTIFICATIONS_MAX_ATTEMPTS": "Attempts before a delivery or a Slack Web API task is "
+    "given up as failed (300: a day of outage at the 5-minute backoff cap).",
     "NOTIFICATIONS_BACKOFF_BASE_SECONDS": "First retry wait; doubles per attempt, jittered (1).",
     "NOTIFICATIONS_BACKOFF_CAP_SECONDS": "Longest wait between two retries (300).",
     "NOTIFICATIONS_LEASE_SECONDS": "How long a claimed delivery stays with its worker (60).",

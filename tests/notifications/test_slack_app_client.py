@@ -11,6 +11,7 @@ from services.notifications.adapters.slack_client import (
     OAUTH_STATES_TABLE,
     SlackClient,
     SlackRevoked,
+    SlackUnavailable,
     SlackUndeliverable,
 )
 from services.notifications.domain.checkin_form import InvalidForm, read_form
@@ -40,6 +41,17 @@ def test_a_429_is_retried_after_its_retry_after(client, slack_api):
     assert (first.status, second.status) == (429, 200)
     assert second.at - first.at >= 1.0
     assert ts and second.token == BOT_TOKEN
+
+
+def test_a_429_asking_longer_than_a_call_waits_is_raised_with_its_retry_after(client,
+                                                                            slack_api):
+    """A Retry-After of an hour is not sat out in the call (the worker's thread and its unit
+    of work held for an hour): the call says so at once, with the wait Slack asked for."""
+    slack_api.script("chat.postMessage", rate_limited(retry_after=3600))
+    with pytest.raises(SlackUnavailable) as raised:
+        client.post(BOT_TOKEN, "D1", {"text": "hello", "blocks": []})
+    assert (raised.value.status, raised.value.retry_after) == (429, 3600)
+    assert [c.status for c in slack_api.calls_of("chat.postMessage", answered=False)] == [429]
 
 
 def test_an_oauth_code_becomes_a_stored_installation_and_forget_deletes_it(client, slack_api):

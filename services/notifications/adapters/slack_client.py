@@ -1,8 +1,11 @@
 """The Slack Web API and Slack's OAuth v2, through slack-sdk.
 
 - Every call goes through a `WebClient` whose base URL is `SLACK_API_URL` and which retries by
-  itself: `RateLimitErrorRetryHandler` waits out a 429's `Retry-After`, and
-  `ConnectionErrorRetryHandler` retries a dropped connection.
+  itself: a 429 whose `Retry-After` is at most `RATE_LIMIT_WAIT_IN_CALL` seconds is waited out
+  in the call (`BriefRateLimitRetryHandler`, slack-sdk's `RateLimitErrorRetryHandler` for
+  those), and `ConnectionErrorRetryHandler` retries a dropped connection. A longer
+  `Retry-After` is not sat out by the worker's thread: the call raises `SlackUnavailable`
+  with it, for the caller to try again then.
 - Installations (bot tokens) live in slack-sdk's `SQLAlchemyInstallationStore` and OAuth states
   in its `SQLAlchemyOAuthStateStore`, both on notifications' own database (their tables are in
   notifications' metadata and migrations). The stores use their own connections: tokens are
@@ -27,6 +30,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
+from services.notifications.adapters.webhook_client import retry_after_seconds
 from shared.db import read_only
 
 log = logging.getLogger(__name__)
@@ -53,14 +57,46 @@ class SlackUndeliverable(Exception):
 
 
 class SlackUnavailable(Exception):
-    """Rate limited past the retries, a 5xx, or no connection: try again later."""
+    """Rate limited past the retries, a 5xx, or no connection: try again later. `status` is
+    Slack's HTTP status (None without an answer) and `retry_after` the seconds its
+    `Retry-After` asked for, if it did."""
+
+    def __init__(self, reason: str, status: int | None = None,
+                 retry_after: float | None = None):
+        super().__init__(reason)
+        self.status, self.retry_after = status, retry_after
+
+
+RATE_LIMIT_WAIT_IN_CALL = 5
+"""Seconds of a 429's `Retry-After` a call waits out itself; longer ones are the caller's."""
+
+
+class BriefRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """slack-sdk's 429 handler, for the waits a call may sit out (`RATE_LIMIT_WAIT_IN_CALL`):
+    one of an hour would hold the worker's thread, and the unit of work it calls from, for an
+    hour."""
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        asked = retry_after_seconds(_header(response.headers, "Retry-After"))
+        return asked is None or asked <= RATE_LIMIT_WAIT_IN_CALL
+
+
+def _header(headers: dict, name: str) -> str | None:
+    """`name`'s value in `headers` (any case; slack-sdk gives a retry handler lists of values,
+    a `SlackResponse` strings)."""
+    for key, value in (headers or {}).items():
+        if key.lower() == name.lower():
+            return value[0] if isinstance(value, list | tuple) and value else value
+    return None
 
 
 def web_client(base_url: str, token: str | None = None, *, rate_limit_retries: int = 3,
                timeout: int = 10) -> WebClient:
     base_url = base_url if base_url.endswith("/") else base_url + "/"
     client = WebClient(token=token, base_url=base_url, timeout=timeout)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries))
+    client.retry_handlers.append(BriefRateLimitRetryHandler(max_retry_count=rate_limit_retries))
     if not any(isinstance(h, ConnectionErrorRetryHandler) for h in client.retry_handlers):
         client.retry_handlers.append(ConnectionErrorRetryHandler(max_retry_count=2))
     return client
@@ -148,6 +184,8 @@ class SlackClient:
                 raise SlackRevoked(error) from exc
             if error in UNDELIVERABLE:
                 raise SlackUndeliverable(error) from exc
-            raise SlackUnavailable(f"{status} {error}".strip()) from exc
+            asked = retry_after_seconds(_header(exc.response.headers, "Retry-After")
+                                        if exc.response is not None else None)
+            raise SlackUnavailable(f"{status} {error}".strip(), status or None, asked) from exc
         except (SlackClientError, OSError) as exc:
             raise SlackUnavailable(str(exc) or type(exc).__name__) from exc

@@ -82,7 +82,7 @@ class WebhookClient:
                 return SendResult(
                     status=response.status_code,
                     body=text.decode(errors="replace").strip(),
-                    retry_after=_retry_after(response.headers.get("Retry-After")),
+                    retry_after=retry_after_seconds(response.headers.get("Retry-After")),
                     error=_redirect_error(response),
                     duration_ms=_ms(started),
                 )
@@ -278,7 +278,7 @@ def _body(response: requests.Response, deadline: float) -> bytes:
     return body
 
 
-def _retry_after(raw: str | None) -> float | None:
+def retry_after_seconds(raw: str | None) -> float | None:
     """The seconds a `Retry-After` asks for, given in seconds or as an HTTP date (read by
     urllib3, which requests sends through, and bounded by it); None when absent or unreadable."""
     if raw is None:

@@ -8,11 +8,13 @@ crash or a Slack outage loses nothing; the worker runs due tasks and retries fai
 
 from __future__ import annotations
 
+import random
 import uuid
 from datetime import datetime, timedelta
 
+from services.notifications.domain.notification import RetryPolicy, SendResult
+
 REMINDER, MISSED = "reminder", "missed"
-MAX_TASK_ATTEMPTS = 8
 
 
 class SlackDm:
@@ -92,10 +94,15 @@ class SlackTask:
         """Not yet: what the call should show is still on its way (not a failed attempt)."""
         self.next_attempt_at = until
 
-    def failed(self, error: str, now: datetime, wait: timedelta | None = None) -> None:
+    def failed(self, result: SendResult, now: datetime, retry: RetryPolicy,
+               rng: random.Random) -> None:
+        """Slack could not take the call now (unavailable, or rate limiting for longer than a
+        call waits): tried again as a delivery is (`RetryPolicy`: backing off up to five
+        minutes, or as long as Slack asked, at most an hour), given up only after the
+        policy's attempts, about a day: a Slack outage delays a task, never loses it."""
         self.attempts += 1
-        self.last_error = error[:500]
-        if self.attempts >= MAX_TASK_ATTEMPTS:
+        self.last_error = (result.error or "")[:500]
+        if self.attempts >= retry.max_attempts:
             self.status, self.done_at = "failed", now
             return
-        self.next_attempt_at = now + (wait or timedelta(seconds=min(300, 2 ** self.attempts)))
+        self.next_attempt_at = now + timedelta(seconds=retry.wait(result, self.attempts, rng))

@@ -1,10 +1,11 @@
 """The worker's side of the Slack app: run due `SlackTask`s through the Web API.
 
-Each task runs in its own unit of work. The `WebClient` already waited out 429s (Retry-After)
-and retried dropped connections; what still fails is sorted here:
+Each task runs in its own unit of work. The `WebClient` already waited out short 429s
+(Retry-After) and retried dropped connections; what still fails is sorted here:
 - `SlackRevoked`: the workspace is disabled and its tokens deleted; its tasks are dropped.
 - `SlackUndeliverable`: this task is dropped with the reason.
-- `SlackUnavailable`: the task is retried later, backing off.
+- `SlackUnavailable`: the task is retried later, backing off as a delivery does, or as long
+  as a 429 asked (`SlackTask.failed`), for about a day.
 A disabled or uninstalled workspace gets no call at all. A DM's update waits (up to
 `figure_wait`) for the goals service's progress figure after the check-in that answered it, so
 the message shows the goal as the check-in left it.
@@ -13,6 +14,7 @@ the message shows the goal as the check-in left it.
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -23,6 +25,7 @@ from services.notifications.adapters.slack_client import (
     SlackUndeliverable,
 )
 from services.notifications.domain.messages import escape, progress_bar, slack_date, team_tag
+from services.notifications.domain.notification import RetryPolicy, SendResult
 from services.notifications.domain.replicas import GoalReplica
 from services.notifications.domain.slack_blocks import (
     GoalLine,
@@ -70,8 +73,10 @@ def disable_revoked(uow: NotificationsUnitOfWork, slack_team_id: str, reason: st
 
 class SlackTasks:
     def __init__(self, uow_factory: Callable[[], NotificationsUnitOfWork], slack: SlackClient,
-                 clock: Clock, public_url: str, *, figure_wait: timedelta = timedelta(0)):
+                 clock: Clock, public_url: str, *, figure_wait: timedelta = timedelta(0),
+                 retry: RetryPolicy | None = None, rng: random.Random | None = None):
         self.uow_factory = uow_factory
+        self.retry, self.rng = retry or RetryPolicy(), rng or random.Random()
         self.slack = slack
         self.clock = clock
         self.public_url = public_url.rstrip("/")
@@ -101,7 +106,8 @@ class SlackTasks:
             except SlackUndeliverable as exc:
                 task.dropped(str(exc), now)
             except SlackUnavailable as exc:
-                task.failed(str(exc), now)
+                task.failed(SendResult(exc.status, error=str(exc), retry_after=exc.retry_after),
+                            now, self.retry, self.rng)
             if revoked:
                 enterprise = disable_revoked(uow, task.slack_team_id, revoked, now)
             uow.commit()
