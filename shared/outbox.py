@@ -16,11 +16,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, Table, insert, select, text, update
+from sqlalchemy import Connection, Engine, Table, column, insert, select, table, text, update
 from sqlalchemy.orm import Session
 
 from shared.config import Settings
-from shared.db import end_session
+from shared.db import UtcDateTime, end_session
 from shared.events.envelope import Event, to_message
 from shared.events.registry import lookup
 from shared.messaging_tables import wake_channel
@@ -51,7 +51,7 @@ class OutboxWriter:
         self.table = table
         self.settings = settings
 
-    def add(self, session: Session, events: list[Event]) -> None:
+    def add(self, session: Session | Connection, events: list[Event]) -> None:
         if not events:
             return
         now = datetime.now(UTC)
@@ -69,6 +69,21 @@ class OutboxWriter:
             "payload": message.value.decode(),
             "created_at": now,
         }
+
+
+def publish_from_migration(bind: Connection, service: str,
+                           events: list[tuple[str, str, dict, str]]) -> None:
+    """An Alembic data migration's events, (type, team id, data, subject) each: validated
+    against the catalogue and written to `service`'s outbox in the migration's transaction, as
+    its unit of work writes them, for its relay to publish to the topics the environment names
+    (`Settings.from_env`, read as `python -m shared.migrate` reads it)."""
+    outbox = table("outbox", *(column(name) for name in (
+        "event_id", "topic", "key", "event_type", "headers", "payload")),
+                   column("created_at", UtcDateTime()))
+    source = f"/goalkeeper/{service}"
+    OutboxWriter(outbox, Settings.from_env(service)).add(bind, [
+        Event.new(kind, team_id, data, subject=subject, source=source)
+        for kind, team_id, data, subject in events])
 
 
 class OutboxRelay:

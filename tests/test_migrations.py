@@ -12,6 +12,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
 from shared.config import SERVICES
+from shared.events.envelope import Event, from_kafka
+from shared.events.topics import GOALS_EVENTS
 from shared.messaging_tables import wake_channel
 from shared.migrate import upgrade
 
@@ -369,3 +371,82 @@ def test_a_late_answer_dmed_after_the_upgrade_reads_after_a_downgrade_as_the_cod
         "refused": "❌ Your check-in was not logged: this goal has a figure to move: check in "
                    "with its value now: `/goals checkin &lt;goal&gt; &lt;value&gt; [note]`",
         "logged": "✅ Logged 1,500."}
+
+
+def test_the_replica_of_members_names_no_slack_user_goals_cleared_though_it_lagged(
+        db_url, request, tmp_path):
+    """Ana ("a") was saved with "u123" before the rule, Ben ("b") with "U123" just before the
+    deploy, his member.added still on its way when notifications migrated. Goals' c4e9a2d7f105
+    clears Ana's id (Ben is found by lookups), without an event; notifications' c1f5b8e2d734,
+    seeing Ana alone, upper-cases hers; then Ben's event comes. Slack's U123 then named Ana in
+    notifications (members_for, lowest id first) and Ben in goals: Ben's `/goals checkin` was
+    logged as Ana's. Goals now tells the members it may have changed (member.updated, through
+    its outbox), and the replica, consuming them, ends as goals' members do."""
+    goals_url = db_url
+    if db_url.startswith("sqlite"):
+        replica_url, drop = f"sqlite:///{tmp_path / 'replica.db'}", None
+    else:
+        server, name = request.getfixturevalue("postgres_server"), f"t_{uuid.uuid4().hex}"
+        replica_url, drop = server.create_database(name), lambda: server.drop_database(name)
+    upgrade("goals", goals_url, SLACK_IDS_BEFORE["goals"])
+    upgrade("notifications", replica_url, SLACK_IDS_BEFORE["notifications"])
+    goals_insert, goals_select = MEMBERS_WITH_SLACK_IDS["goals"]
+    replica_insert, replica_select = MEMBERS_WITH_SLACK_IDS["notifications"]
+    goals, replica = create_engine(goals_url), create_engine(replica_url)
+    try:
+        with goals.begin() as conn:
+            conn.execute(text("INSERT INTO teams (id, name, timezone, require_smart) "
+                              "VALUES ('t1', 'Platform', 'UTC', false)"))
+            conn.execute(text(goals_insert), [
+                {"team": "t1", "id": m, "email": f"{m}@example.com", "state": "active",
+                 "slack": s} for m, s in (("a", "u123"), ("b", "U123"))])
+        with replica.begin() as conn:
+            conn.execute(text(replica_insert), {"team": "t1", "id": "a", "state": "active",
+                                                "email": "a@example.com", "slack": "u123"})
+        upgrade("goals", goals_url)
+        upgrade("notifications", replica_url)
+        bens_added = Event.new("member.added", "t1", {
+            "team_id": "t1", "member_id": "b", "name": "b", "email": "b@example.com",
+            "role": "member", "timezone": "UTC", "slack_user_id": "U123"}, subject="b",
+            source="/goalkeeper/goals")
+        _consumed_by_the_replica(replica_url, [bens_added, *_published(goals)])
+        with replica.connect() as conn:
+            in_replica = dict(conn.execute(text(replica_select)).all())
+        with goals.connect() as conn:
+            in_goals = dict(conn.execute(text(goals_select)).all())
+    finally:
+        goals.dispose()
+        replica.dispose()
+        if drop is not None:
+            drop()
+
+    assert in_goals == {"a": None, "b": "U123"}
+    assert in_replica == in_goals
+
+
+def _published(engine) -> list[Event]:
+    """The events in the outbox of `engine`'s database, as its relay publishes them to
+    `goals.events` and a consumer decodes them."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT topic, key, headers, payload FROM outbox ORDER BY id"))
+        rows = rows.all()
+    assert {row.topic for row in rows} <= {GOALS_EVENTS}
+    return [from_kafka([(k, v.encode()) for k, v in json.loads(row.headers).items()],
+                       row.key.encode(), row.payload.encode()) for row in rows]
+
+
+def _consumed_by_the_replica(url: str, events: list[Event]) -> None:
+    """`events` handled by notifications' handlers on the database at `url`, one unit of
+    work each, as its worker consumes them."""
+    from services.notifications.bootstrap import bootstrap
+    from services.notifications.config import load
+
+    container = bootstrap(load({"NOTIFICATIONS_DATABASE_URL": url}))
+    try:
+        handlers = container.handlers()
+        for event in events:
+            with container.uow() as uow:
+                handlers[event.type](event, uow)
+                uow.commit()
+    finally:
+        container.close()
