@@ -1,9 +1,11 @@
-"""A Slack user id as a person typed it, and the one migration that spells stored ids so.
+"""A Slack user id as a person typed it, and the one rule that spells stored ids so.
 
 Slack's user ids are upper case (`U024BE7LH`); one typed in lower case, or with spaces
 around it, names the same user (`SlackUserId` reads it so). Ids stored before that rule are
 spelled as Slack writes them by `upper_case_slack_user_ids`, one data migration in each
-service that keeps members' Slack user ids (goals' members, notifications' replica of them).
+service that keeps members' Slack user ids (goals' members, notifications' replica of them),
+and notifications' replica takes one from an event published before it by the same rule
+(`kept_slack_user_ids`).
 """
 
 from __future__ import annotations

@@ -560,3 +560,24 @@ def test_a_member_event_from_before_the_slack_id_rule_does_not_take_a_teammates_
                                 state="active", slack_user_id="uana"))
     status = slash(notifications, form("status")).json["text"]
     assert status.startswith("*1 open goal:*"), status
+
+
+def test_a_member_event_from_before_the_slack_id_rule_takes_the_slack_user_from_one_who_left(
+        notifications):
+    """Bea, who left, still named UANA in the replica (a departure goals told before a leaver
+    gave up their Slack user). A member.updated goals published for Ana before it upper-cased
+    Slack ids, carrying "uana", is consumed after the upgrade: the member Slack acts for is
+    one not left (the migrations' rule), Ana; the replica left Ana none, since a teammate
+    held it, and Slack's UANA found nobody: `/goals goals` answered "I don't know your Slack
+    account yet"."""
+    team = Team(notifications)
+    bea = "00000000-0000-4000-8000-000000000001"
+    bea_as = {"member_id": bea, "name": "Bea", "email": "bea@example.com", "role": "member",
+              "timezone": "UTC", "slack_user_id": "UANA"}
+    handle(notifications, event("member.added", team.id, **bea_as),
+           event("member.updated", team.id, **bea_as, state="left"),
+           event("member.updated", team.id, member_id=team.ana, name="Ana",
+                 email="ana@example.com", role="member", timezone="UTC", state="active",
+                 slack_user_id="uana"))
+    listed = slash(notifications, form("goals")).json["text"]
+    assert "*Run 100 km*" in listed, listed

@@ -380,12 +380,12 @@ class Replicas:
                                         MemberReplica.state != "left")
         ))
 
-    def slack_user_held(self, team_id: str, slack_user_id: str, *, but: str) -> bool:
-        """Whether a member of `team_id` other than `but` has `slack_user_id` in their
-        profile."""
-        return self.session.scalar(select(MemberReplica.member_id).where(
+    def members_naming(self, team_id: str, slack_user_id: str, *,
+                       but: str) -> list[MemberReplica]:
+        """The members of `team_id` other than `but` whose profile has `slack_user_id`."""
+        return list(self.session.scalars(select(MemberReplica).where(
             MemberReplica.team_id == team_id, MemberReplica.slack_user_id == slack_user_id,
-            MemberReplica.member_id != but).limit(1)) is not None
+            MemberReplica.member_id != but)))
 
     def members(self, team_id: str) -> list[MemberReplica]:
         return list(self.session.scalars(

@@ -59,7 +59,7 @@ from services.notifications.service_layer.unit_of_work import NotificationsUnitO
 from shared.clock import Clock
 from shared.consumer import RetryLater
 from shared.events.envelope import Event
-from shared.slack_user_ids import as_slack_writes_it
+from shared.slack_user_ids import as_slack_writes_it, kept_slack_user_ids
 
 log = logging.getLogger(__name__)
 
@@ -119,20 +119,32 @@ def on_team_updated(event: Event, uow: NotificationsUnitOfWork, clock: Clock) ->
 
 
 def on_member_added(event: Event, uow: NotificationsUnitOfWork) -> None:
-    """The member's copy, their Slack user id as Slack writes it (an event goals published
-    before it upper-cased ids carries it as typed: `as_slack_writes_it`), unless a teammate
-    holds that id already: then none, as the migrations settled such ids
-    (`shared.slack_user_ids.kept_slack_user_ids`)."""
+    """The member's copy, with the Slack user id `kept_slack_user_id` gives it."""
     d = event.data
-    slack_user_id = typed = d.get("slack_user_id")
-    if typed and (spelled := as_slack_writes_it(typed)) != typed and spelled is not None:
-        held = uow.replicas.slack_user_held(d["team_id"], spelled, but=d["member_id"])
-        slack_user_id = None if held else spelled
     uow.replicas.upsert(MemberReplica(
         d["member_id"], d["team_id"], d["name"], d["role"], d["timezone"], state=d["state"],
-        token_version=d["token_version"], slack_user_id=slack_user_id,
+        token_version=d["token_version"], slack_user_id=kept_slack_user_id(d, uow),
         email=d.get("email"), snoozed_until=d.get("snoozed_until"),
     ))
+
+
+def kept_slack_user_id(member: dict, uow: NotificationsUnitOfWork) -> str | None:
+    """The Slack user id the copy of `member` (a member event's data) keeps. One spelled as
+    Slack writes it (or naming no Slack user) is goals' decision, under its rule of one member
+    per Slack user in a team: kept as it comes. One spelled otherwise (an event goals
+    published before it upper-cased ids) goes by the rule the migrations settled such ids by
+    (`shared.slack_user_ids.kept_slack_user_ids`), among the member and the teammates whose
+    copy names that user: Slack's spelling of it, unless a teammate keeps it (none then).
+    Teammates' copies change only by their own events."""
+    typed = member.get("slack_user_id")
+    spelled = as_slack_writes_it(typed) if typed else None
+    if spelled is None or spelled == typed:
+        return typed
+    naming = uow.replicas.members_naming(member["team_id"], spelled, but=member["member_id"])
+    _, cleared = kept_slack_user_ids([
+        (member["member_id"], member["team_id"], member["state"], typed),
+        *((m.member_id, m.team_id, m.state, m.slack_user_id) for m in naming)])
+    return None if member["member_id"] in cleared else spelled
 
 
 def on_member_updated(event: Event, uow: NotificationsUnitOfWork, notifier: Notifier) -> None:
