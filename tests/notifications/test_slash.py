@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from services.notifications.service_layer.access import goals_to_check_in, may_check_in
 from shared.numbers import figure
 from tests.notifications.support import (
     Team,
@@ -215,6 +216,25 @@ def test_a_logged_answer_names_no_goal_its_member_may_no_longer_see(notification
                                 at=command["at"]))
         [answer] = eventually(lambda: slack.delivered())
     assert answer.json()["text"] == "✅ Logged 5.", answer.json()
+
+
+@pytest.mark.parametrize("kind", ["personal", "team"])
+def test_a_member_who_left_may_check_in_on_no_goal_their_own_nor_a_team_goal(notifications,
+                                                                             kind):
+    """The rule of who checks in on a goal (`GoalReplica.takes_checkins_from`) let Ana, gone
+    from the team, check in on her own goal and on Lena's team goal: only `title_seen` asked
+    separately whether she had left."""
+    team = Team(notifications)
+    c = notifications.container
+    owner = team.ana if kind == "personal" else team.lead
+    handle(c, goal(team.id, team.goal, owner, "Run 100 km", kind=kind,
+                   event_type="goal.updated"),
+           event("member.updated", team.id, member_id=team.ana, name="Ana",
+                 email="ana@example.com", role="member", timezone="UTC", state="left"))
+    with c.uow() as uow:
+        ana = uow.replicas.member(team.ana)
+        assert [g.title for g in goals_to_check_in(uow, ana)] == []
+        assert not may_check_in(uow, ana, uow.replicas.goal(team.goal))
 
 
 def test_a_checkin_on_a_goal_without_a_metric_takes_the_rest_as_its_note(notifications):

@@ -112,8 +112,10 @@ class GoalReplica:
                             owner_partners: Collection[str] = ()) -> bool:
         """The checkins service's rule: a goal's owner checks in on it, and so does any member
         of its team who sees a team goal (a private one is seen by the owner's partners and the
-        leads). `owner_partners` is needed only for a private goal of someone else."""
-        if member.team_id != self.team_id:
+        leads); a member gone from its team (`MemberReplica.gone_from`: left, or moved) takes
+        none and sees none. `owner_partners` is needed only for a private goal of someone
+        else."""
+        if member.gone_from(self.team_id):
             return False
         if member.member_id == self.owner_id:
             return True

@@ -294,10 +294,7 @@ def retry_goal(request: SlackRequest, goal: GoalReplica | None,
 def title_seen(uow: NotificationsUnitOfWork, request: SlackRequest,
                goal: GoalReplica | None) -> str | None:
     """The title an answer to `request` names its goal by: None, the goal left out, unless its
-    member is still in the goal's team and may check in on it (`may_check_in`, as `/goals
-    goals` lists it): a goal renamed, then made private, or its member gone, is no longer
-    theirs to read."""
+    member may check in on it (`may_check_in`, as `/goals goals` lists it): a goal renamed,
+    then made private, or its member gone from its team, is no longer theirs to read."""
     member = uow.replicas.member(request.member_id) if goal is not None else None
-    if member is None or member.gone_from(goal.team_id):
-        return None
-    return goal.title if may_check_in(uow, member, goal) else None
+    return goal.title if member is not None and may_check_in(uow, member, goal) else None
