@@ -450,3 +450,37 @@ def _consumed_by_the_replica(url: str, events: list[Event]) -> None:
                 uow.commit()
     finally:
         container.close()
+
+
+def test_checkins_copy_of_members_keeps_no_slack_user_id_it_never_read(db_url):
+    """Checkins copied members' Slack user ids and read them nowhere; ids saved before they
+    were upper-cased stayed there as typed ("u123"). The upgrade drops the copy and keeps the
+    rest of the member; a downgrade gives the code before its column back, empty."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from shared.migrate import alembic_config
+
+    upgrade("checkins", db_url, "f3c8e1a5b290")
+    engine = create_engine(db_url)
+
+    def columns() -> set[str]:
+        return {c["name"] for c in inspect(engine).get_columns("member_views")}
+
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO member_views (member_id, team_id, name, role, "
+                              "timezone, state, token_version, slack_user_id) VALUES ('a', "
+                              "'t1', 'Ana', 'member', 'UTC', 'active', 1, 'u123')"))
+        upgrade("checkins", db_url)
+        upgraded = columns()
+        with engine.connect() as conn:
+            kept = conn.execute(text("SELECT member_id, name FROM member_views")).all()
+        command.downgrade(alembic_config("checkins", db_url), "f3c8e1a5b290")
+        downgraded = columns()
+    finally:
+        engine.dispose()
+
+    assert "slack_user_id" not in upgraded
+    assert [tuple(row) for row in kept] == [("a", "Ana")]
+    assert "slack_user_id" in downgraded

@@ -53,7 +53,6 @@ member_views = Table(
     Column("timezone", String(64), nullable=False),
     Column("state", String(10), nullable=False),
     Column("token_version", Integer, nullable=False),
-    Column("slack_user_id", String(64)),
     Column("working_hours", JSON),
     Column("default_cadence", JSON),
     Column("snoozed_until", String(10)),

@@ -25,7 +25,7 @@ class MemberView:
     """What checkins knows of a member, from `member.*` events."""
 
     def __init__(self, member_id: str, team_id: str, name: str, role: str, timezone: str, *,
-                 state: str = "active", token_version: int = 1, slack_user_id: str | None = None,
+                 state: str = "active", token_version: int = 1,
                  working_hours: dict | None = None, default_cadence: dict | None = None,
                  snoozed_until: str | None = None):
         self.member_id = member_id
@@ -35,7 +35,6 @@ class MemberView:
         self.timezone = timezone
         self.state = state
         self.token_version = token_version
-        self.slack_user_id = slack_user_id
         self.working_hours = working_hours
         self.default_cadence = default_cadence
         self.snoozed_until = snoozed_until

@@ -57,8 +57,8 @@ def on_member(event: Event, uow: CheckinsUnitOfWork, clock: Clock, policy: Polic
     d = event.data
     uow.members.upsert(MemberView(
         d["member_id"], d["team_id"], d["name"], d["role"], d["timezone"], state=d["state"],
-        token_version=d["token_version"], slack_user_id=d.get("slack_user_id"),
-        working_hours=d.get("working_hours"), default_cadence=d.get("default_cadence"),
+        token_version=d["token_version"], working_hours=d.get("working_hours"),
+        default_cadence=d.get("default_cadence"),
         snoozed_until=d.get("snoozed_until"),
     ))
     if d["state"] == "left":
