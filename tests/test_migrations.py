@@ -243,7 +243,7 @@ def test_a_last_digest_that_queued_no_message_before_the_upgrade_is_read_as_told
                            "at": "2030-01-07 08:05:00.000000"},
                           {"id": "n2", "team": "earlier", "event": "digest.team:earlier:y",
                            "at": "2029-12-31 08:05:00.000000"}])
-        upgrade("notifications", db_url)
+        upgrade("notifications", db_url, "e8c4a2f6b913")  # last_since is per team there
         with engine.connect() as conn:
             starts = {team: str(start)[:10] for team, start in conn.execute(text(
                 "SELECT team_id, last_since FROM digest_settings")).all()}
@@ -273,7 +273,7 @@ def test_a_last_digest_made_while_the_teams_channel_was_disabled_keeps_its_week_
                               "'slack', 'slack', 'https://hooks.example/x', '', '', "
                               "'disabled', 'disabled by a lead', "
                               "'2029-12-01 08:00:00.000000')"))
-        upgrade("notifications", db_url)
+        upgrade("notifications", db_url, "e8c4a2f6b913")  # last_since is per team there
         with engine.connect() as conn:
             start = conn.execute(text("SELECT last_since FROM digest_settings")).scalar_one()
     finally:
@@ -484,3 +484,65 @@ def test_checkins_copy_of_members_keeps_no_slack_user_id_it_never_read(db_url):
     assert "slack_user_id" not in upgraded
     assert [tuple(row) for row in kept] == [("a", "Ana")]
     assert "slack_user_id" in downgraded
+DIGEST_WEEKS = "SELECT team_id, channel_id, told_through, since, period FROM digest_channel_weeks"
+
+
+def test_each_channel_keeps_the_teams_digest_week_at_the_upgrade_and_back(db_url):
+    """The code before kept one week per team (`last_since`). After the upgrade each channel
+    the team had at its last digest is told through where the code before would tell from had
+    no copy been sent (a sent copy counts when the next digest is made), and a channel with a
+    copy keeps its period, titled as then: "sent" told from Monday 24 December (a copy of
+    Monday 7 January's went to A and waits for B); "quiet" had nothing to tell on Monday 7;
+    "off" made its digest while its one channel was disabled; C, connected after Monday 7,
+    tells its one week. A downgrade gives each team its week back."""
+    from alembic import command
+
+    from shared.migrate import alembic_config
+
+    upgrade("notifications", db_url, "e8c4a2f6b913")
+    slot = "2030-01-07 08:00:00.000000"
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO digest_settings (team_id, enabled, weekday, hour, "
+                              "last_slot, last_since) VALUES (:team, true, 0, 9, :slot, "
+                              ":since)"),
+                         [{"team": "sent", "slot": slot, "since": "2029-12-24 08:00:00.000000"},
+                          {"team": "quiet", "slot": slot, "since": slot},
+                          {"team": "off", "slot": slot, "since": "2029-12-31 08:00:00.000000"}])
+            conn.execute(text("INSERT INTO channels (id, team_id, type, name, url, event_types, "
+                              "health, state, disabled_reason, created_at) VALUES (:id, :team, "
+                              "'slack', 'slack', 'https://hooks.example/x', '', '', :state, "
+                              "NULL, :at)"),
+                         [{"id": c, "team": t, "state": s, "at": at} for c, t, s, at in (
+                             ("A", "sent", "active", "2029-12-01 08:00:00.000000"),
+                             ("B", "sent", "active", "2029-12-01 08:00:00.000000"),
+                             ("C", "sent", "active", "2030-01-08 08:00:00.000000"),
+                             ("Q", "quiet", "active", "2029-12-01 08:00:00.000000"),
+                             ("D", "off", "disabled", "2029-12-01 08:00:00.000000"))])
+            conn.execute(text("INSERT INTO notifications (id, team_id, target, event_id, "
+                              "event_type, body, summary, status, attempts, next_attempt_at, "
+                              "created_at, channel_id) VALUES (:id, 'sent', :target, "
+                              "'digest.team:sent:2030-01-07T08:00:00+00:00', 'digest.team', "
+                              "'{}', '', :status, 1, :at, :at, :channel)"),
+                         [{"id": f"n{c}", "target": f"channel:{c}", "status": s, "channel": c,
+                           "at": "2030-01-07 08:05:00.000000"}
+                          for c, s in (("A", "sent"), ("B", "pending"))])
+        upgrade("notifications", db_url)
+        with engine.connect() as conn:
+            weeks = {(team, channel): (str(through)[:10], since and str(since)[:10], period)
+                     for team, channel, through, since, period in conn.execute(
+                         text(DIGEST_WEEKS)).all()}
+        command.downgrade(alembic_config("notifications", db_url), "e8c4a2f6b913")
+        with engine.connect() as conn:
+            back = {team: str(since)[:10] for team, since in conn.execute(text(
+                "SELECT team_id, last_since FROM digest_settings")).all()}
+    finally:
+        engine.dispose()
+
+    since_24 = "since Monday 24 December 2029"
+    assert weeks == {("sent", "A"): ("2029-12-24", "2029-12-24", since_24),
+                     ("sent", "B"): ("2029-12-24", "2029-12-24", since_24),
+                     ("quiet", "Q"): ("2030-01-07", None, None),
+                     ("off", "D"): ("2029-12-31", None, None)}
+    assert back == {"sent": "2029-12-24", "quiet": "2030-01-07", "off": "2029-12-31"}

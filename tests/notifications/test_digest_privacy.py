@@ -4,6 +4,7 @@ digest waited included."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import update
@@ -407,3 +408,72 @@ def _bens_handbook(n, team: Team, checked_in_at: str) -> None:
     handle(n, goal(team.id, handbook, team.ben, "Write the handbook"))
     logged = checkin(team.id, handbook, team.ben, 3, at=checked_in_at)
     handle(n, logged, progressed(logged, 0.3))
+
+
+def test_each_channel_of_a_team_hears_of_every_week_when_one_missed_the_last_digest(
+        make_service, slack):
+    """Two channels take the digest. Monday 7's, telling Ben's Thursday check-in, is posted to
+    ONE and answered 429 for an hour by TWO. Monday 14's digest is made before the retry:
+    TWO's copy of Monday 7's is superseded, so TWO's Monday 14 tells from where TWO was last
+    told (Monday 31 December), Ben's check-in in it; ONE's tells its one week, nothing twice.
+    (The week is each channel's: review 24.)"""
+    one, two, digests, deliverer = _two_channels_one_missed_monday_7(make_service, slack)
+    slack.reply_with(OK, OK)
+    assert digests() == 2
+    deliverer.deliver_due()
+    assert _told(slack, one) == [("Weekly digest: Platform", True),
+                                 ("Weekly digest: Platform", False)]
+    assert _told(slack, two) == [("Digest since Monday 31 December 2029: Platform", True)]
+
+
+def test_copies_of_one_digest_telling_their_channels_different_periods_keep_them_on_retry(
+        make_service, slack):
+    """Monday 14's digest tells ONE its week and TWO (which missed Monday 7's) two weeks; both
+    copies are answered 429 and retried in one pass: each is made again with its own period
+    and title, not the other's."""
+    one, two, digests, deliverer = _two_channels_one_missed_monday_7(make_service, slack)
+    slack.reply_with(too_many_requests(60), too_many_requests(60))
+    assert digests() == 2
+    deliverer.deliver_due()
+    deliverer.clock.advance(seconds=61)
+    slack.reply_with(OK, OK)
+    deliverer.deliver_due()
+    assert _told(slack, one) == [("Weekly digest: Platform", True),
+                                 ("Weekly digest: Platform", False)]
+    assert _told(slack, two) == [("Digest since Monday 31 December 2029: Platform", True)]
+
+
+def _two_channels_one_missed_monday_7(make_service, slack):
+    """A Berlin team with channels ONE and TWO taking its Monday 09:00 digest; Ben checked in
+    on Thursday 3 January. Monday 7's digest went to ONE; TWO answered 429 for an hour. The
+    clock is then Monday 14, 09:05 Berlin, TWO's copy still waiting: the URLs of ONE and TWO,
+    the digest job and the deliverer."""
+    clock = ControlledClock(MONDAY_0905_BERLIN)
+    n = make_service("notifications", clock=clock, start_worker=False)
+    team = Team(n, timezone="Europe/Berlin", with_goal=False)
+    one, two = (slack.webhook(name) for name in ("T000/B000/ONE", "T000/B000/TWO"))
+    for url in (one, two):
+        team.channel(url, event_types=["digest.team"])
+    handbook = new_id()
+    handle(n, goal(team.id, handbook, team.ben, "Write the handbook"))
+    logged = checkin(team.id, handbook, team.ben, 3, at="2030-01-03T10:00:00+00:00")
+    handle(n, logged, progressed(logged, 0.3))
+    assert n.client.put(f"/v1/teams/{team.id}/digest", headers=team.auth(),
+                        json={"weekday": 0, "hour": 9}).status_code == 200
+    digests, deliverer = scheduled_job(n.container, "team-digests").run, n.container.deliverer
+    slack.reply_with(OK, too_many_requests(3600))
+    assert digests() == 2
+    deliverer.deliver_due()
+    assert [(r.path, r.status) for r in slack.received] == [(_path(one), 200), (_path(two), 429)]
+    clock.advance(days=7)
+    return one, two, digests, deliverer
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path
+
+
+def _told(slack, url: str) -> list[tuple[str, bool]]:
+    """The digests posted to `url`: each one's title, and whether it tells Ben's check-in."""
+    return [(r.json()["text"], "1/1 goals checked in" in str(r.json()["blocks"]))
+            for r in slack.delivered() if r.path == _path(url)]

@@ -26,7 +26,7 @@ from services.notifications.adapters.slack_client import (
 )
 from services.notifications.domain.announcement import AwaitedCheckin
 from services.notifications.domain.channel import Channel
-from services.notifications.domain.digest import DigestSettings
+from services.notifications.domain.digest import ChannelWeek, DigestSettings
 from services.notifications.domain.email import Suppression
 from services.notifications.domain.notification import DeliveryAttempt, Notification
 from services.notifications.domain.preferences import Preferences
@@ -209,7 +209,15 @@ digest_settings = Table(
     Column("weekday", Integer, nullable=False),
     Column("hour", Integer, nullable=False),
     Column("last_slot", UtcDateTime),
-    Column("last_since", UtcDateTime),
+)
+
+digest_channel_weeks = Table(
+    "digest_channel_weeks", metadata,
+    Column("team_id", String(36), primary_key=True),
+    Column("channel_id", String(36), primary_key=True),
+    Column("told_through", UtcDateTime),
+    Column("since", UtcDateTime),
+    Column("period", Text),
 )
 
 slack_requests = Table(
@@ -359,7 +367,8 @@ _MAPPED = [
     (Suppression, email_suppressions),
     (TeamReplica, team_views), (MemberReplica, member_views), (GoalReplica, goal_views),
     (Partnership, partnerships), (Activity, activity), (Preferences, preferences),
-    (DigestSettings, digest_settings), (SlackRequest, slack_requests),
+    (DigestSettings, digest_settings), (ChannelWeek, digest_channel_weeks),
+    (SlackRequest, slack_requests),
     (AwaitedCheckin, awaited_checkins),
     (SlackWorkspace, slack_workspaces), (InstallTicket, slack_install_tickets),
     (SlackIdentity, slack_identities), (LinkTicket, slack_link_tickets),

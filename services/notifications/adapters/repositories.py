@@ -14,7 +14,7 @@ from services.notifications.adapters.orm import notifications as table
 from services.notifications.adapters.orm import slack_events, slack_requests
 from services.notifications.domain.announcement import AwaitedCheckin
 from services.notifications.domain.channel import Channel
-from services.notifications.domain.digest import DigestSettings
+from services.notifications.domain.digest import ChannelWeek, DigestSettings
 from services.notifications.domain.email import REFUSED, Suppression, normalise
 from services.notifications.domain.notification import DeliveryAttempt, Notification
 from services.notifications.domain.preferences import Preferences
@@ -472,6 +472,17 @@ class PreferenceRepository:
         return list(self.session.scalars(
             select(DigestSettings).where(DigestSettings.enabled.is_(True))
         ))
+
+    def channel_weeks(self, team_id: str) -> dict[str, ChannelWeek]:
+        """What the team's digests told each of its channels (`ChannelWeek`), by channel id."""
+        return {w.channel_id: w for w in self.session.scalars(
+            select(ChannelWeek).where(ChannelWeek.team_id == team_id))}
+
+    def channel_week(self, team_id: str, channel_id: str) -> ChannelWeek | None:
+        return self.session.get(ChannelWeek, (team_id, channel_id))
+
+    def add_channel_week(self, week: ChannelWeek) -> None:
+        self.session.add(week)
 
 
 class SlackRequests:

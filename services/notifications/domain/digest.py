@@ -14,9 +14,10 @@ from services.notifications.domain.replicas import Activity, GoalReplica
 from services.notifications.domain.schedule import latest_slot
 
 DIGEST_EVENT = "digest.team"
-# How long after a digest the next one tells from it (what came since, its title naming the
-# period when it is not one week: `period_words`): eight weeks and the day a move of hour or
-# weekday adds, so that moves, digests skipped for being late and a worker down for weeks leave
+# How long after the end of the last period a channel was told of its next digest tells from
+# there (what came since, its title naming the period when it is not one week: `period_words`):
+# eight weeks and the day a move of hour or weekday adds, so that moves, digests skipped for
+# being late, a channel disabled or refusing for a while and a worker down for weeks leave
 # nothing out; a digest after longer (turned off for months) tells its one week
 LAST_DIGEST_REACH = timedelta(weeks=8, days=1)
 WEEK = timedelta(weeks=1)
@@ -24,7 +25,8 @@ PERSONAL_DIGEST_EVENT = "digest.personal"
 
 
 class DigestSettings:
-    """When a team's weekly digest goes out: `weekday` (0 = Monday) at `hour`, team time."""
+    """When a team's weekly digest goes out: `weekday` (0 = Monday) at `hour`, team time;
+    `last_slot`, the slot of the last digest made (each channel's week: `ChannelWeek`)."""
 
     def __init__(self, team_id: str, *, enabled: bool = True, weekday: int = 0, hour: int = 9):
         self.team_id = team_id
@@ -32,67 +34,88 @@ class DigestSettings:
         self.weekday = weekday
         self.hour = hour
         self.last_slot: datetime | None = None
-        self.last_since: datetime | None = None  # where the week `last_slot` told began
 
     def update(self, *, enabled: bool, weekday: int, hour: int) -> None:
         self.enabled, self.weekday, self.hour = enabled, weekday, hour
 
     def is_due(self, slot: datetime, now: datetime, timezone: str,
                grace_hours: float = 6) -> bool:
-        """Not sent for `slot` yet, nor for another slot of its day in the team's time
+        """Not made for `slot` yet, nor for another slot of its day in the team's time
         (`same_day`: a digest moved to a later hour the day it went out waits for its next
         day), and `slot` is recent (a digest days late is skipped; the next tells its week,
-        `week_since_last`)."""
+        `ChannelWeek.since_for`)."""
         fresh = (now - slot).total_seconds() <= grace_hours * 3600
         last = self.last_slot
         later_day = last is None or (last < slot and not same_day(last, slot, timezone))
         return self.enabled and fresh and later_day
 
     def week_of(self, slot: datetime, timezone: str) -> datetime:
-        """Where the week `slot`'s digest tells begins: the previous slot in the team's time
-        (not 7 × 24 h: across a change of clock an hour of activity would be in two digests,
-        or in none)."""
+        """Where the one week before `slot` begins: the previous slot in the team's time (not
+        7 × 24 h: across a change of clock an hour of activity would be in two digests, or in
+        none)."""
         return latest_slot(slot - timedelta(microseconds=1), timezone, self.hour, self.weekday)
 
-    def untold_from(self, last_told: bool) -> datetime | None:
-        """Where what no digest told yet begins, as the next is made: the last digest's slot
-        if it was told (`last_told`: sent to a channel, or it needed none: `told_nothing`);
-        where its week began if it reached no channel (superseded while it waited, failed,
-        or made while the team's channels were disabled), so that a chain of such digests
-        begins at the first one's week; None before a first digest."""
-        if self.last_slot is None:
-            return None
-        return self.last_slot if last_told or self.last_since is None else self.last_since
+    def made(self, slot: datetime) -> None:
+        """`slot`'s digest was made (whatever it told, to whichever channels)."""
+        self.last_slot = slot
 
-    def week_since_last(self, slot: datetime, timezone: str, untold: datetime | None
-                        ) -> datetime:
-        """Where the week `slot`'s digest tells begins when made now: `untold` (`untold_from`)
-        within `LAST_DIGEST_REACH` before, so that a digest moved to another hour or weekday,
-        the one after a digest skipped for being late, and the one after digests that reached
-        no channel tell what came since the last one told, none of it twice and none left
-        out. Else (a first digest, or one after more than eight weeks without one told)
-        `week_of`."""
-        if untold is not None and timedelta(0) < slot - untold <= LAST_DIGEST_REACH:
-            return untold
-        return self.week_of(slot, timezone)
 
-    def made(self, since: datetime, slot: datetime) -> None:
-        """`slot`'s digest was made, telling the week from `since`: one made again later (a
-        retry) tells the same week, whatever the weekday, hour or timezone are then."""
-        self.last_since, self.last_slot = since, slot
+class ChannelWeek:
+    """What one channel of a team was told by the team's digests.
 
-    def reached_none(self, untold: datetime | None, since: datetime, slot: datetime) -> None:
-        """`slot`'s digest, telling from `since`, was made while the channels that take the
-        team's digests were disabled: what is untold still begins at `untold` (`untold_from`
-        as it was made), so the digest a channel gets next tells it within the reach, or its
-        one week beyond."""
-        self.made(since if untold is None else untold, slot)
+    `told_through`: where what the channel has not been told begins, as known when the team's
+    last digest was made: the end of the last period it was told of (its copy sent: counted
+    when the next digest is made, `Digests._told_last`; or the period had nothing to tell),
+    or where the period of the last digest made for it begins when that was not told (what
+    came before is told, or left out for good: `since_for`); None before any digest. The next
+    digest it gets tells from there.
+
+    `since` and `period`: the period its copy of the team's last digest
+    (`DigestSettings.last_slot`) tells, from `since`, and that period in the words its title
+    had when made (`period_words`, None: one week); `since` is None when no copy was made for
+    it. A copy retried tells the same period, titled the same.
+    """
+
+    def __init__(self, team_id: str, channel_id: str):
+        self.team_id = team_id
+        self.channel_id = channel_id
+        self.told_through: datetime | None = None
+        self.since: datetime | None = None
+        self.period: str | None = None
+
+    def since_for(self, slot: datetime, week: datetime) -> datetime:
+        """Where the channel's digest of `slot` begins: `told_through` when it is within
+        `LAST_DIGEST_REACH` before, so that a copy that never reached it (superseded while it
+        waited, failed, or not made as the channel was disabled) leaves nothing untold, and
+        none of what it heard is told twice. Else (a first digest, or more than eight weeks
+        since it was told) `week`, the slot's one week (`DigestSettings.week_of`)."""
+        told = self.told_through
+        if told is not None and timedelta(0) < slot - told <= LAST_DIGEST_REACH:
+            return told
+        return week
+
+    def copied(self, since: datetime, period: str | None) -> None:
+        """A copy of the team's last digest was made for the channel, telling from `since`,
+        titled with `period`: untold until it is sent."""
+        self.told_through, self.since, self.period = since, since, period
+
+    def missed(self, since: datetime) -> None:
+        """The team's last digest, telling the channel from `since`, made no copy for it (it
+        was disabled): what it was not told stays untold from where it began (`since` before
+        any digest), so that a channel disabled for longer than `LAST_DIGEST_REACH` gets one
+        week when enabled again."""
+        if self.told_through is None:
+            self.told_through = since
+        self.since = self.period = None
 
     def told_nothing(self, slot: datetime) -> None:
-        """`slot`'s digest went nowhere and needs no other to tell its week: it had nothing to
-        tell, or the team has no channel that takes digests. The next digest tells from
-        `slot`, as after one sent."""
-        self.made(slot, slot)
+        """The team's digest of `slot` had nothing to tell the channel: told through `slot`,
+        no copy made."""
+        self.told_through, self.since, self.period = slot, None, None
+
+    def told(self, through: datetime) -> None:
+        """The channel's copy of the digest of `through` was sent."""
+        self.told_through = through
 
 
 def slot_day(slot: datetime) -> date:
@@ -132,14 +155,12 @@ class WeekFacts:
 
 
 def period_words(since: datetime, slot: datetime, timezone: str) -> str | None:
-    """The period a digest of `slot` telling from `since` covers, in the team's days
-    ("since Monday 31 December"), or None when it is a week: it begins on the day a week
-    before `slot`'s, as the title would read (a change of clock in the week, or of the
-    digest's hour, leaves it weekly), or lasts 7 days within the two hours a change of clock
-    moves (a digest made again after the team moved to another time zone tells the week it
-    told, whose days may read otherwise there)."""
+    """The period a digest of `slot` telling from `since` covers, in the team's days ("since
+    Monday 31 December"), or None when it is a week: it begins on the day a week before
+    `slot`'s (a change of clock in the week, or of the digest's hour, leaves it weekly). Worded
+    once, as the digest is made (`ChannelWeek.period`)."""
     start, end = since.astimezone(ZoneInfo(timezone)), slot.astimezone(ZoneInfo(timezone))
-    if end.date() - start.date() == WEEK or abs(slot - since - WEEK) <= timedelta(hours=2):
+    if end.date() - start.date() == WEEK:
         return None
     year = f" {start.year}" if start.year != end.year else ""
     return f"since {start:%A} {start.day} {start:%B}{year}"

@@ -135,9 +135,11 @@ class Notifier:
         self.email = email
 
     def to_channels(self, uow, what: Occurrence, rendered: Rendered, *,
-                    health: str | None = None) -> int:
+                    health: str | None = None, channels: list[Channel] | None = None) -> int:
+        """A message to each of `channels` (default: the team's active ones) that wants
+        `what`; how many were made."""
         created = 0
-        for channel in uow.channels.active_for(what.team_id):
+        for channel in uow.channels.active_for(what.team_id) if channels is None else channels:
             if not channel.wants(what.type, health):
                 continue
             note = self._make(uow, what, f"channel:{channel.id}", rendered,

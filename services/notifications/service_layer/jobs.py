@@ -51,6 +51,7 @@ from services.notifications.domain.channel import CHANNEL_DELETED, Channel
 from services.notifications.domain.digest import (
     DIGEST_EVENT,
     PERSONAL_DIGEST_EVENT,
+    ChannelWeek,
     DigestSettings,
     WeekFacts,
     period_words,
@@ -100,9 +101,13 @@ DIGEST_SUPERSEDED = "a newer digest of the team was made since"
 DIGEST_OFF = "the team turned its digest off since"
 DIGEST_EMPTY = "nothing to tell: no goal the team's channels may hear of, nor activity"
 DIGEST_UNKNOWN = "the team's digest settings are gone"
+DIGEST_UNTOLD = "the period this channel's copy tells is not known"
 
 DigestAgain = tuple[Occurrence, Rendered] | str
 """A team digest made again as it leaves (`Deliverer._digest_of`), or why it is not sent."""
+MadeAgain = dict[tuple, DigestAgain]
+"""The team digests made again in one pass of the deliverer, by event id and the period their
+channel is told (`ChannelWeek`): once for the channels told the same."""
 
 # An idle deliverer sleeps until the earliest moment a row becomes due by the clock
 # (`Notifications.next_due`: a channel's pace, the end of a coalescing window, a retry's backoff,
@@ -312,7 +317,7 @@ class Deliverer:
         with self.uow_factory() as uow:
             uow.notifications.release_held(now)
             paced: set[str] = set()
-            digests: dict[str, DigestAgain] = {}
+            digests: MadeAgain = {}
             due = uow.notifications.due(now, self.batch)
             goals = uow.replicas.goals({n.goal_id for n in due if n.goal_id})
             members = uow.replicas.members_by_id(
@@ -327,7 +332,7 @@ class Deliverer:
 
     def _claim(self, uow: NotificationsUnitOfWork, n: Notification, now: datetime,
                paced: set[str], goals: dict[str, GoalReplica],
-               members: dict[str, MemberReplica], digests: dict[str, DigestAgain]) -> bool:
+               members: dict[str, MemberReplica], digests: MadeAgain) -> bool:
         """Lease `n` unless it must not leave (its channel gone or disabled, its mail
         unsendable, its goal one the channels must not hear of now, a team digest with nothing
         more to tell: failed) or its channel's pace holds it; `goals` and `members` (of its
@@ -378,16 +383,18 @@ class Deliverer:
             self._burst_body(n, channel, earlier + others)
 
     def _digest_again(self, uow: NotificationsUnitOfWork, n: Notification, channel: Channel,
-                      now: datetime, digests: dict[str, DigestAgain]) -> bool:
+                      now: datetime, digests: MadeAgain) -> bool:
         """Make the team digest `n` again from what is known now, so that a goal made private
         while it waited (a 429, a backoff) is not in it; False (failed, with why) when it is
         to tell nothing more. One claimed as it was made (`_just_made`) leaves as made;
-        `digests`: those made again in this pass, by event id (once for all its channels)."""
+        `digests`: those made again in this pass (once for the channels told one period)."""
         if self._just_made(n, now):
             return True
-        if n.event_id not in digests:
-            digests[n.event_id] = self._digest_of(uow, n)
-        again = digests[n.event_id]
+        week = uow.preferences.channel_week(n.team_id, n.channel_id or "")
+        key = (n.event_id, week.since, week.period) if week is not None else (n.event_id,)
+        if key not in digests:
+            digests[key] = self._digest_of(uow, n, week)
+        again = digests[key]
         if isinstance(again, str):
             n.fail(again)
             return False
@@ -400,9 +407,11 @@ class Deliverer:
         can have changed since."""
         return not n.attempts and n.claimed_until is None and now - n.created_at <= self.policy.pace
 
-    def _digest_of(self, uow: NotificationsUnitOfWork, n: Notification) -> DigestAgain:
-        """The team digest `n` again, the week it told made from what is known now; or why it
-        is not to be sent."""
+    def _digest_of(self, uow: NotificationsUnitOfWork, n: Notification,
+                   week: ChannelWeek | None) -> DigestAgain:
+        """The team digest `n` again, the period it tells its channel (`week`, stored as it
+        was made, titled as then) made from what is known now; or why it is not to be
+        sent."""
         settings = uow.preferences.digest(n.team_id)
         if settings is None or settings.last_slot is None:
             return DIGEST_UNKNOWN
@@ -411,9 +420,10 @@ class Deliverer:
         slot = settings.last_slot
         if not is_digest_of(n, slot):
             return DIGEST_SUPERSEDED
+        if week is None or week.since is None:
+            return DIGEST_UNTOLD
         team = uow.replicas.team(n.team_id)
-        since = settings.last_since or settings.week_of(slot, team_timezone(team))
-        facts, rendered = week_digest(uow, n.team_id, team, since, slot)
+        facts, rendered = week_digest(uow, n.team_id, team, week.since, slot, week.period)
         if facts.tell_nothing:
             return DIGEST_EMPTY
         return digest_occurrence(n.team_id, slot, n.created_at.isoformat(),
@@ -628,6 +638,10 @@ class Digests:
         return sum(self._team_digest(team_id) for team_id in teams)
 
     def _team_digest(self, team_id: str) -> int:
+        """Make the team's digest of its latest slot when due: to each channel taking
+        digests, the period from where it was last told (`ChannelWeek.since_for`), so a
+        channel that missed the last digest hears of its week from this one, and one that got
+        it hears of what came since. How many copies were queued."""
         now = self.clock.now()
         with self.uow_factory() as uow:
             settings: DigestSettings = uow.preferences.digest(team_id)
@@ -636,37 +650,62 @@ class Digests:
             slot = latest_slot(now, timezone, settings.hour, settings.weekday)
             if not settings.is_due(slot, now, timezone, self.grace_hours):
                 return 0
-            last_told = self._last_told(uow, settings, now)
-            if last_told is None:
+            told = self._told_last(uow, settings, now)
+            if told is None:
                 return 0  # the last digest is being sent: made at a run after its answer
-            untold = settings.untold_from(last_told)
-            since = settings.week_since_last(slot, timezone, untold)
-            facts, rendered = week_digest(uow, team_id, team, since, slot)
+            week = settings.week_of(slot, timezone)
+            weeks = uow.preferences.channel_weeks(team_id)
+            made: dict[datetime, tuple[WeekFacts, Rendered, str | None]] = {}
             sent = 0
-            if not facts.tell_nothing:
-                what = digest_occurrence(team_id, slot, now.isoformat(), self.public_url)
-                sent = self.notifier.to_channels(uow, what, rendered)
-            if sent:
-                settings.made(since, slot)
-            elif facts.tell_nothing or not any(c.takes(DIGEST_EVENT)
-                                               for c in uow.channels.for_team(team_id)):
-                settings.told_nothing(slot)
-            else:  # made while the channels that take digests were disabled
-                settings.reached_none(untold, since, slot)
+            for channel in uow.channels.for_team(team_id):
+                if not channel.takes(DIGEST_EVENT):
+                    continue
+                kept = weeks.get(channel.id) or self._new_week(uow, team_id, channel.id)
+                if channel.id in told and settings.last_slot is not None:
+                    kept.told(settings.last_slot)
+                since = kept.since_for(slot, week)
+                if since not in made:
+                    period = period_words(since, slot, timezone)
+                    made[since] = (*week_digest(uow, team_id, team, since, slot, period), period)
+                sent += self._copy(uow, channel, kept, slot, since, made[since], now)
+            settings.made(slot)
             uow.commit()
         return sent
 
+    def _copy(self, uow: NotificationsUnitOfWork, channel: Channel, kept: ChannelWeek,
+              slot: datetime, since: datetime,
+              digest: tuple[WeekFacts, Rendered, str | None], now: datetime) -> int:
+        """The digest of `slot` telling from `since` to `channel`: told through `slot` when
+        that period has nothing to tell; else a copy when the channel is active (1), none
+        while it is disabled, its period kept for the digest it gets next."""
+        facts, rendered, period = digest
+        if facts.tell_nothing:
+            kept.told_nothing(slot)
+            return 0
+        what = digest_occurrence(kept.team_id, slot, now.isoformat(), self.public_url)
+        copies = self.notifier.to_channels(uow, what, rendered, channels=[channel])
+        if copies:
+            kept.copied(since, period)
+        else:
+            kept.missed(since)
+        return copies
+
     @staticmethod
-    def _last_told(uow: NotificationsUnitOfWork, settings: DigestSettings,
-                   now: datetime) -> bool | None:
-        """Whether the team's last digest was told, as the next one is made: sent to a channel
-        (one with nothing to tell, or no channel that takes digests, needs none:
-        `told_nothing`). Its messages are read locked, so a claim of one commits first or
-        waits for this; one being sent (claimed) answers None: the next digest waits for its
-        answer. Those still waiting are superseded now, never sent: none sent (or none queued,
-        its channels disabled), their week is told by the next digest (`untold_from`)."""
+    def _new_week(uow: NotificationsUnitOfWork, team_id: str, channel_id: str) -> ChannelWeek:
+        week = ChannelWeek(team_id, channel_id)
+        uow.preferences.add_channel_week(week)
+        return week
+
+    @staticmethod
+    def _told_last(uow: NotificationsUnitOfWork, settings: DigestSettings,
+                   now: datetime) -> set[str] | None:
+        """The channels the team's last digest was sent to, as the next one is made. Its
+        messages are read locked, so a claim of one commits first or waits for this; one
+        being sent (claimed) answers None: the next digest waits for its answer. Those still
+        waiting are superseded now, never sent: their channels hear of that week from the
+        next digest (`ChannelWeek.since_for`)."""
         if settings.last_slot is None:
-            return True
+            return set()
         last = [n for n in uow.notifications.of_events(digest_ids(settings.team_id,
                                                                   settings.last_slot))
                 if n.channel_id and is_digest_of(n, settings.last_slot)]
@@ -675,7 +714,7 @@ class Digests:
             return None
         for n in waiting:
             n.fail(DIGEST_SUPERSEDED)
-        return any(n.status == "sent" for n in last)
+        return {n.channel_id for n in last if n.status == "sent"}
 
     def send_personal_digests(self) -> int:
         with self.uow_factory() as uow:
@@ -723,13 +762,13 @@ class Digests:
 
 
 def week_digest(uow: NotificationsUnitOfWork, team_id: str, team: TeamReplica | None,
-                since: datetime, slot: datetime) -> tuple[WeekFacts, Rendered]:
-    """The team's digest of the week from `since` to `slot`, from what is known now, its title
-    naming the period when it is not one week."""
+                since: datetime, slot: datetime, period: str | None
+                ) -> tuple[WeekFacts, Rendered]:
+    """The team's digest of the period from `since` to `slot`, from what is known now, its
+    title naming the `period` when it is not one week (`period_words`, as it was made)."""
     facts = WeekFacts(uow.replicas.team_goals(team_id),
                       uow.replicas.activity(team_id, since, slot),
                       {m.member_id: m.name for m in uow.replicas.members(team_id)})
-    period = period_words(since, slot, team_timezone(team))
     return facts, team_digest(team.name if team else "your team", facts, period)
 
 
