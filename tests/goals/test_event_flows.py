@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 
@@ -49,6 +50,44 @@ def test_a_checkin_moves_the_metric_and_recomputes_health(goals):
     assert (progressed["previous"], progressed["current"], progressed["progress"]) == (0, 8, 0.4)
     publish(goals, "checkin.logged", team.id, checkin(goal, delta=2))
     eventually(lambda: goal_now(goals, goal, team.lead)["metric"]["current"] == 10)
+
+
+def test_a_checkin_arriving_after_a_later_one_leaves_the_goal_at_the_latest_figure(goals):
+    """Ana checked in 8 at 09:00 and Ben 12 at 09:01 on their goal, but Ben's check-in reached
+    the goals service first (each replica stamps a check-in by its own clock, before a goal's
+    check-ins are serialised). The goal shows 12, the figure of the latest check-in as the
+    check-ins' history lists them, not Ana's older 8; a delta made between them still adds,
+    and a value made after Ben's sets the figure as any check-in does."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead)
+    minute = timedelta(minutes=1)
+    publish(goals, "checkin.logged", team.id, checkin(goal, value=12, at=START + minute))
+    older = publish(goals, "checkin.logged", team.id, checkin(goal, value=8, at=START))
+    eventually(lambda: consumed(goals, older))
+    assert goal_now(goals, goal, team.lead)["metric"]["current"] == 12
+
+    publish(goals, "checkin.logged", team.id, checkin(goal, delta=1, at=START + minute / 2))
+    publish(goals, "checkin.logged", team.id, checkin(goal, value=9, at=START + 2 * minute))
+    eventually(lambda: goal_now(goals, goal, team.lead)["metric"]["current"] == 9)
+    moves = [(p["previous"], p["current"]) for p in outbox(goals, "goal.progressed")]
+    assert moves == [(0, 12), (12, 13), (13, 9)]
+
+
+def test_a_checkin_made_before_a_lead_typed_the_figure_leaves_the_typed_figure(goals):
+    """Ana checked in 5 a minute before her lead set the goal's figure to 7 by editing its
+    metric; her check-in arrived after the edit. The goal shows 7, the latest word on it."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead)
+    path = f"/v1/goals/{goal['id']}"
+    edited = goals.client.patch(path, headers={**auth(team.lead), "If-Match": get(
+        goals, path, team.lead).headers["ETag"]}, json={"metric": {
+            "unit": "tickets", "start": 0, "target": 20, "current": 7}})  # at START
+    assert edited.status_code == 200, edited.json
+    older = publish(goals, "checkin.logged", team.id,
+                    checkin(goal, value=5, at=START - timedelta(minutes=1)))
+    eventually(lambda: consumed(goals, older))
+
+    assert goal_now(goals, goal, team.lead)["metric"]["current"] == 7
 
 
 def test_a_corrected_checkin_corrects_the_goals_figure(goals):

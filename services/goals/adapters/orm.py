@@ -140,6 +140,7 @@ goals = Table(
     Column("metric_current", Float),
     Column("metric_direction", String(10)),
     Column("figure_checkin_id", String(36)),
+    Column("figure_at", UtcDateTime),
     Column("cadence", JSON),
     Column("pathways", PathwaysJson, nullable=False),
     Column("progress", Float, nullable=False, default=0.0),

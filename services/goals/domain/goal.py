@@ -79,6 +79,7 @@ class Goal(Lifecycle, Planning, Aggregate):
         self.health = self.expected = self.days_of_safety = self.next_health_check_at = None
         self.rollup_progress = None
         self.figure_checkin_id = None  # the check-in that logged the figure last
+        self.figure_at: datetime | None = None  # when that check-in was made (or figure typed)
         self.horizon = horizon_of(start_date, due_date)
         self.version = 1
         self.created_at = self.updated_at = created_at
@@ -168,7 +169,8 @@ class Goal(Lifecycle, Planning, Aggregate):
         target moved past it would leave it achieved short of it). A due date moves no
         earlier than its milestones', a start date no later (422, see `ensure_plan_due_by`,
         `ensure_plan_starts_by`). A figure the edit sets is no check-in's (`TYPED_FIGURE`):
-        no correction of a check-in sets it again."""
+        no correction of a check-in sets it again, and no value of a check-in made before the
+        edit (`at`) that arrives after it (see `log_checkin`)."""
         figure = self.metric.current if self.metric else None
         if "metric" in changes and changes["metric"] != self.metric:
             self._ensure_open_plan("its metric", kept_when=FINAL)
@@ -181,7 +183,7 @@ class Goal(Lifecycle, Planning, Aggregate):
         if not diff:
             return diff
         if (self.metric.current if self.metric else None) != figure:
-            self.figure_checkin_id = TYPED_FIGURE
+            self.figure_checkin_id, self.figure_at = TYPED_FIGURE, at
         ensure_window(self.start_date, self.due_date,
                       moved="start_date" if "due_date" not in diff else "due_date")
         if "due_date" in diff:

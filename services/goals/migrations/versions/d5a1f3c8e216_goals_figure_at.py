@@ -1,0 +1,32 @@
+"""goals figure at: when the check-in that logged a goal's figure last was made
+
+A goal keeps the figure of its latest check-in by the moment it was made (`at`), whatever
+order check-ins arrive in: a value made before `figure_at` leaves the figure as it is
+(`Lifecycle.log_checkin`). Goals whose figure was logged before this column have none: their
+next check-in sets the figure as before, and its moment.
+
+Revision ID: d5a1f3c8e216
+Revises: c4e9a2d7f105
+Create Date: 2026-12-08 01:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision: str = "d5a1f3c8e216"
+down_revision: str | Sequence[str] | None = "c4e9a2d7f105"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("goals") as batch:
+        batch.add_column(sa.Column("figure_at", sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("goals") as batch:
+        batch.drop_column("figure_at")
