@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
+from sqlalchemy.exc import IntegrityError
 
 from shared.clock import ControlledClock
 from shared.events.envelope import Event, from_kafka, to_message
+from shared.events.registry import load
 from shared.events.topics import CHECKINS_COMMANDS, CHECKINS_EVENTS, GOALS_EVENTS
+from tests.checkins.conftest import World
+from tests.support.races import run_together
 from tests.support.stack import auth
 from tests.support.waiting import counted, eventually
 
@@ -193,6 +198,48 @@ def test_a_rejected_slack_request_sent_again_is_answered_once(live_checkins, bro
     assert broker.answered(refused, marker) == {
         ("checkin.rejected", refused.data["request_id"]): 1,
         ("checkin.rejected", marker.data["request_id"]): 1}
+
+
+def handled(checkins, event: Event) -> str:
+    """`event` handled as the consumer handles it, in a transaction of its own: "committed",
+    or the name of the error the database refused it with (the consumer retries it)."""
+    container = checkins.container
+    try:
+        with container.uow() as uow:
+            container.handlers()[event.type](replace(event, data=load(event.type, event.data)),
+                                             uow)
+            uow.commit()
+    except IntegrityError as exc:
+        return type(exc).__name__
+    return "committed"
+
+
+def test_two_copies_of_a_slack_request_handled_at_once_log_one_checkin(checkins):
+    """Ola's request came twice, the second under a new event id, and two workers took the
+    copies at once (a partition handed over while its first owner still works on it): both
+    found the request unanswered. The database keeps one check-in per request id, so the
+    other copy's transaction is refused, and the consumer's retry finds the request answered:
+    one check-in, one checkin.logged, and Ola's partners and Slack hear of it once."""
+    world = World(checkins)
+    ola = world.member("Ola")
+    goal = world.goal(ola)
+    first = request(world.team_id, ola, goal)
+    copies = (first, request(world.team_id, ola, goal, request_id=first.data["request_id"]))
+
+    race = run_together(checkins.container.engine, lambda sql: "FROM rejections" in sql,
+                        *(lambda copy=copy: handled(checkins, copy) for copy in copies))
+
+    if checkins.container.engine.dialect.name == "postgresql":  # SQLite: one after the other
+        assert sorted(race.results) == ["IntegrityError", "committed"]
+    retried = [handled(checkins, copy) for copy, result in zip(copies, race.results,
+                                                               strict=True)
+               if result != "committed"]
+    assert retried in ([], ["committed"])
+    logged = world.published("checkin.logged")
+    assert [(e["request_id"], e["source"]) for e in logged] == [
+        (first.data["request_id"], "slack")]
+    history = checkins.client.get(f"/v1/goals/{goal}/checkins", headers=world.as_(ola)).json
+    assert [c["id"] for c in history["items"]] == [logged[0]["checkin_id"]]
 
 
 def test_a_slack_request_logs_only_where_the_api_would_and_is_refused_with_its_reason(
