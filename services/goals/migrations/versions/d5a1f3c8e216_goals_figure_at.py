@@ -6,7 +6,7 @@ order check-ins arrive in: a value made before `figure_at` leaves the figure as 
 next check-in sets the figure as before, and its moment.
 
 Revision ID: d5a1f3c8e216
-Revises: c4e9a2d7f105
+Revises: d6a3f8c1e527
 Create Date: 2026-12-08 01:00:00.000000
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "d5a1f3c8e216"
-down_revision: str | Sequence[str] | None = "c4e9a2d7f105"
+down_revision: str | Sequence[str] | None = "d6a3f8c1e527"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
