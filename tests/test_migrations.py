@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import threading
 import uuid
 
 import pytest
@@ -546,3 +547,44 @@ def test_each_channel_keeps_the_teams_digest_week_at_the_upgrade_and_back(db_url
                      ("quiet", "Q"): ("2030-01-07", None, None),
                      ("off", "D"): ("2029-12-31", None, None)}
     assert back == {"sent": "2029-12-24", "quiet": "2030-01-07", "off": "2029-12-31"}
+
+
+def test_a_member_changed_while_goals_migrates_is_told_last_as_they_now_are(pg_url):
+    """Goals' d6a3f8c1e527 runs while goals' code before it still serves (a rolling deploy,
+    the worker): a lead revokes Ana's tokens (token_version 1 -> 2), whose member.updated is
+    written before the migration's, and commits after the migration read Ana. The replicas
+    upsert each member.updated as it comes, so the last one told about Ana must carry what
+    goals keeps (2); the migration's copy, read before that commit, tells 1 after it, and
+    checkins and notifications would take Ana's revoked tokens again. (A migration that
+    waits for the lead's commit, reading Ana after it, tells 2 last.)"""
+    from shared.outbox import publish_from_migration
+
+    upgrade("goals", pg_url, "c4e9a2d7f105")
+    insert, _ = MEMBERS_WITH_SLACK_IDS["goals"]
+    engine = create_engine(pg_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO teams (id, name, timezone, require_smart) "
+                              "VALUES ('t1', 'Platform', 'UTC', false)"))
+            conn.execute(text(insert), {"team": "t1", "id": "a", "email": "a@example.com",
+                                        "state": "active", "slack": "U123"})
+        with engine.connect() as lead, lead.begin():  # goals' code before, revoking
+            lead.execute(text("UPDATE members SET token_version = 2 WHERE id = 'a'"))
+            publish_from_migration(lead, "goals", [("member.updated", "t1", {
+                "team_id": "t1", "member_id": "a", "name": "a", "email": "a@example.com",
+                "role": "member", "timezone": "UTC", "slack_user_id": "U123",
+                "state": "active", "token_version": 2}, "a")])
+            migrating = threading.Thread(target=upgrade, args=("goals", pg_url, "d6a3f8c1e527"))
+            migrating.start()
+            migrating.join(timeout=3)  # done, or waiting for the lead's commit
+        migrating.join(timeout=60)
+        assert not migrating.is_alive()
+        told = [e.data["token_version"] for e in _published(engine)
+                if e.type == "member.updated" and e.data["member_id"] == "a"]
+        with engine.connect() as conn:
+            kept = conn.execute(text("SELECT token_version FROM members WHERE id = 'a'")).one()
+    finally:
+        engine.dispose()
+
+    assert kept == (2,)
+    assert told[-1] == 2, told

@@ -56,8 +56,8 @@ def test_a_checkin_arriving_after_a_later_one_leaves_the_goal_at_the_latest_figu
     """Ana checked in 8 at 09:00 and Ben 12 at 09:01 on their goal, but Ben's check-in reached
     the goals service first (each replica stamps a check-in by its own clock, before a goal's
     check-ins are serialised). The goal shows 12, the figure of the latest check-in as the
-    check-ins' history lists them, not Ana's older 8; a delta made between them still adds,
-    and a value made after Ben's sets the figure as any check-in does."""
+    check-ins' history lists them, not Ana's older 8, nor a delta made between them (Ben's 12
+    counted it); a value made after Ben's sets the figure as any check-in does."""
     team = create_team(goals)
     goal = create_goal(goals, team.lead)
     minute = timedelta(minutes=1)
@@ -70,7 +70,21 @@ def test_a_checkin_arriving_after_a_later_one_leaves_the_goal_at_the_latest_figu
     publish(goals, "checkin.logged", team.id, checkin(goal, value=9, at=START + 2 * minute))
     eventually(lambda: goal_now(goals, goal, team.lead)["metric"]["current"] == 9)
     moves = [(p["previous"], p["current"]) for p in outbox(goals, "goal.progressed")]
-    assert moves == [(0, 12), (12, 13), (13, 9)]
+    assert moves == [(0, 12), (12, 9)]
+
+
+def test_two_deltas_arriving_in_the_other_order_both_count(goals):
+    """Ana added 1 at 09:00:30 and Ben 2 at 09:01; Ben's reached the goals service first. A
+    delta says what its author did, not what the goal stands at: both count, 3."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead)
+    minute = timedelta(minutes=1)
+    publish(goals, "checkin.logged", team.id, checkin(goal, delta=2, at=START + minute))
+    older = publish(goals, "checkin.logged", team.id,
+                    checkin(goal, delta=1, at=START + minute / 2))
+    eventually(lambda: consumed(goals, older))
+
+    assert goal_now(goals, goal, team.lead)["metric"]["current"] == 3
 
 
 def test_a_checkin_made_before_a_lead_typed_the_figure_leaves_the_typed_figure(goals):
@@ -451,3 +465,37 @@ def test_another_teams_checkin_does_not_touch_the_goal(goals):
     publish(goals, "checkin.logged", team.id, checkin(goal, value=3))
     eventually(lambda: goal_now(goals, goal, team.lead)["metric"]["current"] == 3)
     assert outbox(goals, "goal.achieved") == []
+
+
+def test_a_delta_made_before_the_latest_value_leaves_the_goal_at_the_latest_figure(goals):
+    """Ana added 1 at 09:00:30 and Ben checked in 12 at 09:01 on their goal (target 13); Ana's
+    check-in reached the goals service last. The check-ins' history lists Ben's 12 as the
+    latest word, and the goal keeps the figure of its latest check-in by `at`: it shows 12,
+    not 13, and is not achieved by a step its latest check-in already counted."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead, metric={"unit": "tickets", "start": 0, "target": 13})
+    minute = timedelta(minutes=1)
+    publish(goals, "checkin.logged", team.id, checkin(goal, value=12, at=START + minute))
+    older = publish(goals, "checkin.logged", team.id,
+                    checkin(goal, delta=1, at=START + minute / 2))
+    eventually(lambda: consumed(goals, older))
+
+    shown = goal_now(goals, goal, team.lead)
+    assert (shown["metric"]["current"], shown["status"]) == (12, "active")
+
+
+def test_the_latest_checkin_corrected_after_an_older_delta_arrived_sets_the_figure(goals):
+    """Ben checked in 12 at 09:01; Ana's +1 made at 09:00:30 arrived after it. Ben then
+    corrected his check-in to 11: his is still the latest check-in by `at` (the one that
+    logged the figure, `figure_checkin_id`), so the goal shows his 11, as the history does."""
+    team = create_team(goals)
+    goal = create_goal(goals, team.lead)
+    minute = timedelta(minutes=1)
+    bens = checkin(goal, value=12, at=START + minute)
+    publish(goals, "checkin.logged", team.id, bens)
+    publish(goals, "checkin.logged", team.id, checkin(goal, delta=1, at=START + minute / 2))
+    corrected = publish(goals, "checkin.edited", team.id,
+                        {**bens, "value": 11, "previous_value": 12})
+    eventually(lambda: consumed(goals, corrected))
+
+    assert goal_now(goals, goal, team.lead)["metric"]["current"] == 11

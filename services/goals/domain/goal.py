@@ -79,7 +79,7 @@ class Goal(Lifecycle, Planning, Aggregate):
         self.health = self.expected = self.days_of_safety = self.next_health_check_at = None
         self.rollup_progress = None
         self.figure_checkin_id = None  # the check-in that logged the figure last
-        self.figure_at: datetime | None = None  # when that check-in was made (or figure typed)
+        self.figure_at: datetime | None = None  # when the latest value was given (or typed)
         self.horizon = horizon_of(start_date, due_date)
         self.version = 1
         self.created_at = self.updated_at = created_at

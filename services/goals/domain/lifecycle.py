@@ -77,24 +77,27 @@ class Lifecycle:
     def log_checkin(self, value: float | None, delta: float | None, *, actor: str | None,
                     at: datetime, checkin_id: str) -> bool:
         """A check-in made `at` logged `value`, or `delta` from the current figure (neither: no
-        figure). The goal keeps the figure of its latest check-in by `at`, as the check-ins'
-        history lists them, whatever order they arrive in (one made earlier can come later:
-        replicas stamp `at` by their own clocks, before check-ins of a goal are serialised):
-        a value made before the one that logged the figure (`figure_at`) leaves the figure as
-        it is; a delta adds whenever it comes. The figure moves to it, and the check-in made
-        last is the one that logged the figure (`figure_checkin_id`, `figure_at`), even when
-        it logged the figure the goal already had: only its correction may set the figure to
-        a corrected value (`correct_checkin`); a figure typed in an edit of the metric is no
-        check-in's (`TYPED_FIGURE`, `figure_at` the edit's moment). A closed goal keeps its
-        figure, and the check-in that logged it. True when anything changed."""
+        figure). One made earlier can come later (replicas stamp `at` by their own clocks,
+        before check-ins of a goal are serialised), so the goal keeps the figure as the
+        check-ins' history, by `at`, says it: a check-in made before the latest value given
+        (`figure_at`: a check-in's value, or a lead's figure typed in an edit of the metric)
+        leaves the figure as it is, a delta too (that value was the word on the goal as it
+        stood then, the step in it); a delta made after it adds whenever it comes, so two
+        deltas count both in either order. The check-in that moved or set the figure last is
+        the one that logged it (`figure_checkin_id`), even when it logged the figure the goal
+        already had: only its correction may set the figure to a corrected value
+        (`correct_checkin`); a typed figure is no check-in's (`TYPED_FIGURE`). Left so: a
+        value that comes after a delta made later than it sets the figure, that delta not
+        added again (the goal keeps no list of its deltas). A closed goal keeps its figure,
+        and the check-in that logged it. True when anything changed."""
         metric = self.metric
         if metric is None or self.status in CLOSED or (value is None and delta is None):
             return False
-        superseded = self.figure_at is not None and at < self.figure_at
-        if superseded and value is not None:
+        if self.figure_at is not None and at < self.figure_at:
             return False
-        if not superseded:
-            self.figure_checkin_id, self.figure_at = checkin_id, at
+        if value is not None:
+            self.figure_at = at
+        self.figure_checkin_id = checkin_id
         value = value if value is not None else metric.current + delta
         return self.record_value(value, actor=actor, at=at, checkin_id=checkin_id)
 

@@ -1,9 +1,10 @@
-"""goals figure at: when the check-in that logged a goal's figure last was made
+"""goals figure at: when a goal's latest value was given
 
-A goal keeps the figure of its latest check-in by the moment it was made (`at`), whatever
-order check-ins arrive in: a value made before `figure_at` leaves the figure as it is
-(`Lifecycle.log_checkin`). Goals whose figure was logged before this column have none: their
-next check-in sets the figure as before, and its moment.
+A goal keeps the figure its check-ins' history gives by the moment each was made (`at`),
+whatever order they arrive in: a check-in made before `figure_at` (the latest value given by a
+check-in, or typed by a lead) leaves the figure as it is (`Lifecycle.log_checkin`). Goals whose
+figure was logged before this column have none: their next value sets the figure as before,
+and its moment.
 
 Revision ID: d5a1f3c8e216
 Revises: d6a3f8c1e527

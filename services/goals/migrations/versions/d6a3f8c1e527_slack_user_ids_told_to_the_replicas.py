@@ -10,7 +10,9 @@ replicas, whose copy is an upsert of the latest state, end as goals' members are
 
 Which members were changed is not kept, so every member of a team where one names a Slack
 user is told (a cleared id is null like one never given; telling a member as they are is
-harmless). Teams where nobody names one had nothing to change.
+harmless). Teams where nobody names one had nothing to change. The members are read locked:
+one changed meanwhile by the code before (a rolling deploy) is read as its commit left it, so
+its own event, written to the outbox before ours, is not followed by an older state.
 
 Revision ID: d6a3f8c1e527
 Revises: c4e9a2d7f105
@@ -53,7 +55,8 @@ def as_event_data(member: sa.RowMapping) -> dict:
 def upgrade() -> None:
     naming = sa.select(MEMBERS.c.team_id).where(MEMBERS.c.slack_user_id.is_not(None))
     told = op.get_bind().execute(sa.select(MEMBERS).where(MEMBERS.c.team_id.in_(naming))
-                                 .order_by(MEMBERS.c.team_id, MEMBERS.c.id)).mappings()
+                                 .order_by(MEMBERS.c.team_id, MEMBERS.c.id)
+                                 .with_for_update()).mappings()
     publish_from_migration(op.get_bind(), "goals", [
         ("member.updated", m["team_id"], as_event_data(m), m["id"]) for m in told])
 
