@@ -89,5 +89,9 @@ class PreconditionFailed(DomainError):
     """The caller's version of the thing is stale (If-Match)."""
 
 
+class Unavailable(DomainError):
+    """Something this needs (another service, Slack) cannot take it now: try again later."""
+
+
 class PreconditionRequired(DomainError):
     """A change needs the version the caller last read (If-Match)."""

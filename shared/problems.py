@@ -19,6 +19,7 @@ from shared.domain import (
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
+    Unavailable,
     Unprocessable,
 )
 
@@ -33,9 +34,11 @@ STATUS_OF: dict[type[DomainError], int] = {
     PreconditionFailed: 412,
     Unprocessable: 422,
     PreconditionRequired: 428,
+    Unavailable: 503,
 }
 TITLES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
-          412: "Precondition Failed", 422: "Unprocessable Entity", 428: "Precondition Required"}
+          412: "Precondition Failed", 422: "Unprocessable Entity", 428: "Precondition Required",
+          503: "Service Unavailable"}
 CHANGED_MEANWHILE = "This changed at the same moment as another change; send it again."
 LOCATIONS = {"json", "query", "form", "headers", "view_args", "files", "cookies"}
 

@@ -568,8 +568,11 @@ def requested_ids(notifications) -> list[str]:
 
 
 def test_a_429_is_retried_after_retry_after_and_the_dm_arrives(notifications, team, slack_api):
+    """Slack asked to wait a second: the DM's task is tried again no sooner, and arrives."""
     slack_api.script("chat.postMessage", rate_limited(retry_after=1))
     remind(notifications, team)
+    eventually(lambda: run_tasks(notifications) or slack_api.calls_of("chat.postMessage"),
+               timeout=10)
     first, second = slack_api.calls_of("chat.postMessage", answered=False)
     assert (first.status, second.status) == (429, 200)
     assert second.at - first.at >= 1.0

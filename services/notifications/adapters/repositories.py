@@ -739,6 +739,15 @@ class SlackRepository:
                 and_(SlackIdentity.member_id.is_(None), MemberReplica.slack_user_id.is_not(None))))
             .order_by(MemberReplica.member_id)))
 
+    def hold_tasks(self, slack_team_id: str, until: datetime) -> None:
+        """No pending task of the workspace is tried before `until` (Slack asked to wait),
+        in one statement."""
+        self.session.execute(
+            update(SlackTask).where(SlackTask.slack_team_id == slack_team_id,
+                                    SlackTask.status == "pending",
+                                    SlackTask.next_attempt_at < until)
+            .values(next_attempt_at=until).execution_options(synchronize_session=False))
+
     def drop_pending_tasks(self, slack_team_id: str, now: datetime) -> None:
         for task in self.session.scalars(select(SlackTask).where(
                 SlackTask.slack_team_id == slack_team_id, SlackTask.status == "pending")):

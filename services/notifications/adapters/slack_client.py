@@ -1,11 +1,11 @@
 """The Slack Web API and Slack's OAuth v2, through slack-sdk.
 
-- Every call goes through a `WebClient` whose base URL is `SLACK_API_URL` and which retries by
-  itself: a 429 whose `Retry-After` is at most `RATE_LIMIT_WAIT_IN_CALL` seconds is waited out
-  in the call (`BriefRateLimitRetryHandler`, slack-sdk's `RateLimitErrorRetryHandler` for
-  those), and `ConnectionErrorRetryHandler` retries a dropped connection. A longer
-  `Retry-After` is not sat out by the worker's thread: the call raises `SlackUnavailable`
-  with it, for the caller to try again then.
+- Every call goes through a `WebClient` whose base URL is `SLACK_API_URL`;
+  `ConnectionErrorRetryHandler` retries a dropped connection. A 429 is not waited out in the
+  call (slack-sdk's `RateLimitErrorRetryHandler` would hold the caller's thread, and the unit
+  of work it calls from, for the whole `Retry-After`, up to an hour, and fails on one it
+  cannot read): the call raises `SlackUnavailable` with the wait Slack asked for, read as the
+  deliverer reads it, for the caller to try again then (the Slack task queue, a page).
 - Installations (bot tokens) live in slack-sdk's `SQLAlchemyInstallationStore` and OAuth states
   in its `SQLAlchemyOAuthStateStore`, both on notifications' own database (their tables are in
   notifications' metadata and migrations). The stores use their own connections: tokens are
@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry import ConnectionErrorRetryHandler
 from slack_sdk.oauth import AuthorizeUrlGenerator
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
@@ -57,7 +58,7 @@ class SlackUndeliverable(Exception):
 
 
 class SlackUnavailable(Exception):
-    """Rate limited past the retries, a 5xx, or no connection: try again later. `status` is
+    """Rate limited (429), a 5xx, or no connection: try again later. `status` is
     Slack's HTTP status (None without an answer) and `retry_after` the seconds its
     `Retry-After` asked for, if it did."""
 
@@ -67,36 +68,17 @@ class SlackUnavailable(Exception):
         self.status, self.retry_after = status, retry_after
 
 
-RATE_LIMIT_WAIT_IN_CALL = 5
-"""Seconds of a 429's `Retry-After` a call waits out itself; longer ones are the caller's."""
-
-
-class BriefRateLimitRetryHandler(RateLimitErrorRetryHandler):
-    """slack-sdk's 429 handler, for the waits a call may sit out (`RATE_LIMIT_WAIT_IN_CALL`):
-    one of an hour would hold the worker's thread, and the unit of work it calls from, for an
-    hour."""
-
-    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
-        if not super()._can_retry(state=state, request=request, response=response, error=error):
-            return False
-        asked = retry_after_seconds(_header(response.headers, "Retry-After"))
-        return asked is None or asked <= RATE_LIMIT_WAIT_IN_CALL
-
-
 def _header(headers: dict, name: str) -> str | None:
-    """`name`'s value in `headers` (any case; slack-sdk gives a retry handler lists of values,
-    a `SlackResponse` strings)."""
+    """`name`'s value in `headers` (any case; a value given as a list, its first)."""
     for key, value in (headers or {}).items():
         if key.lower() == name.lower():
             return value[0] if isinstance(value, list | tuple) and value else value
     return None
 
 
-def web_client(base_url: str, token: str | None = None, *, rate_limit_retries: int = 3,
-               timeout: int = 10) -> WebClient:
+def web_client(base_url: str, token: str | None = None, *, timeout: int = 10) -> WebClient:
     base_url = base_url if base_url.endswith("/") else base_url + "/"
     client = WebClient(token=token, base_url=base_url, timeout=timeout)
-    client.retry_handlers.append(BriefRateLimitRetryHandler(max_retry_count=rate_limit_retries))
     if not any(isinstance(h, ConnectionErrorRetryHandler) for h in client.retry_handlers):
         client.retry_handlers.append(ConnectionErrorRetryHandler(max_retry_count=2))
     return client
@@ -124,6 +106,14 @@ class SlackClient:
 
     def consume_state(self, state: str) -> bool:
         return self.states.consume(state)
+
+    def restore_state(self, state: str) -> None:
+        """Make a consumed OAuth `state` good again for `STATE_TTL_SECONDS`: the install it
+        began was not finished (Slack was busy), so its redirect may be opened again."""
+        expire_at = datetime.now(UTC) + timedelta(seconds=STATE_TTL_SECONDS)
+        with self.states.engine.begin() as conn:
+            conn.execute(self.states.oauth_states.insert(),
+                         {"state": state, "expire_at": expire_at.replace(tzinfo=None)})
 
     def authorize_url(self, state: str) -> str:
         return self._authorize.generate(state)

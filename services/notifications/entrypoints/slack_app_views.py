@@ -135,7 +135,8 @@ class Install(MethodView):
 class OAuthRedirect(MethodView):
     @slack.doc(security=[], responses={
         200: {**HTML, "description": "A page saying Goalkeeper is installed."},
-        400: REFUSED_PAGE, 403: REFUSED_PAGE})
+        400: REFUSED_PAGE, 403: REFUSED_PAGE,
+        503: {**HTML, "description": "Slack was busy: the page says when to reload it."}})
     def get(self):
         """Slack's redirect after the install: exchange the code, store the installation."""
         try:

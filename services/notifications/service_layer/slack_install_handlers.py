@@ -15,10 +15,15 @@ disabling a workspace whose tokens Slack revoked.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.notifications.adapters.slack_client import SlackClient, SlackUndeliverable
+from services.notifications.adapters.slack_client import (
+    SlackClient,
+    SlackUnavailable,
+    SlackUndeliverable,
+)
 from services.notifications.config import NotificationsSettings
 from services.notifications.domain.replicas import MemberReplica
 from services.notifications.domain.slack_workspace import (
@@ -41,7 +46,7 @@ from services.notifications.service_layer.slack_home_handlers import queue_home
 from services.notifications.service_layer.slack_task_handlers import disable_revoked
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
-from shared.domain import BadRequest, Conflict, Forbidden, NotFound
+from shared.domain import BadRequest, Conflict, Forbidden, NotFound, Unavailable
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,12 @@ def finish_install(cmd: FinishSlackInstall, uow: NotificationsUnitOfWork, clock:
         installation = slack.install(cmd.code)
     except SlackUndeliverable as exc:
         raise BadRequest(f"Slack refused the code: {exc}") from exc
+    except SlackUnavailable as exc:  # the code is still good: so is this redirect, reloaded
+        slack.restore_state(cmd.state)
+        wait = (f"in {math.ceil(exc.retry_after)} seconds" if exc.retry_after
+                else "in a minute")
+        raise Unavailable(f"Slack is busy and did not install it yet; reload this page {wait}"
+                          ) from exc
     with uow:
         ticket = uow.slack.ticket_for_state(cmd.state)
         now = clock.now()

@@ -1,11 +1,13 @@
 """The worker's side of the Slack app: run due `SlackTask`s through the Web API.
 
-Each task runs in its own unit of work. The `WebClient` already waited out short 429s
-(Retry-After) and retried dropped connections; what still fails is sorted here:
+Each task runs in its own unit of work. The `WebClient` already retried dropped connections;
+what still fails is sorted here:
 - `SlackRevoked`: the workspace is disabled and its tokens deleted; its tasks are dropped.
 - `SlackUndeliverable`: this task is dropped with the reason.
 - `SlackUnavailable`: the task is retried later, backing off as a delivery does, or as long
-  as a 429 asked (`SlackTask.failed`), for about a day.
+  as a 429 asked (`SlackTask.failed`), for about a day; what a 429 asked holds the
+  workspace's other tasks too (Slack limits a workspace's calls per method: this waits for
+  all of them, not to spend an hour's wait on each task).
 A disabled or uninstalled workspace gets no call at all. A DM's update waits (up to
 `figure_wait`) for the goals service's progress figure after the check-in that answered it, so
 the message shows the goal as the check-in left it.
@@ -83,19 +85,36 @@ class SlackTasks:
         self.figure_wait = figure_wait
 
     def run_due(self) -> int:
-        """Run every task due now; returns how many ran."""
+        """Run every task due now; returns how many ran. A task failing in a way nothing
+        sorts (a bug, an answer slack-sdk cannot read) is logged and tried again later as a
+        failed attempt (`_failed_unsorted`): it does not hold back the tasks after it."""
         with self.uow_factory() as uow:
             ids = uow.slack.due_tasks(self.clock.now(), BATCH)
         for task_id in ids:
-            self.run_one(task_id)
+            try:
+                self.run_one(task_id)
+            except Exception as exc:  # noqa: BLE001 (one task's fault stays its own)
+                log.exception("Slack task %s failed", task_id)
+                self._failed_unsorted(task_id, exc)
         return len(ids)
 
-    def run_one(self, task_id: str) -> None:
+    def _failed_unsorted(self, task_id: str, exc: Exception) -> None:
         with self.uow_factory() as uow:
             task = uow.slack.task(task_id)
             if task is None or task.status != "pending":
                 return
+            task.failed(SendResult(None, error=f"{type(exc).__name__}: {exc}"),
+                        self.clock.now(), self.retry, self.rng)
+            uow.commit()
+
+    def run_one(self, task_id: str) -> None:
+        """Run the task, unless it is done or no longer due (held since it was listed: a
+        429 of its workspace, `hold_tasks`)."""
+        with self.uow_factory() as uow:
+            task = uow.slack.task(task_id)
             now = self.clock.now()
+            if task is None or task.status != "pending" or task.next_attempt_at > now:
+                return
             revoked = enterprise = None
             try:
                 if self._perform(uow, task, now) and task.status == "pending":
@@ -106,8 +125,10 @@ class SlackTasks:
             except SlackUndeliverable as exc:
                 task.dropped(str(exc), now)
             except SlackUnavailable as exc:
-                task.failed(SendResult(exc.status, error=str(exc), retry_after=exc.retry_after),
-                            now, self.retry, self.rng)
+                result = SendResult(exc.status, error=str(exc), retry_after=exc.retry_after)
+                task.failed(result, now, self.retry, self.rng)
+                if self.retry.asked(result) is not None and task.status == "pending":
+                    uow.slack.hold_tasks(task.slack_team_id, task.next_attempt_at)
             if revoked:
                 enterprise = disable_revoked(uow, task.slack_team_id, revoked, now)
             uow.commit()
