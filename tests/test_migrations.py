@@ -588,3 +588,34 @@ def test_a_member_changed_while_goals_migrates_is_told_last_as_they_now_are(pg_u
 
     assert kept == (2,)
     assert told[-1] == 2, told
+def test_a_channel_connected_after_the_slot_keeps_its_waiting_copy_of_the_last_digest(db_url):
+    """Monday 7 January's 09:00 (Berlin) digest was made at 09:05; channel E was connected at
+    09:03, so the code before queued it a copy, which waits out a 429 as the upgrade runs. The
+    upgrade gives rows only to channels created by the slot (09:00), so E has none: its copy,
+    retried, fails "the period this channel's copy tells is not known" (`_digest_of`), and its
+    next digest tells its one week from Monday 14: E never hears of the week to Monday 7,
+    which the code before would have sent it on the retry."""
+    upgrade("notifications", db_url, "e8c4a2f6b913")
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO digest_settings (team_id, enabled, weekday, hour, "
+                              "last_slot, last_since) VALUES ('t', true, 0, 9, "
+                              "'2030-01-07 08:00:00.000000', '2029-12-31 08:00:00.000000')"))
+            conn.execute(text("INSERT INTO channels (id, team_id, type, name, url, event_types, "
+                              "health, state, disabled_reason, created_at) VALUES ('E', 't', "
+                              "'slack', 'slack', 'https://hooks.example/x', '', '', 'active', "
+                              "NULL, '2030-01-07 08:03:00.000000')"))
+            conn.execute(text("INSERT INTO notifications (id, team_id, target, event_id, "
+                              "event_type, body, summary, status, attempts, next_attempt_at, "
+                              "created_at, channel_id) VALUES ('nE', 't', 'channel:E', "
+                              "'digest.team:t:2030-01-07T08:00:00+00:00', 'digest.team', '{}', "
+                              "'', 'pending', 1, '2030-01-07 08:10:00.000000', "
+                              "'2030-01-07 08:05:00.000000', 'E')"))
+        upgrade("notifications", db_url)
+        with engine.connect() as conn:
+            weeks = {(team, channel): (since and str(since)[:10])
+                     for team, channel, _, since, _ in conn.execute(text(DIGEST_WEEKS)).all()}
+    finally:
+        engine.dispose()
+    assert weeks == {("t", "E"): "2029-12-31"}

@@ -14,7 +14,9 @@ there is none: the code before read such a digest as told); a copy of that diges
 when the next digest is made, as it does now. A channel with a copy of the last digest keeps
 the period it tells (`last_since`, or the week before its slot when there is none, as the
 code before read it), titled as the code before titled it (`_words_before`: in the team's zone
-now). Channels made since get no row: their first digest tells one week.
+now); so does one connected after the slot but before the digest was made (the code before
+queued a copy to each channel active as the job ran, up to its grace after the slot). Other
+channels made since get no row: their first digest tells one week.
 
 Revision ID: f6d2b8a4c731
 Revises: e8c4a2f6b913
@@ -100,7 +102,7 @@ def upgrade() -> None:
         period = _words_before(copy_since, slot, zone)
         had = bind.execute(sa.select(channels.c.id).where(
             channels.c.team_id == team_id, channels.c.state != "deleted",
-            channels.c.created_at <= slot)).scalars().all()
+            sa.or_(channels.c.created_at <= slot, channels.c.id.in_(copied)))).scalars().all()
         for channel_id in had:
             copy = channel_id in copied
             bind.execute(weeks.insert().values(
