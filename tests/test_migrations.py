@@ -619,3 +619,50 @@ def test_a_channel_connected_after_the_slot_keeps_its_waiting_copy_of_the_last_d
     finally:
         engine.dispose()
     assert weeks == {("t", "E"): "2029-12-31"}
+
+
+def test_a_downgrade_and_upgrade_again_keep_a_disabled_channels_untold_week(db_url):
+    """At head, Monday 7 January's digest went to A (its copy telling from Monday 31
+    December, sent) and made none for B, disabled since Slack archived it, which was last told
+    through Monday 24 December. A downgrade then an upgrade, no digest made in between, must
+    leave B told through Monday 24 December: the downgrade kept only the earliest copy's
+    start (Monday 31) and the upgrade gives it to every channel, so B, enabled again, never
+    heard of the week to Monday 31 December. A is told through Monday 24 too (one week per
+    team in between), which tells it nothing twice: its copy was sent, so the next digest
+    counts it told through Monday 7 January (`Digests._told_last`)."""
+    from alembic import command
+
+    from shared.migrate import alembic_config
+
+    upgrade("notifications", db_url)
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO digest_settings (team_id, enabled, weekday, hour, "
+                              "last_slot) VALUES ('t', true, 0, 9, '2030-01-07 08:00:00.000000')"))
+            conn.execute(text("INSERT INTO channels (id, team_id, type, name, url, event_types, "
+                              "health, state, disabled_reason, created_at) VALUES (:id, 't', "
+                              "'slack', 'slack', 'https://hooks.example/x', '', '', :state, "
+                              "NULL, '2029-12-01 08:00:00.000000')"),
+                         [{"id": "A", "state": "active"}, {"id": "B", "state": "disabled"}])
+            conn.execute(text("INSERT INTO notifications (id, team_id, target, event_id, "
+                              "event_type, body, summary, status, attempts, next_attempt_at, "
+                              "created_at, channel_id) VALUES ('nA', 't', 'channel:A', "
+                              "'digest.team:t:2030-01-07T08:00:00+00:00', 'digest.team', '{}', "
+                              "'', 'sent', 1, '2030-01-07 08:05:00.000000', "
+                              "'2030-01-07 08:05:00.000000', 'A')"))
+            conn.execute(text("INSERT INTO digest_channel_weeks (team_id, channel_id, "
+                              "told_through, since, period) VALUES ('t', :channel, :through, "
+                              ":since, NULL)"),
+                         [{"channel": "A", "through": "2029-12-31 08:00:00.000000",
+                           "since": "2029-12-31 08:00:00.000000"},
+                          {"channel": "B", "through": "2029-12-24 08:00:00.000000",
+                           "since": None}])
+        command.downgrade(alembic_config("notifications", db_url), "e8c4a2f6b913")
+        upgrade("notifications", db_url)
+        with engine.connect() as conn:
+            weeks = {channel: str(through)[:10] for _, channel, through, _, _ in conn.execute(
+                text(DIGEST_WEEKS)).all()}
+    finally:
+        engine.dispose()
+    assert weeks == {"A": "2029-12-24", "B": "2029-12-24"}

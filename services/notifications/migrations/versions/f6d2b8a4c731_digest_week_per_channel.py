@@ -113,9 +113,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """The code before keeps one week per team: where the copies of the last digest begin
-    (the earliest, so a retry repeats rather than loses), else where the earliest channel's
-    untold period begins, else the last slot (read as told)."""
+    """The code before keeps one week per team: the earliest of where the copies of the last
+    digest begin and where the channels' untold periods begin before its slot (so a retry
+    or a channel that got no copy, disabled, repeats rather than loses; a sent copy counts
+    when the next digest is made, so its channel is not told twice), else the last slot
+    (read as told)."""
     with op.batch_alter_table("digest_settings", schema=None) as batch_op:
         batch_op.add_column(sa.Column("last_since", sa.DateTime(timezone=True), nullable=True))
     bind = op.get_bind()
@@ -126,7 +128,7 @@ def downgrade() -> None:
                             .where(weeks.c.team_id == team_id)).all()
         copies = [since for since, _ in kept if since is not None]
         told = [through for _, through in kept if through is not None and through < slot]
-        since = min(copies) if copies else min(told) if told else slot
+        since = min(copies + told, default=slot)
         bind.execute(settings.update().where(settings.c.team_id == team_id)
                      .values(last_since=since))
     op.drop_table("digest_channel_weeks")
