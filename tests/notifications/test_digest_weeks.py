@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from shared.clock import ControlledClock
 from tests.notifications.support import Team, checkin, event, goal, handle, new_id, progressed
 from tests.notifications.weekly_digest import MONDAY_0905_CET, WeeklyDigest
+from tests.support.races import SQLITE_WAITS, run_together
 from tests.support.slack_server import too_many_requests
 from tests.support.stack import scheduled_job
 
@@ -108,3 +111,28 @@ def test_a_weekly_digest_made_again_after_the_team_moved_timezone_keeps_its_week
     [digest] = slack.delivered()
     assert "1/1 goals checked in" in str(digest.json()["blocks"])
     assert digest.json()["text"] == "Weekly digest: Platform"
+
+
+def test_two_workers_making_the_digest_at_once_leave_its_copy_retriable(make_service, slack):
+    """Two workers run the digest job at Monday 14's slot together (PostgreSQL), both reading
+    the team's settings before either commits. The first makes the copy; the second, let on
+    after the first commits, finds the copy made (`Notifier._make` answers None), counts it
+    `missed`, and so wipes the channel's stored period. The copy, answered 429, is then failed
+    on its retry ("the period this channel's copy tells is not known") instead of sent; the
+    code before made the second run's write a no-op (`reached_none` stored the same week)."""
+    digest = WeeklyDigest(make_service, slack)
+    if digest.n.container.engine.dialect.name != "postgresql":
+        pytest.skip(SQLITE_WAITS)
+    assert digest.run_at(MONDAY_0905_CET) == 1
+    digest.kudos("2030-01-08T10:00:00+00:00")  # Tue 8 Jan
+    digest.clock.set(MONDAY_0905_CET + timedelta(weeks=1))  # Mon 14 Jan
+    job = scheduled_job(digest.n.container, "team-digests").run
+    race = run_together(digest.n.container.engine,
+                        lambda s: "FROM digest_settings" in s and "team_id =" in s, job, job)
+    assert race.held == 2 and sorted(race.results) == [0, 1]
+    slack.reply_with(too_many_requests(60))
+    deliverer = digest.n.container.deliverer
+    deliverer.deliver_due()
+    deliverer.clock.advance(seconds=61)
+    deliverer.deliver_due()
+    assert [r.json()["text"] for r in slack.delivered()] == ["Weekly digest: Platform"] * 2

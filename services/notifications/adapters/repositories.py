@@ -462,8 +462,12 @@ class PreferenceRepository:
     def save(self, prefs: Preferences) -> None:
         memo(self.session)[("preferences", prefs.member_id)] = self.session.merge(prefs)
 
-    def digest(self, team_id: str) -> DigestSettings | None:
-        return self.session.get(DigestSettings, team_id)
+    def digest(self, team_id: str, *, for_update: bool = False) -> DigestSettings | None:
+        """The team's digest settings; `for_update`: read afresh and locked until commit
+        (PostgreSQL; SQLite's writers take turns already), so two runs of the digest job take
+        the team one after the other, the second seeing the first's digest made."""
+        return self.session.get(DigestSettings, team_id, with_for_update=for_update,
+                                populate_existing=for_update)
 
     def add_digest(self, settings: DigestSettings) -> None:
         self.session.add(settings)

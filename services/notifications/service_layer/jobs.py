@@ -641,10 +641,11 @@ class Digests:
         """Make the team's digest of its latest slot when due: to each channel taking
         digests, the period from where it was last told (`ChannelWeek.since_for`), so a
         channel that missed the last digest hears of its week from this one, and one that got
-        it hears of what came since. How many copies were queued."""
+        it hears of what came since. The team's settings are read locked: two runs at once
+        take it in turn, the second finding the digest made. How many copies were queued."""
         now = self.clock.now()
         with self.uow_factory() as uow:
-            settings: DigestSettings = uow.preferences.digest(team_id)
+            settings: DigestSettings = uow.preferences.digest(team_id, for_update=True)
             team = uow.replicas.team(team_id)
             timezone = team_timezone(team)
             slot = latest_slot(now, timezone, settings.hour, settings.weekday)
