@@ -83,15 +83,18 @@ class ChannelWeek:
         self.since: datetime | None = None
         self.period: str | None = None
 
-    def since_for(self, slot: datetime, week: datetime) -> datetime:
-        """Where the channel's digest of `slot` begins: `told_through` when it is within
-        `LAST_DIGEST_REACH` before, so that a copy that never reached it (superseded while it
-        waited, failed, or not made as the channel was disabled) leaves nothing untold, and
-        none of what it heard is told twice. Else (a first digest, or more than eight weeks
-        since it was told) `week`, the slot's one week (`DigestSettings.week_of`)."""
-        told = self.told_through
-        if told is not None and timedelta(0) < slot - told <= LAST_DIGEST_REACH:
-            return told
+    def since_for(self, slot: datetime, week: datetime,
+                  told: datetime | None = None) -> datetime:
+        """Where the channel's digest of `slot` begins: `told_through` (or `told`, the slot
+        of the last digest when its copy was sent and is not counted yet: `told`) when it is
+        within `LAST_DIGEST_REACH` before, so that a copy that never reached it (superseded
+        while it waited, failed, or not made as the channel was disabled) leaves nothing
+        untold, and none of what it heard is told twice. Else (a first digest, or more than
+        eight weeks since it was told) `week`, the slot's one week (`DigestSettings.week_of`).
+        Reads only: what the digest makes of the week is written once, after its copy."""
+        through = told if told is not None else self.told_through
+        if through is not None and timedelta(0) < slot - through <= LAST_DIGEST_REACH:
+            return through
         return week
 
     def copied(self, since: datetime, period: str | None) -> None:

@@ -641,8 +641,9 @@ class Digests:
         """Make the team's digest of its latest slot when due: to each channel taking
         digests, the period from where it was last told (`ChannelWeek.since_for`), so a
         channel that missed the last digest hears of its week from this one, and one that got
-        it hears of what came since. The team's settings are read locked: two runs at once
-        take it in turn, the second finding the digest made. How many copies were queued."""
+        it hears of what came since. The team's settings are read locked: two runs at
+        once take it in turn, the second finding the digest made. How many copies were
+        queued."""
         now = self.clock.now()
         with self.uow_factory() as uow:
             settings: DigestSettings = uow.preferences.digest(team_id, for_update=True)
@@ -656,46 +657,49 @@ class Digests:
                 return 0  # the last digest is being sent: made at a run after its answer
             week = settings.week_of(slot, timezone)
             weeks = uow.preferences.channel_weeks(team_id)
+            what = digest_occurrence(team_id, slot, now.isoformat(), self.public_url)
+            uow.notifications.read_targets([what.event_id])  # its copies made: one read
             made: dict[datetime, tuple[WeekFacts, Rendered, str | None]] = {}
             sent = 0
             for channel in uow.channels.for_team(team_id):
+                kept = weeks.get(channel.id)
+                sent_last = settings.last_slot if channel.id in told else None
                 if not channel.takes(DIGEST_EVENT):
                     continue
-                kept = weeks.get(channel.id) or self._new_week(uow, team_id, channel.id)
-                if channel.id in told and settings.last_slot is not None:
-                    kept.told(settings.last_slot)
-                since = kept.since_for(slot, week)
+                fresh = kept is None
+                kept = kept or ChannelWeek(team_id, channel.id)
+                since = kept.since_for(slot, week, sent_last)
                 if since not in made:
                     period = period_words(since, slot, timezone)
                     made[since] = (*week_digest(uow, team_id, team, since, slot, period), period)
-                sent += self._copy(uow, channel, kept, slot, since, made[since], now)
+                sent += self._copy(uow, channel, kept, what, (since, slot), made[since],
+                                   sent_last)
+                if fresh:
+                    uow.preferences.add_channel_week(kept)  # written once, as made
             settings.made(slot)
             uow.commit()
         return sent
 
     def _copy(self, uow: NotificationsUnitOfWork, channel: Channel, kept: ChannelWeek,
-              slot: datetime, since: datetime,
-              digest: tuple[WeekFacts, Rendered, str | None], now: datetime) -> int:
-        """The digest of `slot` telling from `since` to `channel`: told through `slot` when
-        that period has nothing to tell; else a copy when the channel is active (1), none
-        while it is disabled, its period kept for the digest it gets next."""
-        facts, rendered, period = digest
+              what: Occurrence, period_of: tuple[datetime, datetime],
+              digest: tuple[WeekFacts, Rendered, str | None], sent_last: datetime | None) -> int:
+        """The digest `what` telling from `since` to `slot` (`period_of`) to `channel`: told
+        through `slot` when that period has nothing to tell; else a copy when the channel is
+        active (1), none while it is disabled, its period kept for the digest it gets next.
+        The channel's week is changed after the copy is made, in one go (`sent_last`: its
+        copy of the last digest was sent, counted now), so its row is written once a run."""
+        (since, slot), (facts, rendered, period) = period_of, digest
         if facts.tell_nothing:
             kept.told_nothing(slot)
             return 0
-        what = digest_occurrence(kept.team_id, slot, now.isoformat(), self.public_url)
         copies = self.notifier.to_channels(uow, what, rendered, channels=[channel])
+        if sent_last is not None:
+            kept.told(sent_last)
         if copies:
             kept.copied(since, period)
         else:
             kept.missed(since)
         return copies
-
-    @staticmethod
-    def _new_week(uow: NotificationsUnitOfWork, team_id: str, channel_id: str) -> ChannelWeek:
-        week = ChannelWeek(team_id, channel_id)
-        uow.preferences.add_channel_week(week)
-        return week
 
     @staticmethod
     def _told_last(uow: NotificationsUnitOfWork, settings: DigestSettings,
