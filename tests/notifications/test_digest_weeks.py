@@ -113,6 +113,37 @@ def test_a_weekly_digest_made_again_after_the_team_moved_timezone_keeps_its_week
     assert digest.json()["text"] == "Weekly digest: Platform"
 
 
+def _channel_filter(digest: WeeklyDigest, event_types: list[str]) -> None:
+    team = digest.team
+    [channel] = digest.n.client.get(f"/v1/teams/{team.id}/channels",
+                                    headers=team.auth()).json["items"]
+    changed = digest.n.client.patch(f"/v1/teams/{team.id}/channels/{channel['id']}",
+                                    headers=team.auth(), json={"event_types": event_types})
+    assert changed.status_code == 200, changed.json
+
+
+def test_a_channel_that_stopped_taking_the_digest_for_a_week_is_not_told_a_week_twice(
+        make_service, slack):
+    """Monday 7 January's digest told the channel Wednesday 2 January's kudos. The lead then
+    filtered the digest out of the channel (Monday 14's was not for it) and back in; Monday
+    21's digest must not tell the week of Monday 7's again: its copy was sent, but it is
+    counted only by the next digest made for the channel, so its row still says it was told
+    from Monday 31 December, and Monday 21's says "since Monday 31 December" with both
+    kudos."""
+    digest = WeeklyDigest(make_service, slack)
+    digest.kudos("2030-01-02T10:00:00+00:00")  # Wed 2 Jan
+    assert digest.run_at(MONDAY_0905_CET) == 1
+    assert "*Kudos given:* 1" in digest.told()[0]
+    _channel_filter(digest, ["goal.created"])
+    assert digest.run_at(MONDAY_0905_CET + timedelta(weeks=1)) == 0  # Mon 14 Jan
+    _channel_filter(digest, ["digest.team"])
+    digest.kudos("2030-01-15T10:00:00+00:00")  # Tue 15 Jan
+    assert digest.run_at(MONDAY_0905_CET + timedelta(weeks=2)) == 1  # Mon 21 Jan
+    titles = [r.json()["text"] for r in slack.received]
+    assert "31 December" not in titles[1], titles
+    assert "*Kudos given:* 1" in digest.told()[1], digest.told()[1]
+
+
 def test_two_workers_making_the_digest_at_once_leave_its_copy_retriable(make_service, slack):
     """Two workers run the digest job at Monday 14's slot together (PostgreSQL), both reading
     the team's settings before either commits. The first makes the copy; the second, let on

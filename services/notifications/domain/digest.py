@@ -65,7 +65,8 @@ class ChannelWeek:
 
     `told_through`: where what the channel has not been told begins, as known when the team's
     last digest was made: the end of the last period it was told of (its copy sent: counted
-    when the next digest is made, `Digests._told_last`; or the period had nothing to tell),
+    when the next digest is made, `Digests._told_last`, whether or not the channel takes that
+    one; or the period had nothing to tell),
     or where the period of the last digest made for it begins when that was not told (what
     came before is told, or left out for good: `since_for`); None before any digest. The next
     digest it gets tells from there.
@@ -119,6 +120,15 @@ class ChannelWeek:
     def told(self, through: datetime) -> None:
         """The channel's copy of the digest of `through` was sent."""
         self.told_through = through
+
+    def not_taken(self, told: datetime | None) -> None:
+        """The team's digest was made, and none for the channel, which does not take digests
+        now: its copy of the last one counts if sent (`told`, that digest's slot), so that
+        nothing of it is told again when the channel takes digests again; no copy of this
+        one."""
+        if told is not None:
+            self.told_through = told
+        self.since = self.period = None
 
 
 def slot_day(slot: datetime) -> date:

@@ -641,7 +641,8 @@ class Digests:
         """Make the team's digest of its latest slot when due: to each channel taking
         digests, the period from where it was last told (`ChannelWeek.since_for`), so a
         channel that missed the last digest hears of its week from this one, and one that got
-        it hears of what came since. The team's settings are read locked: two runs at
+        it hears of what came since; a copy of the last digest sent counts for its channel
+        whether or not it takes this one. The team's settings are read locked: two runs at
         once take it in turn, the second finding the digest made. How many copies were
         queued."""
         now = self.clock.now()
@@ -665,6 +666,8 @@ class Digests:
                 kept = weeks.get(channel.id)
                 sent_last = settings.last_slot if channel.id in told else None
                 if not channel.takes(DIGEST_EVENT):
+                    if kept is not None:
+                        kept.not_taken(sent_last)
                     continue
                 fresh = kept is None
                 kept = kept or ChannelWeek(team_id, channel.id)
