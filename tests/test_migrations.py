@@ -588,6 +588,8 @@ def test_a_member_changed_while_goals_migrates_is_told_last_as_they_now_are(pg_u
 
     assert kept == (2,)
     assert told[-1] == 2, told
+
+
 def test_a_channel_connected_after_the_slot_keeps_its_waiting_copy_of_the_last_digest(db_url):
     """Monday 7 January's 09:00 (Berlin) digest was made at 09:05; channel E was connected at
     09:03, so the code before queued it a copy, which waits out a 429 as the upgrade runs. The
