@@ -65,10 +65,10 @@ def test_a_channel_disabled_for_nine_weeks_gets_the_one_week_when_enabled_again(
         make_service, slack):
     """Monday 7 January's digest went out; the lead disabled the channel through eight
     Mondays' digests and enabled it again: Monday 11 March's, more than eight weeks after the
-    last the channel got, tells its one week (README), titled weekly. Guards e037863's bound
-    (`week_since_last` measuring the reach from where the digest would begin), which no test
-    pinned: measured from the last slot, the chain of digests made while the channel was off
-    never ends and this one is "Digest since Monday 7 January"."""
+    last the channel got, tells its one week (README), titled weekly. Guards the bound
+    (`ChannelWeek.since_for` measuring the reach from where the digest would begin): measured
+    from the last slot, the chain of digests made while the channel was off never ends and
+    this one is "Digest since Monday 7 January"."""
     digest = WeeklyDigest(make_service, slack)
     assert digest.run_at(MONDAY_0905_CET) == 1
     _channel_state(digest, "disabled")
@@ -149,8 +149,8 @@ def test_two_workers_making_the_digest_at_once_leave_its_copy_retriable(make_ser
     the team's settings before either commits. The first makes the copy; the second, let on
     after the first commits, finds the copy made (`Notifier._make` answers None), counts it
     `missed`, and so wipes the channel's stored period. The copy, answered 429, is then failed
-    on its retry ("the period this channel's copy tells is not known") instead of sent; the
-    code before made the second run's write a no-op (`reached_none` stored the same week)."""
+    on its retry ("the period this channel's copy tells is not known") instead of sent. The
+    settings row is read locked, so the second run waits and finds the digest made."""
     digest = WeeklyDigest(make_service, slack)
     if digest.n.container.engine.dialect.name != "postgresql":
         pytest.skip(SQLITE_WAITS)
