@@ -668,3 +668,72 @@ def test_a_downgrade_and_upgrade_again_keep_a_disabled_channels_untold_week(db_u
     finally:
         engine.dispose()
     assert weeks == {"A": "2029-12-24", "B": "2029-12-24"}
+
+
+def _downgraded_and_upgraded_weeks(db_url, channels, weeks, copy_status="pending"):
+    """At head, Monday 28 January 2030's digest (09:00 UTC team) was made; `channels` (id,
+    state) and their `weeks` rows (id, told_through, since); A's copy of that digest has
+    `copy_status`. Downgraded then upgraded again, no digest made in between: each row as
+    (told_through, since, period)."""
+    from alembic import command
+
+    from shared.migrate import alembic_config
+
+    upgrade("notifications", db_url)
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO digest_settings (team_id, enabled, weekday, hour, "
+                              "last_slot) VALUES ('t', true, 0, 9, '2030-01-28 09:00:00.000000')"))
+            conn.execute(text("INSERT INTO channels (id, team_id, type, name, url, event_types, "
+                              "health, state, disabled_reason, created_at) VALUES (:id, 't', "
+                              "'slack', 'slack', 'https://hooks.example/x', '', '', :state, "
+                              "NULL, '2029-06-01 08:00:00.000000')"),
+                         [{"id": c, "state": s} for c, s in channels])
+            conn.execute(text("INSERT INTO notifications (id, team_id, target, event_id, "
+                              "event_type, body, summary, status, attempts, next_attempt_at, "
+                              "created_at, channel_id) VALUES ('nA', 't', 'channel:A', "
+                              "'digest.team:t:2030-01-28T09:00:00+00:00', 'digest.team', '{}', "
+                              "'', :status, 1, '2030-01-28 09:10:00.000000', "
+                              "'2030-01-28 09:05:00.000000', 'A')"), {"status": copy_status})
+            conn.execute(text("INSERT INTO digest_channel_weeks (team_id, channel_id, "
+                              "told_through, since, period) VALUES ('t', :channel, :through, "
+                              ":since, NULL)"),
+                         [{"channel": c, "through": f"{through} 09:00:00.000000",
+                           "since": since and f"{since} 09:00:00.000000"}
+                          for c, through, since in weeks])
+        command.downgrade(alembic_config("notifications", db_url), "e8c4a2f6b913")
+        upgrade("notifications", db_url)
+        with engine.connect() as conn:
+            return {channel: (str(through)[:10], since and str(since)[:10], period)
+                    for _, channel, through, since, period in conn.execute(
+                        text(DIGEST_WEEKS)).all()}
+    finally:
+        engine.dispose()
+
+
+def test_a_deleted_channels_week_does_not_make_a_downgrade_and_upgrade_retell_weeks(db_url):
+    """At head, G got Monday 7 January's digest (telling from Monday 31 December) and was
+    deleted; its row stays as that digest left it (the job reads no deleted channel). A was
+    told every week since; its copy of Monday 28's, telling from Monday 21, waits out a 429.
+    A downgrade then an upgrade, no digest made in between: the downgrade takes the earliest
+    of all the team's rows, G's Monday 31 December, so A's copy, retried, is "Digest since
+    Monday 31 December 2029": four weeks, three of which A was told. G gets nothing more:
+    its week has nothing to keep."""
+    weeks = _downgraded_and_upgraded_weeks(
+        db_url, [("A", "active"), ("G", "deleted")],
+        [("A", "2030-01-21", "2030-01-21"), ("G", "2029-12-31", "2029-12-31")])
+    assert weeks == {"A": ("2030-01-21", "2030-01-21", None)}
+
+
+def test_a_week_past_the_reach_does_not_make_a_downgrade_and_upgrade_retell_months(db_url):
+    """At head, B was disabled since Monday 30 July 2029 (its row keeps where its untold
+    began, `ChannelWeek.missed`), far past LAST_DIGEST_REACH: its next digest tells one week
+    whatever happens. A's copy of Monday 28 January's, telling from Monday 21, waits out a
+    429. A downgrade then an upgrade give the team B's Monday 30 July, so A's copy, retried,
+    is "Digest since Monday 30 July 2029": six months A was told (`_digest_of` tells a
+    copy's stored period, with no reach)."""
+    weeks = _downgraded_and_upgraded_weeks(
+        db_url, [("A", "active"), ("B", "disabled")],
+        [("A", "2030-01-21", "2030-01-21"), ("B", "2029-07-30", None)])
+    assert weeks["A"] == ("2030-01-21", "2030-01-21", None), weeks

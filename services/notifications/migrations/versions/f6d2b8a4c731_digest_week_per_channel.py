@@ -33,6 +33,9 @@ from alembic import op
 from services.notifications.domain.schedule import latest_slot
 from shared.db import UtcDateTime
 
+REACH = timedelta(weeks=8, days=1)
+"""`domain.digest.LAST_DIGEST_REACH` at this revision."""
+
 # revision identifiers, used by Alembic.
 revision: str = "f6d2b8a4c731"
 down_revision: str | Sequence[str] | None = "e8c4a2f6b913"
@@ -117,17 +120,23 @@ def downgrade() -> None:
     digest begin and where the channels' untold periods begin before its slot (so a retry
     or a channel that got no copy, disabled, repeats rather than loses; a sent copy counts
     when the next digest is made, so its channel is not told twice), else the last slot
-    (read as told)."""
+    (read as told). Not counted: deleted channels (their rows are read by nothing) and
+    untold periods beginning beyond the digest's reach (`REACH`: such a channel's next
+    digest tells one week anyway), either of which would make every channel's retried copy
+    tell weeks, or months, again."""
     with op.batch_alter_table("digest_settings", schema=None) as batch_op:
         batch_op.add_column(sa.Column("last_since", sa.DateTime(timezone=True), nullable=True))
     bind = op.get_bind()
     made = bind.execute(sa.select(settings.c.team_id, settings.c.last_slot)
                         .where(settings.c.last_slot.is_not(None))).all()
     for team_id, slot in made:
-        kept = bind.execute(sa.select(weeks.c.since, weeks.c.told_through)
-                            .where(weeks.c.team_id == team_id)).all()
+        kept = bind.execute(
+            sa.select(weeks.c.since, weeks.c.told_through)
+            .join(channels, channels.c.id == weeks.c.channel_id)
+            .where(weeks.c.team_id == team_id, channels.c.state != "deleted")).all()
         copies = [since for since, _ in kept if since is not None]
-        told = [through for _, through in kept if through is not None and through < slot]
+        told = [through for _, through in kept
+                if through is not None and slot - REACH <= through < slot]
         since = min(copies + told, default=slot)
         bind.execute(settings.update().where(settings.c.team_id == team_id)
                      .values(last_since=since))
