@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.util import find_tables
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 class Upserts:
@@ -33,7 +33,7 @@ class Upserts:
         """Queue `obj`'s row; returns the object to read it from (itself, or the session's)."""
         mapper = inspect(type(obj))
         key = mapper.identity_key_from_instance(obj)
-        insert = _INSERTS.get(self.session.get_bind().dialect.name)
+        insert = INSERTS.get(self.session.get_bind().dialect.name)
         if insert is None or key in self.session.identity_map or len(mapper.tables) != 1:
             return self.session.merge(obj)
         state = obj.__dict__
@@ -108,7 +108,7 @@ def _by_columns(rows) -> dict[tuple[str, ...], list[dict]]:
 
 
 def _statement(session: Session, table: Table, columns: tuple[str, ...]):
-    stmt = _INSERTS[session.get_bind().dialect.name](table)
+    stmt = INSERTS[session.get_bind().dialect.name](table)
     keys = [c.key for c in table.primary_key.columns]
     changed = {c: stmt.excluded[c] for c in columns if c not in keys}
     if not changed:

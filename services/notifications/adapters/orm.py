@@ -258,6 +258,13 @@ slack_workspaces = Table(
     Column("disabled_at", UtcDateTime),
 )
 
+slack_rate_limits = Table(
+    "slack_rate_limits", metadata,
+    Column("slack_team_id", String(32), primary_key=True),
+    Column("method", String(40), primary_key=True),
+    Column("until", UtcDateTime, nullable=False),
+)
+
 slack_install_tickets = Table(
     "slack_install_tickets", metadata,
     Column("ticket", String(64), primary_key=True),

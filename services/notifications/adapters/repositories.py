@@ -4,6 +4,7 @@ members' preferences and teams' digest settings, and pending Slack requests."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import and_, func, insert, or_, select, update
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from services.notifications.adapters.orm import notifications as table
-from services.notifications.adapters.orm import slack_events, slack_requests
+from services.notifications.adapters.orm import slack_events, slack_rate_limits, slack_requests
 from services.notifications.domain.announcement import AwaitedCheckin
 from services.notifications.domain.channel import Channel
 from services.notifications.domain.digest import ChannelWeek, DigestSettings
@@ -39,7 +40,7 @@ from services.notifications.domain.slash import SlackRequest
 from shared.db import written_first
 from shared.retention import delete_chunk
 from shared.uow import locked_rows, memo, remembered
-from shared.upserts import upsert
+from shared.upserts import INSERTS, upsert
 
 _NOT_READ = object()
 
@@ -743,14 +744,25 @@ class SlackRepository:
                 and_(SlackIdentity.member_id.is_(None), MemberReplica.slack_user_id.is_not(None))))
             .order_by(MemberReplica.member_id)))
 
-    def hold_tasks(self, slack_team_id: str, until: datetime) -> None:
-        """No pending task of the workspace is tried before `until` (Slack asked to wait),
-        in one statement."""
-        self.session.execute(
-            update(SlackTask).where(SlackTask.slack_team_id == slack_team_id,
-                                    SlackTask.status == "pending",
-                                    SlackTask.next_attempt_at < until)
-            .values(next_attempt_at=until).execution_options(synchronize_session=False))
+    def rate_limited_until(self, slack_team_id: str, methods: Collection[str],
+                           now: datetime) -> datetime | None:
+        """The end of the latest wait Slack asked of the workspace for any of `methods`
+        (a 429's Retry-After), while one runs; None when none does."""
+        limits = slack_rate_limits.c
+        return self.session.scalar(
+            select(func.max(limits.until)).where(limits.slack_team_id == slack_team_id,
+                                                 limits.method.in_(methods),
+                                                 limits.until > now))
+
+    def rate_limit(self, slack_team_id: str, method: str, until: datetime) -> None:
+        """Slack asked the workspace to call `method` no sooner than `until` (kept when a
+        later end is kept already), in one statement."""
+        limits = slack_rate_limits.c
+        stmt = INSERTS[self.session.get_bind().dialect.name](slack_rate_limits).values(
+            slack_team_id=slack_team_id, method=method, until=until)
+        self.session.execute(stmt.on_conflict_do_update(
+            index_elements=[limits.slack_team_id, limits.method],
+            set_={"until": stmt.excluded.until}, where=limits.until < stmt.excluded.until))
 
     def drop_pending_tasks(self, slack_team_id: str, now: datetime) -> None:
         for task in self.session.scalars(select(SlackTask).where(

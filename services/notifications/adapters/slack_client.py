@@ -59,13 +59,14 @@ class SlackUndeliverable(Exception):
 
 class SlackUnavailable(Exception):
     """Rate limited (429), a 5xx, or no connection: try again later. `status` is
-    Slack's HTTP status (None without an answer) and `retry_after` the seconds its
-    `Retry-After` asked for, if it did."""
+    Slack's HTTP status (None without an answer), `retry_after` the seconds its `Retry-After`
+    asked for, if it did, and `method` the Web API method called (Slack limits each
+    workspace's calls per method)."""
 
     def __init__(self, reason: str, status: int | None = None,
-                 retry_after: float | None = None):
+                 retry_after: float | None = None, method: str | None = None):
         super().__init__(reason)
-        self.status, self.retry_after = status, retry_after
+        self.status, self.retry_after, self.method = status, retry_after, method
 
 
 def _header(headers: dict, name: str) -> str | None:
@@ -120,7 +121,7 @@ class SlackClient:
 
     def install(self, code: str) -> Installation:
         """Exchange the redirect's `code` with `oauth.v2.access` and store the installation."""
-        answer = self._call(lambda c: c.oauth_v2_access(
+        answer = self._call("oauth.v2.access", lambda c: c.oauth_v2_access(
             client_id=self.client_id, client_secret=self.client_secret, code=code,
             redirect_uri=self.redirect_uri))
         team, enterprise = answer.get("team") or {}, answer.get("enterprise") or {}
@@ -147,23 +148,28 @@ class SlackClient:
 
     # -- the Web API ----------------------------------------------------------------------
     def open_dm(self, token: str, slack_user_id: str) -> str:
-        answer = self._call(lambda c: c.conversations_open(users=slack_user_id), token)
+        answer = self._call("conversations.open",
+                            lambda c: c.conversations_open(users=slack_user_id), token)
         return answer["channel"]["id"]
 
     def post(self, token: str, channel: str, message: dict) -> str:
-        answer = self._call(lambda c: c.chat_postMessage(channel=channel, **message), token)
+        answer = self._call("chat.postMessage",
+                            lambda c: c.chat_postMessage(channel=channel, **message), token)
         return answer["ts"]
 
     def update(self, token: str, channel: str, ts: str, message: dict) -> None:
-        self._call(lambda c: c.chat_update(channel=channel, ts=ts, **message), token)
+        self._call("chat.update",
+                   lambda c: c.chat_update(channel=channel, ts=ts, **message), token)
 
     def open_view(self, token: str, trigger_id: str, view: dict) -> None:
-        self._call(lambda c: c.views_open(trigger_id=trigger_id, view=view), token)
+        self._call("views.open",
+                   lambda c: c.views_open(trigger_id=trigger_id, view=view), token)
 
     def publish_home(self, token: str, slack_user_id: str, view: dict) -> None:
-        self._call(lambda c: c.views_publish(user_id=slack_user_id, view=view), token)
+        self._call("views.publish",
+                   lambda c: c.views_publish(user_id=slack_user_id, view=view), token)
 
-    def _call(self, call, token: str | None = None) -> dict:
+    def _call(self, method: str, call, token: str | None = None) -> dict:
         client = web_client(self.api_url, token)
         try:
             return call(client).data
@@ -176,6 +182,7 @@ class SlackClient:
                 raise SlackUndeliverable(error) from exc
             asked = retry_after_seconds(_header(exc.response.headers, "Retry-After")
                                         if exc.response is not None else None)
-            raise SlackUnavailable(f"{status} {error}".strip(), status or None, asked) from exc
+            raise SlackUnavailable(f"{status} {error}".strip(), status or None, asked,
+                                   method) from exc
         except (SlackClientError, OSError) as exc:
-            raise SlackUnavailable(str(exc) or type(exc).__name__) from exc
+            raise SlackUnavailable(str(exc) or type(exc).__name__, method=method) from exc

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.notifications.adapters.slack_client import (
     SlackClient,
@@ -137,12 +137,8 @@ def finish_install(cmd: FinishSlackInstall, uow: NotificationsUnitOfWork, clock:
         installation = slack.install(cmd.code)
     except SlackUndeliverable as exc:
         raise BadRequest(f"Slack refused the code: {exc}") from exc
-    except SlackUnavailable as exc:  # the code is still good: so is this redirect, reloaded
-        slack.restore_state(cmd.state)
-        wait = (f"in {math.ceil(exc.retry_after)} seconds" if exc.retry_after
-                else "in a minute")
-        raise Unavailable(f"Slack is busy and did not install it yet; reload this page {wait}"
-                          ) from exc
+    except SlackUnavailable as exc:
+        raise _busy(exc.retry_after, ticket.expires_at, clock.now(), slack, cmd.state) from exc
     with uow:
         ticket = uow.slack.ticket_for_state(cmd.state)
         now = clock.now()
@@ -155,6 +151,28 @@ def finish_install(cmd: FinishSlackInstall, uow: NotificationsUnitOfWork, clock:
         uow.commit()
         return Installed(ticket.team_id, installation.team_id or "", installation.team_name,
                          unlinked, moved)
+
+
+RELOAD_WITHIN = timedelta(minutes=5)
+"""How long after Slack was busy the install's redirect may be opened again: within the lives
+of Slack's code and of the OAuth state made good again (10 minutes each)."""
+
+
+def _busy(asked: float | None, ticket_expires_at: datetime, now: datetime, slack: SlackClient,
+          state: str) -> Unavailable:
+    """What the lead is told when Slack could not exchange the code (a 429, an outage). While
+    its code is still good, the redirect is too (its OAuth state made good again, `state`):
+    reload it when Slack asked (in a minute, if it did not say); a wait that outlives the
+    code, the state or the install ticket, start again."""
+    wait = timedelta(seconds=asked if asked is not None else 60)
+    if wait <= RELOAD_WITHIN and now + wait < ticket_expires_at:
+        slack.restore_state(state)
+        seconds = max(1, math.ceil(wait.total_seconds()))
+        when = "in a minute" if asked is None else f"in {seconds} second{'s' * (seconds > 1)}"
+        return Unavailable(f"Slack is busy and did not install it yet; reload this page {when}")
+    minutes = math.ceil(wait.total_seconds() / 60)
+    return Unavailable("Slack is busy and did not install it; start the install again with a "
+                       f"new install link in {minutes} minutes")
 
 
 def _installed_already(uow: NotificationsUnitOfWork, state: str) -> Installed | None:

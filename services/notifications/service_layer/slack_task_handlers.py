@@ -5,9 +5,9 @@ what still fails is sorted here:
 - `SlackRevoked`: the workspace is disabled and its tokens deleted; its tasks are dropped.
 - `SlackUndeliverable`: this task is dropped with the reason.
 - `SlackUnavailable`: the task is retried later, backing off as a delivery does, or as long
-  as a 429 asked (`SlackTask.failed`), for about a day; what a 429 asked holds the
-  workspace's other tasks too (Slack limits a workspace's calls per method: this waits for
-  all of them, not to spend an hour's wait on each task).
+  as a 429 asked (`SlackTask.failed`), for about a day. Slack limits a workspace's calls per
+  method, so a 429's wait is kept for the workspace and method (`rate_limit`): every task
+  that calls it waits for it, queued before the 429 or after, without a 429 of its own.
 A disabled or uninstalled workspace gets no call at all. A DM's update waits (up to
 `figure_wait`) for the goals service's progress figure after the check-in that answered it, so
 the message shows the goal as the check-in left it.
@@ -58,6 +58,10 @@ from shared.numbers import figure
 
 log = logging.getLogger(__name__)
 BATCH = 20
+_DM = ("conversations.open", "chat.postMessage")
+CALLS = {"dm": _DM, "rejected_dm": _DM, "answer_dm": _DM, "update_dm": ("chat.update",),
+         "home": ("views.publish",), "link": ("views.publish",)}
+"""The Web API methods each kind of task calls."""
 RECHECK = timedelta(seconds=0.5)
 
 
@@ -108,12 +112,19 @@ class SlackTasks:
             uow.commit()
 
     def run_one(self, task_id: str) -> None:
-        """Run the task, unless it is done or no longer due (held since it was listed: a
-        429 of its workspace, `hold_tasks`)."""
+        """Run the task, unless it is done or no longer due, or Slack asked its workspace
+        to wait before a method it calls (`CALLS`): then it waits that long, no attempt
+        spent."""
         with self.uow_factory() as uow:
             task = uow.slack.task(task_id)
             now = self.clock.now()
             if task is None or task.status != "pending" or task.next_attempt_at > now:
+                return
+            limited = uow.slack.rate_limited_until(task.slack_team_id,
+                                                   CALLS.get(task.kind, ()), now)
+            if limited is not None:  # Slack asked the workspace to wait: not an attempt
+                task.postpone(limited)
+                uow.commit()
                 return
             revoked = enterprise = None
             try:
@@ -127,8 +138,9 @@ class SlackTasks:
             except SlackUnavailable as exc:
                 result = SendResult(exc.status, error=str(exc), retry_after=exc.retry_after)
                 task.failed(result, now, self.retry, self.rng)
-                if self.retry.asked(result) is not None and task.status == "pending":
-                    uow.slack.hold_tasks(task.slack_team_id, task.next_attempt_at)
+                if (asked := self.retry.asked(result)) is not None and exc.method:
+                    uow.slack.rate_limit(task.slack_team_id, exc.method,
+                                         now + timedelta(seconds=asked))
             if revoked:
                 enterprise = disable_revoked(uow, task.slack_team_id, revoked, now)
             uow.commit()
