@@ -5,7 +5,7 @@ the install's code exchange answered 429 tells the lead what will work (review 3
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,7 +14,7 @@ from tests.notifications.support import Team, event, goal, handle, new_id
 from tests.notifications.test_slack_app_end_to_end import slack_env
 from tests.notifications.test_slack_app_rules import Lead, events_post
 from tests.notifications.test_slack_long_rate_limits import install, passes, redirect_of
-from tests.support.slack_api_server import rate_limited
+from tests.support.slack_api_server import Scripted, rate_limited
 
 START = datetime(2030, 1, 7, 8, 0, tzinfo=UTC)
 
@@ -132,3 +132,29 @@ def test_two_workers_answered_429_at_once_for_one_workspace_both_hold_it_for_the
     tried = slack_api.calls_of("chat.postMessage", answered=False)
     assert [c.status for c in tried] == [429, 429], [(c.status, c.args.get("text"))
                                                      for c in tried]
+
+
+def test_a_dm_whose_channel_is_open_is_not_held_by_a_limit_on_opening_channels(
+        make_service, slack_api):
+    """Ana's reminder DM opened her channel, then chat.postMessage answered 500: its retry
+    calls chat.postMessage only (the channel is kept). Slack then asks the workspace to wait
+    an hour before conversations.open (another member's DM): Ana's retry is posted when its
+    backoff ends, not an hour later, as no other method waits (review 37)."""
+    clock = ControlledClock(START)
+    notifications = notifications_at(make_service, slack_api, clock)
+    team = Team(notifications)
+    install(notifications, team)
+    passes(notifications)  # the installing lead's Home
+    slack_api.script("chat.postMessage", Scripted(500, {"ok": False, "error": "fatal_error"}))
+    remind(notifications, team, team.goal)
+    passes(notifications)
+    with notifications.container.uow() as uow:
+        uow.slack.rate_limit(slack_api.team_id, "conversations.open",
+                             clock.now() + timedelta(hours=1))
+        uow.commit()
+    for _ in range(10):  # the 500's backoff, well under the hour
+        clock.advance(seconds=60)
+        passes(notifications)
+    assert len(slack_api.calls_of("conversations.open")) == 1  # her channel, kept
+    tried = slack_api.calls_of("chat.postMessage", answered=False)
+    assert [c.status for c in tried] == [500, 200], [c.status for c in tried]

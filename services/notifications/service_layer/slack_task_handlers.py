@@ -61,8 +61,16 @@ BATCH = 20
 _DM = ("conversations.open", "chat.postMessage")
 CALLS = {"dm": _DM, "rejected_dm": _DM, "answer_dm": _DM, "update_dm": ("chat.update",),
          "home": ("views.publish",), "link": ("views.publish",)}
-"""The Web API methods each kind of task calls."""
+"""The Web API methods each kind of task may call (`_calls`: those it will)."""
 RECHECK = timedelta(seconds=0.5)
+
+
+def _calls(uow: NotificationsUnitOfWork, task: SlackTask) -> tuple[str, ...]:
+    """The Web API methods `task` will call (`CALLS`): a DM whose conversation is open
+    already only posts. (The DM read here is the one `_send_dm` reads, from the session.)"""
+    if task.kind == "dm" and (dm := uow.slack.dm(task.subject)) is not None and dm.channel:
+        return ("chat.postMessage",)
+    return CALLS.get(task.kind, ())
 
 
 def disable_revoked(uow: NotificationsUnitOfWork, slack_team_id: str, reason: str,
@@ -121,7 +129,7 @@ class SlackTasks:
             if task is None or task.status != "pending" or task.next_attempt_at > now:
                 return
             limited = uow.slack.rate_limited_until(task.slack_team_id,
-                                                   CALLS.get(task.kind, ()), now)
+                                                   _calls(uow, task), now)
             if limited is not None:  # Slack asked the workspace to wait: not an attempt
                 task.postpone(limited)
                 uow.commit()
