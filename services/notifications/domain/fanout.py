@@ -328,7 +328,7 @@ def chat_body(channel_type: str, rendered: Rendered, link: str | None) -> str:
     """What people read, from one content: an Adaptive Card for Teams, Block Kit for Slack."""
     if channel_type == "teams":
         return teams_body(rendered, link)
-    return json.dumps(message(rendered.title, rendered.lines, link=link))
+    return json.dumps(message(rendered.title, rendered.lines, link=link, typed=rendered.typed))
 
 
 def feed_body(rendered: Rendered, link: str | None) -> str:

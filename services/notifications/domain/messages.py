@@ -5,7 +5,11 @@ limit ends in `… <link|more>`; blocks over the limit end in one "…and N more
 
 Text that users wrote (titles, names, notes, comments, units) reaches mrkdwn through `escape`:
 Slack reads `<!channel>`, `<@U…>` and `<url|text>` as mentions and links, so a goal titled
-`<!channel>` would otherwise notify the whole channel.
+`<!channel>` would otherwise notify the whole channel; and it reads `*`, `_`, `~` and `` ` `` as
+bold, italics, strike-through and code, so "Fix *all* bugs" would show "all" in bold and end
+the bold around the title. Slack has no escape for those four (a backslash stays visible), but
+it shows a date's fallback text as plain text: each is sent as the fallback of a date it
+cannot show, `<!date^00000000^{_}|*>` (jsx-slack's `<Escape>` does the same).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ QUOTE = "> "
 BOLD = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")  # mrkdwn's *bold*
 _LINK = re.compile(r"<([^|<>\s]+)\|([^<>]+)>")  # mrkdwn's <url|text>
 _ENTITY = len("&amp;")  # the longest entity `escape` writes
+_MARK = re.compile(r"(:[\w+'-]+:)|([*_~`])")  # an emoji's :short_name:, or a mrkdwn mark
+_SPAN = 0xF0000  # private-use characters: what typed text stands for while a line is escaped
 
 HEALTH = {health: (emoji, HEALTH_WORDS[health]) for health, emoji in (
     ("on_track", "🟢"), ("at_risk", "🟡"), ("off_track", "🔴"), ("overdue", "⏰"),
@@ -43,7 +49,20 @@ def health_label(health: str | None) -> str:
 
 
 def escape(text: str) -> str:
-    """`text` as mrkdwn that shows it as written: `&`, `<` and `>` as Slack's entities."""
+    """`text` (what a member typed) as mrkdwn that shows it as written: `&`, `<` and `>` as
+    Slack's entities, each `*`, `_`, `~` and `` ` `` as the plain-text fallback of a date
+    (`literal_mark`), so none of them formats; an emoji's `:short_name:` stays an emoji."""
+    return _MARK.sub(lambda found: found[1] or literal_mark(found[2]), entities(text))
+
+
+def literal_mark(mark: str) -> str:
+    """`mark` shown as itself in mrkdwn: the fallback of a date whose format Slack cannot read."""
+    return f"<!date^00000000^{{_}}|{mark}>"
+
+
+def entities(text: str) -> str:
+    """`text` with `&`, `<` and `>` as Slack's entities, its `*bold*` still bold: for a line of
+    Goalkeeper's own markup around typed text that is escaped on its own (`message`)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -53,11 +72,20 @@ def team_tag(team: str | None) -> str:
     return f" ({escape(team)})" if team else ""
 
 
-def escape_line(line: str) -> str:
-    """A line built from user text, escaped; a leading `> ` stays a block quote."""
-    if line.startswith(QUOTE):
-        return QUOTE + escape(line[len(QUOTE):])
-    return escape(line)
+def escape_line(line: str, typed: tuple[str, ...] = ()) -> str:
+    """A line of Goalkeeper's mrkdwn around user text, escaped: each of `typed` in it (what
+    members typed, longest first) as `escape` shows it, so only Goalkeeper's own `*bold*` is
+    bold; the rest as `entities`. A leading `> ` stays a block quote."""
+    spans: list[str] = []
+    for value in typed:
+        if value in line and re.search(r"\w", value):  # a bare `*` could be Goalkeeper's own
+            line = line.replace(value, chr(_SPAN + len(spans)))
+            spans.append(value)
+    quote = QUOTE if line.startswith(QUOTE) else ""
+    line = quote + entities(line[len(quote):])
+    for index, span in enumerate(spans):
+        line = line.replace(chr(_SPAN + index), escape(span))
+    return line
 
 
 def slack_date(moment: datetime, tokens: str = "{date_short_pretty} at {time}") -> str:
@@ -103,12 +131,15 @@ def section(text: str, link: str | None = None) -> dict:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def message(title: str, lines: list[str], *, link: str | None = None) -> dict:
-    """A Slack message: a header, then one section per line, at most 50 blocks. `title` and
-    `lines` are mrkdwn made from user text (`render`); they are escaped here."""
+def message(title: str, lines: list[str], *, link: str | None = None,
+            typed: tuple[str, ...] = ()) -> dict:
+    """A Slack message: a header, then one section per line, at most 50 blocks. `lines` are
+    mrkdwn made from user text (`render`), `typed` what members typed in them
+    (`Rendered.typed`); they are escaped here (`escape_line`), and `title`, plain text, too
+    for the notification's text."""
     header = {"type": "header",
               "text": {"type": "plain_text", "text": truncate(title, HEADER_LIMIT), "emoji": True}}
-    sections = [section(escape_line(line), link) for line in lines if line]
+    sections = [section(escape_line(line, typed), link) for line in lines if line]
     room = BLOCK_LIMIT - 1
     if len(sections) > room:
         hidden = len(sections) - (room - 1)

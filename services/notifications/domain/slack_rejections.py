@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
-from services.notifications.domain.messages import escape, team_tag
+from services.notifications.domain.messages import entities, escape, team_tag
 from services.notifications.domain.replicas import GoalReplica
 from shared.goal_statuses import FINAL, status_in_words
 
@@ -87,6 +87,7 @@ def retry_may_succeed(reason: str) -> bool:
 def rejected_text(goal_title: str | None, reason: str, team: str | None = None) -> str:
     """The message that a check-in was not logged, on the goal titled `goal_title` (known or
     not; of the `team` named after it, as `team_tag`), and why: at the slash command's
-    response_url, or in the modal's DM."""
+    response_url, or in the modal's DM. `reason` is in Slack words (`in_slack_words`), their
+    `code` Goalkeeper's own: only Slack's entities are escaped in it."""
     on = f" on *{escape(goal_title)}*{team_tag(team)}" if goal_title else ""
-    return f"❌ Your check-in{on} was not logged: {escape(reason)}"
+    return f"❌ Your check-in{on} was not logged: {entities(reason)}"

@@ -20,6 +20,7 @@ from services.notifications.domain.checkin_form import (
 )
 from services.notifications.domain.messages import (
     HEALTH,
+    entities,
     escape,
     health_label,
     progress_bar,
@@ -329,9 +330,10 @@ def _named(goals: list[GoalReplica], needle: str) -> list[GoalReplica]:
 
 def typed(text: str) -> str:
     """What the member typed, quoted back as code: its first `TYPED_SHOWN` characters, then
-    `…` when there were more."""
+    `…` when there were more. In code no `*`, `_` or `~` formats, so only Slack's entities
+    are escaped (`entities`; `escape`'s date fallbacks are for text outside code)."""
     shown = text[:TYPED_SHOWN] + ("…" if len(text) > TYPED_SHOWN else "")
-    return f"`{escape(shown)}`"
+    return f"`{entities(shown)}`"
 
 
 def folded(text: str) -> str:
