@@ -144,11 +144,12 @@ class SlackTasks:
             except SlackUndeliverable as exc:
                 task.dropped(str(exc), now)
             except SlackUnavailable as exc:
+                answered = self.clock.now()  # a Retry-After counts from Slack's answer
                 result = SendResult(exc.status, error=str(exc), retry_after=exc.retry_after)
-                task.failed(result, now, self.retry, self.rng)
+                task.failed(result, answered, self.retry, self.rng)
                 if (asked := self.retry.asked(result)) is not None and exc.method:
                     uow.slack.rate_limit(task.slack_team_id, exc.method,
-                                         now + timedelta(seconds=asked))
+                                         answered + timedelta(seconds=asked))
             if revoked:
                 enterprise = disable_revoked(uow, task.slack_team_id, revoked, now)
             uow.commit()
